@@ -1,0 +1,361 @@
+/**
+ * The public shapes of the embedded object store engine. `engine.ts` implements them;
+ * the S3 front end, the CLI and the background workers use only these.
+ */
+import type { Readable } from 'node:stream';
+
+/** Checksum algorithms S3 clients send as `x-amz-checksum-<alg>`. */
+export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
+
+/** How a multipart object's checksum was formed (S3's x-amz-checksum-type). */
+export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
+
+/** Base64 checksum values by algorithm, as S3 puts them on the wire. */
+export type ChecksumValues = Partial<Record<ChecksumAlgorithm, string>>;
+
+/** Storage classes the engine accepts. REDUCED_REDUNDANCY is stored as STANDARD. */
+export type StorageClass =
+  | 'STANDARD'
+  | 'STANDARD_IA'
+  | 'ONEZONE_IA'
+  | 'INTELLIGENT_TIERING'
+  | 'GLACIER_IR'
+  | 'GLACIER'
+  | 'DEEP_ARCHIVE';
+
+/** Bucket versioning state as S3 reports it (unversioned buckets report nothing). */
+export type VersioningState = 'Unversioned' | 'Enabled' | 'Suspended';
+
+/** Restore tiers of RestoreObject. */
+export type RestoreTier = 'Expedited' | 'Standard' | 'Bulk';
+
+/** Kinds of bucket sub-resource documents the engine stores for the S3 front end. */
+export type BucketConfigKind =
+  | 'policy'
+  | 'cors'
+  | 'lifecycle'
+  | 'intelligent-tiering'
+  | 'encryption'
+  | 'public-access-block'
+  | 'logging'
+  | 'inventory'
+  | 'replication'
+  | 'tagging'
+  | 'notification'
+  | 'metrics'
+  | 'acl'
+  | 'website'
+  | 'ownership-controls';
+
+/** A bucket as listed. */
+export interface BucketInfo {
+  name: string;
+  region: string;
+  createdAt: Date;
+  owner: string;
+  versioning: VersioningState;
+}
+
+/** Standard HTTP headers S3 stores with an object and returns on GET/HEAD. */
+export interface ObjectHeaders {
+  contentType?: string;
+  contentEncoding?: string;
+  contentDisposition?: string;
+  contentLanguage?: string;
+  cacheControl?: string;
+  expires?: string;
+  websiteRedirectLocation?: string;
+}
+
+/** State of a Glacier-style restore, derived from the engine clock at read time. */
+export interface RestoreStatus {
+  /** True while the restore has been requested and has not completed yet. */
+  ongoing: boolean;
+  tier: RestoreTier;
+  days: number;
+  requestedAt: Date;
+  /** When the restored copy becomes readable. */
+  completesAt: Date;
+  /** When the restored copy expires (set once complete, as S3 does). */
+  expiresAt?: Date;
+}
+
+/** Everything the engine knows about one object version. */
+export interface ObjectInfo {
+  bucket: string;
+  key: string;
+  /** S3 version id; `"null"` for the null version. */
+  versionId: string;
+  isLatest: boolean;
+  isDeleteMarker: boolean;
+  size: number;
+  /** Quoted as S3 does: `"<md5hex>"` or `"<hex>-<parts>"`. */
+  etag: string;
+  lastModified: Date;
+  lastAccessedAt: Date;
+  headers: ObjectHeaders;
+  /** User metadata without the `x-amz-meta-` prefix, keys lowercased. */
+  metadata: Record<string, string>;
+  tags: Record<string, string>;
+  storageClass: StorageClass;
+  restore?: RestoreStatus;
+  checksums: ChecksumValues;
+  checksumType?: ChecksumType;
+  /** Hex SHA-256 of the whole object; absent for multipart objects (kept per part). */
+  sha256?: string;
+  /** Number of parts for multipart objects, 0 for single PUTs. */
+  partsCount: number;
+  /** Sizes of each part of a multipart object (GetObject partNumber, GetObjectAttributes). */
+  partSizes: number[];
+}
+
+/** Conditions of a GET/HEAD/COPY (RFC 7232 as S3 applies it). */
+export interface ReadConditions {
+  ifMatch?: string;
+  ifNoneMatch?: string;
+  ifModifiedSince?: Date;
+  ifUnmodifiedSince?: Date;
+}
+
+/** Conditions of a write (S3 conditional writes). */
+export interface WriteConditions {
+  /** `*` fails when the key exists. */
+  ifNoneMatch?: string;
+  /** The current object's ETag must equal this. */
+  ifMatch?: string;
+}
+
+/** A byte range: inclusive `start`..`end`, or the last `suffix` bytes. */
+export type ByteRange = { start: number; end?: number } | { suffix: number };
+
+/** What a caller passes to putObject. */
+export interface PutObjectOptions {
+  /** Declared length; the body must match it exactly. */
+  contentLength?: number;
+  headers?: ObjectHeaders;
+  metadata?: Record<string, string>;
+  tags?: Record<string, string>;
+  storageClass?: string;
+  /** Base64 MD5 the body must match (Content-MD5). */
+  contentMd5?: string;
+  /** Algorithm to compute and store even if no value is sent. */
+  checksumAlgorithm?: ChecksumAlgorithm;
+  /**
+   * Expected checksum values. May be a promise for trailing checksums that arrive after
+   * the body (aws-chunked with x-amz-trailer).
+   */
+  checksums?: ChecksumValues | Promise<ChecksumValues>;
+  conditions?: WriteConditions;
+  /** Aborts the write; nothing is stored. */
+  signal?: AbortSignal;
+}
+
+/** Result of a write that creates an object version. */
+export interface PutObjectResult {
+  etag: string;
+  versionId: string;
+  size: number;
+  checksums: ChecksumValues;
+  checksumType?: ChecksumType;
+}
+
+/** What a caller passes to getObject / headObject. */
+export interface GetObjectOptions {
+  versionId?: string;
+  range?: ByteRange | string;
+  partNumber?: number;
+  conditions?: ReadConditions;
+}
+
+/** A readable object: metadata plus a stream of the requested bytes. */
+export interface GetObjectResult {
+  info: ObjectInfo;
+  /** First and last byte returned (inclusive), when a range or part was asked for. */
+  range?: { start: number; end: number };
+  /** Bytes in `body`. */
+  contentLength: number;
+  body: Readable;
+}
+
+/** Options of deleteObject. */
+export interface DeleteObjectOptions {
+  versionId?: string;
+}
+
+/** Result of deleteObject, as S3 reports it. */
+export interface DeleteObjectResult {
+  versionId?: string;
+  deleteMarker: boolean;
+}
+
+/** One entry of a batch delete result. */
+export type DeleteObjectsItem =
+  | { key: string; versionId?: string; ok: true; deleteMarker: boolean; deleteMarkerVersionId?: string }
+  | { key: string; versionId?: string; ok: false; code: string; message: string };
+
+/** Options of copyObject. */
+export interface CopyObjectOptions {
+  sourceVersionId?: string;
+  metadataDirective?: 'COPY' | 'REPLACE';
+  taggingDirective?: 'COPY' | 'REPLACE';
+  /** Used with REPLACE. */
+  headers?: ObjectHeaders;
+  metadata?: Record<string, string>;
+  tags?: Record<string, string>;
+  storageClass?: string;
+  /** Conditions on the source (x-amz-copy-source-if-*). */
+  sourceConditions?: ReadConditions;
+  /** Conditions on the destination. */
+  conditions?: WriteConditions;
+  checksumAlgorithm?: ChecksumAlgorithm;
+}
+
+/** Result of copyObject. */
+export interface CopyObjectResult extends PutObjectResult {
+  lastModified: Date;
+  sourceVersionId: string;
+}
+
+/** Options of listObjects (V1 and V2 share them). */
+export interface ListObjectsOptions {
+  prefix?: string;
+  delimiter?: string;
+  /** Exclusive lower bound (start-after / marker). */
+  startAfter?: string;
+  /** Opaque token from a previous page. */
+  continuationToken?: string;
+  /** 1..1000, default 1000. */
+  maxKeys?: number;
+}
+
+/** One page of listObjects. */
+export interface ListObjectsResult {
+  objects: ObjectInfo[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** Token for the next page, when truncated. */
+  nextContinuationToken?: string;
+  /** The last key or prefix returned (ListObjects V1 NextMarker). */
+  nextMarker?: string;
+}
+
+/** Options of listObjectVersions. */
+export interface ListVersionsOptions {
+  prefix?: string;
+  delimiter?: string;
+  keyMarker?: string;
+  versionIdMarker?: string;
+  maxKeys?: number;
+}
+
+/** One page of listObjectVersions: versions and delete markers, newest first per key. */
+export interface ListVersionsResult {
+  versions: ObjectInfo[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
+}
+
+/** A multipart upload in progress. */
+export interface UploadInfo {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiatedAt: Date;
+  storageClass: StorageClass;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: ChecksumType;
+}
+
+/** Options of createMultipartUpload. */
+export interface CreateMultipartOptions {
+  headers?: ObjectHeaders;
+  metadata?: Record<string, string>;
+  tags?: Record<string, string>;
+  storageClass?: string;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: ChecksumType;
+}
+
+/** Options of uploadPart. */
+export interface UploadPartOptions {
+  contentLength?: number;
+  contentMd5?: string;
+  checksums?: ChecksumValues | Promise<ChecksumValues>;
+  signal?: AbortSignal;
+}
+
+/** A stored part. */
+export interface PartInfo {
+  partNumber: number;
+  size: number;
+  etag: string;
+  lastModified: Date;
+  checksums: ChecksumValues;
+}
+
+/** One entry of the CompleteMultipartUpload part list. */
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+  checksums?: ChecksumValues;
+}
+
+/** Options of completeMultipartUpload. */
+export interface CompleteMultipartOptions {
+  /** The whole-object checksum the client expects (FULL_OBJECT) or the composite one. */
+  checksums?: ChecksumValues;
+  conditions?: WriteConditions;
+}
+
+/** Options of listParts. */
+export interface ListPartsOptions {
+  partNumberMarker?: number;
+  maxParts?: number;
+}
+
+/** One page of listParts. */
+export interface ListPartsResult {
+  upload: UploadInfo;
+  parts: PartInfo[];
+  isTruncated: boolean;
+  nextPartNumberMarker?: number;
+}
+
+/** Options of listMultipartUploads. */
+export interface ListUploadsOptions {
+  prefix?: string;
+  delimiter?: string;
+  keyMarker?: string;
+  uploadIdMarker?: string;
+  maxUploads?: number;
+}
+
+/** One page of listMultipartUploads. */
+export interface ListUploadsResult {
+  uploads: UploadInfo[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextUploadIdMarker?: string;
+}
+
+/** Options of restoreObject. */
+export interface RestoreObjectOptions {
+  versionId?: string;
+  days: number;
+  tier?: RestoreTier;
+}
+
+/** Result of restoreObject: 202 when a restore started, 200 when an existing copy was extended. */
+export interface RestoreObjectResult {
+  status: 'started' | 'extended';
+  restore: RestoreStatus;
+}
+
+/** A source of the current time; tests and demos inject one to move time forward. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}

@@ -60,7 +60,12 @@ export const ERROR_TABLE = {
   ),
 
   E_NO_SUCH_BUCKET: spec('The specified bucket does not exist', EXIT.notFound, 404, 'NoSuchBucket'),
-  E_INVALID_BUCKET_NAME: spec('The specified bucket is not valid', EXIT.usage, 400, 'InvalidBucketName'),
+  E_INVALID_BUCKET_NAME: spec(
+    'The specified bucket is not valid',
+    EXIT.usage,
+    400,
+    'InvalidBucketName',
+  ),
   E_BUCKET_ALREADY_OWNED_BY_YOU: spec(
     'The bucket already exists and you own it',
     EXIT.conflict,
@@ -90,7 +95,12 @@ export const ERROR_TABLE = {
   E_NO_SUCH_KEY: spec('The specified key does not exist', EXIT.notFound, 404, 'NoSuchKey'),
   E_KEY_TOO_LONG: spec('The key is longer than 1024 bytes', EXIT.usage, 400, 'KeyTooLongError'),
   E_INVALID_KEY: spec('The key is not a valid S3 key', EXIT.usage, 400, 'InvalidArgument'),
-  E_NO_SUCH_VERSION: spec('The specified version does not exist', EXIT.notFound, 404, 'NoSuchVersion'),
+  E_NO_SUCH_VERSION: spec(
+    'The specified version does not exist',
+    EXIT.notFound,
+    404,
+    'NoSuchVersion',
+  ),
   E_METADATA_TOO_LARGE: spec(
     'User metadata is larger than 2 KB',
     EXIT.usage,
@@ -135,8 +145,18 @@ export const ERROR_TABLE = {
     400,
     'IncompleteBody',
   ),
-  E_NO_SUCH_UPLOAD: spec('The specified multipart upload does not exist', EXIT.notFound, 404, 'NoSuchUpload'),
-  E_INVALID_PART: spec('One or more parts could not be found or did not match', EXIT.usage, 400, 'InvalidPart'),
+  E_NO_SUCH_UPLOAD: spec(
+    'The specified multipart upload does not exist',
+    EXIT.notFound,
+    404,
+    'NoSuchUpload',
+  ),
+  E_INVALID_PART: spec(
+    'One or more parts could not be found or did not match',
+    EXIT.usage,
+    400,
+    'InvalidPart',
+  ),
   E_INVALID_PART_ORDER: spec(
     'The list of parts was not in ascending order',
     EXIT.usage,
@@ -156,7 +176,12 @@ export const ERROR_TABLE = {
     400,
     'BadDigest',
   ),
-  E_INVALID_DIGEST: spec('The Content-MD5 or checksum value is malformed', EXIT.usage, 400, 'InvalidDigest'),
+  E_INVALID_DIGEST: spec(
+    'The Content-MD5 or checksum value is malformed',
+    EXIT.usage,
+    400,
+    'InvalidDigest',
+  ),
   E_DATA_CORRUPT: spec(
     'Stored bytes do not match their recorded checksum',
     EXIT.integrity,
@@ -164,6 +189,18 @@ export const ERROR_TABLE = {
     'InternalError',
   ),
 
+  E_INVALID_PART_NUMBER: spec(
+    'The requested part number is not valid for this object',
+    EXIT.usage,
+    416,
+    'InvalidPartNumber',
+  ),
+  E_MALFORMED_XML: spec(
+    'The XML you provided was not well-formed',
+    EXIT.usage,
+    400,
+    'MalformedXML',
+  ),
   E_INVALID_RANGE: spec('The requested range is not satisfiable', EXIT.usage, 416, 'InvalidRange'),
   E_PRECONDITION_FAILED: spec(
     'At least one of the preconditions you specified did not hold',
@@ -219,7 +256,10 @@ export class StowageError extends Error {
 
   constructor(code: ErrorCode, message?: string, options: StowageErrorOptions = {}) {
     const row: ErrorSpec = ERROR_TABLE[code];
-    super(message ?? row.message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message ?? row.message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'StowageError';
     this.code = code;
     this.details = options.details ?? {};

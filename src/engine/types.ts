@@ -190,7 +190,13 @@ export interface DeleteObjectResult {
 
 /** One entry of a batch delete result. */
 export type DeleteObjectsItem =
-  | { key: string; versionId?: string; ok: true; deleteMarker: boolean; deleteMarkerVersionId?: string }
+  | {
+      key: string;
+      versionId?: string;
+      ok: true;
+      deleteMarker: boolean;
+      deleteMarkerVersionId?: string;
+    }
   | { key: string; versionId?: string; ok: false; code: string; message: string };
 
 /** Options of copyObject. */

@@ -1,0 +1,16 @@
+/**
+ * The registry of top-level commands. A new command lives in `commands/<verb>.ts`, exports a
+ * {@link CommandRegistrar}, and is added to {@link COMMAND_REGISTRARS}.
+ */
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { registerConfigCommands } from './config.js';
+
+/**
+ * Adds one top-level command (with its subcommands and actions) to the program. Create
+ * commands with `program.command(...)` so they inherit exitOverride and the output streams.
+ */
+export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
+
+/** Every top-level command, in the order `--help` lists them. */
+export const COMMAND_REGISTRARS: readonly CommandRegistrar[] = [registerConfigCommands];

@@ -1,0 +1,106 @@
+/**
+ * What every command gets: the process streams, the parsed global flags, output helpers,
+ * and the configuration and logger, each created once on first use.
+ */
+import { resolveConfig, type LoadConfigOptions, type ResolvedConfig } from '../config/load.js';
+import type { LogLevel, StowageConfig } from '../config/schema.js';
+import { EXIT } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { createOutput, type Output } from './output.js';
+
+/** A writable text stream; `isTTY` decides whether logs are pretty-printed. */
+export interface TextSink {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
+/** The process surroundings of one CLI run; tests pass their own. */
+export interface CliIo {
+  stdout: TextSink;
+  stderr: TextSink;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/** The global flags, as commander parses them. */
+export interface GlobalOptions {
+  config?: string;
+  dataDir?: string;
+  logLevel?: LogLevel;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** Handed to every command registrar. */
+export interface CliContext {
+  readonly io: CliIo;
+  /** Global flags of this run; read them inside an action, after parsing. */
+  globals(): GlobalOptions;
+  /** Printing helpers that honour `--json` and `--quiet`. */
+  output(): Output;
+  /** Loader options built from the global flags, env and cwd, with `overrides` applied. */
+  configOptions(overrides?: Partial<LoadConfigOptions>): LoadConfigOptions;
+  /** The effective config of this run and where it came from; loaded once. */
+  resolvedConfig(): Promise<ResolvedConfig>;
+  /** Shorthand for `(await resolvedConfig()).config`. */
+  config(): Promise<StowageConfig>;
+  /** The logger at the configured level, writing to stderr; created once. */
+  logger(): Promise<Logger>;
+  /** Exit code `run()` returns when the action finishes without throwing. */
+  exitCode: number;
+}
+
+/**
+ * Creates the context of one run. `readGlobals` is called lazily because commander fills
+ * the global options in only while parsing.
+ */
+export function createCliContext(io: CliIo, readGlobals: () => GlobalOptions): CliContext {
+  let resolved: Promise<ResolvedConfig> | undefined;
+  let logger: Promise<Logger> | undefined;
+
+  const ctx: CliContext = {
+    io,
+    exitCode: EXIT.ok,
+    globals: readGlobals,
+    output: () => createOutput(io, readGlobals()),
+    configOptions(overrides = {}) {
+      const g = readGlobals();
+      return {
+        configPath: g.config,
+        env: io.env,
+        cwd: io.cwd,
+        flags: { dataDir: g.dataDir, logLevel: flagLogLevel(g) },
+        ...overrides,
+      };
+    },
+    resolvedConfig() {
+      resolved ??= resolveConfig(ctx.configOptions());
+      return resolved;
+    },
+    async config() {
+      return (await ctx.resolvedConfig()).config;
+    },
+    logger() {
+      logger ??= ctx.resolvedConfig().then(({ config, configFile }) => {
+        const log = createLogger({
+          level: config.log.level,
+          pretty: !readGlobals().json && io.stderr.isTTY === true,
+          destination: io.stderr,
+        });
+        log.debug({ configFile: configFile ?? null, dataDir: config.dataDir }, 'config loaded');
+        return log;
+      });
+      return logger;
+    },
+  };
+  return ctx;
+}
+
+/** `--log-level` wins; `--verbose` means debug and `--quiet` keeps only errors. */
+function flagLogLevel(g: GlobalOptions): LogLevel | undefined {
+  if (g.logLevel) return g.logLevel;
+  if (g.verbose) return 'debug';
+  if (g.quiet) return 'error';
+  return undefined;
+}

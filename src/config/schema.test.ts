@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { configKeyPaths, configSchema } from './schema.js';
+
+describe('configSchema', () => {
+  it('fills every default from an empty document', () => {
+    expect(configSchema.parse({})).toEqual({
+      dataDir: './stowage-data',
+      log: { level: 'info' },
+      engine: {
+        fsync: true,
+        minPartSizeBytes: 5 * 1024 * 1024,
+        maxObjectSizeBytes: 5 * 1024 ** 4,
+        maxPutSizeBytes: 5 * 1024 ** 3,
+      },
+    });
+  });
+
+  it('keeps section defaults when a section is partly given', () => {
+    const parsed = configSchema.parse({ engine: { fsync: false } });
+    expect(parsed.engine).toMatchObject({ fsync: false, minPartSizeBytes: 5242880 });
+  });
+
+  it('rejects limits that contradict each other', () => {
+    const result = configSchema.safeParse({
+      engine: { maxObjectSizeBytes: 1000, maxPutSizeBytes: 2000, minPartSizeBytes: 10 },
+    });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['engine', 'maxPutSizeBytes']);
+  });
+});
+
+describe('configKeyPaths', () => {
+  it('lists sections and leaves as dotted paths', () => {
+    expect(configKeyPaths()).toEqual([
+      'dataDir',
+      'log',
+      'log.level',
+      'engine',
+      'engine.fsync',
+      'engine.minPartSizeBytes',
+      'engine.maxObjectSizeBytes',
+      'engine.maxPutSizeBytes',
+    ]);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * The schema of `stowage.yaml`: the single source of the config's types and defaults.
+ * docs/config.md documents every key; test/docs/config-documented.test.ts keeps them in step.
+ */
+import { z } from 'zod';
+
+/** Log levels, most verbose first; `silent` turns logging off (pino's names). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+const TIB = 1024 * GIB;
+
+/** A positive whole number of bytes. `int()` also caps it at Number.MAX_SAFE_INTEGER. */
+function sizeBytes(defaultBytes: number) {
+  return z.number().int().positive().default(defaultBytes);
+}
+
+const logSchema = z.strictObject({
+  level: z.enum(LOG_LEVELS).default('info'),
+});
+
+const engineSchema = z
+  .strictObject({
+    fsync: z.boolean().default(true),
+    // S3 rejects non-final multipart parts under 5 MiB with EntityTooSmall.
+    minPartSizeBytes: sizeBytes(5 * MIB),
+    // S3's largest object is 5 TiB, its largest single PUT 5 GiB.
+    maxObjectSizeBytes: sizeBytes(5 * TIB),
+    maxPutSizeBytes: sizeBytes(5 * GIB),
+  })
+  .superRefine((engine, ctx) => {
+    // zod runs this even when a field failed; a bad field is already reported on its own.
+    const sizes = [engine.minPartSizeBytes, engine.maxPutSizeBytes, engine.maxObjectSizeBytes];
+    if (!sizes.every((n) => Number.isSafeInteger(n) && n > 0)) return;
+    // A limit that contradicts another would make every large upload fail in a confusing way.
+    if (engine.maxPutSizeBytes > engine.maxObjectSizeBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxPutSizeBytes'],
+        input: engine.maxPutSizeBytes,
+        message: `expected at most engine.maxObjectSizeBytes (${engine.maxObjectSizeBytes})`,
+      });
+    }
+    if (engine.minPartSizeBytes > engine.maxPutSizeBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minPartSizeBytes'],
+        input: engine.minPartSizeBytes,
+        message: `expected at most engine.maxPutSizeBytes (${engine.maxPutSizeBytes})`,
+      });
+    }
+  });
+
+/**
+ * The zod schema of `stowage.yaml`. Objects are strict so that a misspelt key is an error
+ * instead of a silently ignored setting. Sections use `prefault({})` so that their own
+ * field defaults apply when a section is absent.
+ */
+export const configSchema = z.strictObject({
+  dataDir: z.string().min(1).default('./stowage-data'),
+  log: logSchema.prefault({}),
+  engine: engineSchema.prefault({}),
+});
+
+type DeepReadonly<T> = T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/** What a config file may contain (every key optional). */
+export type StowageConfigInput = z.input<typeof configSchema>;
+
+/**
+ * The validated, effective configuration. It is deep-frozen, and `dataDir` is absolute.
+ */
+export type StowageConfig = DeepReadonly<z.output<typeof configSchema>>;
+
+/** Peels off the wrappers (default, prefault, optional, pipe) that hide an object schema. */
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
+  let current = schema;
+  for (;;) {
+    const def = current._zod.def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+    const inner = def.innerType ?? def.in;
+    if (!inner) return current;
+    current = inner;
+  }
+}
+
+/** The keys of the object schema at `path` (e.g. `['engine']`), or undefined if it is not an object. */
+export function configKeysAt(path: readonly PropertyKey[]): string[] | undefined {
+  let schema: z.core.$ZodType = configSchema;
+  for (const segment of path) {
+    const obj = unwrap(schema);
+    if (!(obj instanceof z.ZodObject)) return undefined;
+    const child = (obj.shape as Record<string, z.core.$ZodType>)[String(segment)];
+    if (!child) return undefined;
+    schema = child;
+  }
+  const obj = unwrap(schema);
+  return obj instanceof z.ZodObject ? Object.keys(obj.shape) : undefined;
+}
+
+/**
+ * Every key of the config as a dotted path, sections included, in schema order.
+ *
+ * @example
+ * configKeyPaths(); // ['dataDir', 'log', 'log.level', 'engine', 'engine.fsync', ...]
+ */
+export function configKeyPaths(): string[] {
+  const out: string[] = [];
+  const walk = (prefix: string[]): void => {
+    for (const key of configKeysAt(prefix) ?? []) {
+      const path = [...prefix, key];
+      out.push(path.join('.'));
+      walk(path);
+    }
+  };
+  walk([]);
+  return out;
+}

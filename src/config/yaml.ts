@@ -1,0 +1,51 @@
+/** Parses the text of a config file, reporting YAML syntax errors with line and column. */
+import { parseDocument } from 'yaml';
+import { StowageError } from '../errors.js';
+import { describeValue } from './issues.js';
+
+/**
+ * Parses YAML text into the raw (unvalidated) config mapping. An empty file is an empty
+ * mapping.
+ *
+ * @param label how the file is named in errors (usually relative to the cwd)
+ * @param file the absolute path, carried in the error details
+ * @throws StowageError `E_CONFIG_INVALID` on a syntax error or a top level that is not a mapping
+ */
+export function parseYamlConfig(
+  text: string,
+  label: string,
+  file: string,
+): Record<string, unknown> {
+  // uniqueKeys (the default) makes a repeated key an error instead of "last one wins".
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = first.linePos?.[0];
+    const where = pos ? `${label}:${pos.line}:${pos.col}` : label;
+    // yaml's message repeats the position and appends a code excerpt; keep the first clause.
+    const reason = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw new StowageError('E_CONFIG_INVALID', `${where}: invalid YAML: ${reason}`, {
+      details: { file, line: pos?.line, column: pos?.col, yamlCode: first.code },
+    });
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    // toJS throws for alias bombs ("excessive alias count") and similar abuse.
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new StowageError('E_CONFIG_INVALID', `${label}: invalid YAML: ${reason}`, {
+      cause: err,
+      details: { file },
+    });
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new StowageError(
+      'E_CONFIG_INVALID',
+      `${label}: expected a mapping of settings at the top level, got ${describeValue(data)}`,
+      { details: { file } },
+    );
+  }
+  return data as Record<string, unknown>;
+}

@@ -1,0 +1,181 @@
+/**
+ * Object bytes on disk. A blob is a file named by a random id (never by the object key,
+ * so no key can reach outside the data directory) under `blobs/<2 hex>/`. Blobs are
+ * written under `tmp/`, fsynced and renamed into place before any metadata points at
+ * them; a blob no metadata points at is garbage, removed at start-up.
+ *
+ * Readers take a lease on the blobs they stream; a blob whose object was deleted or
+ * overwritten is unlinked only when its last lease ends, so a reader never loses bytes
+ * mid-stream.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { toStowageError } from '../../errors.js';
+
+/** Options of BlobStore. */
+export interface BlobStoreOptions {
+  /** fsync files and directories before they count as written. */
+  fsync: boolean;
+}
+
+/** Files of one data directory: where blobs and temp files live. */
+export class BlobStore {
+  readonly blobsDir: string;
+  readonly tmpDir: string;
+  private readonly leases = new Map<string, number>();
+  private readonly doomed = new Set<string>();
+  private readonly dirSyncs = new Map<string, Promise<void>>();
+
+  constructor(
+    dataDir: string,
+    private readonly options: BlobStoreOptions,
+  ) {
+    this.blobsDir = path.join(dataDir, 'blobs');
+    this.tmpDir = path.join(dataDir, 'tmp');
+  }
+
+  /** Creates the directories. Idempotent. */
+  async init(): Promise<void> {
+    await fsp.mkdir(this.tmpDir, { recursive: true });
+    await fsp.mkdir(this.blobsDir, { recursive: true });
+  }
+
+  get fsync(): boolean {
+    return this.options.fsync;
+  }
+
+  /** A fresh random blob id (128 bits, hex). */
+  newId(): string {
+    return randomBytes(16).toString('hex');
+  }
+
+  /** Final path of a blob. */
+  pathOf(id: string): string {
+    return path.join(this.blobsDir, id.slice(0, 2), id);
+  }
+
+  /** Path of the temp file a blob is written to first. */
+  tmpPathOf(id: string): string {
+    return path.join(this.tmpDir, `${id}.tmp`);
+  }
+
+  /**
+   * Moves a fully written and fsynced temp file into place and makes the rename durable
+   * (fsync of the shard directory) before returning.
+   */
+  async publish(id: string): Promise<void> {
+    const dest = this.pathOf(id);
+    const dir = path.dirname(dest);
+    try {
+      await fsp.rename(this.tmpPathOf(id), dest);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw toStowageError(err, 'publish blob');
+      await fsp.mkdir(dir, { recursive: true });
+      await fsp.rename(this.tmpPathOf(id), dest).catch((e: unknown) => {
+        throw toStowageError(e, 'publish blob');
+      });
+    }
+    if (this.options.fsync) await this.syncDir(dir);
+  }
+
+  /**
+   * fsyncs a directory. Concurrent callers for the same directory share the next fsync
+   * that starts after their rename, so a burst of small writes costs few syscalls.
+   */
+  private syncDir(dir: string): Promise<void> {
+    const pending = this.dirSyncs.get(dir);
+    if (pending) return pending;
+    const run = (async () => {
+      // Let the other writers of this tick join this fsync.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.dirSyncs.delete(dir);
+      const handle = await fsp.open(dir, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    })();
+    this.dirSyncs.set(dir, run);
+    return run;
+  }
+
+  /** Takes a read lease on blobs. Call the returned function exactly once when done. */
+  acquire(ids: readonly string[]): () => void {
+    for (const id of ids) this.leases.set(id, (this.leases.get(id) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const id of ids) {
+        const n = (this.leases.get(id) ?? 1) - 1;
+        if (n > 0) {
+          this.leases.set(id, n);
+          continue;
+        }
+        this.leases.delete(id);
+        if (this.doomed.delete(id)) void this.unlink(id);
+      }
+    };
+  }
+
+  /**
+   * Removes blobs that no metadata references any more. Blobs under a read lease are
+   * removed when the lease ends. Failures are ignored: an unreferenced blob is also
+   * collected at the next start-up.
+   */
+  remove(ids: readonly string[]): void {
+    for (const id of ids) {
+      if (this.leases.has(id)) this.doomed.add(id);
+      else void this.unlink(id);
+    }
+  }
+
+  /** Removes a temp file (after a failed or aborted write). */
+  async discardTmp(id: string): Promise<void> {
+    await fsp.rm(this.tmpPathOf(id), { force: true }).catch(() => undefined);
+  }
+
+  private async unlink(id: string): Promise<void> {
+    await fsp.rm(this.pathOf(id), { force: true }).catch(() => undefined);
+  }
+
+  /** Deletes every temp file: they belong to writes that never finished. Returns the count. */
+  async cleanTmp(): Promise<number> {
+    const names = await fsp.readdir(this.tmpDir);
+    await Promise.all(
+      names.map((n) => fsp.rm(path.join(this.tmpDir, n), { force: true, recursive: true })),
+    );
+    return names.length;
+  }
+
+  /**
+   * Deletes every blob file that `isReferenced` does not claim. Returns the number
+   * removed. Used at start-up after an unclean shutdown.
+   */
+  async collectGarbage(isReferenced: (id: string) => boolean): Promise<number> {
+    let removed = 0;
+    for (const shard of await fsp.readdir(this.blobsDir)) {
+      const dir = path.join(this.blobsDir, shard);
+      const names = await fsp.readdir(dir).catch(() => [] as string[]);
+      for (const name of names) {
+        if (isReferenced(name)) continue;
+        await fsp.rm(path.join(dir, name), { force: true, recursive: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Lists every blob id on disk (for integrity checks). */
+  async listIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for (const shard of await fsp.readdir(this.blobsDir)) {
+      const names = await fsp.readdir(path.join(this.blobsDir, shard)).catch(() => [] as string[]);
+      ids.push(...names);
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * Streams a body into a new blob: hashing every byte (MD5, SHA-256 and any requested S3
+ * checksum) while writing it to a temp file, then fsync, verification and rename. The
+ * blob becomes visible under `blobs/` only when it is whole and verified; on any failure
+ * the temp file is removed and nothing remains.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { StowageError, toStowageError } from '../../errors.js';
+import { createChecksum, type IncrementalChecksum } from '../checksums/index.js';
+import type { ChecksumAlgorithm } from '../types.js';
+import type { BlobStore } from './blob-store.js';
+
+/** A body the engine accepts. */
+export type BlobBody = AsyncIterable<Uint8Array> | Uint8Array | string;
+
+/** Digests of a written blob. */
+export interface BlobDigests {
+  size: number;
+  md5: Buffer;
+  sha256: Buffer;
+  checksums: Partial<Record<ChecksumAlgorithm, Buffer>>;
+}
+
+/** A written, published blob. `id` is null for an empty body (no file is kept). */
+export interface WrittenBlob extends BlobDigests {
+  id: string | null;
+}
+
+/** Options of writeBlob. */
+export interface WriteBlobOptions {
+  /** The body must be exactly this long (Content-Length). */
+  expectedLength?: number;
+  /** Larger bodies fail with E_ENTITY_TOO_LARGE as soon as the limit is crossed. */
+  maxLength: number;
+  /** S3 checksums to compute besides MD5 and SHA-256. */
+  algorithms: readonly ChecksumAlgorithm[];
+  signal?: AbortSignal;
+  /** Runs after the bytes are on disk and before they are published; throw to reject. */
+  verify?: (digests: BlobDigests) => Promise<void> | void;
+}
+
+/** Write batches of about this size: fewer syscalls than one write per network chunk. */
+const FLUSH_BYTES = 1024 * 1024;
+
+function toIterable(body: BlobBody): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
+  if (typeof body === 'string') return [Buffer.from(body)];
+  if (body instanceof Uint8Array) return [body];
+  return body;
+}
+
+/** Writes `body` as a new blob. See the module comment for the guarantees. */
+export async function writeBlob(
+  store: BlobStore,
+  body: BlobBody,
+  options: WriteBlobOptions,
+): Promise<WrittenBlob> {
+  if (options.expectedLength !== undefined && options.expectedLength > options.maxLength) {
+    throw tooLarge(options.maxLength);
+  }
+  const id = store.newId();
+  const md5: Hash = createHash('md5');
+  const sha256: Hash = createHash('sha256');
+  const extra = options.algorithms.map(
+    (a) => [a, createChecksum(a)] as [ChecksumAlgorithm, IncrementalChecksum],
+  );
+  let size = 0;
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(store.tmpPathOf(id), 'wx');
+    const file = handle;
+    let batch: Uint8Array[] = [];
+    let batchBytes = 0;
+    // One write in flight while the next batch is hashed: disk and CPU overlap.
+    let inFlight: Promise<unknown> = Promise.resolve();
+    const flush = async (): Promise<void> => {
+      const buffers = batch;
+      batch = [];
+      batchBytes = 0;
+      await inFlight;
+      inFlight = file.writev(buffers);
+    };
+    for await (const raw of toIterable(options.signal ? abortable(body, options.signal) : body)) {
+      const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+      if (chunk.byteLength === 0) continue;
+      size += chunk.byteLength;
+      if (size > options.maxLength) throw tooLarge(options.maxLength);
+      if (options.expectedLength !== undefined && size > options.expectedLength) {
+        throw new StowageError(
+          'E_INVALID_REQUEST',
+          `the body is longer than the declared Content-Length of ${options.expectedLength} bytes`,
+        );
+      }
+      md5.update(chunk);
+      sha256.update(chunk);
+      for (const [, c] of extra) c.update(chunk);
+      batch.push(chunk);
+      batchBytes += chunk.byteLength;
+      if (batchBytes >= FLUSH_BYTES) await flush();
+    }
+    if (batchBytes > 0) await flush();
+    await inFlight;
+    if (options.expectedLength !== undefined && size !== options.expectedLength) {
+      throw new StowageError(
+        'E_INCOMPLETE_BODY',
+        `the body ended after ${size} of the declared ${options.expectedLength} bytes`,
+      );
+    }
+    if (store.fsync && size > 0) await file.sync();
+    await file.close();
+    handle = undefined;
+    const digests: BlobDigests = {
+      size,
+      md5: md5.digest(),
+      sha256: sha256.digest(),
+      checksums: Object.fromEntries(extra.map(([a, c]) => [a, c.digest()])),
+    };
+    await options.verify?.(digests);
+    if (size === 0) {
+      await store.discardTmp(id);
+      return { ...digests, id: null };
+    }
+    await store.publish(id);
+    return { ...digests, id };
+  } catch (err) {
+    if (handle) await handle.close().catch(() => undefined);
+    await store.discardTmp(id);
+    throw bodyError(err);
+  }
+}
+
+function tooLarge(max: number): StowageError {
+  return new StowageError(
+    'E_ENTITY_TOO_LARGE',
+    `the body is larger than the maximum of ${max} bytes`,
+    {
+      details: { maxSizeBytes: max },
+    },
+  );
+}
+
+/** Errors of the body stream itself (client went away) are an incomplete body. */
+function bodyError(err: unknown): StowageError {
+  if (err instanceof StowageError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  const name = (err as { name?: unknown } | null)?.name;
+  if (
+    name === 'AbortError' ||
+    code === 'ABORT_ERR' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    code === 'ECONNRESET'
+  ) {
+    return new StowageError(
+      'E_INCOMPLETE_BODY',
+      'the upload was aborted before the body ended; nothing was stored',
+      {
+        cause: err,
+      },
+    );
+  }
+  return toStowageError(err, 'write object bytes');
+}
+
+async function* abortable(body: BlobBody, signal: AbortSignal): AsyncIterable<Uint8Array> {
+  for await (const chunk of toIterable(body)) {
+    if (signal.aborted) {
+      throw new StowageError('E_INCOMPLETE_BODY', 'the upload was aborted; nothing was stored', {
+        cause: signal.reason,
+      });
+    }
+    yield chunk;
+  }
+  if (signal.aborted) {
+    throw new StowageError('E_INCOMPLETE_BODY', 'the upload was aborted; nothing was stored', {
+      cause: signal.reason,
+    });
+  }
+}

@@ -1,0 +1,213 @@
+/** Buckets and their sub-resource documents. */
+import { StowageError } from '../errors.js';
+import type { EngineContext } from './context.js';
+import { assertBucketName } from './names.js';
+import type { BucketConfigKind, BucketInfo, VersioningState } from './types.js';
+
+interface BucketRow {
+  name: string;
+  region: string;
+  owner: string;
+  created_at: number;
+  versioning: string;
+}
+
+function toInfo(row: BucketRow): BucketInfo {
+  return {
+    name: row.name,
+    region: row.region,
+    owner: row.owner,
+    createdAt: new Date(row.created_at),
+    versioning: row.versioning as VersioningState,
+  };
+}
+
+/** Reads a bucket row or throws E_NO_SUCH_BUCKET. Usable inside commit jobs. */
+export function requireBucket(ctx: EngineContext, name: string): BucketInfo {
+  const row = ctx.db.prepare('SELECT * FROM buckets WHERE name = ?').get(name) as
+    BucketRow | undefined;
+  if (!row) {
+    throw new StowageError('E_NO_SUCH_BUCKET', `bucket "${name}" does not exist`, {
+      details: { bucket: name },
+    });
+  }
+  return toInfo(row);
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$|^[a-z0-9-]{1,32}$/;
+
+/** Creates a bucket. Region defaults to the engine's region (S3's LocationConstraint). */
+export async function createBucket(
+  ctx: EngineContext,
+  name: string,
+  region?: string,
+): Promise<BucketInfo> {
+  assertBucketName(name);
+  const where = region === undefined || region === '' ? ctx.region : region;
+  if (!REGION.test(where)) {
+    throw new StowageError('E_INVALID_ARGUMENT', `invalid LocationConstraint "${where}"`, {
+      details: { region: where },
+    });
+  }
+  return ctx.queue.run(() => {
+    const existing = ctx.db.prepare('SELECT owner FROM buckets WHERE name = ?').get(name) as
+      { owner: string } | undefined;
+    if (existing) {
+      const code =
+        existing.owner === ctx.owner ? 'E_BUCKET_ALREADY_OWNED_BY_YOU' : 'E_BUCKET_ALREADY_EXISTS';
+      throw new StowageError(code, `bucket "${name}" already exists`, {
+        details: { bucket: name },
+      });
+    }
+    ctx.db
+      .prepare('INSERT INTO buckets (name, region, owner, created_at) VALUES (?, ?, ?, ?)')
+      .run(name, where, ctx.owner, ctx.now());
+    return requireBucket(ctx, name);
+  });
+}
+
+/** Lists all buckets by name. */
+export function listBuckets(ctx: EngineContext): BucketInfo[] {
+  return (ctx.db.prepare('SELECT * FROM buckets ORDER BY name').all() as BucketRow[]).map(toInfo);
+}
+
+/** Deletes an empty bucket: no versions, no delete markers, no multipart uploads. */
+export async function deleteBucket(ctx: EngineContext, name: string): Promise<void> {
+  await ctx.queue.run(() => {
+    requireBucket(ctx, name);
+    const hasVersions = ctx.db.prepare('SELECT 1 FROM versions WHERE bucket = ? LIMIT 1').get(name);
+    const hasUploads = ctx.db.prepare('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name);
+    if (hasVersions || hasUploads) {
+      throw new StowageError(
+        'E_BUCKET_NOT_EMPTY',
+        `bucket "${name}" is not empty: delete its objects${hasVersions ? ', versions and delete markers' : ''}${hasUploads ? ' and abort its multipart uploads' : ''} first`,
+        { details: { bucket: name } },
+      );
+    }
+    ctx.db.prepare('DELETE FROM buckets WHERE name = ?').run(name);
+  });
+}
+
+/** Sets the versioning state. A bucket can never go back to Unversioned, as in S3. */
+export async function putBucketVersioning(
+  ctx: EngineContext,
+  name: string,
+  state: string,
+): Promise<void> {
+  if (state !== 'Enabled' && state !== 'Suspended') {
+    throw new StowageError(
+      'E_ILLEGAL_VERSIONING_CONFIGURATION',
+      `versioning status must be Enabled or Suspended, got "${state}"`,
+    );
+  }
+  await ctx.queue.run(() => {
+    requireBucket(ctx, name);
+    ctx.db.prepare('UPDATE buckets SET versioning = ? WHERE name = ?').run(state, name);
+  });
+}
+
+/** The S3 error code S3 answers when a bucket has no document of this kind. */
+const MISSING_CODE: Record<BucketConfigKind, string> = {
+  policy: 'NoSuchBucketPolicy',
+  cors: 'NoSuchCORSConfiguration',
+  lifecycle: 'NoSuchLifecycleConfiguration',
+  'intelligent-tiering': 'NoSuchConfiguration',
+  encryption: 'ServerSideEncryptionConfigurationNotFoundError',
+  'public-access-block': 'NoSuchPublicAccessBlockConfiguration',
+  logging: 'NoSuchConfiguration',
+  inventory: 'NoSuchConfiguration',
+  replication: 'ReplicationConfigurationNotFoundError',
+  tagging: 'NoSuchTagSet',
+  notification: 'NoSuchConfiguration',
+  metrics: 'NoSuchConfiguration',
+  acl: 'NoSuchConfiguration',
+  website: 'NoSuchWebsiteConfiguration',
+  'ownership-controls': 'OwnershipControlsNotFoundError',
+};
+
+/** Every kind of bucket document the engine stores. */
+export const BUCKET_CONFIG_KINDS = Object.keys(MISSING_CODE) as BucketConfigKind[];
+
+function assertKind(kind: string): asserts kind is BucketConfigKind {
+  if (!Object.hasOwn(MISSING_CODE, kind)) {
+    throw new StowageError('E_INVALID_ARGUMENT', `unknown bucket configuration kind "${kind}"`, {
+      details: { kind, expected: BUCKET_CONFIG_KINDS },
+    });
+  }
+}
+
+/**
+ * Stores a bucket document (the S3 front end validates its content first). `id` names
+ * one of several documents of a listable kind (inventory, intelligent-tiering, metrics).
+ */
+export async function putBucketConfig(
+  ctx: EngineContext,
+  bucket: string,
+  kind: BucketConfigKind,
+  document: string,
+  id = '',
+): Promise<void> {
+  assertKind(kind);
+  await ctx.queue.run(() => {
+    requireBucket(ctx, bucket);
+    ctx.db
+      .prepare(
+        `INSERT INTO bucket_configs (bucket, kind, config_id, document, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (bucket, kind, config_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
+      )
+      .run(bucket, kind, id, document, ctx.now());
+  });
+}
+
+/** Reads a bucket document or throws E_NO_SUCH_BUCKET_CONFIG with S3's specific code. */
+export function getBucketConfig(
+  ctx: EngineContext,
+  bucket: string,
+  kind: BucketConfigKind,
+  id = '',
+): string {
+  assertKind(kind);
+  requireBucket(ctx, bucket);
+  const row = ctx.db
+    .prepare('SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id = ?')
+    .get(bucket, kind, id) as { document: string } | undefined;
+  if (!row) {
+    throw new StowageError(
+      'E_NO_SUCH_BUCKET_CONFIG',
+      `bucket "${bucket}" has no ${kind} configuration${id ? ` with id "${id}"` : ''}`,
+      { s3Code: MISSING_CODE[kind], details: { bucket, kind, id } },
+    );
+  }
+  return row.document;
+}
+
+/** Lists the documents of one kind, by id. */
+export function listBucketConfigs(
+  ctx: EngineContext,
+  bucket: string,
+  kind: BucketConfigKind,
+): Array<{ id: string; document: string }> {
+  assertKind(kind);
+  requireBucket(ctx, bucket);
+  return ctx.db
+    .prepare(
+      'SELECT config_id AS id, document FROM bucket_configs WHERE bucket = ? AND kind = ? ORDER BY config_id',
+    )
+    .all(bucket, kind) as Array<{ id: string; document: string }>;
+}
+
+/** Deletes a bucket document. Deleting one that does not exist succeeds, as in S3. */
+export async function deleteBucketConfig(
+  ctx: EngineContext,
+  bucket: string,
+  kind: BucketConfigKind,
+  id = '',
+): Promise<void> {
+  assertKind(kind);
+  await ctx.queue.run(() => {
+    requireBucket(ctx, bucket);
+    ctx.db
+      .prepare('DELETE FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id = ?')
+      .run(bucket, kind, id);
+  });
+}

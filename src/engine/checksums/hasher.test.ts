@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ChecksumAlgorithm } from '../types.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  CHECKSUM_BYTES,
+  checksumBase64,
+  checksumBytes,
+  createChecksum,
+  isChecksumAlgorithm,
+  isValidChecksumValue,
+} from './hasher.js';
+
+const CRC_POLYS = {
+  CRC32: { poly: 0xedb88320n, bits: 32n },
+  CRC32C: { poly: 0x82f63b78n, bits: 32n },
+  CRC64NVME: { poly: 0x9a6c9329ac4bc9b5n, bits: 64n },
+} as const;
+
+/**
+ * Independent reference for every algorithm: the CRCs bit by bit from their definitions
+ * (reflected, init and xorout all ones), the SHAs from node:crypto.
+ */
+function reference(alg: ChecksumAlgorithm, data: Uint8Array): Buffer {
+  if (alg === 'SHA1') return createHash('sha1').update(data).digest();
+  if (alg === 'SHA256') return createHash('sha256').update(data).digest();
+  const { poly, bits } = CRC_POLYS[alg];
+  const mask = (1n << bits) - 1n;
+  let c = mask;
+  for (const byte of data) {
+    c ^= BigInt(byte);
+    for (let i = 0; i < 8; i++) c = c & 1n ? (c >> 1n) ^ poly : c >> 1n;
+  }
+  return Buffer.from((c ^ mask).toString(16).padStart(Number(bits) / 4, '0'), 'hex');
+}
+
+/** Seeded so a failure can be reproduced. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomBytes(rand: () => number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.floor(rand() * 256);
+  return out;
+}
+
+describe('createChecksum', () => {
+  it.each([
+    ['CRC32', 'cbf43926'],
+    ['CRC32C', 'e3069283'],
+    ['CRC64NVME', 'ae8b14860a799888'],
+    ['SHA1', 'f7c3bc1d808e04732adf679965ccc34ca7ae3441'],
+    ['SHA256', '15e2b0d3c33891ebb0f1ef609ec419420c20e320ce94c65fbc8c3312448eb225'],
+  ] as const)('gives the check value of %s for "123456789"', (alg, hex) => {
+    const c = createChecksum(alg);
+    c.update(Buffer.from('123456789'));
+    expect(c.digest().toString('hex')).toBe(hex);
+  });
+
+  it.each(CHECKSUM_ALGORITHMS)('digests no bytes like the reference (%s)', (alg) => {
+    const d = createChecksum(alg).digest();
+    expect(d).toHaveLength(CHECKSUM_BYTES[alg]);
+    expect(d.equals(reference(alg, new Uint8Array(0)))).toBe(true);
+  });
+
+  it.each(CHECKSUM_ALGORITHMS)(
+    '%s: a 100-byte buffer split at every offset gives the one-shot value',
+    (alg) => {
+      const data = randomBytes(prng(1), 100);
+      const whole = checksumBytes(alg, data);
+      for (let cut = 0; cut <= data.length; cut++) {
+        const c = createChecksum(alg);
+        c.update(data.subarray(0, cut));
+        c.update(data.subarray(cut));
+        expect(c.digest().equals(whole), `cut at ${cut}`).toBe(true);
+      }
+    },
+  );
+
+  it.each(CHECKSUM_ALGORITHMS)(
+    '%s matches the reference on random buffers of length 0..5000',
+    (alg) => {
+      const rand = prng(2);
+      for (let n = 0; n < 40; n++) {
+        const data = randomBytes(rand, Math.floor(rand() * 5001));
+        expect(checksumBytes(alg, data).equals(reference(alg, data)), `length ${data.length}`).toBe(
+          true,
+        );
+      }
+    },
+  );
+
+  it.each(CHECKSUM_ALGORITHMS)(
+    '%s: digest() can be called again and the checksum continued',
+    (alg) => {
+      const c = createChecksum(alg);
+      c.update(Buffer.from('1234'));
+      expect(c.digest().equals(checksumBytes(alg, Buffer.from('1234')))).toBe(true);
+      expect(c.digest().equals(checksumBytes(alg, Buffer.from('1234')))).toBe(true);
+      c.update(Buffer.from('56789'));
+      expect(c.digest().equals(checksumBytes(alg, Buffer.from('123456789')))).toBe(true);
+    },
+  );
+});
+
+describe('checksumBase64', () => {
+  // Values as S3 returns them in x-amz-checksum-*, checked against a bit-by-bit Python
+  // implementation; CRC32/CRC32C of "Hello" and CRC-64 of "aaaaaaaaaa" are aws-crt vectors.
+  it.each([
+    ['CRC32', 'Hello world', 'i9aeUg=='],
+    ['CRC32C', 'Hello world', 'crUfeA=='],
+    ['CRC64NVME', 'Hello world', 'OOJZ0D8xKts='],
+    ['SHA1', 'Hello world', 'e1AsOh9IyGCa4hLN+2Od7jlnP14='],
+    ['SHA256', 'Hello world', 'ZOyIygCyaOW6GjVnihtTFtIS9PNmskdyMlNKiuyjfzw='],
+    ['CRC32', 'Hello', '99GJgg=='],
+    ['CRC32C', 'Hello', 'gdkOGw=='],
+    ['CRC64NVME', 'aaaaaaaaaa', 'DBqAA21lxVU='],
+    ['CRC32', '', 'AAAAAA=='],
+    ['CRC64NVME', '', 'AAAAAAAAAAA='],
+  ] as const)('%s of "%s" is %s', (alg, text, expected) => {
+    expect(checksumBase64(alg, Buffer.from(text))).toBe(expected);
+  });
+});
+
+describe('isChecksumAlgorithm', () => {
+  it('accepts exactly the five S3 names', () => {
+    for (const alg of CHECKSUM_ALGORITHMS) expect(isChecksumAlgorithm(alg)).toBe(true);
+    expect(CHECKSUM_ALGORITHMS).toEqual(['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256']);
+    for (const s of ['crc32', 'MD5', 'CRC64', '', 'toString', '__proto__', 'constructor']) {
+      expect(isChecksumAlgorithm(s), s).toBe(false);
+    }
+  });
+});
+
+describe('isValidChecksumValue', () => {
+  it.each(CHECKSUM_ALGORITHMS)('accepts a real %s value', (alg) => {
+    expect(isValidChecksumValue(alg, checksumBase64(alg, Buffer.from('x')))).toBe(true);
+  });
+
+  it('rejects values of the wrong decoded length', () => {
+    expect(isValidChecksumValue('CRC32', 'AAAAAAAAAAA=')).toBe(false);
+    expect(isValidChecksumValue('CRC64NVME', 'AAAAAA==')).toBe(false);
+    expect(isValidChecksumValue('SHA256', 'e1AsOh9IyGCa4hLN+2Od7jlnP14=')).toBe(false);
+    expect(isValidChecksumValue('SHA1', 'ZOyIygCyaOW6GjVnihtTFtIS9PNmskdyMlNKiuyjfzw=')).toBe(
+      false,
+    );
+    expect(isValidChecksumValue('CRC32', '')).toBe(false);
+    expect(isValidChecksumValue('CRC32', 'AAAAA===')).toBe(false);
+  });
+
+  it('rejects text that is not canonical base64', () => {
+    for (const bad of [
+      'i9ae',
+      'i9aeUg',
+      'i9aeUg=',
+      'i9aeUg===',
+      'i9ae Ug=',
+      ' i9aeUg==',
+      'i9aeUg==\n',
+      'i9a-Ug==',
+      'i9a_Ug==',
+      'i9ae!g==',
+      'i9aeUh==',
+      '=i9aeUg=',
+    ]) {
+      expect(isValidChecksumValue('CRC32', bad), JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  it('rejects an unknown algorithm instead of throwing', () => {
+    expect(isValidChecksumValue('MD5' as ChecksumAlgorithm, 'AAAAAA==')).toBe(false);
+  });
+});

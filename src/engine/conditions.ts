@@ -1,0 +1,78 @@
+/**
+ * Conditional requests as S3 evaluates them (RFC 9110 §13.2.2 order): If-Match, then
+ * If-Unmodified-Since only when If-Match is absent; If-None-Match, then
+ * If-Modified-Since only when If-None-Match is absent. Dates compare at whole seconds,
+ * the precision of HTTP dates.
+ */
+import { StowageError } from '../errors.js';
+import type { ReadConditions, WriteConditions } from './types.js';
+
+/** Strips quotes and a weak marker so `"abc"`, `abc` and `W/"abc"` compare equal. */
+export function normalizeEtag(etag: string): string {
+  return etag
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
+}
+
+function etagMatches(header: string, etag: string): boolean {
+  const wanted = normalizeEtag(etag);
+  return header.split(',').some((t) => {
+    const v = t.trim();
+    return v === '*' || normalizeEtag(v) === wanted;
+  });
+}
+
+const seconds = (d: Date): number => Math.floor(d.getTime() / 1000);
+
+/**
+ * Checks read conditions against an existing object. Throws E_PRECONDITION_FAILED, or
+ * E_NOT_MODIFIED (a 304, not an error for clients). For CopyObject's
+ * `x-amz-copy-source-if-*`, pass `forCopy`: S3 answers 412 where a GET would answer 304.
+ */
+export function checkReadConditions(
+  c: ReadConditions | undefined,
+  etag: string,
+  lastModified: Date,
+  forCopy = false,
+): void {
+  if (!c) return;
+  if (c.ifMatch !== undefined) {
+    if (!etagMatches(c.ifMatch, etag)) throw failed('If-Match');
+  } else if (c.ifUnmodifiedSince && seconds(lastModified) > seconds(c.ifUnmodifiedSince)) {
+    throw failed('If-Unmodified-Since');
+  }
+  const notModified = (): StowageError =>
+    forCopy ? failed('If-None-Match / If-Modified-Since') : new StowageError('E_NOT_MODIFIED');
+  if (c.ifNoneMatch !== undefined) {
+    if (etagMatches(c.ifNoneMatch, etag)) throw notModified();
+  } else if (c.ifModifiedSince && seconds(lastModified) <= seconds(c.ifModifiedSince)) {
+    throw notModified();
+  }
+}
+
+/** Checks S3 conditional-write headers against the current object (undefined if none). */
+export function checkWriteConditions(
+  c: WriteConditions | undefined,
+  currentEtag: string | undefined,
+): void {
+  if (!c) return;
+  if (c.ifNoneMatch !== undefined) {
+    if (c.ifNoneMatch.trim() !== '*') {
+      throw new StowageError('E_NOT_IMPLEMENTED', 'If-None-Match on a write supports only "*"');
+    }
+    if (currentEtag !== undefined) throw failed('If-None-Match');
+  }
+  if (c.ifMatch !== undefined) {
+    if (currentEtag === undefined) {
+      throw new StowageError('E_NO_SUCH_KEY', 'If-Match was given but the key does not exist');
+    }
+    if (!etagMatches(c.ifMatch, currentEtag)) throw failed('If-Match');
+  }
+}
+
+function failed(header: string): StowageError {
+  return new StowageError('E_PRECONDITION_FAILED', `the ${header} precondition did not hold`, {
+    details: { condition: header },
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * Numbered schema migrations of the metadata database. Never edit a migration that has
+ * shipped: add the next number. `migrate()` applies the missing ones in one transaction
+ * each and records them in `schema_migrations`.
+ */
+import type { Database } from 'better-sqlite3';
+
+/** One schema step. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** All migrations, in order. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE buckets (
+        name TEXT PRIMARY KEY,
+        region TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        versioning TEXT NOT NULL DEFAULT 'Unversioned'
+      ) STRICT;
+
+      -- Sub-resource documents (policy, CORS, lifecycle …). config_id is '' for the
+      -- singleton kinds and the configuration Id for the listable ones (inventory,
+      -- intelligent-tiering, metrics).
+      CREATE TABLE bucket_configs (
+        bucket TEXT NOT NULL REFERENCES buckets(name) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        config_id TEXT NOT NULL DEFAULT '',
+        document TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (bucket, kind, config_id)
+      ) STRICT;
+
+      -- One row per object version or delete marker. id orders versions newest-last;
+      -- keys compare as UTF-8 bytes (BINARY collation), which is S3's listing order.
+      CREATE TABLE versions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        bucket TEXT NOT NULL REFERENCES buckets(name),
+        key TEXT NOT NULL,
+        version_id TEXT NOT NULL,
+        is_latest INTEGER NOT NULL,
+        is_delete_marker INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        storage_class TEXT NOT NULL,
+        restore TEXT,
+        checksums TEXT NOT NULL,
+        checksum_type TEXT,
+        md5 TEXT,
+        sha256 TEXT,
+        segments TEXT NOT NULL,
+        part_sizes TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        accessed_at INTEGER NOT NULL,
+        UNIQUE (bucket, key, version_id)
+      ) STRICT;
+      CREATE INDEX versions_by_key ON versions (bucket, key, id DESC);
+      CREATE INDEX versions_current ON versions (bucket, key) WHERE is_latest = 1;
+
+      CREATE TABLE uploads (
+        upload_id TEXT PRIMARY KEY,
+        bucket TEXT NOT NULL REFERENCES buckets(name),
+        key TEXT NOT NULL,
+        initiated_at INTEGER NOT NULL,
+        headers TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        storage_class TEXT NOT NULL,
+        checksum_algorithm TEXT,
+        checksum_type TEXT
+      ) STRICT;
+      CREATE INDEX uploads_by_key ON uploads (bucket, key);
+
+      CREATE TABLE parts (
+        upload_id TEXT NOT NULL REFERENCES uploads(upload_id) ON DELETE CASCADE,
+        part_number INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        md5 TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        checksums TEXT NOT NULL,
+        blob_id TEXT,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (upload_id, part_number)
+      ) STRICT;
+
+      CREATE TABLE settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+/** Applies every migration newer than the database's version. Returns the versions applied. */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+  );
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as {
+    v: number | null;
+  };
+  const current = row.v ?? 0;
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        Date.now(),
+      );
+    })();
+    applied.push(m.version);
+  }
+  return applied;
+}

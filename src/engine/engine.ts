@@ -1,0 +1,363 @@
+/**
+ * The embedded object store: one data directory holding a SQLite metadata database
+ * (`meta.db`) and blob files (`blobs/`, `tmp/`). This class composes the operation
+ * modules and owns the lifecycle: lock, recovery, group commit, clean shutdown.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { StowageError } from '../errors.js';
+import { BlobStore } from './blobs/blob-store.js';
+import type { BlobBody } from './blobs/write-blob.js';
+import * as buckets from './buckets.js';
+import type { EngineContext, EngineLimits } from './context.js';
+import { CommitQueue } from './db/commit-queue.js';
+import { openDatabase } from './db/open-database.js';
+import { checkIntegrity, type IntegrityReport } from './integrity.js';
+import { listMultipartUploads } from './listing/list-uploads.js';
+import { listObjects } from './listing/list-objects.js';
+import { listObjectVersions } from './listing/list-versions.js';
+import { lockDataDir } from './lock.js';
+import * as attributes from './objects/attributes.js';
+import { copyObject } from './objects/copy.js';
+import { deleteObject, deleteObjects } from './objects/delete.js';
+import * as multipart from './objects/multipart.js';
+import { putObject } from './objects/put.js';
+import { getObject, headObject } from './objects/read.js';
+import { recover, setCleanFlag, type RecoveryReport } from './recovery.js';
+import type * as T from './types.js';
+
+/** Options of Engine.open. */
+export interface EngineOptions {
+  /** The data directory; created if missing. */
+  dataDir: string;
+  /** fsync blobs, directories and commits (default true). Off only for throwaway data. */
+  fsync?: boolean;
+  /** Source of time (default: the system clock). */
+  clock?: T.Clock;
+  limits?: Partial<EngineLimits>;
+  /** Region for buckets created without one (default us-east-1). */
+  region?: string;
+  /** Owner recorded on buckets (default "stowage"). */
+  owner?: string;
+}
+
+/** S3's limits, the defaults. */
+export const DEFAULT_LIMITS: EngineLimits = {
+  minPartSizeBytes: 5 * 1024 * 1024,
+  maxPutSizeBytes: 5 * 1024 ** 3,
+  maxObjectSizeBytes: 5 * 1024 ** 4,
+};
+
+const systemClock: T.Clock = { now: () => Date.now() };
+
+/** Writes batched last-access times (S3 Intelligent-Tiering needs them; one write per batch, not per GET). */
+function writeTouches(db: Database, touches: Map<number, number>): void {
+  if (touches.size === 0) return;
+  const stmt = db.prepare('UPDATE versions SET accessed_at = ? WHERE id = ?');
+  for (const [id, at] of touches) stmt.run(at, id);
+  touches.clear();
+}
+
+/**
+ * The embedded object store engine.
+ *
+ * @example
+ * const engine = await Engine.open({ dataDir: './stowage-data' });
+ * await engine.createBucket('game-assets');
+ * await engine.putObject('game-assets', 'sprites/hero.png', bytes, { headers: { contentType: 'image/png' } });
+ * const { body } = engine.getObject('game-assets', 'sprites/hero.png');
+ * await engine.close();
+ */
+export class Engine {
+  private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly db: Database,
+    private readonly blobs: BlobStore,
+    private readonly queue: CommitQueue,
+    private readonly ctx: EngineContext,
+    private readonly unlock: () => Promise<void>,
+    /** What start-up recovery found and cleaned. */
+    readonly recovery: RecoveryReport,
+    /** The persisted demo clock offset, shared with ctx.now(). */
+    private readonly offset: { ms: number },
+    /** Last-access times waiting for the next commit batch. */
+    private readonly touches: Map<number, number>,
+  ) {}
+
+  /** Opens (creating if needed) a data directory. Only one process may hold it. */
+  static async open(options: EngineOptions): Promise<Engine> {
+    const dataDir = path.resolve(options.dataDir);
+    await fsp.mkdir(dataDir, { recursive: true });
+    const unlock = await lockDataDir(dataDir);
+    try {
+      const fsync = options.fsync ?? true;
+      const blobs = new BlobStore(dataDir, { fsync });
+      await blobs.init();
+      const db = openDatabase(path.join(dataDir, 'meta.db'), { fsync });
+      const report = await recover(db, blobs);
+      const clock = options.clock ?? systemClock;
+      const row = db.prepare("SELECT value FROM settings WHERE name = 'clock_offset_ms'").get() as
+        | { value: string }
+        | undefined;
+      const offset = { ms: row ? Number(row.value) : 0 };
+      const touches = new Map<number, number>();
+      const queue = new CommitQueue(db, (ids) => blobs.remove(ids));
+      const ctx: EngineContext = {
+        db,
+        blobs,
+        queue,
+        limits: { ...DEFAULT_LIMITS, ...options.limits },
+        now: () => clock.now() + offset.ms,
+        touch: (rowId) => {
+          touches.set(rowId, ctx.now());
+          queue.schedule();
+        },
+        owner: options.owner ?? 'stowage',
+        region: options.region ?? 'us-east-1',
+      };
+      queue.addBatchHook(() => writeTouches(db, touches));
+      return new Engine(dataDir, db, blobs, queue, ctx, unlock, report, offset, touches);
+    } catch (err) {
+      await unlock();
+      throw err;
+    }
+  }
+
+  /** Runs an operation unless closed, and lets close() wait for it. */
+  private op<R>(fn: () => R): R {
+    if (this.closed) throw new StowageError('E_ENGINE_CLOSED');
+    const r = fn();
+    if (r instanceof Promise) {
+      const p = r.finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+      return p as R;
+    }
+    return r;
+  }
+
+  /** Engine time (ms since epoch): the clock plus the persisted offset. */
+  now(): number {
+    return this.ctx.now();
+  }
+
+  /**
+   * Moves engine time forward (persisted), so demos and tests can let restores complete
+   * without waiting hours.
+   */
+  async advanceClock(ms: number): Promise<number> {
+    if (!Number.isFinite(ms) || ms < 0) {
+      throw new StowageError('E_INVALID_ARGUMENT', `the clock can only move forward, got ${ms} ms`);
+    }
+    return this.op(() =>
+      this.queue.run(() => {
+        const next = this.offset.ms + ms;
+        this.db
+          .prepare(
+            "INSERT INTO settings (name, value) VALUES ('clock_offset_ms', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+          )
+          .run(String(next));
+        this.offset.ms = next;
+        return next;
+      }),
+    );
+  }
+
+  /** The persisted clock offset in ms. */
+  get clockOffset(): number {
+    return this.offset.ms;
+  }
+
+  createBucket(name: string, options: { region?: string } = {}): Promise<T.BucketInfo> {
+    return this.op(() => buckets.createBucket(this.ctx, name, options.region));
+  }
+  headBucket(name: string): T.BucketInfo {
+    return this.op(() => buckets.requireBucket(this.ctx, name));
+  }
+  listBuckets(): T.BucketInfo[] {
+    return this.op(() => buckets.listBuckets(this.ctx));
+  }
+  deleteBucket(name: string): Promise<void> {
+    return this.op(() => buckets.deleteBucket(this.ctx, name));
+  }
+  putBucketVersioning(name: string, state: 'Enabled' | 'Suspended'): Promise<void> {
+    return this.op(() => buckets.putBucketVersioning(this.ctx, name, state));
+  }
+  getBucketVersioning(name: string): T.VersioningState {
+    return this.op(() => buckets.requireBucket(this.ctx, name).versioning);
+  }
+  putBucketConfig(
+    bucket: string,
+    kind: T.BucketConfigKind,
+    document: string,
+    id?: string,
+  ): Promise<void> {
+    return this.op(() => buckets.putBucketConfig(this.ctx, bucket, kind, document, id));
+  }
+  getBucketConfig(bucket: string, kind: T.BucketConfigKind, id?: string): string {
+    return this.op(() => buckets.getBucketConfig(this.ctx, bucket, kind, id));
+  }
+  listBucketConfigs(
+    bucket: string,
+    kind: T.BucketConfigKind,
+  ): Array<{ id: string; document: string }> {
+    return this.op(() => buckets.listBucketConfigs(this.ctx, bucket, kind));
+  }
+  deleteBucketConfig(bucket: string, kind: T.BucketConfigKind, id?: string): Promise<void> {
+    return this.op(() => buckets.deleteBucketConfig(this.ctx, bucket, kind, id));
+  }
+
+  putObject(
+    bucket: string,
+    key: string,
+    body: BlobBody,
+    options?: T.PutObjectOptions,
+  ): Promise<T.PutObjectResult> {
+    return this.op(() => putObject(this.ctx, bucket, key, body, options));
+  }
+  getObject(bucket: string, key: string, options?: T.GetObjectOptions): T.GetObjectResult {
+    return this.op(() => getObject(this.ctx, bucket, key, options));
+  }
+  headObject(bucket: string, key: string, options?: T.GetObjectOptions): T.ObjectInfo {
+    return this.op(() => headObject(this.ctx, bucket, key, options));
+  }
+  deleteObject(
+    bucket: string,
+    key: string,
+    options?: T.DeleteObjectOptions,
+  ): Promise<T.DeleteObjectResult> {
+    return this.op(() => deleteObject(this.ctx, bucket, key, options));
+  }
+  deleteObjects(
+    bucket: string,
+    items: ReadonlyArray<{ key: string; versionId?: string }>,
+  ): Promise<T.DeleteObjectsItem[]> {
+    return this.op(() => deleteObjects(this.ctx, bucket, items));
+  }
+  copyObject(
+    source: { bucket: string; key: string },
+    dest: { bucket: string; key: string },
+    options?: T.CopyObjectOptions,
+  ): Promise<T.CopyObjectResult> {
+    return this.op(() =>
+      copyObject(this.ctx, source.bucket, source.key, dest.bucket, dest.key, options),
+    );
+  }
+  listObjects(bucket: string, options?: T.ListObjectsOptions): T.ListObjectsResult {
+    return this.op(() => listObjects(this.ctx, bucket, options));
+  }
+  listObjectVersions(bucket: string, options?: T.ListVersionsOptions): T.ListVersionsResult {
+    return this.op(() => listObjectVersions(this.ctx, bucket, options));
+  }
+  getObjectTagging(
+    bucket: string,
+    key: string,
+    versionId?: string,
+  ): { versionId: string; tags: Record<string, string> } {
+    return this.op(() => attributes.getObjectTagging(this.ctx, bucket, key, versionId));
+  }
+  putObjectTagging(
+    bucket: string,
+    key: string,
+    tags: Record<string, string>,
+    versionId?: string,
+  ): Promise<{ versionId: string }> {
+    return this.op(() => attributes.putObjectTagging(this.ctx, bucket, key, tags, versionId));
+  }
+  restoreObject(
+    bucket: string,
+    key: string,
+    options: T.RestoreObjectOptions,
+  ): Promise<T.RestoreObjectResult> {
+    return this.op(() => attributes.restoreObject(this.ctx, bucket, key, options));
+  }
+
+  createMultipartUpload(
+    bucket: string,
+    key: string,
+    options?: T.CreateMultipartOptions,
+  ): Promise<T.UploadInfo> {
+    return this.op(() => multipart.createMultipartUpload(this.ctx, bucket, key, options));
+  }
+  uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: BlobBody,
+    options?: T.UploadPartOptions,
+  ): Promise<T.PartInfo> {
+    return this.op(() =>
+      multipart.uploadPart(this.ctx, bucket, key, uploadId, partNumber, body, options),
+    );
+  }
+  uploadPartCopy(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    source: {
+      bucket: string;
+      key: string;
+      versionId?: string;
+      range?: T.ByteRange | string;
+      conditions?: T.ReadConditions;
+    },
+  ): Promise<T.PartInfo & { sourceVersionId: string }> {
+    return this.op(() =>
+      multipart.uploadPartCopy(this.ctx, bucket, key, uploadId, partNumber, source),
+    );
+  }
+  completeMultipartUpload(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: readonly T.CompletedPart[],
+    options?: T.CompleteMultipartOptions,
+  ): Promise<T.PutObjectResult> {
+    return this.op(() =>
+      multipart.completeMultipartUpload(this.ctx, bucket, key, uploadId, parts, options),
+    );
+  }
+  abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
+    return this.op(() => multipart.abortMultipartUpload(this.ctx, bucket, key, uploadId));
+  }
+  listParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    options?: T.ListPartsOptions,
+  ): T.ListPartsResult {
+    return this.op(() => multipart.listParts(this.ctx, bucket, key, uploadId, options));
+  }
+  listMultipartUploads(bucket: string, options?: T.ListUploadsOptions): T.ListUploadsResult {
+    return this.op(() => listMultipartUploads(this.ctx, bucket, options));
+  }
+
+  /**
+   * Checks the data directory: SQLite's integrity check, every referenced blob present
+   * with its recorded size, no unreferenced blobs, and (with `deep`) every stored
+   * SHA-256 recomputed from the bytes.
+   */
+  check(options: { deep?: boolean } = {}): Promise<IntegrityReport> {
+    return this.op(() => checkIntegrity(this.db, this.blobs, options));
+  }
+
+  /**
+   * Finishes in-flight operations, commits what is queued, marks a clean shutdown and
+   * releases the data directory. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    this.queue.flush();
+    writeTouches(this.db, this.touches);
+    setCleanFlag(this.db, true);
+    this.db.close();
+    await this.unlock();
+  }
+}

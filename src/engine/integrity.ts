@@ -1,0 +1,108 @@
+/** `stowage engine check`: is the data directory consistent? */
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import type { Database } from 'better-sqlite3';
+import type { BlobStore } from './blobs/blob-store.js';
+import { referencedBlobIds } from './recovery.js';
+
+/** One problem found. */
+export interface IntegrityProblem {
+  kind: 'database' | 'missing-blob' | 'wrong-size' | 'orphan-blob' | 'checksum';
+  message: string;
+}
+
+/** The result of a check. */
+export interface IntegrityReport {
+  ok: boolean;
+  objectsChecked: number;
+  blobsChecked: number;
+  problems: IntegrityProblem[];
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }))
+    hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Checks metadata against blobs. Reports every problem instead of stopping at the first. */
+export async function checkIntegrity(
+  db: Database,
+  blobs: BlobStore,
+  options: { deep?: boolean } = {},
+): Promise<IntegrityReport> {
+  const problems: IntegrityProblem[] = [];
+  const rows = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
+  for (const r of rows) {
+    if (r.integrity_check !== 'ok') problems.push({ kind: 'database', message: r.integrity_check });
+  }
+  const expected = new Map<string, { size: number; sha256?: string; what: string }>();
+  let objectsChecked = 0;
+  for (const raw of db
+    .prepare('SELECT bucket, key, version_id, segments, sha256 FROM versions')
+    .iterate()) {
+    const row = raw as {
+      bucket: string;
+      key: string;
+      version_id: string;
+      segments: string;
+      sha256: string | null;
+    };
+    objectsChecked++;
+    const segs = JSON.parse(row.segments) as Array<{ b: string; n: number; s?: string }>;
+    for (const s of segs) {
+      expected.set(s.b, {
+        size: s.n,
+        ...(s.s ? { sha256: s.s } : {}),
+        what: `${row.bucket}/${row.key} (version ${row.version_id})`,
+      });
+    }
+  }
+  for (const raw of db
+    .prepare(
+      'SELECT upload_id, part_number, size, sha256, blob_id FROM parts WHERE blob_id IS NOT NULL',
+    )
+    .iterate()) {
+    const p = raw as {
+      upload_id: string;
+      part_number: number;
+      size: number;
+      sha256: string;
+      blob_id: string;
+    };
+    expected.set(p.blob_id, {
+      size: p.size,
+      sha256: p.sha256,
+      what: `part ${p.part_number} of upload ${p.upload_id}`,
+    });
+  }
+  let blobsChecked = 0;
+  for (const [id, e] of expected) {
+    blobsChecked++;
+    const stat = await fsp.stat(blobs.pathOf(id)).catch(() => undefined);
+    if (!stat) {
+      problems.push({ kind: 'missing-blob', message: `${e.what}: blob ${id} is missing` });
+      continue;
+    }
+    if (stat.size !== e.size) {
+      problems.push({
+        kind: 'wrong-size',
+        message: `${e.what}: blob ${id} has ${stat.size} bytes, expected ${e.size}`,
+      });
+      continue;
+    }
+    if (options.deep && e.sha256 && (await sha256Of(blobs.pathOf(id))) !== e.sha256) {
+      problems.push({
+        kind: 'checksum',
+        message: `${e.what}: blob ${id} does not match its SHA-256`,
+      });
+    }
+  }
+  const referenced = referencedBlobIds(db);
+  for (const id of await blobs.listIds()) {
+    if (!referenced.has(id))
+      problems.push({ kind: 'orphan-blob', message: `blob ${id} is not referenced by any object` });
+  }
+  return { ok: problems.length === 0, objectsChecked, blobsChecked, problems };
+}

@@ -1,0 +1,82 @@
+/** ListMultipartUploads: uploads in progress by key, oldest first within a key. */
+import { StowageError } from '../../errors.js';
+import { requireBucket } from '../buckets.js';
+import type { EngineContext } from '../context.js';
+import { toUploadInfo } from '../objects/multipart.js';
+import type { ListUploadsOptions, ListUploadsResult } from '../types.js';
+import { pageSize, scanEntries, takePage, type Position, type ScanSource } from './scan.js';
+
+type UploadRow = Parameters<typeof toUploadInfo>[0] & { rowid: number };
+
+function uploadsSource(ctx: EngineContext, bucket: string): ScanSource<UploadRow> {
+  const cols = 'rowid, *';
+  const sameKey = ctx.db.prepare(
+    `SELECT ${cols} FROM uploads WHERE bucket = ? AND key = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
+  );
+  const incl = ctx.db.prepare(
+    `SELECT ${cols} FROM uploads WHERE bucket = ? AND key >= ? AND key < ? ORDER BY key, rowid LIMIT ?`,
+  );
+  const excl = ctx.db.prepare(
+    `SELECT ${cols} FROM uploads WHERE bucket = ? AND key > ? AND key < ? ORDER BY key, rowid LIMIT ?`,
+  );
+  // Keys are at most 1024 bytes of UTF-8, so this bound is above every key.
+  const top = String.fromCodePoint(0x10ffff).repeat(1025);
+  return {
+    fetch(from: Position, upper: string | undefined, limit: number): UploadRow[] {
+      const rows: UploadRow[] = [];
+      if (from.afterSeq !== undefined)
+        rows.push(...(sameKey.all(bucket, from.key, from.afterSeq, limit) as UploadRow[]));
+      if (rows.length >= limit) return rows;
+      const q = from.inclusive ? incl : excl;
+      rows.push(...(q.all(bucket, from.key, upper ?? top, limit - rows.length) as UploadRow[]));
+      return rows;
+    },
+    keyOf: (r) => r.key,
+    seqOf: (r) => r.rowid,
+  };
+}
+
+/** Lists one page of multipart uploads in progress. */
+export function listMultipartUploads(
+  ctx: EngineContext,
+  bucket: string,
+  options: ListUploadsOptions = {},
+): ListUploadsResult {
+  requireBucket(ctx, bucket);
+  const max = pageSize(options.maxUploads, 'max-uploads');
+  let from: Position | undefined;
+  if (options.keyMarker) {
+    from = { key: options.keyMarker, inclusive: false };
+    if (options.uploadIdMarker) {
+      const row = ctx.db
+        .prepare('SELECT rowid FROM uploads WHERE bucket = ? AND key = ? AND upload_id = ?')
+        .get(bucket, options.keyMarker, options.uploadIdMarker) as { rowid: number } | undefined;
+      if (!row) {
+        throw new StowageError(
+          'E_INVALID_ARGUMENT',
+          `upload-id-marker "${options.uploadIdMarker}" is not an upload of key "${options.keyMarker}"`,
+        );
+      }
+      from.afterSeq = row.rowid;
+    }
+  }
+  const src = uploadsSource(ctx, bucket);
+  const page = takePage(
+    src,
+    scanEntries(src, { prefix: options.prefix ?? '', delimiter: options.delimiter, from }),
+    max,
+  );
+  const last = page.entries[page.entries.length - 1];
+  const next =
+    page.next && last
+      ? last.kind === 'prefix'
+        ? { nextKeyMarker: last.prefix }
+        : { nextKeyMarker: last.row.key, nextUploadIdMarker: last.row.upload_id }
+      : {};
+  return {
+    uploads: page.entries.flatMap((e) => (e.kind === 'row' ? [toUploadInfo(e.row)] : [])),
+    commonPrefixes: page.entries.flatMap((e) => (e.kind === 'prefix' ? [e.prefix] : [])),
+    isTruncated: page.next !== undefined,
+    ...next,
+  };
+}

@@ -1,0 +1,79 @@
+/** DeleteObject and DeleteObjects. */
+import { isStowageError, StowageError } from '../../errors.js';
+import { requireBucket } from '../buckets.js';
+import type { EngineContext } from '../context.js';
+import { assertKey } from '../names.js';
+import type { DeleteObjectOptions, DeleteObjectResult, DeleteObjectsItem } from '../types.js';
+import { assertVersionId, deleteCurrent, deleteVersion } from './placement.js';
+
+/** Deletes an object or one version; see placement.ts for the versioning rules. */
+export async function deleteObject(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  options: DeleteObjectOptions = {},
+): Promise<DeleteObjectResult> {
+  requireBucket(ctx, bucket);
+  assertKey(key);
+  if (options.versionId !== undefined) assertVersionId(options.versionId);
+  return ctx.queue.run((tx) => {
+    const state = requireBucket(ctx, bucket).versioning;
+    const r =
+      options.versionId === undefined
+        ? deleteCurrent(ctx, tx, state, bucket, key)
+        : deleteVersion(ctx, tx, bucket, key, options.versionId);
+    return {
+      deleteMarker: r.deleteMarker,
+      ...(r.versionId !== undefined ? { versionId: r.versionId } : {}),
+    };
+  });
+}
+
+/** S3's limit on keys per DeleteObjects request. */
+export const MAX_DELETE_BATCH = 1000;
+
+/**
+ * Deletes up to 1000 objects. Each key gets its own result: one bad key does not stop
+ * the others (S3's DeleteObjects reports per-key errors the same way).
+ */
+export async function deleteObjects(
+  ctx: EngineContext,
+  bucket: string,
+  items: ReadonlyArray<{ key: string; versionId?: string }>,
+): Promise<DeleteObjectsItem[]> {
+  requireBucket(ctx, bucket);
+  if (items.length === 0 || items.length > MAX_DELETE_BATCH) {
+    throw new StowageError(
+      'E_MALFORMED_XML',
+      `a batch delete must name 1 to ${MAX_DELETE_BATCH} keys, got ${items.length}`,
+    );
+  }
+  return Promise.all(
+    items.map(async (item): Promise<DeleteObjectsItem> => {
+      try {
+        const r = await deleteObject(
+          ctx,
+          bucket,
+          item.key,
+          item.versionId ? { versionId: item.versionId } : {},
+        );
+        return {
+          key: item.key,
+          ...(item.versionId ? { versionId: item.versionId } : {}),
+          ok: true,
+          deleteMarker: r.deleteMarker,
+          ...(r.deleteMarker && r.versionId ? { deleteMarkerVersionId: r.versionId } : {}),
+        };
+      } catch (err) {
+        if (!isStowageError(err)) throw err;
+        return {
+          key: item.key,
+          ...(item.versionId ? { versionId: item.versionId } : {}),
+          ok: false,
+          code: err.s3Code,
+          message: err.message,
+        };
+      }
+    }),
+  );
+}

@@ -1,0 +1,175 @@
+/**
+ * Validation of what a writer sends with an object: user metadata, tags, Content-MD5
+ * and x-amz-checksum-* values. Every check runs before a byte is stored, or (for
+ * digests) before the written blob is published.
+ */
+import { StowageError } from '../../errors.js';
+import type { BlobDigests } from '../blobs/write-blob.js';
+import { CHECKSUM_ALGORITHMS, isValidChecksumValue } from '../checksums/index.js';
+import type { ChecksumAlgorithm, ChecksumValues, ObjectHeaders } from '../types.js';
+
+/** S3's limit on the user metadata of one object (keys plus values, UTF-8). */
+export const MAX_METADATA_BYTES = 2048;
+/** S3's limits on object tags. */
+export const MAX_TAGS = 10;
+const MAX_TAG_KEY = 128;
+const MAX_TAG_VALUE = 256;
+
+/** Lowercases metadata keys (HTTP headers are case-insensitive) and checks the size. */
+export function normalizeMetadata(
+  metadata: Record<string, string> | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  let bytes = 0;
+  for (const [k, v] of Object.entries(metadata ?? {})) {
+    if (typeof v !== 'string') {
+      throw new StowageError('E_INVALID_ARGUMENT', `metadata value of "${k}" must be a string`);
+    }
+    const key = k.toLowerCase();
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(key)) {
+      throw new StowageError(
+        'E_INVALID_ARGUMENT',
+        `metadata key "${k}" is not a valid HTTP header name`,
+      );
+    }
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(v);
+    out[key] = v;
+  }
+  if (bytes > MAX_METADATA_BYTES) {
+    throw new StowageError(
+      'E_METADATA_TOO_LARGE',
+      `user metadata is ${bytes} bytes; the maximum is ${MAX_METADATA_BYTES}`,
+      { details: { sizeBytes: bytes, maxSizeBytes: MAX_METADATA_BYTES } },
+    );
+  }
+  return out;
+}
+
+/** Checks a tag set against S3's limits. */
+export function validateTags(tags: Record<string, string> | undefined): Record<string, string> {
+  const entries = Object.entries(tags ?? {});
+  if (entries.length > MAX_TAGS) {
+    throw new StowageError(
+      'E_INVALID_TAG',
+      `an object can have at most ${MAX_TAGS} tags, got ${entries.length}`,
+    );
+  }
+  for (const [k, v] of entries) {
+    if (k.length === 0 || k.length > MAX_TAG_KEY) {
+      throw new StowageError(
+        'E_INVALID_TAG',
+        `tag key "${k}" must be 1 to ${MAX_TAG_KEY} characters`,
+      );
+    }
+    if (typeof v !== 'string' || v.length > MAX_TAG_VALUE) {
+      throw new StowageError(
+        'E_INVALID_TAG',
+        `the value of tag "${k}" must be a string of at most ${MAX_TAG_VALUE} characters`,
+      );
+    }
+    if (k.startsWith('aws:')) {
+      throw new StowageError('E_INVALID_TAG', `tag key "${k}" uses the reserved prefix "aws:"`);
+    }
+  }
+  return Object.fromEntries(entries);
+}
+
+/** Drops undefined header fields so stored JSON stays small and comparable. */
+export function cleanHeaders(headers: ObjectHeaders | undefined): ObjectHeaders {
+  return Object.fromEntries(
+    Object.entries(headers ?? {}).filter(([, v]) => v !== undefined && v !== ''),
+  );
+}
+
+/** Throws E_INVALID_DIGEST unless `value` is base64 of 16 bytes. */
+export function assertContentMd5(value: string): void {
+  const raw = Buffer.from(value, 'base64');
+  if (raw.length !== 16 || raw.toString('base64') !== value.trim()) {
+    throw new StowageError(
+      'E_INVALID_DIGEST',
+      `Content-MD5 "${value}" is not the base64 of a 16-byte MD5`,
+    );
+  }
+}
+
+/** Throws E_INVALID_DIGEST for checksum values that cannot be of their algorithm. */
+export function assertChecksumValues(values: ChecksumValues): void {
+  for (const [alg, value] of Object.entries(values)) {
+    if (!(CHECKSUM_ALGORITHMS as readonly string[]).includes(alg)) {
+      throw new StowageError('E_INVALID_ARGUMENT', `unknown checksum algorithm "${alg}"`);
+    }
+    if (value === undefined) continue;
+    if (!isValidChecksumValue(alg as ChecksumAlgorithm, value)) {
+      throw new StowageError(
+        'E_INVALID_DIGEST',
+        `x-amz-checksum-${alg.toLowerCase()} "${value}" is not a valid ${alg} value`,
+      );
+    }
+  }
+}
+
+/** The algorithms to compute for a write: the requested one plus any with a value given. */
+export function algorithmsFor(
+  algorithm: ChecksumAlgorithm | undefined,
+  checksums: ChecksumValues | Promise<ChecksumValues> | undefined,
+): ChecksumAlgorithm[] {
+  const set = new Set<ChecksumAlgorithm>();
+  if (algorithm) set.add(algorithm);
+  if (checksums && !(checksums instanceof Promise)) {
+    for (const a of Object.keys(checksums) as ChecksumAlgorithm[]) set.add(a);
+  }
+  for (const a of set) {
+    if (!(CHECKSUM_ALGORITHMS as readonly string[]).includes(a)) {
+      throw new StowageError('E_INVALID_ARGUMENT', `unknown checksum algorithm "${a}"`);
+    }
+  }
+  return [...set];
+}
+
+/**
+ * Compares the digests of written bytes with what the client declared. Trailing
+ * checksums (a promise) are awaited here, after the body. Any mismatch rejects the write.
+ */
+export async function verifyDigests(
+  digests: BlobDigests,
+  contentMd5: string | undefined,
+  expected: ChecksumValues | Promise<ChecksumValues> | undefined,
+): Promise<void> {
+  if (contentMd5 !== undefined && digests.md5.toString('base64') !== contentMd5.trim()) {
+    throw new StowageError(
+      'E_BAD_DIGEST',
+      'the Content-MD5 you specified did not match what was received',
+    );
+  }
+  const values = await expected;
+  if (!values) return;
+  assertChecksumValues(values);
+  for (const [alg, value] of Object.entries(values) as Array<
+    [ChecksumAlgorithm, string | undefined]
+  >) {
+    if (value === undefined) continue;
+    const actual = digests.checksums[alg];
+    if (!actual) {
+      throw new StowageError(
+        'E_INVALID_REQUEST',
+        `a trailing x-amz-checksum-${alg.toLowerCase()} was sent but ${alg} was not declared before the body`,
+      );
+    }
+    if (actual.toString('base64') !== value) {
+      throw new StowageError(
+        'E_CHECKSUM_MISMATCH',
+        `the ${alg} you specified did not match the calculated checksum`,
+        {
+          details: { algorithm: alg },
+        },
+      );
+    }
+  }
+}
+
+/** Base64 values of the computed checksums, for storage and responses. */
+export function checksumValuesOf(digests: BlobDigests): ChecksumValues {
+  return Object.fromEntries(
+    Object.entries(digests.checksums).map(([a, b]) => [a, b.toString('base64')]),
+  );
+}

@@ -1,0 +1,545 @@
+/**
+ * Multipart uploads. Each part is its own blob; completing an upload makes those blobs
+ * the segments of the new version in one transaction, so a multi-GB object is never
+ * copied on completion and a crash leaves either the upload or the object, never half.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { StowageError } from '../../errors.js';
+import { readSegments } from '../blobs/read-blobs.js';
+import { writeBlob, type BlobBody } from '../blobs/write-blob.js';
+import { requireBucket } from '../buckets.js';
+import { combineCrc, compositeChecksum } from '../checksums/index.js';
+import type { EngineContext } from '../context.js';
+import { checkReadConditions, checkWriteConditions, normalizeEtag } from '../conditions.js';
+import { assertKey } from '../names.js';
+import { resolveRange } from '../range.js';
+import { segmentsOf, type NewVersion } from '../rows.js';
+import type {
+  ByteRange,
+  ChecksumAlgorithm,
+  ChecksumType,
+  ChecksumValues,
+  CompletedPart,
+  CompleteMultipartOptions,
+  CreateMultipartOptions,
+  PartInfo,
+  PutObjectResult,
+  ReadConditions,
+  StorageClass,
+  UploadInfo,
+  UploadPartOptions,
+} from '../types.js';
+import {
+  assertChecksumValues,
+  assertContentMd5,
+  checksumValuesOf,
+  verifyDigests,
+} from './input.js';
+import { latestRow, placeVersion } from './placement.js';
+import { versionAttributes } from './put.js';
+import { assertReadable, resolveVersion } from './read.js';
+
+/** S3's limit on parts per upload. */
+export const MAX_PARTS = 10000;
+
+interface UploadRow {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  initiated_at: number;
+  headers: string;
+  metadata: string;
+  tags: string;
+  storage_class: string;
+  checksum_algorithm: string | null;
+  checksum_type: string | null;
+}
+
+interface PartRow {
+  upload_id: string;
+  part_number: number;
+  size: number;
+  etag: string;
+  md5: string;
+  sha256: string;
+  checksums: string;
+  blob_id: string | null;
+  created_at: number;
+}
+
+/** Maps an upload row to the public shape. */
+export function toUploadInfo(row: UploadRow): UploadInfo {
+  return {
+    uploadId: row.upload_id,
+    bucket: row.bucket,
+    key: row.key,
+    initiatedAt: new Date(row.initiated_at),
+    storageClass: row.storage_class as StorageClass,
+    ...(row.checksum_algorithm
+      ? { checksumAlgorithm: row.checksum_algorithm as ChecksumAlgorithm }
+      : {}),
+    ...(row.checksum_type ? { checksumType: row.checksum_type as ChecksumType } : {}),
+  };
+}
+
+function toPartInfo(row: PartRow): PartInfo {
+  return {
+    partNumber: row.part_number,
+    size: row.size,
+    etag: row.etag,
+    lastModified: new Date(row.created_at),
+    checksums: JSON.parse(row.checksums) as ChecksumValues,
+  };
+}
+
+/** Reads an upload of `bucket`/`key` or throws NoSuchUpload. Usable inside commit jobs. */
+export function requireUpload(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  uploadId: string,
+): UploadRow {
+  requireBucket(ctx, bucket);
+  const row = ctx.db.prepare('SELECT * FROM uploads WHERE upload_id = ?').get(uploadId) as
+    UploadRow | undefined;
+  if (!row || row.bucket !== bucket || row.key !== key) {
+    throw new StowageError(
+      'E_NO_SUCH_UPLOAD',
+      `multipart upload "${uploadId}" does not exist for key "${key}"`,
+      {
+        details: { bucket, key, uploadId },
+      },
+    );
+  }
+  return row;
+}
+
+const CRC_ALGORITHMS = new Set<ChecksumAlgorithm>(['CRC32', 'CRC32C', 'CRC64NVME']);
+
+/** Starts an upload. */
+export async function createMultipartUpload(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  options: CreateMultipartOptions = {},
+): Promise<UploadInfo> {
+  requireBucket(ctx, bucket);
+  assertKey(key);
+  const attrs = versionAttributes(options);
+  const algorithm = options.checksumAlgorithm;
+  if (algorithm) assertChecksumValues({ [algorithm]: undefined });
+  let type = options.checksumType;
+  if (type !== undefined && type !== 'COMPOSITE' && type !== 'FULL_OBJECT') {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `checksum type must be COMPOSITE or FULL_OBJECT, got "${String(type)}"`,
+    );
+  }
+  if (type && !algorithm) {
+    throw new StowageError('E_INVALID_REQUEST', 'a checksum type needs a checksum algorithm');
+  }
+  if (algorithm && !type) type = algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE';
+  if (type === 'FULL_OBJECT' && algorithm && !CRC_ALGORITHMS.has(algorithm)) {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      `the FULL_OBJECT checksum type is not supported for ${algorithm}`,
+    );
+  }
+  if (type === 'COMPOSITE' && algorithm === 'CRC64NVME') {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      'the COMPOSITE checksum type is not supported for CRC64NVME',
+    );
+  }
+  const uploadId = randomBytes(24).toString('base64url');
+  return ctx.queue.run(() => {
+    requireBucket(ctx, bucket);
+    ctx.db
+      .prepare(
+        `INSERT INTO uploads (upload_id, bucket, key, initiated_at, headers, metadata, tags, storage_class,
+           checksum_algorithm, checksum_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        uploadId,
+        bucket,
+        key,
+        ctx.now(),
+        JSON.stringify(attrs.headers),
+        JSON.stringify(attrs.metadata),
+        JSON.stringify(attrs.tags),
+        attrs.storageClass,
+        algorithm ?? null,
+        type ?? null,
+      );
+    return toUploadInfo(requireUpload(ctx, bucket, key, uploadId));
+  });
+}
+
+function assertPartNumber(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PARTS) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `part number must be an integer from 1 to ${MAX_PARTS}, got ${n}`,
+      {
+        details: { partNumber: n },
+      },
+    );
+  }
+}
+
+async function storePart(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  partNumber: number,
+  body: BlobBody,
+  options: UploadPartOptions & { verify?: (sha256: Buffer) => void },
+): Promise<PartInfo> {
+  assertPartNumber(partNumber);
+  const upload = requireUpload(ctx, bucket, key, uploadId);
+  if (options.contentMd5 !== undefined) assertContentMd5(options.contentMd5);
+  if (options.checksums && !(options.checksums instanceof Promise))
+    assertChecksumValues(options.checksums);
+  const algorithms = new Set<ChecksumAlgorithm>();
+  if (upload.checksum_algorithm) algorithms.add(upload.checksum_algorithm as ChecksumAlgorithm);
+  if (options.checksums && !(options.checksums instanceof Promise)) {
+    for (const a of Object.keys(options.checksums) as ChecksumAlgorithm[]) algorithms.add(a);
+  }
+  const blob = await writeBlob(ctx.blobs, body, {
+    expectedLength: options.contentLength,
+    maxLength: ctx.limits.maxPutSizeBytes,
+    algorithms: [...algorithms],
+    signal: options.signal,
+    verify: async (d) => {
+      options.verify?.(d.sha256);
+      await verifyDigests(d, options.contentMd5, options.checksums);
+    },
+  });
+  const md5 = blob.md5.toString('hex');
+  const now = ctx.now();
+  try {
+    return await ctx.queue.run((tx) => {
+      requireUpload(ctx, bucket, key, uploadId);
+      const old = ctx.db
+        .prepare('SELECT blob_id FROM parts WHERE upload_id = ? AND part_number = ?')
+        .get(uploadId, partNumber) as { blob_id: string | null } | undefined;
+      if (old?.blob_id) tx.dropBlobs([old.blob_id]);
+      const row: PartRow = {
+        upload_id: uploadId,
+        part_number: partNumber,
+        size: blob.size,
+        etag: `"${md5}"`,
+        md5,
+        sha256: blob.sha256.toString('hex'),
+        checksums: JSON.stringify(checksumValuesOf(blob)),
+        blob_id: blob.id,
+        created_at: now,
+      };
+      ctx.db
+        .prepare(
+          `INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, md5, sha256, checksums, blob_id, created_at)
+           VALUES (@upload_id, @part_number, @size, @etag, @md5, @sha256, @checksums, @blob_id, @created_at)`,
+        )
+        .run(row);
+      return toPartInfo(row);
+    });
+  } catch (err) {
+    if (blob.id) ctx.blobs.remove([blob.id]);
+    throw err;
+  }
+}
+
+/** UploadPart: stores (or replaces) one part. */
+export function uploadPart(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  partNumber: number,
+  body: BlobBody,
+  options: UploadPartOptions = {},
+): Promise<PartInfo> {
+  assertKey(key);
+  return storePart(ctx, bucket, key, uploadId, partNumber, body, options);
+}
+
+/** UploadPartCopy: a part made from a byte range of an existing object. */
+export async function uploadPartCopy(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  partNumber: number,
+  source: {
+    bucket: string;
+    key: string;
+    versionId?: string;
+    range?: ByteRange | string;
+    conditions?: ReadConditions;
+  },
+): Promise<PartInfo & { sourceVersionId: string }> {
+  assertKey(key);
+  assertPartNumber(partNumber);
+  requireUpload(ctx, bucket, key, uploadId);
+  const src = resolveVersion(ctx, source.bucket, source.key, source.versionId);
+  checkReadConditions(source.conditions, src.etag, new Date(src.created_at), true);
+  assertReadable(ctx, src);
+  const range = resolveRange(source.range, src.size) ?? { start: 0, end: src.size - 1 };
+  const segments = segmentsOf(src);
+  const release = ctx.blobs.acquire(segments.map((s) => s.b));
+  const body = readSegments(ctx.blobs, segments, range.start, range.end, release);
+  const whole = range.start === 0 && range.end === src.size - 1;
+  try {
+    const part = await storePart(ctx, bucket, key, uploadId, partNumber, body, {
+      contentLength: Math.max(0, range.end - range.start + 1),
+      verify: (sha256) => {
+        if (whole && src.sha256 && sha256.toString('hex') !== src.sha256) {
+          throw new StowageError(
+            'E_DATA_CORRUPT',
+            `the stored bytes of "${source.key}" do not match their SHA-256`,
+          );
+        }
+      },
+    });
+    return { ...part, sourceVersionId: src.version_id };
+  } finally {
+    body.destroy();
+  }
+}
+
+/** AbortMultipartUpload: forgets the upload and removes its parts' bytes. */
+export async function abortMultipartUpload(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  uploadId: string,
+): Promise<void> {
+  await ctx.queue.run((tx) => {
+    requireUpload(ctx, bucket, key, uploadId);
+    const blobs = ctx.db
+      .prepare('SELECT blob_id FROM parts WHERE upload_id = ? AND blob_id IS NOT NULL')
+      .all(uploadId) as Array<{ blob_id: string }>;
+    tx.dropBlobs(blobs.map((b) => b.blob_id));
+    ctx.db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
+  });
+}
+
+function objectChecksum(
+  algorithm: ChecksumAlgorithm,
+  type: ChecksumType,
+  parts: PartRow[],
+): string {
+  const digests = parts.map((p) => {
+    const v = (JSON.parse(p.checksums) as ChecksumValues)[algorithm];
+    if (!v) {
+      throw new StowageError(
+        'E_INVALID_PART',
+        `part ${p.part_number} has no ${algorithm} checksum, which this upload requires`,
+      );
+    }
+    return { raw: Buffer.from(v, 'base64'), size: p.size };
+  });
+  if (type === 'COMPOSITE')
+    return compositeChecksum(
+      algorithm,
+      digests.map((d) => d.raw),
+    );
+  let acc = digests[0]!.raw;
+  for (const d of digests.slice(1))
+    acc = combineCrc(algorithm as 'CRC32' | 'CRC32C' | 'CRC64NVME', acc, d.raw, d.size);
+  return acc.toString('base64');
+}
+
+/** Validates the client's part list against the stored parts (S3's rules and codes). */
+function checkPartList(
+  ctx: EngineContext,
+  upload: UploadRow,
+  list: readonly CompletedPart[],
+): PartRow[] {
+  if (list.length === 0) {
+    throw new StowageError(
+      'E_MALFORMED_XML',
+      'CompleteMultipartUpload must list at least one part',
+    );
+  }
+  if (list.length > MAX_PARTS) {
+    throw new StowageError('E_INVALID_ARGUMENT', `an upload can have at most ${MAX_PARTS} parts`);
+  }
+  const stored = new Map(
+    (
+      ctx.db.prepare('SELECT * FROM parts WHERE upload_id = ?').all(upload.upload_id) as PartRow[]
+    ).map((p) => [p.part_number, p]),
+  );
+  const parts: PartRow[] = [];
+  let previous = 0;
+  for (const item of list) {
+    if (item.partNumber <= previous) {
+      throw new StowageError(
+        'E_INVALID_PART_ORDER',
+        `part ${item.partNumber} is listed after part ${previous}; parts must be in ascending order`,
+      );
+    }
+    previous = item.partNumber;
+    const part = stored.get(item.partNumber);
+    if (!part || normalizeEtag(item.etag) !== part.md5) {
+      throw new StowageError(
+        'E_INVALID_PART',
+        part
+          ? `part ${item.partNumber} has ETag ${part.etag}, not ${item.etag}`
+          : `part ${item.partNumber} was never uploaded`,
+        { details: { partNumber: item.partNumber } },
+      );
+    }
+    if (item.checksums) {
+      const mine = JSON.parse(part.checksums) as ChecksumValues;
+      for (const [alg, v] of Object.entries(item.checksums) as Array<
+        [ChecksumAlgorithm, string | undefined]
+      >) {
+        if (v !== undefined && mine[alg] !== v) {
+          throw new StowageError(
+            'E_INVALID_PART',
+            `the ${alg} given for part ${item.partNumber} does not match the stored part`,
+          );
+        }
+      }
+    }
+    parts.push(part);
+  }
+  parts.slice(0, -1).forEach((p) => {
+    if (p.size < ctx.limits.minPartSizeBytes) {
+      throw new StowageError(
+        'E_ENTITY_TOO_SMALL',
+        `part ${p.part_number} is ${p.size} bytes; every part but the last must be at least ${ctx.limits.minPartSizeBytes} bytes`,
+        {
+          details: {
+            partNumber: p.part_number,
+            sizeBytes: p.size,
+            minSizeBytes: ctx.limits.minPartSizeBytes,
+          },
+        },
+      );
+    }
+  });
+  return parts;
+}
+
+/**
+ * CompleteMultipartUpload. ETag: MD5 of the concatenated binary part MD5s, then `-N`.
+ * Parts uploaded but not listed are discarded, as S3 does.
+ */
+export async function completeMultipartUpload(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  list: readonly CompletedPart[],
+  options: CompleteMultipartOptions = {},
+): Promise<PutObjectResult> {
+  assertKey(key);
+  if (options.checksums) assertChecksumValues(options.checksums);
+  return ctx.queue.run((tx) => {
+    const upload = requireUpload(ctx, bucket, key, uploadId);
+    const state = requireBucket(ctx, bucket).versioning;
+    const parts = checkPartList(ctx, upload, list);
+    const size = parts.reduce((n, p) => n + p.size, 0);
+    if (size > ctx.limits.maxObjectSizeBytes) {
+      throw new StowageError(
+        'E_ENTITY_TOO_LARGE',
+        `the object would be ${size} bytes; the maximum is ${ctx.limits.maxObjectSizeBytes}`,
+      );
+    }
+    const current = latestRow(ctx, bucket, key);
+    checkWriteConditions(
+      options.conditions,
+      current && current.is_delete_marker === 0 ? current.etag : undefined,
+    );
+    const md5s = Buffer.concat(parts.map((p) => Buffer.from(p.md5, 'hex')));
+    const etag = `"${createHash('md5').update(md5s).digest('hex')}-${parts.length}"`;
+    const checksums: ChecksumValues = {};
+    const algorithm = upload.checksum_algorithm as ChecksumAlgorithm | null;
+    const type = (upload.checksum_type as ChecksumType | null) ?? undefined;
+    if (algorithm && type) {
+      checksums[algorithm] = objectChecksum(algorithm, type, parts);
+      const expected = options.checksums?.[algorithm];
+      if (
+        expected !== undefined &&
+        expected !== checksums[algorithm] &&
+        `${expected}-${parts.length}` !== checksums[algorithm]
+      ) {
+        throw new StowageError(
+          'E_CHECKSUM_MISMATCH',
+          `the ${algorithm} you specified did not match the calculated checksum`,
+        );
+      }
+    }
+    const used = new Set(parts.map((p) => p.part_number));
+    const unused = ctx.db
+      .prepare('SELECT part_number, blob_id FROM parts WHERE upload_id = ?')
+      .all(uploadId) as Array<{ part_number: number; blob_id: string | null }>;
+    tx.dropBlobs(
+      unused.filter((p) => !used.has(p.part_number) && p.blob_id).map((p) => p.blob_id!),
+    );
+    const now = ctx.now();
+    const v: NewVersion = {
+      bucket,
+      key,
+      is_delete_marker: 0,
+      size,
+      etag,
+      headers: upload.headers,
+      metadata: upload.metadata,
+      tags: upload.tags,
+      storage_class: upload.storage_class,
+      restore: null,
+      checksums: JSON.stringify(checksums),
+      checksum_type: type ?? null,
+      md5: null,
+      sha256: null,
+      segments: JSON.stringify(
+        parts.filter((p) => p.blob_id).map((p) => ({ b: p.blob_id, n: p.size, s: p.sha256 })),
+      ),
+      part_sizes: JSON.stringify(parts.map((p) => p.size)),
+      created_at: now,
+      accessed_at: now,
+    };
+    const versionId = placeVersion(ctx, tx, state, v);
+    ctx.db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
+    return {
+      etag,
+      versionId,
+      size,
+      checksums,
+      ...(type && algorithm ? { checksumType: type } : {}),
+    };
+  });
+}
+
+/** ListParts. */
+export function listParts(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  options: { partNumberMarker?: number; maxParts?: number } = {},
+): { upload: UploadInfo; parts: PartInfo[]; isTruncated: boolean; nextPartNumberMarker?: number } {
+  const upload = requireUpload(ctx, bucket, key, uploadId);
+  const max = Math.min(options.maxParts ?? 1000, 1000);
+  if (!Number.isInteger(max) || max < 0)
+    throw new StowageError('E_INVALID_ARGUMENT', 'max-parts must be a non-negative integer');
+  const rows = ctx.db
+    .prepare(
+      'SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?',
+    )
+    .all(uploadId, options.partNumberMarker ?? 0, max + 1) as PartRow[];
+  const page = rows.slice(0, max);
+  const truncated = rows.length > max;
+  return {
+    upload: toUploadInfo(upload),
+    parts: page.map(toPartInfo),
+    isTruncated: truncated,
+    ...(truncated && page.length > 0
+      ? { nextPartNumberMarker: page[page.length - 1]!.part_number }
+      : {}),
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * Where a new version goes, and what a delete does, under each versioning state. This
+ * is S3's behaviour:
+ *
+ * - Unversioned and Suspended buckets keep at most one `null` version per key: a write
+ *   replaces it (and its bytes). In a Suspended bucket, versions with real ids written
+ *   while versioning was Enabled stay.
+ * - Enabled buckets give every write a new version id; the previous one stays.
+ * - A delete without a version id removes the object in an Unversioned bucket, and adds a
+ *   delete marker otherwise (with a real id when Enabled, as the `null` version when
+ *   Suspended, replacing any `null` version).
+ * - A delete with a version id removes exactly that version; if it was the latest, the
+ *   next newest becomes latest.
+ *
+ * All functions here run inside a commit job.
+ */
+import { randomBytes } from 'node:crypto';
+import { StowageError } from '../../errors.js';
+import type { CommitContext } from '../db/commit-queue.js';
+import type { EngineContext } from '../context.js';
+import { blobIdsOf, type NewVersion, type VersionRow } from '../rows.js';
+import type { VersioningState } from '../types.js';
+
+/** A fresh version id: 32 hex characters. */
+export function newVersionId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+const VERSION_ID = /^([0-9a-f]{32}|null)$/;
+
+/** Throws E_INVALID_ARGUMENT for a version id this engine can never have issued. */
+export function assertVersionId(versionId: string): void {
+  if (!VERSION_ID.test(versionId)) {
+    throw new StowageError('E_INVALID_ARGUMENT', `invalid version id "${versionId}"`, {
+      details: { versionId },
+    });
+  }
+}
+
+/** The latest version or delete marker of a key, if any. */
+export function latestRow(ctx: EngineContext, bucket: string, key: string): VersionRow | undefined {
+  return ctx.db
+    .prepare('SELECT * FROM versions WHERE bucket = ? AND key = ? AND is_latest = 1')
+    .get(bucket, key) as VersionRow | undefined;
+}
+
+/** One version by id, if any. */
+export function versionRow(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  versionId: string,
+): VersionRow | undefined {
+  return ctx.db
+    .prepare('SELECT * FROM versions WHERE bucket = ? AND key = ? AND version_id = ?')
+    .get(bucket, key, versionId) as VersionRow | undefined;
+}
+
+function removeRow(ctx: EngineContext, tx: CommitContext, row: VersionRow): void {
+  ctx.db.prepare('DELETE FROM versions WHERE id = ?').run(row.id);
+  tx.dropBlobs(blobIdsOf(row));
+}
+
+function insert(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  versionId: string,
+  v: NewVersion,
+): void {
+  ctx.db
+    .prepare('UPDATE versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1')
+    .run(bucket, key);
+  ctx.db
+    .prepare(
+      `INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, headers, metadata,
+         tags, storage_class, restore, checksums, checksum_type, md5, sha256, segments, part_sizes, created_at, accessed_at)
+       VALUES (@bucket, @key, @version_id, 1, @is_delete_marker, @size, @etag, @headers, @metadata, @tags,
+         @storage_class, @restore, @checksums, @checksum_type, @md5, @sha256, @segments, @part_sizes, @created_at, @accessed_at)`,
+    )
+    .run({ ...v, bucket, key, version_id: versionId });
+}
+
+/** Adds `v` as the latest version of its key. Returns the version id it got. */
+export function placeVersion(
+  ctx: EngineContext,
+  tx: CommitContext,
+  state: VersioningState,
+  v: NewVersion,
+): string {
+  let versionId = 'null';
+  if (state === 'Enabled') {
+    versionId = newVersionId();
+  } else {
+    const old = versionRow(ctx, v.bucket, v.key, 'null');
+    if (old) removeRow(ctx, tx, old);
+  }
+  insert(ctx, v.bucket, v.key, versionId, v);
+  return versionId;
+}
+
+/** Result of a delete, as S3 reports it. */
+export interface DeletePlacement {
+  versionId?: string;
+  deleteMarker: boolean;
+}
+
+/** Deletes the current object (no version id given). */
+export function deleteCurrent(
+  ctx: EngineContext,
+  tx: CommitContext,
+  state: VersioningState,
+  bucket: string,
+  key: string,
+): DeletePlacement {
+  if (state === 'Unversioned') {
+    const row = versionRow(ctx, bucket, key, 'null');
+    if (row) removeRow(ctx, tx, row);
+    return { deleteMarker: false };
+  }
+  const now = ctx.now();
+  const marker: NewVersion = {
+    bucket,
+    key,
+    is_delete_marker: 1,
+    size: 0,
+    etag: '',
+    headers: '{}',
+    metadata: '{}',
+    tags: '{}',
+    storage_class: 'STANDARD',
+    restore: null,
+    checksums: '{}',
+    checksum_type: null,
+    md5: null,
+    sha256: null,
+    segments: '[]',
+    part_sizes: '[]',
+    created_at: now,
+    accessed_at: now,
+  };
+  const versionId = placeVersion(ctx, tx, state, marker);
+  return { versionId, deleteMarker: true };
+}
+
+/** Deletes one specific version. Deleting a version that does not exist succeeds, as in S3. */
+export function deleteVersion(
+  ctx: EngineContext,
+  tx: CommitContext,
+  bucket: string,
+  key: string,
+  versionId: string,
+): DeletePlacement {
+  assertVersionId(versionId);
+  const row = versionRow(ctx, bucket, key, versionId);
+  if (!row) return { versionId, deleteMarker: false };
+  removeRow(ctx, tx, row);
+  if (row.is_latest === 1) {
+    ctx.db
+      .prepare(
+        `UPDATE versions SET is_latest = 1 WHERE id =
+           (SELECT id FROM versions WHERE bucket = ? AND key = ? ORDER BY id DESC LIMIT 1)`,
+      )
+      .run(bucket, key);
+  }
+  return { versionId, deleteMarker: row.is_delete_marker === 1 };
+}

@@ -1,0 +1,150 @@
+/** PutObject: stream the body into a blob, then commit the version in one transaction. */
+import { requireBucket } from '../buckets.js';
+import type { EngineContext } from '../context.js';
+import { writeBlob, type BlobBody, type WrittenBlob } from '../blobs/write-blob.js';
+import { checkWriteConditions } from '../conditions.js';
+import { assertKey } from '../names.js';
+import type { NewVersion } from '../rows.js';
+import { parseStorageClass } from '../storage-class.js';
+import type {
+  ChecksumValues,
+  ObjectHeaders,
+  PutObjectOptions,
+  PutObjectResult,
+  StorageClass,
+  WriteConditions,
+} from '../types.js';
+import {
+  algorithmsFor,
+  assertChecksumValues,
+  assertContentMd5,
+  checksumValuesOf,
+  cleanHeaders,
+  normalizeMetadata,
+  validateTags,
+  verifyDigests,
+} from './input.js';
+import { latestRow, placeVersion } from './placement.js';
+
+/** Everything about a new version except its bytes. */
+export interface VersionAttributes {
+  headers: ObjectHeaders;
+  metadata: Record<string, string>;
+  tags: Record<string, string>;
+  storageClass: StorageClass;
+}
+
+/** Validates the attributes of a write; throws before any byte is read. */
+export function versionAttributes(options: {
+  headers?: ObjectHeaders;
+  metadata?: Record<string, string>;
+  tags?: Record<string, string>;
+  storageClass?: string;
+}): VersionAttributes {
+  return {
+    headers: cleanHeaders(options.headers),
+    metadata: normalizeMetadata(options.metadata),
+    tags: validateTags(options.tags),
+    storageClass: parseStorageClass(options.storageClass),
+  };
+}
+
+/**
+ * Commits a written blob as the latest version of `key`. If the commit fails (bucket
+ * gone, precondition failed) the blob is removed. Shared by put and copy.
+ */
+export async function commitSingleBlob(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  blob: WrittenBlob,
+  attrs: VersionAttributes,
+  conditions: WriteConditions | undefined,
+): Promise<PutObjectResult & { createdAt: number }> {
+  const etag = `"${blob.md5.toString('hex')}"`;
+  const checksums: ChecksumValues = checksumValuesOf(blob);
+  try {
+    return await ctx.queue.run((tx) => {
+      const state = requireBucket(ctx, bucket).versioning;
+      const current = latestRow(ctx, bucket, key);
+      checkWriteConditions(
+        conditions,
+        current && current.is_delete_marker === 0 ? current.etag : undefined,
+      );
+      const now = ctx.now();
+      const v: NewVersion = {
+        bucket,
+        key,
+        is_delete_marker: 0,
+        size: blob.size,
+        etag,
+        headers: JSON.stringify(attrs.headers),
+        metadata: JSON.stringify(attrs.metadata),
+        tags: JSON.stringify(attrs.tags),
+        storage_class: attrs.storageClass,
+        restore: null,
+        checksums: JSON.stringify(checksums),
+        checksum_type: Object.keys(checksums).length > 0 ? 'FULL_OBJECT' : null,
+        md5: blob.md5.toString('hex'),
+        sha256: blob.sha256.toString('hex'),
+        segments: JSON.stringify(
+          blob.id ? [{ b: blob.id, n: blob.size, s: blob.sha256.toString('hex') }] : [],
+        ),
+        part_sizes: '[]',
+        created_at: now,
+        accessed_at: now,
+      };
+      const versionId = placeVersion(ctx, tx, state, v);
+      return {
+        etag,
+        versionId,
+        size: blob.size,
+        checksums,
+        ...(Object.keys(checksums).length > 0 ? { checksumType: 'FULL_OBJECT' as const } : {}),
+        createdAt: now,
+      };
+    });
+  } catch (err) {
+    if (blob.id) ctx.blobs.remove([blob.id]);
+    throw err;
+  }
+}
+
+/** Stores an object. Nothing is visible until the bytes are whole and verified. */
+export async function putObject(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  body: BlobBody,
+  options: PutObjectOptions = {},
+): Promise<PutObjectResult> {
+  requireBucket(ctx, bucket);
+  assertKey(key);
+  const attrs = versionAttributes(options);
+  if (options.contentMd5 !== undefined) assertContentMd5(options.contentMd5);
+  if (options.checksums && !(options.checksums instanceof Promise))
+    assertChecksumValues(options.checksums);
+  const algorithms = algorithmsFor(options.checksumAlgorithm, options.checksums);
+  // Fail fast on a precondition that already does not hold; it is checked again at commit.
+  const current = latestRow(ctx, bucket, key);
+  checkWriteConditions(
+    options.conditions,
+    current && current.is_delete_marker === 0 ? current.etag : undefined,
+  );
+  const blob = await writeBlob(ctx.blobs, body, {
+    expectedLength: options.contentLength,
+    maxLength: ctx.limits.maxPutSizeBytes,
+    algorithms,
+    signal: options.signal,
+    verify: (d) => verifyDigests(d, options.contentMd5, options.checksums),
+  });
+  const { createdAt: _createdAt, ...result } = await commitSingleBlob(
+    ctx,
+    bucket,
+    key,
+    blob,
+    attrs,
+    options.conditions,
+  );
+  return result;
+}

@@ -1,0 +1,50 @@
+/** HTTP Range requests (RFC 9110 §14) as S3 serves them: one range per request. */
+import { StowageError } from '../errors.js';
+import type { ByteRange } from './types.js';
+
+/**
+ * Parses a Range header value. Returns undefined for a header S3 ignores (not a single
+ * `bytes=` range), which then means "the whole object".
+ */
+export function parseRangeHeader(header: string): ByteRange | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m) return undefined;
+  const [, a = '', b = ''] = m;
+  if (a === '' && b === '') return undefined;
+  if (a === '') return { suffix: Number(b) };
+  const start = Number(a);
+  if (b === '') return { start };
+  const end = Number(b);
+  if (end < start) return undefined;
+  return { start, end };
+}
+
+/**
+ * Resolves a range against an object size to inclusive byte offsets, or throws
+ * E_INVALID_RANGE when it cannot be satisfied. Undefined means the whole object.
+ */
+export function resolveRange(
+  range: ByteRange | string | undefined,
+  size: number,
+): { start: number; end: number } | undefined {
+  const r = typeof range === 'string' ? parseRangeHeader(range) : range;
+  if (!r) return undefined;
+  if ('suffix' in r) {
+    if (r.suffix <= 0 || size === 0) throw unsatisfiable(size);
+    return { start: Math.max(0, size - r.suffix), end: size - 1 };
+  }
+  if (!Number.isSafeInteger(r.start) || r.start < 0 || r.start >= size) throw unsatisfiable(size);
+  const end = r.end === undefined ? size - 1 : Math.min(r.end, size - 1);
+  if (end < r.start) throw unsatisfiable(size);
+  return { start: r.start, end };
+}
+
+function unsatisfiable(size: number): StowageError {
+  return new StowageError(
+    'E_INVALID_RANGE',
+    `the requested range is not satisfiable for an object of ${size} bytes`,
+    {
+      details: { objectSize: size },
+    },
+  );
+}

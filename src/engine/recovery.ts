@@ -1,0 +1,54 @@
+/**
+ * Start-up recovery. Temp files always belong to writes that never finished. After an
+ * unclean shutdown (the `clean_shutdown` setting is not set) blobs that no version or
+ * part references are garbage from writes that crashed between rename and commit, or
+ * from deletions that crashed before unlinking.
+ */
+import type { Database } from 'better-sqlite3';
+import type { BlobStore } from './blobs/blob-store.js';
+
+/** What start-up cleaned. */
+export interface RecoveryReport {
+  uncleanShutdown: boolean;
+  tmpFilesRemoved: number;
+  orphanBlobsRemoved: number;
+}
+
+/** Ids of every blob the metadata references. */
+export function referencedBlobIds(db: Database): Set<string> {
+  const ids = new Set<string>();
+  for (const row of db.prepare('SELECT segments FROM versions WHERE segments <> ?').iterate('[]')) {
+    for (const seg of JSON.parse((row as { segments: string }).segments) as Array<{ b: string }>)
+      ids.add(seg.b);
+  }
+  for (const row of db.prepare('SELECT blob_id FROM parts WHERE blob_id IS NOT NULL').iterate()) {
+    ids.add((row as { blob_id: string }).blob_id);
+  }
+  return ids;
+}
+
+/** Runs recovery and marks the directory as in use (unclean until markClean). */
+export async function recover(
+  db: Database,
+  blobs: BlobStore,
+  force = false,
+): Promise<RecoveryReport> {
+  const clean = db.prepare("SELECT value FROM settings WHERE name = 'clean_shutdown'").get() as
+    { value: string } | undefined;
+  const uncleanShutdown = clean?.value !== '1';
+  const tmpFilesRemoved = await blobs.cleanTmp();
+  let orphanBlobsRemoved = 0;
+  if (uncleanShutdown || force) {
+    const ids = referencedBlobIds(db);
+    orphanBlobsRemoved = await blobs.collectGarbage((id) => ids.has(id));
+  }
+  setCleanFlag(db, false);
+  return { uncleanShutdown, tmpFilesRemoved, orphanBlobsRemoved };
+}
+
+/** Records whether the engine shut down cleanly. */
+export function setCleanFlag(db: Database, clean: boolean): void {
+  db.prepare(
+    "INSERT INTO settings (name, value) VALUES ('clean_shutdown', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+  ).run(clean ? '1' : '0');
+}

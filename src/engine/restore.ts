@@ -1,0 +1,108 @@
+/**
+ * Glacier-style restores. A restore request records when it was asked for and when it
+ * completes; whether it is still running, readable or expired is derived from the engine
+ * clock at read time, so no background worker is needed and a test clock can move time.
+ */
+import { StowageError } from '../errors.js';
+import type { RestoreStatus, RestoreTier, StorageClass } from './types.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/**
+ * How long a restore takes, by class and tier: the upper end of the ranges S3 publishes
+ * (GLACIER Flexible Retrieval: Expedited 1–5 min, Standard 3–5 h, Bulk 5–12 h;
+ * DEEP_ARCHIVE: Standard within 12 h, Bulk within 48 h, no Expedited).
+ */
+export const RESTORE_DELAY_MS: Record<
+  'GLACIER' | 'DEEP_ARCHIVE',
+  Partial<Record<RestoreTier, number>>
+> = {
+  GLACIER: { Expedited: 5 * MINUTE, Standard: 5 * HOUR, Bulk: 12 * HOUR },
+  DEEP_ARCHIVE: { Standard: 12 * HOUR, Bulk: 48 * HOUR },
+};
+
+/** The restore record stored with an object version. */
+export interface RestoreRecord {
+  tier: RestoreTier;
+  days: number;
+  requestedAt: number;
+  completesAt: number;
+  expiresAt: number;
+}
+
+/** S3 rounds a restored copy's expiry up to the next midnight UTC. */
+function expiryAfter(fromMs: number, days: number): number {
+  const t = fromMs + days * DAY;
+  return Math.ceil(t / DAY) * DAY;
+}
+
+/** Validates the request and returns a new restore record starting at `nowMs`. */
+export function startRestore(
+  storageClass: StorageClass,
+  days: number,
+  tier: RestoreTier,
+  nowMs: number,
+): RestoreRecord {
+  if (!Number.isInteger(days) || days < 1) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `restore Days must be a whole number of at least 1, got ${days}`,
+    );
+  }
+  if (storageClass !== 'GLACIER' && storageClass !== 'DEEP_ARCHIVE') {
+    throw new StowageError(
+      'E_INVALID_OBJECT_STATE',
+      `restore is not allowed for an object in the ${storageClass} storage class`,
+    );
+  }
+  const delay = RESTORE_DELAY_MS[storageClass][tier];
+  if (delay === undefined) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `the ${tier} retrieval tier is not available for ${storageClass}; use Standard or Bulk`,
+    );
+  }
+  const completesAt = nowMs + delay;
+  return { tier, days, requestedAt: nowMs, completesAt, expiresAt: expiryAfter(completesAt, days) };
+}
+
+/** Extends a completed restore: the copy now expires `days` after `nowMs`. */
+export function extendRestore(record: RestoreRecord, days: number, nowMs: number): RestoreRecord {
+  if (!Number.isInteger(days) || days < 1) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `restore Days must be a whole number of at least 1, got ${days}`,
+    );
+  }
+  return { ...record, days, expiresAt: expiryAfter(nowMs, days) };
+}
+
+/** What a record means at `nowMs`: running, readable, or gone (expired). */
+export function restorePhase(
+  record: RestoreRecord | undefined,
+  nowMs: number,
+): 'none' | 'ongoing' | 'restored' {
+  if (!record) return 'none';
+  if (nowMs < record.completesAt) return 'ongoing';
+  if (nowMs < record.expiresAt) return 'restored';
+  return 'none';
+}
+
+/** The public view of a record, or undefined when there is none or it expired. */
+export function restoreStatus(
+  record: RestoreRecord | undefined,
+  nowMs: number,
+): RestoreStatus | undefined {
+  const phase = restorePhase(record, nowMs);
+  if (!record || phase === 'none') return undefined;
+  return {
+    ongoing: phase === 'ongoing',
+    tier: record.tier,
+    days: record.days,
+    requestedAt: new Date(record.requestedAt),
+    completesAt: new Date(record.completesAt),
+    expiresAt: phase === 'restored' ? new Date(record.expiresAt) : undefined,
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The public library API of Stowage; the only barrel file.
+ *
+ * @example
+ * import { loadConfig, StowageError } from 'stowage';
+ * const config = await loadConfig();
+ */
+export * from './errors.js';
+export {
+  CONFIG_ENV_VARS,
+  DEFAULT_CONFIG_FILE,
+  loadConfig,
+  resolveConfig,
+  type ConfigFlags,
+  type LoadConfigOptions,
+  type ResolvedConfig,
+} from './config/load.js';
+export {
+  LOG_LEVELS,
+  configKeyPaths,
+  configSchema,
+  type LogLevel,
+  type StowageConfig,
+  type StowageConfigInput,
+} from './config/schema.js';
+export type { ConfigIssue } from './config/issues.js';
+export {
+  LOG_REDACT_PATHS,
+  SECRET_FIELDS,
+  createLogger,
+  redactSecrets,
+  type LogDestination,
+  type Logger,
+  type LoggerOptions,
+} from './log.js';
+export * from './engine/types.js';

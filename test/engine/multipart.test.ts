@@ -1,0 +1,347 @@
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Engine } from '../../src/engine/engine.js';
+import { checksumBase64, combineCrc } from '../../src/engine/checksums/index.js';
+import { isStowageError, type ErrorCode } from '../../src/errors.js';
+import { openTestEngine, patternBytes, readAll } from '../helpers/engine.js';
+
+let engine: Engine;
+let close: () => Promise<void>;
+const MIN = 64 * 1024;
+
+beforeEach(async () => {
+  ({ engine, close } = await openTestEngine({ limits: { minPartSizeBytes: MIN } }));
+  await engine.createBucket('mpu');
+});
+afterEach(async () => close());
+
+async function expectCode(
+  p: Promise<unknown> | (() => unknown),
+  code: ErrorCode,
+  text?: RegExp,
+): Promise<void> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (err) {
+    expect(isStowageError(err), String(err)).toBe(true);
+    expect((err as { code: string }).code).toBe(code);
+    if (text) expect((err as Error).message).toMatch(text);
+    return;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+/** S3's multipart ETag, computed independently: MD5 of the binary part MD5s, then -N. */
+function multipartEtag(parts: Buffer[]): string {
+  const md5s = Buffer.concat(parts.map((p) => createHash('md5').update(p).digest()));
+  return `"${createHash('md5').update(md5s).digest('hex')}-${parts.length}"`;
+}
+
+async function upload(
+  key: string,
+  parts: Buffer[],
+  opts = {},
+): Promise<{ uploadId: string; etags: string[] }> {
+  const { uploadId } = await engine.createMultipartUpload('mpu', key, opts);
+  const etags: string[] = [];
+  for (const [i, p] of parts.entries())
+    etags.push((await engine.uploadPart('mpu', key, uploadId, i + 1, p)).etag);
+  return { uploadId, etags };
+}
+
+describe('multipart uploads', () => {
+  const parts = [patternBytes(MIN, 1), patternBytes(MIN + 17, 2), patternBytes(1000, 3)];
+
+  it('completes into one object with S3 ETag, parts count and part reads', async () => {
+    const { uploadId, etags } = await upload('obj', parts, {
+      headers: { contentType: 'video/mp4' },
+      metadata: { a: 'b' },
+    });
+    const r = await engine.completeMultipartUpload(
+      'mpu',
+      'obj',
+      uploadId,
+      etags.map((etag, i) => ({ partNumber: i + 1, etag })),
+    );
+    expect(r.etag).toBe(multipartEtag(parts));
+    expect(r.size).toBe(parts.reduce((n, p) => n + p.length, 0));
+    const g = engine.getObject('mpu', 'obj');
+    expect((await readAll(g.body)).equals(Buffer.concat(parts))).toBe(true);
+    expect(g.info.partsCount).toBe(3);
+    expect(g.info.headers.contentType).toBe('video/mp4');
+    expect(g.info.metadata).toEqual({ a: 'b' });
+    const p2 = engine.getObject('mpu', 'obj', { partNumber: 2 });
+    expect((await readAll(p2.body)).equals(parts[1]!)).toBe(true);
+    await expectCode(
+      () => engine.getObject('mpu', 'obj', { partNumber: 4 }),
+      'E_INVALID_PART_NUMBER',
+    );
+    // A range across part boundaries.
+    const start = MIN - 10;
+    const end = MIN + 20;
+    const ranged = await readAll(engine.getObject('mpu', 'obj', { range: { start, end } }).body);
+    expect(ranged.equals(Buffer.concat(parts).subarray(start, end + 1))).toBe(true);
+    expect(engine.listMultipartUploads('mpu').uploads).toEqual([]);
+    expect((await engine.check()).ok).toBe(true);
+  });
+
+  it('enforces the real 5 MiB minimum by default', async () => {
+    await close();
+    ({ engine, close } = await openTestEngine());
+    await engine.createBucket('mpu');
+    const big = patternBytes(5 * 1024 * 1024, 4);
+    const small = patternBytes(5 * 1024 * 1024 - 1, 5);
+    const ok = await upload('ok', [big, patternBytes(10, 6)]);
+    await engine.completeMultipartUpload(
+      'mpu',
+      'ok',
+      ok.uploadId,
+      ok.etags.map((etag, i) => ({ partNumber: i + 1, etag })),
+    );
+    const bad = await upload('bad', [small, patternBytes(10, 6)]);
+    await expectCode(
+      engine.completeMultipartUpload(
+        'mpu',
+        'bad',
+        bad.uploadId,
+        bad.etags.map((etag, i) => ({ partNumber: i + 1, etag })),
+      ),
+      'E_ENTITY_TOO_SMALL',
+      /part 1 is 5242879 bytes/,
+    );
+  });
+
+  it('rejects bad part lists with S3 codes and leaves the upload intact', async () => {
+    const { uploadId, etags } = await upload('obj', parts);
+    const list = etags.map((etag, i) => ({ partNumber: i + 1, etag }));
+    await expectCode(
+      engine.completeMultipartUpload('mpu', 'obj', uploadId, [list[1]!, list[0]!]),
+      'E_INVALID_PART_ORDER',
+    );
+    await expectCode(
+      engine.completeMultipartUpload('mpu', 'obj', uploadId, [list[0]!, list[0]!]),
+      'E_INVALID_PART_ORDER',
+    );
+    await expectCode(
+      engine.completeMultipartUpload('mpu', 'obj', uploadId, [
+        ...list,
+        { partNumber: 9, etag: etags[0]! },
+      ]),
+      'E_INVALID_PART',
+      /part 9/,
+    );
+    await expectCode(
+      engine.completeMultipartUpload('mpu', 'obj', uploadId, [
+        { partNumber: 1, etag: '"deadbeef"' },
+      ]),
+      'E_INVALID_PART',
+      /ETag/,
+    );
+    await expectCode(engine.completeMultipartUpload('mpu', 'obj', uploadId, []), 'E_MALFORMED_XML');
+    expect(engine.listParts('mpu', 'obj', uploadId).parts).toHaveLength(3);
+  });
+
+  it('rejects a small part that is not last', async () => {
+    const { uploadId, etags } = await upload('obj', [patternBytes(100), patternBytes(MIN)]);
+    await expectCode(
+      engine.completeMultipartUpload(
+        'mpu',
+        'obj',
+        uploadId,
+        etags.map((etag, i) => ({ partNumber: i + 1, etag })),
+      ),
+      'E_ENTITY_TOO_SMALL',
+    );
+  });
+
+  it('uses only the listed parts, and discards the others', async () => {
+    const { uploadId, etags } = await upload('obj', parts);
+    const r = await engine.completeMultipartUpload('mpu', 'obj', uploadId, [
+      { partNumber: 1, etag: etags[0]! },
+      { partNumber: 3, etag: etags[2]! },
+    ]);
+    expect(r.etag).toBe(multipartEtag([parts[0]!, parts[2]!]));
+    await new Promise((res) => setTimeout(res, 50));
+    expect((await engine.check()).ok).toBe(true);
+  });
+
+  it('re-uploading a part replaces it', async () => {
+    const { uploadId } = await upload('obj', [parts[0]!]);
+    const again = await engine.uploadPart('mpu', 'obj', uploadId, 1, parts[1]!);
+    expect(engine.listParts('mpu', 'obj', uploadId).parts.map((p) => p.etag)).toEqual([again.etag]);
+  });
+
+  it('abort removes the upload and its bytes; later calls get NoSuchUpload', async () => {
+    const { uploadId } = await upload('obj', parts);
+    await engine.abortMultipartUpload('mpu', 'obj', uploadId);
+    await expectCode(engine.uploadPart('mpu', 'obj', uploadId, 4, 'x'), 'E_NO_SUCH_UPLOAD');
+    await expectCode(() => engine.listParts('mpu', 'obj', uploadId), 'E_NO_SUCH_UPLOAD');
+    await expectCode(
+      engine.completeMultipartUpload('mpu', 'obj', uploadId, [{ partNumber: 1, etag: 'x' }]),
+      'E_NO_SUCH_UPLOAD',
+    );
+    await expectCode(engine.abortMultipartUpload('mpu', 'other-key', uploadId), 'E_NO_SUCH_UPLOAD');
+    await new Promise((res) => setTimeout(res, 50));
+    expect((await engine.check()).blobsChecked).toBe(0);
+    expect((await engine.check()).ok).toBe(true);
+  });
+
+  it('rejects bad part numbers and a wrong key for the upload', async () => {
+    const { uploadId } = await engine.createMultipartUpload('mpu', 'obj');
+    await expectCode(
+      engine.uploadPart('mpu', 'obj', uploadId, 0, 'x'),
+      'E_INVALID_ARGUMENT',
+      /1 to 10000/,
+    );
+    await expectCode(engine.uploadPart('mpu', 'obj', uploadId, 10001, 'x'), 'E_INVALID_ARGUMENT');
+    await expectCode(engine.uploadPart('mpu', 'obj', uploadId, 1.5, 'x'), 'E_INVALID_ARGUMENT');
+    await expectCode(engine.uploadPart('mpu', 'other', uploadId, 1, 'x'), 'E_NO_SUCH_UPLOAD');
+    await expectCode(engine.uploadPart('mpu', 'obj', 'no-such-upload', 1, 'x'), 'E_NO_SUCH_UPLOAD');
+  });
+
+  it('lists parts and uploads with paging', async () => {
+    const { uploadId } = await upload(
+      'obj',
+      Array.from({ length: 5 }, (_, i) => patternBytes(10, i + 1)),
+    );
+    const p1 = engine.listParts('mpu', 'obj', uploadId, { maxParts: 2 });
+    expect(p1.parts.map((p) => p.partNumber)).toEqual([1, 2]);
+    expect(p1.isTruncated).toBe(true);
+    const p2 = engine.listParts('mpu', 'obj', uploadId, {
+      partNumberMarker: p1.nextPartNumberMarker!,
+      maxParts: 10,
+    });
+    expect(p2.parts.map((p) => p.partNumber)).toEqual([3, 4, 5]);
+    expect(p2.isTruncated).toBe(false);
+    const u2 = await engine.createMultipartUpload('mpu', 'obj');
+    await engine.createMultipartUpload('mpu', 'dir/a');
+    await engine.createMultipartUpload('mpu', 'dir/b');
+    const all = engine.listMultipartUploads('mpu');
+    expect(all.uploads.map((u) => u.key)).toEqual(['dir/a', 'dir/b', 'obj', 'obj']);
+    expect(all.uploads.slice(2).map((u) => u.uploadId)).toEqual([uploadId, u2.uploadId]);
+    const rolled = engine.listMultipartUploads('mpu', { delimiter: '/' });
+    expect(rolled.commonPrefixes).toEqual(['dir/']);
+    const page = engine.listMultipartUploads('mpu', { maxUploads: 3 });
+    expect(page.isTruncated).toBe(true);
+    const rest = engine.listMultipartUploads('mpu', {
+      keyMarker: page.nextKeyMarker!,
+      uploadIdMarker: page.nextUploadIdMarker!,
+    });
+    expect(rest.uploads.map((u) => u.uploadId)).toEqual([u2.uploadId]);
+  });
+
+  it('upload part copy takes a byte range of another object', async () => {
+    const src = patternBytes(3 * MIN, 8);
+    await engine.putObject('mpu', 'src', src);
+    const { uploadId } = await engine.createMultipartUpload('mpu', 'dst');
+    const a = await engine.uploadPartCopy('mpu', 'dst', uploadId, 1, {
+      bucket: 'mpu',
+      key: 'src',
+      range: `bytes=0-${MIN - 1}`,
+    });
+    const b = await engine.uploadPartCopy('mpu', 'dst', uploadId, 2, {
+      bucket: 'mpu',
+      key: 'src',
+      range: { start: 2 * MIN, end: 3 * MIN - 1 },
+    });
+    await engine.completeMultipartUpload('mpu', 'dst', uploadId, [
+      { partNumber: 1, etag: a.etag },
+      { partNumber: 2, etag: b.etag },
+    ]);
+    const out = await readAll(engine.getObject('mpu', 'dst').body);
+    expect(out.equals(Buffer.concat([src.subarray(0, MIN), src.subarray(2 * MIN)]))).toBe(true);
+    await expectCode(
+      engine.uploadPartCopy('mpu', 'dst', uploadId, 1, { bucket: 'mpu', key: 'src' }),
+      'E_NO_SUCH_UPLOAD',
+    );
+  });
+
+  it('a part with a wrong Content-MD5 or checksum is rejected and not stored', async () => {
+    const { uploadId } = await engine.createMultipartUpload('mpu', 'obj', {
+      checksumAlgorithm: 'CRC32',
+    });
+    await expectCode(
+      engine.uploadPart('mpu', 'obj', uploadId, 1, parts[0]!, {
+        contentMd5: createHash('md5').update('x').digest('base64'),
+      }),
+      'E_BAD_DIGEST',
+    );
+    await expectCode(
+      engine.uploadPart('mpu', 'obj', uploadId, 1, parts[0]!, {
+        checksums: { CRC32: checksumBase64('CRC32', Buffer.from('x')) },
+      }),
+      'E_CHECKSUM_MISMATCH',
+    );
+    expect(engine.listParts('mpu', 'obj', uploadId).parts).toEqual([]);
+  });
+
+  it('composite checksums: checksum of part checksums, -N', async () => {
+    const { uploadId, etags } = await upload('obj', parts.slice(0, 2), {
+      checksumAlgorithm: 'SHA256',
+    });
+    const r = await engine.completeMultipartUpload(
+      'mpu',
+      'obj',
+      uploadId,
+      etags.map((etag, i) => ({ partNumber: i + 1, etag })),
+    );
+    const raw = Buffer.concat(
+      parts.slice(0, 2).map((p) => createHash('sha256').update(p).digest()),
+    );
+    expect(r.checksums.SHA256).toBe(`${createHash('sha256').update(raw).digest('base64')}-2`);
+    expect(r.checksumType).toBe('COMPOSITE');
+  });
+
+  it('full-object CRC checksums equal the CRC of the whole object and are verified', async () => {
+    for (const alg of ['CRC32', 'CRC32C', 'CRC64NVME'] as const) {
+      const { uploadId, etags } = await upload(`obj-${alg}`, parts, {
+        checksumAlgorithm: alg,
+        checksumType: 'FULL_OBJECT',
+      });
+      const whole = checksumBase64(alg, Buffer.concat(parts));
+      const list = etags.map((etag, i) => ({ partNumber: i + 1, etag }));
+      await expectCode(
+        engine.completeMultipartUpload('mpu', `obj-${alg}`, uploadId, list, {
+          checksums: { [alg]: checksumBase64(alg, Buffer.from('x')) },
+        }),
+        'E_CHECKSUM_MISMATCH',
+      );
+      const r = await engine.completeMultipartUpload('mpu', `obj-${alg}`, uploadId, list, {
+        checksums: { [alg]: whole },
+      });
+      expect(r.checksums[alg]).toBe(whole);
+      expect(r.checksumType).toBe('FULL_OBJECT');
+    }
+    expect(combineCrc).toBeTypeOf('function');
+  });
+
+  it('rejects invalid checksum type combinations', async () => {
+    await expectCode(
+      engine.createMultipartUpload('mpu', 'k', {
+        checksumAlgorithm: 'SHA1',
+        checksumType: 'FULL_OBJECT',
+      }),
+      'E_INVALID_REQUEST',
+    );
+    await expectCode(
+      engine.createMultipartUpload('mpu', 'k', { checksumType: 'COMPOSITE' }),
+      'E_INVALID_REQUEST',
+    );
+    await expectCode(
+      engine.createMultipartUpload('mpu', 'k', {
+        checksumAlgorithm: 'CRC64NVME',
+        checksumType: 'COMPOSITE',
+      }),
+      'E_INVALID_REQUEST',
+    );
+  });
+
+  it('a completed upload in a versioned bucket gets a version id', async () => {
+    await engine.putBucketVersioning('mpu', 'Enabled');
+    const { uploadId, etags } = await upload('obj', parts.slice(2));
+    const r = await engine.completeMultipartUpload('mpu', 'obj', uploadId, [
+      { partNumber: 1, etag: etags[0]! },
+    ]);
+    expect(r.versionId).toMatch(/^[0-9a-f]{32}$/);
+  });
+});

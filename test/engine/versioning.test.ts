@@ -1,0 +1,188 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Engine } from '../../src/engine/engine.js';
+import { isStowageError, type ErrorCode } from '../../src/errors.js';
+import { openTestEngine, readAll } from '../helpers/engine.js';
+
+let engine: Engine;
+let close: () => Promise<void>;
+
+beforeEach(async () => {
+  ({ engine, close } = await openTestEngine({ fsync: false }));
+  await engine.createBucket('ver');
+});
+afterEach(async () => close());
+
+function expectCode(fn: () => unknown, code: ErrorCode): Promise<void> {
+  return Promise.resolve()
+    .then(fn)
+    .then(
+      () => {
+        throw new Error(`expected ${code}`);
+      },
+      (err: unknown) => {
+        expect(isStowageError(err), String(err)).toBe(true);
+        expect((err as { code: string }).code).toBe(code);
+      },
+    );
+}
+
+const text = async (key: string, versionId?: string): Promise<string> =>
+  (await readAll(engine.getObject('ver', key, versionId ? { versionId } : {}).body)).toString();
+const versions = (prefix?: string): Array<[string, string, boolean, boolean]> =>
+  engine
+    .listObjectVersions('ver', prefix ? { prefix } : {})
+    .versions.map((x) => [x.key, x.versionId, x.isLatest, x.isDeleteMarker]);
+
+describe('versioning enabled', () => {
+  beforeEach(async () => engine.putBucketVersioning('ver', 'Enabled'));
+
+  it('keeps every version with its own id, newest first', async () => {
+    const a = await engine.putObject('ver', 'k', 'one');
+    const b = await engine.putObject('ver', 'k', 'two');
+    expect(a.versionId).toMatch(/^[0-9a-f]{32}$/);
+    expect(b.versionId).not.toBe(a.versionId);
+    expect(await text('k')).toBe('two');
+    expect(await text('k', a.versionId)).toBe('one');
+    expect(versions()).toEqual([
+      ['k', b.versionId, true, false],
+      ['k', a.versionId, false, false],
+    ]);
+  });
+
+  it('delete adds a marker; the object is gone but its versions stay', async () => {
+    const a = await engine.putObject('ver', 'k', 'one');
+    const d = await engine.deleteObject('ver', 'k');
+    expect(d.deleteMarker).toBe(true);
+    expect(d.versionId).toMatch(/^[0-9a-f]{32}$/);
+    try {
+      engine.headObject('ver', 'k');
+      throw new Error('found');
+    } catch (err) {
+      expect(isStowageError(err, 'E_NO_SUCH_KEY')).toBe(true);
+      expect((err as { details: Record<string, unknown> }).details.deleteMarker).toBe(true);
+    }
+    await expectCode(
+      () => engine.getObject('ver', 'k', { versionId: d.versionId }),
+      'E_METHOD_NOT_ALLOWED',
+    );
+    expect(await text('k', a.versionId)).toBe('one');
+    // Removing the marker brings the object back.
+    const r = await engine.deleteObject('ver', 'k', { versionId: d.versionId });
+    expect(r).toEqual({ versionId: d.versionId, deleteMarker: true });
+    expect(await text('k')).toBe('one');
+  });
+
+  it('deleting the latest version promotes the next newest', async () => {
+    const a = await engine.putObject('ver', 'k', 'one');
+    const b = await engine.putObject('ver', 'k', 'two');
+    await engine.deleteObject('ver', 'k', { versionId: b.versionId });
+    expect(await text('k')).toBe('one');
+    expect(versions()).toEqual([['k', a.versionId, true, false]]);
+  });
+
+  it('restores an old version by copying it over the current one', async () => {
+    const a = await engine.putObject('ver', 'k', 'one');
+    await engine.putObject('ver', 'k', 'two');
+    const c = await engine.copyObject(
+      { bucket: 'ver', key: 'k' },
+      { bucket: 'ver', key: 'k' },
+      { sourceVersionId: a.versionId },
+    );
+    expect(c.sourceVersionId).toBe(a.versionId);
+    expect(await text('k')).toBe('one');
+    expect(versions()).toHaveLength(3);
+  });
+
+  it('unknown and malformed version ids', async () => {
+    await engine.putObject('ver', 'k', 'one');
+    await expectCode(
+      () => engine.getObject('ver', 'k', { versionId: 'f'.repeat(32) }),
+      'E_NO_SUCH_VERSION',
+    );
+    await expectCode(
+      () => engine.headObject('ver', 'k', { versionId: '../../x' }),
+      'E_INVALID_ARGUMENT',
+    );
+    await expectCode(
+      () => engine.deleteObject('ver', 'k', { versionId: 'bogus' }),
+      'E_INVALID_ARGUMENT',
+    );
+    // Deleting a well-formed version id that does not exist succeeds, as in S3.
+    expect(
+      (await engine.deleteObject('ver', 'k', { versionId: 'e'.repeat(32) })).deleteMarker,
+    ).toBe(false);
+  });
+
+  it('pages through versions with key and version-id markers', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await engine.putObject('ver', 'a', `a${i}`)).versionId);
+    const b = await engine.putObject('ver', 'b', 'b');
+    const seen: string[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    for (let guard = 0; guard < 10; guard++) {
+      const page = engine.listObjectVersions('ver', { maxKeys: 2, keyMarker, versionIdMarker });
+      seen.push(...page.versions.map((x) => `${x.key}:${x.versionId}`));
+      if (!page.isTruncated) break;
+      keyMarker = page.nextKeyMarker;
+      versionIdMarker = page.nextVersionIdMarker;
+    }
+    expect(seen).toEqual([...ids.reverse().map((id) => `a:${id}`), `b:${b.versionId}`]);
+    await expectCode(
+      () => engine.listObjectVersions('ver', { keyMarker: 'a', versionIdMarker: 'f'.repeat(32) }),
+      'E_INVALID_ARGUMENT',
+    );
+  });
+});
+
+describe('unversioned and suspended', () => {
+  it('a new bucket is unversioned: one null version, no delete markers', async () => {
+    expect(engine.getBucketVersioning('ver')).toBe('Unversioned');
+    await engine.putObject('ver', 'k', 'one');
+    await engine.putObject('ver', 'k', 'two');
+    expect(versions()).toEqual([['k', 'null', true, false]]);
+    await engine.deleteObject('ver', 'k');
+    expect(versions()).toEqual([]);
+  });
+
+  it('suspended: writes replace the null version and keep older real versions', async () => {
+    await engine.putBucketVersioning('ver', 'Enabled');
+    const a = await engine.putObject('ver', 'k', 'enabled-era');
+    await engine.putBucketVersioning('ver', 'Suspended');
+    const n1 = await engine.putObject('ver', 'k', 'null-1');
+    const n2 = await engine.putObject('ver', 'k', 'null-2');
+    expect(n1.versionId).toBe('null');
+    expect(n2.versionId).toBe('null');
+    expect(versions()).toEqual([
+      ['k', 'null', true, false],
+      ['k', a.versionId, false, false],
+    ]);
+    expect(await text('k', 'null')).toBe('null-2');
+    const d = await engine.deleteObject('ver', 'k');
+    expect(d).toEqual({ versionId: 'null', deleteMarker: true });
+    expect(versions()).toEqual([
+      ['k', 'null', true, true],
+      ['k', a.versionId, false, false],
+    ]);
+    expect(await text('k', a.versionId)).toBe('enabled-era');
+  });
+
+  it('objects written before versioning keep the null version id', async () => {
+    await engine.putObject('ver', 'k', 'before');
+    await engine.putBucketVersioning('ver', 'Enabled');
+    const b = await engine.putObject('ver', 'k', 'after');
+    expect(versions()).toEqual([
+      ['k', b.versionId, true, false],
+      ['k', 'null', false, false],
+    ]);
+    expect(await text('k', 'null')).toBe('before');
+  });
+
+  it('list versions rolls up common prefixes', async () => {
+    await engine.putBucketVersioning('ver', 'Enabled');
+    for (const k of ['a/1', 'a/2', 'b']) await engine.putObject('ver', k, k);
+    const r = engine.listObjectVersions('ver', { delimiter: '/' });
+    expect(r.commonPrefixes).toEqual(['a/']);
+    expect(r.versions.map((x) => x.key)).toEqual(['b']);
+  });
+});

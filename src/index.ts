@@ -34,3 +34,6 @@ export {
   type LoggerOptions,
 } from './log.js';
 export * from './engine/types.js';
+export { Engine, DEFAULT_LIMITS, type EngineOptions } from './engine/engine.js';
+export type { IntegrityReport, IntegrityProblem } from './engine/integrity.js';
+export type { RecoveryReport } from './engine/recovery.js';

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerConfigCommands } from './config.js';
+import { registerEngineCommands } from './engine.js';
 
 /**
  * Adds one top-level command (with its subcommands and actions) to the program. Create
@@ -13,4 +14,7 @@ import { registerConfigCommands } from './config.js';
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
 /** Every top-level command, in the order `--help` lists them. */
-export const COMMAND_REGISTRARS: readonly CommandRegistrar[] = [registerConfigCommands];
+export const COMMAND_REGISTRARS: readonly CommandRegistrar[] = [
+  registerConfigCommands,
+  registerEngineCommands,
+];

@@ -1,0 +1,366 @@
+/**
+ * `stowage engine …`: direct access to the embedded store's data directory, without a
+ * server. For inspection, scripting and demos; every verb maps to one engine call.
+ */
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { Engine } from '../../engine/engine.js';
+import type { ChecksumAlgorithm, ObjectInfo, RestoreTier } from '../../engine/types.js';
+import { StowageError } from '../../errors.js';
+import type { CliContext } from '../context.js';
+import { parseDurationMs } from '../duration.js';
+
+/** Opens the configured data directory for one command and always closes it. */
+async function withEngine<T>(ctx: CliContext, fn: (engine: Engine) => Promise<T> | T): Promise<T> {
+  const config = await ctx.config();
+  const engine = await Engine.open({
+    dataDir: config.dataDir,
+    fsync: config.engine.fsync,
+    limits: {
+      minPartSizeBytes: config.engine.minPartSizeBytes,
+      maxPutSizeBytes: config.engine.maxPutSizeBytes,
+      maxObjectSizeBytes: config.engine.maxObjectSizeBytes,
+    },
+  });
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Parses repeated `k=v` options into a record. */
+function pairs(values: string[] | undefined, what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const at = v.indexOf('=');
+    if (at <= 0) throw new StowageError('E_USAGE', `${what} must look like key=value, got "${v}"`);
+    out[v.slice(0, at)] = v.slice(at + 1);
+  }
+  return out;
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+function objectLine(o: ObjectInfo): string {
+  const when = o.lastModified.toISOString();
+  const marker = o.isDeleteMarker ? ' (delete marker)' : '';
+  return `${when}  ${String(o.size).padStart(12)}  ${o.storageClass.padEnd(19)}  ${o.key}${marker}`;
+}
+
+/** Registers `stowage engine` and its verbs. */
+export function registerEngineCommands(program: Command, ctx: CliContext): void {
+  const engine = program
+    .command('engine')
+    .description('work on the embedded store data directory directly (no server)');
+
+  engine
+    .command('mb')
+    .description('create a bucket')
+    .argument('<bucket>')
+    .option('--region <region>', 'bucket region (LocationConstraint)')
+    .action(async (bucket: string, o: { region?: string }) => {
+      const info = await withEngine(ctx, (e) => e.createBucket(bucket, { region: o.region }));
+      ctx.output().result(info, (b) => `created bucket ${b.name} (${b.region})`);
+    });
+
+  engine
+    .command('rb')
+    .description('delete an empty bucket')
+    .argument('<bucket>')
+    .action(async (bucket: string) => {
+      await withEngine(ctx, (e) => e.deleteBucket(bucket));
+      ctx.output().result({ deleted: bucket }, () => `deleted bucket ${bucket}`);
+    });
+
+  engine
+    .command('buckets')
+    .description('list buckets')
+    .action(async () => {
+      const list = await withEngine(ctx, (e) => e.listBuckets());
+      ctx
+        .output()
+        .result(list, (l) =>
+          l
+            .map(
+              (b) =>
+                `${b.createdAt.toISOString()}  ${b.region.padEnd(14)}  ${b.versioning.padEnd(11)}  ${b.name}`,
+            )
+            .join('\n'),
+        );
+    });
+
+  engine
+    .command('put')
+    .description('store a file (or stdin with "-") as an object')
+    .argument('<bucket>')
+    .argument('<key>')
+    .argument('<file>', 'path, or - for standard input')
+    .option('--content-type <type>', 'Content-Type to store')
+    .option('--cache-control <value>', 'Cache-Control to store')
+    .option('--storage-class <class>', 'storage class (default STANDARD)')
+    .option('--metadata <key=value>', 'user metadata (repeatable)', collect)
+    .option('--tag <key=value>', 'object tag (repeatable)', collect)
+    .option('--checksum-algorithm <alg>', 'also compute CRC32, CRC32C, CRC64NVME, SHA1 or SHA256')
+    .action(
+      async (
+        bucket: string,
+        key: string,
+        file: string,
+        o: {
+          contentType?: string;
+          cacheControl?: string;
+          storageClass?: string;
+          metadata?: string[];
+          tag?: string[];
+          checksumAlgorithm?: string;
+        },
+      ) => {
+        const source = path.resolve(ctx.io.cwd, file);
+        const size = file === '-' ? undefined : (await statFile(source)).size;
+        const body = file === '-' ? process.stdin : createReadStream(source);
+        const r = await withEngine(ctx, (e) =>
+          e.putObject(bucket, key, body, {
+            contentLength: size,
+            headers: { contentType: o.contentType, cacheControl: o.cacheControl },
+            metadata: pairs(o.metadata, '--metadata'),
+            tags: pairs(o.tag, '--tag'),
+            storageClass: o.storageClass,
+            checksumAlgorithm: o.checksumAlgorithm?.toUpperCase() as ChecksumAlgorithm | undefined,
+          }),
+        );
+        ctx
+          .output()
+          .result(
+            r,
+            (x) =>
+              `stored ${bucket}/${key}  ${x.size} bytes  etag ${x.etag}  version ${x.versionId}`,
+          );
+      },
+    );
+
+  engine
+    .command('get')
+    .description('write an object to a file (atomically) or to stdout')
+    .argument('<bucket>')
+    .argument('<key>')
+    .argument('[file]', 'destination path (default: standard output)')
+    .option('--version-id <id>', 'a specific version')
+    .option('--range <bytes>', 'a byte range, e.g. bytes=0-99')
+    .action(
+      async (
+        bucket: string,
+        key: string,
+        file: string | undefined,
+        o: { versionId?: string; range?: string },
+      ) => {
+        await withEngine(ctx, async (e) => {
+          const { body } = e.getObject(bucket, key, { versionId: o.versionId, range: o.range });
+          if (file === undefined || file === '-') {
+            for await (const chunk of body) ctx.io.stdout.write(chunk as unknown as string);
+            return;
+          }
+          const dest = path.resolve(ctx.io.cwd, file);
+          const tmp = `${dest}.stowage-${process.pid}.tmp`;
+          try {
+            await pipeline(body, createWriteStream(tmp));
+            await fsp.rename(tmp, dest);
+          } catch (err) {
+            await fsp.rm(tmp, { force: true });
+            throw err;
+          }
+        });
+      },
+    );
+
+  engine
+    .command('head')
+    .description("show an object's metadata")
+    .argument('<bucket>')
+    .argument('<key>')
+    .option('--version-id <id>', 'a specific version')
+    .action(async (bucket: string, key: string, o: { versionId?: string }) => {
+      const info = await withEngine(ctx, (e) =>
+        e.headObject(bucket, key, { versionId: o.versionId }),
+      );
+      ctx.output().result(info);
+    });
+
+  engine
+    .command('ls')
+    .description('list objects (all pages), or versions with --versions')
+    .argument('<bucket>')
+    .option('--prefix <prefix>', 'only keys starting with this')
+    .option('--delimiter <d>', 'roll keys up into common prefixes at this string')
+    .option('--versions', 'list every version and delete marker')
+    .action(
+      async (bucket: string, o: { prefix?: string; delimiter?: string; versions?: boolean }) => {
+        const { objects, prefixes } = await withEngine(ctx, (e) => listEverything(e, bucket, o));
+        ctx
+          .output()
+          .result({ objects, commonPrefixes: prefixes }, () =>
+            [...prefixes.map((p) => `${' '.repeat(52)}PRE ${p}`), ...objects.map(objectLine)].join(
+              '\n',
+            ),
+          );
+      },
+    );
+
+  engine
+    .command('rm')
+    .description('delete an object (adds a delete marker in a versioned bucket) or one version')
+    .argument('<bucket>')
+    .argument('<key>')
+    .option('--version-id <id>', 'delete exactly this version')
+    .action(async (bucket: string, key: string, o: { versionId?: string }) => {
+      const r = await withEngine(ctx, (e) =>
+        e.deleteObject(bucket, key, { versionId: o.versionId }),
+      );
+      ctx
+        .output()
+        .result(
+          r,
+          (x) =>
+            `deleted ${bucket}/${key}${x.deleteMarker ? ` (delete marker ${x.versionId})` : ''}`,
+        );
+    });
+
+  engine
+    .command('versioning')
+    .description('show or set bucket versioning (Enabled or Suspended)')
+    .argument('<bucket>')
+    .argument('[state]', 'Enabled or Suspended')
+    .action(async (bucket: string, state: string | undefined) => {
+      const now = await withEngine(ctx, async (e) => {
+        if (state !== undefined) await e.putBucketVersioning(bucket, state as 'Enabled');
+        return e.getBucketVersioning(bucket);
+      });
+      ctx.output().result({ bucket, versioning: now }, (x) => `${x.bucket}: ${x.versioning}`);
+    });
+
+  engine
+    .command('restore')
+    .description('restore a GLACIER or DEEP_ARCHIVE object for some days')
+    .argument('<bucket>')
+    .argument('<key>')
+    .requiredOption('--days <n>', 'days the restored copy stays readable')
+    .option('--tier <tier>', 'Expedited, Standard or Bulk', 'Standard')
+    .option('--version-id <id>', 'a specific version')
+    .action(
+      async (
+        bucket: string,
+        key: string,
+        o: { days: string; tier: string; versionId?: string },
+      ) => {
+        const days = Number(o.days);
+        const r = await withEngine(ctx, (e) =>
+          e.restoreObject(bucket, key, {
+            days,
+            tier: o.tier as RestoreTier,
+            versionId: o.versionId,
+          }),
+        );
+        ctx
+          .output()
+          .result(
+            r,
+            (x) => `restore ${x.status}; readable from ${x.restore.completesAt.toISOString()}`,
+          );
+      },
+    );
+
+  const clock = engine
+    .command('clock')
+    .description("show or move the engine's clock (for demos and tests)");
+  clock
+    .command('show', { isDefault: true })
+    .description('print engine time and the offset from the system clock')
+    .action(async () => {
+      const r = await withEngine(ctx, (e) => ({
+        now: new Date(e.now()).toISOString(),
+        offsetMs: e.clockOffset,
+      }));
+      ctx.output().result(r, (x) => `${x.now} (offset ${x.offsetMs} ms)`);
+    });
+  clock
+    .command('advance')
+    .description('move engine time forward, e.g. 5h, 90m, 2d')
+    .argument('<duration>')
+    .action(async (duration: string) => {
+      const ms = parseDurationMs(duration);
+      const r = await withEngine(ctx, async (e) => ({
+        offsetMs: await e.advanceClock(ms),
+        now: new Date(e.now()).toISOString(),
+      }));
+      ctx.output().result(r, (x) => `engine time is now ${x.now} (offset ${x.offsetMs} ms)`);
+    });
+
+  engine
+    .command('check')
+    .description('check the data directory: database integrity, blobs present, no orphans')
+    .option('--deep', 'also re-hash every blob against its SHA-256')
+    .action(async (o: { deep?: boolean }) => {
+      const report = await withEngine(ctx, (e) => e.check({ deep: o.deep }));
+      ctx
+        .output()
+        .result(report, (r) =>
+          [
+            `${r.ok ? 'ok' : 'PROBLEMS FOUND'}: ${r.objectsChecked} versions, ${r.blobsChecked} blobs checked`,
+            ...r.problems.map((p) => `  ${p.kind}: ${p.message}`),
+          ].join('\n'),
+        );
+      if (!report.ok) ctx.exitCode = 5;
+    });
+}
+
+async function statFile(file: string): Promise<{ size: number }> {
+  try {
+    return await fsp.stat(file);
+  } catch (err) {
+    throw new StowageError('E_USAGE', `cannot read ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+async function listEverything(
+  e: Engine,
+  bucket: string,
+  o: { prefix?: string; delimiter?: string; versions?: boolean },
+): Promise<{ objects: ObjectInfo[]; prefixes: string[] }> {
+  const objects: ObjectInfo[] = [];
+  const prefixes: string[] = [];
+  if (o.versions) {
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    for (;;) {
+      const page = e.listObjectVersions(bucket, {
+        prefix: o.prefix,
+        delimiter: o.delimiter,
+        keyMarker,
+        versionIdMarker,
+      });
+      objects.push(...page.versions);
+      prefixes.push(...page.commonPrefixes);
+      if (!page.isTruncated) break;
+      keyMarker = page.nextKeyMarker;
+      versionIdMarker = page.nextVersionIdMarker;
+    }
+  } else {
+    let token: string | undefined;
+    for (;;) {
+      const page = e.listObjects(bucket, {
+        prefix: o.prefix,
+        delimiter: o.delimiter,
+        continuationToken: token,
+      });
+      objects.push(...page.objects);
+      prefixes.push(...page.commonPrefixes);
+      if (!page.isTruncated) break;
+      token = page.nextContinuationToken;
+    }
+  }
+  return { objects, prefixes };
+}

@@ -1,0 +1,543 @@
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Engine } from '../../src/engine/engine.js';
+import type { CopyObjectOptions } from '../../src/engine/types.js';
+import { isStowageError, type ErrorCode, type StowageError } from '../../src/errors.js';
+import { ManualClock, openTestEngine, patternBytes, readAll } from '../helpers/engine.js';
+
+let engine: Engine;
+let dir: string;
+let close: () => Promise<void>;
+let clock: ManualClock;
+
+beforeEach(async () => {
+  clock = new ManualClock();
+  ({ engine, dir, close } = await openTestEngine({
+    clock,
+    fsync: false,
+    limits: { minPartSizeBytes: 1024 },
+  }));
+  await engine.createBucket('src');
+  await engine.createBucket('dst');
+});
+afterEach(async () => close());
+
+/** Runs `fn` (sync or async) and returns the StowageError it throws, failing if it does not. */
+async function expectError(
+  fn: () => unknown,
+  code: ErrorCode,
+  message?: RegExp | string,
+): Promise<StowageError> {
+  let caught: unknown;
+  try {
+    await fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught, `expected ${code}, but the call succeeded`).toBeDefined();
+  expect(isStowageError(caught), `expected a StowageError, got ${String(caught)}`).toBe(true);
+  const err = caught as StowageError;
+  expect(err.code).toBe(code);
+  if (message !== undefined) expect(err.message).toMatch(message);
+  return err;
+}
+
+const md5hex = (b: Buffer | string): string => createHash('md5').update(b).digest('hex');
+const read = async (bucket: string, key: string, versionId?: string): Promise<Buffer> =>
+  readAll(engine.getObject(bucket, key, versionId ? { versionId } : {}).body);
+const copy = (
+  from: [string, string],
+  to: [string, string],
+  options?: CopyObjectOptions,
+): ReturnType<Engine['copyObject']> =>
+  engine.copyObject({ bucket: from[0], key: from[1] }, { bucket: to[0], key: to[1] }, options);
+
+/** Files under blobs/: a failed copy must not leave its bytes behind. */
+function blobFiles(): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else out.push(path.join(d, e.name));
+    }
+  };
+  walk(path.join(dir, 'blobs'));
+  return out.sort();
+}
+
+const body = patternBytes(10_000, 7);
+const headers = {
+  contentType: 'image/png',
+  cacheControl: 'max-age=60',
+  contentDisposition: 'attachment; filename="hero.png"',
+  contentLanguage: 'en',
+  contentEncoding: 'identity',
+};
+
+async function putSource(options: { storageClass?: string } = {}): Promise<{ etag: string }> {
+  return engine.putObject('src', 'hero.png', body, {
+    headers,
+    metadata: { Artist: 'Ana', 'x-team': 'sprites' },
+    tags: { project: 'hero', stage: 'final' },
+    ...options,
+  });
+}
+
+describe('copy to another key', () => {
+  it('keeps bytes, headers, metadata and tags by default, in another bucket', async () => {
+    const src = await putSource();
+    clock.advance(5_000);
+    const r = await copy(['src', 'hero.png'], ['dst', 'copies/hero.png']);
+    expect(r.etag).toBe(`"${md5hex(body)}"`);
+    expect(r.etag).toBe(src.etag);
+    expect(r.size).toBe(body.length);
+    expect(r.versionId).toBe('null');
+    expect(r.sourceVersionId).toBe('null');
+    expect(r.lastModified).toEqual(new Date(clock.ms));
+
+    expect((await read('dst', 'copies/hero.png')).equals(body)).toBe(true);
+    const info = engine.headObject('dst', 'copies/hero.png');
+    expect(info.headers).toEqual(headers);
+    expect(info.metadata).toEqual({ artist: 'Ana', 'x-team': 'sprites' });
+    expect(info.tags).toEqual({ project: 'hero', stage: 'final' });
+    expect(info.storageClass).toBe('STANDARD');
+    expect(info.lastModified).toEqual(new Date(clock.ms));
+
+    expect((await read('src', 'hero.png')).equals(body)).toBe(true);
+    expect(engine.headObject('src', 'hero.png').lastModified).toEqual(new Date(clock.ms - 5_000));
+  });
+
+  it('copies within the same bucket and gives the copy its own bytes', async () => {
+    await putSource();
+    await copy(['src', 'hero.png'], ['src', 'hero-copy.png'], {
+      metadataDirective: 'COPY',
+      taggingDirective: 'COPY',
+    });
+    await engine.deleteObject('src', 'hero.png');
+    expect((await read('src', 'hero-copy.png')).equals(body)).toBe(true);
+    expect(engine.listObjects('src').objects.map((o) => o.key)).toEqual(['hero-copy.png']);
+  });
+
+  it('copies an empty object to a unicode key', async () => {
+    await engine.putObject('src', 'empty', Buffer.alloc(0), {
+      headers: { contentType: 'text/plain' },
+    });
+    const r = await copy(['src', 'empty'], ['dst', 'dossier/été ✓.txt']);
+    expect(r.size).toBe(0);
+    expect(r.etag).toBe(`"${md5hex('')}"`);
+    expect((await read('dst', 'dossier/été ✓.txt')).length).toBe(0);
+    expect(engine.headObject('dst', 'dossier/été ✓.txt').headers).toEqual({
+      contentType: 'text/plain',
+    });
+  });
+
+  it('ignores headers and metadata given with the COPY directive', async () => {
+    await putSource();
+    await copy(['src', 'hero.png'], ['dst', 'k'], {
+      metadataDirective: 'COPY',
+      headers: { contentType: 'text/plain' },
+      metadata: { ignored: 'yes' },
+    });
+    const info = engine.headObject('dst', 'k');
+    expect(info.headers.contentType).toBe('image/png');
+    expect(info.metadata).toEqual({ artist: 'Ana', 'x-team': 'sprites' });
+  });
+
+  it('replaces headers and metadata with REPLACE, keeping tags', async () => {
+    await putSource();
+    await copy(['src', 'hero.png'], ['dst', 'k'], {
+      metadataDirective: 'REPLACE',
+      headers: { contentType: 'text/plain', cacheControl: 'no-store' },
+      metadata: { Reviewer: 'Bo' },
+    });
+    const info = engine.headObject('dst', 'k');
+    expect(info.headers).toEqual({ contentType: 'text/plain', cacheControl: 'no-store' });
+    expect(info.metadata).toEqual({ reviewer: 'Bo' });
+    expect(info.tags).toEqual({ project: 'hero', stage: 'final' });
+    expect((await read('dst', 'k')).equals(body)).toBe(true);
+  });
+
+  it('drops all headers and metadata with REPLACE and none given', async () => {
+    await putSource();
+    await copy(['src', 'hero.png'], ['dst', 'k'], { metadataDirective: 'REPLACE' });
+    const info = engine.headObject('dst', 'k');
+    expect(info.headers).toEqual({});
+    expect(info.metadata).toEqual({});
+  });
+
+  it('replaces tags with the REPLACE tagging directive, keeping metadata', async () => {
+    await putSource();
+    await copy(['src', 'hero.png'], ['dst', 'a'], {
+      taggingDirective: 'REPLACE',
+      tags: { reviewed: 'yes' },
+    });
+    expect(engine.headObject('dst', 'a').tags).toEqual({ reviewed: 'yes' });
+    expect(engine.headObject('dst', 'a').metadata).toEqual({ artist: 'Ana', 'x-team': 'sprites' });
+    await copy(['src', 'hero.png'], ['dst', 'b'], { taggingDirective: 'REPLACE' });
+    expect(engine.getObjectTagging('dst', 'b').tags).toEqual({});
+    await copy(['src', 'hero.png'], ['dst', 'c'], {
+      taggingDirective: 'COPY',
+      tags: { ignored: 'yes' },
+    });
+    expect(engine.getObjectTagging('dst', 'c').tags).toEqual({ project: 'hero', stage: 'final' });
+  });
+
+  it('validates replaced tags and metadata before storing anything', async () => {
+    await putSource();
+    await expectError(
+      () =>
+        copy(['src', 'hero.png'], ['dst', 'k'], {
+          taggingDirective: 'REPLACE',
+          tags: { 'aws:x': '1' },
+        }),
+      'E_INVALID_TAG',
+      '"aws:x"',
+    );
+    await expectError(
+      () =>
+        copy(['src', 'hero.png'], ['dst', 'k'], {
+          metadataDirective: 'REPLACE',
+          metadata: { m: 'x'.repeat(2048) },
+        }),
+      'E_METADATA_TOO_LARGE',
+    );
+    expect(engine.listObjects('dst').objects).toEqual([]);
+  });
+});
+
+describe('storage class of a copy', () => {
+  it('is STANDARD by default, as in S3, whatever the source class', async () => {
+    await putSource({ storageClass: 'STANDARD_IA' });
+    await copy(['src', 'hero.png'], ['dst', 'k']);
+    expect(engine.headObject('dst', 'k').storageClass).toBe('STANDARD');
+    expect(engine.headObject('src', 'hero.png').storageClass).toBe('STANDARD_IA');
+  });
+
+  it('is the requested class, keeping metadata', async () => {
+    await putSource();
+    await copy(['src', 'hero.png'], ['dst', 'k'], { storageClass: 'ONEZONE_IA' });
+    const info = engine.headObject('dst', 'k');
+    expect(info.storageClass).toBe('ONEZONE_IA');
+    expect(info.metadata).toEqual({ artist: 'Ana', 'x-team': 'sprites' });
+    expect(engine.listObjects('dst').objects[0]!.storageClass).toBe('ONEZONE_IA');
+  });
+
+  it('rejects an unknown class, naming it, and stores nothing', async () => {
+    await putSource();
+    const err = await expectError(
+      () => copy(['src', 'hero.png'], ['dst', 'k'], { storageClass: 'COLD' }),
+      'E_INVALID_STORAGE_CLASS',
+      '"COLD"',
+    );
+    expect(err.s3Code).toBe('InvalidStorageClass');
+    expect(engine.listObjects('dst').objects).toEqual([]);
+  });
+});
+
+describe('copy onto itself', () => {
+  it('is refused without a change, leaving the object as it was', async () => {
+    const src = await putSource();
+    const before = engine.headObject('src', 'hero.png');
+    clock.advance(1_000);
+    const err = await expectError(
+      () => copy(['src', 'hero.png'], ['src', 'hero.png']),
+      'E_INVALID_REQUEST',
+      /copy an object to itself/,
+    );
+    expect(err.s3Code).toBe('InvalidRequest');
+    await expectError(
+      () =>
+        copy(['src', 'hero.png'], ['src', 'hero.png'], {
+          metadataDirective: 'COPY',
+          storageClass: 'STANDARD',
+        }),
+      'E_INVALID_REQUEST',
+    );
+    const after = engine.headObject('src', 'hero.png');
+    expect(after).toEqual(before);
+    expect(after.etag).toBe(src.etag);
+  });
+
+  it('is refused for the current version named by id without a change', async () => {
+    await engine.putBucketVersioning('src', 'Enabled');
+    const v = await engine.putObject('src', 'k', 'one');
+    await expectError(
+      () => copy(['src', 'k'], ['src', 'k'], { sourceVersionId: v.versionId }),
+      'E_INVALID_REQUEST',
+      /itself/,
+    );
+    expect(engine.listObjectVersions('src').versions).toHaveLength(1);
+  });
+
+  it('works with REPLACE, changing metadata and keeping bytes', async () => {
+    await putSource();
+    clock.advance(1_000);
+    const r = await copy(['src', 'hero.png'], ['src', 'hero.png'], {
+      metadataDirective: 'REPLACE',
+      headers: { contentType: 'image/webp' },
+      metadata: { artist: 'Cy' },
+    });
+    expect(r.etag).toBe(`"${md5hex(body)}"`);
+    const info = engine.headObject('src', 'hero.png');
+    expect(info.headers).toEqual({ contentType: 'image/webp' });
+    expect(info.metadata).toEqual({ artist: 'Cy' });
+    expect(info.tags).toEqual({ project: 'hero', stage: 'final' });
+    expect(info.lastModified).toEqual(new Date(clock.ms));
+    expect((await read('src', 'hero.png')).equals(body)).toBe(true);
+    expect(engine.listObjects('src').objects).toHaveLength(1);
+  });
+
+  it('works with a new storage class, keeping metadata and bytes', async () => {
+    await putSource();
+    await copy(['src', 'hero.png'], ['src', 'hero.png'], { storageClass: 'STANDARD_IA' });
+    const info = engine.headObject('src', 'hero.png');
+    expect(info.storageClass).toBe('STANDARD_IA');
+    expect(info.metadata).toEqual({ artist: 'Ana', 'x-team': 'sprites' });
+    expect(info.headers).toEqual(headers);
+    expect((await read('src', 'hero.png')).equals(body)).toBe(true);
+  });
+});
+
+describe('copy of a specific version', () => {
+  it('restores an old version by copying it over the current one', async () => {
+    await engine.putBucketVersioning('src', 'Enabled');
+    const v1 = await engine.putObject('src', 'level.json', '{"level":1}', {
+      metadata: { rev: '1' },
+    });
+    const v2 = await engine.putObject('src', 'level.json', '{"level":2}', {
+      metadata: { rev: '2' },
+    });
+
+    const r = await copy(['src', 'level.json'], ['src', 'level.json'], {
+      sourceVersionId: v1.versionId,
+    });
+    expect(r.sourceVersionId).toBe(v1.versionId);
+    expect(r.versionId).toMatch(/^[0-9a-f]{32}$/);
+    expect(r.versionId).not.toBe(v1.versionId);
+    expect(r.versionId).not.toBe(v2.versionId);
+    expect(r.etag).toBe(v1.etag);
+
+    expect((await read('src', 'level.json')).toString()).toBe('{"level":1}');
+    const head = engine.headObject('src', 'level.json');
+    expect(head.versionId).toBe(r.versionId);
+    expect(head.metadata).toEqual({ rev: '1' });
+
+    const versions = engine.listObjectVersions('src').versions;
+    expect(versions.map((v) => [v.versionId, v.isLatest])).toEqual([
+      [r.versionId, true],
+      [v2.versionId, false],
+      [v1.versionId, false],
+    ]);
+    expect((await read('src', 'level.json', v1.versionId)).toString()).toBe('{"level":1}');
+    expect((await read('src', 'level.json', v2.versionId)).toString()).toBe('{"level":2}');
+  });
+
+  it('copies an old version to another bucket', async () => {
+    await engine.putBucketVersioning('src', 'Enabled');
+    const v1 = await engine.putObject('src', 'k', 'first');
+    await engine.putObject('src', 'k', 'second');
+    const r = await copy(['src', 'k'], ['dst', 'k'], { sourceVersionId: v1.versionId });
+    expect(r.sourceVersionId).toBe(v1.versionId);
+    expect((await read('dst', 'k')).toString()).toBe('first');
+  });
+
+  it('reports a missing version and a delete marker as source', async () => {
+    await engine.putBucketVersioning('src', 'Enabled');
+    await engine.putObject('src', 'k', 'x');
+    const missing = 'f'.repeat(32);
+    await expectError(
+      () => copy(['src', 'k'], ['dst', 'k'], { sourceVersionId: missing }),
+      'E_NO_SUCH_VERSION',
+      missing,
+    );
+    const marker = await engine.deleteObject('src', 'k');
+    await expectError(() => copy(['src', 'k'], ['dst', 'k']), 'E_NO_SUCH_KEY', '"k"');
+    await expectError(
+      () => copy(['src', 'k'], ['dst', 'k'], { sourceVersionId: marker.versionId! }),
+      'E_METHOD_NOT_ALLOWED',
+      /delete marker/,
+    );
+    expect(engine.listObjects('dst').objects).toEqual([]);
+  });
+});
+
+describe('source conditions', () => {
+  let etag: string;
+  beforeEach(async () => {
+    etag = (await putSource()).etag;
+    clock.advance(60_000);
+  });
+
+  it('copies when x-amz-copy-source-if-match holds', async () => {
+    await copy(['src', 'hero.png'], ['dst', 'k'], { sourceConditions: { ifMatch: etag } });
+    expect(engine.headObject('dst', 'k').etag).toBe(etag);
+  });
+
+  it('fails with 412 when if-match does not hold, storing nothing', async () => {
+    const err = await expectError(
+      () =>
+        copy(['src', 'hero.png'], ['dst', 'k'], {
+          sourceConditions: { ifMatch: '"0123456789abcdef0123456789abcdef"' },
+        }),
+      'E_PRECONDITION_FAILED',
+      /If-Match/,
+    );
+    expect(err.httpStatus).toBe(412);
+    expect(engine.listObjects('dst').objects).toEqual([]);
+  });
+
+  it('fails with 412, not 304, when if-none-match matches', async () => {
+    await expectError(
+      () => copy(['src', 'hero.png'], ['dst', 'k'], { sourceConditions: { ifNoneMatch: etag } }),
+      'E_PRECONDITION_FAILED',
+      /If-None-Match/,
+    );
+    await copy(['src', 'hero.png'], ['dst', 'k'], { sourceConditions: { ifNoneMatch: '"other"' } });
+    expect(engine.headObject('dst', 'k').size).toBe(body.length);
+  });
+
+  it('fails with 412, not 304, when the source is not modified since', async () => {
+    await expectError(
+      () =>
+        copy(['src', 'hero.png'], ['dst', 'k'], {
+          sourceConditions: { ifModifiedSince: new Date(clock.ms) },
+        }),
+      'E_PRECONDITION_FAILED',
+    );
+    await copy(['src', 'hero.png'], ['dst', 'k'], {
+      sourceConditions: { ifModifiedSince: new Date(clock.ms - 120_000) },
+    });
+    expect(engine.listObjects('dst').objects).toHaveLength(1);
+  });
+
+  it('fails with 412 when the source was modified since if-unmodified-since', async () => {
+    await expectError(
+      () =>
+        copy(['src', 'hero.png'], ['dst', 'k'], {
+          sourceConditions: { ifUnmodifiedSince: new Date(clock.ms - 120_000) },
+        }),
+      'E_PRECONDITION_FAILED',
+      /If-Unmodified-Since/,
+    );
+    expect(engine.listObjects('dst').objects).toEqual([]);
+  });
+});
+
+describe('destination conditions', () => {
+  it('fails with 412 for if-none-match * on an existing key, leaving it and no stray bytes', async () => {
+    await putSource();
+    await engine.putObject('dst', 'k', 'existing');
+    const blobs = blobFiles();
+    const err = await expectError(
+      () => copy(['src', 'hero.png'], ['dst', 'k'], { conditions: { ifNoneMatch: '*' } }),
+      'E_PRECONDITION_FAILED',
+      /If-None-Match/,
+    );
+    expect(err.s3Code).toBe('PreconditionFailed');
+    expect((await read('dst', 'k')).toString()).toBe('existing');
+    // A failed commit unlinks the copy's blob asynchronously.
+    await expect.poll(blobFiles).toEqual(blobs);
+  });
+
+  it('copies with if-none-match * when the key does not exist', async () => {
+    await putSource();
+    await copy(['src', 'hero.png'], ['dst', 'new'], { conditions: { ifNoneMatch: '*' } });
+    expect((await read('dst', 'new')).equals(body)).toBe(true);
+  });
+
+  it('checks if-match against the destination, not the source', async () => {
+    const src = await putSource();
+    const dst = await engine.putObject('dst', 'k', 'existing');
+    await expectError(
+      () => copy(['src', 'hero.png'], ['dst', 'k'], { conditions: { ifMatch: src.etag } }),
+      'E_PRECONDITION_FAILED',
+    );
+    await copy(['src', 'hero.png'], ['dst', 'k'], { conditions: { ifMatch: dst.etag } });
+    expect((await read('dst', 'k')).equals(body)).toBe(true);
+  });
+});
+
+describe('missing source and destination', () => {
+  it('reports a missing source key', async () => {
+    const err = await expectError(
+      () => copy(['src', 'nope.png'], ['dst', 'k']),
+      'E_NO_SUCH_KEY',
+      '"nope.png"',
+    );
+    expect(err.s3Code).toBe('NoSuchKey');
+    expect(engine.listObjects('dst').objects).toEqual([]);
+  });
+
+  it('reports a missing source bucket', async () => {
+    await expectError(
+      () => copy(['no-such-src', 'k'], ['dst', 'k']),
+      'E_NO_SUCH_BUCKET',
+      '"no-such-src"',
+    );
+  });
+
+  it('reports a missing destination bucket', async () => {
+    await putSource();
+    const err = await expectError(
+      () => copy(['src', 'hero.png'], ['no-such-dst', 'k']),
+      'E_NO_SUCH_BUCKET',
+      '"no-such-dst"',
+    );
+    expect(err.s3Code).toBe('NoSuchBucket');
+  });
+
+  it('rejects an invalid destination key', async () => {
+    await putSource();
+    await expectError(() => copy(['src', 'hero.png'], ['dst', '']), 'E_INVALID_KEY', /empty/);
+    await expectError(
+      () => copy(['src', 'hero.png'], ['dst', 'k'.repeat(1025)]),
+      'E_KEY_TOO_LONG',
+      /1025/,
+    );
+  });
+});
+
+describe('copy of a multipart object', () => {
+  it('gives a plain MD5 ETag of the whole bytes and no parts', async () => {
+    const parts = [patternBytes(1024, 1), patternBytes(1024, 2), patternBytes(300, 3)];
+    const whole = Buffer.concat(parts);
+    const up = await engine.createMultipartUpload('src', 'mp.bin', { metadata: { kind: 'mp' } });
+    const done: Array<{ partNumber: number; etag: string }> = [];
+    for (const [i, p] of parts.entries()) {
+      const part = await engine.uploadPart('src', 'mp.bin', up.uploadId, i + 1, p);
+      done.push({ partNumber: i + 1, etag: part.etag });
+    }
+    const mp = await engine.completeMultipartUpload('src', 'mp.bin', up.uploadId, done);
+    expect(mp.etag).toMatch(/^"[0-9a-f]{32}-3"$/);
+
+    const r = await copy(['src', 'mp.bin'], ['dst', 'flat.bin']);
+    expect(r.etag).toBe(`"${md5hex(whole)}"`);
+    expect(r.size).toBe(whole.length);
+    const info = engine.headObject('dst', 'flat.bin');
+    expect(info.etag).toBe(`"${md5hex(whole)}"`);
+    expect(info.partsCount).toBe(0);
+    expect(info.partSizes).toEqual([]);
+    expect(info.metadata).toEqual({ kind: 'mp' });
+    expect((await read('dst', 'flat.bin')).equals(whole)).toBe(true);
+    expect(engine.headObject('src', 'mp.bin').partsCount).toBe(3);
+  });
+});
+
+describe('directives', () => {
+  it.each([
+    [{ metadataDirective: 'MERGE' }, 'metadata directive', '"MERGE"'],
+    [{ metadataDirective: 'replace' }, 'metadata directive', '"replace"'],
+    [{ taggingDirective: 'KEEP' }, 'tagging directive', '"KEEP"'],
+  ])('rejects %j', async (options, what, value) => {
+    await putSource();
+    const err = await expectError(
+      () => copy(['src', 'hero.png'], ['dst', 'k'], options as unknown as CopyObjectOptions),
+      'E_INVALID_ARGUMENT',
+      what,
+    );
+    expect(err.message).toContain(value);
+    expect(engine.listObjects('dst').objects).toEqual([]);
+  });
+});

@@ -59,6 +59,49 @@ export const ERROR_TABLE = {
     'MethodNotAllowed',
   ),
 
+  E_INVALID_ACCESS_KEY_ID: spec(
+    'The AWS access key ID you provided does not exist in our records',
+    EXIT.denied,
+    403,
+    'InvalidAccessKeyId',
+  ),
+  E_SIGNATURE_DOES_NOT_MATCH: spec(
+    'The request signature we calculated does not match the signature you provided',
+    EXIT.denied,
+    403,
+    'SignatureDoesNotMatch',
+  ),
+  E_REQUEST_TIME_TOO_SKEWED: spec(
+    'The difference between the request time and the server time is too large',
+    EXIT.denied,
+    403,
+    'RequestTimeTooSkewed',
+  ),
+  E_AUTHORIZATION_HEADER_MALFORMED: spec(
+    'The authorization header is malformed',
+    EXIT.usage,
+    400,
+    'AuthorizationHeaderMalformed',
+  ),
+  E_AUTHORIZATION_QUERY_MALFORMED: spec(
+    'The query-string authentication parameters are not valid',
+    EXIT.usage,
+    400,
+    'AuthorizationQueryParametersError',
+  ),
+  E_CONTENT_SHA256_MISMATCH: spec(
+    "The provided 'x-amz-content-sha256' header does not match what was computed",
+    EXIT.integrity,
+    400,
+    'XAmzContentSHA256Mismatch',
+  ),
+  E_INVALID_CHUNK_SIZE: spec(
+    'A chunk size of the aws-chunked body is not valid',
+    EXIT.usage,
+    400,
+    'InvalidChunkSizeError',
+  ),
+
   E_NO_SUCH_BUCKET: spec('The specified bucket does not exist', EXIT.notFound, 404, 'NoSuchBucket'),
   E_INVALID_BUCKET_NAME: spec(
     'The specified bucket is not valid',
@@ -195,6 +238,8 @@ export const ERROR_TABLE = {
     416,
     'InvalidPartNumber',
   ),
+  E_MALFORMED_POLICY: spec('The policy is not valid', EXIT.usage, 400, 'MalformedPolicy'),
+  E_INVALID_URI: spec('The request URI could not be parsed', EXIT.usage, 400, 'InvalidURI'),
   E_MALFORMED_XML: spec(
     'The XML you provided was not well-formed',
     EXIT.usage,

@@ -2,7 +2,7 @@
  * What every command gets: the process streams, the parsed global flags, output helpers,
  * and the configuration and logger, each created once on first use.
  */
-import { resolveConfig, type LoadConfigOptions, type ResolvedConfig } from '../config/load.js';
+import { resolveConfig, type ConfigFlags, type LoadConfigOptions, type ResolvedConfig } from '../config/load.js';
 import type { LogLevel, StowageConfig } from '../config/schema.js';
 import { EXIT } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
@@ -41,8 +41,11 @@ export interface CliContext {
   output(): Output;
   /** Loader options built from the global flags, env and cwd, with `overrides` applied. */
   configOptions(overrides?: Partial<LoadConfigOptions>): LoadConfigOptions;
-  /** The effective config of this run and where it came from; loaded once. */
-  resolvedConfig(): Promise<ResolvedConfig>;
+  /**
+   * The effective config of this run and where it came from; loaded once. A command with
+   * config flags of its own (`serve --port`) passes them on the first call.
+   */
+  resolvedConfig(commandFlags?: Partial<ConfigFlags>): Promise<ResolvedConfig>;
   /** Shorthand for `(await resolvedConfig()).config`. */
   config(): Promise<StowageConfig>;
   /** The logger at the configured level, writing to stderr; created once. */
@@ -74,8 +77,12 @@ export function createCliContext(io: CliIo, readGlobals: () => GlobalOptions): C
         ...overrides,
       };
     },
-    resolvedConfig() {
-      resolved ??= resolveConfig(ctx.configOptions());
+    resolvedConfig(commandFlags = {}) {
+      if (!resolved) {
+        const options = ctx.configOptions();
+        const defined = Object.fromEntries(Object.entries(commandFlags).filter(([, v]) => v !== undefined));
+        resolved = resolveConfig({ ...options, flags: { ...options.flags, ...defined } });
+      }
       return resolved;
     },
     async config() {

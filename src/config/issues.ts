@@ -40,7 +40,9 @@ export function describeIssue(
   const dotted = at.join('.') || '(top level)';
   // `input` is present when parsed with reportInput; it also covers values filled by defaults.
   const value = issue.input !== undefined ? issue.input : valueAt(raw, at);
-  const got = `got ${describeValue(value)}`;
+  // A secret's value never appears in an error, even a wrong one.
+  const secret = /secret|password/i.test(at[at.length - 1] ?? '');
+  const got = secret ? 'got a value that does not fit (not shown)' : `got ${describeValue(value)}`;
   return [{ source: sourceOf(dotted), path: dotted, problem: `${expectation(issue)}, ${got}` }];
 }
 

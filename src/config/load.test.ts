@@ -50,6 +50,7 @@ describe('loadConfig: sources and precedence', () => {
         maxObjectSizeBytes: 5497558138880,
         maxPutSizeBytes: 5368709120,
       },
+      server: { address: '127.0.0.1', port: 9000, region: 'us-east-1', virtualHostDomain: 'localhost' },
     });
   });
 
@@ -214,7 +215,7 @@ describe('loadConfig: bad input names the file, field, value and expectation', (
   it('unknown key at the top level', async () => {
     const cwd = workdir({ 'stowage.yaml': 'datadir: ./x\n' });
     expect(await failure(cwd)).toBe(
-      'stowage.yaml: datadir: unknown key (expected one of dataDir, log, engine)',
+      'stowage.yaml: datadir: unknown key (expected one of dataDir, log, engine, server)',
     );
   });
 
@@ -316,5 +317,32 @@ describe('loadConfig: bad input names the file, field, value and expectation', (
     expect(message).toBe(
       `${path.join(elsewhere, 'stowage.yaml')}: engine.fsync: expected boolean, got 2`,
     );
+  });
+});
+
+describe('loadConfig: server section', () => {
+  it('reads the port from env as a number and flags win over env', async () => {
+    const cwd = workdir();
+    const fromEnv = await loadConfig({ cwd, env: { STOWAGE_PORT: '9100', STOWAGE_ADDRESS: '0.0.0.0' } });
+    expect(fromEnv.server.port).toBe(9100);
+    expect(fromEnv.server.address).toBe('0.0.0.0');
+    const fromFlag = await loadConfig({ cwd, env: { STOWAGE_PORT: '9100' }, flags: { port: '9200' } });
+    expect(fromFlag.server.port).toBe(9200);
+  });
+
+  it('rejects a bad port naming it', async () => {
+    const cwd = workdir();
+    await expect(loadConfig({ cwd, env: { STOWAGE_PORT: '70000' } })).rejects.toThrow(/env STOWAGE_PORT: server\.port/);
+  });
+
+  it('needs both root credentials and never prints the secret', async () => {
+    const cwd = workdir();
+    await expect(loadConfig({ cwd, env: { STOWAGE_ROOT_ACCESS_KEY: 'ADMIN' } })).rejects.toThrow(/must be set together/);
+    const err = await loadConfig({ cwd, env: { STOWAGE_ROOT_ACCESS_KEY: 'ADMIN', STOWAGE_ROOT_SECRET_KEY: 'short' } }).catch(
+      (e: Error) => e,
+    );
+    expect(String((err as Error).message)).toMatch(/rootSecretAccessKey/);
+    expect(JSON.stringify(err)).not.toContain('short');
+    expect((err as Error).message).not.toContain('short');
   });
 });

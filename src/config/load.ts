@@ -24,6 +24,11 @@ export const CONFIG_ENV_VARS = [
   { name: 'STOWAGE_DATA_DIR', key: 'dataDir' },
   { name: 'LOG_LEVEL', key: 'log.level' },
   { name: 'STOWAGE_LOG_LEVEL', key: 'log.level' },
+  { name: 'STOWAGE_ADDRESS', key: 'server.address' },
+  { name: 'STOWAGE_PORT', key: 'server.port' },
+  { name: 'STOWAGE_REGION', key: 'server.region' },
+  { name: 'STOWAGE_ROOT_ACCESS_KEY', key: 'server.rootAccessKeyId' },
+  { name: 'STOWAGE_ROOT_SECRET_KEY', key: 'server.rootSecretAccessKey' },
 ] as const;
 
 /** Settings given on the command line; they win over everything else. */
@@ -32,6 +37,10 @@ export interface ConfigFlags {
   dataDir?: string;
   /** `--log-level` (the CLI's `--verbose` means `debug`). */
   logLevel?: string;
+  /** `stowage serve --address`. */
+  address?: string;
+  /** `stowage serve --port`. */
+  port?: string | number;
 }
 
 /** What a caller passes to {@link loadConfig}. */
@@ -93,6 +102,8 @@ export async function resolveConfig(options: LoadConfigOptions = {}): Promise<Re
   if (flags.logLevel !== undefined) {
     setPath(raw, ['log', 'level'], flags.logLevel, '--log-level', sources);
   }
+  if (flags.address !== undefined) setPath(raw, ['server', 'address'], flags.address, '--address', sources);
+  if (flags.port !== undefined) setPath(raw, ['server', 'port'], flags.port, '--port', sources);
 
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
@@ -107,6 +118,23 @@ export async function resolveConfig(options: LoadConfigOptions = {}): Promise<Re
   const dataDirSource = sources.get('dataDir');
   const base = file && dataDirSource === file.label ? path.dirname(file.path) : cwd;
   config.dataDir = resolvePath(config.dataDir, base);
+  if (config.server.tls) {
+    const tlsBase = file && sources.get('server.tls.certFile') === file.label ? path.dirname(file.path) : cwd;
+    config.server.tls.certFile = resolvePath(config.server.tls.certFile, tlsBase);
+    config.server.tls.keyFile = resolvePath(config.server.tls.keyFile, tlsBase);
+  }
+  if ((config.server.rootAccessKeyId === undefined) !== (config.server.rootSecretAccessKey === undefined)) {
+    throw configError(
+      [
+        {
+          source: sources.get('server.rootAccessKeyId') ?? sources.get('server.rootSecretAccessKey') ?? 'config',
+          path: 'server',
+          problem: 'rootAccessKeyId and rootSecretAccessKey must be set together (STOWAGE_ROOT_ACCESS_KEY, STOWAGE_ROOT_SECRET_KEY)',
+        },
+      ],
+      file?.path,
+    );
+  }
 
   return {
     config: deepFreeze(config),

@@ -12,6 +12,7 @@ describe('configSchema', () => {
         maxObjectSizeBytes: 5 * 1024 ** 4,
         maxPutSizeBytes: 5 * 1024 ** 3,
       },
+      server: { address: '127.0.0.1', port: 9000, region: 'us-east-1', virtualHostDomain: 'localhost' },
     });
   });
 
@@ -40,6 +41,16 @@ describe('configKeyPaths', () => {
       'engine.minPartSizeBytes',
       'engine.maxObjectSizeBytes',
       'engine.maxPutSizeBytes',
+      'server',
+      'server.address',
+      'server.port',
+      'server.region',
+      'server.virtualHostDomain',
+      'server.tls',
+      'server.tls.certFile',
+      'server.tls.keyFile',
+      'server.rootAccessKeyId',
+      'server.rootSecretAccessKey',
     ]);
   });
 });

@@ -55,6 +55,31 @@ const engineSchema = z
     }
   });
 
+const serverSchema = z.strictObject({
+  // Loopback unless told otherwise (PRODUCT.md: secure by default).
+  address: z.string().min(1).default('127.0.0.1'),
+  // Env values arrive as strings; coerce so STOWAGE_PORT=9000 works.
+  port: z.coerce.number().int().min(0).max(65535).default(9000),
+  region: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/, 'expected a region name such as us-east-1')
+    .default('us-east-1'),
+  // Host suffix for virtual-hosted-style requests (`bucket.localhost:9000`).
+  virtualHostDomain: z.string().min(1).default('localhost'),
+  tls: z
+    .strictObject({
+      certFile: z.string().min(1),
+      keyFile: z.string().min(1),
+    })
+    .optional(),
+  // Set both to choose the root credentials instead of the generated ones.
+  rootAccessKeyId: z
+    .string()
+    .regex(/^[A-Za-z0-9]{3,128}$/, 'expected 3 to 128 letters and digits')
+    .optional(),
+  rootSecretAccessKey: z.string().min(8, 'expected at least 8 characters').max(128).optional(),
+});
+
 /**
  * The zod schema of `stowage.yaml`. Objects are strict so that a misspelt key is an error
  * instead of a silently ignored setting. Sections use `prefault({})` so that their own
@@ -64,6 +89,7 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./stowage-data'),
   log: logSchema.prefault({}),
   engine: engineSchema.prefault({}),
+  server: serverSchema.prefault({}),
 });
 
 type DeepReadonly<T> = T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;

@@ -6,7 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { StowageError } from '../errors.js';
+import { StowageError, toStowageError } from '../errors.js';
 import { BlobStore } from './blobs/blob-store.js';
 import type { BlobBody } from './blobs/write-blob.js';
 import * as buckets from './buckets.js';
@@ -40,6 +40,18 @@ export interface EngineOptions {
   region?: string;
   /** Owner recorded on buckets (default "stowage"). */
   owner?: string;
+  /**
+   * Free space new object bytes must leave on the file system (default: 2% of its size,
+   * at most 64 MiB). Writes that would eat into it fail with E_STORAGE_FULL, so deletes,
+   * which need a little room for the metadata journal, can still free space. 0 disables.
+   */
+  reserveBytes?: number;
+}
+
+/** Default reserve: 2% of the file system, capped at 64 MiB. */
+async function defaultReserveBytes(dataDir: string): Promise<number> {
+  const s = await fsp.statfs(dataDir);
+  return Math.min(64 * 1024 * 1024, Math.floor(s.blocks * s.bsize * 0.02));
 }
 
 /** S3's limits, the defaults. */
@@ -93,16 +105,18 @@ export class Engine {
     const dataDir = path.resolve(options.dataDir);
     await fsp.mkdir(dataDir, { recursive: true });
     const unlock = await lockDataDir(dataDir);
+    let opened: Database | undefined;
     try {
       const fsync = options.fsync ?? true;
-      const blobs = new BlobStore(dataDir, { fsync });
+      const reserveBytes = options.reserveBytes ?? (await defaultReserveBytes(dataDir));
+      const blobs = new BlobStore(dataDir, { fsync, reserveBytes });
       await blobs.init();
       const db = openDatabase(path.join(dataDir, 'meta.db'), { fsync });
+      opened = db;
       const report = await recover(db, blobs);
       const clock = options.clock ?? systemClock;
       const row = db.prepare("SELECT value FROM settings WHERE name = 'clock_offset_ms'").get() as
-        | { value: string }
-        | undefined;
+        { value: string } | undefined;
       const offset = { ms: row ? Number(row.value) : 0 };
       const touches = new Map<number, number>();
       const queue = new CommitQueue(db, (ids) => blobs.remove(ids));
@@ -122,8 +136,10 @@ export class Engine {
       queue.addBatchHook(() => writeTouches(db, touches));
       return new Engine(dataDir, db, blobs, queue, ctx, unlock, report, offset, touches);
     } catch (err) {
+      // E.g. recovery's metadata write on a full disk: release everything, report it as ours.
+      opened?.close();
       await unlock();
-      throw err;
+      throw toStowageError(err, `cannot open data directory ${dataDir}`);
     }
   }
 
@@ -354,10 +370,16 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
-    this.queue.flush();
-    writeTouches(this.db, this.touches);
-    setCleanFlag(this.db, true);
-    this.db.close();
-    await this.unlock();
+    try {
+      this.queue.flush();
+      writeTouches(this.db, this.touches);
+      setCleanFlag(this.db, true);
+    } catch {
+      // Best effort (e.g. a full disk): without the clean flag the next open runs a full
+      // recovery, which is safe. The directory must be released either way.
+    } finally {
+      this.db.close();
+      await this.unlock();
+    }
   }
 }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerConfigCommands } from './config.js';
 import { registerEngineCommands } from './engine.js';
+import { registerServeCommand } from './serve.js';
 
 /**
  * Adds one top-level command (with its subcommands and actions) to the program. Create

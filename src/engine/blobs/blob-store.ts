@@ -11,12 +11,18 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { toStowageError } from '../../errors.js';
+import { StowageError, toStowageError } from '../../errors.js';
 
 /** Options of BlobStore. */
 export interface BlobStoreOptions {
   /** fsync files and directories before they count as written. */
   fsync: boolean;
+  /**
+   * Free space (bytes) that new object bytes must leave on the file system, so that
+   * deletes, which need a little room for SQLite's WAL, still work when writes no longer
+   * fit. 0 disables the check.
+   */
+  reserveBytes?: number;
 }
 
 /** Files of one data directory: where blobs and temp files live. */
@@ -43,6 +49,29 @@ export class BlobStore {
 
   get fsync(): boolean {
     return this.options.fsync;
+  }
+
+  /**
+   * Throws E_STORAGE_FULL unless `bytes` more would still leave the reserve free. Without
+   * a reserve, a disk filled by objects would also refuse the deletes that could free it.
+   */
+  async ensureSpace(bytes: number): Promise<void> {
+    const reserve = this.options.reserveBytes ?? 0;
+    if (reserve <= 0) return;
+    let free: number;
+    try {
+      const s = await fsp.statfs(this.tmpDir);
+      free = s.bavail * s.bsize;
+    } catch (err) {
+      throw toStowageError(err, 'check free space');
+    }
+    if (free - bytes < reserve) {
+      throw new StowageError(
+        'E_STORAGE_FULL',
+        `the storage device has ${free} bytes free and ${reserve} are kept in reserve; nothing was stored`,
+        { details: { freeBytes: free, reserveBytes: reserve } },
+      );
+    }
   }
 
   /** A fresh random blob id (128 bits, hex). */

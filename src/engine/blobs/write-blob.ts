@@ -66,18 +66,21 @@ export async function writeBlob(
   );
   let size = 0;
   let handle: fsp.FileHandle | undefined;
+  // One write in flight while the next batch is hashed: disk and CPU overlap.
+  let inFlight: Promise<unknown> = Promise.resolve();
   try {
+    // New bytes stop at the free-space reserve (see BlobStore.ensureSpace).
+    await store.ensureSpace(options.expectedLength ?? 0);
     handle = await fsp.open(store.tmpPathOf(id), 'wx');
     const file = handle;
     let batch: Uint8Array[] = [];
     let batchBytes = 0;
-    // One write in flight while the next batch is hashed: disk and CPU overlap.
-    let inFlight: Promise<unknown> = Promise.resolve();
     const flush = async (): Promise<void> => {
       const buffers = batch;
+      const bytes = batchBytes;
       batch = [];
       batchBytes = 0;
-      await inFlight;
+      await Promise.all([inFlight, store.ensureSpace(bytes)]);
       inFlight = file.writev(buffers);
     };
     for await (const raw of toIterable(options.signal ? abortable(body, options.signal) : body)) {
@@ -123,6 +126,9 @@ export async function writeBlob(
     await store.publish(id);
     return { ...digests, id };
   } catch (err) {
+    // A write may still be in flight (the body failed meanwhile); its own failure, e.g.
+    // ENOSPC, must not become an unhandled rejection.
+    await inFlight.catch(() => undefined);
     if (handle) await handle.close().catch(() => undefined);
     await store.discardTmp(id);
     throw bodyError(err);

@@ -1,0 +1,64 @@
+/** `stowage serve`: the S3 endpoint over the embedded store. */
+import type { Command } from 'commander';
+import { startServer, type RunningServer } from '../../server/start.js';
+import type { CliContext } from '../context.js';
+
+function banner(s: RunningServer, dataDir: string, region: string): string {
+  const c = s.credentials;
+  const secretLine =
+    c.source === 'generated'
+      ? `Root secret key:  ${c.secretAccessKey}\n                  (shown once; kept in ${dataDir}/credentials.json, mode 0600)`
+      : c.source === 'data-dir'
+        ? `Root secret key:  in ${dataDir}/credentials.json`
+        : 'Root secret key:  from the configuration (STOWAGE_ROOT_SECRET_KEY or server.rootSecretAccessKey)';
+  const secretValue = c.source === 'generated' ? c.secretAccessKey : '<secret>';
+  return [
+    `Stowage S3 endpoint: ${s.url}`,
+    `Data directory:      ${dataDir}`,
+    `Root access key:  ${c.accessKeyId}`,
+    secretLine,
+    '',
+    'To use it from a shell:',
+    `  export AWS_ACCESS_KEY_ID=${c.accessKeyId}`,
+    `  export AWS_SECRET_ACCESS_KEY=${secretValue}`,
+    `  export AWS_DEFAULT_REGION=${region}`,
+    `  export AWS_ENDPOINT_URL=${s.url}`,
+    `  aws --endpoint-url ${s.url} s3 ls`,
+    '',
+  ].join('\n');
+}
+
+/** Registers `stowage serve`. */
+export function registerServeCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('run the S3-compatible endpoint over the data directory (Ctrl-C or SIGTERM stops it)')
+    .option('--address <address>', 'address to bind (default 127.0.0.1: loopback only)')
+    .option('--port <port>', 'TCP port (default 9000; 0 picks a free one)')
+    .action(async (o: { address?: string; port?: string }) => {
+      const { config } = await ctx.resolvedConfig({ address: o.address, port: o.port });
+      const logger = await ctx.logger();
+      const server = await startServer(config, logger);
+      const out = ctx.output();
+      out.result(
+        {
+          url: server.url,
+          dataDir: config.dataDir,
+          region: config.server.region,
+          accessKeyId: server.credentials.accessKeyId,
+          ...(server.credentials.source === 'generated' ? { secretAccessKey: server.credentials.secretAccessKey } : {}),
+        },
+        () => banner(server, config.dataDir, config.server.region),
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          logger.info({ signal }, 'shutting down: finishing in-flight requests');
+          resolve();
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      await server.close();
+      logger.info('stopped');
+    });
+}

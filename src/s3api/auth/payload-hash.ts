@@ -1,0 +1,37 @@
+/** Verification of a body whose SHA-256 was signed (`x-amz-content-sha256: <hex>`). */
+import { createHash } from 'node:crypto';
+import { StowageError } from '../../errors.js';
+import { asBuffer, releaseLastAfterEnd } from './release-last.js';
+
+/**
+ * Passes the body through while hashing it, and throws XAmzContentSHA256Mismatch at the
+ * end if its SHA-256 differs from the signed one. The last piece is held back until the
+ * hash is checked, so a consumer that stores what it reads (the engine writes to a
+ * temporary blob and publishes it only when the stream ends cleanly) stores nothing.
+ *
+ * @example
+ * for await (const piece of verifyPayloadSha256(req, auth.payload.hex)) blob.write(piece);
+ */
+export function verifyPayloadSha256(
+  source: AsyncIterable<Uint8Array>,
+  expectedHex: string,
+): AsyncGenerator<Buffer> {
+  return releaseLastAfterEnd(hashing(source, expectedHex.toLowerCase()));
+}
+
+async function* hashing(source: AsyncIterable<Uint8Array>, expectedHex: string) {
+  const hash = createHash('sha256');
+  for await (const piece of source) {
+    const buffer = asBuffer(piece);
+    hash.update(buffer);
+    yield buffer;
+  }
+  const actual = hash.digest('hex');
+  if (actual !== expectedHex) {
+    throw new StowageError(
+      'E_CONTENT_SHA256_MISMATCH',
+      "The provided 'x-amz-content-sha256' header does not match what was computed; nothing was stored",
+      { details: { clientComputedContentSHA256: expectedHex, s3ComputedContentSHA256: actual } },
+    );
+  }
+}

@@ -1,0 +1,31 @@
+/** What `x-amz-content-sha256` says about the body (AWS S3 "Common request headers"). */
+import { StowageError } from '../../errors.js';
+import type { PayloadMode } from './types.js';
+
+/** The value of `x-amz-content-sha256` for a body that is not signed. */
+export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+
+const STREAMING: Record<string, PayloadMode> = {
+  'STREAMING-AWS4-HMAC-SHA256-PAYLOAD': { type: 'streaming-signed' },
+  'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER': { type: 'streaming-signed-trailer' },
+  'STREAMING-UNSIGNED-PAYLOAD-TRAILER': { type: 'streaming-unsigned-trailer' },
+};
+
+/**
+ * Reads an `x-amz-content-sha256` value: `UNSIGNED-PAYLOAD`, one of the three streaming
+ * modes, or the hex SHA-256 of the body. Anything else is S3's InvalidArgument, including
+ * the SigV4a (ECDSA) streaming modes, which this server does not verify.
+ */
+export function parsePayloadMode(value: string): PayloadMode {
+  if (value === UNSIGNED_PAYLOAD) return { type: 'unsigned' };
+  const streaming = STREAMING[value];
+  if (streaming) return streaming;
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return { type: 'sha256', hex: value.toLowerCase() };
+  throw new StowageError(
+    'E_INVALID_ARGUMENT',
+    `x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, ` +
+      `STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER ` +
+      `or a valid sha256 value, got "${value.slice(0, 100)}"`,
+    { details: { argumentName: 'x-amz-content-sha256' } },
+  );
+}

@@ -1,0 +1,72 @@
+/** Picks how to read and verify a request body from what authentication found. */
+import { StowageError } from '../../errors.js';
+import { decodeAwsChunked, type DecodedBody } from './aws-chunked.js';
+import { headerValue } from './canonical.js';
+import { verifyPayloadSha256 } from './payload-hash.js';
+import { parsePayloadMode } from './payload-mode.js';
+import { asBuffer } from './release-last.js';
+import type { AuthResult, HeaderMap, PayloadMode } from './types.js';
+
+const NO_TRAILERS = Promise.resolve<Record<string, string>>({});
+
+/**
+ * The verified payload of a request: passed through for UNSIGNED-PAYLOAD, hashed and
+ * checked for a signed SHA-256, decoded from aws-chunked (with chunk signatures checked)
+ * for the streaming modes. Anonymous requests may still declare a SHA-256 or an
+ * unsigned-trailer body; a signed streaming body needs a signature to chain from.
+ *
+ * @example
+ * const auth = authenticateRequest(request, lookup, Date.now());
+ * const { body, trailers } = openRequestBody(req, auth, req.headers);
+ * await engine.putObject({ bucket, key, body });
+ */
+export function openRequestBody(
+  source: AsyncIterable<Uint8Array>,
+  auth: AuthResult,
+  headers: HeaderMap,
+): DecodedBody {
+  const payload = auth.kind === 'signed' ? auth.payload : anonymousPayload(headers);
+  switch (payload.type) {
+    case 'unsigned':
+      return { body: passThrough(source), trailers: NO_TRAILERS };
+    case 'sha256':
+      return { body: verifyPayloadSha256(source, payload.hex), trailers: NO_TRAILERS };
+    default:
+      return decodeAwsChunked(source, {
+        mode: payload.type,
+        signing: auth.kind === 'signed' ? auth.signingContext : undefined,
+        decodedLength: decodedLengthOf(headers),
+        trailerNames: headerValue(headers, 'x-amz-trailer')?.split(','),
+      });
+  }
+}
+
+function anonymousPayload(headers: HeaderMap): PayloadMode {
+  const value = headerValue(headers, 'x-amz-content-sha256');
+  const payload = value === undefined ? { type: 'unsigned' as const } : parsePayloadMode(value);
+  if (payload.type === 'streaming-signed' || payload.type === 'streaming-signed-trailer') {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      `x-amz-content-sha256 is ${value} but the request is not signed`,
+    );
+  }
+  return payload;
+}
+
+/** `x-amz-decoded-content-length`, the size of the payload inside the aws-chunked framing. */
+function decodedLengthOf(headers: HeaderMap): number | undefined {
+  const value = headerValue(headers, 'x-amz-decoded-content-length');
+  if (value === undefined) return undefined;
+  if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `x-amz-decoded-content-length must be a number of bytes, got "${value.slice(0, 40)}"`,
+      { details: { argumentName: 'x-amz-decoded-content-length' } },
+    );
+  }
+  return Number(value);
+}
+
+async function* passThrough(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  for await (const piece of source) yield asBuffer(piece);
+}

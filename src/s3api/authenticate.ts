@@ -1,0 +1,49 @@
+/**
+ * Glue between node:http and the SigV4 module: authenticates a request and opens its
+ * payload (verified as it streams, so a bad signature or hash fails the read and the
+ * engine stores nothing).
+ */
+import { authenticateRequest } from './auth/sigv4.js';
+import { openRequestBody } from './auth/request-body.js';
+import type { CredentialLookup } from './auth/types.js';
+import type { Authenticate } from './front.js';
+
+/** Options of createAuthenticate. */
+export interface AuthenticateOptions {
+  lookup: CredentialLookup;
+  /** The region this server signs for. */
+  region?: string;
+  /** Clock for signature dates (tests move it). */
+  now?: () => number;
+}
+
+/** Builds the front end's authenticate step. */
+export function createAuthenticate(options: AuthenticateOptions): Authenticate {
+  const now = options.now ?? Date.now;
+  return (req, rawPath, rawQuery) => {
+    // headersDistinct keeps repeated headers apart (AWS joins them with ',', node with ', ').
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, values] of Object.entries(req.headersDistinct)) {
+      if (values) headers[name] = values.length === 1 ? values[0]! : values;
+    }
+    const auth = authenticateRequest(
+      { method: req.method ?? 'GET', rawPath, rawQuery, headers },
+      options.lookup,
+      now(),
+      options.region === undefined ? {} : { region: options.region },
+    );
+    const { body, trailers } = openRequestBody(req, auth, headers);
+    const declared = req.headers['x-amz-trailer'];
+    const trailerAlgorithms = (Array.isArray(declared) ? declared.join(',') : (declared ?? ''))
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s.startsWith('x-amz-checksum-'))
+      .map((s) => s.slice('x-amz-checksum-'.length).toUpperCase());
+    return {
+      principal: auth.kind === 'signed' ? { kind: 'key', accessKeyId: auth.accessKeyId } : { kind: 'anonymous' },
+      body,
+      trailers,
+      trailerAlgorithms,
+    };
+  };
+}

@@ -1,0 +1,68 @@
+/** What every S3 handler gets. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Engine } from '../engine/engine.js';
+import type { ChecksumValues } from '../engine/types.js';
+import { StowageError } from '../errors.js';
+import type { Route } from './router.js';
+
+/** One S3 request in flight. */
+export interface S3Request {
+  req: IncomingMessage;
+  res: ServerResponse;
+  engine: Engine;
+  route: Route;
+  requestId: string;
+  /** The payload, already decoded from aws-chunked and verified as it streams. */
+  body: AsyncIterable<Uint8Array>;
+  /** Trailing checksums of an aws-chunked body, once the body has been read. */
+  trailers?: Promise<ChecksumValues>;
+  /** Algorithms announced in x-amz-trailer (their values arrive after the body). */
+  trailerAlgorithms: string[];
+}
+
+/** A header's value (first of repeated ones), or undefined. */
+export function header(r: S3Request, name: string): string | undefined {
+  const v = r.req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The route's bucket; handlers for bucket operations call this. */
+export function bucketOf(r: S3Request): string {
+  if (r.route.bucket === undefined) throw new StowageError('E_INVALID_REQUEST', 'this operation needs a bucket');
+  return r.route.bucket;
+}
+
+/** The route's key. */
+export function keyOf(r: S3Request): string {
+  if (r.route.key === undefined) throw new StowageError('E_INVALID_REQUEST', 'this operation needs an object key');
+  return r.route.key;
+}
+
+/** Reads a small request body (an XML document) with a size limit. */
+export async function readSmallBody(r: S3Request, maxBytes = 2 * 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of r.body) {
+    n += c.byteLength;
+    if (n > maxBytes) throw new StowageError('E_MALFORMED_XML', `the request body is larger than ${maxBytes} bytes`);
+    chunks.push(Buffer.from(c));
+  }
+  return Buffer.concat(chunks);
+}
+
+/** An optional integer query parameter, validated. */
+export function intParam(r: S3Request, name: string): number | undefined {
+  const v = r.route.query.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^\d+$/.test(v)) {
+    throw new StowageError('E_INVALID_ARGUMENT', `${name} must be a non-negative integer, got "${v}"`, {
+      details: { argument: name },
+    });
+  }
+  return Number(v);
+}
+
+/** An optional string query parameter. */
+export function param(r: S3Request, name: string): string | undefined {
+  return r.route.query.get(name) ?? undefined;
+}

@@ -1,0 +1,138 @@
+/**
+ * The S3 front end: one request handler for node:http that routes, authenticates,
+ * decodes the payload, runs the operation against the engine and answers in S3's XML.
+ * A client error is never a 500 and never takes the process down.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Engine } from '../engine/engine.js';
+import { StowageError, toStowageError } from '../errors.js';
+import type { S3Request } from './context.js';
+import { HANDLERS } from './handlers/index.js';
+import { sendError } from './respond.js';
+import { route, type Route } from './router.js';
+
+/** Who sent a request, once authenticated. */
+export type Principal = { kind: 'anonymous' } | { kind: 'key'; accessKeyId: string };
+
+/** What authentication hands to the front end: the caller and the decoded payload. */
+export interface Authenticated {
+  principal: Principal;
+  body: AsyncIterable<Uint8Array>;
+  trailers?: Promise<Record<string, string>>;
+  trailerAlgorithms: string[];
+}
+
+/** Authenticates a request and decodes its payload; throws S3 auth errors. */
+export type Authenticate = (req: IncomingMessage, rawPath: string, rawQuery: string) => Authenticated;
+
+/** Decides whether a principal may run an operation; throws E_ACCESS_DENIED if not. */
+export type Authorize = (principal: Principal, route: Route, req: IncomingMessage) => void;
+
+/** One line of the access log. */
+export interface AccessLogEntry {
+  requestId: string;
+  method: string;
+  path: string;
+  operation?: string;
+  status: number;
+  code?: string;
+  durationMs: number;
+  principal?: string;
+}
+
+/** Options of createS3Handler. */
+export interface S3FrontOptions {
+  engine: Engine;
+  authenticate: Authenticate;
+  authorize: Authorize;
+  /** Host suffix for virtual-hosted-style addressing (`bucket.<domain>`). */
+  virtualHostDomain?: string;
+  /** Called once per finished request. */
+  onAccess?: (entry: AccessLogEntry) => void;
+}
+
+/** The largest request target accepted; S3 keys are at most 1024 bytes, encoded ×3. */
+const MAX_URL_BYTES = 8 * 1024;
+
+function checksumTrailers(trailers: Promise<Record<string, string>> | undefined): Promise<Record<string, string>> | undefined {
+  if (!trailers) return undefined;
+  const p = trailers.then((t) => {
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(t)) {
+      const m = /^x-amz-checksum-(crc32c|crc32|crc64nvme|sha1|sha256)$/.exec(name.toLowerCase());
+      if (m) out[m[1]!.toUpperCase()] = value.trim();
+    }
+    return out;
+  });
+  // An unread trailer promise must not become an unhandled rejection.
+  p.catch(() => undefined);
+  return p;
+}
+
+/**
+ * Creates the request listener.
+ *
+ * @example
+ * http.createServer(createS3Handler({ engine, authenticate, authorize })).listen(9000, '127.0.0.1');
+ */
+export function createS3Handler(options: S3FrontOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const started = performance.now();
+    const requestId = randomBytes(8).toString('hex').toUpperCase();
+    res.setHeader('x-amz-request-id', requestId);
+    res.setHeader('x-amz-id-2', requestId);
+    res.setHeader('Server', 'Stowage');
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    let routed: Route | undefined;
+    let principal: Principal | undefined;
+    const finish = (err?: StowageError): void => {
+      options.onAccess?.({
+        requestId,
+        method,
+        path: rawPath,
+        operation: routed?.operation,
+        status: res.statusCode,
+        ...(err ? { code: err.s3Code } : {}),
+        durationMs: Math.round(performance.now() - started),
+        ...(principal?.kind === 'key' ? { principal: principal.accessKeyId } : {}),
+      });
+    };
+    const run = async (): Promise<void> => {
+      if (Buffer.byteLength(url) > MAX_URL_BYTES) {
+        throw new StowageError('E_INVALID_URI', `the request URI is longer than ${MAX_URL_BYTES} bytes`);
+      }
+      if (!rawPath.startsWith('/')) throw new StowageError('E_INVALID_URI', 'the request path must start with "/"');
+      routed = route(method, rawPath, rawQuery, req.headers as Record<string, string>, options.virtualHostDomain);
+      const auth = options.authenticate(req, rawPath, rawQuery);
+      principal = auth.principal;
+      options.authorize(auth.principal, routed, req);
+      const r: S3Request = {
+        req,
+        res,
+        engine: options.engine,
+        route: routed,
+        requestId,
+        body: auth.body,
+        trailers: checksumTrailers(auth.trailers),
+        trailerAlgorithms: auth.trailerAlgorithms,
+      };
+      await HANDLERS[routed.operation](r);
+    };
+    run().then(
+      () => finish(),
+      (thrown: unknown) => {
+        const err = toStowageError(thrown);
+        // The client may still be sending a body we refused: read and drop it so the
+        // connection can be reused, but not forever.
+        req.resume();
+        sendError(res, err, { requestId, resource: rawPath, method });
+        finish(err);
+      },
+    );
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Bucket sub-resource documents (policy, CORS, lifecycle, encryption …): stored by the
+ * engine and returned exactly. Inventory, Intelligent-Tiering and metrics
+ * configurations are several per bucket, addressed by `?id=`.
+ */
+import { StowageError } from '../../errors.js';
+import { bucketOf, param, readSmallBody, type S3Request } from '../context.js';
+import { BUCKET_DOCUMENTS } from '../router.js';
+import { sendEmpty } from '../respond.js';
+import { escapeXml, S3_XMLNS } from '../xml/build.js';
+import { XMLValidator } from 'fast-xml-parser';
+
+const LISTABLE: Partial<Record<keyof typeof BUCKET_DOCUMENTS, { list: string; item: string }>> = {
+  inventory: { list: 'ListInventoryConfigurationsResult', item: 'InventoryConfiguration' },
+  'intelligent-tiering': { list: 'ListBucketIntelligentTieringConfigurationsOutput', item: 'IntelligentTieringConfiguration' },
+  metrics: { list: 'ListMetricsConfigurationsResult', item: 'MetricsConfiguration' },
+};
+
+function subresourceOf(r: S3Request): keyof typeof BUCKET_DOCUMENTS {
+  const s = r.route.subresource;
+  if (!s) throw new StowageError('E_INVALID_REQUEST', 'no bucket sub-resource in the request');
+  return s;
+}
+
+/** Checks a document is well-formed before it is stored (policies are JSON, the rest XML). */
+function checkWellFormed(sub: string, text: string): void {
+  if (sub === 'policy') {
+    try {
+      JSON.parse(text);
+    } catch (err) {
+      throw new StowageError('E_MALFORMED_POLICY', `the policy is not valid JSON: ${(err as Error).message}`);
+    }
+    return;
+  }
+  if (text.trim() === '') throw new StowageError('E_MALFORMED_XML', 'the request body is empty');
+  const v = XMLValidator.validate(text);
+  if (v !== true) throw new StowageError('E_MALFORMED_XML', `the XML you provided was not well-formed: ${v.err.msg}`);
+}
+
+/** PUT ?<sub-resource>. */
+export async function putBucketDocument(r: S3Request): Promise<void> {
+  const sub = subresourceOf(r);
+  const id = param(r, 'id') ?? '';
+  if (LISTABLE[sub] && id === '') throw new StowageError('E_INVALID_ARGUMENT', `PUT ?${sub} needs an id parameter`);
+  const text = (await readSmallBody(r, 1024 * 1024)).toString('utf8');
+  checkWellFormed(sub, text);
+  await r.engine.putBucketConfig(bucketOf(r), BUCKET_DOCUMENTS[sub], text, id);
+  sendEmpty(r.res, sub === 'policy' || sub === 'tagging' || sub === 'cors' || sub === 'lifecycle' ? 204 : 200);
+}
+
+function stripDeclaration(xml: string): string {
+  return xml.replace(/^\s*<\?xml[^>]*\?>\s*/, '');
+}
+
+/** GET ?<sub-resource>: the stored document, or a list of the listable kinds. */
+export function getBucketDocument(r: S3Request): void {
+  const sub = subresourceOf(r);
+  const bucket = bucketOf(r);
+  const id = param(r, 'id');
+  const listing = LISTABLE[sub];
+  if (listing && id === undefined) {
+    const docs = r.engine.listBucketConfigs(bucket, BUCKET_DOCUMENTS[sub]);
+    const xml =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<${listing.list} xmlns="${S3_XMLNS}">` +
+      docs.map((d) => stripDeclaration(d.document)).join('') +
+      `<IsTruncated>false</IsTruncated></${listing.list}>`;
+    send(r, xml, 'application/xml');
+    return;
+  }
+  const doc = r.engine.getBucketConfig(bucket, BUCKET_DOCUMENTS[sub], id ?? '');
+  if (r.route.query.has('policyStatus')) {
+    const isPublic = /"Principal"\s*:\s*("\*"|\{\s*"AWS"\s*:\s*"\*"\s*\})/.test(doc);
+    send(
+      r,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<PolicyStatus xmlns="${S3_XMLNS}"><IsPublic>${escapeXml(String(isPublic))}</IsPublic></PolicyStatus>`,
+      'application/xml',
+    );
+    return;
+  }
+  send(r, doc, sub === 'policy' ? 'application/json' : 'application/xml');
+}
+
+function send(r: S3Request, text: string, type: string): void {
+  r.res.statusCode = 200;
+  r.res.setHeader('Content-Type', type);
+  r.res.setHeader('Content-Length', Buffer.byteLength(text));
+  r.res.end(text);
+}
+
+/** DELETE ?<sub-resource>. */
+export async function deleteBucketDocument(r: S3Request): Promise<void> {
+  const sub = subresourceOf(r);
+  const id = param(r, 'id') ?? '';
+  if (LISTABLE[sub] && id === '') throw new StowageError('E_INVALID_ARGUMENT', `DELETE ?${sub} needs an id parameter`);
+  await r.engine.deleteBucketConfig(bucketOf(r), BUCKET_DOCUMENTS[sub], id);
+  sendEmpty(r.res, 204);
+}

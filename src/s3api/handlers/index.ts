@@ -1,0 +1,48 @@
+/** Operation -> handler. */
+import type { S3Request } from '../context.js';
+import type { Operation } from '../router.js';
+import { deleteBucketDocument, getBucketDocument, putBucketDocument } from './bucket-documents.js';
+import * as buckets from './buckets.js';
+import { copyObject } from './copy.js';
+import * as list from './list.js';
+import * as mpu from './multipart.js';
+import * as extras from './object-extras.js';
+import * as objects from './objects.js';
+
+/** A handler answers one routed request; errors it throws become S3 error responses. */
+export type Handler = (r: S3Request) => Promise<void> | void;
+
+/** Every operation's handler. */
+export const HANDLERS: Record<Operation, Handler> = {
+  ListBuckets: buckets.listBuckets,
+  CreateBucket: buckets.createBucket,
+  HeadBucket: buckets.headBucket,
+  DeleteBucket: buckets.deleteBucket,
+  GetBucketLocation: buckets.getBucketLocation,
+  GetBucketVersioning: buckets.getBucketVersioning,
+  PutBucketVersioning: buckets.putBucketVersioning,
+  GetBucketConfig: getBucketDocument,
+  PutBucketConfig: putBucketDocument,
+  DeleteBucketConfig: deleteBucketDocument,
+  ListObjects: list.listObjectsV1,
+  ListObjectsV2: list.listObjectsV2,
+  ListObjectVersions: list.listObjectVersions,
+  ListMultipartUploads: list.listMultipartUploads,
+  DeleteObjects: extras.deleteObjects,
+  PutObject: objects.putObject,
+  CopyObject: copyObject,
+  GetObject: objects.getObject,
+  HeadObject: objects.headObject,
+  DeleteObject: objects.deleteObject,
+  GetObjectTagging: extras.getObjectTagging,
+  PutObjectTagging: extras.putObjectTagging,
+  DeleteObjectTagging: extras.deleteObjectTagging,
+  GetObjectAttributes: extras.getObjectAttributes,
+  RestoreObject: extras.restoreObject,
+  CreateMultipartUpload: mpu.createMultipartUpload,
+  UploadPart: mpu.uploadPart,
+  UploadPartCopy: mpu.uploadPartCopy,
+  CompleteMultipartUpload: mpu.completeMultipartUpload,
+  AbortMultipartUpload: mpu.abortMultipartUpload,
+  ListParts: mpu.listParts,
+};

@@ -1,0 +1,147 @@
+/** ListObjects (V1, V2), ListObjectVersions and ListMultipartUploads. */
+import type { ObjectInfo } from '../../engine/types.js';
+import { StowageError } from '../../errors.js';
+import { bucketOf, intParam, param, type S3Request } from '../context.js';
+import { sendXml } from '../respond.js';
+import type { XmlObject } from '../xml/build.js';
+
+const OWNER = { ID: 'stowage', DisplayName: 'stowage' };
+
+/**
+ * With encoding-type=url, S3 URL-encodes keys and prefixes (form style: space as '+')
+ * so keys with characters XML cannot carry survive; botocore decodes them with unquote_plus.
+ */
+function encoder(r: S3Request): (s: string | undefined) => string | undefined {
+  const type = param(r, 'encoding-type');
+  if (type === undefined) return (s) => s;
+  if (type !== 'url') throw new StowageError('E_INVALID_ARGUMENT', `invalid encoding-type "${type}"; the only value is "url"`);
+  return (s) => (s === undefined ? undefined : encodeURIComponent(s).replace(/%20/g, '+').replace(/%2F/g, '/'));
+}
+
+function contents(o: ObjectInfo, enc: (s: string) => string | undefined, owner: boolean): XmlObject {
+  const algorithm = Object.keys(o.checksums)[0];
+  return {
+    Key: enc(o.key),
+    LastModified: o.lastModified,
+    ETag: o.etag,
+    ...(algorithm ? { ChecksumAlgorithm: algorithm, ChecksumType: o.checksumType } : {}),
+    Size: o.size,
+    StorageClass: o.storageClass,
+    ...(owner ? { Owner: OWNER } : {}),
+    ...(o.restore ? { RestoreStatus: { IsRestoreInProgress: o.restore.ongoing, RestoreExpiryDate: o.restore.expiresAt } } : {}),
+  };
+}
+
+/** ListObjectsV2. */
+export function listObjectsV2(r: S3Request): void {
+  const bucket = bucketOf(r);
+  const enc = encoder(r);
+  const prefix = param(r, 'prefix');
+  const delimiter = param(r, 'delimiter');
+  const token = param(r, 'continuation-token');
+  const startAfter = param(r, 'start-after');
+  const maxKeys = intParam(r, 'max-keys') ?? 1000;
+  const page = r.engine.listObjects(bucket, { prefix, delimiter, continuationToken: token, startAfter, maxKeys });
+  sendXml(r.res, 200, 'ListBucketResult', {
+    Name: bucket,
+    Prefix: enc(prefix ?? ''),
+    Delimiter: enc(delimiter),
+    MaxKeys: maxKeys,
+    EncodingType: param(r, 'encoding-type'),
+    KeyCount: page.objects.length + page.commonPrefixes.length,
+    IsTruncated: page.isTruncated,
+    ContinuationToken: token,
+    NextContinuationToken: page.nextContinuationToken,
+    StartAfter: enc(startAfter),
+    Contents: page.objects.map((o) => contents(o, (s) => enc(s), param(r, 'fetch-owner') === 'true')),
+    CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+  });
+}
+
+/** ListObjects (V1): marker in, NextMarker out (only with a delimiter, as S3). */
+export function listObjectsV1(r: S3Request): void {
+  const bucket = bucketOf(r);
+  const enc = encoder(r);
+  const prefix = param(r, 'prefix');
+  const delimiter = param(r, 'delimiter');
+  const marker = param(r, 'marker');
+  const maxKeys = intParam(r, 'max-keys') ?? 1000;
+  const page = r.engine.listObjects(bucket, { prefix, delimiter, startAfter: marker, maxKeys });
+  sendXml(r.res, 200, 'ListBucketResult', {
+    Name: bucket,
+    Prefix: enc(prefix ?? ''),
+    Marker: enc(marker ?? ''),
+    NextMarker: delimiter && page.isTruncated ? enc(page.nextMarker) : undefined,
+    MaxKeys: maxKeys,
+    Delimiter: enc(delimiter),
+    EncodingType: param(r, 'encoding-type'),
+    IsTruncated: page.isTruncated,
+    Contents: page.objects.map((o) => contents(o, (s) => enc(s), true)),
+    CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+  });
+}
+
+/** ListObjectVersions. */
+export function listObjectVersions(r: S3Request): void {
+  const bucket = bucketOf(r);
+  const enc = encoder(r);
+  const prefix = param(r, 'prefix');
+  const delimiter = param(r, 'delimiter');
+  const keyMarker = param(r, 'key-marker');
+  const versionIdMarker = param(r, 'version-id-marker');
+  const maxKeys = intParam(r, 'max-keys') ?? 1000;
+  const page = r.engine.listObjectVersions(bucket, { prefix, delimiter, keyMarker, versionIdMarker, maxKeys });
+  sendXml(r.res, 200, 'ListVersionsResult', {
+    Name: bucket,
+    Prefix: enc(prefix ?? ''),
+    KeyMarker: enc(keyMarker ?? ''),
+    VersionIdMarker: versionIdMarker ?? '',
+    NextKeyMarker: enc(page.nextKeyMarker),
+    NextVersionIdMarker: page.nextVersionIdMarker,
+    MaxKeys: maxKeys,
+    Delimiter: enc(delimiter),
+    EncodingType: param(r, 'encoding-type'),
+    IsTruncated: page.isTruncated,
+    Version: page.versions
+      .filter((v) => !v.isDeleteMarker)
+      .map((v) => ({ ...contents(v, (s) => enc(s), true), VersionId: v.versionId, IsLatest: v.isLatest })),
+    DeleteMarker: page.versions
+      .filter((v) => v.isDeleteMarker)
+      .map((v) => ({ Key: enc(v.key), VersionId: v.versionId, IsLatest: v.isLatest, LastModified: v.lastModified, Owner: OWNER })),
+    CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+  });
+}
+
+/** ListMultipartUploads. */
+export function listMultipartUploads(r: S3Request): void {
+  const bucket = bucketOf(r);
+  const enc = encoder(r);
+  const prefix = param(r, 'prefix');
+  const delimiter = param(r, 'delimiter');
+  const keyMarker = param(r, 'key-marker');
+  const uploadIdMarker = param(r, 'upload-id-marker');
+  const maxUploads = intParam(r, 'max-uploads') ?? 1000;
+  const page = r.engine.listMultipartUploads(bucket, { prefix, delimiter, keyMarker, uploadIdMarker, maxUploads });
+  sendXml(r.res, 200, 'ListMultipartUploadsResult', {
+    Bucket: bucket,
+    KeyMarker: enc(keyMarker ?? ''),
+    UploadIdMarker: uploadIdMarker ?? '',
+    NextKeyMarker: enc(page.nextKeyMarker),
+    NextUploadIdMarker: page.nextUploadIdMarker,
+    Prefix: enc(prefix ?? ''),
+    Delimiter: enc(delimiter),
+    MaxUploads: maxUploads,
+    EncodingType: param(r, 'encoding-type'),
+    IsTruncated: page.isTruncated,
+    Upload: page.uploads.map((u) => ({
+      Key: enc(u.key),
+      UploadId: u.uploadId,
+      Initiator: OWNER,
+      Owner: OWNER,
+      StorageClass: u.storageClass,
+      Initiated: u.initiatedAt,
+      ChecksumAlgorithm: u.checksumAlgorithm,
+    })),
+    CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+  });
+}

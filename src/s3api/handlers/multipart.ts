@@ -1,0 +1,145 @@
+/** The multipart set: create, upload part (and copy), complete, abort, list parts. */
+import type { ChecksumAlgorithm, ChecksumType, CompletedPart } from '../../engine/types.js';
+import { CHECKSUM_ALGORITHMS } from '../../engine/checksums/index.js';
+import { StowageError } from '../../errors.js';
+import { bucketOf, header, intParam, keyOf, param, readSmallBody, type S3Request } from '../context.js';
+import { sendXml } from '../respond.js';
+import { childText, children, parseXml } from '../xml/parse.js';
+import { copySourceOf } from './copy.js';
+import {
+  checksumAlgorithmFrom,
+  checksumsFrom,
+  metadataFrom,
+  objectHeadersFrom,
+  readConditionsFrom,
+  taggingFrom,
+} from './object-headers.js';
+import { declaredLength, setVersionHeader } from './objects.js';
+
+function uploadIdOf(r: S3Request): string {
+  const id = param(r, 'uploadId');
+  if (!id) throw new StowageError('E_NO_SUCH_UPLOAD', 'the uploadId parameter is missing');
+  return id;
+}
+
+function partNumberOf(r: S3Request): number {
+  const n = intParam(r, 'partNumber');
+  if (n === undefined) throw new StowageError('E_INVALID_ARGUMENT', 'the partNumber parameter is missing');
+  return n;
+}
+
+/** CreateMultipartUpload. */
+export async function createMultipartUpload(r: S3Request): Promise<void> {
+  const typeHeader = header(r, 'x-amz-checksum-type');
+  const upload = await r.engine.createMultipartUpload(bucketOf(r), keyOf(r), {
+    headers: objectHeadersFrom(r),
+    metadata: metadataFrom(r),
+    tags: taggingFrom(r),
+    storageClass: header(r, 'x-amz-storage-class'),
+    checksumAlgorithm: checksumAlgorithmFrom(r),
+    ...(typeHeader ? { checksumType: typeHeader.toUpperCase() as ChecksumType } : {}),
+  });
+  if (upload.checksumAlgorithm) r.res.setHeader('x-amz-checksum-algorithm', upload.checksumAlgorithm);
+  if (upload.checksumType) r.res.setHeader('x-amz-checksum-type', upload.checksumType);
+  sendXml(r.res, 200, 'InitiateMultipartUploadResult', { Bucket: upload.bucket, Key: upload.key, UploadId: upload.uploadId });
+}
+
+/** UploadPart. */
+export async function uploadPart(r: S3Request): Promise<void> {
+  const checksums = r.trailers && r.trailerAlgorithms.length > 0 ? r.trailers : checksumsFrom(r);
+  const part = await r.engine.uploadPart(bucketOf(r), keyOf(r), uploadIdOf(r), partNumberOf(r), r.body, {
+    contentLength: declaredLength(r),
+    contentMd5: header(r, 'content-md5'),
+    checksums,
+  });
+  r.res.setHeader('ETag', part.etag);
+  for (const [alg, v] of Object.entries(part.checksums)) r.res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
+  r.res.statusCode = 200;
+  r.res.setHeader('Content-Length', 0);
+  r.res.end();
+}
+
+/** UploadPartCopy. */
+export async function uploadPartCopy(r: S3Request): Promise<void> {
+  const src = copySourceOf(r);
+  const range = header(r, 'x-amz-copy-source-range');
+  if (range !== undefined && !/^bytes=\d+-\d+$/.test(range)) {
+    throw new StowageError('E_INVALID_ARGUMENT', `x-amz-copy-source-range "${range}" must be bytes=first-last`);
+  }
+  const part = await r.engine.uploadPartCopy(bucketOf(r), keyOf(r), uploadIdOf(r), partNumberOf(r), {
+    ...src,
+    ...(range ? { range } : {}),
+    conditions: readConditionsFrom(r, 'x-amz-copy-source-'),
+  });
+  if (src.versionId || part.sourceVersionId !== 'null') r.res.setHeader('x-amz-copy-source-version-id', part.sourceVersionId);
+  sendXml(r.res, 200, 'CopyPartResult', { ETag: part.etag, LastModified: part.lastModified });
+}
+
+/** CompleteMultipartUpload. */
+export async function completeMultipartUpload(r: S3Request): Promise<void> {
+  const doc = parseXml(await readSmallBody(r, 8 * 1024 * 1024), 'CompleteMultipartUpload');
+  const parts: CompletedPart[] = children(doc, 'Part').map((p) => {
+    const n = childText(p, 'PartNumber');
+    const etag = childText(p, 'ETag');
+    if (n === undefined || !/^\d+$/.test(n) || etag === undefined) {
+      throw new StowageError('E_MALFORMED_XML', 'every <Part> needs a numeric <PartNumber> and an <ETag>');
+    }
+    const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
+    for (const alg of CHECKSUM_ALGORITHMS) {
+      const v = childText(p, `Checksum${alg}`);
+      if (v !== undefined) checksums[alg] = v;
+    }
+    return { partNumber: Number(n), etag, ...(Object.keys(checksums).length ? { checksums } : {}) };
+  });
+  const bucket = bucketOf(r);
+  const key = keyOf(r);
+  const result = await r.engine.completeMultipartUpload(bucket, key, uploadIdOf(r), parts, {
+    checksums: checksumsFrom(r),
+    conditions: { ifNoneMatch: header(r, 'if-none-match'), ifMatch: header(r, 'if-match') },
+  });
+  setVersionHeader(r, result.versionId);
+  const checksums = Object.fromEntries(Object.entries(result.checksums).map(([a, v]) => [`Checksum${a}`, v]));
+  sendXml(r.res, 200, 'CompleteMultipartUploadResult', {
+    Location: `/${bucket}/${encodeURIComponent(key)}`,
+    Bucket: bucket,
+    Key: key,
+    ETag: result.etag,
+    ...checksums,
+    ChecksumType: result.checksumType,
+  });
+}
+
+/** AbortMultipartUpload. */
+export async function abortMultipartUpload(r: S3Request): Promise<void> {
+  await r.engine.abortMultipartUpload(bucketOf(r), keyOf(r), uploadIdOf(r));
+  r.res.statusCode = 204;
+  r.res.end();
+}
+
+/** ListParts. */
+export function listParts(r: S3Request): void {
+  const page = r.engine.listParts(bucketOf(r), keyOf(r), uploadIdOf(r), {
+    partNumberMarker: intParam(r, 'part-number-marker'),
+    maxParts: intParam(r, 'max-parts'),
+  });
+  sendXml(r.res, 200, 'ListPartsResult', {
+    Bucket: page.upload.bucket,
+    Key: page.upload.key,
+    UploadId: page.upload.uploadId,
+    PartNumberMarker: intParam(r, 'part-number-marker') ?? 0,
+    NextPartNumberMarker: page.nextPartNumberMarker,
+    MaxParts: intParam(r, 'max-parts') ?? 1000,
+    IsTruncated: page.isTruncated,
+    StorageClass: page.upload.storageClass,
+    ChecksumAlgorithm: page.upload.checksumAlgorithm,
+    Initiator: { ID: 'stowage', DisplayName: 'stowage' },
+    Owner: { ID: 'stowage', DisplayName: 'stowage' },
+    Part: page.parts.map((p) => ({
+      PartNumber: p.partNumber,
+      LastModified: p.lastModified,
+      ETag: p.etag,
+      Size: p.size,
+      ...Object.fromEntries(Object.entries(p.checksums).map(([a, v]) => [`Checksum${a}`, v])),
+    })),
+  });
+}

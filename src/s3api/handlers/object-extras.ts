@@ -1,0 +1,113 @@
+/** DeleteObjects, object tagging, RestoreObject and GetObjectAttributes. */
+import type { RestoreTier } from '../../engine/types.js';
+import { StowageError } from '../../errors.js';
+import { bucketOf, header, keyOf, param, readSmallBody, type S3Request } from '../context.js';
+import { sendEmpty, sendXml } from '../respond.js';
+import { childText, children, parseXml } from '../xml/parse.js';
+import { rfc1123 } from './object-headers.js';
+import { setVersionHeader } from './objects.js';
+
+/** DeleteObjects: one result per key; Quiet reports only errors. */
+export async function deleteObjects(r: S3Request): Promise<void> {
+  const doc = parseXml(await readSmallBody(r), 'Delete');
+  const quiet = childText(doc, 'Quiet') === 'true';
+  const items = children(doc, 'Object').map((o) => {
+    const key = childText(o, 'Key');
+    if (key === undefined) throw new StowageError('E_MALFORMED_XML', 'every <Object> needs a <Key>');
+    const versionId = childText(o, 'VersionId');
+    return versionId ? { key, versionId } : { key };
+  });
+  const results = await r.engine.deleteObjects(bucketOf(r), items);
+  sendXml(r.res, 200, 'DeleteResult', {
+    Deleted: quiet
+      ? []
+      : results.flatMap((x) =>
+          x.ok
+            ? [
+                {
+                  Key: x.key,
+                  VersionId: x.versionId,
+                  DeleteMarker: x.deleteMarker ? true : undefined,
+                  DeleteMarkerVersionId: x.deleteMarkerVersionId,
+                },
+              ]
+            : [],
+        ),
+    Error: results.flatMap((x) => (x.ok ? [] : [{ Key: x.key, VersionId: x.versionId, Code: x.code, Message: x.message }])),
+  });
+}
+
+/** GetObjectTagging. */
+export function getObjectTagging(r: S3Request): void {
+  const t = r.engine.getObjectTagging(bucketOf(r), keyOf(r), param(r, 'versionId'));
+  setVersionHeader(r, t.versionId);
+  sendXml(r.res, 200, 'Tagging', { TagSet: { Tag: Object.entries(t.tags).map(([Key, Value]) => ({ Key, Value })) } });
+}
+
+/** PutObjectTagging. */
+export async function putObjectTagging(r: S3Request): Promise<void> {
+  const doc = parseXml(await readSmallBody(r, 64 * 1024), 'Tagging');
+  const tags: Record<string, string> = {};
+  for (const set of children(doc, 'TagSet')) {
+    for (const tag of children(set, 'Tag')) {
+      const k = childText(tag, 'Key');
+      if (k === undefined) throw new StowageError('E_MALFORMED_XML', 'every <Tag> needs a <Key>');
+      if (k in tags) throw new StowageError('E_INVALID_TAG', `tag key "${k}" is given twice`);
+      tags[k] = childText(tag, 'Value') ?? '';
+    }
+  }
+  const result = await r.engine.putObjectTagging(bucketOf(r), keyOf(r), tags, param(r, 'versionId'));
+  setVersionHeader(r, result.versionId);
+  sendEmpty(r.res, 200);
+}
+
+/** DeleteObjectTagging. */
+export async function deleteObjectTagging(r: S3Request): Promise<void> {
+  const result = await r.engine.putObjectTagging(bucketOf(r), keyOf(r), {}, param(r, 'versionId'));
+  setVersionHeader(r, result.versionId);
+  sendEmpty(r.res, 204);
+}
+
+/** RestoreObject: 202 when a restore starts, 200 when a restored copy is extended. */
+export async function restoreObject(r: S3Request): Promise<void> {
+  const doc = parseXml(await readSmallBody(r, 64 * 1024), 'RestoreRequest');
+  const daysText = childText(doc, 'Days');
+  if (daysText === undefined) throw new StowageError('E_MALFORMED_XML', 'RestoreRequest needs <Days>');
+  const days = Number(daysText);
+  const tier = (childText(children(doc, 'GlacierJobParameters')[0], 'Tier') ?? childText(doc, 'Tier') ?? 'Standard') as RestoreTier;
+  const result = await r.engine.restoreObject(bucketOf(r), keyOf(r), { days, tier, versionId: param(r, 'versionId') });
+  sendEmpty(r.res, result.status === 'started' ? 202 : 200);
+}
+
+const ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'];
+
+/** GetObjectAttributes. */
+export function getObjectAttributes(r: S3Request): void {
+  const wanted = (header(r, 'x-amz-object-attributes') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (wanted.length === 0) throw new StowageError('E_INVALID_ARGUMENT', 'x-amz-object-attributes must name at least one attribute');
+  for (const w of wanted) {
+    if (!ATTRIBUTES.includes(w)) throw new StowageError('E_INVALID_ARGUMENT', `unknown object attribute "${w}"`);
+  }
+  const info = r.engine.headObject(bucketOf(r), keyOf(r), { versionId: param(r, 'versionId') });
+  setVersionHeader(r, info.versionId);
+  r.res.setHeader('Last-Modified', rfc1123(info.lastModified));
+  const want = (a: string): boolean => wanted.includes(a);
+  const checksum = Object.fromEntries(Object.entries(info.checksums).map(([a, v]) => [`Checksum${a}`, v]));
+  sendXml(r.res, 200, 'GetObjectAttributesResponse', {
+    ETag: want('ETag') ? info.etag.replaceAll('"', '') : undefined,
+    Checksum: want('Checksum') && Object.keys(checksum).length > 0 ? { ...checksum, ChecksumType: info.checksumType } : undefined,
+    ObjectParts:
+      want('ObjectParts') && info.partsCount > 0
+        ? {
+            TotalPartsCount: info.partsCount,
+            PartNumberMarker: 0,
+            NextPartNumberMarker: info.partsCount,
+            MaxParts: 1000,
+            IsTruncated: false,
+            Part: info.partSizes.map((size, i) => ({ PartNumber: i + 1, Size: size })),
+          }
+        : undefined,
+    StorageClass: want('StorageClass') ? info.storageClass : undefined,
+    ObjectSize: want('ObjectSize') ? info.size : undefined,
+  });
+}

@@ -1,0 +1,123 @@
+/** PutObject, GetObject, HeadObject, DeleteObject. */
+import { pipeline } from 'node:stream/promises';
+import { StowageError } from '../../errors.js';
+import { bucketOf, header, intParam, keyOf, param, type S3Request } from '../context.js';
+import { sendEmpty } from '../respond.js';
+import {
+  checksumAlgorithmFrom,
+  checksumsFrom,
+  metadataFrom,
+  objectHeadersFrom,
+  readConditionsFrom,
+  taggingFrom,
+  writeObjectHeaders,
+} from './object-headers.js';
+
+/** The body length the client declared: the decoded length for aws-chunked bodies. */
+export function declaredLength(r: S3Request): number | undefined {
+  const v = header(r, 'x-amz-decoded-content-length') ?? header(r, 'content-length');
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new StowageError('E_INVALID_ARGUMENT', `invalid content length "${v}"`);
+  return Number(v);
+}
+
+/** Whether responses about this bucket carry x-amz-version-id for null versions too. */
+export function isVersioned(r: S3Request): boolean {
+  return r.engine.getBucketVersioning(bucketOf(r)) !== 'Unversioned';
+}
+
+/** Sets x-amz-version-id the way S3 does: always in versioned buckets, else only for real ids. */
+export function setVersionHeader(r: S3Request, versionId: string | undefined): void {
+  if (versionId === undefined) return;
+  if (versionId !== 'null' || isVersioned(r)) r.res.setHeader('x-amz-version-id', versionId);
+}
+
+/** PutObject. */
+export async function putObject(r: S3Request): Promise<void> {
+  const bucket = bucketOf(r);
+  const key = keyOf(r);
+  const sent = checksumsFrom(r);
+  const algorithm = checksumAlgorithmFrom(r);
+  const checksums = r.trailers && r.trailerAlgorithms.length > 0 ? r.trailers : sent;
+  const result = await r.engine.putObject(bucket, key, r.body, {
+    contentLength: declaredLength(r),
+    headers: objectHeadersFrom(r),
+    metadata: metadataFrom(r),
+    tags: taggingFrom(r),
+    storageClass: header(r, 'x-amz-storage-class'),
+    contentMd5: header(r, 'content-md5'),
+    checksumAlgorithm: algorithm,
+    checksums,
+    conditions: { ifNoneMatch: header(r, 'if-none-match'), ifMatch: header(r, 'if-match') },
+  });
+  r.res.setHeader('ETag', result.etag);
+  setVersionHeader(r, result.versionId);
+  for (const [alg, v] of Object.entries(result.checksums)) r.res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
+  if (result.checksumType) r.res.setHeader('x-amz-checksum-type', result.checksumType);
+  sendEmpty(r.res, 200);
+}
+
+const OVERRIDES: Array<[string, string]> = [
+  ['response-content-type', 'Content-Type'],
+  ['response-content-language', 'Content-Language'],
+  ['response-expires', 'Expires'],
+  ['response-cache-control', 'Cache-Control'],
+  ['response-content-disposition', 'Content-Disposition'],
+  ['response-content-encoding', 'Content-Encoding'],
+];
+
+function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>[2] {
+  const range = header(r, 'range');
+  const partNumber = intParam(r, 'partNumber');
+  return {
+    versionId: param(r, 'versionId'),
+    ...(range !== undefined ? { range } : {}),
+    ...(partNumber !== undefined ? { partNumber } : {}),
+    conditions: readConditionsFrom(r),
+  };
+}
+
+/** HeadObject. */
+export function headObject(r: S3Request): void {
+  const opts = readOptions(r);
+  const info = r.engine.headObject(bucketOf(r), keyOf(r), { ...opts, range: undefined });
+  writeObjectHeaders(r.res, info, { versioned: isVersioned(r), checksumMode: header(r, 'x-amz-checksum-mode') === 'ENABLED' });
+  r.res.setHeader('Content-Length', info.size);
+  r.res.statusCode = 200;
+  r.res.end();
+}
+
+/** GetObject: 200, or 206 with Content-Range for a range or part. */
+export async function getObject(r: S3Request): Promise<void> {
+  const got = r.engine.getObject(bucketOf(r), keyOf(r), readOptions(r));
+  try {
+    writeObjectHeaders(r.res, got.info, {
+      versioned: isVersioned(r),
+      checksumMode: header(r, 'x-amz-checksum-mode') === 'ENABLED' && got.range === undefined,
+    });
+    for (const [q, h] of OVERRIDES) {
+      const v = param(r, q);
+      if (v !== undefined) r.res.setHeader(h, v);
+    }
+    r.res.setHeader('Content-Length', got.contentLength);
+    if (got.range) {
+      r.res.statusCode = 206;
+      r.res.setHeader('Content-Range', `bytes ${got.range.start}-${got.range.end}/${got.info.size}`);
+    } else {
+      r.res.statusCode = 200;
+    }
+  } catch (err) {
+    got.body.destroy();
+    throw err;
+  }
+  await pipeline(got.body, r.res);
+}
+
+/** DeleteObject. */
+export async function deleteObject(r: S3Request): Promise<void> {
+  const versionId = param(r, 'versionId');
+  const result = await r.engine.deleteObject(bucketOf(r), keyOf(r), versionId !== undefined ? { versionId } : {});
+  if (result.deleteMarker) r.res.setHeader('x-amz-delete-marker', 'true');
+  if (result.versionId !== undefined) r.res.setHeader('x-amz-version-id', result.versionId);
+  sendEmpty(r.res, 204);
+}

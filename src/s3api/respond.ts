@@ -1,0 +1,69 @@
+/** Writing S3 responses: XML documents, errors, and the headers every response carries. */
+import type { ServerResponse } from 'node:http';
+import { ERROR_TABLE, toStowageError, type StowageError } from '../errors.js';
+import { toXml, type XmlObject } from './xml/build.js';
+
+/** Sends an XML document with status `status`. */
+export function sendXml(res: ServerResponse, status: number, root: string, body: XmlObject | string): void {
+  const xml = toXml(root, body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/xml');
+  res.setHeader('Content-Length', Buffer.byteLength(xml));
+  res.end(xml);
+}
+
+/** Sends an empty response. */
+export function sendEmpty(res: ServerResponse, status: number): void {
+  res.statusCode = status;
+  if (status !== 204 && status !== 304) res.setHeader('Content-Length', 0);
+  res.end();
+}
+
+/** The S3 status of an error (NotModified is a 304 without a body). */
+export function statusOf(err: StowageError): number {
+  return ERROR_TABLE[err.code].httpStatus;
+}
+
+/**
+ * Sends an S3 error document. A HEAD response, a 304, and an error after the headers
+ * went out carry no body (in the last case the connection is cut so the client sees a
+ * truncated body, never a corrupt one that looks whole).
+ */
+export function sendError(
+  res: ServerResponse,
+  thrown: unknown,
+  context: { requestId: string; resource: string; method: string },
+): StowageError {
+  const err = toStowageError(thrown);
+  if (res.headersSent) {
+    res.destroy(err);
+    return err;
+  }
+  const status = statusOf(err);
+  res.statusCode = status;
+  for (const h of res.getHeaderNames()) if (h !== 'x-amz-request-id' && h !== 'x-amz-id-2') res.removeHeader(h);
+  if (err.details.deleteMarker === true) res.setHeader('x-amz-delete-marker', 'true');
+  if (typeof err.details.versionId === 'string' && err.details.deleteMarker === true) {
+    res.setHeader('x-amz-version-id', err.details.versionId);
+  }
+  if (context.method === 'HEAD' || status === 304) {
+    res.end();
+    return err;
+  }
+  const body: XmlObject = {
+    Code: err.s3Code,
+    Message: status >= 500 && err.code === 'E_INTERNAL' ? 'We encountered an internal error. Please try again.' : err.message,
+    Resource: context.resource,
+    RequestId: context.requestId,
+  };
+  for (const [k, v] of Object.entries(err.details)) {
+    if (['bucket', 'key', 'versionId', 'uploadId', 'partNumber'].includes(k) && (typeof v === 'string' || typeof v === 'number')) {
+      body[k === 'bucket' ? 'BucketName' : k[0]!.toUpperCase() + k.slice(1)] = String(v);
+    }
+  }
+  const xml = toXml('Error', body, { xmlns: false });
+  res.setHeader('Content-Type', 'application/xml');
+  res.setHeader('Content-Length', Buffer.byteLength(xml));
+  res.end(xml);
+  return err;
+}

@@ -1,0 +1,174 @@
+/**
+ * Maps an HTTP request to an S3 operation: which bucket and key (path-style or
+ * virtual-hosted-style addressing) and which operation (method plus sub-resource).
+ */
+import { StowageError } from '../errors.js';
+
+/** Every S3 operation the front end knows. */
+export type Operation =
+  | 'ListBuckets'
+  | 'CreateBucket'
+  | 'HeadBucket'
+  | 'DeleteBucket'
+  | 'GetBucketLocation'
+  | 'GetBucketVersioning'
+  | 'PutBucketVersioning'
+  | 'GetBucketConfig'
+  | 'PutBucketConfig'
+  | 'DeleteBucketConfig'
+  | 'ListObjects'
+  | 'ListObjectsV2'
+  | 'ListObjectVersions'
+  | 'ListMultipartUploads'
+  | 'DeleteObjects'
+  | 'PutObject'
+  | 'CopyObject'
+  | 'GetObject'
+  | 'HeadObject'
+  | 'DeleteObject'
+  | 'GetObjectTagging'
+  | 'PutObjectTagging'
+  | 'DeleteObjectTagging'
+  | 'GetObjectAttributes'
+  | 'RestoreObject'
+  | 'CreateMultipartUpload'
+  | 'UploadPart'
+  | 'UploadPartCopy'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'ListParts';
+
+/** Sub-resources that hold a bucket document, and the document kind the engine stores. */
+export const BUCKET_DOCUMENTS = {
+  policy: 'policy',
+  cors: 'cors',
+  lifecycle: 'lifecycle',
+  'intelligent-tiering': 'intelligent-tiering',
+  encryption: 'encryption',
+  publicAccessBlock: 'public-access-block',
+  logging: 'logging',
+  inventory: 'inventory',
+  replication: 'replication',
+  tagging: 'tagging',
+  notification: 'notification',
+  metrics: 'metrics',
+  acl: 'acl',
+  website: 'website',
+  ownershipControls: 'ownership-controls',
+} as const;
+
+/** A routed request. */
+export interface Route {
+  operation: Operation;
+  bucket?: string;
+  key?: string;
+  /** For bucket documents: the sub-resource name (`cors`, `policy` …). */
+  subresource?: keyof typeof BUCKET_DOCUMENTS;
+  query: URLSearchParams;
+}
+
+/** Sub-resources S3 has that this server does not implement: NotImplemented, not a wrong guess. */
+const UNSUPPORTED = ['accelerate', 'analytics', 'requestPayment', 'object-lock', 'retention', 'legal-hold', 'select', 'torrent'];
+
+function decodePath(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new StowageError('E_INVALID_URI', 'the request path is not valid percent-encoded UTF-8');
+  }
+}
+
+/** Splits the target into bucket and key. `virtualHostDomain` enables `bucket.<domain>` hosts. */
+export function addressOf(
+  rawPath: string,
+  host: string | undefined,
+  virtualHostDomain: string | undefined,
+): { bucket?: string; key?: string } {
+  const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
+  if (virtualHostDomain && hostname.endsWith(`.${virtualHostDomain}`)) {
+    const bucket = hostname.slice(0, -(virtualHostDomain.length + 1));
+    const key = decodePath(rawPath.slice(1));
+    return key === '' ? { bucket } : { bucket, key };
+  }
+  const path = rawPath.slice(1);
+  if (path === '') return {};
+  const slash = path.indexOf('/');
+  if (slash < 0) return { bucket: decodePath(path) };
+  const bucket = decodePath(path.slice(0, slash));
+  const key = decodePath(path.slice(slash + 1));
+  return key === '' ? { bucket } : { bucket, key };
+}
+
+function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation' | 'subresource'> {
+  const doc = (Object.keys(BUCKET_DOCUMENTS) as Array<keyof typeof BUCKET_DOCUMENTS>).find((s) => q.has(s));
+  switch (method) {
+    case 'GET':
+      if (q.has('location')) return { operation: 'GetBucketLocation' };
+      if (q.has('versioning')) return { operation: 'GetBucketVersioning' };
+      if (q.has('uploads')) return { operation: 'ListMultipartUploads' };
+      if (q.has('versions')) return { operation: 'ListObjectVersions' };
+      if (q.has('policyStatus')) return { operation: 'GetBucketConfig', subresource: 'policy' };
+      if (doc) return { operation: 'GetBucketConfig', subresource: doc };
+      return { operation: q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects' };
+    case 'PUT':
+      if (q.has('versioning')) return { operation: 'PutBucketVersioning' };
+      if (doc) return { operation: 'PutBucketConfig', subresource: doc };
+      return { operation: 'CreateBucket' };
+    case 'DELETE':
+      if (doc) return { operation: 'DeleteBucketConfig', subresource: doc };
+      return { operation: 'DeleteBucket' };
+    case 'HEAD':
+      return { operation: 'HeadBucket' };
+    case 'POST':
+      if (q.has('delete')) return { operation: 'DeleteObjects' };
+      break;
+  }
+  throw new StowageError('E_METHOD_NOT_ALLOWED', `${method} is not allowed on a bucket with these parameters`);
+}
+
+function objectRoute(method: string, q: URLSearchParams, copySource: boolean): Operation {
+  switch (method) {
+    case 'GET':
+      if (q.has('uploadId')) return 'ListParts';
+      if (q.has('tagging')) return 'GetObjectTagging';
+      if (q.has('attributes')) return 'GetObjectAttributes';
+      return 'GetObject';
+    case 'HEAD':
+      return 'HeadObject';
+    case 'PUT':
+      if (q.has('uploadId') || q.has('partNumber')) return copySource ? 'UploadPartCopy' : 'UploadPart';
+      if (q.has('tagging')) return 'PutObjectTagging';
+      return copySource ? 'CopyObject' : 'PutObject';
+    case 'DELETE':
+      if (q.has('uploadId')) return 'AbortMultipartUpload';
+      if (q.has('tagging')) return 'DeleteObjectTagging';
+      return 'DeleteObject';
+    case 'POST':
+      if (q.has('uploads')) return 'CreateMultipartUpload';
+      if (q.has('uploadId')) return 'CompleteMultipartUpload';
+      if (q.has('restore')) return 'RestoreObject';
+      break;
+  }
+  throw new StowageError('E_METHOD_NOT_ALLOWED', `${method} is not allowed on an object with these parameters`);
+}
+
+/** Routes one request, or throws (NotImplemented, MethodNotAllowed, InvalidURI). */
+export function route(
+  method: string,
+  rawPath: string,
+  rawQuery: string,
+  headers: { host?: string; 'x-amz-copy-source'?: string | string[] },
+  virtualHostDomain?: string,
+): Route {
+  const query = new URLSearchParams(rawQuery);
+  for (const s of UNSUPPORTED) {
+    if (query.has(s)) throw new StowageError('E_NOT_IMPLEMENTED', `the ${s} sub-resource is not implemented`);
+  }
+  const { bucket, key } = addressOf(rawPath, headers.host, virtualHostDomain);
+  if (bucket === undefined) {
+    if (method === 'GET') return { operation: 'ListBuckets', query };
+    throw new StowageError('E_METHOD_NOT_ALLOWED', `${method} is not allowed on the service`);
+  }
+  if (key === undefined) return { ...bucketRoute(method, query), bucket, query };
+  return { operation: objectRoute(method, query, headers['x-amz-copy-source'] !== undefined), bucket, key, query };
+}

@@ -1,0 +1,75 @@
+/**
+ * A small XML writer for S3 response bodies. S3 documents are simple trees of elements
+ * with text, so a value tree maps to XML directly: objects are elements, arrays repeat
+ * their element, undefined is omitted.
+ */
+
+/** A value in an XML tree. */
+export type XmlValue = string | number | boolean | Date | undefined | null | XmlObject | XmlValue[];
+/** An element's children by tag name. */
+export interface XmlObject {
+  [tag: string]: XmlValue;
+}
+
+/** The S3 XML namespace, on every response document's root. */
+export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+/**
+ * Escapes text for XML. Characters XML 1.0 cannot carry (most C0 controls, which S3 keys
+ * may contain) become numeric references, as S3 itself writes them; clients that need
+ * exact keys ask for `encoding-type=url`.
+ */
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, (c) => {
+    switch (c) {
+      case '&':
+        return '&amp;';
+      case '<':
+        return '&lt;';
+      case '>':
+        return '&gt;';
+      case '"':
+        return '&quot;';
+      case "'":
+        return '&apos;';
+      default:
+        return `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`;
+    }
+  });
+}
+
+function text(value: string | number | boolean | Date): string {
+  if (value instanceof Date) return value.toISOString();
+  return escapeXml(String(value));
+}
+
+function element(tag: string, value: XmlValue, out: string[]): void {
+  if (value === undefined || value === null) return;
+  if (Array.isArray(value)) {
+    for (const v of value) element(tag, v, out);
+    return;
+  }
+  if (typeof value === 'object' && !(value instanceof Date)) {
+    out.push(`<${tag}>`);
+    for (const [k, v] of Object.entries(value)) element(k, v, out);
+    out.push(`</${tag}>`);
+    return;
+  }
+  out.push(`<${tag}>${text(value)}</${tag}>`);
+}
+
+/**
+ * Serialises one document.
+ *
+ * @example
+ * toXml('LocationConstraint', 'eu-central-1');
+ * // <?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="…">eu-central-1</LocationConstraint>
+ */
+export function toXml(root: string, body: XmlObject | string, options: { xmlns?: boolean } = {}): string {
+  const ns = options.xmlns === false ? '' : ` xmlns="${S3_XMLNS}"`;
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n', `<${root}${ns}>`];
+  if (typeof body === 'string') out.push(text(body));
+  else for (const [k, v] of Object.entries(body)) element(k, v, out);
+  out.push(`</${root}>`);
+  return out.join('');
+}

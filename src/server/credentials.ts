@@ -1,0 +1,73 @@
+/**
+ * The root credentials of `stowage serve`. There are no well-known defaults: either the
+ * config names them, or the first start generates a random pair and keeps it in
+ * `<dataDir>/credentials.json`, readable by the owner only.
+ */
+import { randomInt } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { StowageError, toStowageError } from '../errors.js';
+
+/** An access key pair. */
+export interface RootCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Where the pair came from. */
+  source: 'config' | 'generated' | 'data-dir';
+}
+
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const MIXED = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function randomString(alphabet: string, length: number): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += alphabet[randomInt(alphabet.length)];
+  return s;
+}
+
+/** A new random pair shaped like AWS's (20-character key id, 40-character secret). */
+export function generateCredentials(): Omit<RootCredentials, 'source'> {
+  return { accessKeyId: `STW${randomString(UPPER, 17)}`, secretAccessKey: randomString(MIXED, 40) };
+}
+
+/** The file that keeps generated root credentials. */
+export function credentialsFile(dataDir: string): string {
+  return path.join(dataDir, 'credentials.json');
+}
+
+/**
+ * Returns the root credentials: from config if set, else from the data directory, else a
+ * newly generated pair written there with mode 0600.
+ */
+export async function loadRootCredentials(
+  dataDir: string,
+  configured: { rootAccessKeyId?: string; rootSecretAccessKey?: string },
+): Promise<RootCredentials> {
+  if (configured.rootAccessKeyId && configured.rootSecretAccessKey) {
+    return { accessKeyId: configured.rootAccessKeyId, secretAccessKey: configured.rootSecretAccessKey, source: 'config' };
+  }
+  const file = credentialsFile(dataDir);
+  try {
+    const parsed = JSON.parse(await fsp.readFile(file, 'utf8')) as Partial<RootCredentials>;
+    if (typeof parsed.accessKeyId !== 'string' || typeof parsed.secretAccessKey !== 'string') {
+      throw new StowageError('E_CONFIG_INVALID', `${file} does not hold accessKeyId and secretAccessKey`);
+    }
+    return { accessKeyId: parsed.accessKeyId, secretAccessKey: parsed.secretAccessKey, source: 'data-dir' };
+  } catch (err) {
+    if (err instanceof StowageError) throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new StowageError('E_CONFIG_INVALID', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const pair = generateCredentials();
+  await fsp.mkdir(dataDir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await fsp.writeFile(tmp, `${JSON.stringify(pair, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    await fsp.rename(tmp, file);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw toStowageError(err, `write ${file}`);
+  }
+  return { ...pair, source: 'generated' };
+}

@@ -1,0 +1,143 @@
+/**
+ * `stowage serve`: composes the engine, the S3 front end and the health endpoints into
+ * one HTTP(S) server, and shuts it all down gracefully.
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { StowageConfig } from '../config/schema.js';
+import { Engine } from '../engine/engine.js';
+import { StowageError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { createAuthenticate } from '../s3api/authenticate.js';
+import { createAuthorize } from '../s3api/authorize.js';
+import { createS3Handler } from '../s3api/front.js';
+import { loadRootCredentials, type RootCredentials } from './credentials.js';
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:9000 */
+  url: string;
+  port: number;
+  engine: Engine;
+  credentials: RootCredentials;
+  /** Stops accepting, finishes in-flight requests, closes the engine. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Unauthenticated GETs of these paths answer health checks (a signed request is S3). */
+function healthPath(req: http.IncomingMessage): 'live' | 'ready' | undefined {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
+  if (req.headers.authorization || (req.url ?? '').includes('X-Amz-Signature')) return undefined;
+  if (req.url === '/health' || req.url === '/health/live') return 'live';
+  if (req.url === '/health/ready') return 'ready';
+  return undefined;
+}
+
+/**
+ * Starts the server described by `config`.
+ *
+ * @example
+ * const server = await startServer(await loadConfig(), logger);
+ * console.log(server.url); // http://127.0.0.1:9000
+ * await server.close();
+ */
+export async function startServer(config: StowageConfig, logger: Logger): Promise<RunningServer> {
+  const credentials = await loadRootCredentials(config.dataDir, config.server);
+  const engine = await Engine.open({
+    dataDir: config.dataDir,
+    fsync: config.engine.fsync,
+    region: config.server.region,
+    limits: {
+      minPartSizeBytes: config.engine.minPartSizeBytes,
+      maxPutSizeBytes: config.engine.maxPutSizeBytes,
+      maxObjectSizeBytes: config.engine.maxObjectSizeBytes,
+    },
+  });
+  if (engine.recovery.uncleanShutdown) {
+    logger.warn({ recovery: engine.recovery }, 'recovered after an unclean shutdown');
+  }
+  let draining = false;
+  const secure = config.server.tls !== undefined;
+  const s3 = createS3Handler({
+    engine,
+    authenticate: createAuthenticate({
+      lookup: (id) => (id === credentials.accessKeyId ? { secretAccessKey: credentials.secretAccessKey } : undefined),
+      region: config.server.region,
+    }),
+    authorize: createAuthorize({ rootAccessKeyId: credentials.accessKeyId }),
+    virtualHostDomain: config.server.virtualHostDomain,
+    onAccess: (entry) => logger.info(entry, 'request'),
+  });
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const health = healthPath(req);
+    if (health) {
+      const ok = health === 'live' || !draining;
+      res.statusCode = ok ? 200 : 503;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ status: ok ? 'ok' : 'draining' }));
+      return;
+    }
+    if (draining) res.setHeader('Connection', 'close');
+    s3(req, res);
+  };
+  let server: http.Server;
+  try {
+    server = secure
+      ? https.createServer(
+          { cert: readFileSync(config.server.tls!.certFile), key: readFileSync(config.server.tls!.keyFile) },
+          listener,
+        )
+      : http.createServer(listener);
+  } catch (err) {
+    await engine.close();
+    throw new StowageError('E_CONFIG_INVALID', `cannot load the TLS certificate or key: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  // Large uploads legitimately take long; only idle keep-alive sockets are timed out.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+  server.maxHeadersCount = 200;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.server.port, config.server.address, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await engine.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StowageError(
+      'E_CONFIG_INVALID',
+      code === 'EADDRINUSE'
+        ? `${config.server.address}:${config.server.port} is already in use; choose another --port`
+        : `cannot listen on ${config.server.address}:${config.server.port}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  const port = (server.address() as AddressInfo).port;
+  const host = config.server.address.includes(':') ? `[${config.server.address}]` : config.server.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `${secure ? 'https' : 'http'}://${host}:${port}`,
+    port,
+    engine,
+    credentials,
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await engine.close();
+      })();
+      return closing;
+    },
+  };
+}

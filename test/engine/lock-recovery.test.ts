@@ -1,0 +1,151 @@
+/**
+ * The data directory lock and start-up recovery: one engine per directory, a lock left by
+ * a dead process is taken over, and after an unclean shutdown temp files and blobs no
+ * metadata references are removed while referenced ones stay.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.js';
+import { isStowageError } from '../../src/errors.js';
+import { patternBytes, readAll, tempDir } from '../helpers/engine.js';
+
+const BUCKET = 'locks';
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function dataDir(): string {
+  const { dir, cleanup } = tempDir('stowage-lock-');
+  cleanups.push(cleanup);
+  return dir;
+}
+
+async function open(dir: string): Promise<Engine> {
+  const engine = await Engine.open({ dataDir: dir });
+  cleanups.push(() => engine.close());
+  return engine;
+}
+
+async function expectLocked(p: Promise<unknown>, pid: number): Promise<void> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isStowageError(err, 'E_DATA_DIR_LOCKED'), String(err)).toBe(true);
+  expect((err as { details: { pid: number } }).details.pid).toBe(pid);
+}
+
+/** The pid of a process that has exited (and been reaped), so nothing answers to it. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', '']);
+  if (!r.pid) throw new Error('could not start a child process');
+  return r.pid;
+}
+
+const lockOf = (dir: string): string => readFileSync(path.join(dir, 'LOCK'), 'utf8').trim();
+
+function blobFiles(dir: string): string[] {
+  const root = path.join(dir, 'blobs');
+  return readdirSync(root)
+    .flatMap((shard) => readdirSync(path.join(root, shard)))
+    .sort();
+}
+
+describe('data directory lock', () => {
+  it('a second open of an open directory fails with E_DATA_DIR_LOCKED and leaves the first working', async () => {
+    const dir = dataDir();
+    const first = await open(dir);
+    await expectLocked(Engine.open({ dataDir: dir }), process.pid);
+    // The failed open must not have released or rewritten the first engine's lock.
+    expect(lockOf(dir)).toBe(String(process.pid));
+    await first.createBucket(BUCKET);
+    await first.putObject(BUCKET, 'k', 'still mine');
+    expect((await readAll(first.getObject(BUCKET, 'k').body)).toString()).toBe('still mine');
+  });
+
+  it('a lock held by another live process keeps this one out', async () => {
+    const dir = dataDir();
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], {
+      stdio: 'ignore',
+    });
+    cleanups.push(() => {
+      other.kill('SIGKILL');
+    });
+    writeFileSync(path.join(dir, 'LOCK'), String(other.pid));
+    await expectLocked(Engine.open({ dataDir: dir }), other.pid!);
+    expect(lockOf(dir)).toBe(String(other.pid));
+  });
+
+  it('takes over a stale lock whose process is gone, and an empty or garbled one', async () => {
+    for (const content of [String(deadPid()), '', 'not a pid']) {
+      const dir = dataDir();
+      writeFileSync(path.join(dir, 'LOCK'), content);
+      const engine = await open(dir);
+      expect(lockOf(dir)).toBe(String(process.pid));
+      await engine.close();
+      expect(existsSync(path.join(dir, 'LOCK'))).toBe(false);
+    }
+  });
+});
+
+describe('start-up recovery', () => {
+  it('after an unclean shutdown removes temp files and unreferenced blobs and keeps the rest', async () => {
+    const dir = dataDir();
+    const engine = await open(dir);
+    await engine.createBucket(BUCKET);
+    const big = patternBytes(200_000, 1);
+    await engine.putObject(BUCKET, 'single', big);
+    const up = await engine.createMultipartUpload(BUCKET, 'open-upload');
+    await engine.uploadPart(BUCKET, 'open-upload', up.uploadId, 1, patternBytes(5000, 2));
+    const referenced = blobFiles(dir);
+    expect(referenced).toHaveLength(2);
+
+    // A copy taken while the engine runs looks exactly like the directory after a crash:
+    // clean_shutdown unset, and a LOCK naming a pid (made stale here).
+    const crashed = dataDir();
+    cpSync(dir, crashed, { recursive: true });
+    writeFileSync(path.join(crashed, 'LOCK'), String(deadPid()));
+    writeFileSync(path.join(crashed, 'tmp', 'deadbeef.tmp'), 'half a write');
+    mkdirSync(path.join(crashed, 'blobs', 'ab'), { recursive: true });
+    const orphan = `ab${'0'.repeat(30)}`;
+    writeFileSync(path.join(crashed, 'blobs', 'ab', orphan), 'published, never committed');
+
+    const recovered = await open(crashed);
+    expect(recovered.recovery).toEqual({
+      uncleanShutdown: true,
+      tmpFilesRemoved: 1,
+      orphanBlobsRemoved: 1,
+    });
+    expect(readdirSync(path.join(crashed, 'tmp'))).toEqual([]);
+    expect(blobFiles(crashed)).toEqual(referenced);
+    expect((await readAll(recovered.getObject(BUCKET, 'single').body)).equals(big)).toBe(true);
+    expect(recovered.listParts(BUCKET, 'open-upload', up.uploadId).parts).toHaveLength(1);
+    expect((await recovered.check({ deep: true })).problems).toEqual([]);
+  });
+
+  it('after a clean close reports a clean shutdown; temp files still go, blobs are not scanned', async () => {
+    const dir = dataDir();
+    let engine = await Engine.open({ dataDir: dir });
+    expect(engine.recovery.uncleanShutdown).toBe(true); // a new directory has no clean flag yet
+    await engine.createBucket(BUCKET);
+    await engine.putObject(BUCKET, 'k', patternBytes(1000, 3));
+    await engine.close();
+
+    writeFileSync(path.join(dir, 'tmp', 'x.tmp'), 'left by a killed upload');
+    engine = await open(dir);
+    expect(engine.recovery).toEqual({
+      uncleanShutdown: false,
+      tmpFilesRemoved: 1,
+      orphanBlobsRemoved: 0,
+    });
+    expect((await readAll(engine.getObject(BUCKET, 'k').body)).equals(patternBytes(1000, 3))).toBe(
+      true,
+    );
+    await engine.close();
+    engine = await open(dir);
+    expect(engine.recovery.uncleanShutdown).toBe(false);
+  });
+});

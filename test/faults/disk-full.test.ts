@@ -1,0 +1,287 @@
+/**
+ * A real full file system: a 24 MiB tmpfs mounted for this file. Writes that do not fit
+ * must fail with E_STORAGE_FULL and leave nothing behind (no temp file, no blob, no row),
+ * earlier objects must stay byte-identical, and the store must recover once space is
+ * freed: through the API (a delete) when the engine itself filled the disk, or by the
+ * operator when something else did.
+ *
+ * Mounting needs root (or CAP_SYS_ADMIN). Without it these tests fail; they never skip.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statfsSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.js';
+import { isStowageError, type StowageError } from '../../src/errors.js';
+import { patternBytes, readAll, streamOf } from '../helpers/engine.js';
+
+const MiB = 1024 * 1024;
+const KiB = 1024;
+const FS_BYTES = 24 * MiB;
+const BUCKET = 'full-disk';
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+const mountPoint = mkdtempSync(path.join(tmpdir(), 'stowage-full-'));
+let mounted = false;
+let dataDir: string;
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown): void => {
+  unhandled.push(reason);
+};
+
+beforeAll(() => {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${FS_BYTES}`, 'tmpfs', mountPoint], {
+      stdio: 'pipe',
+    });
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(
+      `the disk-full tests need a small real file system, but mounting a tmpfs at ${mountPoint} ` +
+        `failed (${stderr || String(err)}). Run them as root or with CAP_SYS_ADMIN.`,
+      { cause: err },
+    );
+  }
+  mounted = true;
+  const s = statfsSync(mountPoint);
+  if (s.blocks * s.bsize !== FS_BYTES) throw new Error(`${mountPoint} is not the 24 MiB tmpfs`);
+  process.on('unhandledRejection', onUnhandled);
+});
+
+afterAll(() => {
+  process.off('unhandledRejection', onUnhandled);
+  if (mounted) execFileSync('umount', ['-l', mountPoint]);
+  rmSync(mountPoint, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  dataDir = path.join(mountPoint, `data-${Date.now()}`);
+  unhandled.length = 0;
+});
+
+afterEach(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(path.join(mountPoint, 'filler'), { force: true });
+});
+
+/** Awaits a write that must fail because the disk is full; returns the error. */
+async function expectFull(p: Promise<unknown>): Promise<StowageError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(isStowageError(err), `expected a StowageError, got ${String(err)}`).toBe(true);
+    expect((err as StowageError).code, (err as Error).message).toBe('E_STORAGE_FULL');
+    return err as StowageError;
+  }
+  throw new Error('expected E_STORAGE_FULL, but the write succeeded');
+}
+
+function blobFiles(): string[] {
+  const root = path.join(dataDir, 'blobs');
+  return readdirSync(root)
+    .flatMap((shard) => readdirSync(path.join(root, shard)))
+    .sort();
+}
+
+const tmpFiles = (): string[] => readdirSync(path.join(dataDir, 'tmp'));
+
+/** Reads every recorded object back and compares its SHA-256. */
+async function expectIntact(engine: Engine, stored: Map<string, string>): Promise<void> {
+  for (const [key, digest] of stored) {
+    const bytes = await readAll(engine.getObject(BUCKET, key).body);
+    expect(sha256(bytes), key).toBe(digest);
+  }
+}
+
+/**
+ * Fills the file system from outside the engine, as another program would, down to the
+ * last block; returns a function that frees `bytes` of it again.
+ */
+function fillDisk(): { top: () => void; free: (bytes: number) => void; close: () => void } {
+  const fd = openSync(path.join(mountPoint, 'filler'), 'w');
+  const big = Buffer.alloc(64 * KiB);
+  const top = (): void => {
+    for (const chunk of [big, big.subarray(0, 512)]) {
+      try {
+        for (;;) writeSync(fd, chunk);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+      }
+    }
+  };
+  top();
+  return {
+    top,
+    free: (bytes) => ftruncateSync(fd, Math.max(0, fstatSync(fd).size - bytes)),
+    close: () => closeSync(fd),
+  };
+}
+
+describe('a full disk', () => {
+  it('rejects what does not fit with E_STORAGE_FULL, keeps every object, and recovers after a delete', async () => {
+    let engine = await Engine.open({ dataDir, limits: { minPartSizeBytes: 64 * KiB } });
+    await engine.createBucket(BUCKET);
+    const stored = new Map<string, string>();
+    for (let i = 0; i < 8; i++) {
+      const body = patternBytes(300 * KiB + i * 50 * KiB, i + 1);
+      await engine.putObject(BUCKET, `early/${i}`, body);
+      stored.set(`early/${i}`, sha256(body));
+    }
+    const part1 = patternBytes(64 * KiB, 99);
+    const upload = await engine.createMultipartUpload(BUCKET, 'multi');
+    const p1 = await engine.uploadPart(BUCKET, 'multi', upload.uploadId, 1, part1);
+
+    // Fill with ever smaller objects until each size fails: every failure is the same code
+    // and leaves neither a temp file nor a blob.
+    const failures: StowageError[] = [];
+    for (const size of [MiB, 64 * KiB, 4 * KiB, 100]) {
+      for (let i = 0; ; i++) {
+        const key = `fill/${size}/${i}`;
+        const body = patternBytes(size, 1000 + i);
+        const before = blobFiles();
+        try {
+          await engine.putObject(BUCKET, key, body);
+          stored.set(key, sha256(body));
+        } catch (err) {
+          failures.push(await expectFull(Promise.reject(err)));
+          expect(() => engine.headObject(BUCKET, key)).toThrow(/does not exist/);
+          await delay(20);
+          expect(tmpFiles()).toEqual([]);
+          expect(blobFiles()).toEqual(before);
+          break;
+        }
+        expect(i, 'the disk never filled up').toBeLessThan(30_000);
+      }
+    }
+    expect(failures).toHaveLength(4);
+    expect(stored.size).toBeGreaterThan(20);
+
+    // A streamed body of unknown length, a 0-byte object and a multipart part fail the same way.
+    const before = blobFiles();
+    await expectFull(
+      engine.putObject(BUCKET, 'streamed', streamOf(patternBytes(300 * KiB), patternBytes(MiB))),
+    );
+    await expectFull(engine.uploadPart(BUCKET, 'multi', upload.uploadId, 2, patternBytes(MiB, 7)));
+    await delay(20);
+    expect(tmpFiles()).toEqual([]);
+    expect(blobFiles()).toEqual(before);
+    expect(
+      engine.listParts(BUCKET, 'multi', upload.uploadId).parts.map((p) => p.partNumber),
+    ).toEqual([1]);
+
+    // Reads and the integrity check need no space.
+    await expectIntact(engine, stored);
+    expect((await engine.check({ deep: true })).problems).toEqual([]);
+
+    // Deleting frees space through the API; then writes succeed again.
+    for (const key of ['fill/1048576/0', 'fill/1048576/1', 'fill/1048576/2']) {
+      await engine.deleteObject(BUCKET, key);
+      stored.delete(key);
+    }
+    await delay(50);
+    const again = patternBytes(700 * KiB, 4242);
+    await engine.putObject(BUCKET, 'again', again);
+    stored.set('again', sha256(again));
+    const part2 = patternBytes(300 * KiB, 98);
+    const p2 = await engine.uploadPart(BUCKET, 'multi', upload.uploadId, 2, part2);
+    await engine.completeMultipartUpload(BUCKET, 'multi', upload.uploadId, [
+      { partNumber: 1, etag: p1.etag },
+      { partNumber: 2, etag: p2.etag },
+    ]);
+    stored.set('multi', sha256(Buffer.concat([part1, part2])));
+    await expectIntact(engine, stored);
+    await delay(20);
+    expect((await engine.check({ deep: true })).problems).toEqual([]);
+
+    await engine.close();
+    engine = await Engine.open({ dataDir });
+    try {
+      expect(engine.recovery.uncleanShutdown).toBe(false);
+      await expectIntact(engine, stored);
+      expect((await engine.check({ deep: true })).problems).toEqual([]);
+    } finally {
+      await engine.close();
+    }
+    expect(unhandled).toEqual([]);
+  });
+
+  it('when another program fills the disk: every write path fails cleanly, reads work, close and open behave', async () => {
+    // No free-space reserve: the engine meets ENOSPC and SQLITE_FULL themselves.
+    let engine = await Engine.open({ dataDir, reserveBytes: 0 });
+    await engine.createBucket(BUCKET);
+    const stored = new Map<string, string>();
+    for (let i = 0; i < 6; i++) {
+      const body = patternBytes(200 * KiB + i, i + 7);
+      await engine.putObject(BUCKET, `k${i}`, body);
+      stored.set(`k${i}`, sha256(body));
+    }
+    const blobsBefore = blobFiles();
+    const filler = fillDisk();
+    try {
+      const causes = new Set<string>();
+      const cause = (e: StowageError): string => String((e.cause as { code?: string })?.code);
+      // Bytes do not fit (ENOSPC while writing the blob).
+      causes.add(cause(await expectFull(engine.putObject(BUCKET, 'x', patternBytes(100 * KiB)))));
+      // No bytes to write, but the metadata commit does not fit (SQLITE_FULL).
+      causes.add(cause(await expectFull(engine.putObject(BUCKET, 'empty', Buffer.alloc(0)))));
+      // One free block: the blob fits, its commit does not, and the blob must go again.
+      filler.free(4 * KiB);
+      causes.add(cause(await expectFull(engine.putObject(BUCKET, 'y', patternBytes(100)))));
+      expect([...causes].sort()).toEqual(['ENOSPC', 'SQLITE_FULL']);
+      // A client that goes away while the failing write is still in flight.
+      async function* dropped(): AsyncGenerator<Buffer> {
+        yield patternBytes(2 * MiB, 3);
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      }
+      const err = await engine.putObject(BUCKET, 'z', dropped()).catch((e: unknown) => e);
+      expect(isStowageError(err), String(err)).toBe(true);
+      await delay(50);
+      expect(unhandled).toEqual([]);
+      for (const key of ['x', 'empty', 'y', 'z']) {
+        expect(() => engine.headObject(BUCKET, key)).toThrow(/does not exist/);
+      }
+      expect(tmpFiles()).toEqual([]);
+      expect(blobFiles()).toEqual(blobsBefore);
+      await expectIntact(engine, stored);
+      expect((await engine.check({ deep: true })).problems).toEqual([]);
+
+      // Closing must release the data directory even though nothing more can be written.
+      await engine.close();
+      expect(existsSync(path.join(dataDir, 'LOCK'))).toBe(false);
+      // Closing checkpointed and removed the WAL; take that space too. Opening must then
+      // fail cleanly, and not leave anything that blocks the next open.
+      filler.top();
+      await expectFull(Engine.open({ dataDir }));
+    } finally {
+      filler.close();
+      rmSync(path.join(mountPoint, 'filler'));
+    }
+
+    engine = await Engine.open({ dataDir });
+    try {
+      await expectIntact(engine, stored);
+      const body = patternBytes(500 * KiB, 5);
+      await engine.putObject(BUCKET, 'after', body);
+      expect(sha256(await readAll(engine.getObject(BUCKET, 'after').body))).toBe(sha256(body));
+      expect(tmpFiles()).toEqual([]);
+      expect((await engine.check({ deep: true })).problems).toEqual([]);
+    } finally {
+      await engine.close();
+    }
+    expect(unhandled).toEqual([]);
+  });
+});

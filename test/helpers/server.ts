@@ -1,0 +1,54 @@
+/** Test helpers: a real `stowage serve` in-process on 127.0.0.1 with a temp data dir. */
+import { S3Client } from '@aws-sdk/client-s3';
+import { configSchema, type StowageConfig } from '../../src/config/schema.js';
+import { createLogger } from '../../src/log.js';
+import { startServer, type RunningServer } from '../../src/server/start.js';
+import { tempDir } from './engine.js';
+
+/** Fixed test credentials (tests only; a real server generates its own). */
+export const TEST_KEY = { accessKeyId: 'STWTESTKEY0000000001', secretAccessKey: 'test-secret-key-0000000000000000000000' };
+
+/** A started server plus an SDK client for it. */
+export interface TestServer {
+  server: RunningServer;
+  url: string;
+  dataDir: string;
+  client: S3Client;
+  close(): Promise<void>;
+}
+
+/** Starts a server on a free port. `overrides` patch the config (deep for `server`/`engine`). */
+export async function startTestServer(
+  overrides: { engine?: Partial<StowageConfig['engine']>; server?: Partial<StowageConfig['server']> } = {},
+): Promise<TestServer> {
+  const { dir, cleanup } = tempDir('stowage-srv-');
+  const config = configSchema.parse({
+    dataDir: dir,
+    log: { level: 'silent' },
+    engine: { fsync: false, ...overrides.engine },
+    server: {
+      port: 0,
+      rootAccessKeyId: TEST_KEY.accessKeyId,
+      rootSecretAccessKey: TEST_KEY.secretAccessKey,
+      ...overrides.server,
+    },
+  }) as StowageConfig;
+  const server = await startServer(config, createLogger({ level: 'silent' }));
+  const client = new S3Client({
+    endpoint: server.url,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: TEST_KEY,
+  });
+  return {
+    server,
+    url: server.url,
+    dataDir: dir,
+    client,
+    async close() {
+      client.destroy();
+      await server.close();
+      cleanup();
+    },
+  };
+}

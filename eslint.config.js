@@ -6,17 +6,40 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setImmediate: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setImmediate: 'readonly',
+        URL: 'readonly',
+      },
+    },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-syntax': [
         'error',
-        { selector: "MemberExpression[object.name='process'][property.name='env']", message: 'Read env only in src/config/ (STYLE.md: config validated once).' },
+        {
+          selector: "MemberExpression[object.name='process'][property.name='env']",
+          message: 'Read env only in src/config/ (STYLE.md: config validated once).',
+        },
       ],
     },
   },
   {
-    files: ['src/config/**', 'test/**', 'bench/**', 'bin/**', 'src/cli/main.ts', 'vitest.config.ts'],
+    files: [
+      'src/config/**',
+      'test/**',
+      'bench/**',
+      'bin/**',
+      'src/cli/main.ts',
+      'vitest.config.ts',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -2,7 +2,12 @@
  * What every command gets: the process streams, the parsed global flags, output helpers,
  * and the configuration and logger, each created once on first use.
  */
-import { resolveConfig, type ConfigFlags, type LoadConfigOptions, type ResolvedConfig } from '../config/load.js';
+import {
+  resolveConfig,
+  type ConfigFlags,
+  type LoadConfigOptions,
+  type ResolvedConfig,
+} from '../config/load.js';
 import type { LogLevel, StowageConfig } from '../config/schema.js';
 import { EXIT } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
@@ -80,7 +85,9 @@ export function createCliContext(io: CliIo, readGlobals: () => GlobalOptions): C
     resolvedConfig(commandFlags = {}) {
       if (!resolved) {
         const options = ctx.configOptions();
-        const defined = Object.fromEntries(Object.entries(commandFlags).filter(([, v]) => v !== undefined));
+        const defined = Object.fromEntries(
+          Object.entries(commandFlags).filter(([, v]) => v !== undefined),
+        );
         resolved = resolveConfig({ ...options, flags: { ...options.flags, ...defined } });
       }
       return resolved;

@@ -50,7 +50,12 @@ describe('loadConfig: sources and precedence', () => {
         maxObjectSizeBytes: 5497558138880,
         maxPutSizeBytes: 5368709120,
       },
-      server: { address: '127.0.0.1', port: 9000, region: 'us-east-1', virtualHostDomain: 'localhost' },
+      server: {
+        address: '127.0.0.1',
+        port: 9000,
+        region: 'us-east-1',
+        virtualHostDomain: 'localhost',
+      },
     });
   });
 
@@ -323,24 +328,36 @@ describe('loadConfig: bad input names the file, field, value and expectation', (
 describe('loadConfig: server section', () => {
   it('reads the port from env as a number and flags win over env', async () => {
     const cwd = workdir();
-    const fromEnv = await loadConfig({ cwd, env: { STOWAGE_PORT: '9100', STOWAGE_ADDRESS: '0.0.0.0' } });
+    const fromEnv = await loadConfig({
+      cwd,
+      env: { STOWAGE_PORT: '9100', STOWAGE_ADDRESS: '0.0.0.0' },
+    });
     expect(fromEnv.server.port).toBe(9100);
     expect(fromEnv.server.address).toBe('0.0.0.0');
-    const fromFlag = await loadConfig({ cwd, env: { STOWAGE_PORT: '9100' }, flags: { port: '9200' } });
+    const fromFlag = await loadConfig({
+      cwd,
+      env: { STOWAGE_PORT: '9100' },
+      flags: { port: '9200' },
+    });
     expect(fromFlag.server.port).toBe(9200);
   });
 
   it('rejects a bad port naming it', async () => {
     const cwd = workdir();
-    await expect(loadConfig({ cwd, env: { STOWAGE_PORT: '70000' } })).rejects.toThrow(/env STOWAGE_PORT: server\.port/);
+    await expect(loadConfig({ cwd, env: { STOWAGE_PORT: '70000' } })).rejects.toThrow(
+      /env STOWAGE_PORT: server\.port/,
+    );
   });
 
   it('needs both root credentials and never prints the secret', async () => {
     const cwd = workdir();
-    await expect(loadConfig({ cwd, env: { STOWAGE_ROOT_ACCESS_KEY: 'ADMIN' } })).rejects.toThrow(/must be set together/);
-    const err = await loadConfig({ cwd, env: { STOWAGE_ROOT_ACCESS_KEY: 'ADMIN', STOWAGE_ROOT_SECRET_KEY: 'short' } }).catch(
-      (e: Error) => e,
+    await expect(loadConfig({ cwd, env: { STOWAGE_ROOT_ACCESS_KEY: 'ADMIN' } })).rejects.toThrow(
+      /must be set together/,
     );
+    const err = await loadConfig({
+      cwd,
+      env: { STOWAGE_ROOT_ACCESS_KEY: 'ADMIN', STOWAGE_ROOT_SECRET_KEY: 'short' },
+    }).catch((e: Error) => e);
     expect(String((err as Error).message)).toMatch(/rootSecretAccessKey/);
     expect(JSON.stringify(err)).not.toContain('short');
     expect((err as Error).message).not.toContain('short');

@@ -102,7 +102,8 @@ export async function resolveConfig(options: LoadConfigOptions = {}): Promise<Re
   if (flags.logLevel !== undefined) {
     setPath(raw, ['log', 'level'], flags.logLevel, '--log-level', sources);
   }
-  if (flags.address !== undefined) setPath(raw, ['server', 'address'], flags.address, '--address', sources);
+  if (flags.address !== undefined)
+    setPath(raw, ['server', 'address'], flags.address, '--address', sources);
   if (flags.port !== undefined) setPath(raw, ['server', 'port'], flags.port, '--port', sources);
 
   const parsed = configSchema.safeParse(raw, { reportInput: true });
@@ -119,17 +120,25 @@ export async function resolveConfig(options: LoadConfigOptions = {}): Promise<Re
   const base = file && dataDirSource === file.label ? path.dirname(file.path) : cwd;
   config.dataDir = resolvePath(config.dataDir, base);
   if (config.server.tls) {
-    const tlsBase = file && sources.get('server.tls.certFile') === file.label ? path.dirname(file.path) : cwd;
+    const tlsBase =
+      file && sources.get('server.tls.certFile') === file.label ? path.dirname(file.path) : cwd;
     config.server.tls.certFile = resolvePath(config.server.tls.certFile, tlsBase);
     config.server.tls.keyFile = resolvePath(config.server.tls.keyFile, tlsBase);
   }
-  if ((config.server.rootAccessKeyId === undefined) !== (config.server.rootSecretAccessKey === undefined)) {
+  if (
+    (config.server.rootAccessKeyId === undefined) !==
+    (config.server.rootSecretAccessKey === undefined)
+  ) {
     throw configError(
       [
         {
-          source: sources.get('server.rootAccessKeyId') ?? sources.get('server.rootSecretAccessKey') ?? 'config',
+          source:
+            sources.get('server.rootAccessKeyId') ??
+            sources.get('server.rootSecretAccessKey') ??
+            'config',
           path: 'server',
-          problem: 'rootAccessKeyId and rootSecretAccessKey must be set together (STOWAGE_ROOT_ACCESS_KEY, STOWAGE_ROOT_SECRET_KEY)',
+          problem:
+            'rootAccessKeyId and rootSecretAccessKey must be set together (STOWAGE_ROOT_ACCESS_KEY, STOWAGE_ROOT_SECRET_KEY)',
         },
       ],
       file?.path,

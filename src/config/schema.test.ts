@@ -12,7 +12,12 @@ describe('configSchema', () => {
         maxObjectSizeBytes: 5 * 1024 ** 4,
         maxPutSizeBytes: 5 * 1024 ** 3,
       },
-      server: { address: '127.0.0.1', port: 9000, region: 'us-east-1', virtualHostDomain: 'localhost' },
+      server: {
+        address: '127.0.0.1',
+        port: 9000,
+        region: 'us-east-1',
+        virtualHostDomain: 'localhost',
+      },
     });
   });
 

@@ -24,8 +24,7 @@ function toInfo(row: BucketRow): BucketInfo {
 
 /** Reads a bucket row or throws E_NO_SUCH_BUCKET. Usable inside commit jobs. */
 export function requireBucket(ctx: EngineContext, name: string): BucketInfo {
-  const row = ctx.db.prepare('SELECT * FROM buckets WHERE name = ?').get(name) as
-    BucketRow | undefined;
+  const row = ctx.sql('SELECT * FROM buckets WHERE name = ?').get(name) as BucketRow | undefined;
   if (!row) {
     throw new StowageError('E_NO_SUCH_BUCKET', `bucket "${name}" does not exist`, {
       details: { bucket: name },
@@ -50,7 +49,7 @@ export async function createBucket(
     });
   }
   return ctx.queue.run(() => {
-    const existing = ctx.db.prepare('SELECT owner FROM buckets WHERE name = ?').get(name) as
+    const existing = ctx.sql('SELECT owner FROM buckets WHERE name = ?').get(name) as
       { owner: string } | undefined;
     if (existing) {
       const code =
@@ -59,8 +58,8 @@ export async function createBucket(
         details: { bucket: name },
       });
     }
-    ctx.db
-      .prepare('INSERT INTO buckets (name, region, owner, created_at) VALUES (?, ?, ?, ?)')
+    ctx
+      .sql('INSERT INTO buckets (name, region, owner, created_at) VALUES (?, ?, ?, ?)')
       .run(name, where, ctx.owner, ctx.now());
     return requireBucket(ctx, name);
   });
@@ -68,15 +67,15 @@ export async function createBucket(
 
 /** Lists all buckets by name. */
 export function listBuckets(ctx: EngineContext): BucketInfo[] {
-  return (ctx.db.prepare('SELECT * FROM buckets ORDER BY name').all() as BucketRow[]).map(toInfo);
+  return (ctx.sql('SELECT * FROM buckets ORDER BY name').all() as BucketRow[]).map(toInfo);
 }
 
 /** Deletes an empty bucket: no versions, no delete markers, no multipart uploads. */
 export async function deleteBucket(ctx: EngineContext, name: string): Promise<void> {
   await ctx.queue.run(() => {
     requireBucket(ctx, name);
-    const hasVersions = ctx.db.prepare('SELECT 1 FROM versions WHERE bucket = ? LIMIT 1').get(name);
-    const hasUploads = ctx.db.prepare('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name);
+    const hasVersions = ctx.sql('SELECT 1 FROM versions WHERE bucket = ? LIMIT 1').get(name);
+    const hasUploads = ctx.sql('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name);
     if (hasVersions || hasUploads) {
       throw new StowageError(
         'E_BUCKET_NOT_EMPTY',
@@ -84,7 +83,7 @@ export async function deleteBucket(ctx: EngineContext, name: string): Promise<vo
         { details: { bucket: name } },
       );
     }
-    ctx.db.prepare('DELETE FROM buckets WHERE name = ?').run(name);
+    ctx.sql('DELETE FROM buckets WHERE name = ?').run(name);
   });
 }
 
@@ -102,7 +101,7 @@ export async function putBucketVersioning(
   }
   await ctx.queue.run(() => {
     requireBucket(ctx, name);
-    ctx.db.prepare('UPDATE buckets SET versioning = ? WHERE name = ?').run(state, name);
+    ctx.sql('UPDATE buckets SET versioning = ? WHERE name = ?').run(state, name);
   });
 }
 
@@ -150,8 +149,8 @@ export async function putBucketConfig(
   assertKind(kind);
   await ctx.queue.run(() => {
     requireBucket(ctx, bucket);
-    ctx.db
-      .prepare(
+    ctx
+      .sql(
         `INSERT INTO bucket_configs (bucket, kind, config_id, document, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (bucket, kind, config_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
       )
@@ -168,8 +167,8 @@ export function getBucketConfig(
 ): string {
   assertKind(kind);
   requireBucket(ctx, bucket);
-  const row = ctx.db
-    .prepare('SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id = ?')
+  const row = ctx
+    .sql('SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id = ?')
     .get(bucket, kind, id) as { document: string } | undefined;
   if (!row) {
     throw new StowageError(
@@ -189,8 +188,8 @@ export function listBucketConfigs(
 ): Array<{ id: string; document: string }> {
   assertKind(kind);
   requireBucket(ctx, bucket);
-  return ctx.db
-    .prepare(
+  return ctx
+    .sql(
       'SELECT config_id AS id, document FROM bucket_configs WHERE bucket = ? AND kind = ? ORDER BY config_id',
     )
     .all(bucket, kind) as Array<{ id: string; document: string }>;
@@ -206,8 +205,8 @@ export async function deleteBucketConfig(
   assertKind(kind);
   await ctx.queue.run(() => {
     requireBucket(ctx, bucket);
-    ctx.db
-      .prepare('DELETE FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id = ?')
+    ctx
+      .sql('DELETE FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id = ?')
       .run(bucket, kind, id);
   });
 }

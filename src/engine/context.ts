@@ -1,5 +1,5 @@
 /** What every engine operation works with: the database, the blobs, the queue, the clock. */
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { BlobStore } from './blobs/blob-store.js';
 import type { CommitQueue } from './db/commit-queue.js';
 
@@ -16,6 +16,8 @@ export interface EngineLimits {
 /** Shared state of one open engine. */
 export interface EngineContext {
   db: Database;
+  /** A cached prepared statement for `sql` (see db/statements.ts). */
+  sql(sql: string): Statement;
   blobs: BlobStore;
   queue: CommitQueue;
   limits: EngineLimits;

@@ -13,6 +13,7 @@ import * as buckets from './buckets.js';
 import type { EngineContext, EngineLimits } from './context.js';
 import { CommitQueue } from './db/commit-queue.js';
 import { openDatabase } from './db/open-database.js';
+import { statementCache } from './db/statements.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { listMultipartUploads } from './listing/list-uploads.js';
 import { listObjects } from './listing/list-objects.js';
@@ -122,6 +123,7 @@ export class Engine {
       const queue = new CommitQueue(db, (ids) => blobs.remove(ids));
       const ctx: EngineContext = {
         db,
+        sql: statementCache(db),
         blobs,
         queue,
         limits: { ...DEFAULT_LIMITS, ...options.limits },

@@ -40,7 +40,10 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
       .filter((s) => s.startsWith('x-amz-checksum-'))
       .map((s) => s.slice('x-amz-checksum-'.length).toUpperCase());
     return {
-      principal: auth.kind === 'signed' ? { kind: 'key', accessKeyId: auth.accessKeyId } : { kind: 'anonymous' },
+      principal:
+        auth.kind === 'signed'
+          ? { kind: 'key', accessKeyId: auth.accessKeyId }
+          : { kind: 'anonymous' },
       body,
       trailers,
       trailerAlgorithms,

@@ -28,13 +28,15 @@ export function header(r: S3Request, name: string): string | undefined {
 
 /** The route's bucket; handlers for bucket operations call this. */
 export function bucketOf(r: S3Request): string {
-  if (r.route.bucket === undefined) throw new StowageError('E_INVALID_REQUEST', 'this operation needs a bucket');
+  if (r.route.bucket === undefined)
+    throw new StowageError('E_INVALID_REQUEST', 'this operation needs a bucket');
   return r.route.bucket;
 }
 
 /** The route's key. */
 export function keyOf(r: S3Request): string {
-  if (r.route.key === undefined) throw new StowageError('E_INVALID_REQUEST', 'this operation needs an object key');
+  if (r.route.key === undefined)
+    throw new StowageError('E_INVALID_REQUEST', 'this operation needs an object key');
   return r.route.key;
 }
 
@@ -44,7 +46,11 @@ export async function readSmallBody(r: S3Request, maxBytes = 2 * 1024 * 1024): P
   let n = 0;
   for await (const c of r.body) {
     n += c.byteLength;
-    if (n > maxBytes) throw new StowageError('E_MALFORMED_XML', `the request body is larger than ${maxBytes} bytes`);
+    if (n > maxBytes)
+      throw new StowageError(
+        'E_MALFORMED_XML',
+        `the request body is larger than ${maxBytes} bytes`,
+      );
     chunks.push(Buffer.from(c));
   }
   return Buffer.concat(chunks);
@@ -55,9 +61,13 @@ export function intParam(r: S3Request, name: string): number | undefined {
   const v = r.route.query.get(name);
   if (v === null || v === '') return undefined;
   if (!/^\d+$/.test(v)) {
-    throw new StowageError('E_INVALID_ARGUMENT', `${name} must be a non-negative integer, got "${v}"`, {
-      details: { argument: name },
-    });
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `${name} must be a non-negative integer, got "${v}"`,
+      {
+        details: { argument: name },
+      },
+    );
   }
   return Number(v);
 }

@@ -24,7 +24,11 @@ export interface Authenticated {
 }
 
 /** Authenticates a request and decodes its payload; throws S3 auth errors. */
-export type Authenticate = (req: IncomingMessage, rawPath: string, rawQuery: string) => Authenticated;
+export type Authenticate = (
+  req: IncomingMessage,
+  rawPath: string,
+  rawQuery: string,
+) => Authenticated;
 
 /** Decides whether a principal may run an operation; throws E_ACCESS_DENIED if not. */
 export type Authorize = (principal: Principal, route: Route, req: IncomingMessage) => void;
@@ -55,7 +59,9 @@ export interface S3FrontOptions {
 /** The largest request target accepted; S3 keys are at most 1024 bytes, encoded ×3. */
 const MAX_URL_BYTES = 8 * 1024;
 
-function checksumTrailers(trailers: Promise<Record<string, string>> | undefined): Promise<Record<string, string>> | undefined {
+function checksumTrailers(
+  trailers: Promise<Record<string, string>> | undefined,
+): Promise<Record<string, string>> | undefined {
   if (!trailers) return undefined;
   const p = trailers.then((t) => {
     const out: Record<string, string> = {};
@@ -76,7 +82,9 @@ function checksumTrailers(trailers: Promise<Record<string, string>> | undefined)
  * @example
  * http.createServer(createS3Handler({ engine, authenticate, authorize })).listen(9000, '127.0.0.1');
  */
-export function createS3Handler(options: S3FrontOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createS3Handler(
+  options: S3FrontOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const started = performance.now();
     const requestId = randomBytes(8).toString('hex').toUpperCase();
@@ -104,10 +112,20 @@ export function createS3Handler(options: S3FrontOptions): (req: IncomingMessage,
     };
     const run = async (): Promise<void> => {
       if (Buffer.byteLength(url) > MAX_URL_BYTES) {
-        throw new StowageError('E_INVALID_URI', `the request URI is longer than ${MAX_URL_BYTES} bytes`);
+        throw new StowageError(
+          'E_INVALID_URI',
+          `the request URI is longer than ${MAX_URL_BYTES} bytes`,
+        );
       }
-      if (!rawPath.startsWith('/')) throw new StowageError('E_INVALID_URI', 'the request path must start with "/"');
-      routed = route(method, rawPath, rawQuery, req.headers as Record<string, string>, options.virtualHostDomain);
+      if (!rawPath.startsWith('/'))
+        throw new StowageError('E_INVALID_URI', 'the request path must start with "/"');
+      routed = route(
+        method,
+        rawPath,
+        rawQuery,
+        req.headers as Record<string, string>,
+        options.virtualHostDomain,
+      );
       const auth = options.authenticate(req, rawPath, rawQuery);
       principal = auth.principal;
       options.authorize(auth.principal, routed, req);

@@ -4,7 +4,12 @@ import { ERROR_TABLE, toStowageError, type StowageError } from '../errors.js';
 import { toXml, type XmlObject } from './xml/build.js';
 
 /** Sends an XML document with status `status`. */
-export function sendXml(res: ServerResponse, status: number, root: string, body: XmlObject | string): void {
+export function sendXml(
+  res: ServerResponse,
+  status: number,
+  root: string,
+  body: XmlObject | string,
+): void {
   const xml = toXml(root, body);
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/xml');
@@ -41,7 +46,8 @@ export function sendError(
   }
   const status = statusOf(err);
   res.statusCode = status;
-  for (const h of res.getHeaderNames()) if (h !== 'x-amz-request-id' && h !== 'x-amz-id-2') res.removeHeader(h);
+  for (const h of res.getHeaderNames())
+    if (h !== 'x-amz-request-id' && h !== 'x-amz-id-2') res.removeHeader(h);
   if (err.details.deleteMarker === true) res.setHeader('x-amz-delete-marker', 'true');
   if (typeof err.details.versionId === 'string' && err.details.deleteMarker === true) {
     res.setHeader('x-amz-version-id', err.details.versionId);
@@ -52,12 +58,18 @@ export function sendError(
   }
   const body: XmlObject = {
     Code: err.s3Code,
-    Message: status >= 500 && err.code === 'E_INTERNAL' ? 'We encountered an internal error. Please try again.' : err.message,
+    Message:
+      status >= 500 && err.code === 'E_INTERNAL'
+        ? 'We encountered an internal error. Please try again.'
+        : err.message,
     Resource: context.resource,
     RequestId: context.requestId,
   };
   for (const [k, v] of Object.entries(err.details)) {
-    if (['bucket', 'key', 'versionId', 'uploadId', 'partNumber'].includes(k) && (typeof v === 'string' || typeof v === 'number')) {
+    if (
+      ['bucket', 'key', 'versionId', 'uploadId', 'partNumber'].includes(k) &&
+      (typeof v === 'string' || typeof v === 'number')
+    ) {
       body[k === 'bucket' ? 'BucketName' : k[0]!.toUpperCase() + k.slice(1)] = String(v);
     }
   }

@@ -68,7 +68,16 @@ export interface Route {
 }
 
 /** Sub-resources S3 has that this server does not implement: NotImplemented, not a wrong guess. */
-const UNSUPPORTED = ['accelerate', 'analytics', 'requestPayment', 'object-lock', 'retention', 'legal-hold', 'select', 'torrent'];
+const UNSUPPORTED = [
+  'accelerate',
+  'analytics',
+  'requestPayment',
+  'object-lock',
+  'retention',
+  'legal-hold',
+  'select',
+  'torrent',
+];
 
 function decodePath(raw: string): string {
   try {
@@ -100,7 +109,9 @@ export function addressOf(
 }
 
 function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation' | 'subresource'> {
-  const doc = (Object.keys(BUCKET_DOCUMENTS) as Array<keyof typeof BUCKET_DOCUMENTS>).find((s) => q.has(s));
+  const doc = (Object.keys(BUCKET_DOCUMENTS) as Array<keyof typeof BUCKET_DOCUMENTS>).find((s) =>
+    q.has(s),
+  );
   switch (method) {
     case 'GET':
       if (q.has('location')) return { operation: 'GetBucketLocation' };
@@ -123,7 +134,10 @@ function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation
       if (q.has('delete')) return { operation: 'DeleteObjects' };
       break;
   }
-  throw new StowageError('E_METHOD_NOT_ALLOWED', `${method} is not allowed on a bucket with these parameters`);
+  throw new StowageError(
+    'E_METHOD_NOT_ALLOWED',
+    `${method} is not allowed on a bucket with these parameters`,
+  );
 }
 
 function objectRoute(method: string, q: URLSearchParams, copySource: boolean): Operation {
@@ -136,7 +150,8 @@ function objectRoute(method: string, q: URLSearchParams, copySource: boolean): O
     case 'HEAD':
       return 'HeadObject';
     case 'PUT':
-      if (q.has('uploadId') || q.has('partNumber')) return copySource ? 'UploadPartCopy' : 'UploadPart';
+      if (q.has('uploadId') || q.has('partNumber'))
+        return copySource ? 'UploadPartCopy' : 'UploadPart';
       if (q.has('tagging')) return 'PutObjectTagging';
       return copySource ? 'CopyObject' : 'PutObject';
     case 'DELETE':
@@ -149,7 +164,10 @@ function objectRoute(method: string, q: URLSearchParams, copySource: boolean): O
       if (q.has('restore')) return 'RestoreObject';
       break;
   }
-  throw new StowageError('E_METHOD_NOT_ALLOWED', `${method} is not allowed on an object with these parameters`);
+  throw new StowageError(
+    'E_METHOD_NOT_ALLOWED',
+    `${method} is not allowed on an object with these parameters`,
+  );
 }
 
 /** Routes one request, or throws (NotImplemented, MethodNotAllowed, InvalidURI). */
@@ -162,7 +180,8 @@ export function route(
 ): Route {
   const query = new URLSearchParams(rawQuery);
   for (const s of UNSUPPORTED) {
-    if (query.has(s)) throw new StowageError('E_NOT_IMPLEMENTED', `the ${s} sub-resource is not implemented`);
+    if (query.has(s))
+      throw new StowageError('E_NOT_IMPLEMENTED', `the ${s} sub-resource is not implemented`);
   }
   const { bucket, key } = addressOf(rawPath, headers.host, virtualHostDomain);
   if (bucket === undefined) {
@@ -170,5 +189,10 @@ export function route(
     throw new StowageError('E_METHOD_NOT_ALLOWED', `${method} is not allowed on the service`);
   }
   if (key === undefined) return { ...bucketRoute(method, query), bucket, query };
-  return { operation: objectRoute(method, query, headers['x-amz-copy-source'] !== undefined), bucket, key, query };
+  return {
+    operation: objectRoute(method, query, headers['x-amz-copy-source'] !== undefined),
+    bucket,
+    key,
+    query,
+  };
 }

@@ -44,19 +44,32 @@ export async function loadRootCredentials(
   configured: { rootAccessKeyId?: string; rootSecretAccessKey?: string },
 ): Promise<RootCredentials> {
   if (configured.rootAccessKeyId && configured.rootSecretAccessKey) {
-    return { accessKeyId: configured.rootAccessKeyId, secretAccessKey: configured.rootSecretAccessKey, source: 'config' };
+    return {
+      accessKeyId: configured.rootAccessKeyId,
+      secretAccessKey: configured.rootSecretAccessKey,
+      source: 'config',
+    };
   }
   const file = credentialsFile(dataDir);
   try {
     const parsed = JSON.parse(await fsp.readFile(file, 'utf8')) as Partial<RootCredentials>;
     if (typeof parsed.accessKeyId !== 'string' || typeof parsed.secretAccessKey !== 'string') {
-      throw new StowageError('E_CONFIG_INVALID', `${file} does not hold accessKeyId and secretAccessKey`);
+      throw new StowageError(
+        'E_CONFIG_INVALID',
+        `${file} does not hold accessKeyId and secretAccessKey`,
+      );
     }
-    return { accessKeyId: parsed.accessKeyId, secretAccessKey: parsed.secretAccessKey, source: 'data-dir' };
+    return {
+      accessKeyId: parsed.accessKeyId,
+      secretAccessKey: parsed.secretAccessKey,
+      source: 'data-dir',
+    };
   } catch (err) {
     if (err instanceof StowageError) throw err;
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new StowageError('E_CONFIG_INVALID', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
+      throw new StowageError('E_CONFIG_INVALID', `cannot read ${file}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   const pair = generateCredentials();

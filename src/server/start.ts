@@ -63,7 +63,10 @@ export async function startServer(config: StowageConfig, logger: Logger): Promis
   const s3 = createS3Handler({
     engine,
     authenticate: createAuthenticate({
-      lookup: (id) => (id === credentials.accessKeyId ? { secretAccessKey: credentials.secretAccessKey } : undefined),
+      lookup: (id) =>
+        id === credentials.accessKeyId
+          ? { secretAccessKey: credentials.secretAccessKey }
+          : undefined,
       region: config.server.region,
     }),
     authorize: createAuthorize({ rootAccessKeyId: credentials.accessKeyId }),
@@ -86,15 +89,22 @@ export async function startServer(config: StowageConfig, logger: Logger): Promis
   try {
     server = secure
       ? https.createServer(
-          { cert: readFileSync(config.server.tls!.certFile), key: readFileSync(config.server.tls!.keyFile) },
+          {
+            cert: readFileSync(config.server.tls!.certFile),
+            key: readFileSync(config.server.tls!.keyFile),
+          },
           listener,
         )
       : http.createServer(listener);
   } catch (err) {
     await engine.close();
-    throw new StowageError('E_CONFIG_INVALID', `cannot load the TLS certificate or key: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new StowageError(
+      'E_CONFIG_INVALID',
+      `cannot load the TLS certificate or key: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   // Large uploads legitimately take long; only idle keep-alive sockets are timed out.
   server.requestTimeout = 0;
@@ -121,7 +131,9 @@ export async function startServer(config: StowageConfig, logger: Logger): Promis
     );
   }
   const port = (server.address() as AddressInfo).port;
-  const host = config.server.address.includes(':') ? `[${config.server.address}]` : config.server.address;
+  const host = config.server.address.includes(':')
+    ? `[${config.server.address}]`
+    : config.server.address;
   let closing: Promise<void> | undefined;
   return {
     url: `${secure ? 'https' : 'http'}://${host}:${port}`,

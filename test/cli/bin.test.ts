@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const exec = promisify(execFile);
 
-describe('bin/stowage.js (subprocess)', () => {
+describe('bin/stowage.cjs (subprocess)', () => {
   beforeAll(() => {
     // `npm test` builds first; running vitest alone needs `npm run build` beforehand.
     if (!existsSync(`${root}dist/cli/main.js`)) {
@@ -17,7 +17,7 @@ describe('bin/stowage.js (subprocess)', () => {
 
   it('prints the version', async () => {
     const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
-    const { stdout, stderr } = await exec(process.execPath, ['bin/stowage.js', '--version'], {
+    const { stdout, stderr } = await exec(process.execPath, ['bin/stowage.cjs', '--version'], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '' },
     });
@@ -26,7 +26,7 @@ describe('bin/stowage.js (subprocess)', () => {
   });
 
   it('exits 2 on an unknown command', async () => {
-    const failure = await exec(process.execPath, ['bin/stowage.js', 'frobnicate'], {
+    const failure = await exec(process.execPath, ['bin/stowage.cjs', 'frobnicate'], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '' },
     }).then(

@@ -6,7 +6,10 @@ import { startServer, type RunningServer } from '../../src/server/start.js';
 import { tempDir } from './engine.js';
 
 /** Fixed test credentials (tests only; a real server generates its own). */
-export const TEST_KEY = { accessKeyId: 'STWTESTKEY0000000001', secretAccessKey: 'test-secret-key-0000000000000000000000' };
+export const TEST_KEY = {
+  accessKeyId: 'STWTESTKEY0000000001',
+  secretAccessKey: 'test-secret-key-0000000000000000000000',
+};
 
 /** A started server plus an SDK client for it. */
 export interface TestServer {
@@ -19,7 +22,10 @@ export interface TestServer {
 
 /** Starts a server on a free port. `overrides` patch the config (deep for `server`/`engine`). */
 export async function startTestServer(
-  overrides: { engine?: Partial<StowageConfig['engine']>; server?: Partial<StowageConfig['server']> } = {},
+  overrides: {
+    engine?: Partial<StowageConfig['engine']>;
+    server?: Partial<StowageConfig['server']>;
+  } = {},
 ): Promise<TestServer> {
   const { dir, cleanup } = tempDir('stowage-srv-');
   const config = configSchema.parse({

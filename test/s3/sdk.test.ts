@@ -46,7 +46,8 @@ async function s3Error(p: Promise<unknown>): Promise<{ name: string; status: num
   try {
     await p;
   } catch (err) {
-    if (err instanceof S3ServiceException) return { name: err.name, status: err.$metadata.httpStatusCode };
+    if (err instanceof S3ServiceException)
+      return { name: err.name, status: err.$metadata.httpStatusCode };
     throw err;
   }
   throw new Error('expected an S3 error');
@@ -57,14 +58,29 @@ const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 describe('buckets through @aws-sdk/client-s3', () => {
   it('creates, lists, heads, locates and deletes', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'sdk-one' }));
-    await s3.send(new CreateBucketCommand({ Bucket: 'sdk-eu', CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'sdk-eu',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' },
+      }),
+    );
     const list = await s3.send(new ListBucketsCommand({}));
     expect(list.Buckets?.map((b) => b.Name)).toEqual(expect.arrayContaining(['sdk-one', 'sdk-eu']));
     await s3.send(new HeadBucketCommand({ Bucket: 'sdk-one' }));
-    expect((await s3.send(new GetBucketLocationCommand({ Bucket: 'sdk-eu' }))).LocationConstraint).toBe('eu-central-1');
-    expect(await s3Error(s3.send(new CreateBucketCommand({ Bucket: 'sdk-one' })))).toEqual({ name: 'BucketAlreadyOwnedByYou', status: 409 });
-    expect(await s3Error(s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })))).toEqual({ name: 'InvalidBucketName', status: 400 });
-    expect(await s3Error(s3.send(new HeadBucketCommand({ Bucket: 'nope-nope' })))).toMatchObject({ status: 404 });
+    expect(
+      (await s3.send(new GetBucketLocationCommand({ Bucket: 'sdk-eu' }))).LocationConstraint,
+    ).toBe('eu-central-1');
+    expect(await s3Error(s3.send(new CreateBucketCommand({ Bucket: 'sdk-one' })))).toEqual({
+      name: 'BucketAlreadyOwnedByYou',
+      status: 409,
+    });
+    expect(await s3Error(s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })))).toEqual({
+      name: 'InvalidBucketName',
+      status: 400,
+    });
+    expect(await s3Error(s3.send(new HeadBucketCommand({ Bucket: 'nope-nope' })))).toMatchObject({
+      status: 404,
+    });
     await s3.send(new DeleteBucketCommand({ Bucket: 'sdk-eu' }));
   });
 });
@@ -77,7 +93,13 @@ describe('objects through @aws-sdk/client-s3', () => {
   it('puts a buffer and a stream (aws-chunked with trailing CRC32) and reads them back', async () => {
     const body = patternBytes(200_000, 1);
     const put = await s3.send(
-      new PutObjectCommand({ Bucket: 'sdk-obj', Key: 'dir/a b+c.bin', Body: body, ContentType: 'application/x-test', Metadata: { team: 'art' } }),
+      new PutObjectCommand({
+        Bucket: 'sdk-obj',
+        Key: 'dir/a b+c.bin',
+        Body: body,
+        ContentType: 'application/x-test',
+        Metadata: { team: 'art' },
+      }),
     );
     expect(put.ETag).toBe(`"${md5(body)}"`);
     const got = await s3.send(new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'dir/a b+c.bin' }));
@@ -86,9 +108,16 @@ describe('objects through @aws-sdk/client-s3', () => {
     expect(got.Metadata).toEqual({ team: 'art' });
     const streamed = patternBytes(3_000_000, 2);
     await s3.send(
-      new PutObjectCommand({ Bucket: 'sdk-obj', Key: 'streamed', Body: Readable.from([streamed.subarray(0, 1_000_000), streamed.subarray(1_000_000)]), ContentLength: streamed.length }),
+      new PutObjectCommand({
+        Bucket: 'sdk-obj',
+        Key: 'streamed',
+        Body: Readable.from([streamed.subarray(0, 1_000_000), streamed.subarray(1_000_000)]),
+        ContentLength: streamed.length,
+      }),
     );
-    const head = await s3.send(new HeadObjectCommand({ Bucket: 'sdk-obj', Key: 'streamed', ChecksumMode: 'ENABLED' }));
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: 'sdk-obj', Key: 'streamed', ChecksumMode: 'ENABLED' }),
+    );
     expect(head.ContentLength).toBe(streamed.length);
     expect(head.ETag).toBe(`"${md5(streamed)}"`);
   });
@@ -96,54 +125,131 @@ describe('objects through @aws-sdk/client-s3', () => {
   it('serves ranges and conditional requests', async () => {
     const body = patternBytes(1000, 3);
     await s3.send(new PutObjectCommand({ Bucket: 'sdk-obj', Key: 'ranged', Body: body }));
-    const part = await s3.send(new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'ranged', Range: 'bytes=10-19' }));
+    const part = await s3.send(
+      new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'ranged', Range: 'bytes=10-19' }),
+    );
     expect(part.ContentRange).toBe('bytes 10-19/1000');
-    expect(Buffer.from(await part.Body!.transformToByteArray()).equals(body.subarray(10, 20))).toBe(true);
-    expect(await s3Error(s3.send(new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'ranged', Range: 'bytes=5000-' })))).toEqual({ name: 'InvalidRange', status: 416 });
-    expect(await s3Error(s3.send(new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'ranged', IfMatch: '"nope"' })))).toEqual({ name: 'PreconditionFailed', status: 412 });
-    expect(await s3Error(s3.send(new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'ranged', IfNoneMatch: `"${md5(body)}"` })))).toMatchObject({ status: 304 });
+    expect(Buffer.from(await part.Body!.transformToByteArray()).equals(body.subarray(10, 20))).toBe(
+      true,
+    );
+    expect(
+      await s3Error(
+        s3.send(new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'ranged', Range: 'bytes=5000-' })),
+      ),
+    ).toEqual({ name: 'InvalidRange', status: 416 });
+    expect(
+      await s3Error(
+        s3.send(new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'ranged', IfMatch: '"nope"' })),
+      ),
+    ).toEqual({ name: 'PreconditionFailed', status: 412 });
+    expect(
+      await s3Error(
+        s3.send(
+          new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'ranged', IfNoneMatch: `"${md5(body)}"` }),
+        ),
+      ),
+    ).toMatchObject({ status: 304 });
   });
 
   it('reports S3 error codes', async () => {
-    expect(await s3Error(s3.send(new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'missing' })))).toEqual({ name: 'NoSuchKey', status: 404 });
-    expect(await s3Error(s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket', Key: 'x' })))).toEqual({ name: 'NoSuchBucket', status: 404 });
-    expect(await s3Error(s3.send(new PutObjectCommand({ Bucket: 'sdk-obj', Key: 'k'.repeat(1025), Body: 'x' })))).toEqual({ name: 'KeyTooLongError', status: 400 });
+    expect(
+      await s3Error(s3.send(new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'missing' }))),
+    ).toEqual({ name: 'NoSuchKey', status: 404 });
+    expect(
+      await s3Error(s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket', Key: 'x' }))),
+    ).toEqual({ name: 'NoSuchBucket', status: 404 });
+    expect(
+      await s3Error(
+        s3.send(new PutObjectCommand({ Bucket: 'sdk-obj', Key: 'k'.repeat(1025), Body: 'x' })),
+      ),
+    ).toEqual({ name: 'KeyTooLongError', status: 400 });
   });
 
   it('lists with V1, V2, delimiters and pages', async () => {
-    for (const k of ['l/a/1', 'l/a/2', 'l/b', 'l/c']) await s3.send(new PutObjectCommand({ Bucket: 'sdk-obj', Key: k, Body: k }));
-    const v2 = await s3.send(new ListObjectsV2Command({ Bucket: 'sdk-obj', Prefix: 'l/', Delimiter: '/' }));
+    for (const k of ['l/a/1', 'l/a/2', 'l/b', 'l/c'])
+      await s3.send(new PutObjectCommand({ Bucket: 'sdk-obj', Key: k, Body: k }));
+    const v2 = await s3.send(
+      new ListObjectsV2Command({ Bucket: 'sdk-obj', Prefix: 'l/', Delimiter: '/' }),
+    );
     expect(v2.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['l/a/']);
     expect(v2.Contents?.map((c) => c.Key)).toEqual(['l/b', 'l/c']);
     expect(v2.KeyCount).toBe(3);
-    const p1 = await s3.send(new ListObjectsV2Command({ Bucket: 'sdk-obj', Prefix: 'l/', MaxKeys: 2 }));
+    const p1 = await s3.send(
+      new ListObjectsV2Command({ Bucket: 'sdk-obj', Prefix: 'l/', MaxKeys: 2 }),
+    );
     expect(p1.IsTruncated).toBe(true);
-    const p2 = await s3.send(new ListObjectsV2Command({ Bucket: 'sdk-obj', Prefix: 'l/', MaxKeys: 2, ContinuationToken: p1.NextContinuationToken }));
-    expect([...p1.Contents!, ...p2.Contents!].map((c) => c.Key)).toEqual(['l/a/1', 'l/a/2', 'l/b', 'l/c']);
-    const v1 = await s3.send(new ListObjectsCommand({ Bucket: 'sdk-obj', Prefix: 'l/', Delimiter: '/', MaxKeys: 1 }));
+    const p2 = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: 'sdk-obj',
+        Prefix: 'l/',
+        MaxKeys: 2,
+        ContinuationToken: p1.NextContinuationToken,
+      }),
+    );
+    expect([...p1.Contents!, ...p2.Contents!].map((c) => c.Key)).toEqual([
+      'l/a/1',
+      'l/a/2',
+      'l/b',
+      'l/c',
+    ]);
+    const v1 = await s3.send(
+      new ListObjectsCommand({ Bucket: 'sdk-obj', Prefix: 'l/', Delimiter: '/', MaxKeys: 1 }),
+    );
     expect(v1.NextMarker).toBe('l/a/');
   });
 
   it('copies, tags, batch-deletes', async () => {
-    await s3.send(new PutObjectCommand({ Bucket: 'sdk-obj', Key: 'src', Body: 'copy me', Tagging: 'a=1&b=2' }));
-    const copy = await s3.send(new CopyObjectCommand({ Bucket: 'sdk-obj', Key: 'dst', CopySource: 'sdk-obj/src', MetadataDirective: 'REPLACE', ContentType: 'text/plain' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'sdk-obj', Key: 'src', Body: 'copy me', Tagging: 'a=1&b=2' }),
+    );
+    const copy = await s3.send(
+      new CopyObjectCommand({
+        Bucket: 'sdk-obj',
+        Key: 'dst',
+        CopySource: 'sdk-obj/src',
+        MetadataDirective: 'REPLACE',
+        ContentType: 'text/plain',
+      }),
+    );
     expect(copy.CopyObjectResult?.ETag).toBe(`"${md5(Buffer.from('copy me'))}"`);
-    expect((await s3.send(new HeadObjectCommand({ Bucket: 'sdk-obj', Key: 'dst' }))).ContentType).toBe('text/plain');
+    expect(
+      (await s3.send(new HeadObjectCommand({ Bucket: 'sdk-obj', Key: 'dst' }))).ContentType,
+    ).toBe('text/plain');
     const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: 'sdk-obj', Key: 'dst' }));
     expect(tags.TagSet).toEqual([
       { Key: 'a', Value: '1' },
       { Key: 'b', Value: '2' },
     ]);
-    await s3.send(new PutObjectTaggingCommand({ Bucket: 'sdk-obj', Key: 'dst', Tagging: { TagSet: [{ Key: 'tier', Value: 'hot' }] } }));
-    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: 'sdk-obj', Key: 'dst' }))).TagSet).toEqual([{ Key: 'tier', Value: 'hot' }]);
-    const del = await s3.send(new DeleteObjectsCommand({ Bucket: 'sdk-obj', Delete: { Objects: [{ Key: 'src' }, { Key: 'dst' }] } }));
+    await s3.send(
+      new PutObjectTaggingCommand({
+        Bucket: 'sdk-obj',
+        Key: 'dst',
+        Tagging: { TagSet: [{ Key: 'tier', Value: 'hot' }] },
+      }),
+    );
+    expect(
+      (await s3.send(new GetObjectTaggingCommand({ Bucket: 'sdk-obj', Key: 'dst' }))).TagSet,
+    ).toEqual([{ Key: 'tier', Value: 'hot' }]);
+    const del = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: 'sdk-obj',
+        Delete: { Objects: [{ Key: 'src' }, { Key: 'dst' }] },
+      }),
+    );
     expect(del.Deleted?.map((d) => d.Key).sort()).toEqual(['dst', 'src']);
   });
 
   it('versioning: ids, delete markers, list versions', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'sdk-ver' }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket: 'sdk-ver', VersioningConfiguration: { Status: 'Enabled' } }));
-    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: 'sdk-ver' }))).Status).toBe('Enabled');
+    await s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: 'sdk-ver',
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    );
+    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: 'sdk-ver' }))).Status).toBe(
+      'Enabled',
+    );
     const a = await s3.send(new PutObjectCommand({ Bucket: 'sdk-ver', Key: 'k', Body: 'one' }));
     await s3.send(new PutObjectCommand({ Bucket: 'sdk-ver', Key: 'k', Body: 'two' }));
     const d = await s3.send(new DeleteObjectCommand({ Bucket: 'sdk-ver', Key: 'k' }));
@@ -151,53 +257,138 @@ describe('objects through @aws-sdk/client-s3', () => {
     const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'sdk-ver' }));
     expect(versions.Versions).toHaveLength(2);
     expect(versions.DeleteMarkers).toHaveLength(1);
-    const old = await s3.send(new GetObjectCommand({ Bucket: 'sdk-ver', Key: 'k', VersionId: a.VersionId }));
+    const old = await s3.send(
+      new GetObjectCommand({ Bucket: 'sdk-ver', Key: 'k', VersionId: a.VersionId }),
+    );
     expect(await old.Body!.transformToString()).toBe('one');
   });
 
   it('multipart: create, upload, list, complete, abort', async () => {
     const parts = [patternBytes(5 * 1024 * 1024, 4), patternBytes(123, 5)];
-    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'sdk-obj', Key: 'mpu' }));
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'sdk-obj', Key: 'mpu' }),
+    );
     const etags: string[] = [];
     for (const [i, p] of parts.entries()) {
-      etags.push((await s3.send(new UploadPartCommand({ Bucket: 'sdk-obj', Key: 'mpu', UploadId, PartNumber: i + 1, Body: p }))).ETag!);
+      etags.push(
+        (
+          await s3.send(
+            new UploadPartCommand({
+              Bucket: 'sdk-obj',
+              Key: 'mpu',
+              UploadId,
+              PartNumber: i + 1,
+              Body: p,
+            }),
+          )
+        ).ETag!,
+      );
     }
-    expect((await s3.send(new ListPartsCommand({ Bucket: 'sdk-obj', Key: 'mpu', UploadId }))).Parts).toHaveLength(2);
-    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: 'sdk-obj' }))).Uploads?.map((u) => u.UploadId)).toContain(UploadId);
+    expect(
+      (await s3.send(new ListPartsCommand({ Bucket: 'sdk-obj', Key: 'mpu', UploadId }))).Parts,
+    ).toHaveLength(2);
+    expect(
+      (await s3.send(new ListMultipartUploadsCommand({ Bucket: 'sdk-obj' }))).Uploads?.map(
+        (u) => u.UploadId,
+      ),
+    ).toContain(UploadId);
     const done = await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: 'sdk-obj', Key: 'mpu', UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: 'sdk-obj',
+        Key: 'mpu',
+        UploadId,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
     );
     expect(done.ETag).toMatch(/-2"$/);
     const got = await s3.send(new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'mpu' }));
-    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
-    const second = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'sdk-obj', Key: 'mpu2' }));
-    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'sdk-obj', Key: 'mpu2', UploadId: second.UploadId }));
-    expect(await s3Error(s3.send(new ListPartsCommand({ Bucket: 'sdk-obj', Key: 'mpu2', UploadId: second.UploadId })))).toEqual({ name: 'NoSuchUpload', status: 404 });
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(
+      true,
+    );
+    const second = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'sdk-obj', Key: 'mpu2' }),
+    );
+    await s3.send(
+      new AbortMultipartUploadCommand({
+        Bucket: 'sdk-obj',
+        Key: 'mpu2',
+        UploadId: second.UploadId,
+      }),
+    );
+    expect(
+      await s3Error(
+        s3.send(
+          new ListPartsCommand({ Bucket: 'sdk-obj', Key: 'mpu2', UploadId: second.UploadId }),
+        ),
+      ),
+    ).toEqual({ name: 'NoSuchUpload', status: 404 });
   });
 
   it('GLACIER objects need a restore', async () => {
-    await s3.send(new PutObjectCommand({ Bucket: 'sdk-obj', Key: 'cold', Body: 'ice', StorageClass: 'GLACIER' }));
-    expect(await s3Error(s3.send(new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'cold' })))).toEqual({ name: 'InvalidObjectState', status: 403 });
-    const r = await s3.send(new RestoreObjectCommand({ Bucket: 'sdk-obj', Key: 'cold', RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: 'Expedited' } } }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'sdk-obj',
+        Key: 'cold',
+        Body: 'ice',
+        StorageClass: 'GLACIER',
+      }),
+    );
+    expect(
+      await s3Error(s3.send(new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'cold' }))),
+    ).toEqual({ name: 'InvalidObjectState', status: 403 });
+    const r = await s3.send(
+      new RestoreObjectCommand({
+        Bucket: 'sdk-obj',
+        Key: 'cold',
+        RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: 'Expedited' } },
+      }),
+    );
     expect(r.$metadata.httpStatusCode).toBe(202);
-    expect((await s3.send(new HeadObjectCommand({ Bucket: 'sdk-obj', Key: 'cold' }))).Restore).toBe('ongoing-request="true"');
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'sdk-obj', Key: 'cold' }))).Restore).toBe(
+      'ongoing-request="true"',
+    );
   });
 });
 
 describe('authentication', () => {
   it('rejects a wrong secret and an unknown key', async () => {
-    const wrong = new S3Client({ endpoint: t.url, region: 'us-east-1', forcePathStyle: true, credentials: { ...TEST_KEY, secretAccessKey: 'wrong-secret-000000000000000000000000000' } });
-    expect(await s3Error(wrong.send(new ListBucketsCommand({})))).toEqual({ name: 'SignatureDoesNotMatch', status: 403 });
-    const unknown = new S3Client({ endpoint: t.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'STWUNKNOWN', secretAccessKey: 'x'.repeat(40) } });
-    expect(await s3Error(unknown.send(new ListBucketsCommand({})))).toEqual({ name: 'InvalidAccessKeyId', status: 403 });
+    const wrong = new S3Client({
+      endpoint: t.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { ...TEST_KEY, secretAccessKey: 'wrong-secret-000000000000000000000000000' },
+    });
+    expect(await s3Error(wrong.send(new ListBucketsCommand({})))).toEqual({
+      name: 'SignatureDoesNotMatch',
+      status: 403,
+    });
+    const unknown = new S3Client({
+      endpoint: t.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'STWUNKNOWN', secretAccessKey: 'x'.repeat(40) },
+    });
+    expect(await s3Error(unknown.send(new ListBucketsCommand({})))).toEqual({
+      name: 'InvalidAccessKeyId',
+      status: 403,
+    });
     wrong.destroy();
     unknown.destroy();
   });
 
   it('a bad signature stores nothing', async () => {
-    const wrong = new S3Client({ endpoint: t.url, region: 'us-east-1', forcePathStyle: true, credentials: { ...TEST_KEY, secretAccessKey: 'wrong-secret-000000000000000000000000000' } });
-    await s3Error(wrong.send(new PutObjectCommand({ Bucket: 'sdk-obj', Key: 'forged', Body: 'x' })));
-    expect(await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'sdk-obj', Key: 'forged' })))).toMatchObject({ status: 404 });
+    const wrong = new S3Client({
+      endpoint: t.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { ...TEST_KEY, secretAccessKey: 'wrong-secret-000000000000000000000000000' },
+    });
+    await s3Error(
+      wrong.send(new PutObjectCommand({ Bucket: 'sdk-obj', Key: 'forged', Body: 'x' })),
+    );
+    expect(
+      await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'sdk-obj', Key: 'forged' }))),
+    ).toMatchObject({ status: 404 });
     wrong.destroy();
   });
 

@@ -16,6 +16,7 @@ export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
 
 /** Every top-level command, in the order `--help` lists them. */
 export const COMMAND_REGISTRARS: readonly CommandRegistrar[] = [
-  registerConfigCommands,
+  registerServeCommand,
   registerEngineCommands,
+  registerConfigCommands,
 ];

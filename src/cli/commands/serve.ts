@@ -32,7 +32,9 @@ function banner(s: RunningServer, dataDir: string, region: string): string {
 export function registerServeCommand(program: Command, ctx: CliContext): void {
   program
     .command('serve')
-    .description('run the S3-compatible endpoint over the data directory (Ctrl-C or SIGTERM stops it)')
+    .description(
+      'run the S3-compatible endpoint over the data directory (Ctrl-C or SIGTERM stops it)',
+    )
     .option('--address <address>', 'address to bind (default 127.0.0.1: loopback only)')
     .option('--port <port>', 'TCP port (default 9000; 0 picks a free one)')
     .action(async (o: { address?: string; port?: string }) => {
@@ -46,7 +48,9 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
           dataDir: config.dataDir,
           region: config.server.region,
           accessKeyId: server.credentials.accessKeyId,
-          ...(server.credentials.source === 'generated' ? { secretAccessKey: server.credentials.secretAccessKey } : {}),
+          ...(server.credentials.source === 'generated'
+            ? { secretAccessKey: server.credentials.secretAccessKey }
+            : {}),
         },
         () => banner(server, config.dataDir, config.server.region),
       );

@@ -32,6 +32,8 @@ export class BlobStore {
   private readonly leases = new Map<string, number>();
   private readonly doomed = new Set<string>();
   private readonly dirSyncs = new Map<string, Promise<void>>();
+  /** The last free-space reading and the bytes written since (see ensureSpace). */
+  private space?: { at: number; free: number; used: number };
 
   constructor(
     dataDir: string,
@@ -58,6 +60,14 @@ export class BlobStore {
   async ensureSpace(bytes: number): Promise<void> {
     const reserve = this.options.reserveBytes ?? 0;
     if (reserve <= 0) return;
+    // statfs costs a thread-pool round trip; while a recent reading leaves a wide margin,
+    // count bytes against it instead of asking again.
+    const now = Date.now();
+    const c = this.space;
+    if (c && now - c.at < 1000 && c.free - c.used - bytes > 2 * reserve) {
+      c.used += bytes;
+      return;
+    }
     let free: number;
     try {
       const s = await fsp.statfs(this.tmpDir);
@@ -65,6 +75,7 @@ export class BlobStore {
     } catch (err) {
       throw toStowageError(err, 'check free space');
     }
+    this.space = { at: now, free, used: bytes };
     if (free - bytes < reserve) {
       throw new StowageError(
         'E_STORAGE_FULL',

@@ -6,6 +6,7 @@
  * requests. Small bodies keep hashing inline: a round trip to a worker costs more than
  * hashing 4 KiB.
  */
+import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
 /** Both digests of one body. */
@@ -74,7 +75,8 @@ class HashWorker {
     const s = this.sessions.get(id)!;
     s.outstanding += chunk.byteLength;
     this.worker.postMessage({ op: 'update', id, chunk });
-    if (s.outstanding >= MAX_OUTSTANDING_BYTES) return new Promise((resolve) => s.waiters.push(resolve));
+    if (s.outstanding >= MAX_OUTSTANDING_BYTES)
+      return new Promise((resolve) => s.waiters.push(resolve));
   }
 
   digest(id: number): Promise<Buffer> {
@@ -116,4 +118,28 @@ export function workerHasher(): BodyHasher {
       w.sha256.discard(id);
     },
   };
+}
+
+/** MD5 and SHA-256 on the calling thread: cheapest for small bodies. */
+export function inlineHasher(): BodyHasher {
+  const md5 = createHash('md5');
+  const sha256 = createHash('sha256');
+  return {
+    update(chunk) {
+      md5.update(chunk);
+      sha256.update(chunk);
+    },
+    digest: async () => ({ md5: md5.digest(), sha256: sha256.digest() }),
+    discard() {},
+  };
+}
+
+/** Bodies at least this large (or of unknown length) are hashed on the workers. */
+export const WORKER_HASH_MIN_BYTES = 4 * 1024 * 1024;
+
+/** Picks the hasher for a body of `expectedLength` bytes (undefined: unknown). */
+export function hasherFor(expectedLength: number | undefined): BodyHasher {
+  return expectedLength !== undefined && expectedLength < WORKER_HASH_MIN_BYTES
+    ? inlineHasher()
+    : workerHasher();
 }

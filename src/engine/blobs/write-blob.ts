@@ -4,12 +4,12 @@
  * blob becomes visible under `blobs/` only when it is whole and verified; on any failure
  * the temp file is removed and nothing remains.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { StowageError, toStowageError } from '../../errors.js';
 import { createChecksum, type IncrementalChecksum } from '../checksums/index.js';
 import type { ChecksumAlgorithm } from '../types.js';
 import type { BlobStore } from './blob-store.js';
+import { hasherFor } from './hash-workers.js';
 
 /** A body the engine accepts. */
 export type BlobBody = AsyncIterable<Uint8Array> | Uint8Array | string;
@@ -59,8 +59,7 @@ export async function writeBlob(
     throw tooLarge(options.maxLength);
   }
   const id = store.newId();
-  const md5: Hash = createHash('md5');
-  const sha256: Hash = createHash('sha256');
+  const hasher = hasherFor(options.expectedLength);
   const extra = options.algorithms.map(
     (a) => [a, createChecksum(a)] as [ChecksumAlgorithm, IncrementalChecksum],
   );
@@ -94,9 +93,9 @@ export async function writeBlob(
           `the body is longer than the declared Content-Length of ${options.expectedLength} bytes`,
         );
       }
-      md5.update(chunk);
-      sha256.update(chunk);
+      const hashing = hasher.update(chunk);
       for (const [, c] of extra) c.update(chunk);
+      if (hashing) await hashing;
       batch.push(chunk);
       batchBytes += chunk.byteLength;
       if (batchBytes >= FLUSH_BYTES) await flush();
@@ -112,10 +111,11 @@ export async function writeBlob(
     if (store.fsync && size > 0) await file.sync();
     await file.close();
     handle = undefined;
+    const { md5, sha256 } = await hasher.digest();
     const digests: BlobDigests = {
       size,
-      md5: md5.digest(),
-      sha256: sha256.digest(),
+      md5,
+      sha256,
       checksums: Object.fromEntries(extra.map(([a, c]) => [a, c.digest()])),
     };
     await options.verify?.(digests);
@@ -129,6 +129,7 @@ export async function writeBlob(
     // A write may still be in flight (the body failed meanwhile); its own failure, e.g.
     // ENOSPC, must not become an unhandled rejection.
     await inFlight.catch(() => undefined);
+    hasher.discard();
     if (handle) await handle.close().catch(() => undefined);
     await store.discardTmp(id);
     throw bodyError(err);

@@ -72,6 +72,9 @@ export class CommitQueue {
           try {
             results.push({ ok: true, value: this.db.transaction(() => p.job(ctx))() });
           } catch (err) {
+            // SQLite may roll back the whole transaction by itself (e.g. SQLITE_FULL);
+            // then later jobs must not run outside it: fail the batch.
+            if (!this.db.inTransaction) throw err;
             p.drops.length = 0;
             results.push({ ok: false, value: err });
           }

@@ -16,10 +16,10 @@ import {
 function currentObjects(ctx: EngineContext, bucket: string): ScanSource<VersionRow> {
   const base = 'SELECT * FROM versions WHERE bucket = ? AND is_latest = 1 AND is_delete_marker = 0';
   const q = {
-    incl: ctx.db.prepare(`${base} AND key >= ? ORDER BY key LIMIT ?`),
-    excl: ctx.db.prepare(`${base} AND key > ? ORDER BY key LIMIT ?`),
-    inclUpper: ctx.db.prepare(`${base} AND key >= ? AND key < ? ORDER BY key LIMIT ?`),
-    exclUpper: ctx.db.prepare(`${base} AND key > ? AND key < ? ORDER BY key LIMIT ?`),
+    incl: ctx.sql(`${base} AND key >= ? ORDER BY key LIMIT ?`),
+    excl: ctx.sql(`${base} AND key > ? ORDER BY key LIMIT ?`),
+    inclUpper: ctx.sql(`${base} AND key >= ? AND key < ? ORDER BY key LIMIT ?`),
+    exclUpper: ctx.sql(`${base} AND key > ? AND key < ? ORDER BY key LIMIT ?`),
   };
   return {
     fetch(from: Position, upper: string | undefined, limit: number): VersionRow[] {

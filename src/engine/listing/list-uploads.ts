@@ -10,13 +10,13 @@ type UploadRow = Parameters<typeof toUploadInfo>[0] & { rowid: number };
 
 function uploadsSource(ctx: EngineContext, bucket: string): ScanSource<UploadRow> {
   const cols = 'rowid, *';
-  const sameKey = ctx.db.prepare(
+  const sameKey = ctx.sql(
     `SELECT ${cols} FROM uploads WHERE bucket = ? AND key = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
   );
-  const incl = ctx.db.prepare(
+  const incl = ctx.sql(
     `SELECT ${cols} FROM uploads WHERE bucket = ? AND key >= ? AND key < ? ORDER BY key, rowid LIMIT ?`,
   );
-  const excl = ctx.db.prepare(
+  const excl = ctx.sql(
     `SELECT ${cols} FROM uploads WHERE bucket = ? AND key > ? AND key < ? ORDER BY key, rowid LIMIT ?`,
   );
   // Keys are at most 1024 bytes of UTF-8, so this bound is above every key.
@@ -48,8 +48,8 @@ export function listMultipartUploads(
   if (options.keyMarker) {
     from = { key: options.keyMarker, inclusive: false };
     if (options.uploadIdMarker) {
-      const row = ctx.db
-        .prepare('SELECT rowid FROM uploads WHERE bucket = ? AND key = ? AND upload_id = ?')
+      const row = ctx
+        .sql('SELECT rowid FROM uploads WHERE bucket = ? AND key = ? AND upload_id = ?')
         .get(bucket, options.keyMarker, options.uploadIdMarker) as { rowid: number } | undefined;
       if (!row) {
         throw new StowageError(

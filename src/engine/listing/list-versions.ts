@@ -7,20 +7,20 @@ import type { ListVersionsOptions, ListVersionsResult } from '../types.js';
 import { pageSize, scanEntries, takePage, type Position, type ScanSource } from './scan.js';
 
 function allVersions(ctx: EngineContext, bucket: string): ScanSource<VersionRow> {
-  const sameKey = ctx.db.prepare(
+  const sameKey = ctx.sql(
     'SELECT * FROM versions WHERE bucket = ? AND key = ? AND id < ? ORDER BY id DESC LIMIT ?',
   );
   const later = {
-    incl: ctx.db.prepare(
+    incl: ctx.sql(
       'SELECT * FROM versions WHERE bucket = ? AND key >= ? ORDER BY key, id DESC LIMIT ?',
     ),
-    excl: ctx.db.prepare(
+    excl: ctx.sql(
       'SELECT * FROM versions WHERE bucket = ? AND key > ? ORDER BY key, id DESC LIMIT ?',
     ),
-    inclUpper: ctx.db.prepare(
+    inclUpper: ctx.sql(
       'SELECT * FROM versions WHERE bucket = ? AND key >= ? AND key < ? ORDER BY key, id DESC LIMIT ?',
     ),
-    exclUpper: ctx.db.prepare(
+    exclUpper: ctx.sql(
       'SELECT * FROM versions WHERE bucket = ? AND key > ? AND key < ? ORDER BY key, id DESC LIMIT ?',
     ),
   };
@@ -56,8 +56,8 @@ export function listObjectVersions(
   if (options.keyMarker !== undefined && options.keyMarker !== '') {
     from = { key: options.keyMarker, inclusive: false };
     if (options.versionIdMarker) {
-      const row = ctx.db
-        .prepare('SELECT id FROM versions WHERE bucket = ? AND key = ? AND version_id = ?')
+      const row = ctx
+        .sql('SELECT id FROM versions WHERE bucket = ? AND key = ? AND version_id = ?')
         .get(bucket, options.keyMarker, options.versionIdMarker) as { id: number } | undefined;
       if (!row) {
         throw new StowageError(

@@ -34,7 +34,7 @@ export async function putObjectTagging(
   const valid = validateTags(tags);
   return ctx.queue.run(() => {
     const row = resolveVersion(ctx, bucket, key, versionId);
-    ctx.db.prepare('UPDATE versions SET tags = ? WHERE id = ?').run(JSON.stringify(valid), row.id);
+    ctx.sql('UPDATE versions SET tags = ? WHERE id = ?').run(JSON.stringify(valid), row.id);
     return { versionId: row.version_id };
   });
 }
@@ -76,9 +76,7 @@ export async function restoreObject(
       phase === 'restored' && existing
         ? extendRestore(existing, options.days, now)
         : startRestore(row.storage_class as StorageClass, options.days, tier, now);
-    ctx.db
-      .prepare('UPDATE versions SET restore = ? WHERE id = ?')
-      .run(JSON.stringify(record), row.id);
+    ctx.sql('UPDATE versions SET restore = ? WHERE id = ?').run(JSON.stringify(record), row.id);
     const info = toObjectInfo({ ...row, restore: JSON.stringify(record) }, now);
     return { status: phase === 'restored' ? 'extended' : 'started', restore: info.restore! };
   });

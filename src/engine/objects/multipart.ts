@@ -100,7 +100,7 @@ export function requireUpload(
   uploadId: string,
 ): UploadRow {
   requireBucket(ctx, bucket);
-  const row = ctx.db.prepare('SELECT * FROM uploads WHERE upload_id = ?').get(uploadId) as
+  const row = ctx.sql('SELECT * FROM uploads WHERE upload_id = ?').get(uploadId) as
     UploadRow | undefined;
   if (!row || row.bucket !== bucket || row.key !== key) {
     throw new StowageError(
@@ -154,8 +154,8 @@ export async function createMultipartUpload(
   const uploadId = randomBytes(24).toString('base64url');
   return ctx.queue.run(() => {
     requireBucket(ctx, bucket);
-    ctx.db
-      .prepare(
+    ctx
+      .sql(
         `INSERT INTO uploads (upload_id, bucket, key, initiated_at, headers, metadata, tags, storage_class,
            checksum_algorithm, checksum_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -221,8 +221,8 @@ async function storePart(
   try {
     return await ctx.queue.run((tx) => {
       requireUpload(ctx, bucket, key, uploadId);
-      const old = ctx.db
-        .prepare('SELECT blob_id FROM parts WHERE upload_id = ? AND part_number = ?')
+      const old = ctx
+        .sql('SELECT blob_id FROM parts WHERE upload_id = ? AND part_number = ?')
         .get(uploadId, partNumber) as { blob_id: string | null } | undefined;
       if (old?.blob_id) tx.dropBlobs([old.blob_id]);
       const row: PartRow = {
@@ -236,8 +236,8 @@ async function storePart(
         blob_id: blob.id,
         created_at: now,
       };
-      ctx.db
-        .prepare(
+      ctx
+        .sql(
           `INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, md5, sha256, checksums, blob_id, created_at)
            VALUES (@upload_id, @part_number, @size, @etag, @md5, @sha256, @checksums, @blob_id, @created_at)`,
         )
@@ -317,11 +317,11 @@ export async function abortMultipartUpload(
 ): Promise<void> {
   await ctx.queue.run((tx) => {
     requireUpload(ctx, bucket, key, uploadId);
-    const blobs = ctx.db
-      .prepare('SELECT blob_id FROM parts WHERE upload_id = ? AND blob_id IS NOT NULL')
+    const blobs = ctx
+      .sql('SELECT blob_id FROM parts WHERE upload_id = ? AND blob_id IS NOT NULL')
       .all(uploadId) as Array<{ blob_id: string }>;
     tx.dropBlobs(blobs.map((b) => b.blob_id));
-    ctx.db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
+    ctx.sql('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
   });
 }
 
@@ -367,9 +367,9 @@ function checkPartList(
     throw new StowageError('E_INVALID_ARGUMENT', `an upload can have at most ${MAX_PARTS} parts`);
   }
   const stored = new Map(
-    (
-      ctx.db.prepare('SELECT * FROM parts WHERE upload_id = ?').all(upload.upload_id) as PartRow[]
-    ).map((p) => [p.part_number, p]),
+    (ctx.sql('SELECT * FROM parts WHERE upload_id = ?').all(upload.upload_id) as PartRow[]).map(
+      (p) => [p.part_number, p],
+    ),
   );
   const parts: PartRow[] = [];
   let previous = 0;
@@ -474,8 +474,8 @@ export async function completeMultipartUpload(
       }
     }
     const used = new Set(parts.map((p) => p.part_number));
-    const unused = ctx.db
-      .prepare('SELECT part_number, blob_id FROM parts WHERE upload_id = ?')
+    const unused = ctx
+      .sql('SELECT part_number, blob_id FROM parts WHERE upload_id = ?')
       .all(uploadId) as Array<{ part_number: number; blob_id: string | null }>;
     tx.dropBlobs(
       unused.filter((p) => !used.has(p.part_number) && p.blob_id).map((p) => p.blob_id!),
@@ -504,7 +504,7 @@ export async function completeMultipartUpload(
       accessed_at: now,
     };
     const versionId = placeVersion(ctx, tx, state, v);
-    ctx.db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
+    ctx.sql('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
     return {
       etag,
       versionId,
@@ -527,10 +527,8 @@ export function listParts(
   const max = Math.min(options.maxParts ?? 1000, 1000);
   if (!Number.isInteger(max) || max < 0)
     throw new StowageError('E_INVALID_ARGUMENT', 'max-parts must be a non-negative integer');
-  const rows = ctx.db
-    .prepare(
-      'SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?',
-    )
+  const rows = ctx
+    .sql('SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?')
     .all(uploadId, options.partNumberMarker ?? 0, max + 1) as PartRow[];
   const page = rows.slice(0, max);
   const truncated = rows.length > max;

@@ -39,8 +39,8 @@ export function assertVersionId(versionId: string): void {
 
 /** The latest version or delete marker of a key, if any. */
 export function latestRow(ctx: EngineContext, bucket: string, key: string): VersionRow | undefined {
-  return ctx.db
-    .prepare('SELECT * FROM versions WHERE bucket = ? AND key = ? AND is_latest = 1')
+  return ctx
+    .sql('SELECT * FROM versions WHERE bucket = ? AND key = ? AND is_latest = 1')
     .get(bucket, key) as VersionRow | undefined;
 }
 
@@ -51,13 +51,13 @@ export function versionRow(
   key: string,
   versionId: string,
 ): VersionRow | undefined {
-  return ctx.db
-    .prepare('SELECT * FROM versions WHERE bucket = ? AND key = ? AND version_id = ?')
+  return ctx
+    .sql('SELECT * FROM versions WHERE bucket = ? AND key = ? AND version_id = ?')
     .get(bucket, key, versionId) as VersionRow | undefined;
 }
 
 function removeRow(ctx: EngineContext, tx: CommitContext, row: VersionRow): void {
-  ctx.db.prepare('DELETE FROM versions WHERE id = ?').run(row.id);
+  ctx.sql('DELETE FROM versions WHERE id = ?').run(row.id);
   tx.dropBlobs(blobIdsOf(row));
 }
 
@@ -68,11 +68,11 @@ function insert(
   versionId: string,
   v: NewVersion,
 ): void {
-  ctx.db
-    .prepare('UPDATE versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1')
+  ctx
+    .sql('UPDATE versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1')
     .run(bucket, key);
-  ctx.db
-    .prepare(
+  ctx
+    .sql(
       `INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, headers, metadata,
          tags, storage_class, restore, checksums, checksum_type, md5, sha256, segments, part_sizes, created_at, accessed_at)
        VALUES (@bucket, @key, @version_id, 1, @is_delete_marker, @size, @etag, @headers, @metadata, @tags,
@@ -156,8 +156,8 @@ export function deleteVersion(
   if (!row) return { versionId, deleteMarker: false };
   removeRow(ctx, tx, row);
   if (row.is_latest === 1) {
-    ctx.db
-      .prepare(
+    ctx
+      .sql(
         `UPDATE versions SET is_latest = 1 WHERE id =
            (SELECT id FROM versions WHERE bucket = ? AND key = ? ORDER BY id DESC LIMIT 1)`,
       )

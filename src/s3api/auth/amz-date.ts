@@ -24,14 +24,18 @@ export function formatAmzDate(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
 }
 
+/** RFC 9110 IMF-fixdate, e.g. `Fri, 24 May 2013 00:00:00 GMT`. */
+const IMF_FIXDATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
 /**
  * The time of a `Date` header. SigV4 accepts `Date` in place of `x-amz-date`; clients
- * send it as an HTTP date (RFC 9110 IMF-fixdate), a few in the ISO basic form.
+ * send it as an HTTP date (IMF-fixdate), a few in the ISO basic form. Other forms are
+ * refused rather than guessed: Date.parse would read a date without a zone as local time.
  */
 export function parseDateHeader(text: string): number | undefined {
   const iso = parseAmzDate(text);
   if (iso !== undefined) return iso;
-  if (!/^[A-Za-z]{3},? /.test(text)) return undefined;
+  if (!IMF_FIXDATE.test(text)) return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
 }

@@ -16,6 +16,12 @@ export interface AuthorizationHeader {
 /** A lower-case HTTP header name (RFC 9110 token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
+/**
+ * How to fix a SigV2 request. aws-cli v1 (`aws s3 presign`) and boto3's
+ * `generate_presigned_url` still presign with SigV2 unless configured otherwise.
+ */
+export const USE_SIGV4 = `Please use ${ALGORITHM} (for aws-cli v1 and boto3 set the S3 signature_version to s3v4).`;
+
 function malformed(problem: string): StowageError {
   return new StowageError(
     'E_AUTHORIZATION_HEADER_MALFORMED',
@@ -34,7 +40,7 @@ function unsupported(value: string): StowageError {
     return new StowageError(
       'E_INVALID_REQUEST',
       'The authorization mechanism you have provided is not supported: Signature Version 2 ' +
-        `("AWS <key>:<signature>") is not supported. Please use ${ALGORITHM}.`,
+        `("AWS <key>:<signature>") is not supported. ${USE_SIGV4}`,
       { details: { mechanism: 'SigV2' } },
     );
   }

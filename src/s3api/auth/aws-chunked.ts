@@ -13,7 +13,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { StowageError } from '../../errors.js';
 import { ByteReader } from './byte-reader.js';
-import { releaseLastAfterEnd } from './release-last.js';
+import { releaseLastAfterEnd } from './pieces.js';
 import {
   buildStringToSign,
   EMPTY_SHA256,
@@ -56,7 +56,8 @@ const TRAILER_SIGNATURE = 'x-amz-trailer-signature';
 /**
  * Decodes an aws-chunked body as it streams, verifying every chunk signature and the
  * trailer signature in the signed modes. Memory is bounded whatever the chunk size: data
- * is passed on as views of the incoming pieces, never gathered per chunk.
+ * is passed on as views of the incoming pieces, never gathered per chunk. The source is
+ * never ended, even on failure, so that the server can still answer with the error.
  *
  * @example
  * const { body, trailers } = decodeAwsChunked(req, {
@@ -167,7 +168,7 @@ async function* decodeChunks(
     if (!(await reader.atEnd())) throw invalid('data follows the end of the body');
     return trailers;
   } finally {
-    await reader.close();
+    reader.release();
   }
 }
 

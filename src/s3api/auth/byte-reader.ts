@@ -1,5 +1,5 @@
 /** Line and block reads over a byte stream, for framing formats such as aws-chunked. */
-import { asBuffer } from './release-last.js';
+import { asBuffer } from './pieces.js';
 
 const CRLF = Buffer.from('\r\n');
 
@@ -66,9 +66,11 @@ export class ByteReader {
     return this.pending.length === 0 && !(await this.pull());
   }
 
-  /** Lets go of the source (ends a node stream that was not read to the end). */
-  async close(): Promise<void> {
+  /**
+   * Drops what is buffered. The source itself is left as it is, never ended (see
+   * `borrowPieces` in pieces.ts for why).
+   */
+  release(): void {
     this.pending = Buffer.alloc(0);
-    await this.source.return?.();
   }
 }

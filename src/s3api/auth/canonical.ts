@@ -170,6 +170,5 @@ export function buildCanonicalRequest(parts: CanonicalParts): string {
  * from node (characters above U+00FF) is taken as UTF-8.
  */
 export function canonicalBytes(text: string): Buffer {
-  // eslint-disable-next-line no-control-regex
-  return /[^\u0000-\u00ff]/.test(text) ? Buffer.from(text, 'utf8') : Buffer.from(text, 'latin1');
+  return /[\u0100-\uffff]/.test(text) ? Buffer.from(text, 'utf8') : Buffer.from(text, 'latin1');
 }

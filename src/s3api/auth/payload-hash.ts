@@ -1,7 +1,7 @@
 /** Verification of a body whose SHA-256 was signed (`x-amz-content-sha256: <hex>`). */
 import { createHash } from 'node:crypto';
 import { StowageError } from '../../errors.js';
-import { asBuffer, releaseLastAfterEnd } from './release-last.js';
+import { borrowPieces, releaseLastAfterEnd } from './pieces.js';
 
 /**
  * Passes the body through while hashing it, and throws XAmzContentSHA256Mismatch at the
@@ -21,10 +21,9 @@ export function verifyPayloadSha256(
 
 async function* hashing(source: AsyncIterable<Uint8Array>, expectedHex: string) {
   const hash = createHash('sha256');
-  for await (const piece of source) {
-    const buffer = asBuffer(piece);
-    hash.update(buffer);
-    yield buffer;
+  for await (const piece of borrowPieces(source)) {
+    hash.update(piece);
+    yield piece;
   }
   const actual = hash.digest('hex');
   if (actual !== expectedHex) {

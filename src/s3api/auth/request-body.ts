@@ -4,7 +4,7 @@ import { decodeAwsChunked, type DecodedBody } from './aws-chunked.js';
 import { headerValue } from './canonical.js';
 import { verifyPayloadSha256 } from './payload-hash.js';
 import { parsePayloadMode } from './payload-mode.js';
-import { asBuffer } from './release-last.js';
+import { borrowPieces } from './pieces.js';
 import type { AuthResult, HeaderMap, PayloadMode } from './types.js';
 
 const NO_TRAILERS = Promise.resolve<Record<string, string>>({});
@@ -14,6 +14,8 @@ const NO_TRAILERS = Promise.resolve<Record<string, string>>({});
  * checked for a signed SHA-256, decoded from aws-chunked (with chunk signatures checked)
  * for the streaming modes. Anonymous requests may still declare a SHA-256 or an
  * unsigned-trailer body; a signed streaming body needs a signature to chain from.
+ * `source` is never ended here, even on failure: the caller answers with the error, then
+ * drains the request or closes the connection.
  *
  * @example
  * const auth = authenticateRequest(request, lookup, Date.now());
@@ -28,7 +30,7 @@ export function openRequestBody(
   const payload = auth.kind === 'signed' ? auth.payload : anonymousPayload(headers);
   switch (payload.type) {
     case 'unsigned':
-      return { body: passThrough(source), trailers: NO_TRAILERS };
+      return { body: borrowPieces(source), trailers: NO_TRAILERS };
     case 'sha256':
       return { body: verifyPayloadSha256(source, payload.hex), trailers: NO_TRAILERS };
     default:
@@ -65,8 +67,4 @@ function decodedLengthOf(headers: HeaderMap): number | undefined {
     );
   }
   return Number(value);
-}
-
-async function* passThrough(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
-  for await (const piece of source) yield asBuffer(piece);
 }

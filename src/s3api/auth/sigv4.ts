@@ -4,7 +4,7 @@
  */
 import { StowageError } from '../../errors.js';
 import { formatAmzDate, parseAmzDate, parseDateHeader } from './amz-date.js';
-import { parseAuthorizationHeader } from './authorization-header.js';
+import { parseAuthorizationHeader, USE_SIGV4 } from './authorization-header.js';
 import {
   buildCanonicalRequest,
   canonicalBytes,
@@ -85,7 +85,7 @@ export function authenticateRequest(
     throw new StowageError(
       'E_INVALID_REQUEST',
       'The authorization mechanism you have provided is not supported: Signature Version 2 ' +
-        `presigned URLs (AWSAccessKeyId, Signature, Expires) are not supported. Please use ${ALGORITHM}.`,
+        `presigned URLs (AWSAccessKeyId, Signature, Expires) are not supported. ${USE_SIGV4}`,
       { details: { mechanism: 'SigV2' } },
     );
   }

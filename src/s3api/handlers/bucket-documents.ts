@@ -12,7 +12,10 @@ import { XMLValidator } from 'fast-xml-parser';
 
 const LISTABLE: Partial<Record<keyof typeof BUCKET_DOCUMENTS, { list: string; item: string }>> = {
   inventory: { list: 'ListInventoryConfigurationsResult', item: 'InventoryConfiguration' },
-  'intelligent-tiering': { list: 'ListBucketIntelligentTieringConfigurationsOutput', item: 'IntelligentTieringConfiguration' },
+  'intelligent-tiering': {
+    list: 'ListBucketIntelligentTieringConfigurationsOutput',
+    item: 'IntelligentTieringConfiguration',
+  },
   metrics: { list: 'ListMetricsConfigurationsResult', item: 'MetricsConfiguration' },
 };
 
@@ -28,24 +31,35 @@ function checkWellFormed(sub: string, text: string): void {
     try {
       JSON.parse(text);
     } catch (err) {
-      throw new StowageError('E_MALFORMED_POLICY', `the policy is not valid JSON: ${(err as Error).message}`);
+      throw new StowageError(
+        'E_MALFORMED_POLICY',
+        `the policy is not valid JSON: ${(err as Error).message}`,
+      );
     }
     return;
   }
   if (text.trim() === '') throw new StowageError('E_MALFORMED_XML', 'the request body is empty');
   const v = XMLValidator.validate(text);
-  if (v !== true) throw new StowageError('E_MALFORMED_XML', `the XML you provided was not well-formed: ${v.err.msg}`);
+  if (v !== true)
+    throw new StowageError(
+      'E_MALFORMED_XML',
+      `the XML you provided was not well-formed: ${v.err.msg}`,
+    );
 }
 
 /** PUT ?<sub-resource>. */
 export async function putBucketDocument(r: S3Request): Promise<void> {
   const sub = subresourceOf(r);
   const id = param(r, 'id') ?? '';
-  if (LISTABLE[sub] && id === '') throw new StowageError('E_INVALID_ARGUMENT', `PUT ?${sub} needs an id parameter`);
+  if (LISTABLE[sub] && id === '')
+    throw new StowageError('E_INVALID_ARGUMENT', `PUT ?${sub} needs an id parameter`);
   const text = (await readSmallBody(r, 1024 * 1024)).toString('utf8');
   checkWellFormed(sub, text);
   await r.engine.putBucketConfig(bucketOf(r), BUCKET_DOCUMENTS[sub], text, id);
-  sendEmpty(r.res, sub === 'policy' || sub === 'tagging' || sub === 'cors' || sub === 'lifecycle' ? 204 : 200);
+  sendEmpty(
+    r.res,
+    sub === 'policy' || sub === 'tagging' || sub === 'cors' || sub === 'lifecycle' ? 204 : 200,
+  );
 }
 
 function stripDeclaration(xml: string): string {
@@ -91,7 +105,8 @@ function send(r: S3Request, text: string, type: string): void {
 export async function deleteBucketDocument(r: S3Request): Promise<void> {
   const sub = subresourceOf(r);
   const id = param(r, 'id') ?? '';
-  if (LISTABLE[sub] && id === '') throw new StowageError('E_INVALID_ARGUMENT', `DELETE ?${sub} needs an id parameter`);
+  if (LISTABLE[sub] && id === '')
+    throw new StowageError('E_INVALID_ARGUMENT', `DELETE ?${sub} needs an id parameter`);
   await r.engine.deleteBucketConfig(bucketOf(r), BUCKET_DOCUMENTS[sub], id);
   sendEmpty(r.res, 204);
 }

@@ -9,7 +9,13 @@ export function listBuckets(r: S3Request): void {
   const buckets = r.engine.listBuckets();
   sendXml(r.res, 200, 'ListAllMyBucketsResult', {
     Owner: { ID: 'stowage', DisplayName: 'stowage' },
-    Buckets: { Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: b.createdAt, BucketRegion: b.region })) },
+    Buckets: {
+      Bucket: buckets.map((b) => ({
+        Name: b.name,
+        CreationDate: b.createdAt,
+        BucketRegion: b.region,
+      })),
+    },
   });
 }
 
@@ -58,7 +64,8 @@ export async function putBucketVersioning(r: S3Request): Promise<void> {
   const status = childText(doc, 'Status');
   const mfa = childText(doc, 'MfaDelete');
   if (mfa === 'Enabled') throw new StowageError('E_NOT_IMPLEMENTED', 'MFA Delete is not supported');
-  if (status === undefined) throw new StowageError('E_MALFORMED_XML', 'VersioningConfiguration needs a Status');
+  if (status === undefined)
+    throw new StowageError('E_MALFORMED_XML', 'VersioningConfiguration needs a Status');
   await r.engine.putBucketVersioning(bucketOf(r), status as 'Enabled');
   sendEmpty(r.res, 200);
 }

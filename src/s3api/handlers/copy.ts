@@ -2,32 +2,47 @@
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, keyOf, readSmallBody, type S3Request } from '../context.js';
 import { sendXml } from '../respond.js';
-import { checksumAlgorithmFrom, metadataFrom, objectHeadersFrom, readConditionsFrom, taggingFrom } from './object-headers.js';
+import {
+  checksumAlgorithmFrom,
+  metadataFrom,
+  objectHeadersFrom,
+  readConditionsFrom,
+  taggingFrom,
+} from './object-headers.js';
 import { setVersionHeader } from './objects.js';
 
 /** A parsed x-amz-copy-source: `/bucket/key?versionId=…`, URL-encoded. */
 export function copySourceOf(r: S3Request): { bucket: string; key: string; versionId?: string } {
   const raw = header(r, 'x-amz-copy-source');
-  if (raw === undefined) throw new StowageError('E_INVALID_ARGUMENT', 'x-amz-copy-source is missing');
+  if (raw === undefined)
+    throw new StowageError('E_INVALID_ARGUMENT', 'x-amz-copy-source is missing');
   const [pathPart = '', query = ''] = raw.split('?', 2);
   let path: string;
   try {
     path = decodeURIComponent(pathPart.replace(/^\//, ''));
   } catch {
-    throw new StowageError('E_INVALID_ARGUMENT', `x-amz-copy-source "${raw}" is not valid percent-encoding`);
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `x-amz-copy-source "${raw}" is not valid percent-encoding`,
+    );
   }
   const slash = path.indexOf('/');
   if (slash <= 0 || slash === path.length - 1) {
     throw new StowageError('E_INVALID_ARGUMENT', `x-amz-copy-source "${raw}" must be bucket/key`);
   }
   const versionId = new URLSearchParams(query).get('versionId') ?? undefined;
-  return { bucket: path.slice(0, slash), key: path.slice(slash + 1), ...(versionId ? { versionId } : {}) };
+  return {
+    bucket: path.slice(0, slash),
+    key: path.slice(slash + 1),
+    ...(versionId ? { versionId } : {}),
+  };
 }
 
 function directive(r: S3Request, name: string): 'COPY' | 'REPLACE' | undefined {
   const v = header(r, name);
   if (v === undefined) return undefined;
-  if (v !== 'COPY' && v !== 'REPLACE') throw new StowageError('E_INVALID_ARGUMENT', `${name} must be COPY or REPLACE, got "${v}"`);
+  if (v !== 'COPY' && v !== 'REPLACE')
+    throw new StowageError('E_INVALID_ARGUMENT', `${name} must be COPY or REPLACE, got "${v}"`);
   return v;
 }
 
@@ -55,6 +70,12 @@ export async function copyObject(r: S3Request): Promise<void> {
     r.res.setHeader('x-amz-copy-source-version-id', result.sourceVersionId);
   }
   setVersionHeader(r, result.versionId);
-  const checksums = Object.fromEntries(Object.entries(result.checksums).map(([a, v]) => [`Checksum${a}`, v]));
-  sendXml(r.res, 200, 'CopyObjectResult', { ETag: result.etag, LastModified: result.lastModified, ...checksums });
+  const checksums = Object.fromEntries(
+    Object.entries(result.checksums).map(([a, v]) => [`Checksum${a}`, v]),
+  );
+  sendXml(r.res, 200, 'CopyObjectResult', {
+    ETag: result.etag,
+    LastModified: result.lastModified,
+    ...checksums,
+  });
 }

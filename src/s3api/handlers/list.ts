@@ -14,11 +14,20 @@ const OWNER = { ID: 'stowage', DisplayName: 'stowage' };
 function encoder(r: S3Request): (s: string | undefined) => string | undefined {
   const type = param(r, 'encoding-type');
   if (type === undefined) return (s) => s;
-  if (type !== 'url') throw new StowageError('E_INVALID_ARGUMENT', `invalid encoding-type "${type}"; the only value is "url"`);
-  return (s) => (s === undefined ? undefined : encodeURIComponent(s).replace(/%20/g, '+').replace(/%2F/g, '/'));
+  if (type !== 'url')
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `invalid encoding-type "${type}"; the only value is "url"`,
+    );
+  return (s) =>
+    s === undefined ? undefined : encodeURIComponent(s).replace(/%20/g, '+').replace(/%2F/g, '/');
 }
 
-function contents(o: ObjectInfo, enc: (s: string) => string | undefined, owner: boolean): XmlObject {
+function contents(
+  o: ObjectInfo,
+  enc: (s: string) => string | undefined,
+  owner: boolean,
+): XmlObject {
   const algorithm = Object.keys(o.checksums)[0];
   return {
     Key: enc(o.key),
@@ -28,7 +37,14 @@ function contents(o: ObjectInfo, enc: (s: string) => string | undefined, owner: 
     Size: o.size,
     StorageClass: o.storageClass,
     ...(owner ? { Owner: OWNER } : {}),
-    ...(o.restore ? { RestoreStatus: { IsRestoreInProgress: o.restore.ongoing, RestoreExpiryDate: o.restore.expiresAt } } : {}),
+    ...(o.restore
+      ? {
+          RestoreStatus: {
+            IsRestoreInProgress: o.restore.ongoing,
+            RestoreExpiryDate: o.restore.expiresAt,
+          },
+        }
+      : {}),
   };
 }
 
@@ -41,7 +57,13 @@ export function listObjectsV2(r: S3Request): void {
   const token = param(r, 'continuation-token');
   const startAfter = param(r, 'start-after');
   const maxKeys = intParam(r, 'max-keys') ?? 1000;
-  const page = r.engine.listObjects(bucket, { prefix, delimiter, continuationToken: token, startAfter, maxKeys });
+  const page = r.engine.listObjects(bucket, {
+    prefix,
+    delimiter,
+    continuationToken: token,
+    startAfter,
+    maxKeys,
+  });
   sendXml(r.res, 200, 'ListBucketResult', {
     Name: bucket,
     Prefix: enc(prefix ?? ''),
@@ -53,7 +75,9 @@ export function listObjectsV2(r: S3Request): void {
     ContinuationToken: token,
     NextContinuationToken: page.nextContinuationToken,
     StartAfter: enc(startAfter),
-    Contents: page.objects.map((o) => contents(o, (s) => enc(s), param(r, 'fetch-owner') === 'true')),
+    Contents: page.objects.map((o) =>
+      contents(o, (s) => enc(s), param(r, 'fetch-owner') === 'true'),
+    ),
     CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
   });
 }
@@ -90,7 +114,13 @@ export function listObjectVersions(r: S3Request): void {
   const keyMarker = param(r, 'key-marker');
   const versionIdMarker = param(r, 'version-id-marker');
   const maxKeys = intParam(r, 'max-keys') ?? 1000;
-  const page = r.engine.listObjectVersions(bucket, { prefix, delimiter, keyMarker, versionIdMarker, maxKeys });
+  const page = r.engine.listObjectVersions(bucket, {
+    prefix,
+    delimiter,
+    keyMarker,
+    versionIdMarker,
+    maxKeys,
+  });
   sendXml(r.res, 200, 'ListVersionsResult', {
     Name: bucket,
     Prefix: enc(prefix ?? ''),
@@ -104,10 +134,20 @@ export function listObjectVersions(r: S3Request): void {
     IsTruncated: page.isTruncated,
     Version: page.versions
       .filter((v) => !v.isDeleteMarker)
-      .map((v) => ({ ...contents(v, (s) => enc(s), true), VersionId: v.versionId, IsLatest: v.isLatest })),
+      .map((v) => ({
+        ...contents(v, (s) => enc(s), true),
+        VersionId: v.versionId,
+        IsLatest: v.isLatest,
+      })),
     DeleteMarker: page.versions
       .filter((v) => v.isDeleteMarker)
-      .map((v) => ({ Key: enc(v.key), VersionId: v.versionId, IsLatest: v.isLatest, LastModified: v.lastModified, Owner: OWNER })),
+      .map((v) => ({
+        Key: enc(v.key),
+        VersionId: v.versionId,
+        IsLatest: v.isLatest,
+        LastModified: v.lastModified,
+        Owner: OWNER,
+      })),
     CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
   });
 }
@@ -121,7 +161,13 @@ export function listMultipartUploads(r: S3Request): void {
   const keyMarker = param(r, 'key-marker');
   const uploadIdMarker = param(r, 'upload-id-marker');
   const maxUploads = intParam(r, 'max-uploads') ?? 1000;
-  const page = r.engine.listMultipartUploads(bucket, { prefix, delimiter, keyMarker, uploadIdMarker, maxUploads });
+  const page = r.engine.listMultipartUploads(bucket, {
+    prefix,
+    delimiter,
+    keyMarker,
+    uploadIdMarker,
+    maxUploads,
+  });
   sendXml(r.res, 200, 'ListMultipartUploadsResult', {
     Bucket: bucket,
     KeyMarker: enc(keyMarker ?? ''),

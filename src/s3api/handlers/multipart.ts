@@ -2,7 +2,15 @@
 import type { ChecksumAlgorithm, ChecksumType, CompletedPart } from '../../engine/types.js';
 import { CHECKSUM_ALGORITHMS } from '../../engine/checksums/index.js';
 import { StowageError } from '../../errors.js';
-import { bucketOf, header, intParam, keyOf, param, readSmallBody, type S3Request } from '../context.js';
+import {
+  bucketOf,
+  header,
+  intParam,
+  keyOf,
+  param,
+  readSmallBody,
+  type S3Request,
+} from '../context.js';
 import { sendXml } from '../respond.js';
 import { childText, children, parseXml } from '../xml/parse.js';
 import { copySourceOf } from './copy.js';
@@ -24,7 +32,8 @@ function uploadIdOf(r: S3Request): string {
 
 function partNumberOf(r: S3Request): number {
   const n = intParam(r, 'partNumber');
-  if (n === undefined) throw new StowageError('E_INVALID_ARGUMENT', 'the partNumber parameter is missing');
+  if (n === undefined)
+    throw new StowageError('E_INVALID_ARGUMENT', 'the partNumber parameter is missing');
   return n;
 }
 
@@ -39,21 +48,34 @@ export async function createMultipartUpload(r: S3Request): Promise<void> {
     checksumAlgorithm: checksumAlgorithmFrom(r),
     ...(typeHeader ? { checksumType: typeHeader.toUpperCase() as ChecksumType } : {}),
   });
-  if (upload.checksumAlgorithm) r.res.setHeader('x-amz-checksum-algorithm', upload.checksumAlgorithm);
+  if (upload.checksumAlgorithm)
+    r.res.setHeader('x-amz-checksum-algorithm', upload.checksumAlgorithm);
   if (upload.checksumType) r.res.setHeader('x-amz-checksum-type', upload.checksumType);
-  sendXml(r.res, 200, 'InitiateMultipartUploadResult', { Bucket: upload.bucket, Key: upload.key, UploadId: upload.uploadId });
+  sendXml(r.res, 200, 'InitiateMultipartUploadResult', {
+    Bucket: upload.bucket,
+    Key: upload.key,
+    UploadId: upload.uploadId,
+  });
 }
 
 /** UploadPart. */
 export async function uploadPart(r: S3Request): Promise<void> {
   const checksums = r.trailers && r.trailerAlgorithms.length > 0 ? r.trailers : checksumsFrom(r);
-  const part = await r.engine.uploadPart(bucketOf(r), keyOf(r), uploadIdOf(r), partNumberOf(r), r.body, {
-    contentLength: declaredLength(r),
-    contentMd5: header(r, 'content-md5'),
-    checksums,
-  });
+  const part = await r.engine.uploadPart(
+    bucketOf(r),
+    keyOf(r),
+    uploadIdOf(r),
+    partNumberOf(r),
+    r.body,
+    {
+      contentLength: declaredLength(r),
+      contentMd5: header(r, 'content-md5'),
+      checksums,
+    },
+  );
   r.res.setHeader('ETag', part.etag);
-  for (const [alg, v] of Object.entries(part.checksums)) r.res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
+  for (const [alg, v] of Object.entries(part.checksums))
+    r.res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
   r.res.statusCode = 200;
   r.res.setHeader('Content-Length', 0);
   r.res.end();
@@ -64,14 +86,24 @@ export async function uploadPartCopy(r: S3Request): Promise<void> {
   const src = copySourceOf(r);
   const range = header(r, 'x-amz-copy-source-range');
   if (range !== undefined && !/^bytes=\d+-\d+$/.test(range)) {
-    throw new StowageError('E_INVALID_ARGUMENT', `x-amz-copy-source-range "${range}" must be bytes=first-last`);
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `x-amz-copy-source-range "${range}" must be bytes=first-last`,
+    );
   }
-  const part = await r.engine.uploadPartCopy(bucketOf(r), keyOf(r), uploadIdOf(r), partNumberOf(r), {
-    ...src,
-    ...(range ? { range } : {}),
-    conditions: readConditionsFrom(r, 'x-amz-copy-source-'),
-  });
-  if (src.versionId || part.sourceVersionId !== 'null') r.res.setHeader('x-amz-copy-source-version-id', part.sourceVersionId);
+  const part = await r.engine.uploadPartCopy(
+    bucketOf(r),
+    keyOf(r),
+    uploadIdOf(r),
+    partNumberOf(r),
+    {
+      ...src,
+      ...(range ? { range } : {}),
+      conditions: readConditionsFrom(r, 'x-amz-copy-source-'),
+    },
+  );
+  if (src.versionId || part.sourceVersionId !== 'null')
+    r.res.setHeader('x-amz-copy-source-version-id', part.sourceVersionId);
   sendXml(r.res, 200, 'CopyPartResult', { ETag: part.etag, LastModified: part.lastModified });
 }
 
@@ -82,7 +114,10 @@ export async function completeMultipartUpload(r: S3Request): Promise<void> {
     const n = childText(p, 'PartNumber');
     const etag = childText(p, 'ETag');
     if (n === undefined || !/^\d+$/.test(n) || etag === undefined) {
-      throw new StowageError('E_MALFORMED_XML', 'every <Part> needs a numeric <PartNumber> and an <ETag>');
+      throw new StowageError(
+        'E_MALFORMED_XML',
+        'every <Part> needs a numeric <PartNumber> and an <ETag>',
+      );
     }
     const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
     for (const alg of CHECKSUM_ALGORITHMS) {
@@ -98,7 +133,9 @@ export async function completeMultipartUpload(r: S3Request): Promise<void> {
     conditions: { ifNoneMatch: header(r, 'if-none-match'), ifMatch: header(r, 'if-match') },
   });
   setVersionHeader(r, result.versionId);
-  const checksums = Object.fromEntries(Object.entries(result.checksums).map(([a, v]) => [`Checksum${a}`, v]));
+  const checksums = Object.fromEntries(
+    Object.entries(result.checksums).map(([a, v]) => [`Checksum${a}`, v]),
+  );
   sendXml(r.res, 200, 'CompleteMultipartUploadResult', {
     Location: `/${bucket}/${encodeURIComponent(key)}`,
     Bucket: bucket,

@@ -13,7 +13,8 @@ export async function deleteObjects(r: S3Request): Promise<void> {
   const quiet = childText(doc, 'Quiet') === 'true';
   const items = children(doc, 'Object').map((o) => {
     const key = childText(o, 'Key');
-    if (key === undefined) throw new StowageError('E_MALFORMED_XML', 'every <Object> needs a <Key>');
+    if (key === undefined)
+      throw new StowageError('E_MALFORMED_XML', 'every <Object> needs a <Key>');
     const versionId = childText(o, 'VersionId');
     return versionId ? { key, versionId } : { key };
   });
@@ -33,7 +34,9 @@ export async function deleteObjects(r: S3Request): Promise<void> {
               ]
             : [],
         ),
-    Error: results.flatMap((x) => (x.ok ? [] : [{ Key: x.key, VersionId: x.versionId, Code: x.code, Message: x.message }])),
+    Error: results.flatMap((x) =>
+      x.ok ? [] : [{ Key: x.key, VersionId: x.versionId, Code: x.code, Message: x.message }],
+    ),
   });
 }
 
@@ -41,7 +44,9 @@ export async function deleteObjects(r: S3Request): Promise<void> {
 export function getObjectTagging(r: S3Request): void {
   const t = r.engine.getObjectTagging(bucketOf(r), keyOf(r), param(r, 'versionId'));
   setVersionHeader(r, t.versionId);
-  sendXml(r.res, 200, 'Tagging', { TagSet: { Tag: Object.entries(t.tags).map(([Key, Value]) => ({ Key, Value })) } });
+  sendXml(r.res, 200, 'Tagging', {
+    TagSet: { Tag: Object.entries(t.tags).map(([Key, Value]) => ({ Key, Value })) },
+  });
 }
 
 /** PutObjectTagging. */
@@ -56,7 +61,12 @@ export async function putObjectTagging(r: S3Request): Promise<void> {
       tags[k] = childText(tag, 'Value') ?? '';
     }
   }
-  const result = await r.engine.putObjectTagging(bucketOf(r), keyOf(r), tags, param(r, 'versionId'));
+  const result = await r.engine.putObjectTagging(
+    bucketOf(r),
+    keyOf(r),
+    tags,
+    param(r, 'versionId'),
+  );
   setVersionHeader(r, result.versionId);
   sendEmpty(r.res, 200);
 }
@@ -72,10 +82,17 @@ export async function deleteObjectTagging(r: S3Request): Promise<void> {
 export async function restoreObject(r: S3Request): Promise<void> {
   const doc = parseXml(await readSmallBody(r, 64 * 1024), 'RestoreRequest');
   const daysText = childText(doc, 'Days');
-  if (daysText === undefined) throw new StowageError('E_MALFORMED_XML', 'RestoreRequest needs <Days>');
+  if (daysText === undefined)
+    throw new StowageError('E_MALFORMED_XML', 'RestoreRequest needs <Days>');
   const days = Number(daysText);
-  const tier = (childText(children(doc, 'GlacierJobParameters')[0], 'Tier') ?? childText(doc, 'Tier') ?? 'Standard') as RestoreTier;
-  const result = await r.engine.restoreObject(bucketOf(r), keyOf(r), { days, tier, versionId: param(r, 'versionId') });
+  const tier = (childText(children(doc, 'GlacierJobParameters')[0], 'Tier') ??
+    childText(doc, 'Tier') ??
+    'Standard') as RestoreTier;
+  const result = await r.engine.restoreObject(bucketOf(r), keyOf(r), {
+    days,
+    tier,
+    versionId: param(r, 'versionId'),
+  });
   sendEmpty(r.res, result.status === 'started' ? 202 : 200);
 }
 
@@ -83,19 +100,32 @@ const ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSi
 
 /** GetObjectAttributes. */
 export function getObjectAttributes(r: S3Request): void {
-  const wanted = (header(r, 'x-amz-object-attributes') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (wanted.length === 0) throw new StowageError('E_INVALID_ARGUMENT', 'x-amz-object-attributes must name at least one attribute');
+  const wanted = (header(r, 'x-amz-object-attributes') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (wanted.length === 0)
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      'x-amz-object-attributes must name at least one attribute',
+    );
   for (const w of wanted) {
-    if (!ATTRIBUTES.includes(w)) throw new StowageError('E_INVALID_ARGUMENT', `unknown object attribute "${w}"`);
+    if (!ATTRIBUTES.includes(w))
+      throw new StowageError('E_INVALID_ARGUMENT', `unknown object attribute "${w}"`);
   }
   const info = r.engine.headObject(bucketOf(r), keyOf(r), { versionId: param(r, 'versionId') });
   setVersionHeader(r, info.versionId);
   r.res.setHeader('Last-Modified', rfc1123(info.lastModified));
   const want = (a: string): boolean => wanted.includes(a);
-  const checksum = Object.fromEntries(Object.entries(info.checksums).map(([a, v]) => [`Checksum${a}`, v]));
+  const checksum = Object.fromEntries(
+    Object.entries(info.checksums).map(([a, v]) => [`Checksum${a}`, v]),
+  );
   sendXml(r.res, 200, 'GetObjectAttributesResponse', {
     ETag: want('ETag') ? info.etag.replaceAll('"', '') : undefined,
-    Checksum: want('Checksum') && Object.keys(checksum).length > 0 ? { ...checksum, ChecksumType: info.checksumType } : undefined,
+    Checksum:
+      want('Checksum') && Object.keys(checksum).length > 0
+        ? { ...checksum, ChecksumType: info.checksumType }
+        : undefined,
     ObjectParts:
       want('ObjectParts') && info.partsCount > 0
         ? {

@@ -1,7 +1,13 @@
 /** Object headers in both directions: request headers to engine options, ObjectInfo to response headers. */
 import type { ServerResponse } from 'node:http';
 import { CHECKSUM_ALGORITHMS } from '../../engine/checksums/index.js';
-import type { ChecksumAlgorithm, ChecksumValues, ObjectHeaders, ObjectInfo, ReadConditions } from '../../engine/types.js';
+import type {
+  ChecksumAlgorithm,
+  ChecksumValues,
+  ObjectHeaders,
+  ObjectInfo,
+  ReadConditions,
+} from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { header, type S3Request } from '../context.js';
 
@@ -67,7 +73,10 @@ export function checksumsFrom(r: S3Request): ChecksumValues {
 
 /** The declared checksum algorithm (x-amz-checksum-algorithm, or the SDK's variant, or the trailer's). */
 export function checksumAlgorithmFrom(r: S3Request): ChecksumAlgorithm | undefined {
-  const v = header(r, 'x-amz-checksum-algorithm') ?? header(r, 'x-amz-sdk-checksum-algorithm') ?? r.trailerAlgorithms[0];
+  const v =
+    header(r, 'x-amz-checksum-algorithm') ??
+    header(r, 'x-amz-sdk-checksum-algorithm') ??
+    r.trailerAlgorithms[0];
   if (v === undefined) return undefined;
   const alg = v.toUpperCase();
   if (!(CHECKSUM_ALGORITHMS as readonly string[]).includes(alg)) {
@@ -123,14 +132,16 @@ export function writeObjectHeaders(
   }
   for (const [k, v] of Object.entries(info.metadata)) res.setHeader(`x-amz-meta-${k}`, v);
   if (info.storageClass !== 'STANDARD') res.setHeader('x-amz-storage-class', info.storageClass);
-  if (options.versioned || info.versionId !== 'null') res.setHeader('x-amz-version-id', info.versionId);
+  if (options.versioned || info.versionId !== 'null')
+    res.setHeader('x-amz-version-id', info.versionId);
   const restore = restoreHeader(info);
   if (restore) res.setHeader('x-amz-restore', restore);
   const tagCount = Object.keys(info.tags).length;
   if (tagCount > 0) res.setHeader('x-amz-tagging-count', tagCount);
   if (info.partsCount > 0) res.setHeader('x-amz-mp-parts-count', info.partsCount);
   if (options.checksumMode) {
-    for (const [alg, v] of Object.entries(info.checksums)) res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
+    for (const [alg, v] of Object.entries(info.checksums))
+      res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
     if (info.checksumType) res.setHeader('x-amz-checksum-type', info.checksumType);
   }
 }

@@ -17,7 +17,8 @@ import {
 export function declaredLength(r: S3Request): number | undefined {
   const v = header(r, 'x-amz-decoded-content-length') ?? header(r, 'content-length');
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new StowageError('E_INVALID_ARGUMENT', `invalid content length "${v}"`);
+  if (!/^\d+$/.test(v))
+    throw new StowageError('E_INVALID_ARGUMENT', `invalid content length "${v}"`);
   return Number(v);
 }
 
@@ -52,7 +53,8 @@ export async function putObject(r: S3Request): Promise<void> {
   });
   r.res.setHeader('ETag', result.etag);
   setVersionHeader(r, result.versionId);
-  for (const [alg, v] of Object.entries(result.checksums)) r.res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
+  for (const [alg, v] of Object.entries(result.checksums))
+    r.res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
   if (result.checksumType) r.res.setHeader('x-amz-checksum-type', result.checksumType);
   sendEmpty(r.res, 200);
 }
@@ -81,7 +83,10 @@ function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>
 export function headObject(r: S3Request): void {
   const opts = readOptions(r);
   const info = r.engine.headObject(bucketOf(r), keyOf(r), { ...opts, range: undefined });
-  writeObjectHeaders(r.res, info, { versioned: isVersioned(r), checksumMode: header(r, 'x-amz-checksum-mode') === 'ENABLED' });
+  writeObjectHeaders(r.res, info, {
+    versioned: isVersioned(r),
+    checksumMode: header(r, 'x-amz-checksum-mode') === 'ENABLED',
+  });
   r.res.setHeader('Content-Length', info.size);
   r.res.statusCode = 200;
   r.res.end();
@@ -102,7 +107,10 @@ export async function getObject(r: S3Request): Promise<void> {
     r.res.setHeader('Content-Length', got.contentLength);
     if (got.range) {
       r.res.statusCode = 206;
-      r.res.setHeader('Content-Range', `bytes ${got.range.start}-${got.range.end}/${got.info.size}`);
+      r.res.setHeader(
+        'Content-Range',
+        `bytes ${got.range.start}-${got.range.end}/${got.info.size}`,
+      );
     } else {
       r.res.statusCode = 200;
     }
@@ -116,7 +124,11 @@ export async function getObject(r: S3Request): Promise<void> {
 /** DeleteObject. */
 export async function deleteObject(r: S3Request): Promise<void> {
   const versionId = param(r, 'versionId');
-  const result = await r.engine.deleteObject(bucketOf(r), keyOf(r), versionId !== undefined ? { versionId } : {});
+  const result = await r.engine.deleteObject(
+    bucketOf(r),
+    keyOf(r),
+    versionId !== undefined ? { versionId } : {},
+  );
   if (result.deleteMarker) r.res.setHeader('x-amz-delete-marker', 'true');
   if (result.versionId !== undefined) r.res.setHeader('x-amz-version-id', result.versionId);
   sendEmpty(r.res, 204);

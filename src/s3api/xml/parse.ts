@@ -62,7 +62,8 @@ export function children(node: XmlNode | XmlNode[] | undefined, tag: string): Xm
 export function childText(node: XmlNode | XmlNode[] | undefined, tag: string): string | undefined {
   const [first, second] = children(node, tag);
   if (first === undefined) return undefined;
-  if (second !== undefined) throw new StowageError('E_MALFORMED_XML', `<${tag}> may appear only once`);
+  if (second !== undefined)
+    throw new StowageError('E_MALFORMED_XML', `<${tag}> may appear only once`);
   if (typeof first === 'string') return first;
   if (Object.keys(first).length === 0) return '';
   throw new StowageError('E_MALFORMED_XML', `<${tag}> must contain text`);

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// The installed `stowage` command: a thin shim over the compiled CLI in dist/.
+// File I/O and fsync run on libuv's thread pool, whose default of 4 threads limits a
+// server doing many small fsynced writes. The pool starts on its first use, and the ESM
+// loader uses it: this entry is CommonJS so the size is set before anything is loaded.
+'use strict';
+process.env.UV_THREADPOOL_SIZE ??= '16';
+import('../dist/cli/main.js').then(
+  async (main) => {
+    process.exitCode = await main.run(process.argv.slice(2));
+  },
+  (err) => {
+    if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist')) {
+      process.stderr.write('stowage: dist/ is missing; run `npm run build` first\n');
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  },
+);

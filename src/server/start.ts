@@ -67,7 +67,8 @@ export async function startServer(config: StowageConfig, logger: Logger): Promis
         id === credentials.accessKeyId
           ? { secretAccessKey: credentials.secretAccessKey }
           : undefined,
-      region: config.server.region,
+      // One server holds buckets of every region (seed 002 runs `aws s3 mb --region
+      // eu-north-1`), so a signature scoped to any region is accepted.
     }),
     authorize: createAuthorize({ rootAccessKeyId: credentials.accessKeyId }),
     virtualHostDomain: config.server.virtualHostDomain,

@@ -1,0 +1,69 @@
+/**
+ * Real S3 clients for interop tests, from Debian's packages. A missing client is
+ * installed (we run as root here and in CI); if that fails the test fails loudly, it is
+ * never skipped.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+let updated = false;
+
+/** Makes sure each binary exists, installing its Debian package if not. */
+export function ensureDebianPackages(binaries: Record<string, string>): void {
+  const missing = Object.entries(binaries).filter(([bin]) => !existsSync(bin));
+  if (missing.length === 0) return;
+  const packages = [...new Set(missing.map(([, pkg]) => pkg))];
+  try {
+    if (!updated) {
+      execFileSync('apt-get', ['update'], { stdio: 'pipe', timeout: 300_000 });
+      updated = true;
+    }
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], {
+      stdio: 'pipe',
+      timeout: 600_000,
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
+    throw new Error(
+      `cannot install ${packages.join(', ')} (needed for interop tests): ${(err as Error).message}\n${stderr}`,
+    );
+  }
+  for (const [bin, pkg] of missing) {
+    if (!existsSync(bin)) throw new Error(`installed ${pkg} but ${bin} is still missing`);
+  }
+}
+
+/** What a client process printed and how it exited. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a client with a clean, explicit environment (no user config leaks in). */
+export function runPeer(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { input?: string; timeoutMs?: number; cwd?: string } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', ...env },
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}

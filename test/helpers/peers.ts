@@ -27,6 +27,7 @@ export function ensureDebianPackages(binaries: Record<string, string>): void {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
     throw new Error(
       `cannot install ${packages.join(', ')} (needed for interop tests): ${(err as Error).message}\n${stderr}`,
+      { cause: err },
     );
   }
   for (const [bin, pkg] of missing) {

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BUCKET_CONFIG_KINDS } from '../../src/engine/buckets.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { BucketConfigKind } from '../../src/engine/types.js';
-import { isStowageError, type ErrorCode, type StowageError } from '../../src/errors.js';
 import { ManualClock, openTestEngine, tempDir } from '../helpers/engine.js';
+import { expectError } from '../helpers/expect-error.js';
 
 let engine: Engine;
 let close: () => Promise<void>;
@@ -14,26 +14,6 @@ beforeEach(async () => {
   ({ engine, close } = await openTestEngine({ clock, fsync: false }));
 });
 afterEach(async () => close());
-
-/** Runs `fn` (sync or async) and returns the StowageError it throws, failing if it does not. */
-async function expectError(
-  fn: () => unknown,
-  code: ErrorCode,
-  message?: RegExp | string,
-): Promise<StowageError> {
-  let caught: unknown;
-  try {
-    await fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, `expected ${code}, but the call succeeded`).toBeDefined();
-  expect(isStowageError(caught), `expected a StowageError, got ${String(caught)}`).toBe(true);
-  const err = caught as StowageError;
-  expect(err.code).toBe(code);
-  if (message !== undefined) expect(err.message).toMatch(message);
-  return err;
-}
 
 const names = (): string[] => engine.listBuckets().map((b) => b.name);
 

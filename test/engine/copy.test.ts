@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import type { CopyObjectOptions } from '../../src/engine/types.js';
-import { isStowageError, type ErrorCode, type StowageError } from '../../src/errors.js';
 import { ManualClock, openTestEngine, patternBytes, readAll } from '../helpers/engine.js';
+import { expectError } from '../helpers/expect-error.js';
 
 let engine: Engine;
 let dir: string;
@@ -23,26 +23,6 @@ beforeEach(async () => {
   await engine.createBucket('dst');
 });
 afterEach(async () => close());
-
-/** Runs `fn` (sync or async) and returns the StowageError it throws, failing if it does not. */
-async function expectError(
-  fn: () => unknown,
-  code: ErrorCode,
-  message?: RegExp | string,
-): Promise<StowageError> {
-  let caught: unknown;
-  try {
-    await fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, `expected ${code}, but the call succeeded`).toBeDefined();
-  expect(isStowageError(caught), `expected a StowageError, got ${String(caught)}`).toBe(true);
-  const err = caught as StowageError;
-  expect(err.code).toBe(code);
-  if (message !== undefined) expect(err.message).toMatch(message);
-  return err;
-}
 
 const md5hex = (b: Buffer | string): string => createHash('md5').update(b).digest('hex');
 const read = async (bucket: string, key: string, versionId?: string): Promise<Buffer> =>

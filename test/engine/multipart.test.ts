@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import { checksumBase64, combineCrc } from '../../src/engine/checksums/index.js';
-import { isStowageError, type ErrorCode } from '../../src/errors.js';
 import { openTestEngine, patternBytes, readAll } from '../helpers/engine.js';
+import { expectError as expectCode } from '../helpers/expect-error.js';
 
 let engine: Engine;
 let close: () => Promise<void>;
@@ -14,22 +14,6 @@ beforeEach(async () => {
   await engine.createBucket('mpu');
 });
 afterEach(async () => close());
-
-async function expectCode(
-  p: Promise<unknown> | (() => unknown),
-  code: ErrorCode,
-  text?: RegExp,
-): Promise<void> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (err) {
-    expect(isStowageError(err), String(err)).toBe(true);
-    expect((err as { code: string }).code).toBe(code);
-    if (text) expect((err as Error).message).toMatch(text);
-    return;
-  }
-  throw new Error(`expected ${code}`);
-}
 
 /** S3's multipart ETag, computed independently: MD5 of the binary part MD5s, then -N. */
 function multipartEtag(parts: Buffer[]): string {

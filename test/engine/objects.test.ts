@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import { checksumBase64 } from '../../src/engine/checksums/index.js';
 import type { ChecksumAlgorithm } from '../../src/engine/types.js';
-import { isStowageError, type ErrorCode } from '../../src/errors.js';
 import { openTestEngine, patternBytes, readAll, streamOf } from '../helpers/engine.js';
+import { expectError as expectCode } from '../helpers/expect-error.js';
 
 let engine: Engine;
 let dir: string;
@@ -17,23 +17,6 @@ beforeEach(async () => {
   await engine.createBucket('bkt');
 });
 afterEach(async () => close());
-
-async function expectCode(
-  p: Promise<unknown> | (() => unknown),
-  code: ErrorCode,
-  text?: RegExp,
-): Promise<void> {
-  try {
-    if (typeof p === 'function') await p();
-    else await p;
-  } catch (err) {
-    expect(isStowageError(err), `expected StowageError, got ${String(err)}`).toBe(true);
-    expect((err as { code: string }).code).toBe(code);
-    if (text) expect((err as Error).message).toMatch(text);
-    return;
-  }
-  throw new Error(`expected ${code}, but it succeeded`);
-}
 
 const md5hex = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 const get = async (key: string, opts = {}): Promise<Buffer> =>

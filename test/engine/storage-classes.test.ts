@@ -2,8 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { STORAGE_CLASSES } from '../../src/engine/storage-class.js';
 import type { RestoreTier, StorageClass } from '../../src/engine/types.js';
-import { isStowageError, type ErrorCode, type StowageError } from '../../src/errors.js';
+import { type StowageError } from '../../src/errors.js';
 import { ManualClock, openTestEngine, patternBytes, readAll, tempDir } from '../helpers/engine.js';
+import { expectError } from '../helpers/expect-error.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -19,26 +20,6 @@ beforeEach(async () => {
   await engine.createBucket('vault');
 });
 afterEach(async () => close());
-
-/** Runs `fn` (sync or async) and returns the StowageError it throws, failing if it does not. */
-async function expectError(
-  fn: () => unknown,
-  code: ErrorCode,
-  message?: RegExp | string,
-): Promise<StowageError> {
-  let caught: unknown;
-  try {
-    await fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, `expected ${code}, but the call succeeded`).toBeDefined();
-  expect(isStowageError(caught), `expected a StowageError, got ${String(caught)}`).toBe(true);
-  const err = caught as StowageError;
-  expect(err.code).toBe(code);
-  if (message !== undefined) expect(err.message).toMatch(message);
-  return err;
-}
 
 const body = patternBytes(4096, 3);
 const read = async (key: string, e: Engine = engine): Promise<Buffer> =>

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
-import { isStowageError, type ErrorCode, type StowageError } from '../../src/errors.js';
 import { ManualClock, openTestEngine, readAll } from '../helpers/engine.js';
+import { expectError } from '../helpers/expect-error.js';
 
 let engine: Engine;
 let close: () => Promise<void>;
@@ -13,26 +13,6 @@ beforeEach(async () => {
   await engine.createBucket('tags');
 });
 afterEach(async () => close());
-
-/** Runs `fn` (sync or async) and returns the StowageError it throws, failing if it does not. */
-async function expectError(
-  fn: () => unknown,
-  code: ErrorCode,
-  message?: RegExp | string,
-): Promise<StowageError> {
-  let caught: unknown;
-  try {
-    await fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, `expected ${code}, but the call succeeded`).toBeDefined();
-  expect(isStowageError(caught), `expected a StowageError, got ${String(caught)}`).toBe(true);
-  const err = caught as StowageError;
-  expect(err.code).toBe(code);
-  if (message !== undefined) expect(err.message).toMatch(message);
-  return err;
-}
 
 const tagSet = (n: number): Record<string, string> =>
   Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, `v${i}`]));

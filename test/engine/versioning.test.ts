@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
-import { isStowageError, type ErrorCode } from '../../src/errors.js';
+import { isStowageError } from '../../src/errors.js';
 import { openTestEngine, readAll } from '../helpers/engine.js';
+import { expectError as expectCode } from '../helpers/expect-error.js';
 
 let engine: Engine;
 let close: () => Promise<void>;
@@ -11,20 +12,6 @@ beforeEach(async () => {
   await engine.createBucket('ver');
 });
 afterEach(async () => close());
-
-function expectCode(fn: () => unknown, code: ErrorCode): Promise<void> {
-  return Promise.resolve()
-    .then(fn)
-    .then(
-      () => {
-        throw new Error(`expected ${code}`);
-      },
-      (err: unknown) => {
-        expect(isStowageError(err), String(err)).toBe(true);
-        expect((err as { code: string }).code).toBe(code);
-      },
-    );
-}
 
 const text = async (key: string, versionId?: string): Promise<string> =>
   (await readAll(engine.getObject('ver', key, versionId ? { versionId } : {}).body)).toString();

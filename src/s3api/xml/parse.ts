@@ -8,13 +8,21 @@ import { StowageError } from '../../errors.js';
 /** A parsed element: text, or children by tag name (repeated tags become arrays). */
 export type XmlNode = string | { [tag: string]: XmlNode | XmlNode[] };
 
+/** XML's predefined entities: the only named ones a request document may use. */
+const XML_ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
 const parser = new XMLParser({
   ignoreAttributes: true,
   removeNSPrefix: true,
   parseTagValue: false,
   trimValues: true,
   processEntities: true,
-  htmlEntities: false,
+  // Character references (`&#34;`, `&#x22;`) are XML too: Go's encoding/xml (rclone)
+  // writes every `"` of a part ETag as `&#34;`. fast-xml-parser decodes them only when
+  // `htmlEntities` is set; `true` would also decode HTML-only names (`&nbsp;`), while an
+  // object names the entities to decode and turns character references on (its typings
+  // say boolean, hence the cast).
+  htmlEntities: XML_ENTITIES as unknown as boolean,
   ignoreDeclaration: true,
 });
 

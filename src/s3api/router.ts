@@ -141,6 +141,13 @@ function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation
 }
 
 function objectRoute(method: string, q: URLSearchParams, copySource: boolean): Operation {
+  // Object ACLs are not stored. Without this a `GET ?acl` (s3cmd info) was answered with
+  // the object's bytes, and a `PUT ?acl` (s3cmd setacl) replaced the object with the ACL.
+  if (q.has('acl'))
+    throw new StowageError(
+      'E_NOT_IMPLEMENTED',
+      'the acl sub-resource of objects is not implemented',
+    );
   switch (method) {
     case 'GET':
       if (q.has('uploadId')) return 'ListParts';

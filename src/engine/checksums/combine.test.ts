@@ -1,3 +1,4 @@
+import { prng } from '../../../test/helpers/random.js';
 import { describe, expect, it } from 'vitest';
 import { isStowageError } from '../../errors.js';
 import {
@@ -50,16 +51,6 @@ function referenceCombine(alg: CrcAlgorithm, crc1: Buffer, crc2: Buffer, len2: b
     }
   }
   return Buffer.from((c1 ^ c2).toString(16).padStart(bits / 4, '0'), 'hex');
-}
-
-/** Seeded so a failure can be reproduced. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 let big: Buffer | undefined;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crc32c } from './crc32c.js';
+import { prng, randomBytes } from '../../../test/helpers/random.js';
 
 /** Bit-at-a-time CRC-32C straight from the definition, independent of the tables. */
 function reference(data: Uint8Array): number {
@@ -9,22 +10,6 @@ function reference(data: Uint8Array): number {
     for (let i = 0; i < 8; i++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
   }
   return ~c >>> 0;
-}
-
-/** Seeded so a failure can be reproduced. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomBytes(rand: () => number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.floor(rand() * 256);
-  return out;
 }
 
 describe('crc32c', () => {

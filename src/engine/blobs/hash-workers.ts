@@ -52,7 +52,6 @@ class HashWorker {
 
   constructor(readonly alg: 'md5' | 'sha256') {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.worker.unref();
     this.worker.on('message', (m: { id: number; ack?: number; digest?: Uint8Array | null }) => {
       const s = this.sessions.get(m.id);
       if (!s) return;
@@ -61,13 +60,24 @@ class HashWorker {
         if (s.outstanding < MAX_OUTSTANDING_BYTES) for (const w of s.waiters.splice(0)) w();
       } else {
         this.sessions.delete(m.id);
+        this.track();
         s.digest?.(m.digest ? Buffer.from(m.digest) : null);
       }
     });
+    // After the listener: adding a 'message' listener refs the worker again. An idle
+    // hash worker must not keep the process alive.
+    this.worker.unref();
+  }
+
+  /** Keeps the process alive exactly while a body is being hashed. */
+  private track(): void {
+    if (this.sessions.size > 0) this.worker.ref();
+    else this.worker.unref();
   }
 
   open(id: number): void {
     this.sessions.set(id, { outstanding: 0, waiters: [] });
+    this.track();
     this.worker.postMessage({ op: 'open', id, alg: this.alg });
   }
 
@@ -89,6 +99,7 @@ class HashWorker {
 
   discard(id: number): void {
     this.sessions.delete(id);
+    this.track();
     this.worker.postMessage({ op: 'discard', id });
   }
 }

@@ -1,0 +1,161 @@
+/**
+ * `stowage serve` as a user runs it: a subprocess on a free port, credentials generated
+ * once with mode 0600, a working endpoint, and a graceful stop on SIGTERM that lets an
+ * upload in flight finish.
+ */
+import {
+  ListBucketsCommand,
+  PutObjectCommand,
+  CreateBucketCommand,
+  HeadObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { patternBytes, tempDir } from '../helpers/engine.js';
+
+const BIN = path.resolve('bin/stowage.cjs');
+const dirs: Array<() => void> = [];
+afterAll(() => dirs.forEach((c) => c()));
+
+interface Started {
+  child: ChildProcess;
+  info: { url: string; accessKeyId: string; secretAccessKeyShownOnce?: string };
+  stderr: () => string;
+}
+
+function serve(dataDir: string, env: Record<string, string> = {}): Promise<Started> {
+  if (!existsSync(path.resolve('dist/cli/main.js')))
+    throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [BIN, '--json', 'serve', '--port', '0', '--data-dir', dataDir],
+      {
+        env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      try {
+        resolve({ child, info: JSON.parse(out), stderr: () => err });
+      } catch {
+        // not a whole JSON document yet
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+describe('stowage serve (subprocess)', () => {
+  it('generates credentials once (0600), serves S3, and stops gracefully on SIGTERM', async () => {
+    const { dir, cleanup } = tempDir('stowage-serve-');
+    dirs.push(cleanup);
+    const first = await serve(dir);
+    expect(first.info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(first.info.secretAccessKeyShownOnce).toMatch(/^[A-Za-z0-9]{40}$/);
+    const file = path.join(dir, 'credentials.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const client = new S3Client({
+      endpoint: first.info.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: {
+        accessKeyId: first.info.accessKeyId,
+        secretAccessKey: first.info.secretAccessKeyShownOnce!,
+      },
+    });
+    await client.send(new CreateBucketCommand({ Bucket: 'graceful' }));
+    // SIGTERM while a 30 MB upload is in flight: it completes, then the process exits 0.
+    const upload = client.send(
+      new PutObjectCommand({
+        Bucket: 'graceful',
+        Key: 'big.bin',
+        Body: patternBytes(30 * 1024 * 1024, 5),
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    first.child.kill('SIGTERM');
+    await upload;
+    expect(await exited(first.child)).toBe(0);
+    client.destroy();
+
+    // The second start reuses the stored pair and never prints the secret.
+    const second = await serve(dir);
+    expect(second.info.accessKeyId).toBe(first.info.accessKeyId);
+    expect(second.info.secretAccessKeyShownOnce).toBeUndefined();
+    const again = new S3Client({
+      endpoint: second.info.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: {
+        accessKeyId: first.info.accessKeyId,
+        secretAccessKey: first.info.secretAccessKeyShownOnce!,
+      },
+    });
+    expect(
+      (await again.send(new HeadObjectCommand({ Bucket: 'graceful', Key: 'big.bin' })))
+        .ContentLength,
+    ).toBe(30 * 1024 * 1024);
+    expect((await again.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual([
+      'graceful',
+    ]);
+    again.destroy();
+    second.child.kill('SIGTERM');
+    expect(await exited(second.child)).toBe(0);
+  }, 60_000);
+
+  it('uses STOWAGE_ROOT_ACCESS_KEY / STOWAGE_ROOT_SECRET_KEY and refuses a port in use', async () => {
+    const { dir, cleanup } = tempDir('stowage-serve-');
+    dirs.push(cleanup);
+    const s = await serve(dir, {
+      STOWAGE_ROOT_ACCESS_KEY: 'STWDEPLOYKEY',
+      STOWAGE_ROOT_SECRET_KEY: 'deployment-secret-123',
+    });
+    expect(s.info.accessKeyId).toBe('STWDEPLOYKEY');
+    expect(s.info.secretAccessKeyShownOnce).toBeUndefined();
+    expect(existsSync(path.join(dir, 'credentials.json'))).toBe(false);
+    const port = new URL(s.info.url).port;
+    const clash = spawn(
+      process.execPath,
+      [BIN, 'serve', '--port', port, '--data-dir', path.join(dir, 'other')],
+      {
+        env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let err = '';
+    clash.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    expect(await exited(clash)).toBe(2);
+    expect(err).toMatch(/already in use/);
+    expect(err).not.toMatch(/\n\s+at /);
+    s.child.kill('SIGTERM');
+    expect(await exited(s.child)).toBe(0);
+  }, 60_000);
+
+  it('`engine put` of a large file (hashed on worker threads) stores it before the process exits', async () => {
+    const { dir, cleanup } = tempDir('stowage-put-');
+    dirs.push(cleanup);
+    const body = patternBytes(12 * 1024 * 1024, 9);
+    writeFileSync(path.join(dir, 'big.bin'), body);
+    const env = { PATH: process.env.PATH, STOWAGE_DATA_DIR: path.join(dir, 'data') };
+    const run = (...args: string[]): Promise<number | null> => {
+      const child = spawn(process.execPath, [BIN, ...args], { env, cwd: dir, stdio: 'ignore' });
+      return exited(child);
+    };
+    expect(await run('engine', 'mb', 'large')).toBe(0);
+    expect(await run('engine', 'put', 'large', 'big.bin', 'big.bin')).toBe(0);
+    expect(await run('engine', 'get', 'large', 'big.bin', 'back.bin')).toBe(0);
+    expect(readFileSync(path.join(dir, 'back.bin')).equals(body)).toBe(true);
+  }, 60_000);
+});

@@ -18,7 +18,12 @@ import { patternBytes, tempDir } from '../helpers/engine.js';
 
 const BIN = path.resolve('bin/stowage.cjs');
 const dirs: Array<() => void> = [];
-afterAll(() => dirs.forEach((c) => c()));
+const children: ChildProcess[] = [];
+afterAll(() => {
+  // A failed or timed-out test must not leave a server running.
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  dirs.forEach((c) => c());
+});
 
 interface Started {
   child: ChildProcess;

@@ -43,6 +43,7 @@ function serve(dataDir: string, env: Record<string, string> = {}): Promise<Start
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    children.push(child);
     let out = '';
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));

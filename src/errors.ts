@@ -239,6 +239,12 @@ export const ERROR_TABLE = {
     'InvalidPartNumber',
   ),
   E_MALFORMED_POLICY: spec('The policy is not valid', EXIT.usage, 400, 'MalformedPolicy'),
+  E_INVALID_LOGGING_TARGET: spec(
+    'The target bucket for logging does not exist',
+    EXIT.usage,
+    400,
+    'InvalidTargetBucketForLogging',
+  ),
   E_INVALID_URI: spec('The request URI could not be parsed', EXIT.usage, 400, 'InvalidURI'),
   E_MALFORMED_XML: spec(
     'The XML you provided was not well-formed',

@@ -5,10 +5,10 @@
  */
 import { StowageError } from '../../errors.js';
 import { bucketOf, param, readSmallBody, type S3Request } from '../context.js';
+import { validateBucketDocument } from '../documents/index.js';
 import { BUCKET_DOCUMENTS } from '../router.js';
 import { sendEmpty } from '../respond.js';
 import { escapeXml, S3_XMLNS } from '../xml/build.js';
-import { XMLValidator } from 'fast-xml-parser';
 
 const LISTABLE: Partial<Record<keyof typeof BUCKET_DOCUMENTS, { list: string; item: string }>> = {
   inventory: { list: 'ListInventoryConfigurationsResult', item: 'InventoryConfiguration' },
@@ -25,37 +25,18 @@ function subresourceOf(r: S3Request): keyof typeof BUCKET_DOCUMENTS {
   return s;
 }
 
-/** Checks a document is well-formed before it is stored (policies are JSON, the rest XML). */
-function checkWellFormed(sub: string, text: string): void {
-  if (sub === 'policy') {
-    try {
-      JSON.parse(text);
-    } catch (err) {
-      throw new StowageError(
-        'E_MALFORMED_POLICY',
-        `the policy is not valid JSON: ${(err as Error).message}`,
-      );
-    }
-    return;
-  }
-  if (text.trim() === '') throw new StowageError('E_MALFORMED_XML', 'the request body is empty');
-  const v = XMLValidator.validate(text);
-  if (v !== true)
-    throw new StowageError(
-      'E_MALFORMED_XML',
-      `the XML you provided was not well-formed: ${v.err.msg}`,
-    );
-}
-
 /** PUT ?<sub-resource>. */
 export async function putBucketDocument(r: S3Request): Promise<void> {
   const sub = subresourceOf(r);
   const id = param(r, 'id') ?? '';
   if (LISTABLE[sub] && id === '')
     throw new StowageError('E_INVALID_ARGUMENT', `PUT ?${sub} needs an id parameter`);
+  const bucket = bucketOf(r);
   const text = (await readSmallBody(r, 1024 * 1024)).toString('utf8');
-  checkWellFormed(sub, text);
-  await r.engine.putBucketConfig(bucketOf(r), BUCKET_DOCUMENTS[sub], text, id);
+  // NoSuchBucket comes before any complaint about the document, as in S3.
+  r.engine.headBucket(bucket);
+  validateBucketDocument(sub, text, { bucket, id, engine: r.engine });
+  await r.engine.putBucketConfig(bucket, BUCKET_DOCUMENTS[sub], text, id);
   sendEmpty(
     r.res,
     sub === 'policy' || sub === 'tagging' || sub === 'cors' || sub === 'lifecycle' ? 204 : 200,

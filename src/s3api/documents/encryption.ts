@@ -1,0 +1,54 @@
+/**
+ * PutBucketEncryption: `<ServerSideEncryptionConfiguration>` with a `<Rule>` that sets the
+ * default algorithm. A KMS key may only be named for the KMS algorithms.
+ */
+import {
+  allowOnly,
+  booleanOf,
+  elementsOf,
+  invalidArgument,
+  malformed,
+  oneOf,
+  parseDocument,
+  requireElement,
+  requireText,
+  textOf,
+} from './xml-fields.js';
+
+/** The default-encryption algorithms S3 accepts. */
+export const SSE_ALGORITHMS = ['AES256', 'aws:kms', 'aws:kms:dsse'] as const;
+
+const ROOT = 'ServerSideEncryptionConfiguration';
+
+/** The bucket-document validator for `?encryption`. */
+export function validateEncryption(xml: string): void {
+  const doc = parseDocument(xml, ROOT);
+  allowOnly(doc, ['Rule'], ROOT);
+  const rules = elementsOf(doc, 'Rule', ROOT);
+  if (rules.length === 0) throw malformed(`${ROOT} must contain a <Rule>`);
+  rules.forEach((rule, i) => {
+    const where = `Rule ${i + 1} of ${ROOT}`;
+    allowOnly(
+      rule,
+      ['ApplyServerSideEncryptionByDefault', 'BucketKeyEnabled', 'BlockedEncryptionTypes'],
+      where,
+    );
+    booleanOf(rule, 'BucketKeyEnabled', where);
+    const byDefault = requireElement(rule, 'ApplyServerSideEncryptionByDefault', where);
+    const at = `<ApplyServerSideEncryptionByDefault> of ${where}`;
+    allowOnly(byDefault, ['SSEAlgorithm', 'KMSMasterKeyID'], at);
+    const algorithm = oneOf(
+      requireText(byDefault, 'SSEAlgorithm', at),
+      SSE_ALGORITHMS,
+      'SSEAlgorithm',
+      at,
+    );
+    const key = textOf(byDefault, 'KMSMasterKeyID', at);
+    if (key !== undefined && algorithm === 'AES256') {
+      throw invalidArgument(
+        'a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse',
+      );
+    }
+    if (key === '') throw invalidArgument(`<KMSMasterKeyID> in ${at} must not be empty`);
+  });
+}

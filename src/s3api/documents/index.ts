@@ -1,0 +1,67 @@
+/**
+ * Validators for bucket sub-resource documents, by sub-resource. A PUT stores its
+ * document only after the validator of its sub-resource accepts it.
+ */
+import type { BUCKET_DOCUMENTS } from '../router.js';
+import { validateCors } from './cors.js';
+import { validateEncryption } from './encryption.js';
+import { validateIntelligentTiering } from './intelligent-tiering.js';
+import { validateInventory } from './inventory.js';
+import { validateLifecycle } from './lifecycle.js';
+import { validateLogging } from './logging.js';
+import { validateMetrics } from './metrics.js';
+import { validateNotification } from './notification.js';
+import { validatePolicy } from './policy.js';
+import { validatePublicAccessBlock } from './public-access-block.js';
+import { validateReplication } from './replication.js';
+import { validateBucketTagging } from './tagging.js';
+import type { DocumentContext, DocumentValidator } from './types.js';
+import { malformed } from './xml-fields.js';
+import { XMLValidator } from 'fast-xml-parser';
+
+export type { DocumentContext, DocumentEngine, DocumentValidator } from './types.js';
+
+/** A sub-resource that holds a bucket document (`cors`, `policy` …). */
+export type BucketDocumentKind = keyof typeof BUCKET_DOCUMENTS;
+
+/** Documents Stowage stores without checking their content: only well-formed XML. */
+function wellFormedXml(text: string): void {
+  if (text.trim() === '') throw malformed('the request body is empty');
+  const v = XMLValidator.validate(text);
+  if (v !== true) throw malformed(`the XML you provided was not well-formed: ${v.err.msg}`);
+}
+
+/** The validator of each sub-resource. */
+export const DOCUMENT_VALIDATORS: Readonly<Record<BucketDocumentKind, DocumentValidator>> = {
+  policy: validatePolicy,
+  cors: validateCors,
+  lifecycle: validateLifecycle,
+  'intelligent-tiering': validateIntelligentTiering,
+  encryption: validateEncryption,
+  publicAccessBlock: validatePublicAccessBlock,
+  logging: validateLogging,
+  inventory: validateInventory,
+  replication: validateReplication,
+  tagging: validateBucketTagging,
+  notification: validateNotification,
+  metrics: validateMetrics,
+  acl: wellFormedXml,
+  website: wellFormedXml,
+  ownershipControls: wellFormedXml,
+};
+
+/**
+ * Validates a document for sub-resource `kind` the way S3 does before storing it.
+ * Throws a StowageError (MalformedXML, MalformedPolicy, InvalidArgument, InvalidRequest,
+ * InvalidTag, InvalidTargetBucketForLogging) naming the problem.
+ *
+ * @example
+ * validateBucketDocument('cors', xml, { bucket: 'assets', id: '', engine });
+ */
+export function validateBucketDocument(
+  kind: BucketDocumentKind,
+  text: string,
+  ctx: DocumentContext,
+): void {
+  DOCUMENT_VALIDATORS[kind](text, ctx);
+}

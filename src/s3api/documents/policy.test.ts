@@ -1,0 +1,396 @@
+import { describe, expect, it } from 'vitest';
+import { expectError } from '../../../test/helpers/expect-error.js';
+import { parsePolicy, validatePolicy } from './policy.js';
+import { S3_ACTIONS } from './policy-actions.js';
+
+const BUCKET = 'ziggie-cloud-assets';
+/** Seed 000 §1.3, the public-read bucket policy. */
+const SEED_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'PublicReadGetObject',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::ziggie-cloud-assets/game-assets/*',
+    },
+    {
+      Sid: 'CloudFrontOriginAccess',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudfront.amazonaws.com' },
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::ziggie-cloud-assets/*',
+      Condition: {
+        StringEquals: {
+          'AWS:SourceArn': 'arn:aws:cloudfront::ACCOUNT_ID:distribution/DISTRIBUTION_ID',
+        },
+      },
+    },
+  ],
+};
+/** A policy with one statement: `st` over a public GetObject on every object. */
+const one = (st: Record<string, unknown>, top: Record<string, unknown> = {}): string =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:GetObject',
+        Resource: `arn:aws:s3:::${BUCKET}/*`,
+        ...st,
+      },
+    ],
+    ...top,
+  });
+const check = (json: string): void => validatePolicy(json, { bucket: BUCKET });
+
+describe('parsePolicy: accepted', () => {
+  it('parses the seed policy into the typed form', () => {
+    expect(parsePolicy(JSON.stringify(SEED_POLICY), BUCKET)).toEqual({
+      version: '2012-10-17',
+      statements: [
+        {
+          sid: 'PublicReadGetObject',
+          effect: 'Allow',
+          principal: '*',
+          action: ['s3:GetObject'],
+          resource: ['arn:aws:s3:::ziggie-cloud-assets/game-assets/*'],
+          conditions: [],
+        },
+        {
+          sid: 'CloudFrontOriginAccess',
+          effect: 'Allow',
+          principal: { Service: ['cloudfront.amazonaws.com'] },
+          action: ['s3:GetObject'],
+          resource: ['arn:aws:s3:::ziggie-cloud-assets/*'],
+          conditions: [
+            {
+              operator: 'StringEquals',
+              ifExists: false,
+              key: 'AWS:SourceArn',
+              values: ['arn:aws:cloudfront::ACCOUNT_ID:distribution/DISTRIBUTION_ID'],
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('accepts a Statement object, Version 2008-10-17 or none, and an Id', () => {
+    const st = {
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:*',
+      Resource: `arn:aws:s3:::${BUCKET}`,
+    };
+    expect(
+      parsePolicy(JSON.stringify({ Version: '2008-10-17', Id: 'p1', Statement: st }), BUCKET),
+    ).toMatchObject({
+      version: '2008-10-17',
+      id: 'p1',
+      statements: [{ effect: 'Deny', principal: { AWS: ['*'] }, action: ['s3:*'] }],
+    });
+    expect(parsePolicy(JSON.stringify({ Statement: [st] }), BUCKET).version).toBe('2008-10-17');
+  });
+
+  it('accepts wildcard actions, bucket and object resources, and case-insensitive action names', () => {
+    check(
+      one({
+        Action: [
+          's3:Get*',
+          's3:List*',
+          's3:putobject',
+          'S3:DeleteObject',
+          's3:*Object',
+          's3:ListBucket',
+        ],
+        Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+      }),
+    );
+    check(one({ Action: '*', Resource: '*' }));
+    check(one({ Resource: 'arn:aws:s3:::ziggie-cloud-*' }));
+    check(one({ Action: 's3:ListBucket', Resource: 'arn:aws:s3:::ziggie-cloud-*' }));
+  });
+
+  it('accepts AWS principals in their several forms, and other principal types', () => {
+    check(
+      one({
+        Principal: {
+          AWS: [
+            '123456789012',
+            'arn:aws:iam::123456789012:root',
+            'arn:aws:iam::123456789012:role/uploader',
+            'arn:aws:sts::123456789012:assumed-role/r/session',
+            'arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHAPOMQZL',
+          ],
+          CanonicalUser: '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be',
+          Federated: 'cognito-identity.amazonaws.com',
+        },
+      }),
+    );
+  });
+
+  it('accepts NotPrincipal, NotAction, NotResource and qualified conditions', () => {
+    const doc = parsePolicy(
+      one({
+        Effect: 'Deny',
+        Principal: undefined,
+        NotPrincipal: { AWS: 'arn:aws:iam::123456789012:root' },
+        Action: undefined,
+        NotAction: 's3:GetObject',
+        Resource: undefined,
+        NotResource: `arn:aws:s3:::${BUCKET}/public/*`,
+        Condition: {
+          Bool: { 'aws:SecureTransport': false },
+          NumericLessThan: { 's3:TlsVersion': 1.2 },
+          'ForAnyValue:StringLikeIfExists': { 'aws:TagKeys': ['team*', 'env'] },
+          IpAddress: { 'aws:SourceIp': ['10.0.0.0/8'] },
+          Null: { 's3:x-amz-server-side-encryption': 'true' },
+        },
+      }),
+      BUCKET,
+    );
+    expect(doc.statements[0]?.conditions).toEqual([
+      { operator: 'Bool', ifExists: false, key: 'aws:SecureTransport', values: ['false'] },
+      { operator: 'NumericLessThan', ifExists: false, key: 's3:TlsVersion', values: ['1.2'] },
+      {
+        operator: 'StringLike',
+        ifExists: true,
+        qualifier: 'ForAnyValue',
+        key: 'aws:TagKeys',
+        values: ['team*', 'env'],
+      },
+      { operator: 'IpAddress', ifExists: false, key: 'aws:SourceIp', values: ['10.0.0.0/8'] },
+      {
+        operator: 'Null',
+        ifExists: false,
+        key: 's3:x-amz-server-side-encryption',
+        values: ['true'],
+      },
+    ]);
+    expect(doc.statements[0]?.notAction).toEqual(['s3:GetObject']);
+  });
+
+  it('knows the S3 actions of every kind', () => {
+    for (const a of [
+      'GetObject',
+      'PutObject',
+      'ListBucket',
+      'PutLifecycleConfiguration',
+      'ListAllMyBuckets',
+    ]) {
+      expect(S3_ACTIONS.has(a), a).toBe(true);
+    }
+    expect(S3_ACTIONS.size).toBeGreaterThan(150);
+  });
+});
+
+describe('parsePolicy: refused (MalformedPolicy)', () => {
+  it('text that is not a JSON object, or larger than 20 KB', async () => {
+    await expectError(
+      () => check('{"Version":'),
+      'E_MALFORMED_POLICY',
+      /Policies must be valid JSON/,
+    );
+    await expectError(() => check('[]'), 'E_MALFORMED_POLICY', /first byte must be '\{'/);
+    const big = one({ Sid: 'x'.repeat(21 * 1024) });
+    await expectError(
+      () => check(big),
+      'E_MALFORMED_POLICY',
+      /Policies must be less than 20 KB; this one is \d+ bytes/,
+    );
+  });
+
+  it('unknown fields, a bad version, no statements', async () => {
+    await expectError(
+      () => check(one({}, { Foo: 1 })),
+      'E_MALFORMED_POLICY',
+      'Unknown field "Foo" in the policy',
+    );
+    await expectError(
+      () => check(one({ Actions: 's3:GetObject' })),
+      'E_MALFORMED_POLICY',
+      'Unknown field "Actions" in statement 1',
+    );
+    await expectError(
+      () => check(one({}, { Version: '2020-01-01' })),
+      'E_MALFORMED_POLICY',
+      /The policy must contain a valid version string: "2020-01-01"/,
+    );
+    await expectError(
+      () => check('{"Version":"2012-10-17"}'),
+      'E_MALFORMED_POLICY',
+      'Missing required field Statement',
+    );
+    await expectError(
+      () => check('{"Statement":[]}'),
+      'E_MALFORMED_POLICY',
+      /Missing required field Statement: the array is empty/,
+    );
+    await expectError(
+      () => check('{"Statement":["allow"]}'),
+      'E_MALFORMED_POLICY',
+      /statement 1 must be a JSON object/,
+    );
+  });
+
+  it('a missing or bad Effect', async () => {
+    await expectError(
+      () => check(one({ Effect: undefined })),
+      'E_MALFORMED_POLICY',
+      /Missing required field Effect/,
+    );
+    await expectError(
+      () => check(one({ Effect: 'allow' })),
+      'E_MALFORMED_POLICY',
+      /Invalid effect: "allow"/,
+    );
+  });
+
+  it('a missing, doubled or invalid principal', async () => {
+    await expectError(
+      () => check(one({ Principal: undefined })),
+      'E_MALFORMED_POLICY',
+      /Missing required field Principal/,
+    );
+    await expectError(
+      () => check(one({ NotPrincipal: { AWS: '123456789012' } })),
+      'E_MALFORMED_POLICY',
+      /may not have both Principal and NotPrincipal/,
+    );
+    await expectError(
+      () => check(one({ Principal: { User: 'bob' } })),
+      'E_MALFORMED_POLICY',
+      /Invalid principal in policy: unknown principal type "User"/,
+    );
+    await expectError(
+      () => check(one({ Principal: { AWS: 'bob' } })),
+      'E_MALFORMED_POLICY',
+      /Invalid principal in policy: "bob"/,
+    );
+    await expectError(
+      () => check(one({ Principal: 'everyone' })),
+      'E_MALFORMED_POLICY',
+      /Invalid principal in policy/,
+    );
+    await expectError(
+      () => check(one({ Principal: { CanonicalUser: 'abc' } })),
+      'E_MALFORMED_POLICY',
+      /not a canonical user id/,
+    );
+  });
+
+  it('an unknown action, with S3 wording', async () => {
+    await expectError(
+      () => check(one({ Action: 's3:GetObjekt' })),
+      'E_MALFORMED_POLICY',
+      /Policy has invalid action: "s3:GetObjekt"/,
+    );
+    await expectError(
+      () => check(one({ Action: ['s3:GetObject', 'ec2:StartInstances'] })),
+      'E_MALFORMED_POLICY',
+      /Policy has invalid action: "ec2:StartInstances"/,
+    );
+    await expectError(
+      () => check(one({ Action: 's3:Frobnicate*' })),
+      'E_MALFORMED_POLICY',
+      /Policy has invalid action: "s3:Frobnicate\*"/,
+    );
+    await expectError(
+      () => check(one({ Action: 'GetObject' })),
+      'E_MALFORMED_POLICY',
+      /Policy has invalid action: "GetObject"/,
+    );
+    await expectError(
+      () => check(one({ Action: [] })),
+      'E_MALFORMED_POLICY',
+      /"Action" in statement 1 must be a string or a non-empty array/,
+    );
+    await expectError(
+      () => check(one({ Action: undefined })),
+      'E_MALFORMED_POLICY',
+      /Missing required field Action/,
+    );
+  });
+
+  it('a resource outside the bucket, with S3 wording', async () => {
+    await expectError(
+      () => check(one({ Resource: 'arn:aws:s3:::ziggie-cloud-backups/*' })),
+      'E_MALFORMED_POLICY',
+      /Policy has invalid resource: "arn:aws:s3:::ziggie-cloud-backups\/\*" is not bucket "ziggie-cloud-assets"/,
+    );
+    await expectError(
+      () => check(one({ Resource: 'arn:aws:s3:us-east-1::ziggie-cloud-assets/*' })),
+      'E_MALFORMED_POLICY',
+      /Policy has invalid resource/,
+    );
+    await expectError(
+      () => check(one({ Resource: 'ziggie-cloud-assets/*' })),
+      'E_MALFORMED_POLICY',
+      /Policy has invalid resource/,
+    );
+    await expectError(
+      () => check(one({ Resource: undefined })),
+      'E_MALFORMED_POLICY',
+      /Missing required field Resource/,
+    );
+  });
+
+  it('actions that apply to none of the resources', async () => {
+    await expectError(
+      () => check(one({ Resource: `arn:aws:s3:::${BUCKET}` })),
+      'E_MALFORMED_POLICY',
+      /Action does not apply to any resource\(s\) in statement/,
+    );
+    await expectError(
+      () => check(one({ Action: 's3:ListAllMyBuckets' })),
+      'E_MALFORMED_POLICY',
+      /Action does not apply to any resource\(s\) in statement/,
+    );
+  });
+
+  it('unknown condition operators and bad condition values', async () => {
+    await expectError(
+      () => check(one({ Condition: { StringEqualz: { 'aws:SourceIp': 'x' } } })),
+      'E_MALFORMED_POLICY',
+      /Policy has an invalid condition operator: "StringEqualz"/,
+    );
+    await expectError(
+      () => check(one({ Condition: { NullIfExists: { 'aws:SourceIp': 'true' } } })),
+      'E_MALFORMED_POLICY',
+      /invalid condition operator: "NullIfExists"/,
+    );
+    await expectError(
+      () => check(one({ Condition: { StringEquals: { 'aws:SourceIp': { a: 1 } } } })),
+      'E_MALFORMED_POLICY',
+      /condition key "aws:SourceIp" under "StringEquals" .* must be a string, number, boolean/,
+    );
+    await expectError(
+      () => check(one({ Condition: { StringEquals: {} } })),
+      'E_MALFORMED_POLICY',
+      /must map condition keys to values/,
+    );
+    await expectError(
+      () => check(one({ Condition: 'x' })),
+      'E_MALFORMED_POLICY',
+      /"Condition" in statement 1 must be a JSON object/,
+    );
+  });
+
+  it('statement ids that repeat', async () => {
+    const st = {
+      Sid: 'Read',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${BUCKET}/*`,
+    };
+    await expectError(
+      () => check(JSON.stringify({ Version: '2012-10-17', Statement: [st, st] })),
+      'E_MALFORMED_POLICY',
+      /Statement IDs \(SID\) must be unique: "Read"/,
+    );
+  });
+});

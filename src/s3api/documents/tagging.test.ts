@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { expectError } from '../../../test/helpers/expect-error.js';
+import { parseBucketTagging, validateBucketTagging } from './tagging.js';
+
+const tagging = (tags: string): string =>
+  `<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet>${tags}</TagSet></Tagging>`;
+const tag = (k: string, v: string): string => `<Tag><Key>${k}</Key><Value>${v}</Value></Tag>`;
+const many = (n: number): string => Array.from({ length: n }, (_, i) => tag(`k${i}`, 'v')).join('');
+
+describe('parseBucketTagging', () => {
+  it('accepts tags (an empty value too), 50 of them, and an empty tag set', () => {
+    expect(parseBucketTagging(tagging(tag('Project', 'Ziggie') + tag('Empty', '')))).toEqual([
+      { key: 'Project', value: 'Ziggie' },
+      { key: 'Empty', value: '' },
+    ]);
+    expect(parseBucketTagging(tagging(many(50)))).toHaveLength(50);
+    expect(parseBucketTagging(tagging(''))).toEqual([]);
+  });
+
+  it('refuses more than 50 tags, repeated keys, long keys and values, the aws: prefix', async () => {
+    await expectError(
+      () => validateBucketTagging(tagging(many(51))),
+      'E_INVALID_TAG',
+      /Bucket tag count cannot be greater than 50; got 51/,
+    );
+    await expectError(
+      () => validateBucketTagging(tagging(tag('a', '1') + tag('a', '2'))),
+      'E_INVALID_TAG',
+      /tag key "a" appears twice/,
+    );
+    await expectError(
+      () => validateBucketTagging(tagging(tag('k'.repeat(129), 'v'))),
+      'E_INVALID_TAG',
+      /must be 1 to 128 characters/,
+    );
+    await expectError(
+      () => validateBucketTagging(tagging(tag('k', 'v'.repeat(257)))),
+      'E_INVALID_TAG',
+      /value of tag "k" .* longer than 256 characters/,
+    );
+    await expectError(
+      () => validateBucketTagging(tagging(tag('aws:owner', 'me'))),
+      'E_INVALID_TAG',
+      /reserved prefix "aws:"/,
+    );
+  });
+
+  it('counts characters, not bytes', () => {
+    validateBucketTagging(tagging(tag('é'.repeat(128), 'ü'.repeat(256))));
+  });
+
+  it('refuses a missing TagSet or Key (MalformedXML)', async () => {
+    await expectError(
+      () => validateBucketTagging('<Tagging/>'),
+      'E_MALFORMED_XML',
+      /missing the required element <TagSet>/,
+    );
+    await expectError(
+      () => validateBucketTagging(tagging('<Tag><Value>v</Value></Tag>')),
+      'E_MALFORMED_XML',
+      /missing the required element <Key>/,
+    );
+    await expectError(
+      () => validateBucketTagging(tagging('<Tags/>')),
+      'E_MALFORMED_XML',
+      /unknown element <Tags>/,
+    );
+  });
+});

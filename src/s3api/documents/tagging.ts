@@ -1,0 +1,33 @@
+/** PutBucketTagging: a `<TagSet>` of at most 50 tags with unique keys. */
+import { StowageError } from '../../errors.js';
+import { parseTags, type Tag } from './filter.js';
+import { allowOnly, parseDocument, requireElement } from './xml-fields.js';
+
+/** S3's limit on tags per bucket (objects allow 10). */
+export const MAX_BUCKET_TAGS = 50;
+
+/** Parses and validates a bucket tag set. Every rule broken is InvalidTag. */
+export function parseBucketTagging(xml: string): Tag[] {
+  const doc = parseDocument(xml, 'Tagging');
+  allowOnly(doc, ['TagSet'], 'Tagging');
+  const set = requireElement(doc, 'TagSet', 'Tagging');
+  allowOnly(set, ['Tag'], 'the <TagSet>');
+  const tags = parseTags(set, 'the bucket tag set');
+  if (tags.length > MAX_BUCKET_TAGS) {
+    throw new StowageError(
+      'E_INVALID_TAG',
+      `Bucket tag count cannot be greater than ${MAX_BUCKET_TAGS}; got ${tags.length}`,
+    );
+  }
+  for (const t of tags) {
+    if (t.key.toLowerCase().startsWith('aws:')) {
+      throw new StowageError('E_INVALID_TAG', `tag key "${t.key}" uses the reserved prefix "aws:"`);
+    }
+  }
+  return tags;
+}
+
+/** The bucket-document validator for `?tagging`. */
+export function validateBucketTagging(xml: string): void {
+  parseBucketTagging(xml);
+}

@@ -1,0 +1,495 @@
+/**
+ * Bucket configuration documents through @aws-sdk/client-s3: the seeds' documents
+ * (000 and 002) are accepted and read back; documents S3 refuses are refused with S3's
+ * code and nothing is stored.
+ */
+import {
+  CreateBucketCommand,
+  GetBucketCorsCommand,
+  GetBucketEncryptionCommand,
+  GetBucketIntelligentTieringConfigurationCommand,
+  GetBucketInventoryConfigurationCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketLoggingCommand,
+  GetBucketMetricsConfigurationCommand,
+  GetBucketPolicyCommand,
+  GetBucketReplicationCommand,
+  GetBucketTaggingCommand,
+  GetPublicAccessBlockCommand,
+  PutBucketCorsCommand,
+  PutBucketEncryptionCommand,
+  PutBucketIntelligentTieringConfigurationCommand,
+  PutBucketInventoryConfigurationCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketLoggingCommand,
+  PutBucketMetricsConfigurationCommand,
+  PutBucketPolicyCommand,
+  PutBucketReplicationCommand,
+  PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+  S3ServiceException,
+  type CORSRule,
+  type LifecycleRule,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+let t: TestServer;
+let s3: S3Client;
+
+const ASSETS = 'ziggie-cloud-assets';
+const BACKUPS = 'ziggie-cloud-backups';
+const LOGS = 'ziggie-cloud-logs';
+const REPLICA = 'ziggie-cloud-backups-replica';
+const PROD = 'ziggie-assets-prod';
+
+beforeAll(async () => {
+  t = await startTestServer();
+  s3 = t.client;
+  for (const Bucket of [ASSETS, BACKUPS, LOGS, REPLICA, PROD]) {
+    await s3.send(new CreateBucketCommand({ Bucket }));
+  }
+  for (const Bucket of [BACKUPS, REPLICA]) {
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+  }
+});
+afterAll(async () => t.close());
+
+async function s3Error(
+  p: Promise<unknown>,
+): Promise<{ name: string; status: number | undefined; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof S3ServiceException) {
+      return { name: err.name, status: err.$metadata.httpStatusCode, message: err.message };
+    }
+    throw err;
+  }
+  throw new Error('expected an S3 error');
+}
+
+/** Seed 000 §1.3. */
+const SEED_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'PublicReadGetObject',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::ziggie-cloud-assets/game-assets/*',
+    },
+    {
+      Sid: 'CloudFrontOriginAccess',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudfront.amazonaws.com' },
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::ziggie-cloud-assets/*',
+      Condition: {
+        StringEquals: {
+          'AWS:SourceArn': 'arn:aws:cloudfront::ACCOUNT_ID:distribution/DISTRIBUTION_ID',
+        },
+      },
+    },
+  ],
+};
+
+/** Seed 000 §1.4. */
+const SEED_000_CORS: CORSRule[] = [
+  {
+    AllowedOrigins: ['https://ziggie.cloud', 'https://*.ziggie.cloud', 'http://localhost:3000'],
+    AllowedMethods: ['GET', 'HEAD'],
+    AllowedHeaders: ['*'],
+    MaxAgeSeconds: 3600,
+    ExposeHeaders: ['ETag'],
+  },
+];
+
+/** Seed 002 §7.5.3. */
+const SEED_002_CORS: CORSRule[] = [
+  {
+    AllowedHeaders: ['*'],
+    AllowedMethods: ['GET', 'HEAD'],
+    AllowedOrigins: ['https://ziggie.cloud', 'http://localhost:*'],
+    ExposeHeaders: ['ETag'],
+    MaxAgeSeconds: 3600,
+  },
+];
+
+/** Seed 000 §3.1 (the seed writes `Id`; the API's name is `ID`). */
+const SEED_000_LIFECYCLE: LifecycleRule[] = [
+  {
+    ID: 'BackupArchival',
+    Status: 'Enabled',
+    Filter: { Prefix: 'n8n/workflows/' },
+    Transitions: [
+      { Days: 30, StorageClass: 'GLACIER_IR' },
+      { Days: 90, StorageClass: 'GLACIER' },
+      { Days: 365, StorageClass: 'DEEP_ARCHIVE' },
+    ],
+    NoncurrentVersionTransitions: [{ NoncurrentDays: 7, StorageClass: 'GLACIER_IR' }],
+    Expiration: { Days: 730 },
+  },
+  {
+    ID: 'ComfyUICleanup',
+    Status: 'Enabled',
+    Filter: { Prefix: 'comfyui/generated/' },
+    Transitions: [{ Days: 60, StorageClass: 'INTELLIGENT_TIERING' }],
+    Expiration: { Days: 180 },
+  },
+];
+
+/** Seed 002 §7.5.3. */
+const SEED_002_LIFECYCLE: LifecycleRule[] = [
+  {
+    ID: 'MoveToGlacierAfter90Days',
+    Status: 'Enabled',
+    Filter: { Prefix: 'backups/' },
+    Transitions: [{ Days: 90, StorageClass: 'GLACIER' }],
+  },
+  {
+    ID: 'IntelligentTieringForAssets',
+    Status: 'Enabled',
+    Filter: { Prefix: 'game-assets/' },
+    Transitions: [{ Days: 0, StorageClass: 'INTELLIGENT_TIERING' }],
+  },
+];
+
+describe("the seeds' documents are accepted and read back", () => {
+  it('bucket policy (seed 000 §1.3)', async () => {
+    await s3.send(
+      new PutBucketPolicyCommand({ Bucket: ASSETS, Policy: JSON.stringify(SEED_POLICY) }),
+    );
+    const got = await s3.send(new GetBucketPolicyCommand({ Bucket: ASSETS }));
+    expect(JSON.parse(got.Policy ?? '')).toEqual(SEED_POLICY);
+  });
+
+  it('CORS (seed 000 §1.4 with https://*.ziggie.cloud, seed 002 with http://localhost:*)', async () => {
+    await s3.send(
+      new PutBucketCorsCommand({ Bucket: ASSETS, CORSConfiguration: { CORSRules: SEED_000_CORS } }),
+    );
+    expect((await s3.send(new GetBucketCorsCommand({ Bucket: ASSETS }))).CORSRules).toEqual(
+      SEED_000_CORS,
+    );
+    await s3.send(
+      new PutBucketCorsCommand({ Bucket: PROD, CORSConfiguration: { CORSRules: SEED_002_CORS } }),
+    );
+    expect((await s3.send(new GetBucketCorsCommand({ Bucket: PROD }))).CORSRules).toEqual(
+      SEED_002_CORS,
+    );
+  });
+
+  it('lifecycle (seed 000 §3.1, seed 002 with a day-0 transition)', async () => {
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: BACKUPS,
+        LifecycleConfiguration: { Rules: SEED_000_LIFECYCLE },
+      }),
+    );
+    expect(
+      (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: BACKUPS }))).Rules,
+    ).toEqual(SEED_000_LIFECYCLE);
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: PROD,
+        LifecycleConfiguration: { Rules: SEED_002_LIFECYCLE },
+      }),
+    );
+    expect(
+      (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: PROD }))).Rules,
+    ).toEqual(SEED_002_LIFECYCLE);
+  });
+
+  it('Intelligent-Tiering (seed 000 §2.1)', async () => {
+    const config = {
+      Id: 'GameAssetsTiering',
+      Status: 'Enabled' as const,
+      Filter: { Prefix: 'game-assets/' },
+      Tierings: [
+        { Days: 90, AccessTier: 'ARCHIVE_ACCESS' as const },
+        { Days: 180, AccessTier: 'DEEP_ARCHIVE_ACCESS' as const },
+      ],
+    };
+    await s3.send(
+      new PutBucketIntelligentTieringConfigurationCommand({
+        Bucket: ASSETS,
+        Id: 'GameAssetsTiering',
+        IntelligentTieringConfiguration: config,
+      }),
+    );
+    const got = await s3.send(
+      new GetBucketIntelligentTieringConfigurationCommand({
+        Bucket: ASSETS,
+        Id: 'GameAssetsTiering',
+      }),
+    );
+    expect(got.IntelligentTieringConfiguration).toEqual(config);
+  });
+
+  it('encryption: SSE-S3 with a bucket key, then SSE-KMS (seed 000 §10.2)', async () => {
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: BACKUPS,
+        ServerSideEncryptionConfiguration: {
+          Rules: [
+            {
+              ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' },
+              BucketKeyEnabled: true,
+            },
+          ],
+        },
+      }),
+    );
+    const kms = {
+      Rules: [
+        {
+          ApplyServerSideEncryptionByDefault: {
+            SSEAlgorithm: 'aws:kms' as const,
+            KMSMasterKeyID: 'arn:aws:kms:eu-north-1:ACCOUNT_ID:key/KEY_ID',
+          },
+        },
+      ],
+    };
+    await s3.send(
+      new PutBucketEncryptionCommand({ Bucket: BACKUPS, ServerSideEncryptionConfiguration: kms }),
+    );
+    expect(
+      (await s3.send(new GetBucketEncryptionCommand({ Bucket: BACKUPS })))
+        .ServerSideEncryptionConfiguration,
+    ).toEqual(kms);
+  });
+
+  it('public access block (seed 000 §10.3)', async () => {
+    const config = {
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    };
+    await s3.send(
+      new PutPublicAccessBlockCommand({ Bucket: BACKUPS, PublicAccessBlockConfiguration: config }),
+    );
+    expect(
+      (await s3.send(new GetPublicAccessBlockCommand({ Bucket: BACKUPS })))
+        .PublicAccessBlockConfiguration,
+    ).toEqual(config);
+  });
+
+  it('logging to an existing bucket (seed 000 §10.4)', async () => {
+    const enabled = { TargetBucket: LOGS, TargetPrefix: 's3-access-logs/' };
+    await s3.send(
+      new PutBucketLoggingCommand({
+        Bucket: ASSETS,
+        BucketLoggingStatus: { LoggingEnabled: enabled },
+      }),
+    );
+    expect((await s3.send(new GetBucketLoggingCommand({ Bucket: ASSETS }))).LoggingEnabled).toEqual(
+      enabled,
+    );
+  });
+
+  it('inventory (seed 000 §11.2)', async () => {
+    const config = {
+      Destination: {
+        S3BucketDestination: {
+          Bucket: `arn:aws:s3:::${LOGS}`,
+          Prefix: 'inventory',
+          Format: 'CSV' as const,
+        },
+      },
+      IsEnabled: true,
+      Id: 'DailyInventory',
+      IncludedObjectVersions: 'Current' as const,
+      OptionalFields: ['Size' as const, 'StorageClass' as const, 'ETag' as const],
+      Schedule: { Frequency: 'Daily' as const },
+    };
+    await s3.send(
+      new PutBucketInventoryConfigurationCommand({
+        Bucket: ASSETS,
+        Id: 'DailyInventory',
+        InventoryConfiguration: config,
+      }),
+    );
+    const got = await s3.send(
+      new GetBucketInventoryConfigurationCommand({ Bucket: ASSETS, Id: 'DailyInventory' }),
+    );
+    expect(got.InventoryConfiguration).toEqual(config);
+  });
+
+  it('replication on a versioned bucket (seed 000 §12.1)', async () => {
+    const config = {
+      Role: 'arn:aws:iam::ACCOUNT_ID:role/s3-replication-role',
+      Rules: [
+        {
+          Status: 'Enabled' as const,
+          Priority: 1,
+          DeleteMarkerReplication: { Status: 'Disabled' as const },
+          Filter: { Prefix: 'critical/' },
+          Destination: { Bucket: `arn:aws:s3:::${REPLICA}`, StorageClass: 'GLACIER' as const },
+        },
+      ],
+    };
+    await s3.send(
+      new PutBucketReplicationCommand({ Bucket: BACKUPS, ReplicationConfiguration: config }),
+    );
+    expect(
+      (await s3.send(new GetBucketReplicationCommand({ Bucket: BACKUPS })))
+        .ReplicationConfiguration,
+    ).toEqual(config);
+  });
+
+  it('metrics (seed 000 §8.4) and bucket tags', async () => {
+    await s3.send(
+      new PutBucketMetricsConfigurationCommand({
+        Bucket: ASSETS,
+        Id: 'EntireBucket',
+        MetricsConfiguration: { Id: 'EntireBucket' },
+      }),
+    );
+    expect(
+      (
+        await s3.send(
+          new GetBucketMetricsConfigurationCommand({ Bucket: ASSETS, Id: 'EntireBucket' }),
+        )
+      ).MetricsConfiguration,
+    ).toEqual({ Id: 'EntireBucket' });
+    const TagSet = [
+      { Key: 'Project', Value: 'Ziggie' },
+      { Key: 'Type', Value: 'GPU' },
+    ];
+    await s3.send(new PutBucketTaggingCommand({ Bucket: ASSETS, Tagging: { TagSet } }));
+    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: ASSETS }))).TagSet).toEqual(TagSet);
+  });
+});
+
+describe('documents S3 refuses are refused with its code, and nothing is stored', () => {
+  it('a lifecycle transition to STANDARD_IA at 7 days: InvalidArgument', async () => {
+    const Bucket = 'refused-lifecycle';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    const err = await s3Error(
+      s3.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket,
+          LifecycleConfiguration: {
+            Rules: [
+              {
+                ID: 'too-early',
+                Status: 'Enabled',
+                Filter: { Prefix: '' },
+                Transitions: [{ Days: 7, StorageClass: 'STANDARD_IA' }],
+              },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(err).toEqual({
+      name: 'InvalidArgument',
+      status: 400,
+      message:
+        "'Days' in Transition action must be greater than or equal to 30 for storageClass 'STANDARD_IA'",
+    });
+    expect(
+      (await s3Error(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket })))).name,
+    ).toBe('NoSuchLifecycleConfiguration');
+  });
+
+  it('a CORS rule without AllowedMethods: MalformedXML, the stored rules kept', async () => {
+    const err = await s3Error(
+      s3.send(
+        new PutBucketCorsCommand({
+          Bucket: ASSETS,
+          CORSConfiguration: {
+            CORSRules: [{ AllowedOrigins: ['https://ziggie.cloud'], AllowedMethods: [] }],
+          },
+        }),
+      ),
+    );
+    expect(err).toMatchObject({ name: 'MalformedXML', status: 400 });
+    expect(err.message).toMatch(/CORSRule 1 has no <AllowedMethod>/);
+    expect((await s3.send(new GetBucketCorsCommand({ Bucket: ASSETS }))).CORSRules).toEqual(
+      SEED_000_CORS,
+    );
+  });
+
+  it('a policy with s3:GetObjekt: MalformedPolicy', async () => {
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObjekt',
+          Resource: `arn:aws:s3:::${PROD}/*`,
+        },
+      ],
+    };
+    const err = await s3Error(
+      s3.send(new PutBucketPolicyCommand({ Bucket: PROD, Policy: JSON.stringify(policy) })),
+    );
+    expect(err).toMatchObject({ name: 'MalformedPolicy', status: 400 });
+    expect(err.message).toMatch(/Policy has invalid action: "s3:GetObjekt"/);
+    expect((await s3Error(s3.send(new GetBucketPolicyCommand({ Bucket: PROD })))).name).toBe(
+      'NoSuchBucketPolicy',
+    );
+  });
+
+  it('replication on an unversioned bucket: InvalidRequest', async () => {
+    const err = await s3Error(
+      s3.send(
+        new PutBucketReplicationCommand({
+          Bucket: ASSETS,
+          ReplicationConfiguration: {
+            Role: 'arn:aws:iam::123456789012:role/replication',
+            Rules: [
+              {
+                Status: 'Enabled',
+                Priority: 1,
+                DeleteMarkerReplication: { Status: 'Disabled' },
+                Filter: { Prefix: '' },
+                Destination: { Bucket: `arn:aws:s3:::${REPLICA}` },
+              },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(err).toEqual({
+      name: 'InvalidRequest',
+      status: 400,
+      message: "Versioning must be 'Enabled' on the bucket to apply a replication configuration",
+    });
+  });
+
+  it('logging to a bucket that does not exist: InvalidTargetBucketForLogging', async () => {
+    const err = await s3Error(
+      s3.send(
+        new PutBucketLoggingCommand({
+          Bucket: PROD,
+          BucketLoggingStatus: {
+            LoggingEnabled: { TargetBucket: 'no-such-log-bucket', TargetPrefix: 'logs/' },
+          },
+        }),
+      ),
+    );
+    expect(err).toMatchObject({ name: 'InvalidTargetBucketForLogging', status: 400 });
+    expect(err.message).toMatch(/no-such-log-bucket/);
+  });
+
+  it('a document for a bucket that does not exist: NoSuchBucket first', async () => {
+    const err = await s3Error(
+      s3.send(
+        new PutBucketCorsCommand({
+          Bucket: 'no-such-bucket-here',
+          CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: [] }] },
+        }),
+      ),
+    );
+    expect(err.name).toBe('NoSuchBucket');
+  });
+});

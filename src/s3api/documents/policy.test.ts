@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectError } from '../../../test/helpers/expect-error.js';
-import { parsePolicy, validatePolicy } from './policy.js';
+import { parseIdentityPolicy, parsePolicy, validatePolicy } from './policy.js';
 import { S3_ACTIONS } from './policy-actions.js';
 
 const BUCKET = 'ziggie-cloud-assets';
@@ -391,6 +391,72 @@ describe('parsePolicy: refused (MalformedPolicy)', () => {
       () => check(JSON.stringify({ Version: '2012-10-17', Statement: [st, st] })),
       'E_MALFORMED_POLICY',
       /Statement IDs \(SID\) must be unique: "Read"/,
+    );
+  });
+});
+
+describe('parseIdentityPolicy', () => {
+  /** Seed 000 §10.1, the least-privilege policy of the VPS sync user. */
+  const SEED_IAM = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:ListBucket'],
+        Resource: ['arn:aws:s3:::ziggie-cloud-assets/*', 'arn:aws:s3:::ziggie-cloud-backups/*'],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: ['arn:aws:s3:::ziggie-cloud-assets', 'arn:aws:s3:::ziggie-cloud-backups'],
+      },
+    ],
+  };
+
+  it('accepts the seed policy, resources in any bucket and other services’ actions', () => {
+    const doc = parseIdentityPolicy(JSON.stringify(SEED_IAM));
+    expect(doc.statements).toHaveLength(2);
+    expect(doc.statements[0]?.principal).toBeUndefined();
+    expect(doc.statements[1]?.resource).toEqual([
+      'arn:aws:s3:::ziggie-cloud-assets',
+      'arn:aws:s3:::ziggie-cloud-backups',
+    ]);
+    const mixed = parseIdentityPolicy(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: 'arn:aws:secretsmanager:eu-north-1:123456789012:secret:ziggie/*',
+          },
+          { Effect: 'Allow', Action: 's3:*', Resource: '*' },
+        ],
+      }),
+    );
+    expect(mixed.statements[0]?.action).toEqual(['secretsmanager:GetSecretValue']);
+  });
+
+  it('refuses a principal, an unknown S3 action and a resource that is not an ARN', async () => {
+    const st = (s: Record<string, unknown>): string =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*', ...s }],
+      });
+    await expectError(
+      () => parseIdentityPolicy(st({ Principal: '*' })),
+      'E_MALFORMED_POLICY',
+      'Policy document should not specify a principal (statement 1)',
+    );
+    await expectError(
+      () => parseIdentityPolicy(st({ Action: 's3:GetObjekt' })),
+      'E_MALFORMED_POLICY',
+      'Policy has invalid action: "s3:GetObjekt" (statement 1)',
+    );
+    await expectError(
+      () => parseIdentityPolicy(st({ Resource: 'ziggie-cloud-assets/*' })),
+      'E_MALFORMED_POLICY',
+      'Policy has invalid resource: "ziggie-cloud-assets/*" is not an ARN (statement 1)',
     );
   });
 });

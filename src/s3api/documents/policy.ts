@@ -111,7 +111,10 @@ function parsePrincipal(v: unknown, field: string, where: string): PolicyPrincip
   return out;
 }
 
-function actionScopesOf(actions: string[], where: string): Set<S3ActionScope> {
+/** A bucket policy (about one bucket, with principals) or an identity policy (a key's own). */
+type PolicyKind = { kind: 'bucket'; bucket: string } | { kind: 'identity' };
+
+function actionScopesOf(actions: string[], where: string, kind: PolicyKind): Set<S3ActionScope> {
   const scopes = new Set<S3ActionScope>();
   for (const a of actions) {
     if (a === '*') {
@@ -119,6 +122,12 @@ function actionScopesOf(actions: string[], where: string): Set<S3ActionScope> {
       continue;
     }
     const m = /^([A-Za-z0-9-]+):(.+)$/.exec(a);
+    // An identity policy may name other services' actions (IAM accepts them); they never
+    // match an S3 request.
+    if (m && kind.kind === 'identity' && m[1]?.toLowerCase() !== 's3') {
+      scopes.add('other');
+      continue;
+    }
     const found =
       m && m[1]?.toLowerCase() === 's3' ? actionScopes(m[2] as string) : new Set<S3ActionScope>();
     if (found.size === 0) throw malformedPolicy(`Policy has invalid action: "${a}" (${where})`);
@@ -128,20 +137,29 @@ function actionScopesOf(actions: string[], where: string): Set<S3ActionScope> {
 }
 
 /** What a resource ARN can match: the bucket, its objects, or both (wildcards). */
-function resourceScopes(r: string, bucket: string, where: string): S3ActionScope[] {
-  if (r === '*') return ['bucket', 'object'];
+function resourceScopes(r: string, kind: PolicyKind, where: string): S3ActionScope[] {
+  if (r === '*')
+    return kind.kind === 'identity' ? ['bucket', 'object', 'other'] : ['bucket', 'object'];
+  if (kind.kind === 'identity' && /^arn:[^:]+:(?!s3:)[a-z0-9-]*:/.test(r)) return ['other'];
   const m = /^arn:aws(?:-cn|-us-gov)?:s3:::([^/]+)(\/.*)?$/.exec(r);
-  // ARNs are case-sensitive; `*` and `?` in the bucket part must still match this bucket.
-  if (!m || !globToRegExp(m[1] as string, '').test(bucket)) {
+  if (!m) {
     throw malformedPolicy(
-      `Policy has invalid resource: "${r}" is not bucket "${bucket}" or an object in it (${where})`,
+      kind.kind === 'identity'
+        ? `Policy has invalid resource: "${r}" is not an ARN (${where})`
+        : `Policy has invalid resource: "${r}" is not bucket "${kind.bucket}" or an object in it (${where})`,
+    );
+  }
+  // ARNs are case-sensitive; `*` and `?` in the bucket part must still match this bucket.
+  if (kind.kind === 'bucket' && !globToRegExp(m[1] as string, '').test(kind.bucket)) {
+    throw malformedPolicy(
+      `Policy has invalid resource: "${r}" is not bucket "${kind.bucket}" or an object in it (${where})`,
     );
   }
   if (m[2] !== undefined) return ['object'];
   return (m[1] as string).includes('*') ? ['bucket', 'object'] : ['bucket'];
 }
 
-function parseStatement(v: unknown, index: number, bucket: string): PolicyStatement {
+function parseStatement(v: unknown, index: number, kind: PolicyKind): PolicyStatement {
   if (!isObject(v)) throw malformedPolicy(`statement ${index + 1} must be a JSON object`);
   const where =
     typeof v.Sid === 'string' && v.Sid ? `statement "${v.Sid}"` : `statement ${index + 1}`;
@@ -169,7 +187,11 @@ function parseStatement(v: unknown, index: number, bucket: string): PolicyStatem
       throw malformedPolicy(`Missing required field ${a} (${where})`);
     }
   };
-  pair('Principal', 'NotPrincipal');
+  if (kind.kind === 'identity') {
+    if (v.Principal !== undefined || v.NotPrincipal !== undefined) {
+      throw malformedPolicy(`Policy document should not specify a principal (${where})`);
+    }
+  } else pair('Principal', 'NotPrincipal');
   pair('Action', 'NotAction');
   pair('Resource', 'NotResource');
   if (v.Principal !== undefined) st.principal = parsePrincipal(v.Principal, 'Principal', where);
@@ -178,10 +200,10 @@ function parseStatement(v: unknown, index: number, bucket: string): PolicyStatem
   }
   const actionField = v.Action !== undefined ? 'Action' : 'NotAction';
   const actions = stringList(v[actionField], actionField, where);
-  const actionScope = actionScopesOf(actions, where);
+  const actionScope = actionScopesOf(actions, where, kind);
   const resourceField = v.Resource !== undefined ? 'Resource' : 'NotResource';
   const resources = stringList(v[resourceField], resourceField, where);
-  const resourceScope = new Set(resources.flatMap((r) => resourceScopes(r, bucket, where)));
+  const resourceScope = new Set(resources.flatMap((r) => resourceScopes(r, kind, where)));
   if (actionField === 'Action') st.action = actions;
   else st.notAction = actions;
   if (resourceField === 'Resource') st.resource = resources;
@@ -207,6 +229,21 @@ function parseStatement(v: unknown, index: number, bucket: string): PolicyStatem
  * policy.statements[0]?.principal; // '*'
  */
 export function parsePolicy(json: string, bucket: string): PolicyDocument {
+  return parseDocument(json, { kind: 'bucket', bucket });
+}
+
+/**
+ * Parses and validates an identity policy, the IAM-style policy attached to an access key:
+ * no Principal (the key is the principal), resources anywhere.
+ *
+ * @example
+ * parseIdentityPolicy('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::assets/*"}]}');
+ */
+export function parseIdentityPolicy(json: string): PolicyDocument {
+  return parseDocument(json, { kind: 'identity' });
+}
+
+function parseDocument(json: string, kind: PolicyKind): PolicyDocument {
   const bytes = Buffer.byteLength(json);
   if (bytes > MAX_POLICY_BYTES) {
     throw malformedPolicy(`Policies must be less than 20 KB; this one is ${bytes} bytes`);
@@ -239,7 +276,7 @@ export function parsePolicy(json: string, bucket: string): PolicyDocument {
   const raw = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
   if (raw.length === 0)
     throw malformedPolicy('Missing required field Statement: the array is empty');
-  const statements = raw.map((s, i) => parseStatement(s, i, bucket));
+  const statements = raw.map((s, i) => parseStatement(s, i, kind));
   const sids = new Set<string>();
   for (const s of statements) {
     if (s.sid === undefined || s.sid === '') continue;

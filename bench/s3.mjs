@@ -1,0 +1,839 @@
+/**
+ * S3 benchmark: `stowage serve` against s3rver (a Node S3 fake, as a reference point), both
+ * run as separate processes on this machine and driven in one run by the same client code
+ * (@aws-sdk/client-s3, one keep-alive agent of 16 sockets per server) at the same concurrency.
+ *
+ *   npm run bench:s3            (builds first)
+ *
+ * Measures:
+ *   - PUT, then GET, of 5,000 distinct 4 KiB objects with 16 requests in flight: objects/s
+ *     and the 99th-percentile latency of one request (GET bodies read fully and compared).
+ *   - PUT and GET of one 1 GiB object: MB/s. The PUT is one plain PutObject whose body is
+ *     streamed from memory in 1 MiB chunks with ContentLength set; the returned ETag is
+ *     checked against the body's MD5. The GET reads every byte.
+ *   - The peak RSS of each server process during the 1 GiB PUT and GET: VmRSS from
+ *     /proc/<pid>/status, sampled every 50 ms by a worker thread (so a busy client event
+ *     loop cannot delay it), and cross-checked with VmHWM after resetting it through
+ *     /proc/<pid>/clear_refs.
+ * Each figure is the median of 3 runs; the servers alternate within a run. `sync` runs
+ * before every timed PUT phase so that one server's unwritten pages are not flushed during
+ * the other's turn.
+ *
+ * For reference, the engine's own 1 GiB figures are read from the engine section of
+ * bench/RESULTS.md (`npm run bench:engine`), and the server's figures are compared to them.
+ *
+ * Writes results to bench/RESULTS.md, replacing only the section between the
+ * `<!-- bench:s3 -->` markers.
+ */
+/* global AbortSignal -- a Node global the shared ESLint config does not list */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.join(here, '..');
+const stowageBin = path.join(repo, 'bin/stowage.cjs');
+const s3rverBin = path.join(repo, 'node_modules/s3rver/bin/s3rver.js');
+if (!existsSync(path.join(repo, 'dist/cli/main.js'))) {
+  console.error('dist/ is missing: run `npm run build` (npm run bench:s3 does).');
+  process.exit(1);
+}
+if (!existsSync(s3rverBin)) {
+  console.error('s3rver is missing: run `npm install` (it is a devDependency).');
+  process.exit(1);
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const SMALL_COUNT = 5_000;
+const SMALL_BYTES = 4 * KiB;
+const WARMUP_COUNT = 500;
+const CONCURRENCY = 16;
+const BIG_BYTES = 1024 * MiB;
+const CHUNK_BYTES = MiB;
+const SMALL_RUNS = 3;
+const BIG_RUNS = 3;
+const RSS_INTERVAL_MS = 50;
+const BIG_TIMEOUT_MS = 10 * 60_000;
+const SMALL_TIMEOUT_MS = 60_000;
+const TARGET_SMALL_FACTOR = 5;
+const TARGET_BIG_RATIO = 0.6;
+const TARGET_RSS_MB = 200;
+const THREADPOOL_SIZE = '16';
+
+const log = (text) => process.stderr.write(`${text}\n`);
+const root = mkdtempSync(path.join(os.tmpdir(), 'stowage-bench-s3-'));
+/** 1-minute load average: other work on the machine shows in the figures. */
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+const loadAtStart = loadAverage();
+
+/** 5,000 distinct 4 KiB bodies (the index is stamped into each). */
+const smallBodies = Array.from({ length: SMALL_COUNT }, (_, i) => {
+  const b = Buffer.alloc(SMALL_BYTES, i % 251);
+  b.writeUInt32LE(i, 0);
+  return b;
+});
+/** A few distinct 1 MiB chunks, cycled to make up 1 GiB (as in bench/engine.mjs). */
+const bigChunks = Array.from({ length: 8 }, (_, i) => {
+  const b = Buffer.allocUnsafe(CHUNK_BYTES);
+  for (let o = 0; o < CHUNK_BYTES; o += 4) b.writeUInt32LE((o * 2654435761 + i) >>> 0, o);
+  return b;
+});
+function* bigChunkSequence() {
+  for (let i = 0; i < BIG_BYTES / CHUNK_BYTES; i++) yield bigChunks[i % bigChunks.length];
+}
+const bigMd5 = (() => {
+  const h = createHash('md5');
+  for (const c of bigChunkSequence()) h.update(c);
+  return h.digest('hex');
+})();
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+/** Nearest-rank percentile. */
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)];
+};
+
+/** Runs `fn(i)` for i in [0, count) with at most `limit` in flight. */
+async function pool(count, limit, fn) {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+}
+
+async function readAll(stream) {
+  const chunks = [];
+  for await (const c of stream) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+async function countBytes(stream) {
+  let n = 0;
+  for await (const c of stream) n += c.length;
+  return n;
+}
+
+/** Writes dirty pages back, outside any timed section. */
+function syncDisks() {
+  spawnSync('sync', { stdio: 'ignore' });
+}
+
+// ---------------------------------------------------------------------------------------
+// Server processes
+
+const children = new Set();
+/** Last resort: no server outlives this process, whatever happens. */
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    for (const c of children) c.kill('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
+function tail(file, lines = 20) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The environment of both servers: this one without settings a user may have exported for
+ * their own server (STOWAGE_*, LOG_LEVEL), and the thread-pool size `stowage serve` gets
+ * from bin/stowage.cjs by default (s3rver gets the same: it can only help it).
+ */
+const serverEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !/^(STOWAGE_|LOG_LEVEL$)/.test(k)),
+);
+serverEnv.UV_THREADPOOL_SIZE = THREADPOOL_SIZE;
+
+/**
+ * Spawns a server in the temp directory (so no stowage.yaml is picked up) and resolves with
+ * whatever `parse(stdoutSoFar)` returns once it returns something; rejects if the process
+ * exits first or takes over 30 s. stderr goes to `logFile`.
+ */
+function startProcess(name, args, env, logFile, parse) {
+  const logFd = openSync(logFile, 'w');
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...serverEnv, ...env },
+    stdio: ['ignore', 'pipe', logFd],
+  });
+  closeSync(logFd);
+  children.add(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const fail = (why) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${name} ${why}\n${out}${tail(logFile)}`));
+    };
+    const timer = setTimeout(() => fail('did not start within 30 s'), 30_000);
+    child.once('error', (err) => fail(`could not be spawned: ${err.message}`));
+    child.once('exit', (code, signal) => fail(`exited early (${signal ?? code})`));
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (text) => {
+      out += text;
+      const info = parse(out);
+      if (info === undefined) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      child.stdout.removeAllListeners('data');
+      child.stdout.resume();
+      resolve({ child, pid: child.pid, logFile, ...info });
+    });
+  });
+}
+
+async function stopProcess(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timeout = sleep(15_000).then(() => 'timeout');
+  if ((await Promise.race([exited, timeout])) === 'timeout') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  children.delete(child);
+}
+
+async function startStowage() {
+  const dataDir = path.join(root, 'stowage');
+  const credentials = {
+    accessKeyId: `BENCH${randomBytes(6).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(24).toString('base64url'),
+  };
+  const args = [stowageBin, 'serve', '--port', '0', '--json', '--data-dir', dataDir];
+  const env = {
+    STOWAGE_ROOT_ACCESS_KEY: credentials.accessKeyId,
+    STOWAGE_ROOT_SECRET_KEY: credentials.secretAccessKey,
+  };
+  const server = await startProcess(
+    'stowage serve',
+    args,
+    env,
+    path.join(root, 'stowage.log'),
+    (out) => {
+      try {
+        return { url: JSON.parse(out).url };
+      } catch {
+        return undefined;
+      }
+    },
+  );
+  return { ...server, name: 'stowage', credentials };
+}
+
+async function startS3rver() {
+  const dir = path.join(root, 's3rver');
+  mkdirSync(dir);
+  const args = [s3rverBin, '--directory', dir, '--address', '127.0.0.1', '--port', '0'];
+  args.push('--silent');
+  const server = await startProcess('s3rver', args, {}, path.join(root, 's3rver.log'), (out) => {
+    const m = /listening on (\S+):(\d+)/.exec(out);
+    return m ? { url: `http://${m[1]}:${m[2]}` } : undefined;
+  });
+  // s3rver's fixed account.
+  return {
+    ...server,
+    name: 's3rver',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  };
+}
+
+function clientFor(server) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const client = new S3Client({
+    endpoint: server.url,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: server.credentials,
+    // Plain PutObject bodies for both: s3rver does not know aws-chunked trailing checksums.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    // A failure must show, not be hidden by a retry that also skews the timings.
+    maxAttempts: 1,
+    requestHandler: { httpAgent: agent },
+  });
+  return { client, agent };
+}
+
+// ---------------------------------------------------------------------------------------
+// RSS sampling
+
+const samplerSource = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { readFileSync } = require('node:fs');
+const state = new Int32Array(workerData.shared); // [stop, peak KiB, samples]
+const pause = new Int32Array(new SharedArrayBuffer(4));
+let first = true;
+for (;;) {
+  let text;
+  try {
+    text = readFileSync(workerData.file, 'utf8');
+  } catch {
+    break;
+  }
+  const m = /^VmRSS:\\s+(\\d+) kB/m.exec(text);
+  if (m && Number(m[1]) > Atomics.load(state, 1)) Atomics.store(state, 1, Number(m[1]));
+  Atomics.add(state, 2, 1);
+  if (first) parentPort.postMessage('started');
+  first = false;
+  if (Atomics.load(state, 0)) break;
+  Atomics.wait(pause, 0, 0, workerData.intervalMs);
+}
+`;
+
+function readStatusKiB(pid, field) {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+    readFileSync(`/proc/${pid}/status`, 'utf8'),
+  );
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Starts sampling the RSS of `pid`; `stop()` resolves with the peaks, in MB. */
+async function startRssSampler(pid) {
+  const startMB = (readStatusKiB(pid, 'VmRSS') * 1024) / 1e6;
+  // Resets VmHWM to the current RSS, for the cross-check (allowed on one's own children).
+  let hwm = true;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    hwm = false;
+  }
+  const shared = new SharedArrayBuffer(12);
+  const state = new Int32Array(shared);
+  const worker = new Worker(samplerSource, {
+    eval: true,
+    workerData: { shared, file: `/proc/${pid}/status`, intervalMs: RSS_INTERVAL_MS },
+  });
+  await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return {
+    async stop() {
+      Atomics.store(state, 0, 1);
+      await new Promise((resolve) => worker.once('exit', resolve));
+      const mb = (kib) => (kib * 1024) / 1e6;
+      return {
+        startRssMB: startMB,
+        peakRssMB: mb(Atomics.load(state, 1)),
+        rssSamples: Atomics.load(state, 2),
+        hwmMB: hwm ? mb(readStatusKiB(pid, 'VmHWM')) : NaN,
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// CPU accounting
+
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** CPU time (user + system, all threads) a process has used, in ms. */
+function processCpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+}
+
+/**
+ * Times `fn` and the CPU this process (the client) and the server used meanwhile. The
+ * machine is shared by both, so the split shows which side a figure is bound by.
+ */
+async function measure(server, fn) {
+  const client0 = process.cpuUsage();
+  const server0 = processCpuMs(server.pid);
+  const t0 = performance.now();
+  const result = await fn();
+  const ms = performance.now() - t0;
+  const client = process.cpuUsage(client0);
+  return {
+    ...result,
+    ms,
+    clientCpuMs: (client.user + client.system) / 1000,
+    serverCpuMs: processCpuMs(server.pid) - server0,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Transfers
+
+async function putSmall({ client }, server, bucket, count) {
+  const latencies = new Float64Array(count);
+  const r = await measure(server, () =>
+    pool(count, CONCURRENCY, async (i) => {
+      const t = performance.now();
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `k${i}`,
+          Body: smallBodies[i],
+          ContentLength: SMALL_BYTES,
+        }),
+        { abortSignal: AbortSignal.timeout(SMALL_TIMEOUT_MS) },
+      );
+      latencies[i] = performance.now() - t;
+    }),
+  );
+  return smallStats(r, latencies);
+}
+
+async function getSmall({ client }, server, bucket, count) {
+  const latencies = new Float64Array(count);
+  const r = await measure(server, () =>
+    pool(count, CONCURRENCY, async (i) => {
+      const t = performance.now();
+      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `k${i}` }), {
+        abortSignal: AbortSignal.timeout(SMALL_TIMEOUT_MS),
+      });
+      const body = await readAll(res.Body);
+      latencies[i] = performance.now() - t;
+      if (!body.equals(smallBodies[i])) throw new Error(`GET ${bucket}/k${i}: wrong body`);
+    }),
+  );
+  return smallStats(r, latencies);
+}
+
+function smallStats({ ms, clientCpuMs, serverCpuMs }, latencies) {
+  const n = latencies.length;
+  return {
+    opsPerSec: n / (ms / 1000),
+    p99Ms: percentile(latencies, 99),
+    clientCpuMsPerOp: clientCpuMs / n,
+    serverCpuMsPerOp: serverCpuMs / n,
+  };
+}
+
+/** Times one 1 GiB transfer, sampling the server's RSS meanwhile. */
+async function bigTransfer(server, fn) {
+  const rss = await startRssSampler(server.pid);
+  let r;
+  try {
+    r = await measure(server, fn);
+  } finally {
+    const peaks = await rss.stop();
+    if (r) Object.assign(r, peaks);
+  }
+  const { ms, clientCpuMs, serverCpuMs, ...rest } = r;
+  return {
+    mbPerSec: BIG_BYTES / 1e6 / (ms / 1000),
+    clientCpuS: clientCpuMs / 1000,
+    serverCpuS: serverCpuMs / 1000,
+    ...rest,
+  };
+}
+
+function putBig({ client }, server, bucket, key) {
+  return bigTransfer(server, async () => {
+    const res = await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: Readable.from(bigChunkSequence(), { objectMode: false }),
+        ContentLength: BIG_BYTES,
+      }),
+      { abortSignal: AbortSignal.timeout(BIG_TIMEOUT_MS) },
+    );
+    if (res.ETag?.replace(/"/g, '') !== bigMd5) {
+      throw new Error(`PUT ${bucket}/${key}: ETag ${res.ETag}, expected "${bigMd5}"`);
+    }
+  });
+}
+
+function getBig({ client }, server, bucket, key) {
+  return bigTransfer(server, async () => {
+    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+      abortSignal: AbortSignal.timeout(BIG_TIMEOUT_MS),
+    });
+    const n = await countBytes(res.Body);
+    if (n !== BIG_BYTES) throw new Error(`GET ${bucket}/${key}: ${n} bytes, expected ${BIG_BYTES}`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// The run
+
+const samples = {};
+const record = (name, value) => (samples[name] ??= []).push(value);
+/** The first error of each server, by measurement: a failed s3rver figure is reported as such. */
+const failures = {};
+
+/**
+ * Runs `fn` for `server`; an error of s3rver's is recorded for the report (the bench goes on
+ * without that figure), an error of stowage's ends the bench.
+ */
+async function attempt(server, what, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    if (server.name === 'stowage') throw err;
+    const message = String(err?.message ?? err).split('\n')[0];
+    failures[`${server.name}.${what}`] ??= message;
+    log(`${server.name} ${what} failed: ${message}`);
+    return undefined;
+  }
+}
+
+const servers = [];
+const clients = new Map();
+/** Each server's RSS right after start, in MB. */
+let idleRss = {};
+let failed = false;
+try {
+  servers.push(await startStowage());
+  const s3rver = await attempt({ name: 's3rver' }, 'setup', startS3rver);
+  if (s3rver) servers.push(s3rver);
+  for (const s of servers) {
+    clients.set(s, clientFor(s));
+    log(`${s.name}: ${s.url} (pid ${s.pid})`);
+  }
+  idleRss = Object.fromEntries(
+    servers.map((s) => [s.name, (readStatusKiB(s.pid, 'VmRSS') * 1024) / 1e6]),
+  );
+
+  for (const s of servers) {
+    const c = clients.get(s);
+    await attempt(s, 'setup', async () => {
+      for (const b of [
+        'warmup',
+        'big',
+        ...Array.from({ length: SMALL_RUNS }, (_, r) => `small-${r}`),
+      ]) {
+        await c.client.send(new CreateBucketCommand({ Bucket: b }));
+      }
+      // Warm-up (JIT, connections); not measured.
+      await putSmall(c, s, 'warmup', WARMUP_COUNT);
+      await getSmall(c, s, 'warmup', WARMUP_COUNT);
+    });
+  }
+
+  /** Records every figure of a result under `<server>.<what>.<field>`. */
+  const recordAll = (s, what, result) => {
+    for (const [k, v] of Object.entries(result)) record(`${s.name}.${what}.${k}`, v);
+  };
+
+  // 4 KiB objects, 16 in flight. The servers take turns; who goes first alternates.
+  for (let run = 0; run < SMALL_RUNS; run++) {
+    const order = run % 2 ? [...servers].reverse() : servers;
+    for (const s of order) {
+      const c = clients.get(s);
+      syncDisks();
+      const put = await attempt(s, 'put4k', () => putSmall(c, s, `small-${run}`, SMALL_COUNT));
+      if (put) recordAll(s, 'put4k', put);
+      const get =
+        put && (await attempt(s, 'get4k', () => getSmall(c, s, `small-${run}`, SMALL_COUNT)));
+      if (get) recordAll(s, 'get4k', get);
+      const line = (x) =>
+        `${x.opsPerSec.toFixed(0)}/s p99 ${x.p99Ms.toFixed(1)} ms, CPU ms/op client ` +
+        `${x.clientCpuMsPerOp.toFixed(2)} server ${x.serverCpuMsPerOp.toFixed(2)}`;
+      log(
+        `4 KiB run ${run + 1}, ${s.name}: PUT ${put ? line(put) : 'failed'}; ` +
+          `GET ${get ? line(get) : 'failed'}`,
+      );
+    }
+  }
+
+  // One 1 GiB object.
+  for (let run = 0; run < BIG_RUNS; run++) {
+    const order = run % 2 ? [...servers].reverse() : servers;
+    for (const s of order) {
+      const c = clients.get(s);
+      syncDisks();
+      const put = await attempt(s, 'put1g', () => putBig(c, s, 'big', 'one-gib'));
+      if (put) recordAll(s, 'put1g', put);
+      const get = put && (await attempt(s, 'get1g', () => getBig(c, s, 'big', 'one-gib')));
+      if (get) recordAll(s, 'get1g', get);
+      await attempt(s, 'delete1g', () =>
+        c.client.send(new DeleteObjectCommand({ Bucket: 'big', Key: 'one-gib' })),
+      );
+      const line = (x) =>
+        `${x.mbPerSec.toFixed(0)} MB/s, RSS ${x.startRssMB.toFixed(0)} -> peak ` +
+        `${x.peakRssMB.toFixed(0)} MB (${x.rssSamples} samples), CPU s client ` +
+        `${x.clientCpuS.toFixed(1)} server ${x.serverCpuS.toFixed(1)}`;
+      log(
+        `1 GiB run ${run + 1}, ${s.name}: PUT ${put ? line(put) : 'failed'}; ` +
+          `GET ${get ? line(get) : 'failed'}`,
+      );
+    }
+  }
+} catch (err) {
+  failed = true;
+  log(`bench failed: ${err?.stack ?? err}`);
+  for (const s of servers) {
+    const t = tail(s.logFile);
+    if (t) log(`--- last lines of ${s.name}'s log ---\n${t}`);
+  }
+} finally {
+  for (const { client, agent } of clients.values()) {
+    client.destroy();
+    agent.destroy();
+  }
+  await Promise.all(servers.map((s) => stopProcess(s.child)));
+  rmSync(root, { recursive: true, force: true });
+}
+if (failed) process.exit(1);
+
+// ---------------------------------------------------------------------------------------
+// The report
+
+const loadAtEnd = loadAverage();
+const resultsFile = path.join(here, 'RESULTS.md');
+const old = existsSync(resultsFile)
+  ? readFileSync(resultsFile, 'utf8')
+  : '# Benchmark results\n\nEach bench replaces only its own section.\n';
+
+/** The engine's 1 GiB medians, from the table of the engine section of RESULTS.md. */
+const engineSection = /<!-- bench:engine -->([\s\S]*?)<!-- \/bench:engine -->/.exec(old)?.[1];
+const engineFigure = (label) => {
+  const row = engineSection
+    ?.split('\n')
+    .find((l) => l.startsWith('|') && l.split('|')[1]?.trim() === label);
+  const n = Number(row?.split('|')[2]?.trim().replace(/,/g, ''));
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+};
+const engine = {
+  put1g: engineFigure('1 GiB PUT (MB/s)'),
+  get1g: engineFigure('1 GiB GET (MB/s)'),
+  run: /Run (\S+) \(UTC\)/.exec(engineSection ?? '')?.[1],
+};
+
+const med = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+const max = (k) => Math.max(...(samples[k] ?? [NaN]));
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const fmtMs = (n) => n.toFixed(1);
+const pct = (a, b) => `${((a / b) * 100).toFixed(0)}%`;
+const times = (a, b) => `${(a / b).toFixed(1)}×`;
+const metCell = (met) => (met === undefined ? 'n/a' : met ? 'yes' : '**no**');
+/** A server's figure, or why there is none. */
+const cell = (server, key, what, format = fmt) => {
+  const v = med[`${server}.${key}`];
+  if (v !== undefined) return format(v);
+  const why = failures[`${server}.${what}`] ?? failures[`${server}.setup`];
+  if (why) return `failed: ${why.replace(/\|/g, '\\|').slice(0, 120)}`;
+  // A GET runs only after its PUT worked.
+  return failures[`${server}.${what.replace('get', 'put')}`] ? 'not run (the PUT failed)' : 'n/a';
+};
+const both = (key) =>
+  med[`stowage.${key}`] !== undefined && med[`s3rver.${key}`] !== undefined
+    ? [med[`stowage.${key}`], med[`s3rver.${key}`]]
+    : undefined;
+
+const rows = [];
+for (const [op, what] of [
+  ['PUT', 'put4k'],
+  ['GET', 'get4k'],
+]) {
+  const ops = both(`${what}.opsPerSec`);
+  rows.push([
+    `4 KiB ${op}, 16 in flight (objects/s)`,
+    cell('stowage', `${what}.opsPerSec`, what),
+    cell('s3rver', `${what}.opsPerSec`, what),
+    ops ? times(...ops) : '',
+    '',
+    '',
+    `≥ ${TARGET_SMALL_FACTOR}× s3rver`,
+    metCell(ops && ops[0] >= TARGET_SMALL_FACTOR * ops[1]),
+  ]);
+  const p99 = both(`${what}.p99Ms`);
+  rows.push([
+    `4 KiB ${op}, p99 latency (ms)`,
+    cell('stowage', `${what}.p99Ms`, what, fmtMs),
+    cell('s3rver', `${what}.p99Ms`, what, fmtMs),
+    p99 ? times(...p99) : '',
+    '',
+    '',
+    '',
+    '',
+  ]);
+}
+for (const [op, what] of [
+  ['PUT', 'put1g'],
+  ['GET', 'get1g'],
+]) {
+  const mb = both(`${what}.mbPerSec`);
+  const s = med[`stowage.${what}.mbPerSec`];
+  const e = engine[what];
+  rows.push([
+    `1 GiB ${op} (MB/s)`,
+    cell('stowage', `${what}.mbPerSec`, what),
+    cell('s3rver', `${what}.mbPerSec`, what),
+    mb ? times(...mb) : '',
+    e === undefined ? 'not found' : fmt(e),
+    e === undefined ? '' : pct(s, e),
+    `≥ ${TARGET_BIG_RATIO * 100}% of engine direct`,
+    metCell(e === undefined ? undefined : s >= TARGET_BIG_RATIO * e),
+  ]);
+}
+for (const [op, what] of [
+  ['PUT', 'put1g'],
+  ['GET', 'get1g'],
+]) {
+  const worst = max(`stowage.${what}.peakRssMB`);
+  rows.push([
+    `Server peak RSS during the 1 GiB ${op} (MB)`,
+    cell('stowage', `${what}.peakRssMB`, what),
+    cell('s3rver', `${what}.peakRssMB`, what),
+    '',
+    '',
+    '',
+    `< ${TARGET_RSS_MB} MB (highest run: ${fmt(worst)})`,
+    metCell(Number.isFinite(worst) ? worst < TARGET_RSS_MB : undefined),
+  ]);
+}
+const table = [
+  '| Measurement | Stowage | s3rver | Stowage / s3rver | Engine direct | Stowage / engine direct | Target | Met |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+  ...rows.map((r) => `| ${r.join(' | ')} |`),
+].join('\n');
+
+const cpu =
+  /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+/** The file system holding the data (longest mount point that prefixes the temp dir). */
+const mount = readFileSync('/proc/mounts', 'utf8')
+  .split('\n')
+  .map((l) => l.split(' '))
+  .filter((f) => f.length > 2 && (os.tmpdir() + '/').startsWith(f[1] === '/' ? '/' : `${f[1]}/`))
+  .sort((a, b) => b[1].length - a[1].length)[0];
+const s3rverVersion = JSON.parse(
+  readFileSync(path.join(repo, 'node_modules/s3rver/package.json'), 'utf8'),
+).version;
+const sdkVersion = JSON.parse(
+  readFileSync(path.join(repo, 'node_modules/@aws-sdk/client-s3/package.json'), 'utf8'),
+).version;
+/** Two decimals for CPU per request, one for latencies and CPU seconds, whole numbers else. */
+const fmtSample = (key, x) =>
+  key.endsWith('PerOp') ? x.toFixed(2) : /(Ms|CpuS)$/.test(key) ? x.toFixed(1) : fmt(x);
+const sampleLines = Object.entries(samples)
+  .map(([k, v]) => `- \`${k}\`: ${v.map((x) => fmtSample(k, x)).join(', ')}`)
+  .concat(Object.entries(failures).map(([k, why]) => `- \`${k}\` failed: ${why}`))
+  .join('\n');
+
+const cpuCell = (key, digits) => {
+  const v = med[key];
+  return v === undefined ? 'n/a' : v.toFixed(digits);
+};
+const cpuTable = [
+  '| CPU used (medians) | Client, against Stowage | Stowage server | Client, against s3rver | s3rver server |',
+  '| --- | ---: | ---: | ---: | ---: |',
+  ...[
+    ['4 KiB PUT (ms per request)', 'put4k', 'CpuMsPerOp', 2],
+    ['4 KiB GET (ms per request)', 'get4k', 'CpuMsPerOp', 2],
+    ['1 GiB PUT (s)', 'put1g', 'CpuS', 1],
+    ['1 GiB GET (s)', 'get1g', 'CpuS', 1],
+  ].map(
+    ([label, what, unit, digits]) =>
+      `| ${label} | ${cpuCell(`stowage.${what}.client${unit}`, digits)} | ${cpuCell(`stowage.${what}.server${unit}`, digits)} | ${cpuCell(`s3rver.${what}.client${unit}`, digits)} | ${cpuCell(`s3rver.${what}.server${unit}`, digits)} |`,
+  ),
+].join('\n');
+
+/**
+ * What the client alone allows: requests/s (or MB/s) if the server cost nothing and the
+ * client's CPU time per request stayed as measured (its JavaScript runs on one thread).
+ */
+const ceilings = [
+  ['4 KiB PUT', 'put4k', 'clientCpuMsPerOp', (ms) => 1000 / ms, '/s'],
+  ['4 KiB GET', 'get4k', 'clientCpuMsPerOp', (ms) => 1000 / ms, '/s'],
+  ['1 GiB GET', 'get1g', 'clientCpuS', (s) => BIG_BYTES / 1e6 / s, ' MB/s'],
+]
+  .filter(([, what, unit]) => med[`stowage.${what}.${unit}`] > 0)
+  .map(([label, what, unit, limit, suffix]) => {
+    const ceiling = limit(med[`stowage.${what}.${unit}`]);
+    const rate = what === 'get1g' ? 'mbPerSec' : 'opsPerSec';
+    const s3r = med[`s3rver.${what}.${rate}`];
+    const vs =
+      what === 'get1g'
+        ? engine.get1g
+          ? `${pct(ceiling, engine.get1g)} of engine direct`
+          : ''
+        : s3r
+          ? `${times(ceiling, s3r)} s3rver's figure`
+          : '';
+    return `${label} about ${fmt(ceiling)}${suffix}${vs ? ` (${vs})` : ''}`;
+  });
+
+const section = `<!-- bench:s3 -->
+## S3 server (\`npm run bench:s3\`)
+
+Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} (UTC) · Node ${process.version} · ${cpu} (${os.cpus().length} CPUs) · data on ${mount ? `${mount[2]} (${mount[0]})` : 'unknown'} under ${os.tmpdir()} · s3rver ${s3rverVersion} · @aws-sdk/client-s3 ${sdkVersion} · load average ${loadAtStart} at the start, ${loadAtEnd} at the end
+
+- Servers: each its own process on 127.0.0.1, on this machine, beside the client. Stowage is \`node bin/stowage.cjs serve\` as shipped: fsync on, UV_THREADPOOL_SIZE=16, access log at the default \`info\` level (to a file). s3rver runs with \`--silent\` and UV_THREADPOOL_SIZE=16 too; it never fsyncs, and answers a PUT before its file write has finished.
+- Client: the same for both, \`@aws-sdk/client-s3\` with an \`http.Agent\` of ${CONCURRENCY} keep-alive sockets per server, plain (not aws-chunked) PutObject, \`requestChecksumCalculation\` and \`responseChecksumValidation\` at \`WHEN_REQUIRED\`, no retries.
+- 4 KiB: ${SMALL_COUNT.toLocaleString('en-US')} distinct objects per run, PUT then GET, ${CONCURRENCY} requests in flight; latency is per request, GET bodies read and compared. An unmeasured warm-up of ${WARMUP_COUNT} PUTs and GETs comes first.
+- 1 GiB: one PutObject, the body streamed from memory in 1 MiB chunks with ContentLength set (the ETag is checked against the body's MD5); then one GET reading every byte (from the page cache).
+- Peak RSS: VmRSS of the server process, sampled every ${RSS_INTERVAL_MS} ms by a worker thread during the transfer. VmHWM, reset through \`/proc/<pid>/clear_refs\` before each transfer, is in the samples as a cross-check, with the RSS when the transfer began.
+- Medians of ${SMALL_RUNS} runs (4 KiB) and ${BIG_RUNS} runs (1 GiB); the servers take turns within a run, and \`sync\` runs before each timed PUT phase. MB = 10^6 bytes.
+- Engine direct: the engine's own 1 GiB medians, read from the engine section of this file (\`npm run bench:engine\`${engine.run ? `, run ${engine.run}` : ''}), not measured in this run.
+
+${table}
+
+Targets (issue): 4 KiB PUT and GET at ${TARGET_SMALL_FACTOR}× s3rver or more; 1 GiB PUT and GET at ${TARGET_BIG_RATIO * 100}% or more of the engine's direct figures; server RSS under ${TARGET_RSS_MB} MB during the 1 GiB transfers (judged on the highest run). RSS right after start: Stowage ${fmt(idleRss.stowage)} MB${idleRss.s3rver ? `, s3rver ${fmt(idleRss.s3rver)} MB` : ''}.
+
+The client and the servers share this machine's ${os.cpus().length} CPUs. CPU time (user + system, all threads) used while each figure was measured:
+
+${cpuTable}
+
+${ceilings.length ? `The client's own CPU time per request bounds what any server can show with this client on this machine, even one that cost nothing: ${ceilings.join('; ')}.` : ''}
+
+<details><summary>All samples</summary>
+
+${sampleLines}
+
+</details>
+<!-- /bench:s3 -->`;
+
+/** Formats with the repository's prettier, so `npm run lint` accepts the file as written. */
+async function formatMarkdown(file, text) {
+  try {
+    const prettier = await import('prettier');
+    const config = (await prettier.resolveConfig(file)) ?? {};
+    return await prettier.format(text, { ...config, parser: 'markdown' });
+  } catch {
+    return text;
+  }
+}
+
+const marked = /<!-- bench:s3 -->[\s\S]*?<!-- \/bench:s3 -->/;
+const next = marked.test(old) ? old.replace(marked, section) : `${old.trimEnd()}\n\n${section}\n`;
+writeFileSync(resultsFile, await formatMarkdown(resultsFile, next));
+console.log(table);
+console.log(`\n${cpuTable}`);
+console.log(`\nwritten to ${path.relative(process.cwd(), resultsFile)}`);

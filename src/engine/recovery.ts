@@ -1,6 +1,6 @@
 /**
  * Start-up recovery. Temp files always belong to writes that never finished. After an
- * unclean shutdown (the `clean_shutdown` setting is not set) blobs that no version or
+ * unclean shutdown (the `clean_shutdown` setting is `0`; a new directory has none) blobs that no version or
  * part references are garbage from writes that crashed between rename and commit, or
  * from deletions that crashed before unlinking.
  */
@@ -35,10 +35,11 @@ export async function recover(
 ): Promise<RecoveryReport> {
   const clean = db.prepare("SELECT value FROM settings WHERE name = 'clean_shutdown'").get() as
     { value: string } | undefined;
-  const uncleanShutdown = clean?.value !== '1';
+  // No flag at all: a new directory, never opened before (the first open sets it to '0').
+  const uncleanShutdown = clean !== undefined && clean.value !== '1';
   const tmpFilesRemoved = await blobs.cleanTmp();
   let orphanBlobsRemoved = 0;
-  if (uncleanShutdown || force) {
+  if (uncleanShutdown || clean === undefined || force) {
     const ids = referencedBlobIds(db);
     orphanBlobsRemoved = await blobs.collectGarbage((id) => ids.has(id));
   }

@@ -52,6 +52,13 @@ export const ERROR_TABLE = {
   E_INVALID_ARGUMENT: spec('Invalid argument', EXIT.usage, 400, 'InvalidArgument'),
   E_INVALID_REQUEST: spec('Invalid request', EXIT.usage, 400, 'InvalidRequest'),
   E_ACCESS_DENIED: spec('Access denied', EXIT.denied, 403, 'AccessDenied'),
+  E_CORS_FORBIDDEN: spec(
+    'CORSResponse: This CORS request is not allowed',
+    EXIT.denied,
+    403,
+    'AccessForbidden',
+  ),
+  E_BAD_REQUEST: spec('Bad request', EXIT.usage, 400, 'BadRequest'),
   E_METHOD_NOT_ALLOWED: spec(
     'The specified method is not allowed against this resource',
     EXIT.conflict,
@@ -64,6 +71,19 @@ export const ERROR_TABLE = {
     EXIT.denied,
     403,
     'InvalidAccessKeyId',
+  ),
+  E_NO_SUCH_ACCESS_KEY: spec('The access key does not exist', EXIT.notFound, 404, 'NoSuchEntity'),
+  E_ACCESS_KEY_EXISTS: spec(
+    'An access key with that name already exists',
+    EXIT.conflict,
+    409,
+    'EntityAlreadyExists',
+  ),
+  E_ACCESS_KEY_READ_ONLY: spec(
+    'The access key is declared in the configuration and cannot be changed here',
+    EXIT.conflict,
+    409,
+    'InvalidRequest',
   ),
   E_SIGNATURE_DOES_NOT_MATCH: spec(
     'The request signature we calculated does not match the signature you provided',
@@ -239,6 +259,12 @@ export const ERROR_TABLE = {
     'InvalidPartNumber',
   ),
   E_MALFORMED_POLICY: spec('The policy is not valid', EXIT.usage, 400, 'MalformedPolicy'),
+  E_MALFORMED_ACL: spec(
+    'The XML you provided did not validate against the AccessControlPolicy schema',
+    EXIT.usage,
+    400,
+    'MalformedACLError',
+  ),
   E_INVALID_LOGGING_TARGET: spec(
     'The target bucket for logging does not exist',
     EXIT.usage,

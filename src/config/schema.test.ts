@@ -56,6 +56,7 @@ describe('configKeyPaths', () => {
       'server.tls.keyFile',
       'server.rootAccessKeyId',
       'server.rootSecretAccessKey',
+      'server.accessKeys',
     ]);
   });
 });

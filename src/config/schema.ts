@@ -3,6 +3,7 @@
  * docs/config.md documents every key; test/docs/config-documented.test.ts keeps them in step.
  */
 import { z } from 'zod';
+import { parseIdentityPolicy } from '../s3api/documents/policy.js';
 
 /** Log levels, most verbose first; `silent` turns logging off (pino's names). */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -55,6 +56,77 @@ const engineSchema = z
     }
   });
 
+/** IAM user-name rules, which key names follow. */
+export const ACCESS_KEY_NAME_PATTERN = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+
+/** One validated entry of `server.accessKeys`; `policy` is JSON text. */
+interface DeclaredKeyConfig {
+  name: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  policy?: string;
+}
+
+/**
+ * One access key declared in `server.accessKeys`. The policy may be JSON text or a mapping;
+ * either way it is validated as an IAM identity policy here and becomes JSON text.
+ */
+const declaredKeySchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(ACCESS_KEY_NAME_PATTERN, 'expected 1 to 64 characters of A-Z a-z 0-9 + = , . @ _ -'),
+    accessKeyId: z.string().regex(/^[A-Za-z0-9]{3,128}$/, 'expected 3 to 128 letters and digits'),
+    secretAccessKey: z.string().min(8, 'expected at least 8 characters').max(128),
+    policy: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  })
+  .transform((key, ctx): DeclaredKeyConfig => {
+    if (key.policy === undefined) {
+      return { name: key.name, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+    }
+    const text = typeof key.policy === 'string' ? key.policy : JSON.stringify(key.policy, null, 2);
+    try {
+      parseIdentityPolicy(text);
+    } catch (err) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy'],
+        input: key.policy,
+        message: `access key "${key.name}": ${(err as Error).message}`,
+      });
+      return z.NEVER;
+    }
+    return { ...key, policy: text };
+  });
+
+function uniqueDeclaredKeys(
+  keys: { name: string; accessKeyId: string }[],
+  ctx: z.core.$RefinementCtx,
+): void {
+  const names = new Set<string>();
+  const ids = new Set<string>();
+  keys.forEach((key, i) => {
+    if (names.has(key.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'name'],
+        input: key.name,
+        message: `another access key is already named "${key.name}"`,
+      });
+    }
+    if (ids.has(key.accessKeyId)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'accessKeyId'],
+        input: key.accessKeyId,
+        message: 'another access key already has this id',
+      });
+    }
+    names.add(key.name);
+    ids.add(key.accessKeyId);
+  });
+}
+
 const serverSchema = z.strictObject({
   // Loopback unless told otherwise (PRODUCT.md: secure by default).
   address: z.string().min(1).default('127.0.0.1'),
@@ -78,6 +150,8 @@ const serverSchema = z.strictObject({
     .regex(/^[A-Za-z0-9]{3,128}$/, 'expected 3 to 128 letters and digits')
     .optional(),
   rootSecretAccessKey: z.string().min(8, 'expected at least 8 characters').max(128).optional(),
+  // Access keys beyond root that live in the config file (read-only for `stowage keys`).
+  accessKeys: z.array(declaredKeySchema).superRefine(uniqueDeclaredKeys).optional(),
 });
 
 /**
@@ -118,6 +192,11 @@ export function configKeysAt(path: readonly PropertyKey[]): string[] | undefined
   let schema: z.core.$ZodType = configSchema;
   for (const segment of path) {
     const obj = unwrap(schema);
+    // A list index (`server.accessKeys.0`) steps into the list's element schema.
+    if (obj instanceof z.ZodArray && /^\d+$/.test(String(segment))) {
+      schema = obj.element as z.core.$ZodType;
+      continue;
+    }
     if (!(obj instanceof z.ZodObject)) return undefined;
     const child = (obj.shape as Record<string, z.core.$ZodType>)[String(segment)];
     if (!child) return undefined;

@@ -1,6 +1,7 @@
 /** What every engine operation works with: the database, the blobs, the queue, the clock. */
 import type { Database, Statement } from 'better-sqlite3';
 import type { BlobStore } from './blobs/blob-store.js';
+import type { KeyStore } from './crypto/keys.js';
 import type { CommitQueue } from './db/commit-queue.js';
 
 /** Limits the engine enforces (validated config values). */
@@ -19,6 +20,8 @@ export interface EngineContext {
   /** A cached prepared statement for `sql` (see db/statements.ts). */
   sql(sql: string): Statement;
   blobs: BlobStore;
+  /** Keys of encryption at rest (`<dataDir>/keys/`). */
+  keys: KeyStore;
   queue: CommitQueue;
   limits: EngineLimits;
   /** Engine time in ms: the injected clock plus the persisted demo offset. */

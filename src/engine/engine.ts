@@ -12,6 +12,7 @@ import type { BlobBody } from './blobs/write-blob.js';
 import * as buckets from './buckets.js';
 import type { EngineContext, EngineLimits } from './context.js';
 import { CommitQueue } from './db/commit-queue.js';
+import { KeyStore } from './crypto/keys.js';
 import { openDatabase } from './db/open-database.js';
 import { statementCache } from './db/statements.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
@@ -19,6 +20,7 @@ import { listMultipartUploads } from './listing/list-uploads.js';
 import { listObjects } from './listing/list-objects.js';
 import { listObjectVersions } from './listing/list-versions.js';
 import { lockDataDir } from './lock.js';
+import * as acl from './objects/acl.js';
 import * as attributes from './objects/attributes.js';
 import { copyObject } from './objects/copy.js';
 import { deleteObject, deleteObjects } from './objects/delete.js';
@@ -125,6 +127,7 @@ export class Engine {
         db,
         sql: statementCache(db),
         blobs,
+        keys: new KeyStore(dataDir),
         queue,
         limits: { ...DEFAULT_LIMITS, ...options.limits },
         now: () => clock.now() + offset.ms,
@@ -285,6 +288,23 @@ export class Engine {
   ): Promise<{ versionId: string }> {
     return this.op(() => attributes.putObjectTagging(this.ctx, bucket, key, tags, versionId));
   }
+  /** The ACL of a version (latest without `versionId`); `acl` is undefined when private. */
+  getObjectAcl(
+    bucket: string,
+    key: string,
+    versionId?: string,
+  ): { versionId: string; acl?: string } {
+    return this.op(() => acl.getObjectAcl(this.ctx, bucket, key, versionId));
+  }
+  /** Replaces the ACL of a version (a canned name or JSON grant list; undefined = private). */
+  putObjectAcl(
+    bucket: string,
+    key: string,
+    value: string | undefined,
+    versionId?: string,
+  ): Promise<{ versionId: string }> {
+    return this.op(() => acl.putObjectAcl(this.ctx, bucket, key, value, versionId));
+  }
   restoreObject(
     bucket: string,
     key: string,
@@ -361,7 +381,7 @@ export class Engine {
    * SHA-256 recomputed from the bytes.
    */
   check(options: { deep?: boolean } = {}): Promise<IntegrityReport> {
-    return this.op(() => checkIntegrity(this.db, this.blobs, options));
+    return this.op(() => checkIntegrity(this.db, this.blobs, options, this.ctx.keys));
   }
 
   /**

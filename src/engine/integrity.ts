@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import type { BlobStore } from './blobs/blob-store.js';
+import { readSegments, type Segment } from './blobs/read-blobs.js';
+import { sealedSize } from './crypto/format.js';
+import type { KeyStore } from './crypto/keys.js';
 import { referencedBlobIds } from './recovery.js';
 
 /** One problem found. */
@@ -19,6 +22,15 @@ export interface IntegrityReport {
   problems: IntegrityProblem[];
 }
 
+interface ExpectedBlob {
+  /** Bytes of the blob file. */
+  size: number;
+  sha256?: string;
+  what: string;
+  /** For an encrypted blob: the segment to decrypt (its SHA-256 is of the plaintext). */
+  sealed?: Segment;
+}
+
 async function sha256Of(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }))
@@ -26,18 +38,46 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** SHA-256 of an encrypted blob's plaintext; every segment is authenticated on the way. */
+async function sealedSha256Of(blobs: BlobStore, seg: Segment, keys?: KeyStore): Promise<string> {
+  const hash = createHash('sha256');
+  const stream = readSegments(blobs, [seg], 0, seg.n - 1, () => undefined, keys);
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function deepProblem(
+  blobs: BlobStore,
+  id: string,
+  e: ExpectedBlob,
+  keys?: KeyStore,
+): Promise<string | undefined> {
+  if (!e.sealed) {
+    return (await sha256Of(blobs.pathOf(id))) === e.sha256
+      ? undefined
+      : 'does not match its SHA-256';
+  }
+  try {
+    const sum = await sealedSha256Of(blobs, e.sealed, keys);
+    return sum === e.sha256 ? undefined : 'decrypts to bytes that do not match their SHA-256';
+  } catch (err) {
+    return `cannot be decrypted: ${(err as Error).message}`;
+  }
+}
+
 /** Checks metadata against blobs. Reports every problem instead of stopping at the first. */
 export async function checkIntegrity(
   db: Database,
   blobs: BlobStore,
   options: { deep?: boolean } = {},
+  keys?: KeyStore,
 ): Promise<IntegrityReport> {
   const problems: IntegrityProblem[] = [];
   const rows = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
   for (const r of rows) {
     if (r.integrity_check !== 'ok') problems.push({ kind: 'database', message: r.integrity_check });
   }
-  const expected = new Map<string, { size: number; sha256?: string; what: string }>();
+  const expected = new Map<string, ExpectedBlob>();
   let objectsChecked = 0;
   for (const raw of db
     .prepare('SELECT bucket, key, version_id, segments, sha256 FROM versions')
@@ -50,18 +90,19 @@ export async function checkIntegrity(
       sha256: string | null;
     };
     objectsChecked++;
-    const segs = JSON.parse(row.segments) as Array<{ b: string; n: number; s?: string }>;
+    const segs = JSON.parse(row.segments) as Segment[];
     for (const s of segs) {
       expected.set(s.b, {
-        size: s.n,
+        size: s.e ? sealedSize(s.n) : s.n,
         ...(s.s ? { sha256: s.s } : {}),
+        ...(s.e ? { sealed: s } : {}),
         what: `${row.bucket}/${row.key} (version ${row.version_id})`,
       });
     }
   }
   for (const raw of db
     .prepare(
-      'SELECT upload_id, part_number, size, sha256, blob_id FROM parts WHERE blob_id IS NOT NULL',
+      'SELECT upload_id, part_number, size, sha256, blob_id, envelope FROM parts WHERE blob_id IS NOT NULL',
     )
     .iterate()) {
     const p = raw as {
@@ -70,10 +111,15 @@ export async function checkIntegrity(
       size: number;
       sha256: string;
       blob_id: string;
+      envelope: string | null;
     };
+    const sealed: Segment | undefined = p.envelope
+      ? { b: p.blob_id, n: p.size, e: JSON.parse(p.envelope) as Segment['e'] }
+      : undefined;
     expected.set(p.blob_id, {
-      size: p.size,
+      size: sealed ? sealedSize(p.size) : p.size,
       sha256: p.sha256,
+      ...(sealed ? { sealed } : {}),
       what: `part ${p.part_number} of upload ${p.upload_id}`,
     });
   }
@@ -92,12 +138,8 @@ export async function checkIntegrity(
       });
       continue;
     }
-    if (options.deep && e.sha256 && (await sha256Of(blobs.pathOf(id))) !== e.sha256) {
-      problems.push({
-        kind: 'checksum',
-        message: `${e.what}: blob ${id} does not match its SHA-256`,
-      });
-    }
+    const problem = options.deep && e.sha256 ? await deepProblem(blobs, id, e, keys) : undefined;
+    if (problem) problems.push({ kind: 'checksum', message: `${e.what}: blob ${id} ${problem}` });
   }
   const referenced = referencedBlobIds(db);
   for (const id of await blobs.listIds()) {

@@ -32,6 +32,8 @@ export interface VersionRow {
   part_sizes: string;
   created_at: number;
   accessed_at: number;
+  /** Encryption at rest (JSON ObjectEncryption); set after insert, NULL in the clear. */
+  encryption?: string | null;
 }
 
 /** The columns of a new version row (id and is_latest are set by the engine). */
@@ -76,5 +78,8 @@ export function toObjectInfo(row: VersionRow, nowMs: number): ObjectInfo {
     ...(row.sha256 ? { sha256: row.sha256 } : {}),
     partsCount: partSizes.length,
     partSizes,
+    ...(row.encryption
+      ? { encryption: JSON.parse(row.encryption) as ObjectInfo['encryption'] }
+      : {}),
   };
 }

@@ -13,6 +13,17 @@ export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
 /** Base64 checksum values by algorithm, as S3 puts them on the wire. */
 export type ChecksumValues = Partial<Record<ChecksumAlgorithm, string>>;
 
+/**
+ * Server-side encryption of an object version at rest (S3's x-amz-server-side-encryption).
+ * AES256 is SSE-S3 (the data directory's master key); aws:kms and aws:kms:dsse use a
+ * local key per KMS key id. The engine reports `kmsKeyId` as a key ARN.
+ */
+export interface ObjectEncryption {
+  algorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+  kmsKeyId?: string;
+  bucketKeyEnabled?: boolean;
+}
+
 /** Storage classes the engine accepts. REDUCED_REDUNDANCY is stored as STANDARD. */
 export type StorageClass =
   | 'STANDARD'
@@ -107,6 +118,8 @@ export interface ObjectInfo {
   partsCount: number;
   /** Sizes of each part of a multipart object (GetObject partNumber, GetObjectAttributes). */
   partSizes: number[];
+  /** Encryption at rest; absent when the version is stored in the clear. */
+  encryption?: ObjectEncryption;
 }
 
 /** Conditions of a GET/HEAD/COPY (RFC 7232 as S3 applies it). */
@@ -148,6 +161,13 @@ export interface PutObjectOptions {
   conditions?: WriteConditions;
   /** Aborts the write; nothing is stored. */
   signal?: AbortSignal;
+  /** Encrypt the bytes at rest (omitted: stored in the clear). */
+  encryption?: ObjectEncryption;
+  /**
+   * The ACL of the new version, as the S3 front end serialises it (a canned ACL name or
+   * a JSON grant list); omitted means private.
+   */
+  acl?: string;
 }
 
 /** Result of a write that creates an object version. */
@@ -157,6 +177,7 @@ export interface PutObjectResult {
   size: number;
   checksums: ChecksumValues;
   checksumType?: ChecksumType;
+  encryption?: ObjectEncryption;
 }
 
 /** What a caller passes to getObject / headObject. */
@@ -213,7 +234,11 @@ export interface CopyObjectOptions {
   sourceConditions?: ReadConditions;
   /** Conditions on the destination. */
   conditions?: WriteConditions;
+  /** The copy's ACL (a copy does not inherit the source's; omitted means private). */
+  acl?: string;
   checksumAlgorithm?: ChecksumAlgorithm;
+  /** Encryption of the copy (the destination's setting; omitted: in the clear). */
+  encryption?: ObjectEncryption;
 }
 
 /** Result of copyObject. */
@@ -272,6 +297,7 @@ export interface UploadInfo {
   storageClass: StorageClass;
   checksumAlgorithm?: ChecksumAlgorithm;
   checksumType?: ChecksumType;
+  encryption?: ObjectEncryption;
 }
 
 /** Options of createMultipartUpload. */
@@ -282,6 +308,10 @@ export interface CreateMultipartOptions {
   storageClass?: string;
   checksumAlgorithm?: ChecksumAlgorithm;
   checksumType?: ChecksumType;
+  /** The ACL of the completed object (see PutObjectOptions.acl). */
+  acl?: string;
+  /** Encryption of every part and of the completed object. */
+  encryption?: ObjectEncryption;
 }
 
 /** Options of uploadPart. */
@@ -289,6 +319,8 @@ export interface UploadPartOptions {
   contentLength?: number;
   contentMd5?: string;
   checksums?: ChecksumValues | Promise<ChecksumValues>;
+  /** An algorithm the client announced for this part (e.g. its trailer), besides the upload's. */
+  checksumAlgorithm?: ChecksumAlgorithm;
   signal?: AbortSignal;
 }
 
@@ -299,6 +331,7 @@ export interface PartInfo {
   etag: string;
   lastModified: Date;
   checksums: ChecksumValues;
+  encryption?: ObjectEncryption;
 }
 
 /** One entry of the CompleteMultipartUpload part list. */

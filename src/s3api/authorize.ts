@@ -1,22 +1,123 @@
 /**
- * Authorisation. Today: the root key may do everything and nobody else anything ("deny
- * what no policy allows"). Access keys with identity policies and bucket policies plug in
- * here.
+ * Authorisation: decides, before any byte of a body is stored, whether a caller may run
+ * a routed request. Identity policies of keys and bucket policies are evaluated as AWS
+ * does for same-account requests (src/s3api/policy/evaluate.ts); the root key may do
+ * everything a bucket policy does not explicitly deny; anonymous callers get what a
+ * public bucket policy or a public ACL grants, subject to the bucket's public access block.
  */
-import { StowageError } from '../errors.js';
+import type { Engine } from '../engine/engine.js';
+import { isStowageError, StowageError } from '../errors.js';
+import type { PublicAccessBlock } from './documents/public-access-block.js';
 import type { Authorize } from './front.js';
+import type { IdentityLookup } from './identity.js';
+import { createBucketPolicyReader, type BucketPolicy } from './policy/bucket-policy.js';
+import type { ConditionKeys } from './policy/conditions.js';
+import { evaluate, type Decision } from './policy/evaluate.js';
+import { isPublicPolicy } from './policy/public.js';
+import { NO_PUBLIC_ACCESS_BLOCK, publicAccessBlockOf } from './policy/public-access-block.js';
+import { requestContext, type Caller, type RequestedAccess } from './policy/request-context.js';
+
+/** What a bucket's or object's ACL grants to everyone (the AllUsers group). */
+export type PublicAclLookup = (
+  bucket: string,
+  key: string | undefined,
+  versionId: string | undefined,
+) => { read: boolean; write: boolean };
 
 /** Options of createAuthorize. */
 export interface AuthorizeOptions {
-  rootAccessKeyId: string;
+  /** Finds the identity (root flag, name, policies) of an access key. */
+  identities: IdentityLookup;
+  /** Bucket policies and public access blocks are read from here. */
+  engine: Engine;
+  /** Public ACL grants; without it, ACLs grant nothing. */
+  publicAcl?: PublicAclLookup;
 }
 
-/** Builds the authorisation check of the front end. */
+/** Root may always manage bucket policies, so a policy can never lock the owner out. */
+const ROOT_ALWAYS = new Set(['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy']);
+
+/** Actions a public ACL read grant allows (objects: per object ACL; ListBucket: bucket ACL). */
+const ACL_READ = new Set(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
+
+function denied(access: RequestedAccess): StowageError {
+  // Names the action and resource, never the policy that denied it.
+  return new StowageError(
+    'E_ACCESS_DENIED',
+    `access denied: ${access.action} on ${access.resource} is not allowed`,
+    { details: access.bucket ? { bucket: access.bucket } : {} },
+  );
+}
+
+function aclAllows(lookup: PublicAclLookup | undefined, access: RequestedAccess): boolean {
+  if (!lookup || access.bucket === undefined || access.anyKey) return false;
+  if (ACL_READ.has(access.action)) {
+    const objectAcl = access.action !== 's3:ListBucket';
+    return lookup(access.bucket, objectAcl ? access.key : undefined, access.versionId).read;
+  }
+  if (access.action === 's3:PutObject') return lookup(access.bucket, undefined, undefined).write;
+  return false;
+}
+
+/**
+ * Builds the authorisation check of the front end.
+ *
+ * @example
+ * const authorize = createAuthorize({ identities: (id) => keys.get(id), engine });
+ * createS3Handler({ engine, authenticate, authorize });
+ */
 export function createAuthorize(options: AuthorizeOptions): Authorize {
-  return (principal, route) => {
-    if (principal.kind === 'key' && principal.accessKeyId === options.rootAccessKeyId) return;
-    throw new StowageError('E_ACCESS_DENIED', `access denied to ${route.operation}`, {
-      details: route.bucket ? { bucket: route.bucket } : {},
+  const policyOf = createBucketPolicyReader(options.engine);
+  const blockOf = (bucket: string): PublicAccessBlock => {
+    try {
+      return publicAccessBlockOf(options.engine, bucket);
+    } catch (err) {
+      // A bucket that does not exist has no block; the handler answers NoSuchBucket.
+      if (isStowageError(err) && err.code === 'E_NO_SUCH_BUCKET') return NO_PUBLIC_ACCESS_BLOCK;
+      throw err;
+    }
+  };
+
+  const decide = (caller: Caller, access: RequestedAccess, keys: ConditionKeys): boolean => {
+    const policy: BucketPolicy =
+      access.bucket === undefined ? { kind: 'none' } : policyOf(access.bucket);
+    const bucketPolicy = policy.kind === 'policy' ? policy.doc : undefined;
+    if (caller.kind === 'key' && caller.identity.root) {
+      if (ROOT_ALWAYS.has(access.action)) return true;
+      return evaluate({ caller, access, keys, bucketPolicy }) !== 'ExplicitDeny';
+    }
+    if (policy.kind === 'unreadable') return false;
+    const decision: Decision = evaluate({
+      caller,
+      access,
+      keys,
+      bucketPolicy,
+      identityPolicies: caller.kind === 'key' ? caller.identity.policies : [],
     });
+    if (decision === 'ExplicitDeny') return false;
+    const block = access.bucket === undefined ? undefined : blockOf(access.bucket);
+    if (decision === 'Allow') {
+      // RestrictPublicBuckets: a public policy grants nothing to callers outside the account.
+      if (caller.kind !== 'anonymous' || !block?.RestrictPublicBuckets) return true;
+      if (!bucketPolicy || !isPublicPolicy(bucketPolicy)) return true;
+    }
+    if (block?.IgnorePublicAcls) return false;
+    return aclAllows(options.publicAcl, access);
+  };
+
+  return (principal, route, req) => {
+    let caller: Caller;
+    if (principal.kind === 'anonymous') caller = { kind: 'anonymous' };
+    else {
+      const identity = options.identities(principal.accessKeyId);
+      if (!identity) {
+        throw new StowageError('E_ACCESS_DENIED', 'access denied: the access key has no identity');
+      }
+      caller = { kind: 'key', identity };
+    }
+    const ctx = requestContext(route, req, caller);
+    for (const access of ctx.accesses) {
+      if (!decide(caller, access, ctx.keys)) throw denied(access);
+    }
   };
 }

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine.js';
 import { StowageError, toStowageError } from '../errors.js';
 import type { S3Request } from './context.js';
+import { applyCorsHeaders } from './cors/actual.js';
 import { HANDLERS } from './handlers/index.js';
 import { sendError } from './respond.js';
 import { route, type Route } from './router.js';
@@ -54,6 +55,15 @@ export interface S3FrontOptions {
   virtualHostDomain?: string;
   /** Called once per finished request. */
   onAccess?: (entry: AccessLogEntry) => void;
+}
+
+/** What an unauthenticated CORS preflight runs with: no caller, no payload. */
+function preflightAuth(): Authenticated {
+  return {
+    principal: { kind: 'anonymous' },
+    body: (async function* () {})(),
+    trailerAlgorithms: [],
+  };
 }
 
 /** The largest request target accepted; S3 keys are at most 1024 bytes, encoded ×3. */
@@ -126,9 +136,13 @@ export function createS3Handler(
         req.headers as Record<string, string>,
         options.virtualHostDomain,
       );
-      const auth = options.authenticate(req, rawPath, rawQuery);
+      // S3 answers a CORS preflight without authentication. Other requests get their CORS
+      // headers before anything can fail, so that errors carry them too (as in S3).
+      const preflight = routed.operation === 'PreflightCors';
+      if (!preflight) applyCorsHeaders(options.engine, routed.bucket, req, res);
+      const auth = preflight ? preflightAuth() : options.authenticate(req, rawPath, rawQuery);
       principal = auth.principal;
-      options.authorize(auth.principal, routed, req);
+      if (!preflight) options.authorize(auth.principal, routed, req);
       const r: S3Request = {
         req,
         res,

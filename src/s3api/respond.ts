@@ -24,6 +24,10 @@ export function sendEmpty(res: ServerResponse, status: number): void {
   res.end();
 }
 
+function isCorsHeader(name: string): boolean {
+  return name === 'vary' || name.startsWith('access-control-');
+}
+
 /** The S3 status of an error (NotModified is a 304 without a body). */
 export function statusOf(err: StowageError): number {
   return ERROR_TABLE[err.code].httpStatus;
@@ -46,8 +50,9 @@ export function sendError(
   }
   const status = statusOf(err);
   res.statusCode = status;
+  // CORS headers stay on errors, as in S3, so a browser script can read the error.
   for (const h of res.getHeaderNames())
-    if (h !== 'x-amz-request-id' && h !== 'x-amz-id-2') res.removeHeader(h);
+    if (h !== 'x-amz-request-id' && h !== 'x-amz-id-2' && !isCorsHeader(h)) res.removeHeader(h);
   if (err.details.deleteMarker === true) res.setHeader('x-amz-delete-marker', 'true');
   if (typeof err.details.versionId === 'string' && err.details.deleteMarker === true) {
     res.setHeader('x-amz-version-id', err.details.versionId);
@@ -67,7 +72,9 @@ export function sendError(
   };
   for (const [k, v] of Object.entries(err.details)) {
     if (
-      ['bucket', 'key', 'versionId', 'uploadId', 'partNumber'].includes(k) &&
+      ['bucket', 'key', 'versionId', 'uploadId', 'partNumber', 'method', 'resourceType'].includes(
+        k,
+      ) &&
       (typeof v === 'string' || typeof v === 'number')
     ) {
       body[k === 'bucket' ? 'BucketName' : k[0]!.toUpperCase() + k.slice(1)] = String(v);

@@ -16,6 +16,11 @@ export type Operation =
   | 'GetBucketConfig'
   | 'PutBucketConfig'
   | 'DeleteBucketConfig'
+  | 'GetBucketAcl'
+  | 'PutBucketAcl'
+  | 'GetObjectAcl'
+  | 'PutObjectAcl'
+  | 'GetBucketPolicyStatus'
   | 'ListObjects'
   | 'ListObjectsV2'
   | 'ListObjectVersions'
@@ -36,7 +41,8 @@ export type Operation =
   | 'UploadPartCopy'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
-  | 'ListParts';
+  | 'ListParts'
+  | 'PreflightCors';
 
 /** Sub-resources that hold a bucket document, and the document kind the engine stores. */
 export const BUCKET_DOCUMENTS = {
@@ -112,13 +118,18 @@ function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation
   const doc = (Object.keys(BUCKET_DOCUMENTS) as Array<keyof typeof BUCKET_DOCUMENTS>).find((s) =>
     q.has(s),
   );
+  // ACLs are interpreted (src/s3api/acl), not stored as a raw document; S3 has no DELETE ?acl.
+  if (q.has('acl') && method === 'GET') return { operation: 'GetBucketAcl' };
+  if (q.has('acl') && method === 'PUT') return { operation: 'PutBucketAcl' };
+  if (q.has('acl') && method !== 'HEAD')
+    throw new StowageError('E_METHOD_NOT_ALLOWED', `${method} is not allowed on a bucket ACL`);
   switch (method) {
     case 'GET':
       if (q.has('location')) return { operation: 'GetBucketLocation' };
       if (q.has('versioning')) return { operation: 'GetBucketVersioning' };
       if (q.has('uploads')) return { operation: 'ListMultipartUploads' };
       if (q.has('versions')) return { operation: 'ListObjectVersions' };
-      if (q.has('policyStatus')) return { operation: 'GetBucketConfig', subresource: 'policy' };
+      if (q.has('policyStatus')) return { operation: 'GetBucketPolicyStatus' };
       if (doc) return { operation: 'GetBucketConfig', subresource: doc };
       return { operation: q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects' };
     case 'PUT':
@@ -141,13 +152,13 @@ function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation
 }
 
 function objectRoute(method: string, q: URLSearchParams, copySource: boolean): Operation {
-  // Object ACLs are not stored. Without this a `GET ?acl` (s3cmd info) was answered with
-  // the object's bytes, and a `PUT ?acl` (s3cmd setacl) replaced the object with the ACL.
-  if (q.has('acl'))
-    throw new StowageError(
-      'E_NOT_IMPLEMENTED',
-      'the acl sub-resource of objects is not implemented',
-    );
+  // ?acl first: a `GET ?acl` (s3cmd info) must not answer with the object's bytes, nor a
+  // `PUT ?acl` (s3cmd setacl) replace the object with the ACL document.
+  if (q.has('acl')) {
+    if (method === 'GET') return 'GetObjectAcl';
+    if (method === 'PUT') return 'PutObjectAcl';
+    throw new StowageError('E_METHOD_NOT_ALLOWED', `${method} is not allowed on an object ACL`);
+  }
   switch (method) {
     case 'GET':
       if (q.has('uploadId')) return 'ListParts';
@@ -191,6 +202,9 @@ export function route(
       throw new StowageError('E_NOT_IMPLEMENTED', `the ${s} sub-resource is not implemented`);
   }
   const { bucket, key } = addressOf(rawPath, headers.host, virtualHostDomain);
+  // A CORS preflight (OPTIONS) is answered for any sub-resource, before authentication.
+  if (method === 'OPTIONS' && bucket !== undefined)
+    return { operation: 'PreflightCors', bucket, ...(key === undefined ? {} : { key }), query };
   if (bucket === undefined) {
     if (method === 'GET') return { operation: 'ListBuckets', query };
     throw new StowageError('E_METHOD_NOT_ALLOWED', `${method} is not allowed on the service`);

@@ -2,7 +2,6 @@
  * `stowage serve`: composes the engine, the S3 front end and the health endpoints into
  * one HTTP(S) server, and shuts it all down gracefully.
  */
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -12,8 +11,12 @@ import { StowageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createAuthenticate } from '../s3api/authenticate.js';
 import { createAuthorize } from '../s3api/authorize.js';
+import { publicAccessOf } from '../s3api/acl/index.js';
 import { createS3Handler } from '../s3api/front.js';
+import type { IdentityLookup } from '../s3api/identity.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
+import { loadTlsMaterial } from './tls.js';
+import { createKeyDirectory, type KeyDirectory } from './keys/directory.js';
 
 /** How long a shutdown waits for in-flight requests before cutting connections. */
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -25,8 +28,16 @@ export interface RunningServer {
   port: number;
   engine: Engine;
   credentials: RootCredentials;
+  /** The access keys the server knows (root, declared, created with `stowage keys`). */
+  keys: KeyDirectory;
   /** Stops accepting, finishes in-flight requests, closes the engine. Idempotent. */
   close(): Promise<void>;
+}
+
+/** What startServer takes besides the config. */
+export interface StartServerOptions {
+  /** Access keys besides the root key (tests use it to add keys with identity policies). */
+  identities?: IdentityLookup;
 }
 
 /** Unauthenticated GETs of these paths answer health checks (a signed request is S3). */
@@ -46,7 +57,13 @@ function healthPath(req: http.IncomingMessage): 'live' | 'ready' | undefined {
  * console.log(server.url); // http://127.0.0.1:9000
  * await server.close();
  */
-export async function startServer(config: StowageConfig, logger: Logger): Promise<RunningServer> {
+export async function startServer(
+  config: StowageConfig,
+  logger: Logger,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
+  // Checked first: a bad certificate or key stops the start before anything is created.
+  const tls = config.server.tls ? loadTlsMaterial(config.server.tls) : undefined;
   const credentials = await loadRootCredentials(config.dataDir, config.server);
   const engine = await Engine.open({
     dataDir: config.dataDir,
@@ -61,19 +78,33 @@ export async function startServer(config: StowageConfig, logger: Logger): Promis
   if (engine.recovery.uncleanShutdown) {
     logger.warn({ recovery: engine.recovery }, 'recovered after an unclean shutdown');
   }
+  // The root key, keys declared in the config and keys made with `stowage keys` (re-read
+  // while running), plus the extra keys a caller passes.
+  let keys: KeyDirectory;
+  try {
+    keys = createKeyDirectory({ dataDir: config.dataDir, config, root: credentials, logger });
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  const identities: IdentityLookup = (id) => keys.lookup(id) ?? options.identities?.(id);
   let draining = false;
   const secure = config.server.tls !== undefined;
   const s3 = createS3Handler({
     engine,
     authenticate: createAuthenticate({
-      lookup: (id) =>
-        id === credentials.accessKeyId
-          ? { secretAccessKey: credentials.secretAccessKey }
-          : undefined,
+      lookup: (id) => {
+        const identity = identities(id);
+        return identity ? { secretAccessKey: identity.secretAccessKey } : undefined;
+      },
       // One server holds buckets of every region (seed 002 runs `aws s3 mb --region
       // eu-north-1`), so a signature scoped to any region is accepted.
     }),
-    authorize: createAuthorize({ rootAccessKeyId: credentials.accessKeyId }),
+    authorize: createAuthorize({
+      identities,
+      engine,
+      publicAcl: (bucket, key, versionId) => publicAccessOf(engine, bucket, key, versionId),
+    }),
     virtualHostDomain: config.server.virtualHostDomain,
     onAccess: (entry) => logger.info(entry, 'request'),
   });
@@ -91,15 +122,7 @@ export async function startServer(config: StowageConfig, logger: Logger): Promis
   };
   let server: http.Server;
   try {
-    server = secure
-      ? https.createServer(
-          {
-            cert: readFileSync(config.server.tls!.certFile),
-            key: readFileSync(config.server.tls!.keyFile),
-          },
-          listener,
-        )
-      : http.createServer(listener);
+    server = tls ? https.createServer(tls, listener) : http.createServer(listener);
   } catch (err) {
     await engine.close();
     throw new StowageError(
@@ -144,6 +167,7 @@ export async function startServer(config: StowageConfig, logger: Logger): Promis
     port,
     engine,
     credentials,
+    keys,
     close() {
       closing ??= (async () => {
         draining = true;

@@ -2,6 +2,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { configSchema, type StowageConfig } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log.js';
+import type { IdentityLookup } from '../../src/s3api/identity.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { tempDir } from './engine.js';
 
@@ -25,6 +26,8 @@ export async function startTestServer(
   overrides: {
     engine?: Partial<StowageConfig['engine']>;
     server?: Partial<StowageConfig['server']>;
+    /** Access keys besides TEST_KEY (the root key), with their identity policies. */
+    identities?: IdentityLookup;
   } = {},
 ): Promise<TestServer> {
   const { dir, cleanup } = tempDir('stowage-srv-');
@@ -39,7 +42,9 @@ export async function startTestServer(
       ...overrides.server,
     },
   }) as StowageConfig;
-  const server = await startServer(config, createLogger({ level: 'silent' }));
+  const server = await startServer(config, createLogger({ level: 'silent' }), {
+    identities: overrides.identities,
+  });
   const client = new S3Client({
     endpoint: server.url,
     region: 'us-east-1',

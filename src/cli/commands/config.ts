@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { resolveConfig } from '../../config/load.js';
 import type { StowageConfig } from '../../config/schema.js';
+import { redactSecrets } from '../../log.js';
 import type { CliContext } from '../context.js';
 
 /**
@@ -23,7 +24,8 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       const { config: effective, configFile } = await ctx.resolvedConfig();
       // With --verbose the logger reports at debug level where the config came from.
       await ctx.logger();
-      ctx.output().result(effective, (value) => showText(value, configFile));
+      // Secrets (root and access-key secrets) are redacted in text as they are in --json.
+      ctx.output().result(effective, (value) => showText(redactSecrets(value), configFile));
     });
 
   config

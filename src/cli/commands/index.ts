@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerConfigCommands } from './config.js';
 import { registerEngineCommands } from './engine.js';
+import { registerKeysCommands } from './keys.js';
 import { registerServeCommand } from './serve.js';
 
 /**
@@ -19,4 +20,5 @@ export const COMMAND_REGISTRARS: readonly CommandRegistrar[] = [
   registerServeCommand,
   registerEngineCommands,
   registerConfigCommands,
+  registerKeysCommands,
 ];

@@ -23,6 +23,9 @@ function banner(s: RunningServer, dataDir: string, region: string): string {
     `  export AWS_SECRET_ACCESS_KEY=${secretValue}`,
     `  export AWS_DEFAULT_REGION=${region}`,
     `  export AWS_ENDPOINT_URL=${s.url}`,
+    ...(s.url.startsWith('https:')
+      ? ['  export AWS_CA_BUNDLE=<the certificate file, if it is self-signed>']
+      : []),
     `  aws --endpoint-url ${s.url} s3 ls`,
     '',
   ].join('\n');

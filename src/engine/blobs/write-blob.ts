@@ -7,6 +7,8 @@
 import { promises as fsp } from 'node:fs';
 import { StowageError, toStowageError } from '../../errors.js';
 import { createChecksum, type IncrementalChecksum } from '../checksums/index.js';
+import type { BlobEnvelope, BlobKey } from '../crypto/envelope.js';
+import { SegmentEncryptor } from '../crypto/format.js';
 import type { ChecksumAlgorithm } from '../types.js';
 import type { BlobStore } from './blob-store.js';
 import { hasherFor } from './hash-workers.js';
@@ -25,6 +27,8 @@ export interface BlobDigests {
 /** A written, published blob. `id` is null for an empty body (no file is kept). */
 export interface WrittenBlob extends BlobDigests {
   id: string | null;
+  /** How the blob is encrypted at rest (absent: in the clear, or no blob). */
+  envelope?: BlobEnvelope;
 }
 
 /** Options of writeBlob. */
@@ -38,6 +42,8 @@ export interface WriteBlobOptions {
   signal?: AbortSignal;
   /** Runs after the bytes are on disk and before they are published; throw to reject. */
   verify?: (digests: BlobDigests) => Promise<void> | void;
+  /** Encrypt the bytes on disk with this data key (see crypto/format.ts). */
+  encrypt?: { envelope: BlobEnvelope; blobKey: BlobKey };
 }
 
 /** Write batches of about this size: fewer syscalls than one write per network chunk. */
@@ -63,6 +69,9 @@ export async function writeBlob(
   const extra = options.algorithms.map(
     (a) => [a, createChecksum(a)] as [ChecksumAlgorithm, IncrementalChecksum],
   );
+  const encryptor = options.encrypt
+    ? new SegmentEncryptor(options.encrypt.blobKey.key, options.encrypt.blobKey.prefix)
+    : undefined;
   let size = 0;
   let handle: fsp.FileHandle | undefined;
   // One write in flight while the next batch is hashed: disk and CPU overlap.
@@ -96,9 +105,20 @@ export async function writeBlob(
       const hashing = hasher.update(chunk);
       for (const [, c] of extra) c.update(chunk);
       if (hashing) await hashing;
-      batch.push(chunk);
-      batchBytes += chunk.byteLength;
+      if (encryptor) {
+        for (const sealed of encryptor.update(chunk)) {
+          batch.push(sealed);
+          batchBytes += sealed.byteLength;
+        }
+      } else {
+        batch.push(chunk);
+        batchBytes += chunk.byteLength;
+      }
       if (batchBytes >= FLUSH_BYTES) await flush();
+    }
+    for (const sealed of encryptor?.final() ?? []) {
+      batch.push(sealed);
+      batchBytes += sealed.byteLength;
     }
     if (batchBytes > 0) await flush();
     await inFlight;
@@ -124,7 +144,7 @@ export async function writeBlob(
       return { ...digests, id: null };
     }
     await store.publish(id);
-    return { ...digests, id };
+    return { ...digests, id, ...(options.encrypt ? { envelope: options.encrypt.envelope } : {}) };
   } catch (err) {
     // A write may still be in flight (the body failed meanwhile); its own failure, e.g.
     // ENOSPC, must not become an unhandled rejection.

@@ -54,6 +54,23 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('version 2 adds a nullable acl column to versions and uploads (NULL = private)', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    for (const table of ['versions', 'uploads']) {
+      const col = (
+        db.prepare(`PRAGMA table_info(${table})`).all() as Array<{
+          name: string;
+          type: string;
+          notnull: number;
+          dflt_value: unknown;
+        }>
+      ).find((c) => c.name === 'acl');
+      expect(col).toMatchObject({ type: 'TEXT', notnull: 0, dflt_value: null });
+    }
+    db.close();
+  });
+
   it('the current-version index serves the listing query', () => {
     const db = new Database(':memory:');
     migrate(db);

@@ -100,6 +100,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'object-acl',
+    // An object version's ACL, and the ACL a multipart upload gives the object it
+    // completes: a canned ACL name or a JSON grant list (src/engine/objects/acl.ts).
+    // NULL is private, which every existing object is.
+    sql: `
+      ALTER TABLE versions ADD COLUMN acl TEXT;
+      ALTER TABLE uploads ADD COLUMN acl TEXT;
+    `,
+  },
+  {
+    version: 3,
+    name: 'encryption-at-rest',
+    // Server-side encryption: a version's and an upload's setting (JSON ObjectEncryption,
+    // NULL = in the clear), and the envelope of each part's blob (wrapped data key, nonce
+    // prefix, format; see src/engine/crypto/). A version's blob envelopes are in the `e`
+    // field of its segments.
+    sql: `
+      ALTER TABLE versions ADD COLUMN encryption TEXT;
+      ALTER TABLE uploads ADD COLUMN encryption TEXT;
+      ALTER TABLE parts ADD COLUMN envelope TEXT;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */

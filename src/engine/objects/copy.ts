@@ -12,6 +12,7 @@ import { checkReadConditions } from '../conditions.js';
 import { assertKey } from '../names.js';
 import { segmentsOf } from '../rows.js';
 import type { ChecksumAlgorithm, CopyObjectOptions, CopyObjectResult } from '../types.js';
+import { blobEncryption, encryptionOf, resolveFor } from './encryption.js';
 import { algorithmsFor } from './input.js';
 import { latestRow } from './placement.js';
 import { commitSingleBlob, versionAttributes } from './put.js';
@@ -57,13 +58,17 @@ export async function copyObject(
     metadata: replaceMeta ? options.metadata : JSON.parse(src.metadata),
     tags: options.taggingDirective === 'REPLACE' ? options.tags : JSON.parse(src.tags),
     storageClass: options.storageClass,
+    acl: options.acl,
   });
   const current = latestRow(ctx, dstBucket, dstKey);
   const ontoItself =
     srcBucket === dstBucket &&
     srcKey === dstKey &&
     (options.sourceVersionId === undefined || current?.id === src.id);
-  if (ontoItself && !replaceMeta && attrs.storageClass === src.storage_class) {
+  const encryption = resolveFor(ctx, dstBucket, options.encryption);
+  const sameEncryption =
+    JSON.stringify(encryption ?? null) === JSON.stringify(encryptionOf(src.encryption) ?? null);
+  if (ontoItself && !replaceMeta && attrs.storageClass === src.storage_class && sameEncryption) {
     throw new StowageError(
       'E_INVALID_REQUEST',
       'this copy request is illegal because it is trying to copy an object to itself without changing the ' +
@@ -76,9 +81,10 @@ export async function copyObject(
       `the copy source is ${src.size} bytes, larger than the ${ctx.limits.maxPutSizeBytes} bytes a single copy allows; use a multipart copy`,
     );
   }
+  const sealing = await blobEncryption(ctx, encryption);
   const segments = segmentsOf(src);
   const release = ctx.blobs.acquire(segments.map((s) => s.b));
-  const body = readSegments(ctx.blobs, segments, 0, src.size - 1, release);
+  const body = readSegments(ctx.blobs, segments, 0, src.size - 1, release, ctx.keys);
   const srcAlgorithms = Object.keys(JSON.parse(src.checksums)) as ChecksumAlgorithm[];
   const blob = await writeBlob(ctx.blobs, body, {
     expectedLength: src.size,
@@ -98,14 +104,24 @@ export async function copyObject(
         );
       }
     },
+    ...(sealing ? { encrypt: sealing.encrypt } : {}),
   }).finally(() => body.destroy());
-  const r = await commitSingleBlob(ctx, dstBucket, dstKey, blob, attrs, options.conditions);
+  const r = await commitSingleBlob(
+    ctx,
+    dstBucket,
+    dstKey,
+    blob,
+    attrs,
+    options.conditions,
+    encryption,
+  );
   return {
     etag: r.etag,
     versionId: r.versionId,
     size: r.size,
     checksums: r.checksums,
     ...(r.checksumType ? { checksumType: r.checksumType } : {}),
+    ...(r.encryption ? { encryption: r.encryption } : {}),
     lastModified: new Date(r.createdAt),
     sourceVersionId: src.version_id,
   };

@@ -36,6 +36,15 @@ import {
   verifyDigests,
 } from './input.js';
 import { latestRow, placeVersion } from './placement.js';
+import { setUploadAcl, setVersionAcl, uploadAcl } from './acl.js';
+import {
+  blobEncryption,
+  encryptionField,
+  encryptionOf,
+  resolveFor,
+  setUploadEncryption,
+  setVersionEncryption,
+} from './encryption.js';
 import { versionAttributes } from './put.js';
 import { assertReadable, resolveVersion } from './read.js';
 
@@ -53,6 +62,8 @@ interface UploadRow {
   storage_class: string;
   checksum_algorithm: string | null;
   checksum_type: string | null;
+  /** Encryption at rest of the parts and the object (JSON), NULL in the clear. */
+  encryption?: string | null;
 }
 
 interface PartRow {
@@ -65,6 +76,8 @@ interface PartRow {
   checksums: string;
   blob_id: string | null;
   created_at: number;
+  /** The blob's encryption envelope (JSON), NULL in the clear. */
+  envelope: string | null;
 }
 
 /** Maps an upload row to the public shape. */
@@ -79,6 +92,7 @@ export function toUploadInfo(row: UploadRow): UploadInfo {
       ? { checksumAlgorithm: row.checksum_algorithm as ChecksumAlgorithm }
       : {}),
     ...(row.checksum_type ? { checksumType: row.checksum_type as ChecksumType } : {}),
+    ...encryptionField(encryptionOf(row.encryption)),
   };
 }
 
@@ -151,6 +165,7 @@ export async function createMultipartUpload(
       'the COMPOSITE checksum type is not supported for CRC64NVME',
     );
   }
+  const encryption = resolveFor(ctx, bucket, options.encryption);
   const uploadId = randomBytes(24).toString('base64url');
   return ctx.queue.run(() => {
     requireBucket(ctx, bucket);
@@ -171,6 +186,8 @@ export async function createMultipartUpload(
         algorithm ?? null,
         type ?? null,
       );
+    setUploadEncryption(ctx, uploadId, encryption);
+    setUploadAcl(ctx, uploadId, attrs.acl);
     return toUploadInfo(requireUpload(ctx, bucket, key, uploadId));
   });
 }
@@ -203,13 +220,16 @@ async function storePart(
     assertChecksumValues(options.checksums);
   const algorithms = new Set<ChecksumAlgorithm>();
   if (upload.checksum_algorithm) algorithms.add(upload.checksum_algorithm as ChecksumAlgorithm);
+  if (options.checksumAlgorithm) algorithms.add(options.checksumAlgorithm);
   if (options.checksums && !(options.checksums instanceof Promise)) {
     for (const a of Object.keys(options.checksums) as ChecksumAlgorithm[]) algorithms.add(a);
   }
+  const encryption = await blobEncryption(ctx, encryptionOf(upload.encryption));
   const blob = await writeBlob(ctx.blobs, body, {
     expectedLength: options.contentLength,
     maxLength: ctx.limits.maxPutSizeBytes,
     algorithms: [...algorithms],
+    ...(encryption ? { encrypt: encryption.encrypt } : {}),
     signal: options.signal,
     verify: async (d) => {
       options.verify?.(d.sha256);
@@ -235,14 +255,15 @@ async function storePart(
         checksums: JSON.stringify(checksumValuesOf(blob)),
         blob_id: blob.id,
         created_at: now,
+        envelope: blob.envelope ? JSON.stringify(blob.envelope) : null,
       };
       ctx
         .sql(
-          `INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, md5, sha256, checksums, blob_id, created_at)
-           VALUES (@upload_id, @part_number, @size, @etag, @md5, @sha256, @checksums, @blob_id, @created_at)`,
+          `INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, md5, sha256, checksums, blob_id, created_at, envelope)
+           VALUES (@upload_id, @part_number, @size, @etag, @md5, @sha256, @checksums, @blob_id, @created_at, @envelope)`,
         )
         .run(row);
-      return toPartInfo(row);
+      return { ...toPartInfo(row), ...encryptionField(encryption?.setting) };
     });
   } catch (err) {
     if (blob.id) ctx.blobs.remove([blob.id]);
@@ -288,7 +309,7 @@ export async function uploadPartCopy(
   const range = resolveRange(source.range, src.size) ?? { start: 0, end: src.size - 1 };
   const segments = segmentsOf(src);
   const release = ctx.blobs.acquire(segments.map((s) => s.b));
-  const body = readSegments(ctx.blobs, segments, range.start, range.end, release);
+  const body = readSegments(ctx.blobs, segments, range.start, range.end, release, ctx.keys);
   const whole = range.start === 0 && range.end === src.size - 1;
   try {
     const part = await storePart(ctx, bucket, key, uploadId, partNumber, body, {
@@ -497,13 +518,23 @@ export async function completeMultipartUpload(
       md5: null,
       sha256: null,
       segments: JSON.stringify(
-        parts.filter((p) => p.blob_id).map((p) => ({ b: p.blob_id, n: p.size, s: p.sha256 })),
+        parts
+          .filter((p) => p.blob_id)
+          .map((p) => ({
+            b: p.blob_id,
+            n: p.size,
+            s: p.sha256,
+            ...(p.envelope ? { e: JSON.parse(p.envelope) as unknown } : {}),
+          })),
       ),
       part_sizes: JSON.stringify(parts.map((p) => p.size)),
       created_at: now,
       accessed_at: now,
     };
     const versionId = placeVersion(ctx, tx, state, v);
+    const encryption = encryptionOf(upload.encryption);
+    setVersionEncryption(ctx, bucket, key, versionId, encryption);
+    setVersionAcl(ctx, bucket, key, versionId, uploadAcl(ctx, uploadId));
     ctx.sql('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
     return {
       etag,
@@ -511,6 +542,7 @@ export async function completeMultipartUpload(
       size,
       checksums,
       ...(type && algorithm ? { checksumType: type } : {}),
+      ...encryptionField(encryption),
     };
   });
 }

@@ -8,6 +8,7 @@ import type { NewVersion } from '../rows.js';
 import { parseStorageClass } from '../storage-class.js';
 import type {
   ChecksumValues,
+  ObjectEncryption,
   ObjectHeaders,
   PutObjectOptions,
   PutObjectResult,
@@ -24,7 +25,9 @@ import {
   validateTags,
   verifyDigests,
 } from './input.js';
+import { assertStoredAcl, setVersionAcl } from './acl.js';
 import { latestRow, placeVersion } from './placement.js';
+import { blobEncryption, encryptionField, resolveFor, setVersionEncryption } from './encryption.js';
 
 /** Everything about a new version except its bytes. */
 export interface VersionAttributes {
@@ -32,6 +35,8 @@ export interface VersionAttributes {
   metadata: Record<string, string>;
   tags: Record<string, string>;
   storageClass: StorageClass;
+  /** The stored ACL; undefined is private. */
+  acl?: string;
 }
 
 /** Validates the attributes of a write; throws before any byte is read. */
@@ -40,12 +45,14 @@ export function versionAttributes(options: {
   metadata?: Record<string, string>;
   tags?: Record<string, string>;
   storageClass?: string;
+  acl?: string;
 }): VersionAttributes {
   return {
     headers: cleanHeaders(options.headers),
     metadata: normalizeMetadata(options.metadata),
     tags: validateTags(options.tags),
     storageClass: parseStorageClass(options.storageClass),
+    ...(options.acl !== undefined ? { acl: assertStoredAcl(options.acl) } : {}),
   };
 }
 
@@ -60,6 +67,7 @@ export async function commitSingleBlob(
   blob: WrittenBlob,
   attrs: VersionAttributes,
   conditions: WriteConditions | undefined,
+  encryption?: ObjectEncryption,
 ): Promise<PutObjectResult & { createdAt: number }> {
   const etag = `"${blob.md5.toString('hex')}"`;
   const checksums: ChecksumValues = checksumValuesOf(blob);
@@ -88,19 +96,31 @@ export async function commitSingleBlob(
         md5: blob.md5.toString('hex'),
         sha256: blob.sha256.toString('hex'),
         segments: JSON.stringify(
-          blob.id ? [{ b: blob.id, n: blob.size, s: blob.sha256.toString('hex') }] : [],
+          blob.id
+            ? [
+                {
+                  b: blob.id,
+                  n: blob.size,
+                  s: blob.sha256.toString('hex'),
+                  ...(blob.envelope ? { e: blob.envelope } : {}),
+                },
+              ]
+            : [],
         ),
         part_sizes: '[]',
         created_at: now,
         accessed_at: now,
       };
       const versionId = placeVersion(ctx, tx, state, v);
+      setVersionEncryption(ctx, bucket, key, versionId, encryption);
+      setVersionAcl(ctx, bucket, key, versionId, attrs.acl);
       return {
         etag,
         versionId,
         size: blob.size,
         checksums,
         ...(Object.keys(checksums).length > 0 ? { checksumType: 'FULL_OBJECT' as const } : {}),
+        ...encryptionField(encryption),
         createdAt: now,
       };
     });
@@ -125,6 +145,7 @@ export async function putObject(
   if (options.checksums && !(options.checksums instanceof Promise))
     assertChecksumValues(options.checksums);
   const algorithms = algorithmsFor(options.checksumAlgorithm, options.checksums);
+  const encryption = await blobEncryption(ctx, resolveFor(ctx, bucket, options.encryption));
   // Fail fast on a precondition that already does not hold; it is checked again at commit.
   const current = latestRow(ctx, bucket, key);
   checkWriteConditions(
@@ -137,6 +158,7 @@ export async function putObject(
     algorithms,
     signal: options.signal,
     verify: (d) => verifyDigests(d, options.contentMd5, options.checksums),
+    ...(encryption ? { encrypt: encryption.encrypt } : {}),
   });
   const { createdAt: _createdAt, ...result } = await commitSingleBlob(
     ctx,
@@ -145,6 +167,7 @@ export async function putObject(
     blob,
     attrs,
     options.conditions,
+    encryption?.setting,
   );
   return result;
 }

@@ -138,6 +138,6 @@ export function getObject(
     info: toObjectInfo(row, ctx.now()),
     ...(range ? { range } : {}),
     contentLength: Math.max(0, end - start + 1),
-    body: readSegments(ctx.blobs, segments, start, end, release),
+    body: readSegments(ctx.blobs, segments, start, end, release, ctx.keys),
   };
 }

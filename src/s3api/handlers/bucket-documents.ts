@@ -6,9 +6,10 @@
 import { StowageError } from '../../errors.js';
 import { bucketOf, param, readSmallBody, type S3Request } from '../context.js';
 import { validateBucketDocument } from '../documents/index.js';
+import { refusePublicPolicy } from '../policy/block-public-policy.js';
 import { BUCKET_DOCUMENTS } from '../router.js';
 import { sendEmpty } from '../respond.js';
-import { escapeXml, S3_XMLNS } from '../xml/build.js';
+import { S3_XMLNS } from '../xml/build.js';
 
 const LISTABLE: Partial<Record<keyof typeof BUCKET_DOCUMENTS, { list: string; item: string }>> = {
   inventory: { list: 'ListInventoryConfigurationsResult', item: 'InventoryConfiguration' },
@@ -36,6 +37,7 @@ export async function putBucketDocument(r: S3Request): Promise<void> {
   // NoSuchBucket comes before any complaint about the document, as in S3.
   r.engine.headBucket(bucket);
   validateBucketDocument(sub, text, { bucket, id, engine: r.engine });
+  if (sub === 'policy') refusePublicPolicy(r.engine, bucket, text);
   await r.engine.putBucketConfig(bucket, BUCKET_DOCUMENTS[sub], text, id);
   sendEmpty(
     r.res,
@@ -63,15 +65,6 @@ export function getBucketDocument(r: S3Request): void {
     return;
   }
   const doc = r.engine.getBucketConfig(bucket, BUCKET_DOCUMENTS[sub], id ?? '');
-  if (r.route.query.has('policyStatus')) {
-    const isPublic = /"Principal"\s*:\s*("\*"|\{\s*"AWS"\s*:\s*"\*"\s*\})/.test(doc);
-    send(
-      r,
-      `<?xml version="1.0" encoding="UTF-8"?>\n<PolicyStatus xmlns="${S3_XMLNS}"><IsPublic>${escapeXml(String(isPublic))}</IsPublic></PolicyStatus>`,
-      'application/xml',
-    );
-    return;
-  }
   send(r, doc, sub === 'policy' ? 'application/json' : 'application/xml');
 }
 

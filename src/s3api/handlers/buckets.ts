@@ -2,13 +2,15 @@
 import { StowageError } from '../../errors.js';
 import { bucketOf, readSmallBody, type S3Request } from '../context.js';
 import { sendEmpty, sendXml } from '../respond.js';
+import { applyCreateBucketAcl } from './acl.js';
 import { childText, parseXml } from '../xml/parse.js';
+import { OWNER_ID } from '../acl/grants.js';
 
 /** ListBuckets. */
 export function listBuckets(r: S3Request): void {
   const buckets = r.engine.listBuckets();
   sendXml(r.res, 200, 'ListAllMyBucketsResult', {
-    Owner: { ID: 'stowage', DisplayName: 'stowage' },
+    Owner: { ID: OWNER_ID, DisplayName: 'stowage' },
     Buckets: {
       Bucket: buckets.map((b) => ({
         Name: b.name,
@@ -29,6 +31,7 @@ export async function createBucket(r: S3Request): Promise<void> {
   }
   const bucket = bucketOf(r);
   await r.engine.createBucket(bucket, region ? { region } : {});
+  await applyCreateBucketAcl(r, bucket);
   r.res.setHeader('Location', `/${bucket}`);
   sendEmpty(r.res, 200);
 }

@@ -2,6 +2,12 @@
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, keyOf, readSmallBody, type S3Request } from '../context.js';
 import { sendXml } from '../respond.js';
+import { objectAclForWrite } from './acl.js';
+import {
+  encryptionFrom,
+  refuseCustomerKeys,
+  writeEncryptionHeaders,
+} from './encryption-headers.js';
 import {
   checksumAlgorithmFrom,
   metadataFrom,
@@ -50,6 +56,8 @@ function directive(r: S3Request, name: string): 'COPY' | 'REPLACE' | undefined {
 export async function copyObject(r: S3Request): Promise<void> {
   await readSmallBody(r, 0);
   const src = copySourceOf(r);
+  refuseCustomerKeys(r, true);
+  const encryption = encryptionFrom(r);
   const result = await r.engine.copyObject(
     { bucket: src.bucket, key: src.key },
     { bucket: bucketOf(r), key: keyOf(r) },
@@ -64,8 +72,11 @@ export async function copyObject(r: S3Request): Promise<void> {
       sourceConditions: readConditionsFrom(r, 'x-amz-copy-source-'),
       conditions: { ifNoneMatch: header(r, 'if-none-match'), ifMatch: header(r, 'if-match') },
       checksumAlgorithm: checksumAlgorithmFrom(r),
+      acl: objectAclForWrite(r),
+      encryption,
     },
   );
+  writeEncryptionHeaders(r.res, result.encryption);
   if (src.versionId || result.sourceVersionId !== 'null') {
     r.res.setHeader('x-amz-copy-source-version-id', result.sourceVersionId);
   }

@@ -1,6 +1,8 @@
 /** Operation -> handler. */
 import type { S3Request } from '../context.js';
+import { preflightCors } from '../cors/preflight.js';
 import type { Operation } from '../router.js';
+import * as acl from './acl.js';
 import { deleteBucketDocument, getBucketDocument, putBucketDocument } from './bucket-documents.js';
 import * as buckets from './buckets.js';
 import { copyObject } from './copy.js';
@@ -8,6 +10,7 @@ import * as list from './list.js';
 import * as mpu from './multipart.js';
 import * as extras from './object-extras.js';
 import * as objects from './objects.js';
+import { getBucketPolicyStatus } from './policy-status.js';
 
 /** A handler answers one routed request; errors it throws become S3 error responses. */
 export type Handler = (r: S3Request) => Promise<void> | void;
@@ -24,6 +27,11 @@ export const HANDLERS: Record<Operation, Handler> = {
   GetBucketConfig: getBucketDocument,
   PutBucketConfig: putBucketDocument,
   DeleteBucketConfig: deleteBucketDocument,
+  GetBucketAcl: acl.getBucketAcl,
+  PutBucketAcl: acl.putBucketAcl,
+  GetObjectAcl: acl.getObjectAcl,
+  PutObjectAcl: acl.putObjectAcl,
+  GetBucketPolicyStatus: getBucketPolicyStatus,
   ListObjects: list.listObjectsV1,
   ListObjectsV2: list.listObjectsV2,
   ListObjectVersions: list.listObjectVersions,
@@ -45,4 +53,5 @@ export const HANDLERS: Record<Operation, Handler> = {
   CompleteMultipartUpload: mpu.completeMultipartUpload,
   AbortMultipartUpload: mpu.abortMultipartUpload,
   ListParts: mpu.listParts,
+  PreflightCors: preflightCors,
 };

@@ -4,8 +4,9 @@ import { StowageError } from '../../errors.js';
 import { bucketOf, intParam, param, type S3Request } from '../context.js';
 import { sendXml } from '../respond.js';
 import type { XmlObject } from '../xml/build.js';
+import { OWNER_ID } from '../acl/grants.js';
 
-const OWNER = { ID: 'stowage', DisplayName: 'stowage' };
+const OWNER = { ID: OWNER_ID, DisplayName: 'stowage' };
 
 /**
  * With encoding-type=url, S3 URL-encodes keys and prefixes (form style: space as '+')

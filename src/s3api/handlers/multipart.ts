@@ -12,8 +12,14 @@ import {
   type S3Request,
 } from '../context.js';
 import { sendXml } from '../respond.js';
+import { objectAclForWrite } from './acl.js';
 import { childText, children, parseXml } from '../xml/parse.js';
 import { copySourceOf } from './copy.js';
+import {
+  encryptionFrom,
+  refuseCustomerKeys,
+  writeEncryptionHeaders,
+} from './encryption-headers.js';
 import {
   checksumAlgorithmFrom,
   checksumsFrom,
@@ -23,6 +29,7 @@ import {
   taggingFrom,
 } from './object-headers.js';
 import { declaredLength, setVersionHeader } from './objects.js';
+import { OWNER_ID } from '../acl/grants.js';
 
 function uploadIdOf(r: S3Request): string {
   const id = param(r, 'uploadId');
@@ -40,17 +47,21 @@ function partNumberOf(r: S3Request): number {
 /** CreateMultipartUpload. */
 export async function createMultipartUpload(r: S3Request): Promise<void> {
   const typeHeader = header(r, 'x-amz-checksum-type');
+  const encryption = encryptionFrom(r);
   const upload = await r.engine.createMultipartUpload(bucketOf(r), keyOf(r), {
+    encryption,
     headers: objectHeadersFrom(r),
     metadata: metadataFrom(r),
     tags: taggingFrom(r),
     storageClass: header(r, 'x-amz-storage-class'),
     checksumAlgorithm: checksumAlgorithmFrom(r),
     ...(typeHeader ? { checksumType: typeHeader.toUpperCase() as ChecksumType } : {}),
+    acl: objectAclForWrite(r),
   });
   if (upload.checksumAlgorithm)
     r.res.setHeader('x-amz-checksum-algorithm', upload.checksumAlgorithm);
   if (upload.checksumType) r.res.setHeader('x-amz-checksum-type', upload.checksumType);
+  writeEncryptionHeaders(r.res, upload.encryption);
   sendXml(r.res, 200, 'InitiateMultipartUploadResult', {
     Bucket: upload.bucket,
     Key: upload.key,
@@ -61,6 +72,7 @@ export async function createMultipartUpload(r: S3Request): Promise<void> {
 /** UploadPart. */
 export async function uploadPart(r: S3Request): Promise<void> {
   const checksums = r.trailers && r.trailerAlgorithms.length > 0 ? r.trailers : checksumsFrom(r);
+  refuseCustomerKeys(r);
   const part = await r.engine.uploadPart(
     bucketOf(r),
     keyOf(r),
@@ -71,9 +83,11 @@ export async function uploadPart(r: S3Request): Promise<void> {
       contentLength: declaredLength(r),
       contentMd5: header(r, 'content-md5'),
       checksums,
+      checksumAlgorithm: checksumAlgorithmFrom(r),
     },
   );
   r.res.setHeader('ETag', part.etag);
+  writeEncryptionHeaders(r.res, part.encryption);
   for (const [alg, v] of Object.entries(part.checksums))
     r.res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
   r.res.statusCode = 200;
@@ -84,6 +98,7 @@ export async function uploadPart(r: S3Request): Promise<void> {
 /** UploadPartCopy. */
 export async function uploadPartCopy(r: S3Request): Promise<void> {
   const src = copySourceOf(r);
+  refuseCustomerKeys(r, true);
   const range = header(r, 'x-amz-copy-source-range');
   if (range !== undefined && !/^bytes=\d+-\d+$/.test(range)) {
     throw new StowageError(
@@ -104,6 +119,7 @@ export async function uploadPartCopy(r: S3Request): Promise<void> {
   );
   if (src.versionId || part.sourceVersionId !== 'null')
     r.res.setHeader('x-amz-copy-source-version-id', part.sourceVersionId);
+  writeEncryptionHeaders(r.res, part.encryption);
   sendXml(r.res, 200, 'CopyPartResult', { ETag: part.etag, LastModified: part.lastModified });
 }
 
@@ -133,6 +149,7 @@ export async function completeMultipartUpload(r: S3Request): Promise<void> {
     conditions: { ifNoneMatch: header(r, 'if-none-match'), ifMatch: header(r, 'if-match') },
   });
   setVersionHeader(r, result.versionId);
+  writeEncryptionHeaders(r.res, result.encryption);
   const checksums = Object.fromEntries(
     Object.entries(result.checksums).map(([a, v]) => [`Checksum${a}`, v]),
   );
@@ -169,8 +186,8 @@ export function listParts(r: S3Request): void {
     IsTruncated: page.isTruncated,
     StorageClass: page.upload.storageClass,
     ChecksumAlgorithm: page.upload.checksumAlgorithm,
-    Initiator: { ID: 'stowage', DisplayName: 'stowage' },
-    Owner: { ID: 'stowage', DisplayName: 'stowage' },
+    Initiator: { ID: OWNER_ID, DisplayName: 'stowage' },
+    Owner: { ID: OWNER_ID, DisplayName: 'stowage' },
     Part: page.parts.map((p) => ({
       PartNumber: p.partNumber,
       LastModified: p.lastModified,

@@ -10,6 +10,7 @@ import type {
 } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { header, type S3Request } from '../context.js';
+import { writeEncryptionHeaders } from './encryption-headers.js';
 
 const STANDARD_HEADERS: Array<[keyof ObjectHeaders, string]> = [
   ['contentType', 'content-type'],
@@ -139,6 +140,7 @@ export function writeObjectHeaders(
   const tagCount = Object.keys(info.tags).length;
   if (tagCount > 0) res.setHeader('x-amz-tagging-count', tagCount);
   if (info.partsCount > 0) res.setHeader('x-amz-mp-parts-count', info.partsCount);
+  writeEncryptionHeaders(res, info.encryption);
   if (options.checksumMode) {
     for (const [alg, v] of Object.entries(info.checksums))
       res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);

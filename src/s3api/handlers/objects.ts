@@ -3,6 +3,12 @@ import { pipeline } from 'node:stream/promises';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, intParam, keyOf, param, type S3Request } from '../context.js';
 import { sendEmpty } from '../respond.js';
+import { objectAclForWrite } from './acl.js';
+import {
+  encryptionFrom,
+  refuseCustomerKeys,
+  writeEncryptionHeaders,
+} from './encryption-headers.js';
 import {
   checksumAlgorithmFrom,
   checksumsFrom,
@@ -40,7 +46,9 @@ export async function putObject(r: S3Request): Promise<void> {
   const sent = checksumsFrom(r);
   const algorithm = checksumAlgorithmFrom(r);
   const checksums = r.trailers && r.trailerAlgorithms.length > 0 ? r.trailers : sent;
+  const encryption = encryptionFrom(r);
   const result = await r.engine.putObject(bucket, key, r.body, {
+    encryption,
     contentLength: declaredLength(r),
     headers: objectHeadersFrom(r),
     metadata: metadataFrom(r),
@@ -50,12 +58,14 @@ export async function putObject(r: S3Request): Promise<void> {
     checksumAlgorithm: algorithm,
     checksums,
     conditions: { ifNoneMatch: header(r, 'if-none-match'), ifMatch: header(r, 'if-match') },
+    acl: objectAclForWrite(r),
   });
   r.res.setHeader('ETag', result.etag);
   setVersionHeader(r, result.versionId);
   for (const [alg, v] of Object.entries(result.checksums))
     r.res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
   if (result.checksumType) r.res.setHeader('x-amz-checksum-type', result.checksumType);
+  writeEncryptionHeaders(r.res, result.encryption);
   sendEmpty(r.res, 200);
 }
 
@@ -69,6 +79,7 @@ const OVERRIDES: Array<[string, string]> = [
 ];
 
 function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>[2] {
+  refuseCustomerKeys(r);
   const range = header(r, 'range');
   const partNumber = intParam(r, 'partNumber');
   return {

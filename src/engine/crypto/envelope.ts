@@ -1,0 +1,136 @@
+/**
+ * Envelope encryption: every blob gets its own random 256-bit data key, wrapped
+ * (AES-256-GCM) under the SSE-S3 master key or a local KMS key. The wrapped key, the
+ * nonce prefix and the format name are kept in the metadata database next to the blob
+ * id; the key files never leave `<dataDir>/keys/`.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { StowageError } from '../../errors.js';
+import type { ObjectEncryption } from '../types.js';
+import { FORMAT, PREFIX_BYTES } from './format.js';
+import { KEY_BYTES, kmsRef, SSE_S3_REF, type KeyStore } from './keys.js';
+
+/** What the metadata records per encrypted blob. */
+export interface BlobEnvelope {
+  /** Format (see format.ts). */
+  a: string;
+  /** Key reference: `s3` or `kms:<key name>`. */
+  r: string;
+  /** The wrapped data key, base64: nonce (12) || ciphertext (32) || tag (16). */
+  k: string;
+  /** Nonce prefix, hex. */
+  p: string;
+}
+
+/** A data key ready to encrypt or decrypt one blob. */
+export interface BlobKey {
+  key: Buffer;
+  prefix: Buffer;
+}
+
+const ALGORITHMS = new Set(['AES256', 'aws:kms', 'aws:kms:dsse']);
+/** The KMS key used when aws:kms is asked for without a key id (S3's aws/s3 key). */
+export const DEFAULT_KMS_ALIAS = 'alias/aws/s3';
+const ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]*:[0-9]*:(key\/.+|alias\/.+)$/;
+
+/**
+ * Validates an encryption setting and normalises its KMS key id to an ARN (S3 reports
+ * `arn:aws:kms:<region>:<account>:key/<id>` when given a bare id).
+ */
+export function resolveEncryption(setting: ObjectEncryption, region: string): ObjectEncryption {
+  const algorithm = setting.algorithm as string;
+  if (!ALGORITHMS.has(algorithm)) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `server-side encryption must be AES256, aws:kms or aws:kms:dsse, got "${algorithm}"`,
+    );
+  }
+  const bucketKey = setting.bucketKeyEnabled ? { bucketKeyEnabled: true } : {};
+  if (setting.algorithm === 'AES256') {
+    // S3 Bucket Keys are a KMS feature: S3 ignores and does not report them for SSE-S3.
+    if (setting.kmsKeyId !== undefined) {
+      throw new StowageError(
+        'E_INVALID_ARGUMENT',
+        'a KMS key id is only valid with aws:kms or aws:kms:dsse encryption, not AES256',
+      );
+    }
+    return { algorithm: 'AES256' };
+  }
+  const id = setting.kmsKeyId ?? DEFAULT_KMS_ALIAS;
+  // eslint-disable-next-line no-control-regex
+  if (id.length === 0 || id.length > 2048 || /[\s\u0000-\u001f\u007f]/.test(id)) {
+    throw new StowageError('E_INVALID_ARGUMENT', `"${id}" is not a valid KMS key id`);
+  }
+  let arn: string;
+  if (id.startsWith('arn:')) {
+    if (!ARN.test(id)) {
+      throw new StowageError('E_INVALID_ARGUMENT', `"${id}" is not a valid KMS key ARN`);
+    }
+    arn = id;
+  } else {
+    const resource = id.startsWith('alias/') ? id : `key/${id}`;
+    arn = `arn:aws:kms:${region}:000000000000:${resource}`;
+  }
+  return { algorithm: setting.algorithm, kmsKeyId: arn, ...bucketKey };
+}
+
+/** The key reference of a resolved setting. */
+export function keyRefOf(setting: ObjectEncryption): string {
+  if (setting.algorithm === 'AES256') return SSE_S3_REF;
+  const arn = setting.kmsKeyId ?? DEFAULT_KMS_ALIAS;
+  const m = ARN.exec(arn);
+  const resource = m ? m[1]! : arn;
+  return kmsRef(resource.startsWith('key/') ? resource.slice(4) : resource);
+}
+
+function aad(ref: string): Buffer {
+  return Buffer.from(`stowage-data-key|${FORMAT}|${ref}`);
+}
+
+/** Makes a fresh data key for one blob and its envelope. */
+export async function sealNewBlob(
+  keys: KeyStore,
+  setting: ObjectEncryption,
+): Promise<{ envelope: BlobEnvelope; blobKey: BlobKey }> {
+  const ref = keyRefOf(setting);
+  const master = await keys.key(ref, true);
+  const key = randomBytes(KEY_BYTES);
+  const prefix = randomBytes(PREFIX_BYTES);
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', master, nonce);
+  cipher.setAAD(aad(ref));
+  const wrapped = Buffer.concat([nonce, cipher.update(key), cipher.final(), cipher.getAuthTag()]);
+  return {
+    envelope: { a: FORMAT, r: ref, k: wrapped.toString('base64'), p: prefix.toString('hex') },
+    blobKey: { key, prefix },
+  };
+}
+
+/** Unwraps the data key of a blob. Throws E_DATA_CORRUPT on a wrong key or changed envelope. */
+export async function openBlob(keys: KeyStore, envelope: BlobEnvelope): Promise<BlobKey> {
+  if (envelope.a !== FORMAT) {
+    throw new StowageError('E_DATA_CORRUPT', `unknown blob encryption format "${envelope.a}"`);
+  }
+  const master = await keys.key(envelope.r, false);
+  const wrapped = Buffer.from(envelope.k, 'base64');
+  const prefix = Buffer.from(envelope.p, 'hex');
+  if (wrapped.byteLength !== 12 + KEY_BYTES + 16 || prefix.byteLength !== PREFIX_BYTES) {
+    throw new StowageError('E_DATA_CORRUPT', 'the encryption envelope of a blob is malformed');
+  }
+  const decipher = createDecipheriv('aes-256-gcm', master, wrapped.subarray(0, 12));
+  decipher.setAAD(aad(envelope.r));
+  decipher.setAuthTag(wrapped.subarray(12 + KEY_BYTES));
+  try {
+    const key = Buffer.concat([
+      decipher.update(wrapped.subarray(12, 12 + KEY_BYTES)),
+      decipher.final(),
+    ]);
+    return { key, prefix };
+  } catch (err) {
+    throw new StowageError(
+      'E_DATA_CORRUPT',
+      'the data key of a blob cannot be unwrapped (wrong or replaced key file)',
+      { cause: err },
+    );
+  }
+}

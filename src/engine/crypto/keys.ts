@@ -1,0 +1,128 @@
+/**
+ * Key files of encryption at rest, under `<dataDir>/keys/` (mode 0700):
+ *
+ * - `sse-s3.key`: the master key of SSE-S3 (AES256);
+ * - `kms/<sha256 of the key name>.key`: one local key per SSE-KMS key id.
+ *
+ * Each file holds 32 random bytes with mode 0600. A key is created on first need,
+ * atomically: written to a temp file, fsynced, then hard-linked into place, so two
+ * writers racing to create it agree on one key and a crash never leaves half a key.
+ * Losing these files loses every object encrypted under them.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { StowageError, toStowageError } from '../../errors.js';
+
+/** Bytes of every key (AES-256). */
+export const KEY_BYTES = 32;
+
+/** The reference of the SSE-S3 master key in envelopes. */
+export const SSE_S3_REF = 's3';
+
+/** The reference of a KMS key in envelopes: `kms:<key name>`. */
+export function kmsRef(name: string): string {
+  return `kms:${name}`;
+}
+
+/** Loads and creates key files; keys are cached in memory once read. */
+export class KeyStore {
+  readonly dir: string;
+  private readonly cache = new Map<string, Promise<Buffer>>();
+
+  constructor(dataDir: string) {
+    this.dir = path.join(dataDir, 'keys');
+  }
+
+  /** The file of key `ref` (see the module comment). */
+  pathOf(ref: string): string {
+    if (ref === SSE_S3_REF) return path.join(this.dir, 'sse-s3.key');
+    if (ref.startsWith('kms:')) {
+      const hash = createHash('sha256').update(ref.slice(4)).digest('hex');
+      return path.join(this.dir, 'kms', `${hash}.key`);
+    }
+    throw new StowageError('E_DATA_CORRUPT', `unknown encryption key reference "${ref}"`);
+  }
+
+  /**
+   * The key `ref`. With `create`, a missing key is made (encrypting); without, a missing
+   * key is E_DATA_CORRUPT (decrypting: a new key could not open old data).
+   */
+  key(ref: string, create: boolean): Promise<Buffer> {
+    const cached = this.cache.get(ref);
+    if (cached) return cached;
+    const loading = this.load(ref, create);
+    this.cache.set(ref, loading);
+    loading.catch(() => this.cache.delete(ref));
+    return loading;
+  }
+
+  private async load(ref: string, create: boolean): Promise<Buffer> {
+    const file = this.pathOf(ref);
+    const existing = await readKey(file);
+    if (existing) return existing;
+    if (!create) {
+      throw new StowageError(
+        'E_DATA_CORRUPT',
+        `the encryption key file ${file} is missing; objects encrypted with it cannot be read`,
+      );
+    }
+    try {
+      await makeKey(this.dir, file);
+    } catch (err) {
+      throw toStowageError(err, `create encryption key ${file}`);
+    }
+    const made = await readKey(file);
+    if (!made) throw new StowageError('E_INTERNAL', `encryption key ${file} vanished`);
+    return made;
+  }
+}
+
+async function readKey(file: string): Promise<Buffer | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await fsp.readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw toStowageError(err, `read encryption key ${file}`);
+  }
+  if (bytes.byteLength !== KEY_BYTES) {
+    throw new StowageError(
+      'E_DATA_CORRUPT',
+      `the encryption key file ${file} has ${bytes.byteLength} bytes, not ${KEY_BYTES}`,
+    );
+  }
+  return bytes;
+}
+
+async function makeKey(root: string, file: string): Promise<void> {
+  const dir = path.dirname(file);
+  await fsp.mkdir(root, { recursive: true, mode: 0o700 });
+  await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode is filtered by the umask; make sure.
+  await fsp.chmod(root, 0o700);
+  await fsp.chmod(dir, 0o700);
+  const tmp = `${file}.${randomBytes(8).toString('hex')}.tmp`;
+  const handle = await fsp.open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(randomBytes(KEY_BYTES));
+    await handle.chmod(0o600);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    // link() never replaces: whoever links first wins, everyone reads that key.
+    await fsp.link(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    await fsp.rm(tmp, { force: true });
+  }
+  const d = await fsp.open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * CORS headers on an actual (non-preflight) request. S3 adds them when the request has an
+ * `Origin` and a rule allows that origin and method, on success and on error alike (the
+ * front end's error writer keeps `Access-Control-*` and `Vary`), so a script can read
+ * the error. CORS never fails a request: no match, no bucket or no configuration simply
+ * means no headers; the browser then withholds the response from the page.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Engine } from '../../engine/engine.js';
+import { corsResponseHeaders, findCorsRule } from './match.js';
+import { readBucketCors } from './rules.js';
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Sets the CORS response headers for `req` on `res`, if any rule of `bucket` allows it.
+ * Costs one metadata read, and only when the request carries an `Origin`.
+ */
+export function applyCorsHeaders(
+  engine: Engine,
+  bucket: string | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const origin = headerOf(req, 'origin');
+  if (origin === undefined || origin === '' || bucket === undefined) return;
+  let cors;
+  try {
+    cors = readBucketCors(engine, bucket);
+  } catch {
+    // The request itself will meet the same engine failure and report it.
+    return;
+  }
+  if (cors.kind !== 'rules') return;
+  // S3 matches an actual request on Access-Control-Request-Method when one is sent, and
+  // does not check the actual request's headers against AllowedHeaders.
+  const query = {
+    origin,
+    method: headerOf(req, 'access-control-request-method') ?? req.method ?? 'GET',
+    requestHeaders: [],
+  };
+  const match = findCorsRule(cors.rules, query);
+  if (!match) return;
+  for (const [name, value] of Object.entries(corsResponseHeaders(match, query)))
+    res.setHeader(name, value);
+}

@@ -1,0 +1,116 @@
+/**
+ * GetBucketAcl, PutBucketAcl, GetObjectAcl, PutObjectAcl, and the `x-amz-acl` /
+ * `x-amz-grant-*` headers of CreateBucket, PutObject, CopyObject and
+ * CreateMultipartUpload. A bucket whose PublicAccessBlock has BlockPublicAcls refuses
+ * public ACLs with AccessDenied, as S3 does.
+ */
+import { StowageError } from '../../errors.js';
+import { bucketAclOf, objectAclOf } from '../acl/index.js';
+import { cannedGrants, isPublicAcl, storeAcl, type AclTarget, type Grant } from '../acl/grants.js';
+import { aclFromHeaders } from '../acl/headers.js';
+import { buildAccessControlPolicy, parseAccessControlPolicy } from '../acl/xml.js';
+import { bucketOf, header, keyOf, param, readSmallBody, type S3Request } from '../context.js';
+import { publicAccessBlockOf } from '../policy/public-access-block.js';
+import { sendEmpty } from '../respond.js';
+
+function headerGrants(r: S3Request, target: AclTarget): Grant[] | undefined {
+  const acl = aclFromHeaders((n) => header(r, n), target);
+  if (acl === undefined) return undefined;
+  return 'canned' in acl ? cannedGrants(acl.canned) : acl.grants;
+}
+
+/** Throws AccessDenied if the grants are public and the bucket blocks public ACLs. */
+function checkBlockPublicAcls(r: S3Request, bucket: string, grants: readonly Grant[]): void {
+  if (!isPublicAcl(grants)) return;
+  if (publicAccessBlockOf(r.engine, bucket).BlockPublicAcls) {
+    throw new StowageError(
+      'E_ACCESS_DENIED',
+      `public ACLs are blocked on bucket "${bucket}": its PublicAccessBlock has BlockPublicAcls=true`,
+      { details: { bucket } },
+    );
+  }
+}
+
+/**
+ * The ACL a write request sets on its new object (PutObject, CopyObject,
+ * CreateMultipartUpload), in stored form: undefined for private or when none is given.
+ */
+export function objectAclForWrite(r: S3Request): string | undefined {
+  const grants = headerGrants(r, 'object');
+  if (grants === undefined) return undefined;
+  checkBlockPublicAcls(r, bucketOf(r), grants);
+  return storeAcl(grants);
+}
+
+/** Stores the ACL CreateBucket's headers give the new bucket, if any. */
+export async function applyCreateBucketAcl(r: S3Request, bucket: string): Promise<void> {
+  const grants = headerGrants(r, 'bucket');
+  if (grants === undefined) return;
+  const stored = storeAcl(grants);
+  if (stored !== undefined) await r.engine.putBucketConfig(bucket, 'acl', stored);
+}
+
+/** The grants of a PUT ?acl: from the headers or the body, never both. */
+async function grantsToPut(r: S3Request, target: AclTarget): Promise<Grant[]> {
+  const body = await readSmallBody(r, 64 * 1024);
+  const fromHeaders = headerGrants(r, target);
+  const hasBody = body.toString('utf8').trim() !== '';
+  if (fromHeaders !== undefined && hasBody) {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      'send the ACL either in x-amz-acl / x-amz-grant-* headers or as an AccessControlPolicy body, not both',
+    );
+  }
+  if (fromHeaders !== undefined) return fromHeaders;
+  if (!hasBody) {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      'PUT ?acl needs an x-amz-acl header, x-amz-grant-* headers or an AccessControlPolicy body',
+    );
+  }
+  return parseAccessControlPolicy(body);
+}
+
+function sendPolicy(r: S3Request, grants: readonly Grant[]): void {
+  const xml = buildAccessControlPolicy(grants);
+  r.res.statusCode = 200;
+  r.res.setHeader('Content-Type', 'application/xml');
+  r.res.setHeader('Content-Length', Buffer.byteLength(xml));
+  r.res.end(xml);
+}
+
+/** GetBucketAcl. */
+export function getBucketAcl(r: S3Request): void {
+  sendPolicy(r, bucketAclOf(r.engine, bucketOf(r)));
+}
+
+/** PutBucketAcl. */
+export async function putBucketAcl(r: S3Request): Promise<void> {
+  const bucket = bucketOf(r);
+  const grants = await grantsToPut(r, 'bucket');
+  r.engine.headBucket(bucket);
+  checkBlockPublicAcls(r, bucket, grants);
+  const stored = storeAcl(grants);
+  if (stored === undefined) await r.engine.deleteBucketConfig(bucket, 'acl');
+  else await r.engine.putBucketConfig(bucket, 'acl', stored);
+  sendEmpty(r.res, 200);
+}
+
+/** GetObjectAcl (`versionId` for an older version). */
+export function getObjectAcl(r: S3Request): void {
+  sendPolicy(r, objectAclOf(r.engine, bucketOf(r), keyOf(r), param(r, 'versionId')));
+}
+
+/** PutObjectAcl (`versionId` for an older version). */
+export async function putObjectAcl(r: S3Request): Promise<void> {
+  const bucket = bucketOf(r);
+  const key = keyOf(r);
+  const versionId = param(r, 'versionId');
+  const grants = await grantsToPut(r, 'object');
+  // NoSuchKey before AccessDenied: the object must exist for its ACL to matter.
+  r.engine.getObjectAcl(bucket, key, versionId);
+  checkBlockPublicAcls(r, bucket, grants);
+  const result = await r.engine.putObjectAcl(bucket, key, storeAcl(grants), versionId);
+  if (versionId !== undefined) r.res.setHeader('x-amz-version-id', result.versionId);
+  sendEmpty(r.res, 200);
+}

@@ -1,0 +1,130 @@
+/**
+ * Server-side encryption headers. A write's setting comes from
+ * `x-amz-server-side-encryption` (+ `-aws-kms-key-id`, `-bucket-key-enabled`); without
+ * them, from the bucket's default encryption document; without one, SSE-S3 (AES256),
+ * which is what S3 has applied to every new object since January 2023. SSE-C
+ * (customer-provided keys) is refused with NotImplemented rather than ignored.
+ */
+import type { ServerResponse } from 'node:http';
+import type { ObjectEncryption } from '../../engine/types.js';
+import { StowageError } from '../../errors.js';
+import { bucketOf, header, type S3Request } from '../context.js';
+import { childText, children, parseXml } from '../xml/parse.js';
+
+const SSE = 'x-amz-server-side-encryption';
+const KMS_KEY = 'x-amz-server-side-encryption-aws-kms-key-id';
+const BUCKET_KEY = 'x-amz-server-side-encryption-bucket-key-enabled';
+const ALGORITHMS = ['AES256', 'aws:kms', 'aws:kms:dsse'];
+
+/** The SSE-S3 setting S3 applies when nothing else does. */
+export const DEFAULT_ENCRYPTION: ObjectEncryption = { algorithm: 'AES256' };
+
+/**
+ * Refuses SSE-C headers (`x-amz-server-side-encryption-customer-*`, and with `copySource`
+ * also `x-amz-copy-source-server-side-encryption-customer-*`).
+ */
+export function refuseCustomerKeys(r: S3Request, copySource = false): void {
+  for (const name of Object.keys(r.req.headers)) {
+    if (
+      name.startsWith(`${SSE}-customer-`) ||
+      (copySource && name.startsWith(`x-amz-copy-source-server-side-encryption-customer-`))
+    ) {
+      throw new StowageError(
+        'E_NOT_IMPLEMENTED',
+        `server-side encryption with customer-provided keys (SSE-C, header ${name}) is not supported; use AES256 or aws:kms`,
+      );
+    }
+  }
+}
+
+function bucketKeyFrom(r: S3Request): boolean | undefined {
+  const v = header(r, BUCKET_KEY);
+  if (v === undefined) return undefined;
+  const lower = v.trim().toLowerCase();
+  if (lower !== 'true' && lower !== 'false') {
+    throw new StowageError('E_INVALID_ARGUMENT', `${BUCKET_KEY} must be true or false, got "${v}"`);
+  }
+  return lower === 'true';
+}
+
+/** The bucket's default encryption (its ServerSideEncryptionConfiguration), or undefined. */
+export function bucketDefaultEncryption(
+  r: S3Request,
+  bucket: string,
+): ObjectEncryption | undefined {
+  let xml: string;
+  try {
+    xml = r.engine.getBucketConfig(bucket, 'encryption');
+  } catch (err) {
+    if (err instanceof StowageError && err.code === 'E_NO_SUCH_BUCKET_CONFIG') return undefined;
+    throw err;
+  }
+  const doc = parseXml(xml, 'ServerSideEncryptionConfiguration');
+  const rule = children(doc, 'Rule')[0];
+  const byDefault = children(rule, 'ApplyServerSideEncryptionByDefault')[0];
+  const algorithm = childText(byDefault, 'SSEAlgorithm');
+  if (algorithm === undefined || !ALGORITHMS.includes(algorithm)) return undefined;
+  const keyId = childText(byDefault, 'KMSMasterKeyID');
+  const bucketKey = childText(rule, 'BucketKeyEnabled')?.trim().toLowerCase() === 'true';
+  return {
+    algorithm: algorithm as ObjectEncryption['algorithm'],
+    ...(keyId && algorithm !== 'AES256' ? { kmsKeyId: keyId } : {}),
+    ...(bucketKey ? { bucketKeyEnabled: true } : {}),
+  };
+}
+
+/** The encryption of a new object (PutObject, CopyObject, CreateMultipartUpload). */
+export function encryptionFrom(r: S3Request): ObjectEncryption {
+  refuseCustomerKeys(r);
+  const algorithm = header(r, SSE);
+  const keyId = header(r, KMS_KEY);
+  const bucketKey = bucketKeyFrom(r);
+  if (algorithm === undefined) {
+    if (keyId !== undefined) {
+      throw new StowageError(
+        'E_INVALID_ARGUMENT',
+        `${KMS_KEY} is only valid with ${SSE}: aws:kms or aws:kms:dsse`,
+      );
+    }
+    const fallback = bucketDefaultEncryption(r, bucketOf(r)) ?? DEFAULT_ENCRYPTION;
+    return bucketKey === undefined ? fallback : withBucketKey(fallback, bucketKey);
+  }
+  if (!ALGORITHMS.includes(algorithm)) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `${SSE} must be AES256, aws:kms or aws:kms:dsse, got "${algorithm}"`,
+    );
+  }
+  if (keyId !== undefined && algorithm === 'AES256') {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `${KMS_KEY} is only valid with ${SSE}: aws:kms or aws:kms:dsse, not AES256`,
+    );
+  }
+  if (keyId !== undefined && keyId.trim() === '') {
+    throw new StowageError('E_INVALID_ARGUMENT', `${KMS_KEY} must not be empty`);
+  }
+  return withBucketKey(
+    {
+      algorithm: algorithm as ObjectEncryption['algorithm'],
+      ...(keyId !== undefined ? { kmsKeyId: keyId } : {}),
+    },
+    bucketKey ?? false,
+  );
+}
+
+function withBucketKey(e: ObjectEncryption, on: boolean): ObjectEncryption {
+  const { bucketKeyEnabled: _, ...rest } = e;
+  return on ? { ...rest, bucketKeyEnabled: true } : rest;
+}
+
+/** Sets the response headers S3 sends about an object's encryption. */
+export function writeEncryptionHeaders(
+  res: ServerResponse,
+  encryption: ObjectEncryption | undefined,
+): void {
+  if (!encryption) return;
+  res.setHeader(SSE, encryption.algorithm);
+  if (encryption.kmsKeyId) res.setHeader(KMS_KEY, encryption.kmsKeyId);
+  if (encryption.bucketKeyEnabled) res.setHeader(BUCKET_KEY, 'true');
+}

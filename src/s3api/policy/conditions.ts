@@ -1,0 +1,197 @@
+/**
+ * The condition operators of the IAM policy language, evaluated against a request's
+ * condition keys. Semantics follow IAM: all tests of a statement must hold; a positive
+ * operator on a missing key is false and a negated one true (unless `…IfExists`, which
+ * makes any test on a missing key true); `ForAllValues:` holds for an empty or missing
+ * key, `ForAnyValue:` does not.
+ */
+import { BlockList, isIP } from 'node:net';
+import type { ConditionOperator, PolicyCondition } from '../documents/policy-conditions.js';
+
+/** A request's condition keys: lower-cased key name → values (multi-valued keys hold several). */
+export type ConditionKeys = ReadonlyMap<string, readonly string[]>;
+
+/** What conditions are judged against. */
+export interface ConditionScope {
+  keys: ConditionKeys;
+  /** Policy variables (`${aws:username}`) are substituted; false for `2008-10-17` policies. */
+  variables: boolean;
+}
+
+/** Each negated operator and the positive test it negates. */
+const NEGATED: Partial<Record<ConditionOperator, ConditionOperator>> = {
+  StringNotEquals: 'StringEquals',
+  StringNotEqualsIgnoreCase: 'StringEqualsIgnoreCase',
+  StringNotLike: 'StringLike',
+  NumericNotEquals: 'NumericEquals',
+  DateNotEquals: 'DateEquals',
+  NotIpAddress: 'IpAddress',
+  ArnNotEquals: 'ArnEquals',
+  ArnNotLike: 'ArnLike',
+};
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/**
+ * Compiles a policy pattern into an anchored RegExp: `*`/`?` are wildcards when `glob`,
+ * `${key}` is replaced by the key's value (literally; `${*}`, `${?}`, `${$}` are the
+ * escaped characters). `undefined` when a variable names a missing key: the pattern then
+ * matches nothing, as in IAM.
+ *
+ * @example
+ * patternRegExp('home/${aws:username}/*', { keys, variables: true }, { glob: true });
+ */
+export function patternRegExp(
+  pattern: string,
+  scope: ConditionScope,
+  options: { glob: boolean; ignoreCase?: boolean },
+): RegExp | undefined {
+  let body = '';
+  let i = 0;
+  while (i < pattern.length) {
+    const ch = pattern[i] as string;
+    if (scope.variables && ch === '$' && pattern[i + 1] === '{') {
+      const end = pattern.indexOf('}', i + 2);
+      if (end > 0) {
+        const name = pattern.slice(i + 2, end).trim();
+        if (name === '*' || name === '?' || name === '$') body += escapeRegExp(name);
+        else {
+          const value = scope.keys.get(name.toLowerCase())?.[0];
+          if (value === undefined) return undefined;
+          body += escapeRegExp(value);
+        }
+        i = end + 1;
+        continue;
+      }
+    }
+    if (options.glob && ch === '*') body += '.*';
+    else if (options.glob && ch === '?') body += '.';
+    else body += escapeRegExp(ch);
+    i += 1;
+  }
+  return new RegExp(`^${body}$`, `s${options.ignoreCase ? 'i' : ''}`);
+}
+
+function matchesPattern(
+  value: string,
+  pattern: string,
+  scope: ConditionScope,
+  options: { glob: boolean; ignoreCase?: boolean },
+): boolean {
+  return patternRegExp(pattern, scope, options)?.test(value) ?? false;
+}
+
+/** A date as epoch milliseconds: ISO 8601 or epoch seconds. NaN when neither. */
+export function parseDate(text: string): number {
+  const t = text.trim();
+  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
+  if (!/^\d{4}-\d{2}-\d{2}/.test(t)) return Number.NaN;
+  return Date.parse(t);
+}
+
+function compareNumbers(a: number, b: number, op: string): boolean {
+  if (Number.isNaN(a) || Number.isNaN(b)) return false;
+  if (op.endsWith('LessThanEquals')) return a <= b;
+  if (op.endsWith('LessThan')) return a < b;
+  if (op.endsWith('GreaterThanEquals')) return a >= b;
+  if (op.endsWith('GreaterThan')) return a > b;
+  return a === b;
+}
+
+function normaliseIp(ip: string): string {
+  return ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+}
+
+/** Whether `ip` lies in `cidr` (IPv4 or IPv6; a bare address is a /32 or /128). */
+export function ipInCidr(ip: string, cidr: string): boolean {
+  const addr = normaliseIp(ip.trim());
+  const family = isIP(addr);
+  const [net = '', prefixText] = cidr.trim().split('/');
+  const netFamily = isIP(net);
+  if (family === 0 || netFamily === 0) return false;
+  const max = netFamily === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) return false;
+  const list = new BlockList();
+  list.addSubnet(net, prefix, netFamily === 4 ? 'ipv4' : 'ipv6');
+  return list.check(addr, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** The positive test of `op` between one request value and one policy value. */
+function test(
+  op: ConditionOperator,
+  actual: string,
+  expected: string,
+  scope: ConditionScope,
+): boolean {
+  switch (op) {
+    case 'StringEquals':
+      return matchesPattern(actual, expected, scope, { glob: false });
+    case 'StringEqualsIgnoreCase':
+      return matchesPattern(actual, expected, scope, { glob: false, ignoreCase: true });
+    case 'StringLike':
+    case 'ArnEquals':
+    case 'ArnLike':
+      // ArnEquals and ArnLike behave the same in IAM: both take wildcards, case-sensitive.
+      return matchesPattern(actual, expected, scope, { glob: true });
+    case 'NumericEquals':
+    case 'NumericLessThan':
+    case 'NumericLessThanEquals':
+    case 'NumericGreaterThan':
+    case 'NumericGreaterThanEquals':
+      return compareNumbers(Number(actual), Number(expected), op);
+    case 'DateEquals':
+    case 'DateLessThan':
+    case 'DateLessThanEquals':
+    case 'DateGreaterThan':
+    case 'DateGreaterThanEquals':
+      return compareNumbers(parseDate(actual), parseDate(expected), op);
+    case 'Bool':
+      return actual.toLowerCase() === expected.toLowerCase();
+    case 'BinaryEquals':
+      return actual === expected;
+    case 'IpAddress':
+      return ipInCidr(actual, expected);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether one condition test holds for the request.
+ *
+ * @example
+ * conditionHolds({ operator: 'Bool', ifExists: false, key: 'aws:SecureTransport', values: ['false'] }, scope);
+ */
+export function conditionHolds(cond: PolicyCondition, scope: ConditionScope): boolean {
+  const actual = scope.keys.get(cond.key.toLowerCase());
+  const present = actual !== undefined && actual.length > 0;
+  if (cond.operator === 'Null') {
+    const wantsAbsent = cond.values.some((v) => v.toLowerCase() === 'true');
+    return wantsAbsent ? !present : present;
+  }
+  const positive = NEGATED[cond.operator];
+  const base = positive ?? cond.operator;
+  const one = (v: string): boolean => {
+    const hit = cond.values.some((e) => test(base, v, e, scope));
+    return positive ? !hit : hit;
+  };
+  if (!present) {
+    if (cond.ifExists) return true;
+    if (cond.qualifier === 'ForAllValues') return true;
+    if (cond.qualifier === 'ForAnyValue') return false;
+    return positive !== undefined;
+  }
+  if (cond.qualifier === 'ForAllValues') return actual.every(one);
+  if (cond.qualifier === 'ForAnyValue') return actual.some(one);
+  // A single-valued test of a key with several values: positive if any value matches,
+  // negated only if none does.
+  return positive ? actual.every(one) : actual.some(one);
+}
+
+/** Whether every condition of a statement holds. */
+export function conditionsHold(conds: readonly PolicyCondition[], scope: ConditionScope): boolean {
+  return conds.every((c) => conditionHolds(c, scope));
+}

@@ -1,0 +1,364 @@
+import { describe, expect, it } from 'vitest';
+import { parseIdentityPolicy, parsePolicy } from '../documents/policy.js';
+import { principalArn, type Identity } from '../identity.js';
+import type { ConditionKeys } from './conditions.js';
+import { evaluate, principalMatches } from './evaluate.js';
+import type { Caller, RequestedAccess } from './request-context.js';
+
+const BUCKET = 'ziggie-cloud-assets';
+
+/** Seed 000 §1.3: public read of game-assets/*, plus a CloudFront service statement. */
+const SEED_BUCKET_POLICY = parsePolicy(
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PublicReadGetObject',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::ziggie-cloud-assets/game-assets/*',
+      },
+      {
+        Sid: 'CloudFrontOriginAccess',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::ziggie-cloud-assets/*',
+        Condition: {
+          StringEquals: {
+            'AWS:SourceArn': 'arn:aws:cloudfront::ACCOUNT_ID:distribution/DISTRIBUTION_ID',
+          },
+        },
+      },
+    ],
+  }),
+  BUCKET,
+);
+
+/** Seed 000 §10.1: the least-privilege VPS sync user. */
+const SEED_IDENTITY_POLICY = parseIdentityPolicy(
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:ListBucket'],
+        Resource: ['arn:aws:s3:::ziggie-cloud-assets/*', 'arn:aws:s3:::ziggie-cloud-backups/*'],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: ['arn:aws:s3:::ziggie-cloud-assets', 'arn:aws:s3:::ziggie-cloud-backups'],
+      },
+    ],
+  }),
+);
+
+const DENY_INSECURE = parsePolicy(
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'DenyInsecureTransport',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ],
+  }),
+  BUCKET,
+);
+
+function user(name: string, policies = [SEED_IDENTITY_POLICY]): Identity {
+  return {
+    accessKeyId: `AKIA${name.toUpperCase().padEnd(16, 'X')}`,
+    secretAccessKey: 'secret',
+    name,
+    root: false,
+    arn: principalArn(name, false),
+    policies,
+  };
+}
+
+const VPS: Caller = { kind: 'key', identity: user('ziggie-vps-sync') };
+const ANON: Caller = { kind: 'anonymous' };
+
+function keys(entries: Record<string, string> = {}): ConditionKeys {
+  return new Map(Object.entries(entries).map(([k, v]) => [k.toLowerCase(), [v]]));
+}
+
+function obj(action: string, key: string, bucket = BUCKET): RequestedAccess {
+  return { action, resource: `arn:aws:s3:::${bucket}/${key}`, bucket, key };
+}
+
+function onBucket(action: string, bucket = BUCKET): RequestedAccess {
+  return { action, resource: `arn:aws:s3:::${bucket}`, bucket };
+}
+
+describe('seed 000 §1.3 bucket policy', () => {
+  it('lets anyone read game-assets/*, nothing else', () => {
+    const run = (access: RequestedAccess): string =>
+      evaluate({ caller: ANON, access, keys: keys(), bucketPolicy: SEED_BUCKET_POLICY });
+    expect(run(obj('s3:GetObject', 'game-assets/x.png'))).toBe('Allow');
+    expect(run(obj('s3:GetObject', 'other/x.png'))).toBe('ImplicitDeny');
+    expect(run(obj('s3:PutObject', 'game-assets/x.png'))).toBe('ImplicitDeny');
+    expect(run(onBucket('s3:ListBucket'))).toBe('ImplicitDeny');
+  });
+  it('the CloudFront service statement never matches a direct request', () => {
+    const caller: Caller = { kind: 'key', identity: user('cf', []) };
+    expect(
+      evaluate({
+        caller,
+        access: obj('s3:GetObject', 'other/x'),
+        keys: keys({
+          'aws:SourceArn': 'arn:aws:cloudfront::ACCOUNT_ID:distribution/DISTRIBUTION_ID',
+        }),
+        bucketPolicy: SEED_BUCKET_POLICY,
+      }),
+    ).toBe('ImplicitDeny');
+  });
+});
+
+describe('seed 000 §10.1 identity policy', () => {
+  const run = (access: RequestedAccess): string =>
+    evaluate({
+      caller: VPS,
+      access,
+      keys: keys(),
+      identityPolicies: VPS.kind === 'key' ? VPS.identity.policies : [],
+    });
+  it('allows object read/write/delete and listing in its two buckets', () => {
+    expect(run(obj('s3:PutObject', 'a/b.txt'))).toBe('Allow');
+    expect(run(obj('s3:GetObject', 'a/b.txt', 'ziggie-cloud-backups'))).toBe('Allow');
+    expect(run(obj('s3:DeleteObject', 'x'))).toBe('Allow');
+    expect(run(onBucket('s3:ListBucket', 'ziggie-cloud-backups'))).toBe('Allow');
+  });
+  it('denies everything else implicitly', () => {
+    expect(run(obj('s3:GetObject', 'x', 'someone-else'))).toBe('ImplicitDeny');
+    expect(run(obj('s3:DeleteObjectVersion', 'x'))).toBe('ImplicitDeny');
+    expect(run(onBucket('s3:PutBucketPolicy'))).toBe('ImplicitDeny');
+    expect(run({ action: 's3:ListAllMyBuckets', resource: '*' })).toBe('ImplicitDeny');
+  });
+  it('an explicit Deny in the bucket policy beats the identity Allow', () => {
+    expect(
+      evaluate({
+        caller: VPS,
+        access: obj('s3:PutObject', 'a'),
+        keys: keys({ 'aws:SecureTransport': 'false' }),
+        identityPolicies: [SEED_IDENTITY_POLICY],
+        bucketPolicy: DENY_INSECURE,
+      }),
+    ).toBe('ExplicitDeny');
+    expect(
+      evaluate({
+        caller: VPS,
+        access: obj('s3:PutObject', 'a'),
+        keys: keys({ 'aws:SecureTransport': 'true' }),
+        identityPolicies: [SEED_IDENTITY_POLICY],
+        bucketPolicy: DENY_INSECURE,
+      }),
+    ).toBe('Allow');
+  });
+});
+
+describe('statement matching', () => {
+  const policy = (statement: Record<string, unknown>): ReturnType<typeof parsePolicy> =>
+    parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: [statement] }), BUCKET);
+  it('actions are case-insensitive globs; NotAction inverts', () => {
+    const p = policy({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'S3:get*',
+      Resource: `arn:aws:s3:::${BUCKET}/*`,
+    });
+    expect(
+      evaluate({
+        caller: ANON,
+        access: obj('s3:GetObjectTagging', 'k'),
+        keys: keys(),
+        bucketPolicy: p,
+      }),
+    ).toBe('Allow');
+    const n = policy({
+      Effect: 'Allow',
+      Principal: '*',
+      NotAction: 's3:Delete*',
+      Resource: `arn:aws:s3:::${BUCKET}/*`,
+    });
+    expect(
+      evaluate({ caller: ANON, access: obj('s3:PutObject', 'k'), keys: keys(), bucketPolicy: n }),
+    ).toBe('Allow');
+    expect(
+      evaluate({
+        caller: ANON,
+        access: obj('s3:DeleteObject', 'k'),
+        keys: keys(),
+        bucketPolicy: n,
+      }),
+    ).toBe('ImplicitDeny');
+  });
+  it('resources are case-sensitive; NotResource inverts', () => {
+    const p = policy({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${BUCKET}/Public/*`,
+    });
+    expect(
+      evaluate({
+        caller: ANON,
+        access: obj('s3:GetObject', 'public/x'),
+        keys: keys(),
+        bucketPolicy: p,
+      }),
+    ).toBe('ImplicitDeny');
+    const n = policy({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      NotResource: `arn:aws:s3:::${BUCKET}/secret/*`,
+    });
+    expect(
+      evaluate({ caller: ANON, access: obj('s3:GetObject', 'x'), keys: keys(), bucketPolicy: n }),
+    ).toBe('Allow');
+    expect(
+      evaluate({
+        caller: ANON,
+        access: obj('s3:GetObject', 'secret/x'),
+        keys: keys(),
+        bucketPolicy: n,
+      }),
+    ).toBe('ImplicitDeny');
+  });
+  it('substitutes ${aws:username} in resources', () => {
+    const p = parseIdentityPolicy(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 's3:*',
+            Resource: `arn:aws:s3:::${BUCKET}/home/\${aws:username}/*`,
+          },
+        ],
+      }),
+    );
+    const alice: Caller = { kind: 'key', identity: user('alice', [p]) };
+    const k = keys({ 'aws:username': 'alice' });
+    expect(
+      evaluate({
+        caller: alice,
+        access: obj('s3:PutObject', 'home/alice/a'),
+        keys: k,
+        identityPolicies: [p],
+      }),
+    ).toBe('Allow');
+    expect(
+      evaluate({
+        caller: alice,
+        access: obj('s3:PutObject', 'home/bob/a'),
+        keys: k,
+        identityPolicies: [p],
+      }),
+    ).toBe('ImplicitDeny');
+  });
+  it('DeleteObjects (every key): an Allow must cover the bucket, a Deny on any prefix applies', () => {
+    const all: RequestedAccess = {
+      action: 's3:DeleteObject',
+      resource: `arn:aws:s3:::${BUCKET}/*`,
+      bucket: BUCKET,
+      anyKey: true,
+    };
+    const prefixOnly = policy({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:DeleteObject',
+      Resource: `arn:aws:s3:::${BUCKET}/tmp/*`,
+    });
+    expect(evaluate({ caller: ANON, access: all, keys: keys(), bucketPolicy: prefixOnly })).toBe(
+      'ImplicitDeny',
+    );
+    const denySecret = parsePolicy(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:DeleteObject',
+            Resource: `arn:aws:s3:::${BUCKET}/*`,
+          },
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:DeleteObject',
+            Resource: `arn:aws:s3:::${BUCKET}/secret/*`,
+          },
+        ],
+      }),
+      BUCKET,
+    );
+    expect(evaluate({ caller: ANON, access: all, keys: keys(), bucketPolicy: denySecret })).toBe(
+      'ExplicitDeny',
+    );
+  });
+});
+
+describe('principals', () => {
+  const root: Caller = {
+    kind: 'key',
+    identity: { ...user('root', []), root: true, arn: principalArn('root', true) },
+  };
+  it('"*" and {"AWS":"*"} name everyone, anonymous included', () => {
+    expect(principalMatches('*', ANON)).toBe(true);
+    expect(principalMatches({ AWS: ['*'] }, ANON)).toBe(true);
+    expect(principalMatches({ AWS: ['*'] }, VPS)).toBe(true);
+  });
+  it('the account names every key of this server, never anonymous', () => {
+    for (const p of ['000000000000', 'arn:aws:iam::000000000000:root']) {
+      expect(principalMatches({ AWS: [p] }, VPS)).toBe(true);
+      expect(principalMatches({ AWS: [p] }, root)).toBe(true);
+      expect(principalMatches({ AWS: [p] }, ANON)).toBe(false);
+    }
+  });
+  it('a user ARN names that key; other accounts and services never match', () => {
+    expect(principalMatches({ AWS: ['arn:aws:iam::000000000000:user/ziggie-vps-sync'] }, VPS)).toBe(
+      true,
+    );
+    expect(principalMatches({ AWS: ['arn:aws:iam::000000000000:user/other'] }, VPS)).toBe(false);
+    expect(principalMatches({ AWS: ['111111111111'] }, VPS)).toBe(false);
+    expect(principalMatches({ AWS: ['arn:aws:iam::111111111111:root'] }, root)).toBe(false);
+    expect(principalMatches({ Service: ['cloudfront.amazonaws.com'] }, VPS)).toBe(false);
+  });
+  it('NotPrincipal applies to everyone else', () => {
+    const p = parsePolicy(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Deny',
+            NotPrincipal: { AWS: 'arn:aws:iam::000000000000:user/ziggie-vps-sync' },
+            Action: 's3:PutObject',
+            Resource: `arn:aws:s3:::${BUCKET}/*`,
+          },
+        ],
+      }),
+      BUCKET,
+    );
+    expect(
+      evaluate({
+        caller: VPS,
+        access: obj('s3:PutObject', 'x'),
+        keys: keys(),
+        bucketPolicy: p,
+        identityPolicies: [SEED_IDENTITY_POLICY],
+      }),
+    ).toBe('Allow');
+    expect(
+      evaluate({ caller: root, access: obj('s3:PutObject', 'x'), keys: keys(), bucketPolicy: p }),
+    ).toBe('ExplicitDeny');
+  });
+});

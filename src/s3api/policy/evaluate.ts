@@ -1,0 +1,131 @@
+/**
+ * Policy evaluation for requests within this server's single account, as AWS does it for
+ * same-account access: an explicit Deny in any policy wins; otherwise the request is
+ * allowed if an identity policy or the bucket policy allows it; otherwise it is
+ * implicitly denied.
+ */
+import { globToRegExp } from '../documents/policy-actions.js';
+import type { PolicyDocument, PolicyPrincipal, PolicyStatement } from '../documents/policy.js';
+import { STOWAGE_ACCOUNT_ID } from '../identity.js';
+import {
+  conditionsHold,
+  patternRegExp,
+  type ConditionKeys,
+  type ConditionScope,
+} from './conditions.js';
+import type { Caller, RequestedAccess } from './request-context.js';
+
+/** The outcome of evaluating policies for one action on one resource. */
+export type Decision = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
+
+/** What evaluate judges. */
+export interface EvaluateInput {
+  caller: Caller;
+  access: RequestedAccess;
+  keys: ConditionKeys;
+  /** The caller's identity policies (none for anonymous callers). */
+  identityPolicies?: readonly PolicyDocument[];
+  /** The policy of the bucket the access is about, if it has one. */
+  bucketPolicy?: PolicyDocument;
+}
+
+const ACTION_CACHE = new Map<string, RegExp>();
+
+function actionMatches(pattern: string, action: string): boolean {
+  if (pattern === '*') return true;
+  let re = ACTION_CACHE.get(pattern);
+  if (!re) {
+    re = globToRegExp(pattern);
+    if (ACTION_CACHE.size > 4096) ACTION_CACHE.clear();
+    ACTION_CACHE.set(pattern, re);
+  }
+  return re.test(action);
+}
+
+/** Whether a Deny on `pattern` could hit some key of the bucket (DeleteObjects). */
+function mayMatchSomeKey(pattern: string, bucket: string, scope: ConditionScope): boolean {
+  const keyPrefix = `arn:aws:s3:::${bucket}/`;
+  const wild = pattern.search(/[*?]|\$\{/);
+  const literal = wild < 0 ? pattern : pattern.slice(0, wild);
+  if (literal.startsWith(keyPrefix)) return true;
+  if (wild >= 0 && keyPrefix.startsWith(literal)) {
+    // The wildcard may span the rest of the bucket name and the slash: check it can.
+    const re = patternRegExp(pattern, scope, { glob: true });
+    return re === undefined ? false : re.test(`${keyPrefix}${'x'}`) || pattern.endsWith('*');
+  }
+  return false;
+}
+
+function resourceMatches(
+  pattern: string,
+  access: RequestedAccess,
+  effect: PolicyStatement['effect'],
+  scope: ConditionScope,
+): boolean {
+  if (access.resource === '*') return pattern === '*' || pattern === 'arn:aws:s3:::*';
+  if (pattern === '*') return true;
+  if (access.anyKey && effect === 'Deny')
+    return mayMatchSomeKey(pattern, access.bucket ?? '', scope);
+  // ARNs are case-sensitive; for DeleteObjects an Allow must cover `bucket/*` itself.
+  return patternRegExp(pattern, scope, { glob: true })?.test(access.resource) ?? false;
+}
+
+/**
+ * Whether a Principal element names the caller: `*` and `{"AWS":"*"}` name everyone,
+ * including anonymous callers; the account (`000000000000`, `arn:aws:iam::000000000000:root`)
+ * names every key of this server; a user ARN names that key. Service, federated and
+ * canonical-user principals never name a direct request.
+ */
+export function principalMatches(p: PolicyPrincipal, caller: Caller): boolean {
+  if (p === '*') return true;
+  for (const aws of p.AWS ?? []) {
+    if (aws === '*') return true;
+    if (caller.kind === 'anonymous') continue;
+    const id = caller.identity;
+    if (aws === STOWAGE_ACCOUNT_ID || aws === `arn:aws:iam::${STOWAGE_ACCOUNT_ID}:root`)
+      return true;
+    if (aws === id.arn || aws === id.accessKeyId) return true;
+  }
+  return false;
+}
+
+/** Whether a statement applies to this access (principal, action, resource, conditions). */
+export function statementApplies(
+  st: PolicyStatement,
+  input: Pick<EvaluateInput, 'caller' | 'access'>,
+  scope: ConditionScope,
+): boolean {
+  const { caller, access } = input;
+  if (st.principal && !principalMatches(st.principal, caller)) return false;
+  if (st.notPrincipal && principalMatches(st.notPrincipal, caller)) return false;
+  if (st.action && !st.action.some((a) => actionMatches(a, access.action))) return false;
+  if (st.notAction && st.notAction.some((a) => actionMatches(a, access.action))) return false;
+  if (st.resource && !st.resource.some((r) => resourceMatches(r, access, st.effect, scope)))
+    return false;
+  if (st.notResource && st.notResource.some((r) => resourceMatches(r, access, 'Allow', scope)))
+    return false;
+  return conditionsHold(st.conditions, scope);
+}
+
+/**
+ * Evaluates identity policies and the bucket policy for one access.
+ *
+ * @example
+ * evaluate({ caller, access, keys, identityPolicies: identity.policies, bucketPolicy }); // 'Allow'
+ */
+export function evaluate(input: EvaluateInput): Decision {
+  const docs = [
+    ...(input.identityPolicies ?? []),
+    ...(input.bucketPolicy ? [input.bucketPolicy] : []),
+  ];
+  let allowed = false;
+  for (const doc of docs) {
+    const scope: ConditionScope = { keys: input.keys, variables: doc.version === '2012-10-17' };
+    for (const st of doc.statements) {
+      if (!statementApplies(st, input, scope)) continue;
+      if (st.effect === 'Deny') return 'ExplicitDeny';
+      allowed = true;
+    }
+  }
+  return allowed ? 'Allow' : 'ImplicitDeny';
+}

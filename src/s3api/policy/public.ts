@@ -1,0 +1,104 @@
+/**
+ * Whether a bucket policy is "public" in S3's sense (Block Public Access, GetBucketPolicyStatus):
+ * it allows a "bad action" (one that exposes data: s3:Get*, s3:List*, s3:Put*, s3:Delete*,
+ * s3:AbortMultipartUpload, s3:RestoreObject) to a wildcard principal, and no condition pins
+ * the request to fixed values of a key that only known parties can satisfy.
+ */
+import { globToRegExp } from '../documents/policy-actions.js';
+import type {
+  PolicyCondition,
+  PolicyDocument,
+  PolicyPrincipal,
+  PolicyStatement,
+} from '../documents/policy.js';
+
+/** Condition keys whose fixed values make a statement non-public (lower case). */
+const FIXING_KEYS = new Set([
+  'aws:sourcearn',
+  'aws:sourcevpc',
+  'aws:sourcevpce',
+  'aws:sourceaccount',
+  'aws:sourceowner',
+  'aws:principalaccount',
+  'aws:principalorgid',
+  'aws:principalarn',
+  's3:x-amz-server-side-encryption-aws-kms-key-id',
+]);
+
+/** Operators that compare with fixed values (`…Like` only when the value has no wildcard). */
+const FIXING_OPERATORS = new Set([
+  'StringEquals',
+  'StringEqualsIgnoreCase',
+  'StringLike',
+  'ArnEquals',
+  'ArnLike',
+]);
+
+const BAD_ACTIONS = [
+  's3:Get*',
+  's3:List*',
+  's3:Put*',
+  's3:Delete*',
+  's3:AbortMultipartUpload',
+  's3:RestoreObject',
+];
+
+/**
+ * IPv4 ranges wider than /8 and IPv6 ranges wider than /32 are treated as "anyone": a
+ * condition on them does not make a statement private (AWS counts 0.0.0.0/1 as public).
+ */
+function isFixedCidr(cidr: string): boolean {
+  const [addr = '', prefixText] = cidr.trim().split('/');
+  const v6 = addr.includes(':');
+  const prefix = prefixText === undefined ? (v6 ? 128 : 32) : Number(prefixText);
+  return Number.isInteger(prefix) && prefix >= (v6 ? 32 : 8);
+}
+
+function hasWildcard(v: string): boolean {
+  return v.includes('*') || v.includes('?');
+}
+
+function isFixingCondition(c: PolicyCondition): boolean {
+  if (c.ifExists || c.qualifier !== undefined) return false;
+  const key = c.key.toLowerCase();
+  if (key === 'aws:sourceip') return c.operator === 'IpAddress' && c.values.every(isFixedCidr);
+  if (!FIXING_OPERATORS.has(c.operator)) return false;
+  if (c.values.some(hasWildcard)) return false;
+  if (key === 'aws:userid') return c.values.every((v) => !/^AROA[A-Z0-9]+:/.test(v));
+  return FIXING_KEYS.has(key);
+}
+
+function isWildcardPrincipal(p: PolicyPrincipal | undefined): boolean {
+  if (p === undefined) return false;
+  if (p === '*') return true;
+  return (p.AWS ?? []).some((a) => a.includes('*'));
+}
+
+function grantsBadAction(st: PolicyStatement): boolean {
+  if (st.notAction) return true;
+  return (st.action ?? []).some((a) => {
+    if (a === '*') return true;
+    const re = globToRegExp(a);
+    // A statement's action matches a bad action (s3:Get* ⊂ s3:*) or names one.
+    return BAD_ACTIONS.some((bad) => re.test(bad) || globToRegExp(bad).test(a));
+  });
+}
+
+/** Whether one statement makes its policy public. */
+export function isPublicStatement(st: PolicyStatement): boolean {
+  if (st.effect !== 'Allow') return false;
+  // NotPrincipal with Allow grants everyone but the named principals.
+  if (!isWildcardPrincipal(st.principal) && st.notPrincipal === undefined) return false;
+  if (!grantsBadAction(st)) return false;
+  return !st.conditions.some(isFixingCondition);
+}
+
+/**
+ * Whether a bucket policy is public.
+ *
+ * @example
+ * isPublicPolicy(parsePolicy(seedPolicy, 'ziggie-cloud-assets')); // true
+ */
+export function isPublicPolicy(doc: PolicyDocument): boolean {
+  return doc.statements.some(isPublicStatement);
+}

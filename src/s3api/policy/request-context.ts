@@ -1,0 +1,322 @@
+/**
+ * What a request asks for, in IAM terms: the actions on resource ARNs an S3 operation
+ * needs (AWS "Actions, resources, and condition keys for Amazon S3"), and the condition
+ * keys policies may test.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { StowageError } from '../../errors.js';
+import { STOWAGE_ACCOUNT_ID, type Identity } from '../identity.js';
+import type { BUCKET_DOCUMENTS, Operation, Route } from '../router.js';
+import type { ConditionKeys } from './conditions.js';
+
+/** Who is asking: nobody in particular, or the holder of an access key. */
+export type Caller = { kind: 'anonymous' } | { kind: 'key'; identity: Identity };
+
+/** One action on one resource that must be allowed for the request to run. */
+export interface RequestedAccess {
+  /** `s3:GetObject` … */
+  action: string;
+  /** `arn:aws:s3:::bucket/key`, `arn:aws:s3:::bucket` or `*`. */
+  resource: string;
+  /** Whose bucket policy applies (the copy source's bucket for its read). */
+  bucket?: string;
+  /** The object key, for object resources. */
+  key?: string;
+  versionId?: string;
+  /**
+   * DeleteObjects: the keys are in the body, read after authorisation, so the resource
+   * `arn:aws:s3:::bucket/*` stands for "every key". An Allow must cover every key, a Deny
+   * that could match any key applies.
+   */
+  anyKey?: boolean;
+}
+
+/** Everything policies are judged against for one request. */
+export interface RequestContext {
+  accesses: RequestedAccess[];
+  keys: ConditionKeys;
+}
+
+type DocumentName = keyof typeof BUCKET_DOCUMENTS;
+
+/** [Get, Put, Delete] action of each bucket document (Delete falls back to Put, as in S3). */
+const DOCUMENT_ACTIONS: Record<DocumentName, [string, string, string?]> = {
+  policy: ['GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy'],
+  cors: ['GetBucketCORS', 'PutBucketCORS'],
+  lifecycle: ['GetLifecycleConfiguration', 'PutLifecycleConfiguration'],
+  'intelligent-tiering': [
+    'GetIntelligentTieringConfiguration',
+    'PutIntelligentTieringConfiguration',
+  ],
+  encryption: ['GetEncryptionConfiguration', 'PutEncryptionConfiguration'],
+  publicAccessBlock: ['GetBucketPublicAccessBlock', 'PutBucketPublicAccessBlock'],
+  logging: ['GetBucketLogging', 'PutBucketLogging'],
+  inventory: ['GetInventoryConfiguration', 'PutInventoryConfiguration'],
+  replication: ['GetReplicationConfiguration', 'PutReplicationConfiguration'],
+  tagging: ['GetBucketTagging', 'PutBucketTagging'],
+  notification: ['GetBucketNotification', 'PutBucketNotification'],
+  metrics: ['GetMetricsConfiguration', 'PutMetricsConfiguration'],
+  acl: ['GetBucketAcl', 'PutBucketAcl'],
+  website: ['GetBucketWebsite', 'PutBucketWebsite', 'DeleteBucketWebsite'],
+  ownershipControls: [
+    'GetBucketOwnershipControls',
+    'PutBucketOwnershipControls',
+    'DeleteBucketOwnershipControls',
+  ],
+};
+
+/** Actions on the bucket itself. */
+const BUCKET_OPERATIONS: Partial<Record<Operation, string>> = {
+  CreateBucket: 'CreateBucket',
+  HeadBucket: 'ListBucket',
+  DeleteBucket: 'DeleteBucket',
+  GetBucketLocation: 'GetBucketLocation',
+  GetBucketVersioning: 'GetBucketVersioning',
+  PutBucketVersioning: 'PutBucketVersioning',
+  GetBucketAcl: 'GetBucketAcl',
+  PutBucketAcl: 'PutBucketAcl',
+  ListObjects: 'ListBucket',
+  ListObjectsV2: 'ListBucket',
+  ListObjectVersions: 'ListBucketVersions',
+  ListMultipartUploads: 'ListBucketMultipartUploads',
+};
+
+/** Actions on an object: [without versionId, with versionId]. */
+const OBJECT_OPERATIONS: Partial<Record<Operation, [string, string]>> = {
+  GetObject: ['GetObject', 'GetObjectVersion'],
+  HeadObject: ['GetObject', 'GetObjectVersion'],
+  PutObject: ['PutObject', 'PutObject'],
+  CreateMultipartUpload: ['PutObject', 'PutObject'],
+  UploadPart: ['PutObject', 'PutObject'],
+  CompleteMultipartUpload: ['PutObject', 'PutObject'],
+  CopyObject: ['PutObject', 'PutObject'],
+  UploadPartCopy: ['PutObject', 'PutObject'],
+  DeleteObject: ['DeleteObject', 'DeleteObjectVersion'],
+  GetObjectAcl: ['GetObjectAcl', 'GetObjectVersionAcl'],
+  PutObjectAcl: ['PutObjectAcl', 'PutObjectVersionAcl'],
+  GetObjectTagging: ['GetObjectTagging', 'GetObjectVersionTagging'],
+  PutObjectTagging: ['PutObjectTagging', 'PutObjectVersionTagging'],
+  DeleteObjectTagging: ['DeleteObjectTagging', 'DeleteObjectVersionTagging'],
+  RestoreObject: ['RestoreObject', 'RestoreObject'],
+  AbortMultipartUpload: ['AbortMultipartUpload', 'AbortMultipartUpload'],
+  ListParts: ['ListMultipartUploadParts', 'ListMultipartUploadParts'],
+};
+
+const LIST_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
+  'ListObjects',
+  'ListObjectsV2',
+  'ListObjectVersions',
+  'ListMultipartUploads',
+]);
+
+function bucketArn(bucket: string): string {
+  return `arn:aws:s3:::${bucket}`;
+}
+
+function objectAccess(
+  action: string,
+  bucket: string,
+  key: string,
+  versionId?: string,
+): RequestedAccess {
+  const a: RequestedAccess = {
+    action: `s3:${action}`,
+    resource: `${bucketArn(bucket)}/${key}`,
+    bucket,
+    key,
+  };
+  if (versionId !== undefined) a.versionId = versionId;
+  return a;
+}
+
+function headerOf(headers: IncomingMessage['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The bucket, key and version of `x-amz-copy-source` (`[/]bucket/key[?versionId=…]`). */
+export function parseCopySource(
+  value: string,
+): { bucket: string; key: string; versionId?: string } | undefined {
+  const q = value.indexOf('?');
+  const path = (q < 0 ? value : value.slice(0, q)).replace(/^\//, '');
+  const versionId =
+    q < 0 ? undefined : (new URLSearchParams(value.slice(q + 1)).get('versionId') ?? undefined);
+  const slash = path.indexOf('/');
+  if (slash <= 0 || slash === path.length - 1) return undefined;
+  let bucket: string;
+  let key: string;
+  try {
+    bucket = decodeURIComponent(path.slice(0, slash));
+    key = decodeURIComponent(path.slice(slash + 1));
+  } catch {
+    return undefined;
+  }
+  return versionId === undefined ? { bucket, key } : { bucket, key, versionId };
+}
+
+/**
+ * The actions and resources an operation needs. Every Operation maps to at least one,
+ * except the CORS preflight, which S3 answers before authentication.
+ *
+ * @example
+ * requestedAccesses(route('GET', '/b/k', '', {}), {}); // [{ action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', … }]
+ */
+export function requestedAccesses(
+  route: Route,
+  headers: IncomingMessage['headers'],
+): RequestedAccess[] {
+  const { operation, bucket, key } = route;
+  if (operation === 'ListBuckets') return [{ action: 's3:ListAllMyBuckets', resource: '*' }];
+  // A CORS preflight is answered without authentication or authorisation (front.ts).
+  if (operation === 'PreflightCors') return [];
+  const b = bucket ?? '';
+  const onBucket = (action: string): RequestedAccess[] => [
+    { action: `s3:${action}`, resource: bucketArn(b), bucket: b },
+  ];
+  const bucketAction = BUCKET_OPERATIONS[operation];
+  if (bucketAction) return onBucket(bucketAction);
+  if (operation === 'GetBucketPolicyStatus') return onBucket('GetBucketPolicyStatus');
+  if (
+    operation === 'GetBucketConfig' ||
+    operation === 'PutBucketConfig' ||
+    operation === 'DeleteBucketConfig'
+  ) {
+    const [get, put, del] = DOCUMENT_ACTIONS[route.subresource ?? 'policy'];
+    if (operation === 'GetBucketConfig') return onBucket(get);
+    return onBucket(operation === 'PutBucketConfig' ? put : (del ?? put));
+  }
+  if (operation === 'DeleteObjects') {
+    return [{ action: 's3:DeleteObject', resource: `${bucketArn(b)}/*`, bucket: b, anyKey: true }];
+  }
+  const versionId = route.query.get('versionId') ?? undefined;
+  const k = key ?? '';
+  if (operation === 'GetObjectAttributes') {
+    return versionId === undefined
+      ? [objectAccess('GetObject', b, k), objectAccess('GetObjectAttributes', b, k)]
+      : [
+          objectAccess('GetObjectVersion', b, k, versionId),
+          objectAccess('GetObjectVersionAttributes', b, k, versionId),
+        ];
+  }
+  const pair = OBJECT_OPERATIONS[operation];
+  if (!pair) throw new StowageError('E_INTERNAL', `no IAM action for operation ${operation}`);
+  const out = [objectAccess(versionId === undefined ? pair[0] : pair[1], b, k, versionId)];
+  if (operation === 'CopyObject' || operation === 'UploadPartCopy') {
+    const source = parseCopySource(headerOf(headers, 'x-amz-copy-source') ?? '');
+    // A malformed copy source is refused by the handler with InvalidArgument; without a
+    // readable source there is nothing more to authorise here.
+    if (source) {
+      out.push(
+        objectAccess(
+          source.versionId === undefined ? 'GetObject' : 'GetObjectVersion',
+          source.bucket,
+          source.key,
+          source.versionId,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** `TLSv1.2` → `1.2` (s3:TlsVersion is numeric). */
+function tlsVersion(req: IncomingMessage): string | undefined {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (!socket.encrypted || typeof socket.getProtocol !== 'function') return undefined;
+  const p = socket.getProtocol();
+  const m = p ? /(\d+(?:\.\d+)?)$/.exec(p) : null;
+  return m?.[1];
+}
+
+/** Tag keys and values of an `x-amz-tagging` header (URL query encoding). */
+function requestTags(value: string | undefined): Array<[string, string]> {
+  if (value === undefined) return [];
+  return [...new URLSearchParams(value)];
+}
+
+/**
+ * The condition keys of a request, lower-cased. Keys that do not apply are absent (so
+ * `Null` and `…IfExists` behave as in AWS); `aws:SourceArn` is never present because
+ * requests come straight from clients, not from another AWS service.
+ */
+export function conditionKeys(
+  route: Route,
+  req: IncomingMessage,
+  caller: Caller,
+  now: Date = new Date(),
+): ConditionKeys {
+  const keys = new Map<string, string[]>();
+  const set = (name: string, value: string | undefined): void => {
+    if (value !== undefined) keys.set(name.toLowerCase(), [value]);
+  };
+  const h = req.headers;
+  set('aws:SecureTransport', String(Boolean((req.socket as Partial<TLSSocket>).encrypted)));
+  const ip = req.socket.remoteAddress;
+  set('aws:SourceIp', ip?.startsWith('::ffff:') ? ip.slice(7) : ip);
+  set('aws:CurrentTime', now.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  set('aws:EpochTime', String(Math.floor(now.getTime() / 1000)));
+  set('aws:UserAgent', headerOf(h, 'user-agent'));
+  set('aws:Referer', headerOf(h, 'referer'));
+  if (caller.kind === 'anonymous') {
+    set('aws:PrincipalType', 'Anonymous');
+    set('aws:userid', 'anonymous');
+  } else {
+    const id = caller.identity;
+    set('aws:PrincipalType', id.root ? 'Account' : 'User');
+    set('aws:PrincipalArn', id.arn);
+    set('aws:PrincipalAccount', STOWAGE_ACCOUNT_ID);
+    // IAM's unique id of a user is not modelled; the access key id stands in for it.
+    set('aws:userid', id.root ? STOWAGE_ACCOUNT_ID : id.accessKeyId);
+    if (!id.root) set('aws:username', id.name);
+    const presigned = route.query.has('X-Amz-Signature');
+    set('s3:authType', presigned ? 'REST-QUERY-STRING' : 'REST-HEADER');
+    set('s3:signatureversion', 'AWS4-HMAC-SHA256');
+  }
+  set('s3:TlsVersion', tlsVersion(req));
+  if (LIST_OPERATIONS.has(route.operation)) {
+    set('s3:prefix', route.query.get('prefix') ?? undefined);
+    set('s3:delimiter', route.query.get('delimiter') ?? undefined);
+    set('s3:max-keys', route.query.get('max-keys') ?? route.query.get('max-uploads') ?? undefined);
+  }
+  set('s3:VersionId', route.query.get('versionId') ?? undefined);
+  for (const name of [
+    'x-amz-acl',
+    'x-amz-server-side-encryption',
+    'x-amz-server-side-encryption-aws-kms-key-id',
+    'x-amz-storage-class',
+    'x-amz-copy-source',
+    'x-amz-metadata-directive',
+    'x-amz-content-sha256',
+  ]) {
+    set(`s3:${name}`, headerOf(h, name));
+  }
+  const tags = requestTags(headerOf(h, 'x-amz-tagging'));
+  if (tags.length > 0) {
+    keys.set(
+      's3:requestobjecttagkeys',
+      tags.map(([k]) => k),
+    );
+    for (const [k, v] of tags) set(`s3:RequestObjectTag/${k}`, v);
+  }
+  return keys;
+}
+
+/**
+ * Everything a policy is judged against for one request.
+ *
+ * @example
+ * const ctx = requestContext(routed, req, { kind: 'anonymous' });
+ */
+export function requestContext(
+  route: Route,
+  req: IncomingMessage,
+  caller: Caller,
+  now: Date = new Date(),
+): RequestContext {
+  return {
+    accesses: requestedAccesses(route, req.headers),
+    keys: conditionKeys(route, req, caller, now),
+  };
+}

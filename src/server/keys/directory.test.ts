@@ -1,0 +1,150 @@
+import { writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/helpers/engine.js';
+import { expectError } from '../../../test/helpers/expect-error.js';
+import { createKeyDirectory, type KeyDirectoryOptions } from './directory.js';
+import { createAccessKey, deleteAccessKey, setAccessKeyPolicy } from './manage.js';
+import { keyStoreFile } from './store.js';
+
+const ROOT = { accessKeyId: 'STWROOT0000000000001', secretAccessKey: 'root-secret-000000000000' };
+const POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::assets/*' }],
+});
+const DECLARED = {
+  name: 'backup',
+  accessKeyId: 'STWBACKUP00000000001',
+  secretAccessKey: 'backup-secret-0000000000',
+  policy: POLICY,
+};
+
+let dir: string;
+let cleanup: () => void;
+let errors: { obj: unknown; msg: string }[];
+
+function directory(extra: Partial<KeyDirectoryOptions> = {}) {
+  return createKeyDirectory({
+    dataDir: dir,
+    config: { server: { accessKeys: [DECLARED] } },
+    root: ROOT,
+    logger: {
+      warn: () => undefined,
+      error: ((obj: unknown, msg: string) => errors.push({ obj, msg })) as never,
+    },
+    checkIntervalMs: 0,
+    ...extra,
+  });
+}
+
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir('stowage-keydir-'));
+  errors = [];
+});
+afterEach(() => cleanup());
+
+describe('key directory', () => {
+  it('knows the root key and declared keys, with ARNs and parsed policies', () => {
+    const keys = directory();
+    const root = keys.lookup(ROOT.accessKeyId);
+    expect(root).toMatchObject({
+      name: 'root',
+      root: true,
+      arn: 'arn:aws:iam::000000000000:root',
+      secretAccessKey: ROOT.secretAccessKey,
+      policies: [],
+    });
+    const backup = keys.lookup(DECLARED.accessKeyId);
+    expect(backup).toMatchObject({
+      name: 'backup',
+      root: false,
+      arn: 'arn:aws:iam::000000000000:user/backup',
+      secretAccessKey: DECLARED.secretAccessKey,
+    });
+    expect(backup?.policies[0]?.statements[0]?.action).toEqual(['s3:GetObject']);
+    expect(keys.lookup('STWNOSUCHKEY')).toBeUndefined();
+  });
+
+  it('sees keys created, re-policied and deleted after it was built', async () => {
+    const keys = directory();
+    const scope = { dataDir: dir, declared: [DECLARED] };
+    const key = await createAccessKey(scope, { name: 'ci', policy: null });
+    expect(keys.lookup(key.accessKeyId)).toMatchObject({
+      name: 'ci',
+      secretAccessKey: key.secretAccessKey,
+      policies: [],
+    });
+    await setAccessKeyPolicy(scope, key.accessKeyId, POLICY);
+    expect(keys.lookup(key.accessKeyId)?.policies).toHaveLength(1);
+    await deleteAccessKey(scope, key.accessKeyId);
+    expect(keys.lookup(key.accessKeyId)).toBeUndefined();
+  });
+
+  it('checks the file at most once per interval for known keys, at once for unknown ones', async () => {
+    const keys = directory({ checkIntervalMs: 60_000 });
+    const scope = { dataDir: dir, declared: [] };
+    // A lookup just before the create must not make the new key wait for the interval.
+    expect(keys.lookup(ROOT.accessKeyId)?.root).toBe(true);
+    const key = await createAccessKey(scope, { name: 'ci', policy: null });
+    // A miss re-reads, so a key made a moment ago works on its first request …
+    expect(keys.lookup(key.accessKeyId)?.name).toBe('ci');
+    // … while a known key is not re-checked before the interval: the delete shows later.
+    await deleteAccessKey(scope, key.accessKeyId);
+    expect(keys.lookup(key.accessKeyId)?.name).toBe('ci');
+    keys.refresh();
+    expect(keys.lookup(key.accessKeyId)).toBeUndefined();
+  });
+
+  it('keeps the last good keys when the file turns corrupt, and logs it once', async () => {
+    const keys = directory();
+    const key = await createAccessKey({ dataDir: dir, declared: [] }, { name: 'ci', policy: null });
+    expect(keys.lookup(key.accessKeyId)).toBeDefined();
+    writeFileSync(keyStoreFile(dir), '{ not json');
+    expect(keys.lookup(key.accessKeyId)?.name).toBe('ci');
+    expect(keys.lookup('STWOTHER')).toBeUndefined();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.msg).toMatch(/corrupt/);
+    // Fixed by the next write: the directory follows again.
+    writeFileSync(keyStoreFile(dir), JSON.stringify({ version: 1, keys: [] }));
+    expect(keys.lookup(key.accessKeyId)).toBeUndefined();
+  });
+
+  it('starts with no stored keys when the file is corrupt at start', () => {
+    writeFileSync(keyStoreFile(dir), '[]');
+    const keys = directory();
+    expect(keys.lookup(ROOT.accessKeyId)?.root).toBe(true);
+    expect(errors[0]?.obj).toMatchObject({ err: expect.stringMatching(/"version": 1/) as string });
+  });
+
+  it('never lets a stored key shadow root or a declared key', () => {
+    const entry = (accessKeyId: string, name: string) => ({
+      accessKeyId,
+      secretAccessKey: 'forged-secret-000000000000000000000000000',
+      name,
+      created: new Date().toISOString(),
+      policy: null,
+    });
+    writeFileSync(
+      keyStoreFile(dir),
+      JSON.stringify({
+        version: 1,
+        keys: [entry(ROOT.accessKeyId, 'a'), entry(DECLARED.accessKeyId, 'b')],
+      }),
+    );
+    const keys = directory();
+    expect(keys.lookup(ROOT.accessKeyId)?.secretAccessKey).toBe(ROOT.secretAccessKey);
+    expect(keys.lookup(DECLARED.accessKeyId)?.secretAccessKey).toBe(DECLARED.secretAccessKey);
+  });
+
+  it('refuses a declared key that reuses the root key id', async () => {
+    await expectError(
+      () =>
+        createKeyDirectory({
+          dataDir: dir,
+          config: { server: { accessKeys: [{ ...DECLARED, accessKeyId: ROOT.accessKeyId }] } },
+          root: ROOT,
+        }),
+      'E_CONFIG_INVALID',
+      /"backup" uses the root access key id/,
+    );
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * `<dataDir>/access-keys.json`: the access keys created with `stowage keys`. Readable by the
+ * owner only (mode 0600). Every change is a read-modify-write under a lock file, written
+ * to a temporary file, fsynced and renamed over the old one, so readers (a running server)
+ * see the old or the new file, never half of one, and concurrent writers lose nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { toStowageError } from '../../errors.js';
+import { withFileLock } from './lock.js';
+import { formatKeyStore, parseKeyStore, type StoredKey } from './record.js';
+
+/** The key store file of a data directory. */
+export function keyStoreFile(dataDir: string): string {
+  return path.join(dataDir, 'access-keys.json');
+}
+
+/**
+ * Reads the key store; a missing file is an empty store.
+ *
+ * @throws StowageError `E_CONFIG_INVALID` when the file is corrupt.
+ */
+export async function readKeyStore(dataDir: string): Promise<StoredKey[]> {
+  const file = keyStoreFile(dataDir);
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw toStowageError(err, `read ${file}`);
+  }
+  return parseKeyStore(text, file);
+}
+
+/** Replaces the key store atomically: temp file, fsync, rename, fsync of the directory. */
+async function writeKeyStore(dataDir: string, keys: readonly StoredKey[]): Promise<void> {
+  const file = keyStoreFile(dataDir);
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const handle = await fsp.open(tmp, 'wx', 0o600);
+    try {
+      await handle.writeFile(formatKeyStore(keys));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fsp.rename(tmp, file);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw toStowageError(err, `write ${file}`);
+  }
+  // The rename is durable only once the directory entry is on disk.
+  const dir = await fsp.open(dataDir, 'r');
+  try {
+    await dir.sync();
+  } catch {
+    // Some file systems cannot fsync a directory; the rename itself already happened.
+  } finally {
+    await dir.close();
+  }
+}
+
+/**
+ * Changes the key store: `change` gets the current keys (read under the lock) and returns
+ * the new list plus a result. Nothing is written when `change` throws.
+ *
+ * @example
+ * const removed = await updateKeyStore(dataDir, (keys) => ({ keys: keys.slice(1), result: keys[0] }));
+ */
+export async function updateKeyStore<T>(
+  dataDir: string,
+  change: (keys: StoredKey[]) => { keys: StoredKey[]; result: T },
+): Promise<T> {
+  await fsp.mkdir(dataDir, { recursive: true });
+  return withFileLock(`${keyStoreFile(dataDir)}.lock`, async () => {
+    const { keys, result } = change(await readKeyStore(dataDir));
+    await writeKeyStore(dataDir, keys);
+    return result;
+  });
+}

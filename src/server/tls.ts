@@ -1,0 +1,79 @@
+/**
+ * The TLS certificate and key of `stowage serve` (server.tls.certFile / keyFile), read
+ * and checked before anything starts, so a bad file is one clear E_CONFIG_INVALID that
+ * names the config key and the path, never a stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
+import { StowageError } from '../errors.js';
+
+/** server.tls as configured (paths already resolved). */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+/** PEM contents ready for `https.createServer`. */
+export interface TlsMaterial {
+  cert: Buffer;
+  key: Buffer;
+}
+
+function invalid(message: string, cause: unknown): StowageError {
+  return new StowageError('E_CONFIG_INVALID', message, { cause });
+}
+
+/** Why a file could not be read, without Node's "ENOENT: …, open '<path>'" wrapping. */
+function readFailure(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT') return 'no such file';
+  if (e.code === 'EACCES') return 'permission denied';
+  if (e.code === 'EISDIR') return 'it is a directory';
+  return e.message;
+}
+
+function read(field: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw invalid(`cannot read ${field} ${file}: ${readFailure(err)}`, err);
+  }
+}
+
+/**
+ * Reads and checks the certificate chain and private key: each must parse as PEM, and the
+ * key must belong to the certificate.
+ *
+ * @example
+ * const { cert, key } = loadTlsMaterial({ certFile: 'tls/cert.pem', keyFile: 'tls/key.pem' });
+ * https.createServer({ cert, key }, listener);
+ */
+export function loadTlsMaterial(files: TlsFiles): TlsMaterial {
+  const cert = read('server.tls.certFile', files.certFile);
+  const key = read('server.tls.keyFile', files.keyFile);
+  try {
+    createSecureContext({ cert });
+  } catch (err) {
+    throw invalid(
+      `server.tls.certFile ${files.certFile} is not a PEM certificate (${(err as Error).message})`,
+      err,
+    );
+  }
+  try {
+    createSecureContext({ key });
+  } catch (err) {
+    throw invalid(
+      `server.tls.keyFile ${files.keyFile} is not an unencrypted PEM private key (${(err as Error).message})`,
+      err,
+    );
+  }
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw invalid(
+      `server.tls.keyFile ${files.keyFile} does not match server.tls.certFile ${files.certFile} (${(err as Error).message})`,
+      err,
+    );
+  }
+  return { cert, key };
+}

@@ -1,0 +1,197 @@
+/**
+ * CORS in a real browser: Debian's headless Chromium, driven by playwright-core, loads a
+ * page from a second local HTTP server and fetch()es objects on `stowage serve` through
+ * presigned URLs. From `http://localhost:<port>` (allowed by the bucket's rules) the page
+ * can PUT and read objects; from `http://127.0.0.1:<port>` (not allowed) the browser
+ * refuses to hand the response to the page ("TypeError: Failed to fetch").
+ */
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  PutBucketCorsCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/engine.js';
+import { ensureDebianPackages } from '../helpers/peers.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const BUCKET = 'ziggie-cloud-assets';
+
+let t: TestServer;
+let pages: Server;
+let pagePort: number;
+let context: BrowserContext;
+let profile: { dir: string; cleanup: () => void };
+
+/** What the page's fetch() saw, or the error it threw. */
+interface PageResult {
+  ok?: boolean;
+  status?: number;
+  body?: string;
+  etag?: string | null;
+  requestId?: string | null;
+  error?: string;
+}
+
+beforeAll(async () => {
+  ensureDebianPackages({ [CHROMIUM]: 'chromium' });
+  t = await startTestServer();
+  await t.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await t.client.send(
+    new PutBucketCorsCommand({
+      Bucket: BUCKET,
+      CORSConfiguration: {
+        CORSRules: [
+          {
+            // Seed 000 §1.4, with any local dev port.
+            AllowedOrigins: [
+              'https://ziggie.cloud',
+              'https://*.ziggie.cloud',
+              'http://localhost:*',
+            ],
+            AllowedMethods: ['GET', 'HEAD'],
+            AllowedHeaders: ['*'],
+            MaxAgeSeconds: 3600,
+            ExposeHeaders: ['ETag'],
+          },
+          {
+            AllowedOrigins: ['http://localhost:*'],
+            AllowedMethods: ['PUT'],
+            AllowedHeaders: ['*'],
+          },
+        ],
+      },
+    }),
+  );
+  pages = createServer((_req, res) => {
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.end('<!doctype html><title>ziggie</title><p>page</p>');
+  });
+  await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
+  pagePort = (pages.address() as AddressInfo).port;
+  profile = tempDir('stowage-chromium-');
+  context = await chromium.launchPersistentContext(profile.dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 600_000);
+
+afterAll(async () => {
+  await context?.close();
+  await new Promise<void>((resolve) => (pages ? pages.close(() => resolve()) : resolve()));
+  profile?.cleanup();
+  await t?.close();
+});
+
+async function openPage(origin: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${origin}/`);
+  return page;
+}
+
+/** Runs fetch() inside the page and reports what the page's script could see. */
+function pageFetch(page: Page, url: string, init: { method: string; body?: string }) {
+  return page.evaluate(
+    async ([u, i]): Promise<PageResult> => {
+      try {
+        const res = await fetch(u, i);
+        return {
+          ok: res.ok,
+          status: res.status,
+          body: await res.text(),
+          etag: res.headers.get('etag'),
+          requestId: res.headers.get('x-amz-request-id'),
+        };
+      } catch (err) {
+        return { error: String(err) };
+      }
+    },
+    [url, init] as const,
+  );
+}
+
+function presign(command: GetObjectCommand | PutObjectCommand): Promise<string> {
+  return getSignedUrl(t.client, command, { expiresIn: 600 });
+}
+
+describe('a page on an allowed origin (http://localhost:<port>)', () => {
+  it('PUTs an object and reads it back, with the exposed ETag', async () => {
+    const page = await openPage(`http://localhost:${pagePort}`);
+    const key = 'uploads/from-browser.txt';
+    const put = await pageFetch(
+      page,
+      await presign(new PutObjectCommand({ Bucket: BUCKET, Key: key })),
+      { method: 'PUT', body: 'written by chromium' },
+    );
+    expect(put.error).toBeUndefined();
+    expect(put.status).toBe(200);
+
+    const get = await pageFetch(
+      page,
+      await presign(new GetObjectCommand({ Bucket: BUCKET, Key: key })),
+      { method: 'GET' },
+    );
+    expect(get).toMatchObject({ ok: true, status: 200, body: 'written by chromium' });
+    // ETag is in ExposeHeaders; x-amz-request-id is not, so the browser hides it.
+    expect(get.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(get.requestId).toBeNull();
+    await page.close();
+  });
+
+  it('lets the page read an S3 error (NoSuchKey) too', async () => {
+    const page = await openPage(`http://localhost:${pagePort}`);
+    const get = await pageFetch(
+      page,
+      await presign(new GetObjectCommand({ Bucket: BUCKET, Key: 'missing.txt' })),
+      { method: 'GET' },
+    );
+    expect(get.status).toBe(404);
+    expect(get.body).toContain('<Code>NoSuchKey</Code>');
+    await page.close();
+  });
+});
+
+describe('a page on an origin no rule allows (http://127.0.0.1:<port>)', () => {
+  it('cannot read a GET response: the browser blocks it', async () => {
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'secret.txt', Body: 'x' }));
+    const page = await openPage(`http://127.0.0.1:${pagePort}`);
+    const get = await pageFetch(
+      page,
+      await presign(new GetObjectCommand({ Bucket: BUCKET, Key: 'secret.txt' })),
+      { method: 'GET' },
+    );
+    expect(get.error).toBe('TypeError: Failed to fetch');
+    await page.close();
+  });
+
+  it('cannot PUT: the preflight is refused and nothing is stored', async () => {
+    const page = await openPage(`http://127.0.0.1:${pagePort}`);
+    const key = 'uploads/refused.txt';
+    const put = await pageFetch(
+      page,
+      await presign(new PutObjectCommand({ Bucket: BUCKET, Key: key })),
+      { method: 'PUT', body: 'should not land' },
+    );
+    expect(put.error).toBe('TypeError: Failed to fetch');
+    await expect(
+      t.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key })),
+    ).rejects.toMatchObject({ name: 'NoSuchKey' });
+    await page.close();
+  });
+});

@@ -1,0 +1,230 @@
+/** Encryption at rest in the engine: SSE-S3 and SSE-KMS through put, get, copy, multipart. */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SEGMENT_BYTES, sealedSize } from '../../src/engine/crypto/format.js';
+import { Engine } from '../../src/engine/engine.js';
+import type { ObjectEncryption } from '../../src/engine/types.js';
+import { openTestEngine, patternBytes, readAll } from '../helpers/engine.js';
+import { expectError } from '../helpers/expect-error.js';
+
+let engine: Engine;
+let dir: string;
+let close: () => Promise<void>;
+
+beforeEach(async () => {
+  ({ engine, dir, close } = await openTestEngine({
+    fsync: false,
+    limits: { minPartSizeBytes: 100 * 1024 },
+  }));
+  await engine.createBucket('vault');
+});
+afterEach(async () => close());
+
+const SSE_S3: ObjectEncryption = { algorithm: 'AES256' };
+const KMS: ObjectEncryption = { algorithm: 'aws:kms', kmsKeyId: 'game-key' };
+const KMS_ARN = 'arn:aws:kms:us-east-1:000000000000:key/game-key';
+const md5hex = (b: Buffer): string => createHash('md5').update(b).digest('hex');
+
+function blobFiles(): string[] {
+  const root = path.join(dir, 'blobs');
+  return readdirSync(root).flatMap((s) =>
+    readdirSync(path.join(root, s)).map((n) => path.join(root, s, n)),
+  );
+}
+
+/** True if any blob file contains a 64-byte sample of `plain` taken every 4 KiB. */
+function plaintextOnDisk(plain: Buffer): boolean {
+  const files = blobFiles().map((f) => readFileSync(f));
+  for (let at = 0; at + 64 <= plain.byteLength; at += 4096) {
+    const sample = plain.subarray(at, at + 64);
+    if (files.some((f) => f.includes(sample))) return true;
+  }
+  return false;
+}
+
+const read = async (key: string, range?: string): Promise<Buffer> =>
+  readAll(engine.getObject('vault', key, range ? { range } : {}).body);
+
+describe('single PUT', () => {
+  it.each([
+    ['SSE-S3', SSE_S3, { algorithm: 'AES256' }],
+    ['SSE-KMS', KMS, { algorithm: 'aws:kms', kmsKeyId: KMS_ARN }],
+  ])('%s: bytes are sealed on disk, reads give the plaintext', async (_, setting, reported) => {
+    const body = patternBytes(3 * SEGMENT_BYTES + 1000, 3);
+    const r = await engine.putObject('vault', 'k', body, { encryption: setting });
+    expect(r.encryption).toEqual(reported);
+    expect(r.etag).toBe(`"${md5hex(body)}"`);
+    expect(r.size).toBe(body.length);
+    const head = engine.headObject('vault', 'k');
+    expect(head.encryption).toEqual(reported);
+    expect(head.size).toBe(body.length);
+    expect(head.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(engine.listObjects('vault').objects[0]!.size).toBe(body.length);
+    expect((await read('k')).equals(body)).toBe(true);
+    const [file] = blobFiles();
+    expect(statSync(file!).size).toBe(sealedSize(body.length));
+    expect(plaintextOnDisk(body)).toBe(false);
+    for (const [s, e] of [
+      [0, 0],
+      [SEGMENT_BYTES - 1, SEGMENT_BYTES],
+      [SEGMENT_BYTES, SEGMENT_BYTES],
+      [body.length - 1, body.length - 1],
+    ] as const) {
+      expect((await read('k', `bytes=${s}-${e}`)).equals(body.subarray(s, e + 1))).toBe(true);
+    }
+  });
+
+  it('a plaintext PUT stays in the clear and reports no encryption', async () => {
+    const body = patternBytes(5000, 9);
+    const r = await engine.putObject('vault', 'plain', body);
+    expect(r.encryption).toBeUndefined();
+    expect(engine.headObject('vault', 'plain').encryption).toBeUndefined();
+    expect(plaintextOnDisk(body)).toBe(true);
+  });
+
+  it('an empty object keeps its setting and has no blob', async () => {
+    const r = await engine.putObject('vault', 'empty', '', { encryption: SSE_S3 });
+    expect(r.encryption).toEqual(SSE_S3);
+    expect((await read('empty')).length).toBe(0);
+    expect(engine.headObject('vault', 'empty').encryption).toEqual(SSE_S3);
+  });
+
+  it('keys live under keys/: the SSE-S3 master key and one file per KMS key id', async () => {
+    await engine.putObject('vault', 'a', 'x', { encryption: SSE_S3 });
+    await engine.putObject('vault', 'c', 'y', { encryption: KMS });
+    await engine.putObject('vault', 'd', 'z', {
+      encryption: { algorithm: 'aws:kms', kmsKeyId: KMS_ARN },
+    });
+    expect(statSync(path.join(dir, 'keys', 'sse-s3.key')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(path.join(dir, 'keys', 'kms'))).toHaveLength(1);
+    await engine.putObject('vault', 'e', 'w', { encryption: { algorithm: 'aws:kms' } });
+    expect(readdirSync(path.join(dir, 'keys', 'kms'))).toHaveLength(2);
+    expect(engine.headObject('vault', 'e').encryption?.kmsKeyId).toBe(
+      'arn:aws:kms:us-east-1:000000000000:alias/aws/s3',
+    );
+  });
+
+  it('bad settings are refused before any byte is stored', async () => {
+    await expectError(
+      engine.putObject('vault', 'k', 'x', { encryption: { algorithm: 'AES512' as 'AES256' } }),
+      'E_INVALID_ARGUMENT',
+      /AES512/,
+    );
+    await expectError(
+      engine.putObject('vault', 'k', 'x', { encryption: { algorithm: 'AES256', kmsKeyId: 'k' } }),
+      'E_INVALID_ARGUMENT',
+      /KMS key id/,
+    );
+    expect(blobFiles()).toEqual([]);
+  });
+});
+
+describe('damage and keys', () => {
+  it('a changed byte on disk is a read error and a deep check finds it', async () => {
+    const body = patternBytes(2 * SEGMENT_BYTES, 4);
+    await engine.putObject('vault', 'k', body, { encryption: SSE_S3 });
+    expect((await engine.check({ deep: true })).ok).toBe(true);
+    const [file] = blobFiles();
+    const bytes = readFileSync(file!);
+    bytes[SEGMENT_BYTES + 100] = bytes[SEGMENT_BYTES + 100]! ^ 1;
+    writeFileSync(file!, bytes);
+    await expectError(read('k'), 'E_DATA_CORRUPT', /authentication/);
+    // The first segment is intact and still readable on its own.
+    expect((await read('k', 'bytes=0-99')).equals(body.subarray(0, 100))).toBe(true);
+    expect((await engine.check()).ok).toBe(true);
+    const deep = await engine.check({ deep: true });
+    expect(deep.ok).toBe(false);
+    expect(deep.problems[0]).toMatchObject({
+      kind: 'checksum',
+      message: expect.stringMatching(/vault\/k/),
+    });
+  });
+
+  it('objects survive a reopen (keys are persistent)', async () => {
+    const body = patternBytes(100_000, 5);
+    await engine.putObject('vault', 'k', body, { encryption: KMS });
+    await engine.close();
+    engine = await Engine.open({ dataDir: dir, fsync: false });
+    expect((await read('k')).equals(body)).toBe(true);
+  });
+});
+
+describe('copy', () => {
+  it('re-encrypts with the destination setting: sealed→clear, clear→sealed, S3→KMS in place', async () => {
+    const body = patternBytes(150_000, 6);
+    await engine.putObject('vault', 'src', body, { encryption: SSE_S3 });
+    const clear = await engine.copyObject(
+      { bucket: 'vault', key: 'src' },
+      { bucket: 'vault', key: 'clear' },
+    );
+    expect(clear.encryption).toBeUndefined();
+    expect(clear.etag).toBe(`"${md5hex(body)}"`);
+    expect((await read('clear')).equals(body)).toBe(true);
+    const sealed = await engine.copyObject(
+      { bucket: 'vault', key: 'clear' },
+      { bucket: 'vault', key: 'sealed' },
+      { encryption: KMS },
+    );
+    expect(sealed.encryption).toEqual({ algorithm: 'aws:kms', kmsKeyId: KMS_ARN });
+    expect((await read('sealed')).equals(body)).toBe(true);
+    // Onto itself, changing only the encryption, is allowed (as in S3).
+    const inPlace = await engine.copyObject(
+      { bucket: 'vault', key: 'src' },
+      { bucket: 'vault', key: 'src' },
+      { encryption: KMS },
+    );
+    expect(inPlace.encryption?.algorithm).toBe('aws:kms');
+    expect((await read('src')).equals(body)).toBe(true);
+    await expectError(
+      engine.copyObject(
+        { bucket: 'vault', key: 'src' },
+        { bucket: 'vault', key: 'src' },
+        { encryption: KMS },
+      ),
+      'E_INVALID_REQUEST',
+      /to itself/,
+    );
+  });
+});
+
+describe('multipart', () => {
+  it('every part is sealed under its own key; reads and ranges cross part boundaries', async () => {
+    const part = 100 * 1024;
+    const body = patternBytes(2 * part + 7000, 8);
+    const up = await engine.createMultipartUpload('vault', 'mp', { encryption: KMS });
+    expect(up.encryption).toEqual({ algorithm: 'aws:kms', kmsKeyId: KMS_ARN });
+    const p1 = await engine.uploadPart('vault', 'mp', up.uploadId, 1, body.subarray(0, part));
+    expect(p1.encryption?.algorithm).toBe('aws:kms');
+    await engine.putObject('vault', 'copy-src', body.subarray(part, 2 * part), {
+      encryption: SSE_S3,
+    });
+    const p2 = await engine.uploadPartCopy('vault', 'mp', up.uploadId, 2, {
+      bucket: 'vault',
+      key: 'copy-src',
+    });
+    const p3 = await engine.uploadPart('vault', 'mp', up.uploadId, 3, body.subarray(2 * part));
+    expect(engine.listParts('vault', 'mp', up.uploadId).upload.encryption?.algorithm).toBe(
+      'aws:kms',
+    );
+    const done = await engine.completeMultipartUpload('vault', 'mp', up.uploadId, [
+      { partNumber: 1, etag: p1.etag },
+      { partNumber: 2, etag: p2.etag },
+      { partNumber: 3, etag: p3.etag },
+    ]);
+    expect(done.encryption).toEqual({ algorithm: 'aws:kms', kmsKeyId: KMS_ARN });
+    expect(engine.headObject('vault', 'mp').encryption?.kmsKeyId).toBe(KMS_ARN);
+    expect((await read('mp')).equals(body)).toBe(true);
+    const s = part - 10;
+    const e = 2 * part + 10;
+    expect((await read('mp', `bytes=${s}-${e}`)).equals(body.subarray(s, e + 1))).toBe(true);
+    expect(
+      (await readAll(engine.getObject('vault', 'mp', { partNumber: 2 }).body)).equals(
+        body.subarray(part, 2 * part),
+      ),
+    ).toBe(true);
+    expect(plaintextOnDisk(body)).toBe(false);
+    expect((await engine.check({ deep: true })).ok).toBe(true);
+  });
+});

@@ -1,0 +1,57 @@
+/** A python3 that can import boto3, for the boto3 interop tests. */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ensureDebianPackages } from './peers.js';
+
+/** The interpreter (its real path, not a pyenv shim) of a python3 that imports boto3. */
+function findPython(): string | undefined {
+  const candidates = new Set<string>();
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter))
+    if (dir) candidates.add(path.join(dir, 'python3'));
+  candidates.add('/root/.pyenv/shims/python3');
+  candidates.add('/usr/bin/python3');
+  const passThrough = Object.fromEntries(
+    ['HOME', 'PYENV_ROOT', 'PYENV_VERSION'].flatMap((k) =>
+      process.env[k] ? [[k, process.env[k]!]] : [],
+    ),
+  );
+  for (const candidate of candidates) {
+    if (!existsSync(candidate)) continue;
+    try {
+      const exe = execFileSync(candidate, ['-c', 'import boto3, sys; print(sys.executable)'], {
+        env: { ...passThrough, PATH: `${path.dirname(candidate)}:/usr/bin:/bin`, LANG: 'C.UTF-8' },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 30_000,
+      }).trim();
+      if (exe && existsSync(exe)) return exe;
+    } catch {
+      // No boto3 for this one; try the next.
+    }
+  }
+  return undefined;
+}
+
+/** A python3 with boto3, installing Debian's python3-boto3 if none has it; never skips. */
+export function pythonWithBoto3(): string {
+  ensureDebianPackages({ '/usr/bin/python3': 'python3' });
+  let python = findPython();
+  if (!python) {
+    ensureDebianPackages({ '/usr/lib/python3/dist-packages/boto3/__init__.py': 'python3-boto3' });
+    python = findPython();
+  }
+  if (!python) throw new Error('no python3 with boto3, even after installing python3-boto3');
+  return python;
+}
+
+/** A clean environment for a boto3 script: no user config, no instance metadata look-ups. */
+export function boto3Env(python: string, home: string): Record<string, string> {
+  return {
+    HOME: home,
+    PATH: `${path.dirname(python)}:/usr/bin:/bin`,
+    AWS_CONFIG_FILE: path.join(home, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'no-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}

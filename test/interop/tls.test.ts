@@ -1,0 +1,361 @@
+/**
+ * `stowage serve` over TLS (server.tls.certFile / keyFile) with a throwaway self-signed
+ * certificate for 127.0.0.1 and localhost: aws-cli (--ca-bundle), boto3 (verify=),
+ * rclone (--ca-cert) and @aws-sdk/client-s3 (an https.Agent with `ca`) each round-trip an
+ * object, and each refuses the server without the certificate; a presigned https URL
+ * works with curl --cacert; plain HTTP to the TLS port fails and the server stays up; bad
+ * certificate or key files stop `stowage serve` with a message naming them.
+ */
+import {
+  CreateBucketCommand,
+  DeleteBucketPolicyCommand,
+  GetObjectCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
+import { boto3Env, pythonWithBoto3 } from '../helpers/python.js';
+import { runCli } from '../helpers/run-cli.js';
+import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
+
+const BUCKET = 'tls-interop';
+const OPENSSL = '/usr/bin/openssl';
+
+let t: TestServer;
+let work: string;
+let cert: string;
+let key: string;
+let ca: Buffer;
+let client: S3Client;
+
+/** A self-signed P-256 certificate for localhost and 127.0.0.1, valid for two days. */
+function makeCertificate(dir: string, name: string): { cert: string; key: string } {
+  const out = { cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`) };
+  execFileSync(
+    OPENSSL,
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      out.key,
+      '-out',
+      out.cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'pipe' },
+  );
+  return out;
+}
+
+function sdkClient(agent: https.Agent): S3Client {
+  return new S3Client({
+    endpoint: t.url,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: TEST_KEY,
+    maxAttempts: 1,
+    requestHandler: { httpsAgent: agent },
+  });
+}
+
+beforeAll(async () => {
+  ensureDebianPackages({
+    [OPENSSL]: 'openssl',
+    '/usr/bin/aws': 'awscli',
+    '/usr/bin/rclone': 'rclone',
+    '/usr/bin/curl': 'curl',
+  });
+  work = mkdtempSync(path.join(tmpdir(), 'stowage-tls-'));
+  ({ cert, key } = makeCertificate(work, 'server'));
+  ca = readFileSync(cert);
+  t = await startTestServer({ server: { tls: { certFile: cert, keyFile: key } } });
+  client = sdkClient(new https.Agent({ ca }));
+  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+}, 600_000);
+
+afterAll(async () => {
+  client?.destroy();
+  await t?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** GET /health over https trusting `ca`: the status code. */
+function health(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(`${t.url}/health`, { ca }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', reject);
+  });
+}
+
+function expectOk(what: string, r: RunResult): void {
+  expect(r.code, `${what}\n${r.stdout}\n${r.stderr}`).toBe(0);
+}
+
+describe('stowage serve over TLS', () => {
+  it('serves https on the URL it reports', () => {
+    expect(t.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('@aws-sdk/client-s3 with an https.Agent trusting the certificate round-trips; without it, fails', async () => {
+    const body = 'over TLS from the JS SDK\n';
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'sdk.txt', Body: body }));
+    const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'sdk.txt' }));
+    expect(await got.Body!.transformToString()).toBe(body);
+
+    const untrusting = sdkClient(new https.Agent());
+    try {
+      await expect(
+        untrusting.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'sdk.txt' })),
+      ).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    } finally {
+      untrusting.destroy();
+    }
+  });
+
+  it('aws-cli with --ca-bundle round-trips; without it, fails certificate verification', async () => {
+    const env = {
+      HOME: work,
+      AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: path.join(work, 'no-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'no-credentials'),
+      AWS_PAGER: '',
+      // A certificate error is retried with back-off otherwise (seconds per call).
+      AWS_MAX_ATTEMPTS: '1',
+    };
+    const aws = (...args: string[]): Promise<RunResult> =>
+      runPeer('/usr/bin/aws', ['--endpoint-url', t.url, ...args], env, { cwd: work });
+    const file = path.join(work, 'aws.txt');
+    writeFileSync(file, 'over TLS from aws-cli\n');
+    expectOk(
+      'aws s3 cp up',
+      await aws('--ca-bundle', cert, 's3', 'cp', file, `s3://${BUCKET}/aws.txt`),
+    );
+    const down = await aws('--ca-bundle', cert, 's3', 'cp', `s3://${BUCKET}/aws.txt`, '-');
+    expectOk('aws s3 cp down', down);
+    expect(down.stdout).toBe('over TLS from aws-cli\n');
+
+    const untrusted = await aws('s3', 'ls', `s3://${BUCKET}`);
+    expect(untrusted.code).not.toBe(0);
+    expect(untrusted.stderr).toMatch(/SSL validation failed|CERTIFICATE_VERIFY_FAILED/);
+  });
+
+  it('boto3 with verify=<cert> round-trips; with the system CAs, fails', async () => {
+    const python = pythonWithBoto3();
+    const script = path.join(work, 'tls.py');
+    writeFileSync(
+      script,
+      String.raw`import json, sys
+import boto3
+from botocore.client import Config
+from botocore.exceptions import SSLError
+
+endpoint, access_key, secret_key, ca, bucket = sys.argv[1:6]
+def client(verify):
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        region_name="us-east-1",
+        verify=verify,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+    )
+s3 = client(ca)
+s3.put_object(Bucket=bucket, Key="boto3.txt", Body=b"over TLS from boto3\n")
+out = {"body": s3.get_object(Bucket=bucket, Key="boto3.txt")["Body"].read().decode()}
+try:
+    client(True).head_object(Bucket=bucket, Key="boto3.txt")
+    out["untrusted"] = "accepted"
+except SSLError as e:
+    out["untrusted"] = "SSLError"
+print(json.dumps(out))
+`,
+    );
+    const r = await runPeer(
+      python,
+      [script, t.url, TEST_KEY.accessKeyId, TEST_KEY.secretAccessKey, cert, BUCKET],
+      boto3Env(python, work),
+      { cwd: work },
+    );
+    expectOk('boto3 tls.py', r);
+    expect(JSON.parse(r.stdout.trim())).toEqual({
+      body: 'over TLS from boto3\n',
+      untrusted: 'SSLError',
+    });
+  });
+
+  it('rclone with --ca-cert round-trips; without it, fails', async () => {
+    const config = path.join(work, 'rclone.conf');
+    writeFileSync(config, '');
+    const env = {
+      HOME: work,
+      RCLONE_CONFIG: config,
+      RCLONE_CONFIG_STW_TYPE: 's3',
+      RCLONE_CONFIG_STW_PROVIDER: 'Other',
+      RCLONE_CONFIG_STW_ENDPOINT: t.url,
+      RCLONE_CONFIG_STW_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+      RCLONE_CONFIG_STW_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+      RCLONE_CONFIG_STW_REGION: 'us-east-1',
+      RCLONE_CONFIG_STW_FORCE_PATH_STYLE: 'true',
+    };
+    const rclone = (...args: string[]): Promise<RunResult> =>
+      runPeer('/usr/bin/rclone', ['--retries', '1', '--low-level-retries', '1', ...args], env, {
+        cwd: work,
+      });
+    const file = path.join(work, 'rclone.txt');
+    writeFileSync(file, 'over TLS from rclone\n');
+    expectOk(
+      'rclone copyto',
+      await rclone('--ca-cert', cert, 'copyto', file, `stw:${BUCKET}/rclone.txt`),
+    );
+    const cat = await rclone('--ca-cert', cert, 'cat', `stw:${BUCKET}/rclone.txt`);
+    expectOk('rclone cat', cat);
+    expect(cat.stdout).toBe('over TLS from rclone\n');
+
+    const untrusted = await rclone('cat', `stw:${BUCKET}/rclone.txt`);
+    expect(untrusted.code).not.toBe(0);
+    expect(untrusted.stderr).toMatch(/x509|certificate/);
+  });
+
+  it('a presigned https URL works with curl --cacert', async () => {
+    const url = await getSignedUrl(
+      client,
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'sdk.txt' }),
+      {
+        expiresIn: 300,
+      },
+    );
+    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/tls-interop\/sdk\.txt\?.*X-Amz-Signature=/);
+    const r = await runPeer('/usr/bin/curl', ['-sS', '--fail', '--cacert', cert, url], {});
+    expectOk('curl --cacert', r);
+    expect(r.stdout).toBe('over TLS from the JS SDK\n');
+    const untrusted = await runPeer('/usr/bin/curl', ['-sS', '--fail', url], {});
+    expect(untrusted.code).toBe(60); // curl: peer certificate cannot be authenticated
+  });
+
+  it('plain HTTP to the TLS port fails cleanly, and the server stays up', async () => {
+    const plain = t.url.replace(/^https:/, 'http:');
+    const outcome = await new Promise<string>((resolve) => {
+      http
+        .get(`${plain}/health`, (res) => {
+          res.resume();
+          resolve(`status ${res.statusCode}`);
+        })
+        .on('error', (err: NodeJS.ErrnoException) => resolve(`error ${err.code}`));
+    });
+    expect(outcome).toMatch(/^error (ECONNRESET|EPIPE)$|^status 400$/);
+    const curl = await runPeer('/usr/bin/curl', ['-sS', `${plain}/health`], {});
+    expect(curl.code).not.toBe(0);
+    expect(await health()).toBe(200);
+    const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'sdk.txt' }));
+    expect(await got.Body!.transformToString()).toBe('over TLS from the JS SDK\n');
+  });
+  it('a policy denying aws:SecureTransport=false still lets https requests through', async () => {
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ],
+    };
+    await client.send(
+      new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(policy) }),
+    );
+    try {
+      const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'sdk.txt' }));
+      expect(await got.Body!.transformToString()).toBe('over TLS from the JS SDK\n');
+    } finally {
+      await client.send(new DeleteBucketPolicyCommand({ Bucket: BUCKET }));
+    }
+  });
+});
+
+describe('stowage serve with bad TLS files', () => {
+  /** Runs `stowage serve` in-process with `tls` in a config file; it must not start. */
+  async function serveWith(tls: { certFile: string; keyFile: string }) {
+    const dir = mkdtempSync(path.join(work, 'bad-'));
+    const config = path.join(dir, 'stowage.yaml');
+    writeFileSync(
+      config,
+      [
+        `dataDir: ${JSON.stringify(path.join(dir, 'data'))}`,
+        'log: { level: silent }',
+        'engine: { fsync: false }',
+        'server:',
+        '  port: 0',
+        '  tls:',
+        `    certFile: ${JSON.stringify(tls.certFile)}`,
+        `    keyFile: ${JSON.stringify(tls.keyFile)}`,
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['serve'], { env: { STOWAGE_CONFIG: config }, cwd: dir });
+    expect(r.code, r.stderr).not.toBe(0);
+    expect(r.stdout).not.toMatch(/Stowage S3 endpoint/);
+    // One line naming the problem; no stack trace, no "internal error".
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stderr).not.toMatch(/internal error/);
+    return r.stderr;
+  }
+
+  it('a missing certificate file names server.tls.certFile and the path', async () => {
+    const missing = path.join(work, 'nope.crt');
+    const stderr = await serveWith({ certFile: missing, keyFile: key });
+    expect(stderr).toContain('server.tls.certFile');
+    expect(stderr).toContain(missing);
+    expect(stderr).toMatch(/\(E_CONFIG_INVALID\)/);
+  });
+
+  it('a missing key file names server.tls.keyFile and the path', async () => {
+    const missing = path.join(work, 'nope.key');
+    const stderr = await serveWith({ certFile: cert, keyFile: missing });
+    expect(stderr).toContain('server.tls.keyFile');
+    expect(stderr).toContain(missing);
+  });
+
+  it('a file that is not PEM, and a key that does not match the certificate, are refused', async () => {
+    const garbage = path.join(work, 'garbage.crt');
+    writeFileSync(garbage, 'not a certificate\n');
+    expect(await serveWith({ certFile: garbage, keyFile: key })).toMatch(
+      /server\.tls\.certFile.*garbage\.crt/,
+    );
+    expect(await serveWith({ certFile: cert, keyFile: garbage })).toMatch(
+      /server\.tls\.keyFile .*garbage\.crt is not an unencrypted PEM private key/,
+    );
+    const other = makeCertificate(work, 'other');
+    expect(await serveWith({ certFile: cert, keyFile: other.key })).toMatch(
+      /server\.tls\.keyFile .* does not match server\.tls\.certFile/,
+    );
+  });
+});

@@ -1,0 +1,469 @@
+/**
+ * Authorisation end to end: bucket policies, identity policies, the root key, anonymous
+ * callers and the public access block, through @aws-sdk/client-s3 and plain fetch().
+ */
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteBucketPolicyCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetBucketPolicyStatusCommand,
+  GetObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseIdentityPolicy } from '../../src/s3api/documents/policy.js';
+import { principalArn, type Identity } from '../../src/s3api/identity.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+/** Seed 000 §1.3: public read of game-assets/*, and CloudFront (never a direct request). */
+const SEED_BUCKET_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'PublicReadGetObject',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::ziggie-cloud-assets/game-assets/*',
+    },
+    {
+      Sid: 'CloudFrontOriginAccess',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudfront.amazonaws.com' },
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::ziggie-cloud-assets/*',
+      Condition: {
+        StringEquals: {
+          'AWS:SourceArn': 'arn:aws:cloudfront::ACCOUNT_ID:distribution/DISTRIBUTION_ID',
+        },
+      },
+    },
+  ],
+};
+
+/** Seed 000 §10.1: the least-privilege VPS sync user. */
+const SEED_IDENTITY_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:ListBucket'],
+      Resource: ['arn:aws:s3:::ziggie-cloud-assets/*', 'arn:aws:s3:::ziggie-cloud-backups/*'],
+    },
+    {
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: ['arn:aws:s3:::ziggie-cloud-assets', 'arn:aws:s3:::ziggie-cloud-backups'],
+    },
+  ],
+};
+
+/** A user who may list only under home/. */
+const PREFIX_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: 'arn:aws:s3:::ziggie-cloud-assets',
+      Condition: { StringLike: { 's3:prefix': 'home/*' } },
+    },
+  ],
+};
+
+function identity(name: string, accessKeyId: string, policy: object): Identity {
+  return {
+    accessKeyId,
+    secretAccessKey: `${name}-secret-0000000000000000000000`,
+    name,
+    root: false,
+    arn: principalArn(name, false),
+    policies: [parseIdentityPolicy(JSON.stringify(policy))],
+  };
+}
+
+const VPS = identity('ziggie-vps-sync', 'STWVPSSYNC0000000001', SEED_IDENTITY_POLICY);
+const LISTER = identity('home-lister', 'STWHOMELIST000000001', PREFIX_POLICY);
+const USERS = new Map([VPS, LISTER].map((i) => [i.accessKeyId, i]));
+
+let t: TestServer;
+let root: S3Client;
+let vps: S3Client;
+let lister: S3Client;
+
+function clientFor(user: Identity): S3Client {
+  return new S3Client({
+    endpoint: t.url,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey },
+  });
+}
+
+beforeAll(async () => {
+  t = await startTestServer({ identities: (id) => USERS.get(id) });
+  root = t.client;
+  vps = clientFor(VPS);
+  lister = clientFor(LISTER);
+});
+afterAll(async () => {
+  vps.destroy();
+  lister.destroy();
+  await t.close();
+});
+
+async function s3Error(
+  p: Promise<unknown>,
+): Promise<{ name: string; status?: number; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof S3ServiceException)
+      return { name: err.name, status: err.$metadata.httpStatusCode, message: err.message };
+    throw err;
+  }
+  throw new Error('expected an S3 error');
+}
+
+async function anonymous(
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${t.url}${path}`, init);
+  return { status: res.status, body: await res.text() };
+}
+
+async function freshBucket(name: string, keys: string[] = []): Promise<void> {
+  await root.send(new CreateBucketCommand({ Bucket: name }));
+  for (const key of keys) {
+    await root.send(new PutObjectCommand({ Bucket: name, Key: key, Body: `body of ${key}` }));
+  }
+}
+
+async function putPolicy(bucket: string, policy: object, client = root): Promise<void> {
+  await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
+}
+
+describe('seed 000 §1.3: public read through the bucket policy', () => {
+  beforeAll(async () => {
+    await freshBucket('ziggie-cloud-assets', ['game-assets/x.png', 'other/x.png', 'home/a.txt']);
+    await freshBucket('ziggie-cloud-backups', ['db.sql']);
+    await putPolicy('ziggie-cloud-assets', SEED_BUCKET_POLICY);
+  });
+
+  it('anonymous GET of game-assets/* works, of anything else is AccessDenied', async () => {
+    expect(await anonymous('/ziggie-cloud-assets/game-assets/x.png')).toEqual({
+      status: 200,
+      body: 'body of game-assets/x.png',
+    });
+    const other = await anonymous('/ziggie-cloud-assets/other/x.png');
+    expect(other.status).toBe(403);
+    expect(other.body).toContain('<Code>AccessDenied</Code>');
+    // The denial names the action, never the policy's text.
+    expect(other.body).toContain('s3:GetObject');
+    expect(other.body).not.toContain('PublicReadGetObject');
+    expect((await anonymous('/ziggie-cloud-assets')).status).toBe(403);
+    const put = await anonymous('/ziggie-cloud-assets/game-assets/evil', {
+      method: 'PUT',
+      body: 'x',
+    });
+    expect(put.status).toBe(403);
+    // Readable by anyone, and the refused PUT stored nothing.
+    expect((await anonymous('/ziggie-cloud-assets/game-assets/evil')).status).toBe(404);
+  });
+
+  it('GetBucketPolicyStatus says the policy is public', async () => {
+    const status = await root.send(
+      new GetBucketPolicyStatusCommand({ Bucket: 'ziggie-cloud-assets' }),
+    );
+    expect(status.PolicyStatus?.IsPublic).toBe(true);
+  });
+});
+
+describe('seed 000 §10.1: a key with an identity policy', () => {
+  it('reads, writes, lists and deletes objects in its buckets', async () => {
+    await vps.send(
+      new PutObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'vps/1', Body: 'one' }),
+    );
+    const got = await vps.send(
+      new GetObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'vps/1' }),
+    );
+    expect(await got.Body?.transformToString()).toBe('one');
+    const list = await vps.send(new ListObjectsV2Command({ Bucket: 'ziggie-cloud-backups' }));
+    expect(list.Contents?.map((c) => c.Key)).toContain('vps/1');
+    await vps.send(new DeleteObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'vps/1' }));
+  });
+
+  it('may not list all buckets, create buckets, or change the bucket policy', async () => {
+    expect(await s3Error(vps.send(new ListBucketsCommand({})))).toMatchObject({
+      name: 'AccessDenied',
+      status: 403,
+    });
+    expect(await s3Error(vps.send(new CreateBucketCommand({ Bucket: 'vps-own' })))).toMatchObject({
+      name: 'AccessDenied',
+    });
+    expect(await s3Error(putPolicy('ziggie-cloud-backups', SEED_BUCKET_POLICY, vps))).toMatchObject(
+      { name: 'AccessDenied' },
+    );
+  });
+
+  it('a copy needs a read of the source: from a bucket it may not read, AccessDenied', async () => {
+    await freshBucket('private-stuff', ['secret.txt']);
+    const err = await s3Error(
+      vps.send(
+        new CopyObjectCommand({
+          Bucket: 'ziggie-cloud-backups',
+          Key: 'stolen',
+          CopySource: 'private-stuff/secret.txt',
+        }),
+      ),
+    );
+    expect(err).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(err.message).toContain('arn:aws:s3:::private-stuff/secret.txt');
+    await vps.send(
+      new CopyObjectCommand({
+        Bucket: 'ziggie-cloud-backups',
+        Key: 'copy',
+        CopySource: 'ziggie-cloud-backups/db.sql',
+      }),
+    );
+  });
+
+  it('DeleteObjects is judged for every key: a prefix-only Deny refuses the batch', async () => {
+    await putPolicy('ziggie-cloud-backups', {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'KeepArchives',
+          Effect: 'Deny',
+          Principal: { AWS: principalArn('ziggie-vps-sync', false) },
+          Action: 's3:DeleteObject',
+          Resource: 'arn:aws:s3:::ziggie-cloud-backups/archive/*',
+        },
+      ],
+    });
+    const batch = new DeleteObjectsCommand({
+      Bucket: 'ziggie-cloud-backups',
+      Delete: { Objects: [{ Key: 'copy' }] },
+    });
+    expect(await s3Error(vps.send(batch))).toMatchObject({ name: 'AccessDenied' });
+    await vps.send(new DeleteObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'copy' }));
+    await root.send(new DeleteBucketPolicyCommand({ Bucket: 'ziggie-cloud-backups' }));
+  });
+});
+
+describe('explicit Deny beats Allow', () => {
+  it('denies anonymous callers, keys and the root key alike', async () => {
+    await freshBucket('deny-wins', ['open/a', 'secret/b']);
+    await putPolicy('deny-wins', {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'Read',
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::deny-wins/*',
+        },
+        {
+          Sid: 'NoSecrets',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::deny-wins/secret/*',
+        },
+      ],
+    });
+    expect((await anonymous('/deny-wins/open/a')).status).toBe(200);
+    expect((await anonymous('/deny-wins/secret/b')).status).toBe(403);
+    expect(
+      await s3Error(root.send(new GetObjectCommand({ Bucket: 'deny-wins', Key: 'secret/b' }))),
+    ).toMatchObject({
+      name: 'AccessDenied',
+    });
+    // The root key can always remove the policy that locks it out.
+    await root.send(new DeleteBucketPolicyCommand({ Bucket: 'deny-wins' }));
+    const got = await root.send(new GetObjectCommand({ Bucket: 'deny-wins', Key: 'secret/b' }));
+    expect(await got.Body?.transformToString()).toBe('body of secret/b');
+  });
+});
+
+describe('DenyInsecureTransport', () => {
+  it('denies even the root key over plain HTTP', async () => {
+    await freshBucket('tls-only', ['a']);
+    await putPolicy('tls-only', {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: ['arn:aws:s3:::tls-only', 'arn:aws:s3:::tls-only/*'],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ],
+    });
+    expect(
+      await s3Error(root.send(new GetObjectCommand({ Bucket: 'tls-only', Key: 'a' }))),
+    ).toMatchObject({
+      name: 'AccessDenied',
+      status: 403,
+    });
+    expect(
+      await s3Error(root.send(new PutObjectCommand({ Bucket: 'tls-only', Key: 'b', Body: 'x' }))),
+    ).toMatchObject({ name: 'AccessDenied' });
+    // Nothing was stored by the refused PUT.
+    await root.send(new DeleteBucketPolicyCommand({ Bucket: 'tls-only' }));
+    expect(
+      await s3Error(root.send(new GetObjectCommand({ Bucket: 'tls-only', Key: 'b' }))),
+    ).toMatchObject({
+      name: 'NoSuchKey',
+    });
+  });
+});
+
+describe('public access block', () => {
+  it('BlockPublicPolicy refuses a public policy but accepts a private one', async () => {
+    await freshBucket('blocked-policy');
+    await root.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: 'blocked-policy',
+        PublicAccessBlockConfiguration: { BlockPublicPolicy: true },
+      }),
+    );
+    const err = await s3Error(
+      putPolicy('blocked-policy', {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Resource: 'arn:aws:s3:::blocked-policy/*',
+          },
+        ],
+      }),
+    );
+    expect(err).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(err.message).toMatch(/BlockPublicPolicy/);
+    await putPolicy('blocked-policy', {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::000000000000:root' },
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::blocked-policy/*',
+        },
+      ],
+    });
+    const status = await root.send(new GetBucketPolicyStatusCommand({ Bucket: 'blocked-policy' }));
+    expect(status.PolicyStatus?.IsPublic).toBe(false);
+  });
+
+  it('RestrictPublicBuckets makes anonymous reads through a public policy fail', async () => {
+    await freshBucket('restricted', ['game-assets/x']);
+    await putPolicy('restricted', {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::restricted/*',
+        },
+      ],
+    });
+    expect((await anonymous('/restricted/game-assets/x')).status).toBe(200);
+    await root.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: 'restricted',
+        PublicAccessBlockConfiguration: { RestrictPublicBuckets: true },
+      }),
+    );
+    expect((await anonymous('/restricted/game-assets/x')).status).toBe(403);
+    const got = await root.send(
+      new GetObjectCommand({ Bucket: 'restricted', Key: 'game-assets/x' }),
+    );
+    expect(await got.Body?.transformToString()).toBe('body of game-assets/x');
+  });
+
+  it('a public-read object ACL lets anonymous callers read, until IgnorePublicAcls', async () => {
+    await freshBucket('acl-public');
+    await root.send(
+      new PutObjectCommand({ Bucket: 'acl-public', Key: 'a', Body: 'open', ACL: 'public-read' }),
+    );
+    await root.send(new PutObjectCommand({ Bucket: 'acl-public', Key: 'b', Body: 'closed' }));
+    expect(await anonymous('/acl-public/a')).toEqual({ status: 200, body: 'open' });
+    expect((await anonymous('/acl-public/b')).status).toBe(403);
+    expect((await anonymous('/acl-public/a', { method: 'DELETE' })).status).toBe(403);
+    await root.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: 'acl-public',
+        PublicAccessBlockConfiguration: { IgnorePublicAcls: true },
+      }),
+    );
+    expect((await anonymous('/acl-public/a')).status).toBe(403);
+  });
+
+  it('GetBucketPolicyStatus without a policy is NoSuchBucketPolicy', async () => {
+    await freshBucket('no-policy');
+    expect(
+      await s3Error(root.send(new GetBucketPolicyStatusCommand({ Bucket: 'no-policy' }))),
+    ).toMatchObject({
+      name: 'NoSuchBucketPolicy',
+      status: 404,
+    });
+  });
+});
+
+describe('condition keys', () => {
+  it('aws:SourceIp: 127.0.0.1/32 lets the test client in, 10.0.0.0/8 does not', async () => {
+    await freshBucket('by-ip', ['a']);
+    const byIp = (cidr: string): object => ({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::by-ip/*',
+          Condition: { IpAddress: { 'aws:SourceIp': cidr } },
+        },
+      ],
+    });
+    await putPolicy('by-ip', byIp('127.0.0.1/32'));
+    expect((await anonymous('/by-ip/a')).status).toBe(200);
+    await putPolicy('by-ip', byIp('10.0.0.0/8'));
+    expect((await anonymous('/by-ip/a')).status).toBe(403);
+  });
+
+  it('s3:prefix limits what a key may list', async () => {
+    const home = await lister.send(
+      new ListObjectsV2Command({ Bucket: 'ziggie-cloud-assets', Prefix: 'home/' }),
+    );
+    expect(home.Contents?.map((c) => c.Key)).toEqual(['home/a.txt']);
+    expect(
+      await s3Error(lister.send(new ListObjectsV2Command({ Bucket: 'ziggie-cloud-assets' }))),
+    ).toMatchObject({ name: 'AccessDenied' });
+    expect(
+      await s3Error(
+        lister.send(new ListObjectsV2Command({ Bucket: 'ziggie-cloud-assets', Prefix: 'other/' })),
+      ),
+    ).toMatchObject({ name: 'AccessDenied' });
+    expect(
+      await s3Error(
+        lister.send(new GetObjectCommand({ Bucket: 'ziggie-cloud-assets', Key: 'home/a.txt' })),
+      ),
+    ).toMatchObject({ name: 'AccessDenied' });
+  });
+});

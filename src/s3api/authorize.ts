@@ -116,8 +116,25 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       caller = { kind: 'key', identity };
     }
     const ctx = requestContext(route, req, caller);
+    let batch: RequestedAccess | undefined;
     for (const access of ctx.accesses) {
-      if (!decide(caller, access, ctx.keys)) throw denied(access);
+      // A batch's keys are in the body: each is judged on its own (S3 reports the denied
+      // ones as per-key AccessDenied errors and deletes the rest).
+      if (access.anyKey) batch = access;
+      else if (!decide(caller, access, ctx.keys)) throw denied(access);
     }
+    if (!batch) return undefined;
+    const { bucket, action } = batch;
+    const bucketResource = batch.resource.slice(0, -'/*'.length);
+    return (key, versionId) => {
+      const access: RequestedAccess = {
+        action: versionId === undefined ? action : `${action}Version`,
+        resource: `${bucketResource}/${key}`,
+        key,
+        ...(bucket === undefined ? {} : { bucket }),
+        ...(versionId === undefined ? {} : { versionId }),
+      };
+      return decide(caller, access, ctx.keys) ? undefined : denied(access);
+    };
   };
 }

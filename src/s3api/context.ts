@@ -6,6 +6,12 @@ import { StowageError } from '../errors.js';
 import type { Route } from './router.js';
 
 /** One S3 request in flight. */
+/**
+ * Judges one key of a batch whose keys are only known from the body (DeleteObjects):
+ * undefined when allowed, else the E_ACCESS_DENIED error to report for that key.
+ */
+export type KeyAuthorizer = (key: string, versionId?: string) => StowageError | undefined;
+
 export interface S3Request {
   req: IncomingMessage;
   res: ServerResponse;
@@ -18,6 +24,8 @@ export interface S3Request {
   trailers?: Promise<ChecksumValues>;
   /** Algorithms announced in x-amz-trailer (their values arrive after the body). */
   trailerAlgorithms: string[];
+  /** DeleteObjects: the authorisation of each key named in the body. */
+  authorizeKey?: KeyAuthorizer;
 }
 
 /** A header's value (first of repeated ones), or undefined. */

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine.js';
 import { StowageError, toStowageError } from '../errors.js';
-import type { S3Request } from './context.js';
+import type { KeyAuthorizer, S3Request } from './context.js';
 import { applyCorsHeaders } from './cors/actual.js';
 import { HANDLERS } from './handlers/index.js';
 import { sendError } from './respond.js';
@@ -31,8 +31,15 @@ export type Authenticate = (
   rawQuery: string,
 ) => Authenticated;
 
-/** Decides whether a principal may run an operation; throws E_ACCESS_DENIED if not. */
-export type Authorize = (principal: Principal, route: Route, req: IncomingMessage) => void;
+/**
+ * Decides whether a principal may run an operation; throws E_ACCESS_DENIED if not. For a
+ * batch judged key by key it returns the per-key check, which the handler must apply.
+ */
+export type Authorize = (
+  principal: Principal,
+  route: Route,
+  req: IncomingMessage,
+) => KeyAuthorizer | void;
 
 /** One line of the access log. */
 export interface AccessLogEntry {
@@ -142,7 +149,7 @@ export function createS3Handler(
       if (!preflight) applyCorsHeaders(options.engine, routed.bucket, req, res);
       const auth = preflight ? preflightAuth() : options.authenticate(req, rawPath, rawQuery);
       principal = auth.principal;
-      if (!preflight) options.authorize(auth.principal, routed, req);
+      const authorizeKey = preflight ? undefined : options.authorize(auth.principal, routed, req);
       const r: S3Request = {
         req,
         res,
@@ -152,6 +159,7 @@ export function createS3Handler(
         body: auth.body,
         trailers: checksumTrailers(auth.trailers),
         trailerAlgorithms: auth.trailerAlgorithms,
+        ...(authorizeKey ? { authorizeKey } : {}),
       };
       await HANDLERS[routed.operation](r);
     };

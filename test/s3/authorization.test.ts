@@ -10,6 +10,7 @@ import {
   DeleteObjectsCommand,
   GetBucketPolicyStatusCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
@@ -237,7 +238,10 @@ describe('seed 000 §10.1: a key with an identity policy', () => {
     );
   });
 
-  it('DeleteObjects is judged for every key: a prefix-only Deny refuses the batch', async () => {
+  it('DeleteObjects is judged for every key: denied keys are reported, the rest deleted', async () => {
+    await root.send(
+      new PutObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'archive/keep', Body: 'k' }),
+    );
     await putPolicy('ziggie-cloud-backups', {
       Version: '2012-10-17',
       Statement: [
@@ -250,13 +254,43 @@ describe('seed 000 §10.1: a key with an identity policy', () => {
         },
       ],
     });
-    const batch = new DeleteObjectsCommand({
-      Bucket: 'ziggie-cloud-backups',
-      Delete: { Objects: [{ Key: 'copy' }] },
-    });
-    expect(await s3Error(vps.send(batch))).toMatchObject({ name: 'AccessDenied' });
-    await vps.send(new DeleteObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'copy' }));
+    const out = await vps.send(
+      new DeleteObjectsCommand({
+        Bucket: 'ziggie-cloud-backups',
+        Delete: { Objects: [{ Key: 'archive/keep' }, { Key: 'copy' }] },
+      }),
+    );
+    expect(out.Deleted?.map((d) => d.Key)).toEqual(['copy']);
+    expect(out.Errors).toHaveLength(1);
+    expect(out.Errors?.[0]).toMatchObject({ Key: 'archive/keep', Code: 'AccessDenied' });
+    expect(out.Errors?.[0]?.Message).toContain('arn:aws:s3:::ziggie-cloud-backups/archive/keep');
+    const left = await root.send(
+      new ListObjectsV2Command({ Bucket: 'ziggie-cloud-backups', Prefix: 'archive/' }),
+    );
+    expect(left.Contents?.map((o) => o.Key)).toEqual(['archive/keep']);
+    expect(
+      await s3Error(
+        root.send(new HeadObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'copy' })),
+      ),
+    ).toMatchObject({ name: 'NotFound' });
     await root.send(new DeleteBucketPolicyCommand({ Bucket: 'ziggie-cloud-backups' }));
+    await root.send(
+      new DeleteObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'archive/keep' }),
+    );
+  });
+
+  it('DeleteObjects by a key without any delete permission deletes nothing', async () => {
+    await root.send(new PutObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'x1', Body: '1' }));
+    const out = await lister.send(
+      new DeleteObjectsCommand({
+        Bucket: 'ziggie-cloud-backups',
+        Delete: { Objects: [{ Key: 'x1' }, { Key: 'x1', VersionId: 'null' }] },
+      }),
+    );
+    expect(out.Deleted ?? []).toEqual([]);
+    expect(out.Errors?.map((e) => e.Code)).toEqual(['AccessDenied', 'AccessDenied']);
+    expect(out.Errors?.[1]?.Message).toContain('s3:DeleteObjectVersion');
+    await root.send(new HeadObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'x1' }));
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import {
   CreateBucketCommand,
+  DeleteBucketEncryptionCommand,
   GetBucketCorsCommand,
   GetBucketEncryptionCommand,
   GetBucketIntelligentTieringConfigurationCommand,
@@ -12,6 +13,7 @@ import {
   GetBucketLifecycleConfigurationCommand,
   GetBucketLoggingCommand,
   GetBucketMetricsConfigurationCommand,
+  GetBucketNotificationConfigurationCommand,
   GetBucketPolicyCommand,
   GetBucketReplicationCommand,
   GetBucketTaggingCommand,
@@ -364,6 +366,63 @@ describe("the seeds' documents are accepted and read back", () => {
     ];
     await s3.send(new PutBucketTaggingCommand({ Bucket: ASSETS, Tagging: { TagSet } }));
     expect((await s3.send(new GetBucketTaggingCommand({ Bucket: ASSETS }))).TagSet).toEqual(TagSet);
+  });
+});
+
+describe('documents every bucket has, as S3 answers them before any is set', () => {
+  it('encryption reads back as SSE-S3 and returns to it after DeleteBucketEncryption', async () => {
+    const sseS3 = {
+      Rules: [
+        { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false },
+      ],
+    };
+    await s3.send(new CreateBucketCommand({ Bucket: 'defaults-enc' }));
+    const get = async () =>
+      (await s3.send(new GetBucketEncryptionCommand({ Bucket: 'defaults-enc' })))
+        .ServerSideEncryptionConfiguration;
+    expect(await get()).toEqual(sseS3);
+    const kms = {
+      Rules: [
+        {
+          ApplyServerSideEncryptionByDefault: {
+            SSEAlgorithm: 'aws:kms' as const,
+            KMSMasterKeyID: 'key-1',
+          },
+        },
+      ],
+    };
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: 'defaults-enc',
+        ServerSideEncryptionConfiguration: kms,
+      }),
+    );
+    expect(await get()).toEqual(kms);
+    await s3.send(new DeleteBucketEncryptionCommand({ Bucket: 'defaults-enc' }));
+    expect(await get()).toEqual(sseS3);
+  });
+
+  it('logging and notifications read back empty, not as errors', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'defaults-empty' }));
+    const logging = await s3.send(new GetBucketLoggingCommand({ Bucket: 'defaults-empty' }));
+    expect(logging.$metadata.httpStatusCode).toBe(200);
+    expect(logging.LoggingEnabled).toBeUndefined();
+    const events = await s3.send(
+      new GetBucketNotificationConfigurationCommand({ Bucket: 'defaults-empty' }),
+    );
+    expect(events.$metadata.httpStatusCode).toBe(200);
+    expect(events.TopicConfigurations ?? []).toEqual([]);
+    expect(events.QueueConfigurations ?? []).toEqual([]);
+    expect(events.LambdaFunctionConfigurations ?? []).toEqual([]);
+  });
+
+  it('a bucket that does not exist is still NoSuchBucket', async () => {
+    expect(
+      await s3Error(s3.send(new GetBucketEncryptionCommand({ Bucket: 'defaults-missing' }))),
+    ).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+    expect(
+      await s3Error(s3.send(new GetBucketLoggingCommand({ Bucket: 'defaults-missing' }))),
+    ).toMatchObject({ name: 'NoSuchBucket', status: 404 });
   });
 });
 

@@ -286,6 +286,28 @@ describe('bad requests', () => {
     expect(get).toMatchObject({ name: 'NotImplemented', status: 501 });
   });
 
+  it('an encryption header on GET or HEAD is InvalidArgument, as in S3', async () => {
+    for (const Command of [GetObjectCommand, HeadObjectCommand]) {
+      const cmd = new Command({ Bucket: 'sse-plain', Key: 'a.bin' });
+      // The SDK has no such field for reads; set the raw header before signing.
+      cmd.middlewareStack.add(
+        (next) => async (args) => {
+          const req = args.request as { headers: Record<string, string> };
+          req.headers['x-amz-server-side-encryption'] = 'AES256';
+          return next(args);
+        },
+        { step: 'build' },
+      );
+      const e = await s3Error(s3.send(cmd as GetObjectCommand));
+      // A HEAD answer has no body, so the SDK knows only the status there.
+      expect(e.status).toBe(400);
+      if (Command === GetObjectCommand) {
+        expect(e.name).toBe('InvalidArgument');
+        expect(e.message).toMatch(/not allowed on GET or HEAD/);
+      }
+    }
+  });
+
   it('a bad bucket-key flag is InvalidArgument', async () => {
     const cmd = new PutObjectCommand({ Bucket: 'sse-plain', Key: 'bk', Body: 'x' });
     // The SDK only sends booleans; set the raw header before signing.

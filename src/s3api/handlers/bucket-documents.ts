@@ -3,7 +3,7 @@
  * engine and returned exactly. Inventory, Intelligent-Tiering and metrics
  * configurations are several per bucket, addressed by `?id=`.
  */
-import { StowageError } from '../../errors.js';
+import { isStowageError, StowageError } from '../../errors.js';
 import { bucketOf, param, readSmallBody, type S3Request } from '../context.js';
 import { validateBucketDocument } from '../documents/index.js';
 import { refusePublicPolicy } from '../policy/block-public-policy.js';
@@ -64,8 +64,41 @@ export function getBucketDocument(r: S3Request): void {
     send(r, xml, 'application/xml');
     return;
   }
-  const doc = r.engine.getBucketConfig(bucket, BUCKET_DOCUMENTS[sub], id ?? '');
+  const doc = storedOrDefault(r, bucket, sub, id ?? '');
   send(r, doc, sub === 'policy' ? 'application/json' : 'application/xml');
+}
+
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+/**
+ * What S3 answers for a bucket that has no document of these kinds: every bucket is
+ * encrypted with SSE-S3 by default (as here: objects are stored encrypted), and logging and
+ * notifications read back as empty documents rather than errors.
+ */
+const DEFAULT_DOCUMENTS: Partial<Record<keyof typeof BUCKET_DOCUMENTS, string>> = {
+  encryption:
+    `${XML_DECLARATION}<ServerSideEncryptionConfiguration xmlns="${S3_XMLNS}"><Rule>` +
+    '<ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm>' +
+    '</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule>' +
+    '</ServerSideEncryptionConfiguration>',
+  logging: `${XML_DECLARATION}<BucketLoggingStatus xmlns="${S3_XMLNS}"/>`,
+  notification: `${XML_DECLARATION}<NotificationConfiguration xmlns="${S3_XMLNS}"/>`,
+};
+
+function storedOrDefault(
+  r: S3Request,
+  bucket: string,
+  sub: keyof typeof BUCKET_DOCUMENTS,
+  id: string,
+): string {
+  try {
+    return r.engine.getBucketConfig(bucket, BUCKET_DOCUMENTS[sub], id);
+  } catch (err) {
+    const fallback = DEFAULT_DOCUMENTS[sub];
+    if (fallback !== undefined && isStowageError(err) && err.code === 'E_NO_SUCH_BUCKET_CONFIG')
+      return fallback;
+    throw err;
+  }
 }
 
 function send(r: S3Request, text: string, type: string): void {

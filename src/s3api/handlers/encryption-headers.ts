@@ -37,6 +37,18 @@ export function refuseCustomerKeys(r: S3Request, copySource = false): void {
   }
 }
 
+/**
+ * Refuses `x-amz-server-side-encryption` on a read (GET/HEAD): S3 decrypts SSE-S3 and
+ * SSE-KMS objects by itself and answers such a header with 400 InvalidArgument.
+ */
+export function refuseEncryptionOnRead(r: S3Request): void {
+  if (header(r, SSE) === undefined) return;
+  throw new StowageError(
+    'E_INVALID_ARGUMENT',
+    `${SSE} is not allowed on GET or HEAD: objects encrypted with SSE-S3 or SSE-KMS are decrypted without it`,
+  );
+}
+
 function bucketKeyFrom(r: S3Request): boolean | undefined {
   const v = header(r, BUCKET_KEY);
   if (v === undefined) return undefined;

@@ -1,5 +1,5 @@
 /** DeleteObjects, object tagging, RestoreObject and GetObjectAttributes. */
-import type { RestoreTier } from '../../engine/types.js';
+import type { DeleteObjectsItem, RestoreTier } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, keyOf, param, readSmallBody, type S3Request } from '../context.js';
 import { sendEmpty, sendXml } from '../respond.js';
@@ -18,7 +18,7 @@ export async function deleteObjects(r: S3Request): Promise<void> {
     const versionId = childText(o, 'VersionId');
     return versionId ? { key, versionId } : { key };
   });
-  const results = await r.engine.deleteObjects(bucketOf(r), items);
+  const results = await deleteAllowed(r, items);
   sendXml(r.res, 200, 'DeleteResult', {
     Deleted: quiet
       ? []
@@ -37,6 +37,25 @@ export async function deleteObjects(r: S3Request): Promise<void> {
     Error: results.flatMap((x) =>
       x.ok ? [] : [{ Key: x.key, VersionId: x.versionId, Code: x.code, Message: x.message }],
     ),
+  });
+}
+
+/**
+ * Deletes the keys the caller may delete; the others get an AccessDenied entry each, in
+ * their place in the request's order (as S3 reports them).
+ */
+async function deleteAllowed(
+  r: S3Request,
+  items: Array<{ key: string; versionId?: string }>,
+): Promise<DeleteObjectsItem[]> {
+  const verdicts = items.map((item) => r.authorizeKey?.(item.key, item.versionId));
+  const allowed = items.filter((_, i) => verdicts[i] === undefined);
+  const done = allowed.length > 0 ? await r.engine.deleteObjects(bucketOf(r), allowed) : [];
+  let next = 0;
+  return items.map((item, i): DeleteObjectsItem => {
+    const refusal = verdicts[i];
+    if (refusal === undefined) return done[next++] as DeleteObjectsItem;
+    return { ...item, ok: false, code: 'AccessDenied', message: refusal.message };
   });
 }
 

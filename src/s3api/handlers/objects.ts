@@ -7,6 +7,7 @@ import { objectAclForWrite } from './acl.js';
 import {
   encryptionFrom,
   refuseCustomerKeys,
+  refuseEncryptionOnRead,
   writeEncryptionHeaders,
 } from './encryption-headers.js';
 import {
@@ -92,6 +93,7 @@ function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>
 
 /** HeadObject. */
 export function headObject(r: S3Request): void {
+  refuseEncryptionOnRead(r);
   const opts = readOptions(r);
   const info = r.engine.headObject(bucketOf(r), keyOf(r), { ...opts, range: undefined });
   writeObjectHeaders(r.res, info, {
@@ -105,6 +107,7 @@ export function headObject(r: S3Request): void {
 
 /** GetObject: 200, or 206 with Content-Range for a range or part. */
 export async function getObject(r: S3Request): Promise<void> {
+  refuseEncryptionOnRead(r);
   const got = r.engine.getObject(bucketOf(r), keyOf(r), readOptions(r));
   try {
     writeObjectHeaders(r.res, got.info, {

@@ -46,6 +46,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { RawS3 } from './lib/raw-s3.mjs';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -84,6 +85,11 @@ const TARGET_SMALL_FACTOR = 5;
 const TARGET_BIG_RATIO = 0.6;
 const TARGET_RSS_MB = 200;
 const THREADPOOL_SIZE = '16';
+const CLIENT = process.env.BENCH_S3_CLIENT ?? 'raw';
+if (CLIENT !== 'raw' && CLIENT !== 'sdk') {
+  console.error(`BENCH_S3_CLIENT must be raw or sdk, got "${CLIENT}"`);
+  process.exit(2);
+}
 
 const log = (text) => process.stderr.write(`${text}\n`);
 const root = mkdtempSync(path.join(os.tmpdir(), 'stowage-bench-s3-'));
@@ -278,7 +284,33 @@ async function startS3rver() {
   };
 }
 
+/**
+ * The client both servers get: `raw` (default) is bench/lib/raw-s3.mjs, plain node:http
+ * with SigV4 and UNSIGNED-PAYLOAD, cheap enough per request that the figures are about the
+ * servers; `sdk` is @aws-sdk/client-s3 (BENCH_S3_CLIENT=sdk), what most applications use.
+ */
 function clientFor(server) {
+  if (CLIENT === 'raw') {
+    const raw = new RawS3({
+      url: server.url,
+      credentials: server.credentials,
+      maxSockets: CONCURRENCY,
+    });
+    return {
+      put: async (bucket, key, body, length, signal) =>
+        (await raw.request('PUT', `/${bucket}/${key}`, { body, length, signal })).headers.etag,
+      get: async (bucket, key, signal) =>
+        (await raw.request('GET', `/${bucket}/${key}`, { signal })).body,
+      count: async (bucket, key, signal) => {
+        let n = 0;
+        await raw.request('GET', `/${bucket}/${key}`, { signal, onData: (c) => (n += c.length) });
+        return n;
+      },
+      createBucket: (bucket) => raw.createBucket(bucket),
+      deleteObject: (bucket, key) => raw.deleteObject(bucket, key),
+      destroy: () => raw.destroy(),
+    };
+  }
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const client = new S3Client({
     endpoint: server.url,
@@ -292,7 +324,26 @@ function clientFor(server) {
     maxAttempts: 1,
     requestHandler: { httpAgent: agent },
   });
-  return { client, agent };
+  return {
+    put: async (Bucket, Key, body, length, abortSignal) => {
+      const Body = Buffer.isBuffer(body) ? body : Readable.from(body, { objectMode: false });
+      const res = await client.send(
+        new PutObjectCommand({ Bucket, Key, Body, ContentLength: length ?? body.length }),
+        { abortSignal },
+      );
+      return res.ETag;
+    },
+    get: async (Bucket, Key, abortSignal) =>
+      readAll((await client.send(new GetObjectCommand({ Bucket, Key }), { abortSignal })).Body),
+    count: async (Bucket, Key, abortSignal) =>
+      countBytes((await client.send(new GetObjectCommand({ Bucket, Key }), { abortSignal })).Body),
+    createBucket: (Bucket) => client.send(new CreateBucketCommand({ Bucket })),
+    deleteObject: (Bucket, Key) => client.send(new DeleteObjectCommand({ Bucket, Key })),
+    destroy: () => {
+      client.destroy();
+      agent.destroy();
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -397,19 +448,17 @@ async function measure(server, fn) {
 // ---------------------------------------------------------------------------------------
 // Transfers
 
-async function putSmall({ client }, server, bucket, count) {
+async function putSmall(client, server, bucket, count) {
   const latencies = new Float64Array(count);
   const r = await measure(server, () =>
     pool(count, CONCURRENCY, async (i) => {
       const t = performance.now();
-      await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: `k${i}`,
-          Body: smallBodies[i],
-          ContentLength: SMALL_BYTES,
-        }),
-        { abortSignal: AbortSignal.timeout(SMALL_TIMEOUT_MS) },
+      await client.put(
+        bucket,
+        `k${i}`,
+        smallBodies[i],
+        SMALL_BYTES,
+        AbortSignal.timeout(SMALL_TIMEOUT_MS),
       );
       latencies[i] = performance.now() - t;
     }),
@@ -417,15 +466,12 @@ async function putSmall({ client }, server, bucket, count) {
   return smallStats(r, latencies);
 }
 
-async function getSmall({ client }, server, bucket, count) {
+async function getSmall(client, server, bucket, count) {
   const latencies = new Float64Array(count);
   const r = await measure(server, () =>
     pool(count, CONCURRENCY, async (i) => {
       const t = performance.now();
-      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `k${i}` }), {
-        abortSignal: AbortSignal.timeout(SMALL_TIMEOUT_MS),
-      });
-      const body = await readAll(res.Body);
+      const body = await client.get(bucket, `k${i}`, AbortSignal.timeout(SMALL_TIMEOUT_MS));
       latencies[i] = performance.now() - t;
       if (!body.equals(smallBodies[i])) throw new Error(`GET ${bucket}/k${i}: wrong body`);
     }),
@@ -462,29 +508,24 @@ async function bigTransfer(server, fn) {
   };
 }
 
-function putBig({ client }, server, bucket, key) {
+function putBig(client, server, bucket, key) {
   return bigTransfer(server, async () => {
-    const res = await client.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Body: Readable.from(bigChunkSequence(), { objectMode: false }),
-        ContentLength: BIG_BYTES,
-      }),
-      { abortSignal: AbortSignal.timeout(BIG_TIMEOUT_MS) },
+    const etag = await client.put(
+      bucket,
+      key,
+      bigChunkSequence(),
+      BIG_BYTES,
+      AbortSignal.timeout(BIG_TIMEOUT_MS),
     );
-    if (res.ETag?.replace(/"/g, '') !== bigMd5) {
-      throw new Error(`PUT ${bucket}/${key}: ETag ${res.ETag}, expected "${bigMd5}"`);
+    if (etag?.replace(/"/g, '') !== bigMd5) {
+      throw new Error(`PUT ${bucket}/${key}: ETag ${etag}, expected "${bigMd5}"`);
     }
   });
 }
 
-function getBig({ client }, server, bucket, key) {
+function getBig(client, server, bucket, key) {
   return bigTransfer(server, async () => {
-    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
-      abortSignal: AbortSignal.timeout(BIG_TIMEOUT_MS),
-    });
-    const n = await countBytes(res.Body);
+    const n = await client.count(bucket, key, AbortSignal.timeout(BIG_TIMEOUT_MS));
     if (n !== BIG_BYTES) throw new Error(`GET ${bucket}/${key}: ${n} bytes, expected ${BIG_BYTES}`);
   });
 }
@@ -538,7 +579,7 @@ try {
         'big',
         ...Array.from({ length: SMALL_RUNS }, (_, r) => `small-${r}`),
       ]) {
-        await c.client.send(new CreateBucketCommand({ Bucket: b }));
+        await c.createBucket(b);
       }
       // Warm-up (JIT, connections); not measured.
       await putSmall(c, s, 'warmup', WARMUP_COUNT);
@@ -582,9 +623,7 @@ try {
       if (put) recordAll(s, 'put1g', put);
       const get = put && (await attempt(s, 'get1g', () => getBig(c, s, 'big', 'one-gib')));
       if (get) recordAll(s, 'get1g', get);
-      await attempt(s, 'delete1g', () =>
-        c.client.send(new DeleteObjectCommand({ Bucket: 'big', Key: 'one-gib' })),
-      );
+      await attempt(s, 'delete1g', () => c.deleteObject('big', 'one-gib'));
       const line = (x) =>
         `${x.mbPerSec.toFixed(0)} MB/s, RSS ${x.startRssMB.toFixed(0)} -> peak ` +
         `${x.peakRssMB.toFixed(0)} MB (${x.rssSamples} samples), CPU s client ` +
@@ -603,10 +642,7 @@ try {
     if (t) log(`--- last lines of ${s.name}'s log ---\n${t}`);
   }
 } finally {
-  for (const { client, agent } of clients.values()) {
-    client.destroy();
-    agent.destroy();
-  }
+  for (const c of clients.values()) c.destroy();
   await Promise.all(servers.map((s) => stopProcess(s.child)));
   rmSync(root, { recursive: true, force: true });
 }
@@ -793,10 +829,14 @@ const ceilings = [
 const section = `<!-- bench:s3 -->
 ## S3 server (\`npm run bench:s3\`)
 
-Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} (UTC) · Node ${process.version} · ${cpu} (${os.cpus().length} CPUs) · data on ${mount ? `${mount[2]} (${mount[0]})` : 'unknown'} under ${os.tmpdir()} · s3rver ${s3rverVersion} · @aws-sdk/client-s3 ${sdkVersion} · load average ${loadAtStart} at the start, ${loadAtEnd} at the end
+Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} (UTC) · Node ${process.version} · ${cpu} (${os.cpus().length} CPUs) · data on ${mount ? `${mount[2]} (${mount[0]})` : 'unknown'} under ${os.tmpdir()} · s3rver ${s3rverVersion} · client ${CLIENT === 'raw' ? 'raw node:http + SigV4' : `@aws-sdk/client-s3 ${sdkVersion}`} · load average ${loadAtStart} at the start, ${loadAtEnd} at the end
 
 - Servers: each its own process on 127.0.0.1, on this machine, beside the client. Stowage is \`node bin/stowage.cjs serve\` as shipped: fsync on, UV_THREADPOOL_SIZE=16, access log at the default \`info\` level (to a file). s3rver runs with \`--silent\` and UV_THREADPOOL_SIZE=16 too; it never fsyncs, and answers a PUT before its file write has finished.
-- Client: the same for both, \`@aws-sdk/client-s3\` with an \`http.Agent\` of ${CONCURRENCY} keep-alive sockets per server, plain (not aws-chunked) PutObject, \`requestChecksumCalculation\` and \`responseChecksumValidation\` at \`WHEN_REQUIRED\`, no retries.
+- Client: the same for both, ${
+  CLIENT === 'raw'
+    ? `\`bench/lib/raw-s3.mjs\`: node:http with an \`http.Agent\` of ${CONCURRENCY} keep-alive sockets per server and Signature V4 headers with \`UNSIGNED-PAYLOAD\`, nothing else (a fraction of the SDK's CPU per request, so that the figures are about the servers; \`BENCH_S3_CLIENT=sdk\` runs the SDK instead)`
+    : `\`@aws-sdk/client-s3\` (BENCH_S3_CLIENT=sdk) with an \`http.Agent\` of ${CONCURRENCY} keep-alive sockets per server, plain (not aws-chunked) PutObject, \`requestChecksumCalculation\` and \`responseChecksumValidation\` at \`WHEN_REQUIRED\``
+}, no retries.
 - 4 KiB: ${SMALL_COUNT.toLocaleString('en-US')} distinct objects per run, PUT then GET, ${CONCURRENCY} requests in flight; latency is per request, GET bodies read and compared. An unmeasured warm-up of ${WARMUP_COUNT} PUTs and GETs comes first.
 - 1 GiB: one PutObject, the body streamed from memory in 1 MiB chunks with ContentLength set (the ETag is checked against the body's MD5); then one GET reading every byte (from the page cache).
 - Peak RSS: VmRSS of the server process, sampled every ${RSS_INTERVAL_MS} ms by a worker thread during the transfer. VmHWM, reset through \`/proc/<pid>/clear_refs\` before each transfer, is in the samples as a cross-check, with the RSS when the transfer began.

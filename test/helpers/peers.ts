@@ -8,6 +8,9 @@ import { existsSync } from 'node:fs';
 
 let updated = false;
 
+/** Wait for a concurrent apt/dpkg run (another test file installing its peer) instead of failing. */
+const APT_LOCK_WAIT = ['-o', 'DPkg::Lock::Timeout=300'];
+
 /** Makes sure each binary exists, installing its Debian package if not. */
 export function ensureDebianPackages(binaries: Record<string, string>): void {
   const missing = Object.entries(binaries).filter(([bin]) => !existsSync(bin));
@@ -15,14 +18,18 @@ export function ensureDebianPackages(binaries: Record<string, string>): void {
   const packages = [...new Set(missing.map(([, pkg]) => pkg))];
   try {
     if (!updated) {
-      execFileSync('apt-get', ['update'], { stdio: 'pipe', timeout: 300_000 });
+      execFileSync('apt-get', [...APT_LOCK_WAIT, 'update'], { stdio: 'pipe', timeout: 300_000 });
       updated = true;
     }
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], {
-      stdio: 'pipe',
-      timeout: 600_000,
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
+    execFileSync(
+      'apt-get',
+      [...APT_LOCK_WAIT, 'install', '-y', '--no-install-recommends', ...packages],
+      {
+        stdio: 'pipe',
+        timeout: 600_000,
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      },
+    );
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
     throw new Error(

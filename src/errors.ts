@@ -302,6 +302,63 @@ export const ERROR_TABLE = {
     true,
   ),
   E_ENGINE_CLOSED: spec('The engine is closed', EXIT.internal, 503, 'ServiceUnavailable', true),
+
+  // Client side (src/client/): talking to a store, ours or any other S3.
+  E_NO_CREDENTIALS: spec(
+    'No credentials were found for the store',
+    EXIT.usage,
+    500,
+    'InternalError',
+  ),
+  E_REQUEST_TIMEOUT: spec(
+    'The connection to the store timed out before the request completed',
+    EXIT.resource,
+    400,
+    'RequestTimeout',
+    true,
+  ),
+  E_STORE_ERROR: spec('The store returned an error', EXIT.internal, 500, 'InternalError'),
+
+  E_MAX_DELETE_EXCEEDED: spec(
+    'The sync would delete more objects than --max-delete allows; nothing was deleted',
+    EXIT.conflict,
+    409,
+    'InvalidRequest',
+  ),
+  E_LOCAL_UNREADABLE: spec(
+    'A local file or directory cannot be read',
+    EXIT.denied,
+    403,
+    'AccessDenied',
+  ),
+  E_SYMLINK_LOOP: spec(
+    'Following symbolic links leads in a loop',
+    EXIT.usage,
+    400,
+    'InvalidArgument',
+  ),
+
+  E_LOCAL_NOT_FOUND: spec('The local file does not exist', EXIT.notFound, 404, 'InvalidArgument'),
+  E_LOCAL_NOT_A_FILE: spec(
+    'The local path is not a regular file',
+    EXIT.usage,
+    400,
+    'InvalidArgument',
+  ),
+  E_SLOW_DOWN: spec(
+    'The store kept asking to slow down (SlowDown, 503, 429) after every retry',
+    EXIT.resource,
+    503,
+    'SlowDown',
+    true,
+  ),
+  E_NETWORK: spec(
+    'The connection to the store failed',
+    EXIT.resource,
+    503,
+    'ServiceUnavailable',
+    true,
+  ),
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A stable Stowage error code. */

@@ -57,6 +57,8 @@ describe('configKeyPaths', () => {
       'server.rootAccessKeyId',
       'server.rootSecretAccessKey',
       'server.accessKeys',
+      'stores',
+      'defaultStore',
     ]);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseIdentityPolicy } from '../s3api/documents/policy.js';
+import { storesSchema } from './stores.js';
 
 /** Log levels, most verbose first; `silent` turns logging off (pino's names). */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -159,12 +160,33 @@ const serverSchema = z.strictObject({
  * instead of a silently ignored setting. Sections use `prefault({})` so that their own
  * field defaults apply when a section is absent.
  */
-export const configSchema = z.strictObject({
-  dataDir: z.string().min(1).default('./stowage-data'),
-  log: logSchema.prefault({}),
-  engine: engineSchema.prefault({}),
-  server: serverSchema.prefault({}),
-});
+export const configSchema = z
+  .strictObject({
+    dataDir: z.string().min(1).default('./stowage-data'),
+    log: logSchema.prefault({}),
+    engine: engineSchema.prefault({}),
+    server: serverSchema.prefault({}),
+    // Named S3 stores for the client and CLI (docs/stores.md).
+    stores: storesSchema.optional(),
+    defaultStore: z.string().min(1).optional(),
+  })
+  .superRefine((config, ctx) => {
+    if (
+      typeof config.defaultStore === 'string' &&
+      // zod runs this even when stores: failed; only a mapping can be looked into.
+      !(typeof config.stores === 'object' && config.defaultStore in config.stores)
+    ) {
+      const known = Object.keys(config.stores ?? {});
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultStore'],
+        input: config.defaultStore,
+        message: known.length
+          ? `expected the name of a store in stores: (${known.join(', ')})`
+          : 'expected the name of a store, but stores: declares none',
+      });
+    }
+  });
 
 type DeepReadonly<T> = T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 

@@ -1,0 +1,75 @@
+/**
+ * The one place an `S3Client` is made: every transfer and command gets the store's quirks
+ * (path-style, checksum policy, sockets) the same way.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { ResolvedStore } from './types.js';
+
+/**
+ * SDK attempts per request. The SDK's 3 gives up within a second or two of throttling;
+ * transfers add their own pacer on top (src/transfer/), so this stays modest.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** What a caller may tune besides the store's own settings. */
+export interface CreateS3ClientOptions {
+  /** SDK attempts per request (default {@link DEFAULT_MAX_ATTEMPTS}); 1 turns SDK retries off. */
+  maxAttempts?: number;
+  /** Milliseconds to wait for a TCP connection (default 10 s). */
+  connectionTimeoutMs?: number;
+  /** Milliseconds a socket may sit idle mid-request before the request fails (default 2 min). */
+  socketTimeoutMs?: number;
+}
+
+/**
+ * Creates an SDK client for a resolved store. Call `client.destroy()` when done: it closes the
+ * keep-alive sockets.
+ *
+ * - `forcePathStyle`: `host/bucket/key`, needed by MinIO, Ceph RGW and `stowage serve` unless
+ *   wildcard DNS points `bucket.host` at them.
+ * - `checksumPolicy`: WHEN_REQUIRED stops the SDK from sending CRC32 trailers
+ *   (`aws-chunked` with `x-amz-trailer`) and from failing GETs whose response carries no checksum;
+ *   older or partial S3 implementations reject or omit those.
+ * - `maxSockets`: one keep-alive agent per client, so parallel transfers reuse connections.
+ *
+ * @example
+ * const s3 = createS3Client(await resolveStore({ config, env: process.env, homeDir: os.homedir() }));
+ * await s3.send(new ListBucketsCommand({}));
+ * s3.destroy();
+ */
+export function createS3Client(
+  store: ResolvedStore,
+  options: CreateS3ClientOptions = {},
+): S3Client {
+  const agentOptions = { keepAlive: true, maxSockets: store.maxSockets, keepAliveMsecs: 1000 };
+  const config: S3ClientConfig = {
+    region: store.region,
+    forcePathStyle: store.forcePathStyle,
+    requestChecksumCalculation: store.checksumPolicy,
+    responseChecksumValidation: store.checksumPolicy,
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    // Shows up in the store's access logs, so operators can tell Stowage's traffic apart.
+    customUserAgent: 'stowage',
+    requestHandler: {
+      httpAgent: new http.Agent(agentOptions),
+      httpsAgent: new https.Agent(agentOptions),
+      connectionTimeout: options.connectionTimeoutMs ?? 10_000,
+      socketTimeout: options.socketTimeoutMs ?? 120_000,
+    },
+  };
+  if (store.endpoint !== undefined) config.endpoint = store.endpoint;
+  const creds = store.credentials;
+  if (creds.kind === 'static') {
+    config.credentials = {
+      accessKeyId: creds.accessKeyId,
+      secretAccessKey: creds.secretAccessKey,
+      ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}),
+    };
+  } else {
+    // The SDK's own chain reads the profile (SSO, assumed roles, credential_process).
+    config.profile = creds.profile;
+  }
+  return new S3Client(config);
+}

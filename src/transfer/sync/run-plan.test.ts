@@ -1,0 +1,175 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { ERROR_TABLE, StowageError } from '../../errors.js';
+import { describeResult } from './describe.js';
+import { runPlan, type SyncHandlers } from './run-plan.js';
+import type { SyncAction, SyncEntry } from './types.js';
+
+const entry = (key: string, sizeBytes = 10): SyncEntry => ({ key, sizeBytes, mtimeMs: 0 });
+const up = (key: string): SyncAction => ({
+  kind: 'upload',
+  key,
+  source: entry(key),
+  reason: 'new',
+});
+const del = (key: string): SyncAction => ({ kind: 'delete', key, dest: entry(key) });
+
+async function* from(actions: SyncAction[]): AsyncGenerator<SyncAction> {
+  yield* actions;
+}
+
+describe('runPlan', () => {
+  it('runs handlers with bounded concurrency and counts results', async () => {
+    let running = 0;
+    let peak = 0;
+    const handlers: SyncHandlers = {
+      upload: async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await sleep(5);
+        running--;
+      },
+    };
+    const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    const r = await runPlan(from(keys.map(up)), handlers, { concurrency: 3, keepResults: true });
+    expect(peak).toBe(3);
+    expect(r.summary).toMatchObject({
+      uploaded: 20,
+      failed: 0,
+      skipped: 0,
+      bytes: 200,
+      dryrun: false,
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.results).toHaveLength(20);
+  });
+
+  it('finishes the rest when items fail, reports which and why, and exits 1', async () => {
+    const seen: string[] = [];
+    const r = await runPlan(
+      from([
+        up('a'),
+        up('bad'),
+        { kind: 'skip', key: 's', reason: 'unchanged' },
+        {
+          kind: 'error',
+          key: 'e',
+          side: 'source',
+          error: new StowageError('E_LOCAL_UNREADABLE', 'e cannot be read'),
+        },
+        up('c'),
+      ]),
+      {
+        upload: async (a) => {
+          if (a.key === 'bad') throw new Error('boom');
+          seen.push(a.key);
+        },
+      },
+      { concurrency: 2 },
+    );
+    expect(seen.sort()).toEqual(['a', 'c']);
+    expect(r.summary).toMatchObject({ uploaded: 2, failed: 2, skipped: 1 });
+    const failed = r.failures.map((f) => `${f.key} ${f.error?.code}`).sort();
+    expect(failed).toEqual(['bad E_INTERNAL', 'e E_LOCAL_UNREADABLE']);
+    expect(r.failures.find((f) => f.key === 'bad')?.error?.message).toMatch(/upload "bad": boom/);
+    expect(r.exitCode).toBe(1);
+  });
+
+  it('runs deletions only after every transfer has finished', async () => {
+    const log: string[] = [];
+    await runPlan(
+      from([up('a'), up('b'), del('x'), del('y')]),
+      {
+        upload: async (a) => {
+          await sleep(a.key === 'a' ? 30 : 5);
+          log.push(`up ${a.key}`);
+        },
+        delete: async (a) => {
+          log.push(`del ${a.key}`);
+        },
+      },
+      { concurrency: 4 },
+    );
+    expect(log.slice(0, 2).sort()).toEqual(['up a', 'up b']);
+    expect(log.slice(2).sort()).toEqual(['del x', 'del y']);
+  });
+
+  it('deletes nothing when a transfer failed', async () => {
+    const deleted: string[] = [];
+    const r = await runPlan(
+      from([up('a'), del('x')]),
+      {
+        upload: async () => {
+          throw new StowageError('E_ACCESS_DENIED', 'denied');
+        },
+        delete: async (a) => {
+          deleted.push(a.key);
+        },
+      },
+      { keepResults: true },
+    );
+    expect(deleted).toEqual([]);
+    expect(r.results?.find((x) => x.key === 'x')).toMatchObject({
+      status: 'skipped',
+      reason: 'not deleted: 1 item(s) failed in this run',
+    });
+  });
+
+  it('fails the run with E_MAX_DELETE_EXCEEDED on delete-blocked, after the copies', async () => {
+    const copied: string[] = [];
+    const r = await runPlan(
+      from([up('a'), { kind: 'delete-blocked', wouldDelete: 12, maxDelete: 5 }]),
+      {
+        upload: async (a) => {
+          copied.push(a.key);
+        },
+      },
+    );
+    expect(copied).toEqual(['a']);
+    expect(r.error?.code).toBe('E_MAX_DELETE_EXCEEDED');
+    expect(r.error?.message).toMatch(
+      /would delete 12 objects, more than --max-delete 5; nothing was deleted/,
+    );
+    expect(r.summary.wouldDelete).toBe(12);
+    expect(r.exitCode).toBe(ERROR_TABLE.E_MAX_DELETE_EXCEEDED.exitCode);
+    expect(r.exitCode).not.toBe(0);
+  });
+
+  it('--dryrun calls no handler and reports every planned action', async () => {
+    const lines: string[] = [];
+    const r = await runPlan(
+      from([up('a'), { kind: 'skip', key: 'b', reason: 'unchanged' }, del('new\nline')]),
+      {},
+      { dryrun: true, onResult: (x) => lines.push(describeResult(x)) },
+    );
+    expect(lines).toEqual([
+      '(dryrun) upload: a (new)',
+      'skip: b (unchanged)',
+      '(dryrun) delete: "new\\nline"',
+    ]);
+    expect(r.summary).toMatchObject({ uploaded: 1, deleted: 1, skipped: 1, dryrun: true });
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('reports a plan that fails midway as the run error, after the in-flight items', async () => {
+    async function* broken(): AsyncGenerator<SyncAction> {
+      yield up('a');
+      throw new StowageError('E_NO_SUCH_BUCKET', 'listing s3://gone: no such bucket');
+    }
+    const done: string[] = [];
+    const r = await runPlan(broken(), {
+      upload: async (a) => {
+        await sleep(10);
+        done.push(a.key);
+      },
+    });
+    expect(done).toEqual(['a']);
+    expect(r.error?.code).toBe('E_NO_SUCH_BUCKET');
+    expect(r.exitCode).toBe(3);
+  });
+
+  it('fails an item whose handler is missing', async () => {
+    const r = await runPlan(from([up('a')]), {});
+    expect(r.failures[0]?.error?.message).toMatch(/no upload handler/);
+  });
+});

@@ -1,0 +1,230 @@
+/**
+ * Executes a plan through caller-supplied handlers, with bounded concurrency and
+ * per-item results (STYLE.md: batch work returns ok/failed/skipped and a summary; a
+ * failed item never stops the rest).
+ *
+ * Deletions run only after every transfer has finished, and not at all when a transfer
+ * failed (as rclone does: a destination is never pruned on the strength of a run that
+ * did not manage to copy everything). A `delete-blocked` action fails the run with
+ * E_MAX_DELETE_EXCEEDED.
+ */
+import { StowageError, toStowageError } from '../../errors.js';
+import type { SyncAction, SyncDirection, TransferAction } from './types.js';
+
+/** What a handler may report back. */
+export interface HandlerOutcome {
+  /** Bytes moved; defaults to the source entry's size. */
+  bytes?: number;
+}
+
+/**
+ * The side effects of a sync. Each handler MUST either complete its item (resolve) or
+ * reject with the reason; a rejection fails that item only. Handlers for the kinds a plan
+ * never yields may be left out.
+ */
+export interface SyncHandlers {
+  upload?(action: TransferAction): Promise<HandlerOutcome | void>;
+  download?(action: TransferAction): Promise<HandlerOutcome | void>;
+  copy?(action: TransferAction): Promise<HandlerOutcome | void>;
+  delete?(action: Extract<SyncAction, { kind: 'delete' }>): Promise<void>;
+}
+
+/** The outcome of one action. */
+export interface ItemResult {
+  key: string;
+  action: SyncDirection | 'delete' | 'skip' | 'error';
+  status: 'ok' | 'failed' | 'skipped';
+  /** Why it was planned (transfers) or skipped. */
+  reason?: string;
+  error?: StowageError;
+  bytes?: number;
+  /** True when `dryrun` kept the action from running. */
+  dryrun?: boolean;
+}
+
+/** Counts for a run. */
+export interface SyncSummary {
+  uploaded: number;
+  downloaded: number;
+  copied: number;
+  deleted: number;
+  skipped: number;
+  failed: number;
+  bytes: number;
+  durationMs: number;
+  dryrun: boolean;
+  /** Set when --max-delete blocked the deletions: how many there would have been. */
+  wouldDelete?: number;
+}
+
+/** Options for {@link runPlan}. */
+export interface RunPlanOptions {
+  /** Handlers running at once. Default 8. */
+  concurrency?: number;
+  /** Report the plan without calling any handler (`--dryrun`). */
+  dryrun?: boolean;
+  /** Called once per action, in completion order (for progress and printing). */
+  onResult?: (result: ItemResult) => void;
+  /** Keep every result in `results` (tests, small runs). Default false: memory stays bounded. */
+  keepResults?: boolean;
+  /** Failed items kept in `failures`. Default 1,000 (all are counted and passed to onResult). */
+  maxFailuresKept?: number;
+}
+
+/** The result of a run. */
+export interface RunPlanResult {
+  summary: SyncSummary;
+  failures: ItemResult[];
+  results?: ItemResult[];
+  /** A failure of the run as a whole: --max-delete, or the plan itself failing. */
+  error?: StowageError;
+  /** 0 when everything succeeded; the error's exit code; 1 when items failed. */
+  exitCode: number;
+}
+
+const COUNTER = {
+  upload: 'uploaded',
+  download: 'downloaded',
+  copy: 'copied',
+  delete: 'deleted',
+} as const;
+
+/**
+ * Runs `actions` (usually from {@link planSync}).
+ *
+ * @example
+ * const result = await runPlan(planSync(opts), {
+ *   upload: (a) => uploadFile(client, a.source.path!, bucket, prefix + a.key),
+ *   delete: (a) => deleteObject(client, bucket, prefix + a.key),
+ * }, { concurrency: 16, onResult: print });
+ * process.exitCode = result.exitCode;
+ */
+export async function runPlan(
+  actions: AsyncIterable<SyncAction>,
+  handlers: SyncHandlers,
+  options: RunPlanOptions = {},
+): Promise<RunPlanResult> {
+  const started = Date.now();
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
+  const dryrun = options.dryrun ?? false;
+  const keepFailures = options.maxFailuresKept ?? 1000;
+  const summary: SyncSummary = {
+    uploaded: 0,
+    downloaded: 0,
+    copied: 0,
+    deleted: 0,
+    skipped: 0,
+    failed: 0,
+    bytes: 0,
+    durationMs: 0,
+    dryrun,
+  };
+  const failures: ItemResult[] = [];
+  const results: ItemResult[] | undefined = options.keepResults ? [] : undefined;
+  let error: StowageError | undefined;
+  const inflight = new Set<Promise<void>>();
+  let transfersSettled = false;
+
+  const record = (r: ItemResult): void => {
+    if (r.status === 'failed') {
+      summary.failed++;
+      if (failures.length < keepFailures) failures.push(r);
+    } else if (r.status === 'skipped') {
+      summary.skipped++;
+    } else if (r.action in COUNTER) {
+      summary[COUNTER[r.action as keyof typeof COUNTER]]++;
+      summary.bytes += r.bytes ?? 0;
+    }
+    results?.push(r);
+    options.onResult?.(r);
+  };
+
+  const execute = async (
+    action: TransferAction | Extract<SyncAction, { kind: 'delete' }>,
+  ): Promise<ItemResult> => {
+    const base = {
+      key: action.key,
+      action: action.kind,
+      ...(action.kind !== 'delete' ? { reason: action.reason } : {}),
+    };
+    const bytes = action.kind === 'delete' ? 0 : action.source.sizeBytes;
+    if (dryrun) return { ...base, status: 'ok', bytes, dryrun: true };
+    const handler = handlers[action.kind] as
+      ((a: typeof action) => Promise<HandlerOutcome | void>) | undefined;
+    if (!handler) {
+      const e = new StowageError(
+        'E_INVALID_ARGUMENT',
+        `no ${action.kind} handler was given to runPlan`,
+      );
+      return { ...base, status: 'failed', error: e };
+    }
+    try {
+      const outcome = await handler(action);
+      return { ...base, status: 'ok', bytes: outcome?.bytes ?? bytes };
+    } catch (err) {
+      return {
+        ...base,
+        status: 'failed',
+        error: toStowageError(err, `${action.kind} ${JSON.stringify(action.key)}`),
+      };
+    }
+  };
+
+  const settleTransfers = async (): Promise<void> => {
+    if (transfersSettled) return;
+    await Promise.all(inflight);
+    transfersSettled = true;
+  };
+
+  try {
+    for await (const action of actions) {
+      switch (action.kind) {
+        case 'skip':
+          record({ key: action.key, action: 'skip', status: 'skipped', reason: action.reason });
+          break;
+        case 'error':
+          record({ key: action.key, action: 'error', status: 'failed', error: action.error });
+          break;
+        case 'delete-blocked':
+          await settleTransfers();
+          summary.wouldDelete = action.wouldDelete;
+          error = new StowageError(
+            'E_MAX_DELETE_EXCEEDED',
+            `the sync would delete ${action.wouldDelete} objects, more than --max-delete ${action.maxDelete}; nothing was deleted`,
+            { details: { wouldDelete: action.wouldDelete, maxDelete: action.maxDelete } },
+          );
+          break;
+        default: {
+          if (action.kind === 'delete') {
+            await settleTransfers();
+            if (summary.failed > 0 && !dryrun) {
+              record({
+                key: action.key,
+                action: 'delete',
+                status: 'skipped',
+                reason: `not deleted: ${summary.failed} item(s) failed in this run`,
+              });
+              break;
+            }
+          }
+          while (inflight.size >= concurrency) await Promise.race(inflight);
+          const p: Promise<void> = execute(action).then(record);
+          inflight.add(p);
+          void p.finally(() => inflight.delete(p));
+        }
+      }
+    }
+  } catch (err) {
+    error = toStowageError(err, 'planning the sync');
+  }
+  await Promise.all(inflight);
+  summary.durationMs = Date.now() - started;
+  const exitCode = error ? error.exitCode || 1 : summary.failed > 0 ? 1 : 0;
+  return {
+    summary,
+    failures,
+    ...(results ? { results } : {}),
+    ...(error ? { error } : {}),
+    exitCode,
+  };
+}

@@ -7,8 +7,8 @@
  * parser), and a sync must see every key exactly.
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { translateS3Error } from '../../client/index.js';
 import { StowageError } from '../../errors.js';
-import { s3Problem } from './s3-problems.js';
 import type { ListedItem } from './types.js';
 
 /** One object of a listing. */
@@ -74,11 +74,7 @@ export async function* listRemote(
         { abortSignal: options.abortSignal },
       );
     } catch (err) {
-      throw s3Problem(
-        err,
-        `listing s3://${options.bucket}/${options.prefix ?? ''}`,
-        options.bucket,
-      );
+      throw translateS3Error(err, { bucket: options.bucket, key: options.prefix ?? '' });
     }
     const urlEncoded = page.EncodingType === 'url';
     for (const o of page.Contents ?? []) {

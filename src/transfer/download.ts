@@ -1,0 +1,242 @@
+/**
+ * Downloading one object to a local file, resumably and verified. Bytes go to a partial
+ * file beside the target (see download-state.ts), fetched with parallel ranged GETs that
+ * carry If-Match; the file is fsync'ed, checked against `stowage-sha256` (or the MD5
+ * ETag of a plain single-PUT object) and only then renamed onto the target, so the target
+ * is never half-written.
+ */
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { mkdir, open, rename, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { StowageError, isStowageError } from '../errors.js';
+import { CoalescedSaver } from './coalesce.js';
+import {
+  discardPartial,
+  partialPathsFor,
+  resumablePrefix,
+  writeSidecar,
+  type PartialSidecar,
+} from './download-state.js';
+import { bareEtag, looksLikeMd5, OrderedHasher } from './hashing.js';
+import { localError, statOrUndefined } from './local-file.js';
+import { etagIsOpaque } from './object-params.js';
+import { ProgressTracker } from './progress.js';
+import { getRange, type RangeSource } from './ranged-get.js';
+import { withRetry } from './retry.js';
+import { explainNotFound } from './source-head.js';
+import { META_MTIME, META_SHA256, type TransferBase } from './types.js';
+import { checkTarget, transferSettings } from './validate.js';
+import { fetchChunks } from './chunks.js';
+
+/** Options of {@link downloadFile}. */
+export interface DownloadFileOptions extends TransferBase {
+  bucket: string;
+  key: string;
+  /** The local file to write (parent directories are created). */
+  path: string;
+  versionId?: string;
+  /**
+   * Set the local mtime from the object's `stowage-mtime` metadata when it has one, so an
+   * upload/download round trip keeps the original mtime. Default false: LastModified.
+   */
+  preserveMtime?: boolean;
+}
+
+/** What {@link downloadFile} did. */
+export interface DownloadResult {
+  key: string;
+  path: string;
+  sizeBytes: number;
+  etag: string;
+  /** SHA-256 of the bytes written. */
+  sha256: string;
+  /** What the bytes were checked against. */
+  verifiedBy: 'stowage-sha256' | 'etag-md5' | 'none';
+  /** Bytes an earlier, interrupted run had already written. */
+  resumedBytes: number;
+  durationMs: number;
+  versionId?: string;
+}
+
+/**
+ * Downloads `s3://bucket/key` to `path`.
+ *
+ * @example
+ * const r = await downloadFile({ client, pacer: new Pacer(), bucket: 'assets',
+ *   key: 'img/hero.webp', path: './hero.webp' });
+ * console.log(r.sha256, r.verifiedBy);
+ */
+export async function downloadFile(options: DownloadFileOptions): Promise<DownloadResult> {
+  const started = Date.now();
+  const o = options;
+  checkTarget(o.bucket, o.key);
+  const settings = transferSettings(o);
+  const existing = await statOrUndefined(o.path);
+  if (existing && !existing.isFile) {
+    throw new StowageError(
+      'E_LOCAL_NOT_A_FILE',
+      `cannot download to ${o.path}: it is not a regular file`,
+      {
+        details: { path: o.path },
+      },
+    );
+  }
+  try {
+    await mkdir(path.dirname(path.resolve(o.path)), { recursive: true });
+  } catch (err) {
+    throw localError(err, path.dirname(o.path), 'cannot create the directory');
+  }
+  const what = `download of s3://${o.bucket}/${o.key}`;
+  const head = await withRetry(
+    o.pacer,
+    () =>
+      o.client.send(
+        new HeadObjectCommand({
+          Bucket: o.bucket,
+          Key: o.key,
+          ...(o.versionId ? { VersionId: o.versionId } : {}),
+        }),
+        { abortSignal: o.signal },
+      ),
+    { attempts: settings.attempts, signal: o.signal, target: o, what },
+  ).catch(async (err: unknown) => {
+    throw await explainNotFound(o.client, o.pacer, o.bucket, err);
+  });
+  const sizeBytes = head.ContentLength ?? 0;
+  const etag = head.ETag ?? '';
+  const { partial, sidecar } = partialPathsFor(o.path);
+  const identity = {
+    bucket: o.bucket,
+    key: o.key,
+    etag,
+    sizeBytes,
+    ...(o.versionId ? { versionId: o.versionId } : {}),
+  };
+  const partialStat = await statOrUndefined(partial);
+  const prefix = await resumablePrefix(sidecar, identity, partialStat?.sizeBytes);
+
+  let fd;
+  try {
+    fd = await open(partial, prefix > 0 ? 'r+' : 'w+');
+    await fd.truncate(prefix);
+  } catch (err) {
+    throw localError(err, partial, 'cannot write');
+  }
+  const progress = new ProgressTracker(o.key, sizeBytes, prefix, o.onProgress);
+  const hasher = new OrderedHasher();
+  let done = false;
+  try {
+    await hasher.feedPrefix(partial, prefix, o.signal);
+    const side: PartialSidecar = { version: 1, ...identity, prefixBytes: prefix };
+    await writeSidecar(sidecar, side);
+    const saver = new CoalescedSaver(async () => {
+      const upTo = hasher.nextOffset;
+      await fd.datasync();
+      await writeSidecar(sidecar, { ...side, prefixBytes: upTo });
+    });
+    const source: RangeSource = {
+      ...identity,
+      client: o.client,
+      pacer: o.pacer,
+      signal: o.signal,
+      attempts: settings.attempts,
+    };
+    await fetchChunks({
+      from: prefix,
+      sizeBytes,
+      chunkBytes: settings.partSizeBytes,
+      concurrency: settings.concurrency,
+      hasher,
+      fetch: (offset, length) => getRange(source, offset, length, progress),
+      write: async (offset, bytes) => {
+        await fd.write(bytes, 0, bytes.length, offset);
+      },
+      onPrefix: () => saver.request(),
+    });
+    await saver.flush();
+    await fd.sync();
+    await fd.close();
+    done = true;
+  } catch (err) {
+    if (!done) await fd.close().catch(() => undefined);
+    // Bytes that failed their check are not worth resuming from.
+    if (isStowageError(err, 'E_CHECKSUM_MISMATCH')) await discardPartial(o.path);
+    if (isStowageError(err, 'E_PRECONDITION_FAILED')) {
+      // The object was replaced: the partial bytes belong to an object that is gone.
+      await discardPartial(o.path);
+      throw new StowageError(
+        'E_PRECONDITION_FAILED',
+        `${what}: the object changed during the download (its ETag is no longer ${etag}); run it again`,
+        { cause: err, details: { bucket: o.bucket, key: o.key } },
+      );
+    }
+    throw err;
+  }
+
+  const digest = hasher.digest();
+  const verifiedBy = verify(head, digest, etag, what);
+  if (verifiedBy instanceof StowageError) {
+    await discardPartial(o.path);
+    throw verifiedBy;
+  }
+  const mtimeMs = pickMtime(head, o.preserveMtime === true);
+  try {
+    if (mtimeMs !== undefined) await utimes(partial, new Date(), new Date(mtimeMs));
+    await rename(partial, o.path);
+  } catch (err) {
+    throw localError(err, o.path, 'cannot write');
+  }
+  await discardPartial(o.path);
+  progress.finish();
+  return {
+    key: o.key,
+    path: o.path,
+    sizeBytes,
+    etag: bareEtag(etag),
+    sha256: digest.sha256,
+    verifiedBy,
+    resumedBytes: prefix,
+    durationMs: Date.now() - started,
+    ...(head.VersionId ? { versionId: head.VersionId } : {}),
+  };
+}
+
+type Head = {
+  Metadata?: Record<string, string>;
+  ServerSideEncryption?: string;
+  SSECustomerAlgorithm?: string;
+  LastModified?: Date;
+};
+
+function verify(
+  head: Head,
+  digest: { sha256: string; md5: string },
+  etag: string,
+  what: string,
+): DownloadResult['verifiedBy'] | StowageError {
+  const want = head.Metadata?.[META_SHA256]?.toLowerCase();
+  if (want) {
+    if (want === digest.sha256) return 'stowage-sha256';
+    return new StowageError(
+      'E_CHECKSUM_MISMATCH',
+      `${what}: the bytes received have SHA-256 ${digest.sha256}, but the object's stowage-sha256 is ${want}; nothing was written`,
+      { details: { expected: want, actual: digest.sha256 } },
+    );
+  }
+  const bare = bareEtag(etag);
+  if (looksLikeMd5(bare) && !etagIsOpaque(head)) {
+    if (bare === digest.md5) return 'etag-md5';
+    return new StowageError(
+      'E_CHECKSUM_MISMATCH',
+      `${what}: the bytes received have MD5 ${digest.md5}, but the object's ETag is ${bare}; nothing was written`,
+      { details: { expected: bare, actual: digest.md5 } },
+    );
+  }
+  return 'none';
+}
+
+function pickMtime(head: Head, preserve: boolean): number | undefined {
+  const stored = Number(head.Metadata?.[META_MTIME]);
+  if (preserve && Number.isSafeInteger(stored) && stored > 0) return stored;
+  return head.LastModified?.getTime();
+}

@@ -1,0 +1,127 @@
+/**
+ * The local side of a transfer: checking a source file, translating file-system errors
+ * into StowageErrors that name the path, and writing small JSON files atomically.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { StowageError, toStowageError } from '../errors.js';
+
+/** Turns a Node file-system error about `filePath` into a StowageError naming it. */
+export function localError(err: unknown, filePath: string, doing: string): StowageError {
+  if (err instanceof StowageError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  const details = { path: filePath };
+  switch (code) {
+    case 'ENOENT':
+      return new StowageError('E_LOCAL_NOT_FOUND', `${doing} ${filePath}: no such file`, {
+        cause: err,
+        details,
+      });
+    case 'EISDIR':
+    case 'ENOTDIR':
+      return new StowageError('E_LOCAL_NOT_A_FILE', `${doing} ${filePath}: not a regular file`, {
+        cause: err,
+        details,
+      });
+    case 'EACCES':
+    case 'EPERM':
+      return new StowageError('E_LOCAL_UNREADABLE', `${doing} ${filePath}: permission denied`, {
+        cause: err,
+        details,
+      });
+    default:
+      return toStowageError(err, `${doing} ${filePath}`);
+  }
+}
+
+/** A source file opened for reading, with the size and mtime it had when opened. */
+export interface SourceFile {
+  handle: FileHandle;
+  sizeBytes: number;
+  /** Milliseconds since the epoch, rounded to an integer (what `stowage-mtime` stores; rounding, not flooring, keeps a download-then-upload round trip stable). */
+  mtimeMs: number;
+}
+
+/**
+ * Opens `filePath` for an upload: it must exist, be a regular file and be readable.
+ * Opening first (before any request) makes a bad path fail fast with a clear error.
+ */
+export async function openSource(filePath: string): Promise<SourceFile> {
+  let handle: FileHandle;
+  try {
+    handle = await open(filePath, 'r');
+  } catch (err) {
+    throw localError(err, filePath, 'cannot read');
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) {
+      throw new StowageError(
+        'E_LOCAL_NOT_A_FILE',
+        `cannot upload ${filePath}: it is a ${st.isDirectory() ? 'directory' : 'special file'}, not a regular file`,
+        { details: { path: filePath } },
+      );
+    }
+    return { handle, sizeBytes: st.size, mtimeMs: Math.round(st.mtimeMs) };
+  } catch (err) {
+    await handle.close();
+    throw localError(err, filePath, 'cannot read');
+  }
+}
+
+/** Reads exactly `length` bytes at `position` (a short read means the file shrank). */
+export async function readRange(
+  file: SourceFile,
+  filePath: string,
+  position: number,
+  length: number,
+): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await file.handle.read(buf, got, length - got, position + got);
+    if (bytesRead === 0) {
+      throw new StowageError(
+        'E_INVALID_REQUEST',
+        `${filePath} changed during the upload (it is shorter than the ${file.sizeBytes} bytes it had)`,
+        { details: { path: filePath } },
+      );
+    }
+    got += bytesRead;
+  }
+  return buf;
+}
+
+/** Size and integer mtime of a path, or undefined if it does not exist. */
+export async function statOrUndefined(
+  filePath: string,
+): Promise<{ sizeBytes: number; mtimeMs: number; isFile: boolean } | undefined> {
+  try {
+    const st = await stat(filePath);
+    return { sizeBytes: st.size, mtimeMs: Math.round(st.mtimeMs), isFile: st.isFile() };
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
+    throw localError(err, filePath, 'cannot stat');
+  }
+}
+
+/** Writes JSON to `file` atomically: a temp file in the same directory, then rename. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, JSON.stringify(value));
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw localError(err, file, 'cannot write');
+  }
+}
+
+/** Parsed JSON of `file`, or undefined when it is missing or unreadable as JSON. */
+export async function readJsonOrUndefined(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}

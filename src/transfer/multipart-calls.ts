@@ -1,0 +1,100 @@
+/** The small multipart calls shared by uploads and multipart copies. */
+import {
+  AbortMultipartUploadCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { bareEtag } from './hashing.js';
+import type { Pacer } from './pacer.js';
+import { withRetry } from './retry.js';
+
+interface Target {
+  client: S3Client;
+  pacer: Pacer;
+  bucket: string;
+  key: string;
+  signal?: AbortSignal;
+}
+
+/** Every part the store holds for an upload: part number -> ETag (as returned). */
+export async function listAllParts(
+  t: Target,
+  uploadId: string,
+  attempts: number,
+): Promise<Map<number, string>> {
+  const parts = new Map<number, string>();
+  let marker: string | undefined;
+  for (;;) {
+    const page = await withRetry(
+      t.pacer,
+      () =>
+        t.client.send(
+          new ListPartsCommand({
+            Bucket: t.bucket,
+            Key: t.key,
+            UploadId: uploadId,
+            ...(marker ? { PartNumberMarker: marker } : {}),
+          }),
+          { abortSignal: t.signal },
+        ),
+      {
+        attempts,
+        signal: t.signal,
+        target: t,
+        what: `listing the parts of s3://${t.bucket}/${t.key}`,
+      },
+    );
+    for (const p of page.Parts ?? []) {
+      if (p.PartNumber !== undefined && p.ETag) parts.set(p.PartNumber, p.ETag);
+    }
+    if (!page.IsTruncated || !page.NextPartNumberMarker) return parts;
+    marker = String(page.NextPartNumberMarker);
+  }
+}
+
+/** Aborts an upload, ignoring every failure (it may be gone already). */
+export async function abortQuietly(t: Target, uploadId: string, attempts: number): Promise<void> {
+  try {
+    await withRetry(
+      t.pacer,
+      () =>
+        t.client.send(
+          new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, UploadId: uploadId }),
+        ),
+      {
+        attempts: Math.min(attempts, 3),
+        target: t,
+        what: `aborting an upload of s3://${t.bucket}/${t.key}`,
+      },
+    );
+  } catch {
+    // Best effort: a bucket lifecycle rule (AbortIncompleteMultipartUpload) is the backstop.
+  }
+}
+
+/**
+ * The ETag of a just-completed upload. Ceph RGW 16 answers CompleteMultipartUpload with an
+ * empty `<ETag></ETag>`; an empty answer is no verification, so the object is asked (HEAD).
+ */
+export async function completedEtag(
+  t: Target,
+  res: { ETag?: string; VersionId?: string },
+  attempts: number,
+): Promise<{ ETag?: string; VersionId?: string; ServerSideEncryption?: string }> {
+  if (bareEtag(res.ETag) !== '') return res;
+  const head = await withRetry(
+    t.pacer,
+    () =>
+      t.client.send(
+        new HeadObjectCommand({
+          Bucket: t.bucket,
+          Key: t.key,
+          ...(res.VersionId ? { VersionId: res.VersionId } : {}),
+        }),
+        { abortSignal: t.signal },
+      ),
+    { attempts, signal: t.signal, target: t, what: `reading s3://${t.bucket}/${t.key}` },
+  );
+  return { ...head, ...(res.VersionId ? { VersionId: res.VersionId } : {}) };
+}

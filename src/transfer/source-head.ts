@@ -1,0 +1,125 @@
+/** What a copy needs to know about its source object (one HEAD). */
+import {
+  GetObjectTaggingCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { isStowageError, StowageError } from '../errors.js';
+import type { Pacer } from './pacer.js';
+import { withRetry } from './retry.js';
+
+/** A copy's source. */
+export interface CopySource {
+  bucket: string;
+  key: string;
+  versionId?: string;
+}
+
+/** The source object's size, ETag and the headers a copy carries over. */
+export interface SourceInfo {
+  sizeBytes: number;
+  /** As the store returned it, with quotes (for If-Match). */
+  etag: string;
+  versionId?: string;
+  metadata: Record<string, string>;
+  /** Content-Type, Cache-Control … as PutObject/CreateMultipartUpload fields. */
+  headers: Record<string, string | Date>;
+}
+
+/** HEADs the source with retries. */
+export async function headSource(
+  client: S3Client,
+  pacer: Pacer,
+  src: CopySource,
+  attempts: number,
+  signal?: AbortSignal,
+): Promise<SourceInfo> {
+  const h = await withRetry(
+    pacer,
+    () =>
+      client.send(
+        new HeadObjectCommand({
+          Bucket: src.bucket,
+          Key: src.key,
+          ...(src.versionId ? { VersionId: src.versionId } : {}),
+        }),
+        { abortSignal: signal },
+      ),
+    { attempts, signal, target: src, what: `reading s3://${src.bucket}/${src.key}` },
+  ).catch(async (err: unknown) => {
+    throw await explainNotFound(client, pacer, src.bucket, err);
+  });
+  const headers: Record<string, string | Date> = {};
+  if (h.ContentType) headers.ContentType = h.ContentType;
+  if (h.CacheControl) headers.CacheControl = h.CacheControl;
+  if (h.ContentDisposition) headers.ContentDisposition = h.ContentDisposition;
+  if (h.ContentEncoding) headers.ContentEncoding = h.ContentEncoding;
+  if (h.ContentLanguage) headers.ContentLanguage = h.ContentLanguage;
+  if (h.Expires) headers.Expires = h.Expires;
+  return {
+    sizeBytes: h.ContentLength ?? 0,
+    etag: h.ETag ?? '',
+    ...(h.VersionId ? { versionId: h.VersionId } : {}),
+    metadata: h.Metadata ?? {},
+    headers,
+  };
+}
+
+/** The source's tags as a `Tagging` header value, or undefined when it has none. */
+export async function sourceTagging(
+  client: S3Client,
+  pacer: Pacer,
+  src: CopySource,
+  attempts: number,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const res = await withRetry(
+    pacer,
+    () =>
+      client.send(
+        new GetObjectTaggingCommand({
+          Bucket: src.bucket,
+          Key: src.key,
+          ...(src.versionId ? { VersionId: src.versionId } : {}),
+        }),
+        { abortSignal: signal },
+      ),
+    { attempts, signal, target: src, what: `reading the tags of s3://${src.bucket}/${src.key}` },
+  );
+  const tags = res.TagSet ?? [];
+  if (tags.length === 0) return undefined;
+  return new URLSearchParams(
+    tags.map((t): [string, string] => [t.Key ?? '', t.Value ?? '']),
+  ).toString();
+}
+
+/**
+ * A HEAD's 404 has no body, so it cannot say whether the key or the bucket is missing;
+ * on E_NO_SUCH_KEY this asks the bucket (one extra request, on the failure path only)
+ * and returns E_NO_SUCH_BUCKET when that is the truth. Returns `err` otherwise.
+ */
+export async function explainNotFound(
+  client: S3Client,
+  pacer: Pacer,
+  bucket: string,
+  err: unknown,
+): Promise<unknown> {
+  if (!isStowageError(err, 'E_NO_SUCH_KEY')) return err;
+  try {
+    await withRetry(pacer, () => client.send(new HeadBucketCommand({ Bucket: bucket })), {
+      attempts: 3,
+      target: { bucket },
+      what: `checking bucket ${bucket}`,
+    });
+    return err;
+  } catch (bucketErr) {
+    if (!isStowageError(bucketErr, 'E_NO_SUCH_BUCKET')) return err;
+    const what = err.message.replace(/ failed: .*$/, '');
+    return new StowageError('E_NO_SUCH_BUCKET', `${what} failed: bucket ${bucket} does not exist`, {
+      cause: err,
+      details: { ...err.details, bucket },
+      s3Code: 'NoSuchBucket',
+    });
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Uploading one local file: a single PutObject up to the part size, a resumable multipart
+ * upload above it. Every upload stores `stowage-mtime` and `stowage-sha256` metadata,
+ * sends Content-MD5 for every request body, and checks the ETag the store answers.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { contentTypeFor } from './content-type.js';
+import { md5Of, sha256Of } from './hashing.js';
+import { openSource, readRange } from './local-file.js';
+import { abortQuietly } from './multipart-calls.js';
+import { uploadMultipart } from './multipart.js';
+import { etagIsOpaque, expectEtag, writeParams } from './object-params.js';
+import { ProgressTracker } from './progress.js';
+import { loadUploadState, removeStateFile, stateFileFor } from './resume-state.js';
+import { withRetry } from './retry.js';
+import type { ObjectProperties, TransferBase } from './types.js';
+import { checkProperties, checkTarget, partSizeFor, transferSettings } from './validate.js';
+
+/** Options of {@link uploadFile}. */
+export interface UploadFileOptions extends TransferBase, ObjectProperties {
+  bucket: string;
+  key: string;
+  /** The local file to upload. */
+  path: string;
+  /**
+   * Directory for resume state (e.g. `<dir>/.stowage-state`). Without it an interrupted
+   * multipart upload is aborted instead of being left for a re-run to finish.
+   */
+  stateDir?: string;
+}
+
+/** What {@link uploadFile} did. */
+export interface UploadResult {
+  key: string;
+  sizeBytes: number;
+  /** The ETag the store gave the object, without quotes. */
+  etag: string;
+  /** Lowercase hex SHA-256 of the object, as stored in `stowage-sha256`. */
+  sha256: string;
+  durationMs: number;
+  /** Parts an earlier, interrupted run had already uploaded (0 for a single PUT). */
+  resumedParts: number;
+  /** Parts this run sent (0 for a single PUT). */
+  uploadedParts: number;
+  versionId?: string;
+}
+
+/**
+ * Uploads a local file to `s3://bucket/key`.
+ *
+ * @example
+ * const pacer = new Pacer();
+ * const r = await uploadFile({ client, pacer, bucket: 'assets', key: 'img/hero.webp',
+ *   path: './hero.webp', stateDir: '.stowage-state', tags: { project: 'game' } });
+ * console.log(r.etag, r.sha256, r.durationMs);
+ */
+export async function uploadFile(options: UploadFileOptions): Promise<UploadResult> {
+  const started = Date.now();
+  checkTarget(options.bucket, options.key);
+  checkProperties(options);
+  const settings = transferSettings(options);
+  const file = await openSource(options.path);
+  try {
+    options.signal?.throwIfAborted();
+    const contentType = options.contentType ?? contentTypeFor(options.path);
+    if (file.sizeBytes <= settings.partSizeBytes) {
+      const r = await putSingle(options, file, contentType, settings.attempts, started);
+      // A multipart upload of an earlier, larger version of this file is now useless.
+      if (options.stateDir) await dropStaleUpload(options, settings.attempts);
+      return r;
+    }
+    const partSizeBytes = partSizeFor(file.sizeBytes, settings.partSizeBytes);
+    const r = await uploadMultipart(options, file, {
+      ...settings,
+      partSizeBytes,
+      contentType,
+    });
+    return { ...r, key: options.key, sizeBytes: file.sizeBytes, durationMs: Date.now() - started };
+  } finally {
+    await file.handle.close();
+  }
+}
+
+async function putSingle(
+  o: UploadFileOptions,
+  file: Awaited<ReturnType<typeof openSource>>,
+  contentType: string,
+  attempts: number,
+  started: number,
+): Promise<UploadResult> {
+  // One read serves the SHA-256 metadata, the Content-MD5 header and the body.
+  const body = await readRange(file, o.path, 0, file.sizeBytes);
+  const sha256 = sha256Of(body);
+  const md5 = md5Of(body);
+  const progress = new ProgressTracker(o.key, file.sizeBytes, 0, o.onProgress);
+  const what = `upload of ${o.path} to s3://${o.bucket}/${o.key}`;
+  const res = await withRetry(
+    o.pacer,
+    async () => {
+      await o.pacer.acquireBytes(body.length, o.signal);
+      return o.client.send(
+        new PutObjectCommand({
+          Bucket: o.bucket,
+          Key: o.key,
+          Body: body,
+          ContentLength: body.length,
+          ContentMD5: md5.base64,
+          ...writeParams(o, contentType, file.mtimeMs, sha256),
+        }),
+        { abortSignal: o.signal },
+      );
+    },
+    { attempts, signal: o.signal, target: o, what },
+  );
+  if (!etagIsOpaque(res)) expectEtag(res.ETag, md5.hex, what);
+  progress.finish();
+  return {
+    key: o.key,
+    sizeBytes: file.sizeBytes,
+    etag: (res.ETag ?? '').replace(/"/g, ''),
+    sha256,
+    durationMs: Date.now() - started,
+    resumedParts: 0,
+    uploadedParts: 0,
+    ...(res.VersionId ? { versionId: res.VersionId } : {}),
+  };
+}
+
+async function dropStaleUpload(o: UploadFileOptions, attempts: number): Promise<void> {
+  const file = stateFileFor(o.stateDir!, o.bucket, o.key, o.path);
+  const state = await loadUploadState(file);
+  if (!state) return;
+  await abortQuietly(o, state.uploadId, attempts);
+  await removeStateFile(file);
+}

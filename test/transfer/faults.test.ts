@@ -1,0 +1,274 @@
+/**
+ * Failures a real server cannot be made to produce, through a fault proxy in front of the
+ * real embedded server: a SlowDown storm (about 30% of requests answered 503), damaged
+ * GET bodies and a wrong ETag. Transfers must finish with every byte right, or fail with
+ * E_CHECKSUM_MISMATCH and leave nothing at the target.
+ */
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { downloadFile, Pacer, uploadFile } from '../../src/transfer/index.js';
+import { tempDir } from '../helpers/engine.js';
+import { expectError } from '../helpers/expect-error.js';
+import { prng } from '../helpers/random.js';
+import type { TestServer } from '../helpers/server.js';
+import {
+  clientConfig,
+  clientFor,
+  makeFile,
+  PART,
+  startFaultProxy,
+  startSmallPartServer,
+  type FaultAction,
+  type FaultProxy,
+} from './helpers.js';
+
+let srv: TestServer;
+let direct: S3Client;
+const { dir, cleanup } = tempDir('stowage-faults-');
+const BUCKET = 'faults';
+const proxies: FaultProxy[] = [];
+const clients: S3Client[] = [];
+
+beforeAll(async () => {
+  srv = await startSmallPartServer();
+  direct = clientFor(srv.url);
+  await direct.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+afterAll(async () => {
+  for (const c of clients) c.destroy();
+  for (const p of proxies) await p.close();
+  direct.destroy();
+  await srv.close();
+  cleanup();
+});
+
+async function proxied(decide: (method: string, url: string) => FaultAction['kind']) {
+  const proxy = await startFaultProxy(
+    srv.url,
+    (req) => ({ kind: decide(req.method ?? '', req.url ?? '') }) as FaultAction,
+  );
+  proxies.push(proxy);
+  const client = clientFor(proxy.url);
+  clients.push(client);
+  return { proxy, client };
+}
+
+/** A pacer with short pauses, so a storm test takes seconds, not minutes. */
+const quickPacer = () =>
+  new Pacer({
+    minBackoffMs: 20,
+    maxBackoffMs: 400,
+    minRatePerSecond: 20,
+    recoveryStepPerSecond: 5,
+    random: prng(1),
+  });
+
+describe('a 503 SlowDown storm', () => {
+  it('still uploads and downloads every byte, and the shared pacer backed off', async () => {
+    const rand = prng(42);
+    const { proxy, client } = await proxied(() => (rand() < 0.3 ? 'slowdown' : 'forward'));
+    const pacer = quickPacer();
+    const files = [
+      makeFile(dir, 'storm-small.bin', 3000, 1),
+      makeFile(dir, 'storm-big.bin', Math.floor(6.5 * PART), 2),
+    ];
+    for (const [i, f] of files.entries()) {
+      await uploadFile({
+        client,
+        pacer,
+        bucket: BUCKET,
+        key: `storm/${i}`,
+        path: f.file,
+        partSizeBytes: PART,
+        concurrency: 4,
+      });
+      const out = path.join(dir, 'storm-out', String(i));
+      await downloadFile({
+        client,
+        pacer,
+        bucket: BUCKET,
+        key: `storm/${i}`,
+        path: out,
+        partSizeBytes: PART,
+        concurrency: 4,
+      });
+      expect(readFileSync(out).equals(f.bytes)).toBe(true);
+    }
+    const stats = pacer.stats();
+    expect(proxy.counts.slowdown).toBeGreaterThan(3);
+    expect(stats.throttles).toBe(proxy.counts.slowdown);
+    expect(stats.maxBackoffMs).toBeGreaterThan(0);
+    expect(stats.waitedMs).toBeGreaterThan(0);
+  });
+
+  it('gives up with a retryable E_SLOW_DOWN when every attempt is throttled', async () => {
+    const { client } = await proxied(() => 'slowdown');
+    const { file } = makeFile(dir, 'always-503.bin', 100);
+    const err = await expectError(
+      uploadFile({
+        client,
+        pacer: quickPacer(),
+        bucket: BUCKET,
+        key: 'always',
+        path: file,
+        attempts: 3,
+      }),
+      'E_SLOW_DOWN',
+      /upload of .*always-503\.bin to s3:\/\/faults\/always failed: the store is throttling \(SlowDown\)/,
+    );
+    expect(err.retryable).toBe(true);
+  });
+});
+
+describe('integrity', () => {
+  it('a damaged GET body fails with E_CHECKSUM_MISMATCH and leaves nothing at the target', async () => {
+    const { file } = makeFile(dir, 'flip.bin', 3 * PART + 9, 3);
+    await uploadFile({
+      client: direct,
+      pacer: new Pacer(),
+      bucket: BUCKET,
+      key: 'flip',
+      path: file,
+      partSizeBytes: PART,
+    });
+    const { client } = await proxied((method) => (method === 'GET' ? 'flip-body-byte' : 'forward'));
+    const outDir = path.join(dir, 'flip-out');
+    await expectError(
+      downloadFile({
+        client,
+        pacer: new Pacer(),
+        bucket: BUCKET,
+        key: 'flip',
+        path: path.join(outDir, 'flip.bin'),
+        partSizeBytes: PART,
+      }),
+      'E_CHECKSUM_MISMATCH',
+      /SHA-256 .* but the object's stowage-sha256 is/,
+    );
+    expect(readdirSync(outDir)).toEqual([]);
+  });
+
+  it('a damaged single-GET body of a foreign object is caught by its MD5 ETag', async () => {
+    const { file } = makeFile(dir, 'flip-small.bin', 2000, 4);
+    // Written by another tool: no stowage-sha256, so the MD5 ETag is what is checked.
+    await direct.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'foreign', Body: readFileSync(file) }),
+    );
+    const { proxy } = await proxied((method) => (method === 'GET' ? 'flip-body-byte' : 'forward'));
+    // With the SDK's own response checksums off, Stowage's MD5 check is the one that fires.
+    const client = new S3Client({
+      ...clientConfig(proxy.url),
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    clients.push(client);
+    const target = path.join(dir, 'flip-small-out', 'foreign.bin');
+    await expectError(
+      downloadFile({ client, pacer: new Pacer(), bucket: BUCKET, key: 'foreign', path: target }),
+      'E_CHECKSUM_MISMATCH',
+      /have MD5 [0-9a-f]{32}, but the object's ETag is/,
+    );
+    expect(existsSync(target)).toBe(false);
+    expect(existsSync(`${target}.stowage-partial`)).toBe(false);
+    // With them on (the default), the SDK's CRC check fails each attempt: same error code.
+    const sdkChecked = clientFor(proxy.url);
+    clients.push(sdkChecked);
+    await expectError(
+      downloadFile({
+        client: sdkChecked,
+        pacer: new Pacer(),
+        bucket: BUCKET,
+        key: 'foreign',
+        path: target,
+        attempts: 2,
+      }),
+      'E_CHECKSUM_MISMATCH',
+      /Checksum mismatch/,
+    );
+    expect(existsSync(target)).toBe(false);
+    expect(existsSync(`${target}.stowage-partial`)).toBe(false);
+  });
+
+  it('a single-PUT ETag that is not the MD5 of the bytes sent is E_CHECKSUM_MISMATCH', async () => {
+    const { client } = await proxied((method) => (method === 'PUT' ? 'wrong-etag' : 'forward'));
+    const { file } = makeFile(dir, 'etag.bin', 500, 5);
+    await expectError(
+      uploadFile({ client, pacer: new Pacer(), bucket: BUCKET, key: 'etag', path: file }),
+      'E_CHECKSUM_MISMATCH',
+      /ETag "0{32}", but the bytes sent have [0-9a-f]{32}/,
+    );
+  });
+
+  it('a wrong multipart ETag is E_CHECKSUM_MISMATCH', async () => {
+    // Only CompleteMultipartUpload's answer is changed: every part's ETag is right.
+    const { client } = await proxied((method, url) =>
+      method === 'POST' && url.includes('uploadId=') ? 'wrong-etag' : 'forward',
+    );
+    const { file } = makeFile(dir, 'mpu-etag.bin', 2 * PART + 1, 6);
+    await expectError(
+      uploadFile({
+        client,
+        pacer: new Pacer(),
+        bucket: BUCKET,
+        key: 'mpu-etag',
+        path: file,
+        partSizeBytes: PART,
+      }),
+      'E_CHECKSUM_MISMATCH',
+      /ETag "0{32}-3", but the bytes sent have [0-9a-f]{32}-3/,
+    );
+  });
+
+  it('a wrong part ETag is E_CHECKSUM_MISMATCH', async () => {
+    const { client } = await proxied((method, url) =>
+      method === 'PUT' && url.includes('partNumber=2') ? 'wrong-etag' : 'forward',
+    );
+    const { file } = makeFile(dir, 'part-etag.bin', 2 * PART + 1, 7);
+    await expectError(
+      uploadFile({
+        client,
+        pacer: new Pacer(),
+        bucket: BUCKET,
+        key: 'part-etag',
+        path: file,
+        partSizeBytes: PART,
+      }),
+      'E_CHECKSUM_MISMATCH',
+      /\(part 2\): the store answered ETag "0{32}"/,
+    );
+  });
+});
+
+describe('lost answers', () => {
+  it('a CompleteMultipartUpload whose answer is lost still succeeds (NoSuchUpload, then HEAD)', async () => {
+    let dropped = false;
+    const { proxy, client } = await proxied((method, url) => {
+      if (!dropped && method === 'POST' && url.includes('uploadId=')) {
+        dropped = true;
+        return 'drop-response';
+      }
+      return 'forward';
+    });
+    const { file, bytes } = makeFile(dir, 'lost-complete.bin', 3 * PART, 13);
+    const r = await uploadFile({
+      client,
+      pacer: new Pacer(),
+      bucket: BUCKET,
+      key: 'lost',
+      path: file,
+      partSizeBytes: PART,
+    });
+    expect(proxy.counts['drop-response']).toBe(1);
+    expect(r.uploadedParts).toBe(3);
+    const out = path.join(dir, 'lost-out', 'lost.bin');
+    await downloadFile({
+      client: direct,
+      pacer: new Pacer(),
+      bucket: BUCKET,
+      key: 'lost',
+      path: out,
+    });
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+  });
+});

@@ -9,10 +9,12 @@ import { EXIT, StowageError } from '../errors.js';
 import { COMMAND_REGISTRARS } from './commands/index.js';
 import { createCliContext, type CliIo, type GlobalOptions } from './context.js';
 import { reportError } from './output.js';
+import { releaseStores } from './store.js';
 
 const HELP_FOOTER = `
-Exit codes: 0 ok, 1 internal error, 2 usage or config error, 3 not found, 4 conflict,
-5 integrity error, 6 access denied, 7 out of resources. See docs/cli.md.`;
+Exit codes: 0 ok, 1 internal error or some items failed, 2 usage or config error,
+3 not found, 4 conflict, 5 integrity error, 6 access denied, 7 out of resources.
+See docs/cli.md.`;
 
 /**
  * Runs the CLI with `argv` (without `node` and the script name) and returns the exit code.
@@ -53,6 +55,8 @@ export async function run(argv: string[], io: Partial<CliIo> = {}): Promise<numb
       return code;
     }
     return reportError(err, cliIo, flags);
+  } finally {
+    await releaseStores(ctx);
   }
 }
 
@@ -66,6 +70,11 @@ function createProgram(io: CliIo): Command {
     .option('--json', 'print results and errors as JSON on stdout')
     .addOption(new Option('-q, --quiet', 'print only results and errors').conflicts('verbose'))
     .option('-v, --verbose', 'debug logging and stack traces (same as --log-level debug)')
+    .option('--store <name>', 'store of stowage.yaml that store commands talk to')
+    .option('--endpoint-url <url>', 'S3 endpoint URL (overrides the store and AWS_ENDPOINT_URL)')
+    .option('--profile <name>', 'AWS profile of ~/.aws/config and ~/.aws/credentials')
+    .option('--region <region>', 'region of the store (overrides AWS_REGION)')
+    .option('--no-progress', 'no live progress display for transfers')
     .helpOption('-h, --help', 'show help')
     .addHelpText('after', HELP_FOOTER)
     .exitOverride()

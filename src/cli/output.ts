@@ -17,6 +17,11 @@ export interface Output {
   result<T>(value: T, toText?: (value: T) => string): void;
   /** A human-only line on stdout (e.g. "ok"); dropped with `--json` or `--quiet`. */
   message(text: string): void;
+  /**
+   * One result of a streaming command (a listing entry, a deleted key): one compact JSON
+   * object per line with `--json`, so scripts read results as they come; else `toText(value)`.
+   */
+  line<T>(value: T, toText: (value: T) => string): void;
 }
 
 /** Flags that shape output. */
@@ -47,6 +52,10 @@ export function createOutput(io: CliIo, flags: OutputFlags): Output {
     },
     message(text) {
       if (!json && !flags.quiet) io.stdout.write(`${text}\n`);
+    },
+    line(value, toText) {
+      const text = json ? JSON.stringify(redactSecrets(value)) : toText(value);
+      io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     },
   };
 }

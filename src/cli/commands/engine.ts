@@ -62,7 +62,9 @@ export function registerEngineCommands(program: Command, ctx: CliContext): void 
     .argument('<bucket>')
     .option('--region <region>', 'bucket region (LocationConstraint)')
     .action(async (bucket: string, o: { region?: string }) => {
-      const info = await withEngine(ctx, (e) => e.createBucket(bucket, { region: o.region }));
+      // The global --region (store commands) takes the flag wherever it is written.
+      const region = o.region ?? (ctx.globals() as { region?: string }).region;
+      const info = await withEngine(ctx, (e) => e.createBucket(bucket, { region }));
       ctx.output().result(info, (b) => `created bucket ${b.name} (${b.region})`);
     });
 

@@ -8,6 +8,14 @@ import { registerConfigCommands } from './config.js';
 import { registerEngineCommands } from './engine.js';
 import { registerKeysCommands } from './keys.js';
 import { registerServeCommand } from './serve.js';
+import { registerDuCommand } from './du.js';
+import { registerLsCommand } from './ls.js';
+import { registerMbCommand } from './mb.js';
+import { registerPresignCommand } from './presign.js';
+import { registerRbCommand } from './rb.js';
+import { registerRestoreCommand } from './restore.js';
+import { registerSetClassCommand } from './set-class.js';
+import { registerStatCommand } from './stat.js';
 
 /**
  * Adds one top-level command (with its subcommands and actions) to the program. Create
@@ -21,4 +29,12 @@ export const COMMAND_REGISTRARS: readonly CommandRegistrar[] = [
   registerEngineCommands,
   registerConfigCommands,
   registerKeysCommands,
+  registerLsCommand,
+  registerMbCommand,
+  registerRbCommand,
+  registerStatCommand,
+  registerDuCommand,
+  registerPresignCommand,
+  registerRestoreCommand,
+  registerSetClassCommand,
 ];

@@ -1,0 +1,70 @@
+/**
+ * `stowage rb s3://bucket [--force]`: removes a bucket; `--force` first deletes every
+ * object version, delete marker and unfinished upload in it.
+ */
+import type { Command } from 'commander';
+import { deleteBucket, emptyBucket, type EmptiedItem } from '../../client/ops/index.js';
+import { formatS3Url } from '../../client/index.js';
+import { StowageError } from '../../errors.js';
+import type { CliContext } from '../context.js';
+import { reportItemFailure } from '../store-format.js';
+import { storeFor } from '../store.js';
+import { bucketArg } from './mb.js';
+
+function itemText(bucket: string, item: EmptiedItem): string {
+  const url = formatS3Url({ bucket, key: item.key });
+  if (item.uploadId) return `abort_upload: ${url} (upload ${item.uploadId})`;
+  const version =
+    item.versionId && item.versionId !== 'null'
+      ? ` (${item.deleteMarker ? 'delete marker' : 'version'} ${item.versionId})`
+      : '';
+  return `delete: ${url}${version}`;
+}
+
+/**
+ * Registers `stowage rb`.
+ *
+ * @example
+ * registerRbCommand(program, ctx); // stowage rb s3://scratch --force
+ */
+export function registerRbCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('rb')
+    .description('remove a bucket; --force deletes its objects and versions first')
+    .argument('<url>', 's3://bucket')
+    .option('--force', 'delete every object version, delete marker and unfinished upload first')
+    .action(async (url: string, o: { force?: boolean }) => {
+      const bucket = bucketArg(url);
+      const { session } = await storeFor(ctx);
+      const out = ctx.output();
+      const quiet = ctx.globals().quiet === true;
+      if (o.force) {
+        let failed = 0;
+        for await (const r of emptyBucket(session, bucket)) {
+          const item: EmptiedItem = {
+            key: r.key,
+            versionId: r.versionId,
+            deleteMarker: r.deleteMarker,
+            uploadId: r.uploadId,
+          };
+          if (!r.ok) {
+            failed += 1;
+            reportItemFailure(ctx, itemText(bucket, item).replace(/^\w+: /, ''), r.error);
+          } else if (!quiet || out.json) {
+            out.line({ type: 'delete', ok: true, bucket, ...item }, () => itemText(bucket, item));
+          }
+        }
+        if (failed > 0) {
+          const error = new StowageError(
+            'E_BUCKET_NOT_EMPTY',
+            `s3://${bucket}/ was not removed: ${failed} item(s) could not be deleted`,
+            { details: { bucket, failed } },
+          );
+          reportItemFailure(ctx, `s3://${bucket}/`, error);
+          return;
+        }
+      }
+      await deleteBucket(session, bucket);
+      out.line({ type: 'remove_bucket', bucket }, () => `remove_bucket: ${bucket}`);
+    });
+}

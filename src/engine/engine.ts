@@ -14,7 +14,6 @@ import type { EngineContext, EngineLimits } from './context.js';
 import { CommitQueue } from './db/commit-queue.js';
 import { KeyStore } from './crypto/keys.js';
 import { openDatabase } from './db/open-database.js';
-import { WalSync } from './db/wal-sync.js';
 import { statementCache } from './db/statements.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { listMultipartUploads } from './listing/list-uploads.js';
@@ -102,8 +101,6 @@ export class Engine {
     private readonly offset: { ms: number },
     /** Last-access times waiting for the next commit batch. */
     private readonly touches: Map<number, number>,
-    /** fsyncs the metadata log after each batch (with fsync on). */
-    private readonly wal: WalSync | undefined,
   ) {}
 
   /** Opens (creating if needed) a data directory. Only one process may hold it. */
@@ -117,7 +114,7 @@ export class Engine {
       const reserveBytes = options.reserveBytes ?? (await defaultReserveBytes(dataDir));
       const blobs = new BlobStore(dataDir, { fsync, reserveBytes });
       await blobs.init();
-      const db = openDatabase(path.join(dataDir, 'meta.db'));
+      const db = openDatabase(path.join(dataDir, 'meta.db'), { fsync });
       opened = db;
       const report = await recover(db, blobs);
       const clock = options.clock ?? systemClock;
@@ -125,8 +122,7 @@ export class Engine {
         { value: string } | undefined;
       const offset = { ms: row ? Number(row.value) : 0 };
       const touches = new Map<number, number>();
-      const wal = fsync ? new WalSync(path.join(dataDir, 'meta.db-wal')) : undefined;
-      const queue = new CommitQueue(db, (ids) => blobs.remove(ids), wal);
+      const queue = new CommitQueue(db, (ids) => blobs.remove(ids));
       const ctx: EngineContext = {
         db,
         sql: statementCache(db),
@@ -143,7 +139,7 @@ export class Engine {
         region: options.region ?? 'us-east-1',
       };
       queue.addBatchHook(() => writeTouches(db, touches));
-      return new Engine(dataDir, db, blobs, queue, ctx, unlock, report, offset, touches, wal);
+      return new Engine(dataDir, db, blobs, queue, ctx, unlock, report, offset, touches);
     } catch (err) {
       // E.g. recovery's metadata write on a full disk: release everything, report it as ours.
       opened?.close();
@@ -398,8 +394,6 @@ export class Engine {
     await Promise.allSettled([...this.inFlight]);
     try {
       this.queue.flush();
-      await this.queue.settled();
-      await this.wal?.close();
       writeTouches(this.db, this.touches);
       setCleanFlag(this.db, true);
     } catch {

@@ -32,18 +32,10 @@ export class CommitQueue {
   private scheduled = false;
   /** Extra work folded into every batch (e.g. last-access times). */
   private readonly hooks: Array<() => void> = [];
-  /** Batches committed but not yet durable. */
-  private readonly syncing = new Set<Promise<void>>();
 
-  /**
-   * @param onDrop removes blobs no longer referenced, once the change is durable.
-   * @param durable makes each batch durable off the event loop (see wal-sync.ts); without
-   *   it a batch counts as done when its transaction has committed.
-   */
   constructor(
     private readonly db: Database,
     private readonly onDrop: (ids: string[]) => void,
-    private readonly durable?: { sync(): Promise<void> },
   ) {}
 
   /** Queues `job`; resolves with its result once its transaction has committed. */
@@ -93,30 +85,14 @@ export class CommitQueue {
       for (const p of batch) p.reject(e);
       return;
     }
-    const settle = (): void =>
-      batch.forEach((p, i) => {
-        const r = results[i]!;
-        if (r.ok) {
-          if (p.drops.length > 0) this.onDrop(p.drops);
-          p.resolve(r.value);
-        } else {
-          p.reject(r.value);
-        }
-      });
-    if (!this.durable || !results.some((r) => r.ok)) {
-      settle();
-      return;
-    }
-    const synced = this.durable.sync().then(settle, (err: unknown) => {
-      const e = toStowageError(err, 'make metadata durable');
-      for (const p of batch) p.reject(e);
+    batch.forEach((p, i) => {
+      const r = results[i]!;
+      if (r.ok) {
+        if (p.drops.length > 0) this.onDrop(p.drops);
+        p.resolve(r.value);
+      } else {
+        p.reject(r.value);
+      }
     });
-    this.syncing.add(synced);
-    void synced.finally(() => this.syncing.delete(synced));
-  }
-
-  /** Waits until every batch flushed so far has been made durable and answered. */
-  async settled(): Promise<void> {
-    await Promise.all([...this.syncing]);
   }
 }

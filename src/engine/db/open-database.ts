@@ -1,14 +1,20 @@
 /**
- * Opens the metadata database: WAL mode so readers never block the writer, commits
- * that write the log without fsyncing it (WalSync makes them durable off the event loop
- * when fsync is on, so a committed object survives power loss), and foreign keys on.
+ * Opens the metadata database: WAL mode so readers never block the writer, full
+ * synchronous commits when fsync is on (a committed object survives power loss), and
+ * foreign keys on.
  */
 import Database from 'better-sqlite3';
 import { StowageError, toStowageError } from '../../errors.js';
 import { migrate } from './migrations.js';
 
+/** Options of openDatabase. */
+export interface OpenDatabaseOptions {
+  /** fsync every commit (synchronous=FULL) or leave it to the OS (NORMAL). */
+  fsync: boolean;
+}
+
 /** Opens (creating if needed) and migrates the SQLite database at `file`. */
-export function openDatabase(file: string): Database.Database {
+export function openDatabase(file: string, options: OpenDatabaseOptions): Database.Database {
   let db: Database.Database;
   try {
     db = new Database(file);
@@ -17,9 +23,7 @@ export function openDatabase(file: string): Database.Database {
   }
   try {
     db.pragma('journal_mode = WAL');
-    // With fsync on, commits are made durable by WalSync off the event loop (wal-sync.ts):
-    // NORMAL here stops SQLite from fsyncing the log inside COMMIT on the main thread.
-    db.pragma('synchronous = NORMAL');
+    db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
     // A writer waiting on another connection (e.g. `stowage engine check` beside a
     // server) retries for this long instead of failing at once.

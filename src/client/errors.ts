@@ -37,7 +37,8 @@ const PERMANENT_NETWORK = new Set([
   'CERT_HAS_EXPIRED',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
-const THROTTLING = new Set([
+/** S3 and AWS error codes that mean "slow down" (retry later, more gently). */
+export const THROTTLING_CODES: ReadonlySet<string> = new Set([
   'SlowDown',
   'Throttling',
   'ThrottlingException',
@@ -196,7 +197,7 @@ export function translateS3Error(err: unknown, ctx: TranslateContext = {}): Stow
       },
     );
   }
-  if (THROTTLING.has(s3Code) || status === 429 || status === 503) {
+  if (THROTTLING_CODES.has(s3Code) || status === 429 || status === 503) {
     return make('E_SLOW_DOWN', `${where}: the store is throttling (${s3Code}): ${text}`, {
       s3Code,
     });

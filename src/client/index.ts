@@ -29,7 +29,7 @@ export {
   type LocalLocation,
   type S3Location,
 } from './url.js';
-export { translateS3Error, maskKeyId, type TranslateContext } from './errors.js';
+export { translateS3Error, maskKeyId, THROTTLING_CODES, type TranslateContext } from './errors.js';
 export { discoverLocalServe, localEndpoint, type LocalServe } from './local-serve.js';
 export { readAwsFiles, awsProfile, type AwsFiles, type AwsProfile } from './aws-files.js';
 export { seedDefaults } from './seed-env.js';

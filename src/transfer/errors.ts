@@ -6,7 +6,7 @@
  * decide retries and throttling); which StowageError a failure becomes is decided by
  * src/client/errors.ts, so transfers and every other command report the same codes.
  */
-import { translateS3Error } from '../client/errors.js';
+import { THROTTLING_CODES, translateS3Error } from '../client/errors.js';
 import { formatS3Url } from '../client/url.js';
 import { StowageError } from '../errors.js';
 
@@ -26,16 +26,6 @@ interface SdkErrorShape {
   $metadata?: { httpStatusCode?: unknown };
 }
 
-const THROTTLE_NAMES = new Set([
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequests',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'ServiceUnavailable',
-  'RequestThrottled',
-]);
 const TRANSIENT_NAMES = new Set([
   'InternalError',
   'RequestTimeout',
@@ -104,7 +94,7 @@ export function classifyError(err: unknown): ErrorClass {
   if (isSdkChecksumMismatch(err)) return { retryable: true, throttled: false };
   const code = s3CodeOf(err);
   const status = httpStatusOf(err);
-  if ((code && THROTTLE_NAMES.has(code)) || status === 503 || status === 429) {
+  if ((code && THROTTLING_CODES.has(code)) || status === 503 || status === 429) {
     return { retryable: true, throttled: true };
   }
   if (code && (TRANSIENT_NAMES.has(code) || NETWORK_CODES.has(code))) {

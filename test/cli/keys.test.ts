@@ -8,27 +8,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/engine.js';
+import { SEED_000_VPS_POLICY } from '../fixtures/seed-policies.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { dir, cleanup } = tempDir('stowage-cli-keys-');
 const dataDir = path.join(dir, 'data');
 
 /** Seed 000 §10.1: the least-privilege IAM policy of the VPS sync user. */
-const SEED_POLICY = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Effect: 'Allow',
-      Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:ListBucket'],
-      Resource: ['arn:aws:s3:::ziggie-cloud-assets/*', 'arn:aws:s3:::ziggie-cloud-backups/*'],
-    },
-    {
-      Effect: 'Allow',
-      Action: ['s3:ListBucket'],
-      Resource: ['arn:aws:s3:::ziggie-cloud-assets', 'arn:aws:s3:::ziggie-cloud-backups'],
-    },
-  ],
-};
+const SEED_POLICY = SEED_000_VPS_POLICY;
 
 interface Run {
   code: number;

@@ -23,49 +23,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIdentityPolicy } from '../../src/s3api/documents/policy.js';
 import { principalArn, type Identity } from '../../src/s3api/identity.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { SEED_000_BUCKET_POLICY, SEED_000_VPS_POLICY } from '../fixtures/seed-policies.js';
 
 /** Seed 000 §1.3: public read of game-assets/*, and CloudFront (never a direct request). */
-const SEED_BUCKET_POLICY = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Sid: 'PublicReadGetObject',
-      Effect: 'Allow',
-      Principal: '*',
-      Action: 's3:GetObject',
-      Resource: 'arn:aws:s3:::ziggie-cloud-assets/game-assets/*',
-    },
-    {
-      Sid: 'CloudFrontOriginAccess',
-      Effect: 'Allow',
-      Principal: { Service: 'cloudfront.amazonaws.com' },
-      Action: 's3:GetObject',
-      Resource: 'arn:aws:s3:::ziggie-cloud-assets/*',
-      Condition: {
-        StringEquals: {
-          'AWS:SourceArn': 'arn:aws:cloudfront::ACCOUNT_ID:distribution/DISTRIBUTION_ID',
-        },
-      },
-    },
-  ],
-};
+const SEED_BUCKET_POLICY = SEED_000_BUCKET_POLICY;
 
 /** Seed 000 §10.1: the least-privilege VPS sync user. */
-const SEED_IDENTITY_POLICY = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Effect: 'Allow',
-      Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:ListBucket'],
-      Resource: ['arn:aws:s3:::ziggie-cloud-assets/*', 'arn:aws:s3:::ziggie-cloud-backups/*'],
-    },
-    {
-      Effect: 'Allow',
-      Action: ['s3:ListBucket'],
-      Resource: ['arn:aws:s3:::ziggie-cloud-assets', 'arn:aws:s3:::ziggie-cloud-backups'],
-    },
-  ],
-};
+const SEED_IDENTITY_POLICY = SEED_000_VPS_POLICY;
 
 /** A user who may list only under home/. */
 const PREFIX_POLICY = {

@@ -37,6 +37,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { SEED_000_BUCKET_POLICY } from '../fixtures/seed-policies.js';
 
 let t: TestServer;
 let s3: S3Client;
@@ -76,30 +77,7 @@ async function s3Error(
 }
 
 /** Seed 000 §1.3. */
-const SEED_POLICY = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Sid: 'PublicReadGetObject',
-      Effect: 'Allow',
-      Principal: '*',
-      Action: 's3:GetObject',
-      Resource: 'arn:aws:s3:::ziggie-cloud-assets/game-assets/*',
-    },
-    {
-      Sid: 'CloudFrontOriginAccess',
-      Effect: 'Allow',
-      Principal: { Service: 'cloudfront.amazonaws.com' },
-      Action: 's3:GetObject',
-      Resource: 'arn:aws:s3:::ziggie-cloud-assets/*',
-      Condition: {
-        StringEquals: {
-          'AWS:SourceArn': 'arn:aws:cloudfront::ACCOUNT_ID:distribution/DISTRIBUTION_ID',
-        },
-      },
-    },
-  ],
-};
+const SEED_POLICY = SEED_000_BUCKET_POLICY;
 
 /** Seed 000 §1.4. */
 const SEED_000_CORS: CORSRule[] = [

@@ -2,33 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { expectError } from '../../../test/helpers/expect-error.js';
 import { parseIdentityPolicy, parsePolicy, validatePolicy } from './policy.js';
 import { S3_ACTIONS } from './policy-actions.js';
+import {
+  SEED_000_BUCKET_POLICY,
+  SEED_000_VPS_POLICY,
+} from '../../../test/fixtures/seed-policies.js';
 
 const BUCKET = 'ziggie-cloud-assets';
 /** Seed 000 §1.3, the public-read bucket policy. */
-const SEED_POLICY = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Sid: 'PublicReadGetObject',
-      Effect: 'Allow',
-      Principal: '*',
-      Action: 's3:GetObject',
-      Resource: 'arn:aws:s3:::ziggie-cloud-assets/game-assets/*',
-    },
-    {
-      Sid: 'CloudFrontOriginAccess',
-      Effect: 'Allow',
-      Principal: { Service: 'cloudfront.amazonaws.com' },
-      Action: 's3:GetObject',
-      Resource: 'arn:aws:s3:::ziggie-cloud-assets/*',
-      Condition: {
-        StringEquals: {
-          'AWS:SourceArn': 'arn:aws:cloudfront::ACCOUNT_ID:distribution/DISTRIBUTION_ID',
-        },
-      },
-    },
-  ],
-};
+const SEED_POLICY = SEED_000_BUCKET_POLICY;
 /** A policy with one statement: `st` over a public GetObject on every object. */
 const one = (st: Record<string, unknown>, top: Record<string, unknown> = {}): string =>
   JSON.stringify({
@@ -397,21 +378,7 @@ describe('parsePolicy: refused (MalformedPolicy)', () => {
 
 describe('parseIdentityPolicy', () => {
   /** Seed 000 §10.1, the least-privilege policy of the VPS sync user. */
-  const SEED_IAM = {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:ListBucket'],
-        Resource: ['arn:aws:s3:::ziggie-cloud-assets/*', 'arn:aws:s3:::ziggie-cloud-backups/*'],
-      },
-      {
-        Effect: 'Allow',
-        Action: ['s3:ListBucket'],
-        Resource: ['arn:aws:s3:::ziggie-cloud-assets', 'arn:aws:s3:::ziggie-cloud-backups'],
-      },
-    ],
-  };
+  const SEED_IAM = SEED_000_VPS_POLICY;
 
   it('accepts the seed policy, resources in any bucket and other services’ actions', () => {
     const doc = parseIdentityPolicy(JSON.stringify(SEED_IAM));

@@ -4,56 +4,18 @@ import { principalArn, type Identity } from '../identity.js';
 import type { ConditionKeys } from './conditions.js';
 import { evaluate, principalMatches } from './evaluate.js';
 import type { Caller, RequestedAccess } from './request-context.js';
+import {
+  SEED_000_BUCKET_POLICY,
+  SEED_000_VPS_POLICY,
+} from '../../../test/fixtures/seed-policies.js';
 
 const BUCKET = 'ziggie-cloud-assets';
 
 /** Seed 000 §1.3: public read of game-assets/*, plus a CloudFront service statement. */
-const SEED_BUCKET_POLICY = parsePolicy(
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'PublicReadGetObject',
-        Effect: 'Allow',
-        Principal: '*',
-        Action: 's3:GetObject',
-        Resource: 'arn:aws:s3:::ziggie-cloud-assets/game-assets/*',
-      },
-      {
-        Sid: 'CloudFrontOriginAccess',
-        Effect: 'Allow',
-        Principal: { Service: 'cloudfront.amazonaws.com' },
-        Action: 's3:GetObject',
-        Resource: 'arn:aws:s3:::ziggie-cloud-assets/*',
-        Condition: {
-          StringEquals: {
-            'AWS:SourceArn': 'arn:aws:cloudfront::ACCOUNT_ID:distribution/DISTRIBUTION_ID',
-          },
-        },
-      },
-    ],
-  }),
-  BUCKET,
-);
+const SEED_BUCKET_POLICY = parsePolicy(JSON.stringify(SEED_000_BUCKET_POLICY), BUCKET);
 
 /** Seed 000 §10.1: the least-privilege VPS sync user. */
-const SEED_IDENTITY_POLICY = parseIdentityPolicy(
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:ListBucket'],
-        Resource: ['arn:aws:s3:::ziggie-cloud-assets/*', 'arn:aws:s3:::ziggie-cloud-backups/*'],
-      },
-      {
-        Effect: 'Allow',
-        Action: ['s3:ListBucket'],
-        Resource: ['arn:aws:s3:::ziggie-cloud-assets', 'arn:aws:s3:::ziggie-cloud-backups'],
-      },
-    ],
-  }),
-);
+const SEED_IDENTITY_POLICY = parseIdentityPolicy(JSON.stringify(SEED_000_VPS_POLICY));
 
 const DENY_INSECURE = parsePolicy(
   JSON.stringify({

@@ -37,3 +37,30 @@ export * from './engine/types.js';
 export { Engine, DEFAULT_LIMITS, type EngineOptions } from './engine/engine.js';
 export type { IntegrityReport, IntegrityProblem } from './engine/integrity.js';
 export type { RecoveryReport } from './engine/recovery.js';
+export { S3StorageManager } from './assets/storage-manager.js';
+export { DEFAULT_MAX_PARALLEL_UPLOADS } from './assets/settings.js';
+export type {
+  BatchItem,
+  BatchItemResult,
+  BatchProgress,
+  BatchUploadOptions,
+  BatchUploadResult,
+  BucketSize,
+  DownloadedFile,
+  ListOptions,
+  PresignedUrlOptions,
+  SizeTotals,
+  StorageClient,
+  StorageManagerConfig,
+  StorageManagerFromEnvOptions,
+  StorageManagerOptions,
+  StoredObject,
+  UploadedFile,
+  UploadOptions,
+} from './assets/types.js';
+export {
+  resolveStore,
+  type ResolveStoreOptions,
+  type ResolvedStore,
+  type StoreFlags,
+} from './client/index.js';

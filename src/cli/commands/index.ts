@@ -16,6 +16,10 @@ import { registerRbCommand } from './rb.js';
 import { registerRestoreCommand } from './restore.js';
 import { registerSetClassCommand } from './set-class.js';
 import { registerStatCommand } from './stat.js';
+import { registerCpCommand } from './cp.js';
+import { registerMvCommand } from './mv.js';
+import { registerRmCommand } from './rm.js';
+import { registerSyncCommand } from './sync.js';
 
 /**
  * Adds one top-level command (with its subcommands and actions) to the program. Create
@@ -30,6 +34,10 @@ export const COMMAND_REGISTRARS: readonly CommandRegistrar[] = [
   registerConfigCommands,
   registerKeysCommands,
   registerLsCommand,
+  registerCpCommand,
+  registerMvCommand,
+  registerRmCommand,
+  registerSyncCommand,
   registerMbCommand,
   registerRbCommand,
   registerStatCommand,

@@ -1,0 +1,204 @@
+/**
+ * `stowage cp SRC DST [--recursive]`: local → store, store → local and store → store (a
+ * server-side copy), with aws-cli's flags. `mv` is the same command that deletes each source
+ * after its copy succeeded (commands/mv.ts).
+ */
+import { promises as fsp, type Stats } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { S3Location } from '../../client/index.js';
+import { StowageError } from '../../errors.js';
+import { compileFilters, type FilterRule } from '../../transfer/sync/filters.js';
+import { listRemote, remoteItems } from '../../transfer/sync/list-remote.js';
+import { planSync } from '../../transfer/sync/plan.js';
+import type { ListedItem, SyncAction, SyncDirection } from '../../transfer/sync/types.js';
+import { walkLocal } from '../../transfer/sync/walk-local.js';
+import type { CliContext } from '../context.js';
+import {
+  addFilterOptions,
+  addLimitOptions,
+  addPropertyOptions,
+  parseBandwidth,
+  parseEnds,
+  parseProperties,
+  parseRate,
+  type Ends,
+  type PropertyFlags,
+} from '../transfer-args.js';
+import { rootRoute, runTransfer, type Place, type Root, type Route } from '../transfer-run.js';
+import { openTransferSession, type TransferSession } from '../transfer-session.js';
+
+interface CopyFlags extends PropertyFlags {
+  recursive?: boolean;
+  dryrun?: boolean;
+  rateLimit?: string;
+  bandwidthLimit?: string;
+}
+
+const usage = (message: string) => new StowageError('E_USAGE', message);
+
+/** `dir` → `dir/`: a recursive run treats a key as a "directory", as aws-cli does. */
+export function dirPrefix(key: string): string {
+  return key === '' || key.endsWith('/') ? key : `${key}/`;
+}
+
+/** The direction of a run between two locations (one of which is a store). */
+export function directionOf(ends: Ends): SyncDirection {
+  if (ends.src.kind === 'local') return 'upload';
+  return ends.dst.kind === 'local' ? 'download' : 'copy';
+}
+
+/** The root of a recursive run at one end. */
+export function rootOf(l: Ends['src'], text: string): Root {
+  return l.kind === 'local'
+    ? { kind: 'local', path: l.path, text }
+    : { kind: 's3', bucket: l.bucket, prefix: dirPrefix(l.key) };
+}
+
+/** The listing of a root (local walk or bucket listing), keys relative to the root. */
+export function listingOf(
+  s: TransferSession,
+  root: Root,
+  allowMissingRoot = false,
+): AsyncIterable<ListedItem> {
+  if (root.kind === 'local') return walkLocal(root.path, { allowMissingRoot });
+  return remoteItems(
+    listRemote(s.client, { bucket: root.bucket, prefix: root.prefix }),
+    root.prefix,
+  );
+}
+
+async function* nothing(): AsyncGenerator<ListedItem> {}
+
+async function statOrUndefined(p: string): Promise<Stats | undefined> {
+  return fsp.stat(p).catch(() => undefined);
+}
+
+const baseName = (key: string) => key.slice(key.lastIndexOf('/') + 1);
+const isPrefix = (l: S3Location) => l.key === '' || l.key.endsWith('/');
+
+/** One object or file: the destination is completed with the source's name when it is a "directory". */
+async function singleJob(
+  ends: Ends,
+  rules: FilterRule[],
+): Promise<{ route: Route; actions: AsyncIterable<SyncAction> }> {
+  const { src, dst } = ends;
+  let from: Place;
+  let name: string;
+  let size = 0;
+  let mtimeMs = 0;
+  if (src.kind === 'local') {
+    const st = await statOrUndefined(src.path);
+    if (st?.isDirectory()) throw usage(`"${ends.srcText}" is a directory; use --recursive`);
+    size = st?.size ?? 0;
+    mtimeMs = st?.mtimeMs ?? 0;
+    name = path.basename(src.path);
+    from = { kind: 'local', path: src.path, text: ends.srcText };
+  } else {
+    if (isPrefix(src))
+      throw usage(`"${ends.srcText}" names a prefix, not an object; use --recursive`);
+    name = baseName(src.key);
+    from = { kind: 's3', bucket: src.bucket, key: src.key };
+  }
+  let to: Place;
+  if (dst.kind === 's3') {
+    to = { kind: 's3', bucket: dst.bucket, key: isPrefix(dst) ? dst.key + name : dst.key };
+  } else {
+    const intoDir =
+      /[/\\]$/.test(ends.dstText) || (await statOrUndefined(dst.path))?.isDirectory() === true;
+    const text = intoDir ? `${ends.dstText.replace(/[/\\]$/, '')}/${name}` : ends.dstText;
+    to = { kind: 'local', path: intoDir ? path.join(dst.path, name) : dst.path, text };
+  }
+  const direction = directionOf(ends);
+  const included = compileFilters(rules).includes(name);
+  async function* one(): AsyncGenerator<SyncAction> {
+    if (!included) {
+      yield { kind: 'skip', key: name, reason: 'excluded by a filter' };
+      return;
+    }
+    const source = {
+      key: name,
+      sizeBytes: size,
+      mtimeMs,
+      ...(from.kind === 'local' ? { path: from.path } : {}),
+    };
+    yield { kind: direction, key: name, source, reason: 'new' };
+  }
+  return { route: { source: () => from, dest: () => to }, actions: one() };
+}
+
+/** Runs cp or mv. */
+async function copyAction(
+  ctx: CliContext,
+  verb: 'cp' | 'mv',
+  srcText: string,
+  dstText: string,
+  o: CopyFlags,
+  rules: FilterRule[],
+): Promise<void> {
+  const ends = parseEnds(srcText, dstText, ctx.io.cwd, verb);
+  const props = parseProperties(o);
+  const limits = {
+    rateLimit: parseRate(o.rateLimit),
+    bandwidthLimit: parseBandwidth(o.bandwidthLimit),
+  };
+  compileFilters(rules);
+  if (ends.src.kind === 'local' && o.recursive) {
+    const st = await statOrUndefined(ends.src.path);
+    if (!st) throw usage(`the source "${srcText}" does not exist`);
+    if (!st.isDirectory()) throw usage(`the source "${srcText}" is not a directory (--recursive)`);
+  }
+  const session = await openTransferSession(ctx, limits);
+  try {
+    let route: Route;
+    let actions: AsyncIterable<SyncAction>;
+    if (o.recursive) {
+      const srcRoot = rootOf(ends.src, srcText);
+      const dstRoot = rootOf(ends.dst, dstText);
+      route = rootRoute(srcRoot, dstRoot);
+      // cp copies everything the filters let through, as aws-cli does: no comparison.
+      actions = planSync({
+        source: listingOf(session, srcRoot),
+        dest: nothing(),
+        direction: directionOf(ends),
+        filters: rules,
+      });
+    } else {
+      ({ route, actions } = await singleJob(ends, rules));
+    }
+    await runTransfer(ctx, session, { verb, actions, route, props, dryrun: o.dryrun === true });
+  } finally {
+    session.close();
+  }
+}
+
+/** Registers `cp` or `mv` (the same flags; mv deletes each source after its copy). */
+export function registerCopyLike(program: Command, ctx: CliContext, verb: 'cp' | 'mv'): void {
+  const cmd = program
+    .command(verb)
+    .description(
+      verb === 'cp'
+        ? 'copy files and objects: local ↔ store, store → store'
+        : 'move files and objects: copy, then delete each source that was copied',
+    )
+    .argument('<source>', 'local path or s3://bucket/key')
+    .argument('<destination>', 'local path or s3://bucket/key (a trailing / means "into")')
+    .option('--recursive', 'every file under a directory, or every object under a prefix')
+    .option('--dryrun', 'print what would be done, do nothing');
+  addPropertyOptions(cmd);
+  addLimitOptions(cmd);
+  const filters = addFilterOptions(cmd);
+  cmd.action((src: string, dst: string, o: CopyFlags) =>
+    copyAction(ctx, verb, src, dst, o, filters()),
+  );
+}
+
+/**
+ * Registers `stowage cp`.
+ *
+ * @example
+ * registerCpCommand(program, ctx); // stowage cp ./renders s3://assets/renders/ --recursive --exclude '*.tmp'
+ */
+export function registerCpCommand(program: Command, ctx: CliContext): void {
+  registerCopyLike(program, ctx, 'cp');
+}

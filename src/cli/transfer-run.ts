@@ -1,0 +1,255 @@
+/**
+ * Runs a plan of cp / mv / sync: the handlers that call uploadFile, downloadFile,
+ * copyObject and the deletes; one output line per item (aws-cli's `upload: a to s3://b/a`,
+ * or one JSON object with `--json`); the progress display; the failures and the summary at
+ * the end; the exit code (0 ok, 1 some items failed, the run error's code otherwise).
+ */
+import { unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { toStowageError } from '../errors.js';
+import {
+  copyObject,
+  downloadFile,
+  uploadFile,
+  type MetadataDirective,
+  type ObjectProperties,
+} from '../transfer/index.js';
+import { deleteObject } from '../transfer/delete.js';
+import type { ItemResult, SyncHandlers } from '../transfer/sync/run-plan.js';
+import { runPlan } from '../transfer/sync/run-plan.js';
+import type { SyncAction } from '../transfer/sync/types.js';
+import type { CliContext } from './context.js';
+import { formatSummary, progressMode, ProgressReporter } from './progress.js';
+import { storeGlobals } from './store.js';
+import type { TransferSession } from './transfer-session.js';
+
+/** One end of an item: a local file or an object. */
+export type Place =
+  { kind: 'local'; path: string; text: string } | { kind: 's3'; bucket: string; key: string };
+
+/** Where the item with a (relative) key comes from and goes to. */
+export interface Route {
+  source(key: string): Place;
+  dest(key: string): Place;
+}
+
+/** The root of a recursive run: a local directory or a bucket prefix ('' or ending in '/'). */
+export type Root =
+  { kind: 'local'; path: string; text: string } | { kind: 's3'; bucket: string; prefix: string };
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f]/;
+const safe = (text: string) => (UNSAFE.test(text) ? JSON.stringify(text) : text);
+
+/** `s3://b/k` or the local path as the user wrote it, control characters escaped. */
+export function placeText(p: Place): string {
+  return safe(p.kind === 's3' ? `s3://${p.bucket}/${p.key}` : p.text);
+}
+
+/** The place of `key` below a root. */
+export function under(root: Root, key: string): Place {
+  if (root.kind === 's3') return { kind: 's3', bucket: root.bucket, key: root.prefix + key };
+  const base = root.text.endsWith('/') ? root.text : `${root.text}/`;
+  return { kind: 'local', path: path.join(root.path, ...key.split('/')), text: base + key };
+}
+
+/** A route between two roots. */
+export function rootRoute(src: Root, dst: Root): Route {
+  return { source: (k) => under(src, k), dest: (k) => under(dst, k) };
+}
+
+/** What a run does with each item. */
+export interface TransferJob {
+  verb: 'cp' | 'mv' | 'sync';
+  actions: AsyncIterable<SyncAction>;
+  route: Route;
+  props: ObjectProperties & { metadataDirective?: MetadataDirective };
+  dryrun: boolean;
+}
+
+const SILENT_SKIPS = /^(unchanged|excluded)/;
+
+/**
+ * Runs the job to the end and sets `ctx.exitCode`; a failure of the run as a whole
+ * (`--max-delete`, a plan that could not be made) is thrown after the summary is printed.
+ */
+export async function runTransfer(
+  ctx: CliContext,
+  s: TransferSession,
+  job: TransferJob,
+): Promise<void> {
+  const g = storeGlobals(ctx);
+  const out = ctx.output();
+  const quiet = g.quiet === true;
+  const reporter = new ProgressReporter({
+    sink: ctx.io.stderr,
+    mode: job.dryrun
+      ? 'off'
+      : progressMode({ isTTY: ctx.io.stderr.isTTY, quiet, progress: g.progress, json: g.json }),
+  });
+  const notes = new Map<string, string>();
+  const err = (line: string) => {
+    reporter.clear();
+    ctx.io.stderr.write(`${line}\n`);
+  };
+  const { route, props } = job;
+  const move = job.verb === 'mv';
+  const base = {
+    client: s.client,
+    pacer: s.pacer,
+    concurrency: s.partConcurrency,
+    partSizeBytes: s.partSizeBytes,
+  };
+  const { metadataDirective, ...objectProps } = props;
+  const uploadProps: ObjectProperties = {
+    ...objectProps,
+    storageClass: objectProps.storageClass ?? s.store.defaults.storageClass,
+    sse: objectProps.sse ?? s.store.defaults.serverSideEncryption,
+  };
+  const removeSource = async (p: Place) => {
+    if (!move) return;
+    if (p.kind === 'local') await unlink(p.path);
+    else await deleteObject(s, p.bucket, p.key);
+  };
+
+  const handlers: SyncHandlers = {
+    async upload(a) {
+      const from = route.source(a.key);
+      const to = route.dest(a.key);
+      if (from.kind !== 'local' || to.kind !== 's3') throw new Error('upload needs local → s3');
+      const r = await uploadFile({
+        ...base,
+        ...uploadProps,
+        bucket: to.bucket,
+        key: to.key,
+        path: from.path,
+        stateDir: s.stateDir,
+        onProgress: (e) => reporter.update(a.key, e),
+      });
+      if (r.resumedParts > 0) notes.set(a.key, `resumed ${r.resumedParts} parts`);
+      await removeSource(from);
+      return { bytes: r.sizeBytes };
+    },
+    async download(a) {
+      const from = route.source(a.key);
+      const to = route.dest(a.key);
+      if (from.kind !== 's3' || to.kind !== 'local') throw new Error('download needs s3 → local');
+      const r = await downloadFile({
+        ...base,
+        bucket: from.bucket,
+        key: from.key,
+        path: to.path,
+        onProgress: (e) => reporter.update(a.key, e),
+      });
+      if (r.resumedBytes > 0) notes.set(a.key, `resumed ${r.resumedBytes} bytes`);
+      await removeSource(from);
+      return { bytes: r.sizeBytes };
+    },
+    async copy(a) {
+      const from = route.source(a.key);
+      const to = route.dest(a.key);
+      if (from.kind !== 's3' || to.kind !== 's3') throw new Error('copy needs s3 → s3');
+      const r = await copyObject({
+        ...base,
+        ...objectProps,
+        metadataDirective,
+        source: { bucket: from.bucket, key: from.key },
+        bucket: to.bucket,
+        key: to.key,
+        onProgress: (e) => reporter.update(a.key, e),
+      });
+      await removeSource(from);
+      return { bytes: r.sizeBytes };
+    },
+    async delete(a) {
+      const target = route.dest(a.key);
+      if (target.kind === 'local') await unlink(target.path);
+      else await deleteObject(s, target.bucket, target.key);
+    },
+  };
+
+  const onResult = (r: ItemResult) => {
+    reporter.result(r);
+    const verb = move && r.action !== 'delete' ? 'move' : r.action;
+    const from = route.source(r.key);
+    const to = route.dest(r.key);
+    const fields = {
+      type: r.action === 'error' ? 'error' : verb,
+      ok: r.status !== 'failed',
+      status: r.status,
+      key: r.key,
+      ...(r.action === 'delete'
+        ? { target: placeText(to) }
+        : { source: placeText(from), destination: placeText(to) }),
+      ...(r.bytes !== undefined && r.status === 'ok' ? { bytes: r.bytes } : {}),
+      ...(r.reason ? { reason: r.reason } : {}),
+      ...(notes.has(r.key) ? { note: notes.get(r.key) } : {}),
+      ...(r.dryrun ? { dryrun: true } : {}),
+      ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}),
+    };
+    if (r.status === 'skipped' && SILENT_SKIPS.test(r.reason ?? '')) return;
+    if (out.json) {
+      out.line(fields, () => '');
+      return;
+    }
+    if (r.status === 'failed') {
+      const e = r.error ?? toStowageError(undefined);
+      err(
+        r.action === 'error'
+          ? `failed: ${e.message} (${e.code})`
+          : `${verb} failed: ${placeText(from)} to ${placeText(to)}: ${e.message} (${e.code})`,
+      );
+      return;
+    }
+    if (quiet) return;
+    if (r.status === 'skipped') {
+      err(
+        `warning: skipping ${r.action === 'delete' ? placeText(to) : placeText(from)}: ${r.reason}`,
+      );
+      return;
+    }
+    const dry = r.dryrun ? '(dryrun) ' : '';
+    const note = notes.has(r.key) ? ` (${notes.get(r.key)})` : '';
+    notes.delete(r.key);
+    reporter.clear();
+    ctx.io.stdout.write(
+      r.action === 'delete'
+        ? `${dry}delete: ${placeText(to)}\n`
+        : `${dry}${verb}: ${placeText(from)} to ${placeText(to)}${note}\n`,
+    );
+  };
+
+  async function* counted(): AsyncGenerator<SyncAction> {
+    for await (const a of job.actions) {
+      if (a.kind === 'upload' || a.kind === 'download' || a.kind === 'copy') {
+        reporter.planned(a.source.sizeBytes);
+      }
+      yield a;
+    }
+    reporter.planDone();
+  }
+
+  let result;
+  try {
+    result = await runPlan(counted(), handlers, {
+      concurrency: s.fileConcurrency,
+      dryrun: job.dryrun,
+      onResult,
+    });
+  } finally {
+    reporter.stop();
+  }
+  const { summary, failures } = result;
+  if (failures.length > 0 && !out.json) {
+    err(`${summary.failed} item(s) failed:`);
+    for (const f of failures) {
+      const where = f.action === 'error' ? safe(f.key) : placeText(route.source(f.key));
+      err(`  ${where}: ${f.error?.message ?? 'unknown error'} (${f.error?.code ?? 'E_INTERNAL'})`);
+    }
+    if (summary.failed > failures.length) err(`  … and ${summary.failed - failures.length} more`);
+  }
+  if (out.json) out.line({ summary }, () => '');
+  else if (!quiet) err(formatSummary(summary, move));
+  if (result.error) throw result.error;
+  ctx.exitCode = result.exitCode;
+}

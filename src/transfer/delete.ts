@@ -1,0 +1,127 @@
+/**
+ * Deleting objects and reading the stored SHA-256, paced and retried like every other
+ * request of a run: the pieces `rm`, `mv` and `sync --delete` / `--checksum` need.
+ */
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  HeadObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { translateS3Error } from '../client/index.js';
+import type { StowageError } from '../errors.js';
+import type { Pacer } from './pacer.js';
+import { withRetry } from './retry.js';
+import { META_SHA256 } from './types.js';
+
+/** S3's most keys per DeleteObjects request. */
+export const MAX_DELETE_BATCH = 1000;
+
+/** The outcome of one key of {@link deleteObjects}. */
+export type DeletedKey =
+  { key: string; ok: true } | { key: string; ok: false; error: StowageError };
+
+const url = (bucket: string, key: string) => `s3://${bucket}/${key}`;
+
+/**
+ * Deletes one object. Deleting a key that does not exist succeeds, as in S3.
+ *
+ * @example
+ * await deleteObject({ client, pacer }, 'assets', 'old/a.png');
+ */
+export async function deleteObject(
+  s: { client: S3Client; pacer: Pacer; attempts?: number },
+  bucket: string,
+  key: string,
+): Promise<void> {
+  await withRetry(
+    s.pacer,
+    () => s.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })),
+    { attempts: s.attempts, what: `delete of ${url(bucket, key)}`, target: { bucket, key } },
+  );
+}
+
+/**
+ * Deletes keys in DeleteObjects batches of at most {@link MAX_DELETE_BATCH} and yields one
+ * result per key: a key the store refused carries the store's reason; when a whole batch
+ * request fails, each of its keys carries that error. The rest go on.
+ *
+ * @example
+ * for await (const r of deleteObjects({ client, pacer }, 'assets', keys)) if (!r.ok) console.error(r.key, r.error.message);
+ */
+export async function* deleteObjects(
+  s: { client: S3Client; pacer: Pacer; attempts?: number },
+  bucket: string,
+  keys: AsyncIterable<string> | Iterable<string>,
+  batchSize = MAX_DELETE_BATCH,
+): AsyncGenerator<DeletedKey> {
+  const size = Math.max(1, Math.min(MAX_DELETE_BATCH, Math.floor(batchSize)));
+  let batch: string[] = [];
+  for await (const key of keys) {
+    batch.push(key);
+    if (batch.length >= size) {
+      yield* deleteBatch(s, bucket, batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield* deleteBatch(s, bucket, batch);
+}
+
+async function* deleteBatch(
+  s: { client: S3Client; pacer: Pacer; attempts?: number },
+  bucket: string,
+  keys: string[],
+): AsyncGenerator<DeletedKey> {
+  let out;
+  try {
+    out = await withRetry(
+      s.pacer,
+      () =>
+        s.client.send(
+          new DeleteObjectsCommand({
+            Bucket: bucket,
+            Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+          }),
+        ),
+      {
+        attempts: s.attempts,
+        what: `delete of ${keys.length} keys in s3://${bucket}/`,
+        target: { bucket },
+      },
+    );
+  } catch (err) {
+    for (const key of keys) yield { key, ok: false, error: err as StowageError };
+    return;
+  }
+  const errors = new Map<string, { Code?: string; Message?: string }>();
+  for (const e of out.Errors ?? []) if (e.Key !== undefined) errors.set(e.Key, e);
+  for (const key of keys) {
+    const e = errors.get(key);
+    if (!e) {
+      yield { key, ok: true };
+      continue;
+    }
+    const cause = Object.assign(new Error(e.Message ?? e.Code ?? 'delete failed'), {
+      name: e.Code ?? 'Error',
+    });
+    yield { key, ok: false, error: translateS3Error(cause, { bucket, key }) };
+  }
+}
+
+/**
+ * The `stowage-sha256` an upload stored with the object (one HEAD), or undefined when the
+ * object has none (written by another tool). For `sync --checksum`.
+ */
+export async function storedSha256(
+  s: { client: S3Client; pacer: Pacer; attempts?: number },
+  bucket: string,
+  key: string,
+): Promise<string | undefined> {
+  const head = await withRetry(
+    s.pacer,
+    () => s.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+    { attempts: s.attempts, what: `stat of ${url(bucket, key)}`, target: { bucket, key } },
+  );
+  const value = head.Metadata?.[META_SHA256];
+  return value && /^[0-9a-f]{64}$/i.test(value) ? value.toLowerCase() : undefined;
+}

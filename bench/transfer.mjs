@@ -124,13 +124,12 @@ function startServer() {
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
-      for (const line of out.split('\n')) {
-        try {
-          const url = JSON.parse(line).url;
-          if (url) resolve({ child, url, credentials });
-        } catch {
-          // not the start line yet
-        }
+      try {
+        // `serve --json` prints one JSON document (possibly over several lines) when ready.
+        const url = JSON.parse(out).url;
+        if (url) resolve({ child, url, credentials });
+      } catch {
+        // not complete yet
       }
     });
     child.on('exit', (code) => reject(new Error(`stowage serve exited with ${code}`)));
@@ -383,9 +382,9 @@ const section = `<!-- bench:transfer -->
 
 Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} (UTC) · Node ${process.version} · ${cpu} (${os.cpus().length} CPUs) · ${version([AWS, '--version'])} · ${version([RCLONE, 'version'])} · load average ${loadAtStart} at the start, ${loadAverage()} at the end
 
-- All three tools talk to the same \`stowage serve\` (fsync on) on 127.0.0.1, on this machine, with their default concurrency; each command is a fresh process, timed from start to exit (wall clock, seconds). The 10,000 small files are random bytes in 20 directories; each tool uploads them to its own fresh prefix, then re-syncs the same tree (nothing changed), then uploads and downloads one 1 GiB file of random bytes (the download is compared by SHA-256, outside the timing).
+- All three tools talk to the same \`stowage serve\` (fsync on) on 127.0.0.1, on this machine, with their default concurrency; each command is a fresh process, timed from start to exit (wall clock, seconds). The ${SMALL_FILES.toLocaleString('en-US')} small files are random bytes in directories of 500; each tool uploads them to its own fresh prefix, then re-syncs the same tree (nothing changed), then uploads and downloads one 1 GiB file of random bytes (the download is compared by SHA-256, outside the timing).
 - stowage: \`stowage cp --recursive\`, \`stowage sync\`, \`stowage cp\`; aws-cli: \`aws s3 cp --recursive\`, \`aws s3 sync\`, \`aws s3 cp\`; rclone: \`rclone copy\`, \`rclone sync\`, \`rclone copyto\`.
-- Medians of ${RUNS} runs; the tools take turns, the first one changing each run. Speed-up = the peer's time / stowage's time. MB = 10^6 bytes.
+- ${RUNS === 1 ? 'One run' : `Medians of ${RUNS} runs`}; the tools take turns, the first one changing each run. Speed-up = the peer's time / stowage's time. MB = 10^6 bytes.
 
 ${table}
 

@@ -158,6 +158,25 @@ export async function putBucketConfig(
   });
 }
 
+/**
+ * Reads a bucket document, or undefined when the bucket has none (E_NO_SUCH_BUCKET still
+ * throws). For the request path, which asks for policy, CORS, ACL, encryption and public
+ * access block on every request and must not pay for an error each time.
+ */
+export function findBucketConfig(
+  ctx: EngineContext,
+  bucket: string,
+  kind: BucketConfigKind,
+  id = '',
+): string | undefined {
+  assertKind(kind);
+  requireBucket(ctx, bucket);
+  const row = ctx
+    .sql('SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id = ?')
+    .get(bucket, kind, id) as { document: string } | undefined;
+  return row?.document;
+}
+
 /** Reads a bucket document or throws E_NO_SUCH_BUCKET_CONFIG with S3's specific code. */
 export function getBucketConfig(
   ctx: EngineContext,
@@ -165,19 +184,15 @@ export function getBucketConfig(
   kind: BucketConfigKind,
   id = '',
 ): string {
-  assertKind(kind);
-  requireBucket(ctx, bucket);
-  const row = ctx
-    .sql('SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id = ?')
-    .get(bucket, kind, id) as { document: string } | undefined;
-  if (!row) {
+  const document = findBucketConfig(ctx, bucket, kind, id);
+  if (document === undefined) {
     throw new StowageError(
       'E_NO_SUCH_BUCKET_CONFIG',
       `bucket "${bucket}" has no ${kind} configuration${id ? ` with id "${id}"` : ''}`,
       { s3Code: MISSING_CODE[kind], details: { bucket, kind, id } },
     );
   }
-  return row.document;
+  return document;
 }
 
 /** Lists the documents of one kind, by id. */

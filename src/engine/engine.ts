@@ -218,6 +218,10 @@ export class Engine {
   ): Promise<void> {
     return this.op(() => buckets.putBucketConfig(this.ctx, bucket, kind, document, id));
   }
+  /** A bucket document, or undefined when there is none (NoSuchBucket still throws). */
+  findBucketConfig(bucket: string, kind: T.BucketConfigKind, id?: string): string | undefined {
+    return this.op(() => buckets.findBucketConfig(this.ctx, bucket, kind, id));
+  }
   getBucketConfig(bucket: string, kind: T.BucketConfigKind, id?: string): string {
     return this.op(() => buckets.getBucketConfig(this.ctx, bucket, kind, id));
   }

@@ -123,7 +123,8 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     throw localError(err, partial, 'cannot write');
   }
   const progress = new ProgressTracker(o.key, sizeBytes, prefix, o.onProgress);
-  const hasher = new OrderedHasher();
+  // With a stored SHA-256 the MD5 is never compared (see verify): skip computing it.
+  const hasher = new OrderedHasher(0, { md5: !head.Metadata?.[META_SHA256] });
   let done = false;
   try {
     await hasher.feedPrefix(partial, prefix, o.signal);

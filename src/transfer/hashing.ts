@@ -85,13 +85,18 @@ export async function feedFile(
  */
 export class OrderedHasher {
   private readonly sha256 = createHash('sha256');
-  private readonly md5 = createHash('md5');
+  private readonly md5: Hash | undefined;
   private readonly pending = new Map<number, Buffer>();
   /** Bytes hashed so far, in order. */
   nextOffset: number;
 
-  constructor(startOffset = 0) {
+  /**
+   * @param options.md5 also compute the MD5 (default true); a download that will be checked
+   *   against `stowage-sha256` skips it, which saves a second digest pass on one core.
+   */
+  constructor(startOffset = 0, options: { md5?: boolean } = {}) {
     this.nextOffset = startOffset;
+    this.md5 = options.md5 === false ? undefined : createHash('md5');
   }
 
   /** Feeds a prefix already on disk (a resumed download) before any new chunk. */
@@ -118,11 +123,11 @@ export class OrderedHasher {
 
   private updateBoth(bytes: Buffer): void {
     this.sha256.update(bytes);
-    this.md5.update(bytes);
+    this.md5?.update(bytes);
   }
 
   /** The digests of everything added; call once, when all bytes are in. */
   digest(): { sha256: string; md5: string } {
-    return { sha256: this.sha256.digest('hex'), md5: this.md5.digest('hex') };
+    return { sha256: this.sha256.digest('hex'), md5: this.md5?.digest('hex') ?? '' };
   }
 }

@@ -19,12 +19,7 @@ const NOT_FOUND = new Set([
 
 /** A bucket's stored ACL document, or undefined (private). NoSuchBucket propagates. */
 function storedBucketAcl(engine: Engine, bucket: string): string | undefined {
-  try {
-    return engine.getBucketConfig(bucket, 'acl');
-  } catch (err) {
-    if (isStowageError(err) && err.code === 'E_NO_SUCH_BUCKET_CONFIG') return undefined;
-    throw err;
-  }
+  return engine.findBucketConfig(bucket, 'acl');
 }
 
 /**

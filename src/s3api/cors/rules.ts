@@ -38,13 +38,13 @@ function parseCached(text: string): readonly CorsRule[] {
  * engine failures (a closed engine, a damaged database) propagate.
  */
 export function readBucketCors(engine: Engine, bucket: string): BucketCors {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = engine.getBucketConfig(bucket, 'cors');
+    text = engine.findBucketConfig(bucket, 'cors');
   } catch (err) {
     if (isStowageError(err, 'E_NO_SUCH_BUCKET')) return { kind: 'no-bucket' };
-    if (isStowageError(err, 'E_NO_SUCH_BUCKET_CONFIG')) return { kind: 'no-config' };
     throw err;
   }
+  if (text === undefined) return { kind: 'no-config' };
   return { kind: 'rules', rules: parseCached(text) };
 }

@@ -64,13 +64,8 @@ export function bucketDefaultEncryption(
   r: S3Request,
   bucket: string,
 ): ObjectEncryption | undefined {
-  let xml: string;
-  try {
-    xml = r.engine.getBucketConfig(bucket, 'encryption');
-  } catch (err) {
-    if (err instanceof StowageError && err.code === 'E_NO_SUCH_BUCKET_CONFIG') return undefined;
-    throw err;
-  }
+  const xml = r.engine.findBucketConfig(bucket, 'encryption');
+  if (xml === undefined) return undefined;
   const doc = parseXml(xml, 'ServerSideEncryptionConfiguration');
   const rule = children(doc, 'Rule')[0];
   const byDefault = children(rule, 'ApplyServerSideEncryptionByDefault')[0];

@@ -23,21 +23,18 @@ export type BucketPolicyReader = (bucket: string) => BucketPolicy;
  * policyOf('assets'); // { kind: 'policy', doc }
  */
 export function createBucketPolicyReader(
-  engine: Pick<Engine, 'getBucketConfig'>,
+  engine: Pick<Engine, 'findBucketConfig'>,
 ): BucketPolicyReader {
   const cache = new Map<string, BucketPolicy>();
   return (bucket) => {
-    let text: string;
+    let text: string | undefined;
     try {
-      text = engine.getBucketConfig(bucket, 'policy');
+      text = engine.findBucketConfig(bucket, 'policy');
     } catch (err) {
-      if (
-        isStowageError(err) &&
-        (err.code === 'E_NO_SUCH_BUCKET_CONFIG' || err.code === 'E_NO_SUCH_BUCKET')
-      )
-        return { kind: 'none' };
+      if (isStowageError(err) && err.code === 'E_NO_SUCH_BUCKET') return { kind: 'none' };
       throw err;
     }
+    if (text === undefined) return { kind: 'none' };
     const cacheKey = `${bucket}\n${text}`;
     const hit = cache.get(cacheKey);
     if (hit) return hit;

@@ -1,6 +1,5 @@
 /** The public access block in force on a bucket, read from the engine. */
 import type { Engine } from '../../engine/engine.js';
-import { isStowageError } from '../../errors.js';
 import {
   parsePublicAccessBlock,
   type PublicAccessBlock,
@@ -21,11 +20,6 @@ export const NO_PUBLIC_ACCESS_BLOCK: PublicAccessBlock = Object.freeze({
  * if (publicAccessBlockOf(engine, 'assets').BlockPublicAcls) throw accessDenied();
  */
 export function publicAccessBlockOf(engine: Engine, bucket: string): PublicAccessBlock {
-  try {
-    return parsePublicAccessBlock(engine.getBucketConfig(bucket, 'public-access-block'));
-  } catch (err) {
-    if (isStowageError(err) && err.code === 'E_NO_SUCH_BUCKET_CONFIG')
-      return NO_PUBLIC_ACCESS_BLOCK;
-    throw err;
-  }
+  const xml = engine.findBucketConfig(bucket, 'public-access-block');
+  return xml === undefined ? NO_PUBLIC_ACCESS_BLOCK : parsePublicAccessBlock(xml);
 }

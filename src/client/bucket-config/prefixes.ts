@@ -1,0 +1,68 @@
+/**
+ * Folder placeholders: zero-byte objects whose key ends in '/' (what consoles create for
+ * "folders"). The canonical value is the sorted list of their keys.
+ */
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { StowageError } from '../../errors.js';
+import { liveCall, mustCall } from './calls.js';
+import type { SubResource } from './contract.js';
+
+function checkPrefix(bucket: string, p: string): void {
+  if (!p.endsWith('/') || p.startsWith('/') || p.includes('//')) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `s3://${bucket}: folder placeholder '${p}' must end in '/' and have no empty segment (e.g. 'game-assets/sprites/')`,
+      { details: { bucket, subResource: 'prefixes', value: p } },
+    );
+  }
+}
+
+/** The sorted keys of the zero-byte '/'-terminated objects; none reads as undefined. */
+export const prefixes: SubResource<string[]> = {
+  name: 'prefixes',
+  async read(session, bucket) {
+    const found: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await liveCall(session, 'prefixes', bucket, () =>
+        session.s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token })),
+      );
+      for (const o of page?.Contents ?? []) {
+        if (o.Key?.endsWith('/') && (o.Size ?? 0) === 0) found.push(o.Key);
+      }
+      token = page?.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return found.length ? prefixes.normalize(found) : undefined;
+  },
+  async write(session, bucket, desired) {
+    for (const p of desired) checkPrefix(bucket, p);
+    const live = new Set((await prefixes.read(session, bucket)) ?? []);
+    const want = new Set(desired);
+    for (const key of [...want].sort()) {
+      if (live.has(key)) continue;
+      await mustCall(
+        session,
+        'prefixes',
+        bucket,
+        () => session.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: '' })),
+        key,
+      );
+    }
+    for (const key of live) {
+      if (want.has(key)) continue;
+      await mustCall(
+        session,
+        'prefixes',
+        bucket,
+        () => session.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })),
+        key,
+      );
+    }
+  },
+  async remove(session, bucket) {
+    await prefixes.write(session, bucket, []);
+  },
+  normalize(v) {
+    return [...new Set(v)].sort();
+  },
+};

@@ -6,7 +6,7 @@
  */
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { toStowageError } from '../errors.js';
+import { StowageError, toStowageError } from '../errors.js';
 import {
   copyObject,
   downloadFile,
@@ -14,7 +14,7 @@ import {
   type MetadataDirective,
   type ObjectProperties,
 } from '../transfer/index.js';
-import { deleteObject } from '../transfer/delete.js';
+import { deleteObject, deleteObjects } from '../transfer/delete.js';
 import type { ItemResult, SyncHandlers } from '../transfer/sync/run-plan.js';
 import { runPlan } from '../transfer/sync/run-plan.js';
 import type { SyncAction } from '../transfer/sync/types.js';
@@ -165,6 +165,33 @@ export async function runTransfer(
       const target = route.dest(a.key);
       if (target.kind === 'local') await unlink(target.path);
       else await deleteObject(s, target.bucket, target.key);
+    },
+    // Deletions in a store go in DeleteObjects batches of up to 1,000 keys.
+    async deleteMany(actions) {
+      const places = actions.map((a) => route.dest(a.key));
+      const first = places[0];
+      const oneBucket =
+        first?.kind === 's3' && places.every((p) => p.kind === 's3' && p.bucket === first.bucket);
+      if (!oneBucket) {
+        return Promise.all(
+          actions.map((a) =>
+            this.delete!(a).then(
+              () => undefined,
+              (err: unknown) => toStowageError(err),
+            ),
+          ),
+        );
+      }
+      const keys = places.map((p) => (p as { key: string }).key);
+      const byKey = new Map<string, StowageError | undefined>();
+      for await (const r of deleteObjects(s, first.bucket, keys)) {
+        byKey.set(r.key, r.ok ? undefined : r.error);
+      }
+      return keys.map((k) =>
+        byKey.has(k)
+          ? byKey.get(k)
+          : new StowageError('E_INTERNAL', `the store gave no result for deleting ${k}`),
+      );
     },
   };
 

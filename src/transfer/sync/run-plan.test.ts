@@ -172,4 +172,43 @@ describe('runPlan', () => {
     const r = await runPlan(from([up('a')]), {});
     expect(r.failures[0]?.error?.message).toMatch(/no upload handler/);
   });
+
+  it('hands deletions to deleteMany in batches of 1,000, after the transfers, one result per key', async () => {
+    const calls: string[][] = [];
+    let uploaded = false;
+    const handlers: SyncHandlers = {
+      upload: async () => {
+        await sleep(5);
+        uploaded = true;
+      },
+      delete: () => Promise.reject(new Error('delete must not be called when deleteMany is given')),
+      deleteMany: async (actions) => {
+        expect(uploaded).toBe(true);
+        calls.push(actions.map((a) => a.key));
+        return actions.map((a) =>
+          a.key === 'd1500' ? new StowageError('E_ACCESS_DENIED', 'refused d1500') : undefined,
+        );
+      },
+    };
+    const keys = Array.from({ length: 2500 }, (_, i) => `d${i}`);
+    const r = await runPlan(from([up('a'), ...keys.map(del)]), handlers, { concurrency: 4 });
+    expect(calls.map((c) => c.length)).toEqual([1000, 1000, 500]);
+    expect(calls.flat()).toEqual(keys);
+    expect(r.summary).toMatchObject({ uploaded: 1, deleted: 2499, failed: 1 });
+    expect(r.failures.map((f) => [f.key, f.error?.code])).toEqual([['d1500', 'E_ACCESS_DENIED']]);
+    expect(r.exitCode).toBe(1);
+  });
+
+  it('a deleteMany call that rejects fails each of its keys, and the run goes on', async () => {
+    const handlers: SyncHandlers = {
+      deleteMany: (actions) =>
+        actions[0]?.key === 'd0'
+          ? Promise.reject(new Error('connection reset'))
+          : Promise.resolve(actions.map(() => undefined)),
+    };
+    const keys = Array.from({ length: 1200 }, (_, i) => `d${i}`);
+    const r = await runPlan(from(keys.map(del)), handlers, { concurrency: 2 });
+    expect(r.summary).toMatchObject({ deleted: 200, failed: 1000 });
+    expect(r.failures[0]?.error?.message).toMatch(/delete of 1000 object\(s\).*connection reset/);
+  });
 });

@@ -27,7 +27,21 @@ export interface SyncHandlers {
   download?(action: TransferAction): Promise<HandlerOutcome | void>;
   copy?(action: TransferAction): Promise<HandlerOutcome | void>;
   delete?(action: Extract<SyncAction, { kind: 'delete' }>): Promise<void>;
+  /**
+   * Deletes many keys in one go (S3's DeleteObjects); when given, runPlan uses it instead of
+   * `delete`, with up to {@link DELETE_BATCH} actions per call. It MUST resolve one entry per
+   * action, in order: undefined when deleted, else the reason it was not. A rejection fails
+   * every action of the call.
+   */
+  deleteMany?(
+    actions: ReadonlyArray<Extract<SyncAction, { kind: 'delete' }>>,
+  ): Promise<Array<StowageError | undefined>>;
 }
+
+/** Most deletions handed to one `deleteMany` call (S3's DeleteObjects limit). */
+export const DELETE_BATCH = 1000;
+
+type DeleteAction = Extract<SyncAction, { kind: 'delete' }>;
 
 /** The outcome of one action. */
 export interface ItemResult {
@@ -170,6 +184,36 @@ export async function runPlan(
     }
   };
 
+  let deletes: DeleteAction[] = [];
+  /** Failures of the transfers, counted when the first deletion comes. */
+  let failedTransfers: number | undefined;
+  /** Runs the gathered deletions as one `deleteMany` call, in the concurrency budget. */
+  const flushDeletes = async (): Promise<void> => {
+    if (deletes.length === 0) return;
+    const batch = deletes;
+    deletes = [];
+    while (inflight.size >= concurrency) await Promise.race(inflight);
+    const p: Promise<void> = (async () => {
+      let verdicts: Array<StowageError | undefined>;
+      try {
+        verdicts = await handlers.deleteMany!(batch);
+      } catch (err) {
+        const e = toStowageError(err, `delete of ${batch.length} object(s)`);
+        verdicts = batch.map(() => e);
+      }
+      batch.forEach((a, i) => {
+        const e = verdicts[i];
+        record(
+          e
+            ? { key: a.key, action: 'delete', status: 'failed', error: e }
+            : { key: a.key, action: 'delete', status: 'ok', bytes: 0 },
+        );
+      });
+    })();
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+  };
+
   const settleTransfers = async (): Promise<void> => {
     if (transfersSettled) return;
     await Promise.all(inflight);
@@ -197,13 +241,20 @@ export async function runPlan(
         default: {
           if (action.kind === 'delete') {
             await settleTransfers();
-            if (summary.failed > 0 && !dryrun) {
+            // Judged once, when the transfers are done: a failed deletion does not stop the others.
+            failedTransfers ??= summary.failed;
+            if (failedTransfers > 0 && !dryrun) {
               record({
                 key: action.key,
                 action: 'delete',
                 status: 'skipped',
-                reason: `not deleted: ${summary.failed} item(s) failed in this run`,
+                reason: `not deleted: ${failedTransfers} item(s) failed in this run`,
               });
+              break;
+            }
+            if (handlers.deleteMany && !dryrun) {
+              deletes.push(action);
+              if (deletes.length >= DELETE_BATCH) await flushDeletes();
               break;
             }
           }
@@ -214,6 +265,7 @@ export async function runPlan(
         }
       }
     }
+    await flushDeletes();
   } catch (err) {
     error = toStowageError(err, 'planning the sync');
   }

@@ -220,7 +220,7 @@ describe('loadConfig: bad input names the file, field, value and expectation', (
   it('unknown key at the top level', async () => {
     const cwd = workdir({ 'stowage.yaml': 'datadir: ./x\n' });
     expect(await failure(cwd)).toBe(
-      'stowage.yaml: datadir: unknown key (expected one of dataDir, log, engine, server, stores, defaultStore)',
+      'stowage.yaml: datadir: unknown key (expected one of dataDir, log, engine, server, stores, defaultStore, buckets)',
     );
   });
 

@@ -59,6 +59,7 @@ describe('configKeyPaths', () => {
       'server.accessKeys',
       'stores',
       'defaultStore',
+      'buckets',
     ]);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseIdentityPolicy } from '../s3api/documents/policy.js';
+import { bucketsSchema } from '../bucketconfig/schema.js';
 import { storesSchema } from './stores.js';
 
 /** Log levels, most verbose first; `silent` turns logging off (pino's names). */
@@ -169,6 +170,8 @@ export const configSchema = z
     // Named S3 stores for the client and CLI (docs/stores.md).
     stores: storesSchema.optional(),
     defaultStore: z.string().min(1).optional(),
+    // Declared bucket configuration (docs/bucketconfig.md).
+    buckets: bucketsSchema.optional(),
   })
   .superRefine((config, ctx) => {
     if (

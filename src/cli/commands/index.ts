@@ -20,6 +20,7 @@ import { registerCpCommand } from './cp.js';
 import { registerMvCommand } from './mv.js';
 import { registerRmCommand } from './rm.js';
 import { registerSyncCommand } from './sync.js';
+import { registerValidateCommand } from './validate.js';
 
 /**
  * Adds one top-level command (with its subcommands and actions) to the program. Create
@@ -45,4 +46,5 @@ export const COMMAND_REGISTRARS: readonly CommandRegistrar[] = [
   registerPresignCommand,
   registerRestoreCommand,
   registerSetClassCommand,
+  registerValidateCommand,
 ];

@@ -5,6 +5,9 @@
 // loader uses it: this entry is CommonJS so the size is set before anything is loaded.
 'use strict';
 process.env.UV_THREADPOOL_SIZE ??= '16';
+// The AWS SDK warns on every run under Node 20 that its 2027 releases will need Node 22:
+// advice for whoever upgrades the SDK in this project, not for someone running a command.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import('../dist/cli/main.js').then(
   async (main) => {
     process.exitCode = await main.run(process.argv.slice(2));

@@ -21,6 +21,9 @@ import { registerMvCommand } from './mv.js';
 import { registerRmCommand } from './rm.js';
 import { registerSyncCommand } from './sync.js';
 import { registerValidateCommand } from './validate.js';
+import { registerPlanCommand } from './plan.js';
+import { registerApplyCommand } from './apply.js';
+import { registerInitCommand } from './init.js';
 
 /**
  * Adds one top-level command (with its subcommands and actions) to the program. Create
@@ -46,5 +49,8 @@ export const COMMAND_REGISTRARS: readonly CommandRegistrar[] = [
   registerPresignCommand,
   registerRestoreCommand,
   registerSetClassCommand,
+  registerInitCommand,
   registerValidateCommand,
+  registerPlanCommand,
+  registerApplyCommand,
 ];

@@ -1,0 +1,205 @@
+/**
+ * `stowage plan`: compares the declared state of each bucket with its live state read
+ * through the S3 API and says, per bucket and sub-resource, what apply would do.
+ */
+import { readBucketState, type BucketState } from '../client/bucket-config/index.js';
+import { SUB_RESOURCE_NAMES, type SubResourceName } from '../client/bucket-config/index.js';
+import type { StoreSession } from '../client/ops/index.js';
+import { StowageError, toStowageError } from '../errors.js';
+import type { DesiredBucket } from './canonical.js';
+import {
+  UNMANAGED_FIELDS,
+  comparable,
+  desiredDocuments,
+  sameDocument,
+  type UnmanagedField,
+} from './compare.js';
+import { diffText } from './diff-text.js';
+
+/** What apply does with one sub-resource. */
+export type ChangeAction = 'create' | 'update' | 'unchanged' | 'remove' | 'error';
+
+/** An error as plans carry it (safe to print and to put in --json). */
+export interface PlanError {
+  code: string;
+  message: string;
+}
+
+/** One sub-resource of one bucket in a plan. */
+export interface SubResourceChange {
+  subResource: SubResourceName | UnmanagedField;
+  action: ChangeAction;
+  /** Desired document (normalized), for create and update. */
+  desired?: unknown;
+  /** Live document (normalized), for update and remove. */
+  live?: unknown;
+  /** For update: the readable diff lines (see diff-text.ts). */
+  diff?: string[];
+  /** For remove: true when apply removes it (--prune), false when it is only shown. */
+  prune?: boolean;
+  /** For error: why this sub-resource cannot be planned. */
+  error?: PlanError;
+}
+
+/** The plan of one bucket. */
+export interface BucketPlan {
+  bucket: string;
+  /** Named store of the bucket (undefined: the run's store). */
+  store?: string;
+  /** True when the bucket does not exist: apply creates it first. */
+  createBucket: boolean;
+  region?: string;
+  changes: SubResourceChange[];
+  /** Set when the bucket could not be read at all (e.g. access denied). */
+  error?: PlanError;
+}
+
+/** A whole plan. */
+export interface Plan {
+  buckets: BucketPlan[];
+  /** True when apply would change something (or the file declares what is not there). */
+  drift: boolean;
+  /** How many sub-resources (or buckets) could not be planned. */
+  errors: number;
+}
+
+/** The session of a bucket's store: one session for all, or one per declared store. */
+export type SessionFor = StoreSession | ((bucket: DesiredBucket) => Promise<StoreSession>);
+
+/** What a caller passes to {@link planBuckets}. */
+export interface PlanOptions {
+  /** Plan only this bucket (it must be declared). */
+  bucket?: string;
+  /** Removes of undeclared live sub-resources are applied (otherwise only shown). */
+  prune?: boolean;
+}
+
+/** The session for `bucket`. */
+export async function sessionOf(
+  sessions: SessionFor,
+  bucket: DesiredBucket,
+): Promise<StoreSession> {
+  return typeof sessions === 'function' ? sessions(bucket) : sessions;
+}
+
+/** The declared buckets `options.bucket` selects; an undeclared name is a usage error. */
+export function selectBuckets(desired: DesiredBucket[], bucket?: string): DesiredBucket[] {
+  if (bucket === undefined) return desired;
+  const found = desired.filter((b) => b.name === bucket);
+  if (found.length === 0) {
+    const known = desired.map((b) => b.name);
+    throw new StowageError(
+      'E_USAGE',
+      `--bucket: bucket "${bucket}" is not declared in buckets: (${known.length ? known.join(', ') : 'none declared'})`,
+      { details: { bucket } },
+    );
+  }
+  return found;
+}
+
+function planError(err: unknown): PlanError {
+  const e = toStowageError(err);
+  return { code: e.code, message: e.message };
+}
+
+/**
+ * Plans every declared bucket (or `options.bucket`): a missing bucket is created and all its
+ * declared sub-resources are creates; otherwise each sub-resource is create, update (with a
+ * diff), unchanged, remove (live but not declared) or error (the store could not read it).
+ *
+ * @example
+ * const plan = await planBuckets(session, desiredState(config), { bucket: 'assets' });
+ * if (plan.drift) console.log(formatPlan(plan));
+ */
+export async function planBuckets(
+  sessions: SessionFor,
+  desired: DesiredBucket[],
+  options: PlanOptions = {},
+): Promise<Plan> {
+  const buckets: BucketPlan[] = [];
+  for (const bucket of selectBuckets(desired, options.bucket)) {
+    buckets.push(await planBucket(sessions, bucket, options.prune === true));
+  }
+  let errors = 0;
+  let drift = false;
+  for (const b of buckets) {
+    if (b.error) errors++;
+    if (b.createBucket) drift = true;
+    for (const c of b.changes) {
+      if (c.action === 'error') errors++;
+      else if (c.action !== 'unchanged') drift = true;
+    }
+  }
+  return { buckets, drift, errors };
+}
+
+async function planBucket(
+  sessions: SessionFor,
+  bucket: DesiredBucket,
+  prune: boolean,
+): Promise<BucketPlan> {
+  const plan: BucketPlan = {
+    bucket: bucket.name,
+    store: bucket.store,
+    region: bucket.region,
+    createBucket: false,
+    changes: [],
+  };
+  const { documents, unmanaged } = desiredDocuments(bucket);
+  let state: BucketState | undefined;
+  try {
+    state = await readBucketState(await sessionOf(sessions, bucket), bucket.name);
+  } catch (err) {
+    const e = toStowageError(err);
+    if (e.code !== 'E_NO_SUCH_BUCKET') {
+      plan.error = planError(e);
+      return plan;
+    }
+    plan.createBucket = true;
+  }
+  for (const name of SUB_RESOURCE_NAMES) {
+    const want = documents[name];
+    const have = state?.[name];
+    if (have && !have.ok) {
+      // A store that cannot read what is not declared is not an error of this plan.
+      if (want !== undefined)
+        plan.changes.push({ subResource: name, action: 'error', error: planError(have.error) });
+      continue;
+    }
+    const live = have?.value;
+    if (want === undefined) {
+      if (live !== undefined) {
+        plan.changes.push({
+          subResource: name,
+          action: 'remove',
+          live: comparable(name, live),
+          prune,
+        });
+      }
+      continue;
+    }
+    if (sameDocument(name, want, live)) {
+      plan.changes.push({ subResource: name, action: 'unchanged' });
+    } else if (live === undefined) {
+      plan.changes.push({ subResource: name, action: 'create', desired: comparable(name, want) });
+    } else {
+      const oldDoc = comparable(name, live);
+      const newDoc = comparable(name, want);
+      plan.changes.push({
+        subResource: name,
+        action: 'update',
+        live: oldDoc,
+        desired: newDoc,
+        diff: diffText(oldDoc, newDoc),
+      });
+    }
+  }
+  for (const field of unmanaged) {
+    plan.changes.push({
+      subResource: field,
+      action: 'error',
+      error: { code: 'E_NOT_IMPLEMENTED', message: `${field}: ${UNMANAGED_FIELDS[field]}` },
+    });
+  }
+  return plan;
+}

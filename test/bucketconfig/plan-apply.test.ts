@@ -1,0 +1,384 @@
+/**
+ * `stowage plan` and `stowage apply` in-process against the embedded server with seed 000's
+ * design (test/fixtures/bucketconfig/ziggie.yaml), checked with aws-cli; and against Ceph RGW
+ * for the sub-resources it supports, with what it refuses reported per sub-resource.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
+import { runCli, type CliResult } from '../helpers/run-cli.js';
+import { describeS3Targets } from '../helpers/s3-targets.js';
+import { diffText } from '../../src/bucketconfig/diff-text.js';
+import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
+
+const AWS = '/usr/bin/aws';
+const ZIGGIE = readFileSync(
+  fileURLToPath(new URL('../fixtures/bucketconfig/ziggie.yaml', import.meta.url)),
+  'utf8',
+);
+
+interface PlanJson {
+  drift: boolean;
+  errors: number;
+  buckets: {
+    bucket: string;
+    createBucket: boolean;
+    changes: { subResource: string; action: string; diff?: string[]; prune?: boolean }[];
+  }[];
+}
+
+function storeYaml(name: string, endpoint: string, region: string, extra: string[] = []): string {
+  return [
+    'stores:',
+    `  ${name}:`,
+    `    endpoint: ${endpoint}`,
+    `    region: ${region}`,
+    '    forcePathStyle: true',
+    ...extra,
+    `defaultStore: ${name}`,
+    '',
+  ].join('\n');
+}
+
+describe('diffText', () => {
+  it('shows only the changed regions, with two lines of context and stable key order', () => {
+    const rules = (days: number) => ({
+      Rules: [
+        { ID: 'a', Status: 'Enabled', Filter: {}, Expiration: { Days: 30 } },
+        { Status: 'Enabled', ID: 'b', Filter: { Prefix: 'tmp/' }, Expiration: { Days: days } },
+      ],
+    });
+    expect(diffText(rules(7), rules(7))).toEqual([]);
+    expect(diffText(rules(7), rules(14))).toEqual([
+      '      {',
+      '        "Expiration": {',
+      '-         "Days": 7',
+      '+         "Days": 14',
+      '        },',
+      '        "Filter": {',
+    ]);
+    expect(
+      diffText(
+        { A: 1, B: 2, C: 3, D: 4, E: 5, F: 6, G: 7 },
+        { A: 0, B: 2, C: 3, D: 4, E: 5, F: 6, G: 8 },
+      ),
+    ).toEqual([
+      '  {',
+      '-   "A": 1,',
+      '+   "A": 0,',
+      '    "B": 2,',
+      '    "C": 3,',
+      '…',
+      '    "E": 5,',
+      '    "F": 6,',
+      '-   "G": 7',
+      '+   "G": 8',
+      '  }',
+    ]);
+  });
+});
+
+describe('stowage plan / apply on the embedded server (seed 000)', () => {
+  let t: TestServer;
+  let work: string;
+  let configFile: string;
+  let awsEnv: Record<string, string>;
+  const env = (): Record<string, string> => ({
+    HOME: work,
+    AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+  });
+  const cli = (...args: string[]): Promise<CliResult> =>
+    runCli(['--config', configFile, ...args], { env: env(), cwd: work });
+  const writeConfig = (buckets: string): void =>
+    writeFileSync(configFile, storeYaml('local', t.url, 'us-east-1') + buckets);
+
+  async function awsJson(...args: string[]): Promise<Record<string, unknown>> {
+    const r = await runPeer(AWS, ['--endpoint-url', t.url, ...args, '--output', 'json'], awsEnv, {
+      cwd: work,
+    });
+    expect(r.code, `aws ${args.join(' ')}\n${r.stderr}`).toBe(0);
+    return r.stdout.trim() === '' ? {} : (JSON.parse(r.stdout) as Record<string, unknown>);
+  }
+
+  beforeAll(async () => {
+    ensureDebianPackages({ [AWS]: 'awscli' });
+    t = await startTestServer();
+    work = mkdtempSync(path.join(tmpdir(), 'stowage-plan-apply-'));
+    configFile = path.join(work, 'stowage.yaml');
+    awsEnv = {
+      HOME: work,
+      AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: path.join(work, 'no-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'no-credentials'),
+      AWS_PAGER: '',
+    };
+    writeConfig(ZIGGIE);
+  }, 600_000);
+  afterAll(async () => {
+    await t?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('plans every bucket and sub-resource as a create on an empty server (exit 2)', async () => {
+    const r = await cli('plan');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('+ bucket ziggie-cloud-assets: create in eu-north-1');
+    expect(r.stdout).toContain('  + lifecycle: create');
+    const j = await cli('plan', '--json');
+    expect(j.code).toBe(2);
+    const plan = JSON.parse(j.stdout) as PlanJson;
+    expect(plan.drift).toBe(true);
+    expect(plan.errors).toBe(0);
+    expect(plan.buckets.map((b) => [b.bucket, b.createBucket])).toEqual([
+      ['ziggie-cloud-assets', true],
+      ['ziggie-cloud-backups', true],
+      ['ziggie-cloud-logs', true],
+      ['ziggie-cloud-backups-replica', true],
+    ]);
+    const backups = plan.buckets[1]!.changes.map((c) => `${c.subResource}:${c.action}`);
+    expect(backups).toEqual([
+      'versioning:create',
+      'publicAccessBlock:create',
+      'encryption:create',
+      'lifecycle:create',
+      'replication:create',
+      'prefixes:create',
+    ]);
+  });
+
+  it('refuses to apply without --yes when stdin is not a terminal (exit 2)', async () => {
+    const r = await cli('apply');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('pass --yes to confirm');
+    const dry = await cli('apply', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('would create: bucket ziggie-cloud-logs');
+    expect((await cli('plan')).code).toBe(2); // the dry run changed nothing
+  });
+
+  it('applies (dependencies first), then plan shows no drift and a second apply does nothing', async () => {
+    const r = await cli('apply', '--yes');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const done = r.stdout.split('\n').filter((l) => /^(created|updated|removed): /.test(l));
+    // The logging target and the replica are made before the buckets that point at them.
+    expect(done.indexOf('created: bucket ziggie-cloud-logs')).toBeLessThan(
+      done.indexOf('created: ziggie-cloud-assets logging'),
+    );
+    expect(done.indexOf('created: ziggie-cloud-backups-replica versioning')).toBeLessThan(
+      done.indexOf('created: ziggie-cloud-backups replication'),
+    );
+    const plan = await cli('plan');
+    expect(plan.stdout).toContain('plan: no changes, the buckets match the file');
+    expect(plan.code).toBe(0);
+    const again = await cli('apply', '--yes');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('apply: 0 change(s) made, 0 error(s)');
+    const asJson = await cli('apply', '--yes', '--json');
+    expect(asJson.code).toBe(0);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({
+      ok: true,
+      dryRun: false,
+      applied: [],
+      errors: [],
+    });
+  });
+
+  it('reads back what the file declares with aws-cli', async () => {
+    const lc = await awsJson(
+      's3api',
+      'get-bucket-lifecycle-configuration',
+      '--bucket',
+      'ziggie-cloud-backups',
+    );
+    const rules = lc.Rules as Record<string, unknown>[];
+    expect(rules.map((r) => r.ID).sort()).toEqual(['BackupArchival', 'ComfyUICleanup']);
+    const archival = rules.find((r) => r.ID === 'BackupArchival')!;
+    expect(archival).toMatchObject({
+      Status: 'Enabled',
+      Filter: { Prefix: 'n8n/workflows/' },
+      Expiration: { Days: 730 },
+      NoncurrentVersionTransitions: [{ NoncurrentDays: 7, StorageClass: 'GLACIER_IR' }],
+    });
+    expect(archival.Transitions).toEqual([
+      { Days: 30, StorageClass: 'GLACIER_IR' },
+      { Days: 90, StorageClass: 'GLACIER' },
+      { Days: 365, StorageClass: 'DEEP_ARCHIVE' },
+    ]);
+    const cors = await awsJson('s3api', 'get-bucket-cors', '--bucket', 'ziggie-cloud-assets');
+    expect(cors.CORSRules).toEqual([
+      {
+        AllowedHeaders: ['*'],
+        AllowedMethods: ['GET', 'HEAD'],
+        AllowedOrigins: ['https://ziggie.cloud', 'https://*.ziggie.cloud', 'http://localhost:3000'],
+        ExposeHeaders: ['ETag'],
+        MaxAgeSeconds: 3600,
+      },
+    ]);
+  });
+
+  it('shows a change made behind its back as drift with a readable diff; apply restores it', async () => {
+    writeConfig(
+      ZIGGIE.replace(
+        '  ziggie-cloud-logs:\n',
+        '  ziggie-cloud-logs:\n    tags: { team: platform, cost-center: ops }\n',
+      ),
+    );
+    expect((await cli('apply', '--yes', '--bucket', 'ziggie-cloud-logs')).code).toBe(0);
+    await awsJson(
+      's3api',
+      'put-bucket-tagging',
+      '--bucket',
+      'ziggie-cloud-logs',
+      '--tagging',
+      'TagSet=[{Key=team,Value=games},{Key=cost-center,Value=ops}]',
+    );
+    const r = await cli('plan', '--bucket', 'ziggie-cloud-logs');
+    expect(r.code).toBe(2);
+    expect(r.stdout.split('\n')).toEqual([
+      'bucket ziggie-cloud-logs: 1 change(s)',
+      '  ~ tags: update',
+      '          {',
+      '            "Key": "team",',
+      '      -     "Value": "games"',
+      '      +     "Value": "platform"',
+      '          }',
+      '        ]',
+      'plan: 0 bucket(s) to create; sub-resources: 0 to create, 1 to update, 0 to remove; 0 error(s)',
+      '',
+    ]);
+    const fix = await cli('apply', '--yes');
+    expect(fix.code).toBe(0);
+    expect(fix.stdout).toContain('updated: ziggie-cloud-logs tags');
+    const tags = await awsJson('s3api', 'get-bucket-tagging', '--bucket', 'ziggie-cloud-logs');
+    expect(tags.TagSet).toEqual(
+      expect.arrayContaining([
+        { Key: 'team', Value: 'platform' },
+        { Key: 'cost-center', Value: 'ops' },
+      ]),
+    );
+    expect((await cli('plan')).code).toBe(0);
+  });
+
+  it('shows an undeclared sub-resource as remove and removes it only with --prune', async () => {
+    writeConfig(ZIGGIE); // the tags of ziggie-cloud-logs are no longer declared
+    const r = await cli('plan', '--json');
+    expect(r.code).toBe(2);
+    const plan = JSON.parse(r.stdout) as PlanJson;
+    const logs = plan.buckets.find((b) => b.bucket === 'ziggie-cloud-logs')!;
+    expect(logs.changes.filter((c) => c.action !== 'unchanged')).toMatchObject([
+      { subResource: 'tags', action: 'remove', prune: false },
+    ]);
+    expect((await cli('plan')).stdout).toContain(
+      '  - tags: remove (not declared; apply removes it only with --prune)',
+    );
+    const keep = await cli('apply', '--yes');
+    expect(keep.code).toBe(0);
+    expect(keep.stdout).not.toContain('removed:');
+    expect(
+      (await awsJson('s3api', 'get-bucket-tagging', '--bucket', 'ziggie-cloud-logs')).TagSet,
+    ).toHaveLength(2);
+    const prune = await cli('apply', '--yes', '--prune');
+    expect(prune.code).toBe(0);
+    expect(prune.stdout).toContain('removed: ziggie-cloud-logs tags');
+    const plan2 = await cli('plan');
+    expect(plan2.code).toBe(0);
+  });
+
+  it('stops at the first failure naming the bucket and sub-resource and what was applied', async () => {
+    writeConfig(`buckets:
+  broken-logging:
+    versioning: Enabled
+    logging: { targetBucket: no-such-target-bucket }
+    tags: { team: games }
+`);
+    const r = await cli('apply', '--yes');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('created: broken-logging versioning');
+    expect(r.stdout).not.toContain('broken-logging tags');
+    expect(r.stderr).toMatch(
+      /^error: apply stopped at bucket "broken-logging", logging: .+; already applied: broken-logging bucket \(create\), broken-logging versioning \(create\)$/m,
+    );
+    const plan = JSON.parse((await cli('plan', '--json')).stdout) as PlanJson;
+    expect(
+      plan.buckets[0]!.changes.filter((c) => c.action !== 'unchanged').map((c) => c.subResource),
+    ).toEqual(['logging', 'tags']);
+  });
+
+  it('refuses an undeclared --bucket as a usage error', async () => {
+    const r = await cli('plan', '--bucket', 'nope');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--bucket: bucket "nope" is not declared in buckets:');
+  });
+});
+
+describeS3Targets(
+  'stowage apply on an independent S3 server',
+  (getTarget) => {
+    let work: string;
+    let configFile: string;
+    let bucket: string;
+
+    beforeAll(() => {
+      const target = getTarget();
+      work = mkdtempSync(path.join(tmpdir(), 'stowage-apply-rgw-'));
+      configFile = path.join(work, 'stowage.yaml');
+      bucket = target.uniqueBucket('apply');
+      const logs = target.uniqueBucket('applylogs');
+      const store = storeYaml('rgw', target.endpoint, target.region, [
+        `    accessKeyId: ${target.credentials.accessKeyId}`,
+        `    secretAccessKey: ${target.credentials.secretAccessKey}`,
+        `    checksumPolicy: ${target.quirks.checksumPolicy}`,
+      ]);
+      writeFileSync(
+        configFile,
+        `${store}buckets:
+  ${logs}: {}
+  ${bucket}:
+    versioning: Enabled
+    publicRead: [public/]
+    cors:
+      - { allowedOrigins: ['https://example.com'], allowedMethods: [GET] }
+    lifecycle:
+      - { id: tmp, prefix: tmp/, expiration: 7d }
+    tags: { team: games }
+    logging: { targetBucket: ${logs}, targetPrefix: logs/ }
+    prefixes: [public/, tmp/]
+`,
+      );
+    });
+    afterAll(() => {
+      if (work) rmSync(work, { recursive: true, force: true });
+    });
+    const cli = (...args: string[]): Promise<CliResult> =>
+      runCli(['--config', configFile, ...args], { env: { HOME: work }, cwd: work });
+
+    it('applies the supported sub-resources and reports logging as a per-sub-resource error', async () => {
+      const r = await cli('apply', '--yes');
+      expect(r.code).toBe(1);
+      for (const sub of ['versioning', 'policy', 'cors', 'lifecycle', 'tags', 'prefixes']) {
+        expect(r.stdout).toContain(`created: ${bucket} ${sub}`);
+      }
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `error: bucket "${bucket}", logging: .*does not support the bucket logging configuration`,
+        ),
+      );
+      const plan = await cli('plan', '--json');
+      const body = JSON.parse(plan.stdout) as PlanJson;
+      const changes = body.buckets.find((b) => b.bucket === bucket)!.changes;
+      // RGW ignores the logging query and reads "not set": logging stays to create.
+      expect(changes.filter((c) => c.action !== 'unchanged').map((c) => c.subResource)).toEqual([
+        'logging',
+      ]);
+    });
+  },
+  { kinds: ['rgw'] },
+);

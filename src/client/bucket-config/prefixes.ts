@@ -44,7 +44,17 @@ export const prefixes: SubResource<string[]> = {
         session,
         'prefixes',
         bucket,
-        () => session.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: '' })),
+        () =>
+          session.s3.send(
+            // A zero-byte body with its length given (an empty string reads as a stream of
+            // unknown length to the SDK, which then warns on stderr).
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              Body: new Uint8Array(0),
+              ContentLength: 0,
+            }),
+          ),
         key,
       );
     }

@@ -24,6 +24,7 @@
  * - `policy` is a parsed JSON object (not text): helper statements first (`StowagePublicRead`,
  *   `StowageDenyInsecureTransport`), then the declared statements in their order.
  */
+import { S3_STORAGE_CLASSES } from '../storage-classes.js';
 
 /** `PutBucketVersioningCommandInput.VersioningConfiguration` (MFA delete not managed). */
 export interface VersioningConfiguration {
@@ -173,17 +174,8 @@ export const INVENTORY_OPTIONAL_FIELDS = [
   'ObjectOwner',
 ] as const;
 
-/** Storage classes a replication destination may use (S3's `StorageClass`, the common ones). */
-export const REPLICA_STORAGE_CLASSES = [
-  'STANDARD',
-  'REDUCED_REDUNDANCY',
-  'STANDARD_IA',
-  'ONEZONE_IA',
-  'INTELLIGENT_TIERING',
-  'GLACIER',
-  'DEEP_ARCHIVE',
-  'GLACIER_IR',
-] as const;
+/** Storage classes a replication destination may use (any S3 knows). */
+export const REPLICA_STORAGE_CLASSES = S3_STORAGE_CLASSES;
 
 /** `InventoryConfiguration` (CSV/ORC/Parquet, no encryption of the report). */
 export interface InventoryConfiguration {

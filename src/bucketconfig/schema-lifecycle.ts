@@ -15,16 +15,10 @@ import {
   statusSchema,
   unwrapping,
 } from './schema-helpers.js';
+import { TRANSITION_STORAGE_CLASSES } from '../storage-classes.js';
 
 /** Storage classes a lifecycle transition may move objects to, warmest first. */
-export const TRANSITION_CLASSES = [
-  'STANDARD_IA',
-  'INTELLIGENT_TIERING',
-  'ONEZONE_IA',
-  'GLACIER_IR',
-  'GLACIER',
-  'DEEP_ARCHIVE',
-] as const;
+export const TRANSITION_CLASSES = TRANSITION_STORAGE_CLASSES;
 
 const storageClassSchema = z.enum(TRANSITION_CLASSES);
 

@@ -7,21 +7,10 @@ import { CopyObjectCommand, HeadObjectCommand, type StorageClass } from '@aws-sd
 import { StowageError } from '../../errors.js';
 import { listObjects } from './list.js';
 import { call, type ItemResult, type StoreSession } from './session.js';
+import { S3_STORAGE_CLASSES } from '../../storage-classes.js';
 
 /** The storage classes S3 knows. */
-export const STORAGE_CLASSES = [
-  'STANDARD',
-  'REDUCED_REDUNDANCY',
-  'STANDARD_IA',
-  'ONEZONE_IA',
-  'INTELLIGENT_TIERING',
-  'GLACIER',
-  'DEEP_ARCHIVE',
-  'GLACIER_IR',
-  'OUTPOSTS',
-  'SNOW',
-  'EXPRESS_ONEZONE',
-] as const;
+export const STORAGE_CLASSES = S3_STORAGE_CLASSES;
 
 /** CopyObject's limit; larger objects need a multipart copy. */
 export const MAX_COPY_OBJECT_BYTES = 5 * 1024 ** 3;

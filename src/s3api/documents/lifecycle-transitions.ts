@@ -4,16 +4,9 @@
  */
 import type { LifecycleRule } from './lifecycle.js';
 import { invalidArgument, invalidRequest } from './xml-fields.js';
+import { TRANSITION_STORAGE_CLASSES } from '../../storage-classes.js';
 
-/** Storage classes a lifecycle rule may transition to, in S3's one-way "waterfall" order. */
-export const TRANSITION_STORAGE_CLASSES = [
-  'STANDARD_IA',
-  'INTELLIGENT_TIERING',
-  'ONEZONE_IA',
-  'GLACIER_IR',
-  'GLACIER',
-  'DEEP_ARCHIVE',
-] as const;
+export { TRANSITION_STORAGE_CLASSES };
 
 /** A storage class a lifecycle rule may transition to. */
 export type TransitionStorageClass = (typeof TRANSITION_STORAGE_CLASSES)[number];

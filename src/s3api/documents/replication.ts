@@ -21,21 +21,10 @@ import {
   textOf,
   type XmlElement,
 } from './xml-fields.js';
+import { S3_STORAGE_CLASSES } from '../../storage-classes.js';
 
-/** Storage classes a replica may be written in. */
-export const REPLICA_STORAGE_CLASSES = [
-  'STANDARD',
-  'REDUCED_REDUNDANCY',
-  'STANDARD_IA',
-  'ONEZONE_IA',
-  'INTELLIGENT_TIERING',
-  'GLACIER',
-  'DEEP_ARCHIVE',
-  'OUTPOSTS',
-  'GLACIER_IR',
-  'SNOW',
-  'EXPRESS_ONEZONE',
-] as const;
+/** Storage classes a replica may be written in: any S3 knows. */
+export const REPLICA_STORAGE_CLASSES = S3_STORAGE_CLASSES;
 
 const ROOT = 'ReplicationConfiguration';
 const MAX_RULES = 1000;

@@ -97,6 +97,28 @@ export function selectBuckets(desired: DesiredBucket[], bucket?: string): Desire
   return found;
 }
 
+/**
+ * A policy that denies requests without TLS (`denyInsecureTransport`, or any Deny on
+ * `aws:SecureTransport` false) would, applied through a plain `http://` endpoint, deny every
+ * later request of stowage itself to the bucket, as it would on AWS: planned as an error.
+ */
+function insecureLockOut(policy: unknown, endpoint: string | undefined): PlanError | undefined {
+  if (!endpoint?.startsWith('http://') || policy === undefined) return undefined;
+  const statements = (policy as { Statement?: unknown }).Statement;
+  const list = Array.isArray(statements) ? statements : [statements];
+  const denies = list.some((st) => {
+    const s = st as { Effect?: unknown; Condition?: Record<string, Record<string, unknown>> };
+    if (s?.Effect !== 'Deny') return false;
+    const value = s.Condition?.Bool?.['aws:SecureTransport'];
+    return [value].flat().some((v) => String(v).toLowerCase() === 'false');
+  });
+  if (!denies) return undefined;
+  return {
+    code: 'E_INVALID_REQUEST',
+    message: `the policy denies requests without TLS (aws:SecureTransport false), and this store's endpoint ${endpoint} is plain HTTP: applying it would lock stowage out of the bucket; use an https:// endpoint`,
+  };
+}
+
 function planError(err: unknown): PlanError {
   const e = toStowageError(err);
   return { code: e.code, message: e.message };
@@ -147,8 +169,11 @@ async function planBucket(
   };
   const { documents, unmanaged } = desiredDocuments(bucket);
   let state: BucketState | undefined;
+  let endpoint: string | undefined;
   try {
-    state = await readBucketState(await sessionOf(sessions, bucket), bucket.name);
+    const session = await sessionOf(sessions, bucket);
+    endpoint = session.store?.endpoint;
+    state = await readBucketState(session, bucket.name);
   } catch (err) {
     const e = toStowageError(err);
     if (e.code !== 'E_NO_SUCH_BUCKET') {
@@ -157,9 +182,14 @@ async function planBucket(
     }
     plan.createBucket = true;
   }
+  const lockOut = insecureLockOut(documents.policy, endpoint);
   for (const name of SUB_RESOURCE_NAMES) {
     const want = documents[name];
     const have = state?.[name];
+    if (name === 'policy' && lockOut && want !== undefined) {
+      plan.changes.push({ subResource: name, action: 'error', error: lockOut });
+      continue;
+    }
     if (have && !have.ok) {
       // A store that cannot read what is not declared is not an error of this plan.
       if (want !== undefined)

@@ -25,7 +25,6 @@ import type { StoreSession } from '../ops/session.js';
 /** The sub-resources, in a safe apply order (versioning before replication, …). */
 export const SUB_RESOURCE_NAMES = [
   'versioning',
-  'policy',
   'publicAccessBlock',
   'cors',
   'encryption',
@@ -37,6 +36,9 @@ export const SUB_RESOURCE_NAMES = [
   'tags',
   'notifications',
   'prefixes',
+  // Last: a policy can deny the caller itself (a Deny on its key, or on plain HTTP), and
+  // must not stop the rest of an apply.
+  'policy',
 ] as const;
 
 /** One sub-resource's name. */

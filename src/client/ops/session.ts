@@ -11,7 +11,7 @@ import type { ResolvedStore } from '../types.js';
 export interface StoreSession {
   s3: S3Client;
   /** Names the store and its key (masked) in credential errors. */
-  store?: Pick<ResolvedStore, 'name' | 'credentials' | 'source'>;
+  store?: Pick<ResolvedStore, 'name' | 'credentials' | 'source'> & { endpoint?: string };
 }
 
 /**

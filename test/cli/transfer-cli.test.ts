@@ -432,33 +432,44 @@ describe('transfer commands: errors and hostile trees [stowage]', () => {
 
   it('a CLI killed mid-download resumes from the partial file and the bytes check out', async () => {
     const src = path.join(home.dir, 'dl-src.bin');
-    const bytes = Buffer.alloc(24 * 1024 * 1024);
+    // 5 MiB ranges and a bandwidth cap: the contiguous prefix on disk grows a range at a
+    // time, so there is a moment to kill the CLI between the first range and the last.
+    const bytes = Buffer.alloc(40 * 1024 * 1024);
     for (let i = 0; i < bytes.length; i += 4) bytes.writeUInt32LE((i * 2654435761) >>> 0, i);
     writeFileSync(src, bytes);
     expect((await cli(['cp', src, `s3://${bucket}/dl.bin`])).code).toBe(0);
     const out = path.join(home.dir, 'dl-out.bin');
     const sidecar = `${out}.stowage-partial.json`;
-    const args = ['--endpoint-url', srv.url, 'cp', `s3://${bucket}/dl.bin`, out];
-    const proc = spawnCli([...args, '--bandwidth-limit', '4M'], {
-      env: {
-        AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
-      },
-    });
+    const cfg = path.join(home.dir, 'resume-dl.yaml');
+    writeFileSync(
+      cfg,
+      [
+        'stores:',
+        '  here:',
+        `    endpoint: ${srv.url}`,
+        `    accessKeyId: ${TEST_KEY.accessKeyId}`,
+        `    secretAccessKey: ${TEST_KEY.secretAccessKey}`,
+        '    forcePathStyle: true',
+        `    partSizeBytes: ${5 * 1024 * 1024}`,
+        '',
+      ].join('\n'),
+    );
+    const args = ['--config', cfg, '--store', 'here', 'cp', `s3://${bucket}/dl.bin`, out];
+    const proc = spawnCli([...args, '--bandwidth-limit', '4M']);
     let stderr = '';
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const deadline = Date.now() + 60_000;
     try {
-      // The sidecar records the contiguous prefix already safe on disk; kill past 8 MiB.
+      // The sidecar records the contiguous prefix already safe on disk; kill once it has one.
       for (;;) {
         if (proc.exitCode !== null)
           throw new Error(`the CLI exited before it was killed:\n${stderr}`);
-        if (Date.now() > deadline) throw new Error(`no 8 MiB prefix within 60 s:\n${stderr}`);
+        if (Date.now() > deadline) throw new Error(`no 5 MiB prefix within 60 s:\n${stderr}`);
         const kept = existsSync(sidecar)
           ? ((JSON.parse(readFileSync(sidecar, 'utf8') || '{}') as { prefixBytes?: number })
               .prefixBytes ?? 0)
           : 0;
-        if (kept >= 8 * 1024 * 1024) break;
+        if (kept >= 5 * 1024 * 1024) break;
         await new Promise((r) => setTimeout(r, 100));
       }
     } finally {
@@ -468,7 +479,7 @@ describe('transfer commands: errors and hostile trees [stowage]', () => {
       );
     }
     expect(existsSync(out)).toBe(false);
-    const r = await cli(['cp', `s3://${bucket}/dl.bin`, out]);
+    const r = await runCli(args, { env: { HOME: home.dir }, cwd: home.dir });
     expect(r.stderr).not.toMatch(/failed/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\(resumed \d+ bytes\)/);

@@ -24,6 +24,7 @@
  * - `policy` is a parsed JSON object (not text): helper statements first (`StowagePublicRead`,
  *   `StowageDenyInsecureTransport`), then the declared statements in their order.
  */
+import { INVENTORY_OPTIONAL_FIELDS } from '../s3api/documents/inventory.js';
 import { S3_STORAGE_CLASSES } from '../storage-classes.js';
 
 /** `PutBucketVersioningCommandInput.VersioningConfiguration` (MFA delete not managed). */
@@ -155,24 +156,8 @@ export interface BucketLoggingStatus {
   LoggingEnabled: { TargetBucket: string; TargetPrefix: string };
 }
 
-/** Fields an inventory report may include (S3's `InventoryOptionalField`). */
-export const INVENTORY_OPTIONAL_FIELDS = [
-  'Size',
-  'LastModifiedDate',
-  'StorageClass',
-  'ETag',
-  'IsMultipartUploaded',
-  'ReplicationStatus',
-  'EncryptionStatus',
-  'ObjectLockRetainUntilDate',
-  'ObjectLockMode',
-  'ObjectLockLegalHoldStatus',
-  'IntelligentTieringAccessTier',
-  'BucketKeyStatus',
-  'ChecksumAlgorithm',
-  'ObjectAccessControlList',
-  'ObjectOwner',
-] as const;
+/** Fields an inventory report may include (S3's `InventoryOptionalField`): the front end's list. */
+export { INVENTORY_OPTIONAL_FIELDS };
 
 /** Storage classes a replication destination may use (any S3 knows). */
 export const REPLICA_STORAGE_CLASSES = S3_STORAGE_CLASSES;

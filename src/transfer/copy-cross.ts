@@ -16,7 +16,7 @@ import { StowageError } from '../errors.js';
 import { fetchChunks } from './chunks.js';
 import { destinationFields, directiveFor, type MetadataDirective } from './copy-params.js';
 import type { CopyResult } from './copy.js';
-import { md5Of, multipartEtag, OrderedHasher } from './hashing.js';
+import { md5Of, multipartEtag, OrderedHasher, sha256Of } from './hashing.js';
 import { abortQuietly, completedEtag } from './multipart-calls.js';
 import { etagIsOpaque, expectEtag } from './object-params.js';
 import { ProgressTracker } from './progress.js';
@@ -84,9 +84,7 @@ export async function copyAcrossStores(o: CrossCopyOptions): Promise<CopyResult>
   if (src.sizeBytes <= partSize) {
     const body =
       src.sizeBytes === 0 ? Buffer.alloc(0) : await getRange(range, 0, src.sizeBytes, progress);
-    const hasher = new OrderedHasher();
-    hasher.add(0, body);
-    checkSha(hasher.digest().sha256);
+    checkSha(sha256Of(body));
     const md5 = md5Of(body);
     const res = await send(async () => {
       await o.pacer.acquireBytes(body.length, o.signal);
@@ -129,7 +127,8 @@ export async function copyAcrossStores(o: CrossCopyOptions): Promise<CopyResult>
   const count = Math.ceil(src.sizeBytes / partSize);
   const parts: { md5: string; etag: string }[] = new Array(count);
   let opaque = false;
-  const hasher = new OrderedHasher();
+  // Only the SHA-256 of the whole object is checked; each part's MD5 is computed on its own.
+  const hasher = new OrderedHasher(0, { md5: false });
   try {
     await fetchChunks({
       from: 0,

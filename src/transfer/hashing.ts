@@ -35,6 +35,14 @@ export function looksLikeMd5(etag: string): boolean {
   return /^[0-9a-f]{32}$/.test(etag);
 }
 
+/** Which bytes of a file to read ([start, end), default the whole file), and how. */
+export interface FileRangeOptions {
+  start?: number;
+  end?: number;
+  signal?: AbortSignal;
+  onBytes?: (n: number) => void;
+}
+
 /**
  * SHA-256 of the first `length` bytes of a file in one sequential read pass. Uploads need
  * it before the first request, because S3 fixes user metadata (`stowage-sha256`) when the
@@ -42,12 +50,7 @@ export function looksLikeMd5(etag: string): boolean {
  */
 export async function hashFileSha256(
   path: string,
-  options: {
-    start?: number;
-    end?: number;
-    signal?: AbortSignal;
-    onBytes?: (n: number) => void;
-  } = {},
+  options: FileRangeOptions = {},
 ): Promise<string> {
   const hash = createHash('sha256');
   await feedFile(hash, path, options);
@@ -58,12 +61,7 @@ export async function hashFileSha256(
 export async function feedFile(
   hash: Hash,
   path: string,
-  options: {
-    start?: number;
-    end?: number;
-    signal?: AbortSignal;
-    onBytes?: (n: number) => void;
-  } = {},
+  options: FileRangeOptions = {},
 ): Promise<void> {
   if (options.end !== undefined && options.end <= (options.start ?? 0)) return;
   const stream = createReadStream(path, {

@@ -14,48 +14,15 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/engine.js';
+import { cliFor } from '../helpers/cli-target.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
-import { describeS3Targets, type S3Target } from '../helpers/s3-targets.js';
+import { describeS3Targets } from '../helpers/s3-targets.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
 const home = tempDir('stowage-objects-home-');
 afterAll(() => home.cleanup());
-
-/** Runs the CLI against a target: stowage by flag and env, RGW by a stowage.yaml store. */
-function cliFor(target: S3Target): (args: string[]) => Promise<CliResult> {
-  if (target.kind === 'stowage') {
-    const env = {
-      HOME: home.dir,
-      AWS_ACCESS_KEY_ID: target.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: target.credentials.secretAccessKey,
-    };
-    return (args) => runCli(['--endpoint-url', target.endpoint, ...args], { env, cwd: home.dir });
-  }
-  const file = path.join(home.dir, `stowage-${target.kind}.yaml`);
-  writeFileSync(
-    file,
-    [
-      'stores:',
-      '  rgw:',
-      `    endpoint: ${target.endpoint}`,
-      `    region: ${target.region}`,
-      `    accessKeyId: ${target.credentials.accessKeyId}`,
-      `    secretAccessKey: ${target.credentials.secretAccessKey}`,
-      '    forcePathStyle: true',
-      `    checksumPolicy: ${target.quirks.checksumPolicy}`,
-      '',
-    ].join('\n'),
-  );
-  return (args) =>
-    runCli(['--config', file, '--store', 'rgw', ...args], {
-      env: { HOME: home.dir },
-      cwd: home.dir,
-    });
-}
 
 function jsonLines(stdout: string): Record<string, unknown>[] {
   return stdout
@@ -73,7 +40,7 @@ describeS3Targets('object commands', (getTarget) => {
 
   beforeAll(async () => {
     const target = getTarget();
-    cli = cliFor(target);
+    cli = cliFor(target, home.dir);
     s3 = target.newClient();
     bucket = target.uniqueBucket('objcli');
     const mb = await cli(['mb', `s3://${bucket}`]);

@@ -30,6 +30,7 @@ import { ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/engine.js';
+import { cliFor } from '../helpers/cli-target.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { describeS3Targets, type S3Target } from '../helpers/s3-targets.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
@@ -48,37 +49,6 @@ function tree(files: Record<string, string | Buffer>): string {
     writeFileSync(p, body);
   }
   return root;
-}
-
-function cliFor(target: S3Target): (args: string[]) => Promise<CliResult> {
-  if (target.kind === 'stowage') {
-    const env = {
-      HOME: home.dir,
-      AWS_ACCESS_KEY_ID: target.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: target.credentials.secretAccessKey,
-    };
-    return (args) => runCli(['--endpoint-url', target.endpoint, ...args], { env, cwd: home.dir });
-  }
-  const file = path.join(home.dir, `stowage-${target.kind}.yaml`);
-  writeFileSync(
-    file,
-    [
-      'stores:',
-      '  rgw:',
-      `    endpoint: ${target.endpoint}`,
-      `    region: ${target.region}`,
-      `    accessKeyId: ${target.credentials.accessKeyId}`,
-      `    secretAccessKey: ${target.credentials.secretAccessKey}`,
-      '    forcePathStyle: true',
-      `    checksumPolicy: ${target.quirks.checksumPolicy}`,
-      '',
-    ].join('\n'),
-  );
-  return (args) =>
-    runCli(['--config', file, '--store', 'rgw', ...args], {
-      env: { HOME: home.dir },
-      cwd: home.dir,
-    });
 }
 
 async function keysOf(s3: S3Client, bucket: string, prefix = ''): Promise<string[]> {
@@ -109,7 +79,7 @@ describeS3Targets('transfer commands', (getTarget) => {
 
   beforeAll(async () => {
     target = getTarget();
-    cli = cliFor(target);
+    cli = cliFor(target, home.dir);
     s3 = target.newClient();
     bucket = target.uniqueBucket('xfer');
     expect((await cli(['mb', `s3://${bucket}`])).code).toBe(0);

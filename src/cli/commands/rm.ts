@@ -9,7 +9,7 @@ import { StowageError, toStowageError } from '../../errors.js';
 import { deleteObject, deleteObjects } from '../../transfer/delete.js';
 import { compileFilters, type FilterRule } from '../../transfer/sync/filters.js';
 import { listRemote } from '../../transfer/sync/list-remote.js';
-import type { SyncSummary } from '../../transfer/sync/run-plan.js';
+import { emptySummary } from '../../transfer/sync/run-plan.js';
 import type { CliContext } from '../context.js';
 import { formatSummary } from '../progress.js';
 import { s3Arg } from '../store-format.js';
@@ -48,17 +48,7 @@ async function rmAction(
   const quiet = g.quiet === true;
   const dry = o.dryrun ? '(dryrun) ' : '';
   const started = Date.now();
-  const summary: SyncSummary = {
-    uploaded: 0,
-    downloaded: 0,
-    copied: 0,
-    deleted: 0,
-    skipped: 0,
-    failed: 0,
-    bytes: 0,
-    durationMs: 0,
-    dryrun: o.dryrun === true,
-  };
+  const summary = emptySummary(o.dryrun === true);
   const failures: { target: string; error: StowageError }[] = [];
   const show = (key: string) => placeText({ kind: 's3', bucket: where.bucket, key });
   const report = (key: string, error?: StowageError) => {

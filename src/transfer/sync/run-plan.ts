@@ -71,6 +71,21 @@ export interface SyncSummary {
   wouldDelete?: number;
 }
 
+/** A summary with nothing counted yet. */
+export function emptySummary(dryrun: boolean): SyncSummary {
+  return {
+    uploaded: 0,
+    downloaded: 0,
+    copied: 0,
+    deleted: 0,
+    skipped: 0,
+    failed: 0,
+    bytes: 0,
+    durationMs: 0,
+    dryrun,
+  };
+}
+
 /** Options for {@link runPlan}. */
 export interface RunPlanOptions {
   /** Handlers running at once. Default 8. */
@@ -122,17 +137,7 @@ export async function runPlan(
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 8));
   const dryrun = options.dryrun ?? false;
   const keepFailures = options.maxFailuresKept ?? 1000;
-  const summary: SyncSummary = {
-    uploaded: 0,
-    downloaded: 0,
-    copied: 0,
-    deleted: 0,
-    skipped: 0,
-    failed: 0,
-    bytes: 0,
-    durationMs: 0,
-    dryrun,
-  };
+  const summary = emptySummary(dryrun);
   const failures: ItemResult[] = [];
   const results: ItemResult[] | undefined = options.keepResults ? [] : undefined;
   let error: StowageError | undefined;

@@ -1,8 +1,8 @@
 /**
  * `stowage apply`: carries out a {@link Plan} in a safe order and reports what it did.
  *
- * Order: buckets that others depend on first (a logging target, a replication destination
- * declared in the same file), each bucket created when missing, then its sub-resources in
+ * Order: buckets that others depend on first (a logging target, a replication or inventory
+ * destination declared in the same file), each bucket created when missing, then its sub-resources in
  * SUB_RESOURCE_NAMES order (versioning before replication …). A bucket is never deleted.
  * The first failure stops the apply, except a store that does not implement a sub-resource
  * (E_NOT_IMPLEMENTED) or a sub-resource the plan could not read: those are recorded as
@@ -53,7 +53,7 @@ export interface ApplyOptions {
   onStep?: (step: AppliedStep) => void;
 }
 
-/** Buckets ordered so that logging targets and replication destinations come first. */
+/** Buckets ordered so that logging targets, replication and inventory destinations come first. */
 export function applyOrder(plans: BucketPlan[], desired: DesiredBucket[]): BucketPlan[] {
   const byName = new Map(desired.map((b) => [b.name, b]));
   const deps = (name: string): string[] => {
@@ -62,6 +62,8 @@ export function applyOrder(plans: BucketPlan[], desired: DesiredBucket[]): Bucke
     const target = b?.logging?.LoggingEnabled.TargetBucket;
     if (target) out.push(target);
     for (const rule of b?.replication?.Rules ?? []) out.push(bucketNameOf(rule.Destination.Bucket));
+    for (const c of b?.inventory ?? [])
+      out.push(bucketNameOf(c.Destination.S3BucketDestination.Bucket));
     return out.filter((d) => d !== name);
   };
   const ordered: BucketPlan[] = [];
@@ -107,13 +109,17 @@ export async function applyPlan(
       result.failed = { bucket: bucket.name, subResource: 'bucket', error: bucketPlan.error };
       return result;
     }
-    const { documents } = desiredDocuments(bucket);
+    const documents = desiredDocuments(bucket);
     let current = 'bucket';
     try {
       const session = await sessionOf(sessions, bucket);
       if (bucketPlan.createBucket) {
         await step({ bucket: bucket.name, subResource: 'bucket', action: 'create' }, () =>
-          createBucket(session, { bucket: bucket.name, region: bucket.region }),
+          createBucket(session, {
+            bucket: bucket.name,
+            region: bucket.region,
+            objectLock: bucket.objectLock !== undefined,
+          }),
         );
       }
       for (const change of bucketPlan.changes) {

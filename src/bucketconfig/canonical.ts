@@ -206,12 +206,22 @@ export interface ObjectLockConfiguration {
   Rule?: { DefaultRetention: { Mode: 'GOVERNANCE' | 'COMPLIANCE'; Days: number } };
 }
 
-/** A stowage webhook target (not an S3 document: stowage delivers these itself). */
-export interface WebhookTarget {
-  id: string;
-  url: string;
-  events: string[];
-  prefix?: string;
+/** S3's NotificationConfiguration: webhook targets are QueueConfigurations (src/webhook-arn.ts). */
+export type NotificationConfiguration = Partial<
+  Record<
+    'QueueConfigurations' | 'TopicConfigurations' | 'LambdaFunctionConfigurations',
+    NotificationTargetConfiguration[]
+  >
+>;
+
+/** One target of a NotificationConfiguration (the ARN under its list's own key). */
+export interface NotificationTargetConfiguration {
+  Id: string;
+  QueueArn?: string;
+  TopicArn?: string;
+  LambdaFunctionArn?: string;
+  Events: string[];
+  Filter?: { Key: { FilterRules: { Name: 'prefix' | 'suffix'; Value: string }[] } };
 }
 
 /** The whole desired state of one bucket; see the conventions at the top of this file. */
@@ -238,7 +248,7 @@ export interface DesiredBucket {
   replicationStores?: Record<string, string>;
   /** `Tagging.TagSet`, sorted by Key. */
   tags?: Tag[];
-  notifications?: WebhookTarget[];
+  notifications?: NotificationConfiguration;
   /** Folder placeholders (zero-byte keys ending in '/'), sorted. */
   prefixes?: string[];
 }

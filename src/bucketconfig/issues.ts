@@ -24,6 +24,7 @@ const RULE_LABELS: Record<string, string> = {
   inventory: 'inventory configuration',
   replication: 'replication rule',
   cors: 'CORS rule',
+  notifications: 'notification target',
 };
 
 /**

@@ -122,6 +122,58 @@ describe('desiredState of seed 002 §7.5.3 (S3 JSON pasted as is)', () => {
 describe('desiredBucket', () => {
   const expand = (yaml: string) => desiredBucket('b1x', bucketDeclarationSchema.parse(parse(yaml)));
 
+  it('writes webhook targets as QueueConfigurations with a stowage webhook ARN', () => {
+    expect(
+      expand(`
+notifications:
+  - { id: uploads, url: 'https://hooks.example.com/s3', events: ['s3:ObjectCreated:*'], prefix: game-assets/, suffix: .png }
+  - { id: alerts, topicArn: 'arn:aws:sns:us-east-1:123456789012:t', events: ['s3:ObjectRemoved:*'] }
+`).notifications,
+    ).toEqual({
+      QueueConfigurations: [
+        {
+          Id: 'uploads',
+          QueueArn: 'arn:stowage:webhook:::https://hooks.example.com/s3',
+          Events: ['s3:ObjectCreated:*'],
+          Filter: {
+            Key: {
+              FilterRules: [
+                { Name: 'prefix', Value: 'game-assets/' },
+                { Name: 'suffix', Value: '.png' },
+              ],
+            },
+          },
+        },
+      ],
+      TopicConfigurations: [
+        {
+          Id: 'alerts',
+          TopicArn: 'arn:aws:sns:us-east-1:123456789012:t',
+          Events: ['s3:ObjectRemoved:*'],
+        },
+      ],
+    });
+  });
+
+  it('reads S3 NotificationConfiguration JSON the same as the target list', () => {
+    const raw = expand(`
+notifications:
+  QueueConfigurations:
+    - Id: uploads
+      QueueArn: 'arn:stowage:webhook:::https://hooks.example.com/s3'
+      Events: ['s3:ObjectCreated:*']
+      Filter: { Key: { FilterRules: [{ Name: Prefix, Value: game-assets/ }] } }
+  LambdaFunctionConfigurations:
+    - { Id: thumbs, LambdaFunctionArn: 'arn:aws:lambda:us-east-1:1:function:t', Events: ['s3:ObjectCreated:Put'] }
+`);
+    const friendly = expand(`
+notifications:
+  - { id: uploads, url: 'https://hooks.example.com/s3', events: ['s3:ObjectCreated:*'], prefix: game-assets/ }
+  - { id: thumbs, lambdaFunctionArn: 'arn:aws:lambda:us-east-1:1:function:t', events: ['s3:ObjectCreated:Put'] }
+`);
+    expect(raw.notifications).toEqual(friendly.notifications);
+  });
+
   it('reads raw S3 JSON (PascalCase) the same as the friendly form', () => {
     const raw = expand(`
 lifecycle:

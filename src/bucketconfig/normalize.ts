@@ -13,6 +13,7 @@ import {
 } from './canonical.js';
 import { canonicalFilter } from './normalize-filter.js';
 import { lifecycleConfiguration } from './normalize-lifecycle.js';
+import { notificationConfiguration } from './normalize-notifications.js';
 import { bucketPolicy } from './normalize-policy.js';
 import type { BucketDeclaration } from './schema.js';
 
@@ -163,8 +164,7 @@ export function desiredBucket(name: string, decl: BucketDeclaration): DesiredBuc
   }
   if (decl.tags)
     out.tags = [...decl.tags].sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
-  if (decl.notifications)
-    out.notifications = decl.notifications.map((n) => ({ ...n, events: [...n.events] }));
+  if (decl.notifications) out.notifications = notificationConfiguration(decl.notifications);
   if (decl.prefixes) out.prefixes = [...new Set(decl.prefixes)].sort();
   return out;
 }

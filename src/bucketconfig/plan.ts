@@ -4,16 +4,10 @@
  */
 import { readBucketState, type BucketState } from '../client/bucket-config/index.js';
 import { SUB_RESOURCE_NAMES, type SubResourceName } from '../client/bucket-config/index.js';
-import type { StoreSession } from '../client/ops/index.js';
+import { bucketExists, bucketRegion, type StoreSession } from '../client/ops/index.js';
 import { StowageError, toStowageError } from '../errors.js';
-import type { DesiredBucket } from './canonical.js';
-import {
-  UNMANAGED_FIELDS,
-  comparable,
-  desiredDocuments,
-  sameDocument,
-  type UnmanagedField,
-} from './compare.js';
+import { bucketNameOf, type DesiredBucket } from './canonical.js';
+import { NEVER_PRUNED, comparable, desiredDocuments, sameDocument } from './compare.js';
 import { diffText } from './diff-text.js';
 
 /** What apply does with one sub-resource. */
@@ -27,7 +21,8 @@ export interface PlanError {
 
 /** One sub-resource of one bucket in a plan. */
 export interface SubResourceChange {
-  subResource: SubResourceName | UnmanagedField;
+  /** `region` for a bucket whose live region is not the declared one. */
+  subResource: SubResourceName | 'region';
   action: ChangeAction;
   /** Desired document (normalized), for create and update. */
   desired?: unknown;
@@ -119,6 +114,51 @@ function insecureLockOut(policy: unknown, endpoint: string | undefined): PlanErr
   };
 }
 
+/**
+ * A bucket cannot move between regions: a declared region that differs from the live one is
+ * an error (recreate the bucket, or correct the file). Stores that cannot say (no
+ * GetBucketLocation) are not compared.
+ */
+async function regionMismatch(
+  session: StoreSession,
+  bucket: DesiredBucket,
+): Promise<PlanError | undefined> {
+  if (bucket.region === undefined) return undefined;
+  let live: string;
+  try {
+    live = await bucketRegion(session, bucket.name);
+  } catch (err) {
+    const e = toStowageError(err);
+    if (e.code === 'E_NOT_IMPLEMENTED') return undefined;
+    throw e;
+  }
+  if (live === bucket.region) return undefined;
+  return {
+    code: 'E_INVALID_REQUEST',
+    message: `the bucket is in region ${live} but the file declares region ${bucket.region}: S3 cannot move a bucket to another region (correct region:, or recreate the bucket)`,
+  };
+}
+
+/**
+ * The inventory destinations that are neither declared in the file (apply creates those
+ * first) nor live in the store: an error naming the configuration and the bucket.
+ */
+async function missingInventoryDestination(
+  session: StoreSession,
+  bucket: DesiredBucket,
+  declared: ReadonlySet<string>,
+): Promise<PlanError | undefined> {
+  for (const c of bucket.inventory ?? []) {
+    const dest = bucketNameOf(c.Destination.S3BucketDestination.Bucket);
+    if (declared.has(dest) || (await bucketExists(session, dest))) continue;
+    return {
+      code: 'E_NO_SUCH_BUCKET',
+      message: `inventory "${c.Id}": destination bucket "${dest}" does not exist (create it, or declare it under buckets:)`,
+    };
+  }
+  return undefined;
+}
+
 function planError(err: unknown): PlanError {
   const e = toStowageError(err);
   return { code: e.code, message: e.message };
@@ -139,8 +179,9 @@ export async function planBuckets(
   options: PlanOptions = {},
 ): Promise<Plan> {
   const buckets: BucketPlan[] = [];
+  const declared = new Set(desired.map((b) => b.name));
   for (const bucket of selectBuckets(desired, options.bucket)) {
-    buckets.push(await planBucket(sessions, bucket, options.prune === true));
+    buckets.push(await planBucket(sessions, bucket, options.prune === true, declared));
   }
   let errors = 0;
   let drift = false;
@@ -159,6 +200,7 @@ async function planBucket(
   sessions: SessionFor,
   bucket: DesiredBucket,
   prune: boolean,
+  declared: ReadonlySet<string>,
 ): Promise<BucketPlan> {
   const plan: BucketPlan = {
     bucket: bucket.name,
@@ -167,13 +209,16 @@ async function planBucket(
     createBucket: false,
     changes: [],
   };
-  const { documents, unmanaged } = desiredDocuments(bucket);
+  const documents = desiredDocuments(bucket);
   let state: BucketState | undefined;
   let endpoint: string | undefined;
+  let session: StoreSession | undefined;
   try {
-    const session = await sessionOf(sessions, bucket);
+    session = await sessionOf(sessions, bucket);
     endpoint = session.store?.endpoint;
     state = await readBucketState(session, bucket.name);
+    const moved = await regionMismatch(session, bucket);
+    if (moved) plan.changes.push({ subResource: 'region', action: 'error', error: moved });
   } catch (err) {
     const e = toStowageError(err);
     if (e.code !== 'E_NO_SUCH_BUCKET') {
@@ -190,6 +235,13 @@ async function planBucket(
       plan.changes.push({ subResource: name, action: 'error', error: lockOut });
       continue;
     }
+    if (name === 'inventory' && want !== undefined && session) {
+      const missing = await missingInventoryDestination(session, bucket, declared);
+      if (missing) {
+        plan.changes.push({ subResource: name, action: 'error', error: missing });
+        continue;
+      }
+    }
     if (have && !have.ok) {
       // A store that cannot read what is not declared is not an error of this plan.
       if (want !== undefined)
@@ -198,7 +250,7 @@ async function planBucket(
     }
     const live = have?.value;
     if (want === undefined) {
-      if (live !== undefined) {
+      if (live !== undefined && !NEVER_PRUNED.has(name)) {
         plan.changes.push({
           subResource: name,
           action: 'remove',
@@ -223,13 +275,6 @@ async function planBucket(
         diff: diffText(oldDoc, newDoc),
       });
     }
-  }
-  for (const field of unmanaged) {
-    plan.changes.push({
-      subResource: field,
-      action: 'error',
-      error: { code: 'E_NOT_IMPLEMENTED', message: `${field}: ${UNMANAGED_FIELDS[field]}` },
-    });
   }
   return plan;
 }

@@ -1,6 +1,6 @@
 /**
  * The declaration of the bucket sub-resources other than lifecycle: CORS, Intelligent-Tiering,
- * encryption, public-access-block, logging, inventory, replication, tags, notifications.
+ * encryption, public-access-block, logging, inventory, replication, tags.
  * Each accepts the friendly form documented in docs/bucketconfig.md or S3's own JSON.
  */
 import { z } from 'zod';
@@ -154,19 +154,3 @@ export const replicationSchema = s3Object({
 
 /** `tags:` — a map, or S3's `{ TagSet: [...] }`. */
 export const bucketTagsSchema = unwrapping('tagSet', tagListSchema);
-
-/** `notifications:` — webhook targets that stowage calls on object events. */
-export const notificationsSchema = z.array(
-  z.strictObject({
-    id: z.string().min(1),
-    url: z.url({ protocol: /^https?$/ }),
-    events: z
-      .array(
-        z
-          .string()
-          .regex(/^s3:[A-Za-z]+:[A-Za-z*]+$/, 'expected an S3 event such as s3:ObjectCreated:*'),
-      )
-      .min(1),
-    prefix: prefixSchema.optional(),
-  }),
-);

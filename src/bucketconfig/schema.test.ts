@@ -61,6 +61,32 @@ describe('bucketsSchema', () => {
     ]);
   });
 
+  it('refuses a notification target with no or two destinations, or a bad event or URL', () => {
+    const events = ['s3:ObjectCreated:*'];
+    expect(issues({ b1x: { notifications: [{ id: 'n', events }] } })).toEqual([
+      'b1x.notifications.0: expected exactly one destination: url, queueArn, topicArn, lambdaFunctionArn',
+    ]);
+    expect(
+      issues({
+        b1x: {
+          notifications: [
+            { id: 'n', url: 'https://h.example/', topicArn: 'arn:aws:sns:x', events },
+          ],
+        },
+      }),
+    ).toEqual([
+      'b1x.notifications.0: expected exactly one destination: url, queueArn, topicArn, lambdaFunctionArn',
+    ]);
+    expect(
+      issues({
+        b1x: { notifications: [{ id: 'n', url: 'https://h.example/', events: ['ObjectCreated'] }] },
+      }),
+    ).toEqual(['b1x.notifications.0.events.0: expected an S3 event such as s3:ObjectCreated:*']);
+    expect(
+      issues({ b1x: { notifications: [{ id: 'n', url: 'ftp://h.example/', events }] } })[0],
+    ).toContain('b1x.notifications.0.url');
+  });
+
   it('accepts a bucket declared with no settings (null in YAML)', () => {
     expect(bucketsSchema.parse({ logs1: null })).toEqual({ logs1: {} });
   });

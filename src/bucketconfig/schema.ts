@@ -15,10 +15,10 @@ import {
   intelligentTieringSchema,
   inventorySchema,
   loggingSchema,
-  notificationsSchema,
   publicAccessBlockSchema,
   replicationSchema,
 } from './schema-resources.js';
+import { notificationsSchema } from './schema-notifications.js';
 
 /** S3's bucket naming rules (3-63 characters, lowercase letters, digits, dots, hyphens). */
 export const BUCKET_NAME_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

@@ -195,14 +195,50 @@ dst1: {}
     ]);
   });
 
-  it('refuses an inventory destination that the file does not declare', () => {
+  it('warns about an inventory destination the file does not declare (plan checks the store)', () => {
+    const r = check(`
+b1x:
+  inventory: [{ id: daily, destination: nowhere-logs }]
+`);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([
+      'warning: bucket "b1x", inventory configuration "daily", destination.bucket: bucket "nowhere-logs" is not declared in this file; plan checks that it exists in the store',
+    ]);
+  });
+
+  it('refuses object lock without versioning Enabled', () => {
     expect(
       check(`
 b1x:
-  inventory: [{ id: daily, destination: nowhere-logs }]
+  objectLock: { mode: GOVERNANCE, days: 30d }
 `).errors,
     ).toEqual([
-      'error: bucket "b1x", inventory configuration "daily", destination.bucket: bucket "nowhere-logs" is not declared in this file',
+      'error: bucket "b1x", objectLock: object lock needs versioning: Enabled (S3 turns versioning on with object lock and cannot suspend it)',
+    ]);
+  });
+
+  it('refuses a non-private canned ACL with BucketOwnerEnforced ownership', () => {
+    expect(
+      check(`
+b1x:
+  objectOwnership: BucketOwnerEnforced
+  acl: public-read
+`).errors,
+    ).toEqual([
+      'error: bucket "b1x", acl: the canned ACL "public-read" needs ACLs, but objectOwnership BucketOwnerEnforced disables them, so S3 would refuse it (use BucketOwnerPreferred or ObjectWriter)',
+    ]);
+  });
+
+  it('refuses duplicate notification target ids across webhooks and ARNs', () => {
+    expect(
+      check(`
+b1x:
+  notifications:
+    - { id: uploads, url: 'https://hooks.example.com/a', events: ['s3:ObjectCreated:*'] }
+    - { id: uploads, topicArn: 'arn:aws:sns:us-east-1:1:t', events: ['s3:ObjectRemoved:*'] }
+`).errors,
+    ).toEqual([
+      'error: bucket "b1x", notification target "uploads", id: another notification target already has the id "uploads"',
     ]);
   });
 

@@ -78,6 +78,39 @@ function validateCors(sink: IssueSink, b: DesiredBucket): void {
   });
 }
 
+/** Object lock, object ownership and the ACL; duplicate notification ids. */
+function validateAccess(sink: IssueSink, b: DesiredBucket): void {
+  if (b.objectLock && b.versioning?.Status !== 'Enabled') {
+    sink.error(
+      b.name,
+      'objectLock',
+      undefined,
+      'objectLock',
+      'object lock needs versioning: Enabled (S3 turns versioning on with object lock and cannot suspend it)',
+    );
+  }
+  const ownership = b.ownershipControls?.Rules[0]?.ObjectOwnership;
+  if (b.acl && b.acl !== 'private' && ownership === 'BucketOwnerEnforced') {
+    sink.error(
+      b.name,
+      'acl',
+      undefined,
+      'acl',
+      `the canned ACL "${b.acl}" needs ACLs, but objectOwnership BucketOwnerEnforced disables them, so S3 would refuse it (use BucketOwnerPreferred or ObjectWriter)`,
+    );
+  }
+  const n = b.notifications ?? {};
+  sink.duplicates(
+    b.name,
+    'notifications',
+    [
+      ...(n.QueueConfigurations ?? []),
+      ...(n.TopicConfigurations ?? []),
+      ...(n.LambdaFunctionConfigurations ?? []),
+    ].map((c) => c.Id),
+  );
+}
+
 function validatePolicy(sink: IssueSink, b: DesiredBucket): void {
   const block = b.publicAccessBlock;
   if (b.acl && PUBLIC_ACLS.has(b.acl) && block?.BlockPublicAcls) {
@@ -176,12 +209,13 @@ function validateInventory(
   for (const c of configs) {
     const dest = bucketNameOf(c.Destination.S3BucketDestination.Bucket);
     if (!byName.has(dest)) {
-      sink.error(
+      // It may exist already: plan checks the store, and reports it when it does not.
+      sink.warn(
         b.name,
         'inventory',
         c.Id,
         'destination.bucket',
-        `bucket "${dest}" is not declared in this file`,
+        `bucket "${dest}" is not declared in this file; plan checks that it exists in the store`,
       );
     }
   }
@@ -197,6 +231,7 @@ export function validateDesired(buckets: DesiredBucket[]): ValidationResult {
   const sink = new IssueSink();
   const byName = new Map(buckets.map((b) => [b.name, b]));
   for (const b of buckets) {
+    validateAccess(sink, b);
     validatePolicy(sink, b);
     validateCors(sink, b);
     validateLifecycle(sink, b);

@@ -8,11 +8,13 @@ import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { StowageError, toStowageError } from '../errors.js';
 import {
+  copyAcrossStores,
   copyObject,
   downloadFile,
   uploadFile,
   type MetadataDirective,
   type ObjectProperties,
+  type ProgressEvent,
 } from '../transfer/index.js';
 import { deleteObject, deleteObjects } from '../transfer/delete.js';
 import type { ItemResult, SyncHandlers } from '../transfer/sync/run-plan.js';
@@ -65,6 +67,11 @@ export interface TransferJob {
   route: Route;
   props: ObjectProperties & { metadataDirective?: MetadataDirective };
   dryrun: boolean;
+  /**
+   * `--source-store`: the source bucket's own session, when it is another store than the
+   * run's. Copies then stream through this machine, and mv deletes sources through it.
+   */
+  sourceSession?: TransferSession;
 }
 
 const SILENT_SKIPS = /^(unchanged|excluded)/;
@@ -106,10 +113,11 @@ export async function runTransfer(
     storageClass: objectProps.storageClass ?? s.store.defaults.storageClass,
     sse: objectProps.sse ?? s.store.defaults.serverSideEncryption,
   };
+  const sourceSide = job.sourceSession ?? s;
   const removeSource = async (p: Place) => {
     if (!move) return;
     if (p.kind === 'local') await unlink(p.path);
-    else await deleteObject(s, p.bucket, p.key);
+    else await deleteObject(sourceSide, p.bucket, p.key);
   };
 
   const handlers: SyncHandlers = {
@@ -149,15 +157,22 @@ export async function runTransfer(
       const from = route.source(a.key);
       const to = route.dest(a.key);
       if (from.kind !== 's3' || to.kind !== 's3') throw new Error('copy needs s3 → s3');
-      const r = await copyObject({
+      const copy = {
         ...base,
         ...objectProps,
         metadataDirective,
-        source: { bucket: from.bucket, key: from.key },
         bucket: to.bucket,
         key: to.key,
-        onProgress: (e) => reporter.update(a.key, e),
-      });
+        onProgress: (e: ProgressEvent) => reporter.update(a.key, e),
+      };
+      // Across stores the bytes are verified (MD5 per part, stowage-sha256 when the source
+      // has it) before the new object is completed, so mv's delete below follows a checked copy.
+      const r = job.sourceSession
+        ? await copyAcrossStores({
+            ...copy,
+            source: { client: job.sourceSession.client, bucket: from.bucket, key: from.key },
+          })
+        : await copyObject({ ...copy, source: { bucket: from.bucket, key: from.key } });
       await removeSource(from);
       return { bytes: r.sizeBytes };
     },

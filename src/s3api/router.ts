@@ -11,6 +11,7 @@ export type Operation =
   | 'HeadBucket'
   | 'DeleteBucket'
   | 'GetBucketLocation'
+  | 'GetObjectLockConfiguration'
   | 'GetBucketVersioning'
   | 'PutBucketVersioning'
   | 'GetBucketConfig'
@@ -197,11 +198,14 @@ export function route(
   virtualHostDomain?: string,
 ): Route {
   const query = new URLSearchParams(rawQuery);
+  const address = addressOf(rawPath, headers.host, virtualHostDomain);
+  if (method === 'GET' && query.has('object-lock') && address.key === undefined && address.bucket)
+    return { operation: 'GetObjectLockConfiguration', bucket: address.bucket, query };
   for (const s of UNSUPPORTED) {
     if (query.has(s))
       throw new StowageError('E_NOT_IMPLEMENTED', `the ${s} sub-resource is not implemented`);
   }
-  const { bucket, key } = addressOf(rawPath, headers.host, virtualHostDomain);
+  const { bucket, key } = address;
   // A CORS preflight (OPTIONS) is answered for any sub-resource, before authentication.
   if (method === 'OPTIONS' && bucket !== undefined)
     return { operation: 'PreflightCors', bucket, ...(key === undefined ? {} : { key }), query };

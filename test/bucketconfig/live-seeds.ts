@@ -15,6 +15,13 @@ export interface SeedBuckets {
 export function seedDocuments(b: SeedBuckets): Omit<SubResourceValues, 'notifications'> {
   return {
     versioning: { Status: 'Enabled' },
+    // Not in the seeds: a retention for backups, ACLs kept usable, a public-read bucket.
+    objectLock: {
+      ObjectLockEnabled: 'Enabled',
+      Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 30 } },
+    },
+    ownershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] },
+    acl: 'public-read',
     policy: {
       Version: '2012-10-17',
       Statement: [

@@ -108,7 +108,7 @@ describe('every preset, applied to the embedded server and read back with aws-cl
       // This test talks plain HTTP: a policy denying requests without TLS would lock stowage
       // out of its bucket, so plan refuses that policy (and only it) with a clear error.
       const httpOnlyDenied = buckets.filter((b) =>
-        JSON.stringify(desiredDocuments(b).documents.policy ?? {}).includes('aws:SecureTransport'),
+        JSON.stringify(desiredDocuments(b).policy ?? {}).includes('aws:SecureTransport'),
       );
 
       const applied = await cli('apply', '--yes');
@@ -126,7 +126,7 @@ describe('every preset, applied to the embedded server and read back with aws-cl
 
       let compared = 0;
       for (const bucket of buckets) {
-        const { documents } = desiredDocuments(bucket);
+        const documents = desiredDocuments(bucket);
         if (httpOnlyDenied.includes(bucket)) {
           // The refused policy was not applied: the bucket has none.
           const policy = await runPeer(

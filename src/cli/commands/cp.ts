@@ -1,7 +1,8 @@
 /**
  * `stowage cp SRC DST [--recursive]`: local → store, store → local and store → store (a
- * server-side copy), with aws-cli's flags. `mv` is the same command that deletes each source
- * after its copy succeeded (commands/mv.ts).
+ * server-side copy, or with `--source-store` a copy between two stores), with aws-cli's
+ * flags. `mv` is the same command that deletes each source after its copy succeeded
+ * (commands/mv.ts).
  */
 import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
@@ -25,10 +26,16 @@ import {
   type Ends,
   type PropertyFlags,
 } from '../transfer-args.js';
+import {
+  addSourceStoreOption,
+  openSourceSession,
+  resolveSourceStore,
+  type SourceStoreFlags,
+} from '../source-store.js';
 import { rootRoute, runTransfer, type Place, type Root, type Route } from '../transfer-run.js';
 import { openTransferSession, type TransferSession } from '../transfer-session.js';
 
-interface CopyFlags extends PropertyFlags {
+interface CopyFlags extends PropertyFlags, SourceStoreFlags {
   recursive?: boolean;
   dryrun?: boolean;
   rateLimit?: string;
@@ -142,6 +149,7 @@ async function copyAction(
     rateLimit: parseRate(o.rateLimit),
     bandwidthLimit: parseBandwidth(o.bandwidthLimit),
   };
+  const sourceStore = await resolveSourceStore(ctx, o.sourceStore, ends);
   compileFilters(rules);
   if (ends.src.kind === 'local' && o.recursive) {
     const st = await statOrUndefined(ends.src.path);
@@ -149,6 +157,7 @@ async function copyAction(
     if (!st.isDirectory()) throw usage(`the source "${srcText}" is not a directory (--recursive)`);
   }
   const session = await openTransferSession(ctx, limits);
+  const sourceSession = openSourceSession(sourceStore, session);
   try {
     let route: Route;
     let actions: AsyncIterable<SyncAction>;
@@ -158,7 +167,7 @@ async function copyAction(
       route = rootRoute(srcRoot, dstRoot);
       // cp copies everything the filters let through, as aws-cli does: no comparison.
       actions = planSync({
-        source: listingOf(session, srcRoot),
+        source: listingOf(sourceSession ?? session, srcRoot),
         dest: nothing(),
         direction: directionOf(ends),
         filters: rules,
@@ -166,8 +175,16 @@ async function copyAction(
     } else {
       ({ route, actions } = await singleJob(ends, rules));
     }
-    await runTransfer(ctx, session, { verb, actions, route, props, dryrun: o.dryrun === true });
+    await runTransfer(ctx, session, {
+      verb,
+      actions,
+      route,
+      props,
+      dryrun: o.dryrun === true,
+      sourceSession,
+    });
   } finally {
+    sourceSession?.close();
     session.close();
   }
 }
@@ -187,6 +204,7 @@ export function registerCopyLike(program: Command, ctx: CliContext, verb: 'cp' |
     .option('--dryrun', 'print what would be done, do nothing');
   addPropertyOptions(cmd);
   addLimitOptions(cmd);
+  addSourceStoreOption(cmd);
   const filters = addFilterOptions(cmd);
   cmd.action((src: string, dst: string, o: CopyFlags) =>
     copyAction(ctx, verb, src, dst, o, filters()),

@@ -22,11 +22,17 @@ import {
   parseRate,
   type PropertyFlags,
 } from '../transfer-args.js';
+import {
+  addSourceStoreOption,
+  openSourceSession,
+  resolveSourceStore,
+  type SourceStoreFlags,
+} from '../source-store.js';
 import { rootRoute, runTransfer, type Root } from '../transfer-run.js';
 import { openTransferSession, type TransferSession } from '../transfer-session.js';
 import { directionOf, listingOf, rootOf } from './cp.js';
 
-interface SyncFlags extends PropertyFlags {
+interface SyncFlags extends PropertyFlags, SourceStoreFlags {
   delete?: boolean;
   dryrun?: boolean;
   sizeOnly?: boolean;
@@ -63,6 +69,7 @@ async function syncAction(
   if (o.sizeOnly && o.checksum) {
     throw new StowageError('E_USAGE', '--size-only and --checksum cannot be used together');
   }
+  const sourceStore = await resolveSourceStore(ctx, o.sourceStore, ends);
   compileFilters(rules);
   if (ends.src.kind === 'local') {
     const st = await fsp.stat(ends.src.path).catch(() => undefined);
@@ -72,14 +79,16 @@ async function syncAction(
     }
   }
   const session = await openTransferSession(ctx, limits);
+  const sourceSession = openSourceSession(sourceStore, session);
+  const sourceSide = sourceSession ?? session;
   try {
     const srcRoot = rootOf(ends.src, srcText);
     const dstRoot = rootOf(ends.dst, dstText);
     const checksum: ChecksumSides | undefined = o.checksum
-      ? { source: hasher(session, srcRoot), dest: hasher(session, dstRoot) }
+      ? { source: hasher(sourceSide, srcRoot), dest: hasher(session, dstRoot) }
       : undefined;
     const actions = planSync({
-      source: listingOf(session, srcRoot),
+      source: listingOf(sourceSide, srcRoot),
       dest: listingOf(session, dstRoot, true),
       direction: directionOf(ends),
       filters: rules,
@@ -95,8 +104,10 @@ async function syncAction(
       route: rootRoute(srcRoot, dstRoot),
       props,
       dryrun: o.dryrun === true,
+      sourceSession,
     });
   } finally {
+    sourceSession?.close();
     session.close();
   }
 }
@@ -130,6 +141,7 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
     );
   addPropertyOptions(cmd);
   addLimitOptions(cmd);
+  addSourceStoreOption(cmd);
   const filters = addFilterOptions(cmd);
   cmd.action((src: string, dst: string, o: SyncFlags) => syncAction(ctx, src, dst, o, filters()));
 }

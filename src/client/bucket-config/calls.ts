@@ -19,6 +19,8 @@ const NOT_SET = new Set([
   'ReplicationConfigurationNotFoundError',
   'NoSuchTagSet',
   'NoSuchTagSetError',
+  'ObjectLockConfigurationNotFoundError',
+  'OwnershipControlsNotFoundError',
 ]);
 
 /** S3 codes (and HTTP statuses) with which a store says it does not implement a call. */

@@ -25,7 +25,11 @@ import type { StoreSession } from '../ops/session.js';
 /** The sub-resources, in a safe apply order (versioning before replication, …). */
 export const SUB_RESOURCE_NAMES = [
   'versioning',
+  'objectLock',
+  'ownershipControls',
   'publicAccessBlock',
+  // After the public-access-block, which may have to let a public ACL through first.
+  'acl',
   'cors',
   'encryption',
   'lifecycle',

@@ -7,6 +7,7 @@ import { cors, notifications, policy } from './documents.js';
 import { lifecycle, replication } from './rules.js';
 import { intelligentTiering, inventory } from './by-id.js';
 import { prefixes } from './prefixes.js';
+import { acl, objectLock, ownershipControls } from './ownership.js';
 
 export {
   SUB_RESOURCE_NAMES,
@@ -18,7 +19,11 @@ export {
 export type { PolicyDocument } from './documents.js';
 export type { LifecycleDocument } from './rules.js';
 export { readBucketState, type BucketState, type SubResourceState } from './read-all.js';
+export { cannedAclOf } from './ownership.js';
 export {
+  acl,
+  objectLock,
+  ownershipControls,
   cors,
   encryption,
   intelligentTiering,

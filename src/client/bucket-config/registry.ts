@@ -5,10 +5,14 @@ import { cors, notifications, policy } from './documents.js';
 import { lifecycle, replication } from './rules.js';
 import { intelligentTiering, inventory } from './by-id.js';
 import { prefixes } from './prefixes.js';
+import { acl, objectLock, ownershipControls } from './ownership.js';
 
 /** Every sub-resource by name. */
 export const SUB_RESOURCES = {
   versioning,
+  objectLock,
+  ownershipControls,
+  acl,
   policy,
   publicAccessBlock,
   cors,

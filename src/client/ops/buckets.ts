@@ -8,6 +8,8 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
+  GetBucketLocationCommand,
+  HeadBucketCommand,
   ListMultipartUploadsCommand,
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
@@ -28,18 +30,50 @@ export const DELETE_BATCH_SIZE = 1000;
  */
 export async function createBucket(
   session: StoreSession,
-  options: { bucket: string; region?: string },
+  options: { bucket: string; region?: string; objectLock?: boolean },
 ): Promise<void> {
-  const { bucket, region } = options;
+  const { bucket, region, objectLock } = options;
   const constraint =
     region && region !== 'us-east-1'
       ? { LocationConstraint: region as BucketLocationConstraint }
       : undefined;
   await call(session, { bucket }, () =>
     session.s3.send(
-      new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: constraint }),
+      new CreateBucketCommand({
+        Bucket: bucket,
+        CreateBucketConfiguration: constraint,
+        ...(objectLock ? { ObjectLockEnabledForBucket: true } : {}),
+      }),
     ),
   );
+}
+
+/**
+ * The region a bucket is in. S3 reports us-east-1 as an empty constraint and eu-west-1 as
+ * the legacy `EU`; both are returned as region names.
+ *
+ * @throws StowageError `E_NO_SUCH_BUCKET` …
+ */
+export async function bucketRegion(session: StoreSession, bucket: string): Promise<string> {
+  const out = await call(session, { bucket }, () =>
+    session.s3.send(new GetBucketLocationCommand({ Bucket: bucket })),
+  );
+  const constraint = out.LocationConstraint as string | undefined;
+  if (!constraint) return 'us-east-1';
+  return constraint === 'EU' ? 'eu-west-1' : constraint;
+}
+
+/** True when `bucket` exists (and the caller may see it); false on NoSuchBucket / 404. */
+export async function bucketExists(session: StoreSession, bucket: string): Promise<boolean> {
+  try {
+    await call(session, { bucket }, () =>
+      session.s3.send(new HeadBucketCommand({ Bucket: bucket })),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof StowageError && err.code === 'E_NO_SUCH_BUCKET') return false;
+    throw err;
+  }
 }
 
 /**

@@ -15,6 +15,8 @@ export {
   type VersionEntry,
 } from './list.js';
 export {
+  bucketExists,
+  bucketRegion,
   createBucket,
   deleteBucket,
   emptyBucket,

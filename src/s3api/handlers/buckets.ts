@@ -30,6 +30,13 @@ export async function createBucket(r: S3Request): Promise<void> {
     region = childText(doc, 'LocationConstraint');
   }
   const bucket = bucketOf(r);
+  const lock = r.req.headers['x-amz-bucket-object-lock-enabled'];
+  if (String(lock).toLowerCase() === 'true') {
+    throw new StowageError(
+      'E_NOT_IMPLEMENTED',
+      'object lock is not supported by stowage serve: create the bucket without x-amz-bucket-object-lock-enabled',
+    );
+  }
   await r.engine.createBucket(bucket, region ? { region } : {});
   await applyCreateBucketAcl(r, bucket);
   r.res.setHeader('Location', `/${bucket}`);
@@ -53,6 +60,20 @@ export async function deleteBucket(r: S3Request): Promise<void> {
 export function getBucketLocation(r: S3Request): void {
   const info = r.engine.headBucket(bucketOf(r));
   sendXml(r.res, 200, 'LocationConstraint', info.region === 'us-east-1' ? '' : info.region);
+}
+
+/**
+ * GetObjectLockConfiguration: stowage serve has no object lock, so every bucket answers
+ * ObjectLockConfigurationNotFoundError, as an S3 bucket created without it does.
+ */
+export function getObjectLockConfiguration(r: S3Request): void {
+  const bucket = bucketOf(r);
+  r.engine.headBucket(bucket);
+  throw new StowageError(
+    'E_NO_SUCH_BUCKET_CONFIG',
+    `bucket "${bucket}" has no object lock configuration (stowage serve does not support object lock)`,
+    { s3Code: 'ObjectLockConfigurationNotFoundError', details: { bucket } },
+  );
 }
 
 /** GetBucketVersioning: an unversioned bucket has no Status element. */

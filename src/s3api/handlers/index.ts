@@ -22,6 +22,7 @@ export const HANDLERS: Record<Operation, Handler> = {
   HeadBucket: buckets.headBucket,
   DeleteBucket: buckets.deleteBucket,
   GetBucketLocation: buckets.getBucketLocation,
+  GetObjectLockConfiguration: buckets.getObjectLockConfiguration,
   GetBucketVersioning: buckets.getBucketVersioning,
   PutBucketVersioning: buckets.putBucketVersioning,
   GetBucketConfig: getBucketDocument,

@@ -72,6 +72,7 @@ const BUCKET_OPERATIONS: Partial<Record<Operation, string>> = {
   HeadBucket: 'ListBucket',
   DeleteBucket: 'DeleteBucket',
   GetBucketLocation: 'GetBucketLocation',
+  GetObjectLockConfiguration: 'GetBucketObjectLockConfiguration',
   GetBucketVersioning: 'GetBucketVersioning',
   PutBucketVersioning: 'PutBucketVersioning',
   GetBucketAcl: 'GetBucketAcl',

@@ -58,6 +58,7 @@ buckets:
     writeConfig(`
 buckets:
   assets1:
+    objectLock: true
     inventory: [{ id: daily, destination: logs1 }]
 `);
     const r = await runCli(['validate', '--json'], { cwd });
@@ -66,14 +67,23 @@ buckets:
     expect(body).toMatchObject({
       ok: false,
       buckets: 1,
-      warnings: [],
       errors: [
+        {
+          bucket: 'assets1',
+          section: 'objectLock',
+          field: 'objectLock',
+          message:
+            'object lock needs versioning: Enabled (S3 turns versioning on with object lock and cannot suspend it)',
+        },
+      ],
+      warnings: [
         {
           bucket: 'assets1',
           section: 'inventory',
           ruleId: 'daily',
           field: 'destination.bucket',
-          message: 'bucket "logs1" is not declared in this file',
+          message:
+            'bucket "logs1" is not declared in this file; plan checks that it exists in the store',
         },
       ],
     });

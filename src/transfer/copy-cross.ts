@@ -136,7 +136,7 @@ export async function copyAcrossStores(o: CrossCopyOptions): Promise<CopyResult>
       chunkBytes: partSize,
       concurrency: s.concurrency,
       hasher,
-      fetch: (offset, length) => getRange(range, offset, length),
+      fetch: (offset, length, into) => getRange(range, offset, length, undefined, into),
       write: async (offset, body) => {
         const n = offset / partSize + 1;
         const md5 = md5Of(body);

@@ -105,9 +105,13 @@ export class OrderedHasher {
     this.nextOffset = length;
   }
 
-  /** Adds the chunk that starts at `offset`. */
-  add(offset: number, bytes: Buffer): void {
+  /**
+   * Adds the chunk that starts at `offset`; returns the chunks hashed by this call (this
+   * one and the held ones it made contiguous), which the caller may now reuse.
+   */
+  add(offset: number, bytes: Buffer): Buffer[] {
     this.pending.set(offset, bytes);
+    const hashed: Buffer[] = [];
     for (
       let next = this.pending.get(this.nextOffset);
       next;
@@ -116,7 +120,9 @@ export class OrderedHasher {
       this.pending.delete(this.nextOffset);
       this.updateBoth(next);
       this.nextOffset += next.length;
+      hashed.push(next);
     }
+    return hashed;
   }
 
   private updateBoth(bytes: Buffer): void {

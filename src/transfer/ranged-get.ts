@@ -24,12 +24,16 @@ export interface RangeSource {
   attempts: number;
 }
 
-/** Bytes [offset, offset + length) of the object, with retries. */
+/**
+ * Bytes [offset, offset + length) of the object, with retries; read into `into` (at least
+ * `length` long) when given, else into a new buffer.
+ */
 export async function getRange(
   s: RangeSource,
   offset: number,
   length: number,
   progress?: ProgressTracker,
+  into?: Buffer,
 ): Promise<Buffer> {
   const whole = offset === 0 && length === s.sizeBytes;
   return withRetry(
@@ -45,7 +49,7 @@ export async function getRange(
         }),
         { abortSignal: s.signal },
       );
-      const buf = Buffer.allocUnsafe(length);
+      const buf = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
       let got = 0;
       try {
         for await (const piece of res.Body as AsyncIterable<Uint8Array>) {

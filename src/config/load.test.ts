@@ -363,3 +363,37 @@ describe('loadConfig: server section', () => {
     expect((err as Error).message).not.toContain('short');
   });
 });
+
+describe('loadConfig: buckets in a separate file (buckets: FILE)', () => {
+  it('reads the buckets map from a file named relative to stowage.yaml', async () => {
+    const cwd = workdir({
+      'conf/stowage.yaml': 'buckets: buckets/all.yaml\n',
+      'conf/buckets/all.yaml': 'assets1:\n  versioning: Enabled\nlogs1: {}\n',
+    });
+    const config = await load(cwd, { configPath: 'conf/stowage.yaml' });
+    expect(Object.keys(config.buckets ?? {})).toEqual(['assets1', 'logs1']);
+    expect(config.buckets?.assets1?.versioning).toBe('Enabled');
+  });
+
+  it('accepts a file whose top level is a buckets: key', async () => {
+    const cwd = workdir({
+      'stowage.yaml': 'buckets: ./more.yaml\n',
+      'more.yaml': 'buckets:\n  assets1: { tags: { team: games } }\n',
+    });
+    const config = await load(cwd);
+    expect(config.buckets?.assets1?.tags).toEqual([{ Key: 'team', Value: 'games' }]);
+  });
+
+  it('names the missing file, and the included file in a validation error', async () => {
+    expect(await failure(workdir({ 'stowage.yaml': 'buckets: nowhere.yaml\n' }))).toBe(
+      'stowage.yaml: buckets: the file nowhere.yaml it includes does not exist',
+    );
+    const message = await failure(
+      workdir({
+        'stowage.yaml': 'buckets: b.yaml\n',
+        'b.yaml': 'assets1:\n  lifecycle: [{ id: tmp, expiration: 6m }]\n',
+      }),
+    );
+    expect(message).toContain('b.yaml: buckets.assets1.lifecycle.0.expiration');
+  });
+});

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { StowageError } from '../errors.js';
 import { configError, describeIssue, type ConfigIssue } from './issues.js';
 import { configKeysAt, configSchema, type StowageConfig } from './schema.js';
+import { readIncludedBuckets } from './include.js';
 import { parseYamlConfig } from './yaml.js';
 
 /** The file looked for in the working directory when no config path is given. */
@@ -89,6 +90,11 @@ export async function resolveConfig(options: LoadConfigOptions = {}): Promise<Re
 
   const file = await readConfigFile(locateConfigFile(options.configPath, env, cwd), cwd);
   if (file) setLeaves(raw, [], file.data, file.label, sources);
+  if (file && typeof file.data.buckets === 'string') {
+    const included = await readIncludedBuckets(file.data.buckets, file.path, file.label, cwd);
+    raw.buckets = included.data;
+    sources.set('buckets', included.label);
+  }
 
   for (const { name, key } of CONFIG_ENV_VARS) {
     const value = env[name];
@@ -110,7 +116,7 @@ export async function resolveConfig(options: LoadConfigOptions = {}): Promise<Re
   if (!parsed.success) {
     const fallback = file?.label ?? 'config';
     const issues: ConfigIssue[] = parsed.error.issues.flatMap((issue) =>
-      describeIssue(issue, raw, (p) => sources.get(p) ?? fallback),
+      describeIssue(issue, raw, (p) => sourceOf(sources, p) ?? fallback),
     );
     throw configError(issues, file?.path);
   }
@@ -202,6 +208,15 @@ async function readConfigFile(ref: ConfigFileRef, cwd: string): Promise<LoadedFi
     });
   }
   return { path: ref.path, label, data: parseYamlConfig(text, label, ref.path) };
+}
+
+/** Where the value at dotted path `p` (or the nearest section holding it) came from. */
+function sourceOf(sources: Map<string, string>, p: string): string | undefined {
+  for (let at = p; at !== ''; at = at.includes('.') ? at.slice(0, at.lastIndexOf('.')) : '') {
+    const found = sources.get(at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function displayPath(absolute: string, cwd: string): string {

@@ -57,6 +57,10 @@ export interface CliContext {
   logger(): Promise<Logger>;
   /** Exit code `run()` returns when the action finishes without throwing. */
   exitCode: number;
+  /** Registers `fn` to run when the run ends (success or not), e.g. to close sockets. */
+  atExit(fn: () => Promise<void> | void): void;
+  /** Runs the registered atExit functions once, in order; never throws. */
+  runExitHooks(): Promise<void>;
 }
 
 /**
@@ -67,9 +71,20 @@ export function createCliContext(io: CliIo, readGlobals: () => GlobalOptions): C
   let resolved: Promise<ResolvedConfig> | undefined;
   let logger: Promise<Logger> | undefined;
 
+  const exitHooks: (() => Promise<void> | void)[] = [];
   const ctx: CliContext = {
     io,
     exitCode: EXIT.ok,
+    atExit: (fn) => void exitHooks.push(fn),
+    async runExitHooks() {
+      for (const fn of exitHooks.splice(0)) {
+        try {
+          await fn();
+        } catch {
+          // Cleanup after the run: its failure must not change the run's outcome.
+        }
+      }
+    },
     globals: readGlobals,
     output: () => createOutput(io, readGlobals()),
     configOptions(overrides = {}) {

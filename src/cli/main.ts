@@ -6,10 +6,9 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { LOG_LEVELS } from '../config/schema.js';
 import { EXIT, StowageError } from '../errors.js';
-import { COMMAND_REGISTRARS } from './commands/index.js';
+import { registrarsFor } from './commands/index.js';
 import { createCliContext, type CliIo, type GlobalOptions } from './context.js';
 import { reportError } from './output.js';
-import { releaseStores } from './store.js';
 
 const HELP_FOOTER = `
 Exit codes: 0 ok, 1 internal error or some items failed, 2 usage or config error,
@@ -32,9 +31,9 @@ export async function run(argv: string[], io: Partial<CliIo> = {}): Promise<numb
   };
   const program = createProgram(cliIo);
   const ctx = createCliContext(cliIo, () => program.opts<GlobalOptions>());
-  for (const register of COMMAND_REGISTRARS) register(program, ctx);
 
   try {
+    for (const register of await registrarsFor(argv)) register(program, ctx);
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
@@ -56,7 +55,7 @@ export async function run(argv: string[], io: Partial<CliIo> = {}): Promise<numb
     }
     return reportError(err, cliIo, flags);
   } finally {
-    await releaseStores(ctx);
+    await ctx.runExitHooks();
   }
 }
 

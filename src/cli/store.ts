@@ -61,6 +61,7 @@ export function storeFor(ctx: CliContext): Promise<CliStore> {
       return { store, client, session: { s3: client, store } };
     })();
     opened.set(ctx, pending);
+    ctx.atExit(() => releaseStores(ctx));
   }
   return pending;
 }

@@ -26,7 +26,8 @@ import {
 import type { StoreSession } from '../../src/client/ops/session.js';
 import { isStowageError, type StowageError } from '../../src/errors.js';
 import { expectError } from '../helpers/expect-error.js';
-import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
+import { AWS, awsS3api } from '../helpers/aws-cli.js';
+import { ensureDebianPackages } from '../helpers/peers.js';
 import { describeS3Targets, type S3Target } from '../helpers/s3-targets.js';
 import { seedDocuments, type SeedBuckets } from './live-seeds.js';
 
@@ -290,40 +291,20 @@ describeS3Targets('bucket sub-resources', (getTarget) => {
 describeS3Targets(
   'bucket sub-resources, read back with aws-cli',
   (getTarget) => {
-    const AWS = '/usr/bin/aws';
     let work: string;
     let session: StoreSession;
-    let env: Record<string, string>;
+    let awsJson: (...args: string[]) => Promise<Record<string, unknown>>;
 
     beforeAll(() => {
       ensureDebianPackages({ [AWS]: 'awscli' });
       const target = getTarget();
       work = mkdtempSync(path.join(tmpdir(), 'stowage-live-awscli-'));
       session = { s3: target.newClient() };
-      env = {
-        HOME: work,
-        AWS_ACCESS_KEY_ID: target.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: target.credentials.secretAccessKey,
-        AWS_DEFAULT_REGION: target.region,
-        AWS_CONFIG_FILE: path.join(work, 'no-config'),
-        AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'no-credentials'),
-        AWS_PAGER: '',
-      };
+      awsJson = awsS3api(target, work);
     }, 600_000);
     afterAll(() => {
       if (work) rmSync(work, { recursive: true, force: true });
     });
-
-    async function awsJson(...args: string[]): Promise<Record<string, unknown>> {
-      const r = await runPeer(
-        AWS,
-        ['--endpoint-url', getTarget().endpoint, 's3api', ...args, '--output', 'json'],
-        env,
-        { cwd: work },
-      );
-      expect(r.code, `aws ${args.join(' ')}\n${r.stderr}`).toBe(0);
-      return JSON.parse(r.stdout) as Record<string, unknown>;
-    }
 
     it('lifecycle, CORS, policy, tags, public access block and inventory agree with what was written', async () => {
       const target = getTarget();
@@ -364,22 +345,13 @@ describeS3Targets(
       );
       expect(equal(inventory, docs.inventory, [inv.InventoryConfiguration] as never)).toBe(true);
       // and the other way: a change made with aws-cli is drift
-      const r = await runPeer(
-        AWS,
-        [
-          '--endpoint-url',
-          target.endpoint,
-          's3api',
-          'put-bucket-tagging',
-          '--bucket',
-          bucket,
-          '--tagging',
-          'TagSet=[{Key=env,Value=staging}]',
-        ],
-        env,
-        { cwd: work },
+      await awsJson(
+        'put-bucket-tagging',
+        '--bucket',
+        bucket,
+        '--tagging',
+        'TagSet=[{Key=env,Value=staging}]',
       );
-      expect(r.code, r.stderr).toBe(0);
       expect(equal(tags, docs.tags, await tags.read(session, bucket))).toBe(false);
     });
   },

@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
+import { AWS, awsS3api } from '../helpers/aws-cli.js';
+import { ensureDebianPackages } from '../helpers/peers.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { describeS3Targets } from '../helpers/s3-targets.js';
 
-const AWS = '/usr/bin/aws';
 const HOOK = 'https://hooks.example.com/stowage?team=games';
 
 interface PlanJson {
@@ -27,21 +27,13 @@ describeS3Targets(
   'stowage plan/apply: ownership, ACL, object lock, notifications, region',
   (getTarget) => {
     let work: string;
-    let awsEnv: Record<string, string>;
+    let aws: (...args: string[]) => Promise<Record<string, unknown>>;
 
     beforeAll(() => {
       ensureDebianPackages({ [AWS]: 'awscli' });
       const t = getTarget();
       work = mkdtempSync(path.join(tmpdir(), 'stowage-apply-access-'));
-      awsEnv = {
-        HOME: work,
-        AWS_ACCESS_KEY_ID: t.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: t.credentials.secretAccessKey,
-        AWS_DEFAULT_REGION: t.region,
-        AWS_CONFIG_FILE: path.join(work, 'no-config'),
-        AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'no-credentials'),
-        AWS_PAGER: '',
-      };
+      aws = awsS3api(t, work);
     }, 600_000);
     afterAll(() => {
       if (work) rmSync(work, { recursive: true, force: true });
@@ -67,17 +59,6 @@ describeS3Targets(
         ].join('\n'),
       );
       return (...args) => runCli(['--config', file, ...args], { env: { HOME: work }, cwd: work });
-    }
-
-    async function aws(...args: string[]): Promise<Record<string, unknown>> {
-      const r = await runPeer(
-        AWS,
-        ['--endpoint-url', getTarget().endpoint, 's3api', ...args, '--output', 'json'],
-        awsEnv,
-        { cwd: work },
-      );
-      expect(r.code, `aws ${args.join(' ')}\n${r.stderr}`).toBe(0);
-      return r.stdout.trim() === '' ? {} : (JSON.parse(r.stdout) as Record<string, unknown>);
     }
 
     async function planJson(cli: (...args: string[]) => Promise<CliResult>): Promise<PlanJson> {

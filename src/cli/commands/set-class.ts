@@ -15,6 +15,33 @@ import { StowageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { reportItemFailure, s3Arg } from '../store-format.js';
 import { storeFor } from '../store.js';
+import { copyObject, Pacer } from '../../transfer/index.js';
+import type { LargeClassCopy, StoreSession } from '../../client/ops/index.js';
+
+/**
+ * Objects over 5 GiB: a multipart copy onto themselves through src/transfer (tests lower
+ * `multipartThresholdBytes` to exercise it with small objects).
+ */
+export function largeCopier(
+  session: StoreSession,
+  multipartThresholdBytes?: number,
+): LargeClassCopy {
+  const pacer = new Pacer();
+  return async (o) => {
+    await copyObject({
+      client: session.s3,
+      pacer,
+      ...(multipartThresholdBytes !== undefined ? { multipartThresholdBytes } : {}),
+      source: { bucket: o.bucket, key: o.key },
+      bucket: o.bucket,
+      key: o.key,
+      metadataDirective: 'COPY',
+      storageClass: o.storageClass as never,
+      ...(o.sse ? { sse: o.sse as never } : {}),
+      ...(o.sseKmsKeyId ? { sseKmsKeyId: o.sseKmsKeyId } : {}),
+    });
+  };
+}
 
 function changeText(url: string, r: ClassChange & { skipped?: string }): string {
   return r.skipped
@@ -49,6 +76,7 @@ export function registerSetClassCommand(program: Command, ctx: CliContext): void
         );
       }
       const { session } = await storeFor(ctx);
+      const copyLarge = largeCopier(session);
       const out = ctx.output();
       const report = (r: ItemResult<ClassChange>) => {
         const itemUrl = formatS3Url({ bucket: where.bucket, key: r.key });
@@ -61,7 +89,12 @@ export function registerSetClassCommand(program: Command, ctx: CliContext): void
       };
       if (!o.recursive) {
         report(
-          await setObjectClass(session, { bucket: where.bucket, key: where.key, storageClass }),
+          await setObjectClass(session, {
+            bucket: where.bucket,
+            key: where.key,
+            storageClass,
+            copyLarge,
+          }),
         );
         return;
       }
@@ -69,6 +102,7 @@ export function registerSetClassCommand(program: Command, ctx: CliContext): void
         bucket: where.bucket,
         prefix: where.key,
         storageClass,
+        copyLarge,
       });
       for await (const r of results) report(r);
     });

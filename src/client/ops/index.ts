@@ -50,4 +50,6 @@ export {
   MAX_COPY_OBJECT_BYTES,
   STORAGE_CLASSES,
   type ClassChange,
+  type LargeClassCopy,
+  type LargeObjects,
 } from './storage-class.js';

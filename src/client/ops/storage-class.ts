@@ -18,6 +18,26 @@ export const MAX_COPY_OBJECT_BYTES = 5 * 1024 ** 3;
 /** How many objects `--recursive` changes at once. */
 const CONCURRENCY = 8;
 
+/**
+ * Copies an object over 5 GiB onto itself in the new class (a multipart copy, keeping
+ * metadata, tags and encryption); set-class has no pacer or part pool of its own, so the
+ * caller supplies one (the CLI passes src/transfer's copyObject).
+ */
+export type LargeClassCopy = (o: {
+  bucket: string;
+  key: string;
+  storageClass: string;
+  sse?: string;
+  sseKmsKeyId?: string;
+}) => Promise<void>;
+
+/** What set-class does with objects too large for CopyObject. */
+export interface LargeObjects {
+  copyLarge?: LargeClassCopy;
+  /** Objects above this size go to `copyLarge`. Default 5 GiB (tests use less). */
+  largeObjectBytes?: number;
+}
+
 /** One object of {@link setStorageClass}. */
 export interface ClassChange {
   key: string;
@@ -43,11 +63,11 @@ export function checkStorageClass(name: string): string {
  * Changes the class of one object (skipped when it is already in that class).
  *
  * @throws StowageError for a missing object; `E_INVALID_OBJECT_STATE` for an archived object
- *   that was not restored; `E_ENTITY_TOO_LARGE` above 5 GiB.
+ *   that was not restored; `E_ENTITY_TOO_LARGE` above 5 GiB without `copyLarge`.
  */
 export async function setObjectClass(
   session: StoreSession,
-  options: { bucket: string; key: string; storageClass: string },
+  options: { bucket: string; key: string; storageClass: string } & LargeObjects,
 ): Promise<ItemResult<ClassChange>> {
   const { bucket, key } = options;
   const to = checkStorageClass(options.storageClass);
@@ -56,14 +76,27 @@ export async function setObjectClass(
   );
   const from = head.StorageClass ?? 'STANDARD';
   if (from === to) return { ok: true, skipped: `already ${to}`, key, from, to };
-  if (Number(head.ContentLength ?? 0) > MAX_COPY_OBJECT_BYTES) {
-    throw new StowageError(
-      'E_ENTITY_TOO_LARGE',
-      `s3://${bucket}/${key}: objects over 5 GiB need a multipart copy, which set-class does not do yet`,
-      { details: { bucket, key } },
-    );
-  }
   const sse = head.ServerSideEncryption;
+  if (Number(head.ContentLength ?? 0) > (options.largeObjectBytes ?? MAX_COPY_OBJECT_BYTES)) {
+    if (!options.copyLarge) {
+      throw new StowageError(
+        'E_ENTITY_TOO_LARGE',
+        `s3://${bucket}/${key}: objects over 5 GiB need a multipart copy (give copyLarge)`,
+        { details: { bucket, key } },
+      );
+    }
+    const copyLarge = options.copyLarge;
+    await refusedClass(`s3://${bucket}/${key}`, to, () =>
+      copyLarge({
+        bucket,
+        key,
+        storageClass: to,
+        ...(sse === 'AES256' || sse === 'aws:kms' ? { sse } : {}),
+        ...(sse === 'aws:kms' && head.SSEKMSKeyId ? { sseKmsKeyId: head.SSEKMSKeyId } : {}),
+      }),
+    );
+    return { ok: true, key, from, to };
+  }
   await refusedClass(`s3://${bucket}/${key}`, to, () =>
     call(session, { bucket, key }, () =>
       session.s3.send(
@@ -121,15 +154,21 @@ async function refusedClass<R>(
  */
 export async function* setClassRecursive(
   session: StoreSession,
-  options: { bucket: string; prefix: string; storageClass: string },
+  options: { bucket: string; prefix: string; storageClass: string } & LargeObjects,
 ): AsyncGenerator<ItemResult<ClassChange>> {
-  const { bucket, prefix } = options;
+  const { bucket, prefix, copyLarge, largeObjectBytes } = options;
   const to = checkStorageClass(options.storageClass);
   const running = new Map<number, Promise<{ id: number; result: ItemResult<ClassChange> }>>();
   let next = 0;
   const start = (key: string, from: string) => {
     const id = next++;
-    const p = setObjectClass(session, { bucket, key, storageClass: to }).then(
+    const p = setObjectClass(session, {
+      bucket,
+      key,
+      storageClass: to,
+      copyLarge,
+      largeObjectBytes,
+    }).then(
       (result) => ({ id, result }),
       (err: unknown) => ({
         id,

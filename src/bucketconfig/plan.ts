@@ -4,20 +4,22 @@
  */
 import { readBucketState, type BucketState } from '../client/bucket-config/index.js';
 import { SUB_RESOURCE_NAMES, type SubResourceName } from '../client/bucket-config/index.js';
-import { bucketExists, bucketRegion, type StoreSession } from '../client/ops/index.js';
+import type { StoreSession } from '../client/ops/index.js';
 import { StowageError, toStowageError } from '../errors.js';
-import { bucketNameOf, type DesiredBucket } from './canonical.js';
+import type { DesiredBucket } from './canonical.js';
+import { sessionOf, type PlanError, type SessionFor } from './sessions.js';
+import {
+  missingInventoryDestination,
+  regionMismatch,
+  replicationDestinationProblem,
+} from './live-checks.js';
 import { NEVER_PRUNED, comparable, desiredDocuments, sameDocument } from './compare.js';
 import { diffText } from './diff-text.js';
 
+export { sessionOf, type PlanError, type SessionFor } from './sessions.js';
+
 /** What apply does with one sub-resource. */
 export type ChangeAction = 'create' | 'update' | 'unchanged' | 'remove' | 'error';
-
-/** An error as plans carry it (safe to print and to put in --json). */
-export interface PlanError {
-  code: string;
-  message: string;
-}
 
 /** One sub-resource of one bucket in a plan. */
 export interface SubResourceChange {
@@ -58,23 +60,12 @@ export interface Plan {
   errors: number;
 }
 
-/** The session of a bucket's store: one session for all, or one per declared store. */
-export type SessionFor = StoreSession | ((bucket: DesiredBucket) => Promise<StoreSession>);
-
 /** What a caller passes to {@link planBuckets}. */
 export interface PlanOptions {
   /** Plan only this bucket (it must be declared). */
   bucket?: string;
   /** Removes of undeclared live sub-resources are applied (otherwise only shown). */
   prune?: boolean;
-}
-
-/** The session for `bucket`. */
-export async function sessionOf(
-  sessions: SessionFor,
-  bucket: DesiredBucket,
-): Promise<StoreSession> {
-  return typeof sessions === 'function' ? sessions(bucket) : sessions;
 }
 
 /** The declared buckets `options.bucket` selects; an undeclared name is a usage error. */
@@ -112,51 +103,6 @@ function insecureLockOut(policy: unknown, endpoint: string | undefined): PlanErr
     code: 'E_INVALID_REQUEST',
     message: `the policy denies requests without TLS (aws:SecureTransport false), and this store's endpoint ${endpoint} is plain HTTP: applying it would lock stowage out of the bucket; use an https:// endpoint`,
   };
-}
-
-/**
- * A bucket cannot move between regions: a declared region that differs from the live one is
- * an error (recreate the bucket, or correct the file). Stores that cannot say (no
- * GetBucketLocation) are not compared.
- */
-async function regionMismatch(
-  session: StoreSession,
-  bucket: DesiredBucket,
-): Promise<PlanError | undefined> {
-  if (bucket.region === undefined) return undefined;
-  let live: string;
-  try {
-    live = await bucketRegion(session, bucket.name);
-  } catch (err) {
-    const e = toStowageError(err);
-    if (e.code === 'E_NOT_IMPLEMENTED') return undefined;
-    throw e;
-  }
-  if (live === bucket.region) return undefined;
-  return {
-    code: 'E_INVALID_REQUEST',
-    message: `the bucket is in region ${live} but the file declares region ${bucket.region}: S3 cannot move a bucket to another region (correct region:, or recreate the bucket)`,
-  };
-}
-
-/**
- * The inventory destinations that are neither declared in the file (apply creates those
- * first) nor live in the store: an error naming the configuration and the bucket.
- */
-async function missingInventoryDestination(
-  session: StoreSession,
-  bucket: DesiredBucket,
-  declared: ReadonlySet<string>,
-): Promise<PlanError | undefined> {
-  for (const c of bucket.inventory ?? []) {
-    const dest = bucketNameOf(c.Destination.S3BucketDestination.Bucket);
-    if (declared.has(dest) || (await bucketExists(session, dest))) continue;
-    return {
-      code: 'E_NO_SUCH_BUCKET',
-      message: `inventory "${c.Id}": destination bucket "${dest}" does not exist (create it, or declare it under buckets:)`,
-    };
-  }
-  return undefined;
 }
 
 function planError(err: unknown): PlanError {
@@ -239,6 +185,13 @@ async function planBucket(
       const missing = await missingInventoryDestination(session, bucket, declared);
       if (missing) {
         plan.changes.push({ subResource: name, action: 'error', error: missing });
+        continue;
+      }
+    }
+    if (name === 'replication' && want !== undefined) {
+      const problem = await replicationDestinationProblem(sessions, bucket, declared);
+      if (problem) {
+        plan.changes.push({ subResource: name, action: 'error', error: problem });
         continue;
       }
     }

@@ -218,5 +218,42 @@ describeS3Targets(
       const after = found.buckets[0]!.changes.find((c) => c.subResource === 'inventory')!;
       expect(after.error?.message ?? '').not.toContain('does not exist');
     });
+
+    it('reports a replication destination that is missing or not versioned', async () => {
+      const t = getTarget();
+      const bucket = t.uniqueBucket('repl');
+      const dest = t.uniqueBucket('repl-dest');
+      const cli = configWith(
+        'replication',
+        [
+          'buckets:',
+          `  ${bucket}:`,
+          '    versioning: Enabled',
+          '    replication:',
+          `      rules: [{ id: critical, prefix: critical/, destination: { bucket: ${dest} } }]`,
+          '',
+        ].join('\n'),
+      );
+      const replicationError = async (): Promise<string | undefined> => {
+        const plan = await planJson(cli);
+        const c = plan.buckets[0]!.changes.find((x) => x.subResource === 'replication')!;
+        return c.error?.message;
+      };
+      expect(await replicationError()).toBe(
+        `replication rule "critical": destination bucket "${dest}" does not exist (create it, or declare it under buckets:)`,
+      );
+      await aws('create-bucket', '--bucket', dest);
+      expect(await replicationError()).toBe(
+        `replication rule "critical": destination bucket "${dest}" needs versioning Enabled (replication requires versioning on both sides)`,
+      );
+      await aws(
+        'put-bucket-versioning',
+        '--bucket',
+        dest,
+        '--versioning-configuration',
+        'Status=Enabled',
+      );
+      expect((await replicationError()) ?? '').not.toMatch(/destination bucket/);
+    });
   },
 );

@@ -1,12 +1,17 @@
 /**
  * Streams a bucket listing (ListObjectsV2, page by page) in the order S3 returns it: the
- * UTF-8 byte order of the keys. One page is in memory at a time.
+ * UTF-8 byte order of the keys. The next page is fetched while the current one is consumed,
+ * so at most two pages are in memory.
  *
  * Keys are requested with `encoding-type=url` and decoded here, because XML 1.0 cannot
  * carry some characters S3 keys may hold (a carriage return becomes a newline in any XML
  * parser), and a sync must see every key exactly.
  */
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { translateS3Error } from '../../client/index.js';
 import { StowageError } from '../../errors.js';
 import type { ListedItem } from './types.js';
@@ -59,11 +64,9 @@ export async function* listRemote(
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
     throw new StowageError('E_INVALID_ARGUMENT', `pageSize must be 1-1000, got ${pageSize}`);
   }
-  let token: string | undefined;
-  do {
-    let page;
-    try {
-      page = await client.send(
+  const request = (token: string | undefined): Promise<ListObjectsV2CommandOutput> => {
+    const sent = client
+      .send(
         new ListObjectsV2Command({
           Bucket: options.bucket,
           Prefix: options.prefix || undefined,
@@ -72,10 +75,27 @@ export async function* listRemote(
           EncodingType: 'url',
         }),
         { abortSignal: options.abortSignal },
+      )
+      .catch((err: unknown) => {
+        throw translateS3Error(err, { bucket: options.bucket, key: options.prefix ?? '' });
+      });
+    // Awaited below; a consumer that stops early must not leave an unhandled rejection.
+    sent.catch(() => undefined);
+    return sent;
+  };
+  let next: Promise<ListObjectsV2CommandOutput> | undefined = request(undefined);
+  while (next) {
+    const page: ListObjectsV2CommandOutput = await next;
+    const token: string | undefined = page.IsTruncated ? page.NextContinuationToken : undefined;
+    if (page.IsTruncated && !token) {
+      throw new StowageError(
+        'E_INTERNAL',
+        'the store said the listing is truncated but sent no continuation token',
       );
-    } catch (err) {
-      throw translateS3Error(err, { bucket: options.bucket, key: options.prefix ?? '' });
     }
+    // The next page is asked for before this one is consumed: the store works on it while
+    // the caller plans with this one.
+    next = token ? request(token) : undefined;
     const urlEncoded = page.EncodingType === 'url';
     for (const o of page.Contents ?? []) {
       if (o.Key === undefined) continue;
@@ -87,14 +107,7 @@ export async function* listRemote(
         ...(o.StorageClass ? { storageClass: o.StorageClass } : {}),
       };
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    if (page.IsTruncated && !token) {
-      throw new StowageError(
-        'E_INTERNAL',
-        'the store said the listing is truncated but sent no continuation token',
-      );
-    }
-  } while (token);
+  }
 }
 
 /**

@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import {
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -19,6 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBytes } from '../helpers/engine.js';
+import { readTree } from '../helpers/tree.js';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
@@ -34,18 +34,6 @@ let src: string;
 let env: Record<string, string>;
 
 const md5 = (b: Buffer | string): string => createHash('md5').update(b).digest('hex');
-
-/** Every file under `dir`, by path relative to it with `/` separators. */
-function tree(dir: string, prefix = ''): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const rel = prefix + entry.name;
-    const abs = path.join(dir, entry.name);
-    if (entry.isDirectory()) for (const [k, v] of tree(abs, `${rel}/`)) out.set(k, v);
-    else out.set(rel, readFileSync(abs));
-  }
-  return out;
-}
 
 function writeFile(root: string, rel: string, content: string | Buffer): void {
   const p = path.join(root, rel);
@@ -81,7 +69,7 @@ async function remoteFiles(remote: string): Promise<Map<string, [number, string 
 }
 
 function localFiles(dir: string): Map<string, [number, string]> {
-  return new Map([...tree(dir)].map(([k, v]) => [k, [v.length, md5(v)]]));
+  return new Map([...readTree(dir)].map(([k, v]) => [k, [v.length, md5(v)]]));
 }
 
 const sorted = <V>(m: Map<string, V>): Array<[string, V]> =>
@@ -221,8 +209,8 @@ describe('rclone against stowage serve', () => {
   it('copy back to a fresh directory gives the same bytes', async () => {
     const back = path.join(work, 'back');
     await ok('copy', `stw:${BUCKET}/data`, back);
-    const want = tree(src);
-    const got = tree(back);
+    const want = readTree(src);
+    const got = readTree(back);
     expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
     for (const [k, v] of want) expect(got.get(k)?.equals(v), k).toBe(true);
   });

@@ -5,11 +5,12 @@
  * objects seen through the S3 API.
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBytes } from '../helpers/engine.js';
+import { readTree } from '../helpers/tree.js';
 import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
@@ -20,18 +21,6 @@ const MIB = 1024 * 1024;
 let t: TestServer;
 let work: string;
 let source: string;
-
-/** Every file under `dir`, by path relative to it. */
-function tree(dir: string, prefix = ''): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const rel = prefix + entry.name;
-    const abs = path.join(dir, entry.name);
-    if (entry.isDirectory()) for (const [k, v] of tree(abs, `${rel}/`)) out.set(k, v);
-    else out.set(rel, readFileSync(abs));
-  }
-  return out;
-}
 
 function put(rel: string, content: string | Buffer): void {
   const p = path.join(source, rel);
@@ -101,8 +90,8 @@ describe('restic against stowage serve', () => {
   it('restores the latest snapshot byte for byte', async () => {
     const target = path.join(work, 'restored');
     await restic('restore', 'latest', '--target', target);
-    const restored = tree(path.join(target, source.slice(1)));
-    const original = tree(source);
+    const restored = readTree(path.join(target, source.slice(1)));
+    const original = readTree(source);
     expect([...restored.keys()].sort()).toEqual([...original.keys()].sort());
     for (const [rel, bytes] of original) expect(restored.get(rel)!.equals(bytes), rel).toBe(true);
   });

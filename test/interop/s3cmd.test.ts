@@ -5,19 +5,12 @@
  */
 import { HeadBucketCommand, HeadObjectCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBytes } from '../helpers/engine.js';
+import { readTree } from '../helpers/tree.js';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
@@ -30,18 +23,6 @@ let work: string;
 let config: string;
 
 const md5 = (b: Buffer | string): string => createHash('md5').update(b).digest('hex');
-
-/** Every file under `dir`, by path relative to it with `/` separators. */
-function tree(dir: string, prefix = ''): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const rel = prefix + entry.name;
-    const abs = path.join(dir, entry.name);
-    if (entry.isDirectory()) for (const [k, v] of tree(abs, `${rel}/`)) out.set(k, v);
-    else out.set(rel, readFileSync(abs));
-  }
-  return out;
-}
 
 function file(rel: string, content: string | Buffer): string {
   const p = path.join(work, rel);
@@ -216,7 +197,7 @@ describe('s3cmd against stowage serve', () => {
       `upload: '${dir}/assets/new file.txt' -> '${remote}assets/new file.txt'`,
       `upload: '${dir}/top.txt' -> '${remote}top.txt'`,
     ]);
-    const local = tree(dir);
+    const local = readTree(dir);
     expect(await listRecursive(remote)).toEqual(
       [...local].map(([k, v]): [string, number] => [`${remote}${k}`, v.length]).sort(byFirst),
     );
@@ -225,7 +206,7 @@ describe('s3cmd against stowage serve', () => {
 
     const down = path.join(work, 'down');
     await ok('sync', '--check-md5', remote, `${down}/`);
-    const got = tree(down);
+    const got = readTree(down);
     expect([...got.keys()].sort()).toEqual([...local.keys()].sort());
     for (const [k, v] of local) expect(got.get(k)?.equals(v), k).toBe(true);
   });

@@ -3,6 +3,7 @@
  * into StowageErrors that name the path, and writing small JSON files atomically.
  */
 import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { StowageError, toStowageError } from '../errors.js';
 
@@ -66,6 +67,65 @@ export async function openSource(filePath: string): Promise<SourceFile> {
   } catch (err) {
     await handle.close();
     throw localError(err, filePath, 'cannot read');
+  }
+}
+
+/** Files up to this size are read with synchronous calls (see {@link readSmallFile}). */
+export const SYNC_READ_MAX_BYTES = 1024 * 1024;
+
+/** A whole small file read at once, with the size and mtime it had. */
+export interface SmallFile {
+  body: Buffer;
+  sizeBytes: number;
+  mtimeMs: number;
+}
+
+/**
+ * Reads `filePath` whole with synchronous calls when it is a regular file of at most
+ * `maxBytes`; returns undefined for a larger file (read it with {@link openSource}).
+ *
+ * Each asynchronous fs call costs a thread-pool round trip (a futex wake and a context
+ * switch, about 0.1 ms on the main thread here); an upload of 10,000 small files made
+ * 40,000 of them. From the page cache the four synchronous calls take a few microseconds.
+ * O_NONBLOCK keeps the open of a FIFO from blocking; it is then refused as not a file.
+ *
+ * @throws StowageError naming the path, as {@link openSource}.
+ */
+export function readSmallFile(filePath: string, maxBytes: number): SmallFile | undefined {
+  let fd: number;
+  try {
+    fd = openSync(filePath, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw localError(err, filePath, 'cannot read');
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      throw new StowageError(
+        'E_LOCAL_NOT_A_FILE',
+        `cannot upload ${filePath}: it is a ${st.isDirectory() ? 'directory' : 'special file'}, not a regular file`,
+        { details: { path: filePath } },
+      );
+    }
+    if (st.size > maxBytes) return undefined;
+    const body = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = readSync(fd, body, got, st.size - got, got);
+      if (n === 0) {
+        throw new StowageError(
+          'E_INVALID_REQUEST',
+          `${filePath} changed during the upload (it is shorter than the ${st.size} bytes it had)`,
+          { details: { path: filePath } },
+        );
+      }
+      got += n;
+    }
+    return { body, sizeBytes: st.size, mtimeMs: Math.round(st.mtimeMs) };
+  } catch (err) {
+    throw localError(err, filePath, 'cannot read');
+  } finally {
+    closeSync(fd);
   }
 }
 

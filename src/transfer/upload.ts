@@ -6,7 +6,14 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { contentTypeFor } from './content-type.js';
 import { md5Of, sha256Of } from './hashing.js';
-import { openSource, readRange } from './local-file.js';
+import { existsSync } from 'node:fs';
+import {
+  openSource,
+  readRange,
+  readSmallFile,
+  SYNC_READ_MAX_BYTES,
+  type SmallFile,
+} from './local-file.js';
 import { abortQuietly } from './multipart-calls.js';
 import { uploadMultipart } from './multipart.js';
 import { etagIsOpaque, expectEtag, writeParams } from './object-params.js';
@@ -59,15 +66,19 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadResu
   checkTarget(options.bucket, options.key);
   checkProperties(options);
   const settings = transferSettings(options);
+  const contentType = options.contentType ?? contentTypeFor(options.path);
+  const small = readSmallFile(options.path, Math.min(SYNC_READ_MAX_BYTES, settings.partSizeBytes));
+  if (small) {
+    options.signal?.throwIfAborted();
+    return putAndForget(options, small, contentType, settings.attempts, started);
+  }
   const file = await openSource(options.path);
   try {
     options.signal?.throwIfAborted();
-    const contentType = options.contentType ?? contentTypeFor(options.path);
     if (file.sizeBytes <= settings.partSizeBytes) {
-      const r = await putSingle(options, file, contentType, settings.attempts, started);
-      // A multipart upload of an earlier, larger version of this file is now useless.
-      if (options.stateDir) await dropStaleUpload(options, settings.attempts);
-      return r;
+      const body = await readRange(file, options.path, 0, file.sizeBytes);
+      const whole = { body, sizeBytes: file.sizeBytes, mtimeMs: file.mtimeMs };
+      return await putAndForget(options, whole, contentType, settings.attempts, started);
     }
     const partSizeBytes = partSizeFor(file.sizeBytes, settings.partSizeBytes);
     const r = await uploadMultipart(options, file, {
@@ -81,15 +92,28 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadResu
   }
 }
 
+/** A single PutObject; a multipart upload of an earlier, larger version is then useless. */
+async function putAndForget(
+  o: UploadFileOptions,
+  file: SmallFile,
+  contentType: string,
+  attempts: number,
+  started: number,
+): Promise<UploadResult> {
+  const r = await putSingle(o, file, contentType, attempts, started);
+  if (o.stateDir) await dropStaleUpload(o, attempts);
+  return r;
+}
+
 async function putSingle(
   o: UploadFileOptions,
-  file: Awaited<ReturnType<typeof openSource>>,
+  file: SmallFile,
   contentType: string,
   attempts: number,
   started: number,
 ): Promise<UploadResult> {
   // One read serves the SHA-256 metadata, the Content-MD5 header and the body.
-  const body = await readRange(file, o.path, 0, file.sizeBytes);
+  const body = file.body;
   const sha256 = sha256Of(body);
   const md5 = md5Of(body);
   const progress = new ProgressTracker(o.key, file.sizeBytes, 0, o.onProgress);
@@ -128,6 +152,8 @@ async function putSingle(
 
 async function dropStaleUpload(o: UploadFileOptions, attempts: number): Promise<void> {
   const file = stateFileFor(o.stateDir!, o.bucket, o.key, o.path);
+  // Nearly always absent: a synchronous check spares a thread-pool round trip per file.
+  if (!existsSync(file)) return;
   const state = await loadUploadState(file);
   if (!state) return;
   await abortQuietly(o, state.uploadId, attempts);

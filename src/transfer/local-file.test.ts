@@ -1,0 +1,34 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectError } from '../../test/helpers/expect-error.js';
+import { readSmallFile } from './local-file.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'stowage-local-file-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('readSmallFile', () => {
+  it('reads a small file whole with its size and mtime; a larger one is left to openSource', () => {
+    const file = path.join(dir, 'a.txt');
+    writeFileSync(file, 'hello');
+    const small = readSmallFile(file, 1024);
+    expect(small?.body.toString()).toBe('hello');
+    expect(small?.sizeBytes).toBe(5);
+    expect(small?.mtimeMs).toBeGreaterThan(0);
+    expect(readSmallFile(file, 4)).toBeUndefined();
+  });
+
+  it('refuses a FIFO without blocking, a directory, and names a missing path', async () => {
+    const fifo = path.join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    await expectError(() => readSmallFile(fifo, 1024), 'E_LOCAL_NOT_A_FILE', /special file/);
+    await expectError(() => readSmallFile(dir, 1024), 'E_LOCAL_NOT_A_FILE', /directory/);
+    await expectError(
+      () => readSmallFile(path.join(dir, 'nope'), 1024),
+      'E_LOCAL_NOT_FOUND',
+      /no such file/,
+    );
+  });
+});

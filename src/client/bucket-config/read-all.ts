@@ -17,8 +17,9 @@ export type BucketState = { [K in SubResourceName]?: SubResourceState<SubResourc
 
 /**
  * Reads `subResources` (default: all, in apply order) of `bucket`. A missing bucket throws
- * E_NO_SUCH_BUCKET (there is nothing per-sub-resource to report); other errors, such as a
- * store that does not implement a sub-resource, are captured in its entry.
+ * E_NO_SUCH_BUCKET and an unreachable store E_NETWORK (there is nothing per-sub-resource to
+ * report); other errors, such as a store that does not implement a sub-resource, are
+ * captured in its entry.
  */
 export async function readBucketState(
   session: StoreSession,
@@ -41,7 +42,8 @@ export async function readBucketState(
       state[name] = { ok: true, value: await sub.read(session, bucket) };
     } catch (err) {
       const error = translateS3Error(err, { bucket, store: session.store });
-      if (error.code === 'E_NO_SUCH_BUCKET') throw error;
+      // Nothing per-sub-resource to report: the bucket is missing, or the store unreachable.
+      if (error.code === 'E_NO_SUCH_BUCKET' || error.code === 'E_NETWORK') throw error;
       state[name] = { ok: false, error };
     }
   }

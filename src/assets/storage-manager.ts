@@ -191,12 +191,9 @@ export class S3StorageManager {
     const r = await classRefusal(
       storageClass,
       uploadFile({
-        client: this.client,
-        pacer: this.pacer,
-        bucket: this.config.bucket,
+        ...this.transferBase(),
         key,
         path: filePath,
-        ...(this.partSizeBytes !== undefined ? { partSizeBytes: this.partSizeBytes } : {}),
         ...(options.metadata ? { metadata: options.metadata } : {}),
         ...(options.tags ? { tags: options.tags } : {}),
         ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
@@ -283,6 +280,16 @@ export class S3StorageManager {
     }
   }
 
+  /** What every upload and download of this manager passes to src/transfer. */
+  private transferBase() {
+    return {
+      client: this.client,
+      pacer: this.pacer,
+      bucket: this.config.bucket,
+      ...(this.partSizeBytes !== undefined ? { partSizeBytes: this.partSizeBytes } : {}),
+    };
+  }
+
   /**
    * Downloads an object to a local file: ranged GETs into a partial file, verified against
    * the stored SHA-256 (or MD5 ETag), then renamed into place.
@@ -292,12 +299,9 @@ export class S3StorageManager {
   async download(key: string, filePath: string): Promise<DownloadedFile> {
     checkKey(key);
     const r = await downloadFile({
-      client: this.client,
-      pacer: this.pacer,
-      bucket: this.config.bucket,
+      ...this.transferBase(),
       key,
       path: filePath,
-      ...(this.partSizeBytes !== undefined ? { partSizeBytes: this.partSizeBytes } : {}),
     });
     return {
       key: r.key,

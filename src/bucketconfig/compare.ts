@@ -47,9 +47,10 @@ export function desiredDocuments(bucket: DesiredBucket): Partial<Record<SubResou
  */
 export function readsAsUnset(name: SubResourceName, value: unknown): boolean {
   if (Array.isArray(value)) return value.length === 0;
-  if (name === 'acl') return value === 'private';
   const doc = value as Record<string, unknown>;
   switch (name) {
+    case 'acl':
+      return value === 'private';
     case 'encryption':
       return (
         canonicalJson((SUB_RESOURCES.encryption as SubResource<unknown>).normalize(doc)) ===

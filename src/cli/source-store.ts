@@ -11,7 +11,11 @@ import { createS3Client, resolveStore, type ResolvedStore } from '../client/inde
 import { StowageError } from '../errors.js';
 import type { CliContext } from './context.js';
 import type { Ends } from './transfer-args.js';
-import type { TransferSession } from './transfer-session.js';
+import {
+  openTransferSession,
+  type SessionLimits,
+  type TransferSession,
+} from './transfer-session.js';
 
 /** The raw value of {@link addSourceStoreOption}. */
 export interface SourceStoreFlags {
@@ -101,4 +105,37 @@ export function openSourceSession(
   if (store === undefined || sameStore(store, dest.store)) return undefined;
   const client = createS3Client(store, { maxAttempts: 2 });
   return { ...dest, store, client, close: () => client.destroy() };
+}
+
+/** The sessions of one cp, mv or sync run. */
+export interface RunSessions {
+  /** The run's store: the destination, and the source unless `sourceSession` is set. */
+  session: TransferSession;
+  /** `--source-store` naming another store: the source's own session. */
+  sourceSession?: TransferSession;
+  /** Where the source is listed and read: `sourceSession ?? session`. */
+  sourceSide: TransferSession;
+}
+
+/**
+ * Opens the run's session (and the source store's, see {@link openSourceSession}), runs
+ * `work` with them and closes both, whatever `work` does.
+ *
+ * @example
+ * await withRunSessions(ctx, parseLimits(o), sourceStore, ({ session, sourceSide }) => …);
+ */
+export async function withRunSessions<T>(
+  ctx: CliContext,
+  limits: SessionLimits,
+  sourceStore: ResolvedStore | undefined,
+  work: (s: RunSessions) => Promise<T>,
+): Promise<T> {
+  const session = await openTransferSession(ctx, limits);
+  const sourceSession = openSourceSession(sourceStore, session);
+  try {
+    return await work({ session, sourceSession, sourceSide: sourceSession ?? session });
+  } finally {
+    sourceSession?.close();
+    session.close();
+  }
 }

@@ -3,6 +3,7 @@
  * properties (`--metadata`, `--sse` …), rate and bandwidth limits, and the two locations.
  * Every bad value is an `E_USAGE` error naming the flag and the value (exit code 2).
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseLocation, type Location } from '../client/index.js';
@@ -145,7 +146,7 @@ export function parseProperties(
 const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 
 /** `--bandwidth-limit`: bytes per second, with an optional K/M/G/T suffix (binary). */
-export function parseBandwidth(text: string | undefined): number | undefined {
+function parseBandwidth(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?(?:\/s)?\s*$/i.exec(text);
   const n = m ? Number(m[1]) * (UNITS[m[2]!.toUpperCase()] ?? 1) : Number.NaN;
@@ -155,8 +156,27 @@ export function parseBandwidth(text: string | undefined): number | undefined {
   return Math.floor(n);
 }
 
+/** `--rate-limit` and `--bandwidth-limit` of {@link addLimitOptions}, parsed. */
+export function parseLimits(f: { rateLimit?: string; bandwidthLimit?: string }): {
+  rateLimit?: number;
+  bandwidthLimit?: number;
+} {
+  return { rateLimit: parseRate(f.rateLimit), bandwidthLimit: parseBandwidth(f.bandwidthLimit) };
+}
+
+/**
+ * A local source of `--recursive` copies and of sync must be an existing directory.
+ *
+ * @throws StowageError `E_USAGE` naming the source as the user wrote it.
+ */
+export async function requireLocalDir(absolute: string, text: string, why = ''): Promise<void> {
+  const st = await stat(absolute).catch(() => undefined);
+  if (!st) throw usage(`the source "${text}" does not exist`);
+  if (!st.isDirectory()) throw usage(`the source "${text}" is not a directory${why}`);
+}
+
 /** `--rate-limit`: requests per second, a positive number. */
-export function parseRate(text: string | undefined): number | undefined {
+function parseRate(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
   if (!(n > 0)) throw usage(`invalid --rate-limit "${text}": expected requests per second > 0`);

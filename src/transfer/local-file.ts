@@ -35,6 +35,24 @@ export function localError(err: unknown, filePath: string, doing: string): Stowa
   }
 }
 
+/** An upload source that is a directory or a special file. */
+function notAFile(filePath: string, isDirectory: boolean): StowageError {
+  return new StowageError(
+    'E_LOCAL_NOT_A_FILE',
+    `cannot upload ${filePath}: it is a ${isDirectory ? 'directory' : 'special file'}, not a regular file`,
+    { details: { path: filePath } },
+  );
+}
+
+/** A read that ended before the size the file had when opened. */
+function shrank(filePath: string, sizeBytes: number): StowageError {
+  return new StowageError(
+    'E_INVALID_REQUEST',
+    `${filePath} changed during the upload (it is shorter than the ${sizeBytes} bytes it had)`,
+    { details: { path: filePath } },
+  );
+}
+
 /** A source file opened for reading, with the size and mtime it had when opened. */
 export interface SourceFile {
   handle: FileHandle;
@@ -56,13 +74,7 @@ export async function openSource(filePath: string): Promise<SourceFile> {
   }
   try {
     const st = await handle.stat();
-    if (!st.isFile()) {
-      throw new StowageError(
-        'E_LOCAL_NOT_A_FILE',
-        `cannot upload ${filePath}: it is a ${st.isDirectory() ? 'directory' : 'special file'}, not a regular file`,
-        { details: { path: filePath } },
-      );
-    }
+    if (!st.isFile()) throw notAFile(filePath, st.isDirectory());
     return { handle, sizeBytes: st.size, mtimeMs: Math.round(st.mtimeMs) };
   } catch (err) {
     await handle.close();
@@ -100,25 +112,13 @@ export function readSmallFile(filePath: string, maxBytes: number): SmallFile | u
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) {
-      throw new StowageError(
-        'E_LOCAL_NOT_A_FILE',
-        `cannot upload ${filePath}: it is a ${st.isDirectory() ? 'directory' : 'special file'}, not a regular file`,
-        { details: { path: filePath } },
-      );
-    }
+    if (!st.isFile()) throw notAFile(filePath, st.isDirectory());
     if (st.size > maxBytes) return undefined;
     const body = Buffer.allocUnsafe(st.size);
     let got = 0;
     while (got < st.size) {
       const n = readSync(fd, body, got, st.size - got, got);
-      if (n === 0) {
-        throw new StowageError(
-          'E_INVALID_REQUEST',
-          `${filePath} changed during the upload (it is shorter than the ${st.size} bytes it had)`,
-          { details: { path: filePath } },
-        );
-      }
+      if (n === 0) throw shrank(filePath, st.size);
       got += n;
     }
     return { body, sizeBytes: st.size, mtimeMs: Math.round(st.mtimeMs) };
@@ -140,13 +140,7 @@ export async function readRange(
   let got = 0;
   while (got < length) {
     const { bytesRead } = await file.handle.read(buf, got, length - got, position + got);
-    if (bytesRead === 0) {
-      throw new StowageError(
-        'E_INVALID_REQUEST',
-        `${filePath} changed during the upload (it is shorter than the ${file.sizeBytes} bytes it had)`,
-        { details: { path: filePath } },
-      );
-    }
+    if (bytesRead === 0) throw shrank(filePath, file.sizeBytes);
     got += bytesRead;
   }
   return buf;

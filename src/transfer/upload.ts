@@ -6,7 +6,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { contentTypeFor } from './content-type.js';
 import { md5Of, sha256Of } from './hashing.js';
-import { existsSync } from 'node:fs';
 import {
   openSource,
   readRange,
@@ -70,7 +69,7 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadResu
   const small = readSmallFile(options.path, Math.min(SYNC_READ_MAX_BYTES, settings.partSizeBytes));
   if (small) {
     options.signal?.throwIfAborted();
-    return putAndForget(options, small, contentType, settings.attempts, started);
+    return putSingle(options, small, contentType, settings.attempts, started);
   }
   const file = await openSource(options.path);
   try {
@@ -78,7 +77,7 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadResu
     if (file.sizeBytes <= settings.partSizeBytes) {
       const body = await readRange(file, options.path, 0, file.sizeBytes);
       const whole = { body, sizeBytes: file.sizeBytes, mtimeMs: file.mtimeMs };
-      return await putAndForget(options, whole, contentType, settings.attempts, started);
+      return await putSingle(options, whole, contentType, settings.attempts, started);
     }
     const partSizeBytes = partSizeFor(file.sizeBytes, settings.partSizeBytes);
     const r = await uploadMultipart(options, file, {
@@ -93,18 +92,6 @@ export async function uploadFile(options: UploadFileOptions): Promise<UploadResu
 }
 
 /** A single PutObject; a multipart upload of an earlier, larger version is then useless. */
-async function putAndForget(
-  o: UploadFileOptions,
-  file: SmallFile,
-  contentType: string,
-  attempts: number,
-  started: number,
-): Promise<UploadResult> {
-  const r = await putSingle(o, file, contentType, attempts, started);
-  if (o.stateDir) await dropStaleUpload(o, attempts);
-  return r;
-}
-
 async function putSingle(
   o: UploadFileOptions,
   file: SmallFile,
@@ -138,6 +125,7 @@ async function putSingle(
   );
   if (!etagIsOpaque(res)) expectEtag(res.ETag, md5.hex, what);
   progress.finish();
+  if (o.stateDir) await dropStaleUpload(o, attempts);
   return {
     key: o.key,
     sizeBytes: file.sizeBytes,
@@ -152,8 +140,6 @@ async function putSingle(
 
 async function dropStaleUpload(o: UploadFileOptions, attempts: number): Promise<void> {
   const file = stateFileFor(o.stateDir!, o.bucket, o.key, o.path);
-  // Nearly always absent: a synchronous check spares a thread-pool round trip per file.
-  if (!existsSync(file)) return;
   const state = await loadUploadState(file);
   if (!state) return;
   await abortQuietly(o, state.uploadId, attempts);

@@ -4,6 +4,7 @@
  * §12.1 replication) in the @aws-sdk/client-s3 put-call shapes, for a given set of buckets.
  */
 import type { SubResourceValues } from '../../src/client/bucket-config/index.js';
+import { SEED_000_LIFECYCLE, seedBucketPolicy } from '../fixtures/seed-policies.js';
 
 /** The buckets the documents point at. */
 export interface SeedBuckets {
@@ -22,30 +23,7 @@ export function seedDocuments(b: SeedBuckets): Omit<SubResourceValues, 'notifica
     },
     ownershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] },
     acl: 'public-read',
-    policy: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'PublicReadGetObject',
-          Effect: 'Allow',
-          Principal: '*',
-          Action: 's3:GetObject',
-          Resource: `arn:aws:s3:::${b.bucket}/game-assets/*`,
-        },
-        {
-          Sid: 'CloudFrontOriginAccess',
-          Effect: 'Allow',
-          Principal: { Service: 'cloudfront.amazonaws.com' },
-          Action: 's3:GetObject',
-          Resource: `arn:aws:s3:::${b.bucket}/*`,
-          Condition: {
-            StringEquals: {
-              'AWS:SourceArn': 'arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPLE',
-            },
-          },
-        },
-      ],
-    },
+    policy: seedBucketPolicy(b.bucket),
     cors: {
       CORSRules: [
         {
@@ -72,29 +50,7 @@ export function seedDocuments(b: SeedBuckets): Omit<SubResourceValues, 'notifica
         ],
       },
     ],
-    lifecycle: {
-      Rules: [
-        {
-          ID: 'BackupArchival',
-          Status: 'Enabled',
-          Filter: { Prefix: 'n8n/workflows/' },
-          Transitions: [
-            { Days: 30, StorageClass: 'GLACIER_IR' },
-            { Days: 90, StorageClass: 'GLACIER' },
-            { Days: 365, StorageClass: 'DEEP_ARCHIVE' },
-          ],
-          NoncurrentVersionTransitions: [{ NoncurrentDays: 7, StorageClass: 'GLACIER_IR' }],
-          Expiration: { Days: 730 },
-        },
-        {
-          ID: 'ComfyUICleanup',
-          Status: 'Enabled',
-          Filter: { Prefix: 'comfyui/generated/' },
-          Transitions: [{ Days: 60, StorageClass: 'INTELLIGENT_TIERING' }],
-          Expiration: { Days: 180 },
-        },
-      ],
-    },
+    lifecycle: { Rules: SEED_000_LIFECYCLE },
     encryption: {
       Rules: [
         { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true },

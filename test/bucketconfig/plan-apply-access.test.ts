@@ -11,6 +11,7 @@ import { AWS, awsS3api } from '../helpers/aws-cli.js';
 import { ensureDebianPackages } from '../helpers/peers.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { describeS3Targets } from '../helpers/s3-targets.js';
+import { storesYaml } from '../helpers/store-yaml.js';
 
 const HOOK = 'https://hooks.example.com/stowage?team=games';
 
@@ -45,18 +46,17 @@ describeS3Targets(
       const file = path.join(work, `${name}.yaml`);
       writeFileSync(
         file,
-        [
-          'stores:',
-          '  target:',
-          `    endpoint: ${t.endpoint}`,
-          `    region: ${t.region}`,
-          '    forcePathStyle: true',
-          `    accessKeyId: ${t.credentials.accessKeyId}`,
-          `    secretAccessKey: ${t.credentials.secretAccessKey}`,
-          `    checksumPolicy: ${t.quirks.checksumPolicy}`,
-          'defaultStore: target',
-          buckets,
-        ].join('\n'),
+        storesYaml(
+          {
+            target: {
+              endpoint: t.endpoint,
+              region: t.region,
+              credentials: t.credentials,
+              checksumPolicy: t.quirks.checksumPolicy,
+            },
+          },
+          'target',
+        ) + buckets,
       );
       return (...args) => runCli(['--config', file, ...args], { env: { HOME: work }, cwd: work });
     }

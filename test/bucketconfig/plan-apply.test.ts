@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
+import { AWS, awsJson } from '../helpers/aws-cli.js';
+import { storesYaml } from '../helpers/store-yaml.js';
+import { ensureDebianPackages } from '../helpers/peers.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { describeS3Targets } from '../helpers/s3-targets.js';
 import { diffText } from '../../src/bucketconfig/diff-text.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
-const AWS = '/usr/bin/aws';
 const ZIGGIE = readFileSync(
   fileURLToPath(new URL('../fixtures/bucketconfig/ziggie.yaml', import.meta.url)),
   'utf8',
@@ -28,19 +29,6 @@ interface PlanJson {
     createBucket: boolean;
     changes: { subResource: string; action: string; diff?: string[]; prune?: boolean }[];
   }[];
-}
-
-function storeYaml(name: string, endpoint: string, region: string, extra: string[] = []): string {
-  return [
-    'stores:',
-    `  ${name}:`,
-    `    endpoint: ${endpoint}`,
-    `    region: ${region}`,
-    '    forcePathStyle: true',
-    ...extra,
-    `defaultStore: ${name}`,
-    '',
-  ].join('\n');
 }
 
 describe('diffText', () => {
@@ -85,7 +73,7 @@ describe('stowage plan / apply on the embedded server (seed 000)', () => {
   let t: TestServer;
   let work: string;
   let configFile: string;
-  let awsEnv: Record<string, string>;
+  let aws: (...args: string[]) => Promise<Record<string, unknown>>;
   const env = (): Record<string, string> => ({
     HOME: work,
     AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
@@ -94,30 +82,17 @@ describe('stowage plan / apply on the embedded server (seed 000)', () => {
   const cli = (...args: string[]): Promise<CliResult> =>
     runCli(['--config', configFile, ...args], { env: env(), cwd: work });
   const writeConfig = (buckets: string): void =>
-    writeFileSync(configFile, storeYaml('local', t.url, 'us-east-1') + buckets);
-
-  async function awsJson(...args: string[]): Promise<Record<string, unknown>> {
-    const r = await runPeer(AWS, ['--endpoint-url', t.url, ...args, '--output', 'json'], awsEnv, {
-      cwd: work,
-    });
-    expect(r.code, `aws ${args.join(' ')}\n${r.stderr}`).toBe(0);
-    return r.stdout.trim() === '' ? {} : (JSON.parse(r.stdout) as Record<string, unknown>);
-  }
+    writeFileSync(
+      configFile,
+      storesYaml({ local: { endpoint: t.url, region: 'us-east-1' } }, 'local') + buckets,
+    );
 
   beforeAll(async () => {
     ensureDebianPackages({ [AWS]: 'awscli' });
     t = await startTestServer();
     work = mkdtempSync(path.join(tmpdir(), 'stowage-plan-apply-'));
     configFile = path.join(work, 'stowage.yaml');
-    awsEnv = {
-      HOME: work,
-      AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: path.join(work, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'no-credentials'),
-      AWS_PAGER: '',
-    };
+    aws = awsJson({ endpoint: t.url, region: 'us-east-1', credentials: TEST_KEY }, work);
     writeConfig(ZIGGIE);
   }, 600_000);
   afterAll(async () => {
@@ -192,7 +167,7 @@ describe('stowage plan / apply on the embedded server (seed 000)', () => {
   });
 
   it('reads back what the file declares with aws-cli', async () => {
-    const lc = await awsJson(
+    const lc = await aws(
       's3api',
       'get-bucket-lifecycle-configuration',
       '--bucket',
@@ -212,7 +187,7 @@ describe('stowage plan / apply on the embedded server (seed 000)', () => {
       { Days: 90, StorageClass: 'GLACIER' },
       { Days: 365, StorageClass: 'DEEP_ARCHIVE' },
     ]);
-    const cors = await awsJson('s3api', 'get-bucket-cors', '--bucket', 'ziggie-cloud-assets');
+    const cors = await aws('s3api', 'get-bucket-cors', '--bucket', 'ziggie-cloud-assets');
     expect(cors.CORSRules).toEqual([
       {
         AllowedHeaders: ['*'],
@@ -232,7 +207,7 @@ describe('stowage plan / apply on the embedded server (seed 000)', () => {
       ),
     );
     expect((await cli('apply', '--yes', '--bucket', 'ziggie-cloud-logs')).code).toBe(0);
-    await awsJson(
+    await aws(
       's3api',
       'put-bucket-tagging',
       '--bucket',
@@ -257,7 +232,7 @@ describe('stowage plan / apply on the embedded server (seed 000)', () => {
     const fix = await cli('apply', '--yes');
     expect(fix.code).toBe(0);
     expect(fix.stdout).toContain('updated: ziggie-cloud-logs tags');
-    const tags = await awsJson('s3api', 'get-bucket-tagging', '--bucket', 'ziggie-cloud-logs');
+    const tags = await aws('s3api', 'get-bucket-tagging', '--bucket', 'ziggie-cloud-logs');
     expect(tags.TagSet).toEqual(
       expect.arrayContaining([
         { Key: 'team', Value: 'platform' },
@@ -283,7 +258,7 @@ describe('stowage plan / apply on the embedded server (seed 000)', () => {
     expect(keep.code).toBe(0);
     expect(keep.stdout).not.toContain('removed:');
     expect(
-      (await awsJson('s3api', 'get-bucket-tagging', '--bucket', 'ziggie-cloud-logs')).TagSet,
+      (await aws('s3api', 'get-bucket-tagging', '--bucket', 'ziggie-cloud-logs')).TagSet,
     ).toHaveLength(2);
     const prune = await cli('apply', '--yes', '--prune');
     expect(prune.code).toBe(0);
@@ -332,11 +307,17 @@ describeS3Targets(
       configFile = path.join(work, 'stowage.yaml');
       bucket = target.uniqueBucket('apply');
       const logs = target.uniqueBucket('applylogs');
-      const store = storeYaml('rgw', target.endpoint, target.region, [
-        `    accessKeyId: ${target.credentials.accessKeyId}`,
-        `    secretAccessKey: ${target.credentials.secretAccessKey}`,
-        `    checksumPolicy: ${target.quirks.checksumPolicy}`,
-      ]);
+      const store = storesYaml(
+        {
+          rgw: {
+            endpoint: target.endpoint,
+            region: target.region,
+            credentials: target.credentials,
+            checksumPolicy: target.quirks.checksumPolicy,
+          },
+        },
+        'rgw',
+      );
       writeFileSync(
         configFile,
         `${store}buckets:

@@ -13,41 +13,28 @@ import { desiredState } from '../../src/bucketconfig/normalize.js';
 import { PRESETS } from '../../src/bucketconfig/presets/index.js';
 import type { SubResourceName } from '../../src/client/bucket-config/index.js';
 import { loadConfig } from '../../src/config/load.js';
-import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
+import { AWS, awsCli, awsJson } from '../helpers/aws-cli.js';
+import { ensureDebianPackages } from '../helpers/peers.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
-const AWS = '/usr/bin/aws';
 let t: TestServer;
 let work: string;
-let awsEnv: Record<string, string>;
+let aws: (...args: string[]) => Promise<Record<string, unknown>>;
+let awsRaw: ReturnType<typeof awsCli>;
 
 beforeAll(async () => {
   ensureDebianPackages({ [AWS]: 'awscli' });
   t = await startTestServer();
   work = mkdtempSync(path.join(tmpdir(), 'stowage-presets-apply-'));
-  awsEnv = {
-    HOME: work,
-    AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_CONFIG_FILE: path.join(work, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'no-credentials'),
-    AWS_PAGER: '',
-  };
+  const target = { endpoint: t.url, region: 'us-east-1', credentials: TEST_KEY };
+  aws = awsJson(target, work);
+  awsRaw = awsCli(target, work);
 }, 600_000);
 afterAll(async () => {
   await t?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
-
-async function aws(...args: string[]): Promise<Record<string, unknown>> {
-  const r = await runPeer(AWS, ['--endpoint-url', t.url, ...args, '--output', 'json'], awsEnv, {
-    cwd: work,
-  });
-  expect(r.code, `aws ${args.join(' ')}\n${r.stderr}`).toBe(0);
-  return r.stdout.trim() === '' ? {} : (JSON.parse(r.stdout) as Record<string, unknown>);
-}
 
 /** Reads one sub-resource with aws-cli, in the shape the declaration expands to. */
 async function readWithAwsCli(name: SubResourceName, bucket: string): Promise<unknown> {
@@ -129,12 +116,7 @@ describe('every preset, applied to the embedded server and read back with aws-cl
         const documents = desiredDocuments(bucket);
         if (httpOnlyDenied.includes(bucket)) {
           // The refused policy was not applied: the bucket has none.
-          const policy = await runPeer(
-            AWS,
-            ['--endpoint-url', t.url, 's3api', 'get-bucket-policy', '--bucket', bucket.name],
-            awsEnv,
-            { cwd: work },
-          );
+          const policy = await awsRaw('s3api', 'get-bucket-policy', '--bucket', bucket.name);
           expect(policy.stderr).toMatch(/NoSuchBucketPolicy/);
           delete documents.policy;
         }

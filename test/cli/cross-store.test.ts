@@ -15,6 +15,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storesYaml } from '../helpers/store-yaml.js';
 import { tempDir } from '../helpers/engine.js';
 import { startRgw, type RgwServer } from '../helpers/rgw.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
@@ -77,23 +78,15 @@ describe('cp, mv and sync --source-store between the embedded server and Ceph RG
     await rgwClient.send(new CreateBucketCommand({ Bucket: RB }));
     configFile = file(
       'stowage.yaml',
-      [
-        'stores:',
-        '  local:',
-        `    endpoint: ${local.url}`,
-        '    region: us-east-1',
-        `    accessKeyId: ${TEST_KEY.accessKeyId}`,
-        `    secretAccessKey: ${TEST_KEY.secretAccessKey}`,
-        '    forcePathStyle: true',
-        '  rgw:',
-        `    endpoint: ${rgw.endpoint}`,
-        `    region: ${rgw.region}`,
-        `    accessKeyId: ${rgw.accessKeyId}`,
-        `    secretAccessKey: ${rgw.secretAccessKey}`,
-        '    forcePathStyle: true',
-        '    checksumPolicy: WHEN_REQUIRED',
-        '',
-      ].join('\n'),
+      storesYaml({
+        local: { endpoint: local.url, region: 'us-east-1', credentials: TEST_KEY },
+        rgw: {
+          endpoint: rgw.endpoint,
+          region: rgw.region,
+          credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
+          checksumPolicy: 'WHEN_REQUIRED',
+        },
+      }),
     );
   }, 300_000);
 

@@ -29,6 +29,7 @@ import { createRequire } from 'node:module';
 import { ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storesYaml } from '../helpers/store-yaml.js';
 import { tempDir } from '../helpers/engine.js';
 import { cliFor } from '../helpers/cli-target.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
@@ -369,16 +370,9 @@ describe('transfer commands: errors and hostile trees [stowage]', () => {
     const cfg = path.join(home.dir, 'resume.yaml');
     writeFileSync(
       cfg,
-      [
-        'stores:',
-        '  here:',
-        `    endpoint: ${srv.url}`,
-        `    accessKeyId: ${TEST_KEY.accessKeyId}`,
-        `    secretAccessKey: ${TEST_KEY.secretAccessKey}`,
-        '    forcePathStyle: true',
-        `    partSizeBytes: ${part}`,
-        '',
-      ].join('\n'),
+      storesYaml({
+        here: { endpoint: srv.url, credentials: TEST_KEY, partSizeBytes: part },
+      }),
     );
     const args = ['--config', cfg, '--store', 'here', 'cp', file, `s3://${bucket}/big.bin`];
     const stateDir = path.join(home.dir, '.cache/stowage/transfers');
@@ -413,16 +407,9 @@ describe('transfer commands: errors and hostile trees [stowage]', () => {
     const cfg = path.join(home.dir, 'resume-dl.yaml');
     writeFileSync(
       cfg,
-      [
-        'stores:',
-        '  here:',
-        `    endpoint: ${srv.url}`,
-        `    accessKeyId: ${TEST_KEY.accessKeyId}`,
-        `    secretAccessKey: ${TEST_KEY.secretAccessKey}`,
-        '    forcePathStyle: true',
-        `    partSizeBytes: ${5 * 1024 * 1024}`,
-        '',
-      ].join('\n'),
+      storesYaml({
+        here: { endpoint: srv.url, credentials: TEST_KEY, partSizeBytes: 5 * 1024 * 1024 },
+      }),
     );
     const args = ['--config', cfg, '--store', 'here', 'cp', `s3://${bucket}/dl.bin`, out];
     const proc = spawnCli([...args, '--bandwidth-limit', '4M']);

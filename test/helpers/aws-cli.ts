@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { expect } from 'vitest';
-import { runPeer } from './peers.js';
+import { runPeer, type RunResult } from './peers.js';
 
 /** Debian's aws-cli (another `aws` may come first on PATH). */
 export const AWS = '/usr/bin/aws';
@@ -29,27 +29,41 @@ export function awsCliEnv(target: AwsCliTarget, home: string): Record<string, st
   };
 }
 
+/** A runner of `aws <args>` against `target`, whatever its exit code. */
+export function awsCli(
+  target: AwsCliTarget,
+  home: string,
+): (...args: string[]) => Promise<RunResult> {
+  const env = awsCliEnv(target, home);
+  return (...args) =>
+    runPeer(AWS, ['--endpoint-url', target.endpoint, ...args], env, { cwd: home });
+}
+
 /**
- * A runner of `aws s3api <args> --output json` against `target` that expects exit 0 and
- * returns the parsed output (`{}` when it printed nothing).
+ * A runner of `aws <args> --output json` against `target` that expects exit 0 and returns
+ * the parsed output (`{}` when it printed nothing).
  *
  * @example
- * const s3api = awsS3api(target, work);
- * expect(await s3api('get-bucket-acl', '--bucket', bucket)).toMatchObject({ Grants: [...] });
+ * const aws = awsJson(target, work);
+ * await aws('s3api', 'get-bucket-acl', '--bucket', bucket);
  */
+export function awsJson(
+  target: AwsCliTarget,
+  home: string,
+): (...args: string[]) => Promise<Record<string, unknown>> {
+  const run = awsCli(target, home);
+  return async (...args) => {
+    const r = await run(...args, '--output', 'json');
+    expect(r.code, `aws ${args.join(' ')}\n${r.stderr}`).toBe(0);
+    return r.stdout.trim() === '' ? {} : (JSON.parse(r.stdout) as Record<string, unknown>);
+  };
+}
+
+/** {@link awsJson} for `aws s3api <args>`. */
 export function awsS3api(
   target: AwsCliTarget,
   home: string,
 ): (...args: string[]) => Promise<Record<string, unknown>> {
-  const env = awsCliEnv(target, home);
-  return async (...args) => {
-    const r = await runPeer(
-      AWS,
-      ['--endpoint-url', target.endpoint, 's3api', ...args, '--output', 'json'],
-      env,
-      { cwd: home },
-    );
-    expect(r.code, `aws s3api ${args.join(' ')}\n${r.stderr}`).toBe(0);
-    return r.stdout.trim() === '' ? {} : (JSON.parse(r.stdout) as Record<string, unknown>);
-  };
+  const json = awsJson(target, home);
+  return (...args) => json('s3api', ...args);
 }

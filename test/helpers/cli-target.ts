@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, type CliResult } from './run-cli.js';
 import type { S3Target } from './s3-targets.js';
+import { storesYaml } from './store-yaml.js';
 
 /** A runner of `stowage <args>` for `target`, with HOME and the cwd at `home`. */
 export function cliFor(target: S3Target, home: string): (args: string[]) => Promise<CliResult> {
@@ -21,17 +22,14 @@ export function cliFor(target: S3Target, home: string): (args: string[]) => Prom
   const file = path.join(home, `stowage-${target.kind}.yaml`);
   writeFileSync(
     file,
-    [
-      'stores:',
-      '  rgw:',
-      `    endpoint: ${target.endpoint}`,
-      `    region: ${target.region}`,
-      `    accessKeyId: ${target.credentials.accessKeyId}`,
-      `    secretAccessKey: ${target.credentials.secretAccessKey}`,
-      '    forcePathStyle: true',
-      `    checksumPolicy: ${target.quirks.checksumPolicy}`,
-      '',
-    ].join('\n'),
+    storesYaml({
+      rgw: {
+        endpoint: target.endpoint,
+        region: target.region,
+        credentials: target.credentials,
+        checksumPolicy: target.quirks.checksumPolicy,
+      },
+    }),
   );
   return (args) =>
     runCli(['--config', file, '--store', 'rgw', ...args], { env: { HOME: home }, cwd: home });

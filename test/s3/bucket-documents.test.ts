@@ -37,7 +37,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { SEED_000_BUCKET_POLICY } from '../fixtures/seed-policies.js';
+import { SEED_000_BUCKET_POLICY, SEED_000_LIFECYCLE } from '../fixtures/seed-policies.js';
 
 let t: TestServer;
 let s3: S3Client;
@@ -98,29 +98,6 @@ const SEED_002_CORS: CORSRule[] = [
     AllowedOrigins: ['https://ziggie.cloud', 'http://localhost:*'],
     ExposeHeaders: ['ETag'],
     MaxAgeSeconds: 3600,
-  },
-];
-
-/** Seed 000 §3.1 (the seed writes `Id`; the API's name is `ID`). */
-const SEED_000_LIFECYCLE: LifecycleRule[] = [
-  {
-    ID: 'BackupArchival',
-    Status: 'Enabled',
-    Filter: { Prefix: 'n8n/workflows/' },
-    Transitions: [
-      { Days: 30, StorageClass: 'GLACIER_IR' },
-      { Days: 90, StorageClass: 'GLACIER' },
-      { Days: 365, StorageClass: 'DEEP_ARCHIVE' },
-    ],
-    NoncurrentVersionTransitions: [{ NoncurrentDays: 7, StorageClass: 'GLACIER_IR' }],
-    Expiration: { Days: 730 },
-  },
-  {
-    ID: 'ComfyUICleanup',
-    Status: 'Enabled',
-    Filter: { Prefix: 'comfyui/generated/' },
-    Transitions: [{ Days: 60, StorageClass: 'INTELLIGENT_TIERING' }],
-    Expiration: { Days: 180 },
   },
 ];
 

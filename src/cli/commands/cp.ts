@@ -19,21 +19,21 @@ import {
   addFilterOptions,
   addLimitOptions,
   addPropertyOptions,
-  parseBandwidth,
   parseEnds,
   parseProperties,
-  parseRate,
+  requireLocalDir,
+  parseLimits,
   type Ends,
   type PropertyFlags,
 } from '../transfer-args.js';
 import {
   addSourceStoreOption,
-  openSourceSession,
   resolveSourceStore,
+  withRunSessions,
   type SourceStoreFlags,
 } from '../source-store.js';
 import { rootRoute, runTransfer, type Place, type Root, type Route } from '../transfer-run.js';
-import { openTransferSession, type TransferSession } from '../transfer-session.js';
+import type { TransferSession } from '../transfer-session.js';
 
 interface CopyFlags extends PropertyFlags, SourceStoreFlags {
   recursive?: boolean;
@@ -145,48 +145,43 @@ async function copyAction(
 ): Promise<void> {
   const ends = parseEnds(srcText, dstText, ctx.io.cwd, verb);
   const props = parseProperties(o);
-  const limits = {
-    rateLimit: parseRate(o.rateLimit),
-    bandwidthLimit: parseBandwidth(o.bandwidthLimit),
-  };
+  const limits = parseLimits(o);
   const sourceStore = await resolveSourceStore(ctx, o.sourceStore, ends);
   compileFilters(rules);
   if (ends.src.kind === 'local' && o.recursive) {
-    const st = await statOrUndefined(ends.src.path);
-    if (!st) throw usage(`the source "${srcText}" does not exist`);
-    if (!st.isDirectory()) throw usage(`the source "${srcText}" is not a directory (--recursive)`);
+    await requireLocalDir(ends.src.path, srcText, ' (--recursive)');
   }
-  const session = await openTransferSession(ctx, limits);
-  const sourceSession = openSourceSession(sourceStore, session);
-  try {
-    let route: Route;
-    let actions: AsyncIterable<SyncAction>;
-    if (o.recursive) {
-      const srcRoot = rootOf(ends.src, srcText);
-      const dstRoot = rootOf(ends.dst, dstText);
-      route = rootRoute(srcRoot, dstRoot);
-      // cp copies everything the filters let through, as aws-cli does: no comparison.
-      actions = planSync({
-        source: listingOf(sourceSession ?? session, srcRoot),
-        dest: nothing(),
-        direction: directionOf(ends),
-        filters: rules,
+  await withRunSessions(
+    ctx,
+    limits,
+    sourceStore,
+    async ({ session, sourceSession, sourceSide }) => {
+      let route: Route;
+      let actions: AsyncIterable<SyncAction>;
+      if (o.recursive) {
+        const srcRoot = rootOf(ends.src, srcText);
+        const dstRoot = rootOf(ends.dst, dstText);
+        route = rootRoute(srcRoot, dstRoot);
+        // cp copies everything the filters let through, as aws-cli does: no comparison.
+        actions = planSync({
+          source: listingOf(sourceSide, srcRoot),
+          dest: nothing(),
+          direction: directionOf(ends),
+          filters: rules,
+        });
+      } else {
+        ({ route, actions } = await singleJob(ends, rules));
+      }
+      await runTransfer(ctx, session, {
+        verb,
+        actions,
+        route,
+        props,
+        dryrun: o.dryrun === true,
+        sourceSession,
       });
-    } else {
-      ({ route, actions } = await singleJob(ends, rules));
-    }
-    await runTransfer(ctx, session, {
-      verb,
-      actions,
-      route,
-      props,
-      dryrun: o.dryrun === true,
-      sourceSession,
-    });
-  } finally {
-    sourceSession?.close();
-    session.close();
-  }
+    },
+  );
 }
 
 /** Registers `cp` or `mv` (the same flags; mv deletes each source after its copy). */

@@ -14,7 +14,7 @@ import type { CliContext } from '../context.js';
 import { formatSummary } from '../progress.js';
 import { s3Arg } from '../store-format.js';
 import { storeGlobals } from '../store.js';
-import { addFilterOptions, addLimitOptions, parseBandwidth, parseRate } from '../transfer-args.js';
+import { addFilterOptions, addLimitOptions, parseLimits } from '../transfer-args.js';
 import { placeText } from '../transfer-run.js';
 import { openTransferSession } from '../transfer-session.js';
 import { dirPrefix } from './cp.js';
@@ -36,10 +36,7 @@ async function rmAction(
 ): Promise<void> {
   const where = s3Arg(url);
   const filter = compileFilters(rules);
-  const limits = {
-    rateLimit: parseRate(o.rateLimit),
-    bandwidthLimit: parseBandwidth(o.bandwidthLimit),
-  };
+  const limits = parseLimits(o);
   if (!o.recursive && (where.key === '' || where.key.endsWith('/'))) {
     throw new StowageError('E_USAGE', `"${url}" names a prefix, not an object; use --recursive`);
   }

@@ -2,7 +2,6 @@
  * `stowage sync SRC DST`: makes the destination look like the source (local → store, store
  * → local, store → store), transferring only what changed; see docs/sync.md for the rules.
  */
-import { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
 import { StowageError } from '../../errors.js';
 import { storedSha256 } from '../../transfer/delete.js';
@@ -16,20 +15,20 @@ import {
   addFilterOptions,
   addLimitOptions,
   addPropertyOptions,
-  parseBandwidth,
   parseEnds,
   parseProperties,
-  parseRate,
+  requireLocalDir,
+  parseLimits,
   type PropertyFlags,
 } from '../transfer-args.js';
 import {
   addSourceStoreOption,
-  openSourceSession,
   resolveSourceStore,
+  withRunSessions,
   type SourceStoreFlags,
 } from '../source-store.js';
 import { rootRoute, runTransfer, type Root } from '../transfer-run.js';
-import { openTransferSession, type TransferSession } from '../transfer-session.js';
+import type { TransferSession } from '../transfer-session.js';
 import { directionOf, listingOf, rootOf } from './cp.js';
 
 interface SyncFlags extends PropertyFlags, SourceStoreFlags {
@@ -58,10 +57,7 @@ async function syncAction(
 ): Promise<void> {
   const ends = parseEnds(srcText, dstText, ctx.io.cwd, 'sync');
   const props = parseProperties(o);
-  const limits = {
-    rateLimit: parseRate(o.rateLimit),
-    bandwidthLimit: parseBandwidth(o.bandwidthLimit),
-  };
+  const limits = parseLimits(o);
   const maxDelete =
     o.maxDelete === undefined
       ? undefined
@@ -71,45 +67,38 @@ async function syncAction(
   }
   const sourceStore = await resolveSourceStore(ctx, o.sourceStore, ends);
   compileFilters(rules);
-  if (ends.src.kind === 'local') {
-    const st = await fsp.stat(ends.src.path).catch(() => undefined);
-    if (!st) throw new StowageError('E_USAGE', `the source "${srcText}" does not exist`);
-    if (!st.isDirectory()) {
-      throw new StowageError('E_USAGE', `the source "${srcText}" is not a directory`);
-    }
-  }
-  const session = await openTransferSession(ctx, limits);
-  const sourceSession = openSourceSession(sourceStore, session);
-  const sourceSide = sourceSession ?? session;
-  try {
-    const srcRoot = rootOf(ends.src, srcText);
-    const dstRoot = rootOf(ends.dst, dstText);
-    const checksum: ChecksumSides | undefined = o.checksum
-      ? { source: hasher(sourceSide, srcRoot), dest: hasher(session, dstRoot) }
-      : undefined;
-    const actions = planSync({
-      source: listingOf(sourceSide, srcRoot),
-      dest: listingOf(session, dstRoot, true),
-      direction: directionOf(ends),
-      filters: rules,
-      delete: o.delete === true,
-      maxDelete,
-      sizeOnly: o.sizeOnly,
-      exactTimestamps: o.exactTimestamps,
-      checksum,
-    });
-    await runTransfer(ctx, session, {
-      verb: 'sync',
-      actions,
-      route: rootRoute(srcRoot, dstRoot),
-      props,
-      dryrun: o.dryrun === true,
-      sourceSession,
-    });
-  } finally {
-    sourceSession?.close();
-    session.close();
-  }
+  if (ends.src.kind === 'local') await requireLocalDir(ends.src.path, srcText);
+  await withRunSessions(
+    ctx,
+    limits,
+    sourceStore,
+    async ({ session, sourceSession, sourceSide }) => {
+      const srcRoot = rootOf(ends.src, srcText);
+      const dstRoot = rootOf(ends.dst, dstText);
+      const checksum: ChecksumSides | undefined = o.checksum
+        ? { source: hasher(sourceSide, srcRoot), dest: hasher(session, dstRoot) }
+        : undefined;
+      const actions = planSync({
+        source: listingOf(sourceSide, srcRoot),
+        dest: listingOf(session, dstRoot, true),
+        direction: directionOf(ends),
+        filters: rules,
+        delete: o.delete === true,
+        maxDelete,
+        sizeOnly: o.sizeOnly,
+        exactTimestamps: o.exactTimestamps,
+        checksum,
+      });
+      await runTransfer(ctx, session, {
+        verb: 'sync',
+        actions,
+        route: rootRoute(srcRoot, dstRoot),
+        props,
+        dryrun: o.dryrun === true,
+        sourceSession,
+      });
+    },
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../transfer/index.js';
-import type { SyncSummary } from '../transfer/sync/run-plan.js';
+import { emptySummary, type SyncSummary } from '../transfer/sync/run-plan.js';
 import { clockText, formatSummary, progressMode, ProgressReporter } from './progress.js';
 
 const MiB = 1024 * 1024;
@@ -32,16 +32,15 @@ describe('progressMode', () => {
   });
 });
 
+/** A reporter drawing on `f`'s fake terminal of `columns` columns, redrawn by hand. */
+function ttyReporter(f: ReturnType<typeof fake>, columns: number): ProgressReporter {
+  return new ProgressReporter({ sink: f.sink, mode: 'tty', now: f.now, timer: false, columns });
+}
+
 describe('ProgressReporter on a TTY', () => {
   it('redraws one line at most every 100 ms with files, bytes, rate, ETA, failures and names', () => {
     const f = fake(true);
-    const p = new ProgressReporter({
-      sink: f.sink,
-      mode: 'tty',
-      now: f.now,
-      timer: false,
-      columns: 200,
-    });
+    const p = ttyReporter(f, 200);
     p.planned(10 * MiB);
     p.planned(10 * MiB);
     p.planDone();
@@ -69,13 +68,7 @@ describe('ProgressReporter on a TTY', () => {
 
   it('marks totals as growing while the plan streams, and truncates to the terminal width', () => {
     const f = fake(true);
-    const p = new ProgressReporter({
-      sink: f.sink,
-      mode: 'tty',
-      now: f.now,
-      timer: false,
-      columns: 40,
-    });
+    const p = ttyReporter(f, 40);
     p.planned(100);
     f.advance(500);
     p.update('a/very/long/name/that/does/not/fit/in/forty/columns.bin', event(50));
@@ -86,13 +79,7 @@ describe('ProgressReporter on a TTY', () => {
 
   it('shows key names with newlines escaped', () => {
     const f = fake(true);
-    const p = new ProgressReporter({
-      sink: f.sink,
-      mode: 'tty',
-      now: f.now,
-      timer: false,
-      columns: 200,
-    });
+    const p = ttyReporter(f, 200);
     p.update('a\nb', event(1));
     expect(f.writes[0]).toContain('a\\nb');
     expect(f.writes[0]).not.toContain('a\nb');
@@ -129,17 +116,7 @@ describe('ProgressReporter without a TTY', () => {
 });
 
 describe('formatSummary', () => {
-  const base: SyncSummary = {
-    uploaded: 0,
-    downloaded: 0,
-    copied: 0,
-    deleted: 0,
-    skipped: 0,
-    failed: 0,
-    bytes: 0,
-    durationMs: 0,
-    dryrun: false,
-  };
+  const base: SyncSummary = emptySummary(false);
   it('names the counts, bytes, duration and throughput', () => {
     expect(
       formatSummary({

@@ -412,29 +412,14 @@ describe('transfer commands: errors and hostile trees [stowage]', () => {
       }),
     );
     const args = ['--config', cfg, '--store', 'here', 'cp', `s3://${bucket}/dl.bin`, out];
-    const proc = spawnCli([...args, '--bandwidth-limit', '4M']);
-    let stderr = '';
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const deadline = Date.now() + 60_000;
-    try {
-      // The sidecar records the contiguous prefix already safe on disk; kill once it has one.
-      for (;;) {
-        if (proc.exitCode !== null)
-          throw new Error(`the CLI exited before it was killed:\n${stderr}`);
-        if (Date.now() > deadline) throw new Error(`no 5 MiB prefix within 60 s:\n${stderr}`);
-        const kept = existsSync(sidecar)
-          ? ((JSON.parse(readFileSync(sidecar, 'utf8') || '{}') as { prefixBytes?: number })
-              .prefixBytes ?? 0)
-          : 0;
-        if (kept >= 5 * 1024 * 1024) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    } finally {
-      proc.kill('SIGKILL');
-      await new Promise((r) =>
-        proc.exitCode !== null || proc.signalCode ? r(undefined) : proc.once('exit', r),
-      );
-    }
+    // The sidecar records the contiguous prefix already safe on disk; kill once it has one.
+    await runAndKillWhen([...args, '--bandwidth-limit', '4M'], 'a 5 MiB prefix', () => {
+      const kept = existsSync(sidecar)
+        ? ((JSON.parse(readFileSync(sidecar, 'utf8') || '{}') as { prefixBytes?: number })
+            .prefixBytes ?? 0)
+        : 0;
+      return kept >= 5 * 1024 * 1024;
+    });
     expect(existsSync(out)).toBe(false);
     const r = await runCli(args, { env: { HOME: home.dir }, cwd: home.dir });
     expect(r.stderr).not.toMatch(/failed/);
@@ -506,11 +491,8 @@ function recordedParts(dir: string): number {
   return most;
 }
 
-async function runAndKillAfterParts(
-  args: string[],
-  stateDir: string,
-  parts: number,
-): Promise<void> {
+/** Runs the CLI in a child process and SIGKILLs it once `ready()` holds (at most 60 s). */
+async function runAndKillWhen(args: string[], what: string, ready: () => boolean): Promise<void> {
   const proc = spawnCli(args);
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -519,9 +501,8 @@ async function runAndKillAfterParts(
     for (;;) {
       if (proc.exitCode !== null)
         throw new Error(`the CLI exited before it was killed:\n${stderr}`);
-      if (Date.now() > deadline) throw new Error(`no ${parts} parts within 60 s:\n${stderr}`);
-      // The CLI records each acknowledged part in its resume state; kill once it holds enough.
-      if (recordedParts(stateDir) >= parts) break;
+      if (Date.now() > deadline) throw new Error(`no ${what} within 60 s:\n${stderr}`);
+      if (ready()) break;
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
@@ -530,4 +511,9 @@ async function runAndKillAfterParts(
       proc.exitCode !== null || proc.signalCode ? r(undefined) : proc.once('exit', r),
     );
   }
+}
+
+/** The CLI records each acknowledged part in its resume state; kill once it holds `parts`. */
+function runAndKillAfterParts(args: string[], stateDir: string, parts: number): Promise<void> {
+  return runAndKillWhen(args, `${parts} parts`, () => recordedParts(stateDir) >= parts);
 }

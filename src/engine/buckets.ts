@@ -24,7 +24,10 @@ function toInfo(row: BucketRow): BucketInfo {
 
 /** Reads a bucket row or throws E_NO_SUCH_BUCKET. Usable inside commit jobs. */
 export function requireBucket(ctx: EngineContext, name: string): BucketInfo {
-  const row = ctx.sql('SELECT * FROM buckets WHERE name = ?').get(name) as BucketRow | undefined;
+  const row = ctx.buckets.row(
+    name,
+    () => ctx.sql('SELECT * FROM buckets WHERE name = ?').get(name) as BucketRow | undefined,
+  );
   if (!row) {
     throw new StowageError('E_NO_SUCH_BUCKET', `bucket "${name}" does not exist`, {
       details: { bucket: name },
@@ -58,6 +61,7 @@ export async function createBucket(
         details: { bucket: name },
       });
     }
+    ctx.buckets.invalidate();
     ctx
       .sql('INSERT INTO buckets (name, region, owner, created_at) VALUES (?, ?, ?, ?)')
       .run(name, where, ctx.owner, ctx.now());
@@ -83,6 +87,7 @@ export async function deleteBucket(ctx: EngineContext, name: string): Promise<vo
         { details: { bucket: name } },
       );
     }
+    ctx.buckets.invalidate();
     ctx.sql('DELETE FROM buckets WHERE name = ?').run(name);
   });
 }
@@ -101,6 +106,7 @@ export async function putBucketVersioning(
   }
   await ctx.queue.run(() => {
     requireBucket(ctx, name);
+    ctx.buckets.invalidate();
     ctx.sql('UPDATE buckets SET versioning = ? WHERE name = ?').run(state, name);
   });
 }
@@ -149,6 +155,7 @@ export async function putBucketConfig(
   assertKind(kind);
   await ctx.queue.run(() => {
     requireBucket(ctx, bucket);
+    ctx.buckets.invalidate();
     ctx
       .sql(
         `INSERT INTO bucket_configs (bucket, kind, config_id, document, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -171,10 +178,12 @@ export function findBucketConfig(
 ): string | undefined {
   assertKind(kind);
   requireBucket(ctx, bucket);
-  const row = ctx
-    .sql('SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id = ?')
-    .get(bucket, kind, id) as { document: string } | undefined;
-  return row?.document;
+  return ctx.buckets.document(bucket, kind, id, () => {
+    const row = ctx
+      .sql('SELECT document FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id = ?')
+      .get(bucket, kind, id) as { document: string } | undefined;
+    return row?.document;
+  });
 }
 
 /** Reads a bucket document or throws E_NO_SUCH_BUCKET_CONFIG with S3's specific code. */
@@ -220,6 +229,7 @@ export async function deleteBucketConfig(
   assertKind(kind);
   await ctx.queue.run(() => {
     requireBucket(ctx, bucket);
+    ctx.buckets.invalidate();
     ctx
       .sql('DELETE FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id = ?')
       .run(bucket, kind, id);

@@ -1,6 +1,7 @@
 /** What every engine operation works with: the database, the blobs, the queue, the clock. */
 import type { Database, Statement } from 'better-sqlite3';
 import type { BlobStore } from './blobs/blob-store.js';
+import type { BucketCache } from './bucket-cache.js';
 import type { KeyStore } from './crypto/keys.js';
 import type { CommitQueue } from './db/commit-queue.js';
 
@@ -20,6 +21,8 @@ export interface EngineContext {
   /** A cached prepared statement for `sql` (see db/statements.ts). */
   sql(sql: string): Statement;
   blobs: BlobStore;
+  /** Bucket rows and documents between requests (bucket-cache.ts). */
+  buckets: BucketCache;
   /** Keys of encryption at rest (`<dataDir>/keys/`). */
   keys: KeyStore;
   queue: CommitQueue;

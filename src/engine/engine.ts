@@ -14,6 +14,9 @@ import type { EngineContext, EngineLimits } from './context.js';
 import { CommitQueue } from './db/commit-queue.js';
 import { KeyStore } from './crypto/keys.js';
 import { openDatabase } from './db/open-database.js';
+import { InlineBlobs } from './blobs/inline-blobs.js';
+import { AccessTimes } from './access-times.js';
+import { BucketCache } from './bucket-cache.js';
 import { statementCache } from './db/statements.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { listMultipartUploads } from './listing/list-uploads.js';
@@ -49,6 +52,12 @@ export interface EngineOptions {
    * which need a little room for the metadata journal, can still free space. 0 disables.
    */
   reserveBytes?: number;
+  /**
+   * Bodies of at most this many bytes, written by a PUT or a copy, are kept in the
+   * metadata database rather than in files (default 128 KiB; 0: always files). See
+   * blobs/inline-blobs.ts.
+   */
+  inlineMaxBytes?: number;
 }
 
 /** Default reserve: 2% of the file system, capped at 64 MiB. */
@@ -65,14 +74,6 @@ export const DEFAULT_LIMITS: EngineLimits = {
 };
 
 const systemClock: T.Clock = { now: () => Date.now() };
-
-/** Writes batched last-access times (S3 Intelligent-Tiering needs them; one write per batch, not per GET). */
-function writeTouches(db: Database, touches: Map<number, number>): void {
-  if (touches.size === 0) return;
-  const stmt = db.prepare('UPDATE versions SET accessed_at = ? WHERE id = ?');
-  for (const [id, at] of touches) stmt.run(at, id);
-  touches.clear();
-}
 
 /**
  * The embedded object store engine.
@@ -100,7 +101,7 @@ export class Engine {
     /** The persisted demo clock offset, shared with ctx.now(). */
     private readonly offset: { ms: number },
     /** Last-access times waiting for the next commit batch. */
-    private readonly touches: Map<number, number>,
+    private readonly accessTimes: AccessTimes,
   ) {}
 
   /** Opens (creating if needed) a data directory. Only one process may hold it. */
@@ -112,34 +113,41 @@ export class Engine {
     try {
       const fsync = options.fsync ?? true;
       const reserveBytes = options.reserveBytes ?? (await defaultReserveBytes(dataDir));
-      const blobs = new BlobStore(dataDir, { fsync, reserveBytes });
+      const blobs = new BlobStore(dataDir, {
+        fsync,
+        reserveBytes,
+        ...(options.inlineMaxBytes !== undefined ? { inlineMaxBytes: options.inlineMaxBytes } : {}),
+      });
       await blobs.init();
       const db = openDatabase(path.join(dataDir, 'meta.db'), { fsync });
       opened = db;
+      blobs.attachInline(new InlineBlobs(db));
       const report = await recover(db, blobs);
       const clock = options.clock ?? systemClock;
       const row = db.prepare("SELECT value FROM settings WHERE name = 'clock_offset_ms'").get() as
         { value: string } | undefined;
       const offset = { ms: row ? Number(row.value) : 0 };
-      const touches = new Map<number, number>();
-      const queue = new CommitQueue(db, (ids) => blobs.remove(ids));
+      const queue = new CommitQueue(
+        db,
+        (ids) => blobs.remove(ids),
+        (ids) => blobs.dropInline(ids),
+      );
+      const accessTimes = new AccessTimes(db, () => queue.schedule());
       const ctx: EngineContext = {
         db,
         sql: statementCache(db),
         blobs,
+        buckets: new BucketCache(db),
         keys: new KeyStore(dataDir),
         queue,
         limits: { ...DEFAULT_LIMITS, ...options.limits },
         now: () => clock.now() + offset.ms,
-        touch: (rowId) => {
-          touches.set(rowId, ctx.now());
-          queue.schedule();
-        },
+        touch: (rowId) => accessTimes.record(rowId, ctx.now()),
         owner: options.owner ?? 'stowage',
         region: options.region ?? 'us-east-1',
       };
-      queue.addBatchHook(() => writeTouches(db, touches));
-      return new Engine(dataDir, db, blobs, queue, ctx, unlock, report, offset, touches);
+      queue.addBatchHook(() => accessTimes.write());
+      return new Engine(dataDir, db, blobs, queue, ctx, unlock, report, offset, accessTimes);
     } catch (err) {
       // E.g. recovery's metadata write on a full disk: release everything, report it as ours.
       opened?.close();
@@ -398,7 +406,8 @@ export class Engine {
     await Promise.allSettled([...this.inFlight]);
     try {
       this.queue.flush();
-      writeTouches(this.db, this.touches);
+      this.accessTimes.stop();
+      this.accessTimes.write();
       setCleanFlag(this.db, true);
     } catch {
       // Best effort (e.g. a full disk): without the clean flag the next open runs a full

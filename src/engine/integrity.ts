@@ -1,8 +1,9 @@
 /** `stowage engine check`: is the data directory consistent? */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import type { BlobStore } from './blobs/blob-store.js';
+import { isInlineId } from './blobs/inline-blobs.js';
 import { readSegments, type Segment } from './blobs/read-blobs.js';
 import { sealedSize } from './crypto/format.js';
 import type { KeyStore } from './crypto/keys.js';
@@ -53,9 +54,10 @@ async function deepProblem(
   keys?: KeyStore,
 ): Promise<string | undefined> {
   if (!e.sealed) {
-    return (await sha256Of(blobs.pathOf(id))) === e.sha256
-      ? undefined
-      : 'does not match its SHA-256';
+    const sum = isInlineId(id)
+      ? createHash('sha256').update(blobs.inlineBytes(id)).digest('hex')
+      : await sha256Of(blobs.pathOf(id));
+    return sum === e.sha256 ? undefined : 'does not match its SHA-256';
   }
   try {
     const sum = await sealedSha256Of(blobs, e.sealed, keys);
@@ -126,15 +128,15 @@ export async function checkIntegrity(
   let blobsChecked = 0;
   for (const [id, e] of expected) {
     blobsChecked++;
-    const stat = await fsp.stat(blobs.pathOf(id)).catch(() => undefined);
-    if (!stat) {
+    const size = await blobs.sizeOf(id);
+    if (size === undefined) {
       problems.push({ kind: 'missing-blob', message: `${e.what}: blob ${id} is missing` });
       continue;
     }
-    if (stat.size !== e.size) {
+    if (size !== e.size) {
       problems.push({
         kind: 'wrong-size',
-        message: `${e.what}: blob ${id} has ${stat.size} bytes, expected ${e.size}`,
+        message: `${e.what}: blob ${id} has ${size} bytes, expected ${e.size}`,
       });
       continue;
     }

@@ -3,7 +3,7 @@
  * decodes the payload, runs the operation against the engine and answers in S3's XML.
  * A client error is never a 500 and never takes the process down.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../random-bytes.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine.js';
 import { StowageError, toStowageError } from '../errors.js';
@@ -104,7 +104,7 @@ export function createS3Handler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const started = performance.now();
-    const requestId = randomBytes(8).toString('hex').toUpperCase();
+    const requestId = randomHex(8).toUpperCase();
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('x-amz-id-2', requestId);
     res.setHeader('Server', 'Stowage');

@@ -1,5 +1,6 @@
 /** Writing S3 responses: XML documents, errors, and the headers every response carries. */
 import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { ERROR_TABLE, toStowageError, type StowageError } from '../errors.js';
 import { toXml, type XmlObject } from './xml/build.js';
 
@@ -38,6 +39,43 @@ export function statusOf(err: StowageError): number {
  * went out carry no body (in the last case the connection is cut so the client sees a
  * truncated body, never a corrupt one that looks whole).
  */
+/**
+ * Streams an object body into the response. Resolves when the response has finished;
+ * rejects if the body fails (before the headers went out, the caller can still answer
+ * with an S3 error) or the client goes away (the body is destroyed, releasing its blobs).
+ * Unlike stream.pipeline this makes no AbortController per call: on this VM that
+ * and the AbortError it raises at the end cost more than serving a 4 KiB GET from memory.
+ */
+export function sendBody(body: Readable, res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const done = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      if (err === undefined) {
+        resolve();
+        return;
+      }
+      body.unpipe(res);
+      body.destroy();
+      reject(err);
+    };
+    body.once('error', done);
+    res.once('error', done);
+    res.once('finish', () => done());
+    res.once('close', () => {
+      if (!res.writableFinished) {
+        done(
+          Object.assign(new Error('the client closed the connection before the body was sent'), {
+            code: 'ERR_STREAM_PREMATURE_CLOSE',
+          }),
+        );
+      }
+    });
+    body.pipe(res);
+  });
+}
+
 export function sendError(
   res: ServerResponse,
   thrown: unknown,

@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import type { CopyObjectOptions } from '../../src/engine/types.js';
-import { ManualClock, openTestEngine, patternBytes, readAll } from '../helpers/engine.js';
+import {
+  ManualClock,
+  openTestEngine,
+  patternBytes,
+  readAll,
+  storedBlobIds,
+} from '../helpers/engine.js';
 import { expectError } from '../helpers/expect-error.js';
 
 let engine: Engine;
@@ -34,18 +38,8 @@ const copy = (
 ): ReturnType<Engine['copyObject']> =>
   engine.copyObject({ bucket: from[0], key: from[1] }, { bucket: to[0], key: to[1] }, options);
 
-/** Files under blobs/: a failed copy must not leave its bytes behind. */
-function blobFiles(): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(path.join(d, e.name));
-      else out.push(path.join(d, e.name));
-    }
-  };
-  walk(path.join(dir, 'blobs'));
-  return out.sort();
-}
+/** Stored blobs (files and inline rows): a failed copy must not leave its bytes behind. */
+const blobFiles = (): string[] => storedBlobIds(dir);
 
 const body = patternBytes(10_000, 7);
 const headers = {

@@ -1,12 +1,13 @@
 /** Encryption at rest in the engine: SSE-S3 and SSE-KMS through put, get, copy, multipart. */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEGMENT_BYTES, sealedSize } from '../../src/engine/crypto/format.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { ObjectEncryption } from '../../src/engine/types.js';
-import { openTestEngine, patternBytes, readAll } from '../helpers/engine.js';
+import Database from 'better-sqlite3';
+import { inlineBlobIds, openTestEngine, patternBytes, readAll } from '../helpers/engine.js';
 import { expectError } from '../helpers/expect-error.js';
 
 let engine: Engine;
@@ -34,9 +35,13 @@ function blobFiles(): string[] {
   );
 }
 
-/** True if any blob file contains a 64-byte sample of `plain` taken every 4 KiB. */
+/**
+ * True if any blob file, or the database with its WAL (where small bodies live), contains
+ * a 64-byte sample of `plain` taken every 4 KiB.
+ */
 function plaintextOnDisk(plain: Buffer): boolean {
-  const files = blobFiles().map((f) => readFileSync(f));
+  const db = ['meta.db', 'meta.db-wal'].map((f) => path.join(dir, f)).filter((f) => existsSync(f));
+  const files = [...blobFiles(), ...db].map((f) => readFileSync(f));
   for (let at = 0; at + 64 <= plain.byteLength; at += 4096) {
     const sample = plain.subarray(at, at + 64);
     if (files.some((f) => f.includes(sample))) return true;
@@ -84,6 +89,18 @@ describe('single PUT', () => {
     expect(plaintextOnDisk(body)).toBe(true);
   });
 
+  it('a small body kept in the database is sealed there too', async () => {
+    const body = patternBytes(SEGMENT_BYTES + 5000, 10);
+    await engine.putObject('vault', 'small', body, { encryption: KMS });
+    expect(blobFiles()).toEqual([]);
+    expect(inlineBlobIds(dir)).toHaveLength(1);
+    expect(plaintextOnDisk(body)).toBe(false);
+    expect((await read('small')).equals(body)).toBe(true);
+    const [s, e] = [SEGMENT_BYTES - 10, SEGMENT_BYTES + 10];
+    expect((await read('small', `bytes=${s}-${e}`)).equals(body.subarray(s, e + 1))).toBe(true);
+    expect((await engine.check({ deep: true })).problems).toEqual([]);
+  });
+
   it('an empty object keeps its setting and has no blob', async () => {
     const r = await engine.putObject('vault', 'empty', '', { encryption: SSE_S3 });
     expect(r.encryption).toEqual(SSE_S3);
@@ -121,15 +138,38 @@ describe('single PUT', () => {
   });
 });
 
+/** Flips one bit of a stored blob: the one file, or the one inline row. */
+function flipBit(at: number): void {
+  const [file] = blobFiles();
+  if (file) {
+    const bytes = readFileSync(file);
+    bytes[at] = bytes[at]! ^ 1;
+    writeFileSync(file, bytes);
+    return;
+  }
+  const db = new Database(path.join(dir, 'meta.db'));
+  try {
+    const row = db.prepare('SELECT id, data FROM inline_blobs').get() as {
+      id: string;
+      data: Buffer;
+    };
+    row.data[at] = row.data[at]! ^ 1;
+    db.prepare('UPDATE inline_blobs SET data = ? WHERE id = ?').run(row.data, row.id);
+  } finally {
+    db.close();
+  }
+}
+
 describe('damage and keys', () => {
-  it('a changed byte on disk is a read error and a deep check finds it', async () => {
-    const body = patternBytes(2 * SEGMENT_BYTES, 4);
+  it.each([
+    ['a file', 3 * SEGMENT_BYTES],
+    ['an inline row', 2 * SEGMENT_BYTES],
+  ])('a changed byte in %s is a read error and a deep check finds it', async (_, size) => {
+    const body = patternBytes(size, 4);
     await engine.putObject('vault', 'k', body, { encryption: SSE_S3 });
     expect((await engine.check({ deep: true })).ok).toBe(true);
-    const [file] = blobFiles();
-    const bytes = readFileSync(file!);
-    bytes[SEGMENT_BYTES + 100] = bytes[SEGMENT_BYTES + 100]! ^ 1;
-    writeFileSync(file!, bytes);
+    expect(inlineBlobIds(dir)).toHaveLength(size > 128 * 1024 ? 0 : 1);
+    flipBit(SEGMENT_BYTES + 100);
     await expectError(read('k'), 'E_DATA_CORRUPT', /authentication/);
     // The first segment is intact and still readable on its own.
     expect((await read('k', 'bytes=0-99')).equals(body.subarray(0, 100))).toBe(true);

@@ -5,7 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import { checksumBase64 } from '../../src/engine/checksums/index.js';
 import type { ChecksumAlgorithm } from '../../src/engine/types.js';
-import { openTestEngine, patternBytes, readAll, streamOf } from '../helpers/engine.js';
+import {
+  inlineBlobIds,
+  openTestEngine,
+  patternBytes,
+  readAll,
+  streamOf,
+} from '../helpers/engine.js';
 import { expectError as expectCode } from '../helpers/expect-error.js';
 
 let engine: Engine;
@@ -22,7 +28,10 @@ const md5hex = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 const get = async (key: string, opts = {}): Promise<Buffer> =>
   readAll(engine.getObject('bkt', key, opts).body);
 
-/** Every file under blobs/ and tmp/ — what a failed write must not leave behind. */
+/**
+ * Every file under blobs/ and tmp/ and every inline blob row — what a failed write must
+ * not leave behind.
+ */
 function dataFiles(): string[] {
   const out: string[] = [];
   for (const sub of ['blobs', 'tmp']) {
@@ -34,7 +43,7 @@ function dataFiles(): string[] {
     };
     walk(path.join(dir, sub));
   }
-  return out;
+  return [...out, ...inlineBlobIds(dir).map((id) => `inline:${id}`)];
 }
 
 describe('put and get', () => {
@@ -247,16 +256,25 @@ describe('keys', () => {
     'é'.repeat(512),
   ];
   it('stores every valid key as data, never as a path', async () => {
+    // Every other body is over the inline limit, so both kinds of blob are made.
+    const bodyOf = (i: number): string => `body-${i}`.padEnd(i % 2 ? 200_000 : 0, '.');
     for (const [i, key] of hostile.entries()) {
-      await engine.putObject('bkt', key, `body-${i}`);
+      await engine.putObject('bkt', key, bodyOf(i));
     }
     for (const [i, key] of hostile.entries()) {
-      expect((await get(key)).toString()).toBe(`body-${i}`);
+      expect((await get(key)).toString()).toBe(bodyOf(i));
     }
     const listed = engine.listObjects('bkt').objects.map((o) => o.key);
     expect(new Set(listed)).toEqual(new Set(hostile));
     // Nothing outside blobs/ (named by random hex ids) was created.
-    for (const f of dataFiles()) expect(path.basename(f)).toMatch(/^[0-9a-f]{32}$/);
+    const stored = dataFiles().map((f) => path.basename(f));
+    for (const f of stored) expect(f).toMatch(/^([0-9a-f]{32}|inline:i[0-9a-f]{32})$/);
+    expect(stored.filter((f) => f.startsWith('inline:'))).toHaveLength(
+      Math.ceil(hostile.length / 2),
+    );
+    expect(stored.filter((f) => !f.startsWith('inline:'))).toHaveLength(
+      Math.floor(hostile.length / 2),
+    );
     expect(readdirSync(dir).sort()).toEqual([
       'LOCK',
       'blobs',
@@ -468,10 +486,11 @@ describe('persistence', () => {
     engine = await Engine.open({ dataDir: dir });
   });
 
-  it('never writes object bytes into the database file', async () => {
-    const marker = Buffer.from('UNIQUE-MARKER-'.repeat(100));
+  it('keeps bodies over the inline limit out of the database file', async () => {
+    const marker = Buffer.from('UNIQUE-MARKER-'.repeat(10_000)); // 140,000 bytes > 128 KiB
     await engine.putObject('bkt', 'k', marker);
     const db = readFileSync(path.join(dir, 'meta.db-wal'));
-    expect(db.includes(marker)).toBe(false);
+    expect(db.includes(marker.subarray(0, 1000))).toBe(false);
+    expect(inlineBlobIds(dir)).toEqual([]);
   });
 });

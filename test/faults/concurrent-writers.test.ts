@@ -13,7 +13,13 @@ import type { Engine } from '../../src/engine/engine.js';
 import type { BlobBody } from '../../src/engine/blobs/write-blob.js';
 import type { CompletedPart } from '../../src/engine/types.js';
 import { isStowageError } from '../../src/errors.js';
-import { openTestEngine, patternBytes, readAll, streamOf } from '../helpers/engine.js';
+import {
+  openTestEngine,
+  patternBytes,
+  readAll,
+  storedBlobIds,
+  streamOf,
+} from '../helpers/engine.js';
 
 const MiB = 1024 * 1024;
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -35,11 +41,8 @@ async function open(minPartSizeBytes?: number): Promise<void> {
   await engine.createBucket('bkt');
 }
 
-/** Blob files on disk (ids). */
-function blobFiles(): string[] {
-  const root = path.join(dir, 'blobs');
-  return readdirSync(root).flatMap((shard) => readdirSync(path.join(root, shard)));
-}
+/** Stored blobs (ids): files on disk and rows of small bodies kept inline. */
+const blobFiles = (): string[] => storedBlobIds(dir);
 
 /**
  * Content of writer `i`: distinct and deterministic, from 0 bytes to over 1 MiB. Exactly

@@ -27,7 +27,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { isStowageError, type StowageError } from '../../src/errors.js';
-import { patternBytes, readAll, streamOf } from '../helpers/engine.js';
+import { patternBytes, readAll, storedBlobIds, streamOf } from '../helpers/engine.js';
 
 const MiB = 1024 * 1024;
 const KiB = 1024;
@@ -90,12 +90,7 @@ async function expectFull(p: Promise<unknown>): Promise<StowageError> {
   throw new Error('expected E_STORAGE_FULL, but the write succeeded');
 }
 
-function blobFiles(): string[] {
-  const root = path.join(dataDir, 'blobs');
-  return readdirSync(root)
-    .flatMap((shard) => readdirSync(path.join(root, shard)))
-    .sort();
-}
+const blobFiles = (): string[] => storedBlobIds(dataDir);
 
 const tmpFiles = (): string[] => readdirSync(path.join(dataDir, 'tmp'));
 
@@ -219,69 +214,79 @@ describe('a full disk', () => {
     expect(unhandled).toEqual([]);
   });
 
-  it('when another program fills the disk: every write path fails cleanly, reads work, close and open behave', async () => {
-    // No free-space reserve: the engine meets ENOSPC and SQLITE_FULL themselves.
-    let engine = await Engine.open({ dataDir, reserveBytes: 0 });
-    await engine.createBucket(BUCKET);
-    const stored = new Map<string, string>();
-    for (let i = 0; i < 6; i++) {
-      const body = patternBytes(200 * KiB + i, i + 7);
-      await engine.putObject(BUCKET, `k${i}`, body);
-      stored.set(`k${i}`, sha256(body));
-    }
-    const blobsBefore = blobFiles();
-    const filler = fillDisk();
-    try {
-      const causes = new Set<string>();
-      const cause = (e: StowageError): string => String((e.cause as { code?: string })?.code);
-      // Bytes do not fit (ENOSPC while writing the blob).
-      causes.add(cause(await expectFull(engine.putObject(BUCKET, 'x', patternBytes(100 * KiB)))));
-      // No bytes to write, but the metadata commit does not fit (SQLITE_FULL).
-      causes.add(cause(await expectFull(engine.putObject(BUCKET, 'empty', Buffer.alloc(0)))));
-      // One free block: the blob fits, its commit does not, and the blob must go again.
-      filler.free(4 * KiB);
-      causes.add(cause(await expectFull(engine.putObject(BUCKET, 'y', patternBytes(100)))));
-      expect([...causes].sort()).toEqual(['ENOSPC', 'SQLITE_FULL']);
-      // A client that goes away while the failing write is still in flight.
-      async function* dropped(): AsyncGenerator<Buffer> {
-        yield patternBytes(2 * MiB, 3);
-        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+  // Small bodies are kept in the database (inline) by default; with inlineMaxBytes 0 the
+  // same writes go through blob files. Both must fail the same clean way.
+  it.each([
+    ['blob files', 0, ['ENOSPC', 'SQLITE_FULL']],
+    ['small bodies inline', undefined, ['SQLITE_FULL']],
+  ])(
+    'when another program fills the disk (%s): every write path fails cleanly, reads work, close and open behave',
+    async (_, inlineMaxBytes, expectedCauses) => {
+      // No free-space reserve: the engine meets ENOSPC and SQLITE_FULL themselves.
+      const options = { dataDir, ...(inlineMaxBytes !== undefined ? { inlineMaxBytes } : {}) };
+      let engine = await Engine.open({ ...options, reserveBytes: 0 });
+      await engine.createBucket(BUCKET);
+      const stored = new Map<string, string>();
+      for (let i = 0; i < 6; i++) {
+        // Half of them small enough to be kept inline.
+        const body = patternBytes(i % 2 ? 200 * KiB + i : 20 * KiB + i, i + 7);
+        await engine.putObject(BUCKET, `k${i}`, body);
+        stored.set(`k${i}`, sha256(body));
       }
-      const err = await engine.putObject(BUCKET, 'z', dropped()).catch((e: unknown) => e);
-      expect(isStowageError(err), String(err)).toBe(true);
-      await delay(50);
+      const blobsBefore = blobFiles();
+      const filler = fillDisk();
+      try {
+        const causes = new Set<string>();
+        const cause = (e: StowageError): string => String((e.cause as { code?: string })?.code);
+        // Bytes do not fit (ENOSPC while writing the blob).
+        causes.add(cause(await expectFull(engine.putObject(BUCKET, 'x', patternBytes(100 * KiB)))));
+        // No bytes to write, but the metadata commit does not fit (SQLITE_FULL).
+        causes.add(cause(await expectFull(engine.putObject(BUCKET, 'empty', Buffer.alloc(0)))));
+        // One free block: the blob fits, its commit does not, and the blob must go again.
+        filler.free(4 * KiB);
+        causes.add(cause(await expectFull(engine.putObject(BUCKET, 'y', patternBytes(100)))));
+        expect([...causes].sort()).toEqual(expectedCauses);
+        // A client that goes away while the failing write is still in flight.
+        async function* dropped(): AsyncGenerator<Buffer> {
+          yield patternBytes(2 * MiB, 3);
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        }
+        const err = await engine.putObject(BUCKET, 'z', dropped()).catch((e: unknown) => e);
+        expect(isStowageError(err), String(err)).toBe(true);
+        await delay(50);
+        expect(unhandled).toEqual([]);
+        for (const key of ['x', 'empty', 'y', 'z']) {
+          expect(() => engine.headObject(BUCKET, key)).toThrow(/does not exist/);
+        }
+        expect(tmpFiles()).toEqual([]);
+        expect(blobFiles()).toEqual(blobsBefore);
+        await expectIntact(engine, stored);
+        expect((await engine.check({ deep: true })).problems).toEqual([]);
+
+        // Closing must release the data directory even though nothing more can be written.
+        await engine.close();
+        expect(existsSync(path.join(dataDir, 'LOCK'))).toBe(false);
+        // Closing checkpointed and removed the WAL; take that space too. Opening must then
+        // fail cleanly, and not leave anything that blocks the next open.
+        filler.top();
+        await expectFull(Engine.open(options));
+      } finally {
+        filler.close();
+        rmSync(path.join(mountPoint, 'filler'));
+      }
+
+      engine = await Engine.open(options);
+      try {
+        await expectIntact(engine, stored);
+        const body = patternBytes(500 * KiB, 5);
+        await engine.putObject(BUCKET, 'after', body);
+        expect(sha256(await readAll(engine.getObject(BUCKET, 'after').body))).toBe(sha256(body));
+        expect(tmpFiles()).toEqual([]);
+        expect((await engine.check({ deep: true })).problems).toEqual([]);
+      } finally {
+        await engine.close();
+      }
       expect(unhandled).toEqual([]);
-      for (const key of ['x', 'empty', 'y', 'z']) {
-        expect(() => engine.headObject(BUCKET, key)).toThrow(/does not exist/);
-      }
-      expect(tmpFiles()).toEqual([]);
-      expect(blobFiles()).toEqual(blobsBefore);
-      await expectIntact(engine, stored);
-      expect((await engine.check({ deep: true })).problems).toEqual([]);
-
-      // Closing must release the data directory even though nothing more can be written.
-      await engine.close();
-      expect(existsSync(path.join(dataDir, 'LOCK'))).toBe(false);
-      // Closing checkpointed and removed the WAL; take that space too. Opening must then
-      // fail cleanly, and not leave anything that blocks the next open.
-      filler.top();
-      await expectFull(Engine.open({ dataDir }));
-    } finally {
-      filler.close();
-      rmSync(path.join(mountPoint, 'filler'));
-    }
-
-    engine = await Engine.open({ dataDir });
-    try {
-      await expectIntact(engine, stored);
-      const body = patternBytes(500 * KiB, 5);
-      await engine.putObject(BUCKET, 'after', body);
-      expect(sha256(await readAll(engine.getObject(BUCKET, 'after').body))).toBe(sha256(body));
-      expect(tmpFiles()).toEqual([]);
-      expect((await engine.check({ deep: true })).problems).toEqual([]);
-    } finally {
-      await engine.close();
-    }
-    expect(unhandled).toEqual([]);
-  });
+    },
+  );
 });

@@ -1,8 +1,9 @@
 /** Test helpers: a fresh engine over a temp directory, a manual clock, body readers. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import Database from 'better-sqlite3';
 import { Engine, type EngineOptions } from '../../src/engine/engine.js';
 import type { Clock } from '../../src/engine/types.js';
 
@@ -15,6 +16,26 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     this.ms += ms;
   }
+}
+
+/**
+ * Ids of the inline blobs (small bodies kept in meta.db) of a data directory, read
+ * through a second, read-only connection while the engine may hold the first.
+ */
+export function inlineBlobIds(dataDir: string): string[] {
+  const db = new Database(path.join(dataDir, 'meta.db'), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT id FROM inline_blobs ORDER BY id').pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+/** Every stored blob of a data directory: file ids under blobs/ and inline ids. */
+export function storedBlobIds(dataDir: string): string[] {
+  const root = path.join(dataDir, 'blobs');
+  const files = readdirSync(root).flatMap((shard) => readdirSync(path.join(root, shard)));
+  return [...files, ...inlineBlobIds(dataDir)].sort();
 }
 
 /** A temp data directory, removed by the returned cleanup. */

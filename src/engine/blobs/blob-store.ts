@@ -7,11 +7,15 @@
  * Readers take a lease on the blobs they stream; a blob whose object was deleted or
  * overwritten is unlinked only when its last lease ends, so a reader never loses bytes
  * mid-stream.
+ *
+ * Small bodies are kept in the database instead (see inline-blobs.ts): the methods here
+ * take either kind of id.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../random-bytes.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { StowageError, toStowageError } from '../../errors.js';
+import { DEFAULT_INLINE_MAX_BYTES, isInlineId, type InlineBlobs } from './inline-blobs.js';
 
 /** Options of BlobStore. */
 export interface BlobStoreOptions {
@@ -23,6 +27,8 @@ export interface BlobStoreOptions {
    * fit. 0 disables the check.
    */
   reserveBytes?: number;
+  /** Bodies of at most this many bytes are kept in the database (0: never). */
+  inlineMaxBytes?: number;
 }
 
 /** Files of one data directory: where blobs and temp files live. */
@@ -34,6 +40,7 @@ export class BlobStore {
   private readonly dirSyncs = new Map<string, Promise<void>>();
   /** The last free-space reading and the bytes written since (see ensureSpace). */
   private space?: { at: number; free: number; used: number };
+  private inline?: InlineBlobs;
 
   constructor(
     dataDir: string,
@@ -51,6 +58,57 @@ export class BlobStore {
 
   get fsync(): boolean {
     return this.options.fsync;
+  }
+
+  /** Connects the rows of inline blobs, once the database is open. */
+  attachInline(inline: InlineBlobs): void {
+    this.inline = inline;
+  }
+
+  /** Whether a body of `length` bytes (undefined: not known up front) is kept inline. */
+  keepsInline(length: number | undefined): boolean {
+    const max = this.options.inlineMaxBytes ?? DEFAULT_INLINE_MAX_BYTES;
+    return this.inline !== undefined && length !== undefined && length > 0 && length <= max;
+  }
+
+  /** Stores the bytes of an inline blob. Call inside the commit that references it. */
+  putInline(id: string, data: Uint8Array): void {
+    this.requireInline().put(id, data);
+  }
+
+  /** The bytes of an inline blob (E_DATA_CORRUPT when its row is missing). */
+  inlineBytes(id: string): Buffer {
+    const data = this.requireInline().get(id);
+    if (!data) {
+      throw new StowageError(
+        'E_DATA_CORRUPT',
+        'a blob of this object is missing from the database',
+      );
+    }
+    return data;
+  }
+
+  /**
+   * Deletes the rows of the inline blobs among `ids` (inside the caller's transaction) and
+   * returns the file blobs, which are removed after the commit.
+   */
+  dropInline(ids: readonly string[]): string[] {
+    const files = ids.filter((id) => !isInlineId(id));
+    if (files.length < ids.length) this.requireInline().delete(ids.filter(isInlineId));
+    return files;
+  }
+
+  /** Size in bytes of a stored blob, or undefined when it is missing. */
+  async sizeOf(id: string): Promise<number | undefined> {
+    if (isInlineId(id)) return this.inline?.get(id)?.byteLength;
+    const stat = await fsp.stat(this.pathOf(id)).catch(() => undefined);
+    return stat?.size;
+  }
+
+  private requireInline(): InlineBlobs {
+    if (!this.inline)
+      throw new StowageError('E_INTERNAL', 'inline blobs used before the database was open');
+    return this.inline;
   }
 
   /**
@@ -87,7 +145,7 @@ export class BlobStore {
 
   /** A fresh random blob id (128 bits, hex). */
   newId(): string {
-    return randomBytes(16).toString('hex');
+    return randomHex(16);
   }
 
   /** Final path of a blob. */
@@ -168,6 +226,8 @@ export class BlobStore {
    */
   remove(ids: readonly string[]): void {
     for (const id of ids) {
+      // Inline rows go with their transaction (dropInline), never later.
+      if (isInlineId(id)) continue;
       if (this.leases.has(id)) this.doomed.add(id);
       else void this.unlink(id);
     }
@@ -206,6 +266,11 @@ export class BlobStore {
         removed++;
       }
     }
+    if (this.inline) {
+      const orphans = [...this.inline.list()].map((b) => b.id).filter((id) => !isReferenced(id));
+      this.inline.delete(orphans);
+      removed += orphans.length;
+    }
     return removed;
   }
 
@@ -216,6 +281,7 @@ export class BlobStore {
       const names = await fsp.readdir(path.join(this.blobsDir, shard)).catch(() => [] as string[]);
       ids.push(...names);
     }
+    for (const b of this.inline?.list() ?? []) ids.push(b.id);
     return ids;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Streams a byte range of an object whose bytes are a list of blob segments (one for a
- * single PUT, one per part for a multipart upload).
+ * single PUT, one per part for a multipart upload). A segment's blob is a file or, for a
+ * small body, a row of the database (inline-blobs.ts).
  */
 import { promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -9,6 +10,7 @@ import { openBlob, type BlobEnvelope } from '../crypto/envelope.js';
 import { openSegment, sealedSpan, SEGMENT_BYTES, TAG_BYTES } from '../crypto/format.js';
 import type { KeyStore } from '../crypto/keys.js';
 import type { BlobStore } from './blob-store.js';
+import { isInlineId } from './inline-blobs.js';
 
 /** One blob of an object, in order. */
 export interface Segment {
@@ -24,10 +26,14 @@ export interface Segment {
 
 const READ_BYTES = 1024 * 1024;
 
+/** Reads bytes `from`..`to` (inclusive) of one blob in batches of at most `chunkBytes`. */
+type BlobReader = (from: number, to: number, chunkBytes?: number) => AsyncGenerator<Buffer>;
+
 /**
  * Returns a stream of bytes `start`..`end` (inclusive) of the concatenated segments. The
  * caller has already taken a lease on the blobs; `release` is called once the stream
- * ends, fails or is destroyed.
+ * ends, fails or is destroyed. The bytes of inline blobs are copied out now, in the
+ * caller's synchronous step, so a delete committed later cannot take them away.
  */
 export function readSegments(
   store: BlobStore,
@@ -37,6 +43,20 @@ export function readSegments(
   release: () => void,
   keys?: KeyStore,
 ): Readable {
+  const inline = new Map<string, Buffer | Error>();
+  for (const seg of segments) {
+    if (!isInlineId(seg.b)) continue;
+    try {
+      inline.set(seg.b, store.inlineBytes(seg.b));
+    } catch (err) {
+      inline.set(seg.b, err as Error);
+    }
+  }
+  const readerOf = (id: string): BlobReader => {
+    const data = inline.get(id);
+    if (data === undefined) return (from, to, chunk) => readFile(store.pathOf(id), from, to, chunk);
+    return (from, to, chunk) => readBuffer(data, from, to, chunk);
+  };
   async function* generate(): AsyncGenerator<Buffer> {
     try {
       let offset = 0;
@@ -47,8 +67,8 @@ export function readSegments(
         if (segEnd < start || segStart > end) continue;
         const from = Math.max(start, segStart) - segStart;
         const to = Math.min(end, segEnd) - segStart;
-        if (seg.e) yield* readSealed(store.pathOf(seg.b), seg, from, to, keys);
-        else yield* readFile(store.pathOf(seg.b), from, to);
+        if (seg.e) yield* readSealed(readerOf(seg.b), seg, from, to, keys);
+        else yield* readerOf(seg.b)(from, to);
       }
     } finally {
       release();
@@ -65,7 +85,7 @@ const SEGMENTS_PER_READ = READ_BYTES / SEGMENT_BYTES;
 
 /** Plaintext bytes `from`..`to` of an encrypted blob; only the segments they need are read. */
 async function* readSealed(
-  file: string,
+  read: BlobReader,
   seg: Segment,
   from: number,
   to: number,
@@ -77,12 +97,7 @@ async function* readSealed(
   const sealedSegment = SEGMENT_BYTES + TAG_BYTES;
   let index = span.first;
   let pos = span.start;
-  for await (const buf of readFile(
-    file,
-    span.start,
-    span.end - 1,
-    SEGMENTS_PER_READ * sealedSegment,
-  )) {
+  for await (const buf of read(span.start, span.end - 1, SEGMENTS_PER_READ * sealedSegment)) {
     // readFile yields whole requested batches, so each holds whole segments.
     let at = 0;
     while (at < buf.byteLength) {
@@ -99,6 +114,23 @@ async function* readSealed(
   }
   if (pos !== span.end) {
     throw new StowageError('E_DATA_CORRUPT', 'an encrypted blob of this object is truncated');
+  }
+}
+
+/** Bytes of an inline blob, in the batches readFile would yield. */
+async function* readBuffer(
+  data: Buffer | Error,
+  from: number,
+  to: number,
+  chunkBytes = READ_BYTES,
+): AsyncGenerator<Buffer> {
+  if (data instanceof Error) throw data;
+  for (let pos = from; pos <= to; pos += chunkBytes) {
+    const end = Math.min(to + 1, pos + chunkBytes);
+    if (end > data.byteLength) {
+      throw new StowageError('E_DATA_CORRUPT', 'a blob of this object is shorter than recorded');
+    }
+    yield data.subarray(pos, end);
   }
 }
 

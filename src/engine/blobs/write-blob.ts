@@ -3,6 +3,10 @@
  * checksum) while writing it to a temp file, then fsync, verification and rename. The
  * blob becomes visible under `blobs/` only when it is whole and verified; on any failure
  * the temp file is removed and nothing remains.
+ *
+ * A body the store keeps inline (small, its length declared, and the caller commits it
+ * as one version) is collected in memory instead and returned as `inline`; the caller's
+ * commit stores it (BlobStore.putInline).
  */
 import { promises as fsp } from 'node:fs';
 import { StowageError, toStowageError } from '../../errors.js';
@@ -12,6 +16,7 @@ import { SegmentEncryptor } from '../crypto/format.js';
 import type { ChecksumAlgorithm } from '../types.js';
 import type { BlobStore } from './blob-store.js';
 import { hasherFor } from './hash-workers.js';
+import { InlineBlobs } from './inline-blobs.js';
 
 /** A body the engine accepts. */
 export type BlobBody = AsyncIterable<Uint8Array> | Uint8Array | string;
@@ -29,6 +34,8 @@ export interface WrittenBlob extends BlobDigests {
   id: string | null;
   /** How the blob is encrypted at rest (absent: in the clear, or no blob). */
   envelope?: BlobEnvelope;
+  /** The bytes (sealed if encrypted) of an inline blob, for the commit to store. */
+  inline?: Buffer;
 }
 
 /** Options of writeBlob. */
@@ -44,6 +51,8 @@ export interface WriteBlobOptions {
   verify?: (digests: BlobDigests) => Promise<void> | void;
   /** Encrypt the bytes on disk with this data key (see crypto/format.ts). */
   encrypt?: { envelope: BlobEnvelope; blobKey: BlobKey };
+  /** The caller can store the blob inline (single-version writes; not parts). */
+  allowInline?: boolean;
 }
 
 /** Write batches of about this size: fewer syscalls than one write per network chunk. */
@@ -64,7 +73,8 @@ export async function writeBlob(
   if (options.expectedLength !== undefined && options.expectedLength > options.maxLength) {
     throw tooLarge(options.maxLength);
   }
-  const id = store.newId();
+  const inline = options.allowInline === true && store.keepsInline(knownLength(body, options));
+  const id = inline ? InlineBlobs.newId() : store.newId();
   const hasher = hasherFor(options.expectedLength);
   const extra = options.algorithms.map(
     (a) => [a, createChecksum(a)] as [ChecksumAlgorithm, IncrementalChecksum],
@@ -79,15 +89,21 @@ export async function writeBlob(
   try {
     // New bytes stop at the free-space reserve (see BlobStore.ensureSpace).
     await store.ensureSpace(options.expectedLength ?? 0);
-    handle = await fsp.open(store.tmpPathOf(id), 'wx');
+    if (!inline) handle = await fsp.open(store.tmpPathOf(id), 'wx');
     const file = handle;
     let batch: Uint8Array[] = [];
     let batchBytes = 0;
+    // An inline body is at most a few flushes long: its buffers are kept as they are.
+    const kept: Uint8Array[] = [];
     const flush = async (): Promise<void> => {
       const buffers = batch;
       const bytes = batchBytes;
       batch = [];
       batchBytes = 0;
+      if (!file) {
+        kept.push(...buffers);
+        return;
+      }
       await Promise.all([inFlight, store.ensureSpace(bytes)]);
       inFlight = file.writev(buffers);
     };
@@ -128,9 +144,11 @@ export async function writeBlob(
         `the body ended after ${size} of the declared ${options.expectedLength} bytes`,
       );
     }
-    if (store.fsync && size > 0) await file.sync();
-    await file.close();
-    handle = undefined;
+    if (file) {
+      if (store.fsync && size > 0) await file.sync();
+      await file.close();
+      handle = undefined;
+    }
     const { md5, sha256 } = await hasher.digest();
     const digests: BlobDigests = {
       size,
@@ -139,21 +157,37 @@ export async function writeBlob(
       checksums: Object.fromEntries(extra.map(([a, c]) => [a, c.digest()])),
     };
     await options.verify?.(digests);
+    if (!file) {
+      if (size === 0) return { ...digests, id: null };
+      const bytes = Buffer.concat(kept);
+      return { ...digests, id, inline: bytes, ...envelopeOf(options) };
+    }
     if (size === 0) {
       await store.discardTmp(id);
       return { ...digests, id: null };
     }
     await store.publish(id);
-    return { ...digests, id, ...(options.encrypt ? { envelope: options.encrypt.envelope } : {}) };
+    return { ...digests, id, ...envelopeOf(options) };
   } catch (err) {
     // A write may still be in flight (the body failed meanwhile); its own failure, e.g.
     // ENOSPC, must not become an unhandled rejection.
     await inFlight.catch(() => undefined);
     hasher.discard();
     if (handle) await handle.close().catch(() => undefined);
-    await store.discardTmp(id);
+    if (!inline) await store.discardTmp(id);
     throw bodyError(err);
   }
+}
+
+/** The body's length when it is declared or the body is in memory. */
+function knownLength(body: BlobBody, options: WriteBlobOptions): number | undefined {
+  if (options.expectedLength !== undefined) return options.expectedLength;
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  return body instanceof Uint8Array ? body.byteLength : undefined;
+}
+
+function envelopeOf(options: WriteBlobOptions): { envelope?: BlobEnvelope } {
+  return options.encrypt ? { envelope: options.encrypt.envelope } : {};
 }
 
 function tooLarge(max: number): StowageError {

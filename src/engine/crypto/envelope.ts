@@ -4,7 +4,8 @@
  * nonce prefix and the format name are kept in the metadata database next to the blob
  * id; the key files never leave `<dataDir>/keys/`.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from '../../random-bytes.js';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { StowageError } from '../../errors.js';
 import type { ObjectEncryption } from '../types.js';
 import { FORMAT, PREFIX_BYTES } from './format.js';
@@ -94,9 +95,9 @@ export async function sealNewBlob(
 ): Promise<{ envelope: BlobEnvelope; blobKey: BlobKey }> {
   const ref = keyRefOf(setting);
   const master = await keys.key(ref, true);
-  const key = randomBytes(KEY_BYTES);
-  const prefix = randomBytes(PREFIX_BYTES);
-  const nonce = randomBytes(12);
+  const key = pooledRandomBytes(KEY_BYTES);
+  const prefix = pooledRandomBytes(PREFIX_BYTES);
+  const nonce = pooledRandomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', master, nonce);
   cipher.setAAD(aad(ref));
   const wrapped = Buffer.concat([nonce, cipher.update(key), cipher.final(), cipher.getAuthTag()]);

@@ -33,9 +33,15 @@ export class CommitQueue {
   /** Extra work folded into every batch (e.g. last-access times). */
   private readonly hooks: Array<() => void> = [];
 
+  /**
+   * `dropNow` runs inside a job's transaction with the blobs the job dropped and returns
+   * those left for `onDrop`, which runs after the commit (files are unlinked then; rows of
+   * inline blobs go with the transaction).
+   */
   constructor(
     private readonly db: Database,
     private readonly onDrop: (ids: string[]) => void,
+    private readonly dropNow: (ids: readonly string[]) => string[] = (ids) => [...ids],
   ) {}
 
   /** Queues `job`; resolves with its result once its transaction has committed. */
@@ -68,7 +74,7 @@ export class CommitQueue {
       this.db.transaction(() => {
         for (const hook of this.hooks) hook();
         for (const p of batch) {
-          const ctx: CommitContext = { dropBlobs: (ids) => p.drops.push(...ids) };
+          const ctx: CommitContext = { dropBlobs: (ids) => p.drops.push(...this.dropNow(ids)) };
           try {
             results.push({ ok: true, value: this.db.transaction(() => p.job(ctx))() });
           } catch (err) {

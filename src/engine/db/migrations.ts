@@ -124,6 +124,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE parts ADD COLUMN envelope TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'inline-blobs',
+    // Bytes of small objects, kept beside their metadata (src/engine/blobs/inline-blobs.ts).
+    // A segment whose blob id starts with 'i' names a row here instead of a file; an
+    // encrypted one holds the sealed bytes, as its file would.
+    sql: `
+      CREATE TABLE inline_blobs (
+        id TEXT PRIMARY KEY,
+        data BLOB NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */

@@ -105,6 +105,7 @@ export async function copyObject(
       }
     },
     ...(sealing ? { encrypt: sealing.encrypt } : {}),
+    allowInline: true,
   }).finally(() => body.destroy());
   const r = await commitSingleBlob(
     ctx,

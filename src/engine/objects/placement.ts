@@ -14,7 +14,7 @@
  *
  * All functions here run inside a commit job.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../random-bytes.js';
 import { StowageError } from '../../errors.js';
 import type { CommitContext } from '../db/commit-queue.js';
 import type { EngineContext } from '../context.js';
@@ -23,7 +23,7 @@ import type { VersioningState } from '../types.js';
 
 /** A fresh version id: 32 hex characters. */
 export function newVersionId(): string {
-  return randomBytes(16).toString('hex');
+  return randomHex(16);
 }
 
 const VERSION_ID = /^([0-9a-f]{32}|null)$/;

@@ -111,6 +111,7 @@ export async function commitSingleBlob(
         created_at: now,
         accessed_at: now,
       };
+      if (blob.inline) ctx.blobs.putInline(blob.id!, blob.inline);
       const versionId = placeVersion(ctx, tx, state, v);
       setVersionEncryption(ctx, bucket, key, versionId, encryption);
       setVersionAcl(ctx, bucket, key, versionId, attrs.acl);
@@ -158,6 +159,7 @@ export async function putObject(
     algorithms,
     signal: options.signal,
     verify: (d) => verifyDigests(d, options.contentMd5, options.checksums),
+    allowInline: true,
     ...(encryption ? { encrypt: encryption.encrypt } : {}),
   });
   const { createdAt: _createdAt, ...result } = await commitSingleBlob(

@@ -1,8 +1,7 @@
 /** PutObject, GetObject, HeadObject, DeleteObject. */
-import { pipeline } from 'node:stream/promises';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, intParam, keyOf, param, type S3Request } from '../context.js';
-import { sendEmpty } from '../respond.js';
+import { sendBody, sendEmpty } from '../respond.js';
 import { objectAclForWrite } from './acl.js';
 import {
   encryptionFrom,
@@ -132,7 +131,7 @@ export async function getObject(r: S3Request): Promise<void> {
     got.body.destroy();
     throw err;
   }
-  await pipeline(got.body, r.res);
+  await sendBody(got.body, r.res);
 }
 
 /** DeleteObject. */

@@ -14,6 +14,7 @@ import type { EngineContext, EngineLimits } from './context.js';
 import { CommitQueue } from './db/commit-queue.js';
 import { KeyStore } from './crypto/keys.js';
 import { openDatabase } from './db/open-database.js';
+import { WalSync } from './db/wal-sync.js';
 import { InlineBlobs } from './blobs/inline-blobs.js';
 import { AccessTimes } from './access-times.js';
 import { BucketCache } from './bucket-cache.js';
@@ -119,7 +120,8 @@ export class Engine {
         ...(options.inlineMaxBytes !== undefined ? { inlineMaxBytes: options.inlineMaxBytes } : {}),
       });
       await blobs.init();
-      const db = openDatabase(path.join(dataDir, 'meta.db'), { fsync });
+      const dbFile = path.join(dataDir, 'meta.db');
+      const db = openDatabase(dbFile, { synchronous: 'NORMAL' });
       opened = db;
       blobs.attachInline(new InlineBlobs(db));
       const report = await recover(db, blobs);
@@ -131,6 +133,7 @@ export class Engine {
         db,
         (ids) => blobs.remove(ids),
         (ids) => blobs.dropInline(ids),
+        fsync ? new WalSync(`${dbFile}-wal`) : undefined,
       );
       const accessTimes = new AccessTimes(db, () => queue.schedule());
       const ctx: EngineContext = {
@@ -406,6 +409,8 @@ export class Engine {
     await Promise.allSettled([...this.inFlight]);
     try {
       this.queue.flush();
+      await this.queue.drain();
+      this.queue.closeSync();
       this.accessTimes.stop();
       this.accessTimes.write();
       setCleanFlag(this.db, true);

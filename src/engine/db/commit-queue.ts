@@ -6,9 +6,14 @@
  *
  * Jobs run serially inside the transaction, so a job sees every earlier job's effects:
  * checks such as "the bucket still exists" or "If-None-Match: *" are race-free.
+ *
+ * With a WalSync (fsync on), a batch's callers hear back, and the blob files it dropped
+ * are unlinked, only once its WAL frames are on disk (wal-sync.ts); the fdatasync runs on
+ * the thread pool while the next batches commit.
  */
 import type { Database } from 'better-sqlite3';
 import { toStowageError } from '../../errors.js';
+import type { WalSync } from './wal-sync.js';
 
 /** What a job can ask for besides its own SQL. */
 export interface CommitContext {
@@ -42,7 +47,18 @@ export class CommitQueue {
     private readonly db: Database,
     private readonly onDrop: (ids: string[]) => void,
     private readonly dropNow: (ids: readonly string[]) => string[] = (ids) => [...ids],
+    private readonly durable?: WalSync,
   ) {}
+
+  /** Resolves once every acknowledged commit's sync has finished (for close). */
+  drain(): Promise<void> {
+    return this.durable?.drain() ?? Promise.resolve();
+  }
+
+  /** Releases the WAL descriptor, after drain(); later commits are synced by SQLite's close. */
+  closeSync(): void {
+    this.durable?.close();
+  }
 
   /** Queues `job`; resolves with its result once its transaction has committed. */
   run<T>(job: CommitJob<T>): Promise<T> {
@@ -91,14 +107,24 @@ export class CommitQueue {
       for (const p of batch) p.reject(e);
       return;
     }
-    batch.forEach((p, i) => {
-      const r = results[i]!;
-      if (r.ok) {
-        if (p.drops.length > 0) this.onDrop(p.drops);
-        p.resolve(r.value);
-      } else {
-        p.reject(r.value);
-      }
-    });
+    const settle = (): void =>
+      batch.forEach((p, i) => {
+        const r = results[i]!;
+        if (r.ok) {
+          if (p.drops.length > 0) this.onDrop(p.drops);
+          p.resolve(r.value);
+        } else {
+          p.reject(r.value);
+        }
+      });
+    if (!this.durable || batch.length === 0) {
+      settle();
+      return;
+    }
+    // Every caller hears back after the sync. If it fails, the committed jobs fail with
+    // its error and their dropped blobs stay on disk (a later recovery collects them).
+    this.durable.after(settle, (err) =>
+      batch.forEach((p, i) => p.reject(results[i]!.ok ? err : results[i]!.value)),
+    );
   }
 }

@@ -1,7 +1,7 @@
 /**
- * Opens the metadata database: WAL mode so readers never block the writer, full
- * synchronous commits when fsync is on (a committed object survives power loss), and
- * foreign keys on.
+ * Opens the metadata database: WAL mode so readers never block the writer,
+ * `synchronous=NORMAL` (commits write the WAL without fsync; the engine makes them
+ * durable itself with a WalSync when fsync is on), and foreign keys on.
  */
 import Database from 'better-sqlite3';
 import { StowageError, toStowageError } from '../../errors.js';
@@ -9,8 +9,12 @@ import { migrate } from './migrations.js';
 
 /** Options of openDatabase. */
 export interface OpenDatabaseOptions {
-  /** fsync every commit (synchronous=FULL) or leave it to the OS (NORMAL). */
-  fsync: boolean;
+  /**
+   * FULL: SQLite fsyncs the WAL in every commit, on the calling thread. NORMAL: it does
+   * not (checkpoints still sync), and the caller syncs the WAL (see wal-sync.ts) or
+   * accepts losing the latest commits on power loss.
+   */
+  synchronous: 'FULL' | 'NORMAL';
 }
 
 /** Opens (creating if needed) and migrates the SQLite database at `file`. */
@@ -23,7 +27,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions): Databa
   }
   try {
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`);
+    db.pragma(`synchronous = ${options.synchronous}`);
     db.pragma('foreign_keys = ON');
     // A writer waiting on another connection (e.g. `stowage engine check` beside a
     // server) retries for this long instead of failing at once.

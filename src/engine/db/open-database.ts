@@ -29,6 +29,11 @@ export function openDatabase(file: string, options: OpenDatabaseOptions): Databa
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous}`);
     db.pragma('foreign_keys = ON');
+    // SQLite's own default page cache (2 MB). better-sqlite3 builds with 16 MB, which the
+    // pages of small objects kept inline (blobs/inline-blobs.ts) soon fill: 14 MB more RSS
+    // for a server with a 200 MB budget, while the OS page cache serves those reads anyway
+    // (no difference in 4 KiB PUT/GET throughput measured).
+    db.pragma('cache_size = -2000');
     // A writer waiting on another connection (e.g. `stowage engine check` beside a
     // server) retries for this long instead of failing at once.
     db.pragma('busy_timeout = 5000');

@@ -23,6 +23,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readFileSync,
   rmSync,
   statSync,
@@ -117,7 +118,9 @@ function startServer() {
         STOWAGE_ROOT_ACCESS_KEY: credentials.accessKeyId,
         STOWAGE_ROOT_SECRET_KEY: credentials.secretAccessKey,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its log (an access line per request) goes to a file: a pipe nobody reads fills up,
+      // and the server's queued writes to it then keep it from exiting after SIGTERM.
+      stdio: ['ignore', 'pipe', openSync(path.join(root, 'serve.log'), 'a')],
     },
   );
   return new Promise((resolve, reject) => {

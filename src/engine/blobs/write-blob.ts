@@ -73,9 +73,10 @@ export async function writeBlob(
   if (options.expectedLength !== undefined && options.expectedLength > options.maxLength) {
     throw tooLarge(options.maxLength);
   }
-  const inline = options.allowInline === true && store.keepsInline(knownLength(body, options));
+  const length = knownLength(body, options);
+  const inline = options.allowInline === true && store.keepsInline(length);
   const id = inline ? InlineBlobs.newId() : store.newId();
-  const hasher = hasherFor(options.expectedLength);
+  const hasher = hasherFor(length);
   const extra = options.algorithms.map(
     (a) => [a, createChecksum(a)] as [ChecksumAlgorithm, IncrementalChecksum],
   );

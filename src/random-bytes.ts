@@ -7,27 +7,32 @@
 import { randomBytes, randomFillSync } from 'node:crypto';
 
 const POOL_BYTES = 4096;
+/** Larger requests go straight to crypto.randomBytes. */
+const POOLED_MAX = 256;
 let pool = Buffer.alloc(0);
 let at = 0;
 
-/** `n` fresh random bytes (a copy the caller owns). */
-export function pooledRandomBytes(n: number): Buffer {
-  if (n > 256) return randomBytes(n);
+/** Reserves `n` unused bytes of the pool (refilling it first if needed); returns their offset. */
+function take(n: number): number {
   if (at + n > pool.byteLength) {
     pool = randomFillSync(Buffer.allocUnsafeSlow(POOL_BYTES));
     at = 0;
   }
-  const out = Buffer.from(pool.subarray(at, at + n));
+  const start = at;
   at += n;
-  return out;
+  return start;
+}
+
+/** `n` fresh random bytes (a copy the caller owns). */
+export function pooledRandomBytes(n: number): Buffer {
+  if (n > POOLED_MAX) return randomBytes(n);
+  const start = take(n);
+  return Buffer.from(pool.subarray(start, start + n));
 }
 
 /** `n` random bytes as lowercase hex (2n characters). */
 export function randomHex(n: number): string {
-  if (at + n <= pool.byteLength) {
-    const hex = pool.toString('hex', at, at + n);
-    at += n;
-    return hex;
-  }
-  return pooledRandomBytes(n).toString('hex');
+  if (n > POOLED_MAX) return randomBytes(n).toString('hex');
+  const start = take(n);
+  return pool.toString('hex', start, start + n);
 }

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StowageError } from '../errors.js';
-import { parseYamlConfig } from './yaml.js';
+import { fileLabel, parseYamlConfig } from './yaml.js';
 
 /** The included buckets map and the name its values are reported under. */
 export interface IncludedBuckets {
@@ -29,8 +29,7 @@ export async function readIncludedBuckets(
   cwd: string,
 ): Promise<IncludedBuckets> {
   const file = path.resolve(path.dirname(configPath), ref);
-  const rel = path.relative(cwd, file);
-  const label = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+  const label = fileLabel(file, cwd);
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -10,7 +10,7 @@ import { StowageError } from '../errors.js';
 import { configError, describeIssue, type ConfigIssue } from './issues.js';
 import { configKeysAt, configSchema, type StowageConfig } from './schema.js';
 import { readIncludedBuckets } from './include.js';
-import { parseYamlConfig } from './yaml.js';
+import { fileLabel, parseYamlConfig } from './yaml.js';
 
 /** The file looked for in the working directory when no config path is given. */
 export const DEFAULT_CONFIG_FILE = 'stowage.yaml';
@@ -187,7 +187,7 @@ interface LoadedFile {
 }
 
 async function readConfigFile(ref: ConfigFileRef, cwd: string): Promise<LoadedFile | undefined> {
-  const label = displayPath(ref.path, cwd);
+  const label = fileLabel(ref.path, cwd);
   let text: string;
   try {
     text = await readFile(ref.path, 'utf8');
@@ -217,11 +217,6 @@ function sourceOf(sources: Map<string, string>, p: string): string | undefined {
     if (found !== undefined) return found;
   }
   return undefined;
-}
-
-function displayPath(absolute: string, cwd: string): string {
-  const rel = path.relative(cwd, absolute);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : absolute;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,7 +1,14 @@
 /** Parses the text of a config file, reporting YAML syntax errors with line and column. */
+import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { StowageError } from '../errors.js';
 import { describeValue } from './issues.js';
+
+/** How a config file is named in errors: relative to `cwd` when inside it, else absolute. */
+export function fileLabel(absolute: string, cwd: string): string {
+  const rel = path.relative(cwd, absolute);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : absolute;
+}
 
 /**
  * Parses YAML text into the raw (unvalidated) config mapping. An empty file is an empty

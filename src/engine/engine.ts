@@ -408,9 +408,7 @@ export class Engine {
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
     try {
-      this.queue.flush();
-      await this.queue.drain();
-      this.queue.closeSync();
+      await this.queue.close();
       this.accessTimes.stop();
       this.accessTimes.write();
       setCleanFlag(this.db, true);

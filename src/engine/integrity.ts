@@ -1,9 +1,7 @@
 /** `stowage engine check`: is the data directory consistent? */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import type { BlobStore } from './blobs/blob-store.js';
-import { isInlineId } from './blobs/inline-blobs.js';
 import { readSegments, type Segment } from './blobs/read-blobs.js';
 import { sealedSize } from './crypto/format.js';
 import type { KeyStore } from './crypto/keys.js';
@@ -24,7 +22,7 @@ export interface IntegrityReport {
 }
 
 interface ExpectedBlob {
-  /** Bytes of the blob file. */
+  /** Bytes of the blob (file or inline row). */
   size: number;
   sha256?: string;
   what: string;
@@ -32,15 +30,11 @@ interface ExpectedBlob {
   sealed?: Segment;
 }
 
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }))
-    hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** SHA-256 of an encrypted blob's plaintext; every segment is authenticated on the way. */
-async function sealedSha256Of(blobs: BlobStore, seg: Segment, keys?: KeyStore): Promise<string> {
+/**
+ * SHA-256 of a blob's bytes, file or inline row, read as objects are read: an encrypted
+ * blob is decrypted (its SHA-256 is of the plaintext), every segment authenticated.
+ */
+async function sha256Of(blobs: BlobStore, seg: Segment, keys?: KeyStore): Promise<string> {
   const hash = createHash('sha256');
   const stream = readSegments(blobs, [seg], 0, seg.n - 1, () => undefined, keys);
   for await (const chunk of stream) hash.update(chunk as Buffer);
@@ -54,13 +48,11 @@ async function deepProblem(
   keys?: KeyStore,
 ): Promise<string | undefined> {
   if (!e.sealed) {
-    const sum = isInlineId(id)
-      ? createHash('sha256').update(blobs.inlineBytes(id)).digest('hex')
-      : await sha256Of(blobs.pathOf(id));
+    const sum = await sha256Of(blobs, { b: id, n: e.size });
     return sum === e.sha256 ? undefined : 'does not match its SHA-256';
   }
   try {
-    const sum = await sealedSha256Of(blobs, e.sealed, keys);
+    const sum = await sha256Of(blobs, e.sealed, keys);
     return sum === e.sha256 ? undefined : 'decrypts to bytes that do not match their SHA-256';
   } catch (err) {
     return `cannot be decrypted: ${(err as Error).message}`;

@@ -35,11 +35,6 @@ export function statusOf(err: StowageError): number {
 }
 
 /**
- * Sends an S3 error document. A HEAD response, a 304, and an error after the headers
- * went out carry no body (in the last case the connection is cut so the client sees a
- * truncated body, never a corrupt one that looks whole).
- */
-/**
  * Streams an object body into the response. Resolves when the response has finished;
  * rejects if the body fails (before the headers went out, the caller can still answer
  * with an S3 error) or the client goes away (the body is destroyed, releasing its blobs).
@@ -76,6 +71,11 @@ export function sendBody(body: Readable, res: ServerResponse): Promise<void> {
   });
 }
 
+/**
+ * Sends an S3 error document. A HEAD response, a 304, and an error after the headers
+ * went out carry no body (in the last case the connection is cut so the client sees a
+ * truncated body, never a corrupt one that looks whole).
+ */
 export function sendError(
   res: ServerResponse,
   thrown: unknown,

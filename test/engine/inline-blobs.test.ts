@@ -4,12 +4,12 @@
  * die with their versions' transactions, and that checks and recovery see them.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine, type EngineOptions } from '../../src/engine/engine.js';
 import {
+  blobFileIds,
   inlineBlobIds,
   openTestEngine,
   patternBytes,
@@ -34,10 +34,7 @@ afterEach(async () => {
 });
 
 /** Blob files on disk. */
-function files(): string[] {
-  const root = path.join(dir, 'blobs');
-  return readdirSync(root).flatMap((shard) => readdirSync(path.join(root, shard)));
-}
+const files = (): string[] => blobFileIds(dir);
 
 /** Runs `fn` on a second connection to the data directory's database. */
 function withDb<T>(fn: (db: Database.Database) => T): T {

@@ -31,11 +31,15 @@ export function inlineBlobIds(dataDir: string): string[] {
   }
 }
 
+/** Ids of the blob files under a data directory's blobs/ (one shard directory level). */
+export function blobFileIds(dataDir: string): string[] {
+  const root = path.join(dataDir, 'blobs');
+  return readdirSync(root).flatMap((shard) => readdirSync(path.join(root, shard)));
+}
+
 /** Every stored blob of a data directory: file ids under blobs/ and inline ids. */
 export function storedBlobIds(dataDir: string): string[] {
-  const root = path.join(dataDir, 'blobs');
-  const files = readdirSync(root).flatMap((shard) => readdirSync(path.join(root, shard)));
-  return [...files, ...inlineBlobIds(dataDir)].sort();
+  return [...blobFileIds(dataDir), ...inlineBlobIds(dataDir)].sort();
 }
 
 /** A temp data directory, removed by the returned cleanup. */

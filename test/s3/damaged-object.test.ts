@@ -4,12 +4,12 @@
  * blob: a file under blobs/ (a large object) and a row of meta.db (a small one). Also:
  * a client that goes away mid-body does not disturb the next requests.
  */
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { patternBytes } from '../helpers/engine.js';
+import { blobFileIds, patternBytes } from '../helpers/engine.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let t: TestServer;
@@ -41,10 +41,7 @@ async function getStatus(key: string): Promise<{ status: number; code?: string }
   }
 }
 
-function blobFiles(): string[] {
-  const root = path.join(t.dataDir, 'blobs');
-  return readdirSync(root).flatMap((s) => readdirSync(path.join(root, s)));
-}
+const blobFiles = (): string[] => blobFileIds(t.dataDir);
 
 async function getIntact(): Promise<void> {
   const got = await t.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'intact.bin' }));

@@ -36,8 +36,8 @@ export function largeCopier(
       bucket: o.bucket,
       key: o.key,
       metadataDirective: 'COPY',
-      storageClass: o.storageClass as never,
-      ...(o.sse ? { sse: o.sse as never } : {}),
+      storageClass: o.storageClass,
+      ...(o.sse ? { sse: o.sse } : {}),
       ...(o.sseKmsKeyId ? { sseKmsKeyId: o.sseKmsKeyId } : {}),
     });
   };

@@ -27,7 +27,7 @@ export type LargeClassCopy = (o: {
   bucket: string;
   key: string;
   storageClass: string;
-  sse?: string;
+  sse?: 'AES256' | 'aws:kms';
   sseKmsKeyId?: string;
 }) => Promise<void>;
 

@@ -100,7 +100,7 @@ export class BlobStore {
 
   /** Size in bytes of a stored blob, or undefined when it is missing. */
   async sizeOf(id: string): Promise<number | undefined> {
-    if (isInlineId(id)) return this.inline?.get(id)?.byteLength;
+    if (isInlineId(id)) return this.inline?.size(id);
     const stat = await fsp.stat(this.pathOf(id)).catch(() => undefined);
     return stat?.size;
   }

@@ -23,11 +23,13 @@ export function isInlineId(id: string): boolean {
 /** The rows of inline blobs. All methods are synchronous; writes belong in a transaction. */
 export class InlineBlobs {
   private readonly getStmt;
+  private readonly sizeStmt;
   private readonly putStmt;
   private readonly deleteStmt;
 
   constructor(private readonly db: Database) {
     this.getStmt = db.prepare('SELECT data FROM inline_blobs WHERE id = ?').pluck();
+    this.sizeStmt = db.prepare('SELECT length(data) FROM inline_blobs WHERE id = ?').pluck();
     this.putStmt = db.prepare('INSERT INTO inline_blobs (id, data) VALUES (?, ?)');
     this.deleteStmt = db.prepare('DELETE FROM inline_blobs WHERE id = ?');
   }
@@ -40,6 +42,11 @@ export class InlineBlobs {
   /** The bytes of an inline blob, or undefined when there is no such row. */
   get(id: string): Buffer | undefined {
     return this.getStmt.get(id) as Buffer | undefined;
+  }
+
+  /** The size of an inline blob, or undefined when there is no such row. */
+  size(id: string): number | undefined {
+    return this.sizeStmt.get(id) as number | undefined;
   }
 
   put(id: string, data: Uint8Array): void {

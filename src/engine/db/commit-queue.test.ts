@@ -67,8 +67,7 @@ describe('CommitQueue with a WalSync', () => {
     finish();
     await second;
     expect(acks).toEqual(['first', 'second']);
-    await queue.drain();
-    queue.closeSync();
+    await queue.close();
   });
 
   it('a failed sync fails the committed jobs with its error and the failed ones with theirs, and drops nothing', async () => {
@@ -92,8 +91,7 @@ describe('CommitQueue with a WalSync', () => {
     });
     expect(r2).toMatchObject({ status: 'rejected', reason: { message: 'precondition failed' } });
     expect(dropped).toEqual([]);
-    await queue.drain();
-    queue.closeSync();
+    await queue.close();
   });
 
   it('syncs the real WAL file with fdatasync', async () => {
@@ -106,7 +104,6 @@ describe('CommitQueue with a WalSync', () => {
     await expect(
       queue.run(() => db.prepare('INSERT INTO t VALUES (3)').run().changes),
     ).resolves.toBe(1);
-    await queue.drain();
-    queue.closeSync();
+    await queue.close();
   });
 });

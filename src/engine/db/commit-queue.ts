@@ -50,13 +50,14 @@ export class CommitQueue {
     private readonly durable?: WalSync,
   ) {}
 
-  /** Resolves once every acknowledged commit's sync has finished (for close). */
-  drain(): Promise<void> {
-    return this.durable?.drain() ?? Promise.resolve();
-  }
-
-  /** Releases the WAL descriptor, after drain(); later commits are synced by SQLite's close. */
-  closeSync(): void {
+  /**
+   * For the engine's close: commits what is queued, waits until every commit is synced and
+   * acknowledged, and releases the WAL descriptor (what is written after this is synced
+   * by SQLite's own close, which checkpoints).
+   */
+  async close(): Promise<void> {
+    this.flush();
+    await this.durable?.drain();
     this.durable?.close();
   }
 

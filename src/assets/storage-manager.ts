@@ -126,7 +126,8 @@ export class S3StorageManager {
     }
     this.config = managerConfig(options, store?.defaults);
     this.ownsClient = !client;
-    this.client = client ?? createS3Client(store!, { maxAttempts: SDK_ATTEMPTS });
+    this.client =
+      client ?? createS3Client(store!, { maxAttempts: SDK_ATTEMPTS, bodiesCarryMd5: true });
     this.pacer =
       options.pacer ??
       new Pacer({ rateLimit: store?.rateLimit, bandwidthLimit: store?.bandwidthLimit });

@@ -103,7 +103,7 @@ export function openSourceSession(
   dest: TransferSession,
 ): TransferSession | undefined {
   if (store === undefined || sameStore(store, dest.store)) return undefined;
-  const client = createS3Client(store, { maxAttempts: 2 });
+  const client = createS3Client(store, { maxAttempts: 2, bodiesCarryMd5: true });
   return { ...dest, store, client, close: () => client.destroy() };
 }
 

@@ -56,7 +56,7 @@ export async function openTransferSession(
   limits: SessionLimits,
 ): Promise<TransferSession> {
   const { store } = await storeFor(ctx);
-  const client = createS3Client(store, { maxAttempts: 2 });
+  const client = createS3Client(store, { maxAttempts: 2, bodiesCarryMd5: true });
   const pacer = new Pacer({
     rateLimit: limits.rateLimit ?? store.rateLimit,
     bandwidthLimit: limits.bandwidthLimit ?? store.bandwidthLimit,

@@ -21,6 +21,14 @@ export interface CreateS3ClientOptions {
   connectionTimeoutMs?: number;
   /** Milliseconds a socket may sit idle mid-request before the request fails (default 2 min). */
   socketTimeoutMs?: number;
+  /**
+   * The caller sends Content-MD5 with every request body, as the transfer layer does
+   * (src/transfer/). The SDK then adds no CRC32 of its own to uploads, whatever the store's
+   * checksum policy: the MD5 already lets the store reject a damaged body, and the CRC32
+   * cost both ends CPU per request (and made every body `aws-chunked` for streams).
+   * Responses are still checked as the policy says.
+   */
+  bodiesCarryMd5?: boolean;
 }
 
 /**
@@ -47,7 +55,7 @@ export function createS3Client(
   const config: S3ClientConfig = {
     region: store.region,
     forcePathStyle: store.forcePathStyle,
-    requestChecksumCalculation: store.checksumPolicy,
+    requestChecksumCalculation: options.bodiesCarryMd5 ? 'WHEN_REQUIRED' : store.checksumPolicy,
     responseChecksumValidation: store.checksumPolicy,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     // Shows up in the store's access logs, so operators can tell Stowage's traffic apart.

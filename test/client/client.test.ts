@@ -142,6 +142,32 @@ describe('a store resolved from each source works against stowage serve', () => 
     expect(sentChecksum).toBe('none');
   });
 
+  it('bodiesCarryMd5: a WHEN_SUPPORTED store gets no CRC32 on uploads; without it, it does', async () => {
+    const store = await resolveIn(sandbox(), {
+      AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+      AWS_ENDPOINT_URL: t.url,
+      AWS_REGION: 'us-east-1',
+    });
+    expect(store.checksumPolicy).toBe('WHEN_SUPPORTED');
+    const plain = await roundTrip(store, 'md5-bodies');
+    const md5Only = createS3Client(store, { bodiesCarryMd5: true });
+    cleanups.push(() => md5Only.destroy());
+    // What the store kept tells which checksum each upload carried.
+    const storedCrc = async (s3: S3Client, key: string) => {
+      await s3.send(new PutObjectCommand({ Bucket: 'md5-bodies', Key: key, Body: 'body' }));
+      const head = await s3.send(
+        new HeadObjectCommand({ Bucket: 'md5-bodies', Key: key, ChecksumMode: 'ENABLED' }),
+      );
+      return head.ChecksumCRC32;
+    };
+    expect(await storedCrc(plain, 'plain')).toMatch(/^[A-Za-z0-9+/]{6}==$/);
+    expect(await storedCrc(md5Only, 'md5-only')).toBeUndefined();
+    // Downloads are still checked as the store's policy says.
+    const got = await md5Only.send(new GetObjectCommand({ Bucket: 'md5-bodies', Key: 'plain' }));
+    expect(await got.Body!.transformToString()).toBe('body');
+  });
+
   it('(c) an AWS profile: keys in ~/.aws/credentials, endpoint and addressing style in ~/.aws/config', async () => {
     const box = sandbox({
       config: `[profile stowage]\nregion = us-east-1\nendpoint_url = ${t.url}\ns3 =\n  addressing_style = path\n`,

@@ -7,13 +7,10 @@
  * carry some characters S3 keys may hold (a carriage return becomes a newline in any XML
  * parser), and a sync must see every key exactly.
  */
-import {
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { translateS3Error } from '../../client/index.js';
 import { StowageError } from '../../errors.js';
+import { readListingFast, type ListingPage } from './listing-page.js';
 import type { ListedItem } from './types.js';
 
 /** One object of a listing. */
@@ -64,30 +61,30 @@ export async function* listRemote(
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
     throw new StowageError('E_INVALID_ARGUMENT', `pageSize must be 1-1000, got ${pageSize}`);
   }
-  const request = (token: string | undefined): Promise<ListObjectsV2CommandOutput> => {
-    const sent = client
-      .send(
-        new ListObjectsV2Command({
-          Bucket: options.bucket,
-          Prefix: options.prefix || undefined,
-          MaxKeys: pageSize,
-          ContinuationToken: token,
-          EncodingType: 'url',
-        }),
-        { abortSignal: options.abortSignal },
-      )
-      .catch((err: unknown) => {
+  const request = (token: string | undefined): Promise<ListingPage> => {
+    const command = new ListObjectsV2Command({
+      Bucket: options.bucket,
+      Prefix: options.prefix || undefined,
+      MaxKeys: pageSize,
+      ContinuationToken: token,
+      EncodingType: 'url',
+    });
+    const fastPage = readListingFast(command);
+    const sent = client.send(command, { abortSignal: options.abortSignal }).then(
+      (output) => fastPage() ?? pageOf(output),
+      (err: unknown) => {
         throw translateS3Error(err, { bucket: options.bucket, key: options.prefix ?? '' });
-      });
+      },
+    );
     // Awaited below; a consumer that stops early must not leave an unhandled rejection.
     sent.catch(() => undefined);
     return sent;
   };
-  let next: Promise<ListObjectsV2CommandOutput> | undefined = request(undefined);
+  let next: Promise<ListingPage> | undefined = request(undefined);
   while (next) {
-    const page: ListObjectsV2CommandOutput = await next;
-    const token: string | undefined = page.IsTruncated ? page.NextContinuationToken : undefined;
-    if (page.IsTruncated && !token) {
+    const page: ListingPage = await next;
+    const token = page.isTruncated ? page.nextContinuationToken : undefined;
+    if (page.isTruncated && !token) {
       throw new StowageError(
         'E_INTERNAL',
         'the store said the listing is truncated but sent no continuation token',
@@ -96,18 +93,51 @@ export async function* listRemote(
     // The next page is asked for before this one is consumed: the store works on it while
     // the caller plans with this one.
     next = token ? request(token) : undefined;
-    const urlEncoded = page.EncodingType === 'url';
-    for (const o of page.Contents ?? []) {
-      if (o.Key === undefined) continue;
+    const urlEncoded = page.encodingType === 'url';
+    for (const o of page.entries) {
       yield {
-        key: urlEncoded ? decodeKey(o.Key) : o.Key,
-        sizeBytes: o.Size ?? 0,
-        lastModified: o.LastModified ?? new Date(0),
-        ...(o.ETag ? { etag: o.ETag.replace(/^"|"$/g, '') } : {}),
-        ...(o.StorageClass ? { storageClass: o.StorageClass } : {}),
+        key: urlEncoded ? decodeKey(o.key) : o.key,
+        sizeBytes: o.sizeBytes,
+        lastModified: o.lastModified,
+        ...(o.etag ? { etag: o.etag.replace(/^"|"$/g, '') } : {}),
+        ...(o.storageClass ? { storageClass: o.storageClass } : {}),
       };
     }
   }
+}
+
+/** A page the SDK read, in the form of the fast reader's. */
+function pageOf(output: {
+  Contents?: Array<{
+    Key?: string;
+    Size?: number;
+    LastModified?: Date;
+    ETag?: string;
+    StorageClass?: string;
+  }>;
+  IsTruncated?: boolean;
+  NextContinuationToken?: string;
+  EncodingType?: string;
+}): ListingPage {
+  const entries = [];
+  for (const o of output.Contents ?? []) {
+    if (o.Key === undefined) continue;
+    entries.push({
+      key: o.Key,
+      sizeBytes: o.Size ?? 0,
+      lastModified: o.LastModified ?? new Date(0),
+      ...(o.ETag ? { etag: o.ETag } : {}),
+      ...(o.StorageClass ? { storageClass: o.StorageClass } : {}),
+    });
+  }
+  return {
+    entries,
+    isTruncated: output.IsTruncated === true,
+    ...(output.NextContinuationToken
+      ? { nextContinuationToken: output.NextContinuationToken }
+      : {}),
+    ...(output.EncodingType ? { encodingType: output.EncodingType } : {}),
+  };
 }
 
 /**

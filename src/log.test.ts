@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LOG_REDACT_PATHS, createLogger, redactSecrets } from './log.js';
+import { LOG_REDACT_PATHS, createLogger, redactSecrets, unredactedSibling } from './log.js';
 
 function capture() {
   const lines: string[] = [];
@@ -47,6 +47,21 @@ describe('createLogger', () => {
     const { lines, destination } = capture();
     createLogger({ level: 'info', pretty: true, destination }).warn({ bucket: 'b' }, 'slow');
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN slow bucket="b"\n$/);
+  });
+
+  it('unredactedSibling writes to the same place at the same level, without redaction', () => {
+    for (const pretty of [false, true]) {
+      const { lines, destination } = capture();
+      const log = createLogger({ level: 'warn', pretty, destination });
+      const access = unredactedSibling(log);
+      access.info({ path: '/b/k' }, 'below the level');
+      access.warn({ path: '/b/k', secret: 'not-redacted-here' }, 'request');
+      log.warn({ secret: SECRET }, 'redacted');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toContain('/b/k');
+      expect(lines[0]).toContain('not-redacted-here');
+      expect(lines[1]).not.toContain(SECRET);
+    }
   });
 
   it('redacts at the top level and two levels down', () => {

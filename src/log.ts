@@ -2,7 +2,7 @@
  * Logging over pino. Logs go to stderr so stdout stays free for command output and
  * `--json`; secrets are redacted before a line is written.
  */
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { LogLevel } from './config/schema.js';
 
 /** A Stowage logger (pino's). */
@@ -62,6 +62,25 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.pretty ? prettyDestination(sink) : sink,
   );
+}
+
+/**
+ * A logger for lines whose every field Stowage chooses and none holds a secret, such as the
+ * access log (request id, method, path, status, key id): the same level and destination as
+ * `parent`, without pino's redaction pass, which walks every wildcard path of
+ * {@link LOG_REDACT_PATHS} on every line: an access line cost 15.7 µs with it and 0.8 µs
+ * without (100,000 lines to a no-op destination), against about 200 µs of server CPU for a
+ * whole 4 KiB request.
+ *
+ * @example
+ * const access = unredactedSibling(log);
+ * access.info({ requestId, method: 'GET', path: '/b/k', status: 200 }, 'request');
+ */
+export function unredactedSibling(parent: Logger): Logger {
+  const destination = (parent as unknown as Record<symbol, DestinationStream | undefined>)[
+    pino.symbols.streamSym
+  ];
+  return destination ? pino({ level: parent.level }, destination) : parent;
 }
 
 const LEVEL_NAMES: Record<number, string> = {

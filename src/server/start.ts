@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { StowageConfig } from '../config/schema.js';
 import { Engine } from '../engine/engine.js';
 import { StowageError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { unredactedSibling, type Logger } from '../log.js';
 import { createAuthenticate } from '../s3api/authenticate.js';
 import { createAuthorize } from '../s3api/authorize.js';
 import { publicAccessOf } from '../s3api/acl/index.js';
@@ -90,6 +90,8 @@ export async function startServer(
   const identities: IdentityLookup = (id) => keys.lookup(id) ?? options.identities?.(id);
   let draining = false;
   const secure = config.server.tls !== undefined;
+  // Access lines hold only fields the front chose (no headers, no secrets): no redaction.
+  const accessLog = unredactedSibling(logger);
   const s3 = createS3Handler({
     engine,
     authenticate: createAuthenticate({
@@ -106,7 +108,7 @@ export async function startServer(
       publicAcl: (bucket, key, versionId) => publicAccessOf(engine, bucket, key, versionId),
     }),
     virtualHostDomain: config.server.virtualHostDomain,
-    onAccess: (entry) => logger.info(entry, 'request'),
+    onAccess: (entry) => accessLog.info(entry, 'request'),
   });
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const health = healthPath(req);

@@ -1,0 +1,101 @@
+/**
+ * The structured access log of `stowage serve`: one JSON line per request with the
+ * request id the client saw, the operation, status, S3 error code, duration and caller;
+ * never a header or a secret, even though these lines skip pino's redaction pass.
+ */
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { configSchema, type StowageConfig } from '../../src/config/schema.js';
+import { createLogger } from '../../src/log.js';
+import { startServer, type RunningServer } from '../../src/server/start.js';
+import { tempDir } from '../helpers/engine.js';
+import { TEST_KEY } from '../helpers/server.js';
+
+const { dir, cleanup } = tempDir('stowage-access-');
+const lines: string[] = [];
+let server: RunningServer;
+let client: S3Client;
+
+beforeAll(async () => {
+  const config = configSchema.parse({
+    dataDir: dir,
+    engine: { fsync: false },
+    server: {
+      port: 0,
+      rootAccessKeyId: TEST_KEY.accessKeyId,
+      rootSecretAccessKey: TEST_KEY.secretAccessKey,
+    },
+  }) as StowageConfig;
+  const destination = { write: (line: string) => void lines.push(line) };
+  server = await startServer(config, createLogger({ level: 'info', destination }));
+  client = new S3Client({
+    endpoint: server.url,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: TEST_KEY,
+  });
+});
+afterAll(async () => {
+  client.destroy();
+  await server.close();
+  cleanup();
+});
+
+/** The access lines written so far, parsed. */
+const accessLines = () =>
+  lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
+
+it('writes one line per request: id, operation, status, code, duration, caller; no secrets', async () => {
+  await client.send(new CreateBucketCommand({ Bucket: 'logged' }));
+  const put = await client.send(
+    new PutObjectCommand({ Bucket: 'logged', Key: 'dir/a.txt', Body: 'hello' }),
+  );
+  const missing = await client
+    .send(new GetObjectCommand({ Bucket: 'logged', Key: 'nope' }))
+    .catch((err: { $metadata: { requestId?: string } }) => err);
+  const stranger = new S3Client({
+    endpoint: server.url,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'STWNOSUCHKEY00000000', secretAccessKey: 'wrong-secret-value' },
+    maxAttempts: 1,
+  });
+  await stranger.send(new GetObjectCommand({ Bucket: 'logged', Key: 'dir/a.txt' })).catch(() => {});
+  stranger.destroy();
+
+  const got = accessLines();
+  expect(got).toHaveLength(4);
+  const [create, putLine, getLine, denied] = got;
+  expect(create).toMatchObject({
+    level: 30,
+    method: 'PUT',
+    path: '/logged/',
+    operation: 'CreateBucket',
+    status: 200,
+  });
+  expect(putLine).toMatchObject({
+    method: 'PUT',
+    path: '/logged/dir/a.txt',
+    operation: 'PutObject',
+    status: 200,
+    principal: TEST_KEY.accessKeyId,
+    requestId: put.$metadata.requestId,
+  });
+  expect(putLine!.durationMs).toEqual(expect.any(Number));
+  expect(getLine).toMatchObject({
+    operation: 'GetObject',
+    status: 404,
+    code: 'NoSuchKey',
+    requestId: (missing as { $metadata: { requestId?: string } }).$metadata.requestId,
+  });
+  expect(denied).toMatchObject({ status: 403, code: 'InvalidAccessKeyId' });
+  const all = lines.join('\n');
+  expect(all).not.toContain(TEST_KEY.secretAccessKey);
+  expect(all).not.toContain('wrong-secret-value');
+  expect(all).not.toMatch(/AWS4-HMAC-SHA256|Signature=|x-amz-content-sha256/i);
+});

@@ -21,7 +21,7 @@ import { BucketCache } from './bucket-cache.js';
 import { statementCache } from './db/statements.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { listMultipartUploads } from './listing/list-uploads.js';
-import { listObjects } from './listing/list-objects.js';
+import { listObjects, listObjectSummaries } from './listing/list-objects.js';
 import { listObjectVersions } from './listing/list-versions.js';
 import { lockDataDir } from './lock.js';
 import * as acl from './objects/acl.js';
@@ -284,6 +284,13 @@ export class Engine {
   }
   listObjects(bucket: string, options?: T.ListObjectsOptions): T.ListObjectsResult {
     return this.op(() => listObjects(this.ctx, bucket, options));
+  }
+  /** listObjects without headers, metadata, tags, parts or encryption: what a listing shows. */
+  listObjectSummaries(
+    bucket: string,
+    options?: T.ListObjectsOptions,
+  ): T.ListObjectsResult<T.ObjectSummary> {
+    return this.op(() => listObjectSummaries(this.ctx, bucket, options));
   }
   listObjectVersions(bucket: string, options?: T.ListVersionsOptions): T.ListVersionsResult {
     return this.op(() => listObjectVersions(this.ctx, bucket, options));

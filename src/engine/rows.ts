@@ -6,6 +6,7 @@ import type {
   ChecksumValues,
   ObjectInfo,
   ObjectHeaders,
+  ObjectSummary,
   StorageClass,
 } from './types.js';
 
@@ -54,10 +55,31 @@ export function restoreOf(row: Pick<VersionRow, 'restore'>): RestoreRecord | und
   return row.restore ? (JSON.parse(row.restore) as RestoreRecord) : undefined;
 }
 
-/** Maps a row to ObjectInfo; restore state is evaluated at `nowMs`. */
-export function toObjectInfo(row: VersionRow, nowMs: number): ObjectInfo {
+/** The columns of `versions` an {@link ObjectSummary} is made of (a listing selects only these). */
+export const SUMMARY_COLUMNS =
+  'id, bucket, key, version_id, is_latest, is_delete_marker, size, etag, storage_class, restore, checksums, checksum_type, created_at';
+
+/** A row of `versions` with only {@link SUMMARY_COLUMNS}. */
+export type SummaryRow = Pick<
+  VersionRow,
+  | 'id'
+  | 'bucket'
+  | 'key'
+  | 'version_id'
+  | 'is_latest'
+  | 'is_delete_marker'
+  | 'size'
+  | 'etag'
+  | 'storage_class'
+  | 'restore'
+  | 'checksums'
+  | 'checksum_type'
+  | 'created_at'
+>;
+
+/** Maps a row to ObjectSummary; restore state is evaluated at `nowMs`. */
+export function toObjectSummary(row: SummaryRow, nowMs: number): ObjectSummary {
   const restore = restoreStatus(restoreOf(row), nowMs);
-  const partSizes = JSON.parse(row.part_sizes) as number[];
   return {
     bucket: row.bucket,
     key: row.key,
@@ -67,14 +89,22 @@ export function toObjectInfo(row: VersionRow, nowMs: number): ObjectInfo {
     size: row.size,
     etag: row.etag,
     lastModified: new Date(row.created_at),
+    storageClass: row.storage_class as StorageClass,
+    ...(restore ? { restore } : {}),
+    checksums: row.checksums === '{}' ? {} : (JSON.parse(row.checksums) as ChecksumValues),
+    ...(row.checksum_type ? { checksumType: row.checksum_type as ChecksumType } : {}),
+  };
+}
+
+/** Maps a row to ObjectInfo; restore state is evaluated at `nowMs`. */
+export function toObjectInfo(row: VersionRow, nowMs: number): ObjectInfo {
+  const partSizes = JSON.parse(row.part_sizes) as number[];
+  return {
+    ...toObjectSummary(row, nowMs),
     lastAccessedAt: new Date(row.accessed_at),
     headers: JSON.parse(row.headers) as ObjectHeaders,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     tags: JSON.parse(row.tags) as Record<string, string>,
-    storageClass: row.storage_class as StorageClass,
-    ...(restore ? { restore } : {}),
-    checksums: JSON.parse(row.checksums) as ChecksumValues,
-    ...(row.checksum_type ? { checksumType: row.checksum_type as ChecksumType } : {}),
     ...(row.sha256 ? { sha256: row.sha256 } : {}),
     partsCount: partSizes.length,
     partSizes,

@@ -122,6 +122,26 @@ export interface ObjectInfo {
   encryption?: ObjectEncryption;
 }
 
+/**
+ * What a listing shows of an object (ListObjects' Contents): no headers, metadata, tags,
+ * parts or encryption, whose JSON columns cost more to read than the rest of the row.
+ */
+export type ObjectSummary = Pick<
+  ObjectInfo,
+  | 'bucket'
+  | 'key'
+  | 'versionId'
+  | 'isLatest'
+  | 'isDeleteMarker'
+  | 'size'
+  | 'etag'
+  | 'lastModified'
+  | 'storageClass'
+  | 'restore'
+  | 'checksums'
+  | 'checksumType'
+>;
+
 /** Conditions of a GET/HEAD/COPY (RFC 7232 as S3 applies it). */
 export interface ReadConditions {
   ifMatch?: string;
@@ -260,8 +280,8 @@ export interface ListObjectsOptions {
 }
 
 /** One page of listObjects. */
-export interface ListObjectsResult {
-  objects: ObjectInfo[];
+export interface ListObjectsResult<T extends ObjectSummary = ObjectInfo> {
+  objects: T[];
   commonPrefixes: string[];
   isTruncated: boolean;
   /** Token for the next page, when truncated. */

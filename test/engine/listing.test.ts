@@ -130,6 +130,52 @@ describe('listObjects', () => {
     expect(engine.listObjects('bkt').objects.map((o) => o.key)).toEqual(['keep']);
   });
 
+  it('listObjectSummaries: the listing fields of listObjects, page for page, tokens shared', async () => {
+    await putAll(['a', 'b/1', 'b/2', 'c', 'd']);
+    await engine.putObject('bkt', 'crc', 'x', {
+      checksumAlgorithm: 'CRC32',
+      storageClass: 'GLACIER',
+      metadata: { kept: 'out' },
+      tags: { t: '1' },
+    });
+    await engine.restoreObject('bkt', 'crc', { days: 1, tier: 'Expedited' });
+    await engine.deleteObject('bkt', 'd');
+    const fields = [
+      'bucket',
+      'key',
+      'versionId',
+      'isLatest',
+      'isDeleteMarker',
+      'size',
+      'etag',
+      'lastModified',
+      'storageClass',
+      'restore',
+      'checksums',
+      'checksumType',
+    ] as const;
+    const pick = (o: Record<string, unknown>) =>
+      Object.fromEntries(fields.filter((f) => o[f] !== undefined).map((f) => [f, o[f]]));
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const opts = { delimiter: '/', maxKeys: 1, continuationToken: token };
+      const full = engine.listObjects('bkt', opts);
+      const summary = engine.listObjectSummaries('bkt', opts);
+      expect(summary.objects).toEqual(full.objects.map(pick));
+      expect({ ...summary, objects: [] }).toEqual({ ...full, objects: [] });
+      token = full.nextContinuationToken;
+      pages++;
+    } while (token);
+    expect(pages).toBe(4); // a, b/, c, crc (d is deleted)
+    const [crc] = engine.listObjectSummaries('bkt', { prefix: 'crc' }).objects;
+    expect(crc).toMatchObject({ storageClass: 'GLACIER', checksumType: 'FULL_OBJECT' });
+    expect(Object.keys(crc!.checksums)).toEqual(['CRC32']);
+    expect(crc!.restore).toMatchObject({ ongoing: true });
+    expect(crc).not.toHaveProperty('metadata');
+    expect(crc).not.toHaveProperty('tags');
+  });
+
   it('rejects bad tokens and max-keys', async () => {
     for (const bad of [
       () => engine.listObjects('bkt', { continuationToken: 'garbage!!' }),

@@ -1,5 +1,5 @@
 /** ListObjects (V1, V2), ListObjectVersions and ListMultipartUploads. */
-import type { ObjectInfo } from '../../engine/types.js';
+import type { ObjectSummary } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, intParam, param, type S3Request } from '../context.js';
 import { sendXml } from '../respond.js';
@@ -25,7 +25,7 @@ function encoder(r: S3Request): (s: string | undefined) => string | undefined {
 }
 
 function contents(
-  o: ObjectInfo,
+  o: ObjectSummary,
   enc: (s: string) => string | undefined,
   owner: boolean,
 ): XmlObject {
@@ -58,7 +58,7 @@ export function listObjectsV2(r: S3Request): void {
   const token = param(r, 'continuation-token');
   const startAfter = param(r, 'start-after');
   const maxKeys = intParam(r, 'max-keys') ?? 1000;
-  const page = r.engine.listObjects(bucket, {
+  const page = r.engine.listObjectSummaries(bucket, {
     prefix,
     delimiter,
     continuationToken: token,
@@ -91,7 +91,12 @@ export function listObjectsV1(r: S3Request): void {
   const delimiter = param(r, 'delimiter');
   const marker = param(r, 'marker');
   const maxKeys = intParam(r, 'max-keys') ?? 1000;
-  const page = r.engine.listObjects(bucket, { prefix, delimiter, startAfter: marker, maxKeys });
+  const page = r.engine.listObjectSummaries(bucket, {
+    prefix,
+    delimiter,
+    startAfter: marker,
+    maxKeys,
+  });
   sendXml(r.res, 200, 'ListBucketResult', {
     Name: bucket,
     Prefix: enc(prefix ?? ''),

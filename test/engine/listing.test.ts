@@ -154,8 +154,10 @@ describe('listObjects', () => {
       'checksums',
       'checksumType',
     ] as const;
-    const pick = (o: Record<string, unknown>) =>
-      Object.fromEntries(fields.filter((f) => o[f] !== undefined).map((f) => [f, o[f]]));
+    const pick = (o: object) => {
+      const r = o as Record<string, unknown>;
+      return Object.fromEntries(fields.filter((f) => r[f] !== undefined).map((f) => [f, r[f]]));
+    };
     let token: string | undefined;
     let pages = 0;
     do {

@@ -70,6 +70,36 @@ describe('CommitQueue with a WalSync', () => {
     await queue.close();
   });
 
+  it('jobs queued while a sync runs wait for it, then commit in one transaction that the next sync covers', async () => {
+    const { sync, started, finish } = manualSync();
+    const queue = new CommitQueue(db, () => {}, undefined, sync);
+    let transactions = 0;
+    queue.addBatchHook(() => transactions++);
+    const count = () => db.prepare('SELECT COUNT(*) FROM t').pluck().get();
+    const first = queue.run(() => db.prepare('INSERT INTO t VALUES (1)').run());
+    await tick();
+    expect([count(), transactions, started.length]).toEqual([1, 1, 1]);
+    const later: Array<Promise<unknown>> = [];
+    for (const v of [2, 3, 4]) {
+      later.push(queue.run(() => db.prepare('INSERT INTO t VALUES (?)').run(v)));
+      await tick();
+    }
+    // Nothing commits while the sync is in flight.
+    expect([count(), transactions, started.length]).toEqual([1, 1, 1]);
+    finish();
+    await first;
+    // Right after it: the three in one transaction, and a sync for them.
+    expect([count(), transactions, started.length]).toEqual([4, 2, 2]);
+    let acked = 0;
+    for (const p of later) void p.then(() => acked++);
+    await tick();
+    expect(acked).toBe(0);
+    finish();
+    await Promise.all(later);
+    expect(acked).toBe(3);
+    await queue.close();
+  });
+
   it('a failed sync fails the committed jobs with its error and the failed ones with theirs, and drops nothing', async () => {
     const { sync, finish } = manualSync();
     const dropped: string[][] = [];

@@ -30,6 +30,7 @@ export class WalSync {
   private waiting: Waiter[] = [];
   private running = false;
   private idle: Array<() => void> = [];
+  private synced: Array<() => void> = [];
 
   constructor(
     private readonly walPath: string,
@@ -40,6 +41,19 @@ export class WalSync {
   after(ok: () => void, fail: (err: unknown) => void): void {
     this.waiting.push({ ok, fail });
     if (!this.running) this.run();
+  }
+
+  /** True while an fdatasync is in flight. */
+  get syncing(): boolean {
+    return this.running;
+  }
+
+  /**
+   * Runs `fn` once the sync in flight has finished and its waiters were told, before the
+   * next sync starts, so what `fn` commits goes into that next sync.
+   */
+  onSynced(fn: () => void): void {
+    this.synced.push(fn);
   }
 
   /** Resolves once no sync is running or waiting. */
@@ -64,6 +78,9 @@ export class WalSync {
         else w.ok();
       }
       this.running = false;
+      const synced = this.synced;
+      this.synced = [];
+      for (const fn of synced) fn();
       if (this.waiting.length > 0) {
         this.run();
         return;

@@ -58,6 +58,40 @@ describe('workerHasher (shared ring, two workers)', () => {
     });
   });
 
+  it('coalesces small chunks of one body but keeps interleaved bodies apart and in order', async () => {
+    const a = randomBytes(3 * 1024 * 1024 + 5);
+    const b = randomBytes(2 * 1024 * 1024 + 3);
+    const [ha, hb] = [workerHasher(), workerHasher()];
+    // Alternate 4 KiB and 1 KiB pieces of the two bodies without waiting, as two requests
+    // whose socket reads interleave would.
+    const waits: Array<Promise<void>> = [];
+    for (let at = 0; at < Math.max(a.length, b.length); at += 4096) {
+      const pa = at < a.length ? ha.update(a.subarray(at, at + 4096)) : undefined;
+      if (pa) waits.push(pa);
+      for (let k = at; k < Math.min(at + 4096, b.length); k += 1024) {
+        const pb = hb.update(b.subarray(k, Math.min(k + 1024, at + 4096)));
+        if (pb) waits.push(pb);
+      }
+    }
+    await Promise.all(waits);
+    const [da, db] = await Promise.all([ha.digest(), hb.digest()]);
+    expect(da.md5.toString('hex')).toBe(md5(a));
+    expect(da.sha256.toString('hex')).toBe(sha256(a));
+    expect(db.md5.toString('hex')).toBe(md5(b));
+    expect(db.sha256.toString('hex')).toBe(sha256(b));
+  });
+
+  it('a body discarded with bytes not yet handed to the workers still frees the ring', async () => {
+    const dropped = workerHasher();
+    await dropped.update(randomBytes(512 * 1024)); // below one message: held back
+    dropped.discard();
+    // A body larger than the whole ring only completes if those bytes were released.
+    const body = randomBytes(12 * 1024 * 1024);
+    const h = workerHasher();
+    await feed(h, body, [64 * 1024], true);
+    expect((await h.digest()).md5.toString('hex')).toBe(md5(body));
+  });
+
   it('gives the same digests as the inline hasher for an empty body', async () => {
     const [w, i] = [workerHasher(), inlineHasher()];
     const [a, b] = await Promise.all([w.digest(), i.digest()]);

@@ -112,9 +112,20 @@ class HashWorker {
 }
 
 /**
- * The ring and its two workers. Every chunk goes to both workers in the same order and
+ * Consecutive bytes of one body are handed to the workers in messages of up to this many:
+ * request bodies arrive in chunks of 16–64 KiB, and four messages per chunk (an update to
+ * each worker and an acknowledgement from each) cost the server's main thread 1.3 s of a
+ * 1 GiB multipart PUT's 7.9 s of CPU (profiled). Coalesced, the server's CPU for that PUT
+ * went from 6.4–7.3 s to 6.2–6.6 s (four runs each).
+ */
+const MESSAGE_BYTES = 1024 * 1024;
+
+/**
+ * The ring and its two workers. Every range goes to both workers in the same order and
  * each worker answers in order, so the oldest bytes are always the first released: the
- * free space is the ring's size minus the bytes not yet acknowledged by both.
+ * free space is the ring's size minus the bytes not yet acknowledged by both. To keep that
+ * order, bytes are held back for coalescing only while they extend the range last written
+ * (same body, next offset); anything else sends the held range first.
  */
 class HashPool {
   private readonly ring = new SharedArrayBuffer(RING_BYTES);
@@ -122,6 +133,8 @@ class HashPool {
   private written = 0;
   private readonly acked = [0, 0];
   private waiters: Array<() => void> = [];
+  /** Bytes copied into the ring but not yet handed to the workers. */
+  private held: { id: number; at: number; len: number } | undefined;
   readonly md5: HashWorker;
   readonly sha256: HashWorker;
 
@@ -141,13 +154,24 @@ class HashPool {
     return RING_BYTES - (this.written - Math.min(this.acked[0]!, this.acked[1]!));
   }
 
-  /** Copies `chunk` into the ring and hands it to both workers; waits while the ring is full. */
+  /** Hands the held range, if any, to both workers. */
+  send(): void {
+    const h = this.held;
+    if (!h) return;
+    this.held = undefined;
+    this.md5.update(h.id, h.at, h.len);
+    this.sha256.update(h.id, h.at, h.len);
+  }
+
+  /** Copies `chunk` into the ring for both workers; waits while the ring is full. */
   update(id: number, chunk: Uint8Array): Promise<void> | void {
     let offset = 0;
     while (offset < chunk.byteLength) {
       const at = this.written % RING_BYTES;
       const n = Math.min(chunk.byteLength - offset, RING_BYTES - at, this.free());
       if (n === 0) {
+        // Hand over held bytes before waiting: the workers hash them meanwhile.
+        this.send();
         const rest = chunk.subarray(offset);
         return new Promise<void>((resolve) => this.waiters.push(resolve)).then(() =>
           this.update(id, rest),
@@ -155,8 +179,14 @@ class HashPool {
       }
       this.view.set(chunk.subarray(offset, offset + n), at);
       this.written += n;
-      this.md5.update(id, at, n);
-      this.sha256.update(id, at, n);
+      const h = this.held;
+      if (h && h.id === id && h.at + h.len === at) {
+        h.len += n;
+      } else {
+        this.send();
+        this.held = { id, at, len: n };
+      }
+      if (this.held!.len >= MESSAGE_BYTES) this.send();
       offset += n;
     }
   }
@@ -191,12 +221,15 @@ export function workerHasher(): BodyHasher {
     async digest() {
       finished = true;
       if (tail) await tail;
+      p.send();
       const [md5, sha256] = await Promise.all([p.md5.digest(id), p.sha256.digest(id)]);
       return { md5, sha256 };
     },
     discard() {
       if (finished) return;
       finished = true;
+      // Its held bytes go out now, so the workers acknowledge them and the ring frees.
+      p.send();
       p.md5.discard(id);
       p.sha256.discard(id);
     },

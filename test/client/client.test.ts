@@ -14,6 +14,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -163,6 +164,40 @@ describe('a store resolved from each source works against stowage serve', () => 
     };
     expect(await storedCrc(plain, 'plain')).toMatch(/^[A-Za-z0-9+/]{6}==$/);
     expect(await storedCrc(md5Only, 'md5-only')).toBeUndefined();
+    // A body with Content-MD5 is signed as UNSIGNED-PAYLOAD; the signed MD5 still guards it.
+    const sent: string[] = [];
+    md5Only.middlewareStack.add(
+      (next) => async (args) => {
+        const h = (args.request as { headers: Record<string, string> }).headers;
+        sent.push(h['x-amz-content-sha256'] ?? 'none');
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low' },
+    );
+    const md5Of = (text: string) => createHash('md5').update(text).digest('base64');
+    await md5Only.send(
+      new PutObjectCommand({
+        Bucket: 'md5-bodies',
+        Key: 'm',
+        Body: 'body',
+        ContentMD5: md5Of('body'),
+      }),
+    );
+    await md5Only.send(new PutObjectCommand({ Bucket: 'md5-bodies', Key: 'n', Body: 'body' }));
+    expect(sent).toEqual(['UNSIGNED-PAYLOAD', createHash('sha256').update('body').digest('hex')]);
+    await expect(
+      md5Only.send(
+        new PutObjectCommand({
+          Bucket: 'md5-bodies',
+          Key: 'bad',
+          Body: 'body',
+          ContentMD5: md5Of('other'),
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'BadDigest' });
+    await expect(
+      md5Only.send(new HeadObjectCommand({ Bucket: 'md5-bodies', Key: 'bad' })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
     // Downloads are still checked as the store's policy says.
     const got = await md5Only.send(new GetObjectCommand({ Bucket: 'md5-bodies', Key: 'plain' }));
     expect(await got.Body!.transformToString()).toBe('body');

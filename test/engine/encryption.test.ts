@@ -81,6 +81,20 @@ describe('single PUT', () => {
     }
   });
 
+  it('a body of several read batches (1 MiB each) reads back whole and across batch edges', async () => {
+    const MIB = 1024 * 1024;
+    const body = patternBytes(3 * MIB + 5 * SEGMENT_BYTES + 7, 5);
+    await engine.putObject('vault', 'big', body, { encryption: SSE_S3 });
+    expect((await read('big')).equals(body)).toBe(true);
+    for (const [s, e] of [
+      [MIB - 10, 2 * MIB + 10],
+      [MIB, 3 * MIB - 1],
+      [2 * MIB + 1, body.length - 1],
+    ] as const) {
+      expect((await read('big', `bytes=${s}-${e}`)).equals(body.subarray(s, e + 1))).toBe(true);
+    }
+  });
+
   it('a plaintext PUT stays in the clear and reports no encryption', async () => {
     const body = patternBytes(5000, 9);
     const r = await engine.putObject('vault', 'plain', body);

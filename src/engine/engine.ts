@@ -121,7 +121,7 @@ export class Engine {
       });
       await blobs.init();
       const dbFile = path.join(dataDir, 'meta.db');
-      const db = openDatabase(dbFile, { synchronous: 'NORMAL' });
+      const db = openDatabase(dbFile);
       opened = db;
       blobs.attachInline(new InlineBlobs(db));
       const report = await recover(db, blobs);

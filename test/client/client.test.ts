@@ -102,14 +102,17 @@ async function roundTrip(store: ResolvedStore, bucket: string): Promise<S3Client
   return s3;
 }
 
+/** The AWS_* variables that point at the test server with the root key. */
+const envOfTestServer = () => ({
+  AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+  AWS_ENDPOINT_URL: t.url,
+  AWS_REGION: 'us-east-1',
+});
+
 describe('a store resolved from each source works against stowage serve', () => {
   it('(a) env: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL, AWS_REGION', async () => {
-    const store = await resolveIn(sandbox(), {
-      AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
-      AWS_ENDPOINT_URL: t.url,
-      AWS_REGION: 'us-east-1',
-    });
+    const store = await resolveIn(sandbox(), envOfTestServer());
     expect(store).toMatchObject({ name: 'env', endpoint: t.url, forcePathStyle: true });
     await roundTrip(store, 'from-env');
   });
@@ -144,12 +147,7 @@ describe('a store resolved from each source works against stowage serve', () => 
   });
 
   it('bodiesCarryMd5: a WHEN_SUPPORTED store gets no CRC32 on uploads; without it, it does', async () => {
-    const store = await resolveIn(sandbox(), {
-      AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
-      AWS_ENDPOINT_URL: t.url,
-      AWS_REGION: 'us-east-1',
-    });
+    const store = await resolveIn(sandbox(), envOfTestServer());
     expect(store.checksumPolicy).toBe('WHEN_SUPPORTED');
     const plain = await roundTrip(store, 'md5-bodies');
     const md5Only = createS3Client(store, { bodiesCarryMd5: true });

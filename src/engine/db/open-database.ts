@@ -7,18 +7,8 @@ import Database from 'better-sqlite3';
 import { StowageError, toStowageError } from '../../errors.js';
 import { migrate } from './migrations.js';
 
-/** Options of openDatabase. */
-export interface OpenDatabaseOptions {
-  /**
-   * FULL: SQLite fsyncs the WAL in every commit, on the calling thread. NORMAL: it does
-   * not (checkpoints still sync), and the caller syncs the WAL (see wal-sync.ts) or
-   * accepts losing the latest commits on power loss.
-   */
-  synchronous: 'FULL' | 'NORMAL';
-}
-
 /** Opens (creating if needed) and migrates the SQLite database at `file`. */
-export function openDatabase(file: string, options: OpenDatabaseOptions): Database.Database {
+export function openDatabase(file: string): Database.Database {
   let db: Database.Database;
   try {
     db = new Database(file);
@@ -27,7 +17,9 @@ export function openDatabase(file: string, options: OpenDatabaseOptions): Databa
   }
   try {
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous}`);
+    // Checkpoints still sync; the caller syncs the WAL after commits (wal-sync.ts) or
+    // accepts losing the latest commits on power loss (fsync off).
+    db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     // SQLite's own default page cache (2 MB). better-sqlite3 builds with 16 MB, which the
     // pages of small objects kept inline (blobs/inline-blobs.ts) soon fill: 14 MB more RSS

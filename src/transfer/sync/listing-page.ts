@@ -93,11 +93,13 @@ export function parseListingPage(xml: string): ListingPage | undefined {
   if (root === -1 || xml.includes('<![CDATA[') || /<\/?[A-Za-z]+:/.test(xml)) return undefined;
   const entries: ListingEntry[] = [];
   let at = root;
+  let firstOpen = xml.length;
   let lastClose = root;
   for (;;) {
     const open = xml.indexOf('<Contents', at);
     if (open === -1) break;
     if (xml[open + 9] !== '>') return undefined;
+    firstOpen = Math.min(firstOpen, open);
     const close = xml.indexOf('</Contents>', open);
     if (close === -1) return undefined;
     const entry = entryOf(xml, open + 10, close);
@@ -107,7 +109,6 @@ export function parseListingPage(xml: string): ListingPage | undefined {
   }
   // Top-level elements come before or after the Contents blocks (AWS writes some on each
   // side); they are searched only there, so no child of an entry can be mistaken for one.
-  const firstOpen = entries.length > 0 ? xml.indexOf('<Contents>', root) : xml.length;
   const top = (name: string) => {
     const before = childText(xml, name, root, firstOpen);
     return before === undefined ? childText(xml, name, lastClose, xml.length) : before;

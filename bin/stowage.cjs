@@ -8,6 +8,12 @@ process.env.UV_THREADPOOL_SIZE ??= '16';
 // The AWS SDK warns on every run under Node 20 that its 2027 releases will need Node 22:
 // advice for whoever upgrades the SDK in this project, not for someone running a command.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// `stowage ls | head`: once the reader has gone, stop quietly with the status of a tool
+// killed by SIGPIPE (Node ignores the signal, so the write fails with EPIPE instead).
+process.stdout.on('error', (err) => {
+  if (err && err.code === 'EPIPE') process.exit(141);
+  throw err;
+});
 // dist/bundle/ is dist/cli/ bundled with its dependencies (tools/bundle-cli.mjs): it loads in
 // half the time of the ~600 module files it replaces.
 import('../dist/bundle/main.js').then(

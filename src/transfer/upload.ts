@@ -3,7 +3,7 @@
  * upload above it. Every upload stores `stowage-mtime` and `stowage-sha256` metadata,
  * sends Content-MD5 for every request body, and checks the ETag the store answers.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { putObject } from '../client/fast-put/put-object.js';
 import { contentTypeFor } from './content-type.js';
 import { md5Of, sha256Of } from './hashing.js';
 import {
@@ -109,16 +109,17 @@ async function putSingle(
     o.pacer,
     async () => {
       await o.pacer.acquireBytes(body.length, o.signal);
-      return o.client.send(
-        new PutObjectCommand({
+      return putObject(
+        o.client,
+        {
           Bucket: o.bucket,
           Key: o.key,
           Body: body,
           ContentLength: body.length,
           ContentMD5: md5.base64,
           ...writeParams(o, contentType, file.mtimeMs, sha256),
-        }),
-        { abortSignal: o.signal },
+        },
+        o.signal,
       );
     },
     { attempts, signal: o.signal, target: o, what },

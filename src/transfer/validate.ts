@@ -89,9 +89,22 @@ export function checkProperties(p: ObjectProperties): void {
     for (const [k, v] of Object.entries(map)) {
       if (k === '' || typeof v !== 'string')
         throw invalid(`${field}.${k}`, v, 'a string under a non-empty name');
+      if (field === 'metadata' && !METADATA_NAME.test(k)) {
+        throw invalid(`metadata name ${JSON.stringify(k)}`, k, METADATA_RULE);
+      }
+      if (field === 'metadata' && !METADATA_VALUE.test(v)) {
+        throw invalid(`metadata.${k}`, v, METADATA_RULE);
+      }
     }
   }
 }
+
+// User metadata travels as `x-amz-meta-<name>: <value>` headers, which S3 signs and
+// compares as US-ASCII: anything else fails as a signature mismatch at best.
+const METADATA_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+const METADATA_VALUE = /^[\x20-\x7e]*$/;
+const METADATA_RULE =
+  'printable US-ASCII (S3 sends user metadata in HTTP headers; names also without spaces or separators)';
 
 /** The `Tagging` header value (URL query form) for a tag map, or undefined. */
 export function taggingHeader(tags: Record<string, string> | undefined): string | undefined {

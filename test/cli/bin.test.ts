@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,21 @@ describe('bin/stowage.cjs (subprocess)', () => {
     });
     expect(stdout).toBe(`${pkg.version}\n`);
     expect(stderr).toBe('');
+  });
+
+  it('stops quietly with 141 when its reader goes away (`stowage ls | head`)', async () => {
+    const child = spawn(process.execPath, ['bin/stowage.cjs', '--help'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Closing our end before the CLI has loaded makes its first write fail with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(141);
   });
 
   it('exits 2 on an unknown command', async () => {

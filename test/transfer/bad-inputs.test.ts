@@ -156,6 +156,16 @@ describe('bad targets and options', () => {
       /^sseKmsKeyId must be given only with sse "aws:kms"/,
     );
     await expectError(
+      uploadFile({ ...base, metadata: { note: 'café' } }),
+      'E_INVALID_ARGUMENT',
+      /^metadata\.note must be printable US-ASCII/,
+    );
+    await expectError(
+      uploadFile({ ...base, metadata: { 'two words': 'x' } }),
+      'E_INVALID_ARGUMENT',
+      /^metadata name "two words" must be printable US-ASCII/,
+    );
+    await expectError(
       copyObject({
         client,
         pacer,

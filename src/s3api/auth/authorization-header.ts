@@ -4,7 +4,7 @@
  * `AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=<64 hex>`.
  */
 import { StowageError } from '../../errors.js';
-import { ALGORITHM } from './signing-key.js';
+import { ALGORITHM } from '../../sigv4/signing-key.js';
 
 /** The three components of a SigV4 Authorization header. */
 export interface AuthorizationHeader {

@@ -20,7 +20,7 @@ import {
   sha256Hex,
   sign,
   signaturesEqual,
-} from './signing-key.js';
+} from '../../sigv4/signing-key.js';
 import type { SigningContext, StreamingMode } from './types.js';
 
 /** How to decode one aws-chunked body. */

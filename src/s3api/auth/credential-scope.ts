@@ -1,5 +1,5 @@
 /** The `Credential` of SigV4: `<access key id>/<yyyymmdd>/<region>/<service>/aws4_request`. */
-import { SCOPE_TERMINATOR } from './signing-key.js';
+import { SCOPE_TERMINATOR } from '../../sigv4/signing-key.js';
 import type { AuthOptions } from './types.js';
 
 /** A parsed and checked credential. */

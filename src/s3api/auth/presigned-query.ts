@@ -6,7 +6,7 @@ import { StowageError } from '../../errors.js';
 import { parseAmzDate } from './amz-date.js';
 import { parseSignedHeaders } from './authorization-header.js';
 import type { QueryParam } from './canonical.js';
-import { ALGORITHM } from './signing-key.js';
+import { ALGORITHM } from '../../sigv4/signing-key.js';
 
 /** SigV4 caps a presigned URL's lifetime at seven days. */
 export const MAX_PRESIGN_EXPIRES_SEC = 604_800;

@@ -29,7 +29,7 @@ import {
   sha256Hex,
   sign,
   signaturesEqual,
-} from './signing-key.js';
+} from '../../sigv4/signing-key.js';
 import type {
   AuthOptions,
   AuthRequest,

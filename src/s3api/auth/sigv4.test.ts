@@ -5,6 +5,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { isStowageError, type ErrorCode } from '../../errors.js';
 import { authenticateRequest } from './sigv4.js';
+import { encodeKeyPath } from '../../client/fast-put/sign.js';
 import { deriveSigningKey } from '../../sigv4/signing-key.js';
 import type { AuthOptions, AuthRequest, AuthResult, HeaderMap } from './types.js';
 
@@ -40,18 +41,8 @@ const HOSTILE_KEYS = [
   'x'.repeat(900),
 ];
 
-/** The S3 serializer's key encoding: each segment encodeURIComponent'd, plus `!'()*`. */
-function encodeKey(key: string): string {
-  return key
-    .split('/')
-    .map((s) =>
-      encodeURIComponent(s).replace(
-        /[!'()*]/g,
-        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-      ),
-    )
-    .join('/');
-}
+/** The S3 serializer's key encoding (the fast PutObject path checks it equals the SDK's). */
+const encodeKey = (key: string): string => encodeKeyPath(key)!;
 
 /** How @smithy's query builder puts a query object on the wire. */
 function wireQuery(query: Record<string, string | string[]>): string {

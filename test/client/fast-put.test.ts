@@ -11,14 +11,16 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import { describe, expect, it } from 'vitest';
 import { createS3Client, translateS3Error, type ResolvedStore } from '../../src/client/index.js';
-import { putObject } from '../../src/client/fast-put/put-object.js';
+import { enableFastPut, putObject } from '../../src/client/fast-put/put-object.js';
 import { encodeKeyPath, signRequest } from '../../src/client/fast-put/sign.js';
 import { describeS3Targets, type S3Target } from '../helpers/s3-targets.js';
 
@@ -178,6 +180,56 @@ describeS3Targets('fast PutObject', (getTarget) => {
     ).rejects.toMatchObject({ name: 'AbortError' });
   });
 });
+
+describeS3Targets(
+  'fast PutObject, virtual-hosted addressing',
+  (getTarget) => {
+    it('learns a `bucket.host` route and sends to it', async () => {
+      const t = getTarget();
+      // `<bucket>.localhost` does not resolve here: the agents send every name to 127.0.0.1.
+      const lookup = (_host: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) =>
+        opts.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4);
+      const agentOptions = { keepAlive: true, lookup } as http.AgentOptions;
+      const httpAgent = new http.Agent(agentOptions);
+      const port = new URL(t.endpoint).port;
+      const client = new S3Client({
+        endpoint: `http://localhost:${port}`,
+        region: t.region,
+        credentials: t.credentials,
+        forcePathStyle: false,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        requestHandler: { httpAgent },
+      });
+      enableFastPut(client, {
+        httpAgent,
+        httpsAgent: new https.Agent(),
+        socketTimeoutMs: 10_000,
+        userAgent: 'stowage-test',
+      });
+      const hosts: string[] = [];
+      client.middlewareStack.add(
+        (next) => (args) => {
+          hosts.push((args.request as { hostname: string }).hostname);
+          return next(args);
+        },
+        { step: 'deserialize', name: 'hosts' },
+      );
+      const bucket = t.uniqueBucket('vhost');
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      await putObject(client, input(bucket, 'first', Buffer.from('one')));
+      const body = randomBytes(300);
+      await putObject(client, input(bucket, 'dir/second file.bin', body));
+      expect(hosts).toEqual([`${bucket}.localhost`, `${bucket}.localhost`]);
+      const got = await client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: 'dir/second file.bin' }),
+      );
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
+      client.destroy();
+    });
+  },
+  // RGW's test setup has no DNS-style bucket domain.
+  { kinds: ['stowage'] },
+);
 
 describe('fast PutObject signer', () => {
   it('signs exactly as the SDK signer does (path, headers, session token)', async () => {

@@ -8,14 +8,16 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3Client } from '../../src/client/index.js';
 import { downloadFile, Pacer, uploadFile } from '../../src/transfer/index.js';
 import { tempDir } from '../helpers/engine.js';
 import { expectError } from '../helpers/expect-error.js';
 import { prng } from '../helpers/random.js';
-import type { TestServer } from '../helpers/server.js';
+import { TEST_KEY, type TestServer } from '../helpers/server.js';
 import {
   clientConfig,
   clientFor,
+  countCommands,
   makeFile,
   PART,
   startFaultProxy,
@@ -270,5 +272,115 @@ describe('lost answers', () => {
       path: out,
     });
     expect(readFileSync(out).equals(bytes)).toBe(true);
+  });
+});
+
+/**
+ * Transfer clients (`createS3Client(store, { bodiesCarryMd5: true })`) send small uploads
+ * without the SDK once a bucket's route is known (src/client/fast-put/): the same faults
+ * must meet the same retries, pacer and checks there.
+ */
+describe('small uploads on the fast PutObject path', () => {
+  let mode: FaultAction['kind'] | 'storm' = 'forward';
+  const rand = prng(7);
+  const fast = async () => {
+    mode = 'forward';
+    const proxy = await startFaultProxy(srv.url, (req) => {
+      if (req.method !== 'PUT' || mode === 'forward') return { kind: 'forward' };
+      if (mode === 'storm') return { kind: rand() < 0.3 ? 'slowdown' : 'forward' };
+      const kind = mode;
+      if (kind === 'drop-response') mode = 'forward';
+      return { kind } as FaultAction;
+    });
+    proxies.push(proxy);
+    const client = createS3Client(
+      {
+        name: 'proxied',
+        endpoint: proxy.url,
+        region: 'us-east-1',
+        credentials: { kind: 'static', ...TEST_KEY },
+        forcePathStyle: true,
+        checksumPolicy: 'WHEN_SUPPORTED',
+        maxSockets: 8,
+        partSizeBytes: PART,
+        defaults: {},
+        source: 'test',
+      },
+      { maxAttempts: 1, bodiesCarryMd5: true },
+    );
+    clients.push(client);
+    const commands = countCommands(client);
+    // The first PutObject to the bucket goes through the SDK and shows the route.
+    const { file } = makeFile(dir, 'fast-learn.bin', 10, 50);
+    await uploadFile({ client, pacer: new Pacer(), bucket: BUCKET, key: 'fast/learn', path: file });
+    expect(commands.get('PutObjectCommand')).toBe(1);
+    return { proxy, client, commands };
+  };
+  const readBack = async (key: string) => {
+    const out = path.join(dir, 'fast-out', key);
+    await downloadFile({ client: direct, pacer: new Pacer(), bucket: BUCKET, key, path: out });
+    return readFileSync(out);
+  };
+
+  it('a SlowDown storm: every file arrives, and the pacer backed off once per 503', async () => {
+    const { proxy, client, commands } = await fast();
+    mode = 'storm';
+    const pacer = quickPacer();
+    const files = Array.from({ length: 30 }, (_, i) =>
+      makeFile(dir, `fast-storm-${i}.bin`, 2000 + i, 60 + i),
+    );
+    await Promise.all(
+      files.map((f, i) =>
+        uploadFile({ client, pacer, bucket: BUCKET, key: `fast/storm/${i}`, path: f.file }),
+      ),
+    );
+    mode = 'forward';
+    for (const [i, f] of files.entries()) {
+      expect((await readBack(`fast/storm/${i}`)).equals(f.bytes)).toBe(true);
+    }
+    expect(commands.get('PutObjectCommand')).toBe(1);
+    expect(proxy.counts.slowdown).toBeGreaterThan(3);
+    expect(pacer.stats().throttles).toBe(proxy.counts.slowdown);
+  });
+
+  it('gives up with a retryable E_SLOW_DOWN when every attempt is throttled', async () => {
+    const { client } = await fast();
+    mode = 'slowdown';
+    const { file } = makeFile(dir, 'fast-503.bin', 100);
+    const err = await expectError(
+      uploadFile({
+        client,
+        pacer: quickPacer(),
+        bucket: BUCKET,
+        key: 'fast/always',
+        path: file,
+        attempts: 3,
+      }),
+      'E_SLOW_DOWN',
+      /upload of .*fast-503\.bin to s3:\/\/faults\/fast\/always failed: the store is throttling \(SlowDown\)/,
+    );
+    expect(err.retryable).toBe(true);
+  });
+
+  it('a wrong ETag is E_CHECKSUM_MISMATCH; a response lost after the store kept the body is retried', async () => {
+    const { proxy, client } = await fast();
+    mode = 'wrong-etag';
+    const { file } = makeFile(dir, 'fast-etag.bin', 500, 70);
+    await expectError(
+      uploadFile({ client, pacer: new Pacer(), bucket: BUCKET, key: 'fast/etag', path: file }),
+      'E_CHECKSUM_MISMATCH',
+      /ETag "0{32}", but the bytes sent have [0-9a-f]{32}/,
+    );
+    mode = 'drop-response';
+    const lost = makeFile(dir, 'fast-lost.bin', 700, 71);
+    await uploadFile({
+      client,
+      pacer: new Pacer(),
+      bucket: BUCKET,
+      key: 'fast/lost',
+      path: lost.file,
+    });
+    expect(proxy.counts['drop-response']).toBe(1);
+    expect((await readBack('fast/lost')).equals(lost.bytes)).toBe(true);
   });
 });

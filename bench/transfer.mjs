@@ -317,6 +317,27 @@ const sampleLines = Object.entries(samples)
   .join('\n');
 const cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '?';
 
+/**
+ * A line on the kernel's DAMON proactive reclaim, when it is on: it drops page-cache pages
+ * nobody touched for a while, so a run may read the files (and its own program) from disk.
+ */
+function reclaimNote() {
+  const ctx = '/sys/kernel/mm/damon/admin/kdamonds/0';
+  try {
+    if (readFileSync(`${ctx}/state`, 'utf8').trim() !== 'on') return '';
+    const scheme = `${ctx}/contexts/0/schemes/0`;
+    if (readFileSync(`${scheme}/action`, 'utf8').trim() !== 'pageout') return '';
+    const aggrUs = Number(
+      readFileSync(`${ctx}/contexts/0/monitoring_attrs/intervals/aggr_us`, 'utf8'),
+    );
+    const minAge = Number(readFileSync(`${scheme}/access_pattern/age/min`, 'utf8'));
+    const seconds = Math.round((aggrUs * minAge) / 1e6);
+    return `\n- This machine's kernel runs DAMON proactive reclaim: page-cache pages nobody touched for about ${seconds} s are paged out. A tool that runs after such a pause reads part of the ${SMALL_FILES.toLocaleString('en-US')} files (and of its own program) from disk; the tools take turns, so each meets this alike.`;
+  } catch {
+    return '';
+  }
+}
+
 const section = `<!-- bench:transfer -->
 ## Transfers (\`npm run bench:transfer\`)
 
@@ -324,7 +345,7 @@ Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} (UTC) · Node ${process.
 
 - All three tools talk to the same \`stowage serve\` (fsync on) on 127.0.0.1, on this machine, with their default concurrency; each command is a fresh process, timed from start to exit (wall clock, seconds). The ${SMALL_FILES.toLocaleString('en-US')} small files are random bytes in directories of 500; each tool uploads them to its own fresh prefix, then re-syncs the same tree (nothing changed), then uploads and downloads one 1 GiB file of random bytes (the download is compared by SHA-256, outside the timing).
 - stowage: \`stowage cp --recursive\`, \`stowage sync\`, \`stowage cp\`; aws-cli: \`aws s3 cp --recursive\`, \`aws s3 sync\`, \`aws s3 cp\`; rclone: \`rclone copy\`, \`rclone sync\`, \`rclone copyto\`.
-- ${RUNS === 1 ? 'One run' : `Medians of ${RUNS} runs`}; the tools take turns, the first one changing each run. Speed-up = the peer's time / stowage's time. MB = 10^6 bytes.
+- ${RUNS === 1 ? 'One run' : `Medians of ${RUNS} runs`}; the tools take turns, the first one changing each run. Speed-up = the peer's time / stowage's time. MB = 10^6 bytes.${reclaimNote()}
 
 ${table}
 

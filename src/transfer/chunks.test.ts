@@ -37,6 +37,30 @@ describe('fetchChunks', () => {
     expect(buffers.size).toBeLessThanOrEqual(3 * 4);
   });
 
+  it('gives an object smaller than a chunk a buffer of its own size, not a whole chunk', async () => {
+    const sizes: number[] = [];
+    const source = randomBytes(4096);
+    let written = Buffer.alloc(0);
+    await fetchChunks({
+      from: 0,
+      sizeBytes: source.length,
+      chunkBytes: 8 * 1024 * 1024,
+      concurrency: 4,
+      hasher: new OrderedHasher(),
+      fetch: async (offset, length, into) => {
+        sizes.push(into.buffer.byteLength);
+        source.copy(into, 0, offset, offset + length);
+        return into.subarray(0, length);
+      },
+      write: async (_offset, bytes) => {
+        written = Buffer.from(bytes);
+      },
+      onPrefix: () => undefined,
+    });
+    expect(sizes).toEqual([4096]);
+    expect(written.equals(source)).toBe(true);
+  });
+
   it('rethrows the first failure and starts no new chunk after it', async () => {
     const started: number[] = [];
     await expect(

@@ -64,12 +64,15 @@ export async function fetchChunks(p: ChunkPlan): Promise<void> {
       }
     }
   };
+  // Every chunk but the last is chunkBytes long; an object smaller than one chunk gets a
+  // buffer of its own size (a 4 KiB file is not worth 8 MiB of fresh pages).
+  const bufferBytes = Math.min(p.chunkBytes, p.sizeBytes - p.from);
   const free: Buffer[] = [];
   const take = (length: number): Buffer =>
-    (free.pop() ?? Buffer.allocUnsafeSlow(p.chunkBytes)).subarray(0, length);
+    (free.pop() ?? Buffer.allocUnsafeSlow(bufferBytes)).subarray(0, length);
   const recycle = (b: Buffer): void => {
-    if (b.buffer.byteLength === p.chunkBytes)
-      free.push(Buffer.from(b.buffer, b.byteOffset, p.chunkBytes));
+    if (b.buffer.byteLength === bufferBytes)
+      free.push(Buffer.from(b.buffer, b.byteOffset, bufferBytes));
   };
   const n = Math.max(1, Math.min(p.concurrency, offsets.length));
   await Promise.all(Array.from({ length: n }, worker));

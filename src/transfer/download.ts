@@ -17,14 +17,15 @@ import {
   writeSidecar,
   type PartialSidecar,
 } from './download-state.js';
-import { bareEtag, looksLikeMd5, OrderedHasher } from './hashing.js';
+import { pickMtime, replacedError, verify, type VerifiedBy } from './download-checks.js';
+import { downloadWhole } from './download-whole.js';
+import { bareEtag, OrderedHasher } from './hashing.js';
 import { localError, statOrUndefined } from './local-file.js';
-import { etagIsOpaque } from './object-params.js';
 import { ProgressTracker } from './progress.js';
 import { getRange, type RangeSource } from './ranged-get.js';
 import { withRetry } from './retry.js';
 import { explainNotFound } from './source-head.js';
-import { META_MTIME, META_SHA256, type TransferBase } from './types.js';
+import { META_SHA256, type TransferBase } from './types.js';
 import { checkTarget, transferSettings } from './validate.js';
 import { fetchChunks } from './chunks.js';
 
@@ -51,7 +52,7 @@ export interface DownloadResult {
   /** SHA-256 of the bytes written. */
   sha256: string;
   /** What the bytes were checked against. */
-  verifiedBy: 'stowage-sha256' | 'etag-md5' | 'none';
+  verifiedBy: VerifiedBy;
   /** Bytes an earlier, interrupted run had already written. */
   resumedBytes: number;
   durationMs: number;
@@ -113,6 +114,18 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     ...(o.versionId ? { versionId: o.versionId } : {}),
   };
   const partialStat = await statOrUndefined(partial);
+  const source: RangeSource = {
+    ...identity,
+    client: o.client,
+    pacer: o.pacer,
+    signal: o.signal,
+    attempts: settings.attempts,
+  };
+  if (sizeBytes <= settings.partSizeBytes) {
+    // One GET: nothing worth resuming, so no sidecar and no partial prefix to keep.
+    const whole = await downloadWhole(o, head, source, what, partialStat !== undefined);
+    return { ...whole, durationMs: Date.now() - started };
+  }
   const prefix = await resumablePrefix(sidecar, identity, partialStat?.sizeBytes);
 
   let fd;
@@ -135,13 +148,6 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
       await fd.datasync();
       await writeSidecar(sidecar, { ...side, prefixBytes: upTo });
     });
-    const source: RangeSource = {
-      ...identity,
-      client: o.client,
-      pacer: o.pacer,
-      signal: o.signal,
-      attempts: settings.attempts,
-    };
     let writes: Promise<void> = Promise.resolve();
     await fetchChunks({
       from: prefix,
@@ -173,11 +179,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     if (isStowageError(err, 'E_PRECONDITION_FAILED')) {
       // The object was replaced: the partial bytes belong to an object that is gone.
       await discardPartial(o.path);
-      throw new StowageError(
-        'E_PRECONDITION_FAILED',
-        `${what}: the object changed during the download (its ETag is no longer ${etag}); run it again`,
-        { cause: err, details: { bucket: o.bucket, key: o.key } },
-      );
+      throw replacedError(what, etag, err, o.bucket, o.key);
     }
     throw err;
   }
@@ -208,44 +210,4 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     durationMs: Date.now() - started,
     ...(head.VersionId ? { versionId: head.VersionId } : {}),
   };
-}
-
-type Head = {
-  Metadata?: Record<string, string>;
-  ServerSideEncryption?: string;
-  SSECustomerAlgorithm?: string;
-  LastModified?: Date;
-};
-
-function verify(
-  head: Head,
-  digest: { sha256: string; md5: string },
-  etag: string,
-  what: string,
-): DownloadResult['verifiedBy'] | StowageError {
-  const want = head.Metadata?.[META_SHA256]?.toLowerCase();
-  if (want) {
-    if (want === digest.sha256) return 'stowage-sha256';
-    return new StowageError(
-      'E_CHECKSUM_MISMATCH',
-      `${what}: the bytes received have SHA-256 ${digest.sha256}, but the object's stowage-sha256 is ${want}; nothing was written`,
-      { details: { expected: want, actual: digest.sha256 } },
-    );
-  }
-  const bare = bareEtag(etag);
-  if (looksLikeMd5(bare) && !etagIsOpaque(head)) {
-    if (bare === digest.md5) return 'etag-md5';
-    return new StowageError(
-      'E_CHECKSUM_MISMATCH',
-      `${what}: the bytes received have MD5 ${digest.md5}, but the object's ETag is ${bare}; nothing was written`,
-      { details: { expected: bare, actual: digest.md5 } },
-    );
-  }
-  return 'none';
-}
-
-function pickMtime(head: Head, preserve: boolean): number | undefined {
-  const stored = Number(head.Metadata?.[META_MTIME]);
-  if (preserve && Number.isSafeInteger(stored) && stored > 0) return stored;
-  return head.LastModified?.getTime();
 }

@@ -7,10 +7,18 @@ import {
   CreateBucketCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,6 +29,7 @@ import {
   type ProgressEvent,
 } from '../../src/transfer/index.js';
 import { tempDir } from '../helpers/engine.js';
+import { expectError } from '../helpers/expect-error.js';
 import type { TestServer } from '../helpers/server.js';
 import { clientFor, countCommands, makeFile, PART, startSmallPartServer } from './helpers.js';
 
@@ -168,6 +177,61 @@ describe('uploadFile and downloadFile', () => {
     const left = readdirSync(path.join(dir, 'out')).filter((n) => n.includes('stowage-partial'));
     expect(left).toEqual([]);
     expect(existsSync(path.join(dir, 'out', 'big.bin.stowage-partial'))).toBe(false);
+  });
+
+  it("a small download leaves nothing beside the target and clears an earlier run's leftovers", async () => {
+    const { bytes } = await roundTrip(3000, 'small-clean.bin');
+    const out = path.join(dir, 'out', 'small-again.bin');
+    writeFileSync(`${out}.stowage-partial`, 'stale bytes of an interrupted run');
+    writeFileSync(`${out}.stowage-partial.json`, '{"version":1}');
+    const r = await downloadFile({
+      client,
+      pacer: new Pacer(),
+      bucket: BUCKET,
+      key: 'k/small-clean.bin',
+      path: out,
+      partSizeBytes: PART,
+    });
+    expect(r).toMatchObject({ sizeBytes: 3000, verifiedBy: 'stowage-sha256', resumedBytes: 0 });
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    expect(existsSync(`${out}.stowage-partial`)).toBe(false);
+    expect(existsSync(`${out}.stowage-partial.json`)).toBe(false);
+  });
+
+  it('an object replaced after its HEAD fails with E_PRECONDITION_FAILED, nothing written', async () => {
+    for (const size of [2000, 3 * PART + 5]) {
+      const name = `replaced-${size}.bin`;
+      await roundTrip(size, name);
+      // A client that overwrites the object right after answering its HEAD.
+      const racing = clientFor(srv.url);
+      racing.middlewareStack.add(
+        (next, context) => async (args) => {
+          const result = await next(args);
+          if (context.commandName === 'HeadObjectCommand') {
+            await client.send(
+              new PutObjectCommand({ Bucket: BUCKET, Key: `k/${name}`, Body: 'replaced' }),
+            );
+          }
+          return result;
+        },
+        { step: 'initialize', name: 'replaceAfterHead' },
+      );
+      const out = path.join(dir, 'out-replaced', name);
+      await expectError(
+        downloadFile({
+          client: racing,
+          pacer: new Pacer(),
+          bucket: BUCKET,
+          key: `k/${name}`,
+          path: out,
+          partSizeBytes: PART,
+        }),
+        'E_PRECONDITION_FAILED',
+        /the object changed during the download/,
+      );
+      racing.destroy();
+      expect(readdirSync(path.dirname(out))).toEqual([]);
+    }
   });
 
   it('grows the part size so no upload needs more than 10,000 parts', async () => {

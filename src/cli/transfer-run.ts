@@ -147,6 +147,9 @@ export async function runTransfer(
         bucket: from.bucket,
         key: from.key,
         path: to.path,
+        ...(a.source.etag !== undefined
+          ? { listed: { sizeBytes: a.source.sizeBytes, etag: a.source.etag } }
+          : {}),
         onProgress: (e) => reporter.update(a.key, e),
       });
       if (r.resumedBytes > 0) notes.set(a.key, `resumed ${r.resumedBytes} bytes`);

@@ -14,7 +14,7 @@ import { discardPartial, partialPathsFor } from './download-state.js';
 import { bareEtag, OrderedHasher } from './hashing.js';
 import { localError } from './local-file.js';
 import { ProgressTracker, type ProgressListener } from './progress.js';
-import { getRange, type RangeSource } from './ranged-get.js';
+import { getRangeWithHeaders, type RangeSource } from './ranged-get.js';
 import { META_SHA256 } from './types.js';
 
 /** What the caller passes on from its options. */
@@ -40,21 +40,26 @@ export interface WholeResult {
 /**
  * Downloads the object `source` names (its size at most one part) to `o.path`.
  * `leftovers`: a partial file of an earlier run exists; it and its sidecar are removed.
+ * `head`: what a HEAD answered; without it (the size and ETag came from a listing) the
+ * GET's own headers give the metadata, and a 0-byte object is still fetched for them.
  */
 export async function downloadWhole(
   o: WholeTarget,
-  head: Head & { VersionId?: string },
   source: RangeSource,
   what: string,
   leftovers: boolean,
+  head?: Head & { VersionId?: string },
 ): Promise<WholeResult> {
   const progress = new ProgressTracker(o.key, source.sizeBytes, 0, o.onProgress);
   let body: Buffer;
   try {
-    body =
-      source.sizeBytes === 0
-        ? Buffer.alloc(0)
-        : await getRange(source, 0, source.sizeBytes, progress);
+    if (head && source.sizeBytes === 0) {
+      body = Buffer.alloc(0);
+    } else {
+      const got = await getRangeWithHeaders(source, 0, source.sizeBytes, progress);
+      body = got.body;
+      head ??= got.headers;
+    }
   } catch (err) {
     if (isStowageError(err, 'E_PRECONDITION_FAILED')) {
       throw replacedError(what, source.etag, err, source.bucket, source.key);

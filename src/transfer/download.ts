@@ -37,6 +37,13 @@ export interface DownloadFileOptions extends TransferBase {
   path: string;
   versionId?: string;
   /**
+   * What a listing said of the object (its ETag without quotes). When it is at most one
+   * part, the HEAD is skipped: one GET with `If-Match` on that ETag brings the bytes and
+   * the metadata together, and an object changed since the listing fails with
+   * E_PRECONDITION_FAILED. Ignored with `versionId`.
+   */
+  listed?: { sizeBytes: number; etag: string };
+  /**
    * Set the local mtime from the object's `stowage-mtime` metadata when it has one, so an
    * upload/download round trip keeps the original mtime. Default false: LastModified.
    */
@@ -88,6 +95,22 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     throw localError(err, path.dirname(o.path), 'cannot create the directory');
   }
   const what = `download of s3://${o.bucket}/${o.key}`;
+  const { partial, sidecar } = partialPathsFor(o.path);
+  if (o.listed && !o.versionId && o.listed.sizeBytes <= settings.partSizeBytes) {
+    const source: RangeSource = {
+      bucket: o.bucket,
+      key: o.key,
+      etag: `"${bareEtag(o.listed.etag)}"`,
+      sizeBytes: o.listed.sizeBytes,
+      client: o.client,
+      pacer: o.pacer,
+      signal: o.signal,
+      attempts: settings.attempts,
+    };
+    const leftovers = (await statOrUndefined(partial)) !== undefined;
+    const whole = await downloadWhole(o, source, what, leftovers);
+    return { ...whole, durationMs: Date.now() - started };
+  }
   const head = await withRetry(
     o.pacer,
     () =>
@@ -105,7 +128,6 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   });
   const sizeBytes = head.ContentLength ?? 0;
   const etag = head.ETag ?? '';
-  const { partial, sidecar } = partialPathsFor(o.path);
   const identity = {
     bucket: o.bucket,
     key: o.key,
@@ -123,7 +145,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   };
   if (sizeBytes <= settings.partSizeBytes) {
     // One GET: nothing worth resuming, so no sidecar and no partial prefix to keep.
-    const whole = await downloadWhole(o, head, source, what, partialStat !== undefined);
+    const whole = await downloadWhole(o, source, what, partialStat !== undefined, head);
     return { ...whole, durationMs: Date.now() - started };
   }
   const prefix = await resumablePrefix(sidecar, identity, partialStat?.sizeBytes);

@@ -3,7 +3,7 @@
  * ETag the transfer started with, so an object replaced mid-transfer fails clearly
  * (412 -> E_PRECONDITION_FAILED) instead of mixing two objects' bytes.
  */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { StowageError } from '../errors.js';
 import type { Pacer } from './pacer.js';
 import type { ProgressTracker } from './progress.js';
@@ -35,6 +35,20 @@ export async function getRange(
   progress?: ProgressTracker,
   into?: Buffer,
 ): Promise<Buffer> {
+  return (await getRangeWithHeaders(s, offset, length, progress, into)).body;
+}
+
+/** What a GET answered besides its body: the object's headers, as a HEAD gives them. */
+export type GetHeaders = Omit<GetObjectCommandOutput, 'Body'>;
+
+/** {@link getRange}, also returning the response's headers (metadata, ETag, LastModified…). */
+export async function getRangeWithHeaders(
+  s: RangeSource,
+  offset: number,
+  length: number,
+  progress?: ProgressTracker,
+  into?: Buffer,
+): Promise<{ body: Buffer; headers: GetHeaders }> {
   const whole = offset === 0 && length === s.sizeBytes;
   return withRetry(
     s.pacer,
@@ -67,7 +81,8 @@ export async function getRange(
         progress?.add(-got);
         throw shortOrLong(s, offset, length, got);
       }
-      return buf;
+      const { Body: _body, ...headers } = res;
+      return { body: buf, headers };
     },
     {
       attempts: s.attempts,

@@ -234,6 +234,48 @@ describe('uploadFile and downloadFile', () => {
     }
   });
 
+  it('with what a listing said, a small object takes one GET and no HEAD; a stale ETag fails', async () => {
+    const { up, bytes, mtime } = await roundTrip(2500, 'listed.bin');
+    const heads = counts.get('HeadObjectCommand') ?? 0;
+    const gets = counts.get('GetObjectCommand') ?? 0;
+    const out = path.join(dir, 'out-listed', 'listed.bin');
+    const r = await downloadFile({
+      client,
+      pacer: new Pacer(),
+      bucket: BUCKET,
+      key: 'k/listed.bin',
+      path: out,
+      partSizeBytes: PART,
+      preserveMtime: true,
+      listed: { sizeBytes: 2500, etag: up.etag },
+    });
+    expect(r).toMatchObject({ sizeBytes: 2500, verifiedBy: 'stowage-sha256', etag: up.etag });
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    // The mtime comes from the GET's own metadata (stowage-mtime), as it would from a HEAD.
+    expect(Math.round(statSync(out).mtimeMs)).toBe(mtime.getTime());
+    expect(counts.get('HeadObjectCommand') ?? 0).toBe(heads);
+    expect(counts.get('GetObjectCommand')).toBe(gets + 1);
+
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'k/listed.bin', Body: 'changed since' }),
+    );
+    const stale = path.join(dir, 'out-listed', 'stale.bin');
+    await expectError(
+      downloadFile({
+        client,
+        pacer: new Pacer(),
+        bucket: BUCKET,
+        key: 'k/listed.bin',
+        path: stale,
+        partSizeBytes: PART,
+        listed: { sizeBytes: 2500, etag: up.etag },
+      }),
+      'E_PRECONDITION_FAILED',
+      /the object changed during the download/,
+    );
+    expect(readdirSync(path.dirname(stale))).toEqual(['listed.bin']);
+  });
+
   it('grows the part size so no upload needs more than 10,000 parts', async () => {
     const { file } = makeFile(dir, 'tiny-parts.bin', 3 * PART);
     // 1-byte parts would need 196,608 parts; the part size grows to whole MiB instead.

@@ -9,7 +9,8 @@
  */
 import { open, rename, rm, utimes } from 'node:fs/promises';
 import { isStowageError } from '../errors.js';
-import { pickMtime, replacedError, verify, type Head, type VerifiedBy } from './download-checks.js';
+import { pickMtime, replacedError, verify, type Head } from './download-checks.js';
+import type { DownloadResult } from './download.js';
 import { discardPartial, partialPathsFor } from './download-state.js';
 import { bareEtag, OrderedHasher } from './hashing.js';
 import { localError } from './local-file.js';
@@ -26,16 +27,7 @@ interface WholeTarget {
 }
 
 /** What {@link downloadWhole} did (the caller adds the duration). */
-export interface WholeResult {
-  key: string;
-  path: string;
-  sizeBytes: number;
-  etag: string;
-  sha256: string;
-  verifiedBy: VerifiedBy;
-  resumedBytes: 0;
-  versionId?: string;
-}
+export type WholeResult = Omit<DownloadResult, 'durationMs'>;
 
 /**
  * Downloads the object `source` names (its size at most one part) to `o.path`.

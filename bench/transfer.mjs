@@ -9,7 +9,9 @@
  *   1. upload 10,000 files of 4 KiB (a fresh prefix each run): stowage `cp --recursive`,
  *      aws `s3 cp --recursive`, rclone `copy`;
  *   2. upload, then download, one 1 GiB file: `cp` / `s3 cp` / `rclone copyto`;
- *   3. re-sync the 10,000 unchanged files: stowage `sync`, aws `s3 sync`, rclone `sync`.
+ *   3. re-sync the 10,000 unchanged files: stowage `sync`, aws `s3 sync`, rclone `sync`;
+ *   4. download the 10,000 files to an empty directory (no target in the issue; reported so
+ *      the gap to rclone is on record): `cp --recursive` / `s3 cp --recursive` / `copy`.
  * Target 4 (planning a 1,000,000-key sync under 300 MB) is `npm run bench:sync-plan`.
  *
  * Wall-clock seconds per command, medians of RUNS runs; the tools take turns within a run,
@@ -24,6 +26,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -179,22 +182,42 @@ const TOOLS = {
   stowage: {
     uploadMany: (dir, b, p) => stowage('cp', '--recursive', dir, `s3://${b}/${p}/`),
     resync: (dir, b, p) => stowage('sync', dir, `s3://${b}/${p}/`),
+    downloadMany: (b, p, dir) => stowage('cp', '--recursive', `s3://${b}/${p}/`, dir),
     put: (file, b, k) => stowage('cp', file, `s3://${b}/${k}`),
     get: (b, k, file) => stowage('cp', `s3://${b}/${k}`, file),
   },
   aws: {
     uploadMany: (dir, b, p) => aws('cp', '--recursive', dir, `s3://${b}/${p}/`),
     resync: (dir, b, p) => aws('sync', dir, `s3://${b}/${p}/`),
+    downloadMany: (b, p, dir) => aws('cp', '--recursive', `s3://${b}/${p}/`, dir),
     put: (file, b, k) => aws('cp', file, `s3://${b}/${k}`),
     get: (b, k, file) => aws('cp', `s3://${b}/${k}`, file),
   },
   rclone: {
     uploadMany: (dir, b, p) => [RCLONE, 'copy', dir, `bench:${b}/${p}`],
     resync: (dir, b, p) => [RCLONE, 'sync', dir, `bench:${b}/${p}`],
+    downloadMany: (b, p, dir) => [RCLONE, 'copy', `bench:${b}/${p}`, dir],
     put: (file, b, k) => [RCLONE, 'copyto', file, `bench:${b}/${k}`],
     get: (b, k, file) => [RCLONE, 'copyto', `bench:${b}/${k}`, file],
   },
 };
+
+/** True when directory `b` holds exactly the files of `a`, byte for byte. */
+function sameTree(a, b) {
+  const files = (dir) =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name)))
+      .sort();
+  const want = files(a);
+  const got = files(b);
+  return (
+    want.length === got.length &&
+    want.every(
+      (f, i) => got[i] === f && readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f))),
+    )
+  );
+}
 
 /** Runs one command; resolves its wall-clock seconds, rejects with its output on failure. */
 function timed(argv) {
@@ -238,6 +261,13 @@ try {
       record(`${tool}.uploadMany`, up);
       const re = await timed(t.resync(smallDir, 'bench', prefix));
       record(`${tool}.resync`, re);
+      const downDir = path.join(root, `${prefix}.many`);
+      const downMany = await timed(t.downloadMany('bench', prefix, downDir));
+      record(`${tool}.downloadMany`, downMany);
+      if (!sameTree(smallDir, downDir)) {
+        throw new Error(`${tool}: the downloaded ${SMALL_FILES} files differ from the upload`);
+      }
+      rmSync(downDir, { recursive: true });
       const put = await timed(t.put(bigFile, 'bench', `${prefix}/big.bin`));
       record(`${tool}.put1g`, put);
       const out = path.join(root, `${prefix}.down`);
@@ -249,6 +279,7 @@ try {
       rmSync(out);
       log(
         `run ${run + 1} ${tool}: ${SMALL_FILES} files ${up.toFixed(1)} s, re-sync ${re.toFixed(1)} s, ` +
+          `download them ${downMany.toFixed(1)} s, ` +
           `1 GiB up ${put.toFixed(1)} s, down ${get.toFixed(1)} s`,
       );
     }
@@ -288,6 +319,13 @@ const rows = [
     () => med['aws.resync'] / med['stowage.resync'] >= TARGETS.resync.aws,
   ],
   [
+    `Download the ${SMALL_FILES.toLocaleString('en-US')} files (s)`,
+    'downloadMany',
+    fmtS,
+    'none (not in the issue)',
+    undefined,
+  ],
+  [
     'Upload 1 GiB (s; MB/s)',
     'put1g',
     (s) => `${fmtS(s)}; ${mbps(s)}`,
@@ -307,7 +345,7 @@ const table = [
   '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
   ...rows.map(([label, key, f, target, ok]) => {
     const s = med[`stowage.${key}`];
-    return `| ${label} | ${f(s)} | ${f(med[`aws.${key}`])} | ${f(med[`rclone.${key}`])} | ${ratio(med[`aws.${key}`], s)} | ${ratio(med[`rclone.${key}`], s)} | ${target} | ${met(ok())} |`;
+    return `| ${label} | ${f(s)} | ${f(med[`aws.${key}`])} | ${f(med[`rclone.${key}`])} | ${ratio(med[`aws.${key}`], s)} | ${ratio(med[`rclone.${key}`], s)} | ${target} | ${ok ? met(ok()) : ''} |`;
   }),
 ].join('\n');
 const version = (argv) =>
@@ -343,7 +381,7 @@ const section = `<!-- bench:transfer -->
 
 Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} (UTC) · Node ${process.version} · ${cpu} (${os.cpus().length} CPUs) · ${version([AWS, '--version'])} · ${version([RCLONE, 'version'])} · load average ${loadAtStart} at the start, ${loadAverage()} at the end
 
-- All three tools talk to the same \`stowage serve\` (fsync on) on 127.0.0.1, on this machine, with their default concurrency; each command is a fresh process, timed from start to exit (wall clock, seconds). The ${SMALL_FILES.toLocaleString('en-US')} small files are random bytes in directories of 500; each tool uploads them to its own fresh prefix, then re-syncs the same tree (nothing changed), then uploads and downloads one 1 GiB file of random bytes (the download is compared by SHA-256, outside the timing).
+- All three tools talk to the same \`stowage serve\` (fsync on) on 127.0.0.1, on this machine, with their default concurrency; each command is a fresh process, timed from start to exit (wall clock, seconds). The ${SMALL_FILES.toLocaleString('en-US')} small files are random bytes in directories of 500; each tool uploads them to its own fresh prefix, then re-syncs the same tree (nothing changed), then downloads them to an empty directory (compared file by file, outside the timing), then uploads and downloads one 1 GiB file of random bytes (the download is compared by SHA-256, outside the timing).
 - stowage: \`stowage cp --recursive\`, \`stowage sync\`, \`stowage cp\`; aws-cli: \`aws s3 cp --recursive\`, \`aws s3 sync\`, \`aws s3 cp\`; rclone: \`rclone copy\`, \`rclone sync\`, \`rclone copyto\`.
 - ${RUNS === 1 ? 'One run' : `Medians of ${RUNS} runs`}; the tools take turns, the first one changing each run. Speed-up = the peer's time / stowage's time. MB = 10^6 bytes.${reclaimNote()}
 

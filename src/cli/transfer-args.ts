@@ -10,6 +10,7 @@ import { parseLocation, type Location } from '../client/index.js';
 import { StowageError } from '../errors.js';
 import type { MetadataDirective, ObjectProperties, SseAlgorithm } from '../transfer/index.js';
 import { filterRulesFromArgs, type FilterRule } from '../transfer/sync/filters.js';
+import { HEADER_TOKEN } from '../client/http-text.js';
 
 const usage = (message: string, details?: Record<string, unknown>) =>
   new StowageError('E_USAGE', message, details ? { details } : undefined);
@@ -91,7 +92,7 @@ export function parseMetadata(text: string): Record<string, string> {
   for (const pair of trimmed.split(',')) {
     const at = pair.indexOf('=');
     const key = at === -1 ? '' : pair.slice(0, at).trim();
-    if (key === '' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) {
+    if (key === '' || !HEADER_TOKEN.test(key)) {
       throw usage(`invalid --metadata "${text}": expected key=value pairs separated by commas`, {
         flag: '--metadata',
         value: text,

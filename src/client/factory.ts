@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { BuildMiddleware, MetadataBearer } from '@smithy/types';
+import { UNSIGNED_PAYLOAD } from '../sigv4/signing-key.js';
 import { enableFastPut } from './fast-put/put-object.js';
 import type { ResolvedStore } from './types.js';
 
@@ -116,7 +117,7 @@ const unsignedWhenMd5: BuildMiddleware<object, MetadataBearer> = (next, context)
     UNSIGNED_OPERATIONS.has(context.commandName ?? '') &&
     Object.keys(headers).some((h) => h.toLowerCase() === 'content-md5')
   ) {
-    headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+    headers['x-amz-content-sha256'] = UNSIGNED_PAYLOAD;
   }
   return next(args);
 };

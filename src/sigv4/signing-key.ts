@@ -7,6 +7,9 @@ export const ALGORITHM = 'AWS4-HMAC-SHA256';
 /** The terminal element of every SigV4 credential scope. */
 export const SCOPE_TERMINATOR = 'aws4_request';
 
+/** The `x-amz-content-sha256` of a request whose body is not part of its signature. */
+export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+
 /** SHA-256 of the empty string; chunk signatures use it in place of chunk headers. */
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 

@@ -96,20 +96,29 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   }
   const what = `download of s3://${o.bucket}/${o.key}`;
   const { partial, sidecar } = partialPathsFor(o.path);
-  if (o.listed && !o.versionId && o.listed.sizeBytes <= settings.partSizeBytes) {
-    const source: RangeSource = {
-      bucket: o.bucket,
-      key: o.key,
-      etag: `"${bareEtag(o.listed.etag)}"`,
-      sizeBytes: o.listed.sizeBytes,
-      client: o.client,
-      pacer: o.pacer,
-      signal: o.signal,
-      attempts: settings.attempts,
-    };
+  // What the sidecar records of the object, and how the ranged GETs fetch its bytes.
+  const identityOf = (etag: string, sizeBytes: number) => ({
+    bucket: o.bucket,
+    key: o.key,
+    etag,
+    sizeBytes,
+    ...(o.versionId ? { versionId: o.versionId } : {}),
+  });
+  const sourceOf = (identity: ReturnType<typeof identityOf>): RangeSource => ({
+    ...identity,
+    client: o.client,
+    pacer: o.pacer,
+    signal: o.signal,
+    attempts: settings.attempts,
+  });
+  // One GET: nothing worth resuming, so no sidecar and no partial prefix to keep.
+  const whole = async (source: RangeSource, head?: Parameters<typeof downloadWhole>[4]) => {
     const leftovers = (await statOrUndefined(partial)) !== undefined;
-    const whole = await downloadWhole(o, source, what, leftovers);
-    return { ...whole, durationMs: Date.now() - started };
+    const r = await downloadWhole(o, source, what, leftovers, head);
+    return { ...r, durationMs: Date.now() - started };
+  };
+  if (o.listed && !o.versionId && o.listed.sizeBytes <= settings.partSizeBytes) {
+    return whole(sourceOf(identityOf(`"${bareEtag(o.listed.etag)}"`, o.listed.sizeBytes)));
   }
   const head = await withRetry(
     o.pacer,
@@ -128,26 +137,10 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   });
   const sizeBytes = head.ContentLength ?? 0;
   const etag = head.ETag ?? '';
-  const identity = {
-    bucket: o.bucket,
-    key: o.key,
-    etag,
-    sizeBytes,
-    ...(o.versionId ? { versionId: o.versionId } : {}),
-  };
+  const identity = identityOf(etag, sizeBytes);
+  const source = sourceOf(identity);
+  if (sizeBytes <= settings.partSizeBytes) return whole(source, head);
   const partialStat = await statOrUndefined(partial);
-  const source: RangeSource = {
-    ...identity,
-    client: o.client,
-    pacer: o.pacer,
-    signal: o.signal,
-    attempts: settings.attempts,
-  };
-  if (sizeBytes <= settings.partSizeBytes) {
-    // One GET: nothing worth resuming, so no sidecar and no partial prefix to keep.
-    const whole = await downloadWhole(o, source, what, partialStat !== undefined, head);
-    return { ...whole, durationMs: Date.now() - started };
-  }
   const prefix = await resumablePrefix(sidecar, identity, partialStat?.sizeBytes);
 
   let fd;

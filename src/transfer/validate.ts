@@ -1,5 +1,6 @@
 /** Checks of transfer options, so a bad value fails with a StowageError naming it. */
 import { StowageError } from '../errors.js';
+import { HEADER_TOKEN, PRINTABLE_ASCII } from '../client/http-text.js';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_PART_SIZE_BYTES,
@@ -89,10 +90,10 @@ export function checkProperties(p: ObjectProperties): void {
     for (const [k, v] of Object.entries(map)) {
       if (k === '' || typeof v !== 'string')
         throw invalid(`${field}.${k}`, v, 'a string under a non-empty name');
-      if (field === 'metadata' && !METADATA_NAME.test(k)) {
+      if (field === 'metadata' && !HEADER_TOKEN.test(k)) {
         throw invalid(`metadata name ${JSON.stringify(k)}`, k, METADATA_RULE);
       }
-      if (field === 'metadata' && !METADATA_VALUE.test(v)) {
+      if (field === 'metadata' && !PRINTABLE_ASCII.test(v)) {
         throw invalid(`metadata.${k}`, v, METADATA_RULE);
       }
     }
@@ -101,8 +102,6 @@ export function checkProperties(p: ObjectProperties): void {
 
 // User metadata travels as `x-amz-meta-<name>: <value>` headers, which S3 signs and
 // compares as US-ASCII: anything else fails as a signature mismatch at best.
-const METADATA_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-const METADATA_VALUE = /^[\x20-\x7e]*$/;
 const METADATA_RULE =
   'printable US-ASCII (S3 sends user metadata in HTTP headers; names also without spaces or separators)';
 

@@ -24,6 +24,7 @@ import {
   type PutObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { decodeXmlText, HEADER_TOKEN, PRINTABLE_ASCII } from '../http-text.js';
 import { encodeKeyPath, signRequest, type SigningCredentials } from './sign.js';
 
 /** How the factory lets this folder send a client's requests itself. */
@@ -78,7 +79,6 @@ const HANDLED = new Set([
   'Metadata',
   ...Object.keys(HEADER_OF),
 ]);
-const PRINTABLE = /^[\x20-\x7e]*$/;
 
 /** What {@link putObject} answers: the output fields transfers read. */
 export type PutObjectResult = Pick<
@@ -134,12 +134,12 @@ function headersOf(
     if (!HANDLED.has(field)) return undefined;
     const name = HEADER_OF[field];
     if (name === undefined) continue;
-    if (typeof value !== 'string' || !PRINTABLE.test(value)) return undefined;
+    if (typeof value !== 'string' || !PRINTABLE_ASCII.test(value)) return undefined;
     headers[name] = value;
   }
   for (const [k, v] of Object.entries(input.Metadata ?? {})) {
     const name = `x-amz-meta-${k.toLowerCase()}`;
-    if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || !PRINTABLE.test(v) || name in headers) {
+    if (!HEADER_TOKEN.test(name) || !PRINTABLE_ASCII.test(v) || name in headers) {
       return undefined;
     }
     headers[name] = v;
@@ -270,10 +270,10 @@ function errorOf(
   res: http.IncomingMessage,
   $metadata: PutObjectResult['$metadata'],
 ): Error {
-  const field = (name: string) =>
-    new RegExp(`<${name}>([^<]*)</${name}>`)
-      .exec(body)?.[1]
-      ?.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ENTITIES[e]!);
+  const field = (name: string) => {
+    const text = new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
+    return text === undefined ? undefined : decodeXmlText(text);
+  };
   const code = field('Code') ?? 'UnknownError';
   const err = new Error(field('Message') ?? 'UnknownError');
   const requestId = field('RequestId');
@@ -285,5 +285,3 @@ function errorOf(
     $response: { statusCode: res.statusCode, headers: res.headers },
   });
 }
-
-const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };

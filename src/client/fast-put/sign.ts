@@ -9,7 +9,9 @@ import {
   SCOPE_TERMINATOR,
   sha256Hex,
   sign,
+  UNSIGNED_PAYLOAD,
 } from '../../sigv4/signing-key.js';
+import { formatAmzDate } from '../../sigv4/amz-date.js';
 
 /** The credentials of one request (what the SDK's credential provider resolves). */
 export interface SigningCredentials {
@@ -25,15 +27,8 @@ export interface RequestToSign {
   headers: Record<string, string>;
 }
 
-export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
-
 /** Headers the SDK's signer leaves out (proxies may change them), so this signer does too. */
 const UNSIGNABLE = new Set(['cache-control', 'expect', 'user-agent']);
-
-/** `20261202T131915Z`: the SigV4 request time of `now`. */
-export function amzDateOf(now: Date): string {
-  return now.toISOString().replace(/[-:]|\.\d{3}/g, '');
-}
 
 /**
  * Adds `x-amz-date`, `x-amz-content-sha256: UNSIGNED-PAYLOAD`, the session token if any and
@@ -52,7 +47,7 @@ export function signRequest(
   service: string,
   now: Date,
 ): void {
-  const amzDate = amzDateOf(now);
+  const amzDate = formatAmzDate(now.getTime());
   const day = amzDate.slice(0, 8);
   const headers = req.headers;
   headers['x-amz-date'] = amzDate;

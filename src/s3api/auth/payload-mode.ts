@@ -1,9 +1,7 @@
 /** What `x-amz-content-sha256` says about the body (AWS S3 "Common request headers"). */
 import { StowageError } from '../../errors.js';
+import { UNSIGNED_PAYLOAD } from '../../sigv4/signing-key.js';
 import type { PayloadMode } from './types.js';
-
-/** The value of `x-amz-content-sha256` for a body that is not signed. */
-export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
 const STREAMING: Record<string, PayloadMode> = {
   'STREAMING-AWS4-HMAC-SHA256-PAYLOAD': { type: 'streaming-signed' },

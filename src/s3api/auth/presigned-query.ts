@@ -3,7 +3,7 @@
  * parameters"): X-Amz-Algorithm, -Credential, -Date, -Expires, -SignedHeaders, -Signature.
  */
 import { StowageError } from '../../errors.js';
-import { parseAmzDate } from './amz-date.js';
+import { parseAmzDate } from '../../sigv4/amz-date.js';
 import { parseSignedHeaders } from './authorization-header.js';
 import type { QueryParam } from './canonical.js';
 import { ALGORITHM } from '../../sigv4/signing-key.js';

@@ -3,7 +3,7 @@
  * Version 4)"): the Authorization header, presigned URLs, or neither (anonymous).
  */
 import { StowageError } from '../../errors.js';
-import { formatAmzDate, parseAmzDate, parseDateHeader } from './amz-date.js';
+import { formatAmzDate, parseAmzDate, parseDateHeader } from '../../sigv4/amz-date.js';
 import { parseAuthorizationHeader, USE_SIGV4 } from './authorization-header.js';
 import {
   buildCanonicalRequest,
@@ -15,7 +15,7 @@ import {
   type QueryParam,
 } from './canonical.js';
 import { parseCredentialScope, type CredentialScope } from './credential-scope.js';
-import { parsePayloadMode, UNSIGNED_PAYLOAD } from './payload-mode.js';
+import { parsePayloadMode } from './payload-mode.js';
 import {
   hasPresignParams,
   queryError,
@@ -29,6 +29,7 @@ import {
   sha256Hex,
   sign,
   signaturesEqual,
+  UNSIGNED_PAYLOAD,
 } from '../../sigv4/signing-key.js';
 import type {
   AuthOptions,

@@ -9,6 +9,7 @@
  */
 import { Readable } from 'node:stream';
 import type { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { decodeXmlText } from '../../client/http-text.js';
 
 /** One object of a page. */
 export interface ListingEntry {
@@ -28,17 +29,6 @@ export interface ListingPage {
   encodingType?: string;
 }
 
-const ENTITY = /&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);/g;
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function decodeText(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(ENTITY, (_, e: string) => {
-    if (e[0] !== '#') return NAMED[e]!;
-    return String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
-  });
-}
-
 /**
  * The text of the first `<name>…</name>` in xml[from, to): undefined when absent, '' for
  * `<name/>`, and null when the element is there in a form this reader does not handle.
@@ -53,7 +43,7 @@ function childText(xml: string, name: string, from: number, to: number): string 
   const close = xml.indexOf(`</${name}>`, start);
   if (close === -1 || close > to) return null;
   const text = xml.slice(start, close);
-  return text.includes('<') ? null : decodeText(text);
+  return text.includes('<') ? null : decodeXmlText(text);
 }
 
 function entryOf(xml: string, from: number, to: number): ListingEntry | undefined {

@@ -35,6 +35,14 @@ export function statusOf(err: StowageError): number {
 }
 
 /**
+ * Bytes an object body may queue in the response before it waits for the socket. Node's
+ * socket stops at 16 KiB, less than one 64 KiB segment of an encrypted body, so a pipe
+ * would send every segment in a write of its own; queueing up to 1 MiB lets the segments
+ * decrypted in one tick leave in one writev (a 1 GiB GET to curl: 17,672 writes before).
+ */
+const QUEUE_BYTES = 1024 * 1024;
+
+/**
  * Streams an object body into the response. Resolves when the response has finished;
  * rejects if the body fails (before the headers went out, the caller can still answer
  * with an S3 error) or the client goes away (the body is destroyed, releasing its blobs).
@@ -44,14 +52,41 @@ export function statusOf(err: StowageError): number {
 export function sendBody(body: Readable, res: ServerResponse): Promise<void> {
   return new Promise((resolve, reject) => {
     let settled = false;
+    let corked = false;
+    let waiting = false;
+    const uncork = (): void => {
+      corked = false;
+      res.uncork();
+    };
+    const resume = (): void => {
+      waiting = false;
+      body.resume();
+    };
+    const onData = (chunk: Buffer): void => {
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(uncork);
+      }
+      if (!res.write(chunk) && res.writableLength >= QUEUE_BYTES && !waiting) {
+        waiting = true;
+        body.pause();
+        res.once('drain', resume);
+      }
+    };
+    const onEnd = (): void => {
+      res.end();
+    };
     const done = (err?: unknown): void => {
       if (settled) return;
       settled = true;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      res.off('drain', resume);
       if (err === undefined) {
         resolve();
         return;
       }
-      body.unpipe(res);
       body.destroy();
       reject(err);
     };
@@ -67,7 +102,8 @@ export function sendBody(body: Readable, res: ServerResponse): Promise<void> {
         );
       }
     });
-    body.pipe(res);
+    body.on('data', onData);
+    body.once('end', onEnd);
   });
 }
 

@@ -71,12 +71,14 @@ const root = mkdtempSync(path.join(os.tmpdir(), 'stowage-bench-'));
 const dataDir = path.join(root, 'engine');
 const plainDir = path.join(root, 'plain');
 
-/** 10,000 distinct 4 KiB bodies (the index is stamped into each). */
-const smallBodies = Array.from({ length: SMALL_COUNT }, (_, i) => {
-  const b = Buffer.alloc(SMALL_BYTES, i % 251);
-  b.writeUInt32LE(i, 0);
-  return b;
-});
+/** 10,000 distinct 4 KiB bodies (the index is stamped into each), made after the 1 GiB runs. */
+let smallBodies = [];
+const makeSmallBodies = () =>
+  Array.from({ length: SMALL_COUNT }, (_, i) => {
+    const b = Buffer.alloc(SMALL_BYTES, i % 251);
+    b.writeUInt32LE(i, 0);
+    return b;
+  });
 /** A few distinct 1 MiB chunks, cycled to make up 1 GiB. */
 const bigChunks = Array.from({ length: 8 }, (_, i) => {
   const b = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -185,7 +187,62 @@ const log = (text) => process.stderr.write(`${text}\n`);
 
 const engine = await Engine.open({ dataDir, fsync: true });
 try {
+  // One 1 GiB object, first: later the heap holds the 10,000 small bodies and what the
+  // small runs leave, and every collection the GETs' fresh buffers set off costs more.
+  // Measured after them, the 1 GiB GET came out at 746 MB/s with SSE-S3 and 1,973 in the
+  // clear; in a fresh process, at 1,235-1,361 and 3,305-3,592.
+  await engine.createBucket('big');
+  const mb = (seconds) => BIG_BYTES / 1e6 / seconds;
+  for (let run = 0; run < BIG_RUNS; run++) {
+    const s = await timed(() => engine.putObject('big', 'one-gib', bigBody()));
+    record('engine.put1g', mb(s));
+    const g = await timed(async () =>
+      expectBytes(await drain(engine.getObject('big', 'one-gib').body), BIG_BYTES, 'engine get'),
+    );
+    record('engine.get1g', mb(g));
+    await engine.deleteObject('big', 'one-gib');
+    // The same with SSE-S3 (AES-256-GCM at rest): `stowage serve` stores every object so,
+    // as S3 has since 2023, so this is the engine figure a server transfer compares with.
+    const sse = { encryption: { algorithm: 'AES256' } };
+    const se = await timed(() => engine.putObject('big', 'one-gib-sse', bigBody(), sse));
+    record('engine.put1g.sse', mb(se));
+    const ge = await timed(async () =>
+      expectBytes(await drain(engine.getObject('big', 'one-gib-sse').body), BIG_BYTES, 'sse get'),
+    );
+    record('engine.get1g.sse', mb(ge));
+    await engine.deleteObject('big', 'one-gib-sse');
+
+    await fsp.mkdir(plainDir, { recursive: true });
+    const file = path.join(plainDir, 'one-gib');
+    const p = await timed(() => plainWriteBig(file));
+    record('plain.put1g', mb(p));
+    const r = await timed(async () =>
+      expectBytes(await plainReadBig(file), BIG_BYTES, 'plain get'),
+    );
+    record('plain.get1g', mb(r));
+    const rr = await timed(async () =>
+      expectBytes(await plainReadBigReused(file), BIG_BYTES, 'plain get'),
+    );
+    record('reference.get1g.reusedBuffer', mb(rr));
+    await fsp.rm(file);
+    const ph = await timed(() => plainWriteBigHashed(file));
+    record('reference.put1g.withDigests', mb(ph));
+    await fsp.rm(file);
+    // The ceiling of any PUT whose ETag is the MD5 of the body: MD5 is sequential.
+    const chunk = Buffer.alloc(1024 * 1024, 7);
+    const m5 = await timed(async () => {
+      const h = createHash('md5');
+      for (let i = 0; i < BIG_BYTES / chunk.length; i++) h.update(chunk);
+      h.digest();
+    });
+    record('reference.md5only1g', mb(m5));
+    log(
+      `1 GiB run ${run + 1}: put engine ${mb(s).toFixed(0)} plain ${mb(p).toFixed(0)} MB/s; get engine ${mb(g).toFixed(0)} plain ${mb(r).toFixed(0)} MB/s`,
+    );
+  }
+
   // Small objects.
+  smallBodies = makeSmallBodies();
   const smallCount1 = SERIAL_COUNT;
   for (let run = 0; run < FAST_RUNS; run++) {
     const bucket = `small-${run}`;
@@ -261,47 +318,6 @@ try {
     );
   }
   await fsp.rm(plainDir, { recursive: true, force: true });
-
-  // One 1 GiB object.
-  await engine.createBucket('big');
-  const mb = (seconds) => BIG_BYTES / 1e6 / seconds;
-  for (let run = 0; run < BIG_RUNS; run++) {
-    const s = await timed(() => engine.putObject('big', 'one-gib', bigBody()));
-    record('engine.put1g', mb(s));
-    const g = await timed(async () =>
-      expectBytes(await drain(engine.getObject('big', 'one-gib').body), BIG_BYTES, 'engine get'),
-    );
-    record('engine.get1g', mb(g));
-    await engine.deleteObject('big', 'one-gib');
-
-    await fsp.mkdir(plainDir, { recursive: true });
-    const file = path.join(plainDir, 'one-gib');
-    const p = await timed(() => plainWriteBig(file));
-    record('plain.put1g', mb(p));
-    const r = await timed(async () =>
-      expectBytes(await plainReadBig(file), BIG_BYTES, 'plain get'),
-    );
-    record('plain.get1g', mb(r));
-    const rr = await timed(async () =>
-      expectBytes(await plainReadBigReused(file), BIG_BYTES, 'plain get'),
-    );
-    record('reference.get1g.reusedBuffer', mb(rr));
-    await fsp.rm(file);
-    const ph = await timed(() => plainWriteBigHashed(file));
-    record('reference.put1g.withDigests', mb(ph));
-    await fsp.rm(file);
-    // The ceiling of any PUT whose ETag is the MD5 of the body: MD5 is sequential.
-    const chunk = Buffer.alloc(1024 * 1024, 7);
-    const m5 = await timed(async () => {
-      const h = createHash('md5');
-      for (let i = 0; i < BIG_BYTES / chunk.length; i++) h.update(chunk);
-      h.digest();
-    });
-    record('reference.md5only1g', mb(m5));
-    log(
-      `1 GiB run ${run + 1}: put engine ${mb(s).toFixed(0)} plain ${mb(p).toFixed(0)} MB/s; get engine ${mb(g).toFixed(0)} plain ${mb(r).toFixed(0)} MB/s`,
-    );
-  }
 } finally {
   await engine.close();
   rmSync(root, { recursive: true, force: true });
@@ -349,6 +365,12 @@ const references = [
   `| MD5 of 1 GiB in memory, one core (the ceiling of a PUT whose ETag is its MD5) | ${fmt(med['reference.md5only1g'])} | ${pct(med['engine.put1g'], med['reference.md5only1g'])} |`,
   `| 1 GiB GET into one reused buffer (no stream) | ${fmt(med['reference.get1g.reusedBuffer'])} | ${pct(med['engine.get1g'], med['reference.get1g.reusedBuffer'])} |`,
 ].join('\n');
+const sseRows = [
+  '| Engine with SSE-S3 (AES-256-GCM at rest, as `stowage serve` stores every object) | MB/s | With SSE-S3 / without |',
+  '| --- | ---: | ---: |',
+  `| 1 GiB PUT | ${fmt(med['engine.put1g.sse'])} | ${pct(med['engine.put1g.sse'], med['engine.put1g'])} |`,
+  `| 1 GiB GET | ${fmt(med['engine.get1g.sse'])} | ${pct(med['engine.get1g.sse'], med['engine.get1g'])} |`,
+].join('\n');
 
 const cpu =
   /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
@@ -372,6 +394,8 @@ fsync on for both sides. Medians of ${FAST_RUNS} runs (4 KiB) and ${BIG_RUNS} ru
 ${table}
 
 ${references}
+
+${sseRows}
 
 Targets (issue): 1 GiB PUT and GET at 70% or more of the plain-fs figures; 4 KiB PUTs at 1,500/s or more with fsync on.
 
@@ -404,4 +428,5 @@ const next = marked.test(old) ? old.replace(marked, section) : `${old.trimEnd()}
 writeFileSync(resultsFile, await formatMarkdown(resultsFile, next));
 console.log(table);
 console.log(`\n${references}`);
+console.log(`\n${sseRows}`);
 console.log(`\nwritten to ${path.relative(process.cwd(), resultsFile)}`);

@@ -7,6 +7,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 
 const UNSIGNED = 'UNSIGNED-PAYLOAD';
 const hmac = (key, text) => createHmac('sha256', key).update(text).digest();
@@ -125,6 +126,75 @@ export class RawS3 {
       onData: (c) => (n += c.length),
     });
     return n;
+  }
+
+  /**
+   * Reads an object over a connection of its own, counting its bytes: the socket reads
+   * into one reused 1 MiB buffer and only the response head is parsed, so a large body
+   * costs the client little more than the kernel's copy (node:http allocates a buffer and
+   * runs its parser for every 64 KiB, about 1.9 s of CPU per GiB on this class of machine,
+   * more than the servers being measured spend). Needs a Content-Length in the response.
+   */
+  countObjectLean(bucket, key, signal) {
+    const path = `/${bucket}/${encodeURIComponent(key)}`;
+    const headers = this.sign('GET', path);
+    const head = [`GET ${path} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+    head.push('connection: close', '', '');
+    const buffer = Buffer.allocUnsafe(1024 * 1024);
+    return new Promise((resolve, reject) => {
+      let headText = '';
+      let length = -1;
+      let count = 0;
+      let settled = false;
+      const finish = (err) => {
+        if (settled) return;
+        settled = true;
+        socket.destroy();
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve(count);
+      };
+      const onAbort = () => finish(signal.reason ?? new Error('aborted'));
+      const socket = net.connect({
+        host: this.hostname,
+        port: this.port,
+        onread: {
+          buffer,
+          callback: (nread, buf) => {
+            if (length >= 0) {
+              count += nread;
+            } else {
+              headText += buf.latin1Slice(0, nread);
+              const end = headText.indexOf('\r\n\r\n');
+              if (end < 0) return true;
+              const status = Number(/^HTTP\/1\.1 (\d+)/.exec(headText)?.[1]);
+              const declared = /\r\ncontent-length: *(\d+)/i.exec(headText.slice(0, end));
+              if (status !== 200 || !declared) {
+                finish(
+                  new Error(`GET ${path}: HTTP ${status}${declared ? '' : ', no Content-Length'}`),
+                );
+                return false;
+              }
+              length = Number(declared[1]);
+              count = Buffer.byteLength(headText.slice(end + 4), 'latin1');
+            }
+            if (count >= length)
+              finish(
+                count === length
+                  ? undefined
+                  : new Error(`GET ${path}: ${count} bytes, declared ${length}`),
+              );
+            return true;
+          },
+        },
+      });
+      signal?.addEventListener('abort', onAbort);
+      socket.on('error', finish);
+      socket.on('end', () =>
+        finish(new Error(`GET ${path}: connection closed after ${count} of ${length} bytes`)),
+      );
+      socket.write(head.join('\r\n'));
+    });
   }
 
   deleteObject(bucket, key) {

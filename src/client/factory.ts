@@ -7,7 +7,7 @@ import https from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { BuildMiddleware, MetadataBearer } from '@smithy/types';
 import { UNSIGNED_PAYLOAD } from '../sigv4/signing-key.js';
-import { enableFastPut } from './fast-put/put-object.js';
+import { enableFastPath } from './fast-path/routes.js';
 import type { ResolvedStore } from './types.js';
 
 /**
@@ -36,8 +36,8 @@ export interface CreateS3ClientOptions {
    *   signature (the store rejects a body whose MD5 differs, and nobody can make a second
    *   body with a given MD5), and neither end spends a SHA-256 pass on it: 0.76 s of the
    *   client's and 0.8 s of `stowage serve`'s CPU per GiB uploaded.
-   * - `putObject` (src/client/fast-put/) may send this client's small PutObjects without the
-   *   SDK's middleware stack, over the same agents.
+   * - `putObject` and `getObject` (src/client/fast-path/) may send this client's small
+   *   PutObjects and its GetObjects without the SDK's middleware stack, over the same agents.
    */
   bodiesCarryMd5?: boolean;
 }
@@ -99,7 +99,7 @@ export function createS3Client(
       name: 'stowageUnsignedWhenMd5',
       override: true,
     });
-    enableFastPut(client, { httpAgent, httpsAgent, socketTimeoutMs, userAgent: USER_AGENT });
+    enableFastPath(client, { httpAgent, httpsAgent, socketTimeoutMs, userAgent: USER_AGENT });
   }
   return client;
 }

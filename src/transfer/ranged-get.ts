@@ -3,7 +3,8 @@
  * ETag the transfer started with, so an object replaced mid-transfer fails clearly
  * (412 -> E_PRECONDITION_FAILED) instead of mixing two objects' bytes.
  */
-import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { getObject, type GetObjectResult } from '../client/fast-path/get-object.js';
 import { StowageError } from '../errors.js';
 import type { Pacer } from './pacer.js';
 import type { ProgressTracker } from './progress.js';
@@ -39,7 +40,7 @@ export async function getRange(
 }
 
 /** What a GET answered besides its body: the object's headers, as a HEAD gives them. */
-export type GetHeaders = Omit<GetObjectCommandOutput, 'Body'>;
+export type GetHeaders = Omit<GetObjectResult, 'Body'>;
 
 /** {@link getRange}, also returning the response's headers (metadata, ETag, LastModified…). */
 export async function getRangeWithHeaders(
@@ -53,20 +54,21 @@ export async function getRangeWithHeaders(
   return withRetry(
     s.pacer,
     async () => {
-      const res = await s.client.send(
-        new GetObjectCommand({
+      const res = await getObject(
+        s.client,
+        {
           Bucket: s.bucket,
           Key: s.key,
           IfMatch: s.etag,
           ...(s.versionId ? { VersionId: s.versionId } : {}),
           ...(whole ? {} : { Range: `bytes=${offset}-${offset + length - 1}` }),
-        }),
-        { abortSignal: s.signal },
+        },
+        s.signal,
       );
       const buf = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
       let got = 0;
       try {
-        for await (const piece of res.Body as AsyncIterable<Uint8Array>) {
+        for await (const piece of res.Body) {
           if (got + piece.length > length) throw shortOrLong(s, offset, length, got + piece.length);
           buf.set(piece, got);
           got += piece.length;

@@ -3,7 +3,7 @@
  * upload above it. Every upload stores `stowage-mtime` and `stowage-sha256` metadata,
  * sends Content-MD5 for every request body, and checks the ETag the store answers.
  */
-import { putObject } from '../client/fast-put/put-object.js';
+import { putObject } from '../client/fast-path/put-object.js';
 import { contentTypeFor } from './content-type.js';
 import { md5Of, sha256Of } from './hashing.js';
 import {

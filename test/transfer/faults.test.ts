@@ -277,7 +277,7 @@ describe('lost answers', () => {
 
 /**
  * Transfer clients (`createS3Client(store, { bodiesCarryMd5: true })`) send small uploads
- * without the SDK once a bucket's route is known (src/client/fast-put/): the same faults
+ * without the SDK once a bucket's route is known (src/client/fast-path/): the same faults
  * must meet the same retries, pacer and checks there.
  */
 describe('small uploads on the fast PutObject path', () => {
@@ -382,5 +382,122 @@ describe('small uploads on the fast PutObject path', () => {
     });
     expect(proxy.counts['drop-response']).toBe(1);
     expect((await readBack('fast/lost')).equals(lost.bytes)).toBe(true);
+  });
+});
+
+describe('small downloads on the fast GetObject path', () => {
+  let mode: 'forward' | 'storm' | 'flip-body-byte' = 'forward';
+  const rand = prng(11);
+  const fast = async () => {
+    mode = 'forward';
+    const proxy = await startFaultProxy(srv.url, (req) => {
+      if (req.method !== 'GET' || mode === 'forward') return { kind: 'forward' };
+      if (mode === 'storm') return { kind: rand() < 0.3 ? 'slowdown' : 'forward' };
+      return { kind: mode };
+    });
+    proxies.push(proxy);
+    const client = createS3Client(
+      {
+        name: 'proxied',
+        endpoint: proxy.url,
+        region: 'us-east-1',
+        credentials: { kind: 'static', ...TEST_KEY },
+        forcePathStyle: true,
+        checksumPolicy: 'WHEN_SUPPORTED',
+        maxSockets: 8,
+        partSizeBytes: PART,
+        defaults: {},
+        source: 'test',
+      },
+      { maxAttempts: 1, bodiesCarryMd5: true },
+    );
+    clients.push(client);
+    const commands = countCommands(client);
+    return { proxy, client, commands };
+  };
+  /** Uploads `n` small files directly; what a listing would say of each. */
+  const seed = async (prefix: string, n: number) => {
+    const objects = [];
+    for (let i = 0; i < n; i++) {
+      const f = makeFile(dir, `${prefix}-${i}.bin`, 1500 + i, 90 + i);
+      const key = `fastget/${prefix}/${i}`;
+      const r = await uploadFile({
+        client: direct,
+        pacer: new Pacer(),
+        bucket: BUCKET,
+        key,
+        path: f.file,
+      });
+      objects.push({ key, bytes: f.bytes, listed: { sizeBytes: f.bytes.length, etag: r.etag } });
+    }
+    return objects;
+  };
+
+  it('a SlowDown storm: every file arrives intact, the pacer backed off once per 503', async () => {
+    const [learn, ...objects] = await seed('storm', 31);
+    const { proxy, client, commands } = await fast();
+    // The first GET to the bucket goes through the SDK and shows the route.
+    await downloadFile({
+      client,
+      pacer: new Pacer(),
+      bucket: BUCKET,
+      key: learn!.key,
+      path: path.join(dir, 'fastget-out', learn!.key),
+      listed: learn!.listed,
+    });
+    expect(commands.get('GetObjectCommand')).toBe(1);
+    mode = 'storm';
+    const pacer = quickPacer();
+    await Promise.all(
+      objects.map((o) =>
+        downloadFile({
+          client,
+          pacer,
+          bucket: BUCKET,
+          key: o.key,
+          path: path.join(dir, 'fastget-out', o.key),
+          listed: o.listed,
+        }),
+      ),
+    );
+    mode = 'forward';
+    for (const o of objects) {
+      expect(readFileSync(path.join(dir, 'fastget-out', o.key)).equals(o.bytes)).toBe(true);
+    }
+    // Only that first GET went through the SDK; no HEAD at all.
+    expect(commands.get('GetObjectCommand')).toBe(1);
+    expect(commands.get('HeadObjectCommand') ?? 0).toBe(0);
+    expect(proxy.counts.slowdown).toBeGreaterThan(3);
+    expect(pacer.stats().throttles).toBe(proxy.counts.slowdown);
+  });
+
+  it('a damaged body fails with E_CHECKSUM_MISMATCH and leaves nothing at the target', async () => {
+    const [learn, o] = await seed('damaged', 2);
+    const { client } = await fast();
+    const out = (key: string) => path.join(dir, 'fastget-out', key);
+    await downloadFile({
+      client,
+      pacer: new Pacer(),
+      bucket: BUCKET,
+      key: learn!.key,
+      path: out(learn!.key),
+      listed: learn!.listed,
+    });
+    mode = 'flip-body-byte';
+    await expectError(
+      downloadFile({
+        client,
+        pacer: new Pacer(),
+        bucket: BUCKET,
+        key: o!.key,
+        path: out(o!.key),
+        listed: o!.listed,
+        attempts: 1,
+      }),
+      'E_CHECKSUM_MISMATCH',
+      /nothing was written/,
+    );
+    expect(existsSync(out(o!.key))).toBe(false);
+    expect(readdirSync(path.dirname(out(o!.key)))).toEqual([path.basename(out(learn!.key))]);
   });
 });

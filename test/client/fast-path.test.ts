@@ -1,8 +1,9 @@
 /**
- * src/client/fast-put/ against the embedded server and Ceph RGW: after one PutObject to a
- * bucket through the SDK, later ones skip the SDK's middleware stack, and the objects that
- * arrive are the same (bytes, metadata, headers, odd keys); failures keep the SDK's error
- * shape; what the path cannot map still goes through the SDK. The signer matches the SDK's.
+ * src/client/fast-path/ against the embedded server and Ceph RGW: after one PutObject (or
+ * GetObject) to a bucket through the SDK, later ones skip the SDK's middleware stack, and
+ * what arrives is the same (bytes, metadata, headers, odd keys, the output fields the SDK
+ * gives); failures keep the SDK's error shape; what the path cannot map still goes through
+ * the SDK. The signer matches the SDK's.
  */
 import {
   CreateBucketCommand,
@@ -20,8 +21,10 @@ import http from 'node:http';
 import https from 'node:https';
 import { describe, expect, it } from 'vitest';
 import { createS3Client, translateS3Error, type ResolvedStore } from '../../src/client/index.js';
-import { enableFastPut, putObject } from '../../src/client/fast-put/put-object.js';
-import { encodeKeyPath, signRequest } from '../../src/client/fast-put/sign.js';
+import { getObject } from '../../src/client/fast-path/get-object.js';
+import { putObject } from '../../src/client/fast-path/put-object.js';
+import { enableFastPath } from '../../src/client/fast-path/routes.js';
+import { encodeKeyPath, signRequest } from '../../src/client/fast-path/sign.js';
 import { describeS3Targets, type S3Target } from '../helpers/s3-targets.js';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest();
@@ -181,6 +184,135 @@ describeS3Targets('fast PutObject', (getTarget) => {
   });
 });
 
+describeS3Targets('fast GetObject', (getTarget) => {
+  const setup = async () => {
+    const t = getTarget();
+    const writer = clientFor(t).client;
+    const bucket = t.uniqueBucket('fastget');
+    await writer.send(new CreateBucketCommand({ Bucket: bucket }));
+    // A client of its own, so its GETs learn the route (not a PutObject of the same client).
+    const { client, sdkRequests } = clientFor(t);
+    return { t, writer, client, sdkRequests, bucket };
+  };
+  const keys = [
+    'plain.bin',
+    "dir/a b+c!(x)*~'.txt",
+    'ünïcödé/кот 🐈.bin',
+    'semi;colon,comma=eq&amp?q#h%25',
+    'trailing/',
+  ];
+  const read = async (body: AsyncIterable<Uint8Array>) => {
+    const pieces: Buffer[] = [];
+    for await (const p of body) pieces.push(Buffer.from(p));
+    return Buffer.concat(pieces);
+  };
+
+  it('sends later GetObjects without the SDK, with the output fields the SDK gives', async () => {
+    const { writer, client, sdkRequests, bucket } = await setup();
+    const bodies = new Map<string, Buffer>();
+    for (const [i, key] of keys.entries()) {
+      const body = randomBytes(2000 + i);
+      bodies.set(key, body);
+      await putObject(
+        writer,
+        input(bucket, key, body, {
+          ContentType: 'image/webp',
+          Metadata: { Project: 'game', 'stowage-sha256': 'abc', 'stowage-mtime': '1700000000000' },
+        }),
+      );
+    }
+    const first = await getObject(client, { Bucket: bucket, Key: keys[0]! });
+    expect((await read(first.Body)).equals(bodies.get(keys[0]!)!)).toBe(true);
+    const afterLearning = sdkRequests();
+    const fields = [
+      'ETag',
+      'ContentLength',
+      'ContentType',
+      'Metadata',
+      'ServerSideEncryption',
+      'VersionId',
+    ] as const;
+    for (const key of keys) {
+      const fast = await getObject(client, { Bucket: bucket, Key: key });
+      expect((await read(fast.Body)).equals(bodies.get(key)!)).toBe(true);
+      expect(fast.$metadata.httpStatusCode).toBe(200);
+      expect(fast.Metadata).toEqual({
+        project: 'game',
+        'stowage-sha256': 'abc',
+        'stowage-mtime': '1700000000000',
+      });
+      const sdk = await writer.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      await sdk.Body!.transformToByteArray();
+      for (const f of fields) expect(fast[f], f).toEqual(sdk[f]);
+      expect(fast.LastModified?.getTime()).toBe(sdk.LastModified?.getTime());
+      // A range, with If-Match on the ETag.
+      const part = await getObject(client, {
+        Bucket: bucket,
+        Key: key,
+        Range: 'bytes=10-19',
+        IfMatch: sdk.ETag!,
+      });
+      expect(part.$metadata.httpStatusCode).toBe(206);
+      expect(part.ContentRange).toBe(`bytes 10-19/${bodies.get(key)!.length}`);
+      expect((await read(part.Body)).equals(bodies.get(key)!.subarray(10, 20))).toBe(true);
+    }
+    expect(sdkRequests()).toBe(afterLearning);
+  });
+
+  it('keeps the SDK error shape: a stale If-Match, a missing key, a wrong secret', async () => {
+    const { writer, client, bucket } = await setup();
+    await putObject(writer, input(bucket, 'k', Buffer.from('one')));
+    await read((await getObject(client, { Bucket: bucket, Key: 'k' })).Body);
+    const stale = await getObject(client, {
+      Bucket: bucket,
+      Key: 'k',
+      IfMatch: '"0123456789abcdef0123456789abcdef"',
+    }).catch((e: unknown) => e);
+    expect(stale).toMatchObject({ $metadata: { httpStatusCode: 412 } });
+    expect(translateS3Error(stale, { bucket, key: 'k' }).code).toBe('E_PRECONDITION_FAILED');
+    const missing = await getObject(client, { Bucket: bucket, Key: 'nope' }).catch((e) => e);
+    expect(missing).toMatchObject({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+    expect(translateS3Error(missing, { bucket, key: 'nope' }).code).toBe('E_NO_SUCH_KEY');
+    const config = client.config as unknown as { credentials: unknown };
+    const good = config.credentials;
+    config.credentials = async () => ({
+      accessKeyId: getTarget().credentials.accessKeyId,
+      secretAccessKey: 'wrong-secret',
+    });
+    const denied = await getObject(client, { Bucket: bucket, Key: 'k' }).catch((e) => e);
+    config.credentials = good;
+    expect(denied).toMatchObject({
+      name: 'SignatureDoesNotMatch',
+      $metadata: { httpStatusCode: 403 },
+    });
+  });
+
+  it('sends through the SDK what it cannot map, and honours an abort mid-body', async () => {
+    const { writer, client, sdkRequests, bucket } = await setup();
+    const big = randomBytes(4 * 1024 * 1024);
+    await putObject(writer, input(bucket, 'big', big));
+    await read((await getObject(client, { Bucket: bucket, Key: 'big' })).Body);
+    const before = sdkRequests();
+    const typed = await getObject(client, {
+      Bucket: bucket,
+      Key: 'big',
+      ResponseContentType: 'text/plain',
+    });
+    expect(typed.ContentType).toBe('text/plain');
+    expect((await read(typed.Body)).equals(big)).toBe(true);
+    expect(sdkRequests() - before).toBe(1);
+    const abort = new AbortController();
+    const res = await getObject(client, { Bucket: bucket, Key: 'big' }, abort.signal);
+    const reading = read(res.Body);
+    abort.abort();
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+    // The client still works afterwards.
+    expect(
+      (await read((await getObject(client, { Bucket: bucket, Key: 'big' })).Body)).length,
+    ).toBe(big.length);
+  });
+});
+
 describeS3Targets(
   'fast PutObject, virtual-hosted addressing',
   (getTarget) => {
@@ -200,7 +332,7 @@ describeS3Targets(
         requestChecksumCalculation: 'WHEN_REQUIRED',
         requestHandler: { httpAgent },
       });
-      enableFastPut(client, {
+      enableFastPath(client, {
         httpAgent,
         httpsAgent: new https.Agent(),
         socketTimeoutMs: 10_000,

@@ -5,15 +5,18 @@
  * The ranged path (download.ts) keeps a sidecar so an interrupted download can continue;
  * for a single GET there is nothing to continue, and the sidecar's atomic writes (two
  * files, two fsyncs, renames) cost more than the download. Downloading 10,000 files of
- * 4 KiB made ~25 file-system calls per file that way; this path makes 8.
+ * 4 KiB made ~25 file-system calls per file that way; this path makes 8. While they stay
+ * fast (sync-mode.ts), all of them but the fdatasync are synchronous calls.
  */
+import { closeSync, fdatasync, futimesSync, openSync, renameSync, writeSync } from 'node:fs';
 import { open, rename, rm, utimes } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { isStowageError } from '../errors.js';
 import { pickMtime, replacedError, verify, type Head } from './download-checks.js';
 import type { DownloadResult } from './download.js';
 import { discardPartial, partialPathsFor } from './download-state.js';
 import { bareEtag, OrderedHasher } from './hashing.js';
-import { localError } from './local-file.js';
+import { localError, writeMode } from './local-file.js';
 import { ProgressTracker, type ProgressListener } from './progress.js';
 import { getRangeWithHeaders, type RangeSource } from './ranged-get.js';
 import { META_SHA256 } from './types.js';
@@ -29,9 +32,16 @@ interface WholeTarget {
 /** What {@link downloadWhole} did (the caller adds the duration). */
 export type WholeResult = Omit<DownloadResult, 'durationMs'>;
 
+/** How the local side goes. */
+interface WholeLocal {
+  /** A partial file of an earlier run exists: it and its sidecar are removed. */
+  leftovers: boolean;
+  /** Synchronous calls (see {@link writeMode}) instead of the thread pool. */
+  sync: boolean;
+}
+
 /**
  * Downloads the object `source` names (its size at most one part) to `o.path`.
- * `leftovers`: a partial file of an earlier run exists; it and its sidecar are removed.
  * `head`: what a HEAD answered; without it (the size and ETag came from a listing) the
  * GET's own headers give the metadata, and a 0-byte object is still fetched for them.
  */
@@ -39,7 +49,7 @@ export async function downloadWhole(
   o: WholeTarget,
   source: RangeSource,
   what: string,
-  leftovers: boolean,
+  { leftovers, sync }: WholeLocal,
   head?: Head & { VersionId?: string },
 ): Promise<WholeResult> {
   const progress = new ProgressTracker(o.key, source.sizeBytes, 0, o.onProgress);
@@ -70,15 +80,8 @@ export async function downloadWhole(
   const { partial } = partialPathsFor(o.path);
   const mtimeMs = pickMtime(head, o.preserveMtime === true);
   try {
-    const fd = await open(partial, 'w');
-    try {
-      await fd.writeFile(body);
-      await fd.datasync();
-    } finally {
-      await fd.close();
-    }
-    if (mtimeMs !== undefined) await utimes(partial, new Date(), new Date(mtimeMs));
-    await rename(partial, o.path);
+    if (sync) await writeNowSync(partial, o.path, body, mtimeMs);
+    else await writeOnPool(partial, o.path, body, mtimeMs);
   } catch (err) {
     await rm(partial, { force: true }).catch(() => undefined);
     throw localError(err, o.path, 'cannot write');
@@ -95,4 +98,50 @@ export async function downloadWhole(
     resumedBytes: 0,
     ...(head.VersionId ? { versionId: head.VersionId } : {}),
   };
+}
+
+/** Writes `body` to `partial`, syncs it and renames it onto `target`, on the thread pool. */
+async function writeOnPool(
+  partial: string,
+  target: string,
+  body: Buffer,
+  mtimeMs: number | undefined,
+): Promise<void> {
+  const fd = await open(partial, 'w');
+  try {
+    await fd.writeFile(body);
+    await fd.datasync();
+  } finally {
+    await fd.close();
+  }
+  if (mtimeMs !== undefined) await utimes(partial, new Date(), new Date(mtimeMs));
+  await rename(partial, target);
+}
+
+const fdatasyncOnPool = promisify(fdatasync);
+
+/** The same with synchronous calls but the fdatasync, which waits for the disk. */
+async function writeNowSync(
+  partial: string,
+  target: string,
+  body: Buffer,
+  mtimeMs: number | undefined,
+): Promise<void> {
+  const fd = writeMode.timed(() => {
+    const fd = openSync(partial, 'w');
+    try {
+      for (let at = 0; at < body.byteLength; ) at += writeSync(fd, body, at);
+      if (mtimeMs !== undefined) futimesSync(fd, new Date(), new Date(mtimeMs));
+      return fd;
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  });
+  try {
+    await fdatasyncOnPool(fd);
+  } finally {
+    closeSync(fd);
+  }
+  writeMode.timed(() => renameSync(partial, target));
 }

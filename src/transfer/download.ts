@@ -6,6 +6,7 @@
  * is never half-written.
  */
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { mkdirSync } from 'node:fs';
 import { mkdir, open, rename, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { StowageError, isStowageError } from '../errors.js';
@@ -20,7 +21,7 @@ import {
 import { pickMtime, replacedError, verify, type VerifiedBy } from './download-checks.js';
 import { downloadWhole } from './download-whole.js';
 import { bareEtag, OrderedHasher } from './hashing.js';
-import { localError, statOrUndefined } from './local-file.js';
+import { localError, statOrUndefined, statOrUndefinedSync, writeMode } from './local-file.js';
 import { ProgressTracker } from './progress.js';
 import { getRange, type RangeSource } from './ranged-get.js';
 import { withRetry } from './retry.js';
@@ -79,7 +80,11 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   const o = options;
   checkTarget(o.bucket, o.key);
   const settings = transferSettings(o);
-  const existing = await statOrUndefined(o.path);
+  // One choice per download: synchronous calls while they stay fast (sync-mode.ts).
+  const sync = writeMode.useSync();
+  const existing = sync
+    ? writeMode.timed(() => statOrUndefinedSync(o.path))
+    : await statOrUndefined(o.path);
   if (existing && !existing.isFile) {
     throw new StowageError(
       'E_LOCAL_NOT_A_FILE',
@@ -90,7 +95,9 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     );
   }
   try {
-    await mkdir(path.dirname(path.resolve(o.path)), { recursive: true });
+    const dir = path.dirname(path.resolve(o.path));
+    if (sync) writeMode.timed(() => mkdirSync(dir, { recursive: true }));
+    else await mkdir(dir, { recursive: true });
   } catch (err) {
     throw localError(err, path.dirname(o.path), 'cannot create the directory');
   }
@@ -113,8 +120,11 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   });
   // One GET: nothing worth resuming, so no sidecar and no partial prefix to keep.
   const whole = async (source: RangeSource, head?: Parameters<typeof downloadWhole>[4]) => {
-    const leftovers = (await statOrUndefined(partial)) !== undefined;
-    const r = await downloadWhole(o, source, what, leftovers, head);
+    const leftovers =
+      (sync
+        ? writeMode.timed(() => statOrUndefinedSync(partial))
+        : await statOrUndefined(partial)) !== undefined;
+    const r = await downloadWhole(o, source, what, { leftovers, sync }, head);
     return { ...r, durationMs: Date.now() - started };
   };
   if (o.listed && !o.versionId && o.listed.sizeBytes <= settings.partSizeBytes) {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectError } from '../../test/helpers/expect-error.js';
-import { ASYNC_WINDOW, readSmallFile, ReadMode } from './local-file.js';
+import { readSmallFile } from './local-file.js';
+import { SyncMode } from './sync-mode.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'stowage-local-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,27 +34,15 @@ describe('readSmallFile', () => {
   });
 });
 
-describe('ReadMode', () => {
-  it('leaves synchronous reads for the thread pool after two slow ones in a row, for a window', () => {
-    const mode = new ReadMode();
-    mode.record(5);
-    mode.record(500); // one slow read (a page-cache hiccup) changes nothing
-    mode.record(5);
-    expect(mode.useSync()).toBe(true);
-    mode.record(500);
-    mode.record(500);
-    for (let i = 0; i < ASYNC_WINDOW; i++) expect(mode.useSync()).toBe(false);
-    expect(mode.useSync()).toBe(true);
-  });
-
+describe('readSmallFile with a SyncMode', () => {
   it('readSmallFile reads nothing while the mode says the thread pool', () => {
     const file = path.join(dir, 'cold.txt');
     writeFileSync(file, 'cold');
-    const mode = new ReadMode();
+    const mode = new SyncMode(60);
     mode.record(500);
     mode.record(500);
     expect(readSmallFile(file, 1024, mode)).toBeUndefined();
-    const fresh = new ReadMode();
+    const fresh = new SyncMode(60);
     expect(readSmallFile(file, 1024, fresh)?.body.toString()).toBe('cold');
   });
 });

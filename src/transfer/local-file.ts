@@ -3,9 +3,10 @@
  * into StowageErrors that name the path, and writing small JSON files atomically.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { StowageError, toStowageError } from '../errors.js';
+import { SyncMode } from './sync-mode.js';
 
 /** Turns a Node file-system error about `filePath` into a StowageError naming it. */
 export function localError(err: unknown, filePath: string, doing: string): StowageError {
@@ -93,64 +94,37 @@ export interface SmallFile {
 }
 
 /**
- * Whether small files are read with synchronous calls, decided from how long those take.
- * From the page cache a read takes ~5 µs; from the disk ~80 µs here, and a run of those
- * stalls the event loop, so requests reach the store one at a time instead of in a stream
- * (an upload of 10,000 cold 4 KiB files took 6.3 s instead of 3.9 s, with both ends
- * spending more CPU per file). Two slow reads in a row switch to the thread pool, where
- * the disk reads of concurrent uploads overlap, for the next {@link ASYNC_WINDOW} files.
+ * Reads from the page cache take ~5 µs here (p99 40-80 µs), from the disk ~80 µs (p50):
+ * one mode for the process, since the page cache is shared by every transfer in it.
  */
-export class ReadMode {
-  private asyncLeft = 0;
-  private slowInRow = 0;
+export const readMode = new SyncMode(60);
 
-  /** True when the next small file should be read synchronously. */
-  useSync(): boolean {
-    if (this.asyncLeft === 0) return true;
-    this.asyncLeft -= 1;
-    return false;
-  }
-
-  /** Notes how long a synchronous read took. */
-  record(micros: number): void {
-    if (micros <= SLOW_READ_MICROS) {
-      this.slowInRow = 0;
-    } else if (++this.slowInRow >= 2) {
-      this.slowInRow = 0;
-      this.asyncLeft = ASYNC_WINDOW;
-    }
-  }
-}
-
-/** Slower than the page cache ever is here (p99 ~40-80 µs from it, p50 ~80 µs from disk). */
-const SLOW_READ_MICROS = 60;
-/** Files read on the thread pool before synchronous reads are tried again. */
-export const ASYNC_WINDOW = 256;
-/** One mode for the process: the page cache is shared by every transfer in it. */
-const readMode = new ReadMode();
+/**
+ * The same for the steps of a small download (see download-whole.ts): a stat or a rename
+ * takes under 50 µs; creating and writing a file takes 0.2–0.5 ms for a third of the files
+ * while other downloads' fdatasyncs commit the ext4 journal (measured with 16 in flight),
+ * more on a busy machine. Only steps over 2 ms say the disk itself is slow. With this
+ * threshold the 10,000-file download took 5.5–7.7 s, as with synchronous calls only
+ * (6.2–8.1 s); at 500 µs, 8.4–9.2 s; on the thread pool only, 9.6–9.8 s.
+ */
+export const writeMode = new SyncMode(2000);
 
 /**
  * Reads `filePath` whole with synchronous calls when it is a regular file of at most
- * `maxBytes` and the files read lately came from the page cache ({@link ReadMode});
- * returns undefined otherwise (read it with {@link openSource}).
- *
- * Each asynchronous fs call costs a thread-pool round trip (a futex wake and a context
- * switch, about 0.1 ms on the main thread here); an upload of 10,000 small files made
- * 40,000 of them. From the page cache the four synchronous calls take a few microseconds.
- * O_NONBLOCK keeps the open of a FIFO from blocking; it is then refused as not a file.
+ * `maxBytes` and the files read lately came from the page cache ({@link SyncMode});
+ * returns undefined otherwise (read it with {@link openSource}). An upload of 10,000
+ * small files made 40,000 thread-pool round trips without this. O_NONBLOCK keeps the
+ * open of a FIFO from blocking; it is then refused as not a file.
  *
  * @throws StowageError naming the path, as {@link openSource}.
  */
 export function readSmallFile(
   filePath: string,
   maxBytes: number,
-  mode: ReadMode = readMode,
+  mode: SyncMode = readMode,
 ): SmallFile | undefined {
   if (!mode.useSync()) return undefined;
-  const started = process.hrtime.bigint();
-  const file = readSmallFileNow(filePath, maxBytes);
-  mode.record(Number(process.hrtime.bigint() - started) / 1000);
-  return file;
+  return mode.timed(() => readSmallFileNow(filePath, maxBytes));
 }
 
 function readSmallFileNow(filePath: string, maxBytes: number): SmallFile | undefined {
@@ -205,6 +179,19 @@ export async function statOrUndefined(
     return { sizeBytes: st.size, mtimeMs: Math.round(st.mtimeMs), isFile: st.isFile() };
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
+    throw localError(err, filePath, 'cannot stat');
+  }
+}
+
+/** {@link statOrUndefined} with a synchronous call. */
+export function statOrUndefinedSync(
+  filePath: string,
+): { sizeBytes: number; mtimeMs: number; isFile: boolean } | undefined {
+  try {
+    const st = statSync(filePath, { throwIfNoEntry: false });
+    if (!st) return undefined;
+    return { sizeBytes: st.size, mtimeMs: Math.round(st.mtimeMs), isFile: st.isFile() };
+  } catch (err) {
     throw localError(err, filePath, 'cannot stat');
   }
 }

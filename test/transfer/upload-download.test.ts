@@ -13,6 +13,7 @@ import {
 import { createHash } from 'node:crypto';
 import {
   existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   statSync,
@@ -28,6 +29,7 @@ import {
   uploadFile,
   type ProgressEvent,
 } from '../../src/transfer/index.js';
+import { writeMode } from '../../src/transfer/local-file.js';
 import { tempDir } from '../helpers/engine.js';
 import { expectError } from '../helpers/expect-error.js';
 import type { TestServer } from '../helpers/server.js';
@@ -275,6 +277,51 @@ describe('uploadFile and downloadFile', () => {
     );
     expect(readdirSync(path.dirname(stale))).toEqual(['listed.bin']);
   });
+
+  for (const mode of ['synchronous calls', 'the thread pool'] as const) {
+    it(`a small download with ${mode}: bytes, mtime, leftovers cleared, a bad parent refused`, async () => {
+      // Two slow steps in a row send the next files to the thread pool (sync-mode.ts).
+      if (mode === 'the thread pool') {
+        writeMode.record(1e9);
+        writeMode.record(1e9);
+      }
+      try {
+        const { bytes, mtime } = await roundTrip(2500, `mode-${mode.length}.bin`);
+        const out = path.join(dir, `mode-${mode.length}`, 'deep', 'again.bin');
+        writeFileSync(path.join(dir, 'not-a-dir'), 'x');
+        mkdirSync(path.dirname(out), { recursive: true });
+        writeFileSync(`${out}.stowage-partial`, 'stale');
+        writeFileSync(`${out}.stowage-partial.json`, '{"version":1}');
+        const got = await downloadFile({
+          client,
+          pacer: new Pacer(),
+          bucket: BUCKET,
+          key: `k/mode-${mode.length}.bin`,
+          path: out,
+          preserveMtime: true,
+          listed: { sizeBytes: bytes.length, etag: md5(bytes) },
+        });
+        expect(got.verifiedBy).toBe('stowage-sha256');
+        expect(readFileSync(out).equals(bytes)).toBe(true);
+        expect(Math.round(statSync(out).mtimeMs)).toBe(mtime.getTime());
+        expect(readdirSync(path.dirname(out))).toEqual(['again.bin']);
+        await expectError(
+          downloadFile({
+            client,
+            pacer: new Pacer(),
+            bucket: BUCKET,
+            key: `k/mode-${mode.length}.bin`,
+            path: path.join(dir, 'not-a-dir', 'x.bin'),
+          }),
+          'E_LOCAL_NOT_A_FILE',
+          /cannot stat .*not-a-dir\/x\.bin: not a regular file/,
+        );
+      } finally {
+        // Back to synchronous calls for the tests after this one.
+        while (!writeMode.useSync());
+      }
+    });
+  }
 
   it('grows the part size so no upload needs more than 10,000 parts', async () => {
     const { file } = makeFile(dir, 'tiny-parts.bin', 3 * PART);

@@ -130,7 +130,7 @@ async function writeNowSync(
   const fd = writeMode.timed(() => {
     const fd = openSync(partial, 'w');
     try {
-      for (let at = 0; at < body.byteLength; ) at += writeSync(fd, body, at);
+      for (let at = 0; at < body.byteLength;) at += writeSync(fd, body, at);
       if (mtimeMs !== undefined) futimesSync(fd, new Date(), new Date(mtimeMs));
       return fd;
     } catch (err) {

@@ -280,6 +280,27 @@ describe('lost answers', () => {
  * without the SDK once a bucket's route is known (src/client/fast-path/): the same faults
  * must meet the same retries, pacer and checks there.
  */
+/** A transfer client (bodiesCarryMd5, so with the fast paths) through `url`, counting commands. */
+function fastPathClient(url: string) {
+  const client = createS3Client(
+    {
+      name: 'proxied',
+      endpoint: url,
+      region: 'us-east-1',
+      credentials: { kind: 'static', ...TEST_KEY },
+      forcePathStyle: true,
+      checksumPolicy: 'WHEN_SUPPORTED',
+      maxSockets: 8,
+      partSizeBytes: PART,
+      defaults: {},
+      source: 'test',
+    },
+    { maxAttempts: 1, bodiesCarryMd5: true },
+  );
+  clients.push(client);
+  return { client, commands: countCommands(client) };
+}
+
 describe('small uploads on the fast PutObject path', () => {
   let mode: FaultAction['kind'] | 'storm' = 'forward';
   const rand = prng(7);
@@ -293,23 +314,7 @@ describe('small uploads on the fast PutObject path', () => {
       return { kind } as FaultAction;
     });
     proxies.push(proxy);
-    const client = createS3Client(
-      {
-        name: 'proxied',
-        endpoint: proxy.url,
-        region: 'us-east-1',
-        credentials: { kind: 'static', ...TEST_KEY },
-        forcePathStyle: true,
-        checksumPolicy: 'WHEN_SUPPORTED',
-        maxSockets: 8,
-        partSizeBytes: PART,
-        defaults: {},
-        source: 'test',
-      },
-      { maxAttempts: 1, bodiesCarryMd5: true },
-    );
-    clients.push(client);
-    const commands = countCommands(client);
+    const { client, commands } = fastPathClient(proxy.url);
     // The first PutObject to the bucket goes through the SDK and shows the route.
     const { file } = makeFile(dir, 'fast-learn.bin', 10, 50);
     await uploadFile({ client, pacer: new Pacer(), bucket: BUCKET, key: 'fast/learn', path: file });
@@ -396,23 +401,7 @@ describe('small downloads on the fast GetObject path', () => {
       return { kind: mode };
     });
     proxies.push(proxy);
-    const client = createS3Client(
-      {
-        name: 'proxied',
-        endpoint: proxy.url,
-        region: 'us-east-1',
-        credentials: { kind: 'static', ...TEST_KEY },
-        forcePathStyle: true,
-        checksumPolicy: 'WHEN_SUPPORTED',
-        maxSockets: 8,
-        partSizeBytes: PART,
-        defaults: {},
-        source: 'test',
-      },
-      { maxAttempts: 1, bodiesCarryMd5: true },
-    );
-    clients.push(client);
-    const commands = countCommands(client);
+    const { client, commands } = fastPathClient(proxy.url);
     return { proxy, client, commands };
   };
   /** Uploads `n` small files directly; what a listing would say of each. */

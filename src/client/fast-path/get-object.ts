@@ -10,18 +10,15 @@
  * result has the output fields downloads read, with the body as a stream of the bytes;
  * failures carry the SDK's error shape (response.ts).
  */
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import {
   GetObjectCommand,
   type GetObjectCommandInput,
   type GetObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { PRINTABLE_ASCII } from '../http-text.js';
-import { errorOf, header, metadataOf } from './response.js';
-import { credentialsOf, routeFor, routeWatcher, type FastTransport, type Route } from './routes.js';
-import { encodeKeyPath, signRequest, type SigningCredentials } from './sign.js';
+import { mapFields, sendFast } from './request.js';
+import { header, metadataOf } from './response.js';
 
 /** Input fields and the header each becomes; any other field sends the request via the SDK. */
 const HEADER_OF: Record<string, string> = { IfMatch: 'if-match', Range: 'range' };
@@ -56,42 +53,34 @@ export async function getObject(
   input: GetObjectCommandInput,
   abortSignal?: AbortSignal,
 ): Promise<GetObjectResult> {
-  const { state, route } = routeFor(client, input.Bucket!);
-  const headers = state && route ? headersOf(input) : undefined;
-  if (state && route && headers) {
-    return send(state.transport, route, await credentialsOf(client), input, headers, abortSignal);
-  }
-  const command = new GetObjectCommand(input);
-  const watch =
-    state && route === undefined && headersOf(input)
-      ? routeWatcher(state, input.Bucket!, input.Key!)
-      : undefined;
-  if (watch) {
-    command.middlewareStack.add(
-      (next) => (args) => {
-        watch.keep(args.request);
-        return next(args);
-      },
-      { step: 'deserialize', priority: 'low', name: 'stowageFastPathRoute' },
-    );
-  }
-  const res = await client.send(command, { abortSignal });
-  watch?.learn();
-  return { ...res, Body: res.Body as AsyncIterable<Uint8Array> };
+  return sendFast({
+    client,
+    bucket: input.Bucket!,
+    key: input.Key!,
+    method: 'GET',
+    headers: headersOf(input),
+    signal: abortSignal,
+    onOk: (res): GetObjectResult => {
+      if (abortSignal) abortBodyOn(abortSignal, res);
+      return { ...outputOf(res), Body: res };
+    },
+    viaSdk: () => {
+      const command = new GetObjectCommand(input);
+      return {
+        command,
+        send: async (signal) => {
+          const res = await client.send(command, { abortSignal: signal });
+          return { ...res, Body: res.Body as AsyncIterable<Uint8Array> };
+        },
+      };
+    },
+  });
 }
 
 /** The request headers of `input` besides the signature's, or undefined for the SDK's path. */
 function headersOf(input: GetObjectCommandInput): Record<string, string> | undefined {
   const headers: Record<string, string> = {};
-  for (const [field, value] of Object.entries(input)) {
-    if (value === undefined) continue;
-    if (!HANDLED.has(field)) return undefined;
-    const name = HEADER_OF[field];
-    if (name === undefined) continue;
-    if (typeof value !== 'string' || !PRINTABLE_ASCII.test(value)) return undefined;
-    headers[name] = value;
-  }
-  return headers;
+  return mapFields(input, HANDLED, HEADER_OF, headers) ? headers : undefined;
 }
 
 /** The output fields of a 2xx answer, as the SDK deserialises them. */
@@ -120,57 +109,6 @@ function outputOf(res: http.IncomingMessage): Omit<GetObjectResult, 'Body'> {
     VersionId: header(res, 'x-amz-version-id'),
     $metadata: metadataOf(res),
   };
-}
-
-function send(
-  transport: FastTransport,
-  route: Route,
-  credentials: SigningCredentials,
-  input: GetObjectCommandInput,
-  headers: Record<string, string>,
-  signal: AbortSignal | undefined,
-): Promise<GetObjectResult> {
-  const req = { method: 'GET', path: route.prefix + encodeKeyPath(input.Key!)!, headers };
-  headers['host'] = route.host;
-  signRequest(req, credentials, route.region, route.service, new Date());
-  headers['user-agent'] = transport.userAgent;
-  const https_ = route.protocol === 'https:';
-  return new Promise((resolve, reject) => {
-    const request = (https_ ? https : http).request(
-      {
-        protocol: route.protocol,
-        hostname: route.hostname,
-        ...(route.port !== undefined ? { port: route.port } : {}),
-        method: 'GET',
-        path: req.path,
-        headers,
-        agent: https_ ? transport.httpsAgent : transport.httpAgent,
-        ...(signal ? { signal } : {}),
-      },
-      (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
-          if (signal) abortBodyOn(signal, res);
-          resolve({ ...outputOf(res), Body: res });
-          return;
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () =>
-          reject(errorOf(Buffer.concat(chunks).toString('utf8'), res, metadataOf(res))),
-        );
-      },
-    );
-    // Idle time on the socket, also while the caller reads the body (as the SDK's).
-    request.setTimeout(transport.socketTimeoutMs, () => {
-      const err = new Error(`no answer within ${transport.socketTimeoutMs} ms (socket timeout)`);
-      err.name = 'TimeoutError';
-      request.destroy(err);
-    });
-    request.on('error', reject);
-    request.end();
-  });
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Checks of transfer options, so a bad value fails with a StowageError naming it. */
 import { StowageError } from '../errors.js';
+import { encodeKeyPath } from '../client/fast-path/sign.js';
 import { HEADER_TOKEN, PRINTABLE_ASCII } from '../client/http-text.js';
 import {
   DEFAULT_CONCURRENCY,
@@ -20,11 +21,17 @@ function invalid(field: string, value: unknown, expected: string): StowageError 
   );
 }
 
-/** Bucket and key must be non-empty strings. */
+/**
+ * Bucket and key must be non-empty strings, the key well-formed Unicode: a key with a lone
+ * surrogate has no UTF-8 form, so no request can name it.
+ */
 export function checkTarget(bucket: unknown, key: unknown, prefix = ''): void {
   if (typeof bucket !== 'string' || bucket === '')
     throw invalid(`${prefix}bucket`, bucket, 'a bucket name');
   if (typeof key !== 'string' || key === '') throw invalid(`${prefix}key`, key, 'a non-empty key');
+  if (encodeKeyPath(key) === undefined) {
+    throw invalid(`${prefix}key`, key, 'well-formed Unicode (it has a lone surrogate)');
+  }
 }
 
 /** The validated concurrency, part size and attempts of a transfer. */

@@ -183,6 +183,13 @@ describeS3Targets('fast PutObject', (getTarget) => {
     await expect(
       putObject(client, input(bucket, 'aborted', Buffer.from('d')), aborted.signal),
     ).rejects.toMatchObject({ name: 'AbortError' });
+    // A key with no UTF-8 form goes to the SDK, which refuses it: nothing is stored under
+    // another name (the path once read `<prefix>undefined`).
+    await expect(putObject(client, input(bucket, 'x\ud800', Buffer.from('e')))).rejects.toThrow();
+    await expect(getObject(client, { Bucket: bucket, Key: 'x\ud800' })).rejects.toThrow();
+    await expect(
+      client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'undefined' })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
   });
 });
 

@@ -4,7 +4,7 @@
  * bad options.
  */
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyObject, downloadFile, Pacer, uploadFile } from '../../src/transfer/index.js';
@@ -125,6 +125,29 @@ describe('bad targets and options', () => {
       'E_LOCAL_NOT_A_FILE',
       /cannot download to .*target-dir: it is not a regular file/,
     );
+  });
+
+  it('a key with a lone surrogate is refused before any request, for each transfer', async () => {
+    const { file } = makeFile(dir, 'lone.bin', 10);
+    const key = 'art/bad\ud800.png';
+    const re =
+      /key must be well-formed Unicode \(it has a lone surrogate\), got "art\/bad\\ud800\.png"/;
+    await expectError(
+      uploadFile({ client, pacer, bucket: BUCKET, key, path: file }),
+      'E_INVALID_ARGUMENT',
+      re,
+    );
+    await expectError(
+      downloadFile({ client, pacer, bucket: BUCKET, key, path: path.join(dir, 'lone-out.bin') }),
+      'E_INVALID_ARGUMENT',
+      re,
+    );
+    await expectError(
+      copyObject({ client, pacer, source: { bucket: BUCKET, key }, bucket: BUCKET, key: 'dst' }),
+      'E_INVALID_ARGUMENT',
+      /source\.key must be well-formed Unicode/,
+    );
+    expect(existsSync(path.join(dir, 'lone-out.bin'))).toBe(false);
   });
 
   it('bad options name the field and the value', async () => {

@@ -61,10 +61,12 @@ export async function sendFast<T, I extends object, O extends MetadataBearer>(
   r: FastRequest<T, I, O>,
 ): Promise<T> {
   const { state, route } = routeFor(r.client, r.bucket);
-  if (state && route && r.headers) {
+  // A key with no UTF-8 form (a lone surrogate) is the SDK's to refuse.
+  const encodedKey = encodeKeyPath(r.key);
+  if (state && route && r.headers && encodedKey !== undefined) {
     const headers = r.headers;
     const credentials = await credentialsOf(r.client);
-    const req = { method: r.method, path: route.prefix + encodeKeyPath(r.key)!, headers };
+    const req = { method: r.method, path: route.prefix + encodedKey, headers };
     headers['host'] = route.host;
     signRequest(req, credentials, route.region, route.service, new Date());
     headers['user-agent'] = state.transport.userAgent;

@@ -389,7 +389,7 @@ const section = `<!-- bench:engine -->
 
 Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} (UTC) · Node ${process.version} · ${cpu} (${os.cpus().length} CPUs) · data on ${mount ? `${mount[2]} (${mount[0]})` : 'unknown'} under ${os.tmpdir()} · UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE}
 
-fsync on for both sides. Medians of ${FAST_RUNS} runs (4 KiB) and ${BIG_RUNS} runs (1 GiB). 4 KiB: ${SMALL_COUNT.toLocaleString('en-US')} distinct objects per run (${SERIAL_COUNT.toLocaleString('en-US')} for PUT with 1 in flight); plain fs opens, writes, fsyncs and closes one file per object. 1 GiB: the PUT body is streamed from memory in 1 MiB chunks; plain fs writes the same chunks to one file and fsyncs it, and reads it back with a 1 MiB \`createReadStream\` (a fresh buffer per chunk, as the engine's stream). GETs read every byte; both sides read from the page cache. MB = 10^6 bytes.
+fsync on for both sides. Medians of ${FAST_RUNS} runs (4 KiB) and ${BIG_RUNS} runs (1 GiB). 4 KiB: ${SMALL_COUNT.toLocaleString('en-US')} distinct objects per run (${SERIAL_COUNT.toLocaleString('en-US')} for PUT with 1 in flight); plain fs opens, writes, fsyncs and closes one file per object. 1 GiB: the PUT body is streamed from memory in 1 MiB chunks; plain fs writes the same chunks to one file and fsyncs it, and reads it back with a 1 MiB \`createReadStream\` (a fresh buffer per chunk, as the engine's stream). GETs read every byte; both sides read from the page cache. The 1 GiB runs come first, while the heap holds little: after the small runs, every collection their buffers set off costs more, and the 1 GiB GET measured 40–60% lower. MB = 10^6 bytes.
 
 ${table}
 

@@ -119,15 +119,6 @@ export class RawS3 {
     return (await this.request('GET', `/${bucket}/${encodeURIComponent(key)}`)).body;
   }
 
-  /** Reads an object, counting its bytes without keeping them. */
-  async countObject(bucket, key) {
-    let n = 0;
-    await this.request('GET', `/${bucket}/${encodeURIComponent(key)}`, {
-      onData: (c) => (n += c.length),
-    });
-    return n;
-  }
-
   /**
    * Reads an object over a connection of its own, counting its bytes: the socket reads
    * into one reused 1 MiB buffer and only the response head is parsed, so a large body

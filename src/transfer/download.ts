@@ -82,9 +82,9 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   const settings = transferSettings(o);
   // One choice per download: synchronous calls while they stay fast (sync-mode.ts).
   const sync = writeMode.useSync();
-  const existing = sync
-    ? writeMode.timed(() => statOrUndefinedSync(o.path))
-    : await statOrUndefined(o.path);
+  const statOf = (p: string) =>
+    sync ? writeMode.timed(() => statOrUndefinedSync(p)) : statOrUndefined(p);
+  const existing = await statOf(o.path);
   if (existing && !existing.isFile) {
     throw new StowageError(
       'E_LOCAL_NOT_A_FILE',
@@ -120,10 +120,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   });
   // One GET: nothing worth resuming, so no sidecar and no partial prefix to keep.
   const whole = async (source: RangeSource, head?: Parameters<typeof downloadWhole>[4]) => {
-    const leftovers =
-      (sync
-        ? writeMode.timed(() => statOrUndefinedSync(partial))
-        : await statOrUndefined(partial)) !== undefined;
+    const leftovers = (await statOf(partial)) !== undefined;
     const r = await downloadWhole(o, source, what, { leftovers, sync }, head);
     return { ...r, durationMs: Date.now() - started };
   };

@@ -3,7 +3,7 @@
  * into StowageErrors that name the path, and writing small JSON files atomically.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { StowageError, toStowageError } from '../errors.js';
 import { SyncMode } from './sync-mode.js';
@@ -170,13 +170,22 @@ export async function readRange(
   return buf;
 }
 
+/** What a transfer reads of a local path. */
+export interface LocalStat {
+  sizeBytes: number;
+  /** Rounded to an integer, as `stowage-mtime` stores it. */
+  mtimeMs: number;
+  isFile: boolean;
+}
+
+function localStatOf(st: Stats): LocalStat {
+  return { sizeBytes: st.size, mtimeMs: Math.round(st.mtimeMs), isFile: st.isFile() };
+}
+
 /** Size and integer mtime of a path, or undefined if it does not exist. */
-export async function statOrUndefined(
-  filePath: string,
-): Promise<{ sizeBytes: number; mtimeMs: number; isFile: boolean } | undefined> {
+export async function statOrUndefined(filePath: string): Promise<LocalStat | undefined> {
   try {
-    const st = await stat(filePath);
-    return { sizeBytes: st.size, mtimeMs: Math.round(st.mtimeMs), isFile: st.isFile() };
+    return localStatOf(await stat(filePath));
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
     throw localError(err, filePath, 'cannot stat');
@@ -184,13 +193,10 @@ export async function statOrUndefined(
 }
 
 /** {@link statOrUndefined} with a synchronous call. */
-export function statOrUndefinedSync(
-  filePath: string,
-): { sizeBytes: number; mtimeMs: number; isFile: boolean } | undefined {
+export function statOrUndefinedSync(filePath: string): LocalStat | undefined {
   try {
     const st = statSync(filePath, { throwIfNoEntry: false });
-    if (!st) return undefined;
-    return { sizeBytes: st.size, mtimeMs: Math.round(st.mtimeMs), isFile: st.isFile() };
+    return st && localStatOf(st);
   } catch (err) {
     throw localError(err, filePath, 'cannot stat');
   }

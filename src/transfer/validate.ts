@@ -1,6 +1,6 @@
 /** Checks of transfer options, so a bad value fails with a StowageError naming it. */
 import { StowageError } from '../errors.js';
-import { encodeKeyPath } from '../client/fast-path/sign.js';
+import { encodeKeyPath } from '../sigv4/key-path.js';
 import { HEADER_TOKEN, PRINTABLE_ASCII } from '../client/http-text.js';
 import {
   DEFAULT_CONCURRENCY,

@@ -24,7 +24,8 @@ import { createS3Client, translateS3Error, type ResolvedStore } from '../../src/
 import { getObject } from '../../src/client/fast-path/get-object.js';
 import { putObject } from '../../src/client/fast-path/put-object.js';
 import { enableFastPath } from '../../src/client/fast-path/routes.js';
-import { encodeKeyPath, signRequest } from '../../src/client/fast-path/sign.js';
+import { signRequest } from '../../src/client/fast-path/sign.js';
+import { encodeKeyPath } from '../../src/sigv4/key-path.js';
 import { describeS3Targets, type S3Target } from '../helpers/s3-targets.js';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest();

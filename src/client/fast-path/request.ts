@@ -10,7 +10,8 @@ import type { MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { PRINTABLE_ASCII } from '../http-text.js';
 import { errorOf, metadataOf } from './response.js';
 import { credentialsOf, routeFor, routeWatcher } from './routes.js';
-import { encodeKeyPath, signRequest } from './sign.js';
+import { encodeKeyPath } from '../../sigv4/key-path.js';
+import { signRequest } from './sign.js';
 
 /** What a fast path passes for one request. */
 export interface FastRequest<T, I extends object, O extends MetadataBearer> {

@@ -12,7 +12,8 @@
 import type http from 'node:http';
 import type https from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { encodeKeyPath, type SigningCredentials } from './sign.js';
+import { encodeKeyPath } from '../../sigv4/key-path.js';
+import type { SigningCredentials } from './sign.js';
 
 /** How the factory lets this folder send a client's requests itself. */
 export interface FastTransport {
@@ -62,7 +63,7 @@ export function routeFor(
 }
 
 /** The request the SDK signed, as its middleware sees it. */
-export interface SdkRequest {
+interface SdkRequest {
   protocol?: string;
   hostname?: string;
   port?: number;

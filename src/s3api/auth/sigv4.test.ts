@@ -5,7 +5,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { isStowageError, type ErrorCode } from '../../errors.js';
 import { authenticateRequest } from './sigv4.js';
-import { encodeKeyPath } from '../../client/fast-path/sign.js';
+import { encodeKeyPath } from '../../sigv4/key-path.js';
 import { deriveSigningKey } from '../../sigv4/signing-key.js';
 import type { AuthOptions, AuthRequest, AuthResult, HeaderMap } from './types.js';
 

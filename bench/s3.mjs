@@ -1,7 +1,10 @@
 /**
  * S3 benchmark: `stowage serve` against s3rver (a Node S3 fake, as a reference point), both
  * run as separate processes on this machine and driven in one run by the same client code
- * (@aws-sdk/client-s3, one keep-alive agent of 16 sockets per server) at the same concurrency.
+ * (bench/lib/raw-s3.mjs, or @aws-sdk/client-s3 with BENCH_S3_CLIENT=sdk; one keep-alive agent
+ * of 16 sockets per server) at the same concurrency. A third server, the node:http floor
+ * (bench/lib/floor-server.mjs, no checks and no disk), takes part in the 4 KiB runs: the
+ * most any Node server can show with this client on this machine.
  *
  *   npm run bench:s3            (builds first)
  *
@@ -59,6 +62,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.join(here, '..');
 const stowageBin = path.join(repo, 'bin/stowage.cjs');
 const s3rverBin = path.join(repo, 'node_modules/s3rver/bin/s3rver.js');
+const floorBin = path.join(here, 'lib/floor-server.mjs');
 if (!existsSync(path.join(repo, 'dist/cli/main.js'))) {
   console.error('dist/ is missing: run `npm run build` (npm run bench:s3 does).');
   process.exit(1);
@@ -281,6 +285,25 @@ async function startS3rver() {
     ...server,
     name: 's3rver',
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  };
+}
+
+/** The node:http floor (bench/lib/floor-server.mjs): it checks no signature. */
+async function startFloor() {
+  const server = await startProcess(
+    'floor',
+    [floorBin],
+    {},
+    path.join(root, 'floor.log'),
+    (out) => {
+      const m = /listening on (\S+)/.exec(out);
+      return m ? { url: m[1] } : undefined;
+    },
+  );
+  return {
+    ...server,
+    name: 'floor',
+    credentials: { accessKeyId: 'FLOOR', secretAccessKey: 'FLOOR' },
   };
 }
 
@@ -559,6 +582,8 @@ try {
   servers.push(await startStowage());
   const s3rver = await attempt({ name: 's3rver' }, 'setup', startS3rver);
   if (s3rver) servers.push(s3rver);
+  const floor = await attempt({ name: 'floor' }, 'setup', startFloor);
+  if (floor) servers.push(floor);
   for (const s of servers) {
     clients.set(s, clientFor(s));
     log(`${s.name}: ${s.url} (pid ${s.pid})`);
@@ -609,9 +634,10 @@ try {
     }
   }
 
-  // One 1 GiB object.
+  // One 1 GiB object (not on the floor server: it keeps bodies in memory).
+  const bigServers = servers.filter((s) => s.name !== 'floor');
   for (let run = 0; run < BIG_RUNS; run++) {
-    const order = run % 2 ? [...servers].reverse() : servers;
+    const order = run % 2 ? [...bigServers].reverse() : bigServers;
     for (const s of order) {
       const c = clients.get(s);
       syncDisks();
@@ -836,6 +862,35 @@ const ceilings = [
     return `${label} about ${fmt(ceiling)}${suffix}${vs ? ` (${vs})` : ''}`;
   });
 
+/**
+ * The node:http floor (bench/lib/floor-server.mjs) in the same 4 KiB runs: what Node's HTTP
+ * layer alone allows with this client, beside both servers.
+ */
+const floorRows = [
+  ['PUT', 'put4k'],
+  ['GET', 'get4k'],
+].map(([op, what]) => {
+  const floor = med[`floor.${what}.opsPerSec`];
+  const s3r = med[`s3rver.${what}.opsPerSec`];
+  const st = med[`stowage.${what}.opsPerSec`];
+  const ratio = (a, b) => (a !== undefined && b !== undefined ? times(a, b) : 'n/a');
+  return `| 4 KiB ${op} | ${cell('floor', `${what}.opsPerSec`, what)} | ${ratio(floor, s3r)} | ${ratio(st, floor)} | ${cpuCell(`floor.${what}.serverCpuMsPerOp`, 2)} | ${cpuCell(`stowage.${what}.serverCpuMsPerOp`, 2)} |`;
+});
+const floorVerdict = [
+  ['PUT', 'put4k'],
+  ['GET', 'get4k'],
+]
+  .filter(([, w]) => med[`floor.${w}.opsPerSec`] && med[`s3rver.${w}.opsPerSec`])
+  .map(([op, w]) => {
+    const f = med[`floor.${w}.opsPerSec`] / med[`s3rver.${w}.opsPerSec`];
+    return `${op} ${f.toFixed(1)}× s3rver (the target is ${f >= TARGET_SMALL_FACTOR ? 'within' : 'beyond'} it)`;
+  });
+const floorTable = [
+  '| 16 in flight | node:http floor (objects/s) | Floor / s3rver | Stowage / floor | Floor server CPU (ms per request) | Stowage server CPU (ms per request) |',
+  '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ...floorRows,
+].join('\n');
+
 const section = `<!-- bench:s3 -->
 ## S3 server (\`npm run bench:s3\`)
 
@@ -862,6 +917,12 @@ The client and the servers share this machine's ${os.cpus().length} CPUs. CPU ti
 ${cpuTable}
 
 ${ceilings.length ? `The client's own CPU time per request bounds what any server can show with this client on this machine, even one that cost nothing: ${ceilings.join('; ')}.` : ''}
+
+### What node:http alone allows
+
+\`bench/lib/floor-server.mjs\` is a server of a few lines on node:http that keeps each PUT body in a Map and answers GETs from it: no signature check, no hashing, no encryption, no disk, no XML, no log. It ran in the same 4 KiB runs, with the same client, taking turns with the two servers. No S3 server written for Node does less per request, so its figures are the most any of them can show with this client on this machine${floorVerdict.length ? `: ${floorVerdict.join('; ')}` : ''}.
+
+${floorTable}
 
 <details><summary>All samples</summary>
 

@@ -9,6 +9,7 @@ import type { Engine } from '../engine/engine.js';
 import { StowageError, toStowageError } from '../errors.js';
 import type { KeyAuthorizer, S3Request } from './context.js';
 import { applyCorsHeaders } from './cors/actual.js';
+import { discardUnreadBody } from './discard-body.js';
 import { HANDLERS } from './handlers/index.js';
 import { sendError } from './respond.js';
 import { route, type Route } from './router.js';
@@ -168,8 +169,8 @@ export function createS3Handler(
       (thrown: unknown) => {
         const err = toStowageError(thrown);
         // The client may still be sending a body we refused: read and drop it so the
-        // connection can be reused, but not forever.
-        req.resume();
+        // connection can be reused, but not forever (discard-body.ts).
+        discardUnreadBody(req);
         sendError(res, err, { requestId, resource: rawPath, method });
         finish(err);
       },

@@ -10,58 +10,19 @@ import {
   HeadObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { patternBytes, tempDir } from '../helpers/engine.js';
+import { BIN, exited, killAllServers, serve } from '../helpers/serve-process.js';
 
-const BIN = path.resolve('bin/stowage.cjs');
 const dirs: Array<() => void> = [];
-const children: ChildProcess[] = [];
 afterAll(() => {
   // A failed or timed-out test must not leave a server running.
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  killAllServers();
   dirs.forEach((c) => c());
 });
-
-interface Started {
-  child: ChildProcess;
-  info: { url: string; accessKeyId: string; secretAccessKeyShownOnce?: string };
-  stderr: () => string;
-}
-
-function serve(dataDir: string, env: Record<string, string> = {}): Promise<Started> {
-  if (!existsSync(path.resolve('dist/cli/main.js')))
-    throw new Error('dist/ is missing: run `npm run build` (npm test does)');
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [BIN, '--json', 'serve', '--port', '0', '--data-dir', dataDir],
-      {
-        env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      try {
-        resolve({ child, info: JSON.parse(out), stderr: () => err });
-      } catch {
-        // not a whole JSON document yet
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
 
 describe('stowage serve (subprocess)', () => {
   it('generates credentials once (0600), serves S3, and stops gracefully on SIGTERM', async () => {

@@ -1,0 +1,141 @@
+/**
+ * discardUnreadBody with a real node:http server and a raw socket client. The handler does
+ * what the S3 front does when a body reader gives up: it has read one piece through
+ * borrowPieces (which leaves the request's async iterator behind), then answers an error.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { borrowPieces } from './auth/pieces.js';
+import { discardUnreadBody, type DiscardLimits } from './discard-body.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const LIMITS: DiscardLimits = { maxBytes: 256 * KiB, idleMs: 300 };
+
+let server: http.Server | undefined;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((r) => server?.close(r));
+  server = undefined;
+});
+
+/** A server whose PUTs fail after the first piece of the body; GETs answer "ok". */
+async function serve(): Promise<number> {
+  server = http.createServer((req, res) => {
+    if (req.method !== 'PUT') {
+      res.end('ok');
+      return;
+    }
+    void (async () => {
+      for await (const piece of borrowPieces(req)) {
+        if (piece.length > 0) break;
+      }
+      discardUnreadBody(req, LIMITS);
+      res.statusCode = 400;
+      res.end('refused');
+    })();
+  });
+  // As `stowage serve` sets it: an idle keep-alive connection would otherwise be closed
+  // after Node's default of 5 s, and hide a connection that is never read again.
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
+}
+
+/** A raw connection that collects what the server sends and notes when it closes. */
+async function connect(port: number): Promise<{
+  socket: net.Socket;
+  received: () => string;
+  closed: Promise<void>;
+  /** Resolves when the connection closes; rejects if it is still open after `ms`. */
+  closedWithin: (ms: number) => Promise<void>;
+  waitFor: (text: RegExp, what: string) => Promise<void>;
+}> {
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  let text = '';
+  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  // Writes into a connection the server cut fail with EPIPE or ECONNRESET: expected here.
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((r) => socket.once('close', () => r()));
+  const waitFor = async (re: RegExp, what: string): Promise<void> => {
+    const deadline = Date.now() + 5000;
+    while (!re.test(text)) {
+      if (Date.now() > deadline) throw new Error(`no ${what} within 5 s; got: ${text.slice(-200)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  const closedWithin = (ms: number): Promise<void> =>
+    Promise.race([
+      closed,
+      new Promise<void>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`the server left the connection open for ${ms} ms`)),
+          ms,
+        ).unref(),
+      ),
+    ]);
+  return { socket, received: () => text, closed, closedWithin, waitFor };
+}
+
+const putHead = (length: number): string =>
+  `PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n\r\n`;
+
+/** Writes `total` bytes in 64 KiB pieces, waiting for drain; stops if the socket goes. */
+async function send(socket: net.Socket, total: number): Promise<number> {
+  const piece = Buffer.alloc(64 * KiB, 'x');
+  let sent = 0;
+  while (sent < total && !socket.destroyed) {
+    const n = Math.min(piece.length, total - sent);
+    sent += n;
+    if (!socket.write(piece.subarray(0, n))) {
+      await Promise.race([
+        new Promise((r) => socket.once('drain', r)),
+        new Promise((r) => socket.once('close', r)),
+      ]);
+    }
+  }
+  return sent;
+}
+
+describe('discardUnreadBody', () => {
+  it('drops the rest of a refused body, so the connection serves the next request', async () => {
+    const port = await serve();
+    const c = await connect(port);
+    c.socket.write(putHead(200 * KiB));
+    await send(c.socket, 200 * KiB);
+    await c.waitFor(/400 Bad Request[\s\S]*refused/, 'error answer');
+    // The same connection: the server must have read past the body to see this request.
+    c.socket.write('GET /next HTTP/1.1\r\nHost: x\r\n\r\n');
+    await c.waitFor(/200 OK[\s\S]*ok$/, 'answer to the next request on the same connection');
+    c.socket.destroy();
+  });
+
+  it('cuts the connection once more than maxBytes would have to be dropped', async () => {
+    const port = await serve();
+    const c = await connect(port);
+    c.socket.write(putHead(16 * MiB));
+    const sending = send(c.socket, 16 * MiB);
+    await c.closedWithin(3000);
+    const sent = await sending;
+    // The server gave up long before the body's end, and answered before it did.
+    expect(sent).toBeLessThan(16 * MiB);
+    expect(c.received()).toMatch(/^HTTP\/1\.1 400 /);
+    await new Promise<void>((r, j) =>
+      server!.getConnections((err, n) => (err ? j(err) : (expect(n).toBe(0), r()))),
+    );
+  });
+
+  it('cuts the connection when the client stops sending the rest', async () => {
+    const port = await serve();
+    const c = await connect(port);
+    c.socket.write(putHead(MiB));
+    await send(c.socket, 100 * KiB);
+    await c.waitFor(/400 Bad Request/, 'error answer');
+    // Nothing more is sent: the server closes after its idle limit (300 ms here).
+    await c.closedWithin(3000);
+    expect(c.socket.destroyed).toBe(true);
+  });
+});

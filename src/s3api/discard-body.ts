@@ -1,0 +1,51 @@
+/**
+ * What happens to the rest of a request body the server refused (an error answered before
+ * or while the body was read). The bytes are read and dropped, so that the client, which
+ * may still be sending, sees the error answer and can reuse the connection; but not
+ * forever: past a byte limit, or when the client stops sending for a while, the connection
+ * is cut instead.
+ *
+ * The body readers (auth/pieces.ts) iterate the request and, on purpose, never end it when
+ * they stop early. The iterator they leave behind keeps a 'readable' listener on the
+ * request, and while one is attached `resume()` does nothing: before this module, the rest
+ * of such a body was never read, the connection stayed open with the client's bytes
+ * queued in the kernel, and a graceful shutdown waited its full grace period for it.
+ */
+import type { IncomingMessage } from 'node:http';
+
+/** Limits of the draining. */
+export interface DiscardLimits {
+  /** Bytes read and dropped at most; past that the connection is cut. */
+  maxBytes: number;
+  /** Cut the connection when no byte has arrived for this long. */
+  idleMs: number;
+}
+
+/**
+ * A part of aws-cli's (8 MiB) or rclone's (5 MiB) multipart uploads, and more: those
+ * clients see the error of a refused part instead of a reset connection.
+ */
+export const DISCARD_LIMITS: DiscardLimits = { maxBytes: 64 * 1024 * 1024, idleMs: 10_000 };
+
+/** Reads and drops the unread rest of `req`'s body, within `limits` (see the module). */
+export function discardUnreadBody(req: IncomingMessage, limits = DISCARD_LIMITS): void {
+  if (req.complete || req.destroyed) return;
+  // Whoever was reading has stopped: its listeners go, so that the bytes can flow.
+  req.removeAllListeners('readable');
+  req.removeAllListeners('data');
+  let dropped = 0;
+  const cut = (): void => {
+    clearTimeout(idle);
+    req.socket.destroy();
+  };
+  const idle = setTimeout(cut, limits.idleMs);
+  idle.unref();
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > limits.maxBytes) cut();
+    else idle.refresh();
+  });
+  req.once('end', () => clearTimeout(idle));
+  req.once('close', () => clearTimeout(idle));
+  req.resume();
+}

@@ -1,0 +1,471 @@
+/**
+ * Faults of `stowage serve` itself, through its S3 endpoint, with the AWS SDK as the client:
+ *
+ * - SIGKILL of the server process in the middle of a busy write load (small, medium and
+ *   large PUTs, overwrites, deletes, multipart uploads; every object stored with SSE-S3),
+ *   twice on one data directory. After each restart: every acknowledged write is there
+ *   byte for byte, every acknowledged delete stays deleted, every listed object is whole,
+ *   and after a clean stop `stowage engine check --deep` finds nothing wrong.
+ * - A full file system (a small tmpfs), filled by the server's own PUTs and then by another
+ *   program down to the last block: writes that do not fit get 507 InsufficientStorage and
+ *   leave nothing behind, reads keep working (and their batched last-access times, written
+ *   or not, break nothing), a delete either happens whole or is refused whole, the process
+ *   stays up, and writes work again once space is free.
+ *
+ * The engine-level versions of these are crash.test.ts and disk-full.test.ts; these prove
+ * the server adds no way to lose or half-write an object. Mounting the tmpfs needs root (or
+ * CAP_SYS_ADMIN); without it the test fails, it never skips.
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  ftruncateSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statfsSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { patternBytes, tempDir } from '../helpers/engine.js';
+import {
+  BIN,
+  clientOf,
+  exited,
+  killAllServers,
+  serve,
+  type Started,
+} from '../helpers/serve-process.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const BUCKET = 'faults';
+const ROOT = {
+  STOWAGE_ROOT_ACCESS_KEY: 'STWFAULTKEY',
+  STOWAGE_ROOT_SECRET_KEY: 'fault-secret-0123',
+};
+
+const cleanups: Array<() => void> = [];
+afterAll(() => {
+  killAllServers();
+  cleanups.forEach((c) => c());
+});
+
+const start = (dataDir: string): Promise<Started> => serve(dataDir, ROOT);
+/** maxAttempts 1: a request the kill cut off must fail, not be retried on the next server. */
+const clientFor = (s: Started, maxAttempts = 1): S3Client =>
+  clientOf(s.info, ROOT.STOWAGE_ROOT_SECRET_KEY, maxAttempts);
+
+/** The bytes written as generation `gen` of `key`: anyone can regenerate them. */
+function contentOf(key: string, gen: number, size: number): Buffer {
+  const seed = createHash('sha256').update(`${key}#${gen}`).digest().readUInt32LE(0);
+  const body = patternBytes(size, seed);
+  // Stamp key and generation in, so two generations never share bytes by chance.
+  body.write(`${key}#${gen}`.slice(0, Math.min(size, 64)), 0, 'latin1');
+  return body;
+}
+
+async function bodyOf(client: S3Client, key: string): Promise<Buffer | undefined> {
+  try {
+    const r = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return Buffer.from(await r.Body!.transformToByteArray());
+  } catch (err) {
+    if (err instanceof S3ServiceException && err.name === 'NoSuchKey') return undefined;
+    throw err;
+  }
+}
+
+async function listAll(client: S3Client): Promise<Array<{ key: string; size: number }>> {
+  const out: Array<{ key: string; size: number }> = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? []) out.push({ key: o.Key!, size: o.Size! });
+    token = page.NextContinuationToken;
+  } while (token);
+  return out;
+}
+
+/** `stowage engine check --deep` on a stopped server's data directory. */
+function deepCheck(dataDir: string): { status: number | null; output: string } {
+  const r = spawnSync(process.execPath, [BIN, 'engine', 'check', '--deep'], {
+    env: { PATH: process.env.PATH, STOWAGE_DATA_DIR: dataDir },
+    encoding: 'utf8',
+  });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+async function stopGracefully(s: Started): Promise<void> {
+  s.child.kill('SIGTERM');
+  expect(await exited(s.child), s.stderr()).toBe(0);
+}
+
+describe('stowage serve killed with SIGKILL under load', () => {
+  /** Sizes: inline in the database, a blob file, a blob hashed on the worker threads. */
+  const SIZES = [4 * KiB, 300 * KiB, 6 * MiB];
+  const HOT_KEYS = 6;
+  const PART = 5 * MiB;
+
+  it('keeps every acknowledged write and delete, and nothing half-written, over two kills', async () => {
+    const { dir, cleanup } = tempDir('stowage-serve-kill-');
+    cleanups.push(cleanup);
+
+    /** Unique keys: size, and whether the PUT (or multipart complete) was acknowledged. */
+    const unique = new Map<string, { size: number; acked: boolean; parts?: number[] }>();
+    /** Deletes: 'acked' must stay deleted; 'sent' may or may not have happened. */
+    const deletes = new Map<string, 'sent' | 'acked'>();
+    /** Overwritten keys: the highest generation sent and the highest acknowledged. */
+    const hot = Array.from({ length: HOT_KEYS }, () => ({ sent: -1, acked: -1 }));
+    const hotSize = 64 * KiB;
+
+    for (let cycle = 0; cycle < 2; cycle++) {
+      const s = await start(dir);
+      const client = clientFor(s);
+      if (cycle === 0) await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+
+      let acks = 0;
+      let killed = false;
+      let inFlight = 0;
+      let inFlightAtKill = 0;
+      const killAfter = 60 + cycle * 40;
+      const ack = (): void => {
+        acks++;
+        if (acks === killAfter && !killed) {
+          killed = true;
+          inFlightAtKill = inFlight;
+          s.child.kill('SIGKILL');
+        }
+      };
+      let n = 0;
+      const workers = Array.from({ length: 8 }, async (_, w) => {
+        while (!killed) {
+          const i = n++;
+          inFlight++;
+          try {
+            if (w === 0) {
+              // Multipart: two whole parts and a short last one.
+              const key = `c${cycle}/m${i}`;
+              const parts = [PART, PART, 300 * KiB];
+              unique.set(key, { size: PART * 2 + 300 * KiB, acked: false, parts });
+              const body = contentOf(key, 0, PART * 2 + 300 * KiB);
+              const up = await client.send(
+                new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }),
+              );
+              const etags: string[] = [];
+              let at = 0;
+              for (const [p, size] of parts.entries()) {
+                const r = await client.send(
+                  new UploadPartCommand({
+                    Bucket: BUCKET,
+                    Key: key,
+                    UploadId: up.UploadId,
+                    PartNumber: p + 1,
+                    Body: body.subarray(at, at + size),
+                  }),
+                );
+                etags.push(r.ETag!);
+                at += size;
+              }
+              await client.send(
+                new CompleteMultipartUploadCommand({
+                  Bucket: BUCKET,
+                  Key: key,
+                  UploadId: up.UploadId,
+                  MultipartUpload: { Parts: etags.map((ETag, p) => ({ ETag, PartNumber: p + 1 })) },
+                }),
+              );
+              unique.get(key)!.acked = true;
+            } else if (i % 5 === 1) {
+              // Overwrite a hot key with its next generation.
+              const h = i % HOT_KEYS;
+              const gen = ++hot[h]!.sent;
+              const key = `hot/h${h}`;
+              await client.send(
+                new PutObjectCommand({
+                  Bucket: BUCKET,
+                  Key: key,
+                  Body: contentOf(key, gen, hotSize),
+                }),
+              );
+              hot[h]!.acked = Math.max(hot[h]!.acked, gen);
+            } else if (i % 7 === 2) {
+              // Delete an acknowledged unique key not deleted yet.
+              const victim = [...unique].find(
+                ([k, u]) => u.acked && !deletes.has(k) && !u.parts,
+              )?.[0];
+              if (victim) {
+                deletes.set(victim, 'sent');
+                await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: victim }));
+                deletes.set(victim, 'acked');
+              }
+            } else {
+              const key = `c${cycle}/u${i}`;
+              const size = SIZES[i % SIZES.length]!;
+              unique.set(key, { size, acked: false });
+              await client.send(
+                new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: contentOf(key, 0, size) }),
+              );
+              unique.get(key)!.acked = true;
+            }
+            ack();
+          } catch (err) {
+            // Only the kill may fail a request.
+            if (!killed) throw err;
+          } finally {
+            inFlight--;
+          }
+        }
+      });
+      await Promise.all(workers);
+      expect(await exited(s.child)).toBeNull();
+      expect(s.child.signalCode).toBe('SIGKILL');
+      // Requests other than the one that triggered the kill were cut off by it.
+      expect(inFlightAtKill).toBeGreaterThan(1);
+      client.destroy();
+
+      // Restart on the same data directory and check everything.
+      const again = await start(dir);
+      const c2 = clientFor(again, 3);
+      for (const [key, u] of unique) {
+        const got = await bodyOf(c2, key);
+        const state = deletes.get(key);
+        if (state === 'acked') {
+          expect(got, `${key} was deleted (acknowledged)`).toBeUndefined();
+          continue;
+        }
+        if (u.acked && state === undefined) expect(got, `${key} was acknowledged`).toBeDefined();
+        // Present or not (unacknowledged), never anything but the whole body.
+        if (got) expect(got.equals(contentOf(key, 0, u.size)), `${key} is whole`).toBe(true);
+      }
+      for (const [h, g] of hot.entries()) {
+        const key = `hot/h${h}`;
+        const got = await bodyOf(c2, key);
+        if (g.acked >= 0) expect(got, `${key} was acknowledged`).toBeDefined();
+        if (!got) continue;
+        // The newest acknowledged generation, or a later one whose PUT was cut off.
+        const gens = Array.from(
+          { length: g.sent - Math.max(g.acked, 0) + 1 },
+          (_, k) => Math.max(g.acked, 0) + k,
+        );
+        const match = gens.find((gen) => got.equals(contentOf(key, gen, hotSize)));
+        expect(match, `${key} holds generation ≥ ${g.acked}`).toBeDefined();
+      }
+      // Nothing listed that this test did not write whole.
+      for (const o of await listAll(c2)) {
+        if (o.key.startsWith('hot/')) continue;
+        const u = unique.get(o.key);
+        expect(u, `listed key ${o.key}`).toBeDefined();
+        expect(o.size).toBe(u!.size);
+      }
+      // Uploads the kill cut off are listed and can be aborted, as in S3.
+      const open = await c2.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
+      for (const up of open.Uploads ?? []) {
+        await c2.send(
+          new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: up.Key, UploadId: up.UploadId }),
+        );
+      }
+      c2.destroy();
+      await stopGracefully(again);
+      const check = deepCheck(dir);
+      expect(check.status, check.output).toBe(0);
+      expect(check.output).toMatch(/^ok: /m);
+    }
+    // The load did reach every kind of write before each kill.
+    expect([...unique.values()].filter((u) => u.acked && u.parts).length).toBeGreaterThan(0);
+    expect([...deletes.values()].filter((d) => d === 'acked').length).toBeGreaterThan(0);
+    expect(hot.filter((h) => h.acked >= 1).length).toBeGreaterThan(0);
+  }, 180_000);
+});
+
+describe('stowage serve on a full file system', () => {
+  const FS_BYTES = 48 * MiB;
+
+  it('answers 507 for what does not fit, keeps serving reads, stays up and recovers', async () => {
+    const mountPoint = mkdtempSync(path.join(tmpdir(), 'stowage-serve-full-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${FS_BYTES}`, 'tmpfs', mountPoint], {
+        stdio: 'pipe',
+      });
+    } catch (err) {
+      rmSync(mountPoint, { recursive: true, force: true });
+      const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+      throw new Error(
+        `this test needs a small real file system, but mounting a tmpfs at ${mountPoint} ` +
+          `failed (${stderr || String(err)}). Run it as root or with CAP_SYS_ADMIN.`,
+        { cause: err },
+      );
+    }
+    cleanups.push(() => {
+      execFileSync('umount', ['-l', mountPoint]);
+      rmSync(mountPoint, { recursive: true, force: true });
+    });
+    const s = statfsSync(mountPoint);
+    expect(s.blocks * s.bsize).toBe(FS_BYTES);
+    const dataDir = path.join(mountPoint, 'data');
+    const server = await start(dataDir);
+    const client = clientFor(server);
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+
+    /** Awaits a request that must fail with 507 InsufficientStorage. */
+    const expectFull = async (p: Promise<unknown>): Promise<void> => {
+      const err = await p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, 'the request should have failed').toBeInstanceOf(S3ServiceException);
+      const e = err as S3ServiceException;
+      expect(e.name, e.message).toBe('InsufficientStorage');
+      expect(e.$metadata.httpStatusCode).toBe(507);
+      expect(e.message).toMatch(/full|free/);
+    };
+    const alive = async (): Promise<void> => {
+      expect(server.child.exitCode, server.stderr()).toBeNull();
+      const r = await fetch(`${server.info.url}/health/ready`);
+      expect(r.status).toBe(200);
+    };
+    const tmpFiles = (): string[] => readdirSync(path.join(dataDir, 'tmp'));
+    const stored = new Map<string, Buffer>();
+    const expectIntact = async (): Promise<void> => {
+      for (const [key, body] of stored) {
+        const got = await bodyOf(client, key);
+        expect(got?.equals(body), `${key} intact`).toBe(true);
+      }
+    };
+
+    // 1. The server's own PUTs fill the disk: the one that does not fit is refused whole.
+    let refused: string | undefined;
+    for (let i = 0; i < 40 && !refused; i++) {
+      const key = `fill/${i}`;
+      const body = contentOf(key, 0, 2 * MiB);
+      try {
+        await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+        stored.set(key, body);
+      } catch (err) {
+        await expectFull(Promise.reject(err));
+        refused = key;
+      }
+    }
+    expect(refused, 'the disk never filled up').toBeDefined();
+    expect(stored.size).toBeGreaterThan(5);
+    await expect(
+      client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: refused })),
+    ).rejects.toMatchObject({ name: 'NotFound' });
+    expect(tmpFiles()).toEqual([]);
+    // A multipart part that does not fit is refused too; the upload itself stays usable.
+    const up = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'multi' }),
+    );
+    await expectFull(
+      client.send(
+        new UploadPartCommand({
+          Bucket: BUCKET,
+          Key: 'multi',
+          UploadId: up.UploadId,
+          PartNumber: 1,
+          Body: contentOf('multi', 0, 5 * MiB),
+        }),
+      ),
+    );
+    expect(tmpFiles()).toEqual([]);
+    await alive();
+    await expectIntact();
+
+    // Deletes still work, and free the space for new writes.
+    for (const key of [...stored.keys()].slice(0, 4)) {
+      await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+      stored.delete(key);
+    }
+    const after = contentOf('after-delete', 0, 2 * MiB);
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'after-delete', Body: after }));
+    stored.set('after-delete', after);
+    await client.send(
+      new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'multi', UploadId: up.UploadId }),
+    );
+
+    // 2. Another program takes the last block. Even a 4 KiB PUT (stored in the database)
+    //    is refused; GETs still answer.
+    const fd = openSync(path.join(mountPoint, 'filler'), 'w');
+    try {
+      const big = Buffer.alloc(64 * KiB);
+      for (const chunk of [big, big.subarray(0, 512)]) {
+        try {
+          for (;;) writeSync(fd, chunk);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+        }
+      }
+      await expectFull(
+        client.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: 'small',
+            Body: contentOf('small', 0, 4 * KiB),
+          }),
+        ),
+      );
+      await expectIntact();
+      // The GETs' last-access times are written by a commit batch a second later, on a
+      // disk with no block left: whatever becomes of it, the server must not notice.
+      await new Promise((r) => setTimeout(r, 1300));
+      await expectIntact();
+      await alive();
+      // A delete needs a little space in the database's log: it happens whole or not at all.
+      const [victim, victimBody] = [...stored][0]!;
+      const deleted = await client
+        .send(new DeleteObjectCommand({ Bucket: BUCKET, Key: victim }))
+        .then(
+          () => true,
+          async (err: unknown) => {
+            await expectFull(Promise.reject(err));
+            return false;
+          },
+        );
+      const left = await bodyOf(client, victim);
+      if (deleted) {
+        expect(left, `${victim} was deleted`).toBeUndefined();
+        stored.delete(victim);
+      } else {
+        expect(left?.equals(victimBody), `${victim} intact after a refused delete`).toBe(true);
+      }
+      await alive();
+      expect(tmpFiles()).toEqual([]);
+
+      // 3. The other program lets go of its space: writes work again, nothing restarted.
+      ftruncateSync(fd, Math.max(0, fstatSync(fd).size - 8 * MiB));
+      const small = contentOf('small', 0, 4 * KiB);
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'small', Body: small }));
+      stored.set('small', small);
+      await expectIntact();
+    } finally {
+      closeSync(fd);
+    }
+    await alive();
+    client.destroy();
+    await stopGracefully(server);
+    rmSync(path.join(mountPoint, 'filler'), { force: true });
+    const check = deepCheck(dataDir);
+    expect(check.status, check.output).toBe(0);
+  }, 120_000);
+});

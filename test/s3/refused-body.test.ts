@@ -1,0 +1,109 @@
+/**
+ * A body the server refuses halfway (here an aws-chunked frame that is not one, found
+ * after 256 KiB) gets its error answer, and the rest of the body is read and dropped: the
+ * same keep-alive connection then serves the next request. Before the fix the server
+ * never read that connection again (src/s3api/discard-body.ts tells why); it stayed open
+ * until its keep-alive timeout and held up a graceful shutdown.
+ */
+import { HeadObjectCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+  await t.client.send(new CreateBucketCommand({ Bucket: 'refused' }));
+});
+afterAll(() => t.close());
+
+interface Answer {
+  status: number;
+  body: string;
+  reusedSocket: boolean;
+}
+
+function answerOf(req: http.ClientRequest): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error('no answer within 5 s'));
+    }, 5000);
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode!, body, reusedSocket: req.reusedSocket });
+      });
+    });
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+describe('a body refused halfway', () => {
+  it('gets its error, and the same connection serves the next request', async () => {
+    const { hostname, port } = new URL(t.url);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const signed = await new SignatureV4({
+      credentials: TEST_KEY,
+      region: 'us-east-1',
+      service: 's3',
+      sha256: Hash.bind(null, 'sha256'),
+      uriEscapePath: false,
+    }).sign({
+      method: 'PUT',
+      protocol: 'http:',
+      hostname,
+      port: Number(port),
+      path: '/refused/broken',
+      query: {},
+      headers: {
+        host: `${hostname}:${port}`,
+        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+        'content-encoding': 'aws-chunked',
+        'transfer-encoding': 'chunked',
+      },
+    });
+    const put = http.request({
+      agent,
+      hostname,
+      port,
+      method: 'PUT',
+      path: '/refused/broken',
+      headers: signed.headers,
+    });
+    const refused = answerOf(put);
+    const frame = Buffer.concat([
+      Buffer.from('10000\r\n'),
+      Buffer.alloc(65_536, 'a'),
+      Buffer.from('\r\n'),
+    ]);
+    // 4 good frames, then a size that is not hex, then 2 MiB more that nobody will use.
+    for (let i = 0; i < 36; i++) {
+      const ok = put.write(i === 4 ? Buffer.concat([frame, Buffer.from('zz\r\n')]) : frame);
+      if (!ok) await new Promise((r) => put.once('drain', r));
+    }
+    put.end('0\r\n\r\n');
+    const first = await refused;
+    expect(first.status).toBe(400);
+    expect(first.body).toMatch(/<Code>InvalidChunkSizeError<\/Code>/);
+
+    // The next request goes over the same connection, and is answered.
+    const next = await answerOf(
+      http.request({ agent, hostname, port, method: 'GET', path: '/health/ready' }).end(),
+    );
+    expect(next).toEqual({ status: 200, body: '{"status":"ok"}', reusedSocket: true });
+    agent.destroy();
+
+    // And nothing was stored.
+    await expect(
+      t.client.send(new HeadObjectCommand({ Bucket: 'refused', Key: 'broken' })),
+    ).rejects.toMatchObject({ name: 'NotFound' });
+  });
+});

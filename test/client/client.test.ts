@@ -13,9 +13,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -32,6 +31,7 @@ import { configSchema, type StowageConfigInput } from '../../src/config/schema.j
 import { principalArn } from '../../src/s3api/identity.js';
 import { tempDir } from '../helpers/engine.js';
 import { expectError } from '../helpers/expect-error.js';
+import { killAllServers, serve } from '../helpers/serve-process.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
 const NO_POWER = {
@@ -41,7 +41,6 @@ const NO_POWER = {
 
 let t: TestServer;
 const cleanups: Array<() => void | Promise<void>> = [];
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   t = await startTestServer({
@@ -58,7 +57,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  killAllServers();
   for (const c of cleanups.reverse()) await c();
   await t.close();
 });
@@ -219,29 +218,12 @@ describe('a store resolved from each source works against stowage serve', () => 
   });
 
   it('(d) local discovery: the credentials a real `stowage serve` wrote into its data dir', async () => {
-    if (!existsSync(path.resolve('dist/cli/main.js'))) {
-      throw new Error('dist/ is missing: run `npm run build` (npm test does)');
-    }
     const box = sandbox();
     const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      [
-        path.resolve('bin/stowage.cjs'),
-        '--json',
-        'serve',
-        '--port',
-        String(port),
-        '--data-dir',
-        box.dataDir,
-      ],
-      { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    children.push(child);
+    const { child, info } = await serve(box.dataDir, {}, port);
     cleanups.push(() => {
       child.kill('SIGTERM');
     });
-    const info = await firstJson(child);
     expect(info.url).toBe(`http://127.0.0.1:${port}`);
 
     // No env, no ~/.aws, no stores: only the data dir and the port in the config.
@@ -444,22 +426,5 @@ function freePort(): Promise<number> {
       const { port } = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
     });
-  });
-}
-
-function firstJson(child: ChildProcess): Promise<{ url: string; accessKeyId: string }> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      try {
-        resolve(JSON.parse(out) as { url: string; accessKeyId: string });
-      } catch {
-        // not a whole JSON document yet
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
   });
 }

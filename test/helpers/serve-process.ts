@@ -30,14 +30,21 @@ export function killAllServers(): void {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 }
 
-/** Starts `stowage --json serve --port 0 --data-dir <dataDir>`; resolves once it listens. */
-export function serve(dataDir: string, env: Record<string, string> = {}): Promise<Started> {
+/**
+ * Starts `stowage --json serve --port <port> --data-dir <dataDir>` (port 0: a free one);
+ * resolves once it listens.
+ */
+export function serve(
+  dataDir: string,
+  env: Record<string, string> = {},
+  port = 0,
+): Promise<Started> {
   if (!existsSync(path.resolve('dist/cli/main.js')))
     throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [BIN, '--json', 'serve', '--port', '0', '--data-dir', dataDir],
+      [BIN, '--json', 'serve', '--port', String(port), '--data-dir', dataDir],
       {
         env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],

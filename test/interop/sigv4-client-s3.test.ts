@@ -11,8 +11,6 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -23,6 +21,7 @@ import { isStowageError } from '../../src/errors.js';
 import { openRequestBody } from '../../src/s3api/auth/request-body.js';
 import { authenticateRequest } from '../../src/s3api/auth/sigv4.js';
 import type { AuthResult } from '../../src/s3api/auth/types.js';
+import { signAwsChunkedPut } from '../helpers/sign-chunked.js';
 
 const KEY = {
   accessKeyId: 'STWINTEROP0000000001',
@@ -251,29 +250,10 @@ describe('@aws-sdk/client-s3 against the auth layer on real HTTP', () => {
 
   it('a body that goes wrong mid-stream still gets the error response, not a reset', async () => {
     const { hostname, port } = new URL(endpoint);
-    const signed = await new SignatureV4({
-      credentials: KEY,
-      region: 'us-east-1',
-      service: 's3',
-      sha256: Hash.bind(null, 'sha256'),
-      uriEscapePath: false,
-    }).sign({
-      method: 'PUT',
-      protocol: 'http:',
-      hostname,
-      port: Number(port),
-      path: '/bucket/broken',
-      query: {},
-      headers: {
-        host: `${hostname}:${port}`,
-        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
-        'content-encoding': 'aws-chunked',
-        'transfer-encoding': 'chunked',
-      },
-    });
+    const headers = await signAwsChunkedPut(endpoint, '/bucket/broken', KEY);
     const answer = await new Promise<string>((resolve) => {
       const req = request(
-        { hostname, port, method: 'PUT', path: '/bucket/broken', headers: signed.headers },
+        { hostname, port, method: 'PUT', path: '/bucket/broken', headers },
         (res) => {
           let text = '';
           res.on('data', (d: Buffer) => (text += d.toString()));

@@ -6,10 +6,9 @@
  * until its keep-alive timeout and held up a graceful shutdown.
  */
 import { HeadObjectCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signAwsChunkedPut } from '../helpers/sign-chunked.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
 let t: TestServer;
@@ -50,33 +49,14 @@ describe('a body refused halfway', () => {
   it('gets its error, and the same connection serves the next request', async () => {
     const { hostname, port } = new URL(t.url);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const signed = await new SignatureV4({
-      credentials: TEST_KEY,
-      region: 'us-east-1',
-      service: 's3',
-      sha256: Hash.bind(null, 'sha256'),
-      uriEscapePath: false,
-    }).sign({
-      method: 'PUT',
-      protocol: 'http:',
-      hostname,
-      port: Number(port),
-      path: '/refused/broken',
-      query: {},
-      headers: {
-        host: `${hostname}:${port}`,
-        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
-        'content-encoding': 'aws-chunked',
-        'transfer-encoding': 'chunked',
-      },
-    });
+    const headers = await signAwsChunkedPut(t.url, '/refused/broken', TEST_KEY);
     const put = http.request({
       agent,
       hostname,
       port,
       method: 'PUT',
       path: '/refused/broken',
-      headers: signed.headers,
+      headers,
     });
     const refused = answerOf(put);
     const frame = Buffer.concat([

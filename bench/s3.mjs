@@ -29,27 +29,18 @@
  * `<!-- bench:s3 -->` markers.
  */
 /* global AbortSignal -- a Node global the shared ESLint config does not list */
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { RawS3 } from './lib/raw-s3.mjs';
+import { readStatusKiB, startRssSampler } from './lib/rss.mjs';
+import { serverProcesses } from './lib/servers.mjs';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -60,7 +51,6 @@ import {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.join(here, '..');
-const stowageBin = path.join(repo, 'bin/stowage.cjs');
 const s3rverBin = path.join(repo, 'node_modules/s3rver/bin/s3rver.js');
 const floorBin = path.join(here, 'lib/floor-server.mjs');
 if (!existsSync(path.join(repo, 'dist/cli/main.js'))) {
@@ -162,114 +152,11 @@ function syncDisks() {
 // ---------------------------------------------------------------------------------------
 // Server processes
 
-const children = new Set();
-/** Last resort: no server outlives this process, whatever happens. */
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  rmSync(root, { recursive: true, force: true });
+// The thread-pool size `stowage serve` gets from bin/stowage.cjs by default; s3rver gets the
+// same (it can only help it).
+const { startProcess, stopProcess, tail, startStowage } = serverProcesses(root, {
+  UV_THREADPOOL_SIZE: THREADPOOL_SIZE,
 });
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    for (const c of children) c.kill('SIGKILL');
-    rmSync(root, { recursive: true, force: true });
-    process.exit(130);
-  });
-}
-
-function tail(file, lines = 20) {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
-
-/**
- * The environment of both servers: this one without settings a user may have exported for
- * their own server (STOWAGE_*, LOG_LEVEL), and the thread-pool size `stowage serve` gets
- * from bin/stowage.cjs by default (s3rver gets the same: it can only help it).
- */
-const serverEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !/^(STOWAGE_|LOG_LEVEL$)/.test(k)),
-);
-serverEnv.UV_THREADPOOL_SIZE = THREADPOOL_SIZE;
-
-/**
- * Spawns a server in the temp directory (so no stowage.yaml is picked up) and resolves with
- * whatever `parse(stdoutSoFar)` returns once it returns something; rejects if the process
- * exits first or takes over 30 s. stderr goes to `logFile`.
- */
-function startProcess(name, args, env, logFile, parse) {
-  const logFd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...serverEnv, ...env },
-    stdio: ['ignore', 'pipe', logFd],
-  });
-  closeSync(logFd);
-  children.add(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const fail = (why) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`${name} ${why}\n${out}${tail(logFile)}`));
-    };
-    const timer = setTimeout(() => fail('did not start within 30 s'), 30_000);
-    child.once('error', (err) => fail(`could not be spawned: ${err.message}`));
-    child.once('exit', (code, signal) => fail(`exited early (${signal ?? code})`));
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (text) => {
-      out += text;
-      const info = parse(out);
-      if (info === undefined) return;
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      child.stdout.removeAllListeners('data');
-      child.stdout.resume();
-      resolve({ child, pid: child.pid, logFile, ...info });
-    });
-  });
-}
-
-async function stopProcess(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timeout = sleep(15_000).then(() => 'timeout');
-  if ((await Promise.race([exited, timeout])) === 'timeout') {
-    child.kill('SIGKILL');
-    await exited;
-  }
-  children.delete(child);
-}
-
-async function startStowage() {
-  const dataDir = path.join(root, 'stowage');
-  const credentials = {
-    accessKeyId: `BENCH${randomBytes(6).toString('hex').toUpperCase()}`,
-    secretAccessKey: randomBytes(24).toString('base64url'),
-  };
-  const args = [stowageBin, 'serve', '--port', '0', '--json', '--data-dir', dataDir];
-  const env = {
-    STOWAGE_ROOT_ACCESS_KEY: credentials.accessKeyId,
-    STOWAGE_ROOT_SECRET_KEY: credentials.secretAccessKey,
-  };
-  const server = await startProcess(
-    'stowage serve',
-    args,
-    env,
-    path.join(root, 'stowage.log'),
-    (out) => {
-      try {
-        return { url: JSON.parse(out).url };
-      } catch {
-        return undefined;
-      }
-    },
-  );
-  return { ...server, name: 'stowage', credentials };
-}
 
 async function startS3rver() {
   const dir = path.join(root, 's3rver');
@@ -366,74 +253,6 @@ function clientFor(server) {
 }
 
 // ---------------------------------------------------------------------------------------
-// RSS sampling
-
-const samplerSource = `
-const { workerData, parentPort } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
-const state = new Int32Array(workerData.shared); // [stop, peak KiB, samples]
-const pause = new Int32Array(new SharedArrayBuffer(4));
-let first = true;
-for (;;) {
-  let text;
-  try {
-    text = readFileSync(workerData.file, 'utf8');
-  } catch {
-    break;
-  }
-  const m = /^VmRSS:\\s+(\\d+) kB/m.exec(text);
-  if (m && Number(m[1]) > Atomics.load(state, 1)) Atomics.store(state, 1, Number(m[1]));
-  Atomics.add(state, 2, 1);
-  if (first) parentPort.postMessage('started');
-  first = false;
-  if (Atomics.load(state, 0)) break;
-  Atomics.wait(pause, 0, 0, workerData.intervalMs);
-}
-`;
-
-function readStatusKiB(pid, field) {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
-    readFileSync(`/proc/${pid}/status`, 'utf8'),
-  );
-  return m ? Number(m[1]) : NaN;
-}
-
-/** Starts sampling the RSS of `pid`; `stop()` resolves with the peaks, in MB. */
-async function startRssSampler(pid) {
-  const startMB = (readStatusKiB(pid, 'VmRSS') * 1024) / 1e6;
-  // Resets VmHWM to the current RSS, for the cross-check (allowed on one's own children).
-  let hwm = true;
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-  } catch {
-    hwm = false;
-  }
-  const shared = new SharedArrayBuffer(12);
-  const state = new Int32Array(shared);
-  const worker = new Worker(samplerSource, {
-    eval: true,
-    workerData: { shared, file: `/proc/${pid}/status`, intervalMs: RSS_INTERVAL_MS },
-  });
-  await new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-  return {
-    async stop() {
-      Atomics.store(state, 0, 1);
-      await new Promise((resolve) => worker.once('exit', resolve));
-      const mb = (kib) => (kib * 1024) / 1e6;
-      return {
-        startRssMB: startMB,
-        peakRssMB: mb(Atomics.load(state, 1)),
-        rssSamples: Atomics.load(state, 2),
-        hwmMB: hwm ? mb(readStatusKiB(pid, 'VmHWM')) : NaN,
-      };
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------
 // CPU accounting
 
 const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
@@ -510,7 +329,7 @@ function smallStats({ ms, clientCpuMs, serverCpuMs }, latencies) {
 
 /** Times one 1 GiB transfer, sampling the server's RSS meanwhile. */
 async function bigTransfer(server, fn) {
-  const rss = await startRssSampler(server.pid);
+  const rss = await startRssSampler(server.pid, RSS_INTERVAL_MS);
   let r;
   try {
     r = await measure(server, fn);

@@ -10,6 +10,7 @@ import { StowageError, toStowageError } from '../errors.js';
 import type { KeyAuthorizer, S3Request } from './context.js';
 import { applyCorsHeaders } from './cors/actual.js';
 import { discardUnreadBody } from './discard-body.js';
+import { continueOnFirstRead, expectsContinue } from './expect-continue.js';
 import { HANDLERS } from './handlers/index.js';
 import { sendError } from './respond.js';
 import { route, type Route } from './router.js';
@@ -157,7 +158,7 @@ export function createS3Handler(
         engine: options.engine,
         route: routed,
         requestId,
-        body: auth.body,
+        body: expectsContinue(req) ? continueOnFirstRead(auth.body, res) : auth.body,
         trailers: checksumTrailers(auth.trailers),
         trailerAlgorithms: auth.trailerAlgorithms,
         ...(authorizeKey ? { authorizeKey } : {}),

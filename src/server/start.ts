@@ -135,6 +135,8 @@ export async function startServer(
       },
     );
   }
+  // `100 Continue` goes out only once an operation reads the body (s3api/expect-continue.ts).
+  server.on('checkContinue', listener);
   // Large uploads legitimately take long; only idle keep-alive sockets are timed out.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

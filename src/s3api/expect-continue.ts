@@ -1,0 +1,34 @@
+/**
+ * `Expect: 100-continue`. aws-cli, the AWS SDKs, rclone and curl send it with large
+ * uploads and wait for `100 Continue` before sending the body. The server answers it only
+ * when an operation starts reading the body, after authentication, authorization and the
+ * operation's own checks. A request refused before that (a denied key, a missing bucket, a
+ * full disk) gets its error at once, and the client never sends a body that would only be
+ * read and dropped; node:http then closes the connection, since the client may still send
+ * the body it announced.
+ *
+ * node:http sends `100 Continue` by itself unless the server has a 'checkContinue'
+ * listener; `stowage serve` adds one (server/start.ts) that runs the ordinary handler.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** The test node:http applies before it emits 'checkContinue' (HTTP/1.1 only). */
+const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
+
+/** Whether the client waits for `100 Continue` before sending the body. */
+export function expectsContinue(req: IncomingMessage): boolean {
+  return (
+    req.httpVersionMajor === 1 &&
+    req.httpVersionMinor === 1 &&
+    CONTINUE.test(req.headers.expect ?? '')
+  );
+}
+
+/** `body`, with `100 Continue` sent to the client when it is first read. */
+export async function* continueOnFirstRead<T>(
+  body: AsyncIterable<T>,
+  res: ServerResponse,
+): AsyncGenerator<T> {
+  if (!res.headersSent) res.writeContinue();
+  yield* body;
+}

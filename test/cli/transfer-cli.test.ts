@@ -398,7 +398,10 @@ describe('transfer commands: errors and hostile trees [stowage]', () => {
     const src = path.join(home.dir, 'dl-src.bin');
     // 5 MiB ranges and a bandwidth cap: the contiguous prefix on disk grows a range at a
     // time, so there is a moment to kill the CLI between the first range and the last.
-    const bytes = Buffer.alloc(40 * 1024 * 1024);
+    // Ranges run 4 at a time within a window of 8 past the prefix (40 MiB): with 80 MiB
+    // the first range is done, and the prefix on disk, while 40 MiB or more are still to
+    // come, even when that range is the slowest of its window (as on a loaded machine).
+    const bytes = Buffer.alloc(80 * 1024 * 1024);
     for (let i = 0; i < bytes.length; i += 4) bytes.writeUInt32LE((i * 2654435761) >>> 0, i);
     writeFileSync(src, bytes);
     expect((await cli(['cp', src, `s3://${bucket}/dl.bin`])).code).toBe(0);

@@ -14,12 +14,12 @@
  * `<!-- bench:memory -->` markers.
  */
 /* global AbortSignal -- a Node global the shared ESLint config does not list */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { bigBody, bigBodyMd5 } from './lib/big-body.mjs';
 import { RawS3 } from './lib/raw-s3.mjs';
 import { readStatusKiB, startRssSampler } from './lib/rss.mjs';
 import { serverProcesses } from './lib/servers.mjs';
@@ -50,19 +50,7 @@ if (fs.bavail * fs.bsize < BYTES + 512 * MiB) {
 }
 const log = (text) => process.stderr.write(`${text}\n`);
 
-const chunks = Array.from({ length: 8 }, (_, i) => {
-  const b = Buffer.allocUnsafe(MiB);
-  for (let o = 0; o < MiB; o += 4) b.writeUInt32LE((o * 2654435761 + i) >>> 0, o);
-  return b;
-});
-function* body() {
-  for (let i = 0; i < BYTES / MiB; i++) yield chunks[i % chunks.length];
-}
-const md5 = (() => {
-  const h = createHash('md5');
-  for (const c of body()) h.update(c);
-  return h.digest('hex');
-})();
+const md5 = bigBodyMd5(BYTES);
 
 const { startStowage, stopProcess, tail } = serverProcesses(root);
 const mb = (kib) => (kib * 1024) / 1e6;
@@ -92,7 +80,7 @@ try {
   };
   await timed('put', async () => {
     const res = await client.request('PUT', `/memory/big`, {
-      body: body(),
+      body: bigBody(BYTES),
       length: BYTES,
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });

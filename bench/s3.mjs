@@ -30,7 +30,6 @@
  */
 /* global AbortSignal -- a Node global the shared ESLint config does not list */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -38,6 +37,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { bigBody, bigBodyMd5 } from './lib/big-body.mjs';
 import { RawS3 } from './lib/raw-s3.mjs';
 import { readStatusKiB, startRssSampler } from './lib/rss.mjs';
 import { serverProcesses } from './lib/servers.mjs';
@@ -69,7 +69,6 @@ const SMALL_BYTES = 4 * KiB;
 const WARMUP_COUNT = 500;
 const CONCURRENCY = 16;
 const BIG_BYTES = 1024 * MiB;
-const CHUNK_BYTES = MiB;
 const SMALL_RUNS = 3;
 const BIG_RUNS = 3;
 const RSS_INTERVAL_MS = 50;
@@ -97,20 +96,7 @@ const smallBodies = Array.from({ length: SMALL_COUNT }, (_, i) => {
   b.writeUInt32LE(i, 0);
   return b;
 });
-/** A few distinct 1 MiB chunks, cycled to make up 1 GiB (as in bench/engine.mjs). */
-const bigChunks = Array.from({ length: 8 }, (_, i) => {
-  const b = Buffer.allocUnsafe(CHUNK_BYTES);
-  for (let o = 0; o < CHUNK_BYTES; o += 4) b.writeUInt32LE((o * 2654435761 + i) >>> 0, o);
-  return b;
-});
-function* bigChunkSequence() {
-  for (let i = 0; i < BIG_BYTES / CHUNK_BYTES; i++) yield bigChunks[i % bigChunks.length];
-}
-const bigMd5 = (() => {
-  const h = createHash('md5');
-  for (const c of bigChunkSequence()) h.update(c);
-  return h.digest('hex');
-})();
+const bigMd5 = bigBodyMd5(BIG_BYTES);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -351,7 +337,7 @@ function putBig(client, server, bucket, key) {
     const etag = await client.put(
       bucket,
       key,
-      bigChunkSequence(),
+      bigBody(BIG_BYTES),
       BIG_BYTES,
       AbortSignal.timeout(BIG_TIMEOUT_MS),
     );

@@ -45,7 +45,7 @@ export function discardUnreadBody(req: IncomingMessage, limits = DISCARD_LIMITS)
     if (dropped > limits.maxBytes) cut();
     else idle.refresh();
   });
-  req.once('end', () => clearTimeout(idle));
+  // 'close' follows 'end', and also comes when the connection goes.
   req.once('close', () => clearTimeout(idle));
   req.resume();
 }

@@ -8,21 +8,10 @@
  * the body it announced.
  *
  * node:http sends `100 Continue` by itself unless the server has a 'checkContinue'
- * listener; `stowage serve` adds one (server/start.ts) that runs the ordinary handler.
+ * listener; `stowage serve` adds one (server/start.ts) that runs the ordinary handler and
+ * tells the S3 front that this request is still waiting for it.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-
-/** The test node:http applies before it emits 'checkContinue' (HTTP/1.1 only). */
-const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
-
-/** Whether the client waits for `100 Continue` before sending the body. */
-export function expectsContinue(req: IncomingMessage): boolean {
-  return (
-    req.httpVersionMajor === 1 &&
-    req.httpVersionMinor === 1 &&
-    CONTINUE.test(req.headers.expect ?? '')
-  );
-}
+import type { ServerResponse } from 'node:http';
 
 /** `body`, with `100 Continue` sent to the client when it is first read. */
 export async function* continueOnFirstRead<T>(

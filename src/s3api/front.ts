@@ -10,7 +10,7 @@ import { StowageError, toStowageError } from '../errors.js';
 import type { KeyAuthorizer, S3Request } from './context.js';
 import { applyCorsHeaders } from './cors/actual.js';
 import { discardUnreadBody } from './discard-body.js';
-import { continueOnFirstRead, expectsContinue } from './expect-continue.js';
+import { continueOnFirstRead } from './expect-continue.js';
 import { HANDLERS } from './handlers/index.js';
 import { sendError } from './respond.js';
 import { route, type Route } from './router.js';
@@ -103,8 +103,10 @@ function checksumTrailers(
  */
 export function createS3Handler(
   options: S3FrontOptions,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
+): (req: IncomingMessage, res: ServerResponse, awaitingContinue?: boolean) => void {
+  // `awaitingContinue`: node:http held back `100 Continue` for this request, which came
+  // through the server's 'checkContinue' event (expect-continue.ts).
+  return (req, res, awaitingContinue = false) => {
     const started = performance.now();
     const requestId = randomHex(8).toUpperCase();
     res.setHeader('x-amz-request-id', requestId);
@@ -158,7 +160,7 @@ export function createS3Handler(
         engine: options.engine,
         route: routed,
         requestId,
-        body: expectsContinue(req) ? continueOnFirstRead(auth.body, res) : auth.body,
+        body: awaitingContinue ? continueOnFirstRead(auth.body, res) : auth.body,
         trailers: checksumTrailers(auth.trailers),
         trailerAlgorithms: auth.trailerAlgorithms,
         ...(authorizeKey ? { authorizeKey } : {}),

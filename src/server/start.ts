@@ -110,7 +110,11 @@ export async function startServer(
     virtualHostDomain: config.server.virtualHostDomain,
     onAccess: (entry) => accessLog.info(entry, 'request'),
   });
-  const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const listener = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    awaitingContinue = false,
+  ): void => {
     const health = healthPath(req);
     if (health) {
       const ok = health === 'live' || !draining;
@@ -120,7 +124,7 @@ export async function startServer(
       return;
     }
     if (draining) res.setHeader('Connection', 'close');
-    s3(req, res);
+    s3(req, res, awaitingContinue);
   };
   let server: http.Server;
   try {
@@ -136,7 +140,7 @@ export async function startServer(
     );
   }
   // `100 Continue` goes out only once an operation reads the body (s3api/expect-continue.ts).
-  server.on('checkContinue', listener);
+  server.on('checkContinue', (req, res) => listener(req, res, true));
   // Large uploads legitimately take long; only idle keep-alive sockets are timed out.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

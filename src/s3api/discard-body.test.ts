@@ -4,9 +4,10 @@
  * borrowPieces (which leaves the request's async iterator behind), then answers an error.
  */
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connectRaw } from '../../test/helpers/raw-socket.js';
 import { borrowPieces } from './auth/pieces.js';
 import { discardUnreadBody, type DiscardLimits } from './discard-body.js';
 
@@ -44,42 +45,6 @@ async function serve(): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-/** A raw connection that collects what the server sends and notes when it closes. */
-async function connect(port: number): Promise<{
-  socket: net.Socket;
-  received: () => string;
-  closed: Promise<void>;
-  /** Resolves when the connection closes; rejects if it is still open after `ms`. */
-  closedWithin: (ms: number) => Promise<void>;
-  waitFor: (text: RegExp, what: string) => Promise<void>;
-}> {
-  const socket = net.connect(port, '127.0.0.1');
-  await new Promise((r) => socket.once('connect', r));
-  let text = '';
-  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-  // Writes into a connection the server cut fail with EPIPE or ECONNRESET: expected here.
-  socket.on('error', () => undefined);
-  const closed = new Promise<void>((r) => socket.once('close', () => r()));
-  const waitFor = async (re: RegExp, what: string): Promise<void> => {
-    const deadline = Date.now() + 5000;
-    while (!re.test(text)) {
-      if (Date.now() > deadline) throw new Error(`no ${what} within 5 s; got: ${text.slice(-200)}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  const closedWithin = (ms: number): Promise<void> =>
-    Promise.race([
-      closed,
-      new Promise<void>((_, reject) =>
-        setTimeout(
-          () => reject(new Error(`the server left the connection open for ${ms} ms`)),
-          ms,
-        ).unref(),
-      ),
-    ]);
-  return { socket, received: () => text, closed, closedWithin, waitFor };
-}
-
 const putHead = (length: number): string =>
   `PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n\r\n`;
 
@@ -103,7 +68,7 @@ async function send(socket: net.Socket, total: number): Promise<number> {
 describe('discardUnreadBody', () => {
   it('drops the rest of a refused body, so the connection serves the next request', async () => {
     const port = await serve();
-    const c = await connect(port);
+    const c = await connectRaw(port);
     c.socket.write(putHead(200 * KiB));
     await send(c.socket, 200 * KiB);
     await c.waitFor(/400 Bad Request[\s\S]*refused/, 'error answer');
@@ -115,14 +80,14 @@ describe('discardUnreadBody', () => {
 
   it('cuts the connection once more than maxBytes would have to be dropped', async () => {
     const port = await serve();
-    const c = await connect(port);
+    const c = await connectRaw(port);
     c.socket.write(putHead(16 * MiB));
     const sending = send(c.socket, 16 * MiB);
     await c.closedWithin(3000);
     const sent = await sending;
     // The server gave up long before the body's end, and answered before it did.
     expect(sent).toBeLessThan(16 * MiB);
-    expect(c.received()).toMatch(/^HTTP\/1\.1 400 /);
+    expect(c.text()).toMatch(/^HTTP\/1\.1 400 /);
     await new Promise<void>((r, j) =>
       server!.getConnections((err, n) => (err ? j(err) : (expect(n).toBe(0), r()))),
     );
@@ -130,7 +95,7 @@ describe('discardUnreadBody', () => {
 
   it('cuts the connection when the client stops sending the rest', async () => {
     const port = await serve();
-    const c = await connect(port);
+    const c = await connectRaw(port);
     c.socket.write(putHead(MiB));
     await send(c.socket, 100 * KiB);
     await c.waitFor(/400 Bad Request/, 'error answer');

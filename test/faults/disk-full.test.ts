@@ -7,27 +7,15 @@
  *
  * Mounting needs root (or CAP_SYS_ADMIN). Without it these tests fail; they never skip.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  ftruncateSync,
-  fstatSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  rmSync,
-  statfsSync,
-  writeSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { isStowageError, type StowageError } from '../../src/errors.js';
 import { patternBytes, readAll, storedBlobIds, streamOf } from '../helpers/engine.js';
+import { fillDisk, mountTmpfs, type SmallFs } from '../helpers/small-fs.js';
 
 const MiB = 1024 * 1024;
 const KiB = 1024;
@@ -35,8 +23,8 @@ const FS_BYTES = 24 * MiB;
 const BUCKET = 'full-disk';
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-const mountPoint = mkdtempSync(path.join(tmpdir(), 'stowage-full-'));
-let mounted = false;
+let fs: SmallFs | undefined;
+let mountPoint: string;
 let dataDir: string;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => {
@@ -44,28 +32,14 @@ const onUnhandled = (reason: unknown): void => {
 };
 
 beforeAll(() => {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${FS_BYTES}`, 'tmpfs', mountPoint], {
-      stdio: 'pipe',
-    });
-  } catch (err) {
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new Error(
-      `the disk-full tests need a small real file system, but mounting a tmpfs at ${mountPoint} ` +
-        `failed (${stderr || String(err)}). Run them as root or with CAP_SYS_ADMIN.`,
-      { cause: err },
-    );
-  }
-  mounted = true;
-  const s = statfsSync(mountPoint);
-  if (s.blocks * s.bsize !== FS_BYTES) throw new Error(`${mountPoint} is not the 24 MiB tmpfs`);
+  fs = mountTmpfs(FS_BYTES, 'stowage-full-');
+  mountPoint = fs.mountPoint;
   process.on('unhandledRejection', onUnhandled);
 });
 
 afterAll(() => {
   process.off('unhandledRejection', onUnhandled);
-  if (mounted) execFileSync('umount', ['-l', mountPoint]);
-  rmSync(mountPoint, { recursive: true, force: true });
+  fs?.unmount();
 });
 
 beforeEach(() => {
@@ -100,30 +74,6 @@ async function expectIntact(engine: Engine, stored: Map<string, string>): Promis
     const bytes = await readAll(engine.getObject(BUCKET, key).body);
     expect(sha256(bytes), key).toBe(digest);
   }
-}
-
-/**
- * Fills the file system from outside the engine, as another program would, down to the
- * last block; returns a function that frees `bytes` of it again.
- */
-function fillDisk(): { top: () => void; free: (bytes: number) => void; close: () => void } {
-  const fd = openSync(path.join(mountPoint, 'filler'), 'w');
-  const big = Buffer.alloc(64 * KiB);
-  const top = (): void => {
-    for (const chunk of [big, big.subarray(0, 512)]) {
-      try {
-        for (;;) writeSync(fd, chunk);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-      }
-    }
-  };
-  top();
-  return {
-    top,
-    free: (bytes) => ftruncateSync(fd, Math.max(0, fstatSync(fd).size - bytes)),
-    close: () => closeSync(fd),
-  };
 }
 
 describe('a full disk', () => {
@@ -234,7 +184,7 @@ describe('a full disk', () => {
         stored.set(`k${i}`, sha256(body));
       }
       const blobsBefore = blobFiles();
-      const filler = fillDisk();
+      const filler = fillDisk(mountPoint);
       try {
         const causes = new Set<string>();
         const cause = (e: StowageError): string => String((e.cause as { code?: string })?.code);
@@ -271,8 +221,7 @@ describe('a full disk', () => {
         filler.top();
         await expectFull(Engine.open(options));
       } finally {
-        filler.close();
-        rmSync(path.join(mountPoint, 'filler'));
+        filler.remove();
       }
 
       engine = await Engine.open(options);

@@ -34,26 +34,14 @@ import {
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  ftruncateSync,
-  mkdirSync,
-  writeFileSync,
-  fstatSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  rmSync,
-  statfsSync,
-  writeSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { patternBytes, tempDir } from '../helpers/engine.js';
 import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
+import { fillDisk, mountTmpfs } from '../helpers/small-fs.js';
 import { readTree } from '../helpers/tree.js';
 import {
   BIN,
@@ -308,7 +296,6 @@ describe('stowage serve killed with SIGKILL under load', () => {
 
 describe('restic when stowage serve is killed mid-backup', () => {
   const RESTIC = '/usr/bin/restic';
-  const MIB = 1024 * 1024;
 
   it('finishes the backup against the restarted server, and the repository checks and restores', async () => {
     ensureDebianPackages({ [RESTIC]: 'restic' });
@@ -317,9 +304,9 @@ describe('restic when stowage serve is killed mid-backup', () => {
     const dataDir = path.join(dir, 'data');
     const source = path.join(dir, 'source');
     // 120 MiB in a few large files and many small ones: several packs, uploaded over time.
+    mkdirSync(path.join(source, 'dumps'), { recursive: true });
     for (let i = 0; i < 6; i++) {
-      mkdirSync(path.join(source, 'dumps'), { recursive: true });
-      writeFileSync(path.join(source, 'dumps', `db-${i}.sql`), patternBytes(20 * MIB, 100 + i));
+      writeFileSync(path.join(source, 'dumps', `db-${i}.sql`), patternBytes(20 * MiB, 100 + i));
     }
     for (let i = 0; i < 200; i++) {
       mkdirSync(path.join(source, 'assets', `set-${i % 10}`), { recursive: true });
@@ -390,37 +377,16 @@ describe('stowage serve on a full file system', () => {
   const FS_BYTES = 48 * MiB;
 
   it('answers 507 for what does not fit, keeps serving reads, stays up and recovers', async () => {
-    const mountPoint = mkdtempSync(path.join(tmpdir(), 'stowage-serve-full-'));
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${FS_BYTES}`, 'tmpfs', mountPoint], {
-        stdio: 'pipe',
-      });
-    } catch (err) {
-      rmSync(mountPoint, { recursive: true, force: true });
-      const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
-      throw new Error(
-        `this test needs a small real file system, but mounting a tmpfs at ${mountPoint} ` +
-          `failed (${stderr || String(err)}). Run it as root or with CAP_SYS_ADMIN.`,
-        { cause: err },
-      );
-    }
-    cleanups.push(() => {
-      execFileSync('umount', ['-l', mountPoint]);
-      rmSync(mountPoint, { recursive: true, force: true });
-    });
-    const s = statfsSync(mountPoint);
-    expect(s.blocks * s.bsize).toBe(FS_BYTES);
+    const fs = mountTmpfs(FS_BYTES, 'stowage-serve-full-');
+    cleanups.push(() => fs.unmount());
+    const { mountPoint } = fs;
     const dataDir = path.join(mountPoint, 'data');
     const server = await start(dataDir);
     const client = clientFor(server);
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
 
-    /** Awaits a request that must fail with 507 InsufficientStorage. */
-    const expectFull = async (p: Promise<unknown>): Promise<void> => {
-      const err = await p.then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+    /** Checks that a request failed with 507 InsufficientStorage. */
+    const expectFullError = (err: unknown): void => {
       expect(err, 'the request should have failed').toBeInstanceOf(S3ServiceException);
       const e = err as S3ServiceException;
       expect(e.name, e.message).toBe('InsufficientStorage');
@@ -432,6 +398,13 @@ describe('stowage serve on a full file system', () => {
       const r = await fetch(`${server.info.url}/health/ready`);
       expect(r.status).toBe(200);
     };
+    const expectFull = async (p: Promise<unknown>): Promise<void> =>
+      expectFullError(
+        await p.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
     const tmpFiles = (): string[] => readdirSync(path.join(dataDir, 'tmp'));
     const stored = new Map<string, Buffer>();
     const expectIntact = async (): Promise<void> => {
@@ -450,7 +423,7 @@ describe('stowage serve on a full file system', () => {
         await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
         stored.set(key, body);
       } catch (err) {
-        await expectFull(Promise.reject(err));
+        expectFullError(err);
         refused = key;
       }
     }
@@ -493,16 +466,8 @@ describe('stowage serve on a full file system', () => {
 
     // 2. Another program takes the last block. Even a 4 KiB PUT (stored in the database)
     //    is refused; GETs still answer.
-    const fd = openSync(path.join(mountPoint, 'filler'), 'w');
+    const filler = fillDisk(mountPoint);
     try {
-      const big = Buffer.alloc(64 * KiB);
-      for (const chunk of [big, big.subarray(0, 512)]) {
-        try {
-          for (;;) writeSync(fd, chunk);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-        }
-      }
       await expectFull(
         client.send(
           new PutObjectCommand({
@@ -524,8 +489,8 @@ describe('stowage serve on a full file system', () => {
         .send(new DeleteObjectCommand({ Bucket: BUCKET, Key: victim }))
         .then(
           () => true,
-          async (err: unknown) => {
-            await expectFull(Promise.reject(err));
+          (err: unknown) => {
+            expectFullError(err);
             return false;
           },
         );
@@ -540,18 +505,17 @@ describe('stowage serve on a full file system', () => {
       expect(tmpFiles()).toEqual([]);
 
       // 3. The other program lets go of its space: writes work again, nothing restarted.
-      ftruncateSync(fd, Math.max(0, fstatSync(fd).size - 8 * MiB));
+      filler.free(8 * MiB);
       const small = contentOf('small', 0, 4 * KiB);
       await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'small', Body: small }));
       stored.set('small', small);
       await expectIntact();
     } finally {
-      closeSync(fd);
+      filler.remove();
     }
     await alive();
     client.destroy();
     await stopGracefully(server);
-    rmSync(path.join(mountPoint, 'filler'), { force: true });
     const check = deepCheck(dataDir);
     expect(check.status, check.output).toBe(0);
   }, 120_000);

@@ -8,11 +8,11 @@
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBytes, tempDir } from '../helpers/engine.js';
 import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
+import { connectRaw } from '../helpers/raw-socket.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const CURL = '/usr/bin/curl';
@@ -33,30 +33,6 @@ afterAll(async () => {
 const presignPut = (Bucket: string, Key: string): Promise<string> =>
   getSignedUrl(t.client, new PutObjectCommand({ Bucket, Key }), { expiresIn: 300 });
 
-/** A raw connection: what the server sent so far, and a promise of its close. */
-async function open(): Promise<{
-  socket: net.Socket;
-  text: () => string;
-  closed: Promise<void>;
-  waitFor: (re: RegExp) => Promise<void>;
-}> {
-  const { hostname, port } = new URL(t.url);
-  const socket = net.connect(Number(port), hostname);
-  await new Promise((r) => socket.once('connect', r));
-  let text = '';
-  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-  socket.on('error', () => undefined);
-  const closed = new Promise<void>((r) => socket.once('close', () => r()));
-  const waitFor = async (re: RegExp): Promise<void> => {
-    const deadline = Date.now() + 5000;
-    while (!re.test(text)) {
-      if (Date.now() > deadline) throw new Error(`waited 5 s for ${re}; got: ${text}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-  return { socket, text: () => text, closed, waitFor };
-}
-
 /** The head of a PUT announcing `length` bytes and waiting for 100 Continue. */
 function head(url: string, length: number): string {
   const u = new URL(url);
@@ -69,7 +45,7 @@ function head(url: string, length: number): string {
 describe('Expect: 100-continue', () => {
   it('answers 100 Continue to an accepted upload, then stores the body it asked for', async () => {
     const body = patternBytes(256 * 1024, 4);
-    const c = await open();
+    const c = await connectRaw(Number(new URL(t.url).port));
     c.socket.write(head(await presignPut(BUCKET, 'accepted.bin'), body.length));
     await c.waitFor(/^HTTP\/1\.1 100 Continue\r\n\r\n/);
     // Nothing but the interim answer until the body is sent.
@@ -89,7 +65,7 @@ describe('Expect: 100-continue', () => {
       [await presignPut('no-such-bucket', 'x.bin'), 404, 'NoSuchBucket'],
       [`${t.url}/${BUCKET}/anonymous.bin`, 403, 'AccessDenied'],
     ] as const) {
-      const c = await open();
+      const c = await connectRaw(Number(new URL(t.url).port));
       c.socket.write(head(url, 50 * 1024 * 1024));
       await c.closed;
       expect(c.text()).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));

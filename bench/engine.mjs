@@ -37,12 +37,12 @@ if (!process.env.UV_THREADPOOL_SIZE) {
   process.exit(r.status ?? 1);
 }
 
-const { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } =
-  await import('node:fs');
+const { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } = await import('node:fs');
 const { createHash } = await import('node:crypto');
 const { performance } = await import('node:perf_hooks');
 const fsp = await import('node:fs/promises');
 const os = await import('node:os');
+const { RESULTS_FILE, writeSection } = await import('./lib/results.mjs');
 const path = await import('node:path');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -408,25 +408,8 @@ ${sampleLines}
 </details>
 <!-- /bench:engine -->`;
 
-/** Formats with the repository's prettier, so `npm run lint` accepts the file as written. */
-async function formatMarkdown(file, text) {
-  try {
-    const prettier = await import('prettier');
-    const config = (await prettier.resolveConfig(file)) ?? {};
-    return await prettier.format(text, { ...config, parser: 'markdown' });
-  } catch {
-    return text;
-  }
-}
-
-const resultsFile = path.join(here, 'RESULTS.md');
-const old = existsSync(resultsFile)
-  ? readFileSync(resultsFile, 'utf8')
-  : '# Benchmark results\n\nEach bench replaces only its own section.\n';
-const marked = /<!-- bench:engine -->[\s\S]*?<!-- \/bench:engine -->/;
-const next = marked.test(old) ? old.replace(marked, section) : `${old.trimEnd()}\n\n${section}\n`;
-writeFileSync(resultsFile, await formatMarkdown(resultsFile, next));
+await writeSection('engine', section);
 console.log(table);
 console.log(`\n${references}`);
 console.log(`\n${sseRows}`);
-console.log(`\nwritten to ${path.relative(process.cwd(), resultsFile)}`);
+console.log(`\nwritten to ${path.relative(process.cwd(), RESULTS_FILE)}`);

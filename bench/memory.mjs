@@ -14,7 +14,7 @@
  * `<!-- bench:memory -->` markers.
  */
 /* global AbortSignal -- a Node global the shared ESLint config does not list */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { bigBody, bigBodyMd5 } from './lib/big-body.mjs';
 import { RawS3 } from './lib/raw-s3.mjs';
 import { readStatusKiB, startRssSampler } from './lib/rss.mjs';
+import { writeSection } from './lib/results.mjs';
 import { serverProcesses } from './lib/servers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -124,18 +125,5 @@ ${row(`GET ${GIB} GiB`, results.get)}
 Server RSS when idle, right after start: ${fmt(results.idleRssMB)} MB.
 <!-- /bench:memory -->`;
 
-const resultsFile = path.join(here, 'RESULTS.md');
-const old = existsSync(resultsFile)
-  ? readFileSync(resultsFile, 'utf8')
-  : '# Benchmark results\n\nEach bench replaces only its own section.\n';
-const marked = /<!-- bench:memory -->[\s\S]*?<!-- \/bench:memory -->/;
-let next = marked.test(old) ? old.replace(marked, section) : `${old.trimEnd()}\n\n${section}\n`;
-try {
-  const prettier = await import('prettier');
-  const config = (await prettier.resolveConfig(resultsFile)) ?? {};
-  next = await prettier.format(next, { ...config, parser: 'markdown' });
-} catch {
-  // unformatted is still correct
-}
-writeFileSync(resultsFile, next);
+await writeSection('memory', section);
 console.log(section);

@@ -30,7 +30,7 @@
  */
 /* global AbortSignal -- a Node global the shared ESLint config does not list */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +39,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { bigBody, bigBodyMd5 } from './lib/big-body.mjs';
 import { RawS3 } from './lib/raw-s3.mjs';
+import { readResults, RESULTS_FILE, writeSection } from './lib/results.mjs';
 import { readStatusKiB, startRssSampler } from './lib/rss.mjs';
 import { serverProcesses } from './lib/servers.mjs';
 import {
@@ -479,10 +480,7 @@ if (failed) process.exit(1);
 // The report
 
 const loadAtEnd = loadAverage();
-const resultsFile = path.join(here, 'RESULTS.md');
-const old = existsSync(resultsFile)
-  ? readFileSync(resultsFile, 'utf8')
-  : '# Benchmark results\n\nEach bench replaces only its own section.\n';
+const old = readResults();
 
 /** The engine's 1 GiB medians, from the table of the engine section of RESULTS.md. */
 const engineSection = /<!-- bench:engine -->([\s\S]*?)<!-- \/bench:engine -->/.exec(old)?.[1];
@@ -736,20 +734,7 @@ ${sampleLines}
 </details>
 <!-- /bench:s3 -->`;
 
-/** Formats with the repository's prettier, so `npm run lint` accepts the file as written. */
-async function formatMarkdown(file, text) {
-  try {
-    const prettier = await import('prettier');
-    const config = (await prettier.resolveConfig(file)) ?? {};
-    return await prettier.format(text, { ...config, parser: 'markdown' });
-  } catch {
-    return text;
-  }
-}
-
-const marked = /<!-- bench:s3 -->[\s\S]*?<!-- \/bench:s3 -->/;
-const next = marked.test(old) ? old.replace(marked, section) : `${old.trimEnd()}\n\n${section}\n`;
-writeFileSync(resultsFile, await formatMarkdown(resultsFile, next));
+await writeSection('s3', section);
 console.log(table);
 console.log(`\n${cpuTable}`);
-console.log(`\nwritten to ${path.relative(process.cwd(), resultsFile)}`);
+console.log(`\nwritten to ${path.relative(process.cwd(), RESULTS_FILE)}`);

@@ -20,11 +20,12 @@
  * `<!-- bench:sync-plan -->` markers.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RESULTS_FILE, writeSection } from './lib/results.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.join(here, '..');
@@ -153,23 +154,9 @@ ${table}
 
 Plan of each run: ${fmt(s.uploaded)} uploads, ${fmt(s.deleted)} deletions (spilled to a temp file past 5,000), ${fmt(s.skipped)} unchanged.
 <!-- /bench:sync-plan -->`;
-  const resultsFile = path.join(here, 'RESULTS.md');
-  const old = existsSync(resultsFile)
-    ? readFileSync(resultsFile, 'utf8')
-    : '# Benchmark results\n\nEach bench replaces only its own section.\n';
-  const marked = /<!-- bench:sync-plan -->[\s\S]*?<!-- \/bench:sync-plan -->/;
-  const next = marked.test(old) ? old.replace(marked, section) : `${old.trimEnd()}\n\n${section}\n`;
-  let text = next;
-  try {
-    const prettier = await import('prettier');
-    const config = (await prettier.resolveConfig(resultsFile)) ?? {};
-    text = await prettier.format(next, { ...config, parser: 'markdown' });
-  } catch {
-    // unformatted is still correct
-  }
-  writeFileSync(resultsFile, text);
+  await writeSection('sync-plan', section);
   console.log(table);
-  console.log(`\nwritten to ${path.relative(process.cwd(), resultsFile)}`);
+  console.log(`\nwritten to ${path.relative(process.cwd(), RESULTS_FILE)}`);
 }
 
 if (process.argv.includes('--child')) await child();

@@ -37,6 +37,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { writeSection } from './lib/results.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.join(here, '..');
@@ -394,10 +395,5 @@ ${sampleLines}
 </details>
 <!-- /bench:transfer -->`;
 
-const resultsFile = path.join(here, 'RESULTS.md');
-const old = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '# Benchmark results\n';
-const marker = /<!-- bench:transfer -->[\s\S]*?<!-- \/bench:transfer -->/;
-const next = marker.test(old) ? old.replace(marker, section) : `${old.trimEnd()}\n\n${section}\n`;
-writeFileSync(resultsFile, next);
-spawnSync(path.join(repo, 'node_modules/.bin/prettier'), ['--write', resultsFile]);
+await writeSection('transfer', section);
 console.log(section);

@@ -60,7 +60,30 @@ export async function presignUrl(session: StoreSession, options: PresignOptions)
   }
   const command =
     method === 'PUT'
-      ? new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: options.contentType })
+      ? withoutChecksums(
+          new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: options.contentType }),
+        )
       : new GetObjectCommand({ Bucket: bucket, Key: key });
   return call(session, { bucket, key }, () => getSignedUrl(session.s3, command, { expiresIn }));
+}
+
+/**
+ * With `requestChecksumCalculation: WHEN_SUPPORTED` (the SDK's default) a PutObject gets a
+ * CRC32 of its body, and a command being presigned has no body: the URL would carry
+ * `x-amz-checksum-crc32=AAAAAA==` (the CRC32 of nothing), which S3 ignores but MinIO, R2
+ * and SeaweedFS check, refusing every non-empty upload through it. So no checksum is
+ * signed into a URL: this runs in the build step after the SDK's checksum middleware.
+ */
+function withoutChecksums(command: PutObjectCommand): PutObjectCommand {
+  command.middlewareStack.add(
+    (next) => (args) => {
+      const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
+      for (const name of Object.keys(headers)) {
+        if (/^x-amz-(checksum-|sdk-checksum-algorithm$)/i.test(name)) delete headers[name];
+      }
+      return next(args);
+    },
+    { step: 'build', priority: 'low', name: 'stowageDropPresignChecksums' },
+  );
+  return command;
 }

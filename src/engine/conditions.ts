@@ -43,7 +43,12 @@ export function checkReadConditions(
     throw failed('If-Unmodified-Since');
   }
   const notModified = (): StowageError =>
-    forCopy ? failed('If-None-Match / If-Modified-Since') : new StowageError('E_NOT_MODIFIED');
+    forCopy
+      ? failed('If-None-Match / If-Modified-Since')
+      : // A 304 carries the validators a 200 would have (RFC 9110 §15.4.5).
+        new StowageError('E_NOT_MODIFIED', 'the object was not modified', {
+          details: { etag, lastModified: lastModified.toUTCString() },
+        });
   if (c.ifNoneMatch !== undefined) {
     if (etagMatches(c.ifNoneMatch, etag)) throw notModified();
   } else if (c.ifModifiedSince && seconds(lastModified) <= seconds(c.ifModifiedSince)) {

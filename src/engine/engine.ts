@@ -257,7 +257,12 @@ export class Engine {
   getObject(bucket: string, key: string, options?: T.GetObjectOptions): T.GetObjectResult {
     return this.op(() => getObject(this.ctx, bucket, key, options));
   }
-  headObject(bucket: string, key: string, options?: T.GetObjectOptions): T.ObjectInfo {
+  /** The object's metadata; with a Range or partNumber, `range` is the bytes a GET would send. */
+  headObject(
+    bucket: string,
+    key: string,
+    options?: T.GetObjectOptions,
+  ): T.ObjectInfo & { range?: { start: number; end: number } } {
     return this.op(() => headObject(this.ctx, bucket, key, options));
   }
   deleteObject(

@@ -48,3 +48,33 @@ function unsatisfiable(size: number): StowageError {
     },
   );
 }
+
+/**
+ * Resolves the byte range of a part copy (x-amz-copy-source-range). Unlike a GET's Range,
+ * S3 takes no suffix, open or clamped range here: `bytes=first-last` must lie within the
+ * source, else the copy is refused with InvalidArgument. Undefined means the whole object.
+ */
+export function resolveCopyRange(
+  range: ByteRange | string | undefined,
+  size: number,
+): { start: number; end: number } | undefined {
+  if (range === undefined) return undefined;
+  const r = typeof range === 'string' ? parseRangeHeader(range) : range;
+  if (
+    r === undefined ||
+    !('start' in r) ||
+    r.end === undefined ||
+    !Number.isSafeInteger(r.start) ||
+    r.start > r.end ||
+    r.end >= size
+  ) {
+    const text = typeof range === 'string' ? range : JSON.stringify(range);
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `the copy range "${text}" is not valid for a source object of ${size} bytes: it must be ` +
+        `bytes=first-last with first <= last <= ${size - 1}`,
+      { details: { range: text, objectSize: size } },
+    );
+  }
+  return { start: r.start, end: r.end };
+}

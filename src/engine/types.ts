@@ -221,6 +221,12 @@ export interface GetObjectResult {
 /** Options of deleteObject. */
 export interface DeleteObjectOptions {
   versionId?: string;
+  /**
+   * S3's conditional delete (If-Match, or the ETag of a DeleteObjects item): an ETag, or `*`
+   * for "only if it exists". Checked against the current version: E_PRECONDITION_FAILED on
+   * another ETag, E_NO_SUCH_KEY when there is none (or it is a delete marker).
+   */
+  ifMatch?: string;
 }
 
 /** Result of deleteObject, as S3 reports it. */

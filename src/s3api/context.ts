@@ -24,6 +24,8 @@ export interface S3Request {
   trailers?: Promise<ChecksumValues>;
   /** Algorithms announced in x-amz-trailer (their values arrive after the body). */
   trailerAlgorithms: string[];
+  /** True for a request that carries no signature (allowed by a bucket policy or ACL). */
+  anonymous: boolean;
   /** DeleteObjects: the authorisation of each key named in the body. */
   authorizeKey?: KeyAuthorizer;
 }

@@ -163,6 +163,7 @@ export function createS3Handler(
         body: awaitingContinue ? continueOnFirstRead(auth.body, res) : auth.body,
         trailers: checksumTrailers(auth.trailers),
         trailerAlgorithms: auth.trailerAlgorithms,
+        anonymous: auth.principal.kind === 'anonymous',
         ...(authorizeKey ? { authorizeKey } : {}),
       };
       await HANDLERS[routed.operation](r);

@@ -131,6 +131,15 @@ export function sendError(
   if (typeof err.details.versionId === 'string' && err.details.deleteMarker === true) {
     res.setHeader('x-amz-version-id', err.details.versionId);
   }
+  if (status === 304) {
+    for (const [name, field] of [
+      ['ETag', 'etag'],
+      ['Last-Modified', 'lastModified'],
+    ] as const) {
+      const v = err.details[field];
+      if (typeof v === 'string') res.setHeader(name, v);
+    }
+  }
   if (context.method === 'HEAD' || status === 304) {
     res.end();
     return err;

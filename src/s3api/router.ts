@@ -144,6 +144,13 @@ function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation
       return { operation: 'HeadBucket' };
     case 'POST':
       if (q.has('delete')) return { operation: 'DeleteObjects' };
+      if (q.size === 0) {
+        throw new StowageError(
+          'E_NOT_IMPLEMENTED',
+          'POST Object (a browser form upload with a POST policy) is not implemented; ' +
+            'upload with PUT, or with a presigned PUT URL',
+        );
+      }
       break;
   }
   throw new StowageError(

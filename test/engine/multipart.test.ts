@@ -240,6 +240,26 @@ describe('multipart uploads', () => {
     );
   });
 
+  it('upload part copy refuses a range that is inverted or leaves the source', async () => {
+    await engine.putObject('mpu', 'src6', patternBytes(6000, 9));
+    const { uploadId } = await engine.createMultipartUpload('mpu', 'dst6');
+    for (const range of ['bytes=10-5', 'bytes=5000-6000', 'bytes=6000-6001', 'bytes=-100']) {
+      await expect(
+        engine.uploadPartCopy('mpu', 'dst6', uploadId, 1, { bucket: 'mpu', key: 'src6', range }),
+      ).rejects.toMatchObject({
+        code: 'E_INVALID_ARGUMENT',
+        message: `the copy range "${range}" is not valid for a source object of 6000 bytes: it must be bytes=first-last with first <= last <= 5999`,
+      });
+    }
+    expect(engine.listParts('mpu', 'dst6', uploadId).parts).toEqual([]);
+    const last = await engine.uploadPartCopy('mpu', 'dst6', uploadId, 1, {
+      bucket: 'mpu',
+      key: 'src6',
+      range: 'bytes=5999-5999',
+    });
+    expect(last.size).toBe(1);
+  });
+
   it('a part with a wrong Content-MD5 or checksum is rejected and not stored', async () => {
     const { uploadId } = await engine.createMultipartUpload('mpu', 'obj', {
       checksumAlgorithm: 'CRC32',

@@ -11,7 +11,12 @@ import type { EngineContext } from '../context.js';
 import { checkReadConditions } from '../conditions.js';
 import { assertKey } from '../names.js';
 import { segmentsOf } from '../rows.js';
-import type { ChecksumAlgorithm, CopyObjectOptions, CopyObjectResult } from '../types.js';
+import type {
+  ChecksumAlgorithm,
+  CopyObjectOptions,
+  CopyObjectResult,
+  ObjectHeaders,
+} from '../types.js';
 import { blobEncryption, encryptionOf, resolveFor } from './encryption.js';
 import { algorithmsFor } from './input.js';
 import { latestRow } from './placement.js';
@@ -54,7 +59,7 @@ export async function copyObject(
     );
   }
   const attrs = versionAttributes({
-    headers: replaceMeta ? options.headers : JSON.parse(src.headers),
+    headers: replaceMeta ? options.headers : copiedHeaders(src.headers, options.headers),
     metadata: replaceMeta ? options.metadata : JSON.parse(src.metadata),
     tags: options.taggingDirective === 'REPLACE' ? options.tags : JSON.parse(src.tags),
     storageClass: options.storageClass,
@@ -68,7 +73,14 @@ export async function copyObject(
   const encryption = resolveFor(ctx, dstBucket, options.encryption);
   const sameEncryption =
     JSON.stringify(encryption ?? null) === JSON.stringify(encryptionOf(src.encryption) ?? null);
-  if (ontoItself && !replaceMeta && attrs.storageClass === src.storage_class && sameEncryption) {
+  const newRedirect = options.headers?.websiteRedirectLocation !== undefined;
+  if (
+    ontoItself &&
+    !replaceMeta &&
+    !newRedirect &&
+    attrs.storageClass === src.storage_class &&
+    sameEncryption
+  ) {
     throw new StowageError(
       'E_INVALID_REQUEST',
       'this copy request is illegal because it is trying to copy an object to itself without changing the ' +
@@ -126,4 +138,15 @@ export async function copyObject(
     lastModified: new Date(r.createdAt),
     sourceVersionId: src.version_id,
   };
+}
+
+/**
+ * The standard headers of a copy made with the COPY directive: the source's, except its
+ * website redirect location, which S3 never copies (it is unique to each object); the copy
+ * request may give a new one.
+ */
+function copiedHeaders(sourceJson: string, requested: ObjectHeaders | undefined): ObjectHeaders {
+  const { websiteRedirectLocation: _dropped, ...headers } = JSON.parse(sourceJson) as ObjectHeaders;
+  const redirect = requested?.websiteRedirectLocation;
+  return redirect !== undefined ? { ...headers, websiteRedirectLocation: redirect } : headers;
 }

@@ -1,10 +1,11 @@
 /** DeleteObject and DeleteObjects. */
 import { isStowageError, StowageError } from '../../errors.js';
 import { requireBucket } from '../buckets.js';
+import { checkWriteConditions } from '../conditions.js';
 import type { EngineContext } from '../context.js';
 import { assertKey } from '../names.js';
 import type { DeleteObjectOptions, DeleteObjectResult, DeleteObjectsItem } from '../types.js';
-import { assertVersionId, deleteCurrent, deleteVersion } from './placement.js';
+import { assertVersionId, deleteCurrent, deleteVersion, latestRow } from './placement.js';
 
 /** Deletes an object or one version; see placement.ts for the versioning rules. */
 export async function deleteObject(
@@ -18,6 +19,13 @@ export async function deleteObject(
   if (options.versionId !== undefined) assertVersionId(options.versionId);
   return ctx.queue.run((tx) => {
     const state = requireBucket(ctx, bucket).versioning;
+    if (options.ifMatch !== undefined) {
+      const current = latestRow(ctx, bucket, key);
+      checkWriteConditions(
+        { ifMatch: options.ifMatch },
+        current && current.is_delete_marker === 0 ? current.etag : undefined,
+      );
+    }
     const r =
       options.versionId === undefined
         ? deleteCurrent(ctx, tx, state, bucket, key)
@@ -39,7 +47,7 @@ export const MAX_DELETE_BATCH = 1000;
 export async function deleteObjects(
   ctx: EngineContext,
   bucket: string,
-  items: ReadonlyArray<{ key: string; versionId?: string }>,
+  items: ReadonlyArray<{ key: string; versionId?: string; ifMatch?: string }>,
 ): Promise<DeleteObjectsItem[]> {
   requireBucket(ctx, bucket);
   if (items.length === 0 || items.length > MAX_DELETE_BATCH) {
@@ -51,12 +59,10 @@ export async function deleteObjects(
   return Promise.all(
     items.map(async (item): Promise<DeleteObjectsItem> => {
       try {
-        const r = await deleteObject(
-          ctx,
-          bucket,
-          item.key,
-          item.versionId ? { versionId: item.versionId } : {},
-        );
+        const r = await deleteObject(ctx, bucket, item.key, {
+          ...(item.versionId ? { versionId: item.versionId } : {}),
+          ...(item.ifMatch !== undefined ? { ifMatch: item.ifMatch } : {}),
+        });
         return {
           key: item.key,
           ...(item.versionId ? { versionId: item.versionId } : {}),

@@ -12,7 +12,7 @@ import { combineCrc, compositeChecksum } from '../checksums/index.js';
 import type { EngineContext } from '../context.js';
 import { checkReadConditions, checkWriteConditions, normalizeEtag } from '../conditions.js';
 import { assertKey } from '../names.js';
-import { resolveRange } from '../range.js';
+import { resolveCopyRange } from '../range.js';
 import { segmentsOf, type NewVersion } from '../rows.js';
 import type {
   ByteRange,
@@ -306,7 +306,7 @@ export async function uploadPartCopy(
   const src = resolveVersion(ctx, source.bucket, source.key, source.versionId);
   checkReadConditions(source.conditions, src.etag, new Date(src.created_at), true);
   assertReadable(ctx, src);
-  const range = resolveRange(source.range, src.size) ?? { start: 0, end: src.size - 1 };
+  const range = resolveCopyRange(source.range, src.size) ?? { start: 0, end: src.size - 1 };
   const segments = segmentsOf(src);
   const release = ctx.blobs.acquire(segments.map((s) => s.b));
   const body = readSegments(ctx.blobs, segments, range.start, range.end, release, ctx.keys);

@@ -93,17 +93,37 @@ function partRange(row: VersionRow, partNumber: number): { start: number; end: n
   return { start, end: start + sizes[partNumber - 1]! - 1 };
 }
 
-/** HeadObject. Archived objects can be headed without a restore. */
+/**
+ * HeadObject. Archived objects can be headed without a restore. A Range or partNumber is
+ * checked as a GET would check it, and the bytes it would cover are returned as `range`.
+ */
 export function headObject(
   ctx: EngineContext,
   bucket: string,
   key: string,
   options: GetObjectOptions = {},
-): ObjectInfo {
+): ObjectInfo & { range?: { start: number; end: number } } {
   const row = resolveVersion(ctx, bucket, key, options.versionId);
   checkReadConditions(options.conditions, row.etag, new Date(row.created_at));
-  if (options.partNumber !== undefined) partRange(row, options.partNumber);
-  return toObjectInfo(row, ctx.now());
+  const range = rangeOf(row, options);
+  const info = toObjectInfo(row, ctx.now());
+  return range ? { ...info, range } : info;
+}
+
+/** The bytes a read asks for: a part, a Range, or undefined for the whole object. */
+function rangeOf(
+  row: VersionRow,
+  options: GetObjectOptions,
+): { start: number; end: number } | undefined {
+  if (options.range !== undefined && options.partNumber !== undefined) {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      'a read cannot ask for both a Range and a partNumber',
+    );
+  }
+  return options.partNumber !== undefined
+    ? partRange(row, options.partNumber)
+    : resolveRange(options.range, row.size);
 }
 
 /**
@@ -119,16 +139,7 @@ export function getObject(
   const row = resolveVersion(ctx, bucket, key, options.versionId);
   checkReadConditions(options.conditions, row.etag, new Date(row.created_at));
   assertReadable(ctx, row);
-  if (options.range !== undefined && options.partNumber !== undefined) {
-    throw new StowageError(
-      'E_INVALID_REQUEST',
-      'a read cannot ask for both a Range and a partNumber',
-    );
-  }
-  const range =
-    options.partNumber !== undefined
-      ? partRange(row, options.partNumber)
-      : resolveRange(options.range, row.size);
+  const range = rangeOf(row, options);
   const start = range?.start ?? 0;
   const end = range?.end ?? row.size - 1;
   const segments = segmentsOf(row);

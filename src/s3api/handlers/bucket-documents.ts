@@ -39,10 +39,9 @@ export async function putBucketDocument(r: S3Request): Promise<void> {
   validateBucketDocument(sub, text, { bucket, id, engine: r.engine });
   if (sub === 'policy') refusePublicPolicy(r.engine, bucket, text);
   await r.engine.putBucketConfig(bucket, BUCKET_DOCUMENTS[sub], text, id);
-  sendEmpty(
-    r.res,
-    sub === 'policy' || sub === 'tagging' || sub === 'cors' || sub === 'lifecycle' ? 204 : 200,
-  );
+  // As S3 answers: 204 for a policy and tags, 200 for the rest (s3cmd reports a lifecycle
+  // or CORS document as stored only on a 200).
+  sendEmpty(r.res, sub === 'policy' || sub === 'tagging' ? 204 : 200);
 }
 
 function stripDeclaration(xml: string): string {

@@ -120,7 +120,11 @@ export async function uploadPartCopy(r: S3Request): Promise<void> {
   if (src.versionId || part.sourceVersionId !== 'null')
     r.res.setHeader('x-amz-copy-source-version-id', part.sourceVersionId);
   writeEncryptionHeaders(r.res, part.encryption);
-  sendXml(r.res, 200, 'CopyPartResult', { ETag: part.etag, LastModified: part.lastModified });
+  sendXml(r.res, 200, 'CopyPartResult', {
+    ETag: part.etag,
+    LastModified: part.lastModified,
+    ...Object.fromEntries(Object.entries(part.checksums).map(([a, v]) => [`Checksum${a}`, v])),
+  });
 }
 
 /** CompleteMultipartUpload. */
@@ -186,6 +190,7 @@ export function listParts(r: S3Request): void {
     IsTruncated: page.isTruncated,
     StorageClass: page.upload.storageClass,
     ChecksumAlgorithm: page.upload.checksumAlgorithm,
+    ChecksumType: page.upload.checksumType,
     Initiator: { ID: OWNER_ID, DisplayName: 'stowage' },
     Owner: { ID: OWNER_ID, DisplayName: 'stowage' },
     Part: page.parts.map((p) => ({

@@ -1,8 +1,10 @@
 /** DeleteObjects, object tagging, RestoreObject and GetObjectAttributes. */
-import type { DeleteObjectsItem, RestoreTier } from '../../engine/types.js';
+import { MAX_DELETE_BATCH } from '../../engine/objects/delete.js';
+import type { DeleteObjectsItem, ObjectInfo, RestoreTier } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, keyOf, param, readSmallBody, type S3Request } from '../context.js';
 import { sendEmpty, sendXml } from '../respond.js';
+import type { XmlObject } from '../xml/build.js';
 import { childText, children, parseXml } from '../xml/parse.js';
 import { rfc1123 } from './object-headers.js';
 import { setVersionHeader } from './objects.js';
@@ -16,8 +18,19 @@ export async function deleteObjects(r: S3Request): Promise<void> {
     if (key === undefined)
       throw new StowageError('E_MALFORMED_XML', 'every <Object> needs a <Key>');
     const versionId = childText(o, 'VersionId');
-    return versionId ? { key, versionId } : { key };
+    const ifMatch = childText(o, 'ETag');
+    return {
+      key,
+      ...(versionId ? { versionId } : {}),
+      ...(ifMatch !== undefined ? { ifMatch } : {}),
+    };
   });
+  if (items.length === 0 || items.length > MAX_DELETE_BATCH) {
+    throw new StowageError(
+      'E_MALFORMED_XML',
+      `a DeleteObjects request must name 1 to ${MAX_DELETE_BATCH} objects, got ${items.length}`,
+    );
+  }
   const results = await deleteAllowed(r, items);
   sendXml(r.res, 200, 'DeleteResult', {
     Deleted: quiet
@@ -46,7 +59,7 @@ export async function deleteObjects(r: S3Request): Promise<void> {
  */
 async function deleteAllowed(
   r: S3Request,
-  items: Array<{ key: string; versionId?: string }>,
+  items: Array<{ key: string; versionId?: string; ifMatch?: string }>,
 ): Promise<DeleteObjectsItem[]> {
   const verdicts = items.map((item) => r.authorizeKey?.(item.key, item.versionId));
   const allowed = items.filter((_, i) => verdicts[i] === undefined);
@@ -55,7 +68,8 @@ async function deleteAllowed(
   return items.map((item, i): DeleteObjectsItem => {
     const refusal = verdicts[i];
     if (refusal === undefined) return done[next++] as DeleteObjectsItem;
-    return { ...item, ok: false, code: 'AccessDenied', message: refusal.message };
+    const named = { key: item.key, ...(item.versionId ? { versionId: item.versionId } : {}) };
+    return { ...named, ok: false, code: 'AccessDenied', message: refusal.message };
   });
 }
 
@@ -145,18 +159,41 @@ export function getObjectAttributes(r: S3Request): void {
       want('Checksum') && Object.keys(checksum).length > 0
         ? { ...checksum, ChecksumType: info.checksumType }
         : undefined,
-    ObjectParts:
-      want('ObjectParts') && info.partsCount > 0
-        ? {
-            TotalPartsCount: info.partsCount,
-            PartNumberMarker: 0,
-            NextPartNumberMarker: info.partsCount,
-            MaxParts: 1000,
-            IsTruncated: false,
-            Part: info.partSizes.map((size, i) => ({ PartNumber: i + 1, Size: size })),
-          }
-        : undefined,
+    ObjectParts: want('ObjectParts') && info.partsCount > 0 ? objectParts(r, info) : undefined,
     StorageClass: want('StorageClass') ? info.storageClass : undefined,
     ObjectSize: want('ObjectSize') ? info.size : undefined,
   });
+}
+
+/** A header holding a whole number (x-amz-max-parts, x-amz-part-number-marker). */
+function intHeader(r: S3Request, name: string): number | undefined {
+  const v = header(r, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v.trim()))
+    throw new StowageError('E_INVALID_ARGUMENT', `${name} must be a whole number, got "${v}"`, {
+      details: { argument: name },
+    });
+  return Number(v);
+}
+
+/**
+ * The ObjectParts of GetObjectAttributes: a page of the parts after x-amz-part-number-marker,
+ * at most x-amz-max-parts (default and cap 1000) of them. `PartsCount` is S3's wire name
+ * for the SDKs' TotalPartsCount.
+ */
+function objectParts(r: S3Request, info: ObjectInfo): XmlObject {
+  const maxParts = Math.min(intHeader(r, 'x-amz-max-parts') ?? 1000, 1000);
+  const marker = intHeader(r, 'x-amz-part-number-marker') ?? 0;
+  const page = info.partSizes
+    .map((size, i) => ({ PartNumber: i + 1, Size: size }))
+    .slice(marker, marker + maxParts);
+  const isTruncated = marker + page.length < info.partsCount;
+  return {
+    PartsCount: info.partsCount,
+    PartNumberMarker: marker,
+    NextPartNumberMarker: page.at(-1)?.PartNumber ?? marker,
+    MaxParts: maxParts,
+    IsTruncated: isTruncated,
+    Part: page,
+  };
 }

@@ -22,8 +22,37 @@ const STANDARD_HEADERS: Array<[keyof ObjectHeaders, string]> = [
   ['websiteRedirectLocation', 'x-amz-website-redirect-location'],
 ];
 
-/** Standard headers of a write. `aws-chunked` is a transfer detail, not the object's encoding. */
+const OBJECT_LOCK_HEADERS = [
+  'x-amz-object-lock-mode',
+  'x-amz-object-lock-retain-until-date',
+  'x-amz-object-lock-legal-hold',
+];
+
+/**
+ * Standard headers of a write that makes an object (PutObject, CopyObject,
+ * CreateMultipartUpload). `aws-chunked` is a transfer detail, not the object's encoding.
+ * Object-lock headers are refused as S3 refuses them on a bucket without object lock:
+ * storing the object without the retention asked for would promise what is not kept.
+ */
 export function objectHeadersFrom(r: S3Request): ObjectHeaders {
+  const lock = OBJECT_LOCK_HEADERS.filter((name) => header(r, name) !== undefined);
+  if (lock.length > 0) {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      `Bucket is missing Object Lock Configuration: this server does not support object lock, ` +
+        `so ${lock.join(', ')} cannot be honoured`,
+      { details: { headers: lock } },
+    );
+  }
+  const redirect = header(r, 'x-amz-website-redirect-location');
+  if (redirect !== undefined && !/^(\/|https?:\/\/)/.test(redirect)) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `The website redirect location must have a prefix of 'http://' or 'https://' or '/', ` +
+        `got "${redirect}"`,
+      { details: { argument: 'x-amz-website-redirect-location' } },
+    );
+  }
   const out: ObjectHeaders = {};
   for (const [field, name] of STANDARD_HEADERS) {
     let v = header(r, name);
@@ -62,12 +91,20 @@ export function taggingFrom(r: S3Request): Record<string, string> | undefined {
   return tags;
 }
 
-/** x-amz-checksum-<alg> values sent with the request. */
+/** x-amz-checksum-<alg> values sent with the request: one at most, as S3 takes them. */
 export function checksumsFrom(r: S3Request): ChecksumValues {
   const out: ChecksumValues = {};
   for (const alg of CHECKSUM_ALGORITHMS) {
     const v = header(r, `x-amz-checksum-${alg.toLowerCase()}`);
     if (v !== undefined) out[alg] = v.trim();
+  }
+  const sent = Object.keys(out);
+  if (sent.length > 1) {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      `Expecting a single x-amz-checksum- header; got ${sent.length} ` +
+        `(${sent.map((a) => `x-amz-checksum-${a.toLowerCase()}`).join(', ')})`,
+    );
   }
   return out;
 }

@@ -1,4 +1,5 @@
 /** PutObject, GetObject, HeadObject, DeleteObject. */
+import type { ObjectInfo } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, intParam, keyOf, param, type S3Request } from '../context.js';
 import { sendBody, sendEmpty } from '../respond.js';
@@ -80,6 +81,16 @@ const OVERRIDES: Array<[string, string]> = [
 
 function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>[2] {
   refuseCustomerKeys(r);
+  // S3 lets only signed requests (presigned URLs included) rewrite response headers, so
+  // nobody can make a public object serve as, say, text/html.
+  const overrides = OVERRIDES.filter(([q]) => param(r, q) !== undefined).map(([q]) => q);
+  if (r.anonymous && overrides.length > 0) {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      `Request specific response headers cannot be used for anonymous GET requests ` +
+        `(${overrides.join(', ')})`,
+    );
+  }
   const range = header(r, 'range');
   const partNumber = intParam(r, 'partNumber');
   return {
@@ -90,17 +101,11 @@ function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>
   };
 }
 
-/** HeadObject. */
+/** HeadObject: 200, or 206 with the length and Content-Range a GET would send for a range or part. */
 export function headObject(r: S3Request): void {
   refuseEncryptionOnRead(r);
-  const opts = readOptions(r);
-  const info = r.engine.headObject(bucketOf(r), keyOf(r), { ...opts, range: undefined });
-  writeObjectHeaders(r.res, info, {
-    versioned: isVersioned(r),
-    checksumMode: header(r, 'x-amz-checksum-mode') === 'ENABLED',
-  });
-  r.res.setHeader('Content-Length', info.size);
-  r.res.statusCode = 200;
+  const info = r.engine.headObject(bucketOf(r), keyOf(r), readOptions(r));
+  writeReadHeaders(r, info, info.range);
   r.res.end();
 }
 
@@ -109,24 +114,7 @@ export async function getObject(r: S3Request): Promise<void> {
   refuseEncryptionOnRead(r);
   const got = r.engine.getObject(bucketOf(r), keyOf(r), readOptions(r));
   try {
-    writeObjectHeaders(r.res, got.info, {
-      versioned: isVersioned(r),
-      checksumMode: header(r, 'x-amz-checksum-mode') === 'ENABLED' && got.range === undefined,
-    });
-    for (const [q, h] of OVERRIDES) {
-      const v = param(r, q);
-      if (v !== undefined) r.res.setHeader(h, v);
-    }
-    r.res.setHeader('Content-Length', got.contentLength);
-    if (got.range) {
-      r.res.statusCode = 206;
-      r.res.setHeader(
-        'Content-Range',
-        `bytes ${got.range.start}-${got.range.end}/${got.info.size}`,
-      );
-    } else {
-      r.res.statusCode = 200;
-    }
+    writeReadHeaders(r, got.info, got.range);
   } catch (err) {
     got.body.destroy();
     throw err;
@@ -134,14 +122,42 @@ export async function getObject(r: S3Request): Promise<void> {
   await sendBody(got.body, r.res);
 }
 
+/**
+ * The status and headers of a GET or HEAD: the object's headers, the response-* overrides,
+ * and the length of what is sent. Checksums cover the whole object, so a range or part
+ * gets none (S3 sends them only for the whole object).
+ */
+function writeReadHeaders(
+  r: S3Request,
+  info: ObjectInfo,
+  range: { start: number; end: number } | undefined,
+): void {
+  writeObjectHeaders(r.res, info, {
+    versioned: isVersioned(r),
+    checksumMode: header(r, 'x-amz-checksum-mode') === 'ENABLED' && range === undefined,
+  });
+  for (const [q, h] of OVERRIDES) {
+    const v = param(r, q);
+    if (v !== undefined) r.res.setHeader(h, v);
+  }
+  if (range) {
+    r.res.statusCode = 206;
+    r.res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
+    r.res.setHeader('Content-Length', Math.max(0, range.end - range.start + 1));
+  } else {
+    r.res.statusCode = 200;
+    r.res.setHeader('Content-Length', info.size);
+  }
+}
+
 /** DeleteObject. */
 export async function deleteObject(r: S3Request): Promise<void> {
   const versionId = param(r, 'versionId');
-  const result = await r.engine.deleteObject(
-    bucketOf(r),
-    keyOf(r),
-    versionId !== undefined ? { versionId } : {},
-  );
+  const ifMatch = header(r, 'if-match');
+  const result = await r.engine.deleteObject(bucketOf(r), keyOf(r), {
+    ...(versionId !== undefined ? { versionId } : {}),
+    ...(ifMatch !== undefined ? { ifMatch } : {}),
+  });
   if (result.deleteMarker) r.res.setHeader('x-amz-delete-marker', 'true');
   if (result.versionId !== undefined) r.res.setHeader('x-amz-version-id', result.versionId);
   sendEmpty(r.res, 204);

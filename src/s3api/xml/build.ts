@@ -16,13 +16,14 @@ export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 /**
  * Escapes text for XML. Characters XML 1.0 cannot carry (most C0 controls, which S3 keys
- * may contain) become numeric references, as S3 itself writes them; clients that need
- * exact keys ask for `encoding-type=url`.
+ * may contain) become numeric references, as S3 itself writes them, and so does CR, which
+ * every XML parser would read back as LF (a key `a\rb` would come back as `a\nb`); clients
+ * that need exact keys ask for `encoding-type=url`.
  */
 export function escapeXml(text: string): string {
   // Matching control characters is the point here: they are what XML cannot carry.
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, (c) => {
+  return text.replace(/[&<>"'\u0000-\u0008\u000b-\u001f\ufffe\uffff]/g, (c) => {
     switch (c) {
       case '&':
         return '&amp;';

@@ -1,0 +1,52 @@
+/**
+ * fetch() with Signature V4 headers (the test server's root key): for requests no SDK
+ * sends as such, such as a HEAD with partNumber, two checksum headers, or a POST Object.
+ */
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { createHash } from 'node:crypto';
+import { TEST_KEY } from './server.js';
+
+const signer = new SignatureV4({
+  credentials: TEST_KEY,
+  region: 'us-east-1',
+  service: 's3',
+  sha256: Hash.bind(null, 'sha256'),
+  uriEscapePath: false,
+});
+
+/**
+ * Sends `method pathAndQuery` to the server at `target.url`, signed. `contentMd5` adds the
+ * body's Content-MD5 (S3 requires one on some bucket-document PUTs).
+ */
+export async function signedFetch(
+  target: { url: string },
+  method: string,
+  pathAndQuery: string,
+  options: { body?: string; headers?: Record<string, string>; contentMd5?: boolean } = {},
+): Promise<Response> {
+  const url = new URL(pathAndQuery, target.url);
+  const body = options.body ?? '';
+  const headers: Record<string, string> = {
+    host: url.host,
+    'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
+    ...options.headers,
+  };
+  if (options.contentMd5) headers['content-md5'] = createHash('md5').update(body).digest('base64');
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = v;
+  const signed = await signer.sign({
+    method,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: url.pathname,
+    query,
+    headers,
+  });
+  return fetch(url, {
+    method,
+    headers: signed.headers,
+    ...(method === 'GET' || method === 'HEAD' ? {} : { body }),
+  });
+}

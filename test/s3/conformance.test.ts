@@ -1,0 +1,470 @@
+/**
+ * Corners of the S3 API where this server once answered differently from S3, found by driving
+ * it with boto3 and s3cmd: part copies, conditional deletes, object-lock headers, ranged and
+ * per-part HEAD, 304 validators, GetObjectAttributes paging, checksum headers, website
+ * redirects on copies, anonymous response overrides, POST Object, CR in listed keys and the
+ * status of bucket-document PUTs. Driven with @aws-sdk/client-s3 and plain fetch().
+ */
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectAttributesCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  S3ServiceException,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { patternBytes } from '../helpers/engine.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { signedFetch } from '../helpers/signed-fetch.js';
+
+const MIB = 1024 * 1024;
+const BUCKET = 'conformance';
+let t: TestServer;
+
+beforeAll(async () => {
+  t = await startTestServer({ engine: { minPartSizeBytes: MIB } });
+  await t.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+afterAll(async () => t.close());
+
+async function s3Error(
+  p: Promise<unknown>,
+): Promise<{ name: string; status: number | undefined; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof S3ServiceException)
+      return { name: err.name, status: err.$metadata.httpStatusCode, message: err.message };
+    throw err;
+  }
+  throw new Error('expected an S3 error');
+}
+
+async function exists(key: string): Promise<boolean> {
+  try {
+    await t.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    return true;
+  } catch (err) {
+    if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404) return false;
+    throw err;
+  }
+}
+
+/** A two-part object: part 1 of 1 MiB, part 2 of 100 bytes, uploaded with SHA-256. */
+async function twoPartObject(key: string): Promise<Buffer> {
+  const body = patternBytes(MIB + 100, 3);
+  const { UploadId } = await t.client.send(
+    new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key, ChecksumAlgorithm: 'SHA256' }),
+  );
+  const parts = [];
+  for (const [n, bytes] of [
+    [1, body.subarray(0, MIB)],
+    [2, body.subarray(MIB)],
+  ] as const) {
+    const p = await t.client.send(
+      new UploadPartCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId,
+        PartNumber: n,
+        Body: bytes,
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+    parts.push({ PartNumber: n, ETag: p.ETag, ChecksumSHA256: p.ChecksumSHA256 });
+  }
+  await t.client.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: BUCKET,
+      Key: key,
+      UploadId,
+      MultipartUpload: { Parts: parts },
+    }),
+  );
+  return body;
+}
+
+describe('UploadPartCopy', () => {
+  it('refuses a copy range that is inverted or leaves the source, and stores no part', async () => {
+    await t.client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'src6', Body: patternBytes(6000, 1) }),
+    );
+    const { UploadId } = await t.client.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'dst6' }),
+    );
+    for (const range of ['bytes=10-5', 'bytes=5000-99999999']) {
+      expect(
+        await s3Error(
+          t.client.send(
+            new UploadPartCopyCommand({
+              Bucket: BUCKET,
+              Key: 'dst6',
+              UploadId,
+              PartNumber: 1,
+              CopySource: `${BUCKET}/src6`,
+              CopySourceRange: range,
+            }),
+          ),
+        ),
+      ).toEqual({
+        name: 'InvalidArgument',
+        status: 400,
+        message: `the copy range "${range}" is not valid for a source object of 6000 bytes: it must be bytes=first-last with first <= last <= 5999`,
+      });
+    }
+    const listed = await t.client.send(
+      new ListPartsCommand({ Bucket: BUCKET, Key: 'dst6', UploadId }),
+    );
+    expect(listed.Parts ?? []).toEqual([]);
+  });
+
+  it("answers with the part's checksum when the upload has an algorithm", async () => {
+    const { UploadId } = await t.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: 'dst-sum',
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+    const copied = await t.client.send(
+      new UploadPartCopyCommand({
+        Bucket: BUCKET,
+        Key: 'dst-sum',
+        UploadId,
+        PartNumber: 1,
+        CopySource: `${BUCKET}/src6`,
+        CopySourceRange: 'bytes=0-999',
+      }),
+    );
+    const listed = await t.client.send(
+      new ListPartsCommand({ Bucket: BUCKET, Key: 'dst-sum', UploadId }),
+    );
+    expect(copied.CopyPartResult?.ChecksumSHA256).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(copied.CopyPartResult?.ChecksumSHA256).toBe(listed.Parts?.[0]?.ChecksumSHA256);
+    expect(listed.ChecksumAlgorithm).toBe('SHA256');
+    expect(listed.ChecksumType).toBe('COMPOSITE');
+  });
+});
+
+describe('conditional deletes (If-Match)', () => {
+  it('deletes only when the ETag matches; 404 when there is nothing to match', async () => {
+    const put = await t.client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'cond', Body: 'v1' }),
+    );
+    expect(
+      await s3Error(
+        t.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'cond', IfMatch: '"0000"' })),
+      ),
+    ).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    expect(await exists('cond')).toBe(true);
+    await t.client.send(
+      new DeleteObjectCommand({ Bucket: BUCKET, Key: 'cond', IfMatch: put.ETag }),
+    );
+    expect(await exists('cond')).toBe(false);
+    expect(
+      await s3Error(
+        t.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'cond', IfMatch: '*' })),
+      ),
+    ).toMatchObject({ name: 'NoSuchKey', status: 404 });
+  });
+
+  it('DeleteObjects checks the ETag of each object and reports a mismatch per key', async () => {
+    const a = await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'ca', Body: 'a' }));
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cb', Body: 'b' }));
+    const out = await t.client.send(
+      new DeleteObjectsCommand({
+        Bucket: BUCKET,
+        Delete: {
+          Objects: [
+            { Key: 'ca', ETag: a.ETag },
+            { Key: 'cb', ETag: '"ffff"' },
+          ],
+        },
+      }),
+    );
+    expect(out.Deleted?.map((d) => d.Key)).toEqual(['ca']);
+    expect(out.Errors).toEqual([
+      expect.objectContaining({ Key: 'cb', Code: 'PreconditionFailed' }),
+    ]);
+    expect(await exists('ca')).toBe(false);
+    expect(await exists('cb')).toBe(true);
+  });
+
+  it('DeleteObjects with no object is MalformedXML', async () => {
+    const res = await signedFetch(t, 'POST', `/${BUCKET}?delete`, {
+      body: '<Delete><Quiet>true</Quiet></Delete>',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('<Code>MalformedXML</Code>');
+  });
+});
+
+describe('writes S3 would refuse', () => {
+  it('refuses object-lock headers instead of storing the object without the retention', async () => {
+    const lock = {
+      ObjectLockMode: 'COMPLIANCE' as const,
+      ObjectLockRetainUntilDate: new Date('2030-01-01T00:00:00Z'),
+    };
+    const expected = { name: 'InvalidRequest', status: 400 };
+    expect(
+      await s3Error(
+        t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'locked', Body: 'x', ...lock })),
+      ),
+    ).toMatchObject(expected);
+    expect(
+      await s3Error(
+        t.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'locked', ...lock })),
+      ),
+    ).toMatchObject(expected);
+    expect(
+      await s3Error(
+        t.client.send(
+          new CopyObjectCommand({
+            Bucket: BUCKET,
+            Key: 'locked',
+            CopySource: `${BUCKET}/src6`,
+            ObjectLockLegalHoldStatus: 'ON',
+          }),
+        ),
+      ),
+    ).toMatchObject({
+      ...expected,
+      message: expect.stringContaining('x-amz-object-lock-legal-hold'),
+    });
+    expect(await exists('locked')).toBe(false);
+  });
+
+  it('refuses two checksum headers on one request', async () => {
+    const res = await signedFetch(t, 'PUT', `/${BUCKET}/two-sums`, {
+      body: 'abc',
+      headers: {
+        'x-amz-checksum-crc32': 'NSRBwg==',
+        'x-amz-checksum-sha256': 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=',
+      },
+    });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).toContain('<Code>InvalidRequest</Code>');
+    expect(text).toContain('Expecting a single x-amz-checksum- header');
+    expect(await exists('two-sums')).toBe(false);
+  });
+
+  it('refuses a website redirect location that is not a path or an http(s) URL', async () => {
+    expect(
+      await s3Error(
+        t.client.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: 'redirect',
+            Body: 'x',
+            WebsiteRedirectLocation: 'noslash',
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: 'InvalidArgument', status: 400 });
+  });
+
+  it('POST Object (a browser form upload) is NotImplemented, naming it', async () => {
+    const res = await signedFetch(t, 'POST', `/${BUCKET}`, {
+      body: 'x',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+    });
+    expect(res.status).toBe(501);
+    expect(await res.text()).toContain('POST Object (a browser form upload with a POST policy)');
+  });
+});
+
+describe('copies', () => {
+  it('CopyObject with the COPY directive does not copy the website redirect location', async () => {
+    await t.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'r1',
+        Body: 'x',
+        ContentType: 'text/plain',
+        WebsiteRedirectLocation: '/other.html',
+      }),
+    );
+    await t.client.send(
+      new CopyObjectCommand({ Bucket: BUCKET, Key: 'r2', CopySource: `${BUCKET}/r1` }),
+    );
+    const copy = await t.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'r2' }));
+    expect(copy.ContentType).toBe('text/plain');
+    expect(copy.WebsiteRedirectLocation).toBeUndefined();
+    // A copy onto itself that only sets a new redirect is a change, as in S3.
+    await t.client.send(
+      new CopyObjectCommand({
+        Bucket: BUCKET,
+        Key: 'r1',
+        CopySource: `${BUCKET}/r1`,
+        WebsiteRedirectLocation: 'https://example.com/',
+      }),
+    );
+    const self = await t.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'r1' }));
+    expect(self.WebsiteRedirectLocation).toBe('https://example.com/');
+    expect(self.ContentType).toBe('text/plain');
+  });
+});
+
+describe('reads', () => {
+  it('HEAD with a partNumber or a Range answers 206 with what a GET would send', async () => {
+    const body = await twoPartObject('mp');
+    const part2 = await signedFetch(t, 'HEAD', '/conformance/mp?partNumber=2');
+    expect(part2.status).toBe(206);
+    expect(part2.headers.get('content-length')).toBe('100');
+    expect(part2.headers.get('content-range')).toBe(`bytes ${MIB}-${MIB + 99}/${body.length}`);
+    expect(part2.headers.get('x-amz-mp-parts-count')).toBe('2');
+    const ranged = await signedFetch(t, 'HEAD', '/conformance/mp', {
+      headers: { range: 'bytes=0-99' },
+    });
+    expect(ranged.status).toBe(206);
+    expect(ranged.headers.get('content-length')).toBe('100');
+    expect(ranged.headers.get('content-range')).toBe(`bytes 0-99/${body.length}`);
+    const past = await signedFetch(t, 'HEAD', '/conformance/mp', {
+      headers: { range: `bytes=${body.length + 10}-` },
+    });
+    expect(past.status).toBe(416);
+    const whole = await signedFetch(t, 'HEAD', '/conformance/mp', {
+      headers: { 'x-amz-checksum-mode': 'ENABLED' },
+    });
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('content-length')).toBe(String(body.length));
+    expect(whole.headers.get('x-amz-checksum-sha256')).toMatch(/-2$/);
+    // A part's headers carry no checksum of the whole object.
+    const sdkPart = await t.client.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: 'mp', PartNumber: 1, ChecksumMode: 'ENABLED' }),
+    );
+    expect(sdkPart.ContentLength).toBe(MIB);
+    expect(sdkPart.ChecksumSHA256).toBeUndefined();
+  });
+
+  it('HEAD applies the response-* overrides like GET', async () => {
+    const head = await t.client.send(
+      new HeadObjectCommand({
+        Bucket: BUCKET,
+        Key: 'r1',
+        ResponseContentType: 'application/json',
+        ResponseContentDisposition: 'attachment; filename="r1.json"',
+      }),
+    );
+    expect(head.ContentType).toBe('application/json');
+    expect(head.ContentDisposition).toBe('attachment; filename="r1.json"');
+  });
+
+  it('a 304 carries the ETag and Last-Modified a 200 would', async () => {
+    const ok = await signedFetch(t, 'GET', '/conformance/r2');
+    const etag = ok.headers.get('etag')!;
+    await ok.arrayBuffer();
+    for (const method of ['GET', 'HEAD']) {
+      const res = await signedFetch(t, method, '/conformance/r2', {
+        headers: { 'if-none-match': etag },
+      });
+      expect(res.status).toBe(304);
+      expect(res.headers.get('etag')).toBe(etag);
+      expect(res.headers.get('last-modified')).toBe(ok.headers.get('last-modified'));
+    }
+  });
+
+  it('GetObjectAttributes pages ObjectParts and names the count PartsCount', async () => {
+    const first = await t.client.send(
+      new GetObjectAttributesCommand({
+        Bucket: BUCKET,
+        Key: 'mp',
+        ObjectAttributes: ['ObjectParts'],
+        MaxParts: 1,
+      }),
+    );
+    expect(first.ObjectParts).toMatchObject({
+      TotalPartsCount: 2,
+      PartNumberMarker: '0',
+      NextPartNumberMarker: '1',
+      MaxParts: 1,
+      IsTruncated: true,
+      Parts: [{ PartNumber: 1, Size: MIB }],
+    });
+    const rest = await t.client.send(
+      new GetObjectAttributesCommand({
+        Bucket: BUCKET,
+        Key: 'mp',
+        ObjectAttributes: ['ObjectParts'],
+        PartNumberMarker: '1',
+      }),
+    );
+    expect(rest.ObjectParts).toMatchObject({
+      TotalPartsCount: 2,
+      PartNumberMarker: '1',
+      NextPartNumberMarker: '2',
+      IsTruncated: false,
+      Parts: [{ PartNumber: 2, Size: 100 }],
+    });
+  });
+
+  it('anonymous GETs may not use the response-* overrides; signed ones may', async () => {
+    await t.client.send(
+      new PutBucketPolicyCommand({
+        Bucket: BUCKET,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: '*',
+              Action: 's3:GetObject',
+              Resource: `arn:aws:s3:::${BUCKET}/r2`,
+            },
+          ],
+        }),
+      }),
+    );
+    const plain = await fetch(`${t.url}/${BUCKET}/r2`);
+    expect(plain.status).toBe(200);
+    expect(await plain.text()).toBe('x');
+    const rewritten = await fetch(`${t.url}/${BUCKET}/r2?response-content-type=text/html`);
+    expect(rewritten.status).toBe(400);
+    const text = await rewritten.text();
+    expect(text).toContain('<Code>InvalidRequest</Code>');
+    expect(text).toContain('cannot be used for anonymous GET requests (response-content-type)');
+    const signed = await signedFetch(t, 'GET', `/${BUCKET}/r2?response-content-type=text/html`);
+    expect(signed.status).toBe(200);
+    expect(signed.headers.get('content-type')).toBe('text/html');
+  });
+});
+
+describe('listings and bucket documents', () => {
+  it('a key with CR is listed as &#xD;, so XML parsers read it back exactly', async () => {
+    const key = 'cr\rkey.txt';
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'cr' }));
+    const raw = await signedFetch(t, 'GET', `/${BUCKET}?list-type=2&prefix=cr`);
+    expect(await raw.text()).toContain('<Key>cr&#xD;key.txt</Key>');
+    const listed = await t.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'cr' }));
+    expect(listed.Contents?.map((c) => c.Key)).toEqual([key]);
+  });
+
+  it('PUT ?lifecycle and ?cors answer 200, PUT ?policy and ?tagging 204, as S3 does', async () => {
+    const lifecycle =
+      '<LifecycleConfiguration><Rule><ID>logs</ID><Filter><Prefix>logs/</Prefix></Filter>' +
+      '<Status>Enabled</Status><Expiration><Days>7</Days></Expiration></Rule></LifecycleConfiguration>';
+    const cors =
+      '<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>' +
+      '<AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>';
+    const tagging = '<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>';
+    for (const [sub, body, status] of [
+      ['lifecycle', lifecycle, 200],
+      ['cors', cors, 200],
+      ['tagging', tagging, 204],
+    ] as const) {
+      const res = await signedFetch(t, 'PUT', `/${BUCKET}?${sub}`, { body, contentMd5: true });
+      expect([sub, res.status]).toEqual([sub, status]);
+    }
+  });
+});

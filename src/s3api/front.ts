@@ -75,6 +75,18 @@ function preflightAuth(): Authenticated {
   };
 }
 
+/**
+ * The request target in origin form. A client talking through a forward proxy may send the
+ * absolute form (`GET http://bucket.host:9000/key HTTP/1.1`), which servers must accept
+ * (RFC 9112 §3.2.2): the scheme and authority are dropped, the Host header names the host.
+ */
+function originForm(target: string): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target);
+  if (!m) return target;
+  const rest = target.slice(m[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
 /** The largest request target accepted; S3 keys are at most 1024 bytes, encoded ×3. */
 const MAX_URL_BYTES = 8 * 1024;
 
@@ -113,7 +125,7 @@ export function createS3Handler(
     res.setHeader('x-amz-id-2', requestId);
     res.setHeader('Server', 'Stowage');
     const method = req.method ?? 'GET';
-    const url = req.url ?? '/';
+    const url = originForm(req.url ?? '/');
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);

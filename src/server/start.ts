@@ -13,6 +13,7 @@ import { createAuthenticate } from '../s3api/authenticate.js';
 import { createAuthorize } from '../s3api/authorize.js';
 import { publicAccessOf } from '../s3api/acl/index.js';
 import { createS3Handler } from '../s3api/front.js';
+import { answerClientError } from '../s3api/client-error.js';
 import type { IdentityLookup } from '../s3api/identity.js';
 import { loadRootCredentials, type RootCredentials } from './credentials.js';
 import { loadTlsMaterial } from './tls.js';
@@ -141,6 +142,10 @@ export async function startServer(
   }
   // `100 Continue` goes out only once an operation reads the body (s3api/expect-continue.ts).
   server.on('checkContinue', (req, res) => listener(req, res, true));
+  // Requests node:http cannot parse get an S3 error and an access-log line (client-error.ts).
+  server.on('clientError', (err, socket) =>
+    answerClientError(err, socket, (entry) => accessLog.info(entry, 'request')),
+  );
   // Large uploads legitimately take long; only idle keep-alive sockets are timed out.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

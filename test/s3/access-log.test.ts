@@ -9,11 +9,13 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import http from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { configSchema, type StowageConfig } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { tempDir } from '../helpers/engine.js';
+import { connectRaw } from '../helpers/raw-socket.js';
 import { TEST_KEY } from '../helpers/server.js';
 
 const { dir, cleanup } = tempDir('stowage-access-');
@@ -98,4 +100,60 @@ it('writes one line per request: id, operation, status, code, duration, caller; 
   expect(all).not.toContain(TEST_KEY.secretAccessKey);
   expect(all).not.toContain('wrong-secret-value');
   expect(all).not.toMatch(/AWS4-HMAC-SHA256|Signature=|x-amz-content-sha256/i);
+});
+
+it('a request node:http cannot parse gets an S3 error with a request id, and a log line', async () => {
+  const port = Number(new URL(server.url).port);
+  const cases = [
+    {
+      raw: 'PUT /logged/dup.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\ncontent-length: 4\r\n\r\nabcd',
+      code: 'InvalidRequest',
+      message: 'The request is not valid HTTP/1.1: Duplicate Content-Length',
+    },
+    {
+      raw: `GET /logged/a HTTP/1.1\r\nHost: x\r\nx-amz-meta-big: ${'x'.repeat(17_000)}\r\n\r\n`,
+      code: 'RequestHeaderSectionTooLarge',
+      message: 'Your request header section exceeds the maximum allowed size (16 KiB)',
+    },
+  ];
+  for (const c of cases) {
+    const before = accessLines().length;
+    const conn = await connectRaw(port);
+    conn.socket.write(c.raw);
+    await conn.closedWithin(5000);
+    const text = conn.text();
+    expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(text).toContain('Connection: close\r\n');
+    expect(text).toContain(`<Code>${c.code}</Code><Message>${c.message}</Message>`);
+    const id = /x-amz-request-id: ([0-9A-F]{16})/.exec(text)?.[1];
+    expect(id).toBeDefined();
+    expect(text).toContain(`<RequestId>${id}</RequestId>`);
+    expect(accessLines().slice(before)).toEqual([
+      expect.objectContaining({ requestId: id, status: 400, code: c.code, method: '-' }),
+    ]);
+  }
+});
+
+it('accepts an absolute-form request target (as sent through a forward proxy)', async () => {
+  const { host } = new URL(server.url);
+  const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: Number(new URL(server.url).port),
+        path: `http://${host}/logged/nope?x=1`,
+      },
+      (r) => {
+        let body = '';
+        r.on('data', (d: Buffer) => (body += d.toString()));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  // Routed on its path like any request: an anonymous GET of a private bucket is refused.
+  expect(res.status).toBe(403);
+  expect(res.body).toContain('<Resource>/logged/nope</Resource>');
+  expect(accessLines().at(-1)).toMatchObject({ path: '/logged/nope', operation: 'GetObject' });
 });

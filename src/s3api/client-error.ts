@@ -1,0 +1,75 @@
+/**
+ * Requests node:http cannot parse (its 'clientError' event): a header section over the
+ * limit, a repeated Content-Length, a malformed request line. node:http's own answer is a
+ * bare status line that no S3 client can report; this one is an S3 XML error with a
+ * request id, and the access log gets a line for it like for any other request.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { randomHex } from '../random-bytes.js';
+import type { AccessLogEntry } from './front.js';
+import { toXml } from './xml/build.js';
+
+/** What a parse failure is answered with: status, S3 code and a message naming the problem. */
+export function clientErrorAnswer(err: Error & { code?: string; reason?: string }): {
+  status: number;
+  code: string;
+  message: string;
+} {
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    return {
+      status: 400,
+      code: 'RequestHeaderSectionTooLarge',
+      message: 'Your request header section exceeds the maximum allowed size (16 KiB)',
+    };
+  }
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return {
+      status: 400,
+      code: 'RequestTimeout',
+      message: 'The request headers were not received in time',
+    };
+  }
+  return {
+    status: 400,
+    code: 'InvalidRequest',
+    message: `The request is not valid HTTP/1.1: ${err.reason ?? err.message}`,
+  };
+}
+
+/**
+ * Answers a request node:http could not parse, then closes the connection (what follows the
+ * bad bytes cannot be trusted to start a request). A socket that can no longer be written
+ * (the client went away) is just destroyed.
+ */
+export function answerClientError(
+  err: Error & { code?: string; reason?: string },
+  socket: Duplex,
+  onAccess?: (entry: AccessLogEntry) => void,
+): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const requestId = randomHex(8).toUpperCase();
+  const { status, code, message } = clientErrorAnswer(err);
+  const xml = toXml(
+    'Error',
+    { Code: code, Message: message, RequestId: requestId },
+    { xmlns: false },
+  );
+  socket.end(
+    [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+      'Content-Type: application/xml',
+      `Content-Length: ${Buffer.byteLength(xml)}`,
+      `x-amz-request-id: ${requestId}`,
+      `x-amz-id-2: ${requestId}`,
+      'Server: Stowage',
+      'Connection: close',
+      '',
+      xml,
+    ].join('\r\n'),
+  );
+  onAccess?.({ requestId, method: '-', path: '-', status, code, durationMs: 0 });
+}

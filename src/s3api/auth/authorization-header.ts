@@ -37,10 +37,13 @@ function malformed(problem: string): StowageError {
 function unsupported(value: string): StowageError {
   const scheme = value.split(/\s/, 1)[0] ?? '';
   if (scheme === 'AWS') {
+    // Word for word what S3 answers SigV2 in its SigV4-only regions: s3cmd, which falls
+    // back to SigV2 after any InvalidArgument, recognises exactly this text, switches back
+    // to SigV4 for good and then shows the first error; any other text leaves its users with
+    // a SigV2 refusal instead of the real problem.
     return new StowageError(
       'E_INVALID_REQUEST',
-      'The authorization mechanism you have provided is not supported: Signature Version 2 ' +
-        `("AWS <key>:<signature>") is not supported. ${USE_SIGV4}`,
+      `The authorization mechanism you have provided is not supported. Please use ${ALGORITHM}.`,
       { details: { mechanism: 'SigV2' } },
     );
   }

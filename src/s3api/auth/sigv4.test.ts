@@ -549,7 +549,11 @@ describe('authenticateRequest: errors, with the codes S3 uses', () => {
       auth(withHeader(req, 'authorization', `AWS ${KEY.accessKeyId}:c2lnbmF0dXJl`)),
     );
     expect(v2.code).toBe('E_INVALID_REQUEST');
-    expect(v2.message).toMatch(/Signature Version 2 .* not supported/);
+    // Exactly S3's text, which s3cmd matches to go back to SigV4.
+    expect(v2.message).toBe(
+      'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
+    );
+    expect(v2.details).toMatchObject({ mechanism: 'SigV2' });
     const v4a = errorOf(() =>
       auth(
         withHeader(

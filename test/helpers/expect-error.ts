@@ -1,5 +1,6 @@
 /** One assertion for every test that expects a StowageError. */
 import { expect } from 'vitest';
+import { S3ServiceException } from '@aws-sdk/client-s3';
 import { isStowageError, type ErrorCode, type StowageError } from '../../src/errors.js';
 
 /**
@@ -23,4 +24,21 @@ export async function expectError(
   expect(err.code).toBe(code);
   if (message !== undefined) expect(err.message).toMatch(message);
   return err;
+}
+
+/**
+ * The S3 error a client call fails with: its code (the SDK's error name), HTTP status and
+ * message. Fails the test if the call succeeds or throws something other than an S3 error.
+ */
+export async function s3ErrorOf(
+  p: Promise<unknown>,
+): Promise<{ name: string; status?: number; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof S3ServiceException)
+      return { name: err.name, status: err.$metadata.httpStatusCode, message: err.message };
+    throw err;
+  }
+  throw new Error('expected an S3 error, but the call succeeded');
 }

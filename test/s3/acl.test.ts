@@ -13,7 +13,6 @@ import {
   PutObjectAclCommand,
   PutObjectCommand,
   PutPublicAccessBlockCommand,
-  S3ServiceException,
   type BucketCannedACL,
   type Grant,
   type ObjectCannedACL,
@@ -26,6 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OWNER_ID } from '../../src/s3api/acl/grants.js';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
+import { s3ErrorOf } from '../helpers/expect-error.js';
 
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 const AUTH_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
@@ -47,19 +47,6 @@ afterAll(async () => {
   await t?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
-
-async function s3Error(
-  p: Promise<unknown>,
-): Promise<{ name: string; status?: number; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException)
-      return { name: err.name, status: err.$metadata.httpStatusCode, message: err.message };
-    throw err;
-  }
-  throw new Error('expected an S3 error');
-}
 
 const ownerGrant: Grant = {
   Grantee: { Type: 'CanonicalUser', ID: OWNER_ID, DisplayName: 'stowage' },
@@ -175,7 +162,7 @@ describe('object ACLs with @aws-sdk/client-s3', () => {
   });
 
   it('refuses bad inputs with clear errors', async () => {
-    const unknown = await s3Error(
+    const unknown = await s3ErrorOf(
       t.client.send(
         new PutObjectCommand({
           Bucket: B,
@@ -187,7 +174,7 @@ describe('object ACLs with @aws-sdk/client-s3', () => {
     );
     expect(unknown).toMatchObject({ name: 'InvalidArgument', status: 400 });
     expect(unknown.message).toMatch(/unknown canned ACL "world-readable"/);
-    const both = await s3Error(
+    const both = await s3ErrorOf(
       t.client.send(
         new PutObjectAclCommand({
           Bucket: B,
@@ -198,7 +185,7 @@ describe('object ACLs with @aws-sdk/client-s3', () => {
       ),
     );
     expect(both).toMatchObject({ name: 'InvalidRequest', status: 400 });
-    const stranger = await s3Error(
+    const stranger = await s3ErrorOf(
       t.client.send(
         new PutObjectAclCommand({
           Bucket: B,
@@ -209,12 +196,12 @@ describe('object ACLs with @aws-sdk/client-s3', () => {
     );
     expect(stranger).toMatchObject({ name: 'InvalidArgument', status: 400 });
     expect(stranger.message).toMatch(/not a canonical user of this server/);
-    const missing = await s3Error(
+    const missing = await s3ErrorOf(
       t.client.send(new GetObjectAclCommand({ Bucket: B, Key: 'no-such-key' })),
     );
     expect(missing).toMatchObject({ name: 'NoSuchKey', status: 404 });
     expect(
-      await s3Error(
+      await s3ErrorOf(
         t.client.send(new PutObjectAclCommand({ Bucket: B, Key: 'no-such-key', ACL: 'private' })),
       ),
     ).toMatchObject({ name: 'NoSuchKey', status: 404 });
@@ -270,10 +257,12 @@ describe('bucket ACLs with @aws-sdk/client-s3', () => {
 
   it('answers NoSuchBucket for a missing bucket and MethodNotAllowed for DELETE ?acl', async () => {
     expect(
-      await s3Error(t.client.send(new GetBucketAclCommand({ Bucket: 'acl-nope' }))),
+      await s3ErrorOf(t.client.send(new GetBucketAclCommand({ Bucket: 'acl-nope' }))),
     ).toMatchObject({ name: 'NoSuchBucket', status: 404 });
     expect(
-      await s3Error(t.client.send(new PutBucketAclCommand({ Bucket: 'acl-nope', ACL: 'private' }))),
+      await s3ErrorOf(
+        t.client.send(new PutBucketAclCommand({ Bucket: 'acl-nope', ACL: 'private' })),
+      ),
     ).toMatchObject({ name: 'NoSuchBucket', status: 404 });
   });
 });
@@ -313,7 +302,7 @@ describe('BlockPublicAcls', () => {
         ),
     ];
     for (const a of attempts) {
-      const e = await s3Error(a());
+      const e = await s3ErrorOf(a());
       expect(e).toMatchObject({ name: 'AccessDenied', status: 403 });
       expect(e.message).toMatch(/BlockPublicAcls=true/);
     }

@@ -17,13 +17,13 @@ import {
   PutObjectCommand,
   PutPublicAccessBlockCommand,
   S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIdentityPolicy } from '../../src/s3api/documents/policy.js';
 import { principalArn, type Identity } from '../../src/s3api/identity.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { SEED_000_BUCKET_POLICY, SEED_000_VPS_POLICY } from '../fixtures/seed-policies.js';
+import { s3ErrorOf } from '../helpers/expect-error.js';
 
 /** Seed 000 §1.3: public read of game-assets/*, and CloudFront (never a direct request). */
 const SEED_BUCKET_POLICY = SEED_000_BUCKET_POLICY;
@@ -84,19 +84,6 @@ afterAll(async () => {
   lister.destroy();
   await t.close();
 });
-
-async function s3Error(
-  p: Promise<unknown>,
-): Promise<{ name: string; status?: number; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException)
-      return { name: err.name, status: err.$metadata.httpStatusCode, message: err.message };
-    throw err;
-  }
-  throw new Error('expected an S3 error');
-}
 
 async function anonymous(
   path: string,
@@ -168,21 +155,23 @@ describe('seed 000 §10.1: a key with an identity policy', () => {
   });
 
   it('may not list all buckets, create buckets, or change the bucket policy', async () => {
-    expect(await s3Error(vps.send(new ListBucketsCommand({})))).toMatchObject({
+    expect(await s3ErrorOf(vps.send(new ListBucketsCommand({})))).toMatchObject({
       name: 'AccessDenied',
       status: 403,
     });
-    expect(await s3Error(vps.send(new CreateBucketCommand({ Bucket: 'vps-own' })))).toMatchObject({
-      name: 'AccessDenied',
-    });
-    expect(await s3Error(putPolicy('ziggie-cloud-backups', SEED_BUCKET_POLICY, vps))).toMatchObject(
-      { name: 'AccessDenied' },
+    expect(await s3ErrorOf(vps.send(new CreateBucketCommand({ Bucket: 'vps-own' })))).toMatchObject(
+      {
+        name: 'AccessDenied',
+      },
     );
+    expect(
+      await s3ErrorOf(putPolicy('ziggie-cloud-backups', SEED_BUCKET_POLICY, vps)),
+    ).toMatchObject({ name: 'AccessDenied' });
   });
 
   it('a copy needs a read of the source: from a bucket it may not read, AccessDenied', async () => {
     await freshBucket('private-stuff', ['secret.txt']);
-    const err = await s3Error(
+    const err = await s3ErrorOf(
       vps.send(
         new CopyObjectCommand({
           Bucket: 'ziggie-cloud-backups',
@@ -233,7 +222,7 @@ describe('seed 000 §10.1: a key with an identity policy', () => {
     );
     expect(left.Contents?.map((o) => o.Key)).toEqual(['archive/keep']);
     expect(
-      await s3Error(
+      await s3ErrorOf(
         root.send(new HeadObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'copy' })),
       ),
     ).toMatchObject({ name: 'NotFound' });
@@ -283,7 +272,7 @@ describe('explicit Deny beats Allow', () => {
     expect((await anonymous('/deny-wins/open/a')).status).toBe(200);
     expect((await anonymous('/deny-wins/secret/b')).status).toBe(403);
     expect(
-      await s3Error(root.send(new GetObjectCommand({ Bucket: 'deny-wins', Key: 'secret/b' }))),
+      await s3ErrorOf(root.send(new GetObjectCommand({ Bucket: 'deny-wins', Key: 'secret/b' }))),
     ).toMatchObject({
       name: 'AccessDenied',
     });
@@ -311,18 +300,18 @@ describe('DenyInsecureTransport', () => {
       ],
     });
     expect(
-      await s3Error(root.send(new GetObjectCommand({ Bucket: 'tls-only', Key: 'a' }))),
+      await s3ErrorOf(root.send(new GetObjectCommand({ Bucket: 'tls-only', Key: 'a' }))),
     ).toMatchObject({
       name: 'AccessDenied',
       status: 403,
     });
     expect(
-      await s3Error(root.send(new PutObjectCommand({ Bucket: 'tls-only', Key: 'b', Body: 'x' }))),
+      await s3ErrorOf(root.send(new PutObjectCommand({ Bucket: 'tls-only', Key: 'b', Body: 'x' }))),
     ).toMatchObject({ name: 'AccessDenied' });
     // Nothing was stored by the refused PUT.
     await root.send(new DeleteBucketPolicyCommand({ Bucket: 'tls-only' }));
     expect(
-      await s3Error(root.send(new GetObjectCommand({ Bucket: 'tls-only', Key: 'b' }))),
+      await s3ErrorOf(root.send(new GetObjectCommand({ Bucket: 'tls-only', Key: 'b' }))),
     ).toMatchObject({
       name: 'NoSuchKey',
     });
@@ -338,7 +327,7 @@ describe('public access block', () => {
         PublicAccessBlockConfiguration: { BlockPublicPolicy: true },
       }),
     );
-    const err = await s3Error(
+    const err = await s3ErrorOf(
       putPolicy('blocked-policy', {
         Version: '2012-10-17',
         Statement: [
@@ -416,7 +405,7 @@ describe('public access block', () => {
   it('GetBucketPolicyStatus without a policy is NoSuchBucketPolicy', async () => {
     await freshBucket('no-policy');
     expect(
-      await s3Error(root.send(new GetBucketPolicyStatusCommand({ Bucket: 'no-policy' }))),
+      await s3ErrorOf(root.send(new GetBucketPolicyStatusCommand({ Bucket: 'no-policy' }))),
     ).toMatchObject({
       name: 'NoSuchBucketPolicy',
       status: 404,
@@ -451,15 +440,15 @@ describe('condition keys', () => {
     );
     expect(home.Contents?.map((c) => c.Key)).toEqual(['home/a.txt']);
     expect(
-      await s3Error(lister.send(new ListObjectsV2Command({ Bucket: 'ziggie-cloud-assets' }))),
+      await s3ErrorOf(lister.send(new ListObjectsV2Command({ Bucket: 'ziggie-cloud-assets' }))),
     ).toMatchObject({ name: 'AccessDenied' });
     expect(
-      await s3Error(
+      await s3ErrorOf(
         lister.send(new ListObjectsV2Command({ Bucket: 'ziggie-cloud-assets', Prefix: 'other/' })),
       ),
     ).toMatchObject({ name: 'AccessDenied' });
     expect(
-      await s3Error(
+      await s3ErrorOf(
         lister.send(new GetObjectCommand({ Bucket: 'ziggie-cloud-assets', Key: 'home/a.txt' })),
       ),
     ).toMatchObject({ name: 'AccessDenied' });

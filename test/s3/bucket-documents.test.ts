@@ -31,13 +31,13 @@ import {
   PutBucketVersioningCommand,
   PutPublicAccessBlockCommand,
   S3Client,
-  S3ServiceException,
   type CORSRule,
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { SEED_000_BUCKET_POLICY, SEED_000_LIFECYCLE } from '../fixtures/seed-policies.js';
+import { s3ErrorOf } from '../helpers/expect-error.js';
 
 let t: TestServer;
 let s3: S3Client;
@@ -61,20 +61,6 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => t.close());
-
-async function s3Error(
-  p: Promise<unknown>,
-): Promise<{ name: string; status: number | undefined; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException) {
-      return { name: err.name, status: err.$metadata.httpStatusCode, message: err.message };
-    }
-    throw err;
-  }
-  throw new Error('expected an S3 error');
-}
 
 /** Seed 000 §1.3. */
 const SEED_POLICY = SEED_000_BUCKET_POLICY;
@@ -373,10 +359,10 @@ describe('documents every bucket has, as S3 answers them before any is set', () 
 
   it('a bucket that does not exist is still NoSuchBucket', async () => {
     expect(
-      await s3Error(s3.send(new GetBucketEncryptionCommand({ Bucket: 'defaults-missing' }))),
+      await s3ErrorOf(s3.send(new GetBucketEncryptionCommand({ Bucket: 'defaults-missing' }))),
     ).toMatchObject({ name: 'NoSuchBucket', status: 404 });
     expect(
-      await s3Error(s3.send(new GetBucketLoggingCommand({ Bucket: 'defaults-missing' }))),
+      await s3ErrorOf(s3.send(new GetBucketLoggingCommand({ Bucket: 'defaults-missing' }))),
     ).toMatchObject({ name: 'NoSuchBucket', status: 404 });
   });
 });
@@ -385,7 +371,7 @@ describe('documents S3 refuses are refused with its code, and nothing is stored'
   it('a lifecycle transition to STANDARD_IA at 7 days: InvalidArgument', async () => {
     const Bucket = 'refused-lifecycle';
     await s3.send(new CreateBucketCommand({ Bucket }));
-    const err = await s3Error(
+    const err = await s3ErrorOf(
       s3.send(
         new PutBucketLifecycleConfigurationCommand({
           Bucket,
@@ -409,12 +395,12 @@ describe('documents S3 refuses are refused with its code, and nothing is stored'
         "'Days' in Transition action must be greater than or equal to 30 for storageClass 'STANDARD_IA'",
     });
     expect(
-      (await s3Error(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket })))).name,
+      (await s3ErrorOf(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket })))).name,
     ).toBe('NoSuchLifecycleConfiguration');
   });
 
   it('a CORS rule without AllowedMethods: MalformedXML, the stored rules kept', async () => {
-    const err = await s3Error(
+    const err = await s3ErrorOf(
       s3.send(
         new PutBucketCorsCommand({
           Bucket: ASSETS,
@@ -443,18 +429,18 @@ describe('documents S3 refuses are refused with its code, and nothing is stored'
         },
       ],
     };
-    const err = await s3Error(
+    const err = await s3ErrorOf(
       s3.send(new PutBucketPolicyCommand({ Bucket: PROD, Policy: JSON.stringify(policy) })),
     );
     expect(err).toMatchObject({ name: 'MalformedPolicy', status: 400 });
     expect(err.message).toMatch(/Policy has invalid action: "s3:GetObjekt"/);
-    expect((await s3Error(s3.send(new GetBucketPolicyCommand({ Bucket: PROD })))).name).toBe(
+    expect((await s3ErrorOf(s3.send(new GetBucketPolicyCommand({ Bucket: PROD })))).name).toBe(
       'NoSuchBucketPolicy',
     );
   });
 
   it('replication on an unversioned bucket: InvalidRequest', async () => {
-    const err = await s3Error(
+    const err = await s3ErrorOf(
       s3.send(
         new PutBucketReplicationCommand({
           Bucket: ASSETS,
@@ -481,7 +467,7 @@ describe('documents S3 refuses are refused with its code, and nothing is stored'
   });
 
   it('logging to a bucket that does not exist: InvalidTargetBucketForLogging', async () => {
-    const err = await s3Error(
+    const err = await s3ErrorOf(
       s3.send(
         new PutBucketLoggingCommand({
           Bucket: PROD,
@@ -496,7 +482,7 @@ describe('documents S3 refuses are refused with its code, and nothing is stored'
   });
 
   it('a document for a bucket that does not exist: NoSuchBucket first', async () => {
-    const err = await s3Error(
+    const err = await s3ErrorOf(
       s3.send(
         new PutBucketCorsCommand({
           Bucket: 'no-such-bucket-here',

@@ -26,6 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBytes } from '../helpers/engine.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { signedFetch } from '../helpers/signed-fetch.js';
+import { s3ErrorOf } from '../helpers/expect-error.js';
 
 const MIB = 1024 * 1024;
 const BUCKET = 'conformance';
@@ -36,19 +37,6 @@ beforeAll(async () => {
   await t.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
 afterAll(async () => t.close());
-
-async function s3Error(
-  p: Promise<unknown>,
-): Promise<{ name: string; status: number | undefined; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException)
-      return { name: err.name, status: err.$metadata.httpStatusCode, message: err.message };
-    throw err;
-  }
-  throw new Error('expected an S3 error');
-}
 
 async function exists(key: string): Promise<boolean> {
   try {
@@ -104,7 +92,7 @@ describe('UploadPartCopy', () => {
     );
     for (const range of ['bytes=10-5', 'bytes=5000-99999999']) {
       expect(
-        await s3Error(
+        await s3ErrorOf(
           t.client.send(
             new UploadPartCopyCommand({
               Bucket: BUCKET,
@@ -162,7 +150,7 @@ describe('conditional deletes (If-Match)', () => {
       new PutObjectCommand({ Bucket: BUCKET, Key: 'cond', Body: 'v1' }),
     );
     expect(
-      await s3Error(
+      await s3ErrorOf(
         t.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'cond', IfMatch: '"0000"' })),
       ),
     ).toMatchObject({ name: 'PreconditionFailed', status: 412 });
@@ -172,7 +160,7 @@ describe('conditional deletes (If-Match)', () => {
     );
     expect(await exists('cond')).toBe(false);
     expect(
-      await s3Error(
+      await s3ErrorOf(
         t.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'cond', IfMatch: '*' })),
       ),
     ).toMatchObject({ name: 'NoSuchKey', status: 404 });
@@ -217,17 +205,17 @@ describe('writes S3 would refuse', () => {
     };
     const expected = { name: 'InvalidRequest', status: 400 };
     expect(
-      await s3Error(
+      await s3ErrorOf(
         t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'locked', Body: 'x', ...lock })),
       ),
     ).toMatchObject(expected);
     expect(
-      await s3Error(
+      await s3ErrorOf(
         t.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'locked', ...lock })),
       ),
     ).toMatchObject(expected);
     expect(
-      await s3Error(
+      await s3ErrorOf(
         t.client.send(
           new CopyObjectCommand({
             Bucket: BUCKET,
@@ -261,7 +249,7 @@ describe('writes S3 would refuse', () => {
 
   it('refuses a website redirect location that is not a path or an http(s) URL', async () => {
     expect(
-      await s3Error(
+      await s3ErrorOf(
         t.client.send(
           new PutObjectCommand({
             Bucket: BUCKET,

@@ -12,7 +12,6 @@ import {
   ListPartsCommand,
   PutBucketEncryptionCommand,
   PutObjectCommand,
-  S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
   type S3Client,
@@ -24,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBytes } from '../helpers/engine.js';
 import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
+import { s3ErrorOf } from '../helpers/expect-error.js';
 
 let t: TestServer;
 let s3: S3Client;
@@ -53,19 +53,6 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 const KMS_ARN = (id: string): string => `arn:aws:kms:us-east-1:000000000000:key/${id}`;
-
-async function s3Error(
-  p: Promise<unknown>,
-): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof S3ServiceException)
-      return { name: err.name, message: err.message, status: err.$metadata.httpStatusCode };
-    throw err;
-  }
-  throw new Error('expected an S3 error');
-}
 
 async function getBytes(bucket: string, key: string, range?: string): Promise<Buffer> {
   const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }));
@@ -237,7 +224,7 @@ describe('copy and multipart', () => {
 
 describe('bad requests', () => {
   it('an unknown algorithm is InvalidArgument naming the value', async () => {
-    const e = await s3Error(
+    const e = await s3ErrorOf(
       s3.send(
         new PutObjectCommand({
           Bucket: 'sse-plain',
@@ -253,7 +240,7 @@ describe('bad requests', () => {
 
   it('a KMS key id with AES256, or alone, is InvalidArgument', async () => {
     for (const sse of ['AES256', undefined] as const) {
-      const e = await s3Error(
+      const e = await s3ErrorOf(
         s3.send(
           new PutObjectCommand({
             Bucket: 'sse-plain',
@@ -275,12 +262,12 @@ describe('bad requests', () => {
       SSECustomerAlgorithm: 'AES256',
       SSECustomerKey: key.toString('base64'),
     };
-    const put = await s3Error(
+    const put = await s3ErrorOf(
       s3.send(new PutObjectCommand({ Bucket: 'sse-plain', Key: 'c', Body: 'x', ...sseC })),
     );
     expect(put).toMatchObject({ name: 'NotImplemented', status: 501 });
     expect(put.message).toMatch(/customer-provided keys/);
-    const get = await s3Error(
+    const get = await s3ErrorOf(
       s3.send(new GetObjectCommand({ Bucket: 'sse-plain', Key: 'a.bin', ...sseC })),
     );
     expect(get).toMatchObject({ name: 'NotImplemented', status: 501 });
@@ -299,12 +286,12 @@ describe('bad requests', () => {
       );
       return cmd;
     };
-    const get = await s3Error(
+    const get = await s3ErrorOf(
       s3.send(withSseHeader(new GetObjectCommand({ Bucket: 'sse-plain', Key: 'a.bin' }))),
     );
     expect(get).toMatchObject({ name: 'InvalidArgument', status: 400 });
     expect(get.message).toMatch(/not allowed on GET or HEAD/);
-    const head = await s3Error(
+    const head = await s3ErrorOf(
       s3.send(withSseHeader(new HeadObjectCommand({ Bucket: 'sse-plain', Key: 'a.bin' }))),
     );
     // A HEAD answer has no body, so the SDK knows only the status there.
@@ -322,7 +309,7 @@ describe('bad requests', () => {
       },
       { step: 'build' },
     );
-    const e = await s3Error(s3.send(cmd));
+    const e = await s3ErrorOf(s3.send(cmd));
     expect(e).toMatchObject({ name: 'InvalidArgument', status: 400 });
     expect(e.message).toMatch(/bucket-key-enabled must be true or false, got "maybe"/);
   });

@@ -35,6 +35,11 @@ export interface VersionRow {
   accessed_at: number;
   /** Encryption at rest (JSON ObjectEncryption); set after insert, NULL in the clear. */
   encryption?: string | null;
+  /**
+   * A completed multipart upload's part checksums in the upload's algorithm (JSON array of
+   * ChecksumValues, one per part); NULL for other objects and for uploads without one.
+   */
+  part_checksums?: string | null;
 }
 
 /** The columns of a new version row (id and is_latest are set by the engine). */
@@ -108,6 +113,9 @@ export function toObjectInfo(row: VersionRow, nowMs: number): ObjectInfo {
     ...(row.sha256 ? { sha256: row.sha256 } : {}),
     partsCount: partSizes.length,
     partSizes,
+    ...(row.part_checksums
+      ? { partChecksums: JSON.parse(row.part_checksums) as ChecksumValues[] }
+      : {}),
     ...(row.encryption
       ? { encryption: JSON.parse(row.encryption) as ObjectInfo['encryption'] }
       : {}),

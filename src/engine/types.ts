@@ -118,6 +118,8 @@ export interface ObjectInfo {
   partsCount: number;
   /** Sizes of each part of a multipart object (GetObject partNumber, GetObjectAttributes). */
   partSizes: number[];
+  /** A multipart object's part checksums, in the upload's algorithm (when it had one). */
+  partChecksums?: ChecksumValues[];
   /** Encryption at rest; absent when the version is stored in the clear. */
   encryption?: ObjectEncryption;
 }

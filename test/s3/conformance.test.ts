@@ -13,6 +13,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectAttributesCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   ListPartsCommand,
@@ -22,6 +23,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBytes } from '../helpers/engine.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -31,6 +33,9 @@ import { s3ErrorOf } from '../helpers/expect-error.js';
 const MIB = 1024 * 1024;
 const BUCKET = 'conformance';
 let t: TestServer;
+/** The bytes of the two-part object 'mp' (made by the first 'reads' test). */
+let mpBody: Buffer;
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('base64');
 
 beforeAll(async () => {
   t = await startTestServer({ engine: { minPartSizeBytes: MIB } });
@@ -307,6 +312,7 @@ describe('copies', () => {
 describe('reads', () => {
   it('HEAD with a partNumber or a Range answers 206 with what a GET would send', async () => {
     const body = await twoPartObject('mp');
+    mpBody = body;
     const part2 = await signedFetch(t, 'HEAD', '/conformance/mp?partNumber=2');
     expect(part2.status).toBe(206);
     expect(part2.headers.get('content-length')).toBe('100');
@@ -328,12 +334,19 @@ describe('reads', () => {
     expect(whole.status).toBe(200);
     expect(whole.headers.get('content-length')).toBe(String(body.length));
     expect(whole.headers.get('x-amz-checksum-sha256')).toMatch(/-2$/);
-    // A part's headers carry no checksum of the whole object.
+    // One part carries that part's own checksum, not the whole object's.
     const sdkPart = await t.client.send(
       new HeadObjectCommand({ Bucket: BUCKET, Key: 'mp', PartNumber: 1, ChecksumMode: 'ENABLED' }),
     );
     expect(sdkPart.ContentLength).toBe(MIB);
-    expect(sdkPart.ChecksumSHA256).toBeUndefined();
+    expect(sdkPart.ChecksumSHA256).toBe(sha256(body.subarray(0, MIB)));
+    const got = await t.client.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'mp', PartNumber: 2, ChecksumMode: 'ENABLED' }),
+    );
+    expect(got.ChecksumSHA256).toBe(sha256(body.subarray(MIB)));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body.subarray(MIB))).toBe(
+      true,
+    );
   });
 
   it('HEAD applies the response-* overrides like GET', async () => {
@@ -363,7 +376,7 @@ describe('reads', () => {
     }
   });
 
-  it('GetObjectAttributes pages ObjectParts and names the count PartsCount', async () => {
+  it('GetObjectAttributes pages ObjectParts, with part checksums, and names the count PartsCount', async () => {
     const first = await t.client.send(
       new GetObjectAttributesCommand({
         Bucket: BUCKET,
@@ -378,7 +391,7 @@ describe('reads', () => {
       NextPartNumberMarker: '1',
       MaxParts: 1,
       IsTruncated: true,
-      Parts: [{ PartNumber: 1, Size: MIB }],
+      Parts: [{ PartNumber: 1, Size: MIB, ChecksumSHA256: sha256(mpBody.subarray(0, MIB)) }],
     });
     const rest = await t.client.send(
       new GetObjectAttributesCommand({
@@ -393,7 +406,7 @@ describe('reads', () => {
       PartNumberMarker: '1',
       NextPartNumberMarker: '2',
       IsTruncated: false,
-      Parts: [{ PartNumber: 2, Size: 100 }],
+      Parts: [{ PartNumber: 2, Size: 100, ChecksumSHA256: sha256(mpBody.subarray(MIB)) }],
     });
   });
 

@@ -71,6 +71,24 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('version 5 adds a nullable part_checksums column; rows written before keep NULL', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.slice(0, 4));
+    db.prepare(
+      "INSERT INTO buckets (name, region, owner, created_at) VALUES ('b', 'us-east-1', 'o', 0)",
+    ).run();
+    db.prepare(
+      `INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, headers,
+         metadata, tags, storage_class, checksums, segments, part_sizes, created_at, accessed_at)
+       VALUES ('b', 'k', 'null', 1, 0, 0, '"e"', '{}', '{}', '{}', 'STANDARD', '{}', '[]', '[5,1]', 0, 0)`,
+    ).run();
+    expect(migrate(db)).toEqual([5]);
+    expect(db.prepare('SELECT part_checksums FROM versions').get()).toEqual({
+      part_checksums: null,
+    });
+    db.close();
+  });
+
   it('the current-version index serves the listing query', () => {
     const db = new Database(':memory:');
     migrate(db);

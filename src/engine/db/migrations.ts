@@ -137,6 +137,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'part-checksums',
+    // The part checksums of a completed multipart upload, for GetObjectAttributes and for a
+    // GET or HEAD of one part with x-amz-checksum-mode (objects made before have none).
+    sql: `
+      ALTER TABLE versions ADD COLUMN part_checksums TEXT;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */

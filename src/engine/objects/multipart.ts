@@ -528,6 +528,13 @@ export async function completeMultipartUpload(
           })),
       ),
       part_sizes: JSON.stringify(parts.map((p) => p.size)),
+      part_checksums: algorithm
+        ? JSON.stringify(
+            parts.map((p) => ({
+              [algorithm]: (JSON.parse(p.checksums) as ChecksumValues)[algorithm],
+            })),
+          )
+        : null,
       created_at: now,
       accessed_at: now,
     };

@@ -74,11 +74,11 @@ function insert(
   ctx
     .sql(
       `INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, headers, metadata,
-         tags, storage_class, restore, checksums, checksum_type, md5, sha256, segments, part_sizes, created_at, accessed_at)
+         tags, storage_class, restore, checksums, checksum_type, md5, sha256, segments, part_sizes, part_checksums, created_at, accessed_at)
        VALUES (@bucket, @key, @version_id, 1, @is_delete_marker, @size, @etag, @headers, @metadata, @tags,
-         @storage_class, @restore, @checksums, @checksum_type, @md5, @sha256, @segments, @part_sizes, @created_at, @accessed_at)`,
+         @storage_class, @restore, @checksums, @checksum_type, @md5, @sha256, @segments, @part_sizes, @part_checksums, @created_at, @accessed_at)`,
     )
-    .run({ ...v, bucket, key, version_id: versionId });
+    .run({ part_checksums: null, ...v, bucket, key, version_id: versionId });
 }
 
 /** Adds `v` as the latest version of its key. Returns the version id it got. */

@@ -1,6 +1,11 @@
 /** DeleteObjects, object tagging, RestoreObject and GetObjectAttributes. */
 import { MAX_DELETE_BATCH } from '../../engine/objects/delete.js';
-import type { DeleteObjectsItem, ObjectInfo, RestoreTier } from '../../engine/types.js';
+import type {
+  ChecksumValues,
+  DeleteObjectsItem,
+  ObjectInfo,
+  RestoreTier,
+} from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, keyOf, param, readSmallBody, type S3Request } from '../context.js';
 import { sendEmpty, sendXml } from '../respond.js';
@@ -150,9 +155,7 @@ export function getObjectAttributes(r: S3Request): void {
   setVersionHeader(r, info.versionId);
   r.res.setHeader('Last-Modified', rfc1123(info.lastModified));
   const want = (a: string): boolean => wanted.includes(a);
-  const checksum = Object.fromEntries(
-    Object.entries(info.checksums).map(([a, v]) => [`Checksum${a}`, v]),
-  );
+  const checksum = checksumElements(info.checksums);
   sendXml(r.res, 200, 'GetObjectAttributesResponse', {
     ETag: want('ETag') ? info.etag.replaceAll('"', '') : undefined,
     Checksum:
@@ -176,6 +179,11 @@ function intHeader(r: S3Request, name: string): number | undefined {
   return Number(v);
 }
 
+/** Checksum values as S3's elements: `{ ChecksumSHA256: … }`. */
+function checksumElements(values: ChecksumValues): XmlObject {
+  return Object.fromEntries(Object.entries(values).map(([a, v]) => [`Checksum${a}`, v]));
+}
+
 /**
  * The ObjectParts of GetObjectAttributes: a page of the parts after x-amz-part-number-marker,
  * at most x-amz-max-parts (default and cap 1000) of them. `PartsCount` is S3's wire name
@@ -185,7 +193,11 @@ function objectParts(r: S3Request, info: ObjectInfo): XmlObject {
   const maxParts = Math.min(intHeader(r, 'x-amz-max-parts') ?? 1000, 1000);
   const marker = intHeader(r, 'x-amz-part-number-marker') ?? 0;
   const page = info.partSizes
-    .map((size, i) => ({ PartNumber: i + 1, Size: size }))
+    .map((size, i) => ({
+      PartNumber: i + 1,
+      Size: size,
+      ...checksumElements(info.partChecksums?.[i] ?? {}),
+    }))
     .slice(marker, marker + maxParts);
   const isTruncated = marker + page.length < info.partsCount;
   return {

@@ -124,18 +124,26 @@ export async function getObject(r: S3Request): Promise<void> {
 
 /**
  * The status and headers of a GET or HEAD: the object's headers, the response-* overrides,
- * and the length of what is sent. Checksums cover the whole object, so a range or part
- * gets none (S3 sends them only for the whole object).
+ * and the length of what is sent. With x-amz-checksum-mode, the whole object gets its
+ * checksums, one part of a multipart object its part's, and any other range none.
  */
 function writeReadHeaders(
   r: S3Request,
   info: ObjectInfo,
   range: { start: number; end: number } | undefined,
 ): void {
+  const checksumMode = header(r, 'x-amz-checksum-mode') === 'ENABLED';
   writeObjectHeaders(r.res, info, {
     versioned: isVersioned(r),
-    checksumMode: header(r, 'x-amz-checksum-mode') === 'ENABLED' && range === undefined,
+    checksumMode: checksumMode && range === undefined,
   });
+  // One part of a multipart object: that part's own checksum, which a client can check.
+  const partNumber = intParam(r, 'partNumber');
+  const part = partNumber !== undefined ? info.partChecksums?.[partNumber - 1] : undefined;
+  if (checksumMode && part) {
+    for (const [alg, v] of Object.entries(part))
+      r.res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
+  }
   for (const [q, h] of OVERRIDES) {
     const v = param(r, q);
     if (v !== undefined) r.res.setHeader(h, v);

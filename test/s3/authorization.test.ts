@@ -4,6 +4,8 @@
  */
 import {
   CopyObjectCommand,
+  UploadPartCopyCommand,
+  CreateMultipartUploadCommand,
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectCommand,
@@ -189,6 +191,47 @@ describe('seed 000 §10.1: a key with an identity policy', () => {
         CopySource: 'ziggie-cloud-backups/db.sql',
       }),
     );
+  });
+
+  it('a copy source with an encoded slash is authorised as the object it names', async () => {
+    // The copy handler decodes, then splits: `private-stuff%2Fsecret.txt` is that object,
+    // and the check must see the same one (it once skipped such a source as malformed).
+    for (const CopySource of ['private-stuff%2Fsecret.txt', '/private-stuff%2Fsecret.txt']) {
+      const err = await s3ErrorOf(
+        vps.send(
+          new CopyObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'stolen2', CopySource }),
+        ),
+      );
+      expect(err).toMatchObject({ name: 'AccessDenied', status: 403 });
+      expect(err.message).toContain('arn:aws:s3:::private-stuff/secret.txt');
+    }
+    const { UploadId } = await vps.send(
+      new CreateMultipartUploadCommand({ Bucket: 'ziggie-cloud-backups', Key: 'stolen3' }),
+    );
+    expect(
+      await s3ErrorOf(
+        vps.send(
+          new UploadPartCopyCommand({
+            Bucket: 'ziggie-cloud-backups',
+            Key: 'stolen3',
+            UploadId,
+            PartNumber: 1,
+            CopySource: 'private-stuff%2Fsecret.txt',
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: 'AccessDenied', status: 403 });
+    // Anonymous callers too, into a bucket anyone may write.
+    await root.send(new CreateBucketCommand({ Bucket: 'drop-box', ACL: 'public-read-write' }));
+    const anon = await fetch(`${t.url}/drop-box/p2`, {
+      method: 'PUT',
+      headers: { 'x-amz-copy-source': 'private-stuff%2Fsecret.txt' },
+    });
+    expect(anon.status).toBe(403);
+    expect(await anon.text()).toContain('<Code>AccessDenied</Code>');
+    expect(
+      await s3ErrorOf(root.send(new HeadObjectCommand({ Bucket: 'drop-box', Key: 'p2' }))),
+    ).toMatchObject({ status: 404 });
   });
 
   it('DeleteObjects is judged for every key: denied keys are reported, the rest deleted', async () => {

@@ -1,6 +1,7 @@
 /** CopyObject and the x-amz-copy-source header it shares with UploadPartCopy. */
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, keyOf, readSmallBody, type S3Request } from '../context.js';
+import { parseCopySource } from '../copy-source.js';
 import { sendXml } from '../respond.js';
 import { objectAclForWrite } from './acl.js';
 import {
@@ -17,31 +18,12 @@ import {
 } from './object-headers.js';
 import { setVersionHeader } from './objects.js';
 
-/** A parsed x-amz-copy-source: `/bucket/key?versionId=…`, URL-encoded. */
+/** The request's x-amz-copy-source, parsed (InvalidArgument when missing or malformed). */
 export function copySourceOf(r: S3Request): { bucket: string; key: string; versionId?: string } {
   const raw = header(r, 'x-amz-copy-source');
   if (raw === undefined)
     throw new StowageError('E_INVALID_ARGUMENT', 'x-amz-copy-source is missing');
-  const [pathPart = '', query = ''] = raw.split('?', 2);
-  let path: string;
-  try {
-    path = decodeURIComponent(pathPart.replace(/^\//, ''));
-  } catch {
-    throw new StowageError(
-      'E_INVALID_ARGUMENT',
-      `x-amz-copy-source "${raw}" is not valid percent-encoding`,
-    );
-  }
-  const slash = path.indexOf('/');
-  if (slash <= 0 || slash === path.length - 1) {
-    throw new StowageError('E_INVALID_ARGUMENT', `x-amz-copy-source "${raw}" must be bucket/key`);
-  }
-  const versionId = new URLSearchParams(query).get('versionId') ?? undefined;
-  return {
-    bucket: path.slice(0, slash),
-    key: path.slice(slash + 1),
-    ...(versionId ? { versionId } : {}),
-  };
+  return parseCopySource(raw);
 }
 
 function directive(r: S3Request, name: string): 'COPY' | 'REPLACE' | undefined {

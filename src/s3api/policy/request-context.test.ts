@@ -3,12 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { HANDLERS } from '../handlers/index.js';
 import { principalArn, STOWAGE_ACCOUNT_ID, type Identity } from '../identity.js';
 import { route, type Operation } from '../router.js';
-import {
-  conditionKeys,
-  parseCopySource,
-  requestedAccesses,
-  type Caller,
-} from './request-context.js';
+import { conditionKeys, requestedAccesses, type Caller } from './request-context.js';
 
 /** A request as node:http hands it over: headers and the socket's address/TLS state. */
 function request(
@@ -47,7 +42,7 @@ describe('requestedAccesses', () => {
       if (operation === 'PreflightCors') continue; // unauthenticated by design (front.ts)
       const accesses = requestedAccesses(
         { operation, bucket: 'b', key: 'k', subresource: 'cors', query: new URLSearchParams() },
-        {},
+        { 'x-amz-copy-source': 'src/k' },
       );
       expect(accesses.length, operation).toBeGreaterThan(0);
       for (const a of accesses) expect(a.action, operation).toMatch(/^s3:[A-Za-z]+$/);
@@ -103,8 +98,23 @@ describe('requestedAccesses', () => {
       ['s3:PutObject', 'arn:aws:s3:::b/dest'],
       ['s3:GetObject', 'arn:aws:s3:::src/k'],
     ]);
-    expect(parseCopySource('nobucket')).toBeUndefined();
-    expect(parseCopySource('/b/%E0%A4%A')).toBeUndefined();
+    // The source is read as the handler reads it: decoded, then split at the first '/'.
+    expect(actions('PUT', '/b/dest', '', { 'x-amz-copy-source': 'private%2Fpayroll.csv' })).toEqual(
+      [
+        ['s3:PutObject', 'arn:aws:s3:::b/dest'],
+        ['s3:GetObject', 'arn:aws:s3:::private/payroll.csv'],
+      ],
+    );
+    expect(actions('PUT', '/b/dest', '', { 'x-amz-copy-source': 'victim%2Fdir/secret' })).toEqual([
+      ['s3:PutObject', 'arn:aws:s3:::b/dest'],
+      ['s3:GetObject', 'arn:aws:s3:::victim/dir/secret'],
+    ]);
+    // A source that cannot be read is refused before anything is authorised or copied.
+    for (const bad of ['nobucket', '/b/%E0%A4%A', 'b/']) {
+      expect(() => actions('PUT', '/b/dest', '', { 'x-amz-copy-source': bad })).toThrow(
+        expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }),
+      );
+    }
   });
   it('maps bucket operations and documents', () => {
     expect(actions('GET', '/')).toEqual([['s3:ListAllMyBuckets', '*']]);

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { StowageError } from '../../errors.js';
+import { parseCopySource } from '../copy-source.js';
 import { STOWAGE_ACCOUNT_ID, type Identity } from '../identity.js';
 import type { BUCKET_DOCUMENTS, Operation, Route } from '../router.js';
 import type { ConditionKeys } from './conditions.js';
@@ -136,27 +137,6 @@ function headerOf(headers: IncomingMessage['headers'], name: string): string | u
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** The bucket, key and version of `x-amz-copy-source` (`[/]bucket/key[?versionId=…]`). */
-export function parseCopySource(
-  value: string,
-): { bucket: string; key: string; versionId?: string } | undefined {
-  const q = value.indexOf('?');
-  const path = (q < 0 ? value : value.slice(0, q)).replace(/^\//, '');
-  const versionId =
-    q < 0 ? undefined : (new URLSearchParams(value.slice(q + 1)).get('versionId') ?? undefined);
-  const slash = path.indexOf('/');
-  if (slash <= 0 || slash === path.length - 1) return undefined;
-  let bucket: string;
-  let key: string;
-  try {
-    bucket = decodeURIComponent(path.slice(0, slash));
-    key = decodeURIComponent(path.slice(slash + 1));
-  } catch {
-    return undefined;
-  }
-  return versionId === undefined ? { bucket, key } : { bucket, key, versionId };
-}
-
 /**
  * The actions and resources an operation needs. Every Operation maps to at least one,
  * except the CORS preflight, which S3 answers before authentication.
@@ -205,19 +185,17 @@ export function requestedAccesses(
   if (!pair) throw new StowageError('E_INTERNAL', `no IAM action for operation ${operation}`);
   const out = [objectAccess(versionId === undefined ? pair[0] : pair[1], b, k, versionId)];
   if (operation === 'CopyObject' || operation === 'UploadPartCopy') {
+    // Parsed as the handler parses it, and refused here when malformed: the source is
+    // always authorised before anything is copied from it.
     const source = parseCopySource(headerOf(headers, 'x-amz-copy-source') ?? '');
-    // A malformed copy source is refused by the handler with InvalidArgument; without a
-    // readable source there is nothing more to authorise here.
-    if (source) {
-      out.push(
-        objectAccess(
-          source.versionId === undefined ? 'GetObject' : 'GetObjectVersion',
-          source.bucket,
-          source.key,
-          source.versionId,
-        ),
-      );
-    }
+    out.push(
+      objectAccess(
+        source.versionId === undefined ? 'GetObject' : 'GetObjectVersion',
+        source.bucket,
+        source.key,
+        source.versionId,
+      ),
+    );
   }
   return out;
 }

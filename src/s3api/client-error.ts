@@ -10,6 +10,8 @@ import { randomHex } from '../random-bytes.js';
 import type { AccessLogEntry } from './front.js';
 import { toXml } from './xml/build.js';
 
+const GONE = new Set(['ECONNRESET', 'EPIPE', 'HPE_INVALID_EOF_STATE']);
+
 /** What a parse failure is answered with: status, S3 code and a message naming the problem. */
 export function clientErrorAnswer(err: Error & { code?: string; reason?: string }): {
   status: number;
@@ -47,7 +49,9 @@ export function answerClientError(
   socket: Duplex,
   onAccess?: (entry: AccessLogEntry) => void,
 ): void {
-  if (!socket.writable || err.code === 'ECONNRESET') {
+  // A client that went away, or closed its side in the middle of a request (a cut-off
+  // upload, already answered and logged by the front as IncompleteBody): nothing to answer.
+  if (!socket.writable || GONE.has(err.code ?? '')) {
     socket.destroy();
     return;
   }

@@ -134,6 +134,22 @@ it('a request node:http cannot parse gets an S3 error with a request id, and a l
   }
 });
 
+it('a client that closes in the middle of a body gets one log line, not a second for the parser', async () => {
+  const port = Number(new URL(server.url).port);
+  const before = accessLines().length;
+  const conn = await connectRaw(port);
+  conn.socket.write(
+    'PUT /logged/cut.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789',
+  );
+  await conn.waitFor(/HTTP\/1\.1 403/, 'the refusal');
+  conn.socket.end();
+  await conn.closedWithin(5000);
+  await new Promise((r) => setTimeout(r, 100));
+  expect(accessLines().slice(before)).toEqual([
+    expect.objectContaining({ method: 'PUT', path: '/logged/cut.bin', status: 403 }),
+  ]);
+});
+
 it('accepts an absolute-form request target (as sent through a forward proxy)', async () => {
   const { host } = new URL(server.url);
   const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {

@@ -156,6 +156,53 @@ describe('seed 000 §10.1: a key with an identity policy', () => {
     await vps.send(new DeleteObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'vps/1' }));
   });
 
+  it('an upload that also sets an ACL or tags needs PutObjectAcl / PutObjectTagging', async () => {
+    // The seed policy grants PutObject but neither: a write-only key must not be able to
+    // make its own uploads public, nor tag them.
+    for (const extra of [
+      { ACL: 'public-read' as const },
+      { GrantRead: 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' },
+      { Tagging: 'a=b' },
+    ]) {
+      const key = `vps/${Object.keys(extra)[0]}`;
+      expect(
+        await s3ErrorOf(
+          vps.send(
+            new PutObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: key, Body: 'x', ...extra }),
+          ),
+        ),
+      ).toMatchObject({ name: 'AccessDenied', status: 403 });
+      expect(
+        await s3ErrorOf(
+          vps.send(
+            new CreateMultipartUploadCommand({
+              Bucket: 'ziggie-cloud-backups',
+              Key: key,
+              ...extra,
+            }),
+          ),
+        ),
+      ).toMatchObject({ name: 'AccessDenied', status: 403 });
+      expect(
+        await s3ErrorOf(
+          root.send(new HeadObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: key })),
+        ),
+      ).toMatchObject({ status: 404 });
+    }
+    const copied = await s3ErrorOf(
+      vps.send(
+        new CopyObjectCommand({
+          Bucket: 'ziggie-cloud-backups',
+          Key: 'vps/copy-public',
+          CopySource: 'ziggie-cloud-backups/db.sql',
+          ACL: 'public-read',
+        }),
+      ),
+    );
+    expect(copied).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(copied.message).toContain('s3:PutObjectAcl');
+  });
+
   it('may not list all buckets, create buckets, or change the bucket policy', async () => {
     expect(await s3ErrorOf(vps.send(new ListBucketsCommand({})))).toMatchObject({
       name: 'AccessDenied',

@@ -197,6 +197,18 @@ export function requestedAccesses(
       ),
     );
   }
+  // A write that also sets the new object's ACL or tags needs those permissions too, as in
+  // S3: else a key that may only upload could make its uploads public.
+  if (
+    operation === 'PutObject' ||
+    operation === 'CopyObject' ||
+    operation === 'CreateMultipartUpload'
+  ) {
+    const names = Object.keys(headers);
+    if (names.some((n) => n === 'x-amz-acl' || n.startsWith('x-amz-grant-')))
+      out.push(objectAccess('PutObjectAcl', b, k));
+    if (names.includes('x-amz-tagging')) out.push(objectAccess('PutObjectTagging', b, k));
+  }
   return out;
 }
 

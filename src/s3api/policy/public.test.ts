@@ -82,4 +82,35 @@ describe('isPublicPolicy', () => {
       ),
     ).toBe(true);
   });
+  it('actions with ? or * wildcards count as the actions they match', () => {
+    for (const Action of [
+      's3:G?tObject',
+      's3:?etObject',
+      's3:*Object',
+      's3:Get*',
+      'S3:GETOBJECT',
+    ]) {
+      expect(
+        isPublicPolicy(policy({ Effect: 'Allow', Principal: '*', ...read, Action })),
+        Action,
+      ).toBe(true);
+    }
+  });
+  it('an IPv6 range of IPv4-mapped addresses is judged by the IPv4 clients it matches', () => {
+    const withIp = (cidr: string): boolean =>
+      isPublicPolicy(
+        policy({
+          Effect: 'Allow',
+          Principal: '*',
+          ...read,
+          Condition: { IpAddress: { 'aws:SourceIp': cidr } },
+        }),
+      );
+    expect(withIp('::ffff:0.0.0.0/96')).toBe(true);
+    expect(withIp('::/80')).toBe(true);
+    expect(withIp('0.0.0.0/1')).toBe(true);
+    expect(withIp('::ffff:10.0.0.0/104')).toBe(false);
+    expect(withIp('10.0.0.0/8')).toBe(false);
+    expect(withIp('2001:db8::/32')).toBe(false);
+  });
 });

@@ -4,13 +4,14 @@
  * s3:AbortMultipartUpload, s3:RestoreObject) to a wildcard principal, and no condition pins
  * the request to fixed values of a key that only known parties can satisfy.
  */
-import { globToRegExp } from '../documents/policy-actions.js';
+import { globToRegExp, S3_ACTIONS } from '../documents/policy-actions.js';
 import type {
   PolicyCondition,
   PolicyDocument,
   PolicyPrincipal,
   PolicyStatement,
 } from '../documents/policy.js';
+import { ipInCidr } from './conditions.js';
 
 /** Condition keys whose fixed values make a statement non-public (lower case). */
 const FIXING_KEYS = new Set([
@@ -45,13 +46,21 @@ const BAD_ACTIONS = [
 
 /**
  * IPv4 ranges wider than /8 and IPv6 ranges wider than /32 are treated as "anyone": a
- * condition on them does not make a statement private (AWS counts 0.0.0.0/1 as public).
+ * condition on them does not make a statement private (AWS counts 0.0.0.0/1 as public). An
+ * IPv6 range that holds IPv4-mapped addresses (`::ffff:0.0.0.0/96`, `::/80`) is judged by the
+ * IPv4 clients it matches, as the evaluator matches them: wider than /8 if it matches
+ * addresses with two different first octets.
  */
 function isFixedCidr(cidr: string): boolean {
   const [addr = '', prefixText] = cidr.trim().split('/');
   const v6 = addr.includes(':');
   const prefix = prefixText === undefined ? (v6 ? 128 : 32) : Number(prefixText);
-  return Number.isInteger(prefix) && prefix >= (v6 ? 32 : 8);
+  if (!Number.isInteger(prefix) || prefix < (v6 ? 32 : 8)) return false;
+  let firstOctets = 0;
+  for (let octet = 0; octet < 256 && firstOctets < 2; octet++) {
+    if (ipInCidr(`${octet}.1.2.3`, cidr)) firstOctets++;
+  }
+  return firstOctets < 2;
 }
 
 function hasWildcard(v: string): boolean {
@@ -74,13 +83,21 @@ function isWildcardPrincipal(p: PolicyPrincipal | undefined): boolean {
   return (p.AWS ?? []).some((a) => a.includes('*'));
 }
 
+/** The S3 actions that expose data, by full name (`s3:GetObject`). */
+const BAD_ACTION_NAMES = [...S3_ACTIONS.keys()]
+  .map((name) => `s3:${name}`)
+  .filter((name) => BAD_ACTIONS.some((bad) => globToRegExp(bad).test(name)));
+
+/**
+ * Whether a statement's actions include a bad one. Each pattern is matched against every
+ * bad action by name, so `s3:G?tObject` or `s3:*Object` count as they would be evaluated.
+ */
 function grantsBadAction(st: PolicyStatement): boolean {
   if (st.notAction) return true;
   return (st.action ?? []).some((a) => {
     if (a === '*') return true;
     const re = globToRegExp(a);
-    // A statement's action matches a bad action (s3:Get* ⊂ s3:*) or names one.
-    return BAD_ACTIONS.some((bad) => re.test(bad) || globToRegExp(bad).test(a));
+    return BAD_ACTION_NAMES.some((name) => re.test(name));
   });
 }
 

@@ -7,6 +7,7 @@
  */
 import type { Engine } from '../engine/engine.js';
 import { isStowageError, StowageError } from '../errors.js';
+import type { PolicyDocument } from './documents/policy.js';
 import type { PublicAccessBlock } from './documents/public-access-block.js';
 import type { Authorize } from './front.js';
 import type { IdentityLookup } from './identity.js';
@@ -59,6 +60,60 @@ function aclAllows(lookup: PublicAclLookup | undefined, access: RequestedAccess)
   return false;
 }
 
+/** The actions S3 gives `s3:ExistingObjectTag/<key>` for (reads and ACL/tag changes). */
+const EXISTING_TAG_ACTIONS = new Set(
+  [
+    'GetObject',
+    'GetObjectAcl',
+    'GetObjectTagging',
+    'GetObjectAttributes',
+    'PutObjectAcl',
+    'PutObjectTagging',
+    'DeleteObjectTagging',
+  ].flatMap((a) => [`s3:${a}`, `s3:${a.replace(/^(Get|Put|Delete)Object/, '$1ObjectVersion')}`]),
+);
+
+/** Whether any statement of these policies tests `s3:ExistingObjectTag/…` (memoised). */
+const usesExistingTags = new WeakMap<PolicyDocument, boolean>();
+function testsExistingTags(doc: PolicyDocument): boolean {
+  let v = usesExistingTags.get(doc);
+  if (v === undefined) {
+    v = doc.statements.some((st) =>
+      st.conditions.some((c) => c.key.toLowerCase().startsWith('s3:existingobjecttag/')),
+    );
+    usesExistingTags.set(doc, v);
+  }
+  return v;
+}
+
+/**
+ * The request's condition keys plus `s3:ExistingObjectTag/<key>` for each tag of the object
+ * the access reads or changes, looked up only when a policy in play tests them. An object
+ * that cannot be read has no tags (the handler answers NoSuchKey or the like).
+ */
+function withExistingObjectTags(
+  engine: Engine,
+  access: RequestedAccess,
+  keys: ConditionKeys,
+  policies: ReadonlyArray<PolicyDocument | undefined>,
+): ConditionKeys {
+  if (access.bucket === undefined || access.key === undefined) return keys;
+  if (!EXISTING_TAG_ACTIONS.has(access.action)) return keys;
+  if (!policies.some((p) => p !== undefined && testsExistingTags(p))) return keys;
+  let tags: Record<string, string>;
+  try {
+    tags = engine.getObjectTagging(access.bucket, access.key, access.versionId).tags;
+  } catch (err) {
+    // No such object or version (or a delete marker): the handler gives the real answer.
+    if (isStowageError(err)) return keys;
+    throw err;
+  }
+  const out = new Map(keys);
+  for (const [k, v] of Object.entries(tags))
+    out.set(`s3:existingobjecttag/${k.toLowerCase()}`, [v]);
+  return out;
+}
+
 /**
  * Builds the authorisation check of the front end.
  *
@@ -78,10 +133,15 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
     }
   };
 
-  const decide = (caller: Caller, access: RequestedAccess, keys: ConditionKeys): boolean => {
+  const decide = (caller: Caller, access: RequestedAccess, requestKeys: ConditionKeys): boolean => {
     const policy: BucketPolicy =
       access.bucket === undefined ? { kind: 'none' } : policyOf(access.bucket);
     const bucketPolicy = policy.kind === 'policy' ? policy.doc : undefined;
+    const identityPolicies = caller.kind === 'key' ? caller.identity.policies : [];
+    const keys = withExistingObjectTags(options.engine, access, requestKeys, [
+      bucketPolicy,
+      ...identityPolicies,
+    ]);
     if (caller.kind === 'key' && caller.identity.root) {
       if (ROOT_ALWAYS.has(access.action)) return true;
       return evaluate({ caller, access, keys, bucketPolicy }) !== 'ExplicitDeny';
@@ -92,7 +152,7 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       access,
       keys,
       bucketPolicy,
-      identityPolicies: caller.kind === 'key' ? caller.identity.policies : [],
+      identityPolicies,
     });
     if (decision === 'ExplicitDeny') return false;
     const block = access.bucket === undefined ? undefined : blockOf(access.bucket);

@@ -17,6 +17,7 @@ import {
   ListObjectsV2Command,
   PutBucketPolicyCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -522,6 +523,42 @@ describe('condition keys', () => {
     expect((await anonymous('/by-ip/a')).status).toBe(200);
     await putPolicy('by-ip', byIp('10.0.0.0/8'));
     expect((await anonymous('/by-ip/a')).status).toBe(403);
+  });
+
+  it('s3:ExistingObjectTag/<k>: a Deny on the tags of the object read applies', async () => {
+    await freshBucket('tagged', ['secret.txt', 'open.txt']);
+    await root.send(
+      new PutObjectTaggingCommand({
+        Bucket: 'tagged',
+        Key: 'secret.txt',
+        Tagging: { TagSet: [{ Key: 'Classification', Value: 'secret' }] },
+      }),
+    );
+    await putPolicy('tagged', {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::tagged/*',
+        },
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: ['s3:GetObject', 's3:GetObjectTagging'],
+          Resource: 'arn:aws:s3:::tagged/*',
+          Condition: { StringEquals: { 's3:ExistingObjectTag/classification': 'secret' } },
+        },
+      ],
+    });
+    expect((await anonymous('/tagged/open.txt')).status).toBe(200);
+    expect((await anonymous('/tagged/secret.txt')).status).toBe(403);
+    // The root key too: an explicit Deny binds it.
+    expect(
+      await s3ErrorOf(root.send(new GetObjectCommand({ Bucket: 'tagged', Key: 'secret.txt' }))),
+    ).toMatchObject({ name: 'AccessDenied', status: 403 });
+    await root.send(new GetObjectCommand({ Bucket: 'tagged', Key: 'open.txt' }));
   });
 
   it('s3:prefix limits what a key may list', async () => {

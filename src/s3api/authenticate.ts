@@ -4,6 +4,7 @@
  * engine stores nothing).
  */
 import { authenticateRequest } from './auth/sigv4.js';
+import { hoistedHeaders } from './auth/hoisted-headers.js';
 import { openRequestBody } from './auth/request-body.js';
 import type { CredentialLookup } from './auth/types.js';
 import type { Authenticate } from './front.js';
@@ -32,6 +33,10 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
       now(),
       options.region === undefined ? {} : { region: options.region },
     );
+    // A presigned URL's hoisted headers count as sent (a header sent as well wins).
+    if (auth.kind === 'signed' && auth.via === 'query') {
+      for (const [name, value] of hoistedHeaders(rawQuery)) req.headers[name] ??= value;
+    }
     const { body, trailers } = openRequestBody(req, auth, headers);
     const declared = req.headers['x-amz-trailer'];
     const trailerAlgorithms = (Array.isArray(declared) ? declared.join(',') : (declared ?? ''))

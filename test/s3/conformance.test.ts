@@ -14,6 +14,7 @@ import {
   DeleteObjectsCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   ListPartsCommand,
@@ -23,6 +24,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBytes } from '../helpers/engine.js';
@@ -438,6 +440,47 @@ describe('reads', () => {
     const signed = await signedFetch(t, 'GET', `/${BUCKET}/r2?response-content-type=text/html`);
     expect(signed.status).toBe(200);
     expect(signed.headers.get('content-type')).toBe('text/html');
+  });
+});
+
+describe('presigned URLs', () => {
+  it('headers the SDK hoisted into a presigned PUT URL are applied as sent', async () => {
+    const url = await getSignedUrl(
+      t.client,
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'hoisted',
+        Metadata: { owner: 'art-team' },
+        StorageClass: 'STANDARD_IA',
+        Tagging: 'stage=final',
+        ContentType: 'image/png',
+      }),
+      { expiresIn: 300 },
+    );
+    const query = new URL(url).searchParams;
+    expect(query.get('x-amz-meta-owner')).toBe('art-team');
+    // The SDK also signs the CRC32 of the (absent) body; like S3, the upload ignores it.
+    expect(query.get('x-amz-checksum-crc32')).toBe('AAAAAA==');
+    const put = await fetch(url, {
+      method: 'PUT',
+      body: 'png bytes',
+      headers: { 'content-type': 'image/png' },
+    });
+    expect(put.status).toBe(200);
+    const head = await t.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'hoisted' }));
+    expect(head).toMatchObject({
+      Metadata: { owner: 'art-team' },
+      StorageClass: 'STANDARD_IA',
+      ContentType: 'image/png',
+      ContentLength: 9,
+    });
+    const tags = await t.client.send(
+      new GetObjectTaggingCommand({ Bucket: BUCKET, Key: 'hoisted' }),
+    );
+    expect(tags.TagSet).toEqual([{ Key: 'stage', Value: 'final' }]);
+    // A hoisted value is covered by the signature like any query parameter.
+    const tampered = url.replace('art-team', 'intruder');
+    expect((await fetch(tampered, { method: 'PUT', body: 'x' })).status).toBe(403);
   });
 });
 

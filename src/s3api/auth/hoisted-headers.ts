@@ -1,0 +1,34 @@
+/**
+ * Headers a presigner moved into the query string. The AWS SDKs sign `x-amz-meta-*`,
+ * `x-amz-acl`, `x-amz-storage-class`, `x-amz-tagging` and the like into a presigned URL's
+ * query instead of its headers (so that a plain `fetch(url)` needs no headers); S3 reads
+ * them as the headers they stand for, and so does this server. They are covered by the
+ * signature, as every query parameter is.
+ *
+ * Not taken: SigV4's own parameters, the payload hash (read by authentication), and the
+ * flexible checksums: the SDKs sign the CRC32 of an empty body into every presigned PUT, and
+ * S3 ignores those for presigned uploads.
+ */
+const SIGV4_PARAMS = new Set([
+  'x-amz-algorithm',
+  'x-amz-credential',
+  'x-amz-date',
+  'x-amz-expires',
+  'x-amz-signedheaders',
+  'x-amz-signature',
+  'x-amz-security-token',
+  'x-amz-content-sha256',
+  'x-amz-sdk-checksum-algorithm',
+]);
+
+/** The `x-amz-*` query parameters of a presigned URL that stand for headers, lower-cased. */
+export function hoistedHeaders(rawQuery: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [raw, value] of new URLSearchParams(rawQuery)) {
+    const name = raw.toLowerCase();
+    if (!name.startsWith('x-amz-') || SIGV4_PARAMS.has(name)) continue;
+    if (name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-mode') continue;
+    out.push([name, value]);
+  }
+  return out;
+}

@@ -47,7 +47,7 @@ export function checkReadConditions(
       ? failed('If-None-Match / If-Modified-Since')
       : // A 304 carries the validators a 200 would have (RFC 9110 §15.4.5).
         new StowageError('E_NOT_MODIFIED', 'the object was not modified', {
-          details: { etag, lastModified: lastModified.toUTCString() },
+          details: { etag, lastModified: lastModified.toISOString() },
         });
   if (c.ifNoneMatch !== undefined) {
     if (etagMatches(c.ifNoneMatch, etag)) throw notModified();

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ERROR_TABLE, toStowageError, type StowageError } from '../errors.js';
 import { toXml, type XmlObject } from './xml/build.js';
+import { httpDate } from './dates.js';
 
 /** Sends an XML document with status `status`. */
 export function sendXml(
@@ -132,13 +133,10 @@ export function sendError(
     res.setHeader('x-amz-version-id', err.details.versionId);
   }
   if (status === 304) {
-    for (const [name, field] of [
-      ['ETag', 'etag'],
-      ['Last-Modified', 'lastModified'],
-    ] as const) {
-      const v = err.details[field];
-      if (typeof v === 'string') res.setHeader(name, v);
-    }
+    const { etag, lastModified } = err.details;
+    if (typeof etag === 'string') res.setHeader('ETag', etag);
+    if (typeof lastModified === 'string')
+      res.setHeader('Last-Modified', httpDate(new Date(lastModified)));
   }
   if (context.method === 'HEAD' || status === 304) {
     res.end();

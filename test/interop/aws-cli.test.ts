@@ -474,6 +474,16 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
     expect(readFileSync(path.join(work, 'local-backup/sprites/hero.png'), 'utf8')).toBe(
       'content of sprites/hero.png',
     );
+    // Listings and Last-Modified give the same whole second (the files got it as their
+    // time): a download sync with --exact-timestamps finds nothing to do.
+    const exact = await ok(
+      's3',
+      'sync',
+      's3://ziggie-cloud-assets/game-assets/sprites/',
+      './local-backup/sprites/',
+      '--exact-timestamps',
+    );
+    expect(exact.trim()).toBe('');
   });
 
   it('a 40 MiB multipart upload and download, bytes compared', async () => {

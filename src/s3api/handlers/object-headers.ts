@@ -10,6 +10,7 @@ import type {
 } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { header, type S3Request } from '../context.js';
+import { httpDate } from '../dates.js';
 import { writeEncryptionHeaders } from './encryption-headers.js';
 
 const STANDARD_HEADERS: Array<[keyof ObjectHeaders, string]> = [
@@ -123,7 +124,7 @@ export function checksumAlgorithmFrom(r: S3Request): ChecksumAlgorithm | undefin
   return alg as ChecksumAlgorithm;
 }
 
-function httpDate(h: string | undefined): Date | undefined {
+function parseHttpDate(h: string | undefined): Date | undefined {
   if (h === undefined) return undefined;
   const d = new Date(h);
   return Number.isNaN(d.getTime()) ? undefined : d;
@@ -134,15 +135,15 @@ export function readConditionsFrom(r: S3Request, prefix = ''): ReadConditions | 
   const c: ReadConditions = {
     ifMatch: header(r, `${prefix}if-match`),
     ifNoneMatch: header(r, `${prefix}if-none-match`),
-    ifModifiedSince: httpDate(header(r, `${prefix}if-modified-since`)),
-    ifUnmodifiedSince: httpDate(header(r, `${prefix}if-unmodified-since`)),
+    ifModifiedSince: parseHttpDate(header(r, `${prefix}if-modified-since`)),
+    ifUnmodifiedSince: parseHttpDate(header(r, `${prefix}if-unmodified-since`)),
   };
   return Object.values(c).some((v) => v !== undefined) ? c : undefined;
 }
 
 /** RFC 7231 date, as S3 writes Last-Modified. */
 export function rfc1123(d: Date): string {
-  return d.toUTCString();
+  return httpDate(d);
 }
 
 function restoreHeader(info: ObjectInfo): string | undefined {

@@ -3,6 +3,7 @@
  * with text, so a value tree maps to XML directly: objects are elements, arrays repeat
  * their element, undefined is omitted.
  */
+import { xmlDate } from '../dates.js';
 
 /** A value in an XML tree. */
 export type XmlValue = string | number | boolean | Date | undefined | null | XmlObject | XmlValue[];
@@ -41,8 +42,9 @@ export function escapeXml(text: string): string {
   });
 }
 
+/** Element text; dates in whole seconds, as S3 writes them (dates.ts). */
 function text(value: string | number | boolean | Date): string {
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return xmlDate(value);
   return escapeXml(String(value));
 }
 

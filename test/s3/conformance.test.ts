@@ -351,6 +351,16 @@ describe('reads', () => {
     );
   });
 
+  it('part 1 of an empty object is the whole (empty) object, without a Content-Range', async () => {
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'empty', Body: '' }));
+    for (const method of ['GET', 'HEAD']) {
+      const res = await signedFetch(t, method, `/${BUCKET}/empty?partNumber=1`);
+      expect([method, res.status, res.headers.get('content-range')]).toEqual([method, 200, null]);
+      expect(res.headers.get('content-length')).toBe('0');
+    }
+    expect((await signedFetch(t, 'GET', `/${BUCKET}/empty?partNumber=2`)).status).toBe(416);
+  });
+
   it('HEAD applies the response-* overrides like GET', async () => {
     const head = await t.client.send(
       new HeadObjectCommand({

@@ -121,9 +121,10 @@ function rangeOf(
       'a read cannot ask for both a Range and a partNumber',
     );
   }
-  return options.partNumber !== undefined
-    ? partRange(row, options.partNumber)
-    : resolveRange(options.range, row.size);
+  if (options.partNumber === undefined) return resolveRange(options.range, row.size);
+  const part = partRange(row, options.partNumber);
+  // Part 1 of an empty object is the whole of it: no range to state (`bytes 0--1/0`).
+  return part.end < part.start ? undefined : part;
 }
 
 /**

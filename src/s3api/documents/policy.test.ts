@@ -404,6 +404,24 @@ describe('parseIdentityPolicy', () => {
     expect(mixed.statements[0]?.action).toEqual(['secretsmanager:GetSecretValue']);
   });
 
+  it('takes an action beside resources it does not apply to, as IAM does', () => {
+    // IAM's own example grants ListAllMyBuckets on arn:aws:s3:::* (S3 would refuse this
+    // pairing in a bucket policy).
+    const doc = parseIdentityPolicy(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: 'arn:aws:s3:::*' },
+          { Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::assets/*' },
+        ],
+      }),
+    );
+    expect(doc.statements.map((st) => st.action)).toEqual([
+      ['s3:ListAllMyBuckets'],
+      ['s3:ListBucket'],
+    ]);
+  });
+
   it('refuses a principal, an unknown S3 action and a resource that is not an ARN', async () => {
     const st = (s: Record<string, unknown>): string =>
       JSON.stringify({

@@ -208,7 +208,11 @@ function parseStatement(v: unknown, index: number, kind: PolicyKind): PolicyStat
   else st.notAction = actions;
   if (resourceField === 'Resource') st.resource = resources;
   else st.notResource = resources;
+  // S3 refuses a bucket policy whose actions apply to none of its resources; IAM takes any
+  // pairing in an identity policy (its example for ListAllMyBuckets names arn:aws:s3:::*),
+  // where such a statement simply never matches.
   if (
+    kind.kind === 'bucket' &&
     actionField === 'Action' &&
     resourceField === 'Resource' &&
     ![...actionScope].some((s) => resourceScope.has(s))

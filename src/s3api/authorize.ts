@@ -38,8 +38,14 @@ export interface AuthorizeOptions {
 /** Root may always manage bucket policies, so a policy can never lock the owner out. */
 const ROOT_ALWAYS = new Set(['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy']);
 
-/** Actions a public ACL read grant allows (objects: per object ACL; ListBucket: bucket ACL). */
-const ACL_READ = new Set(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
+/** What a bucket ACL's READ grants (S3's ACL-to-permission mapping): listings. */
+const ACL_BUCKET_READ = new Set([
+  's3:ListBucket',
+  's3:ListBucketVersions',
+  's3:ListBucketMultipartUploads',
+]);
+/** What an object ACL's READ grants. */
+const ACL_OBJECT_READ = new Set(['s3:GetObject', 's3:GetObjectVersion']);
 
 function denied(access: RequestedAccess): StowageError {
   // Names the action and resource, never the policy that denied it.
@@ -52,10 +58,9 @@ function denied(access: RequestedAccess): StowageError {
 
 function aclAllows(lookup: PublicAclLookup | undefined, access: RequestedAccess): boolean {
   if (!lookup || access.bucket === undefined || access.anyKey) return false;
-  if (ACL_READ.has(access.action)) {
-    const objectAcl = access.action !== 's3:ListBucket';
-    return lookup(access.bucket, objectAcl ? access.key : undefined, access.versionId).read;
-  }
+  if (ACL_BUCKET_READ.has(access.action)) return lookup(access.bucket, undefined, undefined).read;
+  if (ACL_OBJECT_READ.has(access.action))
+    return lookup(access.bucket, access.key, access.versionId).read;
   if (access.action === 's3:PutObject') return lookup(access.bucket, undefined, undefined).write;
   return false;
 }

@@ -255,6 +255,18 @@ describe('bucket ACLs with @aws-sdk/client-s3', () => {
     expect(await bucketGrants('acl-created')).toEqual([ownerGrant, group(ALL_USERS, 'READ')]);
   });
 
+  it('a bucket READ grant lets anyone list objects, versions and uploads, as in S3', async () => {
+    for (const query of ['list-type=2', 'versions', 'uploads']) {
+      const res = await fetch(`${t.url}/acl-created?${query}`);
+      expect([query, res.status]).toEqual([query, 200]);
+    }
+    await t.client.send(new CreateBucketCommand({ Bucket: 'acl-private' }));
+    for (const query of ['list-type=2', 'versions', 'uploads']) {
+      const res = await fetch(`${t.url}/acl-private?${query}`);
+      expect([query, res.status]).toEqual([query, 403]);
+    }
+  });
+
   it('answers NoSuchBucket for a missing bucket and MethodNotAllowed for DELETE ?acl', async () => {
     expect(
       await s3ErrorOf(t.client.send(new GetBucketAclCommand({ Bucket: 'acl-nope' }))),

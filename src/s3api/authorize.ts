@@ -170,6 +170,22 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
     return aclAllows(options.publicAcl, access);
   };
 
+  /**
+   * The error for a refused access. S3 answers NoSuchBucket for a bucket that does not
+   * exist whoever asks, so a refusal on a missing bucket says that instead (checked only
+   * after the refusal: nothing is ever let through because a bucket is missing).
+   */
+  const refusal = (bucket: string | undefined, access: RequestedAccess): StowageError => {
+    if (bucket === undefined || access.bucket !== bucket) return denied(access);
+    try {
+      options.engine.headBucket(bucket);
+    } catch (err) {
+      if (isStowageError(err) && err.code === 'E_NO_SUCH_BUCKET') return err;
+      throw err;
+    }
+    return denied(access);
+  };
+
   return (principal, route, req) => {
     let caller: Caller;
     if (principal.kind === 'anonymous') caller = { kind: 'anonymous' };
@@ -186,7 +202,9 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       // A batch's keys are in the body: each is judged on its own (S3 reports the denied
       // ones as per-key AccessDenied errors and deletes the rest).
       if (access.anyKey) batch = access;
-      else if (!decide(caller, access, ctx.keys)) throw denied(access);
+      else if (!decide(caller, access, ctx.keys)) {
+        throw refusal(route.operation === 'CreateBucket' ? undefined : route.bucket, access);
+      }
     }
     if (!batch) return undefined;
     const { bucket, action } = batch;

@@ -493,6 +493,17 @@ describe('public access block', () => {
     expect((await anonymous('/acl-public/a')).status).toBe(403);
   });
 
+  it('a bucket that does not exist is NoSuchBucket for everyone, as in S3', async () => {
+    const res = await anonymous('/no-such-bucket-here/key');
+    expect(res.status).toBe(404);
+    expect(res.body).toContain('<Code>NoSuchBucket</Code>');
+    expect(
+      await s3ErrorOf(lister.send(new ListObjectsV2Command({ Bucket: 'no-such-bucket-here' }))),
+    ).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+    // A bucket that exists still answers AccessDenied.
+    expect((await anonymous('/ziggie-cloud-backups/db.sql')).status).toBe(403);
+  });
+
   it('GetBucketPolicyStatus without a policy is NoSuchBucketPolicy', async () => {
     await freshBucket('no-policy');
     expect(

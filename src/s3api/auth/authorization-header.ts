@@ -65,6 +65,7 @@ function unsupported(value: string): StowageError {
 /** Parses a SigV4 Authorization header; throws S3's error for anything else. */
 export function parseAuthorizationHeader(value: string): AuthorizationHeader {
   const trimmed = value.trim();
+  if (trimmed === ALGORITHM) throw malformed('the Credential component is missing');
   if (!trimmed.startsWith(`${ALGORITHM} `)) throw unsupported(trimmed);
   const fields = new Map<string, string>();
   // Components are separated by commas; clients put a space after them or not.

@@ -530,6 +530,8 @@ describe('authenticateRequest: errors, with the codes S3 uses', () => {
       authorization.replace(scope, '20260114/us-east-1/s3/aws4_request'),
       authorization.replace(scope, '2026011/us-east-1/s3/aws4_request'),
       authorization.replace(scope, '20260115//s3/aws4_request'),
+      'AWS4-HMAC-SHA256',
+      'AWS4-HMAC-SHA256   ',
     ];
     for (const value of variants) {
       const error = errorOf(() => auth(withHeader(req, 'authorization', value)));

@@ -78,7 +78,7 @@ async function twoPartObject(key: string): Promise<Buffer> {
     );
     parts.push({ PartNumber: n, ETag: p.ETag, ChecksumSHA256: p.ChecksumSHA256 });
   }
-  await t.client.send(
+  const done = await t.client.send(
     new CompleteMultipartUploadCommand({
       Bucket: BUCKET,
       Key: key,
@@ -86,6 +86,8 @@ async function twoPartObject(key: string): Promise<Buffer> {
       MultipartUpload: { Parts: parts },
     }),
   );
+  // An absolute URL, as S3 gives it.
+  expect(done.Location).toBe(`${t.url}/${BUCKET}/${key}`);
   return body;
 }
 
@@ -280,6 +282,32 @@ describe('writes S3 would refuse', () => {
 });
 
 describe('copies', () => {
+  it('CopyObject with a ChecksumAlgorithm gives the copy that checksum only', async () => {
+    await t.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'sum-src',
+        Body: 'abc',
+        ChecksumAlgorithm: 'CRC32',
+      }),
+    );
+    const copied = await t.client.send(
+      new CopyObjectCommand({
+        Bucket: BUCKET,
+        Key: 'sum-copy',
+        CopySource: `${BUCKET}/sum-src`,
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+    expect(copied.CopyObjectResult?.ChecksumSHA256).toBe(sha256(Buffer.from('abc')));
+    expect(copied.CopyObjectResult?.ChecksumCRC32).toBeUndefined();
+    const head = await t.client.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: 'sum-copy', ChecksumMode: 'ENABLED' }),
+    );
+    expect(head.ChecksumSHA256).toBe(sha256(Buffer.from('abc')));
+    expect(head.ChecksumCRC32).toBeUndefined();
+  });
+
   it('CopyObject with the COPY directive does not copy the website redirect location', async () => {
     await t.client.send(
       new PutObjectCommand({

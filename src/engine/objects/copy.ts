@@ -97,13 +97,17 @@ export async function copyObject(
   const segments = segmentsOf(src);
   const release = ctx.blobs.acquire(segments.map((s) => s.b));
   const body = readSegments(ctx.blobs, segments, 0, src.size - 1, release, ctx.keys);
+  // The copy gets the algorithm asked for, instead of the source's (as in S3), else the
+  // source's, computed afresh over the whole object.
   const srcAlgorithms = Object.keys(JSON.parse(src.checksums)) as ChecksumAlgorithm[];
   const blob = await writeBlob(ctx.blobs, body, {
     expectedLength: src.size,
     maxLength: ctx.limits.maxPutSizeBytes,
     algorithms: algorithmsFor(
       options.checksumAlgorithm,
-      Object.fromEntries(srcAlgorithms.map((a) => [a, undefined])),
+      options.checksumAlgorithm
+        ? {}
+        : Object.fromEntries(srcAlgorithms.map((a) => [a, undefined])),
     ),
     verify: (d) => {
       if (src.sha256 && d.sha256.toString('hex') !== src.sha256) {

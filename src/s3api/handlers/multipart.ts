@@ -1,4 +1,5 @@
 /** The multipart set: create, upload part (and copy), complete, abort, list parts. */
+import type { TLSSocket } from 'node:tls';
 import type { ChecksumAlgorithm, ChecksumType, CompletedPart } from '../../engine/types.js';
 import { CHECKSUM_ALGORITHMS } from '../../engine/checksums/index.js';
 import { StowageError } from '../../errors.js';
@@ -158,13 +159,27 @@ export async function completeMultipartUpload(r: S3Request): Promise<void> {
     Object.entries(result.checksums).map(([a, v]) => [`Checksum${a}`, v]),
   );
   sendXml(r.res, 200, 'CompleteMultipartUploadResult', {
-    Location: `/${bucket}/${encodeURIComponent(key)}`,
+    Location: locationOf(r, bucket, key),
     Bucket: bucket,
     Key: key,
     ETag: result.etag,
     ...checksums,
     ChecksumType: result.checksumType,
   });
+}
+
+/**
+ * The absolute URL of a completed object, as S3 gives it in CompleteMultipartUpload's
+ * Location: the scheme and Host the client used, virtual-hosted when it addressed the bucket
+ * in the host name, the key's segments percent-encoded.
+ */
+function locationOf(r: S3Request, bucket: string, key: string): string {
+  const scheme = (r.req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http';
+  const host = header(r, 'host') ?? '127.0.0.1';
+  const path = key.split('/').map(encodeURIComponent).join('/');
+  return host.startsWith(`${bucket}.`)
+    ? `${scheme}://${host}/${path}`
+    : `${scheme}://${host}/${bucket}/${path}`;
 }
 
 /** AbortMultipartUpload. */

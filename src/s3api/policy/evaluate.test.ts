@@ -279,12 +279,45 @@ describe('principals', () => {
     expect(principalMatches({ AWS: ['*'] }, ANON)).toBe(true);
     expect(principalMatches({ AWS: ['*'] }, VPS)).toBe(true);
   });
-  it('the account names every key of this server, never anonymous', () => {
+  it('the account names every key of this server in a Deny, only root in an Allow', () => {
     for (const p of ['000000000000', 'arn:aws:iam::000000000000:root']) {
-      expect(principalMatches({ AWS: [p] }, VPS)).toBe(true);
-      expect(principalMatches({ AWS: [p] }, root)).toBe(true);
-      expect(principalMatches({ AWS: [p] }, ANON)).toBe(false);
+      expect(principalMatches({ AWS: [p] }, VPS, 'deny')).toBe(true);
+      expect(principalMatches({ AWS: [p] }, root, 'deny')).toBe(true);
+      expect(principalMatches({ AWS: [p] }, ANON, 'deny')).toBe(false);
+      // IAM: an account principal delegates to the account; its users need their own Allow.
+      expect(principalMatches({ AWS: [p] }, VPS, 'allow')).toBe(false);
+      expect(principalMatches({ AWS: [p] }, root, 'allow')).toBe(true);
+      expect(principalMatches({ AWS: [p] }, ANON, 'allow')).toBe(false);
     }
+  });
+  it('a bucket policy Allow to the account gives a key with no identity policy nothing', () => {
+    const doc = (principal: string, effect = 'Allow') =>
+      parsePolicy(
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: effect,
+              Principal: { AWS: principal },
+              Action: 's3:GetObject',
+              Resource: 'arn:aws:s3:::ziggie-cloud-assets/*',
+            },
+          ],
+        }),
+        'ziggie-cloud-assets',
+      );
+    const bare: Caller = { kind: 'key', identity: user('bare', []) };
+    const access = {
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::ziggie-cloud-assets/a.png',
+      bucket: 'ziggie-cloud-assets',
+      key: 'a.png',
+    };
+    const decide = (bucketPolicy: ReturnType<typeof doc>) =>
+      evaluate({ caller: bare, access, keys: new Map(), bucketPolicy, identityPolicies: [] });
+    expect(decide(doc('arn:aws:iam::000000000000:root'))).toBe('ImplicitDeny');
+    expect(decide(doc('arn:aws:iam::000000000000:user/bare'))).toBe('Allow');
+    expect(decide(doc('000000000000', 'Deny'))).toBe('ExplicitDeny');
   });
   it('a user ARN names that key; other accounts and services never match', () => {
     expect(principalMatches({ AWS: ['arn:aws:iam::000000000000:user/ziggie-vps-sync'] }, VPS)).toBe(

@@ -72,18 +72,27 @@ function resourceMatches(
 
 /**
  * Whether a Principal element names the caller: `*` and `{"AWS":"*"}` name everyone,
- * including anonymous callers; the account (`000000000000`, `arn:aws:iam::000000000000:root`)
- * names every key of this server; a user ARN names that key. Service, federated and
- * canonical-user principals never name a direct request.
+ * including anonymous callers; a user ARN names that key. The account
+ * (`000000000000`, `arn:aws:iam::000000000000:root`) names every key of this server when it
+ * denies (or is excluded by NotPrincipal), but in an Allow only the root key: as in IAM, an
+ * account principal delegates to the account, whose other users still need an identity
+ * policy that allows. Service, federated and canonical-user principals never name a direct
+ * request.
  */
-export function principalMatches(p: PolicyPrincipal, caller: Caller): boolean {
+export function principalMatches(
+  p: PolicyPrincipal,
+  caller: Caller,
+  grant: 'allow' | 'deny' = 'deny',
+): boolean {
   if (p === '*') return true;
   for (const aws of p.AWS ?? []) {
     if (aws === '*') return true;
     if (caller.kind === 'anonymous') continue;
     const id = caller.identity;
-    if (aws === STOWAGE_ACCOUNT_ID || aws === `arn:aws:iam::${STOWAGE_ACCOUNT_ID}:root`)
-      return true;
+    if (aws === STOWAGE_ACCOUNT_ID || aws === `arn:aws:iam::${STOWAGE_ACCOUNT_ID}:root`) {
+      if (grant === 'deny' || id.root) return true;
+      continue;
+    }
     if (aws === id.arn || aws === id.accessKeyId) return true;
   }
   return false;
@@ -96,7 +105,11 @@ export function statementApplies(
   scope: ConditionScope,
 ): boolean {
   const { caller, access } = input;
-  if (st.principal && !principalMatches(st.principal, caller)) return false;
+  if (
+    st.principal &&
+    !principalMatches(st.principal, caller, st.effect === 'Allow' ? 'allow' : 'deny')
+  )
+    return false;
   if (st.notPrincipal && principalMatches(st.notPrincipal, caller)) return false;
   if (st.action && !st.action.some((a) => actionMatches(a, access.action))) return false;
   if (st.notAction && st.notAction.some((a) => actionMatches(a, access.action))) return false;

@@ -105,9 +105,7 @@ export async function copyObject(
     maxLength: ctx.limits.maxPutSizeBytes,
     algorithms: algorithmsFor(
       options.checksumAlgorithm,
-      options.checksumAlgorithm
-        ? {}
-        : Object.fromEntries(srcAlgorithms.map((a) => [a, undefined])),
+      options.checksumAlgorithm ? {} : Object.fromEntries(srcAlgorithms.map((a) => [a, undefined])),
     ),
     verify: (d) => {
       if (src.sha256 && d.sha256.toString('hex') !== src.sha256) {

@@ -180,10 +180,35 @@ export function createS3Handler(
       };
       await HANDLERS[routed.operation](r);
     };
+    /**
+     * As S3 does, a missing key is disclosed (404 NoSuchKey) only to a caller who may list
+     * the bucket; anyone else, e.g. an anonymous reader of a public prefix, gets 403, so
+     * keys cannot be probed for. The list permission is judged as a listing of the bucket.
+     */
+    const undisclosed = (err: StowageError): StowageError => {
+      if (err.code !== 'E_NO_SUCH_KEY' || !principal || routed?.bucket === undefined) return err;
+      if (routed.operation !== 'GetObject' && routed.operation !== 'HeadObject') return err;
+      const listing: Route = {
+        operation: 'ListObjectsV2',
+        bucket: routed.bucket,
+        query: new URLSearchParams('list-type=2'),
+      };
+      try {
+        options.authorize(principal, listing, req);
+        return err;
+      } catch {
+        return new StowageError(
+          'E_ACCESS_DENIED',
+          `access denied: s3:GetObject on arn:aws:s3:::${routed.bucket}/${routed.key ?? ''} ` +
+            '(whether the key exists is told only to callers with s3:ListBucket on the bucket)',
+          { details: { bucket: routed.bucket } },
+        );
+      }
+    };
     run().then(
       () => finish(),
       (thrown: unknown) => {
-        const err = toStowageError(thrown);
+        const err = undisclosed(toStowageError(thrown));
         // The client may still be sending a body we refused: read and drop it so the
         // connection can be reused, but not forever (discard-body.ts).
         discardUnreadBody(req);

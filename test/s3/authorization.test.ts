@@ -131,8 +131,40 @@ describe('seed 000 §1.3: public read through the bucket policy', () => {
       body: 'x',
     });
     expect(put.status).toBe(403);
-    // Readable by anyone, and the refused PUT stored nothing.
-    expect((await anonymous('/ziggie-cloud-assets/game-assets/evil')).status).toBe(404);
+    // The refused PUT stored nothing.
+    expect(
+      await s3ErrorOf(
+        root.send(
+          new HeadObjectCommand({ Bucket: 'ziggie-cloud-assets', Key: 'game-assets/evil' }),
+        ),
+      ),
+    ).toMatchObject({ status: 404 });
+  });
+
+  it('a missing key is disclosed only to callers who may list the bucket, as in S3', async () => {
+    // Anonymous callers may read game-assets/* but not list: 403, so keys cannot be probed.
+    for (const init of [{}, { method: 'HEAD' }]) {
+      const missing = await anonymous('/ziggie-cloud-assets/game-assets/none.png', init);
+      expect(missing.status).toBe(403);
+    }
+    const body = (await anonymous('/ziggie-cloud-assets/game-assets/none.png')).body;
+    expect(body).toContain('<Code>AccessDenied</Code>');
+    expect(body).toContain('s3:ListBucket');
+    // The seed key may list the bucket (s3:ListBucket): it learns the key is missing.
+    expect(
+      await s3ErrorOf(
+        vps.send(
+          new GetObjectCommand({ Bucket: 'ziggie-cloud-assets', Key: 'game-assets/none.png' }),
+        ),
+      ),
+    ).toMatchObject({ name: 'NoSuchKey', status: 404 });
+    expect(
+      await s3ErrorOf(
+        root.send(
+          new GetObjectCommand({ Bucket: 'ziggie-cloud-assets', Key: 'game-assets/none.png' }),
+        ),
+      ),
+    ).toMatchObject({ name: 'NoSuchKey', status: 404 });
   });
 
   it('GetBucketPolicyStatus says the policy is public', async () => {

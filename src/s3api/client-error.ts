@@ -1,42 +1,35 @@
 /**
  * Requests node:http cannot parse (its 'clientError' event): a header section over the
  * limit, a repeated Content-Length, a malformed request line. node:http's own answer is a
- * bare status line that no S3 client can report; this one is an S3 XML error with a
- * request id, and the access log gets a line for it like for any other request.
+ * bare status line that no S3 client can report; this one is the S3 error document every
+ * other error gets (respond.ts), with a request id, and the access log gets a line for it
+ * like for any other request.
  */
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+import { StowageError } from '../errors.js';
 import { randomHex } from '../random-bytes.js';
 import type { AccessLogEntry } from './front.js';
-import { toXml } from './xml/build.js';
+import { errorDocument } from './respond.js';
 
 const GONE = new Set(['ECONNRESET', 'EPIPE', 'HPE_INVALID_EOF_STATE']);
 
-/** What a parse failure is answered with: status, S3 code and a message naming the problem. */
-export function clientErrorAnswer(err: Error & { code?: string; reason?: string }): {
-  status: number;
-  code: string;
-  message: string;
-} {
+/** The error a parse failure is answered with, naming the problem. */
+export function clientErrorOf(err: Error & { code?: string; reason?: string }): StowageError {
   if (err.code === 'HPE_HEADER_OVERFLOW') {
-    return {
-      status: 400,
-      code: 'RequestHeaderSectionTooLarge',
-      message: 'Your request header section exceeds the maximum allowed size (16 KiB)',
-    };
+    return new StowageError(
+      'E_INVALID_REQUEST',
+      'Your request header section exceeds the maximum allowed size (16 KiB)',
+      { s3Code: 'RequestHeaderSectionTooLarge' },
+    );
   }
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return {
-      status: 400,
-      code: 'RequestTimeout',
-      message: 'The request headers were not received in time',
-    };
+    return new StowageError('E_REQUEST_TIMEOUT', 'The request headers were not received in time');
   }
-  return {
-    status: 400,
-    code: 'InvalidRequest',
-    message: `The request is not valid HTTP/1.1: ${err.reason ?? err.message}`,
-  };
+  return new StowageError(
+    'E_INVALID_REQUEST',
+    `The request is not valid HTTP/1.1: ${err.reason ?? err.message}`,
+  );
 }
 
 /**
@@ -56,12 +49,9 @@ export function answerClientError(
     return;
   }
   const requestId = randomHex(8).toUpperCase();
-  const { status, code, message } = clientErrorAnswer(err);
-  const xml = toXml(
-    'Error',
-    { Code: code, Message: message, RequestId: requestId },
-    { xmlns: false },
-  );
+  const error = clientErrorOf(err);
+  const status = error.httpStatus;
+  const xml = errorDocument(error, requestId);
   socket.end(
     [
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
@@ -75,5 +65,5 @@ export function answerClientError(
       xml,
     ].join('\r\n'),
   );
-  onAccess?.({ requestId, method: '-', path: '-', status, code, durationMs: 0 });
+  onAccess?.({ requestId, method: '-', path: '-', status, code: error.s3Code, durationMs: 0 });
 }

@@ -68,8 +68,16 @@ export async function readSmallBody(r: S3Request, maxBytes = 2 * 1024 * 1024): P
 
 /** An optional integer query parameter, validated. */
 export function intParam(r: S3Request, name: string): number | undefined {
-  const v = r.route.query.get(name);
-  if (v === null || v === '') return undefined;
+  return wholeNumber(name, r.route.query.get(name) ?? undefined);
+}
+
+/** An optional integer header (x-amz-max-parts …), validated. */
+export function intHeader(r: S3Request, name: string): number | undefined {
+  return wholeNumber(name, header(r, name)?.trim());
+}
+
+function wholeNumber(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
   if (!/^\d+$/.test(v)) {
     throw new StowageError(
       'E_INVALID_ARGUMENT',

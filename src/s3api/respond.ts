@@ -142,14 +142,26 @@ export function sendError(
     res.end();
     return err;
   }
+  const xml = errorDocument(err, context.requestId, context.resource);
+  res.setHeader('Content-Type', 'application/xml');
+  res.setHeader('Content-Length', Buffer.byteLength(xml));
+  res.end(xml);
+  return err;
+}
+
+/**
+ * The S3 error document of an error: code, message (an internal error's never leaks),
+ * resource and request id, and the identifying details S3 adds (BucketName, Key …).
+ */
+export function errorDocument(err: StowageError, requestId: string, resource?: string): string {
   const body: XmlObject = {
     Code: err.s3Code,
     Message:
-      status >= 500 && err.code === 'E_INTERNAL'
+      err.httpStatus >= 500 && err.code === 'E_INTERNAL'
         ? 'We encountered an internal error. Please try again.'
         : err.message,
-    Resource: context.resource,
-    RequestId: context.requestId,
+    Resource: resource,
+    RequestId: requestId,
   };
   for (const [k, v] of Object.entries(err.details)) {
     if (
@@ -161,9 +173,5 @@ export function sendError(
       body[k === 'bucket' ? 'BucketName' : k[0]!.toUpperCase() + k.slice(1)] = String(v);
     }
   }
-  const xml = toXml('Error', body, { xmlns: false });
-  res.setHeader('Content-Type', 'application/xml');
-  res.setHeader('Content-Length', Buffer.byteLength(xml));
-  res.end(xml);
-  return err;
+  return toXml('Error', body, { xmlns: false });
 }

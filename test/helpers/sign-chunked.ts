@@ -3,8 +3,7 @@
  * trailer (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`, HTTP chunked transfer): tests that need to
  * send a body no SDK would send (a malformed frame halfway) sign it with this.
  */
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { s3Signer } from './signed-fetch.js';
 
 export async function signAwsChunkedPut(
   endpoint: string,
@@ -12,13 +11,7 @@ export async function signAwsChunkedPut(
   credentials: { accessKeyId: string; secretAccessKey: string },
 ): Promise<Record<string, string>> {
   const { hostname, port } = new URL(endpoint);
-  const signed = await new SignatureV4({
-    credentials,
-    region: 'us-east-1',
-    service: 's3',
-    sha256: Hash.bind(null, 'sha256'),
-    uriEscapePath: false,
-  }).sign({
+  const signed = await s3Signer(credentials).sign({
     method: 'PUT',
     protocol: 'http:',
     hostname,

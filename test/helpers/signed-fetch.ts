@@ -7,13 +7,18 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash } from 'node:crypto';
 import { TEST_KEY } from './server.js';
 
-const signer = new SignatureV4({
-  credentials: TEST_KEY,
-  region: 'us-east-1',
-  service: 's3',
-  sha256: Hash.bind(null, 'sha256'),
-  uriEscapePath: false,
-});
+/** A SigV4 signer for S3 in us-east-1, as the SDK signs (path not re-escaped). */
+export function s3Signer(credentials: { accessKeyId: string; secretAccessKey: string }) {
+  return new SignatureV4({
+    credentials,
+    region: 'us-east-1',
+    service: 's3',
+    sha256: Hash.bind(null, 'sha256'),
+    uriEscapePath: false,
+  });
+}
+
+const signer = s3Signer(TEST_KEY);
 
 /**
  * Sends `method pathAndQuery` to the server at `target.url`, signed. `contentMd5` adds the

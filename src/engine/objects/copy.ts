@@ -12,7 +12,7 @@ import { checkReadConditions } from '../conditions.js';
 import { assertKey } from '../names.js';
 import { segmentsOf } from '../rows.js';
 import type {
-  ChecksumAlgorithm,
+  ChecksumValues,
   CopyObjectOptions,
   CopyObjectResult,
   ObjectHeaders,
@@ -99,13 +99,12 @@ export async function copyObject(
   const body = readSegments(ctx.blobs, segments, 0, src.size - 1, release, ctx.keys);
   // The copy gets the algorithm asked for, instead of the source's (as in S3), else the
   // source's, computed afresh over the whole object.
-  const srcAlgorithms = Object.keys(JSON.parse(src.checksums)) as ChecksumAlgorithm[];
   const blob = await writeBlob(ctx.blobs, body, {
     expectedLength: src.size,
     maxLength: ctx.limits.maxPutSizeBytes,
     algorithms: algorithmsFor(
       options.checksumAlgorithm,
-      options.checksumAlgorithm ? {} : Object.fromEntries(srcAlgorithms.map((a) => [a, undefined])),
+      options.checksumAlgorithm ? undefined : (JSON.parse(src.checksums) as ChecksumValues),
     ),
     verify: (d) => {
       if (src.sha256 && d.sha256.toString('hex') !== src.sha256) {

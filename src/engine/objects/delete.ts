@@ -1,11 +1,15 @@
 /** DeleteObject and DeleteObjects. */
 import { isStowageError, StowageError } from '../../errors.js';
 import { requireBucket } from '../buckets.js';
-import { checkWriteConditions } from '../conditions.js';
 import type { EngineContext } from '../context.js';
 import { assertKey } from '../names.js';
 import type { DeleteObjectOptions, DeleteObjectResult, DeleteObjectsItem } from '../types.js';
-import { assertVersionId, deleteCurrent, deleteVersion, latestRow } from './placement.js';
+import {
+  assertVersionId,
+  checkCurrentConditions,
+  deleteCurrent,
+  deleteVersion,
+} from './placement.js';
 
 /** Deletes an object or one version; see placement.ts for the versioning rules. */
 export async function deleteObject(
@@ -19,13 +23,8 @@ export async function deleteObject(
   if (options.versionId !== undefined) assertVersionId(options.versionId);
   return ctx.queue.run((tx) => {
     const state = requireBucket(ctx, bucket).versioning;
-    if (options.ifMatch !== undefined) {
-      const current = latestRow(ctx, bucket, key);
-      checkWriteConditions(
-        { ifMatch: options.ifMatch },
-        current && current.is_delete_marker === 0 ? current.etag : undefined,
-      );
-    }
+    if (options.ifMatch !== undefined)
+      checkCurrentConditions(ctx, bucket, key, { ifMatch: options.ifMatch });
     const r =
       options.versionId === undefined
         ? deleteCurrent(ctx, tx, state, bucket, key)

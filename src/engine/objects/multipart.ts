@@ -10,7 +10,7 @@ import { writeBlob, type BlobBody } from '../blobs/write-blob.js';
 import { requireBucket } from '../buckets.js';
 import { combineCrc, compositeChecksum } from '../checksums/index.js';
 import type { EngineContext } from '../context.js';
-import { checkReadConditions, checkWriteConditions, normalizeEtag } from '../conditions.js';
+import { checkReadConditions, normalizeEtag } from '../conditions.js';
 import { assertKey } from '../names.js';
 import { resolveCopyRange } from '../range.js';
 import { segmentsOf, type NewVersion } from '../rows.js';
@@ -35,7 +35,7 @@ import {
   checksumValuesOf,
   verifyDigests,
 } from './input.js';
-import { latestRow, placeVersion } from './placement.js';
+import { checkCurrentConditions, placeVersion } from './placement.js';
 import { setUploadAcl, setVersionAcl, uploadAcl } from './acl.js';
 import {
   blobEncryption,
@@ -470,11 +470,7 @@ export async function completeMultipartUpload(
         `the object would be ${size} bytes; the maximum is ${ctx.limits.maxObjectSizeBytes}`,
       );
     }
-    const current = latestRow(ctx, bucket, key);
-    checkWriteConditions(
-      options.conditions,
-      current && current.is_delete_marker === 0 ? current.etag : undefined,
-    );
+    checkCurrentConditions(ctx, bucket, key, options.conditions);
     const md5s = Buffer.concat(parts.map((p) => Buffer.from(p.md5, 'hex')));
     const etag = `"${createHash('md5').update(md5s).digest('hex')}-${parts.length}"`;
     const checksums: ChecksumValues = {};

@@ -19,7 +19,8 @@ import { StowageError } from '../../errors.js';
 import type { CommitContext } from '../db/commit-queue.js';
 import type { EngineContext } from '../context.js';
 import { blobIdsOf, type NewVersion, type VersionRow } from '../rows.js';
-import type { VersioningState } from '../types.js';
+import { checkWriteConditions } from '../conditions.js';
+import type { VersioningState, WriteConditions } from '../types.js';
 
 /** A fresh version id: 32 hex characters. */
 export function newVersionId(): string {
@@ -35,6 +36,24 @@ export function assertVersionId(versionId: string): void {
       details: { versionId },
     });
   }
+}
+
+/**
+ * Checks S3's conditional-write headers (or a conditional delete's If-Match) against the
+ * key's current object: its ETag, or none when the key is absent or a delete marker.
+ */
+export function checkCurrentConditions(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  conditions: WriteConditions | undefined,
+): void {
+  if (!conditions) return;
+  const current = latestRow(ctx, bucket, key);
+  checkWriteConditions(
+    conditions,
+    current && current.is_delete_marker === 0 ? current.etag : undefined,
+  );
 }
 
 /** The latest version or delete marker of a key, if any. */

@@ -2,7 +2,6 @@
 import { requireBucket } from '../buckets.js';
 import type { EngineContext } from '../context.js';
 import { writeBlob, type BlobBody, type WrittenBlob } from '../blobs/write-blob.js';
-import { checkWriteConditions } from '../conditions.js';
 import { assertKey } from '../names.js';
 import type { NewVersion } from '../rows.js';
 import { parseStorageClass } from '../storage-class.js';
@@ -26,7 +25,7 @@ import {
   verifyDigests,
 } from './input.js';
 import { assertStoredAcl, setVersionAcl } from './acl.js';
-import { latestRow, placeVersion } from './placement.js';
+import { checkCurrentConditions, placeVersion } from './placement.js';
 import { blobEncryption, encryptionField, resolveFor, setVersionEncryption } from './encryption.js';
 
 /** Everything about a new version except its bytes. */
@@ -74,11 +73,7 @@ export async function commitSingleBlob(
   try {
     return await ctx.queue.run((tx) => {
       const state = requireBucket(ctx, bucket).versioning;
-      const current = latestRow(ctx, bucket, key);
-      checkWriteConditions(
-        conditions,
-        current && current.is_delete_marker === 0 ? current.etag : undefined,
-      );
+      checkCurrentConditions(ctx, bucket, key, conditions);
       const now = ctx.now();
       const v: NewVersion = {
         bucket,
@@ -148,11 +143,7 @@ export async function putObject(
   const algorithms = algorithmsFor(options.checksumAlgorithm, options.checksums);
   const encryption = await blobEncryption(ctx, resolveFor(ctx, bucket, options.encryption));
   // Fail fast on a precondition that already does not hold; it is checked again at commit.
-  const current = latestRow(ctx, bucket, key);
-  checkWriteConditions(
-    options.conditions,
-    current && current.is_delete_marker === 0 ? current.etag : undefined,
-  );
+  checkCurrentConditions(ctx, bucket, key, options.conditions);
   const blob = await writeBlob(ctx.blobs, body, {
     expectedLength: options.contentLength,
     maxLength: ctx.limits.maxPutSizeBytes,

@@ -10,6 +10,7 @@ import {
   writeEncryptionHeaders,
 } from './encryption-headers.js';
 import {
+  checksumElements,
   checksumAlgorithmFrom,
   metadataFrom,
   objectHeadersFrom,
@@ -63,9 +64,7 @@ export async function copyObject(r: S3Request): Promise<void> {
     r.res.setHeader('x-amz-copy-source-version-id', result.sourceVersionId);
   }
   setVersionHeader(r, result.versionId);
-  const checksums = Object.fromEntries(
-    Object.entries(result.checksums).map(([a, v]) => [`Checksum${a}`, v]),
-  );
+  const checksums = checksumElements(result.checksums);
   sendXml(r.res, 200, 'CopyObjectResult', {
     ETag: result.etag,
     LastModified: result.lastModified,

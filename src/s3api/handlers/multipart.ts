@@ -22,6 +22,8 @@ import {
   writeEncryptionHeaders,
 } from './encryption-headers.js';
 import {
+  checksumElements,
+  setChecksumHeaders,
   checksumAlgorithmFrom,
   checksumsFrom,
   metadataFrom,
@@ -89,8 +91,7 @@ export async function uploadPart(r: S3Request): Promise<void> {
   );
   r.res.setHeader('ETag', part.etag);
   writeEncryptionHeaders(r.res, part.encryption);
-  for (const [alg, v] of Object.entries(part.checksums))
-    r.res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
+  setChecksumHeaders(r.res, part.checksums);
   r.res.statusCode = 200;
   r.res.setHeader('Content-Length', 0);
   r.res.end();
@@ -124,7 +125,7 @@ export async function uploadPartCopy(r: S3Request): Promise<void> {
   sendXml(r.res, 200, 'CopyPartResult', {
     ETag: part.etag,
     LastModified: part.lastModified,
-    ...Object.fromEntries(Object.entries(part.checksums).map(([a, v]) => [`Checksum${a}`, v])),
+    ...checksumElements(part.checksums),
   });
 }
 
@@ -155,9 +156,7 @@ export async function completeMultipartUpload(r: S3Request): Promise<void> {
   });
   setVersionHeader(r, result.versionId);
   writeEncryptionHeaders(r.res, result.encryption);
-  const checksums = Object.fromEntries(
-    Object.entries(result.checksums).map(([a, v]) => [`Checksum${a}`, v]),
-  );
+  const checksums = checksumElements(result.checksums);
   sendXml(r.res, 200, 'CompleteMultipartUploadResult', {
     Location: locationOf(r, bucket, key),
     Bucket: bucket,
@@ -213,7 +212,7 @@ export function listParts(r: S3Request): void {
       LastModified: p.lastModified,
       ETag: p.etag,
       Size: p.size,
-      ...Object.fromEntries(Object.entries(p.checksums).map(([a, v]) => [`Checksum${a}`, v])),
+      ...checksumElements(p.checksums),
     })),
   });
 }

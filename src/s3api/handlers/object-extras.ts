@@ -1,17 +1,20 @@
 /** DeleteObjects, object tagging, RestoreObject and GetObjectAttributes. */
 import { MAX_DELETE_BATCH } from '../../engine/objects/delete.js';
-import type {
-  ChecksumValues,
-  DeleteObjectsItem,
-  ObjectInfo,
-  RestoreTier,
-} from '../../engine/types.js';
+import type { DeleteObjectsItem, ObjectInfo, RestoreTier } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
-import { bucketOf, header, keyOf, param, readSmallBody, type S3Request } from '../context.js';
+import {
+  bucketOf,
+  header,
+  intHeader,
+  keyOf,
+  param,
+  readSmallBody,
+  type S3Request,
+} from '../context.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import type { XmlObject } from '../xml/build.js';
 import { childText, children, parseXml } from '../xml/parse.js';
-import { rfc1123 } from './object-headers.js';
+import { checksumElements, rfc1123 } from './object-headers.js';
 import { setVersionHeader } from './objects.js';
 
 /** DeleteObjects: one result per key; Quiet reports only errors. */
@@ -166,22 +169,6 @@ export function getObjectAttributes(r: S3Request): void {
     StorageClass: want('StorageClass') ? info.storageClass : undefined,
     ObjectSize: want('ObjectSize') ? info.size : undefined,
   });
-}
-
-/** A header holding a whole number (x-amz-max-parts, x-amz-part-number-marker). */
-function intHeader(r: S3Request, name: string): number | undefined {
-  const v = header(r, name);
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v.trim()))
-    throw new StowageError('E_INVALID_ARGUMENT', `${name} must be a whole number, got "${v}"`, {
-      details: { argument: name },
-    });
-  return Number(v);
-}
-
-/** Checksum values as S3's elements: `{ ChecksumSHA256: … }`. */
-function checksumElements(values: ChecksumValues): XmlObject {
-  return Object.fromEntries(Object.entries(values).map(([a, v]) => [`Checksum${a}`, v]));
 }
 
 /**

@@ -11,6 +11,7 @@ import type {
 import { StowageError } from '../../errors.js';
 import { header, type S3Request } from '../context.js';
 import { httpDate } from '../dates.js';
+import type { XmlObject } from '../xml/build.js';
 import { writeEncryptionHeaders } from './encryption-headers.js';
 
 const STANDARD_HEADERS: Array<[keyof ObjectHeaders, string]> = [
@@ -130,6 +131,17 @@ function parseHttpDate(h: string | undefined): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
+/** Checksum values as S3's XML elements: `{ ChecksumSHA256: … }`. */
+export function checksumElements(values: ChecksumValues): XmlObject {
+  return Object.fromEntries(Object.entries(values).map(([a, v]) => [`Checksum${a}`, v]));
+}
+
+/** Checksum values as S3's response headers (`x-amz-checksum-sha256: …`). */
+export function setChecksumHeaders(res: ServerResponse, values: ChecksumValues): void {
+  for (const [alg, v] of Object.entries(values))
+    res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
+}
+
 /** GET/HEAD conditions (If-Match …), or with `prefix` the copy-source ones. */
 export function readConditionsFrom(r: S3Request, prefix = ''): ReadConditions | undefined {
   const c: ReadConditions = {
@@ -180,8 +192,7 @@ export function writeObjectHeaders(
   if (info.partsCount > 0) res.setHeader('x-amz-mp-parts-count', info.partsCount);
   writeEncryptionHeaders(res, info.encryption);
   if (options.checksumMode) {
-    for (const [alg, v] of Object.entries(info.checksums))
-      res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
+    setChecksumHeaders(res, info.checksums);
     if (info.checksumType) res.setHeader('x-amz-checksum-type', info.checksumType);
   }
 }

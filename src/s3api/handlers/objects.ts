@@ -11,6 +11,7 @@ import {
   writeEncryptionHeaders,
 } from './encryption-headers.js';
 import {
+  setChecksumHeaders,
   checksumAlgorithmFrom,
   checksumsFrom,
   metadataFrom,
@@ -63,8 +64,7 @@ export async function putObject(r: S3Request): Promise<void> {
   });
   r.res.setHeader('ETag', result.etag);
   setVersionHeader(r, result.versionId);
-  for (const [alg, v] of Object.entries(result.checksums))
-    r.res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
+  setChecksumHeaders(r.res, result.checksums);
   if (result.checksumType) r.res.setHeader('x-amz-checksum-type', result.checksumType);
   writeEncryptionHeaders(r.res, result.encryption);
   sendEmpty(r.res, 200);
@@ -140,10 +140,7 @@ function writeReadHeaders(
   // One part of a multipart object: that part's own checksum, which a client can check.
   const partNumber = intParam(r, 'partNumber');
   const part = partNumber !== undefined ? info.partChecksums?.[partNumber - 1] : undefined;
-  if (checksumMode && part) {
-    for (const [alg, v] of Object.entries(part))
-      r.res.setHeader(`x-amz-checksum-${alg.toLowerCase()}`, v);
-  }
+  if (checksumMode && part) setChecksumHeaders(r.res, part);
   for (const [q, h] of OVERRIDES) {
     const v = param(r, q);
     if (v !== undefined) r.res.setHeader(h, v);

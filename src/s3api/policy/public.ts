@@ -117,5 +117,16 @@ export function isPublicStatement(st: PolicyStatement): boolean {
  * isPublicPolicy(parsePolicy(seedPolicy, 'ziggie-cloud-assets')); // true
  */
 export function isPublicPolicy(doc: PolicyDocument): boolean {
-  return doc.statements.some(isPublicStatement);
+  let v = publicByDocument.get(doc);
+  if (v === undefined) {
+    v = doc.statements.some(isPublicStatement);
+    publicByDocument.set(doc, v);
+  }
+  return v;
 }
+
+/**
+ * Verdicts by parsed document: RestrictPublicBuckets asks on every anonymous request, and a
+ * range condition is judged by probing the IPv4 clients it matches.
+ */
+const publicByDocument = new WeakMap<PolicyDocument, boolean>();

@@ -35,6 +35,7 @@ export function checkReadConditions(
   etag: string,
   lastModified: Date,
   forCopy = false,
+  cacheHeaders?: () => { cacheControl?: string; expires?: string },
 ): void {
   if (!c) return;
   if (c.ifMatch !== undefined) {
@@ -45,9 +46,9 @@ export function checkReadConditions(
   const notModified = (): StowageError =>
     forCopy
       ? failed('If-None-Match / If-Modified-Since')
-      : // A 304 carries the validators a 200 would have (RFC 9110 §15.4.5).
+      : // A 304 carries the validators and caching headers a 200 would have (RFC 9110 §15.4.5).
         new StowageError('E_NOT_MODIFIED', 'the object was not modified', {
-          details: { etag, lastModified: lastModified.toISOString() },
+          details: { etag, lastModified: lastModified.toISOString(), ...cacheHeaders?.() },
         });
   if (c.ifNoneMatch !== undefined) {
     if (etagMatches(c.ifNoneMatch, etag)) throw notModified();

@@ -1,44 +1,54 @@
 /**
  * One process per data directory. Two engines on one directory would each think it owns
- * the blobs: a lock file holding the owner's pid keeps the second one out. A lock whose
- * pid is gone (the owner crashed or was killed) is taken over.
+ * the blobs, so the first holds an exclusive SQLite lock on `LOCK.db` (a POSIX record lock
+ * underneath) for as long as it runs; any other engine, in this process or another, is
+ * refused. The kernel drops the lock when its holder exits, however it exits, so a crashed
+ * owner leaves nothing to take over: no stale-pid check, and no window in which two
+ * processes starting at once could both decide a lock was stale and both take it.
+ * `LOCK` holds the owner's pid for people and for the refusal message only.
  */
+import Database from 'better-sqlite3';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { StowageError, toStowageError } from '../errors.js';
 
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Takes the data directory lock; returns a function that releases it. */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  const file = path.join(dataDir, 'LOCK');
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await fsp.writeFile(file, String(process.pid), { flag: 'wx' });
-      return async () => {
-        await fsp.rm(file, { force: true });
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw toStowageError(err, `lock ${dataDir}`);
-    }
-    const owner = Number((await fsp.readFile(file, 'utf8').catch(() => '')).trim());
-    if (owner === process.pid || alive(owner)) {
+  const pidFile = path.join(dataDir, 'LOCK');
+  let db: Database.Database | undefined;
+  try {
+    // timeout 0: refuse at once instead of waiting for the holder to go away.
+    db = new Database(path.join(dataDir, 'LOCK.db'), { timeout: 0 });
+    db.pragma('journal_mode = MEMORY'); // no journal file beside it
+    db.pragma('locking_mode = EXCLUSIVE');
+    // A committed write leaves the exclusive lock held (locking_mode) until close.
+    db.exec('BEGIN EXCLUSIVE');
+    db.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER)');
+    db.exec('DELETE FROM owner');
+    db.prepare('INSERT INTO owner (pid) VALUES (?)').run(process.pid);
+    db.exec('COMMIT');
+  } catch (err) {
+    db?.close();
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+      const owner = Number((await fsp.readFile(pidFile, 'utf8').catch(() => '')).trim());
+      const who = Number.isInteger(owner) && owner > 0 ? `pid ${owner}` : 'pid unknown';
       throw new StowageError(
         'E_DATA_DIR_LOCKED',
-        `the data directory ${dataDir} is in use by another Stowage process (pid ${owner})`,
-        { details: { dataDir, pid: owner } },
+        `the data directory ${dataDir} is in use by another Stowage process (${who})`,
+        { details: { dataDir, pid: owner || undefined } },
       );
     }
-    await fsp.rm(file, { force: true });
+    throw toStowageError(err, `lock ${dataDir}`);
   }
-  throw new StowageError('E_DATA_DIR_LOCKED', `could not lock the data directory ${dataDir}`);
+  const held = db;
+  try {
+    await fsp.writeFile(pidFile, String(process.pid));
+  } catch (err) {
+    held.close();
+    throw toStowageError(err, `lock ${dataDir}`);
+  }
+  return async () => {
+    await fsp.rm(pidFile, { force: true });
+    held.close();
+  };
 }

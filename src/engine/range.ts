@@ -29,23 +29,25 @@ export function resolveRange(
 ): { start: number; end: number } | undefined {
   const r = typeof range === 'string' ? parseRangeHeader(range) : range;
   if (!r) return undefined;
+  const asked = typeof range === 'string' ? range : undefined;
   if ('suffix' in r) {
-    if (r.suffix <= 0 || size === 0) throw unsatisfiable(size);
+    if (r.suffix <= 0 || size === 0) throw unsatisfiable(size, asked);
     return { start: Math.max(0, size - r.suffix), end: size - 1 };
   }
-  if (!Number.isSafeInteger(r.start) || r.start < 0 || r.start >= size) throw unsatisfiable(size);
+  if (!Number.isSafeInteger(r.start) || r.start < 0 || r.start >= size) {
+    throw unsatisfiable(size, asked);
+  }
   const end = r.end === undefined ? size - 1 : Math.min(r.end, size - 1);
-  if (end < r.start) throw unsatisfiable(size);
+  if (end < r.start) throw unsatisfiable(size, asked);
   return { start: r.start, end };
 }
 
-function unsatisfiable(size: number): StowageError {
+/** S3's 416 names the range asked for and the object's size (RangeRequested, ActualObjectSize). */
+function unsatisfiable(size: number, asked: string | undefined): StowageError {
   return new StowageError(
     'E_INVALID_RANGE',
     `the requested range is not satisfiable for an object of ${size} bytes`,
-    {
-      details: { objectSize: size },
-    },
+    { details: { objectSize: size, ...(asked === undefined ? {} : { rangeRequested: asked }) } },
   );
 }
 

@@ -373,6 +373,10 @@ export interface CompletedPart {
 export interface CompleteMultipartOptions {
   /** The whole-object checksum the client expects (FULL_OBJECT) or the composite one. */
   checksums?: ChecksumValues;
+  /** The checksum type the client expects (x-amz-checksum-type): must be the upload's. */
+  checksumType?: string;
+  /** The object size the client expects (x-amz-mp-object-size). */
+  objectSize?: number;
   conditions?: WriteConditions;
 }
 

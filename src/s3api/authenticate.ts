@@ -5,6 +5,7 @@
  */
 import { authenticateRequest } from './auth/sigv4.js';
 import { hoistedHeaders } from './auth/hoisted-headers.js';
+import { idleLimited } from './auth/idle-timeout.js';
 import { openRequestBody } from './auth/request-body.js';
 import type { CredentialLookup } from './auth/types.js';
 import type { Authenticate } from './front.js';
@@ -16,6 +17,8 @@ export interface AuthenticateOptions {
   region?: string;
   /** Clock for signature dates (tests move it). */
   now?: () => number;
+  /** A body that stops arriving for this long fails with RequestTimeout (default 20 s). */
+  bodyIdleMs?: number;
 }
 
 /** Builds the front end's authenticate step. */
@@ -37,7 +40,11 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
     if (auth.kind === 'signed' && auth.via === 'query') {
       for (const [name, value] of hoistedHeaders(rawQuery)) req.headers[name] ??= value;
     }
-    const { body, trailers } = openRequestBody(req, auth, headers);
+    const { body, trailers } = openRequestBody(
+      idleLimited(req, options.bodyIdleMs ?? 20_000),
+      auth,
+      headers,
+    );
     const declared = req.headers['x-amz-trailer'];
     const trailerAlgorithms = (Array.isArray(declared) ? declared.join(',') : (declared ?? ''))
       .split(',')

@@ -24,6 +24,13 @@ export function parseCopySource(raw: string): { bucket: string; key: string; ver
   }
   const versionId =
     q < 0 ? undefined : (new URLSearchParams(raw.slice(q + 1)).get('versionId') ?? undefined);
+  // `?versionId=` names no version: S3 refuses it rather than copy the latest.
+  if (versionId === '') {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `Version id cannot be the empty string (x-amz-copy-source "${raw}")`,
+    );
+  }
   return {
     bucket: path.slice(0, slash),
     key: path.slice(slash + 1),

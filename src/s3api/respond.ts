@@ -132,11 +132,19 @@ export function sendError(
   if (typeof err.details.versionId === 'string' && err.details.deleteMarker === true) {
     res.setHeader('x-amz-version-id', err.details.versionId);
   }
+  if (status === 405 && err.details.deleteMarker === true) {
+    res.setHeader('Allow', 'DELETE');
+    if (typeof err.details.lastModified === 'string')
+      res.setHeader('Last-Modified', httpDate(new Date(err.details.lastModified)));
+  }
   if (status === 304) {
     const { etag, lastModified } = err.details;
     if (typeof etag === 'string') res.setHeader('ETag', etag);
     if (typeof lastModified === 'string')
       res.setHeader('Last-Modified', httpDate(new Date(lastModified)));
+    const { cacheControl, expires } = err.details;
+    if (typeof cacheControl === 'string') res.setHeader('Cache-Control', cacheControl);
+    if (typeof expires === 'string') res.setHeader('Expires', expires);
   }
   if (context.method === 'HEAD' || status === 304) {
     res.end();
@@ -172,6 +180,11 @@ export function errorDocument(err: StowageError, requestId: string, resource?: s
     ) {
       body[k === 'bucket' ? 'BucketName' : k[0]!.toUpperCase() + k.slice(1)] = String(v);
     }
+  }
+  if (err.code === 'E_INVALID_RANGE') {
+    const { rangeRequested, objectSize } = err.details;
+    if (typeof rangeRequested === 'string') body.RangeRequested = rangeRequested;
+    if (typeof objectSize === 'number') body.ActualObjectSize = String(objectSize);
   }
   return toXml('Error', body, { xmlns: false });
 }

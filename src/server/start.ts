@@ -102,6 +102,7 @@ export async function startServer(
       },
       // One server holds buckets of every region (seed 002 runs `aws s3 mb --region
       // eu-north-1`), so a signature scoped to any region is accepted.
+      bodyIdleMs: config.server.bodyIdleTimeoutSeconds * 1000,
     }),
     authorize: createAuthorize({
       identities,
@@ -116,6 +117,14 @@ export async function startServer(
     res: http.ServerResponse,
     awaitingContinue = false,
   ): void => {
+    if (!res.socket) {
+      // A pipelined request: node:http sends its response only after those before it on
+      // the connection. It is handled when its turn comes ('socket'), not now, so that it
+      // neither holds an object open nor buffers a body meanwhile; if the connection
+      // closes first it never starts, and nothing is left to release.
+      res.once('socket', () => listener(req, res, awaitingContinue));
+      return;
+    }
     const health = healthPath(req);
     if (health) {
       const ok = health === 'live' || !draining;

@@ -50,6 +50,20 @@ describe('listObjects', () => {
     expect(listed.indexOf('～')).toBeLessThan(listed.indexOf('😀'));
   });
 
+  it('a marker past the prefix range in UTF-8 order lists nothing, in every listing', async () => {
+    // '😀' (F0 9F 98 80) is after every key under '！' (EF BC 81) in UTF-8, before in UTF-16.
+    await putAll(['！a', '！b']);
+    await engine.createMultipartUpload('bkt', '！u');
+    const opts = { prefix: '！' };
+    expect(engine.listObjects('bkt', { ...opts, startAfter: '😀' }).objects).toEqual([]);
+    expect(engine.listObjectVersions('bkt', { ...opts, keyMarker: '😀' }).versions).toEqual([]);
+    expect(engine.listMultipartUploads('bkt', { ...opts, keyMarker: '😀' }).uploads).toEqual([]);
+    // A marker before the prefix range starts at the prefix.
+    expect(
+      engine.listObjects('bkt', { ...opts, startAfter: '!' }).objects.map((o) => o.key),
+    ).toEqual(['！a', '！b']);
+  });
+
   it('pages through 2,500 keys with continuation tokens, each key once', async () => {
     const keys = Array.from({ length: 2500 }, (_, i) => `k/${String(i).padStart(5, '0')}`);
     await putAll(keys);

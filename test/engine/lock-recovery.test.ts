@@ -3,13 +3,16 @@
  * a dead process is taken over, and after an unclean shutdown temp files and blobs no
  * metadata references are removed while referenced ones stay.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { isStowageError } from '../../src/errors.js';
 import { patternBytes, readAll, tempDir } from '../helpers/engine.js';
+import { exited, killAllServers, serve } from '../helpers/serve-process.js';
+
+const ROOT = { STOWAGE_ROOT_ACCESS_KEY: 'STWLOCKKEY', STOWAGE_ROOT_SECRET_KEY: 'lock-secret-0123' };
 
 const BUCKET = 'locks';
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -66,17 +69,35 @@ describe('data directory lock', () => {
     expect((await readAll(first.getObject(BUCKET, 'k').body)).toString()).toBe('still mine');
   });
 
-  it('a lock held by another live process keeps this one out', async () => {
+  it('a server running on the directory keeps this process out; once it is killed, the lock is free', async () => {
     const dir = dataDir();
-    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], {
-      stdio: 'ignore',
-    });
-    cleanups.push(() => {
-      other.kill('SIGKILL');
-    });
-    writeFileSync(path.join(dir, 'LOCK'), String(other.pid));
-    await expectLocked(Engine.open({ dataDir: dir }), other.pid!);
-    expect(lockOf(dir)).toBe(String(other.pid));
+    const other = await serve(dir, ROOT);
+    cleanups.push(() => killAllServers());
+    await expectLocked(Engine.open({ dataDir: dir }), other.child.pid!);
+    expect(lockOf(dir)).toBe(String(other.child.pid));
+    other.child.kill('SIGKILL');
+    await exited(other.child);
+    const engine = await open(dir);
+    expect(lockOf(dir)).toBe(String(process.pid));
+    expect(engine.recovery.uncleanShutdown).toBe(true);
+  });
+
+  it('of servers started at once on a directory a killed server left, exactly one runs', async () => {
+    const dir = dataDir();
+    const first = await serve(dir, ROOT);
+    cleanups.push(() => killAllServers());
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+    const starts = await Promise.allSettled(Array.from({ length: 4 }, () => serve(dir, ROOT)));
+    // With --json a refused start prints its error as the JSON document on stdout.
+    const outcomes = starts.map((s) =>
+      s.status === 'rejected' ? String(s.reason) : JSON.stringify(s.value.info),
+    );
+    expect(
+      outcomes.filter((o) => o.includes('"url"')),
+      outcomes.join('\n'),
+    ).toHaveLength(1);
+    expect(outcomes.filter((o) => o.includes('E_DATA_DIR_LOCKED'))).toHaveLength(3);
   });
 
   it('takes over a stale lock whose process is gone, and an empty or garbled one', async () => {

@@ -280,14 +280,27 @@ describe('multipart uploads', () => {
   });
 
   it('composite checksums: checksum of part checksums, -N', async () => {
-    const { uploadId, etags } = await upload('obj', parts.slice(0, 2), {
+    const { uploadId } = await engine.createMultipartUpload('mpu', 'obj', {
       checksumAlgorithm: 'SHA256',
     });
+    const done = [];
+    for (const [i, p] of parts.slice(0, 2).entries())
+      done.push(await engine.uploadPart('mpu', 'obj', uploadId, i + 1, p));
+    // As S3 requires, a COMPOSITE upload's Complete names each part's checksum.
+    await expectCode(
+      engine.completeMultipartUpload(
+        'mpu',
+        'obj',
+        uploadId,
+        done.map((p, i) => ({ partNumber: i + 1, etag: p.etag })),
+      ),
+      'E_INVALID_REQUEST',
+    );
     const r = await engine.completeMultipartUpload(
       'mpu',
       'obj',
       uploadId,
-      etags.map((etag, i) => ({ partNumber: i + 1, etag })),
+      done.map((p, i) => ({ partNumber: i + 1, etag: p.etag, checksums: p.checksums })),
     );
     const raw = Buffer.concat(
       parts.slice(0, 2).map((p) => createHash('sha256').update(p).digest()),

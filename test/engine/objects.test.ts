@@ -277,6 +277,7 @@ describe('keys', () => {
     );
     expect(readdirSync(dir).sort()).toEqual([
       'LOCK',
+      'LOCK.db',
       'blobs',
       'meta.db',
       'meta.db-shm',

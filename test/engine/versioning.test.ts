@@ -115,8 +115,15 @@ describe('versioning enabled', () => {
       versionIdMarker = page.nextVersionIdMarker;
     }
     expect(seen).toEqual([...ids.reverse().map((id) => `a:${id}`), `b:${b.versionId}`]);
+    // A marker version that no longer exists: the key's versions from its newest (none
+    // skipped); a marker that is no version id at all is refused.
+    expect(
+      engine
+        .listObjectVersions('ver', { keyMarker: 'a', versionIdMarker: 'f'.repeat(32) })
+        .versions.map((x) => `${x.key}:${x.versionId}`),
+    ).toEqual(seen);
     await expectCode(
-      () => engine.listObjectVersions('ver', { keyMarker: 'a', versionIdMarker: 'f'.repeat(32) }),
+      () => engine.listObjectVersions('ver', { keyMarker: 'a', versionIdMarker: 'not-an-id' }),
       'E_INVALID_ARGUMENT',
     );
   });

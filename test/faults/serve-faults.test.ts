@@ -34,9 +34,11 @@ import {
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { patternBytes, tempDir } from '../helpers/engine.js';
@@ -519,4 +521,49 @@ describe('stowage serve on a full file system', () => {
     const check = deepCheck(dataDir);
     expect(check.status, check.output).toBe(0);
   }, 120_000);
+});
+
+describe('stowage serve and a client that pipelines requests', () => {
+  it('handles pipelined GETs one at a time and releases everything when the client goes', async () => {
+    const { dir, cleanup } = tempDir('stowage-pipelined-');
+    cleanups.push(cleanup);
+    const s = await start(dir);
+    const client = clientFor(s);
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'big', Body: patternBytes(16 * MiB, 9) }),
+    );
+    const url = new URL(
+      await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: 'big' })),
+    );
+    const blobFds = (): number =>
+      readdirSync(`/proc/${s.child.pid}/fd`).filter((fd) => {
+        try {
+          return readlinkSync(`/proc/${s.child.pid}/fd/${fd}`).startsWith(dir);
+        } catch {
+          return false;
+        }
+      }).length;
+    const before = blobFds();
+    // 20 GETs back to back on one connection, none of the responses read.
+    const socket = net.connect(Number(url.port), url.hostname);
+    socket.on('error', () => {});
+    socket.pause();
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(
+      `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`.repeat(20),
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    // Only the response on the wire holds the object open; the 19 queued ones wait.
+    expect(blobFds() - before).toBeLessThanOrEqual(1);
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(blobFds()).toBe(before);
+    // Deleting the object now frees its bytes at once: no reader is left holding them.
+    await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'big' }));
+    await stopGracefully(s);
+    const check = deepCheck(dir);
+    expect(check.status, check.output).toBe(0);
+    expect([...readTree(path.join(dir, 'blobs')).keys()]).toEqual([]);
+  });
 });

@@ -135,6 +135,24 @@ describe('stowage serve over TLS', () => {
     }
   });
 
+  it('SSE-C over https gets past the secure-connection check and is NotImplemented', async () => {
+    const e = await client
+      .send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'sse-c.txt',
+          Body: 'x',
+          SSECustomerAlgorithm: 'AES256',
+          SSECustomerKey: Buffer.alloc(32, 7).toString('base64'),
+        }),
+      )
+      .then(
+        () => undefined,
+        (err: { name?: string; $metadata?: { httpStatusCode?: number } }) => err,
+      );
+    expect(e).toMatchObject({ name: 'NotImplemented', $metadata: { httpStatusCode: 501 } });
+  });
+
   it('aws-cli with --ca-bundle round-trips; without it, fails certificate verification', async () => {
     const env = {
       HOME: work,

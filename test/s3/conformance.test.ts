@@ -16,9 +16,13 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListBucketsCommand,
   ListObjectsV2Command,
+  ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
   ListPartsCommand,
   PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   S3ServiceException,
   UploadPartCommand,
@@ -26,6 +30,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { checksumBase64 } from '../../src/engine/checksums/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBytes } from '../helpers/engine.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -195,6 +201,35 @@ describe('conditional deletes (If-Match)', () => {
     ]);
     expect(await exists('ca')).toBe(false);
     expect(await exists('cb')).toBe(true);
+  });
+
+  it('DeleteObjects deletes the keys exactly as sent: spaces and control characters count', async () => {
+    const padded = [' lead', 'trail ', '\ttab', '\u00a0nbsp', 'ideo\u3000'];
+    for (const key of padded) {
+      await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'padded' }));
+      await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key.trim(), Body: 'twin' }));
+    }
+    const res = await t.client.send(
+      new DeleteObjectsCommand({
+        Bucket: BUCKET,
+        Delete: { Objects: padded.map((Key) => ({ Key })) },
+      }),
+    );
+    expect(res.Deleted?.map((d) => d.Key).sort()).toEqual([...padded].sort());
+    for (const key of padded) {
+      expect(await exists(key), JSON.stringify(key)).toBe(false);
+      expect(await exists(key.trim()), JSON.stringify(key.trim())).toBe(true);
+    }
+    // A control character, written as S3 lists it (&#x1;).
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'ctl\u0001x', Body: 'c' }));
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'ctlx', Body: 'c' }));
+    const raw = await signedFetch(t, 'POST', '/conformance?delete', {
+      body: '<Delete><Object><Key>ctl&#x1;x</Key></Object></Delete>',
+    });
+    expect(raw.status).toBe(200);
+    expect(await raw.text()).toContain('<Key>ctl&#x1;x</Key>');
+    expect(await exists('ctl\u0001x')).toBe(false);
+    expect(await exists('ctlx')).toBe(true);
   });
 
   it('DeleteObjects with no object is MalformedXML', async () => {
@@ -416,6 +451,66 @@ describe('reads', () => {
     }
   });
 
+  it('a 304 repeats the Cache-Control and Expires a 200 would send', async () => {
+    const expires = 'Wed, 01 Dec 2027 00:00:00 GMT';
+    await t.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'cached',
+        Body: 'c',
+        CacheControl: 'max-age=600',
+        Expires: new Date(expires),
+      }),
+    );
+    const ok = await signedFetch(t, 'GET', '/conformance/cached');
+    await ok.arrayBuffer();
+    const res = await signedFetch(t, 'GET', '/conformance/cached', {
+      headers: { 'if-none-match': ok.headers.get('etag')! },
+    });
+    expect(res.status).toBe(304);
+    expect(res.headers.get('cache-control')).toBe('max-age=600');
+    expect(res.headers.get('expires')).toBe(expires);
+  });
+
+  it('an If-Modified-Since later than the server clock is ignored: 200, not 304', async () => {
+    const tomorrow = new Date(Date.now() + 86_400_000).toUTCString();
+    for (const method of ['GET', 'HEAD']) {
+      const res = await signedFetch(t, method, '/conformance/cached', {
+        headers: { 'if-modified-since': tomorrow },
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    // A past date after the upload still means "not modified".
+    const soon = new Date(Date.now() + 1000).toUTCString();
+    await new Promise((r) => setTimeout(r, 1100));
+    const res = await signedFetch(t, 'GET', '/conformance/cached', {
+      headers: { 'if-modified-since': soon },
+    });
+    expect(res.status).toBe(304);
+    // And the copy-source form: a future date does not refuse the copy.
+    await t.client.send(
+      new CopyObjectCommand({
+        Bucket: BUCKET,
+        Key: 'cached-copy',
+        CopySource: `${BUCKET}/cached`,
+        CopySourceIfModifiedSince: new Date(Date.now() + 86_400_000),
+      }),
+    );
+    expect(await exists('cached-copy')).toBe(true);
+  });
+
+  it('a 416 names the range asked for and the size of the object, as S3 does', async () => {
+    const res = await signedFetch(t, 'GET', '/conformance/cached', {
+      headers: { range: 'bytes=5-9' },
+    });
+    expect(res.status).toBe(416);
+    const xml = await res.text();
+    expect(xml).toContain('<Code>InvalidRange</Code>');
+    expect(xml).toContain('<RangeRequested>bytes=5-9</RangeRequested>');
+    expect(xml).toContain('<ActualObjectSize>1</ActualObjectSize>');
+  });
+
   it('GetObjectAttributes pages ObjectParts, with part checksums, and names the count PartsCount', async () => {
     const first = await t.client.send(
       new GetObjectAttributesCommand({
@@ -523,6 +618,39 @@ describe('presigned URLs', () => {
 });
 
 describe('listings and bucket documents', () => {
+  it('ListBuckets filters by prefix and region and pages with max-buckets', async () => {
+    for (const name of ['lb-a', 'lb-b', 'lb-c'])
+      await t.client.send(new CreateBucketCommand({ Bucket: name }));
+    await t.client.send(
+      new CreateBucketCommand({
+        Bucket: 'lb-eu',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
+    const names: string[] = [];
+    let token: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await t.client.send(
+        new ListBucketsCommand({ Prefix: 'lb-', MaxBuckets: 3, ContinuationToken: token }),
+      );
+      expect(page.Prefix).toBe('lb-');
+      expect(page.Buckets!.length).toBeLessThanOrEqual(3);
+      names.push(...page.Buckets!.map((b) => b.Name!));
+      token = page.ContinuationToken;
+      if (!token) break;
+    }
+    expect(names).toEqual(['lb-a', 'lb-b', 'lb-c', 'lb-eu']);
+    const eu = await t.client.send(
+      new ListBucketsCommand({ Prefix: 'lb-', BucketRegion: 'eu-west-1' }),
+    );
+    expect(eu.Buckets!.map((b) => b.Name)).toEqual(['lb-eu']);
+    expect(eu.ContinuationToken).toBeUndefined();
+    for (const bad of [{ MaxBuckets: 0 }, { ContinuationToken: 'bogus!' }]) {
+      const e = await s3ErrorOf(t.client.send(new ListBucketsCommand(bad)));
+      expect(e, JSON.stringify(bad)).toMatchObject({ name: 'InvalidArgument', status: 400 });
+    }
+  });
+
   it('a key with CR is listed as &#xD;, so XML parsers read it back exactly', async () => {
     const key = 'cr\rkey.txt';
     await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'cr' }));
@@ -548,5 +676,291 @@ describe('listings and bucket documents', () => {
       const res = await signedFetch(t, 'PUT', `/${BUCKET}?${sub}`, { body, contentMd5: true });
       expect([sub, res.status]).toEqual([sub, status]);
     }
+  });
+});
+
+describe('versions', () => {
+  const V = 'conformance-versions';
+  beforeAll(async () => {
+    await t.client.send(new CreateBucketCommand({ Bucket: V }));
+    await t.client.send(
+      new PutBucketVersioningCommand({
+        Bucket: V,
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    );
+  });
+
+  it('a version listing resumes after a marker version that was deleted since', async () => {
+    for (const key of ['a', 'b'])
+      for (let i = 0; i < 3; i++)
+        await t.client.send(new PutObjectCommand({ Bucket: V, Key: key, Body: `${key}${i}` }));
+    // The loop boto3's object_versions.delete() runs: list a page, delete it, list on.
+    const deleted: string[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await t.client.send(
+        new ListObjectVersionsCommand({
+          Bucket: V,
+          MaxKeys: 2,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionIdMarker,
+        }),
+      );
+      for (const v of page.Versions ?? []) {
+        await t.client.send(
+          new DeleteObjectCommand({ Bucket: V, Key: v.Key, VersionId: v.VersionId }),
+        );
+        deleted.push(`${v.Key}:${v.VersionId}`);
+      }
+      if (!page.IsTruncated) break;
+      keyMarker = page.NextKeyMarker;
+      versionIdMarker = page.NextVersionIdMarker;
+    }
+    expect(new Set(deleted).size).toBe(6);
+    const left = await t.client.send(new ListObjectVersionsCommand({ Bucket: V }));
+    expect(left.Versions ?? []).toEqual([]);
+    // A marker that is not a version id at all is still refused.
+    const bad = await s3ErrorOf(
+      t.client.send(
+        new ListObjectVersionsCommand({ Bucket: V, KeyMarker: 'a', VersionIdMarker: 'nope' }),
+      ),
+    );
+    expect(bad).toMatchObject({ name: 'InvalidArgument', status: 400 });
+  });
+
+  it('an empty <VersionId/> in DeleteObjects deletes nothing and fails that key', async () => {
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'keep-me', Body: 'k' }));
+    const res = await t.client.send(
+      new DeleteObjectsCommand({
+        Bucket: BUCKET,
+        Delete: { Objects: [{ Key: 'keep-me', VersionId: '' }] },
+      }),
+    );
+    expect(res.Deleted ?? []).toEqual([]);
+    expect(res.Errors).toEqual([
+      expect.objectContaining({ Key: 'keep-me', Code: 'InvalidArgument' }),
+    ]);
+    expect(await exists('keep-me')).toBe(true);
+  });
+
+  it('a copy source with an empty versionId or naming a delete marker is refused', async () => {
+    await t.client.send(new PutObjectCommand({ Bucket: V, Key: 'src', Body: 'old' }));
+    await t.client.send(new PutObjectCommand({ Bucket: V, Key: 'src', Body: 'new' }));
+    const empty = await s3ErrorOf(
+      t.client.send(
+        new CopyObjectCommand({ Bucket: V, Key: 'dst', CopySource: `${V}/src?versionId=` }),
+      ),
+    );
+    expect(empty).toMatchObject({ name: 'InvalidArgument', status: 400 });
+    expect(empty.message).toMatch(/Version id cannot be the empty string/);
+
+    const marker = await t.client.send(new DeleteObjectCommand({ Bucket: V, Key: 'src' }));
+    const copy = await s3ErrorOf(
+      t.client.send(
+        new CopyObjectCommand({
+          Bucket: V,
+          Key: 'dst',
+          CopySource: `${V}/src?versionId=${marker.VersionId}`,
+        }),
+      ),
+    );
+    expect(copy).toMatchObject({ name: 'InvalidRequest', status: 400 });
+    expect(copy.message).toMatch(/may not specifically refer to a delete marker/);
+    const listed = await t.client.send(new ListObjectVersionsCommand({ Bucket: V, Prefix: 'dst' }));
+    expect(listed.Versions ?? []).toEqual([]);
+
+    // A GET of the marker by id is 405 with Last-Modified and Allow: DELETE, as S3 sends.
+    const res = await signedFetch(t, 'GET', `/${V}/src?versionId=${marker.VersionId}`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('x-amz-delete-marker')).toBe('true');
+    expect(res.headers.get('allow')).toBe('DELETE');
+    expect(new Date(res.headers.get('last-modified')!).getTime()).toBeGreaterThan(
+      Date.now() - 60_000,
+    );
+    expect(await res.text()).toContain('<ResourceType>DeleteMarker</ResourceType>');
+  });
+});
+
+describe('checksum and size claims S3 checks', () => {
+  /** A one-part upload of `body`, created with `algorithm` (or none); its id and part ETag. */
+  async function onePart(
+    key: string,
+    body: Buffer,
+    algorithm?: 'SHA256' | 'CRC32',
+  ): Promise<{ uploadId: string; etag: string; checksum?: string }> {
+    const { UploadId } = await t.client.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key, ChecksumAlgorithm: algorithm }),
+    );
+    const part = await t.client.send(
+      new UploadPartCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId,
+        PartNumber: 1,
+        Body: body,
+        ChecksumAlgorithm: algorithm,
+      }),
+    );
+    return {
+      uploadId: UploadId!,
+      etag: part.ETag!,
+      checksum: algorithm ? (part.ChecksumSHA256 ?? part.ChecksumCRC32) : undefined,
+    };
+  }
+
+  /** CompleteMultipartUpload of part 1 as raw XML with extra headers. */
+  function complete(
+    key: string,
+    uploadId: string,
+    part: string,
+    headers: Record<string, string>,
+  ): Promise<Response> {
+    return signedFetch(t, 'POST', `/conformance/${key}?uploadId=${encodeURIComponent(uploadId)}`, {
+      body: `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>${part}</Part></CompleteMultipartUpload>`,
+      headers,
+    });
+  }
+
+  it('a checksum header beside a trailing checksum is refused, not left unchecked', async () => {
+    const body = Buffer.from('trailer and header');
+    const wrongSha = checksumBase64('SHA256', Buffer.from('other bytes'));
+    type Next = (args: { request: unknown }) => Promise<unknown>;
+    const addHeader = (cmd: PutObjectCommand): PutObjectCommand => {
+      // Just before signing, after the SDK has set up the trailer.
+      const stack = cmd.middlewareStack as unknown as {
+        addRelativeTo(mw: (next: Next) => Next, options: object): void;
+      };
+      stack.addRelativeTo(
+        (next) => async (args) => {
+          const req = args.request as { headers: Record<string, string> };
+          expect(req.headers['x-amz-trailer']).toBe('x-amz-checksum-crc32');
+          req.headers['x-amz-checksum-sha256'] = wrongSha;
+          return next(args);
+        },
+        { relation: 'before', toMiddleware: 'httpSigningMiddleware' },
+      );
+      return cmd;
+    };
+    const put = await s3ErrorOf(
+      t.client.send(
+        addHeader(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: 'trailer-and-header',
+            Body: Readable.from([body]),
+            ContentLength: body.length,
+            ChecksumAlgorithm: 'CRC32',
+          }),
+        ),
+      ),
+    );
+    expect(put).toMatchObject({ name: 'InvalidRequest', status: 400 });
+    expect(put.message).toMatch(/Expecting a single x-amz-checksum- header/);
+    expect(await exists('trailer-and-header')).toBe(false);
+  });
+
+  it('x-amz-sdk-checksum-algorithm must name the checksum sent', async () => {
+    const body = 'sdk algorithm';
+    const res = await signedFetch(t, 'PUT', '/conformance/sdk-alg', {
+      body,
+      headers: {
+        'x-amz-sdk-checksum-algorithm': 'CRC32',
+        'x-amz-checksum-crc32c': checksumBase64('CRC32C', Buffer.from(body)),
+      },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/x-amz-sdk-checksum-algorithm header is invalid/);
+    expect(await exists('sdk-alg')).toBe(false);
+  });
+
+  it("a part sent with another checksum algorithm than the upload's is refused", async () => {
+    const { UploadId } = await t.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: 'alg-mix',
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+    const body = 'part';
+    const res = await signedFetch(
+      t,
+      'PUT',
+      `/conformance/alg-mix?partNumber=1&uploadId=${UploadId}`,
+      {
+        body,
+        headers: { 'x-amz-checksum-crc32': checksumBase64('CRC32', Buffer.from(body)) },
+      },
+    );
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(
+      /Checksum Type mismatch occurred, expected checksum Type: sha256, actual checksum Type: crc32/,
+    );
+    const parts = await t.client.send(
+      new ListPartsCommand({ Bucket: BUCKET, Key: 'alg-mix', UploadId }),
+    );
+    expect(parts.Parts ?? []).toEqual([]);
+  });
+
+  it('a COMPOSITE upload is completed only with the checksum of every part', async () => {
+    const up = await onePart('composite-parts', Buffer.from('composite'), 'SHA256');
+    const missing = await complete('composite-parts', up.uploadId, `<ETag>${up.etag}</ETag>`, {});
+    expect(missing.status).toBe(400);
+    expect(await missing.text()).toMatch(
+      /must include the checksum for each part. It was missing for part 1/,
+    );
+    expect(await exists('composite-parts')).toBe(false);
+    const ok = await complete(
+      'composite-parts',
+      up.uploadId,
+      `<ETag>${up.etag}</ETag><ChecksumSHA256>${up.checksum}</ChecksumSHA256>`,
+      {},
+    );
+    expect(ok.status).toBe(200);
+  });
+
+  it('x-amz-mp-object-size, x-amz-checksum-type and a whole-object checksum must hold', async () => {
+    const body = Buffer.from('five!');
+    const up = await onePart('claims', body, 'CRC32');
+    const part = `<ETag>${up.etag}</ETag><ChecksumCRC32>${up.checksum}</ChecksumCRC32>`;
+    const cases: Array<[Record<string, string>, number, RegExp]> = [
+      [
+        { 'x-amz-mp-object-size': '999' },
+        400,
+        /x-amz-mp-object-size is 999 but the listed parts make 5 bytes/,
+      ],
+      [{ 'x-amz-mp-object-size': 'five' }, 400, /whole number of bytes/],
+      [{ 'x-amz-checksum-type': 'FULL_OBJECT' }, 400, /<Code>BadDigest<\/Code>/],
+      [
+        { 'x-amz-checksum-sha256': checksumBase64('SHA256', body) },
+        400,
+        /x-amz-checksum-sha256 cannot be checked: the upload was created with the CRC32/,
+      ],
+    ];
+    for (const [headers, status, message] of cases) {
+      const res = await complete('claims', up.uploadId, part, headers);
+      expect(res.status, JSON.stringify(headers)).toBe(status);
+      expect(await res.text()).toMatch(message);
+      expect(await exists('claims')).toBe(false);
+    }
+    const listed = await t.client.send(
+      new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: 'claims' }),
+    );
+    expect(listed.Uploads?.map((u) => [u.Key, u.ChecksumAlgorithm, u.ChecksumType])).toEqual([
+      ['claims', 'CRC32', 'COMPOSITE'],
+    ]);
+    const ok = await complete('claims', up.uploadId, part, {
+      'x-amz-mp-object-size': '5',
+      'x-amz-checksum-type': 'COMPOSITE',
+    });
+    expect(ok.status).toBe(200);
+
+    const plain = await onePart('claims-plain', body);
+    const res = await complete('claims-plain', plain.uploadId, `<ETag>${plain.etag}</ETag>`, {
+      'x-amz-checksum-crc64nvme': checksumBase64('CRC64NVME', Buffer.from('not it')),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/upload was created without a checksum algorithm/);
   });
 });

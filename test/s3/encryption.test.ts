@@ -256,7 +256,7 @@ describe('bad requests', () => {
     }
   });
 
-  it('SSE-C (customer keys) is refused with NotImplemented, on PUT and GET', async () => {
+  it('SSE-C (customer keys) over plain http is refused as S3 refuses it, on PUT and GET', async () => {
     const key = Buffer.alloc(32, 7);
     const sseC = {
       SSECustomerAlgorithm: 'AES256',
@@ -265,12 +265,17 @@ describe('bad requests', () => {
     const put = await s3ErrorOf(
       s3.send(new PutObjectCommand({ Bucket: 'sse-plain', Key: 'c', Body: 'x', ...sseC })),
     );
-    expect(put).toMatchObject({ name: 'NotImplemented', status: 501 });
-    expect(put.message).toMatch(/customer-provided keys/);
+    expect(put).toMatchObject({ name: 'InvalidRequest', status: 400 });
+    expect(put.message).toMatch(/must be made over a secure connection/);
     const get = await s3ErrorOf(
       s3.send(new GetObjectCommand({ Bucket: 'sse-plain', Key: 'a.bin', ...sseC })),
     );
-    expect(get).toMatchObject({ name: 'NotImplemented', status: 501 });
+    expect(get).toMatchObject({ name: 'InvalidRequest', status: 400 });
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'sse-plain', Key: 'c' })).then(
+      () => 'stored',
+      (e: { $metadata?: { httpStatusCode?: number } }) => e.$metadata?.httpStatusCode,
+    );
+    expect(head).toBe(404); // nothing was stored
   });
 
   it('an encryption header on GET or HEAD is InvalidArgument, as in S3', async () => {

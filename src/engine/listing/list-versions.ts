@@ -2,6 +2,7 @@
 import { StowageError } from '../../errors.js';
 import { requireBucket } from '../buckets.js';
 import type { EngineContext } from '../context.js';
+import { assertVersionId } from '../objects/placement.js';
 import { toObjectInfo, type VersionRow } from '../rows.js';
 import type { ListVersionsOptions, ListVersionsResult } from '../types.js';
 import { pageSize, scanEntries, takePage, type Position, type ScanSource } from './scan.js';
@@ -56,16 +57,14 @@ export function listObjectVersions(
   if (options.keyMarker !== undefined && options.keyMarker !== '') {
     from = { key: options.keyMarker, inclusive: false };
     if (options.versionIdMarker) {
+      assertVersionId(options.versionIdMarker);
       const row = ctx
         .sql('SELECT id FROM versions WHERE bucket = ? AND key = ? AND version_id = ?')
         .get(bucket, options.keyMarker, options.versionIdMarker) as { id: number } | undefined;
-      if (!row) {
-        throw new StowageError(
-          'E_INVALID_ARGUMENT',
-          `version-id-marker "${options.versionIdMarker}" is not a version of key "${options.keyMarker}"`,
-        );
-      }
-      from.afterSeq = row.id;
+      // A marker version deleted since the last page (the usual "list a page, delete it,
+      // list the next" loop) no longer says where it stood: list the versions the key has
+      // left from its newest, so that none is skipped (S3 resumes after the deleted one).
+      from = row ? { ...from, afterSeq: row.id } : { key: options.keyMarker, inclusive: true };
     }
   } else if (options.versionIdMarker) {
     throw new StowageError('E_INVALID_ARGUMENT', 'a version-id-marker needs a key-marker');

@@ -55,7 +55,11 @@ export function* scanEntries<Row>(
   const delimiter = options.delimiter || undefined;
   const upper = prefix ? successor(prefix) : undefined;
   let pos: Position = options.from ?? { key: prefix, inclusive: true };
-  if (pos.key < prefix) pos = { key: prefix, inclusive: true };
+  // Keys sort in UTF-8 byte order (SQLite's BINARY), not JS's UTF-16 order: `😀` (F0 9F …)
+  // comes after `！` (EF BC 81) though its first UTF-16 unit is smaller.
+  if (Buffer.compare(Buffer.from(pos.key), Buffer.from(prefix)) < 0) {
+    pos = { key: prefix, inclusive: true };
+  }
   for (;;) {
     const rows = src.fetch(pos, upper, BATCH);
     if (rows.length === 0) return;

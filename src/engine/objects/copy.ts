@@ -34,7 +34,7 @@ export async function copyObject(
 ): Promise<CopyObjectResult> {
   requireBucket(ctx, dstBucket);
   assertKey(dstKey);
-  const src = resolveVersion(ctx, srcBucket, srcKey, options.sourceVersionId);
+  const src = resolveVersion(ctx, srcBucket, srcKey, options.sourceVersionId, true);
   checkReadConditions(options.sourceConditions, src.etag, new Date(src.created_at), true);
   assertReadable(ctx, src);
   const replaceMeta = options.metadataDirective === 'REPLACE';

@@ -41,7 +41,8 @@ export const MAX_DELETE_BATCH = 1000;
 
 /**
  * Deletes up to 1000 objects. Each key gets its own result: one bad key does not stop
- * the others (S3's DeleteObjects reports per-key errors the same way).
+ * the others (S3's DeleteObjects reports per-key errors the same way). An empty version
+ * id names no version: that key fails, it is not read as "the current object".
  */
 export async function deleteObjects(
   ctx: EngineContext,
@@ -59,12 +60,12 @@ export async function deleteObjects(
     items.map(async (item): Promise<DeleteObjectsItem> => {
       try {
         const r = await deleteObject(ctx, bucket, item.key, {
-          ...(item.versionId ? { versionId: item.versionId } : {}),
+          ...(item.versionId !== undefined ? { versionId: item.versionId } : {}),
           ...(item.ifMatch !== undefined ? { ifMatch: item.ifMatch } : {}),
         });
         return {
           key: item.key,
-          ...(item.versionId ? { versionId: item.versionId } : {}),
+          ...(item.versionId !== undefined ? { versionId: item.versionId } : {}),
           ok: true,
           deleteMarker: r.deleteMarker,
           ...(r.deleteMarker && r.versionId ? { deleteMarkerVersionId: r.versionId } : {}),
@@ -73,7 +74,7 @@ export async function deleteObjects(
         if (!isStowageError(err)) throw err;
         return {
           key: item.key,
-          ...(item.versionId ? { versionId: item.versionId } : {}),
+          ...(item.versionId !== undefined ? { versionId: item.versionId } : {}),
           ok: false,
           code: err.s3Code,
           message: err.message,

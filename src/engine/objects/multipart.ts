@@ -218,6 +218,7 @@ async function storePart(
   if (options.contentMd5 !== undefined) assertContentMd5(options.contentMd5);
   if (options.checksums && !(options.checksums instanceof Promise))
     assertChecksumValues(options.checksums);
+  assertPartAlgorithm(upload, options);
   const algorithms = new Set<ChecksumAlgorithm>();
   if (upload.checksum_algorithm) algorithms.add(upload.checksum_algorithm as ChecksumAlgorithm);
   if (options.checksumAlgorithm) algorithms.add(options.checksumAlgorithm);
@@ -303,7 +304,7 @@ export async function uploadPartCopy(
   assertKey(key);
   assertPartNumber(partNumber);
   requireUpload(ctx, bucket, key, uploadId);
-  const src = resolveVersion(ctx, source.bucket, source.key, source.versionId);
+  const src = resolveVersion(ctx, source.bucket, source.key, source.versionId, true);
   checkReadConditions(source.conditions, src.etag, new Date(src.created_at), true);
   assertReadable(ctx, src);
   const range = resolveCopyRange(source.range, src.size) ?? { start: 0, end: src.size - 1 };
@@ -344,6 +345,63 @@ export async function abortMultipartUpload(
     tx.dropBlobs(blobs.map((b) => b.blob_id));
     ctx.sql('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
   });
+}
+
+/**
+ * A part of an upload created with a checksum algorithm must carry that algorithm's
+ * checksum if it carries one at all: S3 refuses a part sent with another (typically the
+ * SDK's default CRC32 on an upload created for SHA-256) rather than store a part whose
+ * checksum cannot enter the object's.
+ */
+function assertPartAlgorithm(upload: UploadRow, options: UploadPartOptions): void {
+  const expected = upload.checksum_algorithm;
+  if (!expected) return;
+  const sent = new Set<string>();
+  if (options.checksumAlgorithm) sent.add(options.checksumAlgorithm);
+  if (options.checksums && !(options.checksums instanceof Promise))
+    for (const a of Object.keys(options.checksums)) sent.add(a);
+  for (const actual of sent) {
+    if (actual !== expected) {
+      throw new StowageError(
+        'E_INVALID_REQUEST',
+        `Checksum Type mismatch occurred, expected checksum Type: ${expected.toLowerCase()}, actual checksum Type: ${actual.toLowerCase()}`,
+      );
+    }
+  }
+}
+
+/**
+ * What the client states about the object it completes must hold: the checksum type and
+ * an object checksum must be the upload's (a checksum of another algorithm could not be
+ * checked, and is refused rather than ignored), and x-amz-mp-object-size its size.
+ */
+function checkCompleteClaims(
+  upload: UploadRow,
+  size: number,
+  options: CompleteMultipartOptions,
+): void {
+  const algorithm = upload.checksum_algorithm;
+  const type = upload.checksum_type;
+  if (options.checksumType !== undefined && options.checksumType.toUpperCase() !== type) {
+    throw new StowageError(
+      'E_CHECKSUM_MISMATCH',
+      `x-amz-checksum-type ${options.checksumType} does not match the upload's checksum type (${type ?? 'none: it was created without a checksum algorithm'})`,
+    );
+  }
+  for (const alg of Object.keys(options.checksums ?? {})) {
+    if (alg !== algorithm) {
+      throw new StowageError(
+        'E_INVALID_REQUEST',
+        `x-amz-checksum-${alg.toLowerCase()} cannot be checked: the upload was created ${algorithm ? `with the ${algorithm} checksum algorithm` : 'without a checksum algorithm'}`,
+      );
+    }
+  }
+  if (options.objectSize !== undefined && options.objectSize !== size) {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      `x-amz-mp-object-size is ${options.objectSize} but the listed parts make ${size} bytes`,
+    );
+  }
 }
 
 function objectChecksum(
@@ -412,6 +470,17 @@ function checkPartList(
         { details: { partNumber: item.partNumber } },
       );
     }
+    const algorithm = upload.checksum_algorithm;
+    if (
+      algorithm &&
+      upload.checksum_type === 'COMPOSITE' &&
+      !item.checksums?.[algorithm as ChecksumAlgorithm]
+    ) {
+      throw new StowageError(
+        'E_INVALID_REQUEST',
+        `The upload was created using a ${algorithm.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${item.partNumber} in the request.`,
+      );
+    }
     if (item.checksums) {
       const mine = JSON.parse(part.checksums) as ChecksumValues;
       for (const [alg, v] of Object.entries(item.checksums) as Array<
@@ -464,6 +533,7 @@ export async function completeMultipartUpload(
     const state = requireBucket(ctx, bucket).versioning;
     const parts = checkPartList(ctx, upload, list);
     const size = parts.reduce((n, p) => n + p.size, 0);
+    checkCompleteClaims(upload, size, options);
     if (size > ctx.limits.maxObjectSizeBytes) {
       throw new StowageError(
         'E_ENTITY_TOO_LARGE',

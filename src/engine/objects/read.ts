@@ -9,7 +9,13 @@ import { resolveRange } from '../range.js';
 import { restoreOf, segmentsOf, toObjectInfo, type VersionRow } from '../rows.js';
 import { restorePhase } from '../restore.js';
 import { isArchived } from '../storage-class.js';
-import type { GetObjectOptions, GetObjectResult, ObjectInfo, StorageClass } from '../types.js';
+import type {
+  GetObjectOptions,
+  GetObjectResult,
+  ObjectHeaders,
+  ObjectInfo,
+  StorageClass,
+} from '../types.js';
 import { assertVersionId, latestRow, versionRow } from './placement.js';
 
 /**
@@ -22,6 +28,7 @@ export function resolveVersion(
   bucket: string,
   key: string,
   versionId?: string,
+  forCopy = false,
 ): VersionRow {
   requireBucket(ctx, bucket);
   assertKey(key);
@@ -46,11 +53,25 @@ export function resolveVersion(
     );
   }
   if (row.is_delete_marker === 1) {
+    if (forCopy) {
+      throw new StowageError(
+        'E_INVALID_REQUEST',
+        `The source of a copy request may not specifically refer to a delete marker by version id (version "${versionId}" of key "${key}")`,
+      );
+    }
+    // S3's 405 says when the marker was made (Last-Modified) and what it allows (DELETE).
     throw new StowageError(
       'E_METHOD_NOT_ALLOWED',
       `version "${versionId}" of key "${key}" is a delete marker`,
       {
-        details: { bucket, key, versionId, deleteMarker: true },
+        details: {
+          bucket,
+          key,
+          versionId,
+          deleteMarker: true,
+          resourceType: 'DeleteMarker',
+          lastModified: new Date(row.created_at).toISOString(),
+        },
       },
     );
   }
@@ -104,10 +125,18 @@ export function headObject(
   options: GetObjectOptions = {},
 ): ObjectInfo & { range?: { start: number; end: number } } {
   const row = resolveVersion(ctx, bucket, key, options.versionId);
-  checkReadConditions(options.conditions, row.etag, new Date(row.created_at));
+  checkReadConditions(options.conditions, row.etag, new Date(row.created_at), false, () =>
+    cacheHeadersOf(row),
+  );
   const range = rangeOf(row, options);
   const info = toObjectInfo(row, ctx.now());
   return range ? { ...info, range } : info;
+}
+
+/** Cache-Control and Expires of a version, which a 304 repeats. */
+function cacheHeadersOf(row: VersionRow): { cacheControl?: string; expires?: string } {
+  const { cacheControl, expires } = JSON.parse(row.headers) as ObjectHeaders;
+  return { ...(cacheControl && { cacheControl }), ...(expires && { expires }) };
 }
 
 /** The bytes a read asks for: a part, a Range, or undefined for the whole object. */
@@ -138,7 +167,9 @@ export function getObject(
   options: GetObjectOptions = {},
 ): GetObjectResult {
   const row = resolveVersion(ctx, bucket, key, options.versionId);
-  checkReadConditions(options.conditions, row.etag, new Date(row.created_at));
+  checkReadConditions(options.conditions, row.etag, new Date(row.created_at), false, () =>
+    cacheHeadersOf(row),
+  );
   assertReadable(ctx, row);
   const range = rangeOf(row, options);
   const start = range?.start ?? 0;

@@ -1,24 +1,71 @@
 /** Bucket operations: list, create, head, delete, location, versioning. */
 import { StowageError } from '../../errors.js';
-import { bucketOf, readSmallBody, type S3Request } from '../context.js';
+import { bucketOf, intParam, param, readSmallBody, type S3Request } from '../context.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { applyCreateBucketAcl } from './acl.js';
 import { childText, parseXml } from '../xml/parse.js';
 import { OWNER_ID } from '../acl/grants.js';
 
-/** ListBuckets. */
+/** S3's page size for ListBuckets with any paging parameter but max-buckets, and its cap. */
+const MAX_BUCKETS = 10_000;
+
+/**
+ * ListBuckets, with the parameters S3 added in 2024: `prefix` and `bucket-region` filter;
+ * `max-buckets` (1 to 10,000) pages, and any of them turns paging on (10,000 per page),
+ * with an opaque `continuation-token` naming the last bucket listed.
+ */
 export function listBuckets(r: S3Request): void {
-  const buckets = r.engine.listBuckets();
+  const prefix = param(r, 'prefix');
+  const region = param(r, 'bucket-region');
+  const token = param(r, 'continuation-token');
+  const max = intParam(r, 'max-buckets');
+  if (max !== undefined && (max < 1 || max > MAX_BUCKETS)) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `max-buckets must be between 1 and ${MAX_BUCKETS}, got ${max}`,
+      { details: { argument: 'max-buckets' } },
+    );
+  }
+  const after = token === undefined ? undefined : bucketFromToken(token);
+  const paged = [prefix, region, token, max].some((v) => v !== undefined);
+  const matching = r.engine
+    .listBuckets()
+    .filter(
+      (b) =>
+        (prefix === undefined || b.name.startsWith(prefix)) &&
+        (region === undefined || b.region === region) &&
+        (after === undefined || b.name > after),
+    );
+  const page = paged ? matching.slice(0, max ?? MAX_BUCKETS) : matching;
+  const last = page[page.length - 1];
   sendXml(r.res, 200, 'ListAllMyBucketsResult', {
     Owner: { ID: OWNER_ID, DisplayName: 'stowage' },
     Buckets: {
-      Bucket: buckets.map((b) => ({
+      Bucket: page.map((b) => ({
         Name: b.name,
         CreationDate: b.createdAt,
         BucketRegion: b.region,
       })),
     },
+    ContinuationToken:
+      page.length < matching.length && last
+        ? Buffer.from(last.name).toString('base64url')
+        : undefined,
+    Prefix: prefix,
   });
+}
+
+function bucketFromToken(token: string): string {
+  const name = Buffer.from(token, 'base64url').toString('utf8');
+  if (
+    !/^[a-z0-9][a-z0-9.-]{1,62}$/.test(name) ||
+    Buffer.from(name).toString('base64url') !== token
+  ) {
+    throw new StowageError('E_INVALID_ARGUMENT', 'the continuation token provided is incorrect', {
+      details: { argument: 'continuation-token' },
+    });
+  }
+  return name;
 }
 
 /** CreateBucket with an optional CreateBucketConfiguration/LocationConstraint. */

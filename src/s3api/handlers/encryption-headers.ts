@@ -6,6 +6,7 @@
  * (customer-provided keys) is refused with NotImplemented rather than ignored.
  */
 import type { ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { ObjectEncryption } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, type S3Request } from '../context.js';
@@ -29,6 +30,13 @@ export function refuseCustomerKeys(r: S3Request, copySource = false): void {
       name.startsWith(`${SSE}-customer-`) ||
       (copySource && name.startsWith(`x-amz-copy-source-server-side-encryption-customer-`))
     ) {
+      // As S3 does, a key sent in the clear is refused for that first (InvalidRequest).
+      if (!(r.req.socket as Partial<TLSSocket>).encrypted) {
+        throw new StowageError(
+          'E_INVALID_REQUEST',
+          `Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection (header ${name})`,
+        );
+      }
       throw new StowageError(
         'E_NOT_IMPLEMENTED',
         `server-side encryption with customer-provided keys (SSE-C, header ${name}) is not supported; use AES256 or aws:kms`,

@@ -193,6 +193,7 @@ export function listMultipartUploads(r: S3Request): void {
       StorageClass: u.storageClass,
       Initiated: u.initiatedAt,
       ChecksumAlgorithm: u.checksumAlgorithm,
+      ChecksumType: u.checksumType,
     })),
     CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
   });

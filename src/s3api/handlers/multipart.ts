@@ -26,6 +26,7 @@ import {
   setChecksumHeaders,
   checksumAlgorithmFrom,
   checksumsFrom,
+  payloadChecksums,
   metadataFrom,
   objectHeadersFrom,
   readConditionsFrom,
@@ -74,7 +75,7 @@ export async function createMultipartUpload(r: S3Request): Promise<void> {
 
 /** UploadPart. */
 export async function uploadPart(r: S3Request): Promise<void> {
-  const checksums = r.trailers && r.trailerAlgorithms.length > 0 ? r.trailers : checksumsFrom(r);
+  const checksums = payloadChecksums(r);
   refuseCustomerKeys(r);
   const part = await r.engine.uploadPart(
     bucketOf(r),
@@ -95,6 +96,22 @@ export async function uploadPart(r: S3Request): Promise<void> {
   r.res.statusCode = 200;
   r.res.setHeader('Content-Length', 0);
   r.res.end();
+}
+
+/** x-amz-checksum-type and x-amz-mp-object-size of CompleteMultipartUpload, when sent. */
+function completeClaims(r: S3Request): { checksumType?: string; objectSize?: number } {
+  const checksumType = header(r, 'x-amz-checksum-type');
+  const size = header(r, 'x-amz-mp-object-size');
+  if (size !== undefined && !/^\d{1,16}$/.test(size.trim())) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `x-amz-mp-object-size must be a whole number of bytes, got "${size}"`,
+    );
+  }
+  return {
+    ...(checksumType !== undefined ? { checksumType } : {}),
+    ...(size !== undefined ? { objectSize: Number(size) } : {}),
+  };
 }
 
 /** UploadPartCopy. */
@@ -152,6 +169,7 @@ export async function completeMultipartUpload(r: S3Request): Promise<void> {
   const key = keyOf(r);
   const result = await r.engine.completeMultipartUpload(bucket, key, uploadIdOf(r), parts, {
     checksums: checksumsFrom(r),
+    ...completeClaims(r),
     conditions: { ifNoneMatch: header(r, 'if-none-match'), ifMatch: header(r, 'if-match') },
   });
   setVersionHeader(r, result.versionId);

@@ -19,17 +19,18 @@ import { setVersionHeader } from './objects.js';
 
 /** DeleteObjects: one result per key; Quiet reports only errors. */
 export async function deleteObjects(r: S3Request): Promise<void> {
-  const doc = parseXml(await readSmallBody(r), 'Delete');
-  const quiet = childText(doc, 'Quiet') === 'true';
+  // Keys are taken exactly as sent: ` a.png` is not `a.png`.
+  const doc = parseXml(await readSmallBody(r), 'Delete', { exact: true });
+  const quiet = childText(doc, 'Quiet')?.trim() === 'true';
   const items = children(doc, 'Object').map((o) => {
     const key = childText(o, 'Key');
     if (key === undefined)
       throw new StowageError('E_MALFORMED_XML', 'every <Object> needs a <Key>');
-    const versionId = childText(o, 'VersionId');
-    const ifMatch = childText(o, 'ETag');
+    const versionId = childText(o, 'VersionId')?.trim();
+    const ifMatch = childText(o, 'ETag')?.trim();
     return {
       key,
-      ...(versionId ? { versionId } : {}),
+      ...(versionId !== undefined ? { versionId } : {}),
       ...(ifMatch !== undefined ? { ifMatch } : {}),
     };
   });

@@ -111,6 +111,32 @@ export function checksumsFrom(r: S3Request): ChecksumValues {
   return out;
 }
 
+/**
+ * The checksums a PutObject or UploadPart body must match: the trailer's (aws-chunked) or
+ * the x-amz-checksum-* header's, never both. Like S3, a trailer beside a checksum header is
+ * refused (the header would otherwise go unchecked), and so is an
+ * x-amz-sdk-checksum-algorithm naming another algorithm than the checksum sent.
+ */
+export function payloadChecksums(r: S3Request): ChecksumValues | Promise<ChecksumValues> {
+  const sent = checksumsFrom(r);
+  const named = Object.keys(sent);
+  if (r.trailerAlgorithms.length > 0 && named.length > 0) {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      `Expecting a single x-amz-checksum- header; got x-amz-checksum-${named[0]!.toLowerCase()} beside the trailer x-amz-checksum-${r.trailerAlgorithms[0]!.toLowerCase()}`,
+    );
+  }
+  const sdk = header(r, 'x-amz-sdk-checksum-algorithm');
+  const actual = r.trailerAlgorithms[0] ?? named[0];
+  if (sdk !== undefined && actual !== undefined && sdk.toUpperCase() !== actual) {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      `Value for x-amz-sdk-checksum-algorithm header is invalid: ${sdk}, but the checksum sent is ${actual}`,
+    );
+  }
+  return r.trailers && r.trailerAlgorithms.length > 0 ? r.trailers : sent;
+}
+
 /** The declared checksum algorithm (x-amz-checksum-algorithm, or the SDK's variant, or the trailer's). */
 export function checksumAlgorithmFrom(r: S3Request): ChecksumAlgorithm | undefined {
   const v =
@@ -147,10 +173,18 @@ export function readConditionsFrom(r: S3Request, prefix = ''): ReadConditions | 
   const c: ReadConditions = {
     ifMatch: header(r, `${prefix}if-match`),
     ifNoneMatch: header(r, `${prefix}if-none-match`),
-    ifModifiedSince: parseHttpDate(header(r, `${prefix}if-modified-since`)),
+    ifModifiedSince: notInFuture(parseHttpDate(header(r, `${prefix}if-modified-since`))),
     ifUnmodifiedSince: parseHttpDate(header(r, `${prefix}if-unmodified-since`)),
   };
   return Object.values(c).some((v) => v !== undefined) ? c : undefined;
+}
+
+/**
+ * An If-Modified-Since later than the server's clock is invalid (RFC 9110 13.1.3) and
+ * ignored, as S3 ignores it: the object is sent, not 304.
+ */
+function notInFuture(d: Date | undefined): Date | undefined {
+  return d && d.getTime() > Date.now() ? undefined : d;
 }
 
 /** RFC 7231 date, as S3 writes Last-Modified. */

@@ -13,7 +13,7 @@ import {
 import {
   setChecksumHeaders,
   checksumAlgorithmFrom,
-  checksumsFrom,
+  payloadChecksums,
   metadataFrom,
   objectHeadersFrom,
   readConditionsFrom,
@@ -45,9 +45,8 @@ export function setVersionHeader(r: S3Request, versionId: string | undefined): v
 export async function putObject(r: S3Request): Promise<void> {
   const bucket = bucketOf(r);
   const key = keyOf(r);
-  const sent = checksumsFrom(r);
+  const checksums = payloadChecksums(r);
   const algorithm = checksumAlgorithmFrom(r);
-  const checksums = r.trailers && r.trailerAlgorithms.length > 0 ? r.trailers : sent;
   const encryption = encryptionFrom(r);
   const result = await r.engine.putObject(bucket, key, r.body, {
     encryption,

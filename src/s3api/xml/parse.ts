@@ -9,31 +9,68 @@ import { StowageError } from '../../errors.js';
 export type XmlNode = string | { [tag: string]: XmlNode | XmlNode[] };
 
 /** XML's predefined entities: the only named ones a request document may use. */
-const XML_ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const XML_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+};
+const REFERENCE = /&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);/g;
 
-const parser = new XMLParser({
+/**
+ * Entities and character references are decoded here, in one pass after parsing, rather
+ * than by fast-xml-parser: it drops references to control characters (`&#x1;`, which S3
+ * writes for such keys in its listings, so clients send them back in DeleteObjects), and
+ * one pass cannot decode `&amp;#65;` twice. Go's encoding/xml (rclone) writes every `"`
+ * of a part ETag as `&#34;`. Other names (`&nbsp;`) stay as written.
+ */
+function decodeReferences(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(REFERENCE, (whole, ref: string) => {
+    if (ref[0] !== '#') return XML_ENTITIES[ref]!;
+    const code = ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+    return code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
+      ? String.fromCodePoint(code)
+      : whole;
+  });
+}
+
+function decodeTree(node: unknown): unknown {
+  if (typeof node === 'string') return decodeReferences(node);
+  if (Array.isArray(node)) return node.map(decodeTree);
+  if (node && typeof node === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = decodeTree(v);
+    return out;
+  }
+  return node;
+}
+
+const options = {
   ignoreAttributes: true,
   removeNSPrefix: true,
   parseTagValue: false,
-  trimValues: true,
-  processEntities: true,
-  // Character references (`&#34;`, `&#x22;`) are XML too: Go's encoding/xml (rclone)
-  // writes every `"` of a part ETag as `&#34;`. fast-xml-parser decodes them only when
-  // `htmlEntities` is set; `true` would also decode HTML-only names (`&nbsp;`), while an
-  // object names the entities to decode and turns character references on (its typings
-  // say boolean, hence the cast).
-  htmlEntities: XML_ENTITIES as unknown as boolean,
+  processEntities: false,
   ignoreDeclaration: true,
-});
+};
+const trimming = new XMLParser({ ...options, trimValues: true });
+/** For documents whose text is data (object keys): leading and trailing spaces count. */
+const exact = new XMLParser({ ...options, trimValues: false });
 
 /** The largest request document accepted (S3 caps most configuration bodies far below this). */
 export const MAX_XML_BYTES = 2 * 1024 * 1024;
 
 /**
  * Parses `body` and returns the content of the root element, which must be `root`.
+ * Text is trimmed unless `exact` (DeleteObjects: ` a.png` and `a.png` are two keys).
  * Throws E_MALFORMED_XML naming what is wrong.
  */
-export function parseXml(body: Buffer | string, root: string): Record<string, XmlNode | XmlNode[]> {
+export function parseXml(
+  body: Buffer | string,
+  root: string,
+  { exact: keepSpaces = false }: { exact?: boolean } = {},
+): Record<string, XmlNode | XmlNode[]> {
   const textBody = typeof body === 'string' ? body : body.toString('utf8');
   if (Buffer.byteLength(textBody) > MAX_XML_BYTES) {
     throw new StowageError('E_MALFORMED_XML', `the XML body is larger than ${MAX_XML_BYTES} bytes`);
@@ -48,7 +85,10 @@ export function parseXml(body: Buffer | string, root: string): Record<string, Xm
       `the XML you provided was not well-formed: ${valid.err.msg} (line ${valid.err.line})`,
     );
   }
-  const doc = parser.parse(textBody) as Record<string, unknown>;
+  const doc = decodeTree((keepSpaces ? exact : trimming).parse(textBody)) as Record<
+    string,
+    unknown
+  >;
   const top = doc[root];
   if (top === undefined) {
     const found = Object.keys(doc)[0] ?? 'nothing';

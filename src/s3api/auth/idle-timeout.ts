@@ -1,0 +1,41 @@
+/**
+ * A request body that must keep arriving: a client that stops sending for `ms` while the
+ * server waits for its next bytes gets S3's RequestTimeout, so a stalled or 1-byte-a-second
+ * upload cannot hold a connection, a temp file and its reserved space for ever. Only time
+ * spent waiting on the client counts, not time the server spends storing what came.
+ */
+import { StowageError } from '../../errors.js';
+
+export function idleLimited(
+  source: AsyncIterable<Uint8Array>,
+  ms: number,
+): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+      const it = source[Symbol.asyncIterator]();
+      let timer: NodeJS.Timeout | undefined;
+      const stop = (): void => clearTimeout(timer);
+      return {
+        next(): Promise<IteratorResult<Uint8Array>> {
+          const expired = new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () =>
+                reject(
+                  new StowageError(
+                    'E_REQUEST_TIMEOUT',
+                    `Your socket connection to the server was not read from or written to within the timeout period (${ms / 1000} s without a byte of the body). Idle connections will be closed.`,
+                  ),
+                ),
+              ms,
+            );
+          });
+          return Promise.race([it.next(), expired]).finally(stop);
+        },
+        return(value?: unknown): Promise<IteratorResult<Uint8Array>> {
+          stop();
+          return it.return?.(value) ?? Promise.resolve({ done: true, value: undefined });
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { childText, children, parseXml } from './parse.js';
+
+describe('parseXml', () => {
+  it('decodes entities and character references once, control characters included', () => {
+    const doc = parseXml(
+      '<Delete><Object><Key>ctl&#x1;x&#9;&amp;#65;&lt;&#34;&#x1F600;</Key></Object></Delete>',
+      'Delete',
+    );
+    expect(childText(children(doc, 'Object')[0], 'Key')).toBe('ctl\u0001x\t&#65;<"\u{1F600}');
+  });
+
+  it('trims text by default, and keeps it exactly when asked', () => {
+    const xml = '<Delete>\n  <Object><Key> lead </Key></Object>\n</Delete>';
+    expect(childText(children(parseXml(xml, 'Delete'), 'Object')[0], 'Key')).toBe('lead');
+    const exact = parseXml(xml, 'Delete', { exact: true });
+    expect(childText(children(exact, 'Object')[0], 'Key')).toBe(' lead ');
+  });
+
+  it('leaves names that are not XML entities as written', () => {
+    const doc = parseXml('<Tag><Key>a&nbsp;b</Key></Tag>', 'Tag');
+    expect(childText(doc, 'Key')).toBe('a&nbsp;b');
+  });
+});

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { StowageConfig } from '../config/schema.js';
 import { Engine } from '../engine/engine.js';
 import { StowageError } from '../errors.js';
@@ -155,6 +155,15 @@ export async function startServer(
   server.on('clientError', (err, socket) =>
     answerClientError(err, socket, (entry) => accessLog.info(entry, 'request')),
   );
+  // Every connection, so that a shutdown can close those with no response under way. A
+  // socket is busy while node:http has a response assigned to it (`_httpMessage`).
+  const sockets = new Set<Socket>();
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const busy = (socket: Socket): boolean =>
+    (socket as Socket & { _httpMessage?: unknown })._httpMessage != null;
   // Large uploads legitimately take long; only idle keep-alive sockets are timed out.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -196,14 +205,20 @@ export async function startServer(
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           // Connections still busy now become idle when their request ends; close them
-          // then. After the grace period, whatever is left is cut.
-          const sweep = setInterval(() => server.closeIdleConnections(), 100);
+          // then. A connection with no response under way (silent since it connected, or
+          // half-way through sending headers) has nothing to finish, and is closed too.
+          // After the grace period, whatever is left is cut.
+          const closeUnused = (): void => {
+            server.closeIdleConnections();
+            for (const socket of sockets) if (!busy(socket)) socket.destroy();
+          };
+          const sweep = setInterval(closeUnused, 100);
           const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
           server.once('close', () => {
             clearInterval(sweep);
             clearTimeout(cut);
           });
-          server.closeIdleConnections();
+          closeUnused();
         });
         await engine.close();
       })();

@@ -10,12 +10,14 @@ import {
   HeadObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { patternBytes, tempDir } from '../helpers/engine.js';
-import { BIN, exited, killAllServers, serve } from '../helpers/serve-process.js';
+import { connectRaw } from '../helpers/raw-socket.js';
+import { BIN, clientOf, exited, killAllServers, serve } from '../helpers/serve-process.js';
 
 const dirs: Array<() => void> = [];
 afterAll(() => {
@@ -80,6 +82,40 @@ describe('stowage serve (subprocess)', () => {
     again.destroy();
     second.child.kill('SIGTERM');
     expect(await exited(second.child)).toBe(0);
+  }, 60_000);
+
+  it('on SIGTERM closes connections with no request under way at once, keeps one that has', async () => {
+    const { dir, cleanup } = tempDir('stowage-shutdown-');
+    dirs.push(cleanup);
+    const s = await serve(path.join(dir, 'data'), {
+      STOWAGE_ROOT_ACCESS_KEY: 'STWSHUTKEY',
+      STOWAGE_ROOT_SECRET_KEY: 'shutdown-secret-0123',
+    });
+    const port = Number(new URL(s.info.url).port);
+    const silent = await Promise.all(Array.from({ length: 20 }, () => connectRaw(port)));
+    const partial = await Promise.all(Array.from({ length: 5 }, () => connectRaw(port)));
+    for (const c of partial) c.socket.write('GET /health HTTP/1.1\r\nHost: x\r\n');
+    // One request under way: an upload whose body has not come yet.
+    const client = clientOf(s.info, 'shutdown-secret-0123');
+    await client.send(new CreateBucketCommand({ Bucket: 'shutdown' }));
+    const url = new URL(
+      await getSignedUrl(client, new PutObjectCommand({ Bucket: 'shutdown', Key: 'k' })),
+    );
+    client.destroy();
+    const uploading = await connectRaw(port);
+    uploading.socket.write(
+      `PUT ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: 10\r\n\r\n`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    s.child.kill('SIGTERM');
+    await Promise.all([...silent, ...partial].map((c) => c.closedWithin(5000)));
+    expect(Date.now() - t0).toBeLessThan(5000);
+    // The request under way was not cut: its upload completes, then all is shut.
+    expect(uploading.socket.destroyed).toBe(false);
+    uploading.socket.write('0123456789');
+    await uploading.waitFor(/HTTP\/1\.1 200/, 'the answer to the request under way');
+    expect(await exited(s.child)).toBe(0);
   }, 60_000);
 
   it('uses STOWAGE_ROOT_ACCESS_KEY / STOWAGE_ROOT_SECRET_KEY and refuses a port in use', async () => {

@@ -146,6 +146,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE versions ADD COLUMN part_checksums TEXT;
     `,
   },
+  {
+    version: 6,
+    name: 'version-gaps',
+    // Where versions deleted one by one stood in their key's listing order (versions.id),
+    // kept a day: a version listing resumed from a marker deleted since goes on right
+    // after it, as S3's does (list-versions.ts).
+    sql: `
+      CREATE TABLE version_gaps (
+        bucket TEXT NOT NULL,
+        key TEXT NOT NULL,
+        version_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        deleted_at INTEGER NOT NULL,
+        PRIMARY KEY (bucket, key, version_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX version_gaps_by_age ON version_gaps (deleted_at);
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */

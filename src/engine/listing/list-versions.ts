@@ -58,12 +58,16 @@ export function listObjectVersions(
     from = { key: options.keyMarker, inclusive: false };
     if (options.versionIdMarker) {
       assertVersionId(options.versionIdMarker);
-      const row = ctx
-        .sql('SELECT id FROM versions WHERE bucket = ? AND key = ? AND version_id = ?')
-        .get(bucket, options.keyMarker, options.versionIdMarker) as { id: number } | undefined;
       // A marker version deleted since the last page (the usual "list a page, delete it,
-      // list the next" loop) no longer says where it stood: list the versions the key has
-      // left from its newest, so that none is skipped (S3 resumes after the deleted one).
+      // list the next" loop) is found where it stood (version_gaps), and the listing goes
+      // on right after it, as on S3. One whose place is no longer known: the key's versions
+      // from its newest, so that none is skipped.
+      const row = (ctx
+        .sql('SELECT id FROM versions WHERE bucket = ? AND key = ? AND version_id = ?')
+        .get(bucket, options.keyMarker, options.versionIdMarker) ??
+        ctx
+          .sql('SELECT seq AS id FROM version_gaps WHERE bucket = ? AND key = ? AND version_id = ?')
+          .get(bucket, options.keyMarker, options.versionIdMarker)) as { id: number } | undefined;
       from = row ? { ...from, afterSeq: row.id } : { key: options.keyMarker, inclusive: true };
     }
   } else if (options.versionIdMarker) {

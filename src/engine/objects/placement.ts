@@ -162,6 +162,23 @@ export function deleteCurrent(
   return { versionId, deleteMarker: true };
 }
 
+/** How long a deleted version's place in its key's listing order is remembered. */
+export const GAP_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Remembers where a version deleted by id stood (its row id), so that a version listing
+ * whose marker it was resumes right after it; places older than GAP_TTL_MS are dropped.
+ */
+function rememberGap(ctx: EngineContext, row: VersionRow): void {
+  const now = ctx.now();
+  ctx.sql('DELETE FROM version_gaps WHERE deleted_at < ?').run(now - GAP_TTL_MS);
+  ctx
+    .sql(
+      'INSERT OR REPLACE INTO version_gaps (bucket, key, version_id, seq, deleted_at) VALUES (?, ?, ?, ?, ?)',
+    )
+    .run(row.bucket, row.key, row.version_id, row.id, now);
+}
+
 /** Deletes one specific version. Deleting a version that does not exist succeeds, as in S3. */
 export function deleteVersion(
   ctx: EngineContext,
@@ -174,6 +191,7 @@ export function deleteVersion(
   const row = versionRow(ctx, bucket, key, versionId);
   if (!row) return { versionId, deleteMarker: false };
   removeRow(ctx, tx, row);
+  rememberGap(ctx, row);
   if (row.is_latest === 1) {
     ctx
       .sql(

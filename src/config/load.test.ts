@@ -55,7 +55,7 @@ describe('loadConfig: sources and precedence', () => {
         port: 9000,
         region: 'us-east-1',
         virtualHostDomain: 'localhost',
-        bodyIdleTimeoutSeconds: 20,
+        idleTimeoutSeconds: 20,
       },
     });
   });

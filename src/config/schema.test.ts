@@ -17,7 +17,7 @@ describe('configSchema', () => {
         port: 9000,
         region: 'us-east-1',
         virtualHostDomain: 'localhost',
-        bodyIdleTimeoutSeconds: 20,
+        idleTimeoutSeconds: 20,
       },
     });
   });
@@ -52,7 +52,7 @@ describe('configKeyPaths', () => {
       'server.port',
       'server.region',
       'server.virtualHostDomain',
-      'server.bodyIdleTimeoutSeconds',
+      'server.idleTimeoutSeconds',
       'server.tls',
       'server.tls.certFile',
       'server.tls.keyFile',

@@ -141,7 +141,7 @@ const serverSchema = z.strictObject({
   // Host suffix for virtual-hosted-style requests (`bucket.localhost:9000`).
   virtualHostDomain: z.string().min(1).default('localhost'),
   // A request body that stops arriving for this long is answered 400 RequestTimeout (S3: ~20 s).
-  bodyIdleTimeoutSeconds: z.coerce.number().positive().max(3600).default(20),
+  idleTimeoutSeconds: z.coerce.number().positive().max(3600).default(20),
   tls: z
     .strictObject({
       certFile: z.string().min(1),

@@ -52,6 +52,8 @@ export function answerClientError(
   const error = clientErrorOf(err);
   const status = error.httpStatus;
   const xml = errorDocument(error, requestId);
+  // node:http sockets are half-open: end() alone would wait for the client to close its
+  // side, which a slowloris client never does. Close once the answer is flushed.
   socket.end(
     [
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
@@ -64,6 +66,7 @@ export function answerClientError(
       '',
       xml,
     ].join('\r\n'),
+    () => socket.destroy(),
   );
   onAccess?.({ requestId, method: '-', path: '-', status, code: error.s3Code, durationMs: 0 });
 }

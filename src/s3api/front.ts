@@ -209,9 +209,15 @@ export function createS3Handler(
       () => finish(),
       (thrown: unknown) => {
         const err = undisclosed(toStowageError(thrown));
-        // The client may still be sending a body we refused: read and drop it so the
-        // connection can be reused, but not forever (discard-body.ts).
-        discardUnreadBody(req);
+        if (err.code === 'E_REQUEST_TIMEOUT') {
+          // A client that stopped sending its body: as S3 does, answer and close.
+          // (node:http then sends `Connection: close` and ends the connection.)
+          res.shouldKeepAlive = false;
+        } else {
+          // The client may still be sending a body we refused: read and drop it so the
+          // connection can be reused, but not forever (discard-body.ts).
+          discardUnreadBody(req);
+        }
         sendError(res, err, { requestId, resource: rawPath, method });
         finish(err);
       },

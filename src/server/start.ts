@@ -102,7 +102,7 @@ export async function startServer(
       },
       // One server holds buckets of every region (seed 002 runs `aws s3 mb --region
       // eu-north-1`), so a signature scoped to any region is accepted.
-      bodyIdleMs: config.server.bodyIdleTimeoutSeconds * 1000,
+      bodyIdleMs: config.server.idleTimeoutSeconds * 1000,
     }),
     authorize: createAuthorize({
       identities,
@@ -158,12 +158,23 @@ export async function startServer(
   // Every connection, so that a shutdown can close those with no response under way. A
   // socket is busy while node:http has a response assigned to it (`_httpMessage`).
   const sockets = new Set<Socket>();
+  const idleMs = config.server.idleTimeoutSeconds * 1000;
   server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    // node:http times out a connection's headers only once it has sent a byte of them, so
+    // a connection that sends nothing would stay open for ever (thousands of them are a
+    // slowloris attack). Any connection silent this long with no response under way is
+    // closed; after a response node:http's keep-alive timeout takes over the socket timer.
+    socket.setTimeout(idleMs);
   });
   const busy = (socket: Socket): boolean =>
     (socket as Socket & { _httpMessage?: unknown })._httpMessage != null;
+  // With a listener here node:http no longer destroys a socket that timed out by itself:
+  // one with a response under way is left to it (a client reading a large GET slowly).
+  server.on('timeout', (socket: Socket) => {
+    if (!busy(socket)) socket.destroy();
+  });
   // Large uploads legitimately take long; only idle keep-alive sockets are timed out.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

@@ -1,7 +1,9 @@
 /**
  * A request body that stops arriving is answered 400 RequestTimeout, as S3 answers it,
- * once `server.bodyIdleTimeoutSeconds` pass without a byte (1 s here), and nothing is
- * stored; a slow body that keeps coming is not cut off, however long it takes in all.
+ * once `server.idleTimeoutSeconds` pass without a byte (1 s here), and nothing is
+ * stored; a slow body that keeps coming is not cut off, however long it takes in all. A
+ * connection that never sends a request is closed after the same time (node:http alone
+ * would keep it open for ever).
  */
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -11,7 +13,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer({ server: { bodyIdleTimeoutSeconds: 1 } });
+  t = await startTestServer({ server: { idleTimeoutSeconds: 1 } });
   await t.client.send(new CreateBucketCommand({ Bucket: 'stall' }));
 });
 afterAll(() => t.close());
@@ -40,7 +42,9 @@ describe('a request body that stops arriving', () => {
     await c.waitFor(/HTTP\/1\.1 400/, 'a 400 answer');
     await c.waitFor(/<Code>RequestTimeout<\/Code>/, 'RequestTimeout');
     expect(c.text()).toMatch(/not read from or written to within the timeout period/);
-    c.socket.destroy();
+    // As on S3, the connection is closed with the answer: nothing more is read from it.
+    expect(c.text()).toMatch(/[Cc]onnection: close/);
+    await c.closedWithin(2000);
     expect(await stored('stalled')).toBe(false);
   });
 
@@ -55,5 +59,22 @@ describe('a request body that stops arriving', () => {
     await c.waitFor(/HTTP\/1\.1 200/, 'a 200 answer');
     c.socket.destroy();
     expect(await stored('dripped')).toBe(true);
+  });
+});
+
+describe('a connection that sends nothing', () => {
+  it('is closed after the idle timeout, while a connection in use stays', async () => {
+    const port = Number(new URL(t.url).port);
+    const silent = await Promise.all(Array.from({ length: 5 }, () => connectRaw(port)));
+    const t0 = Date.now();
+    await Promise.all(silent.map((c) => c.closedWithin(5000)));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(500);
+    // A keep-alive connection that just got an answer is kept past the idle timeout.
+    const used = await connectRaw(port);
+    used.socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+    await used.waitFor(/HTTP\/1\.1 200/, 'the health answer');
+    await sleep(1500);
+    expect(used.socket.destroyed).toBe(false);
+    used.socket.destroy();
   });
 });

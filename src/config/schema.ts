@@ -140,7 +140,8 @@ const serverSchema = z.strictObject({
     .default('us-east-1'),
   // Host suffix for virtual-hosted-style requests (`bucket.localhost:9000`).
   virtualHostDomain: z.string().min(1).default('localhost'),
-  // A request body that stops arriving for this long is answered 400 RequestTimeout (S3: ~20 s).
+  // Seconds a client may send nothing while the server waits for it: a request body is then
+  // answered 400 RequestTimeout (S3: ~20 s), a connection that sent no request is closed.
   idleTimeoutSeconds: z.coerce.number().positive().max(3600).default(20),
   tls: z
     .strictObject({

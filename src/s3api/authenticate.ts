@@ -17,8 +17,8 @@ export interface AuthenticateOptions {
   region?: string;
   /** Clock for signature dates (tests move it). */
   now?: () => number;
-  /** A body that stops arriving for this long fails with RequestTimeout (default 20 s). */
-  bodyIdleMs?: number;
+  /** A body that stops arriving for this long fails with RequestTimeout (server.idleTimeoutSeconds). */
+  bodyIdleMs: number;
 }
 
 /** Builds the front end's authenticate step. */
@@ -40,11 +40,7 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
     if (auth.kind === 'signed' && auth.via === 'query') {
       for (const [name, value] of hoistedHeaders(rawQuery)) req.headers[name] ??= value;
     }
-    const { body, trailers } = openRequestBody(
-      idleLimited(req, options.bodyIdleMs ?? 20_000),
-      auth,
-      headers,
-    );
+    const { body, trailers } = openRequestBody(idleLimited(req, options.bodyIdleMs), auth, headers);
     const declared = req.headers['x-amz-trailer'];
     const trailerAlgorithms = (Array.isArray(declared) ? declared.join(',') : (declared ?? ''))
       .split(',')

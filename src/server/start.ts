@@ -219,8 +219,8 @@ export async function startServer(
           // then. A connection with no response under way (silent since it connected, or
           // half-way through sending headers) has nothing to finish, and is closed too.
           // After the grace period, whatever is left is cut.
+          // (Idle keep-alive connections are among them: no closeIdleConnections needed.)
           const closeUnused = (): void => {
-            server.closeIdleConnections();
             for (const socket of sockets) if (!busy(socket)) socket.destroy();
           };
           const sweep = setInterval(closeUnused, 100);

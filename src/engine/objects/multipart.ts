@@ -451,6 +451,11 @@ function checkPartList(
     ),
   );
   const parts: PartRow[] = [];
+  // A COMPOSITE upload's Complete must name each part's checksum, as S3 requires.
+  const composite =
+    upload.checksum_type === 'COMPOSITE'
+      ? (upload.checksum_algorithm as ChecksumAlgorithm | null)
+      : null;
   let previous = 0;
   for (const item of list) {
     if (item.partNumber <= previous) {
@@ -470,15 +475,10 @@ function checkPartList(
         { details: { partNumber: item.partNumber } },
       );
     }
-    const algorithm = upload.checksum_algorithm;
-    if (
-      algorithm &&
-      upload.checksum_type === 'COMPOSITE' &&
-      !item.checksums?.[algorithm as ChecksumAlgorithm]
-    ) {
+    if (composite && !item.checksums?.[composite]) {
       throw new StowageError(
         'E_INVALID_REQUEST',
-        `The upload was created using a ${algorithm.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${item.partNumber} in the request.`,
+        `The upload was created using a ${composite.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${item.partNumber} in the request.`,
       );
     }
     if (item.checksums) {

@@ -2,7 +2,8 @@
  * A request body that must keep arriving: a client that stops sending for `ms` while the
  * server waits for its next bytes gets S3's RequestTimeout, so a stalled or 1-byte-a-second
  * upload cannot hold a connection, a temp file and its reserved space for ever. Only time
- * spent waiting on the client counts, not time the server spends storing what came.
+ * spent waiting on the client counts, not time the server spends storing what came. One
+ * timer per body, re-armed on each wait (no timer per chunk).
  */
 import { StowageError } from '../../errors.js';
 
@@ -14,25 +15,35 @@ export function idleLimited(
     [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
       const it = source[Symbol.asyncIterator]();
       let timer: NodeJS.Timeout | undefined;
-      const stop = (): void => clearTimeout(timer);
+      /** Rejects the wait in progress; undefined while none is. */
+      let expire: ((err: StowageError) => void) | undefined;
+      const onIdle = (): void =>
+        expire?.(
+          new StowageError(
+            'E_REQUEST_TIMEOUT',
+            `Your socket connection to the server was not read from or written to within the timeout period (${ms / 1000} s without a byte of the body). Idle connections will be closed.`,
+          ),
+        );
       return {
         next(): Promise<IteratorResult<Uint8Array>> {
-          const expired = new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () =>
-                reject(
-                  new StowageError(
-                    'E_REQUEST_TIMEOUT',
-                    `Your socket connection to the server was not read from or written to within the timeout period (${ms / 1000} s without a byte of the body). Idle connections will be closed.`,
-                  ),
-                ),
-              ms,
-            );
-          });
-          return Promise.race([it.next(), expired]).finally(stop);
+          const expired = new Promise<never>((_, reject) => (expire = reject));
+          if (timer) timer.refresh();
+          else timer = setTimeout(onIdle, ms);
+          return Promise.race([it.next(), expired]).then(
+            (r) => {
+              expire = undefined;
+              if (r.done) clearTimeout(timer);
+              return r;
+            },
+            (err: unknown) => {
+              expire = undefined;
+              clearTimeout(timer);
+              throw err;
+            },
+          );
         },
         return(value?: unknown): Promise<IteratorResult<Uint8Array>> {
-          stop();
+          clearTimeout(timer);
           return it.return?.(value) ?? Promise.resolve({ done: true, value: undefined });
         },
       };

@@ -1,4 +1,5 @@
 /** Bucket operations: list, create, head, delete, location, versioning. */
+import { bucketNameProblem } from '../../engine/names.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, intParam, param, readSmallBody, type S3Request } from '../context.js';
 import { sendEmpty, sendXml } from '../respond.js';
@@ -57,10 +58,7 @@ export function listBuckets(r: S3Request): void {
 
 function bucketFromToken(token: string): string {
   const name = Buffer.from(token, 'base64url').toString('utf8');
-  if (
-    !/^[a-z0-9][a-z0-9.-]{1,62}$/.test(name) ||
-    Buffer.from(name).toString('base64url') !== token
-  ) {
+  if (bucketNameProblem(name) !== undefined || Buffer.from(name).toString('base64url') !== token) {
     throw new StowageError('E_INVALID_ARGUMENT', 'the continuation token provided is incorrect', {
       details: { argument: 'continuation-token' },
     });

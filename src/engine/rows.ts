@@ -33,8 +33,10 @@ export interface VersionRow {
   part_sizes: string;
   created_at: number;
   accessed_at: number;
-  /** Encryption at rest (JSON ObjectEncryption); set after insert, NULL in the clear. */
+  /** Encryption at rest (JSON ObjectEncryption); NULL in the clear. */
   encryption?: string | null;
+  /** The stored ACL (see objects/acl.ts); NULL is private. */
+  acl?: string | null;
   /**
    * A completed multipart upload's part checksums in the upload's algorithm (JSON array of
    * ChecksumValues, one per part); NULL for other objects and for uploads without one.

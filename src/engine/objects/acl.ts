@@ -23,23 +23,6 @@ export function assertStoredAcl(acl: string): string {
   return acl;
 }
 
-/**
- * Sets the ACL of a version just placed (inside its commit job, so the version and its
- * ACL appear together). `undefined` leaves the column NULL (private).
- */
-export function setVersionAcl(
-  ctx: EngineContext,
-  bucket: string,
-  key: string,
-  versionId: string,
-  acl: string | null | undefined,
-): void {
-  if (acl === undefined || acl === null) return;
-  ctx
-    .sql('UPDATE versions SET acl = ? WHERE bucket = ? AND key = ? AND version_id = ?')
-    .run(acl, bucket, key, versionId);
-}
-
 /** Records the ACL a multipart upload gives its object (inside the create's commit job). */
 export function setUploadAcl(ctx: EngineContext, uploadId: string, acl: string | undefined): void {
   if (acl === undefined) return;

@@ -49,20 +49,6 @@ export function encryptionField(setting: ObjectEncryption | undefined): {
   return setting ? { encryption: setting } : {};
 }
 
-/** Records the setting of a version just placed (inside its commit job). */
-export function setVersionEncryption(
-  ctx: EngineContext,
-  bucket: string,
-  key: string,
-  versionId: string,
-  setting: ObjectEncryption | undefined,
-): void {
-  if (!setting) return;
-  ctx
-    .sql('UPDATE versions SET encryption = ? WHERE bucket = ? AND key = ? AND version_id = ?')
-    .run(JSON.stringify(setting), bucket, key, versionId);
-}
-
 /** Records the setting of an upload just created (inside its commit job). */
 export function setUploadEncryption(
   ctx: EngineContext,

@@ -36,14 +36,13 @@ import {
   verifyDigests,
 } from './input.js';
 import { checkCurrentConditions, placeVersion } from './placement.js';
-import { setUploadAcl, setVersionAcl, uploadAcl } from './acl.js';
+import { setUploadAcl, uploadAcl } from './acl.js';
 import {
   blobEncryption,
   encryptionField,
   encryptionOf,
   resolveFor,
   setUploadEncryption,
-  setVersionEncryption,
 } from './encryption.js';
 import { versionAttributes } from './put.js';
 import { assertReadable, resolveVersion } from './read.js';
@@ -603,11 +602,11 @@ export async function completeMultipartUpload(
         : null,
       created_at: now,
       accessed_at: now,
+      encryption: upload.encryption || null,
+      acl: uploadAcl(ctx, uploadId),
     };
     const versionId = placeVersion(ctx, tx, state, v);
     const encryption = encryptionOf(upload.encryption);
-    setVersionEncryption(ctx, bucket, key, versionId, encryption);
-    setVersionAcl(ctx, bucket, key, versionId, uploadAcl(ctx, uploadId));
     ctx.sql('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
     return {
       etag,

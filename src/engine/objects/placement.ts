@@ -48,12 +48,17 @@ export function checkCurrentConditions(
   key: string,
   conditions: WriteConditions | undefined,
 ): void {
-  if (!conditions) return;
+  if (!hasWriteConditions(conditions)) return;
   const current = latestRow(ctx, bucket, key);
   checkWriteConditions(
     conditions,
     current && current.is_delete_marker === 0 ? current.etag : undefined,
   );
+}
+
+/** True when `c` holds a condition to check (callers pass headers that may be absent). */
+function hasWriteConditions(c: WriteConditions | undefined): c is WriteConditions {
+  return c !== undefined && (c.ifNoneMatch !== undefined || c.ifMatch !== undefined);
 }
 
 /** The latest version or delete marker of a key, if any. */
@@ -93,11 +98,21 @@ function insert(
   ctx
     .sql(
       `INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, headers, metadata,
-         tags, storage_class, restore, checksums, checksum_type, md5, sha256, segments, part_sizes, part_checksums, created_at, accessed_at)
+         tags, storage_class, restore, checksums, checksum_type, md5, sha256, segments, part_sizes, part_checksums, created_at, accessed_at,
+         encryption, acl)
        VALUES (@bucket, @key, @version_id, 1, @is_delete_marker, @size, @etag, @headers, @metadata, @tags,
-         @storage_class, @restore, @checksums, @checksum_type, @md5, @sha256, @segments, @part_sizes, @part_checksums, @created_at, @accessed_at)`,
+         @storage_class, @restore, @checksums, @checksum_type, @md5, @sha256, @segments, @part_sizes, @part_checksums, @created_at, @accessed_at,
+         @encryption, @acl)`,
     )
-    .run({ part_checksums: null, ...v, bucket, key, version_id: versionId });
+    .run({
+      part_checksums: null,
+      ...v,
+      encryption: v.encryption ?? null,
+      acl: v.acl ?? null,
+      bucket,
+      key,
+      version_id: versionId,
+    });
 }
 
 /** Adds `v` as the latest version of its key. Returns the version id it got. */

@@ -24,9 +24,9 @@ import {
   validateTags,
   verifyDigests,
 } from './input.js';
-import { assertStoredAcl, setVersionAcl } from './acl.js';
+import { assertStoredAcl } from './acl.js';
 import { checkCurrentConditions, placeVersion } from './placement.js';
-import { blobEncryption, encryptionField, resolveFor, setVersionEncryption } from './encryption.js';
+import { blobEncryption, encryptionField, resolveFor } from './encryption.js';
 
 /** Everything about a new version except its bytes. */
 export interface VersionAttributes {
@@ -105,11 +105,11 @@ export async function commitSingleBlob(
         part_sizes: '[]',
         created_at: now,
         accessed_at: now,
+        encryption: encryption ? JSON.stringify(encryption) : null,
+        acl: attrs.acl ?? null,
       };
       if (blob.inline) ctx.blobs.putInline(blob.id!, blob.inline);
       const versionId = placeVersion(ctx, tx, state, v);
-      setVersionEncryption(ctx, bucket, key, versionId, encryption);
-      setVersionAcl(ctx, bucket, key, versionId, attrs.acl);
       return {
         etag,
         versionId,

@@ -38,22 +38,24 @@ export function checkReadConditions(
   cacheHeaders?: () => { cacheControl?: string; expires?: string },
 ): void {
   if (!c) return;
+  // S3 names the header that failed; a copy's are the x-amz-copy-source-* ones.
+  const name = (h: string): string => (forCopy ? `x-amz-copy-source-${h}` : h);
   if (c.ifMatch !== undefined) {
-    if (!etagMatches(c.ifMatch, etag)) throw failed('If-Match');
+    if (!etagMatches(c.ifMatch, etag)) throw failed(name('If-Match'));
   } else if (c.ifUnmodifiedSince && seconds(lastModified) > seconds(c.ifUnmodifiedSince)) {
-    throw failed('If-Unmodified-Since');
+    throw failed(name('If-Unmodified-Since'));
   }
-  const notModified = (): StowageError =>
+  const notModified = (h: string): StowageError =>
     forCopy
-      ? failed('If-None-Match / If-Modified-Since')
+      ? failed(name(h))
       : // A 304 carries the validators and caching headers a 200 would have (RFC 9110 §15.4.5).
         new StowageError('E_NOT_MODIFIED', 'the object was not modified', {
           details: { etag, lastModified: lastModified.toISOString(), ...cacheHeaders?.() },
         });
   if (c.ifNoneMatch !== undefined) {
-    if (etagMatches(c.ifNoneMatch, etag)) throw notModified();
+    if (etagMatches(c.ifNoneMatch, etag)) throw notModified('If-None-Match');
   } else if (c.ifModifiedSince && seconds(lastModified) <= seconds(c.ifModifiedSince)) {
-    throw notModified();
+    throw notModified('If-Modified-Since');
   }
 }
 

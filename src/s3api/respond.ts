@@ -181,6 +181,15 @@ export function errorDocument(err: StowageError, requestId: string, resource?: s
       body[k === 'bucket' ? 'BucketName' : k[0]!.toUpperCase() + k.slice(1)] = String(v);
     }
   }
+  // S3 names the argument an InvalidArgument is about, and the header a 412 failed on.
+  const { argumentName, argumentValue, condition } = err.details;
+  if (err.code === 'E_INVALID_ARGUMENT' && typeof argumentName === 'string') {
+    body.ArgumentName = argumentName;
+    if (typeof argumentValue === 'string') body.ArgumentValue = argumentValue;
+  }
+  if (err.code === 'E_PRECONDITION_FAILED' && typeof condition === 'string') {
+    body.Condition = condition;
+  }
   if (err.code === 'E_INVALID_RANGE') {
     const { rangeRequested, objectSize } = err.details;
     if (typeof rangeRequested === 'string') body.RangeRequested = rangeRequested;

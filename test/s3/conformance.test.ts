@@ -500,6 +500,40 @@ describe('reads', () => {
     expect(await exists('cached-copy')).toBe(true);
   });
 
+  it('a 412 names the condition that failed, as S3 does (a copy names the copy-source header)', async () => {
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cond', Body: 'c' }));
+    const cases = [
+      ['GET', 'cond', { 'if-match': '"nope"' }, 'If-Match'],
+      [
+        'GET',
+        'cond',
+        { 'if-unmodified-since': 'Wed, 21 Oct 2015 07:28:00 GMT' },
+        'If-Unmodified-Since',
+      ],
+      ['PUT', 'cond', { 'if-match': '"nope"' }, 'If-Match'],
+      [
+        'PUT',
+        'cond-copy',
+        { 'x-amz-copy-source': `/${BUCKET}/cond`, 'x-amz-copy-source-if-match': '"nope"' },
+        'x-amz-copy-source-If-Match',
+      ],
+      [
+        'PUT',
+        'cond-copy',
+        { 'x-amz-copy-source': `/${BUCKET}/cond`, 'x-amz-copy-source-if-none-match': '*' },
+        'x-amz-copy-source-If-None-Match',
+      ],
+    ] as const;
+    for (const [method, key, headers, condition] of cases) {
+      const res = await signedFetch(t, method, `/${BUCKET}/${key}`, { headers });
+      expect(res.status, condition).toBe(412);
+      const xml = await res.text();
+      expect(xml).toContain('<Code>PreconditionFailed</Code>');
+      expect(xml).toContain(`<Condition>${condition}</Condition>`);
+    }
+    expect(await exists('cond-copy')).toBe(false);
+  });
+
   it('a 416 names the range asked for and the size of the object, as S3 does', async () => {
     const res = await signedFetch(t, 'GET', '/conformance/cached', {
       headers: { range: 'bytes=5-9' },
@@ -780,6 +814,47 @@ describe('versions', () => {
       Date.now() - 60_000,
     );
     expect(await res.text()).toContain('<ResourceType>DeleteMarker</ResourceType>');
+  });
+  it('PutObject, CopyObject, UploadPart and Complete refuse a versionId, naming it', async () => {
+    const put = await t.client.send(new PutObjectCommand({ Bucket: V, Key: 'vid', Body: 'one' }));
+    const { UploadId } = await t.client.send(
+      new CreateMultipartUploadCommand({ Bucket: V, Key: 'vid-mpu' }),
+    );
+    const refused = [
+      ['PUT', `/${V}/vid?versionId=${put.VersionId}`, {}],
+      ['PUT', `/${V}/vid-copy?versionId=abc`, { 'x-amz-copy-source': `/${V}/vid` }],
+      ['PUT', `/${V}/vid-mpu?partNumber=1&uploadId=${UploadId}&versionId=`, {}],
+      ['POST', `/${V}/vid-mpu?uploadId=${UploadId}&versionId=abc`, {}],
+    ] as const;
+    for (const [method, path, headers] of refused) {
+      const res = await signedFetch(t, method, path, {
+        body: method === 'PUT' ? 'two' : '',
+        headers,
+      });
+      const xml = await res.text();
+      expect(res.status, `${method} ${path}`).toBe(400);
+      expect(xml).toContain('<Code>InvalidArgument</Code>');
+      expect(xml).toContain('This operation does not accept a version-id.');
+      expect(xml).toContain('<ArgumentName>versionId</ArgumentName>');
+      const value = new URL(path, t.url).searchParams.get('versionId');
+      expect(xml).toMatch(
+        value
+          ? `<ArgumentValue>${value}</ArgumentValue>`
+          : /<ArgumentValue\s*\/>|<ArgumentValue><\/ArgumentValue>/,
+      );
+    }
+    // Nothing was written: the object is unchanged, no copy, no part.
+    const got = await t.client.send(new GetObjectCommand({ Bucket: V, Key: 'vid' }));
+    expect(await got.Body!.transformToString()).toBe('one');
+    expect(got.VersionId).toBe(put.VersionId);
+    const copies = await t.client.send(
+      new ListObjectVersionsCommand({ Bucket: V, Prefix: 'vid-copy' }),
+    );
+    expect(copies.Versions ?? []).toEqual([]);
+    const parts = await t.client.send(
+      new ListPartsCommand({ Bucket: V, Key: 'vid-mpu', UploadId }),
+    );
+    expect(parts.Parts ?? []).toEqual([]);
   });
 });
 

@@ -17,7 +17,7 @@ import {
   readConditionsFrom,
   taggingFrom,
 } from './object-headers.js';
-import { setVersionHeader } from './objects.js';
+import { refuseVersionId, setVersionHeader } from './objects.js';
 
 /** The request's x-amz-copy-source, parsed (InvalidArgument when missing or malformed). */
 export function copySourceOf(r: S3Request): { bucket: string; key: string; versionId?: string } {
@@ -37,6 +37,7 @@ function directive(r: S3Request, name: string): 'COPY' | 'REPLACE' | undefined {
 
 /** CopyObject. */
 export async function copyObject(r: S3Request): Promise<void> {
+  refuseVersionId(r);
   await readSmallBody(r, 0);
   const src = copySourceOf(r);
   refuseCustomerKeys(r, true);

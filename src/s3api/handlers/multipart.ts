@@ -32,7 +32,7 @@ import {
   readConditionsFrom,
   taggingFrom,
 } from './object-headers.js';
-import { declaredLength, setVersionHeader } from './objects.js';
+import { declaredLength, refuseVersionId, setVersionHeader } from './objects.js';
 import { OWNER_ID } from '../acl/grants.js';
 
 function uploadIdOf(r: S3Request): string {
@@ -75,6 +75,7 @@ export async function createMultipartUpload(r: S3Request): Promise<void> {
 
 /** UploadPart. */
 export async function uploadPart(r: S3Request): Promise<void> {
+  refuseVersionId(r);
   const checksums = payloadChecksums(r);
   refuseCustomerKeys(r);
   const part = await r.engine.uploadPart(
@@ -148,6 +149,7 @@ export async function uploadPartCopy(r: S3Request): Promise<void> {
 
 /** CompleteMultipartUpload. */
 export async function completeMultipartUpload(r: S3Request): Promise<void> {
+  refuseVersionId(r);
   const doc = parseXml(await readSmallBody(r, 8 * 1024 * 1024), 'CompleteMultipartUpload');
   const parts: CompletedPart[] = children(doc, 'Part').map((p) => {
     const n = childText(p, 'PartNumber');

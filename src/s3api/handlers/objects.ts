@@ -41,8 +41,22 @@ export function setVersionHeader(r: S3Request, versionId: string | undefined): v
   if (versionId !== 'null' || isVersioned(r)) r.res.setHeader('x-amz-version-id', versionId);
 }
 
+/**
+ * S3 refuses a `versionId` parameter on the operations that create a version (PutObject,
+ * CopyObject, UploadPart, CompleteMultipartUpload) instead of ignoring it, whatever its
+ * value: a client that sends one expected something else to happen.
+ */
+export function refuseVersionId(r: S3Request): void {
+  const versionId = param(r, 'versionId');
+  if (versionId === undefined) return;
+  throw new StowageError('E_INVALID_ARGUMENT', 'This operation does not accept a version-id.', {
+    details: { argumentName: 'versionId', argumentValue: versionId },
+  });
+}
+
 /** PutObject. */
 export async function putObject(r: S3Request): Promise<void> {
+  refuseVersionId(r);
   const bucket = bucketOf(r);
   const key = keyOf(r);
   const checksums = payloadChecksums(r);

@@ -323,6 +323,10 @@ export class Engine {
   ): { versionId: string; acl?: string } {
     return this.op(() => acl.getObjectAcl(this.ctx, bucket, key, versionId));
   }
+  /** Throws what a PutObjectAcl of this version would (NoSuchKey, 405 on a delete marker …). */
+  checkObjectAclTarget(bucket: string, key: string, versionId?: string): void {
+    this.op(() => acl.aclTarget(this.ctx, bucket, key, versionId));
+  }
   /** Replaces the ACL of a version (a canned name or JSON grant list; undefined = private). */
   putObjectAcl(
     bucket: string,

@@ -150,7 +150,9 @@ export function sendError(
     res.end();
     return err;
   }
-  const xml = errorDocument(err, context.requestId, context.resource);
+  // A 405 names the method refused, as S3's does.
+  const method = status === 405 ? context.method : undefined;
+  const xml = errorDocument(err, context.requestId, context.resource, method);
   res.setHeader('Content-Type', 'application/xml');
   res.setHeader('Content-Length', Buffer.byteLength(xml));
   res.end(xml);
@@ -161,7 +163,12 @@ export function sendError(
  * The S3 error document of an error: code, message (an internal error's never leaks),
  * resource and request id, and the identifying details S3 adds (BucketName, Key …).
  */
-export function errorDocument(err: StowageError, requestId: string, resource?: string): string {
+export function errorDocument(
+  err: StowageError,
+  requestId: string,
+  resource?: string,
+  method?: string,
+): string {
   const body: XmlObject = {
     Code: err.s3Code,
     Message:
@@ -181,6 +188,7 @@ export function errorDocument(err: StowageError, requestId: string, resource?: s
       body[k === 'bucket' ? 'BucketName' : k[0]!.toUpperCase() + k.slice(1)] = String(v);
     }
   }
+  if (method !== undefined && body.Method === undefined) body.Method = method;
   // S3 names the argument an InvalidArgument is about, and the header a 412 failed on.
   const { argumentName, argumentValue, condition } = err.details;
   if (err.code === 'E_INVALID_ARGUMENT' && typeof argumentName === 'string') {

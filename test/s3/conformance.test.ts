@@ -12,6 +12,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetObjectAclCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -789,6 +790,28 @@ describe('versions', () => {
     );
     expect(empty).toMatchObject({ name: 'InvalidArgument', status: 400 });
     expect(empty.message).toMatch(/Version id cannot be the empty string/);
+    // A version id S3 never issues: CopyObject says InvalidRequest, UploadPartCopy InvalidArgument.
+    const bogus = await s3ErrorOf(
+      t.client.send(
+        new CopyObjectCommand({ Bucket: V, Key: 'dst', CopySource: `${V}/src?versionId=abc` }),
+      ),
+    );
+    expect(bogus).toMatchObject({ name: 'InvalidRequest', status: 400 });
+    const { UploadId } = await t.client.send(
+      new CreateMultipartUploadCommand({ Bucket: V, Key: 'dst-mpu' }),
+    );
+    const bogusPart = await s3ErrorOf(
+      t.client.send(
+        new UploadPartCopyCommand({
+          Bucket: V,
+          Key: 'dst-mpu',
+          UploadId,
+          PartNumber: 1,
+          CopySource: `${V}/src?versionId=abc`,
+        }),
+      ),
+    );
+    expect(bogusPart).toMatchObject({ name: 'InvalidArgument', status: 400 });
 
     const marker = await t.client.send(new DeleteObjectCommand({ Bucket: V, Key: 'src' }));
     const copy = await s3ErrorOf(
@@ -813,7 +836,25 @@ describe('versions', () => {
     expect(new Date(res.headers.get('last-modified')!).getTime()).toBeGreaterThan(
       Date.now() - 60_000,
     );
-    expect(await res.text()).toContain('<ResourceType>DeleteMarker</ResourceType>');
+    const xml = await res.text();
+    expect(xml).toContain('<ResourceType>DeleteMarker</ResourceType>');
+    expect(xml).toContain('<Method>GET</Method>');
+
+    // PutObjectAcl on a key whose latest version is a delete marker is 405, even without
+    // a version id (S3 answers 404 only to reads of such a key).
+    const acl = await signedFetch(t, 'PUT', `/${V}/src?acl`, {
+      headers: { 'x-amz-acl': 'public-read' },
+    });
+    expect(acl.status).toBe(405);
+    expect(acl.headers.get('allow')).toBe('DELETE');
+    expect(await acl.text()).toContain('<Method>PUT</Method>');
+    const older = await t.client.send(new ListObjectVersionsCommand({ Bucket: V, Prefix: 'src' }));
+    for (const v of older.Versions ?? []) {
+      const got = await t.client.send(
+        new GetObjectAclCommand({ Bucket: V, Key: 'src', VersionId: v.VersionId }),
+      );
+      expect(got.Grants).toHaveLength(1); // still private
+    }
   });
   it('PutObject, CopyObject, UploadPart and Complete refuse a versionId, naming it', async () => {
     const put = await t.client.send(new PutObjectCommand({ Bucket: V, Key: 'vid', Body: 'one' }));

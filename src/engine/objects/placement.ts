@@ -29,9 +29,14 @@ export function newVersionId(): string {
 
 const VERSION_ID = /^([0-9a-f]{32}|null)$/;
 
+/** True for a version id this engine can have issued. */
+export function isVersionId(versionId: string): boolean {
+  return VERSION_ID.test(versionId);
+}
+
 /** Throws E_INVALID_ARGUMENT for a version id this engine can never have issued. */
 export function assertVersionId(versionId: string): void {
-  if (!VERSION_ID.test(versionId)) {
+  if (!isVersionId(versionId)) {
     throw new StowageError('E_INVALID_ARGUMENT', `invalid version id "${versionId}"`, {
       details: { versionId },
     });

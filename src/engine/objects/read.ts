@@ -19,6 +19,27 @@ import type {
 import { assertVersionId, latestRow, versionRow } from './placement.js';
 
 /**
+ * The 405 S3 answers for an operation on a delete marker other than DELETE: it says when
+ * the marker was made (Last-Modified) and what it allows (DELETE).
+ */
+export function deleteMarkerNotAllowed(row: VersionRow): StowageError {
+  return new StowageError(
+    'E_METHOD_NOT_ALLOWED',
+    `version "${row.version_id}" of key "${row.key}" is a delete marker`,
+    {
+      details: {
+        bucket: row.bucket,
+        key: row.key,
+        versionId: row.version_id,
+        deleteMarker: true,
+        resourceType: 'DeleteMarker',
+        lastModified: new Date(row.created_at).toISOString(),
+      },
+    },
+  );
+}
+
+/**
  * Finds the version a read addresses. No version id: the latest, which must not be a
  * delete marker (NoSuchKey). A version id: that version (NoSuchVersion); a delete
  * marker there is MethodNotAllowed, as in S3.
@@ -59,21 +80,7 @@ export function resolveVersion(
         `The source of a copy request may not specifically refer to a delete marker by version id (version "${versionId}" of key "${key}")`,
       );
     }
-    // S3's 405 says when the marker was made (Last-Modified) and what it allows (DELETE).
-    throw new StowageError(
-      'E_METHOD_NOT_ALLOWED',
-      `version "${versionId}" of key "${key}" is a delete marker`,
-      {
-        details: {
-          bucket,
-          key,
-          versionId,
-          deleteMarker: true,
-          resourceType: 'DeleteMarker',
-          lastModified: new Date(row.created_at).toISOString(),
-        },
-      },
-    );
+    throw deleteMarkerNotAllowed(row);
   }
   return row;
 }

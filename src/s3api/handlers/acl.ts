@@ -108,7 +108,7 @@ export async function putObjectAcl(r: S3Request): Promise<void> {
   const versionId = param(r, 'versionId');
   const grants = await grantsToPut(r, 'object');
   // NoSuchKey before AccessDenied: the object must exist for its ACL to matter.
-  r.engine.getObjectAcl(bucket, key, versionId);
+  r.engine.checkObjectAclTarget(bucket, key, versionId);
   checkBlockPublicAcls(r, bucket, grants);
   const result = await r.engine.putObjectAcl(bucket, key, storeAcl(grants), versionId);
   if (versionId !== undefined) r.res.setHeader('x-amz-version-id', result.versionId);

@@ -17,6 +17,7 @@ import {
   readConditionsFrom,
   taggingFrom,
 } from './object-headers.js';
+import { isVersionId } from '../../engine/objects/placement.js';
 import { refuseVersionId, setVersionHeader } from './objects.js';
 
 /** The request's x-amz-copy-source, parsed (InvalidArgument when missing or malformed). */
@@ -40,6 +41,14 @@ export async function copyObject(r: S3Request): Promise<void> {
   refuseVersionId(r);
   await readSmallBody(r, 0);
   const src = copySourceOf(r);
+  // S3 refuses a CopyObject source version id it could never have issued with a bare
+  // InvalidRequest (UploadPartCopy's is InvalidArgument, as the engine throws).
+  if (src.versionId !== undefined && !isVersionId(src.versionId)) {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      `Invalid Request: "${src.versionId}" in x-amz-copy-source is not a version id`,
+    );
+  }
   refuseCustomerKeys(r, true);
   const encryption = encryptionFrom(r);
   const result = await r.engine.copyObject(

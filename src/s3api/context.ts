@@ -50,22 +50,6 @@ export function keyOf(r: S3Request): string {
   return r.route.key;
 }
 
-/** Reads a small request body (an XML document) with a size limit. */
-export async function readSmallBody(r: S3Request, maxBytes = 2 * 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of r.body) {
-    n += c.byteLength;
-    if (n > maxBytes)
-      throw new StowageError(
-        'E_MALFORMED_XML',
-        `the request body is larger than ${maxBytes} bytes`,
-      );
-    chunks.push(Buffer.from(c));
-  }
-  return Buffer.concat(chunks);
-}
-
 /** An optional integer query parameter, validated. */
 export function intParam(r: S3Request, name: string): number | undefined {
   return wholeNumber(name, r.route.query.get(name) ?? undefined);

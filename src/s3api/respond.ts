@@ -2,6 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ERROR_TABLE, toStowageError, type StowageError } from '../errors.js';
+import { addAuthErrorFields } from './auth/error-fields.js';
 import { toXml, type XmlObject } from './xml/build.js';
 import { httpDate } from './dates.js';
 
@@ -189,6 +190,7 @@ export function errorDocument(
     }
   }
   if (method !== undefined && body.Method === undefined) body.Method = method;
+  addAuthErrorFields(err, body);
   // S3 names the argument an InvalidArgument is about, and the header a 412 failed on.
   const { argumentName, argumentValue, condition } = err.details;
   if (err.code === 'E_INVALID_ARGUMENT' && typeof argumentName === 'string') {

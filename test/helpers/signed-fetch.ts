@@ -28,7 +28,15 @@ export async function signedFetch(
   target: { url: string },
   method: string,
   pathAndQuery: string,
-  options: { body?: string; headers?: Record<string, string>; contentMd5?: boolean } = {},
+  options: {
+    body?: string;
+    headers?: Record<string, string>;
+    contentMd5?: boolean;
+    /** Signs with other credentials (a wrong secret, for errors). */
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+    /** Signs as of this time (a skewed clock). */
+    signingDate?: Date;
+  } = {},
 ): Promise<Response> {
   const url = new URL(pathAndQuery, target.url);
   const body = options.body ?? '';
@@ -40,15 +48,19 @@ export async function signedFetch(
   if (options.contentMd5) headers['content-md5'] = createHash('md5').update(body).digest('base64');
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = v;
-  const signed = await signer.sign({
-    method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: url.pathname,
-    query,
-    headers,
-  });
+  const use = options.credentials ? s3Signer(options.credentials) : signer;
+  const signed = await use.sign(
+    {
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      query,
+      headers,
+    },
+    options.signingDate ? { signingDate: options.signingDate } : {},
+  );
   return fetch(url, {
     method,
     headers: signed.headers,

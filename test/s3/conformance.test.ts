@@ -35,7 +35,7 @@ import { Readable } from 'node:stream';
 import { checksumBase64 } from '../../src/engine/checksums/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBytes } from '../helpers/engine.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 import { signedFetch } from '../helpers/signed-fetch.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
 
@@ -611,6 +611,41 @@ describe('reads', () => {
   });
 });
 
+describe('authentication errors', () => {
+  it('a refused signature or clock carries the diagnostic elements S3 sends', async () => {
+    const bad = await signedFetch(t, 'GET', `/${BUCKET}/nope`, {
+      credentials: { accessKeyId: TEST_KEY.accessKeyId, secretAccessKey: 'not-the-secret' },
+    });
+    expect(bad.status).toBe(403);
+    const xml = await bad.text();
+    expect(xml).toContain('<Code>SignatureDoesNotMatch</Code>');
+    expect(xml).toContain(`<AWSAccessKeyId>${TEST_KEY.accessKeyId}</AWSAccessKeyId>`);
+    expect(xml).toMatch(
+      /<StringToSign>AWS4-HMAC-SHA256\n\d{8}T\d{6}Z\n\d{8}\/us-east-1\/s3\/aws4_request\n[0-9a-f]{64}<\/StringToSign>/,
+    );
+    expect(xml).toMatch(/<CanonicalRequest>GET\n\/conformance\/nope\n/);
+    expect(xml).toMatch(/<SignatureProvided>[0-9a-f]{64}<\/SignatureProvided>/);
+    expect(xml).toMatch(/<StringToSignBytes>41 57 53 34 /); // "AWS4"
+    expect(xml).toMatch(/<CanonicalRequestBytes>47 45 54 0a /); // "GET\n"
+    expect(xml).not.toContain('not-the-secret');
+
+    const skewed = await signedFetch(t, 'GET', `/${BUCKET}/nope`, {
+      signingDate: new Date(Date.now() - 60 * 60_000),
+    });
+    expect(skewed.status).toBe(403);
+    const skewXml = await skewed.text();
+    expect(skewXml).toContain('<Code>RequestTimeTooSkewed</Code>');
+    expect(skewXml).toContain('<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>');
+    expect(skewXml).toMatch(/<RequestTime>[^<]+<\/RequestTime><ServerTime>[^<]+<\/ServerTime>/);
+
+    const unknown = await signedFetch(t, 'GET', `/${BUCKET}/nope`, {
+      credentials: { accessKeyId: 'NOSUCHKEY00000000000', secretAccessKey: 'x' },
+    });
+    expect(unknown.status).toBe(403);
+    expect(await unknown.text()).toContain('<AWSAccessKeyId>NOSUCHKEY00000000000</AWSAccessKeyId>');
+  });
+});
+
 describe('presigned URLs', () => {
   it('headers the SDK hoisted into a presigned PUT URL are applied as sent', async () => {
     const url = await getSignedUrl(
@@ -693,6 +728,55 @@ describe('listings and bucket documents', () => {
     expect(await raw.text()).toContain('<Key>cr&#xD;key.txt</Key>');
     const listed = await t.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'cr' }));
     expect(listed.Contents?.map((c) => c.Key)).toEqual([key]);
+  });
+
+  it('a document whose Content-MD5 or x-amz-checksum does not match is refused, not stored', async () => {
+    const b = 'conformance-digests';
+    await t.client.send(new CreateBucketCommand({ Bucket: b }));
+    const tagging =
+      '<Tagging><TagSet><Tag><Key>env</Key><Value>prod</Value></Tag></TagSet></Tagging>';
+    const cases = [
+      [{ 'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==' }, 400, 'BadDigest'], // MD5 of ""
+      [{ 'content-md5': 'dummy' }, 400, 'InvalidDigest'],
+      [{ 'x-amz-checksum-crc32': 'AAAAAA==' }, 400, 'BadDigest'],
+    ] as const;
+    for (const [headers, status, code] of cases) {
+      const res = await signedFetch(t, 'PUT', `/${b}?tagging`, { body: tagging, headers });
+      expect(res.status, JSON.stringify(headers)).toBe(status);
+      expect(await res.text()).toContain(`<Code>${code}</Code>`);
+      const got = await signedFetch(t, 'GET', `/${b}?tagging`);
+      expect(got.status).toBe(404); // NoSuchTagSet: nothing was stored
+    }
+    // The right digests are accepted.
+    const ok = await signedFetch(t, 'PUT', `/${b}?tagging`, { body: tagging, contentMd5: true });
+    expect(ok.status).toBe(204);
+    // DeleteObjects is checked the same way before anything is deleted.
+    await t.client.send(new PutObjectCommand({ Bucket: b, Key: 'keep', Body: 'k' }));
+    const del = await signedFetch(t, 'POST', `/${b}?delete`, {
+      body: '<Delete><Object><Key>keep</Key></Object></Delete>',
+      headers: { 'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==' },
+    });
+    expect(del.status).toBe(400);
+    expect(
+      (await t.client.send(new HeadObjectCommand({ Bucket: b, Key: 'keep' }))).ETag,
+    ).toBeDefined();
+  });
+
+  it('a tag without a <Value> is MalformedXML (S3 requires it; an empty one is <Value></Value>)', async () => {
+    const b = 'conformance-digests';
+    for (const path of [`/${b}?tagging`, `/${b}/keep?tagging`]) {
+      const res = await signedFetch(t, 'PUT', path, {
+        body: '<Tagging><TagSet><Tag><Key>env</Key></Tag></TagSet></Tagging>',
+        contentMd5: true,
+      });
+      expect(res.status, path).toBe(400);
+      expect(await res.text()).toContain('<Code>MalformedXML</Code>');
+      const empty = await signedFetch(t, 'PUT', path, {
+        body: '<Tagging><TagSet><Tag><Key>env</Key><Value></Value></Tag></TagSet></Tagging>',
+        contentMd5: true,
+      });
+      expect(empty.status, path).toBeLessThan(300);
+    }
   });
 
   it('PUT ?lifecycle and ?cors answer 200, PUT ?policy and ?tagging 204, as S3 does', async () => {

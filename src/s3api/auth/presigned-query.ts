@@ -73,14 +73,15 @@ export function readPresignParams(params: QueryParam[]): PresignParams {
     throw queryError(`X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`);
   }
   const expires = get('X-Amz-Expires');
+  if (/^-\d+$/.test(expires)) throw queryError('X-Amz-Expires must be non-negative');
   if (!/^\d{1,7}$/.test(expires)) {
     throw queryError('X-Amz-Expires should be a number of seconds');
   }
+  // 0 is accepted here and has always expired (S3: 403 "Request has expired").
   const expiresSec = Number(expires);
-  if (expiresSec < 1) throw queryError('X-Amz-Expires must be at least 1 second');
   if (expiresSec > MAX_PRESIGN_EXPIRES_SEC) {
     throw queryError(
-      `X-Amz-Expires must be less than a week (in seconds) that is ${MAX_PRESIGN_EXPIRES_SEC}`,
+      `X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than ${MAX_PRESIGN_EXPIRES_SEC} seconds`,
     );
   }
   return {

@@ -652,7 +652,6 @@ describe('authenticateRequest: errors, with the codes S3 uses', () => {
       set('X-Amz-Algorithm', undefined),
       set('X-Amz-Signature', undefined),
       set('X-Amz-Credential', undefined),
-      set('X-Amz-Expires', '0'),
       set('X-Amz-Expires', '604801'),
       set('X-Amz-Expires', '-5'),
       set('X-Amz-Expires', 'soon'),
@@ -686,5 +685,12 @@ describe('authenticateRequest: errors, with the codes S3 uses', () => {
     expect(auth(req, NOW - 15 * 60_000).kind).toBe('signed');
     const early = errorOf(() => auth(req, NOW - 15 * 60_000 - 1));
     expect(early).toMatchObject({ code: 'E_ACCESS_DENIED', message: 'Request is not valid yet' });
+    // X-Amz-Expires=0 has always expired, even at the second it was signed (as on S3).
+    const zero = await signQuery({ expiresIn: 0 });
+    expect(zero.rawQuery).toContain('X-Amz-Expires=0');
+    expect(errorOf(() => auth(zero, NOW))).toMatchObject({
+      code: 'E_ACCESS_DENIED',
+      message: 'Request has expired',
+    });
   });
 });

@@ -189,7 +189,7 @@ function authenticateQuery(
     },
   );
   const expiresMs = presign.dateMs + presign.expiresSec * 1000;
-  if (nowMs > expiresMs) {
+  if (presign.expiresSec === 0 || nowMs > expiresMs) {
     throw new StowageError('E_ACCESS_DENIED', 'Request has expired', {
       details: {
         xAmzExpires: presign.expiresSec,

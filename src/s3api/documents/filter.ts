@@ -47,7 +47,8 @@ const MAX_PREFIX = 1024;
 export function parseTag(node: XmlElement, where: string): Tag {
   allowOnly(node, ['Key', 'Value'], `a <Tag> in ${where}`);
   const key = requireText(node, 'Key', `a <Tag> in ${where}`);
-  const value = textOf(node, 'Value', `a <Tag> in ${where}`) ?? '';
+  // S3's Tag has a required Value (API reference: Tag); an empty one is `<Value></Value>`.
+  const value = requireText(node, 'Value', `a <Tag> in ${where}`);
   if (charLength(key) < 1 || charLength(key) > MAX_TAG_KEY) {
     throw new StowageError(
       'E_INVALID_TAG',

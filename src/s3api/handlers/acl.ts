@@ -9,7 +9,8 @@ import { bucketAclOf, objectAclOf } from '../acl/index.js';
 import { cannedGrants, isPublicAcl, storeAcl, type AclTarget, type Grant } from '../acl/grants.js';
 import { aclFromHeaders } from '../acl/headers.js';
 import { buildAccessControlPolicy, parseAccessControlPolicy } from '../acl/xml.js';
-import { bucketOf, header, keyOf, param, readSmallBody, type S3Request } from '../context.js';
+import { bucketOf, header, keyOf, param, type S3Request } from '../context.js';
+import { readSmallBody } from '../small-body.js';
 import { publicAccessBlockOf } from '../policy/public-access-block.js';
 import { sendEmpty } from '../respond.js';
 

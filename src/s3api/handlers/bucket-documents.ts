@@ -4,7 +4,8 @@
  * configurations are several per bucket, addressed by `?id=`.
  */
 import { isStowageError, StowageError } from '../../errors.js';
-import { bucketOf, param, readSmallBody, type S3Request } from '../context.js';
+import { bucketOf, param, type S3Request } from '../context.js';
+import { readSmallBody } from '../small-body.js';
 import { validateBucketDocument } from '../documents/index.js';
 import { refusePublicPolicy } from '../policy/block-public-policy.js';
 import { BUCKET_DOCUMENTS } from '../router.js';

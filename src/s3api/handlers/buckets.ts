@@ -1,7 +1,8 @@
 /** Bucket operations: list, create, head, delete, location, versioning. */
 import { bucketNameProblem } from '../../engine/names.js';
 import { StowageError } from '../../errors.js';
-import { bucketOf, intParam, param, readSmallBody, type S3Request } from '../context.js';
+import { bucketOf, intParam, param, type S3Request } from '../context.js';
+import { readSmallBody } from '../small-body.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { applyCreateBucketAcl } from './acl.js';
 import { childText, parseXml } from '../xml/parse.js';

@@ -1,6 +1,7 @@
 /** CopyObject and the x-amz-copy-source header it shares with UploadPartCopy. */
 import { StowageError } from '../../errors.js';
-import { bucketOf, header, keyOf, readSmallBody, type S3Request } from '../context.js';
+import { bucketOf, header, keyOf, type S3Request } from '../context.js';
+import { readSmallBody } from '../small-body.js';
 import { parseCopySource } from '../copy-source.js';
 import { sendXml } from '../respond.js';
 import { objectAclForWrite } from './acl.js';

@@ -3,15 +3,8 @@ import type { TLSSocket } from 'node:tls';
 import type { ChecksumAlgorithm, ChecksumType, CompletedPart } from '../../engine/types.js';
 import { CHECKSUM_ALGORITHMS } from '../../engine/checksums/index.js';
 import { StowageError } from '../../errors.js';
-import {
-  bucketOf,
-  header,
-  intParam,
-  keyOf,
-  param,
-  readSmallBody,
-  type S3Request,
-} from '../context.js';
+import { bucketOf, header, intParam, keyOf, param, type S3Request } from '../context.js';
+import { readSmallBody } from '../small-body.js';
 import { sendXml } from '../respond.js';
 import { objectAclForWrite } from './acl.js';
 import { childText, children, parseXml } from '../xml/parse.js';
@@ -150,7 +143,8 @@ export async function uploadPartCopy(r: S3Request): Promise<void> {
 /** CompleteMultipartUpload. */
 export async function completeMultipartUpload(r: S3Request): Promise<void> {
   refuseVersionId(r);
-  const doc = parseXml(await readSmallBody(r, 8 * 1024 * 1024), 'CompleteMultipartUpload');
+  const body = await readSmallBody(r, 8 * 1024 * 1024, { bodyChecksums: false });
+  const doc = parseXml(body, 'CompleteMultipartUpload');
   const parts: CompletedPart[] = children(doc, 'Part').map((p) => {
     const n = childText(p, 'PartNumber');
     const etag = childText(p, 'ETag');

@@ -2,15 +2,8 @@
 import { MAX_DELETE_BATCH } from '../../engine/objects/delete.js';
 import type { DeleteObjectsItem, ObjectInfo, RestoreTier } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
-import {
-  bucketOf,
-  header,
-  intHeader,
-  keyOf,
-  param,
-  readSmallBody,
-  type S3Request,
-} from '../context.js';
+import { bucketOf, header, intHeader, keyOf, param, type S3Request } from '../context.js';
+import { readSmallBody } from '../small-body.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import type { XmlObject } from '../xml/build.js';
 import { childText, children, parseXml } from '../xml/parse.js';
@@ -98,9 +91,12 @@ export async function putObjectTagging(r: S3Request): Promise<void> {
   for (const set of children(doc, 'TagSet')) {
     for (const tag of children(set, 'Tag')) {
       const k = childText(tag, 'Key');
-      if (k === undefined) throw new StowageError('E_MALFORMED_XML', 'every <Tag> needs a <Key>');
+      const v = childText(tag, 'Value');
+      if (k === undefined || v === undefined) {
+        throw new StowageError('E_MALFORMED_XML', 'every <Tag> needs a <Key> and a <Value>');
+      }
       if (k in tags) throw new StowageError('E_INVALID_TAG', `tag key "${k}" is given twice`);
-      tags[k] = childText(tag, 'Value') ?? '';
+      tags[k] = v;
     }
   }
   const result = await r.engine.putObjectTagging(

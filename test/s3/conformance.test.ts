@@ -685,6 +685,65 @@ describe('presigned URLs', () => {
     const tampered = url.replace('art-team', 'intruder');
     expect((await fetch(tampered, { method: 'PUT', body: 'x' })).status).toBe(403);
   });
+
+  it('non-ASCII metadata in a presigned PUT comes back as the UTF-8 bytes sent', async () => {
+    const title = 'Grüße – 5 €';
+    const url = await getSignedUrl(
+      t.client,
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'hoisted-utf8', Metadata: { title } }),
+      { expiresIn: 300 },
+    );
+    expect((await fetch(url, { method: 'PUT', body: 'x' })).status).toBe(200);
+    // Before, the object was stored with a value node:http cannot send: every read was 500.
+    for (const method of ['HEAD', 'GET'] as const) {
+      const res = await signedFetch(t, method, `/${BUCKET}/hoisted-utf8`);
+      expect(res.status, method).toBe(200);
+      const raw = res.headers.get('x-amz-meta-title')!;
+      expect(Buffer.from(raw, 'latin1').toString('utf8')).toBe(title);
+    }
+    // A copy keeps it readable too.
+    await t.client.send(
+      new CopyObjectCommand({
+        Bucket: BUCKET,
+        Key: 'hoisted-utf8-copy',
+        CopySource: `${BUCKET}/hoisted-utf8`,
+      }),
+    );
+    expect((await signedFetch(t, 'HEAD', `/${BUCKET}/hoisted-utf8-copy`)).status).toBe(200);
+    // A control character cannot be a header: refused, nothing stored.
+    const bad = await getSignedUrl(
+      t.client,
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'hoisted-ctl', Metadata: { note: 'a\nb' } }),
+      { expiresIn: 300 },
+    );
+    const refused = await fetch(bad, { method: 'PUT', body: 'x' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('<ArgumentName>x-amz-meta-note</ArgumentName>');
+    expect(await exists('hoisted-ctl')).toBe(false);
+  });
+
+  it('a response-* override outside ISO-8859-1 is InvalidArgument, not a 500', async () => {
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'override', Body: 'o' }));
+    const euro = encodeURIComponent('attachment; filename="résumé €.pdf"');
+    const res = await signedFetch(
+      t,
+      'GET',
+      `/${BUCKET}/override?response-content-disposition=${euro}`,
+    );
+    expect(res.status).toBe(400);
+    const xml = await res.text();
+    expect(xml).toContain('Header value cannot be represented using ISO-8859-1.');
+    expect(xml).toContain('<ArgumentName>response-content-disposition</ArgumentName>');
+    // Within ISO-8859-1 the value is sent, one byte per character.
+    const latin = encodeURIComponent('attachment; filename="résumé.pdf"');
+    const ok = await signedFetch(
+      t,
+      'GET',
+      `/${BUCKET}/override?response-content-disposition=${latin}`,
+    );
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-disposition')).toBe('attachment; filename="résumé.pdf"');
+  });
 });
 
 describe('listings and bucket documents', () => {

@@ -9,6 +9,8 @@
  * flexible checksums: the SDKs sign the CRC32 of an empty body into every presigned PUT, and
  * S3 ignores those for presigned uploads.
  */
+import { StowageError } from '../../errors.js';
+
 const SIGV4_PARAMS = new Set([
   'x-amz-algorithm',
   'x-amz-credential',
@@ -21,14 +23,28 @@ const SIGV4_PARAMS = new Set([
   'x-amz-sdk-checksum-algorithm',
 ]);
 
-/** The `x-amz-*` query parameters of a presigned URL that stand for headers, lower-cased. */
+/**
+ * The `x-amz-*` query parameters of a presigned URL that stand for headers, lower-cased,
+ * with their values in the form node:http gives a header: one character per byte of its
+ * UTF-8 (a query decodes to characters, a header to bytes), so a value from either place is
+ * stored and sent back as the same bytes. A value no header could carry (a control
+ * character) is InvalidArgument.
+ */
 export function hoistedHeaders(rawQuery: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const [raw, value] of new URLSearchParams(rawQuery)) {
     const name = raw.toLowerCase();
     if (!name.startsWith('x-amz-') || SIGV4_PARAMS.has(name)) continue;
     if (name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-mode') continue;
-    out.push([name, value]);
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) {
+      throw new StowageError(
+        'E_INVALID_ARGUMENT',
+        `the presigned URL's ${raw} holds a control character, which no header can carry`,
+        { details: { argumentName: raw, argumentValue: value.replace(/[\x00-\x1f\x7f]/g, '?') } },
+      );
+    }
+    out.push([name, Buffer.from(value, 'utf8').toString('latin1')]);
   }
   return out;
 }

@@ -199,6 +199,20 @@ function restoreHeader(info: ObjectInfo): string | undefined {
 }
 
 /**
+ * A stored header value as it can go on the wire. Values read from headers are already in
+ * node:http's wire form (one char per byte); one stored by an older build from a presigned
+ * URL's query may hold characters above U+00FF or control characters, which node:http
+ * refuses to send: those go out as their UTF-8 bytes, control characters as spaces, so the
+ * object stays readable.
+ */
+function onWire(v: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\t\x20-\x7e\x80-\xff]/.test(v)) return v;
+  // eslint-disable-next-line no-control-regex
+  return Buffer.from(v.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' '), 'utf8').toString('latin1');
+}
+
+/**
  * Writes the headers of an object response (GET, HEAD). Checksums only when the client
  * asked with x-amz-checksum-mode: ENABLED, as S3 does.
  */
@@ -210,12 +224,12 @@ export function writeObjectHeaders(
   res.setHeader('ETag', info.etag);
   res.setHeader('Last-Modified', rfc1123(info.lastModified));
   res.setHeader('Accept-Ranges', 'bytes');
-  res.setHeader('Content-Type', info.headers.contentType ?? 'binary/octet-stream');
+  res.setHeader('Content-Type', onWire(info.headers.contentType ?? 'binary/octet-stream'));
   for (const [field, name] of STANDARD_HEADERS) {
     const v = info.headers[field];
-    if (v !== undefined && field !== 'contentType') res.setHeader(name, v);
+    if (v !== undefined && field !== 'contentType') res.setHeader(name, onWire(v));
   }
-  for (const [k, v] of Object.entries(info.metadata)) res.setHeader(`x-amz-meta-${k}`, v);
+  for (const [k, v] of Object.entries(info.metadata)) res.setHeader(`x-amz-meta-${k}`, onWire(v));
   if (info.storageClass !== 'STANDARD') res.setHeader('x-amz-storage-class', info.storageClass);
   if (options.versioned || info.versionId !== 'null')
     res.setHeader('x-amz-version-id', info.versionId);

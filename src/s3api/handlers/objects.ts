@@ -97,6 +97,7 @@ function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>
   // S3 lets only signed requests (presigned URLs included) rewrite response headers, so
   // nobody can make a public object serve as, say, text/html.
   const overrides = OVERRIDES.filter(([q]) => param(r, q) !== undefined).map(([q]) => q);
+  for (const q of overrides) assertLatin1(q, param(r, q)!);
   if (r.anonymous && overrides.length > 0) {
     throw new StowageError(
       'E_INVALID_REQUEST',
@@ -112,6 +113,21 @@ function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>
     ...(partNumber !== undefined ? { partNumber } : {}),
     conditions: readConditionsFrom(r),
   };
+}
+
+/**
+ * A response-* override becomes a response header, whose bytes are ISO-8859-1: S3 refuses a
+ * value outside it (and one with a control character) rather than send something else.
+ */
+function assertLatin1(name: string, value: string): void {
+  // eslint-disable-next-line no-control-regex
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      'Header value cannot be represented using ISO-8859-1.',
+      { details: { argumentName: name, argumentValue: value } },
+    );
+  }
 }
 
 /** HeadObject: 200, or 206 with the length and Content-Range a GET would send for a range or part. */

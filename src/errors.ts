@@ -52,6 +52,18 @@ export const ERROR_TABLE = {
   E_INVALID_ARGUMENT: spec('Invalid argument', EXIT.usage, 400, 'InvalidArgument'),
   E_INVALID_REQUEST: spec('Invalid request', EXIT.usage, 400, 'InvalidRequest'),
   E_ACCESS_DENIED: spec('Access denied', EXIT.denied, 403, 'AccessDenied'),
+  E_ACL_NOT_SUPPORTED: spec(
+    'The bucket does not allow ACLs',
+    EXIT.usage,
+    400,
+    'AccessControlListNotSupported',
+  ),
+  E_INVALID_BUCKET_ACL_WITH_OBJECT_OWNERSHIP: spec(
+    "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+    EXIT.usage,
+    400,
+    'InvalidBucketAclWithObjectOwnership',
+  ),
   E_CORS_FORBIDDEN: spec(
     'CORSResponse: This CORS request is not allowed',
     EXIT.denied,

@@ -7,8 +7,12 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetBucketAclCommand,
+  GetBucketOwnershipControlsCommand,
   GetObjectAclCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
   PutBucketAclCommand,
+  PutBucketOwnershipControlsCommand,
   PutBucketVersioningCommand,
   PutObjectAclCommand,
   PutObjectCommand,
@@ -328,6 +332,120 @@ describe('BlockPublicAcls', () => {
     await t.client.send(new PutObjectAclCommand({ Bucket: B, Key: 'p', ACL: 'private' }));
     await t.client.send(new PutBucketAclCommand({ Bucket: B, ACL: 'private' }));
     expect(await objectGrants(B, 'p')).toEqual([ownerGrant]);
+  });
+});
+
+describe('Object Ownership BucketOwnerEnforced (ACLs disabled)', () => {
+  const B = 'acl-enforced';
+  const anonGet = (key?: string) =>
+    fetch(new URL(key ? `/${B}/${key}` : `/${B}`, t.url), { method: 'GET' });
+
+  beforeAll(async () => {
+    await t.client.send(new CreateBucketCommand({ Bucket: B }));
+    await t.client.send(
+      new PutObjectCommand({ Bucket: B, Key: 'was-public', Body: 'x', ACL: 'public-read' }),
+    );
+    await t.client.send(new PutBucketAclCommand({ Bucket: B, ACL: 'public-read' }));
+    expect((await anonGet('was-public')).status).toBe(200);
+    expect((await anonGet()).status).toBe(200);
+  });
+
+  it('cannot be set while the bucket ACL grants others access', async () => {
+    const e = await s3ErrorOf(
+      t.client.send(
+        new PutBucketOwnershipControlsCommand({
+          Bucket: B,
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        }),
+      ),
+    );
+    expect(e).toMatchObject({ name: 'InvalidBucketAclWithObjectOwnership', status: 400 });
+    await t.client.send(new PutBucketAclCommand({ Bucket: B, ACL: 'private' }));
+    await t.client.send(
+      new PutBucketOwnershipControlsCommand({
+        Bucket: B,
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      }),
+    );
+  });
+
+  it('ACLs set before give nothing, and reads of ACLs show the owner only', async () => {
+    expect((await anonGet('was-public')).status).toBe(403);
+    expect(await objectGrants(B, 'was-public')).toEqual([ownerGrant]);
+    const bucketAcl = await t.client.send(new GetBucketAclCommand({ Bucket: B }));
+    expect(bucketAcl.Grants).toEqual([ownerGrant]);
+  });
+
+  it("refuses every ACL but the owner's with AccessControlListNotSupported", async () => {
+    const attempts: Array<() => Promise<unknown>> = [
+      () =>
+        t.client.send(new PutObjectCommand({ Bucket: B, Key: 'p', Body: 'x', ACL: 'public-read' })),
+      () =>
+        t.client.send(
+          new PutObjectAclCommand({ Bucket: B, Key: 'was-public', ACL: 'public-read' }),
+        ),
+      () => t.client.send(new PutBucketAclCommand({ Bucket: B, ACL: 'public-read-write' })),
+      () =>
+        t.client.send(
+          new CopyObjectCommand({
+            Bucket: B,
+            Key: 'c',
+            CopySource: `${B}/was-public`,
+            ACL: 'public-read',
+          }),
+        ),
+      () =>
+        t.client.send(
+          new CreateMultipartUploadCommand({ Bucket: B, Key: 'm', ACL: 'authenticated-read' }),
+        ),
+    ];
+    for (const a of attempts) {
+      const e = await s3ErrorOf(a());
+      expect(e).toMatchObject({ name: 'AccessControlListNotSupported', status: 400 });
+    }
+    const listed = await t.client.send(new ListObjectsV2Command({ Bucket: B }));
+    expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['was-public']);
+    // The owner's own ACLs are still accepted, as S3 accepts them.
+    await t.client.send(
+      new PutObjectCommand({ Bucket: B, Key: 'p', Body: 'x', ACL: 'bucket-owner-full-control' }),
+    );
+    await t.client.send(new PutObjectAclCommand({ Bucket: B, Key: 'p', ACL: 'private' }));
+  });
+
+  it('CreateBucket takes x-amz-object-ownership, and refuses it beside a public ACL', async () => {
+    await t.client.send(
+      new CreateBucketCommand({
+        Bucket: 'acl-enforced-new',
+        ObjectOwnership: 'BucketOwnerEnforced',
+      }),
+    );
+    const got = await t.client.send(
+      new GetBucketOwnershipControlsCommand({ Bucket: 'acl-enforced-new' }),
+    );
+    expect(got.OwnershipControls?.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
+    const e = await s3ErrorOf(
+      t.client.send(
+        new CreateBucketCommand({
+          Bucket: 'acl-enforced-public',
+          ObjectOwnership: 'BucketOwnerEnforced',
+          ACL: 'public-read',
+        }),
+      ),
+    );
+    expect(e).toMatchObject({ name: 'InvalidBucketAclWithObjectOwnership', status: 400 });
+    const bad = await s3ErrorOf(
+      t.client.send(
+        new CreateBucketCommand({
+          Bucket: 'acl-enforced-bad',
+          ObjectOwnership: 'Nobody' as 'ObjectWriter',
+        }),
+      ),
+    );
+    expect(bad).toMatchObject({ name: 'InvalidArgument', status: 400 });
+    const buckets = await t.client.send(new ListBucketsCommand({}));
+    const names = (buckets.Buckets ?? []).map((b) => b.Name);
+    expect(names).not.toContain('acl-enforced-public');
+    expect(names).not.toContain('acl-enforced-bad');
   });
 });
 

@@ -5,6 +5,7 @@
 import type { Engine } from '../../engine/engine.js';
 import { isStowageError } from '../../errors.js';
 import { allUsersAccess, loadAcl, type Grant } from './grants.js';
+import { aclsDisabled } from './ownership.js';
 import { parseAccessControlPolicy } from './xml.js';
 
 const NOT_FOUND = new Set([
@@ -65,6 +66,8 @@ export function publicAccessOf(
   versionId?: string,
 ): { read: boolean; write: boolean } {
   try {
+    // ACLs disabled (ObjectOwnership BucketOwnerEnforced): they give nobody anything.
+    if (aclsDisabled(engine, bucket)) return { read: false, write: false };
     if (key === undefined) return allUsersAccess(bucketAclOf(engine, bucket));
     return { read: allUsersAccess(objectAclOf(engine, bucket, key, versionId)).read, write: false };
   } catch (err) {

@@ -29,8 +29,32 @@ describe('DOCUMENT_VALIDATORS', () => {
     );
   });
 
-  it('checks only well-formedness for acl, website and ownership controls', async () => {
-    for (const kind of ['acl', 'website', 'ownershipControls'] as const) {
+  it("ownership controls need one rule with one of S3's three ObjectOwnership values", async () => {
+    const doc = (v: string) =>
+      `<OwnershipControls><Rule><ObjectOwnership>${v}</ObjectOwnership></Rule></OwnershipControls>`;
+    for (const v of ['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter']) {
+      validateBucketDocument('ownershipControls', doc(v), ctx);
+    }
+    for (const bad of [
+      doc('Everyone'),
+      '<OwnershipControls/>',
+      '<Anything><At>all</At></Anything>',
+    ]) {
+      await expectError(
+        () => validateBucketDocument('ownershipControls', bad, ctx),
+        'E_MALFORMED_XML',
+        /OwnershipControls/,
+      );
+    }
+    await expectError(
+      () => validateBucketDocument('ownershipControls', '<open>', ctx),
+      'E_MALFORMED_XML',
+      /not well-formed/,
+    );
+  });
+
+  it('checks only well-formedness for acl and website', async () => {
+    for (const kind of ['acl', 'website'] as const) {
       validateBucketDocument(kind, '<Anything><At>all</At></Anything>', ctx);
       await expectError(
         () => validateBucketDocument(kind, '<open>', ctx),

@@ -18,6 +18,7 @@ import { validateBucketTagging } from './tagging.js';
 import type { DocumentContext, DocumentValidator } from './types.js';
 import { malformed } from './xml-fields.js';
 import { XMLValidator } from 'fast-xml-parser';
+import { ownershipOfDocument } from '../acl/ownership.js';
 
 export type { DocumentContext, DocumentEngine, DocumentValidator } from './types.js';
 
@@ -47,7 +48,10 @@ export const DOCUMENT_VALIDATORS: Readonly<Record<BucketDocumentKind, DocumentVa
   metrics: validateMetrics,
   acl: wellFormedXml,
   website: wellFormedXml,
-  ownershipControls: wellFormedXml,
+  ownershipControls: (text) => {
+    wellFormedXml(text);
+    ownershipOfDocument(text);
+  },
 };
 
 /**

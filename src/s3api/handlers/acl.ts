@@ -8,6 +8,13 @@ import { StowageError } from '../../errors.js';
 import { bucketAclOf, objectAclOf } from '../acl/index.js';
 import { cannedGrants, isPublicAcl, storeAcl, type AclTarget, type Grant } from '../acl/grants.js';
 import { aclFromHeaders } from '../acl/headers.js';
+import {
+  aclsDisabled,
+  OBJECT_OWNERSHIP,
+  refuseDisabledAcl,
+  refuseEnforcedOverAcl,
+} from '../acl/ownership.js';
+import { S3_XMLNS } from '../xml/build.js';
 import { buildAccessControlPolicy, parseAccessControlPolicy } from '../acl/xml.js';
 import { bucketOf, header, keyOf, param, type S3Request } from '../context.js';
 import { readSmallBody } from '../small-body.js';
@@ -39,12 +46,42 @@ function checkBlockPublicAcls(r: S3Request, bucket: string, grants: readonly Gra
 export function objectAclForWrite(r: S3Request): string | undefined {
   const grants = headerGrants(r, 'object');
   if (grants === undefined) return undefined;
+  refuseDisabledAcl(r.engine, bucketOf(r), grants);
   checkBlockPublicAcls(r, bucketOf(r), grants);
   return storeAcl(grants);
 }
 
-/** Stores the ACL CreateBucket's headers give the new bucket, if any. */
-export async function applyCreateBucketAcl(r: S3Request, bucket: string): Promise<void> {
+/**
+ * CreateBucket's `x-amz-object-ownership`, checked before the bucket is made: one of S3's
+ * three settings, and not BucketOwnerEnforced beside an ACL header granting others access.
+ */
+export function createBucketOwnership(r: S3Request, bucket: string): string | undefined {
+  const ownership = header(r, 'x-amz-object-ownership');
+  if (ownership === undefined) return undefined;
+  if (!OBJECT_OWNERSHIP.includes(ownership)) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `x-amz-object-ownership must be ${OBJECT_OWNERSHIP.join(', ')}, got "${ownership}"`,
+      { details: { argumentName: 'x-amz-object-ownership', argumentValue: ownership } },
+    );
+  }
+  const grants = headerGrants(r, 'bucket');
+  if (ownership === 'BucketOwnerEnforced' && grants) refuseEnforcedOverAcl(bucket, grants);
+  return ownership;
+}
+
+/** Stores the ACL and Object Ownership CreateBucket's headers give the new bucket, if any. */
+export async function applyCreateBucketAcl(
+  r: S3Request,
+  bucket: string,
+  ownership: string | undefined,
+): Promise<void> {
+  if (ownership !== undefined) {
+    const xml =
+      `<OwnershipControls xmlns="${S3_XMLNS}"><Rule><ObjectOwnership>${ownership}` +
+      `</ObjectOwnership></Rule></OwnershipControls>`;
+    await r.engine.putBucketConfig(bucket, 'ownership-controls', xml);
+  }
   const grants = headerGrants(r, 'bucket');
   if (grants === undefined) return;
   const stored = storeAcl(grants);
@@ -82,7 +119,10 @@ function sendPolicy(r: S3Request, grants: readonly Grant[]): void {
 
 /** GetBucketAcl. */
 export function getBucketAcl(r: S3Request): void {
-  sendPolicy(r, bucketAclOf(r.engine, bucketOf(r)));
+  const bucket = bucketOf(r);
+  const grants = bucketAclOf(r.engine, bucket);
+  // With ACLs disabled S3 shows the owner's full control, whatever was stored before.
+  sendPolicy(r, aclsDisabled(r.engine, bucket) ? cannedGrants('private') : grants);
 }
 
 /** PutBucketAcl. */
@@ -90,6 +130,7 @@ export async function putBucketAcl(r: S3Request): Promise<void> {
   const bucket = bucketOf(r);
   const grants = await grantsToPut(r, 'bucket');
   r.engine.headBucket(bucket);
+  refuseDisabledAcl(r.engine, bucket, grants);
   checkBlockPublicAcls(r, bucket, grants);
   const stored = storeAcl(grants);
   if (stored === undefined) await r.engine.deleteBucketConfig(bucket, 'acl');
@@ -99,7 +140,9 @@ export async function putBucketAcl(r: S3Request): Promise<void> {
 
 /** GetObjectAcl (`versionId` for an older version). */
 export function getObjectAcl(r: S3Request): void {
-  sendPolicy(r, objectAclOf(r.engine, bucketOf(r), keyOf(r), param(r, 'versionId')));
+  const bucket = bucketOf(r);
+  const grants = objectAclOf(r.engine, bucket, keyOf(r), param(r, 'versionId'));
+  sendPolicy(r, aclsDisabled(r.engine, bucket) ? cannedGrants('private') : grants);
 }
 
 /** PutObjectAcl (`versionId` for an older version). */
@@ -110,6 +153,7 @@ export async function putObjectAcl(r: S3Request): Promise<void> {
   const grants = await grantsToPut(r, 'object');
   // NoSuchKey before AccessDenied: the object must exist for its ACL to matter.
   r.engine.checkObjectAclTarget(bucket, key, versionId);
+  refuseDisabledAcl(r.engine, bucket, grants);
   checkBlockPublicAcls(r, bucket, grants);
   const result = await r.engine.putObjectAcl(bucket, key, storeAcl(grants), versionId);
   if (versionId !== undefined) r.res.setHeader('x-amz-version-id', result.versionId);

@@ -8,6 +8,8 @@ import { bucketOf, param, type S3Request } from '../context.js';
 import { readSmallBody } from '../small-body.js';
 import { validateBucketDocument } from '../documents/index.js';
 import { refusePublicPolicy } from '../policy/block-public-policy.js';
+import { bucketAclOf } from '../acl/index.js';
+import { ownershipOfDocument, refuseEnforcedOverAcl } from '../acl/ownership.js';
 import { BUCKET_DOCUMENTS } from '../router.js';
 import { sendEmpty } from '../respond.js';
 import { S3_XMLNS } from '../xml/build.js';
@@ -39,6 +41,9 @@ export async function putBucketDocument(r: S3Request): Promise<void> {
   r.engine.headBucket(bucket);
   validateBucketDocument(sub, text, { bucket, id, engine: r.engine });
   if (sub === 'policy') refusePublicPolicy(r.engine, bucket, text);
+  if (sub === 'ownershipControls' && ownershipOfDocument(text) === 'BucketOwnerEnforced') {
+    refuseEnforcedOverAcl(bucket, bucketAclOf(r.engine, bucket));
+  }
   await r.engine.putBucketConfig(bucket, BUCKET_DOCUMENTS[sub], text, id);
   // As S3 answers: 204 for a policy and tags, 200 for the rest (s3cmd reports a lifecycle
   // or CORS document as stored only on a 200).

@@ -4,7 +4,7 @@ import { StowageError } from '../../errors.js';
 import { bucketOf, intParam, param, type S3Request } from '../context.js';
 import { readSmallBody } from '../small-body.js';
 import { sendEmpty, sendXml } from '../respond.js';
-import { applyCreateBucketAcl } from './acl.js';
+import { applyCreateBucketAcl, createBucketOwnership } from './acl.js';
 import { childText, parseXml } from '../xml/parse.js';
 import { OWNER_ID } from '../acl/grants.js';
 
@@ -83,8 +83,9 @@ export async function createBucket(r: S3Request): Promise<void> {
       'object lock is not supported by stowage serve: create the bucket without x-amz-bucket-object-lock-enabled',
     );
   }
+  const ownership = createBucketOwnership(r, bucket);
   await r.engine.createBucket(bucket, region ? { region } : {});
-  await applyCreateBucketAcl(r, bucket);
+  await applyCreateBucketAcl(r, bucket, ownership);
   r.res.setHeader('Location', `/${bucket}`);
   sendEmpty(r.res, 200);
 }

@@ -41,6 +41,7 @@ export function hoistedHeaders(rawQuery: string): Array<[string, string]> {
       throw new StowageError(
         'E_INVALID_ARGUMENT',
         `the presigned URL's ${raw} holds a control character, which no header can carry`,
+        // eslint-disable-next-line no-control-regex
         { details: { argumentName: raw, argumentValue: value.replace(/[\x00-\x1f\x7f]/g, '?') } },
       );
     }

@@ -206,7 +206,6 @@ function restoreHeader(info: ObjectInfo): string | undefined {
  * object stays readable.
  */
 function onWire(v: string): string {
-  // eslint-disable-next-line no-control-regex
   if (!/[^\t\x20-\x7e\x80-\xff]/.test(v)) return v;
   // eslint-disable-next-line no-control-regex
   return Buffer.from(v.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' '), 'utf8').toString('latin1');

@@ -120,7 +120,6 @@ function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>
  * value outside it (and one with a control character) rather than send something else.
  */
 function assertLatin1(name: string, value: string): void {
-  // eslint-disable-next-line no-control-regex
   if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) {
     throw new StowageError(
       'E_INVALID_ARGUMENT',

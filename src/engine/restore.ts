@@ -68,6 +68,31 @@ export function startRestore(
   return { tier, days, requestedAt: nowMs, completesAt, expiresAt: expiryAfter(completesAt, days) };
 }
 
+/** Retrieval tiers, fastest first. */
+const TIER_SPEED: readonly RestoreTier[] = ['Expedited', 'Standard', 'Bulk'];
+
+/**
+ * Speeds up a restore still running, as S3 allows: a request with the same Days and a
+ * faster tier than the running one's (and available for the class) takes that tier, and
+ * the copy is ready at the earlier of the two times. Returns undefined for any other
+ * request, which S3 answers with RestoreAlreadyInProgress.
+ */
+export function upgradeRestore(
+  record: RestoreRecord,
+  storageClass: StorageClass,
+  days: number,
+  tier: RestoreTier,
+  nowMs: number,
+): RestoreRecord | undefined {
+  if (days !== record.days) return undefined;
+  if (TIER_SPEED.indexOf(tier) >= TIER_SPEED.indexOf(record.tier)) return undefined;
+  if (storageClass !== 'GLACIER' && storageClass !== 'DEEP_ARCHIVE') return undefined;
+  const delay = RESTORE_DELAY_MS[storageClass][tier];
+  if (delay === undefined) return undefined;
+  const completesAt = Math.min(record.completesAt, nowMs + delay);
+  return { ...record, tier, completesAt, expiresAt: expiryAfter(completesAt, days) };
+}
+
 /** Extends a completed restore: the copy now expires `days` after `nowMs`. */
 export function extendRestore(record: RestoreRecord, days: number, nowMs: number): RestoreRecord {
   if (!Number.isInteger(days) || days < 1) {

@@ -221,6 +221,38 @@ describe('restore timing', () => {
     expect(engine.headObject('vault', 'obj').storageClass).toBe(storageClass);
   });
 
+  it('speeds up a running restore with a faster tier and the same Days, as S3 allows', async () => {
+    await put('obj', 'GLACIER');
+    const start = clock.ms;
+    await engine.restoreObject('vault', 'obj', { days: 2, tier: 'Bulk' });
+    clock.advance(MINUTE);
+    // A different Days, or a tier no faster, is still RestoreAlreadyInProgress.
+    await expectError(
+      () => engine.restoreObject('vault', 'obj', { days: 3, tier: 'Expedited' }),
+      'E_RESTORE_IN_PROGRESS',
+    );
+    await expectError(
+      () => engine.restoreObject('vault', 'obj', { days: 2, tier: 'Bulk' }),
+      'E_RESTORE_IN_PROGRESS',
+    );
+    const up = await engine.restoreObject('vault', 'obj', { days: 2, tier: 'Expedited' });
+    expect(up.status).toBe('started');
+    expect(up.restore).toMatchObject({ ongoing: true, tier: 'Expedited', days: 2 });
+    expect(up.restore.requestedAt).toEqual(new Date(start));
+    expect(up.restore.completesAt).toEqual(new Date(start + MINUTE + 5 * MINUTE));
+    clock.advance(5 * MINUTE);
+    expect((await read('obj')).byteLength).toBeGreaterThan(0);
+    // Expedited is not offered for DEEP_ARCHIVE: no upgrade there.
+    await put('deep', 'DEEP_ARCHIVE');
+    await engine.restoreObject('vault', 'deep', { days: 1, tier: 'Bulk' });
+    await expectError(
+      () => engine.restoreObject('vault', 'deep', { days: 1, tier: 'Expedited' }),
+      'E_RESTORE_IN_PROGRESS',
+    );
+    const std = await engine.restoreObject('vault', 'deep', { days: 1, tier: 'Standard' });
+    expect(std.restore.tier).toBe('Standard');
+  });
+
   it('uses the Standard tier by default', async () => {
     await put('obj', 'GLACIER');
     const r = await engine.restoreObject('vault', 'obj', { days: 1 });

@@ -1,7 +1,7 @@
 /** Changes to an existing version that keep its bytes: tags and Glacier restores. */
 import { StowageError } from '../../errors.js';
 import type { EngineContext } from '../context.js';
-import { extendRestore, restorePhase, startRestore } from '../restore.js';
+import { extendRestore, restorePhase, startRestore, upgradeRestore } from '../restore.js';
 import { restoreOf, toObjectInfo } from '../rows.js';
 import type {
   RestoreObjectOptions,
@@ -64,6 +64,19 @@ export async function restoreObject(
     const existing = restoreOf(row);
     const phase = restorePhase(existing, now);
     if (phase === 'ongoing') {
+      const faster = upgradeRestore(
+        existing!,
+        row.storage_class as StorageClass,
+        options.days,
+        tier,
+        now,
+      );
+      if (faster) {
+        ctx.sql('UPDATE versions SET restore = ? WHERE id = ?').run(JSON.stringify(faster), row.id);
+        const info = toObjectInfo({ ...row, restore: JSON.stringify(faster) }, now);
+        // Accepted (202), as a new restore is: the object is not readable yet.
+        return { status: 'started' as const, restore: info.restore! };
+      }
       throw new StowageError(
         'E_RESTORE_IN_PROGRESS',
         `a restore of "${key}" is already in progress`,

@@ -18,11 +18,15 @@ import { isPublicPolicy } from './policy/public.js';
 import { NO_PUBLIC_ACCESS_BLOCK, publicAccessBlockOf } from './policy/public-access-block.js';
 import { requestContext, type Caller, type RequestedAccess } from './policy/request-context.js';
 
-/** What a bucket's or object's ACL grants to everyone (the AllUsers group). */
+/**
+ * What a bucket's or object's ACL grants to everyone (the AllUsers group) and, for a
+ * signed caller (`authenticated`), to the AuthenticatedUsers group as well.
+ */
 export type PublicAclLookup = (
   bucket: string,
   key: string | undefined,
   versionId: string | undefined,
+  authenticated: boolean,
 ) => { read: boolean; write: boolean };
 
 /** Options of createAuthorize. */
@@ -56,12 +60,19 @@ function denied(access: RequestedAccess): StowageError {
   );
 }
 
-function aclAllows(lookup: PublicAclLookup | undefined, access: RequestedAccess): boolean {
+function aclAllows(
+  lookup: PublicAclLookup | undefined,
+  access: RequestedAccess,
+  authenticated: boolean,
+): boolean {
   if (!lookup || access.bucket === undefined || access.anyKey) return false;
-  if (ACL_BUCKET_READ.has(access.action)) return lookup(access.bucket, undefined, undefined).read;
+  const { bucket } = access;
+  if (ACL_BUCKET_READ.has(access.action))
+    return lookup(bucket, undefined, undefined, authenticated).read;
   if (ACL_OBJECT_READ.has(access.action))
-    return lookup(access.bucket, access.key, access.versionId).read;
-  if (access.action === 's3:PutObject') return lookup(access.bucket, undefined, undefined).write;
+    return lookup(bucket, access.key, access.versionId, authenticated).read;
+  if (access.action === 's3:PutObject')
+    return lookup(bucket, undefined, undefined, authenticated).write;
   return false;
 }
 
@@ -167,7 +178,7 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       if (!bucketPolicy || !isPublicPolicy(bucketPolicy)) return true;
     }
     if (block?.IgnorePublicAcls) return false;
-    return aclAllows(options.publicAcl, access);
+    return aclAllows(options.publicAcl, access, caller.kind === 'key');
   };
 
   /**

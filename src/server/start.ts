@@ -107,7 +107,8 @@ export async function startServer(
     authorize: createAuthorize({
       identities,
       engine,
-      publicAcl: (bucket, key, versionId) => publicAccessOf(engine, bucket, key, versionId),
+      publicAcl: (bucket, key, versionId, authenticated) =>
+        publicAccessOf(engine, bucket, key, versionId, authenticated),
     }),
     virtualHostDomain: config.server.virtualHostDomain,
     onAccess: (entry) => accessLog.info(entry, 'request'),

@@ -16,6 +16,7 @@ import {
   ListBucketsCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
+  PutBucketAclCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
   PutPublicAccessBlockCommand,
@@ -523,6 +524,46 @@ describe('public access block', () => {
       }),
     );
     expect((await anonymous('/acl-public/a')).status).toBe(403);
+  });
+
+  it('an authenticated-read ACL lets any signed key read, not anonymous callers', async () => {
+    await freshBucket('acl-auth');
+    await root.send(
+      new PutObjectCommand({
+        Bucket: 'acl-auth',
+        Key: 'a',
+        Body: 'keys',
+        ACL: 'authenticated-read',
+      }),
+    );
+    await root.send(new PutObjectCommand({ Bucket: 'acl-auth', Key: 'b', Body: 'closed' }));
+    // `lister` has no policy on this bucket: only the AuthenticatedUsers grant lets it in.
+    const got = await lister.send(new GetObjectCommand({ Bucket: 'acl-auth', Key: 'a' }));
+    expect(await got.Body?.transformToString()).toBe('keys');
+    expect(
+      await s3ErrorOf(lister.send(new GetObjectCommand({ Bucket: 'acl-auth', Key: 'b' }))),
+    ).toMatchObject({
+      name: 'AccessDenied',
+    });
+    expect((await anonymous('/acl-auth/a')).status).toBe(403);
+    // A bucket's authenticated-read lets signed keys list it.
+    await expect(lister.send(new ListObjectsV2Command({ Bucket: 'acl-auth' }))).rejects.toThrow();
+    await root.send(new PutBucketAclCommand({ Bucket: 'acl-auth', ACL: 'authenticated-read' }));
+    const listed = await lister.send(new ListObjectsV2Command({ Bucket: 'acl-auth' }));
+    expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['a', 'b']);
+    expect((await anonymous('/acl-auth')).status).toBe(403);
+    // It is a public ACL for IgnorePublicAcls, as in S3.
+    await root.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: 'acl-auth',
+        PublicAccessBlockConfiguration: { IgnorePublicAcls: true },
+      }),
+    );
+    expect(
+      await s3ErrorOf(lister.send(new GetObjectCommand({ Bucket: 'acl-auth', Key: 'a' }))),
+    ).toMatchObject({
+      name: 'AccessDenied',
+    });
   });
 
   it('a bucket that does not exist is NoSuchBucket for everyone, as in S3', async () => {

@@ -6,6 +6,7 @@
 import {
   CreateBucketCommand,
   DeleteBucketCorsCommand,
+  GetBucketCorsCommand,
   GetObjectCommand,
   PutBucketCorsCommand,
   PutObjectCommand,
@@ -207,6 +208,25 @@ describe('preflight (OPTIONS, unauthenticated)', () => {
     await t.client.send(new DeleteBucketCorsCommand({ Bucket: bucket }));
     const after = await errorOf(await ask());
     expect(after.xml).toContain('CORS is not enabled');
+  });
+
+  it('stores a rule with an empty AllowedOrigin (Terraform sends one); it allows no origin', async () => {
+    const bucket = 'cors-empty-origin';
+    await t.client.send(new CreateBucketCommand({ Bucket: bucket }));
+    await t.client.send(
+      new PutBucketCorsCommand({
+        Bucket: bucket,
+        CORSConfiguration: { CORSRules: [{ AllowedOrigins: [''], AllowedMethods: ['GET'] }] },
+      }),
+    );
+    const got = await t.client.send(new GetBucketCorsCommand({ Bucket: bucket }));
+    expect(got.CORSRules?.[0]?.AllowedOrigins).toEqual(['']);
+    const res = await preflight(`/${bucket}/k`, {
+      Origin: 'https://ziggie.cloud',
+      'Access-Control-Request-Method': 'GET',
+    });
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).xml).toContain('This CORS request is not allowed');
   });
 });
 

@@ -115,9 +115,17 @@ export function isPublicAcl(grants: readonly Grant[]): boolean {
 
 /** What the AllUsers group may do under these grants. */
 export function allUsersAccess(grants: readonly Grant[]): { read: boolean; write: boolean } {
+  return groupAccess(grants, [GROUPS.AllUsers]);
+}
+
+/** What the grants give members of any of `groups` (group URIs). */
+export function groupAccess(
+  grants: readonly Grant[],
+  groups: readonly string[],
+): { read: boolean; write: boolean } {
   const perms = new Set(
     grants
-      .filter((g) => g.grantee.type === 'Group' && g.grantee.uri === GROUPS.AllUsers)
+      .filter((g) => g.grantee.type === 'Group' && groups.includes(g.grantee.uri))
       .map((g) => g.permission),
   );
   const full = perms.has('FULL_CONTROL');

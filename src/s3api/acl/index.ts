@@ -4,7 +4,7 @@
  */
 import type { Engine } from '../../engine/engine.js';
 import { isStowageError } from '../../errors.js';
-import { allUsersAccess, loadAcl, type Grant } from './grants.js';
+import { groupAccess, GROUPS, loadAcl, type Grant } from './grants.js';
 import { aclsDisabled } from './ownership.js';
 import { parseAccessControlPolicy } from './xml.js';
 
@@ -50,7 +50,8 @@ export function objectAclOf(
 }
 
 /**
- * What ACLs give everyone (the AllUsers group, i.e. anonymous requests): with a key, the
+ * What ACLs give everyone (the AllUsers group, i.e. anonymous requests), and with
+ * `authenticated` what they give any signed caller (AuthenticatedUsers too): with a key, the
  * object version's ACL (`read`: GetObject/HeadObject; `write` is always false for
  * objects); without, the bucket's (`read`: list the bucket, `write`: write objects into
  * it). FULL_CONTROL counts as both. A missing bucket, object or version is not public.
@@ -64,12 +65,15 @@ export function publicAccessOf(
   bucket: string,
   key?: string,
   versionId?: string,
+  authenticated = false,
 ): { read: boolean; write: boolean } {
   try {
     // ACLs disabled (ObjectOwnership BucketOwnerEnforced): they give nobody anything.
     if (aclsDisabled(engine, bucket)) return { read: false, write: false };
-    if (key === undefined) return allUsersAccess(bucketAclOf(engine, bucket));
-    return { read: allUsersAccess(objectAclOf(engine, bucket, key, versionId)).read, write: false };
+    const groups = authenticated ? [GROUPS.AllUsers, GROUPS.AuthenticatedUsers] : [GROUPS.AllUsers];
+    if (key === undefined) return groupAccess(bucketAclOf(engine, bucket), groups);
+    const object = groupAccess(objectAclOf(engine, bucket, key, versionId), groups);
+    return { read: object.read, write: false };
   } catch (err) {
     if (isStowageError(err) && NOT_FOUND.has(err.code)) return { read: false, write: false };
     throw err;

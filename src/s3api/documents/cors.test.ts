@@ -85,11 +85,11 @@ describe('parseCorsRules: refused', () => {
       'E_MALFORMED_XML',
       /CORSRule 1 has no <AllowedOrigin>/,
     );
-    await expectError(
-      () => validateCors(rule('<AllowedMethod>GET</AllowedMethod><AllowedOrigin></AllowedOrigin>')),
-      'E_MALFORMED_XML',
-      /empty <AllowedOrigin>/,
-    );
+  });
+
+  it('accepts an empty <AllowedOrigin>, as S3 does (Terraform sends one)', () => {
+    validateCors(rule('<AllowedMethod>GET</AllowedMethod><AllowedOrigin></AllowedOrigin>'));
+    validateCors(rule('<AllowedMethod>GET</AllowedMethod><AllowedOrigin/>'));
   });
 
   it('a method S3 does not support, with S3 own message', async () => {

@@ -68,8 +68,9 @@ function parseRule(node: XmlElement, index: number): CorsRule {
   }
   const origins = textsOf(node, 'AllowedOrigin', where);
   if (origins.length === 0) throw malformed(`${where} has no <AllowedOrigin>`);
+  // An empty <AllowedOrigin> is accepted and matches no origin, as S3 does (Terraform's
+  // corsEmptyOrigin acceptance test sends one).
   for (const o of origins) {
-    if (o === '') throw malformed(`${where} has an empty <AllowedOrigin>`);
     if (wildcards(o) > 1) {
       throw invalidRequest(`AllowedOrigin "${o}" can not have more than one wildcard.`);
     }

@@ -223,6 +223,26 @@ describe("the seeds' documents are accepted and read back", () => {
     ).toEqual(config);
   });
 
+  it('a partial public access block reads back with all four settings, as S3 reports it', async () => {
+    const bucket = 'pab-partial';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: bucket,
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true },
+      }),
+    );
+    expect(
+      (await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })))
+        .PublicAccessBlockConfiguration,
+    ).toEqual({
+      BlockPublicAcls: true,
+      IgnorePublicAcls: false,
+      BlockPublicPolicy: false,
+      RestrictPublicBuckets: false,
+    });
+  });
+
   it('logging to an existing bucket (seed 000 §10.4)', async () => {
     const enabled = { TargetBucket: LOGS, TargetPrefix: 's3-access-logs/' };
     await s3.send(

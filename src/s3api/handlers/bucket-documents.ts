@@ -7,6 +7,10 @@ import { isStowageError, StowageError } from '../../errors.js';
 import { bucketOf, param, type S3Request } from '../context.js';
 import { readSmallBody } from '../small-body.js';
 import { validateBucketDocument } from '../documents/index.js';
+import {
+  parsePublicAccessBlock,
+  type PublicAccessBlock,
+} from '../documents/public-access-block.js';
 import { refusePublicPolicy } from '../policy/block-public-policy.js';
 import { bucketAclOf } from '../acl/index.js';
 import { ownershipOfDocument, refuseEnforcedOverAcl } from '../acl/ownership.js';
@@ -69,7 +73,9 @@ export function getBucketDocument(r: S3Request): void {
     send(r, xml, 'application/xml');
     return;
   }
-  const doc = storedOrDefault(r, bucket, sub, id ?? '');
+  let doc = storedOrDefault(r, bucket, sub, id ?? '');
+  // S3 reports all four settings of a public access block, those not sent as false.
+  if (sub === 'publicAccessBlock') doc = publicAccessBlockDocument(parsePublicAccessBlock(doc));
   send(r, doc, sub === 'policy' ? 'application/json' : 'application/xml');
 }
 
@@ -104,6 +110,15 @@ function storedOrDefault(
       return fallback;
     throw err;
   }
+}
+
+function publicAccessBlockDocument(settings: PublicAccessBlock): string {
+  const fields = (
+    ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const
+  )
+    .map((k) => `<${k}>${settings[k]}</${k}>`)
+    .join('');
+  return `${XML_DECLARATION}<PublicAccessBlockConfiguration xmlns="${S3_XMLNS}">${fields}</PublicAccessBlockConfiguration>`;
 }
 
 function send(r: S3Request, text: string, type: string): void {

@@ -142,6 +142,14 @@ describe('tag limits', () => {
     const accented = { ['é'.repeat(128)]: 'ü'.repeat(256) };
     await engine.putObjectTagging('tags', 'long', accented);
     expect(engine.getObjectTagging('tags', 'long').tags).toEqual(accented);
+    // …and in code points, not UTF-16 units: U+20000 is one character, two units.
+    const astral = { ['\u{20000}'.repeat(128)]: '\u{20000}'.repeat(256) };
+    await engine.putObjectTagging('tags', 'long', astral);
+    expect(engine.getObjectTagging('tags', 'long').tags).toEqual(astral);
+    await expectError(
+      () => engine.putObjectTagging('tags', 'long', { ['\u{20000}'.repeat(129)]: 'v' }),
+      'E_INVALID_TAG',
+    );
   });
 
   const bad: Array<[string, Record<string, string>, RegExp]> = [

@@ -54,14 +54,16 @@ export function validateTags(tags: Record<string, string> | undefined): Record<s
       `an object can have at most ${MAX_TAGS} tags, got ${entries.length}`,
     );
   }
+  // S3 counts tag lengths in characters (code points), not UTF-16 units.
+  const chars = (s: string): number => [...s].length;
   for (const [k, v] of entries) {
-    if (k.length === 0 || k.length > MAX_TAG_KEY) {
+    if (k.length === 0 || chars(k) > MAX_TAG_KEY) {
       throw new StowageError(
         'E_INVALID_TAG',
         `tag key "${k}" must be 1 to ${MAX_TAG_KEY} characters`,
       );
     }
-    if (typeof v !== 'string' || v.length > MAX_TAG_VALUE) {
+    if (typeof v !== 'string' || chars(v) > MAX_TAG_VALUE) {
       throw new StowageError(
         'E_INVALID_TAG',
         `the value of tag "${k}" must be a string of at most ${MAX_TAG_VALUE} characters`,

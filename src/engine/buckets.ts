@@ -76,17 +76,26 @@ export function listBuckets(ctx: EngineContext): BucketInfo[] {
 
 /** Deletes an empty bucket: no versions, no delete markers, no multipart uploads. */
 export async function deleteBucket(ctx: EngineContext, name: string): Promise<void> {
-  await ctx.queue.run(() => {
+  await ctx.queue.run((tx) => {
     requireBucket(ctx, name);
     const hasVersions = ctx.sql('SELECT 1 FROM versions WHERE bucket = ? LIMIT 1').get(name);
-    const hasUploads = ctx.sql('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name);
-    if (hasVersions || hasUploads) {
+    if (hasVersions) {
       throw new StowageError(
         'E_BUCKET_NOT_EMPTY',
-        `bucket "${name}" is not empty: delete its objects${hasVersions ? ', versions and delete markers' : ''}${hasUploads ? ' and abort its multipart uploads' : ''} first`,
+        `bucket "${name}" is not empty: delete its objects, versions and delete markers first`,
         { details: { bucket: name } },
       );
     }
+    // Unfinished multipart uploads are not objects: S3 aborts them with the bucket (as RGW
+    // and CloudServer do), so `aws s3 rb --force` works after an interrupted upload.
+    const parts = ctx
+      .sql(
+        `SELECT p.blob_id FROM parts p JOIN uploads u ON u.upload_id = p.upload_id
+         WHERE u.bucket = ? AND p.blob_id IS NOT NULL`,
+      )
+      .all(name) as Array<{ blob_id: string }>;
+    tx.dropBlobs(parts.map((p) => p.blob_id));
+    ctx.sql('DELETE FROM uploads WHERE bucket = ?').run(name);
     ctx.buckets.invalidate();
     ctx.sql('DELETE FROM buckets WHERE name = ?').run(name);
   });

@@ -1,21 +1,23 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BUCKET_CONFIG_KINDS } from '../../src/engine/buckets.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { BucketConfigKind } from '../../src/engine/types.js';
-import { ManualClock, openTestEngine, tempDir } from '../helpers/engine.js';
+import { ManualClock, openTestEngine, storedBlobIds, tempDir } from '../helpers/engine.js';
 import { expectError } from '../helpers/expect-error.js';
 
 let engine: Engine;
 let close: () => Promise<void>;
 let clock: ManualClock;
+let dir: string;
 
 beforeEach(async () => {
   clock = new ManualClock();
-  ({ engine, close } = await openTestEngine({ clock, fsync: false }));
+  ({ engine, close, dir } = await openTestEngine({ clock, fsync: false }));
 });
 afterEach(async () => close());
 
 const names = (): string[] => engine.listBuckets().map((b) => b.name);
+const blobFiles = (): string[] => storedBlobIds(dir);
 
 describe('bucket names', () => {
   const valid = [
@@ -208,13 +210,28 @@ describe('deleting a non-empty bucket', () => {
     await expectError(() => engine.deleteBucket('full'), 'E_BUCKET_NOT_EMPTY', '"full"');
   });
 
-  it('fails while a multipart upload is in progress, and succeeds after it is aborted', async () => {
+  it('aborts unfinished multipart uploads with the bucket, as S3 does, removing their parts', async () => {
     const upload = await engine.createMultipartUpload('full', 'big.bin');
-    await expectError(() => engine.deleteBucket('full'), 'E_BUCKET_NOT_EMPTY', /multipart uploads/);
-    expect(engine.headBucket('full').name).toBe('full');
-    await engine.abortMultipartUpload('full', 'big.bin', upload.uploadId);
+    await engine.uploadPart('full', 'big.bin', upload.uploadId, 1, Buffer.alloc(200_000, 7));
+    const before = blobFiles();
+    expect(before.length).toBeGreaterThan(0);
     await engine.deleteBucket('full');
     expect(names()).toEqual([]);
+    // The part files go once the commit is done (unlinked in the background).
+    await vi.waitFor(() => expect(blobFiles()).toEqual([]));
+    // A bucket of the same name starts with no uploads.
+    await engine.createBucket('full');
+    expect(engine.listMultipartUploads('full').uploads).toEqual([]);
+    expect((await engine.check()).ok).toBe(true);
+  });
+
+  it('still fails while an object exists beside an unfinished upload, aborting nothing', async () => {
+    const upload = await engine.createMultipartUpload('full', 'big.bin');
+    await engine.putObject('full', 'a.txt', 'hello');
+    await expectError(() => engine.deleteBucket('full'), 'E_BUCKET_NOT_EMPTY', /objects/);
+    expect(engine.listMultipartUploads('full').uploads.map((u) => u.uploadId)).toEqual([
+      upload.uploadId,
+    ]);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectAclCommand,
@@ -836,6 +837,20 @@ describe('listings and bucket documents', () => {
       });
       expect(empty.status, path).toBeLessThan(300);
     }
+  });
+
+  it('DeleteBucket aborts unfinished multipart uploads, as S3 does (rb --force after a Ctrl-C)', async () => {
+    const b = 'conformance-mpu-left';
+    await t.client.send(new CreateBucketCommand({ Bucket: b }));
+    const { UploadId } = await t.client.send(
+      new CreateMultipartUploadCommand({ Bucket: b, Key: 'half.bin' }),
+    );
+    await t.client.send(
+      new UploadPartCommand({ Bucket: b, Key: 'half.bin', UploadId, PartNumber: 1, Body: 'p1' }),
+    );
+    await t.client.send(new DeleteBucketCommand({ Bucket: b }));
+    const buckets = await t.client.send(new ListBucketsCommand({}));
+    expect((buckets.Buckets ?? []).map((x) => x.Name)).not.toContain(b);
   });
 
   it('PUT ?lifecycle and ?cors answer 200, PUT ?policy and ?tagging 204, as S3 does', async () => {

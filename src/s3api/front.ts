@@ -53,6 +53,8 @@ export interface AccessLogEntry {
   code?: string;
   durationMs: number;
   principal?: string;
+  /** The client closed the connection before the whole answer was sent (not an error). */
+  clientClosed?: true;
 }
 
 /** Options of createS3Handler. */
@@ -65,6 +67,9 @@ export interface S3FrontOptions {
   /** Called once per finished request. */
   onAccess?: (entry: AccessLogEntry) => void;
 }
+
+/** The code sendBody rejects with when the client closes before the body is sent. */
+const PREMATURE_CLOSE = 'ERR_STREAM_PREMATURE_CLOSE';
 
 /** What an unauthenticated CORS preflight runs with: no caller, no payload. */
 function preflightAuth(): Authenticated {
@@ -131,7 +136,7 @@ export function createS3Handler(
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
     let routed: Route | undefined;
     let principal: Principal | undefined;
-    const finish = (err?: StowageError): void => {
+    const finish = (err?: StowageError, clientClosed = false): void => {
       options.onAccess?.({
         requestId,
         method,
@@ -139,6 +144,7 @@ export function createS3Handler(
         operation: routed?.operation,
         status: res.statusCode,
         ...(err ? { code: err.s3Code } : {}),
+        ...(clientClosed ? { clientClosed: true as const } : {}),
         durationMs: Math.round(performance.now() - started),
         ...(principal?.kind === 'key' ? { principal: principal.accessKeyId } : {}),
       });
@@ -208,6 +214,13 @@ export function createS3Handler(
     run().then(
       () => finish(),
       (thrown: unknown) => {
+        if (res.headersSent && (thrown as { code?: unknown }).code === PREMATURE_CLOSE) {
+          // The client went away during the body (or as its end went out): nothing failed
+          // here, and the access log says so instead of recording an InternalError.
+          res.destroy();
+          finish(undefined, true);
+          return;
+        }
         const err = undisclosed(toStowageError(thrown));
         if (err.code === 'E_REQUEST_TIMEOUT') {
           // A client that stopped sending its body: as S3 does, answer and close.

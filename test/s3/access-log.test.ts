@@ -10,7 +10,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import http from 'node:http';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { configSchema, type StowageConfig } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
@@ -172,4 +172,21 @@ it('accepts an absolute-form request target (as sent through a forward proxy)', 
   expect(res.status).toBe(403);
   expect(res.body).toContain('<Resource>/logged/nope</Resource>');
   expect(accessLines().at(-1)).toMatchObject({ path: '/logged/nope', operation: 'GetObject' });
+});
+
+it('a GET the client abandons mid-body is logged as closed by the client, not as an error', async () => {
+  const big = Buffer.alloc(8 * 1024 * 1024, 1);
+  await client.send(new PutObjectCommand({ Bucket: 'logged', Key: 'big.bin', Body: big }));
+  const got = await client.send(new GetObjectCommand({ Bucket: 'logged', Key: 'big.bin' }));
+  const stream = got.Body as NodeJS.ReadableStream & { destroy(): void };
+  await new Promise<void>((resolve) => stream.once('data', () => resolve()));
+  stream.destroy();
+  const id = got.$metadata.requestId;
+  await vi.waitFor(() => expect(accessLines().some((l) => l.requestId === id)).toBe(true));
+  const line = accessLines().find((l) => l.requestId === id)!;
+  expect(line).toMatchObject({ operation: 'GetObject', status: 200, clientClosed: true });
+  expect(line.code).toBeUndefined();
+  // The server is fine: the next request on a new connection works.
+  const again = await client.send(new GetObjectCommand({ Bucket: 'logged', Key: 'dir/a.txt' }));
+  expect(await again.Body!.transformToString()).toBe('hello');
 });

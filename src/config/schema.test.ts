@@ -34,6 +34,16 @@ describe('configSchema', () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(['engine', 'maxPutSizeBytes']);
   });
+
+  it('keeps the virtual-host domain lowercase and refuses one that is not a host name', () => {
+    const parsed = configSchema.parse({ server: { virtualHostDomain: 'S3.Studio.Test' } });
+    expect(parsed.server.virtualHostDomain).toBe('s3.studio.test');
+    for (const bad of ['*.example.com', 'http://s3.lan', 's3.lan:9000', '-s3.lan', '']) {
+      const result = configSchema.safeParse({ server: { virtualHostDomain: bad } });
+      expect(result.success, bad).toBe(false);
+      expect(result.error?.issues[0]?.path).toEqual(['server', 'virtualHostDomain']);
+    }
+  });
 });
 
 describe('configKeyPaths', () => {

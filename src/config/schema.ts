@@ -139,7 +139,15 @@ const serverSchema = z.strictObject({
     .regex(/^[a-z0-9-]{1,32}$/, 'expected a region name such as us-east-1')
     .default('us-east-1'),
   // Host suffix for virtual-hosted-style requests (`bucket.localhost:9000`).
-  virtualHostDomain: z.string().min(1).default('localhost'),
+  // Host names are case-insensitive: kept lowercase, as incoming Host headers are compared.
+  virtualHostDomain: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
+      'must be a host name such as s3.studio.lan (no wildcard, port or scheme)',
+    )
+    .transform((v) => v.toLowerCase())
+    .default('localhost'),
   // Seconds a client may send nothing while the server waits for it: a request body is then
   // answered 400 RequestTimeout (S3: ~20 s), a connection that sent no request is closed.
   idleTimeoutSeconds: z.coerce.number().positive().max(3600).default(20),

@@ -142,6 +142,13 @@ describe('stowage serve (subprocess)', () => {
     expect(await exited(clash)).toBe(2);
     expect(err).toMatch(/already in use/);
     expect(err).not.toMatch(/\n\s+at /);
+    // The root secret the failed start generated was never shown: it is not kept, and the
+    // first start that serves generates and prints one.
+    expect(existsSync(path.join(dir, 'other', 'credentials.json'))).toBe(false);
+    const next = await serve(path.join(dir, 'other'), {});
+    expect(next.info.secretAccessKeyShownOnce).toMatch(/^[A-Za-z0-9]{40}$/);
+    next.child.kill('SIGTERM');
+    expect(await exited(next.child)).toBe(0);
     s.child.kill('SIGTERM');
     expect(await exited(s.child)).toBe(0);
   }, 60_000);

@@ -348,6 +348,20 @@ describe('loadConfig: server section', () => {
     await expect(loadConfig({ cwd, env: { STOWAGE_PORT: '70000' } })).rejects.toThrow(
       /env STOWAGE_PORT: server\.port/,
     );
+    // Only decimal digits are read as a number: nothing else is turned into a port.
+    for (const port of ['abc', '', '0x4B00', '1e4', 'true']) {
+      await expect(loadConfig({ cwd, flags: { port } }), port).rejects.toThrow(
+        new RegExp(`server\\.port: expected number, got "${port}"`),
+      );
+    }
+  });
+
+  it('refuses a boolean or empty port in the config file instead of converting it', async () => {
+    for (const value of ['true', 'false', '""', 'null', '[]']) {
+      const cwd = workdir();
+      writeFileSync(path.join(cwd, 'stowage.yaml'), `server:\n  port: ${value}\n`);
+      await expect(loadConfig({ cwd }), value).rejects.toThrow(/server\.port: expected number/);
+    }
   });
 
   it('needs both root credentials and never prints the secret', async () => {

@@ -13,6 +13,17 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 /** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/**
+ * A number that may come as a string of decimal digits (an env variable or a flag). No
+ * other coercion: a boolean, an empty string or `0x4B00` is a wrong value, not 1 or 0.
+ */
+function numberFrom<T extends z.ZodType>(schema: T) {
+  return z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v),
+    schema,
+  );
+}
+
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 const TIB = 1024 * GIB;
@@ -132,8 +143,9 @@ function uniqueDeclaredKeys(
 const serverSchema = z.strictObject({
   // Loopback unless told otherwise (PRODUCT.md: secure by default).
   address: z.string().min(1).default('127.0.0.1'),
-  // Env values arrive as strings; coerce so STOWAGE_PORT=9000 works.
-  port: z.coerce.number().int().min(0).max(65535).default(9000),
+  // Env values and flags arrive as strings: decimal digits are read as a number (so
+  // STOWAGE_PORT=9000 works); anything else — true, "", 0x4B00, 1e4 — is refused.
+  port: numberFrom(z.number().int().min(0).max(65535)).default(9000),
   region: z
     .string()
     .regex(/^[a-z0-9-]{1,32}$/, 'expected a region name such as us-east-1')
@@ -150,7 +162,7 @@ const serverSchema = z.strictObject({
     .default('localhost'),
   // Seconds a client may send nothing while the server waits for it: a request body is then
   // answered 400 RequestTimeout (S3: ~20 s), a connection that sent no request is closed.
-  idleTimeoutSeconds: z.coerce.number().positive().max(3600).default(20),
+  idleTimeoutSeconds: numberFrom(z.number().positive().max(3600)).default(20),
   tls: z
     .strictObject({
       certFile: z.string().min(1),

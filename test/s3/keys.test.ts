@@ -8,6 +8,7 @@ import { ListBucketsCommand, S3Client, S3ServiceException } from '@aws-sdk/clien
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessKey } from '../../src/server/keys/manage.js';
+import { existsSync } from 'node:fs';
 import { runCli } from '../helpers/run-cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -90,6 +91,15 @@ describe('access keys with a running server', () => {
     }
     expect(outcome).toBe('InvalidAccessKeyId');
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('refuses to create a key in a data directory that does not exist (a mistyped --data-dir)', async () => {
+    const typo = `${t.dataDir}-typo`;
+    const r = await runCli(['--data-dir', typo, 'keys', 'create', '--name', 'lost']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`no data directory at ${typo}`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(typo)).toBe(false);
   });
 
   it('authenticates a key created through the library on its very first request', async () => {

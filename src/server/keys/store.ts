@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { toStowageError } from '../../errors.js';
+import { StowageError, toStowageError } from '../../errors.js';
 import { withFileLock } from './lock.js';
 import { formatKeyStore, parseKeyStore, type StoredKey } from './record.js';
 
@@ -72,7 +72,15 @@ export async function updateKeyStore<T>(
   dataDir: string,
   change: (keys: StoredKey[]) => { keys: StoredKey[]; result: T },
 ): Promise<T> {
-  await fsp.mkdir(dataDir, { recursive: true });
+  // A mistyped --data-dir must not get a key store of its own that no server reads.
+  const stat = await fsp.stat(dataDir).catch(() => undefined);
+  if (!stat?.isDirectory()) {
+    throw new StowageError(
+      'E_CONFIG_INVALID',
+      `no data directory at ${dataDir}: pass the --data-dir of the server (stowage serve creates it on its first start)`,
+      { details: { dataDir } },
+    );
+  }
   return withFileLock(`${keyStoreFile(dataDir)}.lock`, async () => {
     const { keys, result } = change(await readKeyStore(dataDir));
     await writeKeyStore(dataDir, keys);

@@ -130,9 +130,20 @@ describe('key directory', () => {
         keys: [entry(ROOT.accessKeyId, 'a'), entry(DECLARED.accessKeyId, 'b')],
       }),
     );
-    const keys = directory();
+    const warnings: string[] = [];
+    const keys = directory({
+      logger: {
+        warn: ((_obj: unknown, msg: string) => warnings.push(msg)) as never,
+        error: () => undefined,
+      },
+    });
     expect(keys.lookup(ROOT.accessKeyId)?.secretAccessKey).toBe(ROOT.secretAccessKey);
     expect(keys.lookup(DECLARED.accessKeyId)?.secretAccessKey).toBe(DECLARED.secretAccessKey);
+    // Each clash is reported once, naming the key and what it collides with.
+    expect(warnings).toEqual([
+      expect.stringMatching(new RegExp(`${ROOT.accessKeyId} \\("a"\\).*also the root key`)),
+      expect.stringMatching(/\("b"\).*also the key declared in server\.accessKeys/),
+    ]);
   });
 
   it('refuses a declared key that reuses the root key id', async () => {

@@ -106,10 +106,16 @@ export function createKeyDirectory(options: KeyDirectoryOptions): KeyDirectory {
       const keys = stat ? parseKeyStore(readFileSync(file, 'utf8'), file) : [];
       const next = new Map<string, Identity>();
       for (const key of keys) {
-        // A stored key never shadows root or a declared key.
-        if (!fixed.has(key.accessKeyId)) {
-          next.set(key.accessKeyId, identity(key, parsePolicies(key.policy)));
+        // A stored key never shadows root or a declared key; the clash is reported, since
+        // the stored key's own secret then fails (SignatureDoesNotMatch) for no visible reason.
+        if (fixed.has(key.accessKeyId)) {
+          options.logger?.warn(
+            { file, accessKeyId: key.accessKeyId, name: key.name },
+            `access key ${key.accessKeyId} ("${key.name}") in access-keys.json is also the ${fixed.get(key.accessKeyId)!.root ? 'root key' : 'key declared in server.accessKeys'}; the stored one is ignored: delete it or rename the other`,
+          );
+          continue;
         }
+        next.set(key.accessKeyId, identity(key, parsePolicies(key.policy)));
       }
       stored = next;
       seen = now;

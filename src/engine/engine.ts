@@ -61,6 +61,36 @@ export interface EngineOptions {
   inlineMaxBytes?: number;
 }
 
+/** Errors of the file system or SQLite that mean the data directory cannot be used as set up. */
+const SETUP_CODES: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOTDIR: 'a path component is not a directory',
+  EEXIST: 'a file is in the way',
+  SQLITE_CANTOPEN: 'the metadata database cannot be opened',
+  SQLITE_READONLY: 'the metadata database is read-only',
+};
+
+/**
+ * What Engine.open reports: a data directory this process may not use (permissions, a
+ * read-only mount, a file where a directory should be) is a setup problem the admin fixes
+ * (E_CONFIG_INVALID, exit 2) named with its cause, not an internal error.
+ */
+function setupError(err: unknown, dataDir: string): StowageError {
+  // openDatabase already wrapped SQLite's error as internal: look at what it wrapped.
+  const inner = err instanceof StowageError && err.code === 'E_INTERNAL' ? err.cause : err;
+  const code = (inner as { code?: unknown } | null)?.code;
+  const cause = typeof code === 'string' ? SETUP_CODES[code] : undefined;
+  if (cause === undefined) return toStowageError(err, `cannot open data directory ${dataDir}`);
+  return new StowageError(
+    'E_CONFIG_INVALID',
+    `cannot use data directory ${dataDir}: ${cause} (${String(code)}: ${(inner as Error).message}); ` +
+      'the server needs to create, read and write files there: check its owner, mode and mount',
+    { cause: inner, details: { dataDir } },
+  );
+}
+
 /** Default reserve: 2% of the file system, capped at 64 MiB. */
 async function defaultReserveBytes(dataDir: string): Promise<number> {
   const s = await fsp.statfs(dataDir);
@@ -108,8 +138,13 @@ export class Engine {
   /** Opens (creating if needed) a data directory. Only one process may hold it. */
   static async open(options: EngineOptions): Promise<Engine> {
     const dataDir = path.resolve(options.dataDir);
-    await fsp.mkdir(dataDir, { recursive: true });
-    const unlock = await lockDataDir(dataDir);
+    let unlock: () => Promise<void>;
+    try {
+      await fsp.mkdir(dataDir, { recursive: true });
+      unlock = await lockDataDir(dataDir);
+    } catch (err) {
+      throw setupError(err, dataDir);
+    }
     let opened: Database | undefined;
     try {
       const fsync = options.fsync ?? true;
@@ -155,7 +190,7 @@ export class Engine {
       // E.g. recovery's metadata write on a full disk: release everything, report it as ours.
       opened?.close();
       await unlock();
-      throw toStowageError(err, `cannot open data directory ${dataDir}`);
+      throw setupError(err, dataDir);
     }
   }
 

@@ -4,7 +4,15 @@
  * metadata references are removed while referenced ones stay.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
@@ -56,6 +64,30 @@ function blobFiles(dir: string): string[] {
     .flatMap((shard) => readdirSync(path.join(root, shard)))
     .sort();
 }
+
+describe('a data directory that cannot be used', () => {
+  it('is a setup error naming the directory and the cause, not an internal error', async () => {
+    const parent = dataDir();
+    writeFileSync(path.join(parent, 'file'), 'in the way');
+    const inFile = path.join(parent, 'file', 'data');
+    const notDir = await Engine.open({ dataDir: inFile, fsync: false }).catch((e: unknown) => e);
+    expect(isStowageError(notDir) && notDir.code).toBe('E_CONFIG_INVALID');
+    expect((notDir as Error).message).toMatch(
+      /cannot use data directory .*file\/data: .*(ENOTDIR|EEXIST)/,
+    );
+    expect((notDir as { exitCode: number }).exitCode).toBe(2);
+    // meta.db that is not a database file (here a directory): SQLite cannot open it.
+    const dir = dataDir();
+    mkdirSync(path.join(dir, 'meta.db'));
+    const cant = await Engine.open({ dataDir: dir, fsync: false }).catch((e: unknown) => e);
+    expect(isStowageError(cant) && cant.code).toBe('E_CONFIG_INVALID');
+    expect((cant as Error).message).toMatch(/metadata database cannot be opened|SQLITE_CANTOPEN/);
+    // The directory is not left locked.
+    rmdirSync(path.join(dir, 'meta.db'));
+    const engine = await open(dir);
+    await engine.close();
+  });
+});
 
 describe('data directory lock', () => {
   it('a second open of an open directory fails with E_DATA_DIR_LOCKED and leaves the first working', async () => {

@@ -53,6 +53,9 @@ export async function loadRootCredentials(
   const file = credentialsFile(dataDir);
   try {
     const parsed = JSON.parse(await fsp.readFile(file, 'utf8')) as Partial<RootCredentials>;
+    // The root secret stays readable by its owner only, even after a careless chmod.
+    const { mode } = await fsp.stat(file);
+    if ((mode & 0o077) !== 0) await fsp.chmod(file, 0o600);
     if (typeof parsed.accessKeyId !== 'string' || typeof parsed.secretAccessKey !== 'string') {
       throw new StowageError(
         'E_CONFIG_INVALID',

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { patternBytes, tempDir } from '../helpers/engine.js';
@@ -59,8 +59,11 @@ describe('stowage serve (subprocess)', () => {
     expect(await exited(first.child)).toBe(0);
     client.destroy();
 
-    // The second start reuses the stored pair and never prints the secret.
+    // The second start reuses the stored pair and never prints the secret; a file made
+    // readable by others meanwhile is set back to 0600.
+    chmodSync(file, 0o644);
     const second = await serve(dir);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(second.info.accessKeyId).toBe(first.info.accessKeyId);
     expect(second.info.secretAccessKeyShownOnce).toBeUndefined();
     const again = new S3Client({

@@ -12,7 +12,7 @@ import { applyCorsHeaders } from './cors/actual.js';
 import { discardUnreadBody } from './discard-body.js';
 import { continueOnFirstRead } from './expect-continue.js';
 import { HANDLERS } from './handlers/index.js';
-import { sendError } from './respond.js';
+import { CLIENT_CLOSED, sendError } from './respond.js';
 import { route, type Route } from './router.js';
 
 /** Who sent a request, once authenticated. */
@@ -67,9 +67,6 @@ export interface S3FrontOptions {
   /** Called once per finished request. */
   onAccess?: (entry: AccessLogEntry) => void;
 }
-
-/** The code sendBody rejects with when the client closes before the body is sent. */
-const PREMATURE_CLOSE = 'ERR_STREAM_PREMATURE_CLOSE';
 
 /** What an unauthenticated CORS preflight runs with: no caller, no payload. */
 function preflightAuth(): Authenticated {
@@ -214,7 +211,7 @@ export function createS3Handler(
     run().then(
       () => finish(),
       (thrown: unknown) => {
-        if (res.headersSent && (thrown as { code?: unknown }).code === PREMATURE_CLOSE) {
+        if (res.headersSent && (thrown as { code?: unknown }).code === CLIENT_CLOSED) {
           // The client went away during the body (or as its end went out): nothing failed
           // here, and the access log says so instead of recording an InternalError.
           res.destroy();

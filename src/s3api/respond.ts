@@ -44,6 +44,9 @@ export function statusOf(err: StowageError): number {
  */
 const QUEUE_BYTES = 1024 * 1024;
 
+/** The code sendBody rejects with when the client closes before the body is sent. */
+export const CLIENT_CLOSED = 'ERR_STREAM_PREMATURE_CLOSE';
+
 /**
  * Streams an object body into the response. Resolves when the response has finished;
  * rejects if the body fails (before the headers went out, the caller can still answer
@@ -99,7 +102,7 @@ export function sendBody(body: Readable, res: ServerResponse): Promise<void> {
       if (!res.writableFinished) {
         done(
           Object.assign(new Error('the client closed the connection before the body was sent'), {
-            code: 'ERR_STREAM_PREMATURE_CLOSE',
+            code: CLIENT_CLOSED,
           }),
         );
       }

@@ -5,8 +5,8 @@
  * used, so a document damaged on the way is refused (BadDigest), never stored.
  */
 import { createHash } from 'node:crypto';
-import { checksumBase64 } from '../engine/checksums/index.js';
-import { assertChecksumValues, assertContentMd5 } from '../engine/objects/input.js';
+import { checksumBytes } from '../engine/checksums/index.js';
+import { assertChecksumValues, assertContentMd5, verifyDigests } from '../engine/objects/input.js';
 import type { ChecksumAlgorithm } from '../engine/types.js';
 import { StowageError } from '../errors.js';
 import { header, type S3Request } from './context.js';
@@ -34,33 +34,23 @@ export async function readSmallBody(
     chunks.push(Buffer.from(c));
   }
   const body = Buffer.concat(chunks);
-  await verifyDigests(r, body, bodyChecksums);
+  await checkDigests(r, body, bodyChecksums);
   return body;
 }
 
-async function verifyDigests(r: S3Request, body: Buffer, checksums: boolean): Promise<void> {
+/**
+ * The engine's own check of a body's digests (verifyDigests), fed with the digests of
+ * this body: its MD5 and the checksums the client named.
+ */
+async function checkDigests(r: S3Request, body: Buffer, bodyChecksums: boolean): Promise<void> {
   const md5 = header(r, 'content-md5');
-  if (md5 !== undefined) {
-    assertContentMd5(md5);
-    if (createHash('md5').update(body).digest('base64') !== md5.trim()) {
-      throw new StowageError(
-        'E_BAD_DIGEST',
-        'the Content-MD5 you specified did not match what was received',
-      );
-    }
+  if (md5 !== undefined) assertContentMd5(md5);
+  const sent = bodyChecksums ? await payloadChecksums(r) : undefined;
+  if (sent) assertChecksumValues(sent);
+  const checksums: Partial<Record<ChecksumAlgorithm, Buffer>> = {};
+  for (const alg of Object.keys(sent ?? {}) as ChecksumAlgorithm[]) {
+    checksums[alg] = checksumBytes(alg, body);
   }
-  if (!checksums) return;
-  const sent = await payloadChecksums(r);
-  assertChecksumValues(sent);
-  for (const [alg, value] of Object.entries(sent) as Array<
-    [ChecksumAlgorithm, string | undefined]
-  >) {
-    if (value !== undefined && checksumBase64(alg, body) !== value) {
-      throw new StowageError(
-        'E_CHECKSUM_MISMATCH',
-        `the ${alg} you specified did not match the calculated checksum`,
-        { details: { algorithm: alg } },
-      );
-    }
-  }
+  const digests = { md5: createHash('md5').update(body).digest(), checksums };
+  await verifyDigests(digests, md5, sent);
 }

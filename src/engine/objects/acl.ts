@@ -66,7 +66,9 @@ export function aclTarget(
   if (versionId === undefined) {
     const latest = latestRow(ctx, bucket, key);
     if (latest?.is_delete_marker === 1) throw deleteMarkerNotAllowed(latest);
+    if (latest) return latest;
   }
+  // A version by id, or no latest one: resolveVersion gives the errors (NoSuchBucket …).
   return resolveVersion(ctx, bucket, key, versionId);
 }
 

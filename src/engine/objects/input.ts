@@ -133,7 +133,7 @@ export function algorithmsFor(
  * checksums (a promise) are awaited here, after the body. Any mismatch rejects the write.
  */
 export async function verifyDigests(
-  digests: BlobDigests,
+  digests: Pick<BlobDigests, 'md5' | 'checksums'>,
   contentMd5: string | undefined,
   expected: ChecksumValues | Promise<ChecksumValues> | undefined,
 ): Promise<void> {

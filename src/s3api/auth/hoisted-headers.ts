@@ -10,6 +10,7 @@
  * S3 ignores those for presigned uploads.
  */
 import { StowageError } from '../../errors.js';
+import { hasControlChars, replaceControlChars, utf8OnWire } from '../header-value.js';
 
 const SIGV4_PARAMS = new Set([
   'x-amz-algorithm',
@@ -36,16 +37,14 @@ export function hoistedHeaders(rawQuery: string): Array<[string, string]> {
     const name = raw.toLowerCase();
     if (!name.startsWith('x-amz-') || SIGV4_PARAMS.has(name)) continue;
     if (name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-mode') continue;
-    // eslint-disable-next-line no-control-regex
-    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) {
+    if (hasControlChars(value)) {
       throw new StowageError(
         'E_INVALID_ARGUMENT',
         `the presigned URL's ${raw} holds a control character, which no header can carry`,
-        // eslint-disable-next-line no-control-regex
-        { details: { argumentName: raw, argumentValue: value.replace(/[\x00-\x1f\x7f]/g, '?') } },
+        { details: { argumentName: raw, argumentValue: replaceControlChars(value, '?') } },
       );
     }
-    out.push([name, Buffer.from(value, 'utf8').toString('latin1')]);
+    out.push([name, utf8OnWire(value)]);
   }
   return out;
 }

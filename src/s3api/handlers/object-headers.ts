@@ -11,6 +11,7 @@ import type {
 import { StowageError } from '../../errors.js';
 import { header, type S3Request } from '../context.js';
 import { httpDate } from '../dates.js';
+import { isHeaderSafe, replaceControlChars, utf8OnWire } from '../header-value.js';
 import type { XmlObject } from '../xml/build.js';
 import { writeEncryptionHeaders } from './encryption-headers.js';
 
@@ -206,9 +207,7 @@ function restoreHeader(info: ObjectInfo): string | undefined {
  * object stays readable.
  */
 function onWire(v: string): string {
-  if (!/[^\t\x20-\x7e\x80-\xff]/.test(v)) return v;
-  // eslint-disable-next-line no-control-regex
-  return Buffer.from(v.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' '), 'utf8').toString('latin1');
+  return isHeaderSafe(v) ? v : utf8OnWire(replaceControlChars(v, ' '));
 }
 
 /**

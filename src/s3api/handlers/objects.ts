@@ -3,6 +3,7 @@ import type { ObjectInfo } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, intParam, keyOf, param, type S3Request } from '../context.js';
 import { sendBody, sendEmpty } from '../respond.js';
+import { isHeaderSafe } from '../header-value.js';
 import { objectAclForWrite } from './acl.js';
 import {
   encryptionFrom,
@@ -120,7 +121,7 @@ function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>
  * value outside it (and one with a control character) rather than send something else.
  */
 function assertLatin1(name: string, value: string): void {
-  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) {
+  if (!isHeaderSafe(value)) {
     throw new StowageError(
       'E_INVALID_ARGUMENT',
       'Header value cannot be represented using ISO-8859-1.',

@@ -1,0 +1,27 @@
+/**
+ * What a header value can carry. node:http holds a header as one character per byte
+ * (latin1) and refuses to send a value with a character outside tab, printable ASCII and
+ * 0x80–0xFF: any other control character, or a character above U+00FF.
+ */
+
+/** True when node:http can send `v` as a header value as it is. */
+export function isHeaderSafe(v: string): boolean {
+  return !/[^\t\x20-\x7e\x80-\xff]/.test(v);
+}
+
+/** True when `v` holds a control character no header can carry (tab aside). */
+export function hasControlChars(v: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return /[\x00-\x08\x0a-\x1f\x7f]/.test(v);
+}
+
+/** `v` with every control character no header can carry replaced by `by`. */
+export function replaceControlChars(v: string, by: string): string {
+  // eslint-disable-next-line no-control-regex
+  return v.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, by);
+}
+
+/** The wire form of a text value: one character per byte of its UTF-8. */
+export function utf8OnWire(v: string): string {
+  return Buffer.from(v, 'utf8').toString('latin1');
+}

@@ -5,6 +5,8 @@
  * store (path-style, WHEN_REQUIRED checksums), so both ways of naming a store are used.
  */
 import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetBucketLocationCommand,
   GetObjectCommand,
@@ -13,6 +15,7 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/engine.js';
@@ -130,6 +133,45 @@ describeS3Targets('object commands', (getTarget) => {
       storageClass: 'STANDARD',
     });
     expect((json[0]!.versions as unknown[]).length).toBe(1);
+  });
+
+  it('stat names the part count of a multipart object, as the ETag carries it on every server', async () => {
+    // S3 sends x-amz-mp-parts-count only for a HEAD with partNumber; the ETag's "-N" is the
+    // count every server gives.
+    const key = 'multi.bin';
+    const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    const parts = [];
+    for (const [n, body] of [Buffer.alloc(5 * 1024 * 1024, 2), Buffer.from('z')].entries()) {
+      const p = await s3.send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: up.UploadId,
+          PartNumber: n + 1,
+          Body: body,
+        }),
+      );
+      parts.push({ PartNumber: n + 1, ETag: p.ETag });
+    }
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: up.UploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+    try {
+      const r = await cli(['stat', `s3://${bucket}/${key}`]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^ETag: +"[0-9a-f]{32}-2" \(2 parts\)$/m);
+      const json = jsonLines((await cli(['--json', 'stat', `s3://${bucket}/${key}`])).stdout);
+      expect(json[0]).toMatchObject({ size: 5 * 1024 * 1024 + 1, partsCount: 2 });
+      const plain = jsonLines((await cli(['--json', 'stat', `s3://${bucket}/a.txt`])).stdout);
+      expect(plain[0]!.partsCount).toBeUndefined();
+    } finally {
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    }
   });
 
   it('stat of a missing key exits 3 naming the URL; stat of a bucket URL is a usage error', async () => {

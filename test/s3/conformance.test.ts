@@ -391,6 +391,10 @@ describe('reads', () => {
     expect(ranged.status).toBe(206);
     expect(ranged.headers.get('content-length')).toBe('100');
     expect(ranged.headers.get('content-range')).toBe(`bytes 0-99/${body.length}`);
+    // The part count goes only with a partNumber, as S3 sends it.
+    expect(ranged.headers.get('x-amz-mp-parts-count')).toBeNull();
+    const plainHead = await signedFetch(t, 'HEAD', '/conformance/mp');
+    expect(plainHead.headers.get('x-amz-mp-parts-count')).toBeNull();
     const past = await signedFetch(t, 'HEAD', '/conformance/mp', {
       headers: { range: `bytes=${body.length + 10}-` },
     });

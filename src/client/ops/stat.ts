@@ -87,7 +87,7 @@ export async function statObject(
     serverSideEncryption: head.ServerSideEncryption,
     sseKmsKeyId: head.SSEKMSKeyId,
     versionId: head.VersionId,
-    partsCount: head.PartsCount,
+    partsCount: head.PartsCount ?? partsInEtag(head.ETag),
   };
   if (options.versions !== false) stat.versions = await versionsOf(session, bucket, key);
   return stat;
@@ -121,4 +121,13 @@ async function versionsOf(
     throw err;
   }
   return versions;
+}
+
+/**
+ * The part count of a multipart object: the "-N" S3 appends to its ETag. A HEAD carries
+ * x-amz-mp-parts-count only when it names a partNumber.
+ */
+function partsInEtag(etag: string | undefined): number | undefined {
+  const m = /-(\d+)"?$/.exec(etag ?? '');
+  return m ? Number(m[1]) : undefined;
 }

@@ -235,7 +235,6 @@ export function writeObjectHeaders(
   if (restore) res.setHeader('x-amz-restore', restore);
   const tagCount = Object.keys(info.tags).length;
   if (tagCount > 0) res.setHeader('x-amz-tagging-count', tagCount);
-  if (info.partsCount > 0) res.setHeader('x-amz-mp-parts-count', info.partsCount);
   writeEncryptionHeaders(res, info.encryption);
   if (options.checksumMode) {
     setChecksumHeaders(res, info.checksums);

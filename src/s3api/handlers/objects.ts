@@ -169,6 +169,10 @@ function writeReadHeaders(
   // One part of a multipart object: that part's own checksum, which a client can check.
   const partNumber = intParam(r, 'partNumber');
   const part = partNumber !== undefined ? info.partChecksums?.[partNumber - 1] : undefined;
+  // S3 names the part count only to a read of one part (HeadObject/GetObject docs).
+  if (partNumber !== undefined && info.partsCount > 0) {
+    r.res.setHeader('x-amz-mp-parts-count', info.partsCount);
+  }
   if (checksumMode && part) setChecksumHeaders(r.res, part);
   for (const [q, h] of OVERRIDES) {
     const v = param(r, q);

@@ -240,9 +240,20 @@ describe('user metadata', () => {
     expect(engine.headObject('tags', 'a').metadata).toEqual(metadata);
   });
 
+  it('counts the bytes each value takes in a header', async () => {
+    // Header text is one character per byte (the S3 API stores the UTF-8 bytes it received
+    // so): "é" goes on the wire as one byte, "€" as its three UTF-8 bytes.
+    await engine.putObject('tags', 'a', 'x', { metadata: { k: 'é'.repeat(2047) } });
+    await engine.putObject('tags', 'a', 'x', { metadata: { k: '€'.repeat(682) } });
+    const utf8 = Buffer.from('é'.repeat(1023), 'utf8').toString('latin1');
+    await engine.putObject('tags', 'a', 'x', { metadata: { k: utf8 } });
+    expect(engine.headObject('tags', 'a').metadata).toEqual({ k: utf8 });
+  });
+
   it.each([
     ['one byte over', { k: 'v'.repeat(2048) }, 2049],
-    ['counted in UTF-8 bytes', { k: 'é'.repeat(1024) }, 2049],
+    ['counted in UTF-8 bytes', { k: '€'.repeat(683) }, 2050],
+    ['header text', { k: Buffer.from('é'.repeat(1024), 'utf8').toString('latin1') }, 2049],
     ['summed over keys', { first: 'a'.repeat(1020), second: 'b'.repeat(1020) }, 2051],
   ])('over 2 KB (%s) is refused, storing nothing', async (_what, metadata, bytes) => {
     await engine.putObject('tags', 'existing', 'old', { metadata: { m: '1' } });

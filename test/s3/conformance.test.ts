@@ -727,6 +727,29 @@ describe('presigned URLs', () => {
     expect(await exists('hoisted-ctl')).toBe(false);
   });
 
+  it('the 2 KB metadata limit counts the bytes a header carries, once each', async () => {
+    // Metadata is UTF-8 bytes on the wire; S3 counts them. "é" is two bytes, so 1,000 of
+    // them plus the key "t" are 2,001 bytes: within the limit (they were counted as 4,001).
+    // Presigned, so that the signature covers the bytes as sent (the query carries them).
+    const put = async (key: string, value: string) => {
+      const url = await getSignedUrl(
+        t.client,
+        new PutObjectCommand({ Bucket: BUCKET, Key: key, Metadata: { t: value } }),
+        { expiresIn: 300 },
+      );
+      return fetch(url, { method: 'PUT', body: 'm' });
+    };
+    expect((await put('meta-utf8', 'é'.repeat(1000))).status).toBe(200);
+    const head = await signedFetch(t, 'HEAD', `/${BUCKET}/meta-utf8`);
+    expect(Buffer.from(head.headers.get('x-amz-meta-t')!, 'latin1').toString('utf8')).toBe(
+      'é'.repeat(1000),
+    );
+    const over = await put('meta-utf8-over', 'é'.repeat(1024));
+    expect(over.status).toBe(400);
+    expect(await over.text()).toContain('<Code>MetadataTooLarge</Code>');
+    expect(await exists('meta-utf8-over')).toBe(false);
+  });
+
   it('a response-* override outside ISO-8859-1 is InvalidArgument, not a 500', async () => {
     await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'override', Body: 'o' }));
     const euro = encodeURIComponent('attachment; filename="résumé €.pdf"');

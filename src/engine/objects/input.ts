@@ -4,11 +4,15 @@
  * digests) before the written blob is published.
  */
 import { StowageError } from '../../errors.js';
+import { wireByteLength } from '../../header-value.js';
 import type { BlobDigests } from '../blobs/write-blob.js';
 import { CHECKSUM_ALGORITHMS, isValidChecksumValue } from '../checksums/index.js';
 import type { ChecksumAlgorithm, ChecksumValues, ObjectHeaders } from '../types.js';
 
-/** S3's limit on the user metadata of one object (keys plus values, UTF-8). */
+/**
+ * S3's limit on the user metadata of one object: the bytes of its keys and values as a
+ * header carries them (UTF-8).
+ */
 export const MAX_METADATA_BYTES = 2048;
 /** S3's limits on object tags. */
 export const MAX_TAGS = 10;
@@ -32,7 +36,7 @@ export function normalizeMetadata(
         `metadata key "${k}" is not a valid HTTP header name`,
       );
     }
-    bytes += Buffer.byteLength(key) + Buffer.byteLength(v);
+    bytes += key.length + wireByteLength(v);
     out[key] = v;
   }
   if (bytes > MAX_METADATA_BYTES) {

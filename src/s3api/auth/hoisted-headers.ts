@@ -10,7 +10,7 @@
  * S3 ignores those for presigned uploads.
  */
 import { StowageError } from '../../errors.js';
-import { hasControlChars, replaceControlChars, utf8OnWire } from '../header-value.js';
+import { hasControlChars, replaceControlChars, utf8OnWire } from '../../header-value.js';
 
 const SIGV4_PARAMS = new Set([
   'x-amz-algorithm',

@@ -11,7 +11,7 @@ import type {
 import { StowageError } from '../../errors.js';
 import { header, type S3Request } from '../context.js';
 import { httpDate } from '../dates.js';
-import { isHeaderSafe, replaceControlChars, utf8OnWire } from '../header-value.js';
+import { isHeaderSafe, replaceControlChars, utf8OnWire } from '../../header-value.js';
 import type { XmlObject } from '../xml/build.js';
 import { writeEncryptionHeaders } from './encryption-headers.js';
 

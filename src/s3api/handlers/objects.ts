@@ -3,7 +3,7 @@ import type { ObjectInfo } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, intParam, keyOf, param, type S3Request } from '../context.js';
 import { sendBody, sendEmpty } from '../respond.js';
-import { isHeaderSafe } from '../header-value.js';
+import { isHeaderSafe } from '../../header-value.js';
 import { objectAclForWrite } from './acl.js';
 import {
   encryptionFrom,

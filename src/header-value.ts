@@ -25,3 +25,11 @@ export function replaceControlChars(v: string, by: string): string {
 export function utf8OnWire(v: string): string {
   return Buffer.from(v, 'utf8').toString('latin1');
 }
+
+/**
+ * How many bytes `v` takes on the wire as a header value: its characters as they are when
+ * node:http can send them so (header text is one character per byte), else its UTF-8.
+ */
+export function wireByteLength(v: string): number {
+  return isHeaderSafe(v) ? v.length : Buffer.byteLength(v, 'utf8');
+}

@@ -140,7 +140,8 @@ export class Engine {
     const dataDir = path.resolve(options.dataDir);
     let unlock: () => Promise<void>;
     try {
-      await fsp.mkdir(dataDir, { recursive: true });
+      // A directory made here is the owner's alone; an existing one keeps its mode.
+      await fsp.mkdir(dataDir, { recursive: true, mode: 0o700 });
       unlock = await lockDataDir(dataDir);
     } catch (err) {
       throw setupError(err, dataDir);

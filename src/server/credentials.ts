@@ -76,7 +76,7 @@ export async function loadRootCredentials(
     }
   }
   const pair = generateCredentials();
-  await fsp.mkdir(dataDir, { recursive: true });
+  await fsp.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     await fsp.writeFile(tmp, `${JSON.stringify(pair, null, 2)}\n`, { mode: 0o600, flag: 'wx' });

@@ -28,9 +28,13 @@ afterAll(() => {
 
 describe('stowage serve (subprocess)', () => {
   it('generates credentials once (0600), serves S3, and stops gracefully on SIGTERM', async () => {
-    const { dir, cleanup } = tempDir('stowage-serve-');
-    dirs.push(cleanup);
+    const made = tempDir('stowage-serve-');
+    dirs.push(made.cleanup);
+    // A data directory serve creates is the owner's alone (0700), as PostgreSQL's and restic's.
+    const dir = path.join(made.dir, 'new', 'data');
     const first = await serve(dir);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(path.dirname(dir)).mode & 0o777).toBe(0o700);
     expect(first.info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(first.info.secretAccessKeyShownOnce).toMatch(/^[A-Za-z0-9]{40}$/);
     const file = path.join(dir, 'credentials.json');

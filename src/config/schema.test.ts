@@ -44,6 +44,37 @@ describe('configSchema', () => {
       expect(result.error?.issues[0]?.path).toEqual(['server', 'virtualHostDomain']);
     }
   });
+  it('refuses a declared access key with the root access key id, naming it', () => {
+    const key = {
+      name: 'ci',
+      accessKeyId: 'ROOTKEYID0001',
+      secretAccessKey: 'ci-secret-000000',
+      policy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+      },
+    };
+    const result = configSchema.safeParse({
+      server: {
+        rootAccessKeyId: 'ROOTKEYID0001',
+        rootSecretAccessKey: 'root-secret-0000',
+        accessKeys: [key],
+      },
+    });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['server', 'accessKeys', 0, 'accessKeyId']);
+    expect(result.error?.issues[0]?.message).toContain('root access key id');
+    const distinct = { ...key, accessKeyId: 'CIKEYID000001' };
+    expect(
+      configSchema.safeParse({
+        server: {
+          rootAccessKeyId: 'ROOTKEYID0001',
+          rootSecretAccessKey: 'root-secret-0000',
+          accessKeys: [distinct],
+        },
+      }).success,
+    ).toBe(true);
+  });
 });
 
 describe('configKeyPaths', () => {

@@ -140,44 +140,58 @@ function uniqueDeclaredKeys(
   });
 }
 
-const serverSchema = z.strictObject({
-  // Loopback unless told otherwise (PRODUCT.md: secure by default).
-  address: z.string().min(1).default('127.0.0.1'),
-  // Env values and flags arrive as strings: decimal digits are read as a number (so
-  // STOWAGE_PORT=9000 works); anything else — true, "", 0x4B00, 1e4 — is refused.
-  port: numberFrom(z.number().int().min(0).max(65535)).default(9000),
-  region: z
-    .string()
-    .regex(/^[a-z0-9-]{1,32}$/, 'expected a region name such as us-east-1')
-    .default('us-east-1'),
-  // Host suffix for virtual-hosted-style requests (`bucket.localhost:9000`).
-  // Host names are case-insensitive: kept lowercase, as incoming Host headers are compared.
-  virtualHostDomain: z
-    .string()
-    .regex(
-      /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
-      'must be a host name such as s3.studio.lan (no wildcard, port or scheme)',
-    )
-    .transform((v) => v.toLowerCase())
-    .default('localhost'),
-  // Seconds a client may send nothing while the server waits for it: a request body is then
-  // answered 400 RequestTimeout (S3: ~20 s), a connection that sent no request is closed.
-  idleTimeoutSeconds: numberFrom(z.number().positive().max(3600)).default(20),
-  tls: z
-    .strictObject({
-      certFile: z.string().min(1),
-      keyFile: z.string().min(1),
-    })
-    .optional(),
-  // Set both to choose the root credentials instead of the generated ones.
-  rootAccessKeyId: z
-    .string()
-    .regex(/^[A-Za-z0-9]{3,128}$/, 'expected 3 to 128 letters and digits')
-    .optional(),
-  rootSecretAccessKey: z.string().min(8, 'expected at least 8 characters').max(128).optional(),
-  // Access keys beyond root that live in the config file (read-only for `stowage keys`).
-  accessKeys: z.array(declaredKeySchema).superRefine(uniqueDeclaredKeys).optional(),
-});
+const serverSchema = z
+  .strictObject({
+    // Loopback unless told otherwise (PRODUCT.md: secure by default).
+    address: z.string().min(1).default('127.0.0.1'),
+    // Env values and flags arrive as strings: decimal digits are read as a number (so
+    // STOWAGE_PORT=9000 works); anything else — true, "", 0x4B00, 1e4 — is refused.
+    port: numberFrom(z.number().int().min(0).max(65535)).default(9000),
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/, 'expected a region name such as us-east-1')
+      .default('us-east-1'),
+    // Host suffix for virtual-hosted-style requests (`bucket.localhost:9000`).
+    // Host names are case-insensitive: kept lowercase, as incoming Host headers are compared.
+    virtualHostDomain: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
+        'must be a host name such as s3.studio.lan (no wildcard, port or scheme)',
+      )
+      .transform((v) => v.toLowerCase())
+      .default('localhost'),
+    // Seconds a client may send nothing while the server waits for it: a request body is then
+    // answered 400 RequestTimeout (S3: ~20 s), a connection that sent no request is closed.
+    idleTimeoutSeconds: numberFrom(z.number().positive().max(3600)).default(20),
+    tls: z
+      .strictObject({
+        certFile: z.string().min(1),
+        keyFile: z.string().min(1),
+      })
+      .optional(),
+    // Set both to choose the root credentials instead of the generated ones.
+    rootAccessKeyId: z
+      .string()
+      .regex(/^[A-Za-z0-9]{3,128}$/, 'expected 3 to 128 letters and digits')
+      .optional(),
+    rootSecretAccessKey: z.string().min(8, 'expected at least 8 characters').max(128).optional(),
+    // Access keys beyond root that live in the config file (read-only for `stowage keys`).
+    accessKeys: z.array(declaredKeySchema).superRefine(uniqueDeclaredKeys).optional(),
+  })
+  .superRefine((server, ctx) => {
+    // A generated root id (credentials.json) is only known at start-up, where serve checks it.
+    server.accessKeys?.forEach((key, i) => {
+      if (server.rootAccessKeyId !== undefined && key.accessKeyId === server.rootAccessKeyId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accessKeys', i, 'accessKeyId'],
+          input: key.accessKeyId,
+          message: `key "${key.name}" uses the root access key id (server.rootAccessKeyId)`,
+        });
+      }
+    });
+  });
 
 /**
  * The zod schema of `stowage.yaml`. Objects are strict so that a misspelt key is an error

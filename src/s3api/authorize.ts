@@ -16,7 +16,13 @@ import type { ConditionKeys } from './policy/conditions.js';
 import { evaluate, type Decision } from './policy/evaluate.js';
 import { isPublicPolicy } from './policy/public.js';
 import { NO_PUBLIC_ACCESS_BLOCK, publicAccessBlockOf } from './policy/public-access-block.js';
-import { requestContext, type Caller, type RequestedAccess } from './policy/request-context.js';
+import {
+  requestContext,
+  withRequestTags,
+  type Caller,
+  type RequestedAccess,
+} from './policy/request-context.js';
+import type { DeferredAuthorization } from './context.js';
 
 /**
  * What a bucket's or object's ACL grants to everyone (the AllUsers group) and, for a
@@ -125,8 +131,11 @@ function withExistingObjectTags(
     throw err;
   }
   const out = new Map(keys);
-  for (const [k, v] of Object.entries(tags))
-    out.set(`s3:existingobjecttag/${k.toLowerCase()}`, [v]);
+  for (const [k, v] of Object.entries(tags)) {
+    // Tag keys are case-sensitive, condition key names are not: `Env` and `env` both count.
+    const name = `s3:existingobjecttag/${k.toLowerCase()}`;
+    out.set(name, [...(out.get(name) ?? []), v]);
+  }
   return out;
 }
 
@@ -197,6 +206,26 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
     return denied(access);
   };
 
+  /** The per-key check of a batch whose keys are in the body (DeleteObjects). */
+  const keyAuthorizer = (
+    caller: Caller,
+    batch: RequestedAccess,
+    keys: ConditionKeys,
+  ): NonNullable<DeferredAuthorization['key']> => {
+    const { bucket, action } = batch;
+    const bucketResource = batch.resource.slice(0, -'/*'.length);
+    return (key, versionId) => {
+      const access: RequestedAccess = {
+        action: versionId === undefined ? action : `${action}Version`,
+        resource: `${bucketResource}/${key}`,
+        key,
+        ...(bucket === undefined ? {} : { bucket }),
+        ...(versionId === undefined ? {} : { versionId }),
+      };
+      return decide(caller, access, keys) ? undefined : denied(access);
+    };
+  };
+
   return (principal, route, req) => {
     let caller: Caller;
     if (principal.kind === 'anonymous') caller = { kind: 'anonymous' };
@@ -208,27 +237,20 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       caller = { kind: 'key', identity };
     }
     const ctx = requestContext(route, req, caller);
-    let batch: RequestedAccess | undefined;
+    const bucketOfRefusal = route.operation === 'CreateBucket' ? undefined : route.bucket;
+    const deferred: DeferredAuthorization = {};
     for (const access of ctx.accesses) {
       // A batch's keys are in the body: each is judged on its own (S3 reports the denied
       // ones as per-key AccessDenied errors and deletes the rest).
-      if (access.anyKey) batch = access;
-      else if (!decide(caller, access, ctx.keys)) {
-        throw refusal(route.operation === 'CreateBucket' ? undefined : route.bucket, access);
-      }
+      if (access.anyKey) deferred.key = keyAuthorizer(caller, access, ctx.keys);
+      else if (access.tagsInBody) {
+        // PutObjectTagging: judged with the body's tags as s3:RequestObjectTag keys.
+        deferred.tags = (tags) => {
+          if (!decide(caller, access, withRequestTags(ctx.keys, Object.entries(tags))))
+            throw refusal(bucketOfRefusal, access);
+        };
+      } else if (!decide(caller, access, ctx.keys)) throw refusal(bucketOfRefusal, access);
     }
-    if (!batch) return undefined;
-    const { bucket, action } = batch;
-    const bucketResource = batch.resource.slice(0, -'/*'.length);
-    return (key, versionId) => {
-      const access: RequestedAccess = {
-        action: versionId === undefined ? action : `${action}Version`,
-        resource: `${bucketResource}/${key}`,
-        key,
-        ...(bucket === undefined ? {} : { bucket }),
-        ...(versionId === undefined ? {} : { versionId }),
-      };
-      return decide(caller, access, ctx.keys) ? undefined : denied(access);
-    };
+    return deferred.key || deferred.tags ? deferred : undefined;
   };
 }

@@ -5,13 +5,27 @@ import type { ChecksumValues } from '../engine/types.js';
 import { StowageError } from '../errors.js';
 import type { Route } from './router.js';
 
-/** One S3 request in flight. */
 /**
  * Judges one key of a batch whose keys are only known from the body (DeleteObjects):
  * undefined when allowed, else the E_ACCESS_DENIED error to report for that key.
  */
 export type KeyAuthorizer = (key: string, versionId?: string) => StowageError | undefined;
 
+/**
+ * What authorisation can only judge once the body is read. The handler of the operation
+ * must apply it before it changes anything.
+ */
+export interface DeferredAuthorization {
+  /** DeleteObjects: each key named in the body. */
+  key?: KeyAuthorizer;
+  /**
+   * PutObjectTagging: the tag set in the body, which policies test as
+   * `s3:RequestObjectTag/<key>` and `s3:RequestObjectTagKeys`. Throws E_ACCESS_DENIED.
+   */
+  tags?: (tags: Record<string, string>) => void;
+}
+
+/** One S3 request in flight. */
 export interface S3Request {
   req: IncomingMessage;
   res: ServerResponse;
@@ -26,8 +40,8 @@ export interface S3Request {
   trailerAlgorithms: string[];
   /** True for a request that carries no signature (allowed by a bucket policy or ACL). */
   anonymous: boolean;
-  /** DeleteObjects: the authorisation of each key named in the body. */
-  authorizeKey?: KeyAuthorizer;
+  /** The checks authorisation left until the body is read (DeleteObjects, PutObjectTagging). */
+  deferred?: DeferredAuthorization;
 }
 
 /** A header's value (first of repeated ones), or undefined. */

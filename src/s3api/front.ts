@@ -7,7 +7,7 @@ import { randomHex } from '../random-bytes.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine.js';
 import { StowageError, toStowageError } from '../errors.js';
-import type { KeyAuthorizer, S3Request } from './context.js';
+import type { DeferredAuthorization, S3Request } from './context.js';
 import { applyCorsHeaders } from './cors/actual.js';
 import { discardUnreadBody } from './discard-body.js';
 import { continueOnFirstRead } from './expect-continue.js';
@@ -34,14 +34,15 @@ export type Authenticate = (
 ) => Authenticated;
 
 /**
- * Decides whether a principal may run an operation; throws E_ACCESS_DENIED if not. For a
- * batch judged key by key it returns the per-key check, which the handler must apply.
+ * Decides whether a principal may run an operation; throws E_ACCESS_DENIED if not. What
+ * depends on the body (the keys of a batch, a tag set) it returns as checks the handler
+ * must apply.
  */
 export type Authorize = (
   principal: Principal,
   route: Route,
   req: IncomingMessage,
-) => KeyAuthorizer | void;
+) => DeferredAuthorization | void;
 
 /** One line of the access log. */
 export interface AccessLogEntry {
@@ -168,7 +169,7 @@ export function createS3Handler(
       if (!preflight) applyCorsHeaders(options.engine, routed.bucket, req, res);
       const auth = preflight ? preflightAuth() : options.authenticate(req, rawPath, rawQuery);
       principal = auth.principal;
-      const authorizeKey = preflight ? undefined : options.authorize(auth.principal, routed, req);
+      const deferred = preflight ? undefined : options.authorize(auth.principal, routed, req);
       const r: S3Request = {
         req,
         res,
@@ -179,7 +180,7 @@ export function createS3Handler(
         trailers: checksumTrailers(auth.trailers),
         trailerAlgorithms: auth.trailerAlgorithms,
         anonymous: auth.principal.kind === 'anonymous',
-        ...(authorizeKey ? { authorizeKey } : {}),
+        ...(deferred ? { deferred } : {}),
       };
       await HANDLERS[routed.operation](r);
     };

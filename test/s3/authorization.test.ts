@@ -12,6 +12,7 @@ import {
   DeleteObjectsCommand,
   GetBucketPolicyStatusCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
@@ -59,9 +60,35 @@ function identity(name: string, accessKeyId: string, policy: object): Identity {
   };
 }
 
+/** A user who may set tags, with conditions on the tags it sets (AWS's tagging examples). */
+const TAGGER_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: 's3:PutObjectTagging',
+      Resource: 'arn:aws:s3:::tags-in-body/free/*',
+      Condition: { 'ForAllValues:StringEquals': { 's3:RequestObjectTagKeys': ['Owner', 'env'] } },
+    },
+    {
+      Effect: 'Allow',
+      Action: 's3:PutObjectTagging',
+      Resource: 'arn:aws:s3:::tags-in-body/dev/*',
+      Condition: { StringEquals: { 's3:RequestObjectTag/env': 'dev' } },
+    },
+    {
+      Effect: 'Deny',
+      Action: 's3:PutObjectTagging',
+      Resource: '*',
+      Condition: { StringEquals: { 's3:RequestObjectTag/env': 'prod' } },
+    },
+  ],
+};
+
 const VPS = identity('ziggie-vps-sync', 'STWVPSSYNC0000000001', SEED_IDENTITY_POLICY);
 const LISTER = identity('home-lister', 'STWHOMELIST000000001', PREFIX_POLICY);
-const USERS = new Map([VPS, LISTER].map((i) => [i.accessKeyId, i]));
+const TAGGER = identity('tagger', 'STWTAGGER00000000001', TAGGER_POLICY);
+const USERS = new Map([VPS, LISTER, TAGGER].map((i) => [i.accessKeyId, i]));
 
 let t: TestServer;
 let root: S3Client;
@@ -643,6 +670,83 @@ describe('condition keys', () => {
       await s3ErrorOf(root.send(new GetObjectCommand({ Bucket: 'tagged', Key: 'secret.txt' }))),
     ).toMatchObject({ name: 'AccessDenied', status: 403 });
     await root.send(new GetObjectCommand({ Bucket: 'tagged', Key: 'open.txt' }));
+  });
+
+  it('s3:RequestObjectTag/<k> and s3:RequestObjectTagKeys judge the tags of PutObjectTagging', async () => {
+    // The tags are in the body: they were missing from the condition keys, so ForAllValues
+    // let any tag through, the Deny never applied and the positive Allow never did.
+    await freshBucket('tags-in-body', ['free/a', 'dev/b']);
+    const tagger = clientFor(TAGGER);
+    const tag = (Key: string, TagSet: Array<{ Key: string; Value: string }>) =>
+      tagger.send(
+        new PutObjectTaggingCommand({ Bucket: 'tags-in-body', Key, Tagging: { TagSet } }),
+      );
+    const tagsOf = async (Key: string) =>
+      (await root.send(new GetObjectTaggingCommand({ Bucket: 'tags-in-body', Key }))).TagSet;
+    try {
+      expect(await s3ErrorOf(tag('free/a', [{ Key: 'public', Value: 'yes' }]))).toMatchObject({
+        name: 'AccessDenied',
+        status: 403,
+      });
+      expect(await tagsOf('free/a')).toEqual([]);
+      await tag('free/a', [{ Key: 'Owner', Value: 'art' }]);
+      expect(await tagsOf('free/a')).toEqual([{ Key: 'Owner', Value: 'art' }]);
+      expect(await s3ErrorOf(tag('free/a', [{ Key: 'env', Value: 'prod' }]))).toMatchObject({
+        name: 'AccessDenied',
+      });
+      expect(await tagsOf('free/a')).toEqual([{ Key: 'Owner', Value: 'art' }]);
+      await tag('dev/b', [{ Key: 'env', Value: 'dev' }]);
+      expect(await tagsOf('dev/b')).toEqual([{ Key: 'env', Value: 'dev' }]);
+      expect(await s3ErrorOf(tag('dev/b', [{ Key: 'env', Value: 'test' }]))).toMatchObject({
+        name: 'AccessDenied',
+      });
+      // Tag keys differing only in case are both judged (condition key names ignore case).
+      expect(
+        await s3ErrorOf(
+          tag('free/a', [
+            { Key: 'env', Value: 'prod' },
+            { Key: 'ENV', Value: 'dev' },
+          ]),
+        ),
+      ).toMatchObject({ name: 'AccessDenied' });
+    } finally {
+      tagger.destroy();
+    }
+  });
+
+  it('s3:ExistingObjectTag/<k> sees every tag whose key differs only in case', async () => {
+    await freshBucket('tag-case', ['mixed.txt']);
+    await root.send(
+      new PutObjectTaggingCommand({
+        Bucket: 'tag-case',
+        Key: 'mixed.txt',
+        Tagging: {
+          TagSet: [
+            { Key: 'classification', Value: 'secret' },
+            { Key: 'Classification', Value: 'public' },
+          ],
+        },
+      }),
+    );
+    await putPolicy('tag-case', {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::tag-case/*',
+        },
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::tag-case/*',
+          Condition: { StringEquals: { 's3:ExistingObjectTag/classification': 'secret' } },
+        },
+      ],
+    });
+    expect((await anonymous('/tag-case/mixed.txt')).status).toBe(403);
   });
 
   it('s3:prefix limits what a key may list', async () => {

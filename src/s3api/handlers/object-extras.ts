@@ -63,7 +63,7 @@ async function deleteAllowed(
   r: S3Request,
   items: Array<{ key: string; versionId?: string; ifMatch?: string }>,
 ): Promise<DeleteObjectsItem[]> {
-  const verdicts = items.map((item) => r.authorizeKey?.(item.key, item.versionId));
+  const verdicts = items.map((item) => r.deferred?.key?.(item.key, item.versionId));
   const allowed = items.filter((_, i) => verdicts[i] === undefined);
   const done = allowed.length > 0 ? await r.engine.deleteObjects(bucketOf(r), allowed) : [];
   let next = 0;
@@ -99,6 +99,10 @@ export async function putObjectTagging(r: S3Request): Promise<void> {
       tags[k] = v;
     }
   }
+  // The tags are request condition keys (s3:RequestObjectTag/…): judged now they are known.
+  if (!r.deferred?.tags)
+    throw new StowageError('E_INTERNAL', 'PutObjectTagging was not authorised');
+  r.deferred.tags(tags);
   const result = await r.engine.putObjectTagging(
     bucketOf(r),
     keyOf(r),

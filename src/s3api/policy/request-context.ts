@@ -31,6 +31,11 @@ export interface RequestedAccess {
    * that could match any key applies.
    */
   anyKey?: boolean;
+  /**
+   * PutObjectTagging: the tag set, which policies test as request condition keys, is in
+   * the body; the access is judged once the body is read (authorize.ts).
+   */
+  tagsInBody?: boolean;
 }
 
 /** Everything policies are judged against for one request. */
@@ -184,6 +189,7 @@ export function requestedAccesses(
   const pair = OBJECT_OPERATIONS[operation];
   if (!pair) throw new StowageError('E_INTERNAL', `no IAM action for operation ${operation}`);
   const out = [objectAccess(versionId === undefined ? pair[0] : pair[1], b, k, versionId)];
+  if (operation === 'PutObjectTagging') out[0]!.tagsInBody = true;
   if (operation === 'CopyObject' || operation === 'UploadPartCopy') {
     // Parsed as the handler parses it, and refused here when malformed: the source is
     // always authorised before anything is copied from it.
@@ -283,15 +289,29 @@ export function conditionKeys(
   ]) {
     set(`s3:${name}`, headerOf(h, name));
   }
-  const tags = requestTags(headerOf(h, 'x-amz-tagging'));
-  if (tags.length > 0) {
-    keys.set(
-      's3:requestobjecttagkeys',
-      tags.map(([k]) => k),
-    );
-    for (const [k, v] of tags) set(`s3:RequestObjectTag/${k}`, v);
+  return withRequestTags(keys, requestTags(headerOf(h, 'x-amz-tagging')));
+}
+
+/**
+ * `keys` plus `s3:RequestObjectTagKeys` and `s3:RequestObjectTag/<key>` for the tags a
+ * request sets (the x-amz-tagging header of a write, or PutObjectTagging's body).
+ */
+export function withRequestTags(
+  keys: ConditionKeys,
+  tags: ReadonlyArray<readonly [string, string]>,
+): ConditionKeys {
+  if (tags.length === 0) return keys;
+  const out = new Map(keys);
+  out.set(
+    's3:requestobjecttagkeys',
+    tags.map(([k]) => k),
+  );
+  for (const [k, v] of tags) {
+    // Tag keys are case-sensitive, condition key names are not: keep every value.
+    const name = `s3:requestobjecttag/${k.toLowerCase()}`;
+    out.set(name, [...(out.get(name) ?? []), v]);
   }
-  return keys;
+  return out;
 }
 
 /**

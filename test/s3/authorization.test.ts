@@ -88,7 +88,11 @@ const TAGGER_POLICY = {
 const VPS = identity('ziggie-vps-sync', 'STWVPSSYNC0000000001', SEED_IDENTITY_POLICY);
 const LISTER = identity('home-lister', 'STWHOMELIST000000001', PREFIX_POLICY);
 const TAGGER = identity('tagger', 'STWTAGGER00000000001', TAGGER_POLICY);
-const USERS = new Map([VPS, LISTER, TAGGER].map((i) => [i.accessKeyId, i]));
+const CREATOR = identity('creator', 'STWCREATOR0000000001', {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:CreateBucket', Resource: '*' }],
+});
+const USERS = new Map([VPS, LISTER, TAGGER, CREATOR].map((i) => [i.accessKeyId, i]));
 
 let t: TestServer;
 let root: S3Client;
@@ -395,6 +399,31 @@ describe('seed 000 §10.1: a key with an identity policy', () => {
     expect(out.Errors?.map((e) => e.Code)).toEqual(['AccessDenied', 'AccessDenied']);
     expect(out.Errors?.[1]?.Message).toContain('s3:DeleteObjectVersion');
     await root.send(new HeadObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'x1' }));
+  });
+});
+
+describe('CreateBucket', () => {
+  it('with an ACL or Object Ownership needs PutBucketAcl / PutBucketOwnershipControls', async () => {
+    const creator = clientFor(CREATOR);
+    try {
+      for (const extra of [
+        { ACL: 'public-read-write' as const },
+        { GrantFullControl: 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' },
+        { ObjectOwnership: 'ObjectWriter' as const },
+      ]) {
+        const Bucket = 'made-public';
+        expect(
+          await s3ErrorOf(creator.send(new CreateBucketCommand({ Bucket, ...extra }))),
+          JSON.stringify(extra),
+        ).toMatchObject({ name: 'AccessDenied', status: 403 });
+        // Nothing was created: an anonymous write finds no bucket.
+        expect((await anonymous(`/${Bucket}/x`, { method: 'PUT', body: 'x' })).status).toBe(404);
+      }
+      await creator.send(new CreateBucketCommand({ Bucket: 'made-plain' }));
+      expect((await anonymous('/made-plain/x', { method: 'PUT', body: 'x' })).status).toBe(403);
+    } finally {
+      creator.destroy();
+    }
   });
 });
 

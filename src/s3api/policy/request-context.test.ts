@@ -157,6 +157,25 @@ describe('requestedAccesses', () => {
     ]);
     expect(actions('GET', '/b', 'location')).toEqual([['s3:GetBucketLocation', 'arn:aws:s3:::b']]);
     expect(actions('DELETE', '/b')).toEqual([['s3:DeleteBucket', 'arn:aws:s3:::b']]);
+    // Delete falls back to Put: DeleteBucketOwnershipControls needs PutBucketOwnershipControls.
+    expect(actions('DELETE', '/b', 'ownershipControls')).toEqual([
+      ['s3:PutBucketOwnershipControls', 'arn:aws:s3:::b'],
+    ]);
+  });
+
+  it('CreateBucket that sets an ACL or Object Ownership needs those permissions too', () => {
+    expect(actions('PUT', '/b', '', { 'x-amz-acl': 'public-read-write' })).toEqual([
+      ['s3:CreateBucket', 'arn:aws:s3:::b'],
+      ['s3:PutBucketAcl', 'arn:aws:s3:::b'],
+    ]);
+    expect(actions('PUT', '/b', '', { 'x-amz-grant-full-control': 'uri="x"' })).toEqual([
+      ['s3:CreateBucket', 'arn:aws:s3:::b'],
+      ['s3:PutBucketAcl', 'arn:aws:s3:::b'],
+    ]);
+    expect(actions('PUT', '/b', '', { 'x-amz-object-ownership': 'ObjectWriter' })).toEqual([
+      ['s3:CreateBucket', 'arn:aws:s3:::b'],
+      ['s3:PutBucketOwnershipControls', 'arn:aws:s3:::b'],
+    ]);
   });
 });
 

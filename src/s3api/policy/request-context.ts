@@ -65,16 +65,12 @@ const DOCUMENT_ACTIONS: Record<DocumentName, [string, string, string?]> = {
   metrics: ['GetMetricsConfiguration', 'PutMetricsConfiguration'],
   acl: ['GetBucketAcl', 'PutBucketAcl'],
   website: ['GetBucketWebsite', 'PutBucketWebsite', 'DeleteBucketWebsite'],
-  ownershipControls: [
-    'GetBucketOwnershipControls',
-    'PutBucketOwnershipControls',
-    'DeleteBucketOwnershipControls',
-  ],
+  // DeleteBucketOwnershipControls needs s3:PutBucketOwnershipControls (its API page).
+  ownershipControls: ['GetBucketOwnershipControls', 'PutBucketOwnershipControls'],
 };
 
 /** Actions on the bucket itself. */
 const BUCKET_OPERATIONS: Partial<Record<Operation, string>> = {
-  CreateBucket: 'CreateBucket',
   HeadBucket: 'ListBucket',
   DeleteBucket: 'DeleteBucket',
   GetBucketLocation: 'GetBucketLocation',
@@ -137,6 +133,11 @@ function objectAccess(
   return a;
 }
 
+/** Whether a header sets an ACL: a canned ACL or a grant. */
+function isAclHeader(name: string): boolean {
+  return name === 'x-amz-acl' || name.startsWith('x-amz-grant-');
+}
+
 function headerOf(headers: IncomingMessage['headers'], name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -161,6 +162,17 @@ export function requestedAccesses(
   const onBucket = (action: string): RequestedAccess[] => [
     { action: `s3:${action}`, resource: bucketArn(b), bucket: b },
   ];
+  if (operation === 'CreateBucket') {
+    // A new bucket's ACL and Object Ownership need their own permissions too (S3's
+    // "Required permissions" for CreateBucket): else a key that may only create buckets
+    // could make one public.
+    const names = Object.keys(headers);
+    return [
+      ...onBucket('CreateBucket'),
+      ...(names.some(isAclHeader) ? onBucket('PutBucketAcl') : []),
+      ...(names.includes('x-amz-object-ownership') ? onBucket('PutBucketOwnershipControls') : []),
+    ];
+  }
   const bucketAction = BUCKET_OPERATIONS[operation];
   if (bucketAction) return onBucket(bucketAction);
   if (operation === 'GetBucketPolicyStatus') return onBucket('GetBucketPolicyStatus');
@@ -211,8 +223,7 @@ export function requestedAccesses(
     operation === 'CreateMultipartUpload'
   ) {
     const names = Object.keys(headers);
-    if (names.some((n) => n === 'x-amz-acl' || n.startsWith('x-amz-grant-')))
-      out.push(objectAccess('PutObjectAcl', b, k));
+    if (names.some(isAclHeader)) out.push(objectAccess('PutObjectAcl', b, k));
     if (names.includes('x-amz-tagging')) out.push(objectAccess('PutObjectTagging', b, k));
   }
   return out;

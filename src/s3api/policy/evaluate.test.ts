@@ -356,4 +356,43 @@ describe('principals', () => {
       evaluate({ caller: root, access: obj('s3:PutObject', 'x'), keys: keys(), bucketPolicy: p }),
     ).toBe('ExplicitDeny');
   });
+  it("NotPrincipal naming the account exempts the root key only, not the account's users", () => {
+    // AWS's NotPrincipal example: Deny everyone except Bob lists Bob and his account, so
+    // that Bob is not denied through his account; every other user is still denied.
+    const p = parsePolicy(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Deny',
+            NotPrincipal: {
+              AWS: ['arn:aws:iam::000000000000:root', 'arn:aws:iam::000000000000:user/bob'],
+            },
+            Action: 's3:PutObject',
+            Resource: `arn:aws:s3:::${BUCKET}/*`,
+          },
+        ],
+      }),
+      BUCKET,
+    );
+    const decide = (caller: Caller) =>
+      evaluate({
+        caller,
+        access: obj('s3:PutObject', 'x'),
+        keys: keys(),
+        bucketPolicy: p,
+        identityPolicies: [SEED_IDENTITY_POLICY],
+      });
+    expect(decide(VPS)).toBe('ExplicitDeny');
+    expect(
+      decide({
+        kind: 'key',
+        identity: { ...VPS.identity, name: 'bob', arn: 'arn:aws:iam::000000000000:user/bob' },
+      }),
+    ).toBe('Allow');
+    // Root is exempt: no explicit Deny (authorize lets root do what nothing denies).
+    expect(
+      evaluate({ caller: root, access: obj('s3:PutObject', 'x'), keys: keys(), bucketPolicy: p }),
+    ).toBe('ImplicitDeny');
+  });
 });

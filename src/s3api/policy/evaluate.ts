@@ -74,9 +74,9 @@ function resourceMatches(
  * Whether a Principal element names the caller: `*` and `{"AWS":"*"}` name everyone,
  * including anonymous callers; a user ARN names that key. The account
  * (`000000000000`, `arn:aws:iam::000000000000:root`) names every key of this server when it
- * denies (or is excluded by NotPrincipal), but in an Allow only the root key: as in IAM, an
+ * denies, but in an Allow, and as a NotPrincipal exception, only the root key: as in IAM, an
  * account principal delegates to the account, whose other users still need an identity
- * policy that allows. Service, federated and canonical-user principals never name a direct
+ * policy that allows, and are exempt from a NotPrincipal Deny only when named themselves. Service, federated and canonical-user principals never name a direct
  * request.
  */
 export function principalMatches(
@@ -110,7 +110,9 @@ export function statementApplies(
     !principalMatches(st.principal, caller, st.effect === 'Allow' ? 'allow' : 'deny')
   )
     return false;
-  if (st.notPrincipal && principalMatches(st.notPrincipal, caller)) return false;
+  // The exceptions of NotPrincipal are exact: the account names only the root key (AWS's
+  // "deny everyone but Bob" lists Bob and his account, and still denies Alice).
+  if (st.notPrincipal && principalMatches(st.notPrincipal, caller, 'allow')) return false;
   if (st.action && !st.action.some((a) => actionMatches(a, access.action))) return false;
   if (st.notAction && st.notAction.some((a) => actionMatches(a, access.action))) return false;
   if (st.resource && !st.resource.some((r) => resourceMatches(r, access, st.effect, scope)))

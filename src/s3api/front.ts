@@ -90,6 +90,16 @@ function originForm(target: string): string {
   return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
+/**
+ * The reads whose missing key is told only to callers who may list the bucket (S3's
+ * GetObject, HeadObject and GetObjectAttributes pages).
+ */
+const UNDISCLOSED: ReadonlySet<string> = new Set([
+  'GetObject',
+  'HeadObject',
+  'GetObjectAttributes',
+]);
+
 /** The largest request target accepted; S3 keys are at most 1024 bytes, encoded ×3. */
 const MAX_URL_BYTES = 8 * 1024;
 
@@ -191,7 +201,7 @@ export function createS3Handler(
      */
     const undisclosed = (err: StowageError): StowageError => {
       if (err.code !== 'E_NO_SUCH_KEY' || !principal || routed?.bucket === undefined) return err;
-      if (routed.operation !== 'GetObject' && routed.operation !== 'HeadObject') return err;
+      if (!UNDISCLOSED.has(routed.operation)) return err;
       const listing: Route = {
         operation: 'ListObjectsV2',
         bucket: routed.bucket,

@@ -11,6 +11,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketPolicyStatusCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
@@ -92,7 +93,18 @@ const CREATOR = identity('creator', 'STWCREATOR0000000001', {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Action: 's3:CreateBucket', Resource: '*' }],
 });
-const USERS = new Map([VPS, LISTER, TAGGER, CREATOR].map((i) => [i.accessKeyId, i]));
+/** May read objects and their attributes, not list. */
+const READER = identity('reader', 'STWREADER00000000001', {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectAttributes'],
+      Resource: 'arn:aws:s3:::ziggie-cloud-assets/*',
+    },
+  ],
+});
+const USERS = new Map([VPS, LISTER, TAGGER, CREATOR, READER].map((i) => [i.accessKeyId, i]));
 
 let t: TestServer;
 let root: S3Client;
@@ -197,6 +209,38 @@ describe('seed 000 §1.3: public read through the bucket policy', () => {
         ),
       ),
     ).toMatchObject({ name: 'NoSuchKey', status: 404 });
+  });
+
+  it('GetObjectAttributes of a missing key is 403 without s3:ListBucket, 404 with it', async () => {
+    const reader = clientFor(READER);
+    const attributes = (client: S3Client, Key: string) =>
+      client.send(
+        new GetObjectAttributesCommand({
+          Bucket: 'ziggie-cloud-assets',
+          Key,
+          ObjectAttributes: ['ObjectSize'],
+        }),
+      );
+    try {
+      expect(await s3ErrorOf(attributes(reader, 'game-assets/none.png'))).toMatchObject({
+        name: 'AccessDenied',
+        status: 403,
+      });
+      await root.send(
+        new PutObjectCommand({
+          Bucket: 'ziggie-cloud-assets',
+          Key: 'game-assets/here.png',
+          Body: 'h',
+        }),
+      );
+      expect((await attributes(reader, 'game-assets/here.png')).ObjectSize).toBe(1);
+      expect(await s3ErrorOf(attributes(root, 'game-assets/none.png'))).toMatchObject({
+        name: 'NoSuchKey',
+        status: 404,
+      });
+    } finally {
+      reader.destroy();
+    }
   });
 
   it('GetBucketPolicyStatus says the policy is public', async () => {

@@ -26,6 +26,21 @@ function etagMatches(header: string, etag: string): boolean {
 const seconds = (d: Date): number => Math.floor(d.getTime() / 1000);
 
 /**
+ * Whether an If-Range validator still holds (RFC 9110 §13.1.5): an entity tag compared
+ * strongly (a weak one never holds), or an HTTP date equal to Last-Modified. Anything
+ * else does not hold, so the whole object is sent rather than a range of other bytes.
+ */
+export function ifRangeHolds(validator: string, etag: string, lastModified: Date): boolean {
+  const v = validator.trim();
+  if (v.startsWith('W/')) return false;
+  if (v.startsWith('"')) return v === etag;
+  const date = Date.parse(v);
+  return (
+    Number.isFinite(date) && /GMT$/.test(v) && seconds(new Date(date)) === seconds(lastModified)
+  );
+}
+
+/**
  * Checks read conditions against an existing object. Throws E_PRECONDITION_FAILED, or
  * E_NOT_MODIFIED (a 304, not an error for clients). For CopyObject's
  * `x-amz-copy-source-if-*`, pass `forCopy`: S3 answers 412 where a GET would answer 304.

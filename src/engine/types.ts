@@ -206,6 +206,11 @@ export interface PutObjectResult {
 export interface GetObjectOptions {
   versionId?: string;
   range?: ByteRange | string;
+  /**
+   * An If-Range validator (an ETag or an HTTP date): the range applies only while the
+   * object still has it; else the whole object is read (RFC 9110 §13.1.5).
+   */
+  ifRange?: string;
   partNumber?: number;
   conditions?: ReadConditions;
 }

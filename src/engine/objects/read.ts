@@ -3,7 +3,7 @@ import { StowageError } from '../../errors.js';
 import { readSegments } from '../blobs/read-blobs.js';
 import { requireBucket } from '../buckets.js';
 import type { EngineContext } from '../context.js';
-import { checkReadConditions } from '../conditions.js';
+import { checkReadConditions, ifRangeHolds } from '../conditions.js';
 import { assertKey } from '../names.js';
 import { resolveRange } from '../range.js';
 import { restoreOf, segmentsOf, toObjectInfo, type VersionRow } from '../rows.js';
@@ -157,7 +157,16 @@ function rangeOf(
       'a read cannot ask for both a Range and a partNumber',
     );
   }
-  if (options.partNumber === undefined) return resolveRange(options.range, row.size);
+  if (options.partNumber === undefined) {
+    // A range of bytes the client no longer has the rest of is no use: the whole object.
+    if (
+      options.ifRange !== undefined &&
+      !ifRangeHolds(options.ifRange, row.etag, new Date(row.created_at))
+    ) {
+      return undefined;
+    }
+    return resolveRange(options.range, row.size);
+  }
   const part = partRange(row, options.partNumber);
   // Part 1 of an empty object is the whole of it: no range to state (`bytes 0--1/0`).
   return part.end < part.start ? undefined : part;

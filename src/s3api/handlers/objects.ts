@@ -107,10 +107,12 @@ function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>
     );
   }
   const range = header(r, 'range');
+  const ifRange = header(r, 'if-range');
   const partNumber = intParam(r, 'partNumber');
   return {
     versionId: param(r, 'versionId'),
     ...(range !== undefined ? { range } : {}),
+    ...(range !== undefined && ifRange !== undefined ? { ifRange } : {}),
     ...(partNumber !== undefined ? { partNumber } : {}),
     conditions: readConditionsFrom(r),
   };

@@ -624,6 +624,65 @@ describe('reads', () => {
     });
   });
 
+  it('GetObjectAttributes gives a composite checksum without the -N that HEAD carries', async () => {
+    // As S3 does: the parts' count is in ObjectParts, not in the value.
+    const head = await signedFetch(t, 'HEAD', '/conformance/mp', {
+      headers: { 'x-amz-checksum-mode': 'ENABLED' },
+    });
+    const withCount = head.headers.get('x-amz-checksum-sha256')!;
+    expect(withCount).toMatch(/-2$/);
+    const attrs = await t.client.send(
+      new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'mp', ObjectAttributes: ['Checksum'] }),
+    );
+    expect(attrs.Checksum).toEqual({
+      ChecksumSHA256: withCount.replace(/-2$/, ''),
+      ChecksumType: 'COMPOSITE',
+    });
+  });
+
+  it('GetObjectAttributes lists no Part of an object stored without checksums, as S3', async () => {
+    const create = await signedFetch(t, 'POST', `/${BUCKET}/mp-plain?uploads`);
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await create.text())![1]!;
+    const etags = [];
+    for (const [n, body] of [
+      [1, 'p'.repeat(MIB)],
+      [2, 'q'],
+    ] as const) {
+      const res = await signedFetch(
+        t,
+        'PUT',
+        `/${BUCKET}/mp-plain?partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`,
+        { body },
+      );
+      expect(res.status).toBe(200);
+      etags.push(res.headers.get('etag')!);
+    }
+    const complete = await signedFetch(
+      t,
+      'POST',
+      `/${BUCKET}/mp-plain?uploadId=${encodeURIComponent(uploadId)}`,
+      {
+        body:
+          '<CompleteMultipartUpload>' +
+          etags
+            .map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`)
+            .join('') +
+          '</CompleteMultipartUpload>',
+      },
+    );
+    expect(complete.status).toBe(200);
+    const attrs = await t.client.send(
+      new GetObjectAttributesCommand({
+        Bucket: BUCKET,
+        Key: 'mp-plain',
+        ObjectAttributes: ['ObjectParts', 'Checksum'],
+      }),
+    );
+    expect(attrs.ObjectParts?.TotalPartsCount).toBe(2);
+    expect(attrs.ObjectParts?.Parts).toBeUndefined();
+    expect(attrs.Checksum).toBeUndefined();
+  });
+
   it('anonymous GETs may not use the response-* overrides; signed ones may', async () => {
     await t.client.send(
       new PutBucketPolicyCommand({

@@ -44,7 +44,9 @@ export function answerClientError(
 ): void {
   // A client that went away, or closed its side in the middle of a request (a cut-off
   // upload, already answered and logged by the front as IncompleteBody): nothing to answer.
-  if (!socket.writable || GONE.has(err.code ?? '')) {
+  // A TLS failure (a handshake that timed out or went wrong) has no HTTP to answer: a
+  // plaintext reply would never be flushed, and the socket would stay open for ever.
+  if (!socket.writable || GONE.has(err.code ?? '') || /^ERR_(TLS|SSL)_/.test(err.code ?? '')) {
     socket.destroy();
     return;
   }

@@ -159,7 +159,14 @@ async function serve(
   };
   let server: http.Server;
   try {
-    server = tls ? https.createServer(tls, listener) : http.createServer(listener);
+    server = tls
+      ? // A client that opens a connection and never starts the handshake is dropped after
+        // the idle timeout, as a silent plain-HTTP connection is (node's default is 120 s).
+        https.createServer(
+          { ...tls, handshakeTimeout: config.server.idleTimeoutSeconds * 1000 },
+          listener,
+        )
+      : http.createServer(listener);
   } catch (err) {
     await engine.close();
     throw new StowageError(
@@ -180,7 +187,27 @@ async function serve(
   // socket is busy while node:http has a response assigned to it (`_httpMessage`).
   const sockets = new Set<Socket>();
   const idleMs = config.server.idleTimeoutSeconds * 1000;
+  // Over TLS, connections still in their handshake: node:http does not know them yet, so a
+  // shutdown closes them here (a TLS socket names the TCP socket under it as `_parent`).
+  const handshaking = new Set<Socket>();
+  let tracksHandshakes = tls !== undefined;
+  if (tls) {
+    server.on('connection', (raw: Socket) => {
+      if (!tracksHandshakes) return;
+      handshaking.add(raw);
+      raw.once('close', () => handshaking.delete(raw));
+    });
+  }
   server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+    if (tls) {
+      const raw = (socket as Socket & { _parent?: Socket })._parent;
+      if (raw) handshaking.delete(raw);
+      else {
+        // Not a node that names it: never close a connection that may be serving.
+        tracksHandshakes = false;
+        handshaking.clear();
+      }
+    }
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     // node:http times out a connection's headers only once it has sent a byte of them, so
@@ -191,16 +218,21 @@ async function serve(
   });
   const busy = (socket: Socket): boolean =>
     (socket as Socket & { _httpMessage?: unknown })._httpMessage != null;
-  // With a listener here node:http no longer destroys a socket that timed out by itself:
-  // one with a response under way is left to it (a client reading a large GET slowly).
+  // With a listener here node:http no longer destroys a socket that timed out by itself.
+  // One with a response under way is left to it while the server works on the request (a
+  // long copy) or the client reads, however slowly; but a client that has read nothing for
+  // the idle timeout while the response waits in the socket's buffer holds the connection,
+  // a file and memory for nothing, and is cut, as S3 cuts it.
   server.on('timeout', (socket: Socket) => {
-    if (!busy(socket)) socket.destroy();
+    if (!busy(socket) || socket.writableLength > 0) socket.destroy();
   });
   // Large uploads legitimately take long; only idle keep-alive sockets are timed out.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 65_000;
-  server.maxHeadersCount = 200;
+  // No count limit: the 16 KiB header section bounds a request. node's default of 2000, or
+  // any count, would drop the headers past it unseen (Authorization, Expect) instead.
+  server.maxHeadersCount = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -243,6 +275,7 @@ async function serve(
           // (Idle keep-alive connections are among them: no closeIdleConnections needed.)
           const closeUnused = (): void => {
             for (const socket of sockets) if (!busy(socket)) socket.destroy();
+            for (const raw of handshaking) raw.destroy();
           };
           const sweep = setInterval(closeUnused, 100);
           const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);

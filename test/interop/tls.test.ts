@@ -24,6 +24,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
 import { boto3Env, pythonWithBoto3 } from '../helpers/python.js';
+import { connectRaw } from '../helpers/raw-socket.js';
 import { runCli } from '../helpers/run-cli.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
@@ -317,6 +318,36 @@ print(json.dumps(out))
       await client.send(new DeleteBucketPolicyCommand({ Bucket: BUCKET }));
     }
   });
+});
+
+describe('stowage serve over TLS: connections that never start the handshake', () => {
+  it('are closed after the idle timeout, as silent plain-HTTP connections are', async () => {
+    // node's own handshake timeout is 120 s, and its clientError answer (plaintext on a TLS
+    // socket) never flushed: such connections stayed open for good, a descriptor each.
+    const quick = await startTestServer({
+      server: { tls: { certFile: cert, keyFile: key }, idleTimeoutSeconds: 1 },
+    });
+    try {
+      const port = Number(new URL(quick.url).port);
+      const silent = await Promise.all(Array.from({ length: 3 }, () => connectRaw(port)));
+      await Promise.all(silent.map((c) => c.closedWithin(10_000)));
+    } finally {
+      await quick.close();
+    }
+  }, 30_000);
+
+  it('do not hold up a shutdown', async () => {
+    // With the default idle timeout (20 s), a stop must not wait for them.
+    const server = await startTestServer({ server: { tls: { certFile: cert, keyFile: key } } });
+    const silent = await connectRaw(Number(new URL(server.url).port));
+    const stopped = server.close().then(() => 'stopped');
+    const outcome = await Promise.race([
+      stopped,
+      new Promise((r) => setTimeout(() => r('still running after 10 s'), 10_000).unref()),
+    ]);
+    expect(outcome).toBe('stopped');
+    await silent.closedWithin(1000);
+  }, 30_000);
 });
 
 describe('stowage serve with bad TLS files', () => {

@@ -3,9 +3,15 @@
  * once `server.idleTimeoutSeconds` pass without a byte (1 s here), and nothing is
  * stored; a slow body that keeps coming is not cut off, however long it takes in all. A
  * connection that never sends a request is closed after the same time (node:http alone
- * would keep it open for ever).
+ * would keep it open for ever). A response the client stops reading is cut after the same
+ * time without progress.
  */
-import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRaw } from '../helpers/raw-socket.js';
@@ -60,6 +66,29 @@ describe('a request body that stops arriving', () => {
     c.socket.destroy();
     expect(await stored('dripped')).toBe(true);
   });
+});
+
+describe('a response nobody reads', () => {
+  it('is cut after the idle timeout without a byte taken, freeing the connection', async () => {
+    // A client that asks for a large object and stops reading would hold the connection,
+    // an open file and megabytes of buffers for ever.
+    await t.client.send(
+      new PutObjectCommand({ Bucket: 'stall', Key: 'large', Body: Buffer.alloc(48 << 20, 7) }),
+    );
+    const url = new URL(
+      await getSignedUrl(t.client, new GetObjectCommand({ Bucket: 'stall', Key: 'large' })),
+    );
+    const c = await connectRaw(Number(new URL(t.url).port));
+    c.socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`);
+    await c.waitFor(/HTTP\/1\.1 200/, 'the response head');
+    c.socket.pause();
+    // Reading nothing for longer than the timeout, then everything there is: the server
+    // closed the connection part-way (a paused socket sees its end only once it reads).
+    await sleep(4000);
+    c.socket.resume();
+    await c.closedWithin(15_000);
+    expect(c.text().length).toBeLessThan(48 << 20);
+  }, 40_000);
 });
 
 describe('a connection that sends nothing', () => {

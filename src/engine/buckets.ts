@@ -2,6 +2,7 @@
 import { StowageError } from '../errors.js';
 import type { EngineContext } from './context.js';
 import { assertBucketName } from './names.js';
+import { forgetCompleted } from './objects/completed-uploads.js';
 import type { BucketConfigKind, BucketInfo, VersioningState } from './types.js';
 
 interface BucketRow {
@@ -96,6 +97,7 @@ export async function deleteBucket(ctx: EngineContext, name: string): Promise<vo
       .all(name) as Array<{ blob_id: string }>;
     tx.dropBlobs(parts.map((p) => p.blob_id));
     ctx.sql('DELETE FROM uploads WHERE bucket = ?').run(name);
+    forgetCompleted(ctx, name);
     ctx.buckets.invalidate();
     ctx.sql('DELETE FROM buckets WHERE name = ?').run(name);
   });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engine/engine.js';
 import { checksumBase64, combineCrc } from '../../src/engine/checksums/index.js';
-import { openTestEngine, patternBytes, readAll } from '../helpers/engine.js';
+import { ManualClock, openTestEngine, patternBytes, readAll } from '../helpers/engine.js';
 import { expectError as expectCode } from '../helpers/expect-error.js';
 
 let engine: Engine;
@@ -168,6 +168,61 @@ describe('multipart uploads', () => {
     await new Promise((res) => setTimeout(res, 50));
     expect((await engine.check()).blobsChecked).toBe(0);
     expect((await engine.check()).ok).toBe(true);
+  });
+
+  it('a Complete repeated with the same parts gets the first answer, as from S3', async () => {
+    // An SDK retries a Complete whose answer was lost (the commit went through): it must
+    // learn its object is stored, not get NoSuchUpload and abort.
+    const { uploadId, etags } = await upload('done', parts);
+    const list = etags.map((etag, i) => ({ partNumber: i + 1, etag }));
+    const first = await engine.completeMultipartUpload('mpu', 'done', uploadId, list);
+    const again = await engine.completeMultipartUpload(
+      'mpu',
+      'done',
+      uploadId,
+      list.map((p) => ({ ...p, etag: p.etag.replaceAll('"', '') })),
+    );
+    expect(again).toEqual(first);
+    expect(engine.listObjectVersions('mpu').versions.filter((v) => v.key === 'done')).toHaveLength(
+      1,
+    );
+    // Not with other parts, another key, or a bucket made anew.
+    await expectCode(
+      engine.completeMultipartUpload('mpu', 'done', uploadId, list.slice(0, 2)),
+      'E_NO_SUCH_UPLOAD',
+    );
+    await expectCode(
+      engine.completeMultipartUpload('mpu', 'other', uploadId, list),
+      'E_NO_SUCH_UPLOAD',
+    );
+    await engine.deleteObject('mpu', 'done');
+    await engine.deleteBucket('mpu');
+    await engine.createBucket('mpu');
+    await expectCode(
+      engine.completeMultipartUpload('mpu', 'done', uploadId, list),
+      'E_NO_SUCH_UPLOAD',
+    );
+  });
+
+  it('a Complete is remembered for a day, then a retry is NoSuchUpload', async () => {
+    const clock = new ManualClock();
+    const own = await openTestEngine({ clock, limits: { minPartSizeBytes: MIN } });
+    try {
+      await own.engine.createBucket('bkt');
+      const { uploadId } = await own.engine.createMultipartUpload('bkt', 'k');
+      const { etag } = await own.engine.uploadPart('bkt', 'k', uploadId, 1, 'only part');
+      const list = [{ partNumber: 1, etag }];
+      const first = await own.engine.completeMultipartUpload('bkt', 'k', uploadId, list);
+      clock.advance(23 * 3600_000);
+      expect(await own.engine.completeMultipartUpload('bkt', 'k', uploadId, list)).toEqual(first);
+      clock.advance(2 * 3600_000);
+      await expectCode(
+        own.engine.completeMultipartUpload('bkt', 'k', uploadId, list),
+        'E_NO_SUCH_UPLOAD',
+      );
+    } finally {
+      await own.close();
+    }
   });
 
   it('rejects bad part numbers and a wrong key for the upload', async () => {

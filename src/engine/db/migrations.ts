@@ -164,6 +164,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX version_gaps_by_age ON version_gaps (deleted_at);
     `,
   },
+  {
+    version: 7,
+    name: 'completed-uploads',
+    // What CompleteMultipartUpload answered, kept a day by upload id, so that a client
+    // retrying a Complete whose answer it never got (a cut connection, a crash right after
+    // the commit) gets the same answer, as from S3, instead of NoSuchUpload.
+    sql: `
+      CREATE TABLE completed_uploads (
+        upload_id TEXT PRIMARY KEY,
+        bucket TEXT NOT NULL,
+        key TEXT NOT NULL,
+        parts TEXT NOT NULL,
+        result TEXT NOT NULL,
+        completed_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX completed_uploads_by_age ON completed_uploads (completed_at);
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */

@@ -4,7 +4,7 @@
  * copied on completion and a crash leaves either the upload or the object, never half.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { StowageError } from '../../errors.js';
+import { isStowageError, StowageError } from '../../errors.js';
 import { readSegments } from '../blobs/read-blobs.js';
 import { writeBlob, type BlobBody } from '../blobs/write-blob.js';
 import { requireBucket } from '../buckets.js';
@@ -37,6 +37,7 @@ import {
 } from './input.js';
 import { checkCurrentConditions, placeVersion } from './placement.js';
 import { setUploadAcl, uploadAcl } from './acl.js';
+import { completedBefore, rememberCompleted } from './completed-uploads.js';
 import {
   blobEncryption,
   encryptionField,
@@ -528,7 +529,18 @@ export async function completeMultipartUpload(
   assertKey(key);
   if (options.checksums) assertChecksumValues(options.checksums);
   return ctx.queue.run((tx) => {
-    const upload = requireUpload(ctx, bucket, key, uploadId);
+    let upload: UploadRow;
+    try {
+      upload = requireUpload(ctx, bucket, key, uploadId);
+    } catch (err) {
+      // A retry of a Complete that went through gets the answer the first one got.
+      const before =
+        isStowageError(err) && err.code === 'E_NO_SUCH_UPLOAD'
+          ? completedBefore(ctx, { bucket, key, uploadId }, list)
+          : undefined;
+      if (before) return before;
+      throw err;
+    }
     const state = requireBucket(ctx, bucket).versioning;
     const parts = checkPartList(ctx, upload, list);
     const size = parts.reduce((n, p) => n + p.size, 0);
@@ -608,7 +620,7 @@ export async function completeMultipartUpload(
     const versionId = placeVersion(ctx, tx, state, v);
     const encryption = encryptionOf(upload.encryption);
     ctx.sql('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
-    return {
+    const result: PutObjectResult = {
       etag,
       versionId,
       size,
@@ -616,6 +628,8 @@ export async function completeMultipartUpload(
       ...(type && algorithm ? { checksumType: type } : {}),
       ...encryptionField(encryption),
     };
+    rememberCompleted(ctx, { bucket, key, uploadId }, list, result);
+    return result;
   });
 }
 

@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { writeFileDurably } from '../durable-write.js';
 import { StowageError, toStowageError } from '../errors.js';
 
 /** An access key pair. */
@@ -77,12 +78,11 @@ export async function loadRootCredentials(
   }
   const pair = generateCredentials();
   await fsp.mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    await fsp.writeFile(tmp, `${JSON.stringify(pair, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    await fsp.rename(tmp, file);
+    // Durable before the secret is shown: a power cut must not leave an empty file that
+    // every later start refuses.
+    await writeFileDurably(file, `${JSON.stringify(pair, null, 2)}\n`);
   } catch (err) {
-    await fsp.rm(tmp, { force: true });
     throw toStowageError(err, `write ${file}`);
   }
   return { ...pair, source: 'generated' };

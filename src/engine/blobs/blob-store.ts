@@ -174,6 +174,8 @@ export class BlobStore {
       await fsp.rename(this.tmpPathOf(id), dest).catch((e: unknown) => {
         throw toStowageError(e, 'publish blob');
       });
+      // A new shard directory is durable only once blobs/ itself is synced.
+      if (this.options.fsync) await this.syncDir(this.blobsDir);
     }
     if (this.options.fsync) await this.syncDir(dir);
   }

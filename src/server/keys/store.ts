@@ -4,9 +4,9 @@
  * to a temporary file, fsynced and renamed over the old one, so readers (a running server)
  * see the old or the new file, never half of one, and concurrent writers lose nothing.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { writeFileDurably } from '../../durable-write.js';
 import { StowageError, toStowageError } from '../../errors.js';
 import { withFileLock } from './lock.js';
 import { formatKeyStore, parseKeyStore, type StoredKey } from './record.js';
@@ -36,28 +36,10 @@ export async function readKeyStore(dataDir: string): Promise<StoredKey[]> {
 /** Replaces the key store atomically: temp file, fsync, rename, fsync of the directory. */
 async function writeKeyStore(dataDir: string, keys: readonly StoredKey[]): Promise<void> {
   const file = keyStoreFile(dataDir);
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const handle = await fsp.open(tmp, 'wx', 0o600);
-    try {
-      await handle.writeFile(formatKeyStore(keys));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fsp.rename(tmp, file);
+    await writeFileDurably(file, formatKeyStore(keys));
   } catch (err) {
-    await fsp.rm(tmp, { force: true });
     throw toStowageError(err, `write ${file}`);
-  }
-  // The rename is durable only once the directory entry is on disk.
-  const dir = await fsp.open(dataDir, 'r');
-  try {
-    await dir.sync();
-  } catch {
-    // Some file systems cannot fsync a directory; the rename itself already happened.
-  } finally {
-    await dir.close();
   }
 }
 

@@ -1,0 +1,49 @@
+/**
+ * Small files that must survive a power cut whole or not at all (credentials, the key
+ * store): written to a temp file, fsynced, renamed into place, and the directory fsynced
+ * so that the rename itself is on disk.
+ */
+import { randomBytes } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+
+/** fsyncs a directory, so that entries just created or renamed in it are durable. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fsp.open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems cannot fsync a directory; the rename itself already happened.
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Replaces `file` with `data` atomically and durably, readable by its owner only
+ * (`mode`). The temp file is removed when anything fails.
+ *
+ * @example
+ * await writeFileDurably('/srv/stowage/credentials.json', JSON.stringify(pair));
+ */
+export async function writeFileDurably(
+  file: string,
+  data: string | Uint8Array,
+  mode = 0o600,
+): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const handle = await fsp.open(tmp, 'wx', mode);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fsp.rename(tmp, file);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+  await syncDirectory(path.dirname(file));
+}

@@ -3,7 +3,7 @@
  * (`meta.db`) and blob files (`blobs/`, `tmp/`). This class composes the operation
  * modules and owns the lifecycle: lock, recovery, group commit, clean shutdown.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, statfsSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { StowageError, toStowageError } from '../errors.js';
@@ -81,6 +81,13 @@ function setupError(err: unknown, dataDir: string): StowageError {
   // openDatabase already wrapped SQLite's error as internal: look at what it wrapped.
   const inner = err instanceof StowageError && err.code === 'E_INTERNAL' ? err.cause : err;
   const code = (inner as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && lacksSpace(code, dataDir)) {
+    return new StowageError(
+      'E_STORAGE_FULL',
+      `cannot set up data directory ${dataDir}: its file system is full (${code}: ${(inner as Error).message})`,
+      { cause: inner, details: { dataDir } },
+    );
+  }
   const cause = typeof code === 'string' ? SETUP_CODES[code] : undefined;
   if (cause === undefined) return toStowageError(err, `cannot open data directory ${dataDir}`);
   return new StowageError(
@@ -89,6 +96,21 @@ function setupError(err: unknown, dataDir: string): StowageError {
       'the server needs to create, read and write files there: check its owner, mode and mount',
     { cause: inner, details: { dataDir } },
   );
+}
+
+/**
+ * Whether a setup failure is for want of space: said so (ENOSPC, SQLITE_FULL), or a SQLite
+ * I/O error (as when the WAL index cannot grow) on a file system with under 1 MiB free.
+ */
+function lacksSpace(code: string, dataDir: string): boolean {
+  if (code === 'ENOSPC' || code === 'SQLITE_FULL') return true;
+  if (!code.startsWith('SQLITE_IOERR')) return false;
+  try {
+    const s = statfsSync(dataDir);
+    return s.bavail * s.bsize < 1024 * 1024;
+  } catch {
+    return false;
+  }
 }
 
 /** Default reserve: 2% of the file system, capped at 64 MiB. */

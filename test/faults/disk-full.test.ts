@@ -238,4 +238,32 @@ describe('a full disk', () => {
       expect(unhandled).toEqual([]);
     },
   );
+
+  it('a first start on an almost full disk fails with E_STORAGE_FULL, never an internal error', async () => {
+    // Whatever the space left, a data directory that cannot be set up for lack of it is
+    // reported as a full disk (exit 7), and the next start after freeing space works.
+    const outcomes = new Set<string>();
+    for (let leave = 0; leave <= 400 * KiB; leave += 24 * KiB) {
+      const dir = path.join(mountPoint, `start-${leave}`);
+      const filler = fillDisk(mountPoint);
+      filler.free(leave);
+      try {
+        const engine = await Engine.open({ dataDir: dir });
+        await engine.close();
+        outcomes.add('opened');
+      } catch (err) {
+        expect(isStowageError(err), String(err)).toBe(true);
+        expect((err as StowageError).code, `${leave} bytes left: ${(err as Error).message}`).toBe(
+          'E_STORAGE_FULL',
+        );
+        outcomes.add('full');
+      } finally {
+        filler.remove();
+      }
+      const engine = await Engine.open({ dataDir: dir });
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(outcomes.has('full')).toBe(true);
+  });
 });

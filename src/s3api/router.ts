@@ -86,6 +86,35 @@ const UNSUPPORTED = [
   'torrent',
 ];
 
+/**
+ * Sub-resources no plain object or bucket write takes. A PUT or DELETE naming one that its
+ * method has no operation for (`DELETE /b?versioning`, `PUT /b/k?restore`) is refused
+ * (405), not taken for DeleteBucket or PutObject with the parameter ignored.
+ */
+const SUBRESOURCES: readonly string[] = [
+  ...Object.keys(BUCKET_DOCUMENTS),
+  'acl',
+  'attributes',
+  'delete',
+  'location',
+  'policyStatus',
+  'restore',
+  'uploads',
+  'versioning',
+  'versions',
+];
+
+/** Refuses a write whose method has no operation for a sub-resource it names. */
+function noStraySubresource(method: string, q: URLSearchParams, target: string): void {
+  const stray = SUBRESOURCES.find((s) => q.has(s));
+  if (stray !== undefined) {
+    throw new StowageError(
+      'E_METHOD_NOT_ALLOWED',
+      `${method} is not allowed on ${target} with the ${stray} sub-resource`,
+    );
+  }
+}
+
 function decodePath(raw: string): string {
   try {
     return decodeURIComponent(raw);
@@ -136,9 +165,11 @@ function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation
     case 'PUT':
       if (q.has('versioning')) return { operation: 'PutBucketVersioning' };
       if (doc) return { operation: 'PutBucketConfig', subresource: doc };
+      noStraySubresource(method, q, 'a bucket');
       return { operation: 'CreateBucket' };
     case 'DELETE':
       if (doc) return { operation: 'DeleteBucketConfig', subresource: doc };
+      noStraySubresource(method, q, 'a bucket');
       return { operation: 'DeleteBucket' };
     case 'HEAD':
       return { operation: 'HeadBucket' };
@@ -179,10 +210,12 @@ function objectRoute(method: string, q: URLSearchParams, copySource: boolean): O
       if (q.has('uploadId') || q.has('partNumber'))
         return copySource ? 'UploadPartCopy' : 'UploadPart';
       if (q.has('tagging')) return 'PutObjectTagging';
+      noStraySubresource(method, q, 'an object');
       return copySource ? 'CopyObject' : 'PutObject';
     case 'DELETE':
       if (q.has('uploadId')) return 'AbortMultipartUpload';
       if (q.has('tagging')) return 'DeleteObjectTagging';
+      noStraySubresource(method, q, 'an object');
       return 'DeleteObject';
     case 'POST':
       if (q.has('uploads')) return 'CreateMultipartUpload';

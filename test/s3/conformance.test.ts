@@ -16,6 +16,7 @@ import {
   GetObjectAclCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListBucketsCommand,
@@ -291,6 +292,37 @@ describe('writes S3 would refuse', () => {
       new HeadObjectCommand({ Bucket: BUCKET, Key: 'many-headers' }),
     );
     expect(head.Metadata).toEqual(Metadata);
+  });
+
+  it('a PUT or DELETE naming a sub-resource it has no operation for is 405, changing nothing', async () => {
+    // It was taken for DeleteBucket or PutObject with the parameter ignored.
+    await t.client.send(new CreateBucketCommand({ Bucket: 'stray-subresource' }));
+    for (const q of ['versioning', 'location', 'uploads', 'versions', 'policyStatus', 'delete']) {
+      const res = await signedFetch(t, 'DELETE', `/stray-subresource?${q}`);
+      expect([q, res.status]).toEqual([q, 405]);
+      expect(await res.text()).toContain('<Code>MethodNotAllowed</Code>');
+    }
+    await t.client.send(new HeadBucketCommand({ Bucket: 'stray-subresource' }));
+    await t.client.send(
+      new PutObjectCommand({ Bucket: 'stray-subresource', Key: 'k', Body: 'original' }),
+    );
+    for (const [method, q] of [
+      ['PUT', 'restore'],
+      ['PUT', 'attributes'],
+      ['PUT', 'uploads'],
+      ['PUT', 'policy'],
+      ['DELETE', 'attributes'],
+      ['DELETE', 'restore'],
+    ] as const) {
+      const res = await signedFetch(t, method, `/stray-subresource/k?${q}`, {
+        ...(method === 'PUT' ? { body: 'replaced' } : {}),
+      });
+      expect([method, q, res.status]).toEqual([method, q, 405]);
+    }
+    const got = await t.client.send(
+      new GetObjectCommand({ Bucket: 'stray-subresource', Key: 'k' }),
+    );
+    expect(await got.Body!.transformToString()).toBe('original');
   });
 
   it('refuses two checksum headers on one request', async () => {

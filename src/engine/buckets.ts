@@ -230,7 +230,11 @@ export function listBucketConfigs(
     .all(bucket, kind) as Array<{ id: string; document: string }>;
 }
 
-/** Deletes a bucket document. Deleting one that does not exist succeeds, as in S3. */
+/**
+ * Deletes a bucket document. Deleting a bucket's only document of a kind (CORS, lifecycle
+ * …) that it does not have succeeds, as in S3; deleting one of several by an `id` no
+ * document has is E_NO_SUCH_BUCKET_CONFIG (NoSuchConfiguration), as S3 answers it.
+ */
 export async function deleteBucketConfig(
   ctx: EngineContext,
   bucket: string,
@@ -241,8 +245,15 @@ export async function deleteBucketConfig(
   await ctx.queue.run(() => {
     requireBucket(ctx, bucket);
     ctx.buckets.invalidate();
-    ctx
+    const { changes } = ctx
       .sql('DELETE FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id = ?')
       .run(bucket, kind, id);
+    if (changes === 0 && id !== '') {
+      throw new StowageError(
+        'E_NO_SUCH_BUCKET_CONFIG',
+        `bucket "${bucket}" has no ${kind} configuration with id "${id}"`,
+        { s3Code: MISSING_CODE[kind], details: { bucket, kind, id } },
+      );
+    }
   });
 }

@@ -392,6 +392,15 @@ describe('bucket sub-resource documents', () => {
           '"monthly"',
         );
         expect(err.s3Code).toBe('NoSuchConfiguration');
+        // Deleting one by an id no document has is NoSuchConfiguration too, as on S3
+        // (tools such as Ansible's s3_metrics_configuration expect it); the others stay.
+        const gone = await expectError(
+          () => engine.deleteBucketConfig('cfg', kind, 'monthly'),
+          'E_NO_SUCH_BUCKET_CONFIG',
+          '"monthly"',
+        );
+        expect(gone.s3Code).toBe('NoSuchConfiguration');
+        expect(engine.getBucketConfig('cfg', kind, 'daily')).toBe('<daily/>');
       });
     },
   );

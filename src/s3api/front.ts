@@ -158,6 +158,12 @@ export function createS3Handler(
       });
     };
     const run = async (): Promise<void> => {
+      if (req.headers.host === undefined && req.httpVersion !== '1.0') {
+        throw new StowageError(
+          'E_INVALID_REQUEST',
+          'An HTTP/1.1 request must have a Host header (RFC 9112 section 3.2)',
+        );
+      }
       if (Buffer.byteLength(url) > MAX_URL_BYTES) {
         throw new StowageError(
           'E_INVALID_URI',

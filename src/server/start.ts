@@ -163,10 +163,15 @@ async function serve(
       ? // A client that opens a connection and never starts the handshake is dropped after
         // the idle timeout, as a silent plain-HTTP connection is (node's default is 120 s).
         https.createServer(
-          { ...tls, handshakeTimeout: config.server.idleTimeoutSeconds * 1000 },
+          {
+            ...tls,
+            handshakeTimeout: config.server.idleTimeoutSeconds * 1000,
+            requireHostHeader: false,
+          },
           listener,
         )
-      : http.createServer(listener);
+      : // A missing Host gets an S3 error from the front (front.ts), not node's bare 400.
+        http.createServer({ requireHostHeader: false }, listener);
   } catch (err) {
     await engine.close();
     throw new StowageError(

@@ -134,6 +134,24 @@ it('a request node:http cannot parse gets an S3 error with a request id, and a l
   }
 });
 
+it('an HTTP/1.1 request without a Host header gets an S3 error with a request id', async () => {
+  // node:http answered it with a bare 400 no S3 client can report.
+  const conn = await connectRaw(Number(new URL(server.url).port));
+  conn.socket.write('GET /logged/a HTTP/1.1\r\n\r\n');
+  await conn.waitFor(/<\/Error>/, 'the error document');
+  const text = conn.text();
+  expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+  expect(text).toContain('<Code>InvalidRequest</Code>');
+  expect(text).toContain('Host header');
+  expect(text).toMatch(/x-amz-request-id: [0-9A-F]{16}/);
+  conn.socket.destroy();
+  // HTTP/1.0 needs no Host: routed path-style as usual (anonymous, so refused by policy).
+  const old = await connectRaw(Number(new URL(server.url).port));
+  old.socket.write('GET /logged/a HTTP/1.0\r\n\r\n');
+  await old.closedWithin(5000);
+  expect(old.text()).toMatch(/^HTTP\/1\.1 403 /);
+});
+
 it('a client that closes in the middle of a body gets one log line, not a second for the parser', async () => {
   const port = Number(new URL(server.url).port);
   const before = accessLines().length;

@@ -464,6 +464,8 @@ describe('CreateBucket', () => {
         expect((await anonymous(`/${Bucket}/x`, { method: 'PUT', body: 'x' })).status).toBe(404);
       }
       await creator.send(new CreateBucketCommand({ Bucket: 'made-plain' }));
+      // A private ACL (rclone's mkdir sends one) needs nothing more, as on S3.
+      await creator.send(new CreateBucketCommand({ Bucket: 'made-private', ACL: 'private' }));
       expect((await anonymous('/made-plain/x', { method: 'PUT', body: 'x' })).status).toBe(403);
     } finally {
       creator.destroy();

@@ -172,6 +172,10 @@ describe('requestedAccesses', () => {
       ['s3:CreateBucket', 'arn:aws:s3:::b'],
       ['s3:PutBucketAcl', 'arn:aws:s3:::b'],
     ]);
+    // A private ACL (rclone sends one) needs only s3:CreateBucket, as on S3.
+    expect(actions('PUT', '/b', '', { 'x-amz-acl': 'private' })).toEqual([
+      ['s3:CreateBucket', 'arn:aws:s3:::b'],
+    ]);
     expect(actions('PUT', '/b', '', { 'x-amz-object-ownership': 'ObjectWriter' })).toEqual([
       ['s3:CreateBucket', 'arn:aws:s3:::b'],
       ['s3:PutBucketOwnershipControls', 'arn:aws:s3:::b'],

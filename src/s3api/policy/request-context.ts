@@ -166,10 +166,15 @@ export function requestedAccesses(
     // A new bucket's ACL and Object Ownership need their own permissions too (S3's
     // "Required permissions" for CreateBucket): else a key that may only create buckets
     // could make one public.
+    // "If you set the ACL to private, or if you don't specify any ACLs, only the
+    // s3:CreateBucket permission is required" (CreateBucket API page): rclone sends private.
     const names = Object.keys(headers);
+    const acl = headerOf(headers, 'x-amz-acl');
+    const setsAcl =
+      names.some((n) => n.startsWith('x-amz-grant-')) || (acl !== undefined && acl !== 'private');
     return [
       ...onBucket('CreateBucket'),
-      ...(names.some(isAclHeader) ? onBucket('PutBucketAcl') : []),
+      ...(setsAcl ? onBucket('PutBucketAcl') : []),
       ...(names.includes('x-amz-object-ownership') ? onBucket('PutBucketOwnershipControls') : []),
     ];
   }

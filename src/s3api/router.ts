@@ -104,14 +104,47 @@ const SUBRESOURCES: readonly string[] = [
   'versions',
 ];
 
-/** Refuses a write whose method has no operation for a sub-resource it names. */
-function noStraySubresource(method: string, q: URLSearchParams, target: string): void {
+/**
+ * Query parameters any request may carry: the SDKs' `x-id`, the Signature V4 (and V2)
+ * presigning parameters, and the `x-amz-*` headers a presigner moves into the URL.
+ */
+function isPassiveParam(name: string): boolean {
+  const n = name.toLowerCase();
+  return (
+    n === 'x-id' ||
+    n.startsWith('x-amz-') ||
+    n === 'awsaccesskeyid' ||
+    n === 'signature' ||
+    n === 'expires'
+  );
+}
+
+/**
+ * Refuses a PUT or DELETE that names a sub-resource its method has no operation for (405),
+ * or any parameter that is neither a known one (`allowed`) nor passive (501): S3 keeps adding
+ * sub-resources (`?metadataTable`, `?renameObject` …), and a request for one must never be
+ * taken for DeleteBucket, PutObject or DeleteObject with the parameter ignored.
+ */
+function noStraySubresource(
+  method: string,
+  q: URLSearchParams,
+  target: string,
+  allowed: readonly string[] = [],
+): void {
   const stray = SUBRESOURCES.find((s) => q.has(s));
   if (stray !== undefined) {
     throw new StowageError(
       'E_METHOD_NOT_ALLOWED',
       `${method} is not allowed on ${target} with the ${stray} sub-resource`,
     );
+  }
+  for (const name of q.keys()) {
+    if (!isPassiveParam(name) && !allowed.includes(name)) {
+      throw new StowageError(
+        'E_NOT_IMPLEMENTED',
+        `the ${name} sub-resource is not implemented (a ${method} of ${target} with it is refused, not taken for a plain ${method})`,
+      );
+    }
   }
 }
 
@@ -210,12 +243,12 @@ function objectRoute(method: string, q: URLSearchParams, copySource: boolean): O
       if (q.has('uploadId') || q.has('partNumber'))
         return copySource ? 'UploadPartCopy' : 'UploadPart';
       if (q.has('tagging')) return 'PutObjectTagging';
-      noStraySubresource(method, q, 'an object');
+      noStraySubresource(method, q, 'an object', ['versionId']);
       return copySource ? 'CopyObject' : 'PutObject';
     case 'DELETE':
       if (q.has('uploadId')) return 'AbortMultipartUpload';
       if (q.has('tagging')) return 'DeleteObjectTagging';
-      noStraySubresource(method, q, 'an object');
+      noStraySubresource(method, q, 'an object', ['versionId']);
       return 'DeleteObject';
     case 'POST':
       if (q.has('uploads')) return 'CreateMultipartUpload';

@@ -319,10 +319,32 @@ describe('writes S3 would refuse', () => {
       });
       expect([method, q, res.status]).toEqual([method, q, 405]);
     }
+    // Sub-resources S3 added that this server does not know are refused too (501), and
+    // never taken for a plain DeleteBucket, PutObject or DeleteObject.
+    for (const q of ['metadataTable', 'metadataConfiguration', 'uploadId=x', 'abac']) {
+      const res = await signedFetch(t, 'DELETE', `/stray-subresource?${q}`);
+      expect([q, res.status]).toEqual([q, 501]);
+      expect(await res.text()).toContain('<Code>NotImplemented</Code>');
+    }
+    await t.client.send(new HeadBucketCommand({ Bucket: 'stray-subresource' }));
+    for (const [method, q] of [
+      ['PUT', 'renameObject'],
+      ['DELETE', 'renameObject'],
+    ] as const) {
+      const res = await signedFetch(t, method, `/stray-subresource/k?${q}`, {
+        ...(method === 'PUT' ? { body: '' } : {}),
+      });
+      expect([method, q, res.status]).toEqual([method, q, 501]);
+    }
     const got = await t.client.send(
       new GetObjectCommand({ Bucket: 'stray-subresource', Key: 'k' }),
     );
     expect(await got.Body!.transformToString()).toBe('original');
+    // What SDKs and presigners add is no sub-resource.
+    const plain = await signedFetch(t, 'PUT', '/stray-subresource/k2?x-id=PutObject', {
+      body: 'x',
+    });
+    expect(plain.status).toBe(200);
   });
 
   it('refuses two checksum headers on one request', async () => {

@@ -95,6 +95,11 @@ const EXISTING_TAG_ACTIONS = new Set(
   ].flatMap((a) => [`s3:${a}`, `s3:${a.replace(/^(Get|Put|Delete)Object/, '$1ObjectVersion')}`]),
 );
 
+/** The condition keys a tag set in a body gives (unknown until the body is read). */
+function isRequestTagKey(key: string): boolean {
+  return key === 's3:requestobjecttagkeys' || key.startsWith('s3:requestobjecttag/');
+}
+
 /** Whether any statement of these policies tests `s3:ExistingObjectTag/…` (memoised). */
 const usesExistingTags = new WeakMap<PolicyDocument, boolean>();
 function testsExistingTags(doc: PolicyDocument): boolean {
@@ -158,7 +163,12 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
     }
   };
 
-  const decide = (caller: Caller, access: RequestedAccess, requestKeys: ConditionKeys): boolean => {
+  const decide = (
+    caller: Caller,
+    access: RequestedAccess,
+    requestKeys: ConditionKeys,
+    unknown?: (key: string) => boolean,
+  ): boolean => {
     const policy: BucketPolicy =
       access.bucket === undefined ? { kind: 'none' } : policyOf(access.bucket);
     const bucketPolicy = policy.kind === 'policy' ? policy.doc : undefined;
@@ -169,7 +179,10 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
     ]);
     if (caller.kind === 'key' && caller.identity.root) {
       if (ROOT_ALWAYS.has(access.action)) return true;
-      return evaluate({ caller, access, keys, bucketPolicy }) !== 'ExplicitDeny';
+      return (
+        evaluate({ caller, access, keys, bucketPolicy, ...(unknown && { unknown }) }) !==
+        'ExplicitDeny'
+      );
     }
     if (policy.kind === 'unreadable') return false;
     const decision: Decision = evaluate({
@@ -178,6 +191,7 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       keys,
       bucketPolicy,
       identityPolicies,
+      ...(unknown && { unknown }),
     });
     if (decision === 'ExplicitDeny') return false;
     const block = access.bucket === undefined ? undefined : blockOf(access.bucket);
@@ -244,7 +258,10 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       // ones as per-key AccessDenied errors and deletes the rest).
       if (access.anyKey) deferred.key = keyAuthorizer(caller, access, ctx.keys);
       else if (access.tagsInBody) {
-        // PutObjectTagging: judged with the body's tags as s3:RequestObjectTag keys.
+        // PutObjectTagging: judged with the body's tags as s3:RequestObjectTag keys; a caller
+        // no tag set could get through is refused before the body is read.
+        if (!decide(caller, access, ctx.keys, isRequestTagKey))
+          throw refusal(bucketOfRefusal, access);
         deferred.tags = (tags) => {
           if (!decide(caller, access, withRequestTags(ctx.keys, Object.entries(tags))))
             throw refusal(bucketOfRefusal, access);

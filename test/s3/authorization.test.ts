@@ -30,6 +30,7 @@ import { principalArn, type Identity } from '../../src/s3api/identity.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { SEED_000_BUCKET_POLICY, SEED_000_VPS_POLICY } from '../fixtures/seed-policies.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
+import { signedFetch } from '../helpers/signed-fetch.js';
 
 /** Seed 000 §1.3: public read of game-assets/*, and CloudFront (never a direct request). */
 const SEED_BUCKET_POLICY = SEED_000_BUCKET_POLICY;
@@ -784,6 +785,25 @@ describe('condition keys', () => {
           ]),
         ),
       ).toMatchObject({ name: 'AccessDenied' });
+      // A caller no tag set could get through is refused before its body is read: 403,
+      // not the 400 a malformed body would otherwise get.
+      const malformed = '<Tagging><TagSet><Tag>';
+      const put = (credentials: Identity) =>
+        signedFetch({ url: t.url }, 'PUT', '/tags-in-body/free/a?tagging', {
+          body: malformed,
+          contentMd5: true,
+          credentials,
+        });
+      const anon = await anonymous('/tags-in-body/free/a?tagging', {
+        method: 'PUT',
+        body: malformed,
+      });
+      expect(anon.status).toBe(403);
+      expect((await put(LISTER)).status).toBe(403);
+      // The tagger could be allowed, so its body is read and judged: malformed is 400.
+      const res = await put(TAGGER);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('<Code>MalformedXML</Code>');
     } finally {
       tagger.destroy();
     }

@@ -16,6 +16,13 @@ export interface ConditionScope {
   keys: ConditionKeys;
   /** Policy variables (`${aws:username}`) are substituted; false for `2008-10-17` policies. */
   variables: boolean;
+  /**
+   * Keys whose values are not known yet (a tag set still in the body): a test on one is
+   * taken to hold as `assume` says. Judging a request before its body with `assume`
+   * true for Allow and false for Deny statements tells whether it could be allowed at all.
+   */
+  unknown?: (key: string) => boolean;
+  assume?: boolean;
 }
 
 /** Each negated operator and the positive test it negates. */
@@ -166,6 +173,7 @@ function test(
  * conditionHolds({ operator: 'Bool', ifExists: false, key: 'aws:SecureTransport', values: ['false'] }, scope);
  */
 export function conditionHolds(cond: PolicyCondition, scope: ConditionScope): boolean {
+  if (scope.unknown?.(cond.key.toLowerCase())) return scope.assume ?? false;
   const actual = scope.keys.get(cond.key.toLowerCase());
   const present = actual !== undefined && actual.length > 0;
   if (cond.operator === 'Null') {

@@ -27,6 +27,11 @@ export interface EvaluateInput {
   identityPolicies?: readonly PolicyDocument[];
   /** The policy of the bucket the access is about, if it has one. */
   bucketPolicy?: PolicyDocument;
+  /**
+   * Condition keys not known yet (see ConditionScope.unknown): tests on them are taken to
+   * hold in an Allow and to fail in a Deny, so the answer is the most the request could get.
+   */
+  unknown?: (key: string) => boolean;
 }
 
 const ACTION_CACHE = new Map<string, RegExp>();
@@ -136,8 +141,10 @@ export function evaluate(input: EvaluateInput): Decision {
   let allowed = false;
   for (const doc of docs) {
     const scope: ConditionScope = { keys: input.keys, variables: doc.version === '2012-10-17' };
+    if (input.unknown) scope.unknown = input.unknown;
     for (const st of doc.statements) {
-      if (!statementApplies(st, input, scope)) continue;
+      const stScope = input.unknown ? { ...scope, assume: st.effect === 'Allow' } : scope;
+      if (!statementApplies(st, input, stScope)) continue;
       if (st.effect === 'Deny') return 'ExplicitDeny';
       allowed = true;
     }

@@ -20,3 +20,18 @@ export function httpDate(d: Date): string {
 export function xmlDate(d: Date): string {
   return wholeSecond(d).toISOString();
 }
+
+/** asctime(), the third HTTP date format: `Sun Nov  6 08:49:37 1994`, always GMT. */
+const ASCTIME = /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}$/;
+
+/**
+ * Reads an HTTP date in any of the three forms RFC 9110 §5.6.7 has recipients accept
+ * (IMF-fixdate, RFC 850, asctime), all GMT; undefined when it is none.
+ */
+export function parseHttpDate(text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
+  const v = text.trim();
+  // JavaScript reads an asctime date as local time: it is GMT.
+  const ms = Date.parse(ASCTIME.test(v) ? `${v} GMT` : v);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
+}

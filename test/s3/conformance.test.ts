@@ -476,6 +476,18 @@ describe('reads', () => {
     // A weak tag never matches (strong comparison); a date must be the Last-Modified.
     expect((await read(`W/${now.headers.get('etag')!}`)).status).toBe(200);
     expect((await read(now.headers.get('last-modified')!)).status).toBe(206);
+    // HTTP's other two date forms (RFC 850, asctime) name the same second, as GMT.
+    const lm = new Date(now.headers.get('last-modified')!);
+    const [wd, mon, day, time, year] = [
+      lm.toUTCString().slice(0, 3),
+      lm.toUTCString().slice(8, 11),
+      lm.getUTCDate(),
+      lm.toISOString().slice(11, 19),
+      lm.getUTCFullYear(),
+    ];
+    expect(
+      (await read(`${wd} ${mon} ${String(day).padStart(2, ' ')} ${time} ${year}`)).status,
+    ).toBe(206);
     expect((await read('Wed, 21 Oct 2015 07:28:00 GMT')).status).toBe(200);
     expect((await read('not a validator')).status).toBe(200);
     // Without a Range, If-Range changes nothing.

@@ -10,7 +10,7 @@ import type {
 } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { header, type S3Request } from '../context.js';
-import { httpDate } from '../dates.js';
+import { httpDate, parseHttpDate } from '../dates.js';
 import { isHeaderSafe, replaceControlChars, utf8OnWire } from '../../header-value.js';
 import type { XmlObject } from '../xml/build.js';
 import { writeEncryptionHeaders } from './encryption-headers.js';
@@ -150,12 +150,6 @@ export function checksumAlgorithmFrom(r: S3Request): ChecksumAlgorithm | undefin
     throw new StowageError('E_INVALID_REQUEST', `unknown checksum algorithm "${v}"`);
   }
   return alg as ChecksumAlgorithm;
-}
-
-function parseHttpDate(h: string | undefined): Date | undefined {
-  if (h === undefined) return undefined;
-  const d = new Date(h);
-  return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
 /** Checksum values as S3's XML elements: `{ ChecksumSHA256: … }`. */

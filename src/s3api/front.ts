@@ -228,9 +228,9 @@ export function createS3Handler(
     run().then(
       () => finish(),
       (thrown: unknown) => {
-        if (res.headersSent && (thrown as { code?: unknown }).code === CLIENT_CLOSED) {
-          // The client went away during the body (or as its end went out): nothing failed
-          // here, and the access log says so instead of recording an InternalError.
+        if ((thrown as { code?: unknown }).code === CLIENT_CLOSED) {
+          // The client went away before or during the body (or as its end went out):
+          // nothing failed here, and the access log says so instead of an InternalError.
           res.destroy();
           finish(undefined, true);
           return;

@@ -19,7 +19,18 @@ import { BIN, clientOf, exited, type ServeInfo } from '../helpers/serve-process.
 
 const STRACE = '/usr/bin/strace';
 const work = tempDir('stowage-durable-');
-afterAll(() => work.cleanup());
+let group: number | undefined;
+afterAll(() => {
+  // A failed start or request must not leave the traced server running.
+  if (group !== undefined) {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  work.cleanup();
+});
 
 let calls: string[];
 let dataDir: string;
@@ -50,6 +61,7 @@ beforeAll(async () => {
     // Its own process group: a SIGTERM to strace alone would not reach the server.
     { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'ignore'], detached: true },
   );
+  group = child.pid;
   const info = await new Promise<ServeInfo>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {

@@ -9,6 +9,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import http from 'node:http';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { configSchema, type StowageConfig } from '../../src/config/schema.js';
@@ -207,4 +208,28 @@ it('a GET the client abandons mid-body is logged as closed by the client, not as
   // The server is fine: the next request on a new connection works.
   const again = await client.send(new GetObjectCommand({ Bucket: 'logged', Key: 'dir/a.txt' }));
   expect(await again.Body!.transformToString()).toBe('hello');
+});
+
+it('a GET the client abandons before the headers went out is not logged as a 500', async () => {
+  // A client gone before the first byte of the answer (an aborted fetch, a dropped socket)
+  // was recorded as InternalError, which alerts count as server faults.
+  const url = new URL(
+    await getSignedUrl(client, new GetObjectCommand({ Bucket: 'logged', Key: 'big.bin' })),
+  );
+  const before = accessLines().length;
+  for (let i = 0; i < 20; i++) {
+    const conn = await connectRaw(Number(url.port));
+    conn.socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`);
+    conn.socket.destroy();
+  }
+  const gets = () =>
+    accessLines()
+      .slice(before)
+      .filter((l) => l.operation === 'GetObject');
+  await vi.waitFor(() => expect(gets().length).toBeGreaterThan(0), { timeout: 10_000 });
+  await new Promise((r) => setTimeout(r, 500));
+  for (const line of gets()) {
+    expect(line).toMatchObject({ status: 200, clientClosed: true });
+    expect(line.code).toBeUndefined();
+  }
 });

@@ -272,6 +272,11 @@ export interface CopyObjectOptions {
   checksumAlgorithm?: ChecksumAlgorithm;
   /** Encryption of the copy (the destination's setting; omitted: in the clear). */
   encryption?: ObjectEncryption;
+  /**
+   * The request states the copy's encryption (a header, or the bucket's configured default):
+   * a copy onto itself is then legal even if the encryption stays the same, as in S3.
+   */
+  encryptionStated?: boolean;
 }
 
 /** Result of copyObject. */

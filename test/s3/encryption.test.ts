@@ -24,6 +24,7 @@ import { patternBytes } from '../helpers/engine.js';
 import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
+import { signedFetch } from '../helpers/signed-fetch.js';
 
 let t: TestServer;
 let s3: S3Client;
@@ -222,6 +223,87 @@ describe('copy and multipart', () => {
   });
 });
 
+describe('S3 semantics checked against AWS-validated tests', () => {
+  it('a copy onto itself in a bucket with a configured default encryption is legal', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'sse-kms', Key: 'inplace.txt', Body: 'same' }));
+    const c = await s3.send(
+      new CopyObjectCommand({
+        Bucket: 'sse-kms',
+        Key: 'inplace.txt',
+        CopySource: 'sse-kms/inplace.txt',
+      }),
+    );
+    expect(c.ServerSideEncryption).toBe('aws:kms');
+    expect((await getBytes('sse-kms', 'inplace.txt')).toString()).toBe('same');
+    // Without a configured default or a header, it still changes nothing: refused.
+    await s3.send(new PutObjectCommand({ Bucket: 'sse-plain', Key: 'inplace.txt', Body: 'same' }));
+    expect(
+      await s3ErrorOf(
+        s3.send(
+          new CopyObjectCommand({
+            Bucket: 'sse-plain',
+            Key: 'inplace.txt',
+            CopySource: 'sse-plain/inplace.txt',
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: 'InvalidRequest' });
+  });
+
+  it('PutBucketEncryption takes exactly one rule', async () => {
+    const rule = { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' as const } };
+    expect(
+      await s3ErrorOf(
+        s3.send(
+          new PutBucketEncryptionCommand({
+            Bucket: 'sse-plain',
+            ServerSideEncryptionConfiguration: { Rules: [rule, rule] },
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: 'MalformedXML', status: 400 });
+  });
+
+  it('a KMS write into a bucket with S3 Bucket Keys uses them unless it turns them off', async () => {
+    const named = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'sse-kms',
+        Key: 'bk.txt',
+        Body: 'b',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: 'other-key',
+      }),
+    );
+    expect(named.BucketKeyEnabled).toBe(true);
+    const off = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'sse-kms',
+        Key: 'bk-off.txt',
+        Body: 'b',
+        ServerSideEncryption: 'aws:kms',
+        BucketKeyEnabled: false,
+      }),
+    );
+    expect(off.BucketKeyEnabled).toBeUndefined();
+  });
+
+  it('UploadPart refuses an encryption header: the upload has its encryption', async () => {
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'sse-plain', Key: 'mp-sse.bin' }),
+    );
+    const res = await signedFetch(
+      t,
+      'PUT',
+      `/sse-plain/mp-sse.bin?partNumber=1&uploadId=${encodeURIComponent(UploadId!)}`,
+      { body: 'part', headers: { 'x-amz-server-side-encryption': 'AES256' } },
+    );
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain(
+      'x-amz-server-side-encryption header is not supported for this operation.',
+    );
+  });
+});
+
 describe('bad requests', () => {
   it('an unknown algorithm is InvalidArgument naming the value', async () => {
     const e = await s3ErrorOf(
@@ -384,6 +466,25 @@ describe('aws-cli', () => {
       expect(kms.SSEKMSKeyId).toBe(KMS_ARN('cli-key'));
       await aws('s3', 'cp', 's3://sse-plain/cli/kms.dat', path.join(work, 'back.dat'));
       expect(readFileSync(path.join(work, 'back.dat')).equals(readFileSync(file))).toBe(true);
+      // AWS's recipe to re-encrypt objects copies them onto themselves with --sse; with the
+      // encryption they already have it was refused as a copy that changes nothing.
+      await aws(
+        's3',
+        'cp',
+        's3://sse-plain/cli/aes.dat',
+        's3://sse-plain/cli/aes.dat',
+        '--sse',
+        'AES256',
+      );
+      await aws(
+        's3',
+        'cp',
+        's3://sse-plain/cli/',
+        's3://sse-plain/cli/',
+        '--recursive',
+        '--sse',
+        'AES256',
+      );
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

@@ -79,12 +79,13 @@ export async function copyObject(
     !replaceMeta &&
     !newRedirect &&
     attrs.storageClass === src.storage_class &&
-    sameEncryption
+    sameEncryption &&
+    !options.encryptionStated
   ) {
     throw new StowageError(
       'E_INVALID_REQUEST',
-      'this copy request is illegal because it is trying to copy an object to itself without changing the ' +
-        "object's metadata, storage class, website redirect location or encryption attributes",
+      'This copy request is illegal because it is trying to copy an object to itself without changing the ' +
+        "object's metadata, storage class, website redirect location or encryption attributes.",
     );
   }
   if (src.size > ctx.limits.maxPutSizeBytes) {

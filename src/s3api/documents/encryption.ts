@@ -26,6 +26,8 @@ export function validateEncryption(xml: string): void {
   allowOnly(doc, ['Rule'], ROOT);
   const rules = elementsOf(doc, 'Rule', ROOT);
   if (rules.length === 0) throw malformed(`${ROOT} must contain a <Rule>`);
+  // S3 takes exactly one rule (MalformedXML for two, in AWS-validated LocalStack tests).
+  if (rules.length > 1) throw malformed(`${ROOT} must contain one <Rule>, not ${rules.length}`);
   rules.forEach((rule, i) => {
     const where = `Rule ${i + 1} of ${ROOT}`;
     allowOnly(

@@ -8,6 +8,7 @@ import { objectAclForWrite } from './acl.js';
 import {
   encryptionFrom,
   refuseCustomerKeys,
+  statesEncryption,
   writeEncryptionHeaders,
 } from './encryption-headers.js';
 import {
@@ -68,6 +69,7 @@ export async function copyObject(r: S3Request): Promise<void> {
       checksumAlgorithm: checksumAlgorithmFrom(r),
       acl: objectAclForWrite(r),
       encryption,
+      encryptionStated: statesEncryption(r),
     },
   );
   writeEncryptionHeaders(r.res, result.encryption);

@@ -119,13 +119,48 @@ export function encryptionFrom(r: S3Request): ObjectEncryption {
   if (keyId !== undefined && keyId.trim() === '') {
     throw new StowageError('E_INVALID_ARGUMENT', `${KMS_KEY} must not be empty`);
   }
+  // A KMS object written into a bucket whose default has S3 Bucket Keys on uses them
+  // unless the request turns them off (S3 user guide, "Configuring an S3 Bucket Key at the
+  // object level").
+  const inherited =
+    algorithm !== 'AES256' && bucketDefaultEncryption(r, bucketOf(r))?.bucketKeyEnabled === true;
   return withBucketKey(
     {
       algorithm: algorithm as ObjectEncryption['algorithm'],
       ...(keyId !== undefined ? { kmsKeyId: keyId } : {}),
     },
-    bucketKey ?? false,
+    bucketKey ?? inherited,
   );
+}
+
+/**
+ * Whether a write states the encryption its object gets: an encryption header, or a default
+ * encryption configured on the bucket. A copy onto itself that does is legal, as in S3
+ * (`aws s3 cp s3://b/k s3://b/k --sse AES256`, AWS's recipe to re-encrypt objects).
+ */
+export function statesEncryption(r: S3Request): boolean {
+  return (
+    header(r, SSE) !== undefined ||
+    header(r, KMS_KEY) !== undefined ||
+    header(r, BUCKET_KEY) !== undefined ||
+    bucketDefaultEncryption(r, bucketOf(r)) !== undefined
+  );
+}
+
+/**
+ * UploadPart takes its encryption from CreateMultipartUpload: S3 refuses the header on it
+ * ("x-amz-server-side-encryption header is not supported for this operation.").
+ */
+export function refuseEncryptionOnPart(r: S3Request): void {
+  for (const name of [SSE, KMS_KEY, BUCKET_KEY]) {
+    if (header(r, name) !== undefined) {
+      throw new StowageError(
+        'E_INVALID_ARGUMENT',
+        `${name} header is not supported for this operation.`,
+        { details: { argumentName: name, argumentValue: header(r, name) } },
+      );
+    }
+  }
 }
 
 function withBucketKey(e: ObjectEncryption, on: boolean): ObjectEncryption {

@@ -12,6 +12,7 @@ import { copySourceOf } from './copy.js';
 import {
   encryptionFrom,
   refuseCustomerKeys,
+  refuseEncryptionOnPart,
   writeEncryptionHeaders,
 } from './encryption-headers.js';
 import {
@@ -71,6 +72,7 @@ export async function uploadPart(r: S3Request): Promise<void> {
   refuseVersionId(r);
   const checksums = payloadChecksums(r);
   refuseCustomerKeys(r);
+  refuseEncryptionOnPart(r);
   const part = await r.engine.uploadPart(
     bucketOf(r),
     keyOf(r),

@@ -26,18 +26,14 @@ function etagMatches(header: string, etag: string): boolean {
 const seconds = (d: Date): number => Math.floor(d.getTime() / 1000);
 
 /**
- * Whether an If-Range validator still holds (RFC 9110 §13.1.5): an entity tag compared
- * strongly (a weak one never holds), or an HTTP date equal to Last-Modified. Anything
- * else does not hold, so the whole object is sent rather than a range of other bytes.
+ * Whether an If-Range validator still holds (RFC 9110 §13.1.5): a date equal to
+ * Last-Modified, or an entity tag equal to the ETag, compared strongly (a weak tag, or text
+ * that is no tag, never holds), so the whole object is sent rather than a range of other
+ * bytes.
  */
-export function ifRangeHolds(validator: string, etag: string, lastModified: Date): boolean {
-  const v = validator.trim();
-  if (v.startsWith('W/')) return false;
-  if (v.startsWith('"')) return v === etag;
-  const date = Date.parse(v);
-  return (
-    Number.isFinite(date) && /GMT$/.test(v) && seconds(new Date(date)) === seconds(lastModified)
-  );
+export function ifRangeHolds(validator: string | Date, etag: string, lastModified: Date): boolean {
+  if (validator instanceof Date) return seconds(validator) === seconds(lastModified);
+  return validator.trim() === etag;
 }
 
 /**

@@ -207,10 +207,10 @@ export interface GetObjectOptions {
   versionId?: string;
   range?: ByteRange | string;
   /**
-   * An If-Range validator (an ETag or an HTTP date): the range applies only while the
-   * object still has it; else the whole object is read (RFC 9110 §13.1.5).
+   * An If-Range validator (an entity tag as sent, or a date): the range applies only while
+   * the object still has it; else the whole object is read (RFC 9110 §13.1.5).
    */
-  ifRange?: string;
+  ifRange?: string | Date;
   partNumber?: number;
   conditions?: ReadConditions;
 }

@@ -19,6 +19,7 @@ import { NO_PUBLIC_ACCESS_BLOCK, publicAccessBlockOf } from './policy/public-acc
 import {
   requestContext,
   withRequestTags,
+  withTagValues,
   type Caller,
   type RequestedAccess,
 } from './policy/request-context.js';
@@ -135,13 +136,7 @@ function withExistingObjectTags(
     if (isStowageError(err)) return keys;
     throw err;
   }
-  const out = new Map(keys);
-  for (const [k, v] of Object.entries(tags)) {
-    // Tag keys are case-sensitive, condition key names are not: `Env` and `env` both count.
-    const name = `s3:existingobjecttag/${k.toLowerCase()}`;
-    out.set(name, [...(out.get(name) ?? []), v]);
-  }
-  return out;
+  return withTagValues(keys, 's3:existingobjecttag', Object.entries(tags));
 }
 
 /**

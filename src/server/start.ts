@@ -157,6 +157,7 @@ async function serve(
     if (draining) res.setHeader('Connection', 'close');
     s3(req, res, awaitingContinue);
   };
+  const idleMs = config.server.idleTimeoutSeconds * 1000;
   let server: http.Server;
   try {
     server = tls
@@ -165,7 +166,7 @@ async function serve(
         https.createServer(
           {
             ...tls,
-            handshakeTimeout: config.server.idleTimeoutSeconds * 1000,
+            handshakeTimeout: idleMs,
             requireHostHeader: false,
           },
           listener,
@@ -191,7 +192,6 @@ async function serve(
   // Every connection, so that a shutdown can close those with no response under way. A
   // socket is busy while node:http has a response assigned to it (`_httpMessage`).
   const sockets = new Set<Socket>();
-  const idleMs = config.server.idleTimeoutSeconds * 1000;
   // Over TLS, connections still in their handshake: node:http does not know them yet, so a
   // shutdown closes them here (a TLS socket names the TCP socket under it as `_parent`).
   const handshaking = new Set<Socket>();

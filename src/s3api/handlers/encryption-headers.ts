@@ -143,7 +143,7 @@ export function statesEncryption(r: S3Request): boolean {
     header(r, SSE) !== undefined ||
     header(r, KMS_KEY) !== undefined ||
     header(r, BUCKET_KEY) !== undefined ||
-    bucketDefaultEncryption(r, bucketOf(r)) !== undefined
+    r.engine.findBucketConfig(bucketOf(r), 'encryption') !== undefined
   );
 }
 

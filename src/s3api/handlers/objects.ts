@@ -3,7 +3,7 @@ import type { ObjectInfo } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, intParam, keyOf, param, type S3Request } from '../context.js';
 import { sendBody, sendEmpty } from '../respond.js';
-import { httpDate, parseHttpDate } from '../dates.js';
+import { parseHttpDate } from '../dates.js';
 import { isHeaderSafe } from '../../header-value.js';
 import { objectAclForWrite } from './acl.js';
 import {
@@ -120,15 +120,14 @@ function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>
 }
 
 /**
- * An If-Range as the engine compares it: an entity tag as sent, a date in any of HTTP's three
- * forms as an IMF-fixdate (a value that is neither never matches).
+ * An If-Range as the engine compares it: a date in any of HTTP's three forms, else the
+ * entity tag as sent (a value that is neither never matches).
  */
-function ifRangeFrom(value: string | undefined): string | undefined {
+function ifRangeFrom(value: string | undefined): string | Date | undefined {
   if (value === undefined) return undefined;
   const v = value.trim();
   if (v.startsWith('"') || v.startsWith('W/')) return v;
-  const date = parseHttpDate(v);
-  return date ? httpDate(date) : v;
+  return parseHttpDate(v) ?? v;
 }
 
 /**

@@ -317,14 +317,27 @@ export function withRequestTags(
   tags: ReadonlyArray<readonly [string, string]>,
 ): ConditionKeys {
   if (tags.length === 0) return keys;
-  const out = new Map(keys);
+  const out = withTagValues(keys, 's3:requestobjecttag', tags);
   out.set(
     's3:requestobjecttagkeys',
     tags.map(([k]) => k),
   );
+  return out;
+}
+
+/**
+ * `keys` plus `<prefix>/<tag key>` for each tag (`s3:existingobjecttag/env`). Tag keys are
+ * case-sensitive, condition key names are not: tags whose keys differ only in case are all
+ * values of one condition key.
+ */
+export function withTagValues(
+  keys: ConditionKeys,
+  prefix: string,
+  tags: Iterable<readonly [string, string]>,
+): Map<string, readonly string[]> {
+  const out = new Map(keys);
   for (const [k, v] of tags) {
-    // Tag keys are case-sensitive, condition key names are not: keep every value.
-    const name = `s3:requestobjecttag/${k.toLowerCase()}`;
+    const name = `${prefix}/${k.toLowerCase()}`;
     out.set(name, [...(out.get(name) ?? []), v]);
   }
   return out;

@@ -7,6 +7,9 @@
  *   would stop every later start.
  * - A blob in a new shard directory (blobs/XX): the blob file is fsynced before its rename,
  *   and after it both blobs/XX and blobs/ itself, so the new directory cannot vanish.
+ * - The SSE-S3 master key (keys/sse-s3.key, made on the first encrypted write): fsynced
+ *   before it is linked into place, then keys/ and the data directory that gained keys/;
+ *   losing it loses every object encrypted under it.
  */
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
@@ -46,7 +49,7 @@ beforeAll(async () => {
       '-y',
       '-qq',
       '-e',
-      'trace=fsync,fdatasync,rename,renameat,renameat2,mkdir,mkdirat',
+      'trace=fsync,fdatasync,rename,renameat,renameat2,mkdir,mkdirat,link,linkat',
       '-o',
       trace,
       process.execPath,
@@ -124,4 +127,17 @@ it('a blob in a new shard directory: blob fsynced, renamed, then blobs/XX and bl
   const tail = calls.slice(renamed);
   expect(tail.some((l) => new RegExp(`fsync\\(\\d+<${esc(shard)}>\\)`).test(l))).toBe(true);
   expect(tail.some((l) => new RegExp(`fsync\\(\\d+<${blobs}>\\)`).test(l))).toBe(true);
+});
+
+it('the SSE-S3 key is fsynced before its link, then keys/ and the data directory', () => {
+  const keys = esc(path.join(dataDir, 'keys'));
+  const key = `${keys}/sse-s3\\.key`;
+  const synced = find(new RegExp(`fsync\\(\\d+<${key}\\.[0-9a-f]+\\.tmp>\\)`), 'fsync of the key');
+  const linked = find(
+    new RegExp(`link(at)?\\(.*"${key}\\.[0-9a-f]+\\.tmp".*"${key}"`),
+    'link',
+    synced,
+  );
+  find(new RegExp(`fsync\\(\\d+<${keys}>\\)`), 'fsync of keys/', linked);
+  find(new RegExp(`fsync\\(\\d+<${esc(dataDir)}>\\)`), 'fsync of the data directory', linked);
 });

@@ -12,6 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { syncDirectory } from '../../durable-write.js';
 import { StowageError, toStowageError } from '../../errors.js';
 
 /** Bytes of every key (AES-256). */
@@ -97,8 +98,7 @@ async function readKey(file: string): Promise<Buffer | undefined> {
 
 async function makeKey(root: string, file: string): Promise<void> {
   const dir = path.dirname(file);
-  await fsp.mkdir(root, { recursive: true, mode: 0o700 });
-  await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+  const made = await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
   // mkdir's mode is filtered by the umask; make sure.
   await fsp.chmod(root, 0o700);
   await fsp.chmod(dir, 0o700);
@@ -119,10 +119,12 @@ async function makeKey(root: string, file: string): Promise<void> {
   } finally {
     await fsp.rm(tmp, { force: true });
   }
-  const d = await fsp.open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
+  await syncDirectory(dir);
+  // Directories made just now (`made` is the topmost) are durable once their parents are.
+  if (made) {
+    for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+      await syncDirectory(d);
+      if (d === path.dirname(made) || d === path.dirname(d)) break;
+    }
   }
 }

@@ -239,6 +239,32 @@ describe('a full disk', () => {
     },
   );
 
+  it('a write that fails while the body is still arriving is E_STORAGE_FULL, not an unhandled rejection that ends the process', async () => {
+    // The batch write runs while the next chunk is awaited: when it fails then (a quota, an
+    // I/O error, or as here another program took the space), nothing is awaiting it yet.
+    const engine = await Engine.open({ dataDir, reserveBytes: 0, inlineMaxBytes: 0 });
+    try {
+      await engine.createBucket(BUCKET);
+      const filler = fillDisk(mountPoint);
+      try {
+        async function* slow(): AsyncGenerator<Buffer> {
+          yield patternBytes(2 * MiB, 1);
+          await delay(300);
+          yield patternBytes(MiB, 2);
+        }
+        await expectFull(engine.putObject(BUCKET, 'slow', slow()));
+        await delay(50);
+        expect(unhandled).toEqual([]);
+        expect(() => engine.headObject(BUCKET, 'slow')).toThrow(/does not exist/);
+        expect(tmpFiles()).toEqual([]);
+      } finally {
+        filler.remove();
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('a first start on an almost full disk fails with E_STORAGE_FULL, never an internal error', async () => {
     // Whatever the space left, a data directory that cannot be set up for lack of it is
     // reported as a full disk (exit 7), and the next start after freeing space works.

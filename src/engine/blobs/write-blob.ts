@@ -107,6 +107,9 @@ export async function writeBlob(
       }
       await Promise.all([inFlight, store.ensureSpace(bytes)]);
       inFlight = file.writev(buffers);
+      // Awaited at the next flush or at the end; if it fails before then (ENOSPC while the
+      // next chunk is awaited), a rejection with no handler yet would end the process.
+      inFlight.catch(() => undefined);
     };
     for await (const raw of toIterable(options.signal ? abortable(body, options.signal) : body)) {
       const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
@@ -170,8 +173,8 @@ export async function writeBlob(
     await store.publish(id);
     return { ...digests, id, ...envelopeOf(options) };
   } catch (err) {
-    // A write may still be in flight (the body failed meanwhile); its own failure, e.g.
-    // ENOSPC, must not become an unhandled rejection.
+    // A write may still be in flight (the body failed meanwhile): wait for it to settle
+    // before the temp file is closed and removed.
     await inFlight.catch(() => undefined);
     hasher.discard();
     if (handle) await handle.close().catch(() => undefined);

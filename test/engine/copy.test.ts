@@ -515,3 +515,25 @@ describe('directives', () => {
     expect(engine.listObjects('dst').objects).toEqual([]);
   });
 });
+
+describe('a source deleted while the copy starts', () => {
+  // A first use of a KMS key id makes its key file (writes and fsyncs): the copy waits
+  // for it, and the delete, issued meanwhile, commits first. The copy must still read the
+  // source it resolved, as S3 completes it; never a 'blob missing' error.
+  it.each([
+    ['in a blob file', 300_000],
+    ['inline', 2_000],
+  ])('the copy still completes with the source bytes (%s)', async (_, size) => {
+    const src = patternBytes(size, 11);
+    for (let i = 0; i < 3; i++) {
+      await engine.putObject('src', `gone-${i}`, src);
+      const copying = copy(['src', `gone-${i}`], ['dst', `copy-${i}`], {
+        encryption: { algorithm: 'aws:kms', kmsKeyId: `fresh-key-${size}-${i}` },
+      });
+      await engine.deleteObject('src', `gone-${i}`);
+      await copying;
+      expect(md5hex(await read('dst', `copy-${i}`))).toBe(md5hex(src));
+    }
+    expect((await engine.check({ deep: true })).problems).toEqual([]);
+  });
+});

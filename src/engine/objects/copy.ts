@@ -94,10 +94,19 @@ export async function copyObject(
       `the copy source is ${src.size} bytes, larger than the ${ctx.limits.maxPutSizeBytes} bytes a single copy allows; use a multipart copy`,
     );
   }
-  const sealing = await blobEncryption(ctx, encryption);
+  // The source's bytes are held (a read lease on its files, its inline bytes read) before
+  // anything is awaited: a delete or overwrite of the source committed meanwhile must not
+  // take them away (the copy then completes, as on S3).
   const segments = segmentsOf(src);
   const release = ctx.blobs.acquire(segments.map((s) => s.b));
   const body = readSegments(ctx.blobs, segments, 0, src.size - 1, release, ctx.keys);
+  let sealing: Awaited<ReturnType<typeof blobEncryption>>;
+  try {
+    sealing = await blobEncryption(ctx, encryption);
+  } catch (err) {
+    body.destroy();
+    throw err;
+  }
   // The copy gets the algorithm asked for, instead of the source's (as in S3), else the
   // source's, computed afresh over the whole object.
   const blob = await writeBlob(ctx.blobs, body, {

@@ -28,7 +28,9 @@ export function idleLimited(
         next(): Promise<IteratorResult<Uint8Array>> {
           const expired = new Promise<never>((_, reject) => (expire = reject));
           if (timer) timer.refresh();
-          else timer = setTimeout(onIdle, ms);
+          // Unref'd: a body the server stopped reading (refused half-way) calls neither next()
+          // nor return() again, and its timer must not hold up a shutdown for `ms`.
+          else timer = setTimeout(onIdle, ms).unref();
           return Promise.race([it.next(), expired]).then(
             (r) => {
               expire = undefined;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CommitQueue } from './commit-queue.js';
+import { CommitQueue, committedBeforeFailure } from './commit-queue.js';
 import { WalSync } from './wal-sync.js';
 
 let dir: string;
@@ -100,7 +100,7 @@ describe('CommitQueue with a WalSync', () => {
     await queue.close();
   });
 
-  it('a failed sync fails the committed jobs with its error and the failed ones with theirs, and drops nothing', async () => {
+  it('a failed sync fails the committed jobs with its error, marked as committed, and the failed ones with theirs, and drops nothing', async () => {
     const { sync, finish } = manualSync();
     const dropped: string[][] = [];
     const queue = new CommitQueue(db, (ids) => dropped.push(ids), undefined, sync);
@@ -120,6 +120,9 @@ describe('CommitQueue with a WalSync', () => {
       reason: { message: expect.stringMatching(/fdatasync/) },
     });
     expect(r2).toMatchObject({ status: 'rejected', reason: { message: 'precondition failed' } });
+    // The committed job's callers must keep what its rows reference; the failed one's not.
+    expect(committedBeforeFailure((r1 as PromiseRejectedResult).reason)).toBe(true);
+    expect(committedBeforeFailure((r2 as PromiseRejectedResult).reason)).toBe(false);
     expect(dropped).toEqual([]);
     await queue.close();
   });

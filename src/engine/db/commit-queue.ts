@@ -20,6 +20,17 @@ import type { Database } from 'better-sqlite3';
 import { toStowageError } from '../../errors.js';
 import type { WalSync } from './wal-sync.js';
 
+/** Errors of jobs whose transaction committed, but whose sync to disk failed. */
+const unsynced = new WeakSet<object>();
+
+/**
+ * Whether a job failed after its transaction committed (its WAL sync failed): what it
+ * wrote is visible, so whatever its rows reference (a new blob) must stay.
+ */
+export function committedBeforeFailure(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && unsynced.has(err);
+}
+
 /** What a job can ask for besides its own SQL. */
 export interface CommitContext {
   /** Blobs that stop being referenced once this job commits; removed after the commit. */
@@ -129,9 +140,12 @@ export class CommitQueue {
       return;
     }
     // Every caller hears back after the sync. If it fails, the committed jobs fail with
-    // its error and their dropped blobs stay on disk (a later recovery collects them).
-    this.durable.after(settle, (err) =>
-      batch.forEach((p, i) => p.reject(results[i]!.ok ? err : results[i]!.value)),
-    );
+    // its error, marked as committed (committedBeforeFailure) so that their callers keep
+    // what the rows reference, and their dropped blobs stay on disk in case the commit is
+    // lost (a later recovery collects them).
+    this.durable.after(settle, (err) => {
+      if (typeof err === 'object' && err !== null) unsynced.add(err);
+      batch.forEach((p, i) => p.reject(results[i]!.ok ? err : results[i]!.value));
+    });
   }
 }

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { isStowageError, StowageError } from '../../errors.js';
 import { readSegments } from '../blobs/read-blobs.js';
 import { writeBlob, type BlobBody } from '../blobs/write-blob.js';
+import { committedBeforeFailure } from '../db/commit-queue.js';
 import { requireBucket } from '../buckets.js';
 import { combineCrc, compositeChecksum } from '../checksums/index.js';
 import type { EngineContext } from '../context.js';
@@ -267,7 +268,8 @@ async function storePart(
       return { ...toPartInfo(row), ...encryptionField(encryption?.setting) };
     });
   } catch (err) {
-    if (blob.id) ctx.blobs.remove([blob.id]);
+    // A commit that went through but could not be synced references the blob: it stays.
+    if (blob.id && !committedBeforeFailure(err)) ctx.blobs.remove([blob.id]);
     throw err;
   }
 }

@@ -1,4 +1,5 @@
 /** PutObject: stream the body into a blob, then commit the version in one transaction. */
+import { committedBeforeFailure } from '../db/commit-queue.js';
 import { requireBucket } from '../buckets.js';
 import type { EngineContext } from '../context.js';
 import { writeBlob, type BlobBody, type WrittenBlob } from '../blobs/write-blob.js';
@@ -121,7 +122,8 @@ export async function commitSingleBlob(
       };
     });
   } catch (err) {
-    if (blob.id) ctx.blobs.remove([blob.id]);
+    // A commit that went through but could not be synced references the blob: it stays.
+    if (blob.id && !committedBeforeFailure(err)) ctx.blobs.remove([blob.id]);
     throw err;
   }
 }

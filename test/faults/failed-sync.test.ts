@@ -1,0 +1,77 @@
+/**
+ * The fdatasync that makes a metadata commit durable fails (EIO from a failing disk). The
+ * commit is already visible, so the write is reported as failed but what it committed must
+ * stay whole: the new version's bytes must not be deleted as those of a failed write, and
+ * the version it replaced keeps its bytes on disk in case the commit does not survive.
+ *
+ * The failure is injected by replacing node:fs's fdatasync for the one call (a real disk
+ * cannot be made to fail one fdatasync on demand); everything else is real.
+ */
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Engine } from '../../src/engine/engine.js';
+import { openTestEngine, patternBytes, readAll, storedBlobIds } from '../helpers/engine.js';
+
+const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
+const realFdatasync = fs.fdatasync;
+
+/** Makes the next fdatasync of the WAL fail with EIO. */
+function failNextWalSync(): void {
+  fs.fdatasync = ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+    restore();
+    let name = '';
+    try {
+      name = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      // not on Linux: fail it anyway
+    }
+    if (name !== '' && !name.endsWith('-wal')) return realFdatasync(fd, cb);
+    setImmediate(() => cb(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })));
+  }) as typeof fs.fdatasync;
+  syncBuiltinESMExports();
+}
+function restore(): void {
+  fs.fdatasync = realFdatasync;
+  syncBuiltinESMExports();
+}
+
+let engine: Engine;
+let dir: string;
+let close: () => Promise<void>;
+beforeEach(async () => {
+  ({ engine, dir, close } = await openTestEngine({ fsync: true }));
+  await engine.createBucket('bkt');
+});
+afterEach(async () => {
+  restore();
+  await close();
+});
+
+describe('a metadata sync that fails', () => {
+  it.each([
+    ['a blob file', 300_000],
+    ['inline', 2_000],
+  ])(
+    'fails the PUT, but the object it committed stays readable and nothing is lost (%s)',
+    async (_, size) => {
+      const v1 = patternBytes(size, 1);
+      const v2 = patternBytes(size, 2);
+      await engine.putObject('bkt', 'k', v1);
+      failNextWalSync();
+      await expect(engine.putObject('bkt', 'k', v2)).rejects.toThrow(/fdatasync/);
+      // The commit is visible: whichever version the key shows must read whole.
+      const head = engine.headObject('bkt', 'k');
+      const bytes = await readAll(engine.getObject('bkt', 'k').body);
+      expect([md5(v1), md5(v2)]).toContain(md5(bytes));
+      expect(head.etag).toBe(`"${md5(bytes)}"`);
+      const report = await engine.check({ deep: true });
+      expect(report.problems.filter((p) => p.kind !== 'orphan-blob')).toEqual([]);
+      // Writes go on once the disk answers again.
+      await engine.putObject('bkt', 'k2', v1);
+      expect(md5(await readAll(engine.getObject('bkt', 'k2').body))).toBe(md5(v1));
+      expect(storedBlobIds(dir).length).toBeGreaterThan(0);
+    },
+  );
+});

@@ -25,6 +25,7 @@ export interface LoggerOptions {
 /** Field names whose values are never logged or printed, compared case-insensitively. */
 export const SECRET_FIELDS = [
   'secretAccessKey',
+  'rootSecretAccessKey',
   'secretKey',
   'sessionToken',
   'password',
@@ -32,7 +33,8 @@ export const SECRET_FIELDS = [
   'authorization',
 ] as const;
 
-const REDACTED = '[REDACTED]';
+/** What a secret's value is replaced with in logs and printed output. */
+export const REDACTED = '[REDACTED]';
 
 /**
  * pino redact paths. pino matches exact paths, so each field is listed at the top level and

@@ -125,6 +125,15 @@ describe('loadConfig: sources and precedence', () => {
     expect((await load(cwd)).engine.fsync).toBe(true);
   });
 
+  it('treats an empty list as unset', async () => {
+    const cwd = workdir({
+      'stowage.yaml': 'server:\n  accessKeys:\n  # - name: reader\n  port: 9100\n',
+    });
+    const config = await load(cwd);
+    expect(config.server.accessKeys).toBeUndefined();
+    expect(config.server.port).toBe(9100);
+  });
+
   it('accepts an empty file', async () => {
     const cwd = workdir({ 'stowage.yaml': '' });
     expect((await load(cwd)).log.level).toBe('info');

@@ -3,6 +3,7 @@
  * docs/config.md documents every key; test/docs/config-documented.test.ts keeps them in step.
  */
 import { z } from 'zod';
+import { REDACTED } from '../log.js';
 import { parseIdentityPolicy } from '../s3api/documents/policy.js';
 import { bucketsSchema } from '../bucketconfig/schema.js';
 import { storesSchema } from './stores.js';
@@ -72,6 +73,19 @@ const engineSchema = z
 /** IAM user-name rules, which key names follow. */
 export const ACCESS_KEY_NAME_PATTERN = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
 
+/**
+ * A secret access key. `stowage config show` prints every secret as the placeholder, so
+ * its output used as a config file would make the placeholder a working secret anyone
+ * can guess: refused.
+ */
+const secretSchema = z
+  .string()
+  .min(8, 'expected at least 8 characters')
+  .max(128)
+  .refine((v) => v !== REDACTED, {
+    message: `is the placeholder ${REDACTED} that \`stowage config show\` prints instead of a secret: put the real secret here`,
+  });
+
 /** One validated entry of `server.accessKeys`; `policy` is JSON text. */
 interface DeclaredKeyConfig {
   name: string;
@@ -90,7 +104,7 @@ const declaredKeySchema = z
       .string()
       .regex(ACCESS_KEY_NAME_PATTERN, 'expected 1 to 64 characters of A-Z a-z 0-9 + = , . @ _ -'),
     accessKeyId: z.string().regex(/^[A-Za-z0-9]{3,128}$/, 'expected 3 to 128 letters and digits'),
-    secretAccessKey: z.string().min(8, 'expected at least 8 characters').max(128),
+    secretAccessKey: secretSchema,
     policy: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
   })
   .transform((key, ctx): DeclaredKeyConfig => {
@@ -175,7 +189,7 @@ const serverSchema = z
       .string()
       .regex(/^[A-Za-z0-9]{3,128}$/, 'expected 3 to 128 letters and digits')
       .optional(),
-    rootSecretAccessKey: z.string().min(8, 'expected at least 8 characters').max(128).optional(),
+    rootSecretAccessKey: secretSchema.optional(),
     // Access keys beyond root that live in the config file (read-only for `stowage keys`).
     accessKeys: z.array(declaredKeySchema).superRefine(uniqueDeclaredKeys).optional(),
   })
@@ -249,8 +263,8 @@ function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   }
 }
 
-/** The keys of the object schema at `path` (e.g. `['engine']`), or undefined if it is not an object. */
-export function configKeysAt(path: readonly PropertyKey[]): string[] | undefined {
+/** The schema at `path` (e.g. `['engine']`), unwrapped, or undefined if there is none. */
+function schemaAt(path: readonly PropertyKey[]): z.core.$ZodType | undefined {
   let schema: z.core.$ZodType = configSchema;
   for (const segment of path) {
     const obj = unwrap(schema);
@@ -264,8 +278,18 @@ export function configKeysAt(path: readonly PropertyKey[]): string[] | undefined
     if (!child) return undefined;
     schema = child;
   }
-  const obj = unwrap(schema);
+  return unwrap(schema);
+}
+
+/** The keys of the object schema at `path` (e.g. `['engine']`), or undefined if it is not an object. */
+export function configKeysAt(path: readonly PropertyKey[]): string[] | undefined {
+  const obj = schemaAt(path);
   return obj instanceof z.ZodObject ? Object.keys(obj.shape) : undefined;
+}
+
+/** Whether the key at `path` holds a list (e.g. `server.accessKeys`). */
+export function isConfigListAt(path: readonly PropertyKey[]): boolean {
+  return schemaAt(path) instanceof z.ZodArray;
 }
 
 /**

@@ -116,6 +116,53 @@ describe('stowage config show', () => {
     });
   });
 
+  it('prints every secret as [REDACTED]: the root secret and declared keys, in YAML and JSON', async () => {
+    const file = writeConfig(
+      'secrets.yaml',
+      [
+        'server:',
+        '  accessKeys:',
+        '    - name: reader',
+        '      accessKeyId: READER0000000001',
+        '      secretAccessKey: declared-secret-123',
+      ].join('\n'),
+    );
+    const env = {
+      STOWAGE_ROOT_ACCESS_KEY: 'ROOTKEY00001',
+      STOWAGE_ROOT_SECRET_KEY: 'root-secret-456',
+    };
+    for (const json of [[], ['--json']]) {
+      const r = await runCli([...json, '--config', file, 'config', 'show'], { cwd, env });
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toContain('root-secret-456');
+      expect(r.stdout).not.toContain('declared-secret-123');
+      expect(r.stdout).toContain('ROOTKEY00001');
+      expect(r.stdout.match(/\[REDACTED\]/g)).toHaveLength(2);
+    }
+  });
+
+  it('its output, used as a config, is refused where it redacted a secret (never a guessable secret)', async () => {
+    const shown = writeConfig(
+      'shown.yaml',
+      [
+        'server:',
+        '  rootAccessKeyId: ROOTKEY00001',
+        "  rootSecretAccessKey: '[REDACTED]'",
+        '  accessKeys:',
+        '    - name: reader',
+        '      accessKeyId: READER0000000001',
+        "      secretAccessKey: '[REDACTED]'",
+      ].join('\n'),
+    );
+    const r = await runCli(['config', 'check', shown], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('server.rootSecretAccessKey: is the placeholder [REDACTED]');
+    expect(r.stderr).toContain(
+      'server.accessKeys.0.secretAccessKey: is the placeholder [REDACTED]',
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('logs at debug level to stderr with --verbose, keeping stdout clean', async () => {
     const r = await runCli(['--verbose', '--json', 'config', 'show'], { cwd });
     expect(r.code).toBe(0);

@@ -350,7 +350,7 @@ describe('stowage serve over TLS: connections that never start the handshake', (
   }, 30_000);
 });
 
-describe('stowage serve with bad TLS files', () => {
+describe('stowage serve and stowage config check with bad TLS files', () => {
   /** Runs `stowage serve` in-process with `tls` in a config file; it must not start. */
   async function serveWith(tls: { certFile: string; keyFile: string }) {
     const dir = mkdtempSync(path.join(work, 'bad-'));
@@ -375,6 +375,11 @@ describe('stowage serve with bad TLS files', () => {
     // One line naming the problem; no stack trace, no "internal error".
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stderr).not.toMatch(/internal error/);
+    // `config check` reads the files the same way, so a pipeline that gates on it is not
+    // let through to a serve that then fails.
+    const check = await runCli(['config', 'check'], { env: { STOWAGE_CONFIG: config }, cwd: dir });
+    expect(check.code).toBe(2);
+    expect(check.stderr).toBe(r.stderr);
     return r.stderr;
   }
 

@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { resolveConfig } from '../../config/load.js';
 import type { StowageConfig } from '../../config/schema.js';
 import { redactSecrets } from '../../log.js';
+import { loadTlsMaterial } from '../../server/tls.js';
 import type { CliContext } from '../context.js';
 
 /**
@@ -30,12 +31,16 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
 
   config
     .command('check')
-    .description('validate a config file (default: --config, STOWAGE_CONFIG or ./stowage.yaml)')
+    .description(
+      'validate a config file and the TLS files it names (default: --config, STOWAGE_CONFIG or ./stowage.yaml)',
+    )
     .argument('[file]', 'config file to check')
     .action(async (file: string | undefined) => {
       const options = ctx.configOptions(file === undefined ? {} : { configPath: file });
       // Throws E_CONFIG_INVALID (exit 2) naming the bad field; reaching the end means valid.
-      const { configFile } = await resolveConfig(options);
+      const { config: checked, configFile } = await resolveConfig(options);
+      // The TLS files are read and matched as `stowage serve` reads them at start-up.
+      if (checked.server.tls) loadTlsMaterial(checked.server.tls);
       const out = ctx.output();
       if (out.json) {
         out.result({ ok: true, configFile: configFile ?? null });

@@ -154,6 +154,12 @@ export const ERROR_TABLE = {
     'BucketAlreadyExists',
   ),
   E_BUCKET_NOT_EMPTY: spec('The bucket is not empty', EXIT.conflict, 409, 'BucketNotEmpty'),
+  E_INVALID_BUCKET_STATE: spec(
+    'The request is not valid with the current state of the bucket',
+    EXIT.conflict,
+    409,
+    'InvalidBucketState',
+  ),
   E_NO_SUCH_BUCKET_CONFIG: spec(
     'The bucket has no such configuration',
     EXIT.notFound,

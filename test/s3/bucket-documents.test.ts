@@ -29,6 +29,7 @@ import {
   PutBucketReplicationCommand,
   PutBucketTaggingCommand,
   PutBucketVersioningCommand,
+  GetBucketVersioningCommand,
   PutPublicAccessBlockCommand,
   S3Client,
   type CORSRule,
@@ -304,6 +305,51 @@ describe("the seeds' documents are accepted and read back", () => {
       (await s3.send(new GetBucketReplicationCommand({ Bucket: BACKUPS })))
         .ReplicationConfiguration,
     ).toEqual(config);
+    // Replication needs every version: the source's versioning cannot be suspended under it.
+    const err = await s3ErrorOf(
+      s3.send(
+        new PutBucketVersioningCommand({
+          Bucket: BACKUPS,
+          VersioningConfiguration: { Status: 'Suspended' },
+        }),
+      ),
+    );
+    expect(err).toMatchObject({ name: 'InvalidBucketState', status: 409 });
+    expect(err.message).toMatch(/first delete the replication configuration/);
+    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: BACKUPS }))).Status).toBe(
+      'Enabled',
+    );
+  });
+
+  it('replication to a destination that does not exist or keeps no versions: InvalidRequest', async () => {
+    const to = (bucket: string) =>
+      s3.send(
+        new PutBucketReplicationCommand({
+          Bucket: BACKUPS,
+          ReplicationConfiguration: {
+            Role: 'arn:aws:iam::123456789012:role/replication',
+            Rules: [
+              {
+                Status: 'Enabled',
+                Priority: 1,
+                DeleteMarkerReplication: { Status: 'Disabled' },
+                Filter: { Prefix: '' },
+                Destination: { Bucket: `arn:aws:s3:::${bucket}` },
+              },
+            ],
+          },
+        }),
+      );
+    expect(await s3ErrorOf(to('no-such-replica-bucket'))).toMatchObject({
+      name: 'InvalidRequest',
+      status: 400,
+      message: expect.stringMatching(/^Destination bucket must exist\./),
+    });
+    expect(await s3ErrorOf(to(ASSETS))).toMatchObject({
+      name: 'InvalidRequest',
+      status: 400,
+      message: expect.stringMatching(/^Destination bucket must have versioning enabled\./),
+    });
   });
 
   it('metrics (seed 000 §8.4) and bucket tags', async () => {

@@ -11,6 +11,8 @@ beforeAll(async () => {
   ({ engine, close } = await openTestEngine());
   await engine.createBucket('ziggie-cloud-backups');
   await engine.putBucketVersioning('ziggie-cloud-backups', 'Enabled');
+  await engine.createBucket('ziggie-cloud-backups-replica');
+  await engine.putBucketVersioning('ziggie-cloud-backups-replica', 'Enabled');
   await engine.createBucket('unversioned');
   await engine.createBucket('suspended');
   await engine.putBucketVersioning('suspended', 'Suspended');
@@ -71,6 +73,38 @@ describe('validateReplication', () => {
         "Versioning must be 'Enabled' on the bucket to apply a replication configuration",
       );
     }
+  });
+
+  it('refuses a destination bucket that does not exist or does not keep versions, with S3 wording', async () => {
+    const to = (bucket: string): string =>
+      rule({ dest: `<Destination><Bucket>arn:aws:s3:::${bucket}</Bucket></Destination>` });
+    await expectError(
+      () => check(repl(to('no-such-replica'))),
+      'E_INVALID_REQUEST',
+      'Destination bucket must exist. ("no-such-replica" does not)',
+    );
+    for (const bucket of ['unversioned', 'suspended']) {
+      await expectError(
+        () => check(repl(to(bucket))),
+        'E_INVALID_REQUEST',
+        `Destination bucket must have versioning enabled. ("${bucket}" is ${bucket})`,
+      );
+    }
+    // Every rule's destination is checked, not only the first.
+    await expectError(
+      () =>
+        check(
+          repl(
+            rule() +
+              rule({
+                head: '<Status>Enabled</Status><Priority>2</Priority>',
+                dest: '<Destination><Bucket>arn:aws:s3:::unversioned</Bucket></Destination>',
+              }),
+          ),
+        ),
+      'E_INVALID_REQUEST',
+      'Destination bucket must have versioning enabled.',
+    );
   });
 
   it('refuses a missing Role, no Rule, a rule without Status or Destination', async () => {

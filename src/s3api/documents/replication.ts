@@ -2,6 +2,7 @@
  * PutBucketReplication: an IAM role and 1 to 1,000 rules, each with a status and a
  * destination bucket ARN. S3 only accepts it on a bucket whose versioning is Enabled.
  */
+import { isStowageError } from '../../errors.js';
 import { parseFilter } from './filter.js';
 import { BUCKET_ARN } from './inventory.js';
 import type { DocumentContext } from './types.js';
@@ -58,7 +59,8 @@ function statusBlock(node: XmlElement, tag: string, where: string): string | und
   return oneOf(requireText(block, 'Status', at), STATUS, 'Status', at);
 }
 
-function checkDestination(node: XmlElement, where: string): void {
+/** Checks a rule's destination; returns the destination bucket's name. */
+function checkDestination(node: XmlElement, where: string): string {
   const at = `the <Destination> of ${where}`;
   allowOnly(node, DESTINATION_TAGS, at);
   const bucket = requireText(node, 'Bucket', at);
@@ -72,11 +74,14 @@ function checkDestination(node: XmlElement, where: string): void {
   elementOf(node, 'EncryptionConfiguration', at);
   statusBlock(node, 'ReplicationTime', at);
   statusBlock(node, 'Metrics', at);
+  return bucket.slice(bucket.lastIndexOf(':') + 1);
 }
 
 interface ParsedRule {
   id?: string;
   priority?: number;
+  /** The destination bucket's name. */
+  destination: string;
 }
 
 function checkRule(node: XmlElement, index: number): ParsedRule {
@@ -124,8 +129,8 @@ function checkRule(node: XmlElement, index: number): ParsedRule {
     statusBlock(criteria, 'ReplicaModifications', at);
   }
   statusBlock(node, 'ExistingObjectReplication', where);
-  checkDestination(requireElement(node, 'Destination', where), where);
-  const out: ParsedRule = {};
+  const destination = checkDestination(requireElement(node, 'Destination', where), where);
+  const out: ParsedRule = { destination };
   if (id) out.id = id;
   if (priority !== undefined) out.priority = priority;
   return out;
@@ -165,5 +170,23 @@ export function validateReplication(xml: string, ctx: DocumentContext): void {
     throw invalidRequest(
       `Versioning must be 'Enabled' on the bucket to apply a replication configuration`,
     );
+  }
+  // As on S3 (the messages are S3's): the destinations are buckets of this server, and
+  // they must exist and keep every version too.
+  for (const { destination } of rules) {
+    let versioning: string;
+    try {
+      versioning = ctx.engine.getBucketVersioning(destination);
+    } catch (err) {
+      if (isStowageError(err, 'E_NO_SUCH_BUCKET')) {
+        throw invalidRequest(`Destination bucket must exist. ("${destination}" does not)`);
+      }
+      throw err;
+    }
+    if (versioning !== 'Enabled') {
+      throw invalidRequest(
+        `Destination bucket must have versioning enabled. ("${destination}" is ${versioning.toLowerCase()})`,
+      );
+    }
   }
 }

@@ -137,6 +137,14 @@ export async function putBucketVersioning(r: S3Request): Promise<void> {
   if (mfa === 'Enabled') throw new StowageError('E_NOT_IMPLEMENTED', 'MFA Delete is not supported');
   if (status === undefined)
     throw new StowageError('E_MALFORMED_XML', 'VersioningConfiguration needs a Status');
-  await r.engine.putBucketVersioning(bucketOf(r), status as 'Enabled');
+  const bucket = bucketOf(r);
+  if (status === 'Suspended' && r.engine.findBucketConfig(bucket, 'replication') !== undefined) {
+    // S3's answer: replication needs every version, so it must go first.
+    throw new StowageError(
+      'E_INVALID_BUCKET_STATE',
+      'A replication configuration is present on this bucket, so you cannot change the versioning state. To change the versioning state, first delete the replication configuration.',
+    );
+  }
+  await r.engine.putBucketVersioning(bucket, status as 'Enabled');
   sendEmpty(r.res, 200);
 }

@@ -45,6 +45,85 @@ describe('validateNotification', () => {
     );
   });
 
+  const doc = (...targets: string[]): string =>
+    `<NotificationConfiguration>${targets.join('')}</NotificationConfiguration>`;
+  const queue = (events: string[], filter = '', arn = 'arn:aws:sqs:us-east-1:1:q'): string =>
+    `<QueueConfiguration><Queue>${arn}</Queue>${events.map((e) => `<Event>${e}</Event>`).join('')}${filter}</QueueConfiguration>`;
+  const keyFilter = (...rules: Array<[string, string]>): string =>
+    `<Filter><S3Key>${rules.map(([n, v]) => `<FilterRule><Name>${n}</Name><Value>${v}</Value></FilterRule>`).join('')}</S3Key></Filter>`;
+
+  it('refuses an event type S3 does not publish, as S3 does', async () => {
+    for (const event of ['s3:ObjectCreated:Bogus', 'bogus', 's3:ObjectCreated', '']) {
+      await expectError(
+        () => validateNotification(doc(queue(['s3:ObjectRemoved:*', event]))),
+        'E_INVALID_ARGUMENT',
+        /^The event is not supported for notifications/,
+      );
+    }
+    validateNotification(
+      doc(queue(['s3:ObjectCreated:Put', 's3:ObjectRestore:Completed', 's3:LifecycleTransition'])),
+    );
+  });
+
+  it('refuses a destination that is not an ARN', async () => {
+    await expectError(
+      () => validateNotification(doc(queue(['s3:ObjectCreated:*'], '', 'not-an-arn'))),
+      'E_INVALID_ARGUMENT',
+      /^Unable to validate the following destination configurations: .*"not-an-arn" is not an ARN/,
+    );
+  });
+
+  it('accepts prefix and suffix rules (any case), refuses other names and repeats', async () => {
+    validateNotification(
+      doc(queue(['s3:ObjectCreated:*'], keyFilter(['Prefix', 'images/'], ['suffix', '.png']))),
+    );
+    await expectError(
+      () => validateNotification(doc(queue(['s3:ObjectCreated:*'], keyFilter(['middle', 'x'])))),
+      'E_INVALID_ARGUMENT',
+      /^filter rule name must be either prefix or suffix/,
+    );
+    await expectError(
+      () =>
+        validateNotification(
+          doc(queue(['s3:ObjectCreated:*'], keyFilter(['prefix', 'a/'], ['prefix', 'b/']))),
+        ),
+      'E_INVALID_ARGUMENT',
+      /^Cannot specify more than one prefix rule in a filter\./,
+    );
+  });
+
+  it('refuses two targets that one event would reach, and accepts ones kept apart by filters', async () => {
+    const overlap =
+      /^Configurations overlap\. Configurations on the same bucket cannot share a common event type\./;
+    for (const [a, b] of [
+      [queue(['s3:ObjectCreated:*']), queue(['s3:ObjectCreated:Put'])],
+      [
+        queue(['s3:ObjectCreated:Put']),
+        queue(['s3:ObjectCreated:Put'], keyFilter(['prefix', 'img/'])),
+      ],
+      [
+        queue(['s3:ObjectCreated:*'], keyFilter(['prefix', 'img/'])),
+        queue(['s3:ObjectCreated:*'], keyFilter(['prefix', 'img/png/'], ['suffix', '.png'])),
+      ],
+    ]) {
+      await expectError(() => validateNotification(doc(a!, b!)), 'E_INVALID_ARGUMENT', overlap);
+    }
+    // Different event types, or filters no key matches together, do not overlap.
+    validateNotification(doc(queue(['s3:ObjectCreated:*']), queue(['s3:ObjectRemoved:*'])));
+    validateNotification(
+      doc(
+        queue(['s3:ObjectCreated:*'], keyFilter(['prefix', 'img/'])),
+        queue(['s3:ObjectCreated:*'], keyFilter(['prefix', 'audio/'])),
+      ),
+    );
+    validateNotification(
+      doc(
+        queue(['s3:ObjectCreated:*'], keyFilter(['suffix', '.png'])),
+        queue(['s3:ObjectCreated:*'], keyFilter(['suffix', '.jpg'])),
+      ),
+    );
+  });
+
   it('refuses another root element, or XML that is not well-formed', async () => {
     await expectError(
       () => validateNotification('<Notification/>'),

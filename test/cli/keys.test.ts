@@ -195,6 +195,33 @@ describe('stowage keys (subprocess)', () => {
     expect(list).toHaveLength(2);
   });
 
+  it('takes a policy naming an S3 action that does not exist, as IAM does, with a warning (seed 003)', async () => {
+    // Seed 003's application policy lists s3:GetObjectMetadata, which S3 does not have.
+    const seed003 = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['s3:PutObject', 's3:GetObject', 's3:GetObjectMetadata', 's3:DeleteObject'],
+          Resource: 'arn:aws:s3:::your-creative-assets-bucket/*',
+        },
+      ],
+    };
+    const r = await stowage(['keys', 'set-policy', vpsId, '-'], { input: JSON.stringify(seed003) });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'warning: policy from stdin names S3 actions that do not exist, which match no request: s3:GetObjectMetadata\n',
+    );
+    const shown = JSON.parse((await stowage(['--json', 'keys', 'show', vpsId])).stdout) as {
+      policy: unknown;
+    };
+    expect(shown.policy).toEqual(seed003);
+    const quiet = await stowage(['-q', 'keys', 'set-policy', vpsId, '-'], {
+      input: JSON.stringify(seed003),
+    });
+    expect(quiet).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('lists config-declared keys and refuses to delete or re-policy them', async () => {
     const cwd = path.join(dir, 'with-config');
     mkdirSync(cwd, { recursive: true });

@@ -16,7 +16,7 @@ import {
   type KeyScope,
   type KeySummary,
 } from '../../server/keys/manage.js';
-import { checkPolicyText } from '../../server/keys/record.js';
+import { checkPolicy } from '../../server/keys/record.js';
 import { keyStoreFile } from '../../server/keys/store.js';
 import type { CliContext } from '../context.js';
 
@@ -31,8 +31,27 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Reads and validates a policy from a file, or from stdin when `source` is `-`. */
-async function readPolicy(source: string, cwd: string): Promise<string> {
+/**
+ * Reads and validates a policy from a file, or from stdin when `source` is `-`. S3 actions
+ * that do not exist are accepted, as IAM accepts them, with a warning on stderr: they
+ * match no request, so a typo in an Allow grants nothing and in a Deny denies nothing.
+ */
+async function readPolicy(source: string, ctx: CliContext): Promise<string> {
+  const origin = source === '-' ? 'policy from stdin' : `policy file ${source}`;
+  const { text, unrecognizedActions } = checkPolicy(
+    await readPolicyText(source, ctx.io.cwd),
+    origin,
+  );
+  if (unrecognizedActions.length > 0 && !ctx.globals().quiet) {
+    ctx.io.stderr.write(
+      `warning: ${origin} names S3 actions that do not exist, which match no request: ${unrecognizedActions.join(', ')}\n`,
+    );
+  }
+  return text;
+}
+
+/** The text of a policy file, or of stdin when `source` is `-`. */
+async function readPolicyText(source: string, cwd: string): Promise<string> {
   let text: string;
   try {
     text = source === '-' ? await readStdin() : await readFile(path.resolve(cwd, source), 'utf8');
@@ -51,7 +70,7 @@ async function readPolicy(source: string, cwd: string): Promise<string> {
       details: { file: source },
     });
   }
-  return checkPolicyText(text, source === '-' ? 'policy from stdin' : `policy file ${source}`);
+  return text;
 }
 
 function listText(keys: KeySummary[]): string {
@@ -114,7 +133,7 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
     .option('--policy <file>', 'IAM identity policy JSON file, or - for stdin')
     .action(async (o: { name: string; policy?: string }) => {
       const scope = await scopeOf(ctx);
-      const policy = o.policy === undefined ? null : await readPolicy(o.policy, ctx.io.cwd);
+      const policy = o.policy === undefined ? null : await readPolicy(o.policy, ctx);
       const key = await createAccessKey(scope, { name: o.name, policy });
       const out = ctx.output();
       if (out.json) {
@@ -193,7 +212,7 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
     .argument('<file>', 'IAM identity policy JSON file, or - for stdin')
     .action(async (id: string, file: string) => {
       const scope = await scopeOf(ctx);
-      const policy = await readPolicy(file, ctx.io.cwd);
+      const policy = await readPolicy(file, ctx);
       const key = await setAccessKeyPolicy(scope, id, policy);
       const out = ctx.output();
       if (out.json) out.result(summaryJson(key));

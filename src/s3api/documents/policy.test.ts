@@ -422,7 +422,27 @@ describe('parseIdentityPolicy', () => {
     ]);
   });
 
-  it('refuses a principal, an unknown S3 action and a resource that is not an ARN', async () => {
+  it('takes an S3 action S3 does not have, as IAM does, and reports it; it matches no request', async () => {
+    const doc = parseIdentityPolicy(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['s3:GetObject', 's3:GetObjectMetadata', 's3:Frobnicate*'],
+            Resource: '*',
+          },
+        ],
+      }),
+    );
+    expect(doc.unrecognizedActions).toEqual(['s3:GetObjectMetadata', 's3:Frobnicate*']);
+    const ok = parseIdentityPolicy(
+      JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }),
+    );
+    expect(ok.unrecognizedActions).toBeUndefined();
+  });
+
+  it('refuses a principal, an action without its service or not a name, and a resource that is not an ARN', async () => {
     const st = (s: Record<string, unknown>): string =>
       JSON.stringify({
         Version: '2012-10-17',
@@ -433,11 +453,13 @@ describe('parseIdentityPolicy', () => {
       'E_MALFORMED_POLICY',
       'Policy document should not specify a principal (statement 1)',
     );
-    await expectError(
-      () => parseIdentityPolicy(st({ Action: 's3:GetObjekt' })),
-      'E_MALFORMED_POLICY',
-      'Policy has invalid action: "s3:GetObjekt" (statement 1)',
-    );
+    for (const action of ['GetObject', 's3:Get Object', 's3:']) {
+      await expectError(
+        () => parseIdentityPolicy(st({ Action: action })),
+        'E_MALFORMED_POLICY',
+        `Policy has invalid action: "${action}" (statement 1)`,
+      );
+    }
     await expectError(
       () => parseIdentityPolicy(st({ Resource: 'ziggie-cloud-assets/*' })),
       'E_MALFORMED_POLICY',

@@ -37,6 +37,11 @@ export interface PolicyDocument {
   version: (typeof POLICY_VERSIONS)[number];
   id?: string;
   statements: PolicyStatement[];
+  /**
+   * S3 actions of an identity policy that S3 does not have (`s3:GetObjectMetadata`): IAM
+   * accepts them, and they match no request. Worth a warning; absent when there are none.
+   */
+  unrecognizedActions?: string[];
 }
 
 const TOP_FIELDS = ['Version', 'Id', 'Statement'];
@@ -114,7 +119,12 @@ function parsePrincipal(v: unknown, field: string, where: string): PolicyPrincip
 /** A bucket policy (about one bucket, with principals) or an identity policy (a key's own). */
 type PolicyKind = { kind: 'bucket'; bucket: string } | { kind: 'identity' };
 
-function actionScopesOf(actions: string[], where: string, kind: PolicyKind): Set<S3ActionScope> {
+function actionScopesOf(
+  actions: string[],
+  where: string,
+  kind: PolicyKind,
+  unrecognized: string[],
+): Set<S3ActionScope> {
   const scopes = new Set<S3ActionScope>();
   for (const a of actions) {
     if (a === '*') {
@@ -130,6 +140,12 @@ function actionScopesOf(actions: string[], where: string, kind: PolicyKind): Set
     }
     const found =
       m && m[1]?.toLowerCase() === 's3' ? actionScopes(m[2] as string) : new Set<S3ActionScope>();
+    // IAM takes an S3 action name it does not know (its policy summary lists it under
+    // "Unrecognized actions"); S3 refuses one in a bucket policy.
+    if (found.size === 0 && m && kind.kind === 'identity' && /^[A-Za-z0-9*?]+$/.test(m[2]!)) {
+      unrecognized.push(a);
+      continue;
+    }
     if (found.size === 0) throw malformedPolicy(`Policy has invalid action: "${a}" (${where})`);
     for (const s of found) scopes.add(s);
   }
@@ -159,7 +175,12 @@ function resourceScopes(r: string, kind: PolicyKind, where: string): S3ActionSco
   return (m[1] as string).includes('*') ? ['bucket', 'object'] : ['bucket'];
 }
 
-function parseStatement(v: unknown, index: number, kind: PolicyKind): PolicyStatement {
+function parseStatement(
+  v: unknown,
+  index: number,
+  kind: PolicyKind,
+  unrecognized: string[],
+): PolicyStatement {
   if (!isObject(v)) throw malformedPolicy(`statement ${index + 1} must be a JSON object`);
   const where =
     typeof v.Sid === 'string' && v.Sid ? `statement "${v.Sid}"` : `statement ${index + 1}`;
@@ -200,7 +221,7 @@ function parseStatement(v: unknown, index: number, kind: PolicyKind): PolicyStat
   }
   const actionField = v.Action !== undefined ? 'Action' : 'NotAction';
   const actions = stringList(v[actionField], actionField, where);
-  const actionScope = actionScopesOf(actions, where, kind);
+  const actionScope = actionScopesOf(actions, where, kind, unrecognized);
   const resourceField = v.Resource !== undefined ? 'Resource' : 'NotResource';
   const resources = stringList(v[resourceField], resourceField, where);
   const resourceScope = new Set(resources.flatMap((r) => resourceScopes(r, kind, where)));
@@ -280,7 +301,8 @@ function parseDocument(json: string, kind: PolicyKind): PolicyDocument {
   const raw = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
   if (raw.length === 0)
     throw malformedPolicy('Missing required field Statement: the array is empty');
-  const statements = raw.map((s, i) => parseStatement(s, i, kind));
+  const unrecognized: string[] = [];
+  const statements = raw.map((s, i) => parseStatement(s, i, kind, unrecognized));
   const sids = new Set<string>();
   for (const s of statements) {
     if (s.sid === undefined || s.sid === '') continue;
@@ -289,6 +311,7 @@ function parseDocument(json: string, kind: PolicyKind): PolicyDocument {
   }
   const out: PolicyDocument = { version: version as PolicyDocument['version'], statements };
   if (doc.Id !== undefined) out.id = doc.Id as string;
+  if (unrecognized.length > 0) out.unrecognizedActions = [...new Set(unrecognized)];
   return out;
 }
 

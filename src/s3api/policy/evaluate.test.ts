@@ -126,6 +126,30 @@ describe('seed 000 §10.1 identity policy', () => {
   });
 });
 
+describe('an identity policy naming an S3 action that does not exist', () => {
+  it('grants nothing through it, and denies nothing through it', () => {
+    const doc = (effect: string, action: string[]) =>
+      parseIdentityPolicy(
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: effect, Action: action, Resource: '*' }],
+        }),
+      );
+    const run = (policies: ReturnType<typeof parseIdentityPolicy>[], action: string) =>
+      evaluate({
+        caller: { kind: 'key', identity: user('seed-003', policies) },
+        access: obj(action, 'a.png'),
+        keys: keys(),
+        identityPolicies: policies,
+      });
+    const allow = doc('Allow', ['s3:GetObjectMetadata', 's3:PutObject']);
+    expect(run([allow], 's3:GetObject')).toBe('ImplicitDeny');
+    expect(run([allow], 's3:PutObject')).toBe('Allow');
+    const deny = doc('Deny', ['s3:GetObjectMetadata']);
+    expect(run([doc('Allow', ['s3:*']), deny], 's3:GetObject')).toBe('Allow');
+  });
+});
+
 describe('statement matching', () => {
   const policy = (statement: Record<string, unknown>): ReturnType<typeof parsePolicy> =>
     parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: [statement] }), BUCKET);

@@ -50,16 +50,27 @@ export function checkKeyName(name: string): string {
  * @throws StowageError `E_MALFORMED_POLICY`.
  */
 export function checkPolicyText(text: string, origin: string): string {
+  return checkPolicy(text, origin).text;
+}
+
+/**
+ * {@link checkPolicyText}, also returning the S3 actions the policy names that S3 does not
+ * have (accepted, as IAM accepts them; they match no request).
+ */
+export function checkPolicy(
+  text: string,
+  origin: string,
+): { text: string; unrecognizedActions: string[] } {
   const trimmed = text.trim();
   try {
-    parseIdentityPolicy(trimmed);
+    const doc = parseIdentityPolicy(trimmed);
+    return { text: trimmed, unrecognizedActions: doc.unrecognizedActions ?? [] };
   } catch (err) {
     if (err instanceof StowageError) {
       throw new StowageError(err.code, `${origin}: ${err.message}`, { cause: err });
     }
     throw err;
   }
-  return trimmed;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -168,7 +168,7 @@ describe('key store', () => {
       Version: '2012-10-17',
       Statement: [
         { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
-        { Effect: 'Allow', Action: 's3:Frobnicate', Resource: '*' },
+        { Effect: 'Allow', Action: 'Frobnicate', Resource: '*' },
       ],
     });
     await expectError(

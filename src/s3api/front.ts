@@ -67,6 +67,11 @@ export interface S3FrontOptions {
   virtualHostDomain?: string;
   /** Called once per finished request. */
   onAccess?: (entry: AccessLogEntry) => void;
+  /**
+   * Called for a request answered with a server error (5xx), with the error and its cause:
+   * the access line names only the S3 code, which tells an operator nothing.
+   */
+  onServerError?: (err: StowageError, requestId: string) => void;
 }
 
 /** What an unauthenticated CORS preflight runs with: no caller, no payload. */
@@ -246,6 +251,7 @@ export function createS3Handler(
           discardUnreadBody(req);
         }
         sendError(res, err, { requestId, resource: rawPath, method });
+        if (err.httpStatus >= 500) options.onServerError?.(err, requestId);
         finish(err);
       },
     );

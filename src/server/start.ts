@@ -132,6 +132,9 @@ async function serve(
     }),
     virtualHostDomain: config.server.virtualHostDomain,
     onAccess: (entry) => accessLog.info(entry, 'request'),
+    // The message and the stack of what went wrong (the cause too), redacted as any log.
+    onServerError: (err, requestId) =>
+      logger.error({ err, requestId, code: err.code }, `request failed: ${err.message}`),
   });
   const listener = (
     req: http.IncomingMessage,

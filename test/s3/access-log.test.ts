@@ -233,3 +233,25 @@ it('a GET the client abandons before the headers went out is not logged as a 500
     expect(line.code).toBeUndefined();
   }
 });
+
+it('a request answered 500 also logs the error with its message and stack, at error level', async () => {
+  // A fault no real client can cause: the engine throws something that is not a StowageError.
+  const spy = vi.spyOn(server.engine, 'headBucket').mockImplementationOnce(() => {
+    throw new TypeError('boom in the engine');
+  });
+  try {
+    const r = await fetch(`${server.url}/logged?location`);
+    expect(r.status).toBe(500);
+    const requestId = r.headers.get('x-amz-request-id');
+    await new Promise((done) => setTimeout(done, 50));
+    const errors = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.level === 50 && l.requestId === requestId);
+    expect(errors).toHaveLength(1);
+    const err = errors[0]!.err as { message?: string; stack?: string };
+    expect(JSON.stringify(err)).toContain('boom in the engine');
+    expect(err.stack).toMatch(/\n\s+at /);
+  } finally {
+    spy.mockRestore();
+  }
+});

@@ -23,7 +23,7 @@ const MAX_TAG_VALUE = 256;
 export function normalizeMetadata(
   metadata: Record<string, string> | undefined,
 ): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = new Map<string, string>();
   let bytes = 0;
   for (const [k, v] of Object.entries(metadata ?? {})) {
     if (typeof v !== 'string') {
@@ -37,7 +37,7 @@ export function normalizeMetadata(
       );
     }
     bytes += key.length + wireByteLength(v);
-    out[key] = v;
+    out.set(key, v);
   }
   if (bytes > MAX_METADATA_BYTES) {
     throw new StowageError(
@@ -46,7 +46,8 @@ export function normalizeMetadata(
       { details: { sizeBytes: bytes, maxSizeBytes: MAX_METADATA_BYTES } },
     );
   }
-  return out;
+  // Own properties for every name, `__proto__` included (an assignment would set nothing).
+  return Object.fromEntries(out);
 }
 
 /** Checks a tag set against S3's limits. */

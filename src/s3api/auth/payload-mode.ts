@@ -3,11 +3,12 @@ import { StowageError } from '../../errors.js';
 import { UNSIGNED_PAYLOAD } from '../../sigv4/signing-key.js';
 import type { PayloadMode } from './types.js';
 
-const STREAMING: Record<string, PayloadMode> = {
-  'STREAMING-AWS4-HMAC-SHA256-PAYLOAD': { type: 'streaming-signed' },
-  'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER': { type: 'streaming-signed-trailer' },
-  'STREAMING-UNSIGNED-PAYLOAD-TRAILER': { type: 'streaming-unsigned-trailer' },
-};
+// A Map: a header value such as `constructor` must not find an inherited property.
+const STREAMING = new Map<string, PayloadMode>([
+  ['STREAMING-AWS4-HMAC-SHA256-PAYLOAD', { type: 'streaming-signed' }],
+  ['STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER', { type: 'streaming-signed-trailer' }],
+  ['STREAMING-UNSIGNED-PAYLOAD-TRAILER', { type: 'streaming-unsigned-trailer' }],
+]);
 
 /**
  * Reads an `x-amz-content-sha256` value: `UNSIGNED-PAYLOAD`, one of the three streaming
@@ -16,7 +17,7 @@ const STREAMING: Record<string, PayloadMode> = {
  */
 export function parsePayloadMode(value: string): PayloadMode {
   if (value === UNSIGNED_PAYLOAD) return { type: 'unsigned' };
-  const streaming = STREAMING[value];
+  const streaming = STREAMING.get(value);
   if (streaming) return streaming;
   if (/^[0-9a-fA-F]{64}$/.test(value)) return { type: 'sha256', hex: value.toLowerCase() };
   throw new StowageError(

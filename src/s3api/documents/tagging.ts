@@ -1,4 +1,4 @@
-/** PutBucketTagging: a `<TagSet>` of at most 50 tags with unique keys. */
+/** PutBucketTagging and PutObjectTagging: a `<TagSet>` of tags with unique keys. */
 import { StowageError } from '../../errors.js';
 import { parseTags, type Tag } from './filter.js';
 import { allowOnly, parseDocument, requireElement } from './xml-fields.js';
@@ -25,6 +25,19 @@ export function parseBucketTagging(xml: string): Tag[] {
     }
   }
   return tags;
+}
+
+/**
+ * PutObjectTagging's body, as strict as a bucket's: one `<TagSet>` of `<Tag>`s with a
+ * `<Key>` and a `<Value>` each and unique keys (the engine checks the per-object limits).
+ * The record has a key per tag, `constructor` or `__proto__` included.
+ */
+export function parseObjectTagging(xml: string): Record<string, string> {
+  const doc = parseDocument(xml, 'Tagging');
+  allowOnly(doc, ['TagSet'], 'Tagging');
+  const set = requireElement(doc, 'TagSet', 'Tagging');
+  allowOnly(set, ['Tag'], 'the <TagSet>');
+  return Object.fromEntries(parseTags(set, 'the tag set').map((t) => [t.key, t.value]));
 }
 
 /** The bucket-document validator for `?tagging`. */

@@ -7,6 +7,7 @@ import { readSmallBody } from '../small-body.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import type { XmlObject } from '../xml/build.js';
 import { childText, children, parseXml } from '../xml/parse.js';
+import { parseObjectTagging } from '../documents/tagging.js';
 import { checksumElements, rfc1123 } from './object-headers.js';
 import { setVersionHeader } from './objects.js';
 
@@ -86,19 +87,7 @@ export function getObjectTagging(r: S3Request): void {
 
 /** PutObjectTagging. */
 export async function putObjectTagging(r: S3Request): Promise<void> {
-  const doc = parseXml(await readSmallBody(r, 64 * 1024), 'Tagging');
-  const tags: Record<string, string> = {};
-  for (const set of children(doc, 'TagSet')) {
-    for (const tag of children(set, 'Tag')) {
-      const k = childText(tag, 'Key');
-      const v = childText(tag, 'Value');
-      if (k === undefined || v === undefined) {
-        throw new StowageError('E_MALFORMED_XML', 'every <Tag> needs a <Key> and a <Value>');
-      }
-      if (k in tags) throw new StowageError('E_INVALID_TAG', `tag key "${k}" is given twice`);
-      tags[k] = v;
-    }
-  }
+  const tags = parseObjectTagging((await readSmallBody(r, 64 * 1024)).toString('utf8'));
   // The tags are request condition keys (s3:RequestObjectTag/…): judged now they are known.
   if (!r.deferred?.tags)
     throw new StowageError('E_INTERNAL', 'PutObjectTagging was not authorised');

@@ -73,25 +73,29 @@ export function objectHeadersFrom(r: S3Request): ObjectHeaders {
 
 /** x-amz-meta-* headers, prefix removed. */
 export function metadataFrom(r: S3Request): Record<string, string> {
-  const out: Record<string, string> = {};
+  const entries: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(r.req.headers)) {
     if (name.startsWith('x-amz-meta-') && value !== undefined) {
-      out[name.slice('x-amz-meta-'.length)] = Array.isArray(value) ? value.join(',') : value;
+      entries.push([
+        name.slice('x-amz-meta-'.length),
+        Array.isArray(value) ? value.join(',') : value,
+      ]);
     }
   }
-  return out;
+  // fromEntries defines own properties: `x-amz-meta-__proto__` is kept like any name.
+  return Object.fromEntries(entries);
 }
 
 /** The x-amz-tagging header: a URL-encoded query string of tags. */
 export function taggingFrom(r: S3Request): Record<string, string> | undefined {
   const v = header(r, 'x-amz-tagging');
   if (v === undefined) return undefined;
-  const tags: Record<string, string> = {};
+  const tags = new Map<string, string>();
   for (const [k, val] of new URLSearchParams(v)) {
-    if (k in tags) throw new StowageError('E_INVALID_TAG', `tag key "${k}" is given twice`);
-    tags[k] = val;
+    if (tags.has(k)) throw new StowageError('E_INVALID_TAG', `tag key "${k}" is given twice`);
+    tags.set(k, val);
   }
-  return tags;
+  return Object.fromEntries(tags);
 }
 
 /** x-amz-checksum-<alg> values sent with the request: one at most, as S3 takes them. */

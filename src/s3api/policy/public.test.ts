@@ -55,6 +55,10 @@ describe('isPublicPolicy', () => {
     expect(withCondition({ StringEqualsIfExists: { 'aws:SourceVpce': 'vpce-1' } })).toBe(true);
     expect(withCondition({ Bool: { 'aws:SecureTransport': 'true' } })).toBe(true);
     expect(withCondition({ StringLike: { 's3:prefix': 'home/' } })).toBe(true);
+    // `anonymous` is the aws:userid of every anonymous request: fixed to it, anyone matches.
+    expect(withCondition({ StringEquals: { 'aws:userid': 'anonymous' } })).toBe(true);
+    expect(withCondition({ StringEqualsIgnoreCase: { 'aws:userid': 'Anonymous' } })).toBe(true);
+    expect(withCondition({ StringEquals: { 'aws:userid': 'AIDAEXAMPLEUSERID' } })).toBe(false);
   });
   it('only "bad actions" (reads, lists, writes, deletes, restores) make it public', () => {
     const p = (Action: string | string[]): boolean =>

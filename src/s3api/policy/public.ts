@@ -73,7 +73,11 @@ function isFixingCondition(c: PolicyCondition): boolean {
   if (key === 'aws:sourceip') return c.operator === 'IpAddress' && c.values.every(isFixedCidr);
   if (!FIXING_OPERATORS.has(c.operator)) return false;
   if (c.values.some(hasWildcard)) return false;
-  if (key === 'aws:userid') return c.values.every((v) => !/^AROA[A-Z0-9]+:/.test(v));
+  // `anonymous` is the aws:userid of every anonymous request (request-context.ts): fixing
+  // the key to it admits everyone.
+  if (key === 'aws:userid') {
+    return c.values.every((v) => !/^AROA[A-Z0-9]+:/.test(v) && v.toLowerCase() !== 'anonymous');
+  }
   return FIXING_KEYS.has(key);
 }
 

@@ -40,11 +40,27 @@ function decodeTree(node: unknown): unknown {
   if (typeof node === 'string') return decodeReferences(node);
   if (Array.isArray(node)) return node.map(decodeTree);
   if (node && typeof node === 'object') {
-    const out: Record<string, unknown> = {};
+    // No prototype: an element named `constructor` or `__proto__` is an own child like any
+    // other, and a lookup of a tag never finds an inherited property.
+    const out = Object.create(null) as Record<string, unknown>;
     for (const [k, v] of Object.entries(node)) out[k] = decodeTree(v);
     return out;
   }
   return node;
+}
+
+const CDATA = /<!\[CDATA\[([\s\S]*?)\]\]>/g;
+
+/**
+ * CDATA sections become escaped text before parsing, so that their content is taken
+ * literally: the one decoding pass after parsing must not decode `&amp;` or `&#65;` that
+ * were written inside CDATA (`<Key><![CDATA[a&amp;b]]></Key>` names the key `a&amp;b`).
+ */
+function escapeCdata(text: string): string {
+  if (!text.includes('<![CDATA[')) return text;
+  return text.replace(CDATA, (_, content: string) =>
+    content.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+  );
 }
 
 const options = {
@@ -85,10 +101,25 @@ export function parseXml(
       `the XML you provided was not well-formed: ${valid.err.msg} (line ${valid.err.line})`,
     );
   }
-  const doc = decodeTree((keepSpaces ? exact : trimming).parse(textBody)) as Record<
-    string,
-    unknown
-  >;
+  let parsed: unknown;
+  try {
+    parsed = (keepSpaces ? exact : trimming).parse(escapeCdata(textBody));
+  } catch (err) {
+    // What the validator lets through but the parser refuses (nesting past its limit).
+    throw new StowageError(
+      'E_MALFORMED_XML',
+      `the XML you provided was not well-formed or did not validate: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  const doc = decodeTree(parsed) as Record<string, unknown>;
+  const roots = Object.keys(doc);
+  if (roots.length > 1) {
+    throw new StowageError(
+      'E_MALFORMED_XML',
+      `a document has one root element; found ${roots.map((r) => `<${r}>`).join(', ')}`,
+    );
+  }
   const top = doc[root];
   if (top === undefined) {
     const found = Object.keys(doc)[0] ?? 'nothing';

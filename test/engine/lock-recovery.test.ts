@@ -132,6 +132,32 @@ describe('data directory lock', () => {
     expect(outcomes.filter((o) => o.includes('E_DATA_DIR_LOCKED'))).toHaveLength(3);
   });
 
+  it('of servers started at once on a new directory, the one that runs keeps the credentials it printed', async () => {
+    // Each would generate a root key; only the lock holder may write (or forget) it.
+    for (let round = 0; round < 6; round++) {
+      const dir = dataDir();
+      const starts = await Promise.allSettled(Array.from({ length: 3 }, () => serve(dir)));
+      cleanups.push(() => killAllServers());
+      // A refused start prints its error as the JSON document, so it may resolve too.
+      const running = starts.flatMap((s) =>
+        s.status === 'fulfilled' && s.value.info.url ? [s.value] : [],
+      );
+      expect(running, `round ${round}`).toHaveLength(1);
+      const shown = running[0]!.info;
+      expect(shown.secretAccessKeyShownOnce).toBeTruthy();
+      const stored = JSON.parse(readFileSync(path.join(dir, 'credentials.json'), 'utf8')) as {
+        accessKeyId: string;
+        secretAccessKey: string;
+      };
+      expect(stored, `round ${round}`).toEqual({
+        accessKeyId: shown.accessKeyId,
+        secretAccessKey: shown.secretAccessKeyShownOnce,
+      });
+      running[0]!.child.kill('SIGTERM');
+      await exited(running[0]!.child);
+    }
+  });
+
   it('takes over a stale lock whose process is gone, and an empty or garbled one', async () => {
     for (const content of [String(deadPid()), '', 'not a pid']) {
       const dir = dataDir();

@@ -14,6 +14,36 @@ import { StowageError, toStowageError } from '../errors.js';
 
 /** Takes the data directory lock; returns a function that releases it. */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  try {
+    return await takeLock(dataDir);
+  } catch (err) {
+    // LOCK.db holds nothing but the lock, and without a journal a write cut short (a kill
+    // or power cut during the first start) can leave it unreadable: made again, unless
+    // LOCK names another process that is alive (it could hold the lock on that file).
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB') throw err;
+    const owner = await ownerPid(path.join(dataDir, 'LOCK'));
+    if (owner !== undefined && owner !== process.pid && isAlive(owner)) throw err;
+    await fsp.rm(path.join(dataDir, 'LOCK.db'), { force: true });
+    return takeLock(dataDir);
+  }
+}
+
+async function ownerPid(pidFile: string): Promise<number | undefined> {
+  const owner = Number((await fsp.readFile(pidFile, 'utf8').catch(() => '')).trim());
+  return Number.isInteger(owner) && owner > 0 ? owner : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function takeLock(dataDir: string): Promise<() => Promise<void>> {
   const pidFile = path.join(dataDir, 'LOCK');
   let db: Database.Database | undefined;
   try {
@@ -30,12 +60,11 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
   } catch (err) {
     db?.close();
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-      const owner = Number((await fsp.readFile(pidFile, 'utf8').catch(() => '')).trim());
-      const who = Number.isInteger(owner) && owner > 0 ? `pid ${owner}` : 'pid unknown';
+      const owner = await ownerPid(pidFile);
       throw new StowageError(
         'E_DATA_DIR_LOCKED',
-        `the data directory ${dataDir} is in use by another Stowage process (${who})`,
-        { details: { dataDir, pid: owner || undefined } },
+        `the data directory ${dataDir} is in use by another Stowage process (${owner ? `pid ${owner}` : 'pid unknown'})`,
+        { details: { dataDir, pid: owner } },
       );
     }
     throw toStowageError(err, `lock ${dataDir}`);

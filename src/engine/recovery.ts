@@ -2,7 +2,8 @@
  * Start-up recovery. Temp files always belong to writes that never finished. After an
  * unclean shutdown (the `clean_shutdown` setting is `0`; a new directory has none) blobs that no version or
  * part references are garbage from writes that crashed between rename and commit, or
- * from deletions that crashed before unlinking.
+ * from deletions that crashed before unlinking; after a clean one that left such blobs
+ * (`gc`: a removal failed, or a commit's sync failed) they are collected too.
  */
 import type { Database } from 'better-sqlite3';
 import type { BlobStore } from './blobs/blob-store.js';
@@ -36,10 +37,11 @@ export async function recover(
   const clean = db.prepare("SELECT value FROM settings WHERE name = 'clean_shutdown'").get() as
     { value: string } | undefined;
   // No flag at all: a new directory, never opened before (the first open sets it to '0').
-  const uncleanShutdown = clean !== undefined && clean.value !== '1';
+  // 'gc': a clean shutdown that left unreferenced blob files (a removal failed).
+  const uncleanShutdown = clean !== undefined && clean.value !== '1' && clean.value !== 'gc';
   const tmpFilesRemoved = await blobs.cleanTmp();
   let orphanBlobsRemoved = 0;
-  if (uncleanShutdown || clean === undefined || force) {
+  if (uncleanShutdown || clean === undefined || clean.value === 'gc' || force) {
     const ids = referencedBlobIds(db);
     orphanBlobsRemoved = await blobs.collectGarbage((id) => ids.has(id));
   }
@@ -47,9 +49,12 @@ export async function recover(
   return { uncleanShutdown, tmpFilesRemoved, orphanBlobsRemoved };
 }
 
-/** Records whether the engine shut down cleanly. */
-export function setCleanFlag(db: Database, clean: boolean): void {
+/**
+ * Records whether the engine shut down cleanly, and if so whether it left unreferenced
+ * blob files for the next start to collect.
+ */
+export function setCleanFlag(db: Database, clean: boolean, leftGarbage = false): void {
   db.prepare(
     "INSERT INTO settings (name, value) VALUES ('clean_shutdown', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-  ).run(clean ? '1' : '0');
+  ).run(clean ? (leftGarbage ? 'gc' : '1') : '0');
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -103,6 +104,14 @@ describe('stowage engine', () => {
       expect(r.stderr, args.join(' ')).toMatch(text);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it('check refuses a data directory that does not exist (a mistyped path), creating nothing', async () => {
+    const missing = path.join(dir, 'typo-dir');
+    const r = await runCli(['engine', 'check', '--deep', '--data-dir', missing], { env, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`no data directory at ${missing}`);
+    expect(existsSync(missing)).toBe(false);
   });
 
   it('reports a locked data directory', async () => {

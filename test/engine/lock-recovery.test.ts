@@ -158,6 +158,22 @@ describe('data directory lock', () => {
     }
   });
 
+  it('makes LOCK.db again when a write cut short left it unreadable', async () => {
+    for (const bytes of [
+      Buffer.alloc(4096, 7),
+      Buffer.from('SQLite format 3\0' + 'x'.repeat(100)),
+    ]) {
+      const dir = dataDir();
+      writeFileSync(path.join(dir, 'LOCK.db'), bytes);
+      const engine = await open(dir);
+      expect(lockOf(dir)).toBe(String(process.pid));
+      // It is a lock like any other: a second open is refused.
+      const err = await Engine.open({ dataDir: dir }).catch((e: unknown) => e);
+      expect(isStowageError(err, 'E_DATA_DIR_LOCKED'), String(err)).toBe(true);
+      await engine.close();
+    }
+  });
+
   it('takes over a stale lock whose process is gone, and an empty or garbled one', async () => {
     for (const content of [String(deadPid()), '', 'not a pid']) {
       const dir = dataDir();

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/engine.js';
+import { Engine } from '../../src/engine/engine.js';
 import { openTestEngine, patternBytes, readAll, storedBlobIds } from '../helpers/engine.js';
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
@@ -74,4 +74,48 @@ describe('a metadata sync that fails', () => {
       expect(storedBlobIds(dir).length).toBeGreaterThan(0);
     },
   );
+
+  it('the replaced version kept on disk is collected at the next start, even after a clean close', async () => {
+    await engine.putObject('bkt', 'k', patternBytes(300_000, 1));
+    failNextWalSync();
+    await expect(engine.putObject('bkt', 'k', patternBytes(300_000, 2))).rejects.toThrow(
+      /fdatasync/,
+    );
+    const kept = await engine.check();
+    expect(kept.problems.map((p) => p.kind)).toEqual(['orphan-blob']);
+    await engine.close();
+    const again = await Engine.open({ dataDir: dir });
+    try {
+      expect(again.recovery).toMatchObject({ uncleanShutdown: false, orphanBlobsRemoved: 1 });
+      expect((await again.check({ deep: true })).problems).toEqual([]);
+      expect(md5(await readAll(again.getObject('bkt', 'k').body))).toBe(
+        md5(patternBytes(300_000, 2)),
+      );
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('a blob file whose removal failed (EBUSY) is collected at the next start after a clean close', async () => {
+    await engine.putObject('bkt', 'gone', patternBytes(300_000, 3));
+    const realRm = fs.promises.rm;
+    fs.promises.rm = (async () => {
+      throw Object.assign(new Error('EBUSY: resource busy or locked, rm'), { code: 'EBUSY' });
+    }) as typeof fs.promises.rm;
+    try {
+      await engine.deleteObject('bkt', 'gone');
+      await new Promise((done) => setTimeout(done, 50));
+    } finally {
+      fs.promises.rm = realRm;
+    }
+    expect((await engine.check()).problems.map((p) => p.kind)).toEqual(['orphan-blob']);
+    await engine.close();
+    const again = await Engine.open({ dataDir: dir });
+    try {
+      expect(again.recovery).toMatchObject({ uncleanShutdown: false, orphanBlobsRemoved: 1 });
+      expect((await again.check()).problems).toEqual([]);
+    } finally {
+      await again.close();
+    }
+  });
 });

@@ -13,8 +13,20 @@ import type { CliContext } from '../context.js';
 import { parseDurationMs } from '../duration.js';
 
 /** Opens the configured data directory for one command and always closes it. */
-async function withEngine<T>(ctx: CliContext, fn: (engine: Engine) => Promise<T> | T): Promise<T> {
+async function withEngine<T>(
+  ctx: CliContext,
+  fn: (engine: Engine) => Promise<T> | T,
+  { mustExist = false }: { mustExist?: boolean } = {},
+): Promise<T> {
   const config = await ctx.config();
+  if (mustExist && !(await fsp.stat(config.dataDir).catch(() => undefined))?.isDirectory()) {
+    // A mistyped --data-dir must not be created and then reported healthy.
+    throw new StowageError(
+      'E_CONFIG_INVALID',
+      `no data directory at ${config.dataDir}: pass the --data-dir of the store to check`,
+      { details: { dataDir: config.dataDir } },
+    );
+  }
   const engine = await Engine.open({
     dataDir: config.dataDir,
     fsync: config.engine.fsync,
@@ -304,7 +316,7 @@ export function registerEngineCommands(program: Command, ctx: CliContext): void 
     .description('check the data directory: database integrity, blobs present, no orphans')
     .option('--deep', 'also re-hash every blob against its SHA-256')
     .action(async (o: { deep?: boolean }) => {
-      const report = await withEngine(ctx, (e) => e.check({ deep: o.deep }));
+      const report = await withEngine(ctx, (e) => e.check({ deep: o.deep }), { mustExist: true });
       ctx
         .output()
         .result(report, (r) =>

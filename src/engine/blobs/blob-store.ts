@@ -38,6 +38,8 @@ export class BlobStore {
   private readonly leases = new Map<string, number>();
   private readonly doomed = new Set<string>();
   private readonly dirSyncs = new Map<string, Promise<void>>();
+  /** A blob file could not be removed (see leavesGarbage). */
+  private failedRemovals = false;
   /** The last free-space reading and the bytes written since (see ensureSpace). */
   private space?: { at: number; free: number; used: number };
   private inline?: InlineBlobs;
@@ -223,8 +225,8 @@ export class BlobStore {
 
   /**
    * Removes blobs that no metadata references any more. Blobs under a read lease are
-   * removed when the lease ends. Failures are ignored: an unreferenced blob is also
-   * collected at the next start-up.
+   * removed when the lease ends. A failure is remembered (leavesGarbage), so that the next
+   * start-up collects what is left.
    */
   remove(ids: readonly string[]): void {
     for (const id of ids) {
@@ -241,7 +243,18 @@ export class BlobStore {
   }
 
   private async unlink(id: string): Promise<void> {
-    await fsp.rm(this.pathOf(id), { force: true }).catch(() => undefined);
+    await fsp.rm(this.pathOf(id), { force: true }).catch(() => {
+      this.failedRemovals = true;
+    });
+  }
+
+  /**
+   * Whether unreferenced blob files may be left on disk: a removal failed, or a blob
+   * dropped while being read is still leased. The engine's close then asks the next
+   * start to collect them.
+   */
+  get leavesGarbage(): boolean {
+    return this.failedRemovals || this.doomed.size > 0;
   }
 
   /** Deletes every temp file: they belong to writes that never finished. Returns the count. */

@@ -49,6 +49,8 @@ interface Pending {
 
 /** Runs metadata jobs in batched transactions. */
 export class CommitQueue {
+  /** Blobs dropped by commits whose sync failed were kept on disk (see flush). */
+  keptDrops = false;
   private pending: Pending[] = [];
   private scheduled = false;
   /** Extra work folded into every batch (e.g. last-access times). */
@@ -145,6 +147,7 @@ export class CommitQueue {
     // lost (a later recovery collects them).
     this.durable.after(settle, (err) => {
       if (typeof err === 'object' && err !== null) unsynced.add(err);
+      if (batch.some((p) => p.drops.length > 0)) this.keptDrops = true;
       batch.forEach((p, i) => p.reject(results[i]!.ok ? err : results[i]!.value));
     });
   }

@@ -35,6 +35,17 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('refuses a database written by a newer version, changing nothing', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const newest = MIGRATIONS.at(-1)!.version;
+    db.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(newest + 1, 'future-thing');
+    expect(() => migrate(db)).toThrow(
+      new RegExp(`schema version ${newest + 1}, newer than this Stowage knows \\(${newest}\\)`),
+    );
+    db.close();
+  });
+
   it('a failing migration rolls back whole and is not recorded', () => {
     const db = new Database(':memory:');
     migrate(db);

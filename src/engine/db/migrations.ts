@@ -4,6 +4,7 @@
  * each and records them in `schema_migrations`.
  */
 import type { Database } from 'better-sqlite3';
+import { StowageError } from '../../errors.js';
 
 /** One schema step. */
 export interface Migration {
@@ -193,6 +194,16 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
     v: number | null;
   };
   const current = row.v ?? 0;
+  const newest = migrations.at(-1)?.version ?? 0;
+  if (current > newest) {
+    // Written by a newer Stowage (a rollback after an upgrade): this code does not know
+    // what the newer columns and tables mean, and writing would corrupt them.
+    throw new StowageError(
+      'E_CONFIG_INVALID',
+      `the metadata database is at schema version ${current}, newer than this Stowage knows (${newest}): it was written by a newer version; run that version, or restore a backup made before the upgrade`,
+      { details: { schemaVersion: current, knownVersion: newest } },
+    );
+  }
   const applied: number[] = [];
   for (const m of migrations) {
     if (m.version <= current) continue;

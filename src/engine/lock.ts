@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { StowageError, toStowageError } from '../errors.js';
+import { processAlive } from '../process-alive.js';
 
 /** Takes the data directory lock; returns a function that releases it. */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
@@ -23,7 +24,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     const code = (err as { cause?: { code?: string } }).cause?.code;
     if (code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB') throw err;
     const owner = await ownerPid(path.join(dataDir, 'LOCK'));
-    if (owner !== undefined && owner !== process.pid && isAlive(owner)) throw err;
+    if (owner !== undefined && owner !== process.pid && processAlive(owner)) throw err;
     await fsp.rm(path.join(dataDir, 'LOCK.db'), { force: true });
     return takeLock(dataDir);
   }
@@ -32,15 +33,6 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
 async function ownerPid(pidFile: string): Promise<number | undefined> {
   const owner = Number((await fsp.readFile(pidFile, 'utf8').catch(() => '')).trim());
   return Number.isInteger(owner) && owner > 0 ? owner : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function takeLock(dataDir: string): Promise<() => Promise<void>> {

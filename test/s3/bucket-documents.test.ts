@@ -47,6 +47,26 @@ const ASSETS = 'ziggie-cloud-assets';
 const BACKUPS = 'ziggie-cloud-backups';
 const LOGS = 'ziggie-cloud-logs';
 const REPLICA = 'ziggie-cloud-backups-replica';
+
+/** PutBucketReplication of one rule copying everything from `bucket` to `destination`. */
+const replicate = (bucket: string, destination: string) =>
+  s3.send(
+    new PutBucketReplicationCommand({
+      Bucket: bucket,
+      ReplicationConfiguration: {
+        Role: 'arn:aws:iam::123456789012:role/replication',
+        Rules: [
+          {
+            Status: 'Enabled',
+            Priority: 1,
+            DeleteMarkerReplication: { Status: 'Disabled' },
+            Filter: { Prefix: '' },
+            Destination: { Bucket: `arn:aws:s3:::${destination}` },
+          },
+        ],
+      },
+    }),
+  );
 const PROD = 'ziggie-assets-prod';
 
 beforeAll(async () => {
@@ -322,24 +342,7 @@ describe("the seeds' documents are accepted and read back", () => {
   });
 
   it('replication to a destination that does not exist or keeps no versions: InvalidRequest', async () => {
-    const to = (bucket: string) =>
-      s3.send(
-        new PutBucketReplicationCommand({
-          Bucket: BACKUPS,
-          ReplicationConfiguration: {
-            Role: 'arn:aws:iam::123456789012:role/replication',
-            Rules: [
-              {
-                Status: 'Enabled',
-                Priority: 1,
-                DeleteMarkerReplication: { Status: 'Disabled' },
-                Filter: { Prefix: '' },
-                Destination: { Bucket: `arn:aws:s3:::${bucket}` },
-              },
-            ],
-          },
-        }),
-      );
+    const to = (bucket: string) => replicate(BACKUPS, bucket);
     expect(await s3ErrorOf(to('no-such-replica-bucket'))).toMatchObject({
       name: 'InvalidRequest',
       status: 400,
@@ -506,25 +509,7 @@ describe('documents S3 refuses are refused with its code, and nothing is stored'
   });
 
   it('replication on an unversioned bucket: InvalidRequest', async () => {
-    const err = await s3ErrorOf(
-      s3.send(
-        new PutBucketReplicationCommand({
-          Bucket: ASSETS,
-          ReplicationConfiguration: {
-            Role: 'arn:aws:iam::123456789012:role/replication',
-            Rules: [
-              {
-                Status: 'Enabled',
-                Priority: 1,
-                DeleteMarkerReplication: { Status: 'Disabled' },
-                Filter: { Prefix: '' },
-                Destination: { Bucket: `arn:aws:s3:::${REPLICA}` },
-              },
-            ],
-          },
-        }),
-      ),
-    );
+    const err = await s3ErrorOf(replicate(ASSETS, REPLICA));
     expect(err).toEqual({
       name: 'InvalidRequest',
       status: 400,

@@ -6,6 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StowageError, toStowageError } from '../../errors.js';
+import { processAlive } from '../../process-alive.js';
 
 /** What a caller passes to {@link withFileLock}. */
 export interface FileLockOptions {
@@ -13,16 +14,6 @@ export interface FileLockOptions {
   timeoutMs?: number;
   /** A lock older than this is taken over even if its process seems alive (pid reuse). */
   staleMs?: number;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** True when the lock at `file` was left behind by a process that is gone (or is ancient). */

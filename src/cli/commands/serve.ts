@@ -44,6 +44,17 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       const { config } = await ctx.resolvedConfig({ address: o.address, port: o.port });
       const logger = await ctx.logger();
       const server = await startServer(config, logger);
+      // The handlers go in before the start-up message: a supervisor (or a test) that
+      // sends SIGTERM as soon as it reads the message must not meet the default action,
+      // which ends the process without a graceful shutdown.
+      const stopped = new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          logger.info({ signal }, 'shutting down: finishing in-flight requests');
+          resolve();
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
       const out = ctx.output();
       out.result(
         {
@@ -59,14 +70,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         },
         () => banner(server, config.dataDir, config.server.region),
       );
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          logger.info({ signal }, 'shutting down: finishing in-flight requests');
-          resolve();
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      await stopped;
       await server.close();
       logger.info('stopped');
     });

@@ -149,10 +149,25 @@ export function parseFilter(
     allowOnly(and, predicates, andAt);
     if (Object.keys(and).length === 0) throw malformed(`${andAt} is empty`);
     readPredicates(and, andAt, options, filter, true);
+    // S3's <And> joins two or more predicates; one alone is MalformedXML there.
+    const count =
+      (filter.prefix !== undefined ? 1 : 0) +
+      filter.tags.length +
+      (filter.objectSizeGreaterThan !== undefined ? 1 : 0) +
+      (filter.objectSizeLessThan !== undefined ? 1 : 0) +
+      (filter.accessPointArn !== undefined ? 1 : 0);
+    if (count < 2) {
+      throw malformed(`${andAt} holds one condition; use it alone, without <And>`);
+    }
   } else {
     readPredicates(node, at, options, filter, false);
   }
   const { objectSizeGreaterThan: gt, objectSizeLessThan: lt } = filter;
+  if (lt !== undefined && lt < 1) {
+    throw invalidArgument(
+      `'ObjectSizeLessThan' should be between 1 and 1099511627776000, got ${lt} (${at})`,
+    );
+  }
   if (gt !== undefined && lt !== undefined && lt <= gt) {
     throw invalidArgument(
       `ObjectSizeLessThan (${lt}) must be greater than ObjectSizeGreaterThan (${gt}) in ${at}`,

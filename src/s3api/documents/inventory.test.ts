@@ -1,6 +1,6 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectError } from '../../../test/helpers/expect-error.js';
-import { validateInventory } from './inventory.js';
+import { INVENTORY_OPTIONAL_FIELDS, validateInventory } from './inventory.js';
 
 interface Parts {
   id?: string;
@@ -39,6 +39,17 @@ describe('validateInventory', () => {
         ),
         extra: '<Filter><Prefix>game-assets/</Prefix></Filter>',
       }),
+    );
+  });
+
+  it("accepts every optional field of S3's service model, LifecycleExpirationDate included", () => {
+    const fields = INVENTORY_OPTIONAL_FIELDS.map((f) => `<Field>${f}</Field>`).join('');
+    expect(INVENTORY_OPTIONAL_FIELDS).toContain('LifecycleExpirationDate');
+    check(
+      inv().replace(
+        /<OptionalFields>.*<\/OptionalFields>/,
+        `<OptionalFields>${fields}</OptionalFields>`,
+      ),
     );
   });
 

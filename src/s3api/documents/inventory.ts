@@ -36,6 +36,7 @@ export const INVENTORY_OPTIONAL_FIELDS = [
   'ChecksumAlgorithm',
   'ObjectAccessControlList',
   'ObjectOwner',
+  'LifecycleExpirationDate',
 ] as const;
 
 const ROOT = 'InventoryConfiguration';

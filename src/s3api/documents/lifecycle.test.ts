@@ -299,10 +299,14 @@ describe('parseLifecycleRules: values (InvalidArgument)', () => {
       'E_INVALID_ARGUMENT',
       /must not be negative, got -1/,
     );
+    // A noncurrent transition may take 0 days (terraform-provider-aws's acceptance tests
+    // against AWS use noncurrent_days = 0); an expiration may not.
+    validateLifecycle(rule(ncTr(0, 'GLACIER')));
+    validateLifecycle(rule(ncTr(0, 'INTELLIGENT_TIERING')));
     await expectError(
-      () => validateLifecycle(rule(ncTr(0, 'GLACIER'))),
+      () => validateLifecycle(rule(ncTr(-1, 'GLACIER'))),
       'E_INVALID_ARGUMENT',
-      /'NoncurrentDays' .* must be a positive integer/,
+      /'NoncurrentDays' .* must not be negative, got -1/,
     );
     await expectError(
       () =>
@@ -422,6 +426,102 @@ describe('parseLifecycleRules: values (InvalidArgument)', () => {
 });
 
 describe('parseLifecycleRules: combinations (InvalidRequest, InvalidTag)', () => {
+  const v1 = (prefix: string, inner: string, id = prefix): string =>
+    `<Rule><ID>${id}</ID><Prefix>${prefix}</Prefix><Status>Enabled</Status>${inner}</Rule>`;
+  const v2 = (filter: string, inner: string, id: string): string =>
+    `<Rule><ID>${id}</ID><Filter>${filter}</Filter><Status>Enabled</Status>${inner}</Rule>`;
+
+  it('V1 (top-level Prefix) and V2 (Filter) rules are not mixed, as S3 decides', async () => {
+    await expectError(
+      () =>
+        validateLifecycle(
+          lc(
+            v1('a/', exp('<Days>1</Days>')) + v2('<Prefix>b/</Prefix>', exp('<Days>1</Days>'), 'b'),
+          ),
+        ),
+      'E_INVALID_REQUEST',
+      'Base level prefix cannot be used in Lifecycle V2, prefixes can only be used in filter.',
+    );
+    await expectError(
+      () =>
+        validateLifecycle(
+          lc(
+            v1(
+              'a/',
+              '<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays><NewerNoncurrentVersions>2</NewerNoncurrentVersions></NoncurrentVersionExpiration>',
+            ),
+          ),
+        ),
+      'E_INVALID_REQUEST',
+      'NewerNoncurrentVersions element can only be used in Lifecycle V2.',
+    );
+  });
+
+  it('V1 prefixes may not overlap for one action type; V2 filters may', async () => {
+    await expectError(
+      () =>
+        validateLifecycle(lc(v1('dir/', exp('<Days>1</Days>')) + v1('di', exp('<Days>5</Days>')))),
+      'E_INVALID_REQUEST',
+      "Found overlapping prefixes 'dir/' and 'di' for same action type 'Expiration'",
+    );
+    validateLifecycle(lc(v1('dir/', exp('<Days>1</Days>')) + v1('di', tr(5, 'GLACIER'))));
+    validateLifecycle(lc(v1('a/', exp('<Days>1</Days>')) + v1('b/', exp('<Days>5</Days>'))));
+    validateLifecycle(
+      lc(
+        v2('<Prefix>dir/</Prefix>', exp('<Days>1</Days>'), 'x') +
+          v2('<Prefix>di</Prefix>', exp('<Days>5</Days>'), 'y'),
+      ),
+    );
+  });
+
+  it('an object-size filter with AbortIncompleteMultipartUpload or ExpiredObjectDeleteMarker', async () => {
+    const sized = '<Filter><ObjectSizeGreaterThan>1000</ObjectSizeGreaterThan></Filter>';
+    await expectError(
+      () =>
+        validateLifecycle(
+          rule(
+            '<AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload>',
+            `<ID>r</ID>${sized}`,
+          ),
+        ),
+      'E_INVALID_REQUEST',
+      /^AbortIncompleteMultipartUpload cannot be specified with Object Size\./,
+    );
+    await expectError(
+      () =>
+        validateLifecycle(
+          rule(
+            exp('<ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker>'),
+            `<ID>r</ID>${sized}`,
+          ),
+        ),
+      'E_INVALID_REQUEST',
+      /^ExpiredObjectDeleteMarker cannot be specified with Object Size\./,
+    );
+  });
+
+  it('an <And> with one condition, and ObjectSizeLessThan 0', async () => {
+    await expectError(
+      () =>
+        validateLifecycle(
+          rule(exp('<Days>1</Days>'), '<ID>r</ID><Filter><And><Prefix>a/</Prefix></And></Filter>'),
+        ),
+      'E_MALFORMED_XML',
+      /holds one condition/,
+    );
+    await expectError(
+      () =>
+        validateLifecycle(
+          rule(
+            exp('<Days>1</Days>'),
+            '<ID>r</ID><Filter><ObjectSizeLessThan>0</ObjectSizeLessThan></Filter>',
+          ),
+        ),
+      'E_INVALID_ARGUMENT',
+      /'ObjectSizeLessThan' should be between 1 and 1099511627776000/,
+    );
+  });
+
   it('a rule without any action', async () => {
     await expectError(
       () => validateLifecycle(rule('')),

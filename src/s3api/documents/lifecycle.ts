@@ -89,6 +89,11 @@ function positive(n: number, what: string): number {
   return n;
 }
 
+function notNegative(n: number, what: string): number {
+  if (n < 0) throw invalidArgument(`${what} must not be negative, got ${n}`);
+  return n;
+}
+
 function newerVersions(node: XmlElement, where: string): number | undefined {
   const n = integerOf(node, 'NewerNoncurrentVersions', where);
   if (n !== undefined && (n < 1 || n > 100)) {
@@ -149,7 +154,8 @@ function parseNoncurrentTransition(node: XmlElement, where: string): NoncurrentV
   const days = integerOf(node, 'NoncurrentDays', at);
   if (days === undefined) throw malformed(`${at} is missing the required element <NoncurrentDays>`);
   const t: NoncurrentVersionTransition = {
-    noncurrentDays: positive(days, `'NoncurrentDays' in NoncurrentVersionTransition action`),
+    // 0 is allowed here (a noncurrent version moves at once), unlike in an expiration.
+    noncurrentDays: notNegative(days, `'NoncurrentDays' in NoncurrentVersionTransition action`),
     storageClass,
   };
   const newer = newerVersions(node, at);
@@ -250,6 +256,18 @@ function checkRule(rule: LifecycleRule, where: string): void {
       `Tag-based filter cannot be used with ExpiredObjectDeleteMarker action (${where})`,
     );
   }
+  const sized =
+    rule.filter.objectSizeGreaterThan !== undefined || rule.filter.objectSizeLessThan !== undefined;
+  if (rule.abortIncompleteMultipartUpload && sized) {
+    throw invalidRequest(
+      `AbortIncompleteMultipartUpload cannot be specified with Object Size. (${where})`,
+    );
+  }
+  if (rule.expiration?.expiredObjectDeleteMarker !== undefined && sized) {
+    throw invalidRequest(
+      `ExpiredObjectDeleteMarker cannot be specified with Object Size. (${where})`,
+    );
+  }
   checkTransitions(rule, `${where} with filter '${describeFilter(rule.filter)}'`);
 }
 
@@ -274,6 +292,7 @@ export function parseLifecycleRules(xml: string): LifecycleRule[] {
     );
   }
   const rules = nodes.map(parseRule);
+  checkVersion(nodes, rules);
   const ids = new Set<string>();
   for (const r of rules) {
     if (r.id === undefined || r.id === '') continue;
@@ -285,6 +304,57 @@ export function parseLifecycleRules(xml: string): LifecycleRule[] {
     ids.add(r.id);
   }
   return rules;
+}
+
+/** The actions a V1 rule's prefix may not share with another V1 rule's overlapping one. */
+const ACTION_TYPES = [
+  ['Expiration', (r: LifecycleRule) => r.expiration !== undefined],
+  ['Transition', (r: LifecycleRule) => r.transitions.length > 0],
+  ['NoncurrentVersionTransition', (r: LifecycleRule) => r.noncurrentVersionTransitions.length > 0],
+  [
+    'NoncurrentVersionExpiration',
+    (r: LifecycleRule) => r.noncurrentVersionExpiration !== undefined,
+  ],
+  [
+    'AbortIncompleteMultipartUpload',
+    (r: LifecycleRule) => r.abortIncompleteMultipartUpload !== undefined,
+  ],
+] as const;
+
+/**
+ * A configuration is V1 (rules with a top-level `<Prefix>`) or V2 (`<Filter>`), never both,
+ * as S3 decides. V1 knows no NewerNoncurrentVersions, and its prefixes may not overlap for
+ * one action type (V2's may).
+ */
+function checkVersion(nodes: readonly XmlElement[], rules: readonly LifecycleRule[]): void {
+  const v1 = nodes.map((n) => textOf(n, 'Prefix', 'a rule') !== undefined);
+  if (v1.some((x) => x) && v1.some((x) => !x)) {
+    throw invalidRequest(
+      'Base level prefix cannot be used in Lifecycle V2, prefixes can only be used in filter.',
+    );
+  }
+  if (!v1[0]) return;
+  const newer = rules.some(
+    (r) =>
+      r.noncurrentVersionExpiration?.newerNoncurrentVersions !== undefined ||
+      r.noncurrentVersionTransitions.some((t) => t.newerNoncurrentVersions !== undefined),
+  );
+  if (newer) {
+    throw invalidRequest('NewerNoncurrentVersions element can only be used in Lifecycle V2.');
+  }
+  for (const [type, has] of ACTION_TYPES) {
+    const prefixes = rules.filter(has).map((r) => r.filter.prefix ?? '');
+    for (let i = 0; i < prefixes.length; i++) {
+      for (let j = i + 1; j < prefixes.length; j++) {
+        const [a, b] = [prefixes[i]!, prefixes[j]!];
+        if (a.startsWith(b) || b.startsWith(a)) {
+          throw invalidRequest(
+            `Found overlapping prefixes '${a}' and '${b}' for same action type '${type}'`,
+          );
+        }
+      }
+    }
+  }
 }
 
 /** The bucket-document validator for `?lifecycle`. */

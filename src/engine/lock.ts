@@ -11,22 +11,24 @@ import Database from 'better-sqlite3';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { StowageError, toStowageError } from '../errors.js';
-import { processAlive } from '../process-alive.js';
 
 /** Takes the data directory lock; returns a function that releases it. */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   try {
     return await takeLock(dataDir);
   } catch (err) {
-    // LOCK.db holds nothing but the lock, and without a journal a write cut short (a kill
-    // or power cut during the first start) can leave it unreadable: made again, unless
-    // LOCK names another process that is alive (it could hold the lock on that file).
+    // Without a journal, a write cut short (a kill or power cut during the very first
+    // start) can leave LOCK.db unreadable. It is not made again here: servers starting at
+    // once could each delete the file another had just locked, and both run. The
+    // operator, who knows whether a Stowage process uses the directory, deletes it.
     const code = (err as { cause?: { code?: string } }).cause?.code;
     if (code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB') throw err;
-    const owner = await ownerPid(path.join(dataDir, 'LOCK'));
-    if (owner !== undefined && owner !== process.pid && processAlive(owner)) throw err;
-    await fsp.rm(path.join(dataDir, 'LOCK.db'), { force: true });
-    return takeLock(dataDir);
+    const lockDb = path.join(dataDir, 'LOCK.db');
+    throw new StowageError(
+      'E_CONFIG_INVALID',
+      `${lockDb} is damaged (a start was cut short while creating it): if no Stowage process uses ${dataDir}, delete ${lockDb} and start again; it holds nothing but the lock`,
+      { cause: err, details: { dataDir } },
+    );
   }
 }
 

@@ -10,6 +10,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   rmdirSync,
   writeFileSync,
 } from 'node:fs';
@@ -158,18 +159,22 @@ describe('data directory lock', () => {
     }
   });
 
-  it('makes LOCK.db again when a write cut short left it unreadable', async () => {
+  it('a LOCK.db a write cut short left unreadable stops the start with what to do, never an internal error', async () => {
     for (const bytes of [
       Buffer.alloc(4096, 7),
       Buffer.from('SQLite format 3\0' + 'x'.repeat(100)),
     ]) {
       const dir = dataDir();
       writeFileSync(path.join(dir, 'LOCK.db'), bytes);
+      const err = await Engine.open({ dataDir: dir }).catch((e: unknown) => e);
+      expect(isStowageError(err, 'E_CONFIG_INVALID'), String(err)).toBe(true);
+      expect((err as Error).message).toContain(
+        `if no Stowage process uses ${dir}, delete ${path.join(dir, 'LOCK.db')}`,
+      );
+      // As told: deleted, the next start works.
+      rmSync(path.join(dir, 'LOCK.db'));
       const engine = await open(dir);
       expect(lockOf(dir)).toBe(String(process.pid));
-      // It is a lock like any other: a second open is refused.
-      const err = await Engine.open({ dataDir: dir }).catch((e: unknown) => e);
-      expect(isStowageError(err, 'E_DATA_DIR_LOCKED'), String(err)).toBe(true);
       await engine.close();
     }
   });

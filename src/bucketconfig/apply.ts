@@ -122,7 +122,7 @@ export async function applyPlan(
           }),
         );
       }
-      for (const change of bucketPlan.changes) {
+      for (const change of inApplyOrder(bucketPlan.changes, documents)) {
         current = change.subResource;
         if (change.action === 'unchanged') continue;
         if (change.action === 'error') {
@@ -164,6 +164,28 @@ export async function applyPlan(
     }
   }
   return result;
+}
+
+/**
+ * A bucket's changes in SUB_RESOURCE_NAMES order, except that suspending versioning comes
+ * after the removal of replication: replication needs every version, and S3 refuses to
+ * suspend versioning under it (409 InvalidBucketState).
+ */
+function inApplyOrder<C extends { subResource: string; action: string }>(
+  changes: readonly C[],
+  documents: Partial<Record<string, unknown>>,
+): readonly C[] {
+  const suspended = (documents.versioning as { Status?: string } | undefined)?.Status;
+  const suspend = changes.find(
+    (c) =>
+      c.subResource === 'versioning' &&
+      (c.action === 'remove' || (c.action !== 'unchanged' && suspended === 'Suspended')),
+  );
+  const replication = changes.findIndex((c) => c.subResource === 'replication');
+  if (!suspend || replication < 0) return changes;
+  const rest = changes.filter((c) => c !== suspend);
+  const at = rest.findIndex((c) => c.subResource === 'replication');
+  return [...rest.slice(0, at + 1), suspend, ...rest.slice(at + 1)];
 }
 
 /** The one-line message of a failed apply: bucket, sub-resource, cause, and what was done. */

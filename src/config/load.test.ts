@@ -125,6 +125,13 @@ describe('loadConfig: sources and precedence', () => {
     expect((await load(cwd)).engine.fsync).toBe(true);
   });
 
+  it('treats an empty map as unset', async () => {
+    const cwd = workdir({ 'stowage.yaml': 'stores:\n  # aws: { region: eu-north-1 }\nbuckets:\n' });
+    const config = await load(cwd);
+    expect(config.stores).toBeUndefined();
+    expect(config.buckets).toBeUndefined();
+  });
+
   it('treats an empty list as unset', async () => {
     const cwd = workdir({
       'stowage.yaml': 'server:\n  accessKeys:\n  # - name: reader\n  port: 9100\n',

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { StowageError } from '../errors.js';
 import { configError, describeIssue, type ConfigIssue } from './issues.js';
-import { configKeysAt, configSchema, isConfigListAt, type StowageConfig } from './schema.js';
+import { configKeysAt, configSchema, isConfigCollectionAt, type StowageConfig } from './schema.js';
 import { readIncludedBuckets } from './include.js';
 import { fileLabel, parseYamlConfig } from './yaml.js';
 
@@ -224,9 +224,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Copies a file's values into `target`, recording the source of every leaf. A section or a
- * list left empty in YAML (`engine:` with its keys commented out, `accessKeys:` with its
- * items commented out) parses as null and means "unset".
+ * Copies a file's values into `target`, recording the source of every leaf. A section, a
+ * list or a map left empty in YAML (`engine:` with its keys commented out, `accessKeys:` or
+ * `stores:` with their entries commented out) parses as null and means "unset".
  */
 function setLeaves(
   target: Record<string, unknown>,
@@ -238,7 +238,7 @@ function setLeaves(
   for (const [key, child] of Object.entries(value)) {
     const at = [...prefix, key];
     const isSection = configKeysAt(at) !== undefined;
-    if (child === null && (isSection || isConfigListAt(at))) continue;
+    if (child === null && (isSection || isConfigCollectionAt(at))) continue;
     if (isSection && isPlainObject(child)) {
       const existing = target[key];
       const next = isPlainObject(existing) ? existing : {};

@@ -287,9 +287,10 @@ export function configKeysAt(path: readonly PropertyKey[]): string[] | undefined
   return obj instanceof z.ZodObject ? Object.keys(obj.shape) : undefined;
 }
 
-/** Whether the key at `path` holds a list (e.g. `server.accessKeys`). */
-export function isConfigListAt(path: readonly PropertyKey[]): boolean {
-  return schemaAt(path) instanceof z.ZodArray;
+/** Whether the key at `path` holds a list or a map (`server.accessKeys`, `stores`). */
+export function isConfigCollectionAt(path: readonly PropertyKey[]): boolean {
+  const schema = schemaAt(path);
+  return schema instanceof z.ZodArray || schema instanceof z.ZodRecord;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { StowageError } from '../errors.js';
 /**
  * Glue between node:http and the SigV4 module: authenticates a request and opens its
  * payload (verified as it streams, so a bad signature or hash fails the read and the
@@ -36,6 +38,15 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
       now(),
       options.region === undefined ? {} : { region: options.region },
     );
+    // As S3: SSE-KMS needs a signed request. It is also what lets a bucket policy fixed by
+    // s3:x-amz-server-side-encryption-aws-kms-key-id count as not public (policy/public.ts):
+    // an anonymous caller must not be able to meet that condition by sending the header.
+    if (auth.kind !== 'signed' && requestsKms(req.headers)) {
+      throw new StowageError(
+        'E_INVALID_ARGUMENT',
+        'Requests specifying Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4.',
+      );
+    }
     // A presigned URL's hoisted headers count as sent (a header sent as well wins).
     if (auth.kind === 'signed' && auth.via === 'query') {
       for (const [name, value] of hoistedHeaders(rawQuery)) req.headers[name] ??= value;
@@ -57,4 +68,14 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
       trailerAlgorithms,
     };
   };
+}
+
+/** Whether a request names SSE-KMS (aws:kms or aws:kms:dsse, a key id, a context). */
+function requestsKms(headers: IncomingHttpHeaders): boolean {
+  const sse = headers['x-amz-server-side-encryption'];
+  return (
+    (typeof sse === 'string' && sse.trim().toLowerCase().startsWith('aws:kms')) ||
+    headers['x-amz-server-side-encryption-aws-kms-key-id'] !== undefined ||
+    headers['x-amz-server-side-encryption-context'] !== undefined
+  );
 }

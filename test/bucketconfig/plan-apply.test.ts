@@ -287,6 +287,37 @@ describe('stowage plan / apply on the embedded server (seed 000)', () => {
     ).toEqual(['logging', 'tags']);
   });
 
+  it('suspends versioning and drops replication in one --prune apply (replication goes first)', async () => {
+    writeConfig(`buckets:
+  repl-dst:
+    versioning: Enabled
+  repl-src:
+    versioning: Enabled
+    replication:
+      role: arn:aws:iam::ACCOUNT_ID:role/replication
+      rules:
+        - { id: all, prefix: '', destination: { bucket: repl-dst } }
+`);
+    expect((await cli('apply', '--yes')).code).toBe(0);
+    writeConfig(`buckets:
+  repl-dst:
+    versioning: Enabled
+  repl-src:
+    versioning: Suspended
+`);
+    const r = await cli('apply', '--yes', '--prune');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.indexOf('removed: repl-src replication')).toBeGreaterThanOrEqual(0);
+    expect(lines.indexOf('updated: repl-src versioning')).toBeGreaterThan(
+      lines.indexOf('removed: repl-src replication'),
+    );
+    expect((await aws('s3api', 'get-bucket-versioning', '--bucket', 'repl-src')).Status).toBe(
+      'Suspended',
+    );
+    expect((await cli('plan')).code).toBe(0);
+  });
+
   it('refuses an undeclared --bucket as a usage error', async () => {
     const r = await cli('plan', '--bucket', 'nope');
     expect(r.code).toBe(2);

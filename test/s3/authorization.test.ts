@@ -611,6 +611,45 @@ describe('public access block', () => {
     expect(await got.Body?.transformToString()).toBe('body of game-assets/x');
   });
 
+  it('a policy fixed by a KMS key id is not public, and anonymous callers cannot meet it by sending one', async () => {
+    await freshBucket('kms-fixed', ['game-assets/x']);
+    await root.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: 'kms-fixed',
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
+      }),
+    );
+    // Not public in S3's sense (the key is a fixing one), so BlockPublicPolicy lets it in …
+    await putPolicy('kms-fixed', {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: ['s3:PutObject', 's3:GetObject'],
+          Resource: 'arn:aws:s3:::kms-fixed/*',
+          Condition: { StringEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'k1' } },
+        },
+      ],
+    });
+    // … because SSE-KMS needs a signed request, as on S3.
+    const kms = { 'x-amz-server-side-encryption-aws-kms-key-id': 'k1' };
+    const put = await anonymous('/kms-fixed/anon-obj', {
+      method: 'PUT',
+      body: 'd',
+      headers: { ...kms, 'x-amz-server-side-encryption': 'aws:kms' },
+    });
+    expect(put.status).toBe(400);
+    expect(put.body).toContain('require AWS Signature Version 4');
+    expect((await anonymous('/kms-fixed/game-assets/x', { headers: kms })).status).toBe(400);
+    expect((await anonymous('/kms-fixed/game-assets/x')).status).toBe(403);
+  });
+
   it('a public-read object ACL lets anonymous callers read, until IgnorePublicAcls', async () => {
     await freshBucket('acl-public');
     await root.send(

@@ -171,16 +171,15 @@ export function validateReplication(xml: string, ctx: DocumentContext): void {
       `Versioning must be 'Enabled' on the bucket to apply a replication configuration`,
     );
   }
-  // As on S3 (the messages are S3's): the destinations are buckets of this server, and
-  // they must exist and keep every version too.
+  // A destination that is a bucket of this server must keep every version, as S3 requires
+  // (its message). One this server does not have may be a bucket of another store
+  // (`stowage apply` replicates across stores, bucketconfig.md): it is not judged here.
   for (const { destination } of rules) {
     let versioning: string;
     try {
       versioning = ctx.engine.getBucketVersioning(destination);
     } catch (err) {
-      if (isStowageError(err, 'E_NO_SUCH_BUCKET')) {
-        throw invalidRequest(`Destination bucket must exist. ("${destination}" does not)`);
-      }
+      if (isStowageError(err, 'E_NO_SUCH_BUCKET')) continue;
       throw err;
     }
     if (versioning !== 'Enabled') {

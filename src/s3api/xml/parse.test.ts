@@ -21,4 +21,18 @@ describe('parseXml', () => {
     const doc = parseXml('<Tag><Key>a&nbsp;b</Key></Tag>', 'Tag');
     expect(childText(doc, 'Key')).toBe('a&nbsp;b');
   });
+
+  it('takes a byte order mark, a declaration and white space around the root, in both modes', () => {
+    for (const xml of [
+      '\ufeff<?xml version="1.0" encoding="UTF-8"?>\n<Delete><Object><Key>k</Key></Object></Delete>\n',
+      '<?xml version="1.0" encoding="UTF-8"?>\n\n<Delete><Object><Key>k</Key></Object></Delete>\n\n',
+      '\ufeff<Delete><Object><Key>k</Key></Object></Delete>',
+      '<!-- a comment -->\n<Delete><Object><Key>k</Key></Object></Delete>',
+    ]) {
+      for (const exact of [false, true]) {
+        const doc = parseXml(xml, 'Delete', { exact });
+        expect(childText(children(doc, 'Object')[0], 'Key'), JSON.stringify(xml)).toBe('k');
+      }
+    }
+  });
 });

@@ -87,7 +87,10 @@ export function parseXml(
   root: string,
   { exact: keepSpaces = false }: { exact?: boolean } = {},
 ): Record<string, XmlNode | XmlNode[]> {
-  const textBody = typeof body === 'string' ? body : body.toString('utf8');
+  // A UTF-8 byte order mark is not content (the exact parser would keep it as text beside
+  // the root element).
+  const raw = typeof body === 'string' ? body : body.toString('utf8');
+  const textBody = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   if (Buffer.byteLength(textBody) > MAX_XML_BYTES) {
     throw new StowageError('E_MALFORMED_XML', `the XML body is larger than ${MAX_XML_BYTES} bytes`);
   }

@@ -191,4 +191,14 @@ describe('XML that is legal but odd', () => {
     }
     expect(await tagsOf('keeps-tags')).toEqual([['team', 'art']]);
   });
+
+  it('PutObjectTagging keeps spaces around tag keys and values, as x-amz-tagging does, in any layout', async () => {
+    const pretty =
+      '<Tagging>\n  <TagSet>\n    <Tag><Key> k </Key><Value> v </Value></Tag>\n  </TagSet>\n</Tagging>';
+    const r = await signedFetch(t, 'PUT', `/${B}/keeps-tags?tagging`, { body: pretty });
+    expect(r.status, await r.clone().text()).toBe(200);
+    expect(await tagsOf('keeps-tags')).toEqual([[' k ', ' v ']]);
+    expect((await put('spaced', { 'x-amz-tagging': '%20h=%20hv%20' })).status).toBe(200);
+    expect(await tagsOf('spaced')).toEqual([[' h', ' hv ']]);
+  });
 });

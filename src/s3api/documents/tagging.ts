@@ -30,10 +30,12 @@ export function parseBucketTagging(xml: string): Tag[] {
 /**
  * PutObjectTagging's body, as strict as a bucket's: one `<TagSet>` of `<Tag>`s with a
  * `<Key>` and a `<Value>` each and unique keys (the engine checks the per-object limits).
- * The record has a key per tag, `constructor` or `__proto__` included.
+ * The record has a key per tag, `constructor` or `__proto__` included; keys and values
+ * keep their spaces.
  */
 export function parseObjectTagging(xml: string): Record<string, string> {
-  const doc = parseDocument(xml, 'Tagging');
+  // Exact: spaces around a tag's key or value are part of it, as in x-amz-tagging.
+  const doc = parseDocument(xml, 'Tagging', { exact: true });
   allowOnly(doc, ['TagSet'], 'Tagging');
   const set = requireElement(doc, 'TagSet', 'Tagging');
   allowOnly(set, ['Tag'], 'the <TagSet>');

@@ -26,11 +26,15 @@ export function invalidRequest(message: string): StowageError {
 }
 
 /** Parses a configuration document whose root element must be `root`. */
-export function parseDocument(text: string, root: string): XmlElement {
+export function parseDocument(
+  text: string,
+  root: string,
+  options: { exact?: boolean } = {},
+): XmlElement {
   if (text.trim() === '') {
     throw malformed(`the request body is empty; expected a <${root}> document`);
   }
-  return parseXml(text, root);
+  return parseXml(text, root, options);
 }
 
 /**

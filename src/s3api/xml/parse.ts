@@ -43,7 +43,14 @@ function decodeTree(node: unknown): unknown {
     // No prototype: an element named `constructor` or `__proto__` is an own child like any
     // other, and a lookup of a tag never finds an inherited property.
     const out = Object.create(null) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(node)) out[k] = decodeTree(v);
+    const entries = Object.entries(node);
+    for (const [k, v] of entries) {
+      // White space between child elements (kept by the exact parser) is layout, not text.
+      if (k === '#text' && entries.length > 1 && typeof v === 'string' && v.trim() === '') {
+        continue;
+      }
+      out[k] = decodeTree(v);
+    }
     return out;
   }
   return node;

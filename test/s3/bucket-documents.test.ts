@@ -169,6 +169,33 @@ describe("the seeds' documents are accepted and read back", () => {
     ).toEqual(SEED_002_LIFECYCLE);
   });
 
+  it('lifecycle keeps x-amz-transition-default-minimum-object-size (Terraform sets it)', async () => {
+    const put = (size?: string) =>
+      s3.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: PROD,
+          LifecycleConfiguration: { Rules: SEED_002_LIFECYCLE },
+          ...(size
+            ? { TransitionDefaultMinimumObjectSize: size as 'varies_by_storage_class' }
+            : {}),
+        }),
+      );
+    const get = async () =>
+      (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: PROD })))
+        .TransitionDefaultMinimumObjectSize;
+    expect((await put('varies_by_storage_class')).TransitionDefaultMinimumObjectSize).toBe(
+      'varies_by_storage_class',
+    );
+    expect(await get()).toBe('varies_by_storage_class');
+    // Not sent: S3's default, on the PUT and on every GET after it.
+    expect((await put()).TransitionDefaultMinimumObjectSize).toBe('all_storage_classes_128K');
+    expect(await get()).toBe('all_storage_classes_128K');
+    const err = await s3ErrorOf(put('bogus'));
+    expect(err).toMatchObject({ name: 'InvalidRequest', status: 400 });
+    expect(err.message).toMatch(/^Invalid TransitionDefaultMinimumObjectSize found: bogus/);
+    expect(await get()).toBe('all_storage_classes_128K');
+  });
+
   it('Intelligent-Tiering (seed 000 §2.1)', async () => {
     const config = {
       Id: 'GameAssetsTiering',

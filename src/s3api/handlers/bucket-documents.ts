@@ -16,6 +16,12 @@ import { bucketAclOf } from '../acl/index.js';
 import { ownershipOfDocument, refuseEnforcedOverAcl } from '../acl/ownership.js';
 import { BUCKET_DOCUMENTS } from '../router.js';
 import { sendEmpty } from '../respond.js';
+import {
+  answerMinimumSize,
+  forgetMinimumSize,
+  keepMinimumSize,
+  requestedMinimumSize,
+} from './lifecycle-min-size.js';
 import { S3_XMLNS } from '../xml/build.js';
 
 const LISTABLE: Partial<Record<keyof typeof BUCKET_DOCUMENTS, { list: string; item: string }>> = {
@@ -44,11 +50,13 @@ export async function putBucketDocument(r: S3Request): Promise<void> {
   // NoSuchBucket comes before any complaint about the document, as in S3.
   r.engine.headBucket(bucket);
   validateBucketDocument(sub, text, { bucket, id, engine: r.engine });
+  const minimumSize = sub === 'lifecycle' ? requestedMinimumSize(r) : undefined;
   if (sub === 'policy') refusePublicPolicy(r.engine, bucket, text);
   if (sub === 'ownershipControls' && ownershipOfDocument(text) === 'BucketOwnerEnforced') {
     refuseEnforcedOverAcl(bucket, bucketAclOf(r.engine, bucket));
   }
   await r.engine.putBucketConfig(bucket, BUCKET_DOCUMENTS[sub], text, id);
+  if (minimumSize !== undefined) await keepMinimumSize(r, bucket, minimumSize);
   // As S3 answers: 204 for a policy and tags, 200 for the rest (s3cmd reports a lifecycle
   // or CORS document as stored only on a 200).
   sendEmpty(r.res, sub === 'policy' || sub === 'tagging' ? 204 : 200);
@@ -74,6 +82,7 @@ export function getBucketDocument(r: S3Request): void {
     return;
   }
   let doc = storedOrDefault(r, bucket, sub, id ?? '');
+  if (sub === 'lifecycle') answerMinimumSize(r, bucket);
   // S3 reports all four settings of a public access block, those not sent as false.
   if (sub === 'publicAccessBlock') doc = publicAccessBlockDocument(parsePublicAccessBlock(doc));
   send(r, doc, sub === 'policy' ? 'application/json' : 'application/xml');
@@ -135,5 +144,6 @@ export async function deleteBucketDocument(r: S3Request): Promise<void> {
   if (LISTABLE[sub] && id === '')
     throw new StowageError('E_INVALID_ARGUMENT', `DELETE ?${sub} needs an id parameter`);
   await r.engine.deleteBucketConfig(bucketOf(r), BUCKET_DOCUMENTS[sub], id);
+  if (sub === 'lifecycle') await forgetMinimumSize(r, bucketOf(r));
   sendEmpty(r.res, 204);
 }

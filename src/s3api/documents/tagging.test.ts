@@ -45,6 +45,24 @@ describe('parseBucketTagging', () => {
     );
   });
 
+  it("takes AWS's resource-tag characters only (letters of any script, digits, spaces, _ . : / = + - @)", async () => {
+    validateBucketTagging(
+      tagging(tag('team-name_1', 'Ziggie Cloud: a/b=c+d@e.f') + tag('Équipe', 'ゲーム')),
+    );
+    for (const [k, v] of [
+      ['a (b)', 'v'],
+      ['k', 'x,y'],
+      ['k', 'semi;colon'],
+      ['k*', 'v'],
+    ]) {
+      await expectError(
+        () => validateBucketTagging(tagging(tag(k!, v!))),
+        'E_INVALID_TAG',
+        /^The Tag(Key|Value) you have provided is invalid/,
+      );
+    }
+  });
+
   it('counts characters, not bytes', () => {
     validateBucketTagging(tagging(tag('é'.repeat(128), 'ü'.repeat(256))));
   });

@@ -3,6 +3,9 @@ import { StowageError } from '../../errors.js';
 import { parseTags, type Tag } from './filter.js';
 import { allowOnly, parseDocument, requireElement } from './xml-fields.js';
 
+/** What a bucket tag's key and value may hold (AWS's resource-tag pattern). */
+const BUCKET_TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
 /** S3's limit on tags per bucket (objects allow 10). */
 export const MAX_BUCKET_TAGS = 50;
 
@@ -22,6 +25,19 @@ export function parseBucketTagging(xml: string): Tag[] {
   for (const t of tags) {
     if (t.key.toLowerCase().startsWith('aws:')) {
       throw new StowageError('E_INVALID_TAG', `tag key "${t.key}" uses the reserved prefix "aws:"`);
+    }
+    // The characters AWS allows in bucket (resource) tags.
+    if (!BUCKET_TAG_TEXT.test(t.key)) {
+      throw new StowageError(
+        'E_INVALID_TAG',
+        `The TagKey you have provided is invalid: "${t.key}" (letters, digits, spaces and _ . : / = + - @ only)`,
+      );
+    }
+    if (!BUCKET_TAG_TEXT.test(t.value)) {
+      throw new StowageError(
+        'E_INVALID_TAG',
+        `The TagValue you have provided is invalid: "${t.value}" (letters, digits, spaces and _ . : / = + - @ only)`,
+      );
     }
   }
   return tags;

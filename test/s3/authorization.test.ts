@@ -159,6 +159,32 @@ describe('seed 000 §1.3: public read through the bucket policy', () => {
     await putPolicy('ziggie-cloud-assets', SEED_BUCKET_POLICY);
   });
 
+  it('an SSE-KMS object is not served to anonymous callers, even where the policy is public (as S3)', async () => {
+    for (const [key, sse] of [
+      ['game-assets/kms.png', 'aws:kms'],
+      ['game-assets/sse-s3.png', 'AES256'],
+    ] as const) {
+      await root.send(
+        new PutObjectCommand({
+          Bucket: 'ziggie-cloud-assets',
+          Key: key,
+          Body: 'bytes',
+          ServerSideEncryption: sse,
+        }),
+      );
+    }
+    const kms = await anonymous('/ziggie-cloud-assets/game-assets/kms.png');
+    expect(kms.status).toBe(400);
+    expect(kms.body).toContain('require AWS Signature Version 4');
+    expect(
+      (await anonymous('/ziggie-cloud-assets/game-assets/kms.png', { method: 'HEAD' })).status,
+    ).toBe(400);
+    expect(await anonymous('/ziggie-cloud-assets/game-assets/sse-s3.png')).toEqual({
+      status: 200,
+      body: 'bytes',
+    });
+  });
+
   it('anonymous GET of game-assets/* works, of anything else is AccessDenied', async () => {
     expect(await anonymous('/ziggie-cloud-assets/game-assets/x.png')).toEqual({
       status: 200,

@@ -104,6 +104,11 @@ describe('validateReplication', () => {
     );
   });
 
+  it('takes an empty Role (stowage apply sends one for this server; AWS needs an IAM role)', () => {
+    check(repl(rule(), '<Role></Role>'));
+    check(repl(rule(), '<Role/>'));
+  });
+
   it('refuses a missing Role, no Rule, a rule without Status or Destination', async () => {
     await expectError(
       () => check(repl(rule(), '')),

@@ -140,7 +140,9 @@ function checkRule(node: XmlElement, index: number): ParsedRule {
 export function validateReplication(xml: string, ctx: DocumentContext): void {
   const doc = parseDocument(xml, ROOT);
   allowOnly(doc, ['Role', 'Rule'], ROOT);
-  if (requireText(doc, 'Role', ROOT) === '') throw malformed(`<Role> of ${ROOT} must not be empty`);
+  // Required, as on S3; it may be empty here: this server replicates with its own
+  // credentials, and `stowage apply` sends an empty role for it (bucketconfig.md).
+  requireText(doc, 'Role', ROOT);
   const nodes = elementsOf(doc, 'Rule', ROOT);
   if (nodes.length === 0) throw malformed(`${ROOT} must contain at least one <Rule>`);
   if (nodes.length > MAX_RULES) {

@@ -144,10 +144,24 @@ function assertLatin1(name: string, value: string): void {
   }
 }
 
+/**
+ * As S3: an object encrypted with SSE-KMS is read only by a signed request ("object URL"
+ * downloads of such an object fail there), whatever a bucket policy or ACL allows.
+ */
+function refuseAnonymousKms(r: S3Request, info: ObjectInfo): void {
+  if (r.anonymous && info.encryption?.algorithm.startsWith('aws:kms')) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      'Requests specifying Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4.',
+    );
+  }
+}
+
 /** HeadObject: 200, or 206 with the length and Content-Range a GET would send for a range or part. */
 export function headObject(r: S3Request): void {
   refuseEncryptionOnRead(r);
   const info = r.engine.headObject(bucketOf(r), keyOf(r), readOptions(r));
+  refuseAnonymousKms(r, info);
   writeReadHeaders(r, info, info.range);
   r.res.end();
 }
@@ -157,6 +171,7 @@ export async function getObject(r: S3Request): Promise<void> {
   refuseEncryptionOnRead(r);
   const got = r.engine.getObject(bucketOf(r), keyOf(r), readOptions(r));
   try {
+    refuseAnonymousKms(r, got.info);
     writeReadHeaders(r, got.info, got.range);
   } catch (err) {
     got.body.destroy();

@@ -20,8 +20,28 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
+ * Removes temp files a killed writer of `file` left beside it (`<name>.<pid>.<hex>.tmp`,
+ * mode 0600, holding what `file` holds: secrets). Call it only while no other writer of
+ * `file` can run (under the lock that guards its writes).
+ */
+export async function removeLeftoverTemps(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  const leftover = new RegExp(
+    `^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+\\.[0-9a-f]{8}\\.tmp$`,
+  );
+  await Promise.all(
+    names
+      .filter((n) => leftover.test(n))
+      .map((n) => fsp.rm(path.join(dir, n), { force: true }).catch(() => undefined)),
+  );
+}
+
+/**
  * Replaces `file` with `data` atomically and durably, readable by its owner only
- * (`mode`). The temp file is removed when anything fails.
+ * (`mode`). The temp file is removed when anything fails; temp files of earlier writers
+ * that were killed are removed first (the caller holds the lock over `file`'s writes).
  *
  * @example
  * await writeFileDurably('/srv/stowage/credentials.json', JSON.stringify(pair));
@@ -31,6 +51,7 @@ export async function writeFileDurably(
   data: string | Uint8Array,
   mode = 0o600,
 ): Promise<void> {
+  await removeLeftoverTemps(file);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const handle = await fsp.open(tmp, 'wx', mode);

@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { writeFileDurably } from '../durable-write.js';
+import { removeLeftoverTemps, writeFileDurably } from '../durable-write.js';
 import { StowageError, toStowageError } from '../errors.js';
 
 /** An access key pair. */
@@ -44,6 +44,9 @@ export async function loadRootCredentials(
   dataDir: string,
   configured: { rootAccessKeyId?: string; rootSecretAccessKey?: string },
 ): Promise<RootCredentials> {
+  // Called under the data directory's lock: a secret a killed first start left in a temp
+  // file goes now.
+  await removeLeftoverTemps(credentialsFile(dataDir));
   if (configured.rootAccessKeyId && configured.rootSecretAccessKey) {
     return {
       accessKeyId: configured.rootAccessKeyId,

@@ -179,6 +179,19 @@ describe('data directory lock', () => {
     }
   });
 
+  it('a start removes a temp file holding a secret that a killed first start left', async () => {
+    const dir = dataDir();
+    const left = path.join(dir, 'credentials.json.4242.0badc0de.tmp');
+    writeFileSync(left, '{"accessKeyId":"X","secretAccessKey":"left-behind"}', { mode: 0o600 });
+    const s = await serve(dir);
+    cleanups.push(() => killAllServers());
+    expect(s.info.url).toBeTruthy();
+    expect(existsSync(left)).toBe(false);
+    expect(existsSync(path.join(dir, 'credentials.json'))).toBe(true);
+    s.child.kill('SIGTERM');
+    await exited(s.child);
+  });
+
   it('takes over a stale lock whose process is gone, and an empty or garbled one', async () => {
     for (const content of [String(deadPid()), '', 'not a pid']) {
       const dir = dataDir();

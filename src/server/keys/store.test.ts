@@ -57,6 +57,16 @@ describe('key store', () => {
     ]);
   });
 
+  it('removes temp files (secrets) a killed writer left, and only those', async () => {
+    const left = `${keyStoreFile(dir)}.4242.0badc0de.tmp`;
+    const other = path.join(dir, 'access-keys.json.notes.tmp');
+    writeFileSync(left, '{"keys":[{"secretAccessKey":"left-behind"}]}', { mode: 0o600 });
+    writeFileSync(other, 'not ours');
+    await createAccessKey(scope, { name: 'after-a-kill', policy: null });
+    expect(readdirSync(dir)).not.toContain(path.basename(left));
+    expect(readdirSync(dir)).toContain(path.basename(other));
+  });
+
   it('refuses a duplicate name, also one declared in the config', async () => {
     await createAccessKey(scope, { name: 'ci', policy: null });
     await expectError(

@@ -16,13 +16,19 @@ export interface FileLockOptions {
   staleMs?: number;
 }
 
+/** How old an empty lock file must be to count as left behind. */
+const EMPTY_STALE_MS = 3_000;
+
 /** True when the lock at `file` was left behind by a process that is gone (or is ancient). */
 async function isStale(file: string, staleMs: number): Promise<boolean> {
   try {
     const [text, stat] = await Promise.all([fsp.readFile(file, 'utf8'), fsp.stat(file)]);
-    if (Date.now() - stat.mtimeMs > staleMs) return true;
+    const age = Date.now() - stat.mtimeMs;
+    if (age > staleMs) return true;
+    // An empty file is a lock whose holder has not written its pid yet, which it does at
+    // once: still empty after a few seconds, its holder was killed in between.
+    if (text === '') return age > EMPTY_STALE_MS;
     const pid = Number.parseInt(text, 10);
-    // An empty file is a lock whose holder has not written its pid yet.
     return Number.isInteger(pid) && pid > 0 && !processAlive(pid);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;

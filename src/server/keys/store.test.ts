@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { promises as fsp, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { promises as fsp, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -217,6 +217,22 @@ describe('withFileLock', () => {
     writeFileSync(lock, '999999999');
     expect(await withFileLock(lock, () => Promise.resolve('ran'))).toBe('ran');
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('takes over an empty lock a few seconds old (its writer was killed before writing its pid)', async () => {
+    const lock = path.join(dir, 'x.lock');
+    writeFileSync(lock, '');
+    const old = new Date(Date.now() - 5_000);
+    utimesSync(lock, old, old);
+    expect(await withFileLock(lock, () => Promise.resolve('ran'), { timeoutMs: 1_000 })).toBe(
+      'ran',
+    );
+    // A fresh empty one is a holder about to write its pid: waited for.
+    writeFileSync(lock, '');
+    await expectError(
+      withFileLock(lock, () => Promise.resolve(), { timeoutMs: 100 }),
+      'E_DATA_DIR_LOCKED',
+    );
   });
 
   it('waits for a live holder and gives up with E_DATA_DIR_LOCKED', async () => {

@@ -181,11 +181,10 @@ function inApplyOrder<C extends { subResource: string; action: string }>(
       c.subResource === 'versioning' &&
       (c.action === 'remove' || (c.action !== 'unchanged' && suspended === 'Suspended')),
   );
-  const replication = changes.findIndex((c) => c.subResource === 'replication');
-  if (!suspend || replication < 0) return changes;
+  if (!suspend) return changes;
   const rest = changes.filter((c) => c !== suspend);
   const at = rest.findIndex((c) => c.subResource === 'replication');
-  return [...rest.slice(0, at + 1), suspend, ...rest.slice(at + 1)];
+  return at < 0 ? changes : [...rest.slice(0, at + 1), suspend, ...rest.slice(at + 1)];
 }
 
 /** The one-line message of a failed apply: bucket, sub-resource, cause, and what was done. */

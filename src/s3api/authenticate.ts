@@ -1,5 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import { StowageError } from '../errors.js';
 /**
  * Glue between node:http and the SigV4 module: authenticates a request and opens its
  * payload (verified as it streams, so a bad signature or hash fails the read and the
@@ -11,6 +9,7 @@ import { idleLimited } from './auth/idle-timeout.js';
 import { openRequestBody } from './auth/request-body.js';
 import type { CredentialLookup } from './auth/types.js';
 import type { Authenticate } from './front.js';
+import { kmsNeedsSignature, namesKms } from './handlers/encryption-headers.js';
 
 /** Options of createAuthenticate. */
 export interface AuthenticateOptions {
@@ -41,12 +40,7 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
     // As S3: SSE-KMS needs a signed request. It is also what lets a bucket policy fixed by
     // s3:x-amz-server-side-encryption-aws-kms-key-id count as not public (policy/public.ts):
     // an anonymous caller must not be able to meet that condition by sending the header.
-    if (auth.kind !== 'signed' && requestsKms(req.headers)) {
-      throw new StowageError(
-        'E_INVALID_ARGUMENT',
-        'Requests specifying Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4.',
-      );
-    }
+    if (auth.kind !== 'signed' && namesKms(req.headers)) throw kmsNeedsSignature();
     // A presigned URL's hoisted headers count as sent (a header sent as well wins).
     if (auth.kind === 'signed' && auth.via === 'query') {
       for (const [name, value] of hoistedHeaders(rawQuery)) req.headers[name] ??= value;
@@ -68,14 +62,4 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
       trailerAlgorithms,
     };
   };
-}
-
-/** Whether a request names SSE-KMS (aws:kms or aws:kms:dsse, a key id, a context). */
-function requestsKms(headers: IncomingHttpHeaders): boolean {
-  const sse = headers['x-amz-server-side-encryption'];
-  return (
-    (typeof sse === 'string' && sse.trim().toLowerCase().startsWith('aws:kms')) ||
-    headers['x-amz-server-side-encryption-aws-kms-key-id'] !== undefined ||
-    headers['x-amz-server-side-encryption-context'] !== undefined
-  );
 }

@@ -6,6 +6,7 @@ import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
+import { requireDataDir } from '../../data-dir.js';
 import { Engine } from '../../engine/engine.js';
 import type { ChecksumAlgorithm, ObjectInfo, RestoreTier } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
@@ -19,14 +20,8 @@ async function withEngine<T>(
   { mustExist = false }: { mustExist?: boolean } = {},
 ): Promise<T> {
   const config = await ctx.config();
-  if (mustExist && !(await fsp.stat(config.dataDir).catch(() => undefined))?.isDirectory()) {
-    // A mistyped --data-dir must not be created and then reported healthy.
-    throw new StowageError(
-      'E_CONFIG_INVALID',
-      `no data directory at ${config.dataDir}: pass the --data-dir of the store to check`,
-      { details: { dataDir: config.dataDir } },
-    );
-  }
+  // A mistyped --data-dir must not be created and then reported healthy.
+  if (mustExist) await requireDataDir(config.dataDir, 'pass the --data-dir of the store to check');
   const engine = await Engine.open({
     dataDir: config.dataDir,
     fsync: config.engine.fsync,

@@ -27,17 +27,16 @@ export function parseBucketTagging(xml: string): Tag[] {
       throw new StowageError('E_INVALID_TAG', `tag key "${t.key}" uses the reserved prefix "aws:"`);
     }
     // The characters AWS allows in bucket (resource) tags.
-    if (!BUCKET_TAG_TEXT.test(t.key)) {
-      throw new StowageError(
-        'E_INVALID_TAG',
-        `The TagKey you have provided is invalid: "${t.key}" (letters, digits, spaces and _ . : / = + - @ only)`,
-      );
-    }
-    if (!BUCKET_TAG_TEXT.test(t.value)) {
-      throw new StowageError(
-        'E_INVALID_TAG',
-        `The TagValue you have provided is invalid: "${t.value}" (letters, digits, spaces and _ . : / = + - @ only)`,
-      );
+    for (const [field, text] of [
+      ['TagKey', t.key],
+      ['TagValue', t.value],
+    ] as const) {
+      if (!BUCKET_TAG_TEXT.test(text)) {
+        throw new StowageError(
+          'E_INVALID_TAG',
+          `The ${field} you have provided is invalid: "${text}" (letters, digits, spaces and _ . : / = + - @ only)`,
+        );
+      }
     }
   }
   return tags;

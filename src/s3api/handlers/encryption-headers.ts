@@ -5,7 +5,7 @@
  * which is what S3 has applied to every new object since January 2023. SSE-C
  * (customer-provided keys) is refused with NotImplemented rather than ignored.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { ObjectEncryption } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
@@ -15,6 +15,7 @@ import { childText, children, parseXml } from '../xml/parse.js';
 const SSE = 'x-amz-server-side-encryption';
 const KMS_KEY = 'x-amz-server-side-encryption-aws-kms-key-id';
 const BUCKET_KEY = 'x-amz-server-side-encryption-bucket-key-enabled';
+const KMS_CONTEXT = 'x-amz-server-side-encryption-context';
 const ALGORITHMS = ['AES256', 'aws:kms', 'aws:kms:dsse'];
 
 /** The SSE-S3 setting S3 applies when nothing else does. */
@@ -144,6 +145,27 @@ export function statesEncryption(r: S3Request): boolean {
     header(r, KMS_KEY) !== undefined ||
     header(r, BUCKET_KEY) !== undefined ||
     r.engine.findBucketConfig(bucketOf(r), 'encryption') !== undefined
+  );
+}
+
+/** Whether a request names SSE-KMS: `aws:kms` or `aws:kms:dsse`, a key id, a context. */
+export function namesKms(headers: IncomingHttpHeaders): boolean {
+  const sse = headers[SSE];
+  return (
+    (typeof sse === 'string' && sse.trim().toLowerCase().startsWith('aws:kms')) ||
+    headers[KMS_KEY] !== undefined ||
+    headers[KMS_CONTEXT] !== undefined
+  );
+}
+
+/**
+ * S3's answer to an anonymous request that names SSE-KMS or reads an SSE-KMS object: KMS
+ * needs a signed request, whatever a bucket policy or ACL allows.
+ */
+export function kmsNeedsSignature(): StowageError {
+  return new StowageError(
+    'E_INVALID_ARGUMENT',
+    'Requests specifying Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4.',
   );
 }
 

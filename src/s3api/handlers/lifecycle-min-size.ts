@@ -6,10 +6,9 @@
  * reads it back. Kept beside the lifecycle document, as its own row of the lifecycle kind.
  */
 import { isStowageError, StowageError } from '../../errors.js';
-import type { S3Request } from '../context.js';
-import { header } from '../context.js';
+import { header, type S3Request } from '../context.js';
 
-export const MIN_SIZE_HEADER = 'x-amz-transition-default-minimum-object-size';
+const MIN_SIZE_HEADER = 'x-amz-transition-default-minimum-object-size';
 const VALUES = ['all_storage_classes_128K', 'varies_by_storage_class'] as const;
 const DEFAULT = VALUES[0];
 /** The config id of the row that holds the setting (the document's row has id ''). */

@@ -8,6 +8,7 @@ import { isHeaderSafe } from '../../header-value.js';
 import { objectAclForWrite } from './acl.js';
 import {
   encryptionFrom,
+  kmsNeedsSignature,
   refuseCustomerKeys,
   refuseEncryptionOnRead,
   writeEncryptionHeaders,
@@ -149,12 +150,7 @@ function assertLatin1(name: string, value: string): void {
  * downloads of such an object fail there), whatever a bucket policy or ACL allows.
  */
 function refuseAnonymousKms(r: S3Request, info: ObjectInfo): void {
-  if (r.anonymous && info.encryption?.algorithm.startsWith('aws:kms')) {
-    throw new StowageError(
-      'E_INVALID_ARGUMENT',
-      'Requests specifying Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4.',
-    );
-  }
+  if (r.anonymous && info.encryption?.algorithm.startsWith('aws:kms')) throw kmsNeedsSignature();
 }
 
 /** HeadObject: 200, or 206 with the length and Content-Range a GET would send for a range or part. */

@@ -132,7 +132,7 @@ export function parseXml(
   }
   const top = doc[root];
   if (top === undefined) {
-    const found = Object.keys(doc)[0] ?? 'nothing';
+    const found = roots[0] ?? 'nothing';
     throw new StowageError('E_MALFORMED_XML', `expected a <${root}> document, found <${found}>`);
   }
   if (typeof top === 'string') return top === '' ? {} : { '#text': top };

@@ -6,8 +6,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { requireDataDir } from '../../data-dir.js';
 import { writeFileDurably } from '../../durable-write.js';
-import { StowageError, toStowageError } from '../../errors.js';
+import { toStowageError } from '../../errors.js';
 import { withFileLock } from './lock.js';
 import { formatKeyStore, parseKeyStore, type StoredKey } from './record.js';
 
@@ -55,14 +56,10 @@ export async function updateKeyStore<T>(
   change: (keys: StoredKey[]) => { keys: StoredKey[]; result: T },
 ): Promise<T> {
   // A mistyped --data-dir must not get a key store of its own that no server reads.
-  const stat = await fsp.stat(dataDir).catch(() => undefined);
-  if (!stat?.isDirectory()) {
-    throw new StowageError(
-      'E_CONFIG_INVALID',
-      `no data directory at ${dataDir}: pass the --data-dir of the server (stowage serve creates it on its first start)`,
-      { details: { dataDir } },
-    );
-  }
+  await requireDataDir(
+    dataDir,
+    'pass the --data-dir of the server (stowage serve creates it on its first start)',
+  );
   return withFileLock(`${keyStoreFile(dataDir)}.lock`, async () => {
     const { keys, result } = change(await readKeyStore(dataDir));
     await writeKeyStore(dataDir, keys);

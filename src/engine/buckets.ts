@@ -39,14 +39,19 @@ export function requireBucket(ctx: EngineContext, name: string): BucketInfo {
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$|^[a-z0-9-]{1,32}$/;
 
-/** Creates a bucket. Region defaults to the engine's region (S3's LocationConstraint). */
+/**
+ * Creates a bucket. Region defaults to the engine's region (S3's LocationConstraint).
+ * `EU`, S3's legacy name for eu-west-1 that older clients (s3cmd, boto 2) still send, is
+ * stored as eu-west-1.
+ */
 export async function createBucket(
   ctx: EngineContext,
   name: string,
   region?: string,
 ): Promise<BucketInfo> {
   assertBucketName(name);
-  const where = region === undefined || region === '' ? ctx.region : region;
+  const given = region === undefined || region === '' ? ctx.region : region;
+  const where = given === 'EU' ? 'eu-west-1' : given;
   if (!REGION.test(where)) {
     throw new StowageError('E_INVALID_ARGUMENT', `invalid LocationConstraint "${where}"`, {
       details: { region: where },

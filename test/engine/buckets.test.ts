@@ -95,6 +95,13 @@ describe('create, head, list, delete', () => {
     expect((await engine.createBucket('empty-region', { region: '' })).region).toBe('us-east-1');
   });
 
+  it("takes S3's legacy LocationConstraint EU as eu-west-1", async () => {
+    expect((await engine.createBucket('legacy-eu', { region: 'EU' })).region).toBe('eu-west-1');
+    await expect(engine.createBucket('bad-region', { region: 'Europe' })).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+    });
+  });
+
   it('uses the engine region for buckets created without one', async () => {
     const other = await openTestEngine({ region: 'ap-southeast-2', fsync: false });
     try {

@@ -40,6 +40,9 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { SEED_000_BUCKET_POLICY, SEED_000_LIFECYCLE } from '../fixtures/seed-policies.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
 
+/** The form of a rule ID S3 assigns: 48 characters of base64. */
+const RULE_ID = /^[A-Za-z0-9+/]{48}$/;
+
 let t: TestServer;
 let s3: S3Client;
 
@@ -196,6 +199,32 @@ describe("the seeds' documents are accepted and read back", () => {
     expect(await get()).toBe('all_storage_classes_128K');
   });
 
+  it('lifecycle rules sent without an ID get one, as S3 names them; IDs sent are kept', async () => {
+    const rules: LifecycleRule[] = [
+      { Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 1 } },
+      { ID: 'logs', Status: 'Enabled', Filter: { Prefix: 'logs/' }, Expiration: { Days: 30 } },
+      { Status: 'Disabled', Filter: { Prefix: 'old/' }, Expiration: { Days: 9 } },
+    ];
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: PROD,
+        LifecycleConfiguration: { Rules: rules },
+      }),
+    );
+    const got = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: PROD })))
+      .Rules!;
+    expect(got).toEqual([
+      { ...rules[0], ID: expect.stringMatching(RULE_ID) },
+      rules[1],
+      { ...rules[2], ID: expect.stringMatching(RULE_ID) },
+    ]);
+    expect(got[0]!.ID).not.toBe(got[2]!.ID);
+    // The IDs are kept: a second GET shows the same ones.
+    expect(
+      (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: PROD }))).Rules,
+    ).toEqual(got);
+  });
+
   it('Intelligent-Tiering (seed 000 §2.1)', async () => {
     const config = {
       Id: 'GameAssetsTiering',
@@ -348,10 +377,11 @@ describe("the seeds' documents are accepted and read back", () => {
     await s3.send(
       new PutBucketReplicationCommand({ Bucket: BACKUPS, ReplicationConfiguration: config }),
     );
+    // The rule was sent without an ID: S3 gives it one (the base64 of a random UUID).
     expect(
       (await s3.send(new GetBucketReplicationCommand({ Bucket: BACKUPS })))
         .ReplicationConfiguration,
-    ).toEqual(config);
+    ).toEqual({ ...config, Rules: [{ ...config.Rules[0], ID: expect.stringMatching(RULE_ID) }] });
     // Replication needs every version: the source's versioning cannot be suspended under it.
     const err = await s3ErrorOf(
       s3.send(

@@ -1,6 +1,7 @@
 /**
  * Bucket sub-resource documents (policy, CORS, lifecycle, encryption …): stored by the
- * engine and returned exactly. Inventory, Intelligent-Tiering and metrics
+ * engine and returned exactly, but for the IDs S3 gives lifecycle and replication rules
+ * sent without one. Inventory, Intelligent-Tiering and metrics
  * configurations are several per bucket, addressed by `?id=`.
  */
 import { isStowageError, StowageError } from '../../errors.js';
@@ -23,6 +24,13 @@ import {
   requestedMinimumSize,
 } from './lifecycle-min-size.js';
 import { S3_XMLNS } from '../xml/build.js';
+import { withRuleIds } from '../documents/rule-ids.js';
+
+/** The documents whose rules S3 names when they come without an ID, by root element. */
+const NAMED_RULES: Partial<Record<keyof typeof BUCKET_DOCUMENTS, string>> = {
+  lifecycle: 'LifecycleConfiguration',
+  replication: 'ReplicationConfiguration',
+};
 
 const LISTABLE: Partial<Record<keyof typeof BUCKET_DOCUMENTS, { list: string; item: string }>> = {
   inventory: { list: 'ListInventoryConfigurationsResult', item: 'InventoryConfiguration' },
@@ -55,7 +63,9 @@ export async function putBucketDocument(r: S3Request): Promise<void> {
   if (sub === 'ownershipControls' && ownershipOfDocument(text) === 'BucketOwnerEnforced') {
     refuseEnforcedOverAcl(bucket, bucketAclOf(r.engine, bucket));
   }
-  await r.engine.putBucketConfig(bucket, BUCKET_DOCUMENTS[sub], text, id);
+  const root = NAMED_RULES[sub];
+  const stored = root === undefined ? text : withRuleIds(text, root);
+  await r.engine.putBucketConfig(bucket, BUCKET_DOCUMENTS[sub], stored, id);
   if (minimumSize !== undefined) await keepMinimumSize(r, bucket, minimumSize);
   // As S3 answers: 204 for a policy and tags, 200 for the rest (s3cmd reports a lifecycle
   // or CORS document as stored only on a 200).

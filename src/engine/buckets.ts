@@ -160,6 +160,8 @@ function assertKind(kind: string): asserts kind is BucketConfigKind {
 /**
  * Stores a bucket document (the S3 front end validates its content first). `id` names
  * one of several documents of a listable kind (inventory, intelligent-tiering, metrics).
+ * `side` holds settings kept beside the document as rows of the same kind (by id), written
+ * in the same commit.
  */
 export async function putBucketConfig(
   ctx: EngineContext,
@@ -167,17 +169,20 @@ export async function putBucketConfig(
   kind: BucketConfigKind,
   document: string,
   id = '',
+  side: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   assertKind(kind);
   await ctx.queue.run(() => {
     requireBucket(ctx, bucket);
     ctx.buckets.invalidate();
-    ctx
-      .sql(
-        `INSERT INTO bucket_configs (bucket, kind, config_id, document, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (bucket, kind, config_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
-      )
-      .run(bucket, kind, id, document, ctx.now());
+    const upsert = ctx.sql(
+      `INSERT INTO bucket_configs (bucket, kind, config_id, document, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (bucket, kind, config_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
+    );
+    const now = ctx.now();
+    upsert.run(bucket, kind, id, document, now);
+    for (const [sideId, value] of Object.entries(side))
+      upsert.run(bucket, kind, sideId, value, now);
   });
 }
 
@@ -238,21 +243,25 @@ export function listBucketConfigs(
 /**
  * Deletes a bucket document. Deleting a bucket's only document of a kind (CORS, lifecycle
  * …) that it does not have succeeds, as in S3; deleting one of several by an `id` no
- * document has is E_NO_SUCH_BUCKET_CONFIG (NoSuchConfiguration), as S3 answers it.
+ * document has is E_NO_SUCH_BUCKET_CONFIG (NoSuchConfiguration), as S3 answers it. The
+ * rows named by `sideIds` (settings kept beside the document) go in the same commit.
  */
 export async function deleteBucketConfig(
   ctx: EngineContext,
   bucket: string,
   kind: BucketConfigKind,
   id = '',
+  sideIds: readonly string[] = [],
 ): Promise<void> {
   assertKind(kind);
   await ctx.queue.run(() => {
     requireBucket(ctx, bucket);
     ctx.buckets.invalidate();
-    const { changes } = ctx
-      .sql('DELETE FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id = ?')
-      .run(bucket, kind, id);
+    const remove = ctx.sql(
+      'DELETE FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id = ?',
+    );
+    const { changes } = remove.run(bucket, kind, id);
+    for (const sideId of sideIds) remove.run(bucket, kind, sideId);
     if (changes === 0 && id !== '') {
       throw new StowageError(
         'E_NO_SUCH_BUCKET_CONFIG',

@@ -279,13 +279,15 @@ export class Engine {
   getBucketVersioning(name: string): T.VersioningState {
     return this.op(() => buckets.requireBucket(this.ctx, name).versioning);
   }
+  /** Stores a bucket document, and the settings in `side` beside it in the same commit. */
   putBucketConfig(
     bucket: string,
     kind: T.BucketConfigKind,
     document: string,
     id?: string,
+    side?: Readonly<Record<string, string>>,
   ): Promise<void> {
-    return this.op(() => buckets.putBucketConfig(this.ctx, bucket, kind, document, id));
+    return this.op(() => buckets.putBucketConfig(this.ctx, bucket, kind, document, id, side));
   }
   /** A bucket document, or undefined when there is none (NoSuchBucket still throws). */
   findBucketConfig(bucket: string, kind: T.BucketConfigKind, id?: string): string | undefined {
@@ -300,8 +302,14 @@ export class Engine {
   ): Array<{ id: string; document: string }> {
     return this.op(() => buckets.listBucketConfigs(this.ctx, bucket, kind));
   }
-  deleteBucketConfig(bucket: string, kind: T.BucketConfigKind, id?: string): Promise<void> {
-    return this.op(() => buckets.deleteBucketConfig(this.ctx, bucket, kind, id));
+  /** Deletes a bucket document, and the side rows `sideIds` in the same commit. */
+  deleteBucketConfig(
+    bucket: string,
+    kind: T.BucketConfigKind,
+    id?: string,
+    sideIds?: readonly string[],
+  ): Promise<void> {
+    return this.op(() => buckets.deleteBucketConfig(this.ctx, bucket, kind, id, sideIds));
   }
 
   putObject(

@@ -341,6 +341,22 @@ describe('bucket sub-resource documents', () => {
       await expectError(() => engine.getBucketConfig('cfg', kind), 'E_NO_SUCH_BUCKET_CONFIG');
     });
 
+    it('writes and deletes side rows with the document, in one commit', async () => {
+      await engine.putBucketConfig('cfg', kind, docFor(kind, 1), '', { side: 'one' });
+      expect(engine.findBucketConfig('cfg', kind, 'side')).toBe('one');
+      expect(engine.getBucketConfig('cfg', kind)).toBe(docFor(kind, 1));
+      await engine.putBucketConfig('cfg', kind, docFor(kind, 2), '', { side: 'two' });
+      expect(engine.findBucketConfig('cfg', kind, 'side')).toBe('two');
+      // A put that fails stores neither row.
+      await expectError(
+        () => engine.putBucketConfig('missing-bucket', kind, docFor(kind, 3), '', { side: 'x' }),
+        'E_NO_SUCH_BUCKET',
+      );
+      await engine.deleteBucketConfig('cfg', kind, '', ['side']);
+      expect(engine.findBucketConfig('cfg', kind, 'side')).toBeUndefined();
+      expect(engine.findBucketConfig('cfg', kind)).toBeUndefined();
+    });
+
     it('reports a missing bucket', async () => {
       await expectError(
         () => engine.putBucketConfig('nope', kind, 'x'),

@@ -19,8 +19,9 @@ import { BUCKET_DOCUMENTS } from '../router.js';
 import { sendEmpty } from '../respond.js';
 import {
   answerMinimumSize,
-  forgetMinimumSize,
-  keepMinimumSize,
+  answerStoredMinimumSize,
+  MINIMUM_SIZE_ROWS,
+  minimumSizeRow,
   requestedMinimumSize,
 } from './lifecycle-min-size.js';
 import { S3_XMLNS } from '../xml/build.js';
@@ -65,8 +66,14 @@ export async function putBucketDocument(r: S3Request): Promise<void> {
   }
   const root = NAMED_RULES[sub];
   const stored = root === undefined ? text : withRuleIds(text, root);
-  await r.engine.putBucketConfig(bucket, BUCKET_DOCUMENTS[sub], stored, id);
-  if (minimumSize !== undefined) await keepMinimumSize(r, bucket, minimumSize);
+  await r.engine.putBucketConfig(
+    bucket,
+    BUCKET_DOCUMENTS[sub],
+    stored,
+    id,
+    minimumSize === undefined ? {} : minimumSizeRow(minimumSize),
+  );
+  if (minimumSize !== undefined) answerStoredMinimumSize(r, minimumSize);
   // As S3 answers: 204 for a policy and tags, 200 for the rest (s3cmd reports a lifecycle
   // or CORS document as stored only on a 200).
   sendEmpty(r.res, sub === 'policy' || sub === 'tagging' ? 204 : 200);
@@ -153,7 +160,7 @@ export async function deleteBucketDocument(r: S3Request): Promise<void> {
   const id = param(r, 'id') ?? '';
   if (LISTABLE[sub] && id === '')
     throw new StowageError('E_INVALID_ARGUMENT', `DELETE ?${sub} needs an id parameter`);
-  await r.engine.deleteBucketConfig(bucketOf(r), BUCKET_DOCUMENTS[sub], id);
-  if (sub === 'lifecycle') await forgetMinimumSize(r, bucketOf(r));
+  const side = sub === 'lifecycle' ? MINIMUM_SIZE_ROWS : [];
+  await r.engine.deleteBucketConfig(bucketOf(r), BUCKET_DOCUMENTS[sub], id, side);
   sendEmpty(r.res, 204);
 }

@@ -3,9 +3,10 @@
  * objects too small to be worth a transition a lifecycle configuration skips. S3 answers
  * it on the PUT and on every GET (`all_storage_classes_128K` unless set), so a client that
  * set `varies_by_storage_class` (Terraform's `transition_default_minimum_object_size`)
- * reads it back. Kept beside the lifecycle document, as its own row of the lifecycle kind.
+ * reads it back. Kept beside the lifecycle document, as its own row of the lifecycle kind,
+ * written and deleted in the same commit as the document.
  */
-import { isStowageError, StowageError } from '../../errors.js';
+import { StowageError } from '../../errors.js';
 import { header, type S3Request } from '../context.js';
 
 const MIN_SIZE_HEADER = 'x-amz-transition-default-minimum-object-size';
@@ -27,9 +28,13 @@ export function requestedMinimumSize(r: S3Request): string {
   return value;
 }
 
-/** Stores the setting of a lifecycle configuration just stored, and answers it. */
-export async function keepMinimumSize(r: S3Request, bucket: string, value: string): Promise<void> {
-  await r.engine.putBucketConfig(bucket, 'lifecycle', value, ROW_ID);
+/** The side row that keeps the setting, to store in one commit with the document. */
+export function minimumSizeRow(value: string): Record<string, string> {
+  return { [ROW_ID]: value };
+}
+
+/** Answers the setting just stored on a PUT. */
+export function answerStoredMinimumSize(r: S3Request, value: string): void {
   r.res.setHeader(MIN_SIZE_HEADER, value);
 }
 
@@ -41,11 +46,5 @@ export function answerMinimumSize(r: S3Request, bucket: string): void {
   );
 }
 
-/** Forgets the setting with its lifecycle configuration. */
-export async function forgetMinimumSize(r: S3Request, bucket: string): Promise<void> {
-  try {
-    await r.engine.deleteBucketConfig(bucket, 'lifecycle', ROW_ID);
-  } catch (err) {
-    if (!isStowageError(err, 'E_NO_SUCH_BUCKET_CONFIG')) throw err;
-  }
-}
+/** The side row deleted with the lifecycle configuration, in the same commit. */
+export const MINIMUM_SIZE_ROWS: readonly string[] = [ROW_ID];

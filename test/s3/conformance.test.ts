@@ -490,6 +490,49 @@ describe('reads', () => {
     expect(whole.status).toBe(200);
   });
 
+  it('a read of an empty last part answers 206 with no bytes, not the whole object', async () => {
+    const body = patternBytes(MIB, 5);
+    const { UploadId } = await t.client.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'empty-last' }),
+    );
+    const parts = [];
+    for (const [n, bytes] of [
+      [1, body],
+      [2, Buffer.alloc(0)],
+    ] as const) {
+      const p = await t.client.send(
+        new UploadPartCommand({
+          Bucket: BUCKET,
+          Key: 'empty-last',
+          UploadId,
+          PartNumber: n,
+          Body: bytes,
+        }),
+      );
+      parts.push({ PartNumber: n, ETag: p.ETag });
+    }
+    await t.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: 'empty-last',
+        UploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+    const first = await signedFetch(t, 'GET', `/${BUCKET}/empty-last?partNumber=1`);
+    expect(first.status).toBe(206);
+    expect(first.headers.get('content-range')).toBe(`bytes 0-${MIB - 1}/${MIB}`);
+    expect(Buffer.from(await first.arrayBuffer()).equals(body)).toBe(true);
+    for (const method of ['GET', 'HEAD'] as const) {
+      const last = await signedFetch(t, method, `/${BUCKET}/empty-last?partNumber=2`);
+      expect(last.status).toBe(206);
+      expect(last.headers.get('content-length')).toBe('0');
+      expect(last.headers.get('content-range')).toBeNull();
+      expect(last.headers.get('x-amz-mp-parts-count')).toBe('2');
+      expect((await last.arrayBuffer()).byteLength).toBe(0);
+    }
+  });
+
   it('HEAD with a partNumber or a Range answers 206 with what a GET would send', async () => {
     const body = await twoPartObject('mp');
     mpBody = body;

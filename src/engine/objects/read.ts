@@ -168,8 +168,9 @@ function rangeOf(
     return resolveRange(options.range, row.size);
   }
   const part = partRange(row, options.partNumber);
-  // Part 1 of an empty object is the whole of it: no range to state (`bytes 0--1/0`).
-  return part.end < part.start ? undefined : part;
+  // Part 1 of an empty object is the whole of it: no range to state (`bytes 0--1/0`). An
+  // empty part of an object that has bytes (a last part of 0 bytes) is an empty range.
+  return part.end < part.start && row.size === 0 ? undefined : part;
 }
 
 /**

@@ -205,7 +205,10 @@ function writeReadHeaders(
   }
   if (range) {
     r.res.statusCode = 206;
-    r.res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
+    // An empty part (a last part of 0 bytes) has no range to state: 206 with no bytes.
+    if (range.end >= range.start) {
+      r.res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
+    }
     r.res.setHeader('Content-Length', Math.max(0, range.end - range.start + 1));
   } else {
     r.res.statusCode = 200;

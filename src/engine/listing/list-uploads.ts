@@ -1,5 +1,4 @@
 /** ListMultipartUploads: uploads in progress by key, oldest first within a key. */
-import { StowageError } from '../../errors.js';
 import { requireBucket } from '../buckets.js';
 import type { EngineContext } from '../context.js';
 import { toUploadInfo } from '../objects/multipart.js';
@@ -36,6 +35,23 @@ function uploadsSource(ctx: EngineContext, bucket: string): ScanSource<UploadRow
   };
 }
 
+/**
+ * Where a listing resumes within the key marker's uploads: after the marker upload, or,
+ * when that upload is gone (completed or aborted since the last page, as a loop that aborts
+ * what it lists does), after the uploads whose IDs sort before the marker. IDs sort as
+ * their uploads were initiated.
+ */
+function uploadMarkerSeq(ctx: EngineContext, bucket: string, key: string, marker: string): number {
+  const exact = ctx
+    .sql('SELECT rowid FROM uploads WHERE bucket = ? AND key = ? AND upload_id = ?')
+    .get(bucket, key, marker) as { rowid: number } | undefined;
+  if (exact) return exact.rowid;
+  const before = ctx
+    .sql('SELECT max(rowid) AS seq FROM uploads WHERE bucket = ? AND key = ? AND upload_id < ?')
+    .get(bucket, key, marker) as { seq: number | null };
+  return before.seq ?? 0;
+}
+
 /** Lists one page of multipart uploads in progress. */
 export function listMultipartUploads(
   ctx: EngineContext,
@@ -48,16 +64,7 @@ export function listMultipartUploads(
   if (options.keyMarker) {
     from = { key: options.keyMarker, inclusive: false };
     if (options.uploadIdMarker) {
-      const row = ctx
-        .sql('SELECT rowid FROM uploads WHERE bucket = ? AND key = ? AND upload_id = ?')
-        .get(bucket, options.keyMarker, options.uploadIdMarker) as { rowid: number } | undefined;
-      if (!row) {
-        throw new StowageError(
-          'E_INVALID_ARGUMENT',
-          `upload-id-marker "${options.uploadIdMarker}" is not an upload of key "${options.keyMarker}"`,
-        );
-      }
-      from.afterSeq = row.rowid;
+      from.afterSeq = uploadMarkerSeq(ctx, bucket, options.keyMarker, options.uploadIdMarker);
     }
   }
   const src = uploadsSource(ctx, bucket);

@@ -131,6 +131,14 @@ export function requireUpload(
 
 const CRC_ALGORITHMS = new Set<ChecksumAlgorithm>(['CRC32', 'CRC32C', 'CRC64NVME']);
 
+/**
+ * A new upload ID: the time in milliseconds (12 hex digits) then 24 random characters, so
+ * that IDs sort as their uploads were initiated and ListMultipartUploads can resume after
+ * an upload-id-marker whose upload is gone ("upload IDs lexicographically greater").
+ */
+function newUploadId(): string {
+  return Date.now().toString(16).padStart(12, '0') + randomBytes(18).toString('base64url');
+}
 /** Starts an upload. */
 export async function createMultipartUpload(
   ctx: EngineContext,
@@ -167,7 +175,7 @@ export async function createMultipartUpload(
     );
   }
   const encryption = resolveFor(ctx, bucket, options.encryption);
-  const uploadId = randomBytes(24).toString('base64url');
+  const uploadId = newUploadId();
   return ctx.queue.run(() => {
     requireBucket(ctx, bucket);
     ctx

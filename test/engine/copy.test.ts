@@ -222,16 +222,30 @@ describe('copy onto itself', () => {
     );
     expect(err.s3Code).toBe('InvalidRequest');
     await expectError(
-      () =>
-        copy(['src', 'hero.png'], ['src', 'hero.png'], {
-          metadataDirective: 'COPY',
-          storageClass: 'STANDARD',
-        }),
+      () => copy(['src', 'hero.png'], ['src', 'hero.png'], { metadataDirective: 'COPY' }),
       'E_INVALID_REQUEST',
     );
     const after = engine.headObject('src', 'hero.png');
     expect(after).toEqual(before);
     expect(after.etag).toBe(src.etag);
+  });
+
+  it("works when a storage class is named, even the object's own (as S3 allows)", async () => {
+    await putSource();
+    const r = await copy(['src', 'hero.png'], ['src', 'hero.png'], {
+      metadataDirective: 'COPY',
+      storageClass: 'STANDARD',
+    });
+    expect(r.etag).toBe(`"${md5hex(body)}"`);
+    const ia = await copy(['src', 'hero.png'], ['src', 'hero.png'], {
+      storageClass: 'STANDARD_IA',
+    });
+    expect(ia.etag).toBe(`"${md5hex(body)}"`);
+    expect(engine.headObject('src', 'hero.png').storageClass).toBe('STANDARD_IA');
+    // Metadata and tags are copied as with any COPY directive.
+    const info = engine.headObject('src', 'hero.png');
+    expect(info.metadata).toEqual({ artist: 'Ana', 'x-team': 'sprites' });
+    expect(info.tags).toEqual({ project: 'hero', stage: 'final' });
   });
 
   it('is refused for the current version named by id without a change', async () => {

@@ -78,7 +78,10 @@ export async function copyObject(
     ontoItself &&
     !replaceMeta &&
     !newRedirect &&
-    attrs.storageClass === src.storage_class &&
+    // Naming a storage class, even the object's own, makes a copy in place legal (S3 allows
+    // it), and so does a restored copy of an archived object.
+    options.storageClass === undefined &&
+    src.restore === null &&
     sameEncryption &&
     !options.encryptionStated
   ) {

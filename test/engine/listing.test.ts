@@ -93,6 +93,24 @@ describe('listObjects', () => {
     expect(engine.listObjects('bkt', { prefix: 'zz' }).objects).toEqual([]);
   });
 
+  it('does not list a common prefix that sorts before the marker, in all four listings', async () => {
+    await putAll(['a/1', 'a/2', 'b']);
+    for (const key of ['a/1', 'a/2', 'b']) await engine.createMultipartUpload('bkt', key);
+    const opts = { delimiter: '/' };
+    const v2 = engine.listObjects('bkt', { ...opts, startAfter: 'a/1' });
+    expect(v2.objects.map((o) => o.key)).toEqual(['b']);
+    expect(v2.commonPrefixes).toEqual([]);
+    const versions = engine.listObjectVersions('bkt', { ...opts, keyMarker: 'a/1' });
+    expect(versions.versions.map((v) => v.key)).toEqual(['b']);
+    expect(versions.commonPrefixes).toEqual([]);
+    const uploads = engine.listMultipartUploads('bkt', { ...opts, keyMarker: 'a/1' });
+    expect(uploads.uploads.map((u) => u.key)).toEqual(['b']);
+    expect(uploads.commonPrefixes).toEqual([]);
+    // A marker before the prefix still lists it; one equal to it (a V1 NextMarker) does not.
+    expect(engine.listObjects('bkt', { ...opts, startAfter: 'a' }).commonPrefixes).toEqual(['a/']);
+    expect(engine.listObjects('bkt', { ...opts, startAfter: 'a/' }).commonPrefixes).toEqual([]);
+  });
+
   it('rolls keys up into common prefixes at the delimiter', async () => {
     await putAll([
       'photos/2024/a.jpg',

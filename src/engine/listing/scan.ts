@@ -46,6 +46,13 @@ export function successor(s: string): string | undefined {
   return undefined;
 }
 
+/** Whether common prefix `cp` sorts before the start `from` (or at it, when that is excluded). */
+function before(cp: string, from: Position | undefined): boolean {
+  if (from === undefined) return false;
+  const order = Buffer.compare(Buffer.from(cp), Buffer.from(from.key));
+  return from.inclusive ? order < 0 : order <= 0;
+}
+
 /** Walks entries lazily from `from`, within `prefix`, rolling up at `delimiter`. */
 export function* scanEntries<Row>(
   src: ScanSource<Row>,
@@ -70,9 +77,10 @@ export function* scanEntries<Row>(
         const at = key.indexOf(delimiter, prefix.length);
         if (at >= 0) {
           const cp = key.slice(0, at + delimiter.length);
-          // A V1 marker that is itself a common prefix was returned on the previous page.
-          const seen = options.from && !options.from.inclusive && options.from.key === cp;
-          if (!seen) yield { kind: 'prefix', prefix: cp };
+          // A common prefix that does not sort after the marker (start-after, key-marker) is
+          // not listed, as in S3: a marker inside `a/` does not list `a/` again, and a V1
+          // marker that is itself a common prefix was returned on the previous page.
+          if (!before(cp, options.from)) yield { kind: 'prefix', prefix: cp };
           const next = successor(cp);
           if (next === undefined) return;
           pos = { key: next, inclusive: true };

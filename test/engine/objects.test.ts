@@ -443,6 +443,13 @@ describe('delete', () => {
       ['', false],
     ]);
     expect(engine.listObjects('bkt').objects.map((o) => o.key)).toEqual(['c']);
+    // A version id this server could never have issued (an AWS one, say) is a version it
+    // does not have, as S3 reports it per key; the object stays.
+    const [aws] = await engine.deleteObjects('bkt', [
+      { key: 'c', versionId: 'HPniJFCxqTsMuIH9KX8K8wEjNUgmABCD' },
+    ]);
+    expect(aws).toMatchObject({ key: 'c', ok: false, code: 'NoSuchVersion' });
+    expect(engine.listObjects('bkt').objects.map((o) => o.key)).toEqual(['c']);
     await expectCode(engine.deleteObjects('bkt', []), 'E_MALFORMED_XML');
     await expectCode(
       engine.deleteObjects(

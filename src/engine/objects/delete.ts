@@ -9,6 +9,7 @@ import {
   checkCurrentConditions,
   deleteCurrent,
   deleteVersion,
+  isVersionId,
 } from './placement.js';
 
 /** Deletes an object or one version; see placement.ts for the versioning rules. */
@@ -59,6 +60,13 @@ export async function deleteObjects(
   return Promise.all(
     items.map(async (item): Promise<DeleteObjectsItem> => {
       try {
+        // S3 reports a version id it could never have issued as a version it does not have
+        // here (a single DeleteObject answers InvalidArgument).
+        if (item.versionId !== undefined && item.versionId !== '' && !isVersionId(item.versionId)) {
+          throw new StowageError('E_NO_SUCH_VERSION', 'The specified version does not exist.', {
+            details: { key: item.key, versionId: item.versionId },
+          });
+        }
         const r = await deleteObject(ctx, bucket, item.key, {
           ...(item.versionId !== undefined ? { versionId: item.versionId } : {}),
           ...(item.ifMatch !== undefined ? { ifMatch: item.ifMatch } : {}),

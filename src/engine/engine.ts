@@ -30,7 +30,7 @@ import { copyObject } from './objects/copy.js';
 import { deleteObject, deleteObjects } from './objects/delete.js';
 import * as multipart from './objects/multipart.js';
 import { putObject } from './objects/put.js';
-import { getObject, headObject } from './objects/read.js';
+import { getObject, headObject, versionToChange } from './objects/read.js';
 import { recover, setCleanFlag, type RecoveryReport } from './recovery.js';
 import type * as T from './types.js';
 
@@ -391,7 +391,7 @@ export class Engine {
   }
   /** Throws what a PutObjectAcl of this version would (NoSuchKey, 405 on a delete marker …). */
   checkObjectAclTarget(bucket: string, key: string, versionId?: string): void {
-    this.op(() => acl.aclTarget(this.ctx, bucket, key, versionId));
+    this.op(() => versionToChange(this.ctx, bucket, key, versionId));
   }
   /** Replaces the ACL of a version (a canned name or JSON grant list; undefined = private). */
   putObjectAcl(

@@ -9,7 +9,7 @@ import { StowageError } from '../../errors.js';
 import type { EngineContext } from '../context.js';
 import type { VersionRow } from '../rows.js';
 import { latestRow } from './placement.js';
-import { deleteMarkerNotAllowed, resolveVersion } from './read.js';
+import { resolveVersion, versionToChange } from './read.js';
 
 /** The longest stored ACL accepted. S3 allows at most 100 grants per ACL. */
 export const MAX_ACL_CHARS = 64 * 1024;
@@ -53,25 +53,6 @@ export function getObjectAcl(
   return { versionId: row.version_id, ...(acl !== undefined ? { acl } : {}) };
 }
 
-/**
- * The version a PutObjectAcl addresses. S3 answers 405 for a key whose latest version is a
- * delete marker, where a read of it is 404.
- */
-export function aclTarget(
-  ctx: EngineContext,
-  bucket: string,
-  key: string,
-  versionId: string | undefined,
-): VersionRow {
-  if (versionId === undefined) {
-    const latest = latestRow(ctx, bucket, key);
-    if (latest?.is_delete_marker === 1) throw deleteMarkerNotAllowed(latest);
-    if (latest) return latest;
-  }
-  // A version by id, or no latest one: resolveVersion gives the errors (NoSuchBucket …).
-  return resolveVersion(ctx, bucket, key, versionId);
-}
-
 /** Replaces the ACL of a version; `undefined` makes it private. */
 export async function putObjectAcl(
   ctx: EngineContext,
@@ -82,7 +63,7 @@ export async function putObjectAcl(
 ): Promise<{ versionId: string }> {
   if (acl !== undefined) assertStoredAcl(acl);
   return ctx.queue.run(() => {
-    const row = aclTarget(ctx, bucket, key, versionId);
+    const row = versionToChange(ctx, bucket, key, versionId);
     ctx.sql('UPDATE versions SET acl = ? WHERE id = ?').run(acl ?? null, row.id);
     return { versionId: row.version_id };
   });

@@ -10,7 +10,7 @@ import type {
   StorageClass,
 } from '../types.js';
 import { validateTags } from './input.js';
-import { resolveVersion } from './read.js';
+import { resolveVersion, versionToChange } from './read.js';
 
 /** Returns the tags of a version. */
 export function getObjectTagging(
@@ -19,7 +19,7 @@ export function getObjectTagging(
   key: string,
   versionId?: string,
 ): { versionId: string; tags: Record<string, string> } {
-  const row = resolveVersion(ctx, bucket, key, versionId);
+  const row = versionToChange(ctx, bucket, key, versionId);
   return { versionId: row.version_id, tags: JSON.parse(row.tags) as Record<string, string> };
 }
 
@@ -33,7 +33,7 @@ export async function putObjectTagging(
 ): Promise<{ versionId: string }> {
   const valid = validateTags(tags);
   return ctx.queue.run(() => {
-    const row = resolveVersion(ctx, bucket, key, versionId);
+    const row = versionToChange(ctx, bucket, key, versionId);
     ctx.sql('UPDATE versions SET tags = ? WHERE id = ?').run(JSON.stringify(valid), row.id);
     return { versionId: row.version_id };
   });

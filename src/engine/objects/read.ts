@@ -201,3 +201,23 @@ export function getObject(
     body: readSegments(ctx.blobs, segments, start, end, release, ctx.keys),
   };
 }
+
+/**
+ * The version a change of an object's ACL or tags (and a read of its tags) addresses. S3
+ * answers 405 for a key whose latest version is a delete marker, where a read of the object
+ * is 404.
+ */
+export function versionToChange(
+  ctx: EngineContext,
+  bucket: string,
+  key: string,
+  versionId: string | undefined,
+): VersionRow {
+  if (versionId === undefined) {
+    const latest = latestRow(ctx, bucket, key);
+    if (latest?.is_delete_marker === 1) throw deleteMarkerNotAllowed(latest);
+    if (latest) return latest;
+  }
+  // A version by id, or no latest one: resolveVersion gives the errors (NoSuchBucket …).
+  return resolveVersion(ctx, bucket, key, versionId);
+}

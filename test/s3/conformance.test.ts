@@ -1081,6 +1081,42 @@ describe('listings and bucket documents', () => {
     }
   });
 
+  it('object tags hold only the characters S3 allows; a malformed x-amz-tagging is InvalidArgument', async () => {
+    const b = 'conformance-object-tags';
+    await t.client.send(new CreateBucketCommand({ Bucket: b }));
+    const put = (tagging: string) =>
+      signedFetch(t, 'PUT', `/${b}/tagged`, { body: 'x', headers: { 'x-amz-tagging': tagging } });
+    for (const bad of ['key1=val1,key2=val2', '%', 'k=%FF%FE', 'a=1&a=2', 'k=v!']) {
+      const res = await put(bad);
+      expect(res.status, bad).toBe(400);
+      const text = await res.text();
+      expect(text, bad).toContain('<Code>InvalidArgument</Code>');
+      expect(text, bad).toContain('<ArgumentName>x-amz-tagging</ArgumentName>');
+    }
+    await expect(
+      t.client.send(new HeadObjectCommand({ Bucket: b, Key: 'tagged' })),
+    ).rejects.toThrow();
+    const ok = await put('a=1&b=x+y%2Bz&c=&%C3%A9t%C3%A9=%E6%97%A5');
+    expect(ok.status).toBe(200);
+    expect(
+      (await t.client.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'tagged' }))).TagSet,
+    ).toEqual([
+      { Key: 'a', Value: '1' },
+      { Key: 'b', Value: 'x y+z' },
+      { Key: 'c', Value: '' },
+      { Key: 'été', Value: '日' },
+    ]);
+    const body = await signedFetch(t, 'PUT', `/${b}/tagged?tagging`, {
+      body: '<Tagging><TagSet><Tag><Key>Key1,Key2</Key><Value>v</Value></Tag></TagSet></Tagging>',
+      contentMd5: true,
+    });
+    expect(body.status).toBe(400);
+    expect(await body.text()).toContain('<Code>InvalidTag</Code>');
+    expect(
+      (await t.client.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'tagged' }))).TagSet,
+    ).toHaveLength(4);
+  });
+
   it('DeleteBucket aborts unfinished multipart uploads, as S3 does (rb --force after a Ctrl-C)', async () => {
     const b = 'conformance-mpu-left';
     await t.client.send(new CreateBucketCommand({ Bucket: b }));

@@ -1,10 +1,8 @@
 /** PutBucketTagging and PutObjectTagging: a `<TagSet>` of tags with unique keys. */
 import { StowageError } from '../../errors.js';
+import { TAG_TEXT } from '../../engine/objects/input.js';
 import { parseTags, type Tag } from './filter.js';
 import { allowOnly, parseDocument, requireElement } from './xml-fields.js';
-
-/** What a bucket tag's key and value may hold (AWS's resource-tag pattern). */
-const BUCKET_TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /** S3's limit on tags per bucket (objects allow 10). */
 export const MAX_BUCKET_TAGS = 50;
@@ -31,7 +29,7 @@ export function parseBucketTagging(xml: string): Tag[] {
       ['TagKey', t.key],
       ['TagValue', t.value],
     ] as const) {
-      if (!BUCKET_TAG_TEXT.test(text)) {
+      if (!TAG_TEXT.test(text)) {
         throw new StowageError(
           'E_INVALID_TAG',
           `The ${field} you have provided is invalid: "${text}" (letters, digits, spaces and _ . : / = + - @ only)`,

@@ -9,6 +9,7 @@ import type {
   ReadConditions,
 } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
+import { TAG_TEXT } from '../../engine/objects/input.js';
 import { header, type S3Request } from '../context.js';
 import { httpDate, parseHttpDate } from '../dates.js';
 import { isHeaderSafe, replaceControlChars, utf8OnWire } from '../../header-value.js';
@@ -86,16 +87,44 @@ export function metadataFrom(r: S3Request): Record<string, string> {
   return Object.fromEntries(entries);
 }
 
-/** The x-amz-tagging header: a URL-encoded query string of tags. */
+/**
+ * The x-amz-tagging header: a URL-encoded query string of tags (`+` is a space). What is not
+ * one (bytes that are not UTF-8, a `%` that starts no escape, a key given twice, or a
+ * character no tag may hold, as in `a=1,b=2`) is InvalidArgument naming the header, as S3
+ * answers it.
+ */
 export function taggingFrom(r: S3Request): Record<string, string> | undefined {
   const v = header(r, 'x-amz-tagging');
   if (v === undefined) return undefined;
   const tags = new Map<string, string>();
-  for (const [k, val] of new URLSearchParams(v)) {
-    if (tags.has(k)) throw new StowageError('E_INVALID_TAG', `tag key "${k}" is given twice`);
+  for (const pair of v.split('&')) {
+    if (pair === '') continue;
+    const at = pair.indexOf('=');
+    const k = decodeTagText(at < 0 ? pair : pair.slice(0, at));
+    const val = at < 0 ? '' : decodeTagText(pair.slice(at + 1));
+    if (k === undefined || val === undefined || !TAG_TEXT.test(k) || !TAG_TEXT.test(val)) {
+      throw badTaggingHeader(v, `"${pair}" is not a tag`);
+    }
+    if (tags.has(k)) throw badTaggingHeader(v, `tag key "${k}" is given twice`);
     tags.set(k, val);
   }
   return Object.fromEntries(tags);
+}
+
+function decodeTagText(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+function badTaggingHeader(value: string, what: string): StowageError {
+  return new StowageError(
+    'E_INVALID_ARGUMENT',
+    `The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates (${what})`,
+    { details: { argumentName: 'x-amz-tagging', argumentValue: value } },
+  );
 }
 
 /** x-amz-checksum-<alg> values sent with the request: one at most, as S3 takes them. */

@@ -7,8 +7,6 @@
  */
 import { StowageError } from '../../errors.js';
 import type { EngineContext } from '../context.js';
-import type { VersionRow } from '../rows.js';
-import { latestRow } from './placement.js';
 import { resolveVersion, versionToChange } from './read.js';
 
 /** The longest stored ACL accepted. S3 allows at most 100 grants per ACL. */

@@ -220,6 +220,12 @@ export const ERROR_TABLE = {
     400,
     'EntityTooLarge',
   ),
+  E_MISSING_CONTENT_LENGTH: spec(
+    'You must provide the Content-Length HTTP header',
+    EXIT.usage,
+    411,
+    'MissingContentLength',
+  ),
   E_INCOMPLETE_BODY: spec(
     'The body ended before the declared length',
     EXIT.usage,

@@ -9,6 +9,7 @@ import { HeadObjectCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAwsChunkedPut } from '../helpers/sign-chunked.js';
+import { s3Signer } from '../helpers/signed-fetch.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
 let t: TestServer;
@@ -84,6 +85,42 @@ describe('a body refused halfway', () => {
     // And nothing was stored.
     await expect(
       t.client.send(new HeadObjectCommand({ Bucket: 'refused', Key: 'broken' })),
+    ).rejects.toMatchObject({ name: 'NotFound' });
+  });
+});
+
+describe('a body without a declared length', () => {
+  it('is 411 MissingContentLength, plain or aws-chunked, and nothing is stored', async () => {
+    const { hostname, port } = new URL(t.url);
+    const send = async (path: string, headers: Record<string, string>, body: string) => {
+      const req = http.request({ hostname, port, method: 'PUT', path, headers });
+      const answer = answerOf(req);
+      req.end(body);
+      return answer;
+    };
+    const aws = await signAwsChunkedPut(t.url, '/refused/no-length', TEST_KEY, null);
+    const chunked = await send('/refused/no-length', aws, '5\r\nhello\r\n0\r\n\r\n');
+    expect(chunked.status).toBe(411);
+    expect(chunked.body).toContain('<Code>MissingContentLength</Code>');
+    expect(chunked.body).toContain('x-amz-decoded-content-length');
+    const signed = await s3Signer(TEST_KEY).sign({
+      method: 'PUT',
+      protocol: 'http:',
+      hostname,
+      port: Number(port),
+      path: '/refused/no-length',
+      query: {},
+      headers: {
+        host: `${hostname}:${port}`,
+        'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+        'transfer-encoding': 'chunked',
+      },
+    });
+    const plain = await send('/refused/no-length', signed.headers, 'hello');
+    expect(plain.status).toBe(411);
+    expect(plain.body).toContain('<Code>MissingContentLength</Code>');
+    await expect(
+      t.client.send(new HeadObjectCommand({ Bucket: 'refused', Key: 'no-length' })),
     ).rejects.toMatchObject({ name: 'NotFound' });
   });
 });

@@ -24,10 +24,24 @@ import {
   writeObjectHeaders,
 } from './object-headers.js';
 
-/** The body length the client declared: the decoded length for aws-chunked bodies. */
-export function declaredLength(r: S3Request): number | undefined {
-  const v = header(r, 'x-amz-decoded-content-length') ?? header(r, 'content-length');
-  if (v === undefined) return undefined;
+/**
+ * The body length the client declared: the decoded length for aws-chunked bodies. S3 needs
+ * it: a plain body sent without Content-Length (Transfer-Encoding: chunked), or an
+ * aws-chunked one without x-amz-decoded-content-length, is 411 MissingContentLength. (An
+ * aws-chunked body may come with Transfer-Encoding: chunked, as the SDKs send streams.)
+ */
+export function declaredLength(r: S3Request): number {
+  const streaming = (header(r, 'x-amz-content-sha256') ?? '').startsWith('STREAMING-');
+  const name = streaming ? 'x-amz-decoded-content-length' : 'content-length';
+  const v = header(r, name);
+  if (v === undefined) {
+    throw new StowageError(
+      'E_MISSING_CONTENT_LENGTH',
+      streaming
+        ? 'You must provide x-amz-decoded-content-length with an aws-chunked body'
+        : 'You must provide the Content-Length HTTP header',
+    );
+  }
   if (!/^\d+$/.test(v))
     throw new StowageError('E_INVALID_ARGUMENT', `invalid content length "${v}"`);
   return Number(v);

@@ -19,10 +19,31 @@ export interface PartialSidecar {
   prefixBytes: number;
 }
 
+const PARTIAL_SUFFIX = '.stowage-partial';
+
 /** The partial file and sidecar paths of a download target. */
 export function partialPathsFor(target: string): { partial: string; sidecar: string } {
-  const partial = `${target}.stowage-partial`;
+  const partial = `${target}${PARTIAL_SUFFIX}`;
   return { partial, sidecar: `${partial}.json` };
+}
+
+/**
+ * The partial file, the sidecar, and the sidecar's temp file while it is being replaced
+ * (writeJsonAtomic's `<name>.<8 hex>.tmp`), any case: a case-insensitive file system
+ * (macOS, Windows) makes `X.STOWAGE-PARTIAL` the same file as `x.stowage-partial`.
+ */
+const PARTIAL_NAME = /\.stowage-partial(\.json(\.[0-9a-f]{8}\.tmp)?)?$/i;
+
+/**
+ * True when `name` (a file name or a key) is one of the files a download keeps beside its
+ * target. Local walks skip such files and downloads of a tree skip such keys: otherwise a
+ * bucket holding both `x` and `x.stowage-partial` (which a sync up of a directory with a
+ * leftover partial file makes) would have one download write the other's partial file
+ * while it is in flight, and the rename of `x` would then put the wrong bytes in place.
+ * With those keys never downloaded, `<path>.stowage-partial` has one writer only.
+ */
+export function isPartialName(name: string): boolean {
+  return PARTIAL_NAME.test(name);
 }
 
 /** The prefix a re-run may keep, or 0 when the sidecar is missing or about another object. */

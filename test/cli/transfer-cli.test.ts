@@ -280,6 +280,40 @@ describeS3Targets('transfer commands', (getTarget) => {
     expect(sums.code).toBe(0);
     expect(sums.stdout).toBe('');
   });
+  it("stowage's partial-download files are never uploaded, and such keys never downloaded into a tree", async () => {
+    // A bucket holding both `x` and `x.stowage-partial`: a download of the tree writing the
+    // second would overwrite the first's partial file in flight, and `x` would get its bytes.
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'coll/x', Body: big }));
+    for (const k of ['x.stowage-partial', 'x.stowage-partial.json', 'X.STOWAGE-PARTIAL']) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `coll/${k}`, Body: 'small' }));
+    }
+    const local = path.join(home.dir, `coll-${++dirCount}`);
+    const down = await cli(['sync', `s3://${bucket}/coll`, local]);
+    expect(down.stderr).toMatch(
+      /warning: skipping s3:\/\/.*\/coll\/x\.stowage-partial: named like stowage's partial-download files/,
+    );
+    expect(down.code).toBe(0);
+    expect(readdirSync(local)).toEqual(['x']);
+    expect(readFileSync(path.join(local, 'x')).equals(big)).toBe(true);
+    const copied = await cli(['cp', `s3://${bucket}/coll`, `${local}-cp`, '--recursive']);
+    expect(copied.code).toBe(0);
+    expect(readdirSync(`${local}-cp`)).toEqual(['x']);
+
+    // A directory with leftovers of an interrupted download: only the real file goes up.
+    const dir = tree({
+      'a.bin': 'a',
+      'a.bin.stowage-partial': 'half',
+      'a.bin.stowage-partial.json': '{}',
+      'a.bin.stowage-partial.json.0123abcd.tmp': '{}',
+    });
+    const up = await cli(['sync', dir, `s3://${bucket}/left`, '--delete']);
+    expect(up.code).toBe(0);
+    expect(up.stderr).toMatch(
+      /warning: skipping .*a\.bin\.stowage-partial: partial download of stowage/,
+    );
+    expect(await keysOf(s3, bucket, 'left/')).toEqual(['left/a.bin']);
+  });
 });
 
 describe('transfer commands: errors and hostile trees [stowage]', () => {

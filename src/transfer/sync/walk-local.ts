@@ -15,6 +15,7 @@
 import { lstatSync, promises as fsp, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { StowageError } from '../../errors.js';
+import { isPartialName } from '../download-state.js';
 import { compareBytes } from './key-order.js';
 import { decodeName, showPath, showRawPath } from './local-names.js';
 import { localProblem } from './local-problems.js';
@@ -199,6 +200,17 @@ async function* visit(
       },
     );
     yield { kind: 'problem', key, path: full, error, ...subtree };
+    return;
+  }
+  if (!c.isDir && isPartialName(c.text)) {
+    // Stowage's own download leftovers: neither uploaded nor deleted, and on a download's
+    // destination they hide the key of the same name (see download-state.ts).
+    yield {
+      kind: 'skip',
+      key,
+      path: full,
+      reason: 'partial download of stowage (not transferred)',
+    };
     return;
   }
   if (c.dirent.isSymbolicLink()) {

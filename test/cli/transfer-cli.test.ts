@@ -179,6 +179,46 @@ describeS3Targets('transfer commands', (getTarget) => {
     expect(await keysOf(s3, bucket, 'moved/')).toEqual(['moved/n/m2.txt']);
   });
 
+  it('mv onto itself is refused before anything runs, single or recursive; the objects stay', async () => {
+    for (const k of ['self/p.txt', 'self/sub/q.txt']) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: 'precious' }));
+    }
+    const cases: [string[], RegExp][] = [
+      [
+        ['mv', `s3://${bucket}/self/p.txt`, `s3://${bucket}/self/p.txt`, '--metadata', 'a=b'],
+        /cannot mv s3:\/\/[^ ]+\/self\/p\.txt onto itself/,
+      ],
+      [
+        ['mv', `s3://${bucket}/self/p.txt`, `s3://${bucket}/self/`, '--content-type', 'text/x'],
+        /cannot mv s3:\/\/[^ ]+\/self\/p\.txt onto itself/,
+      ],
+      [
+        ['mv', `s3://${bucket}/self`, `s3://${bucket}/self/`, '--recursive', '--metadata', 'a=b'],
+        /cannot mv s3:\/\/[^ ]+\/self\/ onto itself/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toMatch(/\(E_USAGE\)/);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+    }
+    expect(await keysOf(s3, bucket, 'self/')).toEqual(['self/p.txt', 'self/sub/q.txt']);
+    expect(await body(s3, bucket, 'self/p.txt')).toBe('precious');
+    // cp onto itself with a property change is legal S3, and still allowed.
+    const cp = await cli([
+      'cp',
+      `s3://${bucket}/self/p.txt`,
+      `s3://${bucket}/self/p.txt`,
+      '--metadata',
+      'a=b',
+    ]);
+    expect(cp.code).toBe(0);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'self/p.txt' }));
+    expect(head.Metadata).toMatchObject({ a: 'b' });
+  });
+
   it('rm --recursive --dryrun deletes nothing; rm --recursive deletes what the filters allow', async () => {
     const dir = tree({ 'x1.txt': '1', 'x2.txt': '2', 'keep.me': 'k' });
     expect((await cli(['cp', dir, `s3://${bucket}/rm/`, '--recursive'])).code).toBe(0);

@@ -33,6 +33,7 @@ import {
   type SourceStoreFlags,
 } from '../source-store.js';
 import { rootRoute, runTransfer, type Place, type Root, type Route } from '../transfer-run.js';
+import { dirPrefix, refuseMoveOntoItself, singleDestKey } from '../transfer-overlap.js';
 import type { TransferSession } from '../transfer-session.js';
 
 interface CopyFlags extends PropertyFlags, SourceStoreFlags {
@@ -43,11 +44,6 @@ interface CopyFlags extends PropertyFlags, SourceStoreFlags {
 }
 
 const usage = (message: string) => new StowageError('E_USAGE', message);
-
-/** `dir` → `dir/`: a recursive run treats a key as a "directory", as aws-cli does. */
-export function dirPrefix(key: string): string {
-  return key === '' || key.endsWith('/') ? key : `${key}/`;
-}
 
 /** The direction of a run between two locations (one of which is a store). */
 export function directionOf(ends: Ends): SyncDirection {
@@ -109,7 +105,7 @@ async function singleJob(
   }
   let to: Place;
   if (dst.kind === 's3') {
-    to = { kind: 's3', bucket: dst.bucket, key: isPrefix(dst) ? dst.key + name : dst.key };
+    to = { kind: 's3', bucket: dst.bucket, key: singleDestKey(dst, name) };
   } else {
     const intoDir =
       /[/\\]$/.test(ends.dstText) || (await statOrUndefined(dst.path))?.isDirectory() === true;
@@ -156,6 +152,9 @@ async function copyAction(
     limits,
     sourceStore,
     async ({ session, sourceSession, sourceSide }) => {
+      if (verb === 'mv') {
+        refuseMoveOntoItself(ends, { recursive: o.recursive === true, sameStore: !sourceSession });
+      }
       let route: Route;
       let actions: AsyncIterable<SyncAction>;
       if (o.recursive) {

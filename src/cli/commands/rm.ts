@@ -17,7 +17,7 @@ import { storeGlobals } from '../store.js';
 import { addFilterOptions, addLimitOptions, parseLimits } from '../transfer-args.js';
 import { placeText } from '../transfer-run.js';
 import { openTransferSession } from '../transfer-session.js';
-import { dirPrefix } from './cp.js';
+import { dirPrefix } from '../transfer-overlap.js';
 
 interface RmFlags {
   recursive?: boolean;

@@ -246,6 +246,28 @@ describeS3Targets('transfer commands', (getTarget) => {
     expect(await keysOf(s3, bucket, 'rm')).toEqual(['rm/keep.me']);
   });
 
+  it("--exclude '*' --include 'logs/*' selects keys under logs/ only: sync --delete and rm --recursive keep the object 'logs'", async () => {
+    for (const k of ['flt/logs', 'flt/other.bin', 'flt/logs/old.txt']) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: 'precious' }));
+    }
+    const dir = tree({ 'logs/new.txt': 'n', 'top.txt': 't' });
+    const filters = ['--exclude', '*', '--include', 'logs/*'];
+    const synced = await cli(['sync', dir, `s3://${bucket}/flt`, '--delete', ...filters]);
+    expect(synced.code).toBe(0);
+    expect(lines(synced.stdout).sort()).toEqual([
+      `delete: s3://${bucket}/flt/logs/old.txt`,
+      `upload: ${dir}/logs/new.txt to s3://${bucket}/flt/logs/new.txt`,
+    ]);
+    expect(await keysOf(s3, bucket, 'flt/')).toEqual([
+      'flt/logs',
+      'flt/logs/new.txt',
+      'flt/other.bin',
+    ]);
+    const removed = await cli(['rm', `s3://${bucket}/flt`, '--recursive', ...filters]);
+    expect(removed.code).toBe(0);
+    expect(await keysOf(s3, bucket, 'flt/')).toEqual(['flt/logs', 'flt/other.bin']);
+  });
+
   it('sync up transfers only what changed, including a same-size edit with a newer mtime', async () => {
     const dir = tree({ 'a.txt': 'aaaa', 'b.txt': 'bbbb', 'c/d.txt': 'dddd' });
     const first = await cli(['sync', dir, `s3://${bucket}/site`]);

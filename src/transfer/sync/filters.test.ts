@@ -56,11 +56,16 @@ describe('filter precedence', () => {
     ]);
   });
 
-  it('an include re-includes the parent "directories" of its pattern, as aws-cli does', () => {
-    // aws-cli adds includes for 'logs/2026' and 'logs'; only keys equal to those match them.
+  it('an include matches only its own pattern, never the parent "directories" of it (as aws-cli)', () => {
+    // aws-cli's Filter (awscli/customizations/s3/filters.py) matches each pattern as given:
+    // the objects 'logs' and 'logs/2026' are not under 'logs/2026/', so they stay excluded
+    // (and a sync --delete or rm --recursive leaves them alone).
     expect(
       kept([ex('*'), inc('logs/2026/*.gz')], ['logs', 'logs/2026', 'logs/x', 'logs/2026/a.gz']),
-    ).toEqual(['logs', 'logs/2026', 'logs/2026/a.gz']);
+    ).toEqual(['logs/2026/a.gz']);
+    expect(kept([ex('*'), inc('logs/*')], ['logs', 'logs/old.txt', 'other.bin'])).toEqual([
+      'logs/old.txt',
+    ]);
   });
 
   it('is case-sensitive, as on POSIX', () => {

@@ -8,9 +8,10 @@
  *    the sync root (the source directory or prefix; for the destination side of a
  *    `--delete`, the destination root). `*` crosses '/'.
  *
- * Like aws-cli, an include also re-includes the parent "directories" of its pattern
- * (`--include 'a/b/*.txt'` adds includes for `a/b` and `a`), so that a walk is not cut off
- * above what was included; it matters only for keys equal to such a parent.
+ * A rule matches a key or not; it never adds rules for the "parent directories" of its
+ * pattern (released aws-cli has no such rule). One did, and made
+ * `--exclude '*' --include 'logs/*'` select an object named `logs`, which
+ * `sync --delete` and `rm --recursive` then deleted.
  */
 import { StowageError } from '../../errors.js';
 import { compileGlob } from './glob.js';
@@ -27,26 +28,6 @@ export interface KeyFilter {
   includes(key: string): boolean;
   /** True when there are no rules (everything is included). */
   readonly empty: boolean;
-}
-
-/** Python's posixpath.dirname: everything before the last '/', trailing '/'s trimmed. */
-function dirname(p: string): string {
-  const at = p.lastIndexOf('/') + 1;
-  const head = p.slice(0, at);
-  return head && head !== '/'.repeat(head.length) ? head.replace(/\/+$/, '') : head;
-}
-
-/** The parents aws-cli adds for an include pattern, nearest first ('' excluded). */
-function parentsOf(pattern: string): string[] {
-  const out: string[] = [];
-  let last = pattern;
-  for (;;) {
-    const parent = dirname(last);
-    if (parent === last) break;
-    if (parent !== '') out.push(parent);
-    last = parent;
-  }
-  return out;
 }
 
 /**
@@ -71,13 +52,7 @@ export function compileFilters(rules: readonly FilterRule[]): KeyFilter {
         details: { filter: rule.type },
       });
     }
-    const include = rule.type === 'include';
-    compiled.push({ include, test: compileGlob(rule.pattern) });
-    if (include) {
-      for (const parent of parentsOf(rule.pattern)) {
-        compiled.push({ include: true, test: compileGlob(parent) });
-      }
-    }
+    compiled.push({ include: rule.type === 'include', test: compileGlob(rule.pattern) });
   }
   return {
     empty: compiled.length === 0,

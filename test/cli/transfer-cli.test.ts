@@ -219,6 +219,29 @@ describeS3Targets('transfer commands', (getTarget) => {
     expect(head.Metadata).toMatchObject({ a: 'b' });
   });
 
+  it('sync --delete and mv --recursive between overlapping prefixes of one bucket are refused; the objects stay', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'ovl/sub/keep.txt', Body: 'k' }));
+    const refused: string[][] = [
+      ['sync', `s3://${bucket}/ovl/sub`, `s3://${bucket}/ovl`, '--delete'],
+      ['sync', `s3://${bucket}/ovl`, `s3://${bucket}/ovl/sub/`, '--delete'],
+      ['sync', `s3://${bucket}/ovl/`, `s3://${bucket}/ovl`, '--delete'],
+      ['sync', `s3://${bucket}`, `s3://${bucket}/ovl`, '--delete'],
+      ['mv', `s3://${bucket}/ovl/sub`, `s3://${bucket}/ovl`, '--recursive'],
+      ['mv', `s3://${bucket}/ovl`, `s3://${bucket}/ovl/sub/deeper`, '--recursive'],
+    ];
+    for (const args of refused) {
+      const r = await cli(args);
+      expect(r.stderr).toMatch(/overlap \(one holds the other\).*\(E_USAGE\)/);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+    }
+    expect(await keysOf(s3, bucket, 'ovl')).toEqual(['ovl/sub/keep.txt']);
+    // 'ovl/' and 'ovl-2/' share characters, not a prefix: no overlap.
+    const apart = await cli(['sync', `s3://${bucket}/ovl`, `s3://${bucket}/ovl-2`, '--delete']);
+    expect(apart.code).toBe(0);
+    expect(await keysOf(s3, bucket, 'ovl')).toEqual(['ovl-2/sub/keep.txt', 'ovl/sub/keep.txt']);
+  });
+
   it('rm --recursive --dryrun deletes nothing; rm --recursive deletes what the filters allow', async () => {
     const dir = tree({ 'x1.txt': '1', 'x2.txt': '2', 'keep.me': 'k' });
     expect((await cli(['cp', dir, `s3://${bucket}/rm/`, '--recursive'])).code).toBe(0);

@@ -33,7 +33,12 @@ import {
   type SourceStoreFlags,
 } from '../source-store.js';
 import { rootRoute, runTransfer, type Place, type Root, type Route } from '../transfer-run.js';
-import { dirPrefix, refuseMoveOntoItself, singleDestKey } from '../transfer-overlap.js';
+import {
+  dirPrefix,
+  refuseMoveOntoItself,
+  refuseOverlap,
+  singleDestKey,
+} from '../transfer-overlap.js';
 import type { TransferSession } from '../transfer-session.js';
 
 interface CopyFlags extends PropertyFlags, SourceStoreFlags {
@@ -153,7 +158,9 @@ async function copyAction(
     sourceStore,
     async ({ session, sourceSession, sourceSide }) => {
       if (verb === 'mv') {
-        refuseMoveOntoItself(ends, { recursive: o.recursive === true, sameStore: !sourceSession });
+        const recursive = o.recursive === true;
+        refuseMoveOntoItself(ends, { recursive, sameStore: !sourceSession });
+        if (recursive) refuseOverlap(ends, { what: 'mv --recursive', sameStore: !sourceSession });
       }
       let route: Route;
       let actions: AsyncIterable<SyncAction>;

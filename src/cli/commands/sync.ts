@@ -29,6 +29,7 @@ import {
 } from '../source-store.js';
 import { rootRoute, runTransfer, type Root } from '../transfer-run.js';
 import type { TransferSession } from '../transfer-session.js';
+import { refuseOverlap } from '../transfer-overlap.js';
 import { directionOf, listingOf, rootOf } from './cp.js';
 
 interface SyncFlags extends PropertyFlags, SourceStoreFlags {
@@ -73,6 +74,7 @@ async function syncAction(
     limits,
     sourceStore,
     async ({ session, sourceSession, sourceSide }) => {
+      if (o.delete) refuseOverlap(ends, { what: 'sync --delete', sameStore: !sourceSession });
       const srcRoot = rootOf(ends.src, srcText);
       const dstRoot = rootOf(ends.dst, dstText);
       const checksum: ChecksumSides | undefined = o.checksum

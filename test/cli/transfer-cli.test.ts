@@ -291,6 +291,28 @@ describeS3Targets('transfer commands', (getTarget) => {
     expect(await keysOf(s3, bucket, 'flt/')).toEqual(['flt/logs', 'flt/other.bin']);
   });
 
+  it('cp --recursive down never writes through a symbolic link to a directory at the destination, as sync', async () => {
+    for (const k of ['lnk/sub/a.txt', 'lnk/top.txt']) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: k }));
+    }
+    const outside = tree({ 'a.txt': 'mine' });
+    const local = tree({});
+    symlinkSync(outside, path.join(local, 'sub'));
+    for (const verb of ['cp', 'sync']) {
+      const r = await cli(
+        verb === 'cp'
+          ? ['cp', `s3://${bucket}/lnk`, local, '--recursive']
+          : ['sync', `s3://${bucket}/lnk`, local],
+      );
+      expect(r.stderr).toMatch(
+        /warning: skipping s3:\/\/[^ ]+\/lnk\/sub\/a\.txt: destination "sub\/" is not usable \(symbolic link/,
+      );
+      expect(r.code).toBe(0);
+      expect(readFileSync(path.join(outside, 'a.txt'), 'utf8')).toBe('mine');
+      expect(readFileSync(path.join(local, 'top.txt'), 'utf8')).toBe('lnk/top.txt');
+    }
+  });
+
   it('sync up transfers only what changed, including a same-size edit with a newer mtime', async () => {
     const dir = tree({ 'a.txt': 'aaaa', 'b.txt': 'bbbb', 'c/d.txt': 'dddd' });
     const first = await cli(['sync', dir, `s3://${bucket}/site`]);

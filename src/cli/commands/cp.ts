@@ -78,6 +78,17 @@ export function listingOf(
 
 async function* nothing(): AsyncGenerator<ListedItem> {}
 
+/**
+ * What of a local destination blocks a recursive download: the subtrees of the walk as
+ * sync sees it (a symbolic link to a directory, a directory it cannot read …), without
+ * the files, which cp overwrites as aws-cli does. planSync then skips every key under such
+ * a subtree ('destination "sub/" is not usable'), so cp never writes through a link to a
+ * directory, as sync never does.
+ */
+async function* obstacles(listing: AsyncIterable<ListedItem>): AsyncGenerator<ListedItem> {
+  for await (const item of listing) if (item.kind !== 'entry' && item.subtree) yield item;
+}
+
 async function statOrUndefined(p: string): Promise<Stats | undefined> {
   return fsp.stat(p).catch(() => undefined);
 }
@@ -169,10 +180,11 @@ async function copyAction(
         const dstRoot = rootOf(ends.dst, dstText);
         route = rootRoute(srcRoot, dstRoot);
         // cp copies everything the filters let through, as aws-cli does: no comparison.
+        const direction = directionOf(ends);
         actions = planSync({
           source: listingOf(sourceSide, srcRoot),
-          dest: nothing(),
-          direction: directionOf(ends),
+          dest: direction === 'download' ? obstacles(listingOf(session, dstRoot, true)) : nothing(),
+          direction,
           filters: rules,
         });
       } else {

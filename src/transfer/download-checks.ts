@@ -21,19 +21,21 @@ export type VerifiedBy = 'stowage-sha256' | 'etag-md5' | 'none';
 /**
  * Checks the digests of the bytes received against `stowage-sha256`, else a plain MD5
  * ETag; returns what they were checked against, or the E_CHECKSUM_MISMATCH to throw.
+ * `consequence` ends its message: what became of the bytes.
  */
 export function verify(
   head: Head,
   digest: { sha256: string; md5: string },
   etag: string,
   what: string,
+  consequence = 'nothing was written',
 ): VerifiedBy | StowageError {
   const want = head.Metadata?.[META_SHA256]?.toLowerCase();
   if (want) {
     if (want === digest.sha256) return 'stowage-sha256';
     return new StowageError(
       'E_CHECKSUM_MISMATCH',
-      `${what}: the bytes received have SHA-256 ${digest.sha256}, but the object's stowage-sha256 is ${want}; nothing was written`,
+      `${what}: the bytes received have SHA-256 ${digest.sha256}, but the object's stowage-sha256 is ${want}; ${consequence}`,
       { details: { expected: want, actual: digest.sha256 } },
     );
   }
@@ -42,7 +44,7 @@ export function verify(
     if (bare === digest.md5) return 'etag-md5';
     return new StowageError(
       'E_CHECKSUM_MISMATCH',
-      `${what}: the bytes received have MD5 ${digest.md5}, but the object's ETag is ${bare}; nothing was written`,
+      `${what}: the bytes received have MD5 ${digest.md5}, but the object's ETag is ${bare}; ${consequence}`,
       { details: { expected: bare, actual: digest.md5 } },
     );
   }

@@ -1,4 +1,6 @@
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +94,39 @@ describe('bin/stowage.cjs (subprocess)', () => {
       await run('mb', 's3://from-process');
       const { stdout } = await run('ls');
       expect(stdout).toContain('from-process');
+    });
+
+    it('cp s3://b/k - writes the bytes, binary, through a pipe with a slow reader', async () => {
+      const bytes = randomBytes(20 * 1024 * 1024);
+      await t.client.send(new CreateBucketCommand({ Bucket: 'stdout' }));
+      await t.client.send(new PutObjectCommand({ Bucket: 'stdout', Key: 'r.bin', Body: bytes }));
+      const child = spawn(
+        process.execPath,
+        ['bin/stowage.cjs', '--endpoint-url', t.url, 'cp', 's3://stdout/r.bin', '-'],
+        {
+          cwd: root,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: dir,
+            AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const chunks: Buffer[] = [];
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      // Read in bursts, so the pipe fills and the CLI must wait for it to drain.
+      child.stdout.on('data', (c: Buffer) => {
+        chunks.push(c);
+        child.stdout.pause();
+        setTimeout(() => child.stdout.resume(), 1);
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
     });
   });
 });

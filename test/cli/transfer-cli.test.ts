@@ -242,6 +242,58 @@ describeS3Targets('transfer commands', (getTarget) => {
     expect(await keysOf(s3, bucket, 'ovl')).toEqual(['ovl-2/sub/keep.txt', 'ovl/sub/keep.txt']);
   });
 
+  it('cp s3://b/k - streams the object to stdout and nothing else; "-" elsewhere is refused', async () => {
+    // 20 MiB of numbered lines: three 8 MiB ranges, and any reordering shows.
+    const text = Array.from(
+      { length: 20 * 1024 },
+      (_, i) => `${String(i).padStart(1023, '.')}\n`,
+    ).join('');
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'std/big.txt', Body: text }));
+    const before = readdirSync(home.dir);
+    const r = await cli(['cp', `s3://${bucket}/std/big.txt`, '-']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBe(text.length);
+    expect(r.stdout === text).toBe(true);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'std/empty', Body: '' }));
+    expect(await cli(['cp', `s3://${bucket}/std/empty`, '-'])).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
+    const missing = await cli(['cp', `s3://${bucket}/std/nope`, '-']);
+    expect(missing.code).toBe(3);
+    expect(missing.stdout).toBe('');
+
+    const refused: [string[], RegExp][] = [
+      [
+        ['cp', '-', `s3://${bucket}/std/in`],
+        /"-" as the source \(standard input\) is not supported/,
+      ],
+      [
+        ['sync', '-', `s3://${bucket}/std/`],
+        /sync: "-" \(standard input or output\) works only with cp of one object/,
+      ],
+      [['mv', `s3://${bucket}/std/big.txt`, '-'], /mv: "-" .* works only with cp of one object/],
+      [
+        ['cp', `s3://${bucket}/std/`, '-', '--recursive'],
+        /cp --recursive: "-" .* works only with cp/,
+      ],
+      [
+        ['cp', `s3://${bucket}/std/big.txt`, '-', '--json'],
+        /--json cannot be used with \\?"-\\?": standard output/,
+      ],
+    ];
+    for (const [args, message] of refused) {
+      const x = await cli(args);
+      expect(x.code).toBe(2);
+      expect(x.stdout + x.stderr).toMatch(message);
+    }
+    // No file named '-' was written, and the object mv was refused for is still there.
+    expect(readdirSync(home.dir)).toEqual(before);
+    expect(await keysOf(s3, bucket, 'std/')).toEqual(['std/big.txt', 'std/empty']);
+  });
+
   it('rm --recursive --dryrun deletes nothing; rm --recursive deletes what the filters allow', async () => {
     const dir = tree({ 'x1.txt': '1', 'x2.txt': '2', 'keep.me': 'k' });
     expect((await cli(['cp', dir, `s3://${bucket}/rm/`, '--recursive'])).code).toBe(0);

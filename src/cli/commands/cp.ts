@@ -40,6 +40,7 @@ import {
   singleDestKey,
 } from '../transfer-overlap.js';
 import type { TransferSession } from '../transfer-session.js';
+import { downloadToStdout, refuseStdio, STDIO } from '../transfer-stdio.js';
 
 interface CopyFlags extends PropertyFlags, SourceStoreFlags {
   recursive?: boolean;
@@ -155,6 +156,10 @@ async function copyAction(
   o: CopyFlags,
   rules: FilterRule[],
 ): Promise<void> {
+  refuseStdio(verb, srcText, dstText, {
+    recursive: o.recursive === true,
+    json: ctx.globals().json === true,
+  });
   const ends = parseEnds(srcText, dstText, ctx.io.cwd, verb);
   const props = parseProperties(o);
   const limits = parseLimits(o);
@@ -172,6 +177,14 @@ async function copyAction(
         const recursive = o.recursive === true;
         refuseMoveOntoItself(ends, { recursive, sameStore: !sourceSession });
         if (recursive) refuseOverlap(ends, { what: 'mv --recursive', sameStore: !sourceSession });
+      }
+      if (dstText === STDIO && ends.src.kind === 's3') {
+        if (isPrefix(ends.src)) {
+          throw usage(`"${srcText}" names a prefix, not an object; "-" takes one object`);
+        }
+        if (!compileFilters(rules).includes(baseName(ends.src.key))) return;
+        await downloadToStdout(ctx, session, ends.src, { dryrun: o.dryrun === true });
+        return;
       }
       let route: Route;
       let actions: AsyncIterable<SyncAction>;

@@ -30,6 +30,7 @@ import {
 import { rootRoute, runTransfer, type Root } from '../transfer-run.js';
 import type { TransferSession } from '../transfer-session.js';
 import { refuseOverlap } from '../transfer-overlap.js';
+import { refuseStdio } from '../transfer-stdio.js';
 import { directionOf, listingOf, rootOf } from './cp.js';
 
 interface SyncFlags extends PropertyFlags, SourceStoreFlags {
@@ -56,6 +57,7 @@ async function syncAction(
   o: SyncFlags,
   rules: ReturnType<ReturnType<typeof addFilterOptions>>,
 ): Promise<void> {
+  refuseStdio('sync', srcText, dstText, { recursive: true, json: false });
   const ends = parseEnds(srcText, dstText, ctx.io.cwd, 'sync');
   const props = parseProperties(o);
   const limits = parseLimits(o);

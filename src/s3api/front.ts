@@ -251,7 +251,11 @@ export function createS3Handler(
           discardUnreadBody(req);
         }
         sendError(res, err, { requestId, resource: rawPath, method });
-        if (err.httpStatus >= 500) options.onServerError?.(err, requestId);
+        // NotImplemented (501) answers a client that asked for what this server does not
+        // do; it is not a fault of the server.
+        if (err.httpStatus >= 500 && err.code !== 'E_NOT_IMPLEMENTED') {
+          options.onServerError?.(err, requestId);
+        }
         finish(err);
       },
     );

@@ -106,6 +106,14 @@ describe('multipart uploads', () => {
       engine.completeMultipartUpload('mpu', 'obj', uploadId, [list[0]!, list[0]!]),
       'E_INVALID_PART_ORDER',
     );
+    // A part number no part can have is InvalidPart with S3's wording, not an order problem.
+    for (const partNumber of [0, 10_001]) {
+      await expectCode(
+        engine.completeMultipartUpload('mpu', 'obj', uploadId, [{ partNumber, etag: etags[0]! }]),
+        'E_INVALID_PART',
+        /between 1 and 10000/,
+      );
+    }
     await expectCode(
       engine.completeMultipartUpload('mpu', 'obj', uploadId, [
         ...list,

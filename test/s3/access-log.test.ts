@@ -255,3 +255,16 @@ it('a request answered 500 also logs the error with its message and stack, at er
     spy.mockRestore();
   }
 });
+
+it('a 501 NotImplemented (a client asking for what the server does not do) logs no error', async () => {
+  // A conditional PUT on an ETag: S3 itself answers 501 for it.
+  const err = (await client
+    .send(new PutObjectCommand({ Bucket: 'logged', Key: 'x501', Body: 'x', IfNoneMatch: '"abc"' }))
+    .catch((e: unknown) => e)) as { name?: string; $metadata?: { requestId?: string } };
+  expect(err.name).toBe('NotImplemented');
+  const requestId = err.$metadata?.requestId;
+  await new Promise((done) => setTimeout(done, 50));
+  const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(parsed.some((l) => l.requestId === requestId && l.status === 501)).toBe(true);
+  expect(parsed.filter((l) => l.level === 50 && l.requestId === requestId)).toEqual([]);
+});

@@ -128,6 +128,16 @@ describe('UploadPartCopy', () => {
         message: `the copy range "${range}" is not valid for a source object of 6000 bytes: it must be bytes=first-last with first <= last <= 5999`,
       });
     }
+    // A versionId parameter (the source's version goes in x-amz-copy-source) is refused, as
+    // for UploadPart.
+    const withVersion = await signedFetch(
+      t,
+      'PUT',
+      `/${BUCKET}/dst6?partNumber=1&uploadId=${encodeURIComponent(UploadId!)}&versionId=abc`,
+      { headers: { 'x-amz-copy-source': `/${BUCKET}/src6` } },
+    );
+    expect(withVersion.status).toBe(400);
+    expect(await withVersion.text()).toContain('<ArgumentName>versionId</ArgumentName>');
     const listed = await t.client.send(
       new ListPartsCommand({ Bucket: BUCKET, Key: 'dst6', UploadId }),
     );

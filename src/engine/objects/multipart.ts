@@ -468,6 +468,12 @@ function checkPartList(
       : null;
   let previous = 0;
   for (const item of list) {
+    if (!Number.isInteger(item.partNumber) || item.partNumber < 1 || item.partNumber > MAX_PARTS) {
+      throw new StowageError(
+        'E_INVALID_PART',
+        `Part number must be an integer between 1 and ${MAX_PARTS}, inclusive (got ${item.partNumber})`,
+      );
+    }
     if (item.partNumber <= previous) {
       throw new StowageError(
         'E_INVALID_PART_ORDER',

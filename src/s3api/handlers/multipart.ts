@@ -112,6 +112,7 @@ function completeClaims(r: S3Request): { checksumType?: string; objectSize?: num
 
 /** UploadPartCopy. */
 export async function uploadPartCopy(r: S3Request): Promise<void> {
+  refuseVersionId(r);
   const src = copySourceOf(r);
   refuseCustomerKeys(r, true);
   const range = header(r, 'x-amz-copy-source-range');

@@ -7,6 +7,7 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetBucketAclCommand,
+  HeadBucketCommand,
   GetBucketOwnershipControlsCommand,
   GetObjectAclCommand,
   ListBucketsCommand,
@@ -30,6 +31,7 @@ import { OWNER_ID } from '../../src/s3api/acl/grants.js';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
+import { signedFetch } from '../helpers/signed-fetch.js';
 
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 const AUTH_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
@@ -257,6 +259,24 @@ describe('bucket ACLs with @aws-sdk/client-s3', () => {
   it('CreateBucket takes x-amz-acl', async () => {
     await t.client.send(new CreateBucketCommand({ Bucket: 'acl-created', ACL: 'public-read' }));
     expect(await bucketGrants('acl-created')).toEqual([ownerGrant, group(ALL_USERS, 'READ')]);
+  });
+
+  it('CreateBucket with an ACL header that is not one is refused and makes no bucket', async () => {
+    const cases: Array<[string, Record<string, string>]> = [
+      ['acl-bad-canned', { 'x-amz-acl': 'bogus' }],
+      ['acl-bad-group', { 'x-amz-grant-read': 'uri="http://acs.amazonaws.com/groups/nope"' }],
+      ['acl-both', { 'x-amz-acl': 'private', 'x-amz-grant-read': 'id="abc"' }],
+    ];
+    for (const [bucket, headers] of cases) {
+      const res = await signedFetch(t, 'PUT', `/${bucket}`, { headers });
+      expect(res.status, bucket).toBe(400);
+      expect(
+        await s3ErrorOf(t.client.send(new HeadBucketCommand({ Bucket: bucket }))),
+        bucket,
+      ).toMatchObject({ status: 404 });
+      // Retried with good headers, it is created (not BucketAlreadyOwnedByYou).
+      await t.client.send(new CreateBucketCommand({ Bucket: bucket, ACL: 'private' }));
+    }
   });
 
   it('a bucket READ grant lets anyone list objects, versions and uploads, as in S3', async () => {

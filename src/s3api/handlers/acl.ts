@@ -52,10 +52,13 @@ export function objectAclForWrite(r: S3Request): string | undefined {
 }
 
 /**
- * CreateBucket's `x-amz-object-ownership`, checked before the bucket is made: one of S3's
- * three settings, and not BucketOwnerEnforced beside an ACL header granting others access.
+ * CreateBucket's `x-amz-object-ownership` and ACL headers, checked before the bucket is
+ * made (a refused request must not leave a bucket behind): an ACL header that is not one
+ * is refused here, and the ownership must be one of S3's three settings, and not
+ * BucketOwnerEnforced beside an ACL header granting others access.
  */
 export function createBucketOwnership(r: S3Request, bucket: string): string | undefined {
+  const grants = headerGrants(r, 'bucket');
   const ownership = header(r, 'x-amz-object-ownership');
   if (ownership === undefined) return undefined;
   if (!OBJECT_OWNERSHIP.includes(ownership)) {
@@ -65,7 +68,6 @@ export function createBucketOwnership(r: S3Request, bucket: string): string | un
       { details: { argumentName: 'x-amz-object-ownership', argumentValue: ownership } },
     );
   }
-  const grants = headerGrants(r, 'bucket');
   if (ownership === 'BucketOwnerEnforced' && grants) refuseEnforcedOverAcl(bucket, grants);
   return ownership;
 }

@@ -30,6 +30,7 @@ import {
   PutBucketTaggingCommand,
   PutBucketVersioningCommand,
   GetBucketVersioningCommand,
+  PutObjectCommand,
   PutPublicAccessBlockCommand,
   S3Client,
   type CORSRule,
@@ -278,6 +279,39 @@ describe("the seeds' documents are accepted and read back", () => {
     await s3.send(
       new PutBucketEncryptionCommand({ Bucket: BACKUPS, ServerSideEncryptionConfiguration: kms }),
     );
+    expect(
+      (await s3.send(new GetBucketEncryptionCommand({ Bucket: BACKUPS })))
+        .ServerSideEncryptionConfiguration,
+    ).toEqual(kms);
+    // The seed's key (a placeholder account, as in AWS's examples) is one writes can use.
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket: BACKUPS, Key: 'kms-default.txt', Body: 'sealed' }),
+    );
+    expect(put.SSEKMSKeyId).toBe('arn:aws:kms:eu-north-1:ACCOUNT_ID:key/KEY_ID');
+    // A key id no write could use is refused when the default is set, not at every write.
+    for (const id of ['has space', 'arn:aws:s3:::nope', 'arn:aws:kms:us-east-1:1:key/']) {
+      const bad = {
+        Rules: [
+          {
+            ApplyServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms' as const,
+              KMSMasterKeyID: id,
+            },
+          },
+        ],
+      };
+      expect(
+        await s3ErrorOf(
+          s3.send(
+            new PutBucketEncryptionCommand({
+              Bucket: BACKUPS,
+              ServerSideEncryptionConfiguration: bad,
+            }),
+          ),
+        ),
+        id,
+      ).toMatchObject({ name: 'InvalidArgument', status: 400 });
+    }
     expect(
       (await s3.send(new GetBucketEncryptionCommand({ Bucket: BACKUPS })))
         .ServerSideEncryptionConfiguration,

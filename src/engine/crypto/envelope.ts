@@ -32,7 +32,11 @@ export interface BlobKey {
 const ALGORITHMS = new Set(['AES256', 'aws:kms', 'aws:kms:dsse']);
 /** The KMS key used when aws:kms is asked for without a key id (S3's aws/s3 key). */
 export const DEFAULT_KMS_ALIAS = 'alias/aws/s3';
-const ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]*:[0-9]*:(key\/.+|alias\/.+)$/;
+/**
+ * A KMS key ARN. The account may be any word: keys are local here, and the seeds' documents
+ * (like AWS's examples) write `ACCOUNT_ID` where a real ARN has 12 digits.
+ */
+const ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]*:[^:]*:(key\/.+|alias\/.+)$/;
 
 /**
  * Validates an encryption setting and normalises its KMS key id to an ARN (S3 reports

@@ -2,6 +2,7 @@
  * PutBucketEncryption: `<ServerSideEncryptionConfiguration>` with a `<Rule>` that sets the
  * default algorithm. A KMS key may only be named for the KMS algorithms.
  */
+import { resolveEncryption } from '../../engine/crypto/envelope.js';
 import {
   allowOnly,
   booleanOf,
@@ -52,5 +53,13 @@ export function validateEncryption(xml: string): void {
       );
     }
     if (key === '') throw invalidArgument(`<KMSMasterKeyID> in ${at} must not be empty`);
+    // The key id must be one that every write can then use: checked as a write's is.
+    if (key !== undefined) {
+      try {
+        resolveEncryption({ algorithm, kmsKeyId: key }, 'us-east-1');
+      } catch (err) {
+        throw invalidArgument(`<KMSMasterKeyID> in ${at}: ${(err as Error).message}`);
+      }
+    }
   });
 }

@@ -13,6 +13,7 @@ import * as buckets from './buckets.js';
 import type { EngineContext, EngineLimits } from './context.js';
 import { CommitQueue } from './db/commit-queue.js';
 import { KeyStore } from './crypto/keys.js';
+import { keyInUse } from './crypto/keys-in-use.js';
 import { openDatabase } from './db/open-database.js';
 import { WalSync } from './db/wal-sync.js';
 import { InlineBlobs } from './blobs/inline-blobs.js';
@@ -199,7 +200,7 @@ export class Engine {
         sql: statementCache(db),
         blobs,
         buckets: new BucketCache(db),
-        keys: new KeyStore(dataDir),
+        keys: new KeyStore(dataDir, (ref) => keyInUse(db, ref)),
         queue,
         limits: { ...DEFAULT_LIMITS, ...options.limits },
         now: () => clock.now() + offset.ms,

@@ -176,7 +176,8 @@ export function errorDocument(
   const body: XmlObject = {
     Code: err.s3Code,
     Message:
-      err.httpStatus >= 500 && err.code === 'E_INTERNAL'
+      // Its message names files of the server (a damaged key file, a blob): the log has it.
+      err.httpStatus >= 500 && err.s3Code === 'InternalError'
         ? 'We encountered an internal error. Please try again.'
         : err.message,
     Resource: resource,

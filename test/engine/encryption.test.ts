@@ -1,6 +1,6 @@
 /** Encryption at rest in the engine: SSE-S3 and SSE-KMS through put, get, copy, multipart. */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEGMENT_BYTES, sealedSize } from '../../src/engine/crypto/format.js';
@@ -193,6 +193,38 @@ describe('damage and keys', () => {
     expect(deep.problems[0]).toMatchObject({
       kind: 'checksum',
       message: expect.stringMatching(/vault\/k/),
+    });
+  });
+
+  it('a key file that went missing is not made anew while objects were encrypted with it', async () => {
+    const body = patternBytes(100_000, 9);
+    await engine.putObject('vault', 'old', body, { encryption: SSE_S3 });
+    await engine.putObject('vault', 'kms-old', body, { encryption: KMS });
+    await engine.close();
+    const s3Key = path.join(dir, 'keys', 'sse-s3.key');
+    const saved = readFileSync(s3Key);
+    rmSync(s3Key);
+    rmSync(path.join(dir, 'keys', 'kms'), { recursive: true });
+    engine = await Engine.open({ dataDir: dir, fsync: false });
+    for (const [key, encryption] of [
+      ['new', SSE_S3],
+      ['kms-new', KMS],
+    ] as const) {
+      await expect(engine.putObject('vault', key, 'x', { encryption })).rejects.toMatchObject({
+        code: 'E_DATA_CORRUPT',
+        message: expect.stringMatching(/restore it from a backup/),
+      });
+    }
+    expect(existsSync(s3Key)).toBe(false);
+    // Restored, the old objects read back and new writes work again.
+    writeFileSync(s3Key, saved, { mode: 0o600 });
+    await engine.close();
+    engine = await Engine.open({ dataDir: dir, fsync: false });
+    expect((await read('old')).equals(body)).toBe(true);
+    await engine.putObject('vault', 'new', 'x', { encryption: SSE_S3 });
+    // A key no object uses is still made on first need.
+    await engine.putObject('vault', 'other-kms', 'x', {
+      encryption: { algorithm: 'aws:kms', kmsKeyId: 'fresh-key' },
     });
   });
 

@@ -31,7 +31,15 @@ export class KeyStore {
   readonly dir: string;
   private readonly cache = new Map<string, Promise<Buffer>>();
 
-  constructor(dataDir: string) {
+  /**
+   * `inUse(ref)` says whether stored data was encrypted with key `ref`: such a key that is
+   * missing is never made anew, since a new key would leave that data unreadable for good
+   * (and the data written under it unreadable once the old file is restored).
+   */
+  constructor(
+    dataDir: string,
+    private readonly inUse: (ref: string) => boolean = () => false,
+  ) {
     this.dir = path.join(dataDir, 'keys');
   }
 
@@ -66,6 +74,13 @@ export class KeyStore {
       throw new StowageError(
         'E_DATA_CORRUPT',
         `the encryption key file ${file} is missing; objects encrypted with it cannot be read`,
+      );
+    }
+    if (this.inUse(ref)) {
+      throw new StowageError(
+        'E_DATA_CORRUPT',
+        `the encryption key file ${file} is missing, and stored objects were encrypted with it: ` +
+          'restore it from a backup of the data directory (a new key would leave them unreadable for good)',
       );
     }
     try {

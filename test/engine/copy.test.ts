@@ -210,6 +210,20 @@ describe('storage class of a copy', () => {
   });
 });
 
+describe('tags stored before the tag character rules', () => {
+  it('are carried over by a copy as they are (only tags a request sets are checked)', async () => {
+    // The engine stores what it is given; S3's character rules are the front end's.
+    await engine.putObject('src', 'legacy', 'x', { tags: { team: 'a,b', 'cost#center': 'CC!1' } });
+    await copy(['src', 'legacy'], ['dst', 'legacy-copy']);
+    expect(engine.headObject('dst', 'legacy-copy').tags).toEqual({
+      team: 'a,b',
+      'cost#center': 'CC!1',
+    });
+    await copy(['src', 'legacy'], ['src', 'legacy'], { storageClass: 'STANDARD_IA' });
+    expect(engine.headObject('src', 'legacy').tags).toEqual({ team: 'a,b', 'cost#center': 'CC!1' });
+  });
+});
+
 describe('copy onto itself', () => {
   it('is refused without a change, leaving the object as it was', async () => {
     const src = await putSource();

@@ -18,11 +18,6 @@ export const MAX_METADATA_BYTES = 2048;
 export const MAX_TAGS = 10;
 const MAX_TAG_KEY = 128;
 const MAX_TAG_VALUE = 256;
-/**
- * What a tag's key and value may hold, on buckets and objects alike: letters, digits and
- * spaces of any script and `_ . : / = + - @` (AWS's tag pattern).
- */
-export const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /** Lowercases metadata keys (HTTP headers are case-insensitive) and checks the size. */
 export function normalizeMetadata(
@@ -81,17 +76,6 @@ export function validateTags(tags: Record<string, string> | undefined): Record<s
     }
     if (k.startsWith('aws:')) {
       throw new StowageError('E_INVALID_TAG', `tag key "${k}" uses the reserved prefix "aws:"`);
-    }
-    for (const [field, text] of [
-      ['TagKey', k],
-      ['TagValue', v],
-    ] as const) {
-      if (!TAG_TEXT.test(text)) {
-        throw new StowageError(
-          'E_INVALID_TAG',
-          `The ${field} you have provided is invalid: "${text}" (letters, digits, spaces and _ . : / = + - @ only)`,
-        );
-      }
     }
   }
   return Object.fromEntries(entries);

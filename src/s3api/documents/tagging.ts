@@ -1,8 +1,29 @@
 /** PutBucketTagging and PutObjectTagging: a `<TagSet>` of tags with unique keys. */
 import { StowageError } from '../../errors.js';
-import { TAG_TEXT } from '../../engine/objects/input.js';
 import { parseTags, type Tag } from './filter.js';
 import { allowOnly, parseDocument, requireElement } from './xml-fields.js';
+
+/**
+ * What a tag's key and value may hold, on buckets and objects alike: letters, digits and
+ * spaces of any script and `_ . : / = + - @` (AWS's tag pattern). Checked where a request
+ * sets tags, never on tags already stored (a copy carries those over as they are).
+ */
+export const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** InvalidTag unless a tag's key and value hold only {@link TAG_TEXT}'s characters. */
+export function checkTagText(key: string, value: string): void {
+  for (const [field, text] of [
+    ['TagKey', key],
+    ['TagValue', value],
+  ] as const) {
+    if (!TAG_TEXT.test(text)) {
+      throw new StowageError(
+        'E_INVALID_TAG',
+        `The ${field} you have provided is invalid: "${text}" (letters, digits, spaces and _ . : / = + - @ only)`,
+      );
+    }
+  }
+}
 
 /** S3's limit on tags per bucket (objects allow 10). */
 export const MAX_BUCKET_TAGS = 50;
@@ -24,18 +45,7 @@ export function parseBucketTagging(xml: string): Tag[] {
     if (t.key.toLowerCase().startsWith('aws:')) {
       throw new StowageError('E_INVALID_TAG', `tag key "${t.key}" uses the reserved prefix "aws:"`);
     }
-    // The characters AWS allows in bucket (resource) tags.
-    for (const [field, text] of [
-      ['TagKey', t.key],
-      ['TagValue', t.value],
-    ] as const) {
-      if (!TAG_TEXT.test(text)) {
-        throw new StowageError(
-          'E_INVALID_TAG',
-          `The ${field} you have provided is invalid: "${text}" (letters, digits, spaces and _ . : / = + - @ only)`,
-        );
-      }
-    }
+    checkTagText(t.key, t.value);
   }
   return tags;
 }
@@ -52,7 +62,9 @@ export function parseObjectTagging(xml: string): Record<string, string> {
   allowOnly(doc, ['TagSet'], 'Tagging');
   const set = requireElement(doc, 'TagSet', 'Tagging');
   allowOnly(set, ['Tag'], 'the <TagSet>');
-  return Object.fromEntries(parseTags(set, 'the tag set').map((t) => [t.key, t.value]));
+  const tags = parseTags(set, 'the tag set');
+  for (const t of tags) checkTagText(t.key, t.value);
+  return Object.fromEntries(tags.map((t) => [t.key, t.value]));
 }
 
 /** The bucket-document validator for `?tagging`. */

@@ -9,7 +9,7 @@ import type {
   ReadConditions,
 } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
-import { TAG_TEXT } from '../../engine/objects/input.js';
+import { TAG_TEXT } from '../documents/tagging.js';
 import { header, type S3Request } from '../context.js';
 import { httpDate, parseHttpDate } from '../dates.js';
 import { isHeaderSafe, replaceControlChars, utf8OnWire } from '../../header-value.js';

@@ -25,9 +25,24 @@ describe('withRuleIds', () => {
     expect(out).toContain('<Rule xmlns:x="y"><ID>');
   });
 
-  it('keeps a document it cannot match rule for rule (a <Rule> in a comment) as sent', () => {
-    const xml = doc(`<!-- <Rule> -->${rule('')}`);
-    expect(withRuleIds(xml, ROOT)).toBe(xml);
+  it('is not misled by <Rule> in comments or CDATA, or by > inside an attribute', () => {
+    const xml = doc(
+      `<!-- <Rule> -->${rule('', '<Rule note="a>b">')}`,
+      rule('<Filter><Prefix><![CDATA[logs/<Rule>]]></Prefix></Filter>', "<Rule x='<Rule>'>"),
+    ).replace('<Status>Enabled</Status><Filter/><Filter>', '<Status>Enabled</Status><Filter>');
+    const out = withRuleIds(xml, ROOT);
+    expect(out).toMatch(/<Rule note="a>b"><ID>[A-Za-z0-9+/]{48}<\/ID>/);
+    expect(out).toMatch(/<Rule x='<Rule>'><ID>[A-Za-z0-9+/]{48}<\/ID>/);
+    expect(out).toContain('<![CDATA[logs/<Rule>]]>');
+    expect(out.replace(new RegExp(ID, 'g'), '')).toBe(xml);
+  });
+
+  it('gives a namespace-prefixed rule an ID with the same prefix', () => {
+    const xml =
+      '<s3:LifecycleConfiguration xmlns:s3="http://s3.amazonaws.com/doc/2006-03-01/">' +
+      '<s3:Rule><s3:Status>Enabled</s3:Status><s3:Filter/><s3:Expiration><s3:Days>1</s3:Days>' +
+      '</s3:Expiration></s3:Rule></s3:LifecycleConfiguration>';
+    expect(withRuleIds(xml, ROOT)).toMatch(/<s3:Rule><s3:ID>[A-Za-z0-9+/]{48}<\/s3:ID><s3:Status>/);
   });
 
   it('does not take <Rules> or <RuleX> for a rule', () => {

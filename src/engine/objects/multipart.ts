@@ -131,13 +131,18 @@ export function requireUpload(
 
 const CRC_ALGORITHMS = new Set<ChecksumAlgorithm>(['CRC32', 'CRC32C', 'CRC64NVME']);
 
+/** The last upload ID's time part, so IDs made within one microsecond still increase. */
+let lastUploadTime = 0;
+
 /**
- * A new upload ID: the time in milliseconds (12 hex digits) then 24 random characters, so
- * that IDs sort as their uploads were initiated and ListMultipartUploads can resume after
- * an upload-id-marker whose upload is gone ("upload IDs lexicographically greater").
+ * A new upload ID: a strictly increasing time in microseconds (14 hex digits) then 22
+ * random characters, so that IDs sort as their uploads were initiated and
+ * ListMultipartUploads can resume after an upload-id-marker whose upload is gone ("upload
+ * IDs lexicographically greater", as S3 documents it).
  */
 function newUploadId(): string {
-  return Date.now().toString(16).padStart(12, '0') + randomBytes(18).toString('base64url');
+  lastUploadTime = Math.max(Date.now() * 1000, lastUploadTime + 1);
+  return lastUploadTime.toString(16).padStart(14, '0') + randomBytes(16).toString('base64url');
 }
 /** Starts an upload. */
 export async function createMultipartUpload(
@@ -175,9 +180,10 @@ export async function createMultipartUpload(
     );
   }
   const encryption = resolveFor(ctx, bucket, options.encryption);
-  const uploadId = newUploadId();
   return ctx.queue.run(() => {
     requireBucket(ctx, bucket);
+    // Made inside the commit, so rows are inserted in the order of their IDs.
+    const uploadId = newUploadId();
     ctx
       .sql(
         `INSERT INTO uploads (upload_id, bucket, key, initiated_at, headers, metadata, tags, storage_class,

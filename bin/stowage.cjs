@@ -12,7 +12,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // killed by SIGPIPE (Node ignores the signal, so the write fails with EPIPE instead).
 process.stdout.on('error', (err) => {
   if (err && err.code === 'EPIPE') process.exit(141);
-  throw err;
+  // Standard output that cannot be written (a full disk, EIO): say so in one line, as for
+  // any other failure, not with a stack trace.
+  process.stderr.write(`stowage: cannot write to standard output: ${err && err.message}\n`);
+  process.exit(1);
 });
 // dist/bundle/ is dist/cli/ bundled with its dependencies (tools/bundle-cli.mjs): it loads in
 // half the time of the ~600 module files it replaces.

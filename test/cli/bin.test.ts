@@ -1,7 +1,15 @@
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -127,6 +135,35 @@ describe('bin/stowage.cjs (subprocess)', () => {
       expect(stderr).toBe('');
       expect(code).toBe(0);
       expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
+    });
+
+    it('cp s3://b/k - into a full disk (/dev/full) fails with one line, not a stack trace', async () => {
+      await t.client.send(new PutObjectCommand({ Bucket: 'stdout', Key: 'small', Body: 'hello' }));
+      const full = openSync('/dev/full', 'w');
+      try {
+        const child = spawn(
+          process.execPath,
+          ['bin/stowage.cjs', '--endpoint-url', t.url, 'cp', 's3://stdout/small', '-'],
+          {
+            cwd: root,
+            env: {
+              PATH: process.env.PATH ?? '',
+              HOME: dir,
+              AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+              AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+            },
+            stdio: ['ignore', full, 'pipe'],
+          },
+        );
+        let stderr = '';
+        child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+        const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+        expect(code).toBe(1);
+        expect(stderr).toMatch(/no space left on device/i);
+        expect(stderr).not.toMatch(/\n\s+at /);
+      } finally {
+        closeSync(full);
+      }
     });
   });
 });

@@ -90,6 +90,31 @@ export function sameStore(a: ResolvedStore, b: ResolvedStore): boolean {
   return endpointOf(a) === endpointOf(b) && identityOf(a) === identityOf(b);
 }
 
+const LOOPBACK = /^(localhost|127(\.\d+){3}|\[?::1\]?|0\.0\.0\.0)$/i;
+
+/** An endpoint as a place: scheme, host (any loopback name as one) and port; '' for AWS. */
+function placeOf(s: ResolvedStore): string {
+  if (!s.endpoint) return '';
+  try {
+    const url = new URL(s.endpoint);
+    const host = LOOPBACK.test(url.hostname) ? 'loopback' : url.hostname.toLowerCase();
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    return `${url.protocol}//${host}:${port}`;
+  } catch {
+    return endpointOf(s);
+  }
+}
+
+/**
+ * True when two stores may be one server, whatever the identities and however the endpoint
+ * is spelled (`localhost` and `127.0.0.1`, a default port written out, AWS with no
+ * endpoint): then the same bucket and key are the same object, and a run that would move
+ * an object onto itself or delete its own source must be refused.
+ */
+export function maySharePlace(a: ResolvedStore, b: ResolvedStore): boolean {
+  return placeOf(a) === placeOf(b);
+}
+
 /**
  * The source side of a cross-store run: its own client, sharing the run's pacer and
  * limits. Undefined when there is no source store or it is the run's store.

@@ -21,7 +21,7 @@ import { startRgw, type RgwServer } from '../helpers/rgw.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 import type { ResolvedStore } from '../../src/client/index.js';
-import { sameStore } from '../../src/cli/source-store.js';
+import { maySharePlace, sameStore } from '../../src/cli/source-store.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -80,6 +80,12 @@ describe('cp, mv and sync --source-store between the embedded server and Ceph RG
       'stowage.yaml',
       storesYaml({
         local: { endpoint: local.url, region: 'us-east-1', credentials: TEST_KEY },
+        // The same server spelled another way: a different store to the config.
+        alias: {
+          endpoint: local.url.replace('127.0.0.1', 'localhost'),
+          region: 'us-east-1',
+          credentials: TEST_KEY,
+        },
         rgw: {
           endpoint: rgw.endpoint,
           region: rgw.region,
@@ -221,6 +227,29 @@ describe('cp, mv and sync --source-store between the embedded server and Ceph RG
     expect((await bytesOf(local.client, LB, 'same2.txt')).toString()).toBe('same');
   });
 
+  it('another name for the same server does not get past the mv-onto-itself and overlap refusals', async () => {
+    ok(await cli('local', 'cp', file('alias.txt', 'keep me'), `s3://${LB}/alias/k`));
+    ok(await cli('local', 'cp', file('alias2.txt', 'me too'), `s3://${LB}/alias/P/sub/x`));
+    const runs = [
+      ['mv', `s3://${LB}/alias/k`, `s3://${LB}/alias/k`, '--metadata', 'a=b'],
+      [
+        'mv',
+        `s3://${LB}/alias/`,
+        `s3://${LB}/alias/`,
+        '--recursive',
+        '--storage-class',
+        'STANDARD_IA',
+      ],
+      ['sync', `s3://${LB}/alias/P/sub`, `s3://${LB}/alias/P`, '--delete'],
+    ];
+    for (const args of runs) {
+      const r = await cli('local', ...args, '--source-store', 'alias');
+      expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(2);
+    }
+    expect((await bytesOf(local.client, LB, 'alias/k')).toString()).toBe('keep me');
+    expect((await bytesOf(local.client, LB, 'alias/P/sub/x')).toString()).toBe('me too');
+  });
+
   it('sameStore: one endpoint and one identity, whatever the names', () => {
     const store = (name: string, endpoint: string, accessKeyId: string): ResolvedStore => ({
       name,
@@ -238,6 +267,16 @@ describe('cp, mv and sync --source-store between the embedded server and Ceph RG
     expect(sameStore(a, store('env', 'http://127.0.0.1:9000/', 'K1'))).toBe(true);
     expect(sameStore(a, store('local', 'http://127.0.0.1:9001', 'K1'))).toBe(false);
     expect(sameStore(a, store('local', 'http://127.0.0.1:9000', 'K2'))).toBe(false);
+    // One server, however the endpoint is spelled or whoever asks.
+    expect(maySharePlace(a, store('x', 'http://localhost:9000', 'K2'))).toBe(true);
+    expect(maySharePlace(a, store('x', 'http://[::1]:9000/', 'K1'))).toBe(true);
+    expect(maySharePlace(a, store('x', 'http://localhost:9001', 'K1'))).toBe(false);
+    expect(
+      maySharePlace(
+        store('x', 'https://s3.example:443', 'K1'),
+        store('y', 'https://S3.example', 'K2'),
+      ),
+    ).toBe(true);
   });
 
   it('--source-store naming an undeclared store is a usage error listing the stores', async () => {
@@ -245,7 +284,7 @@ describe('cp, mv and sync --source-store between the embedded server and Ceph RG
       const r = await cli('rgw', verb, `s3://${LB}/x/`, `s3://${RB}/x/`, '--source-store', 'nope');
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain('--source-store: no store named "nope" in stowage.yaml');
-      expect(r.stderr).toContain('stores: local, rgw');
+      expect(r.stderr).toContain('stores: local, alias, rgw');
     }
   });
 

@@ -28,6 +28,7 @@ import {
 } from '../transfer-args.js';
 import {
   addSourceStoreOption,
+  maySharePlace,
   resolveSourceStore,
   withRunSessions,
   type SourceStoreFlags,
@@ -175,8 +176,10 @@ async function copyAction(
     async ({ session, sourceSession, sourceSide }) => {
       if (verb === 'mv') {
         const recursive = o.recursive === true;
-        refuseMoveOntoItself(ends, { recursive, sameStore: !sourceSession });
-        if (recursive) refuseOverlap(ends, { what: 'mv --recursive', sameStore: !sourceSession });
+        // Another store name for the same server is the same place (source-store.ts).
+        const sameStore = !sourceSession || maySharePlace(sourceSession.store, session.store);
+        refuseMoveOntoItself(ends, { recursive, sameStore });
+        if (recursive) refuseOverlap(ends, { what: 'mv --recursive', sameStore });
       }
       if (dstText === STDIO && ends.src.kind === 's3') {
         if (isPrefix(ends.src)) {

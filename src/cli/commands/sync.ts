@@ -23,6 +23,7 @@ import {
 } from '../transfer-args.js';
 import {
   addSourceStoreOption,
+  maySharePlace,
   resolveSourceStore,
   withRunSessions,
   type SourceStoreFlags,
@@ -76,7 +77,8 @@ async function syncAction(
     limits,
     sourceStore,
     async ({ session, sourceSession, sourceSide }) => {
-      if (o.delete) refuseOverlap(ends, { what: 'sync --delete', sameStore: !sourceSession });
+      const sameStore = !sourceSession || maySharePlace(sourceSession.store, session.store);
+      if (o.delete) refuseOverlap(ends, { what: 'sync --delete', sameStore });
       const srcRoot = rootOf(ends.src, srcText);
       const dstRoot = rootOf(ends.dst, dstText);
       const checksum: ChecksumSides | undefined = o.checksum

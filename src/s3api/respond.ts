@@ -185,9 +185,16 @@ export function errorDocument(
   };
   for (const [k, v] of Object.entries(err.details)) {
     if (
-      ['bucket', 'key', 'versionId', 'uploadId', 'partNumber', 'method', 'resourceType'].includes(
-        k,
-      ) &&
+      [
+        'bucket',
+        'key',
+        'versionId',
+        'uploadId',
+        'partNumber',
+        'method',
+        'resourceType',
+        'header',
+      ].includes(k) &&
       (typeof v === 'string' || typeof v === 'number')
     ) {
       body[k === 'bucket' ? 'BucketName' : k[0]!.toUpperCase() + k.slice(1)] = String(v);

@@ -26,14 +26,23 @@ import {
 
 /**
  * The body length the client declared: the decoded length for aws-chunked bodies. S3 needs
- * it: a plain body sent without Content-Length (Transfer-Encoding: chunked), or an
- * aws-chunked one without x-amz-decoded-content-length, is 411 MissingContentLength. (An
- * aws-chunked body may come with Transfer-Encoding: chunked, as the SDKs send streams.)
+ * it: a plain body sent in HTTP chunked transfer is 501 NotImplemented (naming the
+ * Transfer-Encoding header), and one with no length at all, or an aws-chunked one without
+ * x-amz-decoded-content-length, is 411 MissingContentLength. (An aws-chunked body may come
+ * with Transfer-Encoding: chunked, as the SDKs send streams.)
  */
 export function declaredLength(r: S3Request): number {
   const streaming = (header(r, 'x-amz-content-sha256') ?? '').startsWith('STREAMING-');
   const name = streaming ? 'x-amz-decoded-content-length' : 'content-length';
   const v = header(r, name);
+  if (v === undefined && !streaming && header(r, 'transfer-encoding') !== undefined) {
+    // What S3 answers a plain body in HTTP chunked transfer.
+    throw new StowageError(
+      'E_NOT_IMPLEMENTED',
+      'A header you provided implies functionality that is not implemented (Transfer-Encoding without Content-Length)',
+      { details: { header: 'Transfer-Encoding' } },
+    );
+  }
   if (v === undefined) {
     throw new StowageError(
       'E_MISSING_CONTENT_LENGTH',

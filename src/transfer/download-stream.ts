@@ -6,13 +6,11 @@
  * stream cannot be taken back: a mismatch is reported after the bytes were written, and
  * the caller must say so (exit code 5), where a download to a file writes nothing.
  */
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { isStowageError, StowageError } from '../errors.js';
 import { replacedError, verify, type VerifiedBy } from './download-checks.js';
 import { bareEtag, OrderedHasher } from './hashing.js';
 import { getRange, type RangeSource } from './ranged-get.js';
-import { withRetry } from './retry.js';
-import { explainNotFound } from './source-head.js';
+import { headWithRetry } from './source-head.js';
 import { META_SHA256, type TransferBase } from './types.js';
 import { checkTarget, transferSettings } from './validate.js';
 
@@ -50,20 +48,10 @@ export async function downloadToStream(o: DownloadToStreamOptions): Promise<Stre
   checkTarget(o.bucket, o.key);
   const s = transferSettings(o);
   const what = `download of s3://${o.bucket}/${o.key}`;
-  const head = await withRetry(
-    o.pacer,
-    () =>
-      o.client.send(
-        new HeadObjectCommand({
-          Bucket: o.bucket,
-          Key: o.key,
-          ...(o.versionId ? { VersionId: o.versionId } : {}),
-        }),
-        { abortSignal: o.signal },
-      ),
-    { attempts: s.attempts, signal: o.signal, target: o, what },
-  ).catch(async (err: unknown) => {
-    throw await explainNotFound(o.client, o.pacer, o.bucket, err);
+  const head = await headWithRetry(o.client, o.pacer, o, {
+    attempts: s.attempts,
+    signal: o.signal,
+    what,
   });
   const sizeBytes = head.ContentLength ?? 0;
   const etag = head.ETag ?? '';

@@ -5,7 +5,6 @@
  * ETag of a plain single-PUT object) and only then renamed onto the target, so the target
  * is never half-written.
  */
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { mkdirSync } from 'node:fs';
 import { mkdir, open, rename, utimes } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,8 +23,7 @@ import { bareEtag, OrderedHasher } from './hashing.js';
 import { localError, statOrUndefined, statOrUndefinedSync, writeMode } from './local-file.js';
 import { ProgressTracker } from './progress.js';
 import { getRange, type RangeSource } from './ranged-get.js';
-import { withRetry } from './retry.js';
-import { explainNotFound } from './source-head.js';
+import { headWithRetry } from './source-head.js';
 import { META_SHA256, type TransferBase } from './types.js';
 import { checkTarget, transferSettings } from './validate.js';
 import { fetchChunks } from './chunks.js';
@@ -127,20 +125,10 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   if (o.listed && !o.versionId && o.listed.sizeBytes <= settings.partSizeBytes) {
     return whole(sourceOf(identityOf(`"${bareEtag(o.listed.etag)}"`, o.listed.sizeBytes)));
   }
-  const head = await withRetry(
-    o.pacer,
-    () =>
-      o.client.send(
-        new HeadObjectCommand({
-          Bucket: o.bucket,
-          Key: o.key,
-          ...(o.versionId ? { VersionId: o.versionId } : {}),
-        }),
-        { abortSignal: o.signal },
-      ),
-    { attempts: settings.attempts, signal: o.signal, target: o, what },
-  ).catch(async (err: unknown) => {
-    throw await explainNotFound(o.client, o.pacer, o.bucket, err);
+  const head = await headWithRetry(o.client, o.pacer, o, {
+    attempts: settings.attempts,
+    signal: o.signal,
+    what,
   });
   const sizeBytes = head.ContentLength ?? 0;
   const etag = head.ETag ?? '';

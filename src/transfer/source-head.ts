@@ -3,6 +3,7 @@ import {
   GetObjectTaggingCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  type HeadObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { isStowageError, StowageError } from '../errors.js';
@@ -27,6 +28,33 @@ export interface SourceInfo {
   headers: Record<string, string | Date>;
 }
 
+/**
+ * One HeadObject with retries; a 404 that is the bucket's is told as NoSuchBucket
+ * ({@link explainNotFound}). What downloads and copies ask first.
+ */
+export function headWithRetry(
+  client: S3Client,
+  pacer: Pacer,
+  target: CopySource,
+  o: { attempts: number; signal?: AbortSignal; what: string },
+): Promise<HeadObjectCommandOutput> {
+  return withRetry(
+    pacer,
+    () =>
+      client.send(
+        new HeadObjectCommand({
+          Bucket: target.bucket,
+          Key: target.key,
+          ...(target.versionId ? { VersionId: target.versionId } : {}),
+        }),
+        { abortSignal: o.signal },
+      ),
+    { attempts: o.attempts, signal: o.signal, target, what: o.what },
+  ).catch(async (err: unknown) => {
+    throw await explainNotFound(client, pacer, target.bucket, err);
+  });
+}
+
 /** HEADs the source with retries. */
 export async function headSource(
   client: S3Client,
@@ -35,20 +63,10 @@ export async function headSource(
   attempts: number,
   signal?: AbortSignal,
 ): Promise<SourceInfo> {
-  const h = await withRetry(
-    pacer,
-    () =>
-      client.send(
-        new HeadObjectCommand({
-          Bucket: src.bucket,
-          Key: src.key,
-          ...(src.versionId ? { VersionId: src.versionId } : {}),
-        }),
-        { abortSignal: signal },
-      ),
-    { attempts, signal, target: src, what: `reading s3://${src.bucket}/${src.key}` },
-  ).catch(async (err: unknown) => {
-    throw await explainNotFound(client, pacer, src.bucket, err);
+  const h = await headWithRetry(client, pacer, src, {
+    attempts,
+    signal,
+    what: `reading s3://${src.bucket}/${src.key}`,
   });
   const headers: Record<string, string | Date> = {};
   if (h.ContentType) headers.ContentType = h.ContentType;

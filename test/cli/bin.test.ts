@@ -71,6 +71,22 @@ describe('bin/stowage.cjs (subprocess)', () => {
     beforeAll(async () => {
       t = await startTestServer();
     });
+    /** `stowage cp s3://stdout/<key> -` against the test server, stdout as given. */
+    const cpToStdout = (key: string, stdout: 'pipe' | number) =>
+      spawn(
+        process.execPath,
+        ['bin/stowage.cjs', '--endpoint-url', t.url, 'cp', `s3://stdout/${key}`, '-'],
+        {
+          cwd: root,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: dir,
+            AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+          },
+          stdio: ['ignore', stdout, 'pipe'],
+        },
+      );
     afterAll(async () => {
       await t.close();
       cleanup();
@@ -108,28 +124,16 @@ describe('bin/stowage.cjs (subprocess)', () => {
       const bytes = randomBytes(20 * 1024 * 1024);
       await t.client.send(new CreateBucketCommand({ Bucket: 'stdout' }));
       await t.client.send(new PutObjectCommand({ Bucket: 'stdout', Key: 'r.bin', Body: bytes }));
-      const child = spawn(
-        process.execPath,
-        ['bin/stowage.cjs', '--endpoint-url', t.url, 'cp', 's3://stdout/r.bin', '-'],
-        {
-          cwd: root,
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: dir,
-            AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
+      const child = cpToStdout('r.bin', 'pipe');
+      const out = child.stdout!;
       const chunks: Buffer[] = [];
       let stderr = '';
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
       // Read in bursts, so the pipe fills and the CLI must wait for it to drain.
-      child.stdout.on('data', (c: Buffer) => {
+      out.on('data', (c: Buffer) => {
         chunks.push(c);
-        child.stdout.pause();
-        setTimeout(() => child.stdout.resume(), 1);
+        out.pause();
+        setTimeout(() => out.resume(), 1);
       });
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
       expect(stderr).toBe('');
@@ -141,20 +145,7 @@ describe('bin/stowage.cjs (subprocess)', () => {
       await t.client.send(new PutObjectCommand({ Bucket: 'stdout', Key: 'small', Body: 'hello' }));
       const full = openSync('/dev/full', 'w');
       try {
-        const child = spawn(
-          process.execPath,
-          ['bin/stowage.cjs', '--endpoint-url', t.url, 'cp', 's3://stdout/small', '-'],
-          {
-            cwd: root,
-            env: {
-              PATH: process.env.PATH ?? '',
-              HOME: dir,
-              AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
-              AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
-            },
-            stdio: ['ignore', full, 'pipe'],
-          },
-        );
+        const child = cpToStdout('small', full);
         let stderr = '';
         child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
         const code = await new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -36,7 +36,11 @@ async function getStatus(key: string): Promise<{ status: number; code?: string }
     await got.Body!.transformToByteArray();
     return { status: got.$metadata.httpStatusCode ?? 0 };
   } catch (err) {
-    const e = err as { name: string; $metadata?: { httpStatusCode?: number } };
+    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    // S3's generic message: what went wrong names files of the server, which the log keeps.
+    if (e.name === 'InternalError') {
+      expect(e.message).toBe('We encountered an internal error. Please try again.');
+    }
     return { status: e.$metadata?.httpStatusCode ?? 0, code: e.name };
   }
 }

@@ -70,8 +70,9 @@ export function listingOf(
   s: TransferSession,
   root: Root,
   allowMissingRoot = false,
+  files = true,
 ): AsyncIterable<ListedItem> {
-  if (root.kind === 'local') return walkLocal(root.path, { allowMissingRoot });
+  if (root.kind === 'local') return walkLocal(root.path, { allowMissingRoot, files });
   return remoteItems(
     listRemote(s.client, { bucket: root.bucket, prefix: root.prefix }),
     root.prefix,
@@ -199,7 +200,10 @@ async function copyAction(
         const direction = directionOf(ends);
         actions = planSync({
           source: listingOf(sourceSide, srcRoot),
-          dest: direction === 'download' ? obstacles(listingOf(session, dstRoot, true)) : nothing(),
+          dest:
+            direction === 'download'
+              ? obstacles(listingOf(session, dstRoot, true, false))
+              : nothing(),
           direction,
           filters: rules,
         });

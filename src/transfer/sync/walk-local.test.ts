@@ -144,6 +144,19 @@ describe('walkLocal on hostile trees', () => {
     expect(dirLink?.kind === 'skip' && dirLink.reason).toMatch(/symbolic link/);
   });
 
+  it('with files: false, passes plain files over and keeps what is not one', async () => {
+    put('real/a.txt');
+    put('file.txt');
+    symlinkSync(path.join(root, 'real'), path.join(root, 'linkdir'));
+    symlinkSync(path.join(root, 'file.txt'), path.join(root, 'linkfile'));
+    const items = await walk({ files: false });
+    expect(items.map((i) => [keyOf(i), i.kind])).toEqual([
+      ['linkdir/', 'skip'],
+      ['linkfile', 'skip'],
+    ]);
+    expect(items[0]?.kind === 'skip' && items[0].subtree).toBe(true);
+  });
+
   it('follows symbolic links when asked, and reports a loop instead of walking forever', async () => {
     put('real/a.txt');
     put('file.txt', 'abc');

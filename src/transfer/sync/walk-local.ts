@@ -33,6 +33,12 @@ export interface WalkLocalOptions {
    * when the transfer opens them, as a per-item failure.
    */
   reader?: { uid: number; gids: readonly number[] };
+  /**
+   * False: plain files are passed over without a stat, and only what is not one (links,
+   * directories that cannot be walked …) is yielded: what a recursive `cp` down needs to
+   * know of its destination, at the cost of a readdir per directory. Default true.
+   */
+  files?: boolean;
 }
 
 const MAX_KEY_BYTES = 1024;
@@ -50,6 +56,7 @@ interface Candidate {
 
 interface WalkState {
   follow: boolean;
+  files: boolean;
   reader: { uid: number; gids: readonly number[] } | undefined;
   /** dev:ino of the directories on the current path (only when following links). */
   ancestors: Set<string>;
@@ -110,6 +117,7 @@ export async function* walkLocal(
   }
   const state: WalkState = {
     follow: options.followSymlinks ?? false,
+    files: options.files ?? true,
     reader: options.reader ?? defaultReader(),
     ancestors: new Set([inode(st)]),
   };
@@ -165,6 +173,7 @@ async function* walkEntries(
   state: WalkState,
 ): AsyncGenerator<ListedItem> {
   for (const c of entries) {
+    if (!state.files && c.valid && c.dirent.isFile()) continue;
     // Plain files are lstat'ed with the synchronous call: the inode was just read by
     // readdir, so it is cached, and each async call is a thread-pool round trip that cost
     // more main-thread time than the lstat itself (10k of them in a re-sync of 10k files).

@@ -18,11 +18,14 @@ import type { DesiredBucket } from './canonical.js';
 /**
  * Sub-resources a bucket always has on some stores or cannot lose: when the file does not
  * declare them, plan leaves the live value alone instead of showing a remove (AWS gives
- * every new bucket ownership controls; object lock cannot be turned off).
+ * every new bucket ownership controls; object lock cannot be turned off; folder
+ * placeholders are the bucket's objects).
  */
 export const NEVER_PRUNED: ReadonlySet<SubResourceName> = new Set([
   'objectLock',
   'ownershipControls',
+  // Objects of the bucket, not configuration (src/client/bucket-config/prefixes.ts).
+  'prefixes',
 ]);
 
 /**

@@ -4,6 +4,7 @@
  * with the plain SDK shows, remove works; on RGW what it refuses is a clear E_NOT_IMPLEMENTED.
  */
 import {
+  DeleteObjectCommand,
   CreateBucketCommand,
   PutBucketCorsCommand,
   PutBucketTaggingCommand,
@@ -190,14 +191,19 @@ describeS3Targets('bucket sub-resources', (getTarget) => {
     expect(equal(SUB_RESOURCES.tags, docs.tags, await SUB_RESOURCES.tags.read(session, b))).toBe(
       false,
     );
+    // A folder placeholder made by someone else is the bucket's object: still in sync, and a
+    // write leaves it. One the file declares that was deleted is drift, and write remakes it.
     const live = await SUB_RESOURCES.prefixes.read(session, b);
     expect(live).toContain('shared/');
-    expect(equal(SUB_RESOURCES.prefixes, docs.prefixes, live)).toBe(false);
-    // write restores it
-    await SUB_RESOURCES.prefixes.write(session, b, docs.prefixes);
+    expect(equal(SUB_RESOURCES.prefixes, docs.prefixes, live)).toBe(true);
+    await s3.send(new DeleteObjectCommand({ Bucket: b, Key: docs.prefixes[0]! }));
     expect(
       equal(SUB_RESOURCES.prefixes, docs.prefixes, await SUB_RESOURCES.prefixes.read(session, b)),
-    ).toBe(true);
+    ).toBe(false);
+    await SUB_RESOURCES.prefixes.write(session, b, docs.prefixes);
+    const after = await SUB_RESOURCES.prefixes.read(session, b);
+    expect(equal(SUB_RESOURCES.prefixes, docs.prefixes, after)).toBe(true);
+    expect(after).toContain('shared/');
   });
 
   it('remove makes each sub-resource read as unset (versioning: Suspended)', async () => {

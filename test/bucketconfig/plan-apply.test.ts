@@ -3,6 +3,7 @@
  * design (test/fixtures/bucketconfig/ziggie.yaml), checked with aws-cli; and against Ceph RGW
  * for the sub-resources it supports, with what it refuses reported per sub-resource.
  */
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -394,3 +395,43 @@ describeS3Targets(
   },
   { kinds: ['rgw'] },
 );
+
+describeS3Targets('folder placeholders the file does not declare', (getTarget) => {
+  it('are kept by apply, with or without --prune, and plan shows no drift for them', async () => {
+    const target = getTarget();
+    const s3 = target.newClient();
+    const bucket = target.uniqueBucket('folders');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    for (const key of ['products/', 'keep/me/']) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array(0) }));
+    }
+    const work = mkdtempSync(path.join(tmpdir(), 'stowage-folders-'));
+    try {
+      const configFile = path.join(work, 'stowage.yaml');
+      const store = storesYaml(
+        {
+          s: {
+            endpoint: target.endpoint,
+            region: target.region,
+            credentials: target.credentials,
+            checksumPolicy: target.quirks.checksumPolicy,
+          },
+        },
+        's',
+      );
+      writeFileSync(configFile, `${store}buckets:\n  ${bucket}:\n    prefixes: [uploads/]\n`);
+      const cli = (...args: string[]): Promise<CliResult> =>
+        runCli(['--config', configFile, ...args], { env: { HOME: work }, cwd: work });
+      const applied = await cli('apply', '--yes', '--prune');
+      expect(applied.code, applied.stderr).toBe(0);
+      const keys = (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents?.map(
+        (o) => o.Key,
+      );
+      expect(keys?.sort()).toEqual(['keep/me/', 'products/', 'uploads/']);
+      const plan = await cli('plan');
+      expect(plan.code, plan.stdout).toBe(0);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});

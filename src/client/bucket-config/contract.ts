@@ -59,11 +59,21 @@ export interface SubResource<T> {
   remove(session: StoreSession, bucket: string): Promise<void>;
   /** The canonical comparable form of a document. */
   normalize(value: T): T;
+  /**
+   * True when the live document already gives what `desired` asks for. Without it, the two
+   * must be the same document. (Folder placeholders: every declared one exists; others may
+   * too, since they are the bucket's objects, not its configuration.)
+   */
+  satisfies?(desired: T, live: T): boolean;
 }
 
-/** True when `a` and `b` mean the same document for `sub` (both undefined: equal). */
+/**
+ * True when live document `b` gives what `a` asks for for `sub` (both undefined: equal):
+ * the same document, or what the sub-resource's `satisfies` accepts.
+ */
 export function equal<T>(sub: SubResource<T>, a: T | undefined, b: T | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
+  if (sub.satisfies) return sub.satisfies(sub.normalize(a), sub.normalize(b));
   return canonicalJson(sub.normalize(a)) === canonicalJson(sub.normalize(b));
 }
 

@@ -1,6 +1,9 @@
 /**
  * Folder placeholders: zero-byte objects whose key ends in '/' (what consoles create for
- * "folders"). The canonical value is the sorted list of their keys.
+ * "folders"). The canonical value is the sorted list of their keys. They are objects of
+ * the bucket, not its configuration: apply creates the declared ones that are missing and
+ * never deletes one (a console's or rclone's folder object may hold directory metadata), so
+ * undeclared ones are in sync and are never pruned (compare.ts).
  */
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { StowageError } from '../../errors.js';
@@ -58,8 +61,10 @@ export const prefixes: SubResource<string[]> = {
         key,
       );
     }
-    for (const key of live) {
-      if (want.has(key)) continue;
+  },
+  /** Deletes every folder placeholder: for a caller that asks for it by name, never apply. */
+  async remove(session, bucket) {
+    for (const key of (await prefixes.read(session, bucket)) ?? []) {
       await mustCall(
         session,
         'prefixes',
@@ -69,10 +74,10 @@ export const prefixes: SubResource<string[]> = {
       );
     }
   },
-  async remove(session, bucket) {
-    await prefixes.write(session, bucket, []);
-  },
   normalize(v) {
     return [...new Set(v)].sort();
+  },
+  satisfies(desired, live) {
+    return desired.every((key) => live.includes(key));
   },
 };

@@ -46,7 +46,7 @@ export function desiredDocuments(bucket: DesiredBucket): Partial<Record<SubResou
  * True when `value` is what the store reports as "not set" (its `read` answers undefined):
  * SSE-S3 without bucket key (every bucket's default), four false public-access-block flags,
  * an empty tag set, rule list, prefix list or notification document, logging without a
- * target, the private ACL.
+ * target, the private ACL, suspended versioning (what a remove leaves).
  */
 export function readsAsUnset(name: SubResourceName, value: unknown): boolean {
   if (Array.isArray(value)) return value.length === 0;
@@ -54,6 +54,10 @@ export function readsAsUnset(name: SubResourceName, value: unknown): boolean {
   switch (name) {
     case 'acl':
       return value === 'private';
+    case 'versioning':
+      // What removing versioning leaves: S3 can only suspend it. Suspended (without MFA
+      // delete) and never enabled both keep no versions of new objects.
+      return doc.Status === 'Suspended' && doc.MFADelete !== 'Enabled';
     case 'encryption':
       return (
         canonicalJson((SUB_RESOURCES.encryption as SubResource<unknown>).normalize(doc)) ===

@@ -13,7 +13,13 @@ import {
   regionMismatch,
   replicationDestinationProblem,
 } from './live-checks.js';
-import { NEVER_PRUNED, comparable, desiredDocuments, sameDocument } from './compare.js';
+import {
+  NEVER_PRUNED,
+  comparable,
+  desiredDocuments,
+  readsAsUnset,
+  sameDocument,
+} from './compare.js';
 import { diffText } from './diff-text.js';
 
 export { sessionOf, type PlanError, type SessionFor } from './sessions.js';
@@ -203,7 +209,9 @@ async function planBucket(
     }
     const live = have?.value;
     if (want === undefined) {
-      if (live !== undefined && !NEVER_PRUNED.has(name)) {
+      // What reads as unset (suspended versioning, what a remove leaves) has nothing left
+      // to remove: showing it again would make every --prune apply repeat it.
+      if (live !== undefined && !NEVER_PRUNED.has(name) && !readsAsUnset(name, live)) {
         plan.changes.push({
           subResource: name,
           action: 'remove',

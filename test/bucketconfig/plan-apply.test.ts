@@ -3,7 +3,12 @@
  * design (test/fixtures/bucketconfig/ziggie.yaml), checked with aws-cli; and against Ceph RGW
  * for the sub-resources it supports, with what it refuses reported per sub-resource.
  */
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  ListObjectsV2Command,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -396,7 +401,48 @@ describeS3Targets(
   { kinds: ['rgw'] },
 );
 
-describeS3Targets('folder placeholders the file does not declare', (getTarget) => {
+describeS3Targets('apply on what the file does not declare', (getTarget) => {
+  it('versioning not declared is suspended once by --prune, and then in sync', async () => {
+    const target = getTarget();
+    const s3 = target.newClient();
+    const bucket = target.uniqueBucket('suspend');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: bucket,
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    );
+    const work = mkdtempSync(path.join(tmpdir(), 'stowage-suspend-'));
+    try {
+      const configFile = path.join(work, 'stowage.yaml');
+      const store = storesYaml(
+        {
+          s: {
+            endpoint: target.endpoint,
+            region: target.region,
+            credentials: target.credentials,
+            checksumPolicy: target.quirks.checksumPolicy,
+          },
+        },
+        's',
+      );
+      writeFileSync(configFile, `${store}buckets:\n  ${bucket}:\n    tags: { team: games }\n`);
+      const cli = (...args: string[]): Promise<CliResult> =>
+        runCli(['--config', configFile, ...args], { env: { HOME: work }, cwd: work });
+      const first = await cli('apply', '--yes', '--prune');
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain(`removed: ${bucket} versioning`);
+      const second = await cli('apply', '--yes', '--prune');
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stdout).not.toContain('removed:');
+      const plan = await cli('plan');
+      expect(plan.code, plan.stdout).toBe(0);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   it('are kept by apply, with or without --prune, and plan shows no drift for them', async () => {
     const target = getTarget();
     const s3 = target.newClient();

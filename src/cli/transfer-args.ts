@@ -12,7 +12,8 @@ import type { MetadataDirective, ObjectProperties, SseAlgorithm } from '../trans
 import { filterRulesFromArgs, type FilterRule } from '../transfer/sync/filters.js';
 import { HEADER_TOKEN } from '../client/http-text.js';
 
-const usage = (message: string, details?: Record<string, unknown>) =>
+/** A usage error (E_USAGE, exit 2), with details when given. */
+export const usage = (message: string, details?: Record<string, unknown>) =>
   new StowageError('E_USAGE', message, details ? { details } : undefined);
 
 /**

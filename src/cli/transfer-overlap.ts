@@ -25,7 +25,8 @@ export function singleDestKey(dst: S3Location, name: string): string {
   return dst.key === '' || dst.key.endsWith('/') ? dst.key + name : dst.key;
 }
 
-const baseName = (key: string) => key.slice(key.lastIndexOf('/') + 1);
+/** The last segment of a key: the name a download or a copy into a "directory" takes. */
+export const baseName = (key: string) => key.slice(key.lastIndexOf('/') + 1);
 
 /** Two prefixes ('' or ending in '/') overlap when one holds the other. */
 const overlap = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);

@@ -7,15 +7,13 @@
  * length allows neither yet. sync, mv and --recursive take no `-`.
  */
 import type { S3Location } from '../client/index.js';
-import { StowageError } from '../errors.js';
+import { usage } from './transfer-args.js';
 import { downloadToStream } from '../transfer/download-stream.js';
 import type { CliContext, TextSink } from './context.js';
 import type { TransferSession } from './transfer-session.js';
 
 /** The location that means standard input or output. */
 export const STDIO = '-';
-
-const usage = (message: string) => new StowageError('E_USAGE', message);
 
 /**
  * Refuses `-` where it is not supported: anything but a `cp` of one object to stdout.

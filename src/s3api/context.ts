@@ -81,7 +81,7 @@ function wholeNumber(name: string, v: string | undefined): number | undefined {
       'E_INVALID_ARGUMENT',
       `${name} must be a non-negative integer, got "${v}"`,
       {
-        details: { argument: name },
+        details: { argumentName: name },
       },
     );
   }

@@ -203,8 +203,7 @@ export function errorDocument(
   if (method !== undefined && body.Method === undefined) body.Method = method;
   addAuthErrorFields(err, body);
   // S3 names the argument an InvalidArgument is about, and the header a 412 failed on.
-  const { argumentValue, condition } = err.details;
-  const argumentName = err.details.argumentName ?? err.details.argument;
+  const { argumentName, argumentValue, condition } = err.details;
   if (err.code === 'E_INVALID_ARGUMENT' && typeof argumentName === 'string') {
     body.ArgumentName = argumentName;
     if (typeof argumentValue === 'string') body.ArgumentValue = argumentValue;

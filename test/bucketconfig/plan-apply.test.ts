@@ -402,6 +402,33 @@ describeS3Targets(
 );
 
 describeS3Targets('apply on what the file does not declare', (getTarget) => {
+  const works: string[] = [];
+  afterAll(() => {
+    for (const work of works) rmSync(work, { recursive: true, force: true });
+  });
+
+  /** `stowage --config F …` with a file that declares `bucket` as `yaml` on this target. */
+  function cliFor(bucket: string, yaml: string): (...args: string[]) => Promise<CliResult> {
+    const target = getTarget();
+    const work = mkdtempSync(path.join(tmpdir(), 'stowage-undeclared-'));
+    works.push(work);
+    const configFile = path.join(work, 'stowage.yaml');
+    const store = storesYaml(
+      {
+        s: {
+          endpoint: target.endpoint,
+          region: target.region,
+          credentials: target.credentials,
+          checksumPolicy: target.quirks.checksumPolicy,
+        },
+      },
+      's',
+    );
+    writeFileSync(configFile, `${store}buckets:\n  ${bucket}:\n    ${yaml}\n`);
+    return (...args) =>
+      runCli(['--config', configFile, ...args], { env: { HOME: work }, cwd: work });
+  }
+
   it('versioning not declared is suspended once by --prune, and then in sync', async () => {
     const target = getTarget();
     const s3 = target.newClient();
@@ -413,37 +440,18 @@ describeS3Targets('apply on what the file does not declare', (getTarget) => {
         VersioningConfiguration: { Status: 'Enabled' },
       }),
     );
-    const work = mkdtempSync(path.join(tmpdir(), 'stowage-suspend-'));
-    try {
-      const configFile = path.join(work, 'stowage.yaml');
-      const store = storesYaml(
-        {
-          s: {
-            endpoint: target.endpoint,
-            region: target.region,
-            credentials: target.credentials,
-            checksumPolicy: target.quirks.checksumPolicy,
-          },
-        },
-        's',
-      );
-      writeFileSync(configFile, `${store}buckets:\n  ${bucket}:\n    tags: { team: games }\n`);
-      const cli = (...args: string[]): Promise<CliResult> =>
-        runCli(['--config', configFile, ...args], { env: { HOME: work }, cwd: work });
-      const first = await cli('apply', '--yes', '--prune');
-      expect(first.code, first.stderr).toBe(0);
-      expect(first.stdout).toContain(`removed: ${bucket} versioning`);
-      const second = await cli('apply', '--yes', '--prune');
-      expect(second.code, second.stderr).toBe(0);
-      expect(second.stdout).not.toContain('removed:');
-      const plan = await cli('plan');
-      expect(plan.code, plan.stdout).toBe(0);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
+    const cli = cliFor(bucket, 'tags: { team: games }');
+    const first = await cli('apply', '--yes', '--prune');
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`removed: ${bucket} versioning`);
+    const second = await cli('apply', '--yes', '--prune');
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).not.toContain('removed:');
+    const plan = await cli('plan');
+    expect(plan.code, plan.stdout).toBe(0);
   });
 
-  it('are kept by apply, with or without --prune, and plan shows no drift for them', async () => {
+  it('folder placeholders not declared are kept by apply, with or without --prune, and plan shows no drift for them', async () => {
     const target = getTarget();
     const s3 = target.newClient();
     const bucket = target.uniqueBucket('folders');
@@ -451,33 +459,14 @@ describeS3Targets('apply on what the file does not declare', (getTarget) => {
     for (const key of ['products/', 'keep/me/']) {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array(0) }));
     }
-    const work = mkdtempSync(path.join(tmpdir(), 'stowage-folders-'));
-    try {
-      const configFile = path.join(work, 'stowage.yaml');
-      const store = storesYaml(
-        {
-          s: {
-            endpoint: target.endpoint,
-            region: target.region,
-            credentials: target.credentials,
-            checksumPolicy: target.quirks.checksumPolicy,
-          },
-        },
-        's',
-      );
-      writeFileSync(configFile, `${store}buckets:\n  ${bucket}:\n    prefixes: [uploads/]\n`);
-      const cli = (...args: string[]): Promise<CliResult> =>
-        runCli(['--config', configFile, ...args], { env: { HOME: work }, cwd: work });
-      const applied = await cli('apply', '--yes', '--prune');
-      expect(applied.code, applied.stderr).toBe(0);
-      const keys = (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents?.map(
-        (o) => o.Key,
-      );
-      expect(keys?.sort()).toEqual(['keep/me/', 'products/', 'uploads/']);
-      const plan = await cli('plan');
-      expect(plan.code, plan.stdout).toBe(0);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
+    const cli = cliFor(bucket, 'prefixes: [uploads/]');
+    const applied = await cli('apply', '--yes', '--prune');
+    expect(applied.code, applied.stderr).toBe(0);
+    const keys = (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents?.map(
+      (o) => o.Key,
+    );
+    expect(keys?.sort()).toEqual(['keep/me/', 'products/', 'uploads/']);
+    const plan = await cli('plan');
+    expect(plan.code, plan.stdout).toBe(0);
   });
 });

@@ -8,7 +8,6 @@ import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { S3Location } from '../../client/index.js';
-import { StowageError } from '../../errors.js';
 import { compileFilters, type FilterRule } from '../../transfer/sync/filters.js';
 import { listRemote, remoteItems } from '../../transfer/sync/list-remote.js';
 import { planSync } from '../../transfer/sync/plan.js';
@@ -23,6 +22,7 @@ import {
   parseProperties,
   requireLocalDir,
   parseLimits,
+  usage,
   type Ends,
   type PropertyFlags,
 } from '../transfer-args.js';
@@ -35,6 +35,7 @@ import {
 } from '../source-store.js';
 import { rootRoute, runTransfer, type Place, type Root, type Route } from '../transfer-run.js';
 import {
+  baseName,
   dirPrefix,
   refuseMoveOntoItself,
   refuseOverlap,
@@ -49,8 +50,6 @@ interface CopyFlags extends PropertyFlags, SourceStoreFlags {
   rateLimit?: string;
   bandwidthLimit?: string;
 }
-
-const usage = (message: string) => new StowageError('E_USAGE', message);
 
 /** The direction of a run between two locations (one of which is a store). */
 export function directionOf(ends: Ends): SyncDirection {
@@ -96,7 +95,6 @@ async function statOrUndefined(p: string): Promise<Stats | undefined> {
   return fsp.stat(p).catch(() => undefined);
 }
 
-const baseName = (key: string) => key.slice(key.lastIndexOf('/') + 1);
 const isPrefix = (l: S3Location) => l.key === '' || l.key.endsWith('/');
 
 /** One object or file: the destination is completed with the source's name when it is a "directory". */

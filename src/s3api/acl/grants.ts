@@ -91,14 +91,14 @@ export function parseCannedAcl(value: string, target: AclTarget): CannedAcl {
       value === 'aws-exec-read'
         ? 'the canned ACL aws-exec-read is not supported'
         : `unknown canned ACL "${value}" in x-amz-acl; expected one of ${CANNED_ACLS.join(', ')}`,
-      { details: { argument: 'x-amz-acl' } },
+      { details: { argumentName: 'x-amz-acl' } },
     );
   }
   if (value === 'log-delivery-write' && target === 'object') {
     throw new StowageError(
       'E_INVALID_ARGUMENT',
       'the canned ACL log-delivery-write applies to buckets only, not objects',
-      { details: { argument: 'x-amz-acl' } },
+      { details: { argumentName: 'x-amz-acl' } },
     );
   }
   return value as CannedAcl;

@@ -46,7 +46,7 @@ export function parseGrantHeader(name: string, value: string, permission: Permis
   const grantees = splitGrantees(value);
   if (grantees.length === 0) {
     throw new StowageError('E_INVALID_ARGUMENT', `${name} is empty`, {
-      details: { argument: name },
+      details: { argumentName: name },
     });
   }
   return grantees.map((item) => {
@@ -55,7 +55,7 @@ export function parseGrantHeader(name: string, value: string, permission: Permis
       throw new StowageError(
         'E_INVALID_ARGUMENT',
         `${name}: "${item}" is not of the form id="…" or uri="…"`,
-        { details: { argument: name } },
+        { details: { argumentName: name } },
       );
     }
     const type = m[1]!.toLowerCase();
@@ -77,7 +77,7 @@ export function parseGrantHeader(name: string, value: string, permission: Permis
     throw new StowageError(
       'E_INVALID_ARGUMENT',
       `${name}: unknown grantee type "${m[1]}"; expected id, uri or emailAddress`,
-      { details: { argument: name } },
+      { details: { argumentName: name } },
     );
   });
 }

@@ -74,7 +74,7 @@ export function checkOwnerId(id: string, where: string): void {
     throw new StowageError(
       'E_INVALID_ARGUMENT',
       `${where} "${id}" is not a canonical user of this server; its one account is ${OWNER_ID}`,
-      { details: { argument: where } },
+      { details: { argumentName: where } },
     );
   }
 }
@@ -85,7 +85,7 @@ export function checkGroupUri(uri: string, where: string): void {
     throw new StowageError(
       'E_INVALID_ARGUMENT',
       `${where} "${uri}" is not a predefined group; expected one of ${Object.values(GROUPS).join(', ')}`,
-      { details: { argument: where } },
+      { details: { argumentName: where } },
     );
   }
 }

@@ -10,6 +10,11 @@ const STREAMING = new Map<string, PayloadMode>([
   ['STREAMING-UNSIGNED-PAYLOAD-TRAILER', { type: 'streaming-unsigned-trailer' }],
 ]);
 
+/** True for an `x-amz-content-sha256` value that announces an aws-chunked body. */
+export function isStreamingPayload(value: string | undefined): boolean {
+  return value !== undefined && STREAMING.has(value);
+}
+
 /**
  * Reads an `x-amz-content-sha256` value: `UNSIGNED-PAYLOAD`, one of the three streaming
  * modes, or the hex SHA-256 of the body. Anything else is S3's InvalidArgument, including

@@ -25,7 +25,7 @@ export function listBuckets(r: S3Request): void {
     throw new StowageError(
       'E_INVALID_ARGUMENT',
       `max-buckets must be between 1 and ${MAX_BUCKETS}, got ${max}`,
-      { details: { argument: 'max-buckets' } },
+      { details: { argumentName: 'max-buckets' } },
     );
   }
   const after = token === undefined ? undefined : bucketFromToken(token);
@@ -61,7 +61,7 @@ function bucketFromToken(token: string): string {
   const name = Buffer.from(token, 'base64url').toString('utf8');
   if (bucketNameProblem(name) !== undefined || Buffer.from(name).toString('base64url') !== token) {
     throw new StowageError('E_INVALID_ARGUMENT', 'the continuation token provided is incorrect', {
-      details: { argument: 'continuation-token' },
+      details: { argumentName: 'continuation-token' },
     });
   }
   return name;

@@ -54,7 +54,7 @@ export function objectHeadersFrom(r: S3Request): ObjectHeaders {
       'E_INVALID_ARGUMENT',
       `The website redirect location must have a prefix of 'http://' or 'https://' or '/', ` +
         `got "${redirect}"`,
-      { details: { argument: 'x-amz-website-redirect-location' } },
+      { details: { argumentName: 'x-amz-website-redirect-location' } },
     );
   }
   const out: ObjectHeaders = {};

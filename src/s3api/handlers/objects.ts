@@ -5,6 +5,7 @@ import { bucketOf, header, intParam, keyOf, param, type S3Request } from '../con
 import { sendBody, sendEmpty } from '../respond.js';
 import { parseHttpDate } from '../dates.js';
 import { isHeaderSafe } from '../../header-value.js';
+import { isStreamingPayload } from '../auth/payload-mode.js';
 import { objectAclForWrite } from './acl.js';
 import {
   encryptionFrom,
@@ -32,7 +33,7 @@ import {
  * with Transfer-Encoding: chunked, as the SDKs send streams.)
  */
 export function declaredLength(r: S3Request): number {
-  const streaming = (header(r, 'x-amz-content-sha256') ?? '').startsWith('STREAMING-');
+  const streaming = isStreamingPayload(header(r, 'x-amz-content-sha256'));
   const name = streaming ? 'x-amz-decoded-content-length' : 'content-length';
   const v = header(r, name);
   if (v === undefined && !streaming && header(r, 'transfer-encoding') !== undefined) {

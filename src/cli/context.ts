@@ -23,6 +23,8 @@ export interface TextSink {
 export interface CliIo {
   stdout: TextSink;
   stderr: TextSink;
+  /** What `-` reads (`cp - s3://…`, `keys create --policy -`). */
+  stdin: AsyncIterable<Uint8Array>;
   env: Record<string, string | undefined>;
   cwd: string;
 }

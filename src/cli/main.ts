@@ -26,6 +26,7 @@ export async function run(argv: string[], io: Partial<CliIo> = {}): Promise<numb
   const cliIo: CliIo = {
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
+    stdin: io.stdin ?? process.stdin,
     env: io.env ?? process.env,
     cwd: io.cwd ?? process.cwd(),
   };

@@ -8,6 +8,7 @@ function io() {
   const cliIo: CliIo = {
     stdout: { write: (s: string) => (streams.stdout += s) },
     stderr: { write: (s: string) => (streams.stderr += s) },
+    stdin: (async function* () {})(),
     env: {},
     cwd: '/',
   };

@@ -1,12 +1,13 @@
 /**
- * `-` as a location of `cp`, as aws-cli takes it: `stowage cp s3://b/k -` writes the
- * object's bytes to standard output and nothing else (errors go to stderr). `-` as the
- * source (standard input) is refused: every upload is planned from the file's size (one
- * PutObject or multipart parts) and stores the SHA-256 of the whole object as metadata,
- * which S3 fixes at CreateMultipartUpload, before the first part; a stream of unknown
- * length allows neither yet. sync, mv and --recursive take no `-`.
+ * `-` as a location of `cp`, as aws-cli takes it. `stowage cp s3://b/k -` writes the
+ * object's bytes to standard output and nothing else (errors go to stderr).
+ * `stowage cp - s3://b/k` stores what standard input gives, cut into parts as it arrives
+ * (transfer/upload-stream.ts); `--expected-size` sizes the parts of a stream over about
+ * 78 GiB, as aws-cli's does. sync, mv and --recursive take no `-`.
  */
 import type { S3Location } from '../client/index.js';
+import type { ObjectProperties } from '../transfer/index.js';
+import { uploadStream } from '../transfer/upload-stream.js';
 import { usage } from './transfer-args.js';
 import { downloadToStream } from '../transfer/download-stream.js';
 import type { CliContext, TextSink } from './context.js';
@@ -35,10 +36,16 @@ export function refuseStdio(
       `${how}: "-" (standard input or output) works only with cp of one object: cp s3://bucket/key -`,
     );
   }
+  if (srcText === STDIO && dstText === STDIO) {
+    throw usage('cp: "-" can be the source or the destination, not both');
+  }
   if (srcText === STDIO) {
-    throw usage(
-      'cp: "-" as the source (standard input) is not supported: an upload is planned from the size of its file (one PUT, or multipart parts with the SHA-256 of the whole object in its metadata), which a stream does not have; write it to a file and cp that',
-    );
+    if (!dstText.startsWith('s3://')) {
+      throw usage(
+        `cp: standard input ("-") can only be uploaded to s3://bucket/key, not "${dstText}"`,
+      );
+    }
+    return;
   }
   if (o.json) {
     throw usage('cp: --json cannot be used with "-": standard output carries the object\'s bytes');
@@ -79,4 +86,104 @@ export async function downloadToStdout(
     key: src.key,
     write: writerFor(ctx.io.stdout),
   });
+}
+
+/** `--expected-size` as cp takes it: a whole number of bytes, as aws-cli's. */
+export function parseExpectedSize(text: string | undefined, srcText: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (srcText !== STDIO) {
+    throw usage(
+      '--expected-size applies only to an upload from standard input: cp - s3://bucket/key',
+    );
+  }
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw usage(`invalid --expected-size "${text}": expected a whole number of bytes`);
+  }
+  return Number(text);
+}
+
+/**
+ * `cp - s3://bucket/key`: what standard input gives, stored as one object; one output
+ * line (or JSON line) like a file upload's. `--dryrun` reads nothing.
+ */
+export async function uploadFromStdin(
+  ctx: CliContext,
+  s: TransferSession,
+  dst: S3Location,
+  o: { dryrun: boolean; props: ObjectProperties; expectedSizeBytes?: number },
+): Promise<void> {
+  if (dst.key === '' || dst.key.endsWith('/')) {
+    throw usage(
+      `"s3://${dst.bucket}/${dst.key}" names a prefix; standard input needs an object key`,
+    );
+  }
+  const target = `s3://${dst.bucket}/${dst.key}`;
+  const out = ctx.output();
+  if (o.dryrun) {
+    out.line(
+      {
+        type: 'upload',
+        ok: true,
+        status: 'ok',
+        key: dst.key,
+        source: STDIO,
+        destination: target,
+        dryrun: true,
+      },
+      () => `(dryrun) upload: - to ${target}\n`,
+    );
+    return;
+  }
+  // Ctrl-C (or SIGTERM) aborts the multipart upload: a stream cannot be resumed, and an
+  // open upload would keep its parts (and their cost) until a lifecycle rule removes it.
+  const stop = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalled = signal;
+    stop.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let r;
+  try {
+    r = await uploadStream({
+      client: s.client,
+      pacer: s.pacer,
+      concurrency: s.partConcurrency,
+      partSizeBytes: s.partSizeBytes,
+      bucket: dst.bucket,
+      key: dst.key,
+      source: ctx.io.stdin,
+      sourceName: 'standard input',
+      signal: stop.signal,
+      ...o.props,
+      ...(o.expectedSizeBytes !== undefined ? { expectedSizeBytes: o.expectedSizeBytes } : {}),
+    });
+  } catch (err) {
+    if (signalled === undefined) throw err;
+    ctx.io.stderr.write(
+      `stowage: interrupted by ${signalled}: nothing was stored at ${target}, and the upload was aborted\n`,
+    );
+    ctx.exitCode = 130;
+    return;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    // After a failure, what is left of the stream is never read: let the producer stop
+    // (and this process exit) instead of waiting on a full pipe.
+    (ctx.io.stdin as { destroy?: () => void }).destroy?.();
+  }
+  if (ctx.globals().quiet && !out.json) return;
+  out.line(
+    {
+      type: 'upload',
+      ok: true,
+      status: 'ok',
+      key: dst.key,
+      source: STDIO,
+      destination: target,
+      bytes: r.sizeBytes,
+    },
+    () => `upload: - to ${target}\n`,
+  );
 }

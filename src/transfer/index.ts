@@ -1,5 +1,10 @@
 /** The public surface of src/transfer/ (single-object transfers, pacer, progress). */
 export { uploadFile, type UploadFileOptions, type UploadResult } from './upload.js';
+export {
+  uploadStream,
+  type StreamUploadResult,
+  type UploadStreamOptions,
+} from './upload-stream.js';
 export { downloadFile, type DownloadFileOptions, type DownloadResult } from './download.js';
 export { copyObject, copySourceHeader, type CopyObjectOptions, type CopyResult } from './copy.js';
 export { copyAcrossStores, type CrossCopyOptions } from './copy-cross.js';

@@ -10,7 +10,6 @@ import {
   CreateMultipartUploadCommand,
   HeadObjectCommand,
   UploadPartCommand,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 import { StowageError, isStowageError } from '../errors.js';
 import { bareEtag, hashFileSha256, md5Of, multipartEtag } from './hashing.js';
@@ -186,9 +185,10 @@ export async function uploadMultipart(
     });
     await writer?.flush();
     await checkUnchanged(file, o.path);
+    const parts = Array.from({ length: partCount }, (_, i) => state.parts[String(i + 1)]!);
     const res = await completedEtag(
       o,
-      await complete(o.client, o, state, partCount, s.attempts, what),
+      await completeUpload(o, state.uploadId, parts, state.sha256, s.attempts, what),
       s.attempts,
     );
     const partMd5s = Array.from({ length: partCount }, (_, i) => md5s.get(i + 1)!);
@@ -223,33 +223,31 @@ async function checkUnchanged(file: SourceFile, filePath: string): Promise<void>
 }
 
 /**
- * CompleteMultipartUpload. If an attempt completed the upload but its answer was lost,
- * the retry gets NoSuchUpload; the object is then checked (HEAD: our SHA-256 and the
- * expected multipart ETag) and, if it is ours, that counts as success.
+ * CompleteMultipartUpload of `parts` (part 1 first). If an attempt completed the upload
+ * but its answer was lost, the retry gets NoSuchUpload; the object is then checked (HEAD:
+ * the expected multipart ETag, and our SHA-256 when the upload stored one) and, if it is
+ * ours, that counts as success.
  */
-async function complete(
-  client: S3Client,
-  o: UploadFileOptions,
-  state: UploadState,
-  partCount: number,
+export async function completeUpload(
+  o: Pick<UploadFileOptions, 'client' | 'pacer' | 'bucket' | 'key' | 'signal'>,
+  uploadId: string,
+  parts: readonly { etag: string; md5: string }[],
+  sha256: string | undefined,
   attempts: number,
   what: string,
 ): Promise<{ ETag?: string; VersionId?: string; ServerSideEncryption?: string }> {
-  const Parts = Array.from({ length: partCount }, (_, i) => ({
-    PartNumber: i + 1,
-    ETag: state.parts[String(i + 1)]!.etag,
-  }));
+  const Parts = parts.map((p, i) => ({ PartNumber: i + 1, ETag: p.etag }));
   let attempted = 0;
   try {
     return await withRetry(
       o.pacer,
       () => {
         attempted += 1;
-        return client.send(
+        return o.client.send(
           new CompleteMultipartUploadCommand({
             Bucket: o.bucket,
             Key: o.key,
-            UploadId: state.uploadId,
+            UploadId: uploadId,
             MultipartUpload: { Parts },
           }),
           { abortSignal: o.signal },
@@ -261,13 +259,12 @@ async function complete(
     if (attempted < 2 || !isStowageError(err, 'E_NO_SUCH_UPLOAD')) throw err;
     const head = await withRetry(
       o.pacer,
-      () => client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: o.key })),
+      () => o.client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: o.key })),
       { attempts, signal: o.signal, target: o, what },
     ).catch(() => undefined);
-    const md5s = Parts.map((p) => state.parts[String(p.PartNumber)]!.md5);
     const ours =
-      head?.Metadata?.[META_SHA256] === state.sha256 &&
-      (etagIsOpaque(head) || bareEtag(head.ETag) === multipartEtag(md5s));
+      (sha256 === undefined || head?.Metadata?.[META_SHA256] === sha256) &&
+      (etagIsOpaque(head ?? {}) || bareEtag(head?.ETag) === multipartEtag(parts.map((p) => p.md5)));
     if (!ours || !head) throw err;
     return head;
   }

@@ -4,15 +4,23 @@ import { bareEtag } from './hashing.js';
 import { META_MTIME, META_SHA256, type ObjectProperties } from './types.js';
 import { taggingHeader } from './validate.js';
 
-/** PutObject / CreateMultipartUpload fields for an upload of a file with this mtime and hash. */
+/**
+ * PutObject / CreateMultipartUpload fields for an upload of a file with this mtime and
+ * hash. A stream has no mtime, and its hash is unknown before a multipart upload starts:
+ * without them, the metadata sync relies on is left out (and not taken from `props`).
+ */
 export function writeParams(
   props: ObjectProperties,
   contentType: string,
-  mtimeMs: number,
-  sha256: string,
+  mtimeMs: number | undefined,
+  sha256: string | undefined,
 ): Record<string, unknown> {
   // Ours last: a caller's metadata may not forge the values sync relies on.
-  const Metadata = { ...props.metadata, [META_MTIME]: String(mtimeMs), [META_SHA256]: sha256 };
+  const Metadata: Record<string, string> = { ...props.metadata };
+  delete Metadata[META_MTIME];
+  delete Metadata[META_SHA256];
+  if (mtimeMs !== undefined) Metadata[META_MTIME] = String(mtimeMs);
+  if (sha256 !== undefined) Metadata[META_SHA256] = sha256;
   return {
     ContentType: contentType,
     Metadata,

@@ -33,7 +33,7 @@ export class ProgressTracker {
 
   constructor(
     private readonly key: string,
-    private readonly bytesTotal: number,
+    private bytesTotal: number,
     private readonly bytesResumed: number,
     private readonly listener: ProgressListener | undefined,
     private readonly intervalMs = 100,
@@ -57,6 +57,11 @@ export class ProgressTracker {
   add(bytes: number): void {
     this.done += bytes;
     this.emit(false);
+  }
+
+  /** Raises the size, for a stream whose size is known only as it is read. */
+  grow(bytes: number): void {
+    this.bytesTotal += bytes;
   }
 
   /** The final event. */

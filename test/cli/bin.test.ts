@@ -1,6 +1,12 @@
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
@@ -87,6 +93,22 @@ describe('bin/stowage.cjs (subprocess)', () => {
           stdio: ['ignore', stdout, 'pipe'],
         },
       );
+    /** `stowage cp - s3://stdout/<key>` against the test server, stdin a pipe. */
+    const cpFromStdin = (key: string) =>
+      spawn(
+        process.execPath,
+        ['bin/stowage.cjs', '--endpoint-url', t.url, 'cp', '-', `s3://stdout/${key}`],
+        {
+          cwd: root,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: dir,
+            AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+          },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
     afterAll(async () => {
       await t.close();
       cleanup();
@@ -139,6 +161,59 @@ describe('bin/stowage.cjs (subprocess)', () => {
       expect(stderr).toBe('');
       expect(code).toBe(0);
       expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
+    });
+
+    it('cp - s3://b/k stores what a pipe gives, binary, written in bursts', async () => {
+      await t.client.send(new CreateBucketCommand({ Bucket: 'stdout' })).catch(() => undefined);
+      const bytes = randomBytes(20 * 1024 * 1024 + 17);
+      const child = cpFromStdin('piped.bin');
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      for (let at = 0; at < bytes.length; at += 3 * 1024 * 1024 + 5) {
+        const chunk = bytes.subarray(at, at + 3 * 1024 * 1024 + 5);
+        if (!child.stdin!.write(chunk)) await new Promise((r) => child.stdin!.once('drain', r));
+      }
+      child.stdin!.end();
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr).toBe('');
+      expect(stdout).toBe('upload: - to s3://stdout/piped.bin\n');
+      expect(code).toBe(0);
+      const got = await t.client.send(new GetObjectCommand({ Bucket: 'stdout', Key: 'piped.bin' }));
+      const stored = Buffer.from(await got.Body!.transformToByteArray());
+      const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+      expect(sha(stored)).toBe(sha(bytes));
+      expect(got.ETag).toMatch(/-3"$/);
+    });
+
+    it('cp - s3://b/k interrupted (SIGINT) while the pipe is open stores nothing and aborts its upload', async () => {
+      await t.client.send(new CreateBucketCommand({ Bucket: 'stdout' })).catch(() => undefined);
+      const child = cpFromStdin('interrupted.bin');
+      let stderr = '';
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      // The CLI closes its end when it stops: what it has not read is refused (EPIPE).
+      child.stdin!.on('error', () => undefined);
+      // 20 MiB: two parts go out; the CLI then waits for more while the pipe stays open.
+      child.stdin!.write(randomBytes(20 * 1024 * 1024));
+      const uploads = async () =>
+        (await t.client.send(new ListMultipartUploadsCommand({ Bucket: 'stdout' }))).Uploads ?? [];
+      const deadline = Date.now() + 30_000;
+      while ((await uploads()).length === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await uploads()).map((u) => u.Key)).toEqual(['interrupted.bin']);
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr).toBe(
+        'stowage: interrupted by SIGINT: nothing was stored at s3://stdout/interrupted.bin, and the upload was aborted\n',
+      );
+      expect(code).toBe(130);
+      expect(await uploads()).toEqual([]);
+      const head = await t.client
+        .send(new HeadObjectCommand({ Bucket: 'stdout', Key: 'interrupted.bin' }))
+        .catch((e: { name: string }) => e.name);
+      expect(head).toBe('NotFound');
     });
 
     it('cp s3://b/k - into a full disk (/dev/full) fails with one line, not a stack trace', async () => {

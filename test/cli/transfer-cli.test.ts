@@ -23,6 +23,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -73,7 +74,7 @@ async function body(s3: S3Client, bucket: string, key: string): Promise<string> 
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
 
 describeS3Targets('transfer commands', (getTarget) => {
-  let cli: (args: string[]) => Promise<CliResult>;
+  let cli: (args: string[], stdin?: AsyncIterable<Uint8Array>) => Promise<CliResult>;
   let s3: S3Client;
   let bucket: string;
   let target: S3Target;
@@ -267,10 +268,6 @@ describeS3Targets('transfer commands', (getTarget) => {
 
     const refused: [string[], RegExp][] = [
       [
-        ['cp', '-', `s3://${bucket}/std/in`],
-        /"-" as the source \(standard input\) is not supported/,
-      ],
-      [
         ['sync', '-', `s3://${bucket}/std/`],
         /sync: "-" \(standard input or output\) works only with cp of one object/,
       ],
@@ -292,6 +289,103 @@ describeS3Targets('transfer commands', (getTarget) => {
     // No file named '-' was written, and the object mv was refused for is still there.
     expect(readdirSync(home.dir)).toEqual(before);
     expect(await keysOf(s3, bucket, 'std/')).toEqual(['std/big.txt', 'std/empty']);
+  });
+
+  it('cp - s3://b/k stores standard input: one PUT up to the part size, parts above it', async () => {
+    /** `bytes` in chunks of `size` (the last shorter), as a pipe delivers them. */
+    async function* chunks(bytes: Buffer, size: number): AsyncGenerator<Uint8Array> {
+      for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+    }
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const head = (key: string) => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+
+    const short = Buffer.from('hello from a pipe\n');
+    const one = await cli(['cp', '-', `s3://${bucket}/in/short.txt`], chunks(short, 5));
+    expect(one).toEqual({
+      code: 0,
+      stdout: `upload: - to s3://${bucket}/in/short.txt\n`,
+      stderr: '',
+    });
+    expect(await body(s3, bucket, 'in/short.txt')).toBe(short.toString());
+    const h1 = await head('in/short.txt');
+    expect(h1.ETag).toBe(`"${createHash('md5').update(short).digest('hex')}"`);
+    expect(h1.Metadata?.['stowage-sha256']).toBe(sha(short));
+    expect(h1.Metadata?.['stowage-mtime']).toBeUndefined();
+
+    // 20 MiB + 3 in odd chunks: parts of 8 MiB, 8 MiB and the rest, in order.
+    const long = Buffer.alloc(20 * 1024 * 1024 + 3);
+    for (let i = 0; i + 4 <= long.length; i += 4096) long.writeUInt32BE(i / 4096, i);
+    const many = await cli(
+      [
+        'cp',
+        '-',
+        `s3://${bucket}/in/long.bin`,
+        '--metadata',
+        'origin=pipe',
+        '--content-type',
+        'application/x-tar',
+        '--json',
+      ],
+      chunks(long, 1_000_003),
+    );
+    expect(many.stderr).toBe('');
+    expect(many.code).toBe(0);
+    expect(JSON.parse(many.stdout)).toEqual({
+      type: 'upload',
+      ok: true,
+      status: 'ok',
+      key: 'in/long.bin',
+      source: '-',
+      destination: `s3://${bucket}/in/long.bin`,
+      bytes: long.length,
+    });
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'in/long.bin' }));
+    expect(sha(Buffer.from(await got.Body!.transformToByteArray()))).toBe(sha(long));
+    expect(got.ETag).toMatch(/-3"$/);
+    expect(got.ContentType).toBe('application/x-tar');
+    // S3 fixes metadata before the first part, when the stream's hash is not known yet.
+    expect(got.Metadata).toEqual({ origin: 'pipe' });
+
+    // Exactly one part's worth is one PUT; nothing at all is an empty object.
+    const eight = long.subarray(0, 8 * 1024 * 1024);
+    expect((await cli(['cp', '-', `s3://${bucket}/in/eight`], chunks(eight, 65536))).code).toBe(0);
+    expect((await head('in/eight')).ETag).not.toMatch(/-/);
+    expect((await cli(['cp', '-', `s3://${bucket}/in/empty`])).code).toBe(0);
+    expect((await head('in/empty')).ContentLength).toBe(0);
+
+    // --dryrun reads nothing and writes nothing.
+    const dry = await cli(['cp', '-', `s3://${bucket}/in/dry`, '--dryrun'], chunks(short, 5));
+    expect(dry.stdout).toBe(`(dryrun) upload: - to s3://${bucket}/in/dry\n`);
+
+    const refused: [string[], RegExp][] = [
+      [
+        ['cp', '-', path.join(home.dir, 'local-copy')],
+        /can only be uploaded to s3:\/\/bucket\/key/,
+      ],
+      [['cp', '-', '-'], /the source or the destination, not both/],
+      [['cp', '-', `s3://${bucket}/in/`], /names a prefix; standard input needs an object key/],
+      [
+        ['cp', '-', `s3://${bucket}/in/x`, '--expected-size', '12GB'],
+        /invalid --expected-size "12GB"/,
+      ],
+      [
+        ['cp', path.join(home.dir, 'none'), `s3://${bucket}/in/x`, '--expected-size', '5'],
+        /--expected-size applies only to an upload from standard input/,
+      ],
+      [['mv', '-', `s3://${bucket}/in/x`], /mv: "-" .* works only with cp of one object/],
+    ];
+    for (const [args, message] of refused) {
+      const x = await cli(args, chunks(short, 5));
+      expect(x.stdout + x.stderr).toMatch(message);
+      expect(x.code).toBe(2);
+    }
+    expect(existsSync(path.join(home.dir, 'local-copy'))).toBe(false);
+    expect(await keysOf(s3, bucket, 'in/')).toEqual([
+      'in/eight',
+      'in/empty',
+      'in/long.bin',
+      'in/short.txt',
+    ]);
   });
 
   it('rm --recursive --dryrun deletes nothing; rm --recursive deletes what the filters allow', async () => {

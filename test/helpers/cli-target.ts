@@ -9,15 +9,26 @@ import { runCli, type CliResult } from './run-cli.js';
 import type { S3Target } from './s3-targets.js';
 import { storesYaml } from './store-yaml.js';
 
-/** A runner of `stowage <args>` for `target`, with HOME and the cwd at `home`. */
-export function cliFor(target: S3Target, home: string): (args: string[]) => Promise<CliResult> {
+/**
+ * A runner of `stowage <args>` for `target`, with HOME and the cwd at `home`; `stdin` is
+ * what `-` reads (empty unless given).
+ */
+export function cliFor(
+  target: S3Target,
+  home: string,
+): (args: string[], stdin?: AsyncIterable<Uint8Array>) => Promise<CliResult> {
   if (target.kind === 'stowage') {
     const env = {
       HOME: home,
       AWS_ACCESS_KEY_ID: target.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: target.credentials.secretAccessKey,
     };
-    return (args) => runCli(['--endpoint-url', target.endpoint, ...args], { env, cwd: home });
+    return (args, stdin) =>
+      runCli(['--endpoint-url', target.endpoint, ...args], {
+        env,
+        cwd: home,
+        ...(stdin ? { stdin } : {}),
+      });
   }
   const file = path.join(home, `stowage-${target.kind}.yaml`);
   writeFileSync(
@@ -31,6 +42,10 @@ export function cliFor(target: S3Target, home: string): (args: string[]) => Prom
       },
     }),
   );
-  return (args) =>
-    runCli(['--config', file, '--store', 'rgw', ...args], { env: { HOME: home }, cwd: home });
+  return (args, stdin) =>
+    runCli(['--config', file, '--store', 'rgw', ...args], {
+      env: { HOME: home },
+      cwd: home,
+      ...(stdin ? { stdin } : {}),
+    });
 }

@@ -13,13 +13,19 @@ export interface CliResult {
  */
 export async function runCli(
   args: string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    cwd?: string;
+    /** What `-` reads; empty unless given (never the test runner's own stdin). */
+    stdin?: AsyncIterable<Uint8Array>;
+  } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await run(args, {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
+    stdin: options.stdin ?? (async function* () {})(),
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
   });

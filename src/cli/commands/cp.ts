@@ -42,13 +42,20 @@ import {
   singleDestKey,
 } from '../transfer-overlap.js';
 import type { TransferSession } from '../transfer-session.js';
-import { downloadToStdout, refuseStdio, STDIO } from '../transfer-stdio.js';
+import {
+  downloadToStdout,
+  parseExpectedSize,
+  refuseStdio,
+  STDIO,
+  uploadFromStdin,
+} from '../transfer-stdio.js';
 
 interface CopyFlags extends PropertyFlags, SourceStoreFlags {
   recursive?: boolean;
   dryrun?: boolean;
   rateLimit?: string;
   bandwidthLimit?: string;
+  expectedSize?: string;
 }
 
 /** The direction of a run between two locations (one of which is a store). */
@@ -160,6 +167,7 @@ async function copyAction(
     recursive: o.recursive === true,
     json: ctx.globals().json === true,
   });
+  const expectedSizeBytes = parseExpectedSize(o.expectedSize, srcText);
   const ends = parseEnds(srcText, dstText, ctx.io.cwd, verb);
   const props = parseProperties(o);
   const limits = parseLimits(o);
@@ -179,6 +187,14 @@ async function copyAction(
         const sameStore = !sourceSession || maySharePlace(sourceSession.store, session.store);
         refuseMoveOntoItself(ends, { recursive, sameStore });
         if (recursive) refuseOverlap(ends, { what: 'mv --recursive', sameStore });
+      }
+      if (srcText === STDIO && ends.dst.kind === 's3') {
+        await uploadFromStdin(ctx, session, ends.dst, {
+          dryrun: o.dryrun === true,
+          props,
+          ...(expectedSizeBytes !== undefined ? { expectedSizeBytes } : {}),
+        });
+        return;
       }
       if (dstText === STDIO && ends.src.kind === 's3') {
         if (isPrefix(ends.src)) {
@@ -232,7 +248,11 @@ export function registerCopyLike(program: Command, ctx: CliContext, verb: 'cp' |
     .argument('<source>', 'local path or s3://bucket/key')
     .argument('<destination>', 'local path or s3://bucket/key (a trailing / means "into")')
     .option('--recursive', 'every file under a directory, or every object under a prefix')
-    .option('--dryrun', 'print what would be done, do nothing');
+    .option('--dryrun', 'print what would be done, do nothing')
+    .option(
+      '--expected-size <bytes>',
+      'cp - s3://…: the size of standard input, so that parts are large enough for it',
+    );
   addPropertyOptions(cmd);
   addLimitOptions(cmd);
   addSourceStoreOption(cmd);

@@ -18,16 +18,16 @@ import {
 } from '../../server/keys/manage.js';
 import { checkPolicy } from '../../server/keys/record.js';
 import { keyStoreFile } from '../../server/keys/store.js';
-import type { CliContext } from '../context.js';
+import type { CliContext, CliIo } from '../context.js';
 
 async function scopeOf(ctx: CliContext): Promise<KeyScope> {
   const config = await ctx.config();
   return { dataDir: config.dataDir, declared: config.server.accessKeys ?? [] };
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(stdin: AsyncIterable<Uint8Array>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  for await (const chunk of stdin) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -38,10 +38,7 @@ async function readStdin(): Promise<string> {
  */
 async function readPolicy(source: string, ctx: CliContext): Promise<string> {
   const origin = source === '-' ? 'policy from stdin' : `policy file ${source}`;
-  const { text, unrecognizedActions } = checkPolicy(
-    await readPolicyText(source, ctx.io.cwd),
-    origin,
-  );
+  const { text, unrecognizedActions } = checkPolicy(await readPolicyText(source, ctx.io), origin);
   if (unrecognizedActions.length > 0 && !ctx.globals().quiet) {
     ctx.io.stderr.write(
       `warning: ${origin} names S3 actions that do not exist, which match no request: ${unrecognizedActions.join(', ')}\n`,
@@ -51,10 +48,13 @@ async function readPolicy(source: string, ctx: CliContext): Promise<string> {
 }
 
 /** The text of a policy file, or of stdin when `source` is `-`. */
-async function readPolicyText(source: string, cwd: string): Promise<string> {
+async function readPolicyText(source: string, io: CliIo): Promise<string> {
   let text: string;
   try {
-    text = source === '-' ? await readStdin() : await readFile(path.resolve(cwd, source), 'utf8');
+    text =
+      source === '-'
+        ? await readStdin(io.stdin)
+        : await readFile(path.resolve(io.cwd, source), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =

@@ -3,6 +3,7 @@
  * defined by Amazon S3"), grouped by the resource type they apply to. A bucket policy
  * may only name these; policy evaluation maps each S3 operation to one of them.
  */
+import { globMatcher } from '../policy/glob-match.js';
 
 /** Actions on objects: resource `arn:aws:s3:::bucket/key`. */
 const OBJECT_ACTIONS = [
@@ -205,15 +206,6 @@ export const S3_ACTIONS: ReadonlyMap<string, S3ActionScope> = new Map<string, S3
 
 const LOWER = new Map([...S3_ACTIONS].map(([name, scope]) => [name.toLowerCase(), scope]));
 
-/** A glob (`*` any run, `?` one character) as a case-insensitive, anchored RegExp. */
-export function globToRegExp(glob: string, flags = 'i'): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, flags);
-}
-
 /**
  * The scopes of the S3 actions `name` (no prefix; may hold `*`/`?`) matches, or an empty
  * set when it names no S3 action. Action names are case-insensitive, as in IAM.
@@ -223,7 +215,7 @@ export function actionScopes(name: string): Set<S3ActionScope> {
     const scope = LOWER.get(name.toLowerCase());
     return new Set(scope ? [scope] : []);
   }
-  const re = globToRegExp(name);
+  const re = globMatcher(name);
   const scopes = new Set<S3ActionScope>();
   for (const [n, scope] of S3_ACTIONS) if (re.test(n)) scopes.add(scope);
   return scopes;

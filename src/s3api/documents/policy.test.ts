@@ -251,6 +251,18 @@ describe('parsePolicy: refused (MalformedPolicy)', () => {
       'E_MALFORMED_POLICY',
       /Invalid principal in policy: "bob"/,
     );
+    // Principals match exactly: a partial wildcard would match no one (a Deny on it is void).
+    for (const arn of [
+      'arn:aws:iam::000000000000:user/*',
+      'arn:aws:iam::000000000000:user/power*',
+      'arn:aws:iam::000000000000:*',
+    ]) {
+      await expectError(
+        () => check(one({ Effect: 'Deny', Principal: { AWS: arn } })),
+        'E_MALFORMED_POLICY',
+        /Invalid principal in policy: ".*": a wildcard can only be the whole principal/,
+      );
+    }
     await expectError(
       () => check(one({ Principal: 'everyone' })),
       'E_MALFORMED_POLICY',

@@ -4,7 +4,8 @@
  * resources outside the bucket. The parsed document is what policy evaluation uses.
  */
 import { StowageError } from '../../errors.js';
-import { actionScopes, globToRegExp, type S3ActionScope } from './policy-actions.js';
+import { globMatcher } from '../policy/glob-match.js';
+import { actionScopes, type S3ActionScope } from './policy-actions.js';
 import { parseConditions, type PolicyCondition } from './policy-conditions.js';
 
 export type { PolicyCondition } from './policy-conditions.js';
@@ -78,6 +79,13 @@ function stringList(v: unknown, field: string, where: string): string[] {
 }
 
 function checkAwsPrincipal(p: string, where: string): void {
+  // IAM matches principals exactly: `user/*` would look like a rule and match no one,
+  // so a Deny on it denies nothing. S3 refuses such a policy.
+  if (p !== '*' && p.includes('*')) {
+    throw malformedPolicy(
+      `Invalid principal in policy: "${p}": a wildcard can only be the whole principal ("*") (${where})`,
+    );
+  }
   const ok =
     p === '*' ||
     /^\d{12}$/.test(p) ||
@@ -166,7 +174,7 @@ function resourceScopes(r: string, kind: PolicyKind, where: string): S3ActionSco
     );
   }
   // ARNs are case-sensitive; `*` and `?` in the bucket part must still match this bucket.
-  if (kind.kind === 'bucket' && !globToRegExp(m[1] as string, '').test(kind.bucket)) {
+  if (kind.kind === 'bucket' && !globMatcher(m[1] as string, false).test(kind.bucket)) {
     throw malformedPolicy(
       `Policy has invalid resource: "${r}" is not bucket "${kind.bucket}" or an object in it (${where})`,
     );

@@ -5,7 +5,7 @@ import {
   conditionHolds,
   ipInCidr,
   parseDate,
-  patternRegExp,
+  policyPattern,
   type ConditionScope,
 } from './conditions.js';
 
@@ -61,12 +61,12 @@ describe('string operators', () => {
       ),
     ).toBe(false);
     // A `*` inside a substituted value is not a wildcard.
-    const re = patternRegExp('a/${aws:username}', scope({ 'aws:username': '*' }), { glob: true });
+    const re = policyPattern('a/${aws:username}', scope({ 'aws:username': '*' }), { glob: true });
     expect(re?.test('a/anything')).toBe(false);
     expect(re?.test('a/*')).toBe(true);
     // 2008-10-17 policies have no variables: `${` is literal.
     expect(
-      patternRegExp('${aws:username}', scope({}, false), { glob: false })?.test('${aws:username}'),
+      policyPattern('${aws:username}', scope({}, false), { glob: false })?.test('${aws:username}'),
     ).toBe(true);
   });
   it('any of several policy values may match', () => {
@@ -119,6 +119,15 @@ describe('numeric, date and bool', () => {
     );
     expect(holds({ NumericGreaterThan: { 's3:max-keys': 10 } }, { 's3:max-keys': 'lots' })).toBe(
       false,
+    );
+    // Number('') is 0 and Number('0x10') 16: neither is a number here.
+    for (const text of ['', ' ', '0x10', '1e1']) {
+      expect(holds({ NumericLessThanEquals: { 's3:max-keys': 3 } }, { 's3:max-keys': text })).toBe(
+        false,
+      );
+    }
+    expect(holds({ NumericLessThanEquals: { 's3:max-keys': 3 } }, { 's3:max-keys': ' 2 ' })).toBe(
+      true,
     );
     expect(holds({ NumericLessThan: { 's3:TlsVersion': 1.2 } }, { 's3:TlsVersion': '1.3' })).toBe(
       false,

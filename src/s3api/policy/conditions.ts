@@ -7,6 +7,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import type { ConditionOperator, PolicyCondition } from '../documents/policy-conditions.js';
+import { GlobBuilder, type Matcher } from './glob-match.js';
 
 /** A request's condition keys: lower-cased key name → values (multi-valued keys hold several). */
 export type ConditionKeys = ReadonlyMap<string, readonly string[]>;
@@ -37,25 +38,21 @@ const NEGATED: Partial<Record<ConditionOperator, ConditionOperator>> = {
   ArnNotLike: 'ArnLike',
 };
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
 /**
- * Compiles a policy pattern into an anchored RegExp: `*`/`?` are wildcards when `glob`,
- * `${key}` is replaced by the key's value (literally; `${*}`, `${?}`, `${$}` are the
- * escaped characters). `undefined` when a variable names a missing key: the pattern then
+ * Compiles a policy pattern: `*`/`?` are wildcards when `glob`, policy variables
+ * (`${aws:username}`, and the escapes `${*}`, `${?}`, `${$}`) are substituted when the
+ * scope allows them. A variable with no value makes the pattern undefined: a test on it
  * matches nothing, as in IAM.
  *
  * @example
- * patternRegExp('home/${aws:username}/*', { keys, variables: true }, { glob: true });
+ * policyPattern('home/${aws:username}/*', { keys, variables: true }, { glob: true });
  */
-export function patternRegExp(
+export function policyPattern(
   pattern: string,
   scope: ConditionScope,
   options: { glob: boolean; ignoreCase?: boolean },
-): RegExp | undefined {
-  let body = '';
+): Matcher | undefined {
+  const b = new GlobBuilder(options.ignoreCase === true);
   let i = 0;
   while (i < pattern.length) {
     const ch = pattern[i] as string;
@@ -63,22 +60,22 @@ export function patternRegExp(
       const end = pattern.indexOf('}', i + 2);
       if (end > 0) {
         const name = pattern.slice(i + 2, end).trim();
-        if (name === '*' || name === '?' || name === '$') body += escapeRegExp(name);
+        if (name === '*' || name === '?' || name === '$') b.literal(name);
         else {
           const value = scope.keys.get(name.toLowerCase())?.[0];
           if (value === undefined) return undefined;
-          body += escapeRegExp(value);
+          b.literal(value);
         }
         i = end + 1;
         continue;
       }
     }
-    if (options.glob && ch === '*') body += '.*';
-    else if (options.glob && ch === '?') body += '.';
-    else body += escapeRegExp(ch);
+    if (options.glob && ch === '*') b.star();
+    else if (options.glob && ch === '?') b.one();
+    else b.literal(ch);
     i += 1;
   }
-  return new RegExp(`^${body}$`, `s${options.ignoreCase ? 'i' : ''}`);
+  return b.build();
 }
 
 function matchesPattern(
@@ -87,7 +84,7 @@ function matchesPattern(
   scope: ConditionScope,
   options: { glob: boolean; ignoreCase?: boolean },
 ): boolean {
-  return patternRegExp(pattern, scope, options)?.test(value) ?? false;
+  return policyPattern(pattern, scope, options)?.test(value) ?? false;
 }
 
 /** A date as epoch milliseconds: ISO 8601 or epoch seconds. NaN when neither. */
@@ -96,6 +93,12 @@ export function parseDate(text: string): number {
   if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
   if (!/^\d{4}-\d{2}-\d{2}/.test(t)) return Number.NaN;
   return Date.parse(t);
+}
+
+/** A decimal number; NaN for anything else (`Number('')` would be 0, `Number('0x10')` 16). */
+function parseNumber(text: string): number {
+  const t = text.trim();
+  return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : Number.NaN;
 }
 
 function compareNumbers(a: number, b: number, op: string): boolean {
@@ -148,7 +151,7 @@ function test(
     case 'NumericLessThanEquals':
     case 'NumericGreaterThan':
     case 'NumericGreaterThanEquals':
-      return compareNumbers(Number(actual), Number(expected), op);
+      return compareNumbers(parseNumber(actual), parseNumber(expected), op);
     case 'DateEquals':
     case 'DateLessThan':
     case 'DateLessThanEquals':

@@ -420,3 +420,36 @@ describe('principals', () => {
     ).toBe('ImplicitDeny');
   });
 });
+
+describe('patterns against long keys and prefixes', () => {
+  it('a policy with several * answers for an 8 KB key and s3:prefix at once (a RegExp took 31 s)', () => {
+    const policy = parsePolicy(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Resource: `arn:aws:s3:::${BUCKET}/*/*/*/*.png`,
+          },
+          {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:ListBucket',
+            Resource: `arn:aws:s3:::${BUCKET}`,
+            Condition: { StringLike: { 's3:prefix': '*/*/*/*.png' } },
+          },
+        ],
+      }),
+      BUCKET,
+    );
+    const long = 'a/'.repeat(4000);
+    const run = (access: RequestedAccess, k: Record<string, string> = {}) =>
+      evaluate({ caller: ANON, access, keys: keys(k), bucketPolicy: policy });
+    expect(run(obj('s3:GetObject', long))).toBe('ImplicitDeny');
+    expect(run(obj('s3:GetObject', `${long}x.png`))).toBe('Allow');
+    expect(run(onBucket('s3:ListBucket'), { 's3:prefix': long })).toBe('ImplicitDeny');
+    expect(run(onBucket('s3:ListBucket'), { 's3:prefix': `${long}.png` })).toBe('Allow');
+  });
+});

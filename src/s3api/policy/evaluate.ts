@@ -4,12 +4,12 @@
  * allowed if an identity policy or the bucket policy allows it; otherwise it is
  * implicitly denied.
  */
-import { globToRegExp } from '../documents/policy-actions.js';
+import { globMatcher, type Matcher } from './glob-match.js';
 import type { PolicyDocument, PolicyPrincipal, PolicyStatement } from '../documents/policy.js';
 import { STOWAGE_ACCOUNT_ID } from '../identity.js';
 import {
   conditionsHold,
-  patternRegExp,
+  policyPattern,
   type ConditionKeys,
   type ConditionScope,
 } from './conditions.js';
@@ -34,13 +34,13 @@ export interface EvaluateInput {
   unknown?: (key: string) => boolean;
 }
 
-const ACTION_CACHE = new Map<string, RegExp>();
+const ACTION_CACHE = new Map<string, Matcher>();
 
 function actionMatches(pattern: string, action: string): boolean {
   if (pattern === '*') return true;
   let re = ACTION_CACHE.get(pattern);
   if (!re) {
-    re = globToRegExp(pattern);
+    re = globMatcher(pattern);
     if (ACTION_CACHE.size > 4096) ACTION_CACHE.clear();
     ACTION_CACHE.set(pattern, re);
   }
@@ -55,7 +55,7 @@ function mayMatchSomeKey(pattern: string, bucket: string, scope: ConditionScope)
   if (literal.startsWith(keyPrefix)) return true;
   if (wild >= 0 && keyPrefix.startsWith(literal)) {
     // The wildcard may span the rest of the bucket name and the slash: check it can.
-    const re = patternRegExp(pattern, scope, { glob: true });
+    const re = policyPattern(pattern, scope, { glob: true });
     return re === undefined ? false : re.test(`${keyPrefix}${'x'}`) || pattern.endsWith('*');
   }
   return false;
@@ -72,7 +72,7 @@ function resourceMatches(
   if (access.anyKey && effect === 'Deny')
     return mayMatchSomeKey(pattern, access.bucket ?? '', scope);
   // ARNs are case-sensitive; for DeleteObjects an Allow must cover `bucket/*` itself.
-  return patternRegExp(pattern, scope, { glob: true })?.test(access.resource) ?? false;
+  return policyPattern(pattern, scope, { glob: true })?.test(access.resource) ?? false;
 }
 
 /**

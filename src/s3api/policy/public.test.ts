@@ -59,6 +59,14 @@ describe('isPublicPolicy', () => {
     expect(withCondition({ StringEquals: { 'aws:userid': 'anonymous' } })).toBe(true);
     expect(withCondition({ StringEqualsIgnoreCase: { 'aws:userid': 'Anonymous' } })).toBe(true);
     expect(withCondition({ StringEquals: { 'aws:userid': 'AIDAEXAMPLEUSERID' } })).toBe(false);
+    // A policy variable is each caller's own value: no value is fixed by it.
+    expect(withCondition({ StringEquals: { 'aws:userid': '${aws:userid}' } })).toBe(true);
+    expect(withCondition({ StringEquals: { 'aws:SourceAccount': '${aws:SourceAccount}' } })).toBe(
+      true,
+    );
+    expect(withCondition({ StringEquals: { 'aws:PrincipalAccount': 'x${aws:username}' } })).toBe(
+      true,
+    );
   });
   it('only "bad actions" (reads, lists, writes, deletes, restores) make it public', () => {
     const p = (Action: string | string[]): boolean =>

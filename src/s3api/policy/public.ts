@@ -4,7 +4,8 @@
  * s3:AbortMultipartUpload, s3:RestoreObject) to a wildcard principal, and no condition pins
  * the request to fixed values of a key that only known parties can satisfy.
  */
-import { globToRegExp, S3_ACTIONS } from '../documents/policy-actions.js';
+import { S3_ACTIONS } from '../documents/policy-actions.js';
+import { globMatcher } from './glob-match.js';
 import type {
   PolicyCondition,
   PolicyDocument,
@@ -63,8 +64,12 @@ function isFixedCidr(cidr: string): boolean {
   return firstOctets < 2;
 }
 
+/**
+ * A value that is not fixed: a wildcard, or a policy variable (`${aws:userid}` becomes
+ * each caller's own value, so `StringEquals aws:userid ${aws:userid}` admits everyone).
+ */
 function hasWildcard(v: string): boolean {
-  return v.includes('*') || v.includes('?');
+  return v.includes('*') || v.includes('?') || v.includes('${');
 }
 
 function isFixingCondition(c: PolicyCondition): boolean {
@@ -90,7 +95,7 @@ function isWildcardPrincipal(p: PolicyPrincipal | undefined): boolean {
 /** The S3 actions that expose data, by full name (`s3:GetObject`). */
 const BAD_ACTION_NAMES = [...S3_ACTIONS.keys()]
   .map((name) => `s3:${name}`)
-  .filter((name) => BAD_ACTIONS.some((bad) => globToRegExp(bad).test(name)));
+  .filter((name) => BAD_ACTIONS.some((bad) => globMatcher(bad).test(name)));
 
 /**
  * Whether a statement's actions include a bad one. Each pattern is matched against every
@@ -100,7 +105,7 @@ function grantsBadAction(st: PolicyStatement): boolean {
   if (st.notAction) return true;
   return (st.action ?? []).some((a) => {
     if (a === '*') return true;
-    const re = globToRegExp(a);
+    const re = globMatcher(a);
     return BAD_ACTION_NAMES.some((name) => re.test(name));
   });
 }

@@ -214,6 +214,15 @@ describe('conditionKeys', () => {
     expect(get(keys, 's3:authType')).toEqual(['REST-HEADER']);
     expect(get(keys, 's3:signatureversion')).toEqual(['AWS4-HMAC-SHA256']);
   });
+  it('an empty max-keys (a listing of the default 1,000) is no s3:max-keys', () => {
+    const keys = conditionKeys(
+      route('GET', '/b', 'max-keys=', {}),
+      request(),
+      { kind: 'anonymous' },
+      now,
+    );
+    expect(get(keys, 's3:max-keys')).toBeUndefined();
+  });
   it('anonymous callers have no principal ARN, account or auth type', () => {
     const keys = conditionKeys(route('GET', '/b/k', '', {}), request(), { kind: 'anonymous' }, now);
     expect(get(keys, 'aws:PrincipalType')).toEqual(['Anonymous']);

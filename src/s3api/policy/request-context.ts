@@ -291,7 +291,8 @@ export function conditionKeys(
   if (LIST_OPERATIONS.has(route.operation)) {
     set('s3:prefix', route.query.get('prefix') ?? undefined);
     set('s3:delimiter', route.query.get('delimiter') ?? undefined);
-    set('s3:max-keys', route.query.get('max-keys') ?? route.query.get('max-uploads') ?? undefined);
+    // An empty max-keys lists the default 1,000 (handlers/list.ts): it is no limit to judge.
+    set('s3:max-keys', route.query.get('max-keys') || route.query.get('max-uploads') || undefined);
   }
   set('s3:VersionId', route.query.get('versionId') ?? undefined);
   for (const name of [

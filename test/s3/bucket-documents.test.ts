@@ -40,6 +40,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { SEED_000_BUCKET_POLICY, SEED_000_LIFECYCLE } from '../fixtures/seed-policies.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
+import { signedFetch } from '../helpers/signed-fetch.js';
 
 /** The form of a rule ID S3 assigns: 48 characters of base64. */
 const RULE_ID = /^[A-Za-z0-9+/]{48}$/;
@@ -571,6 +572,36 @@ describe('documents S3 refuses are refused with its code, and nothing is stored'
     expect(err.message).toMatch(/CORSRule 1 has no <AllowedMethod>/);
     expect((await s3.send(new GetBucketCorsCommand({ Bucket: ASSETS }))).CORSRules).toEqual(
       SEED_000_CORS,
+    );
+  });
+
+  it('XML that is not well-formed (&nbsp;, &#0;, ]]>, <x:Rule>, < in an attribute): MalformedXML, nothing stored', async () => {
+    const rule = (origin: string) =>
+      `<CORSConfiguration><CORSRule><AllowedOrigin>${origin}</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>`;
+    const stored = rule('https://a&amp;b&#233;');
+    const put = await signedFetch(t, 'PUT', `/${ASSETS}?cors`, { body: stored, contentMd5: true });
+    expect(put.status).toBe(200);
+    const bodies = [
+      rule('https://a&nbsp;b'),
+      rule('https://a&#0;b'),
+      rule('https://a\x01b'),
+      rule('https://a]]>b'),
+      rule('https://x')
+        .replace('<CORSRule>', '<x:CORSRule>')
+        .replace('</CORSRule>', '</x:CORSRule>'),
+      rule('https://x').replace('<CORSRule>', '<CORSRule a="<b">'),
+    ];
+    for (const body of bodies) {
+      const res = await signedFetch(t, 'PUT', `/${ASSETS}?cors`, { body, contentMd5: true });
+      expect([res.status, await res.text()], body).toEqual([
+        400,
+        expect.stringContaining('<Code>MalformedXML</Code>'),
+      ]);
+    }
+    const after = await signedFetch(t, 'GET', `/${ASSETS}?cors`);
+    expect(await after.text()).toBe(stored);
+    await s3.send(
+      new PutBucketCorsCommand({ Bucket: ASSETS, CORSConfiguration: { CORSRules: SEED_000_CORS } }),
     );
   });
 

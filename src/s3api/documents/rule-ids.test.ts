@@ -28,11 +28,11 @@ describe('withRuleIds', () => {
   it('is not misled by <Rule> in comments or CDATA, or by > inside an attribute', () => {
     const xml = doc(
       `<!-- <Rule> -->${rule('', '<Rule note="a>b">')}`,
-      rule('<Filter><Prefix><![CDATA[logs/<Rule>]]></Prefix></Filter>', "<Rule x='<Rule>'>"),
+      rule('<Filter><Prefix><![CDATA[logs/<Rule>]]></Prefix></Filter>', "<Rule x='&lt;Rule>'>"),
     ).replace('<Status>Enabled</Status><Filter/><Filter>', '<Status>Enabled</Status><Filter>');
     const out = withRuleIds(xml, ROOT);
     expect(out).toMatch(/<Rule note="a>b"><ID>[A-Za-z0-9+/]{48}<\/ID>/);
-    expect(out).toMatch(/<Rule x='<Rule>'><ID>[A-Za-z0-9+/]{48}<\/ID>/);
+    expect(out).toMatch(/<Rule x='&lt;Rule>'><ID>[A-Za-z0-9+/]{48}<\/ID>/);
     expect(out).toContain('<![CDATA[logs/<Rule>]]>');
     expect(out.replace(new RegExp(ID, 'g'), '')).toBe(xml);
   });

@@ -17,9 +17,10 @@ describe('parseXml', () => {
     expect(childText(children(exact, 'Object')[0], 'Key')).toBe(' lead ');
   });
 
-  it('leaves names that are not XML entities as written', () => {
-    const doc = parseXml('<Tag><Key>a&nbsp;b</Key></Tag>', 'Tag');
-    expect(childText(doc, 'Key')).toBe('a&nbsp;b');
+  it('refuses names that are not XML entities, as XML parsers do (S3: MalformedXML)', () => {
+    expect(() => parseXml('<Tag><Key>a&nbsp;b</Key></Tag>', 'Tag')).toThrow(
+      /"&nbsp;" in text is not a reference XML defines/,
+    );
   });
 
   it('takes a byte order mark, a declaration and white space around the root, in both modes', () => {

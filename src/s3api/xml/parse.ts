@@ -4,6 +4,7 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { StowageError } from '../../errors.js';
+import { checkWellFormed, decodeUtf8 } from './well-formed.js';
 
 /** A parsed element: text, or children by tag name (repeated tags become arrays). */
 export type XmlNode = string | { [tag: string]: XmlNode | XmlNode[] };
@@ -96,7 +97,7 @@ export function parseXml(
 ): Record<string, XmlNode | XmlNode[]> {
   // A UTF-8 byte order mark is not content (the exact parser would keep it as text beside
   // the root element).
-  const raw = typeof body === 'string' ? body : body.toString('utf8');
+  const raw = typeof body === 'string' ? body : decodeUtf8(body);
   const textBody = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   if (Buffer.byteLength(textBody) > MAX_XML_BYTES) {
     throw new StowageError('E_MALFORMED_XML', `the XML body is larger than ${MAX_XML_BYTES} bytes`);
@@ -104,6 +105,7 @@ export function parseXml(
   if (/<!DOCTYPE|<!ENTITY/i.test(textBody)) {
     throw new StowageError('E_MALFORMED_XML', 'DTDs and entity declarations are not allowed');
   }
+  checkWellFormed(textBody);
   const valid = XMLValidator.validate(textBody);
   if (valid !== true) {
     throw new StowageError(

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { parseXml } from './parse.js';
+import { checkWellFormed, decodeUtf8 } from './well-formed.js';
+
+const lifecycle = (id: string, attrs = '') =>
+  `<LifecycleConfiguration${attrs}><Rule><ID>${id}</ID><Status>Enabled</Status></Rule></LifecycleConfiguration>`;
+
+describe('checkWellFormed', () => {
+  it('refuses what XML 1.0 parsers (expat, and so boto3) refuse', () => {
+    const refused: [string, RegExp][] = [
+      [lifecycle('a&nbsp;b'), /"&nbsp;" in text is not a reference XML defines/],
+      [lifecycle('a & b'), /"&" in text is not a reference/],
+      [lifecycle('a&#0;b'), /"&#0;" in text refers to a character XML does not allow/],
+      [lifecycle('a&#xD800;b'), /refers to a character XML does not allow/],
+      [lifecycle('a&#x110000;b'), /is not a reference XML defines|refers to a character/],
+      [lifecycle('a\x01b'), /character U\+0001 is not allowed/],
+      [lifecycle('a\ufffeb'), /character U\+FFFE is not allowed/],
+      [lifecycle('a]]>b'), /"]]>" is not allowed in text/],
+      [
+        '<LifecycleConfiguration><Rule a="<x"/></LifecycleConfiguration>',
+        /"<" is not allowed in an attribute value/,
+      ],
+      ['<LifecycleConfiguration a="x&y"/>', /"&y" in an attribute of <LifecycleConfiguration>/],
+      [
+        '<LifecycleConfiguration><x:Rule/></LifecycleConfiguration>',
+        /element <x:Rule> uses the namespace prefix "x", which no xmlns:x declares/,
+      ],
+      [
+        '<LifecycleConfiguration y:a="1"/>',
+        /attribute of <LifecycleConfiguration>: <y:a> uses the namespace prefix "y"/,
+      ],
+      [
+        `<?xml version="1.0" encoding="ISO-8859-1"?>${lifecycle('x')}`,
+        /declares encoding "ISO-8859-1"; send it as UTF-8/,
+      ],
+    ];
+    for (const [xml, message] of refused) {
+      expect(() => checkWellFormed(xml), xml).toThrow(message);
+      expect(() => parseXml(xml, 'LifecycleConfiguration'), xml).toThrow(message);
+    }
+  });
+
+  it('takes what is legal: references, declared prefixes, CDATA, comments, > in text and attributes', () => {
+    const legal = [
+      lifecycle('a&amp;b&lt;&gt;&quot;&apos;&#233;&#x1F600;'),
+      // S3 writes control characters of keys as references; clients send them back.
+      '<Delete><Object><Key>a&#x1;b&#9;</Key></Object></Delete>',
+      lifecycle('x', ' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'),
+      '<s3:LifecycleConfiguration xmlns:s3="urn:s3"><s3:Rule s3:a="1"/></s3:LifecycleConfiguration>',
+      '<a xmlns:p="urn:p"><p:b><p:c/></p:b></a>',
+      '<a xml:lang="en"><b>x > y</b><c d="e>f"/></a>',
+      '<a><![CDATA[ & < ]] > &nbsp; ]]><!-- & <b> --><?pi & ?></a>',
+      `<?xml version="1.0" encoding="utf-8"?>\n${lifecycle('é')}`,
+      lifecycle('\t\r\n€𝄞'),
+    ];
+    for (const xml of legal) expect(() => checkWellFormed(xml), xml).not.toThrow();
+  });
+
+  it('a prefix declared on an element is out of scope after it closes', () => {
+    expect(() => checkWellFormed('<a><b xmlns:p="urn:p"><p:c/></b><p:d/></a>')).toThrow(
+      /<p:d> uses the namespace prefix "p"/,
+    );
+  });
+});
+
+describe('decodeUtf8', () => {
+  it('refuses bytes that are not UTF-8 instead of storing U+FFFD', () => {
+    expect(() => decodeUtf8(Buffer.from([0x3c, 0x61, 0xe9, 0x3e]))).toThrow(
+      /the body is not valid UTF-8/,
+    );
+    expect(decodeUtf8(Buffer.from('\ufeff<a>é</a>'))).toBe('\ufeff<a>é</a>');
+  });
+});

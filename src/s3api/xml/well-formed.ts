@@ -1,0 +1,173 @@
+/**
+ * The XML 1.0 well-formedness rules that fast-xml-parser's validator lets through. Stored
+ * documents (lifecycle, CORS …) are returned byte for byte, so anything accepted here must
+ * be XML every client can parse: Python's expat refuses each case below, and boto3 then
+ * fails every later GET of the document. S3 and Ceph RGW answer MalformedXML for them.
+ *
+ * - characters XML does not allow, raw (`\x01`, U+FFFE) or as a reference (`&#0;`);
+ *   references to other control characters (`&#x1;`) stay legal, since S3 writes them for
+ *   such keys in listings and clients send them back in DeleteObjects;
+ * - `&` that starts no reference, or names an entity XML does not predefine (`&nbsp;`);
+ * - `]]>` in text, `<` in an attribute value;
+ * - a namespace prefix no `xmlns:` declares (`<x:Rule>`);
+ * - an encoding declaration other than UTF-8 (bodies are read as UTF-8, so `café` in
+ *   ISO-8859-1 would be stored damaged).
+ */
+import { StowageError } from '../../errors.js';
+
+function malformed(why: string): StowageError {
+  return new StowageError('E_MALFORMED_XML', `the XML you provided was not well-formed: ${why}`);
+}
+
+/** A body's bytes as text; bytes that are not UTF-8 are MalformedXML. */
+export function decodeUtf8(body: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
+  } catch {
+    throw malformed('the body is not valid UTF-8');
+  }
+}
+
+const hex = (code: number) => `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** Characters XML 1.0 allows (the `Char` production); `text` is valid UTF-16 here. */
+function checkChars(text: string): void {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x20 && c < 0xd800) continue;
+    if (c === 0x9 || c === 0xa || c === 0xd) continue;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i += 1;
+        continue;
+      }
+    }
+    if (c >= 0xe000 && c <= 0xfffd) continue;
+    throw malformed(`character ${hex(c)} is not allowed in XML`);
+  }
+}
+
+const REFERENCE = /^&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));/;
+
+/** Text or an attribute value: every `&` starts a reference XML knows. */
+function checkReferences(text: string, where: string): void {
+  let at = text.indexOf('&');
+  while (at >= 0) {
+    const m = REFERENCE.exec(text.slice(at, at + 12));
+    if (!m) {
+      const shown = /^&[^\s&<;]{0,20};?/.exec(text.slice(at))?.[0] ?? '&';
+      throw malformed(
+        `"${shown}" in ${where} is not a reference XML defines (use &amp; for a literal &)`,
+      );
+    }
+    if (m[1] === undefined) {
+      const code = m[2] !== undefined ? parseInt(m[2], 10) : parseInt(m[3]!, 16);
+      if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+        throw malformed(`"${m[0]}" in ${where} refers to a character XML does not allow`);
+      }
+    }
+    at = text.indexOf('&', at + m[0].length);
+  }
+}
+
+const NAME_END = /[\s/>]/;
+const ATTRIBUTE = /\s*([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
+
+/** Prefixes in scope: `xml` always; each element adds its own `xmlns:p` declarations. */
+type Scope = ReadonlySet<string>;
+
+function checkPrefix(name: string, scope: Scope, what: string): void {
+  const colon = name.indexOf(':');
+  if (colon <= 0) return;
+  const prefix = name.slice(0, colon);
+  if (prefix !== 'xmlns' && !scope.has(prefix)) {
+    throw malformed(
+      `${what} <${name}> uses the namespace prefix "${prefix}", which no xmlns:${prefix} declares`,
+    );
+  }
+}
+
+/**
+ * One start or end tag from `<` at `at`; returns where it ends (after `>`) and the scope
+ * of what follows.
+ */
+function scanTag(text: string, at: number, scopes: Scope[]): number {
+  let end = at + 1;
+  let quote = '';
+  for (; end < text.length; end++) {
+    const c = text[end];
+    if (quote) {
+      if (c === quote) quote = '';
+      else if (c === '<') throw malformed('"<" is not allowed in an attribute value');
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '>') break;
+  }
+  if (end >= text.length) throw malformed('a tag is not closed');
+  const inner = text.slice(at + 1, end);
+  if (inner.startsWith('/')) {
+    scopes.pop();
+    return end + 1;
+  }
+  const selfClosing = inner.endsWith('/');
+  const nameEnd = inner.search(NAME_END);
+  const name = nameEnd < 0 ? inner : inner.slice(0, nameEnd);
+  const attributes: [string, string][] = [];
+  ATTRIBUTE.lastIndex = name.length;
+  const body = selfClosing ? inner.slice(0, -1) : inner;
+  for (let m = ATTRIBUTE.exec(body); m; m = ATTRIBUTE.exec(body)) {
+    attributes.push([m[1]!, m[2] ?? m[3] ?? '']);
+  }
+  let scope = scopes[scopes.length - 1]!;
+  const declared = attributes.filter(([n]) => n.startsWith('xmlns:')).map(([n]) => n.slice(6));
+  if (declared.length > 0) scope = new Set([...scope, ...declared]);
+  checkPrefix(name, scope, 'element');
+  for (const [n, value] of attributes) {
+    checkPrefix(n, scope, `an attribute of <${name}>:`);
+    checkReferences(value, `an attribute of <${name}>`);
+  }
+  if (!selfClosing) scopes.push(scope);
+  return end + 1;
+}
+
+/**
+ * Throws E_MALFORMED_XML when `text` breaks one of the rules of the module comment.
+ * Structure (nesting, names, one root) is the validator's job.
+ *
+ * @example
+ * checkWellFormed('<LifecycleConfiguration><Rule><ID>a&nbsp;b</ID>…'); // throws: &nbsp;
+ */
+export function checkWellFormed(text: string): void {
+  checkChars(text);
+  const scopes: Scope[] = [new Set(['xml'])];
+  let i = 0;
+  while (i < text.length) {
+    const lt = text.indexOf('<', i);
+    const run = text.slice(i, lt < 0 ? text.length : lt);
+    if (run.includes(']]>')) throw malformed('"]]>" is not allowed in text');
+    checkReferences(run, 'text');
+    if (lt < 0) break;
+    let close: number;
+    if (text.startsWith('<!--', lt)) {
+      close = text.indexOf('-->', lt + 4);
+      if (close < 0) throw malformed('a comment is not closed');
+      i = close + 3;
+    } else if (text.startsWith('<![CDATA[', lt)) {
+      close = text.indexOf(']]>', lt + 9);
+      if (close < 0) throw malformed('a CDATA section is not closed');
+      i = close + 3;
+    } else if (text.startsWith('<?', lt)) {
+      close = text.indexOf('?>', lt + 2);
+      if (close < 0) throw malformed('a processing instruction is not closed');
+      const encoding = /^<\?xml\s[^>]*?encoding\s*=\s*["']([^"']*)["']/.exec(
+        text.slice(lt, close),
+      )?.[1];
+      if (encoding !== undefined && !/^utf-?8$/i.test(encoding)) {
+        throw malformed(`the document declares encoding "${encoding}"; send it as UTF-8`);
+      }
+      i = close + 2;
+    } else {
+      i = scanTag(text, lt, scopes);
+    }
+  }
+}

@@ -208,6 +208,7 @@ export class Engine {
         owner: options.owner ?? 'stowage',
         region: options.region ?? 'us-east-1',
       };
+      await ctx.keys.checkDefaultKey();
       queue.addBatchHook(() => accessTimes.write());
       return new Engine(dataDir, db, blobs, queue, ctx, unlock, report, offset, accessTimes);
     } catch (err) {

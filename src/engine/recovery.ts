@@ -6,6 +6,7 @@
  * (`gc`: a removal failed, or a commit's sync failed) they are collected too.
  */
 import type { Database } from 'better-sqlite3';
+import { StowageError } from '../errors.js';
 import type { BlobStore } from './blobs/blob-store.js';
 
 /** What start-up cleaned. */
@@ -36,7 +37,18 @@ export async function recover(
 ): Promise<RecoveryReport> {
   const clean = db.prepare("SELECT value FROM settings WHERE name = 'clean_shutdown'").get() as
     { value: string } | undefined;
-  // No flag at all: a new directory, never opened before (the first open sets it to '0').
+  // No flag at all: a new directory, never opened before (the first open sets it to '0',
+  // before any blob is written). Blob files beside such a database mean the database was
+  // lost or replaced (moved aside, truncated to 0 bytes, restored without it): collecting
+  // them as garbage would delete every object for good.
+  if (clean === undefined && (await blobs.holdsFiles())) {
+    throw new StowageError(
+      'E_DATA_CORRUPT',
+      `the metadata database ${db.name} is new or empty, but ${blobs.blobsDir} holds object files: ` +
+        'the database was lost or replaced. Restore meta.db (and meta.db-wal, if the backup has one) ' +
+        'from a backup of the data directory; nothing was deleted',
+    );
+  }
   // 'gc': a clean shutdown that left unreferenced blob files (a removal failed).
   const uncleanShutdown = clean !== undefined && clean.value !== '1' && clean.value !== 'gc';
   const tmpFilesRemoved = await blobs.cleanTmp();

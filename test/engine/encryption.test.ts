@@ -205,21 +205,29 @@ describe('damage and keys', () => {
     const saved = readFileSync(s3Key);
     rmSync(s3Key);
     rmSync(path.join(dir, 'keys', 'kms'), { recursive: true });
-    engine = await Engine.open({ dataDir: dir, fsync: false });
-    for (const [key, encryption] of [
-      ['new', SSE_S3],
-      ['kms-new', KMS],
-    ] as const) {
-      await expect(engine.putObject('vault', key, 'x', { encryption })).rejects.toMatchObject({
+    // Without the SSE-S3 key the engine does not open: a server would answer 500 to every
+    // object read and write while it said it was ready. An empty file is no key either.
+    for (const damage of [() => undefined, () => writeFileSync(s3Key, '')]) {
+      damage();
+      await expect(Engine.open({ dataDir: dir, fsync: false })).rejects.toMatchObject({
         code: 'E_DATA_CORRUPT',
-        message: expect.stringMatching(/restore it from a backup/),
+        message: expect.stringMatching(/sse-s3\.key (is missing|has 0 bytes)/),
       });
     }
+    rmSync(s3Key);
+    await expect(Engine.open({ dataDir: dir, fsync: false })).rejects.toMatchObject({
+      message: expect.stringMatching(/restore it from a backup/),
+    });
     expect(existsSync(s3Key)).toBe(false);
-    // Restored, the old objects read back and new writes work again.
+    // Restored, the engine opens; a missing KMS key is refused when it is needed.
     writeFileSync(s3Key, saved, { mode: 0o600 });
-    await engine.close();
     engine = await Engine.open({ dataDir: dir, fsync: false });
+    await expect(
+      engine.putObject('vault', 'kms-new', 'x', { encryption: KMS }),
+    ).rejects.toMatchObject({
+      code: 'E_DATA_CORRUPT',
+      message: expect.stringMatching(/restore it from a backup/),
+    });
     expect((await read('old')).equals(body)).toBe(true);
     await engine.putObject('vault', 'new', 'x', { encryption: SSE_S3 });
     // A key no object uses is still made on first need.

@@ -239,6 +239,39 @@ describe('start-up recovery', () => {
     expect((await recovered.check({ deep: true })).problems).toEqual([]);
   });
 
+  it('a metadata database that is missing or empty beside object files stops the open and deletes nothing', async () => {
+    const dir = dataDir();
+    const engine = await Engine.open({ dataDir: dir });
+    await engine.createBucket(BUCKET);
+    await engine.putObject(BUCKET, 'a', patternBytes(200_000, 1));
+    await engine.putObject(BUCKET, 'b', patternBytes(300_000, 2));
+    await engine.close();
+    const files = blobFiles(dir);
+    expect(files).toHaveLength(2);
+    const db = path.join(dir, 'meta.db');
+    const saved = readFileSync(db);
+    for (const damage of [() => rmSync(db), () => writeFileSync(db, '')]) {
+      damage();
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const err = await Engine.open({ dataDir: dir }).then(
+          (e) => e.close().then(() => 'opened'),
+          (e: unknown) => e,
+        );
+        expect(isStowageError(err, 'E_DATA_CORRUPT'), String(err)).toBe(true);
+        expect((err as Error).message).toMatch(
+          /meta\.db is new or empty, but .*blobs holds object files: the database was lost or replaced\. Restore meta\.db/,
+        );
+        expect(blobFiles(dir)).toEqual(files);
+      }
+    }
+    writeFileSync(db, saved);
+    const back = await open(dir);
+    expect((await readAll(back.getObject(BUCKET, 'b').body)).equals(patternBytes(300_000, 2))).toBe(
+      true,
+    );
+    expect((await back.check({ deep: true })).problems).toEqual([]);
+  });
+
   it('after a clean close reports a clean shutdown; temp files still go, blobs are not scanned', async () => {
     const dir = dataDir();
     let engine = await Engine.open({ dataDir: dir });

@@ -289,6 +289,15 @@ export class BlobStore {
     return removed;
   }
 
+  /** Whether any blob file is on disk (inline blobs aside). */
+  async holdsFiles(): Promise<boolean> {
+    for (const shard of await fsp.readdir(this.blobsDir)) {
+      const names = await fsp.readdir(path.join(this.blobsDir, shard)).catch(() => [] as string[]);
+      if (names.length > 0) return true;
+    }
+    return false;
+  }
+
   /** Lists every blob id on disk (for integrity checks). */
   async listIds(): Promise<string[]> {
     const ids: string[] = [];

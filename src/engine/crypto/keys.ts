@@ -66,6 +66,18 @@ export class KeyStore {
     return loading;
   }
 
+  /**
+   * Checks, when the engine opens, that the SSE-S3 key is whole and, if stored objects
+   * use it, there: without it a server would answer 500 to every read and write of object
+   * bytes while its readiness check said ready.
+   *
+   * @throws StowageError `E_DATA_CORRUPT` naming the file and what to do.
+   */
+  async checkDefaultKey(): Promise<void> {
+    const file = this.pathOf(SSE_S3_REF);
+    if ((await readKey(file)) === undefined && this.inUse(SSE_S3_REF)) throw missingInUse(file);
+  }
+
   private async load(ref: string, create: boolean): Promise<Buffer> {
     const file = this.pathOf(ref);
     const existing = await readKey(file);
@@ -76,13 +88,7 @@ export class KeyStore {
         `the encryption key file ${file} is missing; objects encrypted with it cannot be read`,
       );
     }
-    if (this.inUse(ref)) {
-      throw new StowageError(
-        'E_DATA_CORRUPT',
-        `the encryption key file ${file} is missing, and stored objects were encrypted with it: ` +
-          'restore it from a backup of the data directory (a new key would leave them unreadable for good)',
-      );
-    }
+    if (this.inUse(ref)) throw missingInUse(file);
     try {
       await makeKey(this.dir, file);
     } catch (err) {
@@ -92,6 +98,14 @@ export class KeyStore {
     if (!made) throw new StowageError('E_INTERNAL', `encryption key ${file} vanished`);
     return made;
   }
+}
+
+function missingInUse(file: string): StowageError {
+  return new StowageError(
+    'E_DATA_CORRUPT',
+    `the encryption key file ${file} is missing, and stored objects were encrypted with it: ` +
+      'restore it from a backup of the data directory (a new key would leave them unreadable for good)',
+  );
 }
 
 async function readKey(file: string): Promise<Buffer | undefined> {

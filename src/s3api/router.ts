@@ -12,6 +12,8 @@ export type Operation =
   | 'DeleteBucket'
   | 'GetBucketLocation'
   | 'GetObjectLockConfiguration'
+  | 'GetBucketRequestPayment'
+  | 'GetBucketAccelerateConfiguration'
   | 'GetBucketVersioning'
   | 'PutBucketVersioning'
   | 'GetBucketConfig'
@@ -85,6 +87,16 @@ const UNSUPPORTED = [
   'select',
   'torrent',
 ];
+
+/** Bucket settings answered with S3's defaults on GET; their PUTs are NotImplemented. */
+const READ_ONLY_DEFAULTS: ReadonlyArray<[string, Operation]> = [
+  ['object-lock', 'GetObjectLockConfiguration'],
+  ['requestPayment', 'GetBucketRequestPayment'],
+  ['accelerate', 'GetBucketAccelerateConfiguration'],
+];
+
+/** Bucket documents S3 has no DELETE operation for (DeleteBucketLogging does not exist). */
+const NOT_DELETABLE: ReadonlySet<string> = new Set(['logging', 'notification']);
 
 /**
  * Sub-resources no plain object or bucket write takes. A PUT or DELETE naming one that its
@@ -201,6 +213,12 @@ function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation
       noStraySubresource(method, q, 'a bucket');
       return { operation: 'CreateBucket' };
     case 'DELETE':
+      if (doc && NOT_DELETABLE.has(doc)) {
+        throw new StowageError(
+          'E_METHOD_NOT_ALLOWED',
+          `DELETE is not allowed on a bucket with the ${doc} sub-resource; S3 has no delete for it: PUT an empty document instead`,
+        );
+      }
       if (doc) return { operation: 'DeleteBucketConfig', subresource: doc };
       noStraySubresource(method, q, 'a bucket');
       return { operation: 'DeleteBucket' };
@@ -272,8 +290,13 @@ export function route(
 ): Route {
   const query = new URLSearchParams(rawQuery);
   const address = addressOf(rawPath, headers.host, virtualHostDomain);
-  if (method === 'GET' && query.has('object-lock') && address.key === undefined && address.bucket)
-    return { operation: 'GetObjectLockConfiguration', bucket: address.bucket, query };
+  if (method === 'GET' && address.key === undefined && address.bucket) {
+    // Settings this server does not have, read as a bucket that never set them reads on S3
+    // (tools that read every bucket setting, such as `s3cmd info` or Terraform, ask).
+    for (const [param, operation] of READ_ONLY_DEFAULTS) {
+      if (query.has(param)) return { operation, bucket: address.bucket, query };
+    }
+  }
   for (const s of UNSUPPORTED) {
     if (query.has(s))
       throw new StowageError('E_NOT_IMPLEMENTED', `the ${s} sub-resource is not implemented`);

@@ -161,7 +161,6 @@ describe('tag limits', () => {
   });
 
   const bad: Array<[string, Record<string, string>, RegExp]> = [
-    ['11 tags', tagSet(11), /at most 10 tags, got 11/],
     [
       'a 129-character key',
       { ['k'.repeat(129)]: 'v' },
@@ -175,6 +174,16 @@ describe('tag limits', () => {
       /"aws:cloudformation:stack-name".*reserved prefix "aws:"/,
     ],
   ];
+
+  it("rejects 11 tags at put time with S3's BadRequest (not InvalidTag), storing nothing", async () => {
+    const err = await expectError(
+      () => engine.putObject('tags', 'obj', 'x', { tags: tagSet(11) }),
+      'E_BAD_REQUEST',
+      /^Object tags cannot be greater than 10; got 11$/,
+    );
+    expect([err.s3Code, err.httpStatus]).toEqual(['BadRequest', 400]);
+    await expectError(() => engine.headObject('tags', 'obj'), 'E_NO_SUCH_KEY');
+  });
 
   it.each(bad)('reject %s at put time, storing nothing', async (_what, tags, message) => {
     const err = await expectError(

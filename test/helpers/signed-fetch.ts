@@ -29,7 +29,7 @@ export async function signedFetch(
   method: string,
   pathAndQuery: string,
   options: {
-    body?: string;
+    body?: string | Buffer;
     headers?: Record<string, string>;
     contentMd5?: boolean;
     /** Signs with other credentials (a wrong secret, for errors). */

@@ -6,7 +6,10 @@
 import {
   CreateBucketCommand,
   DeleteBucketEncryptionCommand,
+  GetBucketAccelerateConfigurationCommand,
   GetBucketCorsCommand,
+  GetBucketRequestPaymentCommand,
+  PutBucketAccelerateConfigurationCommand,
   GetBucketEncryptionCommand,
   GetBucketIntelligentTieringConfigurationCommand,
   GetBucketInventoryConfigurationCommand,
@@ -515,6 +518,30 @@ describe('documents every bucket has, as S3 answers them before any is set', () 
     expect(events.LambdaFunctionConfigurations ?? []).toEqual([]);
   });
 
+  it('request payment and acceleration read as on a bucket that never set them; setting them is NotImplemented', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'defaults-payer' }));
+    const payer = await s3.send(new GetBucketRequestPaymentCommand({ Bucket: 'defaults-payer' }));
+    expect(payer.Payer).toBe('BucketOwner');
+    const accel = await s3.send(
+      new GetBucketAccelerateConfigurationCommand({ Bucket: 'defaults-payer' }),
+    );
+    expect(accel.$metadata.httpStatusCode).toBe(200);
+    expect(accel.Status).toBeUndefined();
+    expect(
+      await s3ErrorOf(
+        s3.send(
+          new PutBucketAccelerateConfigurationCommand({
+            Bucket: 'defaults-payer',
+            AccelerateConfiguration: { Status: 'Enabled' },
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: 'NotImplemented', status: 501 });
+    expect(
+      await s3ErrorOf(s3.send(new GetBucketRequestPaymentCommand({ Bucket: 'defaults-missing' }))),
+    ).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+  });
+
   it('a bucket that does not exist is still NoSuchBucket', async () => {
     expect(
       await s3ErrorOf(s3.send(new GetBucketEncryptionCommand({ Bucket: 'defaults-missing' }))),
@@ -603,6 +630,88 @@ describe('documents S3 refuses are refused with its code, and nothing is stored'
     await s3.send(
       new PutBucketCorsCommand({ Bucket: ASSETS, CORSConfiguration: { CORSRules: SEED_000_CORS } }),
     );
+  });
+
+  it('?id= beside a document kind of one per bucket is ignored, as S3 ignores it: no hidden second document', async () => {
+    const Bucket = 'one-per-bucket';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    const lifecycle = (days: number) =>
+      `<LifecycleConfiguration><Rule><ID>r</ID><Filter/><Status>Enabled</Status><Expiration><Days>${days}</Days></Expiration></Rule></LifecycleConfiguration>`;
+    const put = await signedFetch(t, 'PUT', `/${Bucket}?lifecycle&id=foo`, {
+      body: lifecycle(7),
+      contentMd5: true,
+    });
+    expect(put.status).toBe(200);
+    const read = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket }));
+    expect(read.Rules?.[0]?.Expiration?.Days).toBe(7);
+    const other = await signedFetch(t, 'GET', `/${Bucket}?lifecycle&id=bar`);
+    expect(await other.text()).toContain('<Days>7</Days>');
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:DeleteObject',
+          Resource: `arn:aws:s3:::${Bucket}/*`,
+        },
+      ],
+    });
+    expect((await signedFetch(t, 'PUT', `/${Bucket}?policy&id=x`, { body: policy })).status).toBe(
+      204,
+    );
+    expect((await s3.send(new GetBucketPolicyCommand({ Bucket }))).Policy).toBe(policy);
+    expect((await signedFetch(t, 'DELETE', `/${Bucket}?lifecycle&id=foo`)).status).toBe(204);
+    expect(
+      await s3ErrorOf(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket }))),
+    ).toMatchObject({ name: 'NoSuchLifecycleConfiguration' });
+  });
+
+  it('DELETE ?logging and ?notification (operations S3 does not have): 405, the documents kept', async () => {
+    await s3.send(
+      new PutBucketLoggingCommand({
+        Bucket: LOGS,
+        BucketLoggingStatus: { LoggingEnabled: { TargetBucket: LOGS, TargetPrefix: 'self/' } },
+      }),
+    );
+    for (const sub of ['logging', 'notification']) {
+      const res = await signedFetch(t, 'DELETE', `/${LOGS}?${sub}`);
+      expect([res.status, await res.text()]).toEqual([
+        405,
+        expect.stringContaining('<Code>MethodNotAllowed</Code>'),
+      ]);
+    }
+    const logging = await s3.send(new GetBucketLoggingCommand({ Bucket: LOGS }));
+    expect(logging.LoggingEnabled?.TargetPrefix).toBe('self/');
+  });
+
+  it('a document whose bytes are not UTF-8: MalformedXML (MalformedPolicy for a policy), nothing stored', async () => {
+    const Bucket = 'not-utf8';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    const body = Buffer.concat([
+      Buffer.from('<Tagging><TagSet><Tag><Key>caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('</Key><Value>v</Value></Tag></TagSet></Tagging>'),
+    ]);
+    const res = await signedFetch(t, 'PUT', `/${Bucket}?tagging`, { body, contentMd5: true });
+    expect([res.status, await res.text()]).toEqual([
+      400,
+      expect.stringMatching(/<Code>MalformedXML<\/Code>.*not valid UTF-8/),
+    ]);
+    const policy = await signedFetch(t, 'PUT', `/${Bucket}?policy`, {
+      body: Buffer.concat([
+        Buffer.from('{"Version":"2012-10-17","Statement":[{"Sid":"'),
+        Buffer.from([0xff]),
+        Buffer.from('"}]}'),
+      ]),
+    });
+    expect([policy.status, await policy.text()]).toEqual([
+      400,
+      expect.stringContaining('<Code>MalformedPolicy</Code>'),
+    ]);
+    expect(await s3ErrorOf(s3.send(new GetBucketTaggingCommand({ Bucket })))).toMatchObject({
+      name: 'NoSuchTagSet',
+    });
   });
 
   it('a policy with s3:GetObjekt: MalformedPolicy', async () => {

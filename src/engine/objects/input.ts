@@ -54,9 +54,10 @@ export function normalizeMetadata(
 export function validateTags(tags: Record<string, string> | undefined): Record<string, string> {
   const entries = Object.entries(tags ?? {});
   if (entries.length > MAX_TAGS) {
+    // S3 answers `BadRequest: Object tags cannot be greater than 10` (boto3 issue #1213).
     throw new StowageError(
-      'E_INVALID_TAG',
-      `an object can have at most ${MAX_TAGS} tags, got ${entries.length}`,
+      'E_BAD_REQUEST',
+      `Object tags cannot be greater than ${MAX_TAGS}; got ${entries.length}`,
     );
   }
   // S3 counts tag lengths in characters (code points), not UTF-16 units.

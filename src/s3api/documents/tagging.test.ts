@@ -20,7 +20,7 @@ describe('parseBucketTagging', () => {
   it('refuses more than 50 tags, repeated keys, long keys and values, the aws: prefix', async () => {
     await expectError(
       () => validateBucketTagging(tagging(many(51))),
-      'E_INVALID_TAG',
+      'E_BAD_REQUEST',
       /Bucket tag count cannot be greater than 50; got 51/,
     );
     await expectError(

@@ -36,8 +36,9 @@ export function parseBucketTagging(xml: string): Tag[] {
   allowOnly(set, ['Tag'], 'the <TagSet>');
   const tags = parseTags(set, 'the bucket tag set');
   if (tags.length > MAX_BUCKET_TAGS) {
+    // S3's code for a count over the limit is BadRequest, not InvalidTag.
     throw new StowageError(
-      'E_INVALID_TAG',
+      'E_BAD_REQUEST',
       `Bucket tag count cannot be greater than ${MAX_BUCKET_TAGS}; got ${tags.length}`,
     );
   }

@@ -26,6 +26,7 @@ import {
 } from './lifecycle-min-size.js';
 import { S3_XMLNS } from '../xml/build.js';
 import { withRuleIds } from '../documents/rule-ids.js';
+import { decodeUtf8 } from '../xml/well-formed.js';
 
 /** The documents whose rules S3 names when they come without an ID, by root element. */
 const NAMED_RULES: Partial<Record<keyof typeof BUCKET_DOCUMENTS, string>> = {
@@ -48,14 +49,28 @@ function subresourceOf(r: S3Request): keyof typeof BUCKET_DOCUMENTS {
   return s;
 }
 
+/**
+ * The `?id=` of a listable kind (required); other kinds are one per bucket, and an `id`
+ * beside them is ignored, as S3 ignores it: it must not address a second, hidden document.
+ */
+function documentId(r: S3Request, sub: keyof typeof BUCKET_DOCUMENTS, method: string): string {
+  if (!LISTABLE[sub]) return '';
+  const id = param(r, 'id') ?? '';
+  if (id === '')
+    throw new StowageError('E_INVALID_ARGUMENT', `${method} ?${sub} needs an id parameter`);
+  return id;
+}
+
 /** PUT ?<sub-resource>. */
 export async function putBucketDocument(r: S3Request): Promise<void> {
   const sub = subresourceOf(r);
-  const id = param(r, 'id') ?? '';
-  if (LISTABLE[sub] && id === '')
-    throw new StowageError('E_INVALID_ARGUMENT', `PUT ?${sub} needs an id parameter`);
+  const id = documentId(r, sub, 'PUT');
   const bucket = bucketOf(r);
-  const text = (await readSmallBody(r, 1024 * 1024)).toString('utf8');
+  const bytes = await readSmallBody(r, 1024 * 1024);
+  const text =
+    sub === 'policy'
+      ? decodeUtf8(bytes, new StowageError('E_MALFORMED_POLICY', 'the policy is not valid UTF-8'))
+      : decodeUtf8(bytes);
   // NoSuchBucket comes before any complaint about the document, as in S3.
   r.engine.headBucket(bucket);
   validateBucketDocument(sub, text, { bucket, id, engine: r.engine });
@@ -98,7 +113,7 @@ export function getBucketDocument(r: S3Request): void {
     send(r, xml, 'application/xml');
     return;
   }
-  let doc = storedOrDefault(r, bucket, sub, id ?? '');
+  let doc = storedOrDefault(r, bucket, sub, listing ? (id ?? '') : '');
   if (sub === 'lifecycle') answerMinimumSize(r, bucket);
   // S3 reports all four settings of a public access block, those not sent as false.
   if (sub === 'publicAccessBlock') doc = publicAccessBlockDocument(parsePublicAccessBlock(doc));
@@ -157,9 +172,7 @@ function send(r: S3Request, text: string, type: string): void {
 /** DELETE ?<sub-resource>. */
 export async function deleteBucketDocument(r: S3Request): Promise<void> {
   const sub = subresourceOf(r);
-  const id = param(r, 'id') ?? '';
-  if (LISTABLE[sub] && id === '')
-    throw new StowageError('E_INVALID_ARGUMENT', `DELETE ?${sub} needs an id parameter`);
+  const id = documentId(r, sub, 'DELETE');
   const side = sub === 'lifecycle' ? MINIMUM_SIZE_ROWS : [];
   await r.engine.deleteBucketConfig(bucketOf(r), BUCKET_DOCUMENTS[sub], id, side);
   sendEmpty(r.res, 204);

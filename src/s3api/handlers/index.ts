@@ -23,6 +23,8 @@ export const HANDLERS: Record<Operation, Handler> = {
   DeleteBucket: buckets.deleteBucket,
   GetBucketLocation: buckets.getBucketLocation,
   GetObjectLockConfiguration: buckets.getObjectLockConfiguration,
+  GetBucketRequestPayment: buckets.getBucketRequestPayment,
+  GetBucketAccelerateConfiguration: buckets.getBucketAccelerateConfiguration,
   GetBucketVersioning: buckets.getBucketVersioning,
   PutBucketVersioning: buckets.putBucketVersioning,
   GetBucketConfig: getBucketDocument,

@@ -75,6 +75,8 @@ const BUCKET_OPERATIONS: Partial<Record<Operation, string>> = {
   DeleteBucket: 'DeleteBucket',
   GetBucketLocation: 'GetBucketLocation',
   GetObjectLockConfiguration: 'GetBucketObjectLockConfiguration',
+  GetBucketRequestPayment: 'GetBucketRequestPayment',
+  GetBucketAccelerateConfiguration: 'GetAccelerateConfiguration',
   GetBucketVersioning: 'GetBucketVersioning',
   PutBucketVersioning: 'PutBucketVersioning',
   GetBucketAcl: 'GetBucketAcl',

@@ -19,12 +19,12 @@ function malformed(why: string): StowageError {
   return new StowageError('E_MALFORMED_XML', `the XML you provided was not well-formed: ${why}`);
 }
 
-/** A body's bytes as text; bytes that are not UTF-8 are MalformedXML. */
-export function decodeUtf8(body: Buffer): string {
+/** A body's bytes as text; bytes that are not UTF-8 are MalformedXML, or `error`. */
+export function decodeUtf8(body: Buffer, error?: StowageError): string {
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
   } catch {
-    throw malformed('the body is not valid UTF-8');
+    throw error ?? malformed('the body is not valid UTF-8');
   }
 }
 

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { patternBytes, tempDir } from '../helpers/engine.js';
@@ -89,6 +89,34 @@ describe('stowage serve (subprocess)', () => {
     again.destroy();
     second.child.kill('SIGTERM');
     expect(await exited(second.child)).toBe(0);
+
+    // Deleting credentials.json replaces a lost or leaked root secret (serve.md): a new
+    // pair is printed, the old one is refused, the data is untouched.
+    rmSync(file);
+    const third = await serve(dir);
+    expect(third.info.accessKeyId).not.toBe(first.info.accessKeyId);
+    expect(third.info.secretAccessKeyShownOnce).toMatch(/^[A-Za-z0-9]{40}$/);
+    const rotated = clientOf(third.info, third.info.secretAccessKeyShownOnce!);
+    expect(
+      (await rotated.send(new HeadObjectCommand({ Bucket: 'graceful', Key: 'big.bin' })))
+        .ContentLength,
+    ).toBe(30 * 1024 * 1024);
+    const old = new S3Client({
+      endpoint: third.info.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: {
+        accessKeyId: first.info.accessKeyId,
+        secretAccessKey: first.info.secretAccessKeyShownOnce!,
+      },
+    });
+    await expect(old.send(new ListBucketsCommand({}))).rejects.toMatchObject({
+      name: 'InvalidAccessKeyId',
+    });
+    old.destroy();
+    rotated.destroy();
+    third.child.kill('SIGTERM');
+    expect(await exited(third.child)).toBe(0);
   }, 60_000);
 
   it('on SIGTERM closes connections with no request under way at once, keeps one that has', async () => {

@@ -5,6 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
+  chownSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -19,7 +21,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { isStowageError } from '../../src/errors.js';
 import { patternBytes, readAll, tempDir } from '../helpers/engine.js';
-import { exited, killAllServers, serve } from '../helpers/serve-process.js';
+import { BIN, exited, killAllServers, serve } from '../helpers/serve-process.js';
 
 const ROOT = { STOWAGE_ROOT_ACCESS_KEY: 'STWLOCKKEY', STOWAGE_ROOT_SECRET_KEY: 'lock-secret-0123' };
 
@@ -87,6 +89,33 @@ describe('a data directory that cannot be used', () => {
     rmdirSync(path.join(dir, 'meta.db'));
     const engine = await open(dir);
     await engine.close();
+  });
+});
+
+describe('a data directory part of which this user cannot write', () => {
+  it('stops the start, naming the directory, instead of failing every large upload later', async () => {
+    // Root may write anywhere: run the engine as another user, as a service account would.
+    const parent = dataDir();
+    chmodSync(parent, 0o755);
+    const dir = path.join(parent, 'data');
+    mkdirSync(dir);
+    chownSync(dir, 65534, 65534);
+    const check = () =>
+      spawnSync(process.execPath, [BIN, 'engine', 'check', '--data-dir', dir], {
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: parent },
+      });
+    const first = check();
+    expect([first.status, first.stderr]).toEqual([0, '']);
+    // tmp/ left owned by root (a restore run as root, say).
+    chownSync(path.join(dir, 'tmp'), 0, 0);
+    const second = check();
+    expect(second.stderr).toMatch(
+      /cannot use data directory .*data: permission denied \(EACCES: .*tmp/,
+    );
+    expect(second.status).toBe(2);
   });
 });
 

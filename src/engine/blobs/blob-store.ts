@@ -12,7 +12,7 @@
  * take either kind of id.
  */
 import { randomHex } from '../../random-bytes.js';
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { StowageError, toStowageError } from '../../errors.js';
 import { DEFAULT_INLINE_MAX_BYTES, isInlineId, type InlineBlobs } from './inline-blobs.js';
@@ -52,10 +52,18 @@ export class BlobStore {
     this.tmpDir = path.join(dataDir, 'tmp');
   }
 
-  /** Creates the directories. Idempotent. */
+  /**
+   * Creates the directories, and checks that this process may write in them: a `tmp/` or
+   * `blobs/` left owned by another user (a restore run as root) would otherwise fail every
+   * upload too large to keep inline with an internal error, while the server said ready.
+   * Idempotent.
+   */
   async init(): Promise<void> {
     await fsp.mkdir(this.tmpDir, { recursive: true });
     await fsp.mkdir(this.blobsDir, { recursive: true });
+    for (const dir of [this.tmpDir, this.blobsDir]) {
+      await fsp.access(dir, fsConstants.R_OK | fsConstants.W_OK | fsConstants.X_OK);
+    }
   }
 
   get fsync(): boolean {

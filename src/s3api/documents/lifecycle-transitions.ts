@@ -29,6 +29,15 @@ export function parseLifecycleDate(text: string, where: string): string {
   if (m && m[4] === undefined) iso = `${text}T00:00:00Z`;
   else if (m && m[7] === undefined) iso = `${text}Z`;
   const ms = m ? Date.parse(iso) : NaN;
+  // Date.parse rolls an impossible day over (2030-02-30 becomes March 2): a real calendar
+  // day only.
+  if (m) {
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const day = new Date(Date.UTC(y, mo - 1, d));
+    if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) {
+      throw invalidArgument(`'Date' in ${where} is not a calendar date: "${text}"`);
+    }
+  }
   if (Number.isNaN(ms)) {
     throw invalidArgument(`'Date' in ${where} is not an ISO 8601 date: "${text}"`);
   }

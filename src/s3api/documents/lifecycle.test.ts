@@ -341,6 +341,19 @@ describe('parseLifecycleRules: values (InvalidArgument)', () => {
       'E_INVALID_ARGUMENT',
       /'Date' must be at midnight GMT/,
     );
+    for (const date of [
+      '2030-02-30T00:00:00Z',
+      '2031-02-29',
+      '2030-04-31T00:00:00.000Z',
+      '2030-13-01',
+    ]) {
+      await expectError(
+        () => validateLifecycle(rule(exp(`<Date>${date}</Date>`))),
+        'E_INVALID_ARGUMENT',
+        /is not a calendar date/,
+      );
+    }
+    expect(() => validateLifecycle(rule(exp('<Date>2032-02-29T00:00:00Z</Date>')))).not.toThrow();
   });
 
   it('transitions to the same class twice, on the same day, or against the waterfall order', async () => {

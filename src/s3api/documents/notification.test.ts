@@ -137,3 +137,49 @@ describe('validateNotification', () => {
     );
   });
 });
+
+describe('validateNotification: elements S3 does not know are MalformedXML', () => {
+  const q = (inner: string) =>
+    `<QueueConfiguration><Id>q</Id><Queue>arn:aws:sqs:eu-north-1:1:q</Queue><Event>s3:ObjectCreated:*</Event>${inner}</QueueConfiguration>`;
+  const doc = (inner: string) => `<NotificationConfiguration>${inner}</NotificationConfiguration>`;
+
+  it('accepts every element the SDKs send, filters and EventBridge included', () => {
+    validateNotification(
+      doc(
+        q(
+          '<Filter><S3Key><FilterRule><Name>prefix</Name><Value>img/</Value></FilterRule><FilterRule><Name>suffix</Name><Value>.png</Value></FilterRule></S3Key></Filter>',
+        ) +
+          '<EventBridgeConfiguration/><CloudFunctionConfiguration><Id>f</Id><CloudFunction>arn:aws:lambda:eu-north-1:1:function:f</CloudFunction><Event>s3:ObjectRemoved:*</Event></CloudFunctionConfiguration>',
+      ),
+    );
+  });
+
+  it('refuses unknown elements at every level, text inside EventBridge, and two EventBridges', async () => {
+    const refused: [string, RegExp][] = [
+      [doc('<Foo/>'), /<NotificationConfiguration> has an unknown element <Foo>/],
+      [doc(q('<Extra>1</Extra>')), /<QueueConfiguration> "q" has an unknown element <Extra>/],
+      [doc(q('<Filter><Foo/></Filter>')), /the <Filter> of .* has an unknown element <Foo>/],
+      [
+        doc(q('<Filter><S3Key><Rule/></S3Key></Filter>')),
+        /the <S3Key> of .* has an unknown element <Rule>/,
+      ],
+      [
+        doc(
+          q(
+            '<Filter><S3Key><FilterRule><Name>prefix</Name><Valeur>x</Valeur></FilterRule></S3Key></Filter>',
+          ),
+        ),
+        /a <FilterRule> of .* has an unknown element <Valeur>/,
+      ],
+      [doc('<EventBridgeConfiguration>on</EventBridgeConfiguration>'), /contains text/],
+      [doc('<EventBridgeConfiguration><A/></EventBridgeConfiguration>'), /unknown element <A>/],
+      [
+        doc('<EventBridgeConfiguration/><EventBridgeConfiguration/>'),
+        /more than one <EventBridgeConfiguration>/,
+      ],
+    ];
+    for (const [xml, message] of refused) {
+      await expectError(() => validateNotification(xml), 'E_MALFORMED_XML', message);
+    }
+  });
+});

@@ -8,7 +8,7 @@
  */
 import { isWebhookUrl, webhookUrlOf } from '../../webhook-arn.js';
 import { children, childText, type XmlNode } from '../xml/parse.js';
-import { invalidArgument, parseDocument } from './xml-fields.js';
+import { allowOnly, invalidArgument, malformed, parseDocument } from './xml-fields.js';
 
 /** The event types S3 publishes (AWS's "Supported event types"), wildcards included. */
 const EVENTS = new Set([
@@ -58,14 +58,39 @@ const TARGETS = {
   CloudFunctionConfiguration: ['CloudFunction', 'LambdaFunctionArn'],
 } as const;
 
+/**
+ * MalformedXML for a child not in `tags`, as S3's schema refuses it: an element it does
+ * not know would otherwise be stored, and a target's misspelt `<Filtre>` silently widen
+ * it to every key. An empty element (`<EventBridgeConfiguration/>`) has no children.
+ */
+function knownChildren(node: XmlNode | undefined, tags: readonly string[], where: string): void {
+  if (node === undefined) return;
+  if (typeof node === 'string') {
+    if (node.trim() !== '')
+      throw malformed(`${where} contains text where only elements are allowed`);
+    return;
+  }
+  allowOnly(node, tags, where);
+}
+
 /** The bucket-document validator for `?notification`. */
 export function validateNotification(xml: string): void {
   const doc = parseDocument(xml, 'NotificationConfiguration');
+  knownChildren(
+    doc,
+    [...Object.keys(TARGETS), 'EventBridgeConfiguration'],
+    '<NotificationConfiguration>',
+  );
+  const bridges = children(doc, 'EventBridgeConfiguration');
+  if (bridges.length > 1)
+    throw malformed('<NotificationConfiguration> has more than one <EventBridgeConfiguration>');
+  knownChildren(bridges[0], [], '<EventBridgeConfiguration>');
   const targets: Target[] = [];
   for (const [tag, arnTags] of Object.entries(TARGETS)) {
     for (const target of children(doc, tag)) {
       const id = childText(target, 'Id');
       const where = `<${tag}>${id ? ` "${id}"` : ''}`;
+      knownChildren(target, ['Id', ...arnTags, 'Event', 'Filter'], where);
       const arn = arnTags.map((t) => childText(target, t)).find((v) => v !== undefined);
       if (!arn) throw invalidArgument(`${where} names no destination (${arnTags.join(' or ')})`);
       const events = children(target, 'Event').map((e) => (typeof e === 'string' ? e : ''));
@@ -96,10 +121,14 @@ export function validateNotification(xml: string): void {
 /** The prefix and suffix of a target's `<Filter><S3Key>` ('' when absent). */
 function keyFilterOf(target: XmlNode, where: string): { prefix: string; suffix: string } {
   const filter = children(target, 'Filter')[0];
-  const rules = children(children(filter, 'S3Key')[0], 'FilterRule');
+  knownChildren(filter, ['S3Key'], `the <Filter> of ${where}`);
+  const key = children(filter, 'S3Key')[0];
+  knownChildren(key, ['FilterRule'], `the <S3Key> of ${where}`);
+  const rules = children(key, 'FilterRule');
   const out = { prefix: '', suffix: '' };
   const seen = new Set<string>();
   for (const rule of rules) {
+    knownChildren(rule, ['Name', 'Value'], `a <FilterRule> of ${where}`);
     const name = (childText(rule, 'Name') ?? '').toLowerCase();
     if (name !== 'prefix' && name !== 'suffix') {
       throw invalidArgument(`filter rule name must be either prefix or suffix (${where})`);

@@ -59,6 +59,8 @@ export function readsAsUnset(name: SubResourceName, value: unknown): boolean {
       // delete) and never enabled both keep no versions of new objects.
       return doc.Status === 'Suspended' && doc.MFADelete !== 'Enabled';
     case 'encryption':
+      // No default encryption at all (Ceph RGW) is unset too: nothing to remove.
+      if (((doc.Rules as unknown[] | undefined) ?? []).length === 0) return true;
       return (
         canonicalJson((SUB_RESOURCES.encryption as SubResource<unknown>).normalize(doc)) ===
         canonicalJson({

@@ -223,7 +223,7 @@ async function planBucket(
     }
     if (sameDocument(name, want, live)) {
       plan.changes.push({ subResource: name, action: 'unchanged' });
-    } else if (live === undefined) {
+    } else if (live === undefined || readsAsUnset(name, live)) {
       plan.changes.push({ subResource: name, action: 'create', desired: comparable(name, want) });
     } else {
       const oldDoc = comparable(name, live);

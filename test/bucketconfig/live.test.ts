@@ -26,6 +26,7 @@ import {
 } from '../../src/client/bucket-config/index.js';
 import type { StoreSession } from '../../src/client/ops/session.js';
 import { isStowageError, type StowageError } from '../../src/errors.js';
+import { readsAsUnset, sameDocument } from '../../src/bucketconfig/compare.js';
 import { expectError } from '../helpers/expect-error.js';
 import { AWS, awsS3api } from '../helpers/aws-cli.js';
 import { ensureDebianPackages } from '../helpers/peers.js';
@@ -102,7 +103,11 @@ describeS3Targets('bucket sub-resources', (getTarget) => {
       const entry = state[name];
       expect(entry, name).toBeDefined();
       if (entry?.ok) {
-        expect(entry.value, name).toBeUndefined();
+        // RGW encrypts nothing by default: unset, but not the SSE-S3 default of AWS and ours.
+        if (name === 'encryption' && target.kind === 'rgw') {
+          expect(entry.value, name).toEqual({ Rules: [] });
+          expect(readsAsUnset(name, entry.value)).toBe(true);
+        } else expect(entry.value, name).toBeUndefined();
       } else {
         expect(target.kind, `${name}: ${entry?.error.message}`).toBe('rgw');
         expect(RGW_SUPPORTED, name).not.toContain(name);
@@ -110,6 +115,19 @@ describeS3Targets('bucket sub-resources', (getTarget) => {
         expect(entry?.error.message).toContain(name);
       }
     }
+  });
+
+  it('a declared SSE-S3 default is in sync where the store encrypts by default, to be written where not (RGW)', async () => {
+    const bare = await newBucket('sse');
+    const live = await SUB_RESOURCES.encryption.read(session, bare);
+    const declared = {
+      Rules: [
+        { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false },
+      ],
+    };
+    // Undeclared, it is never a remove; declared, it is a create only where it is missing.
+    expect(live === undefined || readsAsUnset('encryption', live)).toBe(true);
+    expect(sameDocument('encryption', declared, live)).toBe(target.kind === 'stowage');
   });
 
   it('a missing bucket is E_NO_SUCH_BUCKET, from read and from readBucketState', async () => {
@@ -221,6 +239,7 @@ describeS3Targets('bucket sub-resources', (getTarget) => {
       await s.remove(session, b);
       const after = await s.read(session, b);
       if (name === 'versioning') expect(after).toEqual({ Status: 'Suspended' });
+      else if (name === 'encryption' && target.kind === 'rgw') expect(after).toEqual({ Rules: [] });
       else expect(after, name).toBeUndefined();
     }
   });

@@ -102,6 +102,14 @@ export const publicAccessBlock: SubResource<PublicAccessBlockConfiguration> = {
   },
 };
 
+/**
+ * The read of a store that encrypts nothing by default: Ceph RGW answers
+ * `ServerSideEncryptionConfigurationNotFoundError` for a bucket never configured. It is
+ * unset (no remove to show), but unlike AWS's and the embedded store's SSE-S3 default it
+ * does not give what `encryption: { sse: AES256 }` asks for, so a plan writes that.
+ */
+export const NO_DEFAULT_ENCRYPTION: ServerSideEncryptionConfiguration = { Rules: [] };
+
 /** Default encryption rules; BucketKeyEnabled absent = false. */
 export const encryption: SubResource<ServerSideEncryptionConfiguration> = {
   name: 'encryption',
@@ -113,8 +121,9 @@ export const encryption: SubResource<ServerSideEncryptionConfiguration> = {
       () => session.s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })),
       { read: true },
     );
-    const doc = out?.ServerSideEncryptionConfiguration;
-    if (!doc?.Rules?.length) return undefined;
+    if (out === undefined) return { Rules: [] };
+    const doc = out.ServerSideEncryptionConfiguration;
+    if (!doc?.Rules?.length) return { Rules: [] };
     const canonical = encryption.normalize(doc);
     // AWS (since 2023) and the embedded store answer every bucket with SSE-S3: the default.
     return canonicalJson(canonical) === canonicalJson(SSE_S3_DEFAULT) ? undefined : canonical;

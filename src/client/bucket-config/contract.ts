@@ -8,11 +8,15 @@
  * - `read`: return `undefined` when the sub-resource is not set (S3's "NoSuch…" / "…NotFound"
  *   answers, an empty list, an empty tag set); otherwise the live document, already passed
  *   through `normalize`. A missing bucket MUST throw E_NO_SUCH_BUCKET, never read as unset.
+ *   One exception: encryption reads `undefined` for the store's SSE-S3 default (AWS since
+ *   2023, the embedded store) and `{ Rules: [] }` for a store with no default encryption
+ *   (Ceph RGW), since only the first gives what a declared SSE-S3 asks for.
  * - `write`: make the live document equal (by `normalize`) to `desired`, replacing what was
  *   there; for by-id collections (Intelligent-Tiering, inventory) and prefixes, entries not in
  *   `desired` are deleted. After a successful write, `read` returns a value `equal` to it.
  * - `remove`: make `read` return `undefined` (for --prune). Versioning cannot be removed from a
- *   bucket: its `remove` suspends it, and `read` then returns `{ Status: 'Suspended' }`.
+ *   bucket: its `remove` suspends it, and `read` then returns `{ Status: 'Suspended' }`;
+ *   encryption on a store without default encryption reads `{ Rules: [] }` again.
  * - `normalize`: be pure and idempotent, return a new value, and map every spelling S3
  *   treats as the same (defaults filled in, order that does not matter sorted) to one form.
  * - throw only StowageError: SDK errors go through translateS3Error; an operation the store

@@ -32,7 +32,7 @@ import { deleteObject, deleteObjects } from './objects/delete.js';
 import * as multipart from './objects/multipart.js';
 import { putObject } from './objects/put.js';
 import { getObject, headObject, versionToChange } from './objects/read.js';
-import { recover, setCleanFlag, type RecoveryReport } from './recovery.js';
+import { recover, refuseLostDatabase, setCleanFlag, type RecoveryReport } from './recovery.js';
 import type * as T from './types.js';
 
 /** Options of Engine.open. */
@@ -180,6 +180,7 @@ export class Engine {
       });
       await blobs.init();
       const dbFile = path.join(dataDir, 'meta.db');
+      await refuseLostDatabase(dbFile, blobs);
       const db = openDatabase(dbFile);
       opened = db;
       blobs.attachInline(new InlineBlobs(db));

@@ -6,6 +6,7 @@
  * (`gc`: a removal failed, or a commit's sync failed) they are collected too.
  */
 import type { Database } from 'better-sqlite3';
+import { promises as fsp } from 'node:fs';
 import { StowageError } from '../errors.js';
 import type { BlobStore } from './blobs/blob-store.js';
 
@@ -29,6 +30,28 @@ export function referencedBlobIds(db: Database): Set<string> {
   return ids;
 }
 
+/**
+ * Refuses, before SQLite touches anything, a metadata database that is missing or empty
+ * while the directory holds what only it can describe: blob files, or a write-ahead log
+ * (after a crash the latest commits are only there). Opening would make a new database
+ * and SQLite would discard that log; recovery would then collect every blob as garbage.
+ *
+ * @throws StowageError `E_DATA_CORRUPT` naming the file and what to restore.
+ */
+export async function refuseLostDatabase(dbFile: string, blobs: BlobStore): Promise<void> {
+  const size = async (file: string) => (await fsp.stat(file).catch(() => undefined))?.size ?? 0;
+  if ((await size(dbFile)) > 0) return;
+  const wal = (await size(`${dbFile}-wal`)) > 0;
+  if (!wal && !(await blobs.holdsFiles())) return;
+  const what = wal ? `its write-ahead log ${dbFile}-wal` : `${blobs.blobsDir} holds object files`;
+  throw new StowageError(
+    'E_DATA_CORRUPT',
+    `the metadata database ${dbFile} is missing or empty, but ${what}: the database was lost ` +
+      'or replaced. Restore meta.db (with meta.db-wal, if the backup has one) from a backup of ' +
+      'the data directory; nothing was changed',
+  );
+}
+
 /** Runs recovery and marks the directory as in use (unclean until markClean). */
 export async function recover(
   db: Database,
@@ -45,7 +68,7 @@ export async function recover(
     throw new StowageError(
       'E_DATA_CORRUPT',
       `the metadata database ${db.name} is new or empty, but ${blobs.blobsDir} holds object files: ` +
-        'the database was lost or replaced. Restore meta.db (and meta.db-wal, if the backup has one) ' +
+        'the database was lost or replaced. Restore meta.db (with meta.db-wal, if the backup has one) ' +
         'from a backup of the data directory; nothing was deleted',
     );
   }

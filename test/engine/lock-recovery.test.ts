@@ -288,7 +288,7 @@ describe('start-up recovery', () => {
         );
         expect(isStowageError(err, 'E_DATA_CORRUPT'), String(err)).toBe(true);
         expect((err as Error).message).toMatch(
-          /meta\.db is new or empty, but .*blobs holds object files: the database was lost or replaced\. Restore meta\.db/,
+          /meta\.db is missing or empty, but .*blobs holds object files: the database was lost or replaced\. Restore meta\.db/,
         );
         expect(blobFiles(dir)).toEqual(files);
       }
@@ -299,6 +299,37 @@ describe('start-up recovery', () => {
       true,
     );
     expect((await back.check({ deep: true })).problems).toEqual([]);
+  });
+
+  it('after a crash, a missing meta.db beside its write-ahead log stops the open and leaves the log as it was', async () => {
+    const dir = dataDir();
+    const engine = await open(dir);
+    await engine.createBucket(BUCKET);
+    for (const k of ['a', 'b', 'c']) await engine.putObject(BUCKET, k, patternBytes(1000, 4));
+    // A copy taken while the engine runs is the directory after a crash: the latest
+    // commits are in meta.db-wal only.
+    const crashed = dataDir();
+    cpSync(dir, crashed, { recursive: true });
+    writeFileSync(path.join(crashed, 'LOCK'), String(deadPid()));
+    const wal = path.join(crashed, 'meta.db-wal');
+    const walBytes = readFileSync(wal);
+    expect(walBytes.length).toBeGreaterThan(0);
+    const db = path.join(crashed, 'meta.db');
+    const saved = readFileSync(db);
+    rmSync(db);
+    const err = await Engine.open({ dataDir: crashed }).then(
+      (e) => e.close().then(() => 'opened'),
+      (e: unknown) => e,
+    );
+    expect(isStowageError(err, 'E_DATA_CORRUPT'), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(
+      /missing or empty, but its write-ahead log .*meta\.db-wal/,
+    );
+    expect(existsSync(db)).toBe(false);
+    expect(readFileSync(wal).equals(walBytes)).toBe(true);
+    writeFileSync(db, saved);
+    const back = await open(crashed);
+    expect(back.listObjects(BUCKET).objects.map((o) => o.key)).toEqual(['a', 'b', 'c']);
   });
 
   it('after a clean close reports a clean shutdown; temp files still go, blobs are not scanned', async () => {

@@ -12,17 +12,21 @@ function viaRegExp(glob: string, value: string, ignoreCase: boolean): boolean {
 describe('globMatcher', () => {
   it('matches as the anchored RegExp did, over random patterns and values', () => {
     // A small alphabet makes near-misses and star choices common.
-    const alphabet = ['a', 'b', '/', 'A', '*', '?', '.'];
-    let seed = 12345;
+    const alphabet = ['a', 'b', '/', 'A', '*', '?', '.', 'Σ', 'σ', 'ς', 'ß', 'K'];
+    // xorshift32: exact in 32-bit integers (a multiplicative generator past 2^53 lost
+    // precision and repeated a handful of patterns).
+    let seed = 0x9e3779b9 | 0;
     const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
     };
     const word = (max: number, chars: string[]) =>
       Array.from({ length: rand(max + 1) }, () => chars[rand(chars.length)]).join('');
     for (let n = 0; n < 20_000; n++) {
       const glob = word(7, alphabet);
-      const value = word(9, ['a', 'b', '/', 'A', '*', '.']);
+      const value = word(9, ['a', 'b', '/', 'A', '*', '.', 'Σ', 'σ', 'ς', 'ß', 'k', 'K']);
       const ignoreCase = n % 2 === 0;
       expect([glob, value, globMatcher(glob, ignoreCase).test(value)]).toEqual([
         glob,
@@ -37,6 +41,15 @@ describe('globMatcher', () => {
     const key = `arn:aws:s3:::redos/${'a/'.repeat(4000)}`;
     expect(m.test(key)).toBe(false);
     expect(m.test(`${key}x.png`)).toBe(true);
+  });
+
+  it('folds case one character at a time, so a string always matches itself', () => {
+    for (const word of ['ΟΔΟΣ', 'ΑΣ', 'Straße', 'İstanbul', 'KELVIN']) {
+      expect(globMatcher(word).test(word), word).toBe(true);
+      expect(globMatcher(word).test(word.toLowerCase()), word).toBe(
+        viaRegExp(word, word.toLowerCase(), true),
+      );
+    }
   });
 
   it('keeps literal text literal, whatever it holds', () => {

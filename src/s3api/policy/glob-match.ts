@@ -8,6 +8,27 @@
 const STAR = -1;
 const ONE = -2;
 
+/**
+ * Case folding as a case-insensitive RegExp (without the `u` flag) does it, one UTF-16 unit
+ * at a time: each unit becomes its upper case when that is one unit. The same on both sides,
+ * whatever surrounds a character: `toLowerCase` of a whole string turns a final `Σ` into `ς`
+ * but a lone one into `σ`, and `ΟΔΟΣ` would not match itself.
+ */
+function foldCase(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      out += String.fromCharCode(c >= 0x61 && c <= 0x7a ? c - 0x20 : c);
+      continue;
+    }
+    const ch = String.fromCharCode(c);
+    const upper = ch.toUpperCase();
+    out += upper.length === 1 ? upper : ch;
+  }
+  return out;
+}
+
 /** A compiled pattern. */
 export interface Matcher {
   test(value: string): boolean;
@@ -21,7 +42,7 @@ export class GlobBuilder {
 
   /** Text matched as it is (a `*` in it is a character). */
   literal(text: string): this {
-    const t = this.ignoreCase ? text.toLowerCase() : text;
+    const t = this.ignoreCase ? foldCase(text) : text;
     for (let i = 0; i < t.length; i++) this.codes.push(t.charCodeAt(i));
     return this;
   }
@@ -42,7 +63,7 @@ export class GlobBuilder {
   build(): Matcher {
     const p = this.codes.slice();
     const ignoreCase = this.ignoreCase;
-    return { test: (value) => wildcardMatch(p, ignoreCase ? value.toLowerCase() : value) };
+    return { test: (value) => wildcardMatch(p, ignoreCase ? foldCase(value) : value) };
   }
 }
 

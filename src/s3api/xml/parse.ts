@@ -17,7 +17,7 @@ const XML_ENTITIES: Record<string, string> = {
   quot: '"',
   apos: "'",
 };
-const REFERENCE = /&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);/g;
+const REFERENCE = /&(#x0*[0-9a-fA-F]{1,6}|#0*[0-9]{1,7}|amp|lt|gt|quot|apos);/g;
 
 /**
  * Entities and character references are decoded here, in one pass after parsing, rather

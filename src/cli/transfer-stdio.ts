@@ -5,7 +5,9 @@
  * (transfer/upload-stream.ts); `--expected-size` sizes the parts of a stream over about
  * 78 GiB, as aws-cli's does. sync, mv and --recursive take no `-`.
  */
+import { fstatSync } from 'node:fs';
 import type { S3Location } from '../client/index.js';
+import { StowageError } from '../errors.js';
 import type { ObjectProperties } from '../transfer/index.js';
 import { uploadStream } from '../transfer/upload-stream.js';
 import { usage } from './transfer-args.js';
@@ -134,16 +136,27 @@ export async function uploadFromStdin(
     );
     return;
   }
+  if (ctx.io.stdin === process.stdin && fstatSync(0).isDirectory()) {
+    // Node ends a read of a directory at once: an empty object would replace the key.
+    throw new StowageError(
+      'E_LOCAL_NOT_A_FILE',
+      'standard input is a directory; pipe or redirect a file into cp -',
+    );
+  }
   // Ctrl-C (or SIGTERM) aborts the multipart upload: a stream cannot be resumed, and an
   // open upload would keep its parts (and their cost) until a lifecycle rule removes it.
   const stop = new AbortController();
   let signalled: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const interrupt = (signal: NodeJS.Signals) => () => {
     signalled = signal;
     stop.abort(new Error(`interrupted by ${signal}`));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const onInt = interrupt('SIGINT');
+  const onTerm = interrupt('SIGTERM');
+  let committing = false;
+  let leftOpen: { uploadId: string; error: StowageError } | undefined;
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
   let r;
   try {
     r = await uploadStream({
@@ -156,19 +169,33 @@ export async function uploadFromStdin(
       source: ctx.io.stdin,
       sourceName: 'standard input',
       signal: stop.signal,
+      onCommitting: () => (committing = true),
+      onAbortFailed: (uploadId, error) => (leftOpen = { uploadId, error }),
       ...o.props,
       ...(o.expectedSizeBytes !== undefined ? { expectedSizeBytes: o.expectedSizeBytes } : {}),
     });
   } catch (err) {
+    if (leftOpen) {
+      ctx.io.stderr.write(
+        `stowage: warning: multipart upload ${leftOpen.uploadId} of ${target} could not be aborted ` +
+          `(${leftOpen.error.message}); its parts stay, and are billed, until it is: ` +
+          `aws s3api abort-multipart-upload --bucket ${dst.bucket} --key ${JSON.stringify(dst.key)} ` +
+          `--upload-id ${leftOpen.uploadId}, or a lifecycle rule with AbortIncompleteMultipartUpload\n`,
+      );
+    }
     if (signalled === undefined) throw err;
     ctx.io.stderr.write(
-      `stowage: interrupted by ${signalled}: nothing was stored at ${target}, and the upload was aborted\n`,
+      committing
+        ? `stowage: interrupted by ${signalled} while the store was completing the upload: ` +
+            `${target} may hold the new object; check it with stowage ls ${target}\n`
+        : `stowage: interrupted by ${signalled}: nothing was stored at ${target}` +
+            `${leftOpen ? '' : ', and the upload was aborted'}\n`,
     );
     ctx.exitCode = 130;
     return;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
     // After a failure, what is left of the stream is never read: let the producer stop
     // (and this process exit) instead of waiting on a full pipe.
     (ctx.io.stdin as { destroy?: () => void }).destroy?.();

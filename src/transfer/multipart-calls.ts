@@ -5,6 +5,7 @@ import {
   ListPartsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { isStowageError, toStowageError, type StowageError } from '../errors.js';
 import { bareEtag } from './hashing.js';
 import type { Pacer } from './pacer.js';
 import { withRetry } from './retry.js';
@@ -53,8 +54,16 @@ export async function listAllParts(
   }
 }
 
-/** Aborts an upload, ignoring every failure (it may be gone already). */
-export async function abortQuietly(t: Target, uploadId: string, attempts: number): Promise<void> {
+/**
+ * Aborts an upload, never throwing: resolves with the error when it could not be aborted
+ * (a key without s3:AbortMultipartUpload, the store unreachable), undefined when it was or
+ * is gone already. Callers that cannot say so may ignore it: a lifecycle rule is the backstop.
+ */
+export async function abortQuietly(
+  t: Target,
+  uploadId: string,
+  attempts: number,
+): Promise<StowageError | undefined> {
   try {
     await withRetry(
       t.pacer,
@@ -68,9 +77,11 @@ export async function abortQuietly(t: Target, uploadId: string, attempts: number
         what: `aborting an upload of s3://${t.bucket}/${t.key}`,
       },
     );
-  } catch {
-    // Best effort: a bucket lifecycle rule (AbortIncompleteMultipartUpload) is the backstop.
+  } catch (err) {
+    if (isStowageError(err, 'E_NO_SUCH_UPLOAD')) return undefined;
+    return toStowageError(err);
   }
+  return undefined;
 }
 
 /**

@@ -6,8 +6,9 @@
  * with `concurrency` parts in flight, each sent with Content-MD5 and its ETag checked,
  * and the whole object's multipart ETag checked at the end. S3 fixes metadata at
  * CreateMultipartUpload, before the stream's SHA-256 is known, so such an object carries
- * no `stowage-sha256`. Memory holds at most `concurrency + 1` parts. A failure or an
- * abort aborts the multipart upload: a stream cannot be read twice, so there is no resume.
+ * no `stowage-sha256`. Memory holds the parts in flight (`concurrency`), the next one and
+ * the one being filled. A failure or an abort aborts the multipart upload: a stream cannot
+ * be read twice, so there is no resume.
  */
 import { CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
@@ -40,32 +41,44 @@ export interface UploadStreamOptions extends TransferBase, ObjectProperties {
    * 10,000 parts of the part size fails.
    */
   expectedSizeBytes?: number;
+  /**
+   * Called when the request that makes the object visible (the PutObject, or
+   * CompleteMultipartUpload) is sent: a failure or an abort after this may still have
+   * stored the object, since the store may have committed it before the answer was lost.
+   */
+  onCommitting?: () => void;
+  /**
+   * Called when a failed multipart upload could not be aborted (no s3:AbortMultipartUpload,
+   * the store unreachable): its parts stay, and are billed, until it is aborted.
+   */
+  onAbortFailed?: (uploadId: string, error: StowageError) => void;
 }
 
 /** What {@link uploadStream} did; `sha256` is of every byte read. */
 export type StreamUploadResult = Omit<UploadResult, 'resumedParts'>;
 
-/** Cuts a stream into buffers of exactly `size` bytes; the last one may be shorter. */
+/**
+ * Cuts a stream into buffers of exactly `size` bytes; the last one may be shorter. Each
+ * part is allocated once and filled in place (no list of pieces joined into a copy).
+ */
 async function* cut(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  let part = Buffer.allocUnsafe(size);
+  let filled = 0;
   for await (const chunk of source) {
-    let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    while (pendingBytes + bytes.length >= size) {
-      const take = size - pendingBytes;
-      pending.push(bytes.subarray(0, take));
-      yield Buffer.concat(pending, size);
-      pending = [];
-      pendingBytes = 0;
-      bytes = bytes.subarray(take);
-    }
-    if (bytes.length > 0) {
-      // Copied: the source may reuse its buffer for the next chunk.
-      pending.push(Buffer.from(bytes));
-      pendingBytes += bytes.length;
+    let at = 0;
+    while (at < chunk.byteLength) {
+      const take = Math.min(size - filled, chunk.byteLength - at);
+      part.set(chunk.subarray(at, at + take), filled);
+      filled += take;
+      at += take;
+      if (filled === size) {
+        yield part;
+        part = Buffer.allocUnsafe(size);
+        filled = 0;
+      }
     }
   }
-  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+  if (filled > 0) yield part.subarray(0, filled);
 }
 
 /** A generator with one buffer of look-ahead: each value says whether it is the last. */
@@ -102,6 +115,26 @@ function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promi
 }
 
 /**
+ * The next part, or the signal's reason as soon as it aborts; an error of the source itself
+ * (EIO, a producer that throws) is E_LOCAL_UNREADABLE naming it.
+ */
+async function readPart<T>(
+  parts: AsyncGenerator<T>,
+  o: Pick<UploadStreamOptions, 'signal' | 'sourceName'>,
+): Promise<IteratorResult<T>> {
+  try {
+    return await unlessAborted(parts.next(), o.signal);
+  } catch (err) {
+    if (o.signal?.aborted || err instanceof StowageError) throw err;
+    throw new StowageError(
+      'E_LOCAL_UNREADABLE',
+      `cannot read ${o.sourceName}: ${(err as Error).message ?? String(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+/**
  * Uploads everything `source` yields to `s3://bucket/key`.
  *
  * @example
@@ -129,12 +162,13 @@ export async function uploadStream(o: UploadStreamOptions): Promise<StreamUpload
   const what = `upload of ${o.sourceName} to s3://${o.bucket}/${o.key}`;
   const sha = createHash('sha256');
   const parts = withLast(cut(o.source, partSize));
-  const first = await unlessAborted(parts.next(), o.signal);
+  const first = await readPart(parts, o);
   const [firstBody, firstIsLast] = first.done ? [Buffer.alloc(0), true] : first.value;
   sha.update(firstBody);
   if (firstIsLast) {
     const sha256 = sha.digest('hex');
     const md5 = md5Of(firstBody);
+    o.onCommitting?.();
     const res = await withRetry(
       o.pacer,
       async () => {
@@ -183,6 +217,7 @@ export async function uploadStream(o: UploadStreamOptions): Promise<StreamUpload
   if (!uploadId) throw new StowageError('E_INTERNAL', 'the store returned no UploadId');
   try {
     const sent = await sendParts(o, uploadId, firstBody, parts, sha, settings, what);
+    o.onCommitting?.();
     const res = await completedEtag(
       o,
       await completeUpload(o, uploadId, sent.parts, undefined, settings.attempts, what),
@@ -201,7 +236,8 @@ export async function uploadStream(o: UploadStreamOptions): Promise<StreamUpload
       ...(res.VersionId ? { versionId: res.VersionId } : {}),
     };
   } catch (err) {
-    await abortQuietly(o, uploadId, settings.attempts);
+    const failed = await abortQuietly(o, uploadId, settings.attempts);
+    if (failed) o.onAbortFailed?.(uploadId, failed);
     throw err;
   }
 }
@@ -276,7 +312,7 @@ async function sendParts(
     if (failure !== undefined) break;
     let next: IteratorResult<[Buffer, boolean]>;
     try {
-      next = await unlessAborted(rest.next(), o.signal);
+      next = await readPart(rest, o);
     } catch (err) {
       failure ??= err;
       break;

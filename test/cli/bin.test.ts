@@ -216,6 +216,40 @@ describe('bin/stowage.cjs (subprocess)', () => {
       expect(head).toBe('NotFound');
     });
 
+    it('cp - s3://b/k with a directory as standard input is refused, and stores nothing', async () => {
+      await t.client.send(new CreateBucketCommand({ Bucket: 'stdout' })).catch(() => undefined);
+      const fd = openSync(dir, 'r');
+      try {
+        const child = spawn(
+          process.execPath,
+          ['bin/stowage.cjs', '--endpoint-url', t.url, 'cp', '-', 's3://stdout/from-dir'],
+          {
+            cwd: root,
+            env: {
+              PATH: process.env.PATH ?? '',
+              HOME: dir,
+              AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+              AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+            },
+            stdio: [fd, 'pipe', 'pipe'],
+          },
+        );
+        let stderr = '';
+        child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+        const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+        expect(stderr).toBe(
+          'stowage: standard input is a directory; pipe or redirect a file into cp - (E_LOCAL_NOT_A_FILE)\n',
+        );
+        expect(code).toBe(2);
+      } finally {
+        closeSync(fd);
+      }
+      const head = await t.client
+        .send(new HeadObjectCommand({ Bucket: 'stdout', Key: 'from-dir' }))
+        .catch((e: { name: string }) => e.name);
+      expect(head).toBe('NotFound');
+    });
+
     it('cp s3://b/k - into a full disk (/dev/full) fails with one line, not a stack trace', async () => {
       await t.client.send(new PutObjectCommand({ Bucket: 'stdout', Key: 'small', Body: 'hello' }));
       const full = openSync('/dev/full', 'w');

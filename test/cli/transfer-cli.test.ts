@@ -5,6 +5,7 @@
  * mid-upload whose re-run sends only the missing parts.
  */
 import {
+  CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -807,3 +808,83 @@ async function runAndKillWhen(args: string[], what: string, ready: () => boolean
 function runAndKillAfterParts(args: string[], stateDir: string, parts: number): Promise<void> {
   return runAndKillWhen(args, `${parts} parts`, () => recordedParts(stateDir) >= parts);
 }
+
+describe('cp - s3://… when it cannot finish cleanly [stowage]', () => {
+  let t: TestServer;
+  const NO_ABORT = {
+    accessKeyId: 'STWNOABORTKEY0000001',
+    secretAccessKey: 'no-abort-secret-0123456789',
+  };
+  beforeAll(async () => {
+    t = await startTestServer({
+      server: {
+        accessKeys: [
+          {
+            name: 'no-abort',
+            ...NO_ABORT,
+            // Common in the wild: write and read, but not s3:AbortMultipartUpload.
+            policy: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: ['s3:PutObject', 's3:GetObject', 's3:ListBucket'],
+                  Resource: '*',
+                },
+              ],
+            }),
+          },
+        ],
+      } as never,
+    });
+    await t.client.send(new CreateBucketCommand({ Bucket: 'stdin' }));
+  });
+  afterAll(() => t.close());
+  const cliAs = (key: typeof NO_ABORT, args: string[], stdin: AsyncIterable<Uint8Array>) =>
+    runCli(['--endpoint-url', t.url, ...args], {
+      env: {
+        HOME: home.dir,
+        AWS_ACCESS_KEY_ID: key.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+      },
+      cwd: home.dir,
+      stdin,
+    });
+
+  it('a source that fails after two parts: a read error naming stdin, and the upload it could not abort is named', async () => {
+    async function* dying(): AsyncGenerator<Uint8Array> {
+      yield Buffer.alloc(20 * 1024 * 1024, 1);
+      throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+    }
+    const r = await cliAs(NO_ABORT, ['cp', '-', 's3://stdin/dies.bin'], dying());
+    const uploads =
+      (await t.client.send(new ListMultipartUploadsCommand({ Bucket: 'stdin' }))).Uploads ?? [];
+    expect(uploads.map((u) => u.Key)).toEqual(['dies.bin']);
+    expect(r.stderr).toContain(
+      `stowage: warning: multipart upload ${uploads[0]!.UploadId} of s3://stdin/dies.bin could not be aborted (`,
+    );
+    expect(r.stderr).toContain(`--upload-id ${uploads[0]!.UploadId}, or a lifecycle rule`);
+    expect(r.stderr).toMatch(
+      /cannot read standard input: EIO: i\/o error, read \(E_LOCAL_UNREADABLE\)/,
+    );
+    expect(r.code).toBe(6);
+    await expect(
+      t.client.send(new HeadObjectCommand({ Bucket: 'stdin', Key: 'dies.bin' })),
+    ).rejects.toMatchObject({
+      name: 'NotFound',
+    });
+  });
+
+  it('interrupted once the object is being stored, it says the key may hold the new object', async () => {
+    async function* short(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('a small backup\n');
+      // Ctrl-C once the stream has ended: the PutObject that stores it is under way.
+      setImmediate(() => process.emit('SIGINT'));
+    }
+    const r = await cliAs(TEST_KEY, ['cp', '-', 's3://stdin/late.txt'], short());
+    expect(r.stderr).toBe(
+      'stowage: interrupted by SIGINT while the store was completing the upload: s3://stdin/late.txt may hold the new object; check it with stowage ls s3://stdin/late.txt\n',
+    );
+    expect(r.code).toBe(130);
+  });
+});

@@ -69,7 +69,10 @@ describeS3Targets('uploadStream failures', (getTarget) => {
       partSizeBytes: 5 * MIB,
       concurrency: 2,
     }).catch((e: unknown) => e);
-    expect((err as Error).message).toBe('the producer died');
+    expect(err).toMatchObject({
+      code: 'E_LOCAL_UNREADABLE',
+      message: 'cannot read the test stream: the producer died',
+    });
     expect(await exists(client, bucket, 'dies.bin')).toBe(false);
     expect(await openUploads(client, bucket)).toBe(0);
   });

@@ -712,6 +712,16 @@ describe('documents S3 refuses are refused with its code, and nothing is stored'
     expect(await s3ErrorOf(s3.send(new GetBucketTaggingCommand({ Bucket })))).toMatchObject({
       name: 'NoSuchTagSet',
     });
+    // Object tags too (PutObjectTagging): MalformedXML, not InvalidTag naming "caf\ufffd".
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'x' }));
+    const objectTags = await signedFetch(t, 'PUT', `/${Bucket}/k?tagging`, {
+      body,
+      contentMd5: true,
+    });
+    expect([objectTags.status, await objectTags.text()]).toEqual([
+      400,
+      expect.stringMatching(/<Code>MalformedXML<\/Code>.*not valid UTF-8/),
+    ]);
   });
 
   it('a policy with s3:GetObjekt: MalformedPolicy', async () => {

@@ -1,4 +1,5 @@
 /** DeleteObjects, object tagging, RestoreObject and GetObjectAttributes. */
+import { decodeUtf8 } from '../xml/well-formed.js';
 import { MAX_DELETE_BATCH } from '../../engine/objects/delete.js';
 import type { DeleteObjectsItem, ObjectInfo, RestoreTier } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
@@ -87,7 +88,7 @@ export function getObjectTagging(r: S3Request): void {
 
 /** PutObjectTagging. */
 export async function putObjectTagging(r: S3Request): Promise<void> {
-  const tags = parseObjectTagging((await readSmallBody(r, 64 * 1024)).toString('utf8'));
+  const tags = parseObjectTagging(decodeUtf8(await readSmallBody(r, 64 * 1024)));
   // The tags are request condition keys (s3:RequestObjectTag/…): judged now they are known.
   if (!r.deferred?.tags)
     throw new StowageError('E_INTERNAL', 'PutObjectTagging was not authorised');

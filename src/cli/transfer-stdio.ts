@@ -121,7 +121,8 @@ export async function uploadFromStdin(
   }
   const target = `s3://${dst.bucket}/${dst.key}`;
   const out = ctx.output();
-  if (o.dryrun) {
+  /** The result line of the upload, as a file upload's (a JSON line with --json). */
+  const report = (extra: { dryrun: true } | { bytes: number }) =>
     out.line(
       {
         type: 'upload',
@@ -130,10 +131,12 @@ export async function uploadFromStdin(
         key: dst.key,
         source: STDIO,
         destination: target,
-        dryrun: true,
+        ...extra,
       },
-      () => `(dryrun) upload: - to ${target}\n`,
+      () => `${'dryrun' in extra ? '(dryrun) ' : ''}upload: - to ${target}\n`,
     );
+  if (o.dryrun) {
+    report({ dryrun: true });
     return;
   }
   if (ctx.io.stdin === process.stdin && fstatSync(0).isDirectory()) {
@@ -201,16 +204,5 @@ export async function uploadFromStdin(
     (ctx.io.stdin as { destroy?: () => void }).destroy?.();
   }
   if (ctx.globals().quiet && !out.json) return;
-  out.line(
-    {
-      type: 'upload',
-      ok: true,
-      status: 'ok',
-      key: dst.key,
-      source: STDIO,
-      destination: target,
-      bytes: r.sizeBytes,
-    },
-    () => `upload: - to ${target}\n`,
-  );
+  report({ bytes: r.sizeBytes });
 }

@@ -9,7 +9,6 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   PutObjectCommand,
-  UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { StowageError } from '../errors.js';
@@ -17,7 +16,7 @@ import { fetchChunks } from './chunks.js';
 import { destinationFields, directiveFor, type MetadataDirective } from './copy-params.js';
 import type { CopyResult } from './copy.js';
 import { md5Of, multipartEtag, OrderedHasher, sha256Of } from './hashing.js';
-import { abortQuietly, completedEtag } from './multipart-calls.js';
+import { abortQuietly, completedEtag, uploadPartChecked } from './multipart-calls.js';
 import { etagIsOpaque, expectEtag } from './object-params.js';
 import { ProgressTracker } from './progress.js';
 import { getRange } from './ranged-get.js';
@@ -139,25 +138,9 @@ export async function copyAcrossStores(o: CrossCopyOptions): Promise<CopyResult>
       fetch: (offset, length, into) => getRange(range, offset, length, undefined, into),
       write: async (offset, body) => {
         const n = offset / partSize + 1;
-        const md5 = md5Of(body);
-        const res = await send(async () => {
-          await o.pacer.acquireBytes(body.length, o.signal);
-          return o.client.send(
-            new UploadPartCommand({
-              Bucket: o.bucket,
-              Key: o.key,
-              UploadId: uploadId,
-              PartNumber: n,
-              Body: body,
-              ContentLength: body.length,
-              ContentMD5: md5.base64,
-            }),
-            { abortSignal: o.signal },
-          );
-        }, `${what} (part ${n})`);
-        if (etagIsOpaque(res)) opaque = true;
-        else expectEtag(res.ETag, md5.hex, `${what} (part ${n})`);
-        parts[n - 1] = { md5: md5.hex, etag: res.ETag ?? '' };
+        const sent = await uploadPartChecked(o, uploadId, n, body, s.attempts, what);
+        if (sent.opaque) opaque = true;
+        parts[n - 1] = sent;
         progress.add(body.length);
       },
       onPrefix: () => undefined,

@@ -3,10 +3,12 @@ import {
   AbortMultipartUploadCommand,
   HeadObjectCommand,
   ListPartsCommand,
+  UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { isStowageError, toStowageError, type StowageError } from '../errors.js';
-import { bareEtag } from './hashing.js';
+import { bareEtag, md5Of } from './hashing.js';
+import { etagIsOpaque, expectEtag } from './object-params.js';
 import type { Pacer } from './pacer.js';
 import { withRetry } from './retry.js';
 
@@ -108,4 +110,52 @@ export async function completedEtag(
     { attempts, signal: t.signal, target: t, what: `reading s3://${t.bucket}/${t.key}` },
   );
   return { ...head, ...(res.VersionId ? { VersionId: res.VersionId } : {}) };
+}
+
+/** One stored part: its ETag as the store gave it, its MD5 (hex), whether the ETag is opaque. */
+export interface SentPart {
+  etag: string;
+  md5: string;
+  /** SSE-KMS/SSE-C: the ETag is no MD5, so this part (and the upload) cannot be checked. */
+  opaque: boolean;
+}
+
+/**
+ * UploadPart `n` of `body`, with Content-MD5, through the pacer and its retries; the ETag
+ * the store answers is checked against the MD5 unless it is opaque.
+ *
+ * @throws StowageError E_CHECKSUM_MISMATCH when the ETag is another MD5.
+ */
+export async function uploadPartChecked(
+  t: Target,
+  uploadId: string,
+  n: number,
+  body: Buffer,
+  attempts: number,
+  what: string,
+): Promise<SentPart> {
+  const md5 = md5Of(body);
+  const label = `${what} (part ${n})`;
+  const res = await withRetry(
+    t.pacer,
+    async () => {
+      await t.pacer.acquireBytes(body.length, t.signal);
+      return t.client.send(
+        new UploadPartCommand({
+          Bucket: t.bucket,
+          Key: t.key,
+          UploadId: uploadId,
+          PartNumber: n,
+          Body: body,
+          ContentLength: body.length,
+          ContentMD5: md5.base64,
+        }),
+        { abortSignal: t.signal },
+      );
+    },
+    { attempts, signal: t.signal, target: t, what: label },
+  );
+  const opaque = etagIsOpaque(res);
+  if (!opaque) expectEtag(res.ETag, md5.hex, label);
+  return { etag: res.ETag ?? '', md5: md5.hex, opaque };
 }

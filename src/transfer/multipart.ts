@@ -9,13 +9,12 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { StowageError, isStowageError } from '../errors.js';
-import { bareEtag, hashFileSha256, md5Of, multipartEtag } from './hashing.js';
+import { bareEtag, hashFileSha256, multipartEtag } from './hashing.js';
 import { META_SHA256 } from './types.js';
 import { readRange, type SourceFile } from './local-file.js';
-import { abortQuietly, completedEtag, listAllParts } from './multipart-calls.js';
+import { abortQuietly, completedEtag, listAllParts, uploadPartChecked } from './multipart-calls.js';
 import { etagIsOpaque, expectEtag, writeParams } from './object-params.js';
 import { runPool } from './pool.js';
 import { ProgressTracker } from './progress.js';
@@ -156,31 +155,11 @@ export async function uploadMultipart(
     await runPool(missing, s.concurrency, async (n) => {
       o.signal?.throwIfAborted();
       const body = await readRange(file, o.path, (n - 1) * partSize, sizeOf(n));
-      const md5 = md5Of(body);
-      const res = await withRetry(
-        o.pacer,
-        async () => {
-          await o.pacer.acquireBytes(body.length, o.signal);
-          return o.client.send(
-            new UploadPartCommand({
-              Bucket: o.bucket,
-              Key: o.key,
-              UploadId: state.uploadId,
-              PartNumber: n,
-              Body: body,
-              ContentLength: body.length,
-              ContentMD5: md5.base64,
-            }),
-            { abortSignal: o.signal },
-          );
-        },
-        { attempts: s.attempts, signal: o.signal, target: o, what: `${what} (part ${n})` },
-      );
-      if (etagIsOpaque(res)) opaque = true;
-      else expectEtag(res.ETag, md5.hex, `${what} (part ${n})`);
-      md5s.set(n, md5.hex);
-      state.parts[String(n)] = { md5: md5.hex, etag: res.ETag ?? '' };
-      writer?.recordPart(n, md5.hex, res.ETag ?? '');
+      const sent = await uploadPartChecked(o, state.uploadId, n, body, s.attempts, what);
+      if (sent.opaque) opaque = true;
+      md5s.set(n, sent.md5);
+      state.parts[String(n)] = { md5: sent.md5, etag: sent.etag };
+      writer?.recordPart(n, sent.md5, sent.etag);
       progress.add(body.length);
     });
     await writer?.flush();

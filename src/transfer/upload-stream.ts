@@ -10,12 +10,12 @@
  * the one being filled. A failure or an abort aborts the multipart upload: a stream cannot
  * be read twice, so there is no resume.
  */
-import { CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { StowageError } from '../errors.js';
 import { putObject } from '../client/fast-path/put-object.js';
 import { md5Of, multipartEtag } from './hashing.js';
-import { abortQuietly, completedEtag } from './multipart-calls.js';
+import { abortQuietly, completedEtag, uploadPartChecked } from './multipart-calls.js';
 import { completeUpload } from './multipart.js';
 import { etagIsOpaque, expectEtag, writeParams } from './object-params.js';
 import { ProgressTracker } from './progress.js';
@@ -268,29 +268,9 @@ async function sendParts(
   let failure: unknown;
   const inFlight = new Set<Promise<void>>();
   const send = async (n: number, body: Buffer): Promise<void> => {
-    const md5 = md5Of(body);
-    const res = await withRetry(
-      o.pacer,
-      async () => {
-        await o.pacer.acquireBytes(body.length, o.signal);
-        return o.client.send(
-          new UploadPartCommand({
-            Bucket: o.bucket,
-            Key: o.key,
-            UploadId: uploadId,
-            PartNumber: n,
-            Body: body,
-            ContentLength: body.length,
-            ContentMD5: md5.base64,
-          }),
-          { abortSignal: o.signal },
-        );
-      },
-      { attempts: s.attempts, signal: o.signal, target: o, what: `${what} (part ${n})` },
-    );
-    if (etagIsOpaque(res)) opaque = true;
-    else expectEtag(res.ETag, md5.hex, `${what} (part ${n})`);
-    parts[n - 1] = { etag: res.ETag ?? '', md5: md5.hex };
+    const sent = await uploadPartChecked(o, uploadId, n, body, s.attempts, what);
+    if (sent.opaque) opaque = true;
+    parts[n - 1] = sent;
     progress.add(body.length);
   };
   const start = (n: number, body: Buffer) => {

@@ -77,38 +77,24 @@ describe('bin/stowage.cjs (subprocess)', () => {
     beforeAll(async () => {
       t = await startTestServer();
     });
-    /** `stowage cp s3://stdout/<key> -` against the test server, stdout as given. */
+    /** `stowage <args>` against the test server as the root key, stdio as given. */
+    const cliProcess = (args: string[], stdio: Parameters<typeof spawn>[2]['stdio']) =>
+      spawn(process.execPath, ['bin/stowage.cjs', '--endpoint-url', t.url, ...args], {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: dir,
+          AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+        },
+        stdio,
+      });
+    /** `stowage cp s3://stdout/<key> -`, stdout as given. */
     const cpToStdout = (key: string, stdout: 'pipe' | number) =>
-      spawn(
-        process.execPath,
-        ['bin/stowage.cjs', '--endpoint-url', t.url, 'cp', `s3://stdout/${key}`, '-'],
-        {
-          cwd: root,
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: dir,
-            AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
-          },
-          stdio: ['ignore', stdout, 'pipe'],
-        },
-      );
-    /** `stowage cp - s3://stdout/<key>` against the test server, stdin a pipe. */
+      cliProcess(['cp', `s3://stdout/${key}`, '-'], ['ignore', stdout, 'pipe']);
+    /** `stowage cp - s3://stdout/<key>`, stdin a pipe. */
     const cpFromStdin = (key: string) =>
-      spawn(
-        process.execPath,
-        ['bin/stowage.cjs', '--endpoint-url', t.url, 'cp', '-', `s3://stdout/${key}`],
-        {
-          cwd: root,
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: dir,
-            AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
-          },
-          stdio: ['pipe', 'pipe', 'pipe'],
-        },
-      );
+      cliProcess(['cp', '-', `s3://stdout/${key}`], ['pipe', 'pipe', 'pipe']);
     afterAll(async () => {
       await t.close();
       cleanup();
@@ -220,20 +206,7 @@ describe('bin/stowage.cjs (subprocess)', () => {
       await t.client.send(new CreateBucketCommand({ Bucket: 'stdout' })).catch(() => undefined);
       const fd = openSync(dir, 'r');
       try {
-        const child = spawn(
-          process.execPath,
-          ['bin/stowage.cjs', '--endpoint-url', t.url, 'cp', '-', 's3://stdout/from-dir'],
-          {
-            cwd: root,
-            env: {
-              PATH: process.env.PATH ?? '',
-              HOME: dir,
-              AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
-              AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
-            },
-            stdio: [fd, 'pipe', 'pipe'],
-          },
-        );
+        const child = cliProcess(['cp', '-', 's3://stdout/from-dir'], [fd, 'pipe', 'pipe']);
         let stderr = '';
         child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
         const code = await new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -15,6 +15,9 @@ import { downloadToStream } from '../transfer/download-stream.js';
 import type { CliContext, TextSink } from './context.js';
 import type { TransferSession } from './transfer-session.js';
 
+/** S3's largest object: 5 TiB. */
+const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
+
 /** The location that means standard input or output. */
 export const STDIO = '-';
 
@@ -35,7 +38,7 @@ export function refuseStdio(
   if (verb !== 'cp' || o.recursive) {
     const how = verb === 'cp' ? 'cp --recursive' : verb;
     throw usage(
-      `${how}: "-" (standard input or output) works only with cp of one object: cp s3://bucket/key -`,
+      `${how}: "-" (standard input or output) works only with cp of one object: cp s3://bucket/key - or cp - s3://bucket/key`,
     );
   }
   if (srcText === STDIO && dstText === STDIO) {
@@ -100,6 +103,11 @@ export function parseExpectedSize(text: string | undefined, srcText: string): nu
   }
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
     throw usage(`invalid --expected-size "${text}": expected a whole number of bytes`);
+  }
+  if (Number(text) > MAX_OBJECT_BYTES) {
+    throw usage(
+      `invalid --expected-size "${text}": an S3 object holds at most 5 TiB (${MAX_OBJECT_BYTES} bytes)`,
+    );
   }
   return Number(text);
 }

@@ -370,10 +370,17 @@ describeS3Targets('transfer commands', (getTarget) => {
         /invalid --expected-size "12GB"/,
       ],
       [
+        ['cp', '-', `s3://${bucket}/in/x`, '--expected-size', String(5 * 1024 ** 4 + 1)],
+        /an S3 object holds at most 5 TiB/,
+      ],
+      [
         ['cp', path.join(home.dir, 'none'), `s3://${bucket}/in/x`, '--expected-size', '5'],
         /--expected-size applies only to an upload from standard input/,
       ],
-      [['mv', '-', `s3://${bucket}/in/x`], /mv: "-" .* works only with cp of one object/],
+      [
+        ['mv', '-', `s3://${bucket}/in/x`],
+        /mv: "-" .* works only with cp of one object: cp s3:\/\/bucket\/key - or cp - s3:\/\/bucket\/key/,
+      ],
     ];
     for (const [args, message] of refused) {
       const x = await cli(args, chunks(short, 5));

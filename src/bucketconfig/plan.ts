@@ -2,7 +2,11 @@
  * `stowage plan`: compares the declared state of each bucket with its live state read
  * through the S3 API and says, per bucket and sub-resource, what apply would do.
  */
-import { readBucketState, type BucketState } from '../client/bucket-config/index.js';
+import {
+  NO_DEFAULT_ENCRYPTION,
+  readBucketState,
+  type BucketState,
+} from '../client/bucket-config/index.js';
 import { SUB_RESOURCE_NAMES, type SubResourceName } from '../client/bucket-config/index.js';
 import type { StoreSession } from '../client/ops/index.js';
 import { StowageError, toStowageError } from '../errors.js';
@@ -207,7 +211,10 @@ async function planBucket(
         plan.changes.push({ subResource: name, action: 'error', error: planError(have.error) });
       continue;
     }
-    const live = have?.value;
+    // A bucket still to be created has no live documents; what it will have is the store's
+    // defaults, and whether those include SSE-S3 is not known (RGW encrypts nothing by
+    // default): a declared encryption is written with the bucket.
+    const live = plan.createBucket && name === 'encryption' ? NO_DEFAULT_ENCRYPTION : have?.value;
     if (want === undefined) {
       // What reads as unset (suspended versioning, what a remove leaves) has nothing left
       // to remove: showing it again would make every --prune apply repeat it.

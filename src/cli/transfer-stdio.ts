@@ -15,6 +15,11 @@ import { downloadToStream } from '../transfer/download-stream.js';
 import type { CliContext, TextSink } from './context.js';
 import type { TransferSession } from './transfer-session.js';
 
+/** `text` as one word for a POSIX shell: single-quoted, so `$` and backticks stay as they are. */
+function shellWord(text: string): string {
+  return /^[\w./:@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
 /** S3's largest object: 5 TiB. */
 const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
 
@@ -190,8 +195,9 @@ export async function uploadFromStdin(
       ctx.io.stderr.write(
         `stowage: warning: multipart upload ${leftOpen.uploadId} of ${target} could not be aborted ` +
           `(${leftOpen.error.message}); its parts stay, and are billed, until it is: ` +
-          `aws s3api abort-multipart-upload --bucket ${dst.bucket} --key ${JSON.stringify(dst.key)} ` +
-          `--upload-id ${leftOpen.uploadId}, or a lifecycle rule with AbortIncompleteMultipartUpload\n`,
+          `aws s3api abort-multipart-upload${s.store.endpoint ? ` --endpoint-url ${shellWord(s.store.endpoint)}` : ''} ` +
+          `--bucket ${dst.bucket} --key ${shellWord(dst.key)} --upload-id ${leftOpen.uploadId}, ` +
+          'or a lifecycle rule with AbortIncompleteMultipartUpload\n',
       );
     }
     if (signalled === undefined) throw err;

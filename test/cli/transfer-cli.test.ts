@@ -863,20 +863,23 @@ describe('cp - s3://… when it cannot finish cleanly [stowage]', () => {
       yield Buffer.alloc(20 * 1024 * 1024, 1);
       throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
     }
-    const r = await cliAs(NO_ABORT, ['cp', '-', 's3://stdin/dies.bin'], dying());
+    const r = await cliAs(NO_ABORT, ['cp', '-', 's3://stdin/dies $HOME.bin'], dying());
     const uploads =
       (await t.client.send(new ListMultipartUploadsCommand({ Bucket: 'stdin' }))).Uploads ?? [];
-    expect(uploads.map((u) => u.Key)).toEqual(['dies.bin']);
+    expect(uploads.map((u) => u.Key)).toEqual(['dies $HOME.bin']);
     expect(r.stderr).toContain(
-      `stowage: warning: multipart upload ${uploads[0]!.UploadId} of s3://stdin/dies.bin could not be aborted (`,
+      `stowage: warning: multipart upload ${uploads[0]!.UploadId} of s3://stdin/dies $HOME.bin could not be aborted (`,
     );
-    expect(r.stderr).toContain(`--upload-id ${uploads[0]!.UploadId}, or a lifecycle rule`);
+    // A command to paste: this store's endpoint, the key quoted for the shell.
+    expect(r.stderr).toContain(
+      `aws s3api abort-multipart-upload --endpoint-url ${t.url} --bucket stdin --key 'dies $HOME.bin' --upload-id ${uploads[0]!.UploadId}, or a lifecycle rule`,
+    );
     expect(r.stderr).toMatch(
       /cannot read standard input: EIO: i\/o error, read \(E_LOCAL_UNREADABLE\)/,
     );
     expect(r.code).toBe(6);
     await expect(
-      t.client.send(new HeadObjectCommand({ Bucket: 'stdin', Key: 'dies.bin' })),
+      t.client.send(new HeadObjectCommand({ Bucket: 'stdin', Key: 'dies $HOME.bin' })),
     ).rejects.toMatchObject({
       name: 'NotFound',
     });

@@ -116,6 +116,14 @@ describe('a data directory part of which this user cannot write', () => {
       /cannot use data directory .*data: permission denied \(EACCES: .*tmp/,
     );
     expect(second.status).toBe(2);
+    // A fan-out directory of blobs/ made by a run as root: uploads landing there would fail.
+    chownSync(path.join(dir, 'tmp'), 65534, 65534);
+    mkdirSync(path.join(dir, 'blobs', '7d'));
+    const third = check();
+    expect(third.stderr).toMatch(
+      /cannot use data directory .*permission denied \(EACCES: .*blobs\/7d/,
+    );
+    expect(third.status).toBe(2);
   });
 });
 

@@ -20,6 +20,7 @@ export type { PolicyDocument } from './documents.js';
 export type { LifecycleDocument } from './rules.js';
 export { readBucketState, type BucketState, type SubResourceState } from './read-all.js';
 export { cannedAclOf } from './ownership.js';
+export { NO_DEFAULT_ENCRYPTION } from './basic.js';
 export {
   acl,
   objectLock,

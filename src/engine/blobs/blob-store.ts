@@ -53,15 +53,18 @@ export class BlobStore {
   }
 
   /**
-   * Creates the directories, and checks that this process may write in them: a `tmp/` or
-   * `blobs/` left owned by another user (a restore run as root) would otherwise fail every
+   * Creates the directories, and checks that this process may write in them: a `tmp/`,
+   * `blobs/` or `blobs/xx/` left owned by another user (a restore run as root) would otherwise fail every
    * upload too large to keep inline with an internal error, while the server said ready.
    * Idempotent.
    */
   async init(): Promise<void> {
     await fsp.mkdir(this.tmpDir, { recursive: true });
     await fsp.mkdir(this.blobsDir, { recursive: true });
-    for (const dir of [this.tmpDir, this.blobsDir]) {
+    // …and in every fan-out directory of blobs/ (at most 256): one left to another user
+    // fails the uploads and deletes whose blob ids fall in it.
+    const shards = (await fsp.readdir(this.blobsDir)).map((d) => path.join(this.blobsDir, d));
+    for (const dir of [this.tmpDir, this.blobsDir, ...shards]) {
       await fsp.access(dir, fsConstants.R_OK | fsConstants.W_OK | fsConstants.X_OK);
     }
   }

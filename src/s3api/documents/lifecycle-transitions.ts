@@ -34,7 +34,15 @@ export function parseLifecycleDate(text: string, where: string): string {
   if (m) {
     const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
     const day = new Date(Date.UTC(y, mo - 1, d));
-    if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) {
+    // T24:00:00 is the next day to Date.parse, and no time to boto3 (hour must be in 0..23).
+    const badTime =
+      m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59);
+    if (
+      badTime ||
+      day.getUTCFullYear() !== y ||
+      day.getUTCMonth() !== mo - 1 ||
+      day.getUTCDate() !== d
+    ) {
       throw invalidArgument(`'Date' in ${where} is not a calendar date: "${text}"`);
     }
   }

@@ -346,6 +346,7 @@ describe('parseLifecycleRules: values (InvalidArgument)', () => {
       '2031-02-29',
       '2030-04-31T00:00:00.000Z',
       '2030-13-01',
+      '2030-02-28T24:00:00Z',
     ]) {
       await expectError(
         () => validateLifecycle(rule(exp(`<Date>${date}</Date>`))),

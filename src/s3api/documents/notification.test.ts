@@ -149,7 +149,7 @@ describe('validateNotification: elements S3 does not know are MalformedXML', () 
         q(
           '<Filter><S3Key><FilterRule><Name>prefix</Name><Value>img/</Value></FilterRule><FilterRule><Name>suffix</Name><Value>.png</Value></FilterRule></S3Key></Filter>',
         ) +
-          '<EventBridgeConfiguration/><CloudFunctionConfiguration><Id>f</Id><CloudFunction>arn:aws:lambda:eu-north-1:1:function:f</CloudFunction><Event>s3:ObjectRemoved:*</Event></CloudFunctionConfiguration>',
+          '<EventBridgeConfiguration/><CloudFunctionConfiguration><Id>f</Id><CloudFunction>arn:aws:lambda:eu-north-1:1:function:f</CloudFunction><InvocationRole>arn:aws:iam::1:role/r</InvocationRole><Event>s3:ObjectRemoved:*</Event></CloudFunctionConfiguration>',
       ),
     );
   });

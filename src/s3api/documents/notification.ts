@@ -90,7 +90,9 @@ export function validateNotification(xml: string): void {
     for (const target of children(doc, tag)) {
       const id = childText(target, 'Id');
       const where = `<${tag}>${id ? ` "${id}"` : ''}`;
-      knownChildren(target, ['Id', ...arnTags, 'Event', 'Filter'], where);
+      // InvocationRole: the legacy CloudFunctionConfiguration's role (AWS's model has it).
+      const extra = tag === 'CloudFunctionConfiguration' ? ['InvocationRole'] : [];
+      knownChildren(target, ['Id', ...arnTags, 'Event', 'Filter', ...extra], where);
       const arn = arnTags.map((t) => childText(target, t)).find((v) => v !== undefined);
       if (!arn) throw invalidArgument(`${where} names no destination (${arnTags.join(' or ')})`);
       const events = children(target, 'Event').map((e) => (typeof e === 'string' ? e : ''));

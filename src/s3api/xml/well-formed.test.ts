@@ -29,6 +29,20 @@ describe('checkWellFormed', () => {
         '<LifecycleConfiguration y:a="1"/>',
         /attribute of <LifecycleConfiguration>: <y:a> uses the namespace prefix "y"/,
       ],
+      // Namespaces in XML and XML 1.0 constraints expat enforces too.
+      ['<a xmlns:p=""/>', /undeclares a prefix/],
+      ['<a xmlns:p="urn:p"><b xmlns:p=""/></a>', /undeclares a prefix/],
+      ['<a xmlns:xml="http://other"/>', /binds a reserved prefix/],
+      ['<a xmlns:xmlns="urn:x"/>', /binds a reserved prefix/],
+      ['<a xmlns:p="urn:u" xmlns:q="urn:u" p:x="1" q:x="2"/>', /has the attribute q:x twice/],
+      ['<a><!-- a -- b --></a>', /"--" is not allowed in a comment/],
+      [`${lifecycle('x')}<?xml version="1.0"?>`, /the XML declaration must come first/],
+      [`<a><?xml version="1.0"?></a>`, /the XML declaration must come first/],
+      [
+        '<?xml version="1.0" standalone="maybe"?><a/>',
+        /the XML declaration must come first and read/,
+      ],
+      ['<?xml encoding="UTF-8"?><a/>', /the XML declaration must come first and read/],
       [
         `<?xml version="1.0" encoding="ISO-8859-1"?>${lifecycle('café')}`,
         /declares encoding "ISO-8859-1"; send it as UTF-8/,
@@ -56,6 +70,9 @@ describe('checkWellFormed', () => {
       `<?xml version="1.0" encoding="US-ASCII"?>${lifecycle('x')}`,
       `<?xml version="1.0" encoding="ISO-8859-1"?>${lifecycle('x')}`,
       lifecycle('&#x00000045;&#00065;'),
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><a/>',
+      '<?xml version=\'1.0\'?><a xmlns:xml="http://www.w3.org/XML/1998/namespace"/>',
+      '<a xmlns:p="urn:p" xmlns:q="urn:q" p:x="1" q:x="2"><?xml-stylesheet href="x"?><!-- - --></a>',
     ];
     for (const xml of legal) expect(() => checkWellFormed(xml), xml).not.toThrow();
   });

@@ -9,6 +9,7 @@ import { fstatSync } from 'node:fs';
 import type { S3Location } from '../client/index.js';
 import { StowageError } from '../errors.js';
 import type { ObjectProperties } from '../transfer/index.js';
+import { emptySummary } from '../transfer/sync/run-plan.js';
 import { uploadStream } from '../transfer/upload-stream.js';
 import { usage } from './transfer-args.js';
 import { downloadToStream } from '../transfer/download-stream.js';
@@ -134,8 +135,12 @@ export async function uploadFromStdin(
   }
   const target = `s3://${dst.bucket}/${dst.key}`;
   const out = ctx.output();
-  /** The result line of the upload, as a file upload's (a JSON line with --json). */
-  const report = (extra: { dryrun: true } | { bytes: number }) =>
+  const started = Date.now();
+  /**
+   * The result line of the upload, as a file upload's; with --json, then the summary line
+   * every transfer command ends with.
+   */
+  const report = (extra: { dryrun: true } | { bytes: number }) => {
     out.line(
       {
         type: 'upload',
@@ -148,6 +153,16 @@ export async function uploadFromStdin(
       },
       () => `${'dryrun' in extra ? '(dryrun) ' : ''}upload: - to ${target}\n`,
     );
+    if (!out.json) return;
+    const dryrun = 'dryrun' in extra;
+    const summary = {
+      ...emptySummary(dryrun),
+      uploaded: 1,
+      bytes: 'bytes' in extra ? extra.bytes : 0,
+      durationMs: Date.now() - started,
+    };
+    out.line({ summary }, () => '');
+  };
   if (o.dryrun) {
     report({ dryrun: true });
     return;

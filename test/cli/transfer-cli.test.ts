@@ -331,7 +331,8 @@ describeS3Targets('transfer commands', (getTarget) => {
     );
     expect(many.stderr).toBe('');
     expect(many.code).toBe(0);
-    expect(JSON.parse(many.stdout)).toEqual({
+    const [item, last] = lines(many.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(item).toEqual({
       type: 'upload',
       ok: true,
       status: 'ok',
@@ -339,6 +340,15 @@ describeS3Targets('transfer commands', (getTarget) => {
       source: '-',
       destination: `s3://${bucket}/in/long.bin`,
       bytes: long.length,
+    });
+    // The summary line every transfer command ends its --json output with.
+    expect(last).toEqual({
+      summary: expect.objectContaining({
+        uploaded: 1,
+        failed: 0,
+        bytes: long.length,
+        dryrun: false,
+      }),
     });
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'in/long.bin' }));
     expect(sha(Buffer.from(await got.Body!.transformToByteArray()))).toBe(sha(long));

@@ -7,7 +7,6 @@
  */
 import {
   CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -16,7 +15,13 @@ import { fetchChunks } from './chunks.js';
 import { destinationFields, directiveFor, type MetadataDirective } from './copy-params.js';
 import type { CopyResult } from './copy.js';
 import { md5Of, multipartEtag, OrderedHasher, sha256Of } from './hashing.js';
-import { abortQuietly, completedEtag, uploadPartChecked } from './multipart-calls.js';
+import {
+  abortQuietly,
+  completedEtag,
+  startUpload,
+  uploadPartChecked,
+  type UploadFields,
+} from './multipart-calls.js';
 import { etagIsOpaque, expectEtag } from './object-params.js';
 import { ProgressTracker } from './progress.js';
 import { getRange } from './ranged-get.js';
@@ -111,18 +116,7 @@ export async function copyAcrossStores(o: CrossCopyOptions): Promise<CopyResult>
     };
   }
 
-  const created = await send(() =>
-    o.client.send(
-      new CreateMultipartUploadCommand({
-        Bucket: o.bucket,
-        Key: o.key,
-        ...fields,
-      } as ConstructorParameters<typeof CreateMultipartUploadCommand>[0]),
-      { abortSignal: o.signal },
-    ),
-  );
-  const uploadId = created.UploadId;
-  if (!uploadId) throw new StowageError('E_INTERNAL', 'the store returned no UploadId');
+  const uploadId = await startUpload(o, fields as UploadFields, s.attempts, what);
   const count = Math.ceil(src.sizeBytes / partSize);
   const parts: { md5: string; etag: string }[] = new Array(count);
   let opaque = false;

@@ -6,12 +6,10 @@
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
-  CreateMultipartUploadCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { StowageError } from '../errors.js';
 import { destinationFields, directiveFor, type MetadataDirective } from './copy-params.js';
-import { abortQuietly } from './multipart-calls.js';
+import { abortQuietly, startUpload, type UploadFields } from './multipart-calls.js';
 import { runPool } from './pool.js';
 import { ProgressTracker } from './progress.js';
 import { withRetry } from './retry.js';
@@ -123,21 +121,7 @@ async function multipartCopy(
     const t = await sourceTagging(o.client, o.pacer, o.source, s.attempts, o.signal);
     if (t) fields.Tagging = t;
   }
-  const created = await withRetry(
-    o.pacer,
-    () =>
-      o.client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: o.bucket,
-          Key: o.key,
-          ...fields,
-        } as ConstructorParameters<typeof CreateMultipartUploadCommand>[0]),
-        { abortSignal: o.signal },
-      ),
-    { attempts: s.attempts, signal: o.signal, target: o, what },
-  );
-  const uploadId = created.UploadId;
-  if (!uploadId) throw new StowageError('E_INTERNAL', 'the store returned no UploadId');
+  const uploadId = await startUpload(o, fields as UploadFields, s.attempts, what);
   const partSize = partSizeFor(src.sizeBytes, s.partSizeBytes);
   const count = Math.ceil(src.sizeBytes / partSize);
   const etags: string[] = new Array<string>(count);

@@ -1,12 +1,13 @@
 /** The small multipart calls shared by uploads and multipart copies. */
 import {
   AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   HeadObjectCommand,
   ListPartsCommand,
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { isStowageError, toStowageError, type StowageError } from '../errors.js';
+import { isStowageError, StowageError, toStowageError } from '../errors.js';
 import { bareEtag, md5Of } from './hashing.js';
 import { etagIsOpaque, expectEtag } from './object-params.js';
 import type { Pacer } from './pacer.js';
@@ -158,4 +159,33 @@ export async function uploadPartChecked(
   const opaque = etagIsOpaque(res);
   if (!opaque) expectEtag(res.ETag, md5.hex, label);
   return { etag: res.ETag ?? '', md5: md5.hex, opaque };
+}
+
+/** The fields of a CreateMultipartUpload besides the bucket and key (metadata, class …). */
+export type UploadFields = Omit<
+  ConstructorParameters<typeof CreateMultipartUploadCommand>[0],
+  'Bucket' | 'Key'
+>;
+
+/**
+ * CreateMultipartUpload through the pacer and its retries; resolves with the upload id.
+ *
+ * @throws StowageError E_INTERNAL when the store answers without an UploadId.
+ */
+export async function startUpload(
+  t: Target,
+  fields: UploadFields,
+  attempts: number,
+  what: string,
+): Promise<string> {
+  const res = await withRetry(
+    t.pacer,
+    () =>
+      t.client.send(new CreateMultipartUploadCommand({ Bucket: t.bucket, Key: t.key, ...fields }), {
+        abortSignal: t.signal,
+      }),
+    { attempts, signal: t.signal, target: t, what },
+  );
+  if (!res.UploadId) throw new StowageError('E_INTERNAL', 'the store returned no UploadId');
+  return res.UploadId;
 }

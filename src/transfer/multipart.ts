@@ -5,16 +5,18 @@
  * saved after each. A re-run with the same file (same size and mtime) asks the store
  * which parts it holds (ListParts), sends only the missing ones and completes.
  */
-import {
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-} from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { StowageError, isStowageError } from '../errors.js';
 import { bareEtag, hashFileSha256, multipartEtag } from './hashing.js';
 import { META_SHA256 } from './types.js';
 import { readRange, type SourceFile } from './local-file.js';
-import { abortQuietly, completedEtag, listAllParts, uploadPartChecked } from './multipart-calls.js';
+import {
+  abortQuietly,
+  completedEtag,
+  listAllParts,
+  startUpload,
+  uploadPartChecked,
+} from './multipart-calls.js';
 import { etagIsOpaque, expectEtag, writeParams } from './object-params.js';
 import { runPool } from './pool.js';
 import { ProgressTracker } from './progress.js';
@@ -89,31 +91,18 @@ async function createUpload(
 ): Promise<UploadState> {
   progress.setPhase('hashing', 0);
   const sha256 = await hashFileSha256(o.path, { signal: o.signal });
-  const res = await withRetry(
-    o.pacer,
-    () =>
-      o.client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: o.bucket,
-          Key: o.key,
-          ...writeParams(o, s.contentType, file.mtimeMs, sha256),
-        }),
-        { abortSignal: o.signal },
-      ),
-    {
-      attempts: s.attempts,
-      signal: o.signal,
-      target: o,
-      what: `upload of ${o.path} to s3://${o.bucket}/${o.key}`,
-    },
+  const uploadId = await startUpload(
+    o,
+    writeParams(o, s.contentType, file.mtimeMs, sha256),
+    s.attempts,
+    `upload of ${o.path} to s3://${o.bucket}/${o.key}`,
   );
-  if (!res.UploadId) throw new StowageError('E_INTERNAL', 'the store returned no UploadId');
   return {
     version: 1,
     bucket: o.bucket,
     key: o.key,
     path: path.resolve(o.path),
-    uploadId: res.UploadId,
+    uploadId,
     partSizeBytes: s.partSizeBytes,
     sizeBytes: file.sizeBytes,
     mtimeMs: file.mtimeMs,

@@ -10,19 +10,23 @@
  * the one being filled. A failure or an abort aborts the multipart upload: a stream cannot
  * be read twice, so there is no resume.
  */
-import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { StowageError } from '../errors.js';
-import { putObject } from '../client/fast-path/put-object.js';
-import { md5Of, multipartEtag } from './hashing.js';
-import { abortQuietly, completedEtag, uploadPartChecked } from './multipart-calls.js';
+import { multipartEtag } from './hashing.js';
+import { abortQuietly, completedEtag, startUpload, uploadPartChecked } from './multipart-calls.js';
 import { completeUpload } from './multipart.js';
 import { etagIsOpaque, expectEtag, writeParams } from './object-params.js';
 import { ProgressTracker } from './progress.js';
-import { withRetry } from './retry.js';
+import { putChecked } from './put-checked.js';
 import { MAX_PARTS, type ObjectProperties, type TransferBase } from './types.js';
 import type { UploadResult } from './upload.js';
-import { checkProperties, checkTarget, partSizeFor, transferSettings } from './validate.js';
+import {
+  checkExpectedSize,
+  checkProperties,
+  checkTarget,
+  partSizeFor,
+  transferSettings,
+} from './validate.js';
 
 /** Options of {@link uploadStream}. */
 export interface UploadStreamOptions extends TransferBase, ObjectProperties {
@@ -147,16 +151,7 @@ export async function uploadStream(o: UploadStreamOptions): Promise<StreamUpload
   checkTarget(o.bucket, o.key);
   checkProperties(o);
   const settings = transferSettings(o);
-  if (
-    o.expectedSizeBytes !== undefined &&
-    (!Number.isSafeInteger(o.expectedSizeBytes) || o.expectedSizeBytes < 0)
-  ) {
-    throw new StowageError(
-      'E_INVALID_ARGUMENT',
-      `expectedSizeBytes must be a whole number of bytes, not ${String(o.expectedSizeBytes)}`,
-      { details: { field: 'expectedSizeBytes' } },
-    );
-  }
+  checkExpectedSize(o.expectedSizeBytes);
   const partSize = partSizeFor(o.expectedSizeBytes ?? 0, settings.partSizeBytes);
   const contentType = o.contentType ?? 'application/octet-stream';
   const what = `upload of ${o.sourceName} to s3://${o.bucket}/${o.key}`;
@@ -164,57 +159,29 @@ export async function uploadStream(o: UploadStreamOptions): Promise<StreamUpload
   const parts = withLast(cut(o.source, partSize));
   const first = await readPart(parts, o);
   const [firstBody, firstIsLast] = first.done ? [Buffer.alloc(0), true] : first.value;
-  sha.update(firstBody);
   if (firstIsLast) {
-    const sha256 = sha.digest('hex');
-    const md5 = md5Of(firstBody);
     o.onCommitting?.();
-    const res = await withRetry(
-      o.pacer,
-      async () => {
-        await o.pacer.acquireBytes(firstBody.length, o.signal);
-        return putObject(
-          o.client,
-          {
-            Bucket: o.bucket,
-            Key: o.key,
-            Body: firstBody,
-            ContentLength: firstBody.length,
-            ContentMD5: md5.base64,
-            ...writeParams(o, contentType, undefined, sha256),
-          },
-          o.signal,
-        );
-      },
-      { attempts: settings.attempts, signal: o.signal, target: o, what },
-    );
-    if (!etagIsOpaque(res)) expectEtag(res.ETag, md5.hex, what);
-    new ProgressTracker(o.key, firstBody.length, 0, o.onProgress).finish();
+    const put = await putChecked(o, firstBody, {
+      contentType,
+      mtimeMs: undefined,
+      attempts: settings.attempts,
+      what,
+    });
     return {
       key: o.key,
       sizeBytes: firstBody.length,
-      etag: (res.ETag ?? '').replace(/"/g, ''),
-      sha256,
+      ...put,
       durationMs: Date.now() - started,
       uploadedParts: 0,
-      ...(res.VersionId ? { versionId: res.VersionId } : {}),
     };
   }
-  const created = await withRetry(
-    o.pacer,
-    () =>
-      o.client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: o.bucket,
-          Key: o.key,
-          ...writeParams(o, contentType, undefined, undefined),
-        }),
-        { abortSignal: o.signal },
-      ),
-    { attempts: settings.attempts, signal: o.signal, target: o, what },
+  const uploadId = await startUpload(
+    o,
+    writeParams(o, contentType, undefined, undefined),
+    settings.attempts,
+    what,
   );
-  const uploadId = created.UploadId;
-  if (!uploadId) throw new StowageError('E_INTERNAL', 'the store returned no UploadId');
+  sha.update(firstBody);
   try {
     const sent = await sendParts(o, uploadId, firstBody, parts, sha, settings, what);
     o.onCommitting?.();

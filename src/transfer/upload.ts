@@ -3,9 +3,7 @@
  * upload above it. Every upload stores `stowage-mtime` and `stowage-sha256` metadata,
  * sends Content-MD5 for every request body, and checks the ETag the store answers.
  */
-import { putObject } from '../client/fast-path/put-object.js';
 import { contentTypeFor } from './content-type.js';
-import { md5Of, sha256Of } from './hashing.js';
 import {
   openSource,
   readRange,
@@ -15,10 +13,8 @@ import {
 } from './local-file.js';
 import { abortQuietly } from './multipart-calls.js';
 import { uploadMultipart } from './multipart.js';
-import { etagIsOpaque, expectEtag, writeParams } from './object-params.js';
-import { ProgressTracker } from './progress.js';
+import { putChecked } from './put-checked.js';
 import { loadUploadState, removeStateFile, stateFileFor } from './resume-state.js';
-import { withRetry } from './retry.js';
 import type { ObjectProperties, TransferBase } from './types.js';
 import { checkProperties, checkTarget, partSizeFor, transferSettings } from './validate.js';
 
@@ -99,43 +95,21 @@ async function putSingle(
   attempts: number,
   started: number,
 ): Promise<UploadResult> {
-  // One read serves the SHA-256 metadata, the Content-MD5 header and the body.
-  const body = file.body;
-  const sha256 = sha256Of(body);
-  const md5 = md5Of(body);
-  const progress = new ProgressTracker(o.key, file.sizeBytes, 0, o.onProgress);
   const what = `upload of ${o.path} to s3://${o.bucket}/${o.key}`;
-  const res = await withRetry(
-    o.pacer,
-    async () => {
-      await o.pacer.acquireBytes(body.length, o.signal);
-      return putObject(
-        o.client,
-        {
-          Bucket: o.bucket,
-          Key: o.key,
-          Body: body,
-          ContentLength: body.length,
-          ContentMD5: md5.base64,
-          ...writeParams(o, contentType, file.mtimeMs, sha256),
-        },
-        o.signal,
-      );
-    },
-    { attempts, signal: o.signal, target: o, what },
-  );
-  if (!etagIsOpaque(res)) expectEtag(res.ETag, md5.hex, what);
-  progress.finish();
+  const put = await putChecked(o, file.body, {
+    contentType,
+    mtimeMs: file.mtimeMs,
+    attempts,
+    what,
+  });
   if (o.stateDir) await dropStaleUpload(o, attempts);
   return {
     key: o.key,
     sizeBytes: file.sizeBytes,
-    etag: (res.ETag ?? '').replace(/"/g, ''),
-    sha256,
+    ...put,
     durationMs: Date.now() - started,
     resumedParts: 0,
     uploadedParts: 0,
-    ...(res.VersionId ? { versionId: res.VersionId } : {}),
   };
 }
 

@@ -81,6 +81,13 @@ export function partSizeFor(sizeBytes: number, requested: number): number {
   return grown;
 }
 
+/** Checks the expected size of a stream upload, when given. */
+export function checkExpectedSize(bytes: number | undefined): void {
+  if (bytes !== undefined && (!Number.isSafeInteger(bytes) || bytes < 0)) {
+    throw invalid('expectedSizeBytes', bytes, 'a whole number of bytes');
+  }
+}
+
 /** Checks the object properties of an upload or copy. */
 export function checkProperties(p: ObjectProperties): void {
   if (p.sse !== undefined && p.sse !== 'AES256' && p.sse !== 'aws:kms') {

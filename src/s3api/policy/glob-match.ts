@@ -15,6 +15,10 @@ const ONE = -2;
  * but a lone one into `σ`, and `ΟΔΟΣ` would not match itself.
  */
 function foldCase(text: string): string {
+  // Action names and most keys are ASCII: there, per unit and whole-string agree.
+  let ascii = true;
+  for (let i = 0; i < text.length && ascii; i++) ascii = text.charCodeAt(i) < 0x80;
+  if (ascii) return text.toUpperCase();
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

@@ -195,13 +195,18 @@ export class Engine {
         (ids) => blobs.dropInline(ids),
         fsync ? new WalSync(`${dbFile}-wal`) : undefined,
       );
+      const recordKey = db.prepare('INSERT OR IGNORE INTO encryption_keys (ref) VALUES (?)');
       const accessTimes = new AccessTimes(db, () => queue.schedule());
       const ctx: EngineContext = {
         db,
         sql: statementCache(db),
         blobs,
         buckets: new BucketCache(db),
-        keys: new KeyStore(dataDir, (ref) => keyInUse(db, ref)),
+        keys: new KeyStore(
+          dataDir,
+          (ref) => keyInUse(db, ref),
+          (ref) => recordKey.run(ref),
+        ),
         queue,
         limits: { ...DEFAULT_LIMITS, ...options.limits },
         now: () => clock.now() + offset.ms,
@@ -209,7 +214,9 @@ export class Engine {
         owner: options.owner ?? 'stowage',
         region: options.region ?? 'us-east-1',
       };
-      await ctx.keys.checkDefaultKey();
+      await ctx.keys.checkKeys(
+        db.prepare('SELECT ref FROM encryption_keys').pluck().all() as string[],
+      );
       queue.addBatchHook(() => accessTimes.write());
       return new Engine(dataDir, db, blobs, queue, ctx, unlock, report, offset, accessTimes);
     } catch (err) {

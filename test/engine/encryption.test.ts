@@ -1,6 +1,14 @@
 /** Encryption at rest in the engine: SSE-S3 and SSE-KMS through put, get, copy, multipart. */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEGMENT_BYTES, sealedSize } from '../../src/engine/crypto/format.js';
@@ -203,6 +211,13 @@ describe('damage and keys', () => {
     await engine.close();
     const s3Key = path.join(dir, 'keys', 'sse-s3.key');
     const saved = readFileSync(s3Key);
+    const kmsFile = path.join(
+      dir,
+      'keys',
+      'kms',
+      `${createHash('sha256').update('game-key').digest('hex')}.key`,
+    );
+    const savedKms = readFileSync(kmsFile);
     rmSync(s3Key);
     rmSync(path.join(dir, 'keys', 'kms'), { recursive: true });
     // Without the SSE-S3 key the engine does not open: a server would answer 500 to every
@@ -211,7 +226,7 @@ describe('damage and keys', () => {
       damage();
       await expect(Engine.open({ dataDir: dir, fsync: false })).rejects.toMatchObject({
         code: 'E_DATA_CORRUPT',
-        message: expect.stringMatching(/sse-s3\.key (is missing|has 0 bytes)/),
+        message: expect.stringMatching(/sse-s3\.key (\(the SSE-S3 key\) is missing|has 0 bytes)/),
       });
     }
     rmSync(s3Key);
@@ -219,21 +234,67 @@ describe('damage and keys', () => {
       message: expect.stringMatching(/restore it from a backup/),
     });
     expect(existsSync(s3Key)).toBe(false);
-    // Restored, the engine opens; a missing KMS key is refused when it is needed.
+    // Restored, the engine still does not open: the KMS key objects use is missing, and a
+    // damaged one (a short file) is no key either.
     writeFileSync(s3Key, saved, { mode: 0o600 });
-    engine = await Engine.open({ dataDir: dir, fsync: false });
-    await expect(
-      engine.putObject('vault', 'kms-new', 'x', { encryption: KMS }),
-    ).rejects.toMatchObject({
+    await expect(Engine.open({ dataDir: dir, fsync: false })).rejects.toMatchObject({
       code: 'E_DATA_CORRUPT',
-      message: expect.stringMatching(/restore it from a backup/),
+      message: expect.stringMatching(
+        /keys\/kms\/[0-9a-f]{64}\.key \(the SSE-KMS key "game-key"\) is missing.*restore it from a backup/,
+      ),
     });
+    expect(existsSync(path.join(dir, 'keys', 'kms'))).toBe(false);
+    mkdirSync(path.join(dir, 'keys', 'kms'));
+    writeFileSync(kmsFile, Buffer.alloc(5));
+    await expect(Engine.open({ dataDir: dir, fsync: false })).rejects.toMatchObject({
+      code: 'E_DATA_CORRUPT',
+      message: expect.stringMatching(/has 5 bytes, not 32/),
+    });
+    // Restored, it opens, and the objects under both keys read back.
+    writeFileSync(kmsFile, savedKms, { mode: 0o600 });
+    engine = await Engine.open({ dataDir: dir, fsync: false });
+    expect((await read('kms-old')).equals(body)).toBe(true);
     expect((await read('old')).equals(body)).toBe(true);
     await engine.putObject('vault', 'new', 'x', { encryption: SSE_S3 });
     // A key no object uses is still made on first need.
     await engine.putObject('vault', 'other-kms', 'x', {
       encryption: { algorithm: 'aws:kms', kmsKeyId: 'fresh-key' },
     });
+  });
+
+  it('a key no stored data uses any more may go missing: it is made anew on its next use', async () => {
+    await engine.putObject('vault', 'gone', 'x', { encryption: KMS });
+    await engine.deleteObject('vault', 'gone');
+    await engine.close();
+    rmSync(path.join(dir, 'keys', 'kms'), { recursive: true });
+    engine = await Engine.open({ dataDir: dir, fsync: false });
+    await engine.putObject('vault', 'back', 'y', { encryption: KMS });
+    expect((await read('back')).toString()).toBe('y');
+    expect(readdirSync(path.join(dir, 'keys', 'kms'))).toHaveLength(1);
+  });
+
+  it('a data directory from before the key record learns its keys from the stored envelopes', async () => {
+    await engine.putObject('vault', 'kms', patternBytes(70_000, 3), { encryption: KMS });
+    await engine.putObject('vault', 's3', 'x', { encryption: SSE_S3 });
+    await engine.putObject('vault', 'clear', 'y');
+    const up = await engine.createMultipartUpload('vault', 'mp', {
+      encryption: { algorithm: 'aws:kms', kmsKeyId: 'upload-key' },
+    });
+    await engine.uploadPart('vault', 'mp', up.uploadId, 1, 'part');
+    await engine.close();
+    // Schema 7, as an older Stowage left it.
+    const db = new Database(path.join(dir, 'meta.db'));
+    db.exec('DROP TABLE encryption_keys; DELETE FROM schema_migrations WHERE version = 8');
+    db.close();
+    rmSync(path.join(dir, 'keys', 'kms'), { recursive: true });
+    await expect(Engine.open({ dataDir: dir, fsync: false })).rejects.toMatchObject({
+      code: 'E_DATA_CORRUPT',
+      message: expect.stringMatching(/SSE-KMS key "(game-key|upload-key)"\) is missing/),
+    });
+    const after = new Database(path.join(dir, 'meta.db'), { readonly: true });
+    const refs = after.prepare('SELECT ref FROM encryption_keys ORDER BY ref').pluck().all();
+    after.close();
+    expect(refs).toEqual(['kms:game-key', 'kms:upload-key', 's3']);
   });
 
   it('objects survive a reopen (keys are persistent)', async () => {

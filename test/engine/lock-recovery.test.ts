@@ -127,6 +127,34 @@ describe('a data directory part of which this user cannot write', () => {
   });
 });
 
+describe('an encryption key file objects use', () => {
+  it('missing, stops `stowage serve` naming the file and the key instead of answering 500 later', async () => {
+    const dir = dataDir();
+    const engine = await Engine.open({ dataDir: dir, fsync: false });
+    await engine.createBucket(BUCKET);
+    await engine.putObject(BUCKET, 'vault.bin', 'secret', {
+      encryption: { algorithm: 'aws:kms', kmsKeyId: 'studio-key' },
+    });
+    await engine.close();
+    const kmsDir = path.join(dir, 'keys', 'kms');
+    const [file] = readdirSync(kmsDir);
+    rmSync(path.join(kmsDir, file!));
+    const run = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dir], {
+      env: { PATH: process.env.PATH ?? '', ...ROOT },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(5);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^stowage: the encryption key file .*keys/kms/${file!.replace('.', '\\.')} \\(the SSE-KMS key "studio-key"\\) is missing, and stored objects were encrypted with it: restore it`,
+      ),
+    );
+    expect(run.stderr).not.toMatch(/at \S+ \(|internal error/i);
+  });
+});
+
 describe('data directory lock', () => {
   it('a second open of an open directory fails with E_DATA_DIR_LOCKED and leaves the first working', async () => {
     const dir = dataDir();

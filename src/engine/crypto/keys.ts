@@ -35,10 +35,13 @@ export class KeyStore {
    * `inUse(ref)` says whether stored data was encrypted with key `ref`: such a key that is
    * missing is never made anew, since a new key would leave that data unreadable for good
    * (and the data written under it unreadable once the old file is restored).
+   * `recordUse(ref)` is told of every key about to encrypt, before any data uses it, and
+   * `recorded()` lists those refs again when the engine opens (checkKeys).
    */
   constructor(
     dataDir: string,
     private readonly inUse: (ref: string) => boolean = () => false,
+    private readonly recordUse: (ref: string) => void = () => undefined,
   ) {
     this.dir = path.join(dataDir, 'keys');
   }
@@ -67,20 +70,32 @@ export class KeyStore {
   }
 
   /**
-   * Checks, when the engine opens, that the SSE-S3 key is whole and, if stored objects
-   * use it, there: without it a server would answer 500 to every read and write of object
-   * bytes while its readiness check said ready.
+   * Checks, when the engine opens, that the SSE-S3 key and every key in `recorded` (the
+   * refs data was encrypted under) are whole and, if stored data uses them, there: without
+   * one a server would answer 500 to the reads and writes of that data while its readiness
+   * check said ready. A recorded key no data uses any more may be missing: it is made anew
+   * on its next use.
    *
    * @throws StowageError `E_DATA_CORRUPT` naming the file and what to do.
    */
-  async checkDefaultKey(): Promise<void> {
-    const file = this.pathOf(SSE_S3_REF);
-    if ((await readKey(file)) === undefined && this.inUse(SSE_S3_REF)) throw missingInUse(file);
+  async checkKeys(recorded: Iterable<string>): Promise<void> {
+    for (const ref of new Set([SSE_S3_REF, ...recorded])) {
+      let file: string;
+      try {
+        file = this.pathOf(ref);
+      } catch {
+        continue; // a reference this version does not know: its reads say so
+      }
+      if ((await readKey(file)) === undefined && this.inUse(ref)) {
+        throw missingInUse(file, ref);
+      }
+    }
   }
 
   private async load(ref: string, create: boolean): Promise<Buffer> {
     const file = this.pathOf(ref);
     const existing = await readKey(file);
+    if (create) this.recordUse(ref);
     if (existing) return existing;
     if (!create) {
       throw new StowageError(
@@ -88,7 +103,7 @@ export class KeyStore {
         `the encryption key file ${file} is missing; objects encrypted with it cannot be read`,
       );
     }
-    if (this.inUse(ref)) throw missingInUse(file);
+    if (this.inUse(ref)) throw missingInUse(file, ref);
     try {
       await makeKey(this.dir, file);
     } catch (err) {
@@ -100,10 +115,11 @@ export class KeyStore {
   }
 }
 
-function missingInUse(file: string): StowageError {
+function missingInUse(file: string, ref: string): StowageError {
+  const which = ref === SSE_S3_REF ? 'SSE-S3 key' : `SSE-KMS key "${ref.slice(4)}"`;
   return new StowageError(
     'E_DATA_CORRUPT',
-    `the encryption key file ${file} is missing, and stored objects were encrypted with it: ` +
+    `the encryption key file ${file} (the ${which}) is missing, and stored objects were encrypted with it: ` +
       'restore it from a backup of the data directory (a new key would leave them unreadable for good)',
   );
 }

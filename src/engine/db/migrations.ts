@@ -183,6 +183,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX completed_uploads_by_age ON completed_uploads (completed_at);
     `,
   },
+  {
+    version: 8,
+    name: 'encryption-keys',
+    // Every key reference (`s3`, `kms:<name>`) data was ever encrypted under, so that the
+    // engine can check at open that each key file is there and whole (crypto/keys.ts):
+    // filled here from the envelopes already stored, then as each key is first used.
+    // A segments value that is not JSON (damage the deep check reports) adds nothing.
+    sql: `
+      CREATE TABLE encryption_keys (ref TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+      INSERT OR IGNORE INTO encryption_keys (ref)
+        SELECT DISTINCT json_extract(j.value, '$.e.r')
+        FROM versions v,
+          json_each(CASE WHEN json_valid(v.segments) THEN v.segments ELSE '[]' END) j
+        WHERE instr(v.segments, '"r":') > 0 AND json_type(j.value) = 'object'
+          AND json_type(j.value, '$.e.r') = 'text';
+      INSERT OR IGNORE INTO encryption_keys (ref)
+        SELECT DISTINCT json_extract(envelope, '$.r') FROM parts
+        WHERE envelope IS NOT NULL AND json_valid(envelope)
+          AND json_type(envelope, '$.r') = 'text';
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */

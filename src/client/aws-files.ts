@@ -25,6 +25,8 @@ export interface AwsProfile {
   sessionToken?: string;
   region?: string;
   endpointUrl?: string;
+  /** `ca_bundle`: a PEM file of certificates to trust. */
+  caBundle?: string;
   /** `s3 = addressing_style = path|virtual|auto`. */
   addressingStyle?: string;
   checksumPolicy?: ChecksumPolicy;
@@ -120,6 +122,7 @@ export function awsProfile(files: AwsFiles, name: string): AwsProfile | undefine
   set('sessionToken', merged.aws_session_token ?? merged.aws_security_token);
   set('region', merged.region);
   set('endpointUrl', merged['s3.endpoint_url'] ?? merged.endpoint_url);
+  set('caBundle', merged.ca_bundle);
   set('addressingStyle', merged['s3.addressing_style']?.toLowerCase());
   set('checksumPolicy', checksumPolicyOf(merged.request_checksum_calculation));
   set(

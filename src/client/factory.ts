@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { BuildMiddleware, MetadataBearer } from '@smithy/types';
 import { UNSIGNED_PAYLOAD } from '../sigv4/signing-key.js';
@@ -64,7 +65,12 @@ export function createS3Client(
 ): S3Client {
   const agentOptions = { keepAlive: true, maxSockets: store.maxSockets, keepAliveMsecs: 1000 };
   const httpAgent = new http.Agent(agentOptions);
-  const httpsAgent = new https.Agent(agentOptions);
+  const httpsAgent = new https.Agent(
+    store.caCertificates === undefined
+      ? agentOptions
+      : // Trusted besides Node's own roots, so that one bundle serves AWS and a private CA.
+        { ...agentOptions, ca: [...tls.rootCertificates, store.caCertificates] },
+  );
   const socketTimeoutMs = options.socketTimeoutMs ?? 120_000;
   const config: S3ClientConfig = {
     region: store.region,

@@ -26,6 +26,8 @@ export interface Layer {
   forcePathStyle?: Setting<boolean>;
   checksumPolicy?: Setting<ChecksumPolicy>;
   maxSockets?: Setting<number>;
+  /** The file of a CA bundle (read by resolve.ts). */
+  caBundle?: Setting<string>;
   partSizeBytes?: Setting<number>;
   rateLimit?: Setting<number>;
   bandwidthLimit?: Setting<number>;
@@ -97,6 +99,7 @@ export function storeLayer(
     forcePathStyle: set(store.forcePathStyle, origin),
     checksumPolicy: set(store.checksumPolicy, origin),
     maxSockets: set(store.maxSockets, origin),
+    caBundle: set(store.caBundle, `${origin} caBundle`),
     partSizeBytes: set(store.partSizeBytes, origin),
     rateLimit: set(store.rateLimit, origin),
     bandwidthLimit: set(store.bandwidthLimit, origin),
@@ -145,6 +148,7 @@ export function envLayer(env: Env, profile: AwsProfile | undefined): Layer {
   const endpoint = firstEnv(env, ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']);
   const region = firstEnv(env, ['AWS_REGION', 'AWS_DEFAULT_REGION', 'S3_REGION']);
   const checksum = firstEnv(env, ['AWS_REQUEST_CHECKSUM_CALCULATION']);
+  const caBundle = firstEnv(env, ['AWS_CA_BUNDLE']);
   let checksumPolicy: Setting<ChecksumPolicy> | undefined;
   if (checksum) {
     const upper = checksum.value.toUpperCase();
@@ -168,6 +172,7 @@ export function envLayer(env: Env, profile: AwsProfile | undefined): Layer {
     // Keys in the environment win over AWS_PROFILE, as in aws-cli.
     credentials: envKeys(env) ?? (profile ? profileCredentials(profile) : undefined),
     checksumPolicy,
+    caBundle,
   };
 }
 
@@ -187,5 +192,6 @@ export function profileLayer(profile: AwsProfile): Layer {
     ),
     forcePathStyle: set(style === 'path' ? true : style === 'virtual' ? false : undefined, origin),
     checksumPolicy: set(profile.checksumPolicy, origin),
+    caBundle: set(profile.caBundle, `${origin} ca_bundle`),
   };
 }

@@ -26,6 +26,7 @@ import {
   type Layer,
   type Setting,
 } from './layers.js';
+import { readCaBundle } from './ca-bundle.js';
 import { discoverLocalServe, type LocalServeDiscovery } from './local-serve.js';
 import { noCredentialsError } from './no-credentials.js';
 import { envValue, seedDefaults } from './seed-env.js';
@@ -190,6 +191,11 @@ export async function resolveStore(options: ResolveStoreOptions): Promise<Resolv
   if (endpoint) resolved.endpoint = endpoint.value;
   const rateLimit = pick(layers, 'rateLimit');
   if (rateLimit) resolved.rateLimit = rateLimit.value;
+  const caBundle = pick(layers, 'caBundle');
+  if (caBundle) {
+    resolved.caCertificates = readCaBundle(caBundle.value, caBundle.origin, homeDir);
+    resolved.source += `; CA bundle: ${caBundle.value} from ${caBundle.origin}`;
+  }
   const bandwidthLimit = pick(layers, 'bandwidthLimit');
   if (bandwidthLimit) resolved.bandwidthLimit = bandwidthLimit.value;
   return Object.freeze(resolved);

@@ -55,6 +55,11 @@ export interface ResolvedStore {
   checksumPolicy: ChecksumPolicy;
   /** Most sockets open to the store at once. */
   maxSockets: number;
+  /**
+   * PEM certificates to trust for HTTPS besides Node's own roots (from `AWS_CA_BUNDLE`, a
+   * profile's `ca_bundle` or a store's `caBundle`); undefined trusts Node's roots only.
+   */
+  caCertificates?: string;
   /** Multipart part size for uploads. */
   partSizeBytes: number;
   /** Requests per second; undefined means unlimited. */

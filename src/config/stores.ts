@@ -74,6 +74,8 @@ export const storeSchema = z
     // WHEN_REQUIRED for stores that reject the SDK's default CRC32 trailers.
     checksumPolicy: z.enum(CHECKSUM_POLICIES).optional(),
     maxSockets: z.number().int().min(1).max(1024).optional(),
+    // A PEM file of certificates to trust besides Node's own (a self-signed endpoint).
+    caBundle: z.string().min(1).optional(),
     partSizeBytes: z.number().int().min(MIN_PART_SIZE_BYTES).max(MAX_PART_SIZE_BYTES).optional(),
     // Requests per second.
     rateLimit: z.number().positive().optional(),

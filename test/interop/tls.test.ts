@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -181,6 +181,65 @@ describe('stowage serve over TLS', () => {
     const untrusted = await aws('s3', 'ls', `s3://${BUCKET}`);
     expect(untrusted.code).not.toBe(0);
     expect(untrusted.stderr).toMatch(/SSL validation failed|CERTIFICATE_VERIFY_FAILED/);
+  });
+
+  it('the stowage CLI trusts AWS_CA_BUNDLE, a profile ca_bundle or a store caBundle; without one it fails saying so', async () => {
+    const home = mkdtempSync(path.join(work, 'cli-home-'));
+    const keys = {
+      AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+    };
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      runCli(['--endpoint-url', t.url, ...args], {
+        env: { HOME: home, ...keys, ...env },
+        cwd: home,
+      });
+    const file = path.join(home, 'cli.txt');
+    writeFileSync(file, 'over TLS from the stowage CLI\n');
+    // Up (the fast path's own PutObject) and down (its GetObject), and a listing (the SDK).
+    const up = await cli(['cp', file, `s3://${BUCKET}/cli.txt`], { AWS_CA_BUNDLE: cert });
+    expect(up.code, up.stderr).toBe(0);
+    const down = await cli(['cp', `s3://${BUCKET}/cli.txt`, '-'], { AWS_CA_BUNDLE: cert });
+    expect([down.code, down.stdout]).toEqual([0, 'over TLS from the stowage CLI\n']);
+    const ls = await cli(['ls', `s3://${BUCKET}/`], { AWS_CA_BUNDLE: cert });
+    expect(ls.stdout).toContain('cli.txt');
+
+    const untrusted = await cli(['ls', `s3://${BUCKET}/`]);
+    expect(untrusted.code).toBe(7);
+    expect(untrusted.stderr).toMatch(/the TLS certificate is not trusted; set AWS_CA_BUNDLE/);
+
+    // A profile's ca_bundle (with ~/), and a store's caBundle in stowage.yaml.
+    mkdirSync(path.join(home, '.aws'));
+    copyFileSync(cert, path.join(home, 'server.crt'));
+    writeFileSync(path.join(home, '.aws', 'config'), '[default]\nca_bundle = ~/server.crt\n');
+    const viaProfile = await cli(['cp', `s3://${BUCKET}/cli.txt`, '-']);
+    expect([viaProfile.code, viaProfile.stdout]).toEqual([0, 'over TLS from the stowage CLI\n']);
+    rmSync(path.join(home, '.aws', 'config'));
+    writeFileSync(
+      path.join(home, 'stowage.yaml'),
+      `stores:\n  tls:\n    endpoint: ${t.url}\n    caBundle: ${cert}\ndefaultStore: tls\n`,
+    );
+    const viaStore = await runCli(['cp', `s3://${BUCKET}/cli.txt`, '-'], {
+      env: { HOME: home, ...keys },
+      cwd: home,
+    });
+    expect([viaStore.code, viaStore.stdout]).toEqual([0, 'over TLS from the stowage CLI\n']);
+    rmSync(path.join(home, 'stowage.yaml'));
+
+    // A bundle that cannot be read, or holds no certificate, is a config error naming it.
+    const missing = await cli(['ls'], { AWS_CA_BUNDLE: path.join(home, 'nope.pem') });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(
+      /env AWS_CA_BUNDLE: cannot read the CA bundle .*nope\.pem \(ENOENT\) \(E_CONFIG_INVALID\)/,
+    );
+    const notPem = await cli(['ls'], { AWS_CA_BUNDLE: key });
+    expect(notPem.code).toBe(2);
+    expect(notPem.stderr).toMatch(/the CA bundle .* holds no PEM certificate/);
+    const garbled = path.join(home, 'garbled.pem');
+    writeFileSync(garbled, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    const bad = await cli(['ls'], { AWS_CA_BUNDLE: garbled });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/certificate 1 of the CA bundle .* is not a valid PEM certificate/);
   });
 
   it('boto3 with verify=<cert> round-trips; with the system CAs, fails', async () => {

@@ -19,7 +19,7 @@ import {
   MAX_PRESIGN_EXPIRES_SECONDS,
   type StoreSession,
 } from '../client/ops/index.js';
-import { configSchema } from '../config/schema.js';
+import { loadConfig } from '../config/load.js';
 import { StowageError } from '../errors.js';
 import { downloadFile, Pacer, uploadFile } from '../transfer/index.js';
 import { listRemote } from '../transfer/sync/list-remote.js';
@@ -137,7 +137,8 @@ export class S3StorageManager {
 
   /**
    * Seed 003's `S3Config.from_env()`: the store from the AWS sources (AWS_ACCESS_KEY_ID…,
-   * AWS_PROFILE, AWS_ENDPOINT_URL, ~/.aws, stowage.yaml, a local `stowage serve`) and the
+   * AWS_PROFILE, AWS_ENDPOINT_URL, ~/.aws), stowage.yaml (unless `config` is given) or a
+   * local `stowage serve`, found as every Stowage command finds it, and the
    * bucket and transfer defaults from S3_BUCKET_NAME, S3_REGION, S3_STORAGE_CLASS,
    * S3_MAX_PARALLEL_UPLOADS and S3_ENABLE_ENCRYPTION. Options given here win over the env.
    *
@@ -147,12 +148,12 @@ export class S3StorageManager {
    * const s3 = await S3StorageManager.fromEnv({ env: process.env, homeDir: os.homedir() });
    */
   static async fromEnv(options: StorageManagerFromEnvOptions): Promise<S3StorageManager> {
-    const { env, homeDir, config, flags, ...rest } = options;
+    const { env, homeDir, config, flags, cwd, ...rest } = options;
     // The S3_* variables first: a missing bucket or a bad value is reported before credentials.
     const defaults = seedDefaults(env);
     requireBucket(rest.bucket ?? defaults.bucket);
     const store: ResolvedStore = await resolveStore({
-      config: config ?? configSchema.parse({}),
+      config: config ?? (await loadConfig({ env, ...(cwd !== undefined ? { cwd } : {}) })),
       env,
       homeDir,
       ...(flags ? { flags } : {}),

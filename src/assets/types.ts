@@ -44,8 +44,14 @@ export interface StorageManagerFromEnvOptions extends Omit<
   env: Readonly<Record<string, string | undefined>>;
   /** Home directory holding ~/.aws (pass `os.homedir()`). */
   homeDir: string;
-  /** A loaded config (stores, defaultStore, local server); default: built-in defaults. */
+  /**
+   * A loaded config (stores, defaultStore, local server); default: the one every Stowage
+   * command loads, `stowage.yaml` in `cwd` (or the file `STOWAGE_CONFIG` names) with the
+   * `STOWAGE_*` variables of `env` on top.
+   */
   config?: Pick<StowageConfig, 'dataDir' | 'server' | 'stores' | 'defaultStore'>;
+  /** Where `stowage.yaml` is looked for when no `config` is given; default `process.cwd()`. */
+  cwd?: string;
   /** What a command line would choose: `store`, `endpointUrl`, `profile`, `region`. */
   flags?: StoreFlags;
 }

@@ -74,6 +74,59 @@ describeS3Targets('S3StorageManager', (getTarget) => {
   });
   afterAll(() => s3?.close());
 
+  it('fromEnv finds the store in stowage.yaml as the CLI does (cwd, STOWAGE_CONFIG), and names a bad file', async () => {
+    const t = getTarget();
+    const project = tempDir('stowage-assets-project-');
+    try {
+      const keys = {
+        AWS_ACCESS_KEY_ID: t.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: t.credentials.secretAccessKey,
+        S3_BUCKET_NAME: bucket,
+      };
+      const yaml = [
+        'defaultStore: studio',
+        'stores:',
+        '  studio:',
+        `    endpoint: ${t.endpoint}`,
+        `    checksumPolicy: ${t.quirks.checksumPolicy}`,
+        '',
+      ].join('\n');
+      writeFileSync(path.join(project.dir, 'stowage.yaml'), yaml);
+      const { file, bytes } = makeFile(`${t.kind}-from-yaml.bin`, 3000, 4);
+      const m = await S3StorageManager.fromEnv({ env: keys, homeDir: home.dir, cwd: project.dir });
+      try {
+        await m.uploadFile(file, { key: 'from-yaml.bin' });
+      } finally {
+        m.close();
+      }
+      const got = await t
+        .newClient()
+        .send(new GetObjectCommand({ Bucket: bucket, Key: 'from-yaml.bin' }));
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(bytes)).toBe(true);
+      // Named by STOWAGE_CONFIG from elsewhere.
+      const named = await S3StorageManager.fromEnv({
+        env: { ...keys, STOWAGE_CONFIG: path.join(project.dir, 'stowage.yaml') },
+        homeDir: home.dir,
+        cwd: dir,
+      });
+      const keysListed: string[] = [];
+      for await (const o of named.list({ prefix: 'from-yaml' })) keysListed.push(o.key);
+      expect(keysListed).toEqual(['from-yaml.bin']);
+      named.close();
+      writeFileSync(
+        path.join(project.dir, 'stowage.yaml'),
+        'stores:\n  studio:\n    endpoint: 9000\n',
+      );
+      await expectError(
+        S3StorageManager.fromEnv({ env: keys, homeDir: home.dir, cwd: project.dir }),
+        'E_CONFIG_INVALID',
+        /stowage\.yaml.*stores\.studio\.endpoint/,
+      );
+    } finally {
+      project.cleanup();
+    }
+  });
+
   it('uploads one file with metadata and tags', async () => {
     const t = getTarget();
     const { file, bytes } = makeFile(`${t.kind}-image.png`, 5000);

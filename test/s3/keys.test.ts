@@ -93,12 +93,19 @@ describe('access keys with a running server', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
-  it('refuses to create a key in a data directory that does not exist (a mistyped --data-dir)', async () => {
+  it('refuses a data directory that does not exist (a mistyped --data-dir) for every keys command', async () => {
     const typo = `${t.dataDir}-typo`;
-    const r = await runCli(['--data-dir', typo, 'keys', 'create', '--name', 'lost']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`no data directory at ${typo}`);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+    for (const args of [
+      ['keys', 'create', '--name', 'lost'],
+      ['keys', 'list'],
+      ['keys', 'show', 'STWNOSUCHKEY00000000'],
+      ['keys', 'delete', 'STWNOSUCHKEY00000000'],
+    ]) {
+      const r = await runCli(['--data-dir', typo, ...args]);
+      expect([args, r.code]).toEqual([args, 2]);
+      expect(r.stderr).toContain(`no data directory at ${typo}`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
     expect(existsSync(typo)).toBe(false);
   });
 

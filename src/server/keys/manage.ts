@@ -3,10 +3,11 @@
  * the key store can be changed; keys declared in `server.accessKeys` are listed and shown
  * but are read-only here (the config file is their source of truth).
  */
+import { requireDataDir } from '../../data-dir.js';
 import { StowageError } from '../../errors.js';
 import { generateCredentials } from '../credentials.js';
 import { checkKeyName, type DeclaredKey, type StoredKey } from './record.js';
-import { readKeyStore, updateKeyStore } from './store.js';
+import { DATA_DIR_HINT, readKeyStore, updateKeyStore } from './store.js';
 
 /** Where a key lives. */
 export type KeySource = 'file' | 'config';
@@ -103,6 +104,8 @@ export async function createAccessKey(
 
 /** Every key, declared ones first, without secrets. */
 export async function listAccessKeys(scope: KeyScope): Promise<KeySummary[]> {
+  // A mistyped --data-dir would list no keys, as if the server had none.
+  await requireDataDir(scope.dataDir, DATA_DIR_HINT);
   const stored = await readKeyStore(scope.dataDir);
   return [...scope.declared.map(summaryOfDeclared), ...stored.map(summaryOfStored)];
 }

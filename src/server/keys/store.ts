@@ -12,6 +12,10 @@ import { toStowageError } from '../../errors.js';
 import { withFileLock } from './lock.js';
 import { formatKeyStore, parseKeyStore, type StoredKey } from './record.js';
 
+/** What a missing data directory's error tells the user. */
+export const DATA_DIR_HINT =
+  'pass the --data-dir of the server (stowage serve creates it on its first start)';
+
 /** The key store file of a data directory. */
 export function keyStoreFile(dataDir: string): string {
   return path.join(dataDir, 'access-keys.json');
@@ -56,10 +60,7 @@ export async function updateKeyStore<T>(
   change: (keys: StoredKey[]) => { keys: StoredKey[]; result: T },
 ): Promise<T> {
   // A mistyped --data-dir must not get a key store of its own that no server reads.
-  await requireDataDir(
-    dataDir,
-    'pass the --data-dir of the server (stowage serve creates it on its first start)',
-  );
+  await requireDataDir(dataDir, DATA_DIR_HINT);
   return withFileLock(`${keyStoreFile(dataDir)}.lock`, async () => {
     const { keys, result } = change(await readKeyStore(dataDir));
     await writeKeyStore(dataDir, keys);

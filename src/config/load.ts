@@ -48,6 +48,8 @@ export interface ConfigFlags {
 export interface LoadConfigOptions {
   /** `--config`: an explicitly named file, which must exist. */
   configPath?: string;
+  /** How `configPath` was given, for errors (default `--config`). */
+  configPathNamedBy?: string;
   /** Environment to read; defaults to `process.env`. */
   env?: Record<string, string | undefined>;
   flags?: ConfigFlags;
@@ -88,7 +90,10 @@ export async function resolveConfig(options: LoadConfigOptions = {}): Promise<Re
   const raw: Record<string, unknown> = {};
   const sources = new Map<string, string>();
 
-  const file = await readConfigFile(locateConfigFile(options.configPath, env, cwd), cwd);
+  const file = await readConfigFile(
+    locateConfigFile(options.configPath, env, cwd, options.configPathNamedBy),
+    cwd,
+  );
   if (file) setLeaves(raw, [], file.data, file.label, sources);
   if (file && typeof file.data.buckets === 'string') {
     const included = await readIncludedBuckets(file.data.buckets, file.path, file.label, cwd);
@@ -168,9 +173,10 @@ function locateConfigFile(
   flagPath: string | undefined,
   env: Record<string, string | undefined>,
   cwd: string,
+  flagNamedBy = '--config',
 ): ConfigFileRef {
   if (flagPath !== undefined && flagPath !== '') {
-    return { path: path.resolve(cwd, flagPath), namedBy: '--config' };
+    return { path: path.resolve(cwd, flagPath), namedBy: flagNamedBy };
   }
   const envPath = env.STOWAGE_CONFIG;
   if (envPath !== undefined && envPath !== '') {

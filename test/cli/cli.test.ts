@@ -207,7 +207,12 @@ describe('stowage config check', () => {
   it('exits 2 for a missing file', async () => {
     const r = await runCli(['config', 'check', 'missing.yaml'], { cwd });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('missing.yaml (named by --config) does not exist');
+    expect(r.stderr).toContain(
+      "config file missing.yaml (named by config check's argument) does not exist",
+    );
+    const flag = await runCli(['--config', 'missing.yaml', 'config', 'check'], { cwd });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('missing.yaml (named by --config) does not exist');
   });
 });
 

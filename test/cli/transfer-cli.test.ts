@@ -387,6 +387,11 @@ describeS3Targets('transfer commands', (getTarget) => {
         ['cp', path.join(home.dir, 'none'), `s3://${bucket}/in/x`, '--expected-size', '5'],
         /--expected-size applies only to an upload from standard input/,
       ],
+      // mv never reads standard input: it does not offer the option at all.
+      [
+        ['mv', 'a', `s3://${bucket}/in/x`, '--expected-size', '5'],
+        /unknown option '--expected-size'/,
+      ],
       [
         ['mv', '-', `s3://${bucket}/in/x`],
         /mv: "-" .* works only with cp of one object: cp s3:\/\/bucket\/key - or cp - s3:\/\/bucket\/key/,

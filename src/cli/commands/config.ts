@@ -36,7 +36,11 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
     )
     .argument('[file]', 'config file to check')
     .action(async (file: string | undefined) => {
-      const options = ctx.configOptions(file === undefined ? {} : { configPath: file });
+      const options = ctx.configOptions(
+        file === undefined
+          ? {}
+          : { configPath: file, configPathNamedBy: "config check's argument" },
+      );
       // Throws E_CONFIG_INVALID (exit 2) naming the bad field; reaching the end means valid.
       const { config: checked, configFile } = await resolveConfig(options);
       // The TLS files are read and matched as `stowage serve` reads them at start-up.

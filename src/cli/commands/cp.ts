@@ -248,11 +248,14 @@ export function registerCopyLike(program: Command, ctx: CliContext, verb: 'cp' |
     .argument('<source>', 'local path or s3://bucket/key')
     .argument('<destination>', 'local path or s3://bucket/key (a trailing / means "into")')
     .option('--recursive', 'every file under a directory, or every object under a prefix')
-    .option('--dryrun', 'print what would be done, do nothing')
-    .option(
+    .option('--dryrun', 'print what would be done, do nothing');
+  // Only cp reads standard input (mv refuses `-`), so only cp takes its size.
+  if (verb === 'cp') {
+    cmd.option(
       '--expected-size <bytes>',
       'cp - s3://…: the size of standard input, so that parts are large enough for it',
     );
+  }
   addPropertyOptions(cmd);
   addLimitOptions(cmd);
   addSourceStoreOption(cmd);

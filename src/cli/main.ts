@@ -74,6 +74,7 @@ function createProgram(io: CliIo): Command {
     .option('--endpoint-url <url>', 'S3 endpoint URL (overrides the store and AWS_ENDPOINT_URL)')
     .option('--profile <name>', 'AWS profile of ~/.aws/config and ~/.aws/credentials')
     .option('--region <region>', 'region of the store (overrides AWS_REGION)')
+    .option('--ca-bundle <file>', 'PEM certificates to trust for HTTPS (overrides AWS_CA_BUNDLE)')
     .option('--no-progress', 'no live progress display for transfers')
     .helpOption('-h, --help', 'show help')
     .addHelpText('after', HELP_FOOTER)

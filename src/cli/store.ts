@@ -4,6 +4,7 @@
  * ~/.aws, with one S3Client whose sockets {@link releaseStores} closes when the run ends.
  */
 import os from 'node:os';
+import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, resolveStore, type ResolvedStore } from '../client/index.js';
 import type { StoreSession } from '../client/ops/index.js';
@@ -15,6 +16,7 @@ export interface StoreGlobalOptions extends GlobalOptions {
   endpointUrl?: string;
   profile?: string;
   region?: string;
+  caBundle?: string;
   /** False with `--no-progress`. */
   progress?: boolean;
 }
@@ -55,6 +57,7 @@ export function storeFor(ctx: CliContext): Promise<CliStore> {
           endpointUrl: g.endpointUrl,
           profile: g.profile,
           region: g.region,
+          ...(g.caBundle !== undefined ? { caBundle: path.resolve(ctx.io.cwd, g.caBundle) } : {}),
         },
       });
       const client = createS3Client(store);

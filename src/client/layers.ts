@@ -73,6 +73,7 @@ export function flagLayer(flags: StoreFlags, profile: AwsProfile | undefined): L
       '--region',
     ),
     credentials: profile ? profileCredentials(profile) : undefined,
+    caBundle: set(flags.caBundle, '--ca-bundle'),
   };
 }
 

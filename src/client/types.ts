@@ -85,4 +85,6 @@ export interface StoreFlags {
   profile?: string;
   /** `--region NAME`. */
   region?: string;
+  /** `--ca-bundle FILE`: PEM certificates to trust for HTTPS. */
+  caBundle?: string;
 }

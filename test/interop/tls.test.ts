@@ -204,6 +204,10 @@ describe('stowage serve over TLS', () => {
     const ls = await cli(['ls', `s3://${BUCKET}/`], { AWS_CA_BUNDLE: cert });
     expect(ls.stdout).toContain('cli.txt');
 
+    const flag = await cli(['--ca-bundle', path.relative(home, cert), 'ls', `s3://${BUCKET}/`]);
+    expect([flag.code, flag.stderr]).toEqual([0, '']);
+    expect(flag.stdout).toContain('cli.txt');
+
     const untrusted = await cli(['ls', `s3://${BUCKET}/`]);
     expect(untrusted.code).toBe(7);
     expect(untrusted.stderr).toMatch(/the TLS certificate is not trusted; set AWS_CA_BUNDLE/);

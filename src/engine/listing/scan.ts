@@ -67,8 +67,13 @@ export function* scanEntries<Row>(
   if (Buffer.compare(Buffer.from(pos.key), Buffer.from(prefix)) < 0) {
     pos = { key: prefix, inclusive: true };
   }
+  // After a jump over a common prefix the next row is usually another common prefix (or
+  // the first key of one), so fetch one row, and grow the batch (×4, up to BATCH) only
+  // while rows are used: a full batch per common prefix read 256 rows to use one, about
+  // 1 ms of the server's only thread per prefix (1.1 s for a page of 1,000 prefixes).
+  let batch = delimiter ? 1 : BATCH;
   for (;;) {
-    const rows = src.fetch(pos, upper, BATCH);
+    const rows = src.fetch(pos, upper, batch);
     if (rows.length === 0) return;
     let jumped = false;
     for (const row of rows) {
@@ -91,7 +96,8 @@ export function* scanEntries<Row>(
       yield { kind: 'row', row };
       pos = { key, inclusive: false, afterSeq: src.seqOf(row) };
     }
-    if (!jumped && rows.length < BATCH) return;
+    if (!jumped && rows.length < batch) return;
+    batch = jumped ? 1 : Math.min(batch * 4, BATCH);
   }
 }
 

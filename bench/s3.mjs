@@ -54,6 +54,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.join(here, '..');
 const s3rverBin = path.join(repo, 'node_modules/s3rver/bin/s3rver.js');
 const floorBin = path.join(here, 'lib/floor-server.mjs');
+/** The name of the second Stowage, run with server.defaultEncryption: none. */
+const CLEAR = 'stowage-clear';
 if (!existsSync(path.join(repo, 'dist/cli/main.js'))) {
   console.error('dist/ is missing: run `npm run build` (npm run bench:s3 does).');
   process.exit(1);
@@ -377,7 +379,7 @@ async function attempt(server, what, fn) {
   try {
     return await fn();
   } catch (err) {
-    if (server.name === 'stowage') throw err;
+    if (server.name === 'stowage' || server.name === CLEAR) throw err;
     const message = String(err?.message ?? err).split('\n')[0];
     failures[`${server.name}.${what}`] ??= message;
     log(`${server.name} ${what} failed: ${message}`);
@@ -396,6 +398,9 @@ try {
   if (s3rver) servers.push(s3rver);
   const floor = await attempt({ name: 'floor' }, 'setup', startFloor);
   if (floor) servers.push(floor);
+  // Stowage storing objects in the clear (server.defaultEncryption: none), in the 1 GiB
+  // runs only: what SSE-S3, on by default, costs a large transfer.
+  servers.push(await startStowage({ name: CLEAR, env: { STOWAGE_DEFAULT_ENCRYPTION: 'none' } }));
   for (const s of servers) {
     clients.set(s, clientFor(s));
     log(`${s.name}: ${s.url} (pid ${s.pid})`);
@@ -410,7 +415,7 @@ try {
       for (const b of [
         'warmup',
         'big',
-        ...Array.from({ length: SMALL_RUNS }, (_, r) => `small-${r}`),
+        ...(s.name === CLEAR ? [] : Array.from({ length: SMALL_RUNS }, (_, r) => `small-${r}`)),
       ]) {
         await c.createBucket(b);
       }
@@ -426,8 +431,9 @@ try {
   };
 
   // 4 KiB objects, 16 in flight. The servers take turns; who goes first alternates.
+  const smallServers = servers.filter((s) => s.name !== CLEAR);
   for (let run = 0; run < SMALL_RUNS; run++) {
-    const order = run % 2 ? [...servers].reverse() : servers;
+    const order = run % 2 ? [...smallServers].reverse() : smallServers;
     for (const s of order) {
       const c = clients.get(s);
       syncDisks();
@@ -586,6 +592,23 @@ for (const [op, what] of [
     '',
     '',
   ]);
+  const clear = med[`${CLEAR}.${what}.mbPerSec`];
+  rows.push([
+    `1 GiB ${op}, Stowage with \`server.defaultEncryption: none\` (MB/s)`,
+    cell(CLEAR, `${what}.mbPerSec`, what),
+    '',
+    clear !== undefined && med[`s3rver.${what}.mbPerSec`]
+      ? times(clear, med[`s3rver.${what}.mbPerSec`])
+      : '',
+    e === undefined ? 'not found' : fmt(e),
+    e === undefined || clear === undefined ? '' : pct(clear, e),
+    `(≥ ${TARGET_BIG_RATIO * 100}% of engine direct)`,
+    e === undefined || clear === undefined
+      ? 'n/a'
+      : clear >= TARGET_BIG_RATIO * e
+        ? 'yes'
+        : '**no**',
+  ]);
 }
 for (const [op, what] of [
   ['PUT', 'put1g'],
@@ -721,7 +744,7 @@ const section = `<!-- bench:s3 -->
 
 Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} (UTC) · Node ${process.version} · ${cpu} (${os.cpus().length} CPUs) · data on ${mount ? `${mount[2]} (${mount[0]})` : 'unknown'} under ${os.tmpdir()} · s3rver ${s3rverVersion} · client ${CLIENT === 'raw' ? 'raw node:http + SigV4' : `@aws-sdk/client-s3 ${sdkVersion}`} · load average ${loadAtStart} at the start, ${loadAtEnd} at the end
 
-- Servers: each its own process on 127.0.0.1, on this machine, beside the client. Stowage is \`node bin/stowage.cjs serve\` as shipped: fsync on, UV_THREADPOOL_SIZE=16, access log at the default \`info\` level (to a file). s3rver runs with \`--silent\` and UV_THREADPOOL_SIZE=16 too; it never fsyncs, and answers a PUT before its file write has finished.
+- Servers: each its own process on 127.0.0.1, on this machine, beside the client. Stowage is \`node bin/stowage.cjs serve\` as shipped: fsync on, UV_THREADPOOL_SIZE=16, access log at the default \`info\` level (to a file), every object encrypted with SSE-S3 (the default). A second Stowage, \`${CLEAR}\`, runs the same with \`STOWAGE_DEFAULT_ENCRYPTION=none\` (objects in the clear, as MinIO and Ceph RGW store them) in the 1 GiB runs only; its rows say what the default encryption costs, and the targets are judged on the default. s3rver runs with \`--silent\` and UV_THREADPOOL_SIZE=16 too; it never fsyncs, and answers a PUT before its file write has finished.
 - Client: the same for both, ${
   CLIENT === 'raw'
     ? `\`bench/lib/raw-s3.mjs\`: node:http with an \`http.Agent\` of ${CONCURRENCY} keep-alive sockets per server and Signature V4 headers with \`UNSIGNED-PAYLOAD\`, nothing else (a fraction of the SDK's CPU per request, so that the figures are about the servers; \`BENCH_S3_CLIENT=sdk\` runs the SDK instead). The 1 GiB GET reads over a socket of its own into one reused 1 MiB buffer and parses only the response head (\`countObjectLean\`): node:http cost the client 1.9–2.4 s of CPU per GiB, more than either server`

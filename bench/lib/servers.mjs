@@ -98,8 +98,12 @@ export function serverProcesses(root, extraEnv = {}) {
     children.delete(child);
   }
 
-  async function startStowage() {
-    const dataDir = path.join(root, 'stowage');
+  /**
+   * `stowage serve` as shipped; `name` and `env` start another one beside it (its own data
+   * directory), e.g. with STOWAGE_DEFAULT_ENCRYPTION=none.
+   */
+  async function startStowage({ name = 'stowage', env = {} } = {}) {
+    const dataDir = path.join(root, name);
     const credentials = {
       accessKeyId: `BENCH${randomBytes(6).toString('hex').toUpperCase()}`,
       secretAccessKey: randomBytes(24).toString('base64url'),
@@ -111,8 +115,9 @@ export function serverProcesses(root, extraEnv = {}) {
       {
         STOWAGE_ROOT_ACCESS_KEY: credentials.accessKeyId,
         STOWAGE_ROOT_SECRET_KEY: credentials.secretAccessKey,
+        ...env,
       },
-      path.join(root, 'stowage.log'),
+      path.join(root, `${name}.log`),
       (out) => {
         try {
           return { url: JSON.parse(out).url };
@@ -121,7 +126,7 @@ export function serverProcesses(root, extraEnv = {}) {
         }
       },
     );
-    return { ...server, name: 'stowage', credentials, dataDir };
+    return { ...server, name, credentials, dataDir };
   }
 
   return { startProcess, stopProcess, tail, startStowage };

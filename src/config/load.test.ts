@@ -56,6 +56,7 @@ describe('loadConfig: sources and precedence', () => {
         region: 'us-east-1',
         virtualHostDomain: 'localhost',
         idleTimeoutSeconds: 20,
+        defaultEncryption: 'AES256',
       },
     });
   });

@@ -18,6 +18,7 @@ describe('configSchema', () => {
         region: 'us-east-1',
         virtualHostDomain: 'localhost',
         idleTimeoutSeconds: 20,
+        defaultEncryption: 'AES256',
       },
     });
   });
@@ -94,6 +95,7 @@ describe('configKeyPaths', () => {
       'server.region',
       'server.virtualHostDomain',
       'server.idleTimeoutSeconds',
+      'server.defaultEncryption',
       'server.tls',
       'server.tls.certFile',
       'server.tls.keyFile',

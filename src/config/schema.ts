@@ -178,6 +178,11 @@ const serverSchema = z
     // Seconds a client may send nothing while the server waits for it: a request body is then
     // answered 400 RequestTimeout (S3: ~20 s), a connection that sent no request is closed.
     idleTimeoutSeconds: numberFrom(z.number().positive().max(3600)).default(20),
+    // What an object gets when neither the write nor its bucket's default encryption asks
+    // for any: SSE-S3, as S3 applies to every new object since 2023, or nothing (stored in
+    // the clear, as MinIO and Ceph RGW store it; GetBucketEncryption then answers
+    // ServerSideEncryptionConfigurationNotFoundError).
+    defaultEncryption: z.enum(['AES256', 'none']).default('AES256'),
     tls: z
       .strictObject({
         certFile: z.string().min(1),

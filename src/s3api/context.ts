@@ -42,6 +42,11 @@ export interface S3Request {
   anonymous: boolean;
   /** The checks authorisation left until the body is read (DeleteObjects, PutObjectTagging). */
   deferred?: DeferredAuthorization;
+  /**
+   * False when objects are stored in the clear unless a write or its bucket asks for
+   * encryption (`server.defaultEncryption: none`); SSE-S3 otherwise.
+   */
+  encryptByDefault?: boolean;
 }
 
 /** A header's value (first of repeated ones), or undefined. */

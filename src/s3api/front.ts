@@ -65,6 +65,8 @@ export interface S3FrontOptions {
   authorize: Authorize;
   /** Host suffix for virtual-hosted-style addressing (`bucket.<domain>`). */
   virtualHostDomain?: string;
+  /** False to store objects in the clear unless asked (`server.defaultEncryption: none`). */
+  encryptByDefault?: boolean;
   /** Called once per finished request. */
   onAccess?: (entry: AccessLogEntry) => void;
   /**
@@ -202,6 +204,7 @@ export function createS3Handler(
         trailerAlgorithms: auth.trailerAlgorithms,
         anonymous: auth.principal.kind === 'anonymous',
         ...(deferred ? { deferred } : {}),
+        ...(options.encryptByDefault === false ? { encryptByDefault: false } : {}),
       };
       await HANDLERS[routed.operation](r);
     };

@@ -141,6 +141,7 @@ async function serve(
         publicAccessOf(engine, bucket, key, versionId, authenticated),
     }),
     virtualHostDomain: config.server.virtualHostDomain,
+    encryptByDefault: config.server.defaultEncryption === 'AES256',
     onAccess: (entry) => accessLog.info(entry, 'request'),
     // The message and the stack of what went wrong (the cause too), redacted as any log.
     onServerError: (err, requestId) =>

@@ -124,7 +124,7 @@ const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 /**
  * What S3 answers for a bucket that has no document of these kinds: every bucket is
- * encrypted with SSE-S3 by default (as here: objects are stored encrypted), and logging and
+ * encrypted with SSE-S3 by default (as here, unless `server.defaultEncryption: none`), and logging and
  * notifications read back as empty documents rather than errors.
  */
 const DEFAULT_DOCUMENTS: Partial<Record<keyof typeof BUCKET_DOCUMENTS, string>> = {
@@ -146,7 +146,10 @@ function storedOrDefault(
   try {
     return r.engine.getBucketConfig(bucket, BUCKET_DOCUMENTS[sub], id);
   } catch (err) {
-    const fallback = DEFAULT_DOCUMENTS[sub];
+    // Under server.defaultEncryption: none an unconfigured bucket encrypts nothing, and says
+    // so as S3 did before 2023 (ServerSideEncryptionConfigurationNotFoundError).
+    const fallback =
+      sub === 'encryption' && r.encryptByDefault === false ? undefined : DEFAULT_DOCUMENTS[sub];
     if (fallback !== undefined && isStowageError(err) && err.code === 'E_NO_SUCH_BUCKET_CONFIG')
       return fallback;
     throw err;

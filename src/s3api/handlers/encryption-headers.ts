@@ -2,7 +2,8 @@
  * Server-side encryption headers. A write's setting comes from
  * `x-amz-server-side-encryption` (+ `-aws-kms-key-id`, `-bucket-key-enabled`); without
  * them, from the bucket's default encryption document; without one, SSE-S3 (AES256),
- * which is what S3 has applied to every new object since January 2023. SSE-C
+ * which is what S3 has applied to every new object since January 2023 (or nothing, with
+ * `server.defaultEncryption: none`). SSE-C
  * (customer-provided keys) is refused with NotImplemented rather than ignored.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
@@ -89,8 +90,12 @@ export function bucketDefaultEncryption(
   };
 }
 
-/** The encryption of a new object (PutObject, CopyObject, CreateMultipartUpload). */
-export function encryptionFrom(r: S3Request): ObjectEncryption {
+/**
+ * The encryption of a new object (PutObject, CopyObject, CreateMultipartUpload); undefined
+ * (in the clear) only under `server.defaultEncryption: none` when neither the request nor
+ * the bucket asks for any.
+ */
+export function encryptionFrom(r: S3Request): ObjectEncryption | undefined {
   refuseCustomerKeys(r);
   const algorithm = header(r, SSE);
   const keyId = header(r, KMS_KEY);
@@ -102,7 +107,10 @@ export function encryptionFrom(r: S3Request): ObjectEncryption {
         `${KMS_KEY} is only valid with ${SSE}: aws:kms or aws:kms:dsse`,
       );
     }
-    const fallback = bucketDefaultEncryption(r, bucketOf(r)) ?? DEFAULT_ENCRYPTION;
+    const fallback =
+      bucketDefaultEncryption(r, bucketOf(r)) ??
+      (r.encryptByDefault === false ? undefined : DEFAULT_ENCRYPTION);
+    if (fallback === undefined) return undefined;
     return bucketKey === undefined ? fallback : withBucketKey(fallback, bucketKey);
   }
   if (!ALGORITHMS.includes(algorithm)) {

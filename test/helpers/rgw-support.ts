@@ -14,6 +14,8 @@ export interface CephConfOptions {
   rgwPort: number;
   storeBytes: number;
   lcDebugIntervalSec: number;
+  /** Serve HTTPS with these PEM files instead of HTTP. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 /**
@@ -86,7 +88,11 @@ ms mon client mode = crc
 objecter tick interval = 1
 
 [client.rgw.test]
-rgw frontends = beast endpoint=127.0.0.1:${o.rgwPort}
+rgw frontends = ${
+    o.tls
+      ? `beast ssl_endpoint=127.0.0.1:${o.rgwPort} ssl_certificate=${o.tls.certFile} ssl_private_key=${o.tls.keyFile}`
+      : `beast endpoint=127.0.0.1:${o.rgwPort}`
+  }
 rgw data = ${d}/rgw
 rgw thread pool size = 32
 rgw enable usage log = false

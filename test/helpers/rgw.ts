@@ -35,6 +35,8 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -63,11 +65,13 @@ export interface RgwOptions {
   baseDir?: string;
   /** Seconds per lifecycle "day"; > 0 also makes lifecycle run continuously. Default -1 (off). */
   lcDebugIntervalSec?: number;
+  /** Serve HTTPS (beast's ssl_endpoint) with these PEM files; `endpoint` is then https://. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 /** A running RGW. */
 export interface RgwServer {
-  /** `http://127.0.0.1:PORT`, path-style only. */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`), path-style only. */
   endpoint: string;
   region: 'us-east-1';
   accessKeyId: string;
@@ -153,9 +157,11 @@ async function startOnce(options: RgwOptions): Promise<RgwServer> {
       rgwPort,
       storeBytes: options.storeBytes ?? 1024 ** 3,
       lcDebugIntervalSec: options.lcDebugIntervalSec ?? -1,
+      ...(options.tls ? { tls: options.tls } : {}),
     }),
   );
-  const endpoint = `http://127.0.0.1:${rgwPort}`;
+  const endpoint = `${options.tls ? 'https' : 'http'}://127.0.0.1:${rgwPort}`;
+  const ca = options.tls ? readFileSync(options.tls.certFile) : undefined;
   const accessKeyId = `RGW${randomBytes(9).toString('hex').toUpperCase().slice(0, 17)}`;
   const secretAccessKey = randomBytes(20).toString('hex');
   const step = (file: string, args: string[]): Promise<string> =>
@@ -210,11 +216,7 @@ async function startOnce(options: RgwOptions): Promise<RgwServer> {
       }
       // A 200 counts only from our own radosgw, not from whoever else took the port.
       if (!isListeningOn(rgw.pid!, rgwPort)) return false;
-      const res = await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(2_000) }).catch(
-        () => undefined,
-      );
-      await res?.arrayBuffer();
-      return res?.status === 200;
+      return (await rootStatus(endpoint, ca)) === 200;
     });
 
     const userJson = await step('radosgw-admin', [
@@ -294,6 +296,20 @@ function assertAlive(cluster: Cluster): void {
 function logHas(dir: string, file: string, pattern: RegExp): boolean {
   const p = path.join(dir, 'log', file);
   return existsSync(p) && pattern.test(readFileSync(p, 'utf8'));
+}
+
+/** The status of `GET /` (undefined when nothing answers), trusting `ca` over https. */
+function rootStatus(endpoint: string, ca: Buffer | undefined): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const get = endpoint.startsWith('https:') ? https.get : http.get;
+    const req = get(`${endpoint}/`, { ca, timeout: 2_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
 }
 
 /** SIGKILL, not a clean shutdown: radosgw takes ~4 s to stop and memstore would dump RAM to disk. */

@@ -25,7 +25,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
 import { boto3Env, pythonWithBoto3 } from '../helpers/python.js';
 import { connectRaw } from '../helpers/raw-socket.js';
+import { startRgw, type RgwServer } from '../helpers/rgw.js';
 import { runCli } from '../helpers/run-cli.js';
+import { S3StorageManager } from '../../src/index.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
 const BUCKET = 'tls-interop';
@@ -411,6 +413,56 @@ describe('stowage serve over TLS: connections that never start the handshake', (
     expect(outcome).toBe('stopped');
     await silent.closedWithin(1000);
   }, 30_000);
+});
+
+describe('Ceph RGW over TLS: the CA bundle settings of the client', () => {
+  let rgw: RgwServer;
+  beforeAll(async () => {
+    rgw = await startRgw({ tls: { certFile: cert, keyFile: key } });
+  }, 600_000);
+  afterAll(async () => rgw?.stop());
+
+  it('the stowage CLI and S3StorageManager reach it with AWS_CA_BUNDLE or --ca-bundle, and fail without', async () => {
+    const home = mkdtempSync(path.join(work, 'rgw-home-'));
+    const env = {
+      HOME: home,
+      AWS_ACCESS_KEY_ID: rgw.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey,
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    };
+    const cli = (args: string[], extra: Record<string, string> = {}) =>
+      runCli(['--endpoint-url', rgw.endpoint, ...args], { env: { ...env, ...extra }, cwd: home });
+    expect(rgw.endpoint).toMatch(/^https:/);
+    const mb = await cli(['mb', 's3://tls-rgw'], { AWS_CA_BUNDLE: cert });
+    expect(mb.code, mb.stderr).toBe(0);
+    const file = path.join(home, 'up.txt');
+    writeFileSync(file, 'to RGW over TLS\n');
+    const up = await cli(['--ca-bundle', cert, 'cp', file, 's3://tls-rgw/up.txt']);
+    expect(up.code, up.stderr).toBe(0);
+    const down = await cli(['cp', 's3://tls-rgw/up.txt', '-'], { AWS_CA_BUNDLE: cert });
+    expect([down.code, down.stdout]).toEqual([0, 'to RGW over TLS\n']);
+    const untrusted = await cli(['ls', 's3://tls-rgw/']);
+    expect(untrusted.code).toBe(7);
+    expect(untrusted.stderr).toMatch(/the TLS certificate is not trusted; set AWS_CA_BUNDLE/);
+
+    const m = await S3StorageManager.fromEnv({
+      env: {
+        ...env,
+        AWS_ENDPOINT_URL: rgw.endpoint,
+        AWS_CA_BUNDLE: cert,
+        S3_BUCKET_NAME: 'tls-rgw',
+      },
+      homeDir: home,
+      cwd: home,
+    });
+    try {
+      const listed: string[] = [];
+      for await (const o of m.list()) listed.push(o.key);
+      expect(listed).toEqual(['up.txt']);
+    } finally {
+      m.close();
+    }
+  });
 });
 
 describe('stowage serve and stowage config check with bad TLS files', () => {

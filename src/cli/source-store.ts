@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { createS3Client, resolveStore, type ResolvedStore } from '../client/index.js';
 import { StowageError } from '../errors.js';
 import type { CliContext } from './context.js';
+import { caBundleFlag } from './store.js';
 import type { Ends } from './transfer-args.js';
 import {
   openTransferSession,
@@ -72,7 +73,8 @@ export async function resolveSourceStore(
     config,
     env,
     homeDir: env.HOME || env.USERPROFILE || os.homedir(),
-    flags: { store: name },
+    // --ca-bundle applies to both ends, as aws-cli's does.
+    flags: { store: name, ...caBundleFlag(ctx) },
   });
 }
 

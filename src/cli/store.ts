@@ -30,6 +30,22 @@ export interface CliStore {
 
 const opened = new WeakMap<CliContext, Promise<CliStore>>();
 
+/**
+ * `--ca-bundle` as a path: `~/` is the home directory (no shell expanded it in
+ * `--ca-bundle=~/…`), a relative path is relative to the working directory.
+ */
+export function caBundleFlag(ctx: CliContext): { caBundle?: string } {
+  const value = storeGlobals(ctx).caBundle;
+  if (value === undefined) return {};
+  const env = ctx.io.env;
+  const home = env.HOME || env.USERPROFILE || os.homedir();
+  return {
+    caBundle: value.startsWith('~/')
+      ? path.join(home, value.slice(2))
+      : path.resolve(ctx.io.cwd, value),
+  };
+}
+
 /** The global flags, typed with the store flags. */
 export function storeGlobals(ctx: CliContext): StoreGlobalOptions {
   return ctx.globals() as StoreGlobalOptions;
@@ -57,7 +73,7 @@ export function storeFor(ctx: CliContext): Promise<CliStore> {
           endpointUrl: g.endpointUrl,
           profile: g.profile,
           region: g.region,
-          ...(g.caBundle !== undefined ? { caBundle: path.resolve(ctx.io.cwd, g.caBundle) } : {}),
+          ...caBundleFlag(ctx),
         },
       });
       const client = createS3Client(store);

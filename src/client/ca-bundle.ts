@@ -50,3 +50,16 @@ export function readCaBundle(file: string, origin: string, homeDir: string): str
   }
   return certificates.join('\n');
 }
+
+/**
+ * The certificates of the `NODE_EXTRA_CA_CERTS` file, which Node trusts by default; none
+ * when it is unset or cannot be read (Node itself only warns then).
+ */
+export function extraCaCertificates(file: string | undefined): string[] {
+  if (!file) return [];
+  try {
+    return readFileSync(file, 'latin1').match(PEM_CERTIFICATE) ?? [];
+  } catch {
+    return [];
+  }
+}

@@ -12,7 +12,7 @@ export interface TranslateContext {
   bucket?: string;
   key?: string;
   /** The store it went to: its name and key id (masked) make credential errors actionable. */
-  store?: Pick<ResolvedStore, 'name' | 'credentials' | 'source'>;
+  store?: Pick<ResolvedStore, 'name' | 'credentials' | 'source' | 'caCertificates'>;
 }
 
 /** Socket-level failures (Node's errno codes) that a retry may fix. */
@@ -134,7 +134,9 @@ export function translateS3Error(err: unknown, ctx: TranslateContext = {}): Stow
     const hint = PERMANENT_NETWORK.has(netCode)
       ? netCode === 'ENOTFOUND'
         ? ': the host name does not resolve; check the endpoint'
-        : ': the TLS certificate is not trusted; set AWS_CA_BUNDLE or use a trusted certificate'
+        : ctx.store?.caCertificates !== undefined
+          ? `: the TLS certificate is not trusted, not even with the CA bundle ${/CA bundle: (.*)$/.exec(ctx.store.source)?.[1] ?? 'set'}: point it at the certificate the store serves`
+          : ': the TLS certificate is not trusted; set AWS_CA_BUNDLE (or --ca-bundle) or use a trusted certificate'
       : netCode === 'ECONNREFUSED'
         ? ': nothing listens there (is `stowage serve` or the store running?)'
         : '';

@@ -26,7 +26,7 @@ import {
   type Layer,
   type Setting,
 } from './layers.js';
-import { readCaBundle } from './ca-bundle.js';
+import { extraCaCertificates, readCaBundle } from './ca-bundle.js';
 import { discoverLocalServe, type LocalServeDiscovery } from './local-serve.js';
 import { noCredentialsError } from './no-credentials.js';
 import { envValue, seedDefaults } from './seed-env.js';
@@ -193,7 +193,12 @@ export async function resolveStore(options: ResolveStoreOptions): Promise<Resolv
   if (rateLimit) resolved.rateLimit = rateLimit.value;
   const caBundle = pick(layers, 'caBundle');
   if (caBundle) {
-    resolved.caCertificates = readCaBundle(caBundle.value, caBundle.origin, homeDir);
+    // An agent's own CA list replaces Node's, which holds NODE_EXTRA_CA_CERTS' certificates
+    // besides the bundled roots (tls.rootCertificates): keep those trusted too.
+    resolved.caCertificates = [
+      readCaBundle(caBundle.value, caBundle.origin, homeDir),
+      ...extraCaCertificates(envValue(env, 'NODE_EXTRA_CA_CERTS')),
+    ].join('\n');
     resolved.source += `; CA bundle: ${caBundle.value} from ${caBundle.origin}`;
   }
   const bandwidthLimit = pick(layers, 'bandwidthLimit');

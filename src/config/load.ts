@@ -137,6 +137,12 @@ export async function resolveConfig(options: LoadConfigOptions = {}): Promise<Re
     config.server.tls.certFile = resolvePath(config.server.tls.certFile, tlsBase);
     config.server.tls.keyFile = resolvePath(config.server.tls.keyFile, tlsBase);
   }
+  // A store's CA bundle, like the TLS files, is relative to the file that names it.
+  for (const store of Object.values(config.stores ?? {})) {
+    if (store.caBundle !== undefined) {
+      store.caBundle = resolvePath(store.caBundle, file ? path.dirname(file.path) : cwd);
+    }
+  }
   if (
     (config.server.rootAccessKeyId === undefined) !==
     (config.server.rootSecretAccessKey === undefined)

@@ -196,6 +196,7 @@ export class Engine {
         fsync ? new WalSync(`${dbFile}-wal`) : undefined,
       );
       const recordKey = db.prepare('INSERT OR IGNORE INTO encryption_keys (ref) VALUES (?)');
+      const forgetKey = db.prepare('DELETE FROM encryption_keys WHERE ref = ?');
       const accessTimes = new AccessTimes(db, () => queue.schedule());
       const ctx: EngineContext = {
         db,
@@ -206,6 +207,7 @@ export class Engine {
           dataDir,
           (ref) => keyInUse(db, ref),
           (ref) => recordKey.run(ref),
+          (ref) => forgetKey.run(ref),
         ),
         queue,
         limits: { ...DEFAULT_LIMITS, ...options.limits },

@@ -248,7 +248,7 @@ describe('damage and keys', () => {
     writeFileSync(kmsFile, Buffer.alloc(5));
     await expect(Engine.open({ dataDir: dir, fsync: false })).rejects.toMatchObject({
       code: 'E_DATA_CORRUPT',
-      message: expect.stringMatching(/has 5 bytes, not 32/),
+      message: expect.stringMatching(/has 5 bytes, not 32 \(the SSE-KMS key "game-key"\)/),
     });
     // Restored, it opens, and the objects under both keys read back.
     writeFileSync(kmsFile, savedKms, { mode: 0o600 });
@@ -268,7 +268,18 @@ describe('damage and keys', () => {
     await engine.close();
     rmSync(path.join(dir, 'keys', 'kms'), { recursive: true });
     engine = await Engine.open({ dataDir: dir, fsync: false });
+    // Forgotten once found missing and unused: later opens do not look for it again.
+    const recorded = () => {
+      const db = new Database(path.join(dir, 'meta.db'), { readonly: true });
+      try {
+        return db.prepare('SELECT ref FROM encryption_keys').pluck().all();
+      } finally {
+        db.close();
+      }
+    };
+    expect(recorded()).not.toContain('kms:game-key');
     await engine.putObject('vault', 'back', 'y', { encryption: KMS });
+    expect(recorded()).toContain('kms:game-key');
     expect((await read('back')).toString()).toBe('y');
     expect(readdirSync(path.join(dir, 'keys', 'kms'))).toHaveLength(1);
   });

@@ -221,16 +221,27 @@ describe('stowage serve over TLS', () => {
     const viaProfile = await cli(['cp', `s3://${BUCKET}/cli.txt`, '-']);
     expect([viaProfile.code, viaProfile.stdout]).toEqual([0, 'over TLS from the stowage CLI\n']);
     rmSync(path.join(home, '.aws', 'config'));
+    // A relative caBundle is relative to the file naming it, as its TLS files are.
     writeFileSync(
       path.join(home, 'stowage.yaml'),
-      `stores:\n  tls:\n    endpoint: ${t.url}\n    caBundle: ${cert}\ndefaultStore: tls\n`,
+      `stores:\n  tls:\n    endpoint: ${t.url}\n    caBundle: server.crt\ndefaultStore: tls\n`,
     );
     const viaStore = await runCli(['cp', `s3://${BUCKET}/cli.txt`, '-'], {
-      env: { HOME: home, ...keys },
-      cwd: home,
+      env: { HOME: home, ...keys, STOWAGE_CONFIG: path.join(home, 'stowage.yaml') },
+      cwd: work,
     });
     expect([viaStore.code, viaStore.stdout]).toEqual([0, 'over TLS from the stowage CLI\n']);
     rmSync(path.join(home, 'stowage.yaml'));
+    // --ca-bundle=~/… (no shell to expand it) is under the home directory.
+    const tilde = await cli(['--ca-bundle=~/server.crt', 'ls', `s3://${BUCKET}/`]);
+    expect([tilde.code, tilde.stderr]).toEqual([0, '']);
+    // A bundle without the store's certificate says so, instead of "set AWS_CA_BUNDLE".
+    const other = makeCertificate(home, 'other');
+    const wrong = await cli(['ls', `s3://${BUCKET}/`], { AWS_CA_BUNDLE: other.cert });
+    expect(wrong.code).toBe(7);
+    expect(wrong.stderr).toContain(
+      `not even with the CA bundle ${other.cert} from env AWS_CA_BUNDLE: point it at the certificate the store serves`,
+    );
 
     // A bundle that cannot be read, or holds no certificate, is a config error naming it.
     const missing = await cli(['ls'], { AWS_CA_BUNDLE: path.join(home, 'nope.pem') });
@@ -246,6 +257,26 @@ describe('stowage serve over TLS', () => {
     const bad = await cli(['ls'], { AWS_CA_BUNDLE: garbled });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/certificate 1 of the CA bundle .* is not a valid PEM certificate/);
+  });
+
+  it('a CA bundle adds to what NODE_EXTRA_CA_CERTS trusts, it does not replace it', async () => {
+    // The CLI in a process of its own: Node reads NODE_EXTRA_CA_CERTS when it starts.
+    // Async: the server under test runs in this process.
+    const run = await runPeer(
+      process.execPath,
+      [path.resolve('bin/stowage.cjs'), '--endpoint-url', t.url, 'ls', `s3://${BUCKET}/`],
+      {
+        HOME: work,
+        AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+        NODE_EXTRA_CA_CERTS: cert,
+        // The system's CAs, which do not include the server's certificate.
+        AWS_CA_BUNDLE: '/etc/ssl/certs/ca-certificates.crt',
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toContain('cli.txt');
   });
 
   it('boto3 with verify=<cert> round-trips; with the system CAs, fails', async () => {
@@ -441,6 +472,34 @@ describe('Ceph RGW over TLS: the CA bundle settings of the client', () => {
     expect(up.code, up.stderr).toBe(0);
     const down = await cli(['cp', 's3://tls-rgw/up.txt', '-'], { AWS_CA_BUNDLE: cert });
     expect([down.code, down.stdout]).toEqual([0, 'to RGW over TLS\n']);
+    // --ca-bundle covers both ends of a copy from a stowage.yaml store (stowage over TLS).
+    writeFileSync(
+      path.join(home, 'stowage.yaml'),
+      [
+        'stores:',
+        '  local-tls:',
+        `    endpoint: ${t.url}`,
+        `    accessKeyId: ${TEST_KEY.accessKeyId}`,
+        `    secretAccessKey: ${TEST_KEY.secretAccessKey}`,
+        '',
+      ].join('\n'),
+    );
+    const across = await cli([
+      '--ca-bundle',
+      cert,
+      'cp',
+      `s3://${BUCKET}/cli.txt`,
+      's3://tls-rgw/from-stowage.txt',
+      '--source-store',
+      'local-tls',
+    ]);
+    expect(across.code, across.stderr).toBe(0);
+    const copied = await cli(['cp', 's3://tls-rgw/from-stowage.txt', '-'], {
+      AWS_CA_BUNDLE: cert,
+    });
+    expect(copied.stdout).toBe('over TLS from the stowage CLI\n');
+    rmSync(path.join(home, 'stowage.yaml'));
+
     const untrusted = await cli(['ls', 's3://tls-rgw/']);
     expect(untrusted.code).toBe(7);
     expect(untrusted.stderr).toMatch(/the TLS certificate is not trusted; set AWS_CA_BUNDLE/);
@@ -458,7 +517,7 @@ describe('Ceph RGW over TLS: the CA bundle settings of the client', () => {
     try {
       const listed: string[] = [];
       for await (const o of m.list()) listed.push(o.key);
-      expect(listed).toEqual(['up.txt']);
+      expect(listed).toEqual(['from-stowage.txt', 'up.txt']);
     } finally {
       m.close();
     }

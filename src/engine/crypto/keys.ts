@@ -35,13 +35,15 @@ export class KeyStore {
    * `inUse(ref)` says whether stored data was encrypted with key `ref`: such a key that is
    * missing is never made anew, since a new key would leave that data unreadable for good
    * (and the data written under it unreadable once the old file is restored).
-   * `recordUse(ref)` is told of every key about to encrypt, before any data uses it, and
-   * `recorded()` lists those refs again when the engine opens (checkKeys).
+   * `recordUse(ref)` is told of every key about to encrypt, before any data uses it (the
+   * engine lists those refs for checkKeys when it opens); `forgetUse(ref)` of a recorded key
+   * found missing while no data uses it.
    */
   constructor(
     dataDir: string,
     private readonly inUse: (ref: string) => boolean = () => false,
     private readonly recordUse: (ref: string) => void = () => undefined,
+    private readonly forgetUse: (ref: string) => void = () => undefined,
   ) {
     this.dir = path.join(dataDir, 'keys');
   }
@@ -86,9 +88,19 @@ export class KeyStore {
       } catch {
         continue; // a reference this version does not know: its reads say so
       }
-      if ((await readKey(file)) === undefined && this.inUse(ref)) {
-        throw missingInUse(file, ref);
+      let key: Buffer | undefined;
+      try {
+        key = await readKey(file);
+      } catch (err) {
+        const e = toStowageError(err, `check the ${keyName(ref)}`);
+        throw e.code === 'E_DATA_CORRUPT'
+          ? new StowageError('E_DATA_CORRUPT', `${e.message} (the ${keyName(ref)})`, { cause: e })
+          : e;
       }
+      if (key !== undefined) continue;
+      if (this.inUse(ref)) throw missingInUse(file, ref);
+      // No data uses it: it is made anew on its next use; no need to scan for it again.
+      this.forgetUse(ref);
     }
   }
 
@@ -115,8 +127,12 @@ export class KeyStore {
   }
 }
 
+function keyName(ref: string): string {
+  return ref === SSE_S3_REF ? 'SSE-S3 key' : `SSE-KMS key "${ref.slice(4)}"`;
+}
+
 function missingInUse(file: string, ref: string): StowageError {
-  const which = ref === SSE_S3_REF ? 'SSE-S3 key' : `SSE-KMS key "${ref.slice(4)}"`;
+  const which = keyName(ref);
   return new StowageError(
     'E_DATA_CORRUPT',
     `the encryption key file ${file} (the ${which}) is missing, and stored objects were encrypted with it: ` +

@@ -157,6 +157,7 @@ export class S3StorageManager {
       env,
       homeDir,
       ...(flags ? { flags } : {}),
+      ...(cwd !== undefined ? { cwd } : {}),
     });
     return new S3StorageManager({ ...rest, store });
   }

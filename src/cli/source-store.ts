@@ -73,6 +73,7 @@ export async function resolveSourceStore(
     config,
     env,
     homeDir: env.HOME || env.USERPROFILE || os.homedir(),
+    cwd: ctx.io.cwd,
     // --ca-bundle applies to both ends, as aws-cli's does.
     flags: { store: name, ...caBundleFlag(ctx) },
   });

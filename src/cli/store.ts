@@ -68,6 +68,7 @@ export function storeFor(ctx: CliContext): Promise<CliStore> {
         config: await ctx.config(),
         env,
         homeDir: env.HOME || env.USERPROFILE || os.homedir(),
+        cwd: ctx.io.cwd,
         flags: {
           store: g.store,
           endpointUrl: g.endpointUrl,

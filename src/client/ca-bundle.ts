@@ -13,14 +13,22 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE
 
 /**
  * The certificates of the PEM file `file` (`~/` is the home directory; a relative path is
- * relative to the working directory), as PEM text.
+ * relative to `cwd`), as PEM text.
  *
  * @throws StowageError `E_CONFIG_INVALID` naming `origin` and the file.
  */
-export function readCaBundle(file: string, origin: string, homeDir: string): string {
+export function readCaBundle(
+  file: string,
+  origin: string,
+  homeDir: string,
+  cwd: string = process.cwd(),
+): string {
   let text: string;
   try {
-    text = readFileSync(file.startsWith('~/') ? path.join(homeDir, file.slice(2)) : file, 'latin1');
+    text = readFileSync(
+      file.startsWith('~/') ? path.join(homeDir, file.slice(2)) : path.resolve(cwd, file),
+      'latin1',
+    );
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new StowageError(

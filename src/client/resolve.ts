@@ -48,6 +48,8 @@ export interface ResolveStoreOptions {
   /** Home directory of ~/.aws. */
   homeDir: string;
   flags?: StoreFlags;
+  /** What a relative `AWS_CA_BUNDLE` or profile `ca_bundle` is relative to; default `process.cwd()`. */
+  cwd?: string;
 }
 
 function lookupProfile(files: AwsFiles, name: string, origin: string, code: ErrorCode): AwsProfile {
@@ -196,7 +198,7 @@ export async function resolveStore(options: ResolveStoreOptions): Promise<Resolv
     // An agent's own CA list replaces Node's, which holds NODE_EXTRA_CA_CERTS' certificates
     // besides the bundled roots (tls.rootCertificates): keep those trusted too.
     resolved.caCertificates = [
-      readCaBundle(caBundle.value, caBundle.origin, homeDir),
+      readCaBundle(caBundle.value, caBundle.origin, homeDir, options.cwd),
       ...extraCaCertificates(envValue(env, 'NODE_EXTRA_CA_CERTS')),
     ].join('\n');
     resolved.source += `; CA bundle: ${caBundle.value} from ${caBundle.origin}`;

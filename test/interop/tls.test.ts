@@ -235,6 +235,27 @@ describe('stowage serve over TLS', () => {
     // --ca-bundle=~/… (no shell to expand it) is under the home directory.
     const tilde = await cli(['--ca-bundle=~/server.crt', 'ls', `s3://${BUCKET}/`]);
     expect([tilde.code, tilde.stderr]).toEqual([0, '']);
+    // A relative AWS_CA_BUNDLE is relative to the command's working directory (not this
+    // test process's), and to the library's `cwd`.
+    const relative = await cli(['ls', `s3://${BUCKET}/`], { AWS_CA_BUNDLE: 'server.crt' });
+    expect([relative.code, relative.stderr]).toEqual([0, '']);
+    const m = await S3StorageManager.fromEnv({
+      env: {
+        ...keys,
+        AWS_ENDPOINT_URL: t.url,
+        AWS_CA_BUNDLE: 'server.crt',
+        S3_BUCKET_NAME: BUCKET,
+      },
+      homeDir: home,
+      cwd: home,
+    });
+    try {
+      const listed: string[] = [];
+      for await (const o of m.list({ prefix: 'cli' })) listed.push(o.key);
+      expect(listed).toEqual(['cli.txt']);
+    } finally {
+      m.close();
+    }
     // A bundle without the store's certificate says so, instead of "set AWS_CA_BUNDLE".
     const other = makeCertificate(home, 'other');
     const wrong = await cli(['ls', `s3://${BUCKET}/`], { AWS_CA_BUNDLE: other.cert });

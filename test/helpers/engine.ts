@@ -1,5 +1,5 @@
 /** Test helpers: a fresh engine over a temp directory, a manual clock, body readers. */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -40,6 +40,16 @@ export function blobFileIds(dataDir: string): string[] {
 /** Every stored blob of a data directory: file ids under blobs/ and inline ids. */
 export function storedBlobIds(dataDir: string): string[] {
   return [...blobFileIds(dataDir), ...inlineBlobIds(dataDir)].sort();
+}
+
+/** Every blob file of a data directory, concatenated: what is stored at rest. */
+export function bytesAtRest(dataDir: string): Buffer {
+  const root = path.join(dataDir, 'blobs');
+  return Buffer.concat(
+    readdirSync(root).flatMap((s) =>
+      readdirSync(path.join(root, s)).map((n) => readFileSync(path.join(root, s, n))),
+    ),
+  );
 }
 
 /** A temp data directory, removed by the returned cleanup. */

@@ -18,10 +18,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { patternBytes, tempDir } from '../helpers/engine.js';
+import { bytesAtRest, patternBytes, tempDir } from '../helpers/engine.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
 import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -47,16 +45,6 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-/** Every blob file of the data directory, concatenated. */
-function bytesAtRest(): Buffer {
-  const root = path.join(t.dataDir, 'blobs');
-  return Buffer.concat(
-    readdirSync(root).flatMap((s) =>
-      readdirSync(path.join(root, s)).map((n) => readFileSync(path.join(root, s, n))),
-    ),
-  );
-}
-
 async function getBytes(bucket: string, key: string): Promise<Buffer> {
   const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   expect(got.ServerSideEncryption).toBeUndefined();
@@ -71,7 +59,7 @@ describe('server.defaultEncryption: none', () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'clear', Key: 'a.bin' }));
     expect(head.ServerSideEncryption).toBeUndefined();
     expect((await getBytes('clear', 'a.bin')).equals(body)).toBe(true);
-    expect(bytesAtRest().includes(body.subarray(1000, 1064))).toBe(true);
+    expect(bytesAtRest(t.dataDir).includes(body.subarray(1000, 1064))).toBe(true);
     // An unconfigured bucket says it has no default encryption, as S3 did before 2023.
     expect(
       await s3ErrorOf(s3.send(new GetBucketEncryptionCommand({ Bucket: 'clear' }))),
@@ -94,7 +82,7 @@ describe('server.defaultEncryption: none', () => {
       new PutObjectCommand({ Bucket: 'sealed', Key: 'b.bin', Body: byBucket }),
     );
     expect(sealed.ServerSideEncryption).toBe('AES256');
-    const rest = bytesAtRest();
+    const rest = bytesAtRest(t.dataDir);
     expect(rest.includes(asked.subarray(1000, 1064))).toBe(false);
     expect(rest.includes(byBucket.subarray(1000, 1064))).toBe(false);
     const got = await s3.send(new GetObjectCommand({ Bucket: 'sealed', Key: 'b.bin' }));
@@ -133,7 +121,7 @@ describe('server.defaultEncryption: none', () => {
     );
     expect(done.ServerSideEncryption).toBeUndefined();
     expect((await getBytes('clear', 'mp.bin')).equals(part)).toBe(true);
-    expect(bytesAtRest().includes(part.subarray(5000, 5064))).toBe(true);
+    expect(bytesAtRest(t.dataDir).includes(part.subarray(5000, 5064))).toBe(true);
   });
 
   it('aws-cli cp round-trips and head-object shows no ServerSideEncryption', async () => {

@@ -16,11 +16,11 @@ import {
   UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { patternBytes } from '../helpers/engine.js';
+import { bytesAtRest, patternBytes } from '../helpers/engine.js';
 import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
@@ -60,16 +60,6 @@ async function getBytes(bucket: string, key: string, range?: string): Promise<Bu
   return Buffer.from(await got.Body!.transformToByteArray());
 }
 
-/** Every blob file of the data directory, concatenated. */
-function bytesAtRest(): Buffer {
-  const root = path.join(t.dataDir, 'blobs');
-  return Buffer.concat(
-    readdirSync(root).flatMap((s) =>
-      readdirSync(path.join(root, s)).map((n) => readFileSync(path.join(root, s, n))),
-    ),
-  );
-}
-
 describe('defaults', () => {
   it('a bucket without default encryption gets SSE-S3, as S3 does, and nothing is stored in the clear', async () => {
     const body = patternBytes(200_000, 11);
@@ -90,7 +80,7 @@ describe('defaults', () => {
     expect(
       Buffer.from(await ranged.Body!.transformToByteArray()).equals(body.subarray(65530, 65546)),
     ).toBe(true);
-    expect(bytesAtRest().includes(body.subarray(1000, 1064))).toBe(false);
+    expect(bytesAtRest(t.dataDir).includes(body.subarray(1000, 1064))).toBe(false);
   });
 
   it('the bucket default (aws:kms with a key id and bucket key) applies without headers', async () => {

@@ -15,7 +15,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -465,6 +465,47 @@ describe('stowage serve over TLS: connections that never start the handshake', (
     expect(outcome).toBe('stopped');
     await silent.closedWithin(1000);
   }, 30_000);
+});
+
+describe('stowage serve over TLS: the start-up message', () => {
+  it('with a self-signed certificate, exports it as AWS_CA_BUNDLE, and the snippet works', async () => {
+    const dir = mkdtempSync(path.join(work, 'banner-'));
+    writeFileSync(
+      path.join(dir, 'stowage.yaml'),
+      `server:\n  tls:\n    certFile: ${cert}\n    keyFile: ${key}\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      [path.resolve('bin/stowage.cjs'), 'serve', '--port', '0', '--data-dir', path.join(dir, 'd')],
+      { cwd: dir, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes(' s3 ls\n')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+      });
+      expect(out).toContain(`  export AWS_CA_BUNDLE=${cert}   # the certificate is self-signed\n`);
+      // The exports, pasted, are all the stowage CLI needs.
+      const env = Object.fromEntries(
+        [...out.matchAll(/^ {2}export (\w+)=(\S+)/gm)].map((m) => [m[1]!, m[2]!]),
+      );
+      expect(Object.keys(env).sort()).toEqual([
+        'AWS_ACCESS_KEY_ID',
+        'AWS_CA_BUNDLE',
+        'AWS_DEFAULT_REGION',
+        'AWS_ENDPOINT_URL',
+        'AWS_SECRET_ACCESS_KEY',
+      ]);
+      const mb = await runCli(['mb', 's3://from-banner'], { env: { HOME: dir, ...env }, cwd: dir });
+      expect([mb.code, mb.stderr]).toEqual([0, '']);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });
 
 describe('Ceph RGW over TLS: the CA bundle settings of the client', () => {

@@ -1,9 +1,31 @@
 /** `stowage serve`: the S3 endpoint over the embedded store. */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { startServer, type RunningServer } from '../../server/start.js';
 import type { CliContext } from '../context.js';
 
-function banner(s: RunningServer, dataDir: string, region: string): string {
+/**
+ * The certificate file to trust, when the server's certificate is self-signed (a client
+ * then needs it as its CA bundle); undefined for one a CA issued, or no TLS.
+ */
+function selfSignedCertificate(certFile: string | undefined): string | undefined {
+  if (certFile === undefined) return undefined;
+  try {
+    const cert = new X509Certificate(readFileSync(certFile));
+    return cert.checkIssued(cert) ? certFile : undefined;
+  } catch {
+    return undefined; // the server read it at start; a reader's hint is not worth failing for
+  }
+}
+
+function banner(
+  s: RunningServer,
+  dataDir: string,
+  region: string,
+  certFile: string | undefined,
+): string {
+  const selfSigned = selfSignedCertificate(certFile);
   const c = s.credentials;
   const secretLine =
     c.source === 'generated'
@@ -23,8 +45,8 @@ function banner(s: RunningServer, dataDir: string, region: string): string {
     `  export AWS_SECRET_ACCESS_KEY=${secretValue}`,
     `  export AWS_DEFAULT_REGION=${region}`,
     `  export AWS_ENDPOINT_URL=${s.url}`,
-    ...(s.url.startsWith('https:')
-      ? ['  export AWS_CA_BUNDLE=<the certificate file, if it is self-signed>']
+    ...(selfSigned
+      ? [`  export AWS_CA_BUNDLE=${selfSigned}   # the certificate is self-signed`]
       : []),
     `  aws --endpoint-url ${s.url} s3 ls`,
     '',
@@ -68,7 +90,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
             ? { secretAccessKeyShownOnce: server.credentials.secretAccessKey }
             : {}),
         },
-        () => banner(server, config.dataDir, config.server.region),
+        () => banner(server, config.dataDir, config.server.region, config.server.tls?.certFile),
       );
       await stopped;
       await server.close();

@@ -193,7 +193,13 @@ export async function resolveStore(options: ResolveStoreOptions): Promise<Resolv
   if (endpoint) resolved.endpoint = endpoint.value;
   const rateLimit = pick(layers, 'rateLimit');
   if (rateLimit) resolved.rateLimit = rateLimit.value;
-  const caBundle = pick(layers, 'caBundle');
+  let caBundle = pick(layers, 'caBundle');
+  // The local server's own certificate (server.tls.certFile) when nothing else names a
+  // bundle: a self-signed one is what a local TLS server usually has.
+  const localCert = config.server.tls?.certFile;
+  if (!caBundle && fromLocalServe && localCert && endpoint?.value.startsWith('https:')) {
+    caBundle = { value: localCert, origin: 'server.tls.certFile (the local server)' };
+  }
   if (caBundle) {
     // An agent's own CA list replaces Node's, which holds NODE_EXTRA_CA_CERTS' certificates
     // besides the bundled roots (tls.rootCertificates): keep those trusted too.

@@ -26,6 +26,7 @@ import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.
 import { boto3Env, pythonWithBoto3 } from '../helpers/python.js';
 import { connectRaw } from '../helpers/raw-socket.js';
 import { startRgw, type RgwServer } from '../helpers/rgw.js';
+import { freePort } from '../helpers/rgw-support.js';
 import { runCli } from '../helpers/run-cli.js';
 import { S3StorageManager } from '../../src/index.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
@@ -470,15 +471,16 @@ describe('stowage serve over TLS: connections that never start the handshake', (
 describe('stowage serve over TLS: the start-up message', () => {
   it('with a self-signed certificate, exports it as AWS_CA_BUNDLE, and the snippet works', async () => {
     const dir = mkdtempSync(path.join(work, 'banner-'));
+    const port = await freePort();
     writeFileSync(
       path.join(dir, 'stowage.yaml'),
-      `server:\n  tls:\n    certFile: ${cert}\n    keyFile: ${key}\n`,
+      `dataDir: ./d\nserver:\n  port: ${port}\n  tls:\n    certFile: ${cert}\n    keyFile: ${key}\n`,
     );
-    const child = spawn(
-      process.execPath,
-      [path.resolve('bin/stowage.cjs'), 'serve', '--port', '0', '--data-dir', path.join(dir, 'd')],
-      { cwd: dir, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, [path.resolve('bin/stowage.cjs'), 'serve'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       let out = '';
       await new Promise<void>((resolve, reject) => {
@@ -502,6 +504,11 @@ describe('stowage serve over TLS: the start-up message', () => {
       ]);
       const mb = await runCli(['mb', 's3://from-banner'], { env: { HOME: dir, ...env }, cwd: dir });
       expect([mb.code, mb.stderr]).toEqual([0, '']);
+      // Beside its stowage.yaml, with no variables at all, the CLI finds the local server
+      // and trusts its server.tls.certFile.
+      const local = await runCli(['ls'], { env: { HOME: dir }, cwd: dir });
+      expect([local.code, local.stderr]).toEqual([0, '']);
+      expect(local.stdout).toContain('from-banner');
     } finally {
       child.kill('SIGKILL');
     }

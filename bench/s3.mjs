@@ -459,11 +459,11 @@ try {
     for (const s of order) {
       const c = clients.get(s);
       syncDisks();
-      const put =
-        s.name === 'floor'
-          ? await attempt(s, 'put1g', () => putUnmeasured(c, 'big', 'one-gib'))
-          : await attempt(s, 'put1g', () => putBig(c, s, 'big', 'one-gib'));
-      if (put && s.name !== 'floor') recordAll(s, 'put1g', put);
+      const isFloor = s.name === 'floor';
+      const put = await attempt(s, 'put1g', () =>
+        isFloor ? putUnmeasured(c, 'big', 'one-gib') : putBig(c, s, 'big', 'one-gib'),
+      );
+      if (put && !isFloor) recordAll(s, 'put1g', put);
       const get = put && (await attempt(s, 'get1g', () => getBig(c, s, 'big', 'one-gib')));
       if (get) recordAll(s, 'get1g', get);
       await attempt(s, 'delete1g', () => c.deleteObject('big', 'one-gib'));
@@ -472,7 +472,7 @@ try {
         `${x.peakRssMB.toFixed(0)} MB (${x.rssSamples} samples), CPU s client ` +
         `${x.clientCpuS.toFixed(1)} server ${x.serverCpuS.toFixed(1)}`;
       log(
-        `1 GiB run ${run + 1}, ${s.name}: PUT ${put ? (s.name === 'floor' ? 'unmeasured' : line(put)) : 'failed'}; ` +
+        `1 GiB run ${run + 1}, ${s.name}: PUT ${put ? (isFloor ? 'unmeasured' : line(put)) : 'failed'}; ` +
           `GET ${get ? line(get) : 'failed'}`,
       );
     }
@@ -603,11 +603,7 @@ for (const [op, what] of [
     e === undefined ? 'not found' : fmt(e),
     e === undefined || clear === undefined ? '' : pct(clear, e),
     `(≥ ${TARGET_BIG_RATIO * 100}% of engine direct)`,
-    e === undefined || clear === undefined
-      ? 'n/a'
-      : clear >= TARGET_BIG_RATIO * e
-        ? 'yes'
-        : '**no**',
+    metCell(e === undefined || clear === undefined ? undefined : clear >= TARGET_BIG_RATIO * e),
   ]);
 }
 for (const [op, what] of [

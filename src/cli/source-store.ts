@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { createS3Client, resolveStore, type ResolvedStore } from '../client/index.js';
 import { StowageError } from '../errors.js';
 import type { CliContext } from './context.js';
-import { caBundleFlag } from './store.js';
+import { storeGlobals } from './store.js';
 import type { Ends } from './transfer-args.js';
 import {
   openTransferSession,
@@ -75,7 +75,7 @@ export async function resolveSourceStore(
     homeDir: env.HOME || env.USERPROFILE || os.homedir(),
     cwd: ctx.io.cwd,
     // --ca-bundle applies to both ends, as aws-cli's does.
-    flags: { store: name, ...caBundleFlag(ctx) },
+    flags: { store: name, caBundle: storeGlobals(ctx).caBundle },
   });
 }
 

@@ -4,7 +4,6 @@
  * ~/.aws, with one S3Client whose sockets {@link releaseStores} closes when the run ends.
  */
 import os from 'node:os';
-import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, resolveStore, type ResolvedStore } from '../client/index.js';
 import type { StoreSession } from '../client/ops/index.js';
@@ -29,22 +28,6 @@ export interface CliStore {
 }
 
 const opened = new WeakMap<CliContext, Promise<CliStore>>();
-
-/**
- * `--ca-bundle` as a path: `~/` is the home directory (no shell expanded it in
- * `--ca-bundle=~/…`), a relative path is relative to the working directory.
- */
-export function caBundleFlag(ctx: CliContext): { caBundle?: string } {
-  const value = storeGlobals(ctx).caBundle;
-  if (value === undefined) return {};
-  const env = ctx.io.env;
-  const home = env.HOME || env.USERPROFILE || os.homedir();
-  return {
-    caBundle: value.startsWith('~/')
-      ? path.join(home, value.slice(2))
-      : path.resolve(ctx.io.cwd, value),
-  };
-}
 
 /** The global flags, typed with the store flags. */
 export function storeGlobals(ctx: CliContext): StoreGlobalOptions {
@@ -74,7 +57,7 @@ export function storeFor(ctx: CliContext): Promise<CliStore> {
           endpointUrl: g.endpointUrl,
           profile: g.profile,
           region: g.region,
-          ...caBundleFlag(ctx),
+          caBundle: g.caBundle,
         },
       });
       const client = createS3Client(store);

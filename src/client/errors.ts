@@ -12,7 +12,7 @@ export interface TranslateContext {
   bucket?: string;
   key?: string;
   /** The store it went to: its name and key id (masked) make credential errors actionable. */
-  store?: Pick<ResolvedStore, 'name' | 'credentials' | 'source' | 'caCertificates'>;
+  store?: Pick<ResolvedStore, 'name' | 'credentials' | 'source' | 'caBundle'>;
 }
 
 /** Socket-level failures (Node's errno codes) that a retry may fix. */
@@ -134,8 +134,8 @@ export function translateS3Error(err: unknown, ctx: TranslateContext = {}): Stow
     const hint = PERMANENT_NETWORK.has(netCode)
       ? netCode === 'ENOTFOUND'
         ? ': the host name does not resolve; check the endpoint'
-        : ctx.store?.caCertificates !== undefined
-          ? `: the TLS certificate is not trusted, not even with the CA bundle ${/CA bundle: (.*)$/.exec(ctx.store.source)?.[1] ?? 'set'}: point it at the certificate the store serves`
+        : ctx.store?.caBundle
+          ? `: the TLS certificate is not trusted, not even with the CA bundle ${ctx.store.caBundle.file} from ${ctx.store.caBundle.origin}: point it at the certificate the store serves`
           : ': the TLS certificate is not trusted; set AWS_CA_BUNDLE (or --ca-bundle) or use a trusted certificate'
       : netCode === 'ECONNREFUSED'
         ? ': nothing listens there (is `stowage serve` or the store running?)'

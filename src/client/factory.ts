@@ -66,10 +66,10 @@ export function createS3Client(
   const agentOptions = { keepAlive: true, maxSockets: store.maxSockets, keepAliveMsecs: 1000 };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(
-    store.caCertificates === undefined
+    store.caBundle === undefined
       ? agentOptions
       : // Trusted besides Node's own roots, so that one bundle serves AWS and a private CA.
-        { ...agentOptions, ca: [...tls.rootCertificates, store.caCertificates] },
+        { ...agentOptions, ca: [...tls.rootCertificates, store.caBundle.certificates] },
   );
   const socketTimeoutMs = options.socketTimeoutMs ?? 120_000;
   const config: S3ClientConfig = {

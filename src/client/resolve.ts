@@ -203,10 +203,14 @@ export async function resolveStore(options: ResolveStoreOptions): Promise<Resolv
   if (caBundle) {
     // An agent's own CA list replaces Node's, which holds NODE_EXTRA_CA_CERTS' certificates
     // besides the bundled roots (tls.rootCertificates): keep those trusted too.
-    resolved.caCertificates = [
-      readCaBundle(caBundle.value, caBundle.origin, homeDir, options.cwd),
-      ...extraCaCertificates(envValue(env, 'NODE_EXTRA_CA_CERTS')),
-    ].join('\n');
+    resolved.caBundle = {
+      file: caBundle.value,
+      origin: caBundle.origin,
+      certificates: [
+        readCaBundle(caBundle.value, caBundle.origin, homeDir, options.cwd),
+        ...extraCaCertificates(envValue(env, 'NODE_EXTRA_CA_CERTS')),
+      ].join('\n'),
+    };
     resolved.source += `; CA bundle: ${caBundle.value} from ${caBundle.origin}`;
   }
   const bandwidthLimit = pick(layers, 'bandwidthLimit');

@@ -56,10 +56,11 @@ export interface ResolvedStore {
   /** Most sockets open to the store at once. */
   maxSockets: number;
   /**
-   * PEM certificates to trust for HTTPS besides Node's own roots (from `AWS_CA_BUNDLE`, a
-   * profile's `ca_bundle` or a store's `caBundle`); undefined trusts Node's roots only.
+   * The CA bundle to trust for HTTPS besides Node's own roots (`--ca-bundle`,
+   * `AWS_CA_BUNDLE`, a profile's `ca_bundle` or a store's `caBundle`): the file, which
+   * setting named it, and its PEM certificates; undefined trusts Node's roots only.
    */
-  caCertificates?: string;
+  caBundle?: { file: string; origin: string; certificates: string };
   /** Multipart part size for uploads. */
   partSizeBytes: number;
   /** Requests per second; undefined means unlimited. */
@@ -85,6 +86,6 @@ export interface StoreFlags {
   profile?: string;
   /** `--region NAME`. */
   region?: string;
-  /** `--ca-bundle FILE`: PEM certificates to trust for HTTPS. */
+  /** `--ca-bundle FILE`: PEM certificates to trust for HTTPS (`~/`, or relative to `cwd`). */
   caBundle?: string;
 }

@@ -1,6 +1,7 @@
 /** Writing S3 responses: XML documents, errors, and the headers every response carries. */
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { recyclerOf } from '../engine/blobs/read-buffers.js';
 import { ERROR_TABLE, toStowageError, type StowageError } from '../errors.js';
 import { addAuthErrorFields } from './auth/error-fields.js';
 import { toXml, type XmlObject } from './xml/build.js';
@@ -53,8 +54,10 @@ export const CLIENT_CLOSED = 'ERR_STREAM_PREMATURE_CLOSE';
  * with an S3 error) or the client goes away (the body is destroyed, releasing its blobs).
  * Unlike stream.pipeline this makes no AbortController per call: on this VM that
  * and the AbortError it raises at the end cost more than serving a 4 KiB GET from memory.
+ * A chunk of an engine stream goes back to it (read-buffers.ts) once the socket has it.
  */
 export function sendBody(body: Readable, res: ServerResponse): Promise<void> {
+  const recycle = recyclerOf(body);
   return new Promise((resolve, reject) => {
     let settled = false;
     let corked = false;
@@ -73,7 +76,13 @@ export function sendBody(body: Readable, res: ServerResponse): Promise<void> {
         res.cork();
         process.nextTick(uncork);
       }
-      if (!res.write(chunk) && res.writableLength >= QUEUE_BYTES && !waiting) {
+      const sent =
+        recycle === undefined
+          ? res.write(chunk)
+          : res.write(chunk, (err) => {
+              if (!err) recycle(chunk);
+            });
+      if (!sent && res.writableLength >= QUEUE_BYTES && !waiting) {
         waiting = true;
         body.pause();
         res.once('drain', resume);

@@ -15,7 +15,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
+import { makeCertificate, OPENSSL } from '../helpers/certificate.js';
 import { boto3Env, pythonWithBoto3 } from '../helpers/python.js';
 import { connectRaw } from '../helpers/raw-socket.js';
 import { startRgw, type RgwServer } from '../helpers/rgw.js';
@@ -32,7 +33,6 @@ import { S3StorageManager } from '../../src/index.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
 const BUCKET = 'tls-interop';
-const OPENSSL = '/usr/bin/openssl';
 
 let t: TestServer;
 let work: string;
@@ -40,35 +40,6 @@ let cert: string;
 let key: string;
 let ca: Buffer;
 let client: S3Client;
-
-/** A self-signed P-256 certificate for localhost and 127.0.0.1, valid for two days. */
-function makeCertificate(dir: string, name: string): { cert: string; key: string } {
-  const out = { cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`) };
-  execFileSync(
-    OPENSSL,
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      out.key,
-      '-out',
-      out.cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { stdio: 'pipe' },
-  );
-  return out;
-}
 
 function sdkClient(agent: https.Agent): S3Client {
   return new S3Client({

@@ -11,6 +11,7 @@ import { openSegment, sealedSpan, SEGMENT_BYTES, TAG_BYTES } from '../crypto/for
 import type { KeyStore } from '../crypto/keys.js';
 import type { BlobStore } from './blob-store.js';
 import { isInlineId } from './inline-blobs.js';
+import { ReadBuffers, RECYCLE, type RecyclableStream } from './read-buffers.js';
 
 /** One blob of an object, in order. */
 export interface Segment {
@@ -29,7 +30,8 @@ const READ_BYTES = 1024 * 1024;
 /**
  * Reads bytes `from`..`to` (inclusive) of one blob in batches of at most `chunkBytes`. With
  * `reuse`, the caller is done with each batch before it asks for the next, and a file reader
- * reads every batch into the same buffer.
+ * reads every batch into the same buffer; without, it reads into buffers of the stream's
+ * ReadBuffers, which its consumer may hand back.
  */
 type BlobReader = (
   from: number,
@@ -52,6 +54,7 @@ export function readSegments(
   release: () => void,
   keys?: KeyStore,
 ): Readable {
+  const buffers = new ReadBuffers(READ_BYTES);
   const inline = new Map<string, Buffer | Error>();
   for (const seg of segments) {
     if (!isInlineId(seg.b)) continue;
@@ -64,7 +67,8 @@ export function readSegments(
   const readerOf = (id: string): BlobReader => {
     const data = inline.get(id);
     if (data === undefined) {
-      return (from, to, chunk, reuse) => readFile(store.pathOf(id), from, to, chunk, reuse);
+      return (from, to, chunk, reuse) =>
+        readFile(store.pathOf(id), from, to, chunk, reuse ? 'reuse' : buffers);
     }
     return (from, to, chunk) => readBuffer(data, from, to, chunk);
   };
@@ -85,7 +89,11 @@ export function readSegments(
       release();
     }
   }
-  const stream = Readable.from(generate(), { objectMode: false, highWaterMark: READ_BYTES });
+  const stream: RecyclableStream = Readable.from(generate(), {
+    objectMode: false,
+    highWaterMark: READ_BYTES,
+  });
+  stream[RECYCLE] = (chunk) => buffers.give(chunk);
   // A stream destroyed before its first read never enters the generator's finally.
   stream.once('close', release);
   return stream;
@@ -149,13 +157,18 @@ async function* readBuffer(
   }
 }
 
+/**
+ * Bytes `from`..`to` of a file, in batches of `chunkBytes`: each read into the one buffer
+ * with 'reuse', else into a buffer taken from `buffers`.
+ */
 async function* readFile(
   file: string,
   from: number,
   to: number,
-  chunkBytes = READ_BYTES,
-  reuse = false,
+  chunkBytes: number | undefined,
+  buffers: 'reuse' | ReadBuffers,
 ): AsyncGenerator<Buffer> {
+  const batch = chunkBytes ?? READ_BYTES;
   let handle: fsp.FileHandle;
   try {
     handle = await fsp.open(file, 'r');
@@ -175,10 +188,13 @@ async function* readFile(
     let pos = from;
     let shared: Buffer | undefined;
     while (pos <= to) {
-      const want = Math.min(chunkBytes, to - pos + 1);
-      const buf = reuse
-        ? (shared ??= Buffer.allocUnsafe(Math.min(chunkBytes, to - from + 1))).subarray(0, want)
-        : Buffer.allocUnsafe(want);
+      const want = Math.min(batch, to - pos + 1);
+      const buf =
+        buffers === 'reuse'
+          ? (shared ??= Buffer.allocUnsafe(Math.min(batch, to - from + 1))).subarray(0, want)
+          : want <= buffers.bytes
+            ? buffers.take(want)
+            : Buffer.allocUnsafe(want);
       const { bytesRead } = await handle.read(buf, 0, want, pos);
       if (bytesRead === 0) {
         throw new StowageError('E_DATA_CORRUPT', 'a blob of this object is shorter than recorded');

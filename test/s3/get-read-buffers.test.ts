@@ -19,6 +19,8 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReadBuffers } from '../../src/engine/blobs/read-buffers.js';
 import { makeCertificate, OPENSSL } from '../helpers/certificate.js';
@@ -60,6 +62,19 @@ describe('ReadBuffers', () => {
     const again = [buffers.take(64), buffers.take(64)];
     expect(again.filter((b) => taken.some((t) => t.buffer === b.buffer))).toHaveLength(1);
   });
+
+  it('keeps nothing alive that is never given back (a copy, a library reader)', async () => {
+    const gc = collector();
+    const buffers = new ReadBuffers(1024 * 1024);
+    // Taken and dropped, as by a consumer that has no way to hand chunks back.
+    const refs = Array.from({ length: 8 }, () => new WeakRef(buffers.take(1024 * 1024).buffer));
+    for (let i = 0; i < 5 && refs.some((r) => r.deref() !== undefined); i++) {
+      await sleep(10);
+      gc();
+    }
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+    expect(buffers.take(10).byteLength).toBe(10); // still in use
+  });
 });
 
 /** A presigned GET URL of `key`. */
@@ -67,6 +82,12 @@ function urlOf(t: TestServer, key: string): Promise<string> {
   return getSignedUrl(t.client, new GetObjectCommand({ Bucket: BUCKET, Key: key }), {
     expiresIn: 600,
   });
+}
+
+/** V8's collector, for checking what a structure keeps alive. */
+function collector(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
 }
 
 /** GETs `key` (with `range`), reading slowly: every 8th chunk, it stops for 40 ms. */

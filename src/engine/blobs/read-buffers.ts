@@ -23,8 +23,12 @@ export function recyclerOf(stream: Readable): ((chunk: Buffer) => void) | undefi
 /** Buffers of `bytes` bytes, at most `keep` of them kept for reuse. */
 export class ReadBuffers {
   private readonly free: Buffer[] = [];
-  /** Buffers handed out and not yet back, by their memory: a chunk comes back once. */
-  private readonly out = new Set<ArrayBufferLike>();
+  /**
+   * Buffers handed out and not yet back, by their memory: a chunk comes back once. Weak, so
+   * a consumer that hands nothing back (a copy, a library reader) does not keep every chunk
+   * of the object alive for as long as the stream lives.
+   */
+  private readonly out = new WeakSet<ArrayBufferLike>();
 
   constructor(
     readonly bytes: number,

@@ -182,6 +182,9 @@ async function serve(
             ...tls,
             handshakeTimeout: idleMs,
             requireHostHeader: false,
+            // node offers only http/1.1, so a client that offers only http/1.0 (curl
+            // --http1.0) failed its handshake; both are served.
+            ALPNProtocols: ['http/1.1', 'http/1.0'],
           },
           listener,
         )
@@ -251,6 +254,12 @@ async function serve(
   // No count limit: the 16 KiB header section bounds a request. node's default of 2000, or
   // any count, would drop the headers past it unseen (Authorization, Expect) instead.
   server.maxHeadersCount = 0;
+  // A client that half-closes after its request (`printf 'GET …' | nc -N`, a script's
+  // shutdown(SHUT_WR)) still gets its answer, as from S3 or nginx: by default node:http
+  // takes the FIN for an abort and ends the connection under the response. The switch is
+  // node:http's own (set in its Server constructor) but not in its types or docs:
+  // connection-edges.test.ts fails if a node release drops it.
+  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -192,7 +192,8 @@ async function* readFile(
       const buf =
         buffers === 'reuse'
           ? (shared ??= Buffer.allocUnsafe(Math.min(batch, to - from + 1))).subarray(0, want)
-          : want <= buffers.bytes
+          : // A span that fits one read is read once: a buffer of its own size, not 1 MiB.
+            to - from + 1 > buffers.bytes && want <= buffers.bytes
             ? buffers.take(want)
             : Buffer.allocUnsafe(want);
       const { bytesRead } = await handle.read(buf, 0, want, pos);

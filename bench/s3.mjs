@@ -519,7 +519,14 @@ const med = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, media
 const max = (k) => Math.max(...(samples[k] ?? [NaN]));
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const fmtMs = (n) => n.toFixed(1);
-const pct = (a, b) => `${((a / b) * 100).toFixed(0)}%`;
+/**
+ * A ratio as a percentage: whole, except within a point of the target, where one decimal
+ * keeps the figure from disagreeing with its Met cell (59.8% would read "60%", not met).
+ */
+const pct = (a, b) => {
+  const x = (a / b) * 100;
+  return `${x.toFixed(Math.abs(x - TARGET_BIG_RATIO * 100) < 1 ? 1 : 0)}%`;
+};
 const times = (a, b) => `${(a / b).toFixed(1)}×`;
 const metCell = (met) => (met === undefined ? 'n/a' : met ? 'yes' : '**no**');
 /** A server's figure, or why there is none. */

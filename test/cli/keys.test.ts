@@ -24,11 +24,14 @@ interface Run {
 }
 
 /** Runs `stowage --data-dir <dataDir> <args>` with `input` on stdin. */
-function stowage(args: string[], options: { input?: string; cwd?: string } = {}): Promise<Run> {
+function stowage(
+  args: string[],
+  options: { input?: string; cwd?: string; dataDir?: string } = {},
+): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      [path.join(root, 'bin/stowage.cjs'), '--data-dir', dataDir, ...args],
+      [path.join(root, 'bin/stowage.cjs'), '--data-dir', options.dataDir ?? dataDir, ...args],
       { cwd: options.cwd ?? dir, env: { PATH: process.env.PATH ?? '' } },
       (err, stdout, stderr) => {
         const code = err ? Number((err as { code?: unknown }).code ?? 1) : 0;
@@ -220,6 +223,16 @@ describe('stowage keys (subprocess)', () => {
       input: JSON.stringify(seed003),
     });
     expect(quiet).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('an empty list in a directory no server has used asks whether it is the right one', async () => {
+    const other = path.join(dir, 'never-served');
+    mkdirSync(other);
+    const r = await stowage(['keys', 'list'], { dataDir: other });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      `no access keys in ${other}, which no stowage serve has used yet: is it the right data directory? (create one with \`stowage keys create --name NAME\`)\n`,
+    );
   });
 
   it('lists config-declared keys and refuses to delete or re-policy them', async () => {

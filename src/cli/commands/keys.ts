@@ -3,6 +3,7 @@
  * `<dataDir>/access-keys.json`, which a running server re-reads, so no restart is needed.
  * The engine's LOCK is not taken: these commands work while a server runs.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -73,9 +74,16 @@ async function readPolicyText(source: string, io: CliIo): Promise<string> {
   return text;
 }
 
-function listText(keys: KeySummary[]): string {
-  if (keys.length === 0)
-    return 'no access keys (create one with `stowage keys create --name NAME`)';
+function listText(keys: KeySummary[], dataDir: string): string {
+  if (keys.length === 0) {
+    // An existing directory no server has used is likely the wrong one (a typo that exists).
+    const unused = !existsSync(path.join(dataDir, 'meta.db'));
+    return [
+      `no access keys in ${dataDir}`,
+      unused ? ', which no stowage serve has used yet: is it the right data directory?' : '',
+      ' (create one with `stowage keys create --name NAME`)',
+    ].join('');
+  }
   const rows = [
     ['NAME', 'ACCESS KEY ID', 'CREATED', 'POLICY', 'SOURCE'],
     ...keys.map((k) => [
@@ -171,12 +179,13 @@ export function registerKeysCommands(program: Command, ctx: CliContext): void {
     .command('list')
     .description('list access keys (never their secrets)')
     .action(async () => {
-      const list = await listAccessKeys(await scopeOf(ctx));
+      const scope = await scopeOf(ctx);
+      const list = await listAccessKeys(scope);
       const out = ctx.output();
       if (out.json) {
         out.result(list.map(({ policy: _policy, ...k }) => k));
       } else {
-        out.result(list, listText);
+        out.result(list, (keys) => listText(keys, scope.dataDir));
       }
     });
 

@@ -571,6 +571,13 @@ for (const [op, what] of [
     '',
   ]);
 }
+/** The engine-direct, ratio, target and Met cells of a 1 GiB figure `x` (engine figure `e`). */
+const againstEngine = (x, e, target) => [
+  e === undefined ? 'not found' : fmt(e),
+  e === undefined || x === undefined ? '' : pct(x, e),
+  target,
+  metCell(e === undefined || x === undefined ? undefined : x >= TARGET_BIG_RATIO * e),
+];
 for (const [op, what] of [
   ['PUT', 'put1g'],
   ['GET', 'get1g'],
@@ -583,10 +590,7 @@ for (const [op, what] of [
     cell('stowage', `${what}.mbPerSec`, what),
     cell('s3rver', `${what}.mbPerSec`, what),
     mb ? times(...mb) : '',
-    e === undefined ? 'not found' : fmt(e),
-    e === undefined ? '' : pct(s, e),
-    `≥ ${TARGET_BIG_RATIO * 100}% of engine direct`,
-    metCell(e === undefined ? undefined : s >= TARGET_BIG_RATIO * e),
+    ...againstEngine(s, e, `≥ ${TARGET_BIG_RATIO * 100}% of engine direct`),
   ]);
   const sse = engine[`${what}Sse`];
   rows.push([
@@ -607,10 +611,7 @@ for (const [op, what] of [
     clear !== undefined && med[`s3rver.${what}.mbPerSec`]
       ? times(clear, med[`s3rver.${what}.mbPerSec`])
       : '',
-    e === undefined ? 'not found' : fmt(e),
-    e === undefined || clear === undefined ? '' : pct(clear, e),
-    `(≥ ${TARGET_BIG_RATIO * 100}% of engine direct)`,
-    metCell(e === undefined || clear === undefined ? undefined : clear >= TARGET_BIG_RATIO * e),
+    ...againstEngine(clear, e, `(≥ ${TARGET_BIG_RATIO * 100}% of engine direct)`),
   ]);
 }
 for (const [op, what] of [

@@ -1,6 +1,12 @@
 /** Checks shared by commands that must work on an existing data directory only. */
 import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import { StowageError } from './errors.js';
+
+/** The engine's database in a data directory: there once the engine has opened it. */
+export function databaseFile(dataDir: string): string {
+  return path.join(dataDir, 'meta.db');
+}
 
 /**
  * Refuses a data directory that does not exist (E_CONFIG_INVALID), so that a mistyped

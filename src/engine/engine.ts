@@ -6,6 +6,7 @@
 import { promises as fsp, statfsSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
+import { databaseFile } from '../data-dir.js';
 import { StowageError, toStowageError } from '../errors.js';
 import { BlobStore } from './blobs/blob-store.js';
 import type { BlobBody } from './blobs/write-blob.js';
@@ -179,7 +180,7 @@ export class Engine {
         ...(options.inlineMaxBytes !== undefined ? { inlineMaxBytes: options.inlineMaxBytes } : {}),
       });
       await blobs.init();
-      const dbFile = path.join(dataDir, 'meta.db');
+      const dbFile = databaseFile(dataDir);
       await refuseLostDatabase(dbFile, blobs);
       const db = openDatabase(dbFile);
       opened = db;

@@ -1,5 +1,6 @@
 /** Test helpers: a real `stowage serve` in-process on 127.0.0.1 with a temp data dir. */
 import { S3Client } from '@aws-sdk/client-s3';
+import type https from 'node:https';
 import { configSchema, type StowageConfig } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log.js';
 import type { IdentityLookup } from '../../src/s3api/identity.js';
@@ -28,6 +29,8 @@ export async function startTestServer(
     server?: Partial<StowageConfig['server']>;
     /** Access keys besides TEST_KEY (the root key), with their identity policies. */
     identities?: IdentityLookup;
+    /** The SDK client's agent over TLS (one that trusts the server's certificate). */
+    httpsAgent?: https.Agent;
   } = {},
 ): Promise<TestServer> {
   const { dir, cleanup } = tempDir('stowage-srv-');
@@ -50,6 +53,7 @@ export async function startTestServer(
     region: 'us-east-1',
     forcePathStyle: true,
     credentials: TEST_KEY,
+    ...(overrides.httpsAgent ? { requestHandler: { httpsAgent: overrides.httpsAgent } } : {}),
   });
   return {
     server,

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { databaseFile } from '../../data-dir.js';
 import { StowageError } from '../../errors.js';
 import {
   createAccessKey,
@@ -77,7 +78,7 @@ async function readPolicyText(source: string, io: CliIo): Promise<string> {
 function listText(keys: KeySummary[], dataDir: string): string {
   if (keys.length === 0) {
     // An existing directory no server has used is likely the wrong one (a typo that exists).
-    const unused = !existsSync(path.join(dataDir, 'meta.db'));
+    const unused = !existsSync(databaseFile(dataDir));
     return [
       `no access keys in ${dataDir}`,
       unused ? ', which no stowage serve has used yet: is it the right data directory?' : '',

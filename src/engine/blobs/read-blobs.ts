@@ -28,17 +28,12 @@ export interface Segment {
 const READ_BYTES = 1024 * 1024;
 
 /**
- * Reads bytes `from`..`to` (inclusive) of one blob in batches of at most `chunkBytes`. With
- * `reuse`, the caller is done with each batch before it asks for the next, and a file reader
- * reads every batch into the same buffer; without, it reads into buffers of the stream's
- * ReadBuffers, which its consumer may hand back.
+ * Reads bytes `from`..`to` (inclusive) of one blob. With `reuseBatch`, in batches of that
+ * many bytes that the caller is done with before it asks for the next: a file reader reads
+ * every batch into the same buffer. Without, in batches of READ_BYTES that a file reader
+ * reads into buffers of the stream's ReadBuffers, which its consumer may hand back.
  */
-type BlobReader = (
-  from: number,
-  to: number,
-  chunkBytes?: number,
-  reuse?: boolean,
-) => AsyncGenerator<Buffer>;
+type BlobReader = (from: number, to: number, reuseBatch?: number) => AsyncGenerator<Buffer>;
 
 /**
  * Returns a stream of bytes `start`..`end` (inclusive) of the concatenated segments. The
@@ -67,10 +62,9 @@ export function readSegments(
   const readerOf = (id: string): BlobReader => {
     const data = inline.get(id);
     if (data === undefined) {
-      return (from, to, chunk, reuse) =>
-        readFile(store.pathOf(id), from, to, chunk, reuse ? 'reuse' : buffers);
+      return (from, to, reuseBatch) => readFile(store.pathOf(id), from, to, reuseBatch ?? buffers);
     }
-    return (from, to, chunk) => readBuffer(data, from, to, chunk);
+    return (from, to, reuseBatch) => readBuffer(data, from, to, reuseBatch);
   };
   async function* generate(): AsyncGenerator<Buffer> {
     try {
@@ -119,7 +113,7 @@ async function* readSealed(
   // Each batch is decrypted (into new buffers) before the next is read: one read buffer
   // serves them all, which halves what a large GET allocates. Serving a 1 GiB object to
   // curl, the server's peak RSS went from 122–127 MB to 115–116 MB (three runs each).
-  const batches = read(span.start, span.end - 1, SEGMENTS_PER_READ * sealedSegment, true);
+  const batches = read(span.start, span.end - 1, SEGMENTS_PER_READ * sealedSegment);
   for await (const buf of batches) {
     // readFile yields whole requested batches, so each holds whole segments.
     let at = 0;
@@ -158,17 +152,16 @@ async function* readBuffer(
 }
 
 /**
- * Bytes `from`..`to` of a file, in batches of `chunkBytes`: each read into the one buffer
- * with 'reuse', else into a buffer taken from `buffers`.
+ * Bytes `from`..`to` of a file: with a number, in batches of that size read into one buffer
+ * again and again; with ReadBuffers, in batches of its size, each read into one of its.
  */
 async function* readFile(
   file: string,
   from: number,
   to: number,
-  chunkBytes: number | undefined,
-  buffers: 'reuse' | ReadBuffers,
+  into: number | ReadBuffers,
 ): AsyncGenerator<Buffer> {
-  const batch = chunkBytes ?? READ_BYTES;
+  const batch = typeof into === 'number' ? into : into.bytes;
   let handle: fsp.FileHandle;
   try {
     handle = await fsp.open(file, 'r');
@@ -190,11 +183,11 @@ async function* readFile(
     while (pos <= to) {
       const want = Math.min(batch, to - pos + 1);
       const buf =
-        buffers === 'reuse'
+        typeof into === 'number'
           ? (shared ??= Buffer.allocUnsafe(Math.min(batch, to - from + 1))).subarray(0, want)
           : // A span that fits one read is read once: a buffer of its own size, not 1 MiB.
-            to - from + 1 > buffers.bytes && want <= buffers.bytes
-            ? buffers.take(want)
+            to - from + 1 > batch
+            ? into.take(want)
             : Buffer.allocUnsafe(want);
       const { bytesRead } = await handle.read(buf, 0, want, pos);
       if (bytesRead === 0) {

@@ -1211,6 +1211,38 @@ describe('versions', () => {
     expect(bad).toMatchObject({ name: 'InvalidArgument', status: 400 });
   });
 
+  it('a version listing writes versions and delete markers in one order, by key, newest first', async () => {
+    // a: version, marker, version (newest first: v2, marker, v1); b: marker over a version.
+    const put = (key: string): Promise<unknown> =>
+      t.client.send(new PutObjectCommand({ Bucket: V, Key: `mix/${key}`, Body: key }));
+    const del = (key: string): Promise<unknown> =>
+      t.client.send(new DeleteObjectCommand({ Bucket: V, Key: `mix/${key}` }));
+    await put('a');
+    await del('a');
+    await put('a');
+    await put('b');
+    await del('b');
+    const res = await signedFetch(t, 'GET', `/${V}?versions&prefix=mix/`);
+    expect(res.status).toBe(200);
+    const xml = await res.text();
+    const order = [...xml.matchAll(/<(Version|DeleteMarker)><Key>mix\/(\w)<\/Key>/g)].map(
+      (m) => `${m[2]}:${m[1]}`,
+    );
+    expect(order).toEqual([
+      'a:Version',
+      'a:DeleteMarker',
+      'a:Version',
+      'b:DeleteMarker',
+      'b:Version',
+    ]);
+    // The SDK still reads them as its two lists.
+    const listed = await t.client.send(
+      new ListObjectVersionsCommand({ Bucket: V, Prefix: 'mix/' }),
+    );
+    expect(listed.Versions).toHaveLength(3);
+    expect(listed.DeleteMarkers?.map((m) => m.Key)).toEqual(['mix/a', 'mix/b']);
+  });
+
   it('an empty <VersionId/> in DeleteObjects deletes nothing and fails that key', async () => {
     await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'keep-me', Body: 'k' }));
     const res = await t.client.send(

@@ -3,7 +3,7 @@ import type { ObjectSummary } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, intParam, param, type S3Request } from '../context.js';
 import { sendXml } from '../respond.js';
-import type { XmlObject } from '../xml/build.js';
+import { XmlSequence, type XmlObject } from '../xml/build.js';
 import { OWNER_ID } from '../acl/grants.js';
 
 const OWNER = { ID: OWNER_ID, DisplayName: 'stowage' };
@@ -138,22 +138,31 @@ export function listObjectVersions(r: S3Request): void {
     Delimiter: enc(delimiter),
     EncodingType: param(r, 'encoding-type'),
     IsTruncated: page.isTruncated,
-    Version: page.versions
-      .filter((v) => !v.isDeleteMarker)
-      .map((v) => ({
-        ...contents(v, (s) => enc(s), true),
-        VersionId: v.versionId,
-        IsLatest: v.isLatest,
-      })),
-    DeleteMarker: page.versions
-      .filter((v) => v.isDeleteMarker)
-      .map((v) => ({
-        Key: enc(v.key),
-        VersionId: v.versionId,
-        IsLatest: v.isLatest,
-        LastModified: v.lastModified,
-        Owner: OWNER,
-      })),
+    // In the engine's order (by key, newest first), versions and delete markers mixed, as
+    // S3 writes them: a reader of the XML in document order sees each key's history whole.
+    Versions: new XmlSequence(
+      page.versions.map((v) =>
+        v.isDeleteMarker
+          ? [
+              'DeleteMarker',
+              {
+                Key: enc(v.key),
+                VersionId: v.versionId,
+                IsLatest: v.isLatest,
+                LastModified: v.lastModified,
+                Owner: OWNER,
+              },
+            ]
+          : [
+              'Version',
+              {
+                ...contents(v, (s) => enc(s), true),
+                VersionId: v.versionId,
+                IsLatest: v.isLatest,
+              },
+            ],
+      ),
+    ),
     CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
   });
 }

@@ -6,10 +6,20 @@
 import { xmlDate } from '../dates.js';
 
 /** A value in an XML tree. */
-export type XmlValue = string | number | boolean | Date | undefined | null | XmlObject | XmlValue[];
+export type XmlValue =
+  string | number | boolean | Date | undefined | null | XmlObject | XmlSequence | XmlValue[];
 /** An element's children by tag name. */
 export interface XmlObject {
   [tag: string]: XmlValue;
+}
+
+/**
+ * Elements of different tags in a given order, where an object's keys would group them by
+ * tag (ListObjectVersions interleaves `Version` and `DeleteMarker` by key). The tag it is
+ * stored under is not written.
+ */
+export class XmlSequence {
+  constructor(readonly items: ReadonlyArray<readonly [tag: string, value: XmlValue]>) {}
 }
 
 /** The S3 XML namespace, on every response document's root. */
@@ -52,6 +62,10 @@ function element(tag: string, value: XmlValue, out: string[]): void {
   if (value === undefined || value === null) return;
   if (Array.isArray(value)) {
     for (const v of value) element(tag, v, out);
+    return;
+  }
+  if (value instanceof XmlSequence) {
+    for (const [t, v] of value.items) element(t, v, out);
     return;
   }
   if (typeof value === 'object' && !(value instanceof Date)) {

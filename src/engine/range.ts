@@ -71,6 +71,21 @@ export function resolveCopyRange(
     r.end >= size
   ) {
     const text = typeof range === 'string' ? range : JSON.stringify(range);
+    // A well-formed range that starts past the source's end is S3's InvalidRequest
+    // ("The specified copy range is invalid for the source object size"), not InvalidArgument.
+    if (
+      r !== undefined &&
+      'start' in r &&
+      r.end !== undefined &&
+      r.start <= r.end &&
+      r.start >= size
+    ) {
+      throw new StowageError(
+        'E_INVALID_REQUEST',
+        'The specified copy range is invalid for the source object size',
+        { details: { range: text, objectSize: size } },
+      );
+    }
     throw new StowageError(
       'E_INVALID_ARGUMENT',
       `the copy range "${text}" is not valid for a source object of ${size} bytes: it must be ` +

@@ -138,6 +138,26 @@ describe('UploadPartCopy', () => {
     );
     expect(withVersion.status).toBe(400);
     expect(await withVersion.text()).toContain('<ArgumentName>versionId</ArgumentName>');
+    // A range that starts past the source's end is InvalidRequest on S3 (a recorded AWS
+    // answer: bytes=100-200 of a 10-byte source), not InvalidArgument.
+    expect(
+      await s3ErrorOf(
+        t.client.send(
+          new UploadPartCopyCommand({
+            Bucket: BUCKET,
+            Key: 'dst6',
+            UploadId,
+            PartNumber: 1,
+            CopySource: `${BUCKET}/src6`,
+            CopySourceRange: 'bytes=6000-6100',
+          }),
+        ),
+      ),
+    ).toEqual({
+      name: 'InvalidRequest',
+      status: 400,
+      message: 'The specified copy range is invalid for the source object size',
+    });
     const listed = await t.client.send(
       new ListPartsCommand({ Bucket: BUCKET, Key: 'dst6', UploadId }),
     );
@@ -169,6 +189,9 @@ describe('UploadPartCopy', () => {
     expect(copied.CopyPartResult?.ChecksumSHA256).toBe(listed.Parts?.[0]?.ChecksumSHA256);
     expect(listed.ChecksumAlgorithm).toBe('SHA256');
     expect(listed.ChecksumType).toBe('COMPOSITE');
+    // The last page names its last part as NextPartNumberMarker too, as S3 does.
+    expect(listed.IsTruncated).toBe(false);
+    expect(listed.NextPartNumberMarker).toBe('1');
   });
 });
 
@@ -571,6 +594,23 @@ describe('reads', () => {
     expect(whole.status).toBe(200);
     expect(whole.headers.get('content-length')).toBe(String(body.length));
     expect(whole.headers.get('x-amz-checksum-sha256')).toMatch(/-2$/);
+    // A range that covers the whole object carries the object's checksum, as on S3; one
+    // that covers less carries none (it could not be checked against those bytes).
+    for (const range of ['bytes=0-', `bytes=-${body.length + 5}`, `bytes=0-${body.length + 5}`]) {
+      const all = await signedFetch(t, 'HEAD', '/conformance/mp', {
+        headers: { range, 'x-amz-checksum-mode': 'ENABLED' },
+      });
+      expect([range, all.status, all.headers.get('x-amz-checksum-sha256')]).toEqual([
+        range,
+        206,
+        whole.headers.get('x-amz-checksum-sha256'),
+      ]);
+    }
+    const some = await signedFetch(t, 'HEAD', '/conformance/mp', {
+      headers: { range: 'bytes=1-', 'x-amz-checksum-mode': 'ENABLED' },
+    });
+    expect(some.status).toBe(206);
+    expect(some.headers.get('x-amz-checksum-sha256')).toBeNull();
     // One part carries that part's own checksum, not the whole object's.
     const sdkPart = await t.client.send(
       new HeadObjectCommand({ Bucket: BUCKET, Key: 'mp', PartNumber: 1, ChecksumMode: 'ENABLED' }),

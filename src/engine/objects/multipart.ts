@@ -676,8 +676,7 @@ export function listParts(
     upload: toUploadInfo(upload),
     parts: page.map(toPartInfo),
     isTruncated: truncated,
-    ...(truncated && page.length > 0
-      ? { nextPartNumberMarker: page[page.length - 1]!.part_number }
-      : {}),
+    // S3 names the last part listed whether or not the listing is truncated.
+    ...(page.length > 0 ? { nextPartNumberMarker: page[page.length - 1]!.part_number } : {}),
   };
 }

@@ -213,7 +213,13 @@ function writeReadHeaders(
   const checksumMode = header(r, 'x-amz-checksum-mode') === 'ENABLED';
   writeObjectHeaders(r.res, info, {
     versioned: isVersioned(r),
-    checksumMode: checksumMode && range === undefined,
+    // A range that covers the whole object still gets the object's checksum, as on S3.
+    checksumMode:
+      checksumMode &&
+      (range === undefined ||
+        (intParam(r, 'partNumber') === undefined &&
+          range.start === 0 &&
+          range.end === info.size - 1)),
   });
   // One part of a multipart object: that part's own checksum, which a client can check.
   const partNumber = intParam(r, 'partNumber');

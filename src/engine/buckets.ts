@@ -57,6 +57,7 @@ export async function createBucket(
       details: { region: where },
     });
   }
+  await ctx.blobs.ensureSpace(0);
   return ctx.queue.run(() => {
     const existing = ctx.sql('SELECT owner FROM buckets WHERE name = ?').get(name) as
       { owner: string } | undefined;
@@ -172,6 +173,7 @@ export async function putBucketConfig(
   side: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   assertKind(kind);
+  await ctx.blobs.ensureSpace(document.length);
   await ctx.queue.run(() => {
     requireBucket(ctx, bucket);
     ctx.buckets.invalidate();

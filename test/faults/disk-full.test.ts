@@ -8,7 +8,7 @@
  * Mounting needs root (or CAP_SYS_ADMIN). Without it these tests fail; they never skip.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -157,6 +157,72 @@ describe('a full disk', () => {
     try {
       expect(engine.recovery.uncleanShutdown).toBe(false);
       await expectIntact(engine, stored);
+      expect((await engine.check({ deep: true })).problems).toEqual([]);
+    } finally {
+      await engine.close();
+    }
+    expect(unhandled).toEqual([]);
+  });
+
+  it('metadata-only writes stop at the reserve too, so deletes that free space keep working', async () => {
+    // Delete markers, tags, ACLs, uploads and bucket documents add rows but no blob bytes.
+    // Were they let past the reserve, a client could grow the database until the disk had
+    // not a byte left, and then no delete could commit (found by a probe through S3).
+    const reserve = 4 * MiB;
+    const freeNow = (): number => {
+      const s = statfsSync(mountPoint);
+      return s.bavail * s.bsize;
+    };
+    const engine = await Engine.open({ dataDir, reserveBytes: reserve });
+    try {
+      await engine.createBucket(BUCKET);
+      await engine.putBucketVersioning(BUCKET, 'Enabled');
+      const versions: Array<{ key: string; versionId: string }> = [];
+      for (let i = 0; ; i++) {
+        const key = `big/${i}`;
+        try {
+          const r = await engine.putObject(BUCKET, key, patternBytes(MiB, i + 1));
+          versions.push({ key, versionId: r.versionId! });
+        } catch (err) {
+          await expectFull(Promise.reject(err));
+          break;
+        }
+        expect(i, 'the disk never filled up').toBeLessThan(100);
+      }
+      expect(versions.length).toBeGreaterThan(5);
+
+      // Delete markers of long keys, 1000 at a time, until the reserve refuses them.
+      const longKey = (batch: number, i: number): string =>
+        `marker/${batch}/${i}/${'m'.repeat(200)}`;
+      let refused: string | undefined;
+      for (let batch = 0; batch < 400 && refused === undefined; batch++) {
+        const results = await engine.deleteObjects(
+          BUCKET,
+          Array.from({ length: 1000 }, (_, i) => ({ key: longKey(batch, i) })),
+        );
+        refused = results.find((r) => !r.ok)?.code;
+      }
+      expect(refused, 'delete markers never stopped at the reserve').toBe('InsufficientStorage');
+      // The reserve is still there (less what was in flight), not used up by the database.
+      expect(freeNow()).toBeGreaterThan(reserve / 2);
+      await expectFull(engine.deleteObject(BUCKET, 'one-more-marker'));
+      const [first] = versions;
+      await expectFull(engine.putObjectTagging(BUCKET, first!.key, { a: 'b' }));
+      await expectFull(engine.putObjectAcl(BUCKET, first!.key, 'public-read'));
+      await expectFull(engine.createMultipartUpload(BUCKET, 'upload'));
+      await expectFull(engine.createBucket('another-bucket'));
+      await expectFull(engine.putBucketConfig(BUCKET, 'cors', '<CORSConfiguration/>'));
+
+      // Deletes of versions free space at the reserve; then the refused writes work again.
+      for (const v of versions.slice(0, 4)) {
+        const r = await engine.deleteObject(BUCKET, v.key, { versionId: v.versionId });
+        expect(r.versionId).toBe(v.versionId);
+      }
+      await delay(50);
+      expect(freeNow()).toBeGreaterThan(reserve + 2 * MiB);
+      expect((await engine.deleteObject(BUCKET, 'one-more-marker')).deleteMarker).toBe(true);
+      await engine.putObjectTagging(BUCKET, versions[4]!.key, { a: 'b' });
+      await engine.createMultipartUpload(BUCKET, 'upload');
       expect((await engine.check({ deep: true })).problems).toEqual([]);
     } finally {
       await engine.close();

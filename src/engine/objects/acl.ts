@@ -60,6 +60,7 @@ export async function putObjectAcl(
   versionId?: string,
 ): Promise<{ versionId: string }> {
   if (acl !== undefined) assertStoredAcl(acl);
+  await ctx.blobs.ensureSpace(0);
   return ctx.queue.run(() => {
     const row = versionToChange(ctx, bucket, key, versionId);
     ctx.sql('UPDATE versions SET acl = ? WHERE id = ?').run(acl ?? null, row.id);

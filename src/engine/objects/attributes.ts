@@ -32,6 +32,7 @@ export async function putObjectTagging(
   versionId?: string,
 ): Promise<{ versionId: string }> {
   const valid = validateTags(tags);
+  await ctx.blobs.ensureSpace(0);
   return ctx.queue.run(() => {
     const row = versionToChange(ctx, bucket, key, versionId);
     ctx.sql('UPDATE versions SET tags = ? WHERE id = ?').run(JSON.stringify(valid), row.id);

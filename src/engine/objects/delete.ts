@@ -19,9 +19,14 @@ export async function deleteObject(
   key: string,
   options: DeleteObjectOptions = {},
 ): Promise<DeleteObjectResult> {
-  requireBucket(ctx, bucket);
+  const { versioning } = requireBucket(ctx, bucket);
   assertKey(key);
   if (options.versionId !== undefined) assertVersionId(options.versionId);
+  // A delete that adds a delete marker frees nothing and grows the metadata: like any new
+  // bytes it stops at the free-space reserve, which is kept for deletes that free space.
+  if (options.versionId === undefined && versioning !== 'Unversioned') {
+    await ctx.blobs.ensureSpace(0);
+  }
   return ctx.queue.run((tx) => {
     const state = requireBucket(ctx, bucket).versioning;
     if (options.ifMatch !== undefined)

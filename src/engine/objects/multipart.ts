@@ -153,6 +153,7 @@ export async function createMultipartUpload(
 ): Promise<UploadInfo> {
   requireBucket(ctx, bucket);
   assertKey(key);
+  await ctx.blobs.ensureSpace(0);
   const attrs = versionAttributes(options);
   const algorithm = options.checksumAlgorithm;
   if (algorithm) assertChecksumValues({ [algorithm]: undefined });

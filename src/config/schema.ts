@@ -130,15 +130,20 @@ function uniqueDeclaredKeys(
   keys: { name: string; accessKeyId: string }[],
   ctx: z.core.$RefinementCtx,
 ): void {
-  const names = new Set<string>();
+  // Names are told apart without case, as IAM user names are (keys/manage.ts).
+  const names = new Map<string, string>();
   const ids = new Set<string>();
   keys.forEach((key, i) => {
-    if (names.has(key.name)) {
+    const other = names.get(key.name.toLowerCase());
+    if (other !== undefined) {
       ctx.addIssue({
         code: 'custom',
         path: [i, 'name'],
         input: key.name,
-        message: `another access key is already named "${key.name}"`,
+        message:
+          other === key.name
+            ? `another access key is already named "${key.name}"`
+            : `another access key is already named "${other}" (names are compared without case, as IAM user names)`,
       });
     }
     if (ids.has(key.accessKeyId)) {
@@ -149,7 +154,7 @@ function uniqueDeclaredKeys(
         message: 'another access key already has this id',
       });
     }
-    names.add(key.name);
+    if (other === undefined) names.set(key.name.toLowerCase(), key.name);
     ids.add(key.accessKeyId);
   });
 }

@@ -65,7 +65,10 @@ async function deleteAllowed(
   r: S3Request,
   items: Array<{ key: string; versionId?: string; ifMatch?: string }>,
 ): Promise<DeleteObjectsItem[]> {
-  const verdicts = items.map((item) => r.deferred?.key?.(item.key, item.versionId));
+  // Fail closed, as PutObjectTagging does: a batch nobody authorised key by key deletes nothing.
+  const judge = r.deferred?.key;
+  if (!judge) throw new StowageError('E_INTERNAL', 'DeleteObjects was not authorised key by key');
+  const verdicts = items.map((item) => judge(item.key, item.versionId));
   const allowed = items.filter((_, i) => verdicts[i] === undefined);
   const done = allowed.length > 0 ? await r.engine.deleteObjects(bucketOf(r), allowed) : [];
   let next = 0;

@@ -67,6 +67,13 @@ describe('server.accessKeys in stowage.yaml', () => {
       /server\.accessKeys\.1\.name: another access key is already named "backup"/,
     );
     await expectError(
+      load(
+        `server:\n  accessKeys:${KEY}${KEY.replace('name: backup', 'name: BACKUP').replace(/accessKeyId: \S+/, 'accessKeyId: STWBACKUP00000000002')}\n`,
+      ),
+      'E_CONFIG_INVALID',
+      /server\.accessKeys\.1\.name: another access key is already named "backup" \(names are compared without case/,
+    );
+    await expectError(
       load(`server:\n  accessKeys:${KEY.replace('name: backup', 'name: "bad name"')}\n`),
       'E_CONFIG_INVALID',
       /server\.accessKeys\.0\.name: expected 1 to 64 characters/,

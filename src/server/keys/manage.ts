@@ -80,13 +80,22 @@ export async function createAccessKey(
   input: { name: string; policy: string | null },
 ): Promise<StoredKey> {
   const name = checkKeyName(input.name);
-  const taken = (): StowageError =>
-    new StowageError('E_ACCESS_KEY_EXISTS', `an access key named "${name}" already exists`, {
-      details: { name },
-    });
-  if (scope.declared.some((k) => k.name === name)) throw taken();
+  // Names are told apart without case, as IAM user names are: `LIM` beside `lim` would be
+  // two users to this server but one to anyone who wrote a policy for `user/lim`.
+  const sameName = (k: { name: string }): boolean => k.name.toLowerCase() === name.toLowerCase();
+  const taken = (other: string): StowageError =>
+    new StowageError(
+      'E_ACCESS_KEY_EXISTS',
+      other === name
+        ? `an access key named "${name}" already exists`
+        : `an access key named "${other}" already exists (names are compared without case, as IAM user names)`,
+      { details: { name, existing: other } },
+    );
+  const declared = scope.declared.find(sameName);
+  if (declared) throw taken(declared.name);
   return updateKeyStore(scope.dataDir, (keys) => {
-    if (keys.some((k) => k.name === name)) throw taken();
+    const stored = keys.find(sameName);
+    if (stored) throw taken(stored.name);
     let pair = generateCredentials();
     // 17 random characters make a collision absurd, but a duplicate id must never be stored.
     while ([...keys, ...scope.declared].some((k) => k.accessKeyId === pair.accessKeyId)) {

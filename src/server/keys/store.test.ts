@@ -82,6 +82,18 @@ describe('key store', () => {
       'E_ACCESS_KEY_EXISTS',
     );
     expect(await readKeyStore(dir)).toHaveLength(1);
+    // Without case, as IAM user names: a policy for user/ci must not miss a key named CI.
+    await expectError(
+      createAccessKey(scope, { name: 'CI', policy: null }),
+      'E_ACCESS_KEY_EXISTS',
+      /"ci" already exists \(names are compared without case/,
+    );
+    await expectError(
+      createAccessKey({ dataDir: dir, declared }, { name: 'BackUp', policy: null }),
+      'E_ACCESS_KEY_EXISTS',
+      /"backup" already exists/,
+    );
+    expect(await readKeyStore(dir)).toHaveLength(1);
   });
 
   it.each(['', 'has space', 'x'.repeat(65), 'slash/no', 'ünïcode'])(

@@ -220,6 +220,13 @@ export function errorDocument(
   if (err.code === 'E_PRECONDITION_FAILED' && typeof condition === 'string') {
     body.Condition = condition;
   }
+  // S3 names the storage class an archived object is in (InvalidObjectState on a read) and
+  // the one a request asked for (InvalidStorageClass).
+  if (typeof err.details.storageClass === 'string') {
+    if (err.code === 'E_INVALID_OBJECT_STATE') body.StorageClass = err.details.storageClass;
+    if (err.code === 'E_INVALID_STORAGE_CLASS')
+      body.StorageClassRequested = err.details.storageClass;
+  }
   if (err.code === 'E_INVALID_RANGE') {
     const { rangeRequested, objectSize } = err.details;
     if (typeof rangeRequested === 'string') body.RangeRequested = rangeRequested;

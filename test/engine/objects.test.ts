@@ -226,8 +226,14 @@ describe('integrity: Content-MD5 and x-amz-checksum-*', () => {
   it('rejects malformed checksum values and unknown algorithms', async () => {
     await expectCode(
       engine.putObject('bkt', 'k', body, { checksums: { CRC32: 'abc' } }),
-      'E_INVALID_DIGEST',
+      'E_INVALID_REQUEST',
       /crc32/,
+    );
+    // Right length of base64, wrong length of digest (6 bytes, not 4).
+    await expectCode(
+      engine.putObject('bkt', 'k', body, { checksums: { CRC32: 'a1b2c3d4' } }),
+      'E_INVALID_REQUEST',
+      /x-amz-checksum-crc32 header is invalid/,
     );
     await expectCode(
       engine.putObject('bkt', 'k', body, { checksums: { MD4: 'AAAA' } as never }),

@@ -1091,6 +1091,8 @@ describe('listings and bucket documents', () => {
       [{ 'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==' }, 400, 'BadDigest'], // MD5 of ""
       [{ 'content-md5': 'dummy' }, 400, 'InvalidDigest'],
       [{ 'x-amz-checksum-crc32': 'AAAAAA==' }, 400, 'BadDigest'],
+      // Base64 of 6 bytes, which no CRC32 is: S3 calls the header invalid.
+      [{ 'x-amz-checksum-crc32': 'a1b2c3d4' }, 400, 'InvalidRequest'],
     ] as const;
     for (const [headers, status, code] of cases) {
       const res = await signedFetch(t, 'PUT', `/${b}?tagging`, { body: tagging, headers });

@@ -328,9 +328,29 @@ describe('objects through @aws-sdk/client-s3', () => {
         StorageClass: 'GLACIER',
       }),
     );
-    expect(
-      await s3Error(s3.send(new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'cold' }))),
-    ).toEqual({ name: 'InvalidObjectState', status: 403 });
+    const refused = await s3.send(new GetObjectCommand({ Bucket: 'sdk-obj', Key: 'cold' })).then(
+      () => undefined,
+      (e: unknown) => e as { name: string; StorageClass?: string },
+    );
+    // The error names the object's storage class, as S3's does (the SDK's field).
+    expect([refused?.name, refused?.StorageClass]).toEqual(['InvalidObjectState', 'GLACIER']);
+    const wrongClass = await s3
+      .send(
+        new PutObjectCommand({
+          Bucket: 'sdk-obj',
+          Key: 'x',
+          Body: 'x',
+          StorageClass: 'OUTPOSTS',
+        }),
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e as { name: string; StorageClassRequested?: string },
+      );
+    expect([wrongClass?.name, wrongClass?.StorageClassRequested]).toEqual([
+      'InvalidStorageClass',
+      'OUTPOSTS',
+    ]);
     const r = await s3.send(
       new RestoreObjectCommand({
         Bucket: 'sdk-obj',

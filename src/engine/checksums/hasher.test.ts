@@ -137,6 +137,9 @@ describe('isValidChecksumValue', () => {
     );
     expect(isValidChecksumValue('CRC32', '')).toBe(false);
     expect(isValidChecksumValue('CRC32', 'AAAAA===')).toBe(false);
+    // eight base64 characters without padding are six bytes, not a CRC32
+    expect(isValidChecksumValue('CRC32', 'a1b2c3d4')).toBe(false);
+    expect(isValidChecksumValue('CRC64NVME', 'AAAAAAAAAAAA')).toBe(false);
   });
 
   it('rejects text that is not canonical base64', () => {

@@ -153,5 +153,6 @@ export function isValidChecksumValue(alg: ChecksumAlgorithm, base64: string): bo
   const bytes = CHECKSUM_BYTES[alg];
   if ((bytes as number | undefined) === undefined) return false;
   if (base64.length !== Math.ceil(bytes / 3) * 4 || !BASE64.test(base64)) return false;
-  return Buffer.from(base64, 'base64').toString('base64') === base64;
+  const decoded = Buffer.from(base64, 'base64');
+  return decoded.length === bytes && decoded.toString('base64') === base64;
 }

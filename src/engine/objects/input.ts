@@ -6,7 +6,7 @@
 import { StowageError } from '../../errors.js';
 import { wireByteLength } from '../../header-value.js';
 import type { BlobDigests } from '../blobs/write-blob.js';
-import { CHECKSUM_ALGORITHMS, isValidChecksumValue } from '../checksums/index.js';
+import { CHECKSUM_ALGORITHMS, CHECKSUM_BYTES, isValidChecksumValue } from '../checksums/index.js';
 import type { ChecksumAlgorithm, ChecksumValues, ObjectHeaders } from '../types.js';
 
 /**
@@ -100,7 +100,7 @@ export function assertContentMd5(value: string): void {
   }
 }
 
-/** Throws E_INVALID_DIGEST for checksum values that cannot be of their algorithm. */
+/** Throws E_INVALID_REQUEST (S3's InvalidRequest) for checksum values that cannot be of their algorithm. */
 export function assertChecksumValues(values: ChecksumValues): void {
   for (const [alg, value] of Object.entries(values)) {
     if (!(CHECKSUM_ALGORITHMS as readonly string[]).includes(alg)) {
@@ -108,9 +108,13 @@ export function assertChecksumValues(values: ChecksumValues): void {
     }
     if (value === undefined) continue;
     if (!isValidChecksumValue(alg as ChecksumAlgorithm, value)) {
+      // S3's code and words for a checksum header that cannot be a digest of its
+      // algorithm, and what it should have been.
+      const bytes = CHECKSUM_BYTES[alg as ChecksumAlgorithm];
       throw new StowageError(
-        'E_INVALID_DIGEST',
-        `x-amz-checksum-${alg.toLowerCase()} "${value}" is not a valid ${alg} value`,
+        'E_INVALID_REQUEST',
+        `Value for x-amz-checksum-${alg.toLowerCase()} header is invalid: ${JSON.stringify(value)} is not the base64 of a ${bytes}-byte ${alg} digest`,
+        { details: { header: `x-amz-checksum-${alg.toLowerCase()}` } },
       );
     }
   }

@@ -200,6 +200,7 @@ export function errorDocument(
         'versionId',
         'uploadId',
         'partNumber',
+        'eTag',
         'method',
         'resourceType',
         'header',

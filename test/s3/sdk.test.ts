@@ -287,6 +287,38 @@ describe('objects through @aws-sdk/client-s3', () => {
         (u) => u.UploadId,
       ),
     ).toContain(UploadId);
+    // Refused part lists name the upload (and InvalidPart the part), as S3's errors do.
+    const refusal = (Parts: Array<{ ETag: string; PartNumber: number }>): Promise<unknown> =>
+      s3
+        .send(
+          new CompleteMultipartUploadCommand({
+            Bucket: 'sdk-obj',
+            Key: 'mpu',
+            UploadId,
+            MultipartUpload: { Parts },
+          }),
+        )
+        .then(
+          () => 'completed',
+          (e: { name: string; UploadId?: string; PartNumber?: string; ETag?: string }) => ({
+            name: e.name,
+            UploadId: e.UploadId,
+            PartNumber: e.PartNumber,
+            ETag: e.ETag,
+          }),
+        );
+    expect(
+      await refusal([
+        { ETag: etags[1]!, PartNumber: 2 },
+        { ETag: etags[0]!, PartNumber: 1 },
+      ]),
+    ).toEqual({ name: 'InvalidPartOrder', UploadId, PartNumber: undefined, ETag: undefined });
+    expect(await refusal([{ ETag: '"0123abcd"', PartNumber: 1 }])).toEqual({
+      name: 'InvalidPart',
+      UploadId,
+      PartNumber: '1',
+      ETag: '"0123abcd"',
+    });
     const done = await s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: 'sdk-obj',

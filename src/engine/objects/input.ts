@@ -114,7 +114,6 @@ export function assertChecksumValues(values: ChecksumValues): void {
       throw new StowageError(
         'E_INVALID_REQUEST',
         `Value for x-amz-checksum-${alg.toLowerCase()} header is invalid: ${JSON.stringify(value)} is not the base64 of a ${bytes}-byte ${alg} digest`,
-        { details: { header: `x-amz-checksum-${alg.toLowerCase()}` } },
       );
     }
   }

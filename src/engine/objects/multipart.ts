@@ -485,6 +485,7 @@ function checkPartList(
       throw new StowageError(
         'E_INVALID_PART_ORDER',
         `part ${item.partNumber} is listed after part ${previous}; parts must be in ascending order`,
+        { details: { uploadId: upload.upload_id } },
       );
     }
     previous = item.partNumber;
@@ -495,7 +496,14 @@ function checkPartList(
         part
           ? `part ${item.partNumber} has ETag ${part.etag}, not ${item.etag}`
           : `part ${item.partNumber} was never uploaded`,
-        { details: { partNumber: item.partNumber } },
+        // S3's InvalidPart names the part as the request gave it, and the upload.
+        {
+          details: {
+            partNumber: item.partNumber,
+            eTag: item.etag,
+            uploadId: upload.upload_id,
+          },
+        },
       );
     }
     if (composite && !item.checksums?.[composite]) {

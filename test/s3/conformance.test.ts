@@ -1600,3 +1600,72 @@ describe('checksum and size claims S3 checks', () => {
     expect(await res.text()).toMatch(/upload was created without a checksum algorithm/);
   });
 });
+
+describe('listing arguments, as recorded AWS answers have them', () => {
+  const L = 'conformance-listargs';
+  const xmlOf = async (path: string): Promise<{ status: number; xml: string }> => {
+    const res = await signedFetch(t, 'GET', path);
+    return { status: res.status, xml: await res.text() };
+  };
+
+  beforeAll(async () => {
+    await t.client.send(new CreateBucketCommand({ Bucket: L }));
+    for (const key of ['a', 'b', 'c'])
+      await t.client.send(new PutObjectCommand({ Bucket: L, Key: key, Body: key }));
+  });
+
+  it('refuses an empty or foreign continuation token and a bad encoding-type, naming the argument', async () => {
+    const empty = await xmlOf(`/${L}?list-type=2&continuation-token=`);
+    expect(empty.status).toBe(400);
+    expect(empty.xml).toContain('<ArgumentName>continuation-token</ArgumentName>');
+    const garbage = await xmlOf(`/${L}?list-type=2&continuation-token=nope`);
+    expect(garbage.status).toBe(400);
+    expect(garbage.xml).toContain('<ArgumentName>continuation-token</ArgumentName>');
+    for (const path of [`/${L}?list-type=2`, `/${L}`, `/${L}?versions`, `/${L}?uploads`]) {
+      const bad = await xmlOf(`${path}${path.includes('?') ? '&' : '?'}encoding-type=base64`);
+      expect([path, bad.status]).toEqual([path, 400]);
+      expect(bad.xml).toContain('<ArgumentName>encoding-type</ArgumentName>');
+      expect(bad.xml).toContain('<ArgumentValue>base64</ArgumentValue>');
+    }
+    const noKeyMarker = await xmlOf(`/${L}?versions&version-id-marker=null`);
+    expect(noKeyMarker.status).toBe(400);
+    expect(noKeyMarker.xml).toContain('<ArgumentName>version-id-marker</ArgumentName>');
+  });
+
+  it('leaves StartAfter out when a continuation token wins over it', async () => {
+    const first = await t.client.send(
+      new ListObjectsV2Command({ Bucket: L, MaxKeys: 1, StartAfter: 'a' }),
+    );
+    expect(first.StartAfter).toBe('a');
+    const next = await t.client.send(
+      new ListObjectsV2Command({
+        Bucket: L,
+        StartAfter: 'a',
+        ContinuationToken: first.NextContinuationToken,
+      }),
+    );
+    expect(next.StartAfter).toBeUndefined();
+    expect(next.Contents?.map((c) => c.Key)).toEqual(['c']);
+  });
+
+  it('ListBuckets takes an empty continuation token as the first page', async () => {
+    const res = await xmlOf('/?continuation-token=&max-buckets=1');
+    expect(res.status).toBe(200);
+    expect(res.xml).toMatch(/<Bucket><Name>[^<]+<\/Name>/);
+  });
+
+  it('ListMultipartUploads refuses an upload-id-marker of another key and ignores one without a key-marker', async () => {
+    const one = await t.client.send(new CreateMultipartUploadCommand({ Bucket: L, Key: 'up-1' }));
+    await t.client.send(new CreateMultipartUploadCommand({ Bucket: L, Key: 'up-2' }));
+    const foreign = await xmlOf(
+      `/${L}?uploads&key-marker=up-2&upload-id-marker=${encodeURIComponent(one.UploadId!)}`,
+    );
+    expect(foreign.status).toBe(400);
+    expect(foreign.xml).toContain('<ArgumentName>upload-id-marker</ArgumentName>');
+    const alone = await t.client.send(
+      new ListMultipartUploadsCommand({ Bucket: L, UploadIdMarker: one.UploadId }),
+    );
+    expect(alone.UploadIdMarker).toBe('');
+    expect(alone.Uploads?.map((u) => u.Key)).toEqual(['up-1', 'up-2']);
+  });
+});

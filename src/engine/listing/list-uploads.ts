@@ -1,4 +1,5 @@
 /** ListMultipartUploads: uploads in progress by key, oldest first within a key. */
+import { StowageError } from '../../errors.js';
 import { requireBucket } from '../buckets.js';
 import type { EngineContext } from '../context.js';
 import { toUploadInfo } from '../objects/multipart.js';
@@ -46,6 +47,19 @@ function uploadMarkerSeq(ctx: EngineContext, bucket: string, key: string, marker
     .sql('SELECT rowid FROM uploads WHERE bucket = ? AND key = ? AND upload_id = ?')
     .get(bucket, key, marker) as { rowid: number } | undefined;
   if (exact) return exact.rowid;
+  // S3 refuses a marker that names an upload in progress for another key.
+  const elsewhere = ctx
+    .sql('SELECT 1 FROM uploads WHERE bucket = ? AND upload_id = ? LIMIT 1')
+    .get(bucket, marker);
+  if (elsewhere) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `the upload-id-marker ${JSON.stringify(marker)} is an upload of another key, not of the key-marker ${JSON.stringify(key)}`,
+      {
+        details: { argumentName: 'upload-id-marker', argumentValue: marker },
+      },
+    );
+  }
   const before = ctx
     .sql('SELECT max(rowid) AS seq FROM uploads WHERE bucket = ? AND key = ? AND upload_id < ?')
     .get(bucket, key, marker) as { seq: number | null };

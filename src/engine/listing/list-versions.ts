@@ -71,7 +71,9 @@ export function listObjectVersions(
       from = row ? { ...from, afterSeq: row.id } : { key: options.keyMarker, inclusive: true };
     }
   } else if (options.versionIdMarker) {
-    throw new StowageError('E_INVALID_ARGUMENT', 'a version-id-marker needs a key-marker');
+    throw new StowageError('E_INVALID_ARGUMENT', 'a version-id-marker needs a key-marker', {
+      details: { argumentName: 'version-id-marker', argumentValue: options.versionIdMarker },
+    });
   }
   const src = allVersions(ctx, bucket);
   const page = takePage(

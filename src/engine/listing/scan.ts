@@ -152,7 +152,9 @@ export function decodeToken(token: string): Position {
   } catch {
     // fall through to the error below
   }
-  throw new StowageError('E_INVALID_ARGUMENT', 'the continuation token provided is incorrect');
+  throw new StowageError('E_INVALID_ARGUMENT', 'the continuation token provided is incorrect', {
+    details: { argumentName: 'continuation-token' },
+  });
 }
 
 /** Checks max-keys style limits: an integer from 0 to 1000 (larger values are capped, as S3 does). */

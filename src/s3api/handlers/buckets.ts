@@ -28,7 +28,7 @@ export function listBuckets(r: S3Request): void {
       { details: { argumentName: 'max-buckets' } },
     );
   }
-  const after = token === undefined ? undefined : bucketFromToken(token);
+  const after = token === undefined || token === '' ? undefined : bucketFromToken(token);
   const paged = [prefix, region, token, max].some((v) => v !== undefined);
   const matching = r.engine
     .listBuckets()

@@ -19,6 +19,9 @@ function encoder(r: S3Request): (s: string | undefined) => string | undefined {
     throw new StowageError(
       'E_INVALID_ARGUMENT',
       `invalid encoding-type "${type}"; the only value is "url"`,
+      {
+        details: { argumentName: 'encoding-type', argumentValue: type },
+      },
     );
   return (s) =>
     s === undefined ? undefined : encodeURIComponent(s).replace(/%20/g, '+').replace(/%2F/g, '/');
@@ -56,6 +59,12 @@ export function listObjectsV2(r: S3Request): void {
   const prefix = param(r, 'prefix');
   const delimiter = param(r, 'delimiter');
   const token = param(r, 'continuation-token');
+  if (token === '') {
+    // An empty token is a client's bug (S3 refuses it), not a request for the first page.
+    throw new StowageError('E_INVALID_ARGUMENT', 'the continuation token provided is empty', {
+      details: { argumentName: 'continuation-token' },
+    });
+  }
   const startAfter = param(r, 'start-after');
   const maxKeys = intParam(r, 'max-keys') ?? 1000;
   const page = r.engine.listObjectSummaries(bucket, {
@@ -75,7 +84,8 @@ export function listObjectsV2(r: S3Request): void {
     IsTruncated: page.isTruncated,
     ContinuationToken: token,
     NextContinuationToken: page.nextContinuationToken,
-    StartAfter: enc(startAfter),
+    // S3 leaves StartAfter out when a continuation token (which wins over it) is given.
+    StartAfter: token === undefined ? enc(startAfter) : undefined,
     Contents: page.objects.map((o) =>
       contents(o, (s) => enc(s), param(r, 'fetch-owner') === 'true'),
     ),
@@ -186,7 +196,7 @@ export function listMultipartUploads(r: S3Request): void {
   sendXml(r.res, 200, 'ListMultipartUploadsResult', {
     Bucket: bucket,
     KeyMarker: enc(keyMarker ?? ''),
-    UploadIdMarker: uploadIdMarker ?? '',
+    UploadIdMarker: keyMarker ? (uploadIdMarker ?? '') : '',
     NextKeyMarker: enc(page.nextKeyMarker),
     NextUploadIdMarker: page.nextUploadIdMarker,
     Prefix: enc(prefix ?? ''),

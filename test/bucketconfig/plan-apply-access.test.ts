@@ -138,9 +138,10 @@ describeS3Targets(
             Events: ['s3:ObjectCreated:*'],
             Filter: {
               Key: {
+                // Sent as `prefix`/`suffix`; S3 reports the names capitalised.
                 FilterRules: [
-                  { Name: 'prefix', Value: 'game-assets/' },
-                  { Name: 'suffix', Value: '.png' },
+                  { Name: 'Prefix', Value: 'game-assets/' },
+                  { Name: 'Suffix', Value: '.png' },
                 ],
               },
             },

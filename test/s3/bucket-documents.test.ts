@@ -28,6 +28,7 @@ import {
   PutBucketLifecycleConfigurationCommand,
   PutBucketLoggingCommand,
   PutBucketMetricsConfigurationCommand,
+  PutBucketNotificationConfigurationCommand,
   PutBucketPolicyCommand,
   PutBucketReplicationCommand,
   PutBucketTaggingCommand,
@@ -780,5 +781,95 @@ describe('documents S3 refuses are refused with its code, and nothing is stored'
       ),
     );
     expect(err.name).toBe('NoSuchBucket');
+  });
+});
+
+describe("answers recorded from AWS (LocalStack's validated snapshots)", () => {
+  it('PutBucketVersioning: no Status is IllegalVersioningConfigurationException, an unknown one MalformedXML', async () => {
+    const put = (Status: string | undefined) =>
+      s3ErrorOf(
+        s3.send(
+          new PutBucketVersioningCommand({
+            Bucket: PROD,
+            VersioningConfiguration: Status === undefined ? {} : { Status: Status as 'Enabled' },
+          }),
+        ),
+      );
+    expect((await put(undefined)).name).toBe('IllegalVersioningConfigurationException');
+    expect((await put('enabled')).name).toBe('MalformedXML');
+    expect((await put('Disabled')).name).toBe('MalformedXML');
+  });
+
+  it('an empty bucket tag set removes the tags: GetBucketTagging is NoSuchTagSet', async () => {
+    await s3.send(
+      new PutBucketTaggingCommand({
+        Bucket: PROD,
+        Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] },
+      }),
+    );
+    await s3.send(new PutBucketTaggingCommand({ Bucket: PROD, Tagging: { TagSet: [] } }));
+    expect((await s3ErrorOf(s3.send(new GetBucketTaggingCommand({ Bucket: PROD })))).name).toBe(
+      'NoSuchTagSet',
+    );
+  });
+
+  it('a lifecycle <And> with one tag key twice: InvalidRequest', async () => {
+    const err = await s3ErrorOf(
+      s3.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: PROD,
+          LifecycleConfiguration: {
+            Rules: [
+              {
+                ID: 'duplicate-tag-keys',
+                Status: 'Enabled',
+                Expiration: { Days: 1 },
+                Filter: {
+                  And: {
+                    Tags: [
+                      { Key: 'k', Value: '1' },
+                      { Key: 'k', Value: '2' },
+                    ],
+                  },
+                },
+              },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(err).toMatchObject({ name: 'InvalidRequest', status: 400 });
+    expect(err.message).toMatch(/^Duplicate Tag Keys are not allowed\./);
+  });
+
+  it('notification targets: filter rule names read back as Prefix/Suffix, a target without Id gets one', async () => {
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: PROD,
+        NotificationConfiguration: {
+          QueueConfigurations: [
+            {
+              QueueArn: 'arn:stowage:webhook:::https://hooks.example.com/s3',
+              Events: ['s3:ObjectCreated:*'],
+              Filter: {
+                Key: {
+                  FilterRules: [
+                    { Name: 'suffix', Value: '.txt' },
+                    { Name: 'PREFIX' as 'prefix', Value: 'notif-' },
+                  ],
+                },
+              },
+            },
+          ],
+        },
+      }),
+    );
+    const got = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: PROD }));
+    const q = got.QueueConfigurations?.[0];
+    expect(q?.Filter?.Key?.FilterRules).toEqual([
+      { Name: 'Suffix', Value: '.txt' },
+      { Name: 'Prefix', Value: 'notif-' },
+    ]);
+    expect(q?.Id).toMatch(RULE_ID);
   });
 });

@@ -36,6 +36,8 @@ export interface ObjectFilter {
 export interface FilterOptions {
   objectSize?: boolean;
   accessPoint?: boolean;
+  /** A tag key twice in `<And>` is InvalidRequest (lifecycle), not InvalidTag. */
+  duplicateTagsInvalidRequest?: boolean;
 }
 
 const MAX_TAG_KEY = 128;
@@ -64,14 +66,19 @@ export function parseTag(node: XmlElement, where: string): Tag {
   return { key, value };
 }
 
-/** Parses the `<Tag>` children of `node`; keys must be unique. */
-export function parseTags(node: XmlElement, where: string): Tag[] {
+/**
+ * Parses the `<Tag>` children of `node`; keys must be unique: a key twice is InvalidTag (a
+ * tag set's answer), or what `duplicate` makes of the message.
+ */
+export function parseTags(
+  node: XmlElement,
+  where: string,
+  duplicate: (message: string) => StowageError = (m) => new StowageError('E_INVALID_TAG', m),
+): Tag[] {
   const tags = elementsOf(node, 'Tag', where).map((t) => parseTag(t, where));
   const seen = new Set<string>();
   for (const t of tags) {
-    if (seen.has(t.key)) {
-      throw new StowageError('E_INVALID_TAG', `tag key "${t.key}" appears twice in ${where}`);
-    }
+    if (seen.has(t.key)) throw duplicate(`tag key "${t.key}" appears twice in ${where}`);
     seen.add(t.key);
   }
   return tags;
@@ -102,8 +109,13 @@ function readPredicates(
 ): void {
   const prefix = textOf(node, 'Prefix', where);
   if (prefix !== undefined) out.prefix = checkPrefix(prefix, where);
-  if (inAnd) out.tags = parseTags(node, where);
-  else {
+  if (inAnd) {
+    // A lifecycle rule's <And> with one tag key twice is InvalidRequest on S3 ("Duplicate
+    // Tag Keys are not allowed."), not the InvalidTag of a bucket's tag set.
+    out.tags = options.duplicateTagsInvalidRequest
+      ? parseTags(node, where, (m) => invalidRequest(`Duplicate Tag Keys are not allowed. (${m})`))
+      : parseTags(node, where);
+  } else {
     const tag = elementOf(node, 'Tag', where);
     if (tag) out.tags = [parseTag(tag, where)];
   }

@@ -600,8 +600,8 @@ describe('parseLifecycleRules: combinations (InvalidRequest, InvalidTag)', () =>
             '<Filter><And><Tag><Key>k</Key><Value>1</Value></Tag><Tag><Key>k</Key><Value>2</Value></Tag></And></Filter>',
           ),
         ),
-      'E_INVALID_TAG',
-      /tag key "k" appears twice/,
+      'E_INVALID_REQUEST',
+      /^Duplicate Tag Keys are not allowed\. \(tag key "k" appears twice/,
     );
     await expectError(
       () =>

@@ -196,7 +196,7 @@ function parseRuleFilter(node: XmlElement, where: string): ObjectFilter {
     throw malformed(`${where} needs a <Filter> (or the legacy <Prefix>)`);
   }
   if (prefix !== undefined) return parseFilter({ Prefix: prefix }, where);
-  return parseFilter(filter, where, { objectSize: true });
+  return parseFilter(filter, where, { objectSize: true, duplicateTagsInvalidRequest: true });
 }
 
 function parseRule(node: XmlElement, index: number): LifecycleRule {

@@ -174,3 +174,16 @@ function refuseOverlaps(targets: readonly Target[]): void {
     }
   }
 }
+
+/**
+ * `xml` with each key filter rule's `<Name>` spelt as S3 reports it whatever the case it
+ * was sent in (`suffix`, `PREFIX` read back as `Suffix`, `Prefix`). Only `<Name>`
+ * elements (which a notification document has in its `<FilterRule>`s alone) are touched.
+ */
+export function normalizeFilterRuleNames(xml: string): string {
+  return xml.replace(
+    /(<(?:[A-Za-z_][\w.-]*:)?Name(?:\s[^>]*)?>)\s*(prefix|suffix)\s*(<\/(?:[A-Za-z_][\w.-]*:)?Name\s*>)/gi,
+    (_m, open: string, name: string, close: string) =>
+      `${open}${name[0]!.toUpperCase()}${name.slice(1).toLowerCase()}${close}`,
+  );
+}

@@ -18,6 +18,7 @@ export function newRuleId(): string {
 interface RuleStart {
   end: number;
   prefix: string;
+  name: string;
 }
 
 const SKIPPED: ReadonlyArray<[string, string]> = [
@@ -44,7 +45,7 @@ function tagEnd(xml: string, at: number): number {
 }
 
 /** The start tags of the root element's `Rule` children, or undefined if the scan fails. */
-function ruleStarts(xml: string): RuleStart[] | undefined {
+function ruleStarts(xml: string, names: readonly string[] = ['Rule']): RuleStart[] | undefined {
   const starts: RuleStart[] = [];
   let depth = 0;
   let at = xml.indexOf('<');
@@ -64,8 +65,9 @@ function ruleStarts(xml: string): RuleStart[] | undefined {
       } else if (!tag.endsWith('/>')) {
         const name = /^<([^\s/>]+)/.exec(tag)?.[1] ?? '';
         const colon = name.indexOf(':');
-        if (depth === 1 && name.slice(colon + 1) === 'Rule') {
-          starts.push({ end, prefix: name.slice(0, colon + 1) });
+        const local = name.slice(colon + 1);
+        if (depth === 1 && names.includes(local)) {
+          starts.push({ end, prefix: name.slice(0, colon + 1), name: local });
         }
         depth++;
       }
@@ -94,4 +96,41 @@ export function withRuleIds(xml: string, root: string): string {
     at = start.end;
   });
   return out + xml.slice(at);
+}
+
+/** The target lists of a notification document, each named by an `<Id>` S3 gives it. */
+const NOTIFICATION_TARGETS = [
+  'QueueConfiguration',
+  'TopicConfiguration',
+  'CloudFunctionConfiguration',
+] as const;
+
+/**
+ * `xml` (a valid NotificationConfiguration) with an `<Id>` given to every target sent
+ * without one, as S3 does (GetBucketNotificationConfiguration shows one for each). A
+ * document the scan cannot match target for target is returned unchanged.
+ */
+export function withNotificationIds(xml: string): string {
+  const root = 'NotificationConfiguration';
+  const doc = parseDocument(xml, root);
+  const starts = ruleStarts(xml, NOTIFICATION_TARGETS);
+  if (starts === undefined) return xml;
+  const missing: boolean[] = [];
+  for (const tag of NOTIFICATION_TARGETS) {
+    const targets = elementsOf(doc, tag, root);
+    const at = starts.filter((s) => s.name === tag);
+    if (at.length !== targets.length) return xml;
+    targets.forEach((t, i) => {
+      missing[starts.indexOf(at[i]!)] = textOf(t, 'Id', tag) === undefined;
+    });
+  }
+  if (!missing.includes(true)) return xml;
+  let out = '';
+  let pos = 0;
+  starts.forEach((start, i) => {
+    if (!missing[i]) return;
+    out += `${xml.slice(pos, start.end)}<${start.prefix}Id>${newRuleId()}</${start.prefix}Id>`;
+    pos = start.end;
+  });
+  return out + xml.slice(pos);
 }

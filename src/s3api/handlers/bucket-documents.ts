@@ -25,7 +25,9 @@ import {
   requestedMinimumSize,
 } from './lifecycle-min-size.js';
 import { S3_XMLNS } from '../xml/build.js';
-import { withRuleIds } from '../documents/rule-ids.js';
+import { withNotificationIds, withRuleIds } from '../documents/rule-ids.js';
+import { normalizeFilterRuleNames } from '../documents/notification.js';
+import { parseBucketTagging } from '../documents/tagging.js';
 import { decodeUtf8 } from '../xml/well-formed.js';
 
 /** The documents whose rules S3 names when they come without an ID, by root element. */
@@ -79,8 +81,16 @@ export async function putBucketDocument(r: S3Request): Promise<void> {
   if (sub === 'ownershipControls' && ownershipOfDocument(text) === 'BucketOwnerEnforced') {
     refuseEnforcedOverAcl(bucket, bucketAclOf(r.engine, bucket));
   }
+  // S3 treats an empty bucket tag set as no tags at all: GetBucketTagging then answers
+  // NoSuchTagSet, as after DeleteBucketTagging.
+  if (sub === 'tagging' && parseBucketTagging(text).length === 0) {
+    await r.engine.deleteBucketConfig(bucket, BUCKET_DOCUMENTS[sub], id, []);
+    sendEmpty(r.res, 204);
+    return;
+  }
   const root = NAMED_RULES[sub];
-  const stored = root === undefined ? text : withRuleIds(text, root);
+  let stored = root === undefined ? text : withRuleIds(text, root);
+  if (sub === 'notification') stored = withNotificationIds(normalizeFilterRuleNames(stored));
   await r.engine.putBucketConfig(
     bucket,
     BUCKET_DOCUMENTS[sub],

@@ -147,8 +147,18 @@ export async function putBucketVersioning(r: S3Request): Promise<void> {
   const status = childText(doc, 'Status');
   const mfa = childText(doc, 'MfaDelete');
   if (mfa === 'Enabled') throw new StowageError('E_NOT_IMPLEMENTED', 'MFA Delete is not supported');
+  // As S3 answers: no <Status> at all is IllegalVersioningConfigurationException, and a
+  // value its schema does not know (`enabled`, `Disabled`) is MalformedXML.
   if (status === undefined)
-    throw new StowageError('E_MALFORMED_XML', 'VersioningConfiguration needs a Status');
+    throw new StowageError(
+      'E_ILLEGAL_VERSIONING_CONFIGURATION',
+      'The Versioning element must be specified',
+    );
+  if (status !== 'Enabled' && status !== 'Suspended')
+    throw new StowageError(
+      'E_MALFORMED_XML',
+      `versioning status must be Enabled or Suspended, got "${status}"`,
+    );
   const bucket = bucketOf(r);
   if (status === 'Suspended' && r.engine.findBucketConfig(bucket, 'replication') !== undefined) {
     // S3's answer: replication needs every version, so it must go first.

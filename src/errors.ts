@@ -226,6 +226,12 @@ export const ERROR_TABLE = {
     411,
     'MissingContentLength',
   ),
+  E_MISSING_SECURITY_HEADER: spec(
+    'Your request was missing a required header',
+    EXIT.usage,
+    400,
+    'MissingSecurityHeader',
+  ),
   E_INCOMPLETE_BODY: spec(
     'The body ended before the declared length',
     EXIT.usage,

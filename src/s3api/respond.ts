@@ -218,6 +218,12 @@ export function errorDocument(
     body.ArgumentName = argumentName;
     if (typeof argumentValue === 'string') body.ArgumentValue = argumentValue;
   }
+  if (
+    err.code === 'E_MISSING_SECURITY_HEADER' &&
+    typeof err.details.missingHeaderName === 'string'
+  ) {
+    body.MissingHeaderName = err.details.missingHeaderName;
+  }
   if (err.code === 'E_PRECONDITION_FAILED' && typeof condition === 'string') {
     body.Condition = condition;
   }

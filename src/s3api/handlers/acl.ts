@@ -103,9 +103,11 @@ async function grantsToPut(r: S3Request, target: AclTarget): Promise<Grant[]> {
   }
   if (fromHeaders !== undefined) return fromHeaders;
   if (!hasBody) {
+    // S3's answer names the header it looked for first.
     throw new StowageError(
-      'E_INVALID_REQUEST',
+      'E_MISSING_SECURITY_HEADER',
       'PUT ?acl needs an x-amz-acl header, x-amz-grant-* headers or an AccessControlPolicy body',
+      { details: { missingHeaderName: 'x-amz-acl' } },
     );
   }
   return parseAccessControlPolicy(body);

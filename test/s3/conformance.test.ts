@@ -1667,5 +1667,24 @@ describe('listing arguments, as recorded AWS answers have them', () => {
     );
     expect(alone.UploadIdMarker).toBe('');
     expect(alone.Uploads?.map((u) => u.Key)).toEqual(['up-1', 'up-2']);
+    // The last page names its last upload too, and no Prefix element stands for none.
+    const last = await xmlOf(`/${L}?uploads`);
+    expect(last.xml).toContain('<IsTruncated>false</IsTruncated>');
+    expect(last.xml).toContain('<NextKeyMarker>up-2</NextKeyMarker>');
+    expect(last.xml).toMatch(/<NextUploadIdMarker>[^<]+<\/NextUploadIdMarker>/);
+    expect(last.xml).not.toContain('<Prefix>');
+    const none = await xmlOf(`/${L}?uploads&prefix=zzz`);
+    expect(none.xml).toContain('<NextKeyMarker></NextKeyMarker>');
+    expect(none.xml).toContain('<Prefix>zzz</Prefix>');
+    // ListParts of an upload without parts: NextPartNumberMarker 0.
+    const parts = await xmlOf(`/${L}/up-1?uploadId=${encodeURIComponent(one.UploadId!)}`);
+    expect(parts.xml).toContain('<NextPartNumberMarker>0</NextPartNumberMarker>');
+  });
+
+  it('ListObjects (V1) leaves out an empty delimiter', async () => {
+    const res = await xmlOf(`/${L}?delimiter=`);
+    expect(res.status).toBe(200);
+    expect(res.xml).not.toContain('<Delimiter');
+    expect((await xmlOf(`/${L}?delimiter=/`)).xml).toContain('<Delimiter>/</Delimiter>');
   });
 });

@@ -113,7 +113,8 @@ export function listObjectsV1(r: S3Request): void {
     Marker: enc(marker ?? ''),
     NextMarker: delimiter && page.isTruncated ? enc(page.nextMarker) : undefined,
     MaxKeys: maxKeys,
-    Delimiter: enc(delimiter),
+    // An empty delimiter is no delimiter, and S3 leaves the element out.
+    Delimiter: delimiter ? enc(delimiter) : undefined,
     EncodingType: param(r, 'encoding-type'),
     IsTruncated: page.isTruncated,
     Contents: page.objects.map((o) => contents(o, (s) => enc(s), true)),
@@ -193,13 +194,15 @@ export function listMultipartUploads(r: S3Request): void {
     uploadIdMarker,
     maxUploads,
   });
+  const lastUpload = page.uploads[page.uploads.length - 1];
   sendXml(r.res, 200, 'ListMultipartUploadsResult', {
     Bucket: bucket,
     KeyMarker: enc(keyMarker ?? ''),
     UploadIdMarker: keyMarker ? (uploadIdMarker ?? '') : '',
-    NextKeyMarker: enc(page.nextKeyMarker),
-    NextUploadIdMarker: page.nextUploadIdMarker,
-    Prefix: enc(prefix ?? ''),
+    // S3 names the last upload listed on every page, the last one too ('' when none).
+    NextKeyMarker: enc(page.isTruncated ? page.nextKeyMarker : (lastUpload?.key ?? '')),
+    NextUploadIdMarker: page.isTruncated ? page.nextUploadIdMarker : (lastUpload?.uploadId ?? ''),
+    Prefix: prefix === undefined ? undefined : enc(prefix),
     Delimiter: enc(delimiter),
     MaxUploads: maxUploads,
     EncodingType: param(r, 'encoding-type'),

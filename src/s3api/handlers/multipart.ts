@@ -216,7 +216,8 @@ export function listParts(r: S3Request): void {
     Key: page.upload.key,
     UploadId: page.upload.uploadId,
     PartNumberMarker: intParam(r, 'part-number-marker') ?? 0,
-    NextPartNumberMarker: page.nextPartNumberMarker,
+    // 0 on a page without parts, as S3 writes it.
+    NextPartNumberMarker: page.nextPartNumberMarker ?? 0,
     MaxParts: intParam(r, 'max-parts') ?? 1000,
     IsTruncated: page.isTruncated,
     StorageClass: page.upload.storageClass,

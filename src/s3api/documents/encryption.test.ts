@@ -1,4 +1,5 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { StowageError } from '../../errors.js';
 import { expectError } from '../../../test/helpers/expect-error.js';
 import { validateEncryption } from './encryption.js';
 
@@ -74,5 +75,17 @@ describe('validateEncryption', () => {
       'E_INVALID_ARGUMENT',
       'a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse',
     );
+    // S3's error names the element (ArgumentName in the XML).
+    let caught: unknown;
+    try {
+      validateEncryption(
+        byDefault('<SSEAlgorithm>AES256</SSEAlgorithm><KMSMasterKeyID>k</KMSMasterKeyID>'),
+      );
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as StowageError).details).toEqual({
+      argumentName: 'ApplyServerSideEncryptionByDefault',
+    });
   });
 });

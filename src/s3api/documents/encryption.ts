@@ -50,6 +50,7 @@ export function validateEncryption(xml: string): void {
     if (key !== undefined && algorithm === 'AES256') {
       throw invalidArgument(
         'a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse',
+        'ApplyServerSideEncryptionByDefault',
       );
     }
     if (key === '') throw invalidArgument(`<KMSMasterKeyID> in ${at} must not be empty`);

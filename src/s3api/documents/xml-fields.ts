@@ -15,9 +15,16 @@ export function malformed(message: string): StowageError {
   return new StowageError('E_MALFORMED_XML', message);
 }
 
-/** InvalidArgument: a value is in the schema but breaks one of S3's rules. */
-export function invalidArgument(message: string): StowageError {
-  return new StowageError('E_INVALID_ARGUMENT', message);
+/**
+ * InvalidArgument: a value is in the schema but breaks one of S3's rules; `argumentName`
+ * is the element S3 names in the error, where it names one.
+ */
+export function invalidArgument(message: string, argumentName?: string): StowageError {
+  return new StowageError(
+    'E_INVALID_ARGUMENT',
+    message,
+    argumentName === undefined ? {} : { details: { argumentName } },
+  );
 }
 
 /** InvalidRequest: the combination of values is not allowed. */

@@ -88,11 +88,21 @@ export function withRuleIds(xml: string, root: string): string {
   if (!missing.includes(true)) return xml;
   const starts = ruleStarts(xml);
   if (starts === undefined || starts.length !== rules.length) return xml;
+  return withIdsAt(xml, starts, missing, 'ID');
+}
+
+/** `xml` with a new `<tag>` id right after each start tag in `starts` that `missing` marks. */
+function withIdsAt(
+  xml: string,
+  starts: readonly RuleStart[],
+  missing: readonly boolean[],
+  tag: string,
+): string {
   let out = '';
   let at = 0;
   starts.forEach((start, i) => {
     if (!missing[i]) return;
-    out += `${xml.slice(at, start.end)}<${start.prefix}ID>${newRuleId()}</${start.prefix}ID>`;
+    out += `${xml.slice(at, start.end)}<${start.prefix}${tag}>${newRuleId()}</${start.prefix}${tag}>`;
     at = start.end;
   });
   return out + xml.slice(at);
@@ -125,12 +135,5 @@ export function withNotificationIds(xml: string): string {
     });
   }
   if (!missing.includes(true)) return xml;
-  let out = '';
-  let pos = 0;
-  starts.forEach((start, i) => {
-    if (!missing[i]) return;
-    out += `${xml.slice(pos, start.end)}<${start.prefix}Id>${newRuleId()}</${start.prefix}Id>`;
-    pos = start.end;
-  });
-  return out + xml.slice(pos);
+  return withIdsAt(xml, starts, missing, 'Id');
 }

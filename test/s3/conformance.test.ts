@@ -943,6 +943,43 @@ describe('presigned URLs', () => {
     expect((await fetch(tampered, { method: 'PUT', body: 'x' })).status).toBe(403);
   });
 
+  it('an x-amz-content-sha256 header a presigned URL did not sign is ignored, as S3 does', async () => {
+    // LocalStack test_s3_ignored_special_headers, recorded against S3: the header is let
+    // through unsigned (and the payload stays UNSIGNED-PAYLOAD); any other x-amz-* is refused.
+    const url = await getSignedUrl(
+      t.client,
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'unsigned-sha' }),
+      { expiresIn: 300 },
+    );
+    for (const value of ['UNSIGNED-PAYLOAD', createHash('sha256').update('other').digest('hex')]) {
+      const put = await fetch(url, {
+        method: 'PUT',
+        body: 'something',
+        headers: { 'x-amz-content-sha256': value },
+      });
+      expect(put.status, value).toBe(200);
+    }
+    const head = await t.client.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: 'unsigned-sha' }),
+    );
+    expect(head.ContentLength).toBe(9);
+    const agent = await fetch(url, {
+      method: 'PUT',
+      body: 'something',
+      headers: { 'x-amz-user-agent': 'test' },
+    });
+    expect(agent.status).toBe(403);
+    expect(await agent.text()).toContain('<HeadersNotSigned>x-amz-user-agent</HeadersNotSigned>');
+    // A streaming value changes how the body is read: it must be signed.
+    const streaming = await fetch(url, {
+      method: 'PUT',
+      body: 'something',
+      headers: { 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER' },
+    });
+    expect(streaming.status).toBe(403);
+    await streaming.arrayBuffer();
+  });
+
   it('non-ASCII metadata in a presigned PUT comes back as the UTF-8 bytes sent', async () => {
     const title = 'Grüße – 5 €';
     const url = await getSignedUrl(

@@ -300,6 +300,53 @@ describe('actual requests with an Origin', () => {
     expect(denied.headers.get('access-control-allow-origin')).toBe('https://ziggie.cloud');
   });
 
+  it('matches Access-Control-Request-Headers on an actual request, as S3 does (LocalStack test_cors_match_headers)', async () => {
+    await t.client.send(
+      new PutBucketCorsCommand({
+        Bucket: PLAIN,
+        CORSConfiguration: {
+          CORSRules: [
+            {
+              AllowedOrigins: ['https://localhost:4200'],
+              AllowedMethods: ['GET'],
+              AllowedHeaders: ['x-amz-expected-bucket-owner'],
+              MaxAgeSeconds: 3000,
+            },
+          ],
+        },
+      }),
+    );
+    await t.client.send(new PutObjectCommand({ Bucket: PLAIN, Key: 'h', Body: 'test-cors' }));
+    try {
+      const url = await getSignedUrl(t.client, new GetObjectCommand({ Bucket: PLAIN, Key: 'h' }), {
+        expiresIn: 300,
+      });
+      const origin = 'https://localhost:4200';
+      // A requested header no AllowedHeader names: S3 answers the GET without CORS headers.
+      const refused = await fetch(url, {
+        headers: { Origin: origin, 'Access-Control-Request-Headers': 'x-amz-request-payer' },
+      });
+      expect(refused.status).toBe(200);
+      expect(await refused.text()).toBe('test-cors');
+      expect(corsHeaders(refused)).toEqual({});
+      // The request's own headers are not checked: x-amz-request-payer sent as a header is fine.
+      const plain = await fetch(url, { headers: { Origin: origin } });
+      expect(plain.status).toBe(200);
+      expect(plain.headers.get('access-control-allow-origin')).toBe(origin);
+      await plain.arrayBuffer();
+      const allowed = await fetch(url, {
+        headers: {
+          Origin: origin,
+          'Access-Control-Request-Headers': 'X-Amz-Expected-Bucket-Owner',
+        },
+      });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe(origin);
+      await allowed.arrayBuffer();
+    } finally {
+      await t.client.send(new DeleteBucketCorsCommand({ Bucket: PLAIN }));
+    }
+  });
+
   it('adds none for a bucket without a CORS configuration', async () => {
     const url = await getSignedUrl(t.client, new GetObjectCommand({ Bucket: PLAIN, Key: 'x' }), {
       expiresIn: 300,

@@ -15,7 +15,7 @@ import {
   type QueryParam,
 } from './canonical.js';
 import { parseCredentialScope, type CredentialScope } from './credential-scope.js';
-import { parsePayloadMode } from './payload-mode.js';
+import { isStreamingPayload, parsePayloadMode } from './payload-mode.js';
 import {
   hasPresignParams,
   queryError,
@@ -208,10 +208,18 @@ function authenticateQuery(
     });
   }
   // Presigned URLs sign UNSIGNED-PAYLOAD unless the signer put a payload hash in the
-  // query (the AWS SDKs hoist x-amz-content-sha256 there) or in a header.
+  // query (the AWS SDKs hoist x-amz-content-sha256 there) or in a signed header. S3 ignores
+  // an x-amz-content-sha256 header the URL did not sign (the one x-amz-* header it lets
+  // through unsigned); a streaming value must still be signed, as it changes how the body
+  // is read.
   const hashParam = params.find((p) => p.name.toLowerCase() === 'x-amz-content-sha256');
+  const hashHeader = headerValue(req.headers, 'x-amz-content-sha256');
+  const ignoreHashHeader =
+    hashHeader !== undefined &&
+    !presign.signedHeaders.includes('x-amz-content-sha256') &&
+    !isStreamingPayload(hashHeader);
   const payloadHash =
-    hashParam?.value ?? headerValue(req.headers, 'x-amz-content-sha256') ?? UNSIGNED_PAYLOAD;
+    hashParam?.value ?? (ignoreHashHeader ? undefined : hashHeader) ?? UNSIGNED_PAYLOAD;
   const payload = parsePayloadMode(payloadHash);
   const signingContext = verifySignature(req, {
     via: 'query',
@@ -222,6 +230,7 @@ function authenticateQuery(
     payloadHash,
     query: canonicalQuery(params, (p) => p.name === SIGNATURE_PARAM),
     lookup,
+    unsignedAllowed: ignoreHashHeader ? 'x-amz-content-sha256' : undefined,
   });
   return { kind: 'signed', accessKeyId: scope.accessKeyId, via: 'query', payload, signingContext };
 }
@@ -235,6 +244,8 @@ interface SignatureInput {
   payloadHash: string;
   query: string;
   lookup: CredentialLookup;
+  /** An x-amz-* header that may come unsigned (and is then left out of the signature). */
+  unsignedAllowed?: string;
 }
 
 function secretOf(lookup: CredentialLookup, accessKeyId: string): string {
@@ -264,7 +275,8 @@ function verifySignature(req: AuthRequest, input: SignatureInput): SigningContex
     (name) =>
       req.headers[name] !== undefined &&
       (name === 'host' || name.startsWith('x-amz-')) &&
-      !signedSet.has(name),
+      !signedSet.has(name) &&
+      name !== input.unsignedAllowed,
   );
   if (!signedSet.has('host') && !notSigned.includes('host')) notSigned.unshift('host');
   if (notSigned.length > 0) {

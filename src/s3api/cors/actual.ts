@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../../engine/engine.js';
-import { corsResponseHeaders, findCorsRule } from './match.js';
+import { corsResponseHeaders, findCorsRule, parseRequestHeaders } from './match.js';
 import { readBucketCors } from './rules.js';
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {
@@ -35,12 +35,13 @@ export function applyCorsHeaders(
     return;
   }
   if (cors.kind !== 'rules') return;
-  // S3 matches an actual request on Access-Control-Request-Method when one is sent, and
-  // does not check the actual request's headers against AllowedHeaders.
+  // S3 matches an actual request on Access-Control-Request-Method and
+  // Access-Control-Request-Headers when they are sent (as it would a preflight), and does
+  // not check the actual request's own headers against AllowedHeaders.
   const query = {
     origin,
     method: headerOf(req, 'access-control-request-method') ?? req.method ?? 'GET',
-    requestHeaders: [],
+    requestHeaders: parseRequestHeaders(headerOf(req, 'access-control-request-headers')),
   };
   const match = findCorsRule(cors.rules, query);
   if (!match) return;

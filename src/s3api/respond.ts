@@ -234,6 +234,12 @@ export function errorDocument(
     if (err.code === 'E_INVALID_STORAGE_CLASS')
       body.StorageClassRequested = err.details.storageClass;
   }
+  if (err.code === 'E_INVALID_PART_NUMBER') {
+    const { partNumberRequested, actualPartCount } = err.details;
+    if (typeof partNumberRequested === 'number')
+      body.PartNumberRequested = String(partNumberRequested);
+    if (typeof actualPartCount === 'number') body.ActualPartCount = String(actualPartCount);
+  }
   if (err.code === 'E_INVALID_RANGE') {
     const { rangeRequested, objectSize } = err.details;
     if (typeof rangeRequested === 'string') body.RangeRequested = rangeRequested;

@@ -227,6 +227,15 @@ describe('object ACLs with @aws-sdk/client-s3', () => {
     });
     expect(notAcl.status).toBe(400);
     expect(await notAcl.text()).toMatch(/<Code>MalformedACLError<\/Code>.*AccessControlList/s);
+    // S3 (recorded for PutObjectAcl and PutBucketAcl) refuses an ACL without an <Owner>.
+    const noOwner = await fetch(url, {
+      method: 'PUT',
+      body:
+        '<AccessControlPolicy><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group">' +
+        `<URI>${ALL_USERS}</URI></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`,
+    });
+    expect(noOwner.status).toBe(400);
+    expect(await noOwner.text()).toMatch(/<Code>MalformedACLError<\/Code>.*no &lt;Owner&gt;/s);
     const empty = await fetch(url, { method: 'PUT', body: '' });
     expect(empty.status).toBe(400);
     // S3's answer (recorded for PutBucketAcl): the header it missed is named.

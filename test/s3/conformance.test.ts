@@ -744,6 +744,21 @@ describe('reads', () => {
     expect(xml).toContain('<ActualObjectSize>1</ActualObjectSize>');
   });
 
+  it('an InvalidPartNumber names the part asked for and the part count, as S3 does', async () => {
+    // A single-part object has one part; 'mp' (made by the first 'reads' test) has two.
+    for (const [key, asked, actual] of [
+      ['cached', 2, 1],
+      ['mp', 10, 2],
+    ] as const) {
+      const res = await signedFetch(t, 'GET', `/conformance/${key}?partNumber=${asked}`);
+      expect(res.status).toBe(416);
+      const xml = await res.text();
+      expect(xml).toContain('<Code>InvalidPartNumber</Code>');
+      expect(xml).toContain(`<PartNumberRequested>${asked}</PartNumberRequested>`);
+      expect(xml).toContain(`<ActualPartCount>${actual}</ActualPartCount>`);
+    }
+  });
+
   it('GetObjectAttributes pages ObjectParts, with part checksums, and names the count PartsCount', async () => {
     const first = await t.client.send(
       new GetObjectAttributesCommand({

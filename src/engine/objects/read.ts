@@ -105,15 +105,20 @@ function partRange(row: VersionRow, partNumber: number): { start: number; end: n
     );
   }
   const sizes = JSON.parse(row.part_sizes) as number[];
+  // S3's InvalidPartNumber names the part asked for and how many the object has.
+  const details = { partNumberRequested: partNumber, actualPartCount: Math.max(sizes.length, 1) };
   if (sizes.length === 0) {
     if (partNumber !== 1)
-      throw new StowageError('E_INVALID_PART_NUMBER', `the object has no part ${partNumber}`);
+      throw new StowageError('E_INVALID_PART_NUMBER', `the object has no part ${partNumber}`, {
+        details,
+      });
     return { start: 0, end: row.size - 1 };
   }
   if (partNumber > sizes.length) {
     throw new StowageError(
       'E_INVALID_PART_NUMBER',
       `the object has ${sizes.length} parts, not ${partNumber}`,
+      { details },
     );
   }
   let start = 0;

@@ -145,12 +145,19 @@ function parseGrant(raw: unknown, n: number): Grant {
  * document that is not a valid ACL is MalformedACLError; grantees this server cannot
  * represent are InvalidArgument (an unknown owner or group) or NotImplemented (e-mail).
  */
-export function parseAccessControlPolicy(body: Buffer | string): Grant[] {
+export function parseAccessControlPolicy(
+  body: Buffer | string,
+  options: { requireOwner?: boolean } = {},
+): Grant[] {
   parseXml(body, 'AccessControlPolicy');
   const doc = attrParser.parse(typeof body === 'string' ? body : body.toString('utf8')) as Node;
   const top = doc.AccessControlPolicy;
   const policy: Node = typeof top === 'object' && top !== null ? (top as Node) : {};
   const ownerNode = policy.Owner;
+  // S3 refuses a PutBucketAcl / PutObjectAcl body without an <Owner> (MalformedACLError);
+  // ACLs stored by earlier versions are still read without one.
+  if (options.requireOwner === true && ownerNode === undefined)
+    throw malformedAcl('the AccessControlPolicy has no <Owner>');
   if (typeof ownerNode === 'object' && ownerNode !== null) {
     const ownerId = text(ownerNode as Node, 'ID');
     if (ownerId !== undefined) checkOwnerId(ownerId, 'Owner ID');

@@ -110,7 +110,7 @@ async function grantsToPut(r: S3Request, target: AclTarget): Promise<Grant[]> {
       { details: { missingHeaderName: 'x-amz-acl' } },
     );
   }
-  return parseAccessControlPolicy(body);
+  return parseAccessControlPolicy(body, { requireOwner: true });
 }
 
 function sendPolicy(r: S3Request, grants: readonly Grant[]): void {

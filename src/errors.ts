@@ -315,6 +315,12 @@ export const ERROR_TABLE = {
     412,
     'PreconditionFailed',
   ),
+  E_CONDITIONAL_REQUEST_CONFLICT: spec(
+    'A conflicting operation occurred. If using PutObject you can retry the request. If using multipart upload you should initiate another CreateMultipartUpload request and re-upload each part.',
+    EXIT.conflict,
+    409,
+    'ConditionalRequestConflict',
+  ),
   E_NOT_MODIFIED: spec('Not modified', EXIT.ok, 304, 'NotModified'),
 
   E_STORAGE_FULL: spec(

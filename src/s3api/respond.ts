@@ -224,7 +224,10 @@ export function errorDocument(
   ) {
     body.MissingHeaderName = err.details.missingHeaderName;
   }
-  if (err.code === 'E_PRECONDITION_FAILED' && typeof condition === 'string') {
+  if (
+    (err.code === 'E_PRECONDITION_FAILED' || err.code === 'E_CONDITIONAL_REQUEST_CONFLICT') &&
+    typeof condition === 'string'
+  ) {
     body.Condition = condition;
   }
   // S3 names the storage class an archived object is in (InvalidObjectState on a read) and

@@ -295,7 +295,9 @@ describe('damage and keys', () => {
     await engine.close();
     // Schema 7, as an older Stowage left it.
     const db = new Database(path.join(dir, 'meta.db'));
-    db.exec('DROP TABLE encryption_keys; DELETE FROM schema_migrations WHERE version = 8');
+    db.exec(
+      'DROP TABLE encryption_keys; ALTER TABLE uploads DROP COLUMN base_seq; DELETE FROM schema_migrations WHERE version >= 8',
+    );
     db.close();
     rmSync(path.join(dir, 'keys', 'kms'), { recursive: true });
     await expect(Engine.open({ dataDir: dir, fsync: false })).rejects.toMatchObject({

@@ -1727,3 +1727,88 @@ describe('listing arguments, as recorded AWS answers have them', () => {
     expect((await xmlOf(`/${L}?delimiter=/`)).xml).toContain('<Delimiter>/</Delimiter>');
   });
 });
+
+describe('conditional CompleteMultipartUpload, as recorded AWS answers have it', () => {
+  // LocalStack's TestS3ObjectWritePrecondition, recorded against S3 in 2025: the condition
+  // is checked on the key as it is (412, or 404 for If-Match on no object); when it holds
+  // but the key was written or deleted since CreateMultipartUpload, the answer is 409.
+  const K = 'cond-mpu';
+  const start = async (): Promise<{
+    complete: (c: { IfMatch?: string; IfNoneMatch?: string }) => Promise<unknown>;
+  }> => {
+    const { UploadId } = await t.client.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: K }),
+    );
+    const { ETag } = await t.client.send(
+      new UploadPartCommand({ Bucket: BUCKET, Key: K, UploadId, PartNumber: 1, Body: 'test' }),
+    );
+    return {
+      complete: (c) =>
+        t.client
+          .send(
+            new CompleteMultipartUploadCommand({
+              Bucket: BUCKET,
+              Key: K,
+              UploadId,
+              MultipartUpload: { Parts: [{ ETag, PartNumber: 1 }] },
+              ...c,
+            }),
+          )
+          .then(
+            () => 'completed',
+            (e: { name: string; $metadata: { httpStatusCode?: number }; Condition?: string }) =>
+              `${e.$metadata.httpStatusCode} ${e.name}${e.Condition ? ` ${e.Condition}` : ''}`,
+          ),
+    };
+  };
+  const put = (body: string): Promise<{ ETag?: string }> =>
+    t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: K, Body: body }));
+  const del = (): Promise<unknown> =>
+    t.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: K }));
+
+  it('If-None-Match: 412 while the key exists, 409 once it was deleted during the upload', async () => {
+    await put('');
+    const up = await start();
+    expect(await up.complete({ IfNoneMatch: '*' })).toBe('412 PreconditionFailed If-None-Match');
+    await del();
+    expect(await up.complete({ IfNoneMatch: '*' })).toBe(
+      '409 ConditionalRequestConflict If-None-Match',
+    );
+    expect(await exists(K)).toBe(false);
+    // Started again, it completes.
+    expect(await (await start()).complete({ IfNoneMatch: '*' })).toBe('completed');
+    await del();
+    // A key written during the upload fails the condition itself.
+    const during = await start();
+    await put('');
+    expect(await during.complete({ IfNoneMatch: '*' })).toBe(
+      '412 PreconditionFailed If-None-Match',
+    );
+  });
+
+  it('If-Match: 412 on a stale ETag, 409 when it holds but the key was written since, even with the same bytes', async () => {
+    const first = await put('test');
+    const up = await start();
+    const second = await put('test2');
+    expect(await up.complete({ IfMatch: first.ETag })).toBe('412 PreconditionFailed If-Match');
+    expect(await up.complete({ IfMatch: second.ETag })).toBe(
+      '409 ConditionalRequestConflict If-Match',
+    );
+    const same = await put('test');
+    const again = await start();
+    await put('test');
+    expect(await again.complete({ IfMatch: same.ETag })).toBe(
+      '409 ConditionalRequestConflict If-Match',
+    );
+    // Deleted during the upload: If-Match on no object is NoSuchKey.
+    const gone = await start();
+    await del();
+    expect(await gone.complete({ IfMatch: same.ETag })).toBe('404 NoSuchKey');
+    // Unchanged since the upload began: it completes; without a condition it always does.
+    const fresh = await put('test');
+    expect(await (await start()).complete({ IfMatch: fresh.ETag })).toBe('completed');
+    const plain = await start();
+    await put('other');
+    expect(await plain.complete({})).toBe('completed');
+  });
+});

@@ -204,6 +204,16 @@ export const MIGRATIONS: readonly Migration[] = [
           AND json_type(envelope, '$.r') = 'text';
     `,
   },
+  {
+    version: 9,
+    name: 'upload-base',
+    // The id of the key's latest row (0: none) when a multipart upload was created: a
+    // Complete with If-Match or If-None-Match whose key was written or deleted since is
+    // ConditionalRequestConflict, as on S3. NULL for uploads created before: not checked.
+    sql: `
+      ALTER TABLE uploads ADD COLUMN base_seq INTEGER;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */

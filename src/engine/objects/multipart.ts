@@ -29,6 +29,7 @@ import type {
   StorageClass,
   UploadInfo,
   UploadPartOptions,
+  WriteConditions,
 } from '../types.js';
 import {
   assertChecksumValues,
@@ -36,7 +37,7 @@ import {
   checksumValuesOf,
   verifyDigests,
 } from './input.js';
-import { checkCurrentConditions, placeVersion } from './placement.js';
+import { checkCurrentConditions, latestRow, placeVersion } from './placement.js';
 import { setUploadAcl, uploadAcl } from './acl.js';
 import { completedBefore, rememberCompleted } from './completed-uploads.js';
 import {
@@ -65,6 +66,8 @@ interface UploadRow {
   checksum_type: string | null;
   /** Encryption at rest of the parts and the object (JSON), NULL in the clear. */
   encryption?: string | null;
+  /** The key's latest row id when the upload was created (0: none; NULL: not recorded). */
+  base_seq: number | null;
 }
 
 interface PartRow {
@@ -188,7 +191,7 @@ export async function createMultipartUpload(
     ctx
       .sql(
         `INSERT INTO uploads (upload_id, bucket, key, initiated_at, headers, metadata, tags, storage_class,
-           checksum_algorithm, checksum_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           checksum_algorithm, checksum_type, base_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         uploadId,
@@ -201,6 +204,7 @@ export async function createMultipartUpload(
         attrs.storageClass,
         algorithm ?? null,
         type ?? null,
+        latestRow(ctx, bucket, key)?.id ?? 0,
       );
     setUploadEncryption(ctx, uploadId, encryption);
     setUploadAcl(ctx, uploadId, attrs.acl);
@@ -392,6 +396,33 @@ function assertPartAlgorithm(upload: UploadRow, options: UploadPartOptions): voi
  * an object checksum must be the upload's (a checksum of another algorithm could not be
  * checked, and is refused rather than ignored), and x-amz-mp-object-size its size.
  */
+/**
+ * A conditional Complete (If-Match, If-None-Match) whose condition holds is still refused
+ * when the key was written or deleted since the upload was created, as S3 answers
+ * (ConditionalRequestConflict, 409): the condition was meant for the object the upload
+ * started from. The client starts the upload again.
+ */
+function checkUnchangedSinceCreate(
+  ctx: EngineContext,
+  upload: UploadRow,
+  conditions: WriteConditions | undefined,
+): void {
+  const header =
+    conditions?.ifMatch !== undefined
+      ? 'If-Match'
+      : conditions?.ifNoneMatch !== undefined
+        ? 'If-None-Match'
+        : undefined;
+  if (header === undefined || upload.base_seq === null) return;
+  const now = latestRow(ctx, upload.bucket, upload.key)?.id ?? 0;
+  if (now === upload.base_seq) return;
+  throw new StowageError(
+    'E_CONDITIONAL_REQUEST_CONFLICT',
+    `the key was written or deleted after this multipart upload was created, so its ${header} condition no longer applies to it; create the upload again`,
+    { details: { condition: header, key: upload.key } },
+  );
+}
+
 function checkCompleteClaims(
   upload: UploadRow,
   size: number,
@@ -583,6 +614,7 @@ export async function completeMultipartUpload(
       );
     }
     checkCurrentConditions(ctx, bucket, key, options.conditions);
+    checkUnchangedSinceCreate(ctx, upload, options.conditions);
     const md5s = Buffer.concat(parts.map((p) => Buffer.from(p.md5, 'hex')));
     const etag = `"${createHash('md5').update(md5s).digest('hex')}-${parts.length}"`;
     const checksums: ChecksumValues = {};

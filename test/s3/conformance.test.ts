@@ -1812,3 +1812,28 @@ describe('conditional CompleteMultipartUpload, as recorded AWS answers have it',
     expect(await plain.complete({})).toBe('completed');
   });
 });
+
+describe('object lock headers on deletes', () => {
+  it('x-amz-bypass-governance-retention is InvalidArgument, true or false, and deletes nothing (no bucket has object lock)', async () => {
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'locked-not', Body: 'x' }));
+    for (const BypassGovernanceRetention of [true, false]) {
+      const one = await s3ErrorOf(
+        t.client.send(
+          new DeleteObjectCommand({ Bucket: BUCKET, Key: 'locked-not', BypassGovernanceRetention }),
+        ),
+      );
+      expect(one).toMatchObject({ name: 'InvalidArgument', status: 400 });
+      const many = await s3ErrorOf(
+        t.client.send(
+          new DeleteObjectsCommand({
+            Bucket: BUCKET,
+            Delete: { Objects: [{ Key: 'locked-not' }] },
+            BypassGovernanceRetention,
+          }),
+        ),
+      );
+      expect(many).toMatchObject({ name: 'InvalidArgument', status: 400 });
+    }
+    expect(await exists('locked-not')).toBe(true);
+  });
+});

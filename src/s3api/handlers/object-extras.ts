@@ -9,11 +9,12 @@ import { sendEmpty, sendXml } from '../respond.js';
 import type { XmlObject } from '../xml/build.js';
 import { childText, children, parseXml } from '../xml/parse.js';
 import { parseObjectTagging } from '../documents/tagging.js';
-import { checksumElements, rfc1123 } from './object-headers.js';
+import { checksumElements, refuseBypassGovernance, rfc1123 } from './object-headers.js';
 import { setVersionHeader } from './objects.js';
 
 /** DeleteObjects: one result per key; Quiet reports only errors. */
 export async function deleteObjects(r: S3Request): Promise<void> {
+  refuseBypassGovernance(r);
   // Keys are taken exactly as sent: ` a.png` is not `a.png`.
   const doc = parseXml(await readSmallBody(r), 'Delete', { exact: true });
   const quiet = childText(doc, 'Quiet')?.trim() === 'true';

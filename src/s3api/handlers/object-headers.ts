@@ -33,6 +33,20 @@ const OBJECT_LOCK_HEADERS = [
 ];
 
 /**
+ * Refuses `x-amz-bypass-governance-retention` on a delete, as S3 does on a bucket without
+ * object lock (every bucket here): true or false, it is InvalidArgument naming the header.
+ */
+export function refuseBypassGovernance(r: S3Request): void {
+  const value = header(r, 'x-amz-bypass-governance-retention');
+  if (value === undefined) return;
+  throw new StowageError(
+    'E_INVALID_ARGUMENT',
+    'x-amz-bypass-governance-retention is only for buckets with object lock, which stowage serve does not have',
+    { details: { argumentName: 'x-amz-bypass-governance-retention', argumentValue: value } },
+  );
+}
+
+/**
  * Standard headers of a write that makes an object (PutObject, CopyObject,
  * CreateMultipartUpload). `aws-chunked` is a transfer detail, not the object's encoding.
  * Object-lock headers are refused as S3 refuses them on a bucket without object lock:

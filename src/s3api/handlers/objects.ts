@@ -21,6 +21,7 @@ import {
   metadataFrom,
   objectHeadersFrom,
   readConditionsFrom,
+  refuseBypassGovernance,
   taggingFrom,
   writeObjectHeaders,
 } from './object-headers.js';
@@ -248,6 +249,7 @@ function writeReadHeaders(
 
 /** DeleteObject. */
 export async function deleteObject(r: S3Request): Promise<void> {
+  refuseBypassGovernance(r);
   const versionId = param(r, 'versionId');
   const ifMatch = header(r, 'if-match');
   const result = await r.engine.deleteObject(bucketOf(r), keyOf(r), {

@@ -177,6 +177,11 @@ describe('a full disk', () => {
     try {
       await engine.createBucket(BUCKET);
       await engine.putBucketVersioning(BUCKET, 'Enabled');
+      // In a bucket whose versioning is suspended, a plain delete replaces the key's null
+      // version with a null marker: it frees the bytes, so the reserve lets it through.
+      await engine.createBucket('suspended');
+      await engine.putBucketVersioning('suspended', 'Suspended');
+      await engine.putObject('suspended', 'null-version', patternBytes(MiB, 77));
       const versions: Array<{ key: string; versionId: string }> = [];
       for (let i = 0; ; i++) {
         const key = `big/${i}`;
@@ -212,6 +217,8 @@ describe('a full disk', () => {
       await expectFull(engine.createMultipartUpload(BUCKET, 'upload'));
       await expectFull(engine.createBucket('another-bucket'));
       await expectFull(engine.putBucketConfig(BUCKET, 'cors', '<CORSConfiguration/>'));
+      const nullMarker = await engine.deleteObject('suspended', 'null-version');
+      expect(nullMarker).toEqual({ deleteMarker: true, versionId: 'null' });
 
       // Deletes of versions free space at the reserve; then the refused writes work again.
       for (const v of versions.slice(0, 4)) {

@@ -1778,6 +1778,13 @@ describe('conditional CompleteMultipartUpload, as recorded AWS answers have it',
     // Started again, it completes.
     expect(await (await start()).complete({ IfNoneMatch: '*' })).toBe('completed');
     await del();
+    // Written and deleted again during the upload: no object either time, still a change.
+    const between = await start();
+    await put('brief');
+    await del();
+    expect(await between.complete({ IfNoneMatch: '*' })).toBe(
+      '409 ConditionalRequestConflict If-None-Match',
+    );
     // A key written during the upload fails the condition itself.
     const during = await start();
     await put('');

@@ -10,6 +10,7 @@ import {
   deleteCurrent,
   deleteVersion,
   isVersionId,
+  versionRow,
 } from './placement.js';
 
 /** Deletes an object or one version; see placement.ts for the versioning rules. */
@@ -24,7 +25,13 @@ export async function deleteObject(
   if (options.versionId !== undefined) assertVersionId(options.versionId);
   // A delete that adds a delete marker frees nothing and grows the metadata: like any new
   // bytes it stops at the free-space reserve, which is kept for deletes that free space.
-  if (options.versionId === undefined && versioning !== 'Unversioned') {
+  // In a Suspended bucket the marker replaces the key's null version (and frees its bytes),
+  // so a key that has one grows nothing.
+  if (
+    options.versionId === undefined &&
+    versioning !== 'Unversioned' &&
+    !(versioning === 'Suspended' && versionRow(ctx, bucket, key, 'null') !== undefined)
+  ) {
     await ctx.blobs.ensureSpace(0);
   }
   return ctx.queue.run((tx) => {

@@ -88,6 +88,14 @@ export function versionRow(
 function removeRow(ctx: EngineContext, tx: CommitContext, row: VersionRow): void {
   ctx.sql('DELETE FROM versions WHERE id = ?').run(row.id);
   tx.dropBlobs(blobIdsOf(row));
+  // The key's latest row is gone: uploads in progress for it no longer start from what
+  // is there (a put and a delete since their create would otherwise look like no change;
+  // multipart.ts, checkUnchangedSinceCreate). -1 is no row id.
+  if (row.is_latest === 1) {
+    ctx
+      .sql('UPDATE uploads SET base_seq = -1 WHERE bucket = ? AND key = ? AND base_seq IS NOT NULL')
+      .run(row.bucket, row.key);
+  }
 }
 
 function insert(

@@ -231,6 +231,32 @@ describe('conditionKeys', () => {
     expect(get(keys, 's3:authType')).toBeUndefined();
     expect(get(keys, 's3:prefix')).toBeUndefined();
   });
+  it('an x-amz-content-sha256 header a presigned URL did not sign is no condition value', () => {
+    const caller = {
+      kind: 'key' as const,
+      identity: { ...USER, root: true, name: 'root', arn: principalArn('root', true) },
+    };
+    const headers = { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
+    const unsigned = conditionKeys(
+      route('PUT', '/b/k', 'X-Amz-Signature=abc&X-Amz-SignedHeaders=host', {}),
+      request(headers),
+      caller,
+      now,
+    );
+    expect(get(unsigned, 's3:x-amz-content-sha256')).toBeUndefined();
+    const signed = conditionKeys(
+      route(
+        'PUT',
+        '/b/k',
+        'X-Amz-Signature=abc&X-Amz-SignedHeaders=host%3Bx-amz-content-sha256',
+        {},
+      ),
+      request(headers),
+      caller,
+      now,
+    );
+    expect(get(signed, 's3:x-amz-content-sha256')).toEqual(['UNSIGNED-PAYLOAD']);
+  });
   it('reads TLS state and the request headers policies test', () => {
     const r = route('PUT', '/b/k', 'versionId=v1', {});
     const keys = conditionKeys(

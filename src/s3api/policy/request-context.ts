@@ -304,9 +304,14 @@ export function conditionKeys(
     'x-amz-storage-class',
     'x-amz-copy-source',
     'x-amz-metadata-directive',
-    'x-amz-content-sha256',
   ]) {
     set(`s3:${name}`, headerOf(h, name));
+  }
+  // A presigned URL may come with an x-amz-content-sha256 header it did not sign, which S3
+  // (and the signature check, sigv4.ts) ignores: it is then no value a policy can judge.
+  const signedByUrl = route.query.get('X-Amz-SignedHeaders')?.toLowerCase().split(';');
+  if (!signedByUrl || signedByUrl.includes('x-amz-content-sha256')) {
+    set('s3:x-amz-content-sha256', headerOf(h, 'x-amz-content-sha256'));
   }
   return withRequestTags(keys, requestTags(headerOf(h, 'x-amz-tagging')));
 }

@@ -146,6 +146,40 @@ describe('key directory', () => {
     ]);
   });
 
+  it('warns of stored keys whose names differ from another only in case, and serves them', () => {
+    // Made before names were compared without case (as IAM's are).
+    const entry = (accessKeyId: string, name: string) => ({
+      accessKeyId,
+      secretAccessKey: 'stored-secret-0000000000000000000000000',
+      name,
+      created: new Date().toISOString(),
+      policy: null,
+    });
+    writeFileSync(
+      keyStoreFile(dir),
+      JSON.stringify({
+        version: 1,
+        keys: [
+          entry('STWLIM00000000000001', 'lim'),
+          entry('STWLIM00000000000002', 'LIM'),
+          entry('STWBACKUP00000000009', 'Backup'),
+        ],
+      }),
+    );
+    const warnings: string[] = [];
+    const keys = directory({
+      logger: {
+        warn: ((_obj: unknown, msg: string) => warnings.push(msg)) as never,
+        error: () => undefined,
+      },
+    });
+    expect(keys.lookup('STWLIM00000000000002')?.name).toBe('LIM');
+    expect(warnings).toEqual([
+      expect.stringMatching(/"lim" and "LIM" differ only in case/),
+      expect.stringMatching(/"backup" and "Backup" differ only in case/),
+    ]);
+  });
+
   it('refuses a declared key that reuses the root key id', async () => {
     await expectError(
       () =>

@@ -39,6 +39,29 @@ function fileIdentity(stat: Stats | undefined): string {
 }
 
 /**
+ * Warns of keys whose names differ only in case (made before names were compared without
+ * case, as IAM's are): a policy naming `user/lim` matches `lim` and not `LIM`.
+ */
+function warnCaseTwins(
+  keys: readonly Identity[],
+  file: string,
+  logger: Pick<Logger, 'warn'> | undefined,
+): void {
+  const byName = new Map<string, string>();
+  for (const key of keys) {
+    if (key.root) continue;
+    const other = byName.get(key.name.toLowerCase());
+    if (other !== undefined && other !== key.name) {
+      logger?.warn(
+        { file, names: [other, key.name] },
+        `access keys "${other}" and "${key.name}" differ only in case; IAM would take them for one user, and a policy naming one does not match the other: rename one (stowage keys delete, then create)`,
+      );
+    }
+    byName.set(key.name.toLowerCase(), key.name);
+  }
+}
+
+/**
  * Builds the key directory. Declared keys must not reuse the root key's id.
  *
  * @throws StowageError `E_CONFIG_INVALID` when a declared key has the root key's id.
@@ -117,6 +140,7 @@ export function createKeyDirectory(options: KeyDirectoryOptions): KeyDirectory {
         }
         next.set(key.accessKeyId, identity(key, parsePolicies(key.policy)));
       }
+      warnCaseTwins([...fixed.values(), ...next.values()], file, options.logger);
       stored = next;
       seen = now;
     } catch (err) {

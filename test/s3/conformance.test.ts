@@ -1844,3 +1844,50 @@ describe('object lock headers on deletes', () => {
     expect(await exists('locked-not')).toBe(true);
   });
 });
+
+describe('version ids of writes', () => {
+  it('writes to a versioning-suspended bucket answer without x-amz-version-id; reads name null', async () => {
+    const bucket = 'conformance-suspended';
+    await t.client.send(new CreateBucketCommand({ Bucket: bucket }));
+    await t.client.send(
+      new PutBucketVersioningCommand({
+        Bucket: bucket,
+        VersioningConfiguration: { Status: 'Suspended' },
+      }),
+    );
+    const put = await t.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'a' }));
+    expect(put.VersionId).toBeUndefined();
+    const copy = await t.client.send(
+      new CopyObjectCommand({ Bucket: bucket, Key: 'k2', CopySource: `${bucket}/k` }),
+    );
+    expect(copy.VersionId).toBeUndefined();
+    const { UploadId } = await t.client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mp' }),
+    );
+    const part = await t.client.send(
+      new UploadPartCommand({ Bucket: bucket, Key: 'mp', UploadId, PartNumber: 1, Body: 'x' }),
+    );
+    const done = await t.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: 'mp',
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+    expect(done.VersionId).toBeUndefined();
+    const head = await t.client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' }));
+    expect(head.VersionId).toBe('null');
+    await t.client.send(
+      new PutBucketVersioningCommand({
+        Bucket: bucket,
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    );
+    const versioned = await t.client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'b' }),
+    );
+    expect(versioned.VersionId).toMatch(/./);
+    expect(versioned.VersionId).not.toBe('null');
+  });
+});

@@ -20,7 +20,7 @@ import {
   taggingFrom,
 } from './object-headers.js';
 import { isVersionId } from '../../engine/objects/placement.js';
-import { refuseVersionId, setVersionHeader } from './objects.js';
+import { refuseVersionId, setWrittenVersionHeader } from './objects.js';
 
 /** The request's x-amz-copy-source, parsed (InvalidArgument when missing or malformed). */
 export function copySourceOf(r: S3Request): { bucket: string; key: string; versionId?: string } {
@@ -76,7 +76,7 @@ export async function copyObject(r: S3Request): Promise<void> {
   if (src.versionId || result.sourceVersionId !== 'null') {
     r.res.setHeader('x-amz-copy-source-version-id', result.sourceVersionId);
   }
-  setVersionHeader(r, result.versionId);
+  setWrittenVersionHeader(r, result.versionId);
   const checksums = checksumElements(result.checksums);
   sendXml(r.res, 200, 'CopyObjectResult', {
     ETag: result.etag,

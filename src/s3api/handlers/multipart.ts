@@ -26,7 +26,7 @@ import {
   readConditionsFrom,
   taggingFrom,
 } from './object-headers.js';
-import { declaredLength, refuseVersionId, setVersionHeader } from './objects.js';
+import { declaredLength, refuseVersionId, setWrittenVersionHeader } from './objects.js';
 import { OWNER_ID } from '../acl/grants.js';
 
 function uploadIdOf(r: S3Request): string {
@@ -171,7 +171,7 @@ export async function completeMultipartUpload(r: S3Request): Promise<void> {
     ...completeClaims(r),
     conditions: { ifNoneMatch: header(r, 'if-none-match'), ifMatch: header(r, 'if-match') },
   });
-  setVersionHeader(r, result.versionId);
+  setWrittenVersionHeader(r, result.versionId);
   writeEncryptionHeaders(r.res, result.encryption);
   const checksums = checksumElements(result.checksums);
   sendXml(r.res, 200, 'CompleteMultipartUploadResult', {

@@ -70,6 +70,16 @@ export function setVersionHeader(r: S3Request, versionId: string | undefined): v
 }
 
 /**
+ * The x-amz-version-id of a write (PutObject, CopyObject, CompleteMultipartUpload): S3 names
+ * only a real version id; a write that made the `null` version (an unversioned or a
+ * versioning-suspended bucket) answers without the header.
+ */
+export function setWrittenVersionHeader(r: S3Request, versionId: string | undefined): void {
+  if (versionId !== undefined && versionId !== 'null')
+    r.res.setHeader('x-amz-version-id', versionId);
+}
+
+/**
  * S3 refuses a `versionId` parameter on the operations that create a version (PutObject,
  * CopyObject, UploadPart, CompleteMultipartUpload) instead of ignoring it, whatever its
  * value: a client that sends one expected something else to happen.
@@ -104,7 +114,7 @@ export async function putObject(r: S3Request): Promise<void> {
     acl: objectAclForWrite(r),
   });
   r.res.setHeader('ETag', result.etag);
-  setVersionHeader(r, result.versionId);
+  setWrittenVersionHeader(r, result.versionId);
   setChecksumHeaders(r.res, result.checksums);
   if (result.checksumType) r.res.setHeader('x-amz-checksum-type', result.checksumType);
   writeEncryptionHeaders(r.res, result.encryption);

@@ -36,6 +36,29 @@ function directory(extra: Partial<KeyDirectoryOptions> = {}) {
   });
 }
 
+/** An entry of access-keys.json written by hand (as an older Stowage or a forger could). */
+function storedKey(accessKeyId: string, name: string) {
+  return {
+    accessKeyId,
+    secretAccessKey: 'stored-secret-0000000000000000000000000',
+    name,
+    created: new Date().toISOString(),
+    policy: null,
+  };
+}
+
+function storeKeys(keys: ReturnType<typeof storedKey>[]): void {
+  writeFileSync(keyStoreFile(dir), JSON.stringify({ version: 1, keys }));
+}
+
+/** A logger that keeps the warnings' messages in `into`. */
+function warningsTo(into: string[]): KeyDirectoryOptions['logger'] {
+  return {
+    warn: ((_obj: unknown, msg: string) => into.push(msg)) as never,
+    error: () => undefined,
+  };
+}
+
 beforeEach(() => {
   ({ dir, cleanup } = tempDir('stowage-keydir-'));
   errors = [];
@@ -116,27 +139,9 @@ describe('key directory', () => {
   });
 
   it('never lets a stored key shadow root or a declared key', () => {
-    const entry = (accessKeyId: string, name: string) => ({
-      accessKeyId,
-      secretAccessKey: 'forged-secret-000000000000000000000000000',
-      name,
-      created: new Date().toISOString(),
-      policy: null,
-    });
-    writeFileSync(
-      keyStoreFile(dir),
-      JSON.stringify({
-        version: 1,
-        keys: [entry(ROOT.accessKeyId, 'a'), entry(DECLARED.accessKeyId, 'b')],
-      }),
-    );
+    storeKeys([storedKey(ROOT.accessKeyId, 'a'), storedKey(DECLARED.accessKeyId, 'b')]);
     const warnings: string[] = [];
-    const keys = directory({
-      logger: {
-        warn: ((_obj: unknown, msg: string) => warnings.push(msg)) as never,
-        error: () => undefined,
-      },
-    });
+    const keys = directory({ logger: warningsTo(warnings) });
     expect(keys.lookup(ROOT.accessKeyId)?.secretAccessKey).toBe(ROOT.secretAccessKey);
     expect(keys.lookup(DECLARED.accessKeyId)?.secretAccessKey).toBe(DECLARED.secretAccessKey);
     // Each clash is reported once, naming the key and what it collides with.
@@ -148,31 +153,13 @@ describe('key directory', () => {
 
   it('warns of stored keys whose names differ from another only in case, and serves them', () => {
     // Made before names were compared without case (as IAM's are).
-    const entry = (accessKeyId: string, name: string) => ({
-      accessKeyId,
-      secretAccessKey: 'stored-secret-0000000000000000000000000',
-      name,
-      created: new Date().toISOString(),
-      policy: null,
-    });
-    writeFileSync(
-      keyStoreFile(dir),
-      JSON.stringify({
-        version: 1,
-        keys: [
-          entry('STWLIM00000000000001', 'lim'),
-          entry('STWLIM00000000000002', 'LIM'),
-          entry('STWBACKUP00000000009', 'Backup'),
-        ],
-      }),
-    );
+    storeKeys([
+      storedKey('STWLIM00000000000001', 'lim'),
+      storedKey('STWLIM00000000000002', 'LIM'),
+      storedKey('STWBACKUP00000000009', 'Backup'),
+    ]);
     const warnings: string[] = [];
-    const keys = directory({
-      logger: {
-        warn: ((_obj: unknown, msg: string) => warnings.push(msg)) as never,
-        error: () => undefined,
-      },
-    });
+    const keys = directory({ logger: warningsTo(warnings) });
     expect(keys.lookup('STWLIM00000000000002')?.name).toBe('LIM');
     expect(warnings).toEqual([
       expect.stringMatching(/"lim" and "LIM" differ only in case/),

@@ -201,6 +201,9 @@ async function serve(
   }
   // `100 Continue` goes out only once an operation reads the body (s3api/expect-continue.ts).
   server.on('checkContinue', (req, res) => listener(req, res, true));
+  // An Expect other than 100-continue (`Expect: 200`, an empty one) is ignored, as S3 does;
+  // node:http would answer 417 Expectation Failed without a listener here.
+  server.on('checkExpectation', (req, res) => listener(req, res));
   // Requests node:http cannot parse get an S3 error and an access-log line (client-error.ts).
   server.on('clientError', (err, socket) =>
     answerClientError(err, socket, (entry) => accessLog.info(entry, 'request')),

@@ -91,3 +91,26 @@ describe('Expect: 100-continue', () => {
     expect(await curl(`${t.url}/${BUCKET}/anonymous.bin`)).toBe('403 0');
   });
 });
+
+describe('other Expect values', () => {
+  it('ignores an Expect that is not 100-continue (empty, 200), as S3 does, and stores the body', async () => {
+    for (const [key, expectValue] of [
+      ['expect-empty.bin', ''],
+      ['expect-200.bin', '200'],
+    ] as const) {
+      const u = new URL(await presignPut(BUCKET, key));
+      const c = await connectRaw(Number(u.port));
+      c.socket.write(
+        `PUT ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\n` +
+          `Content-Length: 3\r\nExpect: ${expectValue}\r\n\r\nbar`,
+      );
+      await c.waitFor(/HTTP\/1\.1 200 OK[\s\S]*\r\n\r\n/);
+      // One answer only: no 417 before it, no error for the body after it.
+      await new Promise((r) => setTimeout(r, 100));
+      expect(c.text().match(/HTTP\/1\.1 /g)).toHaveLength(1);
+      c.socket.destroy();
+      const stored = await t.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+      expect([key, stored.ContentLength]).toEqual([key, 3]);
+    }
+  });
+});

@@ -74,6 +74,14 @@ const engineSchema = z
 export const ACCESS_KEY_NAME_PATTERN = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
 
 /**
+ * What makes two access key names the same name: IAM tells user names apart without case
+ * (`LIM` is taken when `lim` exists), so a policy naming one user cannot miss the other.
+ */
+export function keyNameIdentity(name: string): string {
+  return name.toLowerCase();
+}
+
+/**
  * A secret access key. `stowage config show` prints every secret as the placeholder, so
  * its output used as a config file would make the placeholder a working secret anyone
  * can guess: refused.
@@ -130,11 +138,10 @@ function uniqueDeclaredKeys(
   keys: { name: string; accessKeyId: string }[],
   ctx: z.core.$RefinementCtx,
 ): void {
-  // Names are told apart without case, as IAM user names are (keys/manage.ts).
   const names = new Map<string, string>();
   const ids = new Set<string>();
   keys.forEach((key, i) => {
-    const other = names.get(key.name.toLowerCase());
+    const other = names.get(keyNameIdentity(key.name));
     if (other !== undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -154,7 +161,7 @@ function uniqueDeclaredKeys(
         message: 'another access key already has this id',
       });
     }
-    if (other === undefined) names.set(key.name.toLowerCase(), key.name);
+    if (other === undefined) names.set(keyNameIdentity(key.name), key.name);
     ids.add(key.accessKeyId);
   });
 }

@@ -54,7 +54,8 @@ function unsatisfiable(size: number, asked: string | undefined): StowageError {
 /**
  * Resolves the byte range of a part copy (x-amz-copy-source-range). Unlike a GET's Range,
  * S3 takes no suffix, open or clamped range here: `bytes=first-last` must lie within the
- * source, else the copy is refused with InvalidArgument. Undefined means the whole object.
+ * source, else the copy is refused with InvalidArgument (InvalidRequest when it starts past
+ * the end). Undefined means the whole object.
  */
 export function resolveCopyRange(
   range: ByteRange | string | undefined,
@@ -62,36 +63,26 @@ export function resolveCopyRange(
 ): { start: number; end: number } | undefined {
   if (range === undefined) return undefined;
   const r = typeof range === 'string' ? parseRangeHeader(range) : range;
-  if (
-    r === undefined ||
-    !('start' in r) ||
-    r.end === undefined ||
-    !Number.isSafeInteger(r.start) ||
-    r.start > r.end ||
-    r.end >= size
-  ) {
-    const text = typeof range === 'string' ? range : JSON.stringify(range);
-    // A well-formed range that starts past the source's end is S3's InvalidRequest
-    // ("The specified copy range is invalid for the source object size"), not InvalidArgument.
-    if (
-      r !== undefined &&
-      'start' in r &&
-      r.end !== undefined &&
-      r.start <= r.end &&
-      r.start >= size
-    ) {
-      throw new StowageError(
-        'E_INVALID_REQUEST',
-        'The specified copy range is invalid for the source object size',
-        { details: { range: text, objectSize: size } },
-      );
-    }
+  const span =
+    r !== undefined && 'start' in r && r.end !== undefined && r.start <= r.end
+      ? { start: r.start, end: r.end }
+      : undefined;
+  if (span && Number.isSafeInteger(span.start) && span.end < size) return span;
+  const text = typeof range === 'string' ? range : JSON.stringify(range);
+  const details = { details: { range: text, objectSize: size } };
+  // A well-formed range that starts past the source's end is S3's InvalidRequest
+  // ("The specified copy range is invalid for the source object size"), not InvalidArgument.
+  if (span && span.start >= size) {
     throw new StowageError(
-      'E_INVALID_ARGUMENT',
-      `the copy range "${text}" is not valid for a source object of ${size} bytes: it must be ` +
-        `bytes=first-last with first <= last <= ${size - 1}`,
-      { details: { range: text, objectSize: size } },
+      'E_INVALID_REQUEST',
+      'The specified copy range is invalid for the source object size',
+      details,
     );
   }
-  return { start: r.start, end: r.end };
+  throw new StowageError(
+    'E_INVALID_ARGUMENT',
+    `the copy range "${text}" is not valid for a source object of ${size} bytes: it must be ` +
+      `bytes=first-last with first <= last <= ${size - 1}`,
+    details,
+  );
 }

@@ -173,6 +173,27 @@ export function sendError(
 }
 
 /**
+ * Error details that S3 writes as elements of its error document, by the element's name.
+ * Only the errors that carry such a detail set it: the header a 412 or 409 failed on
+ * (`condition`), the part a GET asked for, the header a request lacked.
+ */
+const DETAIL_ELEMENTS: Readonly<Record<string, string>> = {
+  bucket: 'BucketName',
+  key: 'Key',
+  versionId: 'VersionId',
+  uploadId: 'UploadId',
+  partNumber: 'PartNumber',
+  eTag: 'ETag',
+  method: 'Method',
+  resourceType: 'ResourceType',
+  header: 'Header',
+  condition: 'Condition',
+  missingHeaderName: 'MissingHeaderName',
+  partNumberRequested: 'PartNumberRequested',
+  actualPartCount: 'ActualPartCount',
+};
+
+/**
  * The S3 error document of an error: code, message (an internal error's never leaks),
  * resource and request id, and the identifying details S3 adds (BucketName, Key …).
  */
@@ -193,42 +214,18 @@ export function errorDocument(
     RequestId: requestId,
   };
   for (const [k, v] of Object.entries(err.details)) {
-    if (
-      [
-        'bucket',
-        'key',
-        'versionId',
-        'uploadId',
-        'partNumber',
-        'eTag',
-        'method',
-        'resourceType',
-        'header',
-      ].includes(k) &&
-      (typeof v === 'string' || typeof v === 'number')
-    ) {
-      body[k === 'bucket' ? 'BucketName' : k[0]!.toUpperCase() + k.slice(1)] = String(v);
+    const element = DETAIL_ELEMENTS[k];
+    if (element !== undefined && (typeof v === 'string' || typeof v === 'number')) {
+      body[element] = String(v);
     }
   }
   if (method !== undefined && body.Method === undefined) body.Method = method;
   addAuthErrorFields(err, body);
-  // S3 names the argument an InvalidArgument is about, and the header a 412 failed on.
-  const { argumentName, argumentValue, condition } = err.details;
+  // S3 names the argument an InvalidArgument is about.
+  const { argumentName, argumentValue } = err.details;
   if (err.code === 'E_INVALID_ARGUMENT' && typeof argumentName === 'string') {
     body.ArgumentName = argumentName;
     if (typeof argumentValue === 'string') body.ArgumentValue = argumentValue;
-  }
-  if (
-    err.code === 'E_MISSING_SECURITY_HEADER' &&
-    typeof err.details.missingHeaderName === 'string'
-  ) {
-    body.MissingHeaderName = err.details.missingHeaderName;
-  }
-  if (
-    (err.code === 'E_PRECONDITION_FAILED' || err.code === 'E_CONDITIONAL_REQUEST_CONFLICT') &&
-    typeof condition === 'string'
-  ) {
-    body.Condition = condition;
   }
   // S3 names the storage class an archived object is in (InvalidObjectState on a read) and
   // the one a request asked for (InvalidStorageClass).
@@ -236,12 +233,6 @@ export function errorDocument(
     if (err.code === 'E_INVALID_OBJECT_STATE') body.StorageClass = err.details.storageClass;
     if (err.code === 'E_INVALID_STORAGE_CLASS')
       body.StorageClassRequested = err.details.storageClass;
-  }
-  if (err.code === 'E_INVALID_PART_NUMBER') {
-    const { partNumberRequested, actualPartCount } = err.details;
-    if (typeof partNumberRequested === 'number')
-      body.PartNumberRequested = String(partNumberRequested);
-    if (typeof actualPartCount === 'number') body.ActualPartCount = String(actualPartCount);
   }
   if (err.code === 'E_INVALID_RANGE') {
     const { rangeRequested, objectSize } = err.details;

@@ -89,11 +89,13 @@ function listPage<R extends SummaryRow, T extends ObjectSummary>(
   requireBucket(ctx, bucket);
   const max = pageSize(options.maxKeys, 'max-keys');
   const prefix = options.prefix ?? '';
-  const from: Position | undefined = options.continuationToken
-    ? decodeToken(options.continuationToken)
-    : options.startAfter
-      ? { key: options.startAfter, inclusive: false }
-      : undefined;
+  // An empty token is a client's bug (S3 refuses it), not a request for the first page.
+  const from: Position | undefined =
+    options.continuationToken !== undefined
+      ? decodeToken(options.continuationToken)
+      : options.startAfter
+        ? { key: options.startAfter, inclusive: false }
+        : undefined;
   const src = currentObjects<R>(ctx, bucket, columns);
   const page = takePage(src, scanEntries(src, { prefix, delimiter: options.delimiter, from }), max);
   const now = ctx.now();

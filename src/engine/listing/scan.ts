@@ -140,6 +140,11 @@ export function encodeToken(p: Position): string {
 
 /** Decodes a continuation token or throws E_INVALID_ARGUMENT. */
 export function decodeToken(token: string): Position {
+  if (token === '') {
+    throw new StowageError('E_INVALID_ARGUMENT', 'the continuation token provided is empty', {
+      details: { argumentName: 'continuation-token' },
+    });
+  }
   try {
     const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
     if (Array.isArray(v) && typeof v[0] === 'string' && (v[1] === 0 || v[1] === 1)) {

@@ -88,14 +88,18 @@ export function versionRow(
 function removeRow(ctx: EngineContext, tx: CommitContext, row: VersionRow): void {
   ctx.sql('DELETE FROM versions WHERE id = ?').run(row.id);
   tx.dropBlobs(blobIdsOf(row));
-  // The key's latest row is gone: uploads in progress for it no longer start from what
-  // is there (a put and a delete since their create would otherwise look like no change;
-  // multipart.ts, checkUnchangedSinceCreate). -1 is no row id.
-  if (row.is_latest === 1) {
-    ctx
-      .sql('UPDATE uploads SET base_seq = -1 WHERE bucket = ? AND key = ? AND base_seq IS NOT NULL')
-      .run(row.bucket, row.key);
-  }
+}
+
+/**
+ * A delete took the key's latest row away: its uploads in progress no longer start from
+ * what is there. A write needs no mark (its new row has a new id), but a put and a delete
+ * since an upload began would otherwise look like no change (multipart.ts,
+ * checkUnchangedSinceCreate). -1 is no row id.
+ */
+function markUploadsChanged(ctx: EngineContext, bucket: string, key: string): void {
+  ctx
+    .sql('UPDATE uploads SET base_seq = -1 WHERE bucket = ? AND key = ? AND base_seq IS NOT NULL')
+    .run(bucket, key);
 }
 
 function insert(
@@ -162,7 +166,10 @@ export function deleteCurrent(
 ): DeletePlacement {
   if (state === 'Unversioned') {
     const row = versionRow(ctx, bucket, key, 'null');
-    if (row) removeRow(ctx, tx, row);
+    if (row) {
+      removeRow(ctx, tx, row);
+      markUploadsChanged(ctx, bucket, key);
+    }
     return { deleteMarker: false };
   }
   const now = ctx.now();
@@ -221,6 +228,7 @@ export function deleteVersion(
   removeRow(ctx, tx, row);
   rememberGap(ctx, row);
   if (row.is_latest === 1) {
+    markUploadsChanged(ctx, bucket, key);
     ctx
       .sql(
         `UPDATE versions SET is_latest = 1 WHERE id =

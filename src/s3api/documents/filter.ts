@@ -36,8 +36,8 @@ export interface ObjectFilter {
 export interface FilterOptions {
   objectSize?: boolean;
   accessPoint?: boolean;
-  /** A tag key twice in `<And>` is InvalidRequest (lifecycle), not InvalidTag. */
-  duplicateTagsInvalidRequest?: boolean;
+  /** The error for a tag key twice in `<And>`, from the message (InvalidTag unless given). */
+  duplicateTag?: (message: string) => StowageError;
 }
 
 const MAX_TAG_KEY = 128;
@@ -109,13 +109,8 @@ function readPredicates(
 ): void {
   const prefix = textOf(node, 'Prefix', where);
   if (prefix !== undefined) out.prefix = checkPrefix(prefix, where);
-  if (inAnd) {
-    // A lifecycle rule's <And> with one tag key twice is InvalidRequest on S3 ("Duplicate
-    // Tag Keys are not allowed."), not the InvalidTag of a bucket's tag set.
-    out.tags = options.duplicateTagsInvalidRequest
-      ? parseTags(node, where, (m) => invalidRequest(`Duplicate Tag Keys are not allowed. (${m})`))
-      : parseTags(node, where);
-  } else {
+  if (inAnd) out.tags = parseTags(node, where, options.duplicateTag);
+  else {
     const tag = elementOf(node, 'Tag', where);
     if (tag) out.tags = [parseTag(tag, where)];
   }

@@ -196,7 +196,12 @@ function parseRuleFilter(node: XmlElement, where: string): ObjectFilter {
     throw malformed(`${where} needs a <Filter> (or the legacy <Prefix>)`);
   }
   if (prefix !== undefined) return parseFilter({ Prefix: prefix }, where);
-  return parseFilter(filter, where, { objectSize: true, duplicateTagsInvalidRequest: true });
+  // A rule's <And> with one tag key twice is InvalidRequest on S3 ("Duplicate Tag Keys are
+  // not allowed."), not the InvalidTag of a bucket's tag set.
+  return parseFilter(filter, where, {
+    objectSize: true,
+    duplicateTag: (m) => invalidRequest(`Duplicate Tag Keys are not allowed. (${m})`),
+  });
 }
 
 function parseRule(node: XmlElement, index: number): LifecycleRule {

@@ -59,12 +59,6 @@ export function listObjectsV2(r: S3Request): void {
   const prefix = param(r, 'prefix');
   const delimiter = param(r, 'delimiter');
   const token = param(r, 'continuation-token');
-  if (token === '') {
-    // An empty token is a client's bug (S3 refuses it), not a request for the first page.
-    throw new StowageError('E_INVALID_ARGUMENT', 'the continuation token provided is empty', {
-      details: { argumentName: 'continuation-token' },
-    });
-  }
   const startAfter = param(r, 'start-after');
   const maxKeys = intParam(r, 'max-keys') ?? 1000;
   const page = r.engine.listObjectSummaries(bucket, {

@@ -222,18 +222,16 @@ function writeReadHeaders(
   range: { start: number; end: number } | undefined,
 ): void {
   const checksumMode = header(r, 'x-amz-checksum-mode') === 'ENABLED';
+  const partNumber = intParam(r, 'partNumber');
   writeObjectHeaders(r.res, info, {
     versioned: isVersioned(r),
     // A range that covers the whole object still gets the object's checksum, as on S3.
     checksumMode:
       checksumMode &&
       (range === undefined ||
-        (intParam(r, 'partNumber') === undefined &&
-          range.start === 0 &&
-          range.end === info.size - 1)),
+        (partNumber === undefined && range.start === 0 && range.end === info.size - 1)),
   });
   // One part of a multipart object: that part's own checksum, which a client can check.
-  const partNumber = intParam(r, 'partNumber');
   const part = partNumber !== undefined ? info.partChecksums?.[partNumber - 1] : undefined;
   // S3 names the part count only to a read of one part (HeadObject/GetObject docs).
   if (partNumber !== undefined && info.partsCount > 0) {

@@ -6,6 +6,7 @@
  * last good set of keys stays in force; the server never stops over it.
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
+import { keyNameIdentity } from '../../config/schema.js';
 import { StowageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { parseIdentityPolicy, type PolicyDocument } from '../../s3api/documents/policy.js';
@@ -50,14 +51,14 @@ function warnCaseTwins(
   const byName = new Map<string, string>();
   for (const key of keys) {
     if (key.root) continue;
-    const other = byName.get(key.name.toLowerCase());
+    const other = byName.get(keyNameIdentity(key.name));
     if (other !== undefined && other !== key.name) {
       logger?.warn(
         { file, names: [other, key.name] },
         `access keys "${other}" and "${key.name}" differ only in case; IAM would take them for one user, and a policy naming one does not match the other: rename one (stowage keys delete, then create)`,
       );
     }
-    byName.set(key.name.toLowerCase(), key.name);
+    byName.set(keyNameIdentity(key.name), key.name);
   }
 }
 

@@ -3,6 +3,7 @@
  * the key store can be changed; keys declared in `server.accessKeys` are listed and shown
  * but are read-only here (the config file is their source of truth).
  */
+import { keyNameIdentity } from '../../config/schema.js';
 import { requireDataDir } from '../../data-dir.js';
 import { StowageError } from '../../errors.js';
 import { generateCredentials } from '../credentials.js';
@@ -80,9 +81,8 @@ export async function createAccessKey(
   input: { name: string; policy: string | null },
 ): Promise<StoredKey> {
   const name = checkKeyName(input.name);
-  // Names are told apart without case, as IAM user names are: `LIM` beside `lim` would be
-  // two users to this server but one to anyone who wrote a policy for `user/lim`.
-  const sameName = (k: { name: string }): boolean => k.name.toLowerCase() === name.toLowerCase();
+  const sameName = (k: { name: string }): boolean =>
+    keyNameIdentity(k.name) === keyNameIdentity(name);
   const taken = (other: string): StowageError =>
     new StowageError(
       'E_ACCESS_KEY_EXISTS',

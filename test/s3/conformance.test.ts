@@ -375,6 +375,37 @@ describe('writes S3 would refuse', () => {
     expect(await exists('two-sums')).toBe(false);
   });
 
+  it('a PutObject with both If-Match and If-None-Match is NotImplemented, writing nothing', async () => {
+    // What S3 answers (two S3 conformance suites assert 501); it was evaluated as two
+    // conditions (412 here, or a write where the key was absent: If-Match then said 404).
+    const { ETag } = await t.client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'both-conditions', Body: 'old' }),
+    );
+    for (const [key, IfMatch] of [
+      ['both-conditions', ETag!],
+      ['both-conditions-absent', '"abc"'],
+    ]) {
+      expect(
+        await s3ErrorOf(
+          t.client.send(
+            new PutObjectCommand({
+              Bucket: BUCKET,
+              Key: key,
+              Body: 'new',
+              IfMatch,
+              IfNoneMatch: '*',
+            }),
+          ),
+        ),
+      ).toMatchObject({ name: 'NotImplemented', status: 501 });
+    }
+    const got = await t.client.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'both-conditions' }),
+    );
+    expect(await got.Body!.transformToString()).toBe('old');
+    expect(await exists('both-conditions-absent')).toBe(false);
+  });
+
   it('refuses a website redirect location that is not a path or an http(s) URL', async () => {
     expect(
       await s3ErrorOf(

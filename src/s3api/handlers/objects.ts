@@ -1,5 +1,5 @@
 /** PutObject, GetObject, HeadObject, DeleteObject. */
-import type { ObjectInfo } from '../../engine/types.js';
+import type { ObjectInfo, WriteConditions } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, intParam, keyOf, param, type S3Request } from '../context.js';
 import { sendBody, sendEmpty } from '../respond.js';
@@ -92,9 +92,26 @@ export function refuseVersionId(r: S3Request): void {
   });
 }
 
+/**
+ * The conditions of a PutObject. S3 takes If-Match or If-None-Match, not both: with both it
+ * answers 501 NotImplemented, before the body, whatever the object.
+ */
+function putConditions(r: S3Request): WriteConditions {
+  const conditions = { ifNoneMatch: header(r, 'if-none-match'), ifMatch: header(r, 'if-match') };
+  if (conditions.ifMatch !== undefined && conditions.ifNoneMatch !== undefined) {
+    throw new StowageError(
+      'E_NOT_IMPLEMENTED',
+      'A header you provided implies functionality that is not implemented (If-Match with If-None-Match)',
+      { details: { header: 'If-Match' } },
+    );
+  }
+  return conditions;
+}
+
 /** PutObject. */
 export async function putObject(r: S3Request): Promise<void> {
   refuseVersionId(r);
+  const conditions = putConditions(r);
   const bucket = bucketOf(r);
   const key = keyOf(r);
   const checksums = payloadChecksums(r);
@@ -110,7 +127,7 @@ export async function putObject(r: S3Request): Promise<void> {
     contentMd5: header(r, 'content-md5'),
     checksumAlgorithm: algorithm,
     checksums,
-    conditions: { ifNoneMatch: header(r, 'if-none-match'), ifMatch: header(r, 'if-match') },
+    conditions,
     acl: objectAclForWrite(r),
   });
   r.res.setHeader('ETag', result.etag);

@@ -196,3 +196,26 @@ export function describeFilter(f: ObjectFilter): string {
   if (f.objectSizeLessThan !== undefined) parts.push(`size<${f.objectSizeLessThan}`);
   return `(${parts.join(', ')})`;
 }
+
+/** What a filter is matched against: an object's key, size and tags. */
+export interface FilteredObject {
+  key: string;
+  size: number;
+  tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * Whether a filter covers an object: every predicate it holds matches (an empty filter
+ * covers every object). An access point predicate never matches a request made to the
+ * bucket itself.
+ *
+ * @example
+ * filterCovers({ prefix: 'logs/', tags: [] }, { key: 'logs/a', size: 1, tags: {} }); // true
+ */
+export function filterCovers(f: ObjectFilter, o: FilteredObject): boolean {
+  if (f.prefix !== undefined && !o.key.startsWith(f.prefix)) return false;
+  if (f.tags.some((t) => o.tags[t.key] !== t.value)) return false;
+  if (f.objectSizeGreaterThan !== undefined && !(o.size > f.objectSizeGreaterThan)) return false;
+  if (f.objectSizeLessThan !== undefined && !(o.size < f.objectSizeLessThan)) return false;
+  return f.accessPointArn === undefined;
+}

@@ -21,6 +21,7 @@ import {
 } from './object-headers.js';
 import { isVersionId } from '../../engine/objects/placement.js';
 import { refuseVersionId, setWrittenVersionHeader } from './objects.js';
+import { writeExpirationHeader, writtenObject } from './expiration-header.js';
 
 /** The request's x-amz-copy-source, parsed (InvalidArgument when missing or malformed). */
 export function copySourceOf(r: S3Request): { bucket: string; key: string; versionId?: string } {
@@ -77,6 +78,7 @@ export async function copyObject(r: S3Request): Promise<void> {
     r.res.setHeader('x-amz-copy-source-version-id', result.sourceVersionId);
   }
   setWrittenVersionHeader(r, result.versionId);
+  writeExpirationHeader(r, bucketOf(r), writtenObject(r, bucketOf(r), keyOf(r), result));
   const checksums = checksumElements(result.checksums);
   sendXml(r.res, 200, 'CopyObjectResult', {
     ETag: result.etag,

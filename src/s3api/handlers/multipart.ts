@@ -28,6 +28,7 @@ import {
 } from './object-headers.js';
 import { declaredLength, refuseVersionId, setWrittenVersionHeader } from './objects.js';
 import { OWNER_ID } from '../acl/grants.js';
+import { writeExpirationHeader, writtenObject } from './expiration-header.js';
 
 function uploadIdOf(r: S3Request): string {
   const id = param(r, 'uploadId');
@@ -173,6 +174,7 @@ export async function completeMultipartUpload(r: S3Request): Promise<void> {
   });
   setWrittenVersionHeader(r, result.versionId);
   writeEncryptionHeaders(r.res, result.encryption);
+  writeExpirationHeader(r, bucket, writtenObject(r, bucket, key, result));
   const checksums = checksumElements(result.checksums);
   sendXml(r.res, 200, 'CompleteMultipartUploadResult', {
     Location: locationOf(r, bucket, key),

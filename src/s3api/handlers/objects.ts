@@ -25,6 +25,7 @@ import {
   taggingFrom,
   writeObjectHeaders,
 } from './object-headers.js';
+import { writeExpirationHeader } from './expiration-header.js';
 
 /**
  * The body length the client declared: the decoded length for aws-chunked bodies. S3 needs
@@ -117,12 +118,13 @@ export async function putObject(r: S3Request): Promise<void> {
   const checksums = payloadChecksums(r);
   const algorithm = checksumAlgorithmFrom(r);
   const encryption = encryptionFrom(r);
+  const tags = taggingFrom(r);
   const result = await r.engine.putObject(bucket, key, r.body, {
     encryption,
     contentLength: declaredLength(r),
     headers: objectHeadersFrom(r),
     metadata: metadataFrom(r),
-    tags: taggingFrom(r),
+    tags,
     storageClass: header(r, 'x-amz-storage-class'),
     contentMd5: header(r, 'content-md5'),
     checksumAlgorithm: algorithm,
@@ -135,6 +137,12 @@ export async function putObject(r: S3Request): Promise<void> {
   setChecksumHeaders(r.res, result.checksums);
   if (result.checksumType) r.res.setHeader('x-amz-checksum-type', result.checksumType);
   writeEncryptionHeaders(r.res, result.encryption);
+  writeExpirationHeader(r, bucket, () => ({
+    key,
+    size: result.size,
+    tags: tags ?? {},
+    created: new Date(),
+  }));
   sendEmpty(r.res, 200);
 }
 
@@ -248,6 +256,9 @@ function writeReadHeaders(
       (range === undefined ||
         (partNumber === undefined && range.start === 0 && range.end === info.size - 1)),
   });
+  if (info.isLatest && !info.isDeleteMarker) {
+    writeExpirationHeader(r, info.bucket, () => ({ ...info, created: info.lastModified }));
+  }
   // One part of a multipart object: that part's own checksum, which a client can check.
   const part = partNumber !== undefined ? info.partChecksums?.[partNumber - 1] : undefined;
   // S3 names the part count only to a read of one part (HeadObject/GetObject docs).

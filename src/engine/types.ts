@@ -336,6 +336,8 @@ export interface UploadInfo {
   checksumAlgorithm?: ChecksumAlgorithm;
   checksumType?: ChecksumType;
   encryption?: ObjectEncryption;
+  /** The ARN of the IAM user who created the upload; absent for the account itself. */
+  initiator?: string;
 }
 
 /** Options of createMultipartUpload. */
@@ -350,6 +352,8 @@ export interface CreateMultipartOptions {
   acl?: string;
   /** Encryption of every part and of the completed object. */
   encryption?: ObjectEncryption;
+  /** The ARN of the IAM user creating the upload (see UploadInfo.initiator). */
+  initiator?: string;
 }
 
 /** Options of uploadPart. */

@@ -25,6 +25,10 @@ export interface AuthenticateOptions {
 /** Builds the front end's authenticate step. */
 export function createAuthenticate(options: AuthenticateOptions): Authenticate {
   const now = options.now ?? Date.now;
+  const userOf = (accessKeyId: string): { userArn?: string } => {
+    const userArn = options.lookup(accessKeyId)?.userArn;
+    return userArn ? { userArn } : {};
+  };
   return (req, rawPath, rawQuery) => {
     // headersDistinct keeps repeated headers apart (AWS joins them with ',', node with ', ').
     const headers: Record<string, string | string[]> = {};
@@ -55,7 +59,7 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
     return {
       principal:
         auth.kind === 'signed'
-          ? { kind: 'key', accessKeyId: auth.accessKeyId }
+          ? { kind: 'key', accessKeyId: auth.accessKeyId, ...userOf(auth.accessKeyId) }
           : { kind: 'anonymous' },
       body,
       trailers,

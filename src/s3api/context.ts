@@ -40,6 +40,8 @@ export interface S3Request {
   trailerAlgorithms: string[];
   /** True for a request that carries no signature (allowed by a bucket policy or ACL). */
   anonymous: boolean;
+  /** The ARN of the IAM user whose named key signed the request; absent for the root key. */
+  userArn?: string;
   /** The checks authorisation left until the body is read (DeleteObjects, PutObjectTagging). */
   deferred?: DeferredAuthorization;
   /**

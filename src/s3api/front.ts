@@ -16,7 +16,9 @@ import { CLIENT_CLOSED, sendError } from './respond.js';
 import { route, type Route } from './router.js';
 
 /** Who sent a request, once authenticated. */
-export type Principal = { kind: 'anonymous' } | { kind: 'key'; accessKeyId: string };
+export type Principal =
+  | { kind: 'anonymous' }
+  | { kind: 'key'; accessKeyId: string; /** See Credential.userArn. */ userArn?: string };
 
 /** What authentication hands to the front end: the caller and the decoded payload. */
 export interface Authenticated {
@@ -203,6 +205,9 @@ export function createS3Handler(
         trailers: checksumTrailers(auth.trailers),
         trailerAlgorithms: auth.trailerAlgorithms,
         anonymous: auth.principal.kind === 'anonymous',
+        ...(auth.principal.kind === 'key' && auth.principal.userArn
+          ? { userArn: auth.principal.userArn }
+          : {}),
         ...(deferred ? { deferred } : {}),
         ...(options.encryptByDefault === false ? { encryptByDefault: false } : {}),
       };

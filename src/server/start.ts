@@ -128,7 +128,9 @@ async function serve(
     authenticate: createAuthenticate({
       lookup: (id) => {
         const identity = identities(id);
-        return identity ? { secretAccessKey: identity.secretAccessKey } : undefined;
+        if (!identity) return undefined;
+        const { secretAccessKey, root, arn } = identity;
+        return root ? { secretAccessKey } : { secretAccessKey, userArn: arn };
       },
       // One server holds buckets of every region (seed 002 runs `aws s3 mb --region
       // eu-north-1`), so a signature scoped to any region is accepted.

@@ -16,7 +16,9 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListBucketsCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutBucketPolicyCommand,
   PutBucketAclCommand,
   PutObjectCommand,
@@ -290,6 +292,26 @@ describe('seed 000 §10.1: a key with an identity policy', () => {
     const list = await vps.send(new ListObjectsV2Command({ Bucket: 'ziggie-cloud-backups' }));
     expect(list.Contents?.map((c) => c.Key)).toContain('vps/1');
     await vps.send(new DeleteObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'vps/1' }));
+  });
+
+  it("its multipart uploads name it as their Initiator (its user ARN and name), the root key's the account", async () => {
+    const at = { Bucket: 'ziggie-cloud-backups', Key: 'vps/initiated' };
+    const byKey = await vps.send(new CreateMultipartUploadCommand(at));
+    const byRoot = await root.send(new CreateMultipartUploadCommand(at));
+    const user = { ID: VPS.arn, DisplayName: 'ziggie-vps-sync' };
+    const { Uploads } = await root.send(
+      new ListMultipartUploadsCommand({ Bucket: at.Bucket, Prefix: at.Key }),
+    );
+    const account = Uploads?.find((u) => u.UploadId === byRoot.UploadId)?.Owner;
+    expect(account?.DisplayName).toBe('stowage');
+    expect(Uploads?.map((u) => [u.UploadId, u.Initiator])).toEqual([
+      [byKey.UploadId, user],
+      [byRoot.UploadId, account],
+    ]);
+    const parts = await root.send(new ListPartsCommand({ ...at, UploadId: byKey.UploadId }));
+    expect([parts.Initiator, parts.Owner]).toEqual([user, account]);
+    const own = await root.send(new ListPartsCommand({ ...at, UploadId: byRoot.UploadId }));
+    expect(own.Initiator).toEqual(account);
   });
 
   it('an upload that also sets an ACL or tags needs PutObjectAcl / PutObjectTagging', async () => {

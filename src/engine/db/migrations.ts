@@ -214,6 +214,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE uploads ADD COLUMN base_seq INTEGER;
     `,
   },
+  {
+    version: 10,
+    name: 'upload-initiator',
+    // The ARN of the IAM user (a named access key) who created a multipart upload, which
+    // ListParts and ListMultipartUploads name as its Initiator. NULL: the account itself
+    // (the root key, the library), and every upload created before.
+    sql: `
+      ALTER TABLE uploads ADD COLUMN initiator TEXT;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */

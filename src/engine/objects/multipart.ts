@@ -68,6 +68,8 @@ interface UploadRow {
   encryption?: string | null;
   /** The key's latest row id when the upload was created (0: none; NULL: not recorded). */
   base_seq: number | null;
+  /** See UploadInfo.initiator (NULL: the account). */
+  initiator: string | null;
 }
 
 interface PartRow {
@@ -97,6 +99,7 @@ export function toUploadInfo(row: UploadRow): UploadInfo {
       : {}),
     ...(row.checksum_type ? { checksumType: row.checksum_type as ChecksumType } : {}),
     ...encryptionField(encryptionOf(row.encryption)),
+    ...(row.initiator ? { initiator: row.initiator } : {}),
   };
 }
 
@@ -191,7 +194,7 @@ export async function createMultipartUpload(
     ctx
       .sql(
         `INSERT INTO uploads (upload_id, bucket, key, initiated_at, headers, metadata, tags, storage_class,
-           checksum_algorithm, checksum_type, base_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           checksum_algorithm, checksum_type, base_seq, initiator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         uploadId,
@@ -205,6 +208,7 @@ export async function createMultipartUpload(
         algorithm ?? null,
         type ?? null,
         latestRow(ctx, bucket, key)?.id ?? 0,
+        options.initiator ?? null,
       );
     setUploadEncryption(ctx, uploadId, encryption);
     setUploadAcl(ctx, uploadId, attrs.acl);

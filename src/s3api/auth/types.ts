@@ -22,6 +22,8 @@ export interface AuthRequest {
 /** What the server knows about one access key. */
 export interface Credential {
   secretAccessKey: string;
+  /** The ARN of the IAM user holding a named key; absent for the root key. */
+  userArn?: string;
 }
 
 /** Finds the secret for an access key id; `undefined` when the key does not exist. */

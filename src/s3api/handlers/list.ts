@@ -4,9 +4,7 @@ import { StowageError } from '../../errors.js';
 import { bucketOf, intParam, param, type S3Request } from '../context.js';
 import { sendXml } from '../respond.js';
 import { XmlSequence, type XmlObject } from '../xml/build.js';
-import { OWNER_ID } from '../acl/grants.js';
-
-const OWNER = { ID: OWNER_ID, DisplayName: 'stowage' };
+import { initiatorOf, OWNER } from './owner.js';
 
 /**
  * With encoding-type=url, S3 URL-encodes keys and prefixes (form style: space as '+')
@@ -204,7 +202,7 @@ export function listMultipartUploads(r: S3Request): void {
     Upload: page.uploads.map((u) => ({
       Key: enc(u.key),
       UploadId: u.uploadId,
-      Initiator: OWNER,
+      Initiator: initiatorOf(u),
       Owner: OWNER,
       StorageClass: u.storageClass,
       Initiated: u.initiatedAt,

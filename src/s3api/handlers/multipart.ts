@@ -27,7 +27,7 @@ import {
   taggingFrom,
 } from './object-headers.js';
 import { declaredLength, refuseVersionId, setWrittenVersionHeader } from './objects.js';
-import { OWNER_ID } from '../acl/grants.js';
+import { initiatorOf, OWNER } from './owner.js';
 import { writeExpirationHeader, writtenObject } from './expiration-header.js';
 
 function uploadIdOf(r: S3Request): string {
@@ -56,6 +56,7 @@ export async function createMultipartUpload(r: S3Request): Promise<void> {
     checksumAlgorithm: checksumAlgorithmFrom(r),
     ...(typeHeader ? { checksumType: typeHeader.toUpperCase() as ChecksumType } : {}),
     acl: objectAclForWrite(r),
+    ...(r.userArn ? { initiator: r.userArn } : {}),
   });
   if (upload.checksumAlgorithm)
     r.res.setHeader('x-amz-checksum-algorithm', upload.checksumAlgorithm);
@@ -225,8 +226,8 @@ export function listParts(r: S3Request): void {
     StorageClass: page.upload.storageClass,
     ChecksumAlgorithm: page.upload.checksumAlgorithm,
     ChecksumType: page.upload.checksumType,
-    Initiator: { ID: OWNER_ID, DisplayName: 'stowage' },
-    Owner: { ID: OWNER_ID, DisplayName: 'stowage' },
+    Initiator: initiatorOf(page.upload),
+    Owner: OWNER,
     Part: page.parts.map((p) => ({
       PartNumber: p.partNumber,
       LastModified: p.lastModified,

@@ -163,6 +163,7 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
     access: RequestedAccess,
     requestKeys: ConditionKeys,
     unknown?: (key: string) => boolean,
+    why?: { explicitDeny?: boolean },
   ): boolean => {
     const policy: BucketPolicy =
       access.bucket === undefined ? { kind: 'none' } : policyOf(access.bucket);
@@ -174,10 +175,11 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
     ]);
     if (caller.kind === 'key' && caller.identity.root) {
       if (ROOT_ALWAYS.has(access.action)) return true;
-      return (
+      const allowed =
         evaluate({ caller, access, keys, bucketPolicy, ...(unknown && { unknown }) }) !==
-        'ExplicitDeny'
-      );
+        'ExplicitDeny';
+      if (!allowed && why) why.explicitDeny = true;
+      return allowed;
     }
     if (policy.kind === 'unreadable') return false;
     const decision: Decision = evaluate({
@@ -188,7 +190,10 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       identityPolicies,
       ...(unknown && { unknown }),
     });
-    if (decision === 'ExplicitDeny') return false;
+    if (decision === 'ExplicitDeny') {
+      if (why) why.explicitDeny = true;
+      return false;
+    }
     const block = access.bucket === undefined ? undefined : blockOf(access.bucket);
     if (decision === 'Allow') {
       // RestrictPublicBuckets: a public policy grants nothing to callers outside the account.
@@ -213,6 +218,29 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       throw err;
     }
     return denied(access);
+  };
+
+  /**
+   * A read refused only for want of a grant (no explicit Deny) of a key that does not
+   * exist: as S3 does, a caller who may list the bucket is told NoSuchKey (404) rather
+   * than AccessDenied, e.g. an anonymous reader of a public-read bucket. A missing key
+   * has no object ACL that could have granted the read.
+   */
+  const missingKey = (
+    caller: Caller,
+    access: RequestedAccess,
+    keys: ConditionKeys,
+  ): StowageError | undefined => {
+    const { bucket, key } = access;
+    if (access.action !== 's3:GetObject' || bucket === undefined || key === undefined) return;
+    try {
+      options.engine.headObject(bucket, key);
+      return undefined;
+    } catch (err) {
+      if (!isStowageError(err) || err.code !== 'E_NO_SUCH_KEY') return undefined;
+      const list = { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, bucket };
+      return decide(caller, list, keys) ? err : undefined;
+    }
   };
 
   /** The per-key check of a batch whose keys are in the body (DeleteObjects). */
@@ -261,7 +289,15 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
           if (!decide(caller, access, withRequestTags(ctx.keys, Object.entries(tags))))
             throw refusal(bucketOfRefusal, access);
         };
-      } else if (!decide(caller, access, ctx.keys)) throw refusal(bucketOfRefusal, access);
+      } else {
+        const why: { explicitDeny?: boolean } = {};
+        if (!decide(caller, access, ctx.keys, undefined, why)) {
+          throw (
+            (!why.explicitDeny && missingKey(caller, access, ctx.keys)) ||
+            refusal(bucketOfRefusal, access)
+          );
+        }
+      }
     }
     return deferred.key || deferred.tags ? deferred : undefined;
   };

@@ -593,6 +593,39 @@ describe('DenyInsecureTransport', () => {
   });
 });
 
+describe('a missing key, read anonymously', () => {
+  // ceph/s3-tests test_object_raw_get_object_gone: a public-read bucket ACL lets anyone
+  // list, so S3 tells them NoSuchKey; a missing key has no object ACL to grant the read.
+  it('is NoSuchKey in a public-read bucket, AccessDenied in a private one', async () => {
+    await root.send(new CreateBucketCommand({ Bucket: 'anon-public', ACL: 'public-read' }));
+    await root.send(new CreateBucketCommand({ Bucket: 'anon-private' }));
+    for (const method of ['GET', 'HEAD']) {
+      const pub = await anonymous('/anon-public/missing', { method });
+      expect([method, pub.status]).toEqual([method, 404]);
+      if (method === 'GET') expect(pub.body).toContain('<Code>NoSuchKey</Code>');
+      const priv = await anonymous('/anon-private/missing', { method });
+      expect([method, priv.status]).toEqual([method, 403]);
+    }
+  });
+
+  it('stays AccessDenied where a bucket policy explicitly denies the read', async () => {
+    await root.send(new CreateBucketCommand({ Bucket: 'anon-deny', ACL: 'public-read' }));
+    await putPolicy('anon-deny', {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::anon-deny/secret/*',
+        },
+      ],
+    });
+    expect((await anonymous('/anon-deny/secret/missing')).status).toBe(403);
+    expect((await anonymous('/anon-deny/other-missing')).status).toBe(404);
+  });
+});
+
 describe('public access block', () => {
   it('BlockPublicPolicy refuses a public policy but accepts a private one', async () => {
     await freshBucket('blocked-policy');

@@ -1678,6 +1678,23 @@ describe('listing arguments, as recorded AWS answers have them', () => {
     return { status: res.status, xml: await res.text() };
   };
 
+  it('an empty delimiter is no delimiter, and no listing writes a Delimiter element for it', async () => {
+    // ceph/s3-tests test_bucket_listv2_delimiter_empty; V1 already left it out.
+    const B = 'conformance-emptydelim';
+    await t.client.send(new CreateBucketCommand({ Bucket: B }));
+    await t.client.send(new PutObjectCommand({ Bucket: B, Key: 'a/b', Body: 'x' }));
+    await t.client.send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'a/c' }));
+    for (const q of ['list-type=2&', '', 'versions&', 'uploads&']) {
+      const { status, xml } = await xmlOf(`/${B}?${q}delimiter=`);
+      expect([q, status, xml.includes('<Delimiter'), xml.includes('<CommonPrefixes>')]).toEqual([
+        q,
+        200,
+        false,
+        false,
+      ]);
+    }
+  });
+
   beforeAll(async () => {
     await t.client.send(new CreateBucketCommand({ Bucket: L }));
     for (const key of ['a', 'b', 'c'])

@@ -69,7 +69,8 @@ export function listObjectsV2(r: S3Request): void {
   sendXml(r.res, 200, 'ListBucketResult', {
     Name: bucket,
     Prefix: enc(prefix ?? ''),
-    Delimiter: enc(delimiter),
+    // An empty delimiter is no delimiter, and S3 leaves the element out (as in V1).
+    Delimiter: delimiter ? enc(delimiter) : undefined,
     MaxKeys: maxKeys,
     EncodingType: param(r, 'encoding-type'),
     KeyCount: page.objects.length + page.commonPrefixes.length,
@@ -138,7 +139,7 @@ export function listObjectVersions(r: S3Request): void {
     NextKeyMarker: enc(page.nextKeyMarker),
     NextVersionIdMarker: page.nextVersionIdMarker,
     MaxKeys: maxKeys,
-    Delimiter: enc(delimiter),
+    Delimiter: delimiter ? enc(delimiter) : undefined,
     EncodingType: param(r, 'encoding-type'),
     IsTruncated: page.isTruncated,
     // In the engine's order (by key, newest first), versions and delete markers mixed, as
@@ -195,7 +196,7 @@ export function listMultipartUploads(r: S3Request): void {
     NextKeyMarker: enc(page.isTruncated ? page.nextKeyMarker : (lastUpload?.key ?? '')),
     NextUploadIdMarker: page.isTruncated ? page.nextUploadIdMarker : (lastUpload?.uploadId ?? ''),
     Prefix: prefix === undefined ? undefined : enc(prefix),
-    Delimiter: enc(delimiter),
+    Delimiter: delimiter ? enc(delimiter) : undefined,
     MaxUploads: maxUploads,
     EncodingType: param(r, 'encoding-type'),
     IsTruncated: page.isTruncated,

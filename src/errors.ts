@@ -141,6 +141,12 @@ export const ERROR_TABLE = {
     400,
     'InvalidBucketName',
   ),
+  E_INVALID_LOCATION_CONSTRAINT: spec(
+    'The specified location-constraint is not valid',
+    EXIT.usage,
+    400,
+    'InvalidLocationConstraint',
+  ),
   E_BUCKET_ALREADY_OWNED_BY_YOU: spec(
     'The bucket already exists and you own it',
     EXIT.conflict,

@@ -53,9 +53,13 @@ export async function createBucket(
   const given = region === undefined || region === '' ? ctx.region : region;
   const where = given === 'EU' ? 'eu-west-1' : given;
   if (!REGION.test(where)) {
-    throw new StowageError('E_INVALID_ARGUMENT', `invalid LocationConstraint "${where}"`, {
-      details: { region: where },
-    });
+    throw new StowageError(
+      'E_INVALID_LOCATION_CONSTRAINT',
+      `invalid LocationConstraint "${where}"`,
+      {
+        details: { region: where },
+      },
+    );
   }
   await ctx.blobs.ensureSpace(0);
   return ctx.queue.run(() => {

@@ -7,12 +7,12 @@
 import { StowageError } from '../errors.js';
 import type { ReadConditions, WriteConditions } from './types.js';
 
-/** Strips quotes and a weak marker so `"abc"`, `abc` and `W/"abc"` compare equal. */
+/**
+ * Strips quotes and a weak marker so `"abc"`, `abc` and `W/"abc"` compare equal. A tag
+ * missing one of its quotes (`abc"`) is taken too, as S3 takes it in a conditional write.
+ */
 export function normalizeEtag(etag: string): string {
-  return etag
-    .trim()
-    .replace(/^W\//, '')
-    .replace(/^"(.*)"$/, '$1');
+  return etag.trim().replace(/^W\//, '').replace(/^"/, '').replace(/"$/, '');
 }
 
 function etagMatches(header: string, etag: string): boolean {

@@ -98,7 +98,7 @@ describe('create, head, list, delete', () => {
   it("takes S3's legacy LocationConstraint EU as eu-west-1", async () => {
     expect((await engine.createBucket('legacy-eu', { region: 'EU' })).region).toBe('eu-west-1');
     await expect(engine.createBucket('bad-region', { region: 'Europe' })).rejects.toMatchObject({
-      code: 'E_INVALID_ARGUMENT',
+      code: 'E_INVALID_LOCATION_CONSTRAINT',
     });
   });
 
@@ -119,7 +119,7 @@ describe('create, head, list, delete', () => {
     async (region) => {
       const err = await expectError(
         () => engine.createBucket('assets', { region }),
-        'E_INVALID_ARGUMENT',
+        'E_INVALID_LOCATION_CONSTRAINT',
       );
       expect(err.message).toContain(`"${region}"`);
       expect(err.message).toMatch(/LocationConstraint/);

@@ -8,6 +8,7 @@
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  type BucketLocationConstraint,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
@@ -404,6 +405,31 @@ describe('writes S3 would refuse', () => {
     );
     expect(await got.Body!.transformToString()).toBe('old');
     expect(await exists('both-conditions-absent')).toBe(false);
+  });
+
+  it('an If-Match ETag missing one of its quotes still matches, as S3 takes it', async () => {
+    // moto's AWS-verified test_put_object_if_match writes with `etag[1:]` and succeeds.
+    const { ETag } = await t.client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'one-quote', Body: 'v1' }),
+    );
+    const second = await t.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'one-quote',
+        Body: 'v2',
+        IfMatch: ETag!.slice(1),
+      }),
+    );
+    await t.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'one-quote',
+        Body: 'v3',
+        IfMatch: second.ETag!.slice(0, -1),
+      }),
+    );
+    const got = await t.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'one-quote' }));
+    expect(await got.Body!.transformToString()).toBe('v3');
   });
 
   it('refuses a website redirect location that is not a path or an http(s) URL', async () => {
@@ -1110,6 +1136,34 @@ describe('presigned URLs', () => {
 });
 
 describe('listings and bucket documents', () => {
+  it('HeadBucket answers application/xml, as S3 labels its empty answer', async () => {
+    // moto's AWS-verified test_header_content_type.
+    const res = await signedFetch(t, 'HEAD', `/${BUCKET}`);
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'application/xml']);
+  });
+
+  it('CreateBucket refuses a LocationConstraint naming us-east-1, or not region-shaped, with InvalidLocationConstraint', async () => {
+    // moto's AWS-verified test_bucket_create_force_us_east_1: S3's us-east-1 makes such
+    // buckets from no constraint.
+    for (const LocationConstraint of ['us-east-1', 'Not A Region!']) {
+      expect(
+        await s3ErrorOf(
+          t.client.send(
+            new CreateBucketCommand({
+              Bucket: 'forced-region',
+              CreateBucketConfiguration: {
+                LocationConstraint: LocationConstraint as BucketLocationConstraint,
+              },
+            }),
+          ),
+        ),
+      ).toMatchObject({ name: 'InvalidLocationConstraint', status: 400 });
+    }
+    expect(
+      await s3ErrorOf(t.client.send(new HeadBucketCommand({ Bucket: 'forced-region' }))),
+    ).toMatchObject({ status: 404 });
+  });
+
   it('ListBuckets filters by prefix and region and pages with max-buckets', async () => {
     for (const name of ['lb-a', 'lb-b', 'lb-c'])
       await t.client.send(new CreateBucketCommand({ Bucket: name }));

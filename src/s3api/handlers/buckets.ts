@@ -74,6 +74,14 @@ export async function createBucket(r: S3Request): Promise<void> {
   if (body.length > 0) {
     const doc = parseXml(body, 'CreateBucketConfiguration');
     region = childText(doc, 'LocationConstraint');
+    // S3's us-east-1 makes a bucket there from no constraint, and refuses one that names it.
+    if (region === 'us-east-1' && r.engine.region === 'us-east-1') {
+      throw new StowageError(
+        'E_INVALID_LOCATION_CONSTRAINT',
+        'the us-east-1 location constraint is not valid: create a us-east-1 bucket without a LocationConstraint',
+        { details: { region } },
+      );
+    }
   }
   const bucket = bucketOf(r);
   const lock = r.req.headers['x-amz-bucket-object-lock-enabled'];
@@ -94,6 +102,8 @@ export async function createBucket(r: S3Request): Promise<void> {
 export function headBucket(r: S3Request): void {
   const info = r.engine.headBucket(bucketOf(r));
   r.res.setHeader('x-amz-bucket-region', info.region);
+  // S3 labels HeadBucket's empty answer application/xml, as its other bucket answers.
+  r.res.setHeader('Content-Type', 'application/xml');
   sendEmpty(r.res, 200);
 }
 

@@ -1920,6 +1920,57 @@ describe('conditional CompleteMultipartUpload, as recorded AWS answers have it',
     await put('other');
     expect(await plain.complete({})).toBe('completed');
   });
+
+  it('both If-Match and If-None-Match are NotImplemented, as on PutObject, and complete nothing', async () => {
+    const current = await put('kept');
+    const up = await start();
+    expect(await up.complete({ IfMatch: current.ETag, IfNoneMatch: '*' })).toBe(
+      '501 NotImplemented',
+    );
+    expect(await up.complete({ IfMatch: current.ETag })).toBe('completed');
+  });
+});
+
+describe('CompleteMultipartUpload part checksums', () => {
+  it('one that is not a digest of its algorithm, or two in one part, are InvalidArgument naming them', async () => {
+    // OpenStack Swift's s3api tests, written against S3 (test_mpu_complete_invalid_checksum).
+    const at = { Bucket: BUCKET, Key: 'part-sums' };
+    const { UploadId } = await t.client.send(
+      new CreateMultipartUploadCommand({ ...at, ChecksumAlgorithm: 'CRC32' }),
+    );
+    const part = await t.client.send(
+      new UploadPartCommand({
+        ...at,
+        UploadId,
+        PartNumber: 1,
+        Body: 'abc',
+        ChecksumAlgorithm: 'CRC32',
+      }),
+    );
+    const complete = (extra: string): Promise<Response> =>
+      signedFetch(t, 'POST', `/${BUCKET}/part-sums?uploadId=${UploadId}`, {
+        body: `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${part.ETag}</ETag>${extra}</Part></CompleteMultipartUpload>`,
+      });
+    for (const [extra, value] of [
+      ['<ChecksumCRC32>not base64!</ChecksumCRC32>', 'CRC32:not base64!;'],
+      ['<ChecksumCRC32>AAAA</ChecksumCRC32>', 'CRC32:AAAA;'],
+      [
+        `<ChecksumCRC32>${part.ChecksumCRC32}</ChecksumCRC32><ChecksumSHA1>${'A'.repeat(27)}=</ChecksumSHA1>`,
+        `CRC32:${part.ChecksumCRC32};SHA1:${'A'.repeat(27)}=;`,
+      ],
+    ]) {
+      const res = await complete(extra);
+      const xml = await res.text();
+      expect([extra, res.status]).toEqual([extra, 400]);
+      expect(xml).toContain('<Code>InvalidArgument</Code>');
+      expect(xml).toContain('Invalid Base64 or multiple checksums present in request');
+      expect(xml).toContain('<ArgumentName>Checksum</ArgumentName>');
+      expect(xml).toContain(`<ArgumentValue>${value}</ArgumentValue>`);
+    }
+    expect(await exists('part-sums')).toBe(false);
+    const ok = await complete(`<ChecksumCRC32>${part.ChecksumCRC32}</ChecksumCRC32>`);
+    expect(ok.status).toBe(200);
+  });
 });
 
 describe('object lock headers on deletes', () => {

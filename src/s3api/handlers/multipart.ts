@@ -1,13 +1,13 @@
 /** The multipart set: create, upload part (and copy), complete, abort, list parts. */
 import type { TLSSocket } from 'node:tls';
 import type { ChecksumAlgorithm, ChecksumType, CompletedPart } from '../../engine/types.js';
-import { CHECKSUM_ALGORITHMS } from '../../engine/checksums/index.js';
+import { CHECKSUM_ALGORITHMS, isValidChecksumValue } from '../../engine/checksums/index.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, intParam, keyOf, param, type S3Request } from '../context.js';
 import { readSmallBody } from '../small-body.js';
 import { sendXml } from '../respond.js';
 import { objectAclForWrite } from './acl.js';
-import { childText, children, parseXml } from '../xml/parse.js';
+import { childText, children, parseXml, type XmlNode } from '../xml/parse.js';
 import { copySourceOf } from './copy.js';
 import {
   encryptionFrom,
@@ -26,7 +26,12 @@ import {
   readConditionsFrom,
   taggingFrom,
 } from './object-headers.js';
-import { declaredLength, refuseVersionId, setWrittenVersionHeader } from './objects.js';
+import {
+  declaredLength,
+  refuseVersionId,
+  setWrittenVersionHeader,
+  writeConditions,
+} from './objects.js';
 import { initiatorOf, OWNER } from './owner.js';
 import { writeExpirationHeader, writtenObject } from './expiration-header.js';
 
@@ -145,9 +150,39 @@ export async function uploadPartCopy(r: S3Request): Promise<void> {
   });
 }
 
+/**
+ * The checksum a `<Part>` of CompleteMultipartUpload names. One at most, of its algorithm's
+ * digest length: else S3's InvalidArgument, naming them all as `CRC32:<value>;`.
+ */
+function partChecksums(part: XmlNode): Partial<Record<ChecksumAlgorithm, string>> {
+  const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
+  for (const alg of CHECKSUM_ALGORITHMS) {
+    const v = childText(part, `Checksum${alg}`);
+    if (v !== undefined) checksums[alg] = v;
+  }
+  const given = Object.entries(checksums) as Array<[ChecksumAlgorithm, string]>;
+  if (given.length > 1 || given.some(([alg, v]) => !isValidChecksumValue(alg, v))) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      'Invalid Base64 or multiple checksums present in request',
+      {
+        details: {
+          argumentName: 'Checksum',
+          argumentValue: given
+            .map(([alg, v]) => `${alg}:${v};`)
+            .sort()
+            .join(''),
+        },
+      },
+    );
+  }
+  return checksums;
+}
+
 /** CompleteMultipartUpload. */
 export async function completeMultipartUpload(r: S3Request): Promise<void> {
   refuseVersionId(r);
+  const conditions = writeConditions(r);
   const body = await readSmallBody(r, 8 * 1024 * 1024, { bodyChecksums: false });
   const doc = parseXml(body, 'CompleteMultipartUpload');
   const parts: CompletedPart[] = children(doc, 'Part').map((p) => {
@@ -159,11 +194,7 @@ export async function completeMultipartUpload(r: S3Request): Promise<void> {
         'every <Part> needs a numeric <PartNumber> and an <ETag>',
       );
     }
-    const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
-    for (const alg of CHECKSUM_ALGORITHMS) {
-      const v = childText(p, `Checksum${alg}`);
-      if (v !== undefined) checksums[alg] = v;
-    }
+    const checksums = partChecksums(p);
     return { partNumber: Number(n), etag, ...(Object.keys(checksums).length ? { checksums } : {}) };
   });
   const bucket = bucketOf(r);
@@ -171,7 +202,7 @@ export async function completeMultipartUpload(r: S3Request): Promise<void> {
   const result = await r.engine.completeMultipartUpload(bucket, key, uploadIdOf(r), parts, {
     checksums: checksumsFrom(r),
     ...completeClaims(r),
-    conditions: { ifNoneMatch: header(r, 'if-none-match'), ifMatch: header(r, 'if-match') },
+    conditions,
   });
   setWrittenVersionHeader(r, result.versionId);
   writeEncryptionHeaders(r.res, result.encryption);

@@ -94,10 +94,11 @@ export function refuseVersionId(r: S3Request): void {
 }
 
 /**
- * The conditions of a PutObject. S3 takes If-Match or If-None-Match, not both: with both it
- * answers 501 NotImplemented, before the body, whatever the object.
+ * The conditions of a PutObject or CompleteMultipartUpload. S3 takes If-Match or
+ * If-None-Match, not both: with both it answers 501 NotImplemented, before the body,
+ * whatever the object.
  */
-function putConditions(r: S3Request): WriteConditions {
+export function writeConditions(r: S3Request): WriteConditions {
   const conditions = { ifNoneMatch: header(r, 'if-none-match'), ifMatch: header(r, 'if-match') };
   if (conditions.ifMatch !== undefined && conditions.ifNoneMatch !== undefined) {
     throw new StowageError(
@@ -112,7 +113,7 @@ function putConditions(r: S3Request): WriteConditions {
 /** PutObject. */
 export async function putObject(r: S3Request): Promise<void> {
   refuseVersionId(r);
-  const conditions = putConditions(r);
+  const conditions = writeConditions(r);
   const bucket = bucketOf(r);
   const key = keyOf(r);
   const checksums = payloadChecksums(r);

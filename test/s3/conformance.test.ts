@@ -1958,7 +1958,7 @@ describe('CompleteMultipartUpload part checksums', () => {
         `<ChecksumCRC32>${part.ChecksumCRC32}</ChecksumCRC32><ChecksumSHA1>${'A'.repeat(27)}=</ChecksumSHA1>`,
         `CRC32:${part.ChecksumCRC32};SHA1:${'A'.repeat(27)}=;`,
       ],
-    ]) {
+    ] as Array<[string, string]>) {
       const res = await complete(extra);
       const xml = await res.text();
       expect([extra, res.status]).toEqual([extra, 400]);

@@ -299,6 +299,16 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
         }
       }
     }
-    return deferred.key || deferred.tags ? deferred : undefined;
+    if (route.operation === 'CreateBucket' && route.bucket !== undefined) {
+      const tagging: RequestedAccess = {
+        action: 's3:TagResource',
+        resource: `arn:aws:s3:::${route.bucket}`,
+        bucket: route.bucket,
+      };
+      deferred.bucketTags = () => {
+        if (!decide(caller, tagging, ctx.keys)) throw denied(tagging);
+      };
+    }
+    return deferred.key || deferred.tags || deferred.bucketTags ? deferred : undefined;
   };
 }

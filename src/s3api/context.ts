@@ -23,6 +23,11 @@ export interface DeferredAuthorization {
    * `s3:RequestObjectTag/<key>` and `s3:RequestObjectTagKeys`. Throws E_ACCESS_DENIED.
    */
   tags?: (tags: Record<string, string>) => void;
+  /**
+   * CreateBucket with tags in its body: s3:TagResource on the new bucket, which S3 needs to
+   * create a bucket with tags. Throws E_ACCESS_DENIED.
+   */
+  bucketTags?: () => void;
 }
 
 /** One S3 request in flight. */

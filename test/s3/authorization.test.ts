@@ -11,9 +11,11 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketPolicyStatusCommand,
+  GetBucketTaggingCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListMultipartUploadsCommand,
@@ -107,7 +109,14 @@ const READER = identity('reader', 'STWREADER00000000001', {
     },
   ],
 });
-const USERS = new Map([VPS, LISTER, TAGGER, CREATOR, READER].map((i) => [i.accessKeyId, i]));
+/** May create buckets and tag them as it creates them. */
+const TAGGING_CREATOR = identity('tagging-creator', 'STWTAGCREATOR0000001', {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: ['s3:CreateBucket', 's3:TagResource'], Resource: '*' }],
+});
+const USERS = new Map(
+  [VPS, LISTER, TAGGER, CREATOR, READER, TAGGING_CREATOR].map((i) => [i.accessKeyId, i]),
+);
 
 let t: TestServer;
 let root: S3Client;
@@ -518,6 +527,33 @@ describe('CreateBucket', () => {
       expect((await anonymous('/made-plain/x', { method: 'PUT', body: 'x' })).status).toBe(403);
     } finally {
       creator.destroy();
+    }
+  });
+
+  it('with tags needs s3:TagResource, as on S3; without it nothing is created', async () => {
+    const creator = clientFor(CREATOR);
+    const tagger = clientFor(TAGGING_CREATOR);
+    const withTags = (Bucket: string): CreateBucketCommand =>
+      new CreateBucketCommand({
+        Bucket,
+        CreateBucketConfiguration: { Tags: [{ Key: 'team', Value: 'art' }] },
+      });
+    try {
+      expect(await s3ErrorOf(creator.send(withTags('tagged-denied')))).toMatchObject({
+        name: 'AccessDenied',
+        status: 403,
+      });
+      expect(
+        await s3ErrorOf(root.send(new HeadBucketCommand({ Bucket: 'tagged-denied' }))),
+      ).toMatchObject({
+        status: 404,
+      });
+      await tagger.send(withTags('tagged-allowed'));
+      const { TagSet } = await root.send(new GetBucketTaggingCommand({ Bucket: 'tagged-allowed' }));
+      expect(TagSet).toEqual([{ Key: 'team', Value: 'art' }]);
+    } finally {
+      creator.destroy();
+      tagger.destroy();
     }
   });
 });

@@ -5,7 +5,9 @@ import { bucketOf, intParam, param, type S3Request } from '../context.js';
 import { readSmallBody } from '../small-body.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { applyCreateBucketAcl, createBucketOwnership } from './acl.js';
-import { childText, parseXml } from '../xml/parse.js';
+import { childText, children, parseXml, type XmlNode } from '../xml/parse.js';
+import { toXml } from '../xml/build.js';
+import { parseBucketTagging } from '../documents/tagging.js';
 import { OWNER_ID } from '../acl/grants.js';
 
 /** S3's page size for ListBuckets with any paging parameter but max-buckets, and its cap. */
@@ -67,12 +69,30 @@ function bucketFromToken(token: string): string {
   return name;
 }
 
-/** CreateBucket with an optional CreateBucketConfiguration/LocationConstraint. */
+/**
+ * The bucket tag set a CreateBucketConfiguration's `<Tags>` names, as a Tagging document
+ * checked as PutBucketTagging checks one; undefined without tags.
+ */
+function taggingAtCreate(doc: XmlNode): string | undefined {
+  const tags = children(children(doc, 'Tags')[0], 'Tag');
+  if (tags.length === 0) return undefined;
+  const xml = toXml('Tagging', {
+    TagSet: {
+      Tag: tags.map((t) => ({ Key: childText(t, 'Key'), Value: childText(t, 'Value') })),
+    },
+  });
+  parseBucketTagging(xml);
+  return xml;
+}
+
+/** CreateBucket with an optional CreateBucketConfiguration: LocationConstraint, Tags. */
 export async function createBucket(r: S3Request): Promise<void> {
   const body = await readSmallBody(r, 64 * 1024);
   let region: string | undefined;
+  let tagging: string | undefined;
   if (body.length > 0) {
     const doc = parseXml(body, 'CreateBucketConfiguration');
+    tagging = taggingAtCreate(doc);
     region = childText(doc, 'LocationConstraint');
     // S3's us-east-1 makes a bucket there from no constraint, and refuses one that names it.
     if (region === 'us-east-1' && r.engine.region === 'us-east-1') {
@@ -92,8 +112,15 @@ export async function createBucket(r: S3Request): Promise<void> {
     );
   }
   const ownership = createBucketOwnership(r, bucket);
+  if (tagging !== undefined) {
+    // S3 needs s3:TagResource to create a bucket with tags: judged now the body is read.
+    if (!r.deferred?.bucketTags)
+      throw new StowageError('E_INTERNAL', 'CreateBucket with tags was not authorised');
+    r.deferred.bucketTags();
+  }
   await r.engine.createBucket(bucket, region ? { region } : {});
   await applyCreateBucketAcl(r, bucket, ownership);
+  if (tagging !== undefined) await r.engine.putBucketConfig(bucket, 'tagging', tagging);
   r.res.setHeader('Location', `/${bucket}`);
   sendEmpty(r.res, 200);
 }

@@ -14,6 +14,7 @@ import { continueOnFirstRead } from './expect-continue.js';
 import { HANDLERS } from './handlers/index.js';
 import { CLIENT_CLOSED, sendError } from './respond.js';
 import { route, type Route } from './router.js';
+import { STOWAGE_ACCOUNT_ID } from './identity.js';
 
 /** Who sent a request, once authenticated. */
 export type Principal =
@@ -195,6 +196,7 @@ export function createS3Handler(
       const auth = preflight ? preflightAuth() : options.authenticate(req, rawPath, rawQuery);
       principal = auth.principal;
       const deferred = preflight ? undefined : options.authorize(auth.principal, routed, req);
+      if (!preflight) refuseUnexpectedOwner(routed, req);
       const r: S3Request = {
         req,
         res,
@@ -268,4 +270,26 @@ export function createS3Handler(
       },
     );
   };
+}
+
+/**
+ * x-amz-expected-bucket-owner (and, on a copy, x-amz-source-expected-bucket-owner) names the
+ * account the caller expects to own the bucket. Every bucket here belongs to this server's
+ * one account, so any other value is 403 AccessDenied, as S3 answers a mismatch, and the
+ * request changes nothing.
+ */
+function refuseUnexpectedOwner(routed: Route, req: IncomingMessage): void {
+  if (routed.bucket === undefined) return;
+  const names = ['x-amz-expected-bucket-owner'];
+  if (req.headers['x-amz-copy-source'] !== undefined)
+    names.push('x-amz-source-expected-bucket-owner');
+  for (const name of names) {
+    const v = req.headers[name];
+    if (v !== undefined && v !== STOWAGE_ACCOUNT_ID) {
+      throw new StowageError(
+        'E_ACCESS_DENIED',
+        `Access Denied (${name} is ${JSON.stringify(v)}; the bucket's owner is ${STOWAGE_ACCOUNT_ID})`,
+      );
+    }
+  }
 }

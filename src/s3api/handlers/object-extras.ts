@@ -140,14 +140,18 @@ export function getObjectAttributes(r: S3Request): void {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  // S3's own answers: InvalidRequest for a missing or empty header, InvalidArgument naming
+  // the header for an attribute it does not know.
   if (wanted.length === 0)
     throw new StowageError(
-      'E_INVALID_ARGUMENT',
-      'x-amz-object-attributes must name at least one attribute',
+      'E_INVALID_REQUEST',
+      'The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty',
     );
   for (const w of wanted) {
     if (!ATTRIBUTES.includes(w))
-      throw new StowageError('E_INVALID_ARGUMENT', `unknown object attribute "${w}"`);
+      throw new StowageError('E_INVALID_ARGUMENT', 'Invalid attribute name specified.', {
+        details: { argumentName: 'x-amz-object-attributes', argumentValue: w },
+      });
   }
   const info = r.engine.headObject(bucketOf(r), keyOf(r), { versionId: param(r, 'versionId') });
   setVersionHeader(r, info.versionId);

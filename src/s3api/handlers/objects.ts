@@ -160,6 +160,17 @@ function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>
   refuseCustomerKeys(r);
   // S3 lets only signed requests (presigned URLs included) rewrite response headers, so
   // nobody can make a public object serve as, say, text/html.
+  // A response-* parameter S3 does not know is refused, not ignored (as S3 answers it).
+  for (const [q, v] of r.route.query) {
+    if (q.startsWith('response-') && !OVERRIDES.some(([known]) => known === q)) {
+      throw new StowageError(
+        'E_INVALID_ARGUMENT',
+        `${q} is not in the set of overridable response headers. ` +
+          `Please refer to the S3 API documentation for a complete list of overridable response headers.`,
+        { details: { argumentName: q, argumentValue: v } },
+      );
+    }
+  }
   const overrides = OVERRIDES.filter(([q]) => param(r, q) !== undefined).map(([q]) => q);
   for (const q of overrides) assertLatin1(q, param(r, q)!);
   if (r.anonymous && overrides.length > 0) {

@@ -103,6 +103,28 @@ describe('single PUT', () => {
     }
   });
 
+  it('a file cut short after its first read batch is E_DATA_CORRUPT; a reader that stops early leaves no file open', async () => {
+    // Several read batches: the cut lands after the first; a reader that breaks off after
+    // one chunk must close the blob file all the same.
+    const MIB = 1024 * 1024;
+    const body = patternBytes(4 * MIB, 6);
+    await engine.putObject('vault', 'cut', body, { encryption: SSE_S3 });
+    const openFiles = (): number => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
+    for (let i = 0; i < 20; i++) {
+      for await (const chunk of engine.getObject('vault', 'cut').body) {
+        expect(chunk.byteLength).toBeGreaterThan(0);
+        break;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(openFiles()).toBeLessThanOrEqual(before);
+    const [file] = blobFiles();
+    writeFileSync(file!, readFileSync(file!).subarray(0, Math.floor(1.5 * MIB)));
+    await expectError(read('cut'), 'E_DATA_CORRUPT', /truncated|shorter/);
+    await expectError(read('cut', `bytes=${2 * MIB}-${3 * MIB}`), 'E_DATA_CORRUPT');
+  });
+
   it('a plaintext PUT stays in the clear and reports no encryption', async () => {
     const body = patternBytes(5000, 9);
     const r = await engine.putObject('vault', 'plain', body);

@@ -1713,6 +1713,14 @@ describe('checksum and size claims S3 checks', () => {
   });
 
   it('x-amz-mp-object-size, x-amz-checksum-type and a whole-object checksum must hold', async () => {
+    // A type that is neither is refused at CreateMultipartUpload too, in S3's words.
+    const create = await signedFetch(t, 'POST', `/${BUCKET}/claims?uploads`, {
+      headers: { 'x-amz-checksum-algorithm': 'CRC32', 'x-amz-checksum-type': 'PARTIAL' },
+    });
+    expect(create.status).toBe(400);
+    expect(await create.text()).toMatch(
+      /<Code>InvalidRequest<\/Code><Message>Value for x-amz-checksum-type header is invalid/,
+    );
     const body = Buffer.from('five!');
     const up = await onePart('claims', body, 'CRC32');
     const part = `<ETag>${up.etag}</ETag><ChecksumCRC32>${up.checksum}</ChecksumCRC32>`;
@@ -1723,7 +1731,16 @@ describe('checksum and size claims S3 checks', () => {
         /x-amz-mp-object-size is 999 but the listed parts make 5 bytes/,
       ],
       [{ 'x-amz-mp-object-size': 'five' }, 400, /whole number of bytes/],
-      [{ 'x-amz-checksum-type': 'FULL_OBJECT' }, 400, /<Code>BadDigest<\/Code>/],
+      [
+        { 'x-amz-checksum-type': 'FULL_OBJECT' },
+        400,
+        /<Code>InvalidRequest<\/Code><Message>The upload was created using the COMPOSITE checksum mode. The complete request must use the same checksum mode.<\/Message>/,
+      ],
+      [
+        { 'x-amz-checksum-type': 'BOGUS' },
+        400,
+        /<Code>InvalidRequest<\/Code><Message>Value for x-amz-checksum-type header is invalid/,
+      ],
       [
         { 'x-amz-checksum-sha256': checksumBase64('SHA256', body) },
         400,

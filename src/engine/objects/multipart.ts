@@ -165,10 +165,7 @@ export async function createMultipartUpload(
   if (algorithm) assertChecksumValues({ [algorithm]: undefined });
   let type = options.checksumType;
   if (type !== undefined && type !== 'COMPOSITE' && type !== 'FULL_OBJECT') {
-    throw new StowageError(
-      'E_INVALID_ARGUMENT',
-      `checksum type must be COMPOSITE or FULL_OBJECT, got "${String(type)}"`,
-    );
+    throw invalidChecksumType(type);
   }
   if (type && !algorithm) {
     throw new StowageError('E_INVALID_REQUEST', 'a checksum type needs a checksum algorithm');
@@ -427,6 +424,14 @@ function checkUnchangedSinceCreate(
   );
 }
 
+/** S3's InvalidRequest for an x-amz-checksum-type that is neither type. */
+function invalidChecksumType(given: string): StowageError {
+  return new StowageError(
+    'E_INVALID_REQUEST',
+    `Value for x-amz-checksum-type header is invalid: "${given}" (COMPOSITE or FULL_OBJECT)`,
+  );
+}
+
 function checkCompleteClaims(
   upload: UploadRow,
   size: number,
@@ -434,10 +439,15 @@ function checkCompleteClaims(
 ): void {
   const algorithm = upload.checksum_algorithm;
   const type = upload.checksum_type;
-  if (options.checksumType !== undefined && options.checksumType.toUpperCase() !== type) {
+  const claimed = options.checksumType?.toUpperCase();
+  if (claimed !== undefined && claimed !== 'COMPOSITE' && claimed !== 'FULL_OBJECT') {
+    throw invalidChecksumType(options.checksumType!);
+  }
+  if (claimed !== undefined && claimed !== type) {
+    // S3's words (InvalidRequest), as recorded answers and S3-compatible servers give them.
     throw new StowageError(
-      'E_CHECKSUM_MISMATCH',
-      `x-amz-checksum-type ${options.checksumType} does not match the upload's checksum type (${type ?? 'none: it was created without a checksum algorithm'})`,
+      'E_INVALID_REQUEST',
+      `The upload was created using the ${type ?? 'null'} checksum mode. The complete request must use the same checksum mode.`,
     );
   }
   for (const alg of Object.keys(options.checksums ?? {})) {

@@ -158,13 +158,13 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
     }
   };
 
-  const decide = (
+  /** Allowed, refused by an explicit Deny, or refused for want of an Allow or a grant. */
+  const verdict = (
     caller: Caller,
     access: RequestedAccess,
     requestKeys: ConditionKeys,
     unknown?: (key: string) => boolean,
-    why?: { explicitDeny?: boolean },
-  ): boolean => {
+  ): 'allowed' | 'denied' | 'not-allowed' => {
     const policy: BucketPolicy =
       access.bucket === undefined ? { kind: 'none' } : policyOf(access.bucket);
     const bucketPolicy = policy.kind === 'policy' ? policy.doc : undefined;
@@ -174,14 +174,17 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       ...identityPolicies,
     ]);
     if (caller.kind === 'key' && caller.identity.root) {
-      if (ROOT_ALWAYS.has(access.action)) return true;
-      const allowed =
-        evaluate({ caller, access, keys, bucketPolicy, ...(unknown && { unknown }) }) !==
-        'ExplicitDeny';
-      if (!allowed && why) why.explicitDeny = true;
-      return allowed;
+      if (ROOT_ALWAYS.has(access.action)) return 'allowed';
+      const decision = evaluate({
+        caller,
+        access,
+        keys,
+        bucketPolicy,
+        ...(unknown && { unknown }),
+      });
+      return decision === 'ExplicitDeny' ? 'denied' : 'allowed';
     }
-    if (policy.kind === 'unreadable') return false;
+    if (policy.kind === 'unreadable') return 'not-allowed';
     const decision: Decision = evaluate({
       caller,
       access,
@@ -190,19 +193,22 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       identityPolicies,
       ...(unknown && { unknown }),
     });
-    if (decision === 'ExplicitDeny') {
-      if (why) why.explicitDeny = true;
-      return false;
-    }
+    if (decision === 'ExplicitDeny') return 'denied';
     const block = access.bucket === undefined ? undefined : blockOf(access.bucket);
     if (decision === 'Allow') {
       // RestrictPublicBuckets: a public policy grants nothing to callers outside the account.
-      if (caller.kind !== 'anonymous' || !block?.RestrictPublicBuckets) return true;
-      if (!bucketPolicy || !isPublicPolicy(bucketPolicy)) return true;
+      if (caller.kind !== 'anonymous' || !block?.RestrictPublicBuckets) return 'allowed';
+      if (!bucketPolicy || !isPublicPolicy(bucketPolicy)) return 'allowed';
     }
-    if (block?.IgnorePublicAcls) return false;
-    return aclAllows(options.publicAcl, access, caller.kind === 'key');
+    if (block?.IgnorePublicAcls) return 'not-allowed';
+    return aclAllows(options.publicAcl, access, caller.kind === 'key') ? 'allowed' : 'not-allowed';
   };
+  const decide = (
+    caller: Caller,
+    access: RequestedAccess,
+    requestKeys: ConditionKeys,
+    unknown?: (key: string) => boolean,
+  ): boolean => verdict(caller, access, requestKeys, unknown) === 'allowed';
 
   /**
    * The error for a refused access. S3 answers NoSuchBucket for a bucket that does not
@@ -290,10 +296,10 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
             throw refusal(bucketOfRefusal, access);
         };
       } else {
-        const why: { explicitDeny?: boolean } = {};
-        if (!decide(caller, access, ctx.keys, undefined, why)) {
+        const judged = verdict(caller, access, ctx.keys);
+        if (judged !== 'allowed') {
           throw (
-            (!why.explicitDeny && missingKey(caller, access, ctx.keys)) ||
+            (judged === 'not-allowed' && missingKey(caller, access, ctx.keys)) ||
             refusal(bucketOfRefusal, access)
           );
         }

@@ -86,15 +86,16 @@ export function intHeader(r: S3Request, name: string): number | undefined {
   return wholeNumber(name, header(r, name)?.trim());
 }
 
+/** S3 reads its integer parameters as 32-bit integers and refuses larger ones. */
+const MAX_INT = 2 ** 31 - 1;
+
 function wholeNumber(name: string, v: string | undefined): number | undefined {
   if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v)) {
+  if (!/^\d+$/.test(v) || Number(v) > MAX_INT) {
     throw new StowageError(
       'E_INVALID_ARGUMENT',
-      `${name} must be a non-negative integer, got "${v}"`,
-      {
-        details: { argumentName: name },
-      },
+      `${name} must be an integer from 0 to ${MAX_INT}, got "${v}"`,
+      { details: { argumentName: name, argumentValue: v } },
     );
   }
   return Number(v);

@@ -1822,6 +1822,26 @@ describe('listing arguments, as recorded AWS answers have them', () => {
     expect(noKeyMarker.xml).toContain('<ArgumentName>version-id-marker</ArgumentName>');
   });
 
+  it("a bad limit names its value; a limit past 32 bits and the other version's marker are refused", async () => {
+    // versitygw's tests and answers measured on S3: ArgumentValue beside ArgumentName, and
+    // V1's marker in V2 (or V2's start-after in V1) refused instead of listing everything.
+    for (const [path, name, value] of [
+      [`/${L}?list-type=2&max-keys=-1`, 'max-keys', '-1'],
+      [`/${L}?max-keys=abc`, 'max-keys', 'abc'],
+      [`/${L}?uploads&max-uploads=abc`, 'max-uploads', 'abc'],
+      [`/${L}?versions&max-keys=2147483648`, 'max-keys', '2147483648'],
+      [`/${L}?list-type=2&marker=a`, 'marker', 'a'],
+      [`/${L}?start-after=a`, 'start-after', 'a'],
+    ]) {
+      const { status, xml } = await xmlOf(path!);
+      expect([path, status]).toEqual([path, 400]);
+      expect(xml).toContain('<Code>InvalidArgument</Code>');
+      expect(xml).toContain(`<ArgumentName>${name}</ArgumentName>`);
+      expect(xml).toContain(`<ArgumentValue>${value}</ArgumentValue>`);
+    }
+    expect((await xmlOf(`/${L}?list-type=2&max-keys=2147483647`)).status).toBe(200);
+  });
+
   it('leaves StartAfter out when a continuation token wins over it', async () => {
     const first = await t.client.send(
       new ListObjectsV2Command({ Bucket: L, MaxKeys: 1, StartAfter: 'a' }),

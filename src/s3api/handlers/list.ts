@@ -50,8 +50,21 @@ function contents(
   };
 }
 
+/**
+ * A parameter of the other listing version: S3 refuses V1's marker in a V2 listing and V2's
+ * start-after in a V1 one, rather than list everything as if it were not there.
+ */
+function refuseOtherVersion(r: S3Request, name: string, version: string): void {
+  const value = param(r, name);
+  if (value === undefined) return;
+  throw new StowageError('E_INVALID_ARGUMENT', `${name} is not a parameter of ${version}`, {
+    details: { argumentName: name, argumentValue: value },
+  });
+}
+
 /** ListObjectsV2. */
 export function listObjectsV2(r: S3Request): void {
+  refuseOtherVersion(r, 'marker', 'ListObjectsV2 (use start-after)');
   const bucket = bucketOf(r);
   const enc = encoder(r);
   const prefix = param(r, 'prefix');
@@ -88,6 +101,7 @@ export function listObjectsV2(r: S3Request): void {
 
 /** ListObjects (V1): marker in, NextMarker out (only with a delimiter, as S3). */
 export function listObjectsV1(r: S3Request): void {
+  refuseOtherVersion(r, 'start-after', 'ListObjects (use marker, or list-type=2)');
   const bucket = bucketOf(r);
   const enc = encoder(r);
   const prefix = param(r, 'prefix');

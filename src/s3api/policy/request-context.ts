@@ -251,6 +251,18 @@ function requestTags(value: string | undefined): Array<[string, string]> {
   return [...new URLSearchParams(value)];
 }
 
+/** The s3:PutObject operations that make an object, and the multipart steps before one. */
+const CREATING: ReadonlySet<string> = new Set([
+  'PutObject',
+  'CopyObject',
+  'CompleteMultipartUpload',
+]);
+const MULTIPART_STEPS: ReadonlySet<string> = new Set([
+  'CreateMultipartUpload',
+  'UploadPart',
+  'UploadPartCopy',
+]);
+
 /**
  * The condition keys of a request, lower-cased. Keys that do not apply are absent (so
  * `Null` and `…IfExists` behave as in AWS); `aws:SourceArn` is never present because
@@ -297,6 +309,22 @@ export function conditionKeys(
     set('s3:max-keys', route.query.get('max-keys') || route.query.get('max-uploads') || undefined);
   }
   set('s3:VersionId', route.query.get('versionId') ?? undefined);
+  // AWS "Enforce conditional writes": s3:if-none-match and s3:if-match carry the
+  // conditional headers of the writes that take them (PutObject, CompleteMultipartUpload)
+  // and s3:if-match that of a conditional DeleteObject without a version id. The ETag is
+  // compared without its quotes.
+  const op = route.operation;
+  const unversionedDelete = op === 'DeleteObject' && !route.query.has('versionId');
+  if (op === 'PutObject' || op === 'CompleteMultipartUpload' || unversionedDelete) {
+    const bare = (v: string | undefined): string | undefined =>
+      v === undefined ? undefined : v.replace(/^"(.*)"$/, '$1');
+    set('s3:if-match', bare(headerOf(h, 'if-match')));
+    if (!unversionedDelete) set('s3:if-none-match', bare(headerOf(h, 'if-none-match')));
+  }
+  // Whether an s3:PutObject request makes the object, or is a step of a multipart upload
+  // (which takes no conditional headers): how AWS's policies exempt those steps.
+  if (CREATING.has(op)) set('s3:ObjectCreationOperation', 'true');
+  if (MULTIPART_STEPS.has(op)) set('s3:ObjectCreationOperation', 'false');
   for (const name of [
     'x-amz-acl',
     'x-amz-server-side-encryption',

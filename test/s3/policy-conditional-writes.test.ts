@@ -1,0 +1,115 @@
+/**
+ * AWS "Enforce conditional writes on Amazon S3 buckets": bucket policies test the
+ * s3:if-none-match and s3:if-match condition keys (found by replaying versitygw's
+ * Access_Control tests).
+ */
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3ErrorOf } from '../helpers/expect-error.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('s3:if-none-match and s3:if-match in bucket policies', () => {
+  it('a Deny on a missing s3:if-none-match refuses unconditional uploads only', async () => {
+    const B = 'cond-writes';
+    await t.client.send(new CreateBucketCommand({ Bucket: B }));
+    await t.client.send(
+      new PutBucketPolicyCommand({
+        Bucket: B,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:PutObject',
+              Resource: `arn:aws:s3:::${B}/*`,
+              Condition: { Null: { 's3:if-none-match': 'true' } },
+            },
+            {
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:DeleteObject',
+              Resource: `arn:aws:s3:::${B}/*`,
+              Condition: { Null: { 's3:if-match': 'true' } },
+            },
+          ],
+        }),
+      }),
+    );
+    const put = (extra: object) =>
+      t.client.send(new PutObjectCommand({ Bucket: B, Key: 'a.txt', Body: 'x', ...extra }));
+    expect((await s3ErrorOf(put({}))).name).toBe('AccessDenied');
+    const { ETag } = await put({ IfNoneMatch: '*' });
+    expect((await s3ErrorOf(put({ IfNoneMatch: '*' }))).name).toBe('PreconditionFailed');
+    const del = (extra: object) =>
+      t.client.send(new DeleteObjectCommand({ Bucket: B, Key: 'a.txt', ...extra }));
+    expect((await s3ErrorOf(del({}))).name).toBe('AccessDenied');
+    await del({ IfMatch: ETag });
+  });
+
+  it('s3:ObjectCreationOperation exempts the steps of a multipart upload, not its Complete', async () => {
+    // AWS's pattern: the steps before Complete take no conditional headers; they are false.
+    const B = 'cond-multipart';
+    await t.client.send(new CreateBucketCommand({ Bucket: B }));
+    await t.client.send(
+      new PutBucketPolicyCommand({
+        Bucket: B,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:PutObject',
+              Resource: `arn:aws:s3:::${B}/*`,
+              Condition: {
+                Null: { 's3:if-none-match': 'true' },
+                Bool: { 's3:ObjectCreationOperation': 'true' },
+              },
+            },
+          ],
+        }),
+      }),
+    );
+    const at = { Bucket: B, Key: 'big.bin' };
+    const { UploadId } = await t.client.send(new CreateMultipartUploadCommand(at));
+    const { ETag } = await t.client.send(
+      new UploadPartCommand({ ...at, UploadId, PartNumber: 1, Body: 'part' }),
+    );
+    const complete = (extra: object) =>
+      t.client.send(
+        new CompleteMultipartUploadCommand({
+          ...at,
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] },
+          ...extra,
+        }),
+      );
+    expect((await s3ErrorOf(complete({}))).name).toBe('AccessDenied');
+    await complete({ IfNoneMatch: '*' });
+    expect(
+      (
+        await s3ErrorOf(
+          t.client.send(new CopyObjectCommand({ ...at, Key: 'copy', CopySource: `${B}/big.bin` })),
+        )
+      ).name,
+    ).toBe('AccessDenied');
+  });
+});

@@ -236,6 +236,15 @@ describe('object ACLs with @aws-sdk/client-s3', () => {
     });
     expect(noOwner.status).toBe(400);
     expect(await noOwner.text()).toMatch(/<Code>MalformedACLError<\/Code>.*no &lt;Owner&gt;/s);
+    // Nor one whose <Owner> names nobody (versitygw's PutBucketAcl tests).
+    const emptyOwner = await fetch(url, {
+      method: 'PUT',
+      body:
+        '<AccessControlPolicy><Owner/><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group">' +
+        `<URI>${ALL_USERS}</URI></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`,
+    });
+    expect(emptyOwner.status).toBe(400);
+    expect(await emptyOwner.text()).toMatch(/<Code>MalformedACLError<\/Code>.*no &lt;ID&gt;/s);
     const empty = await fetch(url, { method: 'PUT', body: '' });
     expect(empty.status).toBe(400);
     // S3's answer (recorded for PutBucketAcl): the header it missed is named.

@@ -158,12 +158,14 @@ export function parseAccessControlPolicy(
   // ACLs stored by earlier versions are still read without one.
   if (options.requireOwner === true && ownerNode === undefined)
     throw malformedAcl('the AccessControlPolicy has no <Owner>');
-  if (typeof ownerNode === 'object' && ownerNode !== null) {
-    const ownerId = text(ownerNode as Node, 'ID');
-    if (ownerId !== undefined) checkOwnerId(ownerId, 'Owner ID');
-  }
+  const ownerId =
+    typeof ownerNode === 'object' && ownerNode !== null ? text(ownerNode as Node, 'ID') : undefined;
+  if (ownerId !== undefined) checkOwnerId(ownerId, 'Owner ID');
   const list = policy.AccessControlList;
   if (list === undefined) throw malformedAcl('the AccessControlPolicy has no <AccessControlList>');
+  // An <Owner> with no <ID> (`<Owner/>`) names nobody: as malformed as no <Owner> at all.
+  if (options.requireOwner === true && !ownerId)
+    throw malformedAcl('the <Owner> of the AccessControlPolicy has no <ID>');
   const grants =
     typeof list === 'object' && list !== null ? (((list as Node).Grant as unknown[]) ?? []) : [];
   if (grants.length > MAX_GRANTS)

@@ -7,6 +7,7 @@
 import type { EngineContext } from '../context.js';
 import { normalizeEtag } from '../conditions.js';
 import type { CompletedPart, PutObjectResult } from '../types.js';
+import { latestRow } from './placement.js';
 
 /** How long a completed upload's answer is kept for a retry. */
 export const COMPLETED_TTL_MS = 24 * 60 * 60 * 1000;
@@ -47,7 +48,18 @@ export function completedBefore(
     { bucket: string; key: string; parts: string; result: string } | undefined;
   if (!row || row.bucket !== upload.bucket || row.key !== upload.key) return undefined;
   if (row.parts !== partsKey(list)) return undefined;
-  return JSON.parse(row.result) as PutObjectResult;
+  const result = JSON.parse(row.result) as PutObjectResult;
+  // As on S3, only while the object it made is still the key's current version: once
+  // deleted or replaced, a repeated Complete is NoSuchUpload, not a 200 for a gone object.
+  const current = latestRow(ctx, upload.bucket, upload.key);
+  if (
+    !current ||
+    current.is_delete_marker !== 0 ||
+    current.version_id !== result.versionId ||
+    current.etag !== result.etag
+  )
+    return undefined;
+  return result;
 }
 
 /** Forgets a bucket's completed uploads (the bucket is being deleted). */

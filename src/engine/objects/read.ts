@@ -102,6 +102,7 @@ function partRange(row: VersionRow, partNumber: number): { start: number; end: n
     throw new StowageError(
       'E_INVALID_ARGUMENT',
       `partNumber must be an integer from 1 to 10000, got ${partNumber}`,
+      { details: { argumentName: 'partNumber', argumentValue: String(partNumber) } },
     );
   }
   const sizes = JSON.parse(row.part_sizes) as number[];

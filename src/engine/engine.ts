@@ -274,11 +274,6 @@ export class Engine {
     return this.offset.ms;
   }
 
-  /** The region of buckets created without one (S3's endpoint region). */
-  get region(): string {
-    return this.ctx.region;
-  }
-
   createBucket(name: string, options: { region?: string } = {}): Promise<T.BucketInfo> {
     return this.op(() => buckets.createBucket(this.ctx, name, options.region));
   }

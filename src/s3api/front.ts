@@ -285,7 +285,8 @@ function refuseUnexpectedOwner(routed: Route, req: IncomingMessage): void {
     names.push('x-amz-source-expected-bucket-owner');
   for (const name of names) {
     const v = req.headers[name];
-    if (v !== undefined && v !== STOWAGE_ACCOUNT_ID) {
+    // An empty header names no account: as if it were not sent.
+    if (v !== undefined && v !== '' && v !== STOWAGE_ACCOUNT_ID) {
       throw new StowageError(
         'E_ACCESS_DENIED',
         `Access Denied (${name} is ${JSON.stringify(v)}; the bucket's owner is ${STOWAGE_ACCOUNT_ID})`,

@@ -84,6 +84,11 @@ describe('x-amz-expected-bucket-owner', () => {
       new GetObjectCommand({ Bucket: BUCKET, Key: 'a.txt', ExpectedBucketOwner: '000000000000' }),
     );
     expect(await got.Body!.transformToString()).toBe('abc');
+    // An empty header names no account: as if it were not sent.
+    const empty = await signedFetch(t, 'GET', `/${BUCKET}/a.txt`, {
+      headers: { 'x-amz-expected-bucket-owner': '' },
+    });
+    expect(empty.status).toBe(200);
   });
 });
 

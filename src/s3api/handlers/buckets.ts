@@ -93,15 +93,9 @@ export async function createBucket(r: S3Request): Promise<void> {
   if (body.length > 0) {
     const doc = parseXml(body, 'CreateBucketConfiguration');
     tagging = taggingAtCreate(doc);
+    // `us-east-1` named outright is taken, though S3's us-east-1 refuses it: MinIO takes it,
+    // and rclone configs written for MinIO (location_constraint = us-east-1) keep working.
     region = childText(doc, 'LocationConstraint');
-    // S3's us-east-1 makes a bucket there from no constraint, and refuses one that names it.
-    if (region === 'us-east-1' && r.engine.region === 'us-east-1') {
-      throw new StowageError(
-        'E_INVALID_LOCATION_CONSTRAINT',
-        'the us-east-1 location constraint is not valid: create a us-east-1 bucket without a LocationConstraint',
-        { details: { region } },
-      );
-    }
   }
   const bucket = bucketOf(r);
   const lock = r.req.headers['x-amz-bucket-object-lock-enabled'];

@@ -52,11 +52,12 @@ function contents(
 
 /**
  * A parameter of the other listing version: S3 refuses V1's marker in a V2 listing and V2's
- * start-after in a V1 one, rather than list everything as if it were not there.
+ * start-after in a V1 one, rather than list everything as if it were not there. An empty
+ * one asks for nothing and is let through (libraries that always send `marker=`).
  */
 function refuseOtherVersion(r: S3Request, name: string, version: string): void {
   const value = param(r, name);
-  if (value === undefined) return;
+  if (value === undefined || value === '') return;
   throw new StowageError('E_INVALID_ARGUMENT', `${name} is not a parameter of ${version}`, {
     details: { argumentName: name, argumentValue: value },
   });

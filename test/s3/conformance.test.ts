@@ -1171,6 +1171,37 @@ describe('listings and bucket documents', () => {
     expect(where.LocationConstraint ?? '').toBe('');
   });
 
+  it('CreateBucket stores the Tags of its configuration, checked as PutBucketTagging checks them', async () => {
+    // CreateBucketConfiguration's Tags (S3 since 2025); they were ignored and the bucket made.
+    const tags = (n: number, key = (i: number) => `k${i}`) =>
+      Array.from({ length: n }, (_, i) => ({ Key: key(i), Value: `v${i}` }));
+    await t.client.send(
+      new CreateBucketCommand({
+        Bucket: 'born-tagged',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1', Tags: tags(2) },
+      }),
+    );
+    const { TagSet } = await t.client.send(new GetBucketTaggingCommand({ Bucket: 'born-tagged' }));
+    expect(TagSet).toEqual(tags(2));
+    for (const [Tags, name] of [
+      [tags(1, () => 'aws:reserved'), 'InvalidTag'],
+      [tags(2, () => 'twice'), 'InvalidTag'],
+      [tags(1, () => 'x'.repeat(129)), 'InvalidTag'],
+      [tags(51), 'BadRequest'],
+    ] as const) {
+      expect(
+        await s3ErrorOf(
+          t.client.send(
+            new CreateBucketCommand({ Bucket: 'born-bad', CreateBucketConfiguration: { Tags } }),
+          ),
+        ),
+      ).toMatchObject({ name, status: 400 });
+    }
+    expect(
+      await s3ErrorOf(t.client.send(new HeadBucketCommand({ Bucket: 'born-bad' }))),
+    ).toMatchObject({ status: 404 });
+  });
+
   it('ListBuckets filters by prefix and region and pages with max-buckets', async () => {
     for (const name of ['lb-a', 'lb-b', 'lb-c'])
       await t.client.send(new CreateBucketCommand({ Bucket: name }));

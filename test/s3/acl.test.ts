@@ -227,24 +227,26 @@ describe('object ACLs with @aws-sdk/client-s3', () => {
     });
     expect(notAcl.status).toBe(400);
     expect(await notAcl.text()).toMatch(/<Code>MalformedACLError<\/Code>.*AccessControlList/s);
-    // S3 (recorded for PutObjectAcl and PutBucketAcl) refuses an ACL without an <Owner>.
-    const noOwner = await fetch(url, {
-      method: 'PUT',
-      body:
-        '<AccessControlPolicy><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group">' +
-        `<URI>${ALL_USERS}</URI></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`,
-    });
-    expect(noOwner.status).toBe(400);
-    expect(await noOwner.text()).toMatch(/<Code>MalformedACLError<\/Code>.*no &lt;Owner&gt;/s);
-    // Nor one whose <Owner> names nobody (versitygw's PutBucketAcl tests).
-    const emptyOwner = await fetch(url, {
-      method: 'PUT',
-      body:
-        '<AccessControlPolicy><Owner/><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group">' +
-        `<URI>${ALL_USERS}</URI></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`,
-    });
-    expect(emptyOwner.status).toBe(400);
-    expect(await emptyOwner.text()).toMatch(/<Code>MalformedACLError<\/Code>.*no &lt;ID&gt;/s);
+    // A public-read grant under the given <Owner> element (or none).
+    const withOwner = (owner: string): Promise<Response> =>
+      fetch(url, {
+        method: 'PUT',
+        body:
+          `<AccessControlPolicy>${owner}<AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group">` +
+          `<URI>${ALL_USERS}</URI></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>`,
+      });
+    // S3 (recorded for PutObjectAcl and PutBucketAcl) refuses an ACL without an <Owner>,
+    // and one whose <Owner> names nobody (versitygw's PutBucketAcl tests).
+    for (const [owner, problem] of [
+      ['', /no &lt;Owner&gt;/],
+      ['<Owner/>', /no &lt;ID&gt;/],
+    ] as const) {
+      const res = await withOwner(owner);
+      expect([owner, res.status]).toEqual([owner, 400]);
+      const text = await res.text();
+      expect(text).toContain('<Code>MalformedACLError</Code>');
+      expect(text).toMatch(problem);
+    }
     const empty = await fetch(url, { method: 'PUT', body: '' });
     expect(empty.status).toBe(400);
     // S3's answer (recorded for PutBucketAcl): the header it missed is named.

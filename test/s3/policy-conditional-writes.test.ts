@@ -25,34 +25,34 @@ afterAll(async () => {
   await t.close();
 });
 
+/** Makes bucket `B` with a policy that denies `action` to everyone under `condition`. */
+async function bucketDenying(
+  B: string,
+  denials: Array<{ action: string; condition: Record<string, Record<string, string>> }>,
+): Promise<void> {
+  await t.client.send(new CreateBucketCommand({ Bucket: B }));
+  const Statement = denials.map(({ action, condition }) => ({
+    Effect: 'Deny',
+    Principal: '*',
+    Action: action,
+    Resource: `arn:aws:s3:::${B}/*`,
+    Condition: condition,
+  }));
+  await t.client.send(
+    new PutBucketPolicyCommand({
+      Bucket: B,
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement }),
+    }),
+  );
+}
+
 describe('s3:if-none-match and s3:if-match in bucket policies', () => {
   it('a Deny on a missing s3:if-none-match refuses unconditional uploads only', async () => {
     const B = 'cond-writes';
-    await t.client.send(new CreateBucketCommand({ Bucket: B }));
-    await t.client.send(
-      new PutBucketPolicyCommand({
-        Bucket: B,
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 's3:PutObject',
-              Resource: `arn:aws:s3:::${B}/*`,
-              Condition: { Null: { 's3:if-none-match': 'true' } },
-            },
-            {
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 's3:DeleteObject',
-              Resource: `arn:aws:s3:::${B}/*`,
-              Condition: { Null: { 's3:if-match': 'true' } },
-            },
-          ],
-        }),
-      }),
-    );
+    await bucketDenying(B, [
+      { action: 's3:PutObject', condition: { Null: { 's3:if-none-match': 'true' } } },
+      { action: 's3:DeleteObject', condition: { Null: { 's3:if-match': 'true' } } },
+    ]);
     const put = (extra: object) =>
       t.client.send(new PutObjectCommand({ Bucket: B, Key: 'a.txt', Body: 'x', ...extra }));
     expect((await s3ErrorOf(put({}))).name).toBe('AccessDenied');
@@ -67,27 +67,15 @@ describe('s3:if-none-match and s3:if-match in bucket policies', () => {
   it('s3:ObjectCreationOperation exempts the steps of a multipart upload, not its Complete', async () => {
     // AWS's pattern: the steps before Complete take no conditional headers; they are false.
     const B = 'cond-multipart';
-    await t.client.send(new CreateBucketCommand({ Bucket: B }));
-    await t.client.send(
-      new PutBucketPolicyCommand({
-        Bucket: B,
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 's3:PutObject',
-              Resource: `arn:aws:s3:::${B}/*`,
-              Condition: {
-                Null: { 's3:if-none-match': 'true' },
-                Bool: { 's3:ObjectCreationOperation': 'true' },
-              },
-            },
-          ],
-        }),
-      }),
-    );
+    await bucketDenying(B, [
+      {
+        action: 's3:PutObject',
+        condition: {
+          Null: { 's3:if-none-match': 'true' },
+          Bool: { 's3:ObjectCreationOperation': 'true' },
+        },
+      },
+    ]);
     const at = { Bucket: B, Key: 'big.bin' };
     const { UploadId } = await t.client.send(new CreateMultipartUploadCommand(at));
     const { ETag } = await t.client.send(

@@ -30,6 +30,6 @@ export function parsePayloadMode(value: string): PayloadMode {
     `x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, ` +
       `STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER ` +
       `or a valid sha256 value, got "${value.slice(0, 100)}"`,
-    { details: { argumentName: 'x-amz-content-sha256' } },
+    { details: { argumentName: 'x-amz-content-sha256', argumentValue: value } },
   );
 }

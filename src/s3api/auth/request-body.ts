@@ -38,7 +38,7 @@ export function openRequestBody(
         mode: payload.type,
         signing: auth.kind === 'signed' ? auth.signingContext : undefined,
         decodedLength: decodedLengthOf(headers),
-        trailerNames: headerValue(headers, 'x-amz-trailer')?.split(','),
+        trailerNames: trailerNamesOf(headers),
       });
   }
 }
@@ -53,6 +53,25 @@ function anonymousPayload(headers: HeaderMap): PayloadMode {
     );
   }
   return payload;
+}
+
+/**
+ * The names in `x-amz-trailer`. S3 takes only checksum trailers (`x-amz-checksum-*`);
+ * any other name (`content-md5`, `x-amz-content-sha256`, `foo`) is refused, as S3 does,
+ * rather than received and ignored (a `content-md5` trailer would then go unchecked).
+ */
+function trailerNamesOf(headers: HeaderMap): string[] | undefined {
+  const names = headerValue(headers, 'x-amz-trailer')?.split(',');
+  for (const name of names ?? []) {
+    const n = name.trim().toLowerCase();
+    if (n !== '' && !n.startsWith('x-amz-checksum-')) {
+      throw new StowageError(
+        'E_INVALID_REQUEST',
+        `The value specified in the x-amz-trailer header is not supported: "${name.trim().slice(0, 60)}"`,
+      );
+    }
+  }
+  return names;
 }
 
 /** `x-amz-decoded-content-length`, the size of the payload inside the aws-chunked framing. */

@@ -363,6 +363,21 @@ describe('writes S3 would refuse', () => {
     expect(plain.status).toBe(200);
   });
 
+  it('refuses a checksum header of an algorithm it does not compute, storing nothing', async () => {
+    // OpenStack Swift's AWS-mode tests: S3 answers InvalidRequest (x-amz-checksum-bad).
+    for (const name of ['x-amz-checksum-bad', 'x-amz-checksum-sha512']) {
+      const res = await signedFetch(t, 'PUT', `/${BUCKET}/bad-sum`, {
+        body: 'abc',
+        headers: { [name]: 'AAAA' },
+      });
+      expect([name, res.status]).toEqual([name, 400]);
+      const text = await res.text();
+      expect(text).toContain('<Code>InvalidRequest</Code>');
+      expect(text).toContain('x-amz-checksum- header is invalid');
+    }
+    expect(await exists('bad-sum')).toBe(false);
+  });
+
   it('refuses two checksum headers on one request', async () => {
     const res = await signedFetch(t, 'PUT', `/${BUCKET}/two-sums`, {
       body: 'abc',

@@ -141,8 +141,26 @@ function badTaggingHeader(value: string, what: string): StowageError {
   );
 }
 
+/** What may follow `x-amz-checksum-` in a request header. */
+const CHECKSUM_HEADER_SUFFIXES: ReadonlySet<string> = new Set([
+  ...CHECKSUM_ALGORITHMS.map((a) => a.toLowerCase()),
+  'type',
+  'algorithm',
+  'mode',
+]);
+
 /** x-amz-checksum-<alg> values sent with the request: one at most, as S3 takes them. */
 export function checksumsFrom(r: S3Request): ChecksumValues {
+  // An x-amz-checksum-* header of no algorithm this server computes would go unchecked:
+  // S3 refuses it (x-amz-checksum-type, -algorithm and -mode are other headers).
+  for (const name of Object.keys(r.req.headers)) {
+    const suffix = /^x-amz-checksum-(.+)$/.exec(name)?.[1];
+    if (suffix === undefined || CHECKSUM_HEADER_SUFFIXES.has(suffix)) continue;
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      `The algorithm type you specified in x-amz-checksum- header is invalid: ${name} (${CHECKSUM_ALGORITHMS.join(', ')})`,
+    );
+  }
   const out: ChecksumValues = {};
   for (const alg of CHECKSUM_ALGORITHMS) {
     const v = header(r, `x-amz-checksum-${alg.toLowerCase()}`);

@@ -6,7 +6,7 @@
  * like for any other request.
  */
 import type { Duplex } from 'node:stream';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { StowageError } from '../errors.js';
 import { randomHex } from '../random-bytes.js';
 import type { AccessLogEntry } from './front.js';
@@ -48,6 +48,21 @@ export function answerClientError(
   // plaintext reply would never be flushed, and the socket would stay open for ever.
   if (!socket.writable || GONE.has(err.code ?? '') || /^ERR_(TLS|SSL)_/.test(err.code ?? '')) {
     socket.destroy();
+    return;
+  }
+  // Bytes that follow a request still being answered (a PUT whose body came with no
+  // Content-Length, so node:http took it for the next request): answer that request first,
+  // as HTTP/1.1 answers in order, then this error.
+  const pending = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (pending && !pending.writableFinished) {
+    let answered = false;
+    const after = (): void => {
+      if (answered) return;
+      answered = true;
+      answerClientError(err, socket, onAccess);
+    };
+    pending.once('finish', after);
+    pending.once('close', after);
     return;
   }
   const requestId = randomHex(8).toUpperCase();

@@ -191,6 +191,10 @@ const DETAIL_ELEMENTS: Readonly<Record<string, string>> = {
   missingHeaderName: 'MissingHeaderName',
   partNumberRequested: 'PartNumberRequested',
   actualPartCount: 'ActualPartCount',
+  clientComputedContentSHA256: 'ClientComputedContentSHA256',
+  s3ComputedContentSHA256: 'S3ComputedContentSHA256',
+  calculatedDigest: 'CalculatedDigest',
+  expectedDigest: 'ExpectedDigest',
 };
 
 /**

@@ -150,6 +150,12 @@ export async function verifyDigests(
     throw new StowageError(
       'E_BAD_DIGEST',
       'the Content-MD5 you specified did not match what was received',
+      {
+        details: {
+          expectedDigest: Buffer.from(contentMd5.trim(), 'base64').toString('hex'),
+          calculatedDigest: digests.md5.toString('base64'),
+        },
+      },
     );
   }
   const values = await expected;

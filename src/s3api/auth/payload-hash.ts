@@ -15,11 +15,12 @@ import { borrowPieces, releaseLastAfterEnd } from './pieces.js';
 export function verifyPayloadSha256(
   source: AsyncIterable<Uint8Array>,
   expectedHex: string,
+  sent: string = expectedHex,
 ): AsyncGenerator<Buffer> {
-  return releaseLastAfterEnd(hashing(source, expectedHex.toLowerCase()));
+  return releaseLastAfterEnd(hashing(source, expectedHex.toLowerCase(), sent));
 }
 
-async function* hashing(source: AsyncIterable<Uint8Array>, expectedHex: string) {
+async function* hashing(source: AsyncIterable<Uint8Array>, expectedHex: string, sent: string) {
   const hash = createHash('sha256');
   for await (const piece of borrowPieces(source)) {
     hash.update(piece);
@@ -30,7 +31,7 @@ async function* hashing(source: AsyncIterable<Uint8Array>, expectedHex: string) 
     throw new StowageError(
       'E_CONTENT_SHA256_MISMATCH',
       "The provided 'x-amz-content-sha256' header does not match what was computed; nothing was stored",
-      { details: { clientComputedContentSHA256: expectedHex, s3ComputedContentSHA256: actual } },
+      { details: { clientComputedContentSHA256: sent, s3ComputedContentSHA256: actual } },
     );
   }
 }

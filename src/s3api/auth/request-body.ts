@@ -32,7 +32,14 @@ export function openRequestBody(
     case 'unsigned':
       return { body: borrowPieces(source), trailers: NO_TRAILERS };
     case 'sha256':
-      return { body: verifyPayloadSha256(source, payload.hex), trailers: NO_TRAILERS };
+      return {
+        body: verifyPayloadSha256(
+          source,
+          payload.hex,
+          headerValue(headers, 'x-amz-content-sha256') ?? payload.hex,
+        ),
+        trailers: NO_TRAILERS,
+      };
     default:
       return decodeAwsChunked(source, {
         mode: payload.type,

@@ -195,6 +195,8 @@ const DETAIL_ELEMENTS: Readonly<Record<string, string>> = {
   s3ComputedContentSHA256: 'S3ComputedContentSHA256',
   calculatedDigest: 'CalculatedDigest',
   expectedDigest: 'ExpectedDigest',
+  tagKey: 'TagKey',
+  tagValue: 'TagValue',
 };
 
 /**

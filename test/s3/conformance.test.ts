@@ -363,6 +363,30 @@ describe('writes S3 would refuse', () => {
     expect(plain.status).toBe(200);
   });
 
+  it('InvalidTag names the TagKey (and TagValue) it refused; GetObject counts tags, HeadObject does not', async () => {
+    // LocalStack's recorded test_tagging_validation and test_put_object_with_tags.
+    for (const [Key, Value, fields] of [
+      ['aws:x', 'v', ['<TagKey>aws:x</TagKey>']],
+      ['ok', 'Val1,Val2', ['<TagKey>ok</TagKey>', '<TagValue>Val1,Val2</TagValue>']],
+    ] as const) {
+      const res = await signedFetch(t, 'PUT', `/${BUCKET}/src6?tagging`, {
+        body: `<Tagging><TagSet><Tag><Key>${Key}</Key><Value>${Value}</Value></Tag></TagSet></Tagging>`,
+      });
+      const xml = await res.text();
+      expect([Key, res.status]).toEqual([Key, 400]);
+      expect(xml).toContain('<Code>InvalidTag</Code>');
+      for (const field of fields) expect(xml).toContain(field);
+    }
+    await t.client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'counted', Body: 'x', Tagging: 'a=1&b=2' }),
+    );
+    const got = await t.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'counted' }));
+    await got.Body!.transformToString();
+    expect(got.TagCount).toBe(2);
+    const head = await signedFetch(t, 'HEAD', `/${BUCKET}/counted`);
+    expect([head.status, head.headers.get('x-amz-tagging-count')]).toEqual([200, null]);
+  });
+
   it('refuses a checksum header of an algorithm it does not compute, storing nothing', async () => {
     // OpenStack Swift's AWS-mode tests: S3 answers InvalidRequest (x-amz-checksum-bad).
     for (const name of ['x-amz-checksum-bad', 'x-amz-checksum-sha512']) {

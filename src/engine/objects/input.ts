@@ -76,7 +76,9 @@ export function validateTags(tags: Record<string, string> | undefined): Record<s
       );
     }
     if (k.startsWith('aws:')) {
-      throw new StowageError('E_INVALID_TAG', `tag key "${k}" uses the reserved prefix "aws:"`);
+      throw new StowageError('E_INVALID_TAG', `tag key "${k}" uses the reserved prefix "aws:"`, {
+        details: { tagKey: k },
+      });
     }
   }
   return Object.fromEntries(entries);

@@ -73,12 +73,13 @@ export function parseTag(node: XmlElement, where: string): Tag {
 export function parseTags(
   node: XmlElement,
   where: string,
-  duplicate: (message: string) => StowageError = (m) => new StowageError('E_INVALID_TAG', m),
+  duplicate: (message: string, key: string) => StowageError = (m, key) =>
+    new StowageError('E_INVALID_TAG', m, { details: { tagKey: key } }),
 ): Tag[] {
   const tags = elementsOf(node, 'Tag', where).map((t) => parseTag(t, where));
   const seen = new Set<string>();
   for (const t of tags) {
-    if (seen.has(t.key)) throw duplicate(`tag key "${t.key}" appears twice in ${where}`);
+    if (seen.has(t.key)) throw duplicate(`tag key "${t.key}" appears twice in ${where}`, t.key);
     seen.add(t.key);
   }
   return tags;

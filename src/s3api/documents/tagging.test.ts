@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { expectError } from '../../../test/helpers/expect-error.js';
 import { parseBucketTagging, validateBucketTagging } from './tagging.js';
+import { errorDocument } from '../respond.js';
+import type { StowageError } from '../../errors.js';
 
 const tagging = (tags: string): string =>
   `<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet>${tags}</TagSet></Tagging>`;
@@ -83,5 +85,24 @@ describe('parseBucketTagging', () => {
       'E_MALFORMED_XML',
       /unknown element <Tags>/,
     );
+  });
+});
+
+describe('InvalidTag error elements (LocalStack test_tagging_validation snapshot)', () => {
+  const doc = (xml: string): string => {
+    try {
+      parseBucketTagging(xml);
+    } catch (err) {
+      return errorDocument(err as StowageError, 'req');
+    }
+    throw new Error('no error');
+  };
+  it('names TagKey, and TagValue for a bad value', () => {
+    expect(doc(tagging(tag('Key1', 'a') + tag('Key1', 'b')))).toContain('<TagKey>Key1</TagKey>');
+    expect(doc(tagging(tag('Key1,Key2', 'v')))).toContain('<TagKey>Key1,Key2</TagKey>');
+    expect(doc(tagging(tag('aws:prefixed', 'v')))).toContain('<TagKey>aws:prefixed</TagKey>');
+    const bad = doc(tagging(tag('Key1', 'Val1,Val2')));
+    expect(bad).toContain('<TagKey>Key1</TagKey>');
+    expect(bad).toContain('<TagValue>Val1,Val2</TagValue>');
   });
 });

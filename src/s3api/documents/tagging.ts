@@ -20,6 +20,7 @@ export function checkTagText(key: string, value: string): void {
       throw new StowageError(
         'E_INVALID_TAG',
         `The ${field} you have provided is invalid: "${text}" (letters, digits, spaces and _ . : / = + - @ only)`,
+        { details: field === 'TagKey' ? { tagKey: key } : { tagKey: key, tagValue: value } },
       );
     }
   }
@@ -44,7 +45,13 @@ export function parseBucketTagging(xml: string): Tag[] {
   }
   for (const t of tags) {
     if (t.key.toLowerCase().startsWith('aws:')) {
-      throw new StowageError('E_INVALID_TAG', `tag key "${t.key}" uses the reserved prefix "aws:"`);
+      throw new StowageError(
+        'E_INVALID_TAG',
+        `tag key "${t.key}" uses the reserved prefix "aws:"`,
+        {
+          details: { tagKey: t.key },
+        },
+      );
     }
     checkTagText(t.key, t.value);
   }

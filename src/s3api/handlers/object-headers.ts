@@ -276,7 +276,7 @@ function onWire(v: string): string {
 export function writeObjectHeaders(
   res: ServerResponse,
   info: ObjectInfo,
-  options: { versioned: boolean; checksumMode: boolean },
+  options: { versioned: boolean; checksumMode: boolean; tagCount: boolean },
 ): void {
   res.setHeader('ETag', info.etag);
   res.setHeader('Last-Modified', rfc1123(info.lastModified));
@@ -293,7 +293,7 @@ export function writeObjectHeaders(
   const restore = restoreHeader(info);
   if (restore) res.setHeader('x-amz-restore', restore);
   const tagCount = Object.keys(info.tags).length;
-  if (tagCount > 0) res.setHeader('x-amz-tagging-count', tagCount);
+  if (options.tagCount && tagCount > 0) res.setHeader('x-amz-tagging-count', tagCount);
   writeEncryptionHeaders(res, info.encryption);
   if (options.checksumMode) {
     setChecksumHeaders(res, info.checksums);

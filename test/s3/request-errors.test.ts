@@ -1,18 +1,19 @@
 /**
  * What S3's error answers name, and in what order they come, for bad request bodies and
- * headers: XAmzContentSHA256Mismatch and BadDigest name both digests, and a PUT whose body
- * came without Content-Length gets its 411 before the error for those bytes. From
+ * headers: XAmzContentSHA256Mismatch and BadDigest name both digests, a PUT whose body came
+ * without Content-Length gets its 411 before the error for those bytes, an invalid
+ * x-amz-content-sha256 names its value, and x-amz-trailer may name only checksums. From
  * OpenStack Swift's AWS-mode functional tests (test/s3api/test_input_errors.py).
  */
 import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checksumBase64 } from '../../src/engine/checksums/index.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 import { s3Signer, signedFetch } from '../helpers/signed-fetch.js';
 import { connectRaw } from '../helpers/raw-socket.js';
-import { s3ErrorOf } from '../helpers/expect-error.js';
 
-const BUCKET = 'swift-input-errors';
+const BUCKET = 'request-errors';
 const BODY = Buffer.from('0123456789abcdef0123456789abcdef');
 const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
 let t: TestServer;
@@ -23,11 +24,14 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
+/** Whether the key holds an object (HEAD answers). */
 async function stored(key: string): Promise<boolean> {
-  const e = await s3ErrorOf(
-    t.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })),
-  ).catch(() => undefined);
-  return e === undefined;
+  try {
+    await t.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('errors for bad request bodies', () => {
@@ -85,5 +89,79 @@ describe('errors for bad request bodies', () => {
     expect(c.text()).toMatch(/^HTTP\/1\.1 411 /);
     expect(c.text()).toContain('<Code>MissingContentLength</Code>');
     expect(await stored('no-length')).toBe(false);
+  });
+});
+
+describe('x-amz-content-sha256', () => {
+  it('an invalid value is InvalidArgument with ArgumentName and ArgumentValue', async () => {
+    for (const [method, value] of [
+      ['PUT', 'invalid'],
+      ['PUT', 'unsigned-payload'],
+      ['GET', 'INVALID'],
+    ] as const) {
+      const res = await signedFetch(t, method, `/${BUCKET}/k`, {
+        body: method === 'PUT' ? 'data' : '',
+        headers: { 'x-amz-content-sha256': value },
+      });
+      expect(res.status, value).toBe(400);
+      const text = await res.text();
+      expect(text).toContain('<Code>InvalidArgument</Code>');
+      expect(text).toContain('<ArgumentName>x-amz-content-sha256</ArgumentName>');
+      expect(text).toContain(`<ArgumentValue>${value}</ArgumentValue>`);
+    }
+  });
+});
+
+const data = Buffer.from('hello world, 32 bytes of data!!!');
+
+/** An unsigned-trailer aws-chunked PUT of `data` with these trailer lines. */
+function putWithTrailers(key: string, declared: string, lines: string[]): Promise<Response> {
+  const body = Buffer.concat([
+    Buffer.from(`${data.length.toString(16)}\r\n`),
+    data,
+    Buffer.from(`\r\n0\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`),
+  ]);
+  return signedFetch(t, 'PUT', `/${BUCKET}/${key}`, {
+    body,
+    headers: {
+      'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+      'content-encoding': 'aws-chunked',
+      'x-amz-decoded-content-length': String(data.length),
+      'x-amz-trailer': declared,
+    },
+  });
+}
+
+describe('x-amz-trailer', () => {
+  it('refuses a trailer that is not a checksum, storing nothing, as S3 does', async () => {
+    const wrongMd5 = createHash('md5').update('something else').digest('base64');
+    const cases: Array<[string, string[]]> = [
+      ['content-md5', [`content-md5: ${wrongMd5}`]],
+      ['x-amz-content-sha256', [`x-amz-content-sha256: ${'0'.repeat(64)}`]],
+      ['foo', ['foo: bar']],
+      [
+        'x-amz-checksum-crc32, x-amz-foo',
+        [`x-amz-checksum-crc32: ${checksumBase64('CRC32', data)}`, 'x-amz-foo: bar'],
+      ],
+    ];
+    for (const [i, [declared, lines]] of cases.entries()) {
+      const res = await putWithTrailers(`bad-${i}`, declared, lines);
+      expect(res.status, declared).toBe(400);
+      const text = await res.text();
+      expect(text, declared).toContain('<Code>InvalidRequest</Code>');
+      expect(text, declared).toContain('x-amz-trailer');
+      expect(await stored(`bad-${i}`), declared).toBe(false);
+    }
+  });
+
+  it('still takes a checksum trailer, with the trailing comma S3 allows', async () => {
+    for (const declared of ['x-amz-checksum-crc32', 'x-amz-checksum-crc32,']) {
+      const res = await putWithTrailers('good', declared, [
+        `x-amz-checksum-crc32: ${checksumBase64('CRC32', data)}`,
+      ]);
+      expect(res.status, declared).toBe(200);
+      await res.arrayBuffer();
+    }
+    expect(await stored('good')).toBe(true);
   });
 });

@@ -25,10 +25,6 @@ export interface AuthenticateOptions {
 /** Builds the front end's authenticate step. */
 export function createAuthenticate(options: AuthenticateOptions): Authenticate {
   const now = options.now ?? Date.now;
-  const userOf = (accessKeyId: string): { userArn?: string } => {
-    const userArn = options.lookup(accessKeyId)?.userArn;
-    return userArn ? { userArn } : {};
-  };
   return (req, rawPath, rawQuery) => {
     // headersDistinct keeps repeated headers apart (AWS joins them with ',', node with ', ').
     const headers: Record<string, string | string[]> = {};
@@ -59,7 +55,11 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
     return {
       principal:
         auth.kind === 'signed'
-          ? { kind: 'key', accessKeyId: auth.accessKeyId, ...userOf(auth.accessKeyId) }
+          ? {
+              kind: 'key',
+              accessKeyId: auth.accessKeyId,
+              ...(auth.userArn ? { userArn: auth.userArn } : {}),
+            }
           : { kind: 'anonymous' },
       body,
       trailers,

@@ -35,6 +35,7 @@ import type {
   AuthOptions,
   AuthRequest,
   AuthResult,
+  Credential,
   CredentialLookup,
   SigningContext,
 } from './types.js';
@@ -157,7 +158,7 @@ function authenticateHeader(
     );
   }
   const payload = parsePayloadMode(contentSha256);
-  const signingContext = verifySignature(req, {
+  const verified = verifySignature(req, {
     via: 'header',
     scope,
     amzDate,
@@ -167,7 +168,7 @@ function authenticateHeader(
     query: canonicalQuery(params),
     lookup,
   });
-  return { kind: 'signed', accessKeyId: scope.accessKeyId, via: 'header', payload, signingContext };
+  return { kind: 'signed', accessKeyId: scope.accessKeyId, via: 'header', payload, ...verified };
 }
 
 function authenticateQuery(
@@ -221,7 +222,7 @@ function authenticateQuery(
   const payloadHash =
     hashParam?.value ?? (ignoreHashHeader ? undefined : hashHeader) ?? UNSIGNED_PAYLOAD;
   const payload = parsePayloadMode(payloadHash);
-  const signingContext = verifySignature(req, {
+  const verified = verifySignature(req, {
     via: 'query',
     scope,
     amzDate: presign.amzDate,
@@ -232,7 +233,7 @@ function authenticateQuery(
     lookup,
     unsignedAllowed: ignoreHashHeader ? 'x-amz-content-sha256' : undefined,
   });
-  return { kind: 'signed', accessKeyId: scope.accessKeyId, via: 'query', payload, signingContext };
+  return { kind: 'signed', accessKeyId: scope.accessKeyId, via: 'query', payload, ...verified };
 }
 
 interface SignatureInput {
@@ -248,7 +249,7 @@ interface SignatureInput {
   unsignedAllowed?: string;
 }
 
-function secretOf(lookup: CredentialLookup, accessKeyId: string): string {
+function credentialOf(lookup: CredentialLookup, accessKeyId: string): Credential {
   const credential = lookup(accessKeyId);
   if (!credential) {
     throw new StowageError(
@@ -257,16 +258,21 @@ function secretOf(lookup: CredentialLookup, accessKeyId: string): string {
       { details: { accessKeyId } },
     );
   }
-  return credential.secretAccessKey;
+  return credential;
 }
 
 /**
  * Checks what must be signed, then the signature itself. Returns what a streaming body's
- * chunk signatures chain from: the signing key and the verified (seed) signature.
+ * chunk signatures chain from (the signing key and the verified seed signature), and the
+ * IAM user of the key (its ARN; none for the root key).
  */
-function verifySignature(req: AuthRequest, input: SignatureInput): SigningContext {
+function verifySignature(
+  req: AuthRequest,
+  input: SignatureInput,
+): { signingContext: SigningContext; userArn?: string } {
   const { scope } = input;
-  const secret = secretOf(input.lookup, scope.accessKeyId);
+  const credential = credentialOf(input.lookup, scope.accessKeyId);
+  const secret = credential.secretAccessKey;
   // SigV4 requires host to be signed, and S3 refuses x-amz-* headers that are not
   // signed: otherwise anyone holding a presigned URL could add x-amz-acl, x-amz-copy-source
   // or x-amz-meta-* to it.
@@ -328,9 +334,12 @@ function verifySignature(req: AuthRequest, input: SignatureInput): SigningContex
     );
   }
   return {
-    signingKey,
-    scope: scope.scope,
-    amzDate: input.amzDate,
-    seedSignature: input.signature,
+    signingContext: {
+      signingKey,
+      scope: scope.scope,
+      amzDate: input.amzDate,
+      seedSignature: input.signature,
+    },
+    ...(credential.userArn ? { userArn: credential.userArn } : {}),
   };
 }

@@ -76,4 +76,6 @@ export type AuthResult =
       via: 'header' | 'query';
       payload: PayloadMode;
       signingContext: SigningContext;
+      /** The ARN of the IAM user holding the key (Credential.userArn); absent for root. */
+      userArn?: string;
     };

@@ -20,6 +20,7 @@ import { WalSync } from './db/wal-sync.js';
 import { InlineBlobs } from './blobs/inline-blobs.js';
 import { AccessTimes } from './access-times.js';
 import { BucketCache } from './bucket-cache.js';
+import { loadXxhash } from './checksums/index.js';
 import { statementCache } from './db/statements.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { listMultipartUploads } from './listing/list-uploads.js';
@@ -172,6 +173,8 @@ export class Engine {
     }
     let opened: Database | undefined;
     try {
+      // The XXHASH checksums are WebAssembly, compiled once before the first write.
+      await loadXxhash();
       const fsync = options.fsync ?? true;
       const reserveBytes = options.reserveBytes ?? (await defaultReserveBytes(dataDir));
       const blobs = new BlobStore(dataDir, {

@@ -5,7 +5,17 @@
 import type { Readable } from 'node:stream';
 
 /** Checksum algorithms S3 clients send as `x-amz-checksum-<alg>`. */
-export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
+export type ChecksumAlgorithm =
+  | 'CRC32'
+  | 'CRC32C'
+  | 'CRC64NVME'
+  | 'SHA1'
+  | 'SHA256'
+  | 'SHA512'
+  | 'MD5'
+  | 'XXHASH64'
+  | 'XXHASH3'
+  | 'XXHASH128';
 
 /** How a multipart object's checksum was formed (S3's x-amz-checksum-type). */
 export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';

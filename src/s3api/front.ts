@@ -6,6 +6,7 @@
 import { randomHex } from '../random-bytes.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine.js';
+import { isChecksumAlgorithm } from '../engine/checksums/index.js';
 import { StowageError, toStowageError } from '../errors.js';
 import type { DeferredAuthorization, S3Request } from './context.js';
 import { applyCorsHeaders } from './cors/actual.js';
@@ -120,8 +121,10 @@ function checksumTrailers(
   const p = trailers.then((t) => {
     const out: Record<string, string> = {};
     for (const [name, value] of Object.entries(t)) {
-      const m = /^x-amz-checksum-(crc32c|crc32|crc64nvme|sha1|sha256)$/.exec(name.toLowerCase());
-      if (m) out[m[1]!.toUpperCase()] = value.trim();
+      const lower = name.toLowerCase();
+      if (!lower.startsWith('x-amz-checksum-')) continue;
+      const alg = lower.slice('x-amz-checksum-'.length).toUpperCase();
+      if (isChecksumAlgorithm(alg)) out[alg] = value.trim();
     }
     return out;
   });

@@ -112,7 +112,10 @@ export function registerEngineCommands(program: Command, ctx: CliContext): void 
     .option('--storage-class <class>', 'storage class (default STANDARD)')
     .option('--metadata <key=value>', 'user metadata (repeatable)', collect)
     .option('--tag <key=value>', 'object tag (repeatable)', collect)
-    .option('--checksum-algorithm <alg>', 'also compute CRC32, CRC32C, CRC64NVME, SHA1 or SHA256')
+    .option(
+      '--checksum-algorithm <alg>',
+      'also compute CRC32, CRC32C, CRC64NVME, SHA1, SHA256, SHA512, MD5, XXHASH64, XXHASH3 or XXHASH128',
+    )
     .action(
       async (
         bucket: string,

@@ -1,5 +1,5 @@
 import { prng } from '../../../test/helpers/random.js';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isStowageError } from '../../errors.js';
 import {
   combineCrc,
@@ -9,6 +9,9 @@ import {
   type CrcAlgorithm,
 } from './combine.js';
 import { CHECKSUM_ALGORITHMS, checksumBytes } from './hasher.js';
+import { loadXxhash } from './xxhash.js';
+
+beforeAll(() => loadXxhash());
 
 const CRCS: readonly CrcAlgorithm[] = ['CRC32', 'CRC32C', 'CRC64NVME'];
 

@@ -1,6 +1,7 @@
 import { prng, randomBytes } from '../../../test/helpers/random.js';
+import { Xxh3_128, Xxh3_64, Xxh64 } from '@aws-sdk/checksums/xxh';
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChecksumAlgorithm } from '../types.js';
 import {
   CHECKSUM_ALGORITHMS,
@@ -11,6 +12,9 @@ import {
   isChecksumAlgorithm,
   isValidChecksumValue,
 } from './hasher.js';
+import { loadXxhash } from './xxhash.js';
+
+beforeAll(() => loadXxhash());
 
 const CRC_POLYS = {
   CRC32: { poly: 0xedb88320n, bits: 32n },
@@ -18,13 +22,23 @@ const CRC_POLYS = {
   CRC64NVME: { poly: 0x9a6c9329ac4bc9b5n, bits: 64n },
 } as const;
 
+/** The AWS SDK's own JavaScript XXHASH implementations: what its clients send. */
+const SDK_XXHASH = { XXHASH64: Xxh64, XXHASH3: Xxh3_64, XXHASH128: Xxh3_128 } as const;
+
 /**
  * Independent reference for every algorithm: the CRCs bit by bit from their definitions
- * (reflected, init and xorout all ones), the SHAs from node:crypto.
+ * (reflected, init and xorout all ones), the SHAs and MD5 from node:crypto, the XXHASHes
+ * from the AWS SDK's JavaScript ports (not the WebAssembly the server runs).
  */
-function reference(alg: ChecksumAlgorithm, data: Uint8Array): Buffer {
-  if (alg === 'SHA1') return createHash('sha1').update(data).digest();
-  if (alg === 'SHA256') return createHash('sha256').update(data).digest();
+async function reference(alg: ChecksumAlgorithm, data: Uint8Array): Promise<Buffer> {
+  if (alg === 'SHA1' || alg === 'SHA256' || alg === 'SHA512' || alg === 'MD5') {
+    return createHash(alg.toLowerCase()).update(data).digest();
+  }
+  if (alg === 'XXHASH64' || alg === 'XXHASH3' || alg === 'XXHASH128') {
+    const h = new SDK_XXHASH[alg]();
+    h.update(data);
+    return Buffer.from(await h.digest());
+  }
   const { poly, bits } = CRC_POLYS[alg];
   const mask = (1n << bits) - 1n;
   let c = mask;
@@ -42,16 +56,26 @@ describe('createChecksum', () => {
     ['CRC64NVME', 'ae8b14860a799888'],
     ['SHA1', 'f7c3bc1d808e04732adf679965ccc34ca7ae3441'],
     ['SHA256', '15e2b0d3c33891ebb0f1ef609ec419420c20e320ce94c65fbc8c3312448eb225'],
+    [
+      'SHA512',
+      'd9e6762dd1c8eaf6d61b3c6192fc408d4d6d5f1176d0c29169bc24e71c3f274a' +
+        'd27fcd5811b313d681f7e55ec02d73d499c95455b6b5bb503acf574fba8ffe85',
+    ],
+    ['MD5', '25f9e794323b453885f5181f1b624d0b'],
+    // Canonical (big-endian) digests, as Debian's xxhsum -H1 / -H3 / -H2 prints them.
+    ['XXHASH64', '8cb841db40e6ae83'],
+    ['XXHASH3', '72dcb18b67a17dff'],
+    ['XXHASH128', '33119477ede5dcd5e9716427681d5860'],
   ] as const)('gives the check value of %s for "123456789"', (alg, hex) => {
     const c = createChecksum(alg);
     c.update(Buffer.from('123456789'));
     expect(c.digest().toString('hex')).toBe(hex);
   });
 
-  it.each(CHECKSUM_ALGORITHMS)('digests no bytes like the reference (%s)', (alg) => {
+  it.each(CHECKSUM_ALGORITHMS)('digests no bytes like the reference (%s)', async (alg) => {
     const d = createChecksum(alg).digest();
     expect(d).toHaveLength(CHECKSUM_BYTES[alg]);
-    expect(d.equals(reference(alg, new Uint8Array(0)))).toBe(true);
+    expect(d.equals(await reference(alg, new Uint8Array(0)))).toBe(true);
   });
 
   it.each(CHECKSUM_ALGORITHMS)(
@@ -70,13 +94,12 @@ describe('createChecksum', () => {
 
   it.each(CHECKSUM_ALGORITHMS)(
     '%s matches the reference on random buffers of length 0..5000',
-    (alg) => {
+    async (alg) => {
       const rand = prng(2);
       for (let n = 0; n < 40; n++) {
         const data = randomBytes(rand, Math.floor(rand() * 5001));
-        expect(checksumBytes(alg, data).equals(reference(alg, data)), `length ${data.length}`).toBe(
-          true,
-        );
+        const expected = await reference(alg, data);
+        expect(checksumBytes(alg, data).equals(expected), `length ${data.length}`).toBe(true);
       }
     },
   );
@@ -114,10 +137,32 @@ describe('checksumBase64', () => {
 });
 
 describe('isChecksumAlgorithm', () => {
-  it('accepts exactly the five S3 names', () => {
+  it('accepts exactly the ten S3 names', () => {
     for (const alg of CHECKSUM_ALGORITHMS) expect(isChecksumAlgorithm(alg)).toBe(true);
-    expect(CHECKSUM_ALGORITHMS).toEqual(['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256']);
-    for (const s of ['crc32', 'MD5', 'CRC64', '', 'toString', '__proto__', 'constructor']) {
+    expect(CHECKSUM_ALGORITHMS).toEqual([
+      'CRC32',
+      'CRC32C',
+      'CRC64NVME',
+      'SHA1',
+      'SHA256',
+      'SHA512',
+      'MD5',
+      'XXHASH64',
+      'XXHASH3',
+      'XXHASH128',
+    ]);
+    for (const s of [
+      'crc32',
+      'md5',
+      'CRC64',
+      'XXHASH',
+      'XXH3',
+      'SHA384',
+      '',
+      'toString',
+      '__proto__',
+      'constructor',
+    ]) {
       expect(isChecksumAlgorithm(s), s).toBe(false);
     }
   });
@@ -162,6 +207,32 @@ describe('isValidChecksumValue', () => {
   });
 
   it('rejects an unknown algorithm instead of throwing', () => {
-    expect(isValidChecksumValue('MD5' as ChecksumAlgorithm, 'AAAAAA==')).toBe(false);
+    expect(isValidChecksumValue('SHA384' as ChecksumAlgorithm, 'AAAAAA==')).toBe(false);
+  });
+});
+
+describe('XXHASH checksums', () => {
+  it('keep their own state while sharing one WebAssembly hasher', () => {
+    const data = randomBytes(prng(3), 300_000);
+    const a = createChecksum('XXHASH3');
+    const b = createChecksum('XXHASH3');
+    const c = createChecksum('XXHASH128');
+    // Interleaved updates of three streams, in 10,000-byte pieces, two of one algorithm.
+    for (let at = 0; at < data.length; at += 10_000) {
+      a.update(data.subarray(at, at + 10_000));
+      b.update(data.subarray(0, 0));
+      c.update(data.subarray(at, at + 10_000));
+    }
+    expect(a.digest().equals(checksumBytes('XXHASH3', data))).toBe(true);
+    expect(b.digest().equals(checksumBytes('XXHASH3', new Uint8Array(0)))).toBe(true);
+    expect(c.digest().equals(checksumBytes('XXHASH128', data))).toBe(true);
+  });
+
+  it('gives the published vectors of "abc" and of no bytes', () => {
+    expect(checksumBytes('XXHASH64', Buffer.from('abc')).toString('hex')).toBe('44bc2cf5ad770999');
+    expect(checksumBytes('XXHASH3', Buffer.from('abc')).toString('hex')).toBe('78af5f94892f3950');
+    expect(checksumBytes('XXHASH128', Buffer.alloc(0)).toString('hex')).toBe(
+      '99aa06d3014798d86001c324468d497f',
+    );
   });
 });

@@ -1,5 +1,5 @@
 /**
- * One streaming interface over the five S3 checksum algorithms, so the write path can
+ * One streaming interface over the ten S3 checksum algorithms, so the write path can
  * hash each chunk once per requested algorithm without caring which one it is.
  */
 import { createHash, type Hash } from 'node:crypto';
@@ -7,6 +7,7 @@ import { crc32 } from 'node:zlib';
 import type { ChecksumAlgorithm } from '../types.js';
 import { crc32c } from './crc32c.js';
 import { CRC64_INIT, crc64ToBytes, crc64nvmeUpdate, type Crc64State } from './crc64nvme.js';
+import { XxhashChecksum } from './xxhash.js';
 
 /** A checksum fed chunk by chunk. */
 export interface IncrementalChecksum {
@@ -16,13 +17,21 @@ export interface IncrementalChecksum {
   digest(): Buffer<ArrayBuffer>;
 }
 
-/** Every algorithm S3 accepts in `x-amz-checksum-<alg>`, in S3's documentation order. */
+/**
+ * Every algorithm S3 accepts in `x-amz-checksum-<alg>`: the five of 2022–2024, then the
+ * five S3 added in 2025 (the XXHASH ones need {@link loadXxhash} to have finished).
+ */
 export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = Object.freeze([
   'CRC32',
   'CRC32C',
   'CRC64NVME',
   'SHA1',
   'SHA256',
+  'SHA512',
+  'MD5',
+  'XXHASH64',
+  'XXHASH3',
+  'XXHASH128',
 ]);
 
 /** Digest length in bytes of each algorithm. */
@@ -32,6 +41,11 @@ export const CHECKSUM_BYTES: Readonly<Record<ChecksumAlgorithm, number>> = Objec
   CRC64NVME: 8,
   SHA1: 20,
   SHA256: 32,
+  SHA512: 64,
+  MD5: 16,
+  XXHASH64: 8,
+  XXHASH3: 8,
+  XXHASH128: 16,
 });
 
 /**
@@ -121,6 +135,14 @@ export function createChecksum(alg: ChecksumAlgorithm): IncrementalChecksum {
       return new CryptoChecksum('sha1');
     case 'SHA256':
       return new CryptoChecksum('sha256');
+    case 'SHA512':
+      return new CryptoChecksum('sha512');
+    case 'MD5':
+      return new CryptoChecksum('md5');
+    case 'XXHASH64':
+    case 'XXHASH3':
+    case 'XXHASH128':
+      return new XxhashChecksum(alg);
   }
 }
 

@@ -1,4 +1,4 @@
-/** S3 checksums: streaming CRC32/CRC32C/CRC64NVME/SHA1/SHA256 and multipart combination. */
+/** S3 checksums: the ten streaming algorithms (CRC32 … XXHASH128) and multipart combination. */
 export { crc32c } from './crc32c.js';
 export {
   CRC64_INIT,
@@ -24,3 +24,4 @@ export {
   isCrcAlgorithm,
   type CrcAlgorithm,
 } from './combine.js';
+export { loadXxhash } from './xxhash.js';

@@ -9,6 +9,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { BuildMiddleware, MetadataBearer } from '@smithy/types';
 import { UNSIGNED_PAYLOAD } from '../sigv4/signing-key.js';
 import { enableFastPath } from './fast-path/routes.js';
+import { SDK_CHECKSUM_ALGORITHMS } from './sdk-checksums.js';
 import type { ResolvedStore } from './types.js';
 
 /**
@@ -77,6 +78,8 @@ export function createS3Client(
     forcePathStyle: store.forcePathStyle,
     requestChecksumCalculation: options.bodiesCarryMd5 ? 'WHEN_REQUIRED' : store.checksumPolicy,
     responseChecksumValidation: store.checksumPolicy,
+    // Validating a GET of an object stored with SHA512 or an XXHASH needs these.
+    checksumAlgorithms: SDK_CHECKSUM_ALGORITHMS,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     customUserAgent: USER_AGENT,
     requestHandler: {

@@ -48,8 +48,10 @@ export async function createBucket(
   ctx: EngineContext,
   name: string,
   region?: string,
+  documents: Readonly<Partial<Record<BucketConfigKind, string>>> = {},
 ): Promise<BucketInfo> {
   assertBucketName(name);
+  for (const kind of Object.keys(documents)) assertKind(kind);
   const given = region === undefined || region === '' ? ctx.region : region;
   const where = given === 'EU' ? 'eu-west-1' : given;
   if (!REGION.test(where)) {
@@ -61,7 +63,8 @@ export async function createBucket(
       },
     );
   }
-  await ctx.blobs.ensureSpace(0);
+  const documentBytes = Object.values(documents).reduce((n, d) => n + d.length, 0);
+  await ctx.blobs.ensureSpace(documentBytes);
   return ctx.queue.run(() => {
     const existing = ctx.sql('SELECT owner FROM buckets WHERE name = ?').get(name) as
       { owner: string } | undefined;
@@ -73,9 +76,16 @@ export async function createBucket(
       });
     }
     ctx.buckets.invalidate();
+    const now = ctx.now();
     ctx
       .sql('INSERT INTO buckets (name, region, owner, created_at) VALUES (?, ?, ?, ?)')
-      .run(name, where, ctx.owner, ctx.now());
+      .run(name, where, ctx.owner, now);
+    // In the same commit: a bucket is never seen (or left by a crash) without the ACL,
+    // ownership or tags its CreateBucket gave it.
+    const insert = ctx.sql(
+      `INSERT INTO bucket_configs (bucket, kind, config_id, document, updated_at) VALUES (?, ?, '', ?, ?)`,
+    );
+    for (const [kind, document] of Object.entries(documents)) insert.run(name, kind, document, now);
     return requireBucket(ctx, name);
   });
 }

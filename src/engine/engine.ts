@@ -277,8 +277,20 @@ export class Engine {
     return this.offset.ms;
   }
 
-  createBucket(name: string, options: { region?: string } = {}): Promise<T.BucketInfo> {
-    return this.op(() => buckets.createBucket(this.ctx, name, options.region));
+  /**
+   * Creates a bucket; `documents` (an ACL, ownership controls, tags…) are stored in the
+   * same commit, so the bucket never exists without them.
+   */
+  createBucket(
+    name: string,
+    options: {
+      region?: string;
+      documents?: Readonly<Partial<Record<T.BucketConfigKind, string>>>;
+    } = {},
+  ): Promise<T.BucketInfo> {
+    return this.op(() =>
+      buckets.createBucket(this.ctx, name, options.region, options.documents ?? {}),
+    );
   }
   headBucket(name: string): T.BucketInfo {
     return this.op(() => buckets.requireBucket(this.ctx, name));

@@ -132,6 +132,33 @@ describe('create, head, list, delete', () => {
     expect(names()).toEqual(['alpha', 'alpha.two', 'mid-bucket', 'zeta']);
   });
 
+  it('stores the documents given at creation with the bucket, or nothing at all', async () => {
+    const acl = '<AccessControlPolicy>public-read</AccessControlPolicy>';
+    const tagging =
+      '<Tagging><TagSet><Tag><Key>team</Key><Value>art</Value></Tag></TagSet></Tagging>';
+    await engine.createBucket('made-with', { documents: { acl, tagging } });
+    expect(engine.getBucketConfig('made-with', 'acl')).toBe(acl);
+    expect(engine.getBucketConfig('made-with', 'tagging')).toBe(tagging);
+    await expectError(() => engine.getBucketConfig('made-with', 'cors'), 'E_NO_SUCH_BUCKET_CONFIG');
+
+    // An unknown kind refuses the whole creation.
+    await expectError(
+      () =>
+        engine.createBucket('not-made', {
+          documents: { tagging, nonsense: 'x' } as Partial<Record<BucketConfigKind, string>>,
+        }),
+      'E_INVALID_ARGUMENT',
+      'nonsense',
+    );
+    expect(names()).toEqual(['made-with']);
+    // A bucket that exists keeps its own documents.
+    await expectError(
+      () => engine.createBucket('made-with', { documents: { tagging: '<Tagging/>' } }),
+      'E_BUCKET_ALREADY_OWNED_BY_YOU',
+    );
+    expect(engine.getBucketConfig('made-with', 'tagging')).toBe(tagging);
+  });
+
   it('refuses to create a bucket twice, keeping the first', async () => {
     await engine.createBucket('assets', { region: 'eu-central-1' });
     clock.advance(60_000);

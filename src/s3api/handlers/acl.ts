@@ -72,22 +72,24 @@ export function createBucketOwnership(r: S3Request, bucket: string): string | un
   return ownership;
 }
 
-/** Stores the ACL and Object Ownership CreateBucket's headers give the new bucket, if any. */
-export async function applyCreateBucketAcl(
+/**
+ * The documents CreateBucket's ACL and Object Ownership headers give the new bucket (none,
+ * one or both), for the engine to store with the bucket.
+ */
+export function createBucketAclDocuments(
   r: S3Request,
-  bucket: string,
   ownership: string | undefined,
-): Promise<void> {
+): Partial<Record<'ownership-controls' | 'acl', string>> {
+  const out: Partial<Record<'ownership-controls' | 'acl', string>> = {};
   if (ownership !== undefined) {
-    const xml =
+    out['ownership-controls'] =
       `<OwnershipControls xmlns="${S3_XMLNS}"><Rule><ObjectOwnership>${ownership}` +
       `</ObjectOwnership></Rule></OwnershipControls>`;
-    await r.engine.putBucketConfig(bucket, 'ownership-controls', xml);
   }
   const grants = headerGrants(r, 'bucket');
-  if (grants === undefined) return;
-  const stored = storeAcl(grants);
-  if (stored !== undefined) await r.engine.putBucketConfig(bucket, 'acl', stored);
+  const stored = grants === undefined ? undefined : storeAcl(grants);
+  if (stored !== undefined) out.acl = stored;
+  return out;
 }
 
 /** The grants of a PUT ?acl: from the headers or the body, never both. */

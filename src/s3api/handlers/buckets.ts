@@ -4,7 +4,7 @@ import { StowageError } from '../../errors.js';
 import { bucketOf, intParam, param, type S3Request } from '../context.js';
 import { readSmallBody } from '../small-body.js';
 import { sendEmpty, sendXml } from '../respond.js';
-import { applyCreateBucketAcl, createBucketOwnership } from './acl.js';
+import { createBucketAclDocuments, createBucketOwnership } from './acl.js';
 import { childText, children, parseXml, type XmlNode } from '../xml/parse.js';
 import { toXml } from '../xml/build.js';
 import { parseBucketTagging } from '../documents/tagging.js';
@@ -112,9 +112,11 @@ export async function createBucket(r: S3Request): Promise<void> {
       throw new StowageError('E_INTERNAL', 'CreateBucket with tags was not authorised');
     r.deferred.bucketTags();
   }
-  await r.engine.createBucket(bucket, region ? { region } : {});
-  await applyCreateBucketAcl(r, bucket, ownership);
-  if (tagging !== undefined) await r.engine.putBucketConfig(bucket, 'tagging', tagging);
+  const documents = {
+    ...createBucketAclDocuments(r, ownership),
+    ...(tagging !== undefined ? { tagging } : {}),
+  };
+  await r.engine.createBucket(bucket, { ...(region ? { region } : {}), documents });
   r.res.setHeader('Location', `/${bucket}`);
   sendEmpty(r.res, 200);
 }

@@ -31,3 +31,27 @@ export async function signAwsChunkedPut(
   });
   return signed.headers;
 }
+
+/**
+ * An unsigned-trailer aws-chunked body of `data` in one chunk, then `trailerLines`
+ * (`name:value`), with the headers that announce it; `declared` is the x-amz-trailer.
+ */
+export function unsignedTrailerRequest(
+  data: Buffer,
+  declared: string,
+  trailerLines: string[],
+): { body: Buffer; headers: Record<string, string> } {
+  return {
+    body: Buffer.concat([
+      Buffer.from(`${data.length.toString(16)}\r\n`),
+      data,
+      Buffer.from(`\r\n0\r\n${trailerLines.map((l) => `${l}\r\n`).join('')}\r\n`),
+    ]),
+    headers: {
+      'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+      'content-encoding': 'aws-chunked',
+      'x-amz-decoded-content-length': String(data.length),
+      'x-amz-trailer': declared,
+    },
+  };
+}

@@ -26,6 +26,7 @@ import { s3ErrorOf } from '../helpers/expect-error.js';
 import { prng, randomBytes } from '../helpers/random.js';
 import { TEST_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { signedFetch } from '../helpers/signed-fetch.js';
+import { unsignedTrailerRequest } from '../helpers/sign-chunked.js';
 
 const BUCKET = 'checksums-2025';
 const NEW_ALGORITHMS = ['SHA512', 'MD5', 'XXHASH64', 'XXHASH3', 'XXHASH128'] as const;
@@ -103,20 +104,12 @@ async function exists(key: string): Promise<boolean> {
 
 /** An unsigned-trailer aws-chunked PUT of `data` whose trailer is `name: value`. */
 function putWithTrailer(key: string, data: Buffer, name: string, value: string): Promise<Response> {
-  const body = Buffer.concat([
-    Buffer.from(`${data.length.toString(16)}\r\n`),
-    data,
-    Buffer.from(`\r\n0\r\n${name}:${value}\r\n\r\n`),
-  ]);
-  return signedFetch(t, 'PUT', `/${BUCKET}/${key}`, {
-    body,
-    headers: {
-      'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
-      'content-encoding': 'aws-chunked',
-      'x-amz-decoded-content-length': String(data.length),
-      'x-amz-trailer': name,
-    },
-  });
+  return signedFetch(
+    t,
+    'PUT',
+    `/${BUCKET}/${key}`,
+    unsignedTrailerRequest(data, name, [`${name}:${value}`]),
+  );
 }
 
 describe.each(NEW_ALGORITHMS)('%s', (alg) => {

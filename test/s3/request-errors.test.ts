@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksumBase64 } from '../../src/engine/checksums/index.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 import { s3Signer, signedFetch } from '../helpers/signed-fetch.js';
+import { unsignedTrailerRequest } from '../helpers/sign-chunked.js';
 import { connectRaw } from '../helpers/raw-socket.js';
 
 const BUCKET = 'request-errors';
@@ -116,20 +117,7 @@ const data = Buffer.from('hello world, 32 bytes of data!!!');
 
 /** An unsigned-trailer aws-chunked PUT of `data` with these trailer lines. */
 function putWithTrailers(key: string, declared: string, lines: string[]): Promise<Response> {
-  const body = Buffer.concat([
-    Buffer.from(`${data.length.toString(16)}\r\n`),
-    data,
-    Buffer.from(`\r\n0\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`),
-  ]);
-  return signedFetch(t, 'PUT', `/${BUCKET}/${key}`, {
-    body,
-    headers: {
-      'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
-      'content-encoding': 'aws-chunked',
-      'x-amz-decoded-content-length': String(data.length),
-      'x-amz-trailer': declared,
-    },
-  });
+  return signedFetch(t, 'PUT', `/${BUCKET}/${key}`, unsignedTrailerRequest(data, declared, lines));
 }
 
 describe('x-amz-trailer', () => {

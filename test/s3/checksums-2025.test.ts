@@ -12,6 +12,7 @@ import {
   GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
   S3Client,
@@ -138,6 +139,12 @@ describe.each(NEW_ALGORITHMS)('%s', (alg) => {
     );
     expect(attrs.Checksum && member(attrs.Checksum, alg)).toBe(value);
     expect(attrs.Checksum?.ChecksumType).toBe('FULL_OBJECT');
+    const listed = await t.client.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `header-${alg}` }),
+    );
+    expect(listed.Contents?.map((o) => [o.ChecksumAlgorithm, o.ChecksumType])).toEqual([
+      [[alg], 'FULL_OBJECT'],
+    ]);
   });
 
   it('refuses a wrong value with BadDigest and stores nothing', async () => {

@@ -113,6 +113,47 @@ describe('x-amz-content-sha256', () => {
   });
 });
 
+describe('x-amz-content-sha256 in a presigned URL', () => {
+  /** A presigned URL of `method path` that signs `x-amz-content-sha256: value`, hoisted or not. */
+  async function presigned(method: string, path: string, value: string, hoist: boolean) {
+    const url = new URL(path, t.url);
+    const request = await s3Signer(TEST_KEY).presign(
+      {
+        method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: url.pathname,
+        query: {},
+        headers: { host: url.host, 'x-amz-content-sha256': value },
+      },
+      {
+        expiresIn: 300,
+        ...(hoist ? {} : { unhoistableHeaders: new Set(['x-amz-content-sha256']) }),
+      },
+    );
+    const query = new URLSearchParams(request.query as Record<string, string>).toString();
+    return { url: `${t.url}${url.pathname}?${query}`, headers: request.headers };
+  }
+
+  it('a value that is no hash lets a GET through and fails a PUT as a mismatch, as S3', async () => {
+    await signedFetch(t, 'PUT', `/${BUCKET}/presigned-sha`, { body: 'kept' });
+    for (const hoist of [false, true]) {
+      const get = await presigned('GET', `/${BUCKET}/presigned-sha`, 'invalid', hoist);
+      const got = await fetch(get.url, { headers: get.headers });
+      expect([hoist, got.status, await got.text()]).toEqual([hoist, 200, 'kept']);
+
+      const put = await presigned('PUT', `/${BUCKET}/presigned-bad-${hoist}`, 'invalid', hoist);
+      const res = await fetch(put.url, { method: 'PUT', headers: put.headers, body: 'data' });
+      expect([hoist, res.status]).toEqual([hoist, 400]);
+      const text = await res.text();
+      expect(text).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
+      expect(text).toContain('<ClientComputedContentSHA256>invalid</ClientComputedContentSHA256>');
+      expect(await stored(`presigned-bad-${hoist}`)).toBe(false);
+    }
+  });
+});
+
 const data = Buffer.from('hello world, 32 bytes of data!!!');
 
 /** An unsigned-trailer aws-chunked PUT of `data` with these trailer lines. */

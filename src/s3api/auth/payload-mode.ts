@@ -21,10 +21,8 @@ export function isStreamingPayload(value: string | undefined): boolean {
  * the SigV4a (ECDSA) streaming modes, which this server does not verify.
  */
 export function parsePayloadMode(value: string): PayloadMode {
-  if (value === UNSIGNED_PAYLOAD) return { type: 'unsigned' };
-  const streaming = STREAMING.get(value);
-  if (streaming) return streaming;
-  if (/^[0-9a-fA-F]{64}$/.test(value)) return { type: 'sha256', hex: value.toLowerCase() };
+  const known = knownPayloadMode(value);
+  if (known) return known;
   throw new StowageError(
     'E_INVALID_ARGUMENT',
     `x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, ` +
@@ -32,4 +30,22 @@ export function parsePayloadMode(value: string): PayloadMode {
       `or a valid sha256 value, got "${value.slice(0, 100)}"`,
     { details: { argumentName: 'x-amz-content-sha256', argumentValue: value } },
   );
+}
+
+/**
+ * The payload mode a presigned URL signed. Unlike a header-signed request, S3 takes any
+ * other value there as a hash no body has: a GET or HEAD goes through (it has no body to
+ * check) and a PUT is XAmzContentSHA256Mismatch, never InvalidArgument (OpenStack Swift's
+ * AWS-mode test_input_errors, TestV4AuthQuery).
+ */
+export function parsePresignedPayloadMode(value: string): PayloadMode {
+  return knownPayloadMode(value) ?? { type: 'sha256', hex: value };
+}
+
+function knownPayloadMode(value: string): PayloadMode | undefined {
+  if (value === UNSIGNED_PAYLOAD) return { type: 'unsigned' };
+  const streaming = STREAMING.get(value);
+  if (streaming) return streaming;
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return { type: 'sha256', hex: value.toLowerCase() };
+  return undefined;
 }

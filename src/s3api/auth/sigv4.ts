@@ -15,7 +15,7 @@ import {
   type QueryParam,
 } from './canonical.js';
 import { parseCredentialScope, type CredentialScope } from './credential-scope.js';
-import { isStreamingPayload, parsePayloadMode } from './payload-mode.js';
+import { isStreamingPayload, parsePayloadMode, parsePresignedPayloadMode } from './payload-mode.js';
 import {
   hasPresignParams,
   queryError,
@@ -221,7 +221,7 @@ function authenticateQuery(
     !isStreamingPayload(hashHeader);
   const payloadHash =
     hashParam?.value ?? (ignoreHashHeader ? undefined : hashHeader) ?? UNSIGNED_PAYLOAD;
-  const payload = parsePayloadMode(payloadHash);
+  const payload = parsePresignedPayloadMode(payloadHash);
   const verified = verifySignature(req, {
     via: 'query',
     scope,

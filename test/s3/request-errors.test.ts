@@ -161,6 +161,21 @@ function putWithTrailers(key: string, declared: string, lines: string[]): Promis
   return signedFetch(t, 'PUT', `/${BUCKET}/${key}`, unsignedTrailerRequest(data, declared, lines));
 }
 
+describe('x-amz-decoded-content-length', () => {
+  it('one that is not a number of bytes is 411 MissingContentLength, as S3', async () => {
+    for (const value of ['not an int', '-1', '1.5', '99999999999999999']) {
+      const request = unsignedTrailerRequest(data, 'x-amz-checksum-crc32', [
+        `x-amz-checksum-crc32:${checksumBase64('CRC32', data)}`,
+      ]);
+      request.headers['x-amz-decoded-content-length'] = value;
+      const res = await signedFetch(t, 'PUT', `/${BUCKET}/decoded-length`, request);
+      expect([value, res.status]).toEqual([value, 411]);
+      expect(await res.text()).toContain('<Code>MissingContentLength</Code>');
+    }
+    expect(await stored('decoded-length')).toBe(false);
+  });
+});
+
 describe('x-amz-trailer', () => {
   it('refuses a trailer that is not a checksum, storing nothing, as S3 does', async () => {
     const wrongMd5 = createHash('md5').update('something else').digest('base64');

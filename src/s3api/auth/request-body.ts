@@ -86,10 +86,10 @@ function decodedLengthOf(headers: HeaderMap): number | undefined {
   const value = headerValue(headers, 'x-amz-decoded-content-length');
   if (value === undefined) return undefined;
   if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    // S3 answers as for a length not given at all (OpenStack Swift's AWS-mode tests).
     throw new StowageError(
-      'E_INVALID_ARGUMENT',
+      'E_MISSING_CONTENT_LENGTH',
       `x-amz-decoded-content-length must be a number of bytes, got "${value.slice(0, 40)}"`,
-      { details: { argumentName: 'x-amz-decoded-content-length' } },
     );
   }
   return Number(value);

@@ -308,6 +308,12 @@ export const ERROR_TABLE = {
     'InvalidTargetBucketForLogging',
   ),
   E_INVALID_URI: spec('The request URI could not be parsed', EXIT.usage, 400, 'InvalidURI'),
+  E_MALFORMED_TRAILER: spec(
+    'The request contained trailing data that was not well-formed',
+    EXIT.usage,
+    400,
+    'MalformedTrailerError',
+  ),
   E_MALFORMED_XML: spec(
     'The XML you provided was not well-formed',
     EXIT.usage,

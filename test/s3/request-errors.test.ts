@@ -198,6 +198,23 @@ describe('x-amz-trailer', () => {
     }
   });
 
+  it('is MalformedTrailerError on a body that is not aws-chunked, storing nothing, as S3', async () => {
+    for (const mode of ['UNSIGNED-PAYLOAD', createHash('sha256').update(data).digest('hex')]) {
+      const res = await signedFetch(t, 'PUT', `/${BUCKET}/not-streaming`, {
+        body: data,
+        headers: { 'x-amz-content-sha256': mode, 'x-amz-trailer': 'x-amz-checksum-crc32' },
+      });
+      expect([mode, res.status]).toEqual([mode, 400]);
+      expect(await res.text()).toContain('<Code>MalformedTrailerError</Code>');
+    }
+    expect(await stored('not-streaming')).toBe(false);
+    // A request without a body carries nothing to check.
+    const get = await signedFetch(t, 'GET', `/${BUCKET}?list-type=2`, {
+      headers: { 'x-amz-trailer': 'x-amz-checksum-crc32' },
+    });
+    expect(get.status).toBe(200);
+  });
+
   it('still takes a checksum trailer, with the trailing comma S3 allows', async () => {
     for (const declared of ['x-amz-checksum-crc32', 'x-amz-checksum-crc32,']) {
       const res = await putWithTrailers('good', declared, [

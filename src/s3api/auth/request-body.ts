@@ -28,6 +28,7 @@ export function openRequestBody(
   headers: HeaderMap,
 ): DecodedBody {
   const payload = auth.kind === 'signed' ? auth.payload : anonymousPayload(headers);
+  if (payload.type === 'unsigned' || payload.type === 'sha256') refuseTrailerWithout(headers);
   switch (payload.type) {
     case 'unsigned':
       return { body: borrowPieces(source), trailers: NO_TRAILERS };
@@ -79,6 +80,23 @@ function trailerNamesOf(headers: HeaderMap): string[] | undefined {
     }
   }
   return names;
+}
+
+/**
+ * A trailer declared on a body that cannot carry one (not aws-chunked with a trailer) would
+ * never be read, so the checksum it promised would go unchecked: S3 refuses it.
+ */
+function refuseTrailerWithout(headers: HeaderMap): void {
+  const declared = headerValue(headers, 'x-amz-trailer');
+  if (declared === undefined || declared.trim() === '') return;
+  // Only a request with a body (a GET that carries the header has nothing to check).
+  const length = headerValue(headers, 'content-length');
+  if (headerValue(headers, 'transfer-encoding') === undefined && (length ?? '0') === '0') return;
+  throw new StowageError(
+    'E_MALFORMED_TRAILER',
+    `x-amz-trailer names ${JSON.stringify(declared.slice(0, 60))} but x-amz-content-sha256 is ` +
+      `not a STREAMING-…-TRAILER mode, so the body carries no trailer`,
+  );
 }
 
 /** `x-amz-decoded-content-length`, the size of the payload inside the aws-chunked framing. */

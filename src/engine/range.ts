@@ -31,7 +31,10 @@ export function resolveRange(
   if (!r) return undefined;
   const asked = typeof range === 'string' ? range : undefined;
   if ('suffix' in r) {
-    if (r.suffix <= 0 || size === 0) throw unsatisfiable(size, asked);
+    if (r.suffix <= 0) throw unsatisfiable(size, asked);
+    // RFC 9110 §14.1.3: a non-zero suffix longer than the representation selects all of
+    // it, even none: an empty object is read whole (200), as S3 answers a tail read of one.
+    if (size === 0) return undefined;
     return { start: Math.max(0, size - r.suffix), end: size - 1 };
   }
   if (!Number.isSafeInteger(r.start) || r.start < 0 || r.start >= size) {

@@ -334,6 +334,17 @@ describe('ranges', () => {
     );
     await expectCode(() => engine.getObject('bkt', 'r', { range: 'bytes=-0' }), 'E_INVALID_RANGE');
   });
+  it('reads an empty object whole for a suffix range, and refuses it any other range', async () => {
+    await engine.putObject('bkt', 'empty-range', Buffer.alloc(0));
+    for (const range of ['bytes=-1', 'bytes=-100']) {
+      const got = engine.getObject('bkt', 'empty-range', { range });
+      expect([range, got.range, got.contentLength]).toEqual([range, undefined, 0]);
+      expect((await readAll(got.body)).length).toBe(0);
+    }
+    for (const range of ['bytes=0-', 'bytes=0-0', 'bytes=-0']) {
+      await expectCode(() => engine.getObject('bkt', 'empty-range', { range }), 'E_INVALID_RANGE');
+    }
+  });
   it('ignores a malformed Range header, as S3 does', async () => {
     expect((await get('r', { range: 'bytes=abc' })).length).toBe(1000);
     expect((await get('r', { range: 'bytes=5-2' })).length).toBe(1000);

@@ -842,6 +842,23 @@ describe('reads', () => {
     expect(xml).toContain('<ActualObjectSize>1</ActualObjectSize>');
   });
 
+  it('a tail read (bytes=-N) of an empty object answers 200 with no bytes; bytes=0- is 416', async () => {
+    await signedFetch(t, 'PUT', '/conformance/empty-tail', { body: '' });
+    for (const method of ['GET', 'HEAD']) {
+      const res = await signedFetch(t, method, '/conformance/empty-tail', {
+        headers: { range: 'bytes=-8' },
+      });
+      expect([method, res.status, res.headers.get('content-range')]).toEqual([method, 200, null]);
+      expect(res.headers.get('content-length')).toBe('0');
+      expect(await res.text()).toBe('');
+    }
+    const head = await signedFetch(t, 'GET', '/conformance/empty-tail', {
+      headers: { range: 'bytes=0-' },
+    });
+    expect(head.status).toBe(416);
+    await head.text();
+  });
+
   it('an InvalidPartNumber names the part asked for and the part count, as S3 does', async () => {
     // A single-part object has one part; 'mp' (made by the first 'reads' test) has two.
     for (const [key, asked, actual] of [

@@ -114,8 +114,25 @@ const TAGGING_CREATOR = identity('tagging-creator', 'STWTAGCREATOR0000001', {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Action: ['s3:CreateBucket', 's3:TagResource'], Resource: '*' }],
 });
+/** May create buckets only with Object Ownership BucketOwnerEnforced (ACLs disabled). */
+const ENFORCER = identity('enforcer', 'STWENFORCER000000001', {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: ['s3:CreateBucket', 's3:PutBucketOwnershipControls'],
+      Resource: '*',
+    },
+    {
+      Effect: 'Deny',
+      Action: 's3:CreateBucket',
+      Resource: '*',
+      Condition: { StringNotEquals: { 's3:x-amz-object-ownership': 'BucketOwnerEnforced' } },
+    },
+  ],
+});
 const USERS = new Map(
-  [VPS, LISTER, TAGGER, CREATOR, READER, TAGGING_CREATOR].map((i) => [i.accessKeyId, i]),
+  [VPS, LISTER, TAGGER, CREATOR, READER, TAGGING_CREATOR, ENFORCER].map((i) => [i.accessKeyId, i]),
 );
 
 let t: TestServer;
@@ -527,6 +544,23 @@ describe('CreateBucket', () => {
       expect((await anonymous('/made-plain/x', { method: 'PUT', body: 'x' })).status).toBe(403);
     } finally {
       creator.destroy();
+    }
+  });
+
+  it('an identity policy can require s3:x-amz-object-ownership', async () => {
+    const enforcer = clientFor(ENFORCER);
+    try {
+      for (const extra of [{}, { ObjectOwnership: 'BucketOwnerPreferred' as const }]) {
+        expect(
+          await s3ErrorOf(enforcer.send(new CreateBucketCommand({ Bucket: 'owned', ...extra }))),
+          JSON.stringify(extra),
+        ).toMatchObject({ name: 'AccessDenied', status: 403 });
+      }
+      await enforcer.send(
+        new CreateBucketCommand({ Bucket: 'owned', ObjectOwnership: 'BucketOwnerEnforced' }),
+      );
+    } finally {
+      enforcer.destroy();
     }
   });
 

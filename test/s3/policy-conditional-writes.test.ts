@@ -101,3 +101,27 @@ describe('s3:if-none-match and s3:if-match in bucket policies', () => {
     ).toBe('AccessDenied');
   });
 });
+
+describe('ACL grant and object ownership condition keys', () => {
+  it('a Deny on s3:x-amz-grant-read refuses uploads that grant everyone reading', async () => {
+    const B = 'grant-keys';
+    await bucketDenying(B, [
+      {
+        action: 's3:PutObject',
+        condition: {
+          StringLike: { 's3:x-amz-grant-read': '*acs.amazonaws.com/groups/global/AllUsers*' },
+        },
+      },
+    ]);
+    const put = (extra: object) =>
+      t.client.send(new PutObjectCommand({ Bucket: B, Key: 'g.txt', Body: 'x', ...extra }));
+    const refused = await s3ErrorOf(
+      put({ GrantRead: 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' }),
+    );
+    expect(refused.name).toBe('AccessDenied');
+    await put({
+      GrantRead: 'id="0fca2861e8b04fea44c2a54966be37f0632f7beed03e38a3866ee0233ae7f6e0"',
+    });
+    await put({});
+  });
+});

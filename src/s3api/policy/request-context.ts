@@ -332,6 +332,12 @@ export function conditionKeys(
     'x-amz-storage-class',
     'x-amz-copy-source',
     'x-amz-metadata-directive',
+    'x-amz-grant-read',
+    'x-amz-grant-write',
+    'x-amz-grant-read-acp',
+    'x-amz-grant-write-acp',
+    'x-amz-grant-full-control',
+    'x-amz-object-ownership',
   ]) {
     set(`s3:${name}`, headerOf(h, name));
   }

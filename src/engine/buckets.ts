@@ -135,6 +135,7 @@ export async function putBucketVersioning(
       `versioning status must be Enabled or Suspended, got "${state}"`,
     );
   }
+  await ctx.blobs.ensureSpace(0);
   await ctx.queue.run(() => {
     requireBucket(ctx, name);
     ctx.buckets.invalidate();

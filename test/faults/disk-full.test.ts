@@ -165,7 +165,8 @@ describe('a full disk', () => {
   });
 
   it('metadata-only writes stop at the reserve too, so deletes that free space keep working', async () => {
-    // Delete markers, tags, ACLs, uploads and bucket documents add rows but no blob bytes.
+    // Delete markers, tags, ACLs, uploads, completions, restores, versioning and bucket
+    // documents add rows but no blob bytes.
     // Were they let past the reserve, a client could grow the database until the disk had
     // not a byte left, and then no delete could commit (found by a probe through S3).
     const reserve = 4 * MiB;
@@ -182,6 +183,12 @@ describe('a full disk', () => {
       await engine.createBucket('suspended');
       await engine.putBucketVersioning('suspended', 'Suspended');
       await engine.putObject('suspended', 'null-version', patternBytes(MiB, 77));
+      // An archived object to restore and an upload to complete, made while there is room.
+      await engine.putObject(BUCKET, 'archived', patternBytes(1000, 3), {
+        storageClass: 'GLACIER',
+      });
+      const { uploadId } = await engine.createMultipartUpload(BUCKET, 'finished');
+      const part = await engine.uploadPart(BUCKET, 'finished', uploadId, 1, patternBytes(1000, 4));
       const versions: Array<{ key: string; versionId: string }> = [];
       for (let i = 0; ; i++) {
         const key = `big/${i}`;
@@ -217,6 +224,13 @@ describe('a full disk', () => {
       await expectFull(engine.createMultipartUpload(BUCKET, 'upload'));
       await expectFull(engine.createBucket('another-bucket'));
       await expectFull(engine.putBucketConfig(BUCKET, 'cors', '<CORSConfiguration/>'));
+      await expectFull(engine.putBucketVersioning('suspended', 'Enabled'));
+      await expectFull(engine.restoreObject(BUCKET, 'archived', { days: 1 }));
+      const finish = () =>
+        engine.completeMultipartUpload(BUCKET, 'finished', uploadId, [
+          { partNumber: 1, etag: part.etag },
+        ]);
+      await expectFull(finish());
       const nullMarker = await engine.deleteObject('suspended', 'null-version');
       expect(nullMarker).toEqual({ deleteMarker: true, versionId: 'null' });
 
@@ -230,6 +244,9 @@ describe('a full disk', () => {
       expect((await engine.deleteObject(BUCKET, 'one-more-marker')).deleteMarker).toBe(true);
       await engine.putObjectTagging(BUCKET, versions[4]!.key, { a: 'b' });
       await engine.createMultipartUpload(BUCKET, 'upload');
+      await engine.putBucketVersioning('suspended', 'Enabled');
+      await engine.restoreObject(BUCKET, 'archived', { days: 1 });
+      expect((await finish()).etag).toMatch(/-1"$/);
       expect((await engine.check({ deep: true })).problems).toEqual([]);
     } finally {
       await engine.close();

@@ -59,6 +59,7 @@ export async function restoreObject(
       `restore tier must be one of ${TIERS.join(', ')}, got "${tier}"`,
     );
   }
+  await ctx.blobs.ensureSpace(0);
   return ctx.queue.run(() => {
     const row = resolveVersion(ctx, bucket, key, options.versionId);
     const now = ctx.now();

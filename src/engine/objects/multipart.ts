@@ -611,6 +611,9 @@ export async function completeMultipartUpload(
         Object.entries(options.checksums).map(([a, v]) => [a, v?.replace(/-\d+$/, '')]),
       ),
     );
+  // No new bytes (the parts become the object), but new rows: at the reserve, as every
+  // metadata write, so that deletes can still commit.
+  await ctx.blobs.ensureSpace(0);
   return ctx.queue.run((tx) => {
     let upload: UploadRow;
     try {

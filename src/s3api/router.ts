@@ -168,6 +168,21 @@ function decodePath(raw: string): string {
   }
 }
 
+/**
+ * A key with a `..` segment (`../x`, `a/../b`, `..`), sent raw or percent-encoded, names a
+ * different path once anything normalises the URL; S3 answers such object requests 400
+ * (floci-io/floci#1231 and #1325 record AWS's answer), so the key is never stored.
+ */
+function refuseDotDot(key: string): string {
+  if (key.split('/').includes('..')) {
+    throw new StowageError(
+      'E_INVALID_URI',
+      `the key "${key.slice(0, 200)}" has a ".." path segment, which S3 refuses in a request URI`,
+    );
+  }
+  return key;
+}
+
 /** Splits the target into bucket and key. `virtualHostDomain` enables `bucket.<domain>` hosts. */
 export function addressOf(
   rawPath: string,
@@ -177,7 +192,7 @@ export function addressOf(
   const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
   if (virtualHostDomain && hostname.endsWith(`.${virtualHostDomain}`)) {
     const bucket = hostname.slice(0, -(virtualHostDomain.length + 1));
-    const key = decodePath(rawPath.slice(1));
+    const key = refuseDotDot(decodePath(rawPath.slice(1)));
     return key === '' ? { bucket } : { bucket, key };
   }
   const path = rawPath.slice(1);
@@ -185,7 +200,7 @@ export function addressOf(
   const slash = path.indexOf('/');
   if (slash < 0) return { bucket: decodePath(path) };
   const bucket = decodePath(path.slice(0, slash));
-  const key = decodePath(path.slice(slash + 1));
+  const key = refuseDotDot(decodePath(path.slice(slash + 1)));
   return key === '' ? { bucket } : { bucket, key };
 }
 

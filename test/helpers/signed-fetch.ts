@@ -5,6 +5,7 @@
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { TEST_KEY } from './server.js';
 
 /** A SigV4 signer for S3 in us-east-1, as the SDK signs (path not re-escaped). */
@@ -65,5 +66,37 @@ export async function signedFetch(
     method,
     headers: signed.headers,
     ...(method === 'GET' || method === 'HEAD' ? {} : { body }),
+  });
+}
+
+/**
+ * Sends `method rawPath` signed, through node:http, which sends the path exactly as given:
+ * fetch() and URL resolve `..` and `%2E%2E` segments before anything is sent.
+ */
+export async function signedRawRequest(
+  target: { url: string },
+  method: string,
+  rawPath: string,
+  body = '',
+): Promise<{ status: number; body: string }> {
+  const { hostname, port, host } = new URL(target.url);
+  const signed = await signer.sign({
+    method,
+    protocol: 'http:',
+    hostname,
+    port: Number(port),
+    path: rawPath,
+    query: {},
+    headers: { host, 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex') },
+  });
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname, port, method, path: rawPath, headers: signed.headers });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 }

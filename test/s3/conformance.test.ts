@@ -41,7 +41,7 @@ import { checksumBase64 } from '../../src/engine/checksums/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBytes } from '../helpers/engine.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
-import { signedFetch } from '../helpers/signed-fetch.js';
+import { signedFetch, signedRawRequest } from '../helpers/signed-fetch.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
 
 const MIB = 1024 * 1024;
@@ -400,6 +400,23 @@ describe('writes S3 would refuse', () => {
       expect(text).toContain('x-amz-checksum- header is invalid');
     }
     expect(await exists('bad-sum')).toBe(false);
+  });
+
+  it('refuses a key with a ".." segment, raw or percent-encoded, and stores nothing', async () => {
+    for (const key of ['../x', 'a/../b', '%2E%2E/x', 'a/%2e%2e', '..']) {
+      const put = await signedRawRequest(t, 'PUT', `/${BUCKET}/${key}`, 'dots');
+      expect([key, put.status]).toEqual([key, 400]);
+      expect(put.body).toContain('<Code>InvalidURI</Code>');
+      const get = await signedRawRequest(t, 'GET', `/${BUCKET}/${key}`);
+      expect([key, get.status]).toEqual([key, 400]);
+    }
+    const listed = await t.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: '.' }));
+    expect(listed.Contents ?? []).toEqual([]);
+    // Dots that are not a whole segment are ordinary key characters.
+    for (const key of ['a/..b', '..a/x', 'a/.../b', 'a/./b']) {
+      const put = await signedRawRequest(t, 'PUT', `/${BUCKET}/${key}`, 'dots');
+      expect([key, put.status]).toEqual([key, 200]);
+    }
   });
 
   it('refuses two checksum headers on one request', async () => {

@@ -173,8 +173,9 @@ export class Engine {
     }
     let opened: Database | undefined;
     try {
-      // The XXHASH checksums are WebAssembly, compiled once before the first write.
-      await loadXxhash();
+      // The XXHASH checksums are WebAssembly, compiled once before the first write. Without
+      // WebAssembly (node --jitless) only they are refused (NotImplemented), not the engine.
+      await loadXxhash().catch(() => undefined);
       const fsync = options.fsync ?? true;
       const reserveBytes = options.reserveBytes ?? (await defaultReserveBytes(dataDir));
       const blobs = new BlobStore(dataDir, {

@@ -44,6 +44,43 @@ describe('bin/stowage.cjs (subprocess)', () => {
     expect(stderr).toBe('');
   });
 
+  it('without WebAssembly (node --jitless) refuses only the XXHASH checksums', async () => {
+    const { dir, cleanup } = tempDir('stowage-jitless-');
+    try {
+      const file = path.join(dir, 'hello.txt');
+      writeFileSync(file, 'hello');
+      const run = (...args: string[]) =>
+        exec(
+          process.execPath,
+          ['--jitless', 'bin/stowage.cjs', 'engine', '--data-dir', `${dir}/data`, ...args],
+          {
+            cwd: root,
+            env: { PATH: process.env.PATH ?? '' },
+          },
+        );
+      await run('mb', 'jitless');
+      await run('put', 'jitless', 'sha', file, '--checksum-algorithm', 'SHA512');
+      const refused = await run(
+        'put',
+        'jitless',
+        'xx',
+        file,
+        '--checksum-algorithm',
+        'XXHASH3',
+      ).then(
+        () => undefined,
+        (err: { code?: number; stderr?: string }) => err,
+      );
+      expect(refused?.code).not.toBe(0);
+      expect(refused?.stderr).toMatch(/XXHASH3 checksums need WebAssembly.*E_NOT_IMPLEMENTED/);
+      const { stdout } = await run('ls', 'jitless');
+      expect(stdout).toContain('sha');
+      expect(stdout).not.toMatch(/\bxx\b/);
+    } finally {
+      cleanup();
+    }
+  });
+
   it('stops quietly with 141 when its reader goes away (`stowage ls | head`)', async () => {
     const child = spawn(process.execPath, ['bin/stowage.cjs', '--help'], {
       cwd: root,

@@ -9,18 +9,25 @@
  * because an update runs to its end on the one JavaScript thread.
  */
 import { createXXHash128, createXXHash3, createXXHash64, type IHasher } from 'hash-wasm';
+import { StowageError } from '../../errors.js';
 
 /** The algorithms this module computes. */
 export type XxhashAlgorithm = 'XXHASH64' | 'XXHASH3' | 'XXHASH128';
 
 let hashers: Readonly<Record<XxhashAlgorithm, IHasher>> | undefined;
 let loading: Promise<void> | undefined;
+/** Why the hashers could not be made (a runtime without WebAssembly: `node --jitless`). */
+let failure: unknown;
 
 /** Compiles the three hashers; later calls return the same promise. */
 export function loadXxhash(): Promise<void> {
   loading ??= Promise.all([createXXHash64(), createXXHash3(), createXXHash128()]).then(
     ([h64, h3, h128]) => {
       hashers = Object.freeze({ XXHASH64: h64, XXHASH3: h3, XXHASH128: h128 });
+    },
+    (error: unknown) => {
+      failure = error;
+      throw error;
     },
   );
   return loading;
@@ -32,6 +39,13 @@ export class XxhashChecksum {
   private state: Uint8Array;
 
   constructor(alg: XxhashAlgorithm) {
+    if (!hashers && failure !== undefined) {
+      // Only the XXHASHes are lost where WebAssembly is not available.
+      throw new StowageError(
+        'E_NOT_IMPLEMENTED',
+        `${alg} checksums need WebAssembly, which this Node.js runtime does not provide`,
+      );
+    }
     if (!hashers) {
       // A programming error, not a client's: every entry point awaits loadXxhash().
       throw new Error(`${alg} used before loadXxhash() finished`);

@@ -95,13 +95,18 @@ describe('openRequestBody', () => {
     ).toThrow(expect.objectContaining({ code: 'E_INVALID_REQUEST' }));
   });
 
-  it('refuses a malformed x-amz-decoded-content-length', () => {
+  it('refuses a malformed x-amz-decoded-content-length as a length not given (S3: 411)', () => {
     for (const value of ['-1', 'five', '1e3', '99999999999999999']) {
       expect(() =>
         openRequestBody(source(''), signedWith({ type: 'streaming-unsigned-trailer' }), {
           'x-amz-decoded-content-length': value,
         }),
-      ).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+      ).toThrow(
+        expect.objectContaining({
+          code: 'E_MISSING_CONTENT_LENGTH',
+          s3Code: 'MissingContentLength',
+        }),
+      );
     }
   });
 });

@@ -1746,6 +1746,43 @@ describe('checksum and size claims S3 checks', () => {
     expect(await exists('sdk-alg')).toBe(false);
   });
 
+  it('x-amz-sdk-checksum-algorithm without the checksum it names is refused, storing nothing', async () => {
+    // OpenStack Swift's AWS-mode test_good_md5_good_sha_no_crc_but_declared.
+    const body = 'declared only';
+    const res = await signedFetch(t, 'PUT', '/conformance/sdk-alg-only', {
+      body,
+      contentMd5: true,
+      headers: { 'x-amz-sdk-checksum-algorithm': 'CRC32' },
+    });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).toContain('<Code>InvalidRequest</Code>');
+    expect(text).toContain('no corresponding x-amz-checksum-* or x-amz-trailer');
+    expect(await exists('sdk-alg-only')).toBe(false);
+    // An MD5 asked of the JavaScript SDK comes as Content-MD5, which is the checksum then.
+    const md5 = await signedFetch(t, 'PUT', '/conformance/sdk-alg-md5', {
+      body,
+      contentMd5: true,
+      headers: { 'x-amz-sdk-checksum-algorithm': 'MD5' },
+    });
+    expect(md5.status).toBe(200);
+    // The SDK's presigned PUT URL carries the algorithm (and an empty body's CRC32) in its
+    // query, which S3 ignores: it still uploads.
+    const url = await getSignedUrl(
+      t.client,
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'sdk-alg-presigned',
+        ChecksumAlgorithm: 'CRC32',
+      }),
+      { expiresIn: 300 },
+    );
+    expect(new URL(url).searchParams.get('x-amz-sdk-checksum-algorithm')).toBe('CRC32');
+    const put = await fetch(url, { method: 'PUT', body });
+    expect(put.status).toBe(200);
+    expect(await exists('sdk-alg-presigned')).toBe(true);
+  });
+
   it("a part sent with another checksum algorithm than the upload's is refused", async () => {
     const { UploadId } = await t.client.send(
       new CreateMultipartUploadCommand({

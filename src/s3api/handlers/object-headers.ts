@@ -195,6 +195,17 @@ export function payloadChecksums(r: S3Request): ChecksumValues | Promise<Checksu
   }
   const sdk = header(r, 'x-amz-sdk-checksum-algorithm');
   const actual = r.trailerAlgorithms[0] ?? named[0];
+  // Declared but not sent: the client believes a checksum guards the body. (A presigned
+  // URL's query copy of the header is not read: the SDKs sign one into every PUT URL.) The
+  // JavaScript SDK sends an MD5 it was asked for as Content-MD5, which is checked.
+  const md5AsContentMd5 = sdk?.toUpperCase() === 'MD5' && header(r, 'content-md5') !== undefined;
+  if (sdk !== undefined && actual === undefined && !md5AsContentMd5) {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      `x-amz-sdk-checksum-algorithm specified (${sdk.slice(0, 20)}), but no corresponding ` +
+        `x-amz-checksum-* or x-amz-trailer headers were found`,
+    );
+  }
   if (sdk !== undefined && actual !== undefined && sdk.toUpperCase() !== actual) {
     throw new StowageError(
       'E_INVALID_REQUEST',

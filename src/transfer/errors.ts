@@ -75,6 +75,15 @@ function isSdkChecksumMismatch(err: unknown): boolean {
   return typeof m === 'string' && m.startsWith('Checksum mismatch');
 }
 
+/**
+ * The SDK refusing, before or after any request, something it cannot do itself (a response
+ * checksum of an algorithm it has no implementation of): the same call would fail again.
+ */
+function isSdkUnsupported(err: unknown): boolean {
+  const m = shapeOf(err).message;
+  return typeof m === 'string' && m.includes('is not supported by the client');
+}
+
 /** True for an abort caused by the caller's AbortSignal. */
 export function isAbortError(err: unknown): boolean {
   const name = shapeOf(err).name;
@@ -92,6 +101,7 @@ export function classifyError(err: unknown): ErrorClass {
   }
   // Damaged on the way: the next attempt may get the bytes right.
   if (isSdkChecksumMismatch(err)) return { retryable: true, throttled: false };
+  if (isSdkUnsupported(err)) return { retryable: false, throttled: false };
   const code = s3CodeOf(err);
   const status = httpStatusOf(err);
   if ((code && THROTTLING_CODES.has(code)) || status === 503 || status === 429) {

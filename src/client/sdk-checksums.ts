@@ -21,7 +21,8 @@ const loading = loadXxhash().then(() => {
 loading.catch(() => undefined);
 
 /** An SDK Checksum over one of the engine's incremental checksums. */
-function sdkChecksum(alg: ChecksumAlgorithm, needsWasm: boolean): ChecksumConstructor {
+function sdkChecksum(alg: ChecksumAlgorithm): ChecksumConstructor {
+  const needsWasm = alg.startsWith('XXHASH');
   return class implements Checksum {
     private sum: IncrementalChecksum | undefined;
     private pending: Uint8Array[] = [];
@@ -55,9 +56,9 @@ function sdkChecksum(alg: ChecksumAlgorithm, needsWasm: boolean): ChecksumConstr
 /** The SDK's `checksumAlgorithms` client option: the algorithms it lacks. */
 export const SDK_CHECKSUM_ALGORITHMS: Readonly<Record<string, ChecksumConstructor>> = Object.freeze(
   {
-    SHA512: sdkChecksum('SHA512', false),
-    XXHASH64: sdkChecksum('XXHASH64', true),
-    XXHASH3: sdkChecksum('XXHASH3', true),
-    XXHASH128: sdkChecksum('XXHASH128', true),
+    SHA512: sdkChecksum('SHA512'),
+    XXHASH64: sdkChecksum('XXHASH64'),
+    XXHASH3: sdkChecksum('XXHASH3'),
+    XXHASH128: sdkChecksum('XXHASH128'),
   },
 );

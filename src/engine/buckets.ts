@@ -37,6 +37,10 @@ export function requireBucket(ctx: EngineContext, name: string): BucketInfo {
   return toInfo(row);
 }
 
+/** Stores one bucket document row (a bucket's document of a kind, by id), replacing it. */
+const UPSERT_CONFIG = `INSERT INTO bucket_configs (bucket, kind, config_id, document, updated_at) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (bucket, kind, config_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`;
+
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$|^[a-z0-9-]{1,32}$/;
 
 /**
@@ -82,10 +86,9 @@ export async function createBucket(
       .run(name, where, ctx.owner, now);
     // In the same commit: a bucket is never seen (or left by a crash) without the ACL,
     // ownership or tags its CreateBucket gave it.
-    const insert = ctx.sql(
-      `INSERT INTO bucket_configs (bucket, kind, config_id, document, updated_at) VALUES (?, ?, '', ?, ?)`,
-    );
-    for (const [kind, document] of Object.entries(documents)) insert.run(name, kind, document, now);
+    const upsert = ctx.sql(UPSERT_CONFIG);
+    for (const [kind, document] of Object.entries(documents))
+      upsert.run(name, kind, '', document, now);
     return requireBucket(ctx, name);
   });
 }
@@ -192,10 +195,7 @@ export async function putBucketConfig(
   await ctx.queue.run(() => {
     requireBucket(ctx, bucket);
     ctx.buckets.invalidate();
-    const upsert = ctx.sql(
-      `INSERT INTO bucket_configs (bucket, kind, config_id, document, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (bucket, kind, config_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
-    );
+    const upsert = ctx.sql(UPSERT_CONFIG);
     const now = ctx.now();
     upsert.run(bucket, kind, id, document, now);
     for (const [sideId, value] of Object.entries(side))

@@ -173,8 +173,10 @@ function decodePath(raw: string): string {
  * different path once anything normalises the URL; S3 answers such object requests 400
  * (floci-io/floci#1231 and #1325 record AWS's answer), so the key is never stored.
  */
+const DOT_DOT_SEGMENT = /(?:^|\/)\.\.(?:\/|$)/;
+
 function refuseDotDot(key: string): string {
-  if (key.split('/').includes('..')) {
+  if (DOT_DOT_SEGMENT.test(key)) {
     throw new StowageError(
       'E_INVALID_URI',
       `the key "${key.slice(0, 200)}" has a ".." path segment, which S3 refuses in a request URI`,

@@ -28,7 +28,10 @@ export function openRequestBody(
   headers: HeaderMap,
 ): DecodedBody {
   const payload = auth.kind === 'signed' ? auth.payload : anonymousPayload(headers);
-  if (payload.type === 'unsigned' || payload.type === 'sha256') refuseTrailerWithout(headers);
+  const declared = headerValue(headers, 'x-amz-trailer');
+  if (payload.type === 'unsigned' || payload.type === 'sha256') {
+    refuseTrailerWithout(declared, headers);
+  }
   switch (payload.type) {
     case 'unsigned':
       return { body: borrowPieces(source), trailers: NO_TRAILERS };
@@ -46,7 +49,7 @@ export function openRequestBody(
         mode: payload.type,
         signing: auth.kind === 'signed' ? auth.signingContext : undefined,
         decodedLength: decodedLengthOf(headers),
-        trailerNames: trailerNamesOf(headers),
+        trailerNames: trailerNamesOf(declared),
       });
   }
 }
@@ -64,12 +67,12 @@ function anonymousPayload(headers: HeaderMap): PayloadMode {
 }
 
 /**
- * The names in `x-amz-trailer`. S3 takes only checksum trailers (`x-amz-checksum-*`);
+ * The names in `x-amz-trailer` (`declared`). S3 takes only checksum trailers (`x-amz-checksum-*`);
  * any other name (`content-md5`, `x-amz-content-sha256`, `foo`) is refused, as S3 does,
  * rather than received and ignored (a `content-md5` trailer would then go unchecked).
  */
-function trailerNamesOf(headers: HeaderMap): string[] | undefined {
-  const names = headerValue(headers, 'x-amz-trailer')?.split(',');
+function trailerNamesOf(declared: string | undefined): string[] | undefined {
+  const names = declared?.split(',');
   for (const name of names ?? []) {
     const n = name.trim().toLowerCase();
     if (n !== '' && !n.startsWith('x-amz-checksum-')) {
@@ -86,8 +89,7 @@ function trailerNamesOf(headers: HeaderMap): string[] | undefined {
  * A trailer declared on a body that cannot carry one (not aws-chunked with a trailer) would
  * never be read, so the checksum it promised would go unchecked: S3 refuses it.
  */
-function refuseTrailerWithout(headers: HeaderMap): void {
-  const declared = headerValue(headers, 'x-amz-trailer');
+function refuseTrailerWithout(declared: string | undefined, headers: HeaderMap): void {
   if (declared === undefined || declared.trim() === '') return;
   // Only a request with a body (a GET that carries the header has nothing to check).
   const length = headerValue(headers, 'content-length');

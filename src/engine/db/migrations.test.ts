@@ -100,7 +100,7 @@ describe('migrations', () => {
     db.close();
   });
 
-  it('the current-version index serves the listing query', () => {
+  it('the live-version index serves the listing query: it holds no delete marker', () => {
     const db = new Database(':memory:');
     migrate(db);
     const plan = db
@@ -108,7 +108,7 @@ describe('migrations', () => {
         'EXPLAIN QUERY PLAN SELECT * FROM versions WHERE bucket = ? AND is_latest = 1 AND is_delete_marker = 0 AND key > ? ORDER BY key LIMIT 10',
       )
       .all('b', '') as Array<{ detail: string }>;
-    expect(plan.map((p) => p.detail).join(' ')).toMatch(/versions_current/);
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/versions_live/);
     db.close();
   });
 });

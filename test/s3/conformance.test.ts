@@ -1938,6 +1938,28 @@ describe('listing arguments, as recorded AWS answers have them', () => {
     expect(noKeyMarker.xml).toContain('<ArgumentName>version-id-marker</ArgumentName>');
   });
 
+  it("encoding-type=url encodes keys as S3 does: space as '+', !'()~ too, '/' and '*' left", async () => {
+    // The set MinIO's s3URLEncode keeps to match S3 (url.QueryEscape, '/' and '*' kept).
+    const B = 'conformance-urlencode';
+    const key = "a b!'()~*+&=é/x";
+    const encoded = 'a+b%21%27%28%29%7E*%2B%26%3D%C3%A9/x';
+    await t.client.send(new CreateBucketCommand({ Bucket: B }));
+    await t.client.send(new PutObjectCommand({ Bucket: B, Key: key, Body: 'x' }));
+    await t.client.send(new CreateMultipartUploadCommand({ Bucket: B, Key: key }));
+    for (const path of [`/${B}?list-type=2`, `/${B}`, `/${B}?versions`, `/${B}?uploads`]) {
+      const { status, xml } = await xmlOf(
+        `${path}${path.includes('?') ? '&' : '?'}encoding-type=url`,
+      );
+      expect([path, status]).toEqual([path, 200]);
+      expect([path, xml]).toEqual([path, expect.stringContaining(`<Key>${encoded}</Key>`)]);
+    }
+    const prefixed = await xmlOf(
+      `/${B}?list-type=2&encoding-type=url&delimiter=%2F&prefix=${encodeURIComponent("a b!'")}`,
+    );
+    expect(prefixed.xml).toContain(`<Prefix>a+b%21%27</Prefix>`);
+    expect(prefixed.xml).toContain(`<Prefix>${encoded.slice(0, -1)}</Prefix>`);
+  });
+
   it("a bad limit names its value; a limit past 32 bits and the other version's marker are refused", async () => {
     // versitygw's tests and answers measured on S3: ArgumentValue beside ArgumentName, and
     // V1's marker in V2 (or V2's start-after in V1) refused instead of listing everything.

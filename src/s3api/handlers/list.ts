@@ -9,6 +9,8 @@ import { initiatorOf, OWNER } from './owner.js';
 /**
  * With encoding-type=url, S3 URL-encodes keys and prefixes (form style: space as '+')
  * so keys with characters XML cannot carry survive; botocore decodes them with unquote_plus.
+ * Every byte but letters, digits and `-_.*\/` is encoded, `!'()~` too (which
+ * encodeURIComponent leaves): the set MinIO's s3URLEncode keeps to match S3.
  */
 function encoder(r: S3Request): (s: string | undefined) => string | undefined {
   const type = param(r, 'encoding-type');
@@ -22,7 +24,12 @@ function encoder(r: S3Request): (s: string | undefined) => string | undefined {
       },
     );
   return (s) =>
-    s === undefined ? undefined : encodeURIComponent(s).replace(/%20/g, '+').replace(/%2F/g, '/');
+    s === undefined
+      ? undefined
+      : encodeURIComponent(s)
+          .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+          .replace(/%20/g, '+')
+          .replace(/%2F/g, '/');
 }
 
 function contents(

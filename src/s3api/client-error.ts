@@ -10,19 +10,15 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { StowageError } from '../errors.js';
 import { randomHex } from '../random-bytes.js';
 import type { AccessLogEntry } from './front.js';
+import { headerSectionTooLarge } from './header-section.js';
 import { errorDocument } from './respond.js';
 
 const GONE = new Set(['ECONNRESET', 'EPIPE', 'HPE_INVALID_EOF_STATE']);
 
 /** The error a parse failure is answered with, naming the problem. */
 export function clientErrorOf(err: Error & { code?: string; reason?: string }): StowageError {
-  if (err.code === 'HPE_HEADER_OVERFLOW') {
-    return new StowageError(
-      'E_INVALID_REQUEST',
-      'Your request header section exceeds the maximum allowed size (16 KiB)',
-      { s3Code: 'RequestHeaderSectionTooLarge' },
-    );
-  }
+  // Over node:http's 16 KiB, so over S3's 8 KiB too.
+  if (err.code === 'HPE_HEADER_OVERFLOW') return headerSectionTooLarge();
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     return new StowageError('E_REQUEST_TIMEOUT', 'The request headers were not received in time');
   }

@@ -12,6 +12,7 @@ import type { DeferredAuthorization, S3Request } from './context.js';
 import { applyCorsHeaders } from './cors/actual.js';
 import { discardUnreadBody } from './discard-body.js';
 import { continueOnFirstRead } from './expect-continue.js';
+import { checkHeaderSection } from './header-section.js';
 import { HANDLERS } from './handlers/index.js';
 import { CLIENT_CLOSED, sendError } from './respond.js';
 import { route, type Route } from './router.js';
@@ -177,6 +178,7 @@ export function createS3Handler(
           'An HTTP/1.1 request must have a Host header (RFC 9112 section 3.2)',
         );
       }
+      checkHeaderSection(req.rawHeaders);
       if (Buffer.byteLength(url) > MAX_URL_BYTES) {
         throw new StowageError(
           'E_INVALID_URI',

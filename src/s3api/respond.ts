@@ -240,6 +240,16 @@ export function errorDocument(
     if (err.code === 'E_INVALID_STORAGE_CLASS')
       body.StorageClassRequested = err.details.storageClass;
   }
+  // The sizes S3 names when a body or part is too large or too small, and the limit of a
+  // header section.
+  const { sizeBytes, minSizeBytes, maxSizeBytes } = err.details;
+  if (err.code === 'E_ENTITY_TOO_SMALL' || err.code === 'E_ENTITY_TOO_LARGE') {
+    if (typeof sizeBytes === 'number') body.ProposedSize = String(sizeBytes);
+    if (typeof minSizeBytes === 'number') body.MinSizeAllowed = String(minSizeBytes);
+  }
+  if (err.code === 'E_ENTITY_TOO_LARGE' || err.s3Code === 'RequestHeaderSectionTooLarge') {
+    if (typeof maxSizeBytes === 'number') body.MaxSizeAllowed = String(maxSizeBytes);
+  }
   if (err.code === 'E_INVALID_RANGE') {
     const { rangeRequested, objectSize } = err.details;
     if (typeof rangeRequested === 'string') body.RangeRequested = rangeRequested;

@@ -114,7 +114,7 @@ it('a request node:http cannot parse gets an S3 error with a request id, and a l
     {
       raw: `GET /logged/a HTTP/1.1\r\nHost: x\r\nx-amz-meta-big: ${'x'.repeat(17_000)}\r\n\r\n`,
       code: 'RequestHeaderSectionTooLarge',
-      message: 'Your request header section exceeds the maximum allowed size (16 KiB)',
+      message: 'Your request header section exceeds the maximum allowed size of 8192 bytes',
     },
   ];
   for (const c of cases) {

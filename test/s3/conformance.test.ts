@@ -303,10 +303,12 @@ describe('writes S3 would refuse', () => {
   });
 
   it('a request with hundreds of headers is read whole: none is dropped unseen', async () => {
-    // 250 metadata entries are 1.5 KB of metadata, within S3's 2 KB. A limit on the header
-    // count dropped Authorization (the request became anonymous: 403) and Expect.
+    // 150 metadata entries are 0.9 KB of metadata, within S3's 2 KB, and with the signed
+    // header list the request's header section is 6.3 KB, within S3's 8 KiB (250
+    // entries made 9.9 KB and are refused, as on S3). A limit on the header count dropped
+    // Authorization (the request became anonymous: 403) and Expect.
     const Metadata = Object.fromEntries(
-      Array.from({ length: 250 }, (_, i) => [`m${String(i).padStart(3, '0')}`, 'v']),
+      Array.from({ length: 150 }, (_, i) => [`m${String(i).padStart(3, '0')}`, 'v']),
     );
     await t.client.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: 'many-headers', Body: 'm', Metadata }),

@@ -226,3 +226,103 @@ describe('x-amz-trailer', () => {
     expect(await stored('good')).toBe(true);
   });
 });
+
+describe('sizes S3 names in its answer', () => {
+  /** Sends a signed request by hand (its headers as given), and waits for the answer. */
+  async function rawSigned(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body = '',
+  ): Promise<string> {
+    const url = new URL(t.url);
+    const signed = await s3Signer(TEST_KEY).sign({
+      method,
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path,
+      query: {},
+      headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...headers },
+    });
+    const c = await connectRaw(Number(url.port));
+    const head = Object.entries(signed.headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    c.socket.write(`${method} ${path} HTTP/1.1\r\n${head}connection: close\r\n\r\n${body}`);
+    await c.closedWithin(5000);
+    return c.text();
+  }
+
+  it('a PUT declaring more than 5 GiB is EntityTooLarge with ProposedSize and MaxSizeAllowed, storing nothing', async () => {
+    const answer = await rawSigned('PUT', `/${BUCKET}/six-gib`, {
+      'content-length': String(6 * 1024 ** 3),
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('<Code>EntityTooLarge</Code>');
+    expect(answer).toContain(`<ProposedSize>${6 * 1024 ** 3}</ProposedSize>`);
+    expect(answer).toContain(`<MaxSizeAllowed>${5 * 1024 ** 3}</MaxSizeAllowed>`);
+    expect(await stored('six-gib')).toBe(false);
+  });
+
+  it('a small part before the last is EntityTooSmall naming the part, its ETag, its size and the minimum', async () => {
+    const created = await signedFetch(t, 'POST', `/${BUCKET}/small-parts?uploads`);
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await created.text())![1]!;
+    const etags: string[] = [];
+    for (const n of [1, 2]) {
+      const part = await signedFetch(
+        t,
+        'PUT',
+        `/${BUCKET}/small-parts?partNumber=${n}&uploadId=${uploadId}`,
+        { body: `part ${n}` },
+      );
+      etags.push(part.headers.get('etag')!);
+    }
+    const list = etags
+      .map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`)
+      .join('');
+    const res = await signedFetch(t, 'POST', `/${BUCKET}/small-parts?uploadId=${uploadId}`, {
+      body: `<CompleteMultipartUpload>${list}</CompleteMultipartUpload>`,
+    });
+    const xml = await res.text();
+    expect(res.status).toBe(400);
+    expect(xml).toContain('<Code>EntityTooSmall</Code>');
+    expect(xml).toContain('<PartNumber>1</PartNumber>');
+    expect(xml).toContain(`<ETag>${etags[0]!.replace(/"/g, '')}</ETag>`);
+    expect(xml).toContain('<ProposedSize>6</ProposedSize>');
+    expect(xml).toContain(`<MinSizeAllowed>${5 * 1024 * 1024}</MinSizeAllowed>`);
+    expect(await stored('small-parts')).toBe(false);
+  });
+
+  it('a header section over 8 KiB is RequestHeaderSectionTooLarge with MaxSizeAllowed, as on S3, storing nothing', async () => {
+    const over = await rawSigned(
+      'PUT',
+      `/${BUCKET}/big-headers`,
+      { 'content-length': '4', 'x-amz-meta-a': 'a'.repeat(1000), 'x-padding': 'p'.repeat(8000) },
+      'abcd',
+    );
+    expect(over).toMatch(/^HTTP\/1\.1 400 /);
+    expect(over).toContain('<Code>RequestHeaderSectionTooLarge</Code>');
+    expect(over).toContain('<MaxSizeAllowed>8192</MaxSizeAllowed>');
+    expect(await stored('big-headers')).toBe(false);
+    // Just under the limit, and cookies (which a browser sends a server on localhost, and
+    // S3's hosts never get) besides.
+    const under = await rawSigned(
+      'PUT',
+      `/${BUCKET}/big-headers`,
+      { 'content-length': '4', 'x-padding': 'p'.repeat(7000), cookie: `c=${'c'.repeat(6000)}` },
+      'abcd',
+    );
+    expect(under).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await stored('big-headers')).toBe(true);
+  });
+
+  it("past node:http's own 16 KiB limit the answer is the same", async () => {
+    const c = await connectRaw(Number(new URL(t.url).port));
+    c.socket.write(`GET /${BUCKET}/x HTTP/1.1\r\nHost: x\r\nx-big: ${'x'.repeat(17_000)}\r\n\r\n`);
+    await c.closedWithin(5000);
+    expect(c.text()).toMatch(/^HTTP\/1\.1 400 /);
+    expect(c.text()).toContain('<Code>RequestHeaderSectionTooLarge</Code>');
+    expect(c.text()).toContain('<MaxSizeAllowed>8192</MaxSizeAllowed>');
+  });
+});

@@ -71,7 +71,7 @@ export async function writeBlob(
   options: WriteBlobOptions,
 ): Promise<WrittenBlob> {
   if (options.expectedLength !== undefined && options.expectedLength > options.maxLength) {
-    throw tooLarge(options.maxLength);
+    throw tooLarge(options.maxLength, options.expectedLength);
   }
   const length = knownLength(body, options);
   const inline = options.allowInline === true && store.keepsInline(length);
@@ -194,12 +194,13 @@ function envelopeOf(options: WriteBlobOptions): { envelope?: BlobEnvelope } {
   return options.encrypt ? { envelope: options.encrypt.envelope } : {};
 }
 
-function tooLarge(max: number): StowageError {
+/** `proposed`: the declared length (S3's ProposedSize), when there is one. */
+function tooLarge(max: number, proposed?: number): StowageError {
   return new StowageError(
     'E_ENTITY_TOO_LARGE',
     `the body is larger than the maximum of ${max} bytes`,
     {
-      details: { maxSizeBytes: max },
+      details: { maxSizeBytes: max, ...(proposed !== undefined ? { sizeBytes: proposed } : {}) },
     },
   );
 }

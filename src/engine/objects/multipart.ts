@@ -580,6 +580,7 @@ function checkPartList(
         {
           details: {
             partNumber: p.part_number,
+            eTag: p.md5,
             sizeBytes: p.size,
             minSizeBytes: ctx.limits.minPartSizeBytes,
           },
@@ -635,6 +636,7 @@ export async function completeMultipartUpload(
       throw new StowageError(
         'E_ENTITY_TOO_LARGE',
         `the object would be ${size} bytes; the maximum is ${ctx.limits.maxObjectSizeBytes}`,
+        { details: { sizeBytes: size, maxSizeBytes: ctx.limits.maxObjectSizeBytes } },
       );
     }
     checkCurrentConditions(ctx, bucket, key, options.conditions);

@@ -265,6 +265,7 @@ export function createS3Handler(
           // connection can be reused, but not forever (discard-body.ts).
           discardUnreadBody(req);
         }
+        if (routed?.operation === 'HeadBucket') nameBucketRegion(options.engine, routed, res);
         sendError(res, err, { requestId, resource: rawPath, method });
         // NotImplemented (501) answers a client that asked for what this server does not
         // do; it is not a fault of the server.
@@ -283,6 +284,20 @@ export function createS3Handler(
  * one account, so any other value is 403 AccessDenied, as S3 answers a mismatch, and the
  * request changes nothing.
  */
+/**
+ * S3 names an existing bucket's region on every HeadBucket answer, refusals included: the
+ * SDKs' region discovery (aws-sdk-go's GetBucketRegion) sends an anonymous HEAD and reads
+ * x-amz-bucket-region from its 403. A bucket that does not exist has no region to name.
+ */
+function nameBucketRegion(engine: Engine, routed: Route, res: ServerResponse): void {
+  if (routed.bucket === undefined) return;
+  try {
+    res.setHeader('x-amz-bucket-region', engine.headBucket(routed.bucket).region);
+  } catch {
+    // No such bucket (or a name that is not one).
+  }
+}
+
 function refuseUnexpectedOwner(routed: Route, req: IncomingMessage): void {
   if (routed.bucket === undefined) return;
   const names = ['x-amz-expected-bucket-owner'];

@@ -121,6 +121,9 @@ export function sendBody(body: Readable, res: ServerResponse): Promise<void> {
   });
 }
 
+/** Headers an error answer keeps (x-amz-bucket-region: a refused HeadBucket, front.ts). */
+const KEPT_ON_ERRORS = new Set(['x-amz-request-id', 'x-amz-id-2', 'x-amz-bucket-region']);
+
 /**
  * Sends an S3 error document. A HEAD response, a 304, and an error after the headers
  * went out carry no body (in the last case the connection is cut so the client sees a
@@ -140,7 +143,7 @@ export function sendError(
   res.statusCode = status;
   // CORS headers stay on errors, as in S3, so a browser script can read the error.
   for (const h of res.getHeaderNames())
-    if (h !== 'x-amz-request-id' && h !== 'x-amz-id-2' && !isCorsHeader(h)) res.removeHeader(h);
+    if (!KEPT_ON_ERRORS.has(h) && !isCorsHeader(h)) res.removeHeader(h);
   if (err.details.deleteMarker === true) res.setHeader('x-amz-delete-marker', 'true');
   if (typeof err.details.versionId === 'string' && err.details.deleteMarker === true) {
     res.setHeader('x-amz-version-id', err.details.versionId);

@@ -1219,6 +1219,32 @@ describe('listings and bucket documents', () => {
     expect([res.status, res.headers.get('content-type')]).toEqual([200, 'application/xml']);
   });
 
+  it("HeadBucket names an existing bucket's region even when it refuses the caller, as S3 does (aws-sdk-go GetBucketRegion)", async () => {
+    await t.client.send(
+      new CreateBucketCommand({
+        Bucket: 'region-told',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
+    // Anonymous (what aws-sdk-go's s3manager.GetBucketRegion sends).
+    const anon = await fetch(new URL('/region-told', t.url), { method: 'HEAD' });
+    expect([anon.status, anon.headers.get('x-amz-bucket-region')]).toEqual([403, 'eu-west-1']);
+    // A wrong secret.
+    const bad = await signedFetch(t, 'HEAD', '/region-told', {
+      credentials: { accessKeyId: TEST_KEY.accessKeyId, secretAccessKey: 'wrong' },
+    });
+    expect([bad.status, bad.headers.get('x-amz-bucket-region')]).toEqual([403, 'eu-west-1']);
+    // Allowed: 200 with the region, as before.
+    const ok = await signedFetch(t, 'HEAD', '/region-told');
+    expect([ok.status, ok.headers.get('x-amz-bucket-region')]).toEqual([200, 'eu-west-1']);
+    // A bucket that does not exist has no region to tell; other operations' errors carry none.
+    const none = await fetch(new URL('/region-never-made', t.url), { method: 'HEAD' });
+    expect([none.status, none.headers.get('x-amz-bucket-region')]).toEqual([404, null]);
+    const list = await fetch(new URL('/region-told', t.url));
+    expect([list.status, list.headers.get('x-amz-bucket-region')]).toEqual([403, null]);
+    await t.client.send(new DeleteBucketCommand({ Bucket: 'region-told' }));
+  });
+
   it('CreateBucket refuses a LocationConstraint that is not region-shaped with InvalidLocationConstraint, and takes us-east-1 named outright', async () => {
     expect(
       await s3ErrorOf(

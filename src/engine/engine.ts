@@ -52,7 +52,7 @@ export interface EngineOptions {
   owner?: string;
   /**
    * Free space new object bytes must leave on the file system (default: 2% of its size,
-   * at most 64 MiB). Writes that would eat into it fail with E_STORAGE_FULL, so deletes,
+   * at most 64 MiB, at least 8 MiB or a quarter of a small one). Writes that would eat into it fail with E_STORAGE_FULL, so deletes,
    * which need a little room for the metadata journal, can still free space. 0 disables.
    */
   reserveBytes?: number;
@@ -116,10 +116,19 @@ function lacksSpace(code: string, dataDir: string): boolean {
   }
 }
 
-/** Default reserve: 2% of the file system, capped at 64 MiB. */
+/**
+ * Default reserve: 2% of the file system, capped at 64 MiB, and at least 8 MiB (but no more
+ * than a quarter of a small file system). The floor is SQLite's: the bytes of small
+ * objects go into its WAL, which grows by up to 4 MiB (1,000 pages) before a checkpoint
+ * copies them into the database file, which then grows by as much. The reserve is checked
+ * against the object's own bytes only, so on a file system of a few hundred MiB, 2% let
+ * small uploads take the last free bytes and a delete could no longer commit.
+ */
 async function defaultReserveBytes(dataDir: string): Promise<number> {
   const s = await fsp.statfs(dataDir);
-  return Math.min(64 * 1024 * 1024, Math.floor(s.blocks * s.bsize * 0.02));
+  const size = s.blocks * s.bsize;
+  const floor = Math.min(8 * 1024 * 1024, Math.floor(size / 4));
+  return Math.min(64 * 1024 * 1024, Math.max(floor, Math.floor(size * 0.02)));
 }
 
 /** S3's limits, the defaults. */

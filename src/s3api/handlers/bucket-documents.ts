@@ -5,8 +5,9 @@
  * configurations are several per bucket, addressed by `?id=`.
  */
 import { isStowageError, StowageError } from '../../errors.js';
-import { bucketOf, param, type S3Request } from '../context.js';
+import { bucketOf, header, param, type S3Request } from '../context.js';
 import { readSmallBody } from '../small-body.js';
+import { checksumsFrom } from './object-headers.js';
 import { validateBucketDocument } from '../documents/index.js';
 import {
   parsePublicAccessBlock,
@@ -63,11 +64,33 @@ function documentId(r: S3Request, sub: keyof typeof BUCKET_DOCUMENTS, method: st
   return id;
 }
 
+/**
+ * The documents S3 takes only with an integrity check of the body: a Content-MD5 or an
+ * x-amz-checksum-* (header or trailer). Without either S3 answers 400 InvalidRequest.
+ */
+const CHECKSUM_REQUIRED: ReadonlySet<keyof typeof BUCKET_DOCUMENTS> = new Set([
+  'tagging',
+  'cors',
+  'lifecycle',
+  'replication',
+]);
+
+function requireBodyChecksum(r: S3Request, sub: keyof typeof BUCKET_DOCUMENTS): void {
+  if (!CHECKSUM_REQUIRED.has(sub)) return;
+  if (header(r, 'content-md5') !== undefined || r.trailerAlgorithms.length > 0) return;
+  if (Object.keys(checksumsFrom(r)).length > 0) return;
+  throw new StowageError(
+    'E_INVALID_REQUEST',
+    'Missing required header for this request: Content-MD5 OR x-amz-checksum-*',
+  );
+}
+
 /** PUT ?<sub-resource>. */
 export async function putBucketDocument(r: S3Request): Promise<void> {
   const sub = subresourceOf(r);
   const id = documentId(r, sub, 'PUT');
   const bucket = bucketOf(r);
+  requireBodyChecksum(r, sub);
   const bytes = await readSmallBody(r, 1024 * 1024);
   const text =
     sub === 'policy'

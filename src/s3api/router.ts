@@ -118,7 +118,10 @@ const SUBRESOURCES: readonly string[] = [
 
 /**
  * Query parameters any request may carry: the SDKs' `x-id`, the Signature V4 (and V2)
- * presigning parameters, and the `x-amz-*` headers a presigner moves into the URL.
+ * presigning parameters, and the headers a presigner moves into the URL: `x-amz-*`, and
+ * the `Content-Type`, `Content-MD5` and `Cache-Control` the AWS SDK for JavaScript v2
+ * (`aws-sdk`) adds to every SigV4 presigned URL made with them, which S3 accepts (covered
+ * by the signature; the request's own headers are what is stored and checked).
  */
 function isPassiveParam(name: string): boolean {
   const n = name.toLowerCase();
@@ -127,7 +130,10 @@ function isPassiveParam(name: string): boolean {
     n.startsWith('x-amz-') ||
     n === 'awsaccesskeyid' ||
     n === 'signature' ||
-    n === 'expires'
+    n === 'expires' ||
+    n === 'content-type' ||
+    n === 'content-md5' ||
+    n === 'cache-control'
   );
 }
 

@@ -1155,6 +1155,13 @@ describe('presigned URLs', () => {
     expect(
       (await fetch(md5Url, { method: 'PUT', body, headers: { 'content-md5': md5 } })).status,
     ).toBe(200);
+    // In the query alone (the header not sent), the digest is still checked.
+    const queryMd5 = await presign('v2-query-md5', { 'Content-MD5': md5 });
+    const wrong = await fetch(queryMd5, { method: 'PUT', body: 'png byteZ' });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain('<Code>BadDigest</Code>');
+    expect(await exists('v2-query-md5')).toBe(false);
+    expect((await fetch(queryMd5, { method: 'PUT', body })).status).toBe(200);
     // Still covered by the signature like any query parameter.
     const tampered = typed.replace('image%2Fpng', 'text%2Fhtml');
     expect((await fetch(tampered, { method: 'PUT', body })).status).toBe(403);

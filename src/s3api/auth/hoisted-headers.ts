@@ -5,7 +5,9 @@
  * them as the headers they stand for, and so does this server. They are covered by the
  * signature, as every query parameter is.
  *
- * Not taken: SigV4's own parameters, the payload hash (read by authentication), and the
+ * `Content-MD5` too, which the legacy JavaScript SDK (v2) moves there. Not taken: its
+ * `Content-Type` and `Cache-Control` (the request's own headers are stored, as Ceph RGW
+ * does), SigV4's own parameters, the payload hash (read by authentication), and the
  * flexible checksums: the SDKs sign the CRC32 of an empty body into every presigned PUT, and
  * S3 ignores those for presigned uploads.
  */
@@ -35,6 +37,12 @@ export function hoistedHeaders(rawQuery: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const [raw, value] of new URLSearchParams(rawQuery)) {
     const name = raw.toLowerCase();
+    // The legacy JavaScript SDK (v2) moves a ContentMD5 into the query: a digest the
+    // client stated is checked, never stored unchecked (a header sent as well wins).
+    if (name === 'content-md5') {
+      out.push([name, value]);
+      continue;
+    }
     if (!name.startsWith('x-amz-') || SIGV4_PARAMS.has(name)) continue;
     if (name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-mode') continue;
     if (hasControlChars(value)) {

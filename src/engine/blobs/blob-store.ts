@@ -127,10 +127,17 @@ export class BlobStore {
   /**
    * Throws E_STORAGE_FULL unless `bytes` more would still leave the reserve free. Without
    * a reserve, a disk filled by objects would also refuse the deletes that could free it.
+   *
+   * `into` says where the bytes go. Into the database (small objects kept inline, and
+   * metadata), they are written twice, to its write-ahead log and then to its file, and
+   * the free pages deleted rows left in that file count as room: the file never shrinks,
+   * so without them a disk once filled with small objects refused every write after they
+   * were all deleted. Into a blob file, only the file system's free space counts.
    */
-  async ensureSpace(bytes: number): Promise<void> {
+  async ensureSpace(bytes: number, into: 'database' | 'file' = 'database'): Promise<void> {
     const reserve = this.options.reserveBytes ?? 0;
     if (reserve <= 0) return;
+    if (into === 'database') bytes *= 2;
     // statfs costs a thread-pool round trip; while a recent reading leaves a wide margin,
     // count bytes against it instead of asking again.
     const now = Date.now();
@@ -147,7 +154,8 @@ export class BlobStore {
       throw toStowageError(err, 'check free space');
     }
     this.space = { at: now, free, used: bytes };
-    if (free - bytes < reserve) {
+    const reusable = into === 'database' ? (this.inline?.freeBytes() ?? 0) : 0;
+    if (free + reusable - bytes < reserve) {
       throw new StowageError(
         'E_STORAGE_FULL',
         `the storage device has ${free} bytes free and ${reserve} are kept in reserve; nothing was stored`,

@@ -26,12 +26,24 @@ export class InlineBlobs {
   private readonly sizeStmt;
   private readonly putStmt;
   private readonly deleteStmt;
+  private readonly freePagesStmt;
+  private readonly pageBytes: number;
 
   constructor(private readonly db: Database) {
+    this.freePagesStmt = db.prepare('PRAGMA freelist_count').pluck();
+    this.pageBytes = db.pragma('page_size', { simple: true }) as number;
     this.getStmt = db.prepare('SELECT data FROM inline_blobs WHERE id = ?').pluck();
     this.sizeStmt = db.prepare('SELECT length(data) FROM inline_blobs WHERE id = ?').pluck();
     this.putStmt = db.prepare('INSERT INTO inline_blobs (id, data) VALUES (?, ?)');
     this.deleteStmt = db.prepare('DELETE FROM inline_blobs WHERE id = ?');
+  }
+
+  /**
+   * Bytes of the database file's free pages: room that deleted rows left, which new rows
+   * take before the file grows (SQLite never shrinks the file by itself).
+   */
+  freeBytes(): number {
+    return (this.freePagesStmt.get() as number) * this.pageBytes;
   }
 
   /** A fresh inline blob id. */

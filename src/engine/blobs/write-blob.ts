@@ -88,8 +88,9 @@ export async function writeBlob(
   // One write in flight while the next batch is hashed: disk and CPU overlap.
   let inFlight: Promise<unknown> = Promise.resolve();
   try {
-    // New bytes stop at the free-space reserve (see BlobStore.ensureSpace).
-    await store.ensureSpace(options.expectedLength ?? 0);
+    // New bytes stop at the free-space reserve (see BlobStore.ensureSpace); a body in
+    // memory counts too (its length was not declared, but it is known).
+    await store.ensureSpace(length ?? 0, inline ? 'database' : 'file');
     if (!inline) handle = await fsp.open(store.tmpPathOf(id), 'wx');
     const file = handle;
     let batch: Uint8Array[] = [];
@@ -105,7 +106,7 @@ export async function writeBlob(
         kept.push(...buffers);
         return;
       }
-      await Promise.all([inFlight, store.ensureSpace(bytes)]);
+      await Promise.all([inFlight, store.ensureSpace(bytes, 'file')]);
       inFlight = file.writev(buffers);
       // Awaited at the next flush or at the end; if it fails before then (ENOSPC while the
       // next chunk is awaited), a rejection with no handler yet would end the process.

@@ -178,7 +178,6 @@ export function createS3Handler(
           'An HTTP/1.1 request must have a Host header (RFC 9112 section 3.2)',
         );
       }
-      checkHeaderSection(req.rawHeaders);
       if (Buffer.byteLength(url) > MAX_URL_BYTES) {
         throw new StowageError(
           'E_INVALID_URI',
@@ -198,6 +197,8 @@ export function createS3Handler(
       // headers before anything can fail, so that errors carry them too (as in S3).
       const preflight = routed.operation === 'PreflightCors';
       if (!preflight) applyCorsHeaders(options.engine, routed.bucket, req, res);
+      // After the CORS headers, so that a browser script can read the refusal.
+      checkHeaderSection(req.rawHeaders);
       const auth = preflight ? preflightAuth() : options.authenticate(req, rawPath, rawQuery);
       principal = auth.principal;
       const deferred = preflight ? undefined : options.authorize(auth.principal, routed, req);

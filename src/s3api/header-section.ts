@@ -23,8 +23,8 @@ export function headerSectionTooLarge(): StowageError {
 
 /**
  * Throws RequestHeaderSectionTooLarge when the header fields (`name: value` and CRLF each,
- * as sent) exceed 8 KiB. Cookie fields are not counted: S3's hosts never receive cookies,
- * while a browser sends a Stowage on `localhost` every cookie other local apps set there.
+ * as sent) exceed 8 KiB. Cookie fields are not counted (S3 counts them): a browser sends a
+ * Stowage on `localhost` every cookie that other local apps set there.
  */
 export function checkHeaderSection(rawHeaders: readonly string[]): void {
   let bytes = 0;

@@ -5,7 +5,12 @@
  * x-amz-content-sha256 names its value, and x-amz-trailer may name only checksums. From
  * OpenStack Swift's AWS-mode functional tests (test/s3api/test_input_errors.py).
  */
-import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCorsCommand,
+  HeadObjectCommand,
+  PutBucketCorsCommand,
+} from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksumBase64 } from '../../src/engine/checksums/index.js';
@@ -305,6 +310,23 @@ describe('sizes S3 names in its answer', () => {
     expect(over).toContain('<Code>RequestHeaderSectionTooLarge</Code>');
     expect(over).toContain('<MaxSizeAllowed>8192</MaxSizeAllowed>');
     expect(await stored('big-headers')).toBe(false);
+    // A page on an origin the bucket's CORS allows can read the refusal.
+    await t.client.send(
+      new PutBucketCorsCommand({
+        Bucket: BUCKET,
+        CORSConfiguration: {
+          CORSRules: [{ AllowedOrigins: ['http://game.test'], AllowedMethods: ['PUT'] }],
+        },
+      }),
+    );
+    const fromPage = await rawSigned('PUT', `/${BUCKET}/big-headers`, {
+      'content-length': '0',
+      origin: 'http://game.test',
+      'x-padding': 'p'.repeat(9000),
+    });
+    expect(fromPage).toContain('<Code>RequestHeaderSectionTooLarge</Code>');
+    expect(fromPage).toMatch(/^access-control-allow-origin: http:\/\/game\.test\r$/im);
+    await t.client.send(new DeleteBucketCorsCommand({ Bucket: BUCKET }));
     // Just under the limit, and cookies (which a browser sends a server on localhost, and
     // S3's hosts never get) besides.
     const under = await rawSigned(

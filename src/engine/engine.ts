@@ -13,6 +13,7 @@ import type { BlobBody } from './blobs/write-blob.js';
 import * as buckets from './buckets.js';
 import type { EngineContext, EngineLimits } from './context.js';
 import { CommitQueue } from './db/commit-queue.js';
+import { compactDatabase, type CompactReport } from './db/compact.js';
 import { KeyStore } from './crypto/keys.js';
 import { keyInUse } from './crypto/keys-in-use.js';
 import { openDatabase } from './db/open-database.js';
@@ -508,6 +509,21 @@ export class Engine {
   }
   listMultipartUploads(bucket: string, options?: T.ListUploadsOptions): T.ListUploadsResult {
     return this.op(() => listMultipartUploads(this.ctx, bucket, options));
+  }
+
+  /**
+   * Gives the metadata database's free pages back to the file system (see db/compact.ts):
+   * after many small objects were deleted, their space serves larger objects again. It
+   * rewrites the database and holds every other write until done: for
+   * `stowage engine compact`, with no server on the data directory.
+   */
+  compact(): Promise<CompactReport> {
+    return this.op(async () => {
+      // The operations already started finish first (this one is not in the set yet).
+      await Promise.allSettled([...this.inFlight]);
+      this.queue.flush();
+      return compactDatabase(this.db, databaseFile(this.dataDir));
+    });
   }
 
   /**

@@ -114,6 +114,37 @@ describe('stowage engine', () => {
     expect(existsSync(missing)).toBe(false);
   });
 
+  it('compact gives the space of deleted small objects back, keeps the rest, and refuses a missing or served data directory', async () => {
+    const { Engine } = await import('../../src/engine/engine.js');
+    const dataDir = env.STOWAGE_DATA_DIR!;
+    const engine = await Engine.open({ dataDir, fsync: false });
+    await engine.createBucket('game-assets');
+    for (let i = 0; i < 200; i++) {
+      await engine.putObject('game-assets', `thumbs/${i}.png`, Buffer.alloc(50_000, i));
+    }
+    for (let i = 1; i < 200; i++) await engine.deleteObject('game-assets', `thumbs/${i}.png`);
+    await expect(cli('engine', 'compact')).resolves.toMatchObject({ code: 7 });
+    await engine.close();
+
+    const r = await cli('--json', 'engine', 'compact');
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { beforeBytes: number; afterBytes: number };
+    expect(report.beforeBytes).toBeGreaterThan(9_000_000);
+    expect(report.afterBytes).toBeLessThan(1_000_000);
+    expect((await cli('engine', 'compact')).stdout).toMatch(
+      /^compacted the metadata database: \d+ -> \d+ bytes\n$/,
+    );
+    const kept = await cli('engine', 'get', 'game-assets', 'thumbs/0.png', 'kept.png');
+    expect(kept.code).toBe(0);
+    expect(readFileSync(path.join(dir, 'kept.png')).equals(Buffer.alloc(50_000, 0))).toBe(true);
+    expect(JSON.parse((await cli('--json', 'engine', 'check', '--deep')).stdout).ok).toBe(true);
+
+    const missing = path.join(dir, 'typo-dir');
+    const typo = await runCli(['engine', 'compact', '--data-dir', missing], { env, cwd: dir });
+    expect(typo.code).toBe(2);
+    expect(existsSync(missing)).toBe(false);
+  });
+
   it('reports a locked data directory', async () => {
     const { Engine } = await import('../../src/engine/engine.js');
     const held = await Engine.open({ dataDir: env.STOWAGE_DATA_DIR! });

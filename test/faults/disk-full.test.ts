@@ -202,6 +202,54 @@ describe('a full disk', () => {
     expect((await engine.check({ deep: true })).problems).toEqual([]);
   });
 
+  it('compacting gives the space of deleted small objects back to large ones; without room to rewrite the database it fails and changes nothing', async () => {
+    const engine = await Engine.open({ dataDir });
+    cleanup = () => engine.close();
+    await engine.createBucket(BUCKET);
+    const bodies = new Map<string, string>();
+    for (let i = 0; ; i++) {
+      const body = patternBytes(100 * KiB, i);
+      try {
+        await engine.putObject(BUCKET, `small/${i}`, body);
+      } catch (err) {
+        await expectFull(Promise.reject(err));
+        break;
+      }
+      bodies.set(`small/${i}`, sha256(body));
+      expect(i, 'the disk never filled up').toBeLessThan(10_000);
+    }
+    const keys = [...bodies.keys()];
+    const [odd, even] = [keys.filter((_, i) => i % 2), keys.filter((_, i) => i % 2 === 0)];
+    for (const key of odd) {
+      await engine.deleteObject(BUCKET, key);
+      bodies.delete(key);
+    }
+    const large = patternBytes(3 * MiB, 2);
+    await expectFull(engine.putObject(BUCKET, 'large', large));
+
+    // Half the objects are live: rewriting them does not fit on a disk another program
+    // took. The database is left as it was.
+    const filler = fillDisk(mountPoint);
+    try {
+      await expectFull(engine.compact());
+    } finally {
+      filler.remove();
+    }
+    await expectIntact(engine, bodies);
+
+    for (const key of even.slice(1)) {
+      await engine.deleteObject(BUCKET, key);
+      bodies.delete(key);
+    }
+    await expectFull(engine.putObject(BUCKET, 'large', large));
+    const report = await engine.compact();
+    expect(report.afterBytes).toBeLessThan(report.beforeBytes - 4 * MiB);
+    await engine.putObject(BUCKET, 'large', large);
+    bodies.set('large', sha256(large));
+    await expectIntact(engine, bodies);
+    expect((await engine.check({ deep: true })).problems).toEqual([]);
+  });
+
   it('metadata-only writes stop at the reserve too, so deletes that free space keep working', async () => {
     // Delete markers, tags, ACLs, uploads, completions, restores, versioning and bucket
     // documents add rows but no blob bytes.

@@ -310,6 +310,21 @@ export function registerEngineCommands(program: Command, ctx: CliContext): void 
     });
 
   engine
+    .command('compact')
+    .description(
+      "give the metadata database's free pages (left by deleted small objects) back to the file system",
+    )
+    .action(async () => {
+      const r = await withEngine(ctx, (e) => e.compact(), { mustExist: true });
+      ctx
+        .output()
+        .result(
+          r,
+          (x) => `compacted the metadata database: ${x.beforeBytes} -> ${x.afterBytes} bytes`,
+        );
+    });
+
+  engine
     .command('check')
     .description('check the data directory: database integrity, blobs present, no orphans')
     .option('--deep', 'also re-hash every blob against its SHA-256')

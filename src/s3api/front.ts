@@ -273,18 +273,14 @@ export function createS3Handler(
         if (err.httpStatus >= 500 && err.code !== 'E_NOT_IMPLEMENTED') {
           options.onServerError?.(err, requestId);
         }
-        finish(err);
+        // An upload the client cut off (it closed the connection mid-body, as s3backer
+        // does with a write it cancels): logged as IncompleteBody, flagged as the client's.
+        finish(err, err.code === 'E_INCOMPLETE_BODY' && req.readableAborted);
       },
     );
   };
 }
 
-/**
- * x-amz-expected-bucket-owner (and, on a copy, x-amz-source-expected-bucket-owner) names the
- * account the caller expects to own the bucket. Every bucket here belongs to this server's
- * one account, so any other value is 403 AccessDenied, as S3 answers a mismatch, and the
- * request changes nothing.
- */
 /**
  * S3 names an existing bucket's region on every HeadBucket answer, refusals included: the
  * SDKs' region discovery (aws-sdk-go's GetBucketRegion) sends an anonymous HEAD and reads
@@ -299,6 +295,12 @@ function nameBucketRegion(engine: Engine, routed: Route, res: ServerResponse): v
   }
 }
 
+/**
+ * x-amz-expected-bucket-owner (and, on a copy, x-amz-source-expected-bucket-owner) names the
+ * account the caller expects to own the bucket. Every bucket here belongs to this server's
+ * one account, so any other value is 403 AccessDenied, as S3 answers a mismatch, and the
+ * request changes nothing.
+ */
 function refuseUnexpectedOwner(routed: Route, req: IncomingMessage): void {
   if (routed.bucket === undefined) return;
   const names = ['x-amz-expected-bucket-owner'];

@@ -169,6 +169,35 @@ it('a client that closes in the middle of a body gets one log line, not a second
   ]);
 });
 
+it('an upload the client cuts off is logged as IncompleteBody closed by the client, and stores nothing', async () => {
+  // s3backer cancels a block write it no longer needs by closing the connection.
+  const url = new URL(
+    await getSignedUrl(client, new PutObjectCommand({ Bucket: 'logged', Key: 'cut-off.bin' }), {
+      expiresIn: 300,
+    }),
+  );
+  const before = accessLines().length;
+  const conn = await connectRaw(Number(url.port));
+  conn.socket.write(
+    `PUT ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: 4096\r\n\r\n${'x'.repeat(2000)}`,
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  conn.socket.destroy();
+  await vi.waitFor(() => expect(accessLines().length).toBeGreaterThan(before));
+  expect(accessLines().slice(before)).toEqual([
+    expect.objectContaining({
+      method: 'PUT',
+      path: '/logged/cut-off.bin',
+      status: 400,
+      code: 'IncompleteBody',
+      clientClosed: true,
+    }),
+  ]);
+  await expect(
+    client.send(new GetObjectCommand({ Bucket: 'logged', Key: 'cut-off.bin' })),
+  ).rejects.toMatchObject({ name: 'NoSuchKey' });
+});
+
 it('accepts an absolute-form request target (as sent through a forward proxy)', async () => {
   const { host } = new URL(server.url);
   const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {

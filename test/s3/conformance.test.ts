@@ -2387,6 +2387,10 @@ describe('bucket documents S3 takes only with a body checksum', () => {
       });
       expect(withCrc.status, sub).toBeLessThan(300);
     }
+    // A bucket that does not exist is NoSuchBucket first, as for any bucket document.
+    const missing = await signedFetch(t, 'PUT', `/no-such-bucket-md5?cors`, { body: docs.cors! });
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('<Code>NoSuchBucket</Code>');
     // Object tags are not among them: S3 takes PutObjectTagging without a checksum.
     await t.client.send(new PutObjectCommand({ Bucket, Key: 'o', Body: 'x' }));
     const objectTags = await signedFetch(t, 'PUT', `/${Bucket}/o?tagging`, { body: docs.tagging });

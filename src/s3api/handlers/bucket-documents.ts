@@ -90,7 +90,6 @@ export async function putBucketDocument(r: S3Request): Promise<void> {
   const sub = subresourceOf(r);
   const id = documentId(r, sub, 'PUT');
   const bucket = bucketOf(r);
-  requireBodyChecksum(r, sub);
   const bytes = await readSmallBody(r, 1024 * 1024);
   const text =
     sub === 'policy'
@@ -98,6 +97,7 @@ export async function putBucketDocument(r: S3Request): Promise<void> {
       : decodeUtf8(bytes);
   // NoSuchBucket comes before any complaint about the document, as in S3.
   r.engine.headBucket(bucket);
+  requireBodyChecksum(r, sub);
   validateBucketDocument(sub, text, { bucket, id, engine: r.engine });
   const minimumSize = sub === 'lifecycle' ? requestedMinimumSize(r) : undefined;
   if (sub === 'policy') refusePublicPolicy(r.engine, bucket, text);

@@ -178,21 +178,28 @@ export function createS3Handler(
           'An HTTP/1.1 request must have a Host header (RFC 9112 section 3.2)',
         );
       }
-      if (Buffer.byteLength(url) > MAX_URL_BYTES) {
-        throw new StowageError(
-          'E_INVALID_URI',
-          `the request URI is longer than ${MAX_URL_BYTES} bytes`,
+      try {
+        if (Buffer.byteLength(url) > MAX_URL_BYTES) {
+          throw new StowageError(
+            'E_INVALID_URI',
+            `the request URI is longer than ${MAX_URL_BYTES} bytes`,
+          );
+        }
+        if (!rawPath.startsWith('/'))
+          throw new StowageError('E_INVALID_URI', 'the request path must start with "/"');
+        routed = route(
+          method,
+          rawPath,
+          rawQuery,
+          req.headers as Record<string, string>,
+          options.virtualHostDomain,
         );
+      } catch (err) {
+        // A header section over the limit is refused first, as S3's front end does; with a
+        // route, only after the bucket's CORS headers are set (below).
+        checkHeaderSection(req.rawHeaders);
+        throw err;
       }
-      if (!rawPath.startsWith('/'))
-        throw new StowageError('E_INVALID_URI', 'the request path must start with "/"');
-      routed = route(
-        method,
-        rawPath,
-        rawQuery,
-        req.headers as Record<string, string>,
-        options.virtualHostDomain,
-      );
       // S3 answers a CORS preflight without authentication. Other requests get their CORS
       // headers before anything can fail, so that errors carry them too (as in S3).
       const preflight = routed.operation === 'PreflightCors';

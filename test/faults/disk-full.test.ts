@@ -7,6 +7,7 @@
  *
  * Mounting needs root (or CAP_SYS_ADMIN). Without it these tests fail; they never skip.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +15,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { isStowageError, type StowageError } from '../../src/errors.js';
-import { patternBytes, readAll, storedBlobIds, streamOf } from '../helpers/engine.js';
+import { patternBytes, readAll, storedBlobIds, streamOf, tempDir } from '../helpers/engine.js';
+import { BIN } from '../helpers/serve-process.js';
 import { fillDisk, mountTmpfs, type SmallFs } from '../helpers/small-fs.js';
 
 const MiB = 1024 * 1024;
@@ -248,6 +250,46 @@ describe('a full disk', () => {
     bodies.set('large', sha256(large));
     await expectIntact(engine, bodies);
     expect((await engine.check({ deep: true })).problems).toEqual([]);
+  });
+
+  it("compacting names SQLite's temporary directory when that is what is full", async () => {
+    // VACUUM builds its copy in SQLITE_TMPDIR (TMPDIR, /var/tmp), not in the data directory:
+    // here the data directory has room and the temporary directory has none.
+    const { dir: roomy, cleanup: removeRoomy } = tempDir('stowage-compact-');
+    try {
+      const engine = await Engine.open({ dataDir: roomy, fsync: false });
+      await engine.createBucket(BUCKET);
+      for (let i = 0; i < 200; i++) {
+        await engine.putObject(BUCKET, `small/${i}`, patternBytes(60 * KiB, i));
+      }
+      for (let i = 0; i < 200; i += 2) await engine.deleteObject(BUCKET, `small/${i}`);
+      await engine.close();
+      const filler = fillDisk(mountPoint);
+      let r: ReturnType<typeof spawnSync>;
+      try {
+        r = spawnSync(process.execPath, [BIN, 'engine', 'compact', '--data-dir', roomy], {
+          env: { ...process.env, SQLITE_TMPDIR: mountPoint },
+          encoding: 'utf8',
+        });
+      } finally {
+        filler.remove();
+      }
+      expect(r.status, String(r.stderr)).toBe(7);
+      expect(String(r.stderr)).toContain(`SQLite's temporary directory ${mountPoint}`);
+      expect(String(r.stderr)).toContain('E_STORAGE_FULL');
+      // Nothing changed: every object left reads back, and the check is clean.
+      const after = await Engine.open({ dataDir: roomy, fsync: false });
+      cleanup = () => after.close();
+      for (let i = 1; i < 200; i += 2) {
+        const got = await readAll(after.getObject(BUCKET, `small/${i}`).body);
+        expect(sha256(got), `small/${i}`).toBe(sha256(patternBytes(60 * KiB, i)));
+      }
+      expect((await after.check({ deep: true })).problems).toEqual([]);
+    } finally {
+      await cleanup?.();
+      cleanup = undefined;
+      removeRoomy();
+    }
   });
 
   it('metadata-only writes stop at the reserve too, so deletes that free space keep working', async () => {

@@ -310,6 +310,17 @@ describe('sizes S3 names in its answer', () => {
     expect(over).toContain('<Code>RequestHeaderSectionTooLarge</Code>');
     expect(over).toContain('<MaxSizeAllowed>8192</MaxSizeAllowed>');
     expect(await stored('big-headers')).toBe(false);
+    // It comes before the refusals of the request's path and query.
+    for (const path of [`/${BUCKET}/x?foo`, `/${BUCKET}/%ff`, `/${BUCKET}/%2E%2E/b`]) {
+      const first = await rawSigned('PUT', path, {
+        'content-length': '0',
+        'x-padding': 'p'.repeat(9000),
+      });
+      expect([path, first]).toEqual([
+        path,
+        expect.stringContaining('RequestHeaderSectionTooLarge'),
+      ]);
+    }
     // A page on an origin the bucket's CORS allows can read the refusal.
     await t.client.send(
       new PutBucketCorsCommand({

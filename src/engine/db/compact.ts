@@ -4,8 +4,10 @@
  * its file by itself, so their space serves new small objects and metadata only; VACUUM
  * rewrites the file without them, and a truncating checkpoint empties the write-ahead log.
  */
-import { statSync } from 'node:fs';
+import { statfsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { Database } from 'better-sqlite3';
+import { sqliteTempDir } from '../../config/sqlite-temp-dir.js';
 import { StowageError, toStowageError } from '../../errors.js';
 
 /** Sizes of the database file and its write-ahead log, before and after. */
@@ -20,10 +22,21 @@ function bytesOf(file: string): number {
   return total;
 }
 
+function freeBytes(dir: string): number | undefined {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Compacts the database at `file` (open as `db`, nothing else writing to it). It needs
- * free space about the size of the database's live data, for the rewritten pages; without
- * it, it fails with E_STORAGE_FULL and the database is as it was.
+ * free space about the size of the database's live data twice: in SQLite's temporary
+ * directory for the copy it builds, and beside the database for the write-ahead log that
+ * copies it back. Without it, it fails with E_STORAGE_FULL naming both places, and the
+ * database is as it was.
  */
 export function compactDatabase(db: Database, file: string): CompactReport {
   const beforeBytes = bytesOf(file);
@@ -33,10 +46,20 @@ export function compactDatabase(db: Database, file: string): CompactReport {
   } catch (err) {
     const e = toStowageError(err, 'compact the metadata database');
     if (e.code !== 'E_STORAGE_FULL') throw e;
+    const tempDir = sqliteTempDir();
+    const [dataFree, tempFree] = [freeBytes(path.dirname(file)), freeBytes(tempDir)];
     throw new StowageError(
       'E_STORAGE_FULL',
-      'compacting the metadata database needs free space about the size of the data it holds; nothing was changed',
-      { cause: err, details: { databaseBytes: beforeBytes } },
+      `compacting the metadata database (${beforeBytes} bytes) needs free space about the size of the data it holds in SQLite's temporary directory ${tempDir} (${tempFree ?? '?'} bytes free; set SQLITE_TMPDIR to use another) and again beside the database (${dataFree ?? '?'} bytes free); nothing was changed`,
+      {
+        cause: err,
+        details: {
+          databaseBytes: beforeBytes,
+          tempDir,
+          tempFreeBytes: tempFree,
+          dataFreeBytes: dataFree,
+        },
+      },
     );
   }
   return { beforeBytes, afterBytes: bytesOf(file) };

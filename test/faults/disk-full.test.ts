@@ -13,6 +13,8 @@ import { existsSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { databaseFile } from '../../src/data-dir.js';
 import { Engine } from '../../src/engine/engine.js';
 import { isStowageError, type StowageError } from '../../src/errors.js';
 import { patternBytes, readAll, storedBlobIds, streamOf, tempDir } from '../helpers/engine.js';
@@ -204,10 +206,8 @@ describe('a full disk', () => {
     expect((await engine.check({ deep: true })).problems).toEqual([]);
   });
 
-  it('compacting gives the space of deleted small objects back to large ones; without room to rewrite the database it fails and changes nothing', async () => {
-    const engine = await Engine.open({ dataDir });
-    cleanup = () => engine.close();
-    await engine.createBucket(BUCKET);
+  /** Writes 100 KiB objects until the disk is full; returns their keys and digests. */
+  async function fillWithSmallObjects(engine: Engine): Promise<Map<string, string>> {
     const bodies = new Map<string, string>();
     for (let i = 0; ; i++) {
       const body = patternBytes(100 * KiB, i);
@@ -215,11 +215,51 @@ describe('a full disk', () => {
         await engine.putObject(BUCKET, `small/${i}`, body);
       } catch (err) {
         await expectFull(Promise.reject(err));
-        break;
+        return bodies;
       }
       bodies.set(`small/${i}`, sha256(body));
       expect(i, 'the disk never filled up').toBeLessThan(10_000);
     }
+  }
+
+  it('the space deleted small objects leave in the database serves large objects at once, with the server running', async () => {
+    const engine = await Engine.open({ dataDir });
+    cleanup = () => engine.close();
+    await engine.createBucket(BUCKET);
+    const bodies = await fillWithSmallObjects(engine);
+    const keys = [...bodies.keys()];
+    // Every other one goes: the free pages are spread through the file, between live ones.
+    for (const key of keys.filter((_, i) => i % 2)) {
+      await engine.deleteObject(BUCKET, key);
+      bodies.delete(key);
+    }
+    const large = patternBytes(3 * MiB, 2);
+    await engine.putObject(BUCKET, 'large', large);
+    bodies.set('large', sha256(large));
+    // And the reserve still holds: what no longer fits is refused as before.
+    await expectFull(engine.putObject(BUCKET, 'too-large', patternBytes(FS_BYTES, 3)));
+    await expectIntact(engine, bodies);
+    expect((await engine.check({ deep: true })).problems).toEqual([]);
+    await engine.close();
+    // Reopened, the database is whole.
+    const again = await Engine.open({ dataDir });
+    cleanup = () => again.close();
+    await expectIntact(again, bodies);
+    expect((await again.check({ deep: true })).problems).toEqual([]);
+  });
+
+  it('compacting gives the space of deleted small objects back to large ones in a database made before that happened by itself; without room to rewrite the database it fails and changes nothing', async () => {
+    // A data directory from before new databases gave free pages back while open.
+    await (await Engine.open({ dataDir })).close();
+    const old = new Database(databaseFile(dataDir));
+    old.pragma('auto_vacuum = NONE');
+    old.exec('VACUUM');
+    expect(old.pragma('auto_vacuum', { simple: true })).toBe(0);
+    old.close();
+    const engine = await Engine.open({ dataDir });
+    cleanup = () => engine.close();
+    await engine.createBucket(BUCKET);
+    const bodies = await fillWithSmallObjects(engine);
     const keys = [...bodies.keys()];
     const [odd, even] = [keys.filter((_, i) => i % 2), keys.filter((_, i) => i % 2 === 0)];
     for (const key of odd) {
@@ -246,6 +286,19 @@ describe('a full disk', () => {
     await expectFull(engine.putObject(BUCKET, 'large', large));
     const report = await engine.compact();
     expect(report.afterBytes).toBeLessThan(report.beforeBytes - 4 * MiB);
+    await engine.putObject(BUCKET, 'large', large);
+    bodies.set('large', sha256(large));
+    await expectIntact(engine, bodies);
+    expect((await engine.check({ deep: true })).problems).toEqual([]);
+
+    // Compacted, the database gives free pages back by itself from now on.
+    await engine.deleteObject(BUCKET, 'large');
+    bodies.delete('large');
+    for (const [key, digest] of await fillWithSmallObjects(engine)) bodies.set(key, digest);
+    for (const key of [...bodies.keys()].filter((_, i) => i % 2)) {
+      await engine.deleteObject(BUCKET, key);
+      bodies.delete(key);
+    }
     await engine.putObject(BUCKET, 'large', large);
     bodies.set('large', sha256(large));
     await expectIntact(engine, bodies);

@@ -132,7 +132,8 @@ export class BlobStore {
    * metadata), they are written twice, to its write-ahead log and then to its file, and
    * the free pages deleted rows left in that file count as room: the file never shrinks,
    * so without them a disk once filled with small objects refused every write after they
-   * were all deleted. Into a blob file, only the file system's free space counts.
+   * were all deleted. Into a blob file, only the file system's free space counts, and when
+   * it is short, the database gives its free pages back to the file system first.
    */
   async ensureSpace(bytes: number, into: 'database' | 'file' = 'database'): Promise<void> {
     const reserve = this.options.reserveBytes ?? 0;
@@ -146,21 +147,32 @@ export class BlobStore {
       c.used += bytes;
       return;
     }
-    let free: number;
-    try {
-      const s = await fsp.statfs(this.tmpDir);
-      free = s.bavail * s.bsize;
-    } catch (err) {
-      throw toStowageError(err, 'check free space');
+    let free = await this.freeSpace();
+    const reusable = into === 'database' ? (this.inline?.freeBytes() ?? 0) : 0;
+    if (into === 'file' && free - bytes < reserve && this.inline) {
+      // Pages that deleted small objects left in the database are room for anything once
+      // the file gives them back; half the reserve at a time bounds the WAL they pass
+      // through.
+      const short = reserve + bytes - free;
+      if (this.inline.releaseFreePages(short, reserve / 2) > 0) free = await this.freeSpace();
     }
     this.space = { at: now, free, used: bytes };
-    const reusable = into === 'database' ? (this.inline?.freeBytes() ?? 0) : 0;
     if (free + reusable - bytes < reserve) {
       throw new StowageError(
         'E_STORAGE_FULL',
         `the storage device has ${free} bytes free and ${reserve} are kept in reserve; nothing was stored`,
         { details: { freeBytes: free, reserveBytes: reserve } },
       );
+    }
+  }
+
+  /** Bytes free for this process on the data directory's file system. */
+  private async freeSpace(): Promise<number> {
+    try {
+      const s = await fsp.statfs(this.tmpDir);
+      return s.bavail * s.bsize;
+    } catch (err) {
+      throw toStowageError(err, 'check free space');
     }
   }
 

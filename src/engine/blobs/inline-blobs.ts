@@ -15,6 +15,9 @@ import type { Database } from 'better-sqlite3';
 /** Bodies up to this size are stored inline unless the engine is told otherwise. */
 export const DEFAULT_INLINE_MAX_BYTES = 128 * 1024;
 
+/** `PRAGMA auto_vacuum` of a database whose free pages can be released while open. */
+export const INCREMENTAL = 2;
+
 /** True for the id of an inline blob. */
 export function isInlineId(id: string): boolean {
   return id.charCodeAt(0) === 0x69; /* 'i' */
@@ -44,6 +47,38 @@ export class InlineBlobs {
    */
   freeBytes(): number {
     return (this.freePagesStmt.get() as number) * this.pageBytes;
+  }
+
+  /**
+   * Gives free pages back to the file system while the database is open, until `bytes`
+   * were released or none are left, in steps of at most `stepBytes`; returns the bytes
+   * released. Each step moves live pages from the end of the file into free ones
+   * (`incremental_vacuum`, which writes the moved pages to the WAL) and then checkpoints,
+   * which copies them into the file, truncates it, and empties the WAL: so a step needs
+   * room for `stepBytes` of WAL, and a failing step (the disk is full) changes nothing.
+   *
+   * Only a database made with `auto_vacuum = INCREMENTAL` (see db/open-database.ts, or
+   * one that `stowage engine compact` rewrote) can do this; others release nothing.
+   */
+  releaseFreePages(bytes: number, stepBytes: number): number {
+    if (this.db.pragma('auto_vacuum', { simple: true }) !== INCREMENTAL) return 0;
+    const stepPages = Math.max(1, Math.floor(stepBytes / this.pageBytes));
+    let released = 0;
+    while (released < bytes) {
+      const free = this.freePagesStmt.get() as number;
+      if (free === 0) break;
+      const pages = Math.min(free, stepPages, Math.ceil((bytes - released) / this.pageBytes));
+      try {
+        this.db.pragma(`incremental_vacuum(${pages})`);
+        const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+        // A reader held the checkpoint back: the file shrinks at a later checkpoint.
+        if (r?.busy) break;
+      } catch {
+        break;
+      }
+      released += pages * this.pageBytes;
+    }
+    return released;
   }
 
   /** A fresh inline blob id. */

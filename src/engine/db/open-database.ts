@@ -16,6 +16,10 @@ export function openDatabase(file: string): Database.Database {
     throw toStowageError(err, `cannot open metadata database ${file}`);
   }
   try {
+    // A new database can give the pages that deleted rows (small objects) leave back to
+    // the file system while it is open (InlineBlobs.releaseFreePages); the mode is fixed
+    // once the first table exists, so older ones change it only when compacted.
+    if (db.pragma('page_count', { simple: true }) === 0) db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     // Checkpoints still sync; the caller syncs the WAL after commits (wal-sync.ts) or
     // accepts losing the latest commits on power loss (fsync off).

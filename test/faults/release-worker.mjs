@@ -1,0 +1,71 @@
+/**
+ * The child process of release-crash.test.ts, killed with SIGKILL while the database gives
+ * free pages back to the file system (BlobStore.ensureSpace → InlineBlobs.releaseFreePages).
+ *
+ * On a small file system it loops: small objects (kept in the database) until the disk is
+ * full, every other one deleted, then large objects (blob files) until the disk is full
+ * again, each of which makes the database release pages first; then the large ones are
+ * deleted and it starts over. It prints `LARGE <key>` before each large PUT, so the parent
+ * can aim its kill at a release. Object bytes are a pure function of the key.
+ *
+ * Usage: node release-worker.mjs <dataDir>
+ */
+import { pathToFileURL } from 'node:url';
+
+export const BUCKET = 'release-crash';
+export const SMALL_BYTES = 100 * 1024;
+export const LARGE_BYTES = 3 * 1024 * 1024;
+
+/** The bytes of the object at `key`: its length and fill depend on the key only. */
+export function contentOf(key) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  const bytes = Buffer.alloc(key.startsWith('large/') ? LARGE_BYTES : SMALL_BYTES);
+  for (let i = 0; i < bytes.length; i += 4) bytes.writeUInt32LE((h + i) >>> 0, i);
+  return bytes;
+}
+
+const isFull = (err) => err?.code === 'E_STORAGE_FULL';
+
+async function main(dataDir) {
+  const { Engine } = await import(
+    pathToFileURL(new URL('../../dist/engine/engine.js', import.meta.url).pathname).href
+  );
+  const engine = await Engine.open({ dataDir });
+  if (!engine.listBuckets().some((b) => b.name === BUCKET)) await engine.createBucket(BUCKET);
+  for (;;) {
+    const small = [];
+    for (let i = 0; ; i++) {
+      const key = `small/${i}`;
+      try {
+        await engine.putObject(BUCKET, key, contentOf(key));
+      } catch (err) {
+        if (!isFull(err)) throw err;
+        break;
+      }
+      small.push(key);
+    }
+    for (const key of small.filter((_, i) => i % 2)) await engine.deleteObject(BUCKET, key);
+    const large = [];
+    for (let i = 0; ; i++) {
+      const key = `large/${i}`;
+      process.stdout.write(`LARGE ${key}\n`);
+      try {
+        await engine.putObject(BUCKET, key, contentOf(key));
+      } catch (err) {
+        if (!isFull(err)) throw err;
+        break;
+      }
+      large.push(key);
+    }
+    if (large.length === 0) throw new Error('no large object fitted after the deletes');
+    for (const key of [...large, ...small]) await engine.deleteObject(BUCKET, key);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv[2]).catch((err) => {
+    process.stderr.write(`${err?.stack ?? err}\n`);
+    process.exit(1);
+  });
+}

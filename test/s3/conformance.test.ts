@@ -699,6 +699,19 @@ describe('reads', () => {
     expect(whole.status).toBe(200);
     expect(whole.headers.get('content-length')).toBe(String(body.length));
     expect(whole.headers.get('x-amz-checksum-sha256')).toMatch(/-2$/);
+    // The CRT's S3 client (aws-cli's and the Java SDK's CRT transfers, Mountpoint) asks in
+    // lower case; S3 takes either (LocalStack's AWS-validated ChecksumMode tests).
+    for (const mode of ['enabled', 'Enabled']) {
+      const lower = await signedFetch(t, 'GET', '/conformance/mp', {
+        headers: { 'x-amz-checksum-mode': mode },
+      });
+      expect([mode, lower.status, lower.headers.get('x-amz-checksum-sha256')]).toEqual([
+        mode,
+        200,
+        whole.headers.get('x-amz-checksum-sha256'),
+      ]);
+      await lower.arrayBuffer();
+    }
     // A range that covers the whole object carries the object's checksum, as on S3; one
     // that covers less carries none (it could not be checked against those bytes).
     for (const range of ['bytes=0-', `bytes=-${body.length + 5}`, `bytes=0-${body.length + 5}`]) {

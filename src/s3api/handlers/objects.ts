@@ -258,7 +258,8 @@ function writeReadHeaders(
   info: ObjectInfo,
   range: { start: number; end: number } | undefined,
 ): void {
-  const checksumMode = header(r, 'x-amz-checksum-mode') === 'ENABLED';
+  // The CRT's S3 client sends 'enabled'; S3 takes the value in any case.
+  const checksumMode = header(r, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED';
   const partNumber = intParam(r, 'partNumber');
   writeObjectHeaders(r.res, info, {
     versioned: isVersioned(r),

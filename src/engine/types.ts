@@ -183,6 +183,8 @@ export interface PutObjectOptions {
   storageClass?: string;
   /** Base64 MD5 the body must match (Content-MD5). */
   contentMd5?: string;
+  /** Hex SHA-256 the body must match (a signed x-amz-content-sha256); see verifyDigests. */
+  sha256?: string;
   /** Algorithm to compute and store even if no value is sent. */
   checksumAlgorithm?: ChecksumAlgorithm;
   /**
@@ -370,6 +372,8 @@ export interface CreateMultipartOptions {
 export interface UploadPartOptions {
   contentLength?: number;
   contentMd5?: string;
+  /** Hex SHA-256 the body must match (a signed x-amz-content-sha256); see verifyDigests. */
+  sha256?: string;
   checksums?: ChecksumValues | Promise<ChecksumValues>;
   /** An algorithm the client announced for this part (e.g. its trailer), besides the upload's. */
   checksumAlgorithm?: ChecksumAlgorithm;

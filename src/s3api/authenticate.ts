@@ -45,7 +45,11 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
     if (auth.kind === 'signed' && auth.via === 'query') {
       for (const [name, value] of hoistedHeaders(rawQuery)) req.headers[name] ??= value;
     }
-    const { body, trailers } = openRequestBody(idleLimited(req, options.bodyIdleMs), auth, headers);
+    const { body, trailers, deferSha256 } = openRequestBody(
+      idleLimited(req, options.bodyIdleMs),
+      auth,
+      headers,
+    );
     const declared = req.headers['x-amz-trailer'];
     const trailerAlgorithms = (Array.isArray(declared) ? declared.join(',') : (declared ?? ''))
       .split(',')
@@ -64,6 +68,7 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
       body,
       trailers,
       trailerAlgorithms,
+      ...(deferSha256 ? { deferSha256 } : {}),
     };
   };
 }

@@ -43,6 +43,12 @@ export interface S3Request {
   trailers?: Promise<ChecksumValues>;
   /** Algorithms announced in x-amz-trailer (their values arrive after the body). */
   trailerAlgorithms: string[];
+  /**
+   * Present when the body has a signed SHA-256 (x-amz-content-sha256): takes its check off
+   * `body` and returns the value for the engine's `sha256` option, which must get it.
+   * Only for handlers that hand the body to the engine unread (PutObject, UploadPart).
+   */
+  deferSha256?: () => string;
   /** True for a request that carries no signature (allowed by a bucket policy or ACL). */
   anonymous: boolean;
   /** The ARN of the IAM user whose named key signed the request; absent for the root key. */

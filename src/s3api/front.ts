@@ -29,6 +29,8 @@ export interface Authenticated {
   body: AsyncIterable<Uint8Array>;
   trailers?: Promise<Record<string, string>>;
   trailerAlgorithms: string[];
+  /** See RequestBody.deferSha256 (auth/request-body.ts). */
+  deferSha256?: () => string;
 }
 
 /** Authenticates a request and decodes its payload; throws S3 auth errors. */
@@ -219,6 +221,7 @@ export function createS3Handler(
         body: awaitingContinue ? continueOnFirstRead(auth.body, res) : auth.body,
         trailers: checksumTrailers(auth.trailers),
         trailerAlgorithms: auth.trailerAlgorithms,
+        ...(auth.deferSha256 ? { deferSha256: auth.deferSha256 } : {}),
         anonymous: auth.principal.kind === 'anonymous',
         ...(auth.principal.kind === 'key' && auth.principal.userArn
           ? { userArn: auth.principal.userArn }

@@ -176,6 +176,28 @@ describe('integrity: Content-MD5 and x-amz-checksum-*', () => {
     expect(dataFiles()).toHaveLength(1);
   });
 
+  it('checks a signed SHA-256 (hex, any case) before Content-MD5, for objects and parts, storing nothing on a mismatch', async () => {
+    const hex = createHash('sha256').update(body).digest('hex');
+    await engine.putObject('bkt', 'sha', body, { sha256: hex.toUpperCase() });
+    const wrongMd5 = createHash('md5').update('other').digest('base64');
+    const other = createHash('sha256').update('other').digest('hex');
+    await expectCode(
+      engine.putObject('bkt', 'bad-sha', body, { sha256: other, contentMd5: wrongMd5 }),
+      'E_CONTENT_SHA256_MISMATCH',
+      /x-amz-content-sha256/,
+    );
+    await expectCode(() => engine.headObject('bkt', 'bad-sha'), 'E_NO_SUCH_KEY');
+    const { uploadId } = await engine.createMultipartUpload('bkt', 'sha-mpu');
+    await expectCode(
+      engine.uploadPart('bkt', 'sha-mpu', uploadId, 1, body, { sha256: other }),
+      'E_CONTENT_SHA256_MISMATCH',
+    );
+    expect(engine.listParts('bkt', 'sha-mpu', uploadId).parts).toEqual([]);
+    await engine.uploadPart('bkt', 'sha-mpu', uploadId, 1, body, { sha256: hex });
+    expect(engine.listParts('bkt', 'sha-mpu', uploadId).parts).toHaveLength(1);
+    expect(dataFiles()).toHaveLength(2);
+  });
+
   it('rejects a malformed Content-MD5 with InvalidDigest', async () => {
     await expectCode(
       engine.putObject('bkt', 'k', body, { contentMd5: 'not-base64!' }),

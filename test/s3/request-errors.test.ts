@@ -7,8 +7,11 @@
  */
 import {
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteBucketCorsCommand,
+  GetBucketCorsCommand,
   HeadObjectCommand,
+  ListPartsCommand,
   PutBucketCorsCommand,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
@@ -55,6 +58,61 @@ describe('errors for bad request bodies', () => {
     const actual = createHash('sha256').update(BODY).digest('hex');
     expect(xml).toContain(`<S3ComputedContentSHA256>${actual}</S3ComputedContentSHA256>`);
     expect(await stored('sha')).toBe(false);
+  });
+
+  it('a wrong signed SHA-256 comes before a wrong Content-MD5, and stores nothing, for a small or large PutObject, an UploadPart and a bucket document', async () => {
+    // A body of 5 MiB is hashed on the engine's worker threads, 32 bytes on the main
+    // thread; either way the engine, not the front end, compares the signed hash.
+    for (const body of [BODY, Buffer.alloc(5 * 1024 * 1024, 7)]) {
+      const key = `sha-md5-${body.length}`;
+      const res = await signedFetch(t, 'PUT', `/${BUCKET}/${key}`, {
+        body,
+        headers: {
+          'x-amz-content-sha256': EMPTY_SHA256,
+          'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==',
+        },
+      });
+      expect([key, res.status]).toEqual([key, 400]);
+      expect(await res.text()).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
+      expect(await stored(key)).toBe(false);
+      const right = createHash('sha256').update(body).digest('hex');
+      const ok = await signedFetch(t, 'PUT', `/${BUCKET}/${key}`, {
+        body,
+        headers: { 'x-amz-content-sha256': right.toUpperCase() },
+      });
+      expect([key, ok.status]).toEqual([key, 200]);
+    }
+    const created = await t.client.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'sha-part' }),
+    );
+    const part = `/${BUCKET}/sha-part?partNumber=1&uploadId=${created.UploadId}`;
+    const bad = await signedFetch(t, 'PUT', part, {
+      body: BODY,
+      headers: { 'x-amz-content-sha256': EMPTY_SHA256 },
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
+    const parts = await t.client.send(
+      new ListPartsCommand({ Bucket: BUCKET, Key: 'sha-part', UploadId: created.UploadId }),
+    );
+    expect(parts.Parts ?? []).toEqual([]);
+    // A body the front end reads itself (here a CORS document) is checked as it streams.
+    const cors =
+      '<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod><AllowedOrigin>*</AllowedOrigin></CORSRule></CORSConfiguration>';
+    const doc = await signedFetch(t, 'PUT', `/${BUCKET}?cors`, {
+      body: Buffer.from(cors),
+      headers: {
+        'x-amz-content-sha256': EMPTY_SHA256,
+        'content-md5': createHash('md5').update(cors).digest('base64'),
+      },
+    });
+    expect(doc.status).toBe(400);
+    expect(await doc.text()).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
+    await expect(t.client.send(new GetBucketCorsCommand({ Bucket: BUCKET }))).rejects.toMatchObject(
+      {
+        name: 'NoSuchCORSConfiguration',
+      },
+    );
   });
 
   it('BadDigest names the expected digest (hex) and the calculated one (base64)', async () => {

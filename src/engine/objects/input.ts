@@ -140,14 +140,31 @@ export function algorithmsFor(
 }
 
 /**
- * Compares the digests of written bytes with what the client declared. Trailing
- * checksums (a promise) are awaited here, after the body. Any mismatch rejects the write.
+ * Compares the digests of written bytes with what the client declared: `sha256` (a
+ * signed x-amz-content-sha256, hex) first, as S3 checks it before any digest, then
+ * Content-MD5 and the checksums. Trailing checksums (a promise) are awaited here, after
+ * the body. Any mismatch rejects the write.
+ *
+ * The engine hashes every body with SHA-256 anyway, so the S3 front end leaves the check
+ * of a signed payload hash to it instead of hashing each upload a second time.
  */
 export async function verifyDigests(
-  digests: Pick<BlobDigests, 'md5' | 'checksums'>,
+  digests: Pick<BlobDigests, 'md5' | 'checksums'> & { sha256?: Buffer },
   contentMd5: string | undefined,
   expected: ChecksumValues | Promise<ChecksumValues> | undefined,
+  sha256?: string,
 ): Promise<void> {
+  if (sha256 !== undefined) {
+    if (!digests.sha256) throw new StowageError('E_INTERNAL', 'no SHA-256 to check the body by');
+    const actual = digests.sha256.toString('hex');
+    if (actual !== sha256.toLowerCase()) {
+      throw new StowageError(
+        'E_CONTENT_SHA256_MISMATCH',
+        "The provided 'x-amz-content-sha256' header does not match what was computed; nothing was stored",
+        { details: { clientComputedContentSHA256: sha256, s3ComputedContentSHA256: actual } },
+      );
+    }
+  }
   if (contentMd5 !== undefined && digests.md5.toString('base64') !== contentMd5.trim()) {
     throw new StowageError(
       'E_BAD_DIGEST',

@@ -255,7 +255,7 @@ async function storePart(
     signal: options.signal,
     verify: async (d) => {
       options.verify?.(d.sha256);
-      await verifyDigests(d, options.contentMd5, options.checksums);
+      await verifyDigests(d, options.contentMd5, options.checksums, options.sha256);
     },
   });
   const md5 = blob.md5.toString('hex');

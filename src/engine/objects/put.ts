@@ -151,7 +151,7 @@ export async function putObject(
     maxLength: ctx.limits.maxPutSizeBytes,
     algorithms,
     signal: options.signal,
-    verify: (d) => verifyDigests(d, options.contentMd5, options.checksums),
+    verify: (d) => verifyDigests(d, options.contentMd5, options.checksums, options.sha256),
     allowInline: true,
     ...(encryption ? { encrypt: encryption.encrypt } : {}),
   });

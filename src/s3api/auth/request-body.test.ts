@@ -56,6 +56,33 @@ describe('openRequestBody', () => {
     await expect(text(bad.body)).rejects.toMatchObject({ code: 'E_CONTENT_SHA256_MISMATCH' });
   });
 
+  it('hands the check of a signed SHA-256 to the caller only when asked before the first read', async () => {
+    const handed = openRequestBody(
+      source('hellO'),
+      signedWith({ type: 'sha256', hex: sha256('hello') }),
+      { 'x-amz-content-sha256': sha256('hello').toUpperCase() },
+    );
+    // The value as sent, for the engine to compare; the bytes pass unchecked.
+    expect(handed.deferSha256!()).toBe(sha256('hello').toUpperCase());
+    expect(await text(handed.body)).toBe('hellO');
+
+    const kept = openRequestBody(
+      source('hel', 'lO'),
+      signedWith({ type: 'sha256', hex: sha256('hello') }),
+      {},
+    );
+    const it = kept.body[Symbol.asyncIterator]();
+    await it.next();
+    // Too late: the body is already being checked, and stays so.
+    expect(() => kept.deferSha256!()).toThrow(/after the body was read/);
+    await expect(text({ [Symbol.asyncIterator]: () => it })).rejects.toMatchObject({
+      code: 'E_CONTENT_SHA256_MISMATCH',
+    });
+    // Nothing to hand over for other payloads.
+    const unsigned = openRequestBody(source('x'), signedWith({ type: 'unsigned' }), {});
+    expect(unsigned.deferSha256).toBeUndefined();
+  });
+
   it('decodes aws-chunked with x-amz-decoded-content-length and x-amz-trailer', async () => {
     const headers = {
       'x-amz-decoded-content-length': '5',

@@ -9,6 +9,18 @@ import type { AuthResult, HeaderMap, PayloadMode } from './types.js';
 
 const NO_TRAILERS = Promise.resolve<Record<string, string>>({});
 
+/** A request's verified payload. */
+export interface RequestBody extends DecodedBody {
+  /**
+   * For a body with a signed SHA-256 only: hands its check to the caller, who must pass
+   * the returned value (the x-amz-content-sha256 as sent) to whatever stores the body, to
+   * be compared before anything is kept (the engine's `sha256` option: it hashes every
+   * body with SHA-256 anyway, so this saves hashing each upload twice). Call it before
+   * reading the body; afterwards `body` passes the bytes on unchecked.
+   */
+  deferSha256?: () => string;
+}
+
 /**
  * The verified payload of a request: passed through for UNSIGNED-PAYLOAD, hashed and
  * checked for a signed SHA-256, decoded from aws-chunked (with chunk signatures checked)
@@ -26,7 +38,7 @@ export function openRequestBody(
   source: AsyncIterable<Uint8Array>,
   auth: AuthResult,
   headers: HeaderMap,
-): DecodedBody {
+): RequestBody {
   const payload = auth.kind === 'signed' ? auth.payload : anonymousPayload(headers);
   const declared = headerValue(headers, 'x-amz-trailer');
   if (payload.type === 'unsigned' || payload.type === 'sha256') {
@@ -36,14 +48,11 @@ export function openRequestBody(
     case 'unsigned':
       return { body: borrowPieces(source), trailers: NO_TRAILERS };
     case 'sha256':
-      return {
-        body: verifyPayloadSha256(
-          source,
-          payload.hex,
-          headerValue(headers, 'x-amz-content-sha256') ?? payload.hex,
-        ),
-        trailers: NO_TRAILERS,
-      };
+      return deferrableSha256(
+        source,
+        payload.hex,
+        headerValue(headers, 'x-amz-content-sha256') ?? payload.hex,
+      );
     default:
       return decodeAwsChunked(source, {
         mode: payload.type,
@@ -52,6 +61,32 @@ export function openRequestBody(
         trailerNames: trailerNamesOf(declared),
       });
   }
+}
+
+/**
+ * A body checked against its signed SHA-256 as it streams, unless the check is handed
+ * over (deferSha256) before the first read.
+ */
+function deferrableSha256(
+  source: AsyncIterable<Uint8Array>,
+  hex: string,
+  sent: string,
+): RequestBody {
+  let deferred = false;
+  let started = false;
+  async function* body(): AsyncGenerator<Buffer> {
+    started = true;
+    yield* deferred ? borrowPieces(source) : verifyPayloadSha256(source, hex, sent);
+  }
+  return {
+    body: body(),
+    trailers: NO_TRAILERS,
+    deferSha256: () => {
+      if (started) throw new StowageError('E_INTERNAL', 'deferSha256 after the body was read');
+      deferred = true;
+      return sent;
+    },
+  };
 }
 
 function anonymousPayload(headers: HeaderMap): PayloadMode {

@@ -89,6 +89,7 @@ export async function uploadPart(r: S3Request): Promise<void> {
     {
       contentLength: declaredLength(r),
       contentMd5: header(r, 'content-md5'),
+      sha256: r.deferSha256?.(),
       checksums,
       checksumAlgorithm: checksumAlgorithmFrom(r),
     },

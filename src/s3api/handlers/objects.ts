@@ -128,6 +128,7 @@ export async function putObject(r: S3Request): Promise<void> {
     tags,
     storageClass: header(r, 'x-amz-storage-class'),
     contentMd5: header(r, 'content-md5'),
+    sha256: r.deferSha256?.(),
     checksumAlgorithm: algorithm,
     checksums,
     conditions,

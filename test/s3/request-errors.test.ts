@@ -215,6 +215,49 @@ describe('x-amz-content-sha256 in a presigned URL', () => {
       expect(await stored(`presigned-bad-${hoist}`)).toBe(false);
     }
   });
+
+  it('the body must match the hash the URL signed, whatever unsigned x-amz-content-sha256 header comes with it', async () => {
+    const hex = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    // Inline, in a blob file, and as a part: the engine compares the signed hash.
+    const { UploadId } = await t.client.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'presigned-part' }),
+    );
+    for (const [path, size] of [
+      [`/${BUCKET}/presigned-other-small`, 155],
+      [`/${BUCKET}/presigned-other-large`, 300 * 1024],
+      [`/${BUCKET}/presigned-part?partNumber=1&uploadId=${UploadId}`, 5 * 1024 * 1024],
+    ] as const) {
+      const signedFor = Buffer.alloc(size, 1);
+      const sent = Buffer.alloc(size, 2);
+      const url = new URL(path, t.url);
+      const request = await s3Signer(TEST_KEY).presign(
+        {
+          method: 'PUT',
+          protocol: url.protocol,
+          hostname: url.hostname,
+          port: Number(url.port),
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          headers: { host: url.host, 'x-amz-content-sha256': hex(signedFor) },
+        },
+        { expiresIn: 300 },
+      );
+      const query = new URLSearchParams(request.query as Record<string, string>).toString();
+      const res = await fetch(`${t.url}${url.pathname}?${query}`, {
+        method: 'PUT',
+        headers: { ...request.headers, 'x-amz-content-sha256': hex(sent) },
+        body: sent,
+      });
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(await res.text()).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
+    }
+    expect(await stored('presigned-other-small')).toBe(false);
+    expect(await stored('presigned-other-large')).toBe(false);
+    const parts = await t.client.send(
+      new ListPartsCommand({ Bucket: BUCKET, Key: 'presigned-part', UploadId }),
+    );
+    expect(parts.Parts ?? []).toEqual([]);
+  });
 });
 
 const data = Buffer.from('hello world, 32 bytes of data!!!');

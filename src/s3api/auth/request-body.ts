@@ -13,10 +13,11 @@ const NO_TRAILERS = Promise.resolve<Record<string, string>>({});
 export interface RequestBody extends DecodedBody {
   /**
    * For a body with a signed SHA-256 only: hands its check to the caller, who must pass
-   * the returned value (the x-amz-content-sha256 as sent) to whatever stores the body, to
-   * be compared before anything is kept (the engine's `sha256` option: it hashes every
-   * body with SHA-256 anyway, so this saves hashing each upload twice). Call it before
-   * reading the body; afterwards `body` passes the bytes on unchecked.
+   * the returned value (the signed hash: a presigned URL's own, never an unsigned header
+   * sent beside it) to whatever stores the body, to be compared before anything is kept
+   * (the engine's `sha256` option: it hashes every body with SHA-256 anyway, so this
+   * saves hashing each upload twice). Call it before reading the body; afterwards `body`
+   * passes the bytes on unchecked.
    */
   deferSha256?: () => string;
 }
@@ -84,7 +85,8 @@ function deferrableSha256(
     deferSha256: () => {
       if (started) throw new StowageError('E_INTERNAL', 'deferSha256 after the body was read');
       deferred = true;
-      return sent;
+      // As sent (its case) when the header is the signed value, for the error's details.
+      return sent.toLowerCase() === hex.toLowerCase() ? sent : hex;
     },
   };
 }

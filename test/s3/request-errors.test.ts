@@ -115,6 +115,32 @@ describe('errors for bad request bodies', () => {
     );
   });
 
+  it('a CopyObject or UploadPartCopy that signs the SHA-256 of a body it does not send is refused and copies nothing', async () => {
+    await signedFetch(t, 'PUT', `/${BUCKET}/copy-src`, { body: BODY });
+    const { UploadId } = await t.client.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'copy-part' }),
+    );
+    for (const path of [
+      `/${BUCKET}/copy-dst`,
+      `/${BUCKET}/copy-part?partNumber=1&uploadId=${UploadId}`,
+    ]) {
+      const res = await signedFetch(t, 'PUT', path, {
+        body: '',
+        headers: {
+          'x-amz-copy-source': `/${BUCKET}/copy-src`,
+          'x-amz-content-sha256': createHash('sha256').update('abc').digest('hex'),
+        },
+      });
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(await res.text()).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
+    }
+    expect(await stored('copy-dst')).toBe(false);
+    const parts = await t.client.send(
+      new ListPartsCommand({ Bucket: BUCKET, Key: 'copy-part', UploadId }),
+    );
+    expect(parts.Parts ?? []).toEqual([]);
+  });
+
   it('BadDigest names the expected digest (hex) and the calculated one (base64)', async () => {
     const res = await signedFetch(t, 'PUT', `/${BUCKET}/md5`, {
       body: BODY,

@@ -55,6 +55,38 @@ export function mountTmpfs(bytes: number, prefix: string): SmallFs {
   };
 }
 
+/**
+ * Mounts an ext4 file system of `bytes` (an image file under the OS temp directory, on a
+ * loop device) on a fresh directory. Unlike tmpfs, ext4 allocates blocks late and holds
+ * some in reserve for writes in flight, so its free space lags behind what was written.
+ */
+export function mountExt4(bytes: number, prefix: string): SmallFs {
+  const mountPoint = mkdtempSync(path.join(tmpdir(), prefix));
+  const image = `${mountPoint}.img`;
+  try {
+    execFileSync('truncate', ['-s', String(bytes), image], { stdio: 'pipe' });
+    execFileSync('mkfs.ext4', ['-q', '-F', image], { stdio: 'pipe' });
+    execFileSync('mount', ['-o', 'loop', image, mountPoint], { stdio: 'pipe' });
+  } catch (err) {
+    rmSync(mountPoint, { recursive: true, force: true });
+    rmSync(image, { force: true });
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(
+      `these tests need a small ext4 file system, but making one at ${mountPoint} failed ` +
+        `(${stderr || String(err)}). Run them as root, with mkfs.ext4 (e2fsprogs) and loop devices.`,
+      { cause: err },
+    );
+  }
+  return {
+    mountPoint,
+    unmount: () => {
+      execFileSync('umount', ['-l', mountPoint]);
+      rmSync(mountPoint, { recursive: true, force: true });
+      rmSync(image, { force: true });
+    },
+  };
+}
+
 /** A file that fills its file system; `free` gives `bytes` back, `top` fills it again. */
 export interface Filler {
   top(): void;

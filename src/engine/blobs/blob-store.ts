@@ -17,6 +17,9 @@ import path from 'node:path';
 import { StowageError, toStowageError } from '../../errors.js';
 import { DEFAULT_INLINE_MAX_BYTES, isInlineId, type InlineBlobs } from './inline-blobs.js';
 
+/** At most this much of the database is given back to the file system at a time. */
+const RELEASE_STEP_BYTES = 4 * 1024 * 1024;
+
 /** Options of BlobStore. */
 export interface BlobStoreOptions {
   /** fsync files and directories before they count as written. */
@@ -149,13 +152,7 @@ export class BlobStore {
     }
     let free = await this.freeSpace();
     const reusable = into === 'database' ? (this.inline?.freeBytes() ?? 0) : 0;
-    if (into === 'file' && free - bytes < reserve && this.inline) {
-      // Pages that deleted small objects left in the database are room for anything once
-      // the file gives them back; half the reserve at a time bounds the WAL they pass
-      // through.
-      const short = reserve + bytes - free;
-      if (this.inline.releaseFreePages(short, reserve / 2) > 0) free = await this.freeSpace();
-    }
+    if (into === 'file' && free - bytes < reserve) free = await this.makeRoom(bytes, free);
     this.space = { at: now, free, used: bytes };
     if (free + reusable - bytes < reserve) {
       throw new StowageError(
@@ -164,6 +161,24 @@ export class BlobStore {
         { details: { freeBytes: free, reserveBytes: reserve } },
       );
     }
+  }
+
+  /**
+   * Has the database give free pages (left by deleted small objects) back to the file
+   * system until `bytes` fit above the reserve with a step to spare, or none are left;
+   * returns the free space then. Steps are small (a step blocks the event loop, about
+   * 10 ms per MiB, and its bytes pass through the WAL), and free space is read again after
+   * each: concurrent writers take some of what is released, and ext4's free space lags
+   * behind writes in flight, so releasing exactly what seemed short was not enough.
+   */
+  private async makeRoom(bytes: number, free: number): Promise<number> {
+    const reserve = this.options.reserveBytes ?? 0;
+    const step = Math.max(64 * 1024, Math.min(Math.floor(reserve / 2), RELEASE_STEP_BYTES));
+    while (this.inline && free - bytes < reserve + step) {
+      if (this.inline.releaseFreePages(step) === 0) break;
+      free = await this.freeSpace();
+    }
+    return free;
   }
 
   /** Bytes free for this process on the data directory's file system. */

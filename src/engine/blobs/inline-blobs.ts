@@ -50,35 +50,31 @@ export class InlineBlobs {
   }
 
   /**
-   * Gives free pages back to the file system while the database is open, until `bytes`
-   * were released or none are left, in steps of at most `stepBytes`; returns the bytes
-   * released. Each step moves live pages from the end of the file into free ones
-   * (`incremental_vacuum`, which writes the moved pages to the WAL) and then checkpoints,
-   * which copies them into the file, truncates it, and empties the WAL: so a step needs
-   * room for `stepBytes` of WAL, and a failing step (the disk is full) changes nothing.
+   * Gives up to `maxBytes` of free pages back to the file system while the database is
+   * open, in one step; returns the bytes released (0: none were free, or a reader held
+   * the checkpoint back, or the step failed and changed nothing). The step moves live
+   * pages from the end of the file into free ones (`incremental_vacuum`, which writes the
+   * moved pages to the WAL) and checkpoints, which copies them into the file, truncates
+   * it, and empties the WAL: so it needs room for `maxBytes` of WAL, and it blocks the
+   * event loop for about 10 ms per MiB (measured on ext4), so callers take small steps.
    *
    * Only a database made with `auto_vacuum = INCREMENTAL` (see db/open-database.ts, or
    * one that `stowage engine compact` rewrote) can do this; others release nothing.
    */
-  releaseFreePages(bytes: number, stepBytes: number): number {
+  releaseFreePages(maxBytes: number): number {
     if (this.db.pragma('auto_vacuum', { simple: true }) !== INCREMENTAL) return 0;
-    const stepPages = Math.max(1, Math.floor(stepBytes / this.pageBytes));
-    let released = 0;
-    while (released < bytes) {
-      const free = this.freePagesStmt.get() as number;
-      if (free === 0) break;
-      const pages = Math.min(free, stepPages, Math.ceil((bytes - released) / this.pageBytes));
-      try {
-        this.db.pragma(`incremental_vacuum(${pages})`);
-        const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
-        // A reader held the checkpoint back: the file shrinks at a later checkpoint.
-        if (r?.busy) break;
-      } catch {
-        break;
-      }
-      released += pages * this.pageBytes;
+    const free = this.freePagesStmt.get() as number;
+    const pages = Math.min(free, Math.max(1, Math.floor(maxBytes / this.pageBytes)));
+    if (pages === 0) return 0;
+    try {
+      this.db.pragma(`incremental_vacuum(${pages})`);
+      const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      // A reader held the checkpoint back: the file shrinks at a later checkpoint.
+      if (r?.busy) return 0;
+    } catch {
+      return 0;
     }
-    return released;
+    return pages * this.pageBytes;
   }
 
   /** A fresh inline blob id. */

@@ -40,6 +40,10 @@ function freeBytes(dir: string): number | undefined {
  */
 export function compactDatabase(db: Database, file: string): CompactReport {
   const beforeBytes = bytesOf(file);
+  // Read before: a failed VACUUM's write-ahead log holds the last free bytes until it is
+  // rolled back, and the message would say 0 bytes were free beside the database.
+  const tempDir = sqliteTempDir();
+  const [dataFree, tempFree] = [freeBytes(path.dirname(file)), freeBytes(tempDir)];
   try {
     // A database made before new ones were set to auto_vacuum = INCREMENTAL takes it here, so
     // that their free pages can later be given back without stopping the server.
@@ -49,8 +53,6 @@ export function compactDatabase(db: Database, file: string): CompactReport {
   } catch (err) {
     const e = toStowageError(err, 'compact the metadata database');
     if (e.code !== 'E_STORAGE_FULL') throw e;
-    const tempDir = sqliteTempDir();
-    const [dataFree, tempFree] = [freeBytes(path.dirname(file)), freeBytes(tempDir)];
     throw new StowageError(
       'E_STORAGE_FULL',
       `compacting the metadata database (${beforeBytes} bytes) needs free space about the size of the data it holds in SQLite's temporary directory ${tempDir} (${tempFree ?? '?'} bytes free; set SQLITE_TMPDIR to use another) and again beside the database (${dataFree ?? '?'} bytes free); nothing was changed`,

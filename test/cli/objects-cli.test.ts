@@ -223,6 +223,35 @@ describeS3Targets('object commands', (getTarget) => {
     const back = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'uploaded.txt' }));
     expect(await back.Body?.transformToString()).toBe('via presigned PUT');
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'uploaded.txt' }));
+
+    // --content-type is signed: the uploader must send that type and no other.
+    const typed = await cli([
+      'presign',
+      `s3://${bucket}/typed.png`,
+      '--method',
+      'PUT',
+      '--content-type',
+      'image/png',
+    ]);
+    expect(typed.code).toBe(0);
+    const typedUrl = typed.stdout.trim();
+    expect(new URL(typedUrl).searchParams.get('X-Amz-SignedHeaders')).toBe('content-type;host');
+    const wrong = await fetch(typedUrl, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/plain' },
+      body: 'not a png',
+    });
+    expect(wrong.status).toBe(403);
+    await wrong.arrayBuffer();
+    const right = await fetch(typedUrl, {
+      method: 'PUT',
+      headers: { 'content-type': 'image/png' },
+      body: 'a png',
+    });
+    expect(right.status).toBe(200);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'typed.png' }));
+    expect(head.ContentType).toBe('image/png');
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'typed.png' }));
   });
 
   it('set-class changes one object in place, keeping its metadata', async () => {

@@ -64,7 +64,15 @@ export async function presignUrl(session: StoreSession, options: PresignOptions)
           new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: options.contentType }),
         )
       : new GetObjectCommand({ Bucket: bucket, Key: key });
-  return call(session, { bucket, key }, () => getSignedUrl(session.s3, command, { expiresIn }));
+  // The presigner signs only `host` unless told: a Content-Type left out of the signature
+  // would let the uploader send any other (aws-sdk-js-v3#3497).
+  const signableHeaders = options.contentType ? new Set(['content-type']) : undefined;
+  return call(session, { bucket, key }, () =>
+    getSignedUrl(session.s3, command, {
+      expiresIn,
+      ...(signableHeaders ? { signableHeaders } : {}),
+    }),
+  );
 }
 
 /**

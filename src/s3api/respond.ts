@@ -163,6 +163,8 @@ export function sendError(
     if (typeof expires === 'string') res.setHeader('Expires', expires);
   }
   if (context.method === 'HEAD' || status === 304) {
+    // S3 names the type of the error document a HEAD leaves out; a 304 is no error.
+    if (status !== 304) res.setHeader('Content-Type', 'application/xml');
     res.end();
     return err;
   }

@@ -390,6 +390,16 @@ describe('writes S3 would refuse', () => {
     expect([head.status, head.headers.get('x-amz-tagging-count')]).toEqual([200, null]);
   });
 
+  it('a refused HEAD says its (absent) error document is XML, as S3 does', async () => {
+    const missing = await signedFetch(t, 'HEAD', `/${BUCKET}/no-such-key-here`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('application/xml');
+    expect(missing.headers.get('x-amz-request-id')).toMatch(/^[0-9A-F]{16}$/);
+    const anonymous = await fetch(`${t.url}/${BUCKET}/counted`, { method: 'HEAD' });
+    expect(anonymous.status).toBe(403);
+    expect(anonymous.headers.get('content-type')).toBe('application/xml');
+  });
+
   it('refuses a checksum header of an algorithm it does not compute, storing nothing', async () => {
     // OpenStack Swift's AWS-mode tests: S3 answers InvalidRequest (x-amz-checksum-bad).
     for (const name of ['x-amz-checksum-bad', 'x-amz-checksum-sha384']) {

@@ -27,6 +27,22 @@ export function contentOf(key) {
 
 const isFull = (err) => err?.code === 'E_STORAGE_FULL';
 
+/** Writes `prefix0`, `prefix1`, … until the disk is full; returns the keys stored. */
+async function putUntilFull(engine, prefix, before = () => {}) {
+  const keys = [];
+  for (let i = 0; ; i++) {
+    const key = `${prefix}${i}`;
+    before(key);
+    try {
+      await engine.putObject(BUCKET, key, contentOf(key));
+    } catch (err) {
+      if (!isFull(err)) throw err;
+      return keys;
+    }
+    keys.push(key);
+  }
+}
+
 async function main(dataDir) {
   const { Engine } = await import(
     pathToFileURL(new URL('../../dist/engine/engine.js', import.meta.url).pathname).href
@@ -34,30 +50,11 @@ async function main(dataDir) {
   const engine = await Engine.open({ dataDir });
   if (!engine.listBuckets().some((b) => b.name === BUCKET)) await engine.createBucket(BUCKET);
   for (;;) {
-    const small = [];
-    for (let i = 0; ; i++) {
-      const key = `small/${i}`;
-      try {
-        await engine.putObject(BUCKET, key, contentOf(key));
-      } catch (err) {
-        if (!isFull(err)) throw err;
-        break;
-      }
-      small.push(key);
-    }
+    const small = await putUntilFull(engine, 'small/');
     for (const key of small.filter((_, i) => i % 2)) await engine.deleteObject(BUCKET, key);
-    const large = [];
-    for (let i = 0; ; i++) {
-      const key = `large/${i}`;
-      process.stdout.write(`LARGE ${key}\n`);
-      try {
-        await engine.putObject(BUCKET, key, contentOf(key));
-      } catch (err) {
-        if (!isFull(err)) throw err;
-        break;
-      }
-      large.push(key);
-    }
+    const large = await putUntilFull(engine, 'large/', (key) =>
+      process.stdout.write(`LARGE ${key}\n`),
+    );
     if (large.length === 0) throw new Error('no large object fitted after the deletes');
     for (const key of [...large, ...small]) await engine.deleteObject(BUCKET, key);
   }

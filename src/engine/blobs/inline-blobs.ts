@@ -16,7 +16,7 @@ import type { Database } from 'better-sqlite3';
 export const DEFAULT_INLINE_MAX_BYTES = 128 * 1024;
 
 /** `PRAGMA auto_vacuum` of a database whose free pages can be released while open. */
-export const INCREMENTAL = 2;
+const INCREMENTAL = 2;
 
 /** True for the id of an inline blob. */
 export function isInlineId(id: string): boolean {

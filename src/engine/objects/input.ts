@@ -140,6 +140,19 @@ export function algorithmsFor(
 }
 
 /**
+ * Throws XAmzContentSHA256Mismatch unless a body's SHA-256 (`actualHex`) is the signed
+ * one (hex in any case); the error names the client's value as it was sent.
+ */
+export function assertPayloadSha256(actualHex: string, signed: string, sent = signed): void {
+  if (actualHex === signed.toLowerCase()) return;
+  throw new StowageError(
+    'E_CONTENT_SHA256_MISMATCH',
+    "The provided 'x-amz-content-sha256' header does not match what was computed; nothing was stored",
+    { details: { clientComputedContentSHA256: sent, s3ComputedContentSHA256: actualHex } },
+  );
+}
+
+/**
  * Compares the digests of written bytes with what the client declared: `sha256` (a
  * signed x-amz-content-sha256, hex) first, as S3 checks it before any digest, then
  * Content-MD5 and the checksums. Trailing checksums (a promise) are awaited here, after
@@ -156,14 +169,7 @@ export async function verifyDigests(
 ): Promise<void> {
   if (sha256 !== undefined) {
     if (!digests.sha256) throw new StowageError('E_INTERNAL', 'no SHA-256 to check the body by');
-    const actual = digests.sha256.toString('hex');
-    if (actual !== sha256.toLowerCase()) {
-      throw new StowageError(
-        'E_CONTENT_SHA256_MISMATCH',
-        "The provided 'x-amz-content-sha256' header does not match what was computed; nothing was stored",
-        { details: { clientComputedContentSHA256: sha256, s3ComputedContentSHA256: actual } },
-      );
-    }
+    assertPayloadSha256(digests.sha256.toString('hex'), sha256);
   }
   if (contentMd5 !== undefined && digests.md5.toString('base64') !== contentMd5.trim()) {
     throw new StowageError(

@@ -1,6 +1,6 @@
 /** Verification of a body whose SHA-256 was signed (`x-amz-content-sha256: <hex>`). */
 import { createHash } from 'node:crypto';
-import { StowageError } from '../../errors.js';
+import { assertPayloadSha256 } from '../../engine/objects/input.js';
 import { borrowPieces, releaseLastAfterEnd } from './pieces.js';
 
 /**
@@ -26,12 +26,5 @@ async function* hashing(source: AsyncIterable<Uint8Array>, expectedHex: string, 
     hash.update(piece);
     yield piece;
   }
-  const actual = hash.digest('hex');
-  if (actual !== expectedHex) {
-    throw new StowageError(
-      'E_CONTENT_SHA256_MISMATCH',
-      "The provided 'x-amz-content-sha256' header does not match what was computed; nothing was stored",
-      { details: { clientComputedContentSHA256: sent, s3ComputedContentSHA256: actual } },
-    );
-  }
+  assertPayloadSha256(hash.digest('hex'), expectedHex, sent);
 }

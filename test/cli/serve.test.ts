@@ -14,6 +14,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { patternBytes, tempDir } from '../helpers/engine.js';
 import { connectRaw } from '../helpers/raw-socket.js';
@@ -50,14 +51,26 @@ describe('stowage serve (subprocess)', () => {
     });
     await client.send(new CreateBucketCommand({ Bucket: 'graceful' }));
     // SIGTERM while a 30 MB upload is in flight: it completes, then the process exits 0.
+    // The signal goes once 3 MiB of the body were taken: the request is surely under way
+    // (a fixed delay raced the SDK's own start on a loaded machine: ECONNREFUSED).
+    const body = patternBytes(30 * 1024 * 1024, 5);
+    let underWay!: () => void;
+    const started = new Promise<void>((r) => (underWay = r));
+    async function* chunks(): AsyncGenerator<Buffer> {
+      for (let at = 0; at < body.length; at += 1024 * 1024) {
+        if (at >= 3 * 1024 * 1024) underWay();
+        yield body.subarray(at, at + 1024 * 1024);
+      }
+    }
     const upload = client.send(
       new PutObjectCommand({
         Bucket: 'graceful',
         Key: 'big.bin',
-        Body: patternBytes(30 * 1024 * 1024, 5),
+        Body: Readable.from(chunks()),
+        ContentLength: body.length,
       }),
     );
-    await new Promise((r) => setTimeout(r, 50));
+    await started;
     first.child.kill('SIGTERM');
     await upload;
     expect(await exited(first.child)).toBe(0);

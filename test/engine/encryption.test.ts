@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SEGMENT_BYTES, sealedSize } from '../../src/engine/crypto/format.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { ObjectEncryption } from '../../src/engine/types.js';
@@ -117,8 +117,7 @@ describe('single PUT', () => {
         break;
       }
     }
-    await new Promise((r) => setTimeout(r, 50));
-    expect(openFiles()).toBeLessThanOrEqual(before);
+    await vi.waitFor(() => expect(openFiles()).toBeLessThanOrEqual(before));
     const [file] = blobFiles();
     writeFileSync(file!, readFileSync(file!).subarray(0, Math.floor(1.5 * MIB)));
     await expectError(read('cut'), 'E_DATA_CORRUPT', /truncated|shorter/);

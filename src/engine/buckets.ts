@@ -160,6 +160,7 @@ const MISSING_CODE: Record<BucketConfigKind, string> = {
   tagging: 'NoSuchTagSet',
   notification: 'NoSuchConfiguration',
   metrics: 'NoSuchConfiguration',
+  analytics: 'NoSuchConfiguration',
   acl: 'NoSuchConfiguration',
   website: 'NoSuchWebsiteConfiguration',
   'ownership-controls': 'OwnershipControlsNotFoundError',
@@ -178,7 +179,8 @@ function assertKind(kind: string): asserts kind is BucketConfigKind {
 
 /**
  * Stores a bucket document (the S3 front end validates its content first). `id` names
- * one of several documents of a listable kind (inventory, intelligent-tiering, metrics).
+ * one of several documents of a listable kind (inventory, intelligent-tiering, metrics,
+ * analytics).
  * `side` holds settings kept beside the document as rows of the same kind (by id), written
  * in the same commit.
  */

@@ -64,6 +64,7 @@ export type BucketConfigKind =
   | 'tagging'
   | 'notification'
   | 'metrics'
+  | 'analytics'
   | 'acl'
   | 'website'
   | 'ownership-controls';

@@ -38,6 +38,10 @@ export type Operation =
   | 'PutObjectTagging'
   | 'DeleteObjectTagging'
   | 'GetObjectAttributes'
+  | 'GetObjectRetention'
+  | 'PutObjectRetention'
+  | 'GetObjectLegalHold'
+  | 'PutObjectLegalHold'
   | 'RestoreObject'
   | 'CreateMultipartUpload'
   | 'UploadPart'
@@ -61,6 +65,7 @@ export const BUCKET_DOCUMENTS = {
   tagging: 'tagging',
   notification: 'notification',
   metrics: 'metrics',
+  analytics: 'analytics',
   acl: 'acl',
   website: 'website',
   ownershipControls: 'ownership-controls',
@@ -77,16 +82,13 @@ export interface Route {
 }
 
 /** Sub-resources S3 has that this server does not implement: NotImplemented, not a wrong guess. */
-const UNSUPPORTED = [
-  'accelerate',
-  'analytics',
-  'requestPayment',
-  'object-lock',
-  'retention',
-  'legal-hold',
-  'select',
-  'torrent',
-];
+const UNSUPPORTED = ['accelerate', 'requestPayment', 'object-lock', 'select', 'torrent'];
+
+/**
+ * Object-lock settings of one object: answered as on an S3 bucket without object lock
+ * (every bucket here), after authentication and the bucket's lookup (handlers/buckets.ts).
+ */
+const OBJECT_LOCK_SUBRESOURCES = ['retention', 'legal-hold'];
 
 /** Bucket settings answered with S3's defaults on GET; their PUTs are NotImplemented. */
 const READ_ONLY_DEFAULTS: ReadonlyArray<[string, Operation]> = [
@@ -108,9 +110,11 @@ const SUBRESOURCES: readonly string[] = [
   'acl',
   'attributes',
   'delete',
+  'legal-hold',
   'location',
   'policyStatus',
   'restore',
+  'retention',
   'uploads',
   'versioning',
   'versions',
@@ -277,6 +281,8 @@ function objectRoute(method: string, q: URLSearchParams, copySource: boolean): O
       if (q.has('uploadId')) return 'ListParts';
       if (q.has('tagging')) return 'GetObjectTagging';
       if (q.has('attributes')) return 'GetObjectAttributes';
+      if (q.has('retention')) return 'GetObjectRetention';
+      if (q.has('legal-hold')) return 'GetObjectLegalHold';
       return 'GetObject';
     case 'HEAD':
       return 'HeadObject';
@@ -284,6 +290,8 @@ function objectRoute(method: string, q: URLSearchParams, copySource: boolean): O
       if (q.has('uploadId') || q.has('partNumber'))
         return copySource ? 'UploadPartCopy' : 'UploadPart';
       if (q.has('tagging')) return 'PutObjectTagging';
+      if (q.has('retention')) return 'PutObjectRetention';
+      if (q.has('legal-hold')) return 'PutObjectLegalHold';
       noStraySubresource(method, q, 'an object', ['versionId']);
       return copySource ? 'CopyObject' : 'PutObject';
     case 'DELETE':
@@ -325,6 +333,10 @@ export function route(
       throw new StowageError('E_NOT_IMPLEMENTED', `the ${s} sub-resource is not implemented`);
   }
   const { bucket, key } = address;
+  for (const s of OBJECT_LOCK_SUBRESOURCES) {
+    if (key === undefined && query.has(s))
+      throw new StowageError('E_NOT_IMPLEMENTED', `the ${s} sub-resource is not implemented`);
+  }
   // A CORS preflight (OPTIONS) is answered for any sub-resource, before authentication.
   if (method === 'OPTIONS' && bucket !== undefined)
     return { operation: 'PreflightCors', bucket, ...(key === undefined ? {} : { key }), query };

@@ -318,6 +318,7 @@ const S3_MISSING_CODE: Record<BucketConfigKind, string> = {
   tagging: 'NoSuchTagSet',
   notification: 'NoSuchConfiguration',
   metrics: 'NoSuchConfiguration',
+  analytics: 'NoSuchConfiguration',
   acl: 'NoSuchConfiguration',
   website: 'NoSuchWebsiteConfiguration',
   'ownership-controls': 'OwnershipControlsNotFoundError',

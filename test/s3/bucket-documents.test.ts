@@ -5,6 +5,10 @@
  */
 import {
   CreateBucketCommand,
+  DeleteBucketAnalyticsConfigurationCommand,
+  GetBucketAnalyticsConfigurationCommand,
+  ListBucketAnalyticsConfigurationsCommand,
+  PutBucketAnalyticsConfigurationCommand,
   DeleteBucketEncryptionCommand,
   GetBucketAccelerateConfigurationCommand,
   GetBucketCorsCommand,
@@ -469,6 +473,106 @@ describe("the seeds' documents are accepted and read back", () => {
     ];
     await s3.send(new PutBucketTaggingCommand({ Bucket: ASSETS, Tagging: { TagSet } }));
     expect((await s3.send(new GetBucketTaggingCommand({ Bucket: ASSETS }))).TagSet).toEqual(TagSet);
+  });
+});
+
+describe('storage class analysis (analytics) configurations', () => {
+  const Bucket = 'analytics-docs';
+  const textures = {
+    Id: 'textures',
+    Filter: { Prefix: 'textures/' },
+    StorageClassAnalysis: {
+      DataExport: {
+        OutputSchemaVersion: 'V_1' as const,
+        Destination: {
+          S3BucketDestination: {
+            Format: 'CSV' as const,
+            Bucket: 'arn:aws:s3:::ziggie-cloud-logs',
+            Prefix: 'analytics/',
+          },
+        },
+      },
+    },
+  };
+
+  it('are stored by id, listed, read back and deleted as on S3', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    // None yet: the list is empty (200) and a read by id is 404 NoSuchConfiguration.
+    const empty = await s3.send(new ListBucketAnalyticsConfigurationsCommand({ Bucket }));
+    expect(empty.$metadata.httpStatusCode).toBe(200);
+    expect(empty.AnalyticsConfigurationList ?? []).toEqual([]);
+    expect(empty.IsTruncated).toBe(false);
+    expect(
+      await s3ErrorOf(s3.send(new GetBucketAnalyticsConfigurationCommand({ Bucket, Id: 'x' }))),
+    ).toMatchObject({ name: 'NoSuchConfiguration', status: 404 });
+    await s3.send(
+      new PutBucketAnalyticsConfigurationCommand({
+        Bucket,
+        Id: 'textures',
+        AnalyticsConfiguration: textures,
+      }),
+    );
+    const whole = { Id: 'whole', StorageClassAnalysis: {} };
+    await s3.send(
+      new PutBucketAnalyticsConfigurationCommand({
+        Bucket,
+        Id: 'whole',
+        AnalyticsConfiguration: whole,
+      }),
+    );
+    const got = await s3.send(
+      new GetBucketAnalyticsConfigurationCommand({ Bucket, Id: 'textures' }),
+    );
+    expect(got.AnalyticsConfiguration).toEqual(textures);
+    const listed = await s3.send(new ListBucketAnalyticsConfigurationsCommand({ Bucket }));
+    expect(listed.AnalyticsConfigurationList?.map((c) => c.Id)).toEqual(['textures', 'whole']);
+    await s3.send(new DeleteBucketAnalyticsConfigurationCommand({ Bucket, Id: 'textures' }));
+    expect(
+      await s3ErrorOf(
+        s3.send(new DeleteBucketAnalyticsConfigurationCommand({ Bucket, Id: 'textures' })),
+      ),
+    ).toMatchObject({ name: 'NoSuchConfiguration', status: 404 });
+    expect(
+      (
+        await s3.send(new ListBucketAnalyticsConfigurationsCommand({ Bucket }))
+      ).AnalyticsConfigurationList?.map((c) => c.Id),
+    ).toEqual(['whole']);
+  });
+
+  it('refuses what S3 refuses, storing nothing; a missing bucket is NoSuchBucket', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'analytics-refused' }));
+    const put = (configuration: object, id = 'textures', bucket = 'analytics-refused') =>
+      s3ErrorOf(
+        s3.send(
+          new PutBucketAnalyticsConfigurationCommand({
+            Bucket: bucket,
+            Id: id,
+            AnalyticsConfiguration: configuration as typeof textures,
+          }),
+        ),
+      );
+    const notArn = structuredClone(textures);
+    notArn.StorageClassAnalysis.DataExport.Destination.S3BucketDestination.Bucket = 'logs';
+    expect(await put(notArn)).toMatchObject({
+      name: 'InvalidArgument',
+      message: expect.stringContaining('"logs" is not a bucket ARN'),
+    });
+    expect(await put(textures, 'other')).toMatchObject({
+      name: 'InvalidArgument',
+      message: expect.stringContaining('does not match the id request parameter "other"'),
+    });
+    expect(await put({ Id: 'textures' })).toMatchObject({
+      name: 'MalformedXML',
+      message: expect.stringContaining('<StorageClassAnalysis>'),
+    });
+    expect(await put(textures, 'textures', 'analytics-missing')).toMatchObject({
+      name: 'NoSuchBucket',
+      status: 404,
+    });
+    const list = await s3.send(
+      new ListBucketAnalyticsConfigurationsCommand({ Bucket: 'analytics-refused' }),
+    );
+    expect(list.AnalyticsConfigurationList ?? []).toEqual([]);
   });
 });
 

@@ -15,6 +15,8 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectAclCommand,
+  GetObjectLegalHoldCommand,
+  GetObjectRetentionCommand,
   GetObjectAttributesCommand,
   GetBucketLocationCommand,
   GetBucketTaggingCommand,
@@ -30,6 +32,8 @@ import {
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectLegalHoldCommand,
+  PutObjectRetentionCommand,
   S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
@@ -301,6 +305,44 @@ describe('writes S3 would refuse', () => {
       message: expect.stringContaining('x-amz-object-lock-legal-hold'),
     });
     expect(await exists('locked')).toBe(false);
+  });
+
+  it('object retention and legal hold are InvalidRequest, as on an S3 bucket without object lock', async () => {
+    // They were 501 NotImplemented, before authentication: the AWS SDK for Ruby retries
+    // every 5xx, so each took four requests and two seconds to fail.
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'held', Body: 'h' }));
+    const Retention = { Mode: 'GOVERNANCE' as const, RetainUntilDate: new Date('2030-01-01') };
+    const calls = (Bucket: string, Key: string) => [
+      () => t.client.send(new GetObjectRetentionCommand({ Bucket, Key })),
+      () => t.client.send(new PutObjectRetentionCommand({ Bucket, Key, Retention })),
+      () => t.client.send(new GetObjectLegalHoldCommand({ Bucket, Key })),
+      () =>
+        t.client.send(new PutObjectLegalHoldCommand({ Bucket, Key, LegalHold: { Status: 'ON' } })),
+    ];
+    // Whether or not the object exists: the bucket decides.
+    for (const key of ['held', 'no-such-key']) {
+      for (const call of calls(BUCKET, key)) {
+        expect(await s3ErrorOf(call())).toMatchObject({
+          name: 'InvalidRequest',
+          status: 400,
+          message: expect.stringMatching(/^Bucket is missing Object Lock Configuration/),
+        });
+      }
+    }
+    for (const call of calls('no-such-bucket-lock', 'k')) {
+      expect(await s3ErrorOf(call())).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+    }
+    // Unsigned: refused as any anonymous request the bucket's policy does not allow.
+    const anonymous = await fetch(`${t.url}/${BUCKET}/held?retention`);
+    expect(anonymous.status).toBe(403);
+    expect(await anonymous.text()).toContain('<Code>AccessDenied</Code>');
+    // S3 has no DELETE for them, and on a bucket they mean nothing.
+    const del = await signedFetch(t, 'DELETE', `/${BUCKET}/held?legal-hold`);
+    expect(del.status).toBe(405);
+    const onBucket = await signedFetch(t, 'GET', `/${BUCKET}?retention`);
+    expect(onBucket.status).toBe(501);
+    const head = await t.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'held' }));
+    expect(head.ContentLength).toBe(1);
   });
 
   it('a request with hundreds of headers is read whole: none is dropped unseen', async () => {

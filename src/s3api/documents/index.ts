@@ -3,6 +3,7 @@
  * document only after the validator of its sub-resource accepts it.
  */
 import type { BUCKET_DOCUMENTS } from '../router.js';
+import { validateAnalytics } from './analytics.js';
 import { validateCors } from './cors.js';
 import { validateEncryption } from './encryption.js';
 import { validateIntelligentTiering } from './intelligent-tiering.js';
@@ -46,6 +47,7 @@ export const DOCUMENT_VALIDATORS: Readonly<Record<BucketDocumentKind, DocumentVa
   tagging: validateBucketTagging,
   notification: validateNotification,
   metrics: validateMetrics,
+  analytics: validateAnalytics,
   acl: wellFormedXml,
   website: wellFormedXml,
   ownershipControls: (text) => {

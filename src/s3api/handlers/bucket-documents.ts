@@ -1,7 +1,7 @@
 /**
  * Bucket sub-resource documents (policy, CORS, lifecycle, encryption …): stored by the
  * engine and returned exactly, but for the IDs S3 gives lifecycle and replication rules
- * sent without one. Inventory, Intelligent-Tiering and metrics
+ * sent without one. Inventory, Intelligent-Tiering, metrics and analytics
  * configurations are several per bucket, addressed by `?id=`.
  */
 import { isStowageError, StowageError } from '../../errors.js';
@@ -44,6 +44,10 @@ const LISTABLE: Partial<Record<keyof typeof BUCKET_DOCUMENTS, { list: string; it
     item: 'IntelligentTieringConfiguration',
   },
   metrics: { list: 'ListMetricsConfigurationsResult', item: 'MetricsConfiguration' },
+  analytics: {
+    list: 'ListBucketAnalyticsConfigurationResult',
+    item: 'AnalyticsConfiguration',
+  },
 };
 
 function subresourceOf(r: S3Request): keyof typeof BUCKET_DOCUMENTS {

@@ -142,20 +142,6 @@ export function getBucketLocation(r: S3Request): void {
   sendXml(r.res, 200, 'LocationConstraint', info.region === 'us-east-1' ? '' : info.region);
 }
 
-/**
- * GetObjectLockConfiguration: stowage serve has no object lock, so every bucket answers
- * ObjectLockConfigurationNotFoundError, as an S3 bucket created without it does.
- */
-export function getObjectLockConfiguration(r: S3Request): void {
-  const bucket = bucketOf(r);
-  r.engine.headBucket(bucket);
-  throw new StowageError(
-    'E_NO_SUCH_BUCKET_CONFIG',
-    `bucket "${bucket}" has no object lock configuration (stowage serve does not support object lock)`,
-    { s3Code: 'ObjectLockConfigurationNotFoundError', details: { bucket } },
-  );
-}
-
 /** GetBucketRequestPayment: the bucket owner pays, as for every S3 bucket by default. */
 export function getBucketRequestPayment(r: S3Request): void {
   r.engine.headBucket(bucketOf(r));

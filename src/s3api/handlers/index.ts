@@ -10,6 +10,7 @@ import * as list from './list.js';
 import * as mpu from './multipart.js';
 import * as extras from './object-extras.js';
 import * as objects from './objects.js';
+import * as lock from './object-lock.js';
 import { getBucketPolicyStatus } from './policy-status.js';
 
 /** A handler answers one routed request; errors it throws become S3 error responses. */
@@ -22,7 +23,7 @@ export const HANDLERS: Record<Operation, Handler> = {
   HeadBucket: buckets.headBucket,
   DeleteBucket: buckets.deleteBucket,
   GetBucketLocation: buckets.getBucketLocation,
-  GetObjectLockConfiguration: buckets.getObjectLockConfiguration,
+  GetObjectLockConfiguration: lock.getObjectLockConfiguration,
   GetBucketRequestPayment: buckets.getBucketRequestPayment,
   GetBucketAccelerateConfiguration: buckets.getBucketAccelerateConfiguration,
   GetBucketVersioning: buckets.getBucketVersioning,
@@ -49,6 +50,10 @@ export const HANDLERS: Record<Operation, Handler> = {
   PutObjectTagging: extras.putObjectTagging,
   DeleteObjectTagging: extras.deleteObjectTagging,
   GetObjectAttributes: extras.getObjectAttributes,
+  GetObjectRetention: lock.objectLockSetting,
+  PutObjectRetention: lock.objectLockSetting,
+  GetObjectLegalHold: lock.objectLockSetting,
+  PutObjectLegalHold: lock.objectLockSetting,
   RestoreObject: extras.restoreObject,
   CreateMultipartUpload: mpu.createMultipartUpload,
   UploadPart: mpu.uploadPart,

@@ -63,6 +63,7 @@ const DOCUMENT_ACTIONS: Record<DocumentName, [string, string, string?]> = {
   tagging: ['GetBucketTagging', 'PutBucketTagging'],
   notification: ['GetBucketNotification', 'PutBucketNotification'],
   metrics: ['GetMetricsConfiguration', 'PutMetricsConfiguration'],
+  analytics: ['GetAnalyticsConfiguration', 'PutAnalyticsConfiguration'],
   acl: ['GetBucketAcl', 'PutBucketAcl'],
   website: ['GetBucketWebsite', 'PutBucketWebsite', 'DeleteBucketWebsite'],
   // DeleteBucketOwnershipControls needs s3:PutBucketOwnershipControls (its API page).
@@ -104,6 +105,10 @@ const OBJECT_OPERATIONS: Partial<Record<Operation, [string, string]>> = {
   PutObjectTagging: ['PutObjectTagging', 'PutObjectVersionTagging'],
   DeleteObjectTagging: ['DeleteObjectTagging', 'DeleteObjectVersionTagging'],
   RestoreObject: ['RestoreObject', 'RestoreObject'],
+  GetObjectRetention: ['GetObjectRetention', 'GetObjectRetention'],
+  PutObjectRetention: ['PutObjectRetention', 'PutObjectRetention'],
+  GetObjectLegalHold: ['GetObjectLegalHold', 'GetObjectLegalHold'],
+  PutObjectLegalHold: ['PutObjectLegalHold', 'PutObjectLegalHold'],
   AbortMultipartUpload: ['AbortMultipartUpload', 'AbortMultipartUpload'],
   ListParts: ['ListMultipartUploadParts', 'ListMultipartUploadParts'],
 };

@@ -19,7 +19,9 @@ export type ScopeFailure = (problem: string, details?: Record<string, unknown>) 
  * Parses a credential and checks its scope against the request time and this server
  * (AWS SigV4 "Credential scope"): the date must be the day of `amzDate`, the service `s3`,
  * the terminator `aws4_request`, and the region the configured one (any region when none
- * is configured, so clients that default to us-east-1 work against a local server).
+ * is configured, so clients that default to us-east-1 work against a local server). With
+ * none configured an empty region is taken too, as MinIO and Ceph RGW take it: clients
+ * written for them sign with one (libcloud's MinIO driver); S3 refuses it.
  */
 export function parseCredentialScope(
   credential: string,
@@ -28,7 +30,9 @@ export function parseCredentialScope(
   fail: ScopeFailure,
 ): CredentialScope {
   const parts = credential.split('/');
-  if (parts.length !== 5 || parts.some((p) => p === '')) {
+  const missing = (p: string, i: number): boolean =>
+    p === '' && !(i === 2 && options.region === undefined);
+  if (parts.length !== 5 || parts.some(missing)) {
     fail(
       `the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request", got "${credential}"`,
     );

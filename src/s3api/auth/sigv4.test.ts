@@ -529,7 +529,8 @@ describe('authenticateRequest: errors, with the codes S3 uses', () => {
       authorization.replace(scope, '20260115/us-east-1/s3/aws4_reqest'),
       authorization.replace(scope, '20260114/us-east-1/s3/aws4_request'),
       authorization.replace(scope, '2026011/us-east-1/s3/aws4_request'),
-      authorization.replace(scope, '20260115//s3/aws4_request'),
+      authorization.replace(scope, '/us-east-1/s3/aws4_request'),
+      authorization.replace(scope, '20260115/us-east-1//aws4_request'),
       'AWS4-HMAC-SHA256',
       'AWS4-HMAC-SHA256   ',
     ];
@@ -543,6 +544,24 @@ describe('authenticateRequest: errors, with the codes S3 uses', () => {
       headers: { ...req.headers, authorization: [authorization, authorization] },
     };
     expect(codeOf(() => auth(twice))).toBe('E_AUTHORIZATION_HEADER_MALFORMED');
+  });
+
+  it('an empty region is taken when none is configured, as MinIO and Ceph RGW take it', async () => {
+    // libcloud's MinIO driver signs with `Credential=AKID/20260115//s3/aws4_request`.
+    const req = await signHeader({ region: '' });
+    expect(String(req.headers.authorization)).toContain('/20260115//s3/aws4_request');
+    expect(auth(req)).toMatchObject({ kind: 'signed', accessKeyId: KEY.accessKeyId });
+    // A request signed for us-east-1 but sent with its region removed does not verify.
+    const regionless = String((await signHeader()).headers.authorization).replace(
+      '/us-east-1/',
+      '//',
+    );
+    expect(errorOf(() => auth(withHeader(req, 'authorization', regionless)))).toMatchObject({
+      s3Code: 'SignatureDoesNotMatch',
+    });
+    // A server with a configured region wants that one, as S3 wants a non-empty one.
+    const configured = errorOf(() => auth(req, NOW, { region: 'us-east-1' }));
+    expect(configured).toMatchObject({ httpStatus: 400, s3Code: 'AuthorizationHeaderMalformed' });
   });
 
   it('SigV2 and SigV4a are refused with a message that says so', async () => {

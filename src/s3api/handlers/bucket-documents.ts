@@ -1,7 +1,8 @@
 /**
  * Bucket sub-resource documents (policy, CORS, lifecycle, encryption …): stored by the
- * engine and returned exactly, but for the IDs S3 gives lifecycle and replication rules
- * sent without one. Inventory, Intelligent-Tiering, metrics and analytics
+ * engine and returned with every value as sent, but for the IDs S3 gives lifecycle and
+ * replication rules sent without one; XML documents come back as S3 writes them, without
+ * layout white space and in S3's namespace (xml/compact.ts). Inventory, Intelligent-Tiering, metrics and analytics
  * configurations are several per bucket, addressed by `?id=`.
  */
 import { isStowageError, StowageError } from '../../errors.js';
@@ -26,6 +27,7 @@ import {
   requestedMinimumSize,
 } from './lifecycle-min-size.js';
 import { S3_XMLNS } from '../xml/build.js';
+import { compactDocument } from '../xml/compact.js';
 import { withNotificationIds, withRuleIds } from '../documents/rule-ids.js';
 import { normalizeFilterRuleNames } from '../documents/notification.js';
 import { parseBucketTagging } from '../documents/tagging.js';
@@ -145,7 +147,7 @@ export function getBucketDocument(r: S3Request): void {
     const docs = r.engine.listBucketConfigs(bucket, BUCKET_DOCUMENTS[sub]);
     const xml =
       `<?xml version="1.0" encoding="UTF-8"?>\n<${listing.list} xmlns="${S3_XMLNS}">` +
-      docs.map((d) => stripDeclaration(d.document)).join('') +
+      docs.map((d) => stripDeclaration(compactDocument(d.document))).join('') +
       `<IsTruncated>false</IsTruncated></${listing.list}>`;
     send(r, xml, 'application/xml');
     return;
@@ -154,7 +156,8 @@ export function getBucketDocument(r: S3Request): void {
   if (sub === 'lifecycle') answerMinimumSize(r, bucket);
   // S3 reports all four settings of a public access block, those not sent as false.
   if (sub === 'publicAccessBlock') doc = publicAccessBlockDocument(parsePublicAccessBlock(doc));
-  send(r, doc, sub === 'policy' ? 'application/json' : 'application/xml');
+  if (sub === 'policy') send(r, doc, 'application/json');
+  else send(r, compactDocument(doc), 'application/xml');
 }
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';

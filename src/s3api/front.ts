@@ -56,6 +56,8 @@ export interface AccessLogEntry {
   requestId: string;
   method: string;
   path: string;
+  /** The bucket the request addressed, path-style or virtual-hosted (its host). */
+  bucket?: string;
   operation?: string;
   status: number;
   code?: string;
@@ -165,6 +167,7 @@ export function createS3Handler(
         requestId,
         method,
         path: rawPath,
+        ...(routed?.bucket === undefined ? {} : { bucket: routed.bucket }),
         operation: routed?.operation,
         status: res.statusCode,
         ...(err ? { code: err.s3Code } : {}),

@@ -78,6 +78,7 @@ it('writes one line per request: id, operation, status, code, duration, caller; 
     level: 30,
     method: 'PUT',
     path: '/logged/',
+    bucket: 'logged',
     operation: 'CreateBucket',
     status: 200,
   });
@@ -101,6 +102,32 @@ it('writes one line per request: id, operation, status, code, duration, caller; 
   expect(all).not.toContain(TEST_KEY.secretAccessKey);
   expect(all).not.toContain('wrong-secret-value');
   expect(all).not.toMatch(/AWS4-HMAC-SHA256|Signature=|x-amz-content-sha256/i);
+});
+
+it('names the bucket of a virtual-hosted request, whose path does not', async () => {
+  const before = accessLines().length;
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = http.get(
+      `${server.url}/dir/a.txt`,
+      { headers: { host: 'logged.localhost' } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+  });
+  expect(status).toBe(403);
+  await vi.waitFor(() => expect(accessLines().length).toBeGreaterThan(before));
+  expect(accessLines().slice(before)).toEqual([
+    expect.objectContaining({
+      path: '/dir/a.txt',
+      bucket: 'logged',
+      operation: 'GetObject',
+      status: 403,
+      code: 'AccessDenied',
+    }),
+  ]);
 });
 
 it('a request node:http cannot parse gets an S3 error with a request id, and a log line', async () => {

@@ -4,13 +4,12 @@
  * bucket. Stored and returned; stowage serve runs no analysis (serve.md).
  */
 import { parseFilter } from './filter.js';
-import { BUCKET_ARN } from './inventory.js';
+import { requireDestinationBucket } from './inventory.js';
 import type { DocumentContext } from './types.js';
 import {
   allowOnly,
   checkConfigurationId,
   elementOf,
-  invalidArgument,
   oneOf,
   parseDocument,
   requireElement,
@@ -32,12 +31,7 @@ function checkDataExport(node: XmlElement): void {
   const dest = `the <S3BucketDestination> of ${ROOT}`;
   allowOnly(s3, ['Format', 'BucketAccountId', 'Bucket', 'Prefix'], dest);
   oneOf(requireText(s3, 'Format', dest), ['CSV'], 'Format', dest);
-  const bucket = requireText(s3, 'Bucket', dest);
-  if (!BUCKET_ARN.test(bucket)) {
-    throw invalidArgument(
-      `the destination <Bucket> "${bucket}" is not a bucket ARN (arn:aws:s3:::name)`,
-    );
-  }
+  requireDestinationBucket(s3, dest);
   textOf(s3, 'BucketAccountId', dest);
   textOf(s3, 'Prefix', dest);
 }

@@ -43,18 +43,24 @@ const ROOT = 'InventoryConfiguration';
 /** `arn:aws:s3:::<bucket>`: how S3 names a destination bucket. */
 export const BUCKET_ARN = /^arn:aws(?:-cn|-us-gov)?:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
+/** The required `<Bucket>` of a report destination: a bucket ARN, else InvalidArgument. */
+export function requireDestinationBucket(node: XmlElement, where: string): string {
+  const bucket = requireText(node, 'Bucket', where);
+  if (!BUCKET_ARN.test(bucket)) {
+    throw invalidArgument(
+      `the destination <Bucket> "${bucket}" is not a bucket ARN (arn:aws:s3:::name)`,
+    );
+  }
+  return bucket;
+}
+
 function checkDestination(node: XmlElement): void {
   const where = `the <Destination> of ${ROOT}`;
   allowOnly(node, ['S3BucketDestination'], where);
   const dest = requireElement(node, 'S3BucketDestination', where);
   const at = `the <S3BucketDestination> of ${ROOT}`;
   allowOnly(dest, ['AccountId', 'Bucket', 'Format', 'Prefix', 'Encryption'], at);
-  const bucket = requireText(dest, 'Bucket', at);
-  if (!BUCKET_ARN.test(bucket)) {
-    throw invalidArgument(
-      `the destination <Bucket> "${bucket}" is not a bucket ARN (arn:aws:s3:::name)`,
-    );
-  }
+  requireDestinationBucket(dest, at);
   oneOf(requireText(dest, 'Format', at), ['CSV', 'ORC', 'Parquet'], 'Format', at);
   textOf(dest, 'AccountId', at);
   textOf(dest, 'Prefix', at);

@@ -580,6 +580,31 @@ describe('storage class analysis (analytics) configurations', () => {
     ).toEqual(['whole']);
   });
 
+  it('holds at most 1,000 per bucket (TooManyConfigurations), as S3; replacing one is not adding', async () => {
+    const Bucket = 'analytics-many';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    const put = (Id: string) =>
+      s3.send(
+        new PutBucketAnalyticsConfigurationCommand({
+          Bucket,
+          Id,
+          AnalyticsConfiguration: { Id, StorageClassAnalysis: {} },
+        }),
+      );
+    const ids = Array.from({ length: 1000 }, (_, i) => `a${String(i).padStart(4, '0')}`);
+    for (let i = 0; i < ids.length; i += 25) await Promise.all(ids.slice(i, i + 25).map(put));
+    expect(await s3ErrorOf(put('one-more'))).toMatchObject({
+      name: 'TooManyConfigurations',
+      status: 400,
+      message: expect.stringContaining('1000'),
+    });
+    await put('a0500');
+    await s3.send(new DeleteBucketAnalyticsConfigurationCommand({ Bucket, Id: 'a0000' }));
+    await put('one-more');
+    const listed = await s3.send(new ListBucketAnalyticsConfigurationsCommand({ Bucket }));
+    expect(listed.AnalyticsConfigurationList).toHaveLength(1000);
+  }, 60_000);
+
   it('refuses what S3 refuses, storing nothing; a missing bucket is NoSuchBucket', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'analytics-refused' }));
     const put = (configuration: object, id = 'textures', bucket = 'analytics-refused') =>

@@ -70,6 +70,27 @@ function documentId(r: S3Request, sub: keyof typeof BUCKET_DOCUMENTS, method: st
   return id;
 }
 
+/** Configurations of one listable kind a bucket may hold, as on S3. */
+const MAX_CONFIGURATIONS = 1000;
+
+/** A new configuration id past the limit is TooManyConfigurations; replacing one is not. */
+function refuseTooMany(
+  r: S3Request,
+  bucket: string,
+  sub: keyof typeof BUCKET_DOCUMENTS,
+  id: string,
+) {
+  if (!LISTABLE[sub]) return;
+  const held = r.engine.listBucketConfigs(bucket, BUCKET_DOCUMENTS[sub]);
+  if (held.length < MAX_CONFIGURATIONS || held.some((d) => d.id === id)) return;
+  throw new StowageError(
+    'E_INVALID_REQUEST',
+    `bucket "${bucket}" already has ${held.length} ${sub} configurations, the most S3 allows ` +
+      `(${MAX_CONFIGURATIONS}): delete one before adding "${id}"`,
+    { s3Code: 'TooManyConfigurations', details: { bucket, limit: MAX_CONFIGURATIONS } },
+  );
+}
+
 /**
  * The documents S3 takes only with an integrity check of the body: a Content-MD5 or an
  * x-amz-checksum-* (header or trailer). Without either S3 answers 400 InvalidRequest.
@@ -105,6 +126,7 @@ export async function putBucketDocument(r: S3Request): Promise<void> {
   r.engine.headBucket(bucket);
   requireBodyChecksum(r, sub);
   validateBucketDocument(sub, text, { bucket, id, engine: r.engine });
+  refuseTooMany(r, bucket, sub, id);
   const minimumSize = sub === 'lifecycle' ? requestedMinimumSize(r) : undefined;
   if (sub === 'policy') refusePublicPolicy(r.engine, bucket, text);
   if (sub === 'ownershipControls' && ownershipOfDocument(text) === 'BucketOwnerEnforced') {

@@ -17,15 +17,27 @@ describe('compactDocument', () => {
     );
   });
 
-  it('keeps every value as stored: white-space content, text beside CDATA or comments', () => {
+  it('keeps every value as stored: white-space content, text beside CDATA, a no-break space', () => {
     const doc =
-      `<Tagging ${NS}> <TagSet> <Tag><Key> a b </Key><Value> </Value></Tag>` +
-      '<Tag><Key>x</Key><Value><![CDATA[v]]> </Value></Tag>' +
-      '<Tag><Key>y</Key><Value> <!-- c --> </Value></Tag> </TagSet> </Tagging>';
+      `<Tagging ${NS}> <TagSet>\u00a0<Tag><Key> a b </Key><Value> </Value></Tag>` +
+      '<Tag><Key>x</Key><Value><![CDATA[v]]> </Value></Tag> </TagSet> </Tagging>';
     expect(compactDocument(doc)).toBe(
-      `<Tagging ${NS}><TagSet><Tag><Key> a b </Key><Value> </Value></Tag>` +
-        '<Tag><Key>x</Key><Value><![CDATA[v]]> </Value></Tag>' +
-        '<Tag><Key>y</Key><Value> <!-- c --> </Value></Tag></TagSet></Tagging>',
+      `<Tagging ${NS}><TagSet>\u00a0<Tag><Key> a b </Key><Value> </Value></Tag>` +
+        '<Tag><Key>x</Key><Value><![CDATA[v]]> </Value></Tag></TagSet></Tagging>',
+    );
+  });
+
+  it('drops comments and processing instructions, which are no part of a value, as S3 does', () => {
+    // A value keeps the text on both sides of one: here two spaces, and "a b".
+    const doc =
+      '<?xml version="1.0"?>\n<!-- made by hand -->\n<WebsiteConfiguration>\n  <!-- rules -->\n' +
+      '  <RoutingRules><RoutingRule><Condition><KeyPrefixEquals> <?pi x?> </KeyPrefixEquals>' +
+      '</Condition><Redirect><HostName>a<!-- c --> b</HostName></Redirect></RoutingRule>' +
+      '</RoutingRules>\n</WebsiteConfiguration>\n<?after root?>\n';
+    expect(compactDocument(doc)).toBe(
+      `<?xml version="1.0"?>\n<WebsiteConfiguration ${NS}><RoutingRules><RoutingRule><Condition>` +
+        '<KeyPrefixEquals>  </KeyPrefixEquals></Condition><Redirect><HostName>a b</HostName>' +
+        '</Redirect></RoutingRule></RoutingRules></WebsiteConfiguration>',
     );
   });
 
@@ -39,6 +51,13 @@ describe('compactDocument', () => {
       `<CORSConfiguration ${NS} a='>'><CORSRule/></CORSConfiguration>`,
     );
     expect(compactDocument('<Tagging/>')).toBe(`<Tagging ${NS}/>`);
+    // Only the xmlns attribute itself: the same text in another attribute's value stays.
+    expect(
+      compactDocument(`<Tagging a=' xmlns="urn:x"' xmlns="urn:wrong"><TagSet/></Tagging>`),
+    ).toBe(`<Tagging a=' xmlns="urn:x"' ${NS}><TagSet/></Tagging>`);
+    expect(compactDocument(`<Tagging a=' xmlns="urn:x"'><TagSet/></Tagging>`)).toBe(
+      `<Tagging ${NS} a=' xmlns="urn:x"'><TagSet/></Tagging>`,
+    );
     const prefixed = '<s3:Tagging xmlns:s3="urn:x"><s3:TagSet/></s3:Tagging>';
     expect(compactDocument(prefixed)).toBe(prefixed);
     // xmlns:xsi is not the default namespace; the document's own stays as the one replaced.

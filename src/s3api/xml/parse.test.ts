@@ -23,12 +23,14 @@ describe('parseXml', () => {
     );
   });
 
-  it('takes a byte order mark, a declaration and white space around the root, in both modes', () => {
+  it('takes a byte order mark, a declaration, processing instructions and white space around the root, in both modes', () => {
     for (const xml of [
       '\ufeff<?xml version="1.0" encoding="UTF-8"?>\n<Delete><Object><Key>k</Key></Object></Delete>\n',
       '<?xml version="1.0" encoding="UTF-8"?>\n\n<Delete><Object><Key>k</Key></Object></Delete>\n\n',
       '\ufeff<Delete><Object><Key>k</Key></Object></Delete>',
       '<!-- a comment -->\n<Delete><Object><Key>k</Key></Object></Delete>',
+      // Processing instructions before, in and after the root (XML 1.0 allows all three).
+      '<?xml version="1.0"?><?xml-stylesheet href="a"?><Delete><?p x?><Object><Key>k</Key></Object></Delete><?after?>\n',
     ]) {
       for (const exact of [false, true]) {
         const doc = parseXml(xml, 'Delete', { exact });

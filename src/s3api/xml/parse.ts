@@ -77,6 +77,8 @@ const options = {
   parseTagValue: false,
   processEntities: false,
   ignoreDeclaration: true,
+  // Processing instructions (`<?xml-stylesheet …?>`) are no part of the data.
+  ignorePiTags: true,
 };
 const trimming = new XMLParser({ ...options, trimValues: true });
 /** For documents whose text is data (object keys): leading and trailing spaces count. */

@@ -4,10 +4,11 @@ import type { ByteRange } from './types.js';
 
 /**
  * Parses a Range header value. Returns undefined for a header S3 ignores (not a single
- * `bytes=` range), which then means "the whole object".
+ * `bytes=` range), which then means "the whole object". The unit is case-insensitive
+ * (RFC 9110 §14.1: `BYTES=0-1` is a range, as Ceph RGW serves it).
  */
 export function parseRangeHeader(header: string): ByteRange | undefined {
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  const m = /^bytes=(\d*)-(\d*)$/i.exec(header.trim());
   if (!m) return undefined;
   const [, a = '', b = ''] = m;
   if (a === '' && b === '') return undefined;

@@ -334,6 +334,9 @@ describe('ranges', () => {
     ['bytes=-10', 990, 999],
     ['bytes=500-5000', 500, 999],
     ['bytes=-5000', 0, 999],
+    // The unit is case-insensitive (RFC 9110 §14.1).
+    ['BYTES=0-1', 0, 1],
+    ['Bytes=-10', 990, 999],
   ];
   for (const [header, start, end] of cases) {
     it(`serves ${header}`, async () => {

@@ -41,6 +41,28 @@ export function requireBucket(ctx: EngineContext, name: string): BucketInfo {
 const UPSERT_CONFIG = `INSERT INTO bucket_configs (bucket, kind, config_id, document, updated_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (bucket, kind, config_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`;
 
+/** Documents of one listable kind (by id) a bucket may hold, as on S3. */
+const MAX_CONFIGURATIONS = 1000;
+
+/**
+ * A new id of a listable kind past MAX_CONFIGURATIONS is TooManyConfigurations, as on S3;
+ * replacing one is not adding. Checked inside the commit, so two new ids cannot both land.
+ */
+function refuseTooMany(ctx: EngineContext, bucket: string, kind: BucketConfigKind, id: string) {
+  const held = ctx
+    .sql(
+      "SELECT COUNT(*) AS n, MAX(config_id = ?) AS replaces FROM bucket_configs WHERE bucket = ? AND kind = ? AND config_id != ''",
+    )
+    .get(id, bucket, kind) as { n: number; replaces: number | null };
+  if (held.n < MAX_CONFIGURATIONS || held.replaces === 1) return;
+  throw new StowageError(
+    'E_INVALID_REQUEST',
+    `bucket "${bucket}" already has ${held.n} ${kind} configurations, the most S3 allows ` +
+      `(${MAX_CONFIGURATIONS}): delete one before adding "${id}"`,
+    { s3Code: 'TooManyConfigurations', details: { bucket, limit: MAX_CONFIGURATIONS } },
+  );
+}
+
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$|^[a-z0-9-]{1,32}$/;
 
 /**
@@ -180,7 +202,7 @@ function assertKind(kind: string): asserts kind is BucketConfigKind {
 /**
  * Stores a bucket document (the S3 front end validates its content first). `id` names
  * one of several documents of a listable kind (inventory, intelligent-tiering, metrics,
- * analytics).
+ * analytics), at most 1,000 per kind and bucket.
  * `side` holds settings kept beside the document as rows of the same kind (by id), written
  * in the same commit.
  */
@@ -196,6 +218,7 @@ export async function putBucketConfig(
   await ctx.blobs.ensureSpace(document.length);
   await ctx.queue.run(() => {
     requireBucket(ctx, bucket);
+    if (id !== '') refuseTooMany(ctx, bucket, kind, id);
     ctx.buckets.invalidate();
     const upsert = ctx.sql(UPSERT_CONFIG);
     const now = ctx.now();

@@ -85,10 +85,10 @@ export interface Route {
 const UNSUPPORTED = ['accelerate', 'requestPayment', 'object-lock', 'select', 'torrent'];
 
 /**
- * Object-lock settings of one object: answered as on an S3 bucket without object lock
- * (every bucket here), after authentication and the bucket's lookup (handlers/buckets.ts).
+ * Object-lock settings exist for objects only (handlers/object-lock.ts answers them as on
+ * an S3 bucket without object lock); on a bucket or the service they are NotImplemented.
  */
-const OBJECT_LOCK_SUBRESOURCES = ['retention', 'legal-hold'];
+const UNSUPPORTED_WITHOUT_KEY = [...UNSUPPORTED, 'retention', 'legal-hold'];
 
 /** Bucket settings answered with S3's defaults on GET; their PUTs are NotImplemented. */
 const READ_ONLY_DEFAULTS: ReadonlyArray<[string, Operation]> = [
@@ -328,15 +328,11 @@ export function route(
       if (query.has(param)) return { operation, bucket: address.bucket, query };
     }
   }
-  for (const s of UNSUPPORTED) {
+  for (const s of address.key === undefined ? UNSUPPORTED_WITHOUT_KEY : UNSUPPORTED) {
     if (query.has(s))
       throw new StowageError('E_NOT_IMPLEMENTED', `the ${s} sub-resource is not implemented`);
   }
   const { bucket, key } = address;
-  for (const s of OBJECT_LOCK_SUBRESOURCES) {
-    if (key === undefined && query.has(s))
-      throw new StowageError('E_NOT_IMPLEMENTED', `the ${s} sub-resource is not implemented`);
-  }
   // A CORS preflight (OPTIONS) is answered for any sub-resource, before authentication.
   if (method === 'OPTIONS' && bucket !== undefined)
     return { operation: 'PreflightCors', bucket, ...(key === undefined ? {} : { key }), query };

@@ -2,8 +2,9 @@
  * Bucket sub-resource documents (policy, CORS, lifecycle, encryption …): stored by the
  * engine and returned with every value as sent, but for the IDs S3 gives lifecycle and
  * replication rules sent without one; XML documents come back as S3 writes them, without
- * layout white space and in S3's namespace (xml/compact.ts). Inventory, Intelligent-Tiering, metrics and analytics
- * configurations are several per bucket, addressed by `?id=`.
+ * layout white space and in S3's namespace (xml/compact.ts). Inventory,
+ * Intelligent-Tiering, metrics and analytics configurations are several per bucket,
+ * addressed by `?id=`.
  */
 import { isStowageError, StowageError } from '../../errors.js';
 import { bucketOf, header, param, type S3Request } from '../context.js';
@@ -70,27 +71,6 @@ function documentId(r: S3Request, sub: keyof typeof BUCKET_DOCUMENTS, method: st
   return id;
 }
 
-/** Configurations of one listable kind a bucket may hold, as on S3. */
-const MAX_CONFIGURATIONS = 1000;
-
-/** A new configuration id past the limit is TooManyConfigurations; replacing one is not. */
-function refuseTooMany(
-  r: S3Request,
-  bucket: string,
-  sub: keyof typeof BUCKET_DOCUMENTS,
-  id: string,
-) {
-  if (!LISTABLE[sub]) return;
-  const held = r.engine.listBucketConfigs(bucket, BUCKET_DOCUMENTS[sub]);
-  if (held.length < MAX_CONFIGURATIONS || held.some((d) => d.id === id)) return;
-  throw new StowageError(
-    'E_INVALID_REQUEST',
-    `bucket "${bucket}" already has ${held.length} ${sub} configurations, the most S3 allows ` +
-      `(${MAX_CONFIGURATIONS}): delete one before adding "${id}"`,
-    { s3Code: 'TooManyConfigurations', details: { bucket, limit: MAX_CONFIGURATIONS } },
-  );
-}
-
 /**
  * The documents S3 takes only with an integrity check of the body: a Content-MD5 or an
  * x-amz-checksum-* (header or trailer). Without either S3 answers 400 InvalidRequest.
@@ -126,7 +106,6 @@ export async function putBucketDocument(r: S3Request): Promise<void> {
   r.engine.headBucket(bucket);
   requireBodyChecksum(r, sub);
   validateBucketDocument(sub, text, { bucket, id, engine: r.engine });
-  refuseTooMany(r, bucket, sub, id);
   const minimumSize = sub === 'lifecycle' ? requestedMinimumSize(r) : undefined;
   if (sub === 'policy') refusePublicPolicy(r.engine, bucket, text);
   if (sub === 'ownershipControls' && ownershipOfDocument(text) === 'BucketOwnerEnforced') {

@@ -11,6 +11,7 @@ interface BucketRow {
   owner: string;
   created_at: number;
   versioning: string;
+  object_lock: number;
 }
 
 function toInfo(row: BucketRow): BucketInfo {
@@ -20,6 +21,7 @@ function toInfo(row: BucketRow): BucketInfo {
     owner: row.owner,
     createdAt: new Date(row.created_at),
     versioning: row.versioning as VersioningState,
+    objectLock: row.object_lock === 1,
   };
 }
 
@@ -68,13 +70,15 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$|^[a-z0-9-]{1,32}$/;
 /**
  * Creates a bucket. Region defaults to the engine's region (S3's LocationConstraint).
  * `EU`, S3's legacy name for eu-west-1 that older clients (s3cmd, boto 2) still send, is
- * stored as eu-west-1.
+ * stored as eu-west-1. `objectLock` creates it with Object Lock, and so with versioning
+ * Enabled, as S3 does.
  */
 export async function createBucket(
   ctx: EngineContext,
   name: string,
   region?: string,
   documents: Readonly<Partial<Record<BucketConfigKind, string>>> = {},
+  options: { objectLock?: boolean } = {},
 ): Promise<BucketInfo> {
   assertBucketName(name);
   for (const kind of Object.keys(documents)) assertKind(kind);
@@ -103,9 +107,12 @@ export async function createBucket(
     }
     ctx.buckets.invalidate();
     const now = ctx.now();
+    const lock = options.objectLock === true;
     ctx
-      .sql('INSERT INTO buckets (name, region, owner, created_at) VALUES (?, ?, ?, ?)')
-      .run(name, where, ctx.owner, now);
+      .sql(
+        'INSERT INTO buckets (name, region, owner, created_at, versioning, object_lock) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(name, where, ctx.owner, now, lock ? 'Enabled' : 'Unversioned', lock ? 1 : 0);
     // In the same commit: a bucket is never seen (or left by a crash) without the ACL,
     // ownership or tags its CreateBucket gave it.
     const upsert = ctx.sql(UPSERT_CONFIG);
@@ -162,9 +169,43 @@ export async function putBucketVersioning(
   }
   await ctx.blobs.ensureSpace(0);
   await ctx.queue.run(() => {
-    requireBucket(ctx, name);
+    if (requireBucket(ctx, name).objectLock && state !== 'Enabled') {
+      throw new StowageError(
+        'E_INVALID_BUCKET_STATE',
+        `An Object Lock configuration is present on bucket "${name}", so the versioning ` +
+          'state cannot be changed: it stays Enabled',
+        { details: { bucket: name } },
+      );
+    }
     ctx.buckets.invalidate();
     ctx.sql('UPDATE buckets SET versioning = ? WHERE name = ?').run(state, name);
+  });
+}
+
+/**
+ * Turns Object Lock on (it can never be turned off) and stores the bucket's object-lock
+ * document (its default retention, as the S3 front end writes it) in one commit. Needs
+ * versioning Enabled, as S3 does.
+ */
+export async function putObjectLockConfiguration(
+  ctx: EngineContext,
+  name: string,
+  document: string,
+): Promise<void> {
+  await ctx.blobs.ensureSpace(document.length);
+  await ctx.queue.run(() => {
+    const bucket = requireBucket(ctx, name);
+    if (!bucket.objectLock && bucket.versioning !== 'Enabled') {
+      throw new StowageError(
+        'E_INVALID_BUCKET_STATE',
+        `Versioning must be 'Enabled' on bucket "${name}" to apply an Object Lock configuration ` +
+          `(it is ${bucket.versioning})`,
+        { details: { bucket: name } },
+      );
+    }
+    ctx.buckets.invalidate();
+    ctx.sql('UPDATE buckets SET object_lock = 1 WHERE name = ?').run(name);
+    ctx.sql(UPSERT_CONFIG).run(name, 'object-lock', '', document, ctx.now());
   });
 }
 
@@ -186,6 +227,7 @@ const MISSING_CODE: Record<BucketConfigKind, string> = {
   acl: 'NoSuchConfiguration',
   website: 'NoSuchWebsiteConfiguration',
   'ownership-controls': 'OwnershipControlsNotFoundError',
+  'object-lock': 'ObjectLockConfigurationNotFoundError',
 };
 
 /** Every kind of bucket document the engine stores. */

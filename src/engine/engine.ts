@@ -33,6 +33,7 @@ import * as attributes from './objects/attributes.js';
 import { copyObject } from './objects/copy.js';
 import { deleteObject, deleteObjects } from './objects/delete.js';
 import * as multipart from './objects/multipart.js';
+import * as lock from './objects/object-lock.js';
 import { putObject } from './objects/put.js';
 import { getObject, headObject, versionToChange } from './objects/read.js';
 import { recover, refuseLostDatabase, setCleanFlag, type RecoveryReport } from './recovery.js';
@@ -297,11 +298,42 @@ export class Engine {
     options: {
       region?: string;
       documents?: Readonly<Partial<Record<T.BucketConfigKind, string>>>;
+      /** Create it with Object Lock (and so versioning Enabled). */
+      objectLock?: boolean;
     } = {},
   ): Promise<T.BucketInfo> {
     return this.op(() =>
-      buckets.createBucket(this.ctx, name, options.region, options.documents ?? {}),
+      buckets.createBucket(this.ctx, name, options.region, options.documents ?? {}, {
+        objectLock: options.objectLock === true,
+      }),
     );
+  }
+  /** Turns Object Lock on (for good) and stores the bucket's object-lock document. */
+  putObjectLockConfiguration(bucket: string, document: string): Promise<void> {
+    return this.op(() => buckets.putObjectLockConfiguration(this.ctx, bucket, document));
+  }
+  getObjectRetention(bucket: string, key: string, versionId?: string): T.ObjectRetention {
+    return this.op(() => lock.getObjectRetention(this.ctx, bucket, key, versionId));
+  }
+  /** Sets, extends, shortens or (undefined) removes a version's retention. */
+  putObjectRetention(
+    bucket: string,
+    key: string,
+    retention: T.ObjectRetention | undefined,
+    options?: { versionId?: string; bypassGovernance?: boolean },
+  ): Promise<{ versionId: string }> {
+    return this.op(() => lock.putObjectRetention(this.ctx, bucket, key, retention, options));
+  }
+  getObjectLegalHold(bucket: string, key: string, versionId?: string): T.LegalHoldStatus {
+    return this.op(() => lock.getObjectLegalHold(this.ctx, bucket, key, versionId));
+  }
+  putObjectLegalHold(
+    bucket: string,
+    key: string,
+    status: T.LegalHoldStatus,
+    versionId?: string,
+  ): Promise<{ versionId: string }> {
+    return this.op(() => lock.putObjectLegalHold(this.ctx, bucket, key, status, versionId));
   }
   headBucket(name: string): T.BucketInfo {
     return this.op(() => buckets.requireBucket(this.ctx, name));
@@ -379,7 +411,7 @@ export class Engine {
   }
   deleteObjects(
     bucket: string,
-    items: ReadonlyArray<{ key: string; versionId?: string }>,
+    items: ReadonlyArray<{ key: string; versionId?: string; bypassGovernance?: boolean }>,
   ): Promise<T.DeleteObjectsItem[]> {
     return this.op(() => deleteObjects(this.ctx, bucket, items));
   }

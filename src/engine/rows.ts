@@ -1,5 +1,6 @@
 /** Row shapes of the metadata database and their mapping to the public types. */
 import type { Segment } from './blobs/read-blobs.js';
+import { lockOf } from './objects/object-lock.js';
 import { restoreStatus, type RestoreRecord } from './restore.js';
 import type {
   ChecksumType,
@@ -37,6 +38,8 @@ export interface VersionRow {
   encryption?: string | null;
   /** The stored ACL (see objects/acl.ts); NULL is private. */
   acl?: string | null;
+  /** Object Lock retention and legal hold (see objects/object-lock.ts); NULL is none. */
+  lock?: string | null;
   /**
    * A completed multipart upload's part checksums in the upload's algorithm (JSON array of
    * ChecksumValues, one per part); NULL for other objects and for uploads without one.
@@ -121,5 +124,6 @@ export function toObjectInfo(row: VersionRow, nowMs: number): ObjectInfo {
     ...(row.encryption
       ? { encryption: JSON.parse(row.encryption) as ObjectInfo['encryption'] }
       : {}),
+    ...(row.lock ? { lock: lockOf(row) } : {}),
   };
 }

@@ -67,7 +67,26 @@ export type BucketConfigKind =
   | 'analytics'
   | 'acl'
   | 'website'
-  | 'ownership-controls';
+  | 'ownership-controls'
+  | 'object-lock';
+
+/** Object Lock retention modes (S3's x-amz-object-lock-mode). */
+export type ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';
+
+/** Object Lock legal hold status (S3's x-amz-object-lock-legal-hold). */
+export type LegalHoldStatus = 'ON' | 'OFF';
+
+/** A version's retention: it cannot be deleted before `retainUntil` (see objects/object-lock.ts). */
+export interface ObjectRetention {
+  mode: ObjectLockMode;
+  retainUntil: Date;
+}
+
+/** The Object Lock settings of a version; each is absent when never set. */
+export interface ObjectLockSettings {
+  retention?: ObjectRetention;
+  legalHold?: LegalHoldStatus;
+}
 
 /** A bucket as listed. */
 export interface BucketInfo {
@@ -76,6 +95,8 @@ export interface BucketInfo {
   createdAt: Date;
   owner: string;
   versioning: VersioningState;
+  /** Object Lock is on: versions may carry retention and legal holds (never turned off). */
+  objectLock: boolean;
 }
 
 /** Standard HTTP headers S3 stores with an object and returns on GET/HEAD. */
@@ -133,6 +154,8 @@ export interface ObjectInfo {
   partChecksums?: ChecksumValues[];
   /** Encryption at rest; absent when the version is stored in the clear. */
   encryption?: ObjectEncryption;
+  /** Object Lock retention and legal hold; absent when the version has neither. */
+  lock?: ObjectLockSettings;
 }
 
 /**
@@ -203,6 +226,8 @@ export interface PutObjectOptions {
    * a JSON grant list); omitted means private.
    */
   acl?: string;
+  /** Object Lock settings of the new version (the bucket must have object lock). */
+  lock?: ObjectLockSettings;
 }
 
 /** Result of a write that creates an object version. */
@@ -247,6 +272,11 @@ export interface DeleteObjectOptions {
    * another ETag, E_NO_SUCH_KEY when there is none (or it is a delete marker).
    */
   ifMatch?: string;
+  /**
+   * The caller may delete a version under GOVERNANCE retention (it sent
+   * x-amz-bypass-governance-retention and holds s3:BypassGovernanceRetention).
+   */
+  bypassGovernance?: boolean;
 }
 
 /** Result of deleteObject, as S3 reports it. */
@@ -282,6 +312,8 @@ export interface CopyObjectOptions {
   conditions?: WriteConditions;
   /** The copy's ACL (a copy does not inherit the source's; omitted means private). */
   acl?: string;
+  /** Object Lock settings of the copy (never the source's, as in S3). */
+  lock?: ObjectLockSettings;
   checksumAlgorithm?: ChecksumAlgorithm;
   /** Encryption of the copy (the destination's setting; omitted: in the clear). */
   encryption?: ObjectEncryption;
@@ -363,6 +395,8 @@ export interface CreateMultipartOptions {
   checksumType?: ChecksumType;
   /** The ACL of the completed object (see PutObjectOptions.acl). */
   acl?: string;
+  /** Object Lock settings of the completed object (see PutObjectOptions.lock). */
+  lock?: ObjectLockSettings;
   /** Encryption of every part and of the completed object. */
   encryption?: ObjectEncryption;
   /** The ARN of the IAM user creating the upload (see UploadInfo.initiator). */

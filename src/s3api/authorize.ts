@@ -58,6 +58,24 @@ const ACL_BUCKET_READ = new Set([
 /** What an object ACL's READ grants. */
 const ACL_OBJECT_READ = new Set(['s3:GetObject', 's3:GetObjectVersion']);
 
+/** The operations that may lift GOVERNANCE retention with x-amz-bypass-governance-retention. */
+const BYPASS_OPERATIONS: ReadonlySet<string> = new Set([
+  'DeleteObject',
+  'DeleteObjects',
+  'PutObjectRetention',
+]);
+
+/** s3:BypassGovernanceRetention on one object (version). */
+function bypassAccess(bucket: string, key: string, versionId?: string): RequestedAccess {
+  return {
+    action: 's3:BypassGovernanceRetention',
+    resource: `arn:aws:s3:::${bucket}/${key}`,
+    bucket,
+    key,
+    ...(versionId === undefined ? {} : { versionId }),
+  };
+}
+
 function denied(access: RequestedAccess): StowageError {
   // Names the action and resource, never the policy that denied it.
   return new StowageError(
@@ -315,6 +333,17 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
         if (!decide(caller, tagging, ctx.keys)) throw denied(tagging);
       };
     }
-    return deferred.key || deferred.tags || deferred.bucketTags ? deferred : undefined;
+    if (
+      BYPASS_OPERATIONS.has(route.operation) &&
+      req.headers['x-amz-bypass-governance-retention'] !== undefined &&
+      route.bucket !== undefined
+    ) {
+      const bucket = route.bucket;
+      deferred.bypassGovernance = (key, versionId) =>
+        decide(caller, bypassAccess(bucket, key, versionId), ctx.keys);
+    }
+    return deferred.key || deferred.tags || deferred.bucketTags || deferred.bypassGovernance
+      ? deferred
+      : undefined;
   };
 }

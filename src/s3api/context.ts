@@ -28,6 +28,11 @@ export interface DeferredAuthorization {
    * create a bucket with tags. Throws E_ACCESS_DENIED.
    */
   bucketTags?: () => void;
+  /**
+   * A request with `x-amz-bypass-governance-retention: true` (DeleteObject, DeleteObjects,
+   * PutObjectRetention): whether the caller holds s3:BypassGovernanceRetention on this key.
+   */
+  bypassGovernance?: (key: string, versionId?: string) => boolean;
 }
 
 /** One S3 request in flight. */

@@ -12,6 +12,7 @@ export type Operation =
   | 'DeleteBucket'
   | 'GetBucketLocation'
   | 'GetObjectLockConfiguration'
+  | 'PutObjectLockConfiguration'
   | 'GetBucketRequestPayment'
   | 'GetBucketAccelerateConfiguration'
   | 'GetBucketVersioning'
@@ -82,17 +83,17 @@ export interface Route {
 }
 
 /** Sub-resources S3 has that this server does not implement: NotImplemented, not a wrong guess. */
-const UNSUPPORTED = ['accelerate', 'requestPayment', 'object-lock', 'select', 'torrent'];
+const UNSUPPORTED = ['accelerate', 'requestPayment', 'select', 'torrent'];
 
 /**
- * Object-lock settings exist for objects only (handlers/object-lock.ts answers them as on
- * an S3 bucket without object lock); on a bucket or the service they are NotImplemented.
+ * Retention and legal holds exist for objects only (handlers/object-lock.ts); on a bucket
+ * or the service they are NotImplemented, and so is Object Lock's configuration on an object.
  */
 const UNSUPPORTED_WITHOUT_KEY = [...UNSUPPORTED, 'retention', 'legal-hold'];
+const UNSUPPORTED_WITH_KEY = [...UNSUPPORTED, 'object-lock'];
 
 /** Bucket settings answered with S3's defaults on GET; their PUTs are NotImplemented. */
 const READ_ONLY_DEFAULTS: ReadonlyArray<[string, Operation]> = [
-  ['object-lock', 'GetObjectLockConfiguration'],
   ['requestPayment', 'GetBucketRequestPayment'],
   ['accelerate', 'GetBucketAccelerateConfiguration'],
 ];
@@ -112,6 +113,7 @@ const SUBRESOURCES: readonly string[] = [
   'delete',
   'legal-hold',
   'location',
+  'object-lock',
   'policyStatus',
   'restore',
   'retention',
@@ -228,6 +230,7 @@ function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation
   switch (method) {
     case 'GET':
       if (q.has('location')) return { operation: 'GetBucketLocation' };
+      if (q.has('object-lock')) return { operation: 'GetObjectLockConfiguration' };
       if (q.has('versioning')) return { operation: 'GetBucketVersioning' };
       if (q.has('uploads')) return { operation: 'ListMultipartUploads' };
       if (q.has('versions')) return { operation: 'ListObjectVersions' };
@@ -236,6 +239,7 @@ function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation
       return { operation: q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects' };
     case 'PUT':
       if (q.has('versioning')) return { operation: 'PutBucketVersioning' };
+      if (q.has('object-lock')) return { operation: 'PutObjectLockConfiguration' };
       if (doc) return { operation: 'PutBucketConfig', subresource: doc };
       noStraySubresource(method, q, 'a bucket');
       return { operation: 'CreateBucket' };
@@ -328,7 +332,7 @@ export function route(
       if (query.has(param)) return { operation, bucket: address.bucket, query };
     }
   }
-  for (const s of address.key === undefined ? UNSUPPORTED_WITHOUT_KEY : UNSUPPORTED) {
+  for (const s of address.key === undefined ? UNSUPPORTED_WITHOUT_KEY : UNSUPPORTED_WITH_KEY) {
     if (query.has(s))
       throw new StowageError('E_NOT_IMPLEMENTED', `the ${s} sub-resource is not implemented`);
   }

@@ -10,7 +10,21 @@ import { assertChecksumValues, assertContentMd5, verifyDigests } from '../engine
 import type { ChecksumAlgorithm } from '../engine/types.js';
 import { StowageError } from '../errors.js';
 import { header, type S3Request } from './context.js';
-import { payloadChecksums } from './handlers/object-headers.js';
+import { checksumsFrom, payloadChecksums } from './handlers/object-headers.js';
+
+/**
+ * For the operations S3 takes only with an integrity check of the body (some bucket
+ * documents, object retention and legal hold): a Content-MD5 or an x-amz-checksum-*
+ * (header or trailer). Without either S3 answers 400 InvalidRequest.
+ */
+export function requireBodyChecksum(r: S3Request): void {
+  if (header(r, 'content-md5') !== undefined || r.trailerAlgorithms.length > 0) return;
+  if (Object.keys(checksumsFrom(r)).length > 0) return;
+  throw new StowageError(
+    'E_INVALID_REQUEST',
+    'Missing required header for this request: Content-MD5 OR x-amz-checksum-*',
+  );
+}
 
 /**
  * Reads the whole request body (up to `maxBytes`) and checks the digests sent with it.

@@ -66,13 +66,13 @@ describeS3Targets(
       return JSON.parse(r.stdout) as PlanJson;
     }
 
-    it('applies ownership, a public-read ACL, object lock (RGW) and a webhook (embedded); aws-cli reads them back; no drift after', async () => {
+    it('applies ownership, a public-read ACL, object lock and a webhook (embedded); aws-cli reads them back; no drift after', async () => {
       const t = getTarget();
       const bucket = t.uniqueBucket('access');
-      // stowage serve has no object lock; RGW has no webhook targets (it wants its own topics)
-      // and refuses ownership controls (see the next test).
+      // RGW has no webhook targets (it wants its own topics) and refuses ownership controls
+      // (see the next test).
       const ownership = t.kind === 'stowage' ? '    objectOwnership: BucketOwnerPreferred' : '';
-      const lock = t.kind === 'rgw' ? '    objectLock: { mode: GOVERNANCE, days: 1d }' : '';
+      const lock = '    objectLock: { mode: GOVERNANCE, days: 1d }';
       const hooks =
         t.kind === 'stowage'
           ? [

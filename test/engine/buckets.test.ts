@@ -82,6 +82,7 @@ describe('create, head, list, delete', () => {
       owner: 'stowage',
       createdAt: new Date(clock.ms),
       versioning: 'Unversioned',
+      objectLock: false,
     };
     expect(info).toEqual(expected);
     expect(engine.headBucket('assets')).toEqual(expected);
@@ -322,6 +323,7 @@ const S3_MISSING_CODE: Record<BucketConfigKind, string> = {
   acl: 'NoSuchConfiguration',
   website: 'NoSuchWebsiteConfiguration',
   'ownership-controls': 'OwnershipControlsNotFoundError',
+  'object-lock': 'ObjectLockConfigurationNotFoundError',
 };
 
 const docFor = (kind: string, n: number): string =>

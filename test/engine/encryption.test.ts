@@ -317,7 +317,7 @@ describe('damage and keys', () => {
     // Schema 7, as an older Stowage left it.
     const db = new Database(path.join(dir, 'meta.db'));
     db.exec(
-      'DROP INDEX versions_live; DROP TABLE encryption_keys; ALTER TABLE uploads DROP COLUMN initiator; ALTER TABLE uploads DROP COLUMN base_seq; DELETE FROM schema_migrations WHERE version >= 8',
+      'ALTER TABLE buckets DROP COLUMN object_lock; ALTER TABLE versions DROP COLUMN lock; ALTER TABLE uploads DROP COLUMN lock; DROP INDEX versions_live; DROP TABLE encryption_keys; ALTER TABLE uploads DROP COLUMN initiator; ALTER TABLE uploads DROP COLUMN base_seq; DELETE FROM schema_migrations WHERE version >= 8',
     );
     db.close();
     rmSync(path.join(dir, 'keys', 'kms'), { recursive: true });

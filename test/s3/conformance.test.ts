@@ -273,7 +273,7 @@ describe('conditional deletes (If-Match)', () => {
 });
 
 describe('writes S3 would refuse', () => {
-  it('refuses object-lock headers instead of storing the object without the retention', async () => {
+  it('refuses object-lock headers in a bucket without object lock instead of storing the object without the retention', async () => {
     const lock = {
       ObjectLockMode: 'COMPLIANCE' as const,
       ObjectLockRetainUntilDate: new Date('2030-01-01T00:00:00Z'),
@@ -2352,7 +2352,7 @@ describe('CompleteMultipartUpload part checksums', () => {
 });
 
 describe('object lock headers on deletes', () => {
-  it('x-amz-bypass-governance-retention is InvalidArgument, true or false, and deletes nothing (no bucket has object lock)', async () => {
+  it('x-amz-bypass-governance-retention is InvalidArgument, true or false, and deletes nothing on a bucket without object lock', async () => {
     await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'locked-not', Body: 'x' }));
     for (const BypassGovernanceRetention of [true, false]) {
       const one = await s3ErrorOf(

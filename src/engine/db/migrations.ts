@@ -235,6 +235,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX versions_live ON versions (bucket, key) WHERE is_latest = 1 AND is_delete_marker = 0;
     `,
   },
+  {
+    version: 12,
+    name: 'object-lock',
+    // Object Lock (src/engine/objects/object-lock.ts): whether a bucket has it, and each
+    // version's (and each multipart upload's, for the object it completes) retention and
+    // legal hold as JSON; NULL is none.
+    sql: `
+      ALTER TABLE buckets ADD COLUMN object_lock INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE versions ADD COLUMN lock TEXT;
+      ALTER TABLE uploads ADD COLUMN lock TEXT;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */

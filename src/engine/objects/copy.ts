@@ -20,6 +20,7 @@ import type {
 import { blobEncryption, encryptionOf, resolveFor } from './encryption.js';
 import { algorithmsFor } from './input.js';
 import { latestRow } from './placement.js';
+import { lockAttribute } from './object-lock.js';
 import { commitSingleBlob, versionAttributes } from './put.js';
 import { assertReadable, resolveVersion } from './read.js';
 
@@ -58,13 +59,16 @@ export async function copyObject(
       `tagging directive must be COPY or REPLACE, got "${String(options.taggingDirective)}"`,
     );
   }
-  const attrs = versionAttributes({
-    headers: replaceMeta ? options.headers : copiedHeaders(src.headers, options.headers),
-    metadata: replaceMeta ? options.metadata : JSON.parse(src.metadata),
-    tags: options.taggingDirective === 'REPLACE' ? options.tags : JSON.parse(src.tags),
-    storageClass: options.storageClass,
-    acl: options.acl,
-  });
+  const attrs = {
+    ...versionAttributes({
+      headers: replaceMeta ? options.headers : copiedHeaders(src.headers, options.headers),
+      metadata: replaceMeta ? options.metadata : JSON.parse(src.metadata),
+      tags: options.taggingDirective === 'REPLACE' ? options.tags : JSON.parse(src.tags),
+      storageClass: options.storageClass,
+      acl: options.acl,
+    }),
+    ...lockAttribute(ctx, dstBucket, options.lock),
+  };
   const current = latestRow(ctx, dstBucket, dstKey);
   const ontoItself =
     srcBucket === dstBucket &&

@@ -41,7 +41,7 @@ export async function deleteObject(
     const r =
       options.versionId === undefined
         ? deleteCurrent(ctx, tx, state, bucket, key)
-        : deleteVersion(ctx, tx, bucket, key, options.versionId);
+        : deleteVersion(ctx, tx, bucket, key, options.versionId, options.bypassGovernance);
     return {
       deleteMarker: r.deleteMarker,
       ...(r.versionId !== undefined ? { versionId: r.versionId } : {}),
@@ -60,7 +60,12 @@ export const MAX_DELETE_BATCH = 1000;
 export async function deleteObjects(
   ctx: EngineContext,
   bucket: string,
-  items: ReadonlyArray<{ key: string; versionId?: string; ifMatch?: string }>,
+  items: ReadonlyArray<{
+    key: string;
+    versionId?: string;
+    ifMatch?: string;
+    bypassGovernance?: boolean;
+  }>,
 ): Promise<DeleteObjectsItem[]> {
   requireBucket(ctx, bucket);
   if (items.length === 0 || items.length > MAX_DELETE_BATCH) {
@@ -82,6 +87,7 @@ export async function deleteObjects(
         const r = await deleteObject(ctx, bucket, item.key, {
           ...(item.versionId !== undefined ? { versionId: item.versionId } : {}),
           ...(item.ifMatch !== undefined ? { ifMatch: item.ifMatch } : {}),
+          ...(item.bypassGovernance ? { bypassGovernance: true } : {}),
         });
         return {
           key: item.key,

@@ -39,6 +39,7 @@ import {
 } from './input.js';
 import { checkCurrentConditions, latestRow, placeVersion } from './placement.js';
 import { setUploadAcl, uploadAcl } from './acl.js';
+import { lockAttribute, setUploadLock, uploadLock } from './object-lock.js';
 import { completedBefore, rememberCompleted } from './completed-uploads.js';
 import {
   blobEncryption,
@@ -160,7 +161,7 @@ export async function createMultipartUpload(
   requireBucket(ctx, bucket);
   assertKey(key);
   await ctx.blobs.ensureSpace(0);
-  const attrs = versionAttributes(options);
+  const attrs = { ...versionAttributes(options), ...lockAttribute(ctx, bucket, options.lock) };
   const algorithm = options.checksumAlgorithm;
   if (algorithm) assertChecksumValues({ [algorithm]: undefined });
   let type = options.checksumType;
@@ -209,6 +210,7 @@ export async function createMultipartUpload(
       );
     setUploadEncryption(ctx, uploadId, encryption);
     setUploadAcl(ctx, uploadId, attrs.acl);
+    setUploadLock(ctx, uploadId, attrs.lock);
     return toUploadInfo(requireUpload(ctx, bucket, key, uploadId));
   });
 }
@@ -705,6 +707,7 @@ export async function completeMultipartUpload(
       accessed_at: now,
       encryption: upload.encryption || null,
       acl: uploadAcl(ctx, uploadId),
+      lock: uploadLock(ctx, uploadId),
     };
     const versionId = placeVersion(ctx, tx, state, v);
     const encryption = encryptionOf(upload.encryption);

@@ -26,6 +26,7 @@ import {
   verifyDigests,
 } from './input.js';
 import { assertStoredAcl } from './acl.js';
+import { lockAttribute } from './object-lock.js';
 import { checkCurrentConditions, placeVersion } from './placement.js';
 import { blobEncryption, encryptionField, resolveFor } from './encryption.js';
 
@@ -37,6 +38,8 @@ export interface VersionAttributes {
   storageClass: StorageClass;
   /** The stored ACL; undefined is private. */
   acl?: string;
+  /** The stored Object Lock settings (see object-lock.ts); undefined is none. */
+  lock?: string;
 }
 
 /** Validates the attributes of a write; throws before any byte is read. */
@@ -108,6 +111,7 @@ export async function commitSingleBlob(
         accessed_at: now,
         encryption: encryption ? JSON.stringify(encryption) : null,
         acl: attrs.acl ?? null,
+        lock: attrs.lock ?? null,
       };
       if (blob.inline) ctx.blobs.putInline(blob.id!, blob.inline);
       const versionId = placeVersion(ctx, tx, state, v);
@@ -138,7 +142,7 @@ export async function putObject(
 ): Promise<PutObjectResult> {
   requireBucket(ctx, bucket);
   assertKey(key);
-  const attrs = versionAttributes(options);
+  const attrs = { ...versionAttributes(options), ...lockAttribute(ctx, bucket, options.lock) };
   if (options.contentMd5 !== undefined) assertContentMd5(options.contentMd5);
   if (options.checksums && !(options.checksums instanceof Promise))
     assertChecksumValues(options.checksums);

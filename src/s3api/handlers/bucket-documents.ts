@@ -7,9 +7,8 @@
  * addressed by `?id=`.
  */
 import { isStowageError, StowageError } from '../../errors.js';
-import { bucketOf, header, param, type S3Request } from '../context.js';
-import { readSmallBody } from '../small-body.js';
-import { checksumsFrom } from './object-headers.js';
+import { bucketOf, param, type S3Request } from '../context.js';
+import { readSmallBody, requireBodyChecksum } from '../small-body.js';
 import { validateBucketDocument } from '../documents/index.js';
 import {
   parsePublicAccessBlock,
@@ -82,16 +81,6 @@ const CHECKSUM_REQUIRED: ReadonlySet<keyof typeof BUCKET_DOCUMENTS> = new Set([
   'replication',
 ]);
 
-function requireBodyChecksum(r: S3Request, sub: keyof typeof BUCKET_DOCUMENTS): void {
-  if (!CHECKSUM_REQUIRED.has(sub)) return;
-  if (header(r, 'content-md5') !== undefined || r.trailerAlgorithms.length > 0) return;
-  if (Object.keys(checksumsFrom(r)).length > 0) return;
-  throw new StowageError(
-    'E_INVALID_REQUEST',
-    'Missing required header for this request: Content-MD5 OR x-amz-checksum-*',
-  );
-}
-
 /** PUT ?<sub-resource>. */
 export async function putBucketDocument(r: S3Request): Promise<void> {
   const sub = subresourceOf(r);
@@ -104,7 +93,7 @@ export async function putBucketDocument(r: S3Request): Promise<void> {
       : decodeUtf8(bytes);
   // NoSuchBucket comes before any complaint about the document, as in S3.
   r.engine.headBucket(bucket);
-  requireBodyChecksum(r, sub);
+  if (CHECKSUM_REQUIRED.has(sub)) requireBodyChecksum(r);
   validateBucketDocument(sub, text, { bucket, id, engine: r.engine });
   const minimumSize = sub === 'lifecycle' ? requestedMinimumSize(r) : undefined;
   if (sub === 'policy') refusePublicPolicy(r.engine, bucket, text);

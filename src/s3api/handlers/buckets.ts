@@ -1,7 +1,7 @@
 /** Bucket operations: list, create, head, delete, location, versioning. */
 import { bucketNameProblem } from '../../engine/names.js';
 import { StowageError } from '../../errors.js';
-import { bucketOf, intParam, param, type S3Request } from '../context.js';
+import { bucketOf, header, intParam, param, type S3Request } from '../context.js';
 import { readSmallBody } from '../small-body.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { createBucketAclDocuments, createBucketOwnership } from './acl.js';
@@ -98,13 +98,9 @@ export async function createBucket(r: S3Request): Promise<void> {
     region = childText(doc, 'LocationConstraint');
   }
   const bucket = bucketOf(r);
-  const lock = r.req.headers['x-amz-bucket-object-lock-enabled'];
-  if (String(lock).toLowerCase() === 'true') {
-    throw new StowageError(
-      'E_NOT_IMPLEMENTED',
-      'object lock is not supported by stowage serve: create the bucket without x-amz-bucket-object-lock-enabled',
-    );
-  }
+  // `true` (any case) creates the bucket with Object Lock and versioning Enabled, as S3 does;
+  // boto3 sends `false` for a bucket without it.
+  const objectLock = header(r, 'x-amz-bucket-object-lock-enabled')?.trim().toLowerCase() === 'true';
   const ownership = createBucketOwnership(r, bucket);
   if (tagging !== undefined) {
     // S3 needs s3:TagResource to create a bucket with tags: judged now the body is read.
@@ -116,7 +112,11 @@ export async function createBucket(r: S3Request): Promise<void> {
     ...createBucketAclDocuments(r, ownership),
     ...(tagging !== undefined ? { tagging } : {}),
   };
-  await r.engine.createBucket(bucket, { ...(region ? { region } : {}), documents });
+  await r.engine.createBucket(bucket, {
+    ...(region ? { region } : {}),
+    documents,
+    ...(objectLock ? { objectLock } : {}),
+  });
   r.res.setHeader('Location', `/${bucket}`);
   sendEmpty(r.res, 200);
 }

@@ -5,6 +5,7 @@ import { readSmallBody } from '../small-body.js';
 import { parseCopySource } from '../copy-source.js';
 import { sendXml } from '../respond.js';
 import { objectAclForWrite } from './acl.js';
+import { lockForWrite } from './object-lock.js';
 import {
   encryptionFrom,
   refuseCustomerKeys,
@@ -69,6 +70,7 @@ export async function copyObject(r: S3Request): Promise<void> {
       conditions: { ifNoneMatch: header(r, 'if-none-match'), ifMatch: header(r, 'if-match') },
       checksumAlgorithm: checksumAlgorithmFrom(r),
       acl: objectAclForWrite(r),
+      lock: lockForWrite(r),
       encryption,
       encryptionStated: statesEncryption(r),
     },

@@ -7,6 +7,7 @@ import { bucketOf, header, intParam, keyOf, param, type S3Request } from '../con
 import { readSmallBody } from '../small-body.js';
 import { sendXml } from '../respond.js';
 import { objectAclForWrite } from './acl.js';
+import { lockForWrite } from './object-lock.js';
 import { childText, children, parseXml, type XmlNode } from '../xml/parse.js';
 import { copySourceOf } from './copy.js';
 import {
@@ -61,6 +62,7 @@ export async function createMultipartUpload(r: S3Request): Promise<void> {
     checksumAlgorithm: checksumAlgorithmFrom(r),
     ...(typeHeader ? { checksumType: typeHeader.toUpperCase() as ChecksumType } : {}),
     acl: objectAclForWrite(r),
+    lock: lockForWrite(r),
     ...(r.userArn ? { initiator: r.userArn } : {}),
   });
   if (upload.checksumAlgorithm)

@@ -9,12 +9,14 @@ import { sendEmpty, sendXml } from '../respond.js';
 import type { XmlObject } from '../xml/build.js';
 import { childText, children, parseXml } from '../xml/parse.js';
 import { parseObjectTagging } from '../documents/tagging.js';
-import { checksumElements, refuseBypassGovernance, rfc1123 } from './object-headers.js';
+import { checksumElements, rfc1123 } from './object-headers.js';
+import { bypassGovernance } from './object-lock.js';
 import { setVersionHeader } from './objects.js';
 
 /** DeleteObjects: one result per key; Quiet reports only errors. */
 export async function deleteObjects(r: S3Request): Promise<void> {
-  refuseBypassGovernance(r);
+  // Refused before the body on a bucket without Object Lock (InvalidArgument).
+  bypassGovernance(r, '');
   // Keys are taken exactly as sent: ` a.png` is not `a.png`.
   const doc = parseXml(await readSmallBody(r), 'Delete', { exact: true });
   const quiet = childText(doc, 'Quiet')?.trim() === 'true';
@@ -70,7 +72,11 @@ async function deleteAllowed(
   const judge = r.deferred?.key;
   if (!judge) throw new StowageError('E_INTERNAL', 'DeleteObjects was not authorised key by key');
   const verdicts = items.map((item) => judge(item.key, item.versionId));
-  const allowed = items.filter((_, i) => verdicts[i] === undefined);
+  const allowed = items
+    .filter((_, i) => verdicts[i] === undefined)
+    .map((item) =>
+      bypassGovernance(r, item.key, item.versionId) ? { ...item, bypassGovernance: true } : item,
+    );
   const done = allowed.length > 0 ? await r.engine.deleteObjects(bucketOf(r), allowed) : [];
   let next = 0;
   return items.map((item, i): DeleteObjectsItem => {

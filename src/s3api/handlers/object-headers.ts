@@ -15,6 +15,7 @@ import { httpDate, parseHttpDate } from '../dates.js';
 import { isHeaderSafe, replaceControlChars, utf8OnWire } from '../../header-value.js';
 import type { XmlObject } from '../xml/build.js';
 import { writeEncryptionHeaders } from './encryption-headers.js';
+import { writeLockHeaders } from './object-lock.js';
 
 const STANDARD_HEADERS: Array<[keyof ObjectHeaders, string]> = [
   ['contentType', 'content-type'],
@@ -26,42 +27,12 @@ const STANDARD_HEADERS: Array<[keyof ObjectHeaders, string]> = [
   ['websiteRedirectLocation', 'x-amz-website-redirect-location'],
 ];
 
-const OBJECT_LOCK_HEADERS = [
-  'x-amz-object-lock-mode',
-  'x-amz-object-lock-retain-until-date',
-  'x-amz-object-lock-legal-hold',
-];
-
-/**
- * Refuses `x-amz-bypass-governance-retention` on a delete, as S3 does on a bucket without
- * object lock (every bucket here): true or false, it is InvalidArgument naming the header.
- */
-export function refuseBypassGovernance(r: S3Request): void {
-  const value = header(r, 'x-amz-bypass-governance-retention');
-  if (value === undefined) return;
-  throw new StowageError(
-    'E_INVALID_ARGUMENT',
-    'x-amz-bypass-governance-retention is only for buckets with object lock, which stowage serve does not have',
-    { details: { argumentName: 'x-amz-bypass-governance-retention', argumentValue: value } },
-  );
-}
-
 /**
  * Standard headers of a write that makes an object (PutObject, CopyObject,
  * CreateMultipartUpload). `aws-chunked` is a transfer detail, not the object's encoding.
- * Object-lock headers are refused as S3 refuses them on a bucket without object lock:
- * storing the object without the retention asked for would promise what is not kept.
+ * (Object Lock headers are read by object-lock.ts's lockForWrite.)
  */
 export function objectHeadersFrom(r: S3Request): ObjectHeaders {
-  const lock = OBJECT_LOCK_HEADERS.filter((name) => header(r, name) !== undefined);
-  if (lock.length > 0) {
-    throw new StowageError(
-      'E_INVALID_REQUEST',
-      `Bucket is missing Object Lock Configuration: this server does not support object lock, ` +
-        `so ${lock.join(', ')} cannot be honoured`,
-      { details: { headers: lock } },
-    );
-  }
   const redirect = header(r, 'x-amz-website-redirect-location');
   if (redirect !== undefined && !/^(\/|https?:\/\/)/.test(redirect)) {
     throw new StowageError(
@@ -307,6 +278,7 @@ export function writeObjectHeaders(
   const tagCount = Object.keys(info.tags).length;
   if (options.tagCount && tagCount > 0) res.setHeader('x-amz-tagging-count', tagCount);
   writeEncryptionHeaders(res, info.encryption);
+  writeLockHeaders(res, info);
   if (options.checksumMode) {
     setChecksumHeaders(res, info.checksums);
     if (info.checksumType) res.setHeader('x-amz-checksum-type', info.checksumType);

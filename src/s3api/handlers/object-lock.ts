@@ -1,35 +1,243 @@
 /**
- * Object lock, which stowage serve does not have: every bucket answers as an S3 bucket
- * created without it. Each answer comes after authentication and the bucket's lookup, and
- * is a 4xx, not NotImplemented: SDKs that retry every 5xx (the AWS SDK for Ruby) asked
- * four times and waited two seconds to learn that a 501 meant no.
+ * Object Lock over S3: the bucket's configuration (Get/PutObjectLockConfiguration), a
+ * version's retention and legal hold (Get/PutObjectRetention, Get/PutObjectLegalHold), the
+ * x-amz-object-lock-* headers of writes and reads, and x-amz-bypass-governance-retention.
+ * The rules themselves are the engine's (src/engine/objects/object-lock.ts).
  */
-import { StowageError } from '../../errors.js';
-import { bucketOf, type S3Request } from '../context.js';
+import type { ServerResponse } from 'node:http';
+import type { ObjectInfo, ObjectLockSettings } from '../../engine/types.js';
+import { isStowageError, StowageError } from '../../errors.js';
+import { bucketOf, header, keyOf, param, type S3Request } from '../context.js';
+import {
+  defaultRetainUntil,
+  LEGAL_HOLDS,
+  LOCK_MODES,
+  parseLegalHold,
+  parseLockDate,
+  parseObjectLockConfiguration,
+  parseRetention,
+  type DefaultRetention,
+} from '../documents/object-lock.js';
+import { sendEmpty, sendXml } from '../respond.js';
+import { readSmallBody, requireBodyChecksum } from '../small-body.js';
+import { compactDocument } from '../xml/compact.js';
+import { decodeUtf8 } from '../xml/well-formed.js';
+import { S3_XMLNS } from '../xml/build.js';
 
-/** GetObjectLockConfiguration: ObjectLockConfigurationNotFoundError. */
+const MODE = 'x-amz-object-lock-mode';
+const UNTIL = 'x-amz-object-lock-retain-until-date';
+const HOLD = 'x-amz-object-lock-legal-hold';
+const BYPASS = 'x-amz-bypass-governance-retention';
+
+/** The largest Object Lock document read. */
+const MAX_BODY = 64 * 1024;
+
+/** GetObjectLockConfiguration: the stored document, or `Enabled` alone for a bucket created with it. */
 export function getObjectLockConfiguration(r: S3Request): void {
   const bucket = bucketOf(r);
-  r.engine.headBucket(bucket);
-  throw new StowageError(
-    'E_NO_SUCH_BUCKET_CONFIG',
-    `bucket "${bucket}" has no object lock configuration (stowage serve does not support object lock)`,
-    { s3Code: 'ObjectLockConfigurationNotFoundError', details: { bucket } },
-  );
+  if (!r.engine.headBucket(bucket).objectLock) {
+    throw new StowageError(
+      'E_NO_SUCH_BUCKET_CONFIG',
+      `Object Lock configuration does not exist for bucket "${bucket}"`,
+      { s3Code: 'ObjectLockConfigurationNotFoundError', details: { bucket } },
+    );
+  }
+  const stored = storedConfiguration(r, bucket);
+  const xml =
+    stored === undefined
+      ? `<?xml version="1.0" encoding="UTF-8"?>\n<ObjectLockConfiguration xmlns="${S3_XMLNS}">` +
+        '<ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>'
+      : compactDocument(stored);
+  r.res.statusCode = 200;
+  r.res.setHeader('Content-Type', 'application/xml');
+  r.res.setHeader('Content-Length', Buffer.byteLength(xml));
+  r.res.end(xml);
+}
+
+function storedConfiguration(r: S3Request, bucket: string): string | undefined {
+  try {
+    return r.engine.getBucketConfig(bucket, 'object-lock');
+  } catch (err) {
+    if (isStowageError(err) && err.code === 'E_NO_SUCH_BUCKET_CONFIG') return undefined;
+    throw err;
+  }
 }
 
 /**
- * GetObjectRetention, PutObjectRetention, GetObjectLegalHold, PutObjectLegalHold:
- * InvalidRequest "Bucket is missing Object Lock Configuration", as S3 answers them on a
- * bucket without object lock, whether or not the object exists.
+ * PutObjectLockConfiguration: turns Object Lock on (versioning must be Enabled) and sets or
+ * replaces the default retention; a document without a Rule removes the default.
  */
-export function objectLockSetting(r: S3Request): void {
+export async function putObjectLockConfiguration(r: S3Request): Promise<void> {
   const bucket = bucketOf(r);
+  const text = decodeUtf8(await readSmallBody(r, MAX_BODY));
   r.engine.headBucket(bucket);
+  requireBodyChecksum(r);
+  parseObjectLockConfiguration(text);
+  await r.engine.putObjectLockConfiguration(bucket, text);
+  sendEmpty(r.res, 200);
+}
+
+/** The bucket's default retention, if its configuration has one. */
+function defaultRetention(r: S3Request, bucket: string): DefaultRetention | undefined {
+  const stored = storedConfiguration(r, bucket);
+  return stored === undefined ? undefined : parseObjectLockConfiguration(stored);
+}
+
+function invalidHeader(name: string, value: string, message: string): StowageError {
+  return new StowageError('E_INVALID_ARGUMENT', message, {
+    details: { argumentName: name, argumentValue: value },
+  });
+}
+
+/**
+ * The Object Lock settings of a new version (PutObject, CopyObject, CreateMultipartUpload):
+ * the x-amz-object-lock-* headers, else the bucket's default retention. Undefined when there
+ * are none. In a bucket without Object Lock, any of the headers is InvalidRequest.
+ */
+export function lockForWrite(r: S3Request): ObjectLockSettings | undefined {
+  const bucket = bucketOf(r);
+  const mode = header(r, MODE);
+  const until = header(r, UNTIL);
+  const hold = header(r, HOLD);
+  if ((mode === undefined) !== (until === undefined)) {
+    throw invalidHeader(
+      mode === undefined ? UNTIL : MODE,
+      mode ?? until ?? '',
+      `${UNTIL} and ${MODE} must both be supplied`,
+    );
+  }
+  if (!r.engine.headBucket(bucket).objectLock) {
+    const sent = [MODE, UNTIL, HOLD].filter((h) => header(r, h) !== undefined);
+    if (sent.length === 0) return undefined;
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      `Bucket is missing Object Lock Configuration: bucket "${bucket}" does not have object ` +
+        `lock, so ${sent.join(', ')} cannot be honoured`,
+      { details: { bucket, headers: sent } },
+    );
+  }
+  const out: ObjectLockSettings = {};
+  if (mode !== undefined && until !== undefined) {
+    if (!(LOCK_MODES as readonly string[]).includes(mode)) {
+      throw invalidHeader(
+        MODE,
+        mode,
+        `Unknown wormMode directive: ${MODE} must be GOVERNANCE or COMPLIANCE, got "${mode}"`,
+      );
+    }
+    const date = parseLockDate(until);
+    if (!date) {
+      throw invalidHeader(
+        UNTIL,
+        until,
+        `The retain until date must be provided in ISO 8601 format (2027-01-01T00:00:00Z), got "${until}"`,
+      );
+    }
+    out.retention = { mode: mode as 'GOVERNANCE' | 'COMPLIANCE', retainUntil: date };
+  } else {
+    const rule = defaultRetention(r, bucket);
+    if (rule) {
+      out.retention = { mode: rule.mode, retainUntil: defaultRetainUntil(rule, r.engine.now()) };
+    }
+  }
+  if (hold !== undefined) {
+    if (!(LEGAL_HOLDS as readonly string[]).includes(hold)) {
+      throw invalidHeader(HOLD, hold, `Legal Hold must be either of 'ON' or 'OFF', got "${hold}"`);
+    }
+    out.legalHold = hold as 'ON' | 'OFF';
+  }
+  return out.retention || out.legalHold ? out : undefined;
+}
+
+/** ISO 8601 with milliseconds, as S3 writes retain-until dates. */
+function isoDate(d: Date): string {
+  return d.toISOString();
+}
+
+/** The x-amz-object-lock-* headers of a GET or HEAD. */
+export function writeLockHeaders(res: ServerResponse, info: ObjectInfo): void {
+  const lock = info.lock;
+  if (!lock) return;
+  if (lock.retention) {
+    res.setHeader(MODE, lock.retention.mode);
+    res.setHeader(UNTIL, isoDate(lock.retention.retainUntil));
+  }
+  if (lock.legalHold) res.setHeader(HOLD, lock.legalHold);
+}
+
+/**
+ * Whether a delete (or a retention change) of this key may lift GOVERNANCE retention: the
+ * request says `x-amz-bypass-governance-retention: true` and the caller holds
+ * s3:BypassGovernanceRetention (judged by authorisation). On a bucket without Object Lock
+ * the header is InvalidArgument, true or false, as S3 answers it.
+ */
+export function bypassGovernance(r: S3Request, key: string, versionId?: string): boolean {
+  const value = header(r, BYPASS);
+  if (value === undefined) return false;
+  const bucket = bucketOf(r);
+  if (!r.engine.headBucket(bucket).objectLock) {
+    throw invalidHeader(
+      BYPASS,
+      value,
+      `${BYPASS} is only for buckets with object lock; bucket "${bucket}" does not have it`,
+    );
+  }
+  if (value.trim().toLowerCase() !== 'true') return false;
+  return r.deferred?.bypassGovernance?.(key, versionId) === true;
+}
+
+/**
+ * The bucket of a retention or legal-hold request, which must have Object Lock: S3 answers
+ * InvalidRequest for any other bucket, whether or not the object exists, before anything
+ * about the body.
+ */
+function lockBucket(r: S3Request): string {
+  const bucket = bucketOf(r);
+  if (r.engine.headBucket(bucket).objectLock) return bucket;
   throw new StowageError(
     'E_INVALID_REQUEST',
-    `Bucket is missing Object Lock Configuration: bucket "${bucket}" has no object lock ` +
-      `(stowage serve does not support it), so objects in it have no retention or legal hold`,
+    `Bucket is missing Object Lock Configuration: bucket "${bucket}" does not have object ` +
+      'lock, so objects in it have no retention or legal hold',
     { details: { bucket } },
   );
+}
+
+/** GetObjectRetention. */
+export function getObjectRetention(r: S3Request): void {
+  const retention = r.engine.getObjectRetention(lockBucket(r), keyOf(r), param(r, 'versionId'));
+  sendXml(r.res, 200, 'Retention', {
+    Mode: retention.mode,
+    RetainUntilDate: isoDate(retention.retainUntil),
+  });
+}
+
+/** PutObjectRetention: an empty `<Retention/>` removes it (GOVERNANCE only, with the bypass). */
+export async function putObjectRetention(r: S3Request): Promise<void> {
+  const key = keyOf(r);
+  const versionId = param(r, 'versionId');
+  const text = decodeUtf8(await readSmallBody(r, MAX_BODY));
+  const bucket = lockBucket(r);
+  requireBodyChecksum(r);
+  const retention = parseRetention(text);
+  await r.engine.putObjectRetention(bucket, key, retention, {
+    ...(versionId !== undefined ? { versionId } : {}),
+    bypassGovernance: bypassGovernance(r, key, versionId),
+  });
+  sendEmpty(r.res, 200);
+}
+
+/** GetObjectLegalHold. */
+export function getObjectLegalHold(r: S3Request): void {
+  const status = r.engine.getObjectLegalHold(lockBucket(r), keyOf(r), param(r, 'versionId'));
+  sendXml(r.res, 200, 'LegalHold', { Status: status });
+}
+
+/** PutObjectLegalHold. */
+export async function putObjectLegalHold(r: S3Request): Promise<void> {
+  const text = decodeUtf8(await readSmallBody(r, MAX_BODY));
+  const bucket = lockBucket(r);
+  requireBodyChecksum(r);
+  const status = parseLegalHold(text);
+  await r.engine.putObjectLegalHold(bucket, keyOf(r), status, param(r, 'versionId'));
+  sendEmpty(r.res, 200);
 }

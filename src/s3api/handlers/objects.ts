@@ -21,11 +21,11 @@ import {
   metadataFrom,
   objectHeadersFrom,
   readConditionsFrom,
-  refuseBypassGovernance,
   taggingFrom,
   writeObjectHeaders,
 } from './object-headers.js';
 import { writeExpirationHeader } from './expiration-header.js';
+import { bypassGovernance, lockForWrite } from './object-lock.js';
 
 /**
  * The body length the client declared: the decoded length for aws-chunked bodies. S3 needs
@@ -133,6 +133,7 @@ export async function putObject(r: S3Request): Promise<void> {
     checksums,
     conditions,
     acl: objectAclForWrite(r),
+    lock: lockForWrite(r),
   });
   r.res.setHeader('ETag', result.etag);
   setWrittenVersionHeader(r, result.versionId);
@@ -302,12 +303,14 @@ function writeReadHeaders(
 
 /** DeleteObject. */
 export async function deleteObject(r: S3Request): Promise<void> {
-  refuseBypassGovernance(r);
   const versionId = param(r, 'versionId');
   const ifMatch = header(r, 'if-match');
-  const result = await r.engine.deleteObject(bucketOf(r), keyOf(r), {
+  const key = keyOf(r);
+  const bypass = bypassGovernance(r, key, versionId);
+  const result = await r.engine.deleteObject(bucketOf(r), key, {
     ...(versionId !== undefined ? { versionId } : {}),
     ...(ifMatch !== undefined ? { ifMatch } : {}),
+    ...(bypass ? { bypassGovernance: true } : {}),
   });
   if (result.deleteMarker) r.res.setHeader('x-amz-delete-marker', 'true');
   if (result.versionId !== undefined) r.res.setHeader('x-amz-version-id', result.versionId);

@@ -76,6 +76,7 @@ const BUCKET_OPERATIONS: Partial<Record<Operation, string>> = {
   DeleteBucket: 'DeleteBucket',
   GetBucketLocation: 'GetBucketLocation',
   GetObjectLockConfiguration: 'GetBucketObjectLockConfiguration',
+  PutObjectLockConfiguration: 'PutBucketObjectLockConfiguration',
   GetBucketRequestPayment: 'GetBucketRequestPayment',
   GetBucketAccelerateConfiguration: 'GetAccelerateConfiguration',
   GetBucketVersioning: 'GetBucketVersioning',
@@ -183,6 +184,10 @@ export function requestedAccesses(
       ...onBucket('CreateBucket'),
       ...(setsAcl ? onBucket('PutBucketAcl') : []),
       ...(names.includes('x-amz-object-ownership') ? onBucket('PutBucketOwnershipControls') : []),
+      // A bucket with Object Lock is also a versioned one (S3's CreateBucket permissions).
+      ...(headerOf(headers, 'x-amz-bucket-object-lock-enabled')?.trim().toLowerCase() === 'true'
+        ? [...onBucket('PutBucketObjectLockConfiguration'), ...onBucket('PutBucketVersioning')]
+        : []),
     ];
   }
   const bucketAction = BUCKET_OPERATIONS[operation];
@@ -237,6 +242,14 @@ export function requestedAccesses(
     const names = Object.keys(headers);
     if (names.some(isAclHeader)) out.push(objectAccess('PutObjectAcl', b, k));
     if (names.includes('x-amz-tagging')) out.push(objectAccess('PutObjectTagging', b, k));
+    // Object Lock settings given with the write need their own permissions, as in S3.
+    if (
+      names.includes('x-amz-object-lock-mode') ||
+      names.includes('x-amz-object-lock-retain-until-date')
+    )
+      out.push(objectAccess('PutObjectRetention', b, k));
+    if (names.includes('x-amz-object-lock-legal-hold'))
+      out.push(objectAccess('PutObjectLegalHold', b, k));
   }
   return out;
 }

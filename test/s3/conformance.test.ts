@@ -1476,6 +1476,30 @@ describe('listings and bucket documents', () => {
     }
   });
 
+  it("listings write their elements in S3's wire order, for readers that bind them in order", async () => {
+    // Common Lisp's zs3 binds each element in turn, and failed on every listing here.
+    const b = 'conformance-wire-order';
+    await t.client.send(new CreateBucketCommand({ Bucket: b }));
+    await t.client.send(
+      new PutBucketVersioningCommand({ Bucket: b, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    await t.client.send(new PutObjectCommand({ Bucket: b, Key: 'k', Body: 'v' }));
+    const v1 = await (await signedFetch(t, 'GET', `/${b}`)).text();
+    expect(v1).toMatch(
+      /<Size>1<\/Size><Owner>.*<\/Owner><StorageClass>STANDARD<\/StorageClass><\/Contents>/,
+    );
+    const versions = await (await signedFetch(t, 'GET', `/${b}?versions`)).text();
+    expect(versions).toMatch(
+      /<Version><Key>k<\/Key><VersionId>[0-9a-f]{32}<\/VersionId><IsLatest>true<\/IsLatest><LastModified>[^<]+<\/LastModified><ETag>[^<]+<\/ETag>(?:<Checksum\w+>\w+<\/Checksum\w+>)*<Size>1<\/Size><Owner>.*<\/Owner><StorageClass>STANDARD<\/StorageClass><\/Version>/,
+    );
+    // BucketRegion only in answer to a request with a parameter, as S3 documents it.
+    const all = await (await signedFetch(t, 'GET', '/')).text();
+    expect(all).toContain(`<Bucket><Name>${b}</Name><CreationDate>`);
+    expect(all).not.toContain('<BucketRegion>');
+    const some = await (await signedFetch(t, 'GET', `/?prefix=${b}`)).text();
+    expect(some).toContain('<BucketRegion>us-east-1</BucketRegion>');
+  });
+
   it('a key with CR is listed as &#xD;, so XML parsers read it back exactly', async () => {
     const key = 'cr\rkey.txt';
     await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'cr' }));

@@ -48,7 +48,9 @@ export function listBuckets(r: S3Request): void {
       Bucket: page.map((b) => ({
         Name: b.name,
         CreationDate: b.createdAt,
-        BucketRegion: b.region,
+        // Only in answer to a request with a parameter, as S3 documents it: strict readers
+        // of the classic answer (Common Lisp's zs3) know Name and CreationDate alone.
+        ...(paged ? { BucketRegion: b.region } : {}),
       })),
     },
     ContinuationToken:

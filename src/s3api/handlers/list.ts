@@ -44,8 +44,10 @@ function contents(
     ETag: o.etag,
     ...(algorithm ? { ChecksumAlgorithm: algorithm, ChecksumType: o.checksumType } : {}),
     Size: o.size,
-    StorageClass: o.storageClass,
+    // Owner before StorageClass, as S3 writes them (its documentation shows the reverse):
+    // readers that bind elements in order (Common Lisp's zs3) expect S3's wire order.
     ...(owner ? { Owner: OWNER } : {}),
+    StorageClass: o.storageClass,
     ...(o.restore
       ? {
           RestoreStatus: {
@@ -181,10 +183,12 @@ export function listObjectVersions(r: S3Request): void {
             ]
           : [
               'Version',
+              // S3's order: the version's id and latest flag right after its key.
               {
-                ...contents(v, (s) => enc(s), true),
+                Key: enc(v.key),
                 VersionId: v.versionId,
                 IsLatest: v.isLatest,
+                ...contents(v, (s) => enc(s), true),
               },
             ],
       ),

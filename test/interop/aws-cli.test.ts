@@ -738,6 +738,126 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
     expect(check.code).not.toBe(0);
   });
 
+  it('object lock: locked backups as docs/serve.md shows them', async () => {
+    // Not in the seeds: the "Object Lock" example of docs/serve.md, command for command.
+    const b = 'backups-locked';
+    await ok('s3api', 'create-bucket', '--bucket', b, '--object-lock-enabled-for-bucket');
+    await ok(
+      's3api',
+      'put-object-lock-configuration',
+      '--bucket',
+      b,
+      '--object-lock-configuration',
+      '{"ObjectLockEnabled":"Enabled","Rule":{"DefaultRetention":{"Mode":"GOVERNANCE","Days":30}}}',
+    );
+    file('db.dump', 'pg_dump output');
+    await ok('s3', 'cp', 'db.dump', `s3://${b}/db.dump`, '--only-show-errors');
+    const head = await json('s3api', 'head-object', '--bucket', b, '--key', 'db.dump');
+    expect(head.ObjectLockMode).toBe('GOVERNANCE');
+    const until = Date.parse(head.ObjectLockRetainUntilDate as string);
+    expect(Math.abs(until - (Date.now() + 30 * 86_400_000))).toBeLessThan(120_000);
+    const versionId = head.VersionId as string;
+    const refused = await aws(
+      's3api',
+      'delete-object',
+      '--bucket',
+      b,
+      '--key',
+      'db.dump',
+      '--version-id',
+      versionId,
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/AccessDenied.*protected by object lock/);
+    await ok(
+      's3api',
+      'put-object-legal-hold',
+      '--bucket',
+      b,
+      '--key',
+      'db.dump',
+      '--legal-hold',
+      'Status=ON',
+    );
+    expect(await json('s3api', 'get-object-legal-hold', '--bucket', b, '--key', 'db.dump')).toEqual(
+      {
+        LegalHold: { Status: 'ON' },
+      },
+    );
+    const held = await aws(
+      's3api',
+      'delete-object',
+      '--bucket',
+      b,
+      '--key',
+      'db.dump',
+      '--version-id',
+      versionId,
+      '--bypass-governance-retention',
+    );
+    expect(held.stderr).toMatch(/AccessDenied.*legal hold/);
+    await ok(
+      's3api',
+      'put-object-legal-hold',
+      '--bucket',
+      b,
+      '--key',
+      'db.dump',
+      '--legal-hold',
+      'Status=OFF',
+    );
+    await ok(
+      's3api',
+      'put-object-retention',
+      '--bucket',
+      b,
+      '--key',
+      'db.dump',
+      '--retention',
+      '{"Mode":"COMPLIANCE","RetainUntilDate":"2099-01-01T00:00:00Z"}',
+    );
+    expect(await json('s3api', 'get-object-retention', '--bucket', b, '--key', 'db.dump')).toEqual({
+      Retention: { Mode: 'COMPLIANCE', RetainUntilDate: '2099-01-01T00:00:00+00:00' },
+    });
+    const compliance = await aws(
+      's3api',
+      'delete-object',
+      '--bucket',
+      b,
+      '--key',
+      'db.dump',
+      '--version-id',
+      versionId,
+      '--bypass-governance-retention',
+    );
+    expect(compliance.stderr).toMatch(/AccessDenied.*COMPLIANCE/);
+    const suspend = await aws(
+      's3api',
+      'put-bucket-versioning',
+      '--bucket',
+      b,
+      '--versioning-configuration',
+      'Status=Suspended',
+    );
+    expect(suspend.stderr).toMatch(/InvalidBucketState/);
+    // A governed version goes with the bypass; the compliant one stays.
+    await ok('s3', 'cp', 'db.dump', `s3://${b}/db2.dump`, '--only-show-errors');
+    const second = await json('s3api', 'head-object', '--bucket', b, '--key', 'db2.dump');
+    await ok(
+      's3api',
+      'delete-object',
+      '--bucket',
+      b,
+      '--key',
+      'db2.dump',
+      '--version-id',
+      second.VersionId as string,
+      '--bypass-governance-retention',
+    );
+    const left = await json('s3api', 'list-object-versions', '--bucket', b);
+    expect((left.Versions as Array<{ Key: string }>).map((v) => v.Key)).toEqual(['db.dump']);
+  });
+
   it('errors reach the user with S3 codes', async () => {
     const r = await aws(
       's3api',

@@ -199,6 +199,31 @@ describe('deletes', () => {
   });
 });
 
+describe('concurrent requests', () => {
+  it('a legal hold and a delete of the same version never both succeed', async () => {
+    const pairs = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const { versionId } = await put(`race/${i}/k`, 'v');
+        const [hold, del] = await Promise.allSettled([
+          engine.putObjectLegalHold('locked', `race/${i}/k`, 'ON', versionId),
+          engine.deleteObject('locked', `race/${i}/k`, { versionId }),
+        ]);
+        return {
+          hold: hold.status,
+          del: del.status,
+          left: engine.listObjectVersions('locked', { prefix: `race/${i}/k` }).versions.length,
+        };
+      }),
+    );
+    for (const p of pairs) {
+      // Hold first: the delete is refused and the version stays. Delete first: the hold
+      // finds no version.
+      expect(p.hold === 'fulfilled' && p.del === 'fulfilled').toBe(false);
+      expect(p.left).toBe(p.hold === 'fulfilled' ? 1 : 0);
+    }
+  });
+});
+
 describe('retention changes', () => {
   it('can always extend, and shorten COMPLIANCE never', async () => {
     const { versionId } = await put('k', 'v', {

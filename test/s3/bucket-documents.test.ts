@@ -601,8 +601,28 @@ describe('storage class analysis (analytics) configurations', () => {
     await put('a0500');
     await s3.send(new DeleteBucketAnalyticsConfigurationCommand({ Bucket, Id: 'a0000' }));
     await put('one-more');
-    const listed = await s3.send(new ListBucketAnalyticsConfigurationsCommand({ Bucket }));
-    expect(listed.AnalyticsConfigurationList).toHaveLength(1000);
+    // Listed 100 at a time, as S3 lists them, each page naming the token of the next.
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await s3.send(
+        new ListBucketAnalyticsConfigurationsCommand({ Bucket, ContinuationToken: token }),
+      );
+      pages++;
+      expect(page.ContinuationToken).toBe(token);
+      expect(page.AnalyticsConfigurationList!.length).toBeLessThanOrEqual(100);
+      seen.push(...page.AnalyticsConfigurationList!.map((c) => c.Id!));
+      expect(page.IsTruncated).toBe(page.NextContinuationToken !== undefined);
+      token = page.NextContinuationToken;
+    } while (token !== undefined);
+    expect(pages).toBe(10);
+    expect(seen).toEqual([...ids.slice(1), 'one-more']);
+    expect(
+      await s3ErrorOf(
+        s3.send(new ListBucketAnalyticsConfigurationsCommand({ Bucket, ContinuationToken: 'x!' })),
+      ),
+    ).toMatchObject({ name: 'InvalidArgument', status: 400 });
   }, 60_000);
 
   it('refuses what S3 refuses, storing nothing; a missing bucket is NoSuchBucket', async () => {

@@ -26,7 +26,7 @@ import {
   minimumSizeRow,
   requestedMinimumSize,
 } from './lifecycle-min-size.js';
-import { S3_XMLNS } from '../xml/build.js';
+import { escapeXml, S3_XMLNS } from '../xml/build.js';
 import { compactDocument } from '../xml/compact.js';
 import { withNotificationIds, withRuleIds } from '../documents/rule-ids.js';
 import { normalizeFilterRuleNames } from '../documents/notification.js';
@@ -123,6 +123,39 @@ export async function putBucketDocument(r: S3Request): Promise<void> {
   sendEmpty(r.res, sub === 'policy' || sub === 'tagging' ? 204 : 200);
 }
 
+/** Configurations a List…Configurations page holds at most, as on S3. */
+const CONFIGURATIONS_PER_PAGE = 100;
+
+/** The opaque continuation token after the configuration `id`. */
+function configurationToken(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+/**
+ * One page of a listable kind's configurations (sorted by id, in UTF-8 byte order as the
+ * engine sorts them): those after the token's id. A token this server did not give is
+ * InvalidArgument.
+ */
+function configurationPage<T extends { id: string }>(
+  docs: T[],
+  token: string | undefined,
+): { docs: T[]; truncated: boolean } {
+  let rest = docs;
+  if (token !== undefined) {
+    const after = Buffer.from(token, 'base64url');
+    if (token === '' || configurationToken(after.toString('utf8')) !== token) {
+      throw new StowageError('E_INVALID_ARGUMENT', 'The continuation token provided is incorrect', {
+        details: { argumentName: 'continuation-token', argumentValue: token },
+      });
+    }
+    rest = docs.filter((d) => Buffer.compare(Buffer.from(d.id, 'utf8'), after) > 0);
+  }
+  return {
+    docs: rest.slice(0, CONFIGURATIONS_PER_PAGE),
+    truncated: rest.length > CONFIGURATIONS_PER_PAGE,
+  };
+}
+
 function stripDeclaration(xml: string): string {
   return xml.replace(/^\s*<\?xml[^>]*\?>\s*/, '');
 }
@@ -134,11 +167,21 @@ export function getBucketDocument(r: S3Request): void {
   const id = param(r, 'id');
   const listing = LISTABLE[sub];
   if (listing && id === undefined) {
-    const docs = r.engine.listBucketConfigs(bucket, BUCKET_DOCUMENTS[sub]);
+    const token = param(r, 'continuation-token');
+    const page = configurationPage(
+      r.engine.listBucketConfigs(bucket, BUCKET_DOCUMENTS[sub]),
+      token,
+    );
+    const last = page.docs.at(-1);
     const xml =
       `<?xml version="1.0" encoding="UTF-8"?>\n<${listing.list} xmlns="${S3_XMLNS}">` +
-      docs.map((d) => stripDeclaration(compactDocument(d.document))).join('') +
-      `<IsTruncated>false</IsTruncated></${listing.list}>`;
+      (token !== undefined ? `<ContinuationToken>${escapeXml(token)}</ContinuationToken>` : '') +
+      page.docs.map((d) => stripDeclaration(compactDocument(d.document))).join('') +
+      `<IsTruncated>${page.truncated}</IsTruncated>` +
+      (page.truncated && last
+        ? `<NextContinuationToken>${configurationToken(last.id)}</NextContinuationToken>`
+        : '') +
+      `</${listing.list}>`;
     send(r, xml, 'application/xml');
     return;
   }

@@ -228,6 +228,8 @@ const MISSING_CODE: Record<BucketConfigKind, string> = {
   website: 'NoSuchWebsiteConfiguration',
   'ownership-controls': 'OwnershipControlsNotFoundError',
   'object-lock': 'ObjectLockConfigurationNotFoundError',
+  'request-payment': 'NoSuchConfiguration',
+  accelerate: 'NoSuchConfiguration',
 };
 
 /** Every kind of bucket document the engine stores. */

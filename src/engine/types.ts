@@ -68,7 +68,9 @@ export type BucketConfigKind =
   | 'acl'
   | 'website'
   | 'ownership-controls'
-  | 'object-lock';
+  | 'object-lock'
+  | 'request-payment'
+  | 'accelerate';
 
 /** Object Lock retention modes (S3's x-amz-object-lock-mode). */
 export type ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';

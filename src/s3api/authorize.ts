@@ -15,6 +15,7 @@ import { createBucketPolicyReader, type BucketPolicy } from './policy/bucket-pol
 import type { ConditionKeys } from './policy/conditions.js';
 import { evaluate, type Decision } from './policy/evaluate.js';
 import { isPublicPolicy } from './policy/public.js';
+import { refuseAnonymousRequesterPays } from './policy/requester-pays.js';
 import { NO_PUBLIC_ACCESS_BLOCK, publicAccessBlockOf } from './policy/public-access-block.js';
 import {
   requestContext,
@@ -296,6 +297,9 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
         throw new StowageError('E_ACCESS_DENIED', 'access denied: the access key has no identity');
       }
       caller = { kind: 'key', identity };
+    }
+    if (caller.kind === 'anonymous' && route.bucket !== undefined) {
+      refuseAnonymousRequesterPays(options.engine, route.bucket);
     }
     const ctx = requestContext(route, req, caller);
     const bucketOfRefusal = route.operation === 'CreateBucket' ? undefined : route.bucket;

@@ -14,7 +14,9 @@ export type Operation =
   | 'GetObjectLockConfiguration'
   | 'PutObjectLockConfiguration'
   | 'GetBucketRequestPayment'
+  | 'PutBucketRequestPayment'
   | 'GetBucketAccelerateConfiguration'
+  | 'PutBucketAccelerateConfiguration'
   | 'GetBucketVersioning'
   | 'PutBucketVersioning'
   | 'GetBucketConfig'
@@ -83,20 +85,14 @@ export interface Route {
 }
 
 /** Sub-resources S3 has that this server does not implement: NotImplemented, not a wrong guess. */
-const UNSUPPORTED = ['accelerate', 'requestPayment', 'select', 'torrent'];
+const UNSUPPORTED = ['select', 'torrent'];
 
 /**
  * Retention and legal holds exist for objects only (handlers/object-lock.ts); on a bucket
- * or the service they are NotImplemented, and so is Object Lock's configuration on an object.
+ * or the service they are NotImplemented, and so are the bucket settings on an object.
  */
 const UNSUPPORTED_WITHOUT_KEY = [...UNSUPPORTED, 'retention', 'legal-hold'];
-const UNSUPPORTED_WITH_KEY = [...UNSUPPORTED, 'object-lock'];
-
-/** Bucket settings answered with S3's defaults on GET; their PUTs are NotImplemented. */
-const READ_ONLY_DEFAULTS: ReadonlyArray<[string, Operation]> = [
-  ['requestPayment', 'GetBucketRequestPayment'],
-  ['accelerate', 'GetBucketAccelerateConfiguration'],
-];
+const UNSUPPORTED_WITH_KEY = [...UNSUPPORTED, 'object-lock', 'requestPayment', 'accelerate'];
 
 /** Bucket documents S3 has no DELETE operation for (DeleteBucketLogging does not exist). */
 const NOT_DELETABLE: ReadonlySet<string> = new Set(['logging', 'notification']);
@@ -112,8 +108,10 @@ const SUBRESOURCES: readonly string[] = [
   'attributes',
   'delete',
   'legal-hold',
+  'accelerate',
   'location',
   'object-lock',
+  'requestPayment',
   'policyStatus',
   'restore',
   'retention',
@@ -231,6 +229,8 @@ function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation
     case 'GET':
       if (q.has('location')) return { operation: 'GetBucketLocation' };
       if (q.has('object-lock')) return { operation: 'GetObjectLockConfiguration' };
+      if (q.has('requestPayment')) return { operation: 'GetBucketRequestPayment' };
+      if (q.has('accelerate')) return { operation: 'GetBucketAccelerateConfiguration' };
       if (q.has('versioning')) return { operation: 'GetBucketVersioning' };
       if (q.has('uploads')) return { operation: 'ListMultipartUploads' };
       if (q.has('versions')) return { operation: 'ListObjectVersions' };
@@ -240,6 +240,8 @@ function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation
     case 'PUT':
       if (q.has('versioning')) return { operation: 'PutBucketVersioning' };
       if (q.has('object-lock')) return { operation: 'PutObjectLockConfiguration' };
+      if (q.has('requestPayment')) return { operation: 'PutBucketRequestPayment' };
+      if (q.has('accelerate')) return { operation: 'PutBucketAccelerateConfiguration' };
       if (doc) return { operation: 'PutBucketConfig', subresource: doc };
       noStraySubresource(method, q, 'a bucket');
       return { operation: 'CreateBucket' };
@@ -325,13 +327,6 @@ export function route(
 ): Route {
   const query = new URLSearchParams(rawQuery);
   const address = addressOf(rawPath, headers.host, virtualHostDomain);
-  if (method === 'GET' && address.key === undefined && address.bucket) {
-    // Settings this server does not have, read as a bucket that never set them reads on S3
-    // (tools that read every bucket setting, such as `s3cmd info` or Terraform, ask).
-    for (const [param, operation] of READ_ONLY_DEFAULTS) {
-      if (query.has(param)) return { operation, bucket: address.bucket, query };
-    }
-  }
   for (const s of address.key === undefined ? UNSUPPORTED_WITHOUT_KEY : UNSUPPORTED_WITH_KEY) {
     if (query.has(s))
       throw new StowageError('E_NOT_IMPLEMENTED', `the ${s} sub-resource is not implemented`);

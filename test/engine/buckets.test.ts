@@ -324,6 +324,8 @@ const S3_MISSING_CODE: Record<BucketConfigKind, string> = {
   website: 'NoSuchWebsiteConfiguration',
   'ownership-controls': 'OwnershipControlsNotFoundError',
   'object-lock': 'ObjectLockConfigurationNotFoundError',
+  'request-payment': 'NoSuchConfiguration',
+  accelerate: 'NoSuchConfiguration',
 };
 
 const docFor = (kind: string, n: number): string =>

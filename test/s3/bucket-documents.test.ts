@@ -14,6 +14,8 @@ import {
   GetBucketCorsCommand,
   GetBucketRequestPaymentCommand,
   PutBucketAccelerateConfigurationCommand,
+  PutBucketRequestPaymentCommand,
+  GetObjectCommand,
   GetBucketEncryptionCommand,
   GetBucketIntelligentTieringConfigurationCommand,
   GetBucketInventoryConfigurationCommand,
@@ -709,28 +711,128 @@ describe('documents every bucket has, as S3 answers them before any is set', () 
     expect(events.LambdaFunctionConfigurations ?? []).toEqual([]);
   });
 
-  it('request payment and acceleration read as on a bucket that never set them; setting them is NotImplemented', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: 'defaults-payer' }));
-    const payer = await s3.send(new GetBucketRequestPaymentCommand({ Bucket: 'defaults-payer' }));
+  it('request payment and acceleration read as on a bucket that never set them, and are set and read back', async () => {
+    const Bucket = 'defaults-payer';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    const payer = await s3.send(new GetBucketRequestPaymentCommand({ Bucket }));
     expect(payer.Payer).toBe('BucketOwner');
-    const accel = await s3.send(
-      new GetBucketAccelerateConfigurationCommand({ Bucket: 'defaults-payer' }),
-    );
+    const accel = await s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket }));
     expect(accel.$metadata.httpStatusCode).toBe(200);
     expect(accel.Status).toBeUndefined();
+    await s3.send(
+      new PutBucketAccelerateConfigurationCommand({
+        Bucket,
+        AccelerateConfiguration: { Status: 'Enabled' },
+      }),
+    );
+    expect((await s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket }))).Status).toBe(
+      'Enabled',
+    );
+    await s3.send(
+      new PutBucketRequestPaymentCommand({
+        Bucket,
+        RequestPaymentConfiguration: { Payer: 'Requester' },
+      }),
+    );
+    expect((await s3.send(new GetBucketRequestPaymentCommand({ Bucket }))).Payer).toBe('Requester');
+    expect(
+      await s3ErrorOf(s3.send(new GetBucketRequestPaymentCommand({ Bucket: 'defaults-missing' }))),
+    ).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+  });
+
+  it('Requester Pays refuses anonymous requests, as S3 does, even where a policy lets everyone read', async () => {
+    const Bucket = 'payer-public';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'asset.png', Body: 'png' }));
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: '*',
+              Action: 's3:GetObject',
+              Resource: `arn:aws:s3:::${Bucket}/*`,
+            },
+          ],
+        }),
+      }),
+    );
+    const url = `${t.url}/${Bucket}/asset.png`;
+    expect((await fetch(url)).status).toBe(200);
+    await s3.send(
+      new PutBucketRequestPaymentCommand({
+        Bucket,
+        RequestPaymentConfiguration: { Payer: 'Requester' },
+      }),
+    );
+    const refused = await fetch(url);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('Requester Pays');
+    // The owner's keys pay for their own requests: no x-amz-request-payer needed.
+    const signed = await s3.send(new GetObjectCommand({ Bucket, Key: 'asset.png' }));
+    expect(await signed.Body!.transformToString()).toBe('png');
+    await s3.send(
+      new PutBucketRequestPaymentCommand({
+        Bucket,
+        RequestPaymentConfiguration: { Payer: 'BucketOwner' },
+      }),
+    );
+    expect((await fetch(url)).status).toBe(200);
+  });
+
+  it('request payment and acceleration documents S3 would refuse are refused, storing nothing', async () => {
+    const Bucket = 'payer-bad';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    for (const [sub, body, code] of [
+      [
+        'requestPayment',
+        '<RequestPaymentConfiguration><Payer>Nobody</Payer></RequestPaymentConfiguration>',
+        'MalformedXML',
+      ],
+      ['requestPayment', '<RequestPaymentConfiguration/>', 'MalformedXML'],
+      [
+        'requestPayment',
+        '<RequestPaymentConfiguration><Payer>Requester</Payer><Extra/></RequestPaymentConfiguration>',
+        'MalformedXML',
+      ],
+      [
+        'accelerate',
+        '<AccelerateConfiguration><Status>On</Status></AccelerateConfiguration>',
+        'MalformedXML',
+      ],
+      ['accelerate', '<AccelerateConfiguration/>', 'MalformedXML'],
+      ['accelerate', 'not xml', 'MalformedXML'],
+    ] as const) {
+      const res = await signedFetch(t, 'PUT', `/${Bucket}?${sub}`, { body, contentMd5: true });
+      const text = await res.text();
+      expect(res.status, `${sub} ${body}: ${text}`).toBe(400);
+      expect(text).toContain(`<Code>${code}</Code>`);
+    }
+    expect((await s3.send(new GetBucketRequestPaymentCommand({ Bucket }))).Payer).toBe(
+      'BucketOwner',
+    );
+    expect((await s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket }))).Status).toBe(
+      undefined,
+    );
+    await s3.send(new CreateBucketCommand({ Bucket: 'payer.dotted' }));
     expect(
       await s3ErrorOf(
         s3.send(
           new PutBucketAccelerateConfigurationCommand({
-            Bucket: 'defaults-payer',
+            Bucket: 'payer.dotted',
             AccelerateConfiguration: { Status: 'Enabled' },
           }),
         ),
       ),
-    ).toMatchObject({ name: 'NotImplemented', status: 501 });
-    expect(
-      await s3ErrorOf(s3.send(new GetBucketRequestPaymentCommand({ Bucket: 'defaults-missing' }))),
-    ).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+    ).toMatchObject({ name: 'InvalidRequest', message: expect.stringContaining('periods') });
+    // S3 has no DELETE for them: 405, and the bucket stays.
+    for (const sub of ['requestPayment', 'accelerate']) {
+      expect((await signedFetch(t, 'DELETE', `/${Bucket}?${sub}`)).status).toBe(405);
+    }
+    expect((await signedFetch(t, 'GET', `/${Bucket}/k?requestPayment`)).status).toBe(501);
   });
 
   it('a bucket that does not exist is still NoSuchBucket', async () => {

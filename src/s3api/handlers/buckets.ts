@@ -144,18 +144,6 @@ export function getBucketLocation(r: S3Request): void {
   sendXml(r.res, 200, 'LocationConstraint', info.region === 'us-east-1' ? '' : info.region);
 }
 
-/** GetBucketRequestPayment: the bucket owner pays, as for every S3 bucket by default. */
-export function getBucketRequestPayment(r: S3Request): void {
-  r.engine.headBucket(bucketOf(r));
-  sendXml(r.res, 200, 'RequestPaymentConfiguration', { Payer: 'BucketOwner' });
-}
-
-/** GetBucketAccelerateConfiguration: no Status, as for an S3 bucket never accelerated. */
-export function getBucketAccelerateConfiguration(r: S3Request): void {
-  r.engine.headBucket(bucketOf(r));
-  sendXml(r.res, 200, 'AccelerateConfiguration', {});
-}
-
 /** GetBucketVersioning: an unversioned bucket has no Status element. */
 export function getBucketVersioning(r: S3Request): void {
   const state = r.engine.getBucketVersioning(bucketOf(r));

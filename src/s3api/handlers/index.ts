@@ -11,6 +11,7 @@ import * as mpu from './multipart.js';
 import * as extras from './object-extras.js';
 import * as objects from './objects.js';
 import * as lock from './object-lock.js';
+import * as billing from './payment-accelerate.js';
 import { getBucketPolicyStatus } from './policy-status.js';
 
 /** A handler answers one routed request; errors it throws become S3 error responses. */
@@ -25,8 +26,10 @@ export const HANDLERS: Record<Operation, Handler> = {
   GetBucketLocation: buckets.getBucketLocation,
   GetObjectLockConfiguration: lock.getObjectLockConfiguration,
   PutObjectLockConfiguration: lock.putObjectLockConfiguration,
-  GetBucketRequestPayment: buckets.getBucketRequestPayment,
-  GetBucketAccelerateConfiguration: buckets.getBucketAccelerateConfiguration,
+  GetBucketRequestPayment: billing.getBucketRequestPayment,
+  PutBucketRequestPayment: billing.putBucketRequestPayment,
+  GetBucketAccelerateConfiguration: billing.getBucketAccelerateConfiguration,
+  PutBucketAccelerateConfiguration: billing.putBucketAccelerateConfiguration,
   GetBucketVersioning: buckets.getBucketVersioning,
   PutBucketVersioning: buckets.putBucketVersioning,
   GetBucketConfig: getBucketDocument,

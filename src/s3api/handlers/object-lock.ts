@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ObjectInfo, ObjectLockSettings } from '../../engine/types.js';
-import { isStowageError, StowageError } from '../../errors.js';
+import { StowageError } from '../../errors.js';
 import { bucketOf, header, keyOf, param, type S3Request } from '../context.js';
 import {
   defaultRetainUntil,
@@ -55,12 +55,7 @@ export function getObjectLockConfiguration(r: S3Request): void {
 }
 
 function storedConfiguration(r: S3Request, bucket: string): string | undefined {
-  try {
-    return r.engine.getBucketConfig(bucket, 'object-lock');
-  } catch (err) {
-    if (isStowageError(err) && err.code === 'E_NO_SUCH_BUCKET_CONFIG') return undefined;
-    throw err;
-  }
+  return r.engine.findBucketConfig(bucket, 'object-lock');
 }
 
 /**

@@ -338,6 +338,21 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       };
     }
     if (
+      (route.operation === 'GetObject' || route.operation === 'HeadObject') &&
+      route.bucket !== undefined &&
+      route.key !== undefined
+    ) {
+      const resource = `arn:aws:s3:::${route.bucket}/${route.key}`;
+      const { bucket, key } = route;
+      const versionId = route.query.get('versionId') ?? undefined;
+      deferred.mayRead = (action) =>
+        decide(
+          caller,
+          { action, resource, bucket, key, ...(versionId === undefined ? {} : { versionId }) },
+          ctx.keys,
+        );
+    }
+    if (
       BYPASS_OPERATIONS.has(route.operation) &&
       req.headers['x-amz-bypass-governance-retention'] !== undefined &&
       route.bucket !== undefined
@@ -346,7 +361,11 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       deferred.bypassGovernance = (key, versionId) =>
         decide(caller, bypassAccess(bucket, key, versionId), ctx.keys);
     }
-    return deferred.key || deferred.tags || deferred.bucketTags || deferred.bypassGovernance
+    return deferred.key ||
+      deferred.tags ||
+      deferred.bucketTags ||
+      deferred.bypassGovernance ||
+      deferred.mayRead
       ? deferred
       : undefined;
   };

@@ -33,6 +33,12 @@ export interface DeferredAuthorization {
    * PutObjectRetention): whether the caller holds s3:BypassGovernanceRetention on this key.
    */
   bypassGovernance?: (key: string, versionId?: string) => boolean;
+  /**
+   * GetObject and HeadObject: whether the caller may read the version's retention or legal
+   * hold, which S3 answers as x-amz-object-lock-* headers only to callers allowed
+   * s3:GetObjectRetention or s3:GetObjectLegalHold.
+   */
+  mayRead?: (action: 's3:GetObjectRetention' | 's3:GetObjectLegalHold') => boolean;
 }
 
 /** One S3 request in flight. */

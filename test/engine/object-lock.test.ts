@@ -199,6 +199,27 @@ describe('deletes', () => {
   });
 });
 
+describe('the engine clock', () => {
+  it('moved past the real time (stowage engine clock advance) ends no retention', async () => {
+    // Retention is judged by the real clock when the engine's runs ahead of it.
+    clock.ms = Date.now() + 4000 * DAY;
+    const until = new Date(Date.now() + DAY);
+    const { versionId } = await put('c', 'v', {
+      lock: { retention: { mode: 'COMPLIANCE', retainUntil: until } },
+    });
+    await expectError(
+      () => engine.deleteObject('locked', 'c', { versionId }),
+      'E_ACCESS_DENIED',
+      /COMPLIANCE retention/,
+    );
+    await expectError(
+      () => engine.putObjectRetention('locked', 'c', undefined, { versionId }),
+      'E_ACCESS_DENIED',
+    );
+    expect(engine.getObjectRetention('locked', 'c').retainUntil).toEqual(until);
+  });
+});
+
 describe('concurrent requests', () => {
   it('a legal hold and a delete of the same version never both succeed', async () => {
     const pairs = await Promise.all(
@@ -251,18 +272,25 @@ describe('retention changes', () => {
     });
   });
 
-  it('shorten or remove GOVERNANCE only with the bypass, and may make it COMPLIANCE', async () => {
+  it('shorten, remove or make COMPLIANCE a GOVERNANCE retention only with the bypass', async () => {
     await put('k', 'v', { lock: { retention: { mode: 'GOVERNANCE', retainUntil: inDays(5) } } });
     await expectError(
       () =>
         engine.putObjectRetention('locked', 'k', { mode: 'GOVERNANCE', retainUntil: inDays(1) }),
       'E_ACCESS_DENIED',
-      /shortened or removed only with/,
+      /shortened, removed or changed to COMPLIANCE only with/,
     );
     await expectError(
       () => engine.putObjectRetention('locked', 'k', undefined),
       'E_ACCESS_DENIED',
-      /shortened or removed only with/,
+      /shortened, removed or changed to COMPLIANCE only with/,
+    );
+    // A later date does not make the change of mode an extension.
+    await expectError(
+      () =>
+        engine.putObjectRetention('locked', 'k', { mode: 'COMPLIANCE', retainUntil: inDays(9) }),
+      'E_ACCESS_DENIED',
+      /changed to COMPLIANCE only with/,
     );
     await engine.putObjectRetention(
       'locked',
@@ -278,7 +306,13 @@ describe('retention changes', () => {
       /does not have a ObjectLock configuration/,
     );
     await engine.putObjectRetention('locked', 'k', { mode: 'GOVERNANCE', retainUntil: inDays(1) });
-    await engine.putObjectRetention('locked', 'k', { mode: 'COMPLIANCE', retainUntil: inDays(1) });
+    await engine.putObjectRetention('locked', 'k', { mode: 'GOVERNANCE', retainUntil: inDays(2) });
+    await engine.putObjectRetention(
+      'locked',
+      'k',
+      { mode: 'COMPLIANCE', retainUntil: inDays(2) },
+      { bypassGovernance: true },
+    );
     expect(engine.getObjectRetention('locked', 'k').mode).toBe('COMPLIANCE');
   });
 

@@ -60,6 +60,12 @@ const ADMIN = identity('lock-admin', 'STWLOCKADMIN00000001', [
   's3:BypassGovernanceRetention',
   's3:PutObjectRetention',
 ]);
+/** May read objects, but not their retention or legal hold. */
+const READER = identity('lock-reader', 'STWLOCKREADER0000001', [
+  's3:GetObject',
+  's3:GetObjectVersion',
+  's3:ListBucket',
+]);
 /** May delete versions, but not bypass governance. */
 const DELETER = identity('lock-deleter', 'STWLOCKDELETER000001', [
   's3:DeleteObjectVersion',
@@ -67,7 +73,7 @@ const DELETER = identity('lock-deleter', 'STWLOCKDELETER000001', [
   's3:PutObjectRetention',
   's3:PutObject',
 ]);
-const USERS = new Map([ADMIN, DELETER].map((u) => [u.accessKeyId, u]));
+const USERS = new Map([ADMIN, DELETER, READER].map((u) => [u.accessKeyId, u]));
 
 function clientFor(user: Identity): S3Client {
   return new S3Client({
@@ -232,6 +238,19 @@ describe('retention', () => {
         }),
       );
     expect(await s3ErrorOf(shorten(deleter, true))).toMatchObject({ name: 'AccessDenied' });
+    // So does making it COMPLIANCE, which nobody could then lift.
+    const harden = (client: S3Client, bypass: boolean) =>
+      client.send(
+        new PutObjectRetentionCommand({
+          Bucket: LOCKED,
+          Key: 'governed',
+          VersionId,
+          Retention: { Mode: 'COMPLIANCE', RetainUntilDate: inDays(6) },
+          ...(bypass ? { BypassGovernanceRetention: true } : {}),
+        }),
+      );
+    expect(await s3ErrorOf(harden(deleter, false))).toMatchObject({ name: 'AccessDenied' });
+    expect(await s3ErrorOf(harden(deleter, true))).toMatchObject({ name: 'AccessDenied' });
     await shorten(admin, true);
     expect(await versionsOf('governed')).toEqual([VersionId]);
     await del(admin, true);
@@ -332,6 +351,31 @@ describe('retention', () => {
   });
 });
 
+describe('who sees the lock settings', () => {
+  it('GET and HEAD answer them only to a caller allowed to read them, as S3', async () => {
+    await put('visible', {
+      ObjectLockMode: 'GOVERNANCE',
+      ObjectLockRetainUntilDate: inDays(1),
+      ObjectLockLegalHoldStatus: 'ON',
+    });
+    const reader = clientFor(READER);
+    try {
+      const head = await reader.send(new HeadObjectCommand({ Bucket: LOCKED, Key: 'visible' }));
+      expect(head.ContentLength).toBe('body of visible'.length);
+      expect(head.ObjectLockMode).toBeUndefined();
+      expect(head.ObjectLockRetainUntilDate).toBeUndefined();
+      expect(head.ObjectLockLegalHoldStatus).toBeUndefined();
+      const got = await reader.send(new GetObjectCommand({ Bucket: LOCKED, Key: 'visible' }));
+      expect(got.ObjectLockMode).toBeUndefined();
+      await got.Body!.transformToString();
+    } finally {
+      reader.destroy();
+    }
+    const root = await t.client.send(new HeadObjectCommand({ Bucket: LOCKED, Key: 'visible' }));
+    expect(root).toMatchObject({ ObjectLockMode: 'GOVERNANCE', ObjectLockLegalHoldStatus: 'ON' });
+  });
+});
+
 describe('legal hold', () => {
   it('forbids deleting the version while ON, whatever the bypass', async () => {
     const { VersionId } = await put('held');
@@ -396,6 +440,13 @@ describe('bad input', () => {
     ).toMatchObject({ name: 'InvalidBucketState', status: 409 });
     const versions = await t.client.send(new ListObjectVersionsCommand({ Bucket: PLAIN }));
     expect(versions.Versions).toBeUndefined();
+    // CreateBucket's flag is true or false.
+    const yes = await signedFetch(t, 'PUT', '/lock-yes', {
+      headers: { 'x-amz-bucket-object-lock-enabled': 'yes' },
+    });
+    expect(yes.status).toBe(400);
+    expect(await yes.text()).toContain('<Code>InvalidArgument</Code>');
+    expect((await signedFetch(t, 'HEAD', '/lock-yes')).status).toBe(404);
   });
 
   it('malformed lock headers are InvalidArgument naming them, before any byte is stored', async () => {
@@ -463,14 +514,21 @@ describe('bad input', () => {
         doc(
           '<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>0</Days></DefaultRetention></Rule>',
         ),
-        'InvalidArgument',
+        'InvalidRetentionPeriod',
+        'positive integer',
+      ],
+      [
+        doc(
+          '<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Years>-1</Years></DefaultRetention></Rule>',
+        ),
+        'InvalidRetentionPeriod',
         'positive integer',
       ],
       [
         doc(
           '<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Years>101</Years></DefaultRetention></Rule>',
         ),
-        'InvalidArgument',
+        'InvalidRetentionPeriod',
         'too large',
       ],
       [

@@ -20,7 +20,7 @@ import type { CommitContext } from '../db/commit-queue.js';
 import type { EngineContext } from '../context.js';
 import { blobIdsOf, type NewVersion, type VersionRow } from '../rows.js';
 import { checkWriteConditions } from '../conditions.js';
-import { assertDeletable } from './object-lock.js';
+import { assertDeletable, lockClock } from './object-lock.js';
 import type { VersioningState, WriteConditions } from '../types.js';
 
 /** A fresh version id: 32 hex characters. */
@@ -148,7 +148,7 @@ export function placeVersion(
     const old = versionRow(ctx, v.bucket, v.key, 'null');
     if (old) {
       // Unreachable with object lock (its buckets stay Enabled), kept as a last guard.
-      assertDeletable(old, ctx.now(), false);
+      assertDeletable(old, lockClock(ctx), false);
       removeRow(ctx, tx, old);
     }
   }
@@ -173,7 +173,7 @@ export function deleteCurrent(
   if (state === 'Unversioned') {
     const row = versionRow(ctx, bucket, key, 'null');
     if (row) {
-      assertDeletable(row, ctx.now(), false);
+      assertDeletable(row, lockClock(ctx), false);
       removeRow(ctx, tx, row);
       markUploadsChanged(ctx, bucket, key);
     }
@@ -236,7 +236,7 @@ export function deleteVersion(
   assertVersionId(versionId);
   const row = versionRow(ctx, bucket, key, versionId);
   if (!row) return { versionId, deleteMarker: false };
-  assertDeletable(row, ctx.now(), bypassGovernance);
+  assertDeletable(row, lockClock(ctx), bypassGovernance);
   removeRow(ctx, tx, row);
   rememberGap(ctx, row);
   if (row.is_latest === 1) {

@@ -4,11 +4,11 @@
  * a period that is not a positive whole number of days or years is InvalidArgument.
  */
 import type { LegalHoldStatus, ObjectLockMode, ObjectRetention } from '../../engine/types.js';
+import { StowageError } from '../../errors.js';
 import {
   allowOnly,
   elementOf,
   integerOf,
-  invalidArgument,
   malformed,
   oneOf,
   parseDocument,
@@ -64,16 +64,13 @@ export function parseObjectLockConfiguration(xml: string): DefaultRetention | un
   }
   const [tag, n, max] =
     days !== undefined ? ['Days', days, MAX_DAYS] : ['Years', years!, MAX_YEARS];
-  if (n <= 0) {
-    throw invalidArgument(
-      `Default retention period must be a positive integer value for '${tag}', got ${n}`,
-      tag,
-    );
-  }
-  if (n > max) {
-    throw invalidArgument(
-      `Default retention period too large for '${tag}': ${n} is over ${max} (100 years)`,
-      tag,
+  if (n <= 0 || n > max) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      n <= 0
+        ? `Default retention period must be a positive integer value for '${tag}', got ${n}`
+        : `Default retention period too large for '${tag}': ${n} is over ${max} (100 years)`,
+      { s3Code: 'InvalidRetentionPeriod', details: { argumentName: tag } },
     );
   }
   return days !== undefined ? { mode, days } : { mode, years: n };

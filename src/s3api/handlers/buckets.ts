@@ -102,7 +102,7 @@ export async function createBucket(r: S3Request): Promise<void> {
   const bucket = bucketOf(r);
   // `true` (any case) creates the bucket with Object Lock and versioning Enabled, as S3 does;
   // boto3 sends `false` for a bucket without it.
-  const objectLock = header(r, 'x-amz-bucket-object-lock-enabled')?.trim().toLowerCase() === 'true';
+  const objectLock = objectLockAtCreate(header(r, 'x-amz-bucket-object-lock-enabled'));
   const ownership = createBucketOwnership(r, bucket);
   if (tagging !== undefined) {
     // S3 needs s3:TagResource to create a bucket with tags: judged now the body is read.
@@ -121,6 +121,18 @@ export async function createBucket(r: S3Request): Promise<void> {
   });
   r.res.setHeader('Location', `/${bucket}`);
   sendEmpty(r.res, 200);
+}
+
+/** `x-amz-bucket-object-lock-enabled`: `true` or `false` (any case); anything else is InvalidArgument. */
+function objectLockAtCreate(value: string | undefined): boolean {
+  const v = value?.trim().toLowerCase();
+  if (v === undefined || v === 'false') return false;
+  if (v === 'true') return true;
+  throw new StowageError(
+    'E_INVALID_ARGUMENT',
+    `x-amz-bucket-object-lock-enabled must be true or false, got "${value}"`,
+    { details: { argumentName: 'x-amz-bucket-object-lock-enabled', argumentValue: value } },
+  );
 }
 
 /** HeadBucket. */

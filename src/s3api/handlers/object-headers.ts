@@ -15,7 +15,6 @@ import { httpDate, parseHttpDate } from '../dates.js';
 import { isHeaderSafe, replaceControlChars, utf8OnWire } from '../../header-value.js';
 import type { XmlObject } from '../xml/build.js';
 import { writeEncryptionHeaders } from './encryption-headers.js';
-import { writeLockHeaders } from './object-lock.js';
 
 const STANDARD_HEADERS: Array<[keyof ObjectHeaders, string]> = [
   ['contentType', 'content-type'],
@@ -278,7 +277,6 @@ export function writeObjectHeaders(
   const tagCount = Object.keys(info.tags).length;
   if (options.tagCount && tagCount > 0) res.setHeader('x-amz-tagging-count', tagCount);
   writeEncryptionHeaders(res, info.encryption);
-  writeLockHeaders(res, info);
   if (options.checksumMode) {
     setChecksumHeaders(res, info.checksums);
     if (info.checksumType) res.setHeader('x-amz-checksum-type', info.checksumType);

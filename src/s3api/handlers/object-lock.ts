@@ -4,7 +4,6 @@
  * x-amz-object-lock-* headers of writes and reads, and x-amz-bypass-governance-retention.
  * The rules themselves are the engine's (src/engine/objects/object-lock.ts).
  */
-import type { ServerResponse } from 'node:http';
 import type { ObjectInfo, ObjectLockSettings } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, keyOf, param, type S3Request } from '../context.js';
@@ -149,15 +148,19 @@ function isoDate(d: Date): string {
   return d.toISOString();
 }
 
-/** The x-amz-object-lock-* headers of a GET or HEAD. */
-export function writeLockHeaders(res: ServerResponse, info: ObjectInfo): void {
+/**
+ * The x-amz-object-lock-* headers of a GET or HEAD, each only for a caller allowed to read
+ * it (s3:GetObjectRetention, s3:GetObjectLegalHold), as on S3.
+ */
+export function writeLockHeaders(r: S3Request, info: ObjectInfo): void {
   const lock = info.lock;
   if (!lock) return;
-  if (lock.retention) {
-    res.setHeader(MODE, lock.retention.mode);
-    res.setHeader(UNTIL, isoDate(lock.retention.retainUntil));
+  const may = r.deferred?.mayRead;
+  if (lock.retention && may?.('s3:GetObjectRetention')) {
+    r.res.setHeader(MODE, lock.retention.mode);
+    r.res.setHeader(UNTIL, isoDate(lock.retention.retainUntil));
   }
-  if (lock.legalHold) res.setHeader(HOLD, lock.legalHold);
+  if (lock.legalHold && may?.('s3:GetObjectLegalHold')) r.res.setHeader(HOLD, lock.legalHold);
 }
 
 /**

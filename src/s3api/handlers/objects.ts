@@ -25,7 +25,7 @@ import {
   writeObjectHeaders,
 } from './object-headers.js';
 import { writeExpirationHeader } from './expiration-header.js';
-import { bypassGovernance, lockForWrite } from './object-lock.js';
+import { bypassGovernance, lockForWrite, writeLockHeaders } from './object-lock.js';
 
 /**
  * The body length the client declared: the decoded length for aws-chunked bodies. S3 needs
@@ -274,6 +274,7 @@ function writeReadHeaders(
       (range === undefined ||
         (partNumber === undefined && range.start === 0 && range.end === info.size - 1)),
   });
+  writeLockHeaders(r, info);
   if (info.isLatest && !info.isDeleteMarker) {
     writeExpirationHeader(r, info.bucket, () => ({ ...info, created: info.lastModified }));
   }

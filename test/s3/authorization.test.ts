@@ -29,9 +29,9 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseIdentityPolicy } from '../../src/s3api/documents/policy.js';
 import { principalArn, type Identity } from '../../src/s3api/identity.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { clientAs, testIdentity } from '../helpers/identities.js';
 import { SEED_000_BUCKET_POLICY, SEED_000_VPS_POLICY } from '../fixtures/seed-policies.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
 import { signedFetch } from '../helpers/signed-fetch.js';
@@ -55,16 +55,7 @@ const PREFIX_POLICY = {
   ],
 };
 
-function identity(name: string, accessKeyId: string, policy: object): Identity {
-  return {
-    accessKeyId,
-    secretAccessKey: `${name}-secret-0000000000000000000000`,
-    name,
-    root: false,
-    arn: principalArn(name, false),
-    policies: [parseIdentityPolicy(JSON.stringify(policy))],
-  };
-}
+const identity = testIdentity;
 
 /** A user who may set tags, with conditions on the tags it sets (AWS's tagging examples). */
 const TAGGER_POLICY = {
@@ -140,14 +131,7 @@ let root: S3Client;
 let vps: S3Client;
 let lister: S3Client;
 
-function clientFor(user: Identity): S3Client {
-  return new S3Client({
-    endpoint: t.url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey },
-  });
-}
+const clientFor = (user: Identity): S3Client => clientAs(t.url, user);
 
 beforeAll(async () => {
   t = await startTestServer({ identities: (id) => USERS.get(id) });

@@ -26,8 +26,8 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseIdentityPolicy } from '../../src/s3api/documents/policy.js';
-import { principalArn, type Identity } from '../../src/s3api/identity.js';
+import type { Identity } from '../../src/s3api/identity.js';
+import { clientAs, testIdentity } from '../helpers/identities.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { signedFetch } from '../helpers/signed-fetch.js';
@@ -39,20 +39,12 @@ let t: TestServer;
 let admin: S3Client;
 let deleter: S3Client;
 
-function identity(name: string, accessKeyId: string, actions: string[]): Identity {
-  const policy = {
+/** A key allowed `actions` on every bucket and object. */
+const identity = (name: string, accessKeyId: string, actions: string[]): Identity =>
+  testIdentity(name, accessKeyId, {
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Action: actions, Resource: 'arn:aws:s3:::*' }],
-  };
-  return {
-    accessKeyId,
-    secretAccessKey: `${name}-secret-0000000000000000000000`,
-    name,
-    root: false,
-    arn: principalArn(name, false),
-    policies: [parseIdentityPolicy(JSON.stringify(policy))],
-  };
-}
+  });
 
 /** May bypass governance retention. */
 const ADMIN = identity('lock-admin', 'STWLOCKADMIN00000001', [
@@ -75,14 +67,7 @@ const DELETER = identity('lock-deleter', 'STWLOCKDELETER000001', [
 ]);
 const USERS = new Map([ADMIN, DELETER, READER].map((u) => [u.accessKeyId, u]));
 
-function clientFor(user: Identity): S3Client {
-  return new S3Client({
-    endpoint: t.url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey },
-  });
-}
+const clientFor = (user: Identity): S3Client => clientAs(t.url, user);
 
 beforeAll(async () => {
   t = await startTestServer({ identities: (id) => USERS.get(id) });

@@ -806,7 +806,8 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
       '--legal-hold',
       'Status=OFF',
     );
-    await ok(
+    // GOVERNANCE becomes COMPLIANCE only with the bypass.
+    const compliance = [
       's3api',
       'put-object-retention',
       '--bucket',
@@ -815,11 +816,13 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
       'db.dump',
       '--retention',
       '{"Mode":"COMPLIANCE","RetainUntilDate":"2099-01-01T00:00:00Z"}',
-    );
+    ];
+    expect((await aws(...compliance)).stderr).toMatch(/AccessDenied.*changed to COMPLIANCE/);
+    await ok(...compliance, '--bypass-governance-retention');
     expect(await json('s3api', 'get-object-retention', '--bucket', b, '--key', 'db.dump')).toEqual({
       Retention: { Mode: 'COMPLIANCE', RetainUntilDate: '2099-01-01T00:00:00+00:00' },
     });
-    const compliance = await aws(
+    const stillLocked = await aws(
       's3api',
       'delete-object',
       '--bucket',
@@ -830,7 +833,7 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
       versionId,
       '--bypass-governance-retention',
     );
-    expect(compliance.stderr).toMatch(/AccessDenied.*COMPLIANCE/);
+    expect(stillLocked.stderr).toMatch(/AccessDenied.*COMPLIANCE/);
     const suspend = await aws(
       's3api',
       'put-bucket-versioning',

@@ -342,15 +342,14 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       route.bucket !== undefined &&
       route.key !== undefined
     ) {
-      const resource = `arn:aws:s3:::${route.bucket}/${route.key}`;
+      // Judged only for a version that has lock settings (most reads need no answer).
       const { bucket, key } = route;
-      const versionId = route.query.get('versionId') ?? undefined;
-      deferred.mayRead = (action) =>
-        decide(
-          caller,
-          { action, resource, bucket, key, ...(versionId === undefined ? {} : { versionId }) },
-          ctx.keys,
-        );
+      deferred.mayRead = (action) => {
+        const versionId = route.query.get('versionId') ?? undefined;
+        const resource = `arn:aws:s3:::${bucket}/${key}`;
+        const access = { action, resource, bucket, key, ...(versionId && { versionId }) };
+        return decide(caller, access, ctx.keys);
+      };
     }
     if (
       BYPASS_OPERATIONS.has(route.operation) &&

@@ -19,6 +19,8 @@ import { refuseAnonymousRequesterPays } from './policy/requester-pays.js';
 import { NO_PUBLIC_ACCESS_BLOCK, publicAccessBlockOf } from './policy/public-access-block.js';
 import {
   requestContext,
+  isLockKey,
+  withLockValues,
   withRequestTags,
   withTagValues,
   type Caller,
@@ -317,6 +319,14 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
           if (!decide(caller, access, withRequestTags(ctx.keys, Object.entries(tags))))
             throw refusal(bucketOfRefusal, access);
         };
+      } else if (access.lockInBody) {
+        // PutObjectRetention / PutObjectLegalHold: judged with the body's settings as
+        // s3:object-lock-* keys; a caller no settings could get through is refused now.
+        if (!decide(caller, access, ctx.keys, isLockKey)) throw refusal(bucketOfRefusal, access);
+        deferred.lock = (lock) => {
+          if (!decide(caller, access, withLockValues(ctx.keys, lock)))
+            throw refusal(bucketOfRefusal, access);
+        };
       } else {
         const judged = verdict(caller, access, ctx.keys);
         if (judged !== 'allowed') {
@@ -364,7 +374,8 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       deferred.tags ||
       deferred.bucketTags ||
       deferred.bypassGovernance ||
-      deferred.mayRead
+      deferred.mayRead ||
+      deferred.lock
       ? deferred
       : undefined;
   };

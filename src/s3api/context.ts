@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine.js';
 import type { ChecksumValues } from '../engine/types.js';
 import { StowageError } from '../errors.js';
+import type { RequestedLock } from './policy/request-context.js';
 import type { Route } from './router.js';
 
 /**
@@ -39,6 +40,11 @@ export interface DeferredAuthorization {
    * s3:GetObjectRetention or s3:GetObjectLegalHold.
    */
   mayRead?: (action: 's3:GetObjectRetention' | 's3:GetObjectLegalHold') => boolean;
+  /**
+   * PutObjectRetention and PutObjectLegalHold: the settings in the body, which policies
+   * test as `s3:object-lock-*` keys. Throws E_ACCESS_DENIED.
+   */
+  lock?: (lock: RequestedLock) => void;
 }
 
 /** One S3 request in flight. */

@@ -18,6 +18,7 @@ import {
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
+  PutBucketPolicyCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   PutObjectLockConfigurationCommand,
@@ -358,6 +359,71 @@ describe('who sees the lock settings', () => {
     }
     const root = await t.client.send(new HeadObjectCommand({ Bucket: LOCKED, Key: 'visible' }));
     expect(root).toMatchObject({ ObjectLockMode: 'GOVERNANCE', ObjectLockLegalHoldStatus: 'ON' });
+  });
+});
+
+describe('policies on the settings asked for (s3:object-lock-* condition keys)', () => {
+  it('a bucket policy caps retention at 10 days and keeps legal holds on, for root too', async () => {
+    const Bucket = 'vault-capped';
+    await t.client.send(new CreateBucketCommand({ Bucket, ObjectLockEnabledForBucket: true }));
+    await t.client.send(
+      new PutBucketPolicyCommand({
+        Bucket,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Deny',
+              Principal: '*',
+              Action: ['s3:PutObject', 's3:PutObjectRetention'],
+              Resource: `arn:aws:s3:::${Bucket}/*`,
+              Condition: {
+                NumericGreaterThan: { 's3:object-lock-remaining-retention-days': '10' },
+              },
+            },
+            {
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:PutObjectLegalHold',
+              Resource: `arn:aws:s3:::${Bucket}/*`,
+              Condition: { StringEquals: { 's3:object-lock-legal-hold': 'OFF' } },
+            },
+          ],
+        }),
+      }),
+    );
+    const lock = (days: number) => ({
+      ObjectLockMode: 'GOVERNANCE' as const,
+      ObjectLockRetainUntilDate: inDays(days),
+    });
+    await t.client.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'v', ...lock(5) }));
+    expect(
+      await s3ErrorOf(
+        t.client.send(new PutObjectCommand({ Bucket, Key: 'k2', Body: 'v', ...lock(30) })),
+      ),
+    ).toMatchObject({ name: 'AccessDenied', status: 403 });
+    const retain = (RetainUntilDate: Date) =>
+      t.client.send(
+        new PutObjectRetentionCommand({
+          Bucket,
+          Key: 'k',
+          Retention: { Mode: 'GOVERNANCE', RetainUntilDate },
+        }),
+      );
+    const nine = inDays(9);
+    await retain(nine);
+    expect(await s3ErrorOf(retain(inDays(30)))).toMatchObject({
+      name: 'AccessDenied',
+      status: 403,
+    });
+    const r = await t.client.send(new GetObjectRetentionCommand({ Bucket, Key: 'k' }));
+    expect(r.Retention?.RetainUntilDate).toEqual(nine);
+    const hold = (Status: 'ON' | 'OFF') =>
+      t.client.send(new PutObjectLegalHoldCommand({ Bucket, Key: 'k', LegalHold: { Status } }));
+    await hold('ON');
+    expect(await s3ErrorOf(hold('OFF'))).toMatchObject({ name: 'AccessDenied', status: 403 });
+    const held = await t.client.send(new GetObjectLegalHoldCommand({ Bucket, Key: 'k' }));
+    expect(held.LegalHold?.Status).toBe('ON');
   });
 });
 

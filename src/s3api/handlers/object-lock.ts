@@ -17,6 +17,7 @@ import {
   parseRetention,
   type DefaultRetention,
 } from '../documents/object-lock.js';
+import type { RequestedLock } from '../policy/request-context.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { readSmallBody, requireBodyChecksum } from '../small-body.js';
 import { compactDocument } from '../xml/compact.js';
@@ -200,6 +201,16 @@ function lockBucket(r: S3Request): string {
   );
 }
 
+/**
+ * Applies the policy check authorisation left for the settings in the body (their
+ * `s3:object-lock-*` keys). Fails closed: a request not authorised so changes nothing.
+ */
+function judgeLock(r: S3Request, lock: RequestedLock): void {
+  const judge = r.deferred?.lock;
+  if (!judge) throw new StowageError('E_INTERNAL', 'the Object Lock settings were not authorised');
+  judge(lock);
+}
+
 /** GetObjectRetention. */
 export function getObjectRetention(r: S3Request): void {
   const retention = r.engine.getObjectRetention(lockBucket(r), keyOf(r), param(r, 'versionId'));
@@ -217,6 +228,9 @@ export async function putObjectRetention(r: S3Request): Promise<void> {
   const bucket = lockBucket(r);
   requireBodyChecksum(r);
   const retention = parseRetention(text);
+  judgeLock(r, {
+    ...(retention && { mode: retention.mode, retainUntil: retention.retainUntil.toISOString() }),
+  });
   await r.engine.putObjectRetention(bucket, key, retention, {
     ...(versionId !== undefined ? { versionId } : {}),
     bypassGovernance: bypassGovernance(r, key, versionId),
@@ -236,6 +250,7 @@ export async function putObjectLegalHold(r: S3Request): Promise<void> {
   const bucket = lockBucket(r);
   requireBodyChecksum(r);
   const status = parseLegalHold(text);
+  judgeLock(r, { legalHold: status });
   await r.engine.putObjectLegalHold(bucket, keyOf(r), status, param(r, 'versionId'));
   sendEmpty(r.res, 200);
 }

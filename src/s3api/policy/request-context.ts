@@ -36,6 +36,52 @@ export interface RequestedAccess {
    * the body; the access is judged once the body is read (authorize.ts).
    */
   tagsInBody?: boolean;
+  /**
+   * PutObjectRetention and PutObjectLegalHold: the settings, which policies test as
+   * `s3:object-lock-*` condition keys, are in the body; judged once it is read.
+   */
+  lockInBody?: boolean;
+}
+
+/** Object Lock settings a request asks for, as its condition keys carry them. */
+export interface RequestedLock {
+  mode?: string;
+  /** The retain-until date as sent (ISO 8601). */
+  retainUntil?: string;
+  legalHold?: string;
+}
+
+/**
+ * `keys` plus the Object Lock condition keys of the settings a request asks for:
+ * `s3:object-lock-mode`, `s3:object-lock-retain-until-date`, `s3:object-lock-legal-hold`
+ * and `s3:object-lock-remaining-retention-days` (whole days from `now` to the date, rounded
+ * up), with which AWS's policies cap retention periods.
+ */
+export function withLockValues(
+  keys: ConditionKeys,
+  lock: RequestedLock,
+  now: Date = new Date(),
+): ConditionKeys {
+  const out = new Map(keys);
+  const set = (name: string, value: string | undefined): void => {
+    if (value !== undefined) out.set(name, [value]);
+  };
+  set('s3:object-lock-mode', lock.mode);
+  set('s3:object-lock-retain-until-date', lock.retainUntil);
+  set('s3:object-lock-legal-hold', lock.legalHold);
+  const until = lock.retainUntil === undefined ? NaN : Date.parse(lock.retainUntil);
+  if (Number.isFinite(until)) {
+    set(
+      's3:object-lock-remaining-retention-days',
+      String(Math.max(0, Math.ceil((until - now.getTime()) / 86_400_000))),
+    );
+  }
+  return out;
+}
+
+/** Whether a condition key is one of Object Lock's (known only once a body is read). */
+export function isLockKey(key: string): boolean {
+  return key.startsWith('s3:object-lock-');
 }
 
 /** Everything policies are judged against for one request. */
@@ -221,6 +267,8 @@ export function requestedAccesses(
   if (!pair) throw new StowageError('E_INTERNAL', `no IAM action for operation ${operation}`);
   const out = [objectAccess(versionId === undefined ? pair[0] : pair[1], b, k, versionId)];
   if (operation === 'PutObjectTagging') out[0]!.tagsInBody = true;
+  if (operation === 'PutObjectRetention' || operation === 'PutObjectLegalHold')
+    out[0]!.lockInBody = true;
   if (operation === 'CopyObject' || operation === 'UploadPartCopy') {
     // Parsed as the handler parses it, and refused here when malformed: the source is
     // always authorised before anything is copied from it.
@@ -276,6 +324,12 @@ const CREATING: ReadonlySet<string> = new Set([
   'PutObject',
   'CopyObject',
   'CompleteMultipartUpload',
+]);
+/** The writes that take x-amz-object-lock-* headers. */
+const LOCK_WRITES: ReadonlySet<string> = new Set([
+  'PutObject',
+  'CopyObject',
+  'CreateMultipartUpload',
 ]);
 const MULTIPART_STEPS: ReadonlySet<string> = new Set([
   'CreateMultipartUpload',
@@ -367,7 +421,20 @@ export function conditionKeys(
   if (!signedByUrl || signedByUrl.includes('x-amz-content-sha256')) {
     set('s3:x-amz-content-sha256', headerOf(h, 'x-amz-content-sha256'));
   }
-  return withRequestTags(keys, requestTags(headerOf(h, 'x-amz-tagging')));
+  const withTags = withRequestTags(keys, requestTags(headerOf(h, 'x-amz-tagging')));
+  // The Object Lock settings a write asks for in its headers (PutObjectRetention and
+  // PutObjectLegalHold carry theirs in the body: authorize.ts judges them once read).
+  return LOCK_WRITES.has(op)
+    ? withLockValues(
+        withTags,
+        {
+          mode: headerOf(h, 'x-amz-object-lock-mode'),
+          retainUntil: headerOf(h, 'x-amz-object-lock-retain-until-date'),
+          legalHold: headerOf(h, 'x-amz-object-lock-legal-hold'),
+        },
+        now,
+      )
+    : withTags;
 }
 
 /**

@@ -263,6 +263,14 @@ export class Engine {
   }
 
   /**
+   * The time Object Lock retention is counted and judged by: engine time, but never later
+   * than the real time, so an advanced clock neither ends nor lengthens a retention.
+   */
+  lockNow(): number {
+    return lock.lockClock(this.ctx);
+  }
+
+  /**
    * Moves engine time forward (persisted), so demos and tests can let restores complete
    * without waiting hours.
    */

@@ -8,6 +8,7 @@ import {
   DeleteBucketAnalyticsConfigurationCommand,
   GetBucketAnalyticsConfigurationCommand,
   ListBucketAnalyticsConfigurationsCommand,
+  ListBucketMetricsConfigurationsCommand,
   PutBucketAnalyticsConfigurationCommand,
   DeleteBucketEncryptionCommand,
   GetBucketAccelerateConfigurationCommand,
@@ -625,6 +626,21 @@ describe('storage class analysis (analytics) configurations', () => {
         s3.send(new ListBucketAnalyticsConfigurationsCommand({ Bucket, ContinuationToken: 'x!' })),
       ),
     ).toMatchObject({ name: 'InvalidArgument', status: 400 });
+    // A token belongs to its list: another bucket's, or another kind's, is refused.
+    const first = await s3.send(new ListBucketAnalyticsConfigurationsCommand({ Bucket }));
+    const ContinuationToken = first.NextContinuationToken!;
+    await s3.send(new CreateBucketCommand({ Bucket: 'analytics-other' }));
+    for (const call of [
+      s3.send(
+        new ListBucketAnalyticsConfigurationsCommand({
+          Bucket: 'analytics-other',
+          ContinuationToken,
+        }),
+      ),
+      s3.send(new ListBucketMetricsConfigurationsCommand({ Bucket, ContinuationToken })),
+    ]) {
+      expect(await s3ErrorOf(call)).toMatchObject({ name: 'InvalidArgument', status: 400 });
+    }
   }, 60_000);
 
   it('refuses what S3 refuses, storing nothing; a missing bucket is NoSuchBucket', async () => {

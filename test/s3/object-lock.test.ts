@@ -526,6 +526,13 @@ describe('bad input', () => {
         /must be in the future/,
       ],
       [
+        {
+          'x-amz-object-lock-mode': 'GOVERNANCE',
+          'x-amz-object-lock-retain-until-date': '2030-02-31T00:00:00Z',
+        },
+        /ISO 8601/,
+      ],
+      [
         { 'x-amz-object-lock-legal-hold': 'maybe' },
         /ON.{0,6} or .{0,6}OFF.{0,6}, got &quot;maybe&quot;/,
       ],
@@ -625,5 +632,29 @@ describe('bad input', () => {
     }
     const head = await t.client.send(new HeadObjectCommand({ Bucket: LOCKED, Key: 'doc-target' }));
     expect(head.ObjectLockLegalHoldStatus).toBeUndefined();
+  });
+});
+
+// Last: it moves this server's engine clock ten years on.
+describe('an engine clock moved ahead (stowage engine clock advance)', () => {
+  it('does not lengthen the bucket default retention: it counts from the real time', async () => {
+    const Bucket = 'vault-clock';
+    await t.client.send(new CreateBucketCommand({ Bucket, ObjectLockEnabledForBucket: true }));
+    await t.client.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 1 } },
+        },
+      }),
+    );
+    await t.server.engine.advanceClock(3650 * DAY);
+    const before = Date.now();
+    await t.client.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'v' }));
+    const head = await t.client.send(new HeadObjectCommand({ Bucket, Key: 'k' }));
+    const until = head.ObjectLockRetainUntilDate!.getTime();
+    expect(until).toBeGreaterThanOrEqual(before + DAY - 1000);
+    expect(until).toBeLessThanOrEqual(Date.now() + DAY);
   });
 });

@@ -89,12 +89,33 @@ export function defaultRetainUntil(rule: DefaultRetention, nowMs: number): Date 
  * RetainUntilDate (`2027-01-01T00:00:00Z`, `…00.000Z`, `…+01:00`); undefined when it is not.
  */
 export function parseLockDate(text: string): Date | undefined {
-  const m = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.exec(
-    text.trim(),
+  const t = text.trim();
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.exec(
+    t,
   );
   if (!m) return undefined;
-  const d = new Date(text.trim());
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  // A day or time that does not exist (`2030-02-31`, `24:00:00`) is refused, not rolled on.
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const fields = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  if (
+    fields.getUTCFullYear() !== y ||
+    fields.getUTCMonth() !== mo - 1 ||
+    fields.getUTCDate() !== d ||
+    fields.getUTCHours() !== h ||
+    fields.getUTCMinutes() !== mi ||
+    fields.getUTCSeconds() !== s
+  ) {
+    return undefined;
+  }
+  const date = new Date(t);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /**

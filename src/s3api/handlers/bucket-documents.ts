@@ -126,28 +126,35 @@ export async function putBucketDocument(r: S3Request): Promise<void> {
 /** Configurations a List…Configurations page holds at most, as on S3. */
 const CONFIGURATIONS_PER_PAGE = 100;
 
-/** The opaque continuation token after the configuration `id`. */
-function configurationToken(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url');
+/**
+ * The opaque continuation token after the configuration `id` of a list (`scope`: bucket
+ * and kind), so that a token given for one list is refused by another.
+ */
+function configurationToken(scope: string, id: string): string {
+  return Buffer.from(`${scope}\n${id}`, 'utf8').toString('base64url');
 }
 
 /**
  * One page of a listable kind's configurations (sorted by id, in UTF-8 byte order as the
- * engine sorts them): those after the token's id. A token this server did not give is
- * InvalidArgument.
+ * engine sorts them): those after the token's id. A token this server did not give for
+ * this list is InvalidArgument.
  */
 function configurationPage<T extends { id: string }>(
   docs: T[],
   token: string | undefined,
+  scope: string,
 ): { docs: T[]; truncated: boolean } {
   let rest = docs;
   if (token !== undefined) {
-    const after = Buffer.from(token, 'base64url');
-    if (token === '' || configurationToken(after.toString('utf8')) !== token) {
+    const text = Buffer.from(token, 'base64url').toString('utf8');
+    const prefix = `${scope}\n`;
+    const id = text.startsWith(prefix) ? text.slice(prefix.length) : undefined;
+    if (id === undefined || id === '' || configurationToken(scope, id) !== token) {
       throw new StowageError('E_INVALID_ARGUMENT', 'The continuation token provided is incorrect', {
-        details: { argumentName: 'continuation-token', argumentValue: token },
+        details: { argumentName: 'continuation-token', argumentValue: token.slice(0, 200) },
       });
     }
+    const after = Buffer.from(id, 'utf8');
     rest = docs.filter((d) => Buffer.compare(Buffer.from(d.id, 'utf8'), after) > 0);
   }
   return {
@@ -168,9 +175,11 @@ export function getBucketDocument(r: S3Request): void {
   const listing = LISTABLE[sub];
   if (listing && id === undefined) {
     const token = param(r, 'continuation-token');
+    const scope = `${bucket}/${sub}`;
     const page = configurationPage(
       r.engine.listBucketConfigs(bucket, BUCKET_DOCUMENTS[sub]),
       token,
+      scope,
     );
     const last = page.docs.at(-1);
     const xml =
@@ -179,7 +188,7 @@ export function getBucketDocument(r: S3Request): void {
       page.docs.map((d) => stripDeclaration(compactDocument(d.document))).join('') +
       `<IsTruncated>${page.truncated}</IsTruncated>` +
       (page.truncated && last
-        ? `<NextContinuationToken>${configurationToken(last.id)}</NextContinuationToken>`
+        ? `<NextContinuationToken>${configurationToken(scope, last.id)}</NextContinuationToken>`
         : '') +
       `</${listing.list}>`;
     send(r, xml, 'application/xml');

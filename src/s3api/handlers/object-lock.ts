@@ -132,7 +132,11 @@ export function lockForWrite(r: S3Request): ObjectLockSettings | undefined {
   } else {
     const rule = defaultRetention(r, bucket);
     if (rule) {
-      out.retention = { mode: rule.mode, retainUntil: defaultRetainUntil(rule, r.engine.now()) };
+      // Counted by the retention clock: `stowage engine clock advance` must not lengthen it.
+      out.retention = {
+        mode: rule.mode,
+        retainUntil: defaultRetainUntil(rule, r.engine.lockNow()),
+      };
     }
   }
   if (hold !== undefined) {

@@ -6,6 +6,7 @@
  */
 import {
   CompleteMultipartUploadCommand,
+  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetBucketLocationCommand,
@@ -369,6 +370,33 @@ describeS3Targets('object commands', (getTarget) => {
     const lines = jsonLines(all.stdout);
     expect(lines.filter((l) => l.type === 'delete')).toHaveLength(4);
     expect(lines.at(-1)).toEqual({ type: 'remove_bucket', bucket });
+  });
+  it('rb --force leaves versions Object Lock protects, and --bypass-governance-retention lifts GOVERNANCE', async () => {
+    const target = getTarget();
+    const locked = target.uniqueBucket('objcli-lock');
+    await s3.send(new CreateBucketCommand({ Bucket: locked, ObjectLockEnabledForBucket: true }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: locked,
+        Key: 'backup.tar',
+        Body: 'b',
+        ObjectLockMode: 'GOVERNANCE',
+        ObjectLockRetainUntilDate: new Date(Date.now() + 86_400_000),
+      }),
+    );
+    const refused = await cli(['rb', `s3://${locked}`, '--force']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`s3://${locked}/backup.tar`);
+    expect(refused.stderr).toContain('was not removed');
+    await s3.send(new HeadBucketCommand({ Bucket: locked }));
+    const usage = await cli(['rb', `s3://${locked}`, '--bypass-governance-retention']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('only applies with --force');
+    const forced = await cli(['rb', `s3://${locked}`, '--force', '--bypass-governance-retention']);
+    expect(forced.stderr).toBe('');
+    expect(forced.code).toBe(0);
+    expect(forced.stdout.trimEnd().split('\n').at(-1)).toBe(`remove_bucket: ${locked}`);
+    await expect(s3.send(new HeadBucketCommand({ Bucket: locked }))).rejects.toThrow();
   });
 });
 

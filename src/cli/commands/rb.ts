@@ -1,6 +1,7 @@
 /**
- * `stowage rb s3://bucket [--force]`: removes a bucket; `--force` first deletes every
- * object version, delete marker and unfinished upload in it.
+ * `stowage rb s3://bucket [--force [--bypass-governance-retention]]`: removes a bucket;
+ * `--force` first deletes every object version, delete marker and unfinished upload in it
+ * (with the bypass, versions under GOVERNANCE Object Lock retention too).
  */
 import type { Command } from 'commander';
 import { deleteBucket, emptyBucket, type EmptiedItem } from '../../client/ops/index.js';
@@ -33,14 +34,25 @@ export function registerRbCommand(program: Command, ctx: CliContext): void {
     .description('remove a bucket; --force deletes its objects and versions first')
     .argument('<url>', 's3://bucket')
     .option('--force', 'delete every object version, delete marker and unfinished upload first')
-    .action(async (url: string, o: { force?: boolean }) => {
+    .option(
+      '--bypass-governance-retention',
+      'with --force: also delete versions under GOVERNANCE Object Lock retention (needs s3:BypassGovernanceRetention)',
+    )
+    .action(async (url: string, o: { force?: boolean; bypassGovernanceRetention?: boolean }) => {
       const bucket = bucketArg(url);
+      if (o.bypassGovernanceRetention && !o.force) {
+        throw new StowageError(
+          'E_USAGE',
+          '--bypass-governance-retention only applies with --force (it is for deleting versions)',
+        );
+      }
       const { session } = await storeFor(ctx);
       const out = ctx.output();
       const quiet = ctx.globals().quiet === true;
       if (o.force) {
         let failed = 0;
-        for await (const r of emptyBucket(session, bucket)) {
+        const bypass = o.bypassGovernanceRetention === true;
+        for await (const r of emptyBucket(session, bucket, { bypassGovernanceRetention: bypass })) {
           const item: EmptiedItem = {
             key: r.key,
             versionId: r.versionId,

@@ -110,7 +110,9 @@ export interface EmptiedItem {
 /**
  * Deletes every version, delete marker and unfinished multipart upload of a bucket,
  * yielding one result per item. A key that cannot be deleted is reported and the rest
- * go on; a failed listing ends the iteration with its error.
+ * go on (a version Object Lock protects is refused, AccessDenied); a failed listing ends
+ * the iteration with its error. `bypassGovernanceRetention` lifts GOVERNANCE retention for
+ * a caller allowed s3:BypassGovernanceRetention (never COMPLIANCE, nor a legal hold).
  *
  * @example
  * for await (const r of emptyBucket(session, 'scratch')) if (!r.ok) console.error(r.key, r.error.message);
@@ -118,8 +120,9 @@ export interface EmptiedItem {
 export async function* emptyBucket(
   session: StoreSession,
   bucket: string,
-  options: { pageSize?: number } = {},
+  options: { pageSize?: number; bypassGovernanceRetention?: boolean } = {},
 ): AsyncGenerator<ItemResult<EmptiedItem>> {
+  const bypass = options.bypassGovernanceRetention === true;
   const pageSize = Math.min(options.pageSize ?? DELETE_BATCH_SIZE, DELETE_BATCH_SIZE);
   // A listing marker must name a version that still exists (stowage serve refuses one
   // that does not), so after deleting a page the next page starts after the last version
@@ -131,7 +134,7 @@ export async function* emptyBucket(
     let lastWasFailure = false;
     if (page.entries.length > 0) {
       const failed = new Set<VersionEntry>();
-      for await (const r of deleteBatch(session, bucket, page.entries, failed)) yield r;
+      for await (const r of deleteBatch(session, bucket, page.entries, failed, bypass)) yield r;
       lastFailed = page.entries.findLast((v) => failed.has(v));
       lastWasFailure = failed.has(page.entries[page.entries.length - 1]!);
     }
@@ -150,6 +153,7 @@ async function* deleteBatch(
   bucket: string,
   batch: VersionEntry[],
   failed: Set<VersionEntry>,
+  bypassGovernanceRetention: boolean,
 ): AsyncGenerator<ItemResult<EmptiedItem>> {
   const item = (v: VersionEntry): EmptiedItem => ({
     key: v.key,
@@ -165,6 +169,7 @@ async function* deleteBatch(
           Objects: batch.map((v) => ({ Key: v.key, VersionId: v.versionId })),
           Quiet: false,
         },
+        ...(bypassGovernanceRetention ? { BypassGovernanceRetention: true } : {}),
       }),
     );
   } catch (err) {

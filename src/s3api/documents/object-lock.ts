@@ -5,6 +5,7 @@
  */
 import type { LegalHoldStatus, ObjectLockMode, ObjectRetention } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
+import { parseAmzDate } from '../../sigv4/amz-date.js';
 import {
   allowOnly,
   elementOf,
@@ -94,26 +95,10 @@ export function parseLockDate(text: string): Date | undefined {
     t,
   );
   if (!m) return undefined;
-  // A day or time that does not exist (`2030-02-31`, `24:00:00`) is refused, not rolled on.
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const fields = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  if (
-    fields.getUTCFullYear() !== y ||
-    fields.getUTCMonth() !== mo - 1 ||
-    fields.getUTCDate() !== d ||
-    fields.getUTCHours() !== h ||
-    fields.getUTCMinutes() !== mi ||
-    fields.getUTCSeconds() !== s
-  ) {
-    return undefined;
-  }
+  // A day or time that does not exist (`2030-02-31`, `24:00:00`) is refused, not rolled on:
+  // its fields, in SigV4's basic form, must read back as they are.
+  const [, y, mo, d, h, mi, s] = m;
+  if (parseAmzDate(`${y}${mo}${d}T${h}${mi}${s}Z`) === undefined) return undefined;
   const date = new Date(t);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }

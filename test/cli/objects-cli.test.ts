@@ -384,6 +384,13 @@ describeS3Targets('object commands', (getTarget) => {
         ObjectLockRetainUntilDate: new Date(Date.now() + 86_400_000),
       }),
     );
+    // stat shows the lock, as text and as JSON.
+    const stat = await cli(['stat', `s3://${locked}/backup.tar`]);
+    expect(stat.stdout).toMatch(/^Object Lock: +GOVERNANCE until \d{4}-\d\d-\d\dT[\d:.]+Z$/m);
+    const statJson = JSON.parse(
+      (await cli(['--json', 'stat', `s3://${locked}/backup.tar`])).stdout,
+    );
+    expect(statJson.objectLock).toEqual({ mode: 'GOVERNANCE', retainUntil: expect.any(String) });
     const refused = await cli(['rb', `s3://${locked}`, '--force']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain(`s3://${locked}/backup.tar`);

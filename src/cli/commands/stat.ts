@@ -1,6 +1,6 @@
 /**
  * `stowage stat s3://bucket/key`: an object's size, ETag, type, metadata, storage class,
- * restore status, encryption and versions.
+ * restore status, encryption, Object Lock and versions.
  */
 import type { Command } from 'commander';
 import { statObject, type ObjectStat } from '../../client/ops/index.js';
@@ -17,6 +17,13 @@ function restoreText(s: ObjectStat): string {
   return `restored${s.restore.expiry ? `, readable until ${s.restore.expiry.toISOString()}` : ''}`;
 }
 
+function lockText(lock: NonNullable<ObjectStat['objectLock']>): string {
+  const retention = lock.mode
+    ? `${lock.mode} until ${lock.retainUntil?.toISOString() ?? '?'}`
+    : 'no retention';
+  return `${retention}${lock.legalHold ? `, legal hold ${lock.legalHold}` : ''}`;
+}
+
 function statText(s: ObjectStat): string {
   const meta = Object.entries(s.metadata);
   const lines = [
@@ -30,6 +37,7 @@ function statText(s: ObjectStat): string {
     `Storage class:  ${s.storageClass}`,
     `Restore:        ${restoreText(s)}`,
     `Encryption:     ${s.serverSideEncryption ?? 'none'}${s.sseKmsKeyId ? ` (key ${s.sseKmsKeyId})` : ''}`,
+    ...(s.objectLock ? [`Object Lock:    ${lockText(s.objectLock)}`] : []),
     `Metadata:       ${meta.length === 0 ? '-' : ''}`,
     ...meta.map(([k, v]) => `  ${k}: ${v}`),
   ];
@@ -51,6 +59,9 @@ function statJson(s: ObjectStat): Record<string, unknown> {
   return {
     ...s,
     lastModified: s.lastModified?.toISOString(),
+    ...(s.objectLock && {
+      objectLock: { ...s.objectLock, retainUntil: s.objectLock.retainUntil?.toISOString() },
+    }),
     restore: s.restore && {
       ongoing: s.restore.ongoing,
       expiry: s.restore.expiry?.toISOString(),

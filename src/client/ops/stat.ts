@@ -36,6 +36,11 @@ export interface ObjectStat {
   /** `AES256`, `aws:kms` … or undefined when not encrypted (or the store does not say). */
   serverSideEncryption?: string;
   sseKmsKeyId?: string;
+  /**
+   * Object Lock: the retention (GOVERNANCE or COMPLIANCE until a date) and the legal hold
+   * of the version, when it has them and the caller may read them.
+   */
+  objectLock?: { mode?: string; retainUntil?: Date; legalHold?: string };
   versionId?: string;
   /** Multipart objects: how many parts. */
   partsCount?: number;
@@ -86,11 +91,25 @@ export async function statObject(
     restore: parseRestoreHeader(head.Restore),
     serverSideEncryption: head.ServerSideEncryption,
     sseKmsKeyId: head.SSEKMSKeyId,
+    ...lockOf(head),
     versionId: head.VersionId,
     partsCount: head.PartsCount ?? partsInEtag(head.ETag),
   };
   if (options.versions !== false) stat.versions = await versionsOf(session, bucket, key);
   return stat;
+}
+
+function lockOf(head: {
+  ObjectLockMode?: string;
+  ObjectLockRetainUntilDate?: Date;
+  ObjectLockLegalHoldStatus?: string;
+}): Pick<ObjectStat, 'objectLock'> {
+  const lock = {
+    ...(head.ObjectLockMode ? { mode: head.ObjectLockMode } : {}),
+    ...(head.ObjectLockRetainUntilDate ? { retainUntil: head.ObjectLockRetainUntilDate } : {}),
+    ...(head.ObjectLockLegalHoldStatus ? { legalHold: head.ObjectLockLegalHoldStatus } : {}),
+  };
+  return Object.keys(lock).length > 0 ? { objectLock: lock } : {};
 }
 
 async function versionsOf(

@@ -23,19 +23,6 @@ export function assertStoredAcl(acl: string): string {
   return acl;
 }
 
-/** Records the ACL a multipart upload gives its object (inside the create's commit job). */
-export function setUploadAcl(ctx: EngineContext, uploadId: string, acl: string | undefined): void {
-  if (acl === undefined) return;
-  ctx.sql('UPDATE uploads SET acl = ? WHERE upload_id = ?').run(acl, uploadId);
-}
-
-/** The ACL recorded for a multipart upload, or null (private). */
-export function uploadAcl(ctx: EngineContext, uploadId: string): string | null {
-  const row = ctx.sql('SELECT acl FROM uploads WHERE upload_id = ?').get(uploadId) as
-    { acl: string | null } | undefined;
-  return row?.acl ?? null;
-}
-
 /**
  * The ACL of a version: the latest without `versionId`. `acl` is undefined for private.
  * Throws NoSuchKey / NoSuchVersion / MethodNotAllowed (a delete marker) as reads do.

@@ -38,8 +38,7 @@ import {
   verifyDigests,
 } from './input.js';
 import { checkCurrentConditions, latestRow, placeVersion } from './placement.js';
-import { setUploadAcl, uploadAcl } from './acl.js';
-import { lockAttribute, setUploadLock, uploadLock } from './object-lock.js';
+import { lockAttribute } from './object-lock.js';
 import { completedBefore, rememberCompleted } from './completed-uploads.js';
 import {
   blobEncryption,
@@ -71,6 +70,10 @@ interface UploadRow {
   base_seq: number | null;
   /** See UploadInfo.initiator (NULL: the account). */
   initiator: string | null;
+  /** The ACL of the completed object (see objects/acl.ts); NULL is private. */
+  acl?: string | null;
+  /** The Object Lock settings of the completed object (see object-lock.ts); NULL is none. */
+  lock?: string | null;
 }
 
 interface PartRow {
@@ -192,7 +195,8 @@ export async function createMultipartUpload(
     ctx
       .sql(
         `INSERT INTO uploads (upload_id, bucket, key, initiated_at, headers, metadata, tags, storage_class,
-           checksum_algorithm, checksum_type, base_seq, initiator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           checksum_algorithm, checksum_type, base_seq, initiator, acl, lock)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         uploadId,
@@ -207,10 +211,10 @@ export async function createMultipartUpload(
         type ?? null,
         latestRow(ctx, bucket, key)?.id ?? 0,
         options.initiator ?? null,
+        attrs.acl ?? null,
+        attrs.lock ?? null,
       );
     setUploadEncryption(ctx, uploadId, encryption);
-    setUploadAcl(ctx, uploadId, attrs.acl);
-    setUploadLock(ctx, uploadId, attrs.lock);
     return toUploadInfo(requireUpload(ctx, bucket, key, uploadId));
   });
 }
@@ -706,8 +710,9 @@ export async function completeMultipartUpload(
       created_at: now,
       accessed_at: now,
       encryption: upload.encryption || null,
-      acl: uploadAcl(ctx, uploadId),
-      lock: uploadLock(ctx, uploadId),
+      // The ACL and Object Lock settings the upload's CreateMultipartUpload gave the object.
+      acl: upload.acl ?? null,
+      lock: upload.lock ?? null,
     };
     const versionId = placeVersion(ctx, tx, state, v);
     const encryption = encryptionOf(upload.encryption);

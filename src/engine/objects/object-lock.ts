@@ -48,15 +48,23 @@ export function lockClock(ctx: EngineContext): number {
 /** S3's words for a change or delete that object lock forbids (403 AccessDenied). */
 const PROTECTED = 'Access Denied because object protected by object lock.';
 
-/** Throws E_INVALID_REQUEST unless the bucket has object lock. */
-export function requireObjectLockBucket(ctx: EngineContext, bucket: string): void {
-  if (requireBucket(ctx, bucket).objectLock) return;
-  throw new StowageError(
+/**
+ * S3's InvalidRequest for Object Lock settings asked of a bucket without it; `what` names
+ * what cannot be honoured (the headers sent, say).
+ */
+export function missingObjectLock(bucket: string, what?: string): StowageError {
+  return new StowageError(
     'E_INVALID_REQUEST',
     `Bucket is missing Object Lock Configuration: bucket "${bucket}" was created without ` +
-      'object lock and it has not been turned on (PutObjectLockConfiguration)',
+      'object lock and it has not been turned on (PutObjectLockConfiguration)' +
+      (what === undefined ? '' : `, so ${what} cannot be honoured`),
     { details: { bucket } },
   );
+}
+
+/** Throws E_INVALID_REQUEST unless the bucket has object lock. */
+export function requireObjectLockBucket(ctx: EngineContext, bucket: string): void {
+  if (!requireBucket(ctx, bucket).objectLock) throw missingObjectLock(bucket);
 }
 
 function assertRetention(r: ObjectRetention, nowMs: number): void {
@@ -288,17 +296,4 @@ export async function putObjectLegalHold(
 function writeLock(ctx: EngineContext, rowId: number, lock: StoredLock): void {
   const value = lock.m === undefined && lock.h === undefined ? null : JSON.stringify(lock);
   ctx.sql('UPDATE versions SET lock = ? WHERE id = ?').run(value, rowId);
-}
-
-/** Records the lock settings a multipart upload gives its object (inside the create's job). */
-export function setUploadLock(ctx: EngineContext, uploadId: string, lock: string | undefined) {
-  if (lock === undefined) return;
-  ctx.sql('UPDATE uploads SET lock = ? WHERE upload_id = ?').run(lock, uploadId);
-}
-
-/** The lock settings recorded for a multipart upload, or null. */
-export function uploadLock(ctx: EngineContext, uploadId: string): string | null {
-  const row = ctx.sql('SELECT lock FROM uploads WHERE upload_id = ?').get(uploadId) as
-    { lock: string | null } | undefined;
-  return row?.lock ?? null;
 }

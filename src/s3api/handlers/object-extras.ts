@@ -10,13 +10,13 @@ import type { XmlObject } from '../xml/build.js';
 import { childText, children, parseXml } from '../xml/parse.js';
 import { parseObjectTagging } from '../documents/tagging.js';
 import { checksumElements, rfc1123 } from './object-headers.js';
-import { bypassGovernance } from './object-lock.js';
+import { bypassRequested, mayBypass } from './object-lock.js';
 import { setVersionHeader } from './objects.js';
 
 /** DeleteObjects: one result per key; Quiet reports only errors. */
 export async function deleteObjects(r: S3Request): Promise<void> {
   // Refused before the body on a bucket without Object Lock (InvalidArgument).
-  bypassGovernance(r, '');
+  const bypass = bypassRequested(r);
   // Keys are taken exactly as sent: ` a.png` is not `a.png`.
   const doc = parseXml(await readSmallBody(r), 'Delete', { exact: true });
   const quiet = childText(doc, 'Quiet')?.trim() === 'true';
@@ -38,7 +38,7 @@ export async function deleteObjects(r: S3Request): Promise<void> {
       `a DeleteObjects request must name 1 to ${MAX_DELETE_BATCH} objects, got ${items.length}`,
     );
   }
-  const results = await deleteAllowed(r, items);
+  const results = await deleteAllowed(r, items, bypass);
   sendXml(r.res, 200, 'DeleteResult', {
     Deleted: quiet
       ? []
@@ -67,6 +67,7 @@ export async function deleteObjects(r: S3Request): Promise<void> {
 async function deleteAllowed(
   r: S3Request,
   items: Array<{ key: string; versionId?: string; ifMatch?: string }>,
+  bypass: boolean,
 ): Promise<DeleteObjectsItem[]> {
   // Fail closed, as PutObjectTagging does: a batch nobody authorised key by key deletes nothing.
   const judge = r.deferred?.key;
@@ -75,7 +76,7 @@ async function deleteAllowed(
   const allowed = items
     .filter((_, i) => verdicts[i] === undefined)
     .map((item) =>
-      bypassGovernance(r, item.key, item.versionId) ? { ...item, bypassGovernance: true } : item,
+      bypass && mayBypass(r, item.key, item.versionId) ? { ...item, bypassGovernance: true } : item,
     );
   const done = allowed.length > 0 ? await r.engine.deleteObjects(bucketOf(r), allowed) : [];
   let next = 0;

@@ -4,13 +4,17 @@
  * x-amz-object-lock-* headers of writes and reads, and x-amz-bypass-governance-retention.
  * The rules themselves are the engine's (src/engine/objects/object-lock.ts).
  */
-import type { ObjectInfo, ObjectLockSettings } from '../../engine/types.js';
+import { missingObjectLock } from '../../engine/objects/object-lock.js';
+import type {
+  LegalHoldStatus,
+  ObjectInfo,
+  ObjectLockMode,
+  ObjectLockSettings,
+} from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, keyOf, param, type S3Request } from '../context.js';
 import {
   defaultRetainUntil,
-  LEGAL_HOLDS,
-  LOCK_MODES,
   parseLegalHold,
   parseLockDate,
   parseObjectLockConfiguration,
@@ -104,22 +108,12 @@ export function lockForWrite(r: S3Request): ObjectLockSettings | undefined {
   if (!r.engine.headBucket(bucket).objectLock) {
     const sent = [MODE, UNTIL, HOLD].filter((h) => header(r, h) !== undefined);
     if (sent.length === 0) return undefined;
-    throw new StowageError(
-      'E_INVALID_REQUEST',
-      `Bucket is missing Object Lock Configuration: bucket "${bucket}" does not have object ` +
-        `lock, so ${sent.join(', ')} cannot be honoured`,
-      { details: { bucket, headers: sent } },
-    );
+    throw missingObjectLock(bucket, sent.join(', '));
   }
+  // The mode, the date's being in the future and the legal hold are the engine's to check
+  // (objects/object-lock.ts), before any byte is stored; only the date's form is read here.
   const out: ObjectLockSettings = {};
   if (mode !== undefined && until !== undefined) {
-    if (!(LOCK_MODES as readonly string[]).includes(mode)) {
-      throw invalidHeader(
-        MODE,
-        mode,
-        `Unknown wormMode directive: ${MODE} must be GOVERNANCE or COMPLIANCE, got "${mode}"`,
-      );
-    }
     const date = parseLockDate(until);
     if (!date) {
       throw invalidHeader(
@@ -128,7 +122,7 @@ export function lockForWrite(r: S3Request): ObjectLockSettings | undefined {
         `The retain until date must be provided in ISO 8601 format (2027-01-01T00:00:00Z), got "${until}"`,
       );
     }
-    out.retention = { mode: mode as 'GOVERNANCE' | 'COMPLIANCE', retainUntil: date };
+    out.retention = { mode: mode as ObjectLockMode, retainUntil: date };
   } else {
     const rule = defaultRetention(r, bucket);
     if (rule) {
@@ -139,18 +133,8 @@ export function lockForWrite(r: S3Request): ObjectLockSettings | undefined {
       };
     }
   }
-  if (hold !== undefined) {
-    if (!(LEGAL_HOLDS as readonly string[]).includes(hold)) {
-      throw invalidHeader(HOLD, hold, `Legal Hold must be either of 'ON' or 'OFF', got "${hold}"`);
-    }
-    out.legalHold = hold as 'ON' | 'OFF';
-  }
+  if (hold !== undefined) out.legalHold = hold as LegalHoldStatus;
   return out.retention || out.legalHold ? out : undefined;
-}
-
-/** ISO 8601 with milliseconds, as S3 writes retain-until dates. */
-function isoDate(d: Date): string {
-  return d.toISOString();
 }
 
 /**
@@ -163,18 +147,17 @@ export function writeLockHeaders(r: S3Request, info: ObjectInfo): void {
   const may = r.deferred?.mayRead;
   if (lock.retention && may?.('s3:GetObjectRetention')) {
     r.res.setHeader(MODE, lock.retention.mode);
-    r.res.setHeader(UNTIL, isoDate(lock.retention.retainUntil));
+    r.res.setHeader(UNTIL, lock.retention.retainUntil.toISOString());
   }
   if (lock.legalHold && may?.('s3:GetObjectLegalHold')) r.res.setHeader(HOLD, lock.legalHold);
 }
 
 /**
- * Whether a delete (or a retention change) of this key may lift GOVERNANCE retention: the
- * request says `x-amz-bypass-governance-retention: true` and the caller holds
- * s3:BypassGovernanceRetention (judged by authorisation). On a bucket without Object Lock
- * the header is InvalidArgument, true or false, as S3 answers it.
+ * Whether the request asks to lift GOVERNANCE retention (`x-amz-bypass-governance-retention:
+ * true`). On a bucket without Object Lock the header is InvalidArgument, true or false, as
+ * S3 answers it: call this before reading a body.
  */
-export function bypassGovernance(r: S3Request, key: string, versionId?: string): boolean {
+export function bypassRequested(r: S3Request): boolean {
   const value = header(r, BYPASS);
   if (value === undefined) return false;
   const bucket = bucketOf(r);
@@ -185,8 +168,17 @@ export function bypassGovernance(r: S3Request, key: string, versionId?: string):
       `${BYPASS} is only for buckets with object lock; bucket "${bucket}" does not have it`,
     );
   }
-  if (value.trim().toLowerCase() !== 'true') return false;
+  return value.trim().toLowerCase() === 'true';
+}
+
+/** Whether the caller holds s3:BypassGovernanceRetention on this key (authorisation's call). */
+export function mayBypass(r: S3Request, key: string, versionId?: string): boolean {
   return r.deferred?.bypassGovernance?.(key, versionId) === true;
+}
+
+/** Both: the request asks to lift GOVERNANCE retention of this key and may. */
+export function bypassGovernance(r: S3Request, key: string, versionId?: string): boolean {
+  return bypassRequested(r) && mayBypass(r, key, versionId);
 }
 
 /**
@@ -197,12 +189,7 @@ export function bypassGovernance(r: S3Request, key: string, versionId?: string):
 function lockBucket(r: S3Request): string {
   const bucket = bucketOf(r);
   if (r.engine.headBucket(bucket).objectLock) return bucket;
-  throw new StowageError(
-    'E_INVALID_REQUEST',
-    `Bucket is missing Object Lock Configuration: bucket "${bucket}" does not have object ` +
-      'lock, so objects in it have no retention or legal hold',
-    { details: { bucket } },
-  );
+  throw missingObjectLock(bucket, 'a retention or legal hold');
 }
 
 /**
@@ -220,7 +207,7 @@ export function getObjectRetention(r: S3Request): void {
   const retention = r.engine.getObjectRetention(lockBucket(r), keyOf(r), param(r, 'versionId'));
   sendXml(r.res, 200, 'Retention', {
     Mode: retention.mode,
-    RetainUntilDate: isoDate(retention.retainUntil),
+    RetainUntilDate: retention.retainUntil.toISOString(),
   });
 }
 

@@ -162,6 +162,16 @@ const OBJECT_OPERATIONS: Partial<Record<Operation, [string, string]>> = {
   ListParts: ['ListMultipartUploadParts', 'ListMultipartUploadParts'],
 };
 
+/**
+ * The writes whose headers give the new object its attributes: ACL, tags and Object Lock
+ * settings, each needing its own permission and giving its condition keys.
+ */
+const OBJECT_WRITES: ReadonlySet<string> = new Set([
+  'PutObject',
+  'CopyObject',
+  'CreateMultipartUpload',
+]);
+
 const LIST_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
   'ListObjects',
   'ListObjectsV2',
@@ -284,11 +294,7 @@ export function requestedAccesses(
   }
   // A write that also sets the new object's ACL or tags needs those permissions too, as in
   // S3: else a key that may only upload could make its uploads public.
-  if (
-    operation === 'PutObject' ||
-    operation === 'CopyObject' ||
-    operation === 'CreateMultipartUpload'
-  ) {
+  if (OBJECT_WRITES.has(operation)) {
     const names = Object.keys(headers);
     if (names.some(isAclHeader)) out.push(objectAccess('PutObjectAcl', b, k));
     if (names.includes('x-amz-tagging')) out.push(objectAccess('PutObjectTagging', b, k));
@@ -324,12 +330,6 @@ const CREATING: ReadonlySet<string> = new Set([
   'PutObject',
   'CopyObject',
   'CompleteMultipartUpload',
-]);
-/** The writes that take x-amz-object-lock-* headers. */
-const LOCK_WRITES: ReadonlySet<string> = new Set([
-  'PutObject',
-  'CopyObject',
-  'CreateMultipartUpload',
 ]);
 const MULTIPART_STEPS: ReadonlySet<string> = new Set([
   'CreateMultipartUpload',
@@ -424,7 +424,7 @@ export function conditionKeys(
   const withTags = withRequestTags(keys, requestTags(headerOf(h, 'x-amz-tagging')));
   // The Object Lock settings a write asks for in its headers (PutObjectRetention and
   // PutObjectLegalHold carry theirs in the body: authorize.ts judges them once read).
-  return LOCK_WRITES.has(op)
+  return OBJECT_WRITES.has(op)
     ? withLockValues(
         withTags,
         {

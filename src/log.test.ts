@@ -33,6 +33,14 @@ describe('createLogger', () => {
     ['request authorization header', { req: { headers: { authorization: SECRET } } }],
     ['security token header', { req: { headers: { 'x-amz-security-token': SECRET } } }],
     ['cookie header', { headers: { cookie: SECRET } }],
+    [
+      'SSE-C key header',
+      { req: { headers: { 'x-amz-server-side-encryption-customer-key': SECRET } } },
+    ],
+    [
+      'SSE-C copy-source key header',
+      { headers: { 'x-amz-copy-source-server-side-encryption-customer-key': SECRET } },
+    ],
   ])('never writes a redacted value: %s', (_name, fields) => {
     for (const pretty of [false, true]) {
       const { lines, destination } = capture();

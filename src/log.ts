@@ -46,6 +46,11 @@ export const LOG_REDACT_PATHS: readonly string[] = [
   '*.headers.cookie',
   'headers["x-amz-security-token"]',
   '*.headers["x-amz-security-token"]',
+  // SSE-C keys travel in headers.
+  ...[
+    'x-amz-server-side-encryption-customer-key',
+    'x-amz-copy-source-server-side-encryption-customer-key',
+  ].flatMap((h) => [`headers["${h}"]`, `*.headers["${h}"]`]),
 ];
 
 /**

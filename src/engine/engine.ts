@@ -519,10 +519,14 @@ export class Engine {
       versionId?: string;
       range?: T.ByteRange | string;
       conditions?: T.ReadConditions;
+      /** SSE-C: the source's key. */
+      customerKey?: Buffer;
     },
+    /** SSE-C: the upload's key. */
+    customerKey?: Buffer,
   ): Promise<T.PartInfo & { sourceVersionId: string }> {
     return this.op(() =>
-      multipart.uploadPartCopy(this.ctx, bucket, key, uploadId, partNumber, source),
+      multipart.uploadPartCopy(this.ctx, bucket, key, uploadId, partNumber, source, customerKey),
     );
   }
   completeMultipartUpload(

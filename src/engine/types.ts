@@ -29,9 +29,15 @@ export type ChecksumValues = Partial<Record<ChecksumAlgorithm, string>>;
  * local key per KMS key id. The engine reports `kmsKeyId` as a key ARN.
  */
 export interface ObjectEncryption {
-  algorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+  /**
+   * `SSE-C`: encrypted under a key the client sends with every request (S3 reports it as
+   * SSECustomerAlgorithm AES256); the key itself is never stored, only its MD5.
+   */
+  algorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse' | 'SSE-C';
   kmsKeyId?: string;
   bucketKeyEnabled?: boolean;
+  /** SSE-C: the base64 MD5 of the customer's key, to tell a wrong key from the right one. */
+  customerKeyMd5?: string;
 }
 
 /** Storage classes the engine accepts. REDUCED_REDUNDANCY is stored as STANDARD. */
@@ -223,6 +229,8 @@ export interface PutObjectOptions {
   signal?: AbortSignal;
   /** Encrypt the bytes at rest (omitted: stored in the clear). */
   encryption?: ObjectEncryption;
+  /** SSE-C: the customer's 256-bit key (its MD5 must be `encryption.customerKeyMd5`). */
+  customerKey?: Buffer;
   /**
    * The ACL of the new version, as the S3 front end serialises it (a canned ACL name or
    * a JSON grant list); omitted means private.
@@ -253,6 +261,8 @@ export interface GetObjectOptions {
   ifRange?: string | Date;
   partNumber?: number;
   conditions?: ReadConditions;
+  /** SSE-C: the key the version was written with; required for such a version, refused otherwise. */
+  customerKey?: Buffer;
 }
 
 /** A readable object: metadata plus a stream of the requested bytes. */
@@ -319,6 +329,10 @@ export interface CopyObjectOptions {
   checksumAlgorithm?: ChecksumAlgorithm;
   /** Encryption of the copy (the destination's setting; omitted: in the clear). */
   encryption?: ObjectEncryption;
+  /** SSE-C: the copy's key (with `encryption` SSE-C). */
+  customerKey?: Buffer;
+  /** SSE-C: the source's key (x-amz-copy-source-server-side-encryption-customer-key). */
+  sourceCustomerKey?: Buffer;
   /**
    * The request states the copy's encryption (a header, or the bucket's configured default):
    * a copy onto itself is then legal even if the encryption stays the same, as in S3.
@@ -415,6 +429,8 @@ export interface UploadPartOptions {
   /** An algorithm the client announced for this part (e.g. its trailer), besides the upload's. */
   checksumAlgorithm?: ChecksumAlgorithm;
   signal?: AbortSignal;
+  /** SSE-C: the upload's key, sent again with every part. */
+  customerKey?: Buffer;
 }
 
 /** A stored part. */

@@ -27,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
 import { boto3Env, pythonWithBoto3 } from '../helpers/python.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
+import { rcloneEnv } from '../helpers/rclone.js';
 
 const MIB = 1024 * 1024;
 const SIZE = 1024 * MIB;
@@ -290,19 +291,7 @@ describe('1 GiB multipart upload and download, bytes compared', () => {
   it(
     'rclone: copyto up (16 MiB chunks) and down, deletefile',
     async () => {
-      const config = path.join(work, 'rclone.conf');
-      writeFileSync(config, '');
-      const env = {
-        HOME: work,
-        RCLONE_CONFIG: config,
-        RCLONE_CONFIG_STW_TYPE: 's3',
-        RCLONE_CONFIG_STW_PROVIDER: 'Other',
-        RCLONE_CONFIG_STW_ENDPOINT: t.url,
-        RCLONE_CONFIG_STW_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
-        RCLONE_CONFIG_STW_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
-        RCLONE_CONFIG_STW_REGION: 'us-east-1',
-        RCLONE_CONFIG_STW_FORCE_PATH_STYLE: 'true',
-      };
+      const env = rcloneEnv(t.url, work);
       const rclone = async (...args: string[]): Promise<void> =>
         mustSucceed(
           `rclone ${args.join(' ')}`,

@@ -20,7 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBytes } from '../helpers/engine.js';
 import { readTree } from '../helpers/tree.js';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
-import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { rcloneEnv } from '../helpers/rclone.js';
 
 const RCLONE = '/usr/bin/rclone';
 const BUCKET = 'rclone-interop';
@@ -79,19 +80,7 @@ beforeAll(async () => {
   ensureDebianPackages({ [RCLONE]: 'rclone' });
   t = await startTestServer();
   work = mkdtempSync(path.join(tmpdir(), 'stowage-rclone-'));
-  const emptyConfig = path.join(work, 'rclone.conf');
-  writeFileSync(emptyConfig, '');
-  env = {
-    HOME: work,
-    RCLONE_CONFIG: emptyConfig,
-    RCLONE_CONFIG_STW_TYPE: 's3',
-    RCLONE_CONFIG_STW_PROVIDER: 'Other',
-    RCLONE_CONFIG_STW_ENDPOINT: t.url,
-    RCLONE_CONFIG_STW_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
-    RCLONE_CONFIG_STW_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
-    RCLONE_CONFIG_STW_REGION: 'us-east-1',
-    RCLONE_CONFIG_STW_FORCE_PATH_STYLE: 'true',
-  };
+  env = rcloneEnv(t.url, work);
   src = path.join(work, 'src');
   // 49 small files in nested directories, with spaces and non-ASCII names, plus one
   // 20 MiB file.

@@ -6,9 +6,8 @@
 import { promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
 import { StowageError, toStowageError } from '../../errors.js';
-import { openBlob, type BlobEnvelope } from '../crypto/envelope.js';
+import { openBlob, type BlobEnvelope, type KeySource } from '../crypto/envelope.js';
 import { openSegment, sealedSpan, SEGMENT_BYTES, TAG_BYTES } from '../crypto/format.js';
-import type { KeyStore } from '../crypto/keys.js';
 import type { BlobStore } from './blob-store.js';
 import { isInlineId } from './inline-blobs.js';
 import { ReadBuffers, RECYCLE, type RecyclableStream } from './read-buffers.js';
@@ -47,7 +46,7 @@ export function readSegments(
   start: number,
   end: number,
   release: () => void,
-  keys?: KeyStore,
+  keys?: KeySource,
 ): Readable {
   const buffers = new ReadBuffers(READ_BYTES);
   const inline = new Map<string, Buffer | Error>();
@@ -102,7 +101,7 @@ async function* readSealed(
   seg: Segment,
   from: number,
   to: number,
-  keys: KeyStore | undefined,
+  keys: KeySource | undefined,
 ): AsyncGenerator<Buffer> {
   if (!keys) throw new StowageError('E_INTERNAL', 'an encrypted blob was read without a key store');
   const { key, prefix } = await openBlob(keys, seg.e!);

@@ -9,7 +9,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { StowageError } from '../../errors.js';
 import type { ObjectEncryption } from '../types.js';
 import { FORMAT, PREFIX_BYTES } from './format.js';
-import { KEY_BYTES, kmsRef, SSE_S3_REF, type KeyStore } from './keys.js';
+import { KEY_BYTES, kmsRef, SSE_S3_REF } from './keys.js';
 
 /** What the metadata records per encrypted blob. */
 export interface BlobEnvelope {
@@ -23,13 +23,35 @@ export interface BlobEnvelope {
   p: string;
 }
 
+/**
+ * Where the key an envelope names comes from: the key files (KeyStore), and for SSE-C the
+ * request, which carries the customer's key (withCustomerKey).
+ */
+export interface KeySource {
+  key(ref: string, create: boolean): Promise<Buffer>;
+}
+
+/** The key reference of SSE-C envelopes: the data key is wrapped under the customer's key. */
+export const CUSTOMER_REF = 'c';
+
+/** `keys`, with the customer's key (SSE-C) answering for CUSTOMER_REF. */
+export function withCustomerKey(keys: KeySource, customerKey: Buffer | undefined): KeySource {
+  if (customerKey === undefined) return keys;
+  return {
+    key: (ref, create) =>
+      ref === CUSTOMER_REF ? Promise.resolve(customerKey) : keys.key(ref, create),
+  };
+}
+
 /** A data key ready to encrypt or decrypt one blob. */
 export interface BlobKey {
   key: Buffer;
   prefix: Buffer;
 }
 
-const ALGORITHMS = new Set(['AES256', 'aws:kms', 'aws:kms:dsse']);
+const ALGORITHMS = new Set(['AES256', 'aws:kms', 'aws:kms:dsse', 'SSE-C']);
+/** A base64 MD5 (16 bytes). */
+const MD5_BASE64 = /^[A-Za-z0-9+/]{22}==$/;
 /** The KMS key used when aws:kms is asked for without a key id (S3's aws/s3 key). */
 export const DEFAULT_KMS_ALIAS = 'alias/aws/s3';
 /**
@@ -48,6 +70,22 @@ export function resolveEncryption(setting: ObjectEncryption, region: string): Ob
     throw new StowageError(
       'E_INVALID_ARGUMENT',
       `server-side encryption must be AES256, aws:kms or aws:kms:dsse, got "${algorithm}"`,
+    );
+  }
+  if (setting.algorithm === 'SSE-C') {
+    const md5 = setting.customerKeyMd5;
+    if (md5 === undefined || !MD5_BASE64.test(md5)) {
+      throw new StowageError(
+        'E_INVALID_ARGUMENT',
+        `SSE-C needs the base64 MD5 of the customer's key, got ${JSON.stringify(md5)}`,
+      );
+    }
+    return { algorithm: 'SSE-C', customerKeyMd5: md5 };
+  }
+  if (setting.customerKeyMd5 !== undefined) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `a customer key is only valid with SSE-C, not ${setting.algorithm}`,
     );
   }
   const bucketKey = setting.bucketKeyEnabled ? { bucketKeyEnabled: true } : {};
@@ -82,6 +120,7 @@ export function resolveEncryption(setting: ObjectEncryption, region: string): Ob
 /** The key reference of a resolved setting. */
 export function keyRefOf(setting: ObjectEncryption): string {
   if (setting.algorithm === 'AES256') return SSE_S3_REF;
+  if (setting.algorithm === 'SSE-C') return CUSTOMER_REF;
   const arn = setting.kmsKeyId ?? DEFAULT_KMS_ALIAS;
   const m = ARN.exec(arn);
   const resource = m ? m[1]! : arn;
@@ -94,7 +133,7 @@ function aad(ref: string): Buffer {
 
 /** Makes a fresh data key for one blob and its envelope. */
 export async function sealNewBlob(
-  keys: KeyStore,
+  keys: KeySource,
   setting: ObjectEncryption,
 ): Promise<{ envelope: BlobEnvelope; blobKey: BlobKey }> {
   const ref = keyRefOf(setting);
@@ -112,7 +151,7 @@ export async function sealNewBlob(
 }
 
 /** Unwraps the data key of a blob. Throws E_DATA_CORRUPT on a wrong key or changed envelope. */
-export async function openBlob(keys: KeyStore, envelope: BlobEnvelope): Promise<BlobKey> {
+export async function openBlob(keys: KeySource, envelope: BlobEnvelope): Promise<BlobKey> {
   if (envelope.a !== FORMAT) {
     throw new StowageError('E_DATA_CORRUPT', `unknown blob encryption format "${envelope.a}"`);
   }

@@ -17,7 +17,7 @@ import type {
   CopyObjectResult,
   ObjectHeaders,
 } from '../types.js';
-import { blobEncryption, encryptionOf, resolveFor } from './encryption.js';
+import { blobEncryption, encryptionOf, keysFor, resolveFor } from './encryption.js';
 import { algorithmsFor } from './input.js';
 import { latestRow } from './placement.js';
 import { lockAttribute } from './object-lock.js';
@@ -38,6 +38,12 @@ export async function copyObject(
   const src = resolveVersion(ctx, srcBucket, srcKey, options.sourceVersionId, true);
   checkReadConditions(options.sourceConditions, src.etag, new Date(src.created_at), true);
   assertReadable(ctx, src);
+  const sourceKeys = keysFor(
+    ctx,
+    encryptionOf(src.encryption),
+    options.sourceCustomerKey,
+    'source',
+  );
   const replaceMeta = options.metadataDirective === 'REPLACE';
   if (
     options.metadataDirective !== undefined &&
@@ -106,10 +112,10 @@ export async function copyObject(
   // take them away (the copy then completes, as on S3).
   const segments = segmentsOf(src);
   const release = ctx.blobs.acquire(segments.map((s) => s.b));
-  const body = readSegments(ctx.blobs, segments, 0, src.size - 1, release, ctx.keys);
+  const body = readSegments(ctx.blobs, segments, 0, src.size - 1, release, sourceKeys);
   let sealing: Awaited<ReturnType<typeof blobEncryption>>;
   try {
-    sealing = await blobEncryption(ctx, encryption);
+    sealing = await blobEncryption(ctx, encryption, options.customerKey);
   } catch (err) {
     body.destroy();
     throw err;

@@ -44,6 +44,7 @@ import {
   blobEncryption,
   encryptionField,
   encryptionOf,
+  keysFor,
   resolveFor,
   setUploadEncryption,
 } from './encryption.js';
@@ -252,7 +253,12 @@ async function storePart(
   if (options.checksums && !(options.checksums instanceof Promise)) {
     for (const a of Object.keys(options.checksums) as ChecksumAlgorithm[]) algorithms.add(a);
   }
-  const encryption = await blobEncryption(ctx, encryptionOf(upload.encryption));
+  const encryption = await blobEncryption(
+    ctx,
+    encryptionOf(upload.encryption),
+    options.customerKey,
+    'upload',
+  );
   const blob = await writeBlob(ctx.blobs, body, {
     expectedLength: options.contentLength,
     maxLength: ctx.limits.maxPutSizeBytes,
@@ -327,22 +333,29 @@ export async function uploadPartCopy(
     versionId?: string;
     range?: ByteRange | string;
     conditions?: ReadConditions;
+    /** SSE-C: the source's key. */
+    customerKey?: Buffer;
   },
+  customerKey?: Buffer,
 ): Promise<PartInfo & { sourceVersionId: string }> {
   assertKey(key);
   assertPartNumber(partNumber);
-  requireUpload(ctx, bucket, key, uploadId);
+  const upload = requireUpload(ctx, bucket, key, uploadId);
+  // The upload's key is checked before a byte of the source is read.
+  keysFor(ctx, encryptionOf(upload.encryption), customerKey, 'upload');
   const src = resolveVersion(ctx, source.bucket, source.key, source.versionId, true);
   checkReadConditions(source.conditions, src.etag, new Date(src.created_at), true);
   assertReadable(ctx, src);
+  const sourceKeys = keysFor(ctx, encryptionOf(src.encryption), source.customerKey, 'source');
   const range = resolveCopyRange(source.range, src.size) ?? { start: 0, end: src.size - 1 };
   const segments = segmentsOf(src);
   const release = ctx.blobs.acquire(segments.map((s) => s.b));
-  const body = readSegments(ctx.blobs, segments, range.start, range.end, release, ctx.keys);
+  const body = readSegments(ctx.blobs, segments, range.start, range.end, release, sourceKeys);
   const whole = range.start === 0 && range.end === src.size - 1;
   try {
     const part = await storePart(ctx, bucket, key, uploadId, partNumber, body, {
       contentLength: Math.max(0, range.end - range.start + 1),
+      customerKey,
       verify: (sha256) => {
         if (whole && src.sha256 && sha256.toString('hex') !== src.sha256) {
           throw new StowageError(

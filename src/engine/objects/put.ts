@@ -147,7 +147,11 @@ export async function putObject(
   if (options.checksums && !(options.checksums instanceof Promise))
     assertChecksumValues(options.checksums);
   const algorithms = algorithmsFor(options.checksumAlgorithm, options.checksums);
-  const encryption = await blobEncryption(ctx, resolveFor(ctx, bucket, options.encryption));
+  const encryption = await blobEncryption(
+    ctx,
+    resolveFor(ctx, bucket, options.encryption),
+    options.customerKey,
+  );
   // Fail fast on a precondition that already does not hold; it is checked again at commit.
   checkCurrentConditions(ctx, bucket, key, options.conditions);
   const blob = await writeBlob(ctx.blobs, body, {

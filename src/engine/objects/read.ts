@@ -17,6 +17,7 @@ import type {
   StorageClass,
 } from '../types.js';
 import { assertVersionId, latestRow, versionRow } from './placement.js';
+import { encryptionOf, keysFor } from './encryption.js';
 
 /**
  * The 405 S3 answers for an operation on a delete marker other than DELETE: it says when
@@ -138,6 +139,7 @@ export function headObject(
   options: GetObjectOptions = {},
 ): ObjectInfo & { range?: { start: number; end: number } } {
   const row = resolveVersion(ctx, bucket, key, options.versionId);
+  keysFor(ctx, encryptionOf(row.encryption), options.customerKey, 'object');
   checkReadConditions(options.conditions, row.etag, new Date(row.created_at), false, () =>
     cacheHeadersOf(row),
   );
@@ -190,6 +192,7 @@ export function getObject(
   options: GetObjectOptions = {},
 ): GetObjectResult {
   const row = resolveVersion(ctx, bucket, key, options.versionId);
+  const keys = keysFor(ctx, encryptionOf(row.encryption), options.customerKey, 'object');
   checkReadConditions(options.conditions, row.etag, new Date(row.created_at), false, () =>
     cacheHeadersOf(row),
   );
@@ -204,7 +207,7 @@ export function getObject(
     info: toObjectInfo(row, ctx.now()),
     ...(range ? { range } : {}),
     contentLength: Math.max(0, end - start + 1),
-    body: readSegments(ctx.blobs, segments, start, end, release, ctx.keys),
+    body: readSegments(ctx.blobs, segments, start, end, release, keys),
   };
 }
 

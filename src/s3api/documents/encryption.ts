@@ -1,11 +1,13 @@
 /**
  * PutBucketEncryption: `<ServerSideEncryptionConfiguration>` with a `<Rule>` that sets the
- * default algorithm. A KMS key may only be named for the KMS algorithms.
+ * default algorithm. A KMS key may only be named for the KMS algorithms. The rule's
+ * `<BlockedEncryptionTypes>` may block SSE-C writes to the bucket.
  */
 import { resolveEncryption } from '../../engine/crypto/envelope.js';
 import {
   allowOnly,
   booleanOf,
+  elementOf,
   elementsOf,
   invalidArgument,
   malformed,
@@ -14,12 +16,15 @@ import {
   requireElement,
   requireText,
   textOf,
+  textsOf,
 } from './xml-fields.js';
 
 /** The default-encryption algorithms S3 accepts. */
 export const SSE_ALGORITHMS = ['AES256', 'aws:kms', 'aws:kms:dsse'] as const;
 
 const ROOT = 'ServerSideEncryptionConfiguration';
+/** What BlockedEncryptionTypes may name: SSE-C blocks customer-key writes, NONE nothing. */
+const BLOCKABLE = ['NONE', 'SSE-C'] as const;
 
 /** The bucket-document validator for `?encryption`. */
 export function validateEncryption(xml: string): void {
@@ -37,6 +42,14 @@ export function validateEncryption(xml: string): void {
       where,
     );
     booleanOf(rule, 'BucketKeyEnabled', where);
+    const blocked = elementOf(rule, 'BlockedEncryptionTypes', where);
+    if (blocked) {
+      const at = `<BlockedEncryptionTypes> of ${where}`;
+      allowOnly(blocked, ['EncryptionType'], at);
+      for (const type of textsOf(blocked, 'EncryptionType', at)) {
+        oneOf(type, BLOCKABLE, 'EncryptionType', at);
+      }
+    }
     const byDefault = requireElement(rule, 'ApplyServerSideEncryptionByDefault', where);
     const at = `<ApplyServerSideEncryptionByDefault> of ${where}`;
     allowOnly(byDefault, ['SSEAlgorithm', 'KMSMasterKeyID'], at);

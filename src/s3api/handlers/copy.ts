@@ -8,7 +8,7 @@ import { objectAclForWrite } from './acl.js';
 import { lockForWrite } from './object-lock.js';
 import {
   encryptionFrom,
-  refuseCustomerKeys,
+  customerKeyFrom,
   statesEncryption,
   writeEncryptionHeaders,
 } from './encryption-headers.js';
@@ -53,7 +53,7 @@ export async function copyObject(r: S3Request): Promise<void> {
       `Invalid Request: "${src.versionId}" in x-amz-copy-source is not a version id`,
     );
   }
-  refuseCustomerKeys(r, true);
+  const sourceKey = customerKeyFrom(r, true)?.key;
   const encryption = encryptionFrom(r);
   const result = await r.engine.copyObject(
     { bucket: src.bucket, key: src.key },
@@ -71,7 +71,8 @@ export async function copyObject(r: S3Request): Promise<void> {
       checksumAlgorithm: checksumAlgorithmFrom(r),
       acl: objectAclForWrite(r),
       lock: lockForWrite(r),
-      encryption,
+      ...encryption,
+      ...(sourceKey ? { sourceCustomerKey: sourceKey } : {}),
       encryptionStated: statesEncryption(r),
     },
   );

@@ -3,11 +3,13 @@
  * `x-amz-server-side-encryption` (+ `-aws-kms-key-id`, `-bucket-key-enabled`); without
  * them, from the bucket's default encryption document; without one, SSE-S3 (AES256),
  * which is what S3 has applied to every new object since January 2023 (or nothing, with
- * `server.defaultEncryption: none`). SSE-C
- * (customer-provided keys) is refused with NotImplemented rather than ignored.
+ * `server.defaultEncryption: none`). SSE-C (customer-provided keys, over https only) comes
+ * from `x-amz-server-side-encryption-customer-*`.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { KEY_BYTES } from '../../engine/crypto/keys.js';
+import { customerKeyMd5 } from '../../engine/objects/encryption.js';
 import type { ObjectEncryption } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, type S3Request } from '../context.js';
@@ -22,29 +24,112 @@ const ALGORITHMS = ['AES256', 'aws:kms', 'aws:kms:dsse'];
 /** The SSE-S3 setting S3 applies when nothing else does. */
 export const DEFAULT_ENCRYPTION: ObjectEncryption = { algorithm: 'AES256' };
 
+const CUSTOMER = `${SSE}-customer-`;
+const COPY_CUSTOMER = 'x-amz-copy-source-server-side-encryption-customer-';
+
+/** An SSE-C key a request sent: the key and its base64 MD5. */
+export interface CustomerKey {
+  key: Buffer;
+  md5: string;
+}
+
+function invalidCustomerHeader(message: string, name: string, value?: string): StowageError {
+  return new StowageError('E_INVALID_ARGUMENT', `${message} (header ${name})`, {
+    details: { argumentName: name, ...(value !== undefined ? { argumentValue: value } : {}) },
+  });
+}
+
 /**
- * Refuses SSE-C headers (`x-amz-server-side-encryption-customer-*`, and with `copySource`
- * also `x-amz-copy-source-server-side-encryption-customer-*`).
+ * The SSE-C key of a request: `x-amz-server-side-encryption-customer-algorithm`, `-key`
+ * and `-key-MD5` (with `copySource`, the `x-amz-copy-source-…` three that open a copy's
+ * source), or undefined when none is sent. As on S3, they are refused over plain HTTP
+ * (InvalidRequest), and the three must come together, name AES256, carry 256 bits in
+ * base64 and the MD5 of exactly those bits (InvalidArgument, naming the header).
  */
-export function refuseCustomerKeys(r: S3Request, copySource = false): void {
-  for (const name of Object.keys(r.req.headers)) {
-    if (
-      name.startsWith(`${SSE}-customer-`) ||
-      (copySource && name.startsWith(`x-amz-copy-source-server-side-encryption-customer-`))
-    ) {
-      // As S3 does, a key sent in the clear is refused for that first (InvalidRequest).
-      if (!(r.req.socket as Partial<TLSSocket>).encrypted) {
-        throw new StowageError(
-          'E_INVALID_REQUEST',
-          `Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection (header ${name})`,
-        );
-      }
-      throw new StowageError(
-        'E_NOT_IMPLEMENTED',
-        `server-side encryption with customer-provided keys (SSE-C, header ${name}) is not supported; use AES256 or aws:kms`,
-      );
-    }
+export function customerKeyFrom(r: S3Request, copySource = false): CustomerKey | undefined {
+  const prefix = copySource ? COPY_CUSTOMER : CUSTOMER;
+  const sent = Object.keys(r.req.headers).find((name) => name.startsWith(prefix));
+  if (sent === undefined) return undefined;
+  // As S3 does, a key sent in the clear is refused for that first.
+  if (!(r.req.socket as Partial<TLSSocket>).encrypted) {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      `Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection (header ${sent})`,
+    );
   }
+  const names = { algorithm: `${prefix}algorithm`, key: `${prefix}key`, md5: `${prefix}key-md5` };
+  const unknown = Object.keys(r.req.headers).find(
+    (name) => name.startsWith(prefix) && !Object.values(names).includes(name),
+  );
+  if (unknown !== undefined) {
+    throw invalidCustomerHeader('Unknown SSE-C header', unknown, header(r, unknown));
+  }
+  const algorithm = header(r, names.algorithm);
+  if (algorithm === undefined) {
+    throw invalidCustomerHeader(
+      'Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.',
+      names.algorithm,
+    );
+  }
+  if (algorithm !== 'AES256') {
+    throw invalidCustomerHeader(
+      `The encryption algorithm must be AES256, got "${algorithm}".`,
+      names.algorithm,
+      algorithm,
+    );
+  }
+  const encoded = header(r, names.key);
+  if (encoded === undefined) {
+    throw invalidCustomerHeader(
+      'Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key.',
+      names.key,
+    );
+  }
+  const key = Buffer.from(encoded, 'base64');
+  // The value is never echoed: it is a secret.
+  if (key.byteLength !== KEY_BYTES || key.toString('base64') !== encoded) {
+    throw invalidCustomerHeader(
+      'The secret key was invalid for the specified algorithm: it must be 256 bits in base64.',
+      names.key,
+    );
+  }
+  const md5 = header(r, names.md5);
+  if (md5 === undefined) {
+    throw invalidCustomerHeader(
+      'Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key.',
+      names.md5,
+    );
+  }
+  const computed = customerKeyMd5(key);
+  if (md5 !== computed) {
+    throw invalidCustomerHeader(
+      'The calculated MD5 hash of the key did not match the hash that was provided.',
+      names.md5,
+      md5,
+    );
+  }
+  return { key, md5: computed };
+}
+
+/** The `customerKey` option of an engine call, from a request's SSE-C headers. */
+export function customerKeyOption(r: S3Request, copySource = false): { customerKey?: Buffer } {
+  const customer = customerKeyFrom(r, copySource);
+  return customer ? { customerKey: customer.key } : {};
+}
+
+/**
+ * Whether the bucket's encryption configuration blocks SSE-C writes
+ * (`<BlockedEncryptionTypes><EncryptionType>SSE-C</EncryptionType>`): S3 then answers
+ * 403 AccessDenied to PutObject, CopyObject and multipart uploads that ask for it.
+ */
+function blocksCustomerKeys(r: S3Request, bucket: string): boolean {
+  const xml = r.engine.findBucketConfig(bucket, 'encryption');
+  if (xml === undefined) return false;
+  const rule = children(parseXml(xml, 'ServerSideEncryptionConfiguration'), 'Rule')[0];
+  const blocked = children(rule, 'BlockedEncryptionTypes')[0];
+  return children(blocked, 'EncryptionType').some(
+    (t) => typeof t === 'string' && t.trim() === 'SSE-C',
+  );
 }
 
 /**
@@ -95,11 +180,44 @@ export function bucketDefaultEncryption(
  * (in the clear) only under `server.defaultEncryption: none` when neither the request nor
  * the bucket asks for any.
  */
-export function encryptionFrom(r: S3Request): ObjectEncryption | undefined {
-  refuseCustomerKeys(r);
+export function encryptionFrom(r: S3Request): {
+  encryption?: ObjectEncryption;
+  customerKey?: Buffer;
+} {
+  const customer = customerKeyFrom(r);
   const algorithm = header(r, SSE);
   const keyId = header(r, KMS_KEY);
   const bucketKey = bucketKeyFrom(r);
+  if (customer) {
+    if (algorithm !== undefined || keyId !== undefined || bucketKey !== undefined) {
+      throw new StowageError(
+        'E_INVALID_ARGUMENT',
+        `Server Side Encryption with Customer provided key is incompatible with the encryption method specified (${
+          algorithm !== undefined ? SSE : keyId !== undefined ? KMS_KEY : BUCKET_KEY
+        })`,
+      );
+    }
+    if (blocksCustomerKeys(r, bucketOf(r))) {
+      throw new StowageError(
+        'E_ACCESS_DENIED',
+        "Requests specifying Server Side Encryption with Customer provided keys are blocked by this bucket's encryption configuration (BlockedEncryptionTypes SSE-C).",
+      );
+    }
+    return {
+      encryption: { algorithm: 'SSE-C', customerKeyMd5: customer.md5 },
+      customerKey: customer.key,
+    };
+  }
+  return { encryption: writeEncryption(r, algorithm, keyId, bucketKey) };
+}
+
+/** The SSE-S3 or SSE-KMS setting of a write, from its headers or the bucket's default. */
+function writeEncryption(
+  r: S3Request,
+  algorithm: string | undefined,
+  keyId: string | undefined,
+  bucketKey: boolean | undefined,
+): ObjectEncryption | undefined {
   if (algorithm === undefined) {
     if (keyId !== undefined) {
       throw new StowageError(
@@ -152,6 +270,7 @@ export function statesEncryption(r: S3Request): boolean {
     header(r, SSE) !== undefined ||
     header(r, KMS_KEY) !== undefined ||
     header(r, BUCKET_KEY) !== undefined ||
+    header(r, `${CUSTOMER}algorithm`) !== undefined ||
     r.engine.findBucketConfig(bucketOf(r), 'encryption') !== undefined
   );
 }
@@ -204,6 +323,11 @@ export function writeEncryptionHeaders(
   encryption: ObjectEncryption | undefined,
 ): void {
   if (!encryption) return;
+  if (encryption.algorithm === 'SSE-C') {
+    res.setHeader(`${CUSTOMER}algorithm`, 'AES256');
+    res.setHeader(`${CUSTOMER}key-MD5`, encryption.customerKeyMd5 ?? '');
+    return;
+  }
   res.setHeader(SSE, encryption.algorithm);
   if (encryption.kmsKeyId) res.setHeader(KMS_KEY, encryption.kmsKeyId);
   if (encryption.bucketKeyEnabled) res.setHeader(BUCKET_KEY, 'true');

@@ -12,7 +12,8 @@ import { childText, children, parseXml, type XmlNode } from '../xml/parse.js';
 import { copySourceOf } from './copy.js';
 import {
   encryptionFrom,
-  refuseCustomerKeys,
+  customerKeyFrom,
+  customerKeyOption,
   refuseEncryptionOnPart,
   writeEncryptionHeaders,
 } from './encryption-headers.js';
@@ -54,7 +55,7 @@ export async function createMultipartUpload(r: S3Request): Promise<void> {
   const typeHeader = header(r, 'x-amz-checksum-type');
   const encryption = encryptionFrom(r);
   const upload = await r.engine.createMultipartUpload(bucketOf(r), keyOf(r), {
-    encryption,
+    encryption: encryption.encryption,
     headers: objectHeadersFrom(r),
     metadata: metadataFrom(r),
     tags: taggingFrom(r),
@@ -80,7 +81,7 @@ export async function createMultipartUpload(r: S3Request): Promise<void> {
 export async function uploadPart(r: S3Request): Promise<void> {
   refuseVersionId(r);
   const checksums = payloadChecksums(r);
-  refuseCustomerKeys(r);
+  const customerKey = customerKeyOption(r);
   refuseEncryptionOnPart(r);
   const part = await r.engine.uploadPart(
     bucketOf(r),
@@ -94,6 +95,7 @@ export async function uploadPart(r: S3Request): Promise<void> {
       sha256: r.deferSha256?.(),
       checksums,
       checksumAlgorithm: checksumAlgorithmFrom(r),
+      ...customerKey,
     },
   );
   r.res.setHeader('ETag', part.etag);
@@ -126,7 +128,8 @@ export async function uploadPartCopy(r: S3Request): Promise<void> {
   // No body, as for CopyObject; reading it checks a signed SHA-256 of one against nothing.
   await readSmallBody(r, 0);
   const src = copySourceOf(r);
-  refuseCustomerKeys(r, true);
+  const sourceKey = customerKeyFrom(r, true)?.key;
+  const customerKey = customerKeyFrom(r)?.key;
   const range = header(r, 'x-amz-copy-source-range');
   if (range !== undefined && !/^bytes=\d+-\d+$/.test(range)) {
     throw new StowageError(
@@ -143,7 +146,9 @@ export async function uploadPartCopy(r: S3Request): Promise<void> {
       ...src,
       ...(range ? { range } : {}),
       conditions: readConditionsFrom(r, 'x-amz-copy-source-'),
+      ...(sourceKey ? { customerKey: sourceKey } : {}),
     },
+    customerKey,
   );
   if (src.versionId || part.sourceVersionId !== 'null')
     r.res.setHeader('x-amz-copy-source-version-id', part.sourceVersionId);

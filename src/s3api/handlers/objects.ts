@@ -10,7 +10,7 @@ import { objectAclForWrite } from './acl.js';
 import {
   encryptionFrom,
   kmsNeedsSignature,
-  refuseCustomerKeys,
+  customerKeyOption,
   refuseEncryptionOnRead,
   writeEncryptionHeaders,
 } from './encryption-headers.js';
@@ -121,7 +121,7 @@ export async function putObject(r: S3Request): Promise<void> {
   const encryption = encryptionFrom(r);
   const tags = taggingFrom(r);
   const result = await r.engine.putObject(bucket, key, r.body, {
-    encryption,
+    ...encryption,
     contentLength: declaredLength(r),
     headers: objectHeadersFrom(r),
     metadata: metadataFrom(r),
@@ -159,7 +159,7 @@ const OVERRIDES: Array<[string, string]> = [
 ];
 
 function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>[2] {
-  refuseCustomerKeys(r);
+  const customerKey = customerKeyOption(r);
   // S3 lets only signed requests (presigned URLs included) rewrite response headers, so
   // nobody can make a public object serve as, say, text/html.
   // A response-* parameter S3 does not know is refused, not ignored (as S3 answers it).
@@ -191,6 +191,7 @@ function readOptions(r: S3Request): Parameters<S3Request['engine']['getObject']>
     ...(range !== undefined && ifRange !== undefined ? { ifRange } : {}),
     ...(partNumber !== undefined ? { partNumber } : {}),
     conditions: readConditionsFrom(r),
+    ...customerKey,
   };
 }
 

@@ -403,6 +403,7 @@ export function conditionKeys(
     'x-amz-acl',
     'x-amz-server-side-encryption',
     'x-amz-server-side-encryption-aws-kms-key-id',
+    'x-amz-server-side-encryption-customer-algorithm',
     'x-amz-storage-class',
     'x-amz-copy-source',
     'x-amz-metadata-directive',

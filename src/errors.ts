@@ -295,6 +295,12 @@ export const ERROR_TABLE = {
     'InvalidPartNumber',
   ),
   E_MALFORMED_POLICY: spec('The policy is not valid', EXIT.usage, 400, 'MalformedPolicy'),
+  E_INVALID_POLICY_DOCUMENT: spec(
+    'The content of the form does not meet the conditions specified in the policy document',
+    EXIT.usage,
+    400,
+    'InvalidPolicyDocument',
+  ),
   E_MALFORMED_ACL: spec(
     'The XML you provided did not validate against the AccessControlPolicy schema',
     EXIT.usage,

@@ -5,6 +5,8 @@ import type { ChecksumValues } from '../engine/types.js';
 import { StowageError } from '../errors.js';
 import type { RequestedLock } from './policy/request-context.js';
 import type { Route } from './router.js';
+import type { CredentialLookup } from './auth/types.js';
+import type { Principal } from './front.js';
 
 /**
  * Judges one key of a batch whose keys are only known from the body (DeleteObjects):
@@ -77,6 +79,19 @@ export interface S3Request {
    * encryption (`server.defaultEncryption: none`); SSE-S3 otherwise.
    */
   encryptByDefault?: boolean;
+  /** POST Object: what checks the form's signature and then authorises the upload. */
+  post?: PostAuthorizer;
+}
+
+/**
+ * What POST Object, whose signature is in its form rather than its headers, needs of the
+ * front end: the keys to check it against, and authorisation once the caller is known.
+ */
+export interface PostAuthorizer {
+  lookup: CredentialLookup;
+  /** The region signatures must be scoped to; undefined accepts any. */
+  region?: string;
+  authorize(principal: Principal, route: Route, req: IncomingMessage): DeferredAuthorization | void;
 }
 
 /** A header's value (first of repeated ones), or undefined. */

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine.js';
 import { isChecksumAlgorithm } from '../engine/checksums/index.js';
 import { StowageError, toStowageError } from '../errors.js';
-import type { DeferredAuthorization, S3Request } from './context.js';
+import type { DeferredAuthorization, PostAuthorizer, S3Request } from './context.js';
 import { applyCorsHeaders } from './cors/actual.js';
 import { discardUnreadBody } from './discard-body.js';
 import { continueOnFirstRead } from './expect-continue.js';
@@ -76,6 +76,8 @@ export interface S3FrontOptions {
   virtualHostDomain?: string;
   /** False to store objects in the clear unless asked (`server.defaultEncryption: none`). */
   encryptByDefault?: boolean;
+  /** The keys and region POST Object forms are signed with (see PostAuthorizer). */
+  post?: Omit<PostAuthorizer, 'authorize'>;
   /** Called once per finished request. */
   onAccess?: (entry: AccessLogEntry) => void;
   /**
@@ -213,7 +215,10 @@ export function createS3Handler(
       checkHeaderSection(req.rawHeaders);
       const auth = preflight ? preflightAuth() : options.authenticate(req, rawPath, rawQuery);
       principal = auth.principal;
-      const deferred = preflight ? undefined : options.authorize(auth.principal, routed, req);
+      // A form upload is signed in its form: authorised by its handler, once that is read.
+      const form = routed.operation === 'PostObject';
+      const deferred =
+        preflight || form ? undefined : options.authorize(auth.principal, routed, req);
       if (!preflight) refuseUnexpectedOwner(routed, req);
       const r: S3Request = {
         req,
@@ -231,6 +236,9 @@ export function createS3Handler(
           : {}),
         ...(deferred ? { deferred } : {}),
         ...(options.encryptByDefault === false ? { encryptByDefault: false } : {}),
+        ...(form && options.post
+          ? { post: { ...options.post, authorize: options.authorize } }
+          : {}),
       };
       await HANDLERS[routed.operation](r);
     };

@@ -46,6 +46,7 @@ export type Operation =
   | 'GetObjectLegalHold'
   | 'PutObjectLegalHold'
   | 'RestoreObject'
+  | 'PostObject'
   | 'CreateMultipartUpload'
   | 'UploadPart'
   | 'UploadPartCopy'
@@ -259,13 +260,8 @@ function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation
       return { operation: 'HeadBucket' };
     case 'POST':
       if (q.has('delete')) return { operation: 'DeleteObjects' };
-      if (q.size === 0) {
-        throw new StowageError(
-          'E_NOT_IMPLEMENTED',
-          'POST Object (a browser form upload with a POST policy) is not implemented; ' +
-            'upload with PUT, or with a presigned PUT URL',
-        );
-      }
+      // A browser form upload (POST Object): its query may only name nothing.
+      if (q.size === 0) return { operation: 'PostObject' };
       break;
   }
   throw new StowageError(

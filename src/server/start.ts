@@ -11,6 +11,7 @@ import { Engine } from '../engine/engine.js';
 import { StowageError } from '../errors.js';
 import { unredactedSibling, type Logger } from '../log.js';
 import { createAuthenticate } from '../s3api/authenticate.js';
+import type { CredentialLookup } from '../s3api/auth/types.js';
 import { createAuthorize } from '../s3api/authorize.js';
 import { publicAccessOf } from '../s3api/acl/index.js';
 import { createS3Handler } from '../s3api/front.js';
@@ -123,15 +124,16 @@ async function serve(
   const secure = config.server.tls !== undefined;
   // Access lines hold only fields the front chose (no headers, no secrets): no redaction.
   const accessLog = unredactedSibling(logger);
+  const lookup: CredentialLookup = (id) => {
+    const identity = identities(id);
+    if (!identity) return undefined;
+    const { secretAccessKey, root, arn } = identity;
+    return root ? { secretAccessKey } : { secretAccessKey, userArn: arn };
+  };
   const s3 = createS3Handler({
     engine,
     authenticate: createAuthenticate({
-      lookup: (id) => {
-        const identity = identities(id);
-        if (!identity) return undefined;
-        const { secretAccessKey, root, arn } = identity;
-        return root ? { secretAccessKey } : { secretAccessKey, userArn: arn };
-      },
+      lookup,
       // One server holds buckets of every region (seed 002 runs `aws s3 mb --region
       // eu-north-1`), so a signature scoped to any region is accepted.
       bodyIdleMs: config.server.idleTimeoutSeconds * 1000,
@@ -142,6 +144,7 @@ async function serve(
       publicAcl: (bucket, key, versionId, authenticated) =>
         publicAccessOf(engine, bucket, key, versionId, authenticated),
     }),
+    post: { lookup },
     virtualHostDomain: config.server.virtualHostDomain,
     encryptByDefault: config.server.defaultEncryption === 'AES256',
     onAccess: (entry) => accessLog.info(entry, 'request'),

@@ -560,13 +560,15 @@ describe('writes S3 would refuse', () => {
     ).toMatchObject({ name: 'InvalidArgument', status: 400 });
   });
 
-  it('POST Object (a browser form upload) is NotImplemented, naming it', async () => {
+  it('POST Object (a browser form upload) with a body that is no form is InvalidArgument', async () => {
     const res = await signedFetch(t, 'POST', `/${BUCKET}`, {
       body: 'x',
       headers: { 'content-type': 'multipart/form-data; boundary=x' },
     });
-    expect(res.status).toBe(501);
-    expect(await res.text()).toContain('POST Object (a browser form upload with a POST policy)');
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).toContain('<Code>InvalidArgument</Code>');
+    expect(text).toMatch(/malformed POST form|exactly one file upload/);
   });
 });
 

@@ -13,6 +13,7 @@ import * as objects from './objects.js';
 import * as lock from './object-lock.js';
 import * as billing from './payment-accelerate.js';
 import { getBucketPolicyStatus } from './policy-status.js';
+import { postObject } from '../post-object/handler.js';
 
 /** A handler answers one routed request; errors it throws become S3 error responses. */
 export type Handler = (r: S3Request) => Promise<void> | void;
@@ -59,6 +60,7 @@ export const HANDLERS: Record<Operation, Handler> = {
   GetObjectLegalHold: lock.getObjectLegalHold,
   PutObjectLegalHold: lock.putObjectLegalHold,
   RestoreObject: extras.restoreObject,
+  PostObject: postObject,
   CreateMultipartUpload: mpu.createMultipartUpload,
   UploadPart: mpu.uploadPart,
   UploadPartCopy: mpu.uploadPartCopy,

@@ -123,6 +123,9 @@ const BUCKET_OPERATIONS: Partial<Record<Operation, string>> = {
   GetBucketLocation: 'GetBucketLocation',
   GetObjectLockConfiguration: 'GetBucketObjectLockConfiguration',
   PutObjectLockConfiguration: 'PutBucketObjectLockConfiguration',
+  // Authorised by its handler, as a PutObject of the form's key, once the form is read;
+  // this bucket-wide entry only keeps any other path strict.
+  PostObject: 'PutObject',
   GetBucketRequestPayment: 'GetBucketRequestPayment',
   PutBucketRequestPayment: 'PutBucketRequestPayment',
   GetBucketAccelerateConfiguration: 'GetAccelerateConfiguration',

@@ -1,0 +1,201 @@
+/**
+ * POST Object: a browser form upload to `POST /<bucket>` (what boto3's
+ * generate_presigned_post and the JS SDK's createPresignedPost prepare). The form's fields
+ * stand for the headers of a PutObject (`acl` for x-amz-acl, `tagging` as XML, `Content-Type`,
+ * `x-amz-meta-*`, `x-amz-server-side-encryption`, …); its policy, signed by a key, says
+ * which values they may take and how large the file may be. Authorisation then runs as
+ * for a PutObject by that key (or anonymously, for a form without a signature).
+ */
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import path from 'node:path';
+import { StowageError } from '../../errors.js';
+import { parseObjectTagging } from '../documents/tagging.js';
+import { bucketOf, header, type S3Request } from '../context.js';
+import { objectAclForWrite } from '../handlers/acl.js';
+import { encryptionFrom, writeEncryptionHeaders } from '../handlers/encryption-headers.js';
+import {
+  checksumAlgorithmFrom,
+  metadataFrom,
+  objectHeadersFrom,
+  payloadChecksums,
+  taggingFrom,
+} from '../handlers/object-headers.js';
+import { lockForWrite } from '../handlers/object-lock.js';
+import { setWrittenVersionHeader } from '../handlers/objects.js';
+import { sendXml } from '../respond.js';
+import type { Route } from '../router.js';
+import { readPostForm } from './form.js';
+import { checkPostPolicy, type PolicyLimits } from './policy.js';
+import { postFormPrincipal } from './signature.js';
+
+/** Fields that are about the form itself, not headers of the object. */
+const FORM_ONLY = new Set([
+  'key',
+  'policy',
+  'bucket',
+  'acl',
+  'tagging',
+  'success_action_status',
+  'success_action_redirect',
+  'redirect',
+  'x-amz-algorithm',
+  'x-amz-credential',
+  'x-amz-date',
+  'x-amz-signature',
+  'x-amz-security-token',
+]);
+
+/** The object headers a form's fields stand for. */
+function headersOf(
+  fields: ReadonlyMap<string, string>,
+  host: string | undefined,
+): IncomingHttpHeaders {
+  const headers: IncomingHttpHeaders = host === undefined ? {} : { host };
+  for (const [name, value] of fields) {
+    if (FORM_ONLY.has(name) || name.startsWith('x-ignore-')) continue;
+    headers[name] = value;
+  }
+  const acl = fields.get('acl');
+  if (acl !== undefined) headers['x-amz-acl'] = acl;
+  const tagging = fields.get('tagging');
+  if (tagging !== undefined) {
+    const tags = parseObjectTagging(tagging);
+    headers['x-amz-tagging'] = new URLSearchParams(Object.entries(tags)).toString();
+  }
+  return headers;
+}
+
+/** `req` with other headers: the socket (TLS, client address) stays the request's own. */
+function withHeaders(req: IncomingMessage, headers: IncomingHttpHeaders): IncomingMessage {
+  return Object.create(req, { headers: { value: headers, enumerable: true } }) as IncomingMessage;
+}
+
+/** The file's bytes, refused as soon as they leave the policy's content-length-range. */
+async function* withinLimits(
+  file: AsyncIterable<Uint8Array>,
+  limits: PolicyLimits,
+): AsyncGenerator<Uint8Array> {
+  const range = limits.contentLength;
+  let total = 0;
+  for await (const chunk of file) {
+    total += chunk.byteLength;
+    if (range && total > range.max) {
+      throw new StowageError(
+        'E_ENTITY_TOO_LARGE',
+        `Your proposed upload exceeds the maximum allowed size (${range.max} bytes, the policy's content-length-range)`,
+      );
+    }
+    yield chunk;
+  }
+  if (range && total < range.min) {
+    throw new StowageError(
+      'E_ENTITY_TOO_SMALL',
+      `Your proposed upload is smaller than the minimum allowed size (${range.min} bytes, the policy's content-length-range)`,
+    );
+  }
+}
+
+/** The object URL S3 names in Location (path style, as the request addressed the bucket). */
+function locationOf(r: S3Request, bucket: string, key: string): string {
+  const secure = (r.req.socket as { encrypted?: boolean }).encrypted === true;
+  const encodedKey = key.split('/').map(encodeURIComponent).join('/');
+  return `${secure ? 'https' : 'http'}://${header(r, 'host') ?? 'localhost'}/${bucket}/${encodedKey}`;
+}
+
+/** POST Object. */
+export async function postObject(r: S3Request): Promise<void> {
+  const bucket = bucketOf(r);
+  if (!r.post) throw new StowageError('E_INTERNAL', 'POST Object without its authoriser');
+  r.engine.headBucket(bucket);
+  const form = await readPostForm(r.body, header(r, 'content-type'));
+  try {
+    const fields = new Map(form.fields);
+    fields.set('bucket', bucket);
+    const principal = postFormPrincipal(fields, r.post.lookup, r.post.region);
+    const rawKey = fields.get('key');
+    if (rawKey === undefined) {
+      throw new StowageError(
+        'E_INVALID_ARGUMENT',
+        "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.",
+        { details: { argumentName: 'key' } },
+      );
+    }
+    const policy = fields.get('policy');
+    const limits = policy === undefined ? {} : checkPostPolicy(policy, fields, Date.now());
+    const key = rawKey.replaceAll(
+      '${filename}',
+      path.posix.basename(form.filename.replaceAll('\\', '/')),
+    );
+    const req = withHeaders(r.req, headersOf(fields, header(r, 'host')));
+    const route: Route = { operation: 'PutObject', bucket, key, query: new URLSearchParams() };
+    const deferred = r.post.authorize(principal, route, req);
+    const put: S3Request = {
+      ...r,
+      req,
+      route,
+      anonymous: principal.kind === 'anonymous',
+      // A form's checksums are fields (x-amz-checksum-*), never trailers.
+      trailerAlgorithms: [],
+      trailers: undefined,
+      ...(principal.kind === 'key' && principal.userArn ? { userArn: principal.userArn } : {}),
+      ...(deferred ? { deferred } : {}),
+    };
+    const result = await r.engine.putObject(bucket, key, withinLimits(form.file, limits), {
+      ...encryptionFrom(put),
+      headers: objectHeadersFrom(put),
+      metadata: metadataFrom(put),
+      tags: taggingFrom(put),
+      contentMd5: header(put, 'content-md5'),
+      checksums: payloadChecksums(put),
+      checksumAlgorithm: checksumAlgorithmFrom(put),
+      storageClass: header(put, 'x-amz-storage-class'),
+      acl: objectAclForWrite(put),
+      lock: lockForWrite(put),
+    });
+    await form.done;
+    respond(r, put, fields, bucket, key, result);
+  } catch (err) {
+    form.file.resume();
+    throw err;
+  }
+}
+
+function respond(
+  r: S3Request,
+  put: S3Request,
+  fields: ReadonlyMap<string, string>,
+  bucket: string,
+  key: string,
+  result: Awaited<ReturnType<S3Request['engine']['putObject']>>,
+): void {
+  r.res.setHeader('ETag', result.etag);
+  setWrittenVersionHeader(put, result.versionId);
+  writeEncryptionHeaders(r.res, result.encryption);
+  const location = locationOf(r, bucket, key);
+  const redirect = fields.get('success_action_redirect') ?? fields.get('redirect');
+  if (redirect !== undefined && /^https?:\/\//i.test(redirect)) {
+    const url = new URL(redirect);
+    url.searchParams.set('bucket', bucket);
+    url.searchParams.set('key', key);
+    url.searchParams.set('etag', result.etag);
+    r.res.statusCode = 303;
+    r.res.setHeader('Location', url.toString());
+    r.res.setHeader('Content-Length', 0);
+    r.res.end();
+    return;
+  }
+  r.res.setHeader('Location', location);
+  const status = fields.get('success_action_status');
+  if (status === '201') {
+    sendXml(r.res, 201, 'PostResponse', {
+      Location: location,
+      Bucket: bucket,
+      Key: key,
+      ETag: result.etag,
+    });
+    return;
+  }
+  r.res.statusCode = status === '200' ? 200 : 204;
+  if (r.res.statusCode === 200) r.res.setHeader('Content-Length', 0);
+  r.res.end();
+}

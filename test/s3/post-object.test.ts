@@ -270,6 +270,22 @@ describe('anonymous forms', () => {
     expect(ok.status).toBe(204);
     const outside = await post(`${t.url}/dropbox`, { key: 'other/one.txt' }, { body: 'hi' });
     expect(outside.status).toBe(403);
+    // An ACL field needs s3:PutObjectAcl, which the policy does not give anyone.
+    const acl = await post(
+      `${t.url}/dropbox`,
+      { key: 'drop/two.txt', acl: 'public-read' },
+      { body: 'hi' },
+    );
+    expect([acl.status, codeOf(acl.body)]).toEqual([403, 'AccessDenied']);
+    // Fields that are not object headers stay form fields: no copy, no other host.
+    const sneaky = await post(
+      `${t.url}/dropbox`,
+      { key: 'drop/three.txt', 'x-amz-copy-source': `${BUCKET}/meta.txt`, host: 'evil.example' },
+      { body: 'mine' },
+    );
+    expect(sneaky.status).toBe(204);
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'dropbox', Key: 'drop/three.txt' }));
+    expect(await got.Body!.transformToString()).toBe('mine');
   });
 });
 

@@ -28,22 +28,26 @@ import { readPostForm } from './form.js';
 import { checkPostPolicy, type PolicyLimits } from './policy.js';
 import { postFormPrincipal } from './signature.js';
 
-/** Fields that are about the form itself, not headers of the object. */
-const FORM_ONLY = new Set([
-  'key',
-  'policy',
-  'bucket',
-  'acl',
-  'tagging',
-  'success_action_status',
-  'success_action_redirect',
-  'redirect',
-  'x-amz-algorithm',
-  'x-amz-credential',
-  'x-amz-date',
-  'x-amz-signature',
-  'x-amz-security-token',
+/** Form fields that stand for the object headers of the same name. */
+const HEADER_FIELDS = new Set([
+  'content-type',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+  'content-md5',
+  'x-amz-storage-class',
+  'x-amz-website-redirect-location',
+  'x-amz-checksum-algorithm',
 ]);
+/** Prefixes of x-amz-* fields that stand for headers (metadata, encryption, lock, checksums). */
+const HEADER_PREFIXES = [
+  'x-amz-meta-',
+  'x-amz-server-side-encryption',
+  'x-amz-object-lock-',
+  'x-amz-checksum-',
+];
 
 /** The object headers a form's fields stand for. */
 function headersOf(
@@ -51,9 +55,12 @@ function headersOf(
   host: string | undefined,
 ): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = host === undefined ? {} : { host };
+  // Only these: a field named `host`, `authorization` or `x-amz-copy-source` must not
+  // become what the request says about itself.
   for (const [name, value] of fields) {
-    if (FORM_ONLY.has(name) || name.startsWith('x-ignore-')) continue;
-    headers[name] = value;
+    if (HEADER_FIELDS.has(name) || HEADER_PREFIXES.some((p) => name.startsWith(p))) {
+      headers[name] = value;
+    }
   }
   const acl = fields.get('acl');
   if (acl !== undefined) headers['x-amz-acl'] = acl;

@@ -237,7 +237,16 @@ export function createS3Handler(
         ...(deferred ? { deferred } : {}),
         ...(options.encryptByDefault === false ? { encryptByDefault: false } : {}),
         ...(form && options.post
-          ? { post: { ...options.post, authorize: options.authorize } }
+          ? {
+              post: {
+                ...options.post,
+                // The access line names the key that signed the form.
+                authorize: (p: Principal, rt: Route, rq: IncomingMessage) => {
+                  principal = p;
+                  return options.authorize(p, rt, rq);
+                },
+              },
+            }
           : {}),
       };
       await HANDLERS[routed.operation](r);

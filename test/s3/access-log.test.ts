@@ -10,6 +10,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import http from 'node:http';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { configSchema, type StowageConfig } from '../../src/config/schema.js';
@@ -323,4 +324,25 @@ it('a 501 NotImplemented (a client asking for what the server does not do) logs 
   const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   expect(parsed.some((l) => l.requestId === requestId && l.status === 501)).toBe(true);
   expect(parsed.filter((l) => l.level === 50 && l.requestId === requestId)).toEqual([]);
+});
+
+it('a browser form upload (POST Object) is logged as PostObject by the key that signed its form', async () => {
+  const before = accessLines().length;
+  const { url, fields } = await createPresignedPost(client, {
+    Bucket: 'logged',
+    Key: 'form.txt',
+    Expires: 60,
+  });
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  form.append('file', new Blob(['posted']), 'form.txt');
+  expect((await fetch(url, { method: 'POST', body: form })).status).toBe(204);
+  await vi.waitFor(() => expect(accessLines().length).toBeGreaterThan(before));
+  expect(accessLines().at(-1)).toMatchObject({
+    method: 'POST',
+    operation: 'PostObject',
+    status: 204,
+    principal: TEST_KEY.accessKeyId,
+  });
+  expect(lines.join('\n')).not.toContain(fields['X-Amz-Signature']!);
 });

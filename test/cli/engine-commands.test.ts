@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/engine.js';
 import { runCli } from '../helpers/run-cli.js';
+import { exited, serve } from '../helpers/serve-process.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -104,6 +105,23 @@ describe('stowage engine', () => {
       expect(r.stderr, args.join(' ')).toMatch(text);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it('check says when it first recovered a data directory left by a killed server', async () => {
+    const started = await serve(env.STOWAGE_DATA_DIR!);
+    started.child.kill('SIGKILL');
+    await exited(started.child);
+    const text = await cli('engine', 'check');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(
+      /^recovered first from an unclean shutdown: \d+ temporary files and \d+ unreferenced blobs removed\nok: /,
+    );
+    // Recovered now: a second check has nothing to say about it.
+    const json = JSON.parse((await cli('--json', 'engine', 'check')).stdout) as {
+      ok: boolean;
+      recovery: { uncleanShutdown: boolean };
+    };
+    expect(json).toMatchObject({ ok: true, recovery: { uncleanShutdown: false } });
   });
 
   it('check refuses a data directory that does not exist (a mistyped path), creating nothing', async () => {

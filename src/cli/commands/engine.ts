@@ -329,11 +329,22 @@ export function registerEngineCommands(program: Command, ctx: CliContext): void 
     .description('check the data directory: database integrity, blobs present, no orphans')
     .option('--deep', 'also re-hash every blob against its SHA-256')
     .action(async (o: { deep?: boolean }) => {
-      const report = await withEngine(ctx, (e) => e.check({ deep: o.deep }), { mustExist: true });
+      // Opening a data directory left by a crash recovers it first (as `serve` does): the
+      // report says so, since the next `serve` will find nothing left to recover.
+      const report = await withEngine(
+        ctx,
+        async (e) => ({ ...(await e.check({ deep: o.deep })), recovery: e.recovery }),
+        { mustExist: true },
+      );
       ctx
         .output()
         .result(report, (r) =>
           [
+            ...(r.recovery.uncleanShutdown
+              ? [
+                  `recovered first from an unclean shutdown: ${r.recovery.tmpFilesRemoved} temporary files and ${r.recovery.orphanBlobsRemoved} unreferenced blobs removed`,
+                ]
+              : []),
             `${r.ok ? 'ok' : 'PROBLEMS FOUND'}: ${r.objectsChecked} versions, ${r.blobsChecked} blobs checked`,
             ...r.problems.map((p) => `  ${p.kind}: ${p.message}`),
           ].join('\n'),

@@ -14,13 +14,12 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/engine.js';
-import { ensureDebianPackages } from '../helpers/peers.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const BUCKET = 'ziggie-cloud-assets';
 
 let t: TestServer;
@@ -40,7 +39,6 @@ interface PageResult {
 }
 
 beforeAll(async () => {
-  ensureDebianPackages({ [CHROMIUM]: 'chromium' });
   t = await startTestServer();
   await t.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await t.client.send(
@@ -76,20 +74,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
   pagePort = (pages.address() as AddressInfo).port;
   profile = tempDir('stowage-chromium-');
-  context = await chromium.launchPersistentContext(profile.dir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await launchChromium(profile.dir);
 }, 600_000);
 
 afterAll(async () => {

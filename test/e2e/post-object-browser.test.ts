@@ -18,13 +18,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/engine.js';
-import { ensureDebianPackages } from '../helpers/peers.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const BUCKET = 'studio-uploads';
 
 let t: TestServer;
@@ -39,7 +38,6 @@ const escape = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 beforeAll(async () => {
-  ensureDebianPackages({ [CHROMIUM]: 'chromium' });
   t = await startTestServer();
   await t.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await t.client.send(
@@ -67,11 +65,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
   origin = `http://localhost:${(pages.address() as AddressInfo).port}`;
   profile = tempDir('stowage-chromium-post-');
-  context = await chromium.launchPersistentContext(profile.dir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'],
-  });
+  context = await launchChromium(profile.dir);
 }, 600_000);
 
 afterAll(async () => {

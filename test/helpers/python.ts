@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDebianPackages } from './peers.js';
 
-/** The interpreter (its real path, not a pyenv shim) of a python3 that imports boto3. */
-function findPython(): string | undefined {
+/** The interpreter (its real path, not a pyenv shim) of a python3 that imports `modules`. */
+function findPython(modules: readonly string[]): string | undefined {
   const candidates = new Set<string>();
   for (const dir of (process.env.PATH ?? '').split(path.delimiter))
     if (dir) candidates.add(path.join(dir, 'python3'));
@@ -19,7 +19,8 @@ function findPython(): string | undefined {
   for (const candidate of candidates) {
     if (!existsSync(candidate)) continue;
     try {
-      const exe = execFileSync(candidate, ['-c', 'import boto3, sys; print(sys.executable)'], {
+      const code = `import ${[...modules, 'sys'].join(', ')}; print(sys.executable)`;
+      const exe = execFileSync(candidate, ['-c', code], {
         env: { ...passThrough, PATH: `${path.dirname(candidate)}:/usr/bin:/bin`, LANG: 'C.UTF-8' },
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],
@@ -27,7 +28,7 @@ function findPython(): string | undefined {
       }).trim();
       if (exe && existsSync(exe)) return exe;
     } catch {
-      // No boto3 for this one; try the next.
+      // Not all of them here; try the next.
     }
   }
   return undefined;
@@ -35,13 +36,31 @@ function findPython(): string | undefined {
 
 /** A python3 with boto3, installing Debian's python3-boto3 if none has it; never skips. */
 export function pythonWithBoto3(): string {
+  return pythonWith({ boto3: 'python3-boto3' });
+}
+
+/**
+ * A python3 that imports every module named (module -> the Debian package that has it),
+ * installing the packages into Debian's python3 if no interpreter has them all; never skips.
+ */
+export function pythonWith(modules: Record<string, string>): string {
   ensureDebianPackages({ '/usr/bin/python3': 'python3' });
-  let python = findPython();
+  const names = Object.keys(modules);
+  let python = findPython(names);
   if (!python) {
-    ensureDebianPackages({ '/usr/lib/python3/dist-packages/boto3/__init__.py': 'python3-boto3' });
-    python = findPython();
+    ensureDebianPackages(
+      Object.fromEntries(
+        Object.entries(modules).map(([m, pkg]) => [
+          `/usr/lib/python3/dist-packages/${m}/__init__.py`,
+          pkg,
+        ]),
+      ),
+    );
+    python = findPython(names);
   }
-  if (!python) throw new Error('no python3 with boto3, even after installing python3-boto3');
+  if (!python) {
+    throw new Error(`no python3 that imports ${names.join(', ')}, even after installing them`);
+  }
   return python;
 }
 

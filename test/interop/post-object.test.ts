@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
-import { boto3Env, pythonWithBoto3 } from '../helpers/python.js';
+import { boto3Env, pythonWith } from '../helpers/python.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
 const BUCKET = 'post-interop';
@@ -20,10 +20,7 @@ let t: TestServer;
 let work: string;
 
 beforeAll(async () => {
-  ensureDebianPackages({
-    '/usr/bin/curl': 'curl',
-    '/usr/share/doc/python3-requests': 'python3-requests',
-  });
+  ensureDebianPackages({ '/usr/bin/curl': 'curl' });
   t = await startTestServer();
   await t.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   work = mkdtempSync(path.join(tmpdir(), 'stowage-post-'));
@@ -44,7 +41,7 @@ describe('POST Object with real clients', () => {
 
   it('boto3 generate_presigned_post + requests.post, and curl -F with the same fields', async () => {
     writeFileSync(path.join(work, 'asset.bin'), data);
-    const python = pythonWithBoto3();
+    const python = pythonWith({ boto3: 'python3-boto3', requests: 'python3-requests' });
     const script = path.join(work, 'post.py');
     writeFileSync(
       script,

@@ -17,6 +17,7 @@ import { createPresignedPost, type PresignedPostOptions } from '@aws-sdk/s3-pres
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveSigningKey, sign } from '../../src/sigv4/signing-key.js';
 import { connectRaw } from '../helpers/raw-socket.js';
+import http from 'node:http';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
 const BUCKET = 'uploads';
@@ -349,5 +350,95 @@ describe('what a form upload must not leave behind', () => {
     } finally {
       if (!closed) void own.close();
     }
+  });
+});
+
+/** A policy of `conditions`, plus the credential fields the presigner put in `fields`. */
+function policyOf(fields: Record<string, string>, conditions: unknown[]): string {
+  const doc = {
+    expiration: new Date(Date.now() + 300_000).toISOString(),
+    conditions: [
+      ...['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date'].map((f) => ({ [f]: fields[f] })),
+      ...conditions,
+    ],
+  };
+  return Buffer.from(JSON.stringify(doc)).toString('base64');
+}
+
+describe('details S3 and Ceph s3-tests agree on', () => {
+  it('the policy judges the key after ${filename} is put in it', async () => {
+    const { url, fields } = await presign({ Key: 'unused' });
+    const exact = signedWith(
+      { ...fields, key: 'fq/${filename}' },
+      policyOf(fields, [['eq', '$key', 'fq/a.txt']]),
+    );
+    expect((await post(url, exact, { body: 'a', name: 'a.txt' })).status).toBe(204);
+    expect((await post(url, exact, { body: 'b', name: 'b.txt' })).status).toBe(403);
+    const prefix = signedWith(
+      { ...fields, key: '${filename}' },
+      policyOf(fields, [['starts-with', '$key', 'foo']]),
+    );
+    expect((await post(url, prefix, { body: 'f', name: 'foo.txt' })).status).toBe(204);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'foo.txt' }));
+    expect(head.ContentLength).toBe(1);
+  });
+
+  it('a form posted to bucket.localhost answers a Location without the bucket in its path', async () => {
+    const { fields } = await presign({
+      Key: 'vhost/one.txt',
+      Fields: { success_action_status: '201' },
+    });
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    form.append('file', new Blob(['v']), 'one.txt');
+    const encoded = new Response(form);
+    const body = Buffer.from(await encoded.arrayBuffer());
+    const port = new URL(t.url).port;
+    const answer = await new Promise<{ status: number; location: string; text: string }>(
+      (resolve, reject) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/',
+            headers: {
+              host: `${BUCKET}.localhost:${port}`,
+              'content-type': encoded.headers.get('content-type')!,
+              'content-length': body.length,
+            },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () =>
+              resolve({ status: res.statusCode!, location: String(res.headers.location), text }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      },
+    );
+    expect(answer.status).toBe(201);
+    expect(answer.location).toBe(`http://${BUCKET}.localhost:${port}/vhost/one.txt`);
+    expect(answer.text).toContain(
+      `<Location>http://${BUCKET}.localhost:${port}/vhost/one.txt</Location>`,
+    );
+  });
+
+  it('a field without a name is InvalidArgument saying so', async () => {
+    const boundary = 'nameless';
+    const body =
+      `--${boundary}\r\nContent-Disposition: form-data; name=""\r\n\r\nvalue\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\nx\r\n--${boundary}--\r\n`;
+    const res = await fetch(`${t.url}/${BUCKET}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
+    const text = await res.text();
+    expect([res.status, codeOf(text)]).toEqual([400, 'InvalidArgument']);
+    expect(text).toContain('a field of the POST form has no name');
   });
 });

@@ -68,8 +68,12 @@ export function readPostForm(
       // Whoever reads the file (the engine) must see the failure, not wait for more bytes.
       file?.destroy(e);
     };
-    parser.on('field', (name, value, info) => {
+    parser.on('field', (name: string | undefined, value, info) => {
       if (fileSeen) return; // after the file: ignored, as on S3
+      if (!name) {
+        fail(invalid('a field of the POST form has no name'));
+        return;
+      }
       fieldBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
       if (info.valueTruncated || info.nameTruncated || fieldBytes > MAX_FIELD_BYTES) {
         fail(invalid(`the form fields of a POST exceed ${MAX_FIELD_BYTES} bytes`));

@@ -2,7 +2,8 @@
  * POST Object with clients nobody here wrote: boto3's generate_presigned_post sent by
  * python3-requests (the recipe of boto3's documentation, which Django and Flask apps use
  * for direct browser uploads), and curl -F with the same fields. Each stores the file
- * byte for byte; a file over the policy's content-length-range is refused.
+ * byte for byte; a file over the policy's content-length-range is refused, and so is a form
+ * boto3 signs with SigV2 (its default), with a message that says to use s3v4.
  */
 import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
@@ -81,6 +82,18 @@ with open(work + "/asset.bin", "rb") as f:
     r = requests.post(small["url"], data=small["fields"], files={"file": ("asset.bin", f)})
 out["too_large"] = [r.status_code, "EntityTooLarge" in r.text]
 
+# boto3's own default signs forms with SigV2, which is refused with a hint.
+default = boto3.client(
+    "s3",
+    endpoint_url=endpoint,
+    aws_access_key_id=access_key,
+    aws_secret_access_key=secret_key,
+    region_name="us-east-1",
+)
+v2 = default.generate_presigned_post(bucket, "boto3/v2.bin", ExpiresIn=300)
+r = requests.post(v2["url"], data=v2["fields"], files={"file": ("v2.bin", b"x")})
+out["sigv2"] = [r.status_code, "AWSAccessKeyId" in v2["fields"], "signature_version to s3v4" in r.text]
+
 curl_post = s3.generate_presigned_post(bucket, "curl/asset.bin", ExpiresIn=300)
 args = ["/usr/bin/curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}"]
 for k, v in curl_post["fields"].items():
@@ -100,6 +113,7 @@ print(json.dumps(out))
     expect(JSON.parse(r.stdout.trim())).toEqual({
       requests: [201, true],
       too_large: [400, true],
+      sigv2: [400, true, true],
       curl: '204',
     });
     expect((await bytesOf('boto3/asset.bin')).equals(data)).toBe(true);

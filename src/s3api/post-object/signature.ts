@@ -7,6 +7,7 @@
 import { StowageError } from '../../errors.js';
 import { parseAmzDate } from '../../sigv4/amz-date.js';
 import { ALGORITHM, deriveSigningKey, sign, signaturesEqual } from '../../sigv4/signing-key.js';
+import { USE_SIGV4 } from '../auth/authorization-header.js';
 import { parseCredentialScope } from '../auth/credential-scope.js';
 import type { CredentialLookup } from '../auth/types.js';
 import type { Principal } from '../front.js';
@@ -35,7 +36,8 @@ export function postFormPrincipal(
   if (fields.has('awsaccesskeyid') || fields.has('signature')) {
     throw new StowageError(
       'E_INVALID_REQUEST',
-      `The authorization mechanism you have provided is not supported. Please use ${ALGORITHM}.`,
+      // boto3's generate_presigned_post signs with SigV2 unless told s3v4.
+      `The authorization mechanism you have provided is not supported: this form is signed with SigV2 (AWSAccessKeyId, signature). ${USE_SIGV4}`,
       { details: { mechanism: 'SigV2' } },
     );
   }

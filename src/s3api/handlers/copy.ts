@@ -54,7 +54,7 @@ export async function copyObject(r: S3Request): Promise<void> {
     );
   }
   const sourceKey = customerKeyFrom(r, true)?.key;
-  const encryption = encryptionFrom(r);
+  const { encryption, customerKey } = encryptionFrom(r);
   const result = await r.engine.copyObject(
     { bucket: src.bucket, key: src.key },
     { bucket: bucketOf(r), key: keyOf(r) },
@@ -71,8 +71,9 @@ export async function copyObject(r: S3Request): Promise<void> {
       checksumAlgorithm: checksumAlgorithmFrom(r),
       acl: objectAclForWrite(r),
       lock: lockForWrite(r),
-      ...encryption,
-      ...(sourceKey ? { sourceCustomerKey: sourceKey } : {}),
+      encryption,
+      customerKey,
+      sourceCustomerKey: sourceKey,
       encryptionStated: statesEncryption(r),
     },
   );

@@ -111,12 +111,6 @@ export function customerKeyFrom(r: S3Request, copySource = false): CustomerKey |
   return { key, md5: computed };
 }
 
-/** The `customerKey` option of an engine call, from a request's SSE-C headers. */
-export function customerKeyOption(r: S3Request, copySource = false): { customerKey?: Buffer } {
-  const customer = customerKeyFrom(r, copySource);
-  return customer ? { customerKey: customer.key } : {};
-}
-
 /**
  * Whether the bucket's encryption configuration blocks SSE-C writes
  * (`<BlockedEncryptionTypes><EncryptionType>SSE-C</EncryptionType>`): S3 then answers

@@ -13,7 +13,6 @@ import { copySourceOf } from './copy.js';
 import {
   encryptionFrom,
   customerKeyFrom,
-  customerKeyOption,
   refuseEncryptionOnPart,
   writeEncryptionHeaders,
 } from './encryption-headers.js';
@@ -53,9 +52,9 @@ function partNumberOf(r: S3Request): number {
 /** CreateMultipartUpload. */
 export async function createMultipartUpload(r: S3Request): Promise<void> {
   const typeHeader = header(r, 'x-amz-checksum-type');
-  const encryption = encryptionFrom(r);
+  const { encryption } = encryptionFrom(r);
   const upload = await r.engine.createMultipartUpload(bucketOf(r), keyOf(r), {
-    encryption: encryption.encryption,
+    encryption,
     headers: objectHeadersFrom(r),
     metadata: metadataFrom(r),
     tags: taggingFrom(r),
@@ -81,7 +80,7 @@ export async function createMultipartUpload(r: S3Request): Promise<void> {
 export async function uploadPart(r: S3Request): Promise<void> {
   refuseVersionId(r);
   const checksums = payloadChecksums(r);
-  const customerKey = customerKeyOption(r);
+  const customerKey = customerKeyFrom(r)?.key;
   refuseEncryptionOnPart(r);
   const part = await r.engine.uploadPart(
     bucketOf(r),
@@ -95,7 +94,7 @@ export async function uploadPart(r: S3Request): Promise<void> {
       sha256: r.deferSha256?.(),
       checksums,
       checksumAlgorithm: checksumAlgorithmFrom(r),
-      ...customerKey,
+      customerKey,
     },
   );
   r.res.setHeader('ETag', part.etag);

@@ -10,7 +10,7 @@ import type { XmlObject } from '../xml/build.js';
 import { childText, children, parseXml } from '../xml/parse.js';
 import { parseObjectTagging } from '../documents/tagging.js';
 import { checksumElements, rfc1123 } from './object-headers.js';
-import { customerKeyOption } from './encryption-headers.js';
+import { customerKeyFrom } from './encryption-headers.js';
 import { bypassRequested, mayBypass } from './object-lock.js';
 import { setVersionHeader } from './objects.js';
 
@@ -163,7 +163,7 @@ export function getObjectAttributes(r: S3Request): void {
   }
   const info = r.engine.headObject(bucketOf(r), keyOf(r), {
     versionId: param(r, 'versionId'),
-    ...customerKeyOption(r),
+    customerKey: customerKeyFrom(r)?.key,
   });
   setVersionHeader(r, info.versionId);
   r.res.setHeader('Last-Modified', rfc1123(info.lastModified));

@@ -156,8 +156,10 @@ export async function postObject(r: S3Request): Promise<void> {
       ...(principal.kind === 'key' && principal.userArn ? { userArn: principal.userArn } : {}),
       ...(deferred ? { deferred } : {}),
     };
+    const { encryption, customerKey } = encryptionFrom(put);
     const result = await r.engine.putObject(bucket, key, withinLimits(form.file, limits), {
-      ...encryptionFrom(put),
+      encryption,
+      customerKey,
       headers: objectHeadersFrom(put),
       metadata: metadataFrom(put),
       tags: taggingFrom(put),

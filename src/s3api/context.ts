@@ -89,8 +89,6 @@ export interface S3Request {
  */
 export interface PostAuthorizer {
   lookup: CredentialLookup;
-  /** The region signatures must be scoped to; undefined accepts any. */
-  region?: string;
   authorize(principal: Principal, route: Route, req: IncomingMessage): DeferredAuthorization | void;
 }
 

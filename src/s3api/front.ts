@@ -15,6 +15,7 @@ import { continueOnFirstRead } from './expect-continue.js';
 import { checkHeaderSection } from './header-section.js';
 import { HANDLERS } from './handlers/index.js';
 import { CLIENT_CLOSED, sendError } from './respond.js';
+import { originForm } from './request-target.js';
 import { route, type Route } from './router.js';
 import { STOWAGE_ACCOUNT_ID } from './identity.js';
 
@@ -94,18 +95,6 @@ function preflightAuth(): Authenticated {
     body: (async function* () {})(),
     trailerAlgorithms: [],
   };
-}
-
-/**
- * The request target in origin form. A client talking through a forward proxy may send the
- * absolute form (`GET http://bucket.host:9000/key HTTP/1.1`), which servers must accept
- * (RFC 9112 §3.2.2): the scheme and authority are dropped, the Host header names the host.
- */
-function originForm(target: string): string {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target);
-  if (!m) return target;
-  const rest = target.slice(m[0].length);
-  return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
 /**

@@ -317,7 +317,8 @@ describe('multipart uploads', () => {
     );
     expect(up.SSECustomerKeyMD5).toBe(md5(KEY_A));
     const id = up.UploadId!;
-    const none = await s3ErrorOf(
+    /** Part 1 of the upload, with the SSE-C headers of `key` (none without). */
+    const part = (key?: Buffer) =>
       s3.send(
         new UploadPartCommand({
           Bucket: BUCKET,
@@ -325,33 +326,14 @@ describe('multipart uploads', () => {
           UploadId: id,
           PartNumber: 1,
           Body: part1,
+          ...(key ? sseC(key) : {}),
         }),
-      ),
-    );
+      );
+    const none = await s3ErrorOf(part());
     expect(none).toMatchObject({ name: 'InvalidRequest', status: 400 });
-    const other = await s3ErrorOf(
-      s3.send(
-        new UploadPartCommand({
-          Bucket: BUCKET,
-          Key: 'mp',
-          UploadId: id,
-          PartNumber: 1,
-          Body: part1,
-          ...sseC(KEY_B),
-        }),
-      ),
-    );
+    const other = await s3ErrorOf(part(KEY_B));
     expect(other).toMatchObject({ name: 'InvalidArgument', status: 400 });
-    const p1 = await s3.send(
-      new UploadPartCommand({
-        Bucket: BUCKET,
-        Key: 'mp',
-        UploadId: id,
-        PartNumber: 1,
-        Body: part1,
-        ...sseC(KEY_A),
-      }),
-    );
+    const p1 = await part(KEY_A);
     expect(p1.SSECustomerKeyMD5).toBe(md5(KEY_A));
     const p2 = await s3.send(
       new UploadPartCopyCommand({

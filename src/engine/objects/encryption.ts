@@ -1,6 +1,6 @@
 /**
  * Encryption at rest of object versions and uploads: resolving a requested setting,
- * making a blob's data key, and recording the setting next to the row it belongs to.
+ * making a blob's data key, and checking the SSE-C key a request brings.
  */
 import { createHash } from 'node:crypto';
 import { StowageError } from '../../errors.js';
@@ -111,16 +111,4 @@ export function encryptionField(setting: ObjectEncryption | undefined): {
   encryption?: ObjectEncryption;
 } {
   return setting ? { encryption: setting } : {};
-}
-
-/** Records the setting of an upload just created (inside its commit job). */
-export function setUploadEncryption(
-  ctx: EngineContext,
-  uploadId: string,
-  setting: ObjectEncryption | undefined,
-): void {
-  if (!setting) return;
-  ctx
-    .sql('UPDATE uploads SET encryption = ? WHERE upload_id = ?')
-    .run(JSON.stringify(setting), uploadId);
 }

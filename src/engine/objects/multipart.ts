@@ -46,7 +46,6 @@ import {
   encryptionOf,
   keysFor,
   resolveFor,
-  setUploadEncryption,
 } from './encryption.js';
 import { versionAttributes } from './put.js';
 import { assertReadable, resolveVersion } from './read.js';
@@ -196,8 +195,8 @@ export async function createMultipartUpload(
     ctx
       .sql(
         `INSERT INTO uploads (upload_id, bucket, key, initiated_at, headers, metadata, tags, storage_class,
-           checksum_algorithm, checksum_type, base_seq, initiator, acl, lock)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           checksum_algorithm, checksum_type, base_seq, initiator, acl, lock, encryption)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         uploadId,
@@ -214,8 +213,8 @@ export async function createMultipartUpload(
         options.initiator ?? null,
         attrs.acl ?? null,
         attrs.lock ?? null,
+        encryption ? JSON.stringify(encryption) : null,
       );
-    setUploadEncryption(ctx, uploadId, encryption);
     return toUploadInfo(requireUpload(ctx, bucket, key, uploadId));
   });
 }

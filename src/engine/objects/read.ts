@@ -17,7 +17,7 @@ import type {
   StorageClass,
 } from '../types.js';
 import { assertVersionId, latestRow, versionRow } from './placement.js';
-import { encryptionOf, keysFor } from './encryption.js';
+import { keysFor } from './encryption.js';
 
 /**
  * The 405 S3 answers for an operation on a delete marker other than DELETE: it says when
@@ -139,12 +139,12 @@ export function headObject(
   options: GetObjectOptions = {},
 ): ObjectInfo & { range?: { start: number; end: number } } {
   const row = resolveVersion(ctx, bucket, key, options.versionId);
-  keysFor(ctx, encryptionOf(row.encryption), options.customerKey, 'object');
+  const info = toObjectInfo(row, ctx.now());
+  keysFor(ctx, info.encryption, options.customerKey, 'object');
   checkReadConditions(options.conditions, row.etag, new Date(row.created_at), false, () =>
     cacheHeadersOf(row),
   );
   const range = rangeOf(row, options);
-  const info = toObjectInfo(row, ctx.now());
   return range ? { ...info, range } : info;
 }
 
@@ -192,7 +192,9 @@ export function getObject(
   options: GetObjectOptions = {},
 ): GetObjectResult {
   const row = resolveVersion(ctx, bucket, key, options.versionId);
-  const keys = keysFor(ctx, encryptionOf(row.encryption), options.customerKey, 'object');
+  // Parsed once: the info's encryption is the setting the key is checked against.
+  const info = toObjectInfo(row, ctx.now());
+  const keys = keysFor(ctx, info.encryption, options.customerKey, 'object');
   checkReadConditions(options.conditions, row.etag, new Date(row.created_at), false, () =>
     cacheHeadersOf(row),
   );
@@ -204,7 +206,7 @@ export function getObject(
   const release = ctx.blobs.acquire(segments.map((s) => s.b));
   ctx.touch(row.id);
   return {
-    info: toObjectInfo(row, ctx.now()),
+    info,
     ...(range ? { range } : {}),
     contentLength: Math.max(0, end - start + 1),
     body: readSegments(ctx.blobs, segments, start, end, release, keys),

@@ -249,7 +249,8 @@ interface SignatureInput {
   unsignedAllowed?: string;
 }
 
-function credentialOf(lookup: CredentialLookup, accessKeyId: string): Credential {
+/** The credential of an access key, or S3's InvalidAccessKeyId. */
+export function credentialOf(lookup: CredentialLookup, accessKeyId: string): Credential {
   const credential = lookup(accessKeyId);
   if (!credential) {
     throw new StowageError(
@@ -319,19 +320,12 @@ function verifySignature(
     if (signaturesEqual(sign(signingKey, stringToSign), input.signature)) matched = true;
   }
   if (!matched) {
-    throw new StowageError(
-      'E_SIGNATURE_DOES_NOT_MATCH',
-      'The request signature we calculated does not match the signature you provided. ' +
-        'Check your key and signing method.',
-      {
-        details: {
-          accessKeyId: scope.accessKeyId,
-          signatureProvided: input.signature.slice(0, 128),
-          via: input.via,
-          ...first,
-        },
-      },
-    );
+    throw signatureDoesNotMatch({
+      accessKeyId: scope.accessKeyId,
+      signatureProvided: input.signature.slice(0, 128),
+      via: input.via,
+      ...first,
+    });
   }
   return {
     signingContext: {
@@ -342,4 +336,14 @@ function verifySignature(
     },
     ...(credential.userArn ? { userArn: credential.userArn } : {}),
   };
+}
+
+/** S3's SignatureDoesNotMatch; `details` name what was signed, never the secret. */
+export function signatureDoesNotMatch(details: Record<string, unknown>): StowageError {
+  return new StowageError(
+    'E_SIGNATURE_DOES_NOT_MATCH',
+    'The request signature we calculated does not match the signature you provided. ' +
+      'Check your key and signing method.',
+    { details },
+  );
 }

@@ -13,7 +13,7 @@ import { customerKeyMd5 } from '../../engine/objects/encryption.js';
 import type { ObjectEncryption } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, type S3Request } from '../context.js';
-import { childText, children, parseXml } from '../xml/parse.js';
+import { childText, children, parseXml, type XmlNode } from '../xml/parse.js';
 
 const SSE = 'x-amz-server-side-encryption';
 const KMS_KEY = 'x-amz-server-side-encryption-aws-kms-key-id';
@@ -117,10 +117,7 @@ export function customerKeyFrom(r: S3Request, copySource = false): CustomerKey |
  * 403 AccessDenied to PutObject, CopyObject and multipart uploads that ask for it.
  */
 function blocksCustomerKeys(r: S3Request, bucket: string): boolean {
-  const xml = r.engine.findBucketConfig(bucket, 'encryption');
-  if (xml === undefined) return false;
-  const rule = children(parseXml(xml, 'ServerSideEncryptionConfiguration'), 'Rule')[0];
-  const blocked = children(rule, 'BlockedEncryptionTypes')[0];
+  const blocked = children(encryptionRule(r, bucket), 'BlockedEncryptionTypes')[0];
   return children(blocked, 'EncryptionType').some(
     (t) => typeof t === 'string' && t.trim() === 'SSE-C',
   );
@@ -148,15 +145,20 @@ function bucketKeyFrom(r: S3Request): boolean | undefined {
   return lower === 'true';
 }
 
+/** The `<Rule>` of the bucket's ServerSideEncryptionConfiguration, or undefined. */
+function encryptionRule(r: S3Request, bucket: string): XmlNode | undefined {
+  const xml = r.engine.findBucketConfig(bucket, 'encryption');
+  if (xml === undefined) return undefined;
+  return children(parseXml(xml, 'ServerSideEncryptionConfiguration'), 'Rule')[0];
+}
+
 /** The bucket's default encryption (its ServerSideEncryptionConfiguration), or undefined. */
 export function bucketDefaultEncryption(
   r: S3Request,
   bucket: string,
 ): ObjectEncryption | undefined {
-  const xml = r.engine.findBucketConfig(bucket, 'encryption');
-  if (xml === undefined) return undefined;
-  const doc = parseXml(xml, 'ServerSideEncryptionConfiguration');
-  const rule = children(doc, 'Rule')[0];
+  const rule = encryptionRule(r, bucket);
+  if (rule === undefined) return undefined;
   const byDefault = children(rule, 'ApplyServerSideEncryptionByDefault')[0];
   const algorithm = childText(byDefault, 'SSEAlgorithm');
   if (algorithm === undefined || !ALGORITHMS.includes(algorithm)) return undefined;

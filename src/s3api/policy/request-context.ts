@@ -62,6 +62,9 @@ export function withLockValues(
   lock: RequestedLock,
   now: Date = new Date(),
 ): ConditionKeys {
+  // Most writes ask for none: no copy of the keys for them.
+  if (lock.mode === undefined && lock.retainUntil === undefined && lock.legalHold === undefined)
+    return keys;
   const out = new Map(keys);
   const set = (name: string, value: string | undefined): void => {
     if (value !== undefined) out.set(name, [value]);

@@ -23,6 +23,7 @@ import {
 import { lockForWrite } from '../handlers/object-lock.js';
 import { setWrittenVersionHeader } from '../handlers/objects.js';
 import { sendXml } from '../respond.js';
+import { originForm } from '../request-target.js';
 import type { Route } from '../router.js';
 import { readPostForm } from './form.js';
 import { checkPostPolicy, type PolicyLimits } from './policy.js';
@@ -109,9 +110,7 @@ async function* withinLimits(
 function locationOf(r: S3Request, bucket: string, key: string): string {
   const secure = (r.req.socket as { encrypted?: boolean }).encrypted === true;
   const encodedKey = key.split('/').map(encodeURIComponent).join('/');
-  // The request target's path (also of an absolute-form target, as a proxy sends it).
-  const target = (r.req.url ?? '/').replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
-  const byHost = ['', '/'].includes(target.split('?')[0]!);
+  const byHost = originForm(r.req.url ?? '/').split('?')[0] === '/';
   const origin = `${secure ? 'https' : 'http'}://${header(r, 'host') ?? 'localhost'}`;
   return byHost ? `${origin}/${encodedKey}` : `${origin}/${bucket}/${encodedKey}`;
 }
@@ -125,7 +124,7 @@ export async function postObject(r: S3Request): Promise<void> {
   try {
     const fields = new Map(form.fields);
     fields.set('bucket', bucket);
-    const principal = postFormPrincipal(fields, r.post.lookup, r.post.region);
+    const principal = postFormPrincipal(fields, r.post.lookup);
     const rawKey = fields.get('key');
     if (rawKey === undefined) {
       throw new StowageError(

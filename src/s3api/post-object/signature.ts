@@ -9,6 +9,7 @@ import { parseAmzDate } from '../../sigv4/amz-date.js';
 import { ALGORITHM, deriveSigningKey, sign, signaturesEqual } from '../../sigv4/signing-key.js';
 import { USE_SIGV4 } from '../auth/authorization-header.js';
 import { parseCredentialScope } from '../auth/credential-scope.js';
+import { credentialOf, signatureDoesNotMatch } from '../auth/sigv4.js';
 import type { CredentialLookup } from '../auth/types.js';
 import type { Principal } from '../front.js';
 
@@ -31,7 +32,6 @@ function missing(name: string): StowageError {
 export function postFormPrincipal(
   fields: ReadonlyMap<string, string>,
   lookup: CredentialLookup,
-  region: string | undefined,
 ): Principal {
   if (fields.has('awsaccesskeyid') || fields.has('signature')) {
     throw new StowageError(
@@ -66,32 +66,19 @@ export function postFormPrincipal(
       { details: { argumentName: 'x-amz-date', argumentValue: amzDate } },
     );
   }
-  const scope = parseCredentialScope(
-    credential,
-    amzDate,
-    region === undefined ? {} : { region },
-    (problem) => {
-      throw new StowageError('E_INVALID_ARGUMENT', `x-amz-credential: ${problem}`, {
-        details: { argumentName: 'x-amz-credential', argumentValue: credential },
-      });
-    },
-  );
-  const found = lookup(scope.accessKeyId);
-  if (!found) {
-    throw new StowageError(
-      'E_INVALID_ACCESS_KEY_ID',
-      `The AWS access key ID "${scope.accessKeyId}" does not exist in our records`,
-      { details: { accessKeyId: scope.accessKeyId } },
-    );
-  }
+  // Any region, as for requests signed in headers (one server holds every region's buckets).
+  const scope = parseCredentialScope(credential, amzDate, {}, (problem) => {
+    throw new StowageError('E_INVALID_ARGUMENT', `x-amz-credential: ${problem}`, {
+      details: { argumentName: 'x-amz-credential', argumentValue: credential },
+    });
+  });
+  const found = credentialOf(lookup, scope.accessKeyId);
   const key = deriveSigningKey(found.secretAccessKey, scope.date, scope.region, scope.service);
   if (!signaturesEqual(sign(key, policy), signature)) {
-    throw new StowageError(
-      'E_SIGNATURE_DOES_NOT_MATCH',
-      'The request signature we calculated does not match the signature you provided. ' +
-        'Check your key and signing method.',
-      { details: { accessKeyId: scope.accessKeyId, stringToSign: policy.slice(0, 2048) } },
-    );
+    throw signatureDoesNotMatch({
+      accessKeyId: scope.accessKeyId,
+      stringToSign: policy.slice(0, 2048),
+    });
   }
   return {
     kind: 'key',

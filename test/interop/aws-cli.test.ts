@@ -1,6 +1,7 @@
 /**
  * Debian's aws-cli 2.9 against `stowage serve`, running the commands of the seeds
- * (000 and 002) with --endpoint-url and checking their output.
+ * (000 and 002, and seed 004's backup and recovery) with --endpoint-url and checking their
+ * output.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, utimesSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -736,6 +737,109 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
     expect((v.DeleteMarkers as unknown[]).length).toBe(1);
     const check = await aws('s3', 'ls', 's3://ziggie-cloud-backups/n8n/workflows.json');
     expect(check.code).not.toBe(0);
+  });
+
+  it("seed 004's recovery: a deleted file from its versions, a prefix from the backup bucket", async () => {
+    // §Backup & Recovery of seed 004, command for command (bucket names as there).
+    await ok('s3api', 'create-bucket', '--bucket', 'localex-storage');
+    await ok('s3api', 'create-bucket', '--bucket', 'localex-backup');
+    await ok(
+      's3api',
+      'put-bucket-versioning',
+      '--bucket',
+      'localex-storage',
+      '--versioning-configuration',
+      'Status=Enabled',
+    );
+    const photo = 's3://localex-storage/items/123/photo.jpg';
+    await ok('s3', 'cp', file('v1/photo.jpg', 'jpeg, first'), photo, '--only-show-errors');
+    await ok(
+      's3',
+      'cp',
+      file('thumb.jpg', 'thumbnail'),
+      's3://localex-storage/items/123/thumb.jpg',
+      '--only-show-errors',
+    );
+    await ok(
+      's3',
+      'cp',
+      file('profile.json', '{"name":"ada"}'),
+      's3://localex-storage/profiles/7/profile.json',
+      '--only-show-errors',
+    );
+    // Regular snapshots: bucket to bucket.
+    await ok('s3', 'sync', 's3://localex-storage/items/', 's3://localex-backup/items/');
+    await ok('s3', 'sync', 's3://localex-storage/profiles/', 's3://localex-backup/profiles/');
+    expect(
+      (await ok('s3', 'ls', '--recursive', 's3://localex-backup/'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(/\s+/).at(-1)),
+    ).toEqual(['items/123/photo.jpg', 'items/123/thumb.jpg', 'profiles/7/profile.json']);
+
+    // Overwritten, then deleted.
+    await ok('s3', 'cp', file('v2/photo.jpg', 'jpeg, second'), photo, '--only-show-errors');
+    await ok('s3', 'rm', photo, '--only-show-errors');
+    await ok('s3', 'rm', 's3://localex-storage/items/123/thumb.jpg', '--only-show-errors');
+
+    // Restore Deleted File: list versions, copy the one wanted over the key.
+    const listed = await json(
+      's3api',
+      'list-object-versions',
+      '--bucket',
+      'localex-storage',
+      '--prefix',
+      'items/123/photo.jpg',
+    );
+    const versions = listed.Versions as Array<{
+      VersionId: string;
+      ETag: string;
+      IsLatest: boolean;
+    }>;
+    expect(versions.map((v) => v.IsLatest)).toEqual([false, false]);
+    expect((listed.DeleteMarkers as Array<{ IsLatest: boolean }>)[0]!.IsLatest).toBe(true);
+    const first = versions.find((v) => v.ETag === `"${md5('jpeg, first')}"`)!;
+    const copied = await json(
+      's3api',
+      'copy-object',
+      '--bucket',
+      'localex-storage',
+      '--copy-source',
+      `localex-storage/items/123/photo.jpg?versionId=${first.VersionId}`,
+      '--key',
+      'items/123/photo.jpg',
+    );
+    expect(copied.CopySourceVersionId).toBe(first.VersionId);
+    await ok('s3', 'cp', photo, path.join(work, 'restored.jpg'), '--only-show-errors');
+    expect(readFileSync(path.join(work, 'restored.jpg'), 'utf8')).toBe('jpeg, first');
+
+    // Restore from Backup: the deleted thumbnail comes back, the restored photo stays.
+    const synced = await ok(
+      's3',
+      'sync',
+      's3://localex-backup/items/123/',
+      's3://localex-storage/items/123/',
+    );
+    expect(synced).toContain('copy: s3://localex-backup/items/123/thumb.jpg');
+    await ok('s3', 'cp', 's3://localex-storage/items/123/thumb.jpg', path.join(work, 'thumb.out'));
+    expect(readFileSync(path.join(work, 'thumb.out'), 'utf8')).toBe('thumbnail');
+    expect(
+      (
+        await json(
+          's3api',
+          'list-object-versions',
+          '--bucket',
+          'localex-storage',
+          '--prefix',
+          'items/123/photo.jpg',
+        )
+      ).Versions,
+    ).toHaveLength(3);
+
+    // Check Bucket Policies: none set is S3's NoSuchBucketPolicy.
+    const policy = await aws('s3api', 'get-bucket-policy', '--bucket', 'localex-storage');
+    expect(policy.code).not.toBe(0);
+    expect(policy.stderr).toMatch(/NoSuchBucketPolicy/);
   });
 
   it('object lock: locked backups as docs/serve.md shows them', async () => {

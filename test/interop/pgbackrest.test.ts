@@ -1,0 +1,394 @@
+/**
+ * Debian's pgBackRest 2.45 (PostgreSQL backups to an S3 repository) against `stowage serve`
+ * over TLS, with the server's self-signed certificate as repo1-storage-ca-file: a
+ * PostgreSQL 15 cluster run by a non-root user archives its WAL with `archive-push`;
+ * stanza-create, check, a full backup, rows written, an incremental backup, `info
+ * --output=json` listing both (and the objects seen through the S3 API), a restore of the
+ * incremental into a new data directory (WAL fetched with `archive-get`) that starts and
+ * holds exactly the rows written before the incremental, and a wrong secret key or a
+ * missing bucket failing with pgBackRest's error naming S3's answer.
+ *
+ * pgBackRest 2.45 checks only DNS names in a certificate (it ignores IP address SANs) and
+ * connects to the first address its endpoint resolves to, so the endpoint is `localhost`,
+ * which must resolve to 127.0.0.1 first, the address the test server listens on.
+ */
+import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { lookup } from 'node:dns/promises';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCertificate, OPENSSL } from '../helpers/certificate.js';
+import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
+import { freePort } from '../helpers/rgw-support.js';
+import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
+
+const PGBACKREST = '/usr/bin/pgbackrest';
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+const SETPRIV = '/usr/bin/setpriv';
+const USERADD = '/usr/sbin/useradd';
+/** PostgreSQL refuses to run as root: the clusters belong to this user. */
+const PG_USER = 'stowage-pg';
+const BUCKET = 'pg-backups';
+const STANZA = 'demo';
+
+let t: TestServer;
+let work: string;
+let uid: number;
+let gid: number;
+let config: string;
+/** Each cluster's data directory and port; stopped in afterAll. */
+const source = { dir: '', port: 0 };
+const restored = { dir: '', port: 0 };
+
+/** Runs a command as PG_USER with an explicit environment. */
+function asPgUser(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<RunResult> {
+  return runPeer(
+    SETPRIV,
+    ['--reuid', String(uid), '--regid', String(gid), '--clear-groups', '--', command, ...args],
+    { HOME: work, ...env },
+    { cwd: work, timeoutMs },
+  );
+}
+
+function output(r: RunResult): string {
+  return `${r.stdout}\n${r.stderr}`;
+}
+
+/** Runs pgBackRest with the test configuration; it must succeed. */
+async function pgbackrest(...args: string[]): Promise<string> {
+  const r = await asPgUser(PGBACKREST, [`--config=${config}`, `--stanza=${STANZA}`, ...args]);
+  expect(r.code, `pgbackrest ${args.join(' ')}\n${output(r)}`).toBe(0);
+  return r.stdout;
+}
+
+/** Runs SQL in a cluster (over its Unix socket); it must succeed. */
+async function psql(port: number, sql: string): Promise<string> {
+  const r = await asPgUser(`${PG_BIN}/psql`, [
+    ...['-X', '-q', '-A', '-t', '-F', '|', '-v', 'ON_ERROR_STOP=1'],
+    ...['-h', work, '-p', String(port), '-d', 'postgres', '-c', sql],
+  ]);
+  expect(r.code, `psql ${sql}\n${output(r)}`).toBe(0);
+  return r.stdout.trim();
+}
+
+async function startCluster(
+  cluster: { dir: string; port: number },
+  log: string,
+  options = '',
+): Promise<void> {
+  const r = await asPgUser(`${PG_BIN}/pg_ctl`, [
+    ...['-D', cluster.dir, '-l', path.join(work, log), '-w', '-t', '60'],
+    ...(options ? ['-o', options] : []),
+    'start',
+  ]);
+  const logText = existsSync(path.join(work, log))
+    ? readFileSync(path.join(work, log), 'utf8')
+    : '';
+  expect(r.code, `pg_ctl start ${cluster.dir}\n${output(r)}\n${logText}`).toBe(0);
+}
+
+/** Stops a cluster if it runs: pg_ctl, then SIGKILL to a postmaster that is left. */
+async function stopCluster(dir: string): Promise<void> {
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (!dir || !existsSync(pidFile)) return;
+  await asPgUser(`${PG_BIN}/pg_ctl`, ['-D', dir, '-m', 'immediate', '-w', '-t', '30', 'stop']);
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (pid > 0) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Creates PG_USER (a system user without a home or a shell) unless it exists. */
+function ensurePgUser(): void {
+  try {
+    execFileSync('id', ['-u', PG_USER], { stdio: 'pipe' });
+  } catch {
+    execFileSync(USERADD, ['--system', '--user-group', '--no-create-home', PG_USER], {
+      stdio: 'pipe',
+    });
+  }
+  uid = Number(execFileSync('id', ['-u', PG_USER]).toString());
+  gid = Number(execFileSync('id', ['-g', PG_USER]).toString());
+}
+
+/** The rows of `players`, in id order, as psql prints them. */
+function expectedRows(from: number, to: number): string[] {
+  const rows: string[] = [];
+  for (let id = from; id <= to; id++) rows.push(`${id}|Zoë #${id}|${id * 7}`);
+  return rows;
+}
+
+async function insertPlayers(port: number, from: number, to: number): Promise<void> {
+  await psql(
+    port,
+    `INSERT INTO players SELECT g, 'Zoë #' || g, g * 7 FROM generate_series(${from}, ${to}) g`,
+  );
+}
+
+interface InfoBackup {
+  label: string;
+  type: string;
+  prior: string | null;
+  error: boolean;
+}
+
+beforeAll(async () => {
+  ensureDebianPackages({
+    [PGBACKREST]: 'pgbackrest',
+    [`${PG_BIN}/initdb`]: 'postgresql-15',
+    [`${PG_BIN}/psql`]: 'postgresql-client-15',
+    [SETPRIV]: 'util-linux',
+    [USERADD]: 'passwd',
+    [OPENSSL]: 'openssl',
+  });
+  // See the header: pgBackRest 2.45 tries only the first address of its endpoint.
+  const first = await lookup('localhost');
+  if (first.address !== '127.0.0.1') {
+    throw new Error(
+      `localhost resolves to ${first.address} first; pgBackRest 2.45 would not reach the test server on 127.0.0.1`,
+    );
+  }
+  ensurePgUser();
+  work = mkdtempSync(path.join(tmpdir(), 'stowage-pgbackrest-'));
+  chownSync(work, uid, gid);
+  const { cert, key } = makeCertificate(work, 'server');
+  chmodSync(cert, 0o644);
+  t = await startTestServer({
+    server: { tls: { certFile: cert, keyFile: key } },
+    httpsAgent: new https.Agent({ ca: readFileSync(cert) }),
+  });
+  await t.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+
+  source.dir = path.join(work, 'data');
+  source.port = await freePort();
+  restored.dir = path.join(work, 'restored');
+  restored.port = await freePort();
+  for (const dir of ['log', 'lock', 'spool']) {
+    mkdirSync(path.join(work, dir));
+    chownSync(path.join(work, dir), uid, gid);
+  }
+  config = path.join(work, 'pgbackrest.conf');
+  writeFileSync(
+    config,
+    [
+      '[global]',
+      'repo1-type=s3',
+      'repo1-path=/pgbackrest',
+      `repo1-s3-bucket=${BUCKET}`,
+      'repo1-s3-endpoint=localhost',
+      `repo1-storage-port=${new URL(t.url).port}`,
+      'repo1-s3-uri-style=path',
+      'repo1-s3-region=us-east-1',
+      `repo1-s3-key=${TEST_KEY.accessKeyId}`,
+      `repo1-s3-key-secret=${TEST_KEY.secretAccessKey}`,
+      `repo1-storage-ca-file=${cert}`,
+      'repo1-retention-full=2',
+      `log-path=${path.join(work, 'log')}`,
+      `lock-path=${path.join(work, 'lock')}`,
+      `spool-path=${path.join(work, 'spool')}`,
+      'log-level-console=info',
+      'log-level-file=off',
+      'start-fast=y',
+      '',
+      `[${STANZA}]`,
+      `pg1-path=${source.dir}`,
+      `pg1-port=${source.port}`,
+      `pg1-socket-path=${work}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  chownSync(config, uid, gid);
+
+  const init = await asPgUser(`${PG_BIN}/initdb`, [
+    ...['-D', source.dir, '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync'],
+  ]);
+  expect(init.code, `initdb\n${output(init)}`).toBe(0);
+  writeFileSync(
+    path.join(source.dir, 'postgresql.conf'),
+    [
+      `port = ${source.port}`,
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${work}'`,
+      'fsync = off',
+      'wal_level = replica',
+      'archive_mode = on',
+      `archive_command = '${PGBACKREST} --config=${config} --stanza=${STANZA} archive-push %p'`,
+      '',
+    ].join('\n'),
+    { flag: 'a' },
+  );
+  await startCluster(source, 'source.log');
+  await psql(
+    source.port,
+    'CREATE TABLE players (id int PRIMARY KEY, name text NOT NULL, score int NOT NULL)',
+  );
+  await insertPlayers(source.port, 1, 100);
+}, 600_000);
+
+afterAll(async () => {
+  await stopCluster(restored.dir);
+  await stopCluster(source.dir);
+  await t?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('pgBackRest against stowage serve over TLS', () => {
+  let fullLabel: string;
+  let incrLabel: string;
+
+  it('creates the stanza, and check archives a WAL segment into the bucket', async () => {
+    await pgbackrest('stanza-create');
+    const check = await pgbackrest('check');
+    expect(check).toMatch(
+      /WAL segment \w+ successfully archived to '\/pgbackrest\/archive\/demo\//,
+    );
+    const listed = await t.client.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `pgbackrest/archive/${STANZA}/` }),
+    );
+    const keys = (listed.Contents ?? []).map((o) => o.Key);
+    expect(keys).toContain(`pgbackrest/archive/${STANZA}/archive.info`);
+    expect(
+      keys.some((k) => /\/15-1\/[0-9A-F]{16}\/[0-9A-F]{24}-[0-9a-f]{40}\.gz$/.test(k ?? '')),
+    ).toBe(true);
+  });
+
+  it('takes a full backup, then an incremental one after rows are written', async () => {
+    await pgbackrest('backup', '--type=full');
+    await insertPlayers(source.port, 101, 150);
+    await pgbackrest('backup', '--type=incr');
+    // Written after the incremental: a restore of it must not have them.
+    await insertPlayers(source.port, 151, 160);
+  });
+
+  it('info --output=json lists both backups, and their directories are in the bucket', async () => {
+    const info = JSON.parse(await pgbackrest('info', '--output=json')) as {
+      name: string;
+      status: { code: number; message: string };
+      backup: InfoBackup[];
+    }[];
+    expect(info).toHaveLength(1);
+    expect(info[0]).toMatchObject({ name: STANZA, status: { code: 0, message: 'ok' } });
+    const backups = info[0]!.backup;
+    expect(backups.map((b) => [b.type, b.error])).toEqual([
+      ['full', false],
+      ['incr', false],
+    ]);
+    fullLabel = backups[0]!.label;
+    incrLabel = backups[1]!.label;
+    expect(incrLabel).toMatch(new RegExp(`^${fullLabel}_\\d{8}-\\d{6}I$`));
+    expect(backups[1]!.prior).toBe(fullLabel);
+
+    const listed = await t.client.send(
+      new ListObjectsV2Command({
+        Bucket: BUCKET,
+        Prefix: `pgbackrest/backup/${STANZA}/`,
+        Delimiter: '/',
+      }),
+    );
+    const dirs = (listed.CommonPrefixes ?? []).map((p) => p.Prefix);
+    expect(dirs).toEqual(
+      expect.arrayContaining([
+        `pgbackrest/backup/${STANZA}/${fullLabel}/`,
+        `pgbackrest/backup/${STANZA}/${incrLabel}/`,
+      ]),
+    );
+    const manifest = await t.client.send(
+      new ListObjectsV2Command({
+        Bucket: BUCKET,
+        Prefix: `pgbackrest/backup/${STANZA}/${incrLabel}/backup.manifest`,
+      }),
+    );
+    expect((manifest.Contents ?? []).map((o) => o.Key)).toEqual([
+      `pgbackrest/backup/${STANZA}/${incrLabel}/backup.manifest`,
+      `pgbackrest/backup/${STANZA}/${incrLabel}/backup.manifest.copy`,
+    ]);
+  });
+
+  it('restores the incremental into a new data directory that starts with its rows', async () => {
+    mkdirSync(restored.dir, { mode: 0o700 });
+    chownSync(restored.dir, uid, gid);
+    const restore = await pgbackrest(
+      'restore',
+      `--pg1-path=${restored.dir}`,
+      `--set=${incrLabel}`,
+      '--type=immediate',
+      '--target-action=promote',
+    );
+    expect(restore).toContain('restore command end: completed successfully');
+    // pgBackRest wrote the recovery settings: WAL comes back through archive-get.
+    expect(readFileSync(path.join(restored.dir, 'postgresql.auto.conf'), 'utf8')).toMatch(
+      /restore_command = '.*archive-get %f "%p"'/,
+    );
+    await startCluster(
+      restored,
+      'restored.log',
+      `-c port=${restored.port} -c archive_mode=off -c listen_addresses=127.0.0.1`,
+    );
+    const deadline = Date.now() + 30_000;
+    while ((await psql(restored.port, 'SELECT pg_is_in_recovery()')) !== 'f') {
+      expect(Date.now(), 'the restored cluster is still in recovery after 30 s').toBeLessThan(
+        deadline,
+      );
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(readFileSync(path.join(work, 'restored.log'), 'utf8')).toMatch(
+      /restored log file "\w{24}" from archive/,
+    );
+    const rows = await psql(restored.port, 'SELECT id, name, score FROM players ORDER BY id');
+    expect(rows.split('\n')).toEqual(expectedRows(1, 150));
+    // The source has the ten rows written after the incremental backup too.
+    const sourceRows = await psql(source.port, 'SELECT id, name, score FROM players ORDER BY id');
+    expect(sourceRows.split('\n')).toEqual(expectedRows(1, 160));
+  });
+
+  it('a wrong secret key fails the backup with S3 403 SignatureDoesNotMatch', async () => {
+    const r = await asPgUser(
+      PGBACKREST,
+      [`--config=${config}`, `--stanza=${STANZA}`, 'backup', '--type=incr'],
+      { PGBACKREST_REPO1_S3_KEY_SECRET: 'not-the-secret-key-000000000000000000000' },
+    );
+    expect(r.code, output(r)).not.toBe(0);
+    expect(output(r)).toMatch(/ERROR: \[\d+\]: unable to load info file/);
+    expect(output(r)).toContain('HTTP request failed with 403 (Forbidden)');
+    expect(output(r)).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+
+  it('a bucket that does not exist fails a listing with S3 404 NoSuchBucket', async () => {
+    const r = await asPgUser(
+      PGBACKREST,
+      [`--config=${config}`, `--stanza=${STANZA}`, 'repo-ls', '--recurse'],
+      { PGBACKREST_REPO1_S3_BUCKET: 'no-such-bucket' },
+    );
+    expect(r.code, output(r)).not.toBe(0);
+    expect(output(r)).toContain('HTTP request failed with 404 (Not Found)');
+    expect(output(r)).toContain('<Code>NoSuchBucket</Code>');
+    // The real repository is untouched: still the two backups.
+    const info = JSON.parse(await pgbackrest('info', '--output=json')) as {
+      backup: InfoBackup[];
+    }[];
+    expect(info[0]!.backup.map((b) => b.label)).toEqual([fullLabel, incrLabel]);
+  });
+});

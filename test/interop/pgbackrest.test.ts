@@ -13,138 +13,39 @@
  * which must resolve to 127.0.0.1 first, the address the test server listens on.
  */
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { execFileSync } from 'node:child_process';
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificate, OPENSSL } from '../helpers/certificate.js';
-import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
+import { ensureDebianPackages, type RunResult } from '../helpers/peers.js';
+import { expectedRows, output, PgHost, POSTGRES_PACKAGES } from '../helpers/postgres.js';
 import { freePort } from '../helpers/rgw-support.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
 const PGBACKREST = '/usr/bin/pgbackrest';
-const PG_BIN = '/usr/lib/postgresql/15/bin';
-const SETPRIV = '/usr/bin/setpriv';
-const USERADD = '/usr/sbin/useradd';
-/** PostgreSQL refuses to run as root: the clusters belong to this user. */
-const PG_USER = 'stowage-pg';
 const BUCKET = 'pg-backups';
 const STANZA = 'demo';
 
 let t: TestServer;
+let pg: PgHost;
 let work: string;
-let uid: number;
-let gid: number;
 let config: string;
 /** Each cluster's data directory and port; stopped in afterAll. */
 const source = { dir: '', port: 0 };
 const restored = { dir: '', port: 0 };
 
-/** Runs a command as PG_USER with an explicit environment. */
-function asPgUser(
-  command: string,
-  args: string[],
-  env: Record<string, string> = {},
-  timeoutMs = 60_000,
-): Promise<RunResult> {
-  return runPeer(
-    SETPRIV,
-    ['--reuid', String(uid), '--regid', String(gid), '--clear-groups', '--', command, ...args],
-    { HOME: work, ...env },
-    { cwd: work, timeoutMs },
-  );
-}
-
-function output(r: RunResult): string {
-  return `${r.stdout}\n${r.stderr}`;
+/** Runs pgBackRest as the clusters' user, with `env` added. */
+function runPgbackrest(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return pg.run(PGBACKREST, [`--config=${config}`, `--stanza=${STANZA}`, ...args], env);
 }
 
 /** Runs pgBackRest with the test configuration; it must succeed. */
 async function pgbackrest(...args: string[]): Promise<string> {
-  const r = await asPgUser(PGBACKREST, [`--config=${config}`, `--stanza=${STANZA}`, ...args]);
+  const r = await runPgbackrest(args);
   expect(r.code, `pgbackrest ${args.join(' ')}\n${output(r)}`).toBe(0);
   return r.stdout;
-}
-
-/** Runs SQL in a cluster (over its Unix socket); it must succeed. */
-async function psql(port: number, sql: string): Promise<string> {
-  const r = await asPgUser(`${PG_BIN}/psql`, [
-    ...['-X', '-q', '-A', '-t', '-F', '|', '-v', 'ON_ERROR_STOP=1'],
-    ...['-h', work, '-p', String(port), '-d', 'postgres', '-c', sql],
-  ]);
-  expect(r.code, `psql ${sql}\n${output(r)}`).toBe(0);
-  return r.stdout.trim();
-}
-
-async function startCluster(
-  cluster: { dir: string; port: number },
-  log: string,
-  options = '',
-): Promise<void> {
-  const r = await asPgUser(`${PG_BIN}/pg_ctl`, [
-    ...['-D', cluster.dir, '-l', path.join(work, log), '-w', '-t', '60'],
-    ...(options ? ['-o', options] : []),
-    'start',
-  ]);
-  const logText = existsSync(path.join(work, log))
-    ? readFileSync(path.join(work, log), 'utf8')
-    : '';
-  expect(r.code, `pg_ctl start ${cluster.dir}\n${output(r)}\n${logText}`).toBe(0);
-}
-
-/** Stops a cluster if it runs: pg_ctl, then SIGKILL to a postmaster that is left. */
-async function stopCluster(dir: string): Promise<void> {
-  const pidFile = path.join(dir, 'postmaster.pid');
-  if (!dir || !existsSync(pidFile)) return;
-  await asPgUser(`${PG_BIN}/pg_ctl`, ['-D', dir, '-m', 'immediate', '-w', '-t', '30', 'stop']);
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (pid > 0) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/** Creates PG_USER (a system user without a home or a shell) unless it exists. */
-function ensurePgUser(): void {
-  try {
-    execFileSync('id', ['-u', PG_USER], { stdio: 'pipe' });
-  } catch {
-    execFileSync(USERADD, ['--system', '--user-group', '--no-create-home', PG_USER], {
-      stdio: 'pipe',
-    });
-  }
-  uid = Number(execFileSync('id', ['-u', PG_USER]).toString());
-  gid = Number(execFileSync('id', ['-g', PG_USER]).toString());
-}
-
-/** The rows of `players`, in id order, as psql prints them. */
-function expectedRows(from: number, to: number): string[] {
-  const rows: string[] = [];
-  for (let id = from; id <= to; id++) rows.push(`${id}|Zoë #${id}|${id * 7}`);
-  return rows;
-}
-
-async function insertPlayers(port: number, from: number, to: number): Promise<void> {
-  await psql(
-    port,
-    `INSERT INTO players SELECT g, 'Zoë #' || g, g * 7 FROM generate_series(${from}, ${to}) g`,
-  );
 }
 
 interface InfoBackup {
@@ -157,10 +58,7 @@ interface InfoBackup {
 beforeAll(async () => {
   ensureDebianPackages({
     [PGBACKREST]: 'pgbackrest',
-    [`${PG_BIN}/initdb`]: 'postgresql-15',
-    [`${PG_BIN}/psql`]: 'postgresql-client-15',
-    [SETPRIV]: 'util-linux',
-    [USERADD]: 'passwd',
+    ...POSTGRES_PACKAGES,
     [OPENSSL]: 'openssl',
   });
   // See the header: pgBackRest 2.45 tries only the first address of its endpoint.
@@ -170,9 +68,8 @@ beforeAll(async () => {
       `localhost resolves to ${first.address} first; pgBackRest 2.45 would not reach the test server on 127.0.0.1`,
     );
   }
-  ensurePgUser();
-  work = mkdtempSync(path.join(tmpdir(), 'stowage-pgbackrest-'));
-  chownSync(work, uid, gid);
+  pg = PgHost.create('stowage-pgbackrest-');
+  work = pg.work;
   const { cert, key } = makeCertificate(work, 'server');
   chmodSync(cert, 0o644);
   t = await startTestServer({
@@ -186,8 +83,7 @@ beforeAll(async () => {
   restored.dir = path.join(work, 'restored');
   restored.port = await freePort();
   for (const dir of ['log', 'lock', 'spool']) {
-    mkdirSync(path.join(work, dir));
-    chownSync(path.join(work, dir), uid, gid);
+    pg.mkdir(path.join(work, dir));
   }
   config = path.join(work, 'pgbackrest.conf');
   writeFileSync(
@@ -220,37 +116,21 @@ beforeAll(async () => {
     ].join('\n'),
     { mode: 0o600 },
   );
-  chownSync(config, uid, gid);
+  pg.chown(config);
 
-  const init = await asPgUser(`${PG_BIN}/initdb`, [
-    ...['-D', source.dir, '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync'],
+  await pg.initCluster(source, [
+    'wal_level = replica',
+    'archive_mode = on',
+    `archive_command = '${PGBACKREST} --config=${config} --stanza=${STANZA} archive-push %p'`,
   ]);
-  expect(init.code, `initdb\n${output(init)}`).toBe(0);
-  writeFileSync(
-    path.join(source.dir, 'postgresql.conf'),
-    [
-      `port = ${source.port}`,
-      "listen_addresses = '127.0.0.1'",
-      `unix_socket_directories = '${work}'`,
-      'fsync = off',
-      'wal_level = replica',
-      'archive_mode = on',
-      `archive_command = '${PGBACKREST} --config=${config} --stanza=${STANZA} archive-push %p'`,
-      '',
-    ].join('\n'),
-    { flag: 'a' },
-  );
-  await startCluster(source, 'source.log');
-  await psql(
-    source.port,
-    'CREATE TABLE players (id int PRIMARY KEY, name text NOT NULL, score int NOT NULL)',
-  );
-  await insertPlayers(source.port, 1, 100);
+  await pg.startCluster(source, 'source.log');
+  await pg.createPlayers(source.port);
+  await pg.insertPlayers(source.port, 1, 100);
 }, 600_000);
 
 afterAll(async () => {
-  await stopCluster(restored.dir);
-  await stopCluster(source.dir);
+  await pg?.stopCluster(restored.dir);
+  await pg?.stopCluster(source.dir);
   await t?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -277,10 +157,10 @@ describe('pgBackRest against stowage serve over TLS', () => {
 
   it('takes a full backup, then an incremental one after rows are written', async () => {
     await pgbackrest('backup', '--type=full');
-    await insertPlayers(source.port, 101, 150);
+    await pg.insertPlayers(source.port, 101, 150);
     await pgbackrest('backup', '--type=incr');
     // Written after the incremental: a restore of it must not have them.
-    await insertPlayers(source.port, 151, 160);
+    await pg.insertPlayers(source.port, 151, 160);
   });
 
   it('info --output=json lists both backups, and their directories are in the bucket', async () => {
@@ -328,8 +208,7 @@ describe('pgBackRest against stowage serve over TLS', () => {
   });
 
   it('restores the incremental into a new data directory that starts with its rows', async () => {
-    mkdirSync(restored.dir, { mode: 0o700 });
-    chownSync(restored.dir, uid, gid);
+    pg.mkdir(restored.dir, 0o700);
     const restore = await pgbackrest(
       'restore',
       `--pg1-path=${restored.dir}`,
@@ -342,34 +221,24 @@ describe('pgBackRest against stowage serve over TLS', () => {
     expect(readFileSync(path.join(restored.dir, 'postgresql.auto.conf'), 'utf8')).toMatch(
       /restore_command = '.*archive-get %f "%p"'/,
     );
-    await startCluster(
+    await pg.startCluster(
       restored,
       'restored.log',
       `-c port=${restored.port} -c archive_mode=off -c listen_addresses=127.0.0.1`,
     );
-    const deadline = Date.now() + 30_000;
-    while ((await psql(restored.port, 'SELECT pg_is_in_recovery()')) !== 'f') {
-      expect(Date.now(), 'the restored cluster is still in recovery after 30 s').toBeLessThan(
-        deadline,
-      );
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await pg.waitForPromotion(restored);
     expect(readFileSync(path.join(work, 'restored.log'), 'utf8')).toMatch(
       /restored log file "\w{24}" from archive/,
     );
-    const rows = await psql(restored.port, 'SELECT id, name, score FROM players ORDER BY id');
-    expect(rows.split('\n')).toEqual(expectedRows(1, 150));
+    expect(await pg.players(restored.port)).toEqual(expectedRows(1, 150));
     // The source has the ten rows written after the incremental backup too.
-    const sourceRows = await psql(source.port, 'SELECT id, name, score FROM players ORDER BY id');
-    expect(sourceRows.split('\n')).toEqual(expectedRows(1, 160));
+    expect(await pg.players(source.port)).toEqual(expectedRows(1, 160));
   });
 
   it('a wrong secret key fails the backup with S3 403 SignatureDoesNotMatch', async () => {
-    const r = await asPgUser(
-      PGBACKREST,
-      [`--config=${config}`, `--stanza=${STANZA}`, 'backup', '--type=incr'],
-      { PGBACKREST_REPO1_S3_KEY_SECRET: 'not-the-secret-key-000000000000000000000' },
-    );
+    const r = await runPgbackrest(['backup', '--type=incr'], {
+      PGBACKREST_REPO1_S3_KEY_SECRET: 'not-the-secret-key-000000000000000000000',
+    });
     expect(r.code, output(r)).not.toBe(0);
     expect(output(r)).toMatch(/ERROR: \[\d+\]: unable to load info file/);
     expect(output(r)).toContain('HTTP request failed with 403 (Forbidden)');
@@ -377,11 +246,9 @@ describe('pgBackRest against stowage serve over TLS', () => {
   });
 
   it('a bucket that does not exist fails a listing with S3 404 NoSuchBucket', async () => {
-    const r = await asPgUser(
-      PGBACKREST,
-      [`--config=${config}`, `--stanza=${STANZA}`, 'repo-ls', '--recurse'],
-      { PGBACKREST_REPO1_S3_BUCKET: 'no-such-bucket' },
-    );
+    const r = await runPgbackrest(['repo-ls', '--recurse'], {
+      PGBACKREST_REPO1_S3_BUCKET: 'no-such-bucket',
+    });
     expect(r.code, output(r)).not.toBe(0);
     expect(output(r)).toContain('HTTP request failed with 404 (Not Found)');
     expect(output(r)).toContain('<Code>NoSuchBucket</Code>');

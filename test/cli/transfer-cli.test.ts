@@ -8,7 +8,6 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -31,6 +30,7 @@ import { createRequire } from 'node:module';
 import { ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keysOf } from '../helpers/list-keys.js';
 import { storesYaml } from '../helpers/store-yaml.js';
 import { tempDir } from '../helpers/engine.js';
 import { cliFor } from '../helpers/cli-target.js';
@@ -52,19 +52,6 @@ function tree(files: Record<string, string | Buffer>): string {
     writeFileSync(p, body);
   }
   return root;
-}
-
-async function keysOf(s3: S3Client, bucket: string, prefix = ''): Promise<string[]> {
-  const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? []) out.push(o.Key!);
-    token = page.NextContinuationToken;
-  } while (token);
-  return out.sort();
 }
 
 async function body(s3: S3Client, bucket: string, key: string): Promise<string> {

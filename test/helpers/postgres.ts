@@ -85,6 +85,9 @@ function ensurePgUser(): { uid: number; gid: number } {
 
 /** PG_USER and a temp work directory it owns (its HOME and the clusters' socket directory). */
 export class PgHost {
+  /** The data directories of the clusters started, for stopAll. */
+  private readonly started = new Set<string>();
+
   private constructor(
     readonly work: string,
     readonly uid: number,
@@ -161,8 +164,24 @@ export class PgHost {
     );
   }
 
+  /**
+   * The source cluster of a backup test: initdb'd in `dir`, archiving its WAL with
+   * `archiveCommand`, started, with rows 1–100 in `players`.
+   */
+  async startArchivingSource(cluster: Cluster, archiveCommand: string): Promise<void> {
+    await this.initCluster(cluster, [
+      'wal_level = replica',
+      'archive_mode = on',
+      `archive_command = '${archiveCommand}'`,
+    ]);
+    await this.startCluster(cluster, 'source.log');
+    await this.createPlayers(cluster.port);
+    await this.insertPlayers(cluster.port, 1, 100);
+  }
+
   /** Starts a cluster (its server log in the work directory); it must come up. */
   async startCluster(cluster: Cluster, log: string, options = ''): Promise<void> {
+    this.started.add(cluster.dir);
     const logFile = path.join(this.work, log);
     const r = await this.run(`${PG_BIN}/pg_ctl`, [
       ...['-D', cluster.dir, '-l', logFile, '-w', '-t', '60'],
@@ -183,6 +202,11 @@ export class PgHost {
       ).toBeLessThan(deadline);
       await new Promise((r) => setTimeout(r, 250));
     }
+  }
+
+  /** Stops every cluster started (for afterAll: also after a failed test). */
+  async stopAll(): Promise<void> {
+    for (const dir of this.started) await this.stopCluster(dir);
   }
 
   /** Stops a cluster if it runs: pg_ctl, then SIGKILL to a postmaster that is left. */

@@ -14,12 +14,13 @@
  * Credentials and the CA live in ~/.aws of the clusters' user (HOME is the work directory),
  * as they would for the postgres user, so the archive_command needs no environment.
  */
-import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificate, OPENSSL } from '../helpers/certificate.js';
+import { keysOf } from '../helpers/list-keys.js';
 import { ensureDebianPackages, type RunResult } from '../helpers/peers.js';
 import { expectedRows, output, PgHost, POSTGRES_PACKAGES } from '../helpers/postgres.js';
 import { freePort } from '../helpers/rgw-support.js';
@@ -67,18 +68,7 @@ async function backupList(): Promise<ListedBackup[]> {
   return (JSON.parse(out) as { backups_list: ListedBackup[] }).backups_list;
 }
 
-async function keysUnder(prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await t.client.send(
-      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? []) keys.push(o.Key!);
-    token = page.NextContinuationToken;
-  } while (token);
-  return keys;
-}
+const keysUnder = (prefix: string): Promise<string[]> => keysOf(t.client, BUCKET, prefix);
 
 /** The key barman-cloud-wal-archive -z gives a WAL segment. */
 function walKey(segment: string): string {
@@ -123,19 +113,14 @@ beforeAll(async () => {
   source.port = await freePort();
   restored.dir = path.join(work, 'restored');
   restored.port = await freePort();
-  await pg.initCluster(source, [
-    'wal_level = replica',
-    'archive_mode = on',
-    `archive_command = '${BIN}/barman-cloud-wal-archive --endpoint-url ${t.url} -z ${DESTINATION} ${SERVER} %p'`,
-  ]);
-  await pg.startCluster(source, 'source.log');
-  await pg.createPlayers(source.port);
-  await pg.insertPlayers(source.port, 1, 100);
+  await pg.startArchivingSource(
+    source,
+    `${BIN}/barman-cloud-wal-archive --endpoint-url ${t.url} -z ${DESTINATION} ${SERVER} %p`,
+  );
 }, 600_000);
 
 afterAll(async () => {
-  await pg?.stopCluster(restored.dir);
-  await pg?.stopCluster(source.dir);
+  await pg?.stopAll();
   await t?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });

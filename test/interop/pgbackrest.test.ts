@@ -118,19 +118,14 @@ beforeAll(async () => {
   );
   pg.chown(config);
 
-  await pg.initCluster(source, [
-    'wal_level = replica',
-    'archive_mode = on',
-    `archive_command = '${PGBACKREST} --config=${config} --stanza=${STANZA} archive-push %p'`,
-  ]);
-  await pg.startCluster(source, 'source.log');
-  await pg.createPlayers(source.port);
-  await pg.insertPlayers(source.port, 1, 100);
+  await pg.startArchivingSource(
+    source,
+    `${PGBACKREST} --config=${config} --stanza=${STANZA} archive-push %p`,
+  );
 }, 600_000);
 
 afterAll(async () => {
-  await pg?.stopCluster(restored.dir);
-  await pg?.stopCluster(source.dir);
+  await pg?.stopAll();
   await t?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });

@@ -19,7 +19,6 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
@@ -34,6 +33,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificate } from '../helpers/certificate.js';
 import { patternBytes } from '../helpers/engine.js';
+import { keysOf } from '../helpers/list-keys.js';
 import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
@@ -156,18 +156,7 @@ async function body(client: S3Client, key: string, bucket = BUCKET): Promise<Buf
   return Buffer.from(await out.Body!.transformToByteArray());
 }
 
-async function keys(prefix = ''): Promise<string[]> {
-  const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await t.client.send(
-      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? []) out.push(o.Key!);
-    token = page.NextContinuationToken;
-  } while (token);
-  return out.sort();
-}
+const keys = (prefix = ''): Promise<string[]> => keysOf(t.client, BUCKET, prefix);
 
 async function status(key: string): Promise<number> {
   try {

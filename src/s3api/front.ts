@@ -77,7 +77,7 @@ export interface S3FrontOptions {
   virtualHostDomain?: string;
   /** False to store objects in the clear unless asked (`server.defaultEncryption: none`). */
   encryptByDefault?: boolean;
-  /** The keys and region POST Object forms are signed with (see PostAuthorizer). */
+  /** The keys POST Object forms are signed with (see PostAuthorizer). */
   post?: Omit<PostAuthorizer, 'authorize'>;
   /** Called once per finished request. */
   onAccess?: (entry: AccessLogEntry) => void;
@@ -225,19 +225,18 @@ export function createS3Handler(
           : {}),
         ...(deferred ? { deferred } : {}),
         ...(options.encryptByDefault === false ? { encryptByDefault: false } : {}),
-        ...(form && options.post
-          ? {
-              post: {
-                ...options.post,
-                // The access line names the key that signed the form.
-                authorize: (p: Principal, rt: Route, rq: IncomingMessage) => {
-                  principal = p;
-                  return options.authorize(p, rt, rq);
-                },
-              },
-            }
-          : {}),
       };
+      // Set only for a form, not spread into the literal every request builds.
+      if (form && options.post) {
+        r.post = {
+          lookup: options.post.lookup,
+          // The access line names the key that signed the form.
+          authorize: (p: Principal, rt: Route, rq: IncomingMessage) => {
+            principal = p;
+            return options.authorize(p, rt, rq);
+          },
+        };
+      }
       await HANDLERS[routed.operation](r);
     };
     /**

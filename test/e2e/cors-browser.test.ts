@@ -12,21 +12,15 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/engine.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { startBrowserHarness, type BrowserHarness } from '../helpers/chromium.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const BUCKET = 'ziggie-cloud-assets';
 
 let t: TestServer;
-let pages: Server;
-let pagePort: number;
-let context: BrowserContext;
-let profile: { dir: string; cleanup: () => void };
+let browser: BrowserHarness;
 
 /** What the page's fetch() saw, or the error it threw. */
 interface PageResult {
@@ -67,25 +61,19 @@ beforeAll(async () => {
       },
     }),
   );
-  pages = createServer((_req, res) => {
+  browser = await startBrowserHarness((_req, res) => {
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
     res.end('<!doctype html><title>ziggie</title><p>page</p>');
   });
-  await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
-  pagePort = (pages.address() as AddressInfo).port;
-  profile = tempDir('stowage-chromium-');
-  context = await launchChromium(profile.dir);
 }, 600_000);
 
 afterAll(async () => {
-  await context?.close();
-  await new Promise<void>((resolve) => (pages ? pages.close(() => resolve()) : resolve()));
-  profile?.cleanup();
+  await browser?.close();
   await t?.close();
 });
 
 async function openPage(origin: string): Promise<Page> {
-  const page = await context.newPage();
+  const page = await browser.context.newPage();
   await page.goto(`${origin}/`);
   return page;
 }
@@ -117,7 +105,7 @@ function presign(command: GetObjectCommand | PutObjectCommand): Promise<string> 
 
 describe('a page on an allowed origin (http://localhost:<port>)', () => {
   it('PUTs an object and reads it back, with the exposed ETag', async () => {
-    const page = await openPage(`http://localhost:${pagePort}`);
+    const page = await openPage(`http://localhost:${browser.port}`);
     const key = 'uploads/from-browser.txt';
     const put = await pageFetch(
       page,
@@ -140,7 +128,7 @@ describe('a page on an allowed origin (http://localhost:<port>)', () => {
   });
 
   it('lets the page read an S3 error (NoSuchKey) too', async () => {
-    const page = await openPage(`http://localhost:${pagePort}`);
+    const page = await openPage(`http://localhost:${browser.port}`);
     const get = await pageFetch(
       page,
       await presign(new GetObjectCommand({ Bucket: BUCKET, Key: 'missing.txt' })),
@@ -155,7 +143,7 @@ describe('a page on an allowed origin (http://localhost:<port>)', () => {
 describe('a page on an origin no rule allows (http://127.0.0.1:<port>)', () => {
   it('cannot read a GET response: the browser blocks it', async () => {
     await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'secret.txt', Body: 'x' }));
-    const page = await openPage(`http://127.0.0.1:${pagePort}`);
+    const page = await openPage(`http://127.0.0.1:${browser.port}`);
     const get = await pageFetch(
       page,
       await presign(new GetObjectCommand({ Bucket: BUCKET, Key: 'secret.txt' })),
@@ -166,7 +154,7 @@ describe('a page on an origin no rule allows (http://127.0.0.1:<port>)', () => {
   });
 
   it('cannot PUT: the preflight is refused and nothing is stored', async () => {
-    const page = await openPage(`http://127.0.0.1:${pagePort}`);
+    const page = await openPage(`http://127.0.0.1:${browser.port}`);
     const key = 'uploads/refused.txt';
     const put = await pageFetch(
       page,

@@ -14,23 +14,17 @@ import {
   PutBucketCorsCommand,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/engine.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { startBrowserHarness, type BrowserHarness } from '../helpers/chromium.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const BUCKET = 'studio-uploads';
 
 let t: TestServer;
-let pages: Server;
+let browser: BrowserHarness;
 let origin: string;
-let context: BrowserContext;
-let profile: { dir: string; cleanup: () => void };
 /** The HTML the page server answers `/` with. */
 let formPage = '';
 
@@ -54,7 +48,7 @@ beforeAll(async () => {
       },
     }),
   );
-  pages = createServer((req, res) => {
+  browser = await startBrowserHarness((req, res) => {
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
     if (req.url?.startsWith('/done')) {
       res.end(`<!doctype html><title>done</title><p id="query">${escape(req.url)}</p>`);
@@ -62,16 +56,11 @@ beforeAll(async () => {
     }
     res.end(formPage);
   });
-  await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
-  origin = `http://localhost:${(pages.address() as AddressInfo).port}`;
-  profile = tempDir('stowage-chromium-post-');
-  context = await launchChromium(profile.dir);
+  origin = `http://localhost:${browser.port}`;
 }, 600_000);
 
 afterAll(async () => {
-  await context?.close();
-  await new Promise<void>((resolve) => (pages ? pages.close(() => resolve()) : resolve()));
-  profile?.cleanup();
+  await browser?.close();
   await t?.close();
 });
 
@@ -97,9 +86,9 @@ describe('a browser form upload', () => {
       '<input type="hidden" name="Content-Type" value="image/png">' +
       '<input type="file" name="file" id="file"><button id="go">Upload</button></form>';
     const png = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.alloc(5000, 7)]);
-    const file = path.join(profile.dir, 'frame 01.png');
+    const file = path.join(browser.dir, 'frame 01.png');
     writeFileSync(file, png);
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     await page.goto(`${origin}/`);
     await page.setInputFiles('#file', file);
     await Promise.all([page.waitForURL(/\/done\?/), page.click('#go')]);
@@ -122,7 +111,7 @@ describe('a browser form upload', () => {
       Expires: 600,
     });
     formPage = '<!doctype html><title>fetch</title>';
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     await page.goto(`${origin}/`);
     const result = await page.evaluate(
       async ([u, f]) => {

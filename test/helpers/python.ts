@@ -74,3 +74,24 @@ export function boto3Env(python: string, home: string): Record<string, string> {
     AWS_EC2_METADATA_DISABLED: 'true',
   };
 }
+
+/**
+ * Python source that defines `s3_client(endpoint, access_key, secret_key, verify=None,
+ * **config)`: the boto3 S3 client the interop scripts use (us-east-1, SigV4, path-style).
+ * `verify` is boto3's (a CA bundle path, or False); `config` adds to its Config (e.g.
+ * `retries={"max_attempts": 1}`). Put it at the top of a script: `${BOTO3_CLIENT}`.
+ */
+export const BOTO3_CLIENT = String.raw`import boto3
+from botocore.client import Config
+
+def s3_client(endpoint, access_key, secret_key, verify=None, **config):
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        region_name="us-east-1",
+        verify=verify,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, **config),
+    )
+`;

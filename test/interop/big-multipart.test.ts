@@ -25,7 +25,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
-import { boto3Env, pythonWithBoto3 } from '../helpers/python.js';
+import { BOTO3_CLIENT, boto3Env, pythonWithBoto3 } from '../helpers/python.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 import { rcloneEnv } from '../helpers/rclone.js';
 
@@ -159,20 +159,11 @@ async function sdkMultipartUpload(
   );
 }
 
-const BOTO3_SCRIPT = String.raw`import sys
-import boto3
+const BOTO3_SCRIPT = String.raw`${BOTO3_CLIENT}import sys
 from boto3.s3.transfer import TransferConfig
-from botocore.client import Config
 
 endpoint, access_key, secret_key, action, bucket, key, local, part_mib = sys.argv[1:9]
-s3 = boto3.client(
-    "s3",
-    endpoint_url=endpoint,
-    aws_access_key_id=access_key,
-    aws_secret_access_key=secret_key,
-    region_name="us-east-1",
-    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-)
+s3 = s3_client(endpoint, access_key, secret_key)
 size = int(part_mib) * 1024 * 1024
 tc = TransferConfig(multipart_threshold=size, multipart_chunksize=size, max_concurrency=4)
 if action == "upload":

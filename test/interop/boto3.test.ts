@@ -9,23 +9,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
+import { BOTO3_CLIENT } from '../helpers/python.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
-const SCRIPT = String.raw`import base64, hashlib, json, os, sys, tempfile, urllib.request
-import boto3
+const SCRIPT = String.raw`${BOTO3_CLIENT}import base64, hashlib, json, os, sys, tempfile, urllib.request
 from boto3.s3.transfer import TransferConfig
-from botocore.client import Config
 from botocore.exceptions import ClientError
-
 endpoint, access_key, secret_key, workdir = sys.argv[1:5]
-s3 = boto3.client(
-    "s3",
-    endpoint_url=endpoint,
-    aws_access_key_id=access_key,
-    aws_secret_access_key=secret_key,
-    region_name="us-east-1",
-    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-)
+s3 = s3_client(endpoint, access_key, secret_key)
 out = {"boto3": boto3.__version__}
 B = "boto-bucket"
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
-import { boto3Env, pythonWith } from '../helpers/python.js';
+import { BOTO3_CLIENT, boto3Env, pythonWith } from '../helpers/python.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
 const BUCKET = 'post-interop';
@@ -46,19 +46,11 @@ describe('POST Object with real clients', () => {
     const script = path.join(work, 'post.py');
     writeFileSync(
       script,
-      String.raw`import json, subprocess, sys
-import boto3, requests
-from botocore.client import Config
+      String.raw`${BOTO3_CLIENT}import json, subprocess, sys
+import requests
 
 endpoint, access_key, secret_key, bucket, work = sys.argv[1:6]
-s3 = boto3.client(
-    "s3",
-    endpoint_url=endpoint,
-    aws_access_key_id=access_key,
-    aws_secret_access_key=secret_key,
-    region_name="us-east-1",
-    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-)
+s3 = s3_client(endpoint, access_key, secret_key)
 out = {}
 post = s3.generate_presigned_post(
     bucket,

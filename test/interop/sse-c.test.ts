@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS, awsCliEnv } from '../helpers/aws-cli.js';
 import { makeCertificate, OPENSSL } from '../helpers/certificate.js';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
-import { boto3Env, pythonWithBoto3 } from '../helpers/python.js';
+import { BOTO3_CLIENT, boto3Env, pythonWithBoto3 } from '../helpers/python.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 import { rcloneEnv } from '../helpers/rclone.js';
 
@@ -122,23 +122,13 @@ describe('SSE-C with real clients over https', () => {
     const script = path.join(work, 'ssec.py');
     writeFileSync(
       script,
-      String.raw`import json, sys
-import boto3
+      String.raw`${BOTO3_CLIENT}import json, sys
 from boto3.s3.transfer import TransferConfig
-from botocore.client import Config
 from botocore.exceptions import ClientError
 
 endpoint, access_key, secret_key, ca, bucket, key_file, big, out = sys.argv[1:9]
 key = open(key_file, "rb").read()
-s3 = boto3.client(
-    "s3",
-    endpoint_url=endpoint,
-    aws_access_key_id=access_key,
-    aws_secret_access_key=secret_key,
-    region_name="us-east-1",
-    verify=ca,
-    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-)
+s3 = s3_client(endpoint, access_key, secret_key, verify=ca, retries={"max_attempts": 1})
 sse = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": key}
 res = {}
 s3.put_object(Bucket=bucket, Key="boto3/small.txt", Body=b"boto3 under a customer key\n", **sse)

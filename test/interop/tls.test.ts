@@ -24,7 +24,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
 import { makeCertificate, OPENSSL } from '../helpers/certificate.js';
-import { boto3Env, pythonWithBoto3 } from '../helpers/python.js';
+import { BOTO3_CLIENT, boto3Env, pythonWithBoto3 } from '../helpers/python.js';
 import { connectRaw } from '../helpers/raw-socket.js';
 import { startRgw, type RgwServer } from '../helpers/rgw.js';
 import { freePort } from '../helpers/rgw-support.js';
@@ -260,22 +260,12 @@ describe('stowage serve over TLS', () => {
     const script = path.join(work, 'tls.py');
     writeFileSync(
       script,
-      String.raw`import json, sys
-import boto3
-from botocore.client import Config
+      String.raw`${BOTO3_CLIENT}import json, sys
 from botocore.exceptions import SSLError
 
 endpoint, access_key, secret_key, ca, bucket = sys.argv[1:6]
 def client(verify):
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        region_name="us-east-1",
-        verify=verify,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
+    return s3_client(endpoint, access_key, secret_key, verify=verify, retries={"max_attempts": 1})
 s3 = client(ca)
 s3.put_object(Bucket=bucket, Key="boto3.txt", Body=b"over TLS from boto3\n")
 out = {"body": s3.get_object(Bucket=bucket, Key="boto3.txt")["Body"].read().decode()}

@@ -26,6 +26,15 @@ function invalid(message: string): StowageError {
   return new StowageError('E_INVALID_ARGUMENT', message);
 }
 
+/** S3's InvalidArgument for a form without a field it needs (`key`, a signature field). */
+export function missingField(name: string): StowageError {
+  return new StowageError(
+    'E_INVALID_ARGUMENT',
+    `Bucket POST must contain a field named '${name}'.  If it is specified, please check the order of the fields.`,
+    { details: { argumentName: name } },
+  );
+}
+
 /**
  * Reads `body` (the request body of a `multipart/form-data` POST with `contentType`) until
  * its `file` field starts. Fails with InvalidArgument for a body that is not a form, has
@@ -36,8 +45,7 @@ export function readPostForm(
   contentType: string | undefined,
 ): Promise<PostForm> {
   if (!contentType || !/^multipart\/form-data\s*;/i.test(contentType)) {
-    throw new StowageError(
-      'E_INVALID_ARGUMENT',
+    throw invalid(
       'POST requires exactly one file upload per request, in a multipart/form-data body ' +
         `(Content-Type was ${contentType === undefined ? 'missing' : `"${contentType}"`})`,
     );

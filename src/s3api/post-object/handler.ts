@@ -25,7 +25,7 @@ import { setWrittenVersionHeader } from '../handlers/objects.js';
 import { sendXml } from '../respond.js';
 import { originForm } from '../request-target.js';
 import type { Route } from '../router.js';
-import { readPostForm } from './form.js';
+import { missingField, readPostForm } from './form.js';
 import { checkPostPolicy, type PolicyLimits } from './policy.js';
 import { postFormPrincipal } from './signature.js';
 
@@ -126,13 +126,7 @@ export async function postObject(r: S3Request): Promise<void> {
     fields.set('bucket', bucket);
     const principal = postFormPrincipal(fields, r.post.lookup);
     const rawKey = fields.get('key');
-    if (rawKey === undefined) {
-      throw new StowageError(
-        'E_INVALID_ARGUMENT',
-        "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.",
-        { details: { argumentName: 'key' } },
-      );
-    }
+    if (rawKey === undefined) throw missingField('key');
     const key = rawKey.replaceAll(
       '${filename}',
       path.posix.basename(form.filename.replaceAll('\\', '/')),
@@ -188,7 +182,6 @@ function respond(
   r.res.setHeader('ETag', result.etag);
   setWrittenVersionHeader(put, result.versionId);
   writeEncryptionHeaders(r.res, result.encryption);
-  const location = locationOf(r, bucket, key);
   const redirect = fields.get('success_action_redirect') ?? fields.get('redirect');
   if (redirect !== undefined && /^https?:\/\//i.test(redirect)) {
     const url = new URL(redirect);
@@ -201,6 +194,7 @@ function respond(
     r.res.end();
     return;
   }
+  const location = locationOf(r, bucket, key);
   r.res.setHeader('Location', location);
   const status = fields.get('success_action_status');
   if (status === '201') {

@@ -12,16 +12,9 @@ import { parseCredentialScope } from '../auth/credential-scope.js';
 import { credentialOf, signatureDoesNotMatch } from '../auth/sigv4.js';
 import type { CredentialLookup } from '../auth/types.js';
 import type { Principal } from '../front.js';
+import { missingField } from './form.js';
 
 const SIGV4_FIELDS = ['x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-signature'];
-
-function missing(name: string): StowageError {
-  return new StowageError(
-    'E_INVALID_ARGUMENT',
-    `Bucket POST must contain a field named '${name}'.  If it is specified, please check the order of the fields.`,
-    { details: { argumentName: name } },
-  );
-}
 
 /**
  * The caller a form speaks for: anonymous without a signature; else the key whose
@@ -42,16 +35,16 @@ export function postFormPrincipal(
     );
   }
   if (!SIGV4_FIELDS.some((f) => fields.has(f))) {
-    if (fields.has('policy')) throw missing('x-amz-signature');
+    if (fields.has('policy')) throw missingField('x-amz-signature');
     return { kind: 'anonymous' };
   }
   const [algorithm, credential, amzDate, signature] = SIGV4_FIELDS.map((f) => {
     const v = fields.get(f);
-    if (v === undefined) throw missing(f);
+    if (v === undefined) throw missingField(f);
     return v;
   }) as [string, string, string, string];
   const policy = fields.get('policy');
-  if (policy === undefined) throw missing('policy');
+  if (policy === undefined) throw missingField('policy');
   if (algorithm !== ALGORITHM) {
     throw new StowageError(
       'E_INVALID_ARGUMENT',

@@ -103,6 +103,20 @@ describe('single PUT', () => {
     }
   });
 
+  it('bodies of several runs read at once are decrypted on the shared workers, each whole', async () => {
+    // Spans of more than one read batch go to the decryption workers (open-workers.ts),
+    // several runs per stream in flight: three streams at once share them.
+    const MIB = 1024 * 1024;
+    const bodies = [0, 1, 2].map((i) => patternBytes(2 * MIB + i * 777_777 + 3, 20 + i));
+    for (const [i, body] of bodies.entries()) {
+      await engine.putObject('vault', `w${i}`, body, { encryption: KMS });
+    }
+    const reads = await Promise.all(bodies.map((_, i) => read(`w${i}`)));
+    reads.forEach((got, i) => expect(got.equals(bodies[i]!)).toBe(true));
+    const [s, e] = [MIB + 5, bodies[2]!.length - 2];
+    expect((await read('w2', `bytes=${s}-${e}`)).equals(bodies[2]!.subarray(s, e + 1))).toBe(true);
+  });
+
   it('a file cut short after its first read batch is E_DATA_CORRUPT; a reader that stops early leaves no file open', async () => {
     // Several read batches: the cut lands after the first; a reader that breaks off after
     // one chunk must close the blob file all the same.
@@ -223,6 +237,21 @@ describe('damage and keys', () => {
       kind: 'checksum',
       message: expect.stringMatching(/vault\/k/),
     });
+  });
+
+  it('a changed byte in a later run of a large file fails the reads that cover it, on the workers', async () => {
+    const MIB = 1024 * 1024;
+    const body = patternBytes(4 * MIB + 999, 11);
+    await engine.putObject('vault', 'k', body, { encryption: SSE_S3 });
+    // Segment 50 (plaintext from 3.125 MiB) lies in the fourth run of a whole read.
+    flipBit(50 * (SEGMENT_BYTES + 16) + 100);
+    await expectError(read('k'), 'E_DATA_CORRUPT', /authentication/);
+    await expectError(read('k', `bytes=${3 * MIB}-${4 * MIB}`), 'E_DATA_CORRUPT', /authentication/);
+    const clean = `bytes=0-${3 * MIB - 1}`;
+    expect((await read('k', clean)).equals(body.subarray(0, 3 * MIB))).toBe(true);
+    // The failed streams let go of the blob: it can be deleted and its file goes.
+    await engine.deleteObject('vault', 'k');
+    await vi.waitFor(() => expect(blobFiles()).toEqual([]));
   });
 
   it('a key file that went missing is not made anew while objects were encrypted with it', async () => {

@@ -103,9 +103,7 @@ describe('single PUT', () => {
     }
   });
 
-  it('bodies of several runs read at once are decrypted on the shared workers, each whole', async () => {
-    // Spans of more than one read batch go to the decryption workers (open-workers.ts),
-    // several runs per stream in flight: three streams at once share them.
+  it('bodies of several read batches read at once each come back whole', async () => {
     const MIB = 1024 * 1024;
     const bodies = [0, 1, 2].map((i) => patternBytes(2 * MIB + i * 777_777 + 3, 20 + i));
     for (const [i, body] of bodies.entries()) {
@@ -239,11 +237,11 @@ describe('damage and keys', () => {
     });
   });
 
-  it('a changed byte in a later run of a large file fails the reads that cover it, on the workers', async () => {
+  it('a changed byte in a later read batch of a large file fails the reads that cover it', async () => {
     const MIB = 1024 * 1024;
     const body = patternBytes(4 * MIB + 999, 11);
     await engine.putObject('vault', 'k', body, { encryption: SSE_S3 });
-    // Segment 50 (plaintext from 3.125 MiB) lies in the fourth run of a whole read.
+    // Segment 50 (plaintext from 3.125 MiB) lies in the fourth read batch of a whole read.
     flipBit(50 * (SEGMENT_BYTES + 16) + 100);
     await expectError(read('k'), 'E_DATA_CORRUPT', /authentication/);
     await expectError(read('k', `bytes=${3 * MIB}-${4 * MIB}`), 'E_DATA_CORRUPT', /authentication/);

@@ -3,9 +3,7 @@
  * bytes, and the stream reads the next MiB into it (src/engine/blobs/read-buffers.ts). A
  * buffer reused too early would send one MiB's bytes in place of another's. Slow readers,
  * over HTTP and over TLS, with several GETs at once and ranges across buffer edges, must
- * still get every byte as stored; the bookkeeping itself is tested on ReadBuffers. The
- * objects are stored with SSE-S3 (the default), so their reads run on the decryption
- * workers, whose buffers come back into the same bookkeeping.
+ * still get every byte as stored; the bookkeeping itself is tested on ReadBuffers.
  */
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -58,17 +56,6 @@ describe('ReadBuffers', () => {
     for (const t of taken) buffers.give(t);
     const again = [buffers.take(64), buffers.take(64)];
     expect(again.filter((b) => taken.some((t) => t.buffer === b.buffer))).toHaveLength(1);
-  });
-
-  it('adopts a buffer of its size that one of its own became (moved to a worker and back)', () => {
-    const buffers = new ReadBuffers(1024, 2);
-    const back = buffers.adopt(Buffer.from(new ArrayBuffer(1024), 0, 1000));
-    buffers.give(back.subarray(0, 10));
-    expect(buffers.take(1024).buffer).toBe(back.buffer);
-    // Another size is never adopted, so handing it back does nothing.
-    const other = buffers.adopt(Buffer.from(new ArrayBuffer(2048)));
-    buffers.give(other);
-    expect(buffers.take(1024).buffer).not.toBe(other.buffer);
   });
 
   it('keeps nothing alive that is never given back (a copy, a library reader)', async () => {

@@ -7,14 +7,7 @@ import { promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
 import { StowageError, toStowageError } from '../../errors.js';
 import { openBlob, type BlobEnvelope, type KeySource } from '../crypto/envelope.js';
-import {
-  openSegment,
-  sealedSpan,
-  SEGMENT_BYTES,
-  TAG_BYTES,
-  truncatedBlob,
-} from '../crypto/format.js';
-import { openRun } from '../crypto/open-workers.js';
+import { openSegment, sealedSpan, SEGMENT_BYTES, TAG_BYTES } from '../crypto/format.js';
 import type { BlobStore } from './blob-store.js';
 import { isInlineId } from './inline-blobs.js';
 import { ReadBuffers, RECYCLE, type RecyclableStream } from './read-buffers.js';
@@ -34,13 +27,12 @@ export interface Segment {
 const READ_BYTES = 1024 * 1024;
 
 /**
- * Reads bytes `from`..`to` (inclusive) of one blob. With a number, in batches of that many
- * bytes that the caller is done with before it asks for the next: a file reader reads every
- * batch into the same buffer. With ReadBuffers, in batches of their size that a file reader
- * reads into buffers of theirs. Without, as with the stream's ReadBuffers of READ_BYTES,
- * whose buffers its consumer may hand back.
+ * Reads bytes `from`..`to` (inclusive) of one blob. With `reuseBatch`, in batches of that
+ * many bytes that the caller is done with before it asks for the next: a file reader reads
+ * every batch into the same buffer. Without, in batches of READ_BYTES that a file reader
+ * reads into buffers of the stream's ReadBuffers, which its consumer may hand back.
  */
-type BlobReader = (from: number, to: number, into?: number | ReadBuffers) => AsyncGenerator<Buffer>;
+type BlobReader = (from: number, to: number, reuseBatch?: number) => AsyncGenerator<Buffer>;
 
 /**
  * Returns a stream of bytes `start`..`end` (inclusive) of the concatenated segments. The
@@ -57,7 +49,6 @@ export function readSegments(
   keys?: KeySource,
 ): Readable {
   const buffers = new ReadBuffers(READ_BYTES);
-  const runs = new ReadBuffers(RUN_BYTES);
   const inline = new Map<string, Buffer | Error>();
   for (const seg of segments) {
     if (!isInlineId(seg.b)) continue;
@@ -70,10 +61,9 @@ export function readSegments(
   const readerOf = (id: string): BlobReader => {
     const data = inline.get(id);
     if (data === undefined) {
-      return (from, to, into) => readFile(store.pathOf(id), from, to, into ?? buffers);
+      return (from, to, reuseBatch) => readFile(store.pathOf(id), from, to, reuseBatch ?? buffers);
     }
-    return (from, to, into) =>
-      readBuffer(data, from, to, typeof into === 'number' ? into : into?.bytes);
+    return (from, to, reuseBatch) => readBuffer(data, from, to, reuseBatch);
   };
   async function* generate(): AsyncGenerator<Buffer> {
     try {
@@ -85,10 +75,8 @@ export function readSegments(
         if (segEnd < start || segStart > end) continue;
         const from = Math.max(start, segStart) - segStart;
         const to = Math.min(end, segEnd) - segStart;
-        if (seg.e) {
-          const onWorkers = isInlineId(seg.b) ? undefined : runs;
-          yield* readSealed(readerOf(seg.b), seg, from, to, keys, onWorkers);
-        } else yield* readerOf(seg.b)(from, to);
+        if (seg.e) yield* readSealed(readerOf(seg.b), seg, from, to, keys);
+        else yield* readerOf(seg.b)(from, to);
       }
     } finally {
       release();
@@ -98,10 +86,7 @@ export function readSegments(
     objectMode: false,
     highWaterMark: READ_BYTES,
   });
-  stream[RECYCLE] = (chunk) => {
-    buffers.give(chunk);
-    runs.give(chunk);
-  };
+  stream[RECYCLE] = (chunk) => buffers.give(chunk);
   // A stream destroyed before its first read never enters the generator's finally.
   stream.once('close', release);
   return stream;
@@ -109,42 +94,19 @@ export function readSegments(
 
 /** Segments decrypted per read: about READ_BYTES of plaintext. */
 const SEGMENTS_PER_READ = READ_BYTES / SEGMENT_BYTES;
-const SEALED_SEGMENT = SEGMENT_BYTES + TAG_BYTES;
-/** Sealed bytes per run sent to a decryption worker: SEGMENTS_PER_READ whole segments. */
-const RUN_BYTES = SEGMENTS_PER_READ * SEALED_SEGMENT;
-/**
- * Runs of one stream read ahead and on the workers at once. A 1 GiB SSE-S3 GET from
- * `stowage serve` on this 2-core VM (bench/out/abget1g.mjs, medians of 5): 1,194 MB/s with
- * the main thread decrypting, 1,403 with 2 runs in flight, 1,484 with 4 and 1,600 with 8.
- * Each run holds 1 MiB; so do the ones the consumer has not handed back yet.
- */
-const RUNS_IN_FLIGHT = 8;
 
-/**
- * Plaintext bytes `from`..`to` of an encrypted blob; only the segments they need are read.
- * With `runs` (a file blob), a span of more than one run is decrypted on the workers.
- */
+/** Plaintext bytes `from`..`to` of an encrypted blob; only the segments they need are read. */
 async function* readSealed(
   read: BlobReader,
   seg: Segment,
   from: number,
   to: number,
   keys: KeySource | undefined,
-  runs?: ReadBuffers,
 ): AsyncGenerator<Buffer> {
   if (!keys) throw new StowageError('E_INTERNAL', 'an encrypted blob was read without a key store');
   const { key, prefix } = await openBlob(keys, seg.e!);
   const span = sealedSpan(seg.n, from, to);
-  if (runs && span.end - span.start > RUN_BYTES) {
-    yield* openOnWorkers(read(span.start, span.end - 1, runs), runs, seg, from, to, {
-      key,
-      prefix,
-      first: span.first,
-      end: span.end - span.start,
-    });
-    return;
-  }
-  const sealedSegment = SEALED_SEGMENT;
+  const sealedSegment = SEGMENT_BYTES + TAG_BYTES;
   let index = span.first;
   let pos = span.start;
   // Each batch is decrypted (into new buffers) before the next is read: one read buffer
@@ -166,62 +128,9 @@ async function* readSealed(
     }
     pos += buf.byteLength;
   }
-  if (pos !== span.end) throw truncatedBlob();
-}
-
-/**
- * The plaintext of `batches` (runs of whole sealed segments from segment `first`, `bytes`
- * in all), decrypted on the workers and yielded in order as bytes `from`..`to` of the
- * blob. Reads and decryptions run ahead of the consumer, RUNS_IN_FLIGHT runs at most: an
- * async generator queues calls of next(), so the reads stay in order and one starts as
- * soon as a run is yielded, not when the consumer asks for the next. Each run comes back
- * in its own buffer, which joins `runs` for the consumer to hand back.
- */
-async function* openOnWorkers(
-  batches: AsyncGenerator<Buffer>,
-  runs: ReadBuffers,
-  seg: Segment,
-  from: number,
-  to: number,
-  sealed: { key: Buffer; prefix: Buffer; first: number; end: number },
-): AsyncGenerator<Buffer> {
-  type Run = { first: number; plain: Buffer } | undefined;
-  const inFlight: Array<Promise<Run>> = [];
-  let index = sealed.first;
-  let read = 0;
-  // The reads resolve in order, so their callbacks count segments and bytes in order.
-  const start = (): void => {
-    const run = batches.next().then(async (next): Promise<Run> => {
-      if (next.done) return undefined;
-      // Counted before openRun: the buffer's memory moves to a worker, leaving it empty.
-      const bytes = next.value.byteLength;
-      const count = Math.ceil(bytes / SEALED_SEGMENT);
-      const first = index;
-      index += count;
-      read += bytes;
-      const plain = await openRun(sealed.key, sealed.prefix, seg.n, first, count, next.value);
-      return { first, plain: runs.adopt(plain) };
-    });
-    // Awaited in turn below; a stream destroyed first leaves it unawaited.
-    run.catch(() => {});
-    inFlight.push(run);
-  };
-  try {
-    for (let i = 0; i < RUNS_IN_FLIGHT; i++) start();
-    for (;;) {
-      const run = await inFlight.shift()!;
-      if (!run) break;
-      start();
-      const base = run.first * SEGMENT_BYTES;
-      const lo = Math.max(from, base) - base;
-      const hi = Math.min(to, base + run.plain.byteLength - 1) - base;
-      const { plain } = run;
-      yield lo === 0 && hi === plain.byteLength - 1 ? plain : plain.subarray(lo, hi + 1);
-    }
-  } finally {
-    await batches.return(undefined);
+  if (pos !== span.end) {
+    throw new StowageError('E_DATA_CORRUPT', 'an encrypted blob of this object is truncated');
   }
-  if (read !== sealed.end) throw truncatedBlob();
 }
 
 /** Bytes of an inline blob, in the batches readFile would yield. */

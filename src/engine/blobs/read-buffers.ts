@@ -44,15 +44,6 @@ export class ReadBuffers {
     return whole.subarray(0, want);
   }
 
-  /**
-   * Counts `chunk`, a buffer of its own of `bytes` bytes that one of ours became (its
-   * memory was transferred to a worker and back), as handed out. Returns it.
-   */
-  adopt(chunk: Buffer): Buffer {
-    if (chunk.buffer.byteLength === this.bytes) this.out.add(chunk.buffer);
-    return chunk;
-  }
-
   /** Takes back a chunk `take` gave (or a part of one); anything else is ignored. */
   give(chunk: Buffer): void {
     if (!this.out.delete(chunk.buffer)) return;

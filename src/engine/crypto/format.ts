@@ -112,45 +112,6 @@ export function sealedSpan(
   return { first, last, start, end };
 }
 
-/** Plaintext bytes of segment `index` of a blob whose plaintext is `size` bytes. */
-function segmentPlainBytes(size: number, index: number): number {
-  return index === segmentCount(size) - 1 ? size - index * SEGMENT_BYTES : SEGMENT_BYTES;
-}
-
-/** The error of a blob whose sealed bytes end early or late. */
-export function truncatedBlob(): StowageError {
-  return new StowageError('E_DATA_CORRUPT', 'an encrypted blob of this object is truncated');
-}
-
-/** The error of a segment whose tag does not match. */
-export function unauthenticBlob(cause?: unknown): StowageError {
-  return new StowageError(
-    'E_DATA_CORRUPT',
-    'an encrypted blob of this object failed authentication (changed on disk, or the wrong key)',
-    cause === undefined ? undefined : { cause },
-  );
-}
-
-/**
- * What it takes to open the `count` sealed segments from segment `first` of a blob of
- * `size` plaintext bytes: their nonces, 12 bytes each, and their plaintext sizes.
- */
-export function segmentRun(
-  prefix: Buffer,
-  size: number,
-  first: number,
-  count: number,
-): { nonces: Buffer; plainBytes: number[] } {
-  const last = segmentCount(size) - 1;
-  const nonces = Buffer.allocUnsafe(12 * count);
-  const plainBytes: number[] = [];
-  for (let i = 0; i < count; i++) {
-    segmentNonce(prefix, first + i, first + i === last).copy(nonces, 12 * i);
-    plainBytes.push(segmentPlainBytes(size, first + i));
-  }
-  return { nonces, plainBytes };
-}
-
 /**
  * Opens sealed segment `index` of a blob whose plaintext is `size` bytes. Throws
  * E_DATA_CORRUPT if the bytes were changed, moved, cut or sealed under another key.
@@ -162,19 +123,26 @@ export function openSegment(
   index: number,
   sealed: Buffer,
 ): Buffer {
-  const plainBytes = segmentPlainBytes(size, index);
-  if (sealed.byteLength !== plainBytes + TAG_BYTES) throw truncatedBlob();
+  const count = segmentCount(size);
+  const plainBytes = index === count - 1 ? size - index * SEGMENT_BYTES : SEGMENT_BYTES;
+  if (sealed.byteLength !== plainBytes + TAG_BYTES) {
+    throw new StowageError('E_DATA_CORRUPT', 'an encrypted blob of this object is truncated');
+  }
   const decipher = createDecipheriv(
     'aes-256-gcm',
     key,
-    segmentNonce(prefix, index, index === segmentCount(size) - 1),
+    segmentNonce(prefix, index, index === count - 1),
   );
   decipher.setAuthTag(sealed.subarray(plainBytes));
   const plain = decipher.update(sealed.subarray(0, plainBytes));
   try {
     decipher.final();
   } catch (err) {
-    throw unauthenticBlob(err);
+    throw new StowageError(
+      'E_DATA_CORRUPT',
+      'an encrypted blob of this object failed authentication (changed on disk, or the wrong key)',
+      { cause: err },
+    );
   }
   return plain;
 }

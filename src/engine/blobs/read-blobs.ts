@@ -112,6 +112,10 @@ async function* readSealed(
   // Each batch is decrypted (into new buffers) before the next is read: one read buffer
   // serves them all, which halves what a large GET allocates. Serving a 1 GiB object to
   // curl, the server's peak RSS went from 122–127 MB to 115–116 MB (three runs each).
+  // Tried and reverted (faa7f49): decrypting batches on two worker threads made a 1 GiB
+  // SSE-S3 GET 20–40% faster on the 2-core bench VM, but node:crypto's plaintext garbage
+  // waited in the workers' heaps and the server's peak RSS rose from about 145 MB to
+  // 186–253 MB; reading the next batch ahead on this thread set off mark-compacts instead.
   const batches = read(span.start, span.end - 1, SEGMENTS_PER_READ * sealedSegment);
   for await (const buf of batches) {
     // readFile yields whole requested batches, so each holds whole segments.

@@ -16,7 +16,7 @@ import { checkHeaderSection } from './header-section.js';
 import { HANDLERS } from './handlers/index.js';
 import { CLIENT_CLOSED, sendError } from './respond.js';
 import { originForm } from './request-target.js';
-import { route, type Route } from './router.js';
+import { route, s3OperationName, type Route } from './router.js';
 import { STOWAGE_ACCOUNT_ID } from './identity.js';
 
 /** Who sent a request, once authenticated. */
@@ -159,7 +159,7 @@ export function createS3Handler(
         method,
         path: rawPath,
         ...(routed?.bucket === undefined ? {} : { bucket: routed.bucket }),
-        operation: routed?.operation,
+        operation: routed && s3OperationName(routed),
         status: res.statusCode,
         ...(err ? { code: err.s3Code } : {}),
         ...(clientClosed ? { clientClosed: true as const } : {}),

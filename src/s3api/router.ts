@@ -75,6 +75,40 @@ export const BUCKET_DOCUMENTS = {
   ownershipControls: 'ownership-controls',
 } as const;
 
+/**
+ * What S3 calls the operations on each bucket document (GetBucketCors, PutPublicAccessBlock,
+ * ListBucketInventoryConfigurations …), for the access log: the router routes them all as
+ * Get/Put/DeleteBucketConfig. `list` marks the documents kept per id, whose GET without an
+ * id lists them.
+ */
+const DOCUMENT_OPERATIONS: Record<keyof typeof BUCKET_DOCUMENTS, { stem: string; list?: true }> = {
+  policy: { stem: 'BucketPolicy' },
+  cors: { stem: 'BucketCors' },
+  lifecycle: { stem: 'BucketLifecycleConfiguration' },
+  'intelligent-tiering': { stem: 'BucketIntelligentTieringConfiguration', list: true },
+  encryption: { stem: 'BucketEncryption' },
+  publicAccessBlock: { stem: 'PublicAccessBlock' },
+  logging: { stem: 'BucketLogging' },
+  inventory: { stem: 'BucketInventoryConfiguration', list: true },
+  replication: { stem: 'BucketReplication' },
+  tagging: { stem: 'BucketTagging' },
+  notification: { stem: 'BucketNotificationConfiguration' },
+  metrics: { stem: 'BucketMetricsConfiguration', list: true },
+  analytics: { stem: 'BucketAnalyticsConfiguration', list: true },
+  acl: { stem: 'BucketAcl' },
+  website: { stem: 'BucketWebsite' },
+  ownershipControls: { stem: 'BucketOwnershipControls' },
+};
+
+/** The S3 name of a routed operation, as the access log gives it. */
+export function s3OperationName(route: Route): string {
+  const doc = route.subresource && DOCUMENT_OPERATIONS[route.subresource];
+  if (!doc) return route.operation;
+  if (route.operation === 'PutBucketConfig') return `Put${doc.stem}`;
+  if (route.operation === 'DeleteBucketConfig') return `Delete${doc.stem}`;
+  return doc.list && !route.query.has('id') ? `List${doc.stem}s` : `Get${doc.stem}`;
+}
+
 /** A routed request. */
 export interface Route {
   operation: Operation;

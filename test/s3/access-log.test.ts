@@ -5,8 +5,15 @@
  */
 import {
   CreateBucketCommand,
+  DeleteBucketCorsCommand,
+  GetBucketCorsCommand,
+  GetBucketInventoryConfigurationCommand,
+  GetBucketPolicyCommand,
   GetObjectCommand,
+  ListBucketInventoryConfigurationsCommand,
+  PutBucketCorsCommand,
   PutObjectCommand,
+  PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -103,6 +110,38 @@ it('writes one line per request: id, operation, status, code, duration, caller; 
   expect(all).not.toContain(TEST_KEY.secretAccessKey);
   expect(all).not.toContain('wrong-secret-value');
   expect(all).not.toMatch(/AWS4-HMAC-SHA256|Signature=|x-amz-content-sha256/i);
+});
+
+it('names bucket-document operations as S3 does', async () => {
+  const before = accessLines().length;
+  const cors = { CORSRules: [{ AllowedMethods: ['GET'], AllowedOrigins: ['*'] }] };
+  await client.send(new PutBucketCorsCommand({ Bucket: 'logged', CORSConfiguration: cors }));
+  await client.send(new GetBucketCorsCommand({ Bucket: 'logged' }));
+  await client.send(new DeleteBucketCorsCommand({ Bucket: 'logged' }));
+  await client.send(new GetBucketPolicyCommand({ Bucket: 'logged' })).catch(() => {});
+  await client.send(new ListBucketInventoryConfigurationsCommand({ Bucket: 'logged' }));
+  await client
+    .send(new GetBucketInventoryConfigurationCommand({ Bucket: 'logged', Id: 'none' }))
+    .catch(() => {});
+  await client.send(
+    new PutPublicAccessBlockCommand({
+      Bucket: 'logged',
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true },
+    }),
+  );
+  expect(
+    accessLines()
+      .slice(before)
+      .map((l) => [l.operation, l.status]),
+  ).toEqual([
+    ['PutBucketCors', 200],
+    ['GetBucketCors', 200],
+    ['DeleteBucketCors', 204],
+    ['GetBucketPolicy', 404],
+    ['ListBucketInventoryConfigurations', 200],
+    ['GetBucketInventoryConfiguration', 404],
+    ['PutPublicAccessBlock', 200],
+  ]);
 });
 
 it('names the bucket of a virtual-hosted request, whose path does not', async () => {

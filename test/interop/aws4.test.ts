@@ -103,6 +103,19 @@ const keysIn = (xml: string): string[] =>
       .replace(/&quot;/g, '"'),
   );
 
+/** A folder delete as n8n's node sends it: one DeleteObjects request with a Content-MD5. */
+function deleteObjects(keys: string[]): Promise<Answer> {
+  const escape = (k: string): string => k.replace(/&/g, '&amp;').replace(/'/g, '&apos;');
+  const xml = `<Delete>${keys.map((k) => `<Object><Key>${escape(k)}</Key></Object>`).join('')}</Delete>`;
+  return n8n('POST', {
+    bucket: BUCKET,
+    path: '/',
+    query: { delete: '' },
+    body: xml,
+    headers: { 'Content-MD5': createHash('md5').update(xml).digest('base64') },
+  });
+}
+
 /** File names a workflow makes: spaces, non-ASCII and the punctuation n8n sends raw. */
 const NAMES = [
   'Ziggie Asset Pipeline-2026-12-06-064942.json',
@@ -186,25 +199,11 @@ describe("aws4, signing as n8n's S3 node, against stowage serve", () => {
     });
     expect(copy.status, copy.body.toString()).toBe(200);
     expect(copy.body.toString()).toContain('<CopyObjectResult');
-    const xml =
-      '<Delete>' +
-      keysIn(
-        (
-          await n8n('GET', { bucket: BUCKET, query: { 'list-type': '2', prefix: 'backups/' } })
-        ).body.toString(),
-      )
-        .map(
-          (k) => `<Object><Key>${k.replace(/&/g, '&amp;').replace(/'/g, '&apos;')}</Key></Object>`,
-        )
-        .join('') +
-      '</Delete>';
-    const del = await n8n('POST', {
+    const folder = await n8n('GET', {
       bucket: BUCKET,
-      path: '/',
-      query: { delete: '' },
-      body: xml,
-      headers: { 'Content-MD5': createHash('md5').update(xml).digest('base64') },
+      query: { 'list-type': '2', prefix: 'backups/' },
     });
+    const del = await deleteObjects(keysIn(folder.body.toString()));
     expect(del.status, del.body.toString()).toBe(200);
     expect(del.body.toString().match(/<Deleted>/g)).toHaveLength(NAMES.length);
     const left = await n8n('GET', { bucket: BUCKET, query: { 'list-type': '2' } });
@@ -220,14 +219,7 @@ describe("aws4, signing as n8n's S3 node, against stowage serve", () => {
     expect(plus.status).toBe(403);
     expect(plus.body.toString()).toContain('<Code>SignatureDoesNotMatch</Code>');
     // A folder delete of more than 1,000 keys in one request (S3's limit).
-    const many = `<Delete>${Array.from({ length: 1001 }, (_, i) => `<Object><Key>k${i}</Key></Object>`).join('')}</Delete>`;
-    const del = await n8n('POST', {
-      bucket: BUCKET,
-      path: '/',
-      query: { delete: '' },
-      body: many,
-      headers: { 'Content-MD5': createHash('md5').update(many).digest('base64') },
-    });
+    const del = await deleteObjects(Array.from({ length: 1001 }, (_, i) => `k${i}`));
     expect(del.status).toBe(400);
     expect(del.body.toString()).toContain('<Code>MalformedXML</Code>');
     // The wrong secret in the credential.

@@ -523,6 +523,45 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
     expect(readFileSync(path.join(work, 'restored.sql.gz')).equals(big)).toBe(true);
   });
 
+  it('a dump piped into s3 cp - (length unknown: multipart) and piped back out', async () => {
+    // `pg_dump | gzip | aws s3 cp - s3://…`, the usual way to back a database up without a
+    // temporary file: aws-cli cannot know the length, so anything over 8 MiB goes up in parts.
+    const dump = patternBytes(30 * 1024 * 1024 + 7, 12);
+    file('dump.sql', dump);
+    const url = `--endpoint-url ${t.url}`;
+    const up = await runPeer(
+      '/bin/bash',
+      [
+        '-c',
+        `set -o pipefail; gzip -1 < dump.sql | ${AWS} ${url} s3 cp - s3://ziggie-cloud-backups/database/piped.sql.gz --storage-class STANDARD_IA`,
+      ],
+      env,
+      { cwd: work },
+    );
+    expect(up.code, up.stderr).toBe(0);
+    const head = await json(
+      's3api',
+      'head-object',
+      '--bucket',
+      'ziggie-cloud-backups',
+      '--key',
+      'database/piped.sql.gz',
+    );
+    expect(String(head.ETag)).toMatch(/-\d+"$/);
+    expect(head.StorageClass).toBe('STANDARD_IA');
+    const down = await runPeer(
+      '/bin/bash',
+      [
+        '-c',
+        `set -o pipefail; ${AWS} ${url} s3 cp s3://ziggie-cloud-backups/database/piped.sql.gz - | gunzip | md5sum`,
+      ],
+      env,
+      { cwd: work },
+    );
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout.split(' ')[0]).toBe(md5(dump));
+  });
+
   it('presign, then fetch the URL with curl', async () => {
     const url = (
       await ok(

@@ -12,12 +12,14 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { runPeer, type RunResult } from './peers.js';
+import { freePort } from './rgw-support.js';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 export const SETPRIV = '/usr/bin/setpriv';
@@ -85,7 +87,7 @@ function ensurePgUser(): { uid: number; gid: number } {
 
 /** PG_USER and a temp work directory it owns (its HOME and the clusters' socket directory). */
 export class PgHost {
-  /** The data directories of the clusters started, for stopAll. */
+  /** The data directories of the clusters started, for close. */
   private readonly started = new Set<string>();
 
   private constructor(
@@ -204,9 +206,18 @@ export class PgHost {
     }
   }
 
-  /** Stops every cluster started (for afterAll: also after a failed test). */
-  async stopAll(): Promise<void> {
+  /** A cluster to be: data directory `name` in the work directory, and a free port. */
+  async cluster(name: string): Promise<Cluster> {
+    return { dir: path.join(this.work, name), port: await freePort() };
+  }
+
+  /**
+   * Stops every cluster started and removes the work directory (for afterAll: also after a
+   * failed test).
+   */
+  async close(): Promise<void> {
     for (const dir of this.started) await this.stopCluster(dir);
+    rmSync(this.work, { recursive: true, force: true });
   }
 
   /** Stops a cluster if it runs: pg_ctl, then SIGKILL to a postmaster that is left. */

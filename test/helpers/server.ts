@@ -1,10 +1,12 @@
 /** Test helpers: a real `stowage serve` in-process on 127.0.0.1 with a temp data dir. */
 import { S3Client } from '@aws-sdk/client-s3';
-import type https from 'node:https';
+import { chmodSync, readFileSync } from 'node:fs';
+import https from 'node:https';
 import { configSchema, type StowageConfig } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log.js';
 import type { IdentityLookup } from '../../src/s3api/identity.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
+import { makeCertificate } from './certificate.js';
 import { tempDir } from './engine.js';
 
 /** Fixed test credentials (tests only; a real server generates its own). */
@@ -66,4 +68,19 @@ export async function startTestServer(
       cleanup();
     },
   };
+}
+
+/**
+ * A server over TLS with a self-signed certificate made in `dir`, and an SDK client that
+ * trusts it. The certificate is readable by every user (a peer may run as another one, as
+ * the PostgreSQL tools do); its key is not.
+ */
+export async function startTlsTestServer(dir: string): Promise<{ t: TestServer; cert: string }> {
+  const { cert, key } = makeCertificate(dir, 'server');
+  chmodSync(cert, 0o644);
+  const t = await startTestServer({
+    server: { tls: { certFile: cert, keyFile: key } },
+    httpsAgent: new https.Agent({ ca: readFileSync(cert) }),
+  });
+  return { t, cert };
 }

@@ -53,6 +53,18 @@ async function json(...args: string[]): Promise<Record<string, unknown>> {
   return out.trim() === '' ? {} : (JSON.parse(out) as Record<string, unknown>);
 }
 
+/** s3api head-object, parsed. */
+function headObject(bucket: string, key: string): Promise<Record<string, unknown>> {
+  return json('s3api', 'head-object', '--bucket', bucket, '--key', key);
+}
+
+/** A bash pipeline in the work directory; it must succeed. Returns its stdout. */
+async function pipeline(script: string): Promise<string> {
+  const r = await runPeer('/bin/bash', ['-c', `set -o pipefail; ${script}`], env, { cwd: work });
+  expect(r.code, `${script}\n${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
 function file(rel: string, content: string | Buffer): string {
   const p = path.join(work, rel);
   mkdirSync(path.dirname(p), { recursive: true });
@@ -376,14 +388,7 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
       'source=comfyui,workflow=sprite-v2',
       '--only-show-errors',
     );
-    const head = await json(
-      's3api',
-      'head-object',
-      '--bucket',
-      'ziggie-cloud-assets',
-      '--key',
-      'generated/2026/generated-asset.png',
-    );
+    const head = await headObject('ziggie-cloud-assets', 'generated/2026/generated-asset.png');
     expect(head).toMatchObject({
       ContentType: 'image/png',
       CacheControl: 'public, max-age=31536000',
@@ -401,18 +406,9 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
       'STANDARD_IA',
       '--only-show-errors',
     );
-    expect(
-      (
-        await json(
-          's3api',
-          'head-object',
-          '--bucket',
-          'ziggie-cloud-assets',
-          '--key',
-          '3d-models/model.glb',
-        )
-      ).StorageClass,
-    ).toBe('STANDARD_IA');
+    expect((await headObject('ziggie-cloud-assets', '3d-models/model.glb')).StorageClass).toBe(
+      'STANDARD_IA',
+    );
   });
 
   it('sync with excludes and a storage class, then sync back down', async () => {
@@ -503,14 +499,7 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
       's3://ziggie-cloud-backups/database/backup.sql.gz',
       '--only-show-errors',
     );
-    const head = await json(
-      's3api',
-      'head-object',
-      '--bucket',
-      'ziggie-cloud-backups',
-      '--key',
-      'database/backup.sql.gz',
-    );
+    const head = await headObject('ziggie-cloud-backups', 'database/backup.sql.gz');
     expect(head.ContentLength).toBe(big.length);
     expect(String(head.ETag)).toMatch(/-\d+"$/);
     await ok(
@@ -528,38 +517,14 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
     // temporary file: aws-cli cannot know the length, so anything over 8 MiB goes up in parts.
     const dump = patternBytes(30 * 1024 * 1024 + 7, 12);
     file('dump.sql', dump);
-    const url = `--endpoint-url ${t.url}`;
-    const up = await runPeer(
-      '/bin/bash',
-      [
-        '-c',
-        `set -o pipefail; gzip -1 < dump.sql | ${AWS} ${url} s3 cp - s3://ziggie-cloud-backups/database/piped.sql.gz --storage-class STANDARD_IA`,
-      ],
-      env,
-      { cwd: work },
-    );
-    expect(up.code, up.stderr).toBe(0);
-    const head = await json(
-      's3api',
-      'head-object',
-      '--bucket',
-      'ziggie-cloud-backups',
-      '--key',
-      'database/piped.sql.gz',
-    );
+    const cli = `${AWS} --endpoint-url ${t.url}`;
+    const to = 's3://ziggie-cloud-backups/database/piped.sql.gz';
+    await pipeline(`gzip -1 < dump.sql | ${cli} s3 cp - ${to} --storage-class STANDARD_IA`);
+    const head = await headObject('ziggie-cloud-backups', 'database/piped.sql.gz');
     expect(String(head.ETag)).toMatch(/-\d+"$/);
     expect(head.StorageClass).toBe('STANDARD_IA');
-    const down = await runPeer(
-      '/bin/bash',
-      [
-        '-c',
-        `set -o pipefail; ${AWS} ${url} s3 cp s3://ziggie-cloud-backups/database/piped.sql.gz - | gunzip | md5sum`,
-      ],
-      env,
-      { cwd: work },
-    );
-    expect(down.code, down.stderr).toBe(0);
-    expect(down.stdout.split(' ')[0]).toBe(md5(dump));
+    const down = await pipeline(`${cli} s3 cp ${to} - | gunzip | md5sum`);
+    expect(down.split(' ')[0]).toBe(md5(dump));
   });
 
   it('presign, then fetch the URL with curl', async () => {
@@ -643,18 +608,9 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
       '--restore-request',
       '{"Days":7,"GlacierJobParameters":{"Tier":"Standard"}}',
     );
-    expect(
-      (
-        await json(
-          's3api',
-          'head-object',
-          '--bucket',
-          'ziggie-cloud-assets',
-          '--key',
-          'archive/old-asset.png',
-        )
-      ).Restore,
-    ).toBe('ongoing-request="true"');
+    expect((await headObject('ziggie-cloud-assets', 'archive/old-asset.png')).Restore).toBe(
+      'ongoing-request="true"',
+    );
     await ok(
       's3',
       'cp',
@@ -666,14 +622,7 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
       'image/webp',
       '--only-show-errors',
     );
-    const copied = await json(
-      's3api',
-      'head-object',
-      '--bucket',
-      'ziggie-cloud-assets',
-      '--key',
-      'generated/2026/renamed.png',
-    );
+    const copied = await headObject('ziggie-cloud-assets', 'generated/2026/renamed.png');
     expect(copied).toMatchObject({ ContentType: 'image/webp', Metadata: {} });
   });
 
@@ -895,7 +844,7 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
     );
     file('db.dump', 'pg_dump output');
     await ok('s3', 'cp', 'db.dump', `s3://${b}/db.dump`, '--only-show-errors');
-    const head = await json('s3api', 'head-object', '--bucket', b, '--key', 'db.dump');
+    const head = await headObject(b, 'db.dump');
     expect(head.ObjectLockMode).toBe('GOVERNANCE');
     const until = Date.parse(head.ObjectLockRetainUntilDate as string);
     expect(Math.abs(until - (Date.now() + 30 * 86_400_000))).toBeLessThan(120_000);
@@ -988,7 +937,7 @@ describe('aws-cli: objects (seed 000 §uploads, §backups, §operations)', () =>
     expect(suspend.stderr).toMatch(/InvalidBucketState/);
     // A governed version goes with the bypass; the compliant one stays.
     await ok('s3', 'cp', 'db.dump', `s3://${b}/db2.dump`, '--only-show-errors');
-    const second = await json('s3api', 'head-object', '--bucket', b, '--key', 'db2.dump');
+    const second = await headObject(b, 'db2.dump');
     await ok(
       's3api',
       'delete-object',

@@ -15,16 +15,20 @@
  * as they would for the postgres user, so the archive_command needs no environment.
  */
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCertificate, OPENSSL } from '../helpers/certificate.js';
+import { OPENSSL } from '../helpers/certificate.js';
 import { keysOf } from '../helpers/list-keys.js';
 import { ensureDebianPackages, type RunResult } from '../helpers/peers.js';
-import { expectedRows, output, PgHost, POSTGRES_PACKAGES } from '../helpers/postgres.js';
-import { freePort } from '../helpers/rgw-support.js';
-import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
+import {
+  type Cluster,
+  expectedRows,
+  output,
+  PgHost,
+  POSTGRES_PACKAGES,
+} from '../helpers/postgres.js';
+import { startTlsTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
 const BIN = '/usr/bin';
 const BUCKET = 'pg-backups';
@@ -36,8 +40,8 @@ let t: TestServer;
 let pg: PgHost;
 let work: string;
 /** Each cluster's data directory and port; stopped in afterAll. */
-const source = { dir: '', port: 0 };
-const restored = { dir: '', port: 0 };
+let source: Cluster;
+let restored: Cluster;
 
 interface ListedBackup {
   backup_id: string;
@@ -86,12 +90,8 @@ beforeAll(async () => {
   });
   pg = PgHost.create('stowage-barman-');
   work = pg.work;
-  const { cert, key } = makeCertificate(work, 'server');
-  chmodSync(cert, 0o644);
-  t = await startTestServer({
-    server: { tls: { certFile: cert, keyFile: key } },
-    httpsAgent: new https.Agent({ ca: readFileSync(cert) }),
-  });
+  let cert: string;
+  ({ t, cert } = await startTlsTestServer(work));
   await t.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
 
   // What the postgres user's ~/.aws would hold.
@@ -109,10 +109,8 @@ beforeAll(async () => {
     pg.chown(path.join(aws, file));
   }
 
-  source.dir = path.join(work, 'data');
-  source.port = await freePort();
-  restored.dir = path.join(work, 'restored');
-  restored.port = await freePort();
+  source = await pg.cluster('data');
+  restored = await pg.cluster('restored');
   await pg.startArchivingSource(
     source,
     `${BIN}/barman-cloud-wal-archive --endpoint-url ${t.url} -z ${DESTINATION} ${SERVER} %p`,
@@ -120,9 +118,8 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await pg?.stopAll();
+  await pg?.close();
   await t?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe('barman-cloud against stowage serve over TLS', () => {

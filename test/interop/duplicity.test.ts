@@ -27,14 +27,13 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCertificate, OPENSSL } from '../helpers/certificate.js';
+import { OPENSSL } from '../helpers/certificate.js';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
 import { prng, randomBytes } from '../helpers/random.js';
-import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
+import { startTlsTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 import { readTree } from '../helpers/tree.js';
 
 const DUPLICITY = '/usr/bin/duplicity';
@@ -116,12 +115,7 @@ beforeAll(async () => {
   ensureDebianPackages({ '/usr/lib/python3/dist-packages/boto3/__init__.py': 'python3-boto3' });
   work = mkdtempSync(path.join(tmpdir(), 'stowage-duplicity-'));
   for (const dir of ['home', 'gnupg']) mkdirSync(path.join(work, dir), { mode: 0o700 });
-  ({ cert } = makeCertificate(work, 'server'));
-  const key = path.join(work, 'server.key');
-  t = await startTestServer({
-    server: { tls: { certFile: cert, keyFile: key } },
-    httpsAgent: new https.Agent({ ca: readFileSync(cert) }),
-  });
+  ({ t, cert } = await startTlsTestServer(work));
   await t.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
 
   // The tree: a 12 MiB file (several volumes), small files, an empty one, non-ASCII names.

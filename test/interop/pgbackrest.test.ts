@@ -13,16 +13,20 @@
  * which must resolve to 127.0.0.1 first, the address the test server listens on.
  */
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
-import https from 'node:https';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCertificate, OPENSSL } from '../helpers/certificate.js';
+import { OPENSSL } from '../helpers/certificate.js';
 import { ensureDebianPackages, type RunResult } from '../helpers/peers.js';
-import { expectedRows, output, PgHost, POSTGRES_PACKAGES } from '../helpers/postgres.js';
-import { freePort } from '../helpers/rgw-support.js';
-import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
+import {
+  type Cluster,
+  expectedRows,
+  output,
+  PgHost,
+  POSTGRES_PACKAGES,
+} from '../helpers/postgres.js';
+import { startTlsTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
 const PGBACKREST = '/usr/bin/pgbackrest';
 const BUCKET = 'pg-backups';
@@ -33,8 +37,8 @@ let pg: PgHost;
 let work: string;
 let config: string;
 /** Each cluster's data directory and port; stopped in afterAll. */
-const source = { dir: '', port: 0 };
-const restored = { dir: '', port: 0 };
+let source: Cluster;
+let restored: Cluster;
 
 /** Runs pgBackRest as the clusters' user, with `env` added. */
 function runPgbackrest(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
@@ -70,18 +74,12 @@ beforeAll(async () => {
   }
   pg = PgHost.create('stowage-pgbackrest-');
   work = pg.work;
-  const { cert, key } = makeCertificate(work, 'server');
-  chmodSync(cert, 0o644);
-  t = await startTestServer({
-    server: { tls: { certFile: cert, keyFile: key } },
-    httpsAgent: new https.Agent({ ca: readFileSync(cert) }),
-  });
+  let cert: string;
+  ({ t, cert } = await startTlsTestServer(work));
   await t.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
 
-  source.dir = path.join(work, 'data');
-  source.port = await freePort();
-  restored.dir = path.join(work, 'restored');
-  restored.port = await freePort();
+  source = await pg.cluster('data');
+  restored = await pg.cluster('restored');
   for (const dir of ['log', 'lock', 'spool']) {
     pg.mkdir(path.join(work, dir));
   }
@@ -125,9 +123,8 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await pg?.stopAll();
+  await pg?.close();
   await t?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe('pgBackRest against stowage serve over TLS', () => {

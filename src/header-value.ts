@@ -33,3 +33,12 @@ export function utf8OnWire(v: string): string {
 export function wireByteLength(v: string): number {
   return isHeaderSafe(v) ? v.length : Buffer.byteLength(v, 'utf8');
 }
+
+/**
+ * `v` as node:http hands a header's value over: without the spaces and tabs around it
+ * (RFC 9110 §5.5). Values that become headers elsewhere (a presigned URL's query, a form's
+ * fields) go through this, so that what a policy judges is what is applied.
+ */
+export function headerFieldValue(v: string): string {
+  return v.replace(/^[ \t]+|[ \t]+$/g, '');
+}

@@ -121,7 +121,7 @@ const declaredKeySchema = z
     }
     const text = typeof key.policy === 'string' ? key.policy : JSON.stringify(key.policy, null, 2);
     try {
-      parseIdentityPolicy(text);
+      parseIdentityPolicy(text, { checkValues: true });
     } catch (err) {
       ctx.addIssue({
         code: 'custom',

@@ -191,6 +191,26 @@ describe('stowage keys (subprocess)', () => {
     expect(r.stderr).toBe(
       'stowage: policy from stdin: Policy document should not specify a principal (statement 2) (E_MALFORMED_POLICY)\n',
     );
+    // A condition value its operator can never compare: a Deny on it would deny nothing.
+    const neverMet = {
+      ...SEED_POLICY,
+      Statement: [
+        SEED_POLICY.Statement[0],
+        {
+          Effect: 'Deny',
+          Action: 's3:*',
+          Resource: '*',
+          Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.*' } },
+        },
+      ],
+    };
+    const never = await stowage(['keys', 'set-policy', vpsId, '-'], {
+      input: JSON.stringify(neverMet),
+    });
+    expect(never.code).toBe(2);
+    expect(never.stderr).toContain(
+      'Invalid Condition value: "10.0.0.*" under "NotIpAddress" for "aws:SourceIp" (statement 2) is not an IP address or CIDR block',
+    );
     const notJson = await stowage(['--json', 'keys', 'set-policy', vpsId, '-'], { input: 'nope' });
     expect(notJson.code).toBe(2);
     expect(JSON.parse(notJson.stdout)).toMatchObject({ error: { code: 'E_MALFORMED_POLICY' } });

@@ -12,7 +12,12 @@
  * S3 ignores those for presigned uploads.
  */
 import { StowageError } from '../../errors.js';
-import { hasControlChars, replaceControlChars, utf8OnWire } from '../../header-value.js';
+import {
+  hasControlChars,
+  headerFieldValue,
+  replaceControlChars,
+  utf8OnWire,
+} from '../../header-value.js';
 
 const SIGV4_PARAMS = new Set([
   'x-amz-algorithm',
@@ -28,10 +33,11 @@ const SIGV4_PARAMS = new Set([
 
 /**
  * The `x-amz-*` query parameters of a presigned URL that stand for headers, lower-cased,
- * with their values in the form node:http gives a header: one character per byte of its
- * UTF-8 (a query decodes to characters, a header to bytes), so a value from either place is
- * stored and sent back as the same bytes. A value no header could carry (a control
- * character) is InvalidArgument.
+ * with their values in the form node:http gives a header: without the spaces around them,
+ * and one character per byte of its UTF-8 (a query decodes to characters, a header to
+ * bytes), so a value from either place is judged, stored and sent back as the same bytes
+ * (`x-amz-acl=public-read%20` is the `public-read` a policy's s3:x-amz-acl sees). A value
+ * no header could carry (a control character) is InvalidArgument.
  */
 export function hoistedHeaders(rawQuery: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -40,7 +46,7 @@ export function hoistedHeaders(rawQuery: string): Array<[string, string]> {
     // The legacy JavaScript SDK (v2) moves a ContentMD5 into the query: a digest the
     // client stated is checked, never stored unchecked (a header sent as well wins).
     if (name === 'content-md5') {
-      out.push([name, value]);
+      out.push([name, headerFieldValue(value)]);
       continue;
     }
     if (!name.startsWith('x-amz-') || SIGV4_PARAMS.has(name)) continue;
@@ -52,7 +58,7 @@ export function hoistedHeaders(rawQuery: string): Array<[string, string]> {
         { details: { argumentName: raw, argumentValue: replaceControlChars(value, '?') } },
       );
     }
-    out.push([name, utf8OnWire(value)]);
+    out.push([name, utf8OnWire(headerFieldValue(value))]);
   }
   return out;
 }

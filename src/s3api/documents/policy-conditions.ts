@@ -3,6 +3,7 @@
  * Operators come from the IAM policy language; each may take an `IfExists` suffix (not
  * `Null`) and a `ForAllValues:`/`ForAnyValue:` set qualifier.
  */
+import { isIP } from 'node:net';
 import { StowageError } from '../../errors.js';
 
 /** The IAM condition operators. */
@@ -52,6 +53,55 @@ export interface PolicyCondition {
   values: string[];
 }
 
+/** A date as epoch milliseconds: ISO 8601 or epoch seconds. NaN when neither. */
+export function parseDate(text: string): number {
+  const t = text.trim();
+  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
+  if (!/^\d{4}-\d{2}-\d{2}/.test(t)) return Number.NaN;
+  return Date.parse(t);
+}
+
+/** A decimal number; NaN for anything else (`Number('')` would be 0, `Number('0x10')` 16). */
+export function parseNumber(text: string): number {
+  const t = text.trim();
+  return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : Number.NaN;
+}
+
+/** An IPv4 or IPv6 network (a bare address is a /32 or /128), or undefined if none. */
+export function parseCidr(
+  text: string,
+): { net: string; prefix: number; family: 4 | 6 } | undefined {
+  const [net = '', prefixText, ...rest] = text.trim().split('/');
+  const family = isIP(net);
+  if (family === 0 || rest.length > 0) return undefined;
+  const max = family === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (!/^\d+$/.test(prefixText ?? '0') || prefix > max) return undefined;
+  return { net, prefix, family: family as 4 | 6 };
+}
+
+/**
+ * Why a value can never be compared under `operator` (it does not parse as that operator's
+ * type), or undefined when it can. String and ARN operators take any value.
+ */
+function unusableValue(operator: ConditionOperator, value: string): string | undefined {
+  if (operator.startsWith('Numeric')) {
+    return Number.isNaN(parseNumber(value)) ? 'is not a number' : undefined;
+  }
+  if (operator.startsWith('Date')) {
+    return Number.isNaN(parseDate(value))
+      ? 'is not a date (ISO 8601, e.g. 2026-12-31T00:00:00Z, or epoch seconds)'
+      : undefined;
+  }
+  if (operator === 'IpAddress' || operator === 'NotIpAddress') {
+    return parseCidr(value) ? undefined : 'is not an IP address or CIDR block (e.g. 192.0.2.0/24)';
+  }
+  if (operator === 'Bool' || operator === 'Null') {
+    return /^(true|false)$/i.test(value.trim()) ? undefined : 'is not true or false';
+  }
+  return undefined;
+}
+
 const BY_LOWER = new Map(CONDITION_OPERATORS.map((o) => [o.toLowerCase(), o]));
 
 function malformedPolicy(message: string): StowageError {
@@ -97,8 +147,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Parses a statement's `Condition`; `where` names the statement in messages. */
-export function parseConditions(v: unknown, where: string): PolicyCondition[] {
+/**
+ * Parses a statement's `Condition`; `where` names the statement in messages. With
+ * `checkValues` (a policy being put, not one read back), a value its operator can never
+ * compare (`IpAddress` "localhost", `DateGreaterThan` "yesterday", `Bool` "no") is
+ * MalformedPolicy: such a test matches nothing, so a Deny holding it would deny nothing.
+ */
+export function parseConditions(v: unknown, where: string, checkValues = false): PolicyCondition[] {
   if (!isObject(v)) throw malformedPolicy(`"Condition" in ${where} must be a JSON object`);
   const out: PolicyCondition[] = [];
   for (const [op, tests] of Object.entries(v)) {
@@ -109,7 +164,16 @@ export function parseConditions(v: unknown, where: string): PolicyCondition[] {
     for (const [key, value] of Object.entries(tests)) {
       if (key.trim() === '')
         throw malformedPolicy(`an empty condition key under "${op}" in ${where}`);
-      out.push({ ...parsed, key, values: conditionValues(value, op, key, where) });
+      const values = conditionValues(value, op, key, where);
+      for (const one of checkValues ? values : []) {
+        const problem = unusableValue(parsed.operator, one);
+        if (problem) {
+          throw malformedPolicy(
+            `Invalid Condition value: "${one}" under "${op}" for "${key}" (${where}) ${problem}`,
+          );
+        }
+      }
+      out.push({ ...parsed, key, values });
     }
   }
   return out;

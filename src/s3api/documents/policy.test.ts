@@ -372,6 +372,47 @@ describe('parsePolicy: refused (MalformedPolicy)', () => {
     );
   });
 
+  it('condition values their operator can never compare, when put; a stored policy is read as it was', async () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [
+        { IpAddress: { 'aws:SourceIp': ['10.0.0.0/8', 'localhost'] } },
+        /"localhost" .* is not an IP address or CIDR block/,
+      ],
+      [{ NotIpAddress: { 'aws:SourceIp': '127.0.0.*' } }, /"127\.0\.0\.\*" .* is not an IP/],
+      [{ IpAddress: { 'aws:SourceIp': '10.0.0.0/33' } }, /"10\.0\.0\.0\/33"/],
+      [
+        { DateGreaterThan: { 'aws:CurrentTime': 'yesterday' } },
+        /"yesterday" under "DateGreaterThan" for "aws:CurrentTime" .* is not a date/,
+      ],
+      [{ NumericGreaterThanIfExists: { 's3:max-keys': 'ten' } }, /"ten" .* is not a number/],
+      [{ Bool: { 'aws:SecureTransport': 'no' } }, /"no" .* is not true or false/],
+      [{ Null: { 's3:x-amz-acl': 'yes' } }, /"yes" .* is not true or false/],
+    ];
+    for (const [condition, message] of cases) {
+      const json = one({ Effect: 'Deny', Condition: condition });
+      await expectError(() => check(json), 'E_MALFORMED_POLICY', message);
+      await expectError(
+        () => parseIdentityPolicy(json.replace('"Principal":"*",', ''), { checkValues: true }),
+        'E_MALFORMED_POLICY',
+        message,
+      );
+      // Stored before this check: still read (its test matches nothing, as before).
+      expect(parsePolicy(json, BUCKET).statements[0]?.conditions).toHaveLength(1);
+    }
+    // What the operators compare is taken, in each form.
+    check(
+      one({
+        Condition: {
+          IpAddress: { 'aws:SourceIp': ['192.0.2.0/24', '2001:db8::/32', '::1', '10.1.2.3'] },
+          DateLessThan: { 'aws:CurrentTime': ['2030-01-01T00:00:00Z', '2030-01-01', '1900000000'] },
+          NumericLessThanEquals: { 's3:max-keys': [10, '10.5'] },
+          Bool: { 'aws:SecureTransport': [true, 'False'] },
+          StringLike: { 's3:prefix': 'anything ${aws:username}' },
+        },
+      }),
+    );
+  });
+
   it('statement ids that repeat', async () => {
     const st = {
       Sid: 'Read',

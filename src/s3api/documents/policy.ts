@@ -127,6 +127,15 @@ function parsePrincipal(v: unknown, field: string, where: string): PolicyPrincip
 /** A bucket policy (about one bucket, with principals) or an identity policy (a key's own). */
 type PolicyKind = { kind: 'bucket'; bucket: string } | { kind: 'identity' };
 
+/** How strictly a policy is read. */
+export interface ParseOptions {
+  /**
+   * Refuse condition values their operator can never compare (see parseConditions). For
+   * policies being put or configured; a stored policy read back is taken as it was taken.
+   */
+  checkValues?: boolean;
+}
+
 function actionScopesOf(
   actions: string[],
   where: string,
@@ -188,6 +197,7 @@ function parseStatement(
   index: number,
   kind: PolicyKind,
   unrecognized: string[],
+  options: ParseOptions,
 ): PolicyStatement {
   if (!isObject(v)) throw malformedPolicy(`statement ${index + 1} must be a JSON object`);
   const where =
@@ -248,7 +258,9 @@ function parseStatement(
   ) {
     throw malformedPolicy(`Action does not apply to any resource(s) in statement (${where})`);
   }
-  if (v.Condition !== undefined) st.conditions = parseConditions(v.Condition, where);
+  if (v.Condition !== undefined) {
+    st.conditions = parseConditions(v.Condition, where, options.checkValues === true);
+  }
   return st;
 }
 
@@ -261,8 +273,12 @@ function parseStatement(
  * const policy = parsePolicy(json, 'ziggie-cloud-assets');
  * policy.statements[0]?.principal; // '*'
  */
-export function parsePolicy(json: string, bucket: string): PolicyDocument {
-  return parseDocument(json, { kind: 'bucket', bucket });
+export function parsePolicy(
+  json: string,
+  bucket: string,
+  options: ParseOptions = {},
+): PolicyDocument {
+  return parseDocument(json, { kind: 'bucket', bucket }, options);
 }
 
 /**
@@ -272,11 +288,11 @@ export function parsePolicy(json: string, bucket: string): PolicyDocument {
  * @example
  * parseIdentityPolicy('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::assets/*"}]}');
  */
-export function parseIdentityPolicy(json: string): PolicyDocument {
-  return parseDocument(json, { kind: 'identity' });
+export function parseIdentityPolicy(json: string, options: ParseOptions = {}): PolicyDocument {
+  return parseDocument(json, { kind: 'identity' }, options);
 }
 
-function parseDocument(json: string, kind: PolicyKind): PolicyDocument {
+function parseDocument(json: string, kind: PolicyKind, options: ParseOptions): PolicyDocument {
   const bytes = Buffer.byteLength(json);
   if (bytes > MAX_POLICY_BYTES) {
     throw malformedPolicy(`Policies must be less than 20 KB; this one is ${bytes} bytes`);
@@ -310,7 +326,7 @@ function parseDocument(json: string, kind: PolicyKind): PolicyDocument {
   if (raw.length === 0)
     throw malformedPolicy('Missing required field Statement: the array is empty');
   const unrecognized: string[] = [];
-  const statements = raw.map((s, i) => parseStatement(s, i, kind, unrecognized));
+  const statements = raw.map((s, i) => parseStatement(s, i, kind, unrecognized, options));
   const sids = new Set<string>();
   for (const s of statements) {
     if (s.sid === undefined || s.sid === '') continue;
@@ -325,5 +341,5 @@ function parseDocument(json: string, kind: PolicyKind): PolicyDocument {
 
 /** The bucket-document validator for `?policy`. */
 export function validatePolicy(json: string, ctx: { bucket: string }): void {
-  parsePolicy(json, ctx.bucket);
+  parsePolicy(json, ctx.bucket, { checkValues: true });
 }

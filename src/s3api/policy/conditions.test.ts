@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PolicyCondition } from '../documents/policy-conditions.js';
-import { parseConditions } from '../documents/policy-conditions.js';
-import {
-  conditionHolds,
-  ipInCidr,
-  parseDate,
-  policyPattern,
-  type ConditionScope,
-} from './conditions.js';
+import { parseConditions, parseDate } from '../documents/policy-conditions.js';
+import { conditionHolds, ipInCidr, policyPattern, type ConditionScope } from './conditions.js';
 
 function scope(keys: Record<string, string | string[]>, variables = true): ConditionScope {
   return {

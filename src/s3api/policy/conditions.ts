@@ -6,7 +6,13 @@
  * key, `ForAnyValue:` does not.
  */
 import { BlockList, isIP } from 'node:net';
-import type { ConditionOperator, PolicyCondition } from '../documents/policy-conditions.js';
+import {
+  parseCidr,
+  parseDate,
+  parseNumber,
+  type ConditionOperator,
+  type PolicyCondition,
+} from '../documents/policy-conditions.js';
 import { GlobBuilder, type Matcher } from './glob-match.js';
 
 /** A request's condition keys: lower-cased key name → values (multi-valued keys hold several). */
@@ -87,20 +93,6 @@ function matchesPattern(
   return policyPattern(pattern, scope, options)?.test(value) ?? false;
 }
 
-/** A date as epoch milliseconds: ISO 8601 or epoch seconds. NaN when neither. */
-export function parseDate(text: string): number {
-  const t = text.trim();
-  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
-  if (!/^\d{4}-\d{2}-\d{2}/.test(t)) return Number.NaN;
-  return Date.parse(t);
-}
-
-/** A decimal number; NaN for anything else (`Number('')` would be 0, `Number('0x10')` 16). */
-function parseNumber(text: string): number {
-  const t = text.trim();
-  return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : Number.NaN;
-}
-
 function compareNumbers(a: number, b: number, op: string): boolean {
   if (Number.isNaN(a) || Number.isNaN(b)) return false;
   if (op.endsWith('LessThanEquals')) return a <= b;
@@ -118,14 +110,10 @@ function normaliseIp(ip: string): string {
 export function ipInCidr(ip: string, cidr: string): boolean {
   const addr = normaliseIp(ip.trim());
   const family = isIP(addr);
-  const [net = '', prefixText] = cidr.trim().split('/');
-  const netFamily = isIP(net);
-  if (family === 0 || netFamily === 0) return false;
-  const max = netFamily === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) return false;
+  const net = parseCidr(cidr);
+  if (family === 0 || !net) return false;
   const list = new BlockList();
-  list.addSubnet(net, prefix, netFamily === 4 ? 'ipv4' : 'ipv6');
+  list.addSubnet(net.net, net.prefix, net.family === 4 ? 'ipv4' : 'ipv6');
   return list.check(addr, family === 4 ? 'ipv4' : 'ipv6');
 }
 

@@ -223,6 +223,52 @@ describe('conditionKeys', () => {
     );
     expect(get(keys, 's3:max-keys')).toBeUndefined();
   });
+  it("s3:max-keys is a listing's own max-keys: never max-uploads, never for ListMultipartUploads", () => {
+    const caller: Caller = { kind: 'key', identity: USER };
+    const keysOf = (query: string) =>
+      conditionKeys(route('GET', '/b', query, {}), request(), caller, now);
+    // An empty max-keys beside a max-uploads the listing does not read: no limit to judge.
+    expect(get(keysOf('list-type=2&max-keys=&max-uploads=5'), 's3:max-keys')).toBeUndefined();
+    expect(get(keysOf('versions&max-keys=&max-uploads=5'), 's3:max-keys')).toBeUndefined();
+    expect(get(keysOf('versions&max-keys=7'), 's3:max-keys')).toEqual(['7']);
+    // AWS gives s3:ListBucketMultipartUploads none of the listing keys.
+    const uploads = keysOf('uploads&max-keys=5&max-uploads=1000&prefix=a%2F');
+    expect(get(uploads, 's3:max-keys')).toBeUndefined();
+    expect(get(uploads, 's3:prefix')).toBeUndefined();
+  });
+  it('s3:authType and s3:signatureAge: a presigned URL and a form upload (POST), not a signed header', () => {
+    const caller: Caller = { kind: 'key', identity: USER };
+    const presigned = conditionKeys(
+      route('GET', '/b/k', 'X-Amz-Date=20260601T115500Z&X-Amz-Signature=abc', {}),
+      request(),
+      caller,
+      now,
+    );
+    expect(get(presigned, 's3:authType')).toEqual(['REST-QUERY-STRING']);
+    expect(get(presigned, 's3:signatureAge')).toEqual([String(5 * 60_000 + 123)]);
+    // post-object/handler.ts: a form's PutObject comes as a POST, its x-amz-date a header.
+    const formRequest = {
+      ...request({ 'x-amz-date': '20260601T115959Z' }),
+      method: 'POST',
+    } as IncomingMessage;
+    const form = conditionKeys(
+      { operation: 'PutObject', bucket: 'b', key: 'k', query: new URLSearchParams() },
+      formRequest,
+      caller,
+      now,
+    );
+    expect(get(form, 's3:authType')).toEqual(['POST']);
+    expect(get(form, 's3:signatureAge')).toEqual(['1123']);
+    // A POST of another operation (CreateMultipartUpload) is signed in its headers.
+    const upload = conditionKeys(
+      route('POST', '/b/k', 'uploads', {}),
+      { ...request({ 'x-amz-date': '20260601T115959Z' }), method: 'POST' } as IncomingMessage,
+      caller,
+      now,
+    );
+    expect(get(upload, 's3:authType')).toEqual(['REST-HEADER']);
+    expect(get(upload, 's3:signatureAge')).toBeUndefined();
+  });
   it('anonymous callers have no principal ARN, account or auth type', () => {
     const keys = conditionKeys(route('GET', '/b/k', '', {}), request(), { kind: 'anonymous' }, now);
     expect(get(keys, 'aws:PrincipalType')).toEqual(['Anonymous']);

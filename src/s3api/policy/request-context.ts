@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { StowageError } from '../../errors.js';
+import { parseAmzDate } from '../../sigv4/amz-date.js';
 import { parseCopySource } from '../copy-source.js';
 import { STOWAGE_ACCOUNT_ID, type Identity } from '../identity.js';
 import type { BUCKET_DOCUMENTS, Operation, Route } from '../router.js';
@@ -178,11 +179,11 @@ const OBJECT_WRITES: ReadonlySet<string> = new Set([
   'CreateMultipartUpload',
 ]);
 
+/** The listings AWS gives s3:prefix, s3:delimiter and s3:max-keys (ListBucket, ListBucketVersions). */
 const LIST_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([
   'ListObjects',
   'ListObjectsV2',
   'ListObjectVersions',
-  'ListMultipartUploads',
 ]);
 
 function bucketArn(bucket: string): string {
@@ -344,6 +345,34 @@ const MULTIPART_STEPS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * How a signed request was authenticated (s3:authType) and, for a presigned URL or a form
+ * upload, when it was signed (milliseconds since the epoch). A form upload is the one
+ * PutObject that comes as a POST (post-object/handler.ts puts the form's x-amz-date in
+ * its headers); the signature checks already refused a signing time that does not parse.
+ */
+function authOf(
+  route: Route,
+  req: IncomingMessage,
+): { type: 'REST-HEADER' | 'REST-QUERY-STRING' | 'POST'; signedAt?: number } {
+  const presignedAt = route.query.get('X-Amz-Date');
+  if (route.query.has('X-Amz-Signature') && presignedAt !== null) {
+    return withSigningTime('REST-QUERY-STRING', presignedAt);
+  }
+  if (req.method === 'POST' && route.operation === 'PutObject') {
+    return withSigningTime('POST', headerOf(req.headers, 'x-amz-date'));
+  }
+  return { type: 'REST-HEADER' };
+}
+
+function withSigningTime<T extends string>(
+  type: T,
+  amzDate: string | undefined,
+): { type: T; signedAt?: number } {
+  const signedAt = amzDate === undefined ? undefined : parseAmzDate(amzDate);
+  return signedAt === undefined ? { type } : { type, signedAt };
+}
+
+/**
  * The condition keys of a request, lower-cased. Keys that do not apply are absent (so
  * `Null` and `…IfExists` behave as in AWS); `aws:SourceArn` is never present because
  * requests come straight from clients, not from another AWS service.
@@ -377,16 +406,20 @@ export function conditionKeys(
     // IAM's unique id of a user is not modelled; the access key id stands in for it.
     set('aws:userid', id.root ? STOWAGE_ACCOUNT_ID : id.accessKeyId);
     if (!id.root) set('aws:username', id.name);
-    const presigned = route.query.has('X-Amz-Signature');
-    set('s3:authType', presigned ? 'REST-QUERY-STRING' : 'REST-HEADER');
+    const auth = authOf(route, req);
+    set('s3:authType', auth.type);
     set('s3:signatureversion', 'AWS4-HMAC-SHA256');
+    // How old the signature of a presigned URL or a form is (AWS keeps the key for those two).
+    if (auth.signedAt !== undefined) set('s3:signatureAge', String(now.getTime() - auth.signedAt));
   }
   set('s3:TlsVersion', tlsVersion(req));
   if (LIST_OPERATIONS.has(route.operation)) {
     set('s3:prefix', route.query.get('prefix') ?? undefined);
     set('s3:delimiter', route.query.get('delimiter') ?? undefined);
-    // An empty max-keys lists the default 1,000 (handlers/list.ts): it is no limit to judge.
-    set('s3:max-keys', route.query.get('max-keys') || route.query.get('max-uploads') || undefined);
+    // The max-keys the listing reads (handlers/list.ts), and only that: an empty one lists
+    // the default 1,000, so it is no limit to judge. ListMultipartUploads' max-uploads is
+    // no s3:max-keys (AWS gives s3:ListBucketMultipartUploads none of these keys).
+    set('s3:max-keys', route.query.get('max-keys') || undefined);
   }
   set('s3:VersionId', route.query.get('versionId') ?? undefined);
   // AWS "Enforce conditional writes": s3:if-none-match and s3:if-match carry the

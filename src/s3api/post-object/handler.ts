@@ -9,6 +9,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { StowageError } from '../../errors.js';
+import { headerFieldValue } from '../../header-value.js';
 import { parseObjectTagging } from '../documents/tagging.js';
 import { bucketOf, header, type S3Request } from '../context.js';
 import { objectAclForWrite } from '../handlers/acl.js';
@@ -50,21 +51,34 @@ const HEADER_PREFIXES = [
   'x-amz-checksum-',
 ];
 
-/** The object headers a form's fields stand for. */
+/** The request's own headers that policies judge (aws:UserAgent, aws:Referer). */
+const OWN_HEADERS = ['user-agent', 'referer'] as const;
+
+/**
+ * The object headers a form's fields stand for (their values as a header's would be, without
+ * surrounding spaces), the request's own User-Agent and Referer, and the form's signing time
+ * as `x-amz-date` (for s3:signatureAge).
+ */
 function headersOf(
   fields: ReadonlyMap<string, string>,
-  host: string | undefined,
+  own: IncomingHttpHeaders,
 ): IncomingHttpHeaders {
-  const headers: IncomingHttpHeaders = host === undefined ? {} : { host };
+  const headers: IncomingHttpHeaders = {};
+  for (const name of ['host', ...OWN_HEADERS]) {
+    const value = own[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
   // Only these: a field named `host`, `authorization` or `x-amz-copy-source` must not
   // become what the request says about itself.
   for (const [name, value] of fields) {
     if (HEADER_FIELDS.has(name) || HEADER_PREFIXES.some((p) => name.startsWith(p))) {
-      headers[name] = value;
+      headers[name] = headerFieldValue(value);
     }
   }
   const acl = fields.get('acl');
-  if (acl !== undefined) headers['x-amz-acl'] = acl;
+  if (acl !== undefined) headers['x-amz-acl'] = headerFieldValue(acl);
+  const signedAt = fields.get('x-amz-date');
+  if (signedAt !== undefined) headers['x-amz-date'] = signedAt;
   const tagging = fields.get('tagging');
   if (tagging !== undefined) {
     const tags = parseObjectTagging(tagging);
@@ -135,7 +149,7 @@ export async function postObject(r: S3Request): Promise<void> {
     fields.set('key', key);
     const policy = fields.get('policy');
     const limits = policy === undefined ? {} : checkPostPolicy(policy, fields, Date.now());
-    const req = withHeaders(r.req, headersOf(fields, header(r, 'host')));
+    const req = withHeaders(r.req, headersOf(fields, r.req.headers));
     const route: Route = { operation: 'PutObject', bucket, key, query: new URLSearchParams() };
     const deferred = r.post.authorize(principal, route, req);
     const put: S3Request = {

@@ -63,7 +63,7 @@ export function checkPolicy(
 ): { text: string; unrecognizedActions: string[] } {
   const trimmed = text.trim();
   try {
-    const doc = parseIdentityPolicy(trimmed);
+    const doc = parseIdentityPolicy(trimmed, { checkValues: true });
     return { text: trimmed, unrecognizedActions: doc.unrecognizedActions ?? [] };
   } catch (err) {
     if (err instanceof StowageError) {

@@ -5,7 +5,13 @@
  * refused. The kernel drops the lock when its holder exits, however it exits, so a crashed
  * owner leaves nothing to take over: no stale-pid check, and no window in which two
  * processes starting at once could both decide a lock was stale and both take it.
- * `LOCK` holds the owner's pid for people and for the refusal message only.
+ * `LOCK` holds the owner's pid for people and for the refusal message.
+ *
+ * Builds of Stowage before 2026-12-03 locked with the `LOCK` pid file alone. One of them
+ * still running (an upgrade started before the old service stopped) holds no `LOCK.db`
+ * lock, so `LOCK` is also read: a live process it names that has this directory's
+ * `meta.db` open is such an owner, and the directory is refused. (A pid merely reused by
+ * another program after a crash has no `meta.db` open, and does not keep anyone out.)
  */
 import Database from 'better-sqlite3';
 import { promises as fsp } from 'node:fs';
@@ -37,6 +43,22 @@ async function ownerPid(pidFile: string): Promise<number | undefined> {
   return Number.isInteger(owner) && owner > 0 ? owner : undefined;
 }
 
+/**
+ * Whether process `pid` has `dataDir`'s metadata database open (Linux: its descriptors in
+ * /proc). False when that cannot be told: the process is gone, or not ours to look at.
+ */
+async function usesDataDir(pid: number, dataDir: string): Promise<boolean> {
+  const metaDb = await fsp.realpath(path.join(dataDir, 'meta.db')).catch(() => undefined);
+  if (metaDb === undefined) return false;
+  const fdDir = `/proc/${pid}/fd`;
+  const fds = await fsp.readdir(fdDir).catch(() => [] as string[]);
+  for (const fd of fds) {
+    const target = await fsp.readlink(path.join(fdDir, fd)).catch(() => undefined);
+    if (target === metaDb) return true;
+  }
+  return false;
+}
+
 async function takeLock(dataDir: string): Promise<() => Promise<void>> {
   const pidFile = path.join(dataDir, 'LOCK');
   let db: Database.Database | undefined;
@@ -64,6 +86,19 @@ async function takeLock(dataDir: string): Promise<() => Promise<void>> {
     throw toStowageError(err, `lock ${dataDir}`);
   }
   const held = db;
+  const previous = await ownerPid(pidFile);
+  if (
+    previous !== undefined &&
+    previous !== process.pid &&
+    (await usesDataDir(previous, dataDir))
+  ) {
+    held.close();
+    throw new StowageError(
+      'E_DATA_DIR_LOCKED',
+      `the data directory ${dataDir} is in use by another Stowage process (pid ${previous}, a Stowage from before 2026-12-03, which locks it with ${pidFile} only): stop it first`,
+      { details: { dataDir, pid: previous } },
+    );
+  }
   try {
     await fsp.writeFile(pidFile, String(process.pid));
   } catch (err) {

@@ -3,7 +3,7 @@
  * a dead process is taken over, and after an unclean shutdown temp files and blobs no
  * metadata references are removed while referenced ones stay.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -266,6 +266,63 @@ describe('data directory lock', () => {
       await engine.close();
       expect(existsSync(path.join(dir, 'LOCK'))).toBe(false);
     }
+  });
+});
+
+describe('a Stowage from before LOCK.db (a pid in LOCK and meta.db open)', () => {
+  /** A process that holds the directory as those builds did, until killed. */
+  function oldServer(dir: string): ChildProcess {
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('node:fs');
+         fs.openSync(process.argv[1] + '/meta.db', 'r+');
+         fs.writeFileSync(process.argv[1] + '/LOCK', String(process.pid));
+         console.log('holding');
+         setInterval(() => {}, 1000);`,
+        dir,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    cleanups.push(() => {
+      child.kill('SIGKILL');
+    });
+    return child;
+  }
+
+  it('still running, keeps this process out and its files untouched; once it stops, the lock is free', async () => {
+    const dir = dataDir();
+    await (await Engine.open({ dataDir: dir })).close();
+    const old = oldServer(dir);
+    await new Promise((resolve) => old.stdout!.once('data', resolve));
+    // An upload of the old server in progress: a start-up recovery would delete it.
+    const inFlight = path.join(dir, 'tmp', 'upload-in-progress.tmp');
+    writeFileSync(inFlight, 'half an upload');
+    const err = await Engine.open({ dataDir: dir }).catch((e: unknown) => e);
+    expect(isStowageError(err, 'E_DATA_DIR_LOCKED'), String(err)).toBe(true);
+    expect((err as { details: { pid: number } }).details.pid).toBe(old.pid);
+    expect((err as Error).message).toContain('a Stowage from before 2026-12-03');
+    expect(existsSync(inFlight)).toBe(true);
+    expect(lockOf(dir)).toBe(String(old.pid));
+    old.kill('SIGKILL');
+    await exited(old);
+    const engine = await open(dir);
+    expect(lockOf(dir)).toBe(String(process.pid));
+    expect(engine.recovery.tmpFilesRemoved).toBe(1);
+    expect(existsSync(inFlight)).toBe(false);
+  });
+
+  it("a live process that reused a crashed owner's pid, without meta.db open, keeps no one out", async () => {
+    const dir = dataDir();
+    const stranger = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    cleanups.push(() => {
+      stranger.kill('SIGKILL');
+    });
+    writeFileSync(path.join(dir, 'LOCK'), String(stranger.pid));
+    const engine = await open(dir);
+    expect(lockOf(dir)).toBe(String(process.pid));
+    await engine.close();
   });
 });
 

@@ -63,6 +63,21 @@ describe('string operators', () => {
       policyPattern('${aws:username}', scope({}, false), { glob: false })?.test('${aws:username}'),
     ).toBe(true);
   });
+  it("a policy variable's default value stands in when the key is absent (IAM 'Specifying default values')", () => {
+    const withDefault = "home/${aws:username, 'shared'}/*";
+    const glob = { glob: true };
+    expect(policyPattern(withDefault, scope({}), glob)?.test('home/shared/a')).toBe(true);
+    expect(
+      policyPattern(withDefault, scope({ 'aws:username': 'ada' }), glob)?.test('home/ada/a'),
+    ).toBe(true);
+    expect(
+      policyPattern(withDefault, scope({ 'aws:username': 'ada' }), glob)?.test('home/shared/a'),
+    ).toBe(false);
+    // Spaces around the comma, an empty default, and a default that is literal text.
+    expect(policyPattern("${aws:username,''}x", scope({}), glob)?.test('x')).toBe(true);
+    expect(policyPattern("${ aws:username , 'a*b' }", scope({}), glob)?.test('a*b')).toBe(true);
+    expect(policyPattern("${ aws:username , 'a*b' }", scope({}), glob)?.test('axxb')).toBe(false);
+  });
   it('any of several policy values may match', () => {
     expect(
       holds(

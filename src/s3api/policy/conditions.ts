@@ -44,11 +44,17 @@ const NEGATED: Partial<Record<ConditionOperator, ConditionOperator>> = {
   ArnNotLike: 'ArnLike',
 };
 
+/** A policy variable's name, and its default value (`${aws:username, 'nobody'}`), if any. */
+function variableOf(inside: string): { name: string; fallback?: string } {
+  const m = /^\s*([^,\s]+)\s*,\s*'([^']*)'\s*$/.exec(inside);
+  return m ? { name: m[1] as string, fallback: m[2] as string } : { name: inside.trim() };
+}
+
 /**
  * Compiles a policy pattern: `*`/`?` are wildcards when `glob`, policy variables
  * (`${aws:username}`, and the escapes `${*}`, `${?}`, `${$}`) are substituted when the
- * scope allows them. A variable with no value makes the pattern undefined: a test on it
- * matches nothing, as in IAM.
+ * scope allows them. A variable with no value takes its default (`${aws:username, 'x'}`);
+ * without one it makes the pattern undefined: a test on it matches nothing, as in IAM.
  *
  * @example
  * policyPattern('home/${aws:username}/*', { keys, variables: true }, { glob: true });
@@ -65,10 +71,10 @@ export function policyPattern(
     if (scope.variables && ch === '$' && pattern[i + 1] === '{') {
       const end = pattern.indexOf('}', i + 2);
       if (end > 0) {
-        const name = pattern.slice(i + 2, end).trim();
+        const { name, fallback } = variableOf(pattern.slice(i + 2, end));
         if (name === '*' || name === '?' || name === '$') b.literal(name);
         else {
-          const value = scope.keys.get(name.toLowerCase())?.[0];
+          const value = scope.keys.get(name.toLowerCase())?.[0] ?? fallback;
           if (value === undefined) return undefined;
           b.literal(value);
         }

@@ -57,6 +57,7 @@ describe('loadConfig: sources and precedence', () => {
         virtualHostDomain: 'localhost',
         idleTimeoutSeconds: 20,
         defaultEncryption: 'AES256',
+        trustedProxies: [],
       },
     });
   });

@@ -29,6 +29,7 @@ export const CONFIG_ENV_VARS = [
   { name: 'STOWAGE_PORT', key: 'server.port' },
   { name: 'STOWAGE_REGION', key: 'server.region' },
   { name: 'STOWAGE_DEFAULT_ENCRYPTION', key: 'server.defaultEncryption' },
+  { name: 'STOWAGE_TRUSTED_PROXIES', key: 'server.trustedProxies' },
   { name: 'STOWAGE_ROOT_ACCESS_KEY', key: 'server.rootAccessKeyId' },
   { name: 'STOWAGE_ROOT_SECRET_KEY', key: 'server.rootSecretAccessKey' },
 ] as const;

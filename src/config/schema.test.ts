@@ -19,6 +19,7 @@ describe('configSchema', () => {
         virtualHostDomain: 'localhost',
         idleTimeoutSeconds: 20,
         defaultEncryption: 'AES256',
+        trustedProxies: [],
       },
     });
   });
@@ -43,6 +44,19 @@ describe('configSchema', () => {
       const result = configSchema.safeParse({ server: { virtualHostDomain: bad } });
       expect(result.success, bad).toBe(false);
       expect(result.error?.issues[0]?.path).toEqual(['server', 'virtualHostDomain']);
+    }
+  });
+  it('takes trusted proxies as a list or a comma-separated string, and refuses what is no address', () => {
+    const listed = configSchema.parse({ server: { trustedProxies: ['127.0.0.1', '10.0.0.0/8'] } });
+    expect(listed.server.trustedProxies).toEqual(['127.0.0.1', '10.0.0.0/8']);
+    // STOWAGE_TRUSTED_PROXIES arrives as one string.
+    const fromEnv = configSchema.parse({ server: { trustedProxies: '::1, 192.168.0.0/16' } });
+    expect(fromEnv.server.trustedProxies).toEqual(['::1', '192.168.0.0/16']);
+    for (const bad of ['localhost', '10.0.0.*', '10.0.0.0/33', 'proxy.lan']) {
+      const result = configSchema.safeParse({ server: { trustedProxies: [bad] } });
+      expect(result.success, bad).toBe(false);
+      expect(result.error?.issues[0]?.path).toEqual(['server', 'trustedProxies', 0]);
+      expect(result.error?.issues[0]?.message).toMatch(/expected an IP address or a CIDR block/);
     }
   });
   it('refuses a declared access key with the root access key id, naming it', () => {
@@ -96,6 +110,7 @@ describe('configKeyPaths', () => {
       'server.virtualHostDomain',
       'server.idleTimeoutSeconds',
       'server.defaultEncryption',
+      'server.trustedProxies',
       'server.tls',
       'server.tls.certFile',
       'server.tls.keyFile',

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { REDACTED } from '../log.js';
 import { parseIdentityPolicy } from '../s3api/documents/policy.js';
+import { parseCidr } from '../s3api/documents/policy-conditions.js';
 import { bucketsSchema } from '../bucketconfig/schema.js';
 import { storesSchema } from './stores.js';
 
@@ -195,6 +196,25 @@ const serverSchema = z
     // the clear, as MinIO and Ceph RGW store it; GetBucketEncryption then answers
     // ServerSideEncryptionConfigurationNotFoundError).
     defaultEncryption: z.enum(['AES256', 'none']).default('AES256'),
+    // Reverse proxies (IP addresses, CIDR blocks) whose X-Forwarded-For and
+    // X-Forwarded-Proto say who the client is and whether it used TLS (s3api/request-origin.ts).
+    // A comma-separated string (STOWAGE_TRUSTED_PROXIES) is a list too.
+    trustedProxies: z
+      .preprocess(
+        (v) =>
+          typeof v === 'string'
+            ? v
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : v,
+        z.array(
+          z.string().refine((v) => parseCidr(v) !== undefined, {
+            message: 'expected an IP address or a CIDR block such as 10.0.0.0/8 or ::1',
+          }),
+        ),
+      )
+      .default([]),
     tls: z
       .strictObject({
         certFile: z.string().min(1),

@@ -10,8 +10,8 @@
  * Builds of Stowage before 2026-12-03 locked with the `LOCK` pid file alone. One of them
  * still running (an upgrade started before the old service stopped) holds no `LOCK.db`
  * lock, so `LOCK` is also read: a live process it names that has this directory's
- * `meta.db` open is such an owner, and the directory is refused. (A pid merely reused by
- * another program after a crash has no `meta.db` open, and does not keep anyone out.)
+ * `meta.db` open is such an owner, and the directory is refused (see usesDataDir for what
+ * counts; a pid another program reused after a crash does not keep anyone out).
  */
 import Database from 'better-sqlite3';
 import { promises as fsp } from 'node:fs';
@@ -44,17 +44,25 @@ async function ownerPid(pidFile: string): Promise<number | undefined> {
 }
 
 /**
- * Whether process `pid` has `dataDir`'s metadata database open (Linux: its descriptors in
- * /proc). False when that cannot be told: the process is gone, or not ours to look at.
+ * Whether process `pid` is a Node process that has `dataDir`'s metadata database open, as
+ * a Stowage that locked with `LOCK` alone does while it runs (Linux: /proc). The file is
+ * compared by device and inode, so another path to it (a bind mount) is the same file; a
+ * thread id, or a program that is no Node process (sqlite3, a backup tool) is no owner.
+ * False when it cannot be told: the process is gone, not ours to look at, or in another
+ * pid namespace (a container), where the pid means another process.
  */
 async function usesDataDir(pid: number, dataDir: string): Promise<boolean> {
-  const metaDb = await fsp.realpath(path.join(dataDir, 'meta.db')).catch(() => undefined);
-  if (metaDb === undefined) return false;
-  const fdDir = `/proc/${pid}/fd`;
-  const fds = await fsp.readdir(fdDir).catch(() => [] as string[]);
+  const proc = `/proc/${pid}`;
+  const metaDb = await fsp.stat(path.join(dataDir, 'meta.db')).catch(() => undefined);
+  if (!metaDb) return false;
+  const status = await fsp.readFile(`${proc}/status`, 'utf8').catch(() => '');
+  if (/^Tgid:\s*(\d+)$/m.exec(status)?.[1] !== String(pid)) return false;
+  const exe = await fsp.readlink(`${proc}/exe`).catch(() => '');
+  if (!/^node/.test(path.basename(exe))) return false;
+  const fds = await fsp.readdir(`${proc}/fd`).catch(() => [] as string[]);
   for (const fd of fds) {
-    const target = await fsp.readlink(path.join(fdDir, fd)).catch(() => undefined);
-    if (target === metaDb) return true;
+    const file = await fsp.stat(`${proc}/fd/${fd}`).catch(() => undefined);
+    if (file && file.dev === metaDb.dev && file.ino === metaDb.ino) return true;
   }
   return false;
 }
@@ -95,7 +103,7 @@ async function takeLock(dataDir: string): Promise<() => Promise<void>> {
     held.close();
     throw new StowageError(
       'E_DATA_DIR_LOCKED',
-      `the data directory ${dataDir} is in use by another Stowage process (pid ${previous}, a Stowage from before 2026-12-03, which locks it with ${pidFile} only): stop it first`,
+      `the data directory ${dataDir} is in use by another Stowage process (pid ${previous}, a Stowage from before 2026-12-03, which locks it with ${pidFile} only): stop it first (if pid ${previous} is no Stowage, delete ${pidFile})`,
       { details: { dataDir, pid: previous } },
     );
   }

@@ -16,6 +16,7 @@ import { checkHeaderSection } from './header-section.js';
 import { HANDLERS } from './handlers/index.js';
 import { CLIENT_CLOSED, sendError } from './respond.js';
 import { originForm } from './request-target.js';
+import { recordRequestOrigin, type TrustedProxies } from './request-origin.js';
 import { route, s3OperationName, type Route } from './router.js';
 import { STOWAGE_ACCOUNT_ID } from './identity.js';
 
@@ -73,6 +74,8 @@ export interface S3FrontOptions {
   engine: Engine;
   authenticate: Authenticate;
   authorize: Authorize;
+  /** Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (request-origin.ts). */
+  trustedProxies?: TrustedProxies;
   /** Host suffix for virtual-hosted-style addressing (`bucket.<domain>`). */
   virtualHostDomain?: string;
   /** False to store objects in the clear unless asked (`server.defaultEncryption: none`). */
@@ -142,6 +145,7 @@ export function createS3Handler(
   // through the server's 'checkContinue' event (expect-continue.ts).
   return (req, res, awaitingContinue = false) => {
     const started = performance.now();
+    recordRequestOrigin(req, options.trustedProxies);
     const requestId = randomHex(8).toUpperCase();
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('x-amz-id-2', requestId);

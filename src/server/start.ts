@@ -15,6 +15,7 @@ import type { CredentialLookup } from '../s3api/auth/types.js';
 import { createAuthorize } from '../s3api/authorize.js';
 import { publicAccessOf } from '../s3api/acl/index.js';
 import { createS3Handler } from '../s3api/front.js';
+import { trustedProxies } from '../s3api/request-origin.js';
 import { answerClientError } from '../s3api/client-error.js';
 import type { IdentityLookup } from '../s3api/identity.js';
 import { credentialsFile, loadRootCredentials, type RootCredentials } from './credentials.js';
@@ -146,6 +147,9 @@ async function serve(
     }),
     post: { lookup },
     virtualHostDomain: config.server.virtualHostDomain,
+    ...(config.server.trustedProxies.length > 0
+      ? { trustedProxies: trustedProxies(config.server.trustedProxies) }
+      : {}),
     encryptByDefault: config.server.defaultEncryption === 'AES256',
     onAccess: (entry) => accessLog.info(entry, 'request'),
     // The message and the stack of what went wrong (the cause too), redacted as any log.

@@ -313,6 +313,26 @@ describe('a Stowage from before LOCK.db (a pid in LOCK and meta.db open)', () =>
     expect(existsSync(inFlight)).toBe(false);
   });
 
+  it('a program that is no Stowage (no Node process) with meta.db open, under a pid LOCK names, keeps no one out', async () => {
+    const dir = dataDir();
+    await (await Engine.open({ dataDir: dir })).close();
+    // A shell that opens meta.db, writes its pid to LOCK and becomes `sleep` (same pid,
+    // descriptor kept): a backup tool reading the database after a crash left LOCK behind.
+    const tool = spawn(
+      '/bin/sh',
+      ['-c', 'exec 3<"$1/meta.db"; echo $$ > "$1/LOCK"; echo holding; exec sleep 30', 'sh', dir],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    cleanups.push(() => {
+      tool.kill('SIGKILL');
+    });
+    await new Promise((resolve) => tool.stdout!.once('data', resolve));
+    expect(lockOf(dir)).toBe(String(tool.pid));
+    const engine = await open(dir);
+    expect(lockOf(dir)).toBe(String(process.pid));
+    await engine.close();
+  });
+
   it("a live process that reused a crashed owner's pid, without meta.db open, keeps no one out", async () => {
     const dir = dataDir();
     const stranger = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);

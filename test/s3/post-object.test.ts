@@ -8,8 +8,10 @@
 import {
   CreateBucketCommand,
   GetObjectCommand,
+  GetBucketPolicyStatusCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutBucketPolicyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -287,6 +289,47 @@ describe('anonymous forms', () => {
     expect(sneaky.status).toBe(204);
     const got = await s3.send(new GetObjectCommand({ Bucket: 'dropbox', Key: 'drop/three.txt' }));
     expect(await got.Body!.transformToString()).toBe('mine');
+  });
+});
+
+describe('anonymous forms and SSE-KMS', () => {
+  it('a form naming SSE-KMS needs a signature, as a PUT does: a policy fixed by a KMS key id stays private', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'kms-drop' }));
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'kms-drop',
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: '*',
+              Action: 's3:PutObject',
+              Resource: 'arn:aws:s3:::kms-drop/*',
+              Condition: {
+                StringEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'studio-key' },
+              },
+            },
+          ],
+        }),
+      }),
+    );
+    const status = await s3.send(new GetBucketPolicyStatusCommand({ Bucket: 'kms-drop' }));
+    expect(status.PolicyStatus?.IsPublic).toBe(false);
+    for (const fields of <Array<Record<string, string>>>[
+      {
+        'x-amz-server-side-encryption': 'aws:kms',
+        'x-amz-server-side-encryption-aws-kms-key-id': 'studio-key',
+      },
+      { 'x-amz-server-side-encryption-aws-kms-key-id': 'studio-key' },
+    ]) {
+      const r = await post(`${t.url}/kms-drop`, { key: 'in.txt', ...fields }, { body: 'hi' });
+      expect([r.status, codeOf(r.body)]).toEqual([400, 'InvalidArgument']);
+      expect(r.body).toContain('require AWS Signature Version 4');
+    }
+    const head = await fetch(`${t.url}/kms-drop/in.txt`, { method: 'HEAD' });
+    expect(head.status).toBe(403);
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: 'kms-drop' }))).KeyCount).toBe(0);
   });
 });
 

@@ -53,18 +53,38 @@ export interface PolicyCondition {
   values: string[];
 }
 
-/** A date as epoch milliseconds: ISO 8601 or epoch seconds. NaN when neither. */
+/**
+ * A date as epoch milliseconds, NaN when none: epoch seconds, or ISO 8601 in the W3C
+ * profile IAM names (`2027`, `2027-01`, `2027-01-31`, `2027-01-31T10:00Z`,
+ * `2027-01-31T10:00:00.5+01:00`). A bare four-digit number is a year (epoch second 2030
+ * is a moment of 1970, which no policy means). A time without a zone is UTC, not the
+ * server's local time.
+ */
 export function parseDate(text: string): number {
   const t = text.trim();
+  if (/^\d{4}$/.test(t)) return Date.UTC(Number(t), 0, 1);
   if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
-  if (!/^\d{4}-\d{2}-\d{2}/.test(t)) return Number.NaN;
-  return Date.parse(t);
+  const m =
+    /^(\d{4})-(\d{2})(?:-(\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?)?(Z|[+-]\d{2}:\d{2})?$/i.exec(
+      t,
+    );
+  if (!m) return Number.NaN;
+  const [, year, month, day = '01', time = 'T00:00', zone = 'Z'] = m;
+  // Date.parse rolls 2027-02-30 over to March: a day that does not exist is no date.
+  const calendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  if (calendar.getUTCMonth() !== Number(month) - 1 || calendar.getUTCDate() !== Number(day)) {
+    return Number.NaN;
+  }
+  return Date.parse(`${year}-${month}-${day}${time}${zone.toUpperCase()}`);
 }
 
-/** A decimal number; NaN for anything else (`Number('')` would be 0, `Number('0x10')` 16). */
+/**
+ * A decimal number (sign, fraction and exponent allowed: `-5`, `+5`, `.5`, `1e-7`); NaN for
+ * anything else (`Number('')` would be 0, `Number('0x10')` 16).
+ */
 export function parseNumber(text: string): number {
   const t = text.trim();
-  return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : Number.NaN;
+  return /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(t) ? Number(t) : Number.NaN;
 }
 
 /** An IPv4 or IPv6 network (a bare address is a /32 or /128), or undefined if none. */

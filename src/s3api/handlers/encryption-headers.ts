@@ -7,12 +7,12 @@
  * from `x-amz-server-side-encryption-customer-*`.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import { KEY_BYTES } from '../../engine/crypto/keys.js';
 import { customerKeyMd5 } from '../../engine/objects/encryption.js';
 import type { ObjectEncryption } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, type S3Request } from '../context.js';
+import { requestOrigin } from '../request-origin.js';
 import { childText, children, parseXml, type XmlNode } from '../xml/parse.js';
 
 const SSE = 'x-amz-server-side-encryption';
@@ -51,7 +51,7 @@ export function customerKeyFrom(r: S3Request, copySource = false): CustomerKey |
   const sent = Object.keys(r.req.headers).find((name) => name.startsWith(prefix));
   if (sent === undefined) return undefined;
   // As S3 does, a key sent in the clear is refused for that first.
-  if (!(r.req.socket as Partial<TLSSocket>).encrypted) {
+  if (!requestOrigin(r.req).secure) {
     throw new StowageError(
       'E_INVALID_REQUEST',
       `Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection (header ${sent})`,

@@ -1,10 +1,10 @@
 /** The multipart set: create, upload part (and copy), complete, abort, list parts. */
-import type { TLSSocket } from 'node:tls';
 import type { ChecksumAlgorithm, ChecksumType, CompletedPart } from '../../engine/types.js';
 import { CHECKSUM_ALGORITHMS, isValidChecksumValue } from '../../engine/checksums/index.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, intParam, keyOf, param, type S3Request } from '../context.js';
 import { readSmallBody } from '../small-body.js';
+import { requestOrigin } from '../request-origin.js';
 import { sendXml } from '../respond.js';
 import { objectAclForWrite } from './acl.js';
 import { lockForWrite } from './object-lock.js';
@@ -233,7 +233,7 @@ export async function completeMultipartUpload(r: S3Request): Promise<void> {
  * in the host name, the key's segments percent-encoded.
  */
 function locationOf(r: S3Request, bucket: string, key: string): string {
-  const scheme = (r.req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http';
+  const scheme = requestOrigin(r.req).secure ? 'https' : 'http';
   const host = header(r, 'host') ?? '127.0.0.1';
   const path = key.split('/').map(encodeURIComponent).join('/');
   return host.startsWith(`${bucket}.`)

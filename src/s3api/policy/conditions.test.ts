@@ -150,6 +150,28 @@ describe('numeric, date and bool', () => {
     expect(parseDate('1700000000')).toBe(1_700_000_000_000);
     expect(parseDate('yesterday')).toBeNaN();
   });
+  it("reads dates in IAM's W3C profile of ISO 8601: a year, a month, a time without a zone in UTC", () => {
+    // A bare year is the year, not epoch second 2030 (a moment of 1970).
+    expect(parseDate('2030')).toBe(Date.UTC(2030, 0, 1));
+    expect(parseDate('2027-01')).toBe(Date.UTC(2027, 0, 1));
+    expect(parseDate('2026-12-06T10:00:00')).toBe(Date.UTC(2026, 11, 6, 10));
+    expect(parseDate('2026-12-06T10:00')).toBe(Date.UTC(2026, 11, 6, 10));
+    expect(parseDate('2027-01-31T10:00:00.5+01:00')).toBe(Date.UTC(2027, 0, 31, 9, 0, 0, 500));
+    for (const bad of ['2027-02-30', '2027-13', '2026-12-31T23:59:60Z', 'yesterday', '']) {
+      expect(parseDate(bad), bad).toBeNaN();
+    }
+    const keys = { 'aws:CurrentTime': '2026-06-01T00:00:00Z' };
+    expect(holds({ DateGreaterThan: { 'aws:CurrentTime': '2030' } }, keys)).toBe(false);
+    expect(holds({ DateLessThan: { 'aws:CurrentTime': '2030' } }, keys)).toBe(true);
+  });
+  it('reads numbers with a sign, a fraction or an exponent, as JSON writes them', () => {
+    const keys = { 's3:max-keys': '10' };
+    expect(holds({ NumericLessThanEquals: { 's3:max-keys': '+10' } }, keys)).toBe(true);
+    expect(holds({ NumericLessThan: { 's3:max-keys': '1e2' } }, keys)).toBe(true);
+    expect(holds({ NumericGreaterThan: { 's3:max-keys': 1e-7 } }, keys)).toBe(true);
+    expect(holds({ NumericGreaterThan: { 's3:max-keys': '.5' } }, keys)).toBe(true);
+    expect(holds({ NumericEquals: { 's3:max-keys': '0x0A' } }, keys)).toBe(false);
+  });
   it('Bool compares true/false', () => {
     expect(
       holds({ Bool: { 'aws:SecureTransport': 'false' } }, { 'aws:SecureTransport': 'false' }),

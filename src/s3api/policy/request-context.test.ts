@@ -246,6 +246,14 @@ describe('conditionKeys', () => {
     );
     expect(get(presigned, 's3:authType')).toEqual(['REST-QUERY-STRING']);
     expect(get(presigned, 's3:signatureAge')).toEqual([String(5 * 60_000 + 123)]);
+    // Signed ahead of the server's clock (within the skew allowed): no negative age.
+    const ahead = conditionKeys(
+      route('GET', '/b/k', 'X-Amz-Date=20260601T120500Z&X-Amz-Signature=abc', {}),
+      request(),
+      caller,
+      now,
+    );
+    expect(get(ahead, 's3:signatureAge')).toEqual(['0']);
     // post-object/handler.ts: a form's PutObject comes as a POST, its x-amz-date a header.
     const formRequest = {
       ...request({ 'x-amz-date': '20260601T115959Z' }),

@@ -4,11 +4,11 @@
  * keys policies may test.
  */
 import type { IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import { StowageError } from '../../errors.js';
 import { parseAmzDate } from '../../sigv4/amz-date.js';
 import { parseCopySource } from '../copy-source.js';
 import { STOWAGE_ACCOUNT_ID, type Identity } from '../identity.js';
+import { requestOrigin } from '../request-origin.js';
 import type { BUCKET_DOCUMENTS, Operation, Route } from '../router.js';
 import type { ConditionKeys } from './conditions.js';
 
@@ -317,15 +317,6 @@ export function requestedAccesses(
   return out;
 }
 
-/** `TLSv1.2` → `1.2` (s3:TlsVersion is numeric). */
-function tlsVersion(req: IncomingMessage): string | undefined {
-  const socket = req.socket as Partial<TLSSocket>;
-  if (!socket.encrypted || typeof socket.getProtocol !== 'function') return undefined;
-  const p = socket.getProtocol();
-  const m = p ? /(\d+(?:\.\d+)?)$/.exec(p) : null;
-  return m?.[1];
-}
-
 /** Tag keys and values of an `x-amz-tagging` header (URL query encoding). */
 function requestTags(value: string | undefined): Array<[string, string]> {
   if (value === undefined) return [];
@@ -388,9 +379,10 @@ export function conditionKeys(
     if (value !== undefined) keys.set(name.toLowerCase(), [value]);
   };
   const h = req.headers;
-  set('aws:SecureTransport', String(Boolean((req.socket as Partial<TLSSocket>).encrypted)));
-  const ip = req.socket.remoteAddress;
-  set('aws:SourceIp', ip?.startsWith('::ffff:') ? ip.slice(7) : ip);
+  // The client's, when a trusted proxy forwarded the request (request-origin.ts).
+  const origin = requestOrigin(req);
+  set('aws:SecureTransport', String(origin.secure));
+  set('aws:SourceIp', origin.clientIp);
   set('aws:CurrentTime', now.toISOString().replace(/\.\d{3}Z$/, 'Z'));
   set('aws:EpochTime', String(Math.floor(now.getTime() / 1000)));
   set('aws:UserAgent', headerOf(h, 'user-agent'));
@@ -409,10 +401,13 @@ export function conditionKeys(
     const auth = authOf(route, req);
     set('s3:authType', auth.type);
     set('s3:signatureversion', 'AWS4-HMAC-SHA256');
-    // How old the signature of a presigned URL or a form is (AWS keeps the key for those two).
-    if (auth.signedAt !== undefined) set('s3:signatureAge', String(now.getTime() - auth.signedAt));
+    // How old the signature of a presigned URL or a form is (AWS keeps the key for those
+    // two); one dated ahead (clock skew is allowed) is 0 old, so it cannot outlive a limit.
+    if (auth.signedAt !== undefined) {
+      set('s3:signatureAge', String(Math.max(0, now.getTime() - auth.signedAt)));
+    }
   }
-  set('s3:TlsVersion', tlsVersion(req));
+  set('s3:TlsVersion', origin.tlsVersion);
   if (LIST_OPERATIONS.has(route.operation)) {
     set('s3:prefix', route.query.get('prefix') ?? undefined);
     set('s3:delimiter', route.query.get('delimiter') ?? undefined);

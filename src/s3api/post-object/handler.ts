@@ -12,8 +12,14 @@ import { StowageError } from '../../errors.js';
 import { headerFieldValue } from '../../header-value.js';
 import { parseObjectTagging } from '../documents/tagging.js';
 import { bucketOf, header, type S3Request } from '../context.js';
+import { requestOrigin } from '../request-origin.js';
 import { objectAclForWrite } from '../handlers/acl.js';
-import { encryptionFrom, writeEncryptionHeaders } from '../handlers/encryption-headers.js';
+import {
+  encryptionFrom,
+  kmsNeedsSignature,
+  namesKms,
+  writeEncryptionHeaders,
+} from '../handlers/encryption-headers.js';
 import {
   checksumAlgorithmFrom,
   metadataFrom,
@@ -122,7 +128,7 @@ async function* withinLimits(
  * path (`POST /bucket`), or by host name (`POST /` to `bucket.<domain>`).
  */
 function locationOf(r: S3Request, bucket: string, key: string): string {
-  const secure = (r.req.socket as { encrypted?: boolean }).encrypted === true;
+  const secure = requestOrigin(r.req).secure;
   const encodedKey = key.split('/').map(encodeURIComponent).join('/');
   const byHost = originForm(r.req.url ?? '/').split('?')[0] === '/';
   const origin = `${secure ? 'https' : 'http'}://${header(r, 'host') ?? 'localhost'}`;
@@ -150,6 +156,9 @@ export async function postObject(r: S3Request): Promise<void> {
     const policy = fields.get('policy');
     const limits = policy === undefined ? {} : checkPostPolicy(policy, fields, Date.now());
     const req = withHeaders(r.req, headersOf(fields, r.req.headers));
+    // As for any request (authenticate.ts): SSE-KMS needs a signature, which is also what
+    // keeps a bucket policy fixed by a KMS key id from counting as public.
+    if (principal.kind === 'anonymous' && namesKms(req.headers)) throw kmsNeedsSignature();
     const route: Route = { operation: 'PutObject', bucket, key, query: new URLSearchParams() };
     const deferred = r.post.authorize(principal, route, req);
     const put: S3Request = {

@@ -1,0 +1,93 @@
+import type { IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { recordRequestOrigin, requestOrigin, trustedProxies } from './request-origin.js';
+
+/** A request as node:http hands it over: headers and the socket's address and TLS state. */
+function request(
+  peer: string,
+  headers: Record<string, string> = {},
+  tls?: string,
+): IncomingMessage {
+  const socket = tls
+    ? { remoteAddress: peer, encrypted: true, getProtocol: () => tls }
+    : { remoteAddress: peer };
+  return { headers, socket } as unknown as IncomingMessage;
+}
+
+const PROXIES = trustedProxies(['127.0.0.1', '10.0.0.0/8', 'fd00::/8']);
+
+function originOf(req: IncomingMessage, proxies = PROXIES) {
+  recordRequestOrigin(req, proxies);
+  return requestOrigin(req);
+}
+
+describe('requestOrigin', () => {
+  it('without trusted proxies is the socket: forwarding headers are ignored', () => {
+    const req = request('::ffff:127.0.0.1', {
+      'x-forwarded-for': '203.0.113.9',
+      'x-forwarded-proto': 'https',
+    });
+    recordRequestOrigin(req);
+    expect(requestOrigin(req)).toEqual({ clientIp: '127.0.0.1', secure: false });
+    expect(requestOrigin(request('192.0.2.1', {}, 'TLSv1.3'))).toEqual({
+      clientIp: '192.0.2.1',
+      secure: true,
+      tlsVersion: '1.3',
+    });
+  });
+
+  it('from a peer that is no trusted proxy ignores the headers it sends', () => {
+    const req = request('192.0.2.7', {
+      'x-forwarded-for': '10.1.1.1',
+      'x-forwarded-proto': 'https',
+    });
+    expect(originOf(req)).toEqual({ clientIp: '192.0.2.7', secure: false });
+  });
+
+  it('from a trusted proxy takes the right-most address that is not a trusted proxy', () => {
+    // The client wrote the first entry itself; the proxy appended what it saw.
+    const spoofed = request('::ffff:127.0.0.1', {
+      'x-forwarded-for': '198.51.100.1, 203.0.113.9',
+      'x-forwarded-proto': 'https',
+    });
+    expect(originOf(spoofed)).toEqual({ clientIp: '203.0.113.9', secure: true });
+    // Through two trusted proxies (10.x in front of the local one).
+    const chained = request('127.0.0.1', { 'x-forwarded-for': '203.0.113.9, 10.2.3.4' });
+    expect(originOf(chained).clientIp).toBe('203.0.113.9');
+    // Every hop a trusted proxy: the left-most.
+    expect(originOf(request('127.0.0.1', { 'x-forwarded-for': '10.0.0.5' })).clientIp).toBe(
+      '10.0.0.5',
+    );
+    // IPv6 and IPv4-mapped entries.
+    expect(
+      originOf(request('fd00::1', { 'x-forwarded-for': '2001:db8::7, ::ffff:10.9.9.9' })).clientIp,
+    ).toBe('2001:db8::7');
+  });
+
+  it('something that is no address ends the walk at the proxy that reported it', () => {
+    const req = request('127.0.0.1', { 'x-forwarded-for': '203.0.113.9, unknown' });
+    expect(originOf(req).clientIp).toBe('127.0.0.1');
+  });
+
+  it('X-Forwarded-Proto decides TLS (first value, any case); without it the proxy connection does', () => {
+    expect(originOf(request('127.0.0.1', { 'x-forwarded-proto': 'HTTPS, http' })).secure).toBe(
+      true,
+    );
+    expect(originOf(request('127.0.0.1', { 'x-forwarded-proto': 'http' }, 'TLSv1.3')).secure).toBe(
+      false,
+    );
+    const over = originOf(request('127.0.0.1', {}, 'TLSv1.2'));
+    // The client's TLS version is not known through a proxy.
+    expect(over).toEqual({ clientIp: '127.0.0.1', secure: true });
+  });
+
+  it('a request made from another (a form upload) has its origin', () => {
+    const req = request('127.0.0.1', {
+      'x-forwarded-for': '203.0.113.9',
+      'x-forwarded-proto': 'https',
+    });
+    recordRequestOrigin(req, PROXIES);
+    const derived = Object.create(req, { headers: { value: {} } }) as IncomingMessage;
+    expect(requestOrigin(derived)).toEqual({ clientIp: '203.0.113.9', secure: true });
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * Where a request came from: the client's address and whether it reached us over TLS, for
+ * the policy keys aws:SourceIp, aws:SecureTransport and s3:TlsVersion, SSE-C's rule that
+ * keys travel only over TLS, and the scheme of the URLs answers name.
+ *
+ * Behind a reverse proxy that terminates TLS (nginx, Caddy, HAProxy), the connection is
+ * the proxy's, in plain HTTP. When the peer is one of `server.trustedProxies`, the proxy's
+ * `X-Forwarded-For` and `X-Forwarded-Proto` say what the client did, as Ceph RGW
+ * (rgw_remote_addr_param, rgw_trust_forwarded_https) and Express ("trust proxy") read
+ * them. The client is the right-most address of `X-Forwarded-For` (with the peer last) that
+ * is not itself a trusted proxy: entries to its left are whatever the client wrote. From
+ * any other peer, or without the setting, the headers are ignored: a client cannot make
+ * itself someone else by sending them.
+ */
+import type { IncomingMessage } from 'node:http';
+import { BlockList, isIP } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { parseCidr } from './documents/policy-conditions.js';
+
+/** What a request's connection says about its client. */
+export interface RequestOrigin {
+  /** The client's address (`::ffff:` stripped from IPv4-mapped ones). */
+  clientIp: string | undefined;
+  /** Whether the client's connection used TLS (to us, or to a trusted proxy). */
+  secure: boolean;
+  /** `1.2`, `1.3`: the TLS version of a connection to us; unknown through a proxy. */
+  tlsVersion?: string;
+}
+
+/** The addresses whose forwarding headers are believed. */
+export type TrustedProxies = BlockList;
+
+const ORIGIN = Symbol('stowage.requestOrigin');
+
+type WithOrigin = IncomingMessage & { [ORIGIN]?: RequestOrigin };
+
+/**
+ * The set of `server.trustedProxies` (IP addresses and CIDR blocks, already validated).
+ *
+ * @example
+ * const proxies = trustedProxies(['127.0.0.1', '10.0.0.0/8']);
+ */
+export function trustedProxies(cidrs: readonly string[]): TrustedProxies {
+  const list = new BlockList();
+  for (const text of cidrs) {
+    const net = parseCidr(text);
+    if (net) list.addSubnet(net.net, net.prefix, net.family === 4 ? 'ipv4' : 'ipv6');
+  }
+  return list;
+}
+
+function plainIp(ip: string | undefined): string | undefined {
+  return ip?.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+}
+
+function isTrusted(proxies: TrustedProxies, ip: string): boolean {
+  const family = isIP(ip);
+  return family !== 0 && proxies.check(ip, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** One header's comma-separated values (node joins repeated headers with ", "). */
+function listOf(value: string | string[] | undefined): string[] {
+  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return text
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
+/** The origin of a request straight from its socket. */
+function direct(req: IncomingMessage): RequestOrigin {
+  const socket = req.socket as Partial<TLSSocket>;
+  const secure = socket.encrypted === true;
+  const origin: RequestOrigin = { clientIp: plainIp(req.socket.remoteAddress), secure };
+  const protocol = secure && typeof socket.getProtocol === 'function' ? socket.getProtocol() : null;
+  const version = protocol ? /(\d+(?:\.\d+)?)$/.exec(protocol)?.[1] : undefined;
+  if (version) origin.tlsVersion = version;
+  return origin;
+}
+
+/**
+ * Works out and records where `req` came from: its socket, or what a trusted proxy among
+ * `proxies` forwarded. Runs once, as the request arrives.
+ */
+export function recordRequestOrigin(req: IncomingMessage, proxies?: TrustedProxies): void {
+  // Without trusted proxies the socket says it all, when asked (requestOrigin).
+  if (!proxies) return;
+  const own = direct(req);
+  const peer = own.clientIp;
+  let origin = own;
+  if (peer !== undefined && isTrusted(proxies, peer)) {
+    const hops = [...listOf(req.headers['x-forwarded-for']).map(plainIp), peer];
+    let client = peer;
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hops[i] as string;
+      // Something that is no address ends the walk: the hop that reported it is the client.
+      if (isIP(hop) === 0) break;
+      client = hop;
+      if (!isTrusted(proxies, hop)) break;
+    }
+    const proto = listOf(req.headers['x-forwarded-proto'])[0]?.toLowerCase();
+    // Without X-Forwarded-Proto the proxy's own connection decides.
+    origin = { clientIp: client, secure: proto === undefined ? own.secure : proto === 'https' };
+  }
+  (req as WithOrigin)[ORIGIN] = origin;
+}
+
+/**
+ * Where `req` came from (see recordRequestOrigin); a request built from another (a form
+ * upload's) has its origin.
+ */
+export function requestOrigin(req: IncomingMessage): RequestOrigin {
+  return (req as WithOrigin)[ORIGIN] ?? direct(req);
+}

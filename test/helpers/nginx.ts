@@ -1,0 +1,114 @@
+/**
+ * nginx (Debian's package) as the TLS-terminating reverse proxy studios put in front of
+ * `stowage serve`, with the configuration docs/serve.md ("Behind a reverse proxy")
+ * recommends. It runs in the foreground under a directory of its own and is killed by
+ * `close()`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { ensureDebianPackages } from './peers.js';
+
+export const NGINX = '/usr/sbin/nginx';
+
+export interface NginxProxy {
+  /** `https://127.0.0.1:<port>`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function listening(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${log()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1');
+      c.once('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nginx did not listen on ${port}: ${log()}`);
+}
+
+/**
+ * Starts nginx on 127.0.0.1 with TLS (`cert`, `key`), proxying to `upstream`
+ * (`127.0.0.1:9000`). Its connections to the upstream come from `bindAddress` (a loopback
+ * address of their own, so that a test can tell the proxy from its clients).
+ */
+export async function startNginx(options: {
+  dir: string;
+  upstream: string;
+  cert: string;
+  key: string;
+  bindAddress?: string;
+}): Promise<NginxProxy> {
+  ensureDebianPackages({ [NGINX]: 'nginx' });
+  const dir = options.dir;
+  for (const sub of ['logs', 'tmp']) mkdirSync(path.join(dir, sub), { recursive: true });
+  const port = await freePort();
+  const temp = (name: string): string => `${name}_temp_path ${path.join(dir, 'tmp', name)};`;
+  const conf = path.join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `user root;
+worker_processes 1;
+pid ${path.join(dir, 'nginx.pid')};
+error_log ${path.join(dir, 'logs', 'error.log')} warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}
+  server {
+    listen 127.0.0.1:${port} ssl;
+    ssl_certificate ${options.cert};
+    ssl_certificate_key ${options.key};
+    # As docs/serve.md recommends: any body size, streamed both ways, the Host as sent.
+    client_max_body_size 0;
+    proxy_request_buffering off;
+    proxy_buffering off;
+    location / {
+      proxy_pass http://${options.upstream};
+      ${options.bindAddress ? `proxy_bind ${options.bindAddress};` : ''}
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+    }
+  }
+}
+`,
+  );
+  let log = '';
+  const child = spawn(NGINX, ['-p', dir, '-c', conf, '-g', 'daemon off;'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  await listening(port, child, () => log);
+  return {
+    url: `https://127.0.0.1:${port}`,
+    close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await gone;
+    },
+  };
+}

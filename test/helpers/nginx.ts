@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ensureDebianPackages } from './peers.js';
+import { freePort } from './rgw-support.js';
 
 export const NGINX = '/usr/sbin/nginx';
 
@@ -16,17 +17,6 @@ export interface NginxProxy {
   /** `https://127.0.0.1:<port>`. */
   url: string;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function listening(port: number, child: ChildProcess, log: () => string): Promise<void> {

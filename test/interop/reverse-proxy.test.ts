@@ -22,6 +22,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificate } from '../helpers/certificate.js';
+import { denyInsecureTransport } from '../fixtures/seed-policies.js';
 import { tempDir } from '../helpers/engine.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
 import { startNginx, type NginxProxy } from '../helpers/nginx.js';
@@ -74,21 +75,14 @@ beforeAll(async () => {
   for (const bucket of [BUCKET, OPEN_BUCKET]) {
     await admin.send(new CreateBucketCommand({ Bucket: bucket }));
   }
-  // Seeds 000 and 002: nothing over plain HTTP; here also writes only from 127.0.0.3.
+  // Seed 003: nothing over plain HTTP; here also writes only from 127.0.0.3.
   await admin.send(
     new PutBucketPolicyCommand({
       Bucket: BUCKET,
       Policy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [
-          {
-            Sid: 'DenyInsecureTransport',
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 's3:*',
-            Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          },
+          denyInsecureTransport(BUCKET),
           {
             Sid: 'WritesFromTheWorkstationOnly',
             Effect: 'Deny',

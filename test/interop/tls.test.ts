@@ -26,6 +26,7 @@ import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.
 import { makeCertificate, OPENSSL } from '../helpers/certificate.js';
 import { BOTO3_CLIENT, boto3Env, pythonWithBoto3 } from '../helpers/python.js';
 import { connectRaw } from '../helpers/raw-socket.js';
+import { denyInsecureTransport } from '../fixtures/seed-policies.js';
 import { startRgw, type RgwServer } from '../helpers/rgw.js';
 import { freePort } from '../helpers/rgw-support.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -347,16 +348,7 @@ print(json.dumps(out))
   it('a policy denying aws:SecureTransport=false still lets https requests through', async () => {
     const policy = {
       Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'DenyInsecureTransport',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 's3:*',
-          Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        },
-      ],
+      Statement: [denyInsecureTransport(BUCKET)],
     };
     await client.send(
       new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(policy) }),

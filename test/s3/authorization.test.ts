@@ -32,7 +32,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { principalArn, type Identity } from '../../src/s3api/identity.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { clientAs, testIdentity } from '../helpers/identities.js';
-import { SEED_000_BUCKET_POLICY, SEED_000_VPS_POLICY } from '../fixtures/seed-policies.js';
+import {
+  denyInsecureTransport,
+  SEED_000_BUCKET_POLICY,
+  SEED_000_VPS_POLICY,
+} from '../fixtures/seed-policies.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
 import { signedFetch } from '../helpers/signed-fetch.js';
 
@@ -617,16 +621,7 @@ describe('DenyInsecureTransport', () => {
     await freshBucket('tls-only', ['a']);
     await putPolicy('tls-only', {
       Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'DenyInsecureTransport',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 's3:*',
-          Resource: ['arn:aws:s3:::tls-only', 'arn:aws:s3:::tls-only/*'],
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        },
-      ],
+      Statement: [denyInsecureTransport('tls-only')],
     });
     expect(
       await s3ErrorOf(root.send(new GetObjectCommand({ Bucket: 'tls-only', Key: 'a' }))),

@@ -58,6 +58,10 @@ describe('configSchema', () => {
       expect(result.error?.issues[0]?.path).toEqual(['server', 'trustedProxies', 0]);
       expect(result.error?.issues[0]?.message).toMatch(/expected an IP address or a CIDR block/);
     }
+    for (const everyone of ['0.0.0.0/0', '::/0']) {
+      const result = configSchema.safeParse({ server: { trustedProxies: [everyone] } });
+      expect(result.error?.issues[0]?.message, everyone).toMatch(/may not cover every address/);
+    }
   });
   it('refuses a declared access key with the root access key id, naming it', () => {
     const key = {

@@ -209,9 +209,15 @@ const serverSchema = z
                 .filter(Boolean)
             : v,
         z.array(
-          z.string().refine((v) => parseCidr(v) !== undefined, {
-            message: 'expected an IP address or a CIDR block such as 10.0.0.0/8 or ::1',
-          }),
+          z
+            .string()
+            .refine((v) => parseCidr(v) !== undefined, {
+              message: 'expected an IP address or a CIDR block such as 10.0.0.0/8 or ::1',
+            })
+            // Trusting every address would let any client say who it is and that it used TLS.
+            .refine((v) => parseCidr(v)?.prefix !== 0, {
+              message: 'a proxy range may not cover every address (/0): name the proxies',
+            }),
         ),
       )
       .default([]),

@@ -81,5 +81,15 @@ export function answerClientError(
     ].join('\r\n'),
     () => socket.destroy(),
   );
-  onAccess?.({ requestId, method: '-', path: '-', status, code: error.s3Code, durationMs: 0 });
+  // The peer, as the request's forwarding headers could not be read.
+  const peer = (socket as Duplex & { remoteAddress?: string }).remoteAddress;
+  onAccess?.({
+    requestId,
+    method: '-',
+    path: '-',
+    status,
+    code: error.s3Code,
+    durationMs: 0,
+    ...(peer === undefined ? {} : { remoteAddress: peer.replace(/^::ffff:(?=\d+\.)/, '') }),
+  });
 }

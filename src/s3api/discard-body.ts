@@ -12,6 +12,7 @@
  * queued in the kernel, and a graceful shutdown waited its full grace period for it.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** Limits of the draining. */
 export interface DiscardLimits {
@@ -47,5 +48,29 @@ export function discardUnreadBody(req: IncomingMessage, limits = DISCARD_LIMITS)
   });
   // 'close' follows 'end', and also comes when the connection goes.
   req.once('close', () => clearTimeout(idle));
+  lingerBeforeClosing(req);
   req.resume();
+}
+
+/**
+ * On a connection the answer closes (HTTP/1.0, `Connection: close`), node:http destroys the
+ * socket once the answer is written: the client, still sending, then gets a reset, which
+ * can throw away the answer before it reads it (curl: "Broken pipe" instead of the 403;
+ * nginx with its HTTP/1.0 default: 502). As web servers do ("lingering close"), the answer
+ * and a FIN go out, and the socket is destroyed only once the rest of the body has been
+ * read and dropped (or the limits above cut it).
+ */
+function lingerBeforeClosing(req: IncomingMessage): void {
+  const socket = req.socket as Socket & { destroySoon?: () => void };
+  const destroySoon = socket.destroySoon?.bind(socket);
+  if (!destroySoon) return;
+  socket.destroySoon = () => {
+    if (req.complete || req.destroyed) {
+      destroySoon();
+      return;
+    }
+    socket.end();
+    // 'close' comes once the body has ended, or when the client or a limit cut it.
+    req.once('close', destroySoon);
+  };
 }

@@ -16,7 +16,7 @@ import { checkHeaderSection } from './header-section.js';
 import { HANDLERS } from './handlers/index.js';
 import { CLIENT_CLOSED, sendError } from './respond.js';
 import { originForm } from './request-target.js';
-import { recordRequestOrigin, type TrustedProxies } from './request-origin.js';
+import { recordRequestOrigin, requestOrigin, type TrustedProxies } from './request-origin.js';
 import { route, s3OperationName, type Route } from './router.js';
 import { STOWAGE_ACCOUNT_ID } from './identity.js';
 
@@ -67,6 +67,10 @@ export interface AccessLogEntry {
   principal?: string;
   /** The client closed the connection before the whole answer was sent (not an error). */
   clientClosed?: true;
+  /** The client's address (behind a trusted proxy, the one it forwarded: aws:SourceIp). */
+  remoteAddress?: string;
+  /** The trusted proxy the request came through, if it did. */
+  proxy?: string;
 }
 
 /** Options of createS3Handler. */
@@ -158,6 +162,7 @@ export function createS3Handler(
     let routed: Route | undefined;
     let principal: Principal | undefined;
     const finish = (err?: StowageError, clientClosed = false): void => {
+      const origin = requestOrigin(req);
       options.onAccess?.({
         requestId,
         method,
@@ -169,6 +174,8 @@ export function createS3Handler(
         ...(clientClosed ? { clientClosed: true as const } : {}),
         durationMs: Math.round(performance.now() - started),
         ...(principal?.kind === 'key' ? { principal: principal.accessKeyId } : {}),
+        ...(origin.clientIp === undefined ? {} : { remoteAddress: origin.clientIp }),
+        ...(origin.proxy === undefined ? {} : { proxy: origin.proxy }),
       });
     };
     const run = async (): Promise<void> => {

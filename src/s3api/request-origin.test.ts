@@ -50,7 +50,11 @@ describe('requestOrigin', () => {
       'x-forwarded-for': '198.51.100.1, 203.0.113.9',
       'x-forwarded-proto': 'https',
     });
-    expect(originOf(spoofed)).toEqual({ clientIp: '203.0.113.9', secure: true });
+    expect(originOf(spoofed)).toEqual({
+      clientIp: '203.0.113.9',
+      secure: true,
+      proxy: '127.0.0.1',
+    });
     // Through two trusted proxies (10.x in front of the local one).
     const chained = request('127.0.0.1', { 'x-forwarded-for': '203.0.113.9, 10.2.3.4' });
     expect(originOf(chained).clientIp).toBe('203.0.113.9');
@@ -69,16 +73,20 @@ describe('requestOrigin', () => {
     expect(originOf(req).clientIp).toBe('127.0.0.1');
   });
 
-  it('X-Forwarded-Proto decides TLS (first value, any case); without it the proxy connection does', () => {
-    expect(originOf(request('127.0.0.1', { 'x-forwarded-proto': 'HTTPS, http' })).secure).toBe(
+  it('X-Forwarded-Proto decides TLS (the last value, any case); without it the proxy connection does', () => {
+    expect(originOf(request('127.0.0.1', { 'x-forwarded-proto': 'http, HTTPS' })).secure).toBe(
       true,
+    );
+    // A proxy that appends leaves the client's claim in front of its own.
+    expect(originOf(request('127.0.0.1', { 'x-forwarded-proto': 'https, http' })).secure).toBe(
+      false,
     );
     expect(originOf(request('127.0.0.1', { 'x-forwarded-proto': 'http' }, 'TLSv1.3')).secure).toBe(
       false,
     );
     const over = originOf(request('127.0.0.1', {}, 'TLSv1.2'));
     // The client's TLS version is not known through a proxy.
-    expect(over).toEqual({ clientIp: '127.0.0.1', secure: true });
+    expect(over).toEqual({ clientIp: '127.0.0.1', secure: true, proxy: '127.0.0.1' });
   });
 
   it('a request made from another (a form upload) has its origin', () => {
@@ -88,6 +96,10 @@ describe('requestOrigin', () => {
     });
     recordRequestOrigin(req, PROXIES);
     const derived = Object.create(req, { headers: { value: {} } }) as IncomingMessage;
-    expect(requestOrigin(derived)).toEqual({ clientIp: '203.0.113.9', secure: true });
+    expect(requestOrigin(derived)).toEqual({
+      clientIp: '203.0.113.9',
+      secure: true,
+      proxy: '127.0.0.1',
+    });
   });
 });

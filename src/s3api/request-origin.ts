@@ -8,7 +8,8 @@
  * `X-Forwarded-For` and `X-Forwarded-Proto` say what the client did, as Ceph RGW
  * (rgw_remote_addr_param, rgw_trust_forwarded_https) and Express ("trust proxy") read
  * them. The client is the right-most address of `X-Forwarded-For` (with the peer last) that
- * is not itself a trusted proxy: entries to its left are whatever the client wrote. From
+ * is not itself a trusted proxy: entries to its left are whatever the client wrote; TLS is
+ * the last `X-Forwarded-Proto` value. From
  * any other peer, or without the setting, the headers are ignored: a client cannot make
  * itself someone else by sending them.
  */
@@ -25,6 +26,8 @@ export interface RequestOrigin {
   secure: boolean;
   /** `1.2`, `1.3`: the TLS version of a connection to us; unknown through a proxy. */
   tlsVersion?: string;
+  /** The trusted proxy the request came through (the peer), when it came through one. */
+  proxy?: string;
 }
 
 /** The addresses whose forwarding headers are believed. */
@@ -98,9 +101,15 @@ export function recordRequestOrigin(req: IncomingMessage, proxies?: TrustedProxi
       client = hop;
       if (!isTrusted(proxies, hop)) break;
     }
-    const proto = listOf(req.headers['x-forwarded-proto'])[0]?.toLowerCase();
+    // The last value: the one the trusted proxy set (one that appends would leave what the
+    // client sent in front of it).
+    const proto = listOf(req.headers['x-forwarded-proto']).at(-1)?.toLowerCase();
     // Without X-Forwarded-Proto the proxy's own connection decides.
-    origin = { clientIp: client, secure: proto === undefined ? own.secure : proto === 'https' };
+    origin = {
+      clientIp: client,
+      secure: proto === undefined ? own.secure : proto === 'https',
+      proxy: peer,
+    };
   }
   (req as WithOrigin)[ORIGIN] = origin;
 }

@@ -72,6 +72,7 @@ http {
     client_max_body_size 0;
     proxy_request_buffering off;
     proxy_buffering off;
+    proxy_read_timeout 600s;
     location / {
       proxy_pass http://${options.upstream};
       ${options.bindAddress ? `proxy_bind ${options.bindAddress};` : ''}

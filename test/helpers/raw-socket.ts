@@ -18,8 +18,16 @@ export interface RawConnection {
   waitFor(re: RegExp, what?: string): Promise<void>;
 }
 
-export async function connectRaw(port: number, host = '127.0.0.1'): Promise<RawConnection> {
-  const socket = net.connect(port, host);
+/**
+ * Connects to `host:port`. With `allowHalfOpen` the socket keeps sending after the server's
+ * FIN (as HTTP clients that are still sending a body do) until it is ended.
+ */
+export async function connectRaw(
+  port: number,
+  host = '127.0.0.1',
+  options: { allowHalfOpen?: boolean } = {},
+): Promise<RawConnection> {
+  const socket = net.connect({ port, host, allowHalfOpen: options.allowHalfOpen === true });
   await new Promise((r) => socket.once('connect', r));
   let text = '';
   socket.on('data', (d: Buffer) => (text += d.toString('latin1')));

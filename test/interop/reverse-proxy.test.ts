@@ -43,6 +43,29 @@ let stowage: Started;
 let nginx: NginxProxy;
 let cert: string;
 
+/** The server's access lines so far (JSON on its stderr). */
+function accessLines(): Array<Record<string, unknown>> {
+  return stowage
+    .stderr()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.msg === 'request');
+}
+
+/** The access lines that `match`, once there are `count` of them (the log is written asynchronously). */
+async function accessLinesWhere(
+  match: (line: Record<string, unknown>) => boolean,
+  count: number,
+): Promise<Array<Record<string, unknown>>> {
+  for (let i = 0; i < 100; i++) {
+    const found = accessLines().filter(match);
+    if (found.length >= count) return found;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return accessLines().filter(match);
+}
+
 /** An SDK client talking to `url`, its connections coming from `localAddress`. */
 function clientFrom(url: string, localAddress: string): S3Client {
   return new S3Client({
@@ -63,6 +86,7 @@ beforeAll(async () => {
     STOWAGE_ROOT_ACCESS_KEY: ROOT.accessKeyId,
     STOWAGE_ROOT_SECRET_KEY: ROOT.secretAccessKey,
     STOWAGE_TRUSTED_PROXIES: '127.0.0.2',
+    LOG_LEVEL: 'info',
   });
   nginx = await startNginx({
     dir: path.join(dir, 'nginx'),
@@ -120,6 +144,12 @@ describe('stowage serve behind nginx (server.trustedProxies)', () => {
     });
     expect(direct.status).toBe(403);
     expect(await direct.text()).toContain('<Code>AccessDenied</Code>');
+    const [line] = await accessLinesWhere(
+      (l) => l.requestId === direct.headers.get('x-amz-request-id'),
+      1,
+    );
+    expect(line).toMatchObject({ status: 403, remoteAddress: '127.0.0.1' });
+    expect(line?.proxy).toBeUndefined();
   });
 
   it('aws:SourceIp is the client behind the proxy, and a forwarded address it sends itself does not count', async () => {
@@ -149,6 +179,13 @@ describe('stowage serve behind nginx (server.trustedProxies)', () => {
     const workstation = clientFrom(nginx.url, '127.0.0.3');
     await workstation.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'b.txt', Body: 'ok' }));
     workstation.destroy();
+    // The access log names the client and the proxy it came through.
+    const lines = await accessLinesWhere((l) => l.path === `/${BUCKET}/b.txt`, 3);
+    expect(lines.map((l) => [l.status, l.remoteAddress, l.proxy])).toEqual([
+      [403, '127.0.0.4', '127.0.0.2'],
+      [403, '127.0.0.4', '127.0.0.2'],
+      [200, '127.0.0.3', '127.0.0.2'],
+    ]);
   });
 
   it('a multipart upload through the proxy completes, its Location naming the https URL the client used', async () => {

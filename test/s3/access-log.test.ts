@@ -61,7 +61,7 @@ afterAll(async () => {
 const accessLines = () =>
   lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
 
-it('writes one line per request: id, operation, status, code, duration, caller; no secrets', async () => {
+it('writes one line per request: id, operation, status, code, duration, caller, address; no secrets', async () => {
   await client.send(new CreateBucketCommand({ Bucket: 'logged' }));
   const put = await client.send(
     new PutObjectCommand({ Bucket: 'logged', Key: 'dir/a.txt', Body: 'hello' }),
@@ -97,7 +97,10 @@ it('writes one line per request: id, operation, status, code, duration, caller; 
     status: 200,
     principal: TEST_KEY.accessKeyId,
     requestId: put.$metadata.requestId,
+    remoteAddress: '127.0.0.1',
   });
+  // No trusted proxy here: the line names none.
+  expect(putLine!.proxy).toBeUndefined();
   expect(putLine!.durationMs).toEqual(expect.any(Number));
   expect(getLine).toMatchObject({
     operation: 'GetObject',
@@ -197,7 +200,13 @@ it('a request node:http cannot parse gets an S3 error with a request id, and a l
     expect(id).toBeDefined();
     expect(text).toContain(`<RequestId>${id}</RequestId>`);
     expect(accessLines().slice(before)).toEqual([
-      expect.objectContaining({ requestId: id, status: 400, code: c.code, method: '-' }),
+      expect.objectContaining({
+        requestId: id,
+        status: 400,
+        code: c.code,
+        method: '-',
+        remoteAddress: '127.0.0.1',
+      }),
     ]);
   }
 });

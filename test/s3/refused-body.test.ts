@@ -8,6 +8,7 @@
 import { HeadObjectCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRaw } from '../helpers/raw-socket.js';
 import { signAwsChunkedPut } from '../helpers/sign-chunked.js';
 import { s3Signer } from '../helpers/signed-fetch.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
@@ -123,6 +124,57 @@ describe('a body without a declared length', () => {
     expect(plain.body).toContain('<Header>Transfer-Encoding</Header>');
     await expect(
       t.client.send(new HeadObjectCommand({ Bucket: 'refused', Key: 'no-length' })),
+    ).rejects.toMatchObject({ name: 'NotFound' });
+  });
+});
+
+describe('a body refused on a connection the answer closes (HTTP/1.0, Connection: close)', () => {
+  it('is read to its end before the socket goes: the client writes all of it and reads the whole answer', async () => {
+    const { hostname, port } = new URL(t.url);
+    const length = 8 * 1024 * 1024;
+    for (const [version, extra] of [
+      ['HTTP/1.0', {}],
+      ['HTTP/1.1', { connection: 'close' }],
+    ] as const) {
+      const signed = await s3Signer({ ...TEST_KEY, secretAccessKey: 'not-the-secret' }).sign({
+        method: 'PUT',
+        protocol: 'http:',
+        hostname,
+        port: Number(port),
+        path: '/refused/lingering',
+        query: {},
+        headers: {
+          host: `${hostname}:${port}`,
+          'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+          'content-length': String(length),
+          ...extra,
+        },
+      });
+      // A client that goes on sending its body after the answer (and the server's FIN).
+      const conn = await connectRaw(Number(port), hostname, { allowHalfOpen: true });
+      const errors: string[] = [];
+      conn.socket.on('error', (err: NodeJS.ErrnoException) => errors.push(err.code ?? err.message));
+      const head = Object.entries(signed.headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      conn.socket.write(`PUT /refused/lingering ${version}\r\n${head}\r\n`);
+      // Refused on its signature, before any of the body: the answer comes first.
+      await conn.waitFor(/<\/Error>/, 'the 403');
+      const chunk = Buffer.alloc(256 * 1024, 'b');
+      for (let sent = 0; sent < length && errors.length === 0; sent += chunk.length) {
+        if (!conn.socket.write(chunk)) {
+          await Promise.race([new Promise((r) => conn.socket.once('drain', r)), conn.closed]);
+        }
+      }
+      expect(errors, version).toEqual([]);
+      conn.socket.end();
+      await conn.closedWithin(5000);
+      expect(errors, version).toEqual([]);
+      expect(conn.text()).toMatch(new RegExp(`^HTTP/1\\.1 403 Forbidden\r\n`));
+      expect(conn.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+    }
+    await expect(
+      t.client.send(new HeadObjectCommand({ Bucket: 'refused', Key: 'lingering' })),
     ).rejects.toMatchObject({ name: 'NotFound' });
   });
 });

@@ -58,9 +58,11 @@ describe('configSchema', () => {
       expect(result.error?.issues[0]?.path).toEqual(['server', 'trustedProxies', 0]);
       expect(result.error?.issues[0]?.message).toMatch(/expected an IP address or a CIDR block/);
     }
-    for (const everyone of ['0.0.0.0/0', '::/0']) {
+    for (const everyone of ['0.0.0.0/0', '::/0', '::ffff:0:0/96', '::ffff:0.0.0.0/96', '::/1']) {
       const result = configSchema.safeParse({ server: { trustedProxies: [everyone] } });
-      expect(result.error?.issues[0]?.message, everyone).toMatch(/may not cover every address/);
+      expect(result.error?.issues[0]?.message, everyone).toMatch(
+        /may not cover every IPv4 or IPv6 address/,
+      );
     }
   });
   it('refuses a declared access key with the root access key id, naming it', () => {

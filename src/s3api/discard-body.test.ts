@@ -13,7 +13,7 @@ import { discardUnreadBody, type DiscardLimits } from './discard-body.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const LIMITS: DiscardLimits = { maxBytes: 256 * KiB, idleMs: 300 };
+const LIMITS: DiscardLimits = { maxBytes: 256 * KiB, idleMs: 300, maxMs: 1500 };
 
 let server: http.Server | undefined;
 afterEach(async () => {
@@ -91,6 +91,20 @@ describe('discardUnreadBody', () => {
     await new Promise<void>((r, j) =>
       server!.getConnections((err, n) => (err ? j(err) : (expect(n).toBe(0), r()))),
     );
+  });
+
+  it('cuts the connection at its time limit, however slowly the rest keeps coming', async () => {
+    const port = await serve();
+    const c = await connectRaw(port);
+    c.socket.write(putHead(MiB));
+    await send(c.socket, 100 * KiB);
+    await c.waitFor(/400 Bad Request/, 'error answer');
+    // A byte every 100 ms: never idle for the 300 ms limit, never near maxBytes.
+    const started = Date.now();
+    const drip = setInterval(() => c.socket.destroyed || c.socket.write('x'), 100);
+    await c.closedWithin(5000);
+    clearInterval(drip);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
   });
 
   it('cuts the connection when the client stops sending the rest', async () => {

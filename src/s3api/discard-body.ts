@@ -2,8 +2,8 @@
  * What happens to the rest of a request body the server refused (an error answered before
  * or while the body was read). The bytes are read and dropped, so that the client, which
  * may still be sending, sees the error answer and can reuse the connection; but not
- * forever: past a byte limit, or when the client stops sending for a while, the connection
- * is cut instead.
+ * forever: past a byte limit, when the client stops sending for a while, or after a time
+ * limit however the bytes come, the connection is cut instead.
  *
  * The body readers (auth/pieces.ts) iterate the request and, on purpose, never end it when
  * they stop early. The iterator they leave behind keeps a 'readable' listener on the
@@ -20,13 +20,20 @@ export interface DiscardLimits {
   maxBytes: number;
   /** Cut the connection when no byte has arrived for this long. */
   idleMs: number;
+  /** Cut it this long after the draining began, however the bytes trickle in. */
+  maxMs: number;
 }
 
 /**
  * A part of aws-cli's (8 MiB) or rclone's (5 MiB) multipart uploads, and more: those
  * clients see the error of a refused part instead of a reset connection.
  */
-export const DISCARD_LIMITS: DiscardLimits = { maxBytes: 64 * 1024 * 1024, idleMs: 10_000 };
+export const DISCARD_LIMITS: DiscardLimits = {
+  maxBytes: 64 * 1024 * 1024,
+  idleMs: 10_000,
+  // nginx's lingering_time: a client dripping a byte now and then is not read for ever.
+  maxMs: 30_000,
+};
 
 /** Reads and drops the unread rest of `req`'s body, within `limits` (see the module). */
 export function discardUnreadBody(req: IncomingMessage, limits = DISCARD_LIMITS): void {
@@ -37,17 +44,23 @@ export function discardUnreadBody(req: IncomingMessage, limits = DISCARD_LIMITS)
   let dropped = 0;
   const cut = (): void => {
     clearTimeout(idle);
+    clearTimeout(deadline);
     req.socket.destroy();
   };
   const idle = setTimeout(cut, limits.idleMs);
   idle.unref();
+  const deadline = setTimeout(cut, limits.maxMs);
+  deadline.unref();
   req.on('data', (chunk: Buffer) => {
     dropped += chunk.length;
     if (dropped > limits.maxBytes) cut();
     else idle.refresh();
   });
   // 'close' follows 'end', and also comes when the connection goes.
-  req.once('close', () => clearTimeout(idle));
+  req.once('close', () => {
+    clearTimeout(idle);
+    clearTimeout(deadline);
+  });
   lingerBeforeClosing(req);
   req.resume();
 }

@@ -68,9 +68,16 @@ describe('requestOrigin', () => {
     ).toBe('2001:db8::7');
   });
 
-  it('something that is no address ends the walk at the proxy that reported it', () => {
-    const req = request('127.0.0.1', { 'x-forwarded-for': '203.0.113.9, unknown' });
-    expect(originOf(req).clientIp).toBe('127.0.0.1');
+  it('reads entries with a port or brackets; one that is no address is the client, never the proxy', () => {
+    const clientOf = (xff: string): string | undefined =>
+      originOf(request('127.0.0.1', { 'x-forwarded-for': xff })).clientIp;
+    expect(clientOf('203.0.113.9:5678')).toBe('203.0.113.9');
+    expect(clientOf('[2001:db8::1]:5678')).toBe('2001:db8::1');
+    expect(clientOf('[2001:db8::1]')).toBe('2001:db8::1');
+    expect(clientOf('198.51.100.1, 203.0.113.9:443, 10.0.0.1:80')).toBe('203.0.113.9');
+    // No address a policy's IpAddress could match: not the trusted proxy's own.
+    expect(clientOf('203.0.113.9, unknown')).toBe('unknown');
+    expect(clientOf('_hidden')).toBe('_hidden');
   });
 
   it('X-Forwarded-Proto decides TLS (the last value, any case); without it the proxy connection does', () => {

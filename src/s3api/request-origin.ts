@@ -38,6 +38,19 @@ const ORIGIN = Symbol('stowage.requestOrigin');
 type WithOrigin = IncomingMessage & { [ORIGIN]?: RequestOrigin };
 
 /**
+ * Whether the range `cidr` takes in every IPv4 or every IPv6 address (`0.0.0.0/0`, `::/0`,
+ * `::ffff:0:0/96`, which node:net also matches against plain IPv4 peers): trusting it
+ * would believe every client's forwarding headers.
+ */
+export function coversEveryAddress(cidr: string): boolean {
+  const list = trustedProxies([cidr]);
+  return (
+    (list.check('0.0.0.0', 'ipv4') && list.check('255.255.255.255', 'ipv4')) ||
+    (list.check('::', 'ipv6') && list.check('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'ipv6'))
+  );
+}
+
+/**
  * The set of `server.trustedProxies` (IP addresses and CIDR blocks, already validated).
  *
  * @example
@@ -54,6 +67,18 @@ export function trustedProxies(cidrs: readonly string[]): TrustedProxies {
 
 function plainIp(ip: string | undefined): string | undefined {
   return ip?.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+}
+
+/**
+ * An X-Forwarded-For entry as an address: bare, or with a port (`192.0.2.7:5678`,
+ * `[2001:db8::1]:5678`, `[2001:db8::1]`, as some proxies write them); undefined for
+ * anything else (`unknown`, an obfuscated name).
+ */
+function forwardedAddress(entry: string): string | undefined {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
+  const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(entry);
+  const ip = plainIp(bracketed?.[1] ?? withPort?.[1] ?? entry);
+  return ip !== undefined && isIP(ip) !== 0 ? ip : undefined;
 }
 
 function isTrusted(proxies: TrustedProxies, ip: string): boolean {
@@ -92,14 +117,16 @@ export function recordRequestOrigin(req: IncomingMessage, proxies?: TrustedProxi
   const peer = own.clientIp;
   let origin = own;
   if (peer !== undefined && isTrusted(proxies, peer)) {
-    const hops = [...listOf(req.headers['x-forwarded-for']).map(plainIp), peer];
+    const hops = [...listOf(req.headers['x-forwarded-for']), peer];
     let client = peer;
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = hops[i] as string;
-      // Something that is no address ends the walk: the hop that reported it is the client.
-      if (isIP(hop) === 0) break;
-      client = hop;
-      if (!isTrusted(proxies, hop)) break;
+      const ip = forwardedAddress(hop);
+      // An entry that is no address (`unknown`) is the client as the proxies saw it: no
+      // IpAddress test matches it. Falling back to a trusted proxy's own address instead
+      // would let every client pass for the proxy.
+      client = ip ?? hop;
+      if (ip === undefined || !isTrusted(proxies, ip)) break;
     }
     // The last value: the one the trusted proxy set (one that appends would leave what the
     // client sent in front of it).

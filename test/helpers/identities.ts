@@ -1,5 +1,5 @@
-/** Test helpers: IAM-style identities (non-root keys with policies) and SDK clients for them. */
-import { S3Client } from '@aws-sdk/client-s3';
+/** Test helpers: IAM-style identities (non-root keys with policies), SDK clients for them, bucket policies. */
+import { PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { parseIdentityPolicy } from '../../src/s3api/documents/policy.js';
 import { principalArn, type Identity } from '../../src/s3api/identity.js';
 
@@ -23,4 +23,18 @@ export function clientAs(url: string, user: Identity): S3Client {
     forcePathStyle: true,
     credentials: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey },
   });
+}
+
+/** PutBucketPolicy of a 2012-10-17 policy holding `statements`, through `client`. */
+export async function putBucketPolicy(
+  client: S3Client,
+  bucket: string,
+  ...statements: object[]
+): Promise<void> {
+  await client.send(
+    new PutBucketPolicyCommand({
+      Bucket: bucket,
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+    }),
+  );
 }

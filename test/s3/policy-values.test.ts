@@ -10,7 +10,6 @@ import {
   CreateBucketCommand,
   GetObjectAclCommand,
   GetObjectCommand,
-  PutBucketPolicyCommand,
   PutObjectAclCommand,
   PutObjectCommand,
   type S3Client,
@@ -18,7 +17,7 @@ import {
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientAs, testIdentity } from '../helpers/identities.js';
+import { clientAs, putBucketPolicy, testIdentity } from '../helpers/identities.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { signedFetch } from '../helpers/signed-fetch.js';
@@ -66,36 +65,30 @@ beforeAll(async () => {
   root = t.client;
   noPublic = clientAs(t.url, NO_PUBLIC);
   await root.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  await root.send(
-    new PutBucketPolicyCommand({
-      Bucket: BUCKET,
-      Policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 's3:PutObject',
-            Resource: `arn:aws:s3:::${BUCKET}/*`,
-            Condition: { StringLike: { 'aws:UserAgent': '*badbot*' } },
-          },
-          {
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 's3:PutObject',
-            Resource: `arn:aws:s3:::${BUCKET}/no-forms/*`,
-            Condition: { StringEquals: { 's3:authType': 'POST' } },
-          },
-          {
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 's3:GetObject',
-            Resource: `arn:aws:s3:::${BUCKET}/fresh-links/*`,
-            Condition: { NumericGreaterThan: { 's3:signatureAge': 60_000 } },
-          },
-        ],
-      }),
-    }),
+  await putBucketPolicy(
+    root,
+    BUCKET,
+    {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: `arn:aws:s3:::${BUCKET}/*`,
+      Condition: { StringLike: { 'aws:UserAgent': '*badbot*' } },
+    },
+    {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: `arn:aws:s3:::${BUCKET}/no-forms/*`,
+      Condition: { StringEquals: { 's3:authType': 'POST' } },
+    },
+    {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${BUCKET}/fresh-links/*`,
+      Condition: { NumericGreaterThan: { 's3:signatureAge': 60_000 } },
+    },
   );
 });
 afterAll(async () => {
@@ -247,23 +240,13 @@ describe('condition values no request can meet', () => {
       [{ Bool: { 'aws:SecureTransport': 'no' } }, /"no" .*not true or false/],
     ] as const) {
       const err = await s3ErrorOf(
-        root.send(
-          new PutBucketPolicyCommand({
-            Bucket: BUCKET,
-            Policy: JSON.stringify({
-              Version: '2012-10-17',
-              Statement: [
-                {
-                  Effect: 'Deny',
-                  Principal: '*',
-                  Action: 's3:GetObject',
-                  Resource: `arn:aws:s3:::${BUCKET}/*`,
-                  Condition: condition,
-                },
-              ],
-            }),
-          }),
-        ),
+        putBucketPolicy(root, BUCKET, {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${BUCKET}/*`,
+          Condition: condition,
+        }),
       );
       expect(err).toMatchObject({ name: 'MalformedPolicy' });
       expect(err?.message).toMatch(message);

@@ -12,12 +12,12 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  PutBucketPolicyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost, type PresignedPostOptions } from '@aws-sdk/s3-presigned-post';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveSigningKey, sign } from '../../src/sigv4/signing-key.js';
+import { putBucketPolicy } from '../helpers/identities.js';
 import { connectRaw } from '../helpers/raw-socket.js';
 import http from 'node:http';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
@@ -253,22 +253,12 @@ describe('anonymous forms', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'dropbox' }));
     const r = await post(`${t.url}/dropbox`, { key: 'drop/one.txt' }, { body: 'hi' });
     expect([r.status, codeOf(r.body)]).toEqual([403, 'AccessDenied']);
-    await s3.send(
-      new PutBucketPolicyCommand({
-        Bucket: 'dropbox',
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: '*',
-              Action: 's3:PutObject',
-              Resource: 'arn:aws:s3:::dropbox/drop/*',
-            },
-          ],
-        }),
-      }),
-    );
+    await putBucketPolicy(s3, 'dropbox', {
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: 'arn:aws:s3:::dropbox/drop/*',
+    });
     const ok = await post(`${t.url}/dropbox`, { key: 'drop/one.txt' }, { body: 'hi' });
     expect(ok.status).toBe(204);
     const outside = await post(`${t.url}/dropbox`, { key: 'other/one.txt' }, { body: 'hi' });
@@ -295,25 +285,15 @@ describe('anonymous forms', () => {
 describe('anonymous forms and SSE-KMS', () => {
   it('a form naming SSE-KMS needs a signature, as a PUT does: a policy fixed by a KMS key id stays private', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'kms-drop' }));
-    await s3.send(
-      new PutBucketPolicyCommand({
-        Bucket: 'kms-drop',
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: '*',
-              Action: 's3:PutObject',
-              Resource: 'arn:aws:s3:::kms-drop/*',
-              Condition: {
-                StringEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'studio-key' },
-              },
-            },
-          ],
-        }),
-      }),
-    );
+    await putBucketPolicy(s3, 'kms-drop', {
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: 'arn:aws:s3:::kms-drop/*',
+      Condition: {
+        StringEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'studio-key' },
+      },
+    });
     const status = await s3.send(new GetBucketPolicyStatusCommand({ Bucket: 'kms-drop' }));
     expect(status.PolicyStatus?.IsPublic).toBe(false);
     for (const fields of <Array<Record<string, string>>>[

@@ -17,6 +17,7 @@ import { HANDLERS } from './handlers/index.js';
 import { CLIENT_CLOSED, sendError } from './respond.js';
 import { originForm } from './request-target.js';
 import { recordRequestOrigin, requestOrigin, type TrustedProxies } from './request-origin.js';
+import { virtualHostHints } from './host-hint.js';
 import { route, s3OperationName, type Route } from './router.js';
 import { STOWAGE_ACCOUNT_ID } from './identity.js';
 
@@ -93,6 +94,8 @@ export interface S3FrontOptions {
    * the access line names only the S3 code, which tells an operator nothing.
    */
   onServerError?: (err: StowageError, requestId: string) => void;
+  /** Called with advice for the operator, at most once per occasion (host-hint.ts). */
+  onNotice?: (message: string) => void;
 }
 
 /** What an unauthenticated CORS preflight runs with: no caller, no payload. */
@@ -145,6 +148,9 @@ function checksumTrailers(
 export function createS3Handler(
   options: S3FrontOptions,
 ): (req: IncomingMessage, res: ServerResponse, awaitingContinue?: boolean) => void {
+  const hostHint = options.onNotice
+    ? virtualHostHints(options.virtualHostDomain, (name) => bucketExists(options.engine, name))
+    : undefined;
   // `awaitingContinue`: node:http held back `100 Continue` for this request, which came
   // through the server's 'checkContinue' event (expect-continue.ts).
   return (req, res, awaitingContinue = false) => {
@@ -201,6 +207,8 @@ export function createS3Handler(
           req.headers as Record<string, string>,
           options.virtualHostDomain,
         );
+        const hint = hostHint?.(req.headers.host);
+        if (hint) options.onNotice?.(hint);
       } catch (err) {
         // A header section over the limit is refused first, as S3's front end does; with a
         // route, only after the bucket's CORS headers are set (below).
@@ -344,5 +352,15 @@ function refuseUnexpectedOwner(routed: Route, req: IncomingMessage): void {
         `Access Denied (${name} is ${JSON.stringify(v)}; the bucket's owner is ${STOWAGE_ACCOUNT_ID})`,
       );
     }
+  }
+}
+
+/** Whether `name` is a bucket of this server (for advice only: any failure is "no"). */
+function bucketExists(engine: Engine, name: string): boolean {
+  try {
+    engine.headBucket(name);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -155,6 +155,7 @@ async function serve(
     // The message and the stack of what went wrong (the cause too), redacted as any log.
     onServerError: (err, requestId) =>
       logger.error({ err, requestId, code: err.code }, `request failed: ${err.message}`),
+    onNotice: (message) => logger.warn(message),
   });
   const listener = (
     req: http.IncomingMessage,

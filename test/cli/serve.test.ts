@@ -12,12 +12,15 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { patternBytes, tempDir } from '../helpers/engine.js';
 import { connectRaw } from '../helpers/raw-socket.js';
+import { s3Signer } from '../helpers/signed-fetch.js';
 import { BIN, clientOf, exited, killAllServers, serve } from '../helpers/serve-process.js';
 
 const dirs: Array<() => void> = [];
@@ -200,6 +203,57 @@ describe('stowage serve (subprocess)', () => {
     s.child.kill('SIGTERM');
     expect(await exited(s.child)).toBe(0);
   }, 60_000);
+
+  it('says once what to set when requests name a bucket by host name under an unknown domain', async () => {
+    const { dir, cleanup } = tempDir('stowage-serve-');
+    dirs.push(cleanup);
+    const key = { accessKeyId: 'STWHOSTHINT', secretAccessKey: 'host-hint-secret-123' };
+    const s = await serve(dir, {
+      STOWAGE_ROOT_ACCESS_KEY: key.accessKeyId,
+      STOWAGE_ROOT_SECRET_KEY: key.secretAccessKey,
+    });
+    const client = clientOf(s.info, key.secretAccessKey);
+    await client.send(new CreateBucketCommand({ Bucket: 'photos' }));
+    client.destroy();
+    const { port } = new URL(s.info.url);
+    // What the JS SDK sends for ListObjects of bucket photos at endpoint s3.studio.test,
+    // which the server, left at virtualHostDomain localhost, serves path-style.
+    const virtualHosted = async (): Promise<number> => {
+      const signed = await s3Signer(key).sign({
+        method: 'GET',
+        protocol: 'http:',
+        hostname: 'photos.s3.studio.test',
+        port: Number(port),
+        path: '/',
+        query: {},
+        headers: {
+          host: `photos.s3.studio.test:${port}`,
+          'x-amz-content-sha256': createHash('sha256').update('').digest('hex'),
+        },
+      });
+      return new Promise((resolve, reject) => {
+        const req = http.request(
+          { host: '127.0.0.1', port, path: '/', headers: signed.headers },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    };
+    expect(await virtualHosted()).toBe(200); // ListBuckets, not ListObjects of photos
+    expect(await virtualHosted()).toBe(200);
+    const hint =
+      'it starts with the name of bucket \\"photos\\": if clients address buckets by host name, set server.virtualHostDomain to \\"s3.studio.test\\"';
+    for (let i = 0; i < 50 && !s.stderr().includes(hint); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(s.stderr().split(hint).length - 1).toBe(1);
+    s.child.kill('SIGTERM');
+    expect(await exited(s.child)).toBe(0);
+  });
 
   it('`engine put` of a large file (hashed on worker threads) stores it before the process exits', async () => {
     const { dir, cleanup } = tempDir('stowage-put-');

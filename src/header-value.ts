@@ -42,3 +42,15 @@ export function wireByteLength(v: string): number {
 export function headerFieldValue(v: string): string {
   return v.replace(/^[ \t]+|[ \t]+$/g, '');
 }
+
+/**
+ * The items of a comma-separated header (`a, b,c`), trimmed, empty ones dropped; repeated
+ * headers, which node:http hands over as an array or joined with ", ", count as one list.
+ */
+export function commaList(value: string | readonly string[] | undefined): string[] {
+  const text = typeof value === 'string' ? value : (value ?? []).join(',');
+  return text
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}

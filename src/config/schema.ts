@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { REDACTED } from '../log.js';
 import { parseIdentityPolicy } from '../s3api/documents/policy.js';
-import { parseCidr } from '../s3api/documents/policy-conditions.js';
+import { parseCidr } from '../s3api/ip-addresses.js';
 import { coversEveryAddress } from '../s3api/request-origin.js';
 import { bucketsSchema } from '../bucketconfig/schema.js';
 import { storesSchema } from './stores.js';
@@ -210,16 +210,21 @@ const serverSchema = z
                 .filter(Boolean)
             : v,
         z.array(
-          z
-            .string()
-            .refine((v) => parseCidr(v) !== undefined, {
-              message: 'expected an IP address or a CIDR block such as 10.0.0.0/8 or ::1',
-            })
-            // Trusting every address would let any client say who it is and that it used TLS.
-            .refine((v) => parseCidr(v) === undefined || !coversEveryAddress(v), {
-              message:
-                'a proxy range may not cover every IPv4 or IPv6 address (/0, ::ffff:0:0/96): name the proxies',
-            }),
+          z.string().superRefine((v, ctx) => {
+            if (parseCidr(v) === undefined) {
+              ctx.addIssue({
+                code: 'custom',
+                message: 'expected an IP address or a CIDR block such as 10.0.0.0/8 or ::1',
+              });
+            } else if (coversEveryAddress(v)) {
+              // Trusting every address would let any client say who it is and that it used TLS.
+              ctx.addIssue({
+                code: 'custom',
+                message:
+                  'a proxy range may not cover every IPv4 or IPv6 address (/0, ::ffff:0:0/96): name the proxies',
+              });
+            }
+          }),
         ),
       )
       .default([]),

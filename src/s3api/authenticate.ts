@@ -3,6 +3,7 @@
  * payload (verified as it streams, so a bad signature or hash fails the read and the
  * engine stores nothing).
  */
+import { commaList } from '../header-value.js';
 import { authenticateRequest } from './auth/sigv4.js';
 import { hoistedHeaders } from './auth/hoisted-headers.js';
 import { idleLimited } from './auth/idle-timeout.js';
@@ -51,9 +52,8 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
       headers,
     );
     const declared = req.headers['x-amz-trailer'];
-    const trailerAlgorithms = (Array.isArray(declared) ? declared.join(',') : (declared ?? ''))
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
+    const trailerAlgorithms = commaList(declared)
+      .map((s) => s.toLowerCase())
       .filter((s) => s.startsWith('x-amz-checksum-'))
       .map((s) => s.slice('x-amz-checksum-'.length).toUpperCase());
     return {

@@ -11,6 +11,7 @@ import { StowageError } from '../errors.js';
 import { randomHex } from '../random-bytes.js';
 import type { AccessLogEntry } from './front.js';
 import { headerSectionTooLarge } from './header-section.js';
+import { plainIp } from './ip-addresses.js';
 import { errorDocument } from './respond.js';
 
 const GONE = new Set(['ECONNRESET', 'EPIPE', 'HPE_INVALID_EOF_STATE']);
@@ -90,6 +91,6 @@ export function answerClientError(
     status,
     code: error.s3Code,
     durationMs: 0,
-    ...(peer === undefined ? {} : { remoteAddress: peer.replace(/^::ffff:(?=\d+\.)/, '') }),
+    ...(peer === undefined ? {} : { remoteAddress: plainIp(peer) }),
   });
 }

@@ -14,9 +14,11 @@
  * itself someone else by sending them.
  */
 import type { IncomingMessage } from 'node:http';
-import { BlockList, isIP } from 'node:net';
+import type { BlockList } from 'node:net';
+import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { parseCidr } from './documents/policy-conditions.js';
+import { commaList } from '../header-value.js';
+import { addressSet, inAddressSet, plainIp } from './ip-addresses.js';
 
 /** What a request's connection says about its client. */
 export interface RequestOrigin {
@@ -43,10 +45,10 @@ type WithOrigin = IncomingMessage & { [ORIGIN]?: RequestOrigin };
  * would believe every client's forwarding headers.
  */
 export function coversEveryAddress(cidr: string): boolean {
-  const list = trustedProxies([cidr]);
+  const set = addressSet([cidr]);
   return (
-    (list.check('0.0.0.0', 'ipv4') && list.check('255.255.255.255', 'ipv4')) ||
-    (list.check('::', 'ipv6') && list.check('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'ipv6'))
+    (set.check('0.0.0.0', 'ipv4') && set.check('255.255.255.255', 'ipv4')) ||
+    (set.check('::', 'ipv6') && set.check('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'ipv6'))
   );
 }
 
@@ -56,18 +58,7 @@ export function coversEveryAddress(cidr: string): boolean {
  * @example
  * const proxies = trustedProxies(['127.0.0.1', '10.0.0.0/8']);
  */
-export function trustedProxies(cidrs: readonly string[]): TrustedProxies {
-  const list = new BlockList();
-  for (const text of cidrs) {
-    const net = parseCidr(text);
-    if (net) list.addSubnet(net.net, net.prefix, net.family === 4 ? 'ipv4' : 'ipv6');
-  }
-  return list;
-}
-
-function plainIp(ip: string | undefined): string | undefined {
-  return ip?.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-}
+export const trustedProxies: (cidrs: readonly string[]) => TrustedProxies = addressSet;
 
 /**
  * An X-Forwarded-For entry as an address: bare, or with a port (`192.0.2.7:5678`,
@@ -79,20 +70,6 @@ function forwardedAddress(entry: string): string | undefined {
   const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(entry);
   const ip = plainIp(bracketed?.[1] ?? withPort?.[1] ?? entry);
   return ip !== undefined && isIP(ip) !== 0 ? ip : undefined;
-}
-
-function isTrusted(proxies: TrustedProxies, ip: string): boolean {
-  const family = isIP(ip);
-  return family !== 0 && proxies.check(ip, family === 4 ? 'ipv4' : 'ipv6');
-}
-
-/** One header's comma-separated values (node joins repeated headers with ", "). */
-function listOf(value: string | string[] | undefined): string[] {
-  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
-  return text
-    .split(',')
-    .map((v) => v.trim())
-    .filter((v) => v !== '');
 }
 
 /** The origin of a request straight from its socket. */
@@ -116,8 +93,8 @@ export function recordRequestOrigin(req: IncomingMessage, proxies?: TrustedProxi
   const own = direct(req);
   const peer = own.clientIp;
   let origin = own;
-  if (peer !== undefined && isTrusted(proxies, peer)) {
-    const hops = [...listOf(req.headers['x-forwarded-for']), peer];
+  if (peer !== undefined && inAddressSet(proxies, peer)) {
+    const hops = [...commaList(req.headers['x-forwarded-for']), peer];
     let client = peer;
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = hops[i] as string;
@@ -126,11 +103,11 @@ export function recordRequestOrigin(req: IncomingMessage, proxies?: TrustedProxi
       // IpAddress test matches it. Falling back to a trusted proxy's own address instead
       // would let every client pass for the proxy.
       client = ip ?? hop;
-      if (ip === undefined || !isTrusted(proxies, ip)) break;
+      if (ip === undefined || !inAddressSet(proxies, ip)) break;
     }
     // The last value: the one the trusted proxy set (one that appends would leave what the
     // client sent in front of it).
-    const proto = listOf(req.headers['x-forwarded-proto']).at(-1)?.toLowerCase();
+    const proto = commaList(req.headers['x-forwarded-proto']).at(-1)?.toLowerCase();
     // Without X-Forwarded-Proto the proxy's own connection decides.
     origin = {
       clientIp: client,
@@ -146,5 +123,10 @@ export function recordRequestOrigin(req: IncomingMessage, proxies?: TrustedProxi
  * upload's) has its origin.
  */
 export function requestOrigin(req: IncomingMessage): RequestOrigin {
-  return (req as WithOrigin)[ORIGIN] ?? direct(req);
+  const known = (req as WithOrigin)[ORIGIN];
+  if (known) return known;
+  // Worked out once per request: the policy keys, the SSE-C rule and the access line ask.
+  const origin = direct(req);
+  (req as WithOrigin)[ORIGIN] = origin;
+  return origin;
 }

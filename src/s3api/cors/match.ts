@@ -12,6 +12,7 @@
  *   without regard to case; an AllowedHeader may hold one `*`. A rule without
  *   AllowedHeaders allows no requested header. An actual request's headers are not checked.
  */
+import { commaList } from '../../header-value.js';
 import type { CorsRule } from '../documents/cors.js';
 
 /** What a request asks for, as far as CORS is concerned. */
@@ -46,11 +47,7 @@ export function wildcardMatches(pattern: string, value: string): boolean {
 
 /** Splits `Access-Control-Request-Headers` into trimmed, lowercased names (empty ones dropped). */
 export function parseRequestHeaders(value: string | undefined): string[] {
-  if (value === undefined) return [];
-  return value
-    .split(',')
-    .map((h) => h.trim().toLowerCase())
-    .filter((h) => h !== '');
+  return commaList(value).map((h) => h.toLowerCase());
 }
 
 function headerAllowed(rule: CorsRule, header: string): boolean {

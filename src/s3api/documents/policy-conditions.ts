@@ -3,8 +3,8 @@
  * Operators come from the IAM policy language; each may take an `IfExists` suffix (not
  * `Null`) and a `ForAllValues:`/`ForAnyValue:` set qualifier.
  */
-import { isIP } from 'node:net';
 import { StowageError } from '../../errors.js';
+import { parseCidr } from '../ip-addresses.js';
 
 /** The IAM condition operators. */
 export const CONDITION_OPERATORS = [
@@ -85,19 +85,6 @@ export function parseDate(text: string): number {
 export function parseNumber(text: string): number {
   const t = text.trim();
   return /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(t) ? Number(t) : Number.NaN;
-}
-
-/** An IPv4 or IPv6 network (a bare address is a /32 or /128), or undefined if none. */
-export function parseCidr(
-  text: string,
-): { net: string; prefix: number; family: 4 | 6 } | undefined {
-  const [net = '', prefixText, ...rest] = text.trim().split('/');
-  const family = isIP(net);
-  if (family === 0 || rest.length > 0) return undefined;
-  const max = family === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (!/^\d+$/.test(prefixText ?? '0') || prefix > max) return undefined;
-  return { net, prefix, family: family as 4 | 6 };
 }
 
 /**

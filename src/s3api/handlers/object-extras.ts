@@ -3,6 +3,7 @@ import { decodeUtf8 } from '../xml/well-formed.js';
 import { MAX_DELETE_BATCH } from '../../engine/objects/delete.js';
 import type { DeleteObjectsItem, ObjectInfo, RestoreTier } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
+import { commaList } from '../../header-value.js';
 import { bucketOf, header, intHeader, keyOf, param, type S3Request } from '../context.js';
 import { readSmallBody } from '../small-body.js';
 import { sendEmpty, sendXml } from '../respond.js';
@@ -144,10 +145,7 @@ const ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSi
 
 /** GetObjectAttributes. */
 export function getObjectAttributes(r: S3Request): void {
-  const wanted = (header(r, 'x-amz-object-attributes') ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const wanted = commaList(header(r, 'x-amz-object-attributes'));
   // S3's own answers: InvalidRequest for a missing or empty header, InvalidArgument naming
   // the header for an attribute it does not know.
   if (wanted.length === 0)

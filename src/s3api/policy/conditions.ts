@@ -5,14 +5,13 @@
  * makes any test on a missing key true); `ForAllValues:` holds for an empty or missing
  * key, `ForAnyValue:` does not.
  */
-import { BlockList, isIP } from 'node:net';
 import {
-  parseCidr,
   parseDate,
   parseNumber,
   type ConditionOperator,
   type PolicyCondition,
 } from '../documents/policy-conditions.js';
+import { addressSet, inAddressSet } from '../ip-addresses.js';
 import { GlobBuilder, type Matcher } from './glob-match.js';
 
 /** A request's condition keys: lower-cased key name → values (multi-valued keys hold several). */
@@ -108,19 +107,9 @@ function compareNumbers(a: number, b: number, op: string): boolean {
   return a === b;
 }
 
-function normaliseIp(ip: string): string {
-  return ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-}
-
 /** Whether `ip` lies in `cidr` (IPv4 or IPv6; a bare address is a /32 or /128). */
 export function ipInCidr(ip: string, cidr: string): boolean {
-  const addr = normaliseIp(ip.trim());
-  const family = isIP(addr);
-  const net = parseCidr(cidr);
-  if (family === 0 || !net) return false;
-  const list = new BlockList();
-  list.addSubnet(net.net, net.prefix, net.family === 4 ? 'ipv4' : 'ipv6');
-  return list.check(addr, family === 4 ? 'ipv4' : 'ipv6');
+  return inAddressSet(addressSet([cidr]), ip);
 }
 
 /** The positive test of `op` between one request value and one policy value. */

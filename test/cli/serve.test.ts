@@ -20,6 +20,7 @@ import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { patternBytes, tempDir } from '../helpers/engine.js';
 import { connectRaw } from '../helpers/raw-socket.js';
+import { waitUntil } from '../helpers/rgw-support.js';
 import { s3Signer } from '../helpers/signed-fetch.js';
 import { BIN, clientOf, exited, killAllServers, serve } from '../helpers/serve-process.js';
 
@@ -247,9 +248,7 @@ describe('stowage serve (subprocess)', () => {
     expect(await virtualHosted()).toBe(200);
     const hint =
       'it starts with the name of bucket \\"photos\\": if clients address buckets by host name, set server.virtualHostDomain to \\"s3.studio.test\\"';
-    for (let i = 0; i < 50 && !s.stderr().includes(hint); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitUntil('the hint in the log', 2000, () => s.stderr().includes(hint));
     expect(s.stderr().split(hint).length - 1).toBe(1);
     s.child.kill('SIGTERM');
     expect(await exited(s.child)).toBe(0);

@@ -4,12 +4,11 @@
  * recommends. It runs in the foreground under a directory of its own and is killed by
  * `close()`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { ensureDebianPackages } from './peers.js';
-import { freePort } from './rgw-support.js';
+import { freePort, isListeningOn, waitUntil } from './rgw-support.js';
 
 export const NGINX = '/usr/sbin/nginx';
 
@@ -17,23 +16,6 @@ export interface NginxProxy {
   /** `https://127.0.0.1:<port>`. */
   url: string;
   close(): Promise<void>;
-}
-
-async function listening(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${log()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1');
-      c.once('connect', () => {
-        c.destroy();
-        resolve(true);
-      });
-      c.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nginx did not listen on ${port}: ${log()}`);
 }
 
 /**
@@ -92,7 +74,10 @@ http {
   });
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  await listening(port, child, () => log);
+  await waitUntil(`nginx listening on ${port}`, 5000, () => {
+    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${log}`);
+    return isListeningOn(child.pid!, port);
+  });
   return {
     url: `https://127.0.0.1:${port}`,
     close: async () => {

@@ -26,6 +26,7 @@ import { denyInsecureTransport } from '../fixtures/seed-policies.js';
 import { tempDir } from '../helpers/engine.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
 import { startNginx, type NginxProxy } from '../helpers/nginx.js';
+import { waitUntil } from '../helpers/rgw-support.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { killAllServers, serve, type Started } from '../helpers/serve-process.js';
 import { signedFetch } from '../helpers/signed-fetch.js';
@@ -58,11 +59,11 @@ async function accessLinesWhere(
   match: (line: Record<string, unknown>) => boolean,
   count: number,
 ): Promise<Array<Record<string, unknown>>> {
-  for (let i = 0; i < 100; i++) {
-    const found = accessLines().filter(match);
-    if (found.length >= count) return found;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntil(
+    `${count} matching access lines`,
+    2000,
+    () => accessLines().filter(match).length >= count,
+  );
   return accessLines().filter(match);
 }
 

@@ -10,12 +10,12 @@ import {
   CreateMultipartUploadCommand,
   DeleteBucketCorsCommand,
   GetBucketCorsCommand,
-  HeadObjectCommand,
   ListPartsCommand,
   PutBucketCorsCommand,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isStored } from '../helpers/list-keys.js';
 import { checksumBase64 } from '../../src/engine/checksums/index.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 import { s3Signer, signedFetch } from '../helpers/signed-fetch.js';
@@ -33,15 +33,8 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-/** Whether the key holds an object (HEAD answers). */
-async function stored(key: string): Promise<boolean> {
-  try {
-    await t.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Whether `key` holds an object. */
+const stored = (key: string): Promise<boolean> => isStored(t.client, BUCKET, key);
 
 describe('errors for bad request bodies', () => {
   it('XAmzContentSHA256Mismatch names both hashes, the client one as sent', async () => {

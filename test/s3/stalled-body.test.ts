@@ -6,14 +6,10 @@
  * would keep it open for ever). A response the client stops reading is cut after the same
  * time without progress.
  */
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isStored } from '../helpers/list-keys.js';
 import { connectRaw } from '../helpers/raw-socket.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -33,12 +29,8 @@ async function putHead(key: string, length: number): Promise<string> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function stored(key: string): Promise<boolean> {
-  return t.client.send(new HeadObjectCommand({ Bucket: 'stall', Key: key })).then(
-    () => true,
-    () => false,
-  );
-}
+/** Whether `key` holds an object. */
+const stored = (key: string): Promise<boolean> => isStored(t.client, 'stall', key);
 
 describe('a request body that stops arriving', () => {
   it('gets 400 RequestTimeout after the idle timeout, and nothing is stored', async () => {

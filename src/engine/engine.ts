@@ -524,9 +524,20 @@ export class Engine {
     },
     /** SSE-C: the upload's key. */
     customerKey?: Buffer,
+    /** Called before the bytes move, as CopyObjectOptions.onStart. */
+    onStart?: (start: T.CopyStart) => void,
   ): Promise<T.PartInfo & { sourceVersionId: string }> {
     return this.op(() =>
-      multipart.uploadPartCopy(this.ctx, bucket, key, uploadId, partNumber, source, customerKey),
+      multipart.uploadPartCopy(
+        this.ctx,
+        bucket,
+        key,
+        uploadId,
+        partNumber,
+        source,
+        customerKey,
+        onStart,
+      ),
     );
   }
   completeMultipartUpload(

@@ -338,6 +338,23 @@ export interface CopyObjectOptions {
    * a copy onto itself is then legal even if the encryption stays the same, as in S3.
    */
   encryptionStated?: boolean;
+  /**
+   * Called once, before the copy's bytes move, with what its answer will say: a server
+   * that starts answering a long copy before it is done (long-answer.ts) names these.
+   * The copy is placed under the bucket's versioning as it was at that moment.
+   */
+  onStart?: (start: CopyStart) => void;
+}
+
+/** What a copy's answer says, known before its bytes move (CopyObjectOptions.onStart). */
+export interface CopyStart {
+  sourceVersionId: string;
+  /** The copy's version id: 'null' unless the bucket is versioning; absent for a part. */
+  versionId?: string;
+  encryption?: ObjectEncryption;
+  /** The copy's size and tags (a lifecycle rule's filter may name them). */
+  size: number;
+  tags: Record<string, string>;
 }
 
 /** Result of copyObject. */

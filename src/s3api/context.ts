@@ -7,6 +7,7 @@ import type { RequestedLock } from './policy/request-context.js';
 import type { Route } from './router.js';
 import type { CredentialLookup } from './auth/types.js';
 import type { Principal } from './front.js';
+import type { LongAnswerTimes } from './long-answer.js';
 
 /**
  * Judges one key of a batch whose keys are only known from the body (DeleteObjects):
@@ -81,6 +82,8 @@ export interface S3Request {
   encryptByDefault?: boolean;
   /** POST Object: what checks the form's signature and then authorises the upload. */
   post?: PostAuthorizer;
+  /** When a long copy's answer starts (long-answer.ts); S3's pacing when absent. */
+  longAnswer?: LongAnswerTimes;
 }
 
 /**

@@ -15,6 +15,7 @@ import { continueOnFirstRead } from './expect-continue.js';
 import { checkHeaderSection } from './header-section.js';
 import { HANDLERS } from './handlers/index.js';
 import { CLIENT_CLOSED, sendError } from './respond.js';
+import type { LongAnswerTimes } from './long-answer.js';
 import { originForm } from './request-target.js';
 import { recordRequestOrigin, requestOrigin, type TrustedProxies } from './request-origin.js';
 import { virtualHostHints } from './host-hint.js';
@@ -96,6 +97,8 @@ export interface S3FrontOptions {
   onServerError?: (err: StowageError, requestId: string) => void;
   /** Called with advice for the operator, at most once per occasion (host-hint.ts). */
   onNotice?: (message: string) => void;
+  /** When long copies start their answer (long-answer.ts); tests shorten S3's pacing. */
+  longAnswer?: LongAnswerTimes;
 }
 
 /** What an unauthenticated CORS preflight runs with: no caller, no payload. */
@@ -244,6 +247,7 @@ export function createS3Handler(
           : {}),
         ...(deferred ? { deferred } : {}),
         ...(options.encryptByDefault === false ? { encryptByDefault: false } : {}),
+        ...(options.longAnswer ? { longAnswer: options.longAnswer } : {}),
       };
       // Set only for a form, not spread into the literal every request builds.
       if (form && options.post) {

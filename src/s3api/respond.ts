@@ -6,6 +6,7 @@ import { ERROR_TABLE, toStowageError, type StowageError } from '../errors.js';
 import { addAuthErrorFields } from './auth/error-fields.js';
 import { toXml, type XmlObject } from './xml/build.js';
 import { httpDate } from './dates.js';
+import { afterDeclaration, answeredEarly } from './long-answer.js';
 
 /** Sends an XML document with status `status`. */
 export function sendXml(
@@ -15,6 +16,10 @@ export function sendXml(
   body: XmlObject | string,
 ): void {
   const xml = toXml(root, body);
+  if (answeredEarly(res)) {
+    res.end(afterDeclaration(xml));
+    return;
+  }
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/xml');
   res.setHeader('Content-Length', Buffer.byteLength(xml));
@@ -135,6 +140,12 @@ export function sendError(
   context: { requestId: string; resource: string; method: string },
 ): StowageError {
   const err = toStowageError(thrown);
+  if (answeredEarly(res)) {
+    // A long answer is a 200 already: the error is its document (long-answer.ts).
+    if (!res.writableEnded)
+      res.end(afterDeclaration(errorDocument(err, context.requestId, context.resource)));
+    return err;
+  }
   if (res.headersSent) {
     res.destroy(err);
     return err;

@@ -15,6 +15,7 @@ import type { CredentialLookup } from '../s3api/auth/types.js';
 import { createAuthorize } from '../s3api/authorize.js';
 import { publicAccessOf } from '../s3api/acl/index.js';
 import { createS3Handler } from '../s3api/front.js';
+import type { LongAnswerTimes } from '../s3api/long-answer.js';
 import { trustedProxies } from '../s3api/request-origin.js';
 import { answerClientError } from '../s3api/client-error.js';
 import type { IdentityLookup } from '../s3api/identity.js';
@@ -42,6 +43,8 @@ export interface RunningServer {
 export interface StartServerOptions {
   /** Access keys besides the root key (tests use it to add keys with identity policies). */
   identities?: IdentityLookup;
+  /** When long copies start their answer (tests shorten S3's pacing; long-answer.ts). */
+  longAnswer?: LongAnswerTimes;
 }
 
 /** Unauthenticated GETs of these paths answer health checks (a signed request is S3). */
@@ -156,6 +159,7 @@ async function serve(
     onServerError: (err, requestId) =>
       logger.error({ err, requestId, code: err.code }, `request failed: ${err.message}`),
     onNotice: (message) => logger.warn(message),
+    ...(options.longAnswer ? { longAnswer: options.longAnswer } : {}),
   });
   const listener = (
     req: http.IncomingMessage,

@@ -565,3 +565,53 @@ describe('a source deleted while the copy starts', () => {
     expect((await engine.check({ deep: true })).problems).toEqual([]);
   });
 });
+
+describe('what a copy names as it begins (onStart)', () => {
+  it('is what its result says, and its version stays as named when versioning changes meanwhile', async () => {
+    await engine.putBucketVersioning('dst', 'Enabled');
+    await engine.putObject('src', 'big', patternBytes(8 * 1024 * 1024));
+    let suspending: Promise<void> | undefined;
+    const starts: unknown[] = [];
+    const result = await copy(['src', 'big'], ['dst', 'big'], {
+      tags: { kind: 'asset' },
+      taggingDirective: 'REPLACE',
+      onStart: (s) => {
+        starts.push(s);
+        // Suspended before the copy commits: the copy is still the new version it named.
+        suspending = engine.putBucketVersioning('dst', 'Suspended');
+      },
+    });
+    await suspending;
+    expect(starts).toEqual([
+      {
+        sourceVersionId: 'null',
+        versionId: result.versionId,
+        size: 8 * 1024 * 1024,
+        tags: { kind: 'asset' },
+      },
+    ]);
+    expect(result.versionId).toMatch(/^[0-9a-f]{32}$/);
+    expect(engine.headObject('dst', 'big').versionId).toBe(result.versionId);
+    expect(engine.getBucketVersioning('dst')).toBe('Suspended');
+  });
+
+  it('names the null version in a bucket that is not versioning, and it stays null when versioning is enabled meanwhile', async () => {
+    await engine.putObject('src', 'big', patternBytes(8 * 1024 * 1024));
+    await engine.putObject('dst', 'big', 'old null version');
+    let enabling: Promise<void> | undefined;
+    let named: string | undefined;
+    const result = await copy(['src', 'big'], ['dst', 'big'], {
+      onStart: (s) => {
+        named = s.versionId;
+        enabling = engine.putBucketVersioning('dst', 'Enabled');
+      },
+    });
+    await enabling;
+    expect(named).toBe('null');
+    expect(result.versionId).toBe('null');
+    // The null version was replaced, not kept beside the copy.
+    const versions = engine.listObjectVersions('dst').versions;
+    expect(versions.map((v) => v.versionId)).toEqual(['null']);
+    expect(md5hex(await read('dst', 'big'))).toBe(md5hex(patternBytes(8 * 1024 * 1024)));
+  });
+});

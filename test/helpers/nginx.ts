@@ -29,6 +29,8 @@ export async function startNginx(options: {
   cert: string;
   key: string;
   bindAddress?: string;
+  /** nginx's proxy_read_timeout (its default, 60 s, when absent), e.g. `200ms`. */
+  readTimeout?: string;
 }): Promise<NginxProxy> {
   ensureDebianPackages({ [NGINX]: 'nginx' });
   const dir = options.dir;
@@ -54,7 +56,7 @@ http {
     client_max_body_size 0;
     proxy_request_buffering off;
     proxy_buffering off;
-    proxy_read_timeout 600s;
+    ${options.readTimeout ? `proxy_read_timeout ${options.readTimeout};` : ''}
     location / {
       proxy_pass http://${options.upstream};
       ${options.bindAddress ? `proxy_bind ${options.bindAddress};` : ''}

@@ -5,6 +5,7 @@ import https from 'node:https';
 import { configSchema, type StowageConfig } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log.js';
 import type { IdentityLookup } from '../../src/s3api/identity.js';
+import type { LongAnswerTimes } from '../../src/s3api/long-answer.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { makeCertificate } from './certificate.js';
 import { tempDir } from './engine.js';
@@ -33,6 +34,8 @@ export async function startTestServer(
     identities?: IdentityLookup;
     /** The SDK client's agent over TLS (one that trusts the server's certificate). */
     httpsAgent?: https.Agent;
+    /** When long copies start their answer (S3's 10 s when absent). */
+    longAnswer?: LongAnswerTimes;
   } = {},
 ): Promise<TestServer> {
   const { dir, cleanup } = tempDir('stowage-srv-');
@@ -49,6 +52,7 @@ export async function startTestServer(
   }) as StowageConfig;
   const server = await startServer(config, createLogger({ level: 'silent' }), {
     identities: overrides.identities,
+    ...(overrides.longAnswer ? { longAnswer: overrides.longAnswer } : {}),
   });
   const client = new S3Client({
     endpoint: server.url,

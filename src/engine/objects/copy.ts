@@ -17,9 +17,15 @@ import type {
   CopyObjectResult,
   ObjectHeaders,
 } from '../types.js';
-import { blobEncryption, encryptionOf, keysFor, resolveFor } from './encryption.js';
+import {
+  blobEncryption,
+  encryptionField,
+  encryptionOf,
+  keysFor,
+  resolveFor,
+} from './encryption.js';
 import { algorithmsFor } from './input.js';
-import { latestRow } from './placement.js';
+import { latestRow, newVersionId } from './placement.js';
 import { lockAttribute } from './object-lock.js';
 import { commitSingleBlob, versionAttributes } from './put.js';
 import { assertReadable, resolveVersion } from './read.js';
@@ -110,6 +116,15 @@ export async function copyObject(
   // The source's bytes are held (a read lease on its files, its inline bytes read) before
   // anything is awaited: a delete or overwrite of the source committed meanwhile must not
   // take them away (the copy then completes, as on S3).
+  const versionId =
+    requireBucket(ctx, dstBucket).versioning === 'Enabled' ? newVersionId() : 'null';
+  options.onStart?.({
+    sourceVersionId: src.version_id,
+    versionId,
+    ...encryptionField(encryption),
+    size: src.size,
+    tags: attrs.tags,
+  });
   const segments = segmentsOf(src);
   const release = ctx.blobs.acquire(segments.map((s) => s.b));
   const body = readSegments(ctx.blobs, segments, 0, src.size - 1, release, sourceKeys);
@@ -151,6 +166,7 @@ export async function copyObject(
     attrs,
     options.conditions,
     encryption,
+    versionId,
   );
   return {
     etag: r.etag,

@@ -22,6 +22,7 @@ import type {
   ChecksumValues,
   CompletedPart,
   CompleteMultipartOptions,
+  CopyStart,
   CreateMultipartOptions,
   PartInfo,
   PutObjectResult,
@@ -336,6 +337,7 @@ export async function uploadPartCopy(
     customerKey?: Buffer;
   },
   customerKey?: Buffer,
+  onStart?: (start: CopyStart) => void,
 ): Promise<PartInfo & { sourceVersionId: string }> {
   assertKey(key);
   assertPartNumber(partNumber);
@@ -347,6 +349,12 @@ export async function uploadPartCopy(
   assertReadable(ctx, src);
   const sourceKeys = keysFor(ctx, encryptionOf(src.encryption), source.customerKey, 'source');
   const range = resolveCopyRange(source.range, src.size) ?? { start: 0, end: src.size - 1 };
+  onStart?.({
+    sourceVersionId: src.version_id,
+    ...encryptionField(encryptionOf(upload.encryption)),
+    size: Math.max(0, range.end - range.start + 1),
+    tags: {},
+  });
   const segments = segmentsOf(src);
   const release = ctx.blobs.acquire(segments.map((s) => s.b));
   const body = readSegments(ctx.blobs, segments, range.start, range.end, release, sourceKeys);

@@ -140,10 +140,13 @@ export function placeVersion(
   tx: CommitContext,
   state: VersioningState,
   v: NewVersion,
+  chosen?: string,
 ): string {
   let versionId = 'null';
-  if (state === 'Enabled') {
-    versionId = newVersionId();
+  // A version id chosen beforehand (a long copy names it before it commits) places the
+  // version as the bucket's versioning was then: a new version, or the null one replaced.
+  if (chosen !== undefined ? chosen !== 'null' : state === 'Enabled') {
+    versionId = chosen ?? newVersionId();
   } else {
     const old = versionRow(ctx, v.bucket, v.key, 'null');
     if (old) {

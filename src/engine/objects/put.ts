@@ -71,6 +71,8 @@ export async function commitSingleBlob(
   attrs: VersionAttributes,
   conditions: WriteConditions | undefined,
   encryption?: ObjectEncryption,
+  /** The version id chosen beforehand (placeVersion), for a copy that named it early. */
+  chosenVersionId?: string,
 ): Promise<PutObjectResult & { createdAt: number }> {
   const etag = `"${blob.md5.toString('hex')}"`;
   const checksums: ChecksumValues = checksumValuesOf(blob);
@@ -114,7 +116,7 @@ export async function commitSingleBlob(
         lock: attrs.lock ?? null,
       };
       if (blob.inline) ctx.blobs.putInline(blob.id!, blob.inline);
-      const versionId = placeVersion(ctx, tx, state, v);
+      const versionId = placeVersion(ctx, tx, state, v, chosenVersionId);
       return {
         etag,
         versionId,

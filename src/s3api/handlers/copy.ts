@@ -22,7 +22,9 @@ import {
 } from './object-headers.js';
 import { isVersionId } from '../../engine/objects/placement.js';
 import { refuseVersionId, setWrittenVersionHeader } from './objects.js';
-import { writeExpirationHeader, writtenObject } from './expiration-header.js';
+import { writeExpirationHeader } from './expiration-header.js';
+import { answerWhenDone, answeredEarly } from '../long-answer.js';
+import type { CopyStart } from '../../engine/types.js';
 
 /** The request's x-amz-copy-source, parsed (InvalidArgument when missing or malformed). */
 export function copySourceOf(r: S3Request): { bucket: string; key: string; versionId?: string } {
@@ -55,7 +57,8 @@ export async function copyObject(r: S3Request): Promise<void> {
   }
   const sourceKey = customerKeyFrom(r, true)?.key;
   const { encryption, customerKey } = encryptionFrom(r);
-  const result = await r.engine.copyObject(
+  let start: CopyStart | undefined;
+  const copying = r.engine.copyObject(
     { bucket: src.bucket, key: src.key },
     { bucket: bucketOf(r), key: keyOf(r) },
     {
@@ -75,18 +78,41 @@ export async function copyObject(r: S3Request): Promise<void> {
       customerKey,
       sourceCustomerKey: sourceKey,
       encryptionStated: statesEncryption(r),
+      onStart: (s) => (start = s),
     },
   );
-  writeEncryptionHeaders(r.res, result.encryption);
-  if (src.versionId || result.sourceVersionId !== 'null') {
-    r.res.setHeader('x-amz-copy-source-version-id', result.sourceVersionId);
+  // A long copy's answer starts with what the copy named as it began (long-answer.ts).
+  const result = await answerWhenDone(r, copying, () => {
+    if (start === undefined) return false;
+    copyHeaders(r, src, start, start);
+    return true;
+  });
+  if (!answeredEarly(r.res)) {
+    copyHeaders(r, src, result, start ?? { size: result.size, tags: {} });
   }
-  setWrittenVersionHeader(r, result.versionId);
-  writeExpirationHeader(r, bucketOf(r), writtenObject(r, bucketOf(r), keyOf(r), result));
   const checksums = checksumElements(result.checksums);
   sendXml(r.res, 200, 'CopyObjectResult', {
     ETag: result.etag,
     LastModified: result.lastModified,
     ...checksums,
   });
+}
+
+/**
+ * The headers of a CopyObject answer: the version and encryption from the copy's result,
+ * or from what it named as it began; the expiration from the copy's size and tags.
+ */
+function copyHeaders(
+  r: S3Request,
+  src: { versionId?: string },
+  copy: Pick<CopyStart, 'sourceVersionId' | 'versionId' | 'encryption'>,
+  object: Pick<CopyStart, 'size' | 'tags'>,
+): void {
+  writeEncryptionHeaders(r.res, copy.encryption);
+  if (src.versionId || copy.sourceVersionId !== 'null') {
+    r.res.setHeader('x-amz-copy-source-version-id', copy.sourceVersionId);
+  }
+  setWrittenVersionHeader(r, copy.versionId);
+  const key = keyOf(r);
+  writeExpirationHeader(r, bucketOf(r), () => ({ key, ...object, created: new Date() }));
 }

@@ -68,7 +68,7 @@ export function writeExpirationHeader(
   }
 }
 
-/** For a version just written: its size, and its tags read back (a copy's come from its source). */
+/** For a version just written: its size, and its tags read back. */
 export function writtenObject(
   r: S3Request,
   bucket: string,

@@ -35,6 +35,8 @@ import {
 } from './objects.js';
 import { initiatorOf, OWNER } from './owner.js';
 import { writeExpirationHeader, writtenObject } from './expiration-header.js';
+import { answerWhenDone, answeredEarly } from '../long-answer.js';
+import type { CopyStart } from '../../engine/types.js';
 
 function uploadIdOf(r: S3Request): string {
   const id = param(r, 'uploadId');
@@ -136,7 +138,8 @@ export async function uploadPartCopy(r: S3Request): Promise<void> {
       `x-amz-copy-source-range "${range}" must be bytes=first-last`,
     );
   }
-  const part = await r.engine.uploadPartCopy(
+  let start: CopyStart | undefined;
+  const copying = r.engine.uploadPartCopy(
     bucketOf(r),
     keyOf(r),
     uploadIdOf(r),
@@ -148,10 +151,20 @@ export async function uploadPartCopy(r: S3Request): Promise<void> {
       ...(sourceKey ? { customerKey: sourceKey } : {}),
     },
     customerKey,
+    (s) => (start = s),
   );
-  if (src.versionId || part.sourceVersionId !== 'null')
-    r.res.setHeader('x-amz-copy-source-version-id', part.sourceVersionId);
-  writeEncryptionHeaders(r.res, part.encryption);
+  const partHeaders = (copy: Pick<CopyStart, 'sourceVersionId' | 'encryption'>): void => {
+    if (src.versionId || copy.sourceVersionId !== 'null')
+      r.res.setHeader('x-amz-copy-source-version-id', copy.sourceVersionId);
+    writeEncryptionHeaders(r.res, copy.encryption);
+  };
+  // A long copy's answer starts with what the copy named as it began (long-answer.ts).
+  const part = await answerWhenDone(r, copying, () => {
+    if (start === undefined) return false;
+    partHeaders(start);
+    return true;
+  });
+  if (!answeredEarly(r.res)) partHeaders(part);
   sendXml(r.res, 200, 'CopyPartResult', {
     ETag: part.etag,
     LastModified: part.lastModified,

@@ -77,6 +77,9 @@ function element(tag: string, value: XmlValue, out: string[]): void {
   out.push(`<${tag}>${text(value)}</${tag}>`);
 }
 
+/** What every XML document this server sends begins with. */
+export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
 /**
  * Serialises one document.
  *
@@ -90,7 +93,7 @@ export function toXml(
   options: { xmlns?: boolean } = {},
 ): string {
   const ns = options.xmlns === false ? '' : ` xmlns="${S3_XMLNS}"`;
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n', `<${root}${ns}>`];
+  const out: string[] = [XML_DECLARATION, `<${root}${ns}>`];
   if (typeof body === 'string') out.push(text(body));
   else for (const [k, v] of Object.entries(body)) element(k, v, out);
   out.push(`</${root}>`);

@@ -1,0 +1,71 @@
+/**
+ * Answers to requests that may take longer than a client or a proxy waits for a first byte:
+ * a CopyObject or UploadPartCopy of gigabytes streams every byte (about 10 s/GiB on a
+ * 2-core machine), while botocore gives up after 60 s of silence, as do nginx
+ * (`proxy_read_timeout`) and most load balancers. As S3 does, once the work has run
+ * `afterMs` the answer starts: 200, the headers the work named when it began, the XML
+ * declaration, and then a space every `everyMs`. The document ends it, or an Error
+ * document: the SDKs read a 200 of these operations for one (botocore's 200-error handler,
+ * aws-sdk-go's copy unmarshaller, the JS SDK's throw200Exceptions) and retry as for a 5xx.
+ */
+import type { ServerResponse } from 'node:http';
+import type { S3Request } from './context.js';
+import { XML_DECLARATION } from './xml/build.js';
+
+/** When a long answer starts, and how often it sends a space. */
+export interface LongAnswerTimes {
+  afterMs: number;
+  everyMs: number;
+}
+
+/** S3's own pacing is not documented; MinIO sends a space every 10 s, as here. */
+export const LONG_ANSWER: LongAnswerTimes = { afterMs: 10_000, everyMs: 10_000 };
+
+const startedEarly = new WeakSet<ServerResponse>();
+
+/** True once a long answer has sent its status, headers and XML declaration. */
+export function answeredEarly(res: ServerResponse): boolean {
+  return startedEarly.has(res);
+}
+
+/**
+ * Waits for `work`, starting the answer if it runs long. `headers` sets the answer's
+ * headers from what the work has told so far, and returns false while it has told
+ * nothing yet (the start then waits for the next tick).
+ */
+export async function answerWhenDone<T>(
+  r: S3Request,
+  work: Promise<T>,
+  headers: () => boolean,
+): Promise<T> {
+  const { afterMs, everyMs } = r.longAnswer ?? LONG_ANSWER;
+  const res = r.res;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = (): void => {
+    if (res.destroyed || res.writableEnded) return;
+    if (!res.headersSent) {
+      if (!headers()) {
+        timer = setTimeout(tick, everyMs);
+        return;
+      }
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'application/xml');
+      // No Content-Length: chunked over HTTP/1.1, to the connection's close over 1.0.
+      res.write(XML_DECLARATION);
+      startedEarly.add(res);
+    }
+    res.write(' ');
+    timer = setTimeout(tick, everyMs);
+  };
+  timer = setTimeout(tick, afterMs);
+  try {
+    return await work;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The rest of an XML document whose declaration a long answer has sent. */
+export function afterDeclaration(xml: string): string {
+  return xml.startsWith(XML_DECLARATION) ? xml.slice(XML_DECLARATION.length) : xml;
+}

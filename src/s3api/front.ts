@@ -216,6 +216,16 @@ export function createS3Handler(
         // A header section over the limit is refused first, as S3's front end does; with a
         // route, only after the bucket's CORS headers are set (below).
         checkHeaderSection(req.rawHeaders);
+        // What this server does not do (S3 Select, ?torrent …) is told only to a caller
+        // who signed the request right, as S3 authenticates before anything else: a wrong
+        // key or signature is named as such, and an anonymous caller is refused.
+        if ((err as { code?: unknown }).code === 'E_NOT_IMPLEMENTED') {
+          const auth = options.authenticate(req, rawPath, rawQuery);
+          principal = auth.principal;
+          if (auth.principal.kind === 'anonymous') {
+            throw new StowageError('E_ACCESS_DENIED', 'Access Denied (an anonymous request)');
+          }
+        }
         throw err;
       }
       // S3 answers a CORS preflight without authentication. Other requests get their CORS

@@ -134,3 +134,27 @@ describe('response-* overrides', () => {
     expect(ok.headers.get('content-type')).toBe('text/plain');
   });
 });
+
+describe('a sub-resource this server does not do (S3 Select)', () => {
+  const select = `/${BUCKET}/any.csv?select&select-type=2`;
+
+  it('is authenticated first, as on S3: only a caller who signed right is told 501', async () => {
+    const anonymous = await fetch(new URL(select, t.url), { method: 'POST', body: '<x/>' });
+    expect(anonymous.status).toBe(403);
+    expect(await anonymous.text()).toContain('<Code>AccessDenied</Code>');
+    const wrongSecret = await signedFetch(t, 'POST', select, {
+      body: '<x/>',
+      credentials: { accessKeyId: 'STWTESTKEY0000000001', secretAccessKey: 'not-the-secret' },
+    });
+    expect(wrongSecret.status).toBe(403);
+    expect(await wrongSecret.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+    const unknownKey = await signedFetch(t, 'POST', select, {
+      body: '<x/>',
+      credentials: { accessKeyId: 'STWNOSUCHKEY00000000', secretAccessKey: 'whatever' },
+    });
+    expect(await unknownKey.text()).toContain('<Code>InvalidAccessKeyId</Code>');
+    const signed = await signedFetch(t, 'POST', select, { body: '<x/>' });
+    expect(signed.status).toBe(501);
+    expect(await signed.text()).toContain('the select sub-resource is not implemented');
+  });
+});

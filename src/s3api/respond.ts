@@ -156,6 +156,10 @@ export function sendError(
   for (const h of res.getHeaderNames())
     if (!KEPT_ON_ERRORS.has(h) && !isCorsHeader(h)) res.removeHeader(h);
   if (err.details.deleteMarker === true) res.setHeader('x-amz-delete-marker', 'true');
+  // A 416 names the object's size, as S3 and RFC 9110 do, for a client to ask again.
+  if (err.code === 'E_INVALID_RANGE' && typeof err.details.objectSize === 'number') {
+    res.setHeader('Content-Range', `bytes */${err.details.objectSize}`);
+  }
   if (typeof err.details.versionId === 'string' && err.details.deleteMarker === true) {
     res.setHeader('x-amz-version-id', err.details.versionId);
   }

@@ -927,6 +927,8 @@ describe('reads', () => {
     expect(xml).toContain('<Code>InvalidRange</Code>');
     expect(xml).toContain('<RangeRequested>bytes=5-9</RangeRequested>');
     expect(xml).toContain('<ActualObjectSize>1</ActualObjectSize>');
+    // And in a header, as RFC 9110 asks, for a client to ask again within the object.
+    expect(res.headers.get('content-range')).toBe('bytes */1');
   });
 
   it('a tail read (bytes=-N) of an empty object answers 200 with no bytes; bytes=0- is 416', async () => {

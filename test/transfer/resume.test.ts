@@ -58,7 +58,12 @@ afterAll(async () => {
 });
 
 /** Runs the worker and SIGKILLs it once it reports at least `killAtBytes` done. */
-function runAndKill(args: string[], killAtBytes: number): Promise<number> {
+function runAndKill(
+  args: string[],
+  killAtBytes: number,
+  /** Also wait for this (checked at each progress line) before the kill. */
+  ready: () => boolean = () => true,
+): Promise<number> {
   const proc = spawn(process.execPath, [VITE_NODE, WORKER, ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,7 +83,7 @@ function runAndKill(args: string[], killAtBytes: number): Promise<number> {
       out += d.toString();
       const done = [...out.matchAll(/^PROGRESS (\d+)$/gm)].map((m) => Number(m[1]));
       const most = Math.max(0, ...done);
-      if (most >= killAtBytes && proc.exitCode === null) {
+      if (most >= killAtBytes && proc.exitCode === null && ready()) {
         clearTimeout(timer);
         proc.kill('SIGKILL');
         proc.once('exit', () => resolve(most));
@@ -309,12 +314,24 @@ describe('download resume', () => {
       partSizeBytes: PART,
     });
     const target = path.join(dir, 'down', 'killed-down.bin');
+    const { partial, sidecar } = partialPathsFor(target);
+    // Bytes received are not yet bytes synced: the kill waits until the sidecar names some
+    // (on a loaded machine the first sync can come after 6 parts have arrived).
+    const synced = (): boolean => {
+      try {
+        return (
+          (JSON.parse(readFileSync(sidecar, 'utf8')) as { prefixBytes: number }).prefixBytes > 0
+        );
+      } catch {
+        return false; // not written yet, or being replaced
+      }
+    };
     await runAndKill(
       ['download', srv.url, BUCKET, key, target, '-', String(PART), String(4 * PART)],
       6 * PART,
+      synced,
     );
     expect(existsSync(target)).toBe(false);
-    const { partial, sidecar } = partialPathsFor(target);
     expect(existsSync(partial)).toBe(true);
     const side = JSON.parse(readFileSync(sidecar, 'utf8')) as { prefixBytes: number };
     expect(side.prefixBytes).toBeGreaterThan(0);

@@ -150,6 +150,9 @@ export async function deleteBucket(ctx: EngineContext, name: string): Promise<vo
     tx.dropBlobs(parts.map((p) => p.blob_id));
     ctx.sql('DELETE FROM uploads WHERE bucket = ?').run(name);
     forgetCompleted(ctx, name);
+    // Where its deleted versions stood (placement.ts): kept, they would place a marker of
+    // the old bucket in a new one of the same name, and its listing would skip versions.
+    ctx.sql('DELETE FROM version_gaps WHERE bucket = ?').run(name);
     ctx.buckets.invalidate();
     ctx.sql('DELETE FROM buckets WHERE name = ?').run(name);
   });

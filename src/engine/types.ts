@@ -341,9 +341,15 @@ export interface CopyObjectOptions {
   /**
    * Called once, before the copy's bytes move, with what its answer will say: a server
    * that starts answering a long copy before it is done (long-answer.ts) names these.
-   * The copy is placed under the bucket's versioning as it was at that moment.
    */
   onStart?: (start: CopyStart) => void;
+  /**
+   * Called as the copy commits if the bucket's versioning changed while it ran, so that its
+   * version id is not the one onStart named, with the one it gets instead. Returning false
+   * (the first was already told to the client) fails the copy with
+   * E_CONDITIONAL_REQUEST_CONFLICT instead, for it to be retried. Absent: the new id.
+   */
+  onVersionChange?: (versionId: string) => boolean;
 }
 
 /** What a copy's answer says, known before its bytes move (CopyObjectOptions.onStart). */

@@ -30,8 +30,8 @@ export function answeredEarly(res: ServerResponse): boolean {
 
 /**
  * Waits for `work`, starting the answer if it runs long. `headers` sets the answer's
- * headers from what the work has told so far, and returns false while it has told
- * nothing yet (the start then waits for the next tick).
+ * headers from what the work has told so far, and returns false (or throws) while it
+ * cannot yet: the start then waits for the next tick.
  */
 export async function answerWhenDone<T>(
   r: S3Request,
@@ -41,10 +41,22 @@ export async function answerWhenDone<T>(
   const { afterMs, everyMs } = r.longAnswer ?? LONG_ANSWER;
   const res = r.res;
   let timer: NodeJS.Timeout | undefined;
+  const kept = new Set(res.getHeaderNames());
+  // The headers may need what is gone by now (a bucket deleted under the copy): the answer
+  // then waits, and the copy fails in its own time with an answer of its own. Nothing a
+  // timer throws may escape: it would end the process.
+  const ready = (): boolean => {
+    try {
+      return headers();
+    } catch {
+      for (const name of res.getHeaderNames()) if (!kept.has(name)) res.removeHeader(name);
+      return false;
+    }
+  };
   const tick = (): void => {
     if (res.destroyed || res.writableEnded) return;
     if (!res.headersSent) {
-      if (!headers()) {
+      if (!ready()) {
         timer = setTimeout(tick, everyMs);
         return;
       }

@@ -567,51 +567,95 @@ describe('a source deleted while the copy starts', () => {
 });
 
 describe('what a copy names as it begins (onStart)', () => {
-  it('is what its result says, and its version stays as named when versioning changes meanwhile', async () => {
+  const SIZE = 8 * 1024 * 1024;
+
+  it('is what its result says', async () => {
     await engine.putBucketVersioning('dst', 'Enabled');
-    await engine.putObject('src', 'big', patternBytes(8 * 1024 * 1024));
-    let suspending: Promise<void> | undefined;
+    await engine.putObject('src', 'big', patternBytes(SIZE));
     const starts: unknown[] = [];
     const result = await copy(['src', 'big'], ['dst', 'big'], {
       tags: { kind: 'asset' },
       taggingDirective: 'REPLACE',
-      onStart: (s) => {
-        starts.push(s);
-        // Suspended before the copy commits: the copy is still the new version it named.
-        suspending = engine.putBucketVersioning('dst', 'Suspended');
-      },
+      onStart: (s) => starts.push(s),
     });
-    await suspending;
     expect(starts).toEqual([
-      {
-        sourceVersionId: 'null',
-        versionId: result.versionId,
-        size: 8 * 1024 * 1024,
-        tags: { kind: 'asset' },
-      },
+      { sourceVersionId: 'null', versionId: result.versionId, size: SIZE, tags: { kind: 'asset' } },
     ]);
     expect(result.versionId).toMatch(/^[0-9a-f]{32}$/);
     expect(engine.headObject('dst', 'big').versionId).toBe(result.versionId);
-    expect(engine.getBucketVersioning('dst')).toBe('Suspended');
   });
 
-  it('names the null version in a bucket that is not versioning, and it stays null when versioning is enabled meanwhile', async () => {
-    await engine.putObject('src', 'big', patternBytes(8 * 1024 * 1024));
+  it('is not its version once versioning changed meanwhile: the copy is placed as versioning is when it commits', async () => {
+    await engine.putObject('src', 'big', patternBytes(SIZE));
+    // Suspended, with a null version: enabling versioning mid-copy keeps that version.
+    await engine.putBucketVersioning('dst', 'Suspended');
     await engine.putObject('dst', 'big', 'old null version');
     let enabling: Promise<void> | undefined;
     let named: string | undefined;
+    const changes: string[] = [];
     const result = await copy(['src', 'big'], ['dst', 'big'], {
       onStart: (s) => {
         named = s.versionId;
         enabling = engine.putBucketVersioning('dst', 'Enabled');
       },
+      onVersionChange: (id) => changes.push(id) > 0,
     });
     await enabling;
     expect(named).toBe('null');
-    expect(result.versionId).toBe('null');
-    // The null version was replaced, not kept beside the copy.
+    expect(result.versionId).toMatch(/^[0-9a-f]{32}$/);
+    expect(changes).toEqual([result.versionId]);
     const versions = engine.listObjectVersions('dst').versions;
-    expect(versions.map((v) => v.versionId)).toEqual(['null']);
-    expect(md5hex(await read('dst', 'big'))).toBe(md5hex(patternBytes(8 * 1024 * 1024)));
+    expect(versions.map((v) => v.versionId)).toEqual([result.versionId, 'null']);
+    expect((await read('dst', 'big', 'null')).toString()).toBe('old null version');
+
+    // Enabled, then suspended mid-copy: the copy is the null version.
+    let suspending: Promise<void> | undefined;
+    const second = await copy(['src', 'big'], ['dst', 'big'], {
+      onStart: (s) => {
+        named = s.versionId;
+        suspending = engine.putBucketVersioning('dst', 'Suspended');
+      },
+    });
+    await suspending;
+    expect(named).toMatch(/^[0-9a-f]{32}$/);
+    expect(second.versionId).toBe('null');
+    expect(engine.listObjectVersions('dst').versions.map((v) => v.versionId)).toEqual([
+      'null',
+      result.versionId,
+    ]);
+  });
+
+  it('fails with ConditionalRequestConflict, writing nothing, when the id it named was told and versioning changed', async () => {
+    await engine.putBucketVersioning('dst', 'Enabled');
+    await engine.putObject('src', 'big', patternBytes(SIZE));
+    const before = storedBlobIds(dir).length;
+    let suspending: Promise<void> | undefined;
+    await expectError(
+      copy(['src', 'big'], ['dst', 'big'], {
+        onStart: () => {
+          suspending = engine.putBucketVersioning('dst', 'Suspended');
+        },
+        onVersionChange: () => false,
+      }),
+      'E_CONDITIONAL_REQUEST_CONFLICT',
+    );
+    await suspending;
+    expect(engine.listObjectVersions('dst').versions).toEqual([]);
+    // A failed commit unlinks the copy's blob asynchronously.
+    await expect.poll(() => storedBlobIds(dir).length).toBe(before);
+  });
+
+  it('fails fast on a destination condition that already does not hold, before onStart', async () => {
+    await engine.putObject('src', 'big', patternBytes(SIZE));
+    await engine.putObject('dst', 'taken', 'x');
+    let started = false;
+    await expectError(
+      copy(['src', 'big'], ['dst', 'taken'], {
+        conditions: { ifNoneMatch: '*' },
+        onStart: () => (started = true),
+      }),
+      'E_PRECONDITION_FAILED',
+    );
+    expect(started).toBe(false);
   });
 });

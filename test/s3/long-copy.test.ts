@@ -6,6 +6,8 @@
  */
 import {
   CopyObjectCommand,
+  DeleteBucketCommand,
+  ListBucketsCommand,
   S3Client,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
@@ -37,11 +39,14 @@ let work: { dir: string; cleanup: () => void };
 let sourceMd5: string;
 let sourceVersion: string;
 
+/** When answers start here (read at each request: a test may change them). */
+const TIMES = { afterMs: 20, everyMs: 10 };
+
 /** The start of a long answer: the declaration, then at least one space. */
 const EARLY = /^<\?xml version="1\.0" encoding="UTF-8"\?>\n +</;
 
 beforeAll(async () => {
-  t = await startTestServer({ longAnswer: { afterMs: 20, everyMs: 10 } });
+  t = await startTestServer({ longAnswer: TIMES });
   work = tempDir('stowage-long-copy-');
   await t.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await t.client.send(
@@ -67,6 +72,18 @@ function copy(key: string, headers: Record<string, string> = {}): Promise<Respon
   return signedFetch(t, 'PUT', `/${BUCKET}/${key}`, {
     headers: { 'x-amz-copy-source': `/${BUCKET}/${SOURCE}`, ...headers },
   });
+}
+
+/** The text of `res`, doing `meanwhile` once its first bytes (the answer's start) are in. */
+async function readAround(res: Response, meanwhile: () => Promise<unknown>): Promise<string> {
+  const reader = res.body!.getReader();
+  const first = await reader.read();
+  let text = Buffer.from(first.value!).toString();
+  await meanwhile();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    text += Buffer.from(r.value).toString();
+  }
+  return text;
 }
 
 async function head(key: string) {
@@ -111,14 +128,9 @@ describe('a long CopyObject', () => {
     const res = await copy('taken.bin', { 'if-none-match': '*' });
     // The answer has begun (its headers are here); the copy is still running.
     expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
-    const first = await reader.read();
-    expect(Buffer.from(first.value!).toString()).toMatch(/^<\?xml/);
-    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'taken.bin', Body: 'first' }));
-    let text = Buffer.from(first.value!).toString();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      text += Buffer.from(r.value).toString();
-    }
+    const text = await readAround(res, () =>
+      t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'taken.bin', Body: 'first' })),
+    );
     expect(text).toMatch(EARLY);
     expect(text).toMatch(/<Error><Code>PreconditionFailed<\/Code><Message>[^<]+<\/Message>/);
     expect(text.endsWith('</Error>')).toBe(true);
@@ -129,6 +141,66 @@ describe('a long CopyObject', () => {
     );
     expect(versions.Versions?.length).toBe(1);
   }, 120_000);
+});
+
+describe('a long CopyObject that cannot succeed', () => {
+  it('is a plain 412 at once when its destination condition already fails', async () => {
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'exists.bin', Body: 'x' }));
+    const res = await copy('exists.bin', { 'if-none-match': '*' });
+    expect(res.status).toBe(412);
+    const text = await res.text();
+    expect(text).not.toMatch(EARLY);
+    expect(text).toContain('<Code>PreconditionFailed</Code>');
+  });
+
+  it('is 404 NoSuchBucket when its bucket is deleted before the answer starts, and the server stays up', async () => {
+    await t.client.send(new CreateBucketCommand({ Bucket: 'long-copy-gone' }));
+    TIMES.afterMs = 400;
+    try {
+      const copying = signedFetch(t, 'PUT', '/long-copy-gone/copy.bin', {
+        headers: { 'x-amz-copy-source': `/${BUCKET}/${SOURCE}` },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The copy has not committed: the bucket is empty and goes.
+      await t.client.send(new DeleteBucketCommand({ Bucket: 'long-copy-gone' }));
+      const res = await copying;
+      expect(res.status).toBe(404);
+      expect(await res.text()).toContain('<Code>NoSuchBucket</Code>');
+    } finally {
+      TIMES.afterMs = 20;
+    }
+    const buckets = await t.client.send(new ListBucketsCommand({}));
+    expect(buckets.Buckets?.map((b) => b.Name)).toEqual([BUCKET]);
+  });
+
+  it('fails in its 200, writing nothing, when versioning changes after its version id was told', async () => {
+    const res = await copy('conflict.bin');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-amz-version-id')).toMatch(/^[0-9a-f]{32}$/);
+    try {
+      const text = await readAround(res, () =>
+        t.client.send(
+          new PutBucketVersioningCommand({
+            Bucket: BUCKET,
+            VersioningConfiguration: { Status: 'Suspended' },
+          }),
+        ),
+      );
+      expect(text).toMatch(EARLY);
+      expect(text).toMatch(/<Error><Code>ConditionalRequestConflict<\/Code>/);
+    } finally {
+      await t.client.send(
+        new PutBucketVersioningCommand({
+          Bucket: BUCKET,
+          VersioningConfiguration: { Status: 'Enabled' },
+        }),
+      );
+    }
+    const versions = await t.client.send(
+      new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: 'conflict.bin' }),
+    );
+    expect(versions.Versions ?? []).toEqual([]);
+  }, 60_000);
 });
 
 describe('a long UploadPartCopy', () => {
@@ -163,7 +235,7 @@ describe('boto3, whose read timeout is shorter than the copy', () => {
     const script = path.join(work.dir, 'long_copy.py');
     writeFileSync(
       script,
-      String.raw`${BOTO3_CLIENT}import json, sys, threading, time
+      String.raw`${BOTO3_CLIENT}import json, sys
 from botocore.exceptions import ClientError
 
 endpoint, access_key, secret_key, bucket, source = sys.argv[1:6]
@@ -177,34 +249,42 @@ p = s3.upload_part_copy(Bucket=bucket, Key="boto3-parts.bin", UploadId=up["Uploa
                         PartNumber=1, CopySource={"Bucket": bucket, "Key": source})
 out["part"] = p["CopyPartResult"]["ETag"]
 
-def late_put():
-    time.sleep(0.1)
-    s3.put_object(Bucket=bucket, Key="boto3-taken.bin", Body=b"first")
-
-writer = threading.Thread(target=late_put)
-writer.start()
+# The test writes boto3-taken.bin as this copy begins (its bytes then still to copy).
 try:
     s3.copy_object(Bucket=bucket, Key="boto3-taken.bin", IfNoneMatch="*",
                    CopySource={"Bucket": bucket, "Key": source})
     out["taken"] = "copied"
 except ClientError as e:
-    out["taken"] = [e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]]
-writer.join()
+    meta = e.response["ResponseMetadata"]
+    out["taken"] = [e.response["Error"]["Code"], meta["HTTPStatusCode"], meta["RetryAttempts"]]
 print(json.dumps(out))
 `,
     );
+    // A writer that takes the copy's key as the copy begins, so that it fails at commit,
+    // after its answer began: the engine's own start hook tells when.
+    const engine = t.server.engine;
+    const copyObject = engine.copyObject.bind(engine);
+    engine.copyObject = (source, dest, options = {}) =>
+      copyObject(source, dest, {
+        ...options,
+        onStart: (start) => {
+          options.onStart?.(start);
+          if (dest.key === 'boto3-taken.bin') void engine.putObject(BUCKET, dest.key, 'first');
+        },
+      });
     const r = await runPeer(
       python,
       [script, t.url, TEST_KEY.accessKeyId, TEST_KEY.secretAccessKey, BUCKET, SOURCE],
       boto3Env(python, work.dir),
       { cwd: work.dir, timeoutMs: 120_000 },
-    );
+    ).finally(() => (engine.copyObject = copyObject));
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim()) as { copy: string[]; part: string; taken: unknown };
     expect(out.copy).toEqual([(await head('boto3.bin')).VersionId, `"${sourceMd5}"`]);
     expect(out.part).toBe(`"${sourceMd5}"`);
-    // botocore reads the Error in the 200 and reports it as a 500 (to retry it, as S3 asks).
-    expect(out.taken).toEqual(['PreconditionFailed', 500]);
+    // botocore read the Error in the 200 and retried it (its legacy max_attempts of 1 is
+    // one retry); the retry's plain 412 comes at once, the key being taken by then.
+    expect(out.taken).toEqual(['PreconditionFailed', 412, 1]);
     const kept = await t.client.send(
       new GetObjectCommand({ Bucket: BUCKET, Key: 'boto3-taken.bin' }),
     );

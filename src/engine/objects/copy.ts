@@ -25,7 +25,7 @@ import {
   resolveFor,
 } from './encryption.js';
 import { algorithmsFor } from './input.js';
-import { latestRow, newVersionId } from './placement.js';
+import { checkCurrentConditions, latestRow, newVersionId } from './placement.js';
 import { lockAttribute } from './object-lock.js';
 import { commitSingleBlob, versionAttributes } from './put.js';
 import { assertReadable, resolveVersion } from './read.js';
@@ -116,6 +116,9 @@ export async function copyObject(
   // The source's bytes are held (a read lease on its files, its inline bytes read) before
   // anything is awaited: a delete or overwrite of the source committed meanwhile must not
   // take them away (the copy then completes, as on S3).
+  // Fail fast on a destination condition that already does not hold (as PutObject does),
+  // before any byte is copied; it is checked again at commit.
+  checkCurrentConditions(ctx, dstBucket, dstKey, options.conditions);
   const versionId =
     requireBucket(ctx, dstBucket).versioning === 'Enabled' ? newVersionId() : 'null';
   options.onStart?.({
@@ -166,7 +169,7 @@ export async function copyObject(
     attrs,
     options.conditions,
     encryption,
-    versionId,
+    { versionId, ...(options.onVersionChange ? { changed: options.onVersionChange } : {}) },
   );
   return {
     etag: r.etag,

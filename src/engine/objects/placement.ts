@@ -143,9 +143,8 @@ export function placeVersion(
   chosen?: string,
 ): string {
   let versionId = 'null';
-  // A version id chosen beforehand (a long copy names it before it commits) places the
-  // version as the bucket's versioning was then: a new version, or the null one replaced.
-  if (chosen !== undefined ? chosen !== 'null' : state === 'Enabled') {
+  if (state === 'Enabled') {
+    // A long copy names its version id before it commits (copy.ts).
     versionId = chosen ?? newVersionId();
   } else {
     const old = versionRow(ctx, v.bucket, v.key, 'null');

@@ -1,4 +1,5 @@
 /** PutObject: stream the body into a blob, then commit the version in one transaction. */
+import { StowageError } from '../../errors.js';
 import { committedBeforeFailure } from '../db/commit-queue.js';
 import { requireBucket } from '../buckets.js';
 import type { EngineContext } from '../context.js';
@@ -13,6 +14,7 @@ import type {
   PutObjectOptions,
   PutObjectResult,
   StorageClass,
+  VersioningState,
   WriteConditions,
 } from '../types.js';
 import {
@@ -27,7 +29,7 @@ import {
 } from './input.js';
 import { assertStoredAcl } from './acl.js';
 import { lockAttribute } from './object-lock.js';
-import { checkCurrentConditions, placeVersion } from './placement.js';
+import { checkCurrentConditions, newVersionId, placeVersion } from './placement.js';
 import { blobEncryption, encryptionField, resolveFor } from './encryption.js';
 
 /** Everything about a new version except its bytes. */
@@ -71,8 +73,11 @@ export async function commitSingleBlob(
   attrs: VersionAttributes,
   conditions: WriteConditions | undefined,
   encryption?: ObjectEncryption,
-  /** The version id chosen beforehand (placeVersion), for a copy that named it early. */
-  chosenVersionId?: string,
+  /**
+   * A copy's version id, chosen as it began: taken if the bucket's versioning still agrees,
+   * else `changed` is asked whether the copy may take the one its versioning gives now.
+   */
+  chosen?: { versionId: string; changed?: (versionId: string) => boolean },
 ): Promise<PutObjectResult & { createdAt: number }> {
   const etag = `"${blob.md5.toString('hex')}"`;
   const checksums: ChecksumValues = checksumValuesOf(blob);
@@ -115,8 +120,9 @@ export async function commitSingleBlob(
         acl: attrs.acl ?? null,
         lock: attrs.lock ?? null,
       };
+      const versionIdNow = chosenVersion(state, chosen);
       if (blob.inline) ctx.blobs.putInline(blob.id!, blob.inline);
-      const versionId = placeVersion(ctx, tx, state, v, chosenVersionId);
+      const versionId = placeVersion(ctx, tx, state, v, versionIdNow);
       return {
         etag,
         versionId,
@@ -132,6 +138,28 @@ export async function commitSingleBlob(
     if (blob.id && !committedBeforeFailure(err)) ctx.blobs.remove([blob.id]);
     throw err;
   }
+}
+
+/**
+ * The version id a copy chosen as it began commits with: that one while the bucket's
+ * versioning agrees with it (a real id while Enabled, `null` otherwise), else the id its
+ * versioning gives now (undefined: a new one, or `null`), if the copy's caller accepts it.
+ */
+function chosenVersion(
+  state: VersioningState,
+  chosen: { versionId: string; changed?: (versionId: string) => boolean } | undefined,
+): string | undefined {
+  if (chosen === undefined) return undefined;
+  const enabled = state === 'Enabled';
+  if (enabled === (chosen.versionId !== 'null')) return chosen.versionId;
+  const now = enabled ? newVersionId() : 'null';
+  if (chosen.changed && !chosen.changed(now)) {
+    throw new StowageError(
+      'E_CONDITIONAL_REQUEST_CONFLICT',
+      "the bucket's versioning changed while the copy ran, after its version id was told: retry the copy",
+    );
+  }
+  return enabled ? now : undefined;
 }
 
 /** Stores an object. Nothing is visible until the bytes are whole and verified. */

@@ -79,6 +79,13 @@ export async function copyObject(r: S3Request): Promise<void> {
       sourceCustomerKey: sourceKey,
       encryptionStated: statesEncryption(r),
       onStart: (s) => (start = s),
+      // Versioning changed while the copy ran: its new version id is fine unless the old one
+      // was told already (the copy then fails, in the 200, for the client to retry).
+      onVersionChange: (versionId) => {
+        if (answeredEarly(r.res)) return false;
+        if (start) start = { ...start, versionId };
+        return true;
+      },
     },
   );
   // A long copy's answer starts with what the copy named as it began (long-answer.ts).

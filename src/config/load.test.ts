@@ -49,6 +49,7 @@ describe('loadConfig: sources and precedence', () => {
         minPartSizeBytes: 5242880,
         maxObjectSizeBytes: 5497558138880,
         maxPutSizeBytes: 5368709120,
+        allowNetworkFilesystem: false,
       },
       server: {
         address: '127.0.0.1',

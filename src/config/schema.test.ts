@@ -11,6 +11,7 @@ describe('configSchema', () => {
         minPartSizeBytes: 5 * 1024 * 1024,
         maxObjectSizeBytes: 5 * 1024 ** 4,
         maxPutSizeBytes: 5 * 1024 ** 3,
+        allowNetworkFilesystem: false,
       },
       server: {
         address: '127.0.0.1',
@@ -109,6 +110,7 @@ describe('configKeyPaths', () => {
       'engine.minPartSizeBytes',
       'engine.maxObjectSizeBytes',
       'engine.maxPutSizeBytes',
+      'engine.allowNetworkFilesystem',
       'server',
       'server.address',
       'server.port',

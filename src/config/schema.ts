@@ -48,6 +48,8 @@ const engineSchema = z
     // S3's largest object is 5 TiB, its largest single PUT 5 GiB.
     maxObjectSizeBytes: sizeBytes(5 * TIB),
     maxPutSizeBytes: sizeBytes(5 * GIB),
+    // A data directory on NFS, SMB or FUSE is refused unless this says one server uses it.
+    allowNetworkFilesystem: z.boolean().default(false),
   })
   .superRefine((engine, ctx) => {
     // zod runs this even when a field failed; a bad field is already reported on its own.

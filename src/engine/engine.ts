@@ -38,6 +38,7 @@ import { putObject } from './objects/put.js';
 import { getObject, headObject, versionToChange } from './objects/read.js';
 import { recover, refuseLostDatabase, setCleanFlag, type RecoveryReport } from './recovery.js';
 import type * as T from './types.js';
+import { filesystemOf, type FilesystemInfo } from './filesystem.js';
 
 /** Options of Engine.open. */
 export interface EngineOptions {
@@ -64,6 +65,12 @@ export interface EngineOptions {
    * blobs/inline-blobs.ts.
    */
   inlineMaxBytes?: number;
+  /**
+   * Opens a data directory on a network or FUSE file system (NFS, SMB, sshfs …), which is
+   * refused otherwise: its lock cannot keep out a second server on another mount, and two
+   * servers corrupt the database (filesystem.ts). Only for a directory one server uses.
+   */
+  allowNetworkFilesystem?: boolean;
 }
 
 /** Errors of the file system or SQLite that mean the data directory cannot be used as set up. */
@@ -169,15 +176,30 @@ export class Engine {
     private readonly offset: { ms: number },
     /** Last-access times waiting for the next commit batch. */
     private readonly accessTimes: AccessTimes,
+    /** The file system of the data directory. */
+    readonly filesystem: FilesystemInfo,
   ) {}
 
   /** Opens (creating if needed) a data directory. Only one process may hold it. */
   static async open(options: EngineOptions): Promise<Engine> {
     const dataDir = path.resolve(options.dataDir);
     let unlock: () => Promise<void>;
+    let filesystem: FilesystemInfo;
     try {
       // A directory made here is the owner's alone; an existing one keeps its mode.
       await fsp.mkdir(dataDir, { recursive: true, mode: 0o700 });
+      filesystem = filesystemOf(dataDir);
+      if (filesystem.shared && options.allowNetworkFilesystem !== true) {
+        throw new StowageError(
+          'E_CONFIG_INVALID',
+          `cannot use data directory ${dataDir}: it is on ${filesystem.type}, a network or FUSE file system, ` +
+            "where the directory's lock cannot keep out a server using it through another mount or " +
+            'from another machine, and two servers corrupt its database. Put it on a local disk ' +
+            '(and back that up to the share), or set engine.allowNetworkFilesystem: true if only ' +
+            'one server will ever use it',
+          { details: { dataDir, filesystem: filesystem.type } },
+        );
+      }
       unlock = await lockDataDir(dataDir);
     } catch (err) {
       throw setupError(err, dataDir);
@@ -236,7 +258,18 @@ export class Engine {
         db.prepare('SELECT ref FROM encryption_keys').pluck().all() as string[],
       );
       queue.addBatchHook(() => accessTimes.write());
-      return new Engine(dataDir, db, blobs, queue, ctx, unlock, report, offset, accessTimes);
+      return new Engine(
+        dataDir,
+        db,
+        blobs,
+        queue,
+        ctx,
+        unlock,
+        report,
+        offset,
+        accessTimes,
+        filesystem,
+      );
     } catch (err) {
       // E.g. recovery's metadata write on a full disk: release everything, report it as ours.
       opened?.close();

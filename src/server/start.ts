@@ -76,6 +76,7 @@ export async function startServer(
   const engine = await Engine.open({
     dataDir: config.dataDir,
     fsync: config.engine.fsync,
+    allowNetworkFilesystem: config.engine.allowNetworkFilesystem,
     region: config.server.region,
     limits: {
       minPartSizeBytes: config.engine.minPartSizeBytes,
@@ -112,6 +113,20 @@ async function serve(
   credentials: RootCredentials,
   engine: Engine,
 ): Promise<RunningServer> {
+  if (engine.filesystem.shared) {
+    logger.warn(
+      { dataDir: config.dataDir, filesystem: engine.filesystem.type },
+      `the data directory is on ${engine.filesystem.type}, a network or FUSE file system ` +
+        '(engine.allowNetworkFilesystem): no other server may use it, from this machine or ' +
+        'another, as its lock cannot tell',
+    );
+  }
+  if (engine.filesystem.memory) {
+    logger.warn(
+      { dataDir: config.dataDir, filesystem: engine.filesystem.type },
+      'the data directory is on tmpfs: everything stored is lost when the machine restarts',
+    );
+  }
   if (engine.recovery.uncleanShutdown) {
     logger.warn({ recovery: engine.recovery }, 'recovered after an unclean shutdown');
   }

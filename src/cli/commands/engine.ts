@@ -25,6 +25,7 @@ async function withEngine<T>(
   const engine = await Engine.open({
     dataDir: config.dataDir,
     fsync: config.engine.fsync,
+    allowNetworkFilesystem: config.engine.allowNetworkFilesystem,
     limits: {
       minPartSizeBytes: config.engine.minPartSizeBytes,
       maxPutSizeBytes: config.engine.maxPutSizeBytes,

@@ -1,0 +1,121 @@
+/**
+ * A data directory on a network or FUSE file system is refused unless the operator says
+ * one server only uses it (src/engine/filesystem.ts): its lock cannot keep out a server on
+ * another mount. Here the FUSE file system is Debian's bindfs over a local directory,
+ * mounted twice as a NAS share would be on two machines.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.js';
+import { tempDir } from '../helpers/engine.js';
+import { expectError } from '../helpers/expect-error.js';
+import { ensureDebianPackages } from '../helpers/peers.js';
+import { waitUntil } from '../helpers/rgw-support.js';
+import { runCli } from '../helpers/run-cli.js';
+import { exited, killAllServers, serve } from '../helpers/serve-process.js';
+import { mountTmpfs } from '../helpers/small-fs.js';
+
+const BINDFS = '/usr/bin/bindfs';
+let work: { dir: string; cleanup: () => void };
+let share: string;
+const mounts: string[] = [];
+
+function mountShare(name: string): string {
+  const point = path.join(work.dir, name);
+  mkdirSync(point);
+  execFileSync(BINDFS, [share, point]);
+  mounts.push(point);
+  return point;
+}
+
+beforeAll(() => {
+  ensureDebianPackages({ [BINDFS]: 'bindfs' });
+  work = tempDir('stowage-netfs-');
+  share = path.join(work.dir, 'share');
+  mkdirSync(share);
+});
+
+afterAll(() => {
+  killAllServers();
+  for (const point of mounts) execFileSync('umount', ['-l', point]);
+  work?.cleanup();
+});
+
+describe('a data directory on a FUSE mount', () => {
+  it('is refused, naming the file system and the setting, before anything is made there', async () => {
+    const first = mountShare('first');
+    await expectError(
+      Engine.open({ dataDir: path.join(first, 'data'), fsync: false }),
+      'E_CONFIG_INVALID',
+      /is on fuse, a network or FUSE file system.*engine\.allowNetworkFilesystem: true/,
+    );
+    expect(existsSync(path.join(share, 'data', 'meta.db'))).toBe(false);
+    expect(existsSync(path.join(share, 'data', 'LOCK'))).toBe(false);
+  });
+
+  it('is refused by the CLI with exit 2, and opened when the config allows it', async () => {
+    const second = mountShare('second');
+    const dataDir = path.join(second, 'data');
+    mkdirSync(dataDir, { recursive: true });
+    const refused = await runCli(['engine', 'check', '--data-dir', dataDir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('is on fuse, a network or FUSE file system');
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+
+    const engine = await Engine.open({ dataDir, fsync: false, allowNetworkFilesystem: true });
+    try {
+      // bindfs mounts as plain `fuse` (sshfs as `fuse.sshfs`).
+      expect(engine.filesystem).toEqual({ type: 'fuse', shared: true, memory: false });
+      await engine.createBucket('on-the-share');
+      expect(existsSync(path.join(share, 'data', 'meta.db'))).toBe(true);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe('a data directory on a local file system', () => {
+  it('opens, and its file system is not shared', async () => {
+    const engine = await Engine.open({ dataDir: path.join(work.dir, 'local'), fsync: false });
+    try {
+      expect(engine.filesystem.shared).toBe(false);
+      expect(engine.filesystem.memory).toBe(false);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('on tmpfs, opens and is known to be memory', async () => {
+    const fs = mountTmpfs(64 * 1024 * 1024, 'stowage-netfs-tmpfs-');
+    try {
+      const engine = await Engine.open({ dataDir: path.join(fs.mountPoint, 'data'), fsync: false });
+      expect(engine.filesystem).toEqual({ type: 'tmpfs', shared: false, memory: true });
+      await engine.close();
+    } finally {
+      fs.unmount();
+    }
+  });
+});
+
+describe('stowage serve on a FUSE mount', () => {
+  it('exits 2 naming it, and with engine.allowNetworkFilesystem serves and warns', async () => {
+    const third = mountShare('third');
+    const dataDir = path.join(third, 'served');
+    const refused = await runCli(['serve', '--port', '0', '--data-dir', dataDir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('is on fuse, a network or FUSE file system');
+    const config = path.join(work.dir, 'allow.yaml');
+    writeFileSync(config, 'engine:\n  allowNetworkFilesystem: true\n');
+    const started = await serve(dataDir, { STOWAGE_CONFIG: config });
+    try {
+      await waitUntil('the warning', 5000, () =>
+        started.stderr().includes('a network or FUSE file system (engine.allowNetworkFilesystem)'),
+      );
+    } finally {
+      started.child.kill('SIGTERM');
+      await exited(started.child);
+    }
+  });
+});

@@ -157,6 +157,9 @@ async function readKey(file: string): Promise<Buffer | undefined> {
   return bytes;
 }
 
+/** What link() fails with on a file system without hard links. */
+const NO_HARD_LINKS: ReadonlySet<string> = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
 async function makeKey(root: string, file: string): Promise<void> {
   const dir = path.dirname(file);
   const made = await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -176,7 +179,17 @@ async function makeKey(root: string, file: string): Promise<void> {
     // link() never replaces: whoever links first wins, everyone reads that key.
     await fsp.link(tmp, file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      // Made meanwhile: that one is the key.
+    } else if (code !== undefined && NO_HARD_LINKS.has(code)) {
+      // exFAT and FAT (a USB disk) have no hard links: every encrypted write failed there.
+      // A rename is as atomic; it would replace a key made meanwhile, but none can be: one
+      // process holds the directory, and it makes each key once (KeyStore.key).
+      await fsp.rename(tmp, file);
+    } else {
+      throw err;
+    }
   } finally {
     await fsp.rm(tmp, { force: true });
   }

@@ -1,10 +1,21 @@
 /**
- * A data directory on a network or FUSE file system is refused unless the operator says
- * one server only uses it (src/engine/filesystem.ts): its lock cannot keep out a server on
- * another mount. Here the FUSE file system is Debian's bindfs over a local directory,
- * mounted twice as a NAS share would be on two machines.
+ * Data directories on file systems other than the usual local disk. One on a network or
+ * FUSE file system is refused unless the operator says one server only uses it
+ * (src/engine/filesystem.ts): its lock cannot keep out a server on another mount. Here
+ * that file system is Debian's bindfs over a local directory, mounted twice as a NAS share
+ * would be on two machines. An exFAT disk (a studio's USB drive; exfat-fuse on a loop
+ * device) is local, and has no hard links and no file modes.
  */
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,10 +25,12 @@ import { expectError } from '../helpers/expect-error.js';
 import { ensureDebianPackages } from '../helpers/peers.js';
 import { waitUntil } from '../helpers/rgw-support.js';
 import { runCli } from '../helpers/run-cli.js';
-import { exited, killAllServers, serve } from '../helpers/serve-process.js';
+import { clientOf, exited, killAllServers, serve } from '../helpers/serve-process.js';
 import { mountTmpfs } from '../helpers/small-fs.js';
 
 const BINDFS = '/usr/bin/bindfs';
+const MOUNT_EXFAT = '/sbin/mount.exfat-fuse';
+const MKFS_EXFAT = '/usr/sbin/mkfs.exfat';
 let work: { dir: string; cleanup: () => void };
 let share: string;
 const mounts: string[] = [];
@@ -118,4 +131,81 @@ describe('stowage serve on a FUSE mount', () => {
       await exited(started.child);
     }
   });
+});
+
+describe('a data directory on an exFAT disk', () => {
+  it('stores encrypted objects, multipart ones too, and keeps them over a kill -9', async () => {
+    ensureDebianPackages({ [MOUNT_EXFAT]: 'exfat-fuse', [MKFS_EXFAT]: 'exfatprogs' });
+    const image = path.join(work.dir, 'usb.img');
+    execFileSync('truncate', ['-s', '256M', image]);
+    execFileSync(MKFS_EXFAT, [image], { stdio: 'pipe' });
+    const loop = execFileSync('losetup', ['-f', '--show', image]).toString().trim();
+    const point = path.join(work.dir, 'usb');
+    mkdirSync(point);
+    try {
+      execFileSync(MOUNT_EXFAT, [loop, point], { stdio: 'pipe' });
+      mounts.push(point);
+      const dataDir = path.join(point, 'stowage');
+      const first = await serve(dataDir);
+      const secret = first.info.secretAccessKeyShownOnce!;
+      let client = clientOf(first.info, secret);
+      const small = randomBytes(10_000);
+      const big = randomBytes(12 * 1024 * 1024);
+      await client.send(new CreateBucketCommand({ Bucket: 'usb' }));
+      const put = await client.send(
+        new PutObjectCommand({ Bucket: 'usb', Key: 'small.bin', Body: small }),
+      );
+      // Encrypted at rest by default: the key file was made without a hard link.
+      expect(put.ServerSideEncryption).toBe('AES256');
+      const { UploadId } = await client.send(
+        new CreateMultipartUploadCommand({ Bucket: 'usb', Key: 'big.bin' }),
+      );
+      const parts = [];
+      for (let n = 1, at = 0; at < big.length; n++, at += 5 * 1024 * 1024) {
+        const body = big.subarray(at, at + 5 * 1024 * 1024);
+        const part = await client.send(
+          new UploadPartCommand({
+            Bucket: 'usb',
+            Key: 'big.bin',
+            UploadId,
+            PartNumber: n,
+            Body: body,
+          }),
+        );
+        parts.push({ PartNumber: n, ETag: part.ETag });
+      }
+      await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'usb',
+          Key: 'big.bin',
+          UploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
+      first.child.kill('SIGKILL');
+      await exited(first.child);
+      client.destroy();
+
+      const second = await serve(dataDir);
+      client = clientOf(second.info, secret);
+      for (const [key, bytes] of [
+        ['small.bin', small],
+        ['big.bin', big],
+      ] as const) {
+        const got = await client.send(new GetObjectCommand({ Bucket: 'usb', Key: key }));
+        expect(Buffer.from(await got.Body!.transformToByteArray()).equals(bytes)).toBe(true);
+      }
+      client.destroy();
+      second.child.kill('SIGTERM');
+      await exited(second.child);
+      const check = await runCli(['engine', 'check', '--deep', '--data-dir', dataDir]);
+      expect(check.code, check.stderr).toBe(0);
+    } finally {
+      if (mounts.at(-1) === point) {
+        execFileSync('umount', ['-l', point]);
+        mounts.pop();
+      }
+      execFileSync('losetup', ['-d', loop]);
+    }
+  }, 120_000);
 });

@@ -72,6 +72,9 @@ export function runPeer(
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    // A client that exits without reading its input (done, or failed: its exit code and
+    // stderr say which) makes the write fail with EPIPE: not an error of the test's own.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }

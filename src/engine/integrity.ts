@@ -62,6 +62,9 @@ async function deepProblem(
   }
 }
 
+/** Rows of versions or parts read at a time. */
+const BATCH = 500;
+
 /** Checks metadata against blobs. Reports every problem instead of stopping at the first. */
 export async function checkIntegrity(
   db: Database,
@@ -74,69 +77,84 @@ export async function checkIntegrity(
   for (const r of rows) {
     if (r.integrity_check !== 'ok') problems.push({ kind: 'database', message: r.integrity_check });
   }
-  const expected = new Map<string, ExpectedBlob>();
+  // Rows are read a batch at a time and their blobs checked before the next batch, so
+  // memory holds one batch and the ids seen, not an entry for every blob (a probe measured
+  // 418 MB for 200,000 objects when the whole list was built first). A blob two rows name
+  // is checked once.
+  const seen = new Set<string>();
   let objectsChecked = 0;
-  for (const raw of db
-    .prepare('SELECT bucket, key, version_id, segments, sha256 FROM versions')
-    .iterate()) {
-    const row = raw as {
-      bucket: string;
-      key: string;
-      version_id: string;
-      segments: string;
-      sha256: string | null;
-    };
-    objectsChecked++;
-    const segs = JSON.parse(row.segments) as Segment[];
-    for (const s of segs) {
-      expected.set(s.b, {
-        size: s.e ? sealedSize(s.n) : s.n,
-        ...(s.s ? { sha256: s.s } : {}),
-        ...(s.e ? { sealed: s } : {}),
-        what: `${row.bucket}/${row.key} (version ${row.version_id})`,
-      });
-    }
-  }
-  for (const raw of db
-    .prepare(
-      'SELECT upload_id, part_number, size, sha256, blob_id, envelope FROM parts WHERE blob_id IS NOT NULL',
-    )
-    .iterate()) {
-    const p = raw as {
-      upload_id: string;
-      part_number: number;
-      size: number;
-      sha256: string;
-      blob_id: string;
-      envelope: string | null;
-    };
-    const sealed: Segment | undefined = p.envelope
-      ? { b: p.blob_id, n: p.size, e: JSON.parse(p.envelope) as Segment['e'] }
-      : undefined;
-    expected.set(p.blob_id, {
-      size: sealed ? sealedSize(p.size) : p.size,
-      sha256: p.sha256,
-      ...(sealed ? { sealed } : {}),
-      what: `part ${p.part_number} of upload ${p.upload_id}`,
-    });
-  }
   let blobsChecked = 0;
-  for (const [id, e] of expected) {
+  const check = async (id: string, e: ExpectedBlob): Promise<void> => {
+    if (seen.has(id)) return;
+    seen.add(id);
     blobsChecked++;
     const size = await blobs.sizeOf(id);
     if (size === undefined) {
       problems.push({ kind: 'missing-blob', message: `${e.what}: blob ${id} is missing` });
-      continue;
+      return;
     }
     if (size !== e.size) {
       problems.push({
         kind: 'wrong-size',
         message: `${e.what}: blob ${id} has ${size} bytes, expected ${e.size}`,
       });
-      continue;
+      return;
     }
     const problem = options.deep && e.sha256 ? await deepProblem(blobs, id, e, keys) : undefined;
     if (problem) problems.push({ kind: 'checksum', message: `${e.what}: blob ${id} ${problem}` });
+  };
+  const versions = db.prepare(
+    'SELECT id, bucket, key, version_id, segments FROM versions WHERE id > ? ORDER BY id LIMIT ?',
+  );
+  for (let after = -1; ;) {
+    const batch = versions.all(after, BATCH) as Array<{
+      id: number;
+      bucket: string;
+      key: string;
+      version_id: string;
+      segments: string;
+    }>;
+    if (batch.length === 0) break;
+    after = batch[batch.length - 1]!.id;
+    for (const row of batch) {
+      objectsChecked++;
+      for (const s of JSON.parse(row.segments) as Segment[]) {
+        await check(s.b, {
+          size: s.e ? sealedSize(s.n) : s.n,
+          ...(s.s ? { sha256: s.s } : {}),
+          ...(s.e ? { sealed: s } : {}),
+          what: `${row.bucket}/${row.key} (version ${row.version_id})`,
+        });
+      }
+    }
+  }
+  const parts = db.prepare(
+    `SELECT rowid, upload_id, part_number, size, sha256, blob_id, envelope FROM parts
+     WHERE blob_id IS NOT NULL AND rowid > ? ORDER BY rowid LIMIT ?`,
+  );
+  for (let after = -1; ;) {
+    const batch = parts.all(after, BATCH) as Array<{
+      rowid: number;
+      upload_id: string;
+      part_number: number;
+      size: number;
+      sha256: string;
+      blob_id: string;
+      envelope: string | null;
+    }>;
+    if (batch.length === 0) break;
+    after = batch[batch.length - 1]!.rowid;
+    for (const p of batch) {
+      const sealed: Segment | undefined = p.envelope
+        ? { b: p.blob_id, n: p.size, e: JSON.parse(p.envelope) as Segment['e'] }
+        : undefined;
+      await check(p.blob_id, {
+        size: sealed ? sealedSize(p.size) : p.size,
+        sha256: p.sha256,
+        ...(sealed ? { sealed } : {}),
+        what: `part ${p.part_number} of upload ${p.upload_id}`,
+      });
+    }
   }
   const referenced = referencedBlobIds(db);
   for (const id of await blobs.listIds()) {

@@ -218,6 +218,26 @@ describe('checks and recovery', () => {
     expect(report.problems.find((p) => p.kind === 'checksum')?.message).toMatch(/bkt\/changed/);
   });
 
+  it('a check reads rows in batches and misses nothing past the first (1,200 objects)', async () => {
+    await open();
+    for (let i = 0; i < 1200; i++)
+      await engine.putObject('bkt', `k${String(i).padStart(4, '0')}`, `body ${i}`);
+    const first = await engine.check({ deep: true });
+    expect([first.ok, first.objectsChecked, first.blobsChecked]).toEqual([true, 1200, 1200]);
+    withDb((db) => {
+      // Damage the bytes of the 1,150th object: in the third batch.
+      db.prepare('UPDATE inline_blobs SET data = ? WHERE data = ?').run(
+        Buffer.from('body 114X'),
+        Buffer.from('body 1149'),
+      );
+    });
+    const report = await engine.check({ deep: true });
+    expect(report.objectsChecked).toBe(1200);
+    expect(report.problems.map((p) => [p.kind, /bkt\/k1149 /.test(p.message)])).toEqual([
+      ['checksum', true],
+    ]);
+  });
+
   it('rows survive a reopen; an orphan row is removed after an unclean shutdown', async () => {
     await open();
     const body = patternBytes(60_000, 8);

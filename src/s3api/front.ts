@@ -15,7 +15,7 @@ import { continueOnFirstRead } from './expect-continue.js';
 import { checkHeaderSection } from './header-section.js';
 import { HANDLERS } from './handlers/index.js';
 import { CLIENT_CLOSED, sendError } from './respond.js';
-import type { LongAnswerTimes } from './long-answer.js';
+import { cutByClient, type LongAnswerTimes } from './long-answer.js';
 import { originForm } from './request-target.js';
 import { recordRequestOrigin, requestOrigin, type TrustedProxies } from './request-origin.js';
 import { virtualHostHints } from './host-hint.js';
@@ -298,7 +298,9 @@ export function createS3Handler(
       }
     };
     run().then(
-      () => finish(),
+      // A client gone before its answer was out (a long copy it stopped waiting for, which
+      // still completed) is flagged, as one gone during a body is.
+      () => finish(undefined, cutByClient(res)),
       (thrown: unknown) => {
         if ((thrown as { code?: unknown }).code === CLIENT_CLOSED) {
           // The client went away before or during the body (or as its end went out):

@@ -22,6 +22,7 @@ export interface LongAnswerTimes {
 export const LONG_ANSWER: LongAnswerTimes = { afterMs: 10_000, everyMs: 10_000 };
 
 const startedEarly = new WeakSet<ServerResponse>();
+const cut = new WeakSet<ServerResponse>();
 
 /** True once a long answer has sent its status, headers and XML declaration. */
 export function answeredEarly(res: ServerResponse): boolean {
@@ -74,7 +75,13 @@ export async function answerWhenDone<T>(
     return await work;
   } finally {
     clearTimeout(timer);
+    if (startedEarly.has(res) && res.destroyed) cut.add(res);
   }
+}
+
+/** True when the client went away during a long answer (the work still completed). */
+export function cutByClient(res: ServerResponse): boolean {
+  return cut.has(res);
 }
 
 /** The rest of an XML document whose declaration a long answer has sent. */

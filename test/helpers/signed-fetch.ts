@@ -37,6 +37,8 @@ export async function signedFetch(
     credentials?: { accessKeyId: string; secretAccessKey: string };
     /** Signs as of this time (a skewed clock). */
     signingDate?: Date;
+    /** Aborts the request (a client that goes away). */
+    signal?: AbortSignal;
   } = {},
 ): Promise<Response> {
   const url = new URL(pathAndQuery, target.url);
@@ -65,6 +67,7 @@ export async function signedFetch(
   return fetch(url, {
     method,
     headers: signed.headers,
+    ...(options.signal ? { signal: options.signal } : {}),
     ...(method === 'GET' || method === 'HEAD' ? {} : { body }),
   });
 }

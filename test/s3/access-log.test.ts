@@ -10,6 +10,7 @@ import {
   GetBucketInventoryConfigurationCommand,
   GetBucketPolicyCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListBucketInventoryConfigurationsCommand,
   PutBucketCorsCommand,
   PutObjectCommand,
@@ -26,6 +27,7 @@ import { startServer, type RunningServer } from '../../src/server/start.js';
 import { tempDir } from '../helpers/engine.js';
 import { connectRaw } from '../helpers/raw-socket.js';
 import { TEST_KEY } from '../helpers/server.js';
+import { signedFetch } from '../helpers/signed-fetch.js';
 
 const { dir, cleanup } = tempDir('stowage-access-');
 const lines: string[] = [];
@@ -43,7 +45,9 @@ beforeAll(async () => {
     },
   }) as StowageConfig;
   const destination = { write: (line: string) => void lines.push(line) };
-  server = await startServer(config, createLogger({ level: 'info', destination }));
+  server = await startServer(config, createLogger({ level: 'info', destination }), {
+    longAnswer: { afterMs: 20, everyMs: 10 },
+  });
   client = new S3Client({
     endpoint: server.url,
     region: 'us-east-1',
@@ -393,4 +397,30 @@ it('a browser form upload (POST Object) is logged as PostObject by the key that 
     principal: TEST_KEY.accessKeyId,
   });
   expect(lines.join('\n')).not.toContain(fields['X-Amz-Signature']!);
+});
+
+it('flags a client gone during a long copy (which completes) as clientClosed', async () => {
+  await client.send(new CreateBucketCommand({ Bucket: 'logged-copy' }));
+  await client.send(
+    new PutObjectCommand({
+      Bucket: 'logged-copy',
+      Key: 'big',
+      Body: Buffer.alloc(96 * 1024 * 1024, 1),
+    }),
+  );
+  const abort = new AbortController();
+  const res = await signedFetch({ url: server.url }, 'PUT', '/logged-copy/copied', {
+    headers: { 'x-amz-copy-source': '/logged-copy/big' },
+    signal: abort.signal,
+  });
+  // The answer has started (its 200 and headers are here); the client goes.
+  expect(res.status).toBe(200);
+  abort.abort();
+  await expect
+    .poll(() => accessLines().find((l) => l.path === '/logged-copy/copied'), {
+      timeout: 30_000,
+    })
+    .toMatchObject({ operation: 'CopyObject', status: 200, clientClosed: true });
+  const head = await client.send(new HeadObjectCommand({ Bucket: 'logged-copy', Key: 'copied' }));
+  expect(head.ContentLength).toBe(96 * 1024 * 1024);
 });

@@ -1,6 +1,6 @@
 /** `stowage engine check`: is the data directory consistent? */
 import { createHash } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { BlobStore } from './blobs/blob-store.js';
 import { readSegments, type Segment } from './blobs/read-blobs.js';
 import { CUSTOMER_REF } from './crypto/envelope.js';
@@ -83,11 +83,9 @@ export async function checkIntegrity(
   // is checked once.
   const seen = new Set<string>();
   let objectsChecked = 0;
-  let blobsChecked = 0;
   const check = async (id: string, e: ExpectedBlob): Promise<void> => {
     if (seen.has(id)) return;
     seen.add(id);
-    blobsChecked++;
     const size = await blobs.sizeOf(id);
     if (size === undefined) {
       problems.push({ kind: 'missing-blob', message: `${e.what}: blob ${id} is missing` });
@@ -103,63 +101,75 @@ export async function checkIntegrity(
     const problem = options.deep && e.sha256 ? await deepProblem(blobs, id, e, keys) : undefined;
     if (problem) problems.push({ kind: 'checksum', message: `${e.what}: blob ${id} ${problem}` });
   };
-  const versions = db.prepare(
-    'SELECT id, bucket, key, version_id, segments FROM versions WHERE id > ? ORDER BY id LIMIT ?',
-  );
-  for (let after = -1; ;) {
-    const batch = versions.all(after, BATCH) as Array<{
-      id: number;
-      bucket: string;
-      key: string;
-      version_id: string;
-      segments: string;
-    }>;
-    if (batch.length === 0) break;
-    after = batch[batch.length - 1]!.id;
-    for (const row of batch) {
-      objectsChecked++;
-      for (const s of JSON.parse(row.segments) as Segment[]) {
-        await check(s.b, {
-          size: s.e ? sealedSize(s.n) : s.n,
-          ...(s.s ? { sha256: s.s } : {}),
-          ...(s.e ? { sealed: s } : {}),
-          what: `${row.bucket}/${row.key} (version ${row.version_id})`,
-        });
-      }
-    }
-  }
-  const parts = db.prepare(
-    `SELECT rowid, upload_id, part_number, size, sha256, blob_id, envelope FROM parts
-     WHERE blob_id IS NOT NULL AND rowid > ? ORDER BY rowid LIMIT ?`,
-  );
-  for (let after = -1; ;) {
-    const batch = parts.all(after, BATCH) as Array<{
-      rowid: number;
-      upload_id: string;
-      part_number: number;
-      size: number;
-      sha256: string;
-      blob_id: string;
-      envelope: string | null;
-    }>;
-    if (batch.length === 0) break;
-    after = batch[batch.length - 1]!.rowid;
-    for (const p of batch) {
-      const sealed: Segment | undefined = p.envelope
-        ? { b: p.blob_id, n: p.size, e: JSON.parse(p.envelope) as Segment['e'] }
-        : undefined;
-      await check(p.blob_id, {
-        size: sealed ? sealedSize(p.size) : p.size,
-        sha256: p.sha256,
-        ...(sealed ? { sealed } : {}),
-        what: `part ${p.part_number} of upload ${p.upload_id}`,
+  for (const row of inBatches<{
+    bucket: string;
+    key: string;
+    version_id: string;
+    segments: string;
+  }>(
+    db.prepare(
+      'SELECT id, bucket, key, version_id, segments FROM versions WHERE id > ? ORDER BY id LIMIT ?',
+    ),
+  )) {
+    objectsChecked++;
+    for (const s of JSON.parse(row.segments) as Segment[]) {
+      await check(s.b, {
+        size: s.e ? sealedSize(s.n) : s.n,
+        ...(s.s ? { sha256: s.s } : {}),
+        ...(s.e ? { sealed: s } : {}),
+        what: `${row.bucket}/${row.key} (version ${row.version_id})`,
       });
     }
   }
-  const referenced = referencedBlobIds(db);
-  for (const id of await blobs.listIds()) {
-    if (!referenced.has(id))
-      problems.push({ kind: 'orphan-blob', message: `blob ${id} is not referenced by any object` });
+  for (const p of inBatches<{
+    upload_id: string;
+    part_number: number;
+    size: number;
+    sha256: string;
+    blob_id: string;
+    envelope: string | null;
+  }>(
+    db.prepare(
+      `SELECT rowid AS id, upload_id, part_number, size, sha256, blob_id, envelope FROM parts
+       WHERE blob_id IS NOT NULL AND rowid > ? ORDER BY rowid LIMIT ?`,
+    ),
+  )) {
+    const sealed: Segment | undefined = p.envelope
+      ? { b: p.blob_id, n: p.size, e: JSON.parse(p.envelope) as Segment['e'] }
+      : undefined;
+    await check(p.blob_id, {
+      size: sealed ? sealedSize(p.size) : p.size,
+      sha256: p.sha256,
+      ...(sealed ? { sealed } : {}),
+      what: `part ${p.part_number} of upload ${p.upload_id}`,
+    });
   }
-  return { ok: problems.length === 0, objectsChecked, blobsChecked, problems };
+  // A blob no row checked above is an orphan, unless a write committed since names it:
+  // the rows are read again for such candidates only (a check of a live engine).
+  const candidates = (await blobs.listIds()).filter((id) => !seen.has(id));
+  if (candidates.length > 0) {
+    const referenced = referencedBlobIds(db);
+    for (const id of candidates) {
+      if (!referenced.has(id))
+        problems.push({
+          kind: 'orphan-blob',
+          message: `blob ${id} is not referenced by any object`,
+        });
+    }
+  }
+  return { ok: problems.length === 0, objectsChecked, blobsChecked: seen.size, problems };
+}
+
+/**
+ * The rows of `statement`, which takes the last `id` seen and a row limit, read a batch at
+ * a time: no statement stays open between rows, so the caller may await (and use the
+ * database) while it goes through them.
+ */
+function* inBatches<T>(statement: Statement): Generator<T> {
+  for (let after = -1; ;) {
+    const batch = statement.all(after, BATCH) as Array<T & { id: number }>;
+    if (batch.length === 0) return;
+    after = batch[batch.length - 1]!.id;
+    yield* batch;
+  }
 }

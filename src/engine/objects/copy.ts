@@ -113,9 +113,6 @@ export async function copyObject(
       `the copy source is ${src.size} bytes, larger than the ${ctx.limits.maxPutSizeBytes} bytes a single copy allows; use a multipart copy`,
     );
   }
-  // The source's bytes are held (a read lease on its files, its inline bytes read) before
-  // anything is awaited: a delete or overwrite of the source committed meanwhile must not
-  // take them away (the copy then completes, as on S3).
   // Fail fast on a destination condition that already does not hold (as PutObject does),
   // before any byte is copied; it is checked again at commit.
   checkCurrentConditions(ctx, dstBucket, dstKey, options.conditions);
@@ -128,6 +125,9 @@ export async function copyObject(
     size: src.size,
     tags: attrs.tags,
   });
+  // The source's bytes are held (a read lease on its files, its inline bytes read) before
+  // anything is awaited: a delete or overwrite of the source committed meanwhile must not
+  // take them away (the copy then completes, as on S3).
   const segments = segmentsOf(src);
   const release = ctx.blobs.acquire(segments.map((s) => s.b));
   const body = readSegments(ctx.blobs, segments, 0, src.size - 1, release, sourceKeys);

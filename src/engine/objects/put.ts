@@ -73,11 +73,7 @@ export async function commitSingleBlob(
   attrs: VersionAttributes,
   conditions: WriteConditions | undefined,
   encryption?: ObjectEncryption,
-  /**
-   * A copy's version id, chosen as it began: taken if the bucket's versioning still agrees,
-   * else `changed` is asked whether the copy may take the one its versioning gives now.
-   */
-  chosen?: { versionId: string; changed?: (versionId: string) => boolean },
+  chosen?: ChosenVersion,
 ): Promise<PutObjectResult & { createdAt: number }> {
   const etag = `"${blob.md5.toString('hex')}"`;
   const checksums: ChecksumValues = checksumValuesOf(blob);
@@ -141,13 +137,22 @@ export async function commitSingleBlob(
 }
 
 /**
+ * A copy's version id, chosen as it began: taken if the bucket's versioning still agrees,
+ * else `changed` is asked whether the copy may take the one its versioning gives now.
+ */
+export interface ChosenVersion {
+  versionId: string;
+  changed?: (versionId: string) => boolean;
+}
+
+/**
  * The version id a copy chosen as it began commits with: that one while the bucket's
  * versioning agrees with it (a real id while Enabled, `null` otherwise), else the id its
  * versioning gives now (undefined: a new one, or `null`), if the copy's caller accepts it.
  */
 function chosenVersion(
   state: VersioningState,
-  chosen: { versionId: string; changed?: (versionId: string) => boolean } | undefined,
+  chosen: ChosenVersion | undefined,
 ): string | undefined {
   if (chosen === undefined) return undefined;
   const enabled = state === 'Enabled';

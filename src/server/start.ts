@@ -14,6 +14,7 @@ import { createAuthenticate } from '../s3api/authenticate.js';
 import type { CredentialLookup } from '../s3api/auth/types.js';
 import { createAuthorize } from '../s3api/authorize.js';
 import { publicAccessOf } from '../s3api/acl/index.js';
+import { engineOptionsFrom } from '../config/engine-options.js';
 import { createS3Handler } from '../s3api/front.js';
 import type { LongAnswerTimes } from '../s3api/long-answer.js';
 import { trustedProxies } from '../s3api/request-origin.js';
@@ -73,17 +74,7 @@ export async function startServer(
   const tls = config.server.tls ? loadTlsMaterial(config.server.tls) : undefined;
   // The data directory's lock comes before the credentials: of servers started at once on
   // a new directory, only the one that runs may generate, write (or forget) credentials.json.
-  const engine = await Engine.open({
-    dataDir: config.dataDir,
-    fsync: config.engine.fsync,
-    allowNetworkFilesystem: config.engine.allowNetworkFilesystem,
-    region: config.server.region,
-    limits: {
-      minPartSizeBytes: config.engine.minPartSizeBytes,
-      maxPutSizeBytes: config.engine.maxPutSizeBytes,
-      maxObjectSizeBytes: config.engine.maxObjectSizeBytes,
-    },
-  });
+  const engine = await Engine.open({ ...engineOptionsFrom(config), region: config.server.region });
   let credentials: RootCredentials;
   try {
     credentials = await loadRootCredentials(config.dataDir, config.server);

@@ -6,6 +6,7 @@ import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
+import { engineOptionsFrom } from '../../config/engine-options.js';
 import { requireDataDir } from '../../data-dir.js';
 import { Engine } from '../../engine/engine.js';
 import type { ChecksumAlgorithm, ObjectInfo, RestoreTier } from '../../engine/types.js';
@@ -22,16 +23,7 @@ async function withEngine<T>(
   const config = await ctx.config();
   // A mistyped --data-dir must not be created and then reported healthy.
   if (mustExist) await requireDataDir(config.dataDir, 'pass the --data-dir of the store to check');
-  const engine = await Engine.open({
-    dataDir: config.dataDir,
-    fsync: config.engine.fsync,
-    allowNetworkFilesystem: config.engine.allowNetworkFilesystem,
-    limits: {
-      minPartSizeBytes: config.engine.minPartSizeBytes,
-      maxPutSizeBytes: config.engine.maxPutSizeBytes,
-      maxObjectSizeBytes: config.engine.maxObjectSizeBytes,
-    },
-  });
+  const engine = await Engine.open(engineOptionsFrom(config));
   try {
     return await fn(engine);
   } finally {

@@ -26,11 +26,9 @@ import { ensureDebianPackages } from '../helpers/peers.js';
 import { waitUntil } from '../helpers/rgw-support.js';
 import { runCli } from '../helpers/run-cli.js';
 import { clientOf, exited, killAllServers, serve } from '../helpers/serve-process.js';
-import { mountTmpfs } from '../helpers/small-fs.js';
+import { mountExfat, mountTmpfs } from '../helpers/small-fs.js';
 
 const BINDFS = '/usr/bin/bindfs';
-const MOUNT_EXFAT = '/sbin/mount.exfat-fuse';
-const MKFS_EXFAT = '/usr/sbin/mkfs.exfat';
 let work: { dir: string; cleanup: () => void };
 let share: string;
 const mounts: string[] = [];
@@ -135,17 +133,9 @@ describe('stowage serve on a FUSE mount', () => {
 
 describe('a data directory on an exFAT disk', () => {
   it('stores encrypted objects, multipart ones too, and keeps them over a kill -9', async () => {
-    ensureDebianPackages({ [MOUNT_EXFAT]: 'exfat-fuse', [MKFS_EXFAT]: 'exfatprogs' });
-    const image = path.join(work.dir, 'usb.img');
-    execFileSync('truncate', ['-s', '256M', image]);
-    execFileSync(MKFS_EXFAT, [image], { stdio: 'pipe' });
-    const loop = execFileSync('losetup', ['-f', '--show', image]).toString().trim();
-    const point = path.join(work.dir, 'usb');
-    mkdirSync(point);
+    const usb = mountExfat(256 * 1024 * 1024, 'stowage-exfat-');
     try {
-      execFileSync(MOUNT_EXFAT, [loop, point], { stdio: 'pipe' });
-      mounts.push(point);
-      const dataDir = path.join(point, 'stowage');
+      const dataDir = path.join(usb.mountPoint, 'stowage');
       const first = await serve(dataDir);
       const secret = first.info.secretAccessKeyShownOnce!;
       let client = clientOf(first.info, secret);
@@ -201,11 +191,7 @@ describe('a data directory on an exFAT disk', () => {
       const check = await runCli(['engine', 'check', '--deep', '--data-dir', dataDir]);
       expect(check.code, check.stderr).toBe(0);
     } finally {
-      if (mounts.at(-1) === point) {
-        execFileSync('umount', ['-l', point]);
-        mounts.pop();
-      }
-      execFileSync('losetup', ['-d', loop]);
+      usb.unmount();
     }
   }, 120_000);
 });

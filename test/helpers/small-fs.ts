@@ -17,6 +17,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ensureDebianPackages } from './peers.js';
 
 /** A mounted tmpfs of exactly `bytes`. */
 export interface SmallFs {
@@ -83,6 +84,47 @@ export function mountExt4(bytes: number, prefix: string): SmallFs {
       execFileSync('umount', ['-l', mountPoint]);
       rmSync(mountPoint, { recursive: true, force: true });
       rmSync(image, { force: true });
+    },
+  };
+}
+
+const MOUNT_EXFAT = '/sbin/mount.exfat-fuse';
+const MKFS_EXFAT = '/usr/sbin/mkfs.exfat';
+
+/**
+ * Mounts an exFAT file system of `bytes` (a studio's USB disk: no hard links, no file
+ * modes) with Debian's exfat-fuse, installed with exfatprogs when missing, on a loop
+ * device over an image file. FUSE over a block device: the mount table calls it `fuseblk`.
+ */
+export function mountExfat(bytes: number, prefix: string): SmallFs {
+  ensureDebianPackages({ [MOUNT_EXFAT]: 'exfat-fuse', [MKFS_EXFAT]: 'exfatprogs' });
+  const mountPoint = mkdtempSync(path.join(tmpdir(), prefix));
+  const image = `${mountPoint}.img`;
+  let loop: string | undefined;
+  const cleanup = (): void => {
+    if (loop) execFileSync('losetup', ['-d', loop]);
+    rmSync(mountPoint, { recursive: true, force: true });
+    rmSync(image, { force: true });
+  };
+  try {
+    execFileSync('truncate', ['-s', String(bytes), image], { stdio: 'pipe' });
+    execFileSync(MKFS_EXFAT, [image], { stdio: 'pipe' });
+    loop = execFileSync('losetup', ['-f', '--show', image]).toString().trim();
+    execFileSync(MOUNT_EXFAT, [loop, mountPoint], { stdio: 'pipe' });
+  } catch (err) {
+    cleanup();
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(
+      `these tests need an exFAT file system, but making one at ${mountPoint} failed ` +
+        `(${stderr || String(err)}). Run them as root, with loop devices and FUSE.`,
+      { cause: err },
+    );
+  }
+  return {
+    mountPoint,
+    unmount: () => {
+      execFileSync('umount', ['-l', mountPoint]);
+      cleanup();
     },
   };
 }

@@ -491,5 +491,14 @@ export function toStowageError(err: unknown, context?: string): StowageError {
   }
   if (errno === 'SQLITE_FULL') return new StowageError('E_STORAGE_FULL', undefined, { cause: err });
   const text = err instanceof Error ? err.message : String(err);
+  // SQLite read a page that makes no sense: the metadata database is damaged, which no
+  // retry mends (the server's readiness turns to "damaged" on it: server/start.ts).
+  if (errno === 'SQLITE_CORRUPT' || errno === 'SQLITE_NOTADB') {
+    return new StowageError(
+      'E_DATA_CORRUPT',
+      `${context ? `${context}: ` : ''}the metadata database is damaged (${text})`,
+      { cause: err, details: { database: true } },
+    );
+  }
   return new StowageError('E_INTERNAL', context ? `${context}: ${text}` : text, { cause: err });
 }

@@ -71,6 +71,12 @@ export interface EngineOptions {
    * servers corrupt the database (filesystem.ts). Only for a directory one server uses.
    */
   allowNetworkFilesystem?: boolean;
+  /**
+   * Runs SQLite's `quick_check` on the metadata database before anything writes to it, and
+   * refuses a damaged one (`E_DATA_CORRUPT`) rather than answering errors later. `stowage
+   * serve` sets it; it reads the whole database file once.
+   */
+  verifyDatabase?: boolean;
 }
 
 /** Errors of the file system or SQLite that mean the data directory cannot be used as set up. */
@@ -219,7 +225,7 @@ export class Engine {
       await blobs.init();
       const dbFile = databaseFile(dataDir);
       await refuseLostDatabase(dbFile, blobs);
-      const db = openDatabase(dbFile);
+      const db = openDatabase(dbFile, { verify: options.verifyDatabase === true });
       opened = db;
       blobs.attachInline(new InlineBlobs(db));
       const report = await recover(db, blobs);

@@ -15,6 +15,7 @@ import type { CredentialLookup } from '../s3api/auth/types.js';
 import { createAuthorize } from '../s3api/authorize.js';
 import { publicAccessOf } from '../s3api/acl/index.js';
 import { engineOptionsFrom } from '../config/engine-options.js';
+import { databaseFile } from '../data-dir.js';
 import { createS3Handler } from '../s3api/front.js';
 import type { LongAnswerTimes } from '../s3api/long-answer.js';
 import { trustedProxies } from '../s3api/request-origin.js';
@@ -74,7 +75,11 @@ export async function startServer(
   const tls = config.server.tls ? loadTlsMaterial(config.server.tls) : undefined;
   // The data directory's lock comes before the credentials: of servers started at once on
   // a new directory, only the one that runs may generate, write (or forget) credentials.json.
-  const engine = await Engine.open({ ...engineOptionsFrom(config), region: config.server.region });
+  const engine = await Engine.open({
+    ...engineOptionsFrom(config),
+    region: config.server.region,
+    verifyDatabase: true,
+  });
   let credentials: RootCredentials;
   try {
     credentials = await loadRootCredentials(config.dataDir, config.server);
@@ -131,6 +136,8 @@ async function serve(
   });
   const identities: IdentityLookup = (id) => keys.lookup(id) ?? options.identities?.(id);
   let draining = false;
+  /** SQLite found the metadata database damaged while serving (onServerError). */
+  let damaged = false;
   const secure = config.server.tls !== undefined;
   // Access lines hold only fields the front chose (no headers, no secrets): no redaction.
   const accessLog = unredactedSibling(logger);
@@ -162,8 +169,18 @@ async function serve(
     encryptByDefault: config.server.defaultEncryption === 'AES256',
     onAccess: (entry) => accessLog.info(entry, 'request'),
     // The message and the stack of what went wrong (the cause too), redacted as any log.
-    onServerError: (err, requestId) =>
-      logger.error({ err, requestId, code: err.code }, `request failed: ${err.message}`),
+    onServerError: (err, requestId) => {
+      logger.error({ err, requestId, code: err.code }, `request failed: ${err.message}`);
+      if (err.code === 'E_DATA_CORRUPT' && err.details.database === true && !damaged) {
+        // Said once, with what to do; readiness answers 503 from now on, so that a load
+        // balancer or an orchestrator stops sending work here.
+        damaged = true;
+        logger.error(
+          { dataDir: config.dataDir },
+          `the metadata database ${databaseFile(config.dataDir)} is damaged: requests that read the damaged pages fail, and /health/ready answers 503. Stop the server, keep a copy of the data directory as it is, and put a backup made with stowage engine backup in its place (docs/engine.md, "A damaged metadata database")`,
+        );
+      }
+    },
     onNotice: (message) => logger.warn(message),
     ...(options.longAnswer ? { longAnswer: options.longAnswer } : {}),
   });
@@ -182,10 +199,10 @@ async function serve(
     }
     const health = healthPath(req);
     if (health) {
-      const ok = health === 'live' || !draining;
-      res.statusCode = ok ? 200 : 503;
+      const status = health === 'live' ? 'ok' : draining ? 'draining' : damaged ? 'damaged' : 'ok';
+      res.statusCode = status === 'ok' ? 200 : 503;
       res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ status: ok ? 'ok' : 'draining' }));
+      res.end(JSON.stringify({ status }));
       return;
     }
     if (draining) res.setHeader('Connection', 'close');

@@ -7,8 +7,12 @@ import Database from 'better-sqlite3';
 import { StowageError, toStowageError } from '../../errors.js';
 import { migrate } from './migrations.js';
 
-/** Opens (creating if needed) and migrates the SQLite database at `file`. */
-export function openDatabase(file: string): Database.Database {
+/**
+ * Opens (creating if needed) and migrates the SQLite database at `file`. With `verify`,
+ * SQLite's `quick_check` runs first (a read of every page: 55 ms for 94 MB here), and a
+ * damaged database is refused before anything writes to it.
+ */
+export function openDatabase(file: string, { verify = false } = {}): Database.Database {
   let db: Database.Database;
   try {
     db = new Database(file);
@@ -33,6 +37,7 @@ export function openDatabase(file: string): Database.Database {
     // A writer waiting on another connection (e.g. `stowage engine check` beside a
     // server) retries for this long instead of failing at once.
     db.pragma('busy_timeout = 5000');
+    if (verify) verifyDatabase(db, file);
     migrate(db);
     return db;
   } catch (err) {
@@ -40,4 +45,20 @@ export function openDatabase(file: string): Database.Database {
     if (err instanceof StowageError) throw err;
     throw toStowageError(err, `cannot prepare metadata database ${file}`);
   }
+}
+
+/** Problems named in the refusal at most. */
+const SHOWN_PROBLEMS = 3;
+
+function verifyDatabase(db: Database.Database, file: string): void {
+  // One row per problem, or (as here) one row of lines under a "*** in database main ***".
+  const problems = (db.pragma('quick_check') as Array<{ quick_check: string }>)
+    .flatMap((r) => r.quick_check.split('\n'))
+    .filter((line) => line !== 'ok' && line !== '' && !line.startsWith('***'));
+  if (problems.length === 0) return;
+  throw new StowageError(
+    'E_DATA_CORRUPT',
+    `the metadata database ${file} is damaged (SQLite's quick_check found ${problems.length >= 100 ? '100 or more' : problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.slice(0, SHOWN_PROBLEMS).join('; ')}); nothing was changed. Keep a copy of the data directory as it is, then put a backup made with stowage engine backup in its place (docs/engine.md, "A damaged metadata database")`,
+    { details: { database: true } },
+  );
 }

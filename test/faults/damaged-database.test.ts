@@ -1,0 +1,148 @@
+/**
+ * A damaged metadata database (pages overwritten on disk, as a failing disk or a bad copy
+ * leaves them):
+ * - `stowage serve` refuses to start on it (SQLite's quick_check, before anything writes)
+ *   with E_DATA_CORRUPT, exit 5, a message that says what to do, and no stack trace;
+ * - damage that appears while serving fails the requests that read it with 500, turns
+ *   /health/ready to 503 "damaged" (liveness stays 200), and is logged once with advice;
+ * - a backup taken before (`stowage engine backup`), put in the directory's place as
+ *   docs/engine.md says, serves every object.
+ */
+import { GetObjectCommand, PutObjectCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { closeSync, cpSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/engine.js';
+import { runCli } from '../helpers/run-cli.js';
+import { clientOf, exited, killAllServers, serve, type Started } from '../helpers/serve-process.js';
+
+const ROOT = {
+  STOWAGE_ROOT_ACCESS_KEY: 'STWDAMAGEKEY',
+  STOWAGE_ROOT_SECRET_KEY: 'damage-secret-0123',
+};
+const KEYS = 1500;
+const cleanups: Array<() => void> = [];
+afterAll(() => {
+  killAllServers();
+  for (const c of cleanups) c();
+});
+
+function tempDirFor(prefix: string): string {
+  const { dir, cleanup } = tempDir(prefix);
+  cleanups.push(cleanup);
+  return dir;
+}
+
+/** A stopped server's data directory holding KEYS small objects (inline in meta.db). */
+async function filledDataDir(): Promise<string> {
+  const dir = tempDirFor('stowage-damaged-');
+  const s = await serve(dir, ROOT);
+  const client = clientOf(s.info, ROOT.STOWAGE_ROOT_SECRET_KEY);
+  await client.send(new CreateBucketCommand({ Bucket: 'game-assets' }));
+  for (let i = 0; i < KEYS; i += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, j) =>
+        client.send(
+          new PutObjectCommand({
+            Bucket: 'game-assets',
+            Key: `k/${i + j}`,
+            Body: `body ${i + j} `.repeat(200),
+          }),
+        ),
+      ),
+    );
+  }
+  await stop(s);
+  return dir;
+}
+
+async function stop(s: Started): Promise<void> {
+  s.child.kill('SIGTERM');
+  await exited(s.child);
+}
+
+/** Overwrites part of every third page from the third on, as damage on disk would. */
+function damage(dbFile: string): void {
+  const size = statSync(dbFile).size;
+  const fd = openSync(dbFile, 'r+');
+  try {
+    for (let page = 2; page * 4096 < size; page += 3) {
+      writeSync(fd, Buffer.alloc(1500, 0x5a), 0, 1500, page * 4096 + 8);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('a damaged metadata database', () => {
+  it('stowage serve refuses to start on it: E_DATA_CORRUPT, exit 5, what to do', async () => {
+    const dir = await filledDataDir();
+    damage(path.join(dir, 'meta.db'));
+    const r = await runCli(['serve', '--data-dir', dir, '--port', '0'], { env: ROOT });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(
+      /the metadata database .*meta\.db is damaged \(SQLite's quick_check found (\d+|100 or more) problems?: [^)]*page \d+[^)]*\); nothing was changed\. Keep a copy of the data directory as it is, then put a backup made with stowage engine backup in its place \(docs\/engine\.md, "A damaged metadata database"\) \(E_DATA_CORRUPT\)/,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('damage while serving: 500 for what reads it, readiness 503 "damaged", one log line with advice', async () => {
+    const dir = await filledDataDir();
+    const s = await serve(dir, ROOT);
+    const client = clientOf(s.info, ROOT.STOWAGE_ROOT_SECRET_KEY, 1);
+    const ready = async () => {
+      const res = await fetch(`${s.info.url}/health/ready`);
+      return { status: res.status, body: await res.json() };
+    };
+    expect(await ready()).toEqual({ status: 200, body: { status: 'ok' } });
+    damage(path.join(dir, 'meta.db'));
+    const failures: string[] = [];
+    for (let i = 0; i < KEYS; i += 7) {
+      try {
+        const got = await client.send(
+          new GetObjectCommand({ Bucket: 'game-assets', Key: `k/${i}` }),
+        );
+        await got.Body!.transformToString();
+      } catch (err) {
+        failures.push(
+          `${(err as { name: string }).name} ${(err as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode}`,
+        );
+      }
+    }
+    expect(failures.length).toBeGreaterThan(0);
+    expect(new Set(failures)).toEqual(new Set(['InternalError 500']));
+    expect(await ready()).toEqual({ status: 503, body: { status: 'damaged' } });
+    expect((await fetch(`${s.info.url}/health/live`)).status).toBe(200);
+    const advice = s
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('/health/ready answers 503'));
+    expect(advice).toHaveLength(1);
+    expect(advice[0]).toMatch(
+      /the metadata database .*meta\.db is damaged: .*stowage engine backup/,
+    );
+    await stop(s);
+  });
+
+  it('restored from a backup taken before the damage (docs/engine.md), it serves every object', async () => {
+    const dir = await filledDataDir();
+    const backup = path.join(tempDirFor('stowage-damaged-backup-'), 'backup');
+    expect(
+      (await runCli(['engine', 'backup', backup], { env: { STOWAGE_DATA_DIR: dir } })).code,
+    ).toBe(0);
+    damage(path.join(dir, 'meta.db'));
+    expect((await runCli(['serve', '--data-dir', dir, '--port', '0'], { env: ROOT })).code).toBe(5);
+    // As docs/engine.md "A damaged metadata database" says: keep the damaged directory,
+    // put the backup in its place.
+    renameSync(dir, `${dir}.damaged`);
+    cleanups.push(() => rmSync(`${dir}.damaged`, { recursive: true, force: true }));
+    cpSync(backup, dir, { recursive: true });
+    const s = await serve(dir, ROOT);
+    const client = clientOf(s.info, ROOT.STOWAGE_ROOT_SECRET_KEY, 1);
+    for (let i = 0; i < KEYS; i += 7) {
+      const got = await client.send(new GetObjectCommand({ Bucket: 'game-assets', Key: `k/${i}` }));
+      expect(await got.Body!.transformToString()).toBe(`body ${i} `.repeat(200));
+    }
+    await stop(s);
+  });
+});

@@ -39,6 +39,11 @@ export async function signedFetch(
     signingDate?: Date;
     /** Aborts the request (a client that goes away). */
     signal?: AbortSignal;
+    /**
+     * Sends non-ASCII header values as their UTF-8 bytes, signed over those bytes, as curl
+     * and Go clients send them (fetch alone sends one Latin-1 byte per character).
+     */
+    utf8Headers?: boolean;
   } = {},
 ): Promise<Response> {
   const url = new URL(pathAndQuery, target.url);
@@ -64,9 +69,17 @@ export async function signedFetch(
     },
     options.signingDate ? { signingDate: options.signingDate } : {},
   );
+  const sent = options.utf8Headers
+    ? Object.fromEntries(
+        Object.entries(signed.headers).map(([k, v]) => [
+          k,
+          Buffer.from(v, 'utf8').toString('latin1'),
+        ]),
+      )
+    : signed.headers;
   return fetch(url, {
     method,
-    headers: signed.headers,
+    headers: sent,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(method === 'GET' || method === 'HEAD' ? {} : { body }),
   });

@@ -80,6 +80,14 @@ export function metadataFrom(r: S3Request): Record<string, string> {
 export function taggingFrom(r: S3Request): Record<string, string> | undefined {
   const v = header(r, 'x-amz-tagging');
   if (v === undefined) return undefined;
+  // node:http gives header bytes as Latin-1 characters. Raw UTF-8 (aws-sdk-go-v2 sends a
+  // Tagging string as it is) would become one character per byte (tête as tÃªte) and be
+  // stored so; it is refused instead, as S3 refuses it (what works here works on AWS),
+  // naming the value as the client wrote it.
+  if (/[\u0080-\uffff]/.test(v)) {
+    const written = Buffer.from(v, 'latin1').toString('utf8');
+    throw badTaggingHeader(written, `"${written}" has characters outside ASCII: URL-encode them`);
+  }
   const tags = new Map<string, string>();
   for (const pair of v.split('&')) {
     if (pair === '') continue;

@@ -21,6 +21,7 @@
  */
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { syncDirectory, writeFileDurably } from '../../durable-write.js';
 import { randomHex } from '../../random-bytes.js';
 import { StowageError, toStowageError } from '../../errors.js';
 import { lockDataDir } from '../lock.js';
@@ -113,12 +114,13 @@ export async function backupDataDir(
     await copySideFiles(src, dest);
     await installDatabase(snapshotFile, dest);
     const removed = await removeUnreferenced(dest, snapshot!.blobIds);
-    await writeMarker(dest, {
+    const marker = {
       source: src,
       finishedAt: new Date().toISOString(),
       versions: snapshot!.versions,
       blobs: snapshot!.blobIds.size,
-    });
+    };
+    await writeFileDurably(path.join(dest, MARKER), `${JSON.stringify(marker, null, 2)}\n`, 0o644);
     await fsp.rm(tmp, { recursive: true, force: true });
     await fsp.mkdir(tmp);
     return {
@@ -287,7 +289,7 @@ class BlobCopier {
 
   /** Makes the renames durable before the database that names them replaces the old. */
   async syncDirs(): Promise<void> {
-    for (const dir of [...this.shards, path.join(this.dest, 'blobs')]) await syncDir(dir);
+    for (const dir of [...this.shards, path.join(this.dest, 'blobs')]) await syncDirectory(dir);
   }
 }
 
@@ -309,7 +311,7 @@ async function copySideFiles(src: string, dest: string): Promise<void> {
     await syncFile(tmp);
     await fsp.mkdir(path.dirname(to), { recursive: true, mode: 0o700 });
     await fsp.rename(tmp, to);
-    await syncDir(path.dirname(to));
+    await syncDirectory(path.dirname(to));
   }
 }
 
@@ -334,15 +336,7 @@ async function installDatabase(snapshotFile: string, dest: string): Promise<void
   const db = path.join(dest, 'meta.db');
   for (const side of ['-wal', '-shm', '-journal']) await fsp.rm(db + side, { force: true });
   await fsp.rename(snapshotFile, db);
-  await syncDir(dest);
-}
-
-async function writeMarker(dest: string, content: object): Promise<void> {
-  const tmp = path.join(dest, 'tmp', MARKER);
-  await fsp.writeFile(tmp, JSON.stringify(content, null, 2) + '\n');
-  await syncFile(tmp);
-  await fsp.rename(tmp, path.join(dest, MARKER));
-  await syncDir(dest);
+  await syncDirectory(dest);
 }
 
 /** Removes the backup's blob files that `keep` does not name. Returns the count. */
@@ -369,15 +363,6 @@ async function statOf(file: string): Promise<{ size: number } | undefined> {
 
 async function syncFile(file: string): Promise<void> {
   const handle = await fsp.open(file, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fsp.open(dir, 'r');
   try {
     await handle.sync();
   } finally {

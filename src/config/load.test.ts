@@ -58,6 +58,7 @@ describe('loadConfig: sources and precedence', () => {
         virtualHostDomain: 'localhost',
         idleTimeoutSeconds: 20,
         defaultEncryption: 'AES256',
+        checkDatabaseAtStart: true,
         trustedProxies: [],
       },
     });

@@ -20,6 +20,7 @@ describe('configSchema', () => {
         virtualHostDomain: 'localhost',
         idleTimeoutSeconds: 20,
         defaultEncryption: 'AES256',
+        checkDatabaseAtStart: true,
         trustedProxies: [],
       },
     });
@@ -118,6 +119,7 @@ describe('configKeyPaths', () => {
       'server.virtualHostDomain',
       'server.idleTimeoutSeconds',
       'server.defaultEncryption',
+      'server.checkDatabaseAtStart',
       'server.trustedProxies',
       'server.tls',
       'server.tls.certFile',

@@ -49,6 +49,9 @@ export interface StartServerOptions {
   longAnswer?: LongAnswerTimes;
 }
 
+/** An opening of the data directory slower than this says what the database check cost. */
+const SLOW_OPEN_MS = 3000;
+
 /** Unauthenticated GETs of these paths answer health checks (a signed request is S3). */
 function healthPath(req: http.IncomingMessage): 'live' | 'ready' | undefined {
   if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
@@ -75,11 +78,20 @@ export async function startServer(
   const tls = config.server.tls ? loadTlsMaterial(config.server.tls) : undefined;
   // The data directory's lock comes before the credentials: of servers started at once on
   // a new directory, only the one that runs may generate, write (or forget) credentials.json.
+  const opening = Date.now();
   const engine = await Engine.open({
     ...engineOptionsFrom(config),
     region: config.server.region,
-    verifyDatabase: true,
+    verifyDatabase: config.server.checkDatabaseAtStart,
   });
+  const openMs = Date.now() - opening;
+  if (config.server.checkDatabaseAtStart && openMs > SLOW_OPEN_MS) {
+    const size = (await fsp.stat(databaseFile(config.dataDir)).catch(() => undefined))?.size ?? 0;
+    logger.warn(
+      { openMs, databaseBytes: size },
+      `opening the data directory took ${(openMs / 1000).toFixed(1)} s: the check of meta.db (${(size / 1e6).toFixed(0)} MB) reads the whole file; server.checkDatabaseAtStart: false skips it`,
+    );
+  }
   let credentials: RootCredentials;
   try {
     credentials = await loadRootCredentials(config.dataDir, config.server);

@@ -9,7 +9,16 @@
  *   docs/engine.md says, serves every object.
  */
 import { GetObjectCommand, PutObjectCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
-import { closeSync, cpSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/engine.js';
@@ -61,12 +70,12 @@ async function stop(s: Started): Promise<void> {
   await exited(s.child);
 }
 
-/** Overwrites part of every third page from the third on, as damage on disk would. */
-function damage(dbFile: string): void {
+/** Overwrites part of every third page from `first` on, as damage on disk would. */
+function damage(dbFile: string, first = 2): void {
   const size = statSync(dbFile).size;
   const fd = openSync(dbFile, 'r+');
   try {
-    for (let page = 2; page * 4096 < size; page += 3) {
+    for (let page = first; page * 4096 < size; page += 3) {
       writeSync(fd, Buffer.alloc(1500, 0x5a), 0, 1500, page * 4096 + 8);
     }
   } finally {
@@ -84,6 +93,18 @@ describe('a damaged metadata database', () => {
       /the metadata database .*meta\.db is damaged \(SQLite's quick_check found (\d+|100 or more) problems?: [^)]*page \d+[^)]*\); nothing was changed\. Keep a copy of the data directory as it is, then put a backup made with stowage engine backup in its place \(docs\/engine\.md, "A damaged metadata database"\) \(E_DATA_CORRUPT\)/,
     );
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('server.checkDatabaseAtStart: false starts without the check', async () => {
+    const dir = await filledDataDir();
+    // Damage past the schema's pages, which a start without the check must read.
+    damage(path.join(dir, 'meta.db'), 200);
+    expect((await runCli(['serve', '--data-dir', dir, '--port', '0'], { env: ROOT })).code).toBe(5);
+    writeFileSync(path.join(dir, 'no-check.yaml'), 'server:\n  checkDatabaseAtStart: false\n');
+    const s = await serve(dir, { ...ROOT, STOWAGE_CONFIG: path.join(dir, 'no-check.yaml') });
+    expect(s.info.url, JSON.stringify(s.info)).toBeDefined();
+    expect((await fetch(`${s.info.url}/health/ready`)).status).toBe(200);
+    await stop(s);
   });
 
   it('damage while serving: 500 for what reads it, readiness 503 "damaged", one log line with advice', async () => {

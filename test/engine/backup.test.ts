@@ -245,6 +245,13 @@ describe('destinations that are no backup are refused, nothing written', () => {
       /is not empty and holds no backup \(it has notes\.txt\)/,
     );
     expect(readdirSync(home)).toEqual(['notes.txt']);
+    writeFileSync(path.join(home, 'backup.tar'), 'a file');
+    expect(await refusal(path.join(home, 'backup.tar'), dir)).toMatch(
+      /the backup directory .*backup\.tar is a file, or under one: name a directory \(E_CONFIG_INVALID\)/,
+    );
+    expect(await refusal(path.join(home, 'backup.tar', 'x'), dir)).toContain(
+      'is a file, or under one',
+    );
     const other = (await source()).dir;
     expect(await refusal(other, dir)).toMatch(
       /holds a Stowage data directory that stowage engine backup did not make \(it has no BACKUP\.json\)/,

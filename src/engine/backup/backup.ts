@@ -180,6 +180,14 @@ async function prepareDestination(src: string, destination: string): Promise<str
   refuseNested(src, await realParent(path.resolve(destination)));
   const wanted = path.resolve(destination);
   await fsp.mkdir(wanted, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new StowageError(
+        'E_CONFIG_INVALID',
+        `the backup directory ${wanted} is a file, or under one: name a directory`,
+        { cause: err, details: { destination: wanted } },
+      );
+    }
     throw toStowageError(err, `cannot make the backup directory ${wanted}`);
   });
   const dest = await fsp.realpath(wanted);

@@ -641,7 +641,12 @@ export class Engine {
       await this.queue.close();
       this.accessTimes.stop();
       this.accessTimes.write();
-      setCleanFlag(this.db, true, this.blobs.leavesGarbage || this.queue.keptDrops);
+      const removalsSynced = await this.blobs.settleRemovals();
+      setCleanFlag(
+        this.db,
+        true,
+        this.blobs.leavesGarbage || this.queue.keptDrops || !removalsSynced,
+      );
     } catch {
       // Best effort (e.g. a full disk): without the clean flag the next open runs a full
       // recovery, which is safe. The directory must be released either way.

@@ -80,7 +80,16 @@ export async function recover(
     const ids = referencedBlobIds(db);
     orphanBlobsRemoved = await blobs.collectGarbage((id) => ids.has(id));
   }
-  setCleanFlag(db, false);
+  // On disk before any blob file is: commits write the WAL without fsync (the engine syncs
+  // after its own), so a power cut before the first one's sync would bring back the '1' of
+  // the last clean stop, and blob files written meanwhile would never be collected (found
+  // by a power-loss probe).
+  if (blobs.fsync) db.pragma('synchronous = FULL');
+  try {
+    setCleanFlag(db, false);
+  } finally {
+    if (blobs.fsync) db.pragma('synchronous = NORMAL');
+  }
   return { uncleanShutdown, tmpFilesRemoved, orphanBlobsRemoved };
 }
 

@@ -43,6 +43,9 @@ export class BlobStore {
   private readonly dirSyncs = new Map<string, Promise<void>>();
   /** A blob file could not be removed (see leavesGarbage). */
   private failedRemovals = false;
+  /** Removals under way, and the shard directories removals changed since their last fsync. */
+  private readonly removing = new Set<Promise<void>>();
+  private readonly removedFrom = new Set<string>();
   /** The last free-space reading and the bytes written since (see ensureSpace). */
   private space?: { at: number; free: number; used: number };
   private inline?: InlineBlobs;
@@ -288,10 +291,33 @@ export class BlobStore {
     await fsp.rm(this.tmpPathOf(id), { force: true }).catch(() => undefined);
   }
 
-  private async unlink(id: string): Promise<void> {
-    await fsp.rm(this.pathOf(id), { force: true }).catch(() => {
-      this.failedRemovals = true;
-    });
+  private unlink(id: string): Promise<void> {
+    const file = this.pathOf(id);
+    const run = fsp
+      .rm(file, { force: true })
+      .then(() => void this.removedFrom.add(path.dirname(file)))
+      .catch(() => {
+        this.failedRemovals = true;
+      })
+      .finally(() => this.removing.delete(run));
+    this.removing.add(run);
+    return run;
+  }
+
+  /**
+   * Waits for the removals under way and fsyncs the directories they changed, so that a
+   * clean shutdown recorded afterwards is true after a power cut too: a removal lost with
+   * the page cache would bring back a blob file no metadata names, which only the start
+   * after an unclean shutdown collects (found by a power-loss probe). False when a sync
+   * failed (the next start should then collect).
+   */
+  async settleRemovals(): Promise<boolean> {
+    while (this.removing.size > 0) await Promise.allSettled([...this.removing]);
+    if (!this.options.fsync) return true;
+    const dirs = [...this.removedFrom];
+    this.removedFrom.clear();
+    const synced = await Promise.allSettled(dirs.map((d) => this.syncDir(d)));
+    return synced.every((r) => r.status === 'fulfilled');
   }
 
   /**

@@ -16,6 +16,7 @@ import { createAuthorize } from '../s3api/authorize.js';
 import { publicAccessOf } from '../s3api/acl/index.js';
 import { engineOptionsFrom } from '../config/engine-options.js';
 import { databaseFile } from '../data-dir.js';
+import { MAX_QUEUED, whenItsTurn } from './pipelining.js';
 import { createS3Handler } from '../s3api/front.js';
 import type { LongAnswerTimes } from '../s3api/long-answer.js';
 import { trustedProxies } from '../s3api/request-origin.js';
@@ -205,8 +206,17 @@ async function serve(
       // A pipelined request: node:http sends its response only after those before it on
       // the connection. It is handled when its turn comes ('socket'), not now, so that it
       // neither holds an object open nor buffers a body meanwhile; if the connection
-      // closes first it never starts, and nothing is left to release.
-      res.once('socket', () => listener(req, res, awaitingContinue));
+      // closes first it never starts, and nothing is left to release (pipelining.ts).
+      whenItsTurn(
+        req,
+        res,
+        () => listener(req, res, awaitingContinue),
+        () =>
+          logger.warn(
+            { remoteAddress: req.socket.remoteAddress },
+            `closed a connection that pipelined more than ${MAX_QUEUED} requests without reading the answers`,
+          ),
+      );
       return;
     }
     const health = healthPath(req);

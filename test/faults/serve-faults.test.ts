@@ -37,7 +37,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -566,5 +566,55 @@ describe('stowage serve and a client that pipelines requests', () => {
     const check = deepCheck(dir);
     expect(check.status, check.output).toBe(0);
     expect([...readTree(path.join(dir, 'blobs')).keys()]).toEqual([]);
+  });
+
+  it('closes a connection that pipelines more than 128 requests without reading, and stays small', async () => {
+    const { dir, cleanup } = tempDir('stowage-pipeline-flood-');
+    cleanups.push(cleanup);
+    const s = await start(dir);
+    const client = clientFor(s);
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'big', Body: patternBytes(300_000, 3) }),
+    );
+    const url = new URL(
+      await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: 'big' })),
+    );
+    const request = `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`;
+    const rss = (): number =>
+      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.child.pid}/status`, 'utf8'))![1]) / 1024;
+    const before = rss();
+    // 10 connections of 20,000 GETs each, none of the answers read. Before, the server
+    // held every parsed request: about 290 MB more here.
+    const floods = Array.from({ length: 10 }, () => {
+      const socket = net.connect(Number(url.port), url.hostname);
+      socket.on('error', () => {});
+      socket.pause();
+      socket.write(request.repeat(20_000));
+      return { socket, closed: new Promise((r) => socket.once('close', r)) };
+    });
+    let peak = before;
+    for (let i = 0; i < 12; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      peak = Math.max(peak, rss());
+    }
+    await Promise.all(floods.map((f) => f.closed));
+    expect(peak - before).toBeLessThan(100);
+    expect(s.stderr()).toContain('closed a connection that pipelined more than 128 requests');
+    // 100 pipelined GETs on a connection that reads are all answered, in order.
+    const answers = await new Promise<string>((resolve) => {
+      let got = '';
+      const socket = net.connect(Number(url.port), url.hostname);
+      socket.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if ((got.match(/HTTP\/1\.1 200 OK/g) ?? []).length === 100 && got.length >= 100 * 300_000) {
+          socket.destroy();
+          resolve(got);
+        }
+      });
+      socket.write(request.repeat(100));
+    });
+    expect((answers.match(/HTTP\/1\.1 200 OK/g) ?? []).length).toBe(100);
+    await stopGracefully(s);
   });
 });

@@ -123,6 +123,8 @@ export async function backupDataDir(
     await writeFileDurably(path.join(dest, MARKER), `${JSON.stringify(marker, null, 2)}\n`, 0o644);
     await fsp.rm(tmp, { recursive: true, force: true });
     await fsp.mkdir(tmp);
+    // The backup directory's own entry, when this backup made it.
+    await syncDirectory(path.dirname(dest));
     return {
       source: src,
       destination: dest,

@@ -59,6 +59,7 @@ describe('loadConfig: sources and precedence', () => {
         idleTimeoutSeconds: 20,
         defaultEncryption: 'AES256',
         checkDatabaseAtStart: true,
+        maxConnections: 4096,
         trustedProxies: [],
       },
     });

@@ -21,6 +21,7 @@ describe('configSchema', () => {
         idleTimeoutSeconds: 20,
         defaultEncryption: 'AES256',
         checkDatabaseAtStart: true,
+        maxConnections: 4096,
         trustedProxies: [],
       },
     });
@@ -120,6 +121,7 @@ describe('configKeyPaths', () => {
       'server.idleTimeoutSeconds',
       'server.defaultEncryption',
       'server.checkDatabaseAtStart',
+      'server.maxConnections',
       'server.trustedProxies',
       'server.tls',
       'server.tls.certFile',

@@ -203,6 +203,10 @@ const serverSchema = z
     // anything writes to it. It reads the whole file (a 1 GB meta.db: 0.5-1.5 s cached,
     // 15 s from this VM's disk after a reboot); false starts without it.
     checkDatabaseAtStart: z.boolean().default(true),
+    // Connections open at once; more are dropped as they come. Each takes a file
+    // descriptor, and so do object reads and writes: without a cap a flood of idle
+    // connections used them all and every object request got 500 EMFILE. 0: no cap.
+    maxConnections: numberFrom(z.number().int().min(0).max(1_000_000)).default(4096),
     // Reverse proxies (IP addresses, CIDR blocks) whose X-Forwarded-For and
     // X-Forwarded-Proto say who the client is and whether it used TLS (s3api/request-origin.ts).
     // A comma-separated string (STOWAGE_TRUSTED_PROXIES) is a list too.

@@ -316,6 +316,22 @@ async function serve(
   // No count limit: the 16 KiB header section bounds a request. node's default of 2000, or
   // any count, would drop the headers past it unseen (Authorization, Expect) instead.
   server.maxHeadersCount = 0;
+  // Connections beyond the cap are dropped as they arrive (node:http's 'drop'), said in
+  // the log at most once a minute.
+  if (config.server.maxConnections > 0) {
+    server.maxConnections = config.server.maxConnections;
+    let lastDropLog = 0;
+    let dropped = 0;
+    server.on('drop', () => {
+      dropped++;
+      if (Date.now() - lastDropLog < 60_000) return;
+      lastDropLog = Date.now();
+      logger.warn(
+        { maxConnections: config.server.maxConnections, dropped },
+        `${config.server.maxConnections} connections are open (server.maxConnections): new ones are dropped (${dropped} so far)`,
+      );
+    });
+  }
   // A client that half-closes after its request (`printf 'GET …' | nc -N`, a script's
   // shutdown(SHUT_WR)) still gets its answer, as from S3 or nginx: by default node:http
   // takes the FIN for an abort and ends the connection under the response. The switch is

@@ -618,3 +618,55 @@ describe('stowage serve and a client that pipelines requests', () => {
     await stopGracefully(s);
   });
 });
+
+describe('stowage serve and a flood of connections', () => {
+  it('drops connections past server.maxConnections, keeps serving those it has, and takes new ones once some close', async () => {
+    const { dir, cleanup } = tempDir('stowage-max-connections-');
+    cleanups.push(cleanup);
+    const config = path.join(dir, 'stowage.yaml');
+    writeFileSync(config, 'server:\n  maxConnections: 8\n');
+    const s = await serve(path.join(dir, 'data'), { ...ROOT, STOWAGE_CONFIG: config });
+    const url = new URL(s.info.url);
+    const connect = async (): Promise<net.Socket> => {
+      const socket = net.connect(Number(url.port), url.hostname);
+      socket.on('error', () => {});
+      await new Promise((r) => socket.once('connect', r));
+      return socket;
+    };
+    const closedWithin = (socket: net.Socket, ms: number): Promise<boolean> =>
+      new Promise((resolve) => {
+        if (socket.destroyed) return resolve(true);
+        const timer = setTimeout(() => resolve(false), ms);
+        socket.once('close', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+    // Seven idle connections and one that will ask for something: eight, the cap.
+    const idle = await Promise.all(Array.from({ length: 7 }, connect));
+    const working = await connect();
+    const extra = await Promise.all(Array.from({ length: 5 }, connect));
+    for (const socket of extra) expect(await closedWithin(socket, 2000)).toBe(true);
+    for (const socket of idle) expect(socket.destroyed).toBe(false);
+    // A connection it holds is still served.
+    const answer = new Promise<string>((resolve) => {
+      let got = '';
+      working.on('data', (d: Buffer) => {
+        got += d.toString();
+        if (got.includes('\r\n\r\n')) resolve(got);
+      });
+    });
+    working.write(`GET /health/ready HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`);
+    expect(await answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(s.stderr()).toContain(
+      '8 connections are open (server.maxConnections): new ones are dropped',
+    );
+    // Once some close, a client gets in again.
+    for (const socket of idle) socket.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    const client = clientFor(s);
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    working.destroy();
+    await stopGracefully(s);
+  });
+});

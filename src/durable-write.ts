@@ -20,6 +20,19 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
+ * fsyncs `dir` and, when `made` (what `mkdir(dir, { recursive: true })` returned: the first
+ * directory it made) is set, every directory from `made`'s parent down, so that the
+ * entries of the directories made on the way are durable too.
+ */
+export async function syncMadeDirectories(dir: string, made: string | undefined): Promise<void> {
+  const dirs = [dir];
+  if (made !== undefined) {
+    for (let d = dir; d !== path.dirname(made); d = path.dirname(d)) dirs.push(path.dirname(d));
+  }
+  for (const d of dirs) await syncDirectory(d);
+}
+
+/**
  * Removes temp files a killed writer of `file` left beside it (`<name>.<pid>.<hex>.tmp`,
  * mode 0600, holding what `file` holds: secrets). Call it only while no other writer of
  * `file` can run (under the lock that guards its writes).

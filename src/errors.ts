@@ -476,6 +476,16 @@ export function isStowageError(err: unknown, code?: ErrorCode): err is StowageEr
   return err instanceof StowageError && (code === undefined || err.code === code);
 }
 
+/**
+ * SQLite's codes for a database file that makes no sense: SQLITE_CORRUPT and its extended
+ * forms (SQLITE_CORRUPT_INDEX, _VTAB, _SEQUENCE), and SQLITE_NOTADB.
+ */
+export function isDamagedDatabaseCode(code: string): boolean {
+  return (
+    code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT_')
+  );
+}
+
 /** Node's file-system error codes that mean "the device is full". */
 const FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
@@ -493,7 +503,7 @@ export function toStowageError(err: unknown, context?: string): StowageError {
   const text = err instanceof Error ? err.message : String(err);
   // SQLite read a page that makes no sense: the metadata database is damaged, which no
   // retry mends (the server's readiness turns to "damaged" on it: server/start.ts).
-  if (errno === 'SQLITE_CORRUPT' || errno === 'SQLITE_NOTADB') {
+  if (typeof errno === 'string' && isDamagedDatabaseCode(errno)) {
     return new StowageError(
       'E_DATA_CORRUPT',
       `${context ? `${context}: ` : ''}the metadata database is damaged (${text})`,

@@ -7,7 +7,7 @@ import { promises as fsp, statfsSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { databaseFile } from '../data-dir.js';
-import { syncDirectory } from '../durable-write.js';
+import { syncMadeDirectories } from '../durable-write.js';
 import { StowageError, toStowageError } from '../errors.js';
 import { BlobStore } from './blobs/blob-store.js';
 import type { BlobBody } from './blobs/write-blob.js';
@@ -226,7 +226,11 @@ export class Engine {
         ...(options.inlineMaxBytes !== undefined ? { inlineMaxBytes: options.inlineMaxBytes } : {}),
       });
       await blobs.init();
-      if (fsync) await syncNewDirectories(dataDir, madeDir);
+      // The data directory's entries (tmp/, blobs/; meta.db's comes with SQLite's sync of
+      // its write-ahead log) and, when this open made it, its own entry in its parent and
+      // those of the directories made on the way: without them a power cut after
+      // acknowledged writes could take the whole new directory (a power-loss layer did).
+      if (fsync) await syncMadeDirectories(dataDir, madeDir);
       const dbFile = databaseFile(dataDir);
       await refuseLostDatabase(dbFile, blobs);
       const db = openDatabase(dbFile, { verify: options.verifyDatabase === true });
@@ -659,18 +663,4 @@ export class Engine {
       await this.unlock();
     }
   }
-}
-
-/**
- * Makes the data directory's own entries durable (tmp/, blobs/, and meta.db once SQLite
- * has made it), and, when this open made the directory, its entry in its parent and those
- * of the directories made on the way: without them a power cut after acknowledged writes
- * could take the whole new data directory with it (a power-loss probe's FUSE layer did).
- */
-async function syncNewDirectories(dataDir: string, made: string | undefined): Promise<void> {
-  const dirs = [dataDir];
-  if (made !== undefined) {
-    for (let d = dataDir; d !== path.dirname(made); d = path.dirname(d)) dirs.push(path.dirname(d));
-  }
-  for (const dir of dirs) await syncDirectory(dir);
 }

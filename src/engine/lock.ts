@@ -16,7 +16,7 @@
 import Database from 'better-sqlite3';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { StowageError, toStowageError } from '../errors.js';
+import { isDamagedDatabaseCode, StowageError, toStowageError } from '../errors.js';
 
 /** Takes the data directory lock; returns a function that releases it. */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
@@ -28,7 +28,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     // once could each delete the file another had just locked, and both run. The
     // operator, who knows whether a Stowage process uses the directory, deletes it.
     const code = (err as { cause?: { code?: string } }).cause?.code;
-    if (code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB') throw err;
+    if (code === undefined || !isDamagedDatabaseCode(code)) throw err;
     const lockDb = path.join(dataDir, 'LOCK.db');
     throw new StowageError(
       'E_CONFIG_INVALID',

@@ -3,6 +3,7 @@
  * one HTTP(S) server, and shuts it all down gracefully.
  */
 import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -86,6 +87,21 @@ export async function startServer(
     verifyDatabase: config.server.checkDatabaseAtStart,
   });
   const openMs = Date.now() - opening;
+  // A backup that is served is a data directory now: its marker goes, so that a backup
+  // run the wrong way round later (this directory as its destination) is refused, as for
+  // any data directory, instead of replacing what was stored since.
+  const marker = path.join(config.dataDir, 'BACKUP.json');
+  if (
+    await fsp.rm(marker).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    logger.info(
+      { dataDir: config.dataDir },
+      'serving a backup made by stowage engine backup: BACKUP.json removed, the directory is a data directory now',
+    );
+  }
   if (config.server.checkDatabaseAtStart && openMs > SLOW_OPEN_MS) {
     const size = (await fsp.stat(databaseFile(config.dataDir)).catch(() => undefined))?.size ?? 0;
     logger.warn(

@@ -9,8 +9,18 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  symlinkSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backupDataDir, type BackupReport } from '../../src/engine/backup/backup.js';
 import { Engine } from '../../src/engine/engine.js';
@@ -139,7 +149,40 @@ describe('a backup is a data directory that serves what the source held', () => 
 });
 
 describe('a source that changes or was damaged', () => {
-  it('a blob deleted under the copy (its object overwritten) makes a new snapshot', async () => {
+  it('a blob the server deletes under the copy is moved aside for it, and the backup is of the first snapshot', async () => {
+    const { engine, dir } = await source();
+    await engine.createBucket('bkt');
+    const older = patternBytes(300 * KiB, 1);
+    await engine.putObject('bkt', 'hero.png', older);
+    const dest = dirFor('stowage-backup-dst-');
+    const held = path.join(dir, 'tmp', 'held');
+    const rounds: number[] = [];
+    const report = await backupDataDir(dir, dest, {
+      onSnapshot: async (round) => {
+        rounds.push(round);
+        // After the snapshot, before its copies: the server overwrites the object. Seeing
+        // the backup's hold, it moves the replaced blob file aside instead of deleting it.
+        const before = blobFileIds(dir);
+        await engine.putObject('bkt', 'hero.png', patternBytes(300 * KiB, 2));
+        for (let i = 0; i < 100 && blobFileIds(dir).some((id) => before.includes(id)); i++)
+          await new Promise((r) => setTimeout(r, 10));
+        expect(readdirSync(held)).toEqual(before);
+      },
+    });
+    expect(rounds).toEqual([1]);
+    expect(report).toMatchObject({ snapshots: 1, blobs: 1, missing: [] });
+    expect(await contents(dest, 'bkt')).toEqual({ 'hero.png': md5(older) });
+    // The last backup out empties the held files, and its hold is gone: the server deletes
+    // again.
+    expect(readdirSync(held)).toEqual([]);
+    const now = blobFileIds(dir);
+    await engine.putObject('bkt', 'hero.png', patternBytes(300 * KiB, 3));
+    for (let i = 0; i < 100 && blobFileIds(dir).some((id) => now.includes(id)); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(readdirSync(held)).toEqual([]);
+  });
+
+  it('a blob deleted under the copy without a hold (a server of an earlier version) makes a new snapshot', async () => {
     const { engine, dir } = await source();
     await engine.createBucket('bkt');
     await engine.putObject('bkt', 'hero.png', patternBytes(300 * KiB, 1));
@@ -149,14 +192,13 @@ describe('a source that changes or was damaged', () => {
     const report = await backupDataDir(dir, dest, {
       onSnapshot: async (round) => {
         rounds.push(round);
-        // After the first snapshot, before its copies: the server overwrites the object,
-        // and the blob that snapshot names is unlinked.
         if (round === 1) {
           const before = blobFileIds(dir);
           await engine.putObject('bkt', 'hero.png', newer);
           for (let i = 0; i < 100 && blobFileIds(dir).some((id) => before.includes(id)); i++)
             await new Promise((r) => setTimeout(r, 10));
-          expect(blobFileIds(dir).some((id) => before.includes(id))).toBe(false);
+          // What a server that knows no holds does: the file is gone.
+          rmSync(path.join(dir, 'tmp', 'held'), { recursive: true, force: true });
         }
       },
     });
@@ -268,20 +310,131 @@ describe('destinations that are no backup are refused, nothing written', () => {
     );
   });
 
-  it('a backup a server is serving (E_DATA_DIR_LOCKED)', async () => {
+  it('a backup that was served is a data directory: BACKUP.json goes, and a backup into it is refused', async () => {
     const { engine, dir } = await source();
     await engine.createBucket('bkt');
     const dest = dirFor('stowage-backup-dst-');
     await backupDataDir(dir, dest);
+    expect(existsSync(path.join(dest, 'BACKUP.json'))).toBe(true);
     const s = await serve(dest);
     try {
+      expect(existsSync(path.join(dest, 'BACKUP.json'))).toBe(false);
+      // Say a restore put this backup in the live directory's place: a backup run the
+      // wrong way round must not replace what is stored since.
       const r = await runCli(['engine', 'backup', dest], { env: { STOWAGE_DATA_DIR: dir } });
-      expect(r.code).not.toBe(0);
-      expect(r.stderr).toMatch(/is in use by another Stowage process \(pid \d+\)/);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /holds a Stowage data directory that stowage engine backup did not make/,
+      );
     } finally {
       s.child.kill('SIGTERM');
       await exited(s.child);
     }
+  });
+});
+
+describe('what the review of the first version found', () => {
+  it('two backups into one directory at once: the second is refused (E_DATA_DIR_LOCKED)', async () => {
+    const { engine, dir } = await source();
+    await engine.createBucket('bkt');
+    const dest = dirFor('stowage-backup-dst-');
+    let second: Awaited<ReturnType<typeof runCli>> | undefined;
+    await backupDataDir(dir, dest, {
+      onSnapshot: async () => {
+        second ??= await runCli(['engine', 'backup', dest], { env: { STOWAGE_DATA_DIR: dir } });
+      },
+    });
+    expect(second!.code).toBe(7);
+    expect(second!.stderr).toMatch(/is in use by another Stowage process \(pid \d+\)/);
+  });
+
+  it('a first backup cut short, and a BACKUP.json write cut short, do not keep the next one out', async () => {
+    const { engine, dir } = await source();
+    await engine.createBucket('bkt');
+    await engine.putObject('bkt', 'a', patternBytes(300 * KiB, 1));
+    const dest = dirFor('stowage-backup-dst-');
+    // What a first backup killed after its marker and some blobs leaves: no meta.db.
+    await expect(
+      backupDataDir(dir, dest, {
+        onSnapshot: () => {
+          throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
+    expect(existsSync(path.join(dest, 'BACKUP.json'))).toBe(true);
+    expect(existsSync(path.join(dest, 'meta.db'))).toBe(false);
+    writeFileSync(path.join(dest, 'BACKUP.json.4242.0123abcd.tmp'), '{');
+    expect(await backupDataDir(dir, dest)).toMatchObject({ blobs: 1, missing: [] });
+    expect(readdirSync(dest).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(await contents(dest, 'bkt')).toEqual({ a: md5(patternBytes(300 * KiB, 1)) });
+  });
+
+  it("a backup of a stopped store is marked for the recovery of an unclean stop (its first start collects a later backup's leftovers)", async () => {
+    const { engine, dir } = await source();
+    await engine.createBucket('bkt');
+    await engine.close();
+    cleanups.pop();
+    const dest = dirFor('stowage-backup-dst-');
+    await backupDataDir(dir, dest);
+    const db = new Database(path.join(dest, 'meta.db'), { readonly: true });
+    try {
+      expect(
+        db.prepare("SELECT value FROM settings WHERE name = 'clean_shutdown'").pluck().get(),
+      ).toBe('0');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a damaged index (quick_check misses it) is refused, and nothing replaces the backup', async () => {
+    const { engine, dir } = await source();
+    await engine.createBucket('bkt');
+    for (const k of ['AAAAAAAA1', 'AAAAAAAA2', 'AAAAAAAA3']) await engine.putObject('bkt', k, 'x');
+    const dest = dirFor('stowage-backup-dst-');
+    await backupDataDir(dir, dest);
+    await engine.close();
+    cleanups.pop();
+    // One byte of a key in the versions_current index changed: the table and its index
+    // disagree, which SQLite reports as SQLITE_CORRUPT_INDEX.
+    const file = path.join(dir, 'meta.db');
+    const db = new Database(file);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const root = db
+      .prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'versions_current'")
+      .pluck()
+      .get() as number;
+    db.close();
+    const bytes = readFileSync(file);
+    const page = bytes.subarray((root - 1) * 4096, root * 4096);
+    const at = page.indexOf('AAAAAAAA2');
+    expect(at).toBeGreaterThan(0);
+    page[at + 8] = '9'.charCodeAt(0);
+    writeFileSync(file, bytes);
+    const before = readFileSync(path.join(dest, 'meta.db'));
+    const r = await runCli(['engine', 'backup', dest], { env: { STOWAGE_DATA_DIR: dir } });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(
+      /it is damaged \(SQLite's integrity_check: .*versions_current.*\); nothing was backed up/,
+    );
+    expect(readFileSync(path.join(dest, 'meta.db')).equals(before)).toBe(true);
+  });
+
+  it('a key file that is a symbolic link is copied (as the file it points to)', async () => {
+    const { engine, dir } = await source();
+    await engine.createBucket('bkt');
+    const body = patternBytes(300 * KiB, 5);
+    await engine.putObject('bkt', 'sealed', body, { encryption: { algorithm: 'AES256' } });
+    await engine.close();
+    cleanups.pop();
+    const vault = dirFor('stowage-backup-vault-');
+    const key = path.join(dir, 'keys', 'sse-s3.key');
+    cpSync(key, path.join(vault, 'sse-s3.key'));
+    rmSync(key);
+    symlinkSync(path.join(vault, 'sse-s3.key'), key);
+    const dest = dirFor('stowage-backup-dst-');
+    expect(await backupDataDir(dir, dest)).toMatchObject({ missing: [] });
+    expect(lstatSync(path.join(dest, 'keys', 'sse-s3.key')).isFile()).toBe(true);
+    expect(await contents(dest, 'bkt')).toEqual({ sealed: md5(body) });
   });
 });
 

@@ -339,7 +339,7 @@ export function registerEngineCommands(program: Command, ctx: CliContext): void 
                 : ''),
             ...(x.missing.length > 0
               ? [
-                  `PROBLEMS FOUND: ${x.missing.length} blob files the metadata names are missing from ${x.source} (their objects were already damaged there; run stowage engine check):`,
+                  `PROBLEMS FOUND: ${x.missing.length} blob files the metadata names are missing from ${x.source} (not found there, nor moved aside by a server during the copy; run stowage engine check on it):`,
                   ...x.missing.slice(0, 20).map((id) => `  missing-blob: ${id}`),
                 ]
               : []),

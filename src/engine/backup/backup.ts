@@ -21,10 +21,11 @@
  */
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { syncDirectory, writeFileDurably } from '../../durable-write.js';
+import { syncDirectory, syncMadeDirectories, writeFileDurably } from '../../durable-write.js';
 import { randomHex } from '../../random-bytes.js';
 import { StowageError, toStowageError } from '../../errors.js';
 import { lockDataDir } from '../lock.js';
+import { heldDir, holdRemovals } from './holds.js';
 import { takeSnapshot } from './snapshot.js';
 
 /** Snapshots taken at most before the blobs still missing are reported. */
@@ -91,13 +92,17 @@ export async function backupDataDir(
 ): Promise<BackupReport> {
   const started = Date.now();
   const src = await checkSource(source);
-  const dest = await prepareDestination(src, destination);
+  const { dest, made } = await prepareDestination(src, destination);
   const release = await lockDataDir(dest);
+  const hold = await holdRemovals(path.join(src, 'tmp'));
   try {
     const tmp = path.join(dest, 'tmp');
     await fsp.rm(tmp, { recursive: true, force: true });
     await fsp.mkdir(tmp, { recursive: true, mode: 0o700 });
     await fsp.mkdir(path.join(dest, 'blobs'), { recursive: true });
+    // First, so that a backup cut short (even before its meta.db is in place) leaves a
+    // directory the next backup recognises as its own and finishes.
+    await writeMarker(dest, { source: src, startedAt: new Date(started).toISOString() });
     const copy = new BlobCopier(src, dest);
     const snapshotFile = path.join(tmp, 'meta.db');
     let snapshot: Awaited<ReturnType<typeof takeSnapshot>> | undefined;
@@ -114,17 +119,17 @@ export async function backupDataDir(
     await copySideFiles(src, dest);
     await installDatabase(snapshotFile, dest);
     const removed = await removeUnreferenced(dest, snapshot!.blobIds);
-    const marker = {
+    await writeMarker(dest, {
       source: src,
+      startedAt: new Date(started).toISOString(),
       finishedAt: new Date().toISOString(),
       versions: snapshot!.versions,
       blobs: snapshot!.blobIds.size,
-    };
-    await writeFileDurably(path.join(dest, MARKER), `${JSON.stringify(marker, null, 2)}\n`, 0o644);
+    });
     await fsp.rm(tmp, { recursive: true, force: true });
-    await fsp.mkdir(tmp);
-    // The backup directory's own entry, when this backup made it.
-    await syncDirectory(path.dirname(dest));
+    await fsp.mkdir(tmp, { mode: 0o700 });
+    // The backup directory's own entry, and those of the directories made on the way.
+    await syncMadeDirectories(dest, made);
     return {
       source: src,
       destination: dest,
@@ -154,8 +159,13 @@ export async function backupDataDir(
     }
     throw toStowageError(err, `back up ${src} to ${dest}`);
   } finally {
+    await hold?.release().catch(() => undefined);
     await release();
   }
+}
+
+async function writeMarker(dest: string, content: object): Promise<void> {
+  await writeFileDurably(path.join(dest, MARKER), `${JSON.stringify(content, null, 2)}\n`, 0o644);
 }
 
 async function checkSource(source: string): Promise<string> {
@@ -176,12 +186,15 @@ async function checkSource(source: string): Promise<string> {
  * around it, and a directory that holds anything but a data directory (so that a slip of
  * the keyboard cannot fill, and later prune, someone's home directory).
  */
-async function prepareDestination(src: string, destination: string): Promise<string> {
+async function prepareDestination(
+  src: string,
+  destination: string,
+): Promise<{ dest: string; made: string | undefined }> {
   // Checked before anything is made (the path may not exist yet: its nearest existing
   // parent is resolved), and again once it exists (a symbolic link in it).
   refuseNested(src, await realParent(path.resolve(destination)));
   const wanted = path.resolve(destination);
-  await fsp.mkdir(wanted, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+  const made = await fsp.mkdir(wanted, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || code === 'ENOTDIR') {
       throw new StowageError(
@@ -195,7 +208,14 @@ async function prepareDestination(src: string, destination: string): Promise<str
   const dest = await fsp.realpath(wanted);
   refuseNested(src, dest);
   const entries = await fsp.readdir(dest);
-  const stranger = entries.find((e) => !BACKUP_ENTRIES.has(e) && !/^meta\.db-(wal|shm)$/.test(e));
+  // Beside the known entries: SQLite's files, and the temp file of a BACKUP.json write cut
+  // short (the next write removes it).
+  const stranger = entries.find(
+    (e) =>
+      !BACKUP_ENTRIES.has(e) &&
+      !/^meta\.db-(wal|shm)$/.test(e) &&
+      !/^BACKUP\.json\.\d+\.[0-9a-f]{8}\.tmp$/.test(e),
+  );
   if (stranger !== undefined) {
     throw new StowageError(
       'E_CONFIG_INVALID',
@@ -210,7 +230,7 @@ async function prepareDestination(src: string, destination: string): Promise<str
       { details: { destination: dest } },
     );
   }
-  return dest;
+  return { dest, made };
 }
 
 /** The real path of `p`, or of the part of it that exists followed by the rest. */
@@ -264,9 +284,13 @@ class BlobCopier {
 
   /** Copies one blob; false when the source has no such file. */
   private async one(id: string): Promise<boolean> {
-    const from = path.join(this.src, 'blobs', id.slice(0, 2), id);
+    const inPlace = path.join(this.src, 'blobs', id.slice(0, 2), id);
+    // Where a server that saw this backup's hold moves a blob it deletes (holds.ts).
+    const moved = path.join(heldDir(path.join(this.src, 'tmp')), id);
     const to = path.join(this.dest, 'blobs', id.slice(0, 2), id);
-    const [have, had] = await Promise.all([statOf(from), statOf(to)]);
+    const [inPlaceStat, had] = await Promise.all([statOf(inPlace), statOf(to)]);
+    const from = inPlaceStat ? inPlace : moved;
+    const have = inPlaceStat ?? (await statOf(moved));
     // A previous backup's copy is kept when the source's is the same size, or gone (the
     // server deleted it since the snapshot, or the source lost it: the copy is then the
     // only one left).
@@ -277,11 +301,17 @@ class BlobCopier {
     if (!have) return false;
     const tmp = path.join(this.dest, 'tmp', `${id}.${randomHex(4)}`);
     try {
-      // A reflink where the file system has them (btrfs, XFS), else copy_file_range.
-      await fsp.copyFile(from, tmp, fsConstants.COPYFILE_FICLONE);
+      // A reflink where the file system has them (btrfs, XFS), else copy_file_range. A
+      // blob moved aside between the stat and the copy is copied from where it went.
+      await fsp
+        .copyFile(from, tmp, fsConstants.COPYFILE_FICLONE)
+        .catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT' || from === moved) throw err;
+          return fsp.copyFile(moved, tmp, fsConstants.COPYFILE_FICLONE);
+        });
     } catch (err) {
       await fsp.rm(tmp, { force: true });
-      // Deleted by the server since the snapshot: the next snapshot will not need it.
+      // Gone for good (no hold was seen, or it went stale): the next snapshot will not need it.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw toStowageError(err, `copy blob ${id}`);
     }
@@ -329,9 +359,11 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
   const out: string[] = [];
   for (const e of entries) {
-    if (e.isDirectory())
+    // A key file or directory may be a symbolic link (the server follows it): so does this.
+    const stat = await fsp.stat(path.join(dir, e.name)).catch(() => undefined);
+    if (stat?.isDirectory())
       out.push(...(await listFiles(path.join(dir, e.name), path.join(prefix, e.name))));
-    else if (e.isFile()) out.push(path.join(prefix, e.name));
+    else if (stat?.isFile()) out.push(path.join(prefix, e.name));
   }
   return out;
 }

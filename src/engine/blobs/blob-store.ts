@@ -15,6 +15,7 @@ import { randomHex } from '../../random-bytes.js';
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { StowageError, toStowageError } from '../../errors.js';
+import { heldDir, removalsHeld } from '../backup/holds.js';
 import { DEFAULT_INLINE_MAX_BYTES, isInlineId, type InlineBlobs } from './inline-blobs.js';
 
 /** At most this much of the database is given back to the file system at a time. */
@@ -293,8 +294,19 @@ export class BlobStore {
 
   private unlink(id: string): Promise<void> {
     const file = this.pathOf(id);
-    const run = fsp
-      .rm(file, { force: true })
+    const run = (async () => {
+      if (await removalsHeld(this.tmpDir)) {
+        // A backup is copying this data directory (backup/holds.ts): it may still need
+        // the file, so it is moved aside rather than deleted.
+        const held = heldDir(this.tmpDir);
+        await fsp.mkdir(held, { recursive: true });
+        await fsp.rename(file, path.join(held, id)).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err;
+        });
+      } else {
+        await fsp.rm(file, { force: true });
+      }
+    })()
       .then(() => void this.removedFrom.add(path.dirname(file)))
       .catch(() => {
         this.failedRemovals = true;

@@ -53,6 +53,42 @@ async function body(client: S3Client, bucket: string, key: string, versionId?: s
   return md5(await r.Body!.transformToByteArray());
 }
 
+/** A data directory with `stowage serve` on it, and where its backup goes. */
+async function served(prefix: string) {
+  const { dir: root, cleanup } = tempDir(prefix);
+  dirs.push(cleanup);
+  const src = path.join(root, 'data');
+  const dest = path.join(root, 'backup');
+  const server = await serve(src, ROOT);
+  return { src, dest, server, client: clientOf(server.info, ROOT.STOWAGE_ROOT_SECRET_KEY) };
+}
+
+/**
+ * `stowage --json engine backup`, spawned (not spawnSync: the writers in this process go
+ * on meanwhile); resolves with its output once it has exited 0.
+ */
+async function backUp(src: string, dest: string): Promise<{ out: string }> {
+  const backup = spawn(process.execPath, [BIN, '--json', 'engine', 'backup', dest], {
+    env: { PATH: process.env.PATH, STOWAGE_DATA_DIR: src },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  backup.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  backup.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  expect(await exited(backup), err + out).toBe(0);
+  return { out };
+}
+
+/** `stowage engine check --deep` on a stopped directory finds nothing wrong. */
+function expectDeepCheckClean(dataDir: string): void {
+  const check = spawnSync(process.execPath, [BIN, 'engine', 'check', '--deep'], {
+    env: { PATH: process.env.PATH, STOWAGE_DATA_DIR: dataDir },
+    encoding: 'utf8',
+  });
+  expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+}
+
 async function stop(s: Started): Promise<void> {
   s.child.kill('SIGTERM');
   expect(await exited(s.child), s.stderr()).toBe(0);
@@ -60,12 +96,7 @@ async function stop(s: Started): Promise<void> {
 
 describe('stowage engine backup beside a busy stowage serve', () => {
   it('the backup serves every object that stood still, every version, and a whole body for every key written meanwhile', async () => {
-    const { dir: root, cleanup } = tempDir('stowage-backup-live-');
-    dirs.push(cleanup);
-    const src = path.join(root, 'data');
-    const dest = path.join(root, 'backup');
-    const server = await serve(src, ROOT);
-    const client = clientOf(server.info, ROOT.STOWAGE_ROOT_SECRET_KEY);
+    const { src, dest, server, client } = await served('stowage-backup-live-');
     await client.send(new CreateBucketCommand({ Bucket: 'game-assets' }));
     await client.send(new CreateBucketCommand({ Bucket: 'db-backups' }));
     await client.send(
@@ -114,16 +145,9 @@ describe('stowage engine backup beside a busy stowage serve', () => {
     const writers = Promise.all([writer(0), writer(1)]);
     while (writes < 20) await new Promise((r) => setTimeout(r, 10));
 
-    const backup = spawn(process.execPath, [BIN, '--json', 'engine', 'backup', dest], {
-      env: { PATH: process.env.PATH, STOWAGE_DATA_DIR: src },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    backup.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    backup.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const backup = backUp(src, dest);
     const writesBefore = writes;
-    expect(await exited(backup), err).toBe(0);
+    const { out } = await backup;
     const writesDuring = writes - writesBefore;
     writing = false;
     await writers;
@@ -148,20 +172,11 @@ describe('stowage engine backup beside a busy stowage serve', () => {
       expect(written.get(o.Key!)?.has(await body(rc, 'game-assets', o.Key!)), o.Key).toBe(true);
     }
     await stop(restored);
-    const check = spawnSync(process.execPath, [BIN, 'engine', 'check', '--deep'], {
-      env: { PATH: process.env.PATH, STOWAGE_DATA_DIR: dest },
-      encoding: 'utf8',
-    });
-    expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+    expectDeepCheckClean(dest);
   });
 
   it('a key overwritten all the time is backed up whole: the server moves the blobs it replaces aside for the backup', async () => {
-    const { dir: root, cleanup } = tempDir('stowage-backup-hot-');
-    dirs.push(cleanup);
-    const src = path.join(root, 'data');
-    const dest = path.join(root, 'backup');
-    const server = await serve(src, ROOT);
-    const client = clientOf(server.info, ROOT.STOWAGE_ROOT_SECRET_KEY);
+    const { src, dest, server, client } = await served('stowage-backup-hot-');
     await client.send(new CreateBucketCommand({ Bucket: 'game-assets' }));
     // Enough small objects that each snapshot takes a while to write (a 40 MB meta.db).
     for (let i = 0; i < 2000; i += 50) {
@@ -192,17 +207,9 @@ describe('stowage engine backup beside a busy stowage serve', () => {
     };
     const writers = Promise.all([hot('hot/status-0'), hot('hot/status-1')]);
     await new Promise((r) => setTimeout(r, 300));
-    // Spawned, not spawnSync: the writers in this process must go on meanwhile.
-    const backup = spawn(process.execPath, [BIN, '--json', 'engine', 'backup', dest], {
-      env: { PATH: process.env.PATH, STOWAGE_DATA_DIR: src },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    backup.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    backup.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const backup = backUp(src, dest);
     const writesBefore = [...written.values()].reduce((n, v) => n + v.size, 0);
-    expect(await exited(backup), err + out).toBe(0);
+    const { out } = await backup;
     const writesDuring = [...written.values()].reduce((n, v) => n + v.size, 0) - writesBefore;
     writing = false;
     await writers;
@@ -216,10 +223,6 @@ describe('stowage engine backup beside a busy stowage serve', () => {
       expect(written.get(key)!.has(await body(rc, 'game-assets', key)), key).toBe(true);
     }
     await stop(restored);
-    const check = spawnSync(process.execPath, [BIN, 'engine', 'check', '--deep'], {
-      env: { PATH: process.env.PATH, STOWAGE_DATA_DIR: dest },
-      encoding: 'utf8',
-    });
-    expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+    expectDeepCheckClean(dest);
   }, 120_000);
 });

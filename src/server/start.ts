@@ -3,7 +3,6 @@
  * one HTTP(S) server, and shuts it all down gracefully.
  */
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -17,6 +16,7 @@ import { createAuthorize } from '../s3api/authorize.js';
 import { publicAccessOf } from '../s3api/acl/index.js';
 import { engineOptionsFrom } from '../config/engine-options.js';
 import { databaseFile } from '../data-dir.js';
+import { forgetBackupMarker } from '../engine/backup/backup.js';
 import { MAX_QUEUED, whenItsTurn } from './pipelining.js';
 import { createS3Handler } from '../s3api/front.js';
 import type { LongAnswerTimes } from '../s3api/long-answer.js';
@@ -87,16 +87,7 @@ export async function startServer(
     verifyDatabase: config.server.checkDatabaseAtStart,
   });
   const openMs = Date.now() - opening;
-  // A backup that is served is a data directory now: its marker goes, so that a backup
-  // run the wrong way round later (this directory as its destination) is refused, as for
-  // any data directory, instead of replacing what was stored since.
-  const marker = path.join(config.dataDir, 'BACKUP.json');
-  if (
-    await fsp.rm(marker).then(
-      () => true,
-      () => false,
-    )
-  ) {
+  if (await forgetBackupMarker(config.dataDir)) {
     logger.info(
       { dataDir: config.dataDir },
       'serving a backup made by stowage engine backup: BACKUP.json removed, the directory is a data directory now',

@@ -8,9 +8,10 @@
  *    renamed into place. Blob files never change once written, so one already in the
  *    backup (a previous backup's) with the same name and size is kept: a second backup
  *    copies only what is new.
- * 3. A running server may have deleted a blob the snapshot needs between the snapshot and
- *    its copy (the object was overwritten or deleted meanwhile). Then a new snapshot is
- *    taken and only what it lacks is copied, up to {@link MAX_ROUNDS} snapshots.
+ * 3. A running server that deletes a blob file meanwhile (an object overwritten or
+ *    deleted) moves it aside for the backup while the backup's hold is fresh (holds.ts),
+ *    and it is copied from there. If it is gone anyway (a server that knows no holds), a
+ *    new snapshot is taken and only what it lacks is copied, up to {@link MAX_ROUNDS}.
  * 4. Encryption keys and access-key files are copied (after the snapshot: keys are never
  *    deleted, so those the snapshot needs are there), then the snapshot replaces the
  *    backup's `meta.db`, and only then are blob files the new snapshot does not reference
@@ -24,6 +25,7 @@ import path from 'node:path';
 import { syncDirectory, syncMadeDirectories, writeFileDurably } from '../../durable-write.js';
 import { randomHex } from '../../random-bytes.js';
 import { StowageError, toStowageError } from '../../errors.js';
+import { BlobStore } from '../blobs/blob-store.js';
 import { lockDataDir } from '../lock.js';
 import { heldDir, holdRemovals } from './holds.js';
 import { takeSnapshot } from './snapshot.js';
@@ -34,7 +36,10 @@ export const MAX_ROUNDS = 5;
 const PARALLEL_COPIES = 4;
 /** Files beside the database and the blobs that a data directory needs. */
 const SIDE_FILES = ['credentials.json', 'access-keys.json'] as const;
-/** Written last into a finished backup: what it was made from, and when. */
+/**
+ * Written when a backup starts and again when it ends: what it was made from, and when.
+ * A directory with a meta.db and no marker is a data directory, never a destination.
+ */
 const MARKER = 'BACKUP.json';
 /** What a backup directory may hold (and `lost+found`, at the top of a disk of its own). */
 const BACKUP_ENTRIES = new Set([
@@ -66,7 +71,7 @@ export interface BackupReport {
   blobsRemoved: number;
   /** Snapshots taken (more than one when the source changed under the copy). */
   snapshots: number;
-  /** Blobs the snapshot references that the source does not have (already damaged). */
+  /** Blob files the snapshot references that the source has neither in place nor aside. */
   missing: string[];
   durationMs: number;
 }
@@ -118,7 +123,7 @@ export async function backupDataDir(
     await copy.syncDirs();
     await copySideFiles(src, dest);
     await installDatabase(snapshotFile, dest);
-    const removed = await removeUnreferenced(dest, snapshot!.blobIds);
+    const removed = await copy.to.collectGarbage((id) => snapshot!.blobIds.has(id));
     await writeMarker(dest, {
       source: src,
       startedAt: new Date(started).toISOString(),
@@ -144,20 +149,13 @@ export async function backupDataDir(
       durationMs: Date.now() - started,
     };
   } catch (err) {
-    const code = (err as { code?: unknown } | null)?.code;
-    if (
-      code === 'ENOSPC' ||
-      code === 'EDQUOT' ||
-      code === 'SQLITE_FULL' ||
-      code === 'E_STORAGE_FULL'
-    ) {
-      throw new StowageError(
-        'E_STORAGE_FULL',
-        `the backup directory ${dest} has no room left: the backup was not finished, and a previous backup there is unchanged`,
-        { cause: err, details: { destination: dest } },
-      );
-    }
-    throw toStowageError(err, `back up ${src} to ${dest}`);
+    const e = toStowageError(err, `back up ${src} to ${dest}`);
+    if (e.code !== 'E_STORAGE_FULL') throw e;
+    throw new StowageError(
+      'E_STORAGE_FULL',
+      `the backup directory ${dest} has no room left: the backup was not finished, and a previous backup there is unchanged`,
+      { cause: err, details: { destination: dest } },
+    );
   } finally {
     await hold?.release().catch(() => undefined);
     await release();
@@ -166,6 +164,19 @@ export async function backupDataDir(
 
 async function writeMarker(dest: string, content: object): Promise<void> {
   await writeFileDurably(path.join(dest, MARKER), `${JSON.stringify(content, null, 2)}\n`, 0o644);
+}
+
+/**
+ * Removes the marker of a backup that a server is about to serve: it is a data directory
+ * from then on, so a backup run the wrong way round later (this directory as its
+ * destination, after a restore) is refused instead of replacing what was stored since.
+ * True when there was one.
+ */
+export async function forgetBackupMarker(dataDir: string): Promise<boolean> {
+  return fsp.rm(path.join(dataDir, MARKER)).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function checkSource(source: string): Promise<string> {
@@ -261,10 +272,14 @@ class BlobCopier {
   private readonly done = new Set<string>();
   private readonly shards = new Set<string>();
 
-  constructor(
-    private readonly src: string,
-    private readonly dest: string,
-  ) {}
+  /** Blob paths (the `blobs/<2 hex>/<id>` layout) and files of both directories. */
+  private readonly from: BlobStore;
+  readonly to: BlobStore;
+
+  constructor(src: string, dest: string) {
+    this.from = new BlobStore(src, { fsync: false });
+    this.to = new BlobStore(dest, { fsync: false });
+  }
 
   /** Copies the blobs of `ids` not copied yet; returns those the source lacks. */
   async all(ids: Set<string>): Promise<string[]> {
@@ -284,10 +299,10 @@ class BlobCopier {
 
   /** Copies one blob; false when the source has no such file. */
   private async one(id: string): Promise<boolean> {
-    const inPlace = path.join(this.src, 'blobs', id.slice(0, 2), id);
+    const inPlace = this.from.pathOf(id);
     // Where a server that saw this backup's hold moves a blob it deletes (holds.ts).
-    const moved = path.join(heldDir(path.join(this.src, 'tmp')), id);
-    const to = path.join(this.dest, 'blobs', id.slice(0, 2), id);
+    const moved = path.join(heldDir(this.from.tmpDir), id);
+    const to = this.to.pathOf(id);
     const [inPlaceStat, had] = await Promise.all([statOf(inPlace), statOf(to)]);
     const from = inPlaceStat ? inPlace : moved;
     const have = inPlaceStat ?? (await statOf(moved));
@@ -299,7 +314,7 @@ class BlobCopier {
       return true;
     }
     if (!have) return false;
-    const tmp = path.join(this.dest, 'tmp', `${id}.${randomHex(4)}`);
+    const tmp = path.join(this.to.tmpDir, `${id}.${randomHex(4)}`);
     try {
       // A reflink where the file system has them (btrfs, XFS), else copy_file_range. A
       // blob moved aside between the stat and the copy is copied from where it went.
@@ -329,7 +344,7 @@ class BlobCopier {
 
   /** Makes the renames durable before the database that names them replaces the old. */
   async syncDirs(): Promise<void> {
-    for (const dir of [...this.shards, path.join(this.dest, 'blobs')]) await syncDirectory(dir);
+    for (const dir of [...this.shards, this.to.blobsDir]) await syncDirectory(dir);
   }
 }
 
@@ -379,21 +394,6 @@ async function installDatabase(snapshotFile: string, dest: string): Promise<void
   for (const side of ['-wal', '-shm', '-journal']) await fsp.rm(db + side, { force: true });
   await fsp.rename(snapshotFile, db);
   await syncDirectory(dest);
-}
-
-/** Removes the backup's blob files that `keep` does not name. Returns the count. */
-async function removeUnreferenced(dest: string, keep: Set<string>): Promise<number> {
-  const blobs = path.join(dest, 'blobs');
-  let removed = 0;
-  for (const shard of await fsp.readdir(blobs)) {
-    const names = await fsp.readdir(path.join(blobs, shard)).catch(() => [] as string[]);
-    for (const name of names) {
-      if (keep.has(name)) continue;
-      await fsp.rm(path.join(blobs, shard, name), { force: true, recursive: true });
-      removed++;
-    }
-  }
-  return removed;
 }
 
 async function statOf(file: string): Promise<{ size: number } | undefined> {

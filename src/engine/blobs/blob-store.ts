@@ -352,7 +352,8 @@ export class BlobStore {
 
   /**
    * Deletes every blob file that `isReferenced` does not claim. Returns the number
-   * removed. Used at start-up after an unclean shutdown.
+   * removed. Used at start-up after an unclean shutdown, and by a backup for the files of
+   * its previous snapshot that its new one no longer names.
    */
   async collectGarbage(isReferenced: (id: string) => boolean): Promise<number> {
     let removed = 0;

@@ -10,6 +10,7 @@ import { promises as fsp } from 'node:fs';
 import { isDamagedDatabaseCode, StowageError, toStowageError } from '../../errors.js';
 import { isInlineId } from '../blobs/inline-blobs.js';
 import { migrate } from '../db/migrations.js';
+import { databaseProblems } from '../db/open-database.js';
 import { referencedBlobIds, setCleanFlag } from '../recovery.js';
 
 /** What one snapshot holds. */
@@ -47,9 +48,7 @@ export async function takeSnapshot(sourceDb: string, copyFile: string): Promise<
     // quick_check at a server's start misses an index out of step with its table; the
     // copy (just written, so read from the page cache) gets the full check, and a
     // damaged source is refused rather than copied over a good backup.
-    const problems = (copy.pragma('integrity_check') as Array<{ integrity_check: string }>)
-      .flatMap((r) => r.integrity_check.split('\n'))
-      .filter((line) => line !== 'ok' && line !== '' && !line.startsWith('***'));
+    const problems = databaseProblems(copy, 'integrity_check');
     if (problems.length > 0) {
       throw new StowageError(
         'E_DATA_CORRUPT',

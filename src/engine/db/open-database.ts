@@ -50,11 +50,22 @@ export function openDatabase(file: string, { verify = false } = {}): Database.Da
 /** Problems named in the refusal at most. */
 const SHOWN_PROBLEMS = 3;
 
-function verifyDatabase(db: Database.Database, file: string): void {
-  // One row per problem, or (as here) one row of lines under a "*** in database main ***".
-  const problems = (db.pragma('quick_check') as Array<{ quick_check: string }>)
-    .flatMap((r) => r.quick_check.split('\n'))
+/**
+ * The problems SQLite's `quick_check` or `integrity_check` finds, one per entry (none: the
+ * database is whole). SQLite gives one row per problem, or one row of lines under a
+ * "*** in database main ***" heading.
+ */
+export function databaseProblems(
+  db: Database.Database,
+  check: 'quick_check' | 'integrity_check',
+): string[] {
+  return (db.pragma(check) as Array<Record<string, string>>)
+    .flatMap((r) => r[check]!.split('\n'))
     .filter((line) => line !== 'ok' && line !== '' && !line.startsWith('***'));
+}
+
+function verifyDatabase(db: Database.Database, file: string): void {
+  const problems = databaseProblems(db, 'quick_check');
   if (problems.length === 0) return;
   throw new StowageError(
     'E_DATA_CORRUPT',

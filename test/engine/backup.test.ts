@@ -7,7 +7,7 @@
  * backup whole. The live-server case (writers overwriting and deleting during the backup,
  * then the backup served) is in test/faults/backup-live.test.ts.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   cpSync,
@@ -27,7 +27,7 @@ import { Engine } from '../../src/engine/engine.js';
 import type { ObjectEncryption } from '../../src/engine/types.js';
 import { blobFileIds, patternBytes, readAll, tempDir } from '../helpers/engine.js';
 import { runCli } from '../helpers/run-cli.js';
-import { BIN, exited, killAllServers, serve } from '../helpers/serve-process.js';
+import { BIN, deepCheck, exited, killAllServers, serve } from '../helpers/serve-process.js';
 import { mountTmpfs } from '../helpers/small-fs.js';
 
 const KiB = 1024;
@@ -72,12 +72,21 @@ async function contents(dir: string, bucket: string): Promise<Record<string, str
   }
 }
 
-function deepCheck(dataDir: string): { status: number | null; output: string } {
-  const r = spawnSync(process.execPath, [BIN, 'engine', 'check', '--deep'], {
-    env: { PATH: process.env.PATH, STOWAGE_DATA_DIR: dataDir },
-    encoding: 'utf8',
-  });
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+/**
+ * Overwrites `bkt/<key>` and waits (up to a second) until the blob files it replaced have
+ * left `blobs/`, which happens after the commit; returns their ids.
+ */
+async function overwrite(
+  engine: Engine,
+  dir: string,
+  key: string,
+  body: Buffer,
+): Promise<string[]> {
+  const before = blobFileIds(dir);
+  await engine.putObject('bkt', key, body);
+  for (let i = 0; i < 100 && blobFileIds(dir).some((id) => before.includes(id)); i++)
+    await new Promise((r) => setTimeout(r, 10));
+  return before;
 }
 
 describe('a backup is a data directory that serves what the source held', () => {
@@ -162,10 +171,7 @@ describe('a source that changes or was damaged', () => {
         rounds.push(round);
         // After the snapshot, before its copies: the server overwrites the object. Seeing
         // the backup's hold, it moves the replaced blob file aside instead of deleting it.
-        const before = blobFileIds(dir);
-        await engine.putObject('bkt', 'hero.png', patternBytes(300 * KiB, 2));
-        for (let i = 0; i < 100 && blobFileIds(dir).some((id) => before.includes(id)); i++)
-          await new Promise((r) => setTimeout(r, 10));
+        const before = await overwrite(engine, dir, 'hero.png', patternBytes(300 * KiB, 2));
         expect(readdirSync(held)).toEqual(before);
       },
     });
@@ -175,10 +181,7 @@ describe('a source that changes or was damaged', () => {
     // The last backup out empties the held files, and its hold is gone: the server deletes
     // again.
     expect(readdirSync(held)).toEqual([]);
-    const now = blobFileIds(dir);
-    await engine.putObject('bkt', 'hero.png', patternBytes(300 * KiB, 3));
-    for (let i = 0; i < 100 && blobFileIds(dir).some((id) => now.includes(id)); i++)
-      await new Promise((r) => setTimeout(r, 10));
+    await overwrite(engine, dir, 'hero.png', patternBytes(300 * KiB, 3));
     expect(readdirSync(held)).toEqual([]);
   });
 
@@ -193,10 +196,7 @@ describe('a source that changes or was damaged', () => {
       onSnapshot: async (round) => {
         rounds.push(round);
         if (round === 1) {
-          const before = blobFileIds(dir);
-          await engine.putObject('bkt', 'hero.png', newer);
-          for (let i = 0; i < 100 && blobFileIds(dir).some((id) => before.includes(id)); i++)
-            await new Promise((r) => setTimeout(r, 10));
+          await overwrite(engine, dir, 'hero.png', newer);
           // What a server that knows no holds does: the file is gone.
           rmSync(path.join(dir, 'tmp', 'held'), { recursive: true, force: true });
         }

@@ -20,7 +20,6 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -35,7 +34,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/engine.js';
 import { mountPowerLossFs, type PowerLossFs } from '../helpers/power-loss.js';
-import { BIN, clientOf, exited, serve, type Started } from '../helpers/serve-process.js';
+import { clientOf, deepCheck, exited, serve, type Started } from '../helpers/serve-process.js';
 
 const ROOT = {
   STOWAGE_ROOT_ACCESS_KEY: 'STWPOWERKEY',
@@ -68,13 +67,7 @@ async function layer(mode: 'strict' | 'ext4', extra: string[] = []) {
       cleanups.push(() => void (s.child.exitCode === null && s.child.kill('SIGKILL')));
       return { s, client: clientOf(s.info, ROOT.STOWAGE_ROOT_SECRET_KEY, 1) };
     },
-    check: () => {
-      const r = spawnSync(process.execPath, [BIN, 'engine', 'check', '--deep'], {
-        env: { PATH: process.env.PATH, STOWAGE_CONFIG: config, STOWAGE_DATA_DIR: dataDir },
-        encoding: 'utf8',
-      });
-      return { status: r.status, output: `${r.stdout}${r.stderr}` };
-    },
+    check: () => deepCheck(dataDir, { STOWAGE_CONFIG: config }),
   };
 }
 

@@ -35,7 +35,6 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -46,8 +45,8 @@ import { ensureDebianPackages, runPeer } from '../helpers/peers.js';
 import { fillDisk, mountTmpfs } from '../helpers/small-fs.js';
 import { readTree } from '../helpers/tree.js';
 import {
-  BIN,
   clientOf,
+  deepCheck,
   exited,
   killAllServers,
   serve,
@@ -103,15 +102,6 @@ async function listAll(client: S3Client): Promise<Array<{ key: string; size: num
     token = page.NextContinuationToken;
   } while (token);
   return out;
-}
-
-/** `stowage engine check --deep` on a stopped server's data directory. */
-function deepCheck(dataDir: string): { status: number | null; output: string } {
-  const r = spawnSync(process.execPath, [BIN, 'engine', 'check', '--deep'], {
-    env: { PATH: process.env.PATH, STOWAGE_DATA_DIR: dataDir },
-    encoding: 'utf8',
-  });
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
 async function stopGracefully(s: Started): Promise<void> {
@@ -524,18 +514,25 @@ describe('stowage serve on a full file system', () => {
   }, 120_000);
 });
 
+/** A server holding `body` as BUCKET/big, and a presigned GET URL of it. */
+async function servedObject(prefix: string, body: Buffer) {
+  const { dir, cleanup } = tempDir(prefix);
+  cleanups.push(cleanup);
+  const s = await start(dir);
+  const client = clientFor(s);
+  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'big', Body: body }));
+  const url = new URL(
+    await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: 'big' })),
+  );
+  return { dir, s, client, url };
+}
+
 describe('stowage serve and a client that pipelines requests', () => {
   it('handles pipelined GETs one at a time and releases everything when the client goes', async () => {
-    const { dir, cleanup } = tempDir('stowage-pipelined-');
-    cleanups.push(cleanup);
-    const s = await start(dir);
-    const client = clientFor(s);
-    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    await client.send(
-      new PutObjectCommand({ Bucket: BUCKET, Key: 'big', Body: patternBytes(16 * MiB, 9) }),
-    );
-    const url = new URL(
-      await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: 'big' })),
+    const { dir, s, client, url } = await servedObject(
+      'stowage-pipelined-',
+      patternBytes(16 * MiB, 9),
     );
     const blobFds = (): number =>
       readdirSync(`/proc/${s.child.pid}/fd`).filter((fd) => {
@@ -569,17 +566,7 @@ describe('stowage serve and a client that pipelines requests', () => {
   });
 
   it('closes a connection that pipelines more than 128 requests without reading, and stays small', async () => {
-    const { dir, cleanup } = tempDir('stowage-pipeline-flood-');
-    cleanups.push(cleanup);
-    const s = await start(dir);
-    const client = clientFor(s);
-    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    await client.send(
-      new PutObjectCommand({ Bucket: BUCKET, Key: 'big', Body: patternBytes(300_000, 3) }),
-    );
-    const url = new URL(
-      await getSignedUrl(client, new GetObjectCommand({ Bucket: BUCKET, Key: 'big' })),
-    );
+    const { s, url } = await servedObject('stowage-pipeline-flood-', patternBytes(300_000, 3));
     const request = `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`;
     const rss = (): number =>
       Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${s.child.pid}/status`, 'utf8'))![1]) / 1024;

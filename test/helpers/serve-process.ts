@@ -5,7 +5,7 @@
  * afterAll), so a failed test never leaves a server behind.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -81,4 +81,19 @@ export function clientOf(info: ServeInfo, secretAccessKey: string, maxAttempts =
     credentials: { accessKeyId: info.accessKeyId, secretAccessKey },
     maxAttempts,
   });
+}
+
+/**
+ * `stowage engine check --deep` on a stopped server's data directory, in a child process
+ * as a user runs it (`env` adds variables, e.g. STOWAGE_CONFIG); its exit code and output.
+ */
+export function deepCheck(
+  dataDir: string,
+  env: Record<string, string> = {},
+): { status: number | null; output: string } {
+  const r = spawnSync(process.execPath, [BIN, 'engine', 'check', '--deep'], {
+    env: { PATH: process.env.PATH, STOWAGE_DATA_DIR: dataDir, ...env },
+    encoding: 'utf8',
+  });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }

@@ -246,9 +246,15 @@ function clientFor(server) {
 
 const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
-/** CPU time (user + system, all threads) a process has used, in ms. */
-function processCpuMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/**
+ * CPU time (user + system) a process has used, in ms: all its threads, or with `mainThread`
+ * only the thread that runs its JavaScript (the thread whose id is the process id).
+ */
+function processCpuMs(pid, mainThread = false) {
+  const stat = readFileSync(
+    mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`,
+    'utf8',
+  );
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
 }
@@ -260,6 +266,7 @@ function processCpuMs(pid) {
 async function measure(server, fn) {
   const client0 = process.cpuUsage();
   const server0 = processCpuMs(server.pid);
+  const thread0 = processCpuMs(server.pid, true);
   const t0 = performance.now();
   const result = await fn();
   const ms = performance.now() - t0;
@@ -269,6 +276,7 @@ async function measure(server, fn) {
     ms,
     clientCpuMs: (client.user + client.system) / 1000,
     serverCpuMs: processCpuMs(server.pid) - server0,
+    serverThreadCpuMs: processCpuMs(server.pid, true) - thread0,
   };
 }
 
@@ -306,13 +314,14 @@ async function getSmall(client, server, bucket, count) {
   return smallStats(r, latencies);
 }
 
-function smallStats({ ms, clientCpuMs, serverCpuMs }, latencies) {
+function smallStats({ ms, clientCpuMs, serverCpuMs, serverThreadCpuMs }, latencies) {
   const n = latencies.length;
   return {
     opsPerSec: n / (ms / 1000),
     p99Ms: percentile(latencies, 99),
     clientCpuMsPerOp: clientCpuMs / n,
     serverCpuMsPerOp: serverCpuMs / n,
+    serverThreadCpuMsPerOp: serverThreadCpuMs / n,
   };
 }
 
@@ -737,6 +746,39 @@ const floorBigLine =
         ? `; Stowage's GET made ${pct(med['stowage.get1g.mbPerSec'], floorGet1g)} of it`
         : '') +
       `. Floor server CPU: ${cpuCell('floor.get1g.serverCpuS', 1)} s per GiB; client CPU against it: ${cpuCell('floor.get1g.clientCpuS', 1)} s.`;
+/**
+ * What the 4 KiB target leaves a server on this machine: at 5× s3rver's rate, the client
+ * (its CPU per request as measured against Stowage) takes its share of the cores and the
+ * server gets the rest; a Node server's request handling also runs on one JavaScript
+ * thread, which has 1000 / rate ms per request whatever the cores.
+ */
+const budgets = [
+  ['PUT', 'put4k'],
+  ['GET', 'get4k'],
+]
+  .filter(
+    ([, w]) =>
+      med[`s3rver.${w}.opsPerSec`] &&
+      med[`stowage.${w}.clientCpuMsPerOp`] !== undefined &&
+      med[`stowage.${w}.serverCpuMsPerOp`] !== undefined,
+  )
+  .map(([op, w]) => {
+    const rate = TARGET_SMALL_FACTOR * med[`s3rver.${w}.opsPerSec`];
+    const cores = os.cpus().length;
+    const clientCores = (med[`stowage.${w}.clientCpuMsPerOp`] * rate) / 1000;
+    const left = ((cores - clientCores) * 1000) / rate;
+    const floorCpu = med[`floor.${w}.serverCpuMsPerOp`];
+    return (
+      `${op} at ${fmt(rate)}/s: the client needs ${clientCores.toFixed(2)} of the ${cores} cores, ` +
+      `which leaves the server ${left > 0 ? `${left.toFixed(3)} ms of CPU per request` : 'nothing'} ` +
+      `and its JavaScript thread ${(1000 / rate).toFixed(3)} ms per request at that rate; Stowage used ` +
+      `${med[`stowage.${w}.serverCpuMsPerOp`].toFixed(2)} ms` +
+      (med[`stowage.${w}.serverThreadCpuMsPerOp`] !== undefined
+        ? ` (${med[`stowage.${w}.serverThreadCpuMsPerOp`].toFixed(2)} ms on its JavaScript thread)`
+        : '') +
+      (floorCpu !== undefined ? `, the floor ${floorCpu.toFixed(2)} ms` : '')
+    );
+  });
 const floorTable = [
   '| 16 in flight | node:http floor (objects/s) | Floor / s3rver | Stowage / floor | Floor server CPU (ms per request) | Stowage server CPU (ms per request) |',
   '| --- | ---: | ---: | ---: | ---: | ---: |',
@@ -777,6 +819,8 @@ ${ceilings.length ? `The client's own CPU time per request bounds what any serve
 ${floorTable}
 
 ${floorBigLine}
+
+${budgets.length ? `What the ${TARGET_SMALL_FACTOR}× target leaves a server on this machine, with the client's CPU per request as measured against Stowage: ${budgets.join('; ')}. The server's figures are the CPU of all its threads per request, and of its JavaScript thread alone in brackets.` : ''}
 
 <details><summary>All samples</summary>
 

@@ -20,6 +20,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/engine.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -70,17 +71,45 @@ async function stop(s: Started): Promise<void> {
   await exited(s.child);
 }
 
-/** Overwrites part of every third page from `first` on, as damage on disk would. */
-function damage(dbFile: string, first = 2): void {
-  const size = statSync(dbFile).size;
+/** The pages (numbered from 1, as SQLite does) of SQLite's own schema table. */
+function schemaPages(dbFile: string): Set<number> {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    return new Set(
+      db
+        .prepare("SELECT pageno FROM dbstat WHERE name = 'sqlite_schema'")
+        .pluck()
+        .all() as number[],
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/** Overwrites part of the pages at `offsets` (from 0) of a database, as damage on disk would. */
+function overwritePages(dbFile: string, offsets: Iterable<number>): void {
   const fd = openSync(dbFile, 'r+');
   try {
-    for (let page = first; page * 4096 < size; page += 3) {
-      writeSync(fd, Buffer.alloc(1500, 0x5a), 0, 1500, page * 4096 + 8);
+    for (const page of offsets) {
+      // Page 0 starts with the file's 100-byte header: the damage goes after it.
+      writeSync(fd, Buffer.alloc(1500, 0x5a), 0, 1500, page * 4096 + (page === 0 ? 108 : 8));
     }
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Damages every third page from `first` (from 0) on, as damage on disk would, except the
+ * pages of the schema: SQLite cannot read a database without them, and quick_check then
+ * finds nothing to report (see the next test).
+ */
+function damage(dbFile: string, first = 2): void {
+  const size = statSync(dbFile).size;
+  const schema = schemaPages(dbFile);
+  const pages: number[] = [];
+  for (let page = first; page * 4096 < size; page += 3) if (!schema.has(page + 1)) pages.push(page);
+  overwritePages(dbFile, pages);
 }
 
 describe('a damaged metadata database', () => {
@@ -91,6 +120,21 @@ describe('a damaged metadata database', () => {
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(
       /the metadata database .*meta\.db is damaged \(SQLite's quick_check found (\d+|100 or more) problems?: [^)]*page \d+[^)]*\); nothing was changed\. Keep a copy of the data directory as it is, then put a backup made with stowage engine backup in its place \(docs\/engine\.md, "A damaged metadata database"\) \(E_DATA_CORRUPT\)/,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("a damaged page of SQLite's schema: refused the same way, with what to do", async () => {
+    const dir = await filledDataDir();
+    const file = path.join(dir, 'meta.db');
+    overwritePages(
+      file,
+      [...schemaPages(file)].map((p) => p - 1),
+    );
+    const r = await runCli(['serve', '--data-dir', dir, '--port', '0'], { env: ROOT });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(
+      /the metadata database .*meta\.db is damaged \(SQLite could not read it: [^)]+\); nothing was changed\. Keep a copy of the data directory as it is, then put a backup made with stowage engine backup in its place \(docs\/engine\.md, "A damaged metadata database"\) \(E_DATA_CORRUPT\)/,
     );
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });

@@ -4,7 +4,7 @@
  * durable itself with a WalSync when fsync is on), and foreign keys on.
  */
 import Database from 'better-sqlite3';
-import { StowageError, toStowageError } from '../../errors.js';
+import { isDamagedDatabaseCode, StowageError, toStowageError } from '../../errors.js';
 import { migrate } from './migrations.js';
 
 /**
@@ -43,6 +43,11 @@ export function openDatabase(file: string, { verify = false } = {}): Database.Da
   } catch (err) {
     db.close();
     if (err instanceof StowageError) throw err;
+    // Damage SQLite stops at before quick_check can report it (a page of the schema itself).
+    const code = (err as { code?: unknown }).code;
+    if (verify && typeof code === 'string' && isDamagedDatabaseCode(code)) {
+      throw damaged(file, `SQLite could not read it: ${(err as Error).message}`, err);
+    }
     throw toStowageError(err, `cannot prepare metadata database ${file}`);
   }
 }
@@ -67,9 +72,17 @@ export function databaseProblems(
 function verifyDatabase(db: Database.Database, file: string): void {
   const problems = databaseProblems(db, 'quick_check');
   if (problems.length === 0) return;
-  throw new StowageError(
+  throw damaged(
+    file,
+    `SQLite's quick_check found ${problems.length >= 100 ? '100 or more' : problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.slice(0, SHOWN_PROBLEMS).join('; ')}`,
+  );
+}
+
+/** The refusal of a damaged database at start, with what to do. */
+function damaged(file: string, found: string, cause?: unknown): StowageError {
+  return new StowageError(
     'E_DATA_CORRUPT',
-    `the metadata database ${file} is damaged (SQLite's quick_check found ${problems.length >= 100 ? '100 or more' : problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.slice(0, SHOWN_PROBLEMS).join('; ')}); nothing was changed. Keep a copy of the data directory as it is, then put a backup made with stowage engine backup in its place (docs/engine.md, "A damaged metadata database")`,
-    { details: { database: true } },
+    `the metadata database ${file} is damaged (${found}); nothing was changed. Keep a copy of the data directory as it is, then put a backup made with stowage engine backup in its place (docs/engine.md, "A damaged metadata database")`,
+    { details: { database: true }, ...(cause !== undefined ? { cause } : {}) },
   );
 }

@@ -64,6 +64,29 @@ describe('listObjects', () => {
     ).toEqual(['！a', '！b']);
   });
 
+  it('a key marker outside the prefix with a version or upload marker lists nothing of its key', async () => {
+    await engine.putBucketVersioning('bkt', 'Enabled');
+    await engine.putObject('bkt', 'A', 'one');
+    const second = await engine.putObject('bkt', 'A', 'two');
+    await engine.putObject('bkt', '0x', 'in the prefix');
+    const first = await engine.createMultipartUpload('bkt', 'A');
+    await engine.createMultipartUpload('bkt', 'A');
+    const opts = { prefix: '0', keyMarker: 'A' };
+    expect(
+      engine.listObjectVersions('bkt', { ...opts, versionIdMarker: second.versionId! }).versions,
+    ).toEqual([]);
+    expect(
+      engine.listMultipartUploads('bkt', { ...opts, uploadIdMarker: first.uploadId }).uploads,
+    ).toEqual([]);
+    // Within the prefix, the marker key's older versions still come first.
+    const within = engine.listObjectVersions('bkt', {
+      prefix: 'A',
+      keyMarker: 'A',
+      versionIdMarker: second.versionId!,
+    });
+    expect(within.versions.map((v) => [v.key, v.isLatest])).toEqual([['A', false]]);
+  });
+
   it('pages through 2,500 keys with continuation tokens, each key once', async () => {
     const keys = Array.from({ length: 2500 }, (_, i) => `k/${String(i).padStart(5, '0')}`);
     await putAll(keys);

@@ -66,6 +66,10 @@ export function* scanEntries<Row>(
   // comes after `！` (EF BC 81) though its first UTF-16 unit is smaller.
   if (Buffer.compare(Buffer.from(pos.key), Buffer.from(prefix)) < 0) {
     pos = { key: prefix, inclusive: true };
+  } else if (pos.afterSeq !== undefined && !pos.key.startsWith(prefix)) {
+    // A version or upload marker of a key past the prefix: that key's other rows are
+    // outside the listing too (S3 and Ceph RGW list nothing of it).
+    pos = { key: pos.key, inclusive: false };
   }
   // After a jump over a common prefix the next row is usually another common prefix (or
   // the first key of one), so fetch one row, and grow the batch (×4, up to BATCH) only

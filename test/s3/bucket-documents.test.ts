@@ -1114,6 +1114,30 @@ describe("answers recorded from AWS (LocalStack's validated snapshots)", () => {
     expect((await put('Disabled')).name).toBe('MalformedXML');
   });
 
+  it("PutBucketVersioning follows S3's schema: no unknown element, MfaDelete Enabled or Disabled, no padded value", async () => {
+    const put = async (inner: string): Promise<[number, string | undefined]> => {
+      const res = await signedFetch(t, 'PUT', `/${PROD}?versioning`, {
+        body: `<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${inner}</VersioningConfiguration>`,
+        contentMd5: true,
+      });
+      return [res.status, /<Code>([^<]*)<\/Code>/.exec(await res.text())?.[1]];
+    };
+    expect(await put('<Status>Enabled</Status><Foo>1</Foo>')).toEqual([400, 'MalformedXML']);
+    expect(await put('<Status>Enabled</Status><MfaDelete>On</MfaDelete>')).toEqual([
+      400,
+      'MalformedXML',
+    ]);
+    expect(await put('<Status> Enabled </Status>')).toEqual([400, 'MalformedXML']);
+    expect(await put('<MfaDelete>Enabled</MfaDelete><Status>Enabled</Status>')).toEqual([
+      501,
+      'NotImplemented',
+    ]);
+    expect(await put('<MfaDelete>Disabled</MfaDelete><Status>Enabled</Status>')).toEqual([
+      200,
+      undefined,
+    ]);
+  });
+
   it('an empty bucket tag set removes the tags: GetBucketTagging is NoSuchTagSet', async () => {
     await s3.send(
       new PutBucketTaggingCommand({

@@ -23,7 +23,9 @@ const ISO_DATE =
  * Parses a lifecycle `<Date>`: ISO 8601, and S3 requires midnight UTC. Returns the date as
  * `YYYY-MM-DDT00:00:00.000Z`.
  */
-export function parseLifecycleDate(text: string, where: string): string {
+export function parseLifecycleDate(written: string, where: string): string {
+  // xs:dateTime collapses white space around the value.
+  const text = written.trim();
   const m = ISO_DATE.exec(text);
   let iso = text;
   if (m && m[4] === undefined) iso = `${text}T00:00:00Z`;

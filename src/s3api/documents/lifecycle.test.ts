@@ -75,6 +75,30 @@ describe('parseLifecycleRules: accepted', () => {
     validateLifecycle(rule(exp('<Days>1</Days>'), '<Filter></Filter>'));
   });
 
+  it('keeps text as written: a prefix with spaces is that prefix; numbers and dates may be padded', () => {
+    const [r] = parseLifecycleRules(
+      rule(
+        tr('\n  30\n', 'GLACIER') + exp('<Days> 400 </Days>'),
+        '<ID> r </ID><Filter>\n  <Prefix> logs/</Prefix>\n</Filter>',
+      ),
+    );
+    expect(r).toMatchObject({
+      id: ' r ',
+      filter: { prefix: ' logs/' },
+      transitions: [{ days: 30, storageClass: 'GLACIER' }],
+      expiration: { days: 400 },
+    });
+    const [dated] = parseLifecycleRules(
+      rule(trDate(' 2030-01-01 ', 'GLACIER') + exp('<Date>\n2031-01-01\n</Date>')),
+    );
+    expect(dated).toMatchObject({
+      transitions: [{ date: '2030-01-01T00:00:00.000Z', storageClass: 'GLACIER' }],
+      expiration: { date: '2031-01-01T00:00:00.000Z' },
+    });
+    // An element of elements may hold layout only.
+    validateLifecycle(rule(exp('<Days>1</Days>'), '<Filter>\n  </Filter>'));
+  });
+
   it('accepts And filters with tags and sizes, and every action', () => {
     const [r] = parseLifecycleRules(
       rule(
@@ -152,6 +176,20 @@ describe('parseLifecycleRules: structure (MalformedXML)', () => {
         ),
       'E_MALFORMED_XML',
       /<Status> in rule "r" must be one of Enabled, Disabled; got "enabled"/,
+    );
+    // An enumeration value keeps its spaces, and no value of the schema has any.
+    await expectError(
+      () =>
+        validateLifecycle(
+          lc(`<Rule><ID>r</ID><Filter/><Status> Enabled </Status>${exp('<Days>1</Days>')}</Rule>`),
+        ),
+      'E_MALFORMED_XML',
+      /<Status> in rule "r" must be one of Enabled, Disabled; got " Enabled "/,
+    );
+    await expectError(
+      () => validateLifecycle(rule(tr(30, ' GLACIER '))),
+      'E_MALFORMED_XML',
+      /StorageClass/,
     );
   });
 

@@ -19,6 +19,13 @@ describe('parseBucketTagging', () => {
     expect(parseBucketTagging(tagging(''))).toEqual([]);
   });
 
+  it('keeps the spaces around keys and values: "k" and " k " are two tags', () => {
+    expect(parseBucketTagging(tagging(tag('k', 'v') + tag(' k ', ' v')))).toEqual([
+      { key: 'k', value: 'v' },
+      { key: ' k ', value: ' v' },
+    ]);
+  });
+
   it('refuses more than 50 tags, repeated keys, long keys and values, the aws: prefix', async () => {
     await expectError(
       () => validateBucketTagging(tagging(many(51))),

@@ -65,8 +65,8 @@ export function parseBucketTagging(xml: string): Tag[] {
  * keep their spaces.
  */
 export function parseObjectTagging(xml: string): Record<string, string> {
-  // Exact: spaces around a tag's key or value are part of it, as in x-amz-tagging.
-  const doc = parseDocument(xml, 'Tagging', { exact: true });
+  // Spaces around a tag's key or value are part of it, as in x-amz-tagging.
+  const doc = parseDocument(xml, 'Tagging');
   allowOnly(doc, ['TagSet'], 'Tagging');
   const set = requireElement(doc, 'TagSet', 'Tagging');
   allowOnly(set, ['Tag'], 'the <TagSet>');

@@ -32,16 +32,18 @@ export function invalidRequest(message: string): StowageError {
   return new StowageError('E_INVALID_REQUEST', message);
 }
 
-/** Parses a configuration document whose root element must be `root`. */
-export function parseDocument(
-  text: string,
-  root: string,
-  options: { exact?: boolean } = {},
-): XmlElement {
+/**
+ * Parses a configuration document whose root element must be `root`. Text is kept as
+ * written, as S3's schema keeps a string: `<Prefix> logs/</Prefix>` is the prefix
+ * " logs/" (the document is stored and returned as sent, so what is applied must be what
+ * it says), and `<Status> Enabled </Status>` is no value of the enumeration. Numbers,
+ * booleans and dates, whose schema types collapse white space, are read trimmed.
+ */
+export function parseDocument(text: string, root: string): XmlElement {
   if (text.trim() === '') {
     throw malformed(`the request body is empty; expected a <${root}> document`);
   }
-  return parseXml(text, root, options);
+  return parseXml(text, root, { exact: true });
 }
 
 /**
@@ -66,7 +68,8 @@ export function allowOnly(node: XmlElement, tags: readonly string[], where: stri
 export function elementsOf(node: XmlElement, tag: string, where: string): XmlElement[] {
   return children(node, tag).map((c) => {
     if (typeof c !== 'string') return c as XmlElement;
-    if (c === '') return {};
+    // White space alone in an element of elements is layout (`<Filter>\n</Filter>`).
+    if (c.trim() === '') return {};
     throw malformed(`<${tag}> in ${where} must contain elements, not text`);
   });
 }
@@ -112,7 +115,7 @@ export function textsOf(node: XmlElement, tag: string, where: string): string[] 
 
 /** A whole number (XML schema `int`/`long`): anything else is MalformedXML. */
 export function integerOf(node: XmlElement, tag: string, where: string): number | undefined {
-  const t = textOf(node, tag, where);
+  const t = textOf(node, tag, where)?.trim();
   if (t === undefined) return undefined;
   if (!/^[-+]?\d+$/.test(t) || !Number.isSafeInteger(Number(t))) {
     throw malformed(`<${tag}> in ${where} must be a whole number, got "${t}"`);
@@ -122,7 +125,7 @@ export function integerOf(node: XmlElement, tag: string, where: string): number 
 
 /** An XML boolean as S3 writes it: `true` or `false`. */
 export function booleanOf(node: XmlElement, tag: string, where: string): boolean | undefined {
-  const t = textOf(node, tag, where);
+  const t = textOf(node, tag, where)?.trim();
   if (t === undefined) return undefined;
   if (t !== 'true' && t !== 'false') {
     throw malformed(`<${tag}> in ${where} must be true or false, got "${t}"`);

@@ -7,7 +7,9 @@ import { sendEmpty, sendXml } from '../respond.js';
 import { createBucketAclDocuments, createBucketOwnership } from './acl.js';
 import { childText, children, parseXml, type XmlNode } from '../xml/parse.js';
 import { toXml } from '../xml/build.js';
+import { decodeUtf8 } from '../xml/well-formed.js';
 import { parseBucketTagging } from '../documents/tagging.js';
+import { allowOnly, oneOf, parseDocument, textOf } from '../documents/xml-fields.js';
 import { OWNER_ID } from '../acl/grants.js';
 
 /** S3's page size for ListBuckets with any paging parameter but max-buckets, and its cap. */
@@ -164,9 +166,16 @@ export function getBucketVersioning(r: S3Request): void {
 
 /** PutBucketVersioning. MFA Delete is not supported. */
 export async function putBucketVersioning(r: S3Request): Promise<void> {
-  const doc = parseXml(await readSmallBody(r, 64 * 1024), 'VersioningConfiguration');
-  const status = childText(doc, 'Status');
-  const mfa = childText(doc, 'MfaDelete');
+  const doc = parseDocument(
+    decodeUtf8(await readSmallBody(r, 64 * 1024)),
+    'VersioningConfiguration',
+  );
+  // S3's schema: these two elements and nothing else; MfaDelete is Enabled or Disabled.
+  allowOnly(doc, ['Status', 'MfaDelete'], 'VersioningConfiguration');
+  const status = textOf(doc, 'Status', 'VersioningConfiguration');
+  const mfa = textOf(doc, 'MfaDelete', 'VersioningConfiguration');
+  if (mfa !== undefined)
+    oneOf(mfa, ['Enabled', 'Disabled'], 'MfaDelete', 'VersioningConfiguration');
   if (mfa === 'Enabled') throw new StowageError('E_NOT_IMPLEMENTED', 'MFA Delete is not supported');
   // As S3 answers: no <Status> at all is IllegalVersioningConfigurationException, and a
   // value its schema does not know (`enabled`, `Disabled`) is MalformedXML.

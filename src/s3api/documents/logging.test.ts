@@ -3,6 +3,7 @@ import type { Engine } from '../../engine/engine.js';
 import { openTestEngine } from '../../../test/helpers/engine.js';
 import { expectError } from '../../../test/helpers/expect-error.js';
 import { validateLogging } from './logging.js';
+import { OWNER_ID } from '../acl/grants.js';
 
 let engine: Engine;
 let close: () => Promise<void>;
@@ -79,6 +80,43 @@ describe('validateLogging', () => {
         ),
       'E_MALFORMED_XML',
       /<PartitionDateSource> .* must be one of EventTime, DeliveryTime; got "Now"/,
+    );
+  });
+});
+
+describe('TargetGrants', () => {
+  const enabled = (grants: string): string =>
+    status(
+      `<LoggingEnabled><TargetBucket>ziggie-cloud-logs</TargetBucket><TargetPrefix>l/</TargetPrefix><TargetGrants>${grants}</TargetGrants></LoggingEnabled>`,
+    );
+  const grant = (grantee: string, permission: string): string =>
+    `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group">${grantee}</Grantee><Permission>${permission}</Permission></Grant>`;
+  const allUsers = '<URI>http://acs.amazonaws.com/groups/global/AllUsers</URI>';
+
+  it('accepts grants to a predefined group or the owner, for FULL_CONTROL, READ or WRITE', () => {
+    check(
+      enabled(
+        grant(allUsers, 'READ') +
+          grant(`<ID>${OWNER_ID}</ID><DisplayName>owner</DisplayName>`, 'FULL_CONTROL'),
+      ),
+    );
+    check(enabled(grant(allUsers, 'WRITE')));
+    check(enabled(''));
+  });
+
+  it('refuses what S3 refuses: a bad permission or element, an empty grant, an unknown group', async () => {
+    await expectError(() => check(enabled(grant(allUsers, 'FULL'))), 'E_MALFORMED_XML', /FULL/);
+    await expectError(() => check(enabled('<Foo>bar</Foo>')), 'E_MALFORMED_XML', /<Foo>/);
+    await expectError(() => check(enabled('<Grant/>')), 'E_MALFORMED_XML', /Permission/);
+    await expectError(
+      () => check(enabled(grant('', 'READ'))),
+      'E_MALFORMED_XML',
+      /exactly one of <ID>, <URI> or <EmailAddress>/,
+    );
+    await expectError(
+      () => check(enabled(grant('<URI>http://example.com/x</URI>', 'READ'))),
+      'E_INVALID_ARGUMENT',
+      /not a predefined group/,
     );
   });
 });

@@ -218,4 +218,56 @@ describe('validateReplication', () => {
       /<Status> in the <DeleteMarkerReplication> .* got "On"/,
     );
   });
+
+  it("checks the destination's blocks element by element, as S3's schema has them", async () => {
+    const dest = (blocks: string): string =>
+      rule({
+        dest: `<Destination><Bucket>arn:aws:s3:::ziggie-cloud-backups-replica</Bucket><Account>123456789012</Account>${blocks}</Destination>`,
+      });
+    const rtc =
+      '<ReplicationTime><Status>Enabled</Status><Time><Minutes>15</Minutes></Time></ReplicationTime>';
+    const metrics =
+      '<Metrics><Status>Enabled</Status><EventThreshold><Minutes>15</Minutes></EventThreshold></Metrics>';
+    check(
+      repl(
+        dest(
+          '<AccessControlTranslation><Owner>Destination</Owner></AccessControlTranslation>' +
+            '<EncryptionConfiguration><ReplicaKmsKeyID>arn:aws:kms:us-east-1:123456789012:key/k</ReplicaKmsKeyID></EncryptionConfiguration>' +
+            rtc +
+            metrics,
+        ),
+      ),
+    );
+    check(repl(dest('<Metrics><Status>Disabled</Status></Metrics>')));
+    for (const [blocks, code, message] of [
+      [
+        '<AccessControlTranslation><Owner>Source</Owner></AccessControlTranslation>',
+        'E_MALFORMED_XML',
+        /<Owner> .* must be one of Destination; got "Source"/,
+      ],
+      [
+        '<AccessControlTranslation></AccessControlTranslation>',
+        'E_MALFORMED_XML',
+        /missing the required element <Owner>/,
+      ],
+      [
+        '<ReplicationTime><Status>Enabled</Status></ReplicationTime>' + metrics,
+        'E_MALFORMED_XML',
+        /missing the required element <Time>/,
+      ],
+      [rtc, 'E_INVALID_REQUEST', /<ReplicationTime> without <Metrics>/],
+      [
+        '<EncryptionConfiguration><Foo>1</Foo></EncryptionConfiguration>',
+        'E_MALFORMED_XML',
+        /unknown element <Foo>/,
+      ],
+      [
+        '<Metrics><Status>Enabled</Status><EventThreshold><Foo>1</Foo></EventThreshold></Metrics>',
+        'E_MALFORMED_XML',
+        /unknown element <Foo>/,
+      ],
+    ] as const) {
+      await expectError(() => check(repl(dest(blocks))), code, message);
+    }
+  });
 });

@@ -70,11 +70,56 @@ function checkDestination(node: XmlElement, where: string): string {
   const storageClass = textOf(node, 'StorageClass', at);
   if (storageClass !== undefined) oneOf(storageClass, REPLICA_STORAGE_CLASSES, 'StorageClass', at);
   textOf(node, 'Account', at);
-  elementOf(node, 'AccessControlTranslation', at);
-  elementOf(node, 'EncryptionConfiguration', at);
-  statusBlock(node, 'ReplicationTime', at);
-  statusBlock(node, 'Metrics', at);
+  checkDestinationBlocks(node, at);
   return bucket.slice(bucket.lastIndexOf(':') + 1);
+}
+
+/** `<X><Minutes>n</Minutes></X>` (S3's ReplicationTimeValue). */
+function checkMinutes(node: XmlElement, where: string): void {
+  allowOnly(node, ['Minutes'], where);
+  if (integerOf(node, 'Minutes', where) === undefined) {
+    throw malformed(`${where} is missing the required element <Minutes>`);
+  }
+}
+
+/**
+ * The optional blocks of a destination, element by element as S3's schema has them:
+ * AccessControlTranslation's Owner (only `Destination`), EncryptionConfiguration's
+ * ReplicaKmsKeyID, ReplicationTime's Status and Time (required), Metrics' Status and
+ * EventThreshold. S3 takes ReplicationTime only together with Metrics.
+ */
+function checkDestinationBlocks(node: XmlElement, at: string): void {
+  const translation = elementOf(node, 'AccessControlTranslation', at);
+  if (translation) {
+    const where = `the <AccessControlTranslation> of ${at}`;
+    allowOnly(translation, ['Owner'], where);
+    oneOf(requireText(translation, 'Owner', where), ['Destination'], 'Owner', where);
+  }
+  const encryption = elementOf(node, 'EncryptionConfiguration', at);
+  if (encryption) {
+    allowOnly(encryption, ['ReplicaKmsKeyID'], `the <EncryptionConfiguration> of ${at}`);
+    textOf(encryption, 'ReplicaKmsKeyID', `the <EncryptionConfiguration> of ${at}`);
+  }
+  const time = elementOf(node, 'ReplicationTime', at);
+  if (time) {
+    const where = `the <ReplicationTime> of ${at}`;
+    allowOnly(time, ['Status', 'Time'], where);
+    statusBlock(node, 'ReplicationTime', at);
+    checkMinutes(requireElement(time, 'Time', where), `the <Time> of ${where}`);
+  }
+  const metrics = elementOf(node, 'Metrics', at);
+  if (metrics) {
+    const where = `the <Metrics> of ${at}`;
+    allowOnly(metrics, ['Status', 'EventThreshold'], where);
+    statusBlock(node, 'Metrics', at);
+    const threshold = elementOf(metrics, 'EventThreshold', where);
+    if (threshold) checkMinutes(threshold, `the <EventThreshold> of ${where}`);
+  }
+  if (time && !metrics) {
+    throw invalidRequest(
+      `${at} has <ReplicationTime> without <Metrics>: S3 Replication Time Control needs both`,
+    );
+  }
 }
 
 interface ParsedRule {

@@ -88,6 +88,21 @@ describe('x-amz-expiration', () => {
     expect(tagged.Expiration).toBe('expiry-date="Tue, 01 Jan 2030 00:00:00 GMT", rule-id="tagged"');
   });
 
+  it('names no date an HTTP date cannot hold (a rule of 2^31 - 1 days)', async () => {
+    const Bucket = `${BUCKET}-far`;
+    await t.client.send(new CreateBucketCommand({ Bucket }));
+    await t.client.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket,
+        LifecycleConfiguration: {
+          Rules: [{ ID: 'far', Status: 'Enabled', Filter: {}, Expiration: { Days: 2 ** 31 - 1 } }],
+        },
+      }),
+    );
+    const put = await t.client.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'x' }));
+    expect(put.Expiration).toBeUndefined();
+  });
+
   it('names them on CopyObject and CompleteMultipartUpload, with the tags the copy took', async () => {
     const now = new Date();
     const want = `expiry-date="${midnightAfter(1, now)}", rule-id="rule%201"`;

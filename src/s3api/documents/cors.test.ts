@@ -142,6 +142,13 @@ describe('parseCorsRules: refused', () => {
       'E_MALFORMED_XML',
       /must not be negative/,
     );
+    // S3's MaxAgeSeconds is a 32-bit Integer.
+    validateCors(rule(`${GET_ANY}<MaxAgeSeconds>2147483647</MaxAgeSeconds>`));
+    await expectError(
+      () => validateCors(rule(`${GET_ANY}<MaxAgeSeconds>2147483648</MaxAgeSeconds>`)),
+      'E_MALFORMED_XML',
+      /must be a 32-bit whole number/,
+    );
   });
 
   it('unknown elements (the JSON names of aws-cli are not XML names), a long ID', async () => {

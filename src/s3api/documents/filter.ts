@@ -93,7 +93,8 @@ function checkPrefix(prefix: string, where: string): string {
 }
 
 function sizeOf(node: XmlElement, tag: string, where: string): number | undefined {
-  const n = integerOf(node, tag, where);
+  // Object sizes are S3 Longs.
+  const n = integerOf(node, tag, where, { long: true });
   if (n !== undefined && n < 0) {
     throw invalidArgument(`<${tag}> in ${where} must not be negative, got ${n}`);
   }

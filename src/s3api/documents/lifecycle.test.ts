@@ -206,6 +206,21 @@ describe('parseLifecycleRules: structure (MalformedXML)', () => {
     );
   });
 
+  it('days past 32 bits (an S3 Integer); object sizes past them are fine (an S3 Long)', async () => {
+    validateLifecycle(rule(exp('<Days>2147483647</Days>')));
+    await expectError(
+      () => validateLifecycle(rule(exp('<Days>2147483648</Days>'))),
+      'E_MALFORMED_XML',
+      /<Days> .* must be a 32-bit whole number/,
+    );
+    validateLifecycle(
+      rule(
+        exp('<Days>1</Days>'),
+        '<ID>r</ID><Filter><ObjectSizeGreaterThan>5000000000</ObjectSizeGreaterThan></Filter>',
+      ),
+    );
+  });
+
   it('two predicates without And, an empty And, a repeated Tag outside And', async () => {
     await expectError(
       () =>

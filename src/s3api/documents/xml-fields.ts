@@ -113,14 +113,32 @@ export function textsOf(node: XmlElement, tag: string, where: string): string[] 
   });
 }
 
-/** A whole number (XML schema `int`/`long`): anything else is MalformedXML. */
-export function integerOf(node: XmlElement, tag: string, where: string): number | undefined {
+/** The range of S3's `Integer` fields (32 bits). */
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+
+/**
+ * A whole number: an XML schema `int` (32 bits, as S3's Integer fields: days, seconds,
+ * priorities) or, with `long`, a `long` (object sizes). Anything else is MalformedXML.
+ */
+export function integerOf(
+  node: XmlElement,
+  tag: string,
+  where: string,
+  { long = false }: { long?: boolean } = {},
+): number | undefined {
   const t = textOf(node, tag, where)?.trim();
   if (t === undefined) return undefined;
-  if (!/^[-+]?\d+$/.test(t) || !Number.isSafeInteger(Number(t))) {
+  const n = Number(t);
+  if (!/^[-+]?\d+$/.test(t) || !Number.isSafeInteger(n)) {
     throw malformed(`<${tag}> in ${where} must be a whole number, got "${t}"`);
   }
-  return Number(t);
+  if (!long && (n < INT_MIN || n > INT_MAX)) {
+    throw malformed(
+      `<${tag}> in ${where} must be a 32-bit whole number (at most ${INT_MAX}), got "${t}"`,
+    );
+  }
+  return n;
 }
 
 /** An XML boolean as S3 writes it: `true` or `false`. */

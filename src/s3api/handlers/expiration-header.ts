@@ -58,6 +58,8 @@ export function writeExpirationHeader(
   for (const rule of rules) {
     if (!filterCovers(rule.filter, o)) continue;
     const at = expiryOf(rule, o.created);
+    // Days a date cannot hold (S3 takes up to 2^31 - 1): no expiry an HTTP date can name.
+    if (Number.isNaN(at.getTime()) || at.getUTCFullYear() > 9999) continue;
     if (!first || at < first.at) first = { at, id: rule.id ?? '' };
   }
   if (first) {

@@ -204,12 +204,12 @@ function flipBit(at: number): void {
   }
   const db = new Database(path.join(dir, 'meta.db'));
   try {
-    const row = db.prepare('SELECT id, data FROM inline_blobs').get() as {
+    const row = db.prepare('SELECT id, data FROM inline_rows').get() as {
       id: string;
       data: Buffer;
     };
     row.data[at] = row.data[at]! ^ 1;
-    db.prepare('UPDATE inline_blobs SET data = ? WHERE id = ?').run(row.data, row.id);
+    db.prepare('UPDATE inline_rows SET data = ? WHERE id = ?').run(row.data, row.id);
   } finally {
     db.close();
   }
@@ -341,10 +341,10 @@ describe('damage and keys', () => {
     });
     await engine.uploadPart('vault', 'mp', up.uploadId, 1, 'part');
     await engine.close();
-    // Schema 7, as an older Stowage left it.
+    // Schema 7, as an older Stowage left it (its inline rows are not read here).
     const db = new Database(path.join(dir, 'meta.db'));
     db.exec(
-      'ALTER TABLE buckets DROP COLUMN object_lock; ALTER TABLE versions DROP COLUMN lock; ALTER TABLE uploads DROP COLUMN lock; DROP INDEX versions_live; DROP TABLE encryption_keys; ALTER TABLE uploads DROP COLUMN initiator; ALTER TABLE uploads DROP COLUMN base_seq; DELETE FROM schema_migrations WHERE version >= 8',
+      'DROP TABLE inline_rows; ALTER TABLE buckets DROP COLUMN object_lock; ALTER TABLE versions DROP COLUMN lock; ALTER TABLE uploads DROP COLUMN lock; DROP INDEX versions_live; DROP TABLE encryption_keys; ALTER TABLE uploads DROP COLUMN initiator; ALTER TABLE uploads DROP COLUMN base_seq; DELETE FROM schema_migrations WHERE version >= 8',
     );
     db.close();
     rmSync(path.join(dir, 'keys', 'kms'), { recursive: true });

@@ -191,19 +191,19 @@ describe('checks and recovery', () => {
     const head = engine.headObject('bkt', 'missing');
     expect((await engine.check({ deep: true })).ok).toBe(true);
     withDb((db) => {
-      const ids = db.prepare('SELECT id, data FROM inline_blobs').all() as Array<{
-        id: string;
+      const ids = db.prepare('SELECT id, data FROM inline_rows').all() as Array<{
+        id: number;
         data: Buffer;
       }>;
       const changed = ids.find((r) => r.data.toString() === 'original bytes')!;
       const missing = ids.find((r) => r.data.toString() === 'gone soon')!;
-      db.prepare('UPDATE inline_blobs SET data = ? WHERE id = ?').run(
+      db.prepare('UPDATE inline_rows SET data = ? WHERE id = ?').run(
         Buffer.from('0riginal bytes'),
         changed.id,
       );
-      db.prepare('DELETE FROM inline_blobs WHERE id = ?').run(missing.id);
-      db.prepare('INSERT INTO inline_blobs (id, data) VALUES (?, ?)').run(
-        `i${'0'.repeat(32)}`,
+      db.prepare('DELETE FROM inline_rows WHERE id = ?').run(missing.id);
+      db.prepare('INSERT INTO inline_rows (id, data) VALUES (?, ?)').run(
+        1_000_000,
         Buffer.from('never committed'),
       );
     });
@@ -226,7 +226,7 @@ describe('checks and recovery', () => {
     expect([first.ok, first.objectsChecked, first.blobsChecked]).toEqual([true, 1200, 1200]);
     withDb((db) => {
       // Damage the bytes of the 1,150th object: in the third batch.
-      db.prepare('UPDATE inline_blobs SET data = ? WHERE data = ?').run(
+      db.prepare('UPDATE inline_rows SET data = ? WHERE data = ?').run(
         Buffer.from('body 114X'),
         Buffer.from('body 1149'),
       );
@@ -256,6 +256,62 @@ describe('checks and recovery', () => {
     expect(engine.recovery).toMatchObject({ uncleanShutdown: true, orphanBlobsRemoved: 1 });
     expect(inlineBlobIds(dir)).toHaveLength(1);
     expect((await read('k')).equals(body)).toBe(true);
+    expect((await engine.check({ deep: true })).problems).toEqual([]);
+  });
+});
+
+describe('ids', () => {
+  /** The blob id of the object at `key` (its only segment). */
+  const blobOf = (key: string): string =>
+    withDb((db) => {
+      const segments = db
+        .prepare('SELECT segments FROM versions WHERE key = ? AND is_latest = 1')
+        .pluck()
+        .get(key) as string;
+      return (JSON.parse(segments) as Array<{ b: string }>)[0]!.b;
+    });
+
+  it('new rows are numbered on from the largest one, across a reopen', async () => {
+    await open();
+    await engine.putObject('bkt', 'a', 'first');
+    await engine.putObject('bkt', 'b', 'second');
+    const [a, b] = [blobOf('a'), blobOf('b')];
+    expect([a, b]).toEqual(['j1', 'j2']);
+    await engine.deleteObject('bkt', 'a');
+    await engine.close();
+    engine = await Engine.open({ dataDir: dir, fsync: false });
+    await engine.putObject('bkt', 'c', 'third');
+    expect(blobOf('c')).toBe('j3');
+    expect((await read('b')).toString()).toBe('second');
+    expect((await read('c')).toString()).toBe('third');
+    expect((await engine.check({ deep: true })).problems).toEqual([]);
+  });
+
+  it("rows of inline_blobs (ids 'i<hex>', before schema 13) are read, copied, checked and deleted", async () => {
+    await open();
+    const body = patternBytes(3000, 5);
+    await engine.putObject('bkt', 'old', body);
+    // Rewrite the object as a database from before schema 13 holds it.
+    const legacy = `i${'ab'.repeat(16)}`;
+    withDb((db) => {
+      const row = Number(blobOf('old').slice(1));
+      const data = db.prepare('SELECT data FROM inline_rows WHERE id = ?').pluck().get(row);
+      db.prepare('INSERT INTO inline_blobs (id, data) VALUES (?, ?)').run(legacy, data);
+      db.prepare('DELETE FROM inline_rows WHERE id = ?').run(row);
+      db.prepare('UPDATE versions SET segments = replace(segments, ?, ?) WHERE key = ?').run(
+        `"b":"j${row}"`,
+        `"b":"${legacy}"`,
+        'old',
+      );
+    });
+    expect(blobOf('old')).toBe(legacy);
+    expect((await read('old')).equals(body)).toBe(true);
+    expect((await read('old', { range: 'bytes=10-19' })).equals(body.subarray(10, 20))).toBe(true);
+    await engine.copyObject({ bucket: 'bkt', key: 'old' }, { bucket: 'bkt', key: 'copy' });
+    expect((await read('copy')).equals(body)).toBe(true);
+    expect((await engine.check({ deep: true })).problems).toEqual([]);
+    await engine.deleteObject('bkt', 'old');
+    expect(inlineBlobIds(dir)).toEqual([blobOf('copy')]);
     expect((await engine.check({ deep: true })).problems).toEqual([]);
   });
 });

@@ -296,7 +296,7 @@ describe('keys', () => {
     expect(new Set(listed)).toEqual(new Set(hostile));
     // Nothing outside blobs/ (named by random hex ids) was created.
     const stored = dataFiles().map((f) => path.basename(f));
-    for (const f of stored) expect(f).toMatch(/^([0-9a-f]{32}|inline:i[0-9a-f]{32})$/);
+    for (const f of stored) expect(f).toMatch(/^([0-9a-f]{32}|inline:j\d+)$/);
     expect(stored.filter((f) => f.startsWith('inline:'))).toHaveLength(
       Math.ceil(hostile.length / 2),
     );

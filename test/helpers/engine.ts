@@ -25,7 +25,11 @@ export class ManualClock implements Clock {
 export function inlineBlobIds(dataDir: string): string[] {
   const db = new Database(path.join(dataDir, 'meta.db'), { readonly: true, fileMustExist: true });
   try {
-    return db.prepare('SELECT id FROM inline_blobs ORDER BY id').pluck().all() as string[];
+    // Rows by number ('j<n>', schema 13) and rows of the table before ('i<hex>').
+    return db
+      .prepare("SELECT 'j' || id AS id FROM inline_rows UNION ALL SELECT id FROM inline_blobs")
+      .pluck()
+      .all() as string[];
   } finally {
     db.close();
   }

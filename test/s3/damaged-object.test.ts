@@ -70,8 +70,10 @@ describe('a GET of bytes that are gone', () => {
         .pluck()
         .get(BUCKET, 'small.bin') as string;
       const b = (JSON.parse(segs) as Array<{ b: string }>)[0]!.b;
-      expect(b).toMatch(/^i[0-9a-f]{32}$/);
-      expect(db.prepare('DELETE FROM inline_blobs WHERE id = ?').run(b).changes).toBe(1);
+      expect(b).toMatch(/^j\d+$/);
+      expect(
+        db.prepare('DELETE FROM inline_rows WHERE id = ?').run(Number(b.slice(1))).changes,
+      ).toBe(1);
     } finally {
       db.close();
     }

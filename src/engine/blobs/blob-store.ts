@@ -200,6 +200,11 @@ export class BlobStore {
     return randomHex(16);
   }
 
+  /** A fresh inline blob id (a row of the database; see inline-blobs.ts). */
+  newInlineId(): string {
+    return this.requireInline().newId();
+  }
+
   /** Final path of a blob. */
   pathOf(id: string): string {
     return path.join(this.blobsDir, id.slice(0, 2), id);

@@ -7,9 +7,16 @@
  * can never be orphaned or lost by a crash, and readers copy its bytes out when they
  * resolve the version (no lease needed).
  *
- * Inline blob ids are 'i' followed by 32 hex digits; file blob ids are hex only.
+ * Inline blob ids are 'j' followed by the row's number in `inline_rows`. Databases from
+ * before schema 13 also hold rows of `inline_blobs`, named 'i' and 32 random hex digits;
+ * they are read and deleted as before, and no new ones are made. File blob ids are hex only.
+ *
+ * Why the row numbers: `inline_blobs` is keyed by its text id, so every row lived in two
+ * B-trees (the table and the index of its primary key), inserted at a random place in
+ * both. A row of `inline_rows` is keyed by its rowid: one B-tree, appended at its end.
+ * Inserting 60,000 4 KiB blobs in commits of 16 cost 38–50 µs each with text ids and
+ * 19–21 µs with row numbers (scratch benchmark, better-sqlite3, WAL, this VM).
  */
-import { randomHex } from '../../random-bytes.js';
 import type { Database } from 'better-sqlite3';
 
 /** Bodies up to this size are stored inline unless the engine is told otherwise. */
@@ -20,25 +27,37 @@ const INCREMENTAL = 2;
 
 /** True for the id of an inline blob. */
 export function isInlineId(id: string): boolean {
-  return id.charCodeAt(0) === 0x69; /* 'i' */
+  const c = id.charCodeAt(0);
+  return c === 0x6a /* 'j' */ || c === 0x69; /* 'i' */
+}
+
+/** The row number an id of `inline_rows` names; undefined for an id of `inline_blobs`. */
+function rowOf(id: string): number | undefined {
+  return id.charCodeAt(0) === 0x6a ? Number(id.slice(1)) : undefined;
 }
 
 /** The rows of inline blobs. All methods are synchronous; writes belong in a transaction. */
 export class InlineBlobs {
-  private readonly getStmt;
-  private readonly sizeStmt;
-  private readonly putStmt;
-  private readonly deleteStmt;
+  /** Statements on `inline_rows` (by row number) and on `inline_blobs` (by text id). */
+  private readonly rows;
+  private readonly legacy;
   private readonly freePagesStmt;
   private readonly pageBytes: number;
+  /**
+   * The row number the next new blob gets. Numbers are handed out before the commit that
+   * inserts the row (the id goes into the version's segments first); one process owns
+   * the data directory (lock.ts), so counting from the largest committed row is safe. A
+   * number whose commit failed is never referenced, so taking it again after a restart is too.
+   */
+  private nextRow: number;
 
   constructor(private readonly db: Database) {
     this.freePagesStmt = db.prepare('PRAGMA freelist_count').pluck();
     this.pageBytes = db.pragma('page_size', { simple: true }) as number;
-    this.getStmt = db.prepare('SELECT data FROM inline_blobs WHERE id = ?').pluck();
-    this.sizeStmt = db.prepare('SELECT length(data) FROM inline_blobs WHERE id = ?').pluck();
-    this.putStmt = db.prepare('INSERT INTO inline_blobs (id, data) VALUES (?, ?)');
-    this.deleteStmt = db.prepare('DELETE FROM inline_blobs WHERE id = ?');
+    this.rows = statementsFor(db, 'inline_rows');
+    this.legacy = statementsFor(db, 'inline_blobs');
+    const last = db.prepare('SELECT max(id) FROM inline_rows').pluck().get() as number | null;
+    this.nextRow = (last ?? 0) + 1;
   }
 
   /**
@@ -78,34 +97,55 @@ export class InlineBlobs {
   }
 
   /** A fresh inline blob id. */
-  static newId(): string {
-    return `i${randomHex(16)}`;
+  newId(): string {
+    return `j${this.nextRow++}`;
   }
 
   /** The bytes of an inline blob, or undefined when there is no such row. */
   get(id: string): Buffer | undefined {
-    return this.getStmt.get(id) as Buffer | undefined;
+    const row = rowOf(id);
+    return (row === undefined ? this.legacy.get.get(id) : this.rows.get.get(row)) as
+      Buffer | undefined;
   }
 
   /** The size of an inline blob, or undefined when there is no such row. */
   size(id: string): number | undefined {
-    return this.sizeStmt.get(id) as number | undefined;
+    const row = rowOf(id);
+    return (row === undefined ? this.legacy.size.get(id) : this.rows.size.get(row)) as
+      number | undefined;
   }
 
   put(id: string, data: Uint8Array): void {
-    this.putStmt.run(id, data);
+    const row = rowOf(id);
+    if (row === undefined) this.legacy.put.run(id, data);
+    else this.rows.put.run(row, data);
   }
 
   delete(ids: readonly string[]): void {
-    for (const id of ids) this.deleteStmt.run(id);
+    for (const id of ids) {
+      const row = rowOf(id);
+      if (row === undefined) this.legacy.delete.run(id);
+      else this.rows.delete.run(row);
+    }
   }
 
   /** Ids and sizes of every inline blob (integrity checks and recovery). */
   *list(): IterableIterator<{ id: string; size: number }> {
-    for (const row of this.db
-      .prepare('SELECT id, length(data) AS size FROM inline_blobs')
-      .iterate()) {
-      yield row as { id: string; size: number };
+    for (const sql of [
+      'SELECT id, length(data) AS size FROM inline_blobs',
+      "SELECT 'j' || id AS id, length(data) AS size FROM inline_rows",
+    ]) {
+      for (const row of this.db.prepare(sql).iterate()) yield row as { id: string; size: number };
     }
   }
+}
+
+/** The four statements on one table of inline blobs. */
+function statementsFor(db: Database, table: 'inline_rows' | 'inline_blobs') {
+  return {
+    get: db.prepare(`SELECT data FROM ${table} WHERE id = ?`).pluck(),
+    size: db.prepare(`SELECT length(data) FROM ${table} WHERE id = ?`).pluck(),
+    put: db.prepare(`INSERT INTO ${table} (id, data) VALUES (?, ?)`),
+    delete: db.prepare(`DELETE FROM ${table} WHERE id = ?`),
+  };
 }

@@ -16,7 +16,6 @@ import { SegmentEncryptor } from '../crypto/format.js';
 import type { ChecksumAlgorithm } from '../types.js';
 import type { BlobStore } from './blob-store.js';
 import { hasherFor } from './hash-workers.js';
-import { InlineBlobs } from './inline-blobs.js';
 
 /** A body the engine accepts. */
 export type BlobBody = AsyncIterable<Uint8Array> | Uint8Array | string;
@@ -75,7 +74,7 @@ export async function writeBlob(
   }
   const length = knownLength(body, options);
   const inline = options.allowInline === true && store.keepsInline(length);
-  const id = inline ? InlineBlobs.newId() : store.newId();
+  const id = inline ? store.newInlineId() : store.newId();
   const hasher = hasherFor(length);
   const extra = options.algorithms.map(
     (a) => [a, createChecksum(a)] as [ChecksumAlgorithm, IncrementalChecksum],

@@ -247,6 +247,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE uploads ADD COLUMN lock TEXT;
     `,
   },
+  {
+    version: 13,
+    name: 'inline-rows',
+    // Inline blobs keyed by row number (ids 'j<n>'): one B-tree per row instead of the
+    // table and the primary-key index of inline_blobs, which keeps the rows written before
+    // (ids 'i<hex>'). See src/engine/blobs/inline-blobs.ts.
+    sql: `
+      CREATE TABLE inline_rows (
+        id INTEGER PRIMARY KEY,
+        data BLOB NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */

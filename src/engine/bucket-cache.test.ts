@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { BucketCache } from './bucket-cache.js';
+import { BucketCache, MAX_DOCUMENTS } from './bucket-cache.js';
 
 function setup(): { db: Database.Database; cache: BucketCache; load: () => string | undefined } {
   const db = new Database(':memory:');
@@ -41,5 +41,20 @@ describe('BucketCache', () => {
     ).toThrow('abort');
     expect(cache.row('b', load)).toBe('committed');
     expect(cache.document('b', 'cors', '', () => undefined)).toBeUndefined();
+  });
+
+  it('stays bounded: absent documents with an id are not remembered, and at most MAX_DOCUMENTS are', () => {
+    const { cache } = setup();
+    for (let i = 0; i < 10_000; i++) {
+      expect(cache.document('b', 'metrics', `id-${i}`, () => undefined)).toBeUndefined();
+    }
+    expect(cache.documentCount).toBe(0);
+    // Absences without an id (policy, CORS …) and present documents are remembered.
+    cache.document('b', 'policy', '', () => undefined);
+    cache.document('b', 'metrics', 'm1', () => '<m/>');
+    expect(cache.documentCount).toBe(2);
+    expect(cache.document('b', 'metrics', 'm1', () => 'changed')).toBe('<m/>');
+    for (let i = 0; i < MAX_DOCUMENTS + 10; i++) cache.document(`b${i}`, 'cors', '', () => 'x');
+    expect(cache.documentCount).toBeLessThanOrEqual(MAX_DOCUMENTS);
   });
 });

@@ -13,6 +13,12 @@
  */
 import type { Database } from 'better-sqlite3';
 
+/**
+ * Documents remembered at most. A server holds a few per bucket (policy, CORS, encryption,
+ * public access block, lifecycle …); past this many the cache starts again empty.
+ */
+export const MAX_DOCUMENTS = 4096;
+
 /** What the cache holds for one data directory. */
 export class BucketCache {
   private readonly rows = new Map<string, unknown>();
@@ -41,8 +47,17 @@ export class BucketCache {
     const hit = this.documents.get(key);
     if (hit !== undefined) return hit ?? undefined;
     const doc = load();
-    if (!this.db.inTransaction) this.documents.set(key, doc ?? null);
+    // An absent document with an id (`GET ?metrics&id=…`) is whatever id a client asked
+    // for: remembering each would let a client grow the server's memory without end.
+    if (this.db.inTransaction || (doc === undefined && id !== '')) return doc;
+    if (this.documents.size >= MAX_DOCUMENTS) this.documents.clear();
+    this.documents.set(key, doc ?? null);
     return doc;
+  }
+
+  /** How many documents (and absences) are remembered. */
+  get documentCount(): number {
+    return this.documents.size;
   }
 
   /** Forgets everything; called by every write to the bucket tables. */

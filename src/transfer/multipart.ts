@@ -2,8 +2,8 @@
  * The resumable multipart upload of one file. The file is hashed (SHA-256) in one read
  * pass first, because S3 fixes metadata at CreateMultipartUpload; then parts are read,
  * MD5'd and sent with Content-MD5, `concurrency` at a time, and the resume state is
- * saved after each. A re-run with the same file (same size and mtime) asks the store
- * which parts it holds (ListParts), sends only the missing ones and completes.
+ * saved after each. A re-run with the same file (same size, mtime and SHA-256) asks the
+ * store which parts it holds (ListParts), sends only the missing ones and completes.
  */
 import { CompleteMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { StowageError, isStowageError } from '../errors.js';
@@ -60,7 +60,11 @@ async function resumable(
     state.bucket === o.bucket &&
     state.key === o.key &&
     state.sizeBytes === file.sizeBytes &&
-    state.mtimeMs === file.mtimeMs;
+    state.mtimeMs === file.mtimeMs &&
+    // Size and mtime say little: `cp -p`, `rsync -t` and `tar x` put an old mtime back on
+    // new bytes. The hash the upload will be completed with must be this file's, and a
+    // fresh upload reads the file for it anyway.
+    (await hashFileSha256(o.path, { signal: o.signal })) === state.sha256;
   if (!same) {
     // The file changed since: its old parts are useless, and an open upload costs money.
     await abortQuietly(o, state.uploadId, attempts);

@@ -13,7 +13,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -225,6 +226,50 @@ describe('upload resume', () => {
     const out = path.join(dir, 'changed.out');
     await downloadFile({ client, pacer: new Pacer(), bucket: BUCKET, key, path: out });
     expect(readFileSync(out).equals(next.bytes)).toBe(true);
+  });
+
+  it('starts over when the bytes changed but size and mtime were put back (cp -p, rsync -t)', async () => {
+    const { file } = makeFile(dir, 'same-stat.bin', 6 * PART, 7);
+    const key = 'same-stat.bin';
+    const controller = new AbortController();
+    await expect(
+      uploadFile({
+        client,
+        pacer: new Pacer({ bandwidthLimit: PART }),
+        bucket: BUCKET,
+        key,
+        path: file,
+        stateDir,
+        partSizeBytes: PART,
+        concurrency: 1,
+        signal: controller.signal,
+        onProgress: (e) => e.bytesDone >= 3 * PART && controller.abort(),
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    const [stale] = await openUploads(key);
+    expect(stale).toBeDefined();
+    // New bytes in a part already sent and in one not yet sent; size and mtime as before.
+    const { mtime } = statSync(file);
+    const changed = readFileSync(file);
+    changed[10] = changed[10]! ^ 0xff;
+    changed[5 * PART + 10] = changed[5 * PART + 10]! ^ 0xff;
+    writeFileSync(file, changed);
+    utimesSync(file, mtime, mtime);
+    const r = await uploadFile({
+      client,
+      pacer: new Pacer(),
+      bucket: BUCKET,
+      key,
+      path: file,
+      stateDir,
+      partSizeBytes: PART,
+    });
+    expect(r).toMatchObject({ resumedParts: 0, uploadedParts: 6 });
+    expect(r.sha256).toBe(createHash('sha256').update(changed).digest('hex'));
+    expect(await openUploads(key)).toEqual([]);
+    const out = path.join(dir, 'same-stat.out');
+    await downloadFile({ client, pacer: new Pacer(), bucket: BUCKET, key, path: out });
+    expect(readFileSync(out).equals(changed)).toBe(true);
   });
 
   it('a file that shrank below the part size goes in one PUT and the stale upload is aborted', async () => {

@@ -144,6 +144,20 @@ describe('walkLocal on hostile trees', () => {
     expect(dirLink?.kind === 'skip' && dirLink.reason).toMatch(/symbolic link/);
   });
 
+  it('skips a link it does not follow even when its target loops (no item error)', async () => {
+    put('file.txt');
+    symlinkSync(path.join(root, 'self'), path.join(root, 'self'));
+    symlinkSync(path.join(root, 'loop2'), path.join(root, 'loop1'));
+    symlinkSync(path.join(root, 'loop1'), path.join(root, 'loop2'));
+    const items = await walk();
+    expect(items.map((i) => [keyOf(i), i.kind, i.kind === 'skip' ? i.reason : ''])).toEqual([
+      ['file.txt', 'entry', ''],
+      ['loop1', 'skip', 'symbolic link (not followed)'],
+      ['loop2', 'skip', 'symbolic link (not followed)'],
+      ['self', 'skip', 'symbolic link (not followed)'],
+    ]);
+  });
+
   it('with files: false, passes plain files over and keeps what is not one', async () => {
     put('real/a.txt');
     put('file.txt');

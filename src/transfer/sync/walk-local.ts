@@ -270,6 +270,16 @@ async function* visitLink(
 ): AsyncGenerator<ListedItem> {
   const target = c.target;
   const subtree = c.isDir ? { subtree: true } : {};
+  if (target instanceof Error && target.code === 'ENOENT') {
+    yield { kind: 'skip', key, path: full, reason: 'broken symbolic link' };
+    return;
+  }
+  // A link that is not followed is skipped whatever its target: one that loops or cannot be
+  // read is no failure of this run (a failure would also hold back every --delete).
+  if (!state.follow || target === undefined) {
+    yield { kind: 'skip', key, path: full, reason: 'symbolic link (not followed)', ...subtree };
+    return;
+  }
   if (target instanceof Error) {
     if (target.code === 'ELOOP') {
       const error = new StowageError(
@@ -281,8 +291,6 @@ async function* visitLink(
         },
       );
       yield { kind: 'problem', key, path: full, error };
-    } else if (target.code === 'ENOENT') {
-      yield { kind: 'skip', key, path: full, reason: 'broken symbolic link' };
     } else {
       yield {
         kind: 'problem',
@@ -291,10 +299,6 @@ async function* visitLink(
         error: localProblem(target, full, 'symbolic link'),
       };
     }
-    return;
-  }
-  if (!state.follow || target === undefined) {
-    yield { kind: 'skip', key, path: full, reason: 'symbolic link (not followed)', ...subtree };
     return;
   }
   if (target.isDirectory()) {

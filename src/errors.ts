@@ -393,6 +393,13 @@ export const ERROR_TABLE = {
   ),
 
   E_LOCAL_NOT_FOUND: spec('The local file does not exist', EXIT.notFound, 404, 'InvalidArgument'),
+  E_LOCAL_READ_ONLY: spec('The local file system is read-only', EXIT.denied, 403, 'AccessDenied'),
+  E_LOCAL_NAME_TOO_LONG: spec(
+    'A local file name is longer than the file system allows',
+    EXIT.usage,
+    400,
+    'InvalidArgument',
+  ),
   E_LOCAL_NOT_A_FILE: spec(
     'The local path is not a regular file',
     EXIT.usage,

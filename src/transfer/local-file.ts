@@ -31,6 +31,17 @@ export function localError(err: unknown, filePath: string, doing: string): Stowa
         cause: err,
         details,
       });
+    case 'EROFS':
+      return new StowageError('E_LOCAL_READ_ONLY', `${doing} ${filePath}: read-only file system`, {
+        cause: err,
+        details,
+      });
+    case 'ENAMETOOLONG':
+      return new StowageError(
+        'E_LOCAL_NAME_TOO_LONG',
+        `${doing} ${filePath}: a name in the path is longer than the file system allows (255 bytes on most)`,
+        { cause: err, details },
+      );
     default:
       return toStowageError(err, `${doing} ${filePath}`);
   }

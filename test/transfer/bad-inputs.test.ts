@@ -3,8 +3,9 @@
  * where possible: missing, directory, unreadable local files; a missing bucket or key;
  * bad options.
  */
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyObject, downloadFile, Pacer, uploadFile } from '../../src/transfer/index.js';
@@ -71,6 +72,43 @@ describe('uploadFile with bad local files', () => {
       );
     } finally {
       if (asRoot) process.seteuid!(0);
+    }
+  });
+});
+
+describe('local file-system refusals name themselves', () => {
+  const long = 'x'.repeat(300);
+
+  it('a name longer than the file system allows is E_LOCAL_NAME_TOO_LONG, both ways', async () => {
+    const source = path.join(dir, long);
+    await expectError(
+      uploadFile({ client, pacer, bucket: BUCKET, key: 'k', path: source }),
+      'E_LOCAL_NAME_TOO_LONG',
+      /x{300}: a name in the path is longer than the file system allows/,
+    );
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'short', Body: 'bytes' }));
+    await expectError(
+      downloadFile({ client, pacer, bucket: BUCKET, key: 'short', path: path.join(dir, long) }),
+      'E_LOCAL_NAME_TOO_LONG',
+      /a name in the path is longer than the file system allows/,
+    );
+  });
+
+  it('a download into a read-only file system is E_LOCAL_READ_ONLY and writes nothing', async () => {
+    // A read-only tmpfs: needs root, as the CI runs (the test fails loudly otherwise).
+    const ro = path.join(dir, 'ro');
+    mkdirSync(ro);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,ro', 'tmpfs', ro]);
+    try {
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'ro-k', Body: 'bytes' }));
+      await expectError(
+        downloadFile({ client, pacer, bucket: BUCKET, key: 'ro-k', path: path.join(ro, 'f') }),
+        'E_LOCAL_READ_ONLY',
+        /ro\/f.*: read-only file system/,
+      );
+      expect(readdirSync(ro)).toEqual([]);
+    } finally {
+      execFileSync('umount', [ro]);
     }
   });
 });

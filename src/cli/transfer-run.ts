@@ -78,7 +78,8 @@ const SILENT_SKIPS = /^(unchanged|excluded)/;
 
 /**
  * Runs the job to the end and sets `ctx.exitCode`; a failure of the run as a whole
- * (`--max-delete`, a plan that could not be made) is thrown after the summary is printed.
+ * (`--max-delete`, a plan that could not be made) is thrown after the summary is printed,
+ * unless nothing was done before it (then only the error is printed).
  */
 export async function runTransfer(
   ctx: CliContext,
@@ -293,8 +294,16 @@ export async function runTransfer(
     }
     if (summary.failed > failures.length) err(`  … and ${summary.failed - failures.length} more`);
   }
-  if (out.json) out.line({ summary }, () => '');
-  else if (!quiet) err(formatSummary(summary, move));
+  // A run that failed before any item (the listing refused: a wrong key, no such bucket,
+  // an unreachable store) has nothing to sum up: "Completed: nothing to do" (or a second
+  // JSON document with failed: 0) before the error would read as a success.
+  const nothingDone =
+    summary.uploaded + summary.downloaded + summary.copied + summary.deleted === 0 &&
+    summary.skipped + summary.failed === 0;
+  if (!(result.error && nothingDone)) {
+    if (out.json) out.line({ summary }, () => '');
+    else if (!quiet) err(formatSummary(summary, move));
+  }
   if (result.error) throw result.error;
   ctx.exitCode = result.exitCode;
 }

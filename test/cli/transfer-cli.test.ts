@@ -635,6 +635,19 @@ describe('transfer commands: errors and hostile trees [stowage]', () => {
     expect(await keysOf(s3, bucket, 'h/')).toEqual(['h/line\nbreak.txt', 'h/ok.txt', 'h/z.txt']);
   });
 
+  it('a run that cannot start prints only its error: no summary, one JSON document', async () => {
+    const dir = tree({ 'f.txt': 'x' });
+    const text = await cli(['sync', dir, 's3://no-such-bucket-here/p']);
+    expect(text.code).toBe(3);
+    expect(text.stderr).toMatch(/bucket "no-such-bucket-here" does not exist \(E_NO_SUCH_BUCKET\)/);
+    expect(text.stderr).not.toMatch(/Completed/);
+    const json = await cli(['--json', 'sync', dir, 's3://no-such-bucket-here/p']);
+    expect(json.code).toBe(3);
+    const docs = json.stdout.trim().split('\n');
+    expect(docs).toHaveLength(1);
+    expect(JSON.parse(docs[0]!)).toMatchObject({ error: { code: 'E_NO_SUCH_BUCKET' } });
+  });
+
   it('a missing file among many: that item fails (exit 1), the others are uploaded', async () => {
     const dir = tree({ 'f1.txt': '1', 'f2.txt': '2' });
     const r = await cli(['cp', path.join(dir, 'f1.txt'), `s3://${bucket}/one/`]);

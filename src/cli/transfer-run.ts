@@ -24,6 +24,7 @@ import type { CliContext } from './context.js';
 import { formatSummary, progressMode, ProgressReporter } from './progress.js';
 import { storeGlobals } from './store.js';
 import type { TransferSession } from './transfer-session.js';
+import { printable } from './printable.js';
 
 /** One end of an item: a local file or an object. */
 export type Place =
@@ -39,13 +40,10 @@ export interface Route {
 export type Root =
   { kind: 'local'; path: string; text: string } | { kind: 's3'; bucket: string; prefix: string };
 
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f]/;
-const safe = (text: string) => (UNSAFE.test(text) ? JSON.stringify(text) : text);
 
 /** `s3://b/k` or the local path as the user wrote it, control characters escaped. */
 export function placeText(p: Place): string {
-  return safe(p.kind === 's3' ? `s3://${p.bucket}/${p.key}` : p.text);
+  return printable(p.kind === 's3' ? `s3://${p.bucket}/${p.key}` : p.text);
 }
 
 /** The place of `key` below a root. */
@@ -289,7 +287,7 @@ export async function runTransfer(
   if (failures.length > 0 && !out.json) {
     err(`${summary.failed} item(s) failed:`);
     for (const f of failures) {
-      const where = f.action === 'error' ? safe(f.key) : placeText(route.source(f.key));
+      const where = f.action === 'error' ? printable(f.key) : placeText(route.source(f.key));
       err(`  ${where}: ${f.error?.message ?? 'unknown error'} (${f.error?.code ?? 'E_INTERNAL'})`);
     }
     if (summary.failed > failures.length) err(`  … and ${summary.failed - failures.length} more`);

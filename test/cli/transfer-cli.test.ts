@@ -635,6 +635,18 @@ describe('transfer commands: errors and hostile trees [stowage]', () => {
     expect(await keysOf(s3, bucket, 'h/')).toEqual(['h/line\nbreak.txt', 'h/ok.txt', 'h/z.txt']);
   });
 
+  it('ls prints a key with a newline or ESC quoted and escaped, never raw', async () => {
+    const key = 'ctl/evil\u001b[2Jname\nsecond line';
+    await srv.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }));
+    const r = await cli(['ls', `s3://${bucket}/ctl/`, '--recursive']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/\u001b/);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stdout).toContain(JSON.stringify(key));
+    const level = await cli(['ls', `s3://${bucket}/ctl/`]);
+    expect(level.stdout).toContain(JSON.stringify('evil\u001b[2Jname\nsecond line'));
+  });
+
   it('a run that cannot start prints only its error: no summary, one JSON document', async () => {
     const dir = tree({ 'f.txt': 'x' });
     const text = await cli(['sync', dir, 's3://no-such-bucket-here/p']);

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { listBuckets, listObjects, type ListEntry } from '../../client/ops/index.js';
 import type { CliContext } from '../context.js';
 import { awsDate, intFlag, s3Arg, sizeText } from '../store-format.js';
+import { printable } from '../printable.js';
 import { storeFor } from '../store.js';
 
 interface LsOptions {
@@ -22,10 +23,11 @@ function baseName(text: string): string {
 }
 
 function entryText(e: ListEntry, o: LsOptions): string {
+  // A key with a newline or ESC in it must not break the listing or drive the terminal.
   if (e.type === 'prefix') {
-    return `${'PRE'.padStart(30)} ${o.recursive ? e.prefix : `${baseName(e.prefix)}/`}`;
+    return `${'PRE'.padStart(30)} ${printable(o.recursive ? e.prefix : `${baseName(e.prefix)}/`)}`;
   }
-  const name = o.recursive ? e.key : baseName(e.key);
+  const name = printable(o.recursive ? e.key : baseName(e.key));
   return `${awsDate(e.lastModified)} ${sizeText(e.size, o.humanReadable).padStart(10)} ${name}`;
 }
 

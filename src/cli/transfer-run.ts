@@ -40,7 +40,6 @@ export interface Route {
 export type Root =
   { kind: 'local'; path: string; text: string } | { kind: 's3'; bucket: string; prefix: string };
 
-
 /** `s3://b/k` or the local path as the user wrote it, control characters escaped. */
 export function placeText(p: Place): string {
   return printable(p.kind === 's3' ? `s3://${p.bucket}/${p.key}` : p.text);

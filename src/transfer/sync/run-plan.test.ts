@@ -151,6 +151,22 @@ describe('runPlan', () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it('--dryrun holds deletions back as the real run would when an item failed', async () => {
+    const lines: string[] = [];
+    const unreadable = new StowageError('E_LOCAL_UNREADABLE', 'file x cannot be read');
+    const r = await runPlan(
+      from([{ kind: 'error', key: 'x', side: 'source', error: unreadable }, up('a'), del('gone')]),
+      {},
+      { dryrun: true, onResult: (x) => lines.push(describeResult(x)) },
+    );
+    expect(lines).toEqual([
+      'failed: x: file x cannot be read (E_LOCAL_UNREADABLE)',
+      '(dryrun) upload: a (new)',
+      'skip: gone (not deleted: 1 item(s) failed in this run)',
+    ]);
+    expect(r.summary).toMatchObject({ uploaded: 1, deleted: 0, failed: 1, dryrun: true });
+  });
+
   it('reports a plan that fails midway as the run error, after the in-flight items', async () => {
     async function* broken(): AsyncGenerator<SyncAction> {
       yield up('a');

@@ -247,8 +247,11 @@ export async function runPlan(
           if (action.kind === 'delete') {
             await settleTransfers();
             // Judged once, when the transfers are done: a failed deletion does not stop the others.
+            // A dry run judges the same way, so that it lists only what the real run would
+            // delete (items that fail before any transfer, such as an unreadable file, fail
+            // in a dry run too).
             failedTransfers ??= summary.failed;
-            if (failedTransfers > 0 && !dryrun) {
+            if (failedTransfers > 0) {
               record({
                 key: action.key,
                 action: 'delete',

@@ -188,6 +188,23 @@ describe('planSync --delete, filters and the delete guard', () => {
     ]);
   });
 
+  it('an upload --delete keeps folder markers (empty keys ending in /), as aws-cli and rclone do', async () => {
+    const dest = [e('dir/', 0), e('dir/b'), e('empty/', 0), e('notes/', 5)];
+    const actions = await plan([e('dir/b')], dest, { delete: true });
+    // A marker with bytes in it is an object like any other.
+    expect(brief(actions)).toEqual([
+      ['skip', 'dir/b', 'unchanged'],
+      ['delete', 'notes/'],
+    ]);
+    // Store to store, a marker is a key of the source listing like any other.
+    const copy = await plan([e('dir/b')], dest, { delete: true, direction: 'copy' });
+    expect(brief(copy).filter(([kind]) => kind === 'delete')).toEqual([
+      ['delete', 'dir/'],
+      ['delete', 'empty/'],
+      ['delete', 'notes/'],
+    ]);
+  });
+
   it('never deletes excluded keys: they are invisible on both sides', async () => {
     const actions = await plan(
       [e('a.txt'), e('b.log', 5)],

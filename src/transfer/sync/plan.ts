@@ -78,6 +78,15 @@ function shadowed(
 }
 
 /**
+ * A folder marker (an empty object whose key ends in '/', as the S3 console makes for a
+ * folder) at an upload's destination. A local tree has no file for it, so it is never
+ * "missing from the source"; --delete keeps it, as aws-cli and rclone do.
+ */
+function keptMarker(entry: SyncEntry, direction: SyncDirection): boolean {
+  return direction === 'upload' && entry.key.endsWith('/') && entry.sizeBytes === 0;
+}
+
+/**
  * Plans a sync: yields transfers and skips in key order, then the deletions (or one
  * `delete-blocked` action when they exceed `maxDelete`).
  *
@@ -134,7 +143,9 @@ export async function* planSync(options: PlanSyncOptions): AsyncGenerator<SyncAc
         } else {
           const shadow = under(srcShadow, d.item.entry.key);
           if (shadow) yield shadowed(d.item.entry.key, shadow, 'source', d.item.entry);
-          else if (options.delete) await spool.add(d.item.entry);
+          else if (options.delete && !keptMarker(d.item.entry, options.direction)) {
+            await spool.add(d.item.entry);
+          }
         }
         d = await dst.next();
       } else if (s && d) {

@@ -71,14 +71,23 @@ export function rootOf(l: Ends['src'], text: string): Root {
     : { kind: 's3', bucket: l.bucket, prefix: dirPrefix(l.key) };
 }
 
-/** The listing of a root (local walk or bucket listing), keys relative to the root. */
+/**
+ * The listing of a root (local walk or bucket listing), keys relative to the root. A local
+ * source names the root it goes to (`to`), whose prefix counts toward each key's 1,024 bytes.
+ */
 export function listingOf(
   s: TransferSession,
   root: Root,
-  allowMissingRoot = false,
-  files = true,
+  {
+    allowMissingRoot = false,
+    files = true,
+    to,
+  }: { allowMissingRoot?: boolean; files?: boolean; to?: Root } = {},
 ): AsyncIterable<ListedItem> {
-  if (root.kind === 'local') return walkLocal(root.path, { allowMissingRoot, files });
+  if (root.kind === 'local') {
+    const keyPrefix = to?.kind === 's3' ? to.prefix : '';
+    return walkLocal(root.path, { allowMissingRoot, files, keyPrefix });
+  }
   return remoteItems(
     listRemote(s.client, { bucket: root.bucket, prefix: root.prefix }),
     root.prefix,
@@ -213,10 +222,10 @@ async function copyAction(
         // cp copies everything the filters let through, as aws-cli does: no comparison.
         const direction = directionOf(ends);
         actions = planSync({
-          source: listingOf(sourceSide, srcRoot),
+          source: listingOf(sourceSide, srcRoot, { to: dstRoot }),
           dest:
             direction === 'download'
-              ? obstacles(listingOf(session, dstRoot, true, false))
+              ? obstacles(listingOf(session, dstRoot, { allowMissingRoot: true, files: false }))
               : nothing(),
           direction,
           filters: rules,

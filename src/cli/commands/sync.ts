@@ -85,8 +85,8 @@ async function syncAction(
         ? { source: hasher(sourceSide, srcRoot), dest: hasher(session, dstRoot) }
         : undefined;
       const actions = planSync({
-        source: listingOf(sourceSide, srcRoot),
-        dest: listingOf(session, dstRoot, true),
+        source: listingOf(sourceSide, srcRoot, { to: dstRoot }),
+        dest: listingOf(session, dstRoot, { allowMissingRoot: true }),
         direction: directionOf(ends),
         filters: rules,
         delete: o.delete === true,

@@ -247,4 +247,15 @@ describe('walkLocal on hostile trees', () => {
     expect(items).toHaveLength(1);
     expect(items[0]?.kind === 'problem' && items[0].error.code).toBe('E_KEY_TOO_LONG');
   });
+
+  it('counts the destination prefix toward the 1024 bytes of a key', async () => {
+    const name = `${'n'.repeat(200)}/${'m'.repeat(200)}/${'o'.repeat(200)}/${'p'.repeat(200)}/${'q'.repeat(210)}`;
+    put(name);
+    expect(Buffer.byteLength(name)).toBe(1014);
+    expect((await walk()).map((i) => i.kind)).toEqual(['entry']);
+    expect((await walk({ keyPrefix: 'pfx-1/' })).map((i) => i.kind)).toEqual(['entry']);
+    const [long] = await walk({ keyPrefix: 'pfx-longer/' });
+    expect(long?.kind === 'problem' && long.error.code).toBe('E_KEY_TOO_LONG');
+    expect(long?.kind === 'problem' && long.error.message).toMatch(/with the destination prefix/);
+  });
 });

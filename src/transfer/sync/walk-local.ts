@@ -39,6 +39,11 @@ export interface WalkLocalOptions {
    * know of its destination, at the cost of a readdir per directory. Default true.
    */
   files?: boolean;
+  /**
+   * The prefix the keys are stored under at the destination (`backups/` of
+   * `s3://b/backups/`): a key is too long (E_KEY_TOO_LONG) when the two together are.
+   */
+  keyPrefix?: string;
 }
 
 const MAX_KEY_BYTES = 1024;
@@ -60,6 +65,8 @@ interface WalkState {
   reader: { uid: number; gids: readonly number[] } | undefined;
   /** dev:ino of the directories on the current path (only when following links). */
   ancestors: Set<string>;
+  /** Bytes of the destination prefix every key gets (WalkLocalOptions.keyPrefix). */
+  keyPrefixBytes: number;
 }
 
 function defaultReader(): { uid: number; gids: readonly number[] } | undefined {
@@ -120,6 +127,7 @@ export async function* walkLocal(
     files: options.files ?? true,
     reader: options.reader ?? defaultReader(),
     ancestors: new Set([inode(st)]),
+    keyPrefixBytes: Buffer.byteLength(options.keyPrefix ?? ''),
   };
   let entries: Candidate[];
   try {
@@ -200,10 +208,10 @@ async function* visit(
     return;
   }
   const full = path.join(dir, c.text);
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
+  if (state.keyPrefixBytes + Buffer.byteLength(key) > MAX_KEY_BYTES) {
     const error = new StowageError(
       'E_KEY_TOO_LONG',
-      `key for ${showPath(full)} is longer than ${MAX_KEY_BYTES} bytes`,
+      `key for ${showPath(full)} is longer than ${MAX_KEY_BYTES} bytes${state.keyPrefixBytes > 0 ? ' with the destination prefix' : ''}`,
       {
         details: { path: full },
       },

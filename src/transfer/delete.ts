@@ -12,7 +12,7 @@ import { translateS3Error } from '../client/index.js';
 import type { StowageError } from '../errors.js';
 import type { Pacer } from './pacer.js';
 import { withRetry } from './retry.js';
-import { META_SHA256 } from './types.js';
+import { META_MTIME, META_SHA256 } from './types.js';
 
 /** S3's most keys per DeleteObjects request. */
 export const MAX_DELETE_BATCH = 1000;
@@ -108,20 +108,44 @@ async function* deleteBatch(
   }
 }
 
-/**
- * The `stowage-sha256` an upload stored with the object (one HEAD), or undefined when the
- * object has none (written by another tool). For `sync --checksum`.
- */
-export async function storedSha256(
-  s: { client: S3Client; pacer: Pacer; attempts?: number },
+type HeadSession = { client: S3Client; pacer: Pacer; attempts?: number };
+
+/** The user metadata of an object (one HEAD). */
+async function storedMetadata(
+  s: HeadSession,
   bucket: string,
   key: string,
-): Promise<string | undefined> {
+): Promise<Record<string, string>> {
   const head = await withRetry(
     s.pacer,
     () => s.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
     { attempts: s.attempts, what: `stat of ${url(bucket, key)}`, target: { bucket, key } },
   );
-  const value = head.Metadata?.[META_SHA256];
+  return head.Metadata ?? {};
+}
+
+/**
+ * The `stowage-sha256` an upload stored with the object (one HEAD), or undefined when the
+ * object has none (written by another tool). For `sync --checksum`.
+ */
+export async function storedSha256(
+  s: HeadSession,
+  bucket: string,
+  key: string,
+): Promise<string | undefined> {
+  const value = (await storedMetadata(s, bucket, key))[META_SHA256];
   return value && /^[0-9a-f]{64}$/i.test(value) ? value.toLowerCase() : undefined;
+}
+
+/**
+ * The `stowage-mtime` (ms) an upload stored with the object: the mtime its file had. One
+ * HEAD; undefined when the object has none. For sync's time rule (compare.ts).
+ */
+export async function storedMtime(
+  s: HeadSession,
+  bucket: string,
+  key: string,
+): Promise<number | undefined> {
+  const value = Number((await storedMetadata(s, bucket, key))[META_MTIME]);
+  return Number.isFinite(value) ? value : undefined;
 }

@@ -484,6 +484,15 @@ describeS3Targets('transfer commands', (getTarget) => {
     expect(changed.code).toBe(0);
     expect(changed.stdout).toBe(`upload: ${dir}/b.txt to s3://${bucket}/site/b.txt\n`);
     expect(await body(s3, bucket, 'site/b.txt')).toBe('BBBB');
+    // Dated in the future, b.txt stays newer than its object; the stowage-mtime the upload
+    // stored says it is the same file, so it is not sent again and again.
+    const settled = await cli(['sync', dir, `s3://${bucket}/site`]);
+    expect(settled.stdout).toBe('');
+    writeFileSync(path.join(dir, 'b.txt'), 'bBbB');
+    utimesSync(path.join(dir, 'b.txt'), future + 60, future + 60);
+    const edited = await cli(['sync', dir, `s3://${bucket}/site`]);
+    expect(edited.stdout).toBe(`upload: ${dir}/b.txt to s3://${bucket}/site/b.txt\n`);
+    expect(await body(s3, bucket, 'site/b.txt')).toBe('bBbB');
   });
 
   it('sync --delete never deletes excluded keys; --max-delete blocks every deletion', async () => {

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { StowageError } from '../../errors.js';
-import { storedSha256 } from '../../transfer/delete.js';
+import { storedMtime, storedSha256 } from '../../transfer/delete.js';
 import { localSha256, type ChecksumSides } from '../../transfer/sync/compare.js';
 import { compileFilters } from '../../transfer/sync/filters.js';
 import { planSync } from '../../transfer/sync/plan.js';
@@ -94,6 +94,10 @@ async function syncAction(
         sizeOnly: o.sizeOnly,
         exactTimestamps: o.exactTimestamps,
         checksum,
+        storedMtime:
+          dstRoot.kind === 's3'
+            ? (e: SyncEntry) => storedMtime(session, dstRoot.bucket, dstRoot.prefix + e.key)
+            : undefined,
       });
       await runTransfer(ctx, session, {
         verb: 'sync',

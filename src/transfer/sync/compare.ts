@@ -28,6 +28,11 @@ export interface CompareOptions {
   exactTimestamps?: boolean;
   /** Compare SHA-256 for same-size entries (stowage `--checksum`). */
   checksum?: ChecksumSides;
+  /**
+   * Uploads: the mtime (ms) the destination object's file had when it was uploaded
+   * (`stowage-mtime`), asked only for a same-size file that looks newer than its object.
+   */
+  storedMtime?: (dest: SyncEntry) => Promise<number | undefined>;
 }
 
 /** The outcome for one key. */
@@ -69,7 +74,16 @@ export async function decideChange(
   }
   // upload/copy: the source is newer than the object. download: the object is newer than
   // the local file (a downloaded file gets the object's LastModified as its mtime).
-  return src > dst ? { transfer: true, reason: 'newer' } : { transfer: false, reason: 'unchanged' };
+  if (src <= dst) return { transfer: false, reason: 'unchanged' };
+  // A file dated in the future is newer than every upload of it: the mtime the upload
+  // stored says whether this is the file that was uploaded (rclone compares it too).
+  if (options.direction === 'upload' && options.storedMtime) {
+    // Uploads store the mtime rounded to the millisecond (local-file.ts).
+    if ((await options.storedMtime(dest)) === Math.round(source.mtimeMs)) {
+      return { transfer: false, reason: 'unchanged (same stowage-mtime)' };
+    }
+  }
+  return { transfer: true, reason: 'newer' };
 }
 
 /**

@@ -81,6 +81,29 @@ describe('planSync merge', () => {
     ]);
   });
 
+  it('a same-size file that looks newer is unchanged when the object stored its mtime (uploads)', async () => {
+    const asked: string[] = [];
+    const storedMtime = async (d: { key: string }) => {
+      asked.push(d.key);
+      return d.key === 'same' ? T + 86_400_000 : T; // uploads store whole milliseconds
+    };
+    const future = T + 86_400_000.4;
+    const actions = await plan(
+      [e('bigger', 2, future), e('other', 1, future), e('same', 1, future)],
+      [e('bigger', 1, T), e('other', 1, T), e('same', 1, T)],
+      { storedMtime },
+    );
+    expect(brief(actions)).toEqual([
+      ['upload', 'bigger', 'size'],
+      ['upload', 'other', 'newer'],
+      ['skip', 'same', 'unchanged (same stowage-mtime)'],
+    ]);
+    // Asked only for same-size files that look newer, and never on a download.
+    expect(asked).toEqual(['other', 'same']);
+    await plan([e('same', 1, T)], [e('same', 1, future)], { storedMtime, direction: 'download' });
+    expect(asked).toEqual(['other', 'same']);
+  });
+
   it('--size-only ignores time', async () => {
     expect(brief(await plan([e('a', 1, T + 60_000)], [e('a', 1)], { sizeOnly: true }))).toEqual([
       ['skip', 'a', 'unchanged (same size)'],

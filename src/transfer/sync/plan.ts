@@ -3,7 +3,7 @@
  * with memory bounded by the listings' pages and the delete spool, never by the number
  * of keys. See docs/sync.md for the decision rules.
  */
-import { decideChange, type ChecksumSides } from './compare.js';
+import { decideChange, type ChecksumSides, type CompareOptions } from './compare.js';
 import { DeleteSpool } from './delete-spool.js';
 import { compileFilters, type FilterRule, type KeyFilter } from './filters.js';
 import { compareKeys } from './key-order.js';
@@ -30,6 +30,8 @@ export interface PlanSyncOptions {
   exactTimestamps?: boolean;
   /** SHA-256 of each side for same-size entries (`--checksum`). */
   checksum?: ChecksumSides;
+  /** Uploads: the `stowage-mtime` of a destination object (compare.ts `storedMtime`). */
+  storedMtime?: CompareOptions['storedMtime'];
   /** Deletion candidates kept in memory before spilling to a temp file. Default 5,000. */
   deleteMemoryLimit?: number;
   /** Directory for the spill file. Default: the OS temp directory. */

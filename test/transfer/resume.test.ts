@@ -112,6 +112,31 @@ async function openUploads(key: string): Promise<string[]> {
   return (res.Uploads ?? []).filter((u) => u.Key === key).map((u) => u.UploadId!);
 }
 
+/**
+ * A file of 6 parts named `key` in the temp dir (pattern `seed`) whose upload was aborted
+ * after `parts` parts: the stale upload is open and the state file kept. Returns its path.
+ */
+async function abortedUpload(key: string, seed: number, parts: number): Promise<string> {
+  const { file } = makeFile(dir, key, 6 * PART, seed);
+  const controller = new AbortController();
+  await expect(
+    uploadFile({
+      client,
+      pacer: new Pacer({ bandwidthLimit: PART }),
+      bucket: BUCKET,
+      key,
+      path: file,
+      stateDir,
+      partSizeBytes: PART,
+      concurrency: 1,
+      signal: controller.signal,
+      onProgress: (e) => e.bytesDone >= parts * PART && controller.abort(),
+    }),
+  ).rejects.toMatchObject({ name: 'AbortError' });
+  expect(await openUploads(key)).toHaveLength(1);
+  return file;
+}
+
 describe('upload resume', () => {
   it('after SIGKILL mid-upload, a re-run uploads only the missing parts', async () => {
     const { file, bytes } = makeFile(dir, 'killed-up.bin', 16 * PART + 100, 3);
@@ -190,25 +215,8 @@ describe('upload resume', () => {
   });
 
   it('starts over and aborts the stale upload when the file changed', async () => {
-    const { file } = makeFile(dir, 'changed.bin', 6 * PART, 5);
     const key = 'changed.bin';
-    const controller = new AbortController();
-    await expect(
-      uploadFile({
-        client,
-        pacer: new Pacer({ bandwidthLimit: PART }),
-        bucket: BUCKET,
-        key,
-        path: file,
-        stateDir,
-        partSizeBytes: PART,
-        concurrency: 1,
-        signal: controller.signal,
-        onProgress: (e) => e.bytesDone >= 2 * PART && controller.abort(),
-      }),
-    ).rejects.toMatchObject({ name: 'AbortError' });
-    const [stale] = await openUploads(key);
-    expect(stale).toBeDefined();
+    const file = await abortedUpload(key, 5, 2);
     const next = makeFile(dir, 'changed.bin', 5 * PART + 1, 6);
     const later = new Date(Date.now() + 5000);
     utimesSync(file, later, later);
@@ -229,25 +237,8 @@ describe('upload resume', () => {
   });
 
   it('starts over when the bytes changed but size and mtime were put back (cp -p, rsync -t)', async () => {
-    const { file } = makeFile(dir, 'same-stat.bin', 6 * PART, 7);
     const key = 'same-stat.bin';
-    const controller = new AbortController();
-    await expect(
-      uploadFile({
-        client,
-        pacer: new Pacer({ bandwidthLimit: PART }),
-        bucket: BUCKET,
-        key,
-        path: file,
-        stateDir,
-        partSizeBytes: PART,
-        concurrency: 1,
-        signal: controller.signal,
-        onProgress: (e) => e.bytesDone >= 3 * PART && controller.abort(),
-      }),
-    ).rejects.toMatchObject({ name: 'AbortError' });
-    const [stale] = await openUploads(key);
-    expect(stale).toBeDefined();
+    const file = await abortedUpload(key, 7, 3);
     // New bytes in a part already sent and in one not yet sent; size and mtime as before.
     const { mtime } = statSync(file);
     const changed = readFileSync(file);

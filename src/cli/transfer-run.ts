@@ -65,6 +65,12 @@ export interface TransferJob {
   props: ObjectProperties & { metadataDirective?: MetadataDirective };
   dryrun: boolean;
   /**
+   * One object or file (cp or mv without --recursive): its failure is the command's, and
+   * exits with its error's code (3 for a missing key …), as cli.md says of single-object
+   * commands, not with the 1 of a run where some items failed.
+   */
+  single?: boolean;
+  /**
    * `--source-store`: the source bucket's own session, when it is another store than the
    * run's. Copies then stream through this machine, and mv deletes sources through it.
    */
@@ -302,5 +308,6 @@ export async function runTransfer(
     else if (!quiet) err(formatSummary(summary, move));
   }
   if (result.error) throw result.error;
-  ctx.exitCode = result.exitCode;
+  const only = job.single && failures.length === 1 ? failures[0]?.error : undefined;
+  ctx.exitCode = only ? only.exitCode || 1 : result.exitCode;
 }

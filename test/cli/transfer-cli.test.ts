@@ -669,13 +669,29 @@ describe('transfer commands: errors and hostile trees [stowage]', () => {
     expect(JSON.parse(docs[0]!)).toMatchObject({ error: { code: 'E_NO_SUCH_BUCKET' } });
   });
 
-  it('a missing file among many: that item fails (exit 1), the others are uploaded', async () => {
+  it("a single cp that fails exits with its error's code (cli.md); one item of many fails with 1", async () => {
     const dir = tree({ 'f1.txt': '1', 'f2.txt': '2' });
     const r = await cli(['cp', path.join(dir, 'f1.txt'), `s3://${bucket}/one/`]);
     expect(r.code).toBe(0);
     const missing = await cli(['cp', path.join(dir, 'nope.txt'), `s3://${bucket}/one/`]);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/upload failed: .*nope\.txt.*\(E_LOCAL_NOT_FOUND\)/);
+    const noKey = await cli(['cp', `s3://${bucket}/one/nope.txt`, path.join(dir, 'x.txt')]);
+    expect(noKey.code).toBe(3);
+    expect(noKey.stderr).toMatch(/\(E_NO_SUCH_KEY\)/);
+    // Among many (a recursive run), one failed item makes the run exit 1.
+    chmod(path.join(dir, 'f2.txt'), 0o000);
+    const many = await runAsNobody([
+      '--endpoint-url',
+      srv.url,
+      'cp',
+      '--recursive',
+      dir,
+      `s3://${bucket}/many/`,
+    ]);
+    chmod(path.join(dir, 'f2.txt'), 0o644);
+    expect(many.stderr).toMatch(/f2\.txt.*\(E_LOCAL_UNREADABLE\)/);
+    expect(many.code).toBe(1);
   });
 
   it('an unreadable file (run as an unprivileged user when we are root) fails alone', async () => {

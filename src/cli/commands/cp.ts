@@ -239,6 +239,7 @@ async function copyAction(
         route,
         props,
         dryrun: o.dryrun === true,
+        single: !o.recursive,
         sourceSession,
       });
     },

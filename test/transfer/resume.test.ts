@@ -112,12 +112,31 @@ async function openUploads(key: string): Promise<string[]> {
   return (res.Uploads ?? []).filter((u) => u.Key === key).map((u) => u.UploadId!);
 }
 
+/** The same upload run again, resuming from the state file (no abort, no pacing). */
+function rerun(key: string, file: string): ReturnType<typeof uploadFile> {
+  return uploadFile({
+    client,
+    pacer: new Pacer(),
+    bucket: BUCKET,
+    key,
+    path: file,
+    stateDir,
+    partSizeBytes: PART,
+  });
+}
+
 /**
- * A file of 6 parts named `key` in the temp dir (pattern `seed`) whose upload was aborted
- * after `parts` parts: the stale upload is open and the state file kept. Returns its path.
+ * A file of `fileParts` parts named `key` in the temp dir (pattern `seed`) whose upload was aborted
+ * after `parts` parts: the stale upload is open and the state file kept. Returns the file and its bytes.
  */
-async function abortedUpload(key: string, seed: number, parts: number): Promise<string> {
-  const { file } = makeFile(dir, key, 6 * PART, seed);
+async function abortedUpload(
+  key: string,
+  seed: number,
+  parts: number,
+  fileParts = 6,
+): Promise<ReturnType<typeof makeFile>> {
+  const made = makeFile(dir, key, fileParts * PART, seed);
+  const file = made.file;
   const controller = new AbortController();
   await expect(
     uploadFile({
@@ -134,7 +153,7 @@ async function abortedUpload(key: string, seed: number, parts: number): Promise<
     }),
   ).rejects.toMatchObject({ name: 'AbortError' });
   expect(await openUploads(key)).toHaveLength(1);
-  return file;
+  return made;
 }
 
 describe('upload resume', () => {
@@ -155,15 +174,7 @@ describe('upload resume', () => {
     expect(listed.length).toBeLessThan(17);
 
     const before = counts.get('UploadPartCommand') ?? 0;
-    const r = await uploadFile({
-      client,
-      pacer: new Pacer(),
-      bucket: BUCKET,
-      key,
-      path: file,
-      stateDir,
-      partSizeBytes: PART,
-    });
+    const r = await rerun(key, file);
     const recorded = Object.keys(state.parts).length;
     // Every part the killed run recorded (and the store still holds) is kept; the rest is sent.
     expect(r.resumedParts).toBeGreaterThanOrEqual(Math.min(recorded, listed.length));
@@ -198,15 +209,7 @@ describe('upload resume', () => {
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     const stateFile = stateFileFor(stateDir, BUCKET, key, file);
     expect(existsSync(stateFile)).toBe(true);
-    const r = await uploadFile({
-      client,
-      pacer: new Pacer(),
-      bucket: BUCKET,
-      key,
-      path: file,
-      stateDir,
-      partSizeBytes: PART,
-    });
+    const r = await rerun(key, file);
     expect(r.resumedParts).toBeGreaterThanOrEqual(3);
     expect(r.resumedParts + r.uploadedParts).toBe(8);
     const out = path.join(dir, 'aborted.out');
@@ -216,19 +219,11 @@ describe('upload resume', () => {
 
   it('starts over and aborts the stale upload when the file changed', async () => {
     const key = 'changed.bin';
-    const file = await abortedUpload(key, 5, 2);
+    const { file } = await abortedUpload(key, 5, 2);
     const next = makeFile(dir, 'changed.bin', 5 * PART + 1, 6);
     const later = new Date(Date.now() + 5000);
     utimesSync(file, later, later);
-    const r = await uploadFile({
-      client,
-      pacer: new Pacer(),
-      bucket: BUCKET,
-      key,
-      path: file,
-      stateDir,
-      partSizeBytes: PART,
-    });
+    const r = await rerun(key, file);
     expect(r).toMatchObject({ resumedParts: 0, uploadedParts: 6 });
     expect(await openUploads(key)).toEqual([]);
     const out = path.join(dir, 'changed.out');
@@ -238,7 +233,7 @@ describe('upload resume', () => {
 
   it('starts over when the bytes changed but size and mtime were put back (cp -p, rsync -t)', async () => {
     const key = 'same-stat.bin';
-    const file = await abortedUpload(key, 7, 3);
+    const { file } = await abortedUpload(key, 7, 3);
     // New bytes in a part already sent and in one not yet sent; size and mtime as before.
     const { mtime } = statSync(file);
     const changed = readFileSync(file);
@@ -246,15 +241,7 @@ describe('upload resume', () => {
     changed[5 * PART + 10] = changed[5 * PART + 10]! ^ 0xff;
     writeFileSync(file, changed);
     utimesSync(file, mtime, mtime);
-    const r = await uploadFile({
-      client,
-      pacer: new Pacer(),
-      bucket: BUCKET,
-      key,
-      path: file,
-      stateDir,
-      partSizeBytes: PART,
-    });
+    const r = await rerun(key, file);
     expect(r).toMatchObject({ resumedParts: 0, uploadedParts: 6 });
     expect(r.sha256).toBe(createHash('sha256').update(changed).digest('hex'));
     expect(await openUploads(key)).toEqual([]);
@@ -264,72 +251,25 @@ describe('upload resume', () => {
   });
 
   it('a file that shrank below the part size goes in one PUT and the stale upload is aborted', async () => {
-    const { file } = makeFile(dir, 'shrunk.bin', 4 * PART, 14);
     const key = 'shrunk.bin';
-    const controller = new AbortController();
-    await expect(
-      uploadFile({
-        client,
-        pacer: new Pacer({ bandwidthLimit: PART }),
-        bucket: BUCKET,
-        key,
-        path: file,
-        stateDir,
-        partSizeBytes: PART,
-        concurrency: 1,
-        signal: controller.signal,
-        onProgress: (e) => e.bytesDone >= PART && controller.abort(),
-      }),
-    ).rejects.toMatchObject({ name: 'AbortError' });
-    expect(await openUploads(key)).toHaveLength(1);
+    const { file } = await abortedUpload(key, 14, 1, 4);
     makeFile(dir, 'shrunk.bin', 100, 15);
-    const r = await uploadFile({
-      client,
-      pacer: new Pacer(),
-      bucket: BUCKET,
-      key,
-      path: file,
-      stateDir,
-      partSizeBytes: PART,
-    });
+    const r = await rerun(key, file);
     expect(r).toMatchObject({ sizeBytes: 100, uploadedParts: 0 });
     expect(await openUploads(key)).toEqual([]);
     expect(existsSync(stateFileFor(stateDir, BUCKET, key, file))).toBe(false);
   });
 
   it('starts over cleanly when the saved upload is gone (NoSuchUpload)', async () => {
-    const { file, bytes } = makeFile(dir, 'gone.bin', 4 * PART, 8);
     const key = 'gone.bin';
-    const controller = new AbortController();
-    await expect(
-      uploadFile({
-        client,
-        pacer: new Pacer({ bandwidthLimit: PART }),
-        bucket: BUCKET,
-        key,
-        path: file,
-        stateDir,
-        partSizeBytes: PART,
-        concurrency: 1,
-        signal: controller.signal,
-        onProgress: (e) => e.bytesDone >= PART && controller.abort(),
-      }),
-    ).rejects.toMatchObject({ name: 'AbortError' });
+    const { file, bytes } = await abortedUpload(key, 8, 1, 4);
     const state = JSON.parse(readFileSync(stateFileFor(stateDir, BUCKET, key, file), 'utf8')) as {
       uploadId: string;
     };
     await client.send(
       new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: state.uploadId }),
     );
-    const r = await uploadFile({
-      client,
-      pacer: new Pacer(),
-      bucket: BUCKET,
-      key,
-      path: file,
-      stateDir,
-      partSizeBytes: PART,
-    });
+    const r = await rerun(key, file);
     expect(r).toMatchObject({ resumedParts: 0, uploadedParts: 4 });
     const out = path.join(dir, 'gone.out');
     await downloadFile({ client, pacer: new Pacer(), bucket: BUCKET, key, path: out });

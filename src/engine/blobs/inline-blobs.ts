@@ -33,16 +33,11 @@ export function isInlineId(id: string): boolean {
   return c === 0x6a /* 'j' */ || c === 0x69; /* 'i' */
 }
 
-/** The row number an id of `inline_rows` names; undefined for an id of `inline_blobs`. */
-function rowOf(id: string): number | undefined {
-  return id.charCodeAt(0) === 0x6a ? Number(id.slice(1)) : undefined;
-}
-
 /** The rows of inline blobs. All methods are synchronous; writes belong in a transaction. */
 export class InlineBlobs {
   /** Statements on `inline_rows` (by row number) and on `inline_blobs` (by text id). */
-  private readonly rows;
-  private readonly legacy;
+  private readonly rows: Statements;
+  private readonly legacy: Statements;
   private readonly freePagesStmt;
   private readonly pageBytes: number;
   /**
@@ -105,30 +100,32 @@ export class InlineBlobs {
 
   /** The bytes of an inline blob, or undefined when there is no such row. */
   get(id: string): Buffer | undefined {
-    const row = rowOf(id);
-    return (row === undefined ? this.legacy.get.get(id) : this.rows.get.get(row)) as
-      Buffer | undefined;
+    const [table, key] = this.tableOf(id);
+    return table.get.get(key) as Buffer | undefined;
   }
 
   /** The size of an inline blob, or undefined when there is no such row. */
   size(id: string): number | undefined {
-    const row = rowOf(id);
-    return (row === undefined ? this.legacy.size.get(id) : this.rows.size.get(row)) as
-      number | undefined;
+    const [table, key] = this.tableOf(id);
+    return table.size.get(key) as number | undefined;
   }
 
   put(id: string, data: Uint8Array): void {
-    const row = rowOf(id);
-    if (row === undefined) this.legacy.put.run(id, data);
-    else this.rows.put.run(row, data);
+    const [table, key] = this.tableOf(id);
+    table.put.run(key, data);
   }
 
   delete(ids: readonly string[]): void {
     for (const id of ids) {
-      const row = rowOf(id);
-      if (row === undefined) this.legacy.delete.run(id);
-      else this.rows.delete.run(row);
+      const [table, key] = this.tableOf(id);
+      table.delete.run(key);
     }
+  }
+
+  /** The table an id names a row of, and the row's key there (its number, or the id). */
+  private tableOf(id: string): [Statements, number | string] {
+    // 'j<n>' names row n of inline_rows; 'i<hex>' a row of inline_blobs (before schema 13).
+    return id.charCodeAt(0) === 0x6a ? [this.rows, Number(id.slice(1))] : [this.legacy, id];
   }
 
   /** Ids and sizes of every inline blob (integrity checks and recovery). */
@@ -143,6 +140,8 @@ export class InlineBlobs {
 }
 
 /** The four statements on one table of inline blobs. */
+type Statements = ReturnType<typeof statementsFor>;
+
 function statementsFor(db: Database, table: 'inline_rows' | 'inline_blobs') {
   return {
     get: db.prepare(`SELECT data FROM ${table} WHERE id = ?`).pluck(),

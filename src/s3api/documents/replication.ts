@@ -104,14 +104,14 @@ function checkDestinationBlocks(node: XmlElement, at: string): void {
   if (time) {
     const where = `the <ReplicationTime> of ${at}`;
     allowOnly(time, ['Status', 'Time'], where);
-    statusBlock(node, 'ReplicationTime', at);
+    oneOf(requireText(time, 'Status', where), STATUS, 'Status', where);
     checkMinutes(requireElement(time, 'Time', where), `the <Time> of ${where}`);
   }
   const metrics = elementOf(node, 'Metrics', at);
   if (metrics) {
     const where = `the <Metrics> of ${at}`;
     allowOnly(metrics, ['Status', 'EventThreshold'], where);
-    statusBlock(node, 'Metrics', at);
+    oneOf(requireText(metrics, 'Status', where), STATUS, 'Status', where);
     const threshold = elementOf(metrics, 'EventThreshold', where);
     if (threshold) checkMinutes(threshold, `the <EventThreshold> of ${where}`);
   }

@@ -3,7 +3,7 @@
  * with memory bounded by the listings' pages and the delete spool, never by the number
  * of keys. See docs/sync.md for the decision rules.
  */
-import { decideChange, type ChecksumSides, type CompareOptions } from './compare.js';
+import { decideChange, type CompareOptions } from './compare.js';
 import { DeleteSpool } from './delete-spool.js';
 import { compileFilters, type FilterRule, type KeyFilter } from './filters.js';
 import { compareKeys } from './key-order.js';
@@ -13,25 +13,18 @@ import type { ListedItem, SyncAction, SyncDirection, SyncEntry } from './types.j
 import { StowageError } from '../../errors.js';
 
 /** Options for {@link planSync}. */
-export interface PlanSyncOptions {
+/** What to plan; how a key on both sides is compared is CompareOptions' (compare.ts). */
+export interface PlanSyncOptions extends CompareOptions {
   /** The source listing, in S3 key order, keys relative to the source root. */
   source: AsyncIterable<ListedItem>;
   /** The destination listing, in S3 key order, keys relative to the destination root. */
   dest: AsyncIterable<ListedItem>;
-  /** upload (local → store), download (store → local) or copy (store → store). */
-  direction: SyncDirection;
   /** `--exclude`/`--include` rules in command-line order, or a compiled filter. */
   filters?: readonly FilterRule[] | KeyFilter;
   /** Delete destination keys the source does not have (`--delete`). */
   delete?: boolean;
   /** With `delete`: when more deletions than this are due, plan none (`--max-delete`). */
   maxDelete?: number;
-  sizeOnly?: boolean;
-  exactTimestamps?: boolean;
-  /** SHA-256 of each side for same-size entries (`--checksum`). */
-  checksum?: ChecksumSides;
-  /** Uploads: the `stowage-mtime` of a destination object (compare.ts `storedMtime`). */
-  storedMtime?: CompareOptions['storedMtime'];
   /** Deletion candidates kept in memory before spilling to a temp file. Default 5,000. */
   deleteMemoryLimit?: number;
   /** Directory for the spill file. Default: the OS temp directory. */

@@ -115,6 +115,19 @@ describe('ProgressReporter without a TTY', () => {
   });
 });
 
+describe('ProgressReporter.filesText (what an interrupted run says)', () => {
+  it('counts finished files, not failed ones or deletions, with + while the plan grows', () => {
+    const p = new ProgressReporter({ sink: fake(false).sink, mode: 'off', timer: false });
+    for (let i = 0; i < 4; i++) p.planned(MiB);
+    p.result({ key: 'a', action: 'upload', status: 'ok', bytes: MiB });
+    p.result({ key: 'b', action: 'upload', status: 'failed' });
+    p.result({ key: 'c', action: 'delete', status: 'ok' });
+    expect(p.filesText()).toBe('1 of 4+ files');
+    p.planDone();
+    expect(p.filesText()).toBe('1 of 4 files');
+  });
+});
+
 describe('formatSummary', () => {
   const base: SyncSummary = emptySummary(false);
   it('names the counts, bytes, duration and throughput', () => {

@@ -147,6 +147,11 @@ export class ProgressReporter {
     this.tick();
   }
 
+  /** How many of the planned files are done: `3 of 10 files` (`3 of 10+` while listing). */
+  filesText(): string {
+    return `${this.filesDone} of ${this.filesTotal}${this.planComplete ? '' : '+'} files`;
+  }
+
   /** The status text as it would be drawn now. */
   statusText(): string {
     const now = this.now();

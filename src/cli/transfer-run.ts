@@ -278,6 +278,22 @@ export async function runTransfer(
     reporter.planDone();
   }
 
+  // Ctrl-C or SIGTERM: say where the run stopped, then end as the signal would have ended
+  // it, so that a shell loop around stowage stops too. Nothing needs undoing first: the
+  // same command resumes (multipart state, partial downloads; cli.md, "Resume").
+  const onSignal = (signal: NodeJS.Signals): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    reporter.stop();
+    ctx.io.stderr.write(
+      `stowage: interrupted by ${signal} after ${reporter.filesText()}; run the same command ` +
+        'again to go on (a sync skips what is done, and interrupted multipart uploads and ' +
+        'downloads resume)\n',
+    );
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let result;
   try {
     result = await runPlan(counted(), handlers, {
@@ -286,6 +302,8 @@ export async function runTransfer(
       onResult,
     });
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     reporter.stop();
   }
   const { summary, failures } = result;

@@ -239,6 +239,58 @@ describe('bin/stowage.cjs (subprocess)', () => {
       expect(head).toBe('NotFound');
     });
 
+    it('sync interrupted (SIGINT) says how far it got, dies of the signal, and a re-run finishes', async () => {
+      await t.client.send(new CreateBucketCommand({ Bucket: 'interrupted' }));
+      const src = path.join(dir, 'interrupted');
+      mkdirSync(src);
+      const files = Array.from({ length: 6 }, (_, i) => `f${i}.bin`);
+      for (const f of files) writeFileSync(path.join(src, f), randomBytes(4 * 1024 * 1024));
+      // 24 MiB at 4 MiB/s: about six seconds, so the signal comes in the middle.
+      const args = ['sync', src, 's3://interrupted/', '--no-progress', '--bandwidth-limit', '4M'];
+      const child = cliProcess(args, ['ignore', 'pipe', 'pipe']);
+      let stdout = '';
+      let stderr = '';
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      const firstDone = new Promise<void>((resolve) =>
+        child.stdout!.on('data', (c: Buffer) => {
+          stdout += c.toString();
+          if (stdout.includes('upload: ')) resolve();
+        }),
+      );
+      await firstDone;
+      child.kill('SIGINT');
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+        child.on('close', (c, sig) => resolve([c, sig])),
+      );
+      // Ended by the signal itself (a shell loop around it stops too), not by an exit code.
+      expect([code, signal]).toEqual([null, 'SIGINT']);
+      expect(stderr).toMatch(
+        /^stowage: interrupted by SIGINT after [1-5] of 6 files; run the same command again to go on \(a sync skips what is done, and interrupted multipart uploads and downloads resume\)\n$/,
+      );
+      const done = Number(/after (\d) of/.exec(stderr)![1]);
+      expect(stdout.match(/^upload: /gm)?.length).toBe(done);
+
+      const rerun = await exec(
+        process.execPath,
+        ['bin/stowage.cjs', '--endpoint-url', t.url, ...args.slice(0, 3)],
+        {
+          cwd: root,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: dir,
+            AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
+          },
+        },
+      );
+      // Only the files the first run did not finish are sent again.
+      expect(rerun.stdout.match(/^upload: /gm)?.length).toBe(6 - done);
+      for (const f of files) {
+        const head = await t.client.send(new HeadObjectCommand({ Bucket: 'interrupted', Key: f }));
+        expect(head.ContentLength).toBe(4 * 1024 * 1024);
+      }
+    });
+
     it('cp - s3://b/k with a directory as standard input is refused, and stores nothing', async () => {
       await t.client.send(new CreateBucketCommand({ Bucket: 'stdout' })).catch(() => undefined);
       const fd = openSync(dir, 'r');

@@ -17,6 +17,7 @@ import {
   type ProgressEvent,
 } from '../transfer/index.js';
 import { deleteObject, deleteObjects } from '../transfer/delete.js';
+import { makeWayForFile } from '../transfer/local-file.js';
 import type { ItemResult, SyncHandlers } from '../transfer/sync/run-plan.js';
 import { runPlan } from '../transfer/sync/run-plan.js';
 import type { SyncAction } from '../transfer/sync/types.js';
@@ -146,6 +147,8 @@ export async function runTransfer(
       const from = route.source(a.key);
       const to = route.dest(a.key);
       if (from.kind !== 's3' || to.kind !== 'local') throw new Error('download needs s3 → local');
+      // A folder where the object goes: replaced when empty, else retried after deletions.
+      await makeWayForFile(to.path);
       const r = await downloadFile({
         ...base,
         bucket: from.bucket,

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectError } from '../../test/helpers/expect-error.js';
-import { readSmallFile } from './local-file.js';
+import { makeWayForFile, readSmallFile } from './local-file.js';
 import { SyncMode } from './sync-mode.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'stowage-local-file-'));
@@ -48,5 +48,34 @@ describe('readSmallFile with a SyncMode', () => {
     expect(readSmallFile(file, 1024, mode)).toBeUndefined();
     const fresh = new SyncMode(60);
     expect(readSmallFile(file, 1024, fresh)?.body.toString()).toBe('cold');
+  });
+});
+
+describe('makeWayForFile (before a download to a path)', () => {
+  it('removes a tree of empty folders, leaves a file or nothing alone', async () => {
+    const target = path.join(dir, 'way-empty');
+    mkdirSync(path.join(target, 'x/y'), { recursive: true });
+    mkdirSync(path.join(target, 'z'));
+    await makeWayForFile(target);
+    expect(existsSync(target)).toBe(false);
+    await makeWayForFile(target); // nothing there: nothing to do
+    writeFileSync(target, 'file');
+    await makeWayForFile(target);
+    expect(readFileSync(target, 'utf8')).toBe('file');
+  });
+
+  it('refuses a folder that holds a file, marked for a retry after deletions, and removes nothing', async () => {
+    const target = path.join(dir, 'way-full');
+    mkdirSync(path.join(target, 'empty'), { recursive: true });
+    mkdirSync(path.join(target, 'deep/er'), { recursive: true });
+    writeFileSync(path.join(target, 'deep/er/f.txt'), 'f');
+    const e = await expectError(
+      makeWayForFile(target),
+      'E_LOCAL_NOT_A_FILE',
+      `cannot download to ${target}: it is a directory that is not empty`,
+    );
+    expect(e.details).toEqual({ path: target, retryAfterDeletions: true });
+    expect(existsSync(path.join(target, 'empty'))).toBe(true);
+    expect(readFileSync(path.join(target, 'deep/er/f.txt'), 'utf8')).toBe('f');
   });
 });

@@ -4,7 +4,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import {
+  lstat,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
+import path from 'node:path';
 import { StowageError, toStowageError } from '../errors.js';
 import { SyncMode } from './sync-mode.js';
 
@@ -232,4 +244,50 @@ export async function readJsonOrUndefined(file: string): Promise<unknown> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Before a download to `filePath`: a directory there that holds nothing but (empty)
+ * directories is removed, since the object takes its place. One that holds a file is
+ * refused with E_LOCAL_NOT_A_FILE, marked `retryAfterDeletions`: when the store's object
+ * replaced a folder of the same name, a `sync --delete` is about to delete those files
+ * (runPlan runs such an item again after the deletions). Anything else at the path is left
+ * for the download to judge.
+ */
+export async function makeWayForFile(filePath: string): Promise<void> {
+  const notEmpty = (cause?: unknown) =>
+    new StowageError(
+      'E_LOCAL_NOT_A_FILE',
+      `cannot download to ${filePath}: it is a directory that is not empty`,
+      { cause, details: { path: filePath, retryAfterDeletions: true } },
+    );
+  try {
+    if (!(await lstat(filePath)).isDirectory()) return;
+    // Checked before anything is removed: a folder that stays keeps its empty subfolders.
+    if (!(await holdsOnlyFolders(filePath))) throw notEmpty();
+    await removeFolders(filePath);
+  } catch (err) {
+    if (err instanceof StowageError) throw err;
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'ENOENT') return;
+    // A file appeared in it meanwhile.
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw notEmpty(err);
+    throw localError(err, filePath, 'cannot replace the empty directory');
+  }
+}
+
+/** True when nothing under `dir` is anything but a directory. */
+async function holdsOnlyFolders(dir: string): Promise<boolean> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (!e.isDirectory() || !(await holdsOnlyFolders(path.join(dir, e.name)))) return false;
+  }
+  return true;
+}
+
+/** Removes a tree of empty directories, deepest first; rmdir refuses one that gained a file. */
+async function removeFolders(dir: string): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) await removeFolders(path.join(dir, e.name));
+  }
+  await rmdir(dir);
 }

@@ -552,6 +552,35 @@ describeS3Targets('transfer commands', (getTarget) => {
     expect(sums.code).toBe(0);
     expect(sums.stdout).toBe('');
   });
+  it('sync --delete down converges when an object replaced a folder of the same name; without --delete it fails alone', async () => {
+    const prefix = `s3://${bucket}/swap`;
+    const dir = tree({ 'a/b/c.txt': 'c', 'a/d.txt': 'd', 'keep.txt': 'k' });
+    expect((await cli(['sync', dir, prefix])).code).toBe(0);
+    const local = path.join(home.dir, `down-${++dirCount}`);
+    expect((await cli(['sync', prefix, local])).code).toBe(0);
+    // In the store the folder a/ becomes an object a.
+    expect((await cli(['rm', `${prefix}/a/`, '--recursive'])).code).toBe(0);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'swap/a', Body: 'now a file' }));
+
+    const plain = await cli(['sync', prefix, local]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toContain(
+      `cannot download to ${path.join(local, 'a')}: it is a directory that is not empty (E_LOCAL_NOT_A_FILE)`,
+    );
+    expect(readFileSync(path.join(local, 'a/d.txt'), 'utf8')).toBe('d');
+
+    const mirrored = await cli(['sync', prefix, local, '--delete']);
+    expect(mirrored.code).toBe(0);
+    expect(lines(mirrored.stdout).sort()).toEqual([
+      `delete: ${path.join(local, 'a/b/c.txt')}`,
+      `delete: ${path.join(local, 'a/d.txt')}`,
+      `download: ${prefix}/a to ${path.join(local, 'a')}`,
+    ]);
+    expect(readFileSync(path.join(local, 'a'), 'utf8')).toBe('now a file');
+    expect(readdirSync(local).sort()).toEqual(['a', 'keep.txt']);
+    expect((await cli(['sync', prefix, local, '--delete'])).stdout).toBe('');
+  });
+
   it("stowage's partial-download files are never uploaded, and such keys never downloaded into a tree", async () => {
     // A bucket holding both `x` and `x.stowage-partial`: a download of the tree writing the
     // second would overwrite the first's partial file in flight, and `x` would get its bytes.

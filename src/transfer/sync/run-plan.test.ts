@@ -13,6 +13,12 @@ const up = (key: string): SyncAction => ({
   reason: 'new',
 });
 const del = (key: string): SyncAction => ({ kind: 'delete', key, dest: entry(key) });
+const down = (key: string): SyncAction => ({
+  kind: 'download',
+  key,
+  source: entry(key),
+  reason: 'new',
+});
 
 async function* from(actions: SyncAction[]): AsyncGenerator<SyncAction> {
   yield* actions;
@@ -113,6 +119,66 @@ describe('runPlan', () => {
       status: 'skipped',
       reason: 'not deleted: 1 item(s) failed in this run',
     });
+  });
+
+  it('runs a transfer blocked by what the deletions remove again after them, and records that outcome', async () => {
+    const log: string[] = [];
+    const blocking = new Set(['a/b', 'a/c']);
+    const blocked = (key: string) =>
+      new StowageError('E_LOCAL_NOT_A_FILE', `${key} is a directory that is not empty`, {
+        details: { retryAfterDeletions: true },
+      });
+    const r = await runPlan(
+      from([down('a'), down('never'), down('z'), del('a/b'), del('a/c')]),
+      {
+        download: async (a) => {
+          log.push(`down ${a.key}`);
+          if (a.key === 'never' || (a.key === 'a' && blocking.size > 0)) throw blocked(a.key);
+        },
+        delete: async (a) => {
+          log.push(`del ${a.key}`);
+          blocking.delete(a.key);
+        },
+      },
+      { concurrency: 4, keepResults: true },
+    );
+    // The blocked downloads do not hold the deletions back; each runs once more after them.
+    expect(log.slice(0, 3).sort()).toEqual(['down a', 'down never', 'down z']);
+    expect(log.slice(3, 5).sort()).toEqual(['del a/b', 'del a/c']);
+    expect(log.slice(5).sort()).toEqual(['down a', 'down never']);
+    // One result per item: the second try's.
+    expect(r.results?.map((x) => `${x.key} ${x.status}`).sort()).toEqual([
+      'a ok',
+      'a/b ok',
+      'a/c ok',
+      'never failed',
+      'z ok',
+    ]);
+    expect(r.failures.map((f) => f.error?.message)).toEqual([
+      'never is a directory that is not empty',
+    ]);
+    expect(r.summary).toMatchObject({ downloaded: 2, deleted: 2, failed: 1 });
+    expect(r.exitCode).toBe(1);
+  });
+
+  it('with no deletions, a blocked transfer still in flight when the plan ends is tried again and fails once', async () => {
+    let calls = 0;
+    const r = await runPlan(
+      from([down('only')]),
+      {
+        download: async () => {
+          calls++;
+          await sleep(10);
+          throw new StowageError('E_LOCAL_NOT_A_FILE', 'a directory that is not empty', {
+            details: { retryAfterDeletions: true },
+          });
+        },
+      },
+      { keepResults: true },
+    );
+    expect(calls).toBe(2);
+    expect(r.results?.map((x) => `${x.key} ${x.status}`)).toEqual(['only failed']);
+    expect(r.exitCode).toBe(1);
   });
 
   it('fails the run with E_MAX_DELETE_EXCEEDED on delete-blocked, after the copies', async () => {

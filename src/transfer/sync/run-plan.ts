@@ -7,6 +7,10 @@
  * failed (as rclone does: a destination is never pruned on the strength of a run that
  * did not manage to copy everything). A `delete-blocked` action fails the run with
  * E_MAX_DELETE_EXCEEDED.
+ *
+ * A transfer whose handler rejects with `details.retryAfterDeletions` (a download blocked
+ * by a local folder the deletions may empty) is not counted yet: it runs once more after
+ * the deletions, and that outcome is the one recorded.
  */
 import { StowageError, toStowageError } from '../../errors.js';
 import type { SyncAction, SyncDirection, TransferAction } from './types.js';
@@ -19,8 +23,10 @@ export interface HandlerOutcome {
 
 /**
  * The side effects of a sync. Each handler MUST either complete its item (resolve) or
- * reject with the reason; a rejection fails that item only. Handlers for the kinds a plan
- * never yields may be left out.
+ * reject with the reason; a rejection fails that item only. A transfer handler MAY reject
+ * with a StowageError whose `details.retryAfterDeletions` is true when the plan's deletions
+ * could remove what blocks it; it is then called once more after them. Handlers for the
+ * kinds a plan never yields may be left out.
  */
 export interface SyncHandlers {
   upload?(action: TransferAction): Promise<HandlerOutcome | void>;
@@ -158,9 +164,10 @@ export async function runPlan(
     options.onResult?.(r);
   };
 
+  /** The outcome of `action`, or undefined when it waits for the deletions. */
   const execute = async (
     action: TransferAction | Extract<SyncAction, { kind: 'delete' }>,
-  ): Promise<ItemResult> => {
+  ): Promise<ItemResult | undefined> => {
     const base = {
       key: action.key,
       action: action.kind,
@@ -181,12 +188,28 @@ export async function runPlan(
       const outcome = await handler(action);
       return { ...base, status: 'ok', bytes: outcome?.bytes ?? bytes };
     } catch (err) {
-      return {
-        ...base,
-        status: 'failed',
-        error: toStowageError(err, `${action.kind} ${JSON.stringify(action.key)}`),
-      };
+      const e = toStowageError(err, `${action.kind} ${JSON.stringify(action.key)}`);
+      if (
+        e.details.retryAfterDeletions === true &&
+        action.kind !== 'delete' &&
+        !retried.has(action)
+      ) {
+        retried.add(action);
+        afterDeletions.push(action);
+        return undefined;
+      }
+      return { ...base, status: 'failed', error: e };
     }
+  };
+  /** Transfers to run again once the deletions are done (see the module comment). */
+  const afterDeletions: TransferAction[] = [];
+  const retried = new Set<TransferAction>();
+  /** Runs `action` within the concurrency budget and records its outcome. */
+  const start = async (action: TransferAction | DeleteAction): Promise<void> => {
+    while (inflight.size >= concurrency) await Promise.race(inflight);
+    const p: Promise<void> = execute(action).then((r) => r && record(r));
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
   };
 
   let deletes: DeleteAction[] = [];
@@ -266,14 +289,14 @@ export async function runPlan(
               break;
             }
           }
-          while (inflight.size >= concurrency) await Promise.race(inflight);
-          const p: Promise<void> = execute(action).then(record);
-          inflight.add(p);
-          void p.finally(() => inflight.delete(p));
+          await start(action);
         }
       }
     }
     await flushDeletes();
+    // Every transfer must have settled first: the last ones may still join the list.
+    await Promise.all(inflight);
+    for (const action of afterDeletions) await start(action);
   } catch (err) {
     error = toStowageError(err, 'planning the sync');
   }

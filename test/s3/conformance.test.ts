@@ -408,7 +408,7 @@ describe('writes S3 would refuse', () => {
     expect(plain.status).toBe(200);
   });
 
-  it('InvalidTag names the TagKey (and TagValue) it refused; GetObject counts tags, HeadObject does not', async () => {
+  it('InvalidTag names the TagKey (and TagValue) it refused; GetObject and HeadObject count tags', async () => {
     // LocalStack's recorded test_tagging_validation and test_put_object_with_tags.
     for (const [Key, Value, fields] of [
       ['aws:x', 'v', ['<TagKey>aws:x</TagKey>']],
@@ -428,8 +428,14 @@ describe('writes S3 would refuse', () => {
     const got = await t.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'counted' }));
     await got.Body!.transformToString();
     expect(got.TagCount).toBe(2);
-    const head = await signedFetch(t, 'HEAD', `/${BUCKET}/counted`);
-    expect([head.status, head.headers.get('x-amz-tagging-count')]).toEqual([200, null]);
+    // S3 sends the count on HEAD too (the SDKs' HeadObjectOutput has TagCount).
+    const head = await t.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'counted' }));
+    expect(head.TagCount).toBe(2);
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'uncounted', Body: 'x' }));
+    const untagged = await t.client.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: 'uncounted' }),
+    );
+    expect(untagged.TagCount).toBeUndefined();
   });
 
   it('a refused HEAD says its (absent) error document is XML, as S3 does', async () => {
@@ -545,19 +551,29 @@ describe('writes S3 would refuse', () => {
     expect(await got.Body!.transformToString()).toBe('v3');
   });
 
-  it('refuses a website redirect location that is not a path or an http(s) URL', async () => {
-    expect(
-      await s3ErrorOf(
-        t.client.send(
-          new PutObjectCommand({
-            Bucket: BUCKET,
-            Key: 'redirect',
-            Body: 'x',
-            WebsiteRedirectLocation: 'noslash',
-          }),
-        ),
-      ),
-    ).toMatchObject({ name: 'InvalidArgument', status: 400 });
+  it('refuses a website redirect location that is not a path or an http(s) URL, or over 2 KB: InvalidRedirectLocation', async () => {
+    const put = (Key: string, WebsiteRedirectLocation: string) =>
+      t.client.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x', WebsiteRedirectLocation }),
+      );
+    for (const value of ['noslash', 'ftp://example.com/', `/${'a'.repeat(2048)}`]) {
+      expect(await s3ErrorOf(put('redirect', value))).toMatchObject({
+        name: 'InvalidRedirectLocation',
+        status: 400,
+      });
+    }
+    const create = t.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: 'redirect',
+        WebsiteRedirectLocation: 'other.html',
+      }),
+    );
+    expect(await s3ErrorOf(create)).toMatchObject({ name: 'InvalidRedirectLocation' });
+    // 2,048 bytes is the limit itself.
+    await put('redirect', `/${'a'.repeat(2047)}`);
+    const head = await t.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'redirect' }));
+    expect(head.WebsiteRedirectLocation).toHaveLength(2048);
   });
 
   it('POST Object (a browser form upload) with a body that is no form is InvalidArgument', async () => {

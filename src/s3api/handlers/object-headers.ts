@@ -26,6 +26,30 @@ const STANDARD_HEADERS: Array<[keyof ObjectHeaders, string]> = [
   ['websiteRedirectLocation', 'x-amz-website-redirect-location'],
 ];
 
+/** S3's limit on x-amz-website-redirect-location (PutObject: "limited to 2 KB"). */
+const MAX_REDIRECT_BYTES = 2048;
+
+/** S3's InvalidRedirectLocation for a value without its prefix or over 2 KB. */
+function checkRedirectLocation(redirect: string): void {
+  const refuse = (why: string) =>
+    new StowageError('E_INVALID_ARGUMENT', why, {
+      s3Code: 'InvalidRedirectLocation',
+      details: { argumentName: 'x-amz-website-redirect-location' },
+    });
+  if (!/^(\/|https?:\/\/)/.test(redirect)) {
+    throw refuse(
+      `The website redirect location must have a prefix of 'http://' or 'https://' or '/', ` +
+        `got "${redirect}"`,
+    );
+  }
+  const bytes = Buffer.byteLength(redirect);
+  if (bytes > MAX_REDIRECT_BYTES) {
+    throw refuse(
+      `The website redirect location is ${bytes} bytes long; S3 allows at most ${MAX_REDIRECT_BYTES}`,
+    );
+  }
+}
+
 /**
  * Standard headers of a write that makes an object (PutObject, CopyObject,
  * CreateMultipartUpload). `aws-chunked` is a transfer detail, not the object's encoding.
@@ -33,14 +57,7 @@ const STANDARD_HEADERS: Array<[keyof ObjectHeaders, string]> = [
  */
 export function objectHeadersFrom(r: S3Request): ObjectHeaders {
   const redirect = header(r, 'x-amz-website-redirect-location');
-  if (redirect !== undefined && !/^(\/|https?:\/\/)/.test(redirect)) {
-    throw new StowageError(
-      'E_INVALID_ARGUMENT',
-      `The website redirect location must have a prefix of 'http://' or 'https://' or '/', ` +
-        `got "${redirect}"`,
-      { details: { argumentName: 'x-amz-website-redirect-location' } },
-    );
-  }
+  if (redirect !== undefined) checkRedirectLocation(redirect);
   const out: ObjectHeaders = {};
   for (const [field, name] of STANDARD_HEADERS) {
     let v = header(r, name);
@@ -266,7 +283,7 @@ function onWire(v: string): string {
 export function writeObjectHeaders(
   res: ServerResponse,
   info: ObjectInfo,
-  options: { versioned: boolean; checksumMode: boolean; tagCount: boolean },
+  options: { versioned: boolean; checksumMode: boolean },
 ): void {
   res.setHeader('ETag', info.etag);
   res.setHeader('Last-Modified', rfc1123(info.lastModified));
@@ -282,8 +299,9 @@ export function writeObjectHeaders(
     res.setHeader('x-amz-version-id', info.versionId);
   const restore = restoreHeader(info);
   if (restore) res.setHeader('x-amz-restore', restore);
+  // On HEAD too: S3 sends it there, and the SDKs' HeadObjectOutput has TagCount.
   const tagCount = Object.keys(info.tags).length;
-  if (options.tagCount && tagCount > 0) res.setHeader('x-amz-tagging-count', tagCount);
+  if (tagCount > 0) res.setHeader('x-amz-tagging-count', tagCount);
   writeEncryptionHeaders(res, info.encryption);
   if (options.checksumMode) {
     setChecksumHeaders(res, info.checksums);

@@ -269,9 +269,6 @@ function writeReadHeaders(
   const partNumber = intParam(r, 'partNumber');
   writeObjectHeaders(r.res, info, {
     versioned: isVersioned(r),
-    // S3's HeadObject has no x-amz-tagging-count, its GetObject has (LocalStack's recorded
-    // test_put_object_with_tags).
-    tagCount: r.req.method !== 'HEAD',
     // A range that covers the whole object still gets the object's checksum, as on S3.
     checksumMode:
       checksumMode &&

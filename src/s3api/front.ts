@@ -19,7 +19,7 @@ import { cutByClient, type LongAnswerTimes } from './long-answer.js';
 import { originForm } from './request-target.js';
 import { recordRequestOrigin, requestOrigin, type TrustedProxies } from './request-origin.js';
 import { virtualHostHints } from './host-hint.js';
-import { route, s3OperationName, type Route } from './router.js';
+import { bucketNamed, route, s3OperationName, type Route } from './router.js';
 import { STOWAGE_ACCOUNT_ID } from './identity.js';
 
 /** Who sent a request, once authenticated. */
@@ -213,6 +213,12 @@ export function createS3Handler(
         const hint = hostHint?.(req.headers.host);
         if (hint) options.onNotice?.(hint);
       } catch (err) {
+        // A refusal of the request line carries the CORS headers of the bucket it names,
+        // as every other error does (below), so that a page can read it.
+        if (method !== 'OPTIONS') {
+          const bucket = bucketNamed(rawPath, req.headers.host, options.virtualHostDomain);
+          applyCorsHeaders(options.engine, bucket, req, res);
+        }
         // A header section over the limit is refused first, as S3's front end does; with a
         // route, only after the bucket's CORS headers are set (below).
         checkHeaderSection(req.rawHeaders);

@@ -236,9 +236,8 @@ export function addressOf(
   host: string | undefined,
   virtualHostDomain: string | undefined,
 ): { bucket?: string; key?: string } {
-  const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
-  if (virtualHostDomain && hostname.endsWith(`.${virtualHostDomain}`)) {
-    const bucket = hostname.slice(0, -(virtualHostDomain.length + 1));
+  const bucket = virtualHostBucket(host, virtualHostDomain);
+  if (bucket !== undefined) {
     const key = refuseDotDot(decodePath(rawPath.slice(1)));
     return key === '' ? { bucket } : { bucket, key };
   }
@@ -246,9 +245,39 @@ export function addressOf(
   if (path === '') return {};
   const slash = path.indexOf('/');
   if (slash < 0) return { bucket: decodePath(path) };
-  const bucket = decodePath(path.slice(0, slash));
+  const named = decodePath(path.slice(0, slash));
   const key = refuseDotDot(decodePath(path.slice(slash + 1)));
-  return key === '' ? { bucket } : { bucket, key };
+  return key === '' ? { bucket: named } : { bucket: named, key };
+}
+
+/** The bucket of a virtual-hosted-style Host (`<bucket>.<domain>[:port]`), if it is one. */
+function virtualHostBucket(
+  host: string | undefined,
+  virtualHostDomain: string | undefined,
+): string | undefined {
+  const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
+  if (!virtualHostDomain || !hostname.endsWith(`.${virtualHostDomain}`)) return undefined;
+  return hostname.slice(0, -(virtualHostDomain.length + 1));
+}
+
+/**
+ * The bucket a request names, read as addressOf reads it but without judging the key: a
+ * request that route() refuses (a `..` segment, a sub-resource not implemented) still
+ * gets that bucket's CORS headers on its error.
+ */
+export function bucketNamed(
+  rawPath: string,
+  host: string | undefined,
+  virtualHostDomain: string | undefined,
+): string | undefined {
+  const virtual = virtualHostBucket(host, virtualHostDomain);
+  if (virtual !== undefined) return virtual;
+  const first = rawPath.slice(1).split('/')[0] ?? '';
+  try {
+    return first === '' ? undefined : decodePath(first);
+  } catch {
+    return undefined; // a malformed escape: no bucket to name
+  }
 }
 
 function bucketRoute(method: string, q: URLSearchParams): Pick<Route, 'operation' | 'subresource'> {

@@ -94,7 +94,9 @@ export async function signedRawRequest(
   method: string,
   rawPath: string,
   body = '',
-): Promise<{ status: number; body: string }> {
+  /** Sent unsigned beside the signed ones (an Origin, say). */
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   const { hostname, port, host } = new URL(target.url);
   const signed = await signer.sign({
     method,
@@ -106,11 +108,12 @@ export async function signedRawRequest(
     headers: { host, 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex') },
   });
   return new Promise((resolve, reject) => {
-    const req = http.request({ hostname, port, method, path: rawPath, headers: signed.headers });
+    const headers = { ...signed.headers, ...extraHeaders };
+    const req = http.request({ hostname, port, method, path: rawPath, headers });
     req.on('response', (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+      res.on('end', () => resolve({ status: res.statusCode!, body: text, headers: res.headers }));
     });
     req.on('error', reject);
     req.end(body);

@@ -15,6 +15,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { signedFetch, signedRawRequest } from '../helpers/signed-fetch.js';
 
 /** Seed 000 §1.4, with `http://localhost:*` for any local dev port. */
 const SEED_RULES: CORSRule[] = [
@@ -298,6 +299,32 @@ describe('actual requests with an Origin', () => {
     const d = await errorOf(denied);
     expect([d.status, d.code]).toEqual([403, 'SignatureDoesNotMatch']);
     expect(denied.headers.get('access-control-allow-origin')).toBe('https://ziggie.cloud');
+  });
+
+  it('adds the CORS headers to refusals of the request line too (NotImplemented, a ".." key)', async () => {
+    const origin = 'https://cdn.ziggie.cloud';
+    const headers = { Origin: origin };
+    const cases: Array<[Response, number, string]> = [
+      [
+        await signedFetch(t, 'GET', `/${BUCKET}/${KEY}?torrent`, { headers }),
+        501,
+        'NotImplemented',
+      ],
+      [await fetch(`${t.url}/${BUCKET}/${KEY}?torrent`, { headers }), 403, 'AccessDenied'],
+    ];
+    for (const [res, status, code] of cases) {
+      const e = await errorOf(res);
+      expect([e.status, e.code]).toEqual([status, code]);
+      expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+    }
+    // fetch() resolves a ".." segment itself: this one goes out as written.
+    const dots = await signedRawRequest(t, 'GET', `/${BUCKET}/a/%2E%2E/${KEY}`, '', headers);
+    expect([dots.status, /<Code>([^<]*)/.exec(dots.body)?.[1]]).toEqual([400, 'InvalidURI']);
+    expect(dots.headers['access-control-allow-origin']).toBe(origin);
+    // The bucket without CORS rules still gets none.
+    const plain = await signedFetch(t, 'GET', `/${PLAIN}/k?torrent`, { headers });
+    expect(plain.status).toBe(501);
+    expect(plain.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('matches Access-Control-Request-Headers on an actual request, as S3 does (LocalStack test_cors_match_headers)', async () => {

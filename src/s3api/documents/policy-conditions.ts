@@ -168,9 +168,17 @@ export function parseConditions(v: unknown, where: string, checkValues = false):
     if (!isObject(tests) || Object.keys(tests).length === 0) {
       throw malformedPolicy(`condition "${op}" in ${where} must map condition keys to values`);
     }
+    const seen = new Set<string>();
     for (const [key, value] of Object.entries(tests)) {
       if (key.trim() === '')
         throw malformedPolicy(`an empty condition key under "${op}" in ${where}`);
+      // Condition keys are case-insensitive: two spellings of one key would both apply.
+      if (seen.has(key.toLowerCase())) {
+        throw malformedPolicy(
+          `the condition key "${key}" is given twice under "${op}" in ${where} (condition keys are case-insensitive)`,
+        );
+      }
+      seen.add(key.toLowerCase());
       const values = conditionValues(value, op, key, where);
       for (const one of checkValues ? values : []) {
         const problem = unusableValue(parsed.operator, one);

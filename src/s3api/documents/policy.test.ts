@@ -429,6 +429,55 @@ describe('parsePolicy: refused (MalformedPolicy)', () => {
   });
 });
 
+describe('parsePolicy: a name given twice (JSON.parse would keep the last)', () => {
+  const statement = `"Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${BUCKET}/*"`;
+  it('a field given twice in any object, whatever its escapes, is MalformedPolicy', async () => {
+    const twice = [
+      [
+        `{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", ${statement}, "Effect": "Allow"}]}`,
+        'Effect',
+      ],
+      [
+        `{"Version": "2012-10-17", "Version": "2008-10-17", "Statement": [{"Effect": "Allow", ${statement}}]}`,
+        'Version',
+      ],
+      [
+        `{"Statement": [{"Effect": "Allow", ${statement}, "Condition": {"IpAddress": {"aws:SourceIp": "10.9.9.9/32"}, "IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}}]}`,
+        'IpAddress',
+      ],
+      [`{"Statement": [{"Effect": "Allow", ${statement}, "\\u0045ffect": "Deny"}]}`, 'Effect'],
+    ];
+    for (const [json, name] of twice) {
+      await expectError(
+        () => check(json!),
+        'E_MALFORMED_POLICY',
+        `The policy gives "${name}" twice in one object; only one of them would count`,
+      );
+      await expectError(() => parseIdentityPolicy(json!), 'E_MALFORMED_POLICY', /twice/);
+    }
+  });
+
+  it('a condition key given twice in one block, in two spellings, is MalformedPolicy', async () => {
+    await expectError(
+      () =>
+        check(
+          one({
+            Condition: {
+              StringLike: { 'aws:Referer': 'https://a.example/*', 'AWS:REFERER': '*' },
+            },
+          }),
+        ),
+      'E_MALFORMED_POLICY',
+      /the condition key "AWS:REFERER" is given twice under "StringLike" .*case-insensitive/,
+    );
+  });
+
+  it('the same name in different objects, and names inside strings, are fine', () => {
+    const json = `{"Version": "2012-10-17", "Statement": [{"Sid": "A", "Effect": "Allow", ${statement}}, {"Sid": "B", "Effect": "Allow", ${statement}, "Condition": {"StringEquals": {"s3:prefix": "{\\"Effect\\": 1, \\"Effect\\": 2}"}}}]}`;
+    expect(() => check(json)).not.toThrow();
+  });
+});
+
 describe('parseIdentityPolicy', () => {
   /** Seed 000 §10.1, the least-privilege policy of the VPS sync user. */
   const SEED_IAM = SEED_000_VPS_POLICY;

@@ -6,6 +6,7 @@
 import { StowageError } from '../../errors.js';
 import { globMatcher } from '../policy/glob-match.js';
 import { actionScopes, type S3ActionScope } from './policy-actions.js';
+import { duplicateMember } from './json-duplicates.js';
 import { parseConditions, type PolicyCondition } from './policy-conditions.js';
 
 export type { PolicyCondition } from './policy-conditions.js';
@@ -307,6 +308,12 @@ function parseDocument(json: string, kind: PolicyKind, options: ParseOptions): P
   }
   if (!isObject(doc)) {
     throw malformedPolicy(`Policies must be valid JSON and the first byte must be '{'`);
+  }
+  const twice = duplicateMember(json);
+  if (twice !== undefined) {
+    throw malformedPolicy(
+      `The policy gives "${twice}" twice in one object; only one of them would count`,
+    );
   }
   for (const field of Object.keys(doc)) {
     if (!TOP_FIELDS.includes(field))

@@ -115,6 +115,11 @@ describe('missing keys', () => {
         { 's3:x-amz-server-side-encryption': 'AES256' },
       ),
     ).toBe(true);
+    expect(holds({ Null: { 's3:x-amz-server-side-encryption': false } }, {})).toBe(false);
+    // Several values are OR'ed, as for every operator: true and false together always hold.
+    const either = { Null: { 's3:x-amz-server-side-encryption': ['true', 'false'] } };
+    expect(holds(either, {})).toBe(true);
+    expect(holds(either, { 's3:x-amz-server-side-encryption': 'AES256' })).toBe(true);
   });
 });
 

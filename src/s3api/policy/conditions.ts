@@ -163,8 +163,9 @@ export function conditionHolds(cond: PolicyCondition, scope: ConditionScope): bo
   const actual = scope.keys.get(cond.key.toLowerCase());
   const present = actual !== undefined && actual.length > 0;
   if (cond.operator === 'Null') {
-    const wantsAbsent = cond.values.some((v) => v.toLowerCase() === 'true');
-    return wantsAbsent ? !present : present;
+    // Values are OR'ed as for every operator: ["true", "false"] always holds.
+    const wants = present ? 'false' : 'true';
+    return cond.values.some((v) => v.toLowerCase() === wants);
   }
   const positive = NEGATED[cond.operator];
   const base = positive ?? cond.operator;

@@ -141,7 +141,7 @@ function validatePolicy(sink: IssueSink, b: DesiredBucket): void {
   }
   let statements;
   try {
-    statements = parsePolicy(JSON.stringify(b.policy), b.name, { checkValues: true }).statements;
+    statements = parsePolicy(JSON.stringify(b.policy), b.name, { strict: true }).statements;
   } catch (err) {
     // Duplicate Sids, unknown actions, resources outside the bucket ... (S3's MalformedPolicy).
     sink.error(b.name, 'policy', undefined, 'policy', (err as Error).message);

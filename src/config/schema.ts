@@ -125,7 +125,7 @@ const declaredKeySchema = z
     }
     const text = typeof key.policy === 'string' ? key.policy : JSON.stringify(key.policy, null, 2);
     try {
-      parseIdentityPolicy(text, { checkValues: true });
+      parseIdentityPolicy(text, { strict: true });
     } catch (err) {
       ctx.addIssue({
         code: 'custom',

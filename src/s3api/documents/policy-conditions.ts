@@ -156,11 +156,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /**
  * Parses a statement's `Condition`; `where` names the statement in messages. With
- * `checkValues` (a policy being put, not one read back), a value its operator can never
+ * `strict` (a policy being put, not one read back), a value its operator can never
  * compare (`IpAddress` "localhost", `DateGreaterThan` "yesterday", `Bool` "no") is
  * MalformedPolicy: such a test matches nothing, so a Deny holding it would deny nothing.
  */
-export function parseConditions(v: unknown, where: string, checkValues = false): PolicyCondition[] {
+export function parseConditions(v: unknown, where: string, strict = false): PolicyCondition[] {
   if (!isObject(v)) throw malformedPolicy(`"Condition" in ${where} must be a JSON object`);
   const out: PolicyCondition[] = [];
   for (const [op, tests] of Object.entries(v)) {
@@ -173,14 +173,14 @@ export function parseConditions(v: unknown, where: string, checkValues = false):
       if (key.trim() === '')
         throw malformedPolicy(`an empty condition key under "${op}" in ${where}`);
       // Condition keys are case-insensitive: two spellings of one key would both apply.
-      if (seen.has(key.toLowerCase())) {
+      if (strict && seen.has(key.toLowerCase())) {
         throw malformedPolicy(
           `the condition key "${key}" is given twice under "${op}" in ${where} (condition keys are case-insensitive)`,
         );
       }
       seen.add(key.toLowerCase());
       const values = conditionValues(value, op, key, where);
-      for (const one of checkValues ? values : []) {
+      for (const one of strict ? values : []) {
         const problem = unusableValue(parsed.operator, one);
         if (problem) {
           throw malformedPolicy(

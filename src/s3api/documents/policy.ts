@@ -131,10 +131,11 @@ type PolicyKind = { kind: 'bucket'; bucket: string } | { kind: 'identity' };
 /** How strictly a policy is read. */
 export interface ParseOptions {
   /**
-   * Refuse condition values their operator can never compare (see parseConditions). For
-   * policies being put or configured; a stored policy read back is taken as it was taken.
+   * For policies being put or configured: refuse condition values their operator can never
+   * compare (see parseConditions), a JSON name given twice in one object, and a condition
+   * key given twice in one block. A stored policy read back is taken as it was taken.
    */
-  checkValues?: boolean;
+  strict?: boolean;
 }
 
 function actionScopesOf(
@@ -260,7 +261,7 @@ function parseStatement(
     throw malformedPolicy(`Action does not apply to any resource(s) in statement (${where})`);
   }
   if (v.Condition !== undefined) {
-    st.conditions = parseConditions(v.Condition, where, options.checkValues === true);
+    st.conditions = parseConditions(v.Condition, where, options.strict === true);
   }
   return st;
 }
@@ -309,7 +310,7 @@ function parseDocument(json: string, kind: PolicyKind, options: ParseOptions): P
   if (!isObject(doc)) {
     throw malformedPolicy(`Policies must be valid JSON and the first byte must be '{'`);
   }
-  const twice = duplicateMember(json);
+  const twice = options.strict === true ? duplicateMember(json) : undefined;
   if (twice !== undefined) {
     throw malformedPolicy(
       `The policy gives "${twice}" twice in one object; only one of them would count`,
@@ -348,5 +349,5 @@ function parseDocument(json: string, kind: PolicyKind, options: ParseOptions): P
 
 /** The bucket-document validator for `?policy`. */
 export function validatePolicy(json: string, ctx: { bucket: string }): void {
-  parsePolicy(json, ctx.bucket, { checkValues: true });
+  parsePolicy(json, ctx.bucket, { strict: true });
 }

@@ -63,7 +63,7 @@ export function checkPolicy(
 ): { text: string; unrecognizedActions: string[] } {
   const trimmed = text.trim();
   try {
-    const doc = parseIdentityPolicy(trimmed, { checkValues: true });
+    const doc = parseIdentityPolicy(trimmed, { strict: true });
     return { text: trimmed, unrecognizedActions: doc.unrecognizedActions ?? [] };
   } catch (err) {
     if (err instanceof StowageError) {

@@ -95,6 +95,32 @@ describe('parsePolicy: accepted', () => {
     check(one({ Action: 's3:ListBucket', Resource: 'arn:aws:s3:::ziggie-cloud-*' }));
   });
 
+  it('accepts wildcards in the partition, region and account of an S3 ARN, as the ARN they match', () => {
+    for (const arn of [
+      `arn:aws:s3:*:*:${BUCKET}/*`,
+      `arn:*:s3:::${BUCKET}/*`,
+      `arn:a?s:s3:*::${BUCKET}/*`,
+    ]) {
+      const p = parsePolicy(one({ Resource: arn }), BUCKET, { strict: true });
+      expect(p.statements[0]?.resource).toEqual([`arn:aws:s3:::${BUCKET}/*`]);
+    }
+    // An S3 resource has no region or account: a named one matches nothing, and is refused.
+    for (const arn of [
+      `arn:aws:s3:us-east-1:*:${BUCKET}/*`,
+      `arn:aws:s3::123456789012:${BUCKET}/*`,
+    ]) {
+      expect(() => check(one({ Resource: arn }))).toThrow(/Policy has invalid resource/);
+    }
+    const identity = parseIdentityPolicy(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:*:s3:*:*:pbk/*' }],
+      }),
+      { strict: true },
+    );
+    expect(identity.statements[0]?.resource).toEqual(['arn:aws:s3:::pbk/*']);
+  });
+
   it('accepts AWS principals in their several forms, and other principal types', () => {
     check(
       one({

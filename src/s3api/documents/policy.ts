@@ -171,6 +171,19 @@ function actionScopesOf(
   return scopes;
 }
 
+/**
+ * An S3 ARN with wildcards in its partition, region or account (`arn:*:s3:*:*:b/*`; IAM
+ * allows them in every segment) written as the ARN it can match, `arn:aws:s3:::b/*`: an
+ * S3 resource has the partition `aws` here and no region or account. Anything else is
+ * returned as it is.
+ */
+function s3ArnOf(r: string): string {
+  const m = /^arn:([^:]*):s3:([^:]*):([^:]*):(.+)$/.exec(r);
+  if (!m || !/[*?]/.test(`${m[1]}:${m[2]}:${m[3]}`)) return r;
+  const only = (segment: string, value: string) => globMatcher(segment, false).test(value);
+  return only(m[1]!, 'aws') && only(m[2]!, '') && only(m[3]!, '') ? `arn:aws:s3:::${m[4]}` : r;
+}
+
 /** What a resource ARN can match: the bucket, its objects, or both (wildcards). */
 function resourceScopes(r: string, kind: PolicyKind, where: string): S3ActionScope[] {
   if (r === '*')
@@ -243,7 +256,7 @@ function parseStatement(
   const actions = stringList(v[actionField], actionField, where);
   const actionScope = actionScopesOf(actions, where, kind, unrecognized);
   const resourceField = v.Resource !== undefined ? 'Resource' : 'NotResource';
-  const resources = stringList(v[resourceField], resourceField, where);
+  const resources = stringList(v[resourceField], resourceField, where).map(s3ArnOf);
   const resourceScope = new Set(resources.flatMap((r) => resourceScopes(r, kind, where)));
   if (actionField === 'Action') st.action = actions;
   else st.notAction = actions;

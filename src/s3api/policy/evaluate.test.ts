@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OWNER_ID } from '../acl/grants.js';
 import { parseIdentityPolicy, parsePolicy } from '../documents/policy.js';
 import { principalArn, type Identity } from '../identity.js';
 import type { ConditionKeys } from './conditions.js';
@@ -313,6 +314,15 @@ describe('principals', () => {
       expect(principalMatches({ AWS: [p] }, root, 'allow')).toBe(true);
       expect(principalMatches({ AWS: [p] }, ANON, 'allow')).toBe(false);
     }
+  });
+  it("the owner's canonical user id is the account; another canonical id names no one", () => {
+    const owner = { CanonicalUser: [OWNER_ID] };
+    expect(principalMatches(owner, VPS, 'deny')).toBe(true);
+    expect(principalMatches(owner, root, 'deny')).toBe(true);
+    expect(principalMatches(owner, ANON, 'deny')).toBe(false);
+    expect(principalMatches(owner, VPS, 'allow')).toBe(false);
+    expect(principalMatches(owner, root, 'allow')).toBe(true);
+    expect(principalMatches({ CanonicalUser: ['f'.repeat(64)] }, root, 'deny')).toBe(false);
   });
   it('a bucket policy Allow to the account gives a key with no identity policy nothing', () => {
     const doc = (principal: string, effect = 'Allow') =>

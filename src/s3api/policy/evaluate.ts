@@ -6,6 +6,7 @@
  */
 import { globMatcher, type Matcher } from './glob-match.js';
 import type { PolicyDocument, PolicyPrincipal, PolicyStatement } from '../documents/policy.js';
+import { OWNER_ID } from '../acl/grants.js';
 import { STOWAGE_ACCOUNT_ID } from '../identity.js';
 import {
   conditionsHold,
@@ -81,8 +82,9 @@ function resourceMatches(
  * (`000000000000`, `arn:aws:iam::000000000000:root`) names every key of this server when it
  * denies, but in an Allow, and as a NotPrincipal exception, only the root key: as in IAM, an
  * account principal delegates to the account, whose other users still need an identity
- * policy that allows, and are exempt from a NotPrincipal Deny only when named themselves. Service, federated and canonical-user principals never name a direct
- * request.
+ * policy that allows, and are exempt from a NotPrincipal Deny only when named themselves. The
+ * owner's canonical user id is the account too. Service and federated principals, and
+ * other canonical ids, never name a direct request.
  */
 export function principalMatches(
   p: PolicyPrincipal,
@@ -99,6 +101,11 @@ export function principalMatches(
       continue;
     }
     if (aws === id.arn || aws === id.accessKeyId) return true;
+  }
+  // The owner's canonical user id names the same account as its account id (S3 guide,
+  // "Principal"), with the same reach.
+  if (caller.kind !== 'anonymous' && (p.CanonicalUser ?? []).includes(OWNER_ID)) {
+    if (grant === 'deny' || caller.identity.root) return true;
   }
   return false;
 }

@@ -189,21 +189,17 @@ export async function runPlan(
       return { ...base, status: 'ok', bytes: outcome?.bytes ?? bytes };
     } catch (err) {
       const e = toStowageError(err, `${action.kind} ${JSON.stringify(action.key)}`);
-      if (
-        e.details.retryAfterDeletions === true &&
-        action.kind !== 'delete' &&
-        !retried.has(action)
-      ) {
-        retried.add(action);
-        afterDeletions.push(action);
+      // Once only: the second try is recorded whatever it meets.
+      const first = action.kind !== 'delete' && !afterDeletions.has(action);
+      if (first && e.details.retryAfterDeletions === true) {
+        afterDeletions.add(action);
         return undefined;
       }
       return { ...base, status: 'failed', error: e };
     }
   };
   /** Transfers to run again once the deletions are done (see the module comment). */
-  const afterDeletions: TransferAction[] = [];
-  const retried = new Set<TransferAction>();
+  const afterDeletions = new Set<TransferAction>();
   /** Runs `action` within the concurrency budget and records its outcome. */
   const start = async (action: TransferAction | DeleteAction): Promise<void> => {
     while (inflight.size >= concurrency) await Promise.race(inflight);

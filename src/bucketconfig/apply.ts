@@ -119,6 +119,10 @@ export async function applyPlan(
             bucket: bucket.name,
             region: bucket.region,
             objectLock: bucket.objectLock !== undefined,
+          }).catch((err: unknown) => {
+            // Created since the plan (another apply of the same file): it is there, ours.
+            // S3 answers so outside us-east-1; there, and on RGW, the create just succeeds.
+            if (toStowageError(err).code !== 'E_BUCKET_ALREADY_OWNED_BY_YOU') throw err;
           }),
         );
       }
@@ -133,7 +137,8 @@ export async function applyPlan(
           });
           continue;
         }
-        if (change.action === 'remove' && !(options.prune ?? change.prune)) continue;
+        // An undeclared document goes with --prune; one declared empty (prune: true) always.
+        if (change.action === 'remove' && !(options.prune || change.prune)) continue;
         const name = change.subResource as SubResourceName;
         const sub = SUB_RESOURCES[name] as SubResource<unknown>;
         const s: AppliedStep = { bucket: bucket.name, subResource: name, action: change.action };

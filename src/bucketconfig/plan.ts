@@ -228,6 +228,19 @@ async function planBucket(
       }
       continue;
     }
+    // `cors: []` or `lifecycle: []`: S3 has no empty document of either (a Put needs one
+    // rule at least), so "no rules" is the document removed, whatever --prune says.
+    if (declaresNoRules(name, want)) {
+      if (live !== undefined && !readsAsUnset(name, live)) {
+        plan.changes.push({
+          subResource: name,
+          action: 'remove',
+          live: comparable(name, live),
+          prune: true,
+        });
+      } else plan.changes.push({ subResource: name, action: 'unchanged' });
+      continue;
+    }
     if (sameDocument(name, want, live)) {
       plan.changes.push({ subResource: name, action: 'unchanged' });
     } else if (live === undefined || readsAsUnset(name, live)) {
@@ -245,4 +258,11 @@ async function planBucket(
     }
   }
   return plan;
+}
+
+/** A declared CORS or lifecycle document with no rules (`cors: []`, `lifecycle: []`). */
+function declaresNoRules(name: SubResourceName, want: unknown): boolean {
+  if (name === 'cors') return (want as { CORSRules?: unknown[] }).CORSRules?.length === 0;
+  if (name === 'lifecycle') return (want as { Rules?: unknown[] }).Rules?.length === 0;
+  return false;
 }

@@ -5,6 +5,7 @@
  */
 import {
   CreateBucketCommand,
+  GetBucketCorsCommand,
   ListObjectsV2Command,
   PutBucketVersioningCommand,
   PutObjectCommand,
@@ -19,7 +20,11 @@ import { storesYaml } from '../helpers/store-yaml.js';
 import { ensureDebianPackages } from '../helpers/peers.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { describeS3Targets } from '../helpers/s3-targets.js';
+import { applyPlan } from '../../src/bucketconfig/apply.js';
 import { diffText } from '../../src/bucketconfig/diff-text.js';
+import { desiredState } from '../../src/bucketconfig/normalize.js';
+import { planBuckets } from '../../src/bucketconfig/plan.js';
+import { loadConfig } from '../../src/config/load.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 
 const ZIGGIE = readFileSync(
@@ -407,8 +412,15 @@ describeS3Targets('apply on what the file does not declare', (getTarget) => {
     for (const work of works) rmSync(work, { recursive: true, force: true });
   });
 
-  /** `stowage --config F …` with a file that declares `bucket` as `yaml` on this target. */
-  function cliFor(bucket: string, yaml: string): (...args: string[]) => Promise<CliResult> {
+  /**
+   * `stowage --config F …` with a file that declares `bucket` as `yaml` on this target: the
+   * run's default store, or with `ownStore` no default and the bucket's own `store:`.
+   */
+  function cliFor(
+    bucket: string,
+    yaml: string,
+    { ownStore = false } = {},
+  ): (...args: string[]) => Promise<CliResult> {
     const target = getTarget();
     const work = mkdtempSync(path.join(tmpdir(), 'stowage-undeclared-'));
     works.push(work);
@@ -422,9 +434,10 @@ describeS3Targets('apply on what the file does not declare', (getTarget) => {
           checksumPolicy: target.quirks.checksumPolicy,
         },
       },
-      's',
+      ownStore ? undefined : 's',
     );
-    writeFileSync(configFile, `${store}buckets:\n  ${bucket}:\n    ${yaml}\n`);
+    const declared = ownStore ? `store: s\n    ${yaml}` : yaml;
+    writeFileSync(configFile, `${store}buckets:\n  ${bucket}:\n    ${declared}\n`);
     return (...args) =>
       runCli(['--config', configFile, ...args], { env: { HOME: work }, cwd: work });
   }
@@ -446,6 +459,68 @@ describeS3Targets('apply on what the file does not declare', (getTarget) => {
       expect(applied.code, applied.stderr).toBe(0);
       expect((await cli('plan')).code).toBe(0);
     }
+  });
+
+  it('a bucket with its own store: needs no run store (no --store, no defaultStore)', async () => {
+    const target = getTarget();
+    const bucket = target.uniqueBucket('own-store');
+    const cli = cliFor(bucket, 'tags: { team: games }', { ownStore: true });
+    const applied = await cli('apply', '--yes');
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(`created: ${bucket} tags`);
+    const plan = await cli('plan');
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+  });
+
+  it('cors: [] and lifecycle: [] remove the live documents without --prune, then plan is clean', async () => {
+    const target = getTarget();
+    const bucket = target.uniqueBucket('no-rules');
+    const withRules = cliFor(
+      bucket,
+      `cors: [{ allowedOrigins: ['https://example.com'], allowedMethods: [GET] }]
+    lifecycle: [{ id: tmp, prefix: tmp/, expiration: 7d }]`,
+    );
+    const created = await withRules('apply', '--yes');
+    expect(created.code, created.stderr).toBe(0);
+    const cli = cliFor(bucket, 'cors: []\n    lifecycle: []');
+    const plan = await cli('plan', '--json');
+    expect(plan.code, plan.stderr).toBe(2);
+    const changes = (JSON.parse(plan.stdout) as PlanJson).buckets[0]!.changes;
+    expect(changes.map((c) => `${c.subResource}:${c.action}:${c.prune}`).sort()).toEqual([
+      'cors:remove:true',
+      'lifecycle:remove:true',
+    ]);
+    const applied = await cli('apply', '--yes');
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(`removed: ${bucket} cors`);
+    expect(applied.stdout).toContain(`removed: ${bucket} lifecycle`);
+    const s3 = target.newClient();
+    await expect(s3.send(new GetBucketCorsCommand({ Bucket: bucket }))).rejects.toMatchObject({
+      name: 'NoSuchCORSConfiguration',
+    });
+    const after = await cli('plan');
+    expect(after.code, after.stdout).toBe(0);
+    // On a new bucket, "no rules" is nothing to do.
+    expect(
+      (await cliFor(target.uniqueBucket('no-rules-new'), 'cors: []')('apply', '--yes')).code,
+    ).toBe(0);
+  });
+
+  it('a bucket created since the plan (another apply of the file) is taken as there', async () => {
+    const target = getTarget();
+    const bucket = target.uniqueBucket('raced');
+    const work = mkdtempSync(path.join(tmpdir(), 'stowage-raced-'));
+    works.push(work);
+    const configPath = path.join(work, 'stowage.yaml');
+    writeFileSync(configPath, `buckets:\n  ${bucket}:\n    tags: { team: games }\n`);
+    const desired = desiredState(await loadConfig({ configPath, env: {}, cwd: work }));
+    const session = { s3: target.newClient() };
+    const plan = await planBuckets(async () => session, desired);
+    expect(plan.buckets[0]!.createBucket).toBe(true);
+    await session.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const result = await applyPlan(async () => session, plan, desired);
+    expect(result.failed).toBeUndefined();
+    expect((await planBuckets(async () => session, desired)).drift).toBe(false);
   });
 
   it('versioning not declared is suspended once by --prune, and then in sync', async () => {

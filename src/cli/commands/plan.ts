@@ -39,8 +39,11 @@ export function bucketSessions(ctx: CliContext): {
 } {
   const named = new Map<string, Promise<StoreSession>>();
   const sessionFor = async (bucket: DesiredBucket): Promise<StoreSession> => {
-    const run = await storeFor(ctx);
-    if (bucket.store === undefined || bucket.store === run.store.name) return run.session;
+    if (bucket.store === undefined) return (await storeFor(ctx)).session;
+    // A bucket with a store of its own needs no run store: one that cannot be resolved
+    // (no --store, no defaultStore) matters only to buckets without one.
+    const run = await storeFor(ctx).catch(() => undefined);
+    if (run?.store.name === bucket.store) return run.session;
     let pending = named.get(bucket.store);
     if (!pending) {
       const g = storeGlobals(ctx);

@@ -41,8 +41,19 @@ describe('bucketsSchema', () => {
 
   it('refuses a bad bucket name, an unknown key and a prefix placeholder without a slash', () => {
     expect(issues({ B: {} })).toEqual([
-      'B: "B" is not a bucket name: expected 3 to 63 lowercase letters, digits, dots and hyphens',
+      'B: "B" is not a bucket name: it must be 3 to 63 characters long',
     ]);
+    // S3's whole rule set, as a store applies it.
+    for (const [name, problem] of [
+      ['Bucket-1', 'may contain only lowercase letters'],
+      ['my..bucket', 'must not contain two adjacent dots'],
+      ['my.-bucket', 'must not contain a dot next to a hyphen'],
+      ['192.168.1.1', 'must not be formatted as an IP address'],
+      ['xn--foo', 'must not start with the reserved prefix "xn--"'],
+      ['foo-s3alias', 'must not end with the reserved suffix "-s3alias"'],
+    ]) {
+      expect(issues({ [name!]: {} })[0]).toContain(`"${name}" is not a bucket name: it ${problem}`);
+    }
     expect(issues({ b1x: { versionning: true } })[0]).toContain('versionning');
     expect(issues({ b1x: { prefixes: ['sprites'] } })).toEqual([
       'b1x.prefixes.0: expected a folder prefix ending in "/"',

@@ -6,6 +6,7 @@
  * are checked afterwards by validate.ts, which knows bucket, rule and field.
  */
 import { z } from 'zod';
+import { bucketNameProblem } from '../client/index.js';
 import { daysSchema, prefixSchema, s3Object, strictKeys, unwrapping } from './schema-helpers.js';
 import { lifecycleSchema } from './schema-lifecycle.js';
 import {
@@ -19,9 +20,6 @@ import {
   replicationSchema,
 } from './schema-resources.js';
 import { notificationsSchema } from './schema-notifications.js';
-
-/** S3's bucket naming rules (3-63 characters, lowercase letters, digits, dots, hyphens). */
-export const BUCKET_NAME_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** Canned ACLs S3 accepts on a bucket. */
 export const CANNED_ACLS = [
@@ -116,12 +114,15 @@ export const bucketsSchema = z
   )
   .superRefine((buckets, ctx) => {
     for (const name of Object.keys(buckets)) {
-      if (!BUCKET_NAME_PATTERN.test(name)) {
+      // S3's whole rule set, as the store will apply it: `my..bucket`, `192.168.1.1` and
+      // `xn--…` fail here, before a plan or apply has created anything.
+      const problem = bucketNameProblem(name);
+      if (problem) {
         ctx.addIssue({
           code: 'custom',
           path: [name],
           input: name,
-          message: `"${name}" is not a bucket name: expected 3 to 63 lowercase letters, digits, dots and hyphens`,
+          message: `"${name}" is not a bucket name: it ${problem}`,
         });
       }
     }

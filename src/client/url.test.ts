@@ -40,7 +40,7 @@ describe('parseS3Url', () => {
     await expectError(
       () => parseS3Url('s3://Assets/k'),
       'E_INVALID_BUCKET_NAME',
-      '"s3://Assets/k": bucket name "Assets" may hold only',
+      '"s3://Assets/k": bucket name "Assets" may contain only',
     );
     await expectError(() => parseS3Url('s3://ab/k'), 'E_INVALID_BUCKET_NAME', '3 to 63');
     await expectError(() => parseS3Url('s3://a..b/k'), 'E_INVALID_BUCKET_NAME', 'adjacent dots');
@@ -61,7 +61,7 @@ describe('parseS3Url', () => {
 
   it('knows AWS bucket rules', () => {
     expect(bucketNameProblem('ziggie-cloud-backups')).toBeUndefined();
-    expect(bucketNameProblem('-lead')).toMatch(/start and end/);
+    expect(bucketNameProblem('-lead')).toMatch(/begin and end/);
     expect(bucketNameProblem('xn--punycode')).toMatch(/prefix/);
     expect(bucketNameProblem('name-s3alias')).toMatch(/suffix/);
   });

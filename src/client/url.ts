@@ -2,6 +2,7 @@
  * `s3://bucket/key` URLs as aws-cli writes them, and telling them from local paths. Keys are
  * taken literally (no percent-decoding), as aws-cli does, so `s3://b/a%20b` is the key `a%20b`.
  */
+import { bucketNameProblem } from '../bucket-names.js';
 import { StowageError } from '../errors.js';
 
 /** An object or prefix in a store. `key` is '' for the whole bucket. */
@@ -25,24 +26,7 @@ export const MAX_KEY_BYTES = 1024;
 
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 
-/**
- * Why `name` is not a valid S3 bucket name, or undefined when it is (AWS's general-purpose
- * bucket rules: 3–63 of a-z 0-9 . -, starting and ending with a letter or digit, no `..`,
- * not an IP address, none of AWS's reserved prefixes and suffixes).
- */
-export function bucketNameProblem(name: string): string | undefined {
-  if (name.length < 3 || name.length > 63) return 'must be 3 to 63 characters long';
-  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) {
-    return 'may hold only lowercase letters, digits, dots and hyphens, and must start and end with a letter or digit';
-  }
-  if (name.includes('..')) return 'must not contain two adjacent dots';
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return 'must not look like an IP address';
-  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(name))
-    return 'must not start with a prefix AWS reserves';
-  if (/(-s3alias|--ol-s3|--x-s3|\.mrap)$/.test(name))
-    return 'must not end with a suffix AWS reserves';
-  return undefined;
-}
+export { bucketNameProblem };
 
 function usage(
   url: string,

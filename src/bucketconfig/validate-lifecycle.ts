@@ -106,6 +106,83 @@ function checkSteps(
   });
 }
 
+/** The tags and size bounds a rule's filter names, wherever it names them. */
+function filterParts(f: LifecycleRule['Filter']): {
+  tags: string[];
+  greater?: number;
+  less?: number;
+} {
+  const tags = [...(f.Tag ? [f.Tag.Key] : []), ...(f.And?.Tags ?? []).map((t) => t.Key)];
+  const greater = f.ObjectSizeGreaterThan ?? f.And?.ObjectSizeGreaterThan;
+  const less = f.ObjectSizeLessThan ?? f.And?.ObjectSizeLessThan;
+  return {
+    tags,
+    ...(greater !== undefined ? { greater } : {}),
+    ...(less !== undefined ? { less } : {}),
+  };
+}
+
+/** True when `d` is a midnight UTC, the only time S3 takes in a lifecycle date. */
+const atMidnight = (d: Date): boolean => d.getTime() % 86_400_000 === 0;
+
+/**
+ * What S3 refuses in a rule whatever its numbers (InvalidRequest / InvalidArgument there):
+ * no action, a tag or size filter with an action that applies to untagged things, sizes
+ * that leave nothing, a tag key twice, a date that is not midnight UTC, dates and days
+ * mixed in the transitions.
+ */
+function checkRuleShape(sink: IssueSink, bucket: string, rule: LifecycleRule): void {
+  const fail = (field: string, msg: string) => sink.error(bucket, 'lifecycle', rule.ID, field, msg);
+  const hasAction =
+    rule.Expiration !== undefined ||
+    (rule.Transitions ?? []).length > 0 ||
+    (rule.NoncurrentVersionTransitions ?? []).length > 0 ||
+    rule.NoncurrentVersionExpiration !== undefined ||
+    rule.AbortIncompleteMultipartUpload !== undefined;
+  if (!hasAction) fail('rule', 'a rule needs at least one action (expiration, a transition …)');
+  const { tags, greater, less } = filterParts(rule.Filter);
+  const sized = greater !== undefined || less !== undefined;
+  const untaggedActions: [boolean, string][] = [
+    [rule.AbortIncompleteMultipartUpload !== undefined, 'abortIncompleteMultipartUpload'],
+    [
+      rule.Expiration?.ExpiredObjectDeleteMarker !== undefined,
+      'expiration.expiredObjectDeleteMarker',
+    ],
+  ];
+  for (const [present, field] of untaggedActions) {
+    if (present && tags.length > 0)
+      fail(
+        field,
+        `S3 refuses ${field} with a tag filter: uploads and delete markers carry no tags`,
+      );
+    if (present && sized) fail(field, `S3 refuses ${field} with an object size filter`);
+  }
+  if (greater !== undefined && less !== undefined && greater >= less) {
+    fail(
+      'filter',
+      `objectSizeGreaterThan (${greater}) must be less than objectSizeLessThan (${less}): no object fits`,
+    );
+  }
+  const twice = tags.find((k, i) => tags.indexOf(k) !== i);
+  if (twice !== undefined) fail('filter.tags', `the tag key "${twice}" is given twice`);
+  const dates: [Date | undefined, string][] = [
+    [rule.Expiration?.Date, 'expiration.date'],
+    ...(rule.Transitions ?? []).map((t, i): [Date | undefined, string] => [
+      t.Date,
+      `transitions[${i}].date`,
+    ]),
+  ];
+  for (const [date, field] of dates) {
+    if (date && !atMidnight(date))
+      fail(
+        field,
+        `${date.toISOString()} is not midnight UTC, the only time S3 takes in a lifecycle date`,
+      );
+  }
+  const kinds = new Set((rule.Transitions ?? []).map((t) => (t.Date ? 'date' : 'days')));
+  if (kinds.size > 1) fail('transitions', 'S3 refuses transitions by date and by days in one rule');
+}
+
 /** Checks the lifecycle rules of one bucket. */
 export function validateLifecycle(sink: IssueSink, bucket: DesiredBucket): void {
   const rules = bucket.lifecycle?.Rules ?? [];
@@ -115,6 +192,7 @@ export function validateLifecycle(sink: IssueSink, bucket: DesiredBucket): void 
     rules.map((r) => r.ID),
   );
   for (const rule of rules) {
+    checkRuleShape(sink, bucket.name, rule);
     const transitions = (rule.Transitions ?? []).map((t) =>
       t.Days === undefined ? undefined : { days: t.Days, storageClass: t.StorageClass },
     );

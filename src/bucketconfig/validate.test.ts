@@ -37,6 +37,40 @@ b1x:
     ]);
   });
 
+  it('refuses what S3 refuses whatever the numbers: no action, tag or size filters with untagged actions, dates off midnight …', () => {
+    expect(
+      check(`
+b1x:
+  lifecycle:
+    - { id: none, prefix: tmp/ }
+    - id: tagged
+      filter: { tags: [{ key: team, value: a }] }
+      abortIncompleteMultipartUpload: 7d
+    - id: sized
+      filter: { objectSizeGreaterThan: 10 }
+      expiration: { expiredObjectDeleteMarker: true }
+    - id: nothing-fits
+      filter: { objectSizeGreaterThan: 500, objectSizeLessThan: 100 }
+      expiration: 30d
+    - id: twice
+      filter: { tags: [{ key: team, value: a }, { key: team, value: b }] }
+      expiration: 30d
+    - id: noon
+      expiration: { date: '2027-01-31T12:00:00Z' }
+    - id: mixed
+      transitions: [{ date: '2027-01-31T00:00:00Z', storageClass: GLACIER }, { after: 200d, storageClass: DEEP_ARCHIVE }]
+`).errors,
+    ).toEqual([
+      'error: bucket "b1x", lifecycle rule "none", rule: a rule needs at least one action (expiration, a transition …)',
+      'error: bucket "b1x", lifecycle rule "tagged", abortIncompleteMultipartUpload: S3 refuses abortIncompleteMultipartUpload with a tag filter: uploads and delete markers carry no tags',
+      'error: bucket "b1x", lifecycle rule "sized", expiration.expiredObjectDeleteMarker: S3 refuses expiration.expiredObjectDeleteMarker with an object size filter',
+      'error: bucket "b1x", lifecycle rule "nothing-fits", filter: objectSizeGreaterThan (500) must be less than objectSizeLessThan (100): no object fits',
+      'error: bucket "b1x", lifecycle rule "twice", filter.tags: the tag key "team" is given twice',
+      'error: bucket "b1x", lifecycle rule "noon", expiration.date: 2027-01-31T12:00:00.000Z is not midnight UTC, the only time S3 takes in a lifecycle date',
+      'error: bucket "b1x", lifecycle rule "mixed", transitions: S3 refuses transitions by date and by days in one rule',
+    ]);
+  });
+
   it('refuses transitions out of time order', () => {
     expect(
       check(`

@@ -276,15 +276,30 @@ b1x:
     ]);
   });
 
-  it('refuses a CORS origin with more than one wildcard', () => {
+  it('refuses a CORS origin or allowed header with more than one wildcard', () => {
     expect(
       check(`
 b1x:
-  cors: [{ allowedOrigins: ['https://*.*.ziggie.cloud'], allowedMethods: [GET] }]
+  cors: [{ allowedOrigins: ['https://*.*.ziggie.cloud'], allowedMethods: [GET], allowedHeaders: ['x-*-*'] }]
 `).errors,
     ).toEqual([
       'error: bucket "b1x", cors[0].allowedOrigins[0]: origin "https://*.*.ziggie.cloud" has 2 wildcards; S3 allows at most one "*" in an origin',
+      'error: bucket "b1x", cors[0].allowedHeaders[0]: header "x-*-*" has 2 wildcards; S3 allows at most one "*" in an allowed header',
     ]);
+  });
+
+  it('refuses bucket tags S3 refuses: over 50, an aws: key, characters outside its set', () => {
+    const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v']));
+    const tags = (t: Record<string, string>) =>
+      check(`b1x:\n  tags: ${JSON.stringify(t)}\n`).errors;
+    expect(tags(many)).toEqual([
+      'error: bucket "b1x", tags: Bucket tag count cannot be greater than 50; got 51',
+    ]);
+    expect(tags({ 'aws:owner': 'x' })).toEqual([
+      'error: bucket "b1x", tags: tag key "aws:owner" uses the reserved prefix "aws:"',
+    ]);
+    expect(tags({ team: 'a<b>' })[0]).toContain('The TagValue you have provided is invalid');
+    expect(tags({ team: 'games', 'cost-center': '42' })).toEqual([]);
   });
 
   it('refuses duplicate ids among CORS rules, inventory and Intelligent-Tiering configurations', () => {

@@ -4,7 +4,10 @@
  * see docs/bucketconfig.md for the list.
  */
 import type { StowageConfig } from '../config/schema.js';
+import { toStowageError } from '../errors.js';
 import { parsePolicy } from '../s3api/documents/policy.js';
+import { validateBucketTagging } from '../s3api/documents/tagging.js';
+import { escapeXml } from '../s3api/xml/build.js';
 import { isPublicStatement } from '../s3api/policy/public.js';
 import { bucketNameOf, type DesiredBucket } from './canonical.js';
 import { IssueSink, type ValidationResult } from './issues.js';
@@ -75,7 +78,33 @@ function validateCors(sink: IssueSink, b: DesiredBucket): void {
         );
       }
     });
+    (r.AllowedHeaders ?? []).forEach((header, j) => {
+      const wildcards = header.split('*').length - 1;
+      if (wildcards > 1) {
+        const field =
+          r.ID !== undefined ? `allowedHeaders[${j}]` : `cors[${i}].allowedHeaders[${j}]`;
+        sink.error(
+          b.name,
+          'cors',
+          r.ID,
+          field,
+          `header "${header}" has ${wildcards} wildcards; S3 allows at most one "*" in an allowed header`,
+        );
+      }
+    });
   });
+}
+
+/** Bucket tags, checked by the very rules the S3 front end applies (count, aws:, text). */
+function validateTags(sink: IssueSink, b: DesiredBucket): void {
+  if (b.tags === undefined) return;
+  const tag = (t: { Key: string; Value: string }) =>
+    `<Tag><Key>${escapeXml(t.Key)}</Key><Value>${escapeXml(t.Value)}</Value></Tag>`;
+  try {
+    validateBucketTagging(`<Tagging><TagSet>${b.tags.map(tag).join('')}</TagSet></Tagging>`);
+  } catch (err) {
+    sink.error(b.name, 'tags', undefined, 'tags', toStowageError(err).message);
+  }
 }
 
 /** Object lock, object ownership and the ACL; duplicate notification ids. */
@@ -234,6 +263,7 @@ export function validateDesired(buckets: DesiredBucket[]): ValidationResult {
     validateAccess(sink, b);
     validatePolicy(sink, b);
     validateCors(sink, b);
+    validateTags(sink, b);
     validateLifecycle(sink, b);
     validateTiering(sink, b);
     validateReplication(sink, b, byName);

@@ -506,6 +506,19 @@ describeS3Targets('apply on what the file does not declare', (getTarget) => {
     ).toBe(0);
   });
 
+  it('a lifecycle rule filtering on a prefix and a tag is in sync once applied (RGW answers it without its And)', async () => {
+    const target = getTarget();
+    const bucket = target.uniqueBucket('and-filter');
+    const cli = cliFor(
+      bucket,
+      'lifecycle: [{ id: tmp, filter: { prefix: tmp/, tags: { team: games } }, expiration: 7d }]',
+    );
+    const applied = await cli('apply', '--yes');
+    expect(applied.code, applied.stderr).toBe(0);
+    const plan = await cli('plan');
+    expect(plan.code, plan.stdout).toBe(0);
+  });
+
   it('a bucket created since the plan (another apply of the file) is taken as there', async () => {
     const target = getTarget();
     const bucket = target.uniqueBucket('raced');

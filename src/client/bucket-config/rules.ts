@@ -34,8 +34,23 @@ function normalizeFilter(
   filter: AnyFilter | undefined,
   legacyPrefix: string | undefined,
 ): AnyFilter {
-  const f: AnyFilter = { ...(filter ?? {}) };
+  let f: AnyFilter = { ...(filter ?? {}) };
   if (legacyPrefix) f.Prefix = legacyPrefix;
+  // Ceph RGW answers a prefix-and-tag filter as <Filter><Prefix/><Tag/></Filter>, without
+  // the <And> it was given: several conditions side by side are their And.
+  const sideBySide = [f.Prefix || undefined, f.Tag, f.ObjectSizeGreaterThan, f.ObjectSizeLessThan];
+  if (!f.And && sideBySide.filter((v) => v !== undefined).length > 1) {
+    const { Prefix, Tag, ObjectSizeGreaterThan, ObjectSizeLessThan, ...rest } = f;
+    f = {
+      ...rest,
+      And: {
+        ...(Prefix ? { Prefix } : {}),
+        ...(Tag ? { Tags: [Tag] } : {}),
+        ...(ObjectSizeGreaterThan !== undefined ? { ObjectSizeGreaterThan } : {}),
+        ...(ObjectSizeLessThan !== undefined ? { ObjectSizeLessThan } : {}),
+      },
+    };
+  }
   if (f.And) {
     const and = { ...f.And, Tags: sortTags(f.And.Tags) };
     const keys = Object.entries(and)

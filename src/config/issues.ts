@@ -53,13 +53,13 @@ function expectation(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `expected one of ${issue.values.map(String).join('|')}`;
     case 'too_small':
-      return issue.origin === 'string'
-        ? `expected at least ${issue.minimum} character(s)`
-        : `expected a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
+      if (issue.origin === 'string') return `expected at least ${issue.minimum} character(s)`;
+      if (issue.origin === 'array') return `expected a list of at least ${issue.minimum} item(s)`;
+      return `expected a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
     case 'too_big':
-      return issue.origin === 'string'
-        ? `expected at most ${issue.maximum} character(s)`
-        : `expected a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
+      if (issue.origin === 'string') return `expected at most ${issue.maximum} character(s)`;
+      if (issue.origin === 'array') return `expected a list of at most ${issue.maximum} item(s)`;
+      return `expected a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
     default:
       return issue.message;
   }

@@ -227,6 +227,16 @@ describe('loadConfig: bad input names the file, field, value and expectation', (
     },
   );
 
+  it('an empty list where one item is needed is named as a list', async () => {
+    const cwd = workdir({
+      'stowage.yaml':
+        'buckets:\n  b1x:\n    cors: [{ allowedOrigins: [], allowedMethods: [GET] }]\n',
+    });
+    expect(await failure(cwd)).toBe(
+      'stowage.yaml: buckets.b1x.cors.0.allowedOrigins: expected a list of at least 1 item(s), got a list',
+    );
+  });
+
   it('zero size', async () => {
     const cwd = workdir({ 'stowage.yaml': 'engine:\n  minPartSizeBytes: 0\n' });
     expect(await failure(cwd)).toContain('engine.minPartSizeBytes: expected a number > 0, got 0');

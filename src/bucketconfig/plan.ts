@@ -10,6 +10,8 @@ import {
 import { SUB_RESOURCE_NAMES, type SubResourceName } from '../client/bucket-config/index.js';
 import type { StoreSession } from '../client/ops/index.js';
 import { StowageError, toStowageError } from '../errors.js';
+import { parsePolicy } from '../s3api/documents/policy.js';
+import { isPublicStatement } from '../s3api/policy/public.js';
 import type { DesiredBucket } from './canonical.js';
 import { sessionOf, type PlanError, type SessionFor } from './sessions.js';
 import {
@@ -115,6 +117,33 @@ function insecureLockOut(policy: unknown, endpoint: string | undefined): PlanErr
   };
 }
 
+/**
+ * A declared public policy that the bucket's live public access block (set on the store,
+ * not declared in the file) makes the store refuse: apply would stop at it. With --prune
+ * the undeclared block is removed first, so the policy goes through.
+ */
+function blockedByLiveBlock(
+  bucket: DesiredBucket,
+  liveBlock: unknown,
+  prune: boolean,
+): PlanError | undefined {
+  if (prune || !bucket.policy || bucket.publicAccessBlock !== undefined) return undefined;
+  if ((liveBlock as { BlockPublicPolicy?: boolean } | undefined)?.BlockPublicPolicy !== true)
+    return undefined;
+  let statements;
+  try {
+    statements = parsePolicy(JSON.stringify(bucket.policy), bucket.name).statements;
+  } catch {
+    return undefined; // validate reports a bad policy
+  }
+  if (!statements.some(isPublicStatement)) return undefined;
+  return {
+    code: 'E_ACCESS_DENIED',
+    message:
+      "the policy makes the bucket public, but the bucket's public access block on the store (not in the file) has BlockPublicPolicy, so the store would refuse it; declare publicAccessBlock, or apply with --prune to remove the block first",
+  };
+}
+
 function planError(err: unknown): PlanError {
   const e = toStowageError(err);
   return { code: e.code, message: e.message };
@@ -190,6 +219,14 @@ async function planBucket(
     if (name === 'policy' && lockOut && want !== undefined) {
       plan.changes.push({ subResource: name, action: 'error', error: lockOut });
       continue;
+    }
+    if (name === 'policy' && want !== undefined) {
+      const pab = state?.publicAccessBlock;
+      const blocked = blockedByLiveBlock(bucket, pab?.ok ? pab.value : undefined, prune);
+      if (blocked) {
+        plan.changes.push({ subResource: name, action: 'error', error: blocked });
+        continue;
+      }
     }
     if (name === 'inventory' && want !== undefined && session) {
       const missing = await missingInventoryDestination(session, bucket, declared);

@@ -7,6 +7,7 @@ import {
   CreateBucketCommand,
   GetBucketCorsCommand,
   ListObjectsV2Command,
+  PutPublicAccessBlockCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
@@ -517,6 +518,37 @@ describeS3Targets('apply on what the file does not declare', (getTarget) => {
     expect(applied.code, applied.stderr).toBe(0);
     const plan = await cli('plan');
     expect(plan.code, plan.stdout).toBe(0);
+  });
+
+  it('a public policy the live (undeclared) public access block would refuse is a plan error, not a stop of apply; --prune converges', async () => {
+    const target = getTarget();
+    const s3 = target.newClient();
+    const bucket = target.uniqueBucket('blocked');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: bucket,
+        PublicAccessBlockConfiguration: { BlockPublicPolicy: true },
+      }),
+    );
+    const cli = cliFor(bucket, 'publicRead: [public/]\n    tags: { team: games }');
+    const plan = await cli('plan', '--json');
+    expect(plan.code).toBe(1);
+    const changes = (JSON.parse(plan.stdout) as PlanJson).buckets[0]!.changes;
+    const policy = changes.find((c) => c.subResource === 'policy') as {
+      error?: { message: string };
+    };
+    expect(policy.error?.message).toMatch(
+      /public access block on the store \(not in the file\) has BlockPublicPolicy/,
+    );
+    // The rest of the bucket is applied; the policy is reported, not attempted.
+    const applied = await cli('apply', '--yes');
+    expect(applied.code).toBe(1);
+    expect(applied.stdout).toContain(`created: ${bucket} tags`);
+    expect(applied.stderr).toMatch(/policy: .*BlockPublicPolicy/);
+    const pruned = await cli('apply', '--yes', '--prune');
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect((await cli('plan')).code).toBe(0);
   });
 
   it('a bucket created since the plan (another apply of the file) is taken as there', async () => {

@@ -29,6 +29,9 @@ export async function regionMismatch(
     throw e;
   }
   if (live === bucket.region) return undefined;
+  // Ceph RGW names the zonegroup of a bucket created without a LocationConstraint (which is
+  // how a us-east-1 bucket is created) "default".
+  if (live === 'default' && bucket.region === 'us-east-1') return undefined;
   return {
     code: 'E_INVALID_REQUEST',
     message: `the bucket is in region ${live} but the file declares region ${bucket.region}: S3 cannot move a bucket to another region (correct region:, or recreate the bucket)`,

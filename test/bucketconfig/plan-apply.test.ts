@@ -551,6 +551,16 @@ describeS3Targets('apply on what the file does not declare', (getTarget) => {
     expect((await cli('plan')).code).toBe(0);
   });
 
+  it('region: us-east-1 is in sync once apply created the bucket (RGW answers its zonegroup, "default")', async () => {
+    const target = getTarget();
+    const bucket = target.uniqueBucket('east');
+    const cli = cliFor(bucket, 'region: us-east-1\n    tags: { team: games }');
+    const applied = await cli('apply', '--yes');
+    expect(applied.code, applied.stderr).toBe(0);
+    const plan = await cli('plan');
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+  });
+
   it('a bucket created since the plan (another apply of the file) is taken as there', async () => {
     const target = getTarget();
     const bucket = target.uniqueBucket('raced');

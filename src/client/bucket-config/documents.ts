@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { StowageError } from '../../errors.js';
 import { liveCall, mustCall } from './calls.js';
-import { sortBy, sortedList, type SubResource } from './contract.js';
+import { canonicalJson, sortBy, sortedList, type SubResource } from './contract.js';
 
 /** A bucket policy, as parsed JSON. */
 export type PolicyDocument = Record<string, unknown>;
@@ -29,19 +29,25 @@ function asList(v: unknown): unknown {
   return v;
 }
 
+/** A principal; `{"AWS": "*"}` is `"*"` (S3 reads the two alike). */
 function normalizePrincipal(p: unknown): unknown {
   if (p === '*' || typeof p !== 'object' || p === null) return p;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(p)) out[k] = asList(v);
+  const keys = Object.keys(out);
+  if (keys.length === 1 && keys[0] === 'AWS' && canonicalJson(out.AWS) === '["*"]') return '*';
   return out;
 }
 
+/** Condition blocks with their keys in lower case: condition keys are case-insensitive. */
 function normalizeCondition(c: unknown): unknown {
   if (typeof c !== 'object' || c === null) return c;
   const out: Record<string, unknown> = {};
   for (const [op, block] of Object.entries(c)) {
     const b: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(block as Record<string, unknown>)) b[k] = asList(v);
+    for (const [k, v] of Object.entries(block as Record<string, unknown>)) {
+      b[k.toLowerCase()] = asList(v);
+    }
     out[op] = b;
   }
   return out;
@@ -89,14 +95,19 @@ export const policy: SubResource<PolicyDocument> = {
     return {
       ...v,
       Version: v.Version ?? '2012-10-17',
-      Statement: statements.map((s: Record<string, unknown>) => {
-        const out: Record<string, unknown> = { ...s };
-        for (const f of LIST_FIELDS) if (out[f] !== undefined) out[f] = asList(out[f]);
-        if (out.Principal !== undefined) out.Principal = normalizePrincipal(out.Principal);
-        if (out.NotPrincipal !== undefined) out.NotPrincipal = normalizePrincipal(out.NotPrincipal);
-        if (out.Condition !== undefined) out.Condition = normalizeCondition(out.Condition);
-        return out;
-      }),
+      // Statements in a canonical order: their order means nothing to S3.
+      Statement: sortBy(
+        statements.map((s: Record<string, unknown>) => {
+          const out: Record<string, unknown> = { ...s };
+          for (const f of LIST_FIELDS) if (out[f] !== undefined) out[f] = asList(out[f]);
+          if (out.Principal !== undefined) out.Principal = normalizePrincipal(out.Principal);
+          if (out.NotPrincipal !== undefined)
+            out.NotPrincipal = normalizePrincipal(out.NotPrincipal);
+          if (out.Condition !== undefined) out.Condition = normalizeCondition(out.Condition);
+          return out;
+        }),
+        (st) => canonicalJson(st),
+      ),
     };
   },
 };
@@ -130,8 +141,9 @@ export const cors: SubResource<CORSConfiguration> = {
         ID: r.ID || undefined,
         AllowedMethods: sortedList(r.AllowedMethods?.map((m) => m.toUpperCase())) ?? [],
         AllowedOrigins: sortedList(r.AllowedOrigins) ?? [],
-        AllowedHeaders: sortedList(r.AllowedHeaders),
-        ExposeHeaders: sortedList(r.ExposeHeaders),
+        // Header names are case-insensitive.
+        AllowedHeaders: sortedList(r.AllowedHeaders?.map((h) => h.toLowerCase())),
+        ExposeHeaders: sortedList(r.ExposeHeaders?.map((h) => h.toLowerCase())),
         MaxAgeSeconds: r.MaxAgeSeconds,
       })),
     };

@@ -64,34 +64,26 @@ function validateCors(sink: IssueSink, b: DesiredBucket): void {
     rules.map((r) => r.ID),
   );
   rules.forEach((r, i) => {
-    r.AllowedOrigins.forEach((origin, j) => {
-      const wildcards = origin.split('*').length - 1;
-      if (wildcards > 1) {
-        const field =
-          r.ID !== undefined ? `allowedOrigins[${j}]` : `cors[${i}].allowedOrigins[${j}]`;
+    // S3 allows one "*" in an origin and in an allowed header.
+    const lists = [
+      ['allowedOrigins', 'origin', r.AllowedOrigins],
+      ['allowedHeaders', 'allowed header', r.AllowedHeaders ?? []],
+    ] as const;
+    for (const [list, what, values] of lists) {
+      values.forEach((value, j) => {
+        const wildcards = value.split('*').length - 1;
+        if (wildcards <= 1) return;
+        const field = r.ID !== undefined ? `${list}[${j}]` : `cors[${i}].${list}[${j}]`;
+        const words = what === 'origin' ? 'origin' : 'header';
         sink.error(
           b.name,
           'cors',
           r.ID,
           field,
-          `origin "${origin}" has ${wildcards} wildcards; S3 allows at most one "*" in an origin`,
+          `${words} "${value}" has ${wildcards} wildcards; S3 allows at most one "*" in an ${what}`,
         );
-      }
-    });
-    (r.AllowedHeaders ?? []).forEach((header, j) => {
-      const wildcards = header.split('*').length - 1;
-      if (wildcards > 1) {
-        const field =
-          r.ID !== undefined ? `allowedHeaders[${j}]` : `cors[${i}].allowedHeaders[${j}]`;
-        sink.error(
-          b.name,
-          'cors',
-          r.ID,
-          field,
-          `header "${header}" has ${wildcards} wildcards; S3 allows at most one "*" in an allowed header`,
-        );
-      }
-    });
+      });
+    }
   });
 }
 

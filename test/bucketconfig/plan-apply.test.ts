@@ -443,6 +443,15 @@ describeS3Targets('apply on what the file does not declare', (getTarget) => {
       runCli(['--config', configFile, ...args], { env: { HOME: work }, cwd: work });
   }
 
+  /** `apply --yes` succeeds, and the plan after it shows no drift; returns the apply. */
+  async function appliesInSync(cli: (...args: string[]) => Promise<CliResult>): Promise<CliResult> {
+    const applied = await cli('apply', '--yes');
+    expect(applied.code, applied.stderr).toBe(0);
+    const plan = await cli('plan');
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    return applied;
+  }
+
   it('a declared SSE-S3 on a bucket still to be created is planned with it (RGW encrypts nothing by default)', async () => {
     const target = getTarget();
     const bucket = target.uniqueBucket('sse-new');
@@ -466,11 +475,7 @@ describeS3Targets('apply on what the file does not declare', (getTarget) => {
     const target = getTarget();
     const bucket = target.uniqueBucket('own-store');
     const cli = cliFor(bucket, 'tags: { team: games }', { ownStore: true });
-    const applied = await cli('apply', '--yes');
-    expect(applied.code, applied.stderr).toBe(0);
-    expect(applied.stdout).toContain(`created: ${bucket} tags`);
-    const plan = await cli('plan');
-    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    expect((await appliesInSync(cli)).stdout).toContain(`created: ${bucket} tags`);
   });
 
   it('cors: [] and lifecycle: [] remove the live documents without --prune, then plan is clean', async () => {
@@ -514,10 +519,7 @@ describeS3Targets('apply on what the file does not declare', (getTarget) => {
       bucket,
       'lifecycle: [{ id: tmp, filter: { prefix: tmp/, tags: { team: games } }, expiration: 7d }]',
     );
-    const applied = await cli('apply', '--yes');
-    expect(applied.code, applied.stderr).toBe(0);
-    const plan = await cli('plan');
-    expect(plan.code, plan.stdout).toBe(0);
+    await appliesInSync(cli);
   });
 
   it('a public policy the live (undeclared) public access block would refuse is a plan error, not a stop of apply; --prune converges', async () => {
@@ -554,11 +556,7 @@ describeS3Targets('apply on what the file does not declare', (getTarget) => {
   it('region: us-east-1 is in sync once apply created the bucket (RGW answers its zonegroup, "default")', async () => {
     const target = getTarget();
     const bucket = target.uniqueBucket('east');
-    const cli = cliFor(bucket, 'region: us-east-1\n    tags: { team: games }');
-    const applied = await cli('apply', '--yes');
-    expect(applied.code, applied.stderr).toBe(0);
-    const plan = await cli('plan');
-    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    await appliesInSync(cliFor(bucket, 'region: us-east-1\n    tags: { team: games }'));
   });
 
   it('a bucket created since the plan (another apply of the file) is taken as there', async () => {

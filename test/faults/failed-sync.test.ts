@@ -5,14 +5,22 @@
  * the version it replaced keeps its bytes on disk in case the commit does not survive.
  *
  * The failure is injected by replacing node:fs's fdatasync for the one call (a real disk
- * cannot be made to fail one fdatasync on demand); everything else is real.
+ * cannot be made to fail one fdatasync on demand); everything else is real. The same goes
+ * for the directory fsync that makes a blob file's rename durable (last describe).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { syncBuiltinESMExports } from 'node:module';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
-import { openTestEngine, patternBytes, readAll, storedBlobIds } from '../helpers/engine.js';
+import {
+  blobFileIds,
+  openTestEngine,
+  patternBytes,
+  readAll,
+  storedBlobIds,
+} from '../helpers/engine.js';
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 const realFdatasync = fs.fdatasync;
@@ -117,5 +125,41 @@ describe('a metadata sync that fails', () => {
     } finally {
       await again.close();
     }
+  });
+});
+
+describe('a directory sync that fails after the blob was moved into blobs/', () => {
+  /** Every open of a directory under blobs/ (to fsync it) fails with EIO, until undone. */
+  function failBlobDirOpens(): () => void {
+    const realOpen = fs.promises.open;
+    const blobs = path.join(dir, 'blobs');
+    fs.promises.open = (async (file: fs.PathLike, ...rest: unknown[]) => {
+      if (String(file).startsWith(blobs) && fs.statSync(file).isDirectory()) {
+        throw Object.assign(new Error(`EIO: i/o error, open '${String(file)}'`), { code: 'EIO' });
+      }
+      return (realOpen as (...a: unknown[]) => Promise<fs.promises.FileHandle>)(file, ...rest);
+    }) as typeof fs.promises.open;
+    return () => {
+      fs.promises.open = realOpen;
+    };
+  }
+
+  it('fails the PUT and leaves no blob file behind, for every writer that shared the sync', async () => {
+    const undo = failBlobDirOpens();
+    try {
+      const puts = [1, 2, 3].map((n) => engine.putObject('bkt', `k${n}`, patternBytes(300_000, n)));
+      for (const r of await Promise.allSettled(puts)) {
+        expect(r.status).toBe('rejected');
+        expect(String((r as PromiseRejectedResult).reason)).toMatch(/EIO/);
+      }
+    } finally {
+      undo();
+    }
+    await new Promise((done) => setTimeout(done, 50));
+    expect(blobFileIds(dir)).toEqual([]);
+    expect((await engine.check({ deep: true })).problems).toEqual([]);
+    // Writes go on once the disk answers again.
+    await engine.putObject('bkt', 'k1', patternBytes(300_000, 1));
+    expect(blobFileIds(dir)).toHaveLength(1);
   });
 });

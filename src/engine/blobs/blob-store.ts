@@ -217,11 +217,14 @@ export class BlobStore {
 
   /**
    * Moves a fully written and fsynced temp file into place and makes the rename durable
-   * (fsync of the shard directory) before returning.
+   * (fsync of the shard directory) before returning. When the fsync fails, the file that
+   * was moved is removed again (or, failing that, left for the next start to collect): no
+   * commit will name it.
    */
   async publish(id: string): Promise<void> {
     const dest = this.pathOf(id);
     const dir = path.dirname(dest);
+    let newShard = false;
     try {
       await fsp.rename(this.tmpPathOf(id), dest);
     } catch (err) {
@@ -231,10 +234,17 @@ export class BlobStore {
       await fsp.rename(this.tmpPathOf(id), dest).catch((e: unknown) => {
         throw toStowageError(e, 'publish blob');
       });
-      // A new shard directory is durable only once blobs/ itself is synced.
-      if (this.options.fsync) await this.syncDir(this.blobsDir);
+      newShard = true;
     }
-    if (this.options.fsync) await this.syncDir(dir);
+    if (!this.options.fsync) return;
+    try {
+      // A new shard directory is durable only once blobs/ itself is synced.
+      if (newShard) await this.syncDir(this.blobsDir);
+      await this.syncDir(dir);
+    } catch (err) {
+      await this.unlink(id);
+      throw toStowageError(err, 'publish blob');
+    }
   }
 
   /**

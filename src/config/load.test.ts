@@ -150,6 +150,26 @@ describe('loadConfig: sources and precedence', () => {
     const cwd = workdir({ 'stowage.yaml': '' });
     expect((await load(cwd)).log.level).toBe('info');
   });
+
+  it('YAML merge keys (<<: *anchor) copy a mapping in; keys written beside them win', async () => {
+    const cwd = workdir({
+      'stowage.yaml': [
+        'buckets:',
+        '  renders1: &studio',
+        '    versioning: Enabled',
+        '    tags: { team: art }',
+        '  renders2:',
+        '    <<: *studio',
+        '    tags: { team: games }',
+        '',
+      ].join('\n'),
+    });
+    const config = await loadConfig({ cwd, env: {} });
+    expect(config.buckets).toMatchObject({
+      renders1: { versioning: 'Enabled', tags: [{ Key: 'team', Value: 'art' }] },
+      renders2: { versioning: 'Enabled', tags: [{ Key: 'team', Value: 'games' }] },
+    });
+  });
 });
 
 describe('loadConfig: dataDir resolution', () => {

@@ -24,7 +24,9 @@ export function parseYamlConfig(
   file: string,
 ): Record<string, unknown> {
   // uniqueKeys (the default) makes a repeated key an error instead of "last one wins".
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // merge: `<<: *anchor` copies a mapping's keys in (YAML 1.1's merge key, which YAML 1.2
+  // parsers leave out unless asked), so that buckets can share settings.
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0];

@@ -30,6 +30,9 @@ import { diffText } from './diff-text.js';
 
 export { sessionOf, type PlanError, type SessionFor } from './sessions.js';
 
+/** Sub-resources whose Put needs a rule at least: declared with none, they are removed. */
+const NO_EMPTY_PUT: ReadonlySet<SubResourceName> = new Set(['cors', 'lifecycle']);
+
 /** What apply does with one sub-resource. */
 export type ChangeAction = 'create' | 'update' | 'unchanged' | 'remove' | 'error';
 
@@ -267,7 +270,7 @@ async function planBucket(
     }
     // `cors: []` or `lifecycle: []`: S3 has no empty document of either (a Put needs one
     // rule at least), so "no rules" is the document removed, whatever --prune says.
-    if (declaresNoRules(name, want)) {
+    if (NO_EMPTY_PUT.has(name) && readsAsUnset(name, want)) {
       if (live !== undefined && !readsAsUnset(name, live)) {
         plan.changes.push({
           subResource: name,
@@ -295,11 +298,4 @@ async function planBucket(
     }
   }
   return plan;
-}
-
-/** A declared CORS or lifecycle document with no rules (`cors: []`, `lifecycle: []`). */
-function declaresNoRules(name: SubResourceName, want: unknown): boolean {
-  if (name === 'cors') return (want as { CORSRules?: unknown[] }).CORSRules?.length === 0;
-  if (name === 'lifecycle') return (want as { Rules?: unknown[] }).Rules?.length === 0;
-  return false;
 }

@@ -66,21 +66,20 @@ function validateCors(sink: IssueSink, b: DesiredBucket): void {
   rules.forEach((r, i) => {
     // S3 allows one "*" in an origin and in an allowed header.
     const lists = [
-      ['allowedOrigins', 'origin', r.AllowedOrigins],
-      ['allowedHeaders', 'allowed header', r.AllowedHeaders ?? []],
+      ['allowedOrigins', 'origin', 'an origin', r.AllowedOrigins],
+      ['allowedHeaders', 'header', 'an allowed header', r.AllowedHeaders ?? []],
     ] as const;
-    for (const [list, what, values] of lists) {
+    for (const [list, noun, place, values] of lists) {
       values.forEach((value, j) => {
         const wildcards = value.split('*').length - 1;
         if (wildcards <= 1) return;
         const field = r.ID !== undefined ? `${list}[${j}]` : `cors[${i}].${list}[${j}]`;
-        const words = what === 'origin' ? 'origin' : 'header';
         sink.error(
           b.name,
           'cors',
           r.ID,
           field,
-          `${words} "${value}" has ${wildcards} wildcards; S3 allows at most one "*" in an ${what}`,
+          `${noun} "${value}" has ${wildcards} wildcards; S3 allows at most one "*" in ${place}`,
         );
       });
     }

@@ -6,7 +6,7 @@
  */
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { StowageError, toStowageError } from '../errors.js';
+import { isStowageError, StowageError, toStowageError } from '../errors.js';
 import {
   copyAcrossStores,
   copyObject,
@@ -147,17 +147,23 @@ export async function runTransfer(
       const from = route.source(a.key);
       const to = route.dest(a.key);
       if (from.kind !== 's3' || to.kind !== 'local') throw new Error('download needs s3 → local');
-      // A folder where the object goes: replaced when empty, else retried after deletions.
-      await makeWayForFile(to.path);
-      const r = await downloadFile({
-        ...base,
-        bucket: from.bucket,
-        key: from.key,
-        path: to.path,
-        ...(a.source.etag !== undefined
-          ? { listed: { sizeBytes: a.source.sizeBytes, etag: a.source.etag } }
-          : {}),
-        onProgress: (e) => reporter.update(a.key, e),
+      const run = () =>
+        downloadFile({
+          ...base,
+          bucket: from.bucket,
+          key: from.key,
+          path: to.path,
+          ...(a.source.etag !== undefined
+            ? { listed: { sizeBytes: a.source.sizeBytes, etag: a.source.etag } }
+            : {}),
+          onProgress: (e) => reporter.update(a.key, e),
+        });
+      // A folder where the object goes (downloadFile refuses it before any request):
+      // replaced when empty, else retried after the deletions (makeWayForFile).
+      const r = await run().catch(async (err: unknown) => {
+        if (!isStowageError(err, 'E_LOCAL_NOT_A_FILE')) throw err;
+        await makeWayForFile(to.path);
+        return run();
       });
       if (r.resumedBytes > 0) notes.set(a.key, `resumed ${r.resumedBytes} bytes`);
       await removeSource(from);

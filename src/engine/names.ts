@@ -6,8 +6,6 @@
 import { bucketNameProblem } from '../bucket-names.js';
 import { StowageError } from '../errors.js';
 
-export { bucketNameProblem };
-
 /** Throws E_INVALID_BUCKET_NAME naming the rule `name` breaks. */
 export function assertBucketName(name: string): void {
   const problem = bucketNameProblem(name);

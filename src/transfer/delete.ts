@@ -2,16 +2,12 @@
  * Deleting objects and reading the stored SHA-256, paced and retried like every other
  * request of a run: the pieces `rm`, `mv` and `sync --delete` / `--checksum` need.
  */
-import {
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  HeadObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { translateS3Error } from '../client/index.js';
 import type { StowageError } from '../errors.js';
 import type { Pacer } from './pacer.js';
 import { withRetry } from './retry.js';
+import { headWithRetry } from './source-head.js';
 import { META_MTIME, META_SHA256 } from './types.js';
 
 /** S3's most keys per DeleteObjects request. */
@@ -116,10 +112,14 @@ async function storedMetadata(
   bucket: string,
   key: string,
 ): Promise<Record<string, string>> {
-  const head = await withRetry(
+  const head = await headWithRetry(
+    s.client,
     s.pacer,
-    () => s.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
-    { attempts: s.attempts, what: `stat of ${url(bucket, key)}`, target: { bucket, key } },
+    { bucket, key },
+    {
+      attempts: s.attempts,
+      what: `stat of ${url(bucket, key)}`,
+    },
   );
   return head.Metadata ?? {};
 }

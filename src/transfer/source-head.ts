@@ -36,7 +36,8 @@ export function headWithRetry(
   client: S3Client,
   pacer: Pacer,
   target: CopySource,
-  o: { attempts: number; signal?: AbortSignal; what: string },
+  /** `attempts` as withRetry takes it (its default when undefined). */
+  o: { attempts?: number; signal?: AbortSignal; what: string },
 ): Promise<HeadObjectCommandOutput> {
   return withRetry(
     pacer,

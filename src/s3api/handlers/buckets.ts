@@ -1,5 +1,5 @@
 /** Bucket operations: list, create, head, delete, location, versioning. */
-import { bucketNameProblem } from '../../engine/names.js';
+import { bucketNameProblem } from '../../bucket-names.js';
 import { StowageError } from '../../errors.js';
 import { bucketOf, header, intParam, param, type S3Request } from '../context.js';
 import { readSmallBody } from '../small-body.js';

@@ -92,22 +92,17 @@ export function principalMatches(
   grant: 'allow' | 'deny' = 'deny',
 ): boolean {
   if (p === '*') return true;
-  for (const aws of p.AWS ?? []) {
-    if (aws === '*') return true;
-    if (caller.kind === 'anonymous') continue;
-    const id = caller.identity;
-    if (aws === STOWAGE_ACCOUNT_ID || aws === `arn:aws:iam::${STOWAGE_ACCOUNT_ID}:root`) {
-      if (grant === 'deny' || id.root) return true;
-      continue;
-    }
-    if (aws === id.arn || aws === id.accessKeyId) return true;
-  }
-  // The owner's canonical user id names the same account as its account id (S3 guide,
-  // "Principal"), with the same reach.
-  if (caller.kind !== 'anonymous' && (p.CanonicalUser ?? []).includes(OWNER_ID)) {
-    if (grant === 'deny' || caller.identity.root) return true;
-  }
-  return false;
+  const aws = p.AWS ?? [];
+  if (aws.includes('*')) return true;
+  if (caller.kind === 'anonymous') return false;
+  const id = caller.identity;
+  if (aws.some((a) => a === id.arn || a === id.accessKeyId)) return true;
+  // The account, by id, root ARN or the owner's canonical user id (S3 guide, "Principal":
+  // the canonical id identifies the same account).
+  const account =
+    aws.some((a) => a === STOWAGE_ACCOUNT_ID || a === `arn:aws:iam::${STOWAGE_ACCOUNT_ID}:root`) ||
+    (p.CanonicalUser ?? []).includes(OWNER_ID);
+  return account && (grant === 'deny' || id.root);
 }
 
 /** Whether a statement applies to this access (principal, action, resource, conditions). */

@@ -20,6 +20,12 @@ const down = (key: string): SyncAction => ({
   reason: 'new',
 });
 
+/** What a download blocked by a local folder the deletions may empty rejects with. */
+const blocked = (key: string) =>
+  new StowageError('E_LOCAL_NOT_A_FILE', `${key} is a directory that is not empty`, {
+    details: { retryAfterDeletions: true },
+  });
+
 async function* from(actions: SyncAction[]): AsyncGenerator<SyncAction> {
   yield* actions;
 }
@@ -124,10 +130,6 @@ describe('runPlan', () => {
   it('runs a transfer blocked by what the deletions remove again after them, and records that outcome', async () => {
     const log: string[] = [];
     const blocking = new Set(['a/b', 'a/c']);
-    const blocked = (key: string) =>
-      new StowageError('E_LOCAL_NOT_A_FILE', `${key} is a directory that is not empty`, {
-        details: { retryAfterDeletions: true },
-      });
     const r = await runPlan(
       from([down('a'), down('never'), down('z'), del('a/b'), del('a/c')]),
       {
@@ -169,9 +171,7 @@ describe('runPlan', () => {
         download: async () => {
           calls++;
           await sleep(10);
-          throw new StowageError('E_LOCAL_NOT_A_FILE', 'a directory that is not empty', {
-            details: { retryAfterDeletions: true },
-          });
+          throw blocked('only');
         },
       },
       { keepResults: true },

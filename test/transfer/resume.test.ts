@@ -112,17 +112,37 @@ async function openUploads(key: string): Promise<string[]> {
   return (res.Uploads ?? []).filter((u) => u.Key === key).map((u) => u.UploadId!);
 }
 
-/** The same upload run again, resuming from the state file (no abort, no pacing). */
-function rerun(key: string, file: string): ReturnType<typeof uploadFile> {
+/** `file` stored at `key` in one upload (no pacing), keeping its state in `o.stateDir`. */
+function put(
+  key: string,
+  file: string,
+  o: { stateDir?: string } = {},
+): ReturnType<typeof uploadFile> {
   return uploadFile({
     client,
     pacer: new Pacer(),
     bucket: BUCKET,
     key,
     path: file,
-    stateDir,
     partSizeBytes: PART,
+    ...o,
   });
+}
+
+/** The same upload run again, resuming from the state file (no abort, no pacing). */
+function rerun(key: string, file: string): ReturnType<typeof uploadFile> {
+  return put(key, file, { stateDir });
+}
+
+/** Transfer options that send one part at a time (paced) and abort after `parts` parts. */
+function abortingAfter(parts: number) {
+  const controller = new AbortController();
+  return {
+    pacer: new Pacer({ bandwidthLimit: PART }),
+    concurrency: 1,
+    signal: controller.signal,
+    onProgress: (e: { bytesDone: number }) => e.bytesDone >= parts * PART && controller.abort(),
+  };
 }
 
 /**
@@ -137,23 +157,33 @@ async function abortedUpload(
 ): Promise<ReturnType<typeof makeFile>> {
   const made = makeFile(dir, key, fileParts * PART, seed);
   const file = made.file;
-  const controller = new AbortController();
   await expect(
     uploadFile({
       client,
-      pacer: new Pacer({ bandwidthLimit: PART }),
       bucket: BUCKET,
       key,
       path: file,
       stateDir,
       partSizeBytes: PART,
-      concurrency: 1,
-      signal: controller.signal,
-      onProgress: (e) => e.bytesDone >= parts * PART && controller.abort(),
+      ...abortingAfter(parts),
     }),
   ).rejects.toMatchObject({ name: 'AbortError' });
   expect(await openUploads(key)).toHaveLength(1);
   return made;
+}
+
+/** A download of `key` to `target` aborted after `parts` parts (paced, one part at a time). */
+async function abortedDownload(key: string, target: string, parts: number): Promise<void> {
+  await expect(
+    downloadFile({
+      client,
+      bucket: BUCKET,
+      key,
+      path: target,
+      partSizeBytes: PART,
+      ...abortingAfter(parts),
+    }),
+  ).rejects.toMatchObject({ name: 'AbortError' });
 }
 
 describe('upload resume', () => {
@@ -281,14 +311,7 @@ describe('download resume', () => {
   it('after SIGKILL mid-download, a re-run continues from the partial file', async () => {
     const { file, bytes } = makeFile(dir, 'killed-down.src', 16 * PART + 5, 9);
     const key = 'killed-down.bin';
-    await uploadFile({
-      client,
-      pacer: new Pacer(),
-      bucket: BUCKET,
-      key,
-      path: file,
-      partSizeBytes: PART,
-    });
+    await put(key, file);
     const target = path.join(dir, 'down', 'killed-down.bin');
     const { partial, sidecar } = partialPathsFor(target);
     // Bytes received are not yet bytes synced: the kill waits until the sidecar names some
@@ -334,39 +357,12 @@ describe('download resume', () => {
   it('starts over when the object changed since the partial file was written', async () => {
     const key = 'replaced.bin';
     const first = makeFile(dir, 'replaced-1', 6 * PART, 10);
-    await uploadFile({
-      client,
-      pacer: new Pacer(),
-      bucket: BUCKET,
-      key,
-      path: first.file,
-      partSizeBytes: PART,
-    });
+    await put(key, first.file);
     const target = path.join(dir, 'down', 'replaced.bin');
-    const controller = new AbortController();
-    await expect(
-      downloadFile({
-        client,
-        pacer: new Pacer({ bandwidthLimit: PART }),
-        bucket: BUCKET,
-        key,
-        path: target,
-        partSizeBytes: PART,
-        concurrency: 1,
-        signal: controller.signal,
-        onProgress: (e) => e.bytesDone >= 2 * PART && controller.abort(),
-      }),
-    ).rejects.toMatchObject({ name: 'AbortError' });
+    await abortedDownload(key, target, 2);
     expect(existsSync(partialPathsFor(target).partial)).toBe(true);
     const second = makeFile(dir, 'replaced-2', 6 * PART, 11);
-    await uploadFile({
-      client,
-      pacer: new Pacer(),
-      bucket: BUCKET,
-      key,
-      path: second.file,
-      partSizeBytes: PART,
-    });
+    await put(key, second.file);
     const r = await downloadFile({
       client,
       pacer: new Pacer(),
@@ -382,30 +378,10 @@ describe('download resume', () => {
   it('never leaves a half-written file at the target: an existing file stays until the end', async () => {
     const key = 'keep-old.bin';
     const { file, bytes } = makeFile(dir, 'keep-old.src', 4 * PART, 12);
-    await uploadFile({
-      client,
-      pacer: new Pacer(),
-      bucket: BUCKET,
-      key,
-      path: file,
-      partSizeBytes: PART,
-    });
+    await put(key, file);
     const target = path.join(dir, 'down', 'keep-old.bin');
     writeFileSync(target, 'old content');
-    const controller = new AbortController();
-    await expect(
-      downloadFile({
-        client,
-        pacer: new Pacer({ bandwidthLimit: PART }),
-        bucket: BUCKET,
-        key,
-        path: target,
-        partSizeBytes: PART,
-        concurrency: 1,
-        signal: controller.signal,
-        onProgress: (e) => e.bytesDone >= PART && controller.abort(),
-      }),
-    ).rejects.toMatchObject({ name: 'AbortError' });
+    await abortedDownload(key, target, 1);
     expect(readFileSync(target, 'utf8')).toBe('old content');
     await downloadFile({
       client,

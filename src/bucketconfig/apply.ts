@@ -4,9 +4,11 @@
  * Order: buckets that others depend on first (a logging target, a replication or inventory
  * destination declared in the same file), each bucket created when missing, then its sub-resources in
  * SUB_RESOURCE_NAMES order (versioning before replication …). A bucket is never deleted.
- * The first failure stops the apply, except a store that does not implement a sub-resource
- * (E_NOT_IMPLEMENTED) or a sub-resource the plan could not read: those are recorded as
- * per-sub-resource errors and the rest goes on, since nothing later depends on them.
+ * A failure stops the rest of its bucket (later sub-resources may depend on the failed one)
+ * and every bucket that depends on it, as Terraform stops the dependents of a failed resource;
+ * the other buckets go on. A store that does not implement a sub-resource (E_NOT_IMPLEMENTED)
+ * or a sub-resource the plan could not read is only recorded as a per-sub-resource error, and
+ * its bucket goes on, since nothing later depends on it.
  */
 import {
   SUB_RESOURCES,
@@ -34,13 +36,22 @@ export interface SkippedError {
   error: PlanError;
 }
 
+/** A bucket apply left alone because a bucket it depends on failed. */
+export interface NotApplied {
+  bucket: string;
+  /** The failed (or itself not applied) bucket it depends on. */
+  dependsOn: string;
+}
+
 /** What {@link applyPlan} did. */
 export interface ApplyResult {
   applied: AppliedStep[];
-  /** Per-sub-resource errors that did not stop the apply (unsupported by the store …). */
+  /** Per-sub-resource errors that did not stop their bucket (unsupported by the store …). */
   errors: SkippedError[];
-  /** The failure that stopped the apply, if any. */
-  failed?: SkippedError;
+  /** The failure that stopped each failed bucket, in apply order; the others went on. */
+  failures: SkippedError[];
+  /** Buckets not applied at all because a bucket they depend on failed. */
+  notApplied: NotApplied[];
 }
 
 /** What a caller passes to {@link applyPlan}. */
@@ -53,19 +64,22 @@ export interface ApplyOptions {
   onStep?: (step: AppliedStep) => void;
 }
 
+/** The other buckets `bucket` names: its logging target, replication and inventory destinations. */
+function dependenciesOf(bucket: DesiredBucket | undefined): string[] {
+  const out: string[] = [];
+  const target = bucket?.logging?.LoggingEnabled.TargetBucket;
+  if (target) out.push(target);
+  for (const rule of bucket?.replication?.Rules ?? [])
+    out.push(bucketNameOf(rule.Destination.Bucket));
+  for (const c of bucket?.inventory ?? [])
+    out.push(bucketNameOf(c.Destination.S3BucketDestination.Bucket));
+  return out.filter((d) => d !== bucket?.name);
+}
+
 /** Buckets ordered so that logging targets, replication and inventory destinations come first. */
 export function applyOrder(plans: BucketPlan[], desired: DesiredBucket[]): BucketPlan[] {
   const byName = new Map(desired.map((b) => [b.name, b]));
-  const deps = (name: string): string[] => {
-    const b = byName.get(name);
-    const out: string[] = [];
-    const target = b?.logging?.LoggingEnabled.TargetBucket;
-    if (target) out.push(target);
-    for (const rule of b?.replication?.Rules ?? []) out.push(bucketNameOf(rule.Destination.Bucket));
-    for (const c of b?.inventory ?? [])
-      out.push(bucketNameOf(c.Destination.S3BucketDestination.Bucket));
-    return out.filter((d) => d !== name);
-  };
+  const deps = (name: string): string[] => dependenciesOf(byName.get(name));
   const ordered: BucketPlan[] = [];
   const seen = new Set<string>();
   const visit = (plan: BucketPlan, path: Set<string>): void => {
@@ -84,7 +98,7 @@ export function applyOrder(plans: BucketPlan[], desired: DesiredBucket[]): Bucke
 
 /**
  * Applies `plan` (made by planBuckets from the same `desired`). Idempotent: applying a plan
- * with no drift does nothing. Never throws for a store error: it is returned as `failed`.
+ * with no drift does nothing. Never throws for a store error: it is returned in `failures`.
  *
  * @example
  * const plan = await planBuckets(session, desired);
@@ -96,7 +110,8 @@ export async function applyPlan(
   desired: DesiredBucket[],
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const result: ApplyResult = { applied: [], errors: [] };
+  const result: ApplyResult = { applied: [], errors: [], failures: [], notApplied: [] };
+  const stopped = new Set<string>();
   const step = async (s: AppliedStep, run: () => Promise<void>): Promise<void> => {
     if (!options.dryRun) await run();
     result.applied.push(s);
@@ -105,9 +120,16 @@ export async function applyPlan(
   for (const bucketPlan of applyOrder(plan.buckets, desired)) {
     const bucket = desired.find((b) => b.name === bucketPlan.bucket);
     if (!bucket) continue;
+    const failedDependency = dependenciesOf(bucket).find((d) => stopped.has(d));
+    if (failedDependency !== undefined) {
+      result.notApplied.push({ bucket: bucket.name, dependsOn: failedDependency });
+      stopped.add(bucket.name);
+      continue;
+    }
     if (bucketPlan.error) {
-      result.failed = { bucket: bucket.name, subResource: 'bucket', error: bucketPlan.error };
-      return result;
+      result.failures.push({ bucket: bucket.name, subResource: 'bucket', error: bucketPlan.error });
+      stopped.add(bucket.name);
+      continue;
     }
     const documents = desiredDocuments(bucket);
     let current = 'bucket';
@@ -160,12 +182,12 @@ export async function applyPlan(
       }
     } catch (err) {
       const e = toStowageError(err);
-      result.failed = {
+      result.failures.push({
         bucket: bucket.name,
         subResource: current,
         error: { code: e.code, message: e.message },
-      };
-      return result;
+      });
+      stopped.add(bucket.name);
     }
   }
   return result;
@@ -192,10 +214,24 @@ function inApplyOrder<C extends { subResource: string; action: string }>(
   return at < 0 ? changes : [...rest.slice(0, at + 1), suspend, ...rest.slice(at + 1)];
 }
 
-/** The one-line message of a failed apply: bucket, sub-resource, cause, and what was done. */
-export function applyFailureMessage(result: ApplyResult): string | undefined {
-  const f = result.failed;
-  if (!f) return undefined;
-  const done = result.applied.map((s) => `${s.bucket} ${s.subResource} (${s.action})`);
-  return `apply stopped at bucket "${f.bucket}", ${f.subResource}: ${f.error.message}; already applied: ${done.length ? done.join(', ') : 'nothing'}`;
+/**
+ * One line for each bucket a failure stopped (the sub-resource, the cause and what was already
+ * applied to it), then one for each bucket left alone because of it.
+ */
+export function applyFailureMessages(result: ApplyResult): string[] {
+  const lines = result.failures.map((f) => {
+    if (f.subResource === 'bucket' && !result.applied.some((s) => s.bucket === f.bucket)) {
+      return `bucket "${f.bucket}" was not applied: ${f.error.message}`;
+    }
+    const done = result.applied
+      .filter((s) => s.bucket === f.bucket)
+      .map((s) => `${s.bucket} ${s.subResource} (${s.action})`);
+    return `bucket "${f.bucket}" stopped at ${f.subResource}: ${f.error.message}; already applied to it: ${done.length ? done.join(', ') : 'nothing'}`;
+  });
+  for (const n of result.notApplied) {
+    lines.push(
+      `bucket "${n.bucket}" was not applied: it depends on bucket "${n.dependsOn}", which failed`,
+    );
+  }
+  return lines;
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AWS, awsS3api } from '../helpers/aws-cli.js';
+import { AWS, awsCli, awsS3api } from '../helpers/aws-cli.js';
 import { ensureDebianPackages } from '../helpers/peers.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { describeS3Targets } from '../helpers/s3-targets.js';
@@ -169,19 +169,50 @@ describeS3Targets(
       expect((await cli('plan')).code).toBe(0);
     });
 
-    it('stops at a sub-resource the store refuses, naming it and the store (RGW: ownership controls)', async () => {
+    it('a refused sub-resource stops its bucket and the buckets that depend on it; the others are applied', async () => {
       const t = getTarget();
-      if (t.kind !== 'rgw') return; // the embedded server supports them (test above)
       const bucket = t.uniqueBucket('owner');
+      const other = t.uniqueBucket('other');
+      const dependent = t.uniqueBucket('dependent');
+      // What each store refuses at apply time (validate and plan cannot tell): RGW has no
+      // ownership controls; the embedded store refuses a logging target that does not exist.
+      const refused =
+        t.kind === 'rgw'
+          ? '    objectOwnership: ObjectWriter'
+          : `    logging: { targetBucket: ${t.uniqueBucket('absent')} }`;
       const cli = configWith(
-        'ownership',
-        `buckets:\n  ${bucket}:\n    objectOwnership: ObjectWriter\n    tags: { team: games }\n`,
+        'refused',
+        `buckets:
+  ${bucket}:
+${refused}
+    tags: { team: games }
+  ${other}:
+    tags: { team: tools }
+  ${dependent}:
+    logging: { targetBucket: ${bucket} }
+`,
       );
       const r = await cli('apply', '--yes');
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain(
-        `apply stopped at bucket "${bucket}", ownershipControls: s3://${bucket}/: InvalidArgument (bucket ownershipControls configuration, store target); already applied: ${bucket} bucket (create)`,
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      const failure =
+        t.kind === 'rgw'
+          ? `ownershipControls: s3://${bucket}/: InvalidArgument (bucket ownershipControls configuration, store target)`
+          : 'logging: ';
+      expect(r.stderr).toContain(`error: bucket "${bucket}" stopped at ${failure}`);
+      expect(r.stderr).toMatch(
+        new RegExp(`stopped at .*; already applied to it: ${bucket} bucket \\(create\\)$`, 'm'),
       );
+      expect(r.stderr).toContain(
+        `error: bucket "${dependent}" was not applied: it depends on bucket "${bucket}", which failed`,
+      );
+      expect(r.stdout).toContain(`created: ${other} tags`);
+      expect(r.stdout).not.toContain(`${bucket} tags`);
+      expect(r.stdout).not.toContain(`created: bucket ${dependent}`);
+      expect(r.stderr).toMatch(/^apply: 3 change\(s\) made, 2 error\(s\)$/m);
+      const tags = await aws('get-bucket-tagging', '--bucket', other);
+      expect(tags.TagSet).toEqual([{ Key: 'team', Value: 'tools' }]);
+      const head = await awsCli(t, work)('s3api', 'head-bucket', '--bucket', dependent);
+      expect(head.code, 'the dependent bucket was not created').not.toBe(0);
     });
 
     it('reports a declared region that is not the bucket region as an error of the bucket', async () => {

@@ -1,13 +1,14 @@
 /**
  * `stowage apply`: makes the declared buckets so. It plans first, shows the plan, asks for
  * confirmation (or takes --yes), then changes the stores in a safe order and prints what it
- * did. It stops at the first failure, naming the bucket and sub-resource and what was
- * already applied; a bucket is never deleted.
+ * did. A failure stops its bucket and the buckets that depend on it, naming the bucket,
+ * the sub-resource and what was already applied to it; the other buckets go on. A bucket
+ * is never deleted.
  */
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import {
-  applyFailureMessage,
+  applyFailureMessages,
   applyPlan,
   type AppliedStep,
   type ApplyResult,
@@ -46,10 +47,10 @@ function summary(result: ApplyResult, dryRun: boolean): string {
   for (const e of result.errors) {
     lines.push(`error: bucket "${e.bucket}", ${e.subResource}: ${e.error.message}`);
   }
-  const failure = applyFailureMessage(result);
-  if (failure) lines.push(`error: ${failure}`);
+  const failures = applyFailureMessages(result);
+  for (const line of failures) lines.push(`error: ${line}`);
   lines.push(
-    `apply: ${result.applied.length} change(s) ${dryRun ? 'would be made (dry run)' : 'made'}, ${result.errors.length + (result.failed ? 1 : 0)} error(s)`,
+    `apply: ${result.applied.length} change(s) ${dryRun ? 'would be made (dry run)' : 'made'}, ${result.errors.length + failures.length} error(s)`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -104,7 +105,8 @@ export function registerApplyCommand(program: Command, ctx: CliContext): void {
           dryRun,
           onStep: (s) => out.message(stepText(s, dryRun)),
         });
-        if (result.failed || result.errors.length > 0) ctx.exitCode = EXIT.internal;
+        if (result.failures.length + result.notApplied.length + result.errors.length > 0)
+          ctx.exitCode = EXIT.internal;
         if (out.json) {
           out.result({ ok: ctx.exitCode === EXIT.ok, dryRun, plan, ...result });
         } else {

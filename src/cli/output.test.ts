@@ -37,6 +37,18 @@ describe('reportError', () => {
     );
   });
 
+  it('writes control characters of a message (a key quoted in it) as escapes', () => {
+    const { streams, cliIo } = io();
+    reportError(
+      new StowageError('E_NO_SUCH_KEY', 's3://b/evil\u001b[2Jx\rkey was not found'),
+      cliIo,
+      {},
+    );
+    expect(streams.stderr).toBe(
+      'stowage: s3://b/evil\\u001b[2Jx\\rkey was not found (E_NO_SUCH_KEY)\n',
+    );
+  });
+
   it('adds the stack and causes with verbose', () => {
     const { streams, cliIo } = io();
     const cause = new Error('disk said no');

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { isStowageError, toStowageError } from '../errors.js';
 import { redactSecrets } from '../log.js';
 import type { CliIo } from './context.js';
+import { escapeControls } from './printable.js';
 
 /** Printing helpers bound to one run's streams and flags. */
 export interface Output {
@@ -78,7 +79,8 @@ export function reportError(err: unknown, io: CliIo, flags: OutputFlags): number
   } else {
     const firstLine = error.message.split('\n')[0] ?? '';
     const text = expected ? firstLine : `internal error: ${firstLine}`;
-    io.stderr.write(`stowage: ${text} (${error.code})\n`);
+    // A message may quote a key from a listing: no raw ESC or CR reaches the terminal.
+    io.stderr.write(`stowage: ${escapeControls(text)} (${error.code})\n`);
   }
   if (flags.verbose) {
     io.stderr.write(stackText(err));

@@ -15,3 +15,17 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export function printable(text: string): string {
   return CONTROL.test(text) ? JSON.stringify(text) : text;
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f]/g;
+
+/**
+ * `text` with each control character written as its JSON escape: for a message that
+ * quotes store text somewhere inside it, printed on one line.
+ *
+ * @example
+ * escapeControls('cannot delete a\nb'); // cannot delete a\nb (a backslash and an n)
+ */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROLS, (c) => JSON.stringify(c).slice(1, -1));
+}

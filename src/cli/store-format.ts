@@ -5,6 +5,7 @@
 import { parseS3Url, type S3Location } from '../client/index.js';
 import { EXIT, StowageError, toStowageError } from '../errors.js';
 import type { CliContext } from './context.js';
+import { escapeControls, printable } from './printable.js';
 
 /** Parses an `s3://bucket/key` argument; a bad one is a usage error naming it. */
 export function s3Arg(text: string, what = 'URL'): S3Location {
@@ -76,6 +77,11 @@ export function reportItemFailure(ctx: CliContext, url: string, err: unknown): v
       .line({ url, ok: false, error: { code: error.code, message: error.message } }, () => '');
     return;
   }
-  const message = error.message.includes(url) ? error.message : `${url}: ${error.message}`;
-  ctx.io.stderr.write(`stowage: ${message.split('\n')[0] ?? ''} (${error.code})\n`);
+  // A key with a newline or ESC must neither cut the line nor reach the terminal raw.
+  const shown = printable(url);
+  const message = error.message.includes(url)
+    ? error.message.replaceAll(url, shown)
+    : `${shown}: ${error.message}`;
+  const firstLine = message.split('\n')[0] ?? '';
+  ctx.io.stderr.write(`stowage: ${escapeControls(firstLine)} (${error.code})\n`);
 }

@@ -25,7 +25,7 @@ import type { CliContext } from './context.js';
 import { formatSummary, progressMode, ProgressReporter } from './progress.js';
 import { storeGlobals } from './store.js';
 import type { TransferSession } from './transfer-session.js';
-import { printable } from './printable.js';
+import { escapeControls, printable } from './printable.js';
 
 /** One end of an item: a local file or an object. */
 export type Place =
@@ -254,8 +254,8 @@ export async function runTransfer(
       const e = r.error ?? toStowageError(undefined);
       err(
         r.action === 'error'
-          ? `failed: ${e.message} (${e.code})`
-          : `${verb} failed: ${placeText(from)} to ${placeText(to)}: ${e.message} (${e.code})`,
+          ? `failed: ${escapeControls(e.message)} (${e.code})`
+          : `${verb} failed: ${placeText(from)} to ${placeText(to)}: ${escapeControls(e.message)} (${e.code})`,
       );
       return;
     }
@@ -320,7 +320,8 @@ export async function runTransfer(
     err(`${summary.failed} item(s) failed:`);
     for (const f of failures) {
       const where = f.action === 'error' ? printable(f.key) : placeText(route.source(f.key));
-      err(`  ${where}: ${f.error?.message ?? 'unknown error'} (${f.error?.code ?? 'E_INTERNAL'})`);
+      const message = escapeControls(f.error?.message ?? 'unknown error');
+      err(`  ${where}: ${message} (${f.error?.code ?? 'E_INTERNAL'})`);
     }
     if (summary.failed > failures.length) err(`  … and ${summary.failed - failures.length} more`);
   }

@@ -42,3 +42,4 @@ export type {
   StoreDefaults,
   StoreFlags,
 } from './types.js';
+export { fitsInXml } from './xml-text.js';

@@ -3,7 +3,7 @@
  * request of a run: the pieces `rm`, `mv` and `sync --delete` / `--checksum` need.
  */
 import { DeleteObjectCommand, DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { translateS3Error } from '../client/index.js';
+import { fitsInXml, translateS3Error } from '../client/index.js';
 import type { StowageError } from '../errors.js';
 import type { Pacer } from './pacer.js';
 import { withRetry } from './retry.js';
@@ -66,8 +66,19 @@ export async function* deleteObjects(
 async function* deleteBatch(
   s: { client: S3Client; pacer: Pacer; attempts?: number },
   bucket: string,
-  keys: string[],
+  batch: string[],
 ): AsyncGenerator<DeletedKey> {
+  // Keys XML cannot carry would fail the whole DeleteObjects (MalformedXML): one by one.
+  for (const key of batch.filter((k) => !fitsInXml(k))) {
+    try {
+      await deleteObject(s, bucket, key);
+      yield { key, ok: true };
+    } catch (err) {
+      yield { key, ok: false, error: err as StowageError };
+    }
+  }
+  const keys = batch.filter((k) => fitsInXml(k));
+  if (keys.length === 0) return;
   let out;
   try {
     out = await withRetry(

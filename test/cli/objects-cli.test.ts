@@ -13,6 +13,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
@@ -371,6 +372,45 @@ describeS3Targets('object commands', (getTarget) => {
     expect(lines.filter((l) => l.type === 'delete')).toHaveLength(4);
     expect(lines.at(-1)).toEqual({ type: 'remove_bucket', bucket });
   });
+  it('rm --recursive and rb --force delete keys XML cannot carry one by one, the rest of the batch as usual, and print them escaped', async () => {
+    const target = getTarget();
+    const keys = ['a-normal', 'ctl\u0001key', 'evil\u001b[2Jname\nsecond', 'z-normal'];
+    const plain = target.uniqueBucket('objcli-ctl');
+    expect((await cli(['mb', `s3://${plain}`])).code).toBe(0);
+    for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: plain, Key, Body: 'x' }));
+    const rm = await cli(['rm', `s3://${plain}/`, '--recursive']);
+    expect(rm.stderr).toMatch(/^Completed: 4 deleted;[^\n]*\n$/);
+    expect(rm.code).toBe(0);
+    expect(rm.stdout).not.toContain('\u001b');
+    expect(rm.stdout).toContain(`delete: ${JSON.stringify(`s3://${plain}/ctl\u0001key`)}`);
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: plain }))).KeyCount).toBe(0);
+
+    const versioned = target.uniqueBucket('objcli-ctlv');
+    expect((await cli(['mb', `s3://${versioned}`])).code).toBe(0);
+    await s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: versioned,
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    );
+    for (const Key of keys) {
+      await s3.send(new PutObjectCommand({ Bucket: versioned, Key, Body: 'x' }));
+      await s3.send(new DeleteObjectCommand({ Bucket: versioned, Key }));
+    }
+    const rb = await cli(['rb', `s3://${versioned}`, '--force']);
+    expect(rb.stderr).toBe('');
+    expect(rb.code).toBe(0);
+    expect(rb.stdout).not.toContain('\u001b');
+    const deletes = rb.stdout.split('\n').filter((l) => l.startsWith('delete: '));
+    expect(deletes).toHaveLength(8);
+    expect(
+      deletes.filter((l) =>
+        l.startsWith(`delete: ${JSON.stringify(`s3://${versioned}/evil\u001b[2Jname\nsecond`)} (`),
+      ),
+    ).toHaveLength(2);
+    await expect(s3.send(new HeadBucketCommand({ Bucket: versioned }))).rejects.toThrow();
+  });
+
   it('rb --force leaves versions Object Lock protects, and --bypass-governance-retention lifts GOVERNANCE', async () => {
     const target = getTarget();
     const locked = target.uniqueBucket('objcli-lock');

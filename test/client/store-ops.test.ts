@@ -182,6 +182,19 @@ describe('listings and stat', () => {
     const s = await statObject(session, { bucket: 'listing', key: 'a.png' });
     expect(s.size).toBe(6);
     expect(s.versions?.map((v) => v.isLatest)).toEqual([true, false]);
+    expect(s.versionCount).toBe(2);
+  });
+
+  it('stat counts every version of a key with more than 1,000, and keeps the newest 1,000', async () => {
+    await putMany(
+      'listing',
+      Array.from({ length: 1003 }, () => 'many'),
+    );
+    await putMany('listing', ['many.next']);
+    const s = await statObject(session, { bucket: 'listing', key: 'many' });
+    expect(s.versionCount).toBe(1003);
+    expect(s.versions).toHaveLength(1000);
+    expect(s.versions![0]!.isLatest).toBe(true);
   });
 
   it('waitForRestore returns at once for an object that is not archived', async () => {

@@ -8,18 +8,22 @@ import { deleteBucket, emptyBucket, type EmptiedItem } from '../../client/ops/in
 import { formatS3Url } from '../../client/index.js';
 import { StowageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
+import { printable } from '../printable.js';
 import { reportItemFailure } from '../store-format.js';
 import { storeFor } from '../store.js';
 import { bucketArg } from './mb.js';
 
+/** What an item is, after its URL: the upload or the version (none for a `null` version). */
+function itemSuffix(item: EmptiedItem): string {
+  if (item.uploadId) return ` (upload ${item.uploadId})`;
+  return item.versionId && item.versionId !== 'null'
+    ? ` (${item.deleteMarker ? 'delete marker' : 'version'} ${item.versionId})`
+    : '';
+}
+
 function itemText(bucket: string, item: EmptiedItem): string {
-  const url = formatS3Url({ bucket, key: item.key });
-  if (item.uploadId) return `abort_upload: ${url} (upload ${item.uploadId})`;
-  const version =
-    item.versionId && item.versionId !== 'null'
-      ? ` (${item.deleteMarker ? 'delete marker' : 'version'} ${item.versionId})`
-      : '';
-  return `delete: ${url}${version}`;
+  const url = printable(formatS3Url({ bucket, key: item.key }));
+  return `${item.uploadId ? 'abort_upload' : 'delete'}: ${url}${itemSuffix(item)}`;
 }
 
 /**
@@ -61,7 +65,8 @@ export function registerRbCommand(program: Command, ctx: CliContext): void {
           };
           if (!r.ok) {
             failed += 1;
-            reportItemFailure(ctx, itemText(bucket, item).replace(/^\w+: /, ''), r.error);
+            const url = formatS3Url({ bucket, key: item.key });
+            reportItemFailure(ctx, `${url}${itemSuffix(item)}`, r.error);
           } else if (!quiet || out.json) {
             out.line({ type: 'delete', ok: true, bucket, ...item }, () => itemText(bucket, item));
           }

@@ -11,6 +11,7 @@ import { compileFilters, type FilterRule } from '../../transfer/sync/filters.js'
 import { listRemote } from '../../transfer/sync/list-remote.js';
 import { emptySummary } from '../../transfer/sync/run-plan.js';
 import type { CliContext } from '../context.js';
+import { escapeControls } from '../printable.js';
 import { formatSummary } from '../progress.js';
 import { s3Arg } from '../store-format.js';
 import { storeGlobals } from '../store.js';
@@ -68,7 +69,9 @@ async function rmAction(
         () => '',
       );
     } else {
-      ctx.io.stderr.write(`delete failed: ${target}: ${error.message} (${error.code})\n`);
+      ctx.io.stderr.write(
+        `delete failed: ${target}: ${escapeControls(error.message)} (${error.code})\n`,
+      );
     }
   };
 
@@ -105,7 +108,7 @@ async function rmAction(
   if (failures.length > 0 && !out.json) {
     ctx.io.stderr.write(`${summary.failed} item(s) failed:\n`);
     for (const f of failures)
-      ctx.io.stderr.write(`  ${f.target}: ${f.error.message} (${f.error.code})\n`);
+      ctx.io.stderr.write(`  ${f.target}: ${escapeControls(f.error.message)} (${f.error.code})\n`);
   }
   if (out.json) out.line({ summary }, () => '');
   else if (!quiet) ctx.io.stderr.write(`${formatSummary(summary)}\n`);

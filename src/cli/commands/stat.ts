@@ -44,7 +44,9 @@ function statText(s: ObjectStat): string {
   if (s.versions === undefined) {
     lines.push('Versions:       (not listed: the store refused ListObjectVersions)');
   } else {
-    lines.push(`Versions:       ${s.versions.length}`);
+    const count = s.versionCount ?? s.versions.length;
+    const shown = count > s.versions.length ? ` (the newest ${s.versions.length} listed)` : '';
+    lines.push(`Versions:       ${count}${shown}`);
     for (const v of s.versions) {
       const what = v.deleteMarker ? 'delete marker' : `${v.size} bytes`;
       lines.push(

@@ -7,14 +7,16 @@ import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketLocationCommand,
   HeadBucketCommand,
   ListMultipartUploadsCommand,
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
-import { StowageError } from '../../errors.js';
+import { StowageError, toStowageError } from '../../errors.js';
 import { translateS3Error } from '../errors.js';
+import { fitsInXml } from '../xml-text.js';
 import { listVersionPage, type VersionEntry, type VersionMarker } from './list.js';
 import { call, type ItemResult, type StoreSession } from './session.js';
 
@@ -151,7 +153,7 @@ export async function* emptyBucket(
 async function* deleteBatch(
   session: StoreSession,
   bucket: string,
-  batch: VersionEntry[],
+  entries: VersionEntry[],
   failed: Set<VersionEntry>,
   bypassGovernanceRetention: boolean,
 ): AsyncGenerator<ItemResult<EmptiedItem>> {
@@ -160,6 +162,27 @@ async function* deleteBatch(
     versionId: v.versionId,
     ...(v.deleteMarker ? { deleteMarker: true } : {}),
   });
+  // Keys XML cannot carry would fail the whole DeleteObjects (MalformedXML): one by one.
+  for (const v of entries.filter((e) => !fitsInXml(e.key))) {
+    try {
+      await call(session, { bucket, key: v.key }, () =>
+        session.s3.send(
+          new DeleteObjectCommand({
+            Bucket: bucket,
+            Key: v.key,
+            VersionId: v.versionId,
+            ...(bypassGovernanceRetention ? { BypassGovernanceRetention: true } : {}),
+          }),
+        ),
+      );
+      yield { ok: true, ...item(v) };
+    } catch (err) {
+      failed.add(v);
+      yield { ok: false, error: toStowageError(err), ...item(v) };
+    }
+  }
+  const batch = entries.filter((e) => fitsInXml(e.key));
+  if (batch.length === 0) return;
   let out;
   try {
     out = await session.s3.send(

@@ -49,9 +49,11 @@ export interface ObjectStat {
    * listing was refused (e.g. no s3:ListBucketVersions permission).
    */
   versions?: StatVersion[];
+  /** How many versions and delete markers the key has: more than `versions` holds past 1,000. */
+  versionCount?: number;
 }
 
-/** Most versions {@link statObject} reads; more are summarised by the count. */
+/** Most versions {@link statObject} keeps; the others are only counted. */
 const MAX_VERSIONS = 1000;
 
 /**
@@ -95,7 +97,10 @@ export async function statObject(
     versionId: head.VersionId,
     partsCount: head.PartsCount ?? partsInEtag(head.ETag),
   };
-  if (options.versions !== false) stat.versions = await versionsOf(session, bucket, key);
+  if (options.versions !== false) {
+    const listed = await versionsOf(session, bucket, key);
+    if (listed) Object.assign(stat, listed);
+  }
   return stat;
 }
 
@@ -116,16 +121,19 @@ async function versionsOf(
   session: StoreSession,
   bucket: string,
   key: string,
-): Promise<StatVersion[] | undefined> {
+): Promise<{ versions: StatVersion[]; versionCount: number } | undefined> {
   const versions: StatVersion[] = [];
+  let versionCount = 0;
   try {
     // The listing is by prefix: `a.png` also lists `a.png.bak`, so keep the exact key only,
     // and stop at the first key past it (keys come in order).
     for await (const v of listVersions(session, { bucket, prefix: key })) {
       if (v.key !== key) {
-        if (versions.length > 0) break;
+        if (versionCount > 0) break;
         continue;
       }
+      versionCount += 1;
+      if (versions.length >= MAX_VERSIONS) continue;
       versions.push({
         versionId: v.versionId,
         isLatest: v.isLatest,
@@ -133,13 +141,12 @@ async function versionsOf(
         size: v.size,
         lastModified: v.lastModified,
       });
-      if (versions.length >= MAX_VERSIONS) break;
     }
   } catch (err) {
     if (err instanceof StowageError && err.code === 'E_ACCESS_DENIED') return undefined;
     throw err;
   }
-  return versions;
+  return { versions, versionCount };
 }
 
 /**

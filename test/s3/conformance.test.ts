@@ -2164,6 +2164,12 @@ describe('listing arguments, as recorded AWS answers have them', () => {
     const noKeyMarker = await xmlOf(`/${L}?versions&version-id-marker=null`);
     expect(noKeyMarker.status).toBe(400);
     expect(noKeyMarker.xml).toContain('<ArgumentName>version-id-marker</ArgumentName>');
+    expect(noKeyMarker.xml).toContain('cannot be specified without a key marker');
+    // S3 refuses an empty version-id-marker beside a key marker; it does not list from it.
+    const emptyMarker = await xmlOf(`/${L}?versions&key-marker=a&version-id-marker=`);
+    expect(emptyMarker.status).toBe(400);
+    expect(emptyMarker.xml).toContain('<Message>A version-id marker cannot be empty.</Message>');
+    expect(emptyMarker.xml).toContain('<ArgumentName>version-id-marker</ArgumentName>');
   });
 
   it("encoding-type=url encodes keys as S3 does: space as '+', !'()~ too, '/' and '*' left", async () => {

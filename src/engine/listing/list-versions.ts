@@ -54,6 +54,12 @@ export function listObjectVersions(
   requireBucket(ctx, bucket);
   const max = pageSize(options.maxKeys, 'max-keys');
   let from: Position | undefined;
+  if (options.versionIdMarker === '') {
+    // S3's answer (recorded by gofakes3, S300004): an empty one is not "no marker".
+    throw new StowageError('E_INVALID_ARGUMENT', 'A version-id marker cannot be empty.', {
+      details: { argumentName: 'version-id-marker', argumentValue: '' },
+    });
+  }
   if (options.keyMarker !== undefined && options.keyMarker !== '') {
     from = { key: options.keyMarker, inclusive: false };
     if (options.versionIdMarker) {
@@ -71,9 +77,13 @@ export function listObjectVersions(
       from = row ? { ...from, afterSeq: row.id } : { key: options.keyMarker, inclusive: true };
     }
   } else if (options.versionIdMarker) {
-    throw new StowageError('E_INVALID_ARGUMENT', 'a version-id-marker needs a key-marker', {
-      details: { argumentName: 'version-id-marker', argumentValue: options.versionIdMarker },
-    });
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      'A version-id marker cannot be specified without a key marker.',
+      {
+        details: { argumentName: 'version-id-marker', argumentValue: options.versionIdMarker },
+      },
+    );
   }
   const src = allVersions(ctx, bucket);
   const page = takePage(

@@ -68,6 +68,26 @@ describe('stowage engine', () => {
     expect(check.ok).toBe(true);
   });
 
+  it('ls --versions names each version id and the latest, so that rm --version-id can use it', async () => {
+    writeFileSync(path.join(dir, 'v.txt'), 'one');
+    await cli('engine', 'mb', 'versioned');
+    expect((await cli('engine', 'versioning', 'versioned', 'Enabled')).code).toBe(0);
+    await cli('engine', 'put', 'versioned', 'v.txt', 'v.txt');
+    await cli('engine', 'put', 'versioned', 'v.txt', 'v.txt');
+    await cli('engine', 'rm', 'versioned', 'v.txt');
+    const ls = await cli('engine', 'ls', 'versioned', '--versions');
+    expect(ls.code).toBe(0);
+    const lines = ls.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/ v\.txt \(delete marker \S+, latest\)$/);
+    expect(lines[1]).toMatch(/ v\.txt \(version \S+\)$/);
+    const id = /\(version (\S+)\)$/.exec(lines[2]!)![1]!;
+    expect((await cli('engine', 'rm', 'versioned', 'v.txt', '--version-id', id)).code).toBe(0);
+    const after = await cli('engine', 'ls', 'versioned', '--versions');
+    expect(after.stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect(after.stdout).not.toContain(id);
+  });
+
   it('restores a GLACIER object after moving the clock', async () => {
     writeFileSync(path.join(dir, 'backup.tar'), 'TAR');
     await cli('engine', 'mb', 'backups');

@@ -14,6 +14,7 @@ import type { ChecksumAlgorithm, ObjectInfo, RestoreTier } from '../../engine/ty
 import { StowageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { parseDurationMs } from '../duration.js';
+import { printable } from '../printable.js';
 import { humanSize } from '../store-format.js';
 
 /** Opens the configured data directory for one command and always closes it. */
@@ -46,10 +47,13 @@ function pairs(values: string[] | undefined, what: string): Record<string, strin
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-function objectLine(o: ObjectInfo): string {
+/** One line of `engine ls`; with `versions`, the version id and whether it is the latest. */
+function objectLine(o: ObjectInfo, versions: boolean): string {
   const when = o.lastModified.toISOString();
-  const marker = o.isDeleteMarker ? ' (delete marker)' : '';
-  return `${when}  ${String(o.size).padStart(12)}  ${o.storageClass.padEnd(19)}  ${o.key}${marker}`;
+  const what = versions
+    ? ` (${o.isDeleteMarker ? 'delete marker' : 'version'} ${o.versionId}${o.isLatest ? ', latest' : ''})`
+    : '';
+  return `${when}  ${String(o.size).padStart(12)}  ${o.storageClass.padEnd(19)}  ${printable(o.key)}${what}`;
 }
 
 /** Registers `stowage engine` and its verbs. */
@@ -208,9 +212,10 @@ export function registerEngineCommands(program: Command, ctx: CliContext): void 
         ctx
           .output()
           .result({ objects, commonPrefixes: prefixes }, () =>
-            [...prefixes.map((p) => `${' '.repeat(52)}PRE ${p}`), ...objects.map(objectLine)].join(
-              '\n',
-            ),
+            [
+              ...prefixes.map((p) => `${' '.repeat(52)}PRE ${printable(p)}`),
+              ...objects.map((obj) => objectLine(obj, o.versions === true)),
+            ].join('\n'),
           );
       },
     );

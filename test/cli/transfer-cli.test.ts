@@ -698,6 +698,37 @@ describe('transfer commands: errors and hostile trees [stowage]', () => {
     expect(JSON.parse(docs[0]!)).toMatchObject({ error: { code: 'E_NO_SUCH_BUCKET' } });
   });
 
+  it('a recursive cp or mv that cannot work at all (no such bucket, a wrong secret) prints only its error, with its code; mv keeps every file', async () => {
+    const files = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}.txt`, `${i}`]));
+    const dir = tree(files);
+    for (const verb of ['cp', 'mv']) {
+      const r = await cli([verb, dir, 's3://no-such-bucket-here/p/', '--recursive']);
+      expect([verb, r.code]).toEqual([verb, 3]);
+      // One line: the error where the run met it, no per-file failures, no summary.
+      expect(r.stderr).toMatch(
+        /^stowage: [^\n]*bucket "no-such-bucket-here" does not exist \(E_NO_SUCH_BUCKET\)\n$/,
+      );
+      expect(r.stdout).toBe('');
+      const json = await cli(['--json', verb, dir, 's3://no-such-bucket-here/p/', '--recursive']);
+      expect(json.code).toBe(3);
+      const docs = json.stdout.trim().split('\n');
+      expect(docs).toHaveLength(1);
+      expect(JSON.parse(docs[0]!)).toMatchObject({ error: { code: 'E_NO_SUCH_BUCKET' } });
+    }
+    expect(readdirSync(dir)).toHaveLength(40);
+    const wrongSecret = await runCli(
+      ['--endpoint-url', srv.url, 'cp', dir, `s3://${bucket}/wrong/`, '--recursive'],
+      { env: { ...env(), AWS_SECRET_ACCESS_KEY: 'not-the-secret' }, cwd: home.dir },
+    );
+    expect(wrongSecret.code).toBe(6);
+    expect(wrongSecret.stderr).toMatch(/^stowage: .*\(E_SIGNATURE_DOES_NOT_MATCH\)\n$/);
+    expect(await keysOf(srv.client, bucket, 'wrong/')).toEqual([]);
+    // A single rm is a command of its own too: its error's code.
+    const rm = await cli(['rm', 's3://no-such-bucket-here/x']);
+    expect(rm.code).toBe(3);
+    expect(rm.stderr).toMatch(/\(E_NO_SUCH_BUCKET\)/);
+  });
+
   it("a single cp that fails exits with its error's code (cli.md); one item of many fails with 1", async () => {
     const dir = tree({ 'f1.txt': '1', 'f2.txt': '2' });
     const r = await cli(['cp', path.join(dir, 'f1.txt'), `s3://${bucket}/one/`]);

@@ -112,7 +112,9 @@ async function rmAction(
   }
   if (out.json) out.line({ summary }, () => '');
   else if (!quiet) ctx.io.stderr.write(`${formatSummary(summary)}\n`);
-  if (summary.failed > 0) ctx.exitCode = 1;
+  // One object (no --recursive) is a command of its own: its error's exit code, as for cp.
+  const single = !o.recursive && failures.length === 1 ? failures[0]!.error : undefined;
+  if (summary.failed > 0) ctx.exitCode = single ? single.exitCode || 1 : 1;
 }
 
 /**

@@ -127,6 +127,65 @@ describe('runPlan', () => {
     });
   });
 
+  it('ends the run with an error every item would meet (no such bucket) when it comes before any success', async () => {
+    const called: string[] = [];
+    const seen: string[] = [];
+    const deleted: string[] = [];
+    const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
+    const r = await runPlan(
+      from([...keys.map(up), del('x')]),
+      {
+        upload: async (a) => {
+          called.push(a.key);
+          await sleep(2);
+          throw new StowageError('E_NO_SUCH_BUCKET', 'bucket "b" does not exist');
+        },
+        delete: async (a) => {
+          deleted.push(a.key);
+        },
+      },
+      { concurrency: 4, onResult: (x) => seen.push(x.key) },
+    );
+    expect(r.error?.code).toBe('E_NO_SUCH_BUCKET');
+    expect(r.exitCode).toBe(ERROR_TABLE.E_NO_SUCH_BUCKET.exitCode);
+    // The items in flight with the first one meet it too; no other starts, none is counted.
+    expect(called.length).toBeLessThanOrEqual(4);
+    expect(seen).toEqual([]);
+    expect(deleted).toEqual([]);
+    expect(r.summary).toMatchObject({ uploaded: 0, failed: 0, deleted: 0 });
+  });
+
+  it('after a success, the same error fails items one by one and the run goes on', async () => {
+    const r = await runPlan(
+      from([up('ok'), up('a'), up('b'), up('c')]),
+      {
+        upload: async (a) => {
+          if (a.key === 'ok') return;
+          await sleep(2);
+          throw new StowageError('E_NETWORK', 'cannot reach the store');
+        },
+      },
+      { concurrency: 1 },
+    );
+    expect(r.error).toBeUndefined();
+    expect(r.summary).toMatchObject({ uploaded: 1, failed: 3 });
+    expect(r.exitCode).toBe(1);
+  });
+
+  it('an error that depends on the item (access denied, an unreadable file) never ends the run', async () => {
+    const r = await runPlan(
+      from([up('a'), up('b'), up('c')]),
+      {
+        upload: async () => {
+          throw new StowageError('E_ACCESS_DENIED', 'denied');
+        },
+      },
+      { concurrency: 1 },
+    );
+    expect(r.error).toBeUndefined();
+    expect(r.summary).toMatchObject({ uploaded: 0, failed: 3 });
+  });
+
   it('runs a transfer blocked by what the deletions remove again after them, and records that outcome', async () => {
     const log: string[] = [];
     const blocking = new Set(['a/b', 'a/c']);

@@ -11,6 +11,12 @@
  * A transfer whose handler rejects with `details.retryAfterDeletions` (a download blocked
  * by a local folder the deletions may empty) is not counted yet: it runs once more after
  * the deletions, and that outcome is the one recorded.
+ *
+ * An error every other item would meet too ({@link RUN_ENDING_CODES}: no such bucket, a key
+ * or secret the store does not take, a store that cannot be reached), met before any item
+ * succeeded, ends the run as its `error`: no new item starts, and the items that meet it
+ * too are not counted, so a run that could not work at all reads as such (its exit code is
+ * the error's), not as N failed items.
  */
 import { StowageError, toStowageError } from '../../errors.js';
 import type { SyncAction, SyncDirection, TransferAction } from './types.js';
@@ -43,6 +49,14 @@ export interface SyncHandlers {
     actions: ReadonlyArray<Extract<SyncAction, { kind: 'delete' }>>,
   ): Promise<Array<StowageError | undefined>>;
 }
+
+/** Errors that would fail every item of a run alike (see the module comment). */
+export const RUN_ENDING_CODES: ReadonlySet<string> = new Set([
+  'E_NO_SUCH_BUCKET',
+  'E_INVALID_ACCESS_KEY_ID',
+  'E_SIGNATURE_DOES_NOT_MATCH',
+  'E_NETWORK',
+]);
 
 /** Most deletions handed to one `deleteMany` call (S3's DeleteObjects limit). */
 export const DELETE_BATCH = 1000;
@@ -111,7 +125,10 @@ export interface RunPlanResult {
   summary: SyncSummary;
   failures: ItemResult[];
   results?: ItemResult[];
-  /** A failure of the run as a whole: --max-delete, or the plan itself failing. */
+  /**
+   * A failure of the run as a whole: --max-delete, the plan itself failing, or an error every
+   * item would meet, met before any item succeeded.
+   */
   error?: StowageError;
   /** 0 when everything succeeded; the error's exit code; 1 when items failed. */
   exitCode: number;
@@ -150,7 +167,21 @@ export async function runPlan(
   const inflight = new Set<Promise<void>>();
   let transfersSettled = false;
 
+  /** Set when a run-ending error was met before any success: nothing new starts. */
+  let ended = false;
+  const succeeded = (): number =>
+    summary.uploaded + summary.downloaded + summary.copied + summary.deleted;
+
   const record = (r: ItemResult): void => {
+    const code = r.error?.code ?? '';
+    if (r.status === 'failed' && r.action !== 'error' && RUN_ENDING_CODES.has(code)) {
+      if (!ended && succeeded() === 0) {
+        ended = true;
+        error ??= r.error;
+      }
+      // The same error on the items that were in flight with it: part of the run's error.
+      if (ended && error?.code === code) return;
+    }
     if (r.status === 'failed') {
       summary.failed++;
       if (failures.length < keepFailures) failures.push(r);
@@ -203,6 +234,7 @@ export async function runPlan(
   /** Runs `action` within the concurrency budget and records its outcome. */
   const start = async (action: TransferAction | DeleteAction): Promise<void> => {
     while (inflight.size >= concurrency) await Promise.race(inflight);
+    if (ended) return;
     const p: Promise<void> = execute(action).then((r) => r && record(r));
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
@@ -246,6 +278,7 @@ export async function runPlan(
 
   try {
     for await (const action of actions) {
+      if (ended) break;
       switch (action.kind) {
         case 'skip':
           record({ key: action.key, action: 'skip', status: 'skipped', reason: action.reason });
@@ -255,6 +288,7 @@ export async function runPlan(
           break;
         case 'delete-blocked':
           await settleTransfers();
+          if (ended) break;
           summary.wouldDelete = action.wouldDelete;
           error = new StowageError(
             'E_MAX_DELETE_EXCEEDED',
@@ -265,6 +299,7 @@ export async function runPlan(
         default: {
           if (action.kind === 'delete') {
             await settleTransfers();
+            if (ended) break;
             // Judged once, when the transfers are done: a failed deletion does not stop the others.
             // A dry run judges the same way, so that it lists only what the real run would
             // delete (items that fail before any transfer, such as an unreadable file, fail
@@ -289,12 +324,12 @@ export async function runPlan(
         }
       }
     }
-    await flushDeletes();
+    if (!ended) await flushDeletes();
     // Every transfer must have settled first: the last ones may still join the list.
     await Promise.all(inflight);
     for (const action of afterDeletions) await start(action);
   } catch (err) {
-    error = toStowageError(err, 'planning the sync');
+    error ??= toStowageError(err, 'planning the sync');
   }
   await Promise.all(inflight);
   summary.durationMs = Date.now() - started;

@@ -283,6 +283,15 @@ describe('loadConfig: bad input names the file, field, value and expectation', (
     );
   });
 
+  it('unknown key in a named store lists the keys a store takes', async () => {
+    const cwd = workdir({
+      'stowage.yaml': 'stores:\n  a:\n    endpoint: http://127.0.0.1:9000\n    bogus: 1\n',
+    });
+    expect(await failure(cwd)).toMatch(
+      /^stowage\.yaml: stores\.a\.bogus: unknown key \(expected one of endpoint, region, /,
+    );
+  });
+
   it('bad log level in the file', async () => {
     const cwd = workdir({ 'stowage.yaml': 'log:\n  level: verbose\n' });
     expect(await failure(cwd)).toBe(

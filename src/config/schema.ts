@@ -333,6 +333,11 @@ function schemaAt(path: readonly PropertyKey[]): z.core.$ZodType | undefined {
       schema = obj.element as z.core.$ZodType;
       continue;
     }
+    // A map's entry (`stores.backups`) steps into its value schema.
+    if (obj instanceof z.ZodRecord) {
+      schema = obj.valueType as z.core.$ZodType;
+      continue;
+    }
     if (!(obj instanceof z.ZodObject)) return undefined;
     const child = (obj.shape as Record<string, z.core.$ZodType>)[String(segment)];
     if (!child) return undefined;

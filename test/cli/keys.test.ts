@@ -274,13 +274,14 @@ describe('stowage keys (subprocess)', () => {
     expect(list.stdout).not.toContain('backup-secret');
     const del = await stowage(['keys', 'delete', 'STWBACKUP00000000001'], { cwd });
     expect(del.code).toBe(4);
-    expect(del.stderr).toContain('is declared in server.accessKeys of the config; remove it there');
+    expect(del.stderr).toContain('is declared in server.accessKeys of the config: remove it there');
     const set = await stowage(
       ['keys', 'set-policy', 'STWBACKUP00000000001', '../iam-policy.json'],
       { cwd },
     );
     expect(set.code).toBe(4);
     expect(set.stderr).toContain('E_ACCESS_KEY_READ_ONLY');
+    expect(set.stderr).toContain('of the config: change its policy there');
     const dup = await stowage(['keys', 'create', '--name', 'backup'], { cwd });
     expect(dup.code).toBe(4);
   });

@@ -62,7 +62,7 @@ function noSuchKey(accessKeyId: string): StowageError {
 function readOnly(key: DeclaredKey, what: string): StowageError {
   return new StowageError(
     'E_ACCESS_KEY_READ_ONLY',
-    `access key ${key.accessKeyId} ("${key.name}") is declared in server.accessKeys of the config; ${what} it there`,
+    `access key ${key.accessKeyId} ("${key.name}") is declared in server.accessKeys of the config: ${what} there`,
     { details: { accessKeyId: key.accessKeyId, name: key.name } },
   );
 }
@@ -137,7 +137,7 @@ export async function showAccessKey(scope: KeyScope, accessKeyId: string): Promi
  */
 export async function deleteAccessKey(scope: KeyScope, accessKeyId: string): Promise<KeySummary> {
   const declared = scope.declared.find((k) => k.accessKeyId === accessKeyId);
-  if (declared) throw readOnly(declared, 'remove');
+  if (declared) throw readOnly(declared, 'remove it');
   return updateKeyStore(scope.dataDir, (keys) => {
     const key = keys.find((k) => k.accessKeyId === accessKeyId);
     if (!key) throw noSuchKey(accessKeyId);
@@ -156,7 +156,7 @@ export async function setAccessKeyPolicy(
   policy: string | null,
 ): Promise<KeySummary> {
   const declared = scope.declared.find((k) => k.accessKeyId === accessKeyId);
-  if (declared) throw readOnly(declared, 'change the policy');
+  if (declared) throw readOnly(declared, 'change its policy');
   return updateKeyStore(scope.dataDir, (keys) => {
     const key = keys.find((k) => k.accessKeyId === accessKeyId);
     if (!key) throw noSuchKey(accessKeyId);

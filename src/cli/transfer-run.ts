@@ -46,6 +46,15 @@ export function placeText(p: Place): string {
   return printable(p.kind === 's3' ? `s3://${p.bucket}/${p.key}` : p.text);
 }
 
+/**
+ * Where a planning problem is: the path its error shows (a name that is not UTF-8 is shown
+ * with \\xNN escapes there; the key holds U+FFFD in their place), else the key.
+ */
+function problemPlace(f: ItemResult): string {
+  const shown = f.error?.details.path;
+  return typeof shown === 'string' ? printable(shown) : printable(f.key);
+}
+
 /** The place of `key` below a root. */
 export function under(root: Root, key: string): Place {
   if (root.kind === 's3') return { kind: 's3', bucket: root.bucket, key: root.prefix + key };
@@ -319,7 +328,7 @@ export async function runTransfer(
   if (failures.length > 0 && !out.json) {
     err(`${summary.failed} item(s) failed:`);
     for (const f of failures) {
-      const where = f.action === 'error' ? printable(f.key) : placeText(route.source(f.key));
+      const where = f.action === 'error' ? problemPlace(f) : placeText(route.source(f.key));
       const message = escapeControls(f.error?.message ?? 'unknown error');
       err(`  ${where}: ${message} (${f.error?.code ?? 'E_INTERNAL'})`);
     }

@@ -668,6 +668,9 @@ describe('transfer commands: errors and hostile trees [stowage]', () => {
     expect(r.stderr).toMatch(/warning: skipping .*link: symbolic link \(not followed\)/);
     expect(r.stderr).toMatch(/failed: .*bad\\xff\.txt.*\(E_INVALID_KEY\)/);
     expect(r.stderr).toMatch(/1 item\(s\) failed:/);
+    // The failure list names the file as the error does, not with U+FFFD for the bad byte.
+    expect(r.stderr).toContain(`\n  "${dir}/bad\\xff.txt": `);
+    expect(r.stderr).not.toContain('\ufffd');
     expect(r.stdout).toContain(`"${dir}/line\\nbreak.txt"`);
     const s3 = srv.client;
     expect(await keysOf(s3, bucket, 'h/')).toEqual(['h/line\nbreak.txt', 'h/ok.txt', 'h/z.txt']);

@@ -400,6 +400,12 @@ export const ERROR_TABLE = {
     400,
     'InvalidArgument',
   ),
+  E_LOCAL_IN_USE: spec(
+    'Another download is writing the same local file',
+    EXIT.conflict,
+    409,
+    'OperationAborted',
+  ),
   E_LOCAL_NOT_A_FILE: spec(
     'The local path is not a regular file',
     EXIT.usage,

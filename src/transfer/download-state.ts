@@ -4,8 +4,11 @@
  * belong to and how long a prefix of them is complete and synced to disk. A re-run whose
  * object still has that ETag continues after the prefix; anything else starts over.
  */
-import { rm } from 'node:fs/promises';
-import { readJsonOrUndefined, writeJsonAtomic } from './local-file.js';
+import { rmSync, writeFileSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { StowageError } from '../errors.js';
+import { processAlive } from '../process-alive.js';
+import { localError, readJsonOrUndefined, writeJsonAtomic } from './local-file.js';
 
 /** The sidecar's content. */
 export interface PartialSidecar {
@@ -28,11 +31,11 @@ export function partialPathsFor(target: string): { partial: string; sidecar: str
 }
 
 /**
- * The partial file, the sidecar, and the sidecar's temp file while it is being replaced
- * (writeJsonAtomic's `<name>.<8 hex>.tmp`), any case: a case-insensitive file system
+ * The partial file, the sidecar, the sidecar's temp file while it is being replaced
+ * (writeJsonAtomic's `<name>.<8 hex>.tmp`) and the claim (`.stowage-partial.lock`), any case: a case-insensitive file system
  * (macOS, Windows) makes `X.STOWAGE-PARTIAL` the same file as `x.stowage-partial`.
  */
-const PARTIAL_NAME = /\.stowage-partial(\.json(\.[0-9a-f]{8}\.tmp)?)?$/i;
+const PARTIAL_NAME = /\.stowage-partial(\.json(\.[0-9a-f]{8}\.tmp)?|\.lock)?$/i;
 
 /**
  * True when `name` (a file name or a key) is one of the files a download keeps beside its
@@ -79,4 +82,51 @@ export async function discardPartial(target: string): Promise<void> {
   const { partial, sidecar } = partialPathsFor(target);
   await rm(partial, { force: true });
   await rm(sidecar, { force: true });
+}
+
+/**
+ * Claims the partial file of `target` for one download: `<target>.stowage-partial.lock`,
+ * created exclusively, holds the owner's pid. Two downloads to one path at once (two
+ * objects, or two processes) would write the same partial file, and one could verify its
+ * own bytes and rename the other's into place; the second one meets E_LOCAL_IN_USE
+ * instead. A claim whose process is gone (killed) is taken over. Resolves with the release.
+ *
+ * @throws StowageError `E_LOCAL_IN_USE` naming the path and the pid holding it.
+ * @example
+ * const release = await claimPartial('./hero.webp');
+ * try { ... } finally { await release(); }
+ */
+export async function claimPartial(
+  target: string,
+  io: { sync: boolean; timed: <T>(step: () => T) => T } = { sync: false, timed: (f) => f() },
+): Promise<() => Promise<void>> {
+  const lock = `${partialPathsFor(target).partial}.lock`;
+  // Small files are handled with synchronous calls while those stay fast (sync-mode.ts).
+  const create = (): Promise<void> | void =>
+    io.sync
+      ? io.timed(() => writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' }))
+      : writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
+  const remove = (): Promise<void> | void =>
+    io.sync ? io.timed(() => rmSync(lock, { force: true })) : rm(lock, { force: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await create();
+      return async () => remove();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw localError(err, lock, 'cannot write');
+      }
+      const owner = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+      const live = owner > 0 && (owner === process.pid || processAlive(owner));
+      if (live || attempt > 0) {
+        throw new StowageError(
+          'E_LOCAL_IN_USE',
+          `cannot download to ${target}: another download${live ? ` (process ${owner})` : ''} is writing it (${lock})`,
+          { details: { path: target, lock, ...(live ? { pid: owner } : {}) } },
+        );
+      }
+      // Left by a download that was killed: nobody writes the partial file any more.
+      await rm(lock, { force: true });
+    }
+  }
 }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { StowageError, isStowageError } from '../errors.js';
 import { CoalescedSaver } from './coalesce.js';
 import {
+  claimPartial,
   discardPartial,
   partialPathsFor,
   resumablePrefix,
@@ -99,6 +100,23 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   } catch (err) {
     throw localError(err, path.dirname(o.path), 'cannot create the directory');
   }
+  const release = await claimPartial(o.path, { sync, timed: (step) => writeMode.timed(step) });
+  try {
+    return await claimedDownload(o, started, sync);
+  } finally {
+    await release();
+  }
+}
+
+/** {@link downloadFile} once the target's directory exists and its partial file is ours. */
+async function claimedDownload(
+  o: DownloadFileOptions,
+  started: number,
+  sync: boolean,
+): Promise<DownloadResult> {
+  const settings = transferSettings(o);
+  const statOf = (p: string) =>
+    sync ? writeMode.timed(() => statOrUndefinedSync(p)) : statOrUndefined(p);
   const what = `download of s3://${o.bucket}/${o.key}`;
   const { partial, sidecar } = partialPathsFor(o.path);
   // What the sidecar records of the object, and how the ranged GETs fetch its bytes.

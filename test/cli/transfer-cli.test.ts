@@ -607,6 +607,7 @@ describeS3Targets('transfer commands', (getTarget) => {
       'a.bin.stowage-partial': 'half',
       'a.bin.stowage-partial.json': '{}',
       'a.bin.stowage-partial.json.0123abcd.tmp': '{}',
+      'a.bin.stowage-partial.lock': '12345\n',
     });
     const up = await cli(['sync', dir, `s3://${bucket}/left`, '--delete']);
     expect(up.code).toBe(0);

@@ -10,12 +10,14 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   utimesSync,
   writeFileSync,
@@ -198,6 +200,60 @@ describe('uploadFile and downloadFile', () => {
     expect(readFileSync(out).equals(bytes)).toBe(true);
     expect(existsSync(`${out}.stowage-partial`)).toBe(false);
     expect(existsSync(`${out}.stowage-partial.json`)).toBe(false);
+  });
+
+  it('two downloads to one path at once: one writes it, verified; the other is E_LOCAL_IN_USE, not a success with the wrong bytes', async () => {
+    const a = await roundTrip(4 * PART + 5, 'same-a.bin');
+    const b = await roundTrip(4 * PART + 9, 'same-b.bin');
+    const out = path.join(dir, 'out', 'same-target.bin');
+    const get = (key: string) =>
+      downloadFile({
+        client,
+        pacer: new Pacer(),
+        bucket: BUCKET,
+        key,
+        path: out,
+        partSizeBytes: PART,
+      });
+    const [ra, rb] = await Promise.allSettled([get('k/same-a.bin'), get('k/same-b.bin')]);
+    const won = [ra, rb].filter((r) => r.status === 'fulfilled');
+    const lost = [ra, rb].filter((r) => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect((lost[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'E_LOCAL_IN_USE' });
+    const winner = ra.status === 'fulfilled' ? a : b;
+    expect(sha256(readFileSync(out))).toBe(sha256(winner.bytes));
+    expect(
+      readdirSync(path.join(dir, 'out')).filter((n) => n.startsWith('same-target.bin.')),
+    ).toEqual([]);
+  });
+
+  it("a download takes over the claim of one that was killed, and refuses a live process's", async () => {
+    const { bytes } = await roundTrip(2 * PART + 3, 'claimed.bin');
+    const out = path.join(dir, 'out', 'claimed-target.bin');
+    const lock = `${out}.stowage-partial.lock`;
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(lock, `${dead}\n`);
+    const get = () =>
+      downloadFile({
+        client,
+        pacer: new Pacer(),
+        bucket: BUCKET,
+        key: 'k/claimed.bin',
+        path: out,
+        partSizeBytes: PART,
+      });
+    await get();
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    expect(existsSync(lock)).toBe(false);
+    writeFileSync(lock, `${process.ppid}\n`);
+    await expectError(
+      get(),
+      'E_LOCAL_IN_USE',
+      new RegExp(`another download \\(process ${process.ppid}\\)`),
+    );
+    expect(existsSync(lock)).toBe(true);
+    rmSync(lock);
   });
 
   it('an object replaced after its HEAD fails with E_PRECONDITION_FAILED, nothing written', async () => {

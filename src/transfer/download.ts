@@ -78,7 +78,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   const started = Date.now();
   const o = options;
   checkTarget(o.bucket, o.key);
-  const settings = transferSettings(o);
+  transferSettings(o); // bad options fail here, before anything is written
   // One choice per download: synchronous calls while they stay fast (sync-mode.ts).
   const sync = writeMode.useSync();
   const statOf = (p: string) =>

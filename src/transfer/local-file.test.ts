@@ -4,11 +4,30 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectError } from '../../test/helpers/expect-error.js';
-import { makeWayForFile, readSmallFile } from './local-file.js';
+import { makeWayForFile, openSource, readSmallFile } from './local-file.js';
 import { SyncMode } from './sync-mode.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'stowage-local-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('openSource', () => {
+  it('refuses a FIFO with no writer at once instead of blocking a thread forever', async () => {
+    const fifo = path.join(dir, 'pipe-async');
+    execFileSync('mkfifo', [fifo]);
+    await expectError(openSource(fifo), 'E_LOCAL_NOT_A_FILE', /special file/);
+  }, 5_000);
+
+  it('opens a regular file with its size', async () => {
+    const file = path.join(dir, 'b.txt');
+    writeFileSync(file, 'hello!');
+    const src = await openSource(file);
+    expect(src.sizeBytes).toBe(6);
+    const buf = Buffer.alloc(6);
+    await src.handle.read(buf, 0, 6, 0);
+    await src.handle.close();
+    expect(buf.toString()).toBe('hello!');
+  });
+});
 
 describe('readSmallFile', () => {
   // Never slow: the default mode adapts to how long earlier reads took, and on a busy

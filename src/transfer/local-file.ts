@@ -88,11 +88,14 @@ export interface SourceFile {
 /**
  * Opens `filePath` for an upload: it must exist, be a regular file and be readable.
  * Opening first (before any request) makes a bad path fail fast with a clear error.
+ * O_NONBLOCK keeps the open of a FIFO with no writer from blocking a thread-pool thread
+ * forever (the upload never settled, and four of them stopped every fs call of the
+ * process); it is then refused as not a file. A regular file reads as without it.
  */
 export async function openSource(filePath: string): Promise<SourceFile> {
   let handle: FileHandle;
   try {
-    handle = await open(filePath, 'r');
+    handle = await open(filePath, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw localError(err, filePath, 'cannot read');
   }

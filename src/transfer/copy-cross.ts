@@ -19,6 +19,7 @@ import {
   abortQuietly,
   completedEtag,
   startUpload,
+  tagCompleted,
   uploadPartChecked,
   type UploadFields,
 } from './multipart-calls.js';
@@ -154,6 +155,7 @@ export async function copyAcrossStores(o: CrossCopyOptions): Promise<CopyResult>
     const done = await completedEtag(o, completed, s.attempts);
     if (!opaque && !etagIsOpaque(done))
       expectEtag(done.ETag, multipartEtag(parts.map((p) => p.md5)), what);
+    await tagCompleted(o, fields.Tagging as string | undefined, done.VersionId, s.attempts, what);
     progress.finish();
     return {
       key: o.key,

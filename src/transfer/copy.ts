@@ -9,7 +9,7 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { destinationFields, directiveFor, type MetadataDirective } from './copy-params.js';
-import { abortQuietly, startUpload, type UploadFields } from './multipart-calls.js';
+import { abortQuietly, startUpload, tagCompleted, type UploadFields } from './multipart-calls.js';
 import { runPool } from './pool.js';
 import { ProgressTracker } from './progress.js';
 import { withRetry } from './retry.js';
@@ -164,6 +164,7 @@ async function multipartCopy(
         ),
       { attempts: s.attempts, signal: o.signal, target: o, what },
     );
+    await tagCompleted(o, fields.Tagging as string | undefined, done.VersionId, s.attempts, what);
     progress.finish();
     return {
       etag: (done.ETag ?? '').replace(/"/g, ''),

@@ -4,6 +4,7 @@ import {
   CreateMultipartUploadCommand,
   HeadObjectCommand,
   ListPartsCommand,
+  PutObjectTaggingCommand,
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -188,4 +189,35 @@ export async function startUpload(
   );
   if (!res.UploadId) throw new StowageError('E_INTERNAL', 'the store returned no UploadId');
   return res.UploadId;
+}
+
+/**
+ * Puts `tagging` (the `x-amz-tagging` form its CreateMultipartUpload carried) on the version
+ * a multipart upload just completed. Ceph RGW 16 ignores that header on
+ * CreateMultipartUpload and completes the object with no tags, silently; S3 and stowage
+ * serve keep them and get the same tags again (one request per tagged multipart upload).
+ */
+export async function tagCompleted(
+  t: Target,
+  tagging: string | undefined,
+  versionId: string | undefined,
+  attempts: number,
+  what: string,
+): Promise<void> {
+  if (!tagging) return;
+  const TagSet = [...new URLSearchParams(tagging)].map(([Key, Value]) => ({ Key, Value }));
+  await withRetry(
+    t.pacer,
+    () =>
+      t.client.send(
+        new PutObjectTaggingCommand({
+          Bucket: t.bucket,
+          Key: t.key,
+          ...(versionId ? { VersionId: versionId } : {}),
+          Tagging: { TagSet },
+        }),
+        { abortSignal: t.signal },
+      ),
+    { attempts, signal: t.signal, target: t, what: `${what} (its tags)` },
+  );
 }

@@ -15,6 +15,7 @@ import {
   completedEtag,
   listAllParts,
   startUpload,
+  tagCompleted,
   uploadPartChecked,
 } from './multipart-calls.js';
 import { etagIsOpaque, expectEtag, writeParams } from './object-params.js';
@@ -29,6 +30,7 @@ import {
 } from './resume-state.js';
 import { withRetry } from './retry.js';
 import type { UploadFileOptions } from './upload.js';
+import { taggingHeader } from './validate.js';
 import path from 'node:path';
 
 interface Settings {
@@ -165,6 +167,7 @@ export async function uploadMultipart(
     );
     const partMd5s = Array.from({ length: partCount }, (_, i) => md5s.get(i + 1)!);
     if (!opaque && !etagIsOpaque(res)) expectEtag(res.ETag, multipartEtag(partMd5s), what);
+    await tagCompleted(o, taggingHeader(o.tags), res.VersionId, s.attempts, what);
     await writer?.remove();
     progress.finish();
     return {

@@ -9,6 +9,7 @@ import {
 import { isStowageError, StowageError } from '../errors.js';
 import type { Pacer } from './pacer.js';
 import { withRetry } from './retry.js';
+import { taggingHeader } from './validate.js';
 
 /** A copy's source. */
 export interface CopySource {
@@ -106,11 +107,9 @@ export async function sourceTagging(
       ),
     { attempts, signal, target: src, what: `reading the tags of s3://${src.bucket}/${src.key}` },
   );
-  const tags = res.TagSet ?? [];
-  if (tags.length === 0) return undefined;
-  return new URLSearchParams(
-    tags.map((t): [string, string] => [t.Key ?? '', t.Value ?? '']),
-  ).toString();
+  return taggingHeader(
+    Object.fromEntries((res.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+  );
 }
 
 /**

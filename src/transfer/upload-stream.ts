@@ -13,7 +13,13 @@
 import { createHash } from 'node:crypto';
 import { StowageError } from '../errors.js';
 import { multipartEtag } from './hashing.js';
-import { abortQuietly, completedEtag, startUpload, uploadPartChecked } from './multipart-calls.js';
+import {
+  abortQuietly,
+  completedEtag,
+  startUpload,
+  tagCompleted,
+  uploadPartChecked,
+} from './multipart-calls.js';
 import { completeUpload } from './multipart.js';
 import { etagIsOpaque, expectEtag, writeParams } from './object-params.js';
 import { ProgressTracker } from './progress.js';
@@ -25,6 +31,7 @@ import {
   checkProperties,
   checkTarget,
   partSizeFor,
+  taggingHeader,
   transferSettings,
 } from './validate.js';
 
@@ -192,6 +199,7 @@ export async function uploadStream(o: UploadStreamOptions): Promise<StreamUpload
     );
     const partMd5s = sent.parts.map((p) => p.md5);
     if (!sent.opaque && !etagIsOpaque(res)) expectEtag(res.ETag, multipartEtag(partMd5s), what);
+    await tagCompleted(o, taggingHeader(o.tags), res.VersionId, settings.attempts, what);
     sent.progress.finish();
     return {
       key: o.key,

@@ -119,8 +119,14 @@ export function checkProperties(p: ObjectProperties): void {
 const METADATA_RULE =
   'printable US-ASCII (S3 sends user metadata in HTTP headers; names also without spaces or separators)';
 
-/** The `Tagging` header value (URL query form) for a tag map, or undefined. */
+/**
+ * The `Tagging` header value (URL query form) for a tag map, or undefined. Percent-encoded
+ * throughout (a space is `%20`): URLSearchParams writes a space as `+`, which Ceph RGW
+ * stores as a `+`.
+ */
 export function taggingHeader(tags: Record<string, string> | undefined): string | undefined {
   if (!tags || Object.keys(tags).length === 0) return undefined;
-  return new URLSearchParams(Object.entries(tags)).toString();
+  return Object.entries(tags)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
 }

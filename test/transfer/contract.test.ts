@@ -5,6 +5,7 @@
  */
 import {
   CreateBucketCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -66,6 +67,19 @@ describeS3Targets('transfer core', (getTarget) => {
     }
   });
 
+  it('stores the tags asked for exactly, on a single PUT and on a multipart upload', async () => {
+    const { t, client, bucket, pacer } = await setup();
+    const tags = { campaign: 'spring 2025', 'a+b': 'x=y:z/@ -_.', unicode: 'é/ü' };
+    for (const size of [1234, Math.floor(2.5 * PART)]) {
+      const name = `${t.kind}-tags-${size}.bin`;
+      const { file } = makeFile(dir, name, size, size + 5);
+      await uploadFile({ client, pacer, bucket, key: name, path: file, partSizeBytes: PART, tags });
+      const got = await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: name }));
+      const stored = Object.fromEntries((got.TagSet ?? []).map((x) => [x.Key, x.Value]));
+      expect([size, stored]).toEqual([size, tags]);
+    }
+  });
+
   it('resumes an aborted multipart upload, sending only the missing parts', async () => {
     const { t, client, bucket } = await setup();
     const name = `${t.kind}-resume.bin`;
@@ -114,6 +128,7 @@ describeS3Targets('transfer core', (getTarget) => {
       path: file,
       partSizeBytes: PART,
       metadata: { a: '1' },
+      tags: { team: 'art dept' },
     });
     for (const [key, threshold] of [
       ['copy-1', undefined],
@@ -131,6 +146,9 @@ describeS3Targets('transfer core', (getTarget) => {
       expect(r.method).toBe(threshold ? 'multipart-copy' : 'copy-object');
       const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       expect(head.Metadata).toMatchObject({ a: '1', 'stowage-sha256': up.sha256 });
+      // A multipart copy reads the source's tags and sends them (RGW: after the complete).
+      const tags = await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+      expect([key, tags.TagSet]).toEqual([key, [{ Key: 'team', Value: 'art dept' }]]);
       const out = path.join(dir, 'out', `${t.kind}-${key}`);
       await downloadFile({ client, pacer, bucket, key, path: out });
       expect(readFileSync(out).equals(bytes)).toBe(true);

@@ -167,11 +167,12 @@ async function claimedDownload(
   // With a stored SHA-256 the MD5 is never compared (see verify): skip computing it.
   const hasher = new OrderedHasher(0, { md5: !head.Metadata?.[META_SHA256] });
   let done = false;
+  let saver: CoalescedSaver | undefined;
   try {
     await hasher.feedPrefix(partial, prefix, o.signal);
     const side: PartialSidecar = { version: 1, ...identity, prefixBytes: prefix };
     await writeSidecar(sidecar, side);
-    const saver = new CoalescedSaver(async () => {
+    saver = new CoalescedSaver(async () => {
       const upTo = hasher.nextOffset;
       await fd.datasync();
       await writeSidecar(sidecar, { ...side, prefixBytes: upTo });
@@ -194,13 +195,17 @@ async function claimedDownload(
         );
         return written.then(() => undefined);
       },
-      onPrefix: () => saver.request(),
+      onPrefix: () => saver!.request(),
     });
     await saver.flush();
     await fd.sync();
     await fd.close();
     done = true;
-  } catch (err) {
+  } catch (caught) {
+    // A sidecar save still in flight settles first (it removes its temp file if it fails).
+    await saver?.flush().catch(() => undefined);
+    // A write of the partial file that failed (a full disk) names the local path.
+    const err = localError(caught, partial, 'cannot write');
     if (!done) await fd.close().catch(() => undefined);
     // Bytes that failed their check are not worth resuming from.
     if (isStowageError(err, 'E_CHECKSUM_MISMATCH')) await discardPartial(o.path);

@@ -48,6 +48,13 @@ export function localError(err: unknown, filePath: string, doing: string): Stowa
         cause: err,
         details,
       });
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new StowageError(
+        'E_STORAGE_FULL',
+        `${doing} ${filePath}: no space left on the local file system`,
+        { cause: err, details },
+      );
     case 'ENAMETOOLONG':
       return new StowageError(
         'E_LOCAL_NAME_TOO_LONG',

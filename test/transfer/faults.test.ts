@@ -5,7 +5,7 @@
  * E_CHECKSUM_MISMATCH and leave nothing at the target.
  */
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '../../src/client/index.js';
@@ -13,6 +13,7 @@ import { downloadFile, Pacer, uploadFile } from '../../src/transfer/index.js';
 import { tempDir } from '../helpers/engine.js';
 import { expectError } from '../helpers/expect-error.js';
 import { prng } from '../helpers/random.js';
+import { mountTmpfs, type SmallFs } from '../helpers/small-fs.js';
 import { TEST_KEY, type TestServer } from '../helpers/server.js';
 import {
   clientConfig,
@@ -488,5 +489,49 @@ describe('small downloads on the fast GetObject path', () => {
     );
     expect(existsSync(out(o!.key))).toBe(false);
     expect(readdirSync(path.dirname(out(o!.key)))).toEqual([path.basename(out(learn!.key))]);
+  });
+});
+
+describe('a full local disk', () => {
+  let fs: SmallFs;
+  beforeAll(() => {
+    fs = mountTmpfs(1024 * 1024, 'stowage-full-download-');
+  });
+  afterAll(() => fs?.unmount());
+
+  it('a download that does not fit is E_STORAGE_FULL naming the local file, ranged or whole, and leaves no temp file', async () => {
+    const { file } = makeFile(dir, 'too-big.bin', 2 * 1024 * 1024, 9);
+    await uploadFile({
+      client: direct,
+      pacer: new Pacer(),
+      bucket: BUCKET,
+      key: 'too-big.bin',
+      path: file,
+      partSizeBytes: 5 * 1024 * 1024,
+    });
+    for (const [name, partSizeBytes] of [
+      ['ranged.bin', PART],
+      ['whole.bin', 4 * 1024 * 1024],
+    ] as const) {
+      const out = path.join(fs.mountPoint, name);
+      const err = await expectError(
+        downloadFile({
+          client: direct,
+          pacer: new Pacer(),
+          bucket: BUCKET,
+          key: 'too-big.bin',
+          path: out,
+          partSizeBytes,
+        }),
+        'E_STORAGE_FULL',
+        /no space left on the local file system/,
+      );
+      expect(err.message).toContain(fs.mountPoint);
+      expect(existsSync(out)).toBe(false);
+      // What may stay is what a re-run resumes from: the partial file and its sidecar.
+      const left = readdirSync(fs.mountPoint).filter((n) => n.startsWith(name));
+      expect(left.filter((n) => n.endsWith('.tmp') || n.endsWith('.lock'))).toEqual([]);
+      for (const n of left) rmSync(path.join(fs.mountPoint, n));
+    }
   });
 });

@@ -204,8 +204,10 @@ async function claimedDownload(
   } catch (caught) {
     // A sidecar save still in flight settles first (it removes its temp file if it fails).
     await saver?.flush().catch(() => undefined);
-    // A write of the partial file that failed (a full disk) names the local path.
-    const err = localError(caught, partial, 'cannot write');
+    // A write of the partial file that failed (a full disk) names the local path; an
+    // abort or a store's error stays as it is.
+    const fsFailure = typeof (caught as { syscall?: unknown } | null)?.syscall === 'string';
+    const err = fsFailure ? localError(caught, partial, 'cannot write') : caught;
     if (!done) await fd.close().catch(() => undefined);
     // Bytes that failed their check are not worth resuming from.
     if (isStowageError(err, 'E_CHECKSUM_MISMATCH')) await discardPartial(o.path);

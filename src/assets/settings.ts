@@ -5,6 +5,7 @@
 import { bucketNameProblem, type StoreDefaults } from '../client/index.js';
 import { checkStorageClass } from '../client/ops/index.js';
 import { StowageError } from '../errors.js';
+import { transferSettings } from '../transfer/validate.js';
 import type { StorageManagerConfig, StorageManagerOptions } from './types.js';
 
 /** Files in flight when neither the options nor S3_MAX_PARALLEL_UPLOADS say (seed 003's example). */
@@ -61,7 +62,10 @@ export function managerConfig(
   else if (encryption !== undefined && encryption !== false) {
     throw invalid('encryption', encryption, 'true, false, "AES256" or "aws:kms"');
   }
-  if (options.partSizeBytes !== undefined) config.partSizeBytes = options.partSizeBytes;
+  if (options.partSizeBytes !== undefined) {
+    // Checked here, not at each upload: the transfers' own rule, named the same.
+    config.partSizeBytes = transferSettings({ partSizeBytes: options.partSizeBytes }).partSizeBytes;
+  }
   return Object.freeze(config);
 }
 

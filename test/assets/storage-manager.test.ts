@@ -405,6 +405,14 @@ describe('S3StorageManager on stowage serve: seed-003 settings and bad input', (
       'E_INVALID_ARGUMENT',
       /storageClass/,
     );
+    for (const partSizeBytes of [0, -5, 'abc', 6 * 1024 ** 3]) {
+      await expectError(
+        () =>
+          new S3StorageManager({ client, bucket: 'b-1', partSizeBytes: partSizeBytes as number }),
+        'E_INVALID_ARGUMENT',
+        /partSizeBytes must be a whole number of bytes/,
+      );
+    }
     await expectError(() => new S3StorageManager({ bucket: 'b-1' }), 'E_INVALID_ARGUMENT', /store/);
     const m = new S3StorageManager({ client, bucket: 'b-1' });
     await expectError(

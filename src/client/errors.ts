@@ -130,6 +130,18 @@ export function translateS3Error(err: unknown, ctx: TranslateContext = {}): Stow
   ) => new StowageError(code, message, { cause: err, details, ...extra });
 
   const netCode = e.code;
+  // An https:// endpoint where the store speaks plain HTTP: OpenSSL reads the HTTP answer
+  // as a TLS record ("wrong version number"). A retry cannot fix it.
+  if (
+    netCode === 'EPROTO' &&
+    /wrong version number|packet length too long/i.test(e.message ?? '')
+  ) {
+    return make(
+      'E_NETWORK',
+      `${where}: cannot reach the store (EPROTO): it does not answer TLS; if it serves plain HTTP, use an http:// endpoint`,
+      { retryable: false },
+    );
+  }
   if (netCode && (TRANSIENT_NETWORK.has(netCode) || PERMANENT_NETWORK.has(netCode))) {
     const hint = PERMANENT_NETWORK.has(netCode)
       ? netCode === 'ENOTFOUND'

@@ -360,6 +360,22 @@ describe('SDK errors become StowageError', () => {
     expect(err.retryable).toBe(true);
   });
 
+  it('an https:// endpoint at a store that speaks plain HTTP: says so, not an OpenSSL trace', async () => {
+    const wrong = await resolveIn(sandbox(), {
+      ...envKeys(TEST_KEY),
+      AWS_ENDPOINT_URL: t.url.replace(/^http:/, 'https:'),
+    });
+    const c = createS3Client(wrong, { maxAttempts: 1 });
+    cleanups.push(() => c.destroy());
+    const err = await expectError(
+      call(c, new ListBucketsCommand({}), { store: wrong }),
+      'E_NETWORK',
+      /it does not answer TLS; if it serves plain HTTP, use an http:\/\/ endpoint/,
+    );
+    expect(err.message).not.toMatch(/openssl|ssl3_get_record/i);
+    expect(err.retryable).toBe(false);
+  });
+
   it('answers a real server cannot be made to give, from a stub: throttling, 500, unknown codes', async () => {
     let answer = { status: 503, code: 'SlowDown' };
     const stub = http.createServer((req, res) => {

@@ -63,15 +63,27 @@ function checkKey(key: unknown, field = 'key'): string {
 }
 
 /**
- * Names the storage class when the store refuses an upload that asked for one: Ceph RGW
- * (with only its STANDARD placement) and some S3-compatible stores answer a bare
- * `InvalidArgument` for a class they lack, which alone would not say what to change.
+ * Names the storage class or the encryption when the store refuses an upload that asked
+ * for one: Ceph RGW (with only its STANDARD placement, and no SSE-S3 without a key server)
+ * and some S3-compatible stores answer a bare `InvalidArgument` for a class they lack and a
+ * bare `InvalidRequest` for SSE, which alone would not say what to change.
  */
-async function classRefusal<T>(storageClass: string | undefined, upload: Promise<T>): Promise<T> {
+async function classRefusal<T>(
+  storageClass: string | undefined,
+  upload: Promise<T>,
+  sse?: string,
+): Promise<T> {
   try {
     return await upload;
   } catch (err) {
     const fromStore = err instanceof StowageError && err.details.s3Code !== undefined;
+    if (fromStore && sse !== undefined && err.code === 'E_INVALID_REQUEST') {
+      throw new StowageError(
+        'E_INVALID_REQUEST',
+        `${err.message}: the store may not accept server-side encryption ${sse} (the encryption option, or S3_ENABLE_ENCRYPTION); upload without it, or turn encryption on in the store`,
+        { cause: err, details: { ...err.details, sse } },
+      );
+    }
     if (
       fromStore &&
       storageClass !== undefined &&
@@ -205,6 +217,7 @@ export class S3StorageManager {
         ...(this.config.sse ? { sse: this.config.sse } : {}),
         ...(onBytes ? { onProgress: (e: { bytesDone: number }) => onBytes(e.bytesDone) } : {}),
       }),
+      this.config.sse,
     );
     return {
       key: r.key,

@@ -231,6 +231,33 @@ describeS3Targets('S3StorageManager', (getTarget) => {
     await expectError(s3.download('dl/missing.bin', out + '.2'), 'E_NO_SUCH_KEY');
   });
 
+  it('encryption: true stores SSE-S3 where the store has it, and a refusal names the encryption (RGW)', async () => {
+    const t = getTarget();
+    const m = await S3StorageManager.fromEnv({
+      env: seedEnv(t, { S3_BUCKET_NAME: bucket, S3_ENABLE_ENCRYPTION: 'true' }),
+      homeDir: home.dir,
+    });
+    try {
+      const { file } = makeFile(`${t.kind}-sse.bin`, 1500, 3);
+      if (t.kind === 'stowage') {
+        await m.uploadFile(file, { key: 'sse/a.bin' });
+        const head = await t
+          .newClient()
+          .send(new HeadObjectCommand({ Bucket: bucket, Key: 'sse/a.bin' }));
+        expect(head.ServerSideEncryption).toBe('AES256');
+      } else {
+        // RGW without a key server refuses SSE-S3 with a bare InvalidRequest.
+        await expectError(
+          m.uploadFile(file, { key: 'sse/a.bin' }),
+          'E_INVALID_REQUEST',
+          /the store may not accept server-side encryption AES256 \(the encryption option, or S3_ENABLE_ENCRYPTION\)/,
+        );
+      }
+    } finally {
+      m.close();
+    }
+  });
+
   it('presigns a GET that fetch() can use, and a PUT', async () => {
     const t = getTarget();
     const { file, bytes } = makeFile(`${t.kind}-p.bin`, 2048, 5);

@@ -3,13 +3,14 @@
  * S3_STORAGE_CLASS, S3_MAX_PARALLEL_UPLOADS, S3_ENABLE_ENCRYPTION), so an existing `.env`
  * keeps working. They give defaults only; AWS's own variables win where both exist.
  */
-import { StorageClass } from '@aws-sdk/client-s3';
 import { StowageError } from '../errors.js';
+import { S3_STORAGE_CLASSES } from '../storage-classes.js';
 import type { StoreDefaults } from './types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const STORAGE_CLASSES = new Set<string>(Object.values(StorageClass));
+/** The one list every layer checks (the SDK's enum also names FSX_ONTAP and others S3 objects cannot take). */
+const STORAGE_CLASSES = new Set<string>(S3_STORAGE_CLASSES);
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);
 

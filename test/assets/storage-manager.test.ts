@@ -416,6 +416,16 @@ describe('S3StorageManager on stowage serve: seed-003 settings and bad input', (
       'E_CONFIG_INVALID',
       /S3_STORAGE_CLASS/,
     );
+    // Names in the SDK's enum that S3 objects cannot take are refused here too, as the
+    // variable, not later as an option the caller never passed.
+    await expectError(
+      S3StorageManager.fromEnv({
+        env: seedEnv(target, { S3_BUCKET_NAME: 'b-1', S3_STORAGE_CLASS: 'FSX_ONTAP' }),
+        homeDir: home.dir,
+      }),
+      'E_CONFIG_INVALID',
+      /S3_STORAGE_CLASS: .*"FSX_ONTAP"/,
+    );
     const client = srv.client;
     await expectError(
       () => new S3StorageManager({ client, bucket: 'b-1', maxParallelUploads: 0 }),

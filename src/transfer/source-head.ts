@@ -1,11 +1,13 @@
 /** What a copy needs to know about its source object (one HEAD). */
 import {
+  GetObjectCommand,
   GetObjectTaggingCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { translateS3Error } from '../client/index.js';
 import { isStowageError, StowageError } from '../errors.js';
 import type { Pacer } from './pacer.js';
 import { withRetry } from './retry.js';
@@ -53,8 +55,38 @@ export function headWithRetry(
       ),
     { attempts: o.attempts, signal: o.signal, target, what: o.what },
   ).catch(async (err: unknown) => {
-    throw await explainNotFound(client, pacer, target.bucket, err);
+    throw await explainDenied(
+      client,
+      target,
+      await explainNotFound(client, pacer, target.bucket, err),
+    );
   });
+}
+
+/**
+ * A HEAD answer has no body, so a 403 says only "denied": a wrong secret key
+ * (SignatureDoesNotMatch) and a missing permission look alike. One GET of the first byte
+ * (not retried) brings the store's own code; when it names another cause than AccessDenied,
+ * that error is the one reported. Anything else leaves the HEAD's error as it was.
+ */
+async function explainDenied(client: S3Client, target: CopySource, err: unknown): Promise<unknown> {
+  if (!isStowageError(err, 'E_ACCESS_DENIED')) return err;
+  try {
+    const res = await client.send(
+      new GetObjectCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        Range: 'bytes=0-0',
+        ...(target.versionId ? { VersionId: target.versionId } : {}),
+      }),
+    );
+    (res.Body as { destroy?: () => void } | undefined)?.destroy?.();
+    return err;
+  } catch (getErr) {
+    const e = translateS3Error(getErr, { bucket: target.bucket, key: target.key });
+    const named = e.code === 'E_SIGNATURE_DOES_NOT_MATCH' || e.code === 'E_INVALID_ACCESS_KEY_ID';
+    return named ? e : err;
+  }
 }
 
 /** HEADs the source with retries. */

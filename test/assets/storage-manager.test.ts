@@ -229,6 +229,18 @@ describeS3Targets('S3StorageManager', (getTarget) => {
     expect(r.verifiedBy).toBe('stowage-sha256');
     expect(readFileSync(out).equals(bytes)).toBe(true);
     await expectError(s3.download('dl/missing.bin', out + '.2'), 'E_NO_SUCH_KEY');
+    // A wrong secret is named as such by every call, the download's HEAD included (a HEAD
+    // answer has no body: one GET of a byte brings the store's own code).
+    const wrong = await S3StorageManager.fromEnv({
+      env: { ...seedEnv(t, { S3_BUCKET_NAME: bucket }), AWS_SECRET_ACCESS_KEY: 'not-the-secret' },
+      homeDir: home.dir,
+    });
+    try {
+      await expectError(wrong.download('dl/file.bin', out + '.3'), 'E_SIGNATURE_DOES_NOT_MATCH');
+      await expectError(wrong.uploadFile(file, { key: 'dl/x.bin' }), 'E_SIGNATURE_DOES_NOT_MATCH');
+    } finally {
+      wrong.close();
+    }
   });
 
   it('encryption: true stores SSE-S3 where the store has it, and a refusal names the encryption (RGW)', async () => {

@@ -400,6 +400,12 @@ export const ERROR_TABLE = {
     400,
     'InvalidArgument',
   ),
+  E_LOCAL_CHANGED: spec(
+    'A local file changed while it was being uploaded',
+    EXIT.conflict,
+    409,
+    'OperationAborted',
+  ),
   E_LOCAL_IN_USE: spec(
     'Another download is writing the same local file',
     EXIT.conflict,

@@ -78,7 +78,7 @@ function notAFile(filePath: string, isDirectory: boolean): StowageError {
 /** A read that ended before the size the file had when opened. */
 function shrank(filePath: string, sizeBytes: number): StowageError {
   return new StowageError(
-    'E_INVALID_REQUEST',
+    'E_LOCAL_CHANGED',
     `${filePath} changed during the upload (it is shorter than the ${sizeBytes} bytes it had)`,
     { details: { path: filePath } },
   );

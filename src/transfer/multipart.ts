@@ -190,7 +190,7 @@ async function checkUnchanged(file: SourceFile, filePath: string): Promise<void>
   const st = await file.handle.stat();
   if (st.size !== file.sizeBytes || Math.round(st.mtimeMs) !== file.mtimeMs) {
     throw new StowageError(
-      'E_INVALID_REQUEST',
+      'E_LOCAL_CHANGED',
       `${filePath} changed during the upload; run it again to upload the new content`,
       { details: { path: filePath } },
     );

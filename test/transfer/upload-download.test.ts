@@ -13,6 +13,7 @@ import {
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  appendFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -254,6 +255,35 @@ describe('uploadFile and downloadFile', () => {
     );
     expect(existsSync(lock)).toBe(true);
     rmSync(lock);
+  });
+
+  it('a file appended to while its multipart upload runs is E_LOCAL_CHANGED, and nothing is stored', async () => {
+    // Over 1 MiB, so it is read from the file part by part (a smaller one is read whole first).
+    const { file } = makeFile(dir, 'growing.bin', 40 * PART + 1, 11);
+    let grown = false;
+    await expectError(
+      uploadFile({
+        client,
+        pacer: new Pacer(),
+        bucket: BUCKET,
+        key: 'k/growing.bin',
+        path: file,
+        partSizeBytes: PART,
+        concurrency: 1,
+        onProgress: (e) => {
+          if (!grown && e.bytesDone > 0) {
+            grown = true;
+            appendFileSync(file, 'more bytes written meanwhile');
+          }
+        },
+      }),
+      'E_LOCAL_CHANGED',
+      /growing\.bin changed during the upload; run it again/,
+    );
+    expect(grown).toBe(true);
+    await expect(
+      client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'k/growing.bin' })),
+    ).rejects.toThrow();
   });
 
   it('an object replaced after its HEAD fails with E_PRECONDITION_FAILED, nothing written', async () => {

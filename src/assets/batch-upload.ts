@@ -44,6 +44,8 @@ class BatchTracker {
   private uploaded = 0;
   private failed = 0;
   private bytesUploaded = 0;
+  /** Planned sizes of the files finished either way: the batch's progress. */
+  private bytesSettled = 0;
   private readonly inFlight = new Map<number, number>();
   callbackError: unknown;
 
@@ -58,8 +60,10 @@ class BatchTracker {
     this.emit(false);
   }
 
-  done(index: number, ok: boolean, sizeBytes: number): void {
+  /** `plannedBytes`: the size counted in totalBytes; `sizeBytes`: what was uploaded. */
+  done(index: number, ok: boolean, sizeBytes: number, plannedBytes: number): void {
     this.inFlight.delete(index);
+    this.bytesSettled += plannedBytes;
     if (ok) {
       this.uploaded += 1;
       this.bytesUploaded += sizeBytes;
@@ -78,7 +82,7 @@ class BatchTracker {
     const finished = this.uploaded + this.failed;
     const percentComplete =
       this.totalBytes > 0
-        ? Math.min(100, (this.bytesUploaded * 100) / this.totalBytes)
+        ? Math.min(100, (this.bytesSettled * 100) / this.totalBytes)
         : this.totalFiles > 0
           ? (finished * 100) / this.totalFiles
           : 100;
@@ -161,7 +165,7 @@ export async function runBatchUpload(
       if (problem) throw problem;
       const r = await upload(item, (bytesDone) => tracker.bytes(i, bytesDone));
       results[i] = { ok: true, path: item.path, ...r };
-      tracker.done(i, true, r.sizeBytes);
+      tracker.done(i, true, r.sizeBytes, sizes[i]!);
     } catch (err) {
       const e = toStowageError(err, `upload of ${String(item?.path)}`);
       results[i] = {
@@ -170,7 +174,7 @@ export async function runBatchUpload(
         key: String(item?.key),
         error: { code: e.code, message: e.message },
       };
-      tracker.done(i, false, 0);
+      tracker.done(i, false, 0, sizes[i]!);
     }
   });
   const progress = tracker.snapshot();

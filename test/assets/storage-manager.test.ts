@@ -488,6 +488,8 @@ describe('S3StorageManager on stowage serve: seed-003 settings and bad input', (
     const { results, progress } = await m.batchUpload([{ path: file, key: 'x' }]);
     expect(results[0]).toMatchObject({ ok: false, error: { code: 'E_NO_SUCH_BUCKET' } });
     expect(progress).toMatchObject({ uploaded: 0, failed: 1, totalBytes: 5, bytesUploaded: 0 });
+    // Finished, though nothing went up: every file has settled.
+    expect(progress.percentComplete).toBe(100);
     await expectError(async () => {
       for await (const _ of m.list()) void _;
     }, 'E_NO_SUCH_BUCKET');

@@ -1,5 +1,7 @@
 /** Checks of transfer options, so a bad value fails with a StowageError naming it. */
+import { validateTags } from '../engine/objects/input.js';
 import { StowageError } from '../errors.js';
+import { checkTagText } from '../s3api/documents/tagging.js';
 import { encodeKeyPath } from '../sigv4/key-path.js';
 import { HEADER_TOKEN, PRINTABLE_ASCII } from '../client/http-text.js';
 import {
@@ -111,6 +113,12 @@ export function checkProperties(p: ObjectProperties): void {
         throw invalid(`metadata.${k}`, v, METADATA_RULE);
       }
     }
+  }
+  // S3's own tag rules (10 at most, lengths, no aws: key, its character set), checked before
+  // anything is sent: some stores answer only a bare InvalidArgument.
+  if (p.tags !== undefined) {
+    validateTags(p.tags);
+    for (const [k, v] of Object.entries(p.tags)) checkTagText(k, v);
   }
 }
 

@@ -226,6 +226,24 @@ describe('bad targets and options', () => {
       'E_INVALID_ARGUMENT',
       /^metadata name "two words" must be printable US-ASCII/,
     );
+    // Tags by S3's rules, before any request (some stores answer a bare InvalidArgument).
+    const eleven = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`t${i}`, 'v']));
+    await expectError(
+      uploadFile({ ...base, tags: eleven }),
+      'E_BAD_REQUEST',
+      /cannot be greater than 10/,
+    );
+    await expectError(
+      uploadFile({ ...base, tags: { long: 'x'.repeat(300) } }),
+      'E_INVALID_TAG',
+      /the value of tag "long" must be a string of at most 256 characters/,
+    );
+    await expectError(
+      uploadFile({ ...base, tags: { note: 'a&b' } }),
+      'E_INVALID_TAG',
+      /"a&b" \(letters, digits, spaces/,
+    );
+    await expectError(uploadFile({ ...base, tags: { 'aws:x': 'v' } }), 'E_INVALID_TAG', /aws:/);
     await expectError(
       copyObject({
         client,

@@ -325,7 +325,8 @@ export async function runTransfer(
     reporter.stop();
   }
   const { summary, failures } = result;
-  if (failures.length > 0 && !out.json) {
+  // --quiet printed each failure as it happened: no list repeating them.
+  if (failures.length > 0 && !out.json && !quiet) {
     err(`${summary.failed} item(s) failed:`);
     for (const f of failures) {
       const where = f.action === 'error' ? problemPlace(f) : placeText(route.source(f.key));

@@ -672,6 +672,13 @@ describe('transfer commands: errors and hostile trees [stowage]', () => {
     // The failure list names the file as the error does, not with U+FFFD for the bad byte.
     expect(r.stderr).toContain(`\n  "${dir}/bad\\xff.txt": `);
     expect(r.stderr).not.toContain('\ufffd');
+    // --quiet: each failure once, as it happens; no list, no summary.
+    const q = await cli(['--quiet', 'sync', dir, `s3://${bucket}/hq`]);
+    expect(q.code).toBe(1);
+    expect(q.stdout).toBe('');
+    expect(q.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^failed: .*bad\\xff\.txt.*\(E_INVALID_KEY\)$/),
+    ]);
     expect(r.stdout).toContain(`"${dir}/line\\nbreak.txt"`);
     const s3 = srv.client;
     expect(await keysOf(s3, bucket, 'h/')).toEqual(['h/line\nbreak.txt', 'h/ok.txt', 'h/z.txt']);

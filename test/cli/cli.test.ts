@@ -204,6 +204,26 @@ describe('stowage config check', () => {
     );
   });
 
+  it("reads each store's CA bundle as a command using the store would, exit 2 naming it", async () => {
+    const file = writeConfig(
+      'ca.yaml',
+      'stores:\n  studio:\n    endpoint: https://s3.studio.lan\n    caBundle: ./no-such-ca.pem\n',
+    );
+    const r = await runCli(['config', 'check', file], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^stowage: stores\.studio\.caBundle: cannot read the CA bundle .*no-such-ca\.pem \(ENOENT\) \(E_CONFIG_INVALID\)\n$/,
+    );
+    writeConfig('not-a-ca.pem', 'hello\n');
+    const empty = writeConfig(
+      'ca2.yaml',
+      'stores:\n  studio:\n    endpoint: https://s3.studio.lan\n    caBundle: ./not-a-ca.pem\n',
+    );
+    const r2 = await runCli(['config', 'check', empty], { cwd });
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('holds no PEM certificate');
+  });
+
   it('exits 2 for a missing file', async () => {
     const r = await runCli(['config', 'check', 'missing.yaml'], { cwd });
     expect(r.code).toBe(2);

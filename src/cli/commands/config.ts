@@ -1,9 +1,11 @@
 /** `stowage config show` and `stowage config check [file]`. */
+import os from 'node:os';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { resolveConfig } from '../../config/load.js';
 import type { StowageConfig } from '../../config/schema.js';
 import { redactSecrets } from '../../log.js';
+import { readCaBundle } from '../../client/ca-bundle.js';
 import { loadTlsMaterial } from '../../server/tls.js';
 import type { CliContext } from '../context.js';
 
@@ -32,7 +34,7 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
   config
     .command('check')
     .description(
-      'validate a config file and the TLS files it names (default: --config, STOWAGE_CONFIG or ./stowage.yaml)',
+      'validate a config file and the TLS files and CA bundles it names (default: --config, STOWAGE_CONFIG or ./stowage.yaml)',
     )
     .argument('[file]', 'config file to check')
     .action(async (file: string | undefined) => {
@@ -45,6 +47,14 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       const { config: checked, configFile } = await resolveConfig(options);
       // The TLS files are read and matched as `stowage serve` reads them at start-up.
       if (checked.server.tls) loadTlsMaterial(checked.server.tls);
+      // A store's CA bundle is read as the first command using that store reads it.
+      const env = ctx.io.env;
+      const homeDir = env.HOME || env.USERPROFILE || os.homedir();
+      for (const [name, store] of Object.entries(checked.stores ?? {})) {
+        if (store.caBundle !== undefined) {
+          readCaBundle(store.caBundle, `stores.${name}.caBundle`, homeDir, ctx.io.cwd);
+        }
+      }
       const out = ctx.output();
       if (out.json) {
         out.result({ ok: true, configFile: configFile ?? null });

@@ -8,7 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { StowageError } from '../errors.js';
 import { processAlive } from '../process-alive.js';
-import { localError, readJsonOrUndefined, writeJsonAtomic } from './local-file.js';
+import { localError, readJsonOrUndefined, writeJsonAtomic, writeMode } from './local-file.js';
 
 /** The sidecar's content. */
 export interface PartialSidecar {
@@ -93,21 +93,18 @@ export async function discardPartial(target: string): Promise<void> {
  *
  * @throws StowageError `E_LOCAL_IN_USE` naming the path and the pid holding it.
  * @example
- * const release = await claimPartial('./hero.webp');
+ * const release = await claimPartial('./hero.webp'); // `true` second: synchronous calls
  * try { ... } finally { await release(); }
  */
-export async function claimPartial(
-  target: string,
-  io: { sync: boolean; timed: <T>(step: () => T) => T } = { sync: false, timed: (f) => f() },
-): Promise<() => Promise<void>> {
+export async function claimPartial(target: string, sync = false): Promise<() => Promise<void>> {
   const lock = `${partialPathsFor(target).partial}.lock`;
   // Small files are handled with synchronous calls while those stay fast (sync-mode.ts).
   const create = (): Promise<void> | void =>
-    io.sync
-      ? io.timed(() => writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' }))
+    sync
+      ? writeMode.timed(() => writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' }))
       : writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
   const remove = (): Promise<void> | void =>
-    io.sync ? io.timed(() => rmSync(lock, { force: true })) : rm(lock, { force: true });
+    sync ? writeMode.timed(() => rmSync(lock, { force: true })) : rm(lock, { force: true });
   for (let attempt = 0; ; attempt++) {
     try {
       await create();

@@ -100,7 +100,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   } catch (err) {
     throw localError(err, path.dirname(o.path), 'cannot create the directory');
   }
-  const release = await claimPartial(o.path, { sync, timed: (step) => writeMode.timed(step) });
+  const release = await claimPartial(o.path, sync);
   try {
     return await claimedDownload(o, started, sync);
   } finally {

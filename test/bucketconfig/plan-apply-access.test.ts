@@ -213,6 +213,17 @@ ${refused}
       expect(tags.TagSet).toEqual([{ Key: 'team', Value: 'tools' }]);
       const head = await awsCli(t, work)('s3api', 'head-bucket', '--bucket', dependent);
       expect(head.code, 'the dependent bucket was not created').not.toBe(0);
+      // The same outcome as JSON: failures and notApplied, the rest in sync.
+      const json = await cli('--json', 'apply', '--yes');
+      expect(json.code).toBe(1);
+      const doc = JSON.parse(json.stdout) as {
+        ok: boolean;
+        failures: { bucket: string; subResource: string }[];
+        notApplied: { bucket: string; dependsOn: string }[];
+      };
+      expect(doc.ok).toBe(false);
+      expect(doc.failures.map((f) => f.bucket)).toEqual([bucket]);
+      expect(doc.notApplied).toEqual([{ bucket: dependent, dependsOn: bucket }]);
     });
 
     it('reports a declared region that is not the bucket region as an error of the bucket', async () => {

@@ -68,11 +68,11 @@ function checkKey(key: unknown, field = 'key'): string {
  * and some S3-compatible stores answer a bare `InvalidArgument` for a class they lack and a
  * bare `InvalidRequest` for SSE, which alone would not say what to change.
  */
-async function classRefusal<T>(
-  storageClass: string | undefined,
+async function explainRefusal<T>(
   upload: Promise<T>,
-  sse?: string,
+  asked: { storageClass?: string; sse?: string },
 ): Promise<T> {
+  const { storageClass, sse } = asked;
   try {
     return await upload;
   } catch (err) {
@@ -203,8 +203,7 @@ export class S3StorageManager {
       options.storageClass !== undefined
         ? storageClassOption(options.storageClass)
         : this.config.storageClass;
-    const r = await classRefusal(
-      storageClass,
+    const r = await explainRefusal(
       uploadFile({
         ...this.transferBase(),
         key,
@@ -217,7 +216,7 @@ export class S3StorageManager {
         ...(this.config.sse ? { sse: this.config.sse } : {}),
         ...(onBytes ? { onProgress: (e: { bytesDone: number }) => onBytes(e.bytesDone) } : {}),
       }),
-      this.config.sse,
+      { storageClass, sse: this.config.sse },
     );
     return {
       key: r.key,

@@ -111,7 +111,10 @@ export async function applyPlan(
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
   const result: ApplyResult = { applied: [], errors: [], failures: [], notApplied: [] };
-  const stopped = new Set<string>();
+  /** Whether `name` failed, or was left alone for a failed bucket it depends on. */
+  const stopped = (name: string): boolean =>
+    result.failures.some((f) => f.bucket === name) ||
+    result.notApplied.some((n) => n.bucket === name);
   const step = async (s: AppliedStep, run: () => Promise<void>): Promise<void> => {
     if (!options.dryRun) await run();
     result.applied.push(s);
@@ -120,15 +123,13 @@ export async function applyPlan(
   for (const bucketPlan of applyOrder(plan.buckets, desired)) {
     const bucket = desired.find((b) => b.name === bucketPlan.bucket);
     if (!bucket) continue;
-    const failedDependency = dependenciesOf(bucket).find((d) => stopped.has(d));
+    const failedDependency = dependenciesOf(bucket).find(stopped);
     if (failedDependency !== undefined) {
       result.notApplied.push({ bucket: bucket.name, dependsOn: failedDependency });
-      stopped.add(bucket.name);
       continue;
     }
     if (bucketPlan.error) {
       result.failures.push({ bucket: bucket.name, subResource: 'bucket', error: bucketPlan.error });
-      stopped.add(bucket.name);
       continue;
     }
     const documents = desiredDocuments(bucket);
@@ -187,7 +188,6 @@ export async function applyPlan(
         subResource: current,
         error: { code: e.code, message: e.message },
       });
-      stopped.add(bucket.name);
     }
   }
   return result;

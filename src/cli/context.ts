@@ -2,6 +2,7 @@
  * What every command gets: the process streams, the parsed global flags, output helpers,
  * and the configuration and logger, each created once on first use.
  */
+import os from 'node:os';
 import {
   resolveConfig,
   type ConfigFlags,
@@ -69,6 +70,11 @@ export interface CliContext {
  * Creates the context of one run. `readGlobals` is called lazily because commander fills
  * the global options in only while parsing.
  */
+/** The home directory a command reads `~/.aws` and `~/` paths from: `HOME` of its environment. */
+export function homeDirOf(env: CliIo['env']): string {
+  return env.HOME || env.USERPROFILE || os.homedir();
+}
+
 export function createCliContext(io: CliIo, readGlobals: () => GlobalOptions): CliContext {
   let resolved: Promise<ResolvedConfig> | undefined;
   let logger: Promise<Logger> | undefined;

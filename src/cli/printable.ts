@@ -16,8 +16,7 @@ export function printable(text: string): string {
   return CONTROL.test(text) ? JSON.stringify(text) : text;
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROLS = /[\u0000-\u001f\u007f]/g;
+const CONTROLS = new RegExp(CONTROL.source, 'g');
 
 /**
  * `text` with each control character written as its JSON escape: for a message that

@@ -5,11 +5,10 @@
  * then travel through this machine (copyAcrossStores), since one store cannot CopyObject
  * from another. When both names resolve to the same store, the server-side copy is kept.
  */
-import os from 'node:os';
 import type { Command } from 'commander';
 import { createS3Client, resolveStore, type ResolvedStore } from '../client/index.js';
 import { StowageError } from '../errors.js';
-import type { CliContext } from './context.js';
+import { homeDirOf, type CliContext } from './context.js';
 import { storeGlobals } from './store.js';
 import type { Ends } from './transfer-args.js';
 import {
@@ -72,7 +71,7 @@ export async function resolveSourceStore(
   return resolveStore({
     config,
     env,
-    homeDir: env.HOME || env.USERPROFILE || os.homedir(),
+    homeDir: homeDirOf(env),
     cwd: ctx.io.cwd,
     // --ca-bundle applies to both ends, as aws-cli's does.
     flags: { store: name, caBundle: storeGlobals(ctx).caBundle },

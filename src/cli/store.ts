@@ -3,11 +3,10 @@
  * (`--store`, `--endpoint-url`, `--profile`, `--region`), the run's env, stowage.yaml and
  * ~/.aws, with one S3Client whose sockets {@link releaseStores} closes when the run ends.
  */
-import os from 'node:os';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client, resolveStore, type ResolvedStore } from '../client/index.js';
 import type { StoreSession } from '../client/ops/index.js';
-import type { CliContext, GlobalOptions } from './context.js';
+import { homeDirOf, type CliContext, type GlobalOptions } from './context.js';
 
 /** The global flags of store commands (declared in main.ts next to the others). */
 export interface StoreGlobalOptions extends GlobalOptions {
@@ -50,7 +49,7 @@ export function storeFor(ctx: CliContext): Promise<CliStore> {
       const store = await resolveStore({
         config: await ctx.config(),
         env,
-        homeDir: env.HOME || env.USERPROFILE || os.homedir(),
+        homeDir: homeDirOf(env),
         cwd: ctx.io.cwd,
         flags: {
           store: g.store,

@@ -42,4 +42,4 @@ export type {
   StoreDefaults,
   StoreFlags,
 } from './types.js';
-export { fitsInXml } from './xml-text.js';
+export { fitsInXml, splitByXml } from './xml-text.js';

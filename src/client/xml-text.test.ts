@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitsInXml } from './xml-text.js';
+import { fitsInXml, splitByXml } from './xml-text.js';
 
 describe('fitsInXml', () => {
   it('takes what XML 1.0 can carry: tab, LF, CR, any plane, pairs of surrogates', () => {
@@ -23,5 +23,15 @@ describe('fitsInXml', () => {
     ]) {
       expect(fitsInXml(key), JSON.stringify(key)).toBe(false);
     }
+  });
+});
+
+describe('splitByXml', () => {
+  it('keeps the order within each side', () => {
+    const keys = ['a', 'b\u0001', 'c', '\u001fd'];
+    expect(splitByXml(keys, (k) => k)).toEqual([
+      ['a', 'c'],
+      ['b\u0001', '\u001fd'],
+    ]);
   });
 });

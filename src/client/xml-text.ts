@@ -18,3 +18,17 @@ const NOT_XML =
 export function fitsInXml(text: string): boolean {
   return !NOT_XML.test(text);
 }
+
+/**
+ * `items` split by whether their key fits in XML: the first go in a DeleteObjects batch, the
+ * others one by one.
+ *
+ * @example
+ * const [batch, alone] = splitByXml(keys, (k) => k);
+ */
+export function splitByXml<T>(items: readonly T[], keyOf: (item: T) => string): [T[], T[]] {
+  const fits: T[] = [];
+  const outside: T[] = [];
+  for (const item of items) (fitsInXml(keyOf(item)) ? fits : outside).push(item);
+  return [fits, outside];
+}

@@ -3,7 +3,7 @@
  * request of a run: the pieces `rm`, `mv` and `sync --delete` / `--checksum` need.
  */
 import { DeleteObjectCommand, DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { fitsInXml, translateS3Error } from '../client/index.js';
+import { splitByXml, translateS3Error } from '../client/index.js';
 import type { StowageError } from '../errors.js';
 import type { Pacer } from './pacer.js';
 import { withRetry } from './retry.js';
@@ -69,7 +69,8 @@ async function* deleteBatch(
   batch: string[],
 ): AsyncGenerator<DeletedKey> {
   // Keys XML cannot carry would fail the whole DeleteObjects (MalformedXML): one by one.
-  for (const key of batch.filter((k) => !fitsInXml(k))) {
+  const [keys, alone] = splitByXml(batch, (k) => k);
+  for (const key of alone) {
     try {
       await deleteObject(s, bucket, key);
       yield { key, ok: true };
@@ -77,7 +78,6 @@ async function* deleteBatch(
       yield { key, ok: false, error: err as StowageError };
     }
   }
-  const keys = batch.filter((k) => fitsInXml(k));
   if (keys.length === 0) return;
   let out;
   try {

@@ -78,7 +78,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   const started = Date.now();
   const o = options;
   checkTarget(o.bucket, o.key);
-  transferSettings(o); // bad options fail here, before anything is written
+  const settings = transferSettings(o);
   // One choice per download: synchronous calls while they stay fast (sync-mode.ts).
   const sync = writeMode.useSync();
   const statOf = (p: string) =>
@@ -102,7 +102,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   }
   const release = await claimPartial(o.path, sync);
   try {
-    return await claimedDownload(o, started, sync);
+    return await claimedDownload(o, { started, sync, settings, statOf });
   } finally {
     await release();
   }
@@ -111,12 +111,16 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
 /** {@link downloadFile} once the target's directory exists and its partial file is ours. */
 async function claimedDownload(
   o: DownloadFileOptions,
-  started: number,
-  sync: boolean,
+  run: {
+    started: number;
+    sync: boolean;
+    settings: ReturnType<typeof transferSettings>;
+    statOf: (
+      p: string,
+    ) => ReturnType<typeof statOrUndefinedSync> | ReturnType<typeof statOrUndefined>;
+  },
 ): Promise<DownloadResult> {
-  const settings = transferSettings(o);
-  const statOf = (p: string) =>
-    sync ? writeMode.timed(() => statOrUndefinedSync(p)) : statOrUndefined(p);
+  const { started, sync, settings, statOf } = run;
   const what = `download of s3://${o.bucket}/${o.key}`;
   const { partial, sidecar } = partialPathsFor(o.path);
   // What the sidecar records of the object, and how the ranged GETs fetch its bytes.

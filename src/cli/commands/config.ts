@@ -1,5 +1,4 @@
 /** `stowage config show` and `stowage config check [file]`. */
-import os from 'node:os';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { resolveConfig } from '../../config/load.js';
@@ -7,7 +6,7 @@ import type { StowageConfig } from '../../config/schema.js';
 import { redactSecrets } from '../../log.js';
 import { readCaBundle } from '../../client/ca-bundle.js';
 import { loadTlsMaterial } from '../../server/tls.js';
-import type { CliContext } from '../context.js';
+import { homeDirOf, type CliContext } from '../context.js';
 
 /**
  * Registers the `config` command group.
@@ -49,7 +48,7 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       if (checked.server.tls) loadTlsMaterial(checked.server.tls);
       // A store's CA bundle is read as the first command using that store reads it.
       const env = ctx.io.env;
-      const homeDir = env.HOME || env.USERPROFILE || os.homedir();
+      const homeDir = homeDirOf(env);
       for (const [name, store] of Object.entries(checked.stores ?? {})) {
         if (store.caBundle !== undefined) {
           readCaBundle(store.caBundle, `stores.${name}.caBundle`, homeDir, ctx.io.cwd);

@@ -3,7 +3,6 @@
  * the stores match the file, 2 when there is drift (like `terraform plan -detailed-exitcode`),
  * 1 when something could not be planned. Usage errors also exit 2, as in terraform.
  */
-import os from 'node:os';
 import type { Command } from 'commander';
 import { desiredState } from '../../bucketconfig/normalize.js';
 import { planBuckets, type Plan, type SubResourceChange } from '../../bucketconfig/plan.js';
@@ -12,7 +11,7 @@ import type { DesiredBucket } from '../../bucketconfig/canonical.js';
 import { createS3Client, resolveStore } from '../../client/index.js';
 import type { StoreSession } from '../../client/ops/index.js';
 import { EXIT, StowageError } from '../../errors.js';
-import type { CliContext } from '../context.js';
+import { homeDirOf, type CliContext } from '../context.js';
 import { storeFor, storeGlobals } from '../store.js';
 
 /** The validated desired state of the run's config; validation errors are a usage error. */
@@ -52,7 +51,7 @@ export function bucketSessions(ctx: CliContext): {
         const store = await resolveStore({
           config: await ctx.config(),
           env,
-          homeDir: env.HOME || env.USERPROFILE || os.homedir(),
+          homeDir: homeDirOf(env),
           flags: { store: bucket.store, profile: g.profile },
         });
         return { s3: createS3Client(store), store };

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { StowageError, toStowageError } from '../../errors.js';
 import { translateS3Error } from '../errors.js';
-import { fitsInXml } from '../xml-text.js';
+import { splitByXml } from '../xml-text.js';
 import { listVersionPage, type VersionEntry, type VersionMarker } from './list.js';
 import { call, type ItemResult, type StoreSession } from './session.js';
 
@@ -163,7 +163,8 @@ async function* deleteBatch(
     ...(v.deleteMarker ? { deleteMarker: true } : {}),
   });
   // Keys XML cannot carry would fail the whole DeleteObjects (MalformedXML): one by one.
-  for (const v of entries.filter((e) => !fitsInXml(e.key))) {
+  const [batch, alone] = splitByXml(entries, (e) => e.key);
+  for (const v of alone) {
     try {
       await call(session, { bucket, key: v.key }, () =>
         session.s3.send(
@@ -181,7 +182,6 @@ async function* deleteBatch(
       yield { ok: false, error: toStowageError(err), ...item(v) };
     }
   }
-  const batch = entries.filter((e) => fitsInXml(e.key));
   if (batch.length === 0) return;
   let out;
   try {

@@ -13,6 +13,13 @@
 import { pathToFileURL } from 'node:url';
 
 export const BUCKET = 'release-crash';
+/**
+ * Small objects put once, when the bucket is made, and never deleted: every kill must
+ * leave them whole. (Without them a kill that landed between a round's last delete and
+ * the next round's first PUT left an empty bucket, a state the test could not tell from
+ * lost objects; it failed so in a clean-clone CI run.)
+ */
+export const KEEP = ['keep/0', 'keep/1', 'keep/2'];
 export const SMALL_BYTES = 100 * 1024;
 export const LARGE_BYTES = 3 * 1024 * 1024;
 
@@ -48,13 +55,16 @@ async function main(dataDir) {
     pathToFileURL(new URL('../../dist/engine/engine.js', import.meta.url).pathname).href
   );
   const engine = await Engine.open({ dataDir });
-  if (!engine.listBuckets().some((b) => b.name === BUCKET)) await engine.createBucket(BUCKET);
+  if (!engine.listBuckets().some((b) => b.name === BUCKET)) {
+    await engine.createBucket(BUCKET);
+    for (const key of KEEP) await engine.putObject(BUCKET, key, contentOf(key));
+  }
   // What a killed run left (the parent has checked it) goes first: where the kill landed
   // decides how much of the disk it holds, and left large objects could take the room a
   // round needs for its first large one (the test then failed on a fast machine, with no
   // release to kill).
   for (const { key } of engine.listObjects(BUCKET, { maxKeys: 1000 }).objects) {
-    await engine.deleteObject(BUCKET, key);
+    if (!KEEP.includes(key)) await engine.deleteObject(BUCKET, key);
   }
   for (;;) {
     const small = await putUntilFull(engine, 'small/');

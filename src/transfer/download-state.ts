@@ -5,9 +5,10 @@
  * object still has that ETag continues after the prefix; anything else starts over.
  */
 import { rmSync, writeFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StowageError } from '../errors.js';
-import { processAlive } from '../process-alive.js';
+import { readLock, removeStaleLock } from '../stale-lock.js';
 import { localError, readJsonOrUndefined, writeJsonAtomic, writeMode } from './local-file.js';
 
 /** The sidecar's content. */
@@ -105,6 +106,8 @@ export async function claimPartial(target: string, sync = false): Promise<() => 
       : writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
   const remove = (): Promise<void> | void =>
     sync ? writeMode.timed(() => rmSync(lock, { force: true })) : rm(lock, { force: true });
+  // A few rounds: a claim taken over by another download at the same moment, or removed
+  // between the failed create and the read, is looked at again.
   for (let attempt = 0; ; attempt++) {
     try {
       await create();
@@ -113,17 +116,21 @@ export async function claimPartial(target: string, sync = false): Promise<() => 
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw localError(err, lock, 'cannot write');
       }
-      const owner = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
-      const live = owner > 0 && (owner === process.pid || processAlive(owner));
-      if (live || attempt > 0) {
-        throw new StowageError(
-          'E_LOCAL_IN_USE',
-          `cannot download to ${target}: another download${live ? ` (process ${owner})` : ''} is writing it (${lock})`,
-          { details: { path: target, lock, ...(live ? { pid: owner } : {}) } },
-        );
-      }
-      // Left by a download that was killed: nobody writes the partial file any more.
-      await rm(lock, { force: true });
     }
+    const state = await readLock(lock).catch((err: unknown) => {
+      throw localError(err, lock, 'cannot read');
+    });
+    if (state === undefined && attempt < 5) continue;
+    if (state?.stale && attempt < 5) {
+      // Left by a download that was killed: nobody writes the partial file any more.
+      if (!(await removeStaleLock(lock, state.text))) await sleep(20);
+      continue;
+    }
+    const owner = state?.stale === false ? state.pid : undefined;
+    throw new StowageError(
+      'E_LOCAL_IN_USE',
+      `cannot download to ${target}: another download${owner ? ` (process ${owner})` : ''} is writing it (${lock})`,
+      { details: { path: target, lock, ...(owner ? { pid: owner } : {}) } },
+    );
   }
 }

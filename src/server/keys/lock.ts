@@ -1,12 +1,13 @@
 /**
  * A lock file next to the key store, so that two `stowage keys` processes (or a CLI and a
  * test) read-modify-write `access-keys.json` one at a time and never lose each other's keys.
- * The lock is created with O_EXCL; a lock left by a process that died is taken over.
+ * The lock is created with O_EXCL; a lock left by a process that died is taken over
+ * (stale-lock.ts: by one process, when several find it at once).
  */
 import { promises as fsp } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StowageError, toStowageError } from '../../errors.js';
-import { processAlive } from '../../process-alive.js';
+import { readLock, removeStaleLock } from '../../stale-lock.js';
 
 /** What a caller passes to {@link withFileLock}. */
 export interface FileLockOptions {
@@ -14,26 +15,6 @@ export interface FileLockOptions {
   timeoutMs?: number;
   /** A lock older than this is taken over even if its process seems alive (pid reuse). */
   staleMs?: number;
-}
-
-/** How old an empty lock file must be to count as left behind. */
-const EMPTY_STALE_MS = 3_000;
-
-/** True when the lock at `file` was left behind by a process that is gone (or is ancient). */
-async function isStale(file: string, staleMs: number): Promise<boolean> {
-  try {
-    const [text, stat] = await Promise.all([fsp.readFile(file, 'utf8'), fsp.stat(file)]);
-    const age = Date.now() - stat.mtimeMs;
-    if (age > staleMs) return true;
-    // An empty file is a lock whose holder has not written its pid yet, which it does at
-    // once: still empty after a few seconds, its holder was killed in between.
-    if (text === '') return age > EMPTY_STALE_MS;
-    const pid = Number.parseInt(text, 10);
-    return Number.isInteger(pid) && pid > 0 && !processAlive(pid);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
 }
 
 /**
@@ -66,10 +47,11 @@ export async function withFileLock<T>(
         throw toStowageError(err, `create the lock file ${lockFile}`);
       }
     }
-    if (await isStale(lockFile, staleMs)) {
-      await fsp.rm(lockFile, { force: true });
-      continue;
-    }
+    const state = await readLock(lockFile, staleMs).catch((err: unknown) => {
+      throw toStowageError(err, `read the lock file ${lockFile}`);
+    });
+    if (state === undefined) continue;
+    if (state.stale && (await removeStaleLock(lockFile, state.text))) continue;
     if (Date.now() > deadline) {
       throw new StowageError(
         'E_DATA_DIR_LOCKED',

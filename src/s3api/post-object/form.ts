@@ -108,6 +108,11 @@ export function readPostForm(
       }
       fileSeen = true;
       file = stream;
+      // A form refused before the engine reads its file (a policy, a signature, a missing
+      // key) leaves the rest of the file unread; when the request body then ends, busboy
+      // emits 'Unexpected end of form' on this stream, which killed the process with no
+      // listener. Whoever reads the file sees its errors anyway, and `done` rejects.
+      stream.on('error', () => undefined);
       resolve({ fields, filename: info.filename ?? '', file: stream, done });
     });
     parser.on('filesLimit', () => undefined); // a second file is ignored

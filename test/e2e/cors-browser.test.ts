@@ -140,6 +140,31 @@ describe('a page on an allowed origin (http://localhost:<port>)', () => {
   });
 });
 
+describe('a browser cache shared by loads with and without CORS', () => {
+  it('does not answer a fetch() from a response it got without Origin (Vary: Origin)', async () => {
+    // A long-cached asset, as the studios' CDN settings make them (seed 000 §7.4).
+    const key = 'textures/cached.txt';
+    await t.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: key,
+        Body: 'cached',
+        CacheControl: 'max-age=3600',
+      }),
+    );
+    const url = await presign(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    const page = await openPage(`http://localhost:${browser.port}`);
+    // As a plain <img> or CSS load does: no Origin, so no CORS headers, into the cache.
+    const plain = await page.evaluate(async (u) => (await fetch(u, { mode: 'no-cors' })).type, url);
+    expect(plain).toBe('opaque');
+    // The same URL read by a script: the cached response, without CORS headers, would be
+    // refused ("Failed to fetch"); varying by Origin, the browser asks the server again.
+    const get = await pageFetch(page, url, { method: 'GET' });
+    expect(get).toMatchObject({ ok: true, status: 200, body: 'cached' });
+    await page.close();
+  });
+});
+
 describe('a page on an origin no rule allows (http://127.0.0.1:<port>)', () => {
   it('cannot read a GET response: the browser blocks it', async () => {
     await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'secret.txt', Body: 'x' }));

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../../engine/engine.js';
-import { corsResponseHeaders, findCorsRule, parseRequestHeaders } from './match.js';
+import { CORS_VARY, corsResponseHeaders, findCorsRule, parseRequestHeaders } from './match.js';
 import { readBucketCors } from './rules.js';
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {
@@ -17,7 +17,13 @@ function headerOf(req: IncomingMessage, name: string): string | undefined {
 
 /**
  * Sets the CORS response headers for `req` on `res`, if any rule of `bucket` allows it.
- * Costs one metadata read, and only when the request carries an `Origin`.
+ *
+ * Every response from a bucket with CORS rules says `Vary: Origin, …`, also when the
+ * request has no `Origin` or no rule allows it (S3 says it only beside the other CORS
+ * headers). Otherwise a browser that fetched an asset without `Origin` (a plain `<img>`,
+ * CSS) keeps that response in its cache and answers a later `fetch()` or `crossorigin`
+ * load of the same URL from it, without CORS headers: the page's load fails until the
+ * cache entry expires. Costs one cached bucket-document lookup.
  */
 export function applyCorsHeaders(
   engine: Engine,
@@ -25,8 +31,7 @@ export function applyCorsHeaders(
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
-  const origin = headerOf(req, 'origin');
-  if (origin === undefined || origin === '' || bucket === undefined) return;
+  if (bucket === undefined) return;
   let cors;
   try {
     cors = readBucketCors(engine, bucket);
@@ -35,6 +40,9 @@ export function applyCorsHeaders(
     return;
   }
   if (cors.kind !== 'rules') return;
+  res.setHeader('Vary', CORS_VARY);
+  const origin = headerOf(req, 'origin');
+  if (origin === undefined || origin === '') return;
   // S3 matches an actual request on Access-Control-Request-Method and
   // Access-Control-Request-Headers when they are sent (as it would a preflight), and does
   // not check the actual request's own headers against AllowedHeaders.

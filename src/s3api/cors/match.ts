@@ -66,6 +66,9 @@ export function findCorsRule(rules: readonly CorsRule[], q: CorsQuery): CorsMatc
   return undefined;
 }
 
+/** What a response from a bucket with CORS rules varies by. */
+export const CORS_VARY = 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method';
+
 /**
  * The headers S3 adds for a matched rule. `Access-Control-Allow-Headers` echoes the
  * requested names (lowercased, in the order requested); the rest come from the rule.
@@ -75,7 +78,7 @@ export function corsResponseHeaders(match: CorsMatch, q: CorsQuery): Record<stri
   const out: Record<string, string> = {
     'Access-Control-Allow-Origin': match.anyOrigin ? '*' : q.origin,
     'Access-Control-Allow-Methods': rule.allowedMethods.join(', '),
-    Vary: 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method',
+    Vary: CORS_VARY,
   };
   // A credentialed request may not be answered with `*`; S3 allows credentials otherwise.
   if (!match.anyOrigin) out['Access-Control-Allow-Credentials'] = 'true';

@@ -4,6 +4,7 @@
  */
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { LogLevel } from './config/schema.js';
+import { FdLogDestination } from './log-destination.js';
 
 /** A Stowage logger (pino's). */
 export type Logger = PinoLogger;
@@ -18,7 +19,10 @@ export interface LoggerOptions {
   level: LogLevel;
   /** One readable line per entry instead of JSON; meant for a terminal. */
   pretty?: boolean;
-  /** Defaults to stderr (file descriptor 2), written synchronously so nothing is lost at exit. */
+  /**
+   * Defaults to stderr, written synchronously so nothing is lost at exit, but never so that
+   * a failing or stuck destination stops or kills the process (log-destination.ts).
+   */
   destination?: LogDestination;
 }
 
@@ -61,7 +65,7 @@ export const LOG_REDACT_PATHS: readonly string[] = [
  * log.info({ bucket: 'assets', secretAccessKey: 'abc' }, 'bucket created'); // key redacted
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const sink = options.destination ?? pino.destination({ dest: 2, sync: true });
+  const sink = options.destination ?? new FdLogDestination();
   return pino(
     {
       level: options.level,

@@ -123,7 +123,9 @@ export function createCliContext(io: CliIo, readGlobals: () => GlobalOptions): C
         const log = createLogger({
           level: config.log.level,
           pretty: !readGlobals().json && io.stderr.isTTY === true,
-          destination: io.stderr,
+          // The process's own stderr goes through FdLogDestination (the default), which a
+          // full disk, a closed pipe or a stuck reader can neither kill nor stop.
+          destination: io.stderr === process.stderr ? undefined : io.stderr,
         });
         log.debug({ configFile: configFile ?? null, dataDir: config.dataDir }, 'config loaded');
         return log;

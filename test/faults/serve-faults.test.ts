@@ -37,7 +37,17 @@ import {
 import { createPresignedPost, type PresignedPostOptions } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -697,4 +707,74 @@ describe('stowage serve and browser form uploads it refuses', () => {
     await stopGracefully(s);
     expect(s.stderr()).not.toMatch(/Error|error/);
   });
+});
+
+describe('stowage serve when its log cannot be written', () => {
+  /** Sends `count` small signed requests (a failed one throws); the server's RSS after, in MB. */
+  async function load(s: Started, count: number): Promise<number> {
+    const client = clientFor(s);
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET })).catch((err: Error) => {
+      if (err.name !== 'BucketAlreadyOwnedByYou') throw err;
+    });
+    for (let i = 0; i < count; i += 16) {
+      await Promise.all(
+        Array.from({ length: 16 }, (_, j) =>
+          client
+            .send(new HeadObjectCommand({ Bucket: BUCKET, Key: `k${'x'.repeat(1000)}${i + j}` }))
+            .catch((err: Error) => {
+              if (err.name !== 'NotFound') throw err;
+            }),
+        ),
+      );
+    }
+    const status = readFileSync(`/proc/${s.child.pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+  }
+
+  it('keeps serving when every log write fails (a full disk), and stops cleanly', async () => {
+    const { dir, cleanup } = tempDir('stowage-log-full-');
+    cleanups.push(cleanup);
+    const full = openSync('/dev/full', 'w');
+    const s = await serve(dir, { ...ROOT, LOG_LEVEL: 'info' }, 0, full);
+    closeSync(full);
+    // The server died at its first access-log line before.
+    await load(s, 200);
+    expect(s.child.exitCode).toBeNull();
+    s.child.kill('SIGTERM');
+    expect(await exited(s.child)).toBe(0);
+  });
+
+  it('neither stops nor grows when its log reader stops reading, and stops cleanly', async () => {
+    const { dir, cleanup } = tempDir('stowage-log-stuck-');
+    cleanups.push(cleanup);
+    /** RSS growth (MB) of a server logging to `fd` over 30,000 requests after 2,000. */
+    const growth = async (name: string, fd: number): Promise<number> => {
+      const s = await serve(path.join(dir, name), { ...ROOT, LOG_LEVEL: 'info' }, 0, fd);
+      const first = await load(s, 2_000);
+      // About 1.2 KB of access log per request: 36 MB, far more than the pipe and the
+      // held-lines limit (1 MiB) take.
+      const after = await load(s, 30_000);
+      s.child.kill('SIGTERM');
+      expect(await exited(s.child), `${name}: exit code after SIGTERM`).toBe(0);
+      return after - first;
+    };
+    const devNull = openSync('/dev/null', 'w');
+    const control = await growth('control', devNull);
+    closeSync(devNull);
+    const fifo = path.join(dir, 'log.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // A reader that never reads (a log shipper that hangs): opened first, kept open.
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, 'w');
+    try {
+      const stuck = await growth('stuck', writer);
+      expect(
+        stuck,
+        `RSS growth (MB) beside ${control.toFixed(0)} MB logging to /dev/null`,
+      ).toBeLessThan(control + 20);
+    } finally {
+      closeSync(reader);
+      closeSync(writer);
+    }
+  }, 240_000);
 });

@@ -32,12 +32,14 @@ export function killAllServers(): void {
 
 /**
  * Starts `stowage --json serve --port <port> --data-dir <dataDir>` (port 0: a free one);
- * resolves once it listens.
+ * resolves once it listens. `stderr`: a file descriptor for the server's stderr (its log)
+ * instead of a pipe read here.
  */
 export function serve(
   dataDir: string,
   env: Record<string, string> = {},
   port = 0,
+  stderr?: number,
 ): Promise<Started> {
   if (!existsSync(path.resolve('dist/cli/main.js')))
     throw new Error('dist/ is missing: run `npm run build` (npm test does)');
@@ -47,13 +49,13 @@ export function serve(
       [BIN, '--json', 'serve', '--port', String(port), '--data-dir', dataDir],
       {
         env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['ignore', 'pipe', stderr ?? 'pipe'],
       },
     );
     children.push(child);
     let out = '';
     let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       try {

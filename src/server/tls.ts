@@ -3,6 +3,7 @@
  * and checked before anything starts, so a bad file is one clear E_CONFIG_INVALID that
  * names the config key and the path, never a stack trace.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { StowageError } from '../errors.js';
@@ -67,13 +68,25 @@ export function loadTlsMaterial(files: TlsFiles): TlsMaterial {
       err,
     );
   }
+  const mismatch = (why: string, err?: unknown): StowageError =>
+    invalid(
+      `server.tls.keyFile ${files.keyFile} does not match server.tls.certFile ${files.certFile} (${why})`,
+      err,
+    );
   try {
     createSecureContext({ cert, key });
   } catch (err) {
-    throw invalid(
-      `server.tls.keyFile ${files.keyFile} does not match server.tls.certFile ${files.certFile} (${(err as Error).message})`,
-      err,
-    );
+    throw mismatch((err as Error).message, err);
   }
+  // OpenSSL compares a key with the certificate only when both are of one type: an RSA key
+  // beside an EC certificate passed, and every handshake then failed. The certificate's
+  // public key must be the key's.
+  let matches: boolean;
+  try {
+    matches = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
+  } catch (err) {
+    throw mismatch((err as Error).message, err);
+  }
+  if (!matches) throw mismatch('the certificate is for another key');
   return { cert, key };
 }

@@ -15,7 +15,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -577,6 +577,13 @@ describe('stowage serve and stowage config check with bad TLS files', () => {
     const other = makeCertificate(work, 'other');
     expect(await serveWith({ certFile: cert, keyFile: other.key })).toMatch(
       /server\.tls\.keyFile .* does not match server\.tls\.certFile/,
+    );
+    // A key of another type than the certificate's (RSA beside this EC certificate): OpenSSL
+    // does not compare those, and the server started with every handshake failing.
+    const rsaKey = path.join(work, 'rsa.key');
+    execFileSync(OPENSSL, ['genpkey', '-algorithm', 'RSA', '-out', rsaKey], { stdio: 'pipe' });
+    expect(await serveWith({ certFile: cert, keyFile: rsaKey })).toMatch(
+      /server\.tls\.keyFile .*rsa\.key does not match server\.tls\.certFile .*\(the certificate is for another key\)/,
     );
   });
 });

@@ -260,6 +260,14 @@ function virtualHostBucket(
   return hostname.slice(0, -(virtualHostDomain.length + 1));
 }
 
+/** Whether `host` addresses a bucket by name (virtual-hosted style under the domain). */
+export function hostNamesBucket(
+  host: string | undefined,
+  virtualHostDomain: string | undefined,
+): boolean {
+  return virtualHostBucket(host, virtualHostDomain) !== undefined;
+}
+
 /**
  * The bucket a request names, read as addressOf reads it but without judging the key: a
  * request that route() refuses (a `..` segment, a sub-resource not implemented) still

@@ -19,6 +19,7 @@ import { databaseFile } from '../data-dir.js';
 import { forgetBackupMarker } from '../engine/backup/backup.js';
 import { MAX_QUEUED, whenItsTurn } from './pipelining.js';
 import { createS3Handler } from '../s3api/front.js';
+import { hostNamesBucket } from '../s3api/router.js';
 import type { LongAnswerTimes } from '../s3api/long-answer.js';
 import { trustedProxies } from '../s3api/request-origin.js';
 import { answerClientError } from '../s3api/client-error.js';
@@ -55,9 +56,14 @@ export interface StartServerOptions {
 const SLOW_OPEN_MS = 3000;
 
 /** Unauthenticated GETs of these paths answer health checks (a signed request is S3). */
-function healthPath(req: http.IncomingMessage): 'live' | 'ready' | undefined {
+function healthPath(
+  req: http.IncomingMessage,
+  virtualHostDomain: string | undefined,
+): 'live' | 'ready' | undefined {
   if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
   if (req.headers.authorization || (req.url ?? '').includes('X-Amz-Signature')) return undefined;
+  // `GET /health` to bucket.<domain> reads that bucket's object `health`.
+  if (hostNamesBucket(req.headers.host, virtualHostDomain)) return undefined;
   if (req.url === '/health' || req.url === '/health/live') return 'live';
   if (req.url === '/health/ready') return 'ready';
   return undefined;
@@ -226,7 +232,7 @@ async function serve(
       );
       return;
     }
-    const health = healthPath(req);
+    const health = healthPath(req, config.server.virtualHostDomain);
     if (health) {
       const status = health === 'live' ? 'ok' : draining ? 'draining' : damaged ? 'damaged' : 'ok';
       res.statusCode = status === 'ok' ? 200 : 503;

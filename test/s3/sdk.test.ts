@@ -20,6 +20,7 @@ import {
   ListObjectVersionsCommand,
   ListPartsCommand,
   PutBucketVersioningCommand,
+  PutBucketPolicyCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
   RestoreObjectCommand,
@@ -27,6 +28,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternBytes } from '../helpers/engine.js';
@@ -448,5 +450,48 @@ describe('authentication', () => {
   it('health endpoints answer without credentials', async () => {
     expect((await fetch(`${t.url}/health/live`)).status).toBe(200);
     expect((await fetch(`${t.url}/health/ready`)).status).toBe(200);
+  });
+
+  it('GET /health to a bucket by host name reads its object "health", not the health check', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'site-assets' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'site-assets', Key: 'health', Body: 'a page' }));
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'site-assets',
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: '*',
+              Action: 's3:GetObject',
+              Resource: 'arn:aws:s3:::site-assets/*',
+            },
+          ],
+        }),
+      }),
+    );
+    const port = new URL(t.url).port;
+    const get = (host: string, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode!, body }));
+          })
+          .on('error', reject);
+      });
+    // It answered {"status":"ok"} to both.
+    expect(await get(`site-assets.localhost:${port}`, '/health')).toEqual({
+      status: 200,
+      body: 'a page',
+    });
+    // No such object, and no s3:ListBucket for anyone: 403, as S3 answers.
+    expect((await get(`site-assets.localhost:${port}`, '/health/live')).status).toBe(403);
+    expect(await get(`localhost:${port}`, '/health')).toEqual({
+      status: 200,
+      body: '{"status":"ok"}',
+    });
   });
 });

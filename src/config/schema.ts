@@ -98,6 +98,19 @@ const secretSchema = z
     message: `is the placeholder ${REDACTED} that \`stowage config show\` prints instead of a secret: put the real secret here`,
   });
 
+const rootAccessKeyIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9]{3,128}$/, 'expected 3 to 128 letters and digits');
+
+/**
+ * The root key pair kept in `<dataDir>/credentials.json`, held to the rules of the
+ * configured one (server.rootAccessKeyId, server.rootSecretAccessKey).
+ */
+export const rootCredentialsFileSchema = z.object({
+  accessKeyId: rootAccessKeyIdSchema,
+  secretAccessKey: secretSchema,
+});
+
 /** One validated entry of `server.accessKeys`; `policy` is JSON text. */
 interface DeclaredKeyConfig {
   name: string;
@@ -245,10 +258,7 @@ const serverSchema = z
       })
       .optional(),
     // Set both to choose the root credentials instead of the generated ones.
-    rootAccessKeyId: z
-      .string()
-      .regex(/^[A-Za-z0-9]{3,128}$/, 'expected 3 to 128 letters and digits')
-      .optional(),
+    rootAccessKeyId: rootAccessKeyIdSchema.optional(),
     rootSecretAccessKey: secretSchema.optional(),
     // Access keys beyond root that live in the config file (read-only for `stowage keys`).
     accessKeys: z.array(declaredKeySchema).superRefine(uniqueDeclaredKeys).optional(),

@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { removeLeftoverTemps, writeFileDurably } from '../durable-write.js';
+import { rootCredentialsFileSchema } from '../config/schema.js';
 import { StowageError, toStowageError } from '../errors.js';
 
 /** An access key pair. */
@@ -37,6 +38,39 @@ export function credentialsFile(dataDir: string): string {
 }
 
 /**
+ * The key pair in credentials.json's `text`. Its errors name the file and the field, never
+ * the text: V8's JSON errors quote it, secret included.
+ */
+function parseCredentialsFile(
+  file: string,
+  text: string,
+): { accessKeyId: string; secretAccessKey: string } {
+  const fix = `fix it, or delete it to have a new pair generated (clients using the old one then need the new one)`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new StowageError(
+      'E_CONFIG_INVALID',
+      `${file} is not valid JSON; it holds {"accessKeyId": "…", "secretAccessKey": "…"}: ${fix}`,
+    );
+  }
+  const result = rootCredentialsFileSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const field = issue.path.join('.') || 'the document';
+    const missing =
+      issue.code === 'invalid_type' &&
+      (parsed === null || typeof parsed !== 'object' || !(String(issue.path[0]) in parsed));
+    throw new StowageError(
+      'E_CONFIG_INVALID',
+      `${file}: ${field} ${missing ? 'is missing' : issue.message}; ${fix}`,
+    );
+  }
+  return result.data;
+}
+
+/**
  * Returns the root credentials: from config if set, else from the data directory, else a
  * newly generated pair written there with mode 0600.
  */
@@ -55,30 +89,20 @@ export async function loadRootCredentials(
     };
   }
   const file = credentialsFile(dataDir);
+  let text: string | undefined;
   try {
-    const parsed = JSON.parse(await fsp.readFile(file, 'utf8')) as Partial<RootCredentials>;
+    text = await fsp.readFile(file, 'utf8');
     // The root secret stays readable by its owner only, even after a careless chmod.
     const { mode } = await fsp.stat(file);
     if ((mode & 0o077) !== 0) await fsp.chmod(file, 0o600);
-    if (typeof parsed.accessKeyId !== 'string' || typeof parsed.secretAccessKey !== 'string') {
-      throw new StowageError(
-        'E_CONFIG_INVALID',
-        `${file} does not hold accessKeyId and secretAccessKey`,
-      );
-    }
-    return {
-      accessKeyId: parsed.accessKeyId,
-      secretAccessKey: parsed.secretAccessKey,
-      source: 'data-dir',
-    };
   } catch (err) {
-    if (err instanceof StowageError) throw err;
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new StowageError('E_CONFIG_INVALID', `cannot read ${file}: ${(err as Error).message}`, {
         cause: err,
       });
     }
   }
+  if (text !== undefined) return { ...parseCredentialsFile(file, text), source: 'data-dir' };
   const pair = generateCredentials();
   await fsp.mkdir(dataDir, { recursive: true, mode: 0o700 });
   try {

@@ -11,7 +11,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -204,6 +204,38 @@ describe('stowage serve (subprocess)', () => {
     s.child.kill('SIGTERM');
     expect(await exited(s.child)).toBe(0);
   }, 60_000);
+
+  it('refuses a hand-broken credentials.json naming the file and field, never its text', async () => {
+    const made = tempDir('stowage-serve-credfile-');
+    dirs.push(made.cleanup);
+    const file = path.join(made.dir, 'credentials.json');
+    /** What `stowage serve` says about `text` in credentials.json: its stderr, exit 2. */
+    const refusal = (text: string): string => {
+      writeFileSync(file, text, { mode: 0o600 });
+      const r = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', made.dir], {
+        env: { PATH: process.env.PATH },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).not.toContain('    at ');
+      return r.stderr.trim();
+    };
+    // A quote lost in an edit: V8's message quoted the secret's first characters.
+    const broken = refusal('{"accessKeyId": "ROOTKEY1", "secretAccessKey":TOPSECRETvalue}');
+    expect(broken).toMatch(/credentials\.json is not valid JSON; it holds \{"accessKeyId"/);
+    expect(broken).not.toMatch(/TOPSEC/);
+    // Held to the rules of the configured root key (STOWAGE_ROOT_*).
+    expect(refusal('{"accessKeyId": "ABC-DEF", "secretAccessKey": "long-enough-secret"}')).toMatch(
+      /credentials\.json: accessKeyId expected 3 to 128 letters and digits/,
+    );
+    const short = refusal('{"accessKeyId": "ROOTKEY1", "secretAccessKey": "s3cr"}');
+    expect(short).toMatch(/credentials\.json: secretAccessKey expected at least 8 characters/);
+    expect(short).not.toContain('s3cr');
+    expect(refusal('{"accessKeyId": "ROOTKEY1"}')).toMatch(
+      /credentials\.json: secretAccessKey is missing/,
+    );
+  });
 
   it('says once what to set when requests name a bucket by host name under an unknown domain', async () => {
     const { dir, cleanup } = tempDir('stowage-serve-');

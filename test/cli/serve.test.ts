@@ -205,6 +205,42 @@ describe('stowage serve (subprocess)', () => {
     expect(await exited(s.child)).toBe(0);
   }, 60_000);
 
+  it('prints a shell snippet that works pasted as it is, on the first start and later ones', async () => {
+    const made = tempDir('stowage-serve-snippet-');
+    dirs.push(made.cleanup);
+    const dir = path.join(made.dir, "it's data");
+    /** The banner's `export` lines of one start (stopped once printed). */
+    const exportsOfAStart = async (): Promise<string> => {
+      const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dir], {
+        env: { PATH: process.env.PATH },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      await waitUntil('the start-up message', 30_000, () => out.includes('aws --endpoint-url'));
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+      return out
+        .split('\n')
+        .filter((l) => l.trim().startsWith('export '))
+        .join('\n');
+    };
+    const secretAfter = (snippet: string): string =>
+      spawnSync('bash', ['-c', `${snippet}\nprintf %s "$AWS_SECRET_ACCESS_KEY"`], {
+        encoding: 'utf8',
+      }).stdout;
+    const first = await exportsOfAStart();
+    const secret = JSON.parse(readFileSync(path.join(dir, 'credentials.json'), 'utf8')) as {
+      secretAccessKey: string;
+    };
+    expect(secretAfter(first)).toBe(secret.secretAccessKey);
+    // A later start does not print the secret, but its snippet still sets it (it was
+    // `export AWS_SECRET_ACCESS_KEY=<secret>`, a redirection in a shell).
+    const later = await exportsOfAStart();
+    expect(later).not.toContain(secret.secretAccessKey);
+    expect(secretAfter(later)).toBe(secret.secretAccessKey);
+  });
+
   it('refuses a hand-broken credentials.json naming the file and field, never its text', async () => {
     const made = tempDir('stowage-serve-credfile-');
     dirs.push(made.cleanup);

@@ -19,6 +19,11 @@ function selfSignedCertificate(certFile: string | undefined): string | undefined
   }
 }
 
+/** `text` as one shell word, in single quotes. */
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
 function banner(
   s: RunningServer,
   dataDir: string,
@@ -33,7 +38,14 @@ function banner(
       : c.source === 'data-dir'
         ? `Root secret key:  in ${dataDir}/credentials.json`
         : 'Root secret key:  from the configuration (STOWAGE_ROOT_SECRET_KEY or server.rootSecretAccessKey)';
-  const secretValue = c.source === 'generated' ? c.secretAccessKey : '<secret>';
+  // Every line pastes into a shell as it is: a later start reads the secret from the file
+  // (with node, which runs this), a configured one is the operator's to fill in.
+  const secretExport =
+    c.source === 'generated'
+      ? `  export AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}`
+      : c.source === 'data-dir'
+        ? `  export AWS_SECRET_ACCESS_KEY="$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1])).secretAccessKey' ${shellQuote(`${dataDir}/credentials.json`)})"`
+        : '  # export AWS_SECRET_ACCESS_KEY=…   (the secret configured for the server)';
   return [
     `Stowage S3 endpoint: ${s.url}`,
     `Data directory:      ${dataDir}`,
@@ -42,7 +54,7 @@ function banner(
     '',
     'To use it from a shell:',
     `  export AWS_ACCESS_KEY_ID=${c.accessKeyId}`,
-    `  export AWS_SECRET_ACCESS_KEY=${secretValue}`,
+    secretExport,
     `  export AWS_DEFAULT_REGION=${region}`,
     `  export AWS_ENDPOINT_URL=${s.url}`,
     ...(selfSigned

@@ -93,6 +93,8 @@ describe('loadConfig: sources and precedence', () => {
     const withEnv = await load(cwd, { env });
     expect(withEnv.dataDir).toBe(path.join(cwd, 'from-env'));
     expect(withEnv.log.level).toBe('error');
+    // Level names in any case (an exit 2 before).
+    expect((await load(cwd, { env: { LOG_LEVEL: 'WARN' } })).log.level).toBe('warn');
 
     const withFlags = await load(cwd, { env, flags: { dataDir: '/flag/dir', logLevel: 'debug' } });
     expect(withFlags.dataDir).toBe('/flag/dir');

@@ -37,7 +37,10 @@ function sizeBytes(defaultBytes: number) {
 }
 
 const logSchema = z.strictObject({
-  level: z.enum(LOG_LEVELS).default('info'),
+  // In any case, as pino, journald and most tools write them (`LOG_LEVEL=WARN`).
+  level: z
+    .preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(LOG_LEVELS))
+    .default('info'),
 });
 
 const engineSchema = z

@@ -69,6 +69,12 @@ export interface AccessLogEntry {
   principal?: string;
   /** The client closed the connection before the whole answer was sent (not an error). */
   clientClosed?: true;
+  /**
+   * The server cut the connection: the request was still under way when the shutdown's
+   * grace period ended. `status` is then what the server had come to, not what the client
+   * got (nothing more).
+   */
+  cutAtShutdown?: true;
   /** The client's address (behind a trusted proxy, the one it forwarded: aws:SourceIp). */
   remoteAddress?: string;
   /** The trusted proxy the request came through, if it did. */
@@ -95,6 +101,8 @@ export interface S3FrontOptions {
    * the access line names only the S3 code, which tells an operator nothing.
    */
   onServerError?: (err: StowageError, requestId: string) => void;
+  /** Whether the shutdown has cut the connections still open (its grace period ended). */
+  cutAtShutdown?: () => boolean;
   /** Called with advice for the operator, at most once per occasion (host-hint.ts). */
   onNotice?: (message: string) => void;
   /** When long copies start their answer (long-answer.ts); tests shorten S3's pacing. */
@@ -180,7 +188,12 @@ export function createS3Handler(
         operation: routed && s3OperationName(routed),
         status: res.statusCode,
         ...(err ? { code: err.s3Code } : {}),
-        ...(clientClosed ? { clientClosed: true as const } : {}),
+        // A connection closed once the shutdown has cut every connection was cut here.
+        ...(clientClosed
+          ? options.cutAtShutdown?.()
+            ? { cutAtShutdown: true as const }
+            : { clientClosed: true as const }
+          : {}),
         durationMs: Math.round(performance.now() - started),
         ...(principal?.kind === 'key' ? { principal: principal.accessKeyId } : {}),
         ...(origin.clientIp === undefined ? {} : { remoteAddress: origin.clientIp }),

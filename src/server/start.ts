@@ -50,6 +50,8 @@ export interface StartServerOptions {
   identities?: IdentityLookup;
   /** When long copies start their answer (tests shorten S3's pacing; long-answer.ts). */
   longAnswer?: LongAnswerTimes;
+  /** How long a shutdown lets requests under way finish (30 s; tests shorten it). */
+  shutdownGraceMs?: number;
 }
 
 /** An opening of the data directory slower than this says what the database check cost. */
@@ -162,6 +164,8 @@ async function serve(
   });
   const identities: IdentityLookup = (id) => keys.lookup(id) ?? options.identities?.(id);
   let draining = false;
+  /** Set when the shutdown's grace period ends and the connections still open are cut. */
+  let cut = false;
   /** SQLite found the metadata database damaged while serving (onServerError). */
   let damaged = false;
   const secure = config.server.tls !== undefined;
@@ -175,6 +179,7 @@ async function serve(
   };
   const s3 = createS3Handler({
     engine,
+    cutAtShutdown: () => cut,
     authenticate: createAuthenticate({
       lookup,
       // One server holds buckets of every region (seed 002 runs `aws s3 mb --region
@@ -395,10 +400,13 @@ async function serve(
             for (const raw of handshaking) raw.destroy();
           };
           const sweep = setInterval(closeUnused, 100);
-          const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+          const cutTimer = setTimeout(() => {
+            cut = true;
+            server.closeAllConnections();
+          }, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
           server.once('close', () => {
             clearInterval(sweep);
-            clearTimeout(cut);
+            clearTimeout(cutTimer);
           });
           closeUnused();
         });

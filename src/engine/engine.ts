@@ -3,7 +3,7 @@
  * (`meta.db`) and blob files (`blobs/`, `tmp/`). This class composes the operation
  * modules and owns the lifecycle: lock, recovery, group commit, clean shutdown.
  */
-import { promises as fsp, statfsSync } from 'node:fs';
+import { accessSync, constants as fsConstants, promises as fsp, statfsSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { databaseFile } from '../data-dir.js';
@@ -107,14 +107,33 @@ function setupError(err: unknown, dataDir: string): StowageError {
       { cause: inner, details: { dataDir } },
     );
   }
-  const cause = typeof code === 'string' ? SETUP_CODES[code] : undefined;
+  let cause = typeof code === 'string' ? SETUP_CODES[code] : undefined;
   if (cause === undefined) return toStowageError(err, `cannot open data directory ${dataDir}`);
+  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN') {
+    // SQLite leaves its -shm file with the database file's mode: once meta.db is made
+    // writable again, a read-only meta.db-shm still refuses every start. Say which.
+    const stuck = unwritableDatabaseFiles(dataDir);
+    if (stuck.length > 0) cause += ` (not writable by this process: ${stuck.join(', ')})`;
+  }
   return new StowageError(
     'E_CONFIG_INVALID',
     `cannot use data directory ${dataDir}: ${cause} (${String(code)}: ${(inner as Error).message}); ` +
       'the server needs to create, read and write files there: check its owner, mode and mount',
     { cause: inner, details: { dataDir } },
   );
+}
+
+/** The files of the metadata database (with its -wal and -shm) this process cannot write. */
+function unwritableDatabaseFiles(dataDir: string): string[] {
+  const db = databaseFile(dataDir);
+  return [db, `${db}-wal`, `${db}-shm`].filter((file) => {
+    try {
+      accessSync(file, fsConstants.W_OK);
+      return false;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+    }
+  });
 }
 
 /**

@@ -127,6 +127,36 @@ describe('a data directory part of which this user cannot write', () => {
   });
 });
 
+describe('a metadata database this user cannot write', () => {
+  it('names the file that is not writable, also when it is the -shm one SQLite left', async () => {
+    const parent = dataDir();
+    chmodSync(parent, 0o755);
+    const dir = path.join(parent, 'data');
+    mkdirSync(dir);
+    chownSync(dir, 65534, 65534);
+    const check = () =>
+      spawnSync(process.execPath, [BIN, 'engine', 'check', '--data-dir', dir], {
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: parent },
+      });
+    expect(check().status).toBe(0);
+    // What a start against a read-only meta.db leaves once meta.db itself is fixed: a
+    // meta.db-shm of mode 0444. The message named meta.db only, so fixing it fixed nothing.
+    const shm = path.join(dir, 'meta.db-shm');
+    writeFileSync(shm, Buffer.alloc(32768));
+    chownSync(shm, 65534, 65534);
+    chmodSync(shm, 0o444);
+    const refused = check();
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/not writable by this process: .*meta\.db-shm\)/);
+    expect(refused.stderr).not.toMatch(/not writable by this process: [^)]*meta\.db[,)]/);
+    chmodSync(shm, 0o644);
+    expect(check().status).toBe(0);
+  });
+});
+
 describe('an encryption key file objects use', () => {
   it('missing, stops `stowage serve` naming the file and the key instead of answering 500 later', async () => {
     const dir = dataDir();

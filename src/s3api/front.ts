@@ -67,6 +67,11 @@ export interface AccessLogEntry {
   code?: string;
   durationMs: number;
   principal?: string;
+  /**
+   * The access key id a refused request named (a wrong signature, an unknown key, a skewed
+   * clock): which client to look at. Not authenticated, so never `principal`.
+   */
+  refusedAccessKeyId?: string;
   /** The client closed the connection before the whole answer was sent (not an error). */
   clientClosed?: true;
   /**
@@ -196,6 +201,9 @@ export function createS3Handler(
           : {}),
         durationMs: Math.round(performance.now() - started),
         ...(principal?.kind === 'key' ? { principal: principal.accessKeyId } : {}),
+        ...(principal?.kind !== 'key' && typeof err?.details.accessKeyId === 'string'
+          ? { refusedAccessKeyId: err.details.accessKeyId.slice(0, 128) }
+          : {}),
         ...(origin.clientIp === undefined ? {} : { remoteAddress: origin.clientIp }),
         ...(origin.proxy === undefined ? {} : { proxy: origin.proxy }),
       });

@@ -112,11 +112,36 @@ it('writes one line per request: id, operation, status, code, duration, caller, 
     code: 'NoSuchKey',
     requestId: (missing as { $metadata: { requestId?: string } }).$metadata.requestId,
   });
-  expect(denied).toMatchObject({ status: 403, code: 'InvalidAccessKeyId' });
+  expect(denied).toMatchObject({
+    status: 403,
+    code: 'InvalidAccessKeyId',
+    refusedAccessKeyId: 'STWNOSUCHKEY00000000',
+  });
+  expect(denied!.principal).toBeUndefined();
   const all = lines.join('\n');
   expect(all).not.toContain(TEST_KEY.secretAccessKey);
   expect(all).not.toContain('wrong-secret-value');
   expect(all).not.toMatch(/AWS4-HMAC-SHA256|Signature=|x-amz-content-sha256/i);
+});
+
+it('names the key a wrong signature used, so that the client at fault can be found', async () => {
+  const wrong = new S3Client({
+    endpoint: server.url,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: TEST_KEY.accessKeyId, secretAccessKey: 'not-the-secret' },
+    maxAttempts: 1,
+  });
+  const before = accessLines().length;
+  await wrong.send(new HeadObjectCommand({ Bucket: 'logged', Key: 'dir/a.txt' })).catch(() => {});
+  wrong.destroy();
+  const [line] = accessLines().slice(before);
+  expect(line).toMatchObject({
+    status: 403,
+    code: 'SignatureDoesNotMatch',
+    refusedAccessKeyId: TEST_KEY.accessKeyId,
+  });
+  expect(line!.principal).toBeUndefined();
 });
 
 it('names bucket-document operations as S3 does', async () => {

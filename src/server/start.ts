@@ -25,7 +25,7 @@ import { trustedProxies } from '../s3api/request-origin.js';
 import { answerClientError } from '../s3api/client-error.js';
 import type { IdentityLookup } from '../s3api/identity.js';
 import { credentialsFile, loadRootCredentials, type RootCredentials } from './credentials.js';
-import { loadTlsMaterial } from './tls.js';
+import { certificateValidity, loadTlsMaterial } from './tls.js';
 import { createKeyDirectory, type KeyDirectory } from './keys/directory.js';
 
 /** How long a shutdown waits for in-flight requests before cutting connections. */
@@ -153,6 +153,10 @@ async function serve(
   }
   if (engine.recovery.uncleanShutdown) {
     logger.warn({ recovery: engine.recovery }, 'recovered after an unclean shutdown');
+  }
+  const validity = tls && config.server.tls && certificateValidity(tls.cert, Date.now());
+  if (validity) {
+    logger.warn({ certFile: config.server.tls!.certFile }, `server.tls.certFile: ${validity}`);
   }
   // The root key, keys declared in the config and keys made with `stowage keys` (re-read
   // while running), plus the extra keys a caller passes.

@@ -90,3 +90,20 @@ export function loadTlsMaterial(files: TlsFiles): TlsMaterial {
   if (!matches) throw mismatch('the certificate is for another key');
   return { cert, key };
 }
+
+/**
+ * What is wrong with when `cert` is valid at `now`, or undefined. An expired certificate
+ * is served (renewal may be on its way) but every client refuses it, so the start says so.
+ */
+export function certificateValidity(cert: Buffer, now: number): string | undefined {
+  const x509 = new X509Certificate(cert);
+  const from = Date.parse(x509.validFrom);
+  const to = Date.parse(x509.validTo);
+  if (now > to) {
+    return `the certificate expired on ${new Date(to).toISOString()}: clients refuse it until it is renewed`;
+  }
+  if (now < from) {
+    return `the certificate is valid only from ${new Date(from).toISOString()}: clients refuse it until then (is this machine's clock right?)`;
+  }
+  return undefined;
+}

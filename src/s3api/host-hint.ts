@@ -7,6 +7,7 @@
  * the name of an existing bucket, the server says once what to set.
  */
 import { isIP } from 'node:net';
+import { hostnameOf } from './router.js';
 
 /** How many host names are remembered as already looked at. */
 const MAX_HOSTS = 256;
@@ -25,7 +26,7 @@ export function virtualHostHints(
 ): (host: string | undefined) => string | undefined {
   const seen = new Set<string>();
   return (host) => {
-    const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
+    const hostname = hostnameOf(host);
     if (seen.has(hostname)) return undefined;
     if (seen.size >= MAX_HOSTS) seen.clear();
     seen.add(hostname);

@@ -255,9 +255,20 @@ function virtualHostBucket(
   host: string | undefined,
   virtualHostDomain: string | undefined,
 ): string | undefined {
-  const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
+  const hostname = hostnameOf(host);
   if (!virtualHostDomain || !hostname.endsWith(`.${virtualHostDomain}`)) return undefined;
   return hostname.slice(0, -(virtualHostDomain.length + 1));
+}
+
+/**
+ * The host name of a `Host` header: lower case, without its port, and without the dot that
+ * ends a fully qualified name (`photos.s3.studio.lan.:9000` is `photos.s3.studio.lan`).
+ */
+export function hostnameOf(host: string | undefined): string {
+  return (host ?? '')
+    .replace(/:\d+$/, '')
+    .replace(/(?<=[^.])\.$/, '')
+    .toLowerCase();
 }
 
 /** Whether `host` addresses a bucket by name (virtual-hosted style under the domain). */

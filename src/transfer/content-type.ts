@@ -22,9 +22,12 @@ const TYPES: Record<string, string> = {
   psd: 'image/vnd.adobe.photoshop',
   exr: 'image/x-exr',
   ktx2: 'image/ktx2',
+  ktx: 'image/ktx',
+  hdr: 'image/vnd.radiance',
   // audio and video
   mp3: 'audio/mpeg',
   ogg: 'audio/ogg',
+  opus: 'audio/ogg',
   wav: 'audio/wav',
   flac: 'audio/flac',
   m4a: 'audio/mp4',
@@ -56,6 +59,7 @@ const TYPES: Record<string, string> = {
   glb: 'model/gltf-binary',
   gltf: 'model/gltf+json',
   obj: 'model/obj',
+  mtl: 'model/mtl',
   stl: 'model/stl',
   fbx: 'application/octet-stream',
   // archives and backups

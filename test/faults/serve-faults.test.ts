@@ -709,6 +709,71 @@ describe('stowage serve and browser form uploads it refuses', () => {
   });
 });
 
+describe('stowage serve and browser form uploads cut short or malformed', () => {
+  it('answers 400 InvalidArgument, stays up and stores nothing', async () => {
+    const { dir, cleanup } = tempDir('stowage-post-malformed-');
+    cleanups.push(cleanup);
+    const s = await start(dir);
+    const client = clientFor(s);
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const { fields } = await createPresignedPost(client, {
+      Bucket: BUCKET,
+      Key: 'in/a.bin',
+      Expires: 300,
+    });
+    const url = new URL(s.info.url);
+    const part = (name: string, value: string): string =>
+      `--b\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const filePart = (name = 'file'): string =>
+      `--b\r\nContent-Disposition: form-data; name="${name}"; filename="f"\r\n\r\n`;
+    const signed = Object.entries(fields)
+      .map(([k, v]) => part(k, v))
+      .join('');
+    /** Posts `body` with an honest Content-Length; the status line and error code. */
+    const post = (body: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = net.connect(Number(url.port), url.hostname, () =>
+          socket.end(
+            `POST /${BUCKET} HTTP/1.1\r\nHost: ${url.host}\r\n` +
+              'Content-Type: multipart/form-data; boundary=b\r\n' +
+              `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+          ),
+        );
+        let answer = '';
+        socket.on('data', (d: Buffer) => (answer += d.toString()));
+        socket.on('error', reject);
+        socket.on('close', () =>
+          resolve(
+            `${answer.split('\r\n')[0]} ${/<Code>([^<]*)<\/Code>/.exec(answer)?.[1] ?? ''}`.trim(),
+          ),
+        );
+      });
+    // Each of these killed the server (an unhandled 'error' of busboy's file stream), or
+    // answered 500 InternalError (a signed form cut short inside its file).
+    const cases: Record<string, string> = {
+      'anonymous, cut short inside the file': `${part('key', 'x')}${filePart()}abc`,
+      'signed, cut short inside the file': `${signed}${filePart()}abc`,
+      'signed, cut short inside a 1 MB file': `${signed}${filePart()}${'z'.repeat(1_000_000)}`,
+      'signed, a second file cut short': `${signed}${filePart()}abc\r\n${filePart('file2')}xyz`,
+      'signed, a malformed part header after the file': `${signed}${filePart()}abc\r\n--b\r\nno colon here\r\n\r\nv\r\n--b--\r\n`,
+    };
+    for (const [what, body] of Object.entries(cases)) {
+      const answer = await post(body);
+      expect(answer, what).toMatch(
+        /^HTTP\/1\.1 (400 Bad Request InvalidArgument|403 Forbidden AccessDenied)$/,
+      );
+      expect(s.child.exitCode, `${what}: ${s.stderr()}`).toBeNull();
+    }
+    // The signed ones got as far as the file: each a 400 that says what was wrong.
+    expect(await post(`${signed}${filePart()}abc`)).toBe(
+      'HTTP/1.1 400 Bad Request InvalidArgument',
+    );
+    expect((await client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).KeyCount).toBe(0);
+    await stopGracefully(s);
+    expect(s.stderr()).not.toMatch(/"level":50|InternalError/);
+  });
+});
+
 describe('stowage serve when its log cannot be written', () => {
   /** Sends `count` small signed requests (a failed one throws); the server's RSS after, in MB. */
   async function load(s: Started, count: number): Promise<number> {

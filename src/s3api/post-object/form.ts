@@ -20,6 +20,8 @@ export interface PostForm {
   file: ReadableStream;
   /** Settles once the whole body has been read (after `file` is). */
   done: Promise<void>;
+  /** Why the form failed (malformed, cut short), once it has; S3's 4xx to answer. */
+  failure(): StowageError | undefined;
 }
 
 function invalid(message: string): StowageError {
@@ -69,8 +71,11 @@ export function readPostForm(
     // Nobody may be waiting yet; the error reaches whoever awaits `done`.
     done.catch(() => undefined);
     let file: ReadableStream | undefined;
+    let failed: StowageError | undefined;
+    const failure = (): StowageError | undefined => failed;
     const fail = (err: Error): void => {
       const e = err instanceof StowageError ? err : invalid(`malformed POST form: ${err.message}`);
+      failed ??= e;
       reject(e);
       settle!.reject(e);
       // Whoever reads the file (the engine) must see the failure, not wait for more bytes.
@@ -91,7 +96,13 @@ export function readPostForm(
       if (key === 'file') {
         // A file part without a filename: its value is the file.
         fileSeen = true;
-        resolve({ fields, filename: '', file: Readable.from([Buffer.from(value)]), done });
+        resolve({
+          fields,
+          filename: '',
+          file: Readable.from([Buffer.from(value)]),
+          done,
+          failure,
+        });
         return;
       }
       if (fields.has(key)) {
@@ -102,18 +113,21 @@ export function readPostForm(
     });
     parser.on('file', (name, stream, info) => {
       if (fileSeen || name.toLowerCase() !== 'file') {
+        // Unread; its errors (a body that ends inside it) are the parser's too.
+        stream.on('error', () => undefined);
         stream.resume();
         if (!fileSeen) fail(invalid(`POST takes its file in a field named "file", not "${name}"`));
         return;
       }
       fileSeen = true;
       file = stream;
-      // A form refused before the engine reads its file (a policy, a signature, a missing
-      // key) leaves the rest of the file unread; when the request body then ends, busboy
-      // emits 'Unexpected end of form' on this stream, which killed the process with no
-      // listener. Whoever reads the file sees its errors anyway, and `done` rejects.
-      stream.on('error', () => undefined);
-      resolve({ fields, filename: info.filename ?? '', file: stream, done });
+      // A form cut short or malformed inside its file ('Unexpected end of form'), or
+      // refused before the engine reads the file (a policy, a signature, a missing key) so
+      // that the body ends unread, makes busboy emit an error on this stream: with no
+      // listener that killed the process. It is the form's failure (`failure()`), which
+      // the handler answers instead of the engine's report of a body that broke.
+      stream.on('error', (err: Error) => fail(err));
+      resolve({ fields, filename: info.filename ?? '', file: stream, done, failure });
     });
     parser.on('filesLimit', () => undefined); // a second file is ignored
     parser.on('partsLimit', () => fail(invalid('the POST form has too many fields')));

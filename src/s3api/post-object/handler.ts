@@ -190,7 +190,10 @@ export async function postObject(r: S3Request): Promise<void> {
     respond(r, put, fields, bucket, key, result);
   } catch (err) {
     form.file.resume();
-    throw err;
+    // A body that broke inside the file reaches the engine as a failed read (an internal
+    // error there): the form's own failure says what was wrong.
+    const refusal = err instanceof StowageError && err.httpStatus < 500;
+    throw refusal ? err : (form.failure() ?? err);
   }
 }
 

@@ -53,15 +53,31 @@ describe('DOCUMENT_VALIDATORS', () => {
     );
   });
 
-  it('checks only well-formedness for acl and website', async () => {
-    for (const kind of ['acl', 'website'] as const) {
-      validateBucketDocument(kind, '<Anything><At>all</At></Anything>', ctx);
+  it("checks acl and website for well-formed XML with S3's root element only", async () => {
+    const roots = { acl: 'AccessControlPolicy', website: 'WebsiteConfiguration' } as const;
+    for (const [kind, root] of Object.entries(roots) as Array<[keyof typeof roots, string]>) {
+      validateBucketDocument(kind, `<${root}><Anything>at all</Anything></${root}>`, ctx);
       await expectError(
         () => validateBucketDocument(kind, '<open>', ctx),
         'E_MALFORMED_XML',
         /not well-formed/,
       );
       await expectError(() => validateBucketDocument(kind, ' ', ctx), 'E_MALFORMED_XML', /empty/);
+      await expectError(
+        () => validateBucketDocument(kind, '<Anything/>', ctx),
+        'E_MALFORMED_XML',
+        new RegExp(`expected a <${root}> document`),
+      );
+      // Stored and returned as sent, so every client must be able to parse them: each of
+      // these was stored, and boto3 failed every later GET (a fuzz probe).
+      for (const [bad, why] of [
+        [`<${root}/>trailing`, /text after the root element/],
+        [`<${root}/><${root}/>`, /one root element/],
+        [`<${root}>\u0000</${root}>`, /U\+0000/],
+        [`<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><${root}>&e;</${root}>`, /DTD/],
+      ] as const) {
+        await expectError(() => validateBucketDocument(kind, bad, ctx), 'E_MALFORMED_XML', why);
+      }
     }
   });
 });

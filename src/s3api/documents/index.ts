@@ -18,7 +18,7 @@ import { validateReplication } from './replication.js';
 import { validateBucketTagging } from './tagging.js';
 import type { DocumentContext, DocumentValidator } from './types.js';
 import { malformed } from './xml-fields.js';
-import { XMLValidator } from 'fast-xml-parser';
+import { parseXml } from '../xml/parse.js';
 import { ownershipOfDocument } from '../acl/ownership.js';
 
 export type { DocumentContext, DocumentEngine, DocumentValidator } from './types.js';
@@ -26,11 +26,16 @@ export type { DocumentContext, DocumentEngine, DocumentValidator } from './types
 /** A sub-resource that holds a bucket document (`cors`, `policy` …). */
 export type BucketDocumentKind = keyof typeof BUCKET_DOCUMENTS;
 
-/** Documents Stowage stores without checking their content: only well-formed XML. */
-function wellFormedXml(text: string): void {
-  if (text.trim() === '') throw malformed('the request body is empty');
-  const v = XMLValidator.validate(text);
-  if (v !== true) throw malformed(`the XML you provided was not well-formed: ${v.err.msg}`);
+/**
+ * Documents Stowage stores without checking their content: well-formed XML with the root
+ * element S3 expects, held to the rules of every other document (no DTD, one root, nothing
+ * after it), since they are returned as stored and clients must parse them.
+ */
+function wellFormedXml(root: string): DocumentValidator {
+  return (text) => {
+    if (text.trim() === '') throw malformed('the request body is empty');
+    parseXml(text, root);
+  };
 }
 
 /** The validator of each sub-resource. */
@@ -48,10 +53,10 @@ export const DOCUMENT_VALIDATORS: Readonly<Record<BucketDocumentKind, DocumentVa
   notification: validateNotification,
   metrics: validateMetrics,
   analytics: validateAnalytics,
-  acl: wellFormedXml,
-  website: wellFormedXml,
-  ownershipControls: (text) => {
-    wellFormedXml(text);
+  acl: wellFormedXml('AccessControlPolicy'),
+  website: wellFormedXml('WebsiteConfiguration'),
+  ownershipControls: (text, ctx) => {
+    wellFormedXml('OwnershipControls')(text, ctx);
     ownershipOfDocument(text);
   },
 };

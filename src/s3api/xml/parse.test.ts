@@ -2,6 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { childText, children, parseXml } from './parse.js';
 
 describe('parseXml', () => {
+  it('refuses text after the root element and a second root, also after <Root/>', () => {
+    // The validator let both through after an empty-element root; the documents were stored
+    // as sent (notification, logging, public access block) and boto3 could not read them.
+    for (const text of ['<A/>trailing', '<A></A>trailing', '<A/>\n<!-- c --> x']) {
+      expect(() => parseXml(text, 'A'), text).toThrow(/text after the root element/);
+    }
+    expect(() => parseXml('<A/><A/>', 'A')).toThrow(/one root element; found 2 <A>/);
+    expect(parseXml('<A/>\n<!-- a comment -->\n<?pi x?>\n', 'A')).toEqual({});
+  });
+
   it('decodes entities and character references once, control characters included', () => {
     const doc = parseXml(
       '<Delete><Object><Key>ctl&#x1;x&#9;&amp;#65;&lt;&#34;&#x1F600;</Key></Object></Delete>',

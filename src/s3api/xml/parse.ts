@@ -84,6 +84,27 @@ const trimming = new XMLParser({ ...options, trimValues: true });
 /** For documents whose text is data (object keys): leading and trailing spaces count. */
 const exact = new XMLParser({ ...options, trimValues: false });
 
+/**
+ * Refuses text after the root element, which the validator lets through after a root
+ * written as an empty-element tag (`<NotificationConfiguration/>trailing`): comments,
+ * processing instructions and white space may follow it, nothing else.
+ */
+function checkNothingAfterRoot(text: string): void {
+  let end = text.trimEnd();
+  for (;;) {
+    if (end.endsWith('-->') && end.includes('<!--')) end = end.slice(0, end.lastIndexOf('<!--'));
+    else if (end.endsWith('?>') && end.includes('<?')) end = end.slice(0, end.lastIndexOf('<?'));
+    else break;
+    end = end.trimEnd();
+  }
+  if (end !== '' && !end.endsWith('>')) {
+    throw new StowageError(
+      'E_MALFORMED_XML',
+      'the XML you provided was not well-formed: text after the root element',
+    );
+  }
+}
+
 /** The largest request document accepted (S3 caps most configuration bodies far below this). */
 export const MAX_XML_BYTES = 2 * 1024 * 1024;
 
@@ -108,6 +129,7 @@ export function parseXml(
     throw new StowageError('E_MALFORMED_XML', 'DTDs and entity declarations are not allowed');
   }
   checkWellFormed(textBody);
+  checkNothingAfterRoot(textBody);
   const valid = XMLValidator.validate(textBody);
   if (valid !== true) {
     throw new StowageError(
@@ -135,6 +157,12 @@ export function parseXml(
     );
   }
   const top = doc[root];
+  if (Array.isArray(top)) {
+    throw new StowageError(
+      'E_MALFORMED_XML',
+      `a document has one root element; found ${top.length} <${root}> elements`,
+    );
+  }
   if (top === undefined) {
     const found = roots[0] ?? 'nothing';
     throw new StowageError('E_MALFORMED_XML', `expected a <${root}> document, found <${found}>`);

@@ -531,3 +531,18 @@ export function toStowageError(err: unknown, context?: string): StowageError {
   }
   return new StowageError('E_INTERNAL', context ? `${context}: ${text}` : text, { cause: err });
 }
+
+/**
+ * Whether `err` is a request body that ended because its client went away or the read was
+ * aborted (a reset connection, a premature close): an incomplete body, never a fault here.
+ */
+export function isBodyAbort(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  const name = (err as { name?: unknown } | null)?.name;
+  return (
+    name === 'AbortError' ||
+    code === 'ABORT_ERR' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    code === 'ECONNRESET'
+  );
+}

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { checksumBytes } from '../engine/checksums/index.js';
 import { assertChecksumValues, assertContentMd5, verifyDigests } from '../engine/objects/input.js';
 import type { ChecksumAlgorithm } from '../engine/types.js';
-import { StowageError } from '../errors.js';
+import { isBodyAbort, StowageError } from '../errors.js';
 import { header, type S3Request } from './context.js';
 import { checksumsFrom, payloadChecksums } from './handlers/object-headers.js';
 
@@ -38,14 +38,27 @@ export async function readSmallBody(
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
-  for await (const c of r.body) {
-    n += c.byteLength;
-    if (n > maxBytes)
+  try {
+    for await (const c of r.body) {
+      n += c.byteLength;
+      if (n > maxBytes)
+        throw new StowageError(
+          'E_MALFORMED_XML',
+          `the request body is larger than ${maxBytes} bytes`,
+        );
+      chunks.push(Buffer.from(c));
+    }
+  } catch (err) {
+    // A client gone mid-body is an incomplete body (logged as the client's), as for a
+    // PutObject; it was an InternalError here.
+    if (!(err instanceof StowageError) && isBodyAbort(err)) {
       throw new StowageError(
-        'E_MALFORMED_XML',
-        `the request body is larger than ${maxBytes} bytes`,
+        'E_INCOMPLETE_BODY',
+        'the request body ended before its declared length (the client went away)',
+        { cause: err },
       );
-    chunks.push(Buffer.from(c));
+    }
+    throw err;
   }
   const body = Buffer.concat(chunks);
   await checkDigests(r, body, bodyChecksums);

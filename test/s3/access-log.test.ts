@@ -27,7 +27,7 @@ import { startServer, type RunningServer } from '../../src/server/start.js';
 import { tempDir } from '../helpers/engine.js';
 import { connectRaw } from '../helpers/raw-socket.js';
 import { TEST_KEY } from '../helpers/server.js';
-import { signedFetch } from '../helpers/signed-fetch.js';
+import { s3Signer, signedFetch } from '../helpers/signed-fetch.js';
 
 const { dir, cleanup } = tempDir('stowage-access-');
 const lines: string[] = [];
@@ -301,6 +301,44 @@ it('an upload the client cuts off is logged as IncompleteBody closed by the clie
   await expect(
     client.send(new GetObjectCommand({ Bucket: 'logged', Key: 'cut-off.bin' })),
   ).rejects.toMatchObject({ name: 'NoSuchKey' });
+});
+
+it('a document upload (PutBucketTagging) the client cuts off is IncompleteBody too, not a 500', async () => {
+  // It was logged as 500 InternalError with an error line ('aborted'): a fuzz probe.
+  const url = new URL(server.url);
+  const signed = await s3Signer(TEST_KEY).sign({
+    method: 'PUT',
+    protocol: 'http:',
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: '/logged',
+    query: { tagging: '' },
+    headers: {
+      host: url.host,
+      'content-length': '400',
+      'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==',
+      'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+    },
+  });
+  const head = Object.entries(signed.headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  const before = lines.length;
+  const conn = await connectRaw(Number(url.port));
+  conn.socket.write(`PUT /logged?tagging HTTP/1.1\r\n${head}\r\n<Tagging><TagSet>`);
+  await new Promise((r) => setTimeout(r, 200));
+  conn.socket.destroy();
+  await vi.waitFor(() => expect(lines.length).toBeGreaterThan(before));
+  await new Promise((r) => setTimeout(r, 100));
+  const written = lines.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(written).toEqual([
+    expect.objectContaining({
+      operation: 'PutBucketTagging',
+      status: 400,
+      code: 'IncompleteBody',
+      clientClosed: true,
+    }),
+  ]);
 });
 
 it('accepts an absolute-form request target (as sent through a forward proxy)', async () => {

@@ -9,7 +9,7 @@
  * commit stores it (BlobStore.putInline).
  */
 import { promises as fsp } from 'node:fs';
-import { StowageError, toStowageError } from '../../errors.js';
+import { isBodyAbort, StowageError, toStowageError } from '../../errors.js';
 import { createChecksum, type IncrementalChecksum } from '../checksums/index.js';
 import type { BlobEnvelope, BlobKey } from '../crypto/envelope.js';
 import { SegmentEncryptor } from '../crypto/format.js';
@@ -208,14 +208,7 @@ function tooLarge(max: number, proposed?: number): StowageError {
 /** Errors of the body stream itself (client went away) are an incomplete body. */
 function bodyError(err: unknown): StowageError {
   if (err instanceof StowageError) return err;
-  const code = (err as { code?: unknown } | null)?.code;
-  const name = (err as { name?: unknown } | null)?.name;
-  if (
-    name === 'AbortError' ||
-    code === 'ABORT_ERR' ||
-    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
-    code === 'ECONNRESET'
-  ) {
+  if (isBodyAbort(err)) {
     return new StowageError(
       'E_INCOMPLETE_BODY',
       'the upload was aborted before the body ended; nothing was stored',

@@ -3,7 +3,7 @@
  * a dead process is taken over, and after an unclean shutdown temp files and blobs no
  * metadata references are removed while referenced ones stay.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -92,21 +92,29 @@ describe('a data directory that cannot be used', () => {
   });
 });
 
+/**
+ * A data directory owned by `nobody`, and `stowage engine check` on it run as `nobody`:
+ * root may write anywhere, a service account may not.
+ */
+function nobodysDataDir(): { dir: string; check: () => SpawnSyncReturns<string> } {
+  const parent = dataDir();
+  chmodSync(parent, 0o755);
+  const dir = path.join(parent, 'data');
+  mkdirSync(dir);
+  chownSync(dir, 65534, 65534);
+  const check = () =>
+    spawnSync(process.execPath, [BIN, 'engine', 'check', '--data-dir', dir], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: parent },
+    });
+  return { dir, check };
+}
+
 describe('a data directory part of which this user cannot write', () => {
   it('stops the start, naming the directory, instead of failing every large upload later', async () => {
-    // Root may write anywhere: run the engine as another user, as a service account would.
-    const parent = dataDir();
-    chmodSync(parent, 0o755);
-    const dir = path.join(parent, 'data');
-    mkdirSync(dir);
-    chownSync(dir, 65534, 65534);
-    const check = () =>
-      spawnSync(process.execPath, [BIN, 'engine', 'check', '--data-dir', dir], {
-        uid: 65534,
-        gid: 65534,
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH ?? '', HOME: parent },
-      });
+    const { dir, check } = nobodysDataDir();
     const first = check();
     expect([first.status, first.stderr]).toEqual([0, '']);
     // tmp/ left owned by root (a restore run as root, say).
@@ -129,18 +137,7 @@ describe('a data directory part of which this user cannot write', () => {
 
 describe('a metadata database this user cannot write', () => {
   it('names the file that is not writable, also when it is the -shm one SQLite left', async () => {
-    const parent = dataDir();
-    chmodSync(parent, 0o755);
-    const dir = path.join(parent, 'data');
-    mkdirSync(dir);
-    chownSync(dir, 65534, 65534);
-    const check = () =>
-      spawnSync(process.execPath, [BIN, 'engine', 'check', '--data-dir', dir], {
-        uid: 65534,
-        gid: 65534,
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH ?? '', HOME: parent },
-      });
+    const { dir, check } = nobodysDataDir();
     expect(check().status).toBe(0);
     // What a start against a read-only meta.db leaves once meta.db itself is fixed: a
     // meta.db-shm of mode 0444. The message named meta.db only, so fixing it fixed nothing.

@@ -51,6 +51,12 @@ export const ERROR_TABLE = {
   E_CONFIG_INVALID: spec('Invalid configuration', EXIT.usage, 500, 'InternalError'),
   E_INVALID_ARGUMENT: spec('Invalid argument', EXIT.usage, 400, 'InvalidArgument'),
   E_INVALID_REQUEST: spec('Invalid request', EXIT.usage, 400, 'InvalidRequest'),
+  E_MALFORMED_POST_REQUEST: spec(
+    'The body of your POST request is not well-formed multipart/form-data.',
+    EXIT.usage,
+    400,
+    'MalformedPOSTRequest',
+  ),
   E_ACCESS_DENIED: spec('Access denied', EXIT.denied, 403, 'AccessDenied'),
   E_ACL_NOT_SUPPORTED: spec(
     'The bucket does not allow ACLs',

@@ -576,15 +576,15 @@ describe('writes S3 would refuse', () => {
     expect(head.WebsiteRedirectLocation).toHaveLength(2048);
   });
 
-  it('POST Object (a browser form upload) with a body that is no form is InvalidArgument', async () => {
+  it('POST Object (a browser form upload) with a body that is no form is MalformedPOSTRequest', async () => {
     const res = await signedFetch(t, 'POST', `/${BUCKET}`, {
       body: 'x',
       headers: { 'content-type': 'multipart/form-data; boundary=x' },
     });
     expect(res.status).toBe(400);
     const text = await res.text();
-    expect(text).toContain('<Code>InvalidArgument</Code>');
-    expect(text).toMatch(/malformed POST form|exactly one file upload/);
+    expect(text).toContain('<Code>MalformedPOSTRequest</Code>');
+    expect(text).toContain('not well-formed multipart/form-data: Unexpected end of form');
   });
 });
 

@@ -28,6 +28,14 @@ function invalid(message: string): StowageError {
   return new StowageError('E_INVALID_ARGUMENT', message);
 }
 
+/** S3's MalformedPOSTRequest, for a body the multipart parser refuses (cut short …). */
+function malformedForm(why: string): StowageError {
+  return new StowageError(
+    'E_MALFORMED_POST_REQUEST',
+    `The body of your POST request is not well-formed multipart/form-data: ${why}`,
+  );
+}
+
 /** S3's InvalidArgument for a form without a field it needs (`key`, a signature field). */
 export function missingField(name: string): StowageError {
   return new StowageError(
@@ -74,7 +82,7 @@ export function readPostForm(
     let failed: StowageError | undefined;
     const failure = (): StowageError | undefined => failed;
     const fail = (err: Error): void => {
-      const e = err instanceof StowageError ? err : invalid(`malformed POST form: ${err.message}`);
+      const e = err instanceof StowageError ? err : malformedForm(err.message);
       failed ??= e;
       reject(e);
       settle!.reject(e);

@@ -26,24 +26,19 @@ export class FdLogDestination {
   private pendingBytes = 0;
   private dropped = 0;
   private dropReason = '';
+  /** The reason of the last failed write. */
+  private failure = '';
   private timer: NodeJS.Timeout | undefined;
 
   /** `fd`: where lines go (2 by default; see {@link stderrLogFd}). */
   constructor(private readonly fd: number = stderrLogFd()) {}
 
+  /** Always true: the caller may go on writing (what cannot be taken is held or dropped). */
   write(line: string): boolean {
     const buf = Buffer.from(line);
-    if (this.pending.length > 0) {
-      this.hold(buf);
-      return true;
-    }
-    this.writeNow(buf);
+    if (this.pending.length > 0) this.hold(buf);
+    else this.writeNow(buf);
     return true;
-  }
-
-  /** Offers held lines once more, synchronously (at exit); never blocks. */
-  flushSync(): void {
-    this.drain();
   }
 
   /** Lines dropped since the last report of them. */
@@ -63,9 +58,6 @@ export class FdLogDestination {
     if (written === FAILED) this.drop(this.failure);
     else if (written < buf.length) this.hold(buf.subarray(written));
   }
-
-  /** The reason of the last failed write. */
-  private failure = '';
 
   /** Writes what the destination takes now: the bytes written (0: not now), or FAILED. */
   private tryWrite(buf: Buffer): number {

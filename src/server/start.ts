@@ -63,12 +63,17 @@ function healthPath(
   virtualHostDomain: string | undefined,
 ): 'live' | 'ready' | undefined {
   if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
-  if (req.headers.authorization || (req.url ?? '').includes('X-Amz-Signature')) return undefined;
-  // `GET /health` to bucket.<domain> reads that bucket's object `health`.
+  const path =
+    req.url === '/health' || req.url === '/health/live'
+      ? 'live'
+      : req.url === '/health/ready'
+        ? 'ready'
+        : undefined;
+  // Looked at only for those paths (this runs for every request). A signed request, or
+  // `GET /health` to bucket.<domain>, is S3: that bucket's object `health`.
+  if (path === undefined || req.headers.authorization) return undefined;
   if (hostNamesBucket(req.headers.host, virtualHostDomain)) return undefined;
-  if (req.url === '/health' || req.url === '/health/live') return 'live';
-  if (req.url === '/health/ready') return 'ready';
-  return undefined;
+  return path;
 }
 
 /**
@@ -154,9 +159,9 @@ async function serve(
   if (engine.recovery.uncleanShutdown) {
     logger.warn({ recovery: engine.recovery }, 'recovered after an unclean shutdown');
   }
-  const validity = tls && config.server.tls && certificateValidity(tls.cert, Date.now());
+  const validity = tls && certificateValidity(tls.cert, Date.now());
   if (validity) {
-    logger.warn({ certFile: config.server.tls!.certFile }, `server.tls.certFile: ${validity}`);
+    logger.warn({ certFile: config.server.tls?.certFile }, `server.tls.certFile: ${validity}`);
   }
   // The root key, keys declared in the config and keys made with `stowage keys` (re-read
   // while running), plus the extra keys a caller passes.

@@ -6,7 +6,11 @@ import { configSchema, type StowageConfig } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log.js';
 import type { IdentityLookup } from '../../src/s3api/identity.js';
 import type { LongAnswerTimes } from '../../src/s3api/long-answer.js';
-import { startServer, type RunningServer } from '../../src/server/start.js';
+import {
+  startServer,
+  type RunningServer,
+  type StartServerOptions,
+} from '../../src/server/start.js';
 import { makeCertificate } from './certificate.js';
 import { tempDir } from './engine.js';
 
@@ -87,4 +91,27 @@ export async function startTlsTestServer(dir: string): Promise<{ t: TestServer; 
     httpsAgent: new https.Agent({ ca: readFileSync(cert) }),
   });
   return { t, cert };
+}
+
+/**
+ * A server on a free port over `dataDir`, logging at `info` (access lines included) into
+ * `lines`, one string per line; `options` as startServer takes them. The caller closes it.
+ */
+export async function startLoggingServer(
+  dataDir: string,
+  options: StartServerOptions = {},
+): Promise<{ server: RunningServer; lines: string[] }> {
+  const config = configSchema.parse({
+    dataDir,
+    engine: { fsync: false },
+    server: {
+      port: 0,
+      rootAccessKeyId: TEST_KEY.accessKeyId,
+      rootSecretAccessKey: TEST_KEY.secretAccessKey,
+    },
+  }) as StowageConfig;
+  const lines: string[] = [];
+  const destination = { write: (line: string) => void lines.push(line) };
+  const server = await startServer(config, createLogger({ level: 'info', destination }), options);
+  return { server, lines };
 }

@@ -21,33 +21,21 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import http from 'node:http';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { configSchema, type StowageConfig } from '../../src/config/schema.js';
-import { createLogger } from '../../src/log.js';
-import { startServer, type RunningServer } from '../../src/server/start.js';
+import type { RunningServer } from '../../src/server/start.js';
 import { tempDir } from '../helpers/engine.js';
 import { connectRaw } from '../helpers/raw-socket.js';
-import { TEST_KEY } from '../helpers/server.js';
+import { startLoggingServer, TEST_KEY } from '../helpers/server.js';
 import { s3Signer, signedFetch } from '../helpers/signed-fetch.js';
 
 const { dir, cleanup } = tempDir('stowage-access-');
-const lines: string[] = [];
+let lines: string[] = [];
 let server: RunningServer;
 let client: S3Client;
 
 beforeAll(async () => {
-  const config = configSchema.parse({
-    dataDir: dir,
-    engine: { fsync: false },
-    server: {
-      port: 0,
-      rootAccessKeyId: TEST_KEY.accessKeyId,
-      rootSecretAccessKey: TEST_KEY.secretAccessKey,
-    },
-  }) as StowageConfig;
-  const destination = { write: (line: string) => void lines.push(line) };
-  server = await startServer(config, createLogger({ level: 'info', destination }), {
+  ({ server, lines } = await startLoggingServer(dir, {
     longAnswer: { afterMs: 20, everyMs: 10 },
-  });
+  }));
   client = new S3Client({
     endpoint: server.url,
     region: 'us-east-1',

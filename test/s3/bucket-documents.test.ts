@@ -49,7 +49,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { SEED_000_BUCKET_POLICY, SEED_000_LIFECYCLE } from '../fixtures/seed-policies.js';
+import {
+  publicReadPolicy,
+  SEED_000_BUCKET_POLICY,
+  SEED_000_LIFECYCLE,
+} from '../fixtures/seed-policies.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
 import { signedFetch } from '../helpers/signed-fetch.js';
 
@@ -763,17 +767,7 @@ describe('documents every bucket has, as S3 answers them before any is set', () 
     await s3.send(
       new PutBucketPolicyCommand({
         Bucket,
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: '*',
-              Action: 's3:GetObject',
-              Resource: `arn:aws:s3:::${Bucket}/*`,
-            },
-          ],
-        }),
+        Policy: publicReadPolicy(`${Bucket}/*`),
       }),
     );
     const url = `${t.url}/${Bucket}/asset.png`;

@@ -44,6 +44,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { checksumBase64 } from '../../src/engine/checksums/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publicReadPolicy } from '../fixtures/seed-policies.js';
 import { patternBytes } from '../helpers/engine.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 import { signedFetch, signedRawRequest } from '../helpers/signed-fetch.js';
@@ -1076,17 +1077,7 @@ describe('reads', () => {
     await t.client.send(
       new PutBucketPolicyCommand({
         Bucket: BUCKET,
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: '*',
-              Action: 's3:GetObject',
-              Resource: `arn:aws:s3:::${BUCKET}/r2`,
-            },
-          ],
-        }),
+        Policy: publicReadPolicy(`${BUCKET}/r2`),
       }),
     );
     const plain = await fetch(`${t.url}/${BUCKET}/r2`);

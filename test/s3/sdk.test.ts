@@ -31,6 +31,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publicReadPolicy } from '../fixtures/seed-policies.js';
 import { patternBytes } from '../helpers/engine.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
@@ -458,17 +459,7 @@ describe('authentication', () => {
     await s3.send(
       new PutBucketPolicyCommand({
         Bucket: 'site-assets',
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: '*',
-              Action: 's3:GetObject',
-              Resource: 'arn:aws:s3:::site-assets/*',
-            },
-          ],
-        }),
+        Policy: publicReadPolicy('site-assets/*'),
       }),
     );
     const port = new URL(t.url).port;

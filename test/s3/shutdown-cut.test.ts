@@ -5,32 +5,15 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configSchema, type StowageConfig } from '../../src/config/schema.js';
-import { createLogger } from '../../src/log.js';
-import { startServer } from '../../src/server/start.js';
 import { tempDir } from '../helpers/engine.js';
-import { TEST_KEY } from '../helpers/server.js';
+import { startLoggingServer, TEST_KEY } from '../helpers/server.js';
 
 const { dir, cleanup } = tempDir('stowage-shutdown-cut-');
 afterAll(cleanup);
 
 describe('a shutdown whose grace period ends', () => {
   it('cuts the upload still under way and logs it as cut at shutdown', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const config = configSchema.parse({
-      dataDir: dir,
-      engine: { fsync: false },
-      server: {
-        port: 0,
-        rootAccessKeyId: TEST_KEY.accessKeyId,
-        rootSecretAccessKey: TEST_KEY.secretAccessKey,
-      },
-    }) as StowageConfig;
-    const logger = createLogger({
-      level: 'info',
-      destination: { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) },
-    });
-    const server = await startServer(config, logger, { shutdownGraceMs: 300 });
+    const { server, lines } = await startLoggingServer(dir, { shutdownGraceMs: 300 });
     const client = new S3Client({
       endpoint: server.url,
       region: 'us-east-1',
@@ -58,9 +41,9 @@ describe('a shutdown whose grace period ends', () => {
     await new Promise((r) => setTimeout(r, 300));
     await server.close();
     expect(await upload).not.toBe('stored');
-    const line = lines.find(
-      (l) => l.msg === 'request' && l.method === 'PUT' && l.path === '/cut/k',
-    );
+    const line = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'request' && l.method === 'PUT' && l.path === '/cut/k');
     expect(line).toMatchObject({ cutAtShutdown: true, operation: 'PutObject' });
     // It said clientClosed before: the client had closed nothing.
     expect(line).not.toHaveProperty('clientClosed');

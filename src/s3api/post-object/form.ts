@@ -120,21 +120,19 @@ export function readPostForm(
       fields.set(key, value);
     });
     parser.on('file', (name, stream, info) => {
+      // A form cut short or malformed inside a file ('Unexpected end of form'), or refused
+      // before the engine reads its file (a policy, a signature, a missing key) so that the
+      // body ends unread, makes busboy emit an error on the file's stream: with no listener
+      // that killed the process. It is the form's failure (`failure()`), which the handler
+      // answers instead of the engine's report of a body that broke.
+      stream.on('error', (err: Error) => fail(err));
       if (fileSeen || name.toLowerCase() !== 'file') {
-        // Unread; its errors (a body that ends inside it) are the parser's too.
-        stream.on('error', () => undefined);
         stream.resume();
         if (!fileSeen) fail(invalid(`POST takes its file in a field named "file", not "${name}"`));
         return;
       }
       fileSeen = true;
       file = stream;
-      // A form cut short or malformed inside its file ('Unexpected end of form'), or
-      // refused before the engine reads the file (a policy, a signature, a missing key) so
-      // that the body ends unread, makes busboy emit an error on this stream: with no
-      // listener that killed the process. It is the form's failure (`failure()`), which
-      // the handler answers instead of the engine's report of a body that broke.
-      stream.on('error', (err: Error) => fail(err));
       resolve({ fields, filename: info.filename ?? '', file: stream, done, failure });
     });
     parser.on('filesLimit', () => undefined); // a second file is ignored

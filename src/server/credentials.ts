@@ -58,10 +58,11 @@ function parseCredentialsFile(
   const result = rootCredentialsFileSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    const field = issue.path.join('.') || 'the document';
+    const [name] = issue.path;
+    const field = name === undefined ? 'the document' : String(name);
+    // A field the document lacks (zod got as far as the object, so it is one).
     const missing =
-      issue.code === 'invalid_type' &&
-      (parsed === null || typeof parsed !== 'object' || !(String(issue.path[0]) in parsed));
+      name !== undefined && (parsed as Record<string, unknown>)[String(name)] === undefined;
     throw new StowageError(
       'E_CONFIG_INVALID',
       `${file}: ${field} ${missing ? 'is missing' : issue.message}; ${fix}`,

@@ -268,6 +268,8 @@ describe('stowage serve (subprocess)', () => {
     const short = refusal('{"accessKeyId": "ROOTKEY1", "secretAccessKey": "s3cr"}');
     expect(short).toMatch(/credentials\.json: secretAccessKey expected at least 8 characters/);
     expect(short).not.toContain('s3cr');
+    // Not an object at all: said so (it read "the document is missing").
+    expect(refusal('5')).toMatch(/credentials\.json: the document .*expected object/);
     expect(refusal('{"accessKeyId": "ROOTKEY1"}')).toMatch(
       /credentials\.json: secretAccessKey is missing/,
     );

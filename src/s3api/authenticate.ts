@@ -3,6 +3,7 @@
  * payload (verified as it streams, so a bad signature or hash fails the read and the
  * engine stores nothing).
  */
+import { StowageError } from '../errors.js';
 import { commaList } from '../header-value.js';
 import { authenticateRequest } from './auth/sigv4.js';
 import { hoistedHeaders } from './auth/hoisted-headers.js';
@@ -42,9 +43,14 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
     // s3:x-amz-server-side-encryption-aws-kms-key-id count as not public (policy/public.ts):
     // an anonymous caller must not be able to meet that condition by sending the header.
     if (auth.kind !== 'signed' && namesKms(req.headers)) throw kmsNeedsSignature();
-    // A presigned URL's hoisted headers count as sent (a header sent as well wins).
+    // A presigned URL's hoisted headers count as sent. A header sent as well must say the
+    // same: Content-MD5 need not be signed, and must not replace the digest the URL pins.
     if (auth.kind === 'signed' && auth.via === 'query') {
-      for (const [name, value] of hoistedHeaders(rawQuery)) req.headers[name] ??= value;
+      for (const [name, value] of hoistedHeaders(rawQuery)) {
+        const sent = req.headers[name];
+        if (sent === undefined) req.headers[name] = value;
+        else if (sent !== value) throw hoistedConflict(name);
+      }
     }
     const { body, trailers, deferSha256 } = openRequestBody(
       idleLimited(req, options.bodyIdleMs),
@@ -71,4 +77,14 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
       ...(deferSha256 ? { deferSha256 } : {}),
     };
   };
+}
+
+/** A header that differs from the value a presigned URL signed for it. */
+function hoistedConflict(name: string): StowageError {
+  const shown = name === 'content-md5' ? 'Content-MD5' : name;
+  return new StowageError(
+    'E_INVALID_ARGUMENT',
+    `the request's ${shown} header differs from the ${shown} signed into the presigned URL`,
+    { details: { argumentName: shown } },
+  );
 }

@@ -1237,6 +1237,24 @@ describe('presigned URLs', () => {
     expect(wrong.status).toBe(400);
     expect(await wrong.text()).toContain('<Code>BadDigest</Code>');
     expect(await exists('v2-query-md5')).toBe(false);
+    // An unsigned header cannot replace the digest the URL pins: the holder of the URL
+    // sending another body with that body's own Content-MD5 is refused, nothing stored.
+    const evil = 'png byteZ';
+    const evilMd5 = createHash('md5').update(evil).digest('base64');
+    const overridden = await fetch(queryMd5, {
+      method: 'PUT',
+      body: evil,
+      headers: { 'content-md5': evilMd5 },
+    });
+    expect(overridden.status).toBe(400);
+    const overriddenText = await overridden.text();
+    expect(overriddenText).toContain('<Code>InvalidArgument</Code>');
+    expect(overriddenText).toContain('Content-MD5');
+    expect(await exists('v2-query-md5')).toBe(false);
+    // The same digest in both places is one digest.
+    expect(
+      (await fetch(queryMd5, { method: 'PUT', body, headers: { 'content-md5': md5 } })).status,
+    ).toBe(200);
     expect((await fetch(queryMd5, { method: 'PUT', body })).status).toBe(200);
     // Still covered by the signature like any query parameter.
     const tampered = typed.replace('image%2Fpng', 'text%2Fhtml');

@@ -16,14 +16,20 @@ import { isHeaderSafe, replaceControlChars, utf8OnWire } from '../../header-valu
 import type { XmlObject } from '../xml/build.js';
 import { writeEncryptionHeaders } from './encryption-headers.js';
 
-const STANDARD_HEADERS: Array<[keyof ObjectHeaders, string]> = [
-  ['contentType', 'content-type'],
-  ['contentEncoding', 'content-encoding'],
-  ['contentDisposition', 'content-disposition'],
-  ['contentLanguage', 'content-language'],
-  ['cacheControl', 'cache-control'],
-  ['expires', 'expires'],
-  ['websiteRedirectLocation', 'x-amz-website-redirect-location'],
+/**
+ * The standard headers S3 stores with an object: field, the header's name as read (node:http
+ * lower-cases them) and as sent. HTTP names are case-insensitive, but S3 sends these
+ * capitalised and some loaders look them up as sent (Godot's header dictionary is
+ * case-sensitive: a game checking `Content-Encoding` found nothing).
+ */
+const STANDARD_HEADERS: Array<[keyof ObjectHeaders, string, string]> = [
+  ['contentType', 'content-type', 'Content-Type'],
+  ['contentEncoding', 'content-encoding', 'Content-Encoding'],
+  ['contentDisposition', 'content-disposition', 'Content-Disposition'],
+  ['contentLanguage', 'content-language', 'Content-Language'],
+  ['cacheControl', 'cache-control', 'Cache-Control'],
+  ['expires', 'expires', 'Expires'],
+  ['websiteRedirectLocation', 'x-amz-website-redirect-location', 'x-amz-website-redirect-location'],
 ];
 
 /** S3's limit on x-amz-website-redirect-location (PutObject: "limited to 2 KB"). */
@@ -289,9 +295,9 @@ export function writeObjectHeaders(
   res.setHeader('Last-Modified', rfc1123(info.lastModified));
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('Content-Type', onWire(info.headers.contentType ?? 'binary/octet-stream'));
-  for (const [field, name] of STANDARD_HEADERS) {
+  for (const [field, , sent] of STANDARD_HEADERS) {
     const v = info.headers[field];
-    if (v !== undefined && field !== 'contentType') res.setHeader(name, onWire(v));
+    if (v !== undefined && field !== 'contentType') res.setHeader(sent, onWire(v));
   }
   for (const [k, v] of Object.entries(info.metadata)) res.setHeader(`x-amz-meta-${k}`, onWire(v));
   if (info.storageClass !== 'STANDARD') res.setHeader('x-amz-storage-class', info.storageClass);

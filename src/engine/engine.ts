@@ -175,6 +175,14 @@ export const DEFAULT_LIMITS: EngineLimits = {
 
 const systemClock: T.Clock = { now: () => Date.now() };
 
+/** How long the slow parts of Engine.open took, in milliseconds. */
+export interface OpenTimes {
+  /** Opening meta.db, with SQLite's quick_check when `verifyDatabase` asked for it. */
+  databaseMs: number;
+  /** Start-up recovery: after an unclean shutdown, a scan of every blob file. */
+  recoveryMs: number;
+}
+
 /**
  * The embedded object store engine.
  *
@@ -204,6 +212,8 @@ export class Engine {
     private readonly accessTimes: AccessTimes,
     /** The file system of the data directory. */
     readonly filesystem: FilesystemInfo,
+    /** How long opening took: the database (with its check, if asked) and recovery. */
+    readonly openTimes: OpenTimes,
   ) {}
 
   /** Opens (creating if needed) a data directory. Only one process may hold it. */
@@ -252,10 +262,16 @@ export class Engine {
       if (fsync) await syncMadeDirectories(dataDir, madeDir);
       const dbFile = databaseFile(dataDir);
       await refuseLostDatabase(dbFile, blobs);
+      const openingDb = performance.now();
       const db = openDatabase(dbFile, { verify: options.verifyDatabase === true });
       opened = db;
+      const recovering = performance.now();
       blobs.attachInline(new InlineBlobs(db));
       const report = await recover(db, blobs);
+      const openTimes: OpenTimes = {
+        databaseMs: Math.round(recovering - openingDb),
+        recoveryMs: Math.round(performance.now() - recovering),
+      };
       const clock = options.clock ?? systemClock;
       const row = db.prepare("SELECT value FROM settings WHERE name = 'clock_offset_ms'").get() as
         { value: string } | undefined;
@@ -302,6 +318,7 @@ export class Engine {
         offset,
         accessTimes,
         filesystem,
+        openTimes,
       );
     } catch (err) {
       // E.g. recovery's metadata write on a full disk: release everything, report it as ours.

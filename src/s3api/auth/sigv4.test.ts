@@ -275,6 +275,30 @@ describe('authenticateRequest: requests signed by @smithy/signature-v4', () => {
     expect(auth(req).kind).toBe('signed');
   });
 
+  it('accepts a Host signed without the port the request was sent to (git-annex), nothing else', async () => {
+    // git-annex 10.2023 sends `Host: 127.0.0.1:9000` and signs `host:127.0.0.1`.
+    for (const sign of [signHeader, signQuery]) {
+      const portless = await sign({ headers: { host: '127.0.0.1' } });
+      expect(auth(withHeader(portless, 'host', '127.0.0.1:9000')).kind).toBe('signed');
+      const ipv6 = await sign({ headers: { host: '[::1]' } });
+      expect(auth(withHeader(ipv6, 'host', '[::1]:9000')).kind).toBe('signed');
+      // Another host, or another port, is still another request.
+      const other = await sign({ headers: { host: '127.0.0.2' } });
+      expect(codeOf(() => auth(withHeader(other, 'host', '127.0.0.1:9000')))).toBe(
+        'E_SIGNATURE_DOES_NOT_MATCH',
+      );
+      const otherPort = await sign({ headers: { host: '127.0.0.1:9001' } });
+      expect(codeOf(() => auth(withHeader(otherPort, 'host', '127.0.0.1:9000')))).toBe(
+        'E_SIGNATURE_DOES_NOT_MATCH',
+      );
+      // A port signed that the request does not carry is no match either.
+      const withPort = await sign({ headers: { host: '127.0.0.1:9000' } });
+      expect(codeOf(() => auth(withHeader(withPort, 'host', '127.0.0.1')))).toBe(
+        'E_SIGNATURE_DOES_NOT_MATCH',
+      );
+    }
+  });
+
   it('accepts hostile query strings', async () => {
     const queries: Record<string, string | string[]>[] = [
       { 'list-type': '2', prefix: 'a b+c/ü', delimiter: '/', 'continuation-token': 'abc==/+x' },

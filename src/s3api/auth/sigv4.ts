@@ -301,23 +301,26 @@ function verifySignature(
   const uris = req.rawPath === normalised ? [normalised] : [normalised, req.rawPath];
   let matched = false;
   let first: { canonicalRequest: string; stringToSign: string } | undefined;
-  for (const uri of uris) {
-    const canonicalRequest = buildCanonicalRequest({
-      method: req.method,
-      uri,
-      query: input.query,
-      headers: req.headers,
-      signedHeaders: input.signedHeaders,
-      payloadHash: input.payloadHash,
-    });
-    const stringToSign = buildStringToSign(
-      ALGORITHM,
-      input.amzDate,
-      scope.scope,
-      sha256Hex(canonicalBytes(canonicalRequest)),
-    );
-    first ??= { canonicalRequest, stringToSign };
-    if (signaturesEqual(sign(signingKey, stringToSign), input.signature)) matched = true;
+  for (const headers of headerVariants(req.headers)) {
+    for (const uri of uris) {
+      const canonicalRequest = buildCanonicalRequest({
+        method: req.method,
+        uri,
+        query: input.query,
+        headers,
+        signedHeaders: input.signedHeaders,
+        payloadHash: input.payloadHash,
+      });
+      const stringToSign = buildStringToSign(
+        ALGORITHM,
+        input.amzDate,
+        scope.scope,
+        sha256Hex(canonicalBytes(canonicalRequest)),
+      );
+      first ??= { canonicalRequest, stringToSign };
+      if (signaturesEqual(sign(signingKey, stringToSign), input.signature)) matched = true;
+    }
+    if (matched) break;
   }
   if (!matched) {
     throw signatureDoesNotMatch({
@@ -336,6 +339,23 @@ function verifySignature(
     },
     ...(credential.userArn ? { userArn: credential.userArn } : {}),
   };
+}
+
+/** A Host header's name and port (`[::1]:9000` too); no match without a port. */
+const HOST_WITH_PORT = /^(\[[^\]]*\]|[^:[\]]+):\d+$/;
+
+/**
+ * The request's headers as signed, then (when Host carries a port) with Host as a client
+ * that leaves the port out signs it: git-annex 10.2023 (Haskell's `aws` library) signs
+ * `host:127.0.0.1` for a request to 127.0.0.1:9000, so it failed against every server not
+ * on port 80 or 443. The port names no other resource here; what the request may do is
+ * still bound by the rest of what it signed.
+ */
+function* headerVariants(headers: AuthRequest['headers']): Generator<AuthRequest['headers']> {
+  yield headers;
+  const host = headers['host'];
+  const m = typeof host === 'string' ? HOST_WITH_PORT.exec(host) : null;
+  if (m) yield { ...headers, host: m[1]! };
 }
 
 /** S3's SignatureDoesNotMatch; `details` name what was signed, never the secret. */

@@ -191,6 +191,42 @@ describe('UploadPartCopy', () => {
   });
 });
 
+describe('a copy source sent unencoded', () => {
+  it('raw UTF-8 in x-amz-copy-source is NoSuchKey, as on S3, and the message says to URL-encode it', async () => {
+    const key = 'levels/Zoë level.json';
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: '{}' }));
+    const { UploadId } = await t.client.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'raw-copy-part' }),
+    );
+    const targets = [
+      `/${BUCKET}/raw-copy`,
+      `/${BUCKET}/raw-copy-part?partNumber=1&uploadId=${encodeURIComponent(UploadId!)}`,
+    ];
+    for (const target of targets) {
+      // Ruby's copy_from("bucket/key") and git-annex send the key's UTF-8 bytes as they are.
+      const raw = await signedFetch(t, 'PUT', target, {
+        headers: { 'x-amz-copy-source': `${BUCKET}/${key}` },
+        utf8Headers: true,
+      });
+      expect(raw.status, target).toBe(404);
+      const text = await raw.text();
+      expect(text, target).toContain('<Code>NoSuchKey</Code>');
+      expect(text, target).toContain('x-amz-copy-source holds bytes outside ASCII');
+      expect(text, target).toContain('URL-encode it');
+      const encoded = await signedFetch(t, 'PUT', target, {
+        headers: { 'x-amz-copy-source': `${BUCKET}/${encodeURIComponent(key)}` },
+      });
+      expect(encoded.status, target).toBe(200);
+    }
+    // A source that is missing whatever its encoding says nothing of the kind.
+    const missing = await signedFetch(t, 'PUT', `/${BUCKET}/raw-copy`, {
+      headers: { 'x-amz-copy-source': `${BUCKET}/levels/none.json` },
+    });
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).not.toContain('outside ASCII');
+  });
+});
+
 describe('conditional deletes (If-Match)', () => {
   it('deletes only when the ETag matches; 404 when there is nothing to match', async () => {
     const put = await t.client.send(

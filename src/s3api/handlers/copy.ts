@@ -34,6 +34,29 @@ export function copySourceOf(r: S3Request): { bucket: string; key: string; versi
   return parseCopySource(raw);
 }
 
+/**
+ * A copy source missing because the client sent it unencoded: header bytes are read one
+ * per byte, so raw UTF-8 (Ruby's `copy_from("bucket/é.png")`, git-annex's exports) names a
+ * key that does not exist, on S3 too. The NoSuchKey stays, and says so.
+ */
+export function explainCopySourceMiss(r: S3Request, err: unknown): unknown {
+  const raw = header(r, 'x-amz-copy-source');
+  if (
+    raw === undefined ||
+    !/[\x80-\xff]/.test(raw) ||
+    !(err instanceof StowageError) ||
+    err.code !== 'E_NO_SUCH_KEY'
+  ) {
+    return err;
+  }
+  return new StowageError(
+    err.code,
+    `${err.message}: x-amz-copy-source holds bytes outside ASCII, which a header carries one ` +
+      'character per byte; URL-encode it (as S3 requires: UTF-8, then percent-encoding)',
+    { details: err.details, cause: err },
+  );
+}
+
 function directive(r: S3Request, name: string): 'COPY' | 'REPLACE' | undefined {
   const v = header(r, name);
   if (v === undefined) return undefined;
@@ -93,6 +116,8 @@ export async function copyObject(r: S3Request): Promise<void> {
     if (start === undefined) return false;
     copyHeaders(r, src, start, start);
     return true;
+  }).catch((err: unknown) => {
+    throw explainCopySourceMiss(r, err);
   });
   if (!answeredEarly(r.res)) {
     copyHeaders(r, src, result, start ?? { size: result.size, tags: {} });

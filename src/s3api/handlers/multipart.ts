@@ -9,7 +9,7 @@ import { sendXml } from '../respond.js';
 import { objectAclForWrite } from './acl.js';
 import { lockForWrite } from './object-lock.js';
 import { childText, children, parseXml, type XmlNode } from '../xml/parse.js';
-import { copySourceOf } from './copy.js';
+import { copySourceOf, explainCopySourceMiss } from './copy.js';
 import {
   encryptionFrom,
   customerKeyFrom,
@@ -163,6 +163,8 @@ export async function uploadPartCopy(r: S3Request): Promise<void> {
     if (start === undefined) return false;
     partHeaders(start);
     return true;
+  }).catch((err: unknown) => {
+    throw explainCopySourceMiss(r, err);
   });
   if (!answeredEarly(r.res)) partHeaders(part);
   sendXml(r.res, 200, 'CopyPartResult', {

@@ -362,6 +362,12 @@ export const ERROR_TABLE = {
     true,
   ),
   E_ENGINE_CLOSED: spec('The engine is closed', EXIT.internal, 503, 'ServiceUnavailable', true),
+  E_WRITES_STOPPED: spec(
+    'Writes are stopped: the metadata log can no longer be made durable',
+    EXIT.internal,
+    503,
+    'ServiceUnavailable',
+  ),
 
   // Client side (src/client/): talking to a store, ours or any other S3.
   E_NO_CREDENTIALS: spec(

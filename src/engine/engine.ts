@@ -677,6 +677,14 @@ export class Engine {
    * Finishes in-flight operations, commits what is queued, marks a clean shutdown and
    * releases the data directory. Idempotent.
    */
+  /**
+   * Why writes are refused (`E_WRITES_STOPPED`) until a restart: a sync of the metadata
+   * log failed, or the log was deleted under the engine. Reads still work.
+   */
+  get writesStopped(): StowageError | undefined {
+    return this.queue.writesStopped;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -686,6 +694,9 @@ export class Engine {
       this.accessTimes.stop();
       this.accessTimes.write();
       const removalsSynced = await this.blobs.settleRemovals();
+      // Commits may have been lost with the WAL frames a failed sync left behind: their
+      // blob files are for the next start's recovery to collect.
+      if (this.queue.writesStopped) return;
       setCleanFlag(
         this.db,
         true,

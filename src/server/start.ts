@@ -181,6 +181,8 @@ async function serve(
   let cut = false;
   /** SQLite found the metadata database damaged while serving (onServerError). */
   let damaged = false;
+  /** The engine stopped writes (a failed sync of the metadata log), and the log said so. */
+  let writesStoppedSaid = false;
   const secure = config.server.tls !== undefined;
   // Access lines hold only fields the front chose (no headers, no secrets): no redaction.
   const accessLog = unredactedSibling(logger);
@@ -214,7 +216,21 @@ async function serve(
     onAccess: (entry) => accessLog.info(entry, 'request'),
     // The message and the stack of what went wrong (the cause too), redacted as any log.
     onServerError: (err, requestId) => {
-      logger.error({ err, requestId, code: err.code }, `request failed: ${err.message}`);
+      // A write refused because writes are stopped is the access line's 503 alone: why is
+      // said once, below.
+      if (err.code !== 'E_WRITES_STOPPED') {
+        logger.error({ err, requestId, code: err.code }, `request failed: ${err.message}`);
+      }
+      const stopped = engine.writesStopped;
+      if (stopped && !writesStoppedSaid) {
+        // Said once (from the write whose sync failed on), with what to do; readiness
+        // answers 503 from now on.
+        writesStoppedSaid = true;
+        logger.error(
+          { dataDir: config.dataDir, code: stopped.code },
+          `${stopped.message}. /health/ready answers 503 until the server is restarted`,
+        );
+      }
       if (err.code === 'E_DATA_CORRUPT' && err.details.database === true && !damaged) {
         // Said once, with what to do; readiness answers 503 from now on, so that a load
         // balancer or an orchestrator stops sending work here.
@@ -252,7 +268,16 @@ async function serve(
     }
     const health = healthPath(req, config.server.virtualHostDomain);
     if (health) {
-      const status = health === 'live' ? 'ok' : draining ? 'draining' : damaged ? 'damaged' : 'ok';
+      const status =
+        health === 'live'
+          ? 'ok'
+          : draining
+            ? 'draining'
+            : damaged
+              ? 'damaged'
+              : engine.writesStopped
+                ? 'writes stopped'
+                : 'ok';
       res.statusCode = status === 'ok' ? 200 : 503;
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ status }));

@@ -47,6 +47,7 @@ import {
   readSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import net from 'node:net';
@@ -885,4 +886,43 @@ describe('stowage serve when its log cannot be written', () => {
       closeSync(writer);
     }
   }, 240_000);
+});
+
+describe('stowage serve whose data directory is deleted while it runs', () => {
+  it('refuses every write from the next commit on, says why once, and answers 503 to /health/ready', async () => {
+    const { dir, cleanup } = tempDir('stowage-gone-');
+    cleanups.push(cleanup);
+    const dataDir = path.join(dir, 'data');
+    const s = await start(dataDir);
+    const client = clientFor(s);
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'before', Body: 'kept?' }));
+    const ready = async () => (await fetch(`${s.info.url}/health/ready`)).status;
+    expect(await ready()).toBe(200);
+    // The operator mistake: the whole directory removed under the running server.
+    rmSync(dataDir, { recursive: true, force: true });
+    // Every write after it fails: before, small PUTs and DELETEs kept answering 200 into
+    // files no longer in any directory, lost for good.
+    for (const key of ['a', 'b', 'c']) {
+      await expect(
+        client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'lost?' })),
+      ).rejects.toMatchObject({ $metadata: { httpStatusCode: expect.any(Number) } });
+    }
+    await expect(
+      client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'before' })),
+    ).rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+    expect(await ready()).toBe(503);
+    expect(await (await fetch(`${s.info.url}/health/ready`)).json()).toEqual({
+      status: 'writes stopped',
+    });
+    const said = s
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('was deleted while the server had it open'));
+    expect(said).toHaveLength(1);
+    // Reads of what SQLite still holds go on; the server stops cleanly.
+    expect((await bodyOf(client, 'before'))?.toString()).toBe('kept?');
+    s.child.kill('SIGTERM');
+    expect(await exited(s.child)).toBe(0);
+  });
 });

@@ -17,7 +17,7 @@
  * and their total time from 1.7 s to 1.3–1.4 s. Syncs of 0.25 ms leave little to group.)
  */
 import type { Database } from 'better-sqlite3';
-import { toStowageError } from '../../errors.js';
+import { type StowageError, toStowageError } from '../../errors.js';
 import type { WalSync } from './wal-sync.js';
 
 /** Errors of jobs whose transaction committed, but whose sync to disk failed. */
@@ -100,11 +100,23 @@ export class CommitQueue {
     else setImmediate(() => this.flush());
   }
 
+  /** Why writes are stopped (a failed WAL sync, a deleted WAL), if they are. */
+  get writesStopped(): StowageError | undefined {
+    return this.durable?.stopped;
+  }
+
   /** Runs everything queued now. Called by the scheduler and on close. */
   flush(): void {
     this.scheduled = false;
     const batch = this.pending;
     this.pending = [];
+    // Once no commit can be made durable (wal-sync.ts), none is made: refused before it
+    // changes anything, rather than committed, visible, and then lost.
+    const stopped = this.durable?.stopped;
+    if (stopped) {
+      for (const p of batch) p.reject(stopped);
+      return;
+    }
     const results: Array<{ ok: boolean; value: unknown }> = [];
     try {
       this.db.transaction(() => {

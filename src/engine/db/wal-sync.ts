@@ -12,9 +12,15 @@
  * loss. SQLite's own checkpoints still fsync the WAL before copying it and the database
  * after, and the WAL file keeps its inode while the database is open (it is rewound, not
  * replaced), so the descriptor kept here always names the live WAL.
+ *
+ * A failed sync stops every later one (`stopped`): Linux reports a write-back error once,
+ * so the next fdatasync would succeed although frames before it never reached the disk,
+ * and SQLite's recovery stops at the first bad frame, taking every later commit with it
+ * (a file-system fault probe lost 20 acknowledged PUTs that way). So does a WAL no longer
+ * linked into the data directory (deleted under the server): commits to it are lost.
  */
-import { closeSync, fdatasync, openSync } from 'node:fs';
-import { toStowageError } from '../../errors.js';
+import { closeSync, existsSync, fdatasync, fstatSync, openSync } from 'node:fs';
+import { StowageError, toStowageError } from '../../errors.js';
 
 interface Waiter {
   ok: () => void;
@@ -31,6 +37,8 @@ export class WalSync {
   private running = false;
   private idle: Array<() => void> = [];
   private synced: Array<() => void> = [];
+  /** Why no commit can be made durable any more (set once, for good). */
+  private stop: StowageError | undefined;
 
   constructor(
     private readonly walPath: string,
@@ -41,6 +49,14 @@ export class WalSync {
   after(ok: () => void, fail: (err: unknown) => void): void {
     this.waiting.push({ ok, fail });
     if (!this.running) this.run();
+  }
+
+  /**
+   * Why writes are stopped, once a sync failed or the WAL was found deleted: every later
+   * commit would be acknowledged and then lost. Only a restart (recovery) clears it.
+   */
+  get stopped(): StowageError | undefined {
+    return this.stop;
   }
 
   /** True while an fdatasync is in flight. */
@@ -73,6 +89,7 @@ export class WalSync {
     const batch = this.waiting;
     this.waiting = [];
     const finish = (err: unknown): void => {
+      if (err && !this.stop) this.stop = stoppedBy(err);
       for (const w of batch) {
         if (err) w.fail(toStowageError(err, 'make the metadata commit durable (fdatasync)'));
         else w.ok();
@@ -89,14 +106,51 @@ export class WalSync {
       this.idle = [];
       for (const resolve of idle) resolve();
     };
+    if (this.stop) {
+      finish(this.stop);
+      return;
+    }
     let fd: number;
     try {
       fd = this.fd ??= openSync(this.walPath, 'r');
     } catch (err) {
-      // No WAL file: nothing was committed since the last checkpoint, which SQLite synced.
-      finish((err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : err);
+      // No WAL file: nothing was committed since the last checkpoint, which SQLite synced;
+      // unless the database went with it (the data directory was deleted).
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') finish(err);
+      else finish(existsSync(this.walPath.replace(/-wal$/, '')) ? undefined : gone(this.walPath));
+      return;
+    }
+    try {
+      if (fstatSync(fd).nlink === 0) {
+        finish(gone(this.walPath));
+        return;
+      }
+    } catch (err) {
+      finish(err);
       return;
     }
     this.sync(fd, (err) => finish(err ?? undefined));
   }
+}
+
+/** The WAL (and so the data directory) is no longer where the server opened it. */
+function gone(walPath: string): StowageError {
+  return new StowageError(
+    'E_WRITES_STOPPED',
+    `${walPath} was deleted while the server had it open (the data directory removed?): ` +
+      'commits to it would be lost',
+  );
+}
+
+/** The error later commits get once a sync failed (or the WAL was found gone). */
+function stoppedBy(err: unknown): StowageError {
+  if (err instanceof StowageError && err.code === 'E_WRITES_STOPPED') return err;
+  const cause = toStowageError(err, 'make the metadata commit durable (fdatasync)');
+  return new StowageError(
+    'E_WRITES_STOPPED',
+    `writes are stopped: an fdatasync of the metadata log failed (${cause.message}), and a ` +
+      'later one could succeed without the lost writes; reads still work. Check the disk ' +
+      '(dmesg), then restart the server: recovery keeps every write acknowledged before',
+    { cause: err },
+  );
 }

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
@@ -106,6 +106,30 @@ describe('a data directory on a local file system', () => {
       await engine.close();
     } finally {
       fs.unmount();
+    }
+  });
+});
+
+describe('tmp/ or blobs/ on another file system than the data directory', () => {
+  it.each(['blobs', 'tmp'])('%s/ linked to another file system is refused at open', async (sub) => {
+    const other = mountTmpfs(16 * 1024 * 1024, 'stowage-split-');
+    const { dir, cleanup } = tempDir('stowage-split-data-');
+    try {
+      mkdirSync(path.join(other.mountPoint, sub));
+      symlinkSync(path.join(other.mountPoint, sub), path.join(dir, sub));
+      await expectError(
+        Engine.open({ dataDir: dir, fsync: false }),
+        'E_CONFIG_INVALID',
+        new RegExp(`its ${sub}/ is on another file system \\(a symbolic link or a mount\\)`),
+      );
+      // Nothing was created beside it: no database, no lock left behind.
+      expect(existsSync(path.join(dir, 'meta.db'))).toBe(false);
+      rmSync(path.join(dir, sub));
+      const engine = await Engine.open({ dataDir: dir, fsync: false });
+      await engine.close();
+    } finally {
+      cleanup();
+      other.unmount();
     }
   });
 });

@@ -68,11 +68,35 @@ export class BlobStore {
   async init(): Promise<void> {
     await fsp.mkdir(this.tmpDir, { recursive: true });
     await fsp.mkdir(this.blobsDir, { recursive: true });
+    await this.refuseSplitFilesystems();
     // …and in every fan-out directory of blobs/ (at most 256): one left to another user
     // fails the uploads and deletes whose blob ids fall in it.
     const shards = (await fsp.readdir(this.blobsDir)).map((d) => path.join(this.blobsDir, d));
     for (const dir of [this.tmpDir, this.blobsDir, ...shards]) {
       await fsp.access(dir, fsConstants.R_OK | fsConstants.W_OK | fsConstants.X_OK);
+    }
+  }
+
+  /**
+   * tmp/ and blobs/ on another file system than the data directory (a symbolic link, a
+   * mount) are refused: a blob is published by renaming it from tmp/ into blobs/ (EXDEV
+   * across file systems: every upload over the inline size failed), and the space kept free
+   * for deletes is measured under tmp/, so small objects could fill meta.db's file system
+   * to the last byte (a fault probe did: deletes failed, and so did the next start).
+   */
+  private async refuseSplitFilesystems(): Promise<void> {
+    const dataDir = path.dirname(this.tmpDir);
+    const dev = (await fsp.stat(dataDir)).dev;
+    for (const dir of [this.tmpDir, this.blobsDir]) {
+      if ((await fsp.stat(dir)).dev === dev) continue;
+      throw new StowageError(
+        'E_CONFIG_INVALID',
+        `cannot use data directory ${dataDir}: its ${path.basename(dir)}/ is on another file ` +
+          'system (a symbolic link or a mount). Objects are moved from tmp/ into blobs/ and ' +
+          'meta.db beside them must keep room for deletes, so the three must share one file ' +
+          'system: put the whole data directory on the disk you meant for the objects',
+        { details: { dataDir, directory: dir } },
+      );
     }
   }
 

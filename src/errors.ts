@@ -348,7 +348,7 @@ export const ERROR_TABLE = {
   E_NOT_MODIFIED: spec('Not modified', EXIT.ok, 304, 'NotModified'),
 
   E_STORAGE_FULL: spec(
-    'The storage device is full; nothing was stored',
+    'The storage device is full (no space, or no free inodes); nothing was stored',
     EXIT.resource,
     507,
     'InsufficientStorage',

@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
-import { tempDir } from '../helpers/engine.js';
+import { readAll, tempDir } from '../helpers/engine.js';
 import { expectError } from '../helpers/expect-error.js';
 import { ensureDebianPackages } from '../helpers/peers.js';
 import { waitUntil } from '../helpers/rgw-support.js';
@@ -130,6 +130,25 @@ describe('tmp/ or blobs/ on another file system than the data directory', () => 
     } finally {
       cleanup();
       other.unmount();
+    }
+  });
+});
+
+describe('tmp/ removed under an open engine', () => {
+  it('is made again by the next upload that needs it', async () => {
+    const { dir, cleanup } = tempDir('stowage-tmp-gone-');
+    const engine = await Engine.open({ dataDir: dir, fsync: false });
+    try {
+      await engine.createBucket('assets');
+      rmSync(path.join(dir, 'tmp'), { recursive: true });
+      // Over the inline size, so written to a temp file first; it failed (ENOENT) until a
+      // restart.
+      await engine.putObject('assets', 'big', Buffer.alloc(300_000, 7));
+      expect((await readAll(engine.getObject('assets', 'big').body)).length).toBe(300_000);
+      expect(existsSync(path.join(dir, 'tmp'))).toBe(true);
+    } finally {
+      await engine.close();
+      cleanup();
     }
   });
 });

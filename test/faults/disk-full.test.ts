@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -610,5 +610,53 @@ describe('a full disk', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(outcomes.has('full')).toBe(true);
+  });
+});
+
+describe('a file system out of inodes, with bytes to spare', () => {
+  it('an upload that needs a new blobs/ directory when no inode is left is 507; none half-written; writes resume', async () => {
+    const ext4 = mountExt4(32 * MiB, 'stowage-inodes-', ['-N', '64']);
+    try {
+      const dataDir = path.join(ext4.mountPoint, 'data');
+      const engine = await Engine.open({ dataDir, fsync: false });
+      try {
+        await engine.createBucket('inodes');
+        // Every free inode taken by empty files beside the data directory, then one given back.
+        const filler = path.join(ext4.mountPoint, 'filler');
+        mkdirSync(filler);
+        let n = 0;
+        for (;;) {
+          try {
+            writeFileSync(path.join(filler, String(n)), '');
+            n += 1;
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code === 'ENOSPC') break;
+            throw err;
+          }
+        }
+        rmSync(path.join(filler, String(n - 1)));
+        expect(
+          statfsSync(ext4.mountPoint).bavail * statfsSync(ext4.mountPoint).bsize,
+        ).toBeGreaterThan(10 * MiB);
+        // The temp file takes the last inode; the new blob's shard directory finds none.
+        // Node's recursive mkdir called that ENOENT: a 500 for a full disk.
+        const err = await engine.putObject('inodes', 'big', patternBytes(300_000, 1)).then(
+          () => undefined,
+          (e: unknown) => e as StowageError,
+        );
+        expect(err?.code).toBe('E_STORAGE_FULL');
+        expect(err?.message).toContain('no free inodes');
+        expect(readdirSync(path.join(dataDir, 'tmp'))).toEqual([]);
+        expect(() => engine.headObject('inodes', 'big')).toThrow();
+        // Inodes given back: the write goes through without a restart.
+        rmSync(filler, { recursive: true });
+        await engine.putObject('inodes', 'big', patternBytes(300_000, 1));
+        expect((await readAll(engine.getObject('inodes', 'big').body)).length).toBe(300_000);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      ext4.unmount();
+    }
   });
 });

@@ -212,7 +212,9 @@ export class BlobStore {
   /** Bytes free for this process on the data directory's file system. */
   private async freeSpace(): Promise<number> {
     try {
-      const s = await fsp.statfs(this.tmpDir);
+      // The data directory's own: tmp/ and blobs/ share its file system (init), and tmp/
+      // may have been removed under the server (openTmp makes it again).
+      const s = await fsp.statfs(path.dirname(this.tmpDir));
       return s.bavail * s.bsize;
     } catch (err) {
       throw toStowageError(err, 'check free space');
@@ -232,6 +234,23 @@ export class BlobStore {
   /** Final path of a blob. */
   pathOf(id: string): string {
     return path.join(this.blobsDir, id.slice(0, 2), id);
+  }
+
+  /**
+   * Creates the temp file a blob is written to first. A tmp/ removed under the server is
+   * made again (it failed every upload over the inline size until a restart); a data
+   * directory removed whole is not.
+   */
+  async openTmp(id: string): Promise<fsp.FileHandle> {
+    try {
+      return await fsp.open(this.tmpPathOf(id), 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await fsp.mkdir(this.tmpDir).catch((e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      });
+      return fsp.open(this.tmpPathOf(id), 'wx');
+    }
   }
 
   /** Path of the temp file a blob is written to first. */
@@ -254,7 +273,9 @@ export class BlobStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
         throw toStowageError(err, 'publish blob');
-      await fsp.mkdir(dir, { recursive: true });
+      await makeShard(dir).catch((e: unknown) => {
+        throw toStowageError(e, 'publish blob');
+      });
       await fsp.rename(this.tmpPathOf(id), dest).catch((e: unknown) => {
         throw toStowageError(e, 'publish blob');
       });
@@ -431,5 +452,21 @@ export class BlobStore {
     }
     for (const b of this.inline?.list() ?? []) ids.push(b.id);
     return ids;
+  }
+}
+
+/**
+ * Makes a shard directory of blobs/. Not with `recursive`: Node 20 reports a file system
+ * out of inodes (ENOSPC) there as ENOENT, so a full disk answered 500 instead of 507.
+ * Recursive only when blobs/ itself is gone (removed under the server), to make it again.
+ */
+async function makeShard(dir: string): Promise<void> {
+  try {
+    await fsp.mkdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT') throw err;
+    await fsp.mkdir(dir, { recursive: true });
   }
 }

@@ -90,7 +90,7 @@ export async function writeBlob(
     // New bytes stop at the free-space reserve (see BlobStore.ensureSpace); a body in
     // memory counts too (its length was not declared, but it is known).
     await store.ensureSpace(length ?? 0, inline ? 'database' : 'file');
-    if (!inline) handle = await fsp.open(store.tmpPathOf(id), 'wx');
+    if (!inline) handle = await store.openTmp(id);
     const file = handle;
     let batch: Uint8Array[] = [];
     let batchBytes = 0;

@@ -114,7 +114,14 @@ async function takeLock(dataDir: string): Promise<() => Promise<void>> {
     throw toStowageError(err, `lock ${dataDir}`);
   }
   return async () => {
-    await fsp.rm(pidFile, { force: true });
-    held.close();
+    try {
+      await fsp.rm(pidFile, { force: true });
+    } catch {
+      // A file system gone read-only (EROFS) or failing (EIO): the lock itself is released
+      // below, and a pid file naming an exited process is stale to the next start. A stop
+      // that ended with an error for this was taken for a failed one (exit 1).
+    } finally {
+      held.close();
+    }
   };
 }

@@ -194,6 +194,25 @@ describe('data directory lock', () => {
     expect((await readAll(first.getObject(BUCKET, 'k').body)).toString()).toBe('still mine');
   });
 
+  it('a close that cannot remove LOCK (a file system gone read-only) still ends well and frees the lock', async () => {
+    const dir = dataDir();
+    const engine = await Engine.open({ dataDir: dir });
+    await engine.createBucket(BUCKET);
+    // An immutable directory: no entry of it can be removed, by root either (EPERM), as on
+    // a file system the kernel turned read-only under the server (EROFS).
+    spawnSync('chattr', ['+i', dir], { stdio: 'pipe' });
+    try {
+      expect(() => rmSync(path.join(dir, 'LOCK'))).toThrow();
+      // It threw, and `stowage serve` stopped with exit 1 on SIGTERM.
+      await engine.close();
+    } finally {
+      spawnSync('chattr', ['-i', dir], { stdio: 'pipe' });
+    }
+    // The LOCK left names this process, which no longer holds the directory.
+    const again = await open(dir);
+    expect(again.listBuckets().map((b) => b.name)).toEqual([BUCKET]);
+  });
+
   it('a server running on the directory keeps this process out; once it is killed, the lock is free', async () => {
     const dir = dataDir();
     const other = await serve(dir, ROOT);

@@ -137,8 +137,9 @@ export class WalSync {
 function gone(walPath: string): StowageError {
   return new StowageError(
     'E_WRITES_STOPPED',
-    `${walPath} was deleted while the server had it open (the data directory removed?): ` +
-      'commits to it would be lost',
+    `writes are stopped: ${walPath} was deleted while the server had it open (the data ` +
+      'directory removed?), and commits to it would be lost. Put the data directory back ' +
+      '(from a backup: stowage engine backup) and restart the server',
   );
 }
 

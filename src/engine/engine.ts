@@ -674,10 +674,6 @@ export class Engine {
   }
 
   /**
-   * Finishes in-flight operations, commits what is queued, marks a clean shutdown and
-   * releases the data directory. Idempotent.
-   */
-  /**
    * Why writes are refused (`E_WRITES_STOPPED`) until a restart: a sync of the metadata
    * log failed, or the log was deleted under the engine. Reads still work.
    */
@@ -685,6 +681,10 @@ export class Engine {
     return this.queue.writesStopped;
   }
 
+  /**
+   * Finishes in-flight operations, commits what is queued, marks a clean shutdown and
+   * releases the data directory. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -696,7 +696,7 @@ export class Engine {
       const removalsSynced = await this.blobs.settleRemovals();
       // Commits may have been lost with the WAL frames a failed sync left behind: their
       // blob files are for the next start's recovery to collect.
-      if (this.queue.writesStopped) return;
+      if (this.writesStopped) return;
       setCleanFlag(
         this.db,
         true,

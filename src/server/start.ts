@@ -183,6 +183,9 @@ async function serve(
   let damaged = false;
   /** The engine stopped writes (a failed sync of the metadata log), and the log said so. */
   let writesStoppedSaid = false;
+  /** What `/health/ready` answers: `ok`, or why this server should get no work. */
+  const readiness = (): string =>
+    draining ? 'draining' : damaged ? 'damaged' : engine.writesStopped ? 'writes stopped' : 'ok';
   const secure = config.server.tls !== undefined;
   // Access lines hold only fields the front chose (no headers, no secrets): no redaction.
   const accessLog = unredactedSibling(logger);
@@ -268,16 +271,7 @@ async function serve(
     }
     const health = healthPath(req, config.server.virtualHostDomain);
     if (health) {
-      const status =
-        health === 'live'
-          ? 'ok'
-          : draining
-            ? 'draining'
-            : damaged
-              ? 'damaged'
-              : engine.writesStopped
-                ? 'writes stopped'
-                : 'ok';
+      const status = health === 'live' ? 'ok' : readiness();
       res.statusCode = status === 'ok' ? 200 : 503;
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ status }));

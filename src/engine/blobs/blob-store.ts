@@ -246,9 +246,7 @@ export class BlobStore {
       return await fsp.open(this.tmpPathOf(id), 'wx');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await fsp.mkdir(this.tmpDir).catch((e: unknown) => {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      });
+      await mkdirOnce(this.tmpDir);
       return fsp.open(this.tmpPathOf(id), 'wx');
     }
   }
@@ -456,17 +454,25 @@ export class BlobStore {
 }
 
 /**
- * Makes a shard directory of blobs/. Not with `recursive`: Node 20 reports a file system
- * out of inodes (ENOSPC) there as ENOENT, so a full disk answered 500 instead of 507.
- * Recursive only when blobs/ itself is gone (removed under the server), to make it again.
+ * Makes one directory in an existing parent; one already there is fine. Not `recursive`:
+ * Node 20 reports a file system out of inodes (ENOSPC) there as ENOENT, so a full disk
+ * answered 500 instead of 507.
+ */
+async function mkdirOnce(dir: string): Promise<void> {
+  await fsp.mkdir(dir).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  });
+}
+
+/**
+ * Makes a shard directory of blobs/ (mkdirOnce); recursively only when blobs/ itself is
+ * gone (removed under the server), to make it again.
  */
 async function makeShard(dir: string): Promise<void> {
   try {
-    await fsp.mkdir(dir);
+    await mkdirOnce(dir);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return;
-    if (code !== 'ENOENT') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     await fsp.mkdir(dir, { recursive: true });
   }
 }

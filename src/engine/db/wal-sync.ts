@@ -22,6 +22,9 @@
 import { closeSync, existsSync, fdatasync, fstatSync, openSync } from 'node:fs';
 import { StowageError, toStowageError } from '../../errors.js';
 
+/** What a failed sync's error says it was doing. */
+const SYNC_CONTEXT = 'make the metadata commit durable (fdatasync)';
+
 interface Waiter {
   ok: () => void;
   fail: (err: unknown) => void;
@@ -89,9 +92,10 @@ export class WalSync {
     const batch = this.waiting;
     this.waiting = [];
     const finish = (err: unknown): void => {
-      if (err && !this.stop) this.stop = stoppedBy(err);
+      const failure = err ? toStowageError(err, SYNC_CONTEXT) : undefined;
+      if (failure && !this.stop) this.stop = stoppedBy(failure);
       for (const w of batch) {
-        if (err) w.fail(toStowageError(err, 'make the metadata commit durable (fdatasync)'));
+        if (failure) w.fail(failure);
         else w.ok();
       }
       this.running = false;
@@ -144,14 +148,13 @@ function gone(walPath: string): StowageError {
 }
 
 /** The error later commits get once a sync failed (or the WAL was found gone). */
-function stoppedBy(err: unknown): StowageError {
-  if (err instanceof StowageError && err.code === 'E_WRITES_STOPPED') return err;
-  const cause = toStowageError(err, 'make the metadata commit durable (fdatasync)');
+function stoppedBy(cause: StowageError): StowageError {
+  if (cause.code === 'E_WRITES_STOPPED') return cause;
   return new StowageError(
     'E_WRITES_STOPPED',
     `writes are stopped: an fdatasync of the metadata log failed (${cause.message}), and a ` +
       'later one could succeed without the lost writes; reads still work. Check the disk ' +
       '(dmesg), then restart the server: recovery keeps every write acknowledged before',
-    { cause: err },
+    { cause },
   );
 }

@@ -299,29 +299,30 @@ function verifySignature(
   // to the same key, so accepting either changes nothing about what was authorised.
   const normalised = canonicalUri(req.rawPath);
   const uris = req.rawPath === normalised ? [normalised] : [normalised, req.rawPath];
-  let matched = false;
   let first: { canonicalRequest: string; stringToSign: string } | undefined;
-  for (const headers of headerVariants(req.headers)) {
-    for (const uri of uris) {
-      const canonicalRequest = buildCanonicalRequest({
-        method: req.method,
-        uri,
-        query: input.query,
-        headers,
-        signedHeaders: input.signedHeaders,
-        payloadHash: input.payloadHash,
-      });
-      const stringToSign = buildStringToSign(
-        ALGORITHM,
-        input.amzDate,
-        scope.scope,
-        sha256Hex(canonicalBytes(canonicalRequest)),
-      );
-      first ??= { canonicalRequest, stringToSign };
-      if (signaturesEqual(sign(signingKey, stringToSign), input.signature)) matched = true;
-    }
-    if (matched) break;
-  }
+  const signedAs = (headers: AuthRequest['headers'], uri: string): boolean => {
+    const canonicalRequest = buildCanonicalRequest({
+      method: req.method,
+      uri,
+      query: input.query,
+      headers,
+      signedHeaders: input.signedHeaders,
+      payloadHash: input.payloadHash,
+    });
+    const stringToSign = buildStringToSign(
+      ALGORITHM,
+      input.amzDate,
+      scope.scope,
+      sha256Hex(canonicalBytes(canonicalRequest)),
+    );
+    first ??= { canonicalRequest, stringToSign };
+    return signaturesEqual(sign(signingKey, stringToSign), input.signature);
+  };
+  const signedWithoutPort = (): boolean => {
+    const portless = withoutHostPort(req.headers);
+    return portless !== undefined && uris.some((uri) => signedAs(portless, uri));
+  };
+  const matched = uris.some((uri) => signedAs(req.headers, uri)) || signedWithoutPort();
   if (!matched) {
     throw signatureDoesNotMatch({
       accessKeyId: scope.accessKeyId,
@@ -345,17 +346,16 @@ function verifySignature(
 const HOST_WITH_PORT = /^(\[[^\]]*\]|[^:[\]]+):\d+$/;
 
 /**
- * The request's headers as signed, then (when Host carries a port) with Host as a client
- * that leaves the port out signs it: git-annex 10.2023 (Haskell's `aws` library) signs
+ * The request's headers with Host as a client that leaves the port out signs it, or
+ * undefined when Host has no port. git-annex 10.2023 (Haskell's `aws` library) signs
  * `host:127.0.0.1` for a request to 127.0.0.1:9000, so it failed against every server not
  * on port 80 or 443. The port names no other resource here; what the request may do is
- * still bound by the rest of what it signed.
+ * still bound by the rest of what it signed. Tried only once the headers as sent failed.
  */
-function* headerVariants(headers: AuthRequest['headers']): Generator<AuthRequest['headers']> {
-  yield headers;
+function withoutHostPort(headers: AuthRequest['headers']): AuthRequest['headers'] | undefined {
   const host = headers['host'];
   const m = typeof host === 'string' ? HOST_WITH_PORT.exec(host) : null;
-  if (m) yield { ...headers, host: m[1]! };
+  return m ? { ...headers, host: m[1]! } : undefined;
 }
 
 /** S3's SignatureDoesNotMatch; `details` name what was signed, never the secret. */

@@ -86,6 +86,34 @@ export async function signedFetch(
 }
 
 /**
+ * The header lines (`name: value\r\n` each) of `method path` signed with the root key for
+ * the server at `target.url`, host included, for a request written by hand on a socket.
+ */
+export async function signedHeaderLines(
+  target: { url: string },
+  request: {
+    method: string;
+    path: string;
+    query?: Record<string, string>;
+    headers: Record<string, string>;
+  },
+): Promise<string> {
+  const { hostname, port, host } = new URL(target.url);
+  const signed = await signer.sign({
+    method: request.method,
+    protocol: 'http:',
+    hostname,
+    port: Number(port),
+    path: request.path,
+    query: request.query ?? {},
+    headers: { host, ...request.headers },
+  });
+  return Object.entries(signed.headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+}
+
+/**
  * Sends `method rawPath` signed, through node:http, which sends the path exactly as given:
  * fetch() and URL resolve `..` and `%2E%2E` segments before anything is sent.
  */

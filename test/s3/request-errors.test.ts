@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStored } from '../helpers/list-keys.js';
 import { checksumBase64 } from '../../src/engine/checksums/index.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
-import { s3Signer, signedFetch } from '../helpers/signed-fetch.js';
+import { s3Signer, signedFetch, signedHeaderLines } from '../helpers/signed-fetch.js';
 import { unsignedTrailerRequest } from '../helpers/sign-chunked.js';
 import { connectRaw } from '../helpers/raw-socket.js';
 
@@ -150,22 +150,12 @@ describe('errors for bad request bodies', () => {
 
   it('a PUT whose body comes without Content-Length gets its 411 before the error for the bytes', async () => {
     const url = new URL(t.url);
-    const signed = await s3Signer(TEST_KEY).sign({
+    const head = await signedHeaderLines(t, {
       method: 'PUT',
-      protocol: 'http:',
-      hostname: url.hostname,
-      port: Number(url.port),
       path: `/${BUCKET}/no-length`,
-      query: {},
-      headers: {
-        host: url.host,
-        'x-amz-content-sha256': createHash('sha256').update(BODY).digest('hex'),
-      },
+      headers: { 'x-amz-content-sha256': createHash('sha256').update(BODY).digest('hex') },
     });
     const c = await connectRaw(Number(url.port));
-    const head = Object.entries(signed.headers)
-      .map(([k, v]) => `${k}: ${v}\r\n`)
-      .join('');
     // Headers and body in one write: node:http takes the body for the next request.
     c.socket.write(`PUT /${BUCKET}/no-length HTTP/1.1\r\n${head}\r\n${BODY.toString('latin1')}`);
     await c.closedWithin(5000);
@@ -348,19 +338,12 @@ describe('sizes S3 names in its answer', () => {
     body = '',
   ): Promise<string> {
     const url = new URL(t.url);
-    const signed = await s3Signer(TEST_KEY).sign({
+    const head = await signedHeaderLines(t, {
       method,
-      protocol: 'http:',
-      hostname: url.hostname,
-      port: Number(url.port),
       path,
-      query: {},
-      headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...headers },
+      headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...headers },
     });
     const c = await connectRaw(Number(url.port));
-    const head = Object.entries(signed.headers)
-      .map(([k, v]) => `${k}: ${v}\r\n`)
-      .join('');
     c.socket.write(`${method} ${path} HTTP/1.1\r\n${head}connection: close\r\n\r\n${body}`);
     await c.closedWithin(5000);
     return c.text();

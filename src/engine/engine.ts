@@ -19,6 +19,7 @@ import { KeyStore } from './crypto/keys.js';
 import { keyInUse } from './crypto/keys-in-use.js';
 import { openDatabase } from './db/open-database.js';
 import { WalSync } from './db/wal-sync.js';
+import { writeFault } from './db/write-faults.js';
 import { InlineBlobs } from './blobs/inline-blobs.js';
 import { AccessTimes } from './access-times.js';
 import { BucketCache } from './bucket-cache.js';
@@ -328,12 +329,23 @@ export class Engine {
     }
   }
 
-  /** Runs an operation unless closed, and lets close() wait for it. */
+  /**
+   * Runs an operation unless closed, and lets close() wait for it. An operation that failed
+   * on a read-only data directory or a deleted metadata log stops writes (write-faults.ts)
+   * and fails with why.
+   */
   private op<R>(fn: () => R): R {
     if (this.closed) throw new StowageError('E_ENGINE_CLOSED');
     const r = fn();
     if (r instanceof Promise) {
-      const p = r.finally(() => this.inFlight.delete(p));
+      const p = r
+        .catch((err: unknown) => {
+          const fault = writeFault(err, this.dataDir);
+          if (!fault) throw err;
+          this.queue.halt(fault);
+          throw this.writesStopped ?? fault;
+        })
+        .finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
       return p as R;
     }
@@ -675,7 +687,8 @@ export class Engine {
 
   /**
    * Why writes are refused (`E_WRITES_STOPPED`) until a restart: a sync of the metadata
-   * log failed, or the log was deleted under the engine. Reads still work.
+   * log failed, the log was deleted under the engine, or the data directory's file system
+   * turned read-only. Reads still work.
    */
   get writesStopped(): StowageError | undefined {
     return this.queue.writesStopped;

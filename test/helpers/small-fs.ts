@@ -60,15 +60,23 @@ export function mountTmpfs(bytes: number, prefix: string): SmallFs {
  * Mounts an ext4 file system of `bytes` (an image file under the OS temp directory, on a
  * loop device) on a fresh directory. Unlike tmpfs, ext4 allocates blocks late and holds
  * some in reserve for writes in flight, so its free space lags behind what was written.
- * `mkfsArgs` go to mkfs.ext4 (`['-N', '64']`: a file system with 64 inodes).
+ * `mkfsArgs` go to mkfs.ext4 (`['-N', '64']`: a file system with 64 inodes), `mountOptions`
+ * to mount (`['errors=remount-ro']`).
  */
-export function mountExt4(bytes: number, prefix: string, mkfsArgs: string[] = []): SmallFs {
+export function mountExt4(
+  bytes: number,
+  prefix: string,
+  mkfsArgs: string[] = [],
+  mountOptions: string[] = [],
+): SmallFs {
   const mountPoint = mkdtempSync(path.join(tmpdir(), prefix));
   const image = `${mountPoint}.img`;
   try {
     execFileSync('truncate', ['-s', String(bytes), image], { stdio: 'pipe' });
     execFileSync('mkfs.ext4', ['-q', '-F', ...mkfsArgs, image], { stdio: 'pipe' });
-    execFileSync('mount', ['-o', 'loop', image, mountPoint], { stdio: 'pipe' });
+    execFileSync('mount', ['-o', ['loop', ...mountOptions].join(','), image, mountPoint], {
+      stdio: 'pipe',
+    });
   } catch (err) {
     rmSync(mountPoint, { recursive: true, force: true });
     rmSync(image, { force: true });

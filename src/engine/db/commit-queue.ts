@@ -55,6 +55,7 @@ export class CommitQueue {
   private scheduled = false;
   /** Extra work folded into every batch (e.g. last-access times). */
   private readonly hooks: Array<() => void> = [];
+  private halted: StowageError | undefined;
 
   /**
    * `dropNow` runs inside a job's transaction with the blobs the job dropped and returns
@@ -100,9 +101,14 @@ export class CommitQueue {
     else setImmediate(() => this.flush());
   }
 
-  /** Why writes are stopped (a failed WAL sync, a deleted WAL), if they are. */
+  /** Why writes are stopped (a failed WAL sync, a deleted WAL, a read-only disk), if they are. */
   get writesStopped(): StowageError | undefined {
-    return this.durable?.stopped;
+    return this.durable?.stopped ?? this.halted;
+  }
+
+  /** Refuses every later job with `reason` (a fault found by a failed write: write-faults.ts). */
+  halt(reason: StowageError): void {
+    this.halted ??= reason;
   }
 
   /** Runs everything queued now. Called by the scheduler and on close. */
@@ -112,7 +118,7 @@ export class CommitQueue {
     this.pending = [];
     // Once no commit can be made durable (wal-sync.ts), none is made: refused before it
     // changes anything, rather than committed, visible, and then lost.
-    const stopped = this.durable?.stopped;
+    const stopped = this.writesStopped;
     if (stopped) {
       for (const p of batch) p.reject(stopped);
       return;

@@ -43,10 +43,21 @@ export class WalSync {
   /** Why no commit can be made durable any more (set once, for good). */
   private stop: StowageError | undefined;
 
+  /**
+   * Opens the WAL now, with the database (which made it): opened at the first sync
+   * instead, a WAL deleted before then was not seen, and commits went on into the deleted
+   * file, acknowledged and lost at the next crash.
+   */
   constructor(
     private readonly walPath: string,
     private readonly sync: SyncFn = (fd, done) => fdatasync(fd, done),
-  ) {}
+  ) {
+    try {
+      this.fd = openSync(walPath, 'r');
+    } catch {
+      // Opened (or found missing) at the first sync, as run() says.
+    }
+  }
 
   /** Calls `ok` once everything committed before this call is on disk, else `fail`. */
   after(ok: () => void, fail: (err: unknown) => void): void {
@@ -121,12 +132,13 @@ export class WalSync {
       // No WAL file: nothing was committed since the last checkpoint, which SQLite synced;
       // unless the database went with it (the data directory was deleted).
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') finish(err);
-      else finish(existsSync(this.walPath.replace(/-wal$/, '')) ? undefined : gone(this.walPath));
+      else
+        finish(existsSync(this.walPath.replace(/-wal$/, '')) ? undefined : walGone(this.walPath));
       return;
     }
     try {
       if (fstatSync(fd).nlink === 0) {
-        finish(gone(this.walPath));
+        finish(walGone(this.walPath));
         return;
       }
     } catch (err) {
@@ -138,12 +150,13 @@ export class WalSync {
 }
 
 /** The WAL (and so the data directory) is no longer where the server opened it. */
-function gone(walPath: string): StowageError {
+export function walGone(walPath: string): StowageError {
   return new StowageError(
     'E_WRITES_STOPPED',
-    `writes are stopped: ${walPath} was deleted while the server had it open (the data ` +
-      'directory removed?), and commits to it would be lost. Put the data directory back ' +
-      '(from a backup: stowage engine backup) and restart the server',
+    `writes are stopped: ${walPath} was deleted while the server had it open, and commits ` +
+      'to it would be lost at the next crash. Stop the server with SIGTERM, not kill -9 (a ' +
+      'clean stop writes what the deleted log holds into meta.db), and start it again; if ' +
+      'the whole data directory was deleted, put it back from a backup (stowage engine backup)',
   );
 }
 

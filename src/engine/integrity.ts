@@ -1,6 +1,7 @@
 /** `stowage engine check`: is the data directory consistent? */
 import { createHash } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
+import { isStowageError } from '../errors.js';
 import type { BlobStore } from './blobs/blob-store.js';
 import { readSegments, type Segment } from './blobs/read-blobs.js';
 import { CUSTOMER_REF } from './crypto/envelope.js';
@@ -48,17 +49,22 @@ async function deepProblem(
   e: ExpectedBlob,
   keys?: KeyStore,
 ): Promise<string | undefined> {
-  if (!e.sealed) {
-    const sum = await sha256Of(blobs, { b: id, n: e.size });
-    return sum === e.sha256 ? undefined : 'does not match its SHA-256';
-  }
   // SSE-C: the key is the client's and never stored, so only the size can be checked.
-  if (e.sealed.e?.r === CUSTOMER_REF) return undefined;
+  if (e.sealed?.e?.r === CUSTOMER_REF) return undefined;
   try {
+    if (!e.sealed) {
+      const sum = await sha256Of(blobs, { b: id, n: e.size });
+      return sum === e.sha256 ? undefined : 'does not match its SHA-256';
+    }
     const sum = await sha256Of(blobs, e.sealed, keys);
     return sum === e.sha256 ? undefined : 'decrypts to bytes that do not match their SHA-256';
   } catch (err) {
-    return `cannot be decrypted: ${(err as Error).message}`;
+    // A file the disk cannot read (EIO) is one problem among the others, not the end of
+    // the check (it was, for a blob in the clear).
+    if (isStowageError(err) && typeof err.details.file === 'string') {
+      return `cannot be read: the disk reported an I/O error (EIO) reading ${err.details.file}`;
+    }
+    return `${e.sealed ? 'cannot be decrypted' : 'cannot be read'}: ${(err as Error).message}`;
   }
 }
 

@@ -192,14 +192,38 @@ async function* readFile(
             to - from + 1 > batch
             ? into.take(want)
             : Buffer.allocUnsafe(want);
-      const { bytesRead } = await handle.read(buf, 0, want, pos);
-      if (bytesRead === 0) {
-        throw new StowageError('E_DATA_CORRUPT', 'a blob of this object is shorter than recorded');
+      // Whole batches: a read can come back short (the bytes before a bad sector, then EIO
+      // on the next), and an encrypted batch must hold whole segments.
+      for (let got = 0; got < want;) {
+        let bytesRead: number;
+        try {
+          ({ bytesRead } = await handle.read(buf, got, want - got, pos + got));
+        } catch (err) {
+          throw readFailure(err, file);
+        }
+        if (bytesRead === 0) {
+          throw new StowageError(
+            'E_DATA_CORRUPT',
+            'a blob of this object is shorter than recorded',
+          );
+        }
+        got += bytesRead;
       }
-      pos += bytesRead;
-      yield bytesRead === want ? buf : buf.subarray(0, bytesRead);
+      pos += want;
+      yield buf;
     }
   } finally {
     await handle.close();
   }
+}
+
+/** A failed read of a blob file, saying which file and, for EIO (`details.file`), what to do. */
+function readFailure(err: unknown, file: string): StowageError {
+  if ((err as NodeJS.ErrnoException).code !== 'EIO') return toStowageError(err, `read ${file}`);
+  return new StowageError(
+    'E_INTERNAL',
+    `cannot read ${file}: the disk reported an I/O error (EIO). Check the disk (dmesg); ` +
+      'stowage engine check --deep lists the objects whose bytes cannot be read',
+    { cause: err, details: { file } },
+  );
 }

@@ -4,7 +4,7 @@ lazyfs.py - a LazyFS-style crash-simulating FUSE pass-through file system, for
 test/faults/power-loss.test.ts (written by a power-loss probe of this project; the
 model is checked by that test before it is used). Needs Debian python3-fusepy, libfuse2.
 
-    lazyfs.py BACKING MOUNTPOINT --mode strict|ext4 [--log FILE]
+    lazyfs.py BACKING MOUNTPOINT --mode strict|ext4 [--log FILE] [--bad-reads FILE]
 
 Everything is passed through to BACKING immediately (so reads see all writes), but the
 daemon tracks what a power loss may drop:
@@ -28,7 +28,9 @@ Modes:
 At unmount (after the application was killed), the daemon "loses power": it applies the
 undo logs, rebuilds the directory tree from the durable snapshots, replaces BACKING with
 it and exits. A summary of what was dropped is appended to the log (JSON lines).
-Start with --no-crash to unmount without dropping anything.
+Start with --no-crash to unmount without dropping anything. --bad-reads FILE makes reads
+fail with EIO, as a bad sector does, while FILE lists "NAME OFFSET" lines
+(test/faults/bad-sectors.test.ts).
 """
 import argparse
 import ctypes
@@ -390,6 +392,14 @@ class Lazy:
         return fd
 
     def read(self, path, size, offset, fh):
+        # --bad-reads: while its file exists, each line "NAME OFFSET" makes a read of a
+        # file named NAME that reaches byte OFFSET fail with EIO, as a bad sector does.
+        if self.bad_reads and os.path.exists(self.bad_reads):
+            with open(self.bad_reads) as f:
+                for line in f:
+                    name, _, at = line.strip().rpartition(' ')
+                    if name and os.path.basename(path) == name and offset + size > int(at):
+                        raise FuseOSError(errno.EIO)
         return os.pread(fh, size, offset)
 
     def write(self, path, data, offset, fh):
@@ -569,6 +579,8 @@ def main():
     ap.add_argument('--slow-fsync', default=None, help='SUFFIX:SECONDS delay fsync of matching files')
     ap.add_argument('--freeze-file', default=None, help='once this file exists, no fsync takes effect')
     ap.add_argument('--events', default=None, help='dump recent events here at unmount')
+    ap.add_argument('--bad-reads', default=None,
+                    help='while this file exists, its lines "NAME OFFSET" make reads of NAME fail')
     a = ap.parse_args()
     grave = os.path.realpath(a.backing) + '.grave'
     if os.path.exists(grave):
@@ -576,6 +588,7 @@ def main():
     fs = Lazy(a.backing, grave, a.mode, a.log)
     fs.slow = None
     fs.freeze = a.freeze_file
+    fs.bad_reads = a.bad_reads
     if fs.freeze and os.path.exists(fs.freeze):
         os.unlink(fs.freeze)
     if a.slow_fsync:

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { databaseFile } from '../data-dir.js';
 import { syncMadeDirectories } from '../durable-write.js';
-import { StowageError, toStowageError } from '../errors.js';
+import { isDamagedDatabaseCode, StowageError, toStowageError } from '../errors.js';
 import { BlobStore } from './blobs/blob-store.js';
 import type { BlobBody } from './blobs/write-blob.js';
 import * as buckets from './buckets.js';
@@ -20,6 +20,7 @@ import { keyInUse } from './crypto/keys-in-use.js';
 import { openDatabase } from './db/open-database.js';
 import { WalSync } from './db/wal-sync.js';
 import { writeFault } from './db/write-faults.js';
+import { FAILING_DISK_ADVICE, unreadableDatabase } from './db/unreadable.js';
 import { InlineBlobs } from './blobs/inline-blobs.js';
 import { AccessTimes } from './access-times.js';
 import { BucketCache } from './bucket-cache.js';
@@ -106,6 +107,18 @@ function setupError(err: unknown, dataDir: string): StowageError {
       'E_STORAGE_FULL',
       `cannot set up data directory ${dataDir}: its file system is full (${code}: ${(inner as Error).message})`,
       { cause: inner, details: { dataDir } },
+    );
+  }
+  // SQLite calls a page the disk cannot read damage: say which it is.
+  const damage =
+    (err instanceof StowageError && err.code === 'E_DATA_CORRUPT' && err.details.database) ||
+    (typeof code === 'string' && (isDamagedDatabaseCode(code) || code.startsWith('SQLITE_IOERR')));
+  const disk = damage ? unreadableDatabase(dataDir) : undefined;
+  if (disk) {
+    return new StowageError(
+      'E_DATA_CORRUPT',
+      `cannot open data directory ${dataDir}: ${disk}; nothing was changed. ${FAILING_DISK_ADVICE}`,
+      { cause: err, details: { dataDir, database: true } },
     );
   }
   let cause = typeof code === 'string' ? SETUP_CODES[code] : undefined;

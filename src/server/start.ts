@@ -17,6 +17,7 @@ import { publicAccessOf } from '../s3api/acl/index.js';
 import { engineOptionsFrom } from '../config/engine-options.js';
 import { databaseFile } from '../data-dir.js';
 import { forgetBackupMarker } from '../engine/backup/backup.js';
+import { FAILING_DISK_ADVICE, unreadableDatabase } from '../engine/db/unreadable.js';
 import { MAX_QUEUED, whenItsTurn } from './pipelining.js';
 import { createS3Handler } from '../s3api/front.js';
 import { hostNamesBucket } from '../s3api/router.js';
@@ -238,9 +239,12 @@ async function serve(
         // Said once, with what to do; readiness answers 503 from now on, so that a load
         // balancer or an orchestrator stops sending work here.
         damaged = true;
+        const disk = unreadableDatabase(config.dataDir);
         logger.error(
           { dataDir: config.dataDir },
-          `the metadata database ${databaseFile(config.dataDir)} is damaged: requests that read the damaged pages fail, and /health/ready answers 503. Stop the server, keep a copy of the data directory as it is, and put a backup made with stowage engine backup in its place (docs/engine.md, "A damaged metadata database")`,
+          disk
+            ? `${disk}: requests that read those pages fail, and /health/ready answers 503. Stop the server. ${FAILING_DISK_ADVICE}`
+            : `the metadata database ${databaseFile(config.dataDir)} is damaged: requests that read the damaged pages fail, and /health/ready answers 503. Stop the server, keep a copy of the data directory as it is, and put a backup made with stowage engine backup in its place (docs/engine.md, "A damaged metadata database")`,
         );
       }
     },

@@ -12,16 +12,23 @@
  *   --deep` lists each unreadable object among its problems. It stopped at the first blob
  *   in the clear it could not read, with an error instead of a report.
  *
+ * And one in `meta.db`, which SQLite reports as damage ("unable to get the page", "database
+ * disk image is malformed"): the refusal at start and the log while serving say that the
+ * disk cannot read it, and from which byte, rather than that the file is damaged, since a
+ * failing disk is to be checked and copied off before anything is restored onto it.
+ *
  * Needs root, python3-fusepy and libfuse2 (installed when missing); it never skips.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { patternBytes, tempDir } from '../helpers/engine.js';
 import { mountPowerLossFs } from '../helpers/power-loss.js';
 import {
+  BIN,
   clientOf,
   deepCheck,
   exited,
@@ -131,4 +138,87 @@ describe('stowage serve on a disk with a bad sector in an object file', () => {
     expect(await exited(s.child)).toBe(0);
     expect(deepCheck(dataDir, { STOWAGE_CONFIG: config }).status).toBe(0);
   }, 120_000);
+});
+
+describe('stowage serve on a disk with a bad sector in meta.db', () => {
+  it('says the disk cannot read it, at start and while serving', async () => {
+    const { dir, cleanup } = tempDir('stowage-sectors-db-');
+    cleanups.push(cleanup);
+    const config = path.join(dir, 'stowage.yaml');
+    writeFileSync(config, 'engine:\n  allowNetworkFilesystem: true\n');
+    // A meta.db several times SQLite's 2 MB page cache, filled on a plain directory (the
+    // FUSE layer is slow) and then put under the layer.
+    const plain = path.join(dir, 'plain');
+    let s = await serve(plain, ROOT);
+    let client = clientOf(s.info, ROOT.STOWAGE_ROOT_SECRET_KEY, 1);
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const keys = Array.from({ length: 2400 }, (_, i) => `k${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < keys.length; i += 48) {
+      await Promise.all(
+        keys
+          .slice(i, i + 48)
+          .map((Key, j) =>
+            client.send(
+              new PutObjectCommand({ Bucket: BUCKET, Key, Body: patternBytes(3000, i + j) }),
+            ),
+          ),
+      );
+    }
+    s.child.kill('SIGTERM');
+    expect(await exited(s.child)).toBe(0);
+    cpSync(plain, path.join(dir, 'back', 'data'), { recursive: true });
+    const bad = path.join(dir, 'bad-reads');
+    const fs = await mountPowerLossFs(dir, 'ext4', ['--no-crash', '--bad-reads', bad]);
+    cleanups.push(() => fs.release());
+    const dataDir = path.join(fs.mountPoint, 'data');
+    const size = statSync(path.join(dataDir, 'meta.db')).size;
+    expect(size).toBeGreaterThan(6 * MiB);
+    const from = Math.floor(size / 2);
+    writeFileSync(bad, `meta.db ${from}\n`);
+
+    // At start, with the check and without it (the open's own reads meet the page).
+    const said = new RegExp(
+      `cannot open data directory .*: the disk cannot read meta\\.db from byte \\d+ on \\(EIO`,
+    );
+    for (const check of ['true', 'false']) {
+      writeFileSync(
+        config,
+        `engine:\n  allowNetworkFilesystem: true\nserver:\n  checkDatabaseAtStart: ${check}\n`,
+      );
+      const refused = spawnSync(
+        process.execPath,
+        [BIN, 'serve', '--port', '0', '--data-dir', dataDir],
+        { env: { PATH: process.env.PATH, ...ROOT, STOWAGE_CONFIG: config }, timeout: 60_000 },
+      );
+      expect(refused.status, refused.stderr.toString()).toBe(5);
+      expect(refused.stderr.toString()).toMatch(said);
+      expect(refused.stderr.toString()).not.toContain('is damaged');
+    }
+
+    // While serving: started with every page readable, then the disk fails under it.
+    rmSync(bad);
+    const env = { ...ROOT, STOWAGE_CONFIG: config };
+    s = await serve(dataDir, env);
+    client = clientOf(s.info, ROOT.STOWAGE_ROOT_SECRET_KEY, 1);
+    writeFileSync(bad, `meta.db ${from}\n`);
+    // Out of the kernel's page cache too, so that SQLite's reads reach the disk.
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+    let failed = 0;
+    for (const Key of keys.filter((_, i) => i % 50 === 0)) {
+      await client.send(new GetObjectCommand({ Bucket: BUCKET, Key })).then(
+        (r) => r.Body!.transformToByteArray(),
+        () => failed++,
+      );
+    }
+    expect(failed).toBeGreaterThan(0);
+    const ready = await fetch(`${s.info.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    const lines = s.stderr().split('\n');
+    expect(
+      lines.filter((l) => /the disk cannot read meta\.db from byte \d+ on \(EIO/.test(l)),
+    ).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('is damaged: requests'))).toHaveLength(0);
+    s.child.kill('SIGTERM');
+    await exited(s.child);
+  }, 180_000);
 });

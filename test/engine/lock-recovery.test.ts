@@ -12,6 +12,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   rmdirSync,
   writeFileSync,
@@ -512,5 +513,30 @@ describe('start-up recovery', () => {
     await engine.close();
     engine = await open(dir);
     expect(engine.recovery.uncleanShutdown).toBe(false);
+  });
+
+  it('collects a blob whose removal missed because the directory was moved away meanwhile', async () => {
+    const { dir: parent, cleanup } = tempDir('stowage-moved-');
+    cleanups.push(cleanup);
+    const dir = path.join(parent, 'data');
+    const engine = await Engine.open({ dataDir: dir });
+    await engine.createBucket(BUCKET);
+    await engine.putObject(BUCKET, 'big', patternBytes(300_000, 4));
+    expect(blobFiles(dir)).toHaveLength(1);
+    // An operator's `mv` (to another name on the same disk, and back): SQLite keeps its
+    // files open, so the delete commits, but the blob file is not at its path to remove.
+    const away = path.join(parent, 'moved');
+    renameSync(dir, away);
+    await engine.deleteObject(BUCKET, 'big');
+    // Blob files go after the commit, in the background.
+    await new Promise((r) => setTimeout(r, 200));
+    renameSync(away, dir);
+    await engine.close();
+    expect(blobFiles(dir)).toHaveLength(1);
+    // The close asked the next start to collect it (before, it said all was clean).
+    const again = await open(dir);
+    expect(again.recovery.orphanBlobsRemoved).toBe(1);
+    expect(blobFiles(dir)).toEqual([]);
+    expect((await again.check()).problems).toEqual([]);
   });
 });

@@ -358,11 +358,9 @@ export class BlobStore {
         // the file, so it is moved aside rather than deleted.
         const held = heldDir(this.tmpDir);
         await fsp.mkdir(held, { recursive: true });
-        await fsp.rename(file, path.join(held, id)).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'ENOENT') throw err;
-        });
+        await fsp.rename(file, path.join(held, id)).catch(goneUnlessMoved(file));
       } else {
-        await fsp.rm(file, { force: true });
+        await fsp.unlink(file).catch(goneUnlessMoved(file));
       }
     })()
       .then(() => void this.removedFrom.add(path.dirname(file)))
@@ -475,4 +473,16 @@ async function makeShard(dir: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     await fsp.mkdir(dir, { recursive: true });
   }
+}
+
+/**
+ * For a removal of `file`: a file already gone is removed, unless its directory is gone
+ * too (the data directory moved away meanwhile: the file comes back with it, so the
+ * removal failed, and the next start must collect it).
+ */
+function goneUnlessMoved(file: string): (err: NodeJS.ErrnoException) => Promise<void> {
+  return async (err) => {
+    if (err.code !== 'ENOENT') throw err;
+    await fsp.access(path.dirname(file));
+  };
 }

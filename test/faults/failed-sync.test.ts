@@ -128,15 +128,15 @@ describe('a metadata sync that fails', () => {
 
   it('a blob file whose removal failed (EBUSY) is collected at the next start after a clean close', async () => {
     await engine.putObject('bkt', 'gone', patternBytes(300_000, 3));
-    const realRm = fs.promises.rm;
-    fs.promises.rm = (async () => {
-      throw Object.assign(new Error('EBUSY: resource busy or locked, rm'), { code: 'EBUSY' });
-    }) as typeof fs.promises.rm;
+    const realUnlink = fs.promises.unlink;
+    fs.promises.unlink = (async () => {
+      throw Object.assign(new Error('EBUSY: resource busy or locked, unlink'), { code: 'EBUSY' });
+    }) as typeof fs.promises.unlink;
     try {
       await engine.deleteObject('bkt', 'gone');
       await new Promise((done) => setTimeout(done, 50));
     } finally {
-      fs.promises.rm = realRm;
+      fs.promises.unlink = realUnlink;
     }
     expect((await engine.check()).problems.map((p) => p.kind)).toEqual(['orphan-blob']);
     await engine.close();

@@ -39,8 +39,8 @@ async function eachLimited(
 
 /** Aggregate counters and the throttled callback. */
 class BatchTracker {
-  private readonly startedMs = Date.now();
-  private lastEmitMs = 0;
+  private readonly startedMs = performance.now();
+  private lastEmitMs = Number.NEGATIVE_INFINITY;
   private uploaded = 0;
   private failed = 0;
   private bytesUploaded = 0;
@@ -74,7 +74,7 @@ class BatchTracker {
   }
 
   snapshot(): BatchProgress {
-    const elapsedMs = Date.now() - this.startedMs;
+    const elapsedMs = performance.now() - this.startedMs;
     let bytesInProgress = 0;
     for (const b of this.inFlight.values()) bytesInProgress += b;
     const moved = this.bytesUploaded + bytesInProgress;
@@ -103,7 +103,7 @@ class BatchTracker {
   emit(force: boolean, snapshot?: BatchProgress): void {
     const listener = this.options.onProgress;
     if (!listener || this.callbackError !== undefined) return;
-    const now = Date.now();
+    const now = performance.now();
     if (!force && now - this.lastEmitMs < (this.options.progressIntervalMs ?? 250)) return;
     this.lastEmitMs = now;
     try {

@@ -281,6 +281,7 @@ export class Engine {
       opened = db;
       const recovering = performance.now();
       blobs.attachInline(new InlineBlobs(db));
+      multipart.continueUploadIds(db);
       const report = await recover(db, blobs);
       const openTimes: OpenTimes = {
         databaseMs: Math.round(recovering - openingDb),

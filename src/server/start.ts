@@ -374,12 +374,12 @@ async function serve(
   // the log at most once a minute.
   if (config.server.maxConnections > 0) {
     server.maxConnections = config.server.maxConnections;
-    let lastDropLog = 0;
+    let lastDropLog = Number.NEGATIVE_INFINITY;
     let dropped = 0;
     server.on('drop', () => {
       dropped++;
-      if (Date.now() - lastDropLog < 60_000) return;
-      lastDropLog = Date.now();
+      if (performance.now() - lastDropLog < 60_000) return;
+      lastDropLog = performance.now();
       logger.warn(
         { maxConnections: config.server.maxConnections, dropped },
         `${config.server.maxConnections} connections are open (server.maxConnections): new ones are dropped (${dropped} so far)`,

@@ -76,7 +76,7 @@ export class Pacer {
   private recoverAtRate = 0;
   private recentStarts: number[] = [];
   private byteTokens: number;
-  private byteRefillMs = Date.now();
+  private byteRefillMs = performance.now();
   private queue: Promise<void> = Promise.resolve();
   private readonly counters = { requests: 0, throttles: 0, waitedMs: 0, maxBackoffMs: 0, bytes: 0 };
 
@@ -102,14 +102,14 @@ export class Pacer {
 
   private async waitForSlot(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    const now = Date.now();
+    const now = performance.now();
     const rate = Math.min(this.rateLimit ?? Infinity, this.adaptiveRate ?? Infinity);
     const startAt = Math.max(now, this.nextStartMs, this.pausedUntilMs);
     if (startAt > now) {
       this.counters.waitedMs += startAt - now;
       await sleep(startAt - now, undefined, { signal });
     }
-    const started = Date.now();
+    const started = performance.now();
     this.nextStartMs = Number.isFinite(rate) ? started + 1000 / rate : 0;
     this.counters.requests += 1;
     this.recentStarts.push(started);
@@ -128,7 +128,7 @@ export class Pacer {
     if (limit === undefined || bytes <= 0) return;
     const need = Math.min(bytes, limit);
     for (;;) {
-      const now = Date.now();
+      const now = performance.now();
       this.byteTokens = Math.min(
         limit,
         this.byteTokens + ((now - this.byteRefillMs) * limit) / 1000,
@@ -144,7 +144,7 @@ export class Pacer {
 
   /** Requests started during the last second: the rate the store just saw. */
   private observedRate(): number {
-    const since = Date.now() - 1000;
+    const since = performance.now() - 1000;
     return this.recentStarts.filter((t) => t >= since).length;
   }
 
@@ -162,7 +162,7 @@ export class Pacer {
     // "Equal jitter": half fixed, half random, so pauses never collapse to zero.
     const pause = this.backoffMs / 2 + (this.random() * this.backoffMs) / 2;
     this.counters.maxBackoffMs = Math.max(this.counters.maxBackoffMs, pause);
-    this.pausedUntilMs = Math.max(this.pausedUntilMs, Date.now() + pause);
+    this.pausedUntilMs = Math.max(this.pausedUntilMs, performance.now() + pause);
   }
 
   /** A request succeeded: recover a little. */

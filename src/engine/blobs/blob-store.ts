@@ -172,7 +172,7 @@ export class BlobStore {
     if (into === 'database') bytes *= 2;
     // statfs costs a thread-pool round trip; while a recent reading leaves a wide margin,
     // count bytes against it instead of asking again.
-    const now = Date.now();
+    const now = performance.now();
     const c = this.space;
     if (c && now - c.at < 1000 && c.free - c.used - bytes > 2 * reserve) {
       c.used += bytes;

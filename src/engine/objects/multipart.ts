@@ -4,6 +4,7 @@
  * copied on completion and a crash leaves either the upload or the object, never half.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
 import { isStowageError, StowageError } from '../../errors.js';
 import { readSegments } from '../blobs/read-blobs.js';
 import { writeBlob, type BlobBody } from '../blobs/write-blob.js';
@@ -154,6 +155,22 @@ let lastUploadTime = 0;
 function newUploadId(): string {
   lastUploadTime = Math.max(Date.now() * 1000, lastUploadTime + 1);
   return lastUploadTime.toString(16).padStart(14, '0') + randomBytes(16).toString('base64url');
+}
+
+/**
+ * Makes the next upload IDs sort after those the database holds (uploads in progress and
+ * completed ones remembered), for Engine.open: the counter above starts from the clock, and
+ * after a restart with the clock stepped back, a new upload got a smaller ID than older
+ * ones, and a ListMultipartUploads resuming after an aborted older one skipped it.
+ */
+export function continueUploadIds(db: Database): void {
+  const row = db
+    .prepare(
+      'SELECT max(m) AS m FROM (SELECT max(upload_id) AS m FROM uploads UNION ALL SELECT max(upload_id) FROM completed_uploads)',
+    )
+    .get() as { m: string | null };
+  const time = row.m ? parseInt(row.m.slice(0, 14), 16) : NaN;
+  if (Number.isSafeInteger(time)) lastUploadTime = Math.max(lastUploadTime, time);
 }
 /** Starts an upload. */
 export async function createMultipartUpload(

@@ -103,6 +103,23 @@ function markUploadsChanged(ctx: EngineContext, bucket: string, key: string): vo
     .run(bucket, key);
 }
 
+/**
+ * Dates `v` after `t`, the time of the version it replaces, when the clock says earlier (see
+ * insert): a second later, so that the two Last-Modified headers (whole seconds) differ.
+ */
+function notBefore(v: NewVersion, t: number): void {
+  if (t <= v.created_at) return;
+  v.created_at = t + 1000;
+  v.accessed_at = Math.max(v.accessed_at, v.created_at);
+}
+
+/**
+ * Inserts `v` as the latest version of its key. Its time (Last-Modified) is never earlier
+ * than the version it replaces (notBefore): after the clock stepped back (an NTP correction, a VM
+ * resumed), a new version dated before the old one made `If-Modified-Since` answer 304 and
+ * sync tools that compare times skip the change. `v.created_at` is raised in place (a
+ * replaced null version is removed before: placeVersion raises it for that one).
+ */
 function insert(
   ctx: EngineContext,
   bucket: string,
@@ -110,9 +127,12 @@ function insert(
   versionId: string,
   v: NewVersion,
 ): void {
-  ctx
-    .sql('UPDATE versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1')
-    .run(bucket, key);
+  const replaced = ctx
+    .sql(
+      'UPDATE versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1 RETURNING created_at',
+    )
+    .get(bucket, key) as { created_at: number } | undefined;
+  if (replaced) notBefore(v, replaced.created_at);
   ctx
     .sql(
       `INSERT INTO versions (bucket, key, version_id, is_latest, is_delete_marker, size, etag, headers, metadata,
@@ -151,6 +171,7 @@ export function placeVersion(
     if (old) {
       // Unreachable with object lock (its buckets stay Enabled), kept as a last guard.
       assertDeletable(old, lockClock(ctx), false);
+      if (old.is_latest) notBefore(v, old.created_at);
       removeRow(ctx, tx, old);
     }
   }

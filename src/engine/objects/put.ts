@@ -126,7 +126,7 @@ export async function commitSingleBlob(
         checksums,
         ...(Object.keys(checksums).length > 0 ? { checksumType: 'FULL_OBJECT' as const } : {}),
         ...encryptionField(encryption),
-        createdAt: now,
+        createdAt: v.created_at,
       };
     });
   } catch (err) {

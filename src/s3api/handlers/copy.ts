@@ -146,5 +146,9 @@ function copyHeaders(
   }
   setWrittenVersionHeader(r, copy.versionId);
   const key = keyOf(r);
-  writeExpirationHeader(r, bucketOf(r), () => ({ key, ...object, created: new Date() }));
+  writeExpirationHeader(r, bucketOf(r), () => ({
+    key,
+    ...object,
+    created: new Date(r.engine.now()),
+  }));
 }

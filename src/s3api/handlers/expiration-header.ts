@@ -77,7 +77,7 @@ export function writtenObject(
   key: string,
   written: { versionId: string; size: number },
 ): () => FilteredObject & { created: Date } {
-  return () => ({ key, size: written.size, tags: tagsOf(), created: new Date() });
+  return () => ({ key, size: written.size, tags: tagsOf(), created: new Date(r.engine.now()) });
   function tagsOf(): Record<string, string> {
     try {
       return r.engine.getObjectTagging(bucket, key, written.versionId).tags;

@@ -246,7 +246,7 @@ export function readConditionsFrom(r: S3Request, prefix = ''): ReadConditions | 
   const c: ReadConditions = {
     ifMatch: header(r, `${prefix}if-match`),
     ifNoneMatch: header(r, `${prefix}if-none-match`),
-    ifModifiedSince: notInFuture(parseHttpDate(header(r, `${prefix}if-modified-since`))),
+    ifModifiedSince: notInFuture(parseHttpDate(header(r, `${prefix}if-modified-since`)), r),
     ifUnmodifiedSince: parseHttpDate(header(r, `${prefix}if-unmodified-since`)),
   };
   return Object.values(c).some((v) => v !== undefined) ? c : undefined;
@@ -254,10 +254,11 @@ export function readConditionsFrom(r: S3Request, prefix = ''): ReadConditions | 
 
 /**
  * An If-Modified-Since later than the server's clock is invalid (RFC 9110 13.1.3) and
- * ignored, as S3 ignores it: the object is sent, not 304.
+ * ignored, as S3 ignores it: the object is sent, not 304. The clock is the engine's, which
+ * Last-Modified is in (`stowage engine clock advance` moves it ahead of the system's).
  */
-function notInFuture(d: Date | undefined): Date | undefined {
-  return d && d.getTime() > Date.now() ? undefined : d;
+function notInFuture(d: Date | undefined, r: S3Request): Date | undefined {
+  return d && d.getTime() > r.engine.now() ? undefined : d;
 }
 
 /** RFC 7231 date, as S3 writes Last-Modified. */

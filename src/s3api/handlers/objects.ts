@@ -147,7 +147,7 @@ export async function putObject(r: S3Request): Promise<void> {
     key,
     size: result.size,
     tags: tags ?? {},
-    created: new Date(),
+    created: new Date(r.engine.now()),
   }));
   sendEmpty(r.res, 200);
 }

@@ -114,7 +114,7 @@ export function createKeyDirectory(options: KeyDirectoryOptions): KeyDirectory {
   let checkedAt = Number.NEGATIVE_INFINITY;
 
   const reload = (): void => {
-    checkedAt = Date.now();
+    checkedAt = performance.now();
     let stat: Stats | undefined;
     try {
       stat = statSync(file);
@@ -159,7 +159,7 @@ export function createKeyDirectory(options: KeyDirectoryOptions): KeyDirectory {
   reload();
   return {
     lookup(accessKeyId) {
-      if (Date.now() - checkedAt >= intervalMs) reload();
+      if (performance.now() - checkedAt >= intervalMs) reload();
       const hit = find(accessKeyId);
       if (hit) return hit;
       // A miss always looks again (a stat, and a read only if the file changed), so a key

@@ -31,7 +31,7 @@ export async function withFileLock<T>(
 ): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const staleMs = options.staleMs ?? 60_000;
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let delayMs = 5;
   for (;;) {
     try {
@@ -52,7 +52,7 @@ export async function withFileLock<T>(
     });
     if (state === undefined) continue;
     if (state.stale && (await removeStaleLock(lockFile, state.text))) continue;
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       throw new StowageError(
         'E_DATA_DIR_LOCKED',
         `${lockFile} is held by another process; if none is running, delete the file`,

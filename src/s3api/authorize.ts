@@ -13,7 +13,7 @@ import type { Authorize } from './front.js';
 import type { IdentityLookup } from './identity.js';
 import { createBucketPolicyReader, type BucketPolicy } from './policy/bucket-policy.js';
 import type { ConditionKeys } from './policy/conditions.js';
-import { evaluate, type Decision } from './policy/evaluate.js';
+import { evaluate, mayAllowSome, type Decision } from './policy/evaluate.js';
 import { isPublicPolicy } from './policy/public.js';
 import { refuseAnonymousRequesterPays } from './policy/requester-pays.js';
 import { NO_PUBLIC_ACCESS_BLOCK, publicAccessBlockOf } from './policy/public-access-block.js';
@@ -270,6 +270,17 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
     }
   };
 
+  /** Whether the bucket policy could let an anonymous caller delete some key (DeleteObjects). */
+  const anonymousMayDelete = (batch: RequestedAccess): boolean => {
+    if (batch.bucket === undefined) return false;
+    const policy = policyOf(batch.bucket);
+    if (policy.kind !== 'policy') return false;
+    return mayAllowSome(policy.doc, { kind: 'anonymous' }, [
+      batch.action,
+      `${batch.action}Version`,
+    ]);
+  };
+
   /** The per-key check of a batch whose keys are in the body (DeleteObjects). */
   const keyAuthorizer = (
     caller: Caller,
@@ -309,8 +320,14 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
     for (const access of ctx.accesses) {
       // A batch's keys are in the body: each is judged on its own (S3 reports the denied
       // ones as per-key AccessDenied errors and deletes the rest).
-      if (access.anyKey) deferred.key = keyAuthorizer(caller, access, ctx.keys);
-      else if (access.tagsInBody) {
+      if (access.anyKey) {
+        // An anonymous batch no bucket policy statement could allow (ACLs grant no deletes)
+        // is refused before its body is read: parsing a 2 MiB body costs about 0.3 s of
+        // the main thread, and a resource probe held /health/ready for 28 s with 100 of them.
+        if (caller.kind === 'anonymous' && !anonymousMayDelete(access))
+          throw refusal(bucketOfRefusal, access);
+        deferred.key = keyAuthorizer(caller, access, ctx.keys);
+      } else if (access.tagsInBody) {
         // PutObjectTagging: judged with the body's tags as s3:RequestObjectTag keys; a caller
         // no tag set could get through is refused before the body is read.
         if (!decide(caller, access, ctx.keys, isRequestTagKey))

@@ -39,6 +39,7 @@ import {
 } from '../fixtures/seed-policies.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
 import { signedFetch } from '../helpers/signed-fetch.js';
+import { connectRaw } from '../helpers/raw-socket.js';
 
 /** Seed 000 §1.3: public read of game-assets/*, and CloudFront (never a direct request). */
 const SEED_BUCKET_POLICY = SEED_000_BUCKET_POLICY;
@@ -506,6 +507,67 @@ describe('seed 000 §10.1: a key with an identity policy', () => {
     expect(out.Errors?.map((e) => e.Code)).toEqual(['AccessDenied', 'AccessDenied']);
     expect(out.Errors?.[1]?.Message).toContain('s3:DeleteObjectVersion');
     await root.send(new HeadObjectCommand({ Bucket: 'ziggie-cloud-backups', Key: 'x1' }));
+  });
+});
+
+describe('an anonymous DeleteObjects', () => {
+  /** POST ?delete with headers only: the server must answer without the body. */
+  async function headersOnly(bucket: string): Promise<string> {
+    const port = Number(new URL(t.url).port);
+    const c = await connectRaw(port);
+    c.socket.write(
+      `POST /${bucket}?delete HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+        'Content-Type: application/xml\r\nContent-Length: 2000000\r\n\r\n<Delete>',
+    );
+    await c.waitFor(/^HTTP\/1\.1 \d+/, 'a status line');
+    c.socket.destroy();
+    return c.text();
+  }
+
+  it('that no bucket policy statement could allow is refused before its body is read', async () => {
+    await freshBucket('anon-delete-closed', ['a']);
+    expect(await headersOnly('anon-delete-closed')).toMatch(/^HTTP\/1\.1 403 /);
+    expect(await headersOnly('anon-delete-nowhere')).toMatch(/^HTTP\/1\.1 404 /);
+    // A policy granting anonymous reads only changes nothing.
+    await freshBucket('anon-delete-readable', ['a']);
+    await putPolicy('anon-delete-readable', {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::anon-delete-readable/*',
+        },
+      ],
+    });
+    expect(await headersOnly('anon-delete-readable')).toMatch(/^HTTP\/1\.1 403 /);
+    await root.send(new HeadObjectCommand({ Bucket: 'anon-delete-closed', Key: 'a' }));
+  });
+
+  it('that a statement may allow is judged key by key, as before', async () => {
+    await freshBucket('anon-delete-open', ['public/a', 'private/b']);
+    await putPolicy('anon-delete-open', {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: 's3:Delete*',
+          Resource: 'arn:aws:s3:::anon-delete-open/public/*',
+        },
+      ],
+    });
+    const body =
+      '<Delete><Object><Key>public/a</Key></Object><Object><Key>private/b</Key></Object></Delete>';
+    const res = await anonymous('/anon-delete-open?delete', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/xml' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('<Deleted><Key>public/a</Key>');
+    expect(res.body).toMatch(/<Error><Key>private\/b<\/Key>.*<Code>AccessDenied<\/Code>/);
   });
 });
 

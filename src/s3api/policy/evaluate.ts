@@ -130,6 +130,29 @@ export function statementApplies(
 }
 
 /**
+ * Whether some Allow statement of `doc` could let `caller` do one of `actions`, whatever the
+ * resource and the conditions: an over-approximation, for refusing before its body is read
+ * a request that no statement could allow (an anonymous DeleteObjects).
+ */
+export function mayAllowSome(
+  doc: PolicyDocument | undefined,
+  caller: Caller,
+  actions: readonly string[],
+): boolean {
+  return (doc?.statements ?? []).some(
+    (st) =>
+      st.effect === 'Allow' &&
+      (!st.principal || principalMatches(st.principal, caller, 'allow')) &&
+      !(st.notPrincipal && principalMatches(st.notPrincipal, caller, 'allow')) &&
+      actions.some(
+        (action) =>
+          (!st.action || st.action.some((a) => actionMatches(a, action))) &&
+          !(st.notAction && st.notAction.some((a) => actionMatches(a, action))),
+      ),
+  );
+}
+
+/**
  * Evaluates identity policies and the bucket policy for one access.
  *
  * @example

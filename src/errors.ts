@@ -354,6 +354,13 @@ export const ERROR_TABLE = {
     'InsufficientStorage',
     true,
   ),
+  E_TOO_MANY_OPEN_FILES: spec(
+    'The server has as many files open as its limit allows (EMFILE); retry',
+    EXIT.resource,
+    503,
+    'SlowDown',
+    true,
+  ),
   E_DATA_DIR_LOCKED: spec(
     'The data directory is in use by another Stowage process',
     EXIT.resource,
@@ -531,6 +538,13 @@ export function toStowageError(err: unknown, context?: string): StowageError {
     return new StowageError('E_STORAGE_FULL', undefined, { cause: err });
   }
   if (errno === 'SQLITE_FULL') return new StowageError('E_STORAGE_FULL', undefined, { cause: err });
+  if (errno === 'EMFILE' || errno === 'ENFILE') {
+    return new StowageError(
+      'E_TOO_MANY_OPEN_FILES',
+      `${context ? `${context}: ` : ''}too many files are open (${errno}); retry, and raise the open-file limit (ulimit -n) if it recurs`,
+      { cause: err },
+    );
+  }
   const text = err instanceof Error ? err.message : String(err);
   // SQLite read a page that makes no sense: the metadata database is damaged, which no
   // retry mends (the server's readiness turns to "damaged" on it: server/start.ts).

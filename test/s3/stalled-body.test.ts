@@ -4,11 +4,17 @@
  * stored; a slow body that keeps coming is not cut off, however long it takes in all. A
  * connection that never sends a request is closed after the same time (node:http alone
  * would keep it open for ever). A response the client stops reading is cut after the same
- * time without progress.
+ * time without progress. A body that kept coming while the whole server process stood
+ * still for longer than the timeout (SIGSTOP: a paused VM, a swap storm) is not cut when it
+ * runs again: the bytes that came meanwhile count.
  */
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/engine.js';
+import { clientOf, exited, killAllServers, serve } from '../helpers/serve-process.js';
 import { isStored } from '../helpers/list-keys.js';
 import { connectRaw } from '../helpers/raw-socket.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -18,7 +24,10 @@ beforeAll(async () => {
   t = await startTestServer({ server: { idleTimeoutSeconds: 1 } });
   await t.client.send(new CreateBucketCommand({ Bucket: 'stall' }));
 });
-afterAll(() => t.close());
+afterAll(() => {
+  killAllServers();
+  return t.close();
+});
 
 async function putHead(key: string, length: number): Promise<string> {
   const url = new URL(
@@ -98,4 +107,46 @@ describe('a connection that sends nothing', () => {
     expect(used.socket.destroyed).toBe(false);
     used.socket.destroy();
   });
+});
+
+describe('a server process that stood still longer than the idle timeout', () => {
+  it('does not cut a body whose bytes came meanwhile', async () => {
+    const { dir, cleanup } = tempDir('stowage-paused-');
+    const config = path.join(dir, 'stowage.yaml');
+    writeFileSync(config, 'server:\n  idleTimeoutSeconds: 1\n');
+    const root = {
+      STOWAGE_ROOT_ACCESS_KEY: 'STWPAUSEKEY',
+      STOWAGE_ROOT_SECRET_KEY: 'pause-secret-0123',
+    };
+    const s = await serve(path.join(dir, 'data'), { ...root, STOWAGE_CONFIG: config });
+    try {
+      const client = clientOf(s.info, root.STOWAGE_ROOT_SECRET_KEY);
+      await client.send(new CreateBucketCommand({ Bucket: 'paused' }));
+      const url = new URL(
+        await getSignedUrl(client, new PutObjectCommand({ Bucket: 'paused', Key: 'k' })),
+      );
+      const c = await connectRaw(Number(url.port));
+      c.socket.write(
+        `PUT ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: 2000\r\n\r\n`,
+      );
+      c.socket.write(Buffer.alloc(1000, 1));
+      await sleep(300);
+      // The server waits for the rest of the body, with its 1 s timer armed, when it stops.
+      s.child.kill('SIGSTOP');
+      await sleep(300);
+      c.socket.write(Buffer.alloc(1000, 2));
+      await sleep(1500);
+      s.child.kill('SIGCONT');
+      await c.waitFor(/HTTP\/1\.1 \d+/, 'an answer');
+      expect(c.text()).toMatch(/^HTTP\/1\.1 200 /);
+      c.socket.destroy();
+      const got = await client.send(new GetObjectCommand({ Bucket: 'paused', Key: 'k' }));
+      expect((await got.Body!.transformToByteArray()).length).toBe(2000);
+    } finally {
+      s.child.kill('SIGCONT');
+      s.child.kill('SIGTERM');
+      await exited(s.child);
+      cleanup();
+    }
+  }, 30_000);
 });

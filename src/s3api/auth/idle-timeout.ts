@@ -17,13 +17,22 @@ export function idleLimited(
       let timer: NodeJS.Timeout | undefined;
       /** Rejects the wait in progress; undefined while none is. */
       let expire: ((err: StowageError) => void) | undefined;
-      const onIdle = (): void =>
-        expire?.(
-          new StowageError(
-            'E_REQUEST_TIMEOUT',
-            `Your socket connection to the server was not read from or written to within the timeout period (${ms / 1000} s without a byte of the body). Idle connections will be closed.`,
-          ),
-        );
+      const onIdle = (): void => {
+        // After the whole process stood still (SIGSTOP, a paused VM, a swap storm), timers
+        // run before the bytes that came meanwhile are read: a body still arriving was cut
+        // (a resource probe). One turn of the event loop reads them first; only a wait
+        // still unanswered after it expires.
+        const waiting = expire;
+        setImmediate(() => {
+          if (expire !== waiting) return;
+          expire?.(
+            new StowageError(
+              'E_REQUEST_TIMEOUT',
+              `Your socket connection to the server was not read from or written to within the timeout period (${ms / 1000} s without a byte of the body). Idle connections will be closed.`,
+            ),
+          );
+        });
+      };
       return {
         next(): Promise<IteratorResult<Uint8Array>> {
           const expired = new Promise<never>((_, reject) => (expire = reject));

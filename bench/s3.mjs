@@ -22,8 +22,10 @@
  * before every timed PUT phase so that one server's unwritten pages are not flushed during
  * the other's turn.
  *
- * For reference, the engine's own 1 GiB figures are read from the engine section of
- * bench/RESULTS.md (`npm run bench:engine`), and the server's figures are compared to them.
+ * For reference, the engine's own 1 GiB figures are measured in the same run, in a fresh
+ * process as the foundation bench measures them (bench/lib/engine-direct.mjs), and the
+ * server's figures are compared to them; the foundation bench's own figures (the engine
+ * section of bench/RESULTS.md, `npm run bench:engine`) are shown beside them.
  *
  * Writes results to bench/RESULTS.md, replacing only the section between the
  * `<!-- bench:s3 -->` markers.
@@ -396,6 +398,33 @@ async function attempt(server, what, fn) {
   }
 }
 
+const ENGINE_DIRECT = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  'lib/engine-direct.mjs',
+);
+
+/**
+ * The engine's own 1 GiB PUT and GET (in the clear and with SSE-S3), in a fresh process as
+ * the foundation bench measures them (bench/lib/engine-direct.mjs), recorded as
+ * `engine.<put|get>[Sse]`: the figures this run's servers are compared with.
+ */
+function engineDirect(run) {
+  syncDisks();
+  const dir = path.join(root, `engine-direct-${run}`);
+  const r = spawnSync(process.execPath, [ENGINE_DIRECT, dir, String(BIG_BYTES)], {
+    encoding: 'utf8',
+    timeout: BIG_TIMEOUT_MS,
+  });
+  rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`engine direct failed (${r.status}): ${r.stderr}`);
+  const figures = JSON.parse(r.stdout.trim().split('\n').pop());
+  for (const [k, v] of Object.entries(figures)) record(`engine.${k}`, v);
+  log(
+    `1 GiB run ${run + 1}, engine direct: PUT ${figures.put.toFixed(0)} MB/s (SSE-S3 ` +
+      `${figures.putSse.toFixed(0)}); GET ${figures.get.toFixed(0)} MB/s (SSE-S3 ${figures.getSse.toFixed(0)})`,
+  );
+}
+
 const servers = [];
 const clients = new Map();
 /** Each server's RSS right after start, in MB. */
@@ -463,8 +492,10 @@ try {
 
   // One 1 GiB object. The floor server takes part in the GETs only: it keeps the body in
   // memory and computes no ETag, so its PUT is no like-for-like figure and goes unmeasured.
+  // The engine's own figures are measured in each run too, first or last in turn.
   for (let run = 0; run < BIG_RUNS; run++) {
     const order = run % 2 ? [...servers].reverse() : servers;
+    if (run % 2 === 0) engineDirect(run);
     for (const s of order) {
       const c = clients.get(s);
       syncDisks();
@@ -485,6 +516,7 @@ try {
           `GET ${get ? line(get) : 'failed'}`,
       );
     }
+    if (run % 2 === 1) engineDirect(run);
   }
 } catch (err) {
   failed = true;
@@ -515,18 +547,26 @@ const engineFigure = (label) => {
   const n = Number(row?.split('|')[2]?.trim().replace(/,/g, ''));
   return Number.isFinite(n) && n > 0 ? n : undefined;
 };
-const engine = {
+/** The foundation bench's figures, from another run: shown beside this run's. */
+const foundation = {
   put1g: engineFigure('1 GiB PUT (MB/s)'),
   get1g: engineFigure('1 GiB GET (MB/s)'),
-  // The same transfers with SSE-S3, as the server stores every object (engine section).
-  put1gSse: engineFigure('1 GiB PUT'),
-  get1gSse: engineFigure('1 GiB GET'),
   run: /Run (\S+) \(UTC\)/.exec(engineSection ?? '')?.[1],
 };
 
 const med = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+/** The engine's own figures measured in this run (engineDirect), which the targets use. */
+const engine = {
+  put1g: med['engine.put'],
+  get1g: med['engine.get'],
+  // The same transfers with SSE-S3, as the server stores every object.
+  put1gSse: med['engine.putSse'],
+  get1gSse: med['engine.getSse'],
+};
 const max = (k) => Math.max(...(samples[k] ?? [NaN]));
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
+/** Every sample of a figure, in the order measured. */
+const samplesOf = (k) => (samples[k] ?? []).map(fmt).join(', ') || 'none';
 const fmtMs = (n) => n.toFixed(1);
 /**
  * A ratio as a percentage: whole, except within a point of the target, where one decimal
@@ -800,7 +840,7 @@ Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} (UTC) · Node ${process.
 - 1 GiB: one PutObject, the body streamed from memory in 1 MiB chunks with ContentLength set (the ETag is checked against the body's MD5); then one GET reading every byte (from the page cache).
 - Peak RSS: VmRSS of the server process, sampled every ${RSS_INTERVAL_MS} ms by a worker thread during the transfer. VmHWM, reset through \`/proc/<pid>/clear_refs\` before each transfer, is in the samples as a cross-check, with the RSS when the transfer began.
 - Medians of ${SMALL_RUNS} runs (4 KiB) and ${BIG_RUNS} runs (1 GiB); the servers take turns within a run, and \`sync\` runs before each timed PUT phase. MB = 10^6 bytes.
-- Engine direct: the engine's own 1 GiB medians, read from the engine section of this file (\`npm run bench:engine\`${engine.run ? `, run ${engine.run}` : ''}), not measured in this run. Those figures are for objects stored in the clear; \`stowage serve\` stores every object with SSE-S3 (AES-256-GCM, as S3 does by default), so the "like for like" rows compare with the engine's figures for the same transfer with SSE-S3. The targets are judged against the figures in the clear, as the issue names them.
+- Engine direct: the engine's own 1 GiB medians, measured in this run as the foundation bench measures them (\`bench/lib/engine-direct.mjs\`: a fresh process, fsync on, the same body from memory, one GET reading every byte), first or last in each run in turn, so that both sides of a ratio come from the same state of this shared machine (its speed drifts by a third within a day: see the floor's figures across runs). Samples (MB/s): PUT ${samplesOf('engine.put')}; GET ${samplesOf('engine.get')}; with SSE-S3, PUT ${samplesOf('engine.putSse')}, GET ${samplesOf('engine.getSse')}. The engine section of this file (\`npm run bench:engine\`${foundation.run ? `, run ${foundation.run}` : ''}) has ${foundation.put1g ? fmt(foundation.put1g) : 'no'} MB/s for the PUT and ${foundation.get1g ? fmt(foundation.get1g) : 'no'} for the GET; against those, Stowage's figures are ${foundation.put1g && med['stowage.put1g.mbPerSec'] ? pct(med['stowage.put1g.mbPerSec'], foundation.put1g) : 'n/a'} and ${foundation.get1g && med['stowage.get1g.mbPerSec'] ? pct(med['stowage.get1g.mbPerSec'], foundation.get1g) : 'n/a'}. The engine figures in the clear are what the targets are judged against, as the issue names them; \`stowage serve\` stores every object with SSE-S3 (AES-256-GCM, as S3 does by default), so the "like for like" rows compare with the engine's figures for the same transfer with SSE-S3.
 
 ${table}
 

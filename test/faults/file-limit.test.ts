@@ -12,13 +12,13 @@
  *   says so once, not a 500 with a stack trace each.
  */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../helpers/engine.js';
 import { connectRaw, type RawConnection } from '../helpers/raw-socket.js';
-import { BIN, exited, type ServeInfo } from '../helpers/serve-process.js';
+import { BIN, exited, killAllServers, serve, type Started } from '../helpers/serve-process.js';
 import { TEST_KEY } from '../helpers/server.js';
 import { signedHeaderLines } from '../helpers/signed-fetch.js';
 
@@ -26,12 +26,11 @@ const ROOT = {
   STOWAGE_ROOT_ACCESS_KEY: TEST_KEY.accessKeyId,
   STOWAGE_ROOT_SECRET_KEY: TEST_KEY.secretAccessKey,
 };
-const children: ChildProcess[] = [];
 const sockets: RawConnection[] = [];
 const cleanups: Array<() => void> = [];
 afterAll(() => {
   sockets.forEach((c) => c.socket.destroy());
-  children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
+  killAllServers();
   cleanups.forEach((c) => c());
 });
 
@@ -59,27 +58,9 @@ const args = (nofile: number, dataDir: string): string[] => [
 ];
 
 /** `stowage serve` with at most `nofile` open files; resolves once it listens. */
-function serveLimited(
-  nofile: number,
-  config?: string,
-): Promise<{ child: ChildProcess; info: ServeInfo; stderr: () => string }> {
+function serveLimited(nofile: number, config?: string): Promise<Started> {
   const { dataDir, env } = dataDirWith(config);
-  const child = spawn('prlimit', args(nofile, dataDir), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      try {
-        resolve({ child, info: JSON.parse(out) as ServeInfo, stderr: () => err });
-      } catch {
-        // not a whole document yet
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
+  return serve(dataDir, env, 0, undefined, ['prlimit', `--nofile=${nofile}:${nofile}`]);
 }
 
 async function idleConnections(port: number, n: number): Promise<void> {

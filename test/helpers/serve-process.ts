@@ -33,20 +33,23 @@ export function killAllServers(): void {
 /**
  * Starts `stowage --json serve --port <port> --data-dir <dataDir>` (port 0: a free one);
  * resolves once it listens. `stderr`: a file descriptor for the server's stderr (its log)
- * instead of a pipe read here.
+ * instead of a pipe read here. `wrapper`: a command that runs node (`['prlimit',
+ * '--nofile=200:200']`).
  */
 export function serve(
   dataDir: string,
   env: Record<string, string> = {},
   port = 0,
   stderr?: number,
+  wrapper: string[] = [],
 ): Promise<Started> {
   if (!existsSync(path.resolve('dist/cli/main.js')))
     throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   return new Promise((resolve, reject) => {
+    const args = [BIN, '--json', 'serve', '--port', String(port), '--data-dir', dataDir];
     const child = spawn(
-      process.execPath,
-      [BIN, '--json', 'serve', '--port', String(port), '--data-dir', dataDir],
+      wrapper[0] ?? process.execPath,
+      wrapper.length > 0 ? [...wrapper.slice(1), process.execPath, ...args] : args,
       {
         env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env },
         stdio: ['ignore', 'pipe', stderr ?? 'pipe'],

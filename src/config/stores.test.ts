@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { expectError } from '../../test/helpers/expect-error.js';
 import { loadConfig } from './load.js';
 import { configSchema } from './schema.js';
 import { redactSecrets } from '../log.js';
 import { parseBandwidth } from './stores.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -86,6 +86,7 @@ describe('stores: in stowage.yaml', () => {
 
   it('a config file error names the file and the store field, never the secret', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'stowage-stores-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'stowage.yaml');
     writeFileSync(
       file,

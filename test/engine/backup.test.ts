@@ -373,7 +373,6 @@ describe('what the review of the first version found', () => {
     const { engine, dir } = await source();
     await engine.createBucket('bkt');
     await engine.close();
-    cleanups.pop();
     const dest = dirFor('stowage-backup-dst-');
     await backupDataDir(dir, dest);
     const db = new Database(path.join(dest, 'meta.db'), { readonly: true });
@@ -393,7 +392,6 @@ describe('what the review of the first version found', () => {
     const dest = dirFor('stowage-backup-dst-');
     await backupDataDir(dir, dest);
     await engine.close();
-    cleanups.pop();
     // One byte of a key in the versions_current index changed: the table and its index
     // disagree, which SQLite reports as SQLITE_CORRUPT_INDEX.
     const file = path.join(dir, 'meta.db');
@@ -425,7 +423,6 @@ describe('what the review of the first version found', () => {
     const body = patternBytes(300 * KiB, 5);
     await engine.putObject('bkt', 'sealed', body, { encryption: { algorithm: 'AES256' } });
     await engine.close();
-    cleanups.pop();
     const vault = dirFor('stowage-backup-vault-');
     const key = path.join(dir, 'keys', 'sse-s3.key');
     cpSync(key, path.join(vault, 'sse-s3.key'));
@@ -465,7 +462,6 @@ describe('a backup cut short leaves the previous backup whole', () => {
     for (const [i, k] of keys.entries())
       await engine.putObject('bkt', k, patternBytes(2 * MiB, 1000 + i));
     await engine.close();
-    cleanups.pop(); // closed
     const child = spawn(process.execPath, [BIN, 'engine', 'backup', dest], {
       env: { PATH: process.env.PATH, STOWAGE_DATA_DIR: dir },
       stdio: 'ignore',

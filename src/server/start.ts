@@ -190,9 +190,13 @@ async function serve(
   let damaged = false;
   /** The engine stopped writes (a failed sync of the metadata log), and the log said so. */
   let writesStoppedSaid = false;
-  /** Requests failed for want of file descriptors, and when the log last said so. */
-  let filesShort = 0;
-  let filesShortSaid = Number.NEGATIVE_INFINITY;
+  /** A request failed for want of file descriptors: said in the log once a minute. */
+  const filesShort = everyMinute((failed, requestId?: string) =>
+    logger.warn(
+      { openFileLimit: fileLimit, failed, requestId },
+      `requests fail with 503 SlowDown: this process has as many files open as its limit allows (ulimit -n ${fileLimit ?? 'unknown'}; ${failed} so far). Raise the limit, or lower server.maxConnections`,
+    ),
+  );
   /** What `/health/ready` answers: `ok`, or why this server should get no work. */
   const readiness = (): string =>
     draining ? 'draining' : damaged ? 'damaged' : engine.writesStopped ? 'writes stopped' : 'ok';
@@ -232,13 +236,7 @@ async function serve(
       if (err.code === 'E_TOO_MANY_OPEN_FILES') {
         // Under a descriptor shortage every request may fail so: a line a minute, not a
         // stack trace each (a probe counted 133 in 30 s).
-        filesShort++;
-        if (performance.now() - filesShortSaid < 60_000) return;
-        filesShortSaid = performance.now();
-        logger.warn(
-          { openFileLimit: fileLimit, failed: filesShort, requestId },
-          `requests fail with 503 SlowDown: this process has as many files open as its limit allows (ulimit -n ${fileLimit ?? 'unknown'}; ${filesShort} so far). Raise the limit, or lower server.maxConnections`,
-        );
+        filesShort(requestId);
         return;
       }
       // A write refused because writes are stopped is the access line's 503 alone: why is
@@ -393,7 +391,8 @@ async function serve(
   server.maxHeadersCount = 0;
   // Connections beyond the cap are dropped as they arrive (node:http's 'drop'), said in
   // the log at most once a minute. The cap fits the open-file limit (file-limit.ts).
-  if (cap < config.server.maxConnections) {
+  const lowered = cap < config.server.maxConnections;
+  if (lowered) {
     logger.warn(
       { maxConnections: config.server.maxConnections, openFileLimit: fileLimit, cap },
       `this process may open only ${fileLimit} files (ulimit -n): at most ${cap} connections are accepted, not server.maxConnections (${config.server.maxConnections}). Raise the limit (ulimit -n, LimitNOFILE= in a systemd unit, docker run --ulimit nofile=…) to take more`,
@@ -401,21 +400,16 @@ async function serve(
   }
   if (cap > 0) {
     server.maxConnections = cap;
-    let lastDropLog = Number.NEGATIVE_INFINITY;
-    let dropped = 0;
-    const why =
-      cap < config.server.maxConnections
-        ? `the open-file limit, ulimit -n ${fileLimit}`
-        : 'server.maxConnections';
-    server.on('drop', () => {
-      dropped++;
-      if (performance.now() - lastDropLog < 60_000) return;
-      lastDropLog = performance.now();
-      logger.warn(
-        { maxConnections: cap, dropped },
-        `${cap} connections are open (${why}): new ones are dropped (${dropped} so far)`,
-      );
-    });
+    const why = lowered ? `the open-file limit, ulimit -n ${fileLimit}` : 'server.maxConnections';
+    server.on(
+      'drop',
+      everyMinute((dropped) =>
+        logger.warn(
+          { maxConnections: cap, dropped },
+          `${cap} connections are open (${why}): new ones are dropped (${dropped} so far)`,
+        ),
+      ),
+    );
   }
   // A client that half-closes after its request (`printf 'GET …' | nc -N`, a script's
   // shutdown(SHUT_WR)) still gets its answer, as from S3 or nginx: by default node:http
@@ -481,5 +475,20 @@ async function serve(
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * Counts an event on each call, and calls `say` with the count (and the call's argument)
+ * at most once a minute: for log lines an event could otherwise repeat thousands of times.
+ */
+function everyMinute<A>(say: (count: number, arg?: A) => void): (arg?: A) => void {
+  let count = 0;
+  let saidAt = Number.NEGATIVE_INFINITY;
+  return (arg) => {
+    count++;
+    if (performance.now() - saidAt < 60_000) return;
+    saidAt = performance.now();
+    say(count, arg);
   };
 }

@@ -105,13 +105,8 @@ export function principalMatches(
   return account && (grant === 'deny' || id.root);
 }
 
-/** Whether a statement applies to this access (principal, action, resource, conditions). */
-export function statementApplies(
-  st: PolicyStatement,
-  input: Pick<EvaluateInput, 'caller' | 'access'>,
-  scope: ConditionScope,
-): boolean {
-  const { caller, access } = input;
+/** Whether a statement's Principal and Action elements (and their Not… forms) cover these. */
+function namesCallerAndAction(st: PolicyStatement, caller: Caller, action: string): boolean {
   if (
     st.principal &&
     !principalMatches(st.principal, caller, st.effect === 'Allow' ? 'allow' : 'deny')
@@ -120,8 +115,19 @@ export function statementApplies(
   // The exceptions of NotPrincipal are exact: the account names only the root key (AWS's
   // "deny everyone but Bob" lists Bob and his account, and still denies Alice).
   if (st.notPrincipal && principalMatches(st.notPrincipal, caller, 'allow')) return false;
-  if (st.action && !st.action.some((a) => actionMatches(a, access.action))) return false;
-  if (st.notAction && st.notAction.some((a) => actionMatches(a, access.action))) return false;
+  if (st.action && !st.action.some((a) => actionMatches(a, action))) return false;
+  if (st.notAction && st.notAction.some((a) => actionMatches(a, action))) return false;
+  return true;
+}
+
+/** Whether a statement applies to this access (principal, action, resource, conditions). */
+export function statementApplies(
+  st: PolicyStatement,
+  input: Pick<EvaluateInput, 'caller' | 'access'>,
+  scope: ConditionScope,
+): boolean {
+  const { caller, access } = input;
+  if (!namesCallerAndAction(st, caller, access.action)) return false;
   if (st.resource && !st.resource.some((r) => resourceMatches(r, access, st.effect, scope)))
     return false;
   if (st.notResource && st.notResource.some((r) => resourceMatches(r, access, 'Allow', scope)))
@@ -141,14 +147,7 @@ export function mayAllowSome(
 ): boolean {
   return (doc?.statements ?? []).some(
     (st) =>
-      st.effect === 'Allow' &&
-      (!st.principal || principalMatches(st.principal, caller, 'allow')) &&
-      !(st.notPrincipal && principalMatches(st.notPrincipal, caller, 'allow')) &&
-      actions.some(
-        (action) =>
-          (!st.action || st.action.some((a) => actionMatches(a, action))) &&
-          !(st.notAction && st.notAction.some((a) => actionMatches(a, action))),
-      ),
+      st.effect === 'Allow' && actions.some((action) => namesCallerAndAction(st, caller, action)),
   );
 }
 

@@ -43,6 +43,7 @@ const { performance } = await import('node:perf_hooks');
 const fsp = await import('node:fs/promises');
 const os = await import('node:os');
 const { RESULTS_FILE, writeSection } = await import('./lib/results.mjs');
+const { engineLargeObject } = await import('./lib/engine-1g.mjs');
 const path = await import('node:path');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -194,23 +195,13 @@ try {
   await engine.createBucket('big');
   const mb = (seconds) => BIG_BYTES / 1e6 / seconds;
   for (let run = 0; run < BIG_RUNS; run++) {
-    const s = await timed(() => engine.putObject('big', 'one-gib', bigBody()));
-    record('engine.put1g', mb(s));
-    const g = await timed(async () =>
-      expectBytes(await drain(engine.getObject('big', 'one-gib').body), BIG_BYTES, 'engine get'),
-    );
-    record('engine.get1g', mb(g));
-    await engine.deleteObject('big', 'one-gib');
-    // The same with SSE-S3 (AES-256-GCM at rest): `stowage serve` stores every object so,
-    // as S3 has since 2023, so this is the engine figure a server transfer compares with.
-    const sse = { encryption: { algorithm: 'AES256' } };
-    const se = await timed(() => engine.putObject('big', 'one-gib-sse', bigBody(), sse));
-    record('engine.put1g.sse', mb(se));
-    const ge = await timed(async () =>
-      expectBytes(await drain(engine.getObject('big', 'one-gib-sse').body), BIG_BYTES, 'sse get'),
-    );
-    record('engine.get1g.sse', mb(ge));
-    await engine.deleteObject('big', 'one-gib-sse');
+    // In the clear, then with SSE-S3, as `stowage serve` stores every object (S3 has since
+    // 2023): the engine figures a server transfer compares with (bench/lib/engine-1g.mjs).
+    const e = await engineLargeObject(engine, 'big', BIG_BYTES);
+    record('engine.put1g', e.put);
+    record('engine.get1g', e.get);
+    record('engine.put1g.sse', e.putSse);
+    record('engine.get1g.sse', e.getSse);
 
     await fsp.mkdir(plainDir, { recursive: true });
     const file = path.join(plainDir, 'one-gib');
@@ -237,7 +228,7 @@ try {
     });
     record('reference.md5only1g', mb(m5));
     log(
-      `1 GiB run ${run + 1}: put engine ${mb(s).toFixed(0)} plain ${mb(p).toFixed(0)} MB/s; get engine ${mb(g).toFixed(0)} plain ${mb(r).toFixed(0)} MB/s`,
+      `1 GiB run ${run + 1}: put engine ${e.put.toFixed(0)} plain ${mb(p).toFixed(0)} MB/s; get engine ${e.get.toFixed(0)} plain ${mb(r).toFixed(0)} MB/s`,
     );
   }
 

@@ -11,9 +11,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { bigBody } from './big-body.mjs';
+import { engineLargeObject } from './engine-1g.mjs';
 
 const [dataDir, bytesArg] = process.argv.slice(2);
 const bytes = Number(bytesArg);
@@ -31,34 +30,10 @@ if (!existsSync(built)) {
 }
 const { Engine } = await import(built);
 
-async function* body() {
-  yield* bigBody(bytes);
-}
-async function seconds(fn) {
-  const t = performance.now();
-  await fn();
-  return (performance.now() - t) / 1000;
-}
-async function readAll(engine, key) {
-  let n = 0;
-  for await (const c of engine.getObject('big', key).body) n += c.length;
-  if (n !== bytes) throw new Error(`engine GET ${key}: ${n} bytes, expected ${bytes}`);
-}
-
 const engine = await Engine.open({ dataDir, fsync: true });
 try {
   await engine.createBucket('big');
-  const mb = (s) => bytes / 1e6 / s;
-  const out = {};
-  for (const [name, options] of [
-    ['', {}],
-    ['Sse', { encryption: { algorithm: 'AES256' } }],
-  ]) {
-    const key = `one-gib${name}`;
-    out[`put${name}`] = mb(await seconds(() => engine.putObject('big', key, body(), options)));
-    out[`get${name}`] = mb(await seconds(() => readAll(engine, key)));
-    await engine.deleteObject('big', key);
-  }
+  const out = await engineLargeObject(engine, 'big', bytes);
   console.log(JSON.stringify(out));
 } finally {
   await engine.close();

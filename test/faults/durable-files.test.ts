@@ -18,7 +18,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { tempDir } from '../helpers/engine.js';
 import { ensureDebianPackages } from '../helpers/peers.js';
-import { BIN, clientOf, exited, type ServeInfo } from '../helpers/serve-process.js';
+import { clientOf, exited, serveArgs, type ServeInfo } from '../helpers/serve-process.js';
 
 const STRACE = '/usr/bin/strace';
 const work = tempDir('stowage-durable-');
@@ -53,13 +53,7 @@ beforeAll(async () => {
       '-o',
       trace,
       process.execPath,
-      BIN,
-      '--json',
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
+      ...serveArgs(dataDir),
     ],
     // Its own process group: a SIGTERM to strace alone would not reach the server.
     { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'ignore'], detached: true },

@@ -18,7 +18,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../helpers/engine.js';
 import { connectRaw, type RawConnection } from '../helpers/raw-socket.js';
-import { BIN, exited, killAllServers, serve, type Started } from '../helpers/serve-process.js';
+import {
+  exited,
+  killAllServers,
+  serve,
+  serveArgs,
+  type Started,
+} from '../helpers/serve-process.js';
 import { TEST_KEY } from '../helpers/server.js';
 import { signedHeaderLines } from '../helpers/signed-fetch.js';
 
@@ -48,13 +54,7 @@ function dataDirWith(config?: string): { dataDir: string; env: Record<string, st
 const args = (nofile: number, dataDir: string): string[] => [
   `--nofile=${nofile}:${nofile}`,
   process.execPath,
-  BIN,
-  '--json',
-  'serve',
-  '--port',
-  '0',
-  '--data-dir',
-  dataDir,
+  ...serveArgs(dataDir),
 ];
 
 /** `stowage serve` with at most `nofile` open files; resolves once it listens. */

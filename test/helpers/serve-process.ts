@@ -25,6 +25,11 @@ export interface Started {
 
 const children: ChildProcess[] = [];
 
+/** node's arguments for `stowage --json serve` on `dataDir` (port 0: a free one). */
+export function serveArgs(dataDir: string, port = 0): string[] {
+  return [BIN, '--json', 'serve', '--port', String(port), '--data-dir', dataDir];
+}
+
 /** SIGKILLs every server this module started that is still running. */
 export function killAllServers(): void {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -46,7 +51,7 @@ export function serve(
   if (!existsSync(path.resolve('dist/cli/main.js')))
     throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   return new Promise((resolve, reject) => {
-    const args = [BIN, '--json', 'serve', '--port', String(port), '--data-dir', dataDir];
+    const args = serveArgs(dataDir, port);
     const child = spawn(
       wrapper[0] ?? process.execPath,
       wrapper.length > 0 ? [...wrapper.slice(1), process.execPath, ...args] : args,

@@ -80,6 +80,8 @@ beforeAll(async () => {
   s3.destroy();
   process.kill(-child.pid!, 'SIGTERM');
   await exited(child);
+  // Gone: its number may now be another test's process group, which afterAll must not kill.
+  group = undefined;
   calls = readFileSync(trace, 'utf8').split('\n');
 }, 120_000);
 

@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 let updated = false;
 
@@ -66,10 +67,21 @@ export function runPeer(
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
+      // A client killed by a signal has no exit code: its stderr says which signal, so a
+      // failure reads "killed by SIGSEGV" (or the timeout's SIGKILL) rather than a bare -1.
+      if (signal !== null) {
+        const why = timedOut ? ` after the test's ${timeoutMs / 1000} s timeout` : '';
+        stderr += `\n[${path.basename(command)} was killed by ${signal}${why}]`;
+      }
       resolve({ code: code ?? -1, stdout, stderr });
     });
     // A client that exits without reading its input (done, or failed: its exit code and

@@ -35,7 +35,7 @@ import * as acl from './objects/acl.js';
 import * as attributes from './objects/attributes.js';
 import { copyObject } from './objects/copy.js';
 import { deleteObject, deleteObjects } from './objects/delete.js';
-import * as multipart from './objects/multipart.js';
+import * as multipart from './objects/multipart/index.js';
 import * as lock from './objects/object-lock.js';
 import { putObject } from './objects/put.js';
 import { getObject, headObject, versionToChange } from './objects/read.js';

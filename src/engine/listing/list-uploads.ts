@@ -2,7 +2,7 @@
 import { StowageError } from '../../errors.js';
 import { requireBucket } from '../buckets.js';
 import type { EngineContext } from '../context.js';
-import { toUploadInfo } from '../objects/multipart.js';
+import { toUploadInfo } from '../objects/multipart/index.js';
 import type { ListUploadsOptions, ListUploadsResult } from '../types.js';
 import { pageSize, scanEntries, takePage, type Position, type ScanSource } from './scan.js';
 

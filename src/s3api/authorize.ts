@@ -24,8 +24,8 @@ import {
   withRequestTags,
   withTagValues,
   type Caller,
-  type RequestedAccess,
 } from './policy/request-context.js';
+import type { RequestedAccess } from './policy/requested-accesses.js';
 import type { DeferredAuthorization } from './context.js';
 
 /**

@@ -4,7 +4,8 @@ import { parseIdentityPolicy, parsePolicy } from '../documents/policy.js';
 import { principalArn, type Identity } from '../identity.js';
 import type { ConditionKeys } from './conditions.js';
 import { evaluate, principalMatches } from './evaluate.js';
-import type { Caller, RequestedAccess } from './request-context.js';
+import type { Caller } from './request-context.js';
+import type { RequestedAccess } from './requested-accesses.js';
 import {
   SEED_000_BUCKET_POLICY,
   SEED_000_VPS_POLICY,

@@ -14,7 +14,8 @@ import {
   type ConditionKeys,
   type ConditionScope,
 } from './conditions.js';
-import type { Caller, RequestedAccess } from './request-context.js';
+import type { Caller } from './request-context.js';
+import type { RequestedAccess } from './requested-accesses.js';
 
 /** The outcome of evaluating policies for one action on one resource. */
 export type Decision = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { HANDLERS } from '../handlers/index.js';
 import { principalArn, STOWAGE_ACCOUNT_ID, type Identity } from '../identity.js';
 import { route, type Operation } from '../router.js';
-import { conditionKeys, requestedAccesses, type Caller } from './request-context.js';
+import { conditionKeys, type Caller } from './request-context.js';
+import { requestedAccesses } from './requested-accesses.js';
 
 /** A request as node:http hands it over: headers and the socket's address/TLS state. */
 function request(

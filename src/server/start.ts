@@ -4,11 +4,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
 import type { StowageConfig } from '../config/schema.js';
 import { Engine } from '../engine/engine.js';
-import { StowageError } from '../errors.js';
 import { unredactedSibling, type Logger } from '../log.js';
 import { createAuthenticate } from '../s3api/authenticate.js';
 import type { CredentialLookup } from '../s3api/auth/types.js';
@@ -24,11 +21,12 @@ import { createS3Handler } from '../s3api/front.js';
 import { hostNamesBucket } from '../s3api/router.js';
 import type { LongAnswerTimes } from '../s3api/long-answer.js';
 import { trustedProxies } from '../s3api/request-origin.js';
-import { answerClientError } from '../s3api/client-error.js';
 import type { IdentityLookup } from '../s3api/identity.js';
 import { credentialsFile, loadRootCredentials, type RootCredentials } from './credentials.js';
 import { certificateValidity, loadTlsMaterial } from './tls.js';
 import { createKeyDirectory, type KeyDirectory } from './keys/directory.js';
+import { everyMinute } from './every-minute.js';
+import { listenHttp, type RequestListener } from './http-server.js';
 
 /** How long a shutdown waits for in-flight requests before cutting connections. */
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -270,11 +268,7 @@ async function serve(
     onNotice: (message) => logger.warn(message),
     ...(options.longAnswer ? { longAnswer: options.longAnswer } : {}),
   });
-  const listener = (
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    awaitingContinue = false,
-  ): void => {
+  const listener: RequestListener = (req, res, awaitingContinue = false) => {
     if (!res.socket) {
       // A pipelined request: node:http sends its response only after those before it on
       // the connection. It is handled when its turn comes ('socket'), not now, so that it
@@ -303,139 +297,19 @@ async function serve(
     if (draining) res.setHeader('Connection', 'close');
     s3(req, res, awaitingContinue);
   };
-  const idleMs = config.server.idleTimeoutSeconds * 1000;
-  let server: http.Server;
-  try {
-    server = tls
-      ? // A client that opens a connection and never starts the handshake is dropped after
-        // the idle timeout, as a silent plain-HTTP connection is (node's default is 120 s).
-        https.createServer(
-          {
-            ...tls,
-            handshakeTimeout: idleMs,
-            requireHostHeader: false,
-            // node offers only http/1.1, so a client that offers only http/1.0 (curl
-            // --http1.0) failed its handshake; both are served.
-            ALPNProtocols: ['http/1.1', 'http/1.0'],
-          },
-          listener,
-        )
-      : // A missing Host gets an S3 error from the front (front.ts), not node's bare 400.
-        http.createServer({ requireHostHeader: false }, listener);
-  } catch (err) {
-    throw new StowageError(
-      'E_CONFIG_INVALID',
-      `cannot load the TLS certificate or key: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  // `100 Continue` goes out only once an operation reads the body (s3api/expect-continue.ts).
-  server.on('checkContinue', (req, res) => listener(req, res, true));
-  // An Expect other than 100-continue (`Expect: 200`, an empty one) is ignored, as S3 does;
-  // node:http would answer 417 Expectation Failed without a listener here.
-  server.on('checkExpectation', (req, res) => listener(req, res));
-  // Requests node:http cannot parse get an S3 error and an access-log line (client-error.ts).
-  server.on('clientError', (err, socket) =>
-    answerClientError(err, socket, (entry) => accessLog.info(entry, 'request')),
-  );
-  // Every connection, so that a shutdown can close those with no response under way. A
-  // socket is busy while node:http has a response assigned to it (`_httpMessage`).
-  const sockets = new Set<Socket>();
-  // Over TLS, connections still in their handshake: node:http does not know them yet, so a
-  // shutdown closes them here (a TLS socket names the TCP socket under it as `_parent`).
-  const handshaking = new Set<Socket>();
-  let tracksHandshakes = tls !== undefined;
-  if (tls) {
-    server.on('connection', (raw: Socket) => {
-      if (!tracksHandshakes) return;
-      handshaking.add(raw);
-      raw.once('close', () => handshaking.delete(raw));
-    });
-  }
-  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
-    if (tls) {
-      const raw = (socket as Socket & { _parent?: Socket })._parent;
-      if (raw) handshaking.delete(raw);
-      else {
-        // Not a node that names it: never close a connection that may be serving.
-        tracksHandshakes = false;
-        handshaking.clear();
-      }
-    }
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    // node:http times out a connection's headers only once it has sent a byte of them, so
-    // a connection that sends nothing would stay open for ever (thousands of them are a
-    // slowloris attack). Any connection silent this long with no response under way is
-    // closed; after a response node:http's keep-alive timeout takes over the socket timer.
-    socket.setTimeout(idleMs);
+  const server = await listenHttp({
+    tls,
+    address: config.server.address,
+    port: config.server.port,
+    idleMs: config.server.idleTimeoutSeconds * 1000,
+    cap,
+    maxConnections: config.server.maxConnections,
+    fileLimit,
+    logger,
+    listener,
+    onAccess: (entry) => accessLog.info(entry, 'request'),
   });
-  const busy = (socket: Socket): boolean =>
-    (socket as Socket & { _httpMessage?: unknown })._httpMessage != null;
-  // With a listener here node:http no longer destroys a socket that timed out by itself.
-  // One with a response under way is left to it while the server works on the request (a
-  // long copy) or the client reads, however slowly; but a client that has read nothing for
-  // the idle timeout while the response waits in the socket's buffer holds the connection,
-  // a file and memory for nothing, and is cut, as S3 cuts it.
-  server.on('timeout', (socket: Socket) => {
-    if (!busy(socket) || socket.writableLength > 0) socket.destroy();
-  });
-  // Large uploads legitimately take long; only idle keep-alive sockets are timed out.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.keepAliveTimeout = 65_000;
-  // No count limit: the 16 KiB header section bounds a request. node's default of 2000, or
-  // any count, would drop the headers past it unseen (Authorization, Expect) instead.
-  server.maxHeadersCount = 0;
-  // Connections beyond the cap are dropped as they arrive (node:http's 'drop'), said in
-  // the log at most once a minute. The cap fits the open-file limit (file-limit.ts).
-  const lowered = cap < config.server.maxConnections;
-  if (lowered) {
-    logger.warn(
-      { maxConnections: config.server.maxConnections, openFileLimit: fileLimit, cap },
-      `this process may open only ${fileLimit} files (ulimit -n): at most ${cap} connections are accepted, not server.maxConnections (${config.server.maxConnections}). Raise the limit (ulimit -n, LimitNOFILE= in a systemd unit, docker run --ulimit nofile=…) to take more`,
-    );
-  }
-  if (cap > 0) {
-    server.maxConnections = cap;
-    const why = lowered ? `the open-file limit, ulimit -n ${fileLimit}` : 'server.maxConnections';
-    server.on(
-      'drop',
-      everyMinute((dropped) =>
-        logger.warn(
-          { maxConnections: cap, dropped },
-          `${cap} connections are open (${why}): new ones are dropped (${dropped} so far)`,
-        ),
-      ),
-    );
-  }
-  // A client that half-closes after its request (`printf 'GET …' | nc -N`, a script's
-  // shutdown(SHUT_WR)) still gets its answer, as from S3 or nginx: by default node:http
-  // takes the FIN for an abort and ends the connection under the response. The switch is
-  // node:http's own (set in its Server constructor) but not in its types or docs:
-  // connection-edges.test.ts fails if a node release drops it.
-  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.server.port, config.server.address, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new StowageError(
-      'E_CONFIG_INVALID',
-      code === 'EADDRINUSE'
-        ? `${config.server.address}:${config.server.port} is already in use; choose another --port`
-        : `cannot listen on ${config.server.address}:${config.server.port}: ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
-  const port = (server.address() as AddressInfo).port;
+  const port = server.port;
   const host = config.server.address.includes(':')
     ? `[${config.server.address}]`
     : config.server.address;
@@ -449,46 +323,10 @@ async function serve(
     close() {
       closing ??= (async () => {
         draining = true;
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          // Connections still busy now become idle when their request ends; close them
-          // then. A connection with no response under way (silent since it connected, or
-          // half-way through sending headers) has nothing to finish, and is closed too.
-          // After the grace period, whatever is left is cut.
-          // (Idle keep-alive connections are among them: no closeIdleConnections needed.)
-          const closeUnused = (): void => {
-            for (const socket of sockets) if (!busy(socket)) socket.destroy();
-            for (const raw of handshaking) raw.destroy();
-          };
-          const sweep = setInterval(closeUnused, 100);
-          const cutTimer = setTimeout(() => {
-            cut = true;
-            server.closeAllConnections();
-          }, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
-          server.once('close', () => {
-            clearInterval(sweep);
-            clearTimeout(cutTimer);
-          });
-          closeUnused();
-        });
+        await server.drain(options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS, () => (cut = true));
         await engine.close();
       })();
       return closing;
     },
-  };
-}
-
-/**
- * Counts an event on each call, and calls `say` with the count (and the call's argument)
- * at most once a minute: for log lines an event could otherwise repeat thousands of times.
- */
-function everyMinute<A>(say: (count: number, arg?: A) => void): (arg?: A) => void {
-  let count = 0;
-  let saidAt = Number.NEGATIVE_INFINITY;
-  return (arg) => {
-    count++;
-    if (performance.now() - saidAt < 60_000) return;
-    saidAt = performance.now();
-    say(count, arg);
   };
 }

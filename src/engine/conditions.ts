@@ -15,11 +15,17 @@ export function normalizeEtag(etag: string): string {
   return etag.trim().replace(/^W\//, '').replace(/^"/, '').replace(/"$/, '');
 }
 
-function etagMatches(header: string, etag: string): boolean {
+/**
+ * Whether an If-Match or If-None-Match list names `etag`. If-Match compares strongly, so a
+ * weak tag (`W/"…"`) never matches; If-None-Match compares weakly (RFC 9110 §13.1.1-2).
+ */
+function etagMatches(header: string, etag: string, weak: boolean): boolean {
   const wanted = normalizeEtag(etag);
   return header.split(',').some((t) => {
     const v = t.trim();
-    return v === '*' || normalizeEtag(v) === wanted;
+    if (v === '*') return true;
+    if (!weak && v.startsWith('W/')) return false;
+    return normalizeEtag(v) === wanted;
   });
 }
 
@@ -52,7 +58,7 @@ export function checkReadConditions(
   // S3 names the header that failed; a copy's are the x-amz-copy-source-* ones.
   const name = (h: string): string => (forCopy ? `x-amz-copy-source-${h}` : h);
   if (c.ifMatch !== undefined) {
-    if (!etagMatches(c.ifMatch, etag)) throw failed(name('If-Match'));
+    if (!etagMatches(c.ifMatch, etag, false)) throw failed(name('If-Match'));
   } else if (c.ifUnmodifiedSince && seconds(lastModified) > seconds(c.ifUnmodifiedSince)) {
     throw failed(name('If-Unmodified-Since'));
   }
@@ -64,7 +70,7 @@ export function checkReadConditions(
           details: { etag, lastModified: lastModified.toISOString(), ...cacheHeaders?.() },
         });
   if (c.ifNoneMatch !== undefined) {
-    if (etagMatches(c.ifNoneMatch, etag)) throw notModified('If-None-Match');
+    if (etagMatches(c.ifNoneMatch, etag, true)) throw notModified('If-None-Match');
   } else if (c.ifModifiedSince && seconds(lastModified) <= seconds(c.ifModifiedSince)) {
     throw notModified('If-Modified-Since');
   }
@@ -86,7 +92,7 @@ export function checkWriteConditions(
     if (currentEtag === undefined) {
       throw new StowageError('E_NO_SUCH_KEY', 'If-Match was given but the key does not exist');
     }
-    if (!etagMatches(c.ifMatch, currentEtag)) throw failed('If-Match');
+    if (!etagMatches(c.ifMatch, currentEtag, false)) throw failed('If-Match');
   }
 }
 

@@ -937,6 +937,53 @@ describe('reads', () => {
     expect(await exists('cached-copy')).toBe(true);
   });
 
+  it('a conditional date that is no HTTP date is ignored, not read as one (RFC 9110 §13.1.3)', async () => {
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'odd-dates', Body: 'd' }));
+    const head = await signedFetch(t, 'HEAD', `/${BUCKET}/odd-dates`);
+    const lastModified = new Date(head.headers.get('last-modified')!);
+    // JavaScript's Date.parse reads each of these as a date in the past (412) or as the
+    // object's own time (304).
+    const cases: Array<[string, string]> = [
+      ['if-unmodified-since', '0'],
+      ['if-unmodified-since', '1'],
+      ['if-unmodified-since', 'x 2000'],
+      ['if-unmodified-since', '2020-01-01T00:00:00Z'],
+      ['if-unmodified-since', 'Wed, 01 Jan 2020 00:00:00 +0000'],
+      ['if-modified-since', lastModified.toISOString()],
+    ];
+    for (const [name, value] of cases) {
+      for (const method of ['GET', 'HEAD']) {
+        const res = await signedFetch(t, method, `/${BUCKET}/odd-dates`, {
+          headers: { [name]: value },
+        });
+        expect([method, name, value, res.status]).toEqual([method, name, value, 200]);
+        await res.arrayBuffer();
+      }
+    }
+    // The same instants written as HTTP dates still count.
+    const res = await signedFetch(t, 'GET', `/${BUCKET}/odd-dates`, {
+      headers: { 'if-modified-since': lastModified.toUTCString() },
+    });
+    expect(res.status).toBe(304);
+  });
+
+  it('If-Match compares strongly: a weak tag never matches (RFC 9110 §13.1.1); If-None-Match weakly', async () => {
+    await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'weak', Body: 'w' }));
+    const etag = (await signedFetch(t, 'HEAD', `/${BUCKET}/weak`)).headers.get('etag')!;
+    const status = async (method: string, headers: Record<string, string>) => {
+      const res = await signedFetch(t, method, `/${BUCKET}/weak`, { headers });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    expect(await status('GET', { 'if-match': `W/${etag}` })).toBe(412);
+    expect(await status('GET', { 'if-match': `W/${etag}`, range: 'bytes=0-0' })).toBe(412);
+    expect(await status('GET', { 'if-match': `"other", ${etag}` })).toBe(200);
+    expect(await status('GET', { 'if-none-match': `W/${etag}` })).toBe(304);
+    // A conditional write compares as strongly.
+    expect(await status('PUT', { 'if-match': `W/${etag}` })).toBe(412);
+    expect(await status('PUT', { 'if-match': etag })).toBe(200);
+  });
+
   it('a 412 names the condition that failed, as S3 does (a copy names the copy-source header)', async () => {
     await t.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cond', Body: 'c' }));
     const cases = [

@@ -68,20 +68,18 @@ export function answerClientError(
   const xml = errorDocument(error, requestId);
   // node:http sockets are half-open: end() alone would wait for the client to close its
   // side, which a slowloris client never does. Close once the answer is flushed.
-  socket.end(
-    [
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
-      'Content-Type: application/xml',
-      `Content-Length: ${Buffer.byteLength(xml)}`,
-      `x-amz-request-id: ${requestId}`,
-      `x-amz-id-2: ${requestId}`,
-      'Server: Stowage',
-      'Connection: close',
-      '',
-      xml,
-    ].join('\r\n'),
-    () => socket.destroy(),
-  );
+  const answer = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    'Content-Type: application/xml',
+    `Content-Length: ${Buffer.byteLength(xml)}`,
+    `x-amz-request-id: ${requestId}`,
+    `x-amz-id-2: ${requestId}`,
+    'Server: Stowage',
+    'Connection: close',
+    '',
+    xml,
+  ].join('\r\n');
+  socket.end(answer, () => socket.destroy());
   // The peer, as the request's forwarding headers could not be read.
   const peer = (socket as Duplex & { remoteAddress?: string }).remoteAddress;
   onAccess?.({
@@ -91,6 +89,7 @@ export function answerClientError(
     status,
     code: error.s3Code,
     durationMs: 0,
+    bytesSent: Buffer.byteLength(answer),
     ...(peer === undefined ? {} : { remoteAddress: plainIp(peer) }),
   });
 }

@@ -80,6 +80,11 @@ export interface AccessLogEntry {
    * got (nothing more).
    */
   cutAtShutdown?: true;
+  /**
+   * Bytes of the answer handed to the connection: status line, headers and body (and a
+   * `100 Continue`). For an answer the client abandoned, what was sent before it went.
+   */
+  bytesSent: number;
   /** The client's address (behind a trusted proxy, the one it forwarded: aws:SourceIp). */
   remoteAddress?: string;
   /** The trusted proxy the request came through, if it did. */
@@ -171,6 +176,10 @@ export function createS3Handler(
   // through the server's 'checkContinue' event (expect-continue.ts).
   return (req, res, awaitingContinue = false) => {
     const started = performance.now();
+    // One request at a time per connection (pipelined ones wait for their turn, see
+    // server/pipelining.ts), so what the socket counts meanwhile is this answer's.
+    const socket = req.socket;
+    const sentBefore = socket.bytesWritten;
     recordRequestOrigin(req, options.trustedProxies);
     const requestId = randomHex(8).toUpperCase();
     res.setHeader('x-amz-request-id', requestId);
@@ -200,6 +209,7 @@ export function createS3Handler(
             : { clientClosed: true as const }
           : {}),
         durationMs: Math.round(performance.now() - started),
+        bytesSent: socket.bytesWritten - sentBefore,
         ...(principal?.kind === 'key' ? { principal: principal.accessKeyId } : {}),
         ...(principal?.kind !== 'key' && typeof err?.details.accessKeyId === 'string'
           ? { refusedAccessKeyId: err.details.accessKeyId.slice(0, 128) }

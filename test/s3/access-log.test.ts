@@ -363,6 +363,71 @@ it('a GET the client abandons mid-body is logged as closed by the client, not as
   expect(await again.Body!.transformToString()).toBe('hello');
 });
 
+it('counts the bytes of each answer (bytesSent), per request on a kept-alive connection', async () => {
+  const body = Buffer.alloc(100 * 1024, 7);
+  await client.send(new PutObjectCommand({ Bucket: 'logged', Key: 'counted.bin', Body: body }));
+  const ids: string[] = [];
+  // Two GETs and a HEAD on one connection: each line counts its own answer, not the
+  // connection's total so far.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const { hostname, port } = new URL(server.url);
+  for (const [i, method] of ['GET', 'GET', 'HEAD'].entries()) {
+    const lines = await signedHeaderLines(server, {
+      method,
+      path: '/logged/counted.bin',
+      headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    });
+    const headers = Object.fromEntries(
+      lines
+        .split('\r\n')
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+    );
+    const id = await new Promise<string>((resolve, reject) => {
+      const req = http.request(
+        { hostname, port, method, path: '/logged/counted.bin', headers, agent },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(String(res.headers['x-amz-request-id'])));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+      expect(req.reusedSocket).toBe(i > 0);
+    });
+    ids.push(id);
+  }
+  agent.destroy();
+  await vi.waitFor(() =>
+    expect(accessLines().filter((l) => ids.includes(l.requestId as string)).length).toBe(3),
+  );
+  const [first, second, head] = ids.map(
+    (id) => accessLines().find((l) => l.requestId === id)!.bytesSent as number,
+  );
+  expect(first).toBeGreaterThan(body.length);
+  expect(first).toBeLessThan(body.length + 2048);
+  expect(second).toBe(first);
+  expect(head).toBeGreaterThan(100);
+  expect(head).toBeLessThan(2048);
+  expect(head).toBe(first! - body.length);
+});
+
+it('an abandoned GET counts what was sent before the client went, not the object', async () => {
+  const big = Buffer.alloc(48 * 1024 * 1024, 2);
+  await client.send(new PutObjectCommand({ Bucket: 'logged', Key: 'abandoned.bin', Body: big }));
+  const got = await client.send(new GetObjectCommand({ Bucket: 'logged', Key: 'abandoned.bin' }));
+  const stream = got.Body as NodeJS.ReadableStream & { destroy(): void };
+  await new Promise<void>((resolve) => stream.once('data', () => resolve()));
+  stream.destroy();
+  const id = got.$metadata.requestId;
+  await vi.waitFor(() => expect(accessLines().some((l) => l.requestId === id)).toBe(true));
+  const line = accessLines().find((l) => l.requestId === id)!;
+  expect(line.clientClosed).toBe(true);
+  // Loopback's socket buffers hold a few MB at most.
+  expect(line.bytesSent).toBeGreaterThan(0);
+  expect(line.bytesSent).toBeLessThan(big.length / 2);
+});
+
 it('a GET the client abandons before the headers went out is not logged as a 500', async () => {
   // A client gone before the first byte of the answer (an aborted fetch, a dropped socket)
   // was recorded as InternalError, which alerts count as server faults.

@@ -355,3 +355,39 @@ describe('a client that cannot compute the algorithm', () => {
     expect(await asked.text()).toBe('stored with XXHASH64');
   });
 });
+
+describe('aws-chunked in Content-Encoding', () => {
+  const body = Buffer.from('chunked bytes');
+  const sha = createHash('sha256').update(body).digest('base64');
+
+  it('is how the body was sent, not the object: removed in any case (RFC 9110 §8.4.1)', async () => {
+    for (const [sent, kept] of [
+      ['aws-chunked', null],
+      ['AWS-CHUNKED', null],
+      ['Aws-Chunked', null],
+      ['gzip,AWS-CHUNKED', 'gzip'],
+      ['gzip, aws-chunked', 'gzip'],
+    ] as const) {
+      const request = unsignedTrailerRequest(body, 'x-amz-checksum-sha256', [
+        `x-amz-checksum-sha256:${sha}`,
+      ]);
+      request.headers['content-encoding'] = sent;
+      const put = await signedFetch(t, 'PUT', `/${BUCKET}/encoding`, request);
+      expect([sent, put.status]).toEqual([sent, 200]);
+      // HEAD: fetch() would try to gunzip a GET's body that says gzip.
+      const head = await signedFetch(t, 'HEAD', `/${BUCKET}/encoding`);
+      expect([sent, head.headers.get('content-encoding')]).toEqual([sent, kept]);
+      expect(head.headers.get('content-length')).toBe(String(body.length));
+    }
+  });
+
+  it('any other Content-Encoding is kept as sent', async () => {
+    const put = await signedFetch(t, 'PUT', `/${BUCKET}/encoding-plain`, {
+      body,
+      headers: { 'content-encoding': 'gzip,br' },
+    });
+    expect(put.status).toBe(200);
+    const head = await signedFetch(t, 'HEAD', `/${BUCKET}/encoding-plain`);
+    expect(head.headers.get('content-encoding')).toBe('gzip,br');
+  });
+});

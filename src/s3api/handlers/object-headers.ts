@@ -67,16 +67,20 @@ export function objectHeadersFrom(r: S3Request): ObjectHeaders {
   const out: ObjectHeaders = {};
   for (const [field, name] of STANDARD_HEADERS) {
     let v = header(r, name);
-    if (field === 'contentEncoding' && v !== undefined) {
-      v = v
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== '' && s !== 'aws-chunked')
-        .join(', ');
-    }
+    if (field === 'contentEncoding' && v !== undefined) v = withoutAwsChunked(v);
     if (v !== undefined && v !== '') out[field] = v;
   }
   return out;
+}
+
+/**
+ * A Content-Encoding without its `aws-chunked` coding, named in any case (codings are
+ * case-insensitive, RFC 9110 §8.4.1); any other value as sent, as S3 keeps it.
+ */
+function withoutAwsChunked(value: string): string {
+  const codings = value.split(',').map((s) => s.trim());
+  if (!codings.some((c) => c.toLowerCase() === 'aws-chunked')) return value;
+  return codings.filter((c) => c !== '' && c.toLowerCase() !== 'aws-chunked').join(',');
 }
 
 /** x-amz-meta-* headers, prefix removed. */

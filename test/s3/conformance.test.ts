@@ -645,6 +645,8 @@ describe('copies', () => {
     );
     expect(copied.CopyObjectResult?.ChecksumSHA256).toBe(sha256(Buffer.from('abc')));
     expect(copied.CopyObjectResult?.ChecksumCRC32).toBeUndefined();
+    // The result names the checksum's type beside it, as S3's CopyObjectResult does.
+    expect(copied.CopyObjectResult?.ChecksumType).toBe('FULL_OBJECT');
     const head = await t.client.send(
       new HeadObjectCommand({ Bucket: BUCKET, Key: 'sum-copy', ChecksumMode: 'ENABLED' }),
     );

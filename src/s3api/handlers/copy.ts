@@ -126,6 +126,8 @@ export async function copyObject(r: S3Request): Promise<void> {
   sendXml(r.res, 200, 'CopyObjectResult', {
     ETag: result.etag,
     LastModified: result.lastModified,
+    // Beside the checksum, as S3 names it (FULL_OBJECT: a copy's checksum is of its bytes).
+    ChecksumType: result.checksumType,
     ...checksums,
   });
 }

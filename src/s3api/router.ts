@@ -205,6 +205,29 @@ function noStraySubresource(
   }
 }
 
+/**
+ * Refuses a query whose percent-escapes are not UTF-8 (`prefix=%FF`): URLSearchParams
+ * would read them as U+FFFD, so a listing asked for keys under an invalid byte listed
+ * those under U+FFFD, where the same byte in the path is InvalidURI. A `%` not followed by
+ * two hex digits is left to URLSearchParams, which keeps it as it is.
+ */
+function assertUtf8Query(rawQuery: string): void {
+  if (!rawQuery.includes('%')) return;
+  for (const part of rawQuery.split('&')) {
+    for (const run of part.match(/(?:%[0-9A-Fa-f]{2})+/g) ?? []) {
+      try {
+        decodeURIComponent(run);
+      } catch {
+        const name = part.split('=', 1)[0]!;
+        throw new StowageError(
+          'E_INVALID_URI',
+          `the query parameter "${name.replace(/%[0-9A-Fa-f]{2}/g, '?')}" is not valid percent-encoded UTF-8`,
+        );
+      }
+    }
+  }
+}
+
 function decodePath(raw: string): string {
   try {
     return decodeURIComponent(raw);
@@ -403,6 +426,7 @@ export function route(
   headers: { host?: string; 'x-amz-copy-source'?: string | string[] },
   virtualHostDomain?: string,
 ): Route {
+  assertUtf8Query(rawQuery);
   const query = new URLSearchParams(rawQuery);
   const address = addressOf(rawPath, headers.host, virtualHostDomain);
   for (const s of address.key === undefined ? UNSUPPORTED_WITHOUT_KEY : UNSUPPORTED_WITH_KEY) {

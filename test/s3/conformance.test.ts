@@ -2266,11 +2266,12 @@ describe('listing arguments, as recorded AWS answers have them', () => {
     expect(emptyMarker.xml).toContain('<ArgumentName>version-id-marker</ArgumentName>');
   });
 
-  it("encoding-type=url encodes keys as S3 does: space as '+', !'()~ too, '/' and '*' left", async () => {
-    // The set MinIO's s3URLEncode keeps to match S3 (url.QueryEscape, '/' and '*' kept).
+  it("encoding-type=url encodes keys as S3 does: space as %20, !'()~ too, '/' and '*' left", async () => {
+    // s3-tests' test_bucket_list_encoding_basic: 'quux ab/' is 'quux%20ab/', 'foo+1/' is
+    // 'foo%2B1/'. A '+' for the space read as a plus by strict decoders.
     const B = 'conformance-urlencode';
     const key = "a b!'()~*+&=é/x";
-    const encoded = 'a+b%21%27%28%29%7E*%2B%26%3D%C3%A9/x';
+    const encoded = 'a%20b%21%27%28%29%7E*%2B%26%3D%C3%A9/x';
     await t.client.send(new CreateBucketCommand({ Bucket: B }));
     await t.client.send(new PutObjectCommand({ Bucket: B, Key: key, Body: 'x' }));
     await t.client.send(new CreateMultipartUploadCommand({ Bucket: B, Key: key }));
@@ -2284,8 +2285,30 @@ describe('listing arguments, as recorded AWS answers have them', () => {
     const prefixed = await xmlOf(
       `/${B}?list-type=2&encoding-type=url&delimiter=%2F&prefix=${encodeURIComponent("a b!'")}`,
     );
-    expect(prefixed.xml).toContain(`<Prefix>a+b%21%27</Prefix>`);
+    expect(prefixed.xml).toContain(`<Prefix>a%20b%21%27</Prefix>`);
     expect(prefixed.xml).toContain(`<Prefix>${encoded.slice(0, -1)}</Prefix>`);
+  });
+
+  it('a query parameter whose escapes are not UTF-8 is InvalidURI, as the same bytes in the path are', async () => {
+    // URLSearchParams read %FF as U+FFFD: prefix=%FF listed the keys under U+FFFD.
+    const B = 'conformance-urlencode';
+    await t.client.send(new PutObjectCommand({ Bucket: B, Key: '\uFFFDkey', Body: 'x' }));
+    for (const query of [
+      'list-type=2&prefix=%FF',
+      'list-type=2&start-after=%C3',
+      'delimiter=%ED%A0%80',
+      'versions&key-marker=a%C3%A9%FF',
+    ]) {
+      const { status, xml } = await xmlOf(`/${B}?${query}`);
+      expect([query, status]).toEqual([query, 400]);
+      expect(xml).toContain('<Code>InvalidURI</Code>');
+      expect(xml).toContain('is not valid percent-encoded UTF-8');
+    }
+    // UTF-8 escapes, and a '%' that escapes nothing, are read as before.
+    const ok = await xmlOf(`/${B}?list-type=2&prefix=%EF%BF%BD`);
+    expect(ok.status).toBe(200);
+    expect(ok.xml).toContain('<Key>\uFFFDkey</Key>');
+    expect((await xmlOf(`/${B}?list-type=2&prefix=100%`)).status).toBe(200);
   });
 
   it("a bad limit names its value; a limit past 32 bits and the other version's marker are refused", async () => {

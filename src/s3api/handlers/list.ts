@@ -7,10 +7,12 @@ import { XmlSequence, type XmlObject } from '../xml/build.js';
 import { initiatorOf, OWNER } from './owner.js';
 
 /**
- * With encoding-type=url, S3 URL-encodes keys and prefixes (form style: space as '+')
- * so keys with characters XML cannot carry survive; botocore decodes them with unquote_plus.
- * Every byte but letters, digits and `-_.*\/` is encoded, `!'()~` too (which
- * encodeURIComponent leaves): the set MinIO's s3URLEncode keeps to match S3.
+ * With encoding-type=url, S3 URL-encodes keys and prefixes so keys with characters XML
+ * cannot carry survive. Every byte but letters, digits and `-_.*\/` is percent-encoded,
+ * `!'()~` too (which encodeURIComponent leaves), and a space is `%20`, as s3-tests
+ * (`test_bucket_list_encoding_basic`: `quux ab/` is `quux%20ab/`) and RGW have it: every
+ * decoder reads `%20` as a space, where a `+` stays a `+` for a strict one
+ * (decodeURIComponent, Go's PathUnescape, a key put back into a URL path as it came).
  */
 function encoder(r: S3Request): (s: string | undefined) => string | undefined {
   const type = param(r, 'encoding-type');
@@ -28,7 +30,6 @@ function encoder(r: S3Request): (s: string | undefined) => string | undefined {
       ? undefined
       : encodeURIComponent(s)
           .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-          .replace(/%20/g, '+')
           .replace(/%2F/g, '/');
 }
 

@@ -48,6 +48,8 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** The signal that ended the client, when one did (its code is then -1). */
+  signal?: NodeJS.Signals;
 }
 
 /** Runs a client with a clean, explicit environment (no user config leaks in). */
@@ -82,7 +84,7 @@ export function runPeer(
         const why = timedOut ? ` after the test's ${timeoutMs / 1000} s timeout` : '';
         stderr += `\n[${path.basename(command)} was killed by ${signal}${why}]`;
       }
-      resolve({ code: code ?? -1, stdout, stderr });
+      resolve({ code: code ?? -1, stdout, stderr, ...(signal !== null ? { signal } : {}) });
     });
     // A client that exits without reading its input (done, or failed: its exit code and
     // stderr say which) makes the write fail with EPIPE: not an error of the test's own.

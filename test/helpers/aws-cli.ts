@@ -30,26 +30,31 @@ export function awsCliEnv(target: AwsCliTarget, home: string): Record<string, st
 }
 
 /**
- * A runner of `aws <args>` against `target`, whatever its exit code. A run that crashes
- * inside OpenSSL (SIGSEGV) is run once more, with a warning: Debian's aws-cli 2.9 on
- * Python 3.11 and OpenSSL 3 now and then segfaults in libcrypto when its threads open TLS
- * connections at once (botocore#3164; seen here in the kernel log as `aws[…]: segfault …
- * in libcrypto.so.3` during an https download through nginx). A crash of the client is no
+ * Runs `aws <args>` with `env` in `cwd`, whatever its exit code. A run that crashes inside
+ * OpenSSL (SIGSEGV) is run once more, with a warning: Debian's aws-cli 2.9 on Python 3.11
+ * and OpenSSL 3 now and then segfaults in libcrypto when its threads open TLS connections
+ * at once (botocore#3164; seen here in the kernel log as `aws[…]: segfault … in
+ * libcrypto.so.3` during an https download through nginx). A crash of the client is no
  * answer of the server's; a second crash, or any other failure, is returned as it is.
  */
+export async function runAws(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<RunResult> {
+  const first = await runPeer(AWS, args, env, { cwd });
+  if (first.signal !== 'SIGSEGV') return first;
+  console.warn(`aws ${args.join(' ')} crashed (SIGSEGV in the client); running it once more`);
+  return runPeer(AWS, args, env, { cwd });
+}
+
+/** A runner of `aws <args>` against `target`, whatever its exit code (see runAws). */
 export function awsCli(
   target: AwsCliTarget,
   home: string,
 ): (...args: string[]) => Promise<RunResult> {
   const env = awsCliEnv(target, home);
-  const run = (args: string[]): Promise<RunResult> =>
-    runPeer(AWS, ['--endpoint-url', target.endpoint, ...args], env, { cwd: home });
-  return async (...args) => {
-    const first = await run(args);
-    if (first.signal !== 'SIGSEGV') return first;
-    console.warn(`aws ${args.join(' ')} crashed (SIGSEGV in the client); running it once more`);
-    return run(args);
-  };
+  return (...args) => runAws(['--endpoint-url', target.endpoint, ...args], env, home);
 }
 
 /**

@@ -13,7 +13,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AWS, awsCliEnv } from '../helpers/aws-cli.js';
+import { AWS, awsCliEnv, runAws } from '../helpers/aws-cli.js';
 import { makeCertificate, OPENSSL } from '../helpers/certificate.js';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
 import { BOTO3_CLIENT, boto3Env, pythonWithBoto3 } from '../helpers/python.js';
@@ -65,7 +65,7 @@ describe('SSE-C with real clients over https', () => {
       AWS_MAX_ATTEMPTS: '1',
     };
     const aws = (...args: string[]): Promise<RunResult> =>
-      runPeer(AWS, ['--endpoint-url', t.url, '--ca-bundle', cert, ...args], env, { cwd: work });
+      runAws(['--endpoint-url', t.url, '--ca-bundle', cert, ...args], env, work);
     const sse = ['--sse-c', 'AES256', '--sse-c-key', `fileb://${keyFile}`];
     const small = path.join(work, 'small.txt');
     writeFileSync(small, 'aws-cli under a customer key\n');

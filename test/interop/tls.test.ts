@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDebianPackages, runPeer, type RunResult } from '../helpers/peers.js';
+import { runAws } from '../helpers/aws-cli.js';
 import { makeCertificate, OPENSSL } from '../helpers/certificate.js';
 import { BOTO3_CLIENT, boto3Env, pythonWithBoto3 } from '../helpers/python.js';
 import { connectRaw } from '../helpers/raw-socket.js';
@@ -125,7 +126,7 @@ describe('stowage serve over TLS', () => {
       AWS_MAX_ATTEMPTS: '1',
     };
     const aws = (...args: string[]): Promise<RunResult> =>
-      runPeer('/usr/bin/aws', ['--endpoint-url', t.url, ...args], env, { cwd: work });
+      runAws(['--endpoint-url', t.url, ...args], env, work);
     const file = path.join(work, 'aws.txt');
     writeFileSync(file, 'over TLS from aws-cli\n');
     expectOk(

@@ -1065,6 +1065,29 @@ describe('reads', () => {
     }
   });
 
+  it('a bad partNumber is refused as such before the key is looked up or a condition evaluated', async () => {
+    // S3 refuses a malformed request before it looks for the object: 400, not 404 or 412.
+    for (const method of ['GET', 'HEAD']) {
+      for (const [path, headers, status, code] of [
+        ['/conformance/no-such-key?partNumber=0', {}, 400, 'InvalidArgument'],
+        ['/conformance/no-such-key?partNumber=10001', {}, 400, 'InvalidArgument'],
+        ['/conformance/no-such-key?partNumber=1', { range: 'bytes=0-0' }, 400, 'InvalidRequest'],
+        ['/conformance/cached?partNumber=0', { 'if-match': '"nope"' }, 400, 'InvalidArgument'],
+        [
+          '/conformance/cached?partNumber=1',
+          { 'if-none-match': '*', range: 'bytes=0-0' },
+          400,
+          'InvalidRequest',
+        ],
+      ] as const) {
+        const res = await signedFetch(t, method, path, { headers });
+        const text = await res.text();
+        expect([method, path, res.status]).toEqual([method, path, status]);
+        if (method === 'GET') expect(text).toContain(`<Code>${code}</Code>`);
+      }
+    }
+  });
+
   it('GetObjectAttributes pages ObjectParts, with part checksums, and names the count PartsCount', async () => {
     const first = await t.client.send(
       new GetObjectAttributesCommand({

@@ -97,8 +97,20 @@ export function assertReadable(ctx: EngineContext, row: VersionRow): void {
   );
 }
 
-/** Inclusive byte offsets of part `partNumber` of a version. */
-function partRange(row: VersionRow, partNumber: number): { start: number; end: number } {
+/**
+ * The arguments of a read that need no object: checked before the key is looked up or a
+ * condition evaluated, as S3 refuses a bad request as such (a `partNumber=0` of a missing
+ * key is 400, not 404).
+ */
+function checkReadArguments(options: GetObjectOptions): void {
+  const { partNumber } = options;
+  if (partNumber === undefined) return;
+  if (options.range !== undefined) {
+    throw new StowageError(
+      'E_INVALID_REQUEST',
+      'a read cannot ask for both a Range and a partNumber',
+    );
+  }
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
     throw new StowageError(
       'E_INVALID_ARGUMENT',
@@ -106,6 +118,10 @@ function partRange(row: VersionRow, partNumber: number): { start: number; end: n
       { details: { argumentName: 'partNumber', argumentValue: String(partNumber) } },
     );
   }
+}
+
+/** Inclusive byte offsets of part `partNumber` (1 to 10000) of a version. */
+function partRange(row: VersionRow, partNumber: number): { start: number; end: number } {
   const sizes = JSON.parse(row.part_sizes) as number[];
   // S3's InvalidPartNumber names the part asked for and how many the object has.
   const details = { partNumberRequested: partNumber, actualPartCount: Math.max(sizes.length, 1) };
@@ -138,6 +154,7 @@ export function headObject(
   key: string,
   options: GetObjectOptions = {},
 ): ObjectInfo & { range?: { start: number; end: number } } {
+  checkReadArguments(options);
   const row = resolveVersion(ctx, bucket, key, options.versionId);
   const info = toObjectInfo(row, ctx.now());
   keysFor(ctx, info.encryption, options.customerKey, 'object');
@@ -159,12 +176,6 @@ function rangeOf(
   row: VersionRow,
   options: GetObjectOptions,
 ): { start: number; end: number } | undefined {
-  if (options.range !== undefined && options.partNumber !== undefined) {
-    throw new StowageError(
-      'E_INVALID_REQUEST',
-      'a read cannot ask for both a Range and a partNumber',
-    );
-  }
   if (options.partNumber === undefined) {
     // A range of bytes the client no longer has the rest of is no use: the whole object.
     if (
@@ -191,6 +202,7 @@ export function getObject(
   key: string,
   options: GetObjectOptions = {},
 ): GetObjectResult {
+  checkReadArguments(options);
   const row = resolveVersion(ctx, bucket, key, options.versionId);
   // Parsed once: the info's encryption is the setting the key is checked against.
   const info = toObjectInfo(row, ctx.now());

@@ -524,15 +524,7 @@ export class Engine {
     key: string,
     uploadId: string,
     partNumber: number,
-    source: {
-      bucket: string;
-      key: string;
-      versionId?: string;
-      range?: T.ByteRange | string;
-      conditions?: T.ReadConditions;
-      /** SSE-C: the source's key. */
-      customerKey?: Buffer;
-    },
+    source: T.PartCopySource,
     /** SSE-C: the upload's key. */
     customerKey?: Buffer,
     /** Called before the bytes move, as CopyObjectOptions.onStart. */

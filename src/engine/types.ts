@@ -352,6 +352,18 @@ export interface CopyObjectOptions {
   onVersionChange?: (versionId: string) => boolean;
 }
 
+/** Where UploadPartCopy takes its bytes from. */
+export interface PartCopySource {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  /** The bytes to copy (`bytes=a-b`, or parsed); the whole object when absent. */
+  range?: ByteRange | string;
+  conditions?: ReadConditions;
+  /** SSE-C: the source's key. */
+  customerKey?: Buffer;
+}
+
 /** What a copy's answer says, known before its bytes move (CopyObjectOptions.onStart). */
 export interface CopyStart {
   sourceVersionId: string;

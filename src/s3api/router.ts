@@ -213,17 +213,17 @@ function noStraySubresource(
  */
 function assertUtf8Query(rawQuery: string): void {
   if (!rawQuery.includes('%')) return;
-  for (const part of rawQuery.split('&')) {
-    for (const run of part.match(/(?:%[0-9A-Fa-f]{2})+/g) ?? []) {
-      try {
-        decodeURIComponent(run);
-      } catch {
-        const name = part.split('=', 1)[0]!;
-        throw new StowageError(
-          'E_INVALID_URI',
-          `the query parameter "${name.replace(/%[0-9A-Fa-f]{2}/g, '?')}" is not valid percent-encoded UTF-8`,
-        );
-      }
+  // A run of escapes never spans parameters ('&' and '=' end it): one scan of the query.
+  for (const run of rawQuery.match(/(?:%[0-9A-Fa-f]{2})+/g) ?? []) {
+    try {
+      decodeURIComponent(run);
+    } catch {
+      const part = rawQuery.split('&').find((p) => p.includes(run)) ?? '';
+      const name = part.split('=', 1)[0]!;
+      throw new StowageError(
+        'E_INVALID_URI',
+        `the query parameter "${name.replace(/%[0-9A-Fa-f]{2}/g, '?')}" is not valid percent-encoded UTF-8`,
+      );
     }
   }
 }

@@ -1,6 +1,7 @@
 /**
- * A rate limit for repeated log lines. Counts an event on each call, and calls `say` with the count (and the call's argument)
- * at most once a minute: for log lines an event could otherwise repeat thousands of times.
+ * A rate limit for repeated log lines: counts an event on each call, and calls `say` with
+ * the count (and the call's argument) at most once a minute, for log lines an event could
+ * otherwise repeat thousands of times.
  */
 export function everyMinute<A>(say: (count: number, arg?: A) => void): (arg?: A) => void {
   let count = 0;

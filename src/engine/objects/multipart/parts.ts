@@ -12,11 +12,10 @@ import { assertKey } from '../../names.js';
 import { resolveCopyRange } from '../../range.js';
 import { segmentsOf } from '../../rows.js';
 import type {
-  ByteRange,
   ChecksumAlgorithm,
   CopyStart,
+  PartCopySource,
   PartInfo,
-  ReadConditions,
   UploadPartOptions,
 } from '../../types.js';
 import { blobEncryption, encryptionField, encryptionOf, keysFor } from '../encryption.js';
@@ -136,15 +135,7 @@ export async function uploadPartCopy(
   key: string,
   uploadId: string,
   partNumber: number,
-  source: {
-    bucket: string;
-    key: string;
-    versionId?: string;
-    range?: ByteRange | string;
-    conditions?: ReadConditions;
-    /** SSE-C: the source's key. */
-    customerKey?: Buffer;
-  },
+  source: PartCopySource,
   customerKey?: Buffer,
   onStart?: (start: CopyStart) => void,
 ): Promise<PartInfo & { sourceVersionId: string }> {

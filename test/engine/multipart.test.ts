@@ -328,12 +328,46 @@ describe('multipart uploads', () => {
     const a = (await engine.createMultipartUpload('mpu-abort', 'k')).uploadId;
     await new Promise((done) => setTimeout(done, 2));
     const b = (await engine.createMultipartUpload('mpu-abort', 'k')).uploadId;
-    const between = `${a}~`;
+    // Of an upload ID's form ('z' sorts last of base64url), made in a's microsecond.
+    const between = `${a.slice(0, 14)}${'z'.repeat(22)}`;
     expect(
       engine
         .listMultipartUploads('mpu-abort', { keyMarker: 'k', uploadIdMarker: between })
         .uploads.map((u) => u.uploadId),
     ).toEqual([b]);
+    // So is an ID of the form made before IDs began with the time (32 random characters).
+    expect(
+      engine
+        .listMultipartUploads('mpu-abort', { keyMarker: 'k', uploadIdMarker: '-'.repeat(32) })
+        .uploads.map((u) => u.uploadId),
+    ).toEqual([a, b]);
+  });
+
+  it('refuses an upload-id-marker that is not of an upload ID\'s form, as S3 does', async () => {
+    await engine.createMultipartUpload('mpu', 'm');
+    for (const marker of ['garbage', `${'0'.repeat(14)}${'a'.repeat(21)}`, `${'a'.repeat(32)}~`]) {
+      for (const keyMarker of ['m', 'zz']) {
+        let err: unknown;
+        try {
+          engine.listMultipartUploads('mpu', { keyMarker, uploadIdMarker: marker });
+        } catch (e) {
+          err = e;
+        }
+        expect(err, marker).toMatchObject({
+          code: 'E_INVALID_ARGUMENT',
+          message: expect.stringContaining('Invalid uploadId marker'),
+          details: { argumentName: 'upload-id-marker', argumentValue: marker },
+        });
+      }
+    }
+  });
+
+  it('answers max-parts=0 with no parts and a complete page', async () => {
+    const { uploadId } = await upload('zero', [patternBytes(10, 1), patternBytes(10, 2)]);
+    const page = engine.listParts('mpu', 'zero', uploadId, { maxParts: 0 });
+    expect(page.parts).toEqual([]);
+    expect(page.isTruncated).toBe(false);
+    expect(page.nextPartNumberMarker).toBeUndefined();
   });
 
   it('upload part copy takes a byte range of another object', async () => {

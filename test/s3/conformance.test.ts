@@ -2387,6 +2387,18 @@ describe('listing arguments, as recorded AWS answers have them', () => {
     );
     expect(foreign.status).toBe(400);
     expect(foreign.xml).toContain('<ArgumentName>upload-id-marker</ArgumentName>');
+    // One that is no upload ID at all is refused as S3 refuses it (moto and others agree).
+    const garbage = await xmlOf(`/${L}?uploads&key-marker=up-1&upload-id-marker=garbage`);
+    expect(garbage.status).toBe(400);
+    expect(garbage.xml).toContain('<Code>InvalidArgument</Code>');
+    expect(garbage.xml).toContain('Invalid uploadId marker');
+    expect(garbage.xml).toContain('<ArgumentValue>garbage</ArgumentValue>');
+    // ListParts with max-parts=0: no parts, and not a truncated page with nowhere to go on from.
+    const noParts = await xmlOf(
+      `/${L}/up-1?uploadId=${encodeURIComponent(one.UploadId!)}&max-parts=0`,
+    );
+    expect(noParts.status).toBe(200);
+    expect(noParts.xml).toContain('<IsTruncated>false</IsTruncated>');
     const alone = await t.client.send(
       new ListMultipartUploadsCommand({ Bucket: L, UploadIdMarker: one.UploadId }),
     );

@@ -16,6 +16,7 @@ import {
   GetObjectRetentionCommand,
   GetBucketVersioningCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
   PutBucketPolicyCommand,
@@ -545,6 +546,34 @@ describe('bad input', () => {
       expect(text).toMatch(message);
     }
     expect(await versionsOf('bad-headers')).toEqual([]);
+  });
+
+  it('an empty legal-hold header is refused on every write, with no default retention to check it too', async () => {
+    // Raised by the Object Lock differential probe: with no retention in the write, the
+    // empty value was dropped unread and the object stored without a hold (RGW: 400).
+    const B = 'lock-no-default';
+    await t.client.send(new CreateBucketCommand({ Bucket: B, ObjectLockEnabledForBucket: true }));
+    await t.client.send(new PutObjectCommand({ Bucket: B, Key: 'src', Body: 'x' }));
+    const hold = { 'x-amz-object-lock-legal-hold': '' };
+    const writes: Array<[string, string, Record<string, string>]> = [
+      ['PUT', `/${B}/put`, hold],
+      ['PUT', `/${B}/copy`, { ...hold, 'x-amz-copy-source': `/${B}/src` }],
+      ['POST', `/${B}/mpu?uploads`, hold],
+    ];
+    for (const [method, path, headers] of writes) {
+      const res = await signedFetch(t, method, path, {
+        headers,
+        body: path.endsWith('/put') ? 'x' : '',
+      });
+      const text = await res.text();
+      expect(res.status, `${method} ${path}: ${text}`).toBe(400);
+      expect(text).toContain('<Code>InvalidArgument</Code>');
+      expect(text).toMatch(/ON.{0,6} or .{0,6}OFF.{0,6}, got &quot;&quot;/);
+    }
+    const listed = await t.client.send(new ListObjectVersionsCommand({ Bucket: B }));
+    expect(listed.Versions?.map((v) => v.Key)).toEqual(['src']);
+    const uploads = await t.client.send(new ListMultipartUploadsCommand({ Bucket: B }));
+    expect(uploads.Uploads).toBeUndefined();
   });
 
   it('malformed configurations and retention documents are refused with S3 codes', async () => {

@@ -3,6 +3,7 @@ import { StowageError } from '../../errors.js';
 import { requireBucket } from '../buckets.js';
 import type { EngineContext } from '../context.js';
 import { toUploadInfo } from '../objects/multipart/index.js';
+import { isUploadIdForm } from '../objects/multipart/upload-ids.js';
 import type { ListUploadsOptions, ListUploadsResult } from '../types.js';
 import { pageSize, scanEntries, takePage, type Position, type ScanSource } from './scan.js';
 
@@ -58,6 +59,14 @@ function uploadMarkerSeq(ctx: EngineContext, bucket: string, key: string, marker
       {
         details: { argumentName: 'upload-id-marker', argumentValue: marker },
       },
+    );
+  }
+  // Gone or never made: S3 refuses a marker that is not an upload ID at all.
+  if (!isUploadIdForm(marker)) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `Invalid uploadId marker: ${JSON.stringify(marker)} is not an upload ID`,
+      { details: { argumentName: 'upload-id-marker', argumentValue: marker } },
     );
   }
   const before = ctx

@@ -134,7 +134,8 @@ export function lockForWrite(r: S3Request): ObjectLockSettings | undefined {
     }
   }
   if (hold !== undefined) out.legalHold = hold as LegalHoldStatus;
-  return out.retention || out.legalHold ? out : undefined;
+  // An empty legal-hold header is checked too (refused as neither ON nor OFF), not dropped.
+  return out.retention || out.legalHold !== undefined ? out : undefined;
 }
 
 /**

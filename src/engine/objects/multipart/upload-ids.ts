@@ -19,6 +19,14 @@ export function newUploadId(): string {
 }
 
 /**
+ * True for a string of the form of an upload ID: newUploadId's, or the 32 random base64url
+ * characters of IDs made before IDs began with the time (uploads a data directory may still hold).
+ */
+export function isUploadIdForm(id: string): boolean {
+  return /^(?:[0-9a-f]{14}[\w-]{22}|[\w-]{32})$/.test(id);
+}
+
+/**
  * Makes the next upload IDs sort after those the database holds (uploads in progress and
  * completed ones remembered), for Engine.open: the counter above starts from the clock, and
  * after a restart with the clock stepped back, a new upload got a smaller ID than older

@@ -125,7 +125,9 @@ export function listParts(
     .sql('SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?')
     .all(uploadId, options.partNumberMarker ?? 0, max + 1) as PartRow[];
   const page = rows.slice(0, max);
-  const truncated = rows.length > max;
+  // max-parts=0 asks for no parts, and the answer is complete, as ListObjects' max-keys=0
+  // is: a truncated page that names no part to go on from had a paginator ask it again.
+  const truncated = max > 0 && rows.length > max;
   return {
     upload: toUploadInfo(upload),
     parts: page.map(toPartInfo),

@@ -343,7 +343,7 @@ describe('multipart uploads', () => {
     ).toEqual([a, b]);
   });
 
-  it('refuses an upload-id-marker that is not of an upload ID\'s form, as S3 does', async () => {
+  it("refuses an upload-id-marker that is not of an upload ID's form, as S3 does", async () => {
     await engine.createMultipartUpload('mpu', 'm');
     for (const marker of ['garbage', `${'0'.repeat(14)}${'a'.repeat(21)}`, `${'a'.repeat(32)}~`]) {
       for (const keyMarker of ['m', 'zz']) {

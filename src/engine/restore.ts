@@ -32,10 +32,24 @@ export interface RestoreRecord {
   expiresAt: number;
 }
 
+/**
+ * The last expiry a restored copy can have: midnight UTC starting 31 December 9999. Every
+ * date S3 writes has four year digits; past this one, listings wrote `+084164-…` (which
+ * botocore cannot read) and, past JavaScript's last date, failed with a 500.
+ */
+export const LAST_RESTORE_EXPIRY_MS = Date.UTC(9999, 11, 31);
+
 /** S3 rounds a restored copy's expiry up to the next midnight UTC. */
 function expiryAfter(fromMs: number, days: number): number {
   const t = fromMs + days * DAY;
-  return Math.ceil(t / DAY) * DAY;
+  const expiry = Math.ceil(t / DAY) * DAY;
+  if (!(expiry <= LAST_RESTORE_EXPIRY_MS)) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `restore Days ${days} puts the restored copy's expiry past the year 9999`,
+    );
+  }
+  return expiry;
 }
 
 /** Validates the request and returns a new restore record starting at `nowMs`. */
@@ -128,6 +142,11 @@ export function restoreStatus(
     days: record.days,
     requestedAt: new Date(record.requestedAt),
     completesAt: new Date(record.completesAt),
-    expiresAt: phase === 'restored' ? new Date(record.expiresAt) : undefined,
+    // A record stored before expiryAfter refused far dates still has one that S3's date form
+    // can hold.
+    expiresAt:
+      phase === 'restored'
+        ? new Date(Math.min(record.expiresAt, LAST_RESTORE_EXPIRY_MS))
+        : undefined,
   };
 }

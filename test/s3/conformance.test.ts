@@ -1120,6 +1120,17 @@ describe('reads', () => {
       IsTruncated: false,
       Parts: [{ PartNumber: 2, Size: 100, ChecksumSHA256: sha256(mpBody.subarray(MIB)) }],
     });
+    // No parts asked for: a complete answer, not a truncated one to ask again from part 0.
+    const none = await t.client.send(
+      new GetObjectAttributesCommand({
+        Bucket: BUCKET,
+        Key: 'mp',
+        ObjectAttributes: ['ObjectParts'],
+        MaxParts: 0,
+      }),
+    );
+    expect(none.ObjectParts).toMatchObject({ TotalPartsCount: 2, IsTruncated: false });
+    expect(none.ObjectParts?.Parts ?? []).toEqual([]);
   });
 
   it('GetObjectAttributes gives a composite checksum without the -N that HEAD carries', async () => {

@@ -35,6 +35,7 @@ import { publicReadPolicy } from '../fixtures/seed-policies.js';
 import { patternBytes } from '../helpers/engine.js';
 import { startTestServer, TEST_KEY, type TestServer } from '../helpers/server.js';
 import { s3ErrorOf } from '../helpers/expect-error.js';
+import { signedFetch } from '../helpers/signed-fetch.js';
 
 let t: TestServer;
 let s3: S3Client;
@@ -397,6 +398,64 @@ describe('objects through @aws-sdk/client-s3', () => {
     expect((await s3.send(new HeadObjectCommand({ Bucket: 'sdk-obj', Key: 'cold' }))).Restore).toBe(
       'ongoing-request="true"',
     );
+    // Listings write RestoreStatus only when x-amz-optional-object-attributes asks for it.
+    const plain = await s3.send(new ListObjectsV2Command({ Bucket: 'sdk-obj', Prefix: 'cold' }));
+    expect(plain.Contents?.[0]).toMatchObject({ Key: 'cold', StorageClass: 'GLACIER' });
+    expect(plain.Contents?.[0]?.RestoreStatus).toBeUndefined();
+    const asked = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: 'sdk-obj',
+        Prefix: 'cold',
+        OptionalObjectAttributes: ['RestoreStatus'],
+      }),
+    );
+    expect(asked.Contents?.[0]?.RestoreStatus).toEqual({ IsRestoreInProgress: true });
+    const versions = await s3.send(
+      new ListObjectVersionsCommand({
+        Bucket: 'sdk-obj',
+        Prefix: 'cold',
+        OptionalObjectAttributes: ['RestoreStatus'],
+      }),
+    );
+    expect(versions.Versions?.[0]?.RestoreStatus).toEqual({ IsRestoreInProgress: true });
+    for (const path of ['/sdk-obj?list-type=2', '/sdk-obj', '/sdk-obj?versions']) {
+      const res = await signedFetch(t, 'GET', path, {
+        headers: { 'x-amz-optional-object-attributes': 'Owner' },
+      });
+      const text = await res.text();
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(text).toContain('<ArgumentName>x-amz-optional-object-attributes</ArgumentName>');
+    }
+  });
+
+  it('refuses a restore request it cannot read whole, and Days past the year 9999', async () => {
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'sdk-obj', Key: 'cold2', Body: 'x', StorageClass: 'GLACIER' }),
+    );
+    const restore = (inner: string) =>
+      signedFetch(t, 'POST', '/sdk-obj/cold2?restore', {
+        body: `<RestoreRequest>${inner}</RestoreRequest>`,
+        contentMd5: true,
+      });
+    const cases: Array<[string, number, string, RegExp]> = [
+      ['<Days>0x10</Days>', 400, 'InvalidArgument', /whole number/],
+      ['<Days>1e1</Days>', 400, 'InvalidArgument', /whole number/],
+      ['<Days>+2</Days>', 400, 'InvalidArgument', /whole number/],
+      ['<Days>99999999</Days>', 400, 'InvalidArgument', /past the year 9999/],
+      ['<Days>99999999999</Days>', 400, 'InvalidArgument', /past the year 9999/],
+      ['<Days>1</Days><Type>BOGUS</Type>', 400, 'MalformedXML', /only be SELECT/],
+      ['<Days>1</Days><Type>SELECT</Type>', 501, 'NotImplemented', /SELECT/],
+      ['<Days>1</Days><OutputLocation><S3/></OutputLocation>', 501, 'NotImplemented', /SELECT/],
+    ];
+    for (const [inner, status, code, message] of cases) {
+      const res = await restore(inner);
+      const text = await res.text();
+      expect([inner, res.status]).toEqual([inner, status]);
+      expect(text).toContain(`<Code>${code}</Code>`);
+      expect(text).toMatch(message);
+    }
+    // Nothing started: a valid request is the first restore.
+    expect((await restore('<Days>3</Days>')).status).toBe(202);
   });
 });
 

@@ -1,7 +1,8 @@
 /** ListObjects (V1, V2), ListObjectVersions and ListMultipartUploads. */
 import type { ObjectSummary } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
-import { bucketOf, intParam, param, type S3Request } from '../context.js';
+import { commaList } from '../../header-value.js';
+import { bucketOf, header, intParam, param, type S3Request } from '../context.js';
 import { sendXml } from '../respond.js';
 import { XmlSequence, type XmlObject } from '../xml/build.js';
 import { initiatorOf, OWNER } from './owner.js';
@@ -33,10 +34,29 @@ function encoder(r: S3Request): (s: string | undefined) => string | undefined {
           .replace(/%2F/g, '/');
 }
 
+/**
+ * Whether a listing asked for each object's RestoreStatus: S3 writes it only when
+ * `x-amz-optional-object-attributes` names it ("fields that you do not specify are not
+ * returned"), and that is the only field the header may name.
+ */
+function wantsRestoreStatus(r: S3Request): boolean {
+  const NAME = 'x-amz-optional-object-attributes';
+  const wanted = commaList(header(r, NAME));
+  for (const w of wanted) {
+    if (w !== 'RestoreStatus') {
+      throw new StowageError('E_INVALID_ARGUMENT', 'Invalid attribute name specified.', {
+        details: { argumentName: NAME, argumentValue: w },
+      });
+    }
+  }
+  return wanted.length > 0;
+}
+
 function contents(
   o: ObjectSummary,
   enc: (s: string) => string | undefined,
   owner: boolean,
+  restoreStatus: boolean,
 ): XmlObject {
   const algorithm = Object.keys(o.checksums)[0];
   return {
@@ -49,7 +69,7 @@ function contents(
     // readers that bind elements in order (Common Lisp's zs3) expect S3's wire order.
     ...(owner ? { Owner: OWNER } : {}),
     StorageClass: o.storageClass,
-    ...(o.restore
+    ...(o.restore && restoreStatus
       ? {
           RestoreStatus: {
             IsRestoreInProgress: o.restore.ongoing,
@@ -78,6 +98,7 @@ export function listObjectsV2(r: S3Request): void {
   refuseOtherVersion(r, 'marker', 'ListObjectsV2 (use start-after)');
   const bucket = bucketOf(r);
   const enc = encoder(r);
+  const restore = wantsRestoreStatus(r);
   const prefix = param(r, 'prefix');
   const delimiter = param(r, 'delimiter');
   const token = param(r, 'continuation-token');
@@ -104,7 +125,7 @@ export function listObjectsV2(r: S3Request): void {
     // S3 leaves StartAfter out when a continuation token (which wins over it) is given.
     StartAfter: token === undefined ? enc(startAfter) : undefined,
     Contents: page.objects.map((o) =>
-      contents(o, (s) => enc(s), param(r, 'fetch-owner') === 'true'),
+      contents(o, (s) => enc(s), param(r, 'fetch-owner') === 'true', restore),
     ),
     CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
   });
@@ -115,6 +136,7 @@ export function listObjectsV1(r: S3Request): void {
   refuseOtherVersion(r, 'start-after', 'ListObjects (use marker, or list-type=2)');
   const bucket = bucketOf(r);
   const enc = encoder(r);
+  const restore = wantsRestoreStatus(r);
   const prefix = param(r, 'prefix');
   const delimiter = param(r, 'delimiter');
   const marker = param(r, 'marker');
@@ -135,7 +157,7 @@ export function listObjectsV1(r: S3Request): void {
     Delimiter: delimiter ? enc(delimiter) : undefined,
     EncodingType: param(r, 'encoding-type'),
     IsTruncated: page.isTruncated,
-    Contents: page.objects.map((o) => contents(o, (s) => enc(s), true)),
+    Contents: page.objects.map((o) => contents(o, (s) => enc(s), true, restore)),
     CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
   });
 }
@@ -144,6 +166,7 @@ export function listObjectsV1(r: S3Request): void {
 export function listObjectVersions(r: S3Request): void {
   const bucket = bucketOf(r);
   const enc = encoder(r);
+  const restore = wantsRestoreStatus(r);
   const prefix = param(r, 'prefix');
   const delimiter = param(r, 'delimiter');
   const keyMarker = param(r, 'key-marker');
@@ -189,7 +212,7 @@ export function listObjectVersions(r: S3Request): void {
                 Key: enc(v.key),
                 VersionId: v.versionId,
                 IsLatest: v.isLatest,
-                ...contents(v, (s) => enc(s), true),
+                ...contents(v, (s) => enc(s), true, restore),
               },
             ],
       ),

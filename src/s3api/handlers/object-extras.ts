@@ -126,10 +126,35 @@ export async function deleteObjectTagging(r: S3Request): Promise<void> {
 /** RestoreObject: 202 when a restore starts, 200 when a restored copy is extended. */
 export async function restoreObject(r: S3Request): Promise<void> {
   const doc = parseXml(await readSmallBody(r, 64 * 1024), 'RestoreRequest');
+  // A SELECT restore (S3 Select on archived data, closed to new AWS customers) has a Type,
+  // SelectParameters and an OutputLocation; Type has no other value.
+  const type = childText(doc, 'Type');
+  if (type !== undefined && type !== 'SELECT') {
+    throw new StowageError(
+      'E_MALFORMED_XML',
+      `RestoreRequest's Type can only be SELECT, got ${JSON.stringify(type)}`,
+    );
+  }
+  if (
+    type !== undefined ||
+    ['SelectParameters', 'OutputLocation'].some((n) => children(doc, n).length > 0)
+  ) {
+    throw new StowageError(
+      'E_NOT_IMPLEMENTED',
+      'RestoreObject of type SELECT (SelectParameters, OutputLocation) is not implemented; restore without them',
+    );
+  }
   const daysText = childText(doc, 'Days');
   if (daysText === undefined)
     throw new StowageError('E_MALFORMED_XML', 'RestoreRequest needs <Days>');
-  const days = Number(daysText);
+  // Digits only: Number() would also read 0x10, 1e1 and +2 as days.
+  const days = /^\s*\d+\s*$/.test(daysText) ? Number(daysText) : NaN;
+  if (Number.isNaN(days)) {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `restore Days must be a whole number of at least 1, got ${JSON.stringify(daysText)}`,
+    );
+  }
   const tier = (childText(children(doc, 'GlacierJobParameters')[0], 'Tier') ??
     childText(doc, 'Tier') ??
     'Standard') as RestoreTier;
@@ -202,7 +227,9 @@ function objectParts(r: S3Request, info: ObjectInfo): XmlObject {
       ...checksumElements(info.partChecksums?.[i] ?? {}),
     }))
     .slice(marker, marker + maxParts);
-  const isTruncated = marker + page.length < info.partsCount;
+  // x-amz-max-parts 0 asks for no parts: a complete answer, as ListParts' max-parts=0 (a
+  // truncated one would name the same marker to go on from, and a paginator would loop).
+  const isTruncated = maxParts > 0 && marker + page.length < info.partsCount;
   return {
     PartsCount: info.partsCount,
     PartNumberMarker: marker,

@@ -83,6 +83,14 @@ export interface EngineOptions {
 }
 
 /** S3's limits, the defaults. */
+/**
+ * How far `advanceClock` may move engine time ahead of the system clock: 100 years, ample
+ * for demos, and dates that S3's forms (four-digit years) and JavaScript can still write.
+ * Past JavaScript's last date, every later command on the data directory failed with
+ * "Invalid time value".
+ */
+export const MAX_CLOCK_OFFSET_MS = 36_525 * 86_400_000;
+
 export const DEFAULT_LIMITS: EngineLimits = {
   minPartSizeBytes: 5 * 1024 * 1024,
   maxPutSizeBytes: 5 * 1024 ** 3,
@@ -192,7 +200,10 @@ export class Engine {
       const clock = options.clock ?? systemClock;
       const row = db.prepare("SELECT value FROM settings WHERE name = 'clock_offset_ms'").get() as
         { value: string } | undefined;
-      const offset = { ms: row ? Number(row.value) : 0 };
+      // An offset stored past the limit (by a version that did not check it) is read as the
+      // limit, so the data directory opens.
+      const stored = row ? Number(row.value) : 0;
+      const offset = { ms: stored >= 0 ? Math.min(stored, MAX_CLOCK_OFFSET_MS) : 0 };
       const queue = new CommitQueue(
         db,
         (ids) => blobs.remove(ids),
@@ -292,6 +303,14 @@ export class Engine {
     return this.op(() =>
       this.queue.run(() => {
         const next = this.offset.ms + ms;
+        if (next > MAX_CLOCK_OFFSET_MS) {
+          const days = (n: number): string =>
+            `${Math.floor(n / 86_400_000).toLocaleString('en-US')} days`;
+          throw new StowageError(
+            'E_INVALID_ARGUMENT',
+            `the engine clock can be at most 100 years (36,525 days) ahead of the system clock: it is ${days(this.offset.ms)} ahead, and ${days(ms)} more would pass that`,
+          );
+        }
         this.db
           .prepare(
             "INSERT INTO settings (name, value) VALUES ('clock_offset_ms', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Engine } from '../../src/engine/engine.js';
+import Database from 'better-sqlite3';
+import { databaseFile } from '../../src/data-dir.js';
+import { Engine, MAX_CLOCK_OFFSET_MS } from '../../src/engine/engine.js';
 import { STORAGE_CLASSES } from '../../src/engine/storage-class.js';
 import type { RestoreTier, StorageClass } from '../../src/engine/types.js';
 import { type StowageError } from '../../src/errors.js';
@@ -471,6 +473,26 @@ describe('persistence of restores and engine time', () => {
     await unreadable('obj', e);
     await e.advanceClock(0);
     expect(e.clockOffset).toBe(2 * DAY);
+  });
+
+  it('advanceClock refuses to go past 100 years ahead, and a data directory holding more opens', async () => {
+    await e.advanceClock(MINUTE);
+    for (const ms of [MAX_CLOCK_OFFSET_MS, 99_999_999 * DAY]) {
+      await expectError(() => e.advanceClock(ms), 'E_INVALID_ARGUMENT', /at most 100 years/);
+    }
+    expect(e.clockOffset).toBe(MINUTE);
+    expect(await e.advanceClock(MAX_CLOCK_OFFSET_MS - MINUTE)).toBe(MAX_CLOCK_OFFSET_MS);
+    expect(new Date(e.now()).toISOString()).toMatch(/^2\d{3}-/);
+    // As a version without the check could leave it: the offset is read as the limit.
+    await e.close();
+    const db = new Database(databaseFile(dir));
+    db.prepare("UPDATE settings SET value = ? WHERE name = 'clock_offset_ms'").run(
+      String(99_999_999 * DAY),
+    );
+    db.close();
+    e = await Engine.open({ dataDir: dir, clock: clk, fsync: false });
+    expect(e.clockOffset).toBe(MAX_CLOCK_OFFSET_MS);
+    expect(e.headObject('vault', 'obj').storageClass).toBe('GLACIER');
   });
 
   it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])(

@@ -277,6 +277,100 @@ describe('S3 semantics checked against AWS-validated tests', () => {
     expect(off.BucketKeyEnabled).toBeUndefined();
   });
 
+  it('a DSSE-KMS write reports no S3 Bucket Key, which DSSE-KMS does not use', async () => {
+    // Raised by the SSE probe: S3 takes the flag on a DSSE-KMS write and applies no bucket key.
+    const asked = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'sse-plain',
+        Key: 'dsse.txt',
+        Body: 'd',
+        ServerSideEncryption: 'aws:kms:dsse',
+        BucketKeyEnabled: true,
+      }),
+    );
+    expect(asked.ServerSideEncryption).toBe('aws:kms:dsse');
+    expect(asked.BucketKeyEnabled).toBeUndefined();
+    await s3.send(new CreateBucketCommand({ Bucket: 'sse-dsse' }));
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: 'sse-dsse',
+        ServerSideEncryptionConfiguration: {
+          Rules: [
+            {
+              ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms:dsse' },
+              BucketKeyEnabled: true,
+            },
+          ],
+        },
+      }),
+    );
+    const byDefault = await s3.send(
+      new PutObjectCommand({ Bucket: 'sse-dsse', Key: 'd.txt', Body: 'd' }),
+    );
+    expect(byDefault.ServerSideEncryption).toBe('aws:kms:dsse');
+    expect(byDefault.BucketKeyEnabled).toBeUndefined();
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'sse-dsse', Key: 'd.txt' }));
+    expect(head.BucketKeyEnabled).toBeUndefined();
+  });
+
+  it('a KMS encryption context is checked and answered back on the writes that take it', async () => {
+    const context = Buffer.from(JSON.stringify({ team: 'art', project: 'ziggie' })).toString(
+      'base64',
+    );
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'sse-plain',
+        Key: 'ctx.txt',
+        Body: 'c',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSEncryptionContext: context,
+      }),
+    );
+    expect(put.SSEKMSEncryptionContext).toBe(context);
+    // The bucket default is SSE-KMS: a context without the header is for it.
+    const copy = await s3.send(
+      new CopyObjectCommand({
+        Bucket: 'sse-kms',
+        Key: 'ctx-copy.txt',
+        CopySource: 'sse-plain/ctx.txt',
+        SSEKMSEncryptionContext: context,
+      }),
+    );
+    expect(copy.SSEKMSEncryptionContext).toBe(context);
+    const mpu = await s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket: 'sse-plain',
+        Key: 'ctx-mpu.bin',
+        ServerSideEncryption: 'aws:kms:dsse',
+        SSEKMSEncryptionContext: context,
+      }),
+    );
+    expect(mpu.SSEKMSEncryptionContext).toBe(context);
+    const b64 = (text: string): string => Buffer.from(text).toString('base64');
+    const refused: Array<[Record<string, string>, RegExp]> = [
+      [{ 'x-amz-server-side-encryption': 'aws:kms' }, /not base64/],
+      [{ 'x-amz-server-side-encryption': 'aws:kms', ctx: b64('{not json') }, /UTF-8 JSON/],
+      [{ 'x-amz-server-side-encryption': 'aws:kms', ctx: b64('["a"]') }, /object of key-value/],
+      [{ 'x-amz-server-side-encryption': 'aws:kms', ctx: b64('{"a":1}') }, /object of key-value/],
+      [{ 'x-amz-server-side-encryption': 'AES256', ctx: context }, /only valid .* SSE-KMS/],
+      [{ ctx: context }, /this one is AES256/],
+    ];
+    for (const [given, message] of refused) {
+      const { ctx = '!!!notbase64', ...headers } = given;
+      const res = await signedFetch(t, 'PUT', '/sse-plain/ctx-bad.txt', {
+        body: 'x',
+        headers: { ...headers, 'x-amz-server-side-encryption-context': ctx },
+      });
+      const text = await res.text();
+      expect([JSON.stringify(given), res.status]).toEqual([JSON.stringify(given), 400]);
+      expect(text).toContain('<Code>InvalidArgument</Code>');
+      expect(text).toMatch(message);
+    }
+    expect(
+      await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: 'sse-plain', Key: 'ctx-bad.txt' }))),
+    ).toMatchObject({ status: 404 });
+  });
+
   it('UploadPart refuses an encryption header: the upload has its encryption', async () => {
     const { UploadId } = await s3.send(
       new CreateMultipartUploadCommand({ Bucket: 'sse-plain', Key: 'mp-sse.bin' }),

@@ -79,7 +79,7 @@ export async function copyObject(r: S3Request): Promise<void> {
     );
   }
   const sourceKey = customerKeyFrom(r, true)?.key;
-  const { encryption, customerKey } = encryptionFrom(r);
+  const { encryption, customerKey, kmsContext } = encryptionFrom(r);
   let start: CopyStart | undefined;
   const copying = r.engine.copyObject(
     { bucket: src.bucket, key: src.key },
@@ -114,13 +114,13 @@ export async function copyObject(r: S3Request): Promise<void> {
   // A long copy's answer starts with what the copy named as it began (long-answer.ts).
   const result = await answerWhenDone(r, copying, () => {
     if (start === undefined) return false;
-    copyHeaders(r, src, start, start);
+    copyHeaders(r, src, start, start, kmsContext);
     return true;
   }).catch((err: unknown) => {
     throw explainCopySourceMiss(r, err);
   });
   if (!answeredEarly(r.res)) {
-    copyHeaders(r, src, result, start ?? { size: result.size, tags: {} });
+    copyHeaders(r, src, result, start ?? { size: result.size, tags: {} }, kmsContext);
   }
   const checksums = checksumElements(result.checksums);
   sendXml(r.res, 200, 'CopyObjectResult', {
@@ -141,8 +141,9 @@ function copyHeaders(
   src: { versionId?: string },
   copy: Pick<CopyStart, 'sourceVersionId' | 'versionId' | 'encryption'>,
   object: Pick<CopyStart, 'size' | 'tags'>,
+  kmsContext: string | undefined,
 ): void {
-  writeEncryptionHeaders(r.res, copy.encryption);
+  writeEncryptionHeaders(r.res, copy.encryption, kmsContext);
   if (src.versionId || copy.sourceVersionId !== 'null') {
     r.res.setHeader('x-amz-copy-source-version-id', copy.sourceVersionId);
   }

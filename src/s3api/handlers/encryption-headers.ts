@@ -164,11 +164,13 @@ export function bucketDefaultEncryption(
   if (algorithm === undefined || !ALGORITHMS.includes(algorithm)) return undefined;
   const keyId = childText(byDefault, 'KMSMasterKeyID');
   const bucketKey = childText(rule, 'BucketKeyEnabled')?.trim().toLowerCase() === 'true';
-  return {
-    algorithm: algorithm as ObjectEncryption['algorithm'],
-    ...(keyId && algorithm !== 'AES256' ? { kmsKeyId: keyId } : {}),
-    ...(bucketKey ? { bucketKeyEnabled: true } : {}),
-  };
+  return withBucketKey(
+    {
+      algorithm: algorithm as ObjectEncryption['algorithm'],
+      ...(keyId && algorithm !== 'AES256' ? { kmsKeyId: keyId } : {}),
+    },
+    bucketKey,
+  );
 }
 
 /**
@@ -179,18 +181,22 @@ export function bucketDefaultEncryption(
 export function encryptionFrom(r: S3Request): {
   encryption?: ObjectEncryption;
   customerKey?: Buffer;
+  /** The request's KMS encryption context, checked: S3 answers it back on the write. */
+  kmsContext?: string;
 } {
   const customer = customerKeyFrom(r);
+  const context = header(r, KMS_CONTEXT);
   const algorithm = header(r, SSE);
   const keyId = header(r, KMS_KEY);
   const bucketKey = bucketKeyFrom(r);
   if (customer) {
-    if (algorithm !== undefined || keyId !== undefined || bucketKey !== undefined) {
+    const kmsHeader = [SSE, KMS_KEY, BUCKET_KEY, KMS_CONTEXT].find(
+      (h) => header(r, h) !== undefined,
+    );
+    if (kmsHeader !== undefined) {
       throw new StowageError(
         'E_INVALID_ARGUMENT',
-        `Server Side Encryption with Customer provided key is incompatible with the encryption method specified (${
-          algorithm !== undefined ? SSE : keyId !== undefined ? KMS_KEY : BUCKET_KEY
-        })`,
+        `Server Side Encryption with Customer provided key is incompatible with the encryption method specified (${kmsHeader})`,
       );
     }
     if (blocksCustomerKeys(r, bucketOf(r))) {
@@ -204,7 +210,50 @@ export function encryptionFrom(r: S3Request): {
       customerKey: customer.key,
     };
   }
-  return { encryption: writeEncryption(r, algorithm, keyId, bucketKey) };
+  const encryption = writeEncryption(r, algorithm, keyId, bucketKey);
+  if (context === undefined) return { encryption };
+  return { encryption, kmsContext: checkKmsContext(context, encryption) };
+}
+
+/**
+ * Checks `x-amz-server-side-encryption-context`: "a Base64 encoded string of a UTF-8
+ * encoded JSON, which contains the encryption context as key-value pairs", for an object
+ * SSE-KMS encrypts (by the request's header or the bucket's default). Returns it as sent.
+ */
+function checkKmsContext(value: string, encryption: ObjectEncryption | undefined): string {
+  const algorithm = encryption?.algorithm;
+  if (algorithm !== 'aws:kms' && algorithm !== 'aws:kms:dsse') {
+    throw new StowageError(
+      'E_INVALID_ARGUMENT',
+      `${KMS_CONTEXT} is only valid for an object encrypted with SSE-KMS (${SSE}: aws:kms or aws:kms:dsse, or a bucket default of either); this one is ${algorithm ?? 'not encrypted'}`,
+      { details: { argumentName: KMS_CONTEXT, argumentValue: value } },
+    );
+  }
+  const refuse = (why: string): StowageError =>
+    new StowageError(
+      'E_INVALID_ARGUMENT',
+      `${KMS_CONTEXT} must be base64 of a UTF-8 JSON object whose values are strings: ${why}`,
+      { details: { argumentName: KMS_CONTEXT, argumentValue: value } },
+    );
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(value)) {
+    throw refuse('it is not base64');
+  }
+  let parsed: unknown;
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(value, 'base64'));
+    parsed = JSON.parse(text);
+  } catch {
+    throw refuse('it does not decode to UTF-8 JSON');
+  }
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((v) => typeof v === 'string')
+  ) {
+    throw refuse('the JSON is not an object of key-value pairs of strings');
+  }
+  return value;
 }
 
 /** The SSE-S3 or SSE-KMS setting of a write, from its headers or the bucket's default. */
@@ -308,17 +357,23 @@ export function refuseEncryptionOnPart(r: S3Request): void {
   }
 }
 
+/**
+ * S3 Bucket Keys are for SSE-KMS: S3 takes the setting on a DSSE-KMS write and applies no
+ * bucket key ("not supported for dual-layer server-side encryption"), so it is not reported.
+ */
 function withBucketKey(e: ObjectEncryption, on: boolean): ObjectEncryption {
   const { bucketKeyEnabled: _, ...rest } = e;
-  return on ? { ...rest, bucketKeyEnabled: true } : rest;
+  return on && e.algorithm !== 'aws:kms:dsse' ? { ...rest, bucketKeyEnabled: true } : rest;
 }
 
 /** Sets the response headers S3 sends about an object's encryption. */
 export function writeEncryptionHeaders(
   res: ServerResponse,
   encryption: ObjectEncryption | undefined,
+  kmsContext?: string,
 ): void {
   if (!encryption) return;
+  if (kmsContext !== undefined) res.setHeader(KMS_CONTEXT, kmsContext);
   if (encryption.algorithm === 'SSE-C') {
     res.setHeader(`${CUSTOMER}algorithm`, 'AES256');
     res.setHeader(`${CUSTOMER}key-MD5`, encryption.customerKeyMd5 ?? '');

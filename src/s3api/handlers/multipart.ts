@@ -54,7 +54,7 @@ function partNumberOf(r: S3Request): number {
 /** CreateMultipartUpload. */
 export async function createMultipartUpload(r: S3Request): Promise<void> {
   const typeHeader = header(r, 'x-amz-checksum-type');
-  const { encryption } = encryptionFrom(r);
+  const { encryption, kmsContext } = encryptionFrom(r);
   const upload = await r.engine.createMultipartUpload(bucketOf(r), keyOf(r), {
     encryption,
     headers: objectHeadersFrom(r),
@@ -70,7 +70,7 @@ export async function createMultipartUpload(r: S3Request): Promise<void> {
   if (upload.checksumAlgorithm)
     r.res.setHeader('x-amz-checksum-algorithm', upload.checksumAlgorithm);
   if (upload.checksumType) r.res.setHeader('x-amz-checksum-type', upload.checksumType);
-  writeEncryptionHeaders(r.res, upload.encryption);
+  writeEncryptionHeaders(r.res, upload.encryption, kmsContext);
   sendXml(r.res, 200, 'InitiateMultipartUploadResult', {
     Bucket: upload.bucket,
     Key: upload.key,

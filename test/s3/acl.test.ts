@@ -451,11 +451,24 @@ describe('Object Ownership BucketOwnerEnforced (ACLs disabled)', () => {
     }
     const listed = await t.client.send(new ListObjectsV2Command({ Bucket: B }));
     expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['was-public']);
-    // The owner's own ACLs are still accepted, as S3 accepts them.
+    // Writes of objects may still name the owner's own ACLs, as S3 accepts them...
     await t.client.send(
       new PutObjectCommand({ Bucket: B, Key: 'p', Body: 'x', ACL: 'bucket-owner-full-control' }),
     );
-    await t.client.send(new PutObjectAclCommand({ Bucket: B, Key: 'p', ACL: 'private' }));
+    await t.client.send(new PutObjectCommand({ Bucket: B, Key: 'p', Body: 'x', ACL: 'private' }));
+    // ...but no ACL can be set or updated, private included: S3 fails every such request
+    // (terraform's aws_s3_bucket_acl with acl = "private" meets AccessControlListNotSupported).
+    for (const a of [
+      () => t.client.send(new PutObjectAclCommand({ Bucket: B, Key: 'p', ACL: 'private' })),
+      () =>
+        t.client.send(
+          new PutObjectAclCommand({ Bucket: B, Key: 'p', ACL: 'bucket-owner-full-control' }),
+        ),
+      () => t.client.send(new PutBucketAclCommand({ Bucket: B, ACL: 'private' })),
+    ]) {
+      const e = await s3ErrorOf(a());
+      expect(e).toMatchObject({ name: 'AccessControlListNotSupported', status: 400 });
+    }
   });
 
   it('CreateBucket takes x-amz-object-ownership, and refuses it beside a public ACL', async () => {

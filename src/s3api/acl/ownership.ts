@@ -58,6 +58,20 @@ export function refuseDisabledAcl(engine: Engine, bucket: string, grants: readon
   );
 }
 
+/**
+ * Refuses PutBucketAcl and PutObjectAcl on a bucket with ACLs disabled, whatever the ACL:
+ * S3 fails every request to set or update an ACL there, `private` included (only writes of
+ * objects may name `bucket-owner-full-control` or `private`, see refuseDisabledAcl).
+ */
+export function refuseAclUpdate(engine: Engine, bucket: string): void {
+  if (!aclsDisabled(engine, bucket)) return;
+  throw new StowageError(
+    'E_ACL_NOT_SUPPORTED',
+    `The bucket does not allow ACLs: bucket "${bucket}" has ObjectOwnership BucketOwnerEnforced, and its ACLs cannot be set`,
+    { details: { bucket } },
+  );
+}
+
 /** Refuses BucketOwnerEnforced for a bucket whose own ACL grants others anything. */
 export function refuseEnforcedOverAcl(bucket: string, bucketGrants: readonly Grant[]): void {
   if (ownerOnly(bucketGrants)) return;

@@ -131,10 +131,35 @@ describe('AccessControlPolicy XML', () => {
       'E_NOT_IMPLEMENTED',
       /e-mail/,
     );
+    // Another owner is a giveaway: AccessDenied, as S3 answers (s3-tests test_object_giveaway).
     await expectError(
       () => parseAccessControlPolicy(policy('', '<Owner><ID>someone-else</ID></Owner>')),
-      'E_INVALID_ARGUMENT',
-      /Owner ID "someone-else"/,
+      'E_ACCESS_DENIED',
+      /Owner ID "someone-else" is not the owner's/,
     );
+  });
+
+  it('refuses a second AccessControlList, or text where the grants belong, as malformed', async () => {
+    const owner = `<Owner><ID>${OWNER_ID}</ID></Owner>`;
+    const doc = (inner: string): string =>
+      `<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${owner}${inner}</AccessControlPolicy>`;
+    await expectError(
+      () =>
+        parseAccessControlPolicy(
+          doc(
+            `<AccessControlList>${ownerFull}</AccessControlList><AccessControlList>${allUsersRead}</AccessControlList>`,
+          ),
+        ),
+      'E_MALFORMED_ACL',
+      /more than one <AccessControlList>/,
+    );
+    await expectError(
+      () => parseAccessControlPolicy(doc('<AccessControlList>junk</AccessControlList>')),
+      'E_MALFORMED_ACL',
+      /holds text/,
+    );
+    // An empty list is an ACL with no grants.
+    expect(parseAccessControlPolicy(doc('<AccessControlList/>'))).toEqual([]);
+    expect(parseAccessControlPolicy(doc('<AccessControlList> </AccessControlList>'))).toEqual([]);
   });
 });

@@ -160,9 +160,22 @@ export function parseAccessControlPolicy(
     throw malformedAcl('the AccessControlPolicy has no <Owner>');
   const ownerId =
     typeof ownerNode === 'object' && ownerNode !== null ? text(ownerNode as Node, 'ID') : undefined;
-  if (ownerId !== undefined) checkOwnerId(ownerId, 'Owner ID');
+  // Another owner is a giveaway, which S3 refuses as AccessDenied (s3-tests'
+  // test_object_giveaway); an unknown grantee below is InvalidArgument.
+  if (ownerId !== undefined && ownerId !== OWNER_ID) {
+    throw new StowageError(
+      'E_ACCESS_DENIED',
+      `the ACL's Owner ID "${ownerId}" is not the owner's: an ACL cannot give the bucket or object away (its owner is ${OWNER_ID})`,
+    );
+  }
   const list = policy.AccessControlList;
   if (list === undefined) throw malformedAcl('the AccessControlPolicy has no <AccessControlList>');
+  if (Array.isArray(list)) {
+    throw malformedAcl('the AccessControlPolicy has more than one <AccessControlList>');
+  }
+  if (typeof list === 'string' && list.trim() !== '') {
+    throw malformedAcl('the <AccessControlList> holds text where <Grant> elements belong');
+  }
   // An <Owner> with no <ID> (`<Owner/>`) names nobody: as malformed as no <Owner> at all.
   if (options.requireOwner === true && !ownerId)
     throw malformedAcl('the <Owner> of the AccessControlPolicy has no <ID>');

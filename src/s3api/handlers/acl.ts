@@ -11,6 +11,7 @@ import { aclFromHeaders } from '../acl/headers.js';
 import {
   aclsDisabled,
   OBJECT_OWNERSHIP,
+  refuseAclUpdate,
   refuseDisabledAcl,
   refuseEnforcedOverAcl,
 } from '../acl/ownership.js';
@@ -136,7 +137,7 @@ export async function putBucketAcl(r: S3Request): Promise<void> {
   const bucket = bucketOf(r);
   const grants = await grantsToPut(r, 'bucket');
   r.engine.headBucket(bucket);
-  refuseDisabledAcl(r.engine, bucket, grants);
+  refuseAclUpdate(r.engine, bucket);
   checkBlockPublicAcls(r, bucket, grants);
   const stored = storeAcl(grants);
   if (stored === undefined) await r.engine.deleteBucketConfig(bucket, 'acl');
@@ -159,7 +160,7 @@ export async function putObjectAcl(r: S3Request): Promise<void> {
   const grants = await grantsToPut(r, 'object');
   // NoSuchKey before AccessDenied: the object must exist for its ACL to matter.
   r.engine.checkObjectAclTarget(bucket, key, versionId);
-  refuseDisabledAcl(r.engine, bucket, grants);
+  refuseAclUpdate(r.engine, bucket);
   checkBlockPublicAcls(r, bucket, grants);
   const result = await r.engine.putObjectAcl(bucket, key, storeAcl(grants), versionId);
   if (versionId !== undefined) r.res.setHeader('x-amz-version-id', result.versionId);

@@ -1591,6 +1591,44 @@ describe('listings and bucket documents', () => {
     ).toMatchObject({ status: 404 });
   });
 
+  it('CreateBucketConfiguration is read as its schema has it: text as written, nothing unknown', async () => {
+    // Raised by the bucket differential probe: tags were trimmed, unknown elements and a
+    // second <Tags> passed unread, and a directory bucket's <Bucket> made a plain bucket.
+    const create = (name: string, inner: string) =>
+      signedFetch(t, 'PUT', `/${name}`, {
+        body: `<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${inner}</CreateBucketConfiguration>`,
+      });
+    const made = await create(
+      'born-spaced',
+      '<Tags><Tag><Key> a </Key><Value> 1 </Value></Tag></Tags>',
+    );
+    expect(made.status, await made.text()).toBe(200);
+    const { TagSet } = await t.client.send(new GetBucketTaggingCommand({ Bucket: 'born-spaced' }));
+    expect(TagSet).toEqual([{ Key: ' a ', Value: ' 1 ' }]);
+    const refused: Array<[string, number, string]> = [
+      ['<LocationConstraint> eu-west-1 </LocationConstraint>', 400, 'InvalidLocationConstraint'],
+      ['<LocationConstraint>eu-west-1</LocationConstraint><Bogus>1</Bogus>', 400, 'MalformedXML'],
+      [
+        '<LocationConstraint>eu-west-1</LocationConstraint><LocationConstraint>eu-west-2</LocationConstraint>',
+        400,
+        'MalformedXML',
+      ],
+      ['<Tags><Tag><Key>a</Key><Value>1</Value></Tag></Tags><Tags></Tags>', 400, 'MalformedXML'],
+      ['<Tags><Tag><Key>a</Key><Value>1</Value><Extra/></Tag></Tags>', 400, 'MalformedXML'],
+      ['<Bucket><Type>Directory</Type></Bucket>', 501, 'NotImplemented'],
+      ['<Location><Type>AvailabilityZone</Type></Location>', 501, 'NotImplemented'],
+    ];
+    for (const [inner, status, code] of refused) {
+      const res = await create('born-refused', inner);
+      const text = await res.text();
+      expect([inner, res.status]).toEqual([inner, status]);
+      expect(text).toContain(`<Code>${code}</Code>`);
+    }
+    expect(
+      await s3ErrorOf(t.client.send(new HeadBucketCommand({ Bucket: 'born-refused' }))),
+    ).toMatchObject({ status: 404 });
+  });
+
   it('ListBuckets filters by prefix and region and pages with max-buckets', async () => {
     for (const name of ['lb-a', 'lb-b', 'lb-c'])
       await t.client.send(new CreateBucketCommand({ Bucket: name }));

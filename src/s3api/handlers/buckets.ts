@@ -5,11 +5,19 @@ import { bucketOf, header, intParam, param, type S3Request } from '../context.js
 import { readSmallBody } from '../small-body.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import { createBucketAclDocuments, createBucketOwnership } from './acl.js';
-import { childText, children, parseXml, type XmlNode } from '../xml/parse.js';
+import { children } from '../xml/parse.js';
 import { toXml } from '../xml/build.js';
 import { decodeUtf8 } from '../xml/well-formed.js';
 import { parseBucketTagging } from '../documents/tagging.js';
-import { allowOnly, oneOf, parseDocument, textOf } from '../documents/xml-fields.js';
+import {
+  allowOnly,
+  elementOf,
+  oneOf,
+  parseDocument,
+  textOf,
+  type XmlElement,
+} from '../documents/xml-fields.js';
+import { parseTags } from '../documents/filter.js';
 import { OWNER_ID } from '../acl/grants.js';
 
 /** S3's page size for ListBuckets with any paging parameter but max-buckets, and its cap. */
@@ -73,34 +81,63 @@ function bucketFromToken(token: string): string {
   return name;
 }
 
+const CONFIGURATION = 'CreateBucketConfiguration';
+
 /**
  * The bucket tag set a CreateBucketConfiguration's `<Tags>` names, as a Tagging document
- * checked as PutBucketTagging checks one; undefined without tags.
+ * checked as PutBucketTagging checks one (keys and values as written, not trimmed);
+ * undefined without tags.
  */
-function taggingAtCreate(doc: XmlNode): string | undefined {
-  const tags = children(children(doc, 'Tags')[0], 'Tag');
+function taggingAtCreate(doc: XmlElement): string | undefined {
+  const where = `the <Tags> of ${CONFIGURATION}`;
+  const tagsElement = elementOf(doc, 'Tags', CONFIGURATION);
+  if (tagsElement === undefined) return undefined;
+  allowOnly(tagsElement, ['Tag'], where);
+  const tags = parseTags(tagsElement, where);
   if (tags.length === 0) return undefined;
   const xml = toXml('Tagging', {
-    TagSet: {
-      Tag: tags.map((t) => ({ Key: childText(t, 'Key'), Value: childText(t, 'Value') })),
-    },
+    TagSet: { Tag: tags.map((t) => ({ Key: t.key, Value: t.value })) },
   });
   parseBucketTagging(xml);
   return xml;
 }
 
+/**
+ * The LocationConstraint and tags of a CreateBucketConfiguration, read as S3's schema has
+ * it: each element at most once, nothing else, text as written (` eu-west-1 ` is no
+ * region). `Location` and `Bucket` describe directory buckets (S3 Express One Zone).
+ */
+function readConfiguration(body: Buffer): { region?: string; tagging?: string } {
+  const doc = parseDocument(decodeUtf8(body), CONFIGURATION);
+  for (const tag of ['Location', 'Bucket']) {
+    if (doc[tag] !== undefined) {
+      throw new StowageError(
+        'E_NOT_IMPLEMENTED',
+        `<${tag}> in ${CONFIGURATION} is for directory buckets (S3 Express One Zone), which this server does not have; leave it out for a general purpose bucket`,
+      );
+    }
+  }
+  allowOnly(doc, ['LocationConstraint', 'Tags'], CONFIGURATION);
+  if (children(doc, 'LocationConstraint').length > 1) {
+    throw new StowageError(
+      'E_MALFORMED_XML',
+      `<LocationConstraint> may appear only once in ${CONFIGURATION}`,
+    );
+  }
+  const region = textOf(doc, 'LocationConstraint', CONFIGURATION);
+  const tagging = taggingAtCreate(doc);
+  return {
+    ...(region !== undefined ? { region } : {}),
+    ...(tagging !== undefined ? { tagging } : {}),
+  };
+}
+
 /** CreateBucket with an optional CreateBucketConfiguration: LocationConstraint, Tags. */
 export async function createBucket(r: S3Request): Promise<void> {
   const body = await readSmallBody(r, 64 * 1024);
-  let region: string | undefined;
-  let tagging: string | undefined;
-  if (body.length > 0) {
-    const doc = parseXml(body, 'CreateBucketConfiguration');
-    tagging = taggingAtCreate(doc);
-    // `us-east-1` named outright is taken, though S3's us-east-1 refuses it: MinIO takes it,
-    // and rclone configs written for MinIO (location_constraint = us-east-1) keep working.
-    region = childText(doc, 'LocationConstraint');
-  }
+  // `us-east-1` named outright is taken, though S3's us-east-1 refuses it: MinIO takes it,
+  // and rclone configs written for MinIO (location_constraint = us-east-1) keep working.
+  const { region, tagging } = body.length > 0 ? readConfiguration(body) : {};
   const bucket = bucketOf(r);
   // `true` (any case) creates the bucket with Object Lock and versioning Enabled, as S3 does;
   // boto3 sends `false` for a bucket without it.

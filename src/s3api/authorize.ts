@@ -289,7 +289,7 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
   ): NonNullable<DeferredAuthorization['key']> => {
     const { bucket, action } = batch;
     const bucketResource = batch.resource.slice(0, -'/*'.length);
-    return (key, versionId) => {
+    return (key, versionId, ifMatch) => {
       const access: RequestedAccess = {
         action: versionId === undefined ? action : `${action}Version`,
         resource: `${bucketResource}/${key}`,
@@ -297,7 +297,13 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
         ...(bucket === undefined ? {} : { bucket }),
         ...(versionId === undefined ? {} : { versionId }),
       };
-      return decide(caller, access, keys) ? undefined : denied(access);
+      // An entry's <ETag> is its If-Match, as a DeleteObject's header is (AWS's "Enforce
+      // conditional deletes" lets conditional DeleteObjects through the same policy).
+      const judged =
+        ifMatch === undefined || versionId !== undefined
+          ? keys
+          : new Map([...keys, ['s3:if-match', [ifMatch.replace(/^"(.*)"$/, '$1')]]]);
+      return decide(caller, access, judged) ? undefined : denied(access);
     };
   };
 

@@ -13,7 +13,12 @@ import type { LongAnswerTimes } from './long-answer.js';
  * Judges one key of a batch whose keys are only known from the body (DeleteObjects):
  * undefined when allowed, else the E_ACCESS_DENIED error to report for that key.
  */
-export type KeyAuthorizer = (key: string, versionId?: string) => StowageError | undefined;
+export type KeyAuthorizer = (
+  key: string,
+  versionId?: string,
+  /** The entry's `<ETag>`: a conditional delete, judged with it as `s3:if-match`. */
+  ifMatch?: string,
+) => StowageError | undefined;
 
 /**
  * What authorisation can only judge once the body is read. The handler of the operation

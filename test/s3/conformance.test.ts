@@ -271,6 +271,53 @@ describe('conditional deletes (If-Match)', () => {
     expect(await exists('cb')).toBe(true);
   });
 
+  it('refuses the delete conditions S3 does not take on these buckets, deleting nothing', async () => {
+    // Raised by the conditional-writes probe: size and last-modified-time conditions were
+    // ignored and the object deleted; an If-Match with a versionId was judged against the
+    // latest version while the named one was deleted. S3 answers 501 to all of them.
+    const B = 'cond-refused';
+    await t.client.send(new CreateBucketCommand({ Bucket: B }));
+    await t.client.send(
+      new PutBucketVersioningCommand({ Bucket: B, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    const old = await t.client.send(new PutObjectCommand({ Bucket: B, Key: 'k', Body: 'old' }));
+    await t.client.send(new PutObjectCommand({ Bucket: B, Key: 'k', Body: 'new' }));
+    const versions = async (): Promise<number> =>
+      (await t.client.send(new ListObjectVersionsCommand({ Bucket: B }))).Versions?.length ?? 0;
+    const single: Array<[string, Record<string, string>]> = [
+      ['/k', { 'x-amz-if-match-size': '99' }],
+      ['/k', { 'x-amz-if-match-last-modified-time': 'Thu, 01 Jan 2015 00:00:00 GMT' }],
+      [`/k?versionId=${old.VersionId}`, { 'if-match': old.ETag! }],
+    ];
+    for (const [path, headers] of single) {
+      const res = await signedFetch(t, 'DELETE', `/${B}${path}`, { headers });
+      const text = await res.text();
+      expect([path, res.status]).toEqual([path, 501]);
+      expect(text).toContain('<Code>NotImplemented</Code>');
+    }
+    const entries = [
+      '<Key>k</Key><Size>99</Size>',
+      '<Key>k</Key><LastModifiedTime>2015-01-01T00:00:00Z</LastModifiedTime>',
+      `<Key>k</Key><VersionId>${old.VersionId}</VersionId><ETag>${old.ETag}</ETag>`,
+    ];
+    for (const entry of entries) {
+      const res = await signedFetch(t, 'POST', `/${B}?delete`, {
+        body: `<Delete><Object><Key>other</Key></Object><Object>${entry}</Object></Delete>`,
+        contentMd5: true,
+      });
+      const text = await res.text();
+      expect([entry, res.status]).toEqual([entry, 501]);
+      expect(text).toContain('<Code>NotImplemented</Code>');
+    }
+    expect(await versions()).toBe(2);
+    // A copy with both conditions is refused as PutObject's is.
+    const copy = await signedFetch(t, 'PUT', `/${B}/copy`, {
+      headers: { 'x-amz-copy-source': `/${B}/k`, 'if-match': '"x"', 'if-none-match': '*' },
+    });
+    expect(copy.status).toBe(501);
+    expect(await copy.text()).toContain('If-Match with If-None-Match');
+  });
+
   it('DeleteObjects deletes the keys exactly as sent: spaces and control characters count', async () => {
     const padded = [' lead', 'trail ', '\ttab', '\u00a0nbsp', 'ideo\u3000'];
     for (const key of padded) {

@@ -9,6 +9,7 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   PutBucketPolicyCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -62,6 +63,19 @@ describe('s3:if-none-match and s3:if-match in bucket policies', () => {
       t.client.send(new DeleteObjectCommand({ Bucket: B, Key: 'a.txt', ...extra }));
     expect((await s3ErrorOf(del({}))).name).toBe('AccessDenied');
     await del({ IfMatch: ETag });
+    // DeleteObjects: an entry's <ETag> is its If-Match, and lets it through the same policy.
+    const b = await put({ IfNoneMatch: '*' });
+    await t.client.send(
+      new PutObjectCommand({ Bucket: B, Key: 'c.txt', Body: 'y', IfNoneMatch: '*' }),
+    );
+    const batch = await t.client.send(
+      new DeleteObjectsCommand({
+        Bucket: B,
+        Delete: { Objects: [{ Key: 'a.txt', ETag: b.ETag }, { Key: 'c.txt' }] },
+      }),
+    );
+    expect(batch.Deleted?.map((d) => d.Key)).toEqual(['a.txt']);
+    expect(batch.Errors?.map((e) => [e.Key, e.Code])).toEqual([['c.txt', 'AccessDenied']]);
   });
 
   it('s3:ObjectCreationOperation exempts the steps of a multipart upload, not its Complete', async () => {

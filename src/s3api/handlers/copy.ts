@@ -21,7 +21,7 @@ import {
   taggingFrom,
 } from './object-headers.js';
 import { isVersionId } from '../../engine/objects/placement.js';
-import { refuseVersionId, setWrittenVersionHeader } from './objects.js';
+import { refuseVersionId, setWrittenVersionHeader, writeConditions } from './objects.js';
 import { writeExpirationHeader } from './expiration-header.js';
 import { answerWhenDone, answeredEarly } from '../long-answer.js';
 import type { CopyStart } from '../../engine/types.js';
@@ -93,7 +93,8 @@ export async function copyObject(r: S3Request): Promise<void> {
       tags: taggingFrom(r),
       storageClass: header(r, 'x-amz-storage-class'),
       sourceConditions: readConditionsFrom(r, 'x-amz-copy-source-'),
-      conditions: { ifNoneMatch: header(r, 'if-none-match'), ifMatch: header(r, 'if-match') },
+      // As PutObject's: If-Match with If-None-Match is 501.
+      conditions: writeConditions(r),
       checksumAlgorithm: checksumAlgorithmFrom(r),
       acl: objectAclForWrite(r),
       lock: lockForWrite(r),

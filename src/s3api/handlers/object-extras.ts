@@ -8,12 +8,12 @@ import { bucketOf, header, intHeader, keyOf, param, type S3Request } from '../co
 import { readSmallBody } from '../small-body.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import type { XmlObject } from '../xml/build.js';
-import { childText, children, parseXml } from '../xml/parse.js';
+import { childText, children, parseXml, type XmlNode } from '../xml/parse.js';
 import { parseObjectTagging } from '../documents/tagging.js';
 import { checksumElements, rfc1123 } from './object-headers.js';
 import { customerKeyFrom } from './encryption-headers.js';
 import { bypassRequested, mayBypass } from './object-lock.js';
-import { setVersionHeader } from './objects.js';
+import { deleteConditionNotImplemented, setVersionHeader } from './objects.js';
 
 /** DeleteObjects: one result per key; Quiet reports only errors. */
 export async function deleteObjects(r: S3Request): Promise<void> {
@@ -28,6 +28,7 @@ export async function deleteObjects(r: S3Request): Promise<void> {
       throw new StowageError('E_MALFORMED_XML', 'every <Object> needs a <Key>');
     const versionId = childText(o, 'VersionId')?.trim();
     const ifMatch = childText(o, 'ETag')?.trim();
+    refuseDeleteCondition(o, versionId, ifMatch);
     return {
       key,
       ...(versionId !== undefined ? { versionId } : {}),
@@ -63,6 +64,25 @@ export async function deleteObjects(r: S3Request): Promise<void> {
 }
 
 /**
+ * Refuses, before anything is deleted, the delete conditions S3 does not take on a general
+ * purpose bucket: a size or a last-modified time (`<Size>`, `<LastModifiedTime>`; S3 Express
+ * directory buckets only), and an ETag with a version id (S3 answers 501 even for the
+ * latest version's). Evaluating them as absent deleted what the condition was to protect.
+ */
+function refuseDeleteCondition(
+  o: XmlNode,
+  versionId: string | undefined,
+  ifMatch: string | undefined,
+): void {
+  for (const tag of ['Size', 'LastModifiedTime']) {
+    if (children(o, tag).length > 0) throw deleteConditionNotImplemented(`<${tag}>`);
+  }
+  if (versionId !== undefined && ifMatch !== undefined) {
+    throw deleteConditionNotImplemented('<ETag> with <VersionId>');
+  }
+}
+
+/**
  * Deletes the keys the caller may delete; the others get an AccessDenied entry each, in
  * their place in the request's order (as S3 reports them).
  */
@@ -74,7 +94,7 @@ async function deleteAllowed(
   // Fail closed, as PutObjectTagging does: a batch nobody authorised key by key deletes nothing.
   const judge = r.deferred?.key;
   if (!judge) throw new StowageError('E_INTERNAL', 'DeleteObjects was not authorised key by key');
-  const verdicts = items.map((item) => judge(item.key, item.versionId));
+  const verdicts = items.map((item) => judge(item.key, item.versionId, item.ifMatch));
   const allowed = items
     .filter((_, i) => verdicts[i] === undefined)
     .map((item) =>

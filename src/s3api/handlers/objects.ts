@@ -303,10 +303,24 @@ function writeReadHeaders(
   }
 }
 
+/** S3's answer to a delete condition it does not take (see refuseDeleteCondition in object-extras.ts). */
+export function deleteConditionNotImplemented(what: string): StowageError {
+  return new StowageError(
+    'E_NOT_IMPLEMENTED',
+    `A header you provided implies functionality that is not implemented: a delete conditional on ${what} (size and last-modified-time conditions are for directory buckets, and an If-Match cannot name a version)`,
+  );
+}
+
 /** DeleteObject. */
 export async function deleteObject(r: S3Request): Promise<void> {
   const versionId = param(r, 'versionId');
   const ifMatch = header(r, 'if-match');
+  for (const name of ['x-amz-if-match-size', 'x-amz-if-match-last-modified-time']) {
+    if (header(r, name) !== undefined) throw deleteConditionNotImplemented(name);
+  }
+  if (versionId !== undefined && ifMatch !== undefined) {
+    throw deleteConditionNotImplemented('If-Match with a versionId');
+  }
   const key = keyOf(r);
   const bypass = bypassGovernance(r, key, versionId);
   const result = await r.engine.deleteObject(bucketOf(r), key, {

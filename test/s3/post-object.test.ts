@@ -98,6 +98,48 @@ describe('POST Object with a presigned form', () => {
     expect(head.ContentLength).toBe(6);
   });
 
+  it('${filename} is put in every field, metadata and Content-Disposition too', async () => {
+    // AWS: the variable "is recognized by all form fields"; it was replaced in the key only.
+    const { url, fields } = await presign({
+      Key: 'named/${filename}',
+      Conditions: [
+        ['starts-with', '$x-amz-meta-original', 'pic'],
+        ['starts-with', '$Content-Disposition', 'attachment'],
+      ],
+    });
+    const form = {
+      ...fields,
+      'x-amz-meta-original': '${filename}',
+      'Content-Disposition': 'attachment; filename="${filename}"',
+    };
+    // The policy judges the values after the name is put in them.
+    expect((await post(url, form, { body: 'p', name: 'other.jpg' })).status).toBe(403);
+    expect((await post(url, form, { body: 'p', name: 'pic.jpg' })).status).toBe(204);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'named/pic.jpg' }));
+    expect([head.Metadata, head.ContentDisposition]).toEqual([
+      { original: 'pic.jpg' },
+      'attachment; filename="pic.jpg"',
+    ]);
+  });
+
+  it('a starts-with condition on Content-Type holds for every type of a list', async () => {
+    // AWS's POST policy: "image/jpg,text/plain" does not pass starts-with "image/".
+    const form = (type: string) =>
+      presign({
+        Key: `typed/${type.replace(/[/,]/g, '-')}`,
+        Fields: { 'Content-Type': type },
+        Conditions: [['starts-with', '$Content-Type', 'image/']],
+      });
+    const mixed = await form('image/png,text/html');
+    const refused = await post(mixed.url, mixed.fields);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('Policy Condition failed');
+    const images = await form('image/png,image/gif');
+    expect((await post(images.url, images.fields)).status).toBe(204);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'typed/' }));
+    expect(listed.Contents?.map((o) => o.Key)).toEqual(['typed/image-png-image-gif']);
+  });
+
   it('fields allowed by the policy set Content-Type, metadata, ACL, tags and storage class', async () => {
     const { url, fields } = await presign({
       Key: 'meta.txt',

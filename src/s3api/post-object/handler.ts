@@ -145,14 +145,17 @@ export async function postObject(r: S3Request): Promise<void> {
     const fields = new Map(form.fields);
     fields.set('bucket', bucket);
     const principal = postFormPrincipal(fields, r.post.lookup);
-    const rawKey = fields.get('key');
-    if (rawKey === undefined) throw missingField('key');
-    const key = rawKey.replaceAll(
-      '${filename}',
-      path.posix.basename(form.filename.replaceAll('\\', '/')),
-    );
-    // The policy judges the key the object gets (as Ceph's s3-tests expect of S3).
-    fields.set('key', key);
+    // `${filename}` "is recognized by all form fields" (AWS): the key, metadata,
+    // Content-Disposition... The policy judges the values the object gets (as Ceph's
+    // s3-tests expect of S3 for the key). The policy itself is base64, which has no `$`.
+    const filename = path.posix.basename(form.filename.replaceAll('\\', '/'));
+    for (const [name, value] of fields) {
+      if (name !== 'policy' && value.includes('${filename}')) {
+        fields.set(name, value.replaceAll('${filename}', filename));
+      }
+    }
+    const key = fields.get('key');
+    if (key === undefined) throw missingField('key');
     const policy = fields.get('policy');
     const limits = policy === undefined ? {} : checkPostPolicy(policy, fields, Date.now());
     const req = withHeaders(r.req, headersOf(fields, r.req.headers));

@@ -113,7 +113,7 @@ export function checkPostPolicy(
     }
     named.add(c.field);
     const value = fields.get(c.field) ?? '';
-    const holds = c.kind === 'eq' ? value === c.value : value.startsWith(c.value);
+    const holds = c.kind === 'eq' ? value === c.value : startsWith(c.field, value, c.value);
     if (!holds) throw refused(`Policy Condition failed: ${c.text}`);
   }
   const extra = [...fields.keys()].filter(
@@ -121,4 +121,14 @@ export function checkPostPolicy(
   );
   if (extra.length > 0) throw refused(`Extra input fields: ${extra.join(', ')}`);
   return limits;
+}
+
+/**
+ * A starts-with condition. A Content-Type is a comma-separated list whose every entry must
+ * meet it (AWS's POST policy: `image/jpg,text/plain` does not pass `image/`), or a form
+ * signed for images only could store `image/png,text/html`.
+ */
+function startsWith(field: string, value: string, prefix: string): boolean {
+  if (field !== 'content-type') return value.startsWith(prefix);
+  return value.split(',').every((entry) => entry.trim().startsWith(prefix));
 }

@@ -203,8 +203,12 @@ describe('the policy is enforced', () => {
     });
     const big = await post(url, fields, { body: Buffer.alloc(101, 1) });
     expect([big.status, codeOf(big.body)]).toEqual([400, 'EntityTooLarge']);
+    // The limits, named as S3 names them (and, for a file that ended short, its size).
+    expect(big.body).toContain('<MaxSizeAllowed>100</MaxSizeAllowed>');
     const small = await post(url, fields, { body: 'short' });
     expect([small.status, codeOf(small.body)]).toEqual([400, 'EntityTooSmall']);
+    expect(small.body).toContain('<ProposedSize>5</ProposedSize>');
+    expect(small.body).toContain('<MinSizeAllowed>10</MinSizeAllowed>');
     await expect(
       s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'sized.bin' })),
     ).rejects.toThrow();

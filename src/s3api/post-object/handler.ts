@@ -111,6 +111,8 @@ async function* withinLimits(
       throw new StowageError(
         'E_ENTITY_TOO_LARGE',
         `Your proposed upload exceeds the maximum allowed size (${range.max} bytes, the policy's content-length-range)`,
+        // The file's whole size is not known when it is refused: no ProposedSize.
+        { details: { maxSizeBytes: range.max } },
       );
     }
     yield chunk;
@@ -119,6 +121,7 @@ async function* withinLimits(
     throw new StowageError(
       'E_ENTITY_TOO_SMALL',
       `Your proposed upload is smaller than the minimum allowed size (${range.min} bytes, the policy's content-length-range)`,
+      { details: { sizeBytes: total, minSizeBytes: range.min } },
     );
   }
 }

@@ -82,15 +82,17 @@ export interface EngineOptions {
   verifyDatabase?: boolean;
 }
 
-/** S3's limits, the defaults. */
+const DAY_MS = 86_400_000;
+
 /**
  * How far `advanceClock` may move engine time ahead of the system clock: 100 years, ample
  * for demos, and dates that S3's forms (four-digit years) and JavaScript can still write.
  * Past JavaScript's last date, every later command on the data directory failed with
  * "Invalid time value".
  */
-export const MAX_CLOCK_OFFSET_MS = 36_525 * 86_400_000;
+export const MAX_CLOCK_OFFSET_MS = 36_525 * DAY_MS;
 
+/** S3's limits, the defaults. */
 export const DEFAULT_LIMITS: EngineLimits = {
   minPartSizeBytes: 5 * 1024 * 1024,
   maxPutSizeBytes: 5 * 1024 ** 3,
@@ -305,7 +307,7 @@ export class Engine {
         const next = this.offset.ms + ms;
         if (next > MAX_CLOCK_OFFSET_MS) {
           const days = (n: number): string =>
-            `${Math.floor(n / 86_400_000).toLocaleString('en-US')} days`;
+            `${Math.floor(n / DAY_MS).toLocaleString('en-US')} days`;
           throw new StowageError(
             'E_INVALID_ARGUMENT',
             `the engine clock can be at most 100 years (36,525 days) ahead of the system clock: it is ${days(this.offset.ms)} ahead, and ${days(ms)} more would pass that`,

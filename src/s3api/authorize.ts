@@ -18,6 +18,7 @@ import { isPublicPolicy } from './policy/public.js';
 import { refuseAnonymousRequesterPays } from './policy/requester-pays.js';
 import { NO_PUBLIC_ACCESS_BLOCK, publicAccessBlockOf } from './policy/public-access-block.js';
 import {
+  conditionEtag,
   requestContext,
   isLockKey,
   withLockValues,
@@ -302,7 +303,7 @@ export function createAuthorize(options: AuthorizeOptions): Authorize {
       const judged =
         ifMatch === undefined || versionId !== undefined
           ? keys
-          : new Map([...keys, ['s3:if-match', [ifMatch.replace(/^"(.*)"$/, '$1')]]]);
+          : new Map([...keys, ['s3:if-match', [conditionEtag(ifMatch)!]]]);
       return decide(caller, access, judged) ? undefined : denied(access);
     };
   };

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine.js';
 import type { ChecksumValues } from '../engine/types.js';
 import { StowageError } from '../errors.js';
+import { commaList } from '../header-value.js';
 import type { RequestedLock } from './policy/request-context.js';
 import type { Route } from './router.js';
 import type { CredentialLookup } from './auth/types.js';
@@ -104,6 +105,23 @@ export interface PostAuthorizer {
 export function header(r: S3Request, name: string): string | undefined {
   const v = r.req.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * The names a comma-separated attribute header lists (`x-amz-object-attributes`,
+ * `x-amz-optional-object-attributes`); one not in `known` is S3's InvalidArgument naming
+ * the header. An absent header lists none.
+ */
+export function attributeNames(r: S3Request, name: string, known: readonly string[]): string[] {
+  const wanted = commaList(header(r, name));
+  for (const w of wanted) {
+    if (!known.includes(w)) {
+      throw new StowageError('E_INVALID_ARGUMENT', 'Invalid attribute name specified.', {
+        details: { argumentName: name, argumentValue: w },
+      });
+    }
+  }
+  return wanted;
 }
 
 /** The route's bucket; handlers for bucket operations call this. */

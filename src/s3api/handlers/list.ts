@@ -1,8 +1,7 @@
 /** ListObjects (V1, V2), ListObjectVersions and ListMultipartUploads. */
 import type { ObjectSummary } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
-import { commaList } from '../../header-value.js';
-import { bucketOf, header, intParam, param, type S3Request } from '../context.js';
+import { attributeNames, bucketOf, intParam, param, type S3Request } from '../context.js';
 import { sendXml } from '../respond.js';
 import { XmlSequence, type XmlObject } from '../xml/build.js';
 import { initiatorOf, OWNER } from './owner.js';
@@ -40,16 +39,7 @@ function encoder(r: S3Request): (s: string | undefined) => string | undefined {
  * returned"), and that is the only field the header may name.
  */
 function wantsRestoreStatus(r: S3Request): boolean {
-  const NAME = 'x-amz-optional-object-attributes';
-  const wanted = commaList(header(r, NAME));
-  for (const w of wanted) {
-    if (w !== 'RestoreStatus') {
-      throw new StowageError('E_INVALID_ARGUMENT', 'Invalid attribute name specified.', {
-        details: { argumentName: NAME, argumentValue: w },
-      });
-    }
-  }
-  return wanted.length > 0;
+  return attributeNames(r, 'x-amz-optional-object-attributes', ['RestoreStatus']).length > 0;
 }
 
 function contents(

@@ -3,8 +3,7 @@ import { decodeUtf8 } from '../xml/well-formed.js';
 import { MAX_DELETE_BATCH } from '../../engine/objects/delete.js';
 import type { DeleteObjectsItem, ObjectInfo, RestoreTier } from '../../engine/types.js';
 import { StowageError } from '../../errors.js';
-import { commaList } from '../../header-value.js';
-import { bucketOf, header, intHeader, keyOf, param, type S3Request } from '../context.js';
+import { attributeNames, bucketOf, intHeader, keyOf, param, type S3Request } from '../context.js';
 import { readSmallBody } from '../small-body.js';
 import { sendEmpty, sendXml } from '../respond.js';
 import type { XmlObject } from '../xml/build.js';
@@ -168,13 +167,13 @@ export async function restoreObject(r: S3Request): Promise<void> {
   if (daysText === undefined)
     throw new StowageError('E_MALFORMED_XML', 'RestoreRequest needs <Days>');
   // Digits only: Number() would also read 0x10, 1e1 and +2 as days.
-  const days = /^\s*\d+\s*$/.test(daysText) ? Number(daysText) : NaN;
-  if (Number.isNaN(days)) {
+  if (!/^\s*\d+\s*$/.test(daysText)) {
     throw new StowageError(
       'E_INVALID_ARGUMENT',
       `restore Days must be a whole number of at least 1, got ${JSON.stringify(daysText)}`,
     );
   }
+  const days = Number(daysText);
   const tier = (childText(children(doc, 'GlacierJobParameters')[0], 'Tier') ??
     childText(doc, 'Tier') ??
     'Standard') as RestoreTier;
@@ -190,20 +189,13 @@ const ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSi
 
 /** GetObjectAttributes. */
 export function getObjectAttributes(r: S3Request): void {
-  const wanted = commaList(header(r, 'x-amz-object-attributes'));
-  // S3's own answers: InvalidRequest for a missing or empty header, InvalidArgument naming
-  // the header for an attribute it does not know.
+  const wanted = attributeNames(r, 'x-amz-object-attributes', ATTRIBUTES);
+  // S3's own answer for a missing or empty header.
   if (wanted.length === 0)
     throw new StowageError(
       'E_INVALID_REQUEST',
       'The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty',
     );
-  for (const w of wanted) {
-    if (!ATTRIBUTES.includes(w))
-      throw new StowageError('E_INVALID_ARGUMENT', 'Invalid attribute name specified.', {
-        details: { argumentName: 'x-amz-object-attributes', argumentValue: w },
-      });
-  }
   const info = r.engine.headObject(bucketOf(r), keyOf(r), {
     versionId: param(r, 'versionId'),
     customerKey: customerKeyFrom(r)?.key,

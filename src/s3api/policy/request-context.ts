@@ -183,10 +183,8 @@ export function conditionKeys(
   const op = route.operation;
   const unversionedDelete = op === 'DeleteObject' && !route.query.has('versionId');
   if (op === 'PutObject' || op === 'CompleteMultipartUpload' || unversionedDelete) {
-    const bare = (v: string | undefined): string | undefined =>
-      v === undefined ? undefined : v.replace(/^"(.*)"$/, '$1');
-    set('s3:if-match', bare(headerOf(h, 'if-match')));
-    if (!unversionedDelete) set('s3:if-none-match', bare(headerOf(h, 'if-none-match')));
+    set('s3:if-match', conditionEtag(headerOf(h, 'if-match')));
+    if (!unversionedDelete) set('s3:if-none-match', conditionEtag(headerOf(h, 'if-none-match')));
   }
   // Whether an s3:PutObject request makes the object, or is a step of a multipart upload
   // (which takes no conditional headers): how AWS's policies exempt those steps.
@@ -264,6 +262,14 @@ export function withTagValues(
     out.set(name, [...(out.get(name) ?? []), v]);
   }
   return out;
+}
+
+/**
+ * The value `s3:if-match` / `s3:if-none-match` carry for a conditional header or a
+ * DeleteObjects `<ETag>`: the ETag without its quotes, as AWS compares it.
+ */
+export function conditionEtag(v: string | undefined): string | undefined {
+  return v === undefined ? undefined : v.replace(/^"(.*)"$/, '$1');
 }
 
 /**

@@ -59,6 +59,18 @@ describe('versioning enabled', () => {
     expect(await text('k')).toBe('one');
   });
 
+  it('refuses an If-Match with a version id, deleting nothing (the If-Match names the current object)', async () => {
+    const old = await engine.putObject('ver', 'cond', 'old');
+    await engine.putObject('ver', 'cond', 'new');
+    for (const ifMatch of [old.etag, '*']) {
+      await expectCode(
+        engine.deleteObject('ver', 'cond', { versionId: old.versionId!, ifMatch }),
+        'E_NOT_IMPLEMENTED',
+      );
+    }
+    expect((await engine.listObjectVersions('ver', { prefix: 'cond' })).versions).toHaveLength(2);
+  });
+
   it('deleting the latest version promotes the next newest', async () => {
     const a = await engine.putObject('ver', 'k', 'one');
     const b = await engine.putObject('ver', 'k', 'two');

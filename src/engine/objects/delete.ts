@@ -20,6 +20,14 @@ export async function deleteObject(
   key: string,
   options: DeleteObjectOptions = {},
 ): Promise<DeleteObjectResult> {
+  // An If-Match is judged against the current object: with a version id it would guard one
+  // object and delete another. S3 answers 501 even when the version is the current one.
+  if (options.ifMatch !== undefined && options.versionId !== undefined) {
+    throw new StowageError(
+      'E_NOT_IMPLEMENTED',
+      'A header you provided implies functionality that is not implemented: a delete conditional on If-Match with a version id (an If-Match names the current object, not a version)',
+    );
+  }
   const { versioning } = requireBucket(ctx, bucket);
   assertKey(key);
   if (options.versionId !== undefined) assertVersionId(options.versionId);

@@ -1,7 +1,7 @@
 /** Writing S3 responses: XML documents, errors, and the headers every response carries. */
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { recyclerOf } from '../engine/blobs/read-buffers.js';
+import { batchOf, recyclerOf } from '../engine/blobs/read-buffers.js';
 import { ERROR_TABLE, toStowageError, type StowageError } from '../errors.js';
 import { addAuthErrorFields } from './auth/error-fields.js';
 import { toXml, type XmlObject } from './xml/build.js';
@@ -47,6 +47,8 @@ export function statusOf(err: StowageError): number {
  * socket stops at 16 KiB, less than one 64 KiB segment of an encrypted body, so a pipe
  * would send every segment in a write of its own; queueing up to 1 MiB lets the segments
  * decrypted in one tick leave in one writev (a 1 GiB GET to curl: 17,672 writes before).
+ * An engine stream reading in small batches (read-memory.ts) queues one batch: what a
+ * client that stops reading leaves queued is what the engine's read budget counts on.
  */
 const QUEUE_BYTES = 1024 * 1024;
 
@@ -63,6 +65,7 @@ export const CLIENT_CLOSED = 'ERR_STREAM_PREMATURE_CLOSE';
  */
 export function sendBody(body: Readable, res: ServerResponse): Promise<void> {
   const recycle = recyclerOf(body);
+  const batch = batchOf(body);
   return new Promise((resolve, reject) => {
     let settled = false;
     let corked = false;
@@ -87,7 +90,8 @@ export function sendBody(body: Readable, res: ServerResponse): Promise<void> {
           : res.write(chunk, (err) => {
               if (!err) recycle(chunk);
             });
-      if (!sent && res.writableLength >= QUEUE_BYTES && !waiting) {
+      const queue = batch === undefined ? QUEUE_BYTES : Math.min(QUEUE_BYTES, batch());
+      if (!sent && res.writableLength >= queue && !waiting) {
         waiting = true;
         body.pause();
         res.once('drain', resume);

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { StowageError, toStowageError } from '../../errors.js';
 import { heldDir, removalsHeld } from '../backup/holds.js';
 import { DEFAULT_INLINE_MAX_BYTES, isInlineId, type InlineBlobs } from './inline-blobs.js';
+import { ReadMemory } from './read-memory.js';
 
 /** At most this much of the database is given back to the file system at a time. */
 const RELEASE_STEP_BYTES = 4 * 1024 * 1024;
@@ -50,6 +51,8 @@ export class BlobStore {
   /** The last free-space reading and the bytes written since (see ensureSpace). */
   private space?: { at: number; free: number; used: number };
   private inline?: InlineBlobs;
+  /** The memory streams of object bytes may hold in large batches (read-memory.ts). */
+  readonly readMemory = new ReadMemory();
 
   constructor(
     dataDir: string,

@@ -10,7 +10,8 @@ import { openBlob, type BlobEnvelope, type KeySource } from '../crypto/envelope.
 import { openSegment, sealedSpan, SEGMENT_BYTES, TAG_BYTES } from '../crypto/format.js';
 import type { BlobStore } from './blob-store.js';
 import { isInlineId } from './inline-blobs.js';
-import { ReadBuffers, RECYCLE, type RecyclableStream } from './read-buffers.js';
+import { BATCH, ReadBuffers, RECYCLE, type RecyclableStream } from './read-buffers.js';
+import { LARGE_READ_BYTES, SMALL_READ_BYTES, StreamBatches } from './read-memory.js';
 
 /** One blob of an object, in order. */
 export interface Segment {
@@ -24,15 +25,26 @@ export interface Segment {
   e?: BlobEnvelope;
 }
 
-const READ_BYTES = 1024 * 1024;
+/**
+ * How many bytes to read next, of a span with `left` bytes to go: the stream's batch size
+ * (read-memory.ts), or for an encrypted blob a whole number of sealed segments.
+ */
+type BatchSize = (left: number) => number;
+
+const inMemory: BatchSize = () => LARGE_READ_BYTES;
 
 /**
- * Reads bytes `from`..`to` (inclusive) of one blob. With `reuseBatch`, in batches of that
- * many bytes that the caller is done with before it asks for the next: a file reader reads
- * every batch into the same buffer. Without, in batches of READ_BYTES that a file reader
- * reads into buffers of the stream's ReadBuffers, which its consumer may hand back.
+ * Reads bytes `from`..`to` (inclusive) of one blob, in batches of `batch(left)` bytes. With
+ * `reuse`, the caller is done with each batch before it asks for the next: a file reader
+ * reads every batch into the same buffer. Without, a file reader reads large batches into
+ * buffers of the stream's ReadBuffers, which its consumer may hand back.
  */
-type BlobReader = (from: number, to: number, reuseBatch?: number) => AsyncGenerator<Buffer>;
+type BlobReader = (
+  from: number,
+  to: number,
+  batch: BatchSize,
+  reuse?: boolean,
+) => AsyncGenerator<Buffer>;
 
 /**
  * Returns a stream of bytes `start`..`end` (inclusive) of the concatenated segments. The
@@ -48,7 +60,13 @@ export function readSegments(
   release: () => void,
   keys?: KeySource,
 ): Readable {
-  const buffers = new ReadBuffers(READ_BYTES);
+  const buffers = new ReadBuffers(LARGE_READ_BYTES);
+  const batches = new StreamBatches(store.readMemory);
+  const done = (): void => {
+    batches.release();
+    release();
+  };
+  const plainBatch: BatchSize = (left) => batches.next(left);
   const inline = new Map<string, Buffer | Error>();
   for (const seg of segments) {
     if (!isInlineId(seg.b)) continue;
@@ -61,9 +79,10 @@ export function readSegments(
   const readerOf = (id: string): BlobReader => {
     const data = inline.get(id);
     if (data === undefined) {
-      return (from, to, reuseBatch) => readFile(store.pathOf(id), from, to, reuseBatch ?? buffers);
+      return (from, to, batch, reuse) =>
+        readFile(store.pathOf(id), from, to, batch, reuse ? undefined : buffers);
     }
-    return (from, to, reuseBatch) => readBuffer(data, from, to, reuseBatch);
+    return (from, to, batch) => readBuffer(data, from, to, batch);
   };
   async function* generate(): AsyncGenerator<Buffer> {
     try {
@@ -75,25 +94,26 @@ export function readSegments(
         if (segEnd < start || segStart > end) continue;
         const from = Math.max(start, segStart) - segStart;
         const to = Math.min(end, segEnd) - segStart;
-        if (seg.e) yield* readSealed(readerOf(seg.b), seg, from, to, keys);
-        else yield* readerOf(seg.b)(from, to);
+        // An inline blob's bytes are in memory already: reading them takes no share.
+        const batch = isInlineId(seg.b) ? inMemory : plainBatch;
+        if (seg.e) yield* readSealed(readerOf(seg.b), seg, from, to, batch, keys);
+        else yield* readerOf(seg.b)(from, to, batch);
       }
     } finally {
-      release();
+      done();
     }
   }
+  // The readable side holds one chunk ahead of its consumer, whatever the batch size.
   const stream: RecyclableStream = Readable.from(generate(), {
     objectMode: false,
-    highWaterMark: READ_BYTES,
+    highWaterMark: SMALL_READ_BYTES,
   });
   stream[RECYCLE] = (chunk) => buffers.give(chunk);
+  stream[BATCH] = () => (batches.large ? LARGE_READ_BYTES : SMALL_READ_BYTES);
   // A stream destroyed before its first read never enters the generator's finally.
-  stream.once('close', release);
+  stream.once('close', done);
   return stream;
 }
-
-/** Segments decrypted per read: about READ_BYTES of plaintext. */
-const SEGMENTS_PER_READ = READ_BYTES / SEGMENT_BYTES;
 
 /** Plaintext bytes `from`..`to` of an encrypted blob; only the segments they need are read. */
 async function* readSealed(
@@ -101,12 +121,16 @@ async function* readSealed(
   seg: Segment,
   from: number,
   to: number,
+  plainBatch: BatchSize,
   keys: KeySource | undefined,
 ): AsyncGenerator<Buffer> {
   if (!keys) throw new StowageError('E_INTERNAL', 'an encrypted blob was read without a key store');
   const { key, prefix } = await openBlob(keys, seg.e!);
   const span = sealedSpan(seg.n, from, to);
   const sealedSegment = SEGMENT_BYTES + TAG_BYTES;
+  // Whole segments per read: as many as the stream's batch size holds in plaintext.
+  const sealedBatch: BatchSize = (left) =>
+    Math.max(1, Math.floor(plainBatch(left) / SEGMENT_BYTES)) * sealedSegment;
   let index = span.first;
   let pos = span.start;
   // Each batch is decrypted (into new buffers) before the next is read: one read buffer
@@ -116,8 +140,7 @@ async function* readSealed(
   // SSE-S3 GET 20–40% faster on the 2-core bench VM, but node:crypto's plaintext garbage
   // waited in the workers' heaps and the server's peak RSS rose from about 145 MB to
   // 186–253 MB; reading the next batch ahead on this thread set off mark-compacts instead.
-  const batches = read(span.start, span.end - 1, SEGMENTS_PER_READ * sealedSegment);
-  for await (const buf of batches) {
+  for await (const buf of read(span.start, span.end - 1, sealedBatch, true)) {
     // readFile yields whole requested batches, so each holds whole segments.
     let at = 0;
     while (at < buf.byteLength) {
@@ -142,11 +165,11 @@ async function* readBuffer(
   data: Buffer | Error,
   from: number,
   to: number,
-  chunkBytes = READ_BYTES,
+  batch: BatchSize,
 ): AsyncGenerator<Buffer> {
   if (data instanceof Error) throw data;
-  for (let pos = from; pos <= to; pos += chunkBytes) {
-    const end = Math.min(to + 1, pos + chunkBytes);
+  for (let pos = from, end: number; pos <= to; pos = end) {
+    end = Math.min(to + 1, pos + batch(to - pos + 1));
     if (end > data.byteLength) {
       throw new StowageError('E_DATA_CORRUPT', 'a blob of this object is shorter than recorded');
     }
@@ -155,16 +178,17 @@ async function* readBuffer(
 }
 
 /**
- * Bytes `from`..`to` of a file: with a number, in batches of that size read into one buffer
- * again and again; with ReadBuffers, in batches of its size, each read into one of its.
+ * Bytes `from`..`to` of a file, in batches of `batch(left)` bytes: without ReadBuffers,
+ * read into one buffer again and again; with, a batch of their size is read into one of
+ * theirs and any other into a buffer of its own.
  */
 async function* readFile(
   file: string,
   from: number,
   to: number,
-  into: number | ReadBuffers,
+  batch: BatchSize,
+  into?: ReadBuffers,
 ): AsyncGenerator<Buffer> {
-  const batch = typeof into === 'number' ? into : into.bytes;
   let handle: fsp.FileHandle;
   try {
     handle = await fsp.open(file, 'r');
@@ -184,14 +208,18 @@ async function* readFile(
     let pos = from;
     let shared: Buffer | undefined;
     while (pos <= to) {
-      const want = Math.min(batch, to - pos + 1);
-      const buf =
-        typeof into === 'number'
-          ? (shared ??= Buffer.allocUnsafe(Math.min(batch, to - from + 1))).subarray(0, want)
-          : // A span that fits one read is read once: a buffer of its own size, not 1 MiB.
-            to - from + 1 > batch
-            ? into.take(want)
-            : Buffer.allocUnsafe(want);
+      const left = to - pos + 1;
+      const size = batch(left);
+      const want = Math.min(size, left);
+      let buf: Buffer;
+      if (into === undefined) {
+        // The stream's batch size may grow (read-memory.ts): the shared buffer grows with it.
+        if (shared === undefined || shared.byteLength < want) shared = Buffer.allocUnsafe(want);
+        buf = shared.subarray(0, want);
+      } else {
+        // A span that fits one read is read once: a buffer of its own size, not 1 MiB.
+        buf = size === into.bytes && left > size ? into.take(want) : Buffer.allocUnsafe(want);
+      }
       // Whole batches: a read can come back short (the bytes before a bad sector, then EIO
       // on the next), and an encrypted batch must hold whole segments.
       for (let got = 0; got < want;) {

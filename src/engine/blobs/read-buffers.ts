@@ -12,12 +12,23 @@ import type { Readable } from 'node:stream';
 /** The stream property a consumer calls with each chunk it is done with. */
 export const RECYCLE = Symbol('stowage.recycle');
 
+/** The stream property that says how many bytes the stream reads at a time now (read-memory.ts). */
+export const BATCH = Symbol('stowage.batch');
+
 /** A stream of object bytes that may take its chunks back. */
-export type RecyclableStream = Readable & { [RECYCLE]?: (chunk: Buffer) => void };
+export type RecyclableStream = Readable & {
+  [RECYCLE]?: (chunk: Buffer) => void;
+  [BATCH]?: () => number;
+};
 
 /** The recycle function of a stream, if it has one. */
 export function recyclerOf(stream: Readable): ((chunk: Buffer) => void) | undefined {
   return (stream as RecyclableStream)[RECYCLE];
+}
+
+/** The batch-size function of a stream, if it has one. */
+export function batchOf(stream: Readable): (() => number) | undefined {
+  return (stream as RecyclableStream)[BATCH];
 }
 
 /** Buffers of `bytes` bytes, at most `keep` of them kept for reuse. */

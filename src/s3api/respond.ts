@@ -47,7 +47,7 @@ export function statusOf(err: StowageError): number {
  * socket stops at 16 KiB, less than one 64 KiB segment of an encrypted body, so a pipe
  * would send every segment in a write of its own; queueing up to 1 MiB lets the segments
  * decrypted in one tick leave in one writev (a 1 GiB GET to curl: 17,672 writes before).
- * An engine stream reading in small batches (read-memory.ts) queues one batch: what a
+ * An engine stream reading in small batches (stream-memory.ts) queues one batch: what a
  * client that stops reading leaves queued is what the engine's read budget counts on.
  */
 const QUEUE_BYTES = 1024 * 1024;

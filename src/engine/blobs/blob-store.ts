@@ -17,7 +17,7 @@ import path from 'node:path';
 import { StowageError, toStowageError } from '../../errors.js';
 import { heldDir, removalsHeld } from '../backup/holds.js';
 import { DEFAULT_INLINE_MAX_BYTES, isInlineId, type InlineBlobs } from './inline-blobs.js';
-import { ReadMemory } from './read-memory.js';
+import { StreamMemory } from './stream-memory.js';
 
 /** At most this much of the database is given back to the file system at a time. */
 const RELEASE_STEP_BYTES = 4 * 1024 * 1024;
@@ -51,8 +51,10 @@ export class BlobStore {
   /** The last free-space reading and the bytes written since (see ensureSpace). */
   private space?: { at: number; free: number; used: number };
   private inline?: InlineBlobs;
-  /** The memory streams of object bytes may hold in large batches (read-memory.ts). */
-  readonly readMemory = new ReadMemory();
+  /** The memory streams of object bytes may hold in large batches (stream-memory.ts). */
+  readonly readMemory = new StreamMemory();
+  /** The same for writes: the bytes an upload has received and not yet written. */
+  readonly writeMemory = new StreamMemory();
 
   constructor(
     dataDir: string,

@@ -11,7 +11,7 @@ import { openSegment, sealedSpan, SEGMENT_BYTES, TAG_BYTES } from '../crypto/for
 import type { BlobStore } from './blob-store.js';
 import { isInlineId } from './inline-blobs.js';
 import { BATCH, ReadBuffers, RECYCLE, type RecyclableStream } from './read-buffers.js';
-import { LARGE_READ_BYTES, SMALL_READ_BYTES, StreamBatches } from './read-memory.js';
+import { LARGE_BATCH_BYTES, SMALL_BATCH_BYTES, StreamBatches } from './stream-memory.js';
 
 /** One blob of an object, in order. */
 export interface Segment {
@@ -27,11 +27,11 @@ export interface Segment {
 
 /**
  * How many bytes to read next, of a span with `left` bytes to go: the stream's batch size
- * (read-memory.ts), or for an encrypted blob a whole number of sealed segments.
+ * (stream-memory.ts), or for an encrypted blob a whole number of sealed segments.
  */
 type BatchSize = (left: number) => number;
 
-const inMemory: BatchSize = () => LARGE_READ_BYTES;
+const inMemory: BatchSize = () => LARGE_BATCH_BYTES;
 
 /**
  * Reads bytes `from`..`to` (inclusive) of one blob, in batches of `batch(left)` bytes. With
@@ -60,7 +60,7 @@ export function readSegments(
   release: () => void,
   keys?: KeySource,
 ): Readable {
-  const buffers = new ReadBuffers(LARGE_READ_BYTES);
+  const buffers = new ReadBuffers(LARGE_BATCH_BYTES);
   const batches = new StreamBatches(store.readMemory);
   const done = (): void => {
     batches.release();
@@ -106,10 +106,10 @@ export function readSegments(
   // The readable side holds one chunk ahead of its consumer, whatever the batch size.
   const stream: RecyclableStream = Readable.from(generate(), {
     objectMode: false,
-    highWaterMark: SMALL_READ_BYTES,
+    highWaterMark: SMALL_BATCH_BYTES,
   });
   stream[RECYCLE] = (chunk) => buffers.give(chunk);
-  stream[BATCH] = () => (batches.large ? LARGE_READ_BYTES : SMALL_READ_BYTES);
+  stream[BATCH] = () => (batches.large ? LARGE_BATCH_BYTES : SMALL_BATCH_BYTES);
   // A stream destroyed before its first read never enters the generator's finally.
   stream.once('close', done);
   return stream;
@@ -213,7 +213,7 @@ async function* readFile(
       const want = Math.min(size, left);
       let buf: Buffer;
       if (into === undefined) {
-        // The stream's batch size may grow (read-memory.ts): the shared buffer grows with it.
+        // The stream's batch size may grow (stream-memory.ts): the shared buffer grows with it.
         if (shared === undefined || shared.byteLength < want) shared = Buffer.allocUnsafe(want);
         buf = shared.subarray(0, want);
       } else {

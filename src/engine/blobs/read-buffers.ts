@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 /** The stream property a consumer calls with each chunk it is done with. */
 export const RECYCLE = Symbol('stowage.recycle');
 
-/** The stream property that says how many bytes the stream reads at a time now (read-memory.ts). */
+/** The stream property that says how many bytes the stream reads at a time now (stream-memory.ts). */
 export const BATCH = Symbol('stowage.batch');
 
 /** A stream of object bytes that may take its chunks back. */

@@ -16,6 +16,7 @@ import { SegmentEncryptor } from '../crypto/format.js';
 import type { ChecksumAlgorithm } from '../types.js';
 import type { BlobStore } from './blob-store.js';
 import { hasherFor } from './hash-workers.js';
+import { LARGE_BATCH_BYTES, StreamBatches } from './stream-memory.js';
 
 /** A body the engine accepts. */
 export type BlobBody = AsyncIterable<Uint8Array> | Uint8Array | string;
@@ -54,8 +55,10 @@ export interface WriteBlobOptions {
   allowInline?: boolean;
 }
 
-/** Write batches of about this size: fewer syscalls than one write per network chunk. */
-const FLUSH_BYTES = 1024 * 1024;
+/**
+ * Write batches of 1 MiB (fewer syscalls than one write per network chunk) while the upload
+ * holds a share of the engine's write budget, else of 64 KiB (stream-memory.ts).
+ */
 
 function toIterable(body: BlobBody): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
   if (typeof body === 'string') return [Buffer.from(body)];
@@ -84,6 +87,7 @@ export async function writeBlob(
     : undefined;
   let size = 0;
   let handle: fsp.FileHandle | undefined;
+  const batches = new StreamBatches(store.writeMemory);
   // One write in flight while the next batch is hashed: disk and CPU overlap.
   let inFlight: Promise<unknown> = Promise.resolve();
   try {
@@ -92,6 +96,13 @@ export async function writeBlob(
     await store.ensureSpace(length ?? 0, inline ? 'database' : 'file');
     if (!inline) handle = await store.openTmp(id);
     const file = handle;
+    // A body kept inline is in memory whatever happens: it takes no share.
+    const flushAt = (): number =>
+      file
+        ? batches.next(
+            options.expectedLength === undefined ? Infinity : options.expectedLength - size,
+          )
+        : LARGE_BATCH_BYTES;
     let batch: Uint8Array[] = [];
     let batchBytes = 0;
     // An inline body is at most a few flushes long: its buffers are kept as they are.
@@ -106,7 +117,9 @@ export async function writeBlob(
         return;
       }
       await Promise.all([inFlight, store.ensureSpace(bytes, 'file')]);
-      inFlight = file.writev(buffers);
+      // Not the writev's own result, which holds the buffers written for as long as it is
+      // kept: an upload that stalls would keep its last batch in memory (1 MiB) as well.
+      inFlight = file.writev(buffers).then(() => undefined);
       // Awaited at the next flush or at the end; if it fails before then (ENOSPC while the
       // next chunk is awaited), a rejection with no handler yet would end the process.
       inFlight.catch(() => undefined);
@@ -134,7 +147,7 @@ export async function writeBlob(
         batch.push(chunk);
         batchBytes += chunk.byteLength;
       }
-      if (batchBytes >= FLUSH_BYTES) await flush();
+      if (batchBytes >= flushAt()) await flush();
     }
     for (const sealed of encryptor?.final() ?? []) {
       batch.push(sealed);
@@ -180,6 +193,8 @@ export async function writeBlob(
     if (handle) await handle.close().catch(() => undefined);
     if (!inline) await store.discardTmp(id);
     throw bodyError(err);
+  } finally {
+    batches.release();
   }
 }
 

@@ -55,11 +55,6 @@ export interface WriteBlobOptions {
   allowInline?: boolean;
 }
 
-/**
- * Write batches of 1 MiB (fewer syscalls than one write per network chunk) while the upload
- * holds a share of the engine's write budget, else of 64 KiB (stream-memory.ts).
- */
-
 function toIterable(body: BlobBody): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
   if (typeof body === 'string') return [Buffer.from(body)];
   if (body instanceof Uint8Array) return [body];
@@ -96,6 +91,8 @@ export async function writeBlob(
     await store.ensureSpace(length ?? 0, inline ? 'database' : 'file');
     if (!inline) handle = await store.openTmp(id);
     const file = handle;
+    // Write batches of 1 MiB (fewer syscalls than one write per network chunk) while the
+    // upload holds a share of the engine's write budget, else of 64 KiB (stream-memory.ts).
     // A body kept inline is in memory whatever happens: it takes no share.
     const flushAt = (): number =>
       file

@@ -361,6 +361,13 @@ export const ERROR_TABLE = {
     'SlowDown',
     true,
   ),
+  E_DOCUMENT_MEMORY_FULL: spec(
+    'The server is receiving as many request documents at once as it holds in memory; retry',
+    EXIT.resource,
+    503,
+    'SlowDown',
+    true,
+  ),
   E_DATA_DIR_LOCKED: spec(
     'The data directory is in use by another Stowage process',
     EXIT.resource,

@@ -27,6 +27,16 @@ export function requireBodyChecksum(r: S3Request): void {
 }
 
 /**
+ * Bytes of request documents being received at once, across every request of this process.
+ * Each is read whole (up to 2 MiB for a DeleteObjects), and a client that sends most of one
+ * and stops holds it until the idle timeout: with no other bound than the connection cap,
+ * 4096 such requests could hold 8 GiB. Past this budget a request is answered `503
+ * SlowDown`, which S3 clients retry, and nothing is done.
+ */
+export const DOCUMENT_MEMORY_BYTES = 64 * 1024 * 1024;
+let documentBytes = 0;
+
+/**
  * Reads the whole request body (up to `maxBytes`) and checks the digests sent with it.
  * `bodyChecksums: false` leaves the x-amz-checksum-* headers alone: on
  * CompleteMultipartUpload they are the whole object's checksum, not the body's.
@@ -46,6 +56,13 @@ export async function readSmallBody(
           'E_MALFORMED_XML',
           `the request body is larger than ${maxBytes} bytes`,
         );
+      if (documentBytes + c.byteLength > DOCUMENT_MEMORY_BYTES) {
+        throw new StowageError(
+          'E_DOCUMENT_MEMORY_FULL',
+          `Please reduce your request rate: the server is receiving ${DOCUMENT_MEMORY_BYTES / 1024 / 1024} MiB of request documents at once, as many as it holds in memory`,
+        );
+      }
+      documentBytes += c.byteLength;
       chunks.push(Buffer.from(c));
     }
   } catch (err) {
@@ -59,6 +76,8 @@ export async function readSmallBody(
       );
     }
     throw err;
+  } finally {
+    for (const c of chunks) documentBytes -= c.byteLength;
   }
   const body = Buffer.concat(chunks);
   await checkDigests(r, body, bodyChecksums);

@@ -218,7 +218,8 @@ async function* readFile(
         buf = shared.subarray(0, want);
       } else {
         // A span that fits one read is read once: a buffer of its own size, not 1 MiB.
-        buf = size === into.bytes && left > size ? into.take(want) : Buffer.allocUnsafe(want);
+        buf =
+          size === into.bytes && to - from + 1 > size ? into.take(want) : Buffer.allocUnsafe(want);
       }
       // Whole batches: a read can come back short (the bytes before a bad sector, then EIO
       // on the next), and an encrypted batch must hold whole segments.

@@ -66,7 +66,6 @@ export function readSegments(
     batches.release();
     release();
   };
-  const plainBatch: BatchSize = (left) => batches.next(left);
   const inline = new Map<string, Buffer | Error>();
   for (const seg of segments) {
     if (!isInlineId(seg.b)) continue;
@@ -94,8 +93,14 @@ export function readSegments(
         if (segEnd < start || segStart > end) continue;
         const from = Math.max(start, segStart) - segStart;
         const to = Math.min(end, segEnd) - segStart;
-        // An inline blob's bytes are in memory already: reading them takes no share.
-        const batch = isInlineId(seg.b) ? inMemory : plainBatch;
+        // An inline blob's bytes are in memory already: reading them takes no share. A share
+        // is sized by what the whole stream has left, this blob's bytes and the ones after it
+        // (by this blob's alone, a range that began near the end of a part took a share of
+        // 4 × that tail and then read the next parts in 1 MiB batches: found by review).
+        const after = Math.max(0, end - segEnd);
+        const batch: BatchSize = isInlineId(seg.b)
+          ? inMemory
+          : (left) => batches.next(left + after);
         if (seg.e) yield* readSealed(readerOf(seg.b), seg, from, to, batch, keys);
         else yield* readerOf(seg.b)(from, to, batch);
       }

@@ -234,3 +234,25 @@ describe('writing a blob', () => {
     expect(store.writeMemory.taken).toBe(0);
   });
 });
+
+describe('a range across blobs', () => {
+  it('takes a share sized by what the whole stream has left, not by its first blob', async () => {
+    const a = randomBytes(5 * MiB);
+    const b = randomBytes(5 * MiB);
+    const segs = [await stored(a, false), await stored(b, false)];
+    // Starts 100 KiB before the end of the first blob: a share of 4 × 100 KiB, then 1 MiB
+    // batches through the second blob, before the fix (found by review).
+    const start = 5 * MiB - 100 * 1024;
+    const taken: number[] = [];
+    const chunks: Buffer[] = [];
+    const stream = readSegments(store, segs, start, 10 * MiB - 1, () => undefined, keys);
+    for await (const c of stream) {
+      chunks.push(Buffer.from(c as Buffer));
+      taken.push(store.readMemory.taken);
+    }
+    expect(Buffer.concat(chunks).equals(Buffer.concat([a, b]).subarray(start))).toBe(true);
+    expect(Math.max(...chunks.map((c) => c.byteLength))).toBe(LARGE_BATCH_BYTES);
+    expect(new Set(taken)).toEqual(new Set([LARGE_STREAM_BYTES]));
+    expect(store.readMemory.taken).toBe(0);
+  });
+});

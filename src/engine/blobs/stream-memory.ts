@@ -65,9 +65,10 @@ export class StreamBatches {
   }
 
   /**
-   * The batch size for the next bytes of a span with `left` bytes to go (Infinity: not
-   * known). A span that fits a small batch never takes a share; a larger one takes what
-   * it can use (at most LARGE_STREAM_BYTES).
+   * The batch size for the next bytes of a stream with `left` bytes to go, all of them, not
+   * only those of the blob being read (Infinity: not known). A stream that fits a small
+   * batch never takes a share; a larger one takes what it can use (at most
+   * LARGE_STREAM_BYTES), and keeps it.
    */
   next(left: number): number {
     if (this.share === 0 && left > SMALL_BATCH_BYTES) {

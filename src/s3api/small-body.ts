@@ -5,6 +5,7 @@
  * used, so a document damaged on the way is refused (BadDigest), never stored.
  */
 import { createHash } from 'node:crypto';
+import { StreamMemory } from '../engine/blobs/stream-memory.js';
 import { checksumBytes } from '../engine/checksums/index.js';
 import { assertChecksumValues, assertContentMd5, verifyDigests } from '../engine/objects/input.js';
 import type { ChecksumAlgorithm } from '../engine/types.js';
@@ -34,7 +35,7 @@ export function requireBodyChecksum(r: S3Request): void {
  * SlowDown`, which S3 clients retry, and nothing is done.
  */
 export const DOCUMENT_MEMORY_BYTES = 64 * 1024 * 1024;
-let documentBytes = 0;
+const documentMemory = new StreamMemory(DOCUMENT_MEMORY_BYTES);
 
 /**
  * Reads the whole request body (up to `maxBytes`) and checks the digests sent with it.
@@ -48,6 +49,7 @@ export async function readSmallBody(
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
+  let held = 0;
   try {
     for await (const c of r.body) {
       n += c.byteLength;
@@ -56,13 +58,13 @@ export async function readSmallBody(
           'E_MALFORMED_XML',
           `the request body is larger than ${maxBytes} bytes`,
         );
-      if (documentBytes + c.byteLength > DOCUMENT_MEMORY_BYTES) {
+      if (!documentMemory.tryTake(c.byteLength)) {
         throw new StowageError(
           'E_DOCUMENT_MEMORY_FULL',
           `Please reduce your request rate: the server is receiving ${DOCUMENT_MEMORY_BYTES / 1024 / 1024} MiB of request documents at once, as many as it holds in memory`,
         );
       }
-      documentBytes += c.byteLength;
+      held += c.byteLength;
       chunks.push(Buffer.from(c));
     }
   } catch (err) {
@@ -77,7 +79,7 @@ export async function readSmallBody(
     }
     throw err;
   } finally {
-    for (const c of chunks) documentBytes -= c.byteLength;
+    documentMemory.give(held);
   }
   const body = Buffer.concat(chunks);
   await checkDigests(r, body, bodyChecksums);

@@ -114,7 +114,7 @@ export function readSegments(
     highWaterMark: SMALL_BATCH_BYTES,
   });
   stream[RECYCLE] = (chunk) => buffers.give(chunk);
-  stream[BATCH] = () => (batches.large ? LARGE_BATCH_BYTES : SMALL_BATCH_BYTES);
+  stream[BATCH] = () => batches.size;
   // A stream destroyed before its first read never enters the generator's finally.
   stream.once('close', done);
   return stream;

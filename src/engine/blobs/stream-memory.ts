@@ -26,7 +26,10 @@ export const LARGE_STREAM_BYTES = 4 * LARGE_BATCH_BYTES;
 /** Each budget: 32 streams in large batches at once. */
 export const STREAM_MEMORY_BYTES = 32 * LARGE_STREAM_BYTES;
 
-/** Bytes that streams may hold in large batches, shared by the streams of an engine. */
+/**
+ * A budget of bytes shared by streams: those of an engine in large batches, or request
+ * documents being received (s3api/small-body.ts).
+ */
 export class StreamMemory {
   private used = 0;
 
@@ -64,6 +67,11 @@ export class StreamBatches {
     return this.share > 0;
   }
 
+  /** The stream's batch size now. */
+  get size(): number {
+    return this.share > 0 ? LARGE_BATCH_BYTES : SMALL_BATCH_BYTES;
+  }
+
   /**
    * The batch size for the next bytes of a stream with `left` bytes to go, all of them, not
    * only those of the blob being read (Infinity: not known). A stream that fits a small
@@ -75,7 +83,7 @@ export class StreamBatches {
       const want = Math.min(LARGE_STREAM_BYTES, 4 * left);
       if (this.memory.tryTake(want)) this.share = want;
     }
-    return this.share > 0 ? LARGE_BATCH_BYTES : SMALL_BATCH_BYTES;
+    return this.size;
   }
 
   /** Gives the share back. Idempotent. */
